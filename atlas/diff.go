@@ -9,52 +9,63 @@ import (
 // or renamed, and links between them added or removed. Descriptions,
 // references and dates are not compared.
 type Diff struct {
-	From, To string
+	From string `json:"from"`
+	To   string `json:"to"`
 
-	Tactics     EntityChanges
-	Techniques  EntityChanges
-	Mitigations EntityChanges
-	CaseStudies EntityChanges
+	Tactics     EntityChanges `json:"tactics"`
+	Techniques  EntityChanges `json:"techniques"`
+	Mitigations EntityChanges `json:"mitigations"`
+	CaseStudies EntityChanges `json:"caseStudies"`
 
 	// Achieves are technique-to-tactic links, Specializes
 	// sub-technique-to-parent links, Mitigates mitigation-to-technique links.
-	Achieves    LinkChanges
-	Specializes LinkChanges
-	Mitigates   LinkChanges
+	Achieves    LinkChanges `json:"achieves"`
+	Specializes LinkChanges `json:"specializes"`
+	Mitigates   LinkChanges `json:"mitigates"`
 	// Steps are the case-study steps whose technique, tactic or next steps
 	// changed, or that were added or removed.
-	Steps []StepChange
+	Steps []StepChange `json:"steps"`
 }
 
 // Entity names one object of a release.
-type Entity struct{ ID, Name string }
+type Entity struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+}
 
 // Rename is an object whose id stayed and whose name changed.
-type Rename struct{ ID, From, To string }
+type Rename struct {
+	ID   string `json:"id"`
+	From string `json:"from"`
+	To   string `json:"to"`
+}
 
 // EntityChanges lists objects added, removed and renamed, each sorted by id.
 type EntityChanges struct {
-	Added   []Entity
-	Removed []Entity
-	Renamed []Rename
+	Added   []Entity `json:"added"`
+	Removed []Entity `json:"removed"`
+	Renamed []Rename `json:"renamed"`
 }
 
 // Link is a directed link between two objects, by id.
-type Link struct{ From, To string }
+type Link struct {
+	From string `json:"from"`
+	To   string `json:"to"`
+}
 
 // LinkChanges lists links added and removed, sorted.
 type LinkChanges struct {
-	Added   []Link
-	Removed []Link
+	Added   []Link `json:"added"`
+	Removed []Link `json:"removed"`
 }
 
 // StepChange is one step that differs between two releases. Before is nil
 // for an added step and After for a removed one.
 type StepChange struct {
-	CaseStudy string
-	StepID    string
-	Before    *Step
-	After     *Step
+	CaseStudy string `json:"caseStudy"`
+	StepID    string `json:"stepId"`
+	Before    *Step  `json:"before"`
+	After     *Step  `json:"after"`
 }
 
 // Empty reports whether the two releases had no difference Diff looks at.

@@ -2,6 +2,7 @@ package loader
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 )
 
@@ -89,5 +90,12 @@ func (ps *problems) err() error {
 	if len(ps.list) == 0 {
 		return nil
 	}
+	sort.SliceStable(ps.list, func(i, j int) bool {
+		a, b := ps.list[i], ps.list[j]
+		if a.Line != b.Line {
+			return a.Line < b.Line
+		}
+		return a.Column < b.Column
+	})
 	return &ValidationError{File: ps.file, Problems: ps.list, Omitted: ps.omitted}
 }

@@ -41,13 +41,16 @@ func parseV6(r *reader, top *fields) *atlas.Release {
 	techniques := map[string]*atlas.Technique{}
 	mitigations := map[string]*atlas.Mitigation{}
 	cases := map[string]*atlas.CaseStudy{}
+	at := map[string]*yaml.Node{} // where each object is, for later problems
 
 	eachObject(r, top, "tactics", func(id string, f *fields) {
+		at[id] = f.n
 		t := &atlas.Tactic{Object: r.object(f, id, "tactic", tacticID, v6Fields)}
 		t.Extra = f.extra()
 		tactics[id] = t
 	})
 	eachObject(r, top, "techniques", func(id string, f *fields) {
+		at[id] = f.n
 		t := &atlas.Technique{Object: r.object(f, id, "technique", techniquePattern(id), v6Fields)}
 		t.Platforms = f.strList("platforms")
 		if m := f.str("maturity", false); m != "" {
@@ -118,12 +121,20 @@ func parseV6(r *reader, top *fields) *atlas.Release {
 								r.problem(at, src, field, "unknown tactic %q", target)
 								continue
 							}
-							pos, ok := e.integer("position")
-							if !ok || pos < 1 {
-								r.problem(en, src, field+".position", "want a position of 1 or more")
+							if !e.has("position") {
+								r.problem(en, src, field+".position", "missing; a tactic's place in the matrix needs a position")
+								t.Position = -1 // reported; do not report it as unplaced too
 								continue
 							}
-							if t.Position != 0 {
+							pos, ok := e.integer("position")
+							if ok && pos < 1 {
+								r.problem(e.vals["position"], src, field+".position", "want a position of 1 or more, got %d", pos)
+							}
+							if !ok || pos < 1 {
+								t.Position = -1
+								continue
+							}
+							if t.Position > 0 {
 								r.problem(en, src, field, "tactic %q is placed in the matrix twice", target)
 							}
 							t.Position = pos
@@ -212,12 +223,12 @@ func parseV6(r *reader, top *fields) *atlas.Release {
 
 	for id, t := range tactics {
 		if t.Position == 0 {
-			r.problem(nil, id, "", "tactic is not placed in the matrix (no sequences relationship names it)")
+			r.problem(at[id], id, "", "tactic is not placed in the matrix (no sequences relationship names it)")
 		}
 	}
 	for id, t := range techniques {
 		if subID.MatchString(id) && t.Parent == "" {
-			r.problem(nil, id, "", "sub-technique has no specializes relationship to its parent")
+			r.problem(at[id], id, "", "sub-technique has no specializes relationship to its parent")
 		}
 		sort.Strings(t.Tactics)
 	}

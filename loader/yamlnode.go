@@ -82,8 +82,19 @@ func (r *reader) open(n *yaml.Node, obj, path string) *fields {
 		return nil
 	}
 	f := &fields{r: r, n: n, obj: obj, prefix: path, vals: map[string]*yaml.Node{}, used: map[string]bool{}}
+	first := map[string]*yaml.Node{}
 	for i := 0; i+1 < len(n.Content); i += 2 {
-		k := n.Content[i].Value
+		kn := n.Content[i]
+		k := kn.Value
+		if prev, dup := first[k]; dup {
+			who := obj
+			if who == "" {
+				who = k
+			}
+			r.problem(kn, who, path, "duplicate key %q; it is first defined at line %d", k, prev.Line)
+			continue
+		}
+		first[k] = kn
 		f.vals[k] = n.Content[i+1]
 		f.keys = append(f.keys, k)
 	}

@@ -1,0 +1,117 @@
+// Package store is the only place that speaks Cypher. It writes ATLAS
+// releases to Neo4j in batches, keeps several releases side by side, switches
+// the current one atomically, and reads releases back.
+//
+// Every node and relationship carries a release property holding the
+// version of the release it belongs to; ids are unique per release. Values
+// always reach Cypher as parameters; labels and relationship types are
+// constants of this package, never built from input.
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
+)
+
+// Sentinel errors callers check with errors.Is.
+var (
+	// ErrNotFound means the release asked for is not loaded.
+	ErrNotFound = errors.New("not found")
+	// ErrConflict means a release of that version is loaded from other
+	// content, or the operation would remove the current release.
+	ErrConflict = errors.New("conflict")
+	// ErrUnavailable means Neo4j could not be reached.
+	ErrUnavailable = errors.New("neo4j unavailable")
+)
+
+// Store reads and writes ATLAS releases in one Neo4j database.
+type Store struct {
+	driver   neo4j.DriverWithContext
+	database string
+}
+
+// New returns a Store over an open driver; the caller owns the driver and
+// closes it.
+func New(driver neo4j.DriverWithContext, database string) *Store {
+	return &Store{driver: driver, database: database}
+}
+
+func (s *Store) session(ctx context.Context, mode neo4j.AccessMode) neo4j.SessionWithContext {
+	return s.driver.NewSession(ctx, neo4j.SessionConfig{DatabaseName: s.database, AccessMode: mode})
+}
+
+// Counters adds up what the write statements of an operation changed, as
+// Neo4j reports it.
+type Counters struct {
+	NodesCreated         int
+	NodesDeleted         int
+	RelationshipsCreated int
+	RelationshipsDeleted int
+	PropertiesSet        int
+	LabelsAdded          int
+}
+
+func (c *Counters) add(sc neo4j.Counters) {
+	c.NodesCreated += sc.NodesCreated()
+	c.NodesDeleted += sc.NodesDeleted()
+	c.RelationshipsCreated += sc.RelationshipsCreated()
+	c.RelationshipsDeleted += sc.RelationshipsDeleted()
+	c.PropertiesSet += sc.PropertiesSet()
+	c.LabelsAdded += sc.LabelsAdded()
+}
+
+// Total is the sum of all counters: zero when nothing changed.
+func (c Counters) Total() int {
+	return c.NodesCreated + c.NodesDeleted + c.RelationshipsCreated + c.RelationshipsDeleted + c.PropertiesSet + c.LabelsAdded
+}
+
+// write runs one statement in a managed write transaction and adds its
+// counters to c.
+func (s *Store) write(ctx context.Context, c *Counters, cypher string, params map[string]any) error {
+	sess := s.session(ctx, neo4j.AccessModeWrite)
+	defer sess.Close(ctx)
+	_, err := sess.ExecuteWrite(ctx, func(tx neo4j.ManagedTransaction) (any, error) {
+		res, err := tx.Run(ctx, cypher, params)
+		if err != nil {
+			return nil, err
+		}
+		sum, err := res.Consume(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if c != nil {
+			c.add(sum.Counters())
+		}
+		return nil, nil
+	})
+	return classify(err)
+}
+
+// read runs one query and returns its records.
+func (s *Store) read(ctx context.Context, cypher string, params map[string]any) ([]*neo4j.Record, error) {
+	res, err := neo4j.ExecuteQuery(ctx, s.driver, cypher, params, neo4j.EagerResultTransformer,
+		neo4j.ExecuteQueryWithDatabase(s.database), neo4j.ExecuteQueryWithReadersRouting())
+	if err != nil {
+		return nil, classify(err)
+	}
+	return res.Records, nil
+}
+
+// classify wraps connectivity failures in ErrUnavailable so callers can tell
+// "Neo4j is down" from a bug.
+func classify(err error) error {
+	if err == nil {
+		return nil
+	}
+	if neo4j.IsConnectivityError(err) {
+		return fmt.Errorf("%w: %v", ErrUnavailable, err)
+	}
+	var ne *neo4j.Neo4jError
+	if errors.As(err, &ne) && (ne.Code == "Neo.ClientError.Security.Unauthorized" || ne.Code == "Neo.ClientError.Security.AuthenticationRateLimit") {
+		return fmt.Errorf("%w: Neo4j refused the user name or password (check NEO4J_USERNAME and NEO4J_PASSWORD): %v", ErrUnavailable, err)
+	}
+	return err
+}
