@@ -16,7 +16,9 @@
 #   status  say whether it is running; exit 0 if so, 1 if not
 #   wipe    stop and delete the database files (downloads and password stay)
 #
-# Environment: ATLASGRAPH_NEO4J_PORT (Bolt port, default 7687).
+# Environment: ATLASGRAPH_NEO4J_PORT (Bolt port, default 7687),
+#              ATLASGRAPH_NEO4J_INSTANCE (a name: run a second server with its
+#              own data, password and logs under .neo4j/instances/NAME).
 #
 # Everything lives in .neo4j/ at the repository root (git-ignored):
 #   m2/        Maven local repository (downloads are reused; ~/.m2 is not used)
@@ -35,10 +37,19 @@ SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO_ROOT=$(cd "$SCRIPT_DIR/.." && pwd)
 LAUNCHER_SRC=$REPO_ROOT/neo4j/launcher
 
-STATE=$REPO_ROOT/.neo4j
-M2=$STATE/m2
-LIB=$STATE/lib
-CLASSES=$STATE/classes
+# Downloads and the compiled launcher are shared; a server's own files live
+# in its instance folder, .neo4j itself unless ATLASGRAPH_NEO4J_INSTANCE names
+# another (so two servers on two ports can run side by side, e.g. for
+# parallel test runs).
+SHARED_STATE=$REPO_ROOT/.neo4j
+M2=$SHARED_STATE/m2
+LIB=$SHARED_STATE/lib
+CLASSES=$SHARED_STATE/classes
+STATE=$SHARED_STATE
+if [[ -n ${ATLASGRAPH_NEO4J_INSTANCE:-} ]]; then
+	[[ $ATLASGRAPH_NEO4J_INSTANCE =~ ^[A-Za-z0-9_-]+$ ]] || { printf 'neo4j.sh: error: ATLASGRAPH_NEO4J_INSTANCE must be a simple name (letters, digits, - and _), got %s\n' "$ATLASGRAPH_NEO4J_INSTANCE" >&2; exit 1; }
+	STATE=$SHARED_STATE/instances/$ATLASGRAPH_NEO4J_INSTANCE
+fi
 DATA=$STATE/data
 LOGS=$STATE/logs
 LOG=$LOGS/neo4j.log
