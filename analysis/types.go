@@ -1,0 +1,148 @@
+package analysis
+
+import (
+	"errors"
+	"slices"
+	"strings"
+)
+
+// A Step is one step of a chain: the technique a case study used at that point
+// and the steps it leads to. Tactic is carried for callers; no computation in
+// this package reads it.
+type Step struct {
+	// ID identifies the step within its chain; it must be unique and non-empty.
+	ID string
+	// Technique is the ATLAS technique id of the step; "" means a step no
+	// mitigation can cover.
+	Technique string
+	// Tactic is the tactic id the case study gives for the step.
+	Tactic string
+	// Next lists the ids of the steps this step leads to. Duplicates are
+	// ignored; an id that names no step of the chain is an error.
+	Next []string
+}
+
+// A Chain is the steps of one case study, or an ordered technique list turned
+// into a linear chain. See the package documentation for sources, sinks and
+// routes.
+type Chain struct {
+	// ID identifies the chain (usually the case-study id); it must be non-empty.
+	ID string
+	// Steps are the steps in any order; Next links give the structure.
+	Steps []Step
+}
+
+// Knowledge is what the analyses need to know about mitigations. It is read,
+// never modified.
+type Knowledge struct {
+	// Mitigates maps a mitigation id to the technique ids it mitigates. Every
+	// key is a known mitigation, even when its list is empty.
+	Mitigates map[string][]string
+	// Parents maps a sub-technique id to its parent technique id. Cycles are
+	// tolerated: the walk up stops at the first repeated id.
+	Parents map[string]string
+}
+
+// Options tunes how mitigations are matched to techniques.
+type Options struct {
+	// InheritFromParent, when true, makes a mitigation of a parent technique
+	// also cover its sub-techniques (transitively). It never works the other way:
+	// mitigating a sub-technique does not cover its parent.
+	InheritFromParent bool
+}
+
+// ErrInvalidInput is matched (with errors.Is) by every error this package
+// returns: all of them report an input the caller must fix.
+var ErrInvalidInput = errors.New("invalid input")
+
+// ErrCycle is returned (wrapped) when a chain's Next links form a cycle. It
+// also matches [ErrInvalidInput].
+var ErrCycle error = &inputError{"chain has a cycle"}
+
+// ErrDanglingStep is returned (wrapped) when a step's Next names a step the
+// chain does not contain. It also matches [ErrInvalidInput].
+var ErrDanglingStep error = &inputError{"chain links to an unknown step"}
+
+// inputError is a sentinel that is also an ErrInvalidInput, so that callers can
+// test for the broad class or for the precise cause.
+type inputError struct{ msg string }
+
+func (e *inputError) Error() string { return e.msg }
+
+func (e *inputError) Is(target error) bool { return target == ErrInvalidInput }
+
+// coverage answers "which mitigations cover this technique" under one Options
+// value, memoising the walk up the parent links.
+type coverage struct {
+	direct  map[string][]string
+	parents map[string]string
+	inherit bool
+	memo    map[string][]string
+	all     []string
+	known   map[string]bool
+}
+
+func newCoverage(k Knowledge, opts Options) *coverage {
+	c := &coverage{
+		direct:  make(map[string][]string),
+		parents: k.Parents,
+		inherit: opts.InheritFromParent,
+		memo:    make(map[string][]string),
+		known:   make(map[string]bool, len(k.Mitigates)),
+	}
+	for m, techs := range k.Mitigates {
+		c.all = append(c.all, m)
+		c.known[m] = true
+		for _, t := range techs {
+			if t != "" {
+				c.direct[t] = append(c.direct[t], m)
+			}
+		}
+	}
+	slices.Sort(c.all)
+	for t, ms := range c.direct {
+		slices.Sort(ms)
+		c.direct[t] = slices.Compact(ms)
+	}
+	return c
+}
+
+// of returns the sorted ids of the mitigations covering technique t. The
+// returned slice is shared and must not be modified.
+func (c *coverage) of(t string) []string {
+	if t == "" {
+		return nil
+	}
+	if v, ok := c.memo[t]; ok {
+		return v
+	}
+	var v []string
+	if !c.inherit {
+		v = c.direct[t]
+	} else {
+		seen := map[string]bool{}
+		for cur := t; cur != "" && !seen[cur]; cur = c.parents[cur] {
+			seen[cur] = true
+			v = append(v, c.direct[cur]...)
+		}
+		slices.Sort(v)
+		v = slices.Compact(v)
+	}
+	c.memo[t] = v
+	return v
+}
+
+// anyIn reports whether some mitigation covering technique t is in set.
+func (c *coverage) anyIn(t string, set map[string]bool) bool {
+	for _, m := range c.of(t) {
+		if set[m] {
+			return true
+		}
+	}
+	return false
+}
+
+// quoteList renders ids for an error message.
+func quoteList(ids []string) string {
+	return `"` + strings.Join(ids, `", "`) + `"`
+}
