@@ -100,14 +100,8 @@ func (s *Store) Load(ctx context.Context, rel *atlas.Release, opt LoadOptions) (
 	}
 
 	w := &batchWriter{s: s, ctx: ctx, c: &res.Counters, release: rel.Version, progress: opt.Progress}
-	plan := writePlan(rel)
-	for _, st := range plan {
-		w.total += len(st.rows)
-	}
-	for _, st := range plan {
-		if err := w.run(st); err != nil {
-			return res, fmt.Errorf("write %s of release %s (the release stays unusable; load it again): %w", st.what, rel.Version, err)
-		}
+	if err := w.writeAll(writePlan(rel)); err != nil {
+		return res, fmt.Errorf("write %s of release %s (the release stays unusable; load it again): %w", w.what, rel.Version, err)
 	}
 
 	counts := map[string]any{
@@ -146,34 +140,106 @@ func countSteps(rel *atlas.Release) int {
 	return n
 }
 
-// statement is one UNWIND statement and the rows it writes.
-type statement struct {
-	what   string
-	phase  string
-	cypher string
-	rows   []map[string]any
+// Statement is one UNWIND statement of a load and the rows it writes. The
+// statement takes the parameters $release and $rows.
+type Statement struct {
+	What   string
+	Phase  string
+	Cypher string
+	Rows   []map[string]any
 }
+
+// WritePlan returns the statements a load runs, in order, with their rows.
+// Load is the way to write a release; the plan is exported so that the load
+// benchmark can run the very same statements one row at a time.
+func WritePlan(rel *atlas.Release) []Statement { return writePlan(rel) }
+
+// TxRows bounds the rows one transaction writes: a release the size of
+// ATLAS goes in one transaction, a synthetic one a hundred times larger in a
+// few dozen. Whatever the number, the release is invisible until Load marks
+// it complete.
+const TxRows = 20_000
 
 type batchWriter struct {
-	s        *Store
-	ctx      context.Context
-	c        *Counters
-	release  string
-	progress func(Progress)
-	done     int
-	total    int
+	s         *Store
+	ctx       context.Context
+	c         *Counters
+	release   string
+	progress  func(Progress)
+	total     int
+	committed int    // rows in committed transactions, for progress
+	what      string // the statement being written, for errors
 }
 
-func (w *batchWriter) run(st statement) error {
-	for i := 0; i < len(st.rows); i += BatchSize {
-		end := min(i+BatchSize, len(st.rows))
-		if err := w.s.write(w.ctx, w.c, st.cypher, map[string]any{"release": w.release, "rows": st.rows[i:end]}); err != nil {
-			return err
+type batch struct {
+	st   *Statement
+	rows []map[string]any
+}
+
+// writeAll cuts the statements into batches of BatchSize rows and writes the
+// batches in as few transactions of at most TxRows rows as it can.
+func (w *batchWriter) writeAll(plan []Statement) error {
+	var pending []batch
+	rows := 0
+	for i := range plan {
+		st := &plan[i]
+		w.total += len(st.Rows)
+		for j := 0; j < len(st.Rows); j += BatchSize {
+			b := batch{st: st, rows: st.Rows[j:min(j+BatchSize, len(st.Rows))]}
+			if rows+len(b.rows) > TxRows && len(pending) > 0 {
+				if err := w.commit(pending); err != nil {
+					return err
+				}
+				pending, rows = nil, 0
+			}
+			pending = append(pending, b)
+			rows += len(b.rows)
 		}
-		w.done += end - i
-		if w.progress != nil {
-			w.progress(Progress{Phase: st.phase, What: st.what, Rows: w.done, Total: w.total})
+	}
+	if len(pending) == 0 {
+		return nil
+	}
+	return w.commit(pending)
+}
+
+// commit writes batches in one managed transaction and adds what they
+// changed to the load's counters once it has committed.
+func (w *batchWriter) commit(batches []batch) error {
+	sess := w.s.session(w.ctx, neo4j.AccessModeWrite)
+	defer sess.Close(w.ctx)
+	before := w.committed
+	out, err := sess.ExecuteWrite(w.ctx, func(tx neo4j.ManagedTransaction) (any, error) {
+		// A retried transaction starts over: count afresh.
+		var local Counters
+		done := before
+		for _, b := range batches {
+			w.what = b.st.What
+			res, err := tx.Run(w.ctx, b.st.Cypher, map[string]any{"release": w.release, "rows": b.rows})
+			if err != nil {
+				return nil, err
+			}
+			sum, err := res.Consume(w.ctx)
+			if err != nil {
+				return nil, err
+			}
+			local.add(sum.Counters())
+			done += len(b.rows)
+			if w.progress != nil {
+				w.progress(Progress{Phase: b.st.Phase, What: b.st.What, Rows: done, Total: w.total})
+			}
 		}
+		return local, nil
+	})
+	if err != nil {
+		return classify(err)
+	}
+	local := out.(Counters)
+	w.c.NodesCreated += local.NodesCreated
+	w.c.RelationshipsCreated += local.RelationshipsCreated
+	w.c.PropertiesSet += local.PropertiesSet
+	w.c.LabelsAdded += local.LabelsAdded
+	for _, b := range batches {
+		w.committed += len(b.rows)
 	}
 	return nil
 }
@@ -230,7 +296,7 @@ func StepKey(caseStudy, stepID string) string { return caseStudy + "/" + stepID 
 
 // writePlan turns a release into the statements that write it, in an order
 // where every relationship finds both of its ends.
-func writePlan(rel *atlas.Release) []statement {
+func writePlan(rel *atlas.Release) []Statement {
 	var tactics, techs, subs, mits, cases, actors, steps []map[string]any
 	var achieves, specializes, mitigates, leads, attributed, precedes, uses []map[string]any
 	for _, t := range rel.Tactics {
@@ -302,7 +368,7 @@ func writePlan(rel *atlas.Release) []statement {
 		row["caseStudies"] = u.CaseStudies
 		uses = append(uses, row)
 	}
-	return []statement{
+	return []Statement{
 		{"tactics", "nodes", createTactics, tactics},
 		{"techniques", "nodes", createTechniques, techs},
 		{"sub-techniques", "nodes", createSubs, subs},

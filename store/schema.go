@@ -27,8 +27,14 @@ var schema = []string{
 }
 
 // EnsureSchema creates the constraints and indexes if they are missing and
-// waits until they are online. It is safe to call at every start.
+// waits until they are online. It is safe to call at every start; after it
+// succeeded once, later calls on the same Store return at once.
 func (s *Store) EnsureSchema(ctx context.Context) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.schemaReady {
+		return nil
+	}
 	for _, stmt := range schema {
 		if err := s.write(ctx, nil, stmt, nil); err != nil {
 			return fmt.Errorf("create schema: %w", err)
@@ -37,5 +43,6 @@ func (s *Store) EnsureSchema(ctx context.Context) error {
 	if err := s.write(ctx, nil, `CALL db.awaitIndexes(300)`, nil); err != nil {
 		return fmt.Errorf("wait for indexes: %w", err)
 	}
+	s.schemaReady = true
 	return nil
 }

@@ -12,6 +12,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
 )
@@ -31,6 +32,9 @@ var (
 type Store struct {
 	driver   neo4j.DriverWithContext
 	database string
+
+	mu          sync.Mutex
+	schemaReady bool // EnsureSchema succeeded once in this process
 }
 
 // New returns a Store over an open driver; the caller owns the driver and
