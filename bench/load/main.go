@@ -116,7 +116,7 @@ func run() error {
 
 	mb, mn := median(batched), median(naive)
 	load, _ := os.ReadFile("/proc/loadavg")
-	fmt.Printf("Load of %s (%d rounds each, alternating; %d cores, load average %s)\n\n", *file, *rounds, runtime.NumCPU(), strings.Fields(string(load)+" ?")[0])
+	fmt.Printf("Load of %s (%d rounds each, alternating; %d cores, load average %s)\n\n", *file, *rounds, runtime.NumCPU(), strings.Fields(string(load) + " ?")[0])
 	fmt.Println("| loader | median | min | max | statements |")
 	fmt.Println("|---|---|---|---|---|")
 	fmt.Printf("| atlasgraph (batched UNWIND, derived edges included) | %s | %s | %s | %d |\n", ms(mb), ms(minOf(batched)), ms(maxOf(batched)), len(store.WritePlan(mustParse(parse)))+3)
