@@ -181,3 +181,31 @@ func TestDiffBetweenReleases(t *testing.T) {
 		t.Errorf("only %d of the pairs differ; the test would not notice a diff that finds nothing", nonEmpty)
 	}
 }
+
+// TestConcurrentSwitchesLeaveOneCurrent switches the current release from
+// several goroutines at once: exactly one release must end up current.
+func TestConcurrentSwitchesLeaveOneCurrent(t *testing.T) {
+	s, d := neo4jtest.Store(t)
+	versions := []string{}
+	for _, name := range rawatlas.Releases {
+		r, _ := parse(t, name)
+		load(t, s, r, store.LoadOptions{})
+		versions = append(versions, r.Version)
+	}
+	errs := make(chan error, 40)
+	for g := 0; g < 8; g++ {
+		go func(g int) {
+			for i := 0; i < 5; i++ {
+				errs <- s.SetCurrent(context.Background(), versions[(g+i)%len(versions)])
+			}
+		}(g)
+	}
+	for i := 0; i < 40; i++ {
+		if err := <-errs; err != nil {
+			t.Errorf("switch: %v", err)
+		}
+	}
+	if n := neo4jtest.Count(t, d, database(), `MATCH (r:Release {current: true}) RETURN count(r) AS n`, nil); n != 1 {
+		t.Errorf("%d releases are current, want 1", n)
+	}
+}

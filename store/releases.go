@@ -99,9 +99,13 @@ func (s *Store) SetCurrent(ctx context.Context, version string) error {
 	return s.setCurrent(ctx, nil, version)
 }
 
+// setCurrentCypher writes the current flag of every release, not only of
+// the old and the new current one: the writes lock every Release node, so
+// two concurrent switches are serialised and exactly one release ends up
+// current.
 const setCurrentCypher = `MATCH (r:Release {version: $version, status: $status})
-OPTIONAL MATCH (o:Release {current: true}) WHERE o <> r
-SET o.current = false, r.current = true
+MATCH (all:Release)
+SET all.current = (all = r)
 RETURN count(DISTINCT r) AS n`
 
 func (s *Store) setCurrent(ctx context.Context, c *Counters, version string) error {
