@@ -30,6 +30,11 @@ type Release struct {
 	// Source says where the bytes came from (a path or a URL); it is
 	// informational and not part of the release's identity.
 	Source string
+	// Name, Description and Modified describe the release as a whole (v6:
+	// the collection; legacy: the top level, which has no dates).
+	Name        string
+	Description string
+	Modified    string
 
 	Tactics     []Tactic
 	Techniques  []Technique

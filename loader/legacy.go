@@ -25,7 +25,7 @@ func parseLegacy(r *reader, top *fields) *atlas.Release {
 	}
 	rel.Version = top.str("version", true)
 	top.get("id")
-	top.get("name")
+	rel.Name = top.str("name", false)
 
 	matrices := top.seq("matrices")
 	if len(matrices) != 1 {

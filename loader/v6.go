@@ -28,6 +28,9 @@ func parseV6(r *reader, top *fields) *atlas.Release {
 	matrixID := "ATLAS-matrix"
 	if c := r.open(top.get("collection"), "collection", ""); c != nil {
 		rel.Version = c.str("version", true)
+		rel.Name = c.str("name", false)
+		rel.Description = c.str("description", false)
+		rel.Modified = c.date("modified-date")
 	}
 	if m := top.get("matrix"); m != nil {
 		if mf := r.open(m, "matrix", ""); mf != nil {

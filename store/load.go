@@ -93,8 +93,10 @@ func (s *Store) Load(ctx context.Context, rel *atlas.Release, opt LoadOptions) (
 		}
 	}
 
-	err = s.write(ctx, &res.Counters, `CREATE (r:Release {version: $version, format: $format, sha256: $sha256, source: $source, status: $status, current: false, startedAt: datetime()})`,
-		map[string]any{"version": rel.Version, "format": string(rel.Format), "sha256": rel.SHA256, "source": rel.Source, "status": statusLoading})
+	props := map[string]any{"version": rel.Version, "format": string(rel.Format), "sha256": rel.SHA256, "source": rel.Source,
+		"status": statusLoading, "current": false, "name": rel.Name, "description": rel.Description}
+	setDate(props, "modifiedDate", rel.Modified)
+	err = s.write(ctx, &res.Counters, `CREATE (r:Release) SET r = $props, r.startedAt = datetime()`, map[string]any{"props": props})
 	if err != nil {
 		return res, fmt.Errorf("register release %s: %w", rel.Version, err)
 	}

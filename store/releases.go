@@ -6,18 +6,23 @@ import (
 	"time"
 
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
+	"github.com/neo4j/neo4j-go-driver/v5/neo4j/dbtype"
 )
 
 // ReleaseInfo describes one release in the database.
 type ReleaseInfo struct {
-	Version  string
-	Format   string
-	SHA256   string
-	Source   string
-	Status   string
-	Current  bool
-	LoadedAt time.Time
-	Counts   ReleaseCounts
+	Version string
+	Format  string
+	SHA256  string
+	Source  string
+	// Name, Description and Modified describe the release as its file does.
+	Name        string
+	Description string
+	Modified    string
+	Status      string
+	Current     bool
+	LoadedAt    time.Time
+	Counts      ReleaseCounts
 }
 
 // ReleaseCounts are the numbers of nodes of each kind in a release.
@@ -26,6 +31,7 @@ type ReleaseCounts struct {
 }
 
 const releaseFields = `r.version AS version, r.format AS format, r.sha256 AS sha256, r.source AS source,
+r.name AS name, r.description AS description, r.modifiedDate AS modifiedDate,
 r.status AS status, coalesce(r.current, false) AS current, r.loadedAt AS loadedAt,
 r.countTactics AS tactics, r.countTechniques AS techniques, r.countMitigations AS mitigations,
 r.countCaseStudies AS caseStudies, r.countSteps AS steps, r.countActors AS actors`
@@ -36,11 +42,14 @@ func releaseFromRecord(rec *neo4j.Record) ReleaseInfo {
 	num := func(k string) int { v, _ := m[k].(int64); return int(v) }
 	info := ReleaseInfo{
 		Version: str("version"), Format: str("format"), SHA256: str("sha256"), Source: str("source"),
-		Status: str("status"),
+		Status: str("status"), Name: str("name"), Description: str("description"),
 		Counts: ReleaseCounts{num("tactics"), num("techniques"), num("mitigations"), num("caseStudies"), num("steps"), num("actors")},
 	}
 	info.Current, _ = m["current"].(bool)
 	info.LoadedAt, _ = m["loadedAt"].(time.Time)
+	if d, ok := m["modifiedDate"].(dbtype.Date); ok {
+		info.Modified = d.Time().Format(time.DateOnly)
+	}
 	return info
 }
 

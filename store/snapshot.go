@@ -23,7 +23,8 @@ func (s *Store) Snapshot(ctx context.Context, version string) (*atlas.Release, e
 	if err != nil {
 		return nil, err
 	}
-	rel := &atlas.Release{Version: info.Version, Format: atlas.Format(info.Format), SHA256: info.SHA256, Source: info.Source}
+	rel := &atlas.Release{Version: info.Version, Format: atlas.Format(info.Format), SHA256: info.SHA256, Source: info.Source,
+		Name: info.Name, Description: info.Description, Modified: info.Modified}
 	p := map[string]any{"release": info.Version}
 
 	recs, err := s.read(ctx, `MATCH (n:Tactic {release: $release}) RETURN n ORDER BY n.position`, p)
