@@ -40,8 +40,8 @@ RETURN r.version AS version, r.format AS format, r.sha256 AS sha256, r.source AS
 // analysisViewCases reads the case studies with their actors, every step
 // with its technique, tactic and next steps, and the actors, for a release
 // resolved by analysisViewObjects. It returns no row when the release was
-// pruned in between.
-const analysisViewCases = `MATCH (r:Release {version: $version, status: $status})
+// pruned, or replaced by other content, in between.
+const analysisViewCases = `MATCH (r:Release {version: $version, status: $status, sha256: $sha256})
 CALL (r) {
   MATCH (c:CaseStudy {release: r.version})
   OPTIONAL MATCH (c)-[:ATTRIBUTED_TO]->(a:Actor)
@@ -108,12 +108,12 @@ func (s *Store) AnalysisView(ctx context.Context, version string) (*atlas.Releas
 		rel.Mitigations = append(rel.Mitigations, mit)
 	}
 
-	recs, err = s.read(ctx, analysisViewCases, map[string]any{"version": rel.Version, "status": statusComplete})
+	recs, err = s.read(ctx, analysisViewCases, map[string]any{"version": rel.Version, "status": statusComplete, "sha256": rel.SHA256})
 	if err != nil {
 		return nil, fmt.Errorf("read case studies of %s for analysis: %w", rel.Version, err)
 	}
 	if len(recs) == 0 {
-		return nil, viewNotLoaded(rel.Version)
+		return nil, fmt.Errorf("%w: release %q was pruned or replaced while it was read; try again", ErrNotFound, rel.Version)
 	}
 	m = recs[0].AsMap()
 	index := map[string]int{}

@@ -1,0 +1,1110 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/atlasgraph/atlasgraph/analysis"
+	"github.com/atlasgraph/atlasgraph/atlas"
+	"github.com/atlasgraph/atlasgraph/internal/config"
+)
+
+const analyzeUsage = `atlasgraph analyze answers attack-path and mitigation questions over one loaded release.
+
+Usage:
+  atlasgraph analyze chain (--case-study ID | --techniques ID,ID,...)
+        which mitigations break one attack chain, where, and which steps nothing covers
+  atlasgraph analyze minimal-set [--case-studies ID,...] [--cost ID=N,...] [--require ID,...]
+        [--exclude ID,...] [--alternatives N] [--budget N]
+        the least-cost set of mitigations that breaks every breakable chain (default: all case studies)
+  atlasgraph analyze paths --from ID --to ID [--max-hops 5] [--limit 50] [--min-support 1]
+        [--exclude-mitigated-by ID,...]
+        the best-evidenced attack paths over observed transitions; ID is a tactic or a technique
+  atlasgraph analyze choke-points [--limit 10] [--from ID --to ID] [--max-hops 5] [--paths 50]
+        the techniques and mitigations on the most case studies and attack paths
+  atlasgraph analyze gaps [--limit N]
+        techniques no mitigation covers, by maturity and by how many case studies use them
+
+Every command takes --release VERSION (default: the current release), --inherit-from-parent
+(a mitigation of a parent technique also covers its sub-techniques) and --json.
+
+A chain is a case study's steps along leads-to links, or the technique list you give. A set
+of mitigations breaks a chain when every route through it has a step whose technique one of
+them mitigates.
+`
+
+// analyzeFlags are the flags every analyze command takes.
+type analyzeFlags struct {
+	cfg     *config.Neo4j
+	release string
+	inherit bool
+	json    bool
+}
+
+func addAnalyzeFlags(fs *flag.FlagSet, getenv func(string) string) *analyzeFlags {
+	f := &analyzeFlags{cfg: config.Neo4jFlags(fs, getenv)}
+	fs.StringVar(&f.release, "release", "", "release to analyse (default: the current release)")
+	fs.BoolVar(&f.inherit, "inherit-from-parent", false, "let a mitigation of a parent technique also cover its sub-techniques")
+	fs.BoolVar(&f.json, "json", false, "print JSON")
+	return f
+}
+
+func (f *analyzeFlags) options() analysis.Options {
+	return analysis.Options{InheritFromParent: f.inherit}
+}
+
+// listFlag collects ids given comma-separated, in one flag or repeated.
+type listFlag []string
+
+func (l *listFlag) String() string { return strings.Join(*l, ",") }
+
+func (l *listFlag) Set(v string) error {
+	for _, p := range strings.Split(v, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			*l = append(*l, p)
+		}
+	}
+	return nil
+}
+
+// costFlag reads ID=COST pairs.
+type costFlag map[string]float64
+
+func (c costFlag) String() string {
+	var parts []string
+	for _, k := range slices.Sorted(maps.Keys(c)) {
+		parts = append(parts, fmt.Sprintf("%s=%g", k, c[k]))
+	}
+	return strings.Join(parts, ",")
+}
+
+func (c costFlag) Set(v string) error {
+	for _, p := range strings.Split(v, ",") {
+		if p = strings.TrimSpace(p); p == "" {
+			continue
+		}
+		id, val, ok := strings.Cut(p, "=")
+		if !ok {
+			return fmt.Errorf("%q: write MITIGATION=COST, e.g. AML.M0015=2", p)
+		}
+		f, err := strconv.ParseFloat(strings.TrimSpace(val), 64)
+		if err != nil || !(f > 0) || f > 1e12 {
+			return fmt.Errorf("%q: the cost must be a positive number", p)
+		}
+		c[strings.TrimSpace(id)] = f
+	}
+	return nil
+}
+
+// runAnalyze runs one analyze command: it checks the flags, reads the
+// release with one AnalysisView (two queries), computes in memory and prints
+// text or JSON. Ids the release lacks are errors naming the id, the release
+// and the valid range; impossible requests are usage errors.
+func runAnalyze(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		fmt.Fprint(stdout, analyzeUsage)
+		return nil
+	}
+	sub, rest := args[0], args[1:]
+	fs := newFlags("analyze "+sub, stderr)
+	af := addAnalyzeFlags(fs, getenv)
+	var do func(w io.Writer, v *releaseView) (any, error)
+	switch sub {
+	case "chain":
+		do = chainCommand(fs)
+	case "minimal-set":
+		do = minimalSetCommand(fs)
+	case "paths":
+		do = pathsCommand(fs)
+	case "choke-points":
+		do = chokePointsCommand(fs)
+	case "gaps":
+		do = gapsCommand(fs)
+	default:
+		return usageError{fmt.Sprintf("unknown analyze command %q; use chain, minimal-set, paths, choke-points or gaps", sub)}
+	}
+	pos, err := parseFlags(fs, rest)
+	if err != nil {
+		return helpOK(err)
+	}
+	if len(pos) > 0 {
+		return usageError{fmt.Sprintf("analyze %s takes no arguments, only flags; got %q", sub, pos[0])}
+	}
+	if err := af.cfg.Validate(); err != nil {
+		return err
+	}
+	// Check the flags that need no data before connecting.
+	if _, err := do(nil, nil); err != nil {
+		return err
+	}
+	st, closeFn, err := openStore(ctx, af.cfg)
+	if err != nil {
+		return err
+	}
+	defer closeFn()
+	rel, err := st.AnalysisView(ctx, af.release)
+	if err != nil {
+		return err
+	}
+	v := newReleaseView(rel, af.options())
+	var text strings.Builder
+	res, err := do(&text, v)
+	if errors.Is(err, analysis.ErrInvalidInput) {
+		// What the flag checks above cannot see, e.g. a mitigation both
+		// required and excluded.
+		return usageError{err.Error()}
+	}
+	if err != nil {
+		return err
+	}
+	if af.json {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(res)
+	}
+	_, err = io.WriteString(stdout, text.String())
+	return err
+}
+
+// releaseView is one release ready for analysis, with the names reports show.
+type releaseView struct {
+	rel    *atlas.Release
+	in     *analysis.Input
+	opts   analysis.Options
+	names  map[string]string // any id -> name
+	tactic map[string]bool
+	order  []string // tactic ids in matrix order
+}
+
+func newReleaseView(rel *atlas.Release, opts analysis.Options) *releaseView {
+	v := &releaseView{rel: rel, in: analysis.FromRelease(rel), opts: opts, names: map[string]string{}, tactic: map[string]bool{}}
+	for _, t := range rel.Tactics {
+		v.names[t.ID], v.tactic[t.ID] = t.Name, true
+		v.order = append(v.order, t.ID)
+	}
+	for _, t := range rel.Techniques {
+		v.names[t.ID] = t.Name
+	}
+	for _, m := range rel.Mitigations {
+		v.names[m.ID] = m.Name
+	}
+	for _, c := range rel.CaseStudies {
+		v.names[c.ID] = c.Name
+	}
+	return v
+}
+
+// idName is an id with its name, as the JSON output gives every object.
+type idName struct {
+	ID   string `json:"id"`
+	Name string `json:"name,omitempty"`
+}
+
+func (v *releaseView) ref(id string) idName { return idName{ID: id, Name: v.names[id]} }
+
+func (v *releaseView) refs(ids []string) []idName {
+	out := make([]idName, 0, len(ids))
+	for _, id := range ids {
+		out = append(out, v.ref(id))
+	}
+	return out
+}
+
+// label is "ID Name" for text output.
+func (v *releaseView) label(id string) string {
+	if n := v.names[id]; n != "" {
+		return id + " " + n
+	}
+	return id
+}
+
+// idError is an id the release does not have; it is the user's to fix but
+// not a command-line mistake, so it exits 1 like other data errors.
+type idError struct{ msg string }
+
+func (e idError) Error() string { return e.msg }
+
+// unknown names the id, the release and the ids that would be valid.
+func (v *releaseView) unknown(kind, id, flagName string, valid []string) error {
+	hint := ""
+	if len(valid) > 0 {
+		lo, hi := slices.Min(valid), slices.Max(valid)
+		hint = fmt.Sprintf("; its %s run from %s to %s", pluralOf(kind), lo, hi)
+	}
+	return idError{fmt.Sprintf("unknown %s %q in release %s (%s)%s; check the id, or pick another release with --release (see atlasgraph releases)",
+		kind, id, v.rel.Version, flagName, hint)}
+}
+
+func (v *releaseView) caseStudyIDs() []string {
+	ids := make([]string, 0, len(v.rel.CaseStudies))
+	for _, c := range v.rel.CaseStudies {
+		ids = append(ids, c.ID)
+	}
+	return ids
+}
+
+func (v *releaseView) mitigationIDs() []string {
+	ids := make([]string, 0, len(v.rel.Mitigations))
+	for _, m := range v.rel.Mitigations {
+		ids = append(ids, m.ID)
+	}
+	return ids
+}
+
+func (v *releaseView) techniqueIDs() []string {
+	ids := make([]string, 0, len(v.rel.Techniques))
+	for _, t := range v.rel.Techniques {
+		ids = append(ids, t.ID)
+	}
+	return ids
+}
+
+func (v *releaseView) checkMitigations(ids []string, flagName string) error {
+	for _, id := range ids {
+		if !v.in.HasMitigation(id) {
+			return v.unknown("mitigation", id, flagName, v.mitigationIDs())
+		}
+	}
+	return nil
+}
+
+func (v *releaseView) chain(caseStudy, flagName string) (analysis.Chain, error) {
+	ch, ok := v.in.Chain(caseStudy)
+	if ok {
+		return ch, nil
+	}
+	if slices.Contains(v.caseStudyIDs(), caseStudy) {
+		return analysis.Chain{}, idError{fmt.Sprintf("case study %q of release %s has no steps, so no chain to analyse", caseStudy, v.rel.Version)}
+	}
+	return analysis.Chain{}, v.unknown("case study", caseStudy, flagName, v.caseStudyIDs())
+}
+
+func (v *releaseView) inheritNote() string {
+	if v.opts.InheritFromParent {
+		return "a mitigation of a parent technique also covers its sub-techniques"
+	}
+	return "a mitigation covers only the techniques it names, not their sub-techniques"
+}
+
+// pluralOf makes the plural of the nouns this file uses.
+func pluralOf(noun string) string {
+	if strings.HasSuffix(noun, "study") {
+		return strings.TrimSuffix(noun, "y") + "ies"
+	}
+	return noun + "s"
+}
+
+// countOf writes "1 path", "2 paths".
+func countOf(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %s", n, pluralOf(noun))
+}
+
+// idList joins ids for text, eliding after max.
+func idList(ids []string, max int) string {
+	if len(ids) == 0 {
+		return "none"
+	}
+	if max > 0 && len(ids) > max {
+		return strings.Join(ids[:max], ", ") + fmt.Sprintf(", … (%d more)", len(ids)-max)
+	}
+	return strings.Join(ids, ", ")
+}
+
+func sortedUnion(lists ...[]string) []string {
+	var out []string
+	for _, l := range lists {
+		out = append(out, l...)
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// ---- chain ----
+
+type chainStep struct {
+	StepID    string   `json:"stepId"`
+	Technique idName   `json:"technique"`
+	Tactic    *idName  `json:"tactic,omitempty"`
+	Next      []string `json:"next"`
+	CoveredBy []string `json:"coveredBy"`
+}
+
+type chainMitigation struct {
+	Mitigation idName `json:"mitigation"`
+	// Hits are the steps the mitigation covers, in step order.
+	Hits []stepRef `json:"hits"`
+	// EarliestBreak is the first step at which the mitigation alone breaks
+	// the chain; null when it does not break it alone.
+	EarliestBreak *stepRef `json:"earliestBreak"`
+}
+
+type stepRef struct {
+	StepID string `json:"stepId"`
+}
+
+func stepRefs(ids []string) []stepRef {
+	out := make([]stepRef, 0, len(ids))
+	for _, id := range ids {
+		out = append(out, stepRef{id})
+	}
+	return out
+}
+
+type chainResult struct {
+	Release           string            `json:"release"`
+	Chain             string            `json:"chain"`
+	CaseStudy         *idName           `json:"caseStudy,omitempty"`
+	InheritFromParent bool              `json:"inheritFromParent"`
+	Breakable         bool              `json:"breakable"`
+	Steps             []chainStep       `json:"steps"`
+	Mitigations       []chainMitigation `json:"mitigations"`
+	Partial           []chainMitigation `json:"partialMitigations"`
+	UncoveredSteps    []stepRef         `json:"uncoveredSteps"`
+	OpenRoute         []string          `json:"openRoute,omitempty"`
+	// Evidence are the case studies the answer rests on: the case study
+	// itself, or those showing a transition of a technique list.
+	Evidence []string `json:"evidence"`
+}
+
+func chainCommand(fs *flag.FlagSet) func(io.Writer, *releaseView) (any, error) {
+	caseStudy := fs.String("case-study", "", "case study whose chain to analyse, e.g. AML.CS0000")
+	var techniques listFlag
+	fs.Var(&techniques, "techniques", "ordered technique ids forming a chain, comma-separated")
+	return func(w io.Writer, v *releaseView) (any, error) {
+		if (*caseStudy == "") == (len(techniques) == 0) {
+			return nil, usageError{"analyze chain needs --case-study ID or --techniques ID,ID,..., not both"}
+		}
+		if v == nil {
+			return nil, nil
+		}
+		var ch analysis.Chain
+		res := chainResult{Release: v.rel.Version, InheritFromParent: v.opts.InheritFromParent}
+		if *caseStudy != "" {
+			var err error
+			if ch, err = v.chain(*caseStudy, "--case-study"); err != nil {
+				return nil, err
+			}
+			r := v.ref(ch.ID)
+			res.CaseStudy, res.Evidence = &r, []string{ch.ID}
+		} else {
+			for _, t := range techniques {
+				if !v.in.HasTechnique(t) {
+					return nil, v.unknown("technique", t, "--techniques", v.techniqueIDs())
+				}
+			}
+			ch = analysis.ChainFromTechniques(techniques)
+		}
+		rep, err := analysis.ChainMitigations(ch, v.in.Knowledge, v.opts)
+		if err != nil {
+			return nil, err
+		}
+		res.Chain, res.Breakable, res.OpenRoute = rep.ChainID, rep.Breakable, rep.OpenRoute
+		res.UncoveredSteps = stepRefs(rep.UncoveredSteps)
+		byID := map[string]analysis.Step{}
+		for _, s := range ch.Steps {
+			byID[s.ID] = s
+		}
+		covered := map[string][]string{}
+		for _, h := range slices.Concat(rep.Breakers, rep.Partial) {
+			for _, s := range h.Steps {
+				covered[s] = append(covered[s], h.Mitigation)
+			}
+		}
+		for _, id := range rep.Order {
+			s := byID[id]
+			cs := chainStep{StepID: id, Technique: v.ref(s.Technique), Next: nonNilStrings(s.Next), CoveredBy: nonNilStrings(covered[id])}
+			slices.Sort(cs.CoveredBy)
+			if s.Tactic != "" {
+				t := v.ref(s.Tactic)
+				cs.Tactic = &t
+			}
+			res.Steps = append(res.Steps, cs)
+		}
+		toOut := func(h analysis.MitigationHits) chainMitigation {
+			m := chainMitigation{Mitigation: v.ref(h.Mitigation), Hits: stepRefs(h.Steps)}
+			if h.BreaksAt != "" {
+				m.EarliestBreak = &stepRef{h.BreaksAt}
+			}
+			return m
+		}
+		res.Mitigations, res.Partial = []chainMitigation{}, []chainMitigation{}
+		for _, h := range rep.Breakers {
+			res.Mitigations = append(res.Mitigations, toOut(h))
+		}
+		for _, h := range rep.Partial {
+			res.Partial = append(res.Partial, toOut(h))
+		}
+		var hopEvidence []string
+		if res.CaseStudy == nil {
+			hopEvidence = v.hopEvidence(ch)
+			res.Evidence = v.userChainEvidence(ch)
+		}
+		if res.Evidence == nil {
+			res.Evidence = []string{}
+		}
+		writeChain(w, v, res, hopEvidence)
+		return res, nil
+	}
+}
+
+// transitionCases returns the case studies showing from -> to.
+func (v *releaseView) transitionCases(from, to string) []string {
+	i, ok := slices.BinarySearchFunc(v.in.Transitions, [2]string{from, to}, func(t analysis.Transition, k [2]string) int {
+		if c := strings.Compare(t.From, k[0]); c != 0 {
+			return c
+		}
+		return strings.Compare(t.To, k[1])
+	})
+	if !ok {
+		return nil
+	}
+	return v.in.Transitions[i].CaseStudies
+}
+
+// hopEvidence describes, for a technique list, which case studies show each
+// of its moves.
+func (v *releaseView) hopEvidence(ch analysis.Chain) []string {
+	var lines []string
+	for i := 0; i+1 < len(ch.Steps); i++ {
+		a, b := ch.Steps[i], ch.Steps[i+1]
+		cases := v.transitionCases(a.Technique, b.Technique)
+		seen := "seen in no case study"
+		if len(cases) > 0 {
+			seen = "seen in " + idList(cases, 8)
+		}
+		lines = append(lines, fmt.Sprintf("%s → %s (%s → %s): %s", a.ID, b.ID, a.Technique, b.Technique, seen))
+	}
+	return lines
+}
+
+func (v *releaseView) userChainEvidence(ch analysis.Chain) []string {
+	var all []string
+	for i := 0; i+1 < len(ch.Steps); i++ {
+		all = append(all, v.transitionCases(ch.Steps[i].Technique, ch.Steps[i+1].Technique)...)
+	}
+	return sortedUnion(all)
+}
+
+func nonNilStrings(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+func writeChain(w io.Writer, v *releaseView, res chainResult, hopEvidence []string) {
+	if res.CaseStudy != nil {
+		fmt.Fprintf(w, "Chain of case study %s %q, ATLAS release %s: %d steps.\n", res.CaseStudy.ID, res.CaseStudy.Name, res.Release, len(res.Steps))
+	} else {
+		fmt.Fprintf(w, "Chain of the %d techniques given, ATLAS release %s.\n", len(res.Steps), res.Release)
+	}
+	fmt.Fprintf(w, "Coverage rule: %s.\n\n", v.inheritNote())
+	switch {
+	case res.Breakable && len(res.Mitigations) > 0:
+		fmt.Fprintf(w, "Can it be broken? Yes: %s each break it on their own.\n\n", countOf(len(res.Mitigations), "mitigation"))
+	case res.Breakable:
+		fmt.Fprintf(w, "Can it be broken? Yes, but only by combining mitigations (see atlasgraph analyze minimal-set).\n\n")
+	default:
+		fmt.Fprintf(w, "Can it be broken? No: no mitigation covers any step of the route %s.\n\n", strings.Join(res.OpenRoute, " → "))
+	}
+	fmt.Fprintln(w, "Steps:")
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	for _, s := range res.Steps {
+		tactic := ""
+		if s.Tactic != nil {
+			tactic = s.Tactic.Name
+		}
+		cov := "NOT COVERED"
+		if len(s.CoveredBy) > 0 {
+			cov = "covered by " + strings.Join(s.CoveredBy, ", ")
+		}
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", s.StepID, tactic, v.label(s.Technique.ID), cov)
+	}
+	tw.Flush()
+	if len(res.Mitigations) > 0 {
+		fmt.Fprintln(w, "\nMitigations that break the chain on their own, earliest break first:")
+		tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+		for _, m := range res.Mitigations {
+			fmt.Fprintf(tw, "  %s\tbreaks at %s\thits %s\n", v.label(m.Mitigation.ID), m.EarliestBreak.StepID, joinSteps(m.Hits))
+		}
+		tw.Flush()
+	}
+	if len(res.Partial) > 0 {
+		fmt.Fprintln(w, "\nMitigations that cover some steps but leave a route open:")
+		for _, m := range res.Partial {
+			fmt.Fprintf(w, "  %s\thits %s\n", v.label(m.Mitigation.ID), joinSteps(m.Hits))
+		}
+	}
+	if len(res.UncoveredSteps) > 0 {
+		fmt.Fprintf(w, "\nSteps no mitigation covers: %s.\n", joinSteps(res.UncoveredSteps))
+	} else {
+		fmt.Fprintln(w, "\nEvery step is covered by at least one mitigation.")
+	}
+	if res.CaseStudy != nil {
+		fmt.Fprintf(w, "Evidence: case study %s.\n", res.CaseStudy.ID)
+		return
+	}
+	fmt.Fprintln(w, "Evidence: the technique list given; its moves in the case studies:")
+	for _, l := range hopEvidence {
+		fmt.Fprintf(w, "  %s\n", l)
+	}
+}
+
+func joinSteps(s []stepRef) string {
+	ids := make([]string, len(s))
+	for i, x := range s {
+		ids[i] = x.StepID
+	}
+	return strings.Join(ids, ", ")
+}
+
+// ---- minimal-set ----
+
+type setMember struct {
+	Mitigation idName  `json:"mitigation"`
+	Cost       float64 `json:"cost"`
+	Required   bool    `json:"required"`
+	// Breaks are the in-scope case studies (or paths) in which the member
+	// covers at least one step.
+	Breaks []string `json:"breaks"`
+}
+
+type setOut struct {
+	Cost        float64     `json:"cost"`
+	Mitigations []setMember `json:"mitigations"`
+}
+
+type unbreakableOut struct {
+	ID             string    `json:"id"`
+	Name           string    `json:"name,omitempty"`
+	UncoveredSteps []stepRef `json:"uncoveredSteps"`
+	Route          []string  `json:"route"`
+}
+
+type setResultOut struct {
+	// Optimal reports that the search proved the set is of least cost.
+	Optimal bool `json:"optimal"`
+	// LowerBound is the proven least possible cost.
+	LowerBound   float64          `json:"lowerBound"`
+	Nodes        int              `json:"searchNodes"`
+	Best         setOut           `json:"best"`
+	Mitigations  []idName         `json:"mitigations"`
+	Alternatives []setOut         `json:"alternatives"`
+	Unbreakable  []unbreakableOut `json:"unbreakable"`
+	InScope      []string         `json:"inScope"`
+	RouteCapHit  []string         `json:"routeCapHit,omitempty"`
+}
+
+func (v *releaseView) setOut(r analysis.SetResult) setResultOut {
+	conv := func(s analysis.MitigationSet) setOut {
+		o := setOut{Cost: s.Cost, Mitigations: []setMember{}}
+		for _, m := range s.Members {
+			o.Mitigations = append(o.Mitigations, setMember{Mitigation: v.ref(m.Mitigation), Cost: m.Cost, Required: m.Required, Breaks: nonNilStrings(m.Chains)})
+		}
+		return o
+	}
+	out := setResultOut{Optimal: r.Optimal, LowerBound: r.LowerBound, Nodes: r.Nodes, Best: conv(r.Best),
+		Alternatives: []setOut{}, Unbreakable: []unbreakableOut{}, InScope: nonNilStrings(r.InScope), RouteCapHit: r.RouteCapHit}
+	out.Mitigations = []idName{}
+	for _, m := range r.Best.Members {
+		out.Mitigations = append(out.Mitigations, v.ref(m.Mitigation))
+	}
+	for _, a := range r.Alternatives {
+		out.Alternatives = append(out.Alternatives, conv(a))
+	}
+	for _, u := range r.Unbreakable {
+		out.Unbreakable = append(out.Unbreakable, unbreakableOut{ID: u.ChainID, Name: v.names[u.ChainID], UncoveredSteps: stepRefs(u.Steps), Route: u.Route})
+	}
+	return out
+}
+
+type minimalSetResult struct {
+	Release           string             `json:"release"`
+	InheritFromParent bool               `json:"inheritFromParent"`
+	Costs             map[string]float64 `json:"costs,omitempty"`
+	Require           []string           `json:"require,omitempty"`
+	Exclude           []string           `json:"exclude,omitempty"`
+	setResultOut
+	// Evidence are the case studies in scope, breakable or not.
+	Evidence []string `json:"evidence"`
+}
+
+func minimalSetCommand(fs *flag.FlagSet) func(io.Writer, *releaseView) (any, error) {
+	var cases, require, exclude listFlag
+	costs := costFlag{}
+	fs.Var(&cases, "case-studies", "case studies in scope, comma-separated (default: all with steps)")
+	fs.Var(costs, "cost", "mitigation costs as ID=COST, comma-separated (default cost 1)")
+	fs.Var(&require, "require", "mitigations every answer must contain")
+	fs.Var(&exclude, "exclude", "mitigations no answer may contain")
+	alternatives := fs.Int("alternatives", 0, fmt.Sprintf("further optimal sets to list, 0 to %d", analysis.MaxAlternatives))
+	budget := fs.Int("budget", 0, fmt.Sprintf("most search nodes to visit (default %d)", analysis.DefaultBudget))
+	return func(w io.Writer, v *releaseView) (any, error) {
+		if *alternatives < 0 || *alternatives > analysis.MaxAlternatives {
+			return nil, usageError{fmt.Sprintf("--alternatives %d: ask for 0 to %d", *alternatives, analysis.MaxAlternatives)}
+		}
+		if *budget < 0 {
+			return nil, usageError{fmt.Sprintf("--budget %d: give a positive number of search nodes", *budget)}
+		}
+		if v == nil {
+			return nil, nil
+		}
+		chains := v.in.Chains
+		if len(cases) > 0 {
+			chains = nil
+			for _, id := range sortedUnion(cases) {
+				ch, err := v.chain(id, "--case-studies")
+				if err != nil {
+					return nil, err
+				}
+				chains = append(chains, ch)
+			}
+		}
+		for id := range costs {
+			if !v.in.HasMitigation(id) {
+				return nil, v.unknown("mitigation", id, "--cost", v.mitigationIDs())
+			}
+		}
+		if err := v.checkMitigations(require, "--require"); err != nil {
+			return nil, err
+		}
+		if err := v.checkMitigations(exclude, "--exclude"); err != nil {
+			return nil, err
+		}
+		r, err := analysis.MinimalMitigationSet(chains, v.in.Knowledge, v.opts, analysis.SetRequest{
+			Costs: costs, Require: require, Exclude: exclude, Alternatives: *alternatives, Budget: *budget,
+		})
+		if err != nil {
+			return nil, err
+		}
+		res := minimalSetResult{Release: v.rel.Version, InheritFromParent: v.opts.InheritFromParent, Require: require, Exclude: exclude, setResultOut: v.setOut(r)}
+		if len(costs) > 0 {
+			res.Costs = costs
+		}
+		for _, ch := range chains {
+			res.Evidence = append(res.Evidence, ch.ID)
+		}
+		res.Evidence = nonNilStrings(res.Evidence)
+		writeMinimalSet(w, v, res)
+		return res, nil
+	}
+}
+
+func writeMinimalSet(w io.Writer, v *releaseView, res minimalSetResult) {
+	fmt.Fprintf(w, "Least-cost mitigation set for %s of ATLAS release %s.\n", countOf(len(res.Evidence), "case study"), res.Release)
+	fmt.Fprintf(w, "Coverage rule: %s.\n\n", v.inheritNote())
+	writeSet(w, v, res.setResultOut, "case study")
+	if len(res.Evidence) == len(v.in.Chains) && len(res.Evidence) > 10 {
+		fmt.Fprintf(w, "\nEvidence: all %d case studies with steps, %s to %s.\n", len(res.Evidence), res.Evidence[0], res.Evidence[len(res.Evidence)-1])
+		return
+	}
+	fmt.Fprintf(w, "\nEvidence: case studies %s.\n", idList(res.Evidence, 0))
+}
+
+// writeSet prints a set result; what names a chain ("case study", "path").
+func writeSet(w io.Writer, v *releaseView, r setResultOut, what string) {
+	switch {
+	case len(r.InScope) == 0:
+		fmt.Fprintf(w, "No %s in scope can be broken, so no mitigation set is proposed.\n", what)
+	case r.Optimal:
+		fmt.Fprintf(w, "%s, total cost %g, break every %s that can be broken (%d); no cheaper set exists (search: %s).\n",
+			countOf(len(r.Best.Mitigations), "mitigation"), r.Best.Cost, what, len(r.InScope), countOf(r.Nodes, "node"))
+	default:
+		fmt.Fprintf(w, "%s, total cost %g, break every %s that can be broken (%d). The search stopped at its node budget (%s): this set may not be the cheapest, but no set costs less than %g.\n",
+			countOf(len(r.Best.Mitigations), "mitigation"), r.Best.Cost, what, len(r.InScope), countOf(r.Nodes, "node"), r.LowerBound)
+	}
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	for _, m := range r.Best.Mitigations {
+		req := ""
+		if m.Required {
+			req = ", required"
+		}
+		fmt.Fprintf(tw, "  %s\t(cost %g%s)\thelps break %d: %s\n", v.label(m.Mitigation.ID), m.Cost, req, len(m.Breaks), idList(m.Breaks, 6))
+	}
+	tw.Flush()
+	if len(r.Alternatives) > 0 {
+		fmt.Fprintf(w, "Other sets of the same cost:\n")
+		for i, a := range r.Alternatives {
+			var ids []string
+			for _, m := range a.Mitigations {
+				ids = append(ids, m.Mitigation.ID)
+			}
+			fmt.Fprintf(w, "  %d. %s\n", i+1, strings.Join(ids, ", "))
+		}
+	}
+	if len(r.RouteCapHit) > 0 {
+		fmt.Fprintf(w, "These %s have so many routes that their constraints were built lazily (the answer is still exact): %s\n", pluralOf(what), idList(r.RouteCapHit, 10))
+	}
+	if len(r.Unbreakable) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "\n%s cannot be broken by any allowed mitigation:\n", countOf(len(r.Unbreakable), what))
+	for _, u := range r.Unbreakable {
+		name := ""
+		if u.Name != "" {
+			name = fmt.Sprintf(" %q", u.Name)
+		}
+		fmt.Fprintf(w, "  %s%s: no mitigation covers the route %s\n", u.ID, name, strings.Join(u.Route, " → "))
+	}
+}
+
+// ---- paths ----
+
+type pathEnd struct {
+	ID         string   `json:"id"`
+	Name       string   `json:"name,omitempty"`
+	Kind       string   `json:"kind"`
+	Techniques []string `json:"techniques"`
+}
+
+type hopOut struct {
+	From        string   `json:"from"`
+	To          string   `json:"to"`
+	Support     int      `json:"support"`
+	CaseStudies []string `json:"caseStudies"`
+}
+
+type pathOut struct {
+	ID         string   `json:"id"`
+	Techniques []idName `json:"techniques"`
+	Hops       []hopOut `json:"hops"`
+	// Support is the least number of case studies showing a hop.
+	Support      int `json:"support"`
+	TotalSupport int `json:"totalSupport"`
+}
+
+type pathsResult struct {
+	Release            string        `json:"release"`
+	InheritFromParent  bool          `json:"inheritFromParent"`
+	From               pathEnd       `json:"from"`
+	To                 pathEnd       `json:"to"`
+	MaxHops            int           `json:"maxHops"`
+	Limit              int           `json:"limit"`
+	MinSupport         int           `json:"minSupport"`
+	ExcludeMitigatedBy []string      `json:"excludeMitigatedBy"`
+	Paths              []pathOut     `json:"paths"`
+	Truncated          bool          `json:"truncated"`
+	Expansions         int           `json:"expansions"`
+	MitigationSet      *setResultOut `json:"mitigationSet"`
+	// Unbreakable are the ids of returned paths no mitigation covers.
+	Unbreakable []string `json:"unbreakable"`
+	Evidence    []string `json:"evidence"`
+}
+
+func (v *releaseView) endpoint(id, flagName string) (pathEnd, error) {
+	techs, ok := v.in.Endpoints(id)
+	if !ok {
+		return pathEnd{}, idError{fmt.Sprintf("%q (%s) is neither a tactic nor a technique of release %s; its tactics run from %s to %s and its techniques from %s to %s; check the id, or pick another release with --release (see atlasgraph releases)",
+			id, flagName, v.rel.Version, slices.Min(v.order), slices.Max(v.order), slices.Min(v.techniqueIDs()), slices.Max(v.techniqueIDs()))}
+	}
+	kind := "technique"
+	if v.tactic[id] {
+		kind = "tactic"
+	}
+	return pathEnd{ID: id, Name: v.names[id], Kind: kind, Techniques: nonNilStrings(techs)}, nil
+}
+
+type pathParams struct {
+	from, to                *string
+	maxHops, limit, support *int
+	exclude                 listFlag
+}
+
+func (p *pathParams) check(limitFlag string) error {
+	if *p.maxHops < 1 || *p.maxHops > analysis.MaxPathHops {
+		return usageError{fmt.Sprintf("--max-hops %d: ask for 1 to %d", *p.maxHops, analysis.MaxPathHops)}
+	}
+	if *p.limit < 1 || *p.limit > analysis.MaxPathLimit {
+		return usageError{fmt.Sprintf("%s %d: ask for 1 to %d paths", limitFlag, *p.limit, analysis.MaxPathLimit)}
+	}
+	if *p.support < 1 {
+		return usageError{fmt.Sprintf("--min-support %d: a transition needs at least 1 case study", *p.support)}
+	}
+	return nil
+}
+
+// paths runs the path search from the flags.
+func (v *releaseView) paths(p *pathParams) (pathsResult, error) {
+	from, err := v.endpoint(*p.from, "--from")
+	if err != nil {
+		return pathsResult{}, err
+	}
+	to, err := v.endpoint(*p.to, "--to")
+	if err != nil {
+		return pathsResult{}, err
+	}
+	if err := v.checkMitigations(p.exclude, "--exclude-mitigated-by"); err != nil {
+		return pathsResult{}, err
+	}
+	r, err := analysis.AttackPaths(v.in.Transitions, analysis.PathQuery{
+		From: from.Techniques, To: to.Techniques, MaxHops: *p.maxHops, Limit: *p.limit, MinSupport: *p.support,
+		ExcludeMitigatedBy: p.exclude,
+	}, v.in.Knowledge, v.opts)
+	if err != nil {
+		return pathsResult{}, err
+	}
+	res := pathsResult{Release: v.rel.Version, InheritFromParent: v.opts.InheritFromParent, From: from, To: to,
+		MaxHops: *p.maxHops, Limit: *p.limit, MinSupport: *p.support, ExcludeMitigatedBy: nonNilStrings(p.exclude),
+		Paths: []pathOut{}, Truncated: r.Truncated, Expansions: r.Expansions, Unbreakable: nonNilStrings(r.Unbreakable)}
+	var all []string
+	for _, path := range r.Paths {
+		po := pathOut{ID: path.ID, Techniques: v.refs(path.Techniques), Support: path.MinSupport, TotalSupport: path.TotalSupport}
+		for _, h := range path.Hops {
+			po.Hops = append(po.Hops, hopOut{From: h.From, To: h.To, Support: h.Count, CaseStudies: h.CaseStudies})
+			all = append(all, h.CaseStudies...)
+		}
+		res.Paths = append(res.Paths, po)
+	}
+	set := v.setOut(r.Mitigation)
+	res.MitigationSet = &set
+	res.Evidence = nonNilStrings(sortedUnion(all))
+	return res, nil
+}
+
+func pathsCommand(fs *flag.FlagSet) func(io.Writer, *releaseView) (any, error) {
+	p := &pathParams{
+		from:    fs.String("from", "", "where paths start: a tactic (any of its techniques) or a technique"),
+		to:      fs.String("to", "", "where paths end: a tactic or a technique"),
+		maxHops: fs.Int("max-hops", 5, fmt.Sprintf("most transitions in a path, 1 to %d", analysis.MaxPathHops)),
+		limit:   fs.Int("limit", 50, fmt.Sprintf("most paths to return, 1 to %d", analysis.MaxPathLimit)),
+		support: fs.Int("min-support", 1, "least number of case studies a transition needs to be followed"),
+	}
+	fs.Var(&p.exclude, "exclude-mitigated-by", "mitigations in place: paths avoid every technique they cover")
+	return func(w io.Writer, v *releaseView) (any, error) {
+		if *p.from == "" || *p.to == "" {
+			return nil, usageError{"analyze paths needs --from ID and --to ID (a tactic or a technique each)"}
+		}
+		if err := p.check("--limit"); err != nil {
+			return nil, err
+		}
+		if v == nil {
+			return nil, nil
+		}
+		res, err := v.paths(p)
+		if err != nil {
+			return nil, err
+		}
+		writePaths(w, v, res)
+		return res, nil
+	}
+}
+
+func (e pathEnd) describe() string {
+	if e.Kind == "tactic" {
+		return fmt.Sprintf("tactic %s %s (%s)", e.ID, e.Name, countOf(len(e.Techniques), "technique"))
+	}
+	return fmt.Sprintf("technique %s %s", e.ID, e.Name)
+}
+
+func writePaths(w io.Writer, v *releaseView, res pathsResult) {
+	fmt.Fprintf(w, "Attack paths in ATLAS release %s from %s to %s.\n", res.Release, res.From.describe(), res.To.describe())
+	fmt.Fprintf(w, "At most %s, each seen in at least %s; up to %s, ranked by the support of their weakest hop, then by total support.\n",
+		countOf(res.MaxHops, "hop"), countOf(res.MinSupport, "case study"), countOf(res.Limit, "path"))
+	if len(res.ExcludeMitigatedBy) > 0 {
+		fmt.Fprintf(w, "Avoiding techniques covered by %s (%s).\n", strings.Join(res.ExcludeMitigatedBy, ", "), v.inheritNote())
+	}
+	if res.Truncated {
+		fmt.Fprintf(w, "The search stopped after %d extensions: better paths than some shown may exist.\n", res.Expansions)
+	}
+	if len(res.Paths) == 0 {
+		fmt.Fprintln(w, "\nNo path found.")
+		return
+	}
+	fmt.Fprintln(w)
+	for i, p := range res.Paths {
+		fmt.Fprintf(w, "%d. %s: %s, weakest hop seen in %s, %d in total\n", i+1, p.ID, countOf(len(p.Hops), "hop"), countOf(p.Support, "case study"), p.TotalSupport)
+		fmt.Fprintf(w, "     %s\n", v.label(p.Techniques[0].ID))
+		for _, h := range p.Hops {
+			fmt.Fprintf(w, "   → %s   [%s]\n", v.label(h.To), idList(h.CaseStudies, 6))
+		}
+	}
+	fmt.Fprintf(w, "\nMitigations that break the returned paths (coverage rule: %s):\n", v.inheritNote())
+	writeSet(w, v, *res.MitigationSet, "path")
+	fmt.Fprintf(w, "\nEvidence: case studies %s.\n", idList(res.Evidence, 0))
+}
+
+// ---- choke-points ----
+
+type techniqueChoke struct {
+	Technique   idName   `json:"technique"`
+	CaseStudies []string `json:"caseStudies"`
+	// Cuts are the case studies every route of which uses the technique.
+	Cuts  []string `json:"cuts"`
+	Paths []string `json:"paths"`
+}
+
+type mitigationChoke struct {
+	Mitigation idName `json:"mitigation"`
+	// BreaksCaseStudies are the case studies it breaks on its own.
+	BreaksCaseStudies []string `json:"breaksCaseStudies"`
+	BreaksPaths       []string `json:"breaksPaths"`
+	HitsCaseStudies   []string `json:"hitsCaseStudies"`
+}
+
+type chokeResult struct {
+	Release           string            `json:"release"`
+	InheritFromParent bool              `json:"inheritFromParent"`
+	CaseStudies       int               `json:"caseStudies"`
+	Paths             *pathsResult      `json:"paths,omitempty"`
+	Techniques        []techniqueChoke  `json:"techniques"`
+	Mitigations       []mitigationChoke `json:"mitigations"`
+}
+
+func chokePointsCommand(fs *flag.FlagSet) func(io.Writer, *releaseView) (any, error) {
+	limit := fs.Int("limit", 10, "most techniques and mitigations to list (0: all)")
+	nPaths := fs.Int("paths", 50, fmt.Sprintf("attack paths to countOf as well, 0 to %d (0: case studies only)", analysis.MaxPathLimit))
+	p := &pathParams{
+		from:    fs.String("from", "", "where the counted paths start (default: the first tactic of the matrix)"),
+		to:      fs.String("to", "", "where the counted paths end (default: the last tactic of the matrix)"),
+		maxHops: fs.Int("max-hops", 5, fmt.Sprintf("most transitions in a counted path, 1 to %d", analysis.MaxPathHops)),
+		limit:   nPaths,
+		support: new(int),
+	}
+	*p.support = 1
+	return func(w io.Writer, v *releaseView) (any, error) {
+		if *limit < 0 {
+			return nil, usageError{fmt.Sprintf("--limit %d: give a positive number, or 0 for all", *limit)}
+		}
+		if *nPaths != 0 {
+			if err := p.check("--paths"); err != nil {
+				return nil, err
+			}
+		}
+		if v == nil {
+			return nil, nil
+		}
+		res := chokeResult{Release: v.rel.Version, InheritFromParent: v.opts.InheritFromParent, CaseStudies: len(v.in.Chains),
+			Techniques: []techniqueChoke{}, Mitigations: []mitigationChoke{}}
+		var paths []analysis.Path
+		if *nPaths > 0 && len(v.order) > 0 {
+			if *p.from == "" {
+				*p.from = v.order[0]
+			}
+			if *p.to == "" {
+				*p.to = v.order[len(v.order)-1]
+			}
+			pr, err := v.paths(p)
+			if err != nil {
+				return nil, err
+			}
+			res.Paths = &pr
+			for _, po := range pr.Paths {
+				ap := analysis.Path{ID: po.ID}
+				for _, t := range po.Techniques {
+					ap.Techniques = append(ap.Techniques, t.ID)
+				}
+				paths = append(paths, ap)
+			}
+		}
+		rep, err := analysis.ChokePoints(v.in.Chains, paths, v.in.Knowledge, v.opts, *limit)
+		if err != nil {
+			return nil, err
+		}
+		for _, t := range rep.Techniques {
+			res.Techniques = append(res.Techniques, techniqueChoke{Technique: v.ref(t.Technique), CaseStudies: nonNilStrings(t.Chains),
+				Cuts: nonNilStrings(t.Cuts), Paths: nonNilStrings(t.Paths)})
+		}
+		for _, m := range rep.Mitigations {
+			res.Mitigations = append(res.Mitigations, mitigationChoke{Mitigation: v.ref(m.Mitigation), BreaksCaseStudies: nonNilStrings(m.BreaksChains),
+				BreaksPaths: nonNilStrings(m.BreaksPaths), HitsCaseStudies: nonNilStrings(m.HitsChains)})
+		}
+		writeChokePoints(w, v, res)
+		return res, nil
+	}
+}
+
+func writeChokePoints(w io.Writer, v *releaseView, res chokeResult) {
+	fmt.Fprintf(w, "Choke points of ATLAS release %s over %d case studies", res.Release, res.CaseStudies)
+	if res.Paths != nil {
+		fmt.Fprintf(w, " and the %d best attack paths from %s to %s (at most %d hops)", len(res.Paths.Paths), res.Paths.From.describe(), res.Paths.To.describe(), res.Paths.MaxHops)
+	}
+	fmt.Fprintf(w, ".\nCoverage rule: %s.\n\n", v.inheritNote())
+	fmt.Fprintln(w, "Techniques on the most case studies and paths (cuts: case studies every route of which uses it):")
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "  RANK\tTECHNIQUE\tCASE STUDIES\tCUTS\tPATHS\tEVIDENCE")
+	for i, t := range res.Techniques {
+		fmt.Fprintf(tw, "  %d\t%s\t%d\t%d\t%d\t%s\n", i+1, v.label(t.Technique.ID), len(t.CaseStudies), len(t.Cuts), len(t.Paths), idList(t.CaseStudies, 4))
+	}
+	tw.Flush()
+	fmt.Fprintln(w, "\nMitigations that break the most case studies and paths on their own:")
+	tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "  RANK\tMITIGATION\tBREAKS CASE STUDIES\tBREAKS PATHS\tHITS CASE STUDIES\tEVIDENCE")
+	for i, m := range res.Mitigations {
+		fmt.Fprintf(tw, "  %d\t%s\t%d\t%d\t%d\t%s\n", i+1, v.label(m.Mitigation.ID), len(m.BreaksCaseStudies), len(m.BreaksPaths), len(m.HitsCaseStudies), idList(m.BreaksCaseStudies, 4))
+	}
+	tw.Flush()
+}
+
+// ---- gaps ----
+
+type gapOut struct {
+	Technique   idName   `json:"technique"`
+	Maturity    string   `json:"maturity"`
+	CaseStudies []string `json:"caseStudies"`
+}
+
+type gapsResult struct {
+	Release           string   `json:"release"`
+	InheritFromParent bool     `json:"inheritFromParent"`
+	Techniques        int      `json:"techniques"`
+	Uncovered         int      `json:"uncovered"`
+	Gaps              []gapOut `json:"gaps"`
+}
+
+func gapsCommand(fs *flag.FlagSet) func(io.Writer, *releaseView) (any, error) {
+	limit := fs.Int("limit", 0, "most techniques to list (0: all)")
+	return func(w io.Writer, v *releaseView) (any, error) {
+		if *limit < 0 {
+			return nil, usageError{fmt.Sprintf("--limit %d: give a positive number, or 0 for all", *limit)}
+		}
+		if v == nil {
+			return nil, nil
+		}
+		gaps, err := analysis.CoverageGaps(v.in.Techniques, v.in.Knowledge, v.opts)
+		if err != nil {
+			return nil, err
+		}
+		res := gapsResult{Release: v.rel.Version, InheritFromParent: v.opts.InheritFromParent, Techniques: len(v.in.Techniques), Uncovered: len(gaps), Gaps: []gapOut{}}
+		if *limit > 0 && len(gaps) > *limit {
+			gaps = gaps[:*limit]
+		}
+		for _, g := range gaps {
+			res.Gaps = append(res.Gaps, gapOut{Technique: v.ref(g.ID), Maturity: g.Maturity, CaseStudies: nonNilStrings(v.in.UsedBy[g.ID])})
+		}
+		writeGaps(w, v, res)
+		return res, nil
+	}
+}
+
+func writeGaps(w io.Writer, v *releaseView, res gapsResult) {
+	fmt.Fprintf(w, "Techniques no mitigation covers in ATLAS release %s: %d of %d.\n", res.Release, res.Uncovered, res.Techniques)
+	fmt.Fprintf(w, "Coverage rule: %s. Ranked by maturity, then by the number of case studies using the technique.\n\n", v.inheritNote())
+	if len(res.Gaps) == 0 {
+		fmt.Fprintln(w, "Every technique is covered by at least one mitigation.")
+		return
+	}
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "  MATURITY\tCASE STUDIES\tTECHNIQUE\tEVIDENCE")
+	for _, g := range res.Gaps {
+		m := g.Maturity
+		if m == "" {
+			m = "unknown"
+		}
+		fmt.Fprintf(tw, "  %s\t%d\t%s\t%s\n", m, len(g.CaseStudies), v.label(g.Technique.ID), idList(g.CaseStudies, 5))
+	}
+	tw.Flush()
+	if len(res.Gaps) < res.Uncovered {
+		fmt.Fprintf(w, "(%d more; raise --limit to see them)\n", res.Uncovered-len(res.Gaps))
+	}
+}
