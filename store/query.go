@@ -99,6 +99,10 @@ func (r *Reader) query(ctx context.Context, cypher string, params map[string]any
 	}
 	res, err := neo4j.ExecuteQuery(ctx, r.s.driver, cypher, params, neo4j.EagerResultTransformer, r.QueryOptions()...)
 	if err != nil {
+		if ctx.Err() != nil {
+			// The caller's deadline or cancellation, not Neo4j's health.
+			return nil, fmt.Errorf("%w: %v", ctx.Err(), err)
+		}
 		return nil, classifyRead(err)
 	}
 	return res.Records, nil
@@ -122,6 +126,19 @@ func (r *Reader) QueryOptions() []neo4j.ExecuteQueryConfigurationOption {
 
 // classifyRead maps the errors a read can meet onto the sentinels.
 func classifyRead(err error) error {
+	// After retries the driver reports the attempts; what matters is the
+	// last one.
+	var limit *neo4j.TransactionExecutionLimit
+	if errors.As(err, &limit) && len(limit.Errors) > 0 {
+		last := limit.Errors[len(limit.Errors)-1]
+		switch {
+		case neo4j.IsConnectivityError(last):
+			return fmt.Errorf("%w: %v", ErrUnavailable, err)
+		case strings.Contains(limit.Cause, context.DeadlineExceeded.Error()):
+			return fmt.Errorf("%w: %v", context.DeadlineExceeded, err)
+		}
+		err = last
+	}
 	var ne *neo4j.Neo4jError
 	if errors.As(err, &ne) {
 		switch {

@@ -28,6 +28,7 @@ Usage:
   atlasgraph releases prune VERSION       delete a release that is not current
   atlasgraph diff FROM TO [--json]        what changed between two loaded releases
   atlasgraph check FILE                   validate a release file without writing anything
+  atlasgraph serve [--addr HOST:PORT]     answer GraphQL at /graphql, GraphiQL at /graphiql
   atlasgraph analyze COMMAND [flags]      chains, minimal mitigation sets, attack paths, choke points, gaps
 
 Neo4j settings come from NEO4J_URI, NEO4J_USERNAME, NEO4J_PASSWORD and
@@ -64,6 +65,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return runReleases(ctx, rest, getenv, stdout, stderr)
 	case "diff":
 		return runDiff(ctx, rest, getenv, stdout, stderr)
+	case "serve":
+		return runServe(ctx, rest, getenv, stdout, stderr)
 	case "analyze":
 		return runAnalyze(ctx, rest, getenv, stdout, stderr)
 	default:

@@ -1,0 +1,149 @@
+package graph
+
+import (
+	"context"
+	"encoding/base64"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql"
+
+	"github.com/atlasgraph/atlasgraph/graph/generated"
+	"github.com/atlasgraph/atlasgraph/graph/model"
+	"github.com/atlasgraph/atlasgraph/store"
+)
+
+// Options tune the resolvers.
+type Options struct {
+	// LoaderWait is how long a dataloader collects keys from sibling lists
+	// before it sends one query for all of them. Zero means 2ms. It is paid
+	// only by relationship fields of objects that sit in a list inside
+	// another list; see batch in loaders.go.
+	LoaderWait time.Duration
+}
+
+// Resolver is the root resolver. It holds the store's reader and nothing
+// that changes between requests; per-request state (the dataloaders) lives
+// in the context, installed by the Resolver's operation interceptor.
+type Resolver struct {
+	reader *store.Reader
+	opt    Options
+}
+
+// NewResolver returns the root resolver over a store reader.
+func NewResolver(reader *store.Reader, opt Options) *Resolver {
+	if opt.LoaderWait <= 0 {
+		opt.LoaderWait = 2 * time.Millisecond
+	}
+	return &Resolver{reader: reader, opt: opt}
+}
+
+// Schema returns the executable schema. Install the Resolver itself on the
+// handler too (handler.Server.Use), so that each operation gets its own
+// dataloaders; without it every batch resolver still works, batching only
+// within its own list.
+func (r *Resolver) Schema() graphql.ExecutableSchema {
+	return generated.NewExecutableSchema(generated.Config{Resolvers: r})
+}
+
+// ExtensionName names the Resolver as a gqlgen handler extension.
+func (r *Resolver) ExtensionName() string { return "AtlasgraphDataloaders" }
+
+// Validate implements graphql.HandlerExtension.
+func (r *Resolver) Validate(graphql.ExecutableSchema) error { return nil }
+
+// InterceptOperation gives each operation fresh dataloaders and level
+// records (see loaders.go), so nothing is cached across requests.
+func (r *Resolver) InterceptOperation(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+	ctx = context.WithValue(ctx, loadersKey{}, newLoaders(r.reader, r.opt.LoaderWait))
+	return next(context.WithValue(ctx, levelsKey{}, newLevels()))
+}
+
+// loaders returns the dataloaders of the operation.
+func (r *Resolver) loaders(ctx context.Context) *loaders {
+	if l, ok := ctx.Value(loadersKey{}).(*loaders); ok {
+		return l
+	}
+	return newLoaders(r.reader, r.opt.LoaderWait)
+}
+
+// versionOf is the version an optional release argument names; "" means the
+// current release.
+func versionOf(v *string) string {
+	if v == nil {
+		return ""
+	}
+	return *v
+}
+
+// Page sizes of connections and search.
+const (
+	maxFirst = 100
+)
+
+// page checks the first and after arguments of a connection.
+func page(first *int, after *string) (store.Page, error) {
+	p := store.Page{First: 20}
+	if first != nil {
+		p.First = *first
+	}
+	if p.First < 1 || p.First > maxFirst {
+		return p, fmt.Errorf("%w: first must be between 1 and %d, got %d", store.ErrBadInput, maxFirst, p.First)
+	}
+	if after != nil && *after != "" {
+		id, err := decodeCursor(*after)
+		if err != nil {
+			return p, err
+		}
+		p.After = id
+	}
+	return p, nil
+}
+
+// Cursors are opaque to clients: the id of the item, base64url-encoded
+// behind a version prefix so that the encoding can change later.
+const cursorPrefix = "v1:"
+
+func encodeCursor(id string) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(cursorPrefix + id))
+}
+
+func decodeCursor(c string) (string, error) {
+	b, err := base64.RawURLEncoding.DecodeString(c)
+	if err != nil || !strings.HasPrefix(string(b), cursorPrefix) {
+		return "", fmt.Errorf("%w: after %q is not a cursor this API returned; pass pageInfo.endCursor of the previous page", store.ErrBadInput, c)
+	}
+	return strings.TrimPrefix(string(b), cursorPrefix), nil
+}
+
+func pageInfo[T any](l store.List[T], idOf func(T) string) *model.PageInfo {
+	info := &model.PageInfo{HasNextPage: l.HasNextPage}
+	if n := len(l.Items); n > 0 {
+		c := encodeCursor(idOf(l.Items[n-1]))
+		info.EndCursor = &c
+	}
+	return info
+}
+
+// found turns a store lookup into a resolver result.
+func found[T any](v T, err error) (*T, error) {
+	if err != nil {
+		return nil, err
+	}
+	return &v, nil
+}
+
+// deref reads an optional filter argument.
+func deref[T any](f *T) T {
+	var zero T
+	if f == nil {
+		return zero
+	}
+	return *f
+}
+
+func techniqueKey(t *store.Technique) key { return key{t.Release, t.ID} }
+func caseStudyKey(c *store.CaseStudy) key { return key{c.Release, c.ID} }
+func actorKey(a *store.Actor) key         { return key{a.Release, a.ID} }
+func stepKey(s *store.Step) key           { return key{s.Release, s.ID} }

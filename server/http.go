@@ -1,0 +1,231 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"embed"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"io/fs"
+	"mime"
+	"net/http"
+	"regexp"
+	"runtime/debug"
+	"strconv"
+	"sync/atomic"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/atlasgraph/atlasgraph/store"
+)
+
+//go:embed graphiql
+var graphiqlFiles embed.FS
+
+// routes builds the mux and wraps it in the middleware every request goes
+// through: request id, panic recovery, access log and metrics.
+func (s *Server) routes() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("POST /graphql", http.HandlerFunc(s.serveGraphQL))
+	mux.HandleFunc("/graphql", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Allow", http.MethodPost)
+		writeError(w, r, http.StatusMethodNotAllowed, CodeBadInput, "send GraphQL requests as POST with a JSON body; GraphiQL is at /graphiql")
+	})
+	assets, _ := fs.Sub(graphiqlFiles, "graphiql")
+	mux.HandleFunc("GET /graphiql", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Security-Policy", "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:")
+		http.ServeFileFS(w, r, assets, "index.html")
+	})
+	mux.Handle("GET /graphiql/", http.StripPrefix("/graphiql/", http.FileServerFS(assets)))
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/graphiql", http.StatusFound)
+	})
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]any{"status": "ok"})
+	})
+	mux.HandleFunc("GET /readyz", s.health.serveReady)
+	mux.Handle("GET /metrics", promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{}))
+	return s.withRequestID(s.withRecover(s.withAccessLog(mux)))
+}
+
+// serveGraphQL checks the request before gqlgen sees it (media type, body
+// size, JSON, Neo4j known to be down), then runs it under the request
+// deadline, counting the Cypher queries it costs.
+func (s *Server) serveGraphQL(w http.ResponseWriter, r *http.Request) {
+	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "application/json" {
+		writeError(w, r, http.StatusUnsupportedMediaType, CodeBadInput,
+			`send the request as JSON with Content-Type: application/json: {"query": "..."}`)
+		return
+	}
+	limit := s.cfg.Limits.BodyBytes
+	if r.ContentLength > limit {
+		s.tooLarge(w, r)
+		return
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
+	if err != nil {
+		writeError(w, r, http.StatusBadRequest, CodeBadInput, "the request body could not be read")
+		return
+	}
+	if int64(len(body)) > limit {
+		s.tooLarge(w, r)
+		return
+	}
+	if !json.Valid(body) {
+		writeError(w, r, http.StatusBadRequest, CodeBadInput, `the request body is not JSON; send {"query": "...", "variables": {...}}`)
+		return
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	if !s.health.allow(r.Context()) {
+		s.metrics.errors.WithLabelValues(CodeUnavailable).Inc()
+		w.Header().Set("Retry-After", strconv.Itoa(max(1, int(s.cfg.RetryInterval/time.Second))))
+		writeError(w, r, http.StatusServiceUnavailable, CodeUnavailable, msgUnavailable)
+		return
+	}
+	// The deadline is applied to each root field (withDeadline), not to the
+	// request context: gqlgen writes no answer at all for a request whose
+	// context is done, and the client must get a LIMIT_EXCEEDED error.
+	ctx := context.WithValue(r.Context(), deadlineKey{}, time.Now().Add(s.cfg.Timeouts.Request))
+	var queries atomic.Int64
+	ctx = store.WithQueryObserver(ctx, func(string, map[string]any) { queries.Add(1) })
+	s.gql.ServeHTTP(w, r.WithContext(ctx))
+	n := queries.Load()
+	s.metrics.queries.Add(float64(n))
+	s.metrics.queriesPerReq.Observe(float64(n))
+	if info, ok := r.Context().Value(logInfoKey{}).(*logInfo); ok {
+		info.queries = n
+	}
+}
+
+type deadlineKey struct{}
+
+// withDeadline runs each root field, and so every field under it, under
+// the request's deadline.
+func withDeadline(ctx context.Context, next graphql.RootResolver) graphql.Marshaler {
+	if d, ok := ctx.Value(deadlineKey{}).(time.Time); ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithDeadline(ctx, d)
+		defer cancel()
+	}
+	return next(ctx)
+}
+
+func (s *Server) tooLarge(w http.ResponseWriter, r *http.Request) {
+	s.metrics.errors.WithLabelValues(CodeLimitExceeded).Inc()
+	writeError(w, r, http.StatusRequestEntityTooLarge, CodeLimitExceeded,
+		fmt.Sprintf("the request body is larger than the limit of %d bytes", s.cfg.Limits.BodyBytes))
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+type requestIDKey struct{}
+
+// requestID is the id of the request ctx belongs to, "" outside one.
+func requestID(ctx context.Context) string {
+	id, _ := ctx.Value(requestIDKey{}).(string)
+	return id
+}
+
+// validRequestID is what an incoming X-Request-Id must look like to be
+// kept; anything else is replaced, so logs never carry client junk.
+var validRequestID = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
+
+// withRequestID gives every request an id: the caller's X-Request-Id when
+// it is sane, a random one otherwise. It is echoed in the X-Request-Id
+// response header, in every GraphQL error and in every log line.
+func (s *Server) withRequestID(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := r.Header.Get("X-Request-Id")
+		if !validRequestID.MatchString(id) {
+			var b [8]byte
+			_, _ = rand.Read(b[:])
+			id = hex.EncodeToString(b[:])
+		}
+		w.Header().Set("X-Request-Id", id)
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), requestIDKey{}, id)))
+	})
+}
+
+// withRecover answers INTERNAL for a panic outside GraphQL execution
+// (gqlgen recovers its own) and logs it with its stack.
+func (s *Server) withRecover(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				s.log.ErrorContext(r.Context(), "panic", "request_id", requestID(r.Context()), "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+				writeError(w, r, http.StatusInternalServerError, CodeInternal, msgInternal)
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+type logInfoKey struct{}
+
+// logInfo collects what handlers know about a request for its log line.
+type logInfo struct{ queries int64 }
+
+// statusWriter records the status and size of a response.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+	bytes  int64
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	n, err := w.ResponseWriter.Write(b)
+	w.bytes += int64(n)
+	return n, err
+}
+
+// Unwrap lets http.ResponseController reach the underlying writer.
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// withAccessLog logs one line per request and records the HTTP metrics.
+func (s *Server) withAccessLog(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w}
+		info := &logInfo{}
+		r = r.WithContext(context.WithValue(r.Context(), logInfoKey{}, info))
+		next.ServeHTTP(sw, r)
+		if sw.status == 0 {
+			sw.status = http.StatusOK
+		}
+		elapsed := time.Since(start)
+		route := r.Pattern
+		if route == "" {
+			route = "unmatched"
+		}
+		s.metrics.requests.WithLabelValues(route, strconv.Itoa(sw.status)).Inc()
+		s.metrics.duration.WithLabelValues(route).Observe(elapsed.Seconds())
+		attrs := []any{"request_id", requestID(r.Context()), "method", r.Method, "path", r.URL.Path, "status", sw.status,
+			"bytes", sw.bytes, "duration_ms", float64(elapsed.Microseconds()) / 1000}
+		if info.queries > 0 {
+			attrs = append(attrs, "cypher_queries", info.queries)
+		}
+		s.log.InfoContext(r.Context(), "request", attrs...)
+	})
+}

@@ -1,0 +1,261 @@
+package server_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/atlasgraph/atlasgraph/server"
+)
+
+func TestOperationsEndpoints(t *testing.T) {
+	e := setup(t)
+	_, url := newServer(t, e.store, server.Config{})
+	if status, body, _ := get(t, url+"/healthz"); status != http.StatusOK || !strings.Contains(body, "ok") {
+		t.Errorf("/healthz = %d %s", status, body)
+	}
+	if status, body, _ := get(t, url+"/readyz"); status != http.StatusOK || !strings.Contains(body, `"release":"2026.05"`) {
+		t.Errorf("/readyz = %d %s", status, body)
+	}
+	status, page, h := get(t, url+"/graphiql")
+	if status != http.StatusOK || !strings.Contains(page, "/graphiql/graphiql.min.js") || h.Get("Content-Security-Policy") == "" {
+		t.Errorf("/graphiql = %d (CSP %q):\n%.300s", status, h.Get("Content-Security-Policy"), page)
+	}
+	for _, asset := range []string{"graphiql.min.js", "graphiql.min.css", "react.production.min.js", "react-dom.production.min.js", "init.js", "LICENSE.graphiql"} {
+		if status, body, _ := get(t, url+"/graphiql/"+asset); status != http.StatusOK || len(body) == 0 {
+			t.Errorf("/graphiql/%s = %d, %d bytes", asset, status, len(body))
+		}
+	}
+	data(t, url, `{ releases { version } }`, &map[string]any{})
+	_, metrics, _ := get(t, url+"/metrics")
+	for _, want := range []string{`atlasgraph_http_requests_total{route="POST /graphql",status="200"}`, "atlasgraph_http_request_duration_seconds_bucket",
+		`atlasgraph_graphql_errors_total{code="INTERNAL"} 0`, "atlasgraph_cypher_queries_total", "atlasgraph_neo4j_up 1", "go_goroutines"} {
+		if !strings.Contains(metrics, want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+}
+
+func TestGracefulShutdown(t *testing.T) {
+	e := setup(t)
+	s, err := server.New(server.Config{Store: e.store})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.Serve(ctx, ln) }()
+	url := "http://" + ln.Addr().String()
+	data(t, url, `{ releases { version } }`, &map[string]any{})
+	cancel() // what SIGTERM does through main's context
+	if err := <-done; err != nil {
+		t.Fatalf("Serve after cancel: %v, want nil", err)
+	}
+	if _, err := http.Get(url + "/healthz"); err == nil {
+		t.Error("still answering after shutdown")
+	}
+}
+
+func TestPaginationAndFilters(t *testing.T) {
+	e := setup(t)
+	_, url := newServer(t, e.store, server.Config{})
+	// Walk every page; the ids must be every technique once, sorted.
+	var seen []string
+	after := ""
+	for page := 0; ; page++ {
+		var got struct {
+			TechniquesConnection struct {
+				TotalCount int
+				PageInfo   struct {
+					HasNextPage bool
+					EndCursor   *string
+				}
+				Edges []struct {
+					Cursor string
+					Node   idOnly
+				}
+			}
+		}
+		q := `query($after: String) { techniquesConnection(first: 50, after: $after) { totalCount pageInfo { hasNextPage endCursor } edges { cursor node { id } } } }`
+		r := post(t, url, q, map[string]any{"after": after})
+		if len(r.Errors) > 0 {
+			t.Fatalf("page %d: %s", page, r.raw)
+		}
+		if err := json.Unmarshal(r.Data, &got); err != nil {
+			t.Fatal(err)
+		}
+		c := got.TechniquesConnection
+		if c.TotalCount != len(e.raw.Techniques) {
+			t.Errorf("totalCount = %d, want %d", c.TotalCount, len(e.raw.Techniques))
+		}
+		for _, edge := range c.Edges {
+			seen = append(seen, edge.Node.ID)
+		}
+		if !c.PageInfo.HasNextPage {
+			break
+		}
+		after = *c.PageInfo.EndCursor
+		if page > 10 {
+			t.Fatal("pagination does not end")
+		}
+	}
+	var all []string
+	for id := range e.raw.Techniques {
+		all = append(all, id)
+	}
+	if strings.Join(seen, ",") != strings.Join(sorted(all), ",") {
+		t.Errorf("pages gave %d ids, want every technique once in id order", len(seen))
+	}
+
+	// Filters, each checked against the file.
+	count := func(filter string) int {
+		var got struct{ Techniques []idOnly }
+		data(t, url, `{ techniques(filter: `+filter+`) { id } }`, &got)
+		return len(got.Techniques)
+	}
+	raw := e.raw
+	byTactic, mitigated, realized, subs := 0, map[string]bool{}, 0, len(raw.Parent)
+	for k := range raw.Achieves {
+		if k[1] == "AML.TA0005" {
+			byTactic++
+		}
+	}
+	for k := range raw.Mitigates {
+		mitigated[k[1]] = true
+	}
+	for _, m := range raw.Maturity {
+		if m == "Realized" {
+			realized++
+		}
+	}
+	checks := []struct {
+		filter string
+		want   int
+	}{
+		{`{tactic: "AML.TA0005"}`, byTactic},
+		{`{hasMitigation: true}`, len(mitigated)},
+		{`{hasMitigation: false}`, len(raw.Techniques) - len(mitigated)},
+		{`{maturity: "Realized"}`, realized},
+		{`{isSubtechnique: true}`, subs},
+	}
+	for _, c := range checks {
+		if got := count(c.filter); got != c.want || c.want == 0 {
+			t.Errorf("techniques(filter: %s): %d, want %d (from the file)", c.filter, got, c.want)
+		}
+	}
+	// Full-text search: every hit mentions the word, and the syntax is
+	// escaped (a Lucene operator is just text).
+	var hits struct {
+		Search []struct {
+			Kind, ID, Name string
+		}
+	}
+	data(t, url, `{ search(text: "prompt injection", first: 5) { kind id name } }`, &hits)
+	if len(hits.Search) == 0 || hits.Search[0].ID == "" {
+		t.Errorf("search found nothing: %+v", hits)
+	}
+	data(t, url, `{ techniques(filter: {search: "prompt) OR title:(x*"}) { id } }`, &map[string]any{})
+	var diff struct{ ReleaseDiff struct{ Empty bool } }
+	data(t, url, `{ releaseDiff(from: "2026.05", to: "2026.05") { empty } }`, &diff)
+	if !diff.ReleaseDiff.Empty {
+		t.Error("a release differs from itself")
+	}
+}
+
+// TestNeo4jRestart stops the local Neo4j with the project's script,
+// checks that requests fail fast with UNAVAILABLE and /readyz says so,
+// starts it again and checks that the same server recovers.
+func TestNeo4jRestart(t *testing.T) {
+	e := setup(t)
+	script := neo4jScript(t)
+	_, url := newServer(t, e.store, server.Config{RetryInterval: 200 * time.Millisecond})
+	data(t, url, `{ releases { version } }`, &map[string]any{})
+
+	run(t, script, "stop")
+	started := false
+	t.Cleanup(func() {
+		if !started {
+			run(t, script, "start")
+		}
+	})
+	for i := range 3 {
+		r := post(t, url, `{ technique(id: "AML.T0051") { id tactics { id } } }`, nil)
+		checkError(t, r, r.status, server.CodeUnavailable)
+		if i > 0 && r.status != http.StatusServiceUnavailable && r.status != http.StatusOK {
+			t.Errorf("status %d", r.status)
+		}
+	}
+	if status, body, _ := get(t, url+"/readyz"); status != http.StatusServiceUnavailable || !strings.Contains(body, "unreachable") {
+		t.Errorf("/readyz while Neo4j is down = %d %s", status, body)
+	}
+
+	run(t, script, "start")
+	started = true
+	var last response
+	for range 120 { // bounded: at most about a minute once Neo4j is up
+		last = post(t, url, `{ technique(id: "AML.T0051") { id tactics { id } } }`, nil)
+		if len(last.Errors) == 0 {
+			break
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	if len(last.Errors) > 0 {
+		t.Fatalf("the server did not recover after Neo4j came back: %s", last.raw)
+	}
+	if status, body, _ := get(t, url+"/readyz"); status != http.StatusOK {
+		t.Errorf("/readyz after recovery = %d %s", status, body)
+	}
+}
+
+// neo4jScript returns scripts/neo4j.sh when it manages the Neo4j the tests
+// use (same instance and port as NEO4J_URI), so the test never stops a
+// server it was not given.
+func neo4jScript(t *testing.T) string {
+	t.Helper()
+	dir, _ := os.Getwd()
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			break
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Fatal("no go.mod above the test")
+		}
+		dir = parent
+	}
+	script := filepath.Join(dir, "scripts", "neo4j.sh")
+	out, err := exec.Command(script, "env").Output() // inherits ATLASGRAPH_NEO4J_INSTANCE and _PORT
+	if err != nil || !strings.Contains(string(out), "NEO4J_URI="+os.Getenv("NEO4J_URI")+"\n") {
+		msg := "NEO4J_URI " + os.Getenv("NEO4J_URI") + " is not the server scripts/neo4j.sh manages with this environment's ATLASGRAPH_NEO4J_INSTANCE and ATLASGRAPH_NEO4J_PORT"
+		if os.Getenv("CI") != "" {
+			t.Fatal(msg)
+		}
+		t.Skip(msg)
+	}
+	return script
+}
+
+func run(t *testing.T, script, cmd string) {
+	t.Helper()
+	c := exec.Command(script, cmd)
+	out, err := c.CombinedOutput()
+	var exit *exec.ExitError
+	if err != nil && !errors.As(err, &exit) {
+		t.Fatalf("%s %s: %v", script, cmd, err)
+	}
+	if err != nil {
+		t.Fatalf("%s %s: %v\n%s", script, cmd, err, out)
+	}
+}
