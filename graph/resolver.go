@@ -27,8 +27,9 @@ type Options struct {
 // that changes between requests; per-request state (the dataloaders) lives
 // in the context, installed by the Resolver's operation interceptor.
 type Resolver struct {
-	reader *store.Reader
-	opt    Options
+	reader   *store.Reader
+	opt      Options
+	analysis *analysisCache // analysis inputs by release, shared by requests
 }
 
 // NewResolver returns the root resolver over a store reader.
@@ -36,7 +37,7 @@ func NewResolver(reader *store.Reader, opt Options) *Resolver {
 	if opt.LoaderWait <= 0 {
 		opt.LoaderWait = 2 * time.Millisecond
 	}
-	return &Resolver{reader: reader, opt: opt}
+	return &Resolver{reader: reader, opt: opt, analysis: newAnalysisCache()}
 }
 
 // Schema returns the executable schema. Install the Resolver itself on the

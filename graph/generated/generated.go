@@ -71,6 +71,23 @@ type ComplexityRoot struct {
 		Technique   func(childComplexity int) int
 	}
 
+	AttackPath struct {
+		Hops         func(childComplexity int) int
+		ID           func(childComplexity int) int
+		Support      func(childComplexity int) int
+		Techniques   func(childComplexity int) int
+		TotalSupport func(childComplexity int) int
+	}
+
+	AttackPathResult struct {
+		Expansions    func(childComplexity int) int
+		MitigationSet func(childComplexity int) int
+		Paths         func(childComplexity int) int
+		Release       func(childComplexity int) int
+		Truncated     func(childComplexity int) int
+		Unbreakable   func(childComplexity int) int
+	}
+
 	AttackReference struct {
 		ID  func(childComplexity int) int
 		URL func(childComplexity int) int
@@ -107,6 +124,48 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	ChainAnalysis struct {
+		Breakable      func(childComplexity int) int
+		Chain          func(childComplexity int) int
+		Evidence       func(childComplexity int) int
+		Mitigations    func(childComplexity int) int
+		OpenRoute      func(childComplexity int) int
+		Partial        func(childComplexity int) int
+		Release        func(childComplexity int) int
+		Steps          func(childComplexity int) int
+		UncoveredSteps func(childComplexity int) int
+	}
+
+	ChainBreaker struct {
+		EarliestBreak func(childComplexity int) int
+		Hits          func(childComplexity int) int
+		Mitigation    func(childComplexity int) int
+	}
+
+	ChainStep struct {
+		StepID    func(childComplexity int) int
+		Tactic    func(childComplexity int) int
+		Technique func(childComplexity int) int
+	}
+
+	ChokePoints struct {
+		Mitigations  func(childComplexity int) int
+		PathsCounted func(childComplexity int) int
+		Release      func(childComplexity int) int
+		Techniques   func(childComplexity int) int
+	}
+
+	CoverageGap struct {
+		CaseStudies    func(childComplexity int) int
+		CaseStudyCount func(childComplexity int) int
+		Technique      func(childComplexity int) int
+	}
+
+	CoverageGaps struct {
+		Release    func(childComplexity int) int
+		Techniques func(childComplexity int) int
+	}
+
 	DiffEntity struct {
 		ID   func(childComplexity int) int
 		Name func(childComplexity int) int
@@ -126,6 +185,19 @@ type ComplexityRoot struct {
 	LinkChanges struct {
 		Added   func(childComplexity int) int
 		Removed func(childComplexity int) int
+	}
+
+	MinimalMitigationSet struct {
+		Alternatives func(childComplexity int) int
+		Chains       func(childComplexity int) int
+		Cost         func(childComplexity int) int
+		LowerBound   func(childComplexity int) int
+		Members      func(childComplexity int) int
+		Mitigations  func(childComplexity int) int
+		Optimal      func(childComplexity int) int
+		Release      func(childComplexity int) int
+		SearchNodes  func(childComplexity int) int
+		Unbreakable  func(childComplexity int) int
 	}
 
 	MitigatedTechnique struct {
@@ -148,6 +220,13 @@ type ComplexityRoot struct {
 		UUID            func(childComplexity int) int
 	}
 
+	MitigationChokePoint struct {
+		BreaksChains func(childComplexity int) int
+		BreaksPaths  func(childComplexity int) int
+		HitsChains   func(childComplexity int) int
+		Mitigation   func(childComplexity int) int
+	}
+
 	MitigationConnection struct {
 		Edges      func(childComplexity int) int
 		Nodes      func(childComplexity int) int
@@ -160,18 +239,35 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	MitigationSetOption struct {
+		Cost    func(childComplexity int) int
+		Members func(childComplexity int) int
+	}
+
 	PageInfo struct {
 		EndCursor   func(childComplexity int) int
 		HasNextPage func(childComplexity int) int
+	}
+
+	PathHop struct {
+		CaseStudies func(childComplexity int) int
+		Count       func(childComplexity int) int
+		From        func(childComplexity int) int
+		To          func(childComplexity int) int
 	}
 
 	Query struct {
 		Actor                 func(childComplexity int, id string, release *string) int
 		Actors                func(childComplexity int, release *string, filter *store.ActorFilter) int
 		ActorsConnection      func(childComplexity int, release *string, filter *store.ActorFilter, first *int, after *string) int
+		AttackPaths           func(childComplexity int, from string, to string, maxHops *int, limit *int, minSupport *int, excludeMitigatedBy []string, inheritFromParent *bool, release *string) int
 		CaseStudies           func(childComplexity int, release *string, filter *store.CaseStudyFilter) int
 		CaseStudiesConnection func(childComplexity int, release *string, filter *store.CaseStudyFilter, first *int, after *string) int
 		CaseStudy             func(childComplexity int, id string, release *string) int
+		ChainMitigations      func(childComplexity int, caseStudy *string, techniques []string, inheritFromParent *bool, release *string) int
+		ChokePoints           func(childComplexity int, limit *int, from *string, to *string, inheritFromParent *bool, release *string) int
+		CoverageGaps          func(childComplexity int, limit *int, inheritFromParent *bool, release *string) int
+		MinimalMitigationSet  func(childComplexity int, caseStudies []string, costs []model.MitigationCost, require []string, exclude []string, alternatives *int, budget *int, inheritFromParent *bool, release *string) int
 		Mitigation            func(childComplexity int, id string, release *string) int
 		Mitigations           func(childComplexity int, release *string, filter *store.MitigationFilter) int
 		MitigationsConnection func(childComplexity int, release *string, filter *store.MitigationFilter, first *int, after *string) int
@@ -242,6 +338,13 @@ type ComplexityRoot struct {
 		Score      func(childComplexity int) int
 		Tactic     func(childComplexity int) int
 		Technique  func(childComplexity int) int
+	}
+
+	SetMember struct {
+		Chains     func(childComplexity int) int
+		Cost       func(childComplexity int) int
+		Mitigation func(childComplexity int) int
+		Required   func(childComplexity int) int
 	}
 
 	Step struct {
@@ -325,6 +428,13 @@ type ComplexityRoot struct {
 		CaseStudies func(childComplexity int) int
 	}
 
+	TechniqueChokePoint struct {
+		Chains    func(childComplexity int) int
+		Cuts      func(childComplexity int) int
+		Paths     func(childComplexity int) int
+		Technique func(childComplexity int) int
+	}
+
 	TechniqueConnection struct {
 		Edges      func(childComplexity int) int
 		Nodes      func(childComplexity int) int
@@ -346,6 +456,12 @@ type ComplexityRoot struct {
 		CaseStudies func(childComplexity int) int
 		Count       func(childComplexity int) int
 		Technique   func(childComplexity int) int
+	}
+
+	UnbreakableChain struct {
+		ID             func(childComplexity int) int
+		Route          func(childComplexity int) int
+		UncoveredSteps func(childComplexity int) int
 	}
 }
 
@@ -387,6 +503,11 @@ type QueryResolver interface {
 	CaseStudiesConnection(ctx context.Context, release *string, filter *store.CaseStudyFilter, first *int, after *string) (*model.CaseStudyConnection, error)
 	ActorsConnection(ctx context.Context, release *string, filter *store.ActorFilter, first *int, after *string) (*model.ActorConnection, error)
 	Search(ctx context.Context, text string, release *string, first *int) ([]store.SearchHit, error)
+	ChainMitigations(ctx context.Context, caseStudy *string, techniques []string, inheritFromParent *bool, release *string) (*model.ChainAnalysis, error)
+	MinimalMitigationSet(ctx context.Context, caseStudies []string, costs []model.MitigationCost, require []string, exclude []string, alternatives *int, budget *int, inheritFromParent *bool, release *string) (*model.MinimalMitigationSet, error)
+	AttackPaths(ctx context.Context, from string, to string, maxHops *int, limit *int, minSupport *int, excludeMitigatedBy []string, inheritFromParent *bool, release *string) (*model.AttackPathResult, error)
+	ChokePoints(ctx context.Context, limit *int, from *string, to *string, inheritFromParent *bool, release *string) (*model.ChokePoints, error)
+	CoverageGaps(ctx context.Context, limit *int, inheritFromParent *bool, release *string) (*model.CoverageGaps, error)
 }
 type StepResolver interface {
 	CaseStudy(ctx context.Context, objs []*store.Step) ([]*store.CaseStudy, error)
@@ -520,6 +641,74 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ActorTechnique.Technique(childComplexity), true
+
+	case "AttackPath.hops":
+		if e.ComplexityRoot.AttackPath.Hops == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AttackPath.Hops(childComplexity), true
+	case "AttackPath.id":
+		if e.ComplexityRoot.AttackPath.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AttackPath.ID(childComplexity), true
+	case "AttackPath.support":
+		if e.ComplexityRoot.AttackPath.Support == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AttackPath.Support(childComplexity), true
+	case "AttackPath.techniques":
+		if e.ComplexityRoot.AttackPath.Techniques == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AttackPath.Techniques(childComplexity), true
+	case "AttackPath.totalSupport":
+		if e.ComplexityRoot.AttackPath.TotalSupport == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AttackPath.TotalSupport(childComplexity), true
+
+	case "AttackPathResult.expansions":
+		if e.ComplexityRoot.AttackPathResult.Expansions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AttackPathResult.Expansions(childComplexity), true
+	case "AttackPathResult.mitigationSet":
+		if e.ComplexityRoot.AttackPathResult.MitigationSet == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AttackPathResult.MitigationSet(childComplexity), true
+	case "AttackPathResult.paths":
+		if e.ComplexityRoot.AttackPathResult.Paths == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AttackPathResult.Paths(childComplexity), true
+	case "AttackPathResult.release":
+		if e.ComplexityRoot.AttackPathResult.Release == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AttackPathResult.Release(childComplexity), true
+	case "AttackPathResult.truncated":
+		if e.ComplexityRoot.AttackPathResult.Truncated == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AttackPathResult.Truncated(childComplexity), true
+	case "AttackPathResult.unbreakable":
+		if e.ComplexityRoot.AttackPathResult.Unbreakable == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AttackPathResult.Unbreakable(childComplexity), true
 
 	case "AttackReference.id":
 		if e.ComplexityRoot.AttackReference.ID == nil {
@@ -669,6 +858,156 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.CaseStudyEdge.Node(childComplexity), true
 
+	case "ChainAnalysis.breakable":
+		if e.ComplexityRoot.ChainAnalysis.Breakable == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChainAnalysis.Breakable(childComplexity), true
+	case "ChainAnalysis.chain":
+		if e.ComplexityRoot.ChainAnalysis.Chain == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChainAnalysis.Chain(childComplexity), true
+	case "ChainAnalysis.evidence":
+		if e.ComplexityRoot.ChainAnalysis.Evidence == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChainAnalysis.Evidence(childComplexity), true
+	case "ChainAnalysis.mitigations":
+		if e.ComplexityRoot.ChainAnalysis.Mitigations == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChainAnalysis.Mitigations(childComplexity), true
+	case "ChainAnalysis.openRoute":
+		if e.ComplexityRoot.ChainAnalysis.OpenRoute == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChainAnalysis.OpenRoute(childComplexity), true
+	case "ChainAnalysis.partial":
+		if e.ComplexityRoot.ChainAnalysis.Partial == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChainAnalysis.Partial(childComplexity), true
+	case "ChainAnalysis.release":
+		if e.ComplexityRoot.ChainAnalysis.Release == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChainAnalysis.Release(childComplexity), true
+	case "ChainAnalysis.steps":
+		if e.ComplexityRoot.ChainAnalysis.Steps == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChainAnalysis.Steps(childComplexity), true
+	case "ChainAnalysis.uncoveredSteps":
+		if e.ComplexityRoot.ChainAnalysis.UncoveredSteps == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChainAnalysis.UncoveredSteps(childComplexity), true
+
+	case "ChainBreaker.earliestBreak":
+		if e.ComplexityRoot.ChainBreaker.EarliestBreak == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChainBreaker.EarliestBreak(childComplexity), true
+	case "ChainBreaker.hits":
+		if e.ComplexityRoot.ChainBreaker.Hits == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChainBreaker.Hits(childComplexity), true
+	case "ChainBreaker.mitigation":
+		if e.ComplexityRoot.ChainBreaker.Mitigation == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChainBreaker.Mitigation(childComplexity), true
+
+	case "ChainStep.stepId":
+		if e.ComplexityRoot.ChainStep.StepID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChainStep.StepID(childComplexity), true
+	case "ChainStep.tactic":
+		if e.ComplexityRoot.ChainStep.Tactic == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChainStep.Tactic(childComplexity), true
+	case "ChainStep.technique":
+		if e.ComplexityRoot.ChainStep.Technique == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChainStep.Technique(childComplexity), true
+
+	case "ChokePoints.mitigations":
+		if e.ComplexityRoot.ChokePoints.Mitigations == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChokePoints.Mitigations(childComplexity), true
+	case "ChokePoints.pathsCounted":
+		if e.ComplexityRoot.ChokePoints.PathsCounted == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChokePoints.PathsCounted(childComplexity), true
+	case "ChokePoints.release":
+		if e.ComplexityRoot.ChokePoints.Release == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChokePoints.Release(childComplexity), true
+	case "ChokePoints.techniques":
+		if e.ComplexityRoot.ChokePoints.Techniques == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChokePoints.Techniques(childComplexity), true
+
+	case "CoverageGap.caseStudies":
+		if e.ComplexityRoot.CoverageGap.CaseStudies == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CoverageGap.CaseStudies(childComplexity), true
+	case "CoverageGap.caseStudyCount":
+		if e.ComplexityRoot.CoverageGap.CaseStudyCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CoverageGap.CaseStudyCount(childComplexity), true
+	case "CoverageGap.technique":
+		if e.ComplexityRoot.CoverageGap.Technique == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CoverageGap.Technique(childComplexity), true
+
+	case "CoverageGaps.release":
+		if e.ComplexityRoot.CoverageGaps.Release == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CoverageGaps.Release(childComplexity), true
+	case "CoverageGaps.techniques":
+		if e.ComplexityRoot.CoverageGaps.Techniques == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CoverageGaps.Techniques(childComplexity), true
+
 	case "DiffEntity.id":
 		if e.ComplexityRoot.DiffEntity.ID == nil {
 			break
@@ -726,6 +1065,67 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.LinkChanges.Removed(childComplexity), true
+
+	case "MinimalMitigationSet.alternatives":
+		if e.ComplexityRoot.MinimalMitigationSet.Alternatives == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MinimalMitigationSet.Alternatives(childComplexity), true
+	case "MinimalMitigationSet.chains":
+		if e.ComplexityRoot.MinimalMitigationSet.Chains == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MinimalMitigationSet.Chains(childComplexity), true
+	case "MinimalMitigationSet.cost":
+		if e.ComplexityRoot.MinimalMitigationSet.Cost == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MinimalMitigationSet.Cost(childComplexity), true
+	case "MinimalMitigationSet.lowerBound":
+		if e.ComplexityRoot.MinimalMitigationSet.LowerBound == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MinimalMitigationSet.LowerBound(childComplexity), true
+	case "MinimalMitigationSet.members":
+		if e.ComplexityRoot.MinimalMitigationSet.Members == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MinimalMitigationSet.Members(childComplexity), true
+	case "MinimalMitigationSet.mitigations":
+		if e.ComplexityRoot.MinimalMitigationSet.Mitigations == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MinimalMitigationSet.Mitigations(childComplexity), true
+	case "MinimalMitigationSet.optimal":
+		if e.ComplexityRoot.MinimalMitigationSet.Optimal == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MinimalMitigationSet.Optimal(childComplexity), true
+	case "MinimalMitigationSet.release":
+		if e.ComplexityRoot.MinimalMitigationSet.Release == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MinimalMitigationSet.Release(childComplexity), true
+	case "MinimalMitigationSet.searchNodes":
+		if e.ComplexityRoot.MinimalMitigationSet.SearchNodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MinimalMitigationSet.SearchNodes(childComplexity), true
+	case "MinimalMitigationSet.unbreakable":
+		if e.ComplexityRoot.MinimalMitigationSet.Unbreakable == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MinimalMitigationSet.Unbreakable(childComplexity), true
 
 	case "MitigatedTechnique.description":
 		if e.ComplexityRoot.MitigatedTechnique.Description == nil {
@@ -813,6 +1213,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Mitigation.UUID(childComplexity), true
 
+	case "MitigationChokePoint.breaksChains":
+		if e.ComplexityRoot.MitigationChokePoint.BreaksChains == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MitigationChokePoint.BreaksChains(childComplexity), true
+	case "MitigationChokePoint.breaksPaths":
+		if e.ComplexityRoot.MitigationChokePoint.BreaksPaths == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MitigationChokePoint.BreaksPaths(childComplexity), true
+	case "MitigationChokePoint.hitsChains":
+		if e.ComplexityRoot.MitigationChokePoint.HitsChains == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MitigationChokePoint.HitsChains(childComplexity), true
+	case "MitigationChokePoint.mitigation":
+		if e.ComplexityRoot.MitigationChokePoint.Mitigation == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MitigationChokePoint.Mitigation(childComplexity), true
+
 	case "MitigationConnection.edges":
 		if e.ComplexityRoot.MitigationConnection.Edges == nil {
 			break
@@ -851,6 +1276,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.MitigationEdge.Node(childComplexity), true
 
+	case "MitigationSetOption.cost":
+		if e.ComplexityRoot.MitigationSetOption.Cost == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MitigationSetOption.Cost(childComplexity), true
+	case "MitigationSetOption.members":
+		if e.ComplexityRoot.MitigationSetOption.Members == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MitigationSetOption.Members(childComplexity), true
+
 	case "PageInfo.endCursor":
 		if e.ComplexityRoot.PageInfo.EndCursor == nil {
 			break
@@ -863,6 +1301,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PageInfo.HasNextPage(childComplexity), true
+
+	case "PathHop.caseStudies":
+		if e.ComplexityRoot.PathHop.CaseStudies == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PathHop.CaseStudies(childComplexity), true
+	case "PathHop.count":
+		if e.ComplexityRoot.PathHop.Count == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PathHop.Count(childComplexity), true
+	case "PathHop.from":
+		if e.ComplexityRoot.PathHop.From == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PathHop.From(childComplexity), true
+	case "PathHop.to":
+		if e.ComplexityRoot.PathHop.To == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PathHop.To(childComplexity), true
 
 	case "Query.actor":
 		if e.ComplexityRoot.Query.Actor == nil {
@@ -897,6 +1360,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.ActorsConnection(childComplexity, args["release"].(*string), args["filter"].(*store.ActorFilter), args["first"].(*int), args["after"].(*string)), true
+	case "Query.attackPaths":
+		if e.ComplexityRoot.Query.AttackPaths == nil {
+			break
+		}
+
+		args, err := ec.field_Query_attackPaths_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.AttackPaths(childComplexity, args["from"].(string), args["to"].(string), args["maxHops"].(*int), args["limit"].(*int), args["minSupport"].(*int), args["excludeMitigatedBy"].([]string), args["inheritFromParent"].(*bool), args["release"].(*string)), true
 	case "Query.caseStudies":
 		if e.ComplexityRoot.Query.CaseStudies == nil {
 			break
@@ -930,7 +1404,51 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.CaseStudy(childComplexity, args["id"].(string), args["release"].(*string)), true
+	case "Query.chainMitigations":
+		if e.ComplexityRoot.Query.ChainMitigations == nil {
+			break
+		}
 
+		args, err := ec.field_Query_chainMitigations_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ChainMitigations(childComplexity, args["caseStudy"].(*string), args["techniques"].([]string), args["inheritFromParent"].(*bool), args["release"].(*string)), true
+	case "Query.chokePoints":
+		if e.ComplexityRoot.Query.ChokePoints == nil {
+			break
+		}
+
+		args, err := ec.field_Query_chokePoints_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ChokePoints(childComplexity, args["limit"].(*int), args["from"].(*string), args["to"].(*string), args["inheritFromParent"].(*bool), args["release"].(*string)), true
+	case "Query.coverageGaps":
+		if e.ComplexityRoot.Query.CoverageGaps == nil {
+			break
+		}
+
+		args, err := ec.field_Query_coverageGaps_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.CoverageGaps(childComplexity, args["limit"].(*int), args["inheritFromParent"].(*bool), args["release"].(*string)), true
+
+	case "Query.minimalMitigationSet":
+		if e.ComplexityRoot.Query.MinimalMitigationSet == nil {
+			break
+		}
+
+		args, err := ec.field_Query_minimalMitigationSet_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.MinimalMitigationSet(childComplexity, args["caseStudies"].([]string), args["costs"].([]model.MitigationCost), args["require"].([]string), args["exclude"].([]string), args["alternatives"].(*int), args["budget"].(*int), args["inheritFromParent"].(*bool), args["release"].(*string)), true
 	case "Query.mitigation":
 		if e.ComplexityRoot.Query.Mitigation == nil {
 			break
@@ -1310,6 +1828,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.SearchHit.Technique(childComplexity), true
 
+	case "SetMember.chains":
+		if e.ComplexityRoot.SetMember.Chains == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SetMember.Chains(childComplexity), true
+	case "SetMember.cost":
+		if e.ComplexityRoot.SetMember.Cost == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SetMember.Cost(childComplexity), true
+	case "SetMember.mitigation":
+		if e.ComplexityRoot.SetMember.Mitigation == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SetMember.Mitigation(childComplexity), true
+	case "SetMember.required":
+		if e.ComplexityRoot.SetMember.Required == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SetMember.Required(childComplexity), true
+
 	case "Step.caseStudy":
 		if e.ComplexityRoot.Step.CaseStudy == nil {
 			break
@@ -1660,6 +2203,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.TechniqueActor.CaseStudies(childComplexity), true
 
+	case "TechniqueChokePoint.chains":
+		if e.ComplexityRoot.TechniqueChokePoint.Chains == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TechniqueChokePoint.Chains(childComplexity), true
+	case "TechniqueChokePoint.cuts":
+		if e.ComplexityRoot.TechniqueChokePoint.Cuts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TechniqueChokePoint.Cuts(childComplexity), true
+	case "TechniqueChokePoint.paths":
+		if e.ComplexityRoot.TechniqueChokePoint.Paths == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TechniqueChokePoint.Paths(childComplexity), true
+	case "TechniqueChokePoint.technique":
+		if e.ComplexityRoot.TechniqueChokePoint.Technique == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TechniqueChokePoint.Technique(childComplexity), true
+
 	case "TechniqueConnection.edges":
 		if e.ComplexityRoot.TechniqueConnection.Edges == nil {
 			break
@@ -1730,6 +2298,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.TechniqueTransition.Technique(childComplexity), true
 
+	case "UnbreakableChain.id":
+		if e.ComplexityRoot.UnbreakableChain.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UnbreakableChain.ID(childComplexity), true
+	case "UnbreakableChain.route":
+		if e.ComplexityRoot.UnbreakableChain.Route == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UnbreakableChain.Route(childComplexity), true
+	case "UnbreakableChain.uncoveredSteps":
+		if e.ComplexityRoot.UnbreakableChain.UncoveredSteps == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UnbreakableChain.UncoveredSteps(childComplexity), true
+
 	}
 	return 0, false
 }
@@ -1741,6 +2328,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		return graphql.NewInputUnmarshalerIndex(
 			graphql.NewInputUnmarshaler("ActorFilter", ec.unmarshalInputActorFilter),
 			graphql.NewInputUnmarshaler("CaseStudyFilter", ec.unmarshalInputCaseStudyFilter),
+			graphql.NewInputUnmarshaler("MitigationCost", ec.unmarshalInputMitigationCost),
 			graphql.NewInputUnmarshaler("MitigationFilter", ec.unmarshalInputMitigationFilter),
 			graphql.NewInputUnmarshaler("TacticFilter", ec.unmarshalInputTacticFilter),
 			graphql.NewInputUnmarshaler("TechniqueFilter", ec.unmarshalInputTechniqueFilter),
@@ -3193,6 +3781,538 @@ type StepState {
   leadsTo: [String!]!
 }
 `, BuiltIn: false},
+	{Name: "../analysis.graphqls", Input: `# Attack-path and mitigation analysis. Definitions: docs/analysis.md.
+
+extend type Query {
+  """
+  Which mitigations break one attack chain on their own: a case study's
+  steps (` + "`" + `caseStudy` + "`" + `), or an ordered list of techniques (` + "`" + `techniques` + "`" + `), which
+  becomes a linear chain. Give exactly one of the two. A set of mitigations
+  breaks a chain when every route through it has a step whose technique one
+  of them mitigates.
+  """
+  chainMitigations(
+    """
+    A case-study id, e.g. "AML.CS0000".
+    """
+    caseStudy: ID
+    """
+    Technique ids in attack order, e.g. ["AML.T0000", "AML.T0051"].
+    """
+    techniques: [ID!]
+    """
+    Let a mitigation of a parent technique count for its sub-techniques.
+    """
+    inheritFromParent: Boolean = false
+    """
+    The release version; omit for the current release.
+    """
+    release: String
+  ): ChainAnalysis!
+
+  """
+  The exact minimum-cost set of mitigations that breaks every breakable
+  chain in scope, with what each member breaks, up to ` + "`" + `alternatives` + "`" + ` other
+  sets of the same cost, and the chains nothing can break with the reason.
+  When the work bound stops the search, ` + "`" + `optimal` + "`" + ` is false and ` + "`" + `lowerBound` + "`" + `
+  is the cost below which no set exists.
+  """
+  minimalMitigationSet(
+    """
+    Case-study ids in scope; omit for every case study.
+    """
+    caseStudies: [ID!]
+    """
+    Cost of each mitigation; unlisted ones cost 1. Costs must be positive.
+    """
+    costs: [MitigationCost!]
+    """
+    Mitigations every answer must contain (controls already in place).
+    """
+    require: [ID!]
+    """
+    Mitigations no answer may use.
+    """
+    exclude: [ID!]
+    """
+    How many other optimal sets to return, at most 100.
+    """
+    alternatives: Int = 0
+    """
+    Search nodes allowed before the answer is given as the best found.
+    """
+    budget: Int = 1000000
+    """
+    Let a mitigation of a parent technique count for its sub-techniques.
+    """
+    inheritFromParent: Boolean = false
+    """
+    The release version; omit for the current release.
+    """
+    release: String
+  ): MinimalMitigationSet!
+
+  """
+  Attack paths along observed technique transitions (PRECEDES), from ` + "`" + `from` + "`" + `
+  to ` + "`" + `to` + "`" + ` (each a tactic, standing for its techniques, or a technique),
+  visiting a technique at most once, ranked by evidence: the best-supported
+  weakest hop first, then total support, then fewer hops. Each hop lists the
+  case studies that show it. Also returns the minimum set of mitigations
+  breaking every returned path and the paths nothing can break.
+  """
+  attackPaths(
+    """
+    A tactic id (e.g. "AML.TA0002") or a technique id.
+    """
+    from: ID!
+    """
+    A tactic id (e.g. "AML.TA0011") or a technique id.
+    """
+    to: ID!
+    """
+    Most hops in a path, 1 to 8.
+    """
+    maxHops: Int = 5
+    """
+    Most paths returned, 1 to 500.
+    """
+    limit: Int = 50
+    """
+    Least number of case studies showing each hop.
+    """
+    minSupport: Int = 1
+    """
+    Avoid techniques that these mitigations cover (controls in place).
+    """
+    excludeMitigatedBy: [ID!]
+    """
+    Let a mitigation of a parent technique count for its sub-techniques.
+    """
+    inheritFromParent: Boolean = false
+    """
+    The release version; omit for the current release.
+    """
+    release: String
+  ): AttackPathResult!
+
+  """
+  The techniques and mitigations that sit on the most case-study chains and
+  on the most attack paths from the first tactic of the matrix to the last
+  (or from ` + "`" + `from` + "`" + ` to ` + "`" + `to` + "`" + `).
+  """
+  chokePoints(
+    """
+    How many techniques and mitigations to return.
+    """
+    limit: Int = 10
+    """
+    Start of the paths counted; default the first tactic of the matrix.
+    """
+    from: ID
+    """
+    End of the paths counted; default the last tactic of the matrix.
+    """
+    to: ID
+    """
+    Let a mitigation of a parent technique count for its sub-techniques.
+    """
+    inheritFromParent: Boolean = false
+    """
+    The release version; omit for the current release.
+    """
+    release: String
+  ): ChokePoints!
+
+  """
+  Techniques no mitigation covers, ranked by maturity (Realized first) and
+  by how many case studies use them.
+  """
+  coverageGaps(
+    """
+    How many techniques to return; omit for all.
+    """
+    limit: Int
+    """
+    Let a mitigation of a parent technique count for its sub-techniques.
+    """
+    inheritFromParent: Boolean = false
+    """
+    The release version; omit for the current release.
+    """
+    release: String
+  ): CoverageGaps!
+}
+
+"""
+The cost of one mitigation for minimalMitigationSet.
+"""
+input MitigationCost {
+  """
+  The mitigation id.
+  """
+  mitigation: ID!
+  """
+  Its cost, more than 0.
+  """
+  cost: Float!
+}
+
+"""
+One step of a chain as the analysis sees it.
+"""
+type ChainStep {
+  """
+  The step id within its case study (S00, S01, ...).
+  """
+  stepId: String!
+  """
+  The technique the step employs.
+  """
+  technique: Technique!
+  """
+  The tactic of the step; null in a chain given as techniques.
+  """
+  tactic: Tactic
+}
+
+"""
+A mitigation and where it hits a chain.
+"""
+type ChainBreaker {
+  """
+  The mitigation.
+  """
+  mitigation: Mitigation!
+  """
+  The steps it covers, in step order.
+  """
+  hits: [ChainStep!]!
+  """
+  The first step at which its hits so far cut every route; null when it
+  does not break the chain on its own.
+  """
+  earliestBreak: ChainStep
+}
+
+"""
+Which mitigations break one chain.
+"""
+type ChainAnalysis {
+  """
+  The release the answer was computed on.
+  """
+  release: String!
+  """
+  The case-study id, or "techniques" for a chain given as techniques.
+  """
+  chain: ID!
+  """
+  Whether all mitigations together break the chain.
+  """
+  breakable: Boolean!
+  """
+  The steps in step order.
+  """
+  steps: [ChainStep!]!
+  """
+  Every mitigation that breaks the chain on its own, earliest break first.
+  """
+  mitigations: [ChainBreaker!]!
+  """
+  Mitigations that hit the chain without breaking it alone.
+  """
+  partial: [ChainBreaker!]!
+  """
+  Steps no mitigation covers.
+  """
+  uncoveredSteps: [ChainStep!]!
+  """
+  A route with no covered step, when the chain is unbreakable.
+  """
+  openRoute: [ChainStep!]!
+  """
+  The case studies behind the answer.
+  """
+  evidence: [ID!]!
+}
+
+"""
+One member of a mitigation set.
+"""
+type SetMember {
+  """
+  The mitigation.
+  """
+  mitigation: Mitigation!
+  """
+  Its cost.
+  """
+  cost: Float!
+  """
+  Whether it was required by the request.
+  """
+  required: Boolean!
+  """
+  The chains (case-study ids) in which it covers a step.
+  """
+  chains: [ID!]!
+}
+
+"""
+A set of mitigations and its cost.
+"""
+type MitigationSetOption {
+  """
+  The sum of the members' costs.
+  """
+  cost: Float!
+  """
+  The members, by mitigation id.
+  """
+  members: [SetMember!]!
+}
+
+"""
+A chain no allowed mitigation set breaks.
+"""
+type UnbreakableChain {
+  """
+  The case-study id (or the path id for attack paths).
+  """
+  id: ID!
+  """
+  The steps no allowed mitigation covers.
+  """
+  uncoveredSteps: [String!]!
+  """
+  A route through the chain with no covered step.
+  """
+  route: [String!]!
+}
+
+"""
+The cheapest set of mitigations that breaks every breakable chain in scope.
+"""
+type MinimalMitigationSet {
+  """
+  The release the answer was computed on.
+  """
+  release: String!
+  """
+  Whether the search proved the set optimal (false: the work bound stopped it).
+  """
+  optimal: Boolean!
+  """
+  No set cheaper than this exists.
+  """
+  lowerBound: Float!
+  """
+  The cost of the set.
+  """
+  cost: Float!
+  """
+  Search nodes used.
+  """
+  searchNodes: Int!
+  """
+  The mitigations of the set.
+  """
+  mitigations: [Mitigation!]!
+  """
+  The members with what each one breaks.
+  """
+  members: [SetMember!]!
+  """
+  Other sets of the same cost.
+  """
+  alternatives: [MitigationSetOption!]!
+  """
+  The breakable chains the set breaks (the evidence).
+  """
+  chains: [ID!]!
+  """
+  Chains nothing allowed can break, with the reason.
+  """
+  unbreakable: [UnbreakableChain!]!
+}
+
+"""
+One hop of an attack path.
+"""
+type PathHop {
+  """
+  The technique before.
+  """
+  from: Technique!
+  """
+  The technique after.
+  """
+  to: Technique!
+  """
+  How many case studies show the hop.
+  """
+  count: Int!
+  """
+  The case studies that show the hop.
+  """
+  caseStudies: [ID!]!
+}
+
+"""
+One attack path.
+"""
+type AttackPath {
+  """
+  The techniques joined by "->".
+  """
+  id: ID!
+  """
+  The techniques in order.
+  """
+  techniques: [Technique!]!
+  """
+  The hops with their evidence.
+  """
+  hops: [PathHop!]!
+  """
+  The support of the weakest hop (the ranking key).
+  """
+  support: Int!
+  """
+  The sum of the hops' support.
+  """
+  totalSupport: Int!
+}
+
+"""
+Attack paths and what breaks them.
+"""
+type AttackPathResult {
+  """
+  The release the answer was computed on.
+  """
+  release: String!
+  """
+  The paths, best supported first.
+  """
+  paths: [AttackPath!]!
+  """
+  Whether the work bound stopped the search (the paths are then the best
+  found, not all).
+  """
+  truncated: Boolean!
+  """
+  Partial paths the search expanded.
+  """
+  expansions: Int!
+  """
+  The minimum set of mitigations breaking every returned path.
+  """
+  mitigationSet: MinimalMitigationSet!
+  """
+  Ids of the returned paths nothing can break.
+  """
+  unbreakable: [ID!]!
+}
+
+"""
+A technique many chains and paths go through.
+"""
+type TechniqueChokePoint {
+  """
+  The technique.
+  """
+  technique: Technique!
+  """
+  Chains with a step using it.
+  """
+  chains: Int!
+  """
+  Chains where every route uses it.
+  """
+  cuts: Int!
+  """
+  Paths through it.
+  """
+  paths: Int!
+}
+
+"""
+A mitigation that breaks many chains and paths.
+"""
+type MitigationChokePoint {
+  """
+  The mitigation.
+  """
+  mitigation: Mitigation!
+  """
+  Chains it breaks on its own.
+  """
+  breaksChains: Int!
+  """
+  Paths it breaks on its own.
+  """
+  breaksPaths: Int!
+  """
+  Chains with a step it covers.
+  """
+  hitsChains: Int!
+}
+
+"""
+Choke points of a release.
+"""
+type ChokePoints {
+  """
+  The release the answer was computed on.
+  """
+  release: String!
+  """
+  Techniques, most chains and paths first.
+  """
+  techniques: [TechniqueChokePoint!]!
+  """
+  Mitigations, most chains and paths broken first.
+  """
+  mitigations: [MitigationChokePoint!]!
+  """
+  How many paths were counted.
+  """
+  pathsCounted: Int!
+}
+
+"""
+A technique no mitigation covers.
+"""
+type CoverageGap {
+  """
+  The technique.
+  """
+  technique: Technique!
+  """
+  How many case studies use it.
+  """
+  caseStudyCount: Int!
+  """
+  The case studies that use it.
+  """
+  caseStudies: [ID!]!
+}
+
+"""
+Techniques no mitigation covers.
+"""
+type CoverageGaps {
+  """
+  The release the answer was computed on.
+  """
+  release: String!
+  """
+  The uncovered techniques, Realized first, then most used.
+  """
+  techniques: [CoverageGap!]!
+}
+`, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
 
@@ -3250,6 +4370,40 @@ func (ec *executionContext) childFields_ActorTechnique(ctx context.Context, fiel
 		return ec.fieldContext_ActorTechnique_caseStudies(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ActorTechnique", field.Name)
+}
+
+func (ec *executionContext) childFields_AttackPath(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_AttackPath_id(ctx, field)
+	case "techniques":
+		return ec.fieldContext_AttackPath_techniques(ctx, field)
+	case "hops":
+		return ec.fieldContext_AttackPath_hops(ctx, field)
+	case "support":
+		return ec.fieldContext_AttackPath_support(ctx, field)
+	case "totalSupport":
+		return ec.fieldContext_AttackPath_totalSupport(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AttackPath", field.Name)
+}
+
+func (ec *executionContext) childFields_AttackPathResult(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "release":
+		return ec.fieldContext_AttackPathResult_release(ctx, field)
+	case "paths":
+		return ec.fieldContext_AttackPathResult_paths(ctx, field)
+	case "truncated":
+		return ec.fieldContext_AttackPathResult_truncated(ctx, field)
+	case "expansions":
+		return ec.fieldContext_AttackPathResult_expansions(ctx, field)
+	case "mitigationSet":
+		return ec.fieldContext_AttackPathResult_mitigationSet(ctx, field)
+	case "unbreakable":
+		return ec.fieldContext_AttackPathResult_unbreakable(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AttackPathResult", field.Name)
 }
 
 func (ec *executionContext) childFields_AttackReference(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3324,6 +4478,90 @@ func (ec *executionContext) childFields_CaseStudyEdge(ctx context.Context, field
 	return nil, fmt.Errorf("no field named %q was found under type CaseStudyEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_ChainAnalysis(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "release":
+		return ec.fieldContext_ChainAnalysis_release(ctx, field)
+	case "chain":
+		return ec.fieldContext_ChainAnalysis_chain(ctx, field)
+	case "breakable":
+		return ec.fieldContext_ChainAnalysis_breakable(ctx, field)
+	case "steps":
+		return ec.fieldContext_ChainAnalysis_steps(ctx, field)
+	case "mitigations":
+		return ec.fieldContext_ChainAnalysis_mitigations(ctx, field)
+	case "partial":
+		return ec.fieldContext_ChainAnalysis_partial(ctx, field)
+	case "uncoveredSteps":
+		return ec.fieldContext_ChainAnalysis_uncoveredSteps(ctx, field)
+	case "openRoute":
+		return ec.fieldContext_ChainAnalysis_openRoute(ctx, field)
+	case "evidence":
+		return ec.fieldContext_ChainAnalysis_evidence(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ChainAnalysis", field.Name)
+}
+
+func (ec *executionContext) childFields_ChainBreaker(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "mitigation":
+		return ec.fieldContext_ChainBreaker_mitigation(ctx, field)
+	case "hits":
+		return ec.fieldContext_ChainBreaker_hits(ctx, field)
+	case "earliestBreak":
+		return ec.fieldContext_ChainBreaker_earliestBreak(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ChainBreaker", field.Name)
+}
+
+func (ec *executionContext) childFields_ChainStep(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "stepId":
+		return ec.fieldContext_ChainStep_stepId(ctx, field)
+	case "technique":
+		return ec.fieldContext_ChainStep_technique(ctx, field)
+	case "tactic":
+		return ec.fieldContext_ChainStep_tactic(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ChainStep", field.Name)
+}
+
+func (ec *executionContext) childFields_ChokePoints(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "release":
+		return ec.fieldContext_ChokePoints_release(ctx, field)
+	case "techniques":
+		return ec.fieldContext_ChokePoints_techniques(ctx, field)
+	case "mitigations":
+		return ec.fieldContext_ChokePoints_mitigations(ctx, field)
+	case "pathsCounted":
+		return ec.fieldContext_ChokePoints_pathsCounted(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ChokePoints", field.Name)
+}
+
+func (ec *executionContext) childFields_CoverageGap(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "technique":
+		return ec.fieldContext_CoverageGap_technique(ctx, field)
+	case "caseStudyCount":
+		return ec.fieldContext_CoverageGap_caseStudyCount(ctx, field)
+	case "caseStudies":
+		return ec.fieldContext_CoverageGap_caseStudies(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CoverageGap", field.Name)
+}
+
+func (ec *executionContext) childFields_CoverageGaps(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "release":
+		return ec.fieldContext_CoverageGaps_release(ctx, field)
+	case "techniques":
+		return ec.fieldContext_CoverageGaps_techniques(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CoverageGaps", field.Name)
+}
+
 func (ec *executionContext) childFields_DiffEntity(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -3366,6 +4604,32 @@ func (ec *executionContext) childFields_LinkChanges(ctx context.Context, field g
 	return nil, fmt.Errorf("no field named %q was found under type LinkChanges", field.Name)
 }
 
+func (ec *executionContext) childFields_MinimalMitigationSet(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "release":
+		return ec.fieldContext_MinimalMitigationSet_release(ctx, field)
+	case "optimal":
+		return ec.fieldContext_MinimalMitigationSet_optimal(ctx, field)
+	case "lowerBound":
+		return ec.fieldContext_MinimalMitigationSet_lowerBound(ctx, field)
+	case "cost":
+		return ec.fieldContext_MinimalMitigationSet_cost(ctx, field)
+	case "searchNodes":
+		return ec.fieldContext_MinimalMitigationSet_searchNodes(ctx, field)
+	case "mitigations":
+		return ec.fieldContext_MinimalMitigationSet_mitigations(ctx, field)
+	case "members":
+		return ec.fieldContext_MinimalMitigationSet_members(ctx, field)
+	case "alternatives":
+		return ec.fieldContext_MinimalMitigationSet_alternatives(ctx, field)
+	case "chains":
+		return ec.fieldContext_MinimalMitigationSet_chains(ctx, field)
+	case "unbreakable":
+		return ec.fieldContext_MinimalMitigationSet_unbreakable(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MinimalMitigationSet", field.Name)
+}
+
 func (ec *executionContext) childFields_MitigatedTechnique(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "technique":
@@ -3406,6 +4670,20 @@ func (ec *executionContext) childFields_Mitigation(ctx context.Context, field gr
 	return nil, fmt.Errorf("no field named %q was found under type Mitigation", field.Name)
 }
 
+func (ec *executionContext) childFields_MitigationChokePoint(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "mitigation":
+		return ec.fieldContext_MitigationChokePoint_mitigation(ctx, field)
+	case "breaksChains":
+		return ec.fieldContext_MitigationChokePoint_breaksChains(ctx, field)
+	case "breaksPaths":
+		return ec.fieldContext_MitigationChokePoint_breaksPaths(ctx, field)
+	case "hitsChains":
+		return ec.fieldContext_MitigationChokePoint_hitsChains(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MitigationChokePoint", field.Name)
+}
+
 func (ec *executionContext) childFields_MitigationConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "edges":
@@ -3430,6 +4708,16 @@ func (ec *executionContext) childFields_MitigationEdge(ctx context.Context, fiel
 	return nil, fmt.Errorf("no field named %q was found under type MitigationEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_MitigationSetOption(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cost":
+		return ec.fieldContext_MitigationSetOption_cost(ctx, field)
+	case "members":
+		return ec.fieldContext_MitigationSetOption_members(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MitigationSetOption", field.Name)
+}
+
 func (ec *executionContext) childFields_PageInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "hasNextPage":
@@ -3438,6 +4726,20 @@ func (ec *executionContext) childFields_PageInfo(ctx context.Context, field grap
 		return ec.fieldContext_PageInfo_endCursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PageInfo", field.Name)
+}
+
+func (ec *executionContext) childFields_PathHop(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "from":
+		return ec.fieldContext_PathHop_from(ctx, field)
+	case "to":
+		return ec.fieldContext_PathHop_to(ctx, field)
+	case "count":
+		return ec.fieldContext_PathHop_count(ctx, field)
+	case "caseStudies":
+		return ec.fieldContext_PathHop_caseStudies(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PathHop", field.Name)
 }
 
 func (ec *executionContext) childFields_Reference(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3552,6 +4854,20 @@ func (ec *executionContext) childFields_SearchHit(ctx context.Context, field gra
 		return ec.fieldContext_SearchHit_actor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type SearchHit", field.Name)
+}
+
+func (ec *executionContext) childFields_SetMember(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "mitigation":
+		return ec.fieldContext_SetMember_mitigation(ctx, field)
+	case "cost":
+		return ec.fieldContext_SetMember_cost(ctx, field)
+	case "required":
+		return ec.fieldContext_SetMember_required(ctx, field)
+	case "chains":
+		return ec.fieldContext_SetMember_chains(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SetMember", field.Name)
 }
 
 func (ec *executionContext) childFields_Step(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3716,6 +5032,20 @@ func (ec *executionContext) childFields_TechniqueActor(ctx context.Context, fiel
 	return nil, fmt.Errorf("no field named %q was found under type TechniqueActor", field.Name)
 }
 
+func (ec *executionContext) childFields_TechniqueChokePoint(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "technique":
+		return ec.fieldContext_TechniqueChokePoint_technique(ctx, field)
+	case "chains":
+		return ec.fieldContext_TechniqueChokePoint_chains(ctx, field)
+	case "cuts":
+		return ec.fieldContext_TechniqueChokePoint_cuts(ctx, field)
+	case "paths":
+		return ec.fieldContext_TechniqueChokePoint_paths(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TechniqueChokePoint", field.Name)
+}
+
 func (ec *executionContext) childFields_TechniqueConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "edges":
@@ -3760,6 +5090,18 @@ func (ec *executionContext) childFields_TechniqueTransition(ctx context.Context,
 		return ec.fieldContext_TechniqueTransition_caseStudies(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type TechniqueTransition", field.Name)
+}
+
+func (ec *executionContext) childFields_UnbreakableChain(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_UnbreakableChain_id(ctx, field)
+	case "uncoveredSteps":
+		return ec.fieldContext_UnbreakableChain_uncoveredSteps(ctx, field)
+	case "route":
+		return ec.fieldContext_UnbreakableChain_route(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type UnbreakableChain", field.Name)
 }
 
 func (ec *executionContext) childFields___Directive(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3974,6 +5316,76 @@ func (ec *executionContext) field_Query_actors_args(ctx context.Context, rawArgs
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_attackPaths_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "from",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["from"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "to",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["to"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "maxHops",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["maxHops"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "limit",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["limit"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "minSupport",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["minSupport"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "excludeMitigatedBy",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["excludeMitigatedBy"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "inheritFromParent",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["inheritFromParent"] = arg6
+	arg7, err := graphql.ProcessArgField(ctx, rawArgs, "release",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["release"] = arg7
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_caseStudiesConnection_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -4053,6 +5465,190 @@ func (ec *executionContext) field_Query_caseStudy_args(ctx context.Context, rawA
 		return nil, err
 	}
 	args["release"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_chainMitigations_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "caseStudy",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOID2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["caseStudy"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "techniques",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["techniques"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "inheritFromParent",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["inheritFromParent"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "release",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["release"] = arg3
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_chokePoints_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "limit",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["limit"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "from",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOID2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["from"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "to",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOID2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["to"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "inheritFromParent",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["inheritFromParent"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "release",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["release"] = arg4
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_coverageGaps_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "limit",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["limit"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "inheritFromParent",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["inheritFromParent"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "release",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["release"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_minimalMitigationSet_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "caseStudies",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["caseStudies"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "costs",
+		func(ctx context.Context, v any) ([]model.MitigationCost, error) {
+			return ec.unmarshalOMitigationCost2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐMitigationCostᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["costs"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "require",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["require"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "exclude",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["exclude"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "alternatives",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["alternatives"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "budget",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["budget"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "inheritFromParent",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["inheritFromParent"] = arg6
+	arg7, err := graphql.ProcessArgField(ctx, rawArgs, "release",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["release"] = arg7
 	return args, nil
 }
 
@@ -4905,6 +6501,295 @@ func (ec *executionContext) resolveBatch_ActorTechnique_caseStudies(ctx context.
 	)
 }
 
+func (ec *executionContext) _AttackPath_id(ctx context.Context, field graphql.CollectedField, obj *model.AttackPath) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AttackPath_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AttackPath_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AttackPath", field, false, false, "ID")
+}
+
+func (ec *executionContext) _AttackPath_techniques(ctx context.Context, field graphql.CollectedField, obj *model.AttackPath) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AttackPath_techniques(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Techniques, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []store.Technique) graphql.Marshaler {
+			return ec.marshalNTechnique2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐTechniqueᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AttackPath_techniques(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AttackPath",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Technique(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AttackPath_hops(ctx context.Context, field graphql.CollectedField, obj *model.AttackPath) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AttackPath_hops(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Hops, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.PathHop) graphql.Marshaler {
+			return ec.marshalNPathHop2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐPathHopᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AttackPath_hops(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AttackPath",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PathHop(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AttackPath_support(ctx context.Context, field graphql.CollectedField, obj *model.AttackPath) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AttackPath_support(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Support, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AttackPath_support(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AttackPath", field, false, false, "Int")
+}
+
+func (ec *executionContext) _AttackPath_totalSupport(ctx context.Context, field graphql.CollectedField, obj *model.AttackPath) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AttackPath_totalSupport(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalSupport, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AttackPath_totalSupport(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AttackPath", field, false, false, "Int")
+}
+
+func (ec *executionContext) _AttackPathResult_release(ctx context.Context, field graphql.CollectedField, obj *model.AttackPathResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AttackPathResult_release(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Release, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AttackPathResult_release(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AttackPathResult", field, false, false, "String")
+}
+
+func (ec *executionContext) _AttackPathResult_paths(ctx context.Context, field graphql.CollectedField, obj *model.AttackPathResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AttackPathResult_paths(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Paths, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.AttackPath) graphql.Marshaler {
+			return ec.marshalNAttackPath2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐAttackPathᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AttackPathResult_paths(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AttackPathResult",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AttackPath(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AttackPathResult_truncated(ctx context.Context, field graphql.CollectedField, obj *model.AttackPathResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AttackPathResult_truncated(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Truncated, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AttackPathResult_truncated(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AttackPathResult", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _AttackPathResult_expansions(ctx context.Context, field graphql.CollectedField, obj *model.AttackPathResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AttackPathResult_expansions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Expansions, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AttackPathResult_expansions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AttackPathResult", field, false, false, "Int")
+}
+
+func (ec *executionContext) _AttackPathResult_mitigationSet(ctx context.Context, field graphql.CollectedField, obj *model.AttackPathResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AttackPathResult_mitigationSet(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MitigationSet, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.MinimalMitigationSet) graphql.Marshaler {
+			return ec.marshalNMinimalMitigationSet2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐMinimalMitigationSet(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AttackPathResult_mitigationSet(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AttackPathResult",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MinimalMitigationSet(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AttackPathResult_unbreakable(ctx context.Context, field graphql.CollectedField, obj *model.AttackPathResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AttackPathResult_unbreakable(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Unbreakable, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNID2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AttackPathResult_unbreakable(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AttackPathResult", field, false, false, "ID")
+}
+
 func (ec *executionContext) _AttackReference_id(ctx context.Context, field graphql.CollectedField, obj *atlas.AttackRef) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -5566,6 +7451,684 @@ func (ec *executionContext) fieldContext_CaseStudyEdge_node(_ context.Context, f
 	return fc, nil
 }
 
+func (ec *executionContext) _ChainAnalysis_release(ctx context.Context, field graphql.CollectedField, obj *model.ChainAnalysis) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChainAnalysis_release(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Release, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChainAnalysis_release(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ChainAnalysis", field, false, false, "String")
+}
+
+func (ec *executionContext) _ChainAnalysis_chain(ctx context.Context, field graphql.CollectedField, obj *model.ChainAnalysis) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChainAnalysis_chain(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Chain, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChainAnalysis_chain(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ChainAnalysis", field, false, false, "ID")
+}
+
+func (ec *executionContext) _ChainAnalysis_breakable(ctx context.Context, field graphql.CollectedField, obj *model.ChainAnalysis) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChainAnalysis_breakable(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Breakable, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChainAnalysis_breakable(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ChainAnalysis", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _ChainAnalysis_steps(ctx context.Context, field graphql.CollectedField, obj *model.ChainAnalysis) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChainAnalysis_steps(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Steps, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.ChainStep) graphql.Marshaler {
+			return ec.marshalNChainStep2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐChainStepᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChainAnalysis_steps(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ChainAnalysis",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ChainStep(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ChainAnalysis_mitigations(ctx context.Context, field graphql.CollectedField, obj *model.ChainAnalysis) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChainAnalysis_mitigations(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Mitigations, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.ChainBreaker) graphql.Marshaler {
+			return ec.marshalNChainBreaker2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐChainBreakerᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChainAnalysis_mitigations(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ChainAnalysis",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ChainBreaker(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ChainAnalysis_partial(ctx context.Context, field graphql.CollectedField, obj *model.ChainAnalysis) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChainAnalysis_partial(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Partial, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.ChainBreaker) graphql.Marshaler {
+			return ec.marshalNChainBreaker2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐChainBreakerᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChainAnalysis_partial(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ChainAnalysis",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ChainBreaker(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ChainAnalysis_uncoveredSteps(ctx context.Context, field graphql.CollectedField, obj *model.ChainAnalysis) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChainAnalysis_uncoveredSteps(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UncoveredSteps, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.ChainStep) graphql.Marshaler {
+			return ec.marshalNChainStep2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐChainStepᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChainAnalysis_uncoveredSteps(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ChainAnalysis",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ChainStep(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ChainAnalysis_openRoute(ctx context.Context, field graphql.CollectedField, obj *model.ChainAnalysis) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChainAnalysis_openRoute(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OpenRoute, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.ChainStep) graphql.Marshaler {
+			return ec.marshalNChainStep2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐChainStepᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChainAnalysis_openRoute(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ChainAnalysis",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ChainStep(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ChainAnalysis_evidence(ctx context.Context, field graphql.CollectedField, obj *model.ChainAnalysis) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChainAnalysis_evidence(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Evidence, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNID2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChainAnalysis_evidence(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ChainAnalysis", field, false, false, "ID")
+}
+
+func (ec *executionContext) _ChainBreaker_mitigation(ctx context.Context, field graphql.CollectedField, obj *model.ChainBreaker) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChainBreaker_mitigation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Mitigation, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.Mitigation) graphql.Marshaler {
+			return ec.marshalNMitigation2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐMitigation(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChainBreaker_mitigation(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ChainBreaker",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Mitigation(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ChainBreaker_hits(ctx context.Context, field graphql.CollectedField, obj *model.ChainBreaker) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChainBreaker_hits(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Hits, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.ChainStep) graphql.Marshaler {
+			return ec.marshalNChainStep2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐChainStepᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChainBreaker_hits(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ChainBreaker",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ChainStep(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ChainBreaker_earliestBreak(ctx context.Context, field graphql.CollectedField, obj *model.ChainBreaker) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChainBreaker_earliestBreak(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EarliestBreak, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ChainStep) graphql.Marshaler {
+			return ec.marshalOChainStep2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐChainStep(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ChainBreaker_earliestBreak(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ChainBreaker",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ChainStep(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ChainStep_stepId(ctx context.Context, field graphql.CollectedField, obj *model.ChainStep) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChainStep_stepId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StepID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChainStep_stepId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ChainStep", field, false, false, "String")
+}
+
+func (ec *executionContext) _ChainStep_technique(ctx context.Context, field graphql.CollectedField, obj *model.ChainStep) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChainStep_technique(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Technique, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.Technique) graphql.Marshaler {
+			return ec.marshalNTechnique2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐTechnique(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChainStep_technique(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ChainStep",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Technique(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ChainStep_tactic(ctx context.Context, field graphql.CollectedField, obj *model.ChainStep) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChainStep_tactic(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Tactic, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.Tactic) graphql.Marshaler {
+			return ec.marshalOTactic2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐTactic(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ChainStep_tactic(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ChainStep",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Tactic(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ChokePoints_release(ctx context.Context, field graphql.CollectedField, obj *model.ChokePoints) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChokePoints_release(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Release, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChokePoints_release(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ChokePoints", field, false, false, "String")
+}
+
+func (ec *executionContext) _ChokePoints_techniques(ctx context.Context, field graphql.CollectedField, obj *model.ChokePoints) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChokePoints_techniques(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Techniques, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.TechniqueChokePoint) graphql.Marshaler {
+			return ec.marshalNTechniqueChokePoint2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐTechniqueChokePointᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChokePoints_techniques(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ChokePoints",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TechniqueChokePoint(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ChokePoints_mitigations(ctx context.Context, field graphql.CollectedField, obj *model.ChokePoints) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChokePoints_mitigations(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Mitigations, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.MitigationChokePoint) graphql.Marshaler {
+			return ec.marshalNMitigationChokePoint2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐMitigationChokePointᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChokePoints_mitigations(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ChokePoints",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MitigationChokePoint(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ChokePoints_pathsCounted(ctx context.Context, field graphql.CollectedField, obj *model.ChokePoints) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChokePoints_pathsCounted(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PathsCounted, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChokePoints_pathsCounted(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ChokePoints", field, false, false, "Int")
+}
+
+func (ec *executionContext) _CoverageGap_technique(ctx context.Context, field graphql.CollectedField, obj *model.CoverageGap) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CoverageGap_technique(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Technique, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.Technique) graphql.Marshaler {
+			return ec.marshalNTechnique2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐTechnique(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CoverageGap_technique(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CoverageGap",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Technique(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CoverageGap_caseStudyCount(ctx context.Context, field graphql.CollectedField, obj *model.CoverageGap) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CoverageGap_caseStudyCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CaseStudyCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CoverageGap_caseStudyCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CoverageGap", field, false, false, "Int")
+}
+
+func (ec *executionContext) _CoverageGap_caseStudies(ctx context.Context, field graphql.CollectedField, obj *model.CoverageGap) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CoverageGap_caseStudies(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CaseStudies, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNID2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CoverageGap_caseStudies(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CoverageGap", field, false, false, "ID")
+}
+
+func (ec *executionContext) _CoverageGaps_release(ctx context.Context, field graphql.CollectedField, obj *model.CoverageGaps) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CoverageGaps_release(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Release, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CoverageGaps_release(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CoverageGaps", field, false, false, "String")
+}
+
+func (ec *executionContext) _CoverageGaps_techniques(ctx context.Context, field graphql.CollectedField, obj *model.CoverageGaps) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CoverageGaps_techniques(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Techniques, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.CoverageGap) graphql.Marshaler {
+			return ec.marshalNCoverageGap2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐCoverageGapᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CoverageGaps_techniques(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CoverageGaps",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CoverageGap(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _DiffEntity_id(ctx context.Context, field graphql.CollectedField, obj *atlas.Entity) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -5813,6 +8376,272 @@ func (ec *executionContext) fieldContext_LinkChanges_removed(_ context.Context, 
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_DiffLink(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _MinimalMitigationSet_release(ctx context.Context, field graphql.CollectedField, obj *model.MinimalMitigationSet) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MinimalMitigationSet_release(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Release, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MinimalMitigationSet_release(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MinimalMitigationSet", field, false, false, "String")
+}
+
+func (ec *executionContext) _MinimalMitigationSet_optimal(ctx context.Context, field graphql.CollectedField, obj *model.MinimalMitigationSet) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MinimalMitigationSet_optimal(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Optimal, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MinimalMitigationSet_optimal(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MinimalMitigationSet", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _MinimalMitigationSet_lowerBound(ctx context.Context, field graphql.CollectedField, obj *model.MinimalMitigationSet) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MinimalMitigationSet_lowerBound(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LowerBound, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MinimalMitigationSet_lowerBound(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MinimalMitigationSet", field, false, false, "Float")
+}
+
+func (ec *executionContext) _MinimalMitigationSet_cost(ctx context.Context, field graphql.CollectedField, obj *model.MinimalMitigationSet) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MinimalMitigationSet_cost(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cost, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MinimalMitigationSet_cost(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MinimalMitigationSet", field, false, false, "Float")
+}
+
+func (ec *executionContext) _MinimalMitigationSet_searchNodes(ctx context.Context, field graphql.CollectedField, obj *model.MinimalMitigationSet) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MinimalMitigationSet_searchNodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SearchNodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MinimalMitigationSet_searchNodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MinimalMitigationSet", field, false, false, "Int")
+}
+
+func (ec *executionContext) _MinimalMitigationSet_mitigations(ctx context.Context, field graphql.CollectedField, obj *model.MinimalMitigationSet) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MinimalMitigationSet_mitigations(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Mitigations, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []store.Mitigation) graphql.Marshaler {
+			return ec.marshalNMitigation2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐMitigationᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MinimalMitigationSet_mitigations(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MinimalMitigationSet",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Mitigation(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _MinimalMitigationSet_members(ctx context.Context, field graphql.CollectedField, obj *model.MinimalMitigationSet) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MinimalMitigationSet_members(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Members, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.SetMember) graphql.Marshaler {
+			return ec.marshalNSetMember2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐSetMemberᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MinimalMitigationSet_members(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MinimalMitigationSet",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SetMember(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _MinimalMitigationSet_alternatives(ctx context.Context, field graphql.CollectedField, obj *model.MinimalMitigationSet) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MinimalMitigationSet_alternatives(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Alternatives, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.MitigationSetOption) graphql.Marshaler {
+			return ec.marshalNMitigationSetOption2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐMitigationSetOptionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MinimalMitigationSet_alternatives(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MinimalMitigationSet",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MitigationSetOption(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _MinimalMitigationSet_chains(ctx context.Context, field graphql.CollectedField, obj *model.MinimalMitigationSet) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MinimalMitigationSet_chains(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Chains, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNID2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MinimalMitigationSet_chains(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MinimalMitigationSet", field, false, false, "ID")
+}
+
+func (ec *executionContext) _MinimalMitigationSet_unbreakable(ctx context.Context, field graphql.CollectedField, obj *model.MinimalMitigationSet) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MinimalMitigationSet_unbreakable(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Unbreakable, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.UnbreakableChain) graphql.Marshaler {
+			return ec.marshalNUnbreakableChain2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐUnbreakableChainᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MinimalMitigationSet_unbreakable(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MinimalMitigationSet",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UnbreakableChain(ctx, field)
 		},
 	}
 	return fc, nil
@@ -6199,6 +9028,107 @@ func (ec *executionContext) resolveBatch_Mitigation_techniques(ctx context.Conte
 	)
 }
 
+func (ec *executionContext) _MitigationChokePoint_mitigation(ctx context.Context, field graphql.CollectedField, obj *model.MitigationChokePoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MitigationChokePoint_mitigation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Mitigation, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.Mitigation) graphql.Marshaler {
+			return ec.marshalNMitigation2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐMitigation(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MitigationChokePoint_mitigation(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MitigationChokePoint",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Mitigation(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _MitigationChokePoint_breaksChains(ctx context.Context, field graphql.CollectedField, obj *model.MitigationChokePoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MitigationChokePoint_breaksChains(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.BreaksChains, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MitigationChokePoint_breaksChains(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MitigationChokePoint", field, false, false, "Int")
+}
+
+func (ec *executionContext) _MitigationChokePoint_breaksPaths(ctx context.Context, field graphql.CollectedField, obj *model.MitigationChokePoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MitigationChokePoint_breaksPaths(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.BreaksPaths, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MitigationChokePoint_breaksPaths(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MitigationChokePoint", field, false, false, "Int")
+}
+
+func (ec *executionContext) _MitigationChokePoint_hitsChains(ctx context.Context, field graphql.CollectedField, obj *model.MitigationChokePoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MitigationChokePoint_hitsChains(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.HitsChains, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MitigationChokePoint_hitsChains(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MitigationChokePoint", field, false, false, "Int")
+}
+
 func (ec *executionContext) _MitigationConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.MitigationConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -6373,6 +9303,61 @@ func (ec *executionContext) fieldContext_MitigationEdge_node(_ context.Context, 
 	return fc, nil
 }
 
+func (ec *executionContext) _MitigationSetOption_cost(ctx context.Context, field graphql.CollectedField, obj *model.MitigationSetOption) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MitigationSetOption_cost(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cost, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MitigationSetOption_cost(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MitigationSetOption", field, false, false, "Float")
+}
+
+func (ec *executionContext) _MitigationSetOption_members(ctx context.Context, field graphql.CollectedField, obj *model.MitigationSetOption) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MitigationSetOption_members(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Members, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.SetMember) graphql.Marshaler {
+			return ec.marshalNSetMember2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐSetMemberᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MitigationSetOption_members(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MitigationSetOption",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SetMember(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _PageInfo_hasNextPage(ctx context.Context, field graphql.CollectedField, obj *model.PageInfo) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -6417,6 +9402,116 @@ func (ec *executionContext) _PageInfo_endCursor(ctx context.Context, field graph
 }
 func (ec *executionContext) fieldContext_PageInfo_endCursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PageInfo", field, false, false, "String")
+}
+
+func (ec *executionContext) _PathHop_from(ctx context.Context, field graphql.CollectedField, obj *model.PathHop) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PathHop_from(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.From, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.Technique) graphql.Marshaler {
+			return ec.marshalNTechnique2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐTechnique(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PathHop_from(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PathHop",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Technique(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PathHop_to(ctx context.Context, field graphql.CollectedField, obj *model.PathHop) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PathHop_to(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.To, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.Technique) graphql.Marshaler {
+			return ec.marshalNTechnique2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐTechnique(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PathHop_to(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PathHop",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Technique(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PathHop_count(ctx context.Context, field graphql.CollectedField, obj *model.PathHop) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PathHop_count(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Count, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PathHop_count(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PathHop", field, false, false, "Int")
+}
+
+func (ec *executionContext) _PathHop_caseStudies(ctx context.Context, field graphql.CollectedField, obj *model.PathHop) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PathHop_caseStudies(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CaseStudies, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNID2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PathHop_caseStudies(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PathHop", field, false, false, "ID")
 }
 
 func (ec *executionContext) _Query_releases(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
@@ -7237,6 +10332,226 @@ func (ec *executionContext) fieldContext_Query_search(ctx context.Context, field
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_search_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_chainMitigations(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_chainMitigations(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().ChainMitigations(ctx, fc.Args["caseStudy"].(*string), fc.Args["techniques"].([]string), fc.Args["inheritFromParent"].(*bool), fc.Args["release"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ChainAnalysis) graphql.Marshaler {
+			return ec.marshalNChainAnalysis2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐChainAnalysis(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_chainMitigations(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ChainAnalysis(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_chainMitigations_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_minimalMitigationSet(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_minimalMitigationSet(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().MinimalMitigationSet(ctx, fc.Args["caseStudies"].([]string), fc.Args["costs"].([]model.MitigationCost), fc.Args["require"].([]string), fc.Args["exclude"].([]string), fc.Args["alternatives"].(*int), fc.Args["budget"].(*int), fc.Args["inheritFromParent"].(*bool), fc.Args["release"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.MinimalMitigationSet) graphql.Marshaler {
+			return ec.marshalNMinimalMitigationSet2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐMinimalMitigationSet(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_minimalMitigationSet(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MinimalMitigationSet(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_minimalMitigationSet_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_attackPaths(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_attackPaths(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().AttackPaths(ctx, fc.Args["from"].(string), fc.Args["to"].(string), fc.Args["maxHops"].(*int), fc.Args["limit"].(*int), fc.Args["minSupport"].(*int), fc.Args["excludeMitigatedBy"].([]string), fc.Args["inheritFromParent"].(*bool), fc.Args["release"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.AttackPathResult) graphql.Marshaler {
+			return ec.marshalNAttackPathResult2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐAttackPathResult(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_attackPaths(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AttackPathResult(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_attackPaths_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_chokePoints(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_chokePoints(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().ChokePoints(ctx, fc.Args["limit"].(*int), fc.Args["from"].(*string), fc.Args["to"].(*string), fc.Args["inheritFromParent"].(*bool), fc.Args["release"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ChokePoints) graphql.Marshaler {
+			return ec.marshalNChokePoints2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐChokePoints(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_chokePoints(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ChokePoints(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_chokePoints_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_coverageGaps(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_coverageGaps(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().CoverageGaps(ctx, fc.Args["limit"].(*int), fc.Args["inheritFromParent"].(*bool), fc.Args["release"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CoverageGaps) graphql.Marshaler {
+			return ec.marshalNCoverageGaps2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐCoverageGaps(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_coverageGaps(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CoverageGaps(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_coverageGaps_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -8340,6 +11655,107 @@ func (ec *executionContext) fieldContext_SearchHit_actor(_ context.Context, fiel
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _SetMember_mitigation(ctx context.Context, field graphql.CollectedField, obj *model.SetMember) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SetMember_mitigation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Mitigation, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.Mitigation) graphql.Marshaler {
+			return ec.marshalNMitigation2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐMitigation(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SetMember_mitigation(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SetMember",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Mitigation(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SetMember_cost(ctx context.Context, field graphql.CollectedField, obj *model.SetMember) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SetMember_cost(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cost, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SetMember_cost(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SetMember", field, false, false, "Float")
+}
+
+func (ec *executionContext) _SetMember_required(ctx context.Context, field graphql.CollectedField, obj *model.SetMember) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SetMember_required(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Required, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SetMember_required(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SetMember", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _SetMember_chains(ctx context.Context, field graphql.CollectedField, obj *model.SetMember) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SetMember_chains(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Chains, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNID2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SetMember_chains(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SetMember", field, false, false, "ID")
 }
 
 func (ec *executionContext) _Step_id(ctx context.Context, field graphql.CollectedField, obj *store.Step) (ret graphql.Marshaler) {
@@ -10232,6 +13648,107 @@ func (ec *executionContext) resolveBatch_TechniqueActor_caseStudies(ctx context.
 	)
 }
 
+func (ec *executionContext) _TechniqueChokePoint_technique(ctx context.Context, field graphql.CollectedField, obj *model.TechniqueChokePoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TechniqueChokePoint_technique(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Technique, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.Technique) graphql.Marshaler {
+			return ec.marshalNTechnique2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐTechnique(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TechniqueChokePoint_technique(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TechniqueChokePoint",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Technique(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TechniqueChokePoint_chains(ctx context.Context, field graphql.CollectedField, obj *model.TechniqueChokePoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TechniqueChokePoint_chains(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Chains, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TechniqueChokePoint_chains(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TechniqueChokePoint", field, false, false, "Int")
+}
+
+func (ec *executionContext) _TechniqueChokePoint_cuts(ctx context.Context, field graphql.CollectedField, obj *model.TechniqueChokePoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TechniqueChokePoint_cuts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cuts, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TechniqueChokePoint_cuts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TechniqueChokePoint", field, false, false, "Int")
+}
+
+func (ec *executionContext) _TechniqueChokePoint_paths(ctx context.Context, field graphql.CollectedField, obj *model.TechniqueChokePoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TechniqueChokePoint_paths(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Paths, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TechniqueChokePoint_paths(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TechniqueChokePoint", field, false, false, "Int")
+}
+
 func (ec *executionContext) _TechniqueConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.TechniqueConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -10569,6 +14086,75 @@ func (ec *executionContext) resolveBatch_TechniqueTransition_caseStudies(ctx con
 		err,
 		"TechniqueTransition.caseStudies",
 	)
+}
+
+func (ec *executionContext) _UnbreakableChain_id(ctx context.Context, field graphql.CollectedField, obj *model.UnbreakableChain) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UnbreakableChain_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UnbreakableChain_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("UnbreakableChain", field, false, false, "ID")
+}
+
+func (ec *executionContext) _UnbreakableChain_uncoveredSteps(ctx context.Context, field graphql.CollectedField, obj *model.UnbreakableChain) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UnbreakableChain_uncoveredSteps(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UncoveredSteps, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UnbreakableChain_uncoveredSteps(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("UnbreakableChain", field, false, false, "String")
+}
+
+func (ec *executionContext) _UnbreakableChain_route(ctx context.Context, field graphql.CollectedField, obj *model.UnbreakableChain) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UnbreakableChain_route(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Route, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UnbreakableChain_route(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("UnbreakableChain", field, false, false, "String")
 }
 
 func (ec *executionContext) ___Directive_name(ctx context.Context, field graphql.CollectedField, obj *introspection.Directive) (ret graphql.Marshaler) {
@@ -11756,6 +15342,55 @@ func UnmarshalCaseStudyFilter(ctx context.Context, raw any) (store.CaseStudyFilt
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputMitigationCost(ctx context.Context, obj any) (model.MitigationCost, error) {
+	var it model.MitigationCost
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"mitigation", "cost"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "mitigation":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("mitigation"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Mitigation = data
+		case "cost":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("cost"))
+			data, err := ec.unmarshalNFloat2float64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Cost = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalMitigationCost unmarshals raw into the MitigationCost input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalMitigationCost(ctx context.Context, raw any) (model.MitigationCost, error) {
+	var out model.MitigationCost
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "MitigationCost", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputMitigationFilter(ctx context.Context, obj any) (store.MitigationFilter, error) {
 	var it store.MitigationFilter
 	if obj == nil {
@@ -12131,6 +15766,117 @@ func (ec *executionContext) _ActorTechnique(ctx context.Context, sel ast.Selecti
 	return out
 }
 
+var attackPathImplementors = []string{"AttackPath"}
+
+func (ec *executionContext) _AttackPath(ctx context.Context, sel ast.SelectionSet, obj *model.AttackPath) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, attackPathImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AttackPath")
+		case "id":
+			out.Values[i] = ec._AttackPath_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "techniques":
+			out.Values[i] = ec._AttackPath_techniques(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "hops":
+			out.Values[i] = ec._AttackPath_hops(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "support":
+			out.Values[i] = ec._AttackPath_support(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalSupport":
+			out.Values[i] = ec._AttackPath_totalSupport(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var attackPathResultImplementors = []string{"AttackPathResult"}
+
+func (ec *executionContext) _AttackPathResult(ctx context.Context, sel ast.SelectionSet, obj *model.AttackPathResult) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, attackPathResultImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AttackPathResult")
+		case "release":
+			out.Values[i] = ec._AttackPathResult_release(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "paths":
+			out.Values[i] = ec._AttackPathResult_paths(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "truncated":
+			out.Values[i] = ec._AttackPathResult_truncated(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "expansions":
+			out.Values[i] = ec._AttackPathResult_expansions(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "mitigationSet":
+			out.Values[i] = ec._AttackPathResult_mitigationSet(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "unbreakable":
+			out.Values[i] = ec._AttackPathResult_unbreakable(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var attackReferenceImplementors = []string{"AttackReference"}
 
 func (ec *executionContext) _AttackReference(ctx context.Context, sel ast.SelectionSet, obj *atlas.AttackRef) graphql.Marshaler {
@@ -12365,6 +16111,294 @@ func (ec *executionContext) _CaseStudyEdge(ctx context.Context, sel ast.Selectio
 	return out
 }
 
+var chainAnalysisImplementors = []string{"ChainAnalysis"}
+
+func (ec *executionContext) _ChainAnalysis(ctx context.Context, sel ast.SelectionSet, obj *model.ChainAnalysis) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, chainAnalysisImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ChainAnalysis")
+		case "release":
+			out.Values[i] = ec._ChainAnalysis_release(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "chain":
+			out.Values[i] = ec._ChainAnalysis_chain(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "breakable":
+			out.Values[i] = ec._ChainAnalysis_breakable(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "steps":
+			out.Values[i] = ec._ChainAnalysis_steps(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "mitigations":
+			out.Values[i] = ec._ChainAnalysis_mitigations(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "partial":
+			out.Values[i] = ec._ChainAnalysis_partial(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "uncoveredSteps":
+			out.Values[i] = ec._ChainAnalysis_uncoveredSteps(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "openRoute":
+			out.Values[i] = ec._ChainAnalysis_openRoute(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "evidence":
+			out.Values[i] = ec._ChainAnalysis_evidence(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var chainBreakerImplementors = []string{"ChainBreaker"}
+
+func (ec *executionContext) _ChainBreaker(ctx context.Context, sel ast.SelectionSet, obj *model.ChainBreaker) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, chainBreakerImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ChainBreaker")
+		case "mitigation":
+			out.Values[i] = ec._ChainBreaker_mitigation(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "hits":
+			out.Values[i] = ec._ChainBreaker_hits(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "earliestBreak":
+			out.Values[i] = ec._ChainBreaker_earliestBreak(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var chainStepImplementors = []string{"ChainStep"}
+
+func (ec *executionContext) _ChainStep(ctx context.Context, sel ast.SelectionSet, obj *model.ChainStep) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, chainStepImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ChainStep")
+		case "stepId":
+			out.Values[i] = ec._ChainStep_stepId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "technique":
+			out.Values[i] = ec._ChainStep_technique(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "tactic":
+			out.Values[i] = ec._ChainStep_tactic(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var chokePointsImplementors = []string{"ChokePoints"}
+
+func (ec *executionContext) _ChokePoints(ctx context.Context, sel ast.SelectionSet, obj *model.ChokePoints) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, chokePointsImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ChokePoints")
+		case "release":
+			out.Values[i] = ec._ChokePoints_release(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "techniques":
+			out.Values[i] = ec._ChokePoints_techniques(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "mitigations":
+			out.Values[i] = ec._ChokePoints_mitigations(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pathsCounted":
+			out.Values[i] = ec._ChokePoints_pathsCounted(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var coverageGapImplementors = []string{"CoverageGap"}
+
+func (ec *executionContext) _CoverageGap(ctx context.Context, sel ast.SelectionSet, obj *model.CoverageGap) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, coverageGapImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CoverageGap")
+		case "technique":
+			out.Values[i] = ec._CoverageGap_technique(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "caseStudyCount":
+			out.Values[i] = ec._CoverageGap_caseStudyCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "caseStudies":
+			out.Values[i] = ec._CoverageGap_caseStudies(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var coverageGapsImplementors = []string{"CoverageGaps"}
+
+func (ec *executionContext) _CoverageGaps(ctx context.Context, sel ast.SelectionSet, obj *model.CoverageGaps) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, coverageGapsImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CoverageGaps")
+		case "release":
+			out.Values[i] = ec._CoverageGaps_release(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "techniques":
+			out.Values[i] = ec._CoverageGaps_techniques(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var diffEntityImplementors = []string{"DiffEntity"}
 
 func (ec *executionContext) _DiffEntity(ctx context.Context, sel ast.SelectionSet, obj *atlas.Entity) graphql.Marshaler {
@@ -12522,6 +16556,84 @@ func (ec *executionContext) _LinkChanges(ctx context.Context, sel ast.SelectionS
 	return out
 }
 
+var minimalMitigationSetImplementors = []string{"MinimalMitigationSet"}
+
+func (ec *executionContext) _MinimalMitigationSet(ctx context.Context, sel ast.SelectionSet, obj *model.MinimalMitigationSet) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, minimalMitigationSetImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("MinimalMitigationSet")
+		case "release":
+			out.Values[i] = ec._MinimalMitigationSet_release(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "optimal":
+			out.Values[i] = ec._MinimalMitigationSet_optimal(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "lowerBound":
+			out.Values[i] = ec._MinimalMitigationSet_lowerBound(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "cost":
+			out.Values[i] = ec._MinimalMitigationSet_cost(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "searchNodes":
+			out.Values[i] = ec._MinimalMitigationSet_searchNodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "mitigations":
+			out.Values[i] = ec._MinimalMitigationSet_mitigations(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "members":
+			out.Values[i] = ec._MinimalMitigationSet_members(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "alternatives":
+			out.Values[i] = ec._MinimalMitigationSet_alternatives(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "chains":
+			out.Values[i] = ec._MinimalMitigationSet_chains(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "unbreakable":
+			out.Values[i] = ec._MinimalMitigationSet_unbreakable(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var mitigatedTechniqueImplementors = []string{"MitigatedTechnique"}
 
 func (ec *executionContext) _MitigatedTechnique(ctx context.Context, sel ast.SelectionSet, obj *store.MitigatedTechnique) graphql.Marshaler {
@@ -12649,6 +16761,54 @@ func (ec *executionContext) _Mitigation(ctx context.Context, sel ast.SelectionSe
 	return out
 }
 
+var mitigationChokePointImplementors = []string{"MitigationChokePoint"}
+
+func (ec *executionContext) _MitigationChokePoint(ctx context.Context, sel ast.SelectionSet, obj *model.MitigationChokePoint) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, mitigationChokePointImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("MitigationChokePoint")
+		case "mitigation":
+			out.Values[i] = ec._MitigationChokePoint_mitigation(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "breaksChains":
+			out.Values[i] = ec._MitigationChokePoint_breaksChains(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "breaksPaths":
+			out.Values[i] = ec._MitigationChokePoint_breaksPaths(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "hitsChains":
+			out.Values[i] = ec._MitigationChokePoint_hitsChains(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var mitigationConnectionImplementors = []string{"MitigationConnection"}
 
 func (ec *executionContext) _MitigationConnection(ctx context.Context, sel ast.SelectionSet, obj *model.MitigationConnection) graphql.Marshaler {
@@ -12735,6 +16895,44 @@ func (ec *executionContext) _MitigationEdge(ctx context.Context, sel ast.Selecti
 	return out
 }
 
+var mitigationSetOptionImplementors = []string{"MitigationSetOption"}
+
+func (ec *executionContext) _MitigationSetOption(ctx context.Context, sel ast.SelectionSet, obj *model.MitigationSetOption) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, mitigationSetOptionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("MitigationSetOption")
+		case "cost":
+			out.Values[i] = ec._MitigationSetOption_cost(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "members":
+			out.Values[i] = ec._MitigationSetOption_members(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var pageInfoImplementors = []string{"PageInfo"}
 
 func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet, obj *model.PageInfo) graphql.Marshaler {
@@ -12754,6 +16952,54 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 		case "endCursor":
 			out.Values[i] = ec._PageInfo_endCursor(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var pathHopImplementors = []string{"PathHop"}
+
+func (ec *executionContext) _PathHop(ctx context.Context, sel ast.SelectionSet, obj *model.PathHop) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, pathHopImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PathHop")
+		case "from":
+			out.Values[i] = ec._PathHop_from(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "to":
+			out.Values[i] = ec._PathHop_to(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "count":
+			out.Values[i] = ec._PathHop_count(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "caseStudies":
+			out.Values[i] = ec._PathHop_caseStudies(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		default:
@@ -12905,6 +17151,36 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_search(ctx, field)
+				})
+		case "chainMitigations":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_chainMitigations(ctx, field)
+				})
+		case "minimalMitigationSet":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_minimalMitigationSet(ctx, field)
+				})
+		case "attackPaths":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_attackPaths(ctx, field)
+				})
+		case "chokePoints":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_chokePoints(ctx, field)
+				})
+		case "coverageGaps":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_coverageGaps(ctx, field)
 				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
@@ -13281,6 +17557,54 @@ func (ec *executionContext) _SearchHit(ctx context.Context, sel ast.SelectionSet
 		case "actor":
 			out.Values[i] = ec._SearchHit_actor(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var setMemberImplementors = []string{"SetMember"}
+
+func (ec *executionContext) _SetMember(ctx context.Context, sel ast.SelectionSet, obj *model.SetMember) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, setMemberImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SetMember")
+		case "mitigation":
+			out.Values[i] = ec._SetMember_mitigation(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "cost":
+			out.Values[i] = ec._SetMember_cost(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "required":
+			out.Values[i] = ec._SetMember_required(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "chains":
+			out.Values[i] = ec._SetMember_chains(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		default:
@@ -13824,6 +18148,54 @@ func (ec *executionContext) _TechniqueActor(ctx context.Context, sel ast.Selecti
 	return out
 }
 
+var techniqueChokePointImplementors = []string{"TechniqueChokePoint"}
+
+func (ec *executionContext) _TechniqueChokePoint(ctx context.Context, sel ast.SelectionSet, obj *model.TechniqueChokePoint) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, techniqueChokePointImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TechniqueChokePoint")
+		case "technique":
+			out.Values[i] = ec._TechniqueChokePoint_technique(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "chains":
+			out.Values[i] = ec._TechniqueChokePoint_chains(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "cuts":
+			out.Values[i] = ec._TechniqueChokePoint_cuts(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "paths":
+			out.Values[i] = ec._TechniqueChokePoint_paths(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var techniqueConnectionImplementors = []string{"TechniqueConnection"}
 
 func (ec *executionContext) _TechniqueConnection(ctx context.Context, sel ast.SelectionSet, obj *model.TechniqueConnection) graphql.Marshaler {
@@ -13975,6 +18347,49 @@ func (ec *executionContext) _TechniqueTransition(ctx context.Context, sel ast.Se
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._TechniqueTransition_caseStudies(ctx, field, obj)
 				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var unbreakableChainImplementors = []string{"UnbreakableChain"}
+
+func (ec *executionContext) _UnbreakableChain(ctx context.Context, sel ast.SelectionSet, obj *model.UnbreakableChain) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, unbreakableChainImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("UnbreakableChain")
+		case "id":
+			out.Values[i] = ec._UnbreakableChain_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "uncoveredSteps":
+			out.Values[i] = ec._UnbreakableChain_uncoveredSteps(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "route":
+			out.Values[i] = ec._UnbreakableChain_route(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -14432,6 +18847,34 @@ func (ec *executionContext) marshalNActorTechnique2ᚕgithubᚗcomᚋatlasgraph�
 	return ret
 }
 
+func (ec *executionContext) marshalNAttackPath2githubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐAttackPath(ctx context.Context, sel ast.SelectionSet, v model.AttackPath) graphql.Marshaler {
+	return ec._AttackPath(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNAttackPath2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐAttackPathᚄ(ctx context.Context, sel ast.SelectionSet, v []model.AttackPath) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAttackPath2githubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐAttackPath(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNAttackPathResult2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐAttackPathResult(ctx context.Context, sel ast.SelectionSet, v *model.AttackPathResult) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "AttackPathResult!")
+		return graphql.Null
+	}
+	return ec._AttackPathResult(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNBoolean2bool(ctx context.Context, v any) (bool, error) {
 	res, err := graphql.UnmarshalBoolean(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -14501,6 +18944,90 @@ func (ec *executionContext) marshalNCaseStudyEdge2ᚕgithubᚗcomᚋatlasgraph�
 	}
 
 	return ret
+}
+
+func (ec *executionContext) marshalNChainAnalysis2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐChainAnalysis(ctx context.Context, sel ast.SelectionSet, v *model.ChainAnalysis) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ChainAnalysis!")
+		return graphql.Null
+	}
+	return ec._ChainAnalysis(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNChainBreaker2githubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐChainBreaker(ctx context.Context, sel ast.SelectionSet, v model.ChainBreaker) graphql.Marshaler {
+	return ec._ChainBreaker(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNChainBreaker2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐChainBreakerᚄ(ctx context.Context, sel ast.SelectionSet, v []model.ChainBreaker) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNChainBreaker2githubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐChainBreaker(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNChainStep2githubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐChainStep(ctx context.Context, sel ast.SelectionSet, v model.ChainStep) graphql.Marshaler {
+	return ec._ChainStep(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNChainStep2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐChainStepᚄ(ctx context.Context, sel ast.SelectionSet, v []model.ChainStep) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNChainStep2githubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐChainStep(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNChokePoints2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐChokePoints(ctx context.Context, sel ast.SelectionSet, v *model.ChokePoints) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ChokePoints!")
+		return graphql.Null
+	}
+	return ec._ChokePoints(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNCoverageGap2githubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐCoverageGap(ctx context.Context, sel ast.SelectionSet, v model.CoverageGap) graphql.Marshaler {
+	return ec._CoverageGap(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNCoverageGap2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐCoverageGapᚄ(ctx context.Context, sel ast.SelectionSet, v []model.CoverageGap) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCoverageGap2githubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐCoverageGap(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNCoverageGaps2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐCoverageGaps(ctx context.Context, sel ast.SelectionSet, v *model.CoverageGaps) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CoverageGaps!")
+		return graphql.Null
+	}
+	return ec._CoverageGaps(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNDiffEntity2githubᚗcomᚋatlasgraphᚋatlasgraphᚋatlasᚐEntity(ctx context.Context, sel ast.SelectionSet, v atlas.Entity) graphql.Marshaler {
@@ -14590,6 +19117,35 @@ func (ec *executionContext) marshalNID2string(ctx context.Context, sel ast.Selec
 	return res
 }
 
+func (ec *executionContext) unmarshalNID2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]string, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNID2string(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNID2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNID2string(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalNInt2int(ctx context.Context, v any) (int, error) {
 	res, err := graphql.UnmarshalInt(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -14606,6 +19162,14 @@ func (ec *executionContext) marshalNInt2int(ctx context.Context, sel ast.Selecti
 
 func (ec *executionContext) marshalNLinkChanges2githubᚗcomᚋatlasgraphᚋatlasgraphᚋatlasᚐLinkChanges(ctx context.Context, sel ast.SelectionSet, v atlas.LinkChanges) graphql.Marshaler {
 	return ec._LinkChanges(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNMinimalMitigationSet2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐMinimalMitigationSet(ctx context.Context, sel ast.SelectionSet, v *model.MinimalMitigationSet) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "MinimalMitigationSet!")
+		return graphql.Null
+	}
+	return ec._MinimalMitigationSet(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNMitigatedTechnique2githubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐMitigatedTechnique(ctx context.Context, sel ast.SelectionSet, v store.MitigatedTechnique) graphql.Marshaler {
@@ -14657,12 +19221,37 @@ func (ec *executionContext) marshalNMitigation2ᚖgithubᚗcomᚋatlasgraphᚋat
 	return ec._Mitigation(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNMitigationChokePoint2githubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐMitigationChokePoint(ctx context.Context, sel ast.SelectionSet, v model.MitigationChokePoint) graphql.Marshaler {
+	return ec._MitigationChokePoint(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNMitigationChokePoint2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐMitigationChokePointᚄ(ctx context.Context, sel ast.SelectionSet, v []model.MitigationChokePoint) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNMitigationChokePoint2githubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐMitigationChokePoint(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNMitigationConnection2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐMitigationConnection(ctx context.Context, sel ast.SelectionSet, v *model.MitigationConnection) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "MitigationConnection!")
 		return graphql.Null
 	}
 	return ec._MitigationConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNMitigationCost2githubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐMitigationCost(ctx context.Context, v any) (model.MitigationCost, error) {
+	res, err := ec.unmarshalInputMitigationCost(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNMitigationEdge2githubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐMitigationEdge(ctx context.Context, sel ast.SelectionSet, v model.MitigationEdge) graphql.Marshaler {
@@ -14685,12 +19274,52 @@ func (ec *executionContext) marshalNMitigationEdge2ᚕgithubᚗcomᚋatlasgraph�
 	return ret
 }
 
+func (ec *executionContext) marshalNMitigationSetOption2githubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐMitigationSetOption(ctx context.Context, sel ast.SelectionSet, v model.MitigationSetOption) graphql.Marshaler {
+	return ec._MitigationSetOption(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNMitigationSetOption2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐMitigationSetOptionᚄ(ctx context.Context, sel ast.SelectionSet, v []model.MitigationSetOption) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNMitigationSetOption2githubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐMitigationSetOption(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNPageInfo2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐPageInfo(ctx context.Context, sel ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "PageInfo!")
 		return graphql.Null
 	}
 	return ec._PageInfo(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNPathHop2githubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐPathHop(ctx context.Context, sel ast.SelectionSet, v model.PathHop) graphql.Marshaler {
+	return ec._PathHop(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNPathHop2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐPathHopᚄ(ctx context.Context, sel ast.SelectionSet, v []model.PathHop) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPathHop2githubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐPathHop(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalNReference2githubᚗcomᚋatlasgraphᚋatlasgraphᚋatlasᚐReference(ctx context.Context, sel ast.SelectionSet, v atlas.Reference) graphql.Marshaler {
@@ -14774,6 +19403,26 @@ func (ec *executionContext) marshalNSearchHit2ᚕgithubᚗcomᚋatlasgraphᚋatl
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNSearchHit2githubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐSearchHit(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNSetMember2githubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐSetMember(ctx context.Context, sel ast.SelectionSet, v model.SetMember) graphql.Marshaler {
+	return ec._SetMember(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNSetMember2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐSetMemberᚄ(ctx context.Context, sel ast.SelectionSet, v []model.SetMember) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSetMember2githubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐSetMember(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -14976,6 +19625,26 @@ func (ec *executionContext) marshalNTechniqueActor2ᚕgithubᚗcomᚋatlasgraph�
 	return ret
 }
 
+func (ec *executionContext) marshalNTechniqueChokePoint2githubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐTechniqueChokePoint(ctx context.Context, sel ast.SelectionSet, v model.TechniqueChokePoint) graphql.Marshaler {
+	return ec._TechniqueChokePoint(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNTechniqueChokePoint2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐTechniqueChokePointᚄ(ctx context.Context, sel ast.SelectionSet, v []model.TechniqueChokePoint) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNTechniqueChokePoint2githubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐTechniqueChokePoint(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNTechniqueConnection2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐTechniqueConnection(ctx context.Context, sel ast.SelectionSet, v *model.TechniqueConnection) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "TechniqueConnection!")
@@ -15034,6 +19703,26 @@ func (ec *executionContext) marshalNTechniqueTransition2ᚕgithubᚗcomᚋatlasg
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNTechniqueTransition2githubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐTechniqueTransition(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNUnbreakableChain2githubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐUnbreakableChain(ctx context.Context, sel ast.SelectionSet, v model.UnbreakableChain) graphql.Marshaler {
+	return ec._UnbreakableChain(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNUnbreakableChain2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐUnbreakableChainᚄ(ctx context.Context, sel ast.SelectionSet, v []model.UnbreakableChain) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNUnbreakableChain2githubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐUnbreakableChain(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -15254,6 +19943,13 @@ func (ec *executionContext) unmarshalOCaseStudyFilter2ᚖgithubᚗcomᚋatlasgra
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalOChainStep2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐChainStep(ctx context.Context, sel ast.SelectionSet, v *model.ChainStep) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._ChainStep(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalOID2string(ctx context.Context, v any) (string, error) {
 	res, err := graphql.UnmarshalID(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -15263,6 +19959,59 @@ func (ec *executionContext) marshalOID2string(ctx context.Context, sel ast.Selec
 	_ = sel
 	_ = ctx
 	res := graphql.MarshalID(v)
+	return res
+}
+
+func (ec *executionContext) unmarshalOID2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]string, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNID2string(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOID2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNID2string(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOID2ᚖstring(ctx context.Context, v any) (*string, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := graphql.UnmarshalID(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOID2ᚖstring(ctx context.Context, sel ast.SelectionSet, v *string) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalID(*v)
 	return res
 }
 
@@ -15289,6 +20038,23 @@ func (ec *executionContext) marshalOMitigation2ᚖgithubᚗcomᚋatlasgraphᚋat
 		return graphql.Null
 	}
 	return ec._Mitigation(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOMitigationCost2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐMitigationCostᚄ(ctx context.Context, v any) ([]model.MitigationCost, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]model.MitigationCost, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNMitigationCost2githubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐMitigationCost(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
 }
 
 func (ec *executionContext) unmarshalOMitigationFilter2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐMitigationFilter(ctx context.Context, v any) (*store.MitigationFilter, error) {

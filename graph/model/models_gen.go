@@ -26,6 +26,37 @@ type ActorEdge struct {
 	Node *store.Actor `json:"node"`
 }
 
+// One attack path.
+type AttackPath struct {
+	// The techniques joined by "->".
+	ID string `json:"id"`
+	// The techniques in order.
+	Techniques []store.Technique `json:"techniques"`
+	// The hops with their evidence.
+	Hops []PathHop `json:"hops"`
+	// The support of the weakest hop (the ranking key).
+	Support int `json:"support"`
+	// The sum of the hops' support.
+	TotalSupport int `json:"totalSupport"`
+}
+
+// Attack paths and what breaks them.
+type AttackPathResult struct {
+	// The release the answer was computed on.
+	Release string `json:"release"`
+	// The paths, best supported first.
+	Paths []AttackPath `json:"paths"`
+	// Whether the work bound stopped the search (the paths are then the best
+	// found, not all).
+	Truncated bool `json:"truncated"`
+	// Partial paths the search expanded.
+	Expansions int `json:"expansions"`
+	// The minimum set of mitigations breaking every returned path.
+	MitigationSet *MinimalMitigationSet `json:"mitigationSet"`
+	// Ids of the returned paths nothing can break.
+	Unbreakable []string `json:"unbreakable"`
+}
+
 // A page of case studies.
 type CaseStudyConnection struct {
 	// The case studies of this page with their cursors.
@@ -46,6 +77,115 @@ type CaseStudyEdge struct {
 	Node *store.CaseStudy `json:"node"`
 }
 
+// Which mitigations break one chain.
+type ChainAnalysis struct {
+	// The release the answer was computed on.
+	Release string `json:"release"`
+	// The case-study id, or "techniques" for a chain given as techniques.
+	Chain string `json:"chain"`
+	// Whether all mitigations together break the chain.
+	Breakable bool `json:"breakable"`
+	// The steps in step order.
+	Steps []ChainStep `json:"steps"`
+	// Every mitigation that breaks the chain on its own, earliest break first.
+	Mitigations []ChainBreaker `json:"mitigations"`
+	// Mitigations that hit the chain without breaking it alone.
+	Partial []ChainBreaker `json:"partial"`
+	// Steps no mitigation covers.
+	UncoveredSteps []ChainStep `json:"uncoveredSteps"`
+	// A route with no covered step, when the chain is unbreakable.
+	OpenRoute []ChainStep `json:"openRoute"`
+	// The case studies behind the answer.
+	Evidence []string `json:"evidence"`
+}
+
+// A mitigation and where it hits a chain.
+type ChainBreaker struct {
+	// The mitigation.
+	Mitigation *store.Mitigation `json:"mitigation"`
+	// The steps it covers, in step order.
+	Hits []ChainStep `json:"hits"`
+	// The first step at which its hits so far cut every route; null when it
+	// does not break the chain on its own.
+	EarliestBreak *ChainStep `json:"earliestBreak,omitempty"`
+}
+
+// One step of a chain as the analysis sees it.
+type ChainStep struct {
+	// The step id within its case study (S00, S01, ...).
+	StepID string `json:"stepId"`
+	// The technique the step employs.
+	Technique *store.Technique `json:"technique"`
+	// The tactic of the step; null in a chain given as techniques.
+	Tactic *store.Tactic `json:"tactic,omitempty"`
+}
+
+// Choke points of a release.
+type ChokePoints struct {
+	// The release the answer was computed on.
+	Release string `json:"release"`
+	// Techniques, most chains and paths first.
+	Techniques []TechniqueChokePoint `json:"techniques"`
+	// Mitigations, most chains and paths broken first.
+	Mitigations []MitigationChokePoint `json:"mitigations"`
+	// How many paths were counted.
+	PathsCounted int `json:"pathsCounted"`
+}
+
+// A technique no mitigation covers.
+type CoverageGap struct {
+	// The technique.
+	Technique *store.Technique `json:"technique"`
+	// How many case studies use it.
+	CaseStudyCount int `json:"caseStudyCount"`
+	// The case studies that use it.
+	CaseStudies []string `json:"caseStudies"`
+}
+
+// Techniques no mitigation covers.
+type CoverageGaps struct {
+	// The release the answer was computed on.
+	Release string `json:"release"`
+	// The uncovered techniques, Realized first, then most used.
+	Techniques []CoverageGap `json:"techniques"`
+}
+
+// The cheapest set of mitigations that breaks every breakable chain in scope.
+type MinimalMitigationSet struct {
+	// The release the answer was computed on.
+	Release string `json:"release"`
+	// Whether the search proved the set optimal (false: the work bound stopped it).
+	Optimal bool `json:"optimal"`
+	// No set cheaper than this exists.
+	LowerBound float64 `json:"lowerBound"`
+	// The cost of the set.
+	Cost float64 `json:"cost"`
+	// Search nodes used.
+	SearchNodes int `json:"searchNodes"`
+	// The mitigations of the set.
+	Mitigations []store.Mitigation `json:"mitigations"`
+	// The members with what each one breaks.
+	Members []SetMember `json:"members"`
+	// Other sets of the same cost.
+	Alternatives []MitigationSetOption `json:"alternatives"`
+	// The breakable chains the set breaks (the evidence).
+	Chains []string `json:"chains"`
+	// Chains nothing allowed can break, with the reason.
+	Unbreakable []UnbreakableChain `json:"unbreakable"`
+}
+
+// A mitigation that breaks many chains and paths.
+type MitigationChokePoint struct {
+	// The mitigation.
+	Mitigation *store.Mitigation `json:"mitigation"`
+	// Chains it breaks on its own.
+	BreaksChains int `json:"breaksChains"`
+	// Paths it breaks on its own.
+	BreaksPaths int `json:"breaksPaths"`
+	// Chains with a step it covers.
+	HitsChains int `json:"hitsChains"`
+}
+
 // A page of mitigations.
 type MitigationConnection struct {
 	// The mitigations of this page with their cursors.
@@ -58,12 +198,28 @@ type MitigationConnection struct {
 	TotalCount int `json:"totalCount"`
 }
 
+// The cost of one mitigation for minimalMitigationSet.
+type MitigationCost struct {
+	// The mitigation id.
+	Mitigation string `json:"mitigation"`
+	// Its cost, more than 0.
+	Cost float64 `json:"cost"`
+}
+
 // A mitigation in a page, with its cursor.
 type MitigationEdge struct {
 	// Pass as `after` to get the items that follow this one.
 	Cursor string `json:"cursor"`
 	// The mitigation.
 	Node *store.Mitigation `json:"node"`
+}
+
+// A set of mitigations and its cost.
+type MitigationSetOption struct {
+	// The sum of the members' costs.
+	Cost float64 `json:"cost"`
+	// The members, by mitigation id.
+	Members []SetMember `json:"members"`
 }
 
 // Where a page of a connection stands.
@@ -75,6 +231,18 @@ type PageInfo struct {
 	EndCursor *string `json:"endCursor,omitempty"`
 }
 
+// One hop of an attack path.
+type PathHop struct {
+	// The technique before.
+	From *store.Technique `json:"from"`
+	// The technique after.
+	To *store.Technique `json:"to"`
+	// How many case studies show the hop.
+	Count int `json:"count"`
+	// The case studies that show the hop.
+	CaseStudies []string `json:"caseStudies"`
+}
+
 // Questions over the MITRE ATLAS releases loaded in the graph.
 //
 // Every field that reads the content of a release takes an optional `release`
@@ -82,6 +250,18 @@ type PageInfo struct {
 // current release is read (see `atlasgraph releases use`). An unknown version
 // is a NOT_FOUND error.
 type Query struct {
+}
+
+// One member of a mitigation set.
+type SetMember struct {
+	// The mitigation.
+	Mitigation *store.Mitigation `json:"mitigation"`
+	// Its cost.
+	Cost float64 `json:"cost"`
+	// Whether it was required by the request.
+	Required bool `json:"required"`
+	// The chains (case-study ids) in which it covers a step.
+	Chains []string `json:"chains"`
 }
 
 // A page of tactics.
@@ -104,6 +284,18 @@ type TacticEdge struct {
 	Node *store.Tactic `json:"node"`
 }
 
+// A technique many chains and paths go through.
+type TechniqueChokePoint struct {
+	// The technique.
+	Technique *store.Technique `json:"technique"`
+	// Chains with a step using it.
+	Chains int `json:"chains"`
+	// Chains where every route uses it.
+	Cuts int `json:"cuts"`
+	// Paths through it.
+	Paths int `json:"paths"`
+}
+
 // A page of techniques.
 type TechniqueConnection struct {
 	// The techniques of this page with their cursors.
@@ -122,4 +314,14 @@ type TechniqueEdge struct {
 	Cursor string `json:"cursor"`
 	// The technique.
 	Node *store.Technique `json:"node"`
+}
+
+// A chain no allowed mitigation set breaks.
+type UnbreakableChain struct {
+	// The case-study id (or the path id for attack paths).
+	ID string `json:"id"`
+	// The steps no allowed mitigation covers.
+	UncoveredSteps []string `json:"uncoveredSteps"`
+	// A route through the chain with no covered step.
+	Route []string `json:"route"`
 }
