@@ -230,8 +230,10 @@ func TestAnalysisErrors(t *testing.T) {
 			Release  string
 			Evidence []string
 		}
-		CoverageGaps struct{ Techniques []struct{ CaseStudyCount int } }
-		ChokePoints  struct{ Techniques []struct{ Chains int } }
+		CoverageGaps struct {
+			Techniques []struct{ CaseStudyCount int }
+		}
+		ChokePoints struct{ Techniques []struct{ Chains int } }
 	}
 	data(t, url, `{ chainMitigations(techniques: ["AML.T0000", "AML.T0051"]) { chain release evidence }
   coverageGaps(limit: 5) { techniques { caseStudyCount } } chokePoints(limit: 3) { techniques { chains } } }`, &ok)
