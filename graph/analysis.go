@@ -32,8 +32,9 @@ type analysisCache struct {
 }
 
 type analysisEntry struct {
-	rel *atlas.Release
-	in  *analysis.Input
+	rel  *atlas.Release
+	in   *analysis.Input
+	ents *entities // every technique, tactic and mitigation of the release
 }
 
 func newAnalysisCache() *analysisCache {
@@ -59,6 +60,19 @@ func (r *Resolver) analysisInput(ctx context.Context, version *string) (*analysi
 		return nil, err
 	}
 	e = &analysisEntry{rel: rel, in: analysis.FromRelease(rel)}
+	var techs, tactics, mits []string
+	for _, t := range rel.Techniques {
+		techs = append(techs, t.ID)
+	}
+	for _, t := range rel.Tactics {
+		tactics = append(tactics, t.ID)
+	}
+	for _, m := range rel.Mitigations {
+		mits = append(mits, m.ID)
+	}
+	if e.ents, err = r.fetchEntities(ctx, rel.Version, techs, tactics, mits); err != nil {
+		return nil, err
+	}
 	key = rel.Version + "@" + rel.SHA256
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -106,15 +120,16 @@ func checkIDs(e *analysisEntry, kind string, ids []string, known func(string) bo
 	return nil
 }
 
-// entities fetches the technique, tactic and mitigation objects an answer
-// names, in at most three queries whatever the size of the answer.
+// entities holds the technique, tactic and mitigation objects of a release
+// that answers name. They are read once per release with its analysis input
+// (three queries), so an answer costs no further query.
 type entities struct {
 	techniques  map[string]store.Technique
 	tactics     map[string]store.Tactic
 	mitigations map[string]store.Mitigation
 }
 
-func (r *Resolver) entities(ctx context.Context, release string, techniques, tactics, mitigations []string) (*entities, error) {
+func (r *Resolver) fetchEntities(ctx context.Context, release string, techniques, tactics, mitigations []string) (*entities, error) {
 	out := &entities{}
 	var err error
 	if len(techniques) > 0 {
@@ -176,21 +191,9 @@ func stepsOf(ch analysis.Chain, ents *entities, ids []string) []model.ChainStep 
 	return out
 }
 
-// setResult maps a solver answer, fetching its mitigations in one query.
-func (r *Resolver) setResult(ctx context.Context, release string, res analysis.SetResult, unbreakable []model.UnbreakableChain) (*model.MinimalMitigationSet, error) {
-	var ids []string
-	for _, m := range res.Best.Members {
-		ids = append(ids, m.Mitigation)
-	}
-	for _, alt := range res.Alternatives {
-		for _, m := range alt.Members {
-			ids = append(ids, m.Mitigation)
-		}
-	}
-	ents, err := r.entities(ctx, release, nil, nil, ids)
-	if err != nil {
-		return nil, err
-	}
+// setResult maps a solver answer.
+func setResult(e *analysisEntry, res analysis.SetResult) *model.MinimalMitigationSet {
+	ents := e.ents
 	members := func(set analysis.MitigationSet) []model.SetMember {
 		out := make([]model.SetMember, 0, len(set.Members))
 		for _, m := range set.Members {
@@ -199,8 +202,8 @@ func (r *Resolver) setResult(ctx context.Context, release string, res analysis.S
 		return out
 	}
 	out := &model.MinimalMitigationSet{
-		Release: release, Optimal: res.Optimal, LowerBound: res.LowerBound, Cost: res.Best.Cost, SearchNodes: res.Nodes,
-		Members: members(res.Best), Chains: nonNil(res.InScope), Unbreakable: unbreakable,
+		Release: e.rel.Version, Optimal: res.Optimal, LowerBound: res.LowerBound, Cost: res.Best.Cost, SearchNodes: res.Nodes,
+		Members: members(res.Best), Chains: nonNil(res.InScope), Unbreakable: []model.UnbreakableChain{},
 		Mitigations: []store.Mitigation{}, Alternatives: []model.MitigationSetOption{},
 	}
 	for _, m := range res.Best.Members {
@@ -209,13 +212,10 @@ func (r *Resolver) setResult(ctx context.Context, release string, res analysis.S
 	for _, alt := range res.Alternatives {
 		out.Alternatives = append(out.Alternatives, model.MitigationSetOption{Cost: alt.Cost, Members: members(alt)})
 	}
-	if out.Unbreakable == nil {
-		out.Unbreakable = []model.UnbreakableChain{}
-		for _, u := range res.Unbreakable {
-			out.Unbreakable = append(out.Unbreakable, model.UnbreakableChain{ID: u.ChainID, UncoveredSteps: nonNil(u.Steps), Route: nonNil(u.Route)})
-		}
+	for _, u := range res.Unbreakable {
+		out.Unbreakable = append(out.Unbreakable, model.UnbreakableChain{ID: u.ChainID, UncoveredSteps: nonNil(u.Steps), Route: nonNil(u.Route)})
 	}
-	return out, nil
+	return out
 }
 
 func nonNil(s []string) []string {

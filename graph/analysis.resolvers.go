@@ -39,20 +39,7 @@ func (r *queryResolver) ChainMitigations(ctx context.Context, caseStudy *string,
 	if err != nil {
 		return nil, analysisError(err)
 	}
-	var techIDs, tacticIDs, mitIDs []string
-	for _, s := range ch.Steps {
-		techIDs = append(techIDs, s.Technique)
-		if s.Tactic != "" {
-			tacticIDs = append(tacticIDs, s.Tactic)
-		}
-	}
-	for _, b := range append(append([]analysis.MitigationHits(nil), rep.Breakers...), rep.Partial...) {
-		mitIDs = append(mitIDs, b.Mitigation)
-	}
-	ents, err := r.entities(ctx, e.rel.Version, techIDs, tacticIDs, mitIDs)
-	if err != nil {
-		return nil, err
-	}
+	ents := e.ents
 	breakers := func(list []analysis.MitigationHits) []model.ChainBreaker {
 		out := make([]model.ChainBreaker, 0, len(list))
 		for _, b := range list {
@@ -117,7 +104,7 @@ func (r *queryResolver) MinimalMitigationSet(ctx context.Context, caseStudies []
 	if err != nil {
 		return nil, analysisError(err)
 	}
-	return r.setResult(ctx, e.rel.Version, res, nil)
+	return setResult(e, res), nil
 }
 
 func (r *queryResolver) AttackPaths(ctx context.Context, from string, to string, maxHops *int, limit *int, minSupport *int, excludeMitigatedBy []string, inheritFromParent *bool, release *string) (*model.AttackPathResult, error) {
@@ -150,14 +137,7 @@ func (r *queryResolver) AttackPaths(ctx context.Context, from string, to string,
 	if err != nil {
 		return nil, analysisError(err)
 	}
-	var techIDs []string
-	for _, p := range res.Paths {
-		techIDs = append(techIDs, p.Techniques...)
-	}
-	ents, err := r.entities(ctx, e.rel.Version, techIDs, nil, nil)
-	if err != nil {
-		return nil, err
-	}
+	ents := e.ents
 	out := &model.AttackPathResult{Release: e.rel.Version, Truncated: res.Truncated, Expansions: res.Expansions,
 		Paths: []model.AttackPath{}, Unbreakable: nonNil(res.Unbreakable)}
 	for _, p := range res.Paths {
@@ -170,9 +150,7 @@ func (r *queryResolver) AttackPaths(ctx context.Context, from string, to string,
 		}
 		out.Paths = append(out.Paths, ap)
 	}
-	if out.MitigationSet, err = r.setResult(ctx, e.rel.Version, res.Mitigation, nil); err != nil {
-		return nil, err
-	}
+	out.MitigationSet = setResult(e, res.Mitigation)
 	return out, nil
 }
 
@@ -213,17 +191,7 @@ func (r *queryResolver) ChokePoints(ctx context.Context, limit *int, from *strin
 	if err != nil {
 		return nil, analysisError(err)
 	}
-	var techIDs, mitIDs []string
-	for _, t := range rep.Techniques {
-		techIDs = append(techIDs, t.Technique)
-	}
-	for _, m := range rep.Mitigations {
-		mitIDs = append(mitIDs, m.Mitigation)
-	}
-	ents, err := r.entities(ctx, e.rel.Version, techIDs, nil, mitIDs)
-	if err != nil {
-		return nil, err
-	}
+	ents := e.ents
 	out := &model.ChokePoints{Release: e.rel.Version, PathsCounted: len(paths), Techniques: []model.TechniqueChokePoint{}, Mitigations: []model.MitigationChokePoint{}}
 	for _, t := range rep.Techniques {
 		out.Techniques = append(out.Techniques, model.TechniqueChokePoint{Technique: ents.technique(t.Technique), Chains: len(t.Chains), Cuts: len(t.Cuts), Paths: len(t.Paths)})
@@ -250,14 +218,7 @@ func (r *queryResolver) CoverageGaps(ctx context.Context, limit *int, inheritFro
 	if limit != nil && len(gaps) > *limit {
 		gaps = gaps[:*limit]
 	}
-	var ids []string
-	for _, g := range gaps {
-		ids = append(ids, g.ID)
-	}
-	ents, err := r.entities(ctx, e.rel.Version, ids, nil, nil)
-	if err != nil {
-		return nil, err
-	}
+	ents := e.ents
 	out := &model.CoverageGaps{Release: e.rel.Version, Techniques: []model.CoverageGap{}}
 	for _, g := range gaps {
 		out.Techniques = append(out.Techniques, model.CoverageGap{Technique: ents.technique(g.ID), CaseStudyCount: g.CaseStudyCount, CaseStudies: nonNil(e.in.UsedBy[g.ID])})
