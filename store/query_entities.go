@@ -67,6 +67,8 @@ func (r *Reader) Release(ctx context.Context, version string) (ReleaseInfo, erro
 	return list[0], nil
 }
 
+// releases is Store.releases through the Reader, so the query is observed
+// and bounded by the Reader's transaction timeout.
 func (r *Reader) releases(ctx context.Context, version any) ([]ReleaseInfo, error) {
 	recs, err := r.query(ctx, releaseQuery, map[string]any{"status": statusComplete, "version": version})
 	if err != nil {

@@ -68,38 +68,34 @@ func (s *Store) release(ctx context.Context, version string) (*ReleaseInfo, erro
 
 // Releases lists the complete releases, newest load first.
 func (s *Store) Releases(ctx context.Context) ([]ReleaseInfo, error) {
-	recs, err := s.read(ctx, `MATCH (r:Release {status: $status}) RETURN `+releaseFields+` ORDER BY r.loadedAt DESC, r.version DESC`,
-		map[string]any{"status": statusComplete})
+	return s.releases(ctx, nil)
+}
+
+// Release returns one complete release, or a *NotFoundError (which is
+// ErrNotFound). An empty version means the current release.
+func (s *Store) Release(ctx context.Context, version string) (ReleaseInfo, error) {
+	list, err := s.releases(ctx, version)
+	if err != nil {
+		return ReleaseInfo{}, err
+	}
+	if len(list) == 0 {
+		return ReleaseInfo{}, &NotFoundError{Kind: "release", ID: version}
+	}
+	return list[0], nil
+}
+
+// releases runs releaseQuery: every complete release when version is nil,
+// else the one of that version ("" for the current one).
+func (s *Store) releases(ctx context.Context, version any) ([]ReleaseInfo, error) {
+	recs, err := s.read(ctx, releaseQuery, map[string]any{"status": statusComplete, "version": version})
 	if err != nil {
 		return nil, fmt.Errorf("list releases: %w", err)
 	}
 	out := make([]ReleaseInfo, 0, len(recs))
-	for _, r := range recs {
-		out = append(out, releaseFromRecord(r))
+	for _, rec := range recs {
+		out = append(out, releaseFromRecord(rec))
 	}
 	return out, nil
-}
-
-// Release returns one complete release, or ErrNotFound. An empty version
-// means the current release.
-func (s *Store) Release(ctx context.Context, version string) (ReleaseInfo, error) {
-	var recs []*neo4j.Record
-	var err error
-	if version == "" {
-		recs, err = s.read(ctx, `MATCH (r:Release {current: true, status: $status}) RETURN `+releaseFields, map[string]any{"status": statusComplete})
-	} else {
-		recs, err = s.read(ctx, `MATCH (r:Release {version: $version, status: $status}) RETURN `+releaseFields, map[string]any{"version": version, "status": statusComplete})
-	}
-	if err != nil {
-		return ReleaseInfo{}, fmt.Errorf("look up release: %w", err)
-	}
-	if len(recs) == 0 {
-		if version == "" {
-			return ReleaseInfo{}, fmt.Errorf("%w: no current release; load one with atlasgraph load", ErrNotFound)
-		}
-		return ReleaseInfo{}, fmt.Errorf("%w: release %q is not loaded; see atlasgraph releases", ErrNotFound, version)
-	}
-	return releaseFromRecord(recs[0]), nil
 }
 
 // SetCurrent makes a complete release the current one, in one transaction:
