@@ -140,18 +140,20 @@ func TestIsolation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() {
-		// This test made the instance: remove it, data and all.
-		if _, err := RunScript(userEnv, "wipe"); err != nil {
-			t.Errorf("remove the isolation instance: %v", err)
-		}
-	})
-	if user.URI == test.URI || user.Token != "" {
-		t.Fatalf("the user's instance %s (token %q) is not apart from the test instance %s", user.URI, user.Token, test.URI)
-	}
 	root, err := RepoRoot()
 	if err != nil {
 		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		// This test made the instance: remove it, data, logs and all.
+		if _, err := RunScript(userEnv, "wipe"); err != nil {
+			t.Errorf("remove the isolation instance: %v", err)
+			return
+		}
+		os.RemoveAll(filepath.Join(root, ".neo4j", "instances", name))
+	})
+	if user.URI == test.URI || user.Token != "" {
+		t.Fatalf("the user's instance %s (token %q) is not apart from the test instance %s", user.URI, user.Token, test.URI)
 	}
 	pidFile := filepath.Join(root, ".neo4j", "instances", name, "pid")
 	pid := readPID(t, pidFile)
