@@ -332,3 +332,21 @@ func TestOfflineLoadKeepsTheCurrentRelease(t *testing.T) {
 		t.Errorf("offline load --release: %v", err)
 	}
 }
+
+func TestCompletion(t *testing.T) {
+	for _, shell := range []string{"bash", "zsh", "fish", "powershell"} {
+		out, _, err := runCLI(t, nil, "completion", shell)
+		if err != nil || !strings.Contains(out, "atlasgraph") || len(out) < 500 {
+			t.Errorf("completion %s: %v (%d bytes)", shell, err, len(out))
+		}
+	}
+	env := testEnv(t)
+	neo4jtest.Store(t)
+	if _, _, err := runCLI(t, env, "load", "--quiet", shared(t, "atlas/ATLAS-4.5.0.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	out, _, err := runCLI(t, env, "__complete", "releases", "use", "")
+	if err != nil || !strings.Contains(out, "4.5.0\tcurrent") {
+		t.Errorf("completing releases use: %v %q", err, out)
+	}
+}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"text/tabwriter"
 	"time"
@@ -8,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/atlasgraph/atlasgraph/atlas"
+	"github.com/atlasgraph/atlasgraph/internal/config"
 )
 
 func (c *cli) releasesCmd() *cobra.Command {
@@ -63,6 +65,7 @@ func (c *cli) releasesCmd() *cobra.Command {
 		Args:    exactArgs(1, "the VERSION of a loaded release (atlasgraph releases lists them)"),
 	}
 	useCfg := c.neo4jFlags(use)
+	use.ValidArgsFunction = c.completeVersions(useCfg, 1)
 	use.RunE = func(cmd *cobra.Command, args []string) error {
 		svc, done, err := openService(cmd.Context(), useCfg)
 		if err != nil {
@@ -83,6 +86,7 @@ func (c *cli) releasesCmd() *cobra.Command {
 		Args:    exactArgs(1, "the VERSION of a loaded release that is not current"),
 	}
 	pruneCfg := c.neo4jFlags(prune)
+	prune.ValidArgsFunction = c.completeVersions(pruneCfg, 1)
 	prune.RunE = func(cmd *cobra.Command, args []string) error {
 		svc, done, err := openService(cmd.Context(), pruneCfg)
 		if err != nil {
@@ -108,6 +112,7 @@ func (c *cli) diffCmd() *cobra.Command {
 		Args:    exactArgs(2, "two loaded release versions, FROM and TO"),
 	}
 	cfg := c.neo4jFlags(cmd)
+	cmd.ValidArgsFunction = c.completeVersions(cfg, 2)
 	asJSON := cmd.Flags().Bool("json", false, "print JSON")
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
 		svc, done, err := openService(cmd.Context(), cfg)
@@ -125,4 +130,35 @@ func (c *cli) diffCmd() *cobra.Command {
 		return atlas.WriteDiff(c.stdout, d)
 	}
 	return cmd
+}
+
+// completeVersions completes the first n arguments with the versions of
+// the loaded releases; when Neo4j cannot be reached it offers nothing.
+func (c *cli) completeVersions(cfg *config.Neo4j, n int) cobra.CompletionFunc {
+	return func(cmd *cobra.Command, args []string, _ string) ([]cobra.Completion, cobra.ShellCompDirective) {
+		if len(args) >= n {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		ctx, cancel := context.WithTimeout(cmd.Context(), 3*time.Second)
+		defer cancel()
+		cfg.ConnectTimeout = 2 * time.Second
+		svc, done, err := openService(ctx, cfg)
+		if err != nil {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		defer done()
+		rels, err := svc.Releases(ctx)
+		if err != nil {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		var out []cobra.Completion
+		for _, r := range rels {
+			desc := r.Status
+			if r.Current {
+				desc = "current"
+			}
+			out = append(out, cobra.CompletionWithDesc(r.Version, desc))
+		}
+		return out, cobra.ShellCompDirectiveNoFileComp
+	}
 }
