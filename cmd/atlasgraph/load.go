@@ -23,7 +23,7 @@ func embeddedRelease() string {
 	if len(sum) > 12 {
 		sum = sum[:12]
 	}
-	return embedded.Version() + " (" + embedded.Name() + ", sha256 " + sum + ")"
+	return embedded.Version() + ", sha256 " + sum
 }
 
 type sourceFlags struct {
