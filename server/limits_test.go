@@ -73,7 +73,9 @@ func TestIntrospectionIsCounted(t *testing.T) {
 		if !strings.Contains(r.Errors[0].Message, "switched off") {
 			t.Errorf("message does not say introspection is off: %s", r.Errors[0].Message)
 		}
-		var got struct{ Typename string `json:"__typename"` }
+		var got struct {
+			Typename string `json:"__typename"`
+		}
 		data(t, url, `{ __typename }`, &got)
 		if got.Typename != "Query" {
 			t.Errorf("__typename = %q", got.Typename)
