@@ -103,6 +103,9 @@ type Config struct {
 	// such queries are refused with LIMIT_EXCEEDED, and GraphiQL can no
 	// longer show the schema. __typename keeps working.
 	NoIntrospection bool
+	// Admission bounds the GraphQL requests running and waiting, per
+	// client and in all.
+	Admission Admission
 	// RetryInterval is how long requests fail fast after Neo4j was found
 	// unreachable before one of them tries it again. Zero means 1s.
 	RetryInterval time.Duration
@@ -117,6 +120,7 @@ type Server struct {
 	metrics  *metrics
 	registry *prometheus.Registry
 	health   *health
+	admit    *admission
 	handler  http.Handler
 }
 
@@ -141,6 +145,8 @@ func New(cfg Config) (*Server, error) {
 	s.registry = prometheus.NewRegistry()
 	s.metrics = newMetrics(s.registry)
 	s.health = newHealth(s.reader, cfg.RetryInterval, s.log, s.metrics)
+	s.registry.MustRegister(newReleaseInfo(s.reader))
+	s.admit = newAdmission(cfg.Admission, s.metrics)
 
 	res := graph.NewResolver(s.reader, graph.Options{LoaderWait: cfg.LoaderWait})
 	gql := handler.New(res.Schema())
