@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
+	"strings"
 
 	"github.com/atlasgraph/atlasgraph/internal/config"
 	"github.com/atlasgraph/atlasgraph/server"
@@ -23,6 +25,14 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	fs.DurationVar(&t.Request, "request-timeout", t.Request, "deadline of one GraphQL request (< --write-timeout)")
 	fs.DurationVar(&t.Write, "write-timeout", t.Write, "HTTP write timeout")
 	fs.DurationVar(&t.Shutdown, "shutdown-timeout", t.Shutdown, "how long in-flight requests get to finish on shutdown")
+	introspection, err := envSwitch(getenv, "ATLASGRAPH_INTROSPECTION", true)
+	if err != nil {
+		return usageError{err.Error()}
+	}
+	fs.BoolVar(&introspection, "introspection", introspection, "answer introspection queries (__schema, __type), which GraphiQL needs (env ATLASGRAPH_INTROSPECTION)")
+	var adm server.Admission
+	fs.IntVar(&adm.Concurrent, "max-concurrent", 16, "GraphQL requests executed at once; more wait in a bounded queue or are refused OVERLOADED")
+	fs.StringVar(&adm.ClientHeader, "client-header", "", "header naming the client for fair shares (e.g. X-Forwarded-For behind a proxy that sets it); default the remote address")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return helpOK(err)
@@ -49,9 +59,23 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	defer driver.Close(context.Background())
 	st := store.New(driver, cfg.Database)
 
-	srv, err := server.New(server.Config{Store: st, Logger: log, Timeouts: t})
+	srv, err := server.New(server.Config{Store: st, Logger: log, Timeouts: t, Admission: adm, NoIntrospection: !introspection})
 	if err != nil {
 		return usageError{err.Error()}
 	}
 	return srv.ListenAndServe(ctx, *addr)
+}
+
+// envSwitch reads an on/off setting from the environment: true, false, 1,
+// 0, on or off; def when unset.
+func envSwitch(getenv func(string) string, name string, def bool) (bool, error) {
+	switch strings.ToLower(strings.TrimSpace(getenv(name))) {
+	case "":
+		return def, nil
+	case "1", "true", "on", "yes":
+		return true, nil
+	case "0", "false", "off", "no":
+		return false, nil
+	}
+	return def, fmt.Errorf("%s=%q: use true or false", name, getenv(name))
 }
