@@ -60,6 +60,13 @@ func (s *Server) presentError(ctx context.Context, err error) *gqlerror.Error {
 		gerr = gqlerror.WrapPath(graphql.GetPath(ctx), err)
 	}
 	code, msg := s.classify(gerr)
+	if code == CodeUnavailable && ctx.Err() != nil {
+		// The request's own deadline or cancellation cut a query short;
+		// the driver may call that a connectivity error, but it says
+		// nothing of Neo4j's health.
+		code, msg = s.classify(gqlerror.WrapPath(gerr.Path, ctx.Err()))
+		err = fmt.Errorf("%w (request context: %v)", ctx.Err(), err)
+	}
 	out := &gqlerror.Error{Message: msg, Path: gerr.Path, Locations: gerr.Locations,
 		Extensions: map[string]any{"code": code, "requestId": requestID(ctx)}}
 	s.metrics.errors.WithLabelValues(code).Inc()
