@@ -87,8 +87,8 @@ func hostileRequests() []hostile {
 // outcome is what one hostile request got.
 type outcome struct {
 	kind, code, msg string
-	status     int
-	err        error
+	status          int
+	err             error
 }
 
 // TestHostileQueries is the standing robustness suite: a real server on a
