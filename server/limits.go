@@ -67,6 +67,22 @@ func (l *limitsExtension) MutateOperationParameters(_ context.Context, p *graphq
 
 // precheck is the first pass over a parsed, unvalidated document.
 func (l *limitsExtension) precheck(doc *ast.QueryDocument) *gqlerror.Error {
+	sh := newShaper(doc)
+	return l.checkShape(doc, sh)
+}
+
+func newShaper(doc *ast.QueryDocument) *shaper {
+	sh := &shaper{frags: map[string]*ast.FragmentDefinition{}, memo: map[fragKey]shape{}, state: map[fragKey]uint8{}}
+	for _, f := range doc.Fragments {
+		if _, dup := sh.frags[f.Name]; !dup { // duplicates are gqlparser's to report
+			sh.frags[f.Name] = f
+		}
+	}
+	return sh
+}
+
+// checkShape refuses a document over the limits that need no schema.
+func (l *limitsExtension) checkShape(doc *ast.QueryDocument, sh *shaper) *gqlerror.Error {
 	written := 0
 	for _, op := range doc.Operations {
 		written = satAdd(written, countSelections(op.SelectionSet))
@@ -76,12 +92,6 @@ func (l *limitsExtension) precheck(doc *ast.QueryDocument) *gqlerror.Error {
 	}
 	if written > l.lim.Fields {
 		return limitError("the query has %d field selections; the limit is %d", written, l.lim.Fields)
-	}
-	sh := shaper{frags: map[string]*ast.FragmentDefinition{}, memo: map[fragKey]shape{}, state: map[fragKey]uint8{}}
-	for _, f := range doc.Fragments {
-		if _, dup := sh.frags[f.Name]; !dup { // duplicates are gqlparser's to report
-			sh.frags[f.Name] = f
-		}
 	}
 	for _, op := range doc.Operations {
 		s := sh.set(op.SelectionSet, false)
@@ -249,16 +259,18 @@ func (s *shape) add(o shape) {
 
 // shaper measures shapes, each fragment once per mode.
 type shaper struct {
-	frags map[string]*ast.FragmentDefinition
-	memo  map[fragKey]shape
-	state map[fragKey]uint8 // 1 while being measured, 2 when done
-	cycle string            // the first fragment found to contain itself
+	frags  map[string]*ast.FragmentDefinition
+	memo   map[fragKey]shape
+	state  map[fragKey]uint8 // 1 while being measured, 2 when done
+	cycle  string            // the first fragment found to contain itself
+	visits int               // selections visited, for the fuzz test
 }
 
 // set measures a selection set; intro is true inside __schema or __type.
 func (m *shaper) set(set ast.SelectionSet, intro bool) shape {
 	var out shape
 	for _, sel := range set {
+		m.visits++
 		switch s := sel.(type) {
 		case *ast.Field:
 			out.add(m.field(s, intro))
@@ -325,6 +337,7 @@ type coster struct {
 	vars       map[string]any
 	listFactor int
 	memo       map[fragKey]int
+	visits     int // selections visited, for the fuzz test
 }
 
 // set is the complexity of a selection set. Under __schema and __type
@@ -332,6 +345,7 @@ type coster struct {
 func (c *coster) set(set ast.SelectionSet, flat bool) int {
 	total := 0
 	for _, sel := range set {
+		c.visits++
 		switch s := sel.(type) {
 		case *ast.Field:
 			cost := 1
