@@ -3,21 +3,28 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
 	"log/slog"
 	"strings"
 
-	"github.com/atlasgraph/atlasgraph/internal/config"
+	"github.com/spf13/cobra"
+
 	"github.com/atlasgraph/atlasgraph/server"
 	"github.com/atlasgraph/atlasgraph/store"
 )
 
-// runServe wires the server once: config, logger, Neo4j driver, store,
-// server (resolvers and GraphQL handler inside), and serves until ctx is
-// cancelled (SIGINT or SIGTERM), then shuts down gracefully.
-func runServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	fs := newFlags("serve", stderr)
-	cfg := config.Neo4jFlags(fs, getenv)
+// serveCmd wires the server once: config, logger, Neo4j driver, store,
+// server (resolvers and GraphQL handler inside), and serves until the
+// context is cancelled (SIGINT or SIGTERM), then shuts down gracefully.
+func (c *cli) serveCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:     "serve",
+		Short:   "Answer GraphQL at /graphql, with GraphiQL at /graphiql",
+		GroupID: "serve",
+		Example: "  atlasgraph serve --addr 127.0.0.1:8080",
+		Args:    noArgs,
+	}
+	cfg := c.neo4jFlags(cmd)
+	fs := cmd.Flags()
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
 	logJSON := fs.Bool("log-json", false, "write logs as JSON lines instead of text")
 	t := server.DefaultTimeouts()
@@ -25,49 +32,50 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	fs.DurationVar(&t.Request, "request-timeout", t.Request, "deadline of one GraphQL request (< --write-timeout)")
 	fs.DurationVar(&t.Write, "write-timeout", t.Write, "HTTP write timeout")
 	fs.DurationVar(&t.Shutdown, "shutdown-timeout", t.Shutdown, "how long in-flight requests get to finish on shutdown")
-	introspection, err := envSwitch(getenv, "ATLASGRAPH_INTROSPECTION", true)
-	if err != nil {
-		return usageError{err.Error()}
-	}
-	fs.BoolVar(&introspection, "introspection", introspection, "answer introspection queries (__schema, __type), which GraphiQL needs (env ATLASGRAPH_INTROSPECTION)")
+	introspection := fs.Bool("introspection", true, "answer introspection queries (__schema, __type), which GraphiQL needs (env "+envIntrospection+")")
 	var adm server.Admission
 	fs.IntVar(&adm.Concurrent, "max-concurrent", 16, "GraphQL requests executed at once; more wait in a bounded queue or are refused OVERLOADED")
 	fs.StringVar(&adm.ClientHeader, "client-header", "", "header naming the client for fair shares (e.g. X-Forwarded-For behind a proxy that sets it); default the remote address")
-	pos, err := parseFlags(fs, args)
-	if err != nil {
-		return helpOK(err)
+	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
+		ctx := cmd.Context()
+		if err := cfg.Validate(); err != nil {
+			return err
+		}
+		if !cmd.Flags().Changed("introspection") {
+			on, err := envSwitch(c.getenv, envIntrospection, true)
+			if err != nil {
+				return usageError{msg: err.Error(), cmd: cmd.CommandPath()}
+			}
+			*introspection = on
+		}
+		opts := &slog.HandlerOptions{Level: slog.LevelInfo}
+		var log *slog.Logger
+		if *logJSON {
+			log = slog.New(slog.NewJSONHandler(c.stderr, opts))
+		} else {
+			log = slog.New(slog.NewTextHandler(c.stderr, opts))
+		}
+		driver, err := store.ConnectServing(ctx, cfg, store.ServingOptions{})
+		if err != nil {
+			return err
+		}
+		defer driver.Close(context.Background())
+		st := store.New(driver, cfg.Database)
+		srv, err := server.New(server.Config{Store: st, Logger: log, Timeouts: t, Admission: adm, NoIntrospection: !*introspection})
+		if err != nil {
+			return usageError{msg: err.Error(), cmd: cmd.CommandPath()}
+		}
+		return srv.ListenAndServe(ctx, *addr)
 	}
-	if len(pos) > 0 {
-		return usageError{"serve takes no arguments"}
-	}
-	if err := cfg.Validate(); err != nil {
-		return err
-	}
-
-	opts := &slog.HandlerOptions{Level: slog.LevelInfo}
-	var log *slog.Logger
-	if *logJSON {
-		log = slog.New(slog.NewJSONHandler(stderr, opts))
-	} else {
-		log = slog.New(slog.NewTextHandler(stderr, opts))
-	}
-
-	driver, err := store.ConnectServing(ctx, cfg, store.ServingOptions{})
-	if err != nil {
-		return err
-	}
-	defer driver.Close(context.Background())
-	st := store.New(driver, cfg.Database)
-
-	srv, err := server.New(server.Config{Store: st, Logger: log, Timeouts: t, Admission: adm, NoIntrospection: !introspection})
-	if err != nil {
-		return usageError{err.Error()}
-	}
-	return srv.ListenAndServe(ctx, *addr)
+	return cmd
 }
 
+// envIntrospection switches introspection off when false; --introspection
+// wins over it.
+const envIntrospection = "ATLASGRAPH_INTROSPECTION"
+
 // envSwitch reads an on/off setting from the environment: true, false, 1,
-// 0, on or off; def when unset.
+// 0, on, off, yes or no; def when unset.
 func envSwitch(getenv func(string) string, name string, def bool) (bool, error) {
 	switch strings.ToLower(strings.TrimSpace(getenv(name))) {
 	case "":
