@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -18,7 +19,8 @@ import (
 // at once, with Retry-After; nothing waits without bound.
 type Admission struct {
 	// Concurrent is the most GraphQL requests executed at once. Zero
-	// means 16.
+	// means 4 × GOMAXPROCS: a request spends most of its time waiting on
+	// Neo4j, but more at once only makes each one slower.
 	Concurrent int
 	// Queue is the most requests waiting for a slot. Zero means
 	// 4 × Concurrent.
@@ -40,7 +42,7 @@ type Admission struct {
 
 // withDefaults fills the zero fields.
 func (a Admission) withDefaults() Admission {
-	fill(&a.Concurrent, 16)
+	fill(&a.Concurrent, 4*runtime.GOMAXPROCS(0))
 	fill(&a.Queue, 4*a.Concurrent)
 	fill(&a.PerClient, max(1, a.Concurrent/4))
 	fill(&a.Wait, 2*time.Second)
