@@ -70,11 +70,11 @@ func jsonMisses(mux *http.ServeMux) http.Handler {
 		switch c.status {
 		case http.StatusNotFound:
 			writeError(w, r, http.StatusNotFound, CodeNotFound,
-				fmt.Sprintf("no such path: %s; GraphQL is at POST /graphql, GraphiQL at /graphiql", r.URL.Path))
+				fmt.Sprintf("no such path: %s; GraphQL is at POST /graphql, GraphiQL at /graphiql", truncate(r.URL.Path, 100)))
 		case http.StatusMethodNotAllowed:
 			w.Header().Set("Allow", c.header.Get("Allow"))
 			writeError(w, r, http.StatusMethodNotAllowed, CodeBadInput,
-				fmt.Sprintf("%s does not answer %s; use %s", r.URL.Path, r.Method, c.header.Get("Allow")))
+				fmt.Sprintf("%s does not answer %s; use %s", truncate(r.URL.Path, 100), truncate(r.Method, 20), c.header.Get("Allow")))
 		default:
 			for k, v := range c.header {
 				w.Header()[k] = v
