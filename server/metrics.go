@@ -83,11 +83,12 @@ func newMetrics(reg *prometheus.Registry) *metrics {
 
 // buildInfo is atlasgraph_build_info: the module version, VCS revision and
 // Go version the binary was built with, from debug.ReadBuildInfo ("unknown"
-// where the build did not record them, as in `go test`).
+// where the build did not record them: `go test`, or a build without VCS
+// stamping).
 func buildInfo() prometheus.Collector {
 	version, commit, goVersion := "unknown", "unknown", runtime.Version()
 	if bi, ok := debug.ReadBuildInfo(); ok {
-		if v := bi.Main.Version; v != "" && v != "(devel)" {
+		if v := bi.Main.Version; v != "" { // "(devel)" outside a module download, as --version says
 			version = v
 		}
 		if bi.GoVersion != "" {
