@@ -4,9 +4,9 @@ import "testing"
 
 func TestEnvSwitch(t *testing.T) {
 	for _, c := range []struct {
-		value    string
+		value     string
 		def, want bool
-		bad      bool
+		bad       bool
 	}{
 		{"", true, true, false},
 		{"false", true, false, false},
