@@ -85,8 +85,9 @@ embed-release: ## embed a newer release as the offline default: make embed-relea
 	scripts/embed-release.sh "$(FILE)"
 
 .PHONY: fuzz
-fuzz: ## fuzz the release parser for FUZZTIME (default 60s)
+fuzz: ## fuzz the release parser and the GraphQL limits, each for FUZZTIME (default 60s)
 	$(GO) test ./loader -run '^$$' -fuzz FuzzParse -fuzztime $${FUZZTIME:-60s}
+	$(GO) test ./server -run '^$$' -fuzz FuzzLimits -fuzztime $${FUZZTIME:-60s}
 
 .PHONY: bench-load
 bench-load: ## time the batched load against a naive loader, side by side

@@ -44,6 +44,10 @@ import (
 // MarkerLabel is the label of the node that marks a test instance.
 const MarkerLabel = "AtlasgraphTestInstance"
 
+// Database is the database the test instance serves (Neo4j Community has
+// one user database).
+const Database = "neo4j"
+
 // startTimeout bounds one run of scripts/neo4j.sh: a first start downloads
 // Neo4j with Maven and compiles the launcher.
 const startTimeout = 8 * time.Minute
@@ -317,7 +321,7 @@ func parseEnv(out string) (*Server, error) {
 		s.Username = "neo4j"
 	}
 	if s.Database == "" {
-		s.Database = "neo4j"
+		s.Database = Database
 	}
 	return s, nil
 }
