@@ -3,7 +3,6 @@ package analysis
 import (
 	"errors"
 	"slices"
-	"strings"
 )
 
 // A Step is one step of a chain: the technique a case study used at that point
@@ -140,9 +139,4 @@ func (c *coverage) anyIn(t string, set map[string]bool) bool {
 		}
 	}
 	return false
-}
-
-// quoteList renders ids for an error message.
-func quoteList(ids []string) string {
-	return `"` + strings.Join(ids, `", "`) + `"`
 }
