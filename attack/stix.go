@@ -4,8 +4,8 @@
 // ATT&CK techniques it uses, and the name normalisation that merges ATLAS case-study actors
 // with ATT&CK groups.
 //
-// The package does no I/O beyond reading the io.Reader it is given; fetching is the loader's
-// job and writing the store's. It keeps only what atlasgraph uses (groups, techniques, the
+// Open reads a bundle from a file, a URL or upstream by version; Parse reads any io.Reader.
+// Writing is the store's job. The parser keeps only what atlasgraph uses (groups, techniques, the
 // "uses" relationships from groups to techniques and the sub-technique links), so memory
 // grows with the number of objects, not with the size of their descriptions or references.
 package attack
