@@ -15,52 +15,70 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/atlasgraph/atlasgraph/attack"
 	"github.com/atlasgraph/atlasgraph/store"
 )
 
-// Service answers actor questions over one store.
+// Service answers actor questions over one store. It caches the actor directories of a few
+// (release, ATT&CK version) pairs, keyed by their digests, so a lookup costs one small query
+// before its links are read; a replaced release has another digest and is read afresh.
 type Service struct {
 	r *store.Reader
+
+	mu    sync.Mutex
+	views map[store.ActorViewKey]*View
 }
 
-// New returns a Service reading through r.
-func New(r *store.Reader) *Service { return &Service{r: r} }
+// maxViews bounds the cached directories (each a few hundred actors, well under 1 MB).
+const maxViews = 8
 
-// View is the actor directory of one ATLAS release and one ATT&CK version.
+// New returns a Service reading through r.
+func New(r *store.Reader) *Service { return &Service{r: r, views: map[store.ActorViewKey]*View{}} }
+
+// View is the actor directory of one ATLAS release and one ATT&CK version. It is not
+// modified once built, and is shared between callers.
 type View struct {
 	// Release is the ATLAS release version.
 	Release string
-	// Attack is the ATT&CK version used, nil when no ATT&CK is loaded.
-	Attack *store.AttackVersion
+	// Attack is the ATT&CK version used, "" when no ATT&CK is loaded.
+	Attack string
 	Dir    *attack.Directory
 	// References maps an ATT&CK technique id to the ATLAS techniques referencing it.
 	References map[string][]string
 }
 
 // AttackVersion is the ATT&CK version of the view, "" when none is loaded.
-func (v *View) AttackVersion() string {
-	if v.Attack == nil {
-		return ""
-	}
-	return v.Attack.Version
-}
+func (v *View) AttackVersion() string { return v.Attack }
 
-// View reads the directory of an ATLAS release ("" for the current one) and an ATT&CK
-// version ("" for the current one, if any): four small queries.
+// View returns the directory of an ATLAS release ("" for the current one) and an ATT&CK
+// version ("" for the current one, if any): one query when cached, four when not.
 func (s *Service) View(ctx context.Context, release, attackVersion string) (*View, error) {
-	av, err := s.r.AttackVersion(ctx, attackVersion)
+	k, err := s.r.ActorViewKey(ctx, release, attackVersion)
 	if err != nil {
 		return nil, err
 	}
-	v := &View{Attack: av}
-	src, err := s.r.ActorSources(ctx, release, v.AttackVersion())
+	s.mu.Lock()
+	v := s.views[k]
+	s.mu.Unlock()
+	if v != nil {
+		return v, nil
+	}
+	src, err := s.r.ActorSources(ctx, k.Release, k.Attack)
 	if err != nil {
 		return nil, err
 	}
-	v.Release, v.References = src.Release, src.References
-	v.Dir = attack.Merge(src.CaseStudyActors, src.Groups)
+	v = &View{Release: src.Release, Attack: k.Attack, References: src.References, Dir: attack.Merge(src.CaseStudyActors, src.Groups)}
+	s.mu.Lock()
+	if len(s.views) >= maxViews {
+		for old := range s.views {
+			delete(s.views, old)
+			break
+		}
+	}
+	s.views[k] = v
+	s.mu.Unlock()
 	return v, nil
 }
 
@@ -214,13 +232,13 @@ func (s *Service) linksFor(ctx context.Context, v *View, csIDs, groups []string,
 		}
 	}
 	byGroup := map[string]map[string][]attack.AttackEvidence{}
-	if len(groups) > 0 && v.Attack != nil && len(v.References) > 0 {
+	if len(groups) > 0 && v.Attack != "" && len(v.References) > 0 {
 		refs := make([]string, 0, len(v.References))
 		for r := range v.References {
 			refs = append(refs, r)
 		}
 		sort.Strings(refs)
-		rows, err := s.r.AttackUses(ctx, v.Attack.Version, nilIfAll(groups, len(acts) == len(v.Dir.Actors)), refs)
+		rows, err := s.r.AttackUses(ctx, v.Attack, nilIfAll(groups, len(acts) == len(v.Dir.Actors)), refs)
 		if err != nil {
 			return nil, err
 		}

@@ -187,10 +187,12 @@ func TestActorsAgainstTheFiles(t *testing.T) {
 			t.Errorf("%d actors; want %d groups + %d case-study actors - %d merged", len(all), len(exp.Groups), len(csActors.Items), len(want))
 		}
 	})
+	t.Run("Forest Blizzard and Aquatic Panda", func(t *testing.T) { forestBlizzardAndAquaticPanda(t, svc, exp) })
+	t.Run("a shared alias returns every group", func(t *testing.T) { sharedAliasReturnsEveryGroup(t, svc, exp) })
+	t.Run("a bad bundle keeps the previous version", func(t *testing.T) { badBundleKeepsPreviousVersion(t, s, svc) })
 }
 
-func TestForestBlizzardAndAquaticPanda(t *testing.T) {
-	_, svc, exp := setup(t)
+func forestBlizzardAndAquaticPanda(t *testing.T, svc *actors.Service, exp *rawattack.Expected) {
 	ctx := context.Background()
 	fb, _, err := svc.Actors(ctx, "", "", actors.Filter{Name: "Forest Blizzard"})
 	if err != nil {
@@ -288,8 +290,7 @@ func TestForestBlizzardAndAquaticPanda(t *testing.T) {
 	}
 }
 
-func TestSharedAliasReturnsEveryGroup(t *testing.T) {
-	_, svc, exp := setup(t)
+func sharedAliasReturnsEveryGroup(t *testing.T, svc *actors.Service, exp *rawattack.Expected) {
 	ctx := context.Background()
 	var alias string
 	var want []string
@@ -322,9 +323,8 @@ func TestSharedAliasReturnsEveryGroup(t *testing.T) {
 	}
 }
 
-// TestBadBundleKeepsPreviousVersion: a bad bundle is refused before anything is written.
-func TestBadBundleKeepsPreviousVersion(t *testing.T) {
-	s, svc, _ := setup(t)
+// badBundleKeepsPreviousVersion: a bad bundle is refused before anything is written.
+func badBundleKeepsPreviousVersion(t *testing.T, s *store.Store, svc *actors.Service) {
 	ctx := context.Background()
 	raw, err := os.ReadFile(shared(t, attackFile))
 	if err != nil {

@@ -251,3 +251,40 @@ func (r *Reader) TechniquesReferencing(ctx context.Context, release string, ids 
 		return techniqueFrom(node(rec, "n"), rel)
 	})
 }
+
+// ActorViewKey identifies the content an actor directory is built from: an ATLAS release
+// and an ATT&CK version with their digests, so a cache keyed by it never serves a replaced
+// release.
+type ActorViewKey struct {
+	Release, ReleaseSHA256 string
+	// Attack and AttackSHA256 are "" when no ATT&CK is loaded.
+	Attack, AttackSHA256 string
+}
+
+const qActorViewKey = `OPTIONAL MATCH (r:Release {status: '` + statusComplete + `'})
+WHERE CASE WHEN $release = '' THEN r.current = true ELSE r.version = $release END
+OPTIONAL MATCH (a:AttackRelease {status: '` + statusComplete + `'})
+WHERE CASE WHEN $attack = '' THEN a.current = true ELSE a.version = $attack END
+RETURN r.version AS release, r.sha256 AS releaseSha, a.version AS attack, a.sha256 AS attackSha`
+
+// ActorViewKey resolves an ATLAS release ("" for the current one) and an ATT&CK version (""
+// for the current one, none when none is loaded) in one query. A release or an ATT&CK
+// version asked for and not loaded is a NotFoundError.
+func (r *Reader) ActorViewKey(ctx context.Context, release, attackVersion string) (ActorViewKey, error) {
+	recs, err := r.query(ctx, qActorViewKey, map[string]any{"release": release, "attack": attackVersion})
+	if err != nil {
+		return ActorViewKey{}, fmt.Errorf("look up release and ATT&CK version: %w", err)
+	}
+	var k ActorViewKey
+	if len(recs) > 0 {
+		k = ActorViewKey{Release: recString(recs[0], "release"), ReleaseSHA256: recString(recs[0], "releaseSha"),
+			Attack: recString(recs[0], "attack"), AttackSHA256: recString(recs[0], "attackSha")}
+	}
+	if k.Release == "" {
+		return k, &NotFoundError{Kind: "release", ID: release}
+	}
+	if attackVersion != "" && k.Attack == "" {
+		return k, &NotFoundError{Kind: "ATT&CK version", ID: attackVersion, Release: "the loaded ATT&CK versions"}
+	}
+	return k, nil
+}
