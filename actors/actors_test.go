@@ -189,6 +189,7 @@ func TestActorsAgainstTheFiles(t *testing.T) {
 	})
 	t.Run("Forest Blizzard and Aquatic Panda", func(t *testing.T) { forestBlizzardAndAquaticPanda(t, svc, exp) })
 	t.Run("a shared alias returns every group", func(t *testing.T) { sharedAliasReturnsEveryGroup(t, svc, exp) })
+	t.Run("API", func(t *testing.T) { apiChecks(t, s, exp) })
 	t.Run("a bad bundle keeps the previous version", func(t *testing.T) { badBundleKeepsPreviousVersion(t, s, svc) })
 }
 
