@@ -195,9 +195,12 @@ func hasKind(ks []attack.LinkKind, k attack.LinkKind) bool {
 // links computes the technique links of some directory actors: one query for their
 // case-study steps, one for their ATT&CK uses.
 func (s *Service) links(ctx context.Context, v *View, acts []attack.Actor) (map[string][]attack.TechniqueLink, error) {
+	return s.linksOf(ctx, v, acts, nil)
+}
+
+func (s *Service) linksOf(ctx context.Context, v *View, acts []attack.Actor, onlyTechniques map[string]bool) (map[string][]attack.TechniqueLink, error) {
 	var csIDs, groups []string
 	csOwner := map[string][]string{} // case-study actor id -> directory actor ids
-	groupOwner := map[string][]string{}
 	for _, a := range acts {
 		for _, c := range a.CaseStudyActors {
 			csIDs = append(csIDs, c)
@@ -205,10 +208,9 @@ func (s *Service) links(ctx context.Context, v *View, acts []attack.Actor) (map[
 		}
 		if a.Group != nil {
 			groups = append(groups, a.Group.ID)
-			groupOwner[a.Group.ID] = append(groupOwner[a.Group.ID], a.ID)
 		}
 	}
-	return s.linksFor(ctx, v, csIDs, groups, csOwner, groupOwner, acts)
+	return s.linksFor(ctx, v, csIDs, groups, csOwner, acts, onlyTechniques)
 }
 
 // allLinks computes the links of every actor of the view.
@@ -216,11 +218,22 @@ func (s *Service) allLinks(ctx context.Context, v *View) (map[string][]attack.Te
 	return s.links(ctx, v, v.Dir.Actors)
 }
 
-func (s *Service) linksFor(ctx context.Context, v *View, csIDs, groups []string, csOwner, groupOwner map[string][]string, acts []attack.Actor) (map[string][]attack.TechniqueLink, error) {
+// linksFor reads the evidence of some actors. onlyTechniques, when set, limits the ATT&CK
+// side to the ATT&CK techniques those ATLAS techniques reference (the rows read are then
+// few); the case-study side is small either way.
+func (s *Service) linksFor(ctx context.Context, v *View, csIDs, groups []string, csOwner map[string][]string, acts []attack.Actor, onlyTechniques map[string]bool) (map[string][]attack.TechniqueLink, error) {
 	steps := map[string][]attack.StepEvidence{}
 	stepTech := map[string][]string{}
 	if len(csIDs) > 0 {
-		rows, err := s.r.ActorSteps(ctx, v.Release, nilIfAll(csIDs, len(acts) == len(v.Dir.Actors)))
+		var techs []string
+		if onlyTechniques != nil {
+			techs = []string{}
+			for x := range onlyTechniques {
+				techs = append(techs, x)
+			}
+			sort.Strings(techs)
+		}
+		rows, err := s.r.ActorSteps(ctx, v.Release, nilIfAll(csIDs, len(acts) == len(v.Dir.Actors)), techs)
 		if err != nil {
 			return nil, err
 		}
@@ -234,8 +247,14 @@ func (s *Service) linksFor(ctx context.Context, v *View, csIDs, groups []string,
 	byGroup := map[string]map[string][]attack.AttackEvidence{}
 	if len(groups) > 0 && v.Attack != "" && len(v.References) > 0 {
 		refs := make([]string, 0, len(v.References))
-		for r := range v.References {
-			refs = append(refs, r)
+		for r, xs := range v.References {
+			keep := onlyTechniques == nil
+			for _, x := range xs {
+				keep = keep || onlyTechniques[x]
+			}
+			if keep {
+				refs = append(refs, r)
+			}
 		}
 		sort.Strings(refs)
 		rows, err := s.r.AttackUses(ctx, v.Attack, nilIfAll(groups, len(acts) == len(v.Dir.Actors)), refs)
@@ -340,13 +359,13 @@ func (s *Service) TechniqueActors(ctx context.Context, release, attackVersion st
 	if err != nil {
 		return nil, err
 	}
-	links, err := s.allLinks(ctx, v)
-	if err != nil {
-		return nil, err
-	}
 	want := map[string]bool{}
 	for _, id := range ids {
 		want[id] = true
+	}
+	links, err := s.linksOf(ctx, v, v.Dir.Actors, want)
+	if err != nil {
+		return nil, err
 	}
 	out := map[string][]store.TechniqueActor{}
 	for _, a := range v.Dir.Actors {

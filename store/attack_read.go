@@ -140,8 +140,10 @@ func (r *Reader) ActorSources(ctx context.Context, release, attackVersion string
 
 func asString(v any) string { s, _ := v.(string); return s }
 
-const qAttackUses = `MATCH (g:AttackGroup {attack: $attack})-[u:USES]->(t:AttackTechnique)
-WHERE ($groups IS NULL OR g.id IN $groups) AND (t.id IN $refs OR t.parent IN $refs)
+const qAttackUses = `MATCH (t:AttackTechnique {attack: $attack})
+WHERE t.id IN $refs OR t.parent IN $refs
+MATCH (g:AttackGroup)-[u:USES]->(t)
+WHERE $groups IS NULL OR g.id IN $groups
 RETURN g.id AS group, t.id AS technique, t.name AS name, t.parent AS parent, u.relationship AS relationship, u.description AS description
 ORDER BY group, technique, relationship`
 
@@ -172,17 +174,21 @@ type ActorStep struct {
 }
 
 const qActorSteps = `MATCH (a:Actor {release: $release})<-[:ATTRIBUTED_TO]-(c:CaseStudy)-[:HAS_STEP]->(s:Step)-[:EMPLOYS]->(t:Technique)
-WHERE $actors IS NULL OR a.id IN $actors
+WHERE ($actors IS NULL OR a.id IN $actors) AND ($techniques IS NULL OR t.id IN $techniques)
 RETURN a.id AS actor, t.id AS technique, c.id AS caseStudy, s.stepId AS step
 ORDER BY actor, technique, caseStudy, step`
 
-// ActorSteps reads the case-study steps of some ATLAS actors (all when actors is nil).
-func (r *Reader) ActorSteps(ctx context.Context, release string, actors []string) ([]ActorStep, error) {
-	var a any
+// ActorSteps reads the case-study steps of some ATLAS actors (all when actors is nil) that
+// employ some techniques (any when techniques is nil).
+func (r *Reader) ActorSteps(ctx context.Context, release string, actors, techniques []string) ([]ActorStep, error) {
+	var a, t any
 	if actors != nil {
 		a = actors
 	}
-	recs, err := r.query(ctx, qActorSteps, map[string]any{"release": release, "actors": a})
+	if techniques != nil {
+		t = techniques
+	}
+	recs, err := r.query(ctx, qActorSteps, map[string]any{"release": release, "actors": a, "techniques": t})
 	if err != nil {
 		return nil, fmt.Errorf("read actor steps: %w", err)
 	}
