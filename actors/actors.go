@@ -509,3 +509,36 @@ func (s *Service) AttackTechnique(ctx context.Context, attackVersion, id string)
 
 // ErrNoAttack says that no ATT&CK version is loaded. It wraps store.ErrNotFound.
 var ErrNoAttack = fmt.Errorf("%w: no ATT&CK version is loaded; load one with atlasgraph load --attack 18.1 (or a file or URL)", store.ErrNotFound)
+
+// Merged replaces ATLAS case-study actors (as the store reads them from a release) by the
+// actors they belong to in the directory, with their ATT&CK group when merged. An actor the
+// directory does not know is kept as it is.
+func (s *Service) Merged(ctx context.Context, release string, in []store.Actor) ([]store.Actor, error) {
+	if len(in) == 0 {
+		return in, nil
+	}
+	v, err := s.View(ctx, release, "")
+	if err != nil {
+		return nil, err
+	}
+	out := make([]store.Actor, 0, len(in))
+	for _, a := range in {
+		repl := a
+		for _, d := range v.Dir.Find(a.ID) {
+			if hasString(d.CaseStudyActors, a.ID) {
+				repl = v.Actor(d, false)
+			}
+		}
+		out = append(out, repl)
+	}
+	return out, nil
+}
+
+func hasString(l []string, s string) bool {
+	for _, x := range l {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
