@@ -113,6 +113,13 @@ func apiChecks(t *testing.T, s *store.Store, exp *rawattack.Expected) {
 	if one.Actor.AttackID != "G0007" || one.Actor.Release != "2026.05" || one.Actor.AttackVersion != "18.1" {
 		t.Errorf("actor(id: forest-blizzard): %+v", one.Actor)
 	}
+	var cs struct {
+		CaseStudy struct{ Actors []struct{ AttackID *string } }
+	}
+	postQuery(t, ts.URL, `{ caseStudy(id: "AML.CS0044") { actors { attackId } } }`, &cs)
+	if len(cs.CaseStudy.Actors) != 1 || cs.CaseStudy.Actors[0].AttackID == nil || *cs.CaseStudy.Actors[0].AttackID != "G0007" {
+		t.Errorf("AML.CS0044's actors: %+v", cs.CaseStudy.Actors)
+	}
 	r := postQuery(t, ts.URL, `{ actor(id: "nobody-panda") { id } }`, nil)
 	if len(r.Errors) != 1 || r.Errors[0].Extensions["code"] != "NOT_FOUND" {
 		t.Errorf("unknown actor: %+v", r.Errors)
