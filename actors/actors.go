@@ -542,3 +542,21 @@ func hasString(l []string, s string) bool {
 	}
 	return false
 }
+
+// SearchHits returns the actors a search text names exactly (an id, a name, an alias or an
+// ATT&CK id, case, punctuation and spacing aside) as search hits, for the search of every
+// face to put first: full-text search over names and descriptions does not know ATT&CK
+// aliases. score is the score to give them (use one above the best full-text hit). No
+// match is no hit, not an error.
+func (s *Service) SearchHits(ctx context.Context, release, text string, score float64) ([]store.SearchHit, error) {
+	found, err := s.Find(ctx, release, text)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]store.SearchHit, 0, len(found))
+	for i := range found {
+		a := found[i]
+		out = append(out, store.SearchHit{Kind: store.KindActor, ID: a.ID, Name: a.Name, Score: score, Actor: &a})
+	}
+	return out, nil
+}

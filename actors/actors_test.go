@@ -227,6 +227,10 @@ func forestBlizzardAndAquaticPanda(t *testing.T, svc *actors.Service, exp *rawat
 	if len(csTech) == 0 {
 		t.Fatal("APT28 has no CASE_STUDY link")
 	}
+	hits, err := svc.SearchHits(ctx, "", "STRONTIUM", 1)
+	if err != nil || len(hits) != 1 || hits[0].ID != fb[0].ID || hits[0].Actor == nil || hits[0].Kind != store.KindActor {
+		t.Errorf("search hits for STRONTIUM: %+v %v", hits, err)
+	}
 	ap, _, err := svc.Actors(ctx, "", "", actors.Filter{Name: "Aquatic Panda"})
 	if err != nil || len(ap) != 1 || ap[0].AttackGroupID != "G0143" {
 		t.Fatalf("Aquatic Panda: %+v %v", ap, err)
