@@ -42,9 +42,12 @@ func actorTechniques(ctx context.Context, svc *actors.Service, objs []*store.Act
 		res[k] = m
 	}
 	out := make([][]store.ActorTechnique, len(objs))
+	var all []store.ActorTechnique
 	for i, a := range objs {
 		out[i] = nonNilList(res[viewKey{a.Release, a.AttackVersionUsed}][a.ID])
+		all = append(all, out[i]...)
 	}
+	recordIfWhole(ctx, all)
 	return out, nil
 }
 
@@ -63,9 +66,12 @@ func techniqueActors(ctx context.Context, svc *actors.Service, objs []*store.Tec
 		res[rel] = m
 	}
 	out := make([][]store.TechniqueActor, len(objs))
+	var all []store.TechniqueActor
 	for i, t := range objs {
 		out[i] = nonNilList(res[t.Release][t.ID])
+		all = append(all, out[i]...)
 	}
+	recordIfWhole(ctx, all)
 	return out, nil
 }
 
@@ -100,28 +106,10 @@ func (r *Resolver) navigatorLayer(ctx context.Context, names []string, caseStudy
 		Actors: names, CaseStudy: versionOf(caseStudy), Techniques: techniques})
 }
 
-// mergedActors shows a case study's actors as the directory knows them (with their ATT&CK
-// group when a case-study actor is one), one service call per release.
-func mergedActors(ctx context.Context, svc *actors.Service, objs []*store.CaseStudy, lists [][]store.Actor) ([][]store.Actor, error) {
-	byRelease := map[string][]int{}
-	for i, cs := range objs {
-		if len(lists[i]) > 0 {
-			byRelease[cs.Release] = append(byRelease[cs.Release], i)
-		}
+// recordIfWhole records the objects of a level for the next level's batched reads (see
+// levels in loaders.go) when this answer covers the whole level.
+func recordIfWhole[T any](ctx context.Context, all []T) {
+	if levelIsOneList(ctx) {
+		recordLevel(ctx, all)
 	}
-	for rel, idx := range byRelease {
-		var all []store.Actor
-		for _, i := range idx {
-			all = append(all, lists[i]...)
-		}
-		m, err := svc.Merged(ctx, rel, all)
-		if err != nil {
-			return nil, err
-		}
-		for _, i := range idx {
-			n := len(lists[i])
-			lists[i], m = m[:n:n], m[n:]
-		}
-	}
-	return lists, nil
 }
