@@ -187,6 +187,13 @@ type ComplexityRoot struct {
 		Removed func(childComplexity int) int
 	}
 
+	MaturityChange struct {
+		From func(childComplexity int) int
+		ID   func(childComplexity int) int
+		Name func(childComplexity int) int
+		To   func(childComplexity int) int
+	}
+
 	MinimalMitigationSet struct {
 		Alternatives func(childComplexity int) int
 		Chains       func(childComplexity int) int
@@ -309,23 +316,34 @@ type ComplexityRoot struct {
 	}
 
 	ReleaseDiff struct {
-		Achieves    func(childComplexity int) int
-		CaseStudies func(childComplexity int) int
-		Empty       func(childComplexity int) int
-		From        func(childComplexity int) int
-		Mitigates   func(childComplexity int) int
-		Mitigations func(childComplexity int) int
-		Specializes func(childComplexity int) int
-		Steps       func(childComplexity int) int
-		Tactics     func(childComplexity int) int
-		Techniques  func(childComplexity int) int
-		To          func(childComplexity int) int
+		Achieves         func(childComplexity int) int
+		CaseStudies      func(childComplexity int) int
+		CaseStudiesAdded func(childComplexity int) int
+		Empty            func(childComplexity int) int
+		From             func(childComplexity int) int
+		MaturityChanges  func(childComplexity int) int
+		Mitigates        func(childComplexity int) int
+		MitigationLinks  func(childComplexity int) int
+		Mitigations      func(childComplexity int) int
+		MovedTactic      func(childComplexity int) int
+		Retired          func(childComplexity int) int
+		Specializes      func(childComplexity int) int
+		Steps            func(childComplexity int) int
+		Tactics          func(childComplexity int) int
+		Techniques       func(childComplexity int) int
+		To               func(childComplexity int) int
 	}
 
 	Rename struct {
 		From func(childComplexity int) int
 		ID   func(childComplexity int) int
 		To   func(childComplexity int) int
+	}
+
+	RetiredId struct {
+		ID   func(childComplexity int) int
+		Kind func(childComplexity int) int
+		Name func(childComplexity int) int
 	}
 
 	SearchHit struct {
@@ -400,6 +418,13 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	TacticMove struct {
+		From func(childComplexity int) int
+		ID   func(childComplexity int) int
+		Name func(childComplexity int) int
+		To   func(childComplexity int) int
+	}
+
 	Technique struct {
 		Actors         func(childComplexity int) int
 		Attack         func(childComplexity int) int
@@ -450,6 +475,13 @@ type ComplexityRoot struct {
 	TechniqueMitigation struct {
 		Description func(childComplexity int) int
 		Mitigation  func(childComplexity int) int
+	}
+
+	TechniqueMitigationChanges struct {
+		Added     func(childComplexity int) int
+		Name      func(childComplexity int) int
+		Removed   func(childComplexity int) int
+		Technique func(childComplexity int) int
 	}
 
 	TechniqueTransition struct {
@@ -1065,6 +1097,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.LinkChanges.Removed(childComplexity), true
+
+	case "MaturityChange.from":
+		if e.ComplexityRoot.MaturityChange.From == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MaturityChange.From(childComplexity), true
+	case "MaturityChange.id":
+		if e.ComplexityRoot.MaturityChange.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MaturityChange.ID(childComplexity), true
+	case "MaturityChange.name":
+		if e.ComplexityRoot.MaturityChange.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MaturityChange.Name(childComplexity), true
+	case "MaturityChange.to":
+		if e.ComplexityRoot.MaturityChange.To == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MaturityChange.To(childComplexity), true
 
 	case "MinimalMitigationSet.alternatives":
 		if e.ComplexityRoot.MinimalMitigationSet.Alternatives == nil {
@@ -1699,6 +1756,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ReleaseDiff.CaseStudies(childComplexity), true
+	case "ReleaseDiff.caseStudiesAdded":
+		if e.ComplexityRoot.ReleaseDiff.CaseStudiesAdded == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReleaseDiff.CaseStudiesAdded(childComplexity), true
 	case "ReleaseDiff.empty":
 		if e.ComplexityRoot.ReleaseDiff.Empty == nil {
 			break
@@ -1711,18 +1774,42 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ReleaseDiff.From(childComplexity), true
+	case "ReleaseDiff.maturityChanges":
+		if e.ComplexityRoot.ReleaseDiff.MaturityChanges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReleaseDiff.MaturityChanges(childComplexity), true
 	case "ReleaseDiff.mitigates":
 		if e.ComplexityRoot.ReleaseDiff.Mitigates == nil {
 			break
 		}
 
 		return e.ComplexityRoot.ReleaseDiff.Mitigates(childComplexity), true
+	case "ReleaseDiff.mitigationLinks":
+		if e.ComplexityRoot.ReleaseDiff.MitigationLinks == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReleaseDiff.MitigationLinks(childComplexity), true
 	case "ReleaseDiff.mitigations":
 		if e.ComplexityRoot.ReleaseDiff.Mitigations == nil {
 			break
 		}
 
 		return e.ComplexityRoot.ReleaseDiff.Mitigations(childComplexity), true
+	case "ReleaseDiff.movedTactic":
+		if e.ComplexityRoot.ReleaseDiff.MovedTactic == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReleaseDiff.MovedTactic(childComplexity), true
+	case "ReleaseDiff.retired":
+		if e.ComplexityRoot.ReleaseDiff.Retired == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReleaseDiff.Retired(childComplexity), true
 	case "ReleaseDiff.specializes":
 		if e.ComplexityRoot.ReleaseDiff.Specializes == nil {
 			break
@@ -1772,6 +1859,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Rename.To(childComplexity), true
+
+	case "RetiredId.id":
+		if e.ComplexityRoot.RetiredId.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RetiredId.ID(childComplexity), true
+	case "RetiredId.kind":
+		if e.ComplexityRoot.RetiredId.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RetiredId.Kind(childComplexity), true
+	case "RetiredId.name":
+		if e.ComplexityRoot.RetiredId.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RetiredId.Name(childComplexity), true
 
 	case "SearchHit.actor":
 		if e.ComplexityRoot.SearchHit.Actor == nil {
@@ -2069,6 +2175,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.TacticEdge.Node(childComplexity), true
 
+	case "TacticMove.from":
+		if e.ComplexityRoot.TacticMove.From == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TacticMove.From(childComplexity), true
+	case "TacticMove.id":
+		if e.ComplexityRoot.TacticMove.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TacticMove.ID(childComplexity), true
+	case "TacticMove.name":
+		if e.ComplexityRoot.TacticMove.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TacticMove.Name(childComplexity), true
+	case "TacticMove.to":
+		if e.ComplexityRoot.TacticMove.To == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TacticMove.To(childComplexity), true
+
 	case "Technique.actors":
 		if e.ComplexityRoot.Technique.Actors == nil {
 			break
@@ -2278,6 +2409,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.TechniqueMitigation.Mitigation(childComplexity), true
+
+	case "TechniqueMitigationChanges.added":
+		if e.ComplexityRoot.TechniqueMitigationChanges.Added == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TechniqueMitigationChanges.Added(childComplexity), true
+	case "TechniqueMitigationChanges.name":
+		if e.ComplexityRoot.TechniqueMitigationChanges.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TechniqueMitigationChanges.Name(childComplexity), true
+	case "TechniqueMitigationChanges.removed":
+		if e.ComplexityRoot.TechniqueMitigationChanges.Removed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TechniqueMitigationChanges.Removed(childComplexity), true
+	case "TechniqueMitigationChanges.technique":
+		if e.ComplexityRoot.TechniqueMitigationChanges.Technique == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TechniqueMitigationChanges.Technique(childComplexity), true
 
 	case "TechniqueTransition.caseStudies":
 		if e.ComplexityRoot.TechniqueTransition.CaseStudies == nil {
@@ -4313,6 +4469,115 @@ type CoverageGaps {
   techniques: [CoverageGap!]!
 }
 `, BuiltIn: false},
+	{Name: "../diff.graphqls", Input: `extend type ReleaseDiff {
+  """
+  Tactics, techniques and mitigations the older release has and the newer
+  does not (ATLAS does not reuse ids), by kind then id.
+  """
+  retired: [RetiredId!]!
+  """
+  Techniques in both releases whose tactics differ, by id.
+  """
+  movedTactic: [TacticMove!]!
+  """
+  Techniques in both releases whose maturity differs, by id.
+  """
+  maturityChanges: [MaturityChange!]!
+  """
+  Per technique of the newer release, the mitigations newly linked to it and
+  those no longer linked, by technique id.
+  """
+  mitigationLinks: [TechniqueMitigationChanges!]!
+  """
+  Case studies only the newer release has (the same as caseStudies.added).
+  """
+  caseStudiesAdded: [DiffEntity!]!
+}
+
+"""
+An id the newer release no longer has.
+"""
+type RetiredId {
+  """
+  tactic, technique or mitigation.
+  """
+  kind: String!
+  """
+  The retired id.
+  """
+  id: ID!
+  """
+  Its name in the older release.
+  """
+  name: String!
+}
+
+"""
+A technique whose tactics changed.
+"""
+type TacticMove {
+  """
+  The technique id.
+  """
+  id: ID!
+  """
+  The technique's name in the newer release.
+  """
+  name: String!
+  """
+  Tactic ids in the older release, sorted.
+  """
+  from: [ID!]!
+  """
+  Tactic ids in the newer release, sorted.
+  """
+  to: [ID!]!
+}
+
+"""
+A technique whose maturity changed.
+"""
+type MaturityChange {
+  """
+  The technique id.
+  """
+  id: ID!
+  """
+  The technique's name in the newer release.
+  """
+  name: String!
+  """
+  The maturity in the older release; empty when it gave none.
+  """
+  from: String!
+  """
+  The maturity in the newer release; empty when it gives none.
+  """
+  to: String!
+}
+
+"""
+The mitigation links of one technique added and removed.
+"""
+type TechniqueMitigationChanges {
+  """
+  The technique id.
+  """
+  technique: ID!
+  """
+  The technique's name.
+  """
+  name: String!
+  """
+  Ids of mitigations linked to it in the newer release only, sorted.
+  """
+  added: [ID!]!
+  """
+  Ids of mitigations linked to it in the older release only, sorted.
+  """
+  removed: [ID!]!
+}
+`, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
 
@@ -4604,6 +4869,20 @@ func (ec *executionContext) childFields_LinkChanges(ctx context.Context, field g
 	return nil, fmt.Errorf("no field named %q was found under type LinkChanges", field.Name)
 }
 
+func (ec *executionContext) childFields_MaturityChange(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_MaturityChange_id(ctx, field)
+	case "name":
+		return ec.fieldContext_MaturityChange_name(ctx, field)
+	case "from":
+		return ec.fieldContext_MaturityChange_from(ctx, field)
+	case "to":
+		return ec.fieldContext_MaturityChange_to(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MaturityChange", field.Name)
+}
+
 func (ec *executionContext) childFields_MinimalMitigationSet(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "release":
@@ -4816,6 +5095,16 @@ func (ec *executionContext) childFields_ReleaseDiff(ctx context.Context, field g
 		return ec.fieldContext_ReleaseDiff_mitigates(ctx, field)
 	case "steps":
 		return ec.fieldContext_ReleaseDiff_steps(ctx, field)
+	case "retired":
+		return ec.fieldContext_ReleaseDiff_retired(ctx, field)
+	case "movedTactic":
+		return ec.fieldContext_ReleaseDiff_movedTactic(ctx, field)
+	case "maturityChanges":
+		return ec.fieldContext_ReleaseDiff_maturityChanges(ctx, field)
+	case "mitigationLinks":
+		return ec.fieldContext_ReleaseDiff_mitigationLinks(ctx, field)
+	case "caseStudiesAdded":
+		return ec.fieldContext_ReleaseDiff_caseStudiesAdded(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ReleaseDiff", field.Name)
 }
@@ -4830,6 +5119,18 @@ func (ec *executionContext) childFields_Rename(ctx context.Context, field graphq
 		return ec.fieldContext_Rename_to(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Rename", field.Name)
+}
+
+func (ec *executionContext) childFields_RetiredId(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "kind":
+		return ec.fieldContext_RetiredId_kind(ctx, field)
+	case "id":
+		return ec.fieldContext_RetiredId_id(ctx, field)
+	case "name":
+		return ec.fieldContext_RetiredId_name(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RetiredId", field.Name)
 }
 
 func (ec *executionContext) childFields_SearchHit(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4976,6 +5277,20 @@ func (ec *executionContext) childFields_TacticEdge(ctx context.Context, field gr
 	return nil, fmt.Errorf("no field named %q was found under type TacticEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_TacticMove(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_TacticMove_id(ctx, field)
+	case "name":
+		return ec.fieldContext_TacticMove_name(ctx, field)
+	case "from":
+		return ec.fieldContext_TacticMove_from(ctx, field)
+	case "to":
+		return ec.fieldContext_TacticMove_to(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TacticMove", field.Name)
+}
+
 func (ec *executionContext) childFields_Technique(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -5078,6 +5393,20 @@ func (ec *executionContext) childFields_TechniqueMitigation(ctx context.Context,
 		return ec.fieldContext_TechniqueMitigation_description(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type TechniqueMitigation", field.Name)
+}
+
+func (ec *executionContext) childFields_TechniqueMitigationChanges(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "technique":
+		return ec.fieldContext_TechniqueMitigationChanges_technique(ctx, field)
+	case "name":
+		return ec.fieldContext_TechniqueMitigationChanges_name(ctx, field)
+	case "added":
+		return ec.fieldContext_TechniqueMitigationChanges_added(ctx, field)
+	case "removed":
+		return ec.fieldContext_TechniqueMitigationChanges_removed(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TechniqueMitigationChanges", field.Name)
 }
 
 func (ec *executionContext) childFields_TechniqueTransition(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -8381,6 +8710,98 @@ func (ec *executionContext) fieldContext_LinkChanges_removed(_ context.Context, 
 	return fc, nil
 }
 
+func (ec *executionContext) _MaturityChange_id(ctx context.Context, field graphql.CollectedField, obj *atlas.MaturityChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MaturityChange_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MaturityChange_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MaturityChange", field, false, false, "ID")
+}
+
+func (ec *executionContext) _MaturityChange_name(ctx context.Context, field graphql.CollectedField, obj *atlas.MaturityChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MaturityChange_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MaturityChange_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MaturityChange", field, false, false, "String")
+}
+
+func (ec *executionContext) _MaturityChange_from(ctx context.Context, field graphql.CollectedField, obj *atlas.MaturityChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MaturityChange_from(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.From, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MaturityChange_from(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MaturityChange", field, false, false, "String")
+}
+
+func (ec *executionContext) _MaturityChange_to(ctx context.Context, field graphql.CollectedField, obj *atlas.MaturityChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MaturityChange_to(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.To, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MaturityChange_to(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MaturityChange", field, false, false, "String")
+}
+
 func (ec *executionContext) _MinimalMitigationSet_release(ctx context.Context, field graphql.CollectedField, obj *model.MinimalMitigationSet) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -11336,6 +11757,166 @@ func (ec *executionContext) fieldContext_ReleaseDiff_steps(_ context.Context, fi
 	return fc, nil
 }
 
+func (ec *executionContext) _ReleaseDiff_retired(ctx context.Context, field graphql.CollectedField, obj *atlas.Diff) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReleaseDiff_retired(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Retired, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []atlas.Retired) graphql.Marshaler {
+			return ec.marshalNRetiredId2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋatlasᚐRetiredᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReleaseDiff_retired(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReleaseDiff",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RetiredId(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReleaseDiff_movedTactic(ctx context.Context, field graphql.CollectedField, obj *atlas.Diff) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReleaseDiff_movedTactic(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MovedTactic, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []atlas.TacticMove) graphql.Marshaler {
+			return ec.marshalNTacticMove2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋatlasᚐTacticMoveᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReleaseDiff_movedTactic(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReleaseDiff",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TacticMove(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReleaseDiff_maturityChanges(ctx context.Context, field graphql.CollectedField, obj *atlas.Diff) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReleaseDiff_maturityChanges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MaturityChanges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []atlas.MaturityChange) graphql.Marshaler {
+			return ec.marshalNMaturityChange2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋatlasᚐMaturityChangeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReleaseDiff_maturityChanges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReleaseDiff",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MaturityChange(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReleaseDiff_mitigationLinks(ctx context.Context, field graphql.CollectedField, obj *atlas.Diff) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReleaseDiff_mitigationLinks(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MitigationLinks, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []atlas.TechniqueMitigations) graphql.Marshaler {
+			return ec.marshalNTechniqueMitigationChanges2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋatlasᚐTechniqueMitigationsᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReleaseDiff_mitigationLinks(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReleaseDiff",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TechniqueMitigationChanges(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReleaseDiff_caseStudiesAdded(ctx context.Context, field graphql.CollectedField, obj *atlas.Diff) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReleaseDiff_caseStudiesAdded(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CaseStudiesAdded, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []atlas.Entity) graphql.Marshaler {
+			return ec.marshalNDiffEntity2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋatlasᚐEntityᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReleaseDiff_caseStudiesAdded(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReleaseDiff",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DiffEntity(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Rename_id(ctx context.Context, field graphql.CollectedField, obj *atlas.Rename) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -11403,6 +11984,75 @@ func (ec *executionContext) _Rename_to(ctx context.Context, field graphql.Collec
 }
 func (ec *executionContext) fieldContext_Rename_to(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Rename", field, false, false, "String")
+}
+
+func (ec *executionContext) _RetiredId_kind(ctx context.Context, field graphql.CollectedField, obj *atlas.Retired) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RetiredId_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RetiredId_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RetiredId", field, false, false, "String")
+}
+
+func (ec *executionContext) _RetiredId_id(ctx context.Context, field graphql.CollectedField, obj *atlas.Retired) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RetiredId_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RetiredId_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RetiredId", field, false, false, "ID")
+}
+
+func (ec *executionContext) _RetiredId_name(ctx context.Context, field graphql.CollectedField, obj *atlas.Retired) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RetiredId_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RetiredId_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RetiredId", field, false, false, "String")
 }
 
 func (ec *executionContext) _SearchHit_kind(ctx context.Context, field graphql.CollectedField, obj *store.SearchHit) (ret graphql.Marshaler) {
@@ -12827,6 +13477,98 @@ func (ec *executionContext) fieldContext_TacticEdge_node(_ context.Context, fiel
 	return fc, nil
 }
 
+func (ec *executionContext) _TacticMove_id(ctx context.Context, field graphql.CollectedField, obj *atlas.TacticMove) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TacticMove_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TacticMove_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TacticMove", field, false, false, "ID")
+}
+
+func (ec *executionContext) _TacticMove_name(ctx context.Context, field graphql.CollectedField, obj *atlas.TacticMove) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TacticMove_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TacticMove_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TacticMove", field, false, false, "String")
+}
+
+func (ec *executionContext) _TacticMove_from(ctx context.Context, field graphql.CollectedField, obj *atlas.TacticMove) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TacticMove_from(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.From, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNID2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TacticMove_from(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TacticMove", field, false, false, "ID")
+}
+
+func (ec *executionContext) _TacticMove_to(ctx context.Context, field graphql.CollectedField, obj *atlas.TacticMove) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TacticMove_to(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.To, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNID2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TacticMove_to(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TacticMove", field, false, false, "ID")
+}
+
 func (ec *executionContext) _Technique_id(ctx context.Context, field graphql.CollectedField, obj *store.Technique) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -13976,6 +14718,98 @@ func (ec *executionContext) _TechniqueMitigation_description(ctx context.Context
 }
 func (ec *executionContext) fieldContext_TechniqueMitigation_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("TechniqueMitigation", field, false, false, "String")
+}
+
+func (ec *executionContext) _TechniqueMitigationChanges_technique(ctx context.Context, field graphql.CollectedField, obj *atlas.TechniqueMitigations) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TechniqueMitigationChanges_technique(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Technique, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TechniqueMitigationChanges_technique(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TechniqueMitigationChanges", field, false, false, "ID")
+}
+
+func (ec *executionContext) _TechniqueMitigationChanges_name(ctx context.Context, field graphql.CollectedField, obj *atlas.TechniqueMitigations) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TechniqueMitigationChanges_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TechniqueMitigationChanges_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TechniqueMitigationChanges", field, false, false, "String")
+}
+
+func (ec *executionContext) _TechniqueMitigationChanges_added(ctx context.Context, field graphql.CollectedField, obj *atlas.TechniqueMitigations) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TechniqueMitigationChanges_added(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Added, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNID2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TechniqueMitigationChanges_added(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TechniqueMitigationChanges", field, false, false, "ID")
+}
+
+func (ec *executionContext) _TechniqueMitigationChanges_removed(ctx context.Context, field graphql.CollectedField, obj *atlas.TechniqueMitigations) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TechniqueMitigationChanges_removed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Removed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNID2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TechniqueMitigationChanges_removed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TechniqueMitigationChanges", field, false, false, "ID")
 }
 
 func (ec *executionContext) _TechniqueTransition_technique(ctx context.Context, field graphql.CollectedField, obj *store.TechniqueTransition) (ret graphql.Marshaler) {
@@ -16556,6 +17390,54 @@ func (ec *executionContext) _LinkChanges(ctx context.Context, sel ast.SelectionS
 	return out
 }
 
+var maturityChangeImplementors = []string{"MaturityChange"}
+
+func (ec *executionContext) _MaturityChange(ctx context.Context, sel ast.SelectionSet, obj *atlas.MaturityChange) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, maturityChangeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("MaturityChange")
+		case "id":
+			out.Values[i] = ec._MaturityChange_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._MaturityChange_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "from":
+			out.Values[i] = ec._MaturityChange_from(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "to":
+			out.Values[i] = ec._MaturityChange_to(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var minimalMitigationSetImplementors = []string{"MinimalMitigationSet"}
 
 func (ec *executionContext) _MinimalMitigationSet(ctx context.Context, sel ast.SelectionSet, obj *model.MinimalMitigationSet) graphql.Marshaler {
@@ -17443,6 +18325,31 @@ func (ec *executionContext) _ReleaseDiff(ctx context.Context, sel ast.SelectionS
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "retired":
+			out.Values[i] = ec._ReleaseDiff_retired(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "movedTactic":
+			out.Values[i] = ec._ReleaseDiff_movedTactic(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "maturityChanges":
+			out.Values[i] = ec._ReleaseDiff_maturityChanges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "mitigationLinks":
+			out.Values[i] = ec._ReleaseDiff_mitigationLinks(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "caseStudiesAdded":
+			out.Values[i] = ec._ReleaseDiff_caseStudiesAdded(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -17483,6 +18390,49 @@ func (ec *executionContext) _Rename(ctx context.Context, sel ast.SelectionSet, o
 			}
 		case "to":
 			out.Values[i] = ec._Rename_to(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var retiredIdImplementors = []string{"RetiredId"}
+
+func (ec *executionContext) _RetiredId(ctx context.Context, sel ast.SelectionSet, obj *atlas.Retired) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, retiredIdImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RetiredId")
+		case "kind":
+			out.Values[i] = ec._RetiredId_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "id":
+			out.Values[i] = ec._RetiredId_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._RetiredId_name(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -17973,6 +18923,54 @@ func (ec *executionContext) _TacticEdge(ctx context.Context, sel ast.SelectionSe
 	return out
 }
 
+var tacticMoveImplementors = []string{"TacticMove"}
+
+func (ec *executionContext) _TacticMove(ctx context.Context, sel ast.SelectionSet, obj *atlas.TacticMove) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, tacticMoveImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TacticMove")
+		case "id":
+			out.Values[i] = ec._TacticMove_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._TacticMove_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "from":
+			out.Values[i] = ec._TacticMove_from(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "to":
+			out.Values[i] = ec._TacticMove_to(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var techniqueImplementors = []string{"Technique"}
 
 func (ec *executionContext) _Technique(ctx context.Context, sel ast.SelectionSet, obj *store.Technique) graphql.Marshaler {
@@ -18300,6 +19298,54 @@ func (ec *executionContext) _TechniqueMitigation(ctx context.Context, sel ast.Se
 			}
 		case "description":
 			out.Values[i] = ec._TechniqueMitigation_description(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var techniqueMitigationChangesImplementors = []string{"TechniqueMitigationChanges"}
+
+func (ec *executionContext) _TechniqueMitigationChanges(ctx context.Context, sel ast.SelectionSet, obj *atlas.TechniqueMitigations) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, techniqueMitigationChangesImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TechniqueMitigationChanges")
+		case "technique":
+			out.Values[i] = ec._TechniqueMitigationChanges_technique(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._TechniqueMitigationChanges_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "added":
+			out.Values[i] = ec._TechniqueMitigationChanges_added(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "removed":
+			out.Values[i] = ec._TechniqueMitigationChanges_removed(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -19164,6 +20210,26 @@ func (ec *executionContext) marshalNLinkChanges2githubᚗcomᚋatlasgraphᚋatla
 	return ec._LinkChanges(ctx, sel, &v)
 }
 
+func (ec *executionContext) marshalNMaturityChange2githubᚗcomᚋatlasgraphᚋatlasgraphᚋatlasᚐMaturityChange(ctx context.Context, sel ast.SelectionSet, v atlas.MaturityChange) graphql.Marshaler {
+	return ec._MaturityChange(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNMaturityChange2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋatlasᚐMaturityChangeᚄ(ctx context.Context, sel ast.SelectionSet, v []atlas.MaturityChange) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNMaturityChange2githubᚗcomᚋatlasgraphᚋatlasgraphᚋatlasᚐMaturityChange(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNMinimalMitigationSet2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐMinimalMitigationSet(ctx context.Context, sel ast.SelectionSet, v *model.MinimalMitigationSet) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "MinimalMitigationSet!")
@@ -19394,6 +20460,26 @@ func (ec *executionContext) marshalNRename2ᚕgithubᚗcomᚋatlasgraphᚋatlasg
 	return ret
 }
 
+func (ec *executionContext) marshalNRetiredId2githubᚗcomᚋatlasgraphᚋatlasgraphᚋatlasᚐRetired(ctx context.Context, sel ast.SelectionSet, v atlas.Retired) graphql.Marshaler {
+	return ec._RetiredId(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNRetiredId2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋatlasᚐRetiredᚄ(ctx context.Context, sel ast.SelectionSet, v []atlas.Retired) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRetiredId2githubᚗcomᚋatlasgraphᚋatlasgraphᚋatlasᚐRetired(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNSearchHit2githubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐSearchHit(ctx context.Context, sel ast.SelectionSet, v store.SearchHit) graphql.Marshaler {
 	return ec._SearchHit(ctx, sel, &v)
 }
@@ -19575,6 +20661,26 @@ func (ec *executionContext) marshalNTacticEdge2ᚕgithubᚗcomᚋatlasgraphᚋat
 	return ret
 }
 
+func (ec *executionContext) marshalNTacticMove2githubᚗcomᚋatlasgraphᚋatlasgraphᚋatlasᚐTacticMove(ctx context.Context, sel ast.SelectionSet, v atlas.TacticMove) graphql.Marshaler {
+	return ec._TacticMove(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNTacticMove2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋatlasᚐTacticMoveᚄ(ctx context.Context, sel ast.SelectionSet, v []atlas.TacticMove) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNTacticMove2githubᚗcomᚋatlasgraphᚋatlasgraphᚋatlasᚐTacticMove(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNTechnique2githubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐTechnique(ctx context.Context, sel ast.SelectionSet, v store.Technique) graphql.Marshaler {
 	return ec._Technique(ctx, sel, &v)
 }
@@ -19682,6 +20788,26 @@ func (ec *executionContext) marshalNTechniqueMitigation2ᚕgithubᚗcomᚋatlasg
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNTechniqueMitigation2githubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐTechniqueMitigation(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNTechniqueMitigationChanges2githubᚗcomᚋatlasgraphᚋatlasgraphᚋatlasᚐTechniqueMitigations(ctx context.Context, sel ast.SelectionSet, v atlas.TechniqueMitigations) graphql.Marshaler {
+	return ec._TechniqueMitigationChanges(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNTechniqueMitigationChanges2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋatlasᚐTechniqueMitigationsᚄ(ctx context.Context, sel ast.SelectionSet, v []atlas.TechniqueMitigations) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNTechniqueMitigationChanges2githubᚗcomᚋatlasgraphᚋatlasgraphᚋatlasᚐTechniqueMitigations(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
