@@ -155,7 +155,7 @@ func Make(base []byte, version, format string) (*Future, error) {
 		"references": []any{}, "created-date": "2026-06-01", "modified-date": "2026-06-01",
 		"platforms": []any{"Agentic AI", f.NewPlatform}, "maturity": f.NewMaturity,
 		f.NewField: []any{"watch actuator commands"},
-		"id": f.NewTechnique, "object-type": "technique",
+		"id":       f.NewTechnique, "object-type": "technique",
 	})
 	add(mitigations, f.NewMitigation, map[string]any{
 		"name": "Actuator Interlocks", "description": "A mitigation a later release adds.",
