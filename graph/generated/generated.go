@@ -10,6 +10,7 @@ import (
 	"github.com/99designs/gqlgen/graphql/introspection"
 	"github.com/atlasgraph/atlasgraph/atlas"
 	"github.com/atlasgraph/atlasgraph/graph/model"
+	"github.com/atlasgraph/atlasgraph/mapping"
 	"github.com/atlasgraph/atlasgraph/store"
 	gqlparser "github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -32,6 +33,7 @@ type ResolverRoot interface {
 	Actor() ActorResolver
 	ActorTechnique() ActorTechniqueResolver
 	CaseStudy() CaseStudyResolver
+	MappingFinding() MappingFindingResolver
 	Mitigation() MitigationResolver
 	Query() QueryResolver
 	Step() StepResolver
@@ -187,6 +189,28 @@ type ComplexityRoot struct {
 		Removed func(childComplexity int) int
 	}
 
+	MappingFinding struct {
+		About       func(childComplexity int) int
+		Code        func(childComplexity int) int
+		CurrentName func(childComplexity int) int
+		ID          func(childComplexity int) int
+		Level       func(childComplexity int) int
+		Line        func(childComplexity int) int
+		Message     func(childComplexity int) int
+		Name        func(childComplexity int) int
+		Suggestion  func(childComplexity int) int
+	}
+
+	MappingReport struct {
+		Against  func(childComplexity int) int
+		Errors   func(childComplexity int) int
+		Failed   func(childComplexity int) int
+		Findings func(childComplexity int) int
+		Releases func(childComplexity int) int
+		Rows     func(childComplexity int) int
+		Warnings func(childComplexity int) int
+	}
+
 	MaturityChange struct {
 		From func(childComplexity int) int
 		ID   func(childComplexity int) int
@@ -288,6 +312,7 @@ type ComplexityRoot struct {
 		Technique             func(childComplexity int, id string, release *string) int
 		Techniques            func(childComplexity int, release *string, filter *store.TechniqueFilter) int
 		TechniquesConnection  func(childComplexity int, release *string, filter *store.TechniqueFilter, first *int, after *string) int
+		ValidateMapping       func(childComplexity int, rows []model.MappingRowInput) int
 	}
 
 	Reference struct {
@@ -512,6 +537,9 @@ type CaseStudyResolver interface {
 	Actors(ctx context.Context, objs []*store.CaseStudy) ([][]store.Actor, error)
 	Steps(ctx context.Context, objs []*store.CaseStudy) ([][]store.Step, error)
 }
+type MappingFindingResolver interface {
+	Code(ctx context.Context, obj *mapping.Finding) (string, error)
+}
 type MitigationResolver interface {
 	Techniques(ctx context.Context, objs []*store.Mitigation) ([][]store.MitigatedTechnique, error)
 }
@@ -540,6 +568,7 @@ type QueryResolver interface {
 	AttackPaths(ctx context.Context, from string, to string, maxHops *int, limit *int, minSupport *int, excludeMitigatedBy []string, inheritFromParent *bool, release *string) (*model.AttackPathResult, error)
 	ChokePoints(ctx context.Context, limit *int, from *string, to *string, inheritFromParent *bool, release *string) (*model.ChokePoints, error)
 	CoverageGaps(ctx context.Context, limit *int, inheritFromParent *bool, release *string) (*model.CoverageGaps, error)
+	ValidateMapping(ctx context.Context, rows []model.MappingRowInput) (*mapping.Report, error)
 }
 type StepResolver interface {
 	CaseStudy(ctx context.Context, objs []*store.Step) ([]*store.CaseStudy, error)
@@ -1098,6 +1127,104 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.LinkChanges.Removed(childComplexity), true
 
+	case "MappingFinding.about":
+		if e.ComplexityRoot.MappingFinding.About == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MappingFinding.About(childComplexity), true
+	case "MappingFinding.code":
+		if e.ComplexityRoot.MappingFinding.Code == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MappingFinding.Code(childComplexity), true
+	case "MappingFinding.currentName":
+		if e.ComplexityRoot.MappingFinding.CurrentName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MappingFinding.CurrentName(childComplexity), true
+	case "MappingFinding.id":
+		if e.ComplexityRoot.MappingFinding.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MappingFinding.ID(childComplexity), true
+	case "MappingFinding.level":
+		if e.ComplexityRoot.MappingFinding.Level == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MappingFinding.Level(childComplexity), true
+	case "MappingFinding.line":
+		if e.ComplexityRoot.MappingFinding.Line == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MappingFinding.Line(childComplexity), true
+	case "MappingFinding.message":
+		if e.ComplexityRoot.MappingFinding.Message == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MappingFinding.Message(childComplexity), true
+	case "MappingFinding.name":
+		if e.ComplexityRoot.MappingFinding.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MappingFinding.Name(childComplexity), true
+	case "MappingFinding.suggestion":
+		if e.ComplexityRoot.MappingFinding.Suggestion == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MappingFinding.Suggestion(childComplexity), true
+
+	case "MappingReport.against":
+		if e.ComplexityRoot.MappingReport.Against == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MappingReport.Against(childComplexity), true
+	case "MappingReport.errors":
+		if e.ComplexityRoot.MappingReport.Errors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MappingReport.Errors(childComplexity), true
+	case "MappingReport.failed":
+		if e.ComplexityRoot.MappingReport.Failed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MappingReport.Failed(childComplexity), true
+	case "MappingReport.findings":
+		if e.ComplexityRoot.MappingReport.Findings == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MappingReport.Findings(childComplexity), true
+	case "MappingReport.releases":
+		if e.ComplexityRoot.MappingReport.Releases == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MappingReport.Releases(childComplexity), true
+	case "MappingReport.rows":
+		if e.ComplexityRoot.MappingReport.Rows == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MappingReport.Rows(childComplexity), true
+	case "MappingReport.warnings":
+		if e.ComplexityRoot.MappingReport.Warnings == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MappingReport.Warnings(childComplexity), true
+
 	case "MaturityChange.from":
 		if e.ComplexityRoot.MaturityChange.From == nil {
 			break
@@ -1644,6 +1771,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.TechniquesConnection(childComplexity, args["release"].(*string), args["filter"].(*store.TechniqueFilter), args["first"].(*int), args["after"].(*string)), true
+	case "Query.validateMapping":
+		if e.ComplexityRoot.Query.ValidateMapping == nil {
+			break
+		}
+
+		args, err := ec.field_Query_validateMapping_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ValidateMapping(childComplexity, args["rows"].([]model.MappingRowInput)), true
 
 	case "Reference.id":
 		if e.ComplexityRoot.Reference.ID == nil {
@@ -2484,6 +2622,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		return graphql.NewInputUnmarshalerIndex(
 			graphql.NewInputUnmarshaler("ActorFilter", ec.unmarshalInputActorFilter),
 			graphql.NewInputUnmarshaler("CaseStudyFilter", ec.unmarshalInputCaseStudyFilter),
+			graphql.NewInputUnmarshaler("MappingRowInput", ec.unmarshalInputMappingRowInput),
 			graphql.NewInputUnmarshaler("MitigationCost", ec.unmarshalInputMitigationCost),
 			graphql.NewInputUnmarshaler("MitigationFilter", ec.unmarshalInputMitigationFilter),
 			graphql.NewInputUnmarshaler("TacticFilter", ec.unmarshalInputTacticFilter),
@@ -4578,6 +4717,119 @@ type TechniqueMitigationChanges {
   removed: [ID!]!
 }
 `, BuiltIn: false},
+	{Name: "../validate.graphqls", Input: `extend type Query {
+  """
+  Checks mapping rows (an ATLAS id with the name it was written with, and
+  optionally the release it was written against) against every loaded
+  release: unknown ids, names that differ (with the name the id has),
+  retired ids (with the last release that had them), ids renamed since, and
+  ids that meant another technique in an earlier release. At most 5000 rows.
+  """
+  validateMapping(rows: [MappingRowInput!]!): MappingReport!
+}
+
+"""
+One mapping row to check.
+"""
+input MappingRowInput {
+  """
+  The ATLAS id, e.g. AML.T0051.
+  """
+  id: String!
+  """
+  The name written with the id.
+  """
+  name: String
+  """
+  The release the row was written against, e.g. 2026.05.
+  """
+  release: String
+  """
+  Where the row is in the caller's file (1-based), echoed in findings.
+  """
+  line: Int
+}
+
+"""
+The result of checking mapping rows.
+"""
+type MappingReport {
+  """
+  The newest loaded release, which rows are checked against.
+  """
+  against: String!
+  """
+  Every loaded release, oldest first.
+  """
+  releases: [String!]!
+  """
+  How many rows were checked.
+  """
+  rows: Int!
+  """
+  How many findings are errors.
+  """
+  errors: Int!
+  """
+  How many findings are warnings.
+  """
+  warnings: Int!
+  """
+  Whether any finding is an error.
+  """
+  failed: Boolean!
+  """
+  The findings, in row order.
+  """
+  findings: [MappingFinding!]!
+}
+
+"""
+One thing wrong with one row.
+"""
+type MappingFinding {
+  """
+  The row's id as given.
+  """
+  id: String!
+  """
+  The row's name as given.
+  """
+  name: String!
+  """
+  The row's line as given (0 when not given).
+  """
+  line: Int!
+  """
+  What was found: missing-id, unknown-id, retired, name-differs, renamed,
+  meaning-changed or unknown-release.
+  """
+  code: String!
+  """
+  error or warning.
+  """
+  level: String!
+  """
+  A sentence for a person.
+  """
+  message: String!
+  """
+  The release the finding is about: the one checked against, the last that
+  had a retired id, or the earlier one where the id had another name or
+  meaning.
+  """
+  about: String!
+  """
+  The id's name in the newest release, when it has one and it matters.
+  """
+  currentName: String
+  """
+  The id that has the row's name in the newest release, when another id has
+  it.
+  """
+  suggestion: String
+}
+`, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
 
@@ -4867,6 +5119,50 @@ func (ec *executionContext) childFields_LinkChanges(ctx context.Context, field g
 		return ec.fieldContext_LinkChanges_removed(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type LinkChanges", field.Name)
+}
+
+func (ec *executionContext) childFields_MappingFinding(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_MappingFinding_id(ctx, field)
+	case "name":
+		return ec.fieldContext_MappingFinding_name(ctx, field)
+	case "line":
+		return ec.fieldContext_MappingFinding_line(ctx, field)
+	case "code":
+		return ec.fieldContext_MappingFinding_code(ctx, field)
+	case "level":
+		return ec.fieldContext_MappingFinding_level(ctx, field)
+	case "message":
+		return ec.fieldContext_MappingFinding_message(ctx, field)
+	case "about":
+		return ec.fieldContext_MappingFinding_about(ctx, field)
+	case "currentName":
+		return ec.fieldContext_MappingFinding_currentName(ctx, field)
+	case "suggestion":
+		return ec.fieldContext_MappingFinding_suggestion(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MappingFinding", field.Name)
+}
+
+func (ec *executionContext) childFields_MappingReport(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "against":
+		return ec.fieldContext_MappingReport_against(ctx, field)
+	case "releases":
+		return ec.fieldContext_MappingReport_releases(ctx, field)
+	case "rows":
+		return ec.fieldContext_MappingReport_rows(ctx, field)
+	case "errors":
+		return ec.fieldContext_MappingReport_errors(ctx, field)
+	case "warnings":
+		return ec.fieldContext_MappingReport_warnings(ctx, field)
+	case "failed":
+		return ec.fieldContext_MappingReport_failed(ctx, field)
+	case "findings":
+		return ec.fieldContext_MappingReport_findings(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MappingReport", field.Name)
 }
 
 func (ec *executionContext) childFields_MaturityChange(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -6290,6 +6586,20 @@ func (ec *executionContext) field_Query_techniques_args(ctx context.Context, raw
 		return nil, err
 	}
 	args["filter"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_validateMapping_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "rows",
+		func(ctx context.Context, v any) ([]model.MappingRowInput, error) {
+			return ec.unmarshalNMappingRowInput2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐMappingRowInputᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["rows"] = arg0
 	return args, nil
 }
 
@@ -8710,6 +9020,383 @@ func (ec *executionContext) fieldContext_LinkChanges_removed(_ context.Context, 
 	return fc, nil
 }
 
+func (ec *executionContext) _MappingFinding_id(ctx context.Context, field graphql.CollectedField, obj *mapping.Finding) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MappingFinding_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MappingFinding_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MappingFinding", field, false, false, "String")
+}
+
+func (ec *executionContext) _MappingFinding_name(ctx context.Context, field graphql.CollectedField, obj *mapping.Finding) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MappingFinding_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MappingFinding_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MappingFinding", field, false, false, "String")
+}
+
+func (ec *executionContext) _MappingFinding_line(ctx context.Context, field graphql.CollectedField, obj *mapping.Finding) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MappingFinding_line(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Line, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MappingFinding_line(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MappingFinding", field, false, false, "Int")
+}
+
+func (ec *executionContext) _MappingFinding_code(ctx context.Context, field graphql.CollectedField, obj *mapping.Finding) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MappingFinding_code(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.MappingFinding().Code(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MappingFinding_code(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MappingFinding", field, true, true, "String")
+}
+
+func (ec *executionContext) _MappingFinding_level(ctx context.Context, field graphql.CollectedField, obj *mapping.Finding) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MappingFinding_level(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Level, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MappingFinding_level(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MappingFinding", field, false, false, "String")
+}
+
+func (ec *executionContext) _MappingFinding_message(ctx context.Context, field graphql.CollectedField, obj *mapping.Finding) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MappingFinding_message(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Message, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MappingFinding_message(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MappingFinding", field, false, false, "String")
+}
+
+func (ec *executionContext) _MappingFinding_about(ctx context.Context, field graphql.CollectedField, obj *mapping.Finding) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MappingFinding_about(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.About(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MappingFinding_about(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MappingFinding", field, true, false, "String")
+}
+
+func (ec *executionContext) _MappingFinding_currentName(ctx context.Context, field graphql.CollectedField, obj *mapping.Finding) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MappingFinding_currentName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CurrentName, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_MappingFinding_currentName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MappingFinding", field, false, false, "String")
+}
+
+func (ec *executionContext) _MappingFinding_suggestion(ctx context.Context, field graphql.CollectedField, obj *mapping.Finding) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MappingFinding_suggestion(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Suggestion, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_MappingFinding_suggestion(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MappingFinding", field, false, false, "String")
+}
+
+func (ec *executionContext) _MappingReport_against(ctx context.Context, field graphql.CollectedField, obj *mapping.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MappingReport_against(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Against, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MappingReport_against(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MappingReport", field, false, false, "String")
+}
+
+func (ec *executionContext) _MappingReport_releases(ctx context.Context, field graphql.CollectedField, obj *mapping.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MappingReport_releases(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Releases, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MappingReport_releases(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MappingReport", field, false, false, "String")
+}
+
+func (ec *executionContext) _MappingReport_rows(ctx context.Context, field graphql.CollectedField, obj *mapping.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MappingReport_rows(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rows, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MappingReport_rows(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MappingReport", field, false, false, "Int")
+}
+
+func (ec *executionContext) _MappingReport_errors(ctx context.Context, field graphql.CollectedField, obj *mapping.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MappingReport_errors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Errors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MappingReport_errors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MappingReport", field, false, false, "Int")
+}
+
+func (ec *executionContext) _MappingReport_warnings(ctx context.Context, field graphql.CollectedField, obj *mapping.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MappingReport_warnings(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Warnings, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MappingReport_warnings(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MappingReport", field, false, false, "Int")
+}
+
+func (ec *executionContext) _MappingReport_failed(ctx context.Context, field graphql.CollectedField, obj *mapping.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MappingReport_failed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Failed(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MappingReport_failed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MappingReport", field, true, false, "Boolean")
+}
+
+func (ec *executionContext) _MappingReport_findings(ctx context.Context, field graphql.CollectedField, obj *mapping.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MappingReport_findings(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Findings, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []mapping.Finding) graphql.Marshaler {
+			return ec.marshalNMappingFinding2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋmappingᚐFindingᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MappingReport_findings(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MappingReport",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MappingFinding(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _MaturityChange_id(ctx context.Context, field graphql.CollectedField, obj *atlas.MaturityChange) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -10973,6 +11660,50 @@ func (ec *executionContext) fieldContext_Query_coverageGaps(ctx context.Context,
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_coverageGaps_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_validateMapping(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_validateMapping(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().ValidateMapping(ctx, fc.Args["rows"].([]model.MappingRowInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *mapping.Report) graphql.Marshaler {
+			return ec.marshalNMappingReport2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋmappingᚐReport(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_validateMapping(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MappingReport(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_validateMapping_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -16176,6 +16907,69 @@ func UnmarshalCaseStudyFilter(ctx context.Context, raw any) (store.CaseStudyFilt
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputMappingRowInput(ctx context.Context, obj any) (model.MappingRowInput, error) {
+	var it model.MappingRowInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "name", "release", "line"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "release":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("release"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Release = data
+		case "line":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("line"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Line = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalMappingRowInput unmarshals raw into the MappingRowInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalMappingRowInput(ctx context.Context, raw any) (model.MappingRowInput, error) {
+	var out model.MappingRowInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "MappingRowInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputMitigationCost(ctx context.Context, obj any) (model.MitigationCost, error) {
 	var it model.MitigationCost
 	if obj == nil {
@@ -17390,6 +18184,143 @@ func (ec *executionContext) _LinkChanges(ctx context.Context, sel ast.SelectionS
 	return out
 }
 
+var mappingFindingImplementors = []string{"MappingFinding"}
+
+func (ec *executionContext) _MappingFinding(ctx context.Context, sel ast.SelectionSet, obj *mapping.Finding) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, mappingFindingImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("MappingFinding")
+		case "id":
+			out.Values[i] = ec._MappingFinding_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "name":
+			out.Values[i] = ec._MappingFinding_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "line":
+			out.Values[i] = ec._MappingFinding_line(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "code":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._MappingFinding_code(ctx, field, obj)
+				})
+		case "level":
+			out.Values[i] = ec._MappingFinding_level(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "message":
+			out.Values[i] = ec._MappingFinding_message(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "about":
+			out.Values[i] = ec._MappingFinding_about(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "currentName":
+			out.Values[i] = ec._MappingFinding_currentName(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "suggestion":
+			out.Values[i] = ec._MappingFinding_suggestion(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var mappingReportImplementors = []string{"MappingReport"}
+
+func (ec *executionContext) _MappingReport(ctx context.Context, sel ast.SelectionSet, obj *mapping.Report) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, mappingReportImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("MappingReport")
+		case "against":
+			out.Values[i] = ec._MappingReport_against(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "releases":
+			out.Values[i] = ec._MappingReport_releases(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "rows":
+			out.Values[i] = ec._MappingReport_rows(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "errors":
+			out.Values[i] = ec._MappingReport_errors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "warnings":
+			out.Values[i] = ec._MappingReport_warnings(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "failed":
+			out.Values[i] = ec._MappingReport_failed(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "findings":
+			out.Values[i] = ec._MappingReport_findings(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var maturityChangeImplementors = []string{"MaturityChange"}
 
 func (ec *executionContext) _MaturityChange(ctx context.Context, sel ast.SelectionSet, obj *atlas.MaturityChange) graphql.Marshaler {
@@ -18063,6 +18994,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_coverageGaps(ctx, field)
+				})
+		case "validateMapping":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_validateMapping(ctx, field)
 				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
@@ -20208,6 +21145,53 @@ func (ec *executionContext) marshalNInt2int(ctx context.Context, sel ast.Selecti
 
 func (ec *executionContext) marshalNLinkChanges2githubᚗcomᚋatlasgraphᚋatlasgraphᚋatlasᚐLinkChanges(ctx context.Context, sel ast.SelectionSet, v atlas.LinkChanges) graphql.Marshaler {
 	return ec._LinkChanges(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNMappingFinding2githubᚗcomᚋatlasgraphᚋatlasgraphᚋmappingᚐFinding(ctx context.Context, sel ast.SelectionSet, v mapping.Finding) graphql.Marshaler {
+	return ec._MappingFinding(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNMappingFinding2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋmappingᚐFindingᚄ(ctx context.Context, sel ast.SelectionSet, v []mapping.Finding) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNMappingFinding2githubᚗcomᚋatlasgraphᚋatlasgraphᚋmappingᚐFinding(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNMappingReport2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋmappingᚐReport(ctx context.Context, sel ast.SelectionSet, v *mapping.Report) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "MappingReport!")
+		return graphql.Null
+	}
+	return ec._MappingReport(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNMappingRowInput2githubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐMappingRowInput(ctx context.Context, v any) (model.MappingRowInput, error) {
+	res, err := ec.unmarshalInputMappingRowInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNMappingRowInput2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐMappingRowInputᚄ(ctx context.Context, v any) ([]model.MappingRowInput, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]model.MappingRowInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNMappingRowInput2githubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐMappingRowInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
 }
 
 func (ec *executionContext) marshalNMaturityChange2githubᚗcomᚋatlasgraphᚋatlasgraphᚋatlasᚐMaturityChange(ctx context.Context, sel ast.SelectionSet, v atlas.MaturityChange) graphql.Marshaler {
