@@ -43,4 +43,3 @@ func CompareVersions(a, b string) int {
 	}
 	return 0
 }
-
