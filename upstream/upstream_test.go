@@ -64,7 +64,7 @@ func TestCheck(t *testing.T) {
 		{"current is the newest", []string{"2027.01"}, "2027.01", []string{}},
 		{"current is legacy", []string{"5.6.0"}, "5.6.0", []string{"2027.01", "2026.06", "2026.05"}},
 		{"nothing loaded", nil, "", []string{"2027.01", "2026.06", "2026.05", "5.6.0"}},
-		{"current not upstream", []string{"2026.05-local"}, "2026.05-local", []string{"2027.01", "2026.06"}},
+		{"current not upstream", []string{"2026.05.1"}, "2026.05.1", []string{"2027.01", "2026.06"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
