@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -251,6 +252,14 @@ func (f Fetcher) resolve(ctx context.Context, src Source) (string, error) {
 			return manifestLoc, fmt.Errorf("upstream has no release %q; it has %s", src.Release, strings.Join(names, ", "))
 		}
 	}
+	if !pick.Readable() {
+		var fv []string
+		for _, v := range pick.Versions {
+			fv = append(fv, v.FormatVersion)
+		}
+		return manifestLoc, fmt.Errorf("upstream release %s is published only in format %s; this atlasgraph reads %s. Upgrade atlasgraph (see docs/releases.md), or load an older release by name (atlasgraph releases upstream lists them)",
+			pick.Release, strings.Join(fv, ", "), SupportedFormats)
+	}
 	path := pick.FilePath()
 	if path == "" {
 		return manifestLoc, fmt.Errorf("%s lists release %s without a file path", manifestLoc, pick.Release)
@@ -271,6 +280,22 @@ func (f Fetcher) resolve(ctx context.Context, src Source) (string, error) {
 	}
 	b, _ := url.Parse(base)
 	return b.ResolveReference(ref).String(), nil
+}
+
+// Readable reports whether the release is published in a format this
+// atlasgraph reads (6.x, or the legacy layout before 6); an entry that
+// names no format is tried.
+func (e ManifestEntry) Readable() bool {
+	if len(e.Versions) == 0 {
+		return true
+	}
+	for _, v := range e.Versions {
+		major, _, _ := strings.Cut(v.FormatVersion, ".")
+		if n, err := strconv.Atoi(major); err != nil || n <= 6 {
+			return true
+		}
+	}
+	return false
 }
 
 // FilePath is the path of the release file in the newest layout this

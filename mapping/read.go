@@ -16,6 +16,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"strings"
 
@@ -231,4 +232,25 @@ func readTree(name string, data []byte) ([]Row, error) {
 		rows = append(rows, row)
 	}
 	return rows, nil
+}
+
+// ReadFile reads a mapping file's rows (see Read), refusing a file larger
+// than maxBytes.
+func ReadFile(path string, format Format, maxBytes int64) ([]Row, error) {
+	fh, err := os.Open(path)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("%s: no such file; give a CSV, JSON or YAML file of id and name rows", path)
+		}
+		return nil, fmt.Errorf("%s: cannot open: %w", path, err)
+	}
+	defer fh.Close()
+	data, err := io.ReadAll(io.LimitReader(fh, maxBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("%s: cannot read: %w", path, err)
+	}
+	if int64(len(data)) > maxBytes {
+		return nil, fmt.Errorf("%s is larger than %d bytes; split it", path, maxBytes)
+	}
+	return Read(path, data, format)
 }

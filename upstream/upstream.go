@@ -11,8 +11,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -78,13 +76,10 @@ func Check(ctx context.Context, f loader.Fetcher, upstream string, loaded []stri
 		}
 	}
 	for _, e := range entries {
-		r := Release{Name: e.Release, Date: e.ReleaseDate, FormatVersions: []string{}, Loaded: isLoaded[e.Release], Current: e.Release == current}
+		r := Release{Name: e.Release, Date: e.ReleaseDate, FormatVersions: []string{}, Readable: e.Readable(),
+			Loaded: isLoaded[e.Release], Current: e.Release == current}
 		for _, v := range e.Versions {
 			r.FormatVersions = append(r.FormatVersions, v.FormatVersion)
-			major, _, _ := strings.Cut(v.FormatVersion, ".")
-			if n, err := strconv.Atoi(major); err == nil && n <= 6 {
-				r.Readable = true
-			}
 		}
 		switch {
 		case current == "":

@@ -58,6 +58,8 @@ func (c *cli) releasesCmd() *cobra.Command {
 	ls := &cobra.Command{Use: "list", Short: "List the loaded releases (the default)", Args: noArgs, RunE: list}
 	ls.Flags().AddFlagSet(cmd.Flags())
 
+	cmd.AddCommand(c.releasesUpstreamCmd())
+
 	use := &cobra.Command{
 		Use:     "use VERSION",
 		Short:   "Make a loaded release the current one",
