@@ -128,6 +128,34 @@ func TestFutureMajorAndMalformedRefused(t *testing.T) {
 	}
 }
 
+// A known relationship with an unknown field is loaded and also kept whole;
+// an unknown collection field is kept on the release.
+func TestForwardRelationshipField(t *testing.T) {
+	path := filepath.Join("testdata", "forward", "relationship-extra-field.yaml")
+	rel, warnings, err := parseFile(t, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(warnings) != 2 || !strings.Contains(warnings[0].String(), "collection: unknown fields license") ||
+		!strings.Contains(warnings[1].String(), "mitigates[0]: unknown fields strength in a mitigates relationship") {
+		t.Errorf("warnings:\n%s", problemsText(warnings))
+	}
+	var kept []map[string]any
+	if err := json.Unmarshal([]byte(rel.ExtraRelationships), &kept); err != nil || len(kept) != 1 || kept[0]["strength"] != "high" ||
+		kept[0]["relationship-type"] != "mitigates" {
+		t.Errorf("extraRelationships = %s", rel.ExtraRelationships)
+	}
+	var extra map[string]map[string]any
+	if err := json.Unmarshal([]byte(rel.Extra), &extra); err != nil || extra["collection"]["license"] != "Apache-2.0" {
+		t.Errorf("release extra = %s", rel.Extra)
+	}
+	// The link itself is loaded as usual.
+	base := mustParse(t, "testdata/mini-v6.yaml")
+	if len(rel.Mitigations) != len(base.Mitigations) || len(rel.Mitigations[0].Mitigates) != len(base.Mitigations[0].Mitigates) {
+		t.Errorf("mitigations differ from the release without the field")
+	}
+}
+
 // The fixtures under testdata/forward each load with one warning.
 func TestForwardFixtures(t *testing.T) {
 	tests := map[string]string{

@@ -119,6 +119,13 @@ func Parse(name string, data []byte, lim Limits) (rel *atlas.Release, warnings [
 	rel.SHA256 = hex.EncodeToString(sum[:])
 	rel.Source = name
 	normalizeActors(rel)
+	sort.SliceStable(r.warnings, func(i, j int) bool {
+		a, b := r.warnings[i], r.warnings[j]
+		if a.Line != b.Line {
+			return a.Line < b.Line
+		}
+		return a.Column < b.Column
+	})
 	return rel, r.warnings, nil
 }
 
