@@ -61,8 +61,9 @@ func TestValidateMappingQuery(t *testing.T) {
 
 	// The diff carries the upgrade view (empty between a release and itself).
 	d := post(t, url, `{ releaseDiff(from: "`+e.raw.Version+`", to: "`+e.raw.Version+`") {
-		empty retired { id } movedTactic { id from to } maturityChanges { id } mitigationLinks { technique added removed } caseStudiesAdded { id } } }`, nil)
-	if len(d.Errors) > 0 || !strings.Contains(string(d.Data), `"retired":[]`) || !strings.Contains(string(d.Data), `"mitigationLinks":[]`) {
+		empty retired { id } movedTactic { id from to } maturityChanges { id } mitigationLinks { technique added removed } caseStudiesAdded { id } navigatorLayer } }`, nil)
+	if len(d.Errors) > 0 || !strings.Contains(string(d.Data), `"retired":[]`) || !strings.Contains(string(d.Data), `"mitigationLinks":[]`) ||
+		!strings.Contains(string(d.Data), `atlas-atlas`) {
 		t.Fatalf("releaseDiff: %s", d.raw)
 	}
 }

@@ -422,6 +422,7 @@ type ComplexityRoot struct {
 		MitigationLinks  func(childComplexity int) int
 		Mitigations      func(childComplexity int) int
 		MovedTactic      func(childComplexity int) int
+		NavigatorLayer   func(childComplexity int) int
 		Retired          func(childComplexity int) int
 		Specializes      func(childComplexity int) int
 		Steps            func(childComplexity int) int
@@ -2366,6 +2367,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ReleaseDiff.MovedTactic(childComplexity), true
+	case "ReleaseDiff.navigatorLayer":
+		if e.ComplexityRoot.ReleaseDiff.NavigatorLayer == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReleaseDiff.NavigatorLayer(childComplexity), true
 	case "ReleaseDiff.retired":
 		if e.ComplexityRoot.ReleaseDiff.Retired == nil {
 			break
@@ -5354,6 +5361,11 @@ extend type Query {
   Case studies only the newer release has (the same as caseStudies.added).
   """
   caseStudiesAdded: [DiffEntity!]!
+  """
+  The diff as an ATLAS Navigator layer file (layer format 4.5, JSON text):
+  techniques added green, changed orange, retired red, each with a comment.
+  """
+  navigatorLayer: String!
 }
 
 """
@@ -6250,6 +6262,8 @@ func (ec *executionContext) childFields_ReleaseDiff(ctx context.Context, field g
 		return ec.fieldContext_ReleaseDiff_mitigationLinks(ctx, field)
 	case "caseStudiesAdded":
 		return ec.fieldContext_ReleaseDiff_caseStudiesAdded(ctx, field)
+	case "navigatorLayer":
+		return ec.fieldContext_ReleaseDiff_navigatorLayer(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ReleaseDiff", field.Name)
 }
@@ -14978,6 +14992,29 @@ func (ec *executionContext) fieldContext_ReleaseDiff_caseStudiesAdded(_ context.
 	return fc, nil
 }
 
+func (ec *executionContext) _ReleaseDiff_navigatorLayer(ctx context.Context, field graphql.CollectedField, obj *atlas.Diff) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReleaseDiff_navigatorLayer(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NavigatorLayer()
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReleaseDiff_navigatorLayer(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReleaseDiff", field, true, false, "String")
+}
+
 func (ec *executionContext) _Rename_id(ctx context.Context, field graphql.CollectedField, obj *atlas.Rename) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -22263,6 +22300,11 @@ func (ec *executionContext) _ReleaseDiff(ctx context.Context, sel ast.SelectionS
 			}
 		case "caseStudiesAdded":
 			out.Values[i] = ec._ReleaseDiff_caseStudiesAdded(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "navigatorLayer":
+			out.Values[i] = ec._ReleaseDiff_navigatorLayer(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
