@@ -48,7 +48,7 @@ func parseV6(r *reader, top *fields, formatVersion string) *atlas.Release {
 		rel.Name = c.str("name", false)
 		rel.Description = c.str("description", false)
 		rel.Modified = c.date("modified-date")
-		c.str("created-date", false)
+		c.date("created-date")
 		c.str("id", false)
 		c.str("uuid", false)
 		c.str("object-type", false)
@@ -62,9 +62,11 @@ func parseV6(r *reader, top *fields, formatVersion string) *atlas.Release {
 			if id := mf.str("id", false); id != "" {
 				matrixID = id
 			}
-			for _, k := range []string{"name", "description", "created-date", "modified-date", "uuid", "object-type"} {
+			for _, k := range []string{"name", "description", "uuid", "object-type"} {
 				mf.str(k, false)
 			}
+			mf.date("created-date")
+			mf.date("modified-date")
 			mf.get("references")
 			if ex := mf.extraValue(); ex != nil {
 				relExtra["matrix"] = ex
