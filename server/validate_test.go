@@ -28,8 +28,8 @@ func TestValidateMappingQuery(t *testing.T) {
 			Findings []struct {
 				ID, Code, Level, About string
 				Line                   int
-				CurrentName            *string
-				Suggestion             *string
+				CurrentName            string
+				Suggestion             string
 			}
 		}
 	}
@@ -51,8 +51,7 @@ func TestValidateMappingQuery(t *testing.T) {
 		t.Fatalf("report: %s", r.raw)
 	}
 	f := v.Findings[0]
-	if f.ID != a || f.Code != "name-differs" || f.Line != 3 || f.CurrentName == nil || *f.CurrentName != e.raw.Techniques[a] ||
-		f.Suggestion == nil || *f.Suggestion != b {
+	if f.ID != a || f.Code != "name-differs" || f.Line != 3 || f.CurrentName != e.raw.Techniques[a] || f.Suggestion != b {
 		t.Errorf("first finding: %+v", f)
 	}
 	if f := v.Findings[1]; f.Code != "unknown-id" || f.Line != 4 || f.Level != "error" {

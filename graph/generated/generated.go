@@ -5555,14 +5555,15 @@ type MappingFinding {
   """
   about: String!
   """
-  The id's name in the newest release, when it has one and it matters.
+  The id's name in the newest release when it matters to the finding;
+  empty otherwise.
   """
-  currentName: String
+  currentName: String!
   """
   The id that has the row's name in the newest release, when another id has
-  it.
+  it; empty otherwise.
   """
-  suggestion: String
+  suggestion: String!
 }
 `, BuiltIn: false},
 }
@@ -11215,10 +11216,10 @@ func (ec *executionContext) _MappingFinding_currentName(ctx context.Context, fie
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalOString2string(ctx, selections, v)
+			return ec.marshalNString2string(ctx, selections, v)
 		},
 		true,
-		false,
+		true,
 	)
 }
 func (ec *executionContext) fieldContext_MappingFinding_currentName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -11238,10 +11239,10 @@ func (ec *executionContext) _MappingFinding_suggestion(ctx context.Context, fiel
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalOString2string(ctx, selections, v)
+			return ec.marshalNString2string(ctx, selections, v)
 		},
 		true,
-		false,
+		true,
 	)
 }
 func (ec *executionContext) fieldContext_MappingFinding_suggestion(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -21166,12 +21167,12 @@ func (ec *executionContext) _MappingFinding(ctx context.Context, sel ast.Selecti
 			}
 		case "currentName":
 			out.Values[i] = ec._MappingFinding_currentName(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
+			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "suggestion":
 			out.Values[i] = ec._MappingFinding_suggestion(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
+			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		default:
