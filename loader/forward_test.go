@@ -159,9 +159,10 @@ func TestForwardRelationshipField(t *testing.T) {
 // The fixtures under testdata/forward each load with one warning.
 func TestForwardFixtures(t *testing.T) {
 	tests := map[string]string{
-		"unknown-section.yaml":      `:30:3: weapons: unknown section "weapons"`,
-		"unknown-relationship.yaml": `:31:5: AML.T0051: inspires: unknown relationship kind "inspires"`,
-		"unknown-maturity.yaml":     `:16:15: AML.T0051: maturity: unknown maturity "Rumoured"`,
+		"unknown-section.yaml":         `:30:3: weapons: unknown section "weapons"`,
+		"unknown-relationship.yaml":    `:31:5: AML.T0051: inspires: unknown relationship kind "inspires"`,
+		"unknown-maturity.yaml":        `:16:15: AML.T0051: maturity: unknown maturity "Rumoured"`,
+		"unknown-case-study-type.yaml": `:105:11: AML.CS0001: type: unknown case-study type "Simulation"`,
 	}
 	for file, want := range tests {
 		t.Run(file, func(t *testing.T) {

@@ -415,7 +415,12 @@ func normalizeCaseType(r *reader, f *fields, id, key string) (string, bool) {
 		return "", false
 	}
 	w, ok := normalizeWord(v, "Incident", "Exercise")
-	if !ok {
+	switch {
+	case ok:
+	case r.unknownFields:
+		// A newer 6.x release may add a type; keep it as written.
+		r.warn(f.vals[key], id, key, "unknown case-study type %q (known: Incident, Exercise); kept as written", v)
+	default:
 		r.problem(f.vals[key], id, key, "unknown case-study type %q; want Incident or Exercise", v)
 	}
 	return w, ok
