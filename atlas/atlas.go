@@ -35,6 +35,21 @@ type Release struct {
 	Name        string
 	Description string
 	Modified    string
+	// FormatVersion is the v6 format-version the file declares ("6.0.0");
+	// "" for the legacy layout.
+	FormatVersion string
+	// Extra keeps, as JSON text, the fields of the collection and matrix
+	// this version of atlasgraph does not model ({"collection": {...},
+	// "matrix": {...}}); "" when there are none.
+	Extra string
+	// ExtraSections keeps, as a JSON object, the top-level sections this
+	// version of atlasgraph does not know (a newer 6.x release may add
+	// some), so nothing in the file is lost; "" when there are none.
+	ExtraSections string
+	// ExtraRelationships keeps, as a JSON list, the relationship entries
+	// this version does not model: unknown relationship kinds, and entries
+	// of known kinds that carry unknown fields (kept whole); "" when none.
+	ExtraRelationships string
 
 	Tactics     []Tactic
 	Techniques  []Technique

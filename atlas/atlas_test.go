@@ -78,6 +78,11 @@ func TestCompare(t *testing.T) {
 			{CaseStudy: "CS2", StepID: "S00", Before: &a.CaseStudies[1].Steps[0]},
 			{CaseStudy: "CS2", StepID: "S01", Before: &a.CaseStudies[1].Steps[1]},
 		},
+		MovedTactic: []TacticMove{{ID: "T1", Name: "Search", From: []string{"TA1"}, To: []string{"TA1", "TA2"}}},
+		MitigationLinks: []TechniqueMitigations{
+			{Technique: "T1", Name: "Search", Added: []string{}, Removed: []string{"M1"}},
+			{Technique: "T3", Name: "New", Added: []string{"M1"}, Removed: []string{}},
+		},
 	}
 	if diff := cmp.Diff(want, d); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
@@ -93,9 +98,44 @@ func TestCompare(t *testing.T) {
 		"  + M1 -> T3",
 		"  ~ CS1/S02 T2 in TA2, next [] -> T3 in TA2, next []",
 		"  - CS2/S01 T2 in TA2, next []",
+		"  moved tactic T1 Search: [TA1] -> [TA1 TA2]",
+		"  mitigations of T1 Search: -M1",
+		"  mitigations of T3 New: +M1",
 	} {
 		if !strings.Contains(out.String(), line) {
 			t.Errorf("diff text lacks %q:\n%s", line, out.String())
 		}
+	}
+}
+
+// Retired ids, maturity changes and new case studies are classified; the
+// links of a retired technique are not listed again per technique.
+func TestCompareUpgradeView(t *testing.T) {
+	a, b := release("1"), release("2")
+	b.Techniques = b.Techniques[1:] // retire the first
+	retired := a.Techniques[0]
+	for i := range b.Mitigations {
+		b.Mitigations[i].Mitigates = nil
+	}
+	b.Techniques[0].Maturity = "Realized"
+	b.CaseStudies = nil
+	b.CaseStudies = append(b.CaseStudies, CaseStudy{Object: Object{ID: "CS9", Name: "Nine"}})
+	d := Compare(a, b)
+	if len(d.Retired) != 1 || d.Retired[0] != (Retired{Kind: "technique", ID: retired.ID, Name: retired.Name}) {
+		t.Errorf("retired = %+v", d.Retired)
+	}
+	if len(d.MaturityChanges) != 1 || d.MaturityChanges[0].ID != a.Techniques[1].ID || d.MaturityChanges[0].To != "Realized" {
+		t.Errorf("maturity = %+v", d.MaturityChanges)
+	}
+	for _, m := range d.MitigationLinks {
+		if m.Technique == retired.ID {
+			t.Errorf("links of the retired technique listed: %+v", m)
+		}
+	}
+	if len(d.CaseStudiesAdded) != 1 || d.CaseStudiesAdded[0].ID != "CS9" {
+		t.Errorf("case studies added = %+v", d.CaseStudiesAdded)
+	}
+	if d.Empty() {
+		t.Error("a diff with changes is empty")
 	}
 }

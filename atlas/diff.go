@@ -25,6 +25,58 @@ type Diff struct {
 	// Steps are the case-study steps whose technique, tactic or next steps
 	// changed, or that were added or removed.
 	Steps []StepChange `json:"steps"`
+
+	// The changes users re-check their mappings for, classified.
+	//
+	// Retired lists the tactics, techniques and mitigations the older
+	// release has and the newer does not (ATLAS does not reuse ids), by kind
+	// then id.
+	Retired []Retired `json:"retired"`
+	// MovedTactic lists techniques in both releases whose tactics differ.
+	MovedTactic []TacticMove `json:"movedTactic"`
+	// MaturityChanges lists techniques in both releases whose maturity
+	// differs.
+	MaturityChanges []MaturityChange `json:"maturityChanges"`
+	// MitigationLinks lists, per technique in the newer release, the
+	// mitigations linked to it that are new or no longer linked.
+	MitigationLinks []TechniqueMitigations `json:"mitigationLinks"`
+	// CaseStudiesAdded are the case studies only the newer release has
+	// (the same as CaseStudies.Added, named for upgrade reports).
+	CaseStudiesAdded []Entity `json:"caseStudiesAdded"`
+}
+
+// Retired is an id the newer release no longer has.
+type Retired struct {
+	// Kind is tactic, technique or mitigation.
+	Kind string `json:"kind"`
+	ID   string `json:"id"`
+	Name string `json:"name"`
+}
+
+// TacticMove is a technique whose tactics changed.
+type TacticMove struct {
+	ID   string   `json:"id"`
+	Name string   `json:"name"`
+	From []string `json:"from"`
+	To   []string `json:"to"`
+}
+
+// MaturityChange is a technique whose maturity changed; "" means none
+// given.
+type MaturityChange struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+	From string `json:"from"`
+	To   string `json:"to"`
+}
+
+// TechniqueMitigations are the mitigation links of one technique added
+// and removed, by mitigation id, sorted.
+type TechniqueMitigations struct {
+	Technique string   `json:"technique"`
+	Name      string   `json:"name"`
+	Added     []string `json:"added"`
+	Removed   []string `json:"removed"`
 }
 
 // Entity names one object of a release.
@@ -80,7 +132,7 @@ func (d Diff) Empty() bool {
 			return false
 		}
 	}
-	return len(d.Steps) == 0
+	return len(d.Steps)+len(d.MaturityChanges) == 0
 }
 
 // Compare returns what changed from release a to release b.
@@ -94,7 +146,76 @@ func Compare(a, b *Release) Diff {
 	d.Specializes = compareLinks(specializes(a), specializes(b))
 	d.Mitigates = compareLinks(mitigates(a), mitigates(b))
 	d.Steps = compareSteps(a, b)
+	classify(&d, a, b)
 	return d
+}
+
+// classify fills the upgrade view of a diff from the two releases.
+func classify(d *Diff, a, b *Release) {
+	for _, e := range d.Tactics.Removed {
+		d.Retired = append(d.Retired, Retired{Kind: "tactic", ID: e.ID, Name: e.Name})
+	}
+	for _, e := range d.Techniques.Removed {
+		d.Retired = append(d.Retired, Retired{Kind: "technique", ID: e.ID, Name: e.Name})
+	}
+	for _, e := range d.Mitigations.Removed {
+		d.Retired = append(d.Retired, Retired{Kind: "mitigation", ID: e.ID, Name: e.Name})
+	}
+	before := map[string]Technique{}
+	for _, t := range a.Techniques {
+		before[t.ID] = t
+	}
+	for _, t := range b.Techniques {
+		old, ok := before[t.ID]
+		if !ok {
+			continue
+		}
+		if strings.Join(old.Tactics, ",") != strings.Join(t.Tactics, ",") {
+			d.MovedTactic = append(d.MovedTactic, TacticMove{ID: t.ID, Name: t.Name, From: nonNil(old.Tactics), To: nonNil(t.Tactics)})
+		}
+		if old.Maturity != t.Maturity {
+			d.MaturityChanges = append(d.MaturityChanges, MaturityChange{ID: t.ID, Name: t.Name, From: old.Maturity, To: t.Maturity})
+		}
+	}
+	names := techniqueNames(b)
+	byTech := map[string]*TechniqueMitigations{}
+	at := func(tech string) *TechniqueMitigations {
+		if byTech[tech] == nil {
+			name, ok := names[tech]
+			if !ok {
+				name = before[tech].Name
+			}
+			byTech[tech] = &TechniqueMitigations{Technique: tech, Name: name, Added: []string{}, Removed: []string{}}
+		}
+		return byTech[tech]
+	}
+	for _, l := range d.Mitigates.Added {
+		m := at(l.To)
+		m.Added = append(m.Added, l.From)
+	}
+	for _, l := range d.Mitigates.Removed {
+		if _, retired := names[l.To]; !retired {
+			continue // the technique went: Retired says so
+		}
+		m := at(l.To)
+		m.Removed = append(m.Removed, l.From)
+	}
+	for _, m := range byTech {
+		sort.Strings(m.Added)
+		sort.Strings(m.Removed)
+		d.MitigationLinks = append(d.MitigationLinks, *m)
+	}
+	sort.Slice(d.MovedTactic, func(i, j int) bool { return d.MovedTactic[i].ID < d.MovedTactic[j].ID })
+	sort.Slice(d.MaturityChanges, func(i, j int) bool { return d.MaturityChanges[i].ID < d.MaturityChanges[j].ID })
+	sort.Slice(d.MitigationLinks, func(i, j int) bool { return d.MitigationLinks[i].Technique < d.MitigationLinks[j].Technique })
+	d.CaseStudiesAdded = d.CaseStudies.Added
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
 }
 
 func tacticNames(r *Release) map[string]string {

@@ -66,6 +66,44 @@ func WriteDiff(w io.Writer, d Diff) error {
 			}
 		}
 	}
+	upgrade(&b, d)
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// upgrade prints the classified changes users re-check mappings for.
+func upgrade(b *strings.Builder, d Diff) {
+	if len(d.Retired)+len(d.MovedTactic)+len(d.MaturityChanges)+len(d.MitigationLinks)+len(d.CaseStudiesAdded) == 0 {
+		return
+	}
+	b.WriteString("\nFor mappings to re-check:\n")
+	for _, r := range d.Retired {
+		fmt.Fprintf(b, "  retired %s %s %s\n", r.Kind, r.ID, r.Name)
+	}
+	for _, m := range d.MovedTactic {
+		fmt.Fprintf(b, "  moved tactic %s %s: [%s] -> [%s]\n", m.ID, m.Name, strings.Join(m.From, " "), strings.Join(m.To, " "))
+	}
+	for _, m := range d.MaturityChanges {
+		fmt.Fprintf(b, "  maturity %s %s: %s -> %s\n", m.ID, m.Name, orNone(m.From), orNone(m.To))
+	}
+	for _, m := range d.MitigationLinks {
+		fmt.Fprintf(b, "  mitigations of %s %s:", m.Technique, m.Name)
+		for _, a := range m.Added {
+			fmt.Fprintf(b, " +%s", a)
+		}
+		for _, r := range m.Removed {
+			fmt.Fprintf(b, " -%s", r)
+		}
+		b.WriteString("\n")
+	}
+	for _, c := range d.CaseStudiesAdded {
+		fmt.Fprintf(b, "  new case study %s %s\n", c.ID, c.Name)
+	}
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "(none)"
+	}
+	return s
 }

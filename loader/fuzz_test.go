@@ -1,8 +1,10 @@
 package loader_test
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/atlasgraph/atlasgraph/loader"
@@ -16,7 +18,8 @@ import (
 func FuzzParse(f *testing.F) {
 	seeds, _ := filepath.Glob("testdata/*.yaml")
 	more, _ := filepath.Glob("testdata/invalid/*.yaml")
-	for _, p := range append(seeds, more...) {
+	forward, _ := filepath.Glob("testdata/forward/*.yaml")
+	for _, p := range append(append(seeds, more...), forward...) {
 		b, err := os.ReadFile(p)
 		if err != nil {
 			f.Fatal(err)
@@ -30,6 +33,14 @@ func FuzzParse(f *testing.F) {
 				t.Fatal("a release and an error")
 			}
 			return
+		}
+		if strings.TrimSpace(rel.Version) == "" || rel.Version != strings.TrimSpace(rel.Version) {
+			t.Fatalf("a release with version %q", rel.Version)
+		}
+		for _, js := range []string{rel.Extra, rel.ExtraSections, rel.ExtraRelationships} {
+			if js != "" && !json.Valid([]byte(js)) {
+				t.Fatalf("kept content is not JSON: %s", js)
+			}
 		}
 		techniques := map[string]bool{}
 		for _, te := range rel.Techniques {

@@ -23,7 +23,7 @@ func parseLegacy(r *reader, top *fields) *atlas.Release {
 			r.problem(top.vals[k], "", k, "unknown section %q in a legacy release", k)
 		}
 	}
-	rel.Version = top.str("version", true)
+	rel.Version = checkVersion(r, top, "version")
 	top.get("id")
 	rel.Name = top.str("name", false)
 

@@ -65,13 +65,16 @@ func Parse(name string, data []byte, lim Limits) (rel *atlas.Release, warnings [
 		ps.add(Problem{Msg: fmt.Sprintf("the file is %d bytes, more than the limit of %d; raise --max-bytes if this release really is that large", len(data), lim.MaxBytes)})
 		return nil, nil, ps.err()
 	}
+	if !prescan(ps, data) {
+		return nil, nil, ps.err()
+	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var doc yaml.Node
 	if err := dec.Decode(&doc); err != nil {
 		if errors.Is(err, io.EOF) {
 			ps.add(Problem{Msg: "the file is empty; give an ATLAS release YAML file"})
 		} else {
-			ps.add(yamlProblem(err))
+			ps.add(yamlProblem(data, err))
 		}
 		return nil, nil, ps.err()
 	}
@@ -96,12 +99,12 @@ func Parse(name string, data []byte, lim Limits) (rel *atlas.Release, warnings [
 	switch {
 	case top.has("format-version"):
 		fv := top.str("format-version", true)
-		if major, _, _ := strings.Cut(fv, "."); major != "6" {
-			r.problem(top.vals["format-version"], "", "format-version", "unsupported format-version %q; atlasgraph reads 6.x and the legacy layout", fv)
+		if !checkFormatVersion(r, top.vals["format-version"], fv) {
 			return nil, nil, ps.err()
 		}
-		rel = parseV6(r, top)
+		rel = parseV6(r, top, fv)
 		rel.Format = atlas.FormatV6
+		rel.FormatVersion = fv
 	case top.has("matrices"):
 		rel = parseLegacy(r, top)
 		rel.Format = atlas.FormatLegacy
@@ -116,18 +119,58 @@ func Parse(name string, data []byte, lim Limits) (rel *atlas.Release, warnings [
 	rel.SHA256 = hex.EncodeToString(sum[:])
 	rel.Source = name
 	normalizeActors(rel)
+	sort.SliceStable(r.warnings, func(i, j int) bool {
+		a, b := r.warnings[i], r.warnings[j]
+		if a.Line != b.Line {
+			return a.Line < b.Line
+		}
+		return a.Column < b.Column
+	})
 	return rel, r.warnings, nil
 }
 
-var yamlLineRE = regexp.MustCompile(`line (\d+)`)
+// SupportedFormats says, for messages, which layouts this atlasgraph reads.
+const SupportedFormats = "format-version 6.x (releases 2026.05 and later) and the legacy layout (releases 4.x and 5.x)"
 
-// yamlProblem turns a YAML syntax error into a Problem with its line.
-func yamlProblem(err error) Problem {
+var formatVersionRE = regexp.MustCompile(`^(\d+)\.(\d+)(\.\d+)?$`)
+
+// checkFormatVersion accepts any 6.x: a minor version adds to the layout,
+// and what this atlasgraph does not know is kept and warned about. Another
+// major version changes the layout, and guessing could load it wrong.
+func checkFormatVersion(r *reader, at *yaml.Node, fv string) bool {
+	if fv == "" {
+		return false
+	}
+	m := formatVersionRE.FindStringSubmatch(fv)
+	if m == nil {
+		r.problem(at, "", "format-version", "%q is not a format version (want MAJOR.MINOR.PATCH, e.g. 6.0.0)", fv)
+		return false
+	}
+	if m[1] != "6" {
+		r.problem(at, "", "format-version", "format-version %s is not one this atlasgraph reads: it reads %s. "+
+			"Upgrade atlasgraph to a version that reads format %s.x (see docs/releases.md), or load an older release (atlasgraph releases upstream lists them)", fv, SupportedFormats, m[1])
+		return false
+	}
+	return true
+}
+
+var yamlLineRE = regexp.MustCompile(`^line (\d+): `)
+
+// yamlProblem turns a YAML syntax error into a Problem at the place of the
+// mistake. go.yaml.in/yaml/v3 reports the start of the enclosing block (line
+// 21 for a mistake on line 200), so the bytes are parsed again with
+// goccy/go-yaml, whose syntax errors carry the token's line and column; its
+// place and message are used when it also refuses the text.
+func yamlProblem(data []byte, err error) Problem {
 	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+	if line, col, gmsg, ok := syntaxErrorAt(data); ok {
+		return Problem{Line: line, Column: col, Msg: "invalid YAML: " + gmsg}
+	}
 	p := Problem{Msg: "invalid YAML: " + msg}
 	if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
 		p.Line, _ = strconv.Atoi(m[1])
 		p.Column = 1
+		p.Msg = "invalid YAML: " + strings.TrimPrefix(msg, m[0]) + " (in the block starting here)"
 	}
 	return p
 }

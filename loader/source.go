@@ -7,10 +7,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
 	"net/url"
 	"os"
+	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -23,13 +26,15 @@ import (
 const DefaultUpstream = "https://raw.githubusercontent.com/mitre-atlas/atlas-data/main/dist/"
 
 // Source says where to get a release: exactly one of Path, URL, or an
-// upstream release (Release, "" meaning the newest; embedded.Keyword,
-// "embedded", meaning the copy built into the binary, without network).
+// upstream release (Release, "" or "latest" meaning the newest;
+// embedded.Keyword, "embedded", meaning the copy built into the binary,
+// without network).
 type Source struct {
 	Path    string
 	URL     string
 	Release string
-	// Upstream is the base URL of atlas-data's dist folder; "" means
+	// Upstream is the base URL of atlas-data's dist folder, or the path of
+	// a local copy of it (or a file:// URL); "" means
 	// DefaultUpstream.
 	Upstream string
 	// SHA256, when set, is the digest the bytes must have.
@@ -67,7 +72,7 @@ func (f Fetcher) Fetch(ctx context.Context, src Source) (string, []byte, error) 
 	default:
 		name, err = f.resolve(ctx, src)
 		if err == nil {
-			data, err = f.get(ctx, name)
+			data, err = f.read(ctx, name)
 		}
 	}
 	if err != nil {
@@ -130,9 +135,19 @@ func (f Fetcher) get(ctx context.Context, u string) ([]byte, error) {
 	if resp.StatusCode != http.StatusOK {
 		return nil, fmt.Errorf("cannot download %s: the server answered %s", u, resp.Status)
 	}
+	ctype := resp.Header.Get("Content-Type")
+	if mt, _, err := mime.ParseMediaType(ctype); err == nil && notYAML(mt) {
+		return nil, fmt.Errorf("got %s from %s, expected a YAML release; give the raw file's URL (on GitHub, the \"Raw\" link), not a web page", mt, u)
+	}
 	data, err := f.readCapped(u, resp.Body)
 	if err != nil {
 		return nil, err
+	}
+	if looksLikeHTML(data) {
+		if ctype == "" {
+			ctype = "no content type"
+		}
+		return nil, fmt.Errorf("got an HTML page (%s) from %s, expected a YAML release; give the raw file's URL (on GitHub, the \"Raw\" link)", ctype, u)
 	}
 	// A git symlink downloaded raw is the name of its target, not YAML.
 	if len(data) < 200 && !strings.Contains(string(data), "\n") && strings.HasSuffix(strings.TrimSpace(string(data)), ".yaml") {
@@ -141,36 +156,77 @@ func (f Fetcher) get(ctx context.Context, u string) ([]byte, error) {
 	return data, nil
 }
 
-// manifestEntry is one release listed in atlas-data's dist/manifest.yaml.
-type manifestEntry struct {
-	Release     string `yaml:"release"`
-	ReleaseDate string `yaml:"release-date"`
+// ManifestEntry is one release listed in atlas-data's dist/manifest.yaml.
+type ManifestEntry struct {
+	Release     string `yaml:"release" json:"release"`
+	ReleaseDate string `yaml:"release-date" json:"releaseDate"`
 	Versions    []struct {
-		FormatVersion string `yaml:"format-version"`
-		Path          string `yaml:"path"`
-	} `yaml:"versions"`
+		FormatVersion string `yaml:"format-version" json:"formatVersion"`
+		Path          string `yaml:"path" json:"path"`
+	} `yaml:"versions" json:"versions"`
 }
 
-// resolve finds the URL of an upstream release through the manifest.
-func (f Fetcher) resolve(ctx context.Context, src Source) (string, error) {
-	base := src.Upstream
+// Latest is the release name that means the newest upstream release.
+const Latest = "latest"
+
+// isLocal reports whether an upstream location is a folder on this machine
+// (a path, or a file:// URL) rather than an http(s) URL.
+func isLocal(loc string) bool {
+	return !strings.HasPrefix(loc, "http://") && !strings.HasPrefix(loc, "https://")
+}
+
+// upstreamBase returns the upstream location with its trailing separator,
+// a file:// URL turned into a path.
+func upstreamBase(base string) string {
 	if base == "" {
 		base = DefaultUpstream
+	}
+	if strings.HasPrefix(base, "file://") {
+		if u, err := url.Parse(base); err == nil {
+			base = u.Path
+		}
+	}
+	if isLocal(base) {
+		return strings.TrimSuffix(base, string(filepath.Separator)) + string(filepath.Separator)
 	}
 	if !strings.HasSuffix(base, "/") {
 		base += "/"
 	}
-	manifestURL := base + "manifest.yaml"
-	raw, err := f.get(ctx, manifestURL)
-	if err != nil {
-		return manifestURL, fmt.Errorf("cannot read the upstream release list: %w", err)
+	return base
+}
+
+// read returns the bytes at a location: an http(s) URL or a path.
+func (f Fetcher) read(ctx context.Context, loc string) ([]byte, error) {
+	if isLocal(loc) {
+		return f.readFile(loc)
 	}
-	var entries []manifestEntry
+	return f.get(ctx, loc)
+}
+
+// Manifest reads the release list of an upstream (an http(s) URL or a
+// local copy of atlas-data's dist/ folder; "" means DefaultUpstream),
+// newest first, and returns it with the manifest's location.
+func (f Fetcher) Manifest(ctx context.Context, upstream string) ([]ManifestEntry, string, error) {
+	if f.MaxBytes == 0 {
+		f.MaxBytes = DefaultLimits().MaxBytes
+	}
+	base := upstreamBase(upstream)
+	manifestLoc := base + "manifest.yaml"
+	if isLocal(base) {
+		if st, err := os.Stat(base); err != nil || !st.IsDir() {
+			return nil, manifestLoc, fmt.Errorf("upstream %s is not a folder nor an http(s) URL; give a copy of atlas-data's dist/ folder or its URL", upstream)
+		}
+	}
+	raw, err := f.read(ctx, manifestLoc)
+	if err != nil {
+		return nil, manifestLoc, fmt.Errorf("cannot read the upstream release list: %w", err)
+	}
+	var entries []ManifestEntry
 	if err := yaml.Unmarshal(raw, &entries); err != nil {
-		return manifestURL, fmt.Errorf("%s is not a release list (%v); check --upstream", manifestURL, err)
+		return nil, manifestLoc, fmt.Errorf("%s is not a release list (%v); check --upstream", manifestLoc, err)
 	}
 	if len(entries) == 0 {
-		return manifestURL, fmt.Errorf("%s lists no releases; check --upstream", manifestURL)
+		return nil, manifestLoc, fmt.Errorf("%s lists no releases; check --upstream", manifestLoc)
 	}
 	// The manifest lists the newest first; the release dates settle it when
 	// they are given, since names mix semver (5.6.0) and dates (2026.05).
@@ -178,8 +234,18 @@ func (f Fetcher) resolve(ctx context.Context, src Source) (string, error) {
 		a, b := entries[i].ReleaseDate, entries[j].ReleaseDate
 		return a != "" && b != "" && a > b
 	})
-	var pick *manifestEntry
-	if src.Release == "" {
+	return entries, manifestLoc, nil
+}
+
+// resolve finds the location (URL or path) of an upstream release through
+// the manifest.
+func (f Fetcher) resolve(ctx context.Context, src Source) (string, error) {
+	entries, manifestLoc, err := f.Manifest(ctx, src.Upstream)
+	if err != nil {
+		return manifestLoc, err
+	}
+	var pick *ManifestEntry
+	if src.Release == "" || src.Release == Latest {
 		pick = &entries[0]
 	} else {
 		var names []string
@@ -190,27 +256,79 @@ func (f Fetcher) resolve(ctx context.Context, src Source) (string, error) {
 			}
 		}
 		if pick == nil {
-			return manifestURL, fmt.Errorf("upstream has no release %q; it has %s", src.Release, strings.Join(names, ", "))
+			return manifestLoc, fmt.Errorf("upstream has no release %q; it has %s", src.Release, strings.Join(names, ", "))
 		}
 	}
-	// Prefer the newest layout atlasgraph reads.
+	if !pick.Readable() {
+		var fv []string
+		for _, v := range pick.Versions {
+			fv = append(fv, v.FormatVersion)
+		}
+		return manifestLoc, fmt.Errorf("upstream release %s is published only in format %s; this atlasgraph reads %s. Upgrade atlasgraph (see docs/releases.md), or load an older release by name (atlasgraph releases upstream lists them)",
+			pick.Release, strings.Join(fv, ", "), SupportedFormats)
+	}
+	path := pick.FilePath()
+	if path == "" {
+		return manifestLoc, fmt.Errorf("%s lists release %s without a file path", manifestLoc, pick.Release)
+	}
+	// Paths may be written from the repository root or from dist/.
+	path = strings.TrimPrefix(path, "dist/")
+	base := upstreamBase(src.Upstream)
+	if isLocal(base) {
+		clean := filepath.Clean(filepath.FromSlash(path))
+		if filepath.IsAbs(clean) || clean == ".." || strings.HasPrefix(clean, ".."+string(filepath.Separator)) {
+			return manifestLoc, fmt.Errorf("%s: release %s has a path %q outside the upstream folder", manifestLoc, pick.Release, path)
+		}
+		return filepath.Join(base, clean), nil
+	}
+	ref, err := url.Parse(path)
+	if err != nil {
+		return manifestLoc, fmt.Errorf("%s: release %s has a bad path %q", manifestLoc, pick.Release, path)
+	}
+	b, _ := url.Parse(base)
+	return b.ResolveReference(ref).String(), nil
+}
+
+// Readable reports whether the release is published in a format this
+// atlasgraph reads (6.x, or the legacy layout before 6); an entry that
+// names no format is tried.
+func (e ManifestEntry) Readable() bool {
+	if len(e.Versions) == 0 {
+		return true
+	}
+	for _, v := range e.Versions {
+		major, _, _ := strings.Cut(v.FormatVersion, ".")
+		if n, err := strconv.Atoi(major); err != nil || n <= 6 {
+			return true
+		}
+	}
+	return false
+}
+
+// FilePath is the path of the release file in the newest layout this
+// atlasgraph reads (v6 when listed), relative to the upstream.
+func (e ManifestEntry) FilePath() string {
 	path := ""
-	for _, v := range pick.Versions {
+	for _, v := range e.Versions {
 		if major, _, _ := strings.Cut(v.FormatVersion, "."); major == "6" {
 			path = v.Path
 		}
 	}
-	if path == "" && len(pick.Versions) > 0 {
-		path = pick.Versions[0].Path
+	if path == "" && len(e.Versions) > 0 {
+		path = e.Versions[0].Path
 	}
-	if path == "" {
-		return manifestURL, fmt.Errorf("%s lists release %s without a file path", manifestURL, pick.Release)
+	return path
+}
+
+// notYAML reports whether a media type cannot be a YAML release. Servers
+// label YAML many ways (text/plain, application/yaml, octet-stream), so
+// only the types that are surely something else are refused.
+func notYAML(mt string) bool {
+	switch {
+	case mt == "text/html", mt == "application/xhtml+xml", mt == "text/xml", mt == "application/xml",
+		mt == "application/pdf", mt == "application/zip", mt == "application/gzip", mt == "application/x-gzip",
+		strings.HasPrefix(mt, "image/"), strings.HasPrefix(mt, "audio/"), strings.HasPrefix(mt, "video/"):
+		return true
 	}
-	// Paths may be written from the repository root or from dist/.
-	ref, err := url.Parse(strings.TrimPrefix(path, "dist/"))
-	if err != nil {
-		return manifestURL, fmt.Errorf("%s: release %s has a bad path %q", manifestURL, pick.Release, path)
-	}
-	b, _ := url.Parse(base)
-	return b.ResolveReference(ref).String(), nil
+	return false
 }

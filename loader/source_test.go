@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -30,9 +31,51 @@ func upstream(t *testing.T, manifest string) *httptest.Server {
 	mux.HandleFunc("/dist/v6/ATLAS-2026.05.yaml", func(w http.ResponseWriter, r *http.Request) { http.ServeFile(w, r, v6) })
 	mux.HandleFunc("/dist/ATLAS.yaml", func(w http.ResponseWriter, r *http.Request) { http.ServeFile(w, r, legacy) })
 	mux.HandleFunc("/dist/ATLAS-latest.yaml", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("v6/ATLAS-2026.05.yaml")) })
+	// What GitHub answers for a "blob" link: the page that shows the file.
+	mux.HandleFunc("/blob/ATLAS.yaml", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Write([]byte("<!DOCTYPE html><html><body>---\nATLAS\n---\n</body></html>"))
+	})
+	// The same page served without a content type.
+	mux.HandleFunc("/blob/untyped.yaml", func(w http.ResponseWriter, r *http.Request) {
+		w.Header()["Content-Type"] = nil
+		w.Write([]byte("\n<html><body>---\nATLAS\n---\n</body></html>"))
+	})
+	mux.HandleFunc("/dist/logo.yaml", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "image/png")
+		w.Write([]byte("\x89PNG\r\n"))
+	})
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	return srv
+}
+
+// localUpstream lays out a copy of atlas-data's dist folder in a temporary
+// folder, as a user who cloned atlas-data has it.
+func localUpstream(t *testing.T, manifest string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for path, shared := range map[string]string{"v6/ATLAS-2026.05.yaml": "atlas/v6/ATLAS-2026.05.yaml", "ATLAS.yaml": "atlas/ATLAS-5.6.0.yaml"} {
+		src, err := rawatlas.Shared(shared)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := os.ReadFile(src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dst := filepath.Join(dir, filepath.FromSlash(path))
+		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(dst, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(dir, "manifest.yaml"), []byte(manifest), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return dir
 }
 
 const manifest = `- release: '2026.05'
@@ -54,6 +97,7 @@ func TestFetchUpstream(t *testing.T) {
 	f := loader.Fetcher{Client: srv.Client()}
 	ctx := context.Background()
 	base := srv.URL + "/dist/"
+	localDist := localUpstream(t, manifest)
 
 	tests := []struct {
 		name    string
@@ -63,6 +107,14 @@ func TestFetchUpstream(t *testing.T) {
 		wantErr string
 	}{
 		{name: "newest by default", src: loader.Source{Upstream: base}, wantURL: base + "v6/ATLAS-2026.05.yaml", wantVer: "2026.05"},
+		{name: "latest", src: loader.Source{Upstream: base, Release: loader.Latest}, wantURL: base + "v6/ATLAS-2026.05.yaml", wantVer: "2026.05"},
+		{name: "an HTML page", src: loader.Source{URL: srv.URL + "/blob/ATLAS.yaml"}, wantErr: "got text/html from " + srv.URL + "/blob/ATLAS.yaml, expected a YAML release"},
+		{name: "an untyped HTML page", src: loader.Source{URL: srv.URL + "/blob/untyped.yaml"}, wantErr: "got an HTML page"},
+		{name: "an image", src: loader.Source{URL: base + "logo.yaml"}, wantErr: "got image/png from"},
+		{name: "local upstream, newest", src: loader.Source{Upstream: localDist}, wantURL: filepath.Join(localDist, "v6", "ATLAS-2026.05.yaml"), wantVer: "2026.05"},
+		{name: "local upstream, by name", src: loader.Source{Upstream: localDist, Release: "5.6.0"}, wantURL: filepath.Join(localDist, "ATLAS.yaml"), wantVer: "5.6.0"},
+		{name: "local upstream as file URL", src: loader.Source{Upstream: "file://" + localDist + "/"}, wantVer: "2026.05"},
+		{name: "local upstream missing", src: loader.Source{Upstream: filepath.Join(localDist, "nope")}, wantErr: "is not a folder nor an http(s) URL"},
 		{name: "by name", src: loader.Source{Upstream: base, Release: "5.6.0"}, wantURL: base + "ATLAS.yaml", wantVer: "5.6.0"},
 		{name: "pinned digest", src: loader.Source{Upstream: base, Release: "2026.05", SHA256: sha202605}, wantVer: "2026.05"},
 		{name: "wrong digest", src: loader.Source{Upstream: base, SHA256: strings.Repeat("0", 64)}, wantErr: "not the 0000"},

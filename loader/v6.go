@@ -3,7 +3,9 @@ package loader
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
+	"strings"
 
 	"go.yaml.in/yaml/v3"
 
@@ -18,27 +20,61 @@ var v6Sections = map[string]bool{
 
 // parseV6 reads the v6 layout: objects in maps keyed by id, and every link
 // between them under relationships.
-func parseV6(r *reader, top *fields) *atlas.Release {
+//
+// Within format major 6 a newer minor version may add to the layout. What
+// this atlasgraph does not know (a top-level section, a field, a
+// relationship kind, an enumeration value) is a warning naming it and its
+// place, and is kept as JSON on the release or the object, so a later
+// atlasgraph can use it. Malformed input (wrong types, dangling references,
+// duplicate ids) is still refused.
+func parseV6(r *reader, top *fields, formatVersion string) *atlas.Release {
 	rel := &atlas.Release{}
+	r.unknownFields = true
+	extraSections := map[string]any{}
 	for _, k := range top.keys {
 		if !v6Sections[k] {
-			r.problem(top.vals[k], "", k, "unknown section %q in a v6 release", k)
+			top.get(k)
+			r.warn(top.vals[k], "", k, "unknown section %q (format-version %s); kept as JSON on the release (extraSections), not loaded into the graph", k, formatVersion)
+			if v, ok := r.raw(top.vals[k], "", k); ok {
+				extraSections[k] = v
+			}
 		}
 	}
+	rel.ExtraSections = r.toJSON(top.n, extraSections)
 	matrixID := "ATLAS-matrix"
+	relExtra := map[string]any{}
 	if c := r.open(top.get("collection"), "collection", ""); c != nil {
-		rel.Version = c.str("version", true)
+		rel.Version = checkVersion(r, c, "version")
 		rel.Name = c.str("name", false)
 		rel.Description = c.str("description", false)
 		rel.Modified = c.date("modified-date")
+		c.date("created-date")
+		c.str("id", false)
+		c.str("uuid", false)
+		c.str("object-type", false)
+		c.get("references")
+		if ex := c.extraValue(); ex != nil {
+			relExtra["collection"] = ex
+		}
 	}
 	if m := top.get("matrix"); m != nil {
 		if mf := r.open(m, "matrix", ""); mf != nil {
 			if id := mf.str("id", false); id != "" {
 				matrixID = id
 			}
+			for _, k := range []string{"name", "description", "uuid", "object-type"} {
+				mf.str(k, false)
+			}
+			mf.date("created-date")
+			mf.date("modified-date")
+			mf.get("references")
+			if ex := mf.extraValue(); ex != nil {
+				relExtra["matrix"] = ex
+			}
 		}
 	}
+	rel.Extra = r.toJSON(top.n, relExtra)
+	var extraRels []any
 
 	tactics := map[string]*atlas.Tactic{}
 	techniques := map[string]*atlas.Technique{}
@@ -55,11 +91,11 @@ func parseV6(r *reader, top *fields) *atlas.Release {
 	eachObject(r, top, "techniques", func(id string, f *fields) {
 		at[id] = f.n
 		t := &atlas.Technique{Object: r.object(f, id, "technique", techniquePattern(id), v6Fields)}
-		t.Platforms = f.strList("platforms")
+		t.Platforms = r.enumList(f, id, "platforms", platforms)
 		if m := f.str("maturity", false); m != "" {
 			w, ok := normalizeWord(m, maturities...)
 			if !ok {
-				r.problem(f.vals["maturity"], id, "maturity", "unknown maturity %q; want one of Feasible, Demonstrated, Realized", m)
+				r.warn(f.vals["maturity"], id, "maturity", "unknown maturity %q (known: Feasible, Demonstrated, Realized); kept as written", m)
 			}
 			t.Maturity = w
 		}
@@ -68,8 +104,8 @@ func parseV6(r *reader, top *fields) *atlas.Release {
 	})
 	eachObject(r, top, "mitigations", func(id string, f *fields) {
 		m := &atlas.Mitigation{Object: r.object(f, id, "mitigation", mitigationID, v6Fields)}
-		m.LifecyclePhases = f.strList("lifecycle-phases")
-		m.Categories = f.strList("categories")
+		m.LifecyclePhases = r.enumList(f, id, "lifecycle-phases", lifecyclePhases)
+		m.Categories = r.enumList(f, id, "categories", categories)
 		m.Extra = f.extra()
 		mitigations[id] = m
 	})
@@ -96,11 +132,32 @@ func parseV6(r *reader, top *fields) *atlas.Release {
 					continue
 				}
 				for _, kind := range kinds.keys {
+					known := v6Relationships[kind]
+					if !known {
+						r.warn(kinds.vals[kind], src, kind, "unknown relationship kind %q; its %d entries are kept as JSON on the release (extraRelationships), not loaded into the graph", kind, len(kinds.vals[kind].Content))
+					}
 					for i, en := range kinds.seq(kind) {
 						field := fmt.Sprintf("%s[%d]", kind, i)
 						e := r.open(en, src, field)
 						if e == nil {
 							continue
+						}
+						if !known {
+							// Checked like any entry, then kept whole.
+							if s := e.str("source", true); s != "" && s != src {
+								r.problem(e.vals["source"], src, field+".source", "source %q differs from the key %q it is filed under", s, src)
+							}
+							e.str("target", true)
+							if v, ok := r.raw(en, src, field); ok {
+								extraRels = append(extraRels, v)
+							}
+							continue
+						}
+						if ex := unknownKeys(e, relationshipFields[kind]); len(ex) > 0 {
+							r.warn(en, src, field, "unknown fields %s in a %s relationship; the entry is kept whole as JSON on the release (extraRelationships)", strings.Join(ex, ", "), kind)
+							if v, ok := r.raw(en, src, field); ok {
+								extraRels = append(extraRels, v)
+							}
 						}
 						if s := e.str("source", true); s != "" && s != src {
 							r.problem(e.vals["source"], src, field+".source", "source %q differs from the key %q it is filed under", s, src)
@@ -215,14 +272,13 @@ func parseV6(r *reader, top *fields) *atlas.Release {
 							}
 							stepAt[src][s.ID] = en
 							c.Steps = append(c.Steps, s)
-						default:
-							r.problem(kinds.vals[kind], src, kind, "unknown relationship type %q", kind)
 						}
 					}
 				}
 			}
 		}
 	}
+	rel.ExtraRelationships = r.toJSON(top.n, extraRels)
 
 	for id, t := range tactics {
 		if t.Position == 0 {
@@ -249,6 +305,80 @@ func parseV6(r *reader, top *fields) *atlas.Release {
 	rel.Mitigations = sortedValues(mitigations)
 	rel.CaseStudies = sortedValues(cases)
 	return rel
+}
+
+// relationshipFields are the fields each relationship kind has in 2026.05.
+var relationshipFields = map[string][]string{
+	"sequences":   {"position"},
+	"achieves":    nil,
+	"specializes": nil,
+	"mitigates":   {"description"},
+	"employs":     {"description", "tactic", "step-id", "leads-to"},
+}
+
+// unknownKeys lists the keys of a relationship entry that are neither
+// common to every entry nor among known.
+func unknownKeys(e *fields, known []string) []string {
+	var out []string
+	for _, k := range e.keys {
+		switch k {
+		case "source", "target", "relationship-type":
+			continue
+		}
+		if !slices.Contains(known, k) {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// v6Relationships are the relationship kinds this atlasgraph models.
+var v6Relationships = map[string]bool{"sequences": true, "achieves": true, "specializes": true, "mitigates": true, "employs": true}
+
+// The enumeration values ATLAS 2026.05 uses. A value outside them is a
+// warning (a newer release may add one), kept as written.
+var (
+	platforms       = []string{"Predictive AI", "Generative AI", "Agentic AI", "Enterprise"}
+	categories      = []string{"Policy", "Technical - AI", "Technical - Cyber", "Technical - ML"}
+	lifecyclePhases = []string{"Business and Data Understanding", "Data Preparation", "AI Model Engineering",
+		"AI Model Evaluation", "Deployment", "Monitoring and Maintenance"}
+)
+
+// checkVersion reads a release's content version, which names the release
+// everywhere ("2026.05", "5.6.0"): it must be a word of letters, digits,
+// dots, '-', '_' or '+', since an empty or blank one would name no release
+// and one with spaces would be ambiguous.
+func checkVersion(r *reader, f *fields, key string) string {
+	v := f.str(key, true)
+	if v == "" {
+		if n := f.vals[key]; n != nil && n.Kind == yaml.ScalarNode && n.Tag == "!!str" {
+			r.problem(n, f.obj, f.path(key), "empty version; a release needs one (such as '2026.05') to be told apart from the others")
+		}
+		return ""
+	}
+	if !versionRE.MatchString(v) {
+		r.problem(f.vals[key], f.obj, f.path(key), "version %q is not a release version: use letters, digits and . - _ + only, with no spaces (such as '2026.05')", v)
+		return ""
+	}
+	return v
+}
+
+var versionRE = regexp.MustCompile(`^[0-9A-Za-z][0-9A-Za-z._+-]{0,63}$`)
+
+// enumList reads a list of strings that should come from known, warning
+// about (and keeping) each value it does not know.
+func (r *reader) enumList(f *fields, id, key string, known []string) []string {
+	vals := f.strList(key)
+	for i, v := range vals {
+		if _, ok := normalizeWord(v, known...); !ok {
+			at := f.vals[key]
+			if at != nil && i < len(at.Content) {
+				at = at.Content[i]
+			}
+			r.warn(at, id, fmt.Sprintf("%s[%d]", key, i), "unknown %s value %q (known: %s); kept as written", key, v, strings.Join(known, ", "))
+		}
+	}
+	return vals
 }
 
 // techniquePattern picks the id pattern for a technique or sub-technique.
@@ -285,7 +415,12 @@ func normalizeCaseType(r *reader, f *fields, id, key string) (string, bool) {
 		return "", false
 	}
 	w, ok := normalizeWord(v, "Incident", "Exercise")
-	if !ok {
+	switch {
+	case ok:
+	case r.unknownFields:
+		// A newer 6.x release may add a type; keep it as written.
+		r.warn(f.vals[key], id, key, "unknown case-study type %q (known: Incident, Exercise); kept as written", v)
+	default:
 		r.problem(f.vals[key], id, key, "unknown case-study type %q; want Incident or Exercise", v)
 	}
 	return w, ok

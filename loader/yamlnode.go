@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"sort"
 	"strconv"
+	"strings"
+	"time"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -14,6 +16,9 @@ import (
 // the place it met it, so one pass reports all of them.
 type reader struct {
 	ps *problems
+	// unknownFields makes unknown object fields a warning (v6, where a
+	// newer minor format version may add fields); legacy keeps them quietly.
+	unknownFields bool
 	// warnings are things the reader repaired the way upstream does; they
 	// do not stop a load.
 	warnings []Problem
@@ -86,6 +91,16 @@ func (r *reader) open(n *yaml.Node, obj, path string) *fields {
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		kn := n.Content[i]
 		k := kn.Value
+		if kn.Tag == "!!merge" {
+			// Readers differ on merge keys (yaml.v3 keeps them as a field,
+			// others apply them), so the same file would mean two things.
+			r.problem(kn, obj, path, "YAML merge key '<<': ATLAS releases do not use merge keys, and readers apply them differently; write the fields out")
+			continue
+		}
+		if kn.Kind != yaml.ScalarNode {
+			r.problem(kn, obj, path, "a key must be text, got %s", kindName(kn))
+			continue
+		}
 		if prev, dup := first[k]; dup {
 			who := obj
 			if who == "" {
@@ -133,11 +148,19 @@ func (f *fields) str(key string, required bool) string {
 		}
 		return ""
 	}
-	if n.Kind != yaml.ScalarNode {
-		f.r.problem(n, f.obj, f.path(key), "want a string, got %s", kindName(n))
+	if n.Kind != yaml.ScalarNode || n.Tag != "!!str" {
+		f.r.problem(n, f.obj, f.path(key), "want a string, got %s%s", kindName(n), quoteHint(n))
 		return ""
 	}
 	return n.Value
+}
+
+// quoteHint tells how to make a number or boolean scalar a string.
+func quoteHint(n *yaml.Node) string {
+	if n.Kind == yaml.ScalarNode && n.Tag != "!!null" && n.Tag != "!!str" {
+		return fmt.Sprintf(" %s; write it in quotes ('%s') if it is meant as text", n.Value, n.Value)
+	}
+	return ""
 }
 
 // strList reads a list of scalars; absent or null gives nil.
@@ -152,8 +175,8 @@ func (f *fields) strList(key string) []string {
 	}
 	out := make([]string, 0, len(n.Content))
 	for i, c := range n.Content {
-		if c.Kind != yaml.ScalarNode || c.Tag == "!!null" {
-			f.r.problem(c, f.obj, fmt.Sprintf("%s[%d]", f.path(key), i), "want a string, got %s", kindName(c))
+		if c.Kind != yaml.ScalarNode || c.Tag != "!!str" {
+			f.r.problem(c, f.obj, fmt.Sprintf("%s[%d]", f.path(key), i), "want a string, got %s%s", kindName(c), quoteHint(c))
 			continue
 		}
 		out = append(out, c.Value)
@@ -172,6 +195,10 @@ func (f *fields) date(key string) string {
 	}
 	if n.Kind != yaml.ScalarNode || !dateRE.MatchString(n.Value) {
 		f.r.problem(n, f.obj, f.path(key), "want a date written YYYY-MM-DD, got %q", n.Value)
+		return ""
+	}
+	if _, err := time.Parse(time.DateOnly, n.Value); err != nil {
+		f.r.problem(n, f.obj, f.path(key), "%q is not a date in the calendar (month 01-12, a day that month has)", n.Value)
 		return ""
 	}
 	return n.Value
@@ -223,9 +250,62 @@ func (f *fields) extra() string {
 	if len(rest) == 0 {
 		return ""
 	}
+	if f.r.unknownFields {
+		keys := make([]string, 0, len(rest))
+		for k := range rest {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		f.r.warn(f.n, f.obj, f.prefix, "unknown fields %s; kept as JSON in the object's extra property", strings.Join(keys, ", "))
+	}
 	b, err := json.Marshal(rest)
 	if err != nil {
 		f.r.problem(f.n, f.obj, f.prefix, "cannot keep unknown fields: %v", err)
+		return ""
+	}
+	return string(b)
+}
+
+// extraValue returns the keys not read so far with their values, warning
+// about them like extra, or nil when every key was read.
+func (f *fields) extraValue() map[string]any {
+	s := f.extra()
+	if s == "" {
+		return nil
+	}
+	var m map[string]any
+	if err := json.Unmarshal([]byte(s), &m); err != nil {
+		return nil
+	}
+	return m
+}
+
+// raw decodes a node as a JSON-friendly value, for keeping what this
+// version does not model.
+func (r *reader) raw(n *yaml.Node, obj, field string) (any, bool) {
+	var v any
+	if err := n.Decode(&v); err != nil {
+		r.problem(n, obj, field, "cannot read value: %v", err)
+		return nil, false
+	}
+	return jsonable(v), true
+}
+
+// toJSON returns v as JSON text, or "" when v is an empty map or list.
+func (r *reader) toJSON(at *yaml.Node, v any) string {
+	switch x := v.(type) {
+	case map[string]any:
+		if len(x) == 0 {
+			return ""
+		}
+	case []any:
+		if len(x) == 0 {
+			return ""
+		}
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		r.problem(at, "", "", "cannot keep unknown content: %v", err)
 		return ""
 	}
 	return string(b)
@@ -274,12 +354,28 @@ func (r *reader) checkTree(root *yaml.Node, maxNodes int) bool {
 			ok = false
 			return
 		}
+		if !coreTags[n.Tag] && n.Tag != "" {
+			what := "YAML tag " + n.Tag
+			if n.Tag == "!!binary" {
+				what = "binary value (!!binary)"
+			}
+			r.problem(n, "", "", "%s: ATLAS releases hold only text, numbers, lists and mappings; write the value as plain text", what)
+			ok = false
+			return
+		}
 		for _, c := range n.Content {
 			walk(c)
 		}
 	}
 	walk(root)
 	return ok
+}
+
+// coreTags are the tags of values an ATLAS release may hold. !!timestamp
+// is how legacy files' unquoted dates resolve.
+var coreTags = map[string]bool{
+	"!!str": true, "!!int": true, "!!float": true, "!!bool": true, "!!null": true,
+	"!!map": true, "!!seq": true, "!!timestamp": true, "!!merge": true,
 }
 
 func sortedStrings(in []string) []string {

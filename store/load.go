@@ -96,6 +96,12 @@ func (s *Store) Load(ctx context.Context, rel *atlas.Release, opt LoadOptions) (
 	props := map[string]any{"version": rel.Version, "format": string(rel.Format), "sha256": rel.SHA256, "source": rel.Source,
 		"status": statusLoading, "current": false, "name": rel.Name, "description": rel.Description}
 	setDate(props, "modifiedDate", rel.Modified)
+	// What a newer 6.x release adds that this version does not model is
+	// kept as JSON text, so nothing in the file is lost (see loader).
+	setIf(props, "formatVersion", rel.FormatVersion)
+	setIf(props, "extra", rel.Extra)
+	setIf(props, "extraSections", rel.ExtraSections)
+	setIf(props, "extraRelationships", rel.ExtraRelationships)
 	err = s.write(ctx, &res.Counters, `CREATE (r:Release) SET r = $props, r.startedAt = datetime()`, map[string]any{"props": props})
 	if err != nil {
 		return res, fmt.Errorf("register release %s: %w", rel.Version, err)

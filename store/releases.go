@@ -19,10 +19,17 @@ type ReleaseInfo struct {
 	Name        string
 	Description string
 	Modified    string
-	Status      string
-	Current     bool
-	LoadedAt    time.Time
-	Counts      ReleaseCounts
+	// FormatVersion is the v6 format-version of the file ("" for legacy).
+	// Extra, ExtraSections and ExtraRelationships are JSON text of what the
+	// file holds that this version does not model (see atlas.Release).
+	FormatVersion      string
+	Extra              string
+	ExtraSections      string
+	ExtraRelationships string
+	Status             string
+	Current            bool
+	LoadedAt           time.Time
+	Counts             ReleaseCounts
 }
 
 // ReleaseCounts are the numbers of nodes of each kind in a release.
@@ -32,6 +39,7 @@ type ReleaseCounts struct {
 
 const releaseFields = `r.version AS version, r.format AS format, r.sha256 AS sha256, r.source AS source,
 r.name AS name, r.description AS description, r.modifiedDate AS modifiedDate,
+r.formatVersion AS formatVersion, r.extra AS extra, r.extraSections AS extraSections, r.extraRelationships AS extraRelationships,
 r.status AS status, coalesce(r.current, false) AS current, r.loadedAt AS loadedAt,
 r.countTactics AS tactics, r.countTechniques AS techniques, r.countMitigations AS mitigations,
 r.countCaseStudies AS caseStudies, r.countSteps AS steps, r.countActors AS actors`
@@ -43,6 +51,7 @@ func releaseFromRecord(rec *neo4j.Record) ReleaseInfo {
 	info := ReleaseInfo{
 		Version: str("version"), Format: str("format"), SHA256: str("sha256"), Source: str("source"),
 		Status: str("status"), Name: str("name"), Description: str("description"),
+		FormatVersion: str("formatVersion"), Extra: str("extra"), ExtraSections: str("extraSections"), ExtraRelationships: str("extraRelationships"),
 		Counts: ReleaseCounts{num("tactics"), num("techniques"), num("mitigations"), num("caseStudies"), num("steps"), num("actors")},
 	}
 	info.Current, _ = m["current"].(bool)

@@ -24,7 +24,8 @@ func (s *Store) Snapshot(ctx context.Context, version string) (*atlas.Release, e
 		return nil, err
 	}
 	rel := &atlas.Release{Version: info.Version, Format: atlas.Format(info.Format), SHA256: info.SHA256, Source: info.Source,
-		Name: info.Name, Description: info.Description, Modified: info.Modified}
+		Name: info.Name, Description: info.Description, Modified: info.Modified,
+		FormatVersion: info.FormatVersion, Extra: info.Extra, ExtraSections: info.ExtraSections, ExtraRelationships: info.ExtraRelationships}
 	p := map[string]any{"release": info.Version}
 
 	recs, err := s.read(ctx, `MATCH (n:Tactic {release: $release}) RETURN n ORDER BY n.position`, p)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"sort"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -267,7 +268,77 @@ func rawDiff(a, b *rawatlas.Release) atlas.Diff {
 		}
 		return d.Steps[i].StepID < d.Steps[j].StepID
 	})
+	rawUpgrade(&d, a, b)
 	return d
+}
+
+// rawUpgrade computes the diff's upgrade view from the two files directly.
+func rawUpgrade(d *atlas.Diff, a, b *rawatlas.Release) {
+	for _, kind := range []struct {
+		name string
+		c    atlas.EntityChanges
+	}{{"tactic", d.Tactics}, {"technique", d.Techniques}, {"mitigation", d.Mitigations}} {
+		for _, e := range kind.c.Removed {
+			d.Retired = append(d.Retired, atlas.Retired{Kind: kind.name, ID: e.ID, Name: e.Name})
+		}
+	}
+	tactics := func(r *rawatlas.Release, id string) []string {
+		var out []string
+		for l := range r.Achieves {
+			if l[0] == id {
+				out = append(out, l[1])
+			}
+		}
+		sort.Strings(out)
+		return out
+	}
+	title := func(s string) string {
+		if s == "" {
+			return s
+		}
+		return strings.ToUpper(s[:1]) + strings.ToLower(s[1:])
+	}
+	for _, id := range sortedIDs(b.Techniques) {
+		if _, ok := a.Techniques[id]; !ok {
+			continue
+		}
+		if ta, tb := tactics(a, id), tactics(b, id); !cmp.Equal(ta, tb, equateEmpty) {
+			d.MovedTactic = append(d.MovedTactic, atlas.TacticMove{ID: id, Name: b.Techniques[id], From: ta, To: tb})
+		}
+		if ma, mb := title(a.Maturity[id]), title(b.Maturity[id]); ma != mb {
+			d.MaturityChanges = append(d.MaturityChanges, atlas.MaturityChange{ID: id, Name: b.Techniques[id], From: ma, To: mb})
+		}
+	}
+	per := map[string]*atlas.TechniqueMitigations{}
+	at := func(t string) *atlas.TechniqueMitigations {
+		if per[t] == nil {
+			per[t] = &atlas.TechniqueMitigations{Technique: t, Name: b.Techniques[t]}
+		}
+		return per[t]
+	}
+	for k := range b.Mitigates {
+		if _, ok := a.Mitigates[k]; !ok {
+			at(k[1]).Added = append(at(k[1]).Added, k[0])
+		}
+	}
+	for k := range a.Mitigates {
+		if _, ok := b.Mitigates[k]; !ok {
+			if _, still := b.Techniques[k[1]]; still {
+				at(k[1]).Removed = append(at(k[1]).Removed, k[0])
+			}
+		}
+	}
+	var techs []string
+	for t := range per {
+		techs = append(techs, t)
+	}
+	sort.Strings(techs)
+	for _, t := range techs {
+		sort.Strings(per[t].Added)
+		sort.Strings(per[t].Removed)
+		d.MitigationLinks = append(d.MitigationLinks, *per[t])
+	}
+	d.CaseStudiesAdded = d.CaseStudies.Added
 }
 
 func rawEntities(a, b map[string]string) atlas.EntityChanges {

@@ -39,7 +39,7 @@ type sourceFlags struct {
 func addSourceFlags(cmd *cobra.Command) *sourceFlags {
 	f := &sourceFlags{}
 	fs := cmd.Flags()
-	fs.StringVar(&f.release, "release", "", "upstream release to load, e.g. 2026.05 (default: the newest)")
+	fs.StringVar(&f.release, "release", "", "upstream release to load, e.g. 2026.05, or latest (default: the newest)")
 	fs.StringVar(&f.upstream, "upstream", "", "atlas-data's dist folder: a URL or a local folder (env ATLASGRAPH_UPSTREAM, default "+loader.DefaultUpstream+")")
 	fs.StringVar(&f.sha, "sha256", "", "refuse the file unless its sha256 is this")
 	fs.Int64Var(&f.maxBytes, "max-bytes", loader.DefaultLimits().MaxBytes, "largest release file accepted, in bytes")

@@ -58,6 +58,8 @@ func (c *cli) releasesCmd() *cobra.Command {
 	ls := &cobra.Command{Use: "list", Short: "List the loaded releases (the default)", Args: noArgs, RunE: list}
 	ls.Flags().AddFlagSet(cmd.Flags())
 
+	cmd.AddCommand(c.releasesUpstreamCmd())
+
 	use := &cobra.Command{
 		Use:     "use VERSION",
 		Short:   "Make a loaded release the current one",
@@ -114,6 +116,8 @@ func (c *cli) diffCmd() *cobra.Command {
 	cfg := c.neo4jFlags(cmd)
 	cmd.ValidArgsFunction = c.completeVersions(cfg, 2)
 	asJSON := cmd.Flags().Bool("json", false, "print JSON")
+	layer := cmd.Flags().Bool("navigator", false, "print the diff as an ATLAS Navigator layer (JSON)")
+	cmd.MarkFlagsMutuallyExclusive("json", "navigator")
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
 		svc, done, err := openService(cmd.Context(), cfg)
 		if err != nil {
@@ -122,6 +126,14 @@ func (c *cli) diffCmd() *cobra.Command {
 		defer done()
 		d, err := svc.Store().Diff(cmd.Context(), args[0], args[1])
 		if err != nil {
+			return err
+		}
+		if *layer {
+			js, err := d.NavigatorLayer()
+			if err != nil {
+				return err
+			}
+			_, err = fmt.Fprintln(c.stdout, js)
 			return err
 		}
 		if *asJSON {

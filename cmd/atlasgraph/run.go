@@ -104,7 +104,7 @@ func (c *cli) rootCmd() *cobra.Command {
 	root.AddGroup(&cobra.Group{ID: "data", Title: "Releases:"}, &cobra.Group{ID: "ask", Title: "Questions:"}, &cobra.Group{ID: "serve", Title: "Serving:"}, &cobra.Group{ID: "other", Title: "Other:"})
 	for _, sub := range []*cobra.Command{
 		c.loadCmd(), c.checkCmd(), c.releasesCmd(), c.diffCmd(),
-		c.showCmd(), c.searchCmd(), c.analyzeCmd(),
+		c.showCmd(), c.searchCmd(), c.analyzeCmd(), c.validateCmd(),
 		c.serveCmd(),
 		c.exportCmd(),
 	} {

@@ -138,10 +138,27 @@ func TestLoadReleasesDiff(t *testing.T) {
 	}
 
 	out, _, err = runCLI(t, env, "diff", "5.6.0", "2026.05")
-	// The two files differ only in an apostrophe of one case-study name.
+	// The two files differ in an apostrophe of one case-study name, and in
+	// the maturity of some techniques (computed here from the files).
 	want := "Case studies: 0 added, 0 removed, 1 renamed\n  ~ AML.CS0040 \"Hacking ChatGPT\u2019s Memories with Prompt Injection\" -> \"Hacking ChatGPT's Memories with Prompt Injection\"\n"
-	if err != nil || !strings.HasSuffix(out, want) || strings.Count(out, "\n") != 4 {
+	old, err1 := rawatlas.Read(shared(t, "atlas/ATLAS-5.6.0.yaml"))
+	cur, err2 := rawatlas.Read(v6)
+	if err1 != nil || err2 != nil {
+		t.Fatal(err1, err2)
+	}
+	var maturity []string
+	for id, m := range cur.Maturity {
+		if o, ok := old.Maturity[id]; ok && !strings.EqualFold(o, m) {
+			maturity = append(maturity, "  maturity "+id+" "+cur.Techniques[id]+": ")
+		}
+	}
+	if err != nil || !strings.Contains(out, want) || strings.Count(out, "\n") != 4+len(maturity)+2*min(len(maturity), 1) {
 		t.Errorf("diff 5.6.0 2026.05: %v, %q", err, out)
+	}
+	for _, m := range maturity {
+		if !strings.Contains(out, m) {
+			t.Errorf("diff 5.6.0 2026.05 lacks %q:\n%s", m, out)
+		}
 	}
 	out, _, err = runCLI(t, env, "diff", "2026.05", "2026.05")
 	if err != nil || !strings.Contains(out, "no differences") {

@@ -12,6 +12,7 @@ import (
 	"github.com/atlasgraph/atlasgraph/atlas"
 	"github.com/atlasgraph/atlasgraph/attack"
 	"github.com/atlasgraph/atlasgraph/graph/model"
+	"github.com/atlasgraph/atlasgraph/mapping"
 	"github.com/atlasgraph/atlasgraph/store"
 	gqlparser "github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -35,6 +36,7 @@ type ResolverRoot interface {
 	ActorTechnique() ActorTechniqueResolver
 	AttackTechnique() AttackTechniqueResolver
 	CaseStudy() CaseStudyResolver
+	MappingFinding() MappingFindingResolver
 	Mitigation() MitigationResolver
 	Query() QueryResolver
 	Step() StepResolver
@@ -245,6 +247,35 @@ type ComplexityRoot struct {
 		Removed func(childComplexity int) int
 	}
 
+	MappingFinding struct {
+		About       func(childComplexity int) int
+		Code        func(childComplexity int) int
+		CurrentName func(childComplexity int) int
+		ID          func(childComplexity int) int
+		Level       func(childComplexity int) int
+		Line        func(childComplexity int) int
+		Message     func(childComplexity int) int
+		Name        func(childComplexity int) int
+		Suggestion  func(childComplexity int) int
+	}
+
+	MappingReport struct {
+		Against  func(childComplexity int) int
+		Errors   func(childComplexity int) int
+		Failed   func(childComplexity int) int
+		Findings func(childComplexity int) int
+		Releases func(childComplexity int) int
+		Rows     func(childComplexity int) int
+		Warnings func(childComplexity int) int
+	}
+
+	MaturityChange struct {
+		From func(childComplexity int) int
+		ID   func(childComplexity int) int
+		Name func(childComplexity int) int
+		To   func(childComplexity int) int
+	}
+
 	MinimalMitigationSet struct {
 		Alternatives func(childComplexity int) int
 		Chains       func(childComplexity int) int
@@ -352,6 +383,7 @@ type ComplexityRoot struct {
 		Technique               func(childComplexity int, id string, release *string) int
 		Techniques              func(childComplexity int, release *string, filter *store.TechniqueFilter) int
 		TechniquesConnection    func(childComplexity int, release *string, filter *store.TechniqueFilter, first *int, after *string) int
+		ValidateMapping         func(childComplexity int, rows []model.MappingRowInput) int
 	}
 
 	Reference struct {
@@ -380,23 +412,35 @@ type ComplexityRoot struct {
 	}
 
 	ReleaseDiff struct {
-		Achieves    func(childComplexity int) int
-		CaseStudies func(childComplexity int) int
-		Empty       func(childComplexity int) int
-		From        func(childComplexity int) int
-		Mitigates   func(childComplexity int) int
-		Mitigations func(childComplexity int) int
-		Specializes func(childComplexity int) int
-		Steps       func(childComplexity int) int
-		Tactics     func(childComplexity int) int
-		Techniques  func(childComplexity int) int
-		To          func(childComplexity int) int
+		Achieves         func(childComplexity int) int
+		CaseStudies      func(childComplexity int) int
+		CaseStudiesAdded func(childComplexity int) int
+		Empty            func(childComplexity int) int
+		From             func(childComplexity int) int
+		MaturityChanges  func(childComplexity int) int
+		Mitigates        func(childComplexity int) int
+		MitigationLinks  func(childComplexity int) int
+		Mitigations      func(childComplexity int) int
+		MovedTactic      func(childComplexity int) int
+		NavigatorLayer   func(childComplexity int) int
+		Retired          func(childComplexity int) int
+		Specializes      func(childComplexity int) int
+		Steps            func(childComplexity int) int
+		Tactics          func(childComplexity int) int
+		Techniques       func(childComplexity int) int
+		To               func(childComplexity int) int
 	}
 
 	Rename struct {
 		From func(childComplexity int) int
 		ID   func(childComplexity int) int
 		To   func(childComplexity int) int
+	}
+
+	RetiredId struct {
+		ID   func(childComplexity int) int
+		Kind func(childComplexity int) int
+		Name func(childComplexity int) int
 	}
 
 	SearchHit struct {
@@ -482,6 +526,13 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	TacticMove struct {
+		From func(childComplexity int) int
+		ID   func(childComplexity int) int
+		Name func(childComplexity int) int
+		To   func(childComplexity int) int
+	}
+
 	Technique struct {
 		Actors         func(childComplexity int) int
 		Attack         func(childComplexity int) int
@@ -537,6 +588,13 @@ type ComplexityRoot struct {
 		Mitigation  func(childComplexity int) int
 	}
 
+	TechniqueMitigationChanges struct {
+		Added     func(childComplexity int) int
+		Name      func(childComplexity int) int
+		Removed   func(childComplexity int) int
+		Technique func(childComplexity int) int
+	}
+
 	TechniqueTransition struct {
 		CaseStudies func(childComplexity int) int
 		Count       func(childComplexity int) int
@@ -567,6 +625,9 @@ type AttackTechniqueResolver interface {
 type CaseStudyResolver interface {
 	Actors(ctx context.Context, objs []*store.CaseStudy) ([][]store.Actor, error)
 	Steps(ctx context.Context, objs []*store.CaseStudy) ([][]store.Step, error)
+}
+type MappingFindingResolver interface {
+	Code(ctx context.Context, obj *mapping.Finding) (string, error)
 }
 type MitigationResolver interface {
 	Techniques(ctx context.Context, objs []*store.Mitigation) ([][]store.MitigatedTechnique, error)
@@ -601,6 +662,7 @@ type QueryResolver interface {
 	AttackTechnique(ctx context.Context, id string, attack *string) (*store.AttackTechnique, error)
 	ActorsSharingTechniques(ctx context.Context, actors []string, release *string, attack *string) (*actors.Overlap, error)
 	NavigatorLayer(ctx context.Context, actors []string, caseStudy *string, techniques []string, release *string, attack *string) (*actors.Layer, error)
+	ValidateMapping(ctx context.Context, rows []model.MappingRowInput) (*mapping.Report, error)
 }
 type StepResolver interface {
 	CaseStudy(ctx context.Context, objs []*store.Step) ([]*store.CaseStudy, error)
@@ -1409,6 +1471,129 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.LinkChanges.Removed(childComplexity), true
 
+	case "MappingFinding.about":
+		if e.ComplexityRoot.MappingFinding.About == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MappingFinding.About(childComplexity), true
+	case "MappingFinding.code":
+		if e.ComplexityRoot.MappingFinding.Code == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MappingFinding.Code(childComplexity), true
+	case "MappingFinding.currentName":
+		if e.ComplexityRoot.MappingFinding.CurrentName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MappingFinding.CurrentName(childComplexity), true
+	case "MappingFinding.id":
+		if e.ComplexityRoot.MappingFinding.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MappingFinding.ID(childComplexity), true
+	case "MappingFinding.level":
+		if e.ComplexityRoot.MappingFinding.Level == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MappingFinding.Level(childComplexity), true
+	case "MappingFinding.line":
+		if e.ComplexityRoot.MappingFinding.Line == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MappingFinding.Line(childComplexity), true
+	case "MappingFinding.message":
+		if e.ComplexityRoot.MappingFinding.Message == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MappingFinding.Message(childComplexity), true
+	case "MappingFinding.name":
+		if e.ComplexityRoot.MappingFinding.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MappingFinding.Name(childComplexity), true
+	case "MappingFinding.suggestion":
+		if e.ComplexityRoot.MappingFinding.Suggestion == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MappingFinding.Suggestion(childComplexity), true
+
+	case "MappingReport.against":
+		if e.ComplexityRoot.MappingReport.Against == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MappingReport.Against(childComplexity), true
+	case "MappingReport.errors":
+		if e.ComplexityRoot.MappingReport.Errors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MappingReport.Errors(childComplexity), true
+	case "MappingReport.failed":
+		if e.ComplexityRoot.MappingReport.Failed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MappingReport.Failed(childComplexity), true
+	case "MappingReport.findings":
+		if e.ComplexityRoot.MappingReport.Findings == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MappingReport.Findings(childComplexity), true
+	case "MappingReport.releases":
+		if e.ComplexityRoot.MappingReport.Releases == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MappingReport.Releases(childComplexity), true
+	case "MappingReport.rows":
+		if e.ComplexityRoot.MappingReport.Rows == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MappingReport.Rows(childComplexity), true
+	case "MappingReport.warnings":
+		if e.ComplexityRoot.MappingReport.Warnings == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MappingReport.Warnings(childComplexity), true
+
+	case "MaturityChange.from":
+		if e.ComplexityRoot.MaturityChange.From == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MaturityChange.From(childComplexity), true
+	case "MaturityChange.id":
+		if e.ComplexityRoot.MaturityChange.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MaturityChange.ID(childComplexity), true
+	case "MaturityChange.name":
+		if e.ComplexityRoot.MaturityChange.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MaturityChange.Name(childComplexity), true
+	case "MaturityChange.to":
+		if e.ComplexityRoot.MaturityChange.To == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MaturityChange.To(childComplexity), true
+
 	case "MinimalMitigationSet.alternatives":
 		if e.ComplexityRoot.MinimalMitigationSet.Alternatives == nil {
 			break
@@ -2011,6 +2196,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.TechniquesConnection(childComplexity, args["release"].(*string), args["filter"].(*store.TechniqueFilter), args["first"].(*int), args["after"].(*string)), true
+	case "Query.validateMapping":
+		if e.ComplexityRoot.Query.ValidateMapping == nil {
+			break
+		}
+
+		args, err := ec.field_Query_validateMapping_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ValidateMapping(childComplexity, args["rows"].([]model.MappingRowInput)), true
 
 	case "Reference.id":
 		if e.ComplexityRoot.Reference.ID == nil {
@@ -2123,6 +2319,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ReleaseDiff.CaseStudies(childComplexity), true
+	case "ReleaseDiff.caseStudiesAdded":
+		if e.ComplexityRoot.ReleaseDiff.CaseStudiesAdded == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReleaseDiff.CaseStudiesAdded(childComplexity), true
 	case "ReleaseDiff.empty":
 		if e.ComplexityRoot.ReleaseDiff.Empty == nil {
 			break
@@ -2135,18 +2337,48 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ReleaseDiff.From(childComplexity), true
+	case "ReleaseDiff.maturityChanges":
+		if e.ComplexityRoot.ReleaseDiff.MaturityChanges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReleaseDiff.MaturityChanges(childComplexity), true
 	case "ReleaseDiff.mitigates":
 		if e.ComplexityRoot.ReleaseDiff.Mitigates == nil {
 			break
 		}
 
 		return e.ComplexityRoot.ReleaseDiff.Mitigates(childComplexity), true
+	case "ReleaseDiff.mitigationLinks":
+		if e.ComplexityRoot.ReleaseDiff.MitigationLinks == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReleaseDiff.MitigationLinks(childComplexity), true
 	case "ReleaseDiff.mitigations":
 		if e.ComplexityRoot.ReleaseDiff.Mitigations == nil {
 			break
 		}
 
 		return e.ComplexityRoot.ReleaseDiff.Mitigations(childComplexity), true
+	case "ReleaseDiff.movedTactic":
+		if e.ComplexityRoot.ReleaseDiff.MovedTactic == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReleaseDiff.MovedTactic(childComplexity), true
+	case "ReleaseDiff.navigatorLayer":
+		if e.ComplexityRoot.ReleaseDiff.NavigatorLayer == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReleaseDiff.NavigatorLayer(childComplexity), true
+	case "ReleaseDiff.retired":
+		if e.ComplexityRoot.ReleaseDiff.Retired == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReleaseDiff.Retired(childComplexity), true
 	case "ReleaseDiff.specializes":
 		if e.ComplexityRoot.ReleaseDiff.Specializes == nil {
 			break
@@ -2196,6 +2428,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Rename.To(childComplexity), true
+
+	case "RetiredId.id":
+		if e.ComplexityRoot.RetiredId.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RetiredId.ID(childComplexity), true
+	case "RetiredId.kind":
+		if e.ComplexityRoot.RetiredId.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RetiredId.Kind(childComplexity), true
+	case "RetiredId.name":
+		if e.ComplexityRoot.RetiredId.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RetiredId.Name(childComplexity), true
 
 	case "SearchHit.actor":
 		if e.ComplexityRoot.SearchHit.Actor == nil {
@@ -2525,6 +2776,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.TacticEdge.Node(childComplexity), true
 
+	case "TacticMove.from":
+		if e.ComplexityRoot.TacticMove.From == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TacticMove.From(childComplexity), true
+	case "TacticMove.id":
+		if e.ComplexityRoot.TacticMove.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TacticMove.ID(childComplexity), true
+	case "TacticMove.name":
+		if e.ComplexityRoot.TacticMove.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TacticMove.Name(childComplexity), true
+	case "TacticMove.to":
+		if e.ComplexityRoot.TacticMove.To == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TacticMove.To(childComplexity), true
+
 	case "Technique.actors":
 		if e.ComplexityRoot.Technique.Actors == nil {
 			break
@@ -2753,6 +3029,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.TechniqueMitigation.Mitigation(childComplexity), true
 
+	case "TechniqueMitigationChanges.added":
+		if e.ComplexityRoot.TechniqueMitigationChanges.Added == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TechniqueMitigationChanges.Added(childComplexity), true
+	case "TechniqueMitigationChanges.name":
+		if e.ComplexityRoot.TechniqueMitigationChanges.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TechniqueMitigationChanges.Name(childComplexity), true
+	case "TechniqueMitigationChanges.removed":
+		if e.ComplexityRoot.TechniqueMitigationChanges.Removed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TechniqueMitigationChanges.Removed(childComplexity), true
+	case "TechniqueMitigationChanges.technique":
+		if e.ComplexityRoot.TechniqueMitigationChanges.Technique == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TechniqueMitigationChanges.Technique(childComplexity), true
+
 	case "TechniqueTransition.caseStudies":
 		if e.ComplexityRoot.TechniqueTransition.CaseStudies == nil {
 			break
@@ -2802,6 +3103,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		return graphql.NewInputUnmarshalerIndex(
 			graphql.NewInputUnmarshaler("ActorFilter", ec.unmarshalInputActorFilter),
 			graphql.NewInputUnmarshaler("CaseStudyFilter", ec.unmarshalInputCaseStudyFilter),
+			graphql.NewInputUnmarshaler("MappingRowInput", ec.unmarshalInputMappingRowInput),
 			graphql.NewInputUnmarshaler("MitigationCost", ec.unmarshalInputMitigationCost),
 			graphql.NewInputUnmarshaler("MitigationFilter", ec.unmarshalInputMitigationFilter),
 			graphql.NewInputUnmarshaler("TacticFilter", ec.unmarshalInputTacticFilter),
@@ -5036,6 +5338,234 @@ extend type Query {
   navigatorLayer(actors: [String!], caseStudy: ID, techniques: [ID!], release: String, attack: String): NavigatorLayer!
 }
 `, BuiltIn: false},
+	{Name: "../diff.graphqls", Input: `extend type ReleaseDiff {
+  """
+  Tactics, techniques and mitigations the older release has and the newer
+  does not (ATLAS does not reuse ids), by kind then id.
+  """
+  retired: [RetiredId!]!
+  """
+  Techniques in both releases whose tactics differ, by id.
+  """
+  movedTactic: [TacticMove!]!
+  """
+  Techniques in both releases whose maturity differs, by id.
+  """
+  maturityChanges: [MaturityChange!]!
+  """
+  Per technique of the newer release, the mitigations newly linked to it and
+  those no longer linked, by technique id.
+  """
+  mitigationLinks: [TechniqueMitigationChanges!]!
+  """
+  Case studies only the newer release has (the same as caseStudies.added).
+  """
+  caseStudiesAdded: [DiffEntity!]!
+  """
+  The diff as an ATLAS Navigator layer file (layer format 4.5, JSON text):
+  techniques added green, changed orange, retired red, each with a comment.
+  """
+  navigatorLayer: String!
+}
+
+"""
+An id the newer release no longer has.
+"""
+type RetiredId {
+  """
+  tactic, technique or mitigation.
+  """
+  kind: String!
+  """
+  The retired id.
+  """
+  id: ID!
+  """
+  Its name in the older release.
+  """
+  name: String!
+}
+
+"""
+A technique whose tactics changed.
+"""
+type TacticMove {
+  """
+  The technique id.
+  """
+  id: ID!
+  """
+  The technique's name in the newer release.
+  """
+  name: String!
+  """
+  Tactic ids in the older release, sorted.
+  """
+  from: [ID!]!
+  """
+  Tactic ids in the newer release, sorted.
+  """
+  to: [ID!]!
+}
+
+"""
+A technique whose maturity changed.
+"""
+type MaturityChange {
+  """
+  The technique id.
+  """
+  id: ID!
+  """
+  The technique's name in the newer release.
+  """
+  name: String!
+  """
+  The maturity in the older release; empty when it gave none.
+  """
+  from: String!
+  """
+  The maturity in the newer release; empty when it gives none.
+  """
+  to: String!
+}
+
+"""
+The mitigation links of one technique added and removed.
+"""
+type TechniqueMitigationChanges {
+  """
+  The technique id.
+  """
+  technique: ID!
+  """
+  The technique's name.
+  """
+  name: String!
+  """
+  Ids of mitigations linked to it in the newer release only, sorted.
+  """
+  added: [ID!]!
+  """
+  Ids of mitigations linked to it in the older release only, sorted.
+  """
+  removed: [ID!]!
+}
+`, BuiltIn: false},
+	{Name: "../validate.graphqls", Input: `extend type Query {
+  """
+  Checks mapping rows (an ATLAS id with the name it was written with, and
+  optionally the release it was written against) against every loaded
+  release: unknown ids, names that differ (with the name the id has),
+  retired ids (with the last release that had them), ids renamed since, and
+  ids that meant another technique in an earlier release. At most 5000 rows.
+  """
+  validateMapping(rows: [MappingRowInput!]!): MappingReport!
+}
+
+"""
+One mapping row to check.
+"""
+input MappingRowInput {
+  """
+  The ATLAS id, e.g. AML.T0051.
+  """
+  id: String!
+  """
+  The name written with the id.
+  """
+  name: String
+  """
+  The release the row was written against, e.g. 2026.05.
+  """
+  release: String
+  """
+  Where the row is in the caller's file (1-based), echoed in findings.
+  """
+  line: Int
+}
+
+"""
+The result of checking mapping rows.
+"""
+type MappingReport {
+  """
+  The newest loaded release, which rows are checked against.
+  """
+  against: String!
+  """
+  Every loaded release, oldest first.
+  """
+  releases: [String!]!
+  """
+  How many rows were checked.
+  """
+  rows: Int!
+  """
+  How many findings are errors.
+  """
+  errors: Int!
+  """
+  How many findings are warnings.
+  """
+  warnings: Int!
+  """
+  Whether any finding is an error.
+  """
+  failed: Boolean!
+  """
+  The findings, in row order.
+  """
+  findings: [MappingFinding!]!
+}
+
+"""
+One thing wrong with one row.
+"""
+type MappingFinding {
+  """
+  The row's id as given.
+  """
+  id: String!
+  """
+  The row's name as given.
+  """
+  name: String!
+  """
+  The row's line as given (0 when not given).
+  """
+  line: Int!
+  """
+  What was found: missing-id, unknown-id, retired, name-differs, renamed,
+  meaning-changed or unknown-release.
+  """
+  code: String!
+  """
+  error or warning.
+  """
+  level: String!
+  """
+  A sentence for a person.
+  """
+  message: String!
+  """
+  The release the finding is about: the one checked against, the last that
+  had a retired id, or the earlier one where the id had another name or
+  meaning.
+  """
+  about: String!
+  """
+  The id's name in the newest release when it matters to the finding;
+  empty otherwise.
+  """
+  currentName: String!
+  """
+  The id that has the row's name in the newest release, when another id has
+  it; empty otherwise.
+  """
+  suggestion: String!
+}
+`, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
 
@@ -5437,6 +5967,64 @@ func (ec *executionContext) childFields_LinkChanges(ctx context.Context, field g
 	return nil, fmt.Errorf("no field named %q was found under type LinkChanges", field.Name)
 }
 
+func (ec *executionContext) childFields_MappingFinding(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_MappingFinding_id(ctx, field)
+	case "name":
+		return ec.fieldContext_MappingFinding_name(ctx, field)
+	case "line":
+		return ec.fieldContext_MappingFinding_line(ctx, field)
+	case "code":
+		return ec.fieldContext_MappingFinding_code(ctx, field)
+	case "level":
+		return ec.fieldContext_MappingFinding_level(ctx, field)
+	case "message":
+		return ec.fieldContext_MappingFinding_message(ctx, field)
+	case "about":
+		return ec.fieldContext_MappingFinding_about(ctx, field)
+	case "currentName":
+		return ec.fieldContext_MappingFinding_currentName(ctx, field)
+	case "suggestion":
+		return ec.fieldContext_MappingFinding_suggestion(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MappingFinding", field.Name)
+}
+
+func (ec *executionContext) childFields_MappingReport(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "against":
+		return ec.fieldContext_MappingReport_against(ctx, field)
+	case "releases":
+		return ec.fieldContext_MappingReport_releases(ctx, field)
+	case "rows":
+		return ec.fieldContext_MappingReport_rows(ctx, field)
+	case "errors":
+		return ec.fieldContext_MappingReport_errors(ctx, field)
+	case "warnings":
+		return ec.fieldContext_MappingReport_warnings(ctx, field)
+	case "failed":
+		return ec.fieldContext_MappingReport_failed(ctx, field)
+	case "findings":
+		return ec.fieldContext_MappingReport_findings(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MappingReport", field.Name)
+}
+
+func (ec *executionContext) childFields_MaturityChange(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_MaturityChange_id(ctx, field)
+	case "name":
+		return ec.fieldContext_MaturityChange_name(ctx, field)
+	case "from":
+		return ec.fieldContext_MaturityChange_from(ctx, field)
+	case "to":
+		return ec.fieldContext_MaturityChange_to(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MaturityChange", field.Name)
+}
+
 func (ec *executionContext) childFields_MinimalMitigationSet(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "release":
@@ -5665,6 +6253,18 @@ func (ec *executionContext) childFields_ReleaseDiff(ctx context.Context, field g
 		return ec.fieldContext_ReleaseDiff_mitigates(ctx, field)
 	case "steps":
 		return ec.fieldContext_ReleaseDiff_steps(ctx, field)
+	case "retired":
+		return ec.fieldContext_ReleaseDiff_retired(ctx, field)
+	case "movedTactic":
+		return ec.fieldContext_ReleaseDiff_movedTactic(ctx, field)
+	case "maturityChanges":
+		return ec.fieldContext_ReleaseDiff_maturityChanges(ctx, field)
+	case "mitigationLinks":
+		return ec.fieldContext_ReleaseDiff_mitigationLinks(ctx, field)
+	case "caseStudiesAdded":
+		return ec.fieldContext_ReleaseDiff_caseStudiesAdded(ctx, field)
+	case "navigatorLayer":
+		return ec.fieldContext_ReleaseDiff_navigatorLayer(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ReleaseDiff", field.Name)
 }
@@ -5679,6 +6279,18 @@ func (ec *executionContext) childFields_Rename(ctx context.Context, field graphq
 		return ec.fieldContext_Rename_to(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Rename", field.Name)
+}
+
+func (ec *executionContext) childFields_RetiredId(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "kind":
+		return ec.fieldContext_RetiredId_kind(ctx, field)
+	case "id":
+		return ec.fieldContext_RetiredId_id(ctx, field)
+	case "name":
+		return ec.fieldContext_RetiredId_name(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RetiredId", field.Name)
 }
 
 func (ec *executionContext) childFields_SearchHit(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -5847,6 +6459,20 @@ func (ec *executionContext) childFields_TacticEdge(ctx context.Context, field gr
 	return nil, fmt.Errorf("no field named %q was found under type TacticEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_TacticMove(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_TacticMove_id(ctx, field)
+	case "name":
+		return ec.fieldContext_TacticMove_name(ctx, field)
+	case "from":
+		return ec.fieldContext_TacticMove_from(ctx, field)
+	case "to":
+		return ec.fieldContext_TacticMove_to(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TacticMove", field.Name)
+}
+
 func (ec *executionContext) childFields_Technique(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -5955,6 +6581,20 @@ func (ec *executionContext) childFields_TechniqueMitigation(ctx context.Context,
 		return ec.fieldContext_TechniqueMitigation_description(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type TechniqueMitigation", field.Name)
+}
+
+func (ec *executionContext) childFields_TechniqueMitigationChanges(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "technique":
+		return ec.fieldContext_TechniqueMitigationChanges_technique(ctx, field)
+	case "name":
+		return ec.fieldContext_TechniqueMitigationChanges_name(ctx, field)
+	case "added":
+		return ec.fieldContext_TechniqueMitigationChanges_added(ctx, field)
+	case "removed":
+		return ec.fieldContext_TechniqueMitigationChanges_removed(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TechniqueMitigationChanges", field.Name)
 }
 
 func (ec *executionContext) childFields_TechniqueTransition(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -6964,6 +7604,20 @@ func (ec *executionContext) field_Query_techniques_args(ctx context.Context, raw
 		return nil, err
 	}
 	args["filter"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_validateMapping_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "rows",
+		func(ctx context.Context, v any) ([]model.MappingRowInput, error) {
+			return ec.unmarshalNMappingRowInput2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐMappingRowInputᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["rows"] = arg0
 	return args, nil
 }
 
@@ -10388,6 +11042,475 @@ func (ec *executionContext) fieldContext_LinkChanges_removed(_ context.Context, 
 	return fc, nil
 }
 
+func (ec *executionContext) _MappingFinding_id(ctx context.Context, field graphql.CollectedField, obj *mapping.Finding) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MappingFinding_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MappingFinding_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MappingFinding", field, false, false, "String")
+}
+
+func (ec *executionContext) _MappingFinding_name(ctx context.Context, field graphql.CollectedField, obj *mapping.Finding) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MappingFinding_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MappingFinding_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MappingFinding", field, false, false, "String")
+}
+
+func (ec *executionContext) _MappingFinding_line(ctx context.Context, field graphql.CollectedField, obj *mapping.Finding) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MappingFinding_line(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Line, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MappingFinding_line(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MappingFinding", field, false, false, "Int")
+}
+
+func (ec *executionContext) _MappingFinding_code(ctx context.Context, field graphql.CollectedField, obj *mapping.Finding) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MappingFinding_code(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.MappingFinding().Code(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MappingFinding_code(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MappingFinding", field, true, true, "String")
+}
+
+func (ec *executionContext) _MappingFinding_level(ctx context.Context, field graphql.CollectedField, obj *mapping.Finding) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MappingFinding_level(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Level, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MappingFinding_level(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MappingFinding", field, false, false, "String")
+}
+
+func (ec *executionContext) _MappingFinding_message(ctx context.Context, field graphql.CollectedField, obj *mapping.Finding) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MappingFinding_message(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Message, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MappingFinding_message(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MappingFinding", field, false, false, "String")
+}
+
+func (ec *executionContext) _MappingFinding_about(ctx context.Context, field graphql.CollectedField, obj *mapping.Finding) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MappingFinding_about(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.About(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MappingFinding_about(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MappingFinding", field, true, false, "String")
+}
+
+func (ec *executionContext) _MappingFinding_currentName(ctx context.Context, field graphql.CollectedField, obj *mapping.Finding) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MappingFinding_currentName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CurrentName, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MappingFinding_currentName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MappingFinding", field, false, false, "String")
+}
+
+func (ec *executionContext) _MappingFinding_suggestion(ctx context.Context, field graphql.CollectedField, obj *mapping.Finding) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MappingFinding_suggestion(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Suggestion, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MappingFinding_suggestion(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MappingFinding", field, false, false, "String")
+}
+
+func (ec *executionContext) _MappingReport_against(ctx context.Context, field graphql.CollectedField, obj *mapping.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MappingReport_against(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Against, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MappingReport_against(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MappingReport", field, false, false, "String")
+}
+
+func (ec *executionContext) _MappingReport_releases(ctx context.Context, field graphql.CollectedField, obj *mapping.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MappingReport_releases(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Releases, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MappingReport_releases(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MappingReport", field, false, false, "String")
+}
+
+func (ec *executionContext) _MappingReport_rows(ctx context.Context, field graphql.CollectedField, obj *mapping.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MappingReport_rows(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rows, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MappingReport_rows(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MappingReport", field, false, false, "Int")
+}
+
+func (ec *executionContext) _MappingReport_errors(ctx context.Context, field graphql.CollectedField, obj *mapping.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MappingReport_errors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Errors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MappingReport_errors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MappingReport", field, false, false, "Int")
+}
+
+func (ec *executionContext) _MappingReport_warnings(ctx context.Context, field graphql.CollectedField, obj *mapping.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MappingReport_warnings(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Warnings, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MappingReport_warnings(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MappingReport", field, false, false, "Int")
+}
+
+func (ec *executionContext) _MappingReport_failed(ctx context.Context, field graphql.CollectedField, obj *mapping.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MappingReport_failed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Failed(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MappingReport_failed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MappingReport", field, true, false, "Boolean")
+}
+
+func (ec *executionContext) _MappingReport_findings(ctx context.Context, field graphql.CollectedField, obj *mapping.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MappingReport_findings(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Findings, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []mapping.Finding) graphql.Marshaler {
+			return ec.marshalNMappingFinding2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋmappingᚐFindingᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MappingReport_findings(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MappingReport",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MappingFinding(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _MaturityChange_id(ctx context.Context, field graphql.CollectedField, obj *atlas.MaturityChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MaturityChange_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MaturityChange_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MaturityChange", field, false, false, "ID")
+}
+
+func (ec *executionContext) _MaturityChange_name(ctx context.Context, field graphql.CollectedField, obj *atlas.MaturityChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MaturityChange_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MaturityChange_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MaturityChange", field, false, false, "String")
+}
+
+func (ec *executionContext) _MaturityChange_from(ctx context.Context, field graphql.CollectedField, obj *atlas.MaturityChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MaturityChange_from(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.From, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MaturityChange_from(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MaturityChange", field, false, false, "String")
+}
+
+func (ec *executionContext) _MaturityChange_to(ctx context.Context, field graphql.CollectedField, obj *atlas.MaturityChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MaturityChange_to(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.To, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MaturityChange_to(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MaturityChange", field, false, false, "String")
+}
+
 func (ec *executionContext) _MinimalMitigationSet_release(ctx context.Context, field graphql.CollectedField, obj *model.MinimalMitigationSet) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -12888,6 +14011,50 @@ func (ec *executionContext) fieldContext_Query_navigatorLayer(ctx context.Contex
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_validateMapping(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_validateMapping(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().ValidateMapping(ctx, fc.Args["rows"].([]model.MappingRowInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *mapping.Report) graphql.Marshaler {
+			return ec.marshalNMappingReport2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋmappingᚐReport(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_validateMapping(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MappingReport(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_validateMapping_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query___type(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -13666,6 +14833,189 @@ func (ec *executionContext) fieldContext_ReleaseDiff_steps(_ context.Context, fi
 	return fc, nil
 }
 
+func (ec *executionContext) _ReleaseDiff_retired(ctx context.Context, field graphql.CollectedField, obj *atlas.Diff) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReleaseDiff_retired(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Retired, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []atlas.Retired) graphql.Marshaler {
+			return ec.marshalNRetiredId2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋatlasᚐRetiredᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReleaseDiff_retired(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReleaseDiff",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RetiredId(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReleaseDiff_movedTactic(ctx context.Context, field graphql.CollectedField, obj *atlas.Diff) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReleaseDiff_movedTactic(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MovedTactic, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []atlas.TacticMove) graphql.Marshaler {
+			return ec.marshalNTacticMove2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋatlasᚐTacticMoveᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReleaseDiff_movedTactic(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReleaseDiff",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TacticMove(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReleaseDiff_maturityChanges(ctx context.Context, field graphql.CollectedField, obj *atlas.Diff) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReleaseDiff_maturityChanges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MaturityChanges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []atlas.MaturityChange) graphql.Marshaler {
+			return ec.marshalNMaturityChange2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋatlasᚐMaturityChangeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReleaseDiff_maturityChanges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReleaseDiff",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MaturityChange(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReleaseDiff_mitigationLinks(ctx context.Context, field graphql.CollectedField, obj *atlas.Diff) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReleaseDiff_mitigationLinks(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MitigationLinks, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []atlas.TechniqueMitigations) graphql.Marshaler {
+			return ec.marshalNTechniqueMitigationChanges2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋatlasᚐTechniqueMitigationsᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReleaseDiff_mitigationLinks(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReleaseDiff",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TechniqueMitigationChanges(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReleaseDiff_caseStudiesAdded(ctx context.Context, field graphql.CollectedField, obj *atlas.Diff) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReleaseDiff_caseStudiesAdded(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CaseStudiesAdded, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []atlas.Entity) graphql.Marshaler {
+			return ec.marshalNDiffEntity2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋatlasᚐEntityᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReleaseDiff_caseStudiesAdded(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReleaseDiff",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DiffEntity(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReleaseDiff_navigatorLayer(ctx context.Context, field graphql.CollectedField, obj *atlas.Diff) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReleaseDiff_navigatorLayer(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NavigatorLayer()
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReleaseDiff_navigatorLayer(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReleaseDiff", field, true, false, "String")
+}
+
 func (ec *executionContext) _Rename_id(ctx context.Context, field graphql.CollectedField, obj *atlas.Rename) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -13733,6 +15083,75 @@ func (ec *executionContext) _Rename_to(ctx context.Context, field graphql.Collec
 }
 func (ec *executionContext) fieldContext_Rename_to(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Rename", field, false, false, "String")
+}
+
+func (ec *executionContext) _RetiredId_kind(ctx context.Context, field graphql.CollectedField, obj *atlas.Retired) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RetiredId_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RetiredId_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RetiredId", field, false, false, "String")
+}
+
+func (ec *executionContext) _RetiredId_id(ctx context.Context, field graphql.CollectedField, obj *atlas.Retired) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RetiredId_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RetiredId_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RetiredId", field, false, false, "ID")
+}
+
+func (ec *executionContext) _RetiredId_name(ctx context.Context, field graphql.CollectedField, obj *atlas.Retired) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RetiredId_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RetiredId_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RetiredId", field, false, false, "String")
 }
 
 func (ec *executionContext) _SearchHit_kind(ctx context.Context, field graphql.CollectedField, obj *store.SearchHit) (ret graphql.Marshaler) {
@@ -15281,6 +16700,98 @@ func (ec *executionContext) fieldContext_TacticEdge_node(_ context.Context, fiel
 	return fc, nil
 }
 
+func (ec *executionContext) _TacticMove_id(ctx context.Context, field graphql.CollectedField, obj *atlas.TacticMove) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TacticMove_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TacticMove_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TacticMove", field, false, false, "ID")
+}
+
+func (ec *executionContext) _TacticMove_name(ctx context.Context, field graphql.CollectedField, obj *atlas.TacticMove) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TacticMove_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TacticMove_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TacticMove", field, false, false, "String")
+}
+
+func (ec *executionContext) _TacticMove_from(ctx context.Context, field graphql.CollectedField, obj *atlas.TacticMove) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TacticMove_from(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.From, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNID2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TacticMove_from(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TacticMove", field, false, false, "ID")
+}
+
+func (ec *executionContext) _TacticMove_to(ctx context.Context, field graphql.CollectedField, obj *atlas.TacticMove) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TacticMove_to(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.To, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNID2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TacticMove_to(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TacticMove", field, false, false, "ID")
+}
+
 func (ec *executionContext) _Technique_id(ctx context.Context, field graphql.CollectedField, obj *store.Technique) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -16517,6 +18028,98 @@ func (ec *executionContext) _TechniqueMitigation_description(ctx context.Context
 }
 func (ec *executionContext) fieldContext_TechniqueMitigation_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("TechniqueMitigation", field, false, false, "String")
+}
+
+func (ec *executionContext) _TechniqueMitigationChanges_technique(ctx context.Context, field graphql.CollectedField, obj *atlas.TechniqueMitigations) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TechniqueMitigationChanges_technique(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Technique, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TechniqueMitigationChanges_technique(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TechniqueMitigationChanges", field, false, false, "ID")
+}
+
+func (ec *executionContext) _TechniqueMitigationChanges_name(ctx context.Context, field graphql.CollectedField, obj *atlas.TechniqueMitigations) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TechniqueMitigationChanges_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TechniqueMitigationChanges_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TechniqueMitigationChanges", field, false, false, "String")
+}
+
+func (ec *executionContext) _TechniqueMitigationChanges_added(ctx context.Context, field graphql.CollectedField, obj *atlas.TechniqueMitigations) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TechniqueMitigationChanges_added(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Added, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNID2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TechniqueMitigationChanges_added(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TechniqueMitigationChanges", field, false, false, "ID")
+}
+
+func (ec *executionContext) _TechniqueMitigationChanges_removed(ctx context.Context, field graphql.CollectedField, obj *atlas.TechniqueMitigations) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TechniqueMitigationChanges_removed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Removed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNID2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TechniqueMitigationChanges_removed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TechniqueMitigationChanges", field, false, false, "ID")
 }
 
 func (ec *executionContext) _TechniqueTransition_technique(ctx context.Context, field graphql.CollectedField, obj *store.TechniqueTransition) (ret graphql.Marshaler) {
@@ -17894,6 +19497,69 @@ func (ec *executionContext) unmarshalInputCaseStudyFilter(ctx context.Context, o
 func UnmarshalCaseStudyFilter(ctx context.Context, raw any) (store.CaseStudyFilter, error) {
 	var out store.CaseStudyFilter
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "CaseStudyFilter", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputMappingRowInput(ctx context.Context, obj any) (model.MappingRowInput, error) {
+	var it model.MappingRowInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "name", "release", "line"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "release":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("release"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Release = data
+		case "line":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("line"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Line = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalMappingRowInput unmarshals raw into the MappingRowInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalMappingRowInput(ctx context.Context, raw any) (model.MappingRowInput, error) {
+	var out model.MappingRowInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "MappingRowInput", raw, &out)
 	return out, err
 }
 
@@ -19452,6 +21118,191 @@ func (ec *executionContext) _LinkChanges(ctx context.Context, sel ast.SelectionS
 	return out
 }
 
+var mappingFindingImplementors = []string{"MappingFinding"}
+
+func (ec *executionContext) _MappingFinding(ctx context.Context, sel ast.SelectionSet, obj *mapping.Finding) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, mappingFindingImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("MappingFinding")
+		case "id":
+			out.Values[i] = ec._MappingFinding_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "name":
+			out.Values[i] = ec._MappingFinding_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "line":
+			out.Values[i] = ec._MappingFinding_line(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "code":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._MappingFinding_code(ctx, field, obj)
+				})
+		case "level":
+			out.Values[i] = ec._MappingFinding_level(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "message":
+			out.Values[i] = ec._MappingFinding_message(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "about":
+			out.Values[i] = ec._MappingFinding_about(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "currentName":
+			out.Values[i] = ec._MappingFinding_currentName(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "suggestion":
+			out.Values[i] = ec._MappingFinding_suggestion(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var mappingReportImplementors = []string{"MappingReport"}
+
+func (ec *executionContext) _MappingReport(ctx context.Context, sel ast.SelectionSet, obj *mapping.Report) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, mappingReportImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("MappingReport")
+		case "against":
+			out.Values[i] = ec._MappingReport_against(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "releases":
+			out.Values[i] = ec._MappingReport_releases(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "rows":
+			out.Values[i] = ec._MappingReport_rows(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "errors":
+			out.Values[i] = ec._MappingReport_errors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "warnings":
+			out.Values[i] = ec._MappingReport_warnings(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "failed":
+			out.Values[i] = ec._MappingReport_failed(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "findings":
+			out.Values[i] = ec._MappingReport_findings(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var maturityChangeImplementors = []string{"MaturityChange"}
+
+func (ec *executionContext) _MaturityChange(ctx context.Context, sel ast.SelectionSet, obj *atlas.MaturityChange) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, maturityChangeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("MaturityChange")
+		case "id":
+			out.Values[i] = ec._MaturityChange_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._MaturityChange_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "from":
+			out.Values[i] = ec._MaturityChange_from(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "to":
+			out.Values[i] = ec._MaturityChange_to(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var minimalMitigationSetImplementors = []string{"MinimalMitigationSet"}
 
 func (ec *executionContext) _MinimalMitigationSet(ctx context.Context, sel ast.SelectionSet, obj *model.MinimalMitigationSet) graphql.Marshaler {
@@ -20161,6 +22012,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_navigatorLayer(ctx, field)
 				})
+		case "validateMapping":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_validateMapping(ctx, field)
+				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Query___type(ctx, field)
@@ -20422,6 +22279,36 @@ func (ec *executionContext) _ReleaseDiff(ctx context.Context, sel ast.SelectionS
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "retired":
+			out.Values[i] = ec._ReleaseDiff_retired(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "movedTactic":
+			out.Values[i] = ec._ReleaseDiff_movedTactic(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "maturityChanges":
+			out.Values[i] = ec._ReleaseDiff_maturityChanges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "mitigationLinks":
+			out.Values[i] = ec._ReleaseDiff_mitigationLinks(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "caseStudiesAdded":
+			out.Values[i] = ec._ReleaseDiff_caseStudiesAdded(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "navigatorLayer":
+			out.Values[i] = ec._ReleaseDiff_navigatorLayer(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -20462,6 +22349,49 @@ func (ec *executionContext) _Rename(ctx context.Context, sel ast.SelectionSet, o
 			}
 		case "to":
 			out.Values[i] = ec._Rename_to(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var retiredIdImplementors = []string{"RetiredId"}
+
+func (ec *executionContext) _RetiredId(ctx context.Context, sel ast.SelectionSet, obj *atlas.Retired) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, retiredIdImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RetiredId")
+		case "kind":
+			out.Values[i] = ec._RetiredId_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "id":
+			out.Values[i] = ec._RetiredId_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._RetiredId_name(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -21033,6 +22963,54 @@ func (ec *executionContext) _TacticEdge(ctx context.Context, sel ast.SelectionSe
 	return out
 }
 
+var tacticMoveImplementors = []string{"TacticMove"}
+
+func (ec *executionContext) _TacticMove(ctx context.Context, sel ast.SelectionSet, obj *atlas.TacticMove) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, tacticMoveImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TacticMove")
+		case "id":
+			out.Values[i] = ec._TacticMove_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._TacticMove_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "from":
+			out.Values[i] = ec._TacticMove_from(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "to":
+			out.Values[i] = ec._TacticMove_to(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var techniqueImplementors = []string{"Technique"}
 
 func (ec *executionContext) _Technique(ctx context.Context, sel ast.SelectionSet, obj *store.Technique) graphql.Marshaler {
@@ -21375,6 +23353,54 @@ func (ec *executionContext) _TechniqueMitigation(ctx context.Context, sel ast.Se
 			}
 		case "description":
 			out.Values[i] = ec._TechniqueMitigation_description(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var techniqueMitigationChangesImplementors = []string{"TechniqueMitigationChanges"}
+
+func (ec *executionContext) _TechniqueMitigationChanges(ctx context.Context, sel ast.SelectionSet, obj *atlas.TechniqueMitigations) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, techniqueMitigationChangesImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TechniqueMitigationChanges")
+		case "technique":
+			out.Values[i] = ec._TechniqueMitigationChanges_technique(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._TechniqueMitigationChanges_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "added":
+			out.Values[i] = ec._TechniqueMitigationChanges_added(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "removed":
+			out.Values[i] = ec._TechniqueMitigationChanges_removed(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -22352,6 +24378,73 @@ func (ec *executionContext) marshalNLinkChanges2githubᚗcomᚋatlasgraphᚋatla
 	return ec._LinkChanges(ctx, sel, &v)
 }
 
+func (ec *executionContext) marshalNMappingFinding2githubᚗcomᚋatlasgraphᚋatlasgraphᚋmappingᚐFinding(ctx context.Context, sel ast.SelectionSet, v mapping.Finding) graphql.Marshaler {
+	return ec._MappingFinding(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNMappingFinding2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋmappingᚐFindingᚄ(ctx context.Context, sel ast.SelectionSet, v []mapping.Finding) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNMappingFinding2githubᚗcomᚋatlasgraphᚋatlasgraphᚋmappingᚐFinding(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNMappingReport2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋmappingᚐReport(ctx context.Context, sel ast.SelectionSet, v *mapping.Report) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "MappingReport!")
+		return graphql.Null
+	}
+	return ec._MappingReport(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNMappingRowInput2githubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐMappingRowInput(ctx context.Context, v any) (model.MappingRowInput, error) {
+	res, err := ec.unmarshalInputMappingRowInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNMappingRowInput2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐMappingRowInputᚄ(ctx context.Context, v any) ([]model.MappingRowInput, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]model.MappingRowInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNMappingRowInput2githubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐMappingRowInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNMaturityChange2githubᚗcomᚋatlasgraphᚋatlasgraphᚋatlasᚐMaturityChange(ctx context.Context, sel ast.SelectionSet, v atlas.MaturityChange) graphql.Marshaler {
+	return ec._MaturityChange(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNMaturityChange2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋatlasᚐMaturityChangeᚄ(ctx context.Context, sel ast.SelectionSet, v []atlas.MaturityChange) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNMaturityChange2githubᚗcomᚋatlasgraphᚋatlasgraphᚋatlasᚐMaturityChange(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNMinimalMitigationSet2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐMinimalMitigationSet(ctx context.Context, sel ast.SelectionSet, v *model.MinimalMitigationSet) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "MinimalMitigationSet!")
@@ -22590,6 +24683,26 @@ func (ec *executionContext) marshalNRename2ᚕgithubᚗcomᚋatlasgraphᚋatlasg
 	return ret
 }
 
+func (ec *executionContext) marshalNRetiredId2githubᚗcomᚋatlasgraphᚋatlasgraphᚋatlasᚐRetired(ctx context.Context, sel ast.SelectionSet, v atlas.Retired) graphql.Marshaler {
+	return ec._RetiredId(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNRetiredId2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋatlasᚐRetiredᚄ(ctx context.Context, sel ast.SelectionSet, v []atlas.Retired) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRetiredId2githubᚗcomᚋatlasgraphᚋatlasgraphᚋatlasᚐRetired(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNSearchHit2githubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐSearchHit(ctx context.Context, sel ast.SelectionSet, v store.SearchHit) graphql.Marshaler {
 	return ec._SearchHit(ctx, sel, &v)
 }
@@ -22811,6 +24924,26 @@ func (ec *executionContext) marshalNTacticEdge2ᚕgithubᚗcomᚋatlasgraphᚋat
 	return ret
 }
 
+func (ec *executionContext) marshalNTacticMove2githubᚗcomᚋatlasgraphᚋatlasgraphᚋatlasᚐTacticMove(ctx context.Context, sel ast.SelectionSet, v atlas.TacticMove) graphql.Marshaler {
+	return ec._TacticMove(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNTacticMove2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋatlasᚐTacticMoveᚄ(ctx context.Context, sel ast.SelectionSet, v []atlas.TacticMove) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNTacticMove2githubᚗcomᚋatlasgraphᚋatlasgraphᚋatlasᚐTacticMove(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNTechnique2githubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐTechnique(ctx context.Context, sel ast.SelectionSet, v store.Technique) graphql.Marshaler {
 	return ec._Technique(ctx, sel, &v)
 }
@@ -22918,6 +25051,26 @@ func (ec *executionContext) marshalNTechniqueMitigation2ᚕgithubᚗcomᚋatlasg
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNTechniqueMitigation2githubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐTechniqueMitigation(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNTechniqueMitigationChanges2githubᚗcomᚋatlasgraphᚋatlasgraphᚋatlasᚐTechniqueMitigations(ctx context.Context, sel ast.SelectionSet, v atlas.TechniqueMitigations) graphql.Marshaler {
+	return ec._TechniqueMitigationChanges(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNTechniqueMitigationChanges2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋatlasᚐTechniqueMitigationsᚄ(ctx context.Context, sel ast.SelectionSet, v []atlas.TechniqueMitigations) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNTechniqueMitigationChanges2githubᚗcomᚋatlasgraphᚋatlasgraphᚋatlasᚐTechniqueMitigations(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {

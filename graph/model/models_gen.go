@@ -150,6 +150,18 @@ type CoverageGaps struct {
 	Techniques []CoverageGap `json:"techniques"`
 }
 
+// One mapping row to check.
+type MappingRowInput struct {
+	// The ATLAS id, e.g. AML.T0051.
+	ID string `json:"id"`
+	// The name written with the id.
+	Name *string `json:"name,omitempty"`
+	// The release the row was written against, e.g. 2026.05.
+	Release *string `json:"release,omitempty"`
+	// Where the row is in the caller's file (1-based), echoed in findings.
+	Line *int `json:"line,omitempty"`
+}
+
 // The cheapest set of mitigations that breaks every breakable chain in scope.
 type MinimalMitigationSet struct {
 	// The release the answer was computed on.
