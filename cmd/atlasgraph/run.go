@@ -226,7 +226,10 @@ func runLoad(ctx context.Context, args []string, getenv func(string) string, std
 		return err
 	}
 	defer closeFn()
-	opt := store.LoadOptions{MakeCurrent: !*noCurrent, Replace: *replace}
+	opt := store.LoadOptions{Replace: *replace}
+	if *noCurrent {
+		opt.Current = store.CurrentNever
+	}
 	if !*quiet && isTerminal(stderr) {
 		opt.Progress = func(p store.Progress) {
 			fmt.Fprintf(stderr, "\r\033[Kloading %s: %s %s (%d/%d rows)", rel.Version, p.Phase, p.What, p.Rows, p.Total)
@@ -249,6 +252,9 @@ func runLoad(ctx context.Context, args []string, getenv func(string) string, std
 			cur = "; current"
 		}
 		fmt.Fprintf(stdout, "ATLAS %s (%s) %s: %s in %s%s\n", rel.Version, rel.Format, state, summary(rel), res.Duration.Round(time.Millisecond), cur)
+		if note := res.Note(); note != "" {
+			fmt.Fprintln(stdout, note)
+		}
 	}
 	return nil
 }
@@ -314,6 +320,14 @@ func runReleases(ctx context.Context, args []string, getenv func(string) string,
 	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "CURRENT\tVERSION\tFORMAT\tTACTICS\tTECHNIQUES\tMITIGATIONS\tCASE STUDIES\tSTEPS\tACTORS\tLOADED\tSHA256")
 	for _, r := range list {
+		if r.Status != store.StatusComplete {
+			what := r.Version
+			if r.Key != "" {
+				what = r.Key
+			}
+			fmt.Fprintf(tw, "\t%s\t%s %s: %d nodes (atlasgraph releases prune %s removes them)\n", what, r.Status, r.Operation, r.Nodes, r.Version)
+			continue
+		}
 		cur := ""
 		if r.Current {
 			cur = "*"
