@@ -37,8 +37,8 @@ type Store struct {
 	mu          sync.Mutex
 	schemaReady bool // EnsureSchema succeeded once in this process
 
-	leaseTTL time.Duration           // DefaultLeaseTTL when zero
-	txRows   int                     // TxRows when zero
+	leaseTTL time.Duration            // DefaultLeaseTTL when zero
+	txRows   int                      // TxRows when zero
 	fault    func(point string) error // tests interrupt operations here
 }
 
