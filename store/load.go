@@ -28,7 +28,7 @@ type CurrentChoice int
 
 const (
 	// CurrentIfNotOlder, the default, makes the release current unless the
-	// current release has a newer version (see CompareVersions); an older
+	// current release has a newer version (see atlas.CompareVersions); an older
 	// release is staged, and LoadResult says so.
 	CurrentIfNotOlder CurrentChoice = iota
 	// CurrentAlways makes the release current whatever its version.

@@ -9,40 +9,17 @@ import (
 	"github.com/atlasgraph/atlasgraph/store"
 )
 
-func TestCompareVersions(t *testing.T) {
-	// Newest first, as Releases lists them.
-	ordered := []string{"2026.05", "2026.4", "5.10.0", "5.6.0", "5.6", "5.5.0", "4.5.0", "0.1", "alpha", "beta", "x.1"}
-	for i := range ordered {
-		for j := range ordered {
-			got := store.CompareVersions(ordered[i], ordered[j])
-			want := j - i // i before j means i is newer
-			if ordered[i] == "5.6.0" && ordered[j] == "5.6" || ordered[i] == "5.6" && ordered[j] == "5.6.0" {
-				want = 0
-			}
-			if sign(got) != sign(want) {
-				t.Errorf("CompareVersions(%q, %q) = %d, want sign %d", ordered[i], ordered[j], got, sign(want))
-			}
-		}
-	}
-	list := []store.ReleaseInfo{{Version: "4.5.0"}, {Version: "beta"}, {Version: "2026.05"}, {Version: "alpha"}, {Version: "5.5.0"}, {Version: "5.6.0"}}
+func TestSortReleases(t *testing.T) {
+	list := []store.ReleaseInfo{{Version: "4.5.0"}, {Version: "2026.05", Key: "2026.05#staging-1"}, {Version: "5.10.0"}, {Version: "2026.05"},
+		{Version: "5.5.0"}, {Version: "5.6.0"}, {Version: "4.10.0"}}
 	store.SortReleases(list)
 	var got []string
 	for _, r := range list {
-		got = append(got, r.Version)
+		got = append(got, r.Version+r.Key)
 	}
-	if strings.Join(got, " ") != "2026.05 5.6.0 5.5.0 4.5.0 alpha beta" {
-		t.Errorf("sorted: %v", got)
+	if want := "2026.05 2026.052026.05#staging-1 5.10.0 5.6.0 5.5.0 4.10.0 4.5.0"; strings.Join(got, " ") != want {
+		t.Errorf("sorted: %v, want %s", got, want)
 	}
-}
-
-func sign(n int) int {
-	switch {
-	case n < 0:
-		return -1
-	case n > 0:
-		return 1
-	}
-	return 0
 }
 
 // TestLoadCurrentChoice loads releases in a shuffled order with each

@@ -8,6 +8,8 @@ import (
 
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j/dbtype"
+
+	"github.com/atlasgraph/atlasgraph/atlas"
 )
 
 // ReleaseInfo describes one release in the database, or what an
@@ -95,7 +97,7 @@ func (s *Store) release(ctx context.Context, version string) (*ReleaseInfo, erro
 }
 
 // Releases lists the complete releases, newest version first (see
-// CompareVersions), followed within each version by what interrupted
+// atlas.CompareVersions), followed within each version by what interrupted
 // operations left of it: a half-written release (StatusIncomplete), the
 // staging nodes of an interrupted replace or orphan nodes (StatusLeftover),
 // and releases a live operation is writing (StatusInProgress), each with
@@ -208,7 +210,7 @@ RETURN [r IN releases WHERE r.current | r.version] AS current, [r IN releases WH
 			o.made = true
 			return o, nil
 		}
-		if onlyIfNotOlder && o.current != "" && CompareVersions(l.version, o.current) < 0 {
+		if onlyIfNotOlder && o.current != "" && atlas.CompareVersions(l.version, o.current) < 0 {
 			return o, nil
 		}
 		if err := s.checkpoint("switch:statement"); err != nil {
