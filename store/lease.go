@@ -90,12 +90,6 @@ RETURN count(l) AS n`
 const leaseRelease = `MATCH (l:ReleaseLease {version: $version, holder: $holder})
 SET l.holder = null, l.operation = null, l.expires = null, l.since = null`
 
-// leaseFence is prepended to the statements that make an operation's work
-// visible: they change nothing unless the caller still holds the lease.
-const leaseFence = `MATCH (lease:ReleaseLease {version: $version, holder: $holder}) WHERE lease.expires > datetime()
-WITH lease LIMIT 1
-`
-
 // newHolder names a lease holder: host, process and a random part, so two
 // operations of one process are two holders.
 func newHolder() string {
