@@ -23,7 +23,8 @@ const (
 
 // DefaultLeaseTTL is how long a lease outlives its last renewal. A holder
 // renews it every third of that; a holder that died (kill -9, power loss)
-// keeps the release for at most this long.
+// keeps the release for at most this long, and not at all from the view of
+// another process on the same host, which sees the holder is gone.
 const DefaultLeaseTTL = 30 * time.Second
 
 // ErrBusy means another operation holds the release: a load, replace,
@@ -75,11 +76,13 @@ SET l.lock = $holder`
 
 const leaseTake = `MATCH (l:ReleaseLease {version: $version})
 RETURN l.holder AS holder, l.operation AS operation, l.since AS since, l.expires AS expires,
+  l.host AS host, l.pidns AS pidns, l.pid AS pid,
   (l.holder IS NULL OR l.expires IS NULL OR l.expires <= datetime()) AS free`
 
 const leaseSet = `MATCH (l:ReleaseLease {version: $version})
 SET l.holder = $holder, l.operation = $operation, l.since = datetime(),
-  l.expires = datetime() + duration({milliseconds: $ttl}), l.lock = null`
+  l.expires = datetime() + duration({milliseconds: $ttl}), l.lock = null,
+  l.host = $host, l.pidns = $pidns, l.pid = $pid`
 
 const leaseRenew = `MATCH (l:ReleaseLease {version: $version, holder: $holder})
 SET l.expires = datetime() + duration({milliseconds: $ttl})
@@ -130,7 +133,9 @@ func (s *Store) acquire(ctx context.Context, version, op string) (*lease, contex
 func (s *Store) tryAcquire(ctx context.Context, version, op string) (*lease, context.Context, error) {
 	ttl := s.ttl()
 	holder := newHolder()
-	p := map[string]any{"version": version, "holder": holder, "operation": op, "ttl": ttl.Milliseconds()}
+	host, _ := os.Hostname()
+	p := map[string]any{"version": version, "holder": holder, "operation": op, "ttl": ttl.Milliseconds(),
+		"host": host, "pidns": pidNamespace(), "pid": os.Getpid()}
 	sess := s.session(ctx, neo4j.AccessModeWrite)
 	busy, err := sess.ExecuteWrite(ctx, func(tx neo4j.ManagedTransaction) (any, error) {
 		// Writing the node first takes its write lock for the rest of the
@@ -149,7 +154,7 @@ func (s *Store) tryAcquire(ctx context.Context, version, op string) (*lease, con
 			return nil, err
 		}
 		m := rec.AsMap()
-		if free, _ := m["free"].(bool); !free {
+		if free, _ := m["free"].(bool); !free && !holderDead(m) {
 			b := &BusyError{Version: version}
 			b.Holder, _ = m["holder"].(string)
 			b.Operation, _ = m["operation"].(string)
@@ -181,6 +186,18 @@ func (s *Store) tryAcquire(ctx context.Context, version, op string) (*lease, con
 	l := &lease{s: s, version: version, holder: holder, cancel: cancel, done: make(chan struct{})}
 	go l.renew(opCtx, ttl)
 	return l, opCtx, nil
+}
+
+// holderDead reports whether the holder of a lease, as leaseTake returns
+// it, was a process of this host and PID namespace that no longer exists
+// (killed, crashed): its lease need not run out. Holders elsewhere are
+// never judged dead; their lease lapses.
+func holderDead(m map[string]any) bool {
+	host, _ := os.Hostname()
+	h, _ := m["host"].(string)
+	ns, _ := m["pidns"].(string)
+	pid, _ := m["pid"].(int64)
+	return h != "" && h == host && ns != "" && ns == pidNamespace() && int(pid) != os.Getpid() && processGone(int(pid))
 }
 
 // renew extends the lease every third of its lifetime until released. If

@@ -26,7 +26,7 @@ RETURN r.version AS key, 0 AS nodes, r.status AS status`
 }()
 
 const liveLeasesQuery = `MATCH (l:ReleaseLease) WHERE l.holder IS NOT NULL AND l.expires > datetime()
-RETURN l.version AS version, l.operation AS operation`
+RETURN l.version AS version, l.operation AS operation, l.host AS host, l.pidns AS pidns, l.pid AS pid`
 
 // leftovers lists what interrupted (or running) operations left: release
 // keys with nodes but no complete Release, and Release nodes that are not
@@ -39,6 +39,9 @@ func (s *Store) leftovers(ctx context.Context) ([]ReleaseInfo, error) {
 	live := map[string]string{}
 	for _, rec := range recs {
 		m := rec.AsMap()
+		if holderDead(m) {
+			continue
+		}
 		v, _ := m["version"].(string)
 		live[v], _ = m["operation"].(string)
 	}
