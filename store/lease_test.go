@@ -252,3 +252,61 @@ func TestLostLeaseStopsTheLoad(t *testing.T) {
 		}
 	}
 }
+
+// TestPruneOneStagingLeftover interrupts a replace after it staged the
+// new content: the old release stays, the staging nodes are listed under
+// their key, and pruning that key removes them alone.
+func TestPruneOneStagingLeftover(t *testing.T) {
+	w := newFaultWorld(t)
+	ctx := context.Background()
+	w.s.SetFault(func(p string) error {
+		if p == "replace:staged" {
+			return errInjected
+		}
+		return nil
+	})
+	_, err := w.s.Load(ctx, w.changed, store.LoadOptions{Replace: true, Current: store.CurrentNever})
+	w.s.SetFault(nil)
+	if !errors.Is(err, errInjected) {
+		t.Fatalf("replace: %v", err)
+	}
+	list, err := w.s.Releases(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var key string
+	for _, r := range list {
+		if r.Status == store.StatusLeftover {
+			key = r.Key
+			if r.Version != operated || !strings.HasPrefix(r.Key, operated+"#staging-") || r.Nodes != w.fpChg.Nodes {
+				t.Errorf("leftover listed as %+v, want version %s, a staging key and %d nodes", r, operated, w.fpChg.Nodes)
+			}
+		}
+	}
+	if key == "" {
+		t.Fatalf("the staged content is not listed: %+v", list)
+	}
+	if _, err := w.s.Prune(ctx, key); err != nil {
+		t.Fatalf("prune %s: %v", key, err)
+	}
+	checkReadable(t, w, w.next)
+	checkClean(t, w.s, w.d)
+	if _, err := w.s.Prune(ctx, key); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("prune %s twice: %v, want ErrNotFound", key, err)
+	}
+}
+
+func TestVersionsThatCannotBeStored(t *testing.T) {
+	s, _ := neo4jtest.Store(t)
+	r, _ := parse(t, "atlas/ATLAS-4.5.0.yaml")
+	for _, v := range []string{"", "  ", "4.5.0#staging-x"} {
+		bad := *r
+		bad.Version = v
+		if _, err := s.Load(context.Background(), &bad, store.LoadOptions{}); !errors.Is(err, store.ErrBadInput) {
+			t.Errorf("load version %q: %v, want ErrBadInput", v, err)
+		}
+	}
+	if list, _ := s.Releases(context.Background()); len(list) != 0 {
+		t.Errorf("something was stored: %+v", list)
+	}
+}
