@@ -346,25 +346,22 @@ func points(t *testing.T, w *faultWorld, op faultOp) []string {
 	return seen
 }
 
-// pick keeps every checkpoint but thins out the repeated statement-level
-// ones (first, middle, last of each run of the same point).
+// pick keeps every checkpoint but thins out the repeated ones (statements,
+// committed transactions, delete batches) to their first, middle and last
+// occurrence, to keep the test within minutes.
 func pick(seen []string) []int {
+	total := map[string]int{}
+	for _, p := range seen {
+		total[p]++
+	}
+	nth := map[string]int{}
 	var out []int
-	for i := 0; i < len(seen); {
-		j := i
-		for j < len(seen) && seen[j] == seen[i] {
-			j++
+	for i, p := range seen {
+		k, n := nth[p], total[p]
+		nth[p]++
+		if k == 0 || k == n/2 || k == n-1 {
+			out = append(out, i)
 		}
-		n := j - i
-		switch {
-		case n <= 3 || seen[i] == "load:committed" || seen[i] == "prune:label":
-			for k := i; k < j; k++ {
-				out = append(out, k)
-			}
-		default:
-			out = append(out, i, i+n/2, j-1)
-		}
-		i = j
 	}
 	return out
 }

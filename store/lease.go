@@ -111,9 +111,10 @@ func randomID() string {
 const switchWait = 5 * time.Second
 
 // acquire takes the lease on version for op, or returns a *BusyError naming
-// the holder. A lease held by a switch is waited for, up to switchWait. The returned context is cancelled, with errLeaseLost as its
-// cause, if the lease is lost while the operation runs; release ends the
-// lease and must be called (defer) whatever happens.
+// the holder. A lease held by a switch is waited for, up to switchWait. The
+// returned context is cancelled, with errLeaseLost as its cause, if the
+// lease is lost while the operation runs; release ends the lease and must
+// be called (defer) whatever happens.
 func (s *Store) acquire(ctx context.Context, version, op string) (*lease, context.Context, error) {
 	deadline := time.Now().Add(switchWait)
 	for {
