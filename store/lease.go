@@ -27,10 +27,10 @@ const (
 // another process on the same host, which sees the holder is gone.
 const DefaultLeaseTTL = 30 * time.Second
 
-// ErrBusy means another operation holds the release: a load, replace,
+// ErrReleaseBusy means another operation holds the release: a load, replace,
 // prune or switch of the same version is under way. The error is a
 // *BusyError.
-var ErrBusy = errors.New("release busy")
+var ErrReleaseBusy = errors.New("release busy")
 
 // errLeaseLost means the holder's lease expired and was taken over while
 // it was still working (it stalled for longer than the lease lasts).
@@ -55,8 +55,8 @@ func (e *BusyError) Error() string {
 		e.Version, e.Operation, e.Holder, e.Since.UTC().Format(time.TimeOnly+" UTC"), e.Expires.UTC().Format(time.TimeOnly+" UTC"), left)
 }
 
-// Is makes errors.Is(err, ErrBusy) true.
-func (e *BusyError) Is(target error) bool { return target == ErrBusy }
+// Is makes errors.Is(err, ErrReleaseBusy) true.
+func (e *BusyError) Is(target error) bool { return target == ErrReleaseBusy }
 
 // lease is one operation's hold on one release version, renewed in the
 // background until released. The node (:ReleaseLease {version}) is unique

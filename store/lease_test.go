@@ -32,7 +32,7 @@ func holdAt(point string) (hook func(string) error, reached, release chan struct
 func wantBusy(t *testing.T, what string, err error, operation string) {
 	t.Helper()
 	var b *store.BusyError
-	if !errors.As(err, &b) || !errors.Is(err, store.ErrBusy) {
+	if !errors.As(err, &b) || !errors.Is(err, store.ErrReleaseBusy) {
 		t.Errorf("%s while %s 2026.05: %v, want a BusyError", what, operation, err)
 		return
 	}
@@ -149,7 +149,7 @@ func TestPruneDuringLoadRace(t *testing.T) {
 		for g, err := range errs {
 			switch {
 			case err == nil:
-			case errors.Is(err, store.ErrBusy):
+			case errors.Is(err, store.ErrReleaseBusy):
 				refused++
 			case g%2 == 1 && errors.Is(err, store.ErrNotFound):
 			default:
@@ -191,7 +191,7 @@ SET l.holder = 'elsewhere:1:dead', l.operation = 'loading', l.since = datetime()
 	setLease(1500)
 	_, err := w.s.Load(ctx, w.next, store.LoadOptions{Current: store.CurrentNever})
 	wantBusy(t, "load", err, "loading")
-	for try := 0; errors.Is(err, store.ErrBusy) && try < 100; try++ {
+	for try := 0; errors.Is(err, store.ErrReleaseBusy) && try < 100; try++ {
 		time.Sleep(100 * time.Millisecond)
 		_, err = w.s.Load(ctx, w.next, store.LoadOptions{Current: store.CurrentNever})
 	}
@@ -234,7 +234,7 @@ func TestLostLeaseStopsTheLoad(t *testing.T) {
 		// The thief's lease lapses; the next load tidies up.
 		var res store.LoadResult
 		for try := 0; try < 100; try++ {
-			if res, err = w.s.Load(ctx, w.next, store.LoadOptions{Current: store.CurrentNever}); !errors.Is(err, store.ErrBusy) {
+			if res, err = w.s.Load(ctx, w.next, store.LoadOptions{Current: store.CurrentNever}); !errors.Is(err, store.ErrReleaseBusy) {
 				break
 			}
 			time.Sleep(100 * time.Millisecond)
