@@ -50,6 +50,12 @@ type Release struct {
 	Source   string        `json:"source"`
 	LoadedAt *time.Time    `json:"loadedAt"`
 	Counts   ReleaseCounts `json:"counts"`
+	// Key, Nodes and Operation describe what is not a complete release:
+	// the staging key of an interrupted replace, the nodes left, and the
+	// operation under way (see store.ReleaseInfo).
+	Key       string `json:"key,omitempty"`
+	Nodes     int    `json:"nodes,omitempty"`
+	Operation string `json:"operation,omitempty"`
 }
 
 // ReleaseCounts are the numbers of objects of each kind in a release.
@@ -66,7 +72,7 @@ type ReleaseCounts struct {
 func ReleaseFrom(r store.ReleaseInfo) Release {
 	out := Release{
 		Version: r.Version, Current: r.Current, Status: r.Status, Format: r.Format, Name: r.Name,
-		Modified: r.Modified, SHA256: r.SHA256, Source: r.Source,
+		Modified: r.Modified, SHA256: r.SHA256, Source: r.Source, Key: r.Key, Nodes: r.Nodes, Operation: r.Operation,
 		Counts: ReleaseCounts{r.Counts.Tactics, r.Counts.Techniques, r.Counts.Mitigations, r.Counts.CaseStudies, r.Counts.Steps, r.Counts.Actors},
 	}
 	if !r.LoadedAt.IsZero() {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
@@ -22,16 +23,56 @@ const (
 // BatchSize is the number of rows one UNWIND statement writes.
 const BatchSize = 5000
 
+// CurrentChoice says whether a load makes its release current.
+type CurrentChoice int
+
+const (
+	// CurrentIfNotOlder, the default, makes the release current unless the
+	// current release has a newer version (see atlas.CompareVersions); an older
+	// release is staged, and LoadResult says so.
+	CurrentIfNotOlder CurrentChoice = iota
+	// CurrentAlways makes the release current whatever its version.
+	CurrentAlways
+	// CurrentNever stages the release: the current release stays current.
+	CurrentNever
+)
+
+// NotCurrentReason says why a loaded release was not made current.
+type NotCurrentReason string
+
+const (
+	// NotCurrentAsked: the load was told not to (CurrentNever).
+	NotCurrentAsked NotCurrentReason = "asked"
+	// NotCurrentOlder: the current release has a newer version.
+	NotCurrentOlder NotCurrentReason = "older"
+)
+
 // LoadOptions change how Load writes a release.
 type LoadOptions struct {
-	// MakeCurrent makes the release current once it is complete.
+	// Current says whether the release becomes current once complete; the
+	// zero value is CurrentIfNotOlder.
+	Current CurrentChoice
+	// MakeCurrent is the older form of Current: CurrentAlways; false
+	// leaves the choice to Current.
+	//
+	// Deprecated: set Current.
 	MakeCurrent bool
 	// Replace reloads a release whose version is loaded from different
-	// content. The current release is never replaced in place.
+	// content. The new content is written beside the old one and replaces
+	// it in one transaction at the end, so the old release stays whole and
+	// readable until then, and after any interruption. The current release
+	// is never replaced.
 	Replace bool
 	// Progress, when set, is called after each batch. It runs on the
 	// loading goroutine and should return quickly.
 	Progress func(Progress)
+}
+
+func (o LoadOptions) choice() CurrentChoice {
+	if o.MakeCurrent {
+		return CurrentAlways
+	}
+	return o.Current
 }
 
 // Progress reports how far a load has gone.
@@ -46,55 +87,167 @@ type Progress struct {
 type LoadResult struct {
 	Version string
 	// Unchanged is true when the same content was already loaded; nothing
-	// was written.
+	// was written (but for making it current).
 	Unchanged bool
-	Current   bool
-	Counters  Counters
-	Duration  time.Duration
+	// Replaced is true when other content of the same version was
+	// replaced.
+	Replaced bool
+	// Current is true when the release is current after the load.
+	Current bool
+	// NotCurrent says why the release is not current ("" when it is).
+	NotCurrent NotCurrentReason
+	// CurrentVersion is the current release after the load ("" if none).
+	CurrentVersion string
+	// Cleaned counts the nodes left by interrupted operations on this
+	// version that the load removed first.
+	Cleaned  int
+	Counters Counters
+	Duration time.Duration
+}
+
+// Note is one sentence for a person about a release that was loaded but
+// not made current, with how to switch to it; "" when it is current.
+func (r LoadResult) Note() string {
+	switch {
+	case r.Current:
+		return ""
+	case r.NotCurrent == NotCurrentOlder:
+		return fmt.Sprintf("loaded %s and staged it: it is older than the current %s; `atlasgraph releases use %s` to switch (or load with --current)",
+			r.Version, r.CurrentVersion, r.Version)
+	default:
+		return fmt.Sprintf("loaded %s and staged it, as asked; `atlasgraph releases use %s` to switch", r.Version, r.Version)
+	}
+}
+
+// stagingKey is the release property of the nodes a replace writes
+// before it switches: ids stay unique per key, the old release keeps its
+// own, and the nodes of an interrupted replace are found by prefix.
+func stagingKey(version string) string {
+	return version + "#staging-" + randomID()
 }
 
 // Load writes a release to Neo4j. Nothing is visible as a usable release
 // until every node and relationship is written; the current release is not
-// touched until then, and only when MakeCurrent is set. Loading content that
-// is already loaded changes nothing. A release left half-written by an
-// interrupted load is removed first.
-func (s *Store) Load(ctx context.Context, rel *atlas.Release, opt LoadOptions) (LoadResult, error) {
+// touched until then, and only as opt.Current says. Loading content that is
+// already loaded changes nothing. Load holds the version's lease (see
+// BusyError) from start to end, and removes first whatever an interrupted
+// load, replace or prune of the version left.
+func (s *Store) Load(ctx context.Context, rel *atlas.Release, opt LoadOptions) (res LoadResult, err error) {
 	start := time.Now()
-	res := LoadResult{Version: rel.Version}
+	res.Version = rel.Version
+	if strings.TrimSpace(rel.Version) == "" || strings.ContainsAny(rel.Version, "#") {
+		return res, fmt.Errorf("%w: release version %q cannot be stored: it must not be empty nor contain '#'", ErrBadInput, rel.Version)
+	}
 	if err := s.EnsureSchema(ctx); err != nil {
+		return res, err
+	}
+	op := opLoad
+	if opt.Replace {
+		op = opReplace
+	}
+	l, ctx, err := s.acquire(ctx, rel.Version, op)
+	if err != nil {
+		return res, err
+	}
+	defer l.release(ctx)
+	defer func() {
+		err = cause(ctx, err)
+		res.Duration = time.Since(start)
+	}()
+	if err := s.checkpoint("load:lease"); err != nil {
 		return res, err
 	}
 	existing, err := s.release(ctx, rel.Version)
 	if err != nil {
 		return res, err
 	}
-	if existing != nil {
+	complete := existing != nil && existing.Status == statusComplete
+	if complete {
 		switch {
-		case existing.Status == statusComplete && existing.SHA256 == rel.SHA256:
+		case existing.SHA256 == rel.SHA256:
 			res.Unchanged = true
-			if opt.MakeCurrent && !existing.Current {
-				if err := s.setCurrent(ctx, &res.Counters, rel.Version); err != nil {
-					return res, err
-				}
-			}
-			res.Current = existing.Current || opt.MakeCurrent
-			res.Duration = time.Since(start)
-			return res, nil
-		case existing.Status == statusComplete && existing.Current:
+		case existing.Current:
 			return res, fmt.Errorf("%w: release %s is current and was loaded from other content (sha256 %s); make another release current first (atlasgraph releases use VERSION), then load again with --replace",
 				ErrConflict, rel.Version, existing.SHA256)
-		case existing.Status == statusComplete && !opt.Replace:
+		case !opt.Replace:
 			return res, fmt.Errorf("%w: release %s is already loaded from other content (sha256 %s); load with --replace to overwrite it, or prune it first (atlasgraph releases prune %s)",
 				ErrConflict, rel.Version, existing.SHA256, rel.Version)
 		}
-		// Interrupted, being pruned, or to be replaced: start from nothing.
-		if err := s.deleteRelease(ctx, &res.Counters, rel.Version); err != nil {
+	}
+	// What interrupted operations left: staging nodes of a replace, and
+	// all of a release that never completed (or was being pruned).
+	left, err := s.countNodes(ctx, rel.Version, true)
+	if err != nil {
+		return res, err
+	}
+	if !complete && (existing != nil || left > 0) {
+		res.Cleaned = left
+		if err := s.deleteRelease(ctx, &res.Counters, l); err != nil {
+			return res, fmt.Errorf("remove what an interrupted operation left of release %s: %w", rel.Version, err)
+		}
+	} else if left > 0 {
+		n, err := s.countNodes(ctx, rel.Version, false)
+		if err != nil {
+			return res, err
+		}
+		res.Cleaned = left - n
+		if res.Cleaned > 0 {
+			if err := s.deleteNodes(ctx, &res.Counters, l, rel.Version+"#", true); err != nil {
+				return res, fmt.Errorf("remove what an interrupted replace of release %s left: %w", rel.Version, err)
+			}
+		}
+	}
+	switch {
+	case res.Unchanged:
+	case complete:
+		if err := s.replace(ctx, &res.Counters, l, rel, opt); err != nil {
+			return res, err
+		}
+		res.Replaced = true
+	default:
+		if err := s.loadNew(ctx, &res.Counters, l, rel, opt); err != nil {
 			return res, err
 		}
 	}
+	return res, s.applyCurrent(ctx, &res, l, opt.choice())
+}
 
+// applyCurrent makes the loaded release current as the choice says, and
+// records the outcome in res.
+func (s *Store) applyCurrent(ctx context.Context, res *LoadResult, l *lease, choice CurrentChoice) error {
+	if err := s.checkpoint("load:before-current"); err != nil {
+		return err
+	}
+	if choice == CurrentNever {
+		cur, err := s.releases(ctx, "")
+		if err != nil {
+			return err
+		}
+		if len(cur) > 0 {
+			res.CurrentVersion = cur[0].Version
+		}
+		res.Current = res.CurrentVersion == res.Version
+		if !res.Current {
+			res.NotCurrent = NotCurrentAsked
+		}
+		return nil
+	}
+	made, cur, err := s.switchCurrent(ctx, &res.Counters, l, choice == CurrentIfNotOlder)
+	if err != nil {
+		return err
+	}
+	res.Current, res.CurrentVersion = made, cur
+	if !made {
+		res.NotCurrent = NotCurrentOlder
+	}
+	return nil
+}
+
+// releaseProps are the properties of a Release node that describe its
+// content.
+func releaseProps(rel *atlas.Release) map[string]any {
 	props := map[string]any{"version": rel.Version, "format": string(rel.Format), "sha256": rel.SHA256, "source": rel.Source,
-		"status": statusLoading, "current": false, "name": rel.Name, "description": rel.Description}
+		"name": rel.Name, "description": rel.Description}
 	setDate(props, "modifiedDate", rel.Modified)
 	// What a newer 6.x release adds that this version does not model is
 	// kept as JSON text, so nothing in the file is lost (see loader).
@@ -102,33 +255,102 @@ func (s *Store) Load(ctx context.Context, rel *atlas.Release, opt LoadOptions) (
 	setIf(props, "extra", rel.Extra)
 	setIf(props, "extraSections", rel.ExtraSections)
 	setIf(props, "extraRelationships", rel.ExtraRelationships)
-	err = s.write(ctx, &res.Counters, `CREATE (r:Release) SET r = $props, r.startedAt = datetime()`, map[string]any{"props": props})
-	if err != nil {
-		return res, fmt.Errorf("register release %s: %w", rel.Version, err)
-	}
-
-	w := &batchWriter{s: s, ctx: ctx, c: &res.Counters, release: rel.Version, progress: opt.Progress}
-	if err := w.writeAll(writePlan(rel)); err != nil {
-		return res, fmt.Errorf("write %s of release %s (the release stays unusable; load it again): %w", w.what, rel.Version, err)
-	}
-
 	counts := map[string]any{
 		"tactics": len(rel.Tactics), "techniques": len(rel.Techniques), "mitigations": len(rel.Mitigations),
 		"caseStudies": len(rel.CaseStudies), "steps": countSteps(rel), "actors": len(rel.Actors),
 	}
-	err = s.write(ctx, &res.Counters, `MATCH (r:Release {version: $version}) SET r.status = $status, r.loadedAt = datetime(), r += $counts`,
-		map[string]any{"version": rel.Version, "status": statusComplete, "counts": prefixed(counts)})
+	for k, v := range prefixed(counts) {
+		props[k] = v
+	}
+	return props
+}
+
+// loadNew writes a release whose version has nothing stored: a Release
+// node in status loading, the batches under the version itself, then the
+// status complete in a transaction fenced by the lease.
+func (s *Store) loadNew(ctx context.Context, c *Counters, l *lease, rel *atlas.Release, opt LoadOptions) error {
+	props := releaseProps(rel)
+	props["status"], props["current"] = statusLoading, false
+	err := s.fenced(ctx, c, l, `CREATE (r:Release) SET r = $props, r.startedAt = datetime()`, map[string]any{"props": props})
 	if err != nil {
-		return res, fmt.Errorf("complete release %s: %w", rel.Version, err)
+		return fmt.Errorf("register release %s: %w", rel.Version, err)
 	}
-	if opt.MakeCurrent {
-		if err := s.setCurrent(ctx, &res.Counters, rel.Version); err != nil {
-			return res, err
+	if err := s.checkpoint("load:registered"); err != nil {
+		return err
+	}
+	w := &batchWriter{s: s, ctx: ctx, c: c, release: rel.Version, progress: opt.Progress, txRows: s.txRows}
+	if err := w.writeAll(writePlan(rel)); err != nil {
+		return fmt.Errorf("write %s of release %s (the release stays unusable; load it again): %w", w.what, rel.Version, cause(ctx, err))
+	}
+	if err := s.checkpoint("load:written"); err != nil {
+		return err
+	}
+	err = s.fenced(ctx, c, l, `MATCH (r:Release {version: $version}) SET r.status = $status, r.loadedAt = datetime()`,
+		map[string]any{"status": statusComplete})
+	if err != nil {
+		return fmt.Errorf("complete release %s: %w", rel.Version, err)
+	}
+	return s.checkpoint("load:complete")
+}
+
+// replace writes the new content of a complete, not current release under
+// a staging key, then swaps it for the old content in one transaction.
+// Until that transaction commits the old release is whole and readable; if
+// the process dies before, the staging nodes are leftovers that the next
+// load or prune of the version removes.
+func (s *Store) replace(ctx context.Context, c *Counters, l *lease, rel *atlas.Release, opt LoadOptions) error {
+	key := stagingKey(rel.Version)
+	w := &batchWriter{s: s, ctx: ctx, c: c, release: key, progress: opt.Progress, txRows: s.txRows}
+	if err := w.writeAll(writePlan(rel)); err != nil {
+		return fmt.Errorf("write %s of the new content of release %s (the loaded content stays as it was; load it again): %w", w.what, rel.Version, cause(ctx, err))
+	}
+	if err := s.checkpoint("replace:staged"); err != nil {
+		return err
+	}
+	sess := s.session(ctx, neo4j.AccessModeWrite)
+	defer sess.Close(ctx)
+	p := l.params(map[string]any{"staging": key, "props": releaseProps(rel), "status": statusComplete})
+	out, err := sess.ExecuteWrite(ctx, func(tx neo4j.ManagedTransaction) (any, error) {
+		var local Counters
+		if err := s.fence(ctx, tx, l); err != nil {
+			return nil, err
 		}
-		res.Current = true
+		run := func(cypher string) error {
+			res, err := tx.Run(ctx, cypher, p)
+			if err != nil {
+				return err
+			}
+			sum, err := res.Consume(ctx)
+			if err != nil {
+				return err
+			}
+			local.add(sum.Counters())
+			return s.checkpoint("replace:switch-statement")
+		}
+		// The old content goes first, so the renamed nodes keep ids unique.
+		for _, label := range releaseLabels {
+			if err := run(fmt.Sprintf(`MATCH (n:%s {release: $version}) DETACH DELETE n`, label)); err != nil {
+				return nil, err
+			}
+		}
+		for _, label := range releaseLabels {
+			if err := run(fmt.Sprintf(`MATCH (n:%s {release: $staging}) SET n.release = $version`, label)); err != nil {
+				return nil, err
+			}
+			if err := run(fmt.Sprintf(`MATCH (n:%s {release: $version})-[e]->() WHERE e.release = $staging SET e.release = $version`, label)); err != nil {
+				return nil, err
+			}
+		}
+		if err := run(`MATCH (r:Release {version: $version, status: $status}) SET r += $props, r.loadedAt = datetime()`); err != nil {
+			return nil, err
+		}
+		return local, nil
+	})
+	if err != nil {
+		return fmt.Errorf("switch release %s to its new content (the loaded content stays as it was): %w", rel.Version, cause(ctx, classify(err)))
 	}
-	res.Duration = time.Since(start)
-	return res, nil
+	c.add2(out.(Counters))
+	return s.checkpoint("replace:switched")
 }
 
 // prefixed names count properties countTactics, countTechniques, ...
@@ -177,6 +399,7 @@ type batchWriter struct {
 	total     int
 	committed int    // rows in committed transactions, for progress
 	what      string // the statement being written, for errors
+	txRows    int    // TxRows when zero
 }
 
 type batch struct {
@@ -189,12 +412,16 @@ type batch struct {
 func (w *batchWriter) writeAll(plan []Statement) error {
 	var pending []batch
 	rows := 0
+	limit := w.txRows
+	if limit <= 0 {
+		limit = TxRows
+	}
 	for i := range plan {
 		st := &plan[i]
 		w.total += len(st.Rows)
 		for j := 0; j < len(st.Rows); j += BatchSize {
 			b := batch{st: st, rows: st.Rows[j:min(j+BatchSize, len(st.Rows))]}
-			if rows+len(b.rows) > TxRows && len(pending) > 0 {
+			if rows+len(b.rows) > limit && len(pending) > 0 {
 				if err := w.commit(pending); err != nil {
 					return err
 				}
@@ -235,6 +462,9 @@ func (w *batchWriter) commit(batches []batch) error {
 			if w.progress != nil {
 				w.progress(Progress{Phase: b.st.Phase, What: b.st.What, Rows: done, Total: w.total})
 			}
+			if err := w.s.checkpoint("load:statement"); err != nil {
+				return nil, err
+			}
 		}
 		return local, nil
 	})
@@ -249,7 +479,7 @@ func (w *batchWriter) commit(batches []batch) error {
 	for _, b := range batches {
 		w.committed += len(b.rows)
 	}
-	return nil
+	return w.s.checkpoint("load:committed")
 }
 
 // Cypher of a load, one statement per label and relationship type. Nodes

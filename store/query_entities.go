@@ -50,7 +50,7 @@ const releaseQuery = `MATCH (r:Release {status: $status})
 WHERE $version IS NULL OR r.version = $version OR ($version = '' AND r.current = true)
 RETURN ` + releaseFields + ` ORDER BY r.loadedAt DESC, r.version DESC`
 
-// Releases lists the complete releases, the most recently loaded first.
+// Releases lists the complete releases, newest version first.
 func (r *Reader) Releases(ctx context.Context) ([]ReleaseInfo, error) {
 	return r.releases(ctx, nil)
 }
@@ -78,6 +78,7 @@ func (r *Reader) releases(ctx context.Context, version any) ([]ReleaseInfo, erro
 	for _, rec := range recs {
 		out = append(out, releaseFromRecord(rec))
 	}
+	SortReleases(out)
 	return out, nil
 }
 

@@ -3,13 +3,17 @@ package store
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j/dbtype"
+
+	"github.com/atlasgraph/atlasgraph/atlas"
 )
 
-// ReleaseInfo describes one release in the database.
+// ReleaseInfo describes one release in the database, or what an
+// interrupted operation left of one (Status other than StatusComplete).
 type ReleaseInfo struct {
 	Version string
 	Format  string
@@ -26,11 +30,37 @@ type ReleaseInfo struct {
 	Extra              string
 	ExtraSections      string
 	ExtraRelationships string
-	Status             string
-	Current            bool
-	LoadedAt           time.Time
-	Counts             ReleaseCounts
+	// Status is StatusComplete for a usable release; the other statuses
+	// are listed by Store.Releases only.
+	Status   string
+	Current  bool
+	LoadedAt time.Time
+	Counts   ReleaseCounts
+	// Key is the value of the release property of the nodes when it is
+	// not Version: the staging key of a replace (VERSION#staging-ID).
+	Key string
+	// Nodes counts the nodes of a release that is not complete.
+	Nodes int
+	// Operation names the operation under way (StatusInProgress):
+	// "loading", "replacing", "pruning" or "switching to".
+	Operation string
 }
+
+// Statuses of ReleaseInfo.
+const (
+	// StatusComplete is a usable release.
+	StatusComplete = statusComplete
+	// StatusInProgress is a release that a live operation is writing or
+	// deleting now; Operation says which.
+	StatusInProgress = "in-progress"
+	// StatusIncomplete is a release an interrupted load or prune left
+	// half-written; the next load or prune of its version removes it.
+	StatusIncomplete = "incomplete"
+	// StatusLeftover is nodes no release owns: what an interrupted replace
+	// staged (Key VERSION#staging-ID), or orphans. The next load or prune
+	// of the version removes them.
+	StatusLeftover = "leftover"
+)
 
 // ReleaseCounts are the numbers of nodes of each kind in a release.
 type ReleaseCounts struct {
@@ -75,9 +105,24 @@ func (s *Store) release(ctx context.Context, version string) (*ReleaseInfo, erro
 	return &info, nil
 }
 
-// Releases lists the complete releases, newest load first.
+// Releases lists the complete releases, newest version first (see
+// atlas.CompareVersions), followed within each version by what interrupted
+// operations left of it: a half-written release (StatusIncomplete), the
+// staging nodes of an interrupted replace or orphan nodes (StatusLeftover),
+// and releases a live operation is writing (StatusInProgress), each with
+// its node count. The next load or prune of the version removes leftovers.
 func (s *Store) Releases(ctx context.Context) ([]ReleaseInfo, error) {
-	return s.releases(ctx, nil)
+	list, err := s.releases(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	left, err := s.leftovers(ctx)
+	if err != nil {
+		return nil, err
+	}
+	list = append(list, left...)
+	SortReleases(list)
+	return list, nil
 }
 
 // Release returns one complete release, or a *NotFoundError (which is
@@ -104,29 +149,57 @@ func (s *Store) releases(ctx context.Context, version any) ([]ReleaseInfo, error
 	for _, rec := range recs {
 		out = append(out, releaseFromRecord(rec))
 	}
+	SortReleases(out)
 	return out, nil
 }
 
 // SetCurrent makes a complete release the current one, in one transaction:
 // readers see either the old current release or the new one, never none.
+// It holds the release's lease meanwhile, so it fails with a *BusyError
+// while that release is being loaded, replaced or pruned.
 func (s *Store) SetCurrent(ctx context.Context, version string) error {
-	return s.setCurrent(ctx, nil, version)
+	if err := s.EnsureSchema(ctx); err != nil {
+		return err
+	}
+	l, ctx, err := s.acquire(ctx, version, opSwitch)
+	if err != nil {
+		return err
+	}
+	defer l.release(ctx)
+	if err := s.checkpoint("switch:lease"); err != nil {
+		return err
+	}
+	_, _, err = s.switchCurrent(ctx, nil, l, false)
+	if err != nil {
+		return cause(ctx, err)
+	}
+	return s.checkpoint("switch:done")
 }
 
-// setCurrentCypher writes the current flag of every release, not only of
-// the old and the new current one: the writes lock every Release node, so
-// two concurrent switches are serialised and exactly one release ends up
-// current.
-const setCurrentCypher = `MATCH (r:Release {version: $version, status: $status})
-MATCH (all:Release)
-SET all.current = (all = r)
-RETURN count(DISTINCT r) AS n`
-
-func (s *Store) setCurrent(ctx context.Context, c *Counters, version string) error {
+// switchCurrent makes the leased release current in one transaction that
+// first renews (and so locks) the lease, then locks every Release node, so
+// concurrent switches are serialised and exactly one release ends up
+// current. With onlyIfNotOlder it leaves the current release alone when it
+// is newer than this one; it returns whether the release is current and
+// the version current afterwards.
+func (s *Store) switchCurrent(ctx context.Context, c *Counters, l *lease, onlyIfNotOlder bool) (bool, string, error) {
 	sess := s.session(ctx, neo4j.AccessModeWrite)
 	defer sess.Close(ctx)
-	n, err := sess.ExecuteWrite(ctx, func(tx neo4j.ManagedTransaction) (any, error) {
-		res, err := tx.Run(ctx, setCurrentCypher, map[string]any{"version": version, "status": statusComplete})
+	type outcome struct {
+		made     bool
+		current  string
+		notFound bool
+		local    Counters
+	}
+	out, err := sess.ExecuteWrite(ctx, func(tx neo4j.ManagedTransaction) (any, error) {
+		var o outcome
+		if err := s.fence(ctx, tx, l); err != nil {
+			return nil, err
+		}
+		res, err := tx.Run(ctx, `MATCH (x:Release) SET x.current = coalesce(x.current, false)
+WITH collect(x) AS releases
+RETURN [r IN releases WHERE r.current | r.version] AS current, [r IN releases WHERE r.version = $version AND r.status = $status] <> [] AS found`,
+			l.params(map[string]any{"status": statusComplete}))
 		if err != nil {
 			return nil, err
 		}
@@ -134,57 +207,167 @@ func (s *Store) setCurrent(ctx context.Context, c *Counters, version string) err
 		if err != nil {
 			return nil, err
 		}
+		if found, _ := rec.AsMap()["found"].(bool); !found {
+			o.notFound = true
+			return o, nil
+		}
+		cur, _ := rec.AsMap()["current"].([]any)
+		if len(cur) > 0 {
+			o.current, _ = cur[0].(string)
+		}
+		if o.current == l.version {
+			o.made = true
+			return o, nil
+		}
+		if onlyIfNotOlder && o.current != "" && atlas.CompareVersions(l.version, o.current) < 0 {
+			return o, nil
+		}
+		if err := s.checkpoint("switch:statement"); err != nil {
+			return nil, err
+		}
+		res, err = tx.Run(ctx, `MATCH (x:Release) SET x.current = (x.version = $version AND x.status = $status)`,
+			l.params(map[string]any{"status": statusComplete}))
+		if err != nil {
+			return nil, err
+		}
 		sum, err := res.Consume(ctx)
 		if err != nil {
 			return nil, err
 		}
-		if c != nil {
-			c.add(sum.Counters())
-		}
-		v, _ := rec.Get("n")
-		return v, nil
+		o.local.add(sum.Counters())
+		o.made, o.current = true, l.version
+		return o, nil
 	})
 	if err != nil {
-		return fmt.Errorf("make release %s current: %w", version, classify(err))
+		return false, "", fmt.Errorf("make release %s current: %w", l.version, classify(err))
 	}
-	if n.(int64) == 0 {
-		return fmt.Errorf("%w: release %q is not loaded; see atlasgraph releases", ErrNotFound, version)
+	o := out.(outcome)
+	if o.notFound {
+		return false, "", fmt.Errorf("%w: release %q is not loaded; see atlasgraph releases", ErrNotFound, l.version)
+	}
+	if c != nil {
+		c.add2(o.local)
+	}
+	return o.made, o.current, nil
+}
+
+// fence renews the lease inside tx, which also locks it until tx ends:
+// nobody can take it over before the transaction commits. It fails with
+// errLeaseLost when the lease is gone.
+func (s *Store) fence(ctx context.Context, tx neo4j.ManagedTransaction, l *lease) error {
+	res, err := tx.Run(ctx, leaseRenew, l.params(map[string]any{"ttl": s.ttl().Milliseconds()}))
+	if err != nil {
+		return err
+	}
+	rec, err := res.Single(ctx)
+	if err != nil {
+		return err
+	}
+	if n, _ := rec.Get("n"); n != int64(1) {
+		return errLeaseLost
 	}
 	return nil
 }
 
-// Prune deletes a release that is not current.
+// Prune deletes a release that is not current, in batches, holding its
+// lease so no load, replace or switch of it runs meanwhile (those fail
+// with a *BusyError, as Prune does while one of them runs). It also
+// removes what interrupted operations left of that version (see
+// Releases), and succeeds when only such leftovers were there. Pruning a
+// staging key (VERSION#staging-ID) removes just that leftover.
 func (s *Store) Prune(ctx context.Context, version string) (Counters, error) {
 	var c Counters
-	info, err := s.release(ctx, version)
+	if err := s.EnsureSchema(ctx); err != nil {
+		return c, err
+	}
+	base, _, staged := strings.Cut(version, "#")
+	l, ctx, err := s.acquire(ctx, base, opPrune)
 	if err != nil {
 		return c, err
 	}
-	if info == nil {
-		return c, fmt.Errorf("%w: release %q is not loaded; see atlasgraph releases", ErrNotFound, version)
+	defer l.release(ctx)
+	if err := s.checkpoint("prune:lease"); err != nil {
+		return c, err
 	}
-	if info.Current {
-		return c, fmt.Errorf("%w: release %s is current; make another release current first (atlasgraph releases use VERSION)", ErrConflict, version)
+	err = s.prune(ctx, &c, l, version, staged)
+	return c, cause(ctx, err)
+}
+
+func (s *Store) prune(ctx context.Context, c *Counters, l *lease, version string, staged bool) error {
+	if staged {
+		n, err := s.countNodes(ctx, version, false)
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			return fmt.Errorf("%w: nothing is stored under %q; see atlasgraph releases", ErrNotFound, version)
+		}
+		return s.deleteNodes(ctx, c, l, version, false)
 	}
-	return c, s.deleteRelease(ctx, &c, version)
+	info, err := s.release(ctx, version)
+	if err != nil {
+		return err
+	}
+	if info != nil && info.Current {
+		return fmt.Errorf("%w: release %s is current; make another release current first (atlasgraph releases use VERSION)", ErrConflict, version)
+	}
+	left, err := s.countNodes(ctx, version, true)
+	if err != nil {
+		return err
+	}
+	if info == nil && left == 0 {
+		return fmt.Errorf("%w: release %q is not loaded; see atlasgraph releases", ErrNotFound, version)
+	}
+	return s.deleteRelease(ctx, c, l)
 }
 
 // releaseLabels are the labels of the nodes of a release; steps first so
-// the batches stay small.
+// the batches stay small. A label added to a release must be listed here,
+// or pruning and crash clean-up miss its nodes.
 var releaseLabels = []string{"Step", "CaseStudy", "Actor", "Technique", "Mitigation", "Tactic"}
 
-// deleteRelease removes every node and relationship of a release, in
-// batches, marking it as being pruned first so it is never listed half gone.
-func (s *Store) deleteRelease(ctx context.Context, c *Counters, version string) error {
-	p := map[string]any{"version": version, "status": statusPruning}
-	if err := s.write(ctx, c, `MATCH (r:Release {version: $version}) SET r.status = $status, r.current = false`, p); err != nil {
+// deleteRelease removes every node and relationship of the leased
+// release, the staging leftovers of its version and its Release node, in
+// batches, marking it as being pruned first so it is never listed as
+// usable half gone. A crash part way leaves an incomplete release that the
+// next load or prune of the version removes.
+func (s *Store) deleteRelease(ctx context.Context, c *Counters, l *lease) error {
+	version := l.version
+	err := s.fenced(ctx, c, l, `MATCH (r:Release {version: $version}) SET r.status = $status, r.current = false`,
+		map[string]any{"status": statusPruning})
+	if err != nil {
 		return fmt.Errorf("prune release %s: %w", version, err)
+	}
+	if err := s.checkpoint("prune:marked"); err != nil {
+		return err
+	}
+	if err := s.deleteNodes(ctx, c, l, version+"#", true); err != nil {
+		return err
+	}
+	if err := s.deleteNodes(ctx, c, l, version, false); err != nil {
+		return err
+	}
+	if err := s.fenced(ctx, c, l, `MATCH (r:Release {version: $version}) DELETE r`, nil); err != nil {
+		return fmt.Errorf("prune release %s: %w", version, err)
+	}
+	return nil
+}
+
+// deleteNodes removes, label by label in batches of 5000, the nodes whose
+// release property is key (or starts with key, with prefix), and their
+// relationships. Each statement checks the lease first.
+func (s *Store) deleteNodes(ctx context.Context, c *Counters, l *lease, key string, prefix bool) error {
+	where := `n.release = $key`
+	if prefix {
+		where = `n.release STARTS WITH $key`
 	}
 	for _, label := range releaseLabels {
 		// Labels cannot be parameters; they come from the constant list above.
-		cypher := fmt.Sprintf(`MATCH (n:%s {release: $version}) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 5000 ROWS`, label)
+		cypher := fmt.Sprintf(`MATCH (lease:ReleaseLease {version: $version, holder: $holder}) WHERE lease.expires > datetime()
+MATCH (n:%s) WHERE %s
+CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 5000 ROWS`, label, where)
 		sess := s.session(ctx, neo4j.AccessModeWrite)
-		res, err := sess.Run(ctx, cypher, p)
+		res, err := sess.Run(ctx, cypher, l.params(map[string]any{"key": key}))
 		if err == nil {
 			var sum neo4j.ResultSummary
 			sum, err = res.Consume(ctx)
@@ -194,11 +377,58 @@ func (s *Store) deleteRelease(ctx context.Context, c *Counters, version string) 
 		}
 		sess.Close(ctx)
 		if err != nil {
-			return fmt.Errorf("prune %s nodes of release %s: %w", label, version, classify(err))
+			return fmt.Errorf("delete %s nodes of release %s: %w", label, key, classify(err))
+		}
+		if err := s.checkpoint("prune:label"); err != nil {
+			return err
 		}
 	}
-	if err := s.write(ctx, c, `MATCH (r:Release {version: $version}) DELETE r`, p); err != nil {
-		return fmt.Errorf("prune release %s: %w", version, err)
+	return nil
+}
+
+// countNodes counts the nodes whose release property is key (and, with
+// staging, those of the key's staging leftovers).
+func (s *Store) countNodes(ctx context.Context, key string, staging bool) (int, error) {
+	var parts []string
+	for _, label := range releaseLabels {
+		parts = append(parts, fmt.Sprintf(`MATCH (n:%s) WHERE n.release = $key OR ($staging AND n.release STARTS WITH $prefix) RETURN count(n) AS n`, label))
+	}
+	recs, err := s.read(ctx, `CALL () { `+strings.Join(parts, " UNION ALL ")+` } RETURN sum(n) AS n`,
+		map[string]any{"key": key, "staging": staging, "prefix": key + "#"})
+	if err != nil {
+		return 0, fmt.Errorf("count the nodes of release %s: %w", key, err)
+	}
+	n, _ := recs[0].Get("n")
+	v, _ := n.(int64)
+	return int(v), nil
+}
+
+// fenced runs one statement in a transaction that first renews (and
+// locks) the lease: it changes nothing once the lease is lost.
+func (s *Store) fenced(ctx context.Context, c *Counters, l *lease, cypher string, params map[string]any) error {
+	sess := s.session(ctx, neo4j.AccessModeWrite)
+	defer sess.Close(ctx)
+	out, err := sess.ExecuteWrite(ctx, func(tx neo4j.ManagedTransaction) (any, error) {
+		if err := s.fence(ctx, tx, l); err != nil {
+			return nil, err
+		}
+		res, err := tx.Run(ctx, cypher, l.params(params))
+		if err != nil {
+			return nil, err
+		}
+		sum, err := res.Consume(ctx)
+		if err != nil {
+			return nil, err
+		}
+		var local Counters
+		local.add(sum.Counters())
+		return local, nil
+	})
+	if err != nil {
+		return classify(err)
+	}
+	if c != nil {
+		c.add2(out.(Counters))
 	}
 	return nil
 }

@@ -10,6 +10,9 @@ import (
 var schema = []string{
 	`CREATE CONSTRAINT release_version IF NOT EXISTS FOR (r:Release) REQUIRE r.version IS UNIQUE`,
 	`CREATE INDEX release_current IF NOT EXISTS FOR (r:Release) ON (r.current)`,
+	// One lease per release version: loads, replaces, prunes and switches
+	// of a version exclude each other through it (lease.go).
+	`CREATE CONSTRAINT release_lease_version IF NOT EXISTS FOR (l:ReleaseLease) REQUIRE l.version IS UNIQUE`,
 	`CREATE CONSTRAINT tactic_key IF NOT EXISTS FOR (n:Tactic) REQUIRE (n.release, n.id) IS UNIQUE`,
 	`CREATE CONSTRAINT technique_key IF NOT EXISTS FOR (n:Technique) REQUIRE (n.release, n.id) IS UNIQUE`,
 	`CREATE CONSTRAINT mitigation_key IF NOT EXISTS FOR (n:Mitigation) REQUIRE (n.release, n.id) IS UNIQUE`,

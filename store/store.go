@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
 )
@@ -35,6 +36,27 @@ type Store struct {
 
 	mu          sync.Mutex
 	schemaReady bool // EnsureSchema succeeded once in this process
+
+	leaseTTL time.Duration            // DefaultLeaseTTL when zero
+	txRows   int                      // TxRows when zero
+	fault    func(point string) error // tests interrupt operations here
+}
+
+func (s *Store) ttl() time.Duration {
+	if s.leaseTTL <= 0 {
+		return DefaultLeaseTTL
+	}
+	return s.leaseTTL
+}
+
+// checkpoint is a named point of a release operation where the fault tests
+// interrupt it (return an error, or kill the process). It does nothing
+// otherwise.
+func (s *Store) checkpoint(point string) error {
+	if s.fault == nil {
+		return nil
+	}
+	return s.fault(point)
 }
 
 // New returns a Store over an open driver; the caller owns the driver and
@@ -65,6 +87,15 @@ func (c *Counters) add(sc neo4j.Counters) {
 	c.RelationshipsDeleted += sc.RelationshipsDeleted()
 	c.PropertiesSet += sc.PropertiesSet()
 	c.LabelsAdded += sc.LabelsAdded()
+}
+
+func (c *Counters) add2(o Counters) {
+	c.NodesCreated += o.NodesCreated
+	c.NodesDeleted += o.NodesDeleted
+	c.RelationshipsCreated += o.RelationshipsCreated
+	c.RelationshipsDeleted += o.RelationshipsDeleted
+	c.PropertiesSet += o.PropertiesSet
+	c.LabelsAdded += o.LabelsAdded
 }
 
 // Total is the sum of all counters: zero when nothing changed.

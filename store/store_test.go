@@ -187,7 +187,7 @@ func TestReleasesSideBySideAndDiff(t *testing.T) {
 	old, rawOld := parse(t, "atlas/ATLAS-5.6.0.yaml")
 	cur, rawNew := parse(t, "atlas/v6/ATLAS-2026.05.yaml")
 	load(t, s, old, store.LoadOptions{MakeCurrent: true})
-	load(t, s, cur, store.LoadOptions{}) // staged, not current
+	load(t, s, cur, store.LoadOptions{Current: store.CurrentNever}) // staged, not current
 	if info, _ := s.Release(ctx, ""); info.Version != "5.6.0" {
 		t.Fatalf("current = %q after staging 2026.05, want 5.6.0", info.Version)
 	}

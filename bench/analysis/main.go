@@ -210,7 +210,7 @@ func measureDataset(ctx context.Context, st *store.Store, ds dataset, seed uint6
 		if err := prune(ctx, st, version); err != nil {
 			return err
 		}
-		res, err := st.Load(ctx, rel, store.LoadOptions{})
+		res, err := st.Load(ctx, rel, store.LoadOptions{Current: store.CurrentNever})
 		if err == nil && res.Unchanged {
 			err = errors.New("the release was already loaded; nothing was measured")
 		}

@@ -88,7 +88,7 @@ func run() error {
 		}
 		_, _ = st.Prune(ctx, rel.Version)
 		start := time.Now()
-		if _, err := st.Load(ctx, rel, store.LoadOptions{}); err != nil {
+		if _, err := st.Load(ctx, rel, store.LoadOptions{Current: store.CurrentNever}); err != nil {
 			return err
 		}
 		batched = append(batched, time.Since(start))

@@ -264,7 +264,7 @@ func TestOlderReleaseIsStaged(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, errOut, err := runCLI(t, env, "load", "--quiet", shared(t, "atlas/ATLAS-4.5.0.yaml"))
-	if err != nil || !strings.Contains(errOut, "4.5.0 is older than the current release 2026.05, so it was staged") || !strings.Contains(errOut, "atlasgraph releases use 4.5.0") {
+	if err != nil || !strings.Contains(errOut, "loaded 4.5.0 and staged it: it is older than the current 2026.05") || !strings.Contains(errOut, "atlasgraph releases use 4.5.0") {
 		t.Fatalf("older load: %v %q", err, errOut)
 	}
 	out, _, err := runCLI(t, env, "releases", "--json")

@@ -211,7 +211,14 @@ A release older than the current one is staged, not made current, unless --curre
 				return err
 			}
 		}
-		if err := c.store(ctx, st, rel, store.LoadOptions{MakeCurrent: !*noCurrent, Replace: *replace}, *current, *quiet); err != nil {
+		opt := store.LoadOptions{Replace: *replace} // older releases are staged, see store.CurrentIfNotOlder
+		switch {
+		case *current:
+			opt.Current = store.CurrentAlways
+		case *noCurrent:
+			opt.Current = store.CurrentNever
+		}
+		if err := c.store(ctx, st, rel, opt, *quiet); err != nil {
 			return err
 		}
 		if bundle != nil {
@@ -227,18 +234,7 @@ A release older than the current one is staged, not made current, unless --curre
 }
 
 // store writes a parsed release and prints one summary line.
-func (c *cli) store(ctx context.Context, st *store.Store, rel *atlas.Release, opt store.LoadOptions, force, quiet bool) error {
-	if opt.MakeCurrent && !force {
-		// An older release is staged unless --current: a monthly user
-		// loading last year's file to compare must not switch everyone to it.
-		if cur, err := st.Release(ctx, ""); err == nil && atlas.CompareVersions(rel.Version, cur.Version) < 0 {
-			opt.MakeCurrent = false
-			defer func() {
-				fmt.Fprintf(c.stderr, "note: %s is older than the current release %s, so it was staged, not made current; switch with `atlasgraph releases use %s` (or load with --current)\n",
-					rel.Version, cur.Version, rel.Version)
-			}()
-		}
-	}
+func (c *cli) store(ctx context.Context, st *store.Store, rel *atlas.Release, opt store.LoadOptions, quiet bool) error {
 	if !quiet && isTerminal(c.stderr) {
 		opt.Progress = func(p store.Progress) {
 			fmt.Fprintf(c.stderr, "\r\033[Kloading %s: %s %s (%d/%d rows)", rel.Version, p.Phase, p.What, p.Rows, p.Total)
@@ -261,6 +257,11 @@ func (c *cli) store(ctx context.Context, st *store.Store, rel *atlas.Release, op
 			cur = "; current"
 		}
 		fmt.Fprintf(c.stdout, "ATLAS %s (%s) %s: %s in %s%s\n", rel.Version, rel.Format, state, summary(rel), res.Duration.Round(time.Millisecond), cur)
+	}
+	// An older release is staged unless --current: a monthly user loading
+	// last year's file to compare must not switch everyone to it.
+	if res.NotCurrent == store.NotCurrentOlder {
+		fmt.Fprintf(c.stderr, "note: %s\n", res.Note())
 	}
 	return nil
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"text/tabwriter"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/atlasgraph/atlasgraph/atlas"
 	"github.com/atlasgraph/atlasgraph/internal/config"
+	"github.com/atlasgraph/atlasgraph/store"
 )
 
 func (c *cli) releasesCmd() *cobra.Command {
@@ -47,6 +49,11 @@ func (c *cli) releasesCmd() *cobra.Command {
 			}
 			if r.LoadedAt != nil {
 				loaded = r.LoadedAt.Format(time.RFC3339)
+			}
+			if r.Status != store.StatusComplete {
+				// What an interrupted operation left: prune removes it.
+				fmt.Fprintf(tw, "\t%s\t%s %s %d nodes (atlasgraph releases prune %s)\n", cmp.Or(r.Key, r.Version), r.Status, r.Operation, r.Nodes, r.Version)
+				continue
 			}
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%s\t%.12s\n", cur, r.Version, r.Status, r.Format, r.Counts.Tactics, r.Counts.Techniques,
 				r.Counts.Mitigations, r.Counts.CaseStudies, r.Counts.Steps, r.Counts.Actors, loaded, r.SHA256)
