@@ -13,6 +13,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/atlasgraph/atlasgraph/actors"
 	"github.com/atlasgraph/atlasgraph/atlas"
 	"github.com/atlasgraph/atlasgraph/store"
 )
@@ -22,6 +23,7 @@ import (
 type Service struct {
 	store  *store.Store
 	reader *store.Reader
+	actors *actors.Service
 }
 
 // New returns the application layer over a store.
@@ -29,8 +31,12 @@ func New(st *store.Store, reader *store.Reader) *Service {
 	if reader == nil {
 		reader = store.NewReader(st, store.ReaderOptions{})
 	}
-	return &Service{store: st, reader: reader}
+	return &Service{store: st, reader: reader, actors: actors.New(reader)}
 }
+
+// Actors is the actor directory (ATLAS case-study actors and ATT&CK groups
+// by every name) the service uses.
+func (s *Service) Actors() *actors.Service { return s.actors }
 
 // Store is the store the service reads and writes.
 func (s *Service) Store() *store.Store { return s.store }

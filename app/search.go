@@ -45,6 +45,10 @@ func (s *Service) Search(ctx context.Context, release, text string, limit int) (
 	if err != nil {
 		return nil, err
 	}
+	// Actors named exactly by an alias come first, as in every face.
+	if hits, err = s.actors.RankSearch(ctx, rel, text, hits, limit); err != nil {
+		return nil, err
+	}
 	out := &SearchResult{Release: rel, Text: text, Hits: make([]SearchHit, 0, len(hits))}
 	for _, h := range hits {
 		out.Hits = append(out.Hits, SearchHit{Kind: searchKinds[h.Kind], ID: h.ID, Name: h.Name, Score: h.Score})

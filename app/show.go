@@ -32,6 +32,9 @@ type Object struct {
 	Facts []Fact `json:"facts"`
 	// Links are the objects it is linked to, one group per relationship.
 	Links []LinkGroup `json:"links"`
+	// Alternatives are the other objects the name given stands for, when
+	// several actors share it (an alias two ATT&CK groups go by).
+	Alternatives []Link `json:"alternatives,omitempty"`
 }
 
 // Fact is one labelled property of an object.
@@ -169,7 +172,7 @@ func (s *Service) showTechnique(ctx context.Context, rel, id string) (*Object, e
 	keep(err)
 	cases, err := s.reader.TechniqueCaseStudies(ctx, rel, ids)
 	keep(err)
-	actors, err := s.reader.TechniqueActors(ctx, rel, ids)
+	actors, err := s.actors.TechniqueActors(ctx, rel, "", ids)
 	keep(err)
 	before, err := s.reader.TechniquePrecededBy(ctx, rel, ids)
 	keep(err)
@@ -202,7 +205,8 @@ func (s *Service) showTechnique(ctx context.Context, rel, id string) (*Object, e
 	o.Links = append(o.Links, group("case studies", g))
 	g = nil
 	for _, x := range actors[id] {
-		g = append(g, Link{Kind: KindActor, ID: x.Actor.ID, Name: x.Actor.Name, Note: "in " + strings.Join(x.CaseStudyIDs, ", ")})
+		g = append(g, Link{Kind: KindActor, ID: x.Actor.ID, Name: x.Actor.Name,
+			Note: techniqueEvidence(store.ActorTechnique{CaseStudyIDs: x.CaseStudyIDs, Steps: x.Steps, AttackEvidence: x.AttackEvidence})})
 	}
 	o.Links = append(o.Links, group("used by actors", g))
 	transitions := func(rel string, list []store.TechniqueTransition) {
@@ -291,70 +295,82 @@ func (s *Service) showCaseStudy(ctx context.Context, rel, id string) (*Object, e
 	return o, nil
 }
 
-func (s *Service) showActor(ctx context.Context, rel, id string) (*Object, error) {
-	a, err := s.findActor(ctx, rel, id)
+func (s *Service) showActor(ctx context.Context, rel, name string) (*Object, error) {
+	found, err := s.actors.Actor(ctx, rel, "", name)
 	if err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return nil, &store.NotFoundError{Kind: "actor, tactic, technique, mitigation or case study", ID: name, Release: rel}
+		}
 		return nil, err
 	}
-	ids := []string{a.ID}
-	cases, err := s.reader.ActorCaseStudies(ctx, rel, ids)
-	if err != nil {
-		return nil, err
-	}
-	techs, err := s.reader.ActorTechniques(ctx, rel, ids)
-	if err != nil {
-		return nil, err
-	}
-	o := &Object{Kind: KindActor, Release: rel, ID: a.ID, Name: a.Name}
+	a := found[0]
+	o := &Object{Kind: KindActor, Release: rel, ID: a.ID, Name: a.Name, Description: a.GroupDescription}
+	fact(&o.Facts, "ATT&CK group", a.AttackGroupID)
 	fact(&o.Facts, "also known as", strings.Join(a.Aliases, ", "))
+	fact(&o.Facts, "ATT&CK version", a.AttackVersionUsed)
+	if len(found) > 1 {
+		// A name several groups go by: say so and name the others.
+		fact(&o.Facts, "shared name", fmt.Sprintf("%q names %d actors; see the alternatives", name, len(found)))
+		for _, x := range found[1:] {
+			o.Alternatives = append(o.Alternatives, Link{Kind: KindActor, ID: x.ID, Name: x.Name, Note: x.AttackGroupID})
+		}
+	}
 	var g []Link
-	for _, c := range cases[a.ID] {
-		g = append(g, ref(KindCaseStudy, c.Entity))
+	if len(a.CaseStudyActors) > 0 {
+		cases, err := s.reader.ActorCaseStudies(ctx, rel, a.CaseStudyActors)
+		if err != nil {
+			return nil, err
+		}
+		seen := map[string]bool{}
+		for _, id := range a.CaseStudyActors {
+			for _, c := range cases[id] {
+				if !seen[c.ID] {
+					seen[c.ID] = true
+					g = append(g, ref(KindCaseStudy, c.Entity))
+				}
+			}
+		}
 	}
 	o.Links = append(o.Links, group("case studies", g))
+	techs, err := s.actors.Techniques(ctx, rel, "", []string{a.ID})
+	if err != nil {
+		return nil, err
+	}
 	g = nil
 	for _, t := range techs[a.ID] {
 		l := ref(KindTechnique, t.Technique.Entity)
-		l.Note = "in " + strings.Join(t.CaseStudyIDs, ", ")
+		l.Note = techniqueEvidence(t)
 		g = append(g, l)
 	}
 	o.Links = append(o.Links, group("uses techniques", g))
 	return o, nil
 }
 
-// findActor finds an actor by id, or else by name or alias (case and
-// spacing aside).
-func (s *Service) findActor(ctx context.Context, rel, id string) (store.Actor, error) {
-	a, err := s.reader.Actor(ctx, rel, id)
-	if err == nil || !errors.Is(err, store.ErrNotFound) {
-		return a, err
-	}
-	list, lerr := s.reader.Actors(ctx, rel, store.ActorFilter{}, store.Page{})
-	if lerr != nil {
-		return a, lerr
-	}
-	want := normName(id)
-	for _, x := range list.Items {
-		if normName(x.Name) == want || normName(x.ID) == want {
-			return x, nil
+// techniqueEvidence says how an actor is known to use a technique: the
+// case-study steps, and the ATT&CK technique the group uses.
+func techniqueEvidence(t store.ActorTechnique) string {
+	var parts []string
+	if len(t.Steps) > 0 {
+		var steps []string
+		for _, st := range t.Steps {
+			steps = append(steps, st.CaseStudyID+"/"+st.StepID)
 		}
-		for _, al := range x.Aliases {
-			if normName(al) == want {
-				return x, nil
+		parts = append(parts, "case study steps "+strings.Join(steps, ", "))
+	} else if len(t.CaseStudyIDs) > 0 {
+		parts = append(parts, "in "+strings.Join(t.CaseStudyIDs, ", "))
+	}
+	if len(t.AttackEvidence) > 0 {
+		var uses []string
+		for _, e := range t.AttackEvidence {
+			u := e.TechniqueID
+			if e.ReferencedID != "" && e.ReferencedID != e.TechniqueID {
+				u += " (sub-technique of " + e.ReferencedID + ")"
 			}
+			uses = append(uses, u)
 		}
+		parts = append(parts, "ATT&CK: uses "+strings.Join(uses, ", "))
 	}
-	return a, &store.NotFoundError{Kind: "actor, tactic, technique, mitigation or case study", ID: id, Release: rel}
-}
-
-func normName(s string) string {
-	var b strings.Builder
-	for _, r := range strings.ToLower(s) {
-		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r > 127 {
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
+	return strings.Join(parts, "; ")
 }
 
 func oneLine(s string, max int) string {

@@ -113,31 +113,3 @@ func recordIfWhole[T any](ctx context.Context, all []T) {
 		recordLevel(ctx, all)
 	}
 }
-
-// withActorHits puts first the actors the search text names exactly (an ATT&CK alias such as
-// "Forest Blizzard" is in no name or description the full-text index sees), then the
-// full-text hits without those actors, at most limit in all.
-func withActorHits(ctx context.Context, svc *actors.Service, release, text string, hits []store.SearchHit, limit int) ([]store.SearchHit, error) {
-	best := 0.0
-	for _, h := range hits {
-		best = max(best, h.Score)
-	}
-	exact, err := svc.SearchHits(ctx, release, text, best+1)
-	if err != nil || len(exact) == 0 {
-		return hits, err
-	}
-	seen := map[string]bool{}
-	for _, h := range exact {
-		seen[h.ID] = true
-	}
-	for _, h := range hits {
-		if h.Kind == store.KindActor && seen[h.ID] {
-			continue
-		}
-		exact = append(exact, h)
-	}
-	if len(exact) > limit {
-		exact = exact[:limit]
-	}
-	return exact, nil
-}

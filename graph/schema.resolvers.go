@@ -193,7 +193,7 @@ func (r *queryResolver) Search(ctx context.Context, text string, release *string
 	if err != nil {
 		return nil, err
 	}
-	return withActorHits(ctx, r.actorSvc, versionOf(release), text, hits, p.First)
+	return r.actorSvc.RankSearch(ctx, versionOf(release), text, hits, p.First)
 }
 
 func (r *stepResolver) CaseStudy(ctx context.Context, objs []*store.Step) ([]*store.CaseStudy, error) {

@@ -350,3 +350,44 @@ func TestCompletion(t *testing.T) {
 		t.Errorf("completing releases use: %v %q", err, out)
 	}
 }
+
+func TestShowAndSearchByAlias(t *testing.T) {
+	env := testEnv(t)
+	neo4jtest.Store(t)
+	if _, _, err := runCLI(t, env, "load", "--quiet", shared(t, "atlas/v6/ATLAS-2026.05.yaml"), "--attack", shared(t, "attack/enterprise-attack-18.1.json")); err != nil {
+		t.Fatal(err)
+	}
+	out, _, err := runCLI(t, env, "show", "Forest Blizzard")
+	if err != nil || !strings.Contains(out, "APT28") || !strings.Contains(out, "ATT&CK group: G0007") || !strings.Contains(out, "AML.CS0044") {
+		t.Errorf("show Forest Blizzard: %v\n%s", err, out)
+	}
+	out, _, err = runCLI(t, env, "show", "fancy bear", "--json")
+	var o struct {
+		Name  string `json:"name"`
+		Links []struct {
+			Relation string `json:"relation"`
+			Items    []struct {
+				ID   string `json:"id"`
+				Note string `json:"note"`
+			} `json:"items"`
+		} `json:"links"`
+	}
+	if err != nil || json.Unmarshal([]byte(out), &o) != nil || o.Name != "APT28" {
+		t.Fatalf("show fancy bear: %v\n%s", err, out)
+	}
+	attackNotes := 0
+	for _, g := range o.Links {
+		for _, it := range g.Items {
+			if g.Relation == "uses techniques" && strings.Contains(it.Note, "ATT&CK: uses T") {
+				attackNotes++
+			}
+		}
+	}
+	if attackNotes == 0 {
+		t.Errorf("APT28 shows no technique known through ATT&CK:\n%s", out)
+	}
+	out, _, err = runCLI(t, env, "search", "Aquatic Panda", "--json")
+	if err != nil || !strings.Contains(out, `"name": "Aquatic Panda"`) {
+		t.Errorf("search Aquatic Panda: %v\n%s", err, out)
+	}
+}

@@ -53,6 +53,9 @@ func writeObject(c *cli, o *app.Object) error {
 			fmt.Fprintln(w, "  "+line)
 		}
 	}
+	for _, a := range o.Alternatives {
+		fmt.Fprintf(w, "  the name also stands for %s %s (atlasgraph show %s)\n", a.ID, a.Name, a.ID)
+	}
 	for _, g := range o.Links {
 		fmt.Fprintf(w, "\n%s (%d)\n", strings.ToUpper(g.Relation[:1])+g.Relation[1:], len(g.Items))
 		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
