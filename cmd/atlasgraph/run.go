@@ -30,6 +30,7 @@ Usage:
   atlasgraph check FILE                   validate a release file without writing anything
   atlasgraph serve [--addr HOST:PORT]     answer GraphQL at /graphql, GraphiQL at /graphiql
   atlasgraph analyze COMMAND [flags]      chains, minimal mitigation sets, attack paths, choke points, gaps
+  atlasgraph model init|check|report      threat models of your AI system (docs/threatmodel.md)
 
 Neo4j settings come from NEO4J_URI, NEO4J_USERNAME, NEO4J_PASSWORD and
 NEO4J_DATABASE, or from the --neo4j-* flags. Run 'atlasgraph COMMAND -h' for
@@ -45,6 +46,10 @@ func exitCode(err error) int {
 	var u usageError
 	if errors.As(err, &u) {
 		return 2
+	}
+	var g gateError
+	if errors.As(err, &g) {
+		return 3
 	}
 	return 1
 }
@@ -69,6 +74,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return runServe(ctx, rest, getenv, stdout, stderr)
 	case "analyze":
 		return runAnalyze(ctx, rest, getenv, stdout, stderr)
+	case "model":
+		return runModel(ctx, rest, getenv, stdout, stderr)
 	default:
 		return usageError{fmt.Sprintf("unknown command %q", cmd)}
 	}
