@@ -1,6 +1,7 @@
 package threatmodel
 
 import (
+	"errors"
 	"fmt"
 	"regexp"
 	"strings"
@@ -410,3 +411,18 @@ func contains(list []string, s string) bool {
 	}
 	return false
 }
+
+// Sentinel errors of stored models, checked with errors.Is.
+var (
+	// ErrNotFound: no stored model has that id.
+	ErrNotFound = errors.New("threat model not found")
+	// ErrStale: the write named a version that is no longer the stored one.
+	ErrStale = errors.New("stale threat-model version")
+	// ErrExists: a model of that id is already stored.
+	ErrExists = errors.New("threat model exists")
+	// ErrInvalid: the model or change is not valid; *ValidationError matches it.
+	ErrInvalid = errors.New("invalid threat model")
+)
+
+// Is makes a *ValidationError match [ErrInvalid].
+func (e *ValidationError) Is(target error) bool { return target == ErrInvalid }

@@ -40,6 +40,8 @@ type Service struct {
 	Releases ReleaseSource
 	// Actors, when set, adds ATT&CK groups to the reports' actors.
 	Actors ActorSource
+	// Store keeps models by id; only the stored-model methods need it.
+	Store ModelStore
 	// Now gives the date accepted risks are judged on; nil means time.Now.
 	Now func() time.Time
 }
