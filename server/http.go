@@ -50,7 +50,11 @@ func (s *Server) routes() http.Handler {
 	})
 	mux.HandleFunc("GET /readyz", s.health.serveReady)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{}))
-	return s.withRequestID(s.withRecover(s.withAccessLog(mux)))
+	var h http.Handler = mux
+	if s.cfg.Auth != nil {
+		h = s.cfg.Auth.Middleware(h)
+	}
+	return s.withRequestID(s.withRecover(s.withAccessLog(h)))
 }
 
 // serveGraphQL checks the request before gqlgen sees it (media type, body

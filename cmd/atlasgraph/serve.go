@@ -5,9 +5,11 @@ import (
 	"io"
 	"log/slog"
 
+	"github.com/atlasgraph/atlasgraph/auth"
 	"github.com/atlasgraph/atlasgraph/internal/config"
 	"github.com/atlasgraph/atlasgraph/server"
 	"github.com/atlasgraph/atlasgraph/store"
+	"github.com/atlasgraph/atlasgraph/threatmodel"
 )
 
 // runServe wires the server once: config, logger, Neo4j driver, store,
@@ -49,7 +51,16 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	defer driver.Close(context.Background())
 	st := store.New(driver, cfg.Database)
 
-	srv, err := server.New(server.Config{Store: st, Logger: log, Timeouts: t})
+	policy, err := auth.FromEnv(getenv)
+	if err != nil {
+		return usageError{err.Error()}
+	}
+	rules, err := threatmodel.DefaultRules()
+	if err != nil {
+		return err
+	}
+	tm := &threatmodel.Service{Rules: rules, Store: st}
+	srv, err := server.New(server.Config{Store: st, Logger: log, Timeouts: t, ThreatModels: tm, Auth: policy})
 	if err != nil {
 		return usageError{err.Error()}
 	}
