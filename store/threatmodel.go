@@ -94,12 +94,19 @@ type StoredModel struct {
 	Model   *threatmodel.Model
 }
 
+// EnsureThreatModelSchema creates the uniqueness constraint on model ids.
+// Call it once at start-up, before serving: a schema change waits for every
+// open transaction, so it does not belong in a request.
+func (s *Store) EnsureThreatModelSchema(ctx context.Context) error {
+	if err := s.write(ctx, nil, tmConstraint, nil); err != nil {
+		return fmt.Errorf("threat-model constraint: %w", classify(err))
+	}
+	return nil
+}
+
 // CreateModel stores a new model under id; it fails with
 // threatmodel.ErrExists when the id is taken. It returns the version (1).
 func (s *Store) CreateModel(ctx context.Context, id string, m *threatmodel.Model) (int, error) {
-	if err := s.write(ctx, nil, tmConstraint, nil); err != nil {
-		return 0, fmt.Errorf("threat-model constraint: %w", classify(err))
-	}
 	return s.saveModel(ctx, id, 0, m)
 }
 

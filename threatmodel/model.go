@@ -205,6 +205,7 @@ func (e *ValidationError) Error() string {
 
 var (
 	idPattern   = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$`)
+	flowPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.>-]{0,160}$`)
 	datePattern = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}$`)
 	techPattern = regexp.MustCompile(`^AML\.T\d{4,}(\.\d{3})?$`)
 	mitPattern  = regexp.MustCompile(`^AML\.M\d{4,}$`)
@@ -299,8 +300,8 @@ func (m *Model) Validate(lim Limits) error {
 		}
 		if f.ID == "" {
 			f.ID = f.From + "->" + f.To
-		} else if !idPattern.MatchString(f.ID) {
-			add(f.Pos, "flow id %q: use letters, digits, '.', '_' or '-', at most 64 characters", f.ID)
+		} else if !flowPattern.MatchString(f.ID) {
+			add(f.Pos, "flow id %q: use letters, digits, '.', '_', '-' or '>', at most 160 characters", f.ID)
 		}
 		if flows[f.ID] {
 			add(f.Pos, "flow %q is declared twice; give the second one its own id", f.ID)

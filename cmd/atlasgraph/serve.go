@@ -59,6 +59,9 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return err
 	}
+	if err := st.EnsureThreatModelSchema(ctx); err != nil {
+		return err
+	}
 	tm := &threatmodel.Service{Rules: rules, Store: st}
 	srv, err := server.New(server.Config{Store: st, Logger: log, Timeouts: t, ThreatModels: tm, Auth: policy})
 	if err != nil {
