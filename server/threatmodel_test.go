@@ -293,7 +293,9 @@ func TestThreatModelLifecycle(t *testing.T) {
 		t.Fatal(err)
 	}
 	var cur struct {
-		ThreatModel struct{ Report struct{ ApplicableTechniques []struct{ ID string } } }
+		ThreatModel struct {
+			Report struct{ ApplicableTechniques []struct{ ID string } }
+		}
 	}
 	data(t, url, `{ threatModel(id: "fraud") { report { applicableTechniques { id } } } }`, &cur)
 	wantGone := []string{}
