@@ -3,13 +3,13 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
-	"io"
 	"os"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/spf13/cobra"
 
 	"github.com/atlasgraph/atlasgraph/analysis"
 	"github.com/atlasgraph/atlasgraph/atlas"
@@ -19,73 +19,76 @@ import (
 	"github.com/atlasgraph/atlasgraph/threatmodel"
 )
 
-const modelUsage = `atlasgraph model: threat models of AI systems (see docs/threatmodel.md).
+const modelLong = `Threat models of AI systems (docs/threatmodel.md): components of a documented taxonomy,
+data flows with trust boundaries, controls in place and accepted risks, in a short YAML file.
+check and report read the ATLAS release the model is pinned to from Neo4j, or from a release
+file given with --atlas (no Neo4j needed then).`
 
-Usage:
-  atlasgraph model init --template NAME -o FILE     write a starting model (rag-chatbot, agent-with-tools, training-pipeline, fraud-classifier)
-  atlasgraph model check FILE [--atlas RELEASE.yaml]  check a model; problems as FILE:LINE:COL: message
-  atlasgraph model report FILE [--format F] [--fail-on residual,uncovered,incident] [--atlas RELEASE.yaml] [-o OUT]
-      formats: markdown (default), json, navigator, sarif, mermaid
-
-check and report read the ATLAS release the model is pinned to from Neo4j
-(NEO4J_* settings), or from a release file given with --atlas.
-`
-
-// runModel is the "model" command: parse flags, call package threatmodel, print.
-func runModel(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
-		fmt.Fprint(stdout, modelUsage)
-		return nil
+// modelCmd is "atlasgraph model": parse flags, call package threatmodel, print.
+func (c *cli) modelCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:     "model",
+		Short:   "Threat models of your AI system: init, check, report",
+		Long:    modelLong,
+		GroupID: "ask",
+		Args:    noArgs,
+		RunE:    func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
-	switch args[0] {
-	case "init":
-		return runModelInit(args[1:], stdout, stderr)
-	case "check":
-		return runModelCheck(ctx, args[1:], getenv, stdout, stderr)
-	case "report":
-		return runModelReport(ctx, args[1:], getenv, stdout, stderr)
-	}
-	return usageError{fmt.Sprintf("unknown model command %q; use init, check or report", args[0])}
+	cmd.AddCommand(c.modelInitCmd(), c.modelCheckCmd(), c.modelReportCmd())
+	return cmd
 }
 
-func runModelInit(args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("model init", stderr)
-	tmpl := fs.String("template", "", "template: "+strings.Join(threatmodel.Templates, ", "))
-	out := fs.String("o", "", "file to write (- for standard output)")
-	force := fs.Bool("force", false, "overwrite FILE if it exists")
-	if _, err := parseFlags(fs, args); err != nil {
-		return helpOK(err)
+func (c *cli) modelInitCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:     "init --template NAME -o FILE",
+		Short:   "Write a starting model from a template",
+		Example: "  atlasgraph model init --template rag-chatbot -o threatmodel.yaml",
+		Args:    noArgs,
 	}
-	if *tmpl == "" || *out == "" {
-		return usageError{"model init needs --template NAME and -o FILE"}
+	tmpl := cmd.Flags().String("template", "", "template: "+strings.Join(threatmodel.Templates, ", "))
+	out := cmd.Flags().StringP("output", "o", "", "file to write (- for standard output)")
+	force := cmd.Flags().Bool("force", false, "overwrite the file if it exists")
+	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
+		if *tmpl == "" || *out == "" {
+			return usageError{msg: "model init needs --template NAME and -o FILE", cmd: cmd.CommandPath()}
+		}
+		data, err := threatmodel.Template(*tmpl)
+		if err != nil {
+			return usageError{msg: err.Error(), cmd: cmd.CommandPath()}
+		}
+		if *out == "-" {
+			_, err := c.stdout.Write(data)
+			return err
+		}
+		if err := writeNew(*out, data, *force); err != nil {
+			return err
+		}
+		fmt.Fprintf(c.stderr, "wrote %s from template %s; edit it, then run: atlasgraph model report %s\n", *out, *tmpl, *out)
+		return nil
 	}
-	data, err := threatmodel.Template(*tmpl)
-	if err != nil {
-		return usageError{err.Error()}
-	}
-	if *out == "-" {
-		_, err := stdout.Write(data)
-		return err
-	}
+	return cmd
+}
+
+// writeNew writes a file, refusing to overwrite one unless force.
+func writeNew(path string, data []byte, force bool) error {
 	flags := os.O_WRONLY | os.O_CREATE | os.O_EXCL
-	if *force {
+	if force {
 		flags = os.O_WRONLY | os.O_CREATE | os.O_TRUNC
 	}
-	f, err := os.OpenFile(*out, flags, 0o644)
+	f, err := os.OpenFile(path, flags, 0o644)
 	if errors.Is(err, os.ErrExist) {
-		return fmt.Errorf("%s exists; pick another name or pass --force to overwrite it", *out)
+		return fmt.Errorf("%s exists; pick another name or pass --force to overwrite it", path)
 	}
 	if err != nil {
-		return fmt.Errorf("write %s: %w", *out, err)
+		return fmt.Errorf("write %s: %w", path, err)
 	}
 	if _, err := f.Write(data); err != nil {
 		f.Close()
-		return fmt.Errorf("write %s: %w", *out, err)
+		return fmt.Errorf("write %s: %w", path, err)
 	}
 	if err := f.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", *out, err)
+		return fmt.Errorf("write %s: %w", path, err)
 	}
-	fmt.Fprintf(stderr, "wrote %s from template %s; edit it, then run: atlasgraph model report %s\n", *out, *tmpl, *out)
 	return nil
 }
 
@@ -96,11 +99,11 @@ type modelEnv struct {
 	asOf  *string
 }
 
-func modelFlags(fs *flag.FlagSet, getenv func(string) string) *modelEnv {
+func (c *cli) modelFlags(cmd *cobra.Command) *modelEnv {
 	return &modelEnv{
-		cfg:   config.Neo4jFlags(fs, getenv),
-		atlas: fs.String("atlas", "", "read the ATLAS release from this file instead of Neo4j"),
-		asOf:  fs.String("as-of", "", "judge accepted risks on this date, YYYY-MM-DD (default: today, UTC)"),
+		cfg:   c.neo4jFlags(cmd),
+		atlas: cmd.Flags().String("atlas", "", "read the ATLAS release from this file instead of Neo4j"),
+		asOf:  cmd.Flags().String("as-of", "", "judge accepted risks on this date, YYYY-MM-DD (default: today, UTC)"),
 	}
 }
 
@@ -115,7 +118,7 @@ func (e *modelEnv) service(ctx context.Context) (*threatmodel.Service, func(), e
 	if *e.asOf != "" {
 		day, err := time.Parse(time.DateOnly, *e.asOf)
 		if err != nil {
-			return nil, nil, usageError{fmt.Sprintf("--as-of %q is not a date; write YYYY-MM-DD", *e.asOf)}
+			return nil, nil, usageError{msg: fmt.Sprintf("--as-of %q is not a date; write YYYY-MM-DD", *e.asOf), cmd: "atlasgraph model"}
 		}
 		svc.Now = func() time.Time { return day }
 	}
@@ -131,12 +134,15 @@ func (e *modelEnv) service(ctx context.Context) (*threatmodel.Service, func(), e
 		svc.Releases = fileRelease{rel: rel, in: analysis.FromRelease(rel)}
 		return svc, func() {}, nil
 	}
-	st, closeStore, err := openStore(ctx, e.cfg)
+	if err := e.cfg.Validate(); err != nil {
+		return nil, nil, err
+	}
+	driver, err := store.Connect(ctx, e.cfg)
 	if err != nil {
 		return nil, nil, err
 	}
-	svc.Releases = storeRelease{st}
-	return svc, closeStore, nil
+	svc.Releases = storeRelease{store.New(driver, e.cfg.Database)}
+	return svc, func() { driver.Close(context.Background()) }, nil
 }
 
 // fileRelease serves the one release read from --atlas.
@@ -171,36 +177,38 @@ func readModel(path string) (*threatmodel.Model, error) {
 	return threatmodel.Parse(path, data, threatmodel.Limits{})
 }
 
-func runModelCheck(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	fs := newFlags("model check", stderr)
-	env := modelFlags(fs, getenv)
-	structure := fs.Bool("structure-only", false, "check the file alone, without an ATLAS release (mitigation and technique ids unchecked)")
-	pos, err := parseFlags(fs, args)
-	if err != nil {
-		return helpOK(err)
+func (c *cli) modelCheckCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:     "check FILE",
+		Short:   "Check a model; problems as FILE:LINE:COL: message",
+		Example: "  atlasgraph model check threatmodel.yaml\n  atlasgraph model check threatmodel.yaml --atlas ATLAS-2026.05.yaml",
+		Args:    exactArgs(1, "one model file"),
 	}
-	if len(pos) != 1 {
-		return usageError{"model check needs one model file"}
-	}
-	m, err := readModel(pos[0])
-	if err != nil {
-		return err
-	}
-	if *structure {
-		fmt.Fprintf(stdout, "%s: the model is well formed: %d components, %d flows, %d controls, %d accepted risks\n", pos[0], len(m.Components), len(m.Flows), len(m.Controls), len(m.AcceptedRisks))
+	env := c.modelFlags(cmd)
+	structure := cmd.Flags().Bool("structure-only", false, "check the file alone, without an ATLAS release (mitigation and technique ids unchecked)")
+	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		m, err := readModel(args[0])
+		if err != nil {
+			return err
+		}
+		if *structure {
+			fmt.Fprintf(c.stdout, "%s: the model is well formed: %d components, %d flows, %d controls, %d accepted risks\n", args[0], len(m.Components), len(m.Flows), len(m.Controls), len(m.AcceptedRisks))
+			return nil
+		}
+		ctx := cmd.Context()
+		svc, done, err := env.service(ctx)
+		if err != nil {
+			return err
+		}
+		defer done()
+		rel, _, err := svc.Check(ctx, m)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(c.stdout, "%s: the model is valid on ATLAS %s: %d components, %d flows, %d controls, %d accepted risks\n", args[0], rel.Version, len(m.Components), len(m.Flows), len(m.Controls), len(m.AcceptedRisks))
 		return nil
 	}
-	svc, done, err := env.service(ctx)
-	if err != nil {
-		return err
-	}
-	defer done()
-	rel, _, err := svc.Check(ctx, m)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "%s: the model is valid on ATLAS %s: %d components, %d flows, %d controls, %d accepted risks\n", pos[0], rel.Version, len(m.Components), len(m.Flows), len(m.Controls), len(m.AcceptedRisks))
-	return nil
+	return cmd
 }
 
 // gateError is a report that fails --fail-on; it exits with status 3.
@@ -208,58 +216,56 @@ type gateError struct{ msg string }
 
 func (e gateError) Error() string { return e.msg }
 
-func runModelReport(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	fs := newFlags("model report", stderr)
-	env := modelFlags(fs, getenv)
-	format := fs.String("format", "markdown", "output: "+strings.Join(threatmodel.Formats, ", "))
-	failOn := fs.String("fail-on", "", "exit with status 3 when the report has any of: residual, uncovered, incident (comma-separated); accepted risks that have not expired do not count")
-	out := fs.String("o", "", "write the report to this file instead of standard output")
-	pos, err := parseFlags(fs, args)
-	if err != nil {
-		return helpOK(err)
+func (c *cli) modelReportCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "report FILE",
+		Short: "Report on a model: applicable techniques, incidents, residual paths, recommendations",
+		Example: `  atlasgraph model report threatmodel.yaml --format markdown
+  atlasgraph model report threatmodel.yaml --format sarif -o results.sarif --fail-on residual,incident`,
+		Args: exactArgs(1, "one model file"),
 	}
-	if len(pos) != 1 {
-		return usageError{"model report needs one model file"}
-	}
-	if !slices.Contains(threatmodel.Formats, *format) {
-		return usageError{fmt.Sprintf("--format %q: use one of %s", *format, strings.Join(threatmodel.Formats, ", "))}
-	}
-	var gates []string
-	if *failOn != "" {
-		for _, g := range strings.Split(*failOn, ",") {
-			g = strings.TrimSpace(g)
+	env := c.modelFlags(cmd)
+	format := cmd.Flags().String("format", "markdown", "output: "+strings.Join(threatmodel.Formats, ", "))
+	failOn := cmd.Flags().StringSlice("fail-on", nil, "exit with status 3 when the report has any of: residual, uncovered, incident; accepted risks that have not expired do not count")
+	out := cmd.Flags().StringP("output", "o", "", "write the report to this file instead of standard output")
+	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		if !slices.Contains(threatmodel.Formats, *format) {
+			return usageError{msg: fmt.Sprintf("--format %q: use one of %s", *format, strings.Join(threatmodel.Formats, ", ")), cmd: cmd.CommandPath()}
+		}
+		for _, g := range *failOn {
 			if !slices.Contains(threatmodel.FailOnValues, g) {
-				return usageError{fmt.Sprintf("--fail-on %q: use residual, uncovered or incident", g)}
+				return usageError{msg: fmt.Sprintf("--fail-on %q: use residual, uncovered or incident", g), cmd: cmd.CommandPath()}
 			}
-			gates = append(gates, g)
 		}
-	}
-	m, err := readModel(pos[0])
-	if err != nil {
-		return err
-	}
-	svc, done, err := env.service(ctx)
-	if err != nil {
-		return err
-	}
-	defer done()
-	rep, err := svc.Report(ctx, m)
-	if err != nil {
-		return err
-	}
-	data, err := threatmodel.Render(rep, *format)
-	if err != nil {
-		return err
-	}
-	if *out != "" {
-		if err := os.WriteFile(*out, data, 0o644); err != nil {
-			return fmt.Errorf("write the report: %w", err)
+		m, err := readModel(args[0])
+		if err != nil {
+			return err
 		}
-	} else if _, err := stdout.Write(data); err != nil {
-		return err
+		ctx := cmd.Context()
+		svc, done, err := env.service(ctx)
+		if err != nil {
+			return err
+		}
+		defer done()
+		rep, err := svc.Report(ctx, m)
+		if err != nil {
+			return err
+		}
+		data, err := threatmodel.Render(rep, *format)
+		if err != nil {
+			return err
+		}
+		if *out != "" {
+			if err := os.WriteFile(*out, data, 0o644); err != nil {
+				return fmt.Errorf("write the report: %w", err)
+			}
+		} else if _, err := c.stdout.Write(data); err != nil {
+			return err
+		}
+		if why := rep.Failure(*failOn); why != "" {
+			return gateError{fmt.Sprintf("%s fails --fail-on %s: %s", args[0], strings.Join(*failOn, ","), why)}
+		}
+		return nil
 	}
-	if why := rep.Failure(gates); why != "" {
-		return gateError{fmt.Sprintf("%s fails --fail-on %s: %s", pos[0], *failOn, why)}
-	}
-	return nil
+	return cmd
 }

@@ -259,13 +259,13 @@ func TestModelReportEndToEnd(t *testing.T) {
 	for _, name := range []string{"rag-chatbot", "agent-with-tools", "training-pipeline", "fraud-classifier"} {
 		t.Run(name, func(t *testing.T) {
 			file := filepath.Join(dir, name+".yaml")
-			if _, _, err := cli(t, env, "model", "init", "--template", name, "-o", file); err != nil {
+			if _, _, err := runCLI(t, env, "model", "init", "--template", name, "-o", file); err != nil {
 				t.Fatal(err)
 			}
-			if out, _, err := cli(t, env, "model", "check", file); err != nil || !strings.Contains(out, "valid on ATLAS 2026.05") {
+			if out, _, err := runCLI(t, env, "model", "check", file); err != nil || !strings.Contains(out, "valid on ATLAS 2026.05") {
 				t.Fatalf("check: %v %s", err, out)
 			}
-			out, _, err := cli(t, env, "model", "report", file, "--format", "json", "--as-of", modelAsOf)
+			out, _, err := runCLI(t, env, "model", "report", file, "--format", "json", "--as-of", modelAsOf)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -503,27 +503,27 @@ func TestModelCheckErrors(t *testing.T) {
 	dir := t.TempDir()
 	bad := filepath.Join(dir, "bad.yaml")
 	os.WriteFile(bad, []byte("components:\n  - id: a\n    kind: toaster\nflows:\n  - {from: a, to: b}\n"), 0o644)
-	_, _, err := cli(t, nil, "model", "check", bad, "--structure-only")
+	_, _, err := runCLI(t, nil, "model", "check", bad, "--structure-only")
 	if err == nil || exitCode(err) != 1 || !strings.Contains(err.Error(), bad+`:3:11: component "a": unknown kind "toaster"`) || !strings.Contains(err.Error(), bad+`:5:19: flow to "b"`) {
 		t.Errorf("check: %v", err)
 	}
-	_, _, err = cli(t, nil, "model", "report", bad, "--format", "pdf")
+	_, _, err = runCLI(t, nil, "model", "report", bad, "--format", "pdf")
 	if err == nil || exitCode(err) != 2 {
 		t.Errorf("bad format: %v", err)
 	}
-	_, _, err = cli(t, nil, "model", "init", "--template", "toaster", "-o", filepath.Join(dir, "x.yaml"))
+	_, _, err = runCLI(t, nil, "model", "init", "--template", "toaster", "-o", filepath.Join(dir, "x.yaml"))
 	if err == nil || exitCode(err) != 2 {
 		t.Errorf("bad template: %v", err)
 	}
 	good := filepath.Join(dir, "rag.yaml")
-	if _, _, err := cli(t, nil, "model", "init", "--template", "rag-chatbot", "-o", good); err != nil {
+	if _, _, err := runCLI(t, nil, "model", "init", "--template", "rag-chatbot", "-o", good); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := cli(t, nil, "model", "init", "--template", "rag-chatbot", "-o", good); err == nil {
+	if _, _, err := runCLI(t, nil, "model", "init", "--template", "rag-chatbot", "-o", good); err == nil {
 		t.Error("init overwrote a file without --force")
 	}
 	rel := shared(t, release0526)
-	out, _, err := cli(t, nil, "model", "report", good, "--atlas", rel, "--format", "sarif", "--fail-on", "incident", "--as-of", modelAsOf)
+	out, _, err := runCLI(t, nil, "model", "report", good, "--atlas", rel, "--format", "sarif", "--fail-on", "incident", "--as-of", modelAsOf)
 	if err == nil || exitCode(err) != 3 || !strings.Contains(out, `"version": "2.1.0"`) {
 		t.Errorf("--fail-on incident: exit %v, output %.80s", err, out)
 	}
