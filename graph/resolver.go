@@ -15,6 +15,7 @@ import (
 	"github.com/atlasgraph/atlasgraph/graph/model"
 	"github.com/atlasgraph/atlasgraph/store"
 	"github.com/atlasgraph/atlasgraph/threatmodel"
+	"github.com/atlasgraph/atlasgraph/threatmodel/actorsource"
 )
 
 // Options tune the resolvers.
@@ -53,6 +54,9 @@ func NewResolver(reader *store.Reader, opt Options) *Resolver {
 		svc := *opt.ThreatModels
 		if svc.Releases == nil {
 			svc.Releases = r
+		}
+		if svc.Actors == nil {
+			svc.Actors = actorsource.Source{Actors: r.actorSvc}
 		}
 		r.tm = &svc
 	}

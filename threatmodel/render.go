@@ -24,7 +24,11 @@ func Render(r *Report, format string) ([]byte, error) {
 	case "sarif":
 		return marshal(SARIF(r))
 	case "navigator":
-		return marshal(Navigator(r))
+		b, err := Navigator(r).JSON()
+		if err != nil {
+			return nil, fmt.Errorf("navigator layer: %w", err)
+		}
+		return append(b, '\n'), nil
 	}
 	return nil, fmt.Errorf("unknown format %q; use one of %s", format, strings.Join(Formats, ", "))
 }

