@@ -56,7 +56,7 @@ func NewResolver(reader *store.Reader, opt Options) *Resolver {
 			svc.Releases = r
 		}
 		if svc.Actors == nil {
-			svc.Actors = actorsource.Source{Actors: r.actorSvc}
+			svc.Actors = actorsource.New(r.actorSvc)
 		}
 		r.tm = &svc
 	}

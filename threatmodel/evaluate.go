@@ -291,6 +291,10 @@ func Evaluate(ctx context.Context, m *Model, rel *atlas.Release, in *analysis.In
 			accepted[a.Technique] = true
 		}
 	}
+	controlsOf := map[string][]*Control{} // mitigation -> controls, in model order
+	for i := range m.Controls {
+		controlsOf[m.Controls[i].Mitigation] = append(controlsOf[m.Controls[i].Mitigation], &m.Controls[i])
+	}
 	status := map[string]string{}
 	mitigated := map[string]bool{}
 	ids := sortedKeys(sites)
@@ -304,11 +308,14 @@ func Evaluate(ctx context.Context, m *Model, rel *atlas.Release, in *analysis.In
 		at.Components = sortedKeys(comps)
 		by := map[string]bool{}
 		pending := map[string]bool{}
+		var relevant []*Control
+		for _, mid := range mitigationsOf[t] {
+			relevant = append(relevant, controlsOf[mid]...)
+		}
 		for _, c := range at.Components {
 			covered := false
-			for ci := range m.Controls {
-				ctl := &m.Controls[ci]
-				if !slices.Contains(mitigationsOf[t], ctl.Mitigation) || !ctl.Covers(c) {
+			for _, ctl := range relevant {
+				if !ctl.Covers(c) {
 					continue
 				}
 				if ctl.Status == StatusImplemented {
@@ -343,14 +350,15 @@ func Evaluate(ctx context.Context, m *Model, rel *atlas.Release, in *analysis.In
 	// Incidents: case studies whose every step is applicable.
 	implKnow := analysis.Knowledge{Mitigates: map[string][]string{inPlace: sortedKeys(mitigated)}, Parents: in.Knowledge.Parents}
 	acceptKnow := analysis.Knowledge{Mitigates: map[string][]string{inPlace: union(mitigated, accepted)}, Parents: in.Knowledge.Parents}
+	byTech := make(map[string]*ApplicableTechnique, len(rep.ApplicableTechniques))
+	for i := range rep.ApplicableTechniques {
+		byTech[rep.ApplicableTechniques[i].ID] = &rep.ApplicableTechniques[i]
+	}
 	controlsAt := func(t string) []string {
-		var out []string
-		for _, a := range rep.ApplicableTechniques {
-			if a.ID == t {
-				return a.MitigatedBy
-			}
+		if a := byTech[t]; a != nil {
+			return a.MitigatedBy
 		}
-		return out
+		return nil
 	}
 	caseName := map[string]*atlas.CaseStudy{}
 	for i := range rel.CaseStudies {

@@ -145,7 +145,7 @@ func (e *modelEnv) service(ctx context.Context) (*threatmodel.Service, func(), e
 	}
 	st := store.New(driver, e.cfg.Database)
 	svc.Releases = storeRelease{st}
-	svc.Actors = actorsource.Source{Actors: actors.New(store.NewReader(st, store.ReaderOptions{}))}
+	svc.Actors = actorsource.New(actors.New(store.NewReader(st, store.ReaderOptions{})))
 	return svc, func() { driver.Close(context.Background()) }, nil
 }
 
