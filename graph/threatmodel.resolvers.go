@@ -175,6 +175,9 @@ func (r *queryResolver) ThreatModel(ctx context.Context, id string) (*model.Thre
 }
 
 func (r *queryResolver) EvaluateThreatModel(ctx context.Context, yaml string) (*threatmodel.Report, error) {
+	if err := r.canRead(ctx); err != nil {
+		return nil, err
+	}
 	svc, err := r.threatModels()
 	if err != nil {
 		return nil, err

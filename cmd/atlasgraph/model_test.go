@@ -12,7 +12,9 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"go.yaml.in/yaml/v3"
 
+	"github.com/atlasgraph/atlasgraph/internal/neo4jtest"
 	"github.com/atlasgraph/atlasgraph/internal/rawatlas"
+	"github.com/atlasgraph/atlasgraph/internal/rawattack"
 )
 
 // The expectations here are computed in this file from the rule files and
@@ -526,5 +528,74 @@ func TestModelCheckErrors(t *testing.T) {
 	out, _, err := runCLI(t, nil, "model", "report", good, "--atlas", rel, "--format", "sarif", "--fail-on", "incident", "--as-of", modelAsOf)
 	if err == nil || exitCode(err) != 3 || !strings.Contains(out, `"version": "2.1.0"`) {
 		t.Errorf("--fail-on incident: exit %v, output %.80s", err, out)
+	}
+}
+
+// TestModelReportNamesATTACKGroups loads ATT&CK beside ATLAS and checks that
+// a report names, for each ATT&CK group using an applicable technique (as
+// the bundle says, read by rawattack), that group with those techniques.
+func TestModelReportNamesATTACKGroups(t *testing.T) {
+	env := testEnv(t)
+	neo4jtest.Store(t)
+	atlasPath := shared(t, release0526)
+	attackPath := shared(t, "attack/enterprise-attack-18.1.json")
+	exp, err := rawattack.Read(attackPath, atlasPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := runCLI(t, env, "load", atlasPath, "--attack", attackPath); err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(t.TempDir(), "agent.yaml")
+	if _, _, err := runCLI(t, env, "model", "init", "--template", "agent-with-tools", "-o", file); err != nil {
+		t.Fatal(err)
+	}
+	out, _, err := runCLI(t, env, "model", "report", file, "--format", "json", "--as-of", modelAsOf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep struct {
+		ApplicableTechniques []struct{ ID string }
+		Actors               []struct {
+			ID, Source string
+			Techniques []string
+			Evidence   []struct{ Release, Technique string }
+		}
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatal(err)
+	}
+	applicable := map[string]bool{}
+	for _, a := range rep.ApplicableTechniques {
+		applicable[a.ID] = true
+	}
+	got := map[string][]string{}
+	for _, a := range rep.Actors {
+		for _, tech := range a.Techniques {
+			if !applicable[tech] {
+				t.Errorf("actor %s (%s) lists %s, which is not applicable", a.ID, a.Source, tech)
+			}
+		}
+		if a.Source == "attack" {
+			got[a.ID] = a.Techniques
+			if len(a.Evidence) == 0 || a.Evidence[0].Release != "2026.05" {
+				t.Errorf("ATT&CK actor %s has no evidence", a.ID)
+			}
+		}
+	}
+	n := 0
+	for g, techs := range exp.Atlas {
+		for tech := range techs {
+			if !applicable[tech] {
+				continue
+			}
+			n++
+			if !slices.Contains(got[g], tech) {
+				t.Errorf("group %s uses applicable %s through ATT&CK, but the report does not say so (it has %v)", g, tech, got[g])
+			}
+		}
+	}
+	if n == 0 {
+		t.Fatal("no ATT&CK group uses an applicable technique: the test proves nothing")
 	}
 }
