@@ -100,6 +100,11 @@ func mdCell(s string) string {
 	return strings.NewReplacer("|", `\|`, "\n", " ").Replace(s)
 }
 
+// maxMarkdownActors bounds the actor table of a Markdown report: with
+// ATT&CK loaded, well over a hundred groups may use some applicable
+// technique; they come ranked by how many they use.
+const maxMarkdownActors = 25
+
 func techLink(id string) string {
 	return fmt.Sprintf("[%s](https://atlas.mitre.org/techniques/%s)", id, id)
 }
@@ -238,7 +243,11 @@ func Markdown(r *Report) string {
 		p("None.\n\n")
 	} else {
 		p("| actor | source | techniques | case studies |\n|---|---|---|---|\n")
-		for _, a := range r.Actors {
+		for i, a := range r.Actors {
+			if i == maxMarkdownActors {
+				p("\n... and %d more actors; the JSON report lists them all.\n", len(r.Actors)-maxMarkdownActors)
+				break
+			}
 			p("| %s | %s | %s | %s |\n", mdCell(a.Name), a.Source, list(a.Techniques), list(a.CaseStudies))
 		}
 		p("\n")
