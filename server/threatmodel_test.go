@@ -55,7 +55,7 @@ func tmServer(t *testing.T, readsOpen bool) (string, *store.Store) {
 	return url, e.store
 }
 
-func postAs(t *testing.T, url, token, query string, vars map[string]any) response {
+func postTM(t *testing.T, url, token, query string, vars map[string]any) response {
 	t.Helper()
 	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
 	req, _ := http.NewRequest("POST", url+"/graphql", bytes.NewReader(body))
@@ -90,7 +90,7 @@ const importQ = `mutation($id: ID!, $yaml: String!) { importThreatModel(id: $id,
 // snapshot is everything stored, read back through the API.
 func snapshot(t *testing.T, url string) string {
 	t.Helper()
-	r := postAs(t, url, editorToken, `{ threatModels { id version name atlasRelease components { id kind properties { name value } } flows { id from to trustBoundary } controls { id mitigation status scope } acceptedRisks { technique expires } } }`, nil)
+	r := postTM(t, url, editorToken, `{ threatModels { id version name atlasRelease components { id kind properties { name value } } flows { id from to trustBoundary } controls { id mitigation status scope } acceptedRisks { technique expires } } }`, nil)
 	if len(r.Errors) > 0 {
 		t.Fatalf("list: %s", r.raw)
 	}
@@ -101,7 +101,7 @@ func snapshot(t *testing.T, url string) string {
 // with a wrong one or with a reader's changes nothing.
 func TestThreatModelWritesNeedAnEditor(t *testing.T) {
 	url, _ := tmServer(t, true)
-	if r := postAs(t, url, editorToken, importQ, map[string]any{"id": "rag", "yaml": template(t, "rag-chatbot")}); len(r.Errors) > 0 {
+	if r := postTM(t, url, editorToken, importQ, map[string]any{"id": "rag", "yaml": template(t, "rag-chatbot")}); len(r.Errors) > 0 {
 		t.Fatalf("editor import: %s", r.raw)
 	}
 	before := snapshot(t, url)
@@ -118,7 +118,7 @@ func TestThreatModelWritesNeedAnEditor(t *testing.T) {
 	}
 	for _, who := range []struct{ token, code string }{{"", server.CodeUnauthenticated}, {"not-a-token", server.CodeUnauthenticated}, {readerToken, server.CodeForbidden}} {
 		for _, w := range writes {
-			r := postAs(t, url, who.token, w.query, w.vars)
+			r := postTM(t, url, who.token, w.query, w.vars)
 			if len(r.Errors) != 1 || r.Errors[0].code() != who.code {
 				t.Errorf("token %q, %.50s: %s, want %s", who.token, w.query, r.raw, who.code)
 			}
@@ -131,15 +131,15 @@ func TestThreatModelWritesNeedAnEditor(t *testing.T) {
 		t.Errorf("refused writes changed the store:\nbefore %s\nafter  %s", before, after)
 	}
 	// The reader may read.
-	if r := postAs(t, url, readerToken, `{ threatModel(id: "rag") { version } }`, nil); len(r.Errors) > 0 {
+	if r := postTM(t, url, readerToken, `{ threatModel(id: "rag") { version } }`, nil); len(r.Errors) > 0 {
 		t.Errorf("reader read: %s", r.raw)
 	}
 	// Closed reads need a token.
 	closed, _ := tmServer(t, false)
-	if r := postAs(t, closed, "", `{ threatModels { id } }`, nil); len(r.Errors) != 1 || r.Errors[0].code() != server.CodeUnauthenticated {
+	if r := postTM(t, closed, "", `{ threatModels { id } }`, nil); len(r.Errors) != 1 || r.Errors[0].code() != server.CodeUnauthenticated {
 		t.Errorf("closed read without a token: %s", r.raw)
 	}
-	if r := postAs(t, closed, readerToken, `{ threatModels { id } }`, nil); len(r.Errors) > 0 {
+	if r := postTM(t, closed, readerToken, `{ threatModels { id } }`, nil); len(r.Errors) > 0 {
 		t.Errorf("closed read with a reader's token: %s", r.raw)
 	}
 }
@@ -148,7 +148,7 @@ func TestThreatModelWritesNeedAnEditor(t *testing.T) {
 // checks the error names the problem and its place, and nothing is stored.
 func TestThreatModelBadInputPersistsNothing(t *testing.T) {
 	url, _ := tmServer(t, true)
-	if r := postAs(t, url, editorToken, importQ, map[string]any{"id": "rag", "yaml": template(t, "rag-chatbot")}); len(r.Errors) > 0 {
+	if r := postTM(t, url, editorToken, importQ, map[string]any{"id": "rag", "yaml": template(t, "rag-chatbot")}); len(r.Errors) > 0 {
 		t.Fatalf("import: %s", r.raw)
 	}
 	before := snapshot(t, url)
@@ -174,7 +174,7 @@ func TestThreatModelBadInputPersistsNothing(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			r := postAs(t, url, editorToken, tc.query, tc.vars)
+			r := postTM(t, url, editorToken, tc.query, tc.vars)
 			if len(r.Errors) == 0 {
 				t.Fatalf("accepted: %s", r.raw)
 			}
@@ -184,7 +184,7 @@ func TestThreatModelBadInputPersistsNothing(t *testing.T) {
 		})
 	}
 	// The line of the culprit is named.
-	r := postAs(t, url, editorToken, importQ, map[string]any{"id": "b9", "yaml": "components:\n  - id: a\n    kind: toaster\n"})
+	r := postTM(t, url, editorToken, importQ, map[string]any{"id": "b9", "yaml": "components:\n  - id: a\n    kind: toaster\n"})
 	if len(r.Errors) == 0 || !strings.Contains(r.Errors[0].Message, "yaml:3:11:") {
 		t.Errorf("no place in %s", r.raw)
 	}
@@ -199,7 +199,7 @@ func TestThreatModelBadInputPersistsNothing(t *testing.T) {
 func TestThreatModelLifecycle(t *testing.T) {
 	url, st := tmServer(t, true)
 	ctx := context.Background()
-	r := postAs(t, url, editorToken, importQ, map[string]any{"id": "fraud", "yaml": template(t, "fraud-classifier")})
+	r := postTM(t, url, editorToken, importQ, map[string]any{"id": "fraud", "yaml": template(t, "fraud-classifier")})
 	if len(r.Errors) > 0 {
 		t.Fatalf("import: %s", r.raw)
 	}
@@ -246,11 +246,11 @@ func TestThreatModelLifecycle(t *testing.T) {
 
 	// A change with the current version works and bumps it; the old version is stale.
 	rec := rep.RecommendedMitigations[0].ID
-	r = postAs(t, url, editorToken, `mutation($m: ID!) { addControl(model: "fraud", version: 1, control: {id: "new", mitigation: $m, status: "implemented"}) { version report { summary { mitigated } } } }`, map[string]any{"m": rec})
+	r = postTM(t, url, editorToken, `mutation($m: ID!) { addControl(model: "fraud", version: 1, control: {id: "new", mitigation: $m, status: "implemented"}) { version report { summary { mitigated } } } }`, map[string]any{"m": rec})
 	if len(r.Errors) > 0 || !strings.Contains(string(r.Data), `"version":2`) {
 		t.Fatalf("addControl: %s", r.raw)
 	}
-	r = postAs(t, url, editorToken, `mutation { deleteControl(model: "fraud", version: 1, id: "new") { version } }`, nil)
+	r = postTM(t, url, editorToken, `mutation { deleteControl(model: "fraud", version: 1, id: "new") { version } }`, nil)
 	if len(r.Errors) == 0 || r.Errors[0].code() != server.CodeConflict {
 		t.Errorf("stale delete: %s", r.raw)
 	}
@@ -262,7 +262,7 @@ func TestThreatModelLifecycle(t *testing.T) {
 		`mutation { deleteComponent(model: "fraud", version: 6, id: "chat") { version flows { id } } }`,
 		`mutation { updateThreatModel(id: "fraud", version: 7, name: "Fraud v2") { version name } }`,
 	} {
-		if r := postAs(t, url, editorToken, q, nil); len(r.Errors) > 0 {
+		if r := postTM(t, url, editorToken, q, nil); len(r.Errors) > 0 {
 			t.Fatalf("%s: %s", q, r.raw)
 		}
 	}
@@ -320,7 +320,7 @@ func TestThreatModelLifecycle(t *testing.T) {
 	if after.ThreatModel.Version != 8 || after.ThreatModel.Name != "Fraud v2" {
 		t.Errorf("after switch and prune: %+v", after.ThreatModel)
 	}
-	if r := postAs(t, url, editorToken, `mutation { deleteThreatModel(id: "fraud", version: 8) }`, nil); len(r.Errors) > 0 {
+	if r := postTM(t, url, editorToken, `mutation { deleteThreatModel(id: "fraud", version: 8) }`, nil); len(r.Errors) > 0 {
 		t.Fatal(string(r.raw))
 	}
 	var gone struct{ ThreatModel *struct{ ID string } }
