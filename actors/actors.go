@@ -22,20 +22,25 @@ import (
 )
 
 // Service answers actor questions over one store. It caches the actor directories of a few
-// (release, ATT&CK version) pairs, keyed by their digests, so a lookup costs one small query
-// before its links are read; a replaced release has another digest and is read afresh.
+// (release, ATT&CK version) pairs with their digests: a lookup costs one small query that
+// also tells whether the cached directory is still the right one (a replaced release has
+// another digest and is read afresh). Within one request (see WithRequestCache) a directory
+// is read once.
 type Service struct {
 	r *store.Reader
 
 	mu    sync.Mutex
-	views map[store.ActorViewKey]*View
+	views map[viewArgs]*View
 }
+
+// viewArgs are the release and ATT&CK version as asked ("" for current).
+type viewArgs struct{ release, attack string }
 
 // maxViews bounds the cached directories (each a few hundred actors, well under 1 MB).
 const maxViews = 8
 
 // New returns a Service reading through r.
-func New(r *store.Reader) *Service { return &Service{r: r, views: map[store.ActorViewKey]*View{}} }
+func New(r *store.Reader) *Service { return &Service{r: r, views: map[viewArgs]*View{}} }
 
 // View is the actor directory of one ATLAS release and one ATT&CK version. It is not
 // modified once built, and is shared between callers.
@@ -47,38 +52,75 @@ type View struct {
 	Dir    *attack.Directory
 	// References maps an ATT&CK technique id to the ATLAS techniques referencing it.
 	References map[string][]string
+	key        store.ActorViewKey
 }
 
 // AttackVersion is the ATT&CK version of the view, "" when none is loaded.
 func (v *View) AttackVersion() string { return v.Attack }
 
+type requestKey struct{}
+
+// requestViews are the directories one request has read, by the arguments asked and by
+// the versions they resolved to.
+type requestViews struct {
+	mu    sync.Mutex
+	views map[viewArgs]*View
+}
+
+// WithRequestCache returns a context under which the directories read are kept for the
+// rest of the request, so nested fields (an actor's techniques) reuse the directory the list
+// was read from without asking Neo4j again. Install it once per request (GraphQL operation).
+func WithRequestCache(ctx context.Context) context.Context {
+	return context.WithValue(ctx, requestKey{}, &requestViews{views: map[viewArgs]*View{}})
+}
+
 // View returns the directory of an ATLAS release ("" for the current one) and an ATT&CK
-// version ("" for the current one, if any): one query when cached, four when not.
+// version ("" for the current one, if any): one query, none when the request already read it.
 func (s *Service) View(ctx context.Context, release, attackVersion string) (*View, error) {
-	k, err := s.r.ActorViewKey(ctx, release, attackVersion)
-	if err != nil {
-		return nil, err
-	}
-	s.mu.Lock()
-	v := s.views[k]
-	s.mu.Unlock()
-	if v != nil {
-		return v, nil
-	}
-	src, err := s.r.ActorSources(ctx, k.Release, k.Attack)
-	if err != nil {
-		return nil, err
-	}
-	v = &View{Release: src.Release, Attack: k.Attack, References: src.References, Dir: attack.Merge(src.CaseStudyActors, src.Groups)}
-	s.mu.Lock()
-	if len(s.views) >= maxViews {
-		for old := range s.views {
-			delete(s.views, old)
-			break
+	args := viewArgs{release, attackVersion}
+	rv, _ := ctx.Value(requestKey{}).(*requestViews)
+	if rv != nil {
+		rv.mu.Lock()
+		v := rv.views[args]
+		rv.mu.Unlock()
+		if v != nil {
+			return v, nil
 		}
 	}
-	s.views[k] = v
+	s.mu.Lock()
+	cached := s.views[args]
 	s.mu.Unlock()
+	var known store.ActorViewKey
+	if cached != nil {
+		known = cached.key
+	}
+	k, src, err := s.r.ActorDirectory(ctx, release, attackVersion, known)
+	if err != nil {
+		return nil, err
+	}
+	v := cached
+	if src != nil || cached == nil {
+		if src == nil {
+			return nil, fmt.Errorf("read the actor directory of %s: no data", k.Release)
+		}
+		v = &View{Release: src.Release, Attack: k.Attack, References: src.References, Dir: attack.Merge(src.CaseStudyActors, src.Groups), key: k}
+		s.mu.Lock()
+		if len(s.views) >= maxViews {
+			for old := range s.views {
+				delete(s.views, old)
+				break
+			}
+		}
+		s.views[args] = v
+		s.mu.Unlock()
+	}
+	if rv != nil {
+		rv.mu.Lock()
+		rv.views[args] = v
+		// Nested fields ask with the versions the answer named.
+		rv.views[viewArgs{v.Release, v.Attack}] = v
+		rv.mu.Unlock()
+	}
 	return v, nil
 }
 
@@ -194,10 +236,13 @@ func hasKind(ks []attack.LinkKind, k attack.LinkKind) bool {
 
 // links computes the technique links of some directory actors: one query for their
 // case-study steps, one for their ATT&CK uses.
-func (s *Service) links(ctx context.Context, v *View, acts []attack.Actor) (map[string][]attack.TechniqueLink, error) {
+func (s *Service) links(ctx context.Context, v *View, acts []attack.Actor) (map[string][]attack.TechniqueLink, map[string]store.Technique, error) {
+	return s.linksOf(ctx, v, acts, nil)
+}
+
+func (s *Service) linksOf(ctx context.Context, v *View, acts []attack.Actor, onlyTechniques map[string]bool) (map[string][]attack.TechniqueLink, map[string]store.Technique, error) {
 	var csIDs, groups []string
 	csOwner := map[string][]string{} // case-study actor id -> directory actor ids
-	groupOwner := map[string][]string{}
 	for _, a := range acts {
 		for _, c := range a.CaseStudyActors {
 			csIDs = append(csIDs, c)
@@ -205,24 +250,36 @@ func (s *Service) links(ctx context.Context, v *View, acts []attack.Actor) (map[
 		}
 		if a.Group != nil {
 			groups = append(groups, a.Group.ID)
-			groupOwner[a.Group.ID] = append(groupOwner[a.Group.ID], a.ID)
 		}
 	}
-	return s.linksFor(ctx, v, csIDs, groups, csOwner, groupOwner, acts)
+	return s.linksFor(ctx, v, csIDs, groups, csOwner, acts, onlyTechniques)
 }
 
 // allLinks computes the links of every actor of the view.
 func (s *Service) allLinks(ctx context.Context, v *View) (map[string][]attack.TechniqueLink, error) {
-	return s.links(ctx, v, v.Dir.Actors)
+	l, _, err := s.links(ctx, v, v.Dir.Actors)
+	return l, err
 }
 
-func (s *Service) linksFor(ctx context.Context, v *View, csIDs, groups []string, csOwner, groupOwner map[string][]string, acts []attack.Actor) (map[string][]attack.TechniqueLink, error) {
+// linksFor reads the evidence of some actors. onlyTechniques, when set, limits the ATT&CK
+// side to the ATT&CK techniques those ATLAS techniques reference (the rows read are then
+// few); the case-study side is small either way.
+func (s *Service) linksFor(ctx context.Context, v *View, csIDs, groups []string, csOwner map[string][]string, acts []attack.Actor, onlyTechniques map[string]bool) (map[string][]attack.TechniqueLink, map[string]store.Technique, error) {
+	nodes := map[string]store.Technique{}
 	steps := map[string][]attack.StepEvidence{}
 	stepTech := map[string][]string{}
 	if len(csIDs) > 0 {
-		rows, err := s.r.ActorSteps(ctx, v.Release, nilIfAll(csIDs, len(acts) == len(v.Dir.Actors)))
+		var techs []string
+		if onlyTechniques != nil {
+			techs = []string{}
+			for x := range onlyTechniques {
+				techs = append(techs, x)
+			}
+			sort.Strings(techs)
+		}
+		rows, err := s.r.ActorSteps(ctx, v.Release, nilIfAll(csIDs, len(acts) == len(v.Dir.Actors)), techs, nodes)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		for _, r := range rows {
 			for _, owner := range csOwner[r.Actor] {
@@ -234,13 +291,19 @@ func (s *Service) linksFor(ctx context.Context, v *View, csIDs, groups []string,
 	byGroup := map[string]map[string][]attack.AttackEvidence{}
 	if len(groups) > 0 && v.Attack != "" && len(v.References) > 0 {
 		refs := make([]string, 0, len(v.References))
-		for r := range v.References {
-			refs = append(refs, r)
+		for r, xs := range v.References {
+			keep := onlyTechniques == nil
+			for _, x := range xs {
+				keep = keep || onlyTechniques[x]
+			}
+			if keep {
+				refs = append(refs, r)
+			}
 		}
 		sort.Strings(refs)
-		rows, err := s.r.AttackUses(ctx, v.Attack, nilIfAll(groups, len(acts) == len(v.Dir.Actors)), refs)
+		rows, err := s.r.AttackUses(ctx, v.Release, v.Attack, nilIfAll(groups, len(acts) == len(v.Dir.Actors)), refs, nodes)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		byGroup = attack.AttackLinks(rows, v.References)
 	}
@@ -252,7 +315,7 @@ func (s *Service) linksFor(ctx context.Context, v *View, csIDs, groups []string,
 		}
 		out[a.ID] = attack.Combine(steps[a.ID], stepTech[a.ID], ev)
 	}
-	return out, nil
+	return out, nodes, nil
 }
 
 // nilIfAll returns nil (no filter: every row) when all is set, else ids.
@@ -280,11 +343,7 @@ func (s *Service) Techniques(ctx context.Context, release, attackVersion string,
 			}
 		}
 	}
-	links, err := s.links(ctx, v, acts)
-	if err != nil {
-		return nil, err
-	}
-	techs, err := s.techniques(ctx, v, links)
+	links, techs, err := s.links(ctx, v, acts)
 	if err != nil {
 		return nil, err
 	}
@@ -301,24 +360,6 @@ func (s *Service) Techniques(ctx context.Context, release, attackVersion string,
 		out[id] = list
 	}
 	return out, nil
-}
-
-func (s *Service) techniques(ctx context.Context, v *View, links map[string][]attack.TechniqueLink) (map[string]store.Technique, error) {
-	idSet := map[string]bool{}
-	for _, ls := range links {
-		for _, l := range ls {
-			idSet[l.Technique] = true
-		}
-	}
-	ids := make([]string, 0, len(idSet))
-	for id := range idSet {
-		ids = append(ids, id)
-	}
-	sort.Strings(ids)
-	if len(ids) == 0 {
-		return map[string]store.Technique{}, nil
-	}
-	return s.r.TechniquesByID(ctx, v.Release, ids)
 }
 
 func actorTechnique(t store.Technique, l attack.TechniqueLink) store.ActorTechnique {
@@ -340,13 +381,13 @@ func (s *Service) TechniqueActors(ctx context.Context, release, attackVersion st
 	if err != nil {
 		return nil, err
 	}
-	links, err := s.allLinks(ctx, v)
-	if err != nil {
-		return nil, err
-	}
 	want := map[string]bool{}
 	for _, id := range ids {
 		want[id] = true
+	}
+	links, _, err := s.linksOf(ctx, v, v.Dir.Actors, want)
+	if err != nil {
+		return nil, err
 	}
 	out := map[string][]store.TechniqueActor{}
 	for _, a := range v.Dir.Actors {
@@ -419,11 +460,7 @@ func (s *Service) Overlap(ctx context.Context, release, attackVersion string, na
 			}
 		}
 	}
-	links, err := s.links(ctx, v, acts)
-	if err != nil {
-		return nil, err
-	}
-	techs, err := s.techniques(ctx, v, links)
+	links, techs, err := s.links(ctx, v, acts)
 	if err != nil {
 		return nil, err
 	}
@@ -490,3 +527,54 @@ func (s *Service) AttackTechnique(ctx context.Context, attackVersion, id string)
 
 // ErrNoAttack says that no ATT&CK version is loaded. It wraps store.ErrNotFound.
 var ErrNoAttack = fmt.Errorf("%w: no ATT&CK version is loaded; load one with atlasgraph load --attack 18.1 (or a file or URL)", store.ErrNotFound)
+
+// Merged replaces ATLAS case-study actors (as the store reads them from a release) by the
+// actors they belong to in the directory, with their ATT&CK group when merged. An actor the
+// directory does not know is kept as it is.
+func (s *Service) Merged(ctx context.Context, release string, in []store.Actor) ([]store.Actor, error) {
+	if len(in) == 0 {
+		return in, nil
+	}
+	v, err := s.View(ctx, release, "")
+	if err != nil {
+		return nil, err
+	}
+	out := make([]store.Actor, 0, len(in))
+	for _, a := range in {
+		repl := a
+		for _, d := range v.Dir.Find(a.ID) {
+			if hasString(d.CaseStudyActors, a.ID) {
+				repl = v.Actor(d, false)
+			}
+		}
+		out = append(out, repl)
+	}
+	return out, nil
+}
+
+func hasString(l []string, s string) bool {
+	for _, x := range l {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// SearchHits returns the actors a search text names exactly (an id, a name, an alias or an
+// ATT&CK id, case, punctuation and spacing aside) as search hits, for the search of every
+// face to put first: full-text search over names and descriptions does not know ATT&CK
+// aliases. score is the score to give them (use one above the best full-text hit). No
+// match is no hit, not an error.
+func (s *Service) SearchHits(ctx context.Context, release, text string, score float64) ([]store.SearchHit, error) {
+	found, err := s.Find(ctx, release, text)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]store.SearchHit, 0, len(found))
+	for i := range found {
+		a := found[i]
+		out = append(out, store.SearchHit{Kind: store.KindActor, ID: a.ID, Name: a.Name, Score: score, Actor: &a})
+	}
+	return out, nil
+}

@@ -113,6 +113,29 @@ func apiChecks(t *testing.T, s *store.Store, exp *rawattack.Expected) {
 	if one.Actor.AttackID != "G0007" || one.Actor.Release != "2026.05" || one.Actor.AttackVersion != "18.1" {
 		t.Errorf("actor(id: forest-blizzard): %+v", one.Actor)
 	}
+	// search finds an actor by an ATT&CK alias, first.
+	var sr struct {
+		Search []struct {
+			Kind, ID string
+			Actor    *struct{ AttackID string }
+		}
+	}
+	postQuery(t, ts.URL, `{ search(text: "Forest Blizzard") { kind id actor { attackId } } }`, &sr)
+	if len(sr.Search) == 0 || sr.Search[0].Kind != "ACTOR" || sr.Search[0].Actor == nil || sr.Search[0].Actor.AttackID != "G0007" {
+		t.Errorf("search Forest Blizzard: %+v", sr.Search)
+	}
+	// A case study lists its ATLAS actors; actor(id:) with that id gives the merged actor.
+	var cs struct {
+		CaseStudy struct{ Actors []struct{ ID string } }
+	}
+	postQuery(t, ts.URL, `{ caseStudy(id: "AML.CS0044") { actors { id } } }`, &cs)
+	if len(cs.CaseStudy.Actors) != 1 {
+		t.Fatalf("AML.CS0044's actors: %+v", cs.CaseStudy.Actors)
+	}
+	postQuery(t, ts.URL, `{ actor(id: "`+cs.CaseStudy.Actors[0].ID+`") { id release attackId attackVersion } }`, &one)
+	if one.Actor.AttackID != "G0007" {
+		t.Errorf("AML.CS0044's actor %s: %+v", cs.CaseStudy.Actors[0].ID, one.Actor)
+	}
 	r := postQuery(t, ts.URL, `{ actor(id: "nobody-panda") { id } }`, nil)
 	if len(r.Errors) != 1 || r.Errors[0].Extensions["code"] != "NOT_FOUND" {
 		t.Errorf("unknown actor: %+v", r.Errors)

@@ -42,9 +42,12 @@ func actorTechniques(ctx context.Context, svc *actors.Service, objs []*store.Act
 		res[k] = m
 	}
 	out := make([][]store.ActorTechnique, len(objs))
+	var all []store.ActorTechnique
 	for i, a := range objs {
 		out[i] = nonNilList(res[viewKey{a.Release, a.AttackVersionUsed}][a.ID])
+		all = append(all, out[i]...)
 	}
+	recordIfWhole(ctx, all)
 	return out, nil
 }
 
@@ -63,9 +66,12 @@ func techniqueActors(ctx context.Context, svc *actors.Service, objs []*store.Tec
 		res[rel] = m
 	}
 	out := make([][]store.TechniqueActor, len(objs))
+	var all []store.TechniqueActor
 	for i, t := range objs {
 		out[i] = nonNilList(res[t.Release][t.ID])
+		all = append(all, out[i]...)
 	}
+	recordIfWhole(ctx, all)
 	return out, nil
 }
 
@@ -98,4 +104,40 @@ func actorsPage(l []store.Actor, first *int, after *string) (*model.ActorConnect
 func (r *Resolver) navigatorLayer(ctx context.Context, names []string, caseStudy *string, techniques []string, release, attack *string) (*actors.Layer, error) {
 	return r.actorSvc.Layer(ctx, actors.LayerRequest{Release: versionOf(release), AttackVersion: versionOf(attack),
 		Actors: names, CaseStudy: versionOf(caseStudy), Techniques: techniques})
+}
+
+// recordIfWhole records the objects of a level for the next level's batched reads (see
+// levels in loaders.go) when this answer covers the whole level.
+func recordIfWhole[T any](ctx context.Context, all []T) {
+	if levelIsOneList(ctx) {
+		recordLevel(ctx, all)
+	}
+}
+
+// withActorHits puts first the actors the search text names exactly (an ATT&CK alias such as
+// "Forest Blizzard" is in no name or description the full-text index sees), then the
+// full-text hits without those actors, at most limit in all.
+func withActorHits(ctx context.Context, svc *actors.Service, release, text string, hits []store.SearchHit, limit int) ([]store.SearchHit, error) {
+	best := 0.0
+	for _, h := range hits {
+		best = max(best, h.Score)
+	}
+	exact, err := svc.SearchHits(ctx, release, text, best+1)
+	if err != nil || len(exact) == 0 {
+		return hits, err
+	}
+	seen := map[string]bool{}
+	for _, h := range exact {
+		seen[h.ID] = true
+	}
+	for _, h := range hits {
+		if h.Kind == store.KindActor && seen[h.ID] {
+			continue
+		}
+		exact = append(exact, h)
+	}
+	if len(exact) > limit {
+		exact = exact[:limit]
+	}
+	return exact, nil
 }

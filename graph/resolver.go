@@ -81,6 +81,7 @@ func (r *Resolver) Validate(graphql.ExecutableSchema) error { return nil }
 // records (see loaders.go), so nothing is cached across requests.
 func (r *Resolver) InterceptOperation(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 	ctx = context.WithValue(ctx, loadersKey{}, newLoaders(r.reader, r.opt.LoaderWait))
+	ctx = actors.WithRequestCache(ctx)
 	return next(context.WithValue(ctx, levelsKey{}, newLevels()))
 }
 

@@ -189,7 +189,11 @@ func (r *queryResolver) Search(ctx context.Context, text string, release *string
 	if err != nil {
 		return nil, err
 	}
-	return r.reader.Search(ctx, versionOf(release), text, p.First)
+	hits, err := r.reader.Search(ctx, versionOf(release), text, p.First)
+	if err != nil {
+		return nil, err
+	}
+	return withActorHits(ctx, r.actorSvc, versionOf(release), text, hits, p.First)
 }
 
 func (r *stepResolver) CaseStudy(ctx context.Context, objs []*store.Step) ([]*store.CaseStudy, error) {

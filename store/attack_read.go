@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"sort"
 	"time"
 
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
@@ -81,28 +82,56 @@ type ActorSources struct {
 	References map[string][]string
 }
 
-const (
-	qDirectoryActors = matchRelease + `OPTIONAL MATCH (a:Actor {release: release})
-WITH release, a ORDER BY a.id
-RETURN release, collect([a.id, a.name, a.aliases]) AS actors`
-	qAttackRefs = `MATCH (x:Technique {release: $release}) WHERE x.attackId IS NOT NULL
-RETURN x.attackId AS attack, collect(x.id) AS techniques`
-	qAttackGroups = `MATCH (g:AttackGroup {attack: $attack})
-RETURN g.id AS id, g.stixId AS stixId, g.name AS name, g.aliases AS aliases, g.description AS description, g.url AS url, g.modified AS modified
-ORDER BY g.id`
-)
+// qDirectory resolves the release and ATT&CK version asked for and, only when they are not
+// the ones the caller already has ($known...), reads the directory's sources: one round
+// trip either way, and a small one when nothing changed.
+const qDirectory = `OPTIONAL MATCH (r:Release {status: '` + statusComplete + `'})
+WHERE CASE WHEN $release = '' THEN r.current = true ELSE r.version = $release END
+OPTIONAL MATCH (av:AttackRelease {status: '` + statusComplete + `'})
+WHERE CASE WHEN $attack = '' THEN av.current = true ELSE av.version = $attack END
+WITH r, av, r IS NOT NULL AND NOT (r.version = $knownRelease AND r.sha256 = $knownReleaseSha
+  AND coalesce(av.version, '') = $knownAttack AND coalesce(av.sha256, '') = $knownAttackSha) AS fresh
+CALL (r, fresh) {
+  OPTIONAL MATCH (a:Actor {release: r.version}) WHERE fresh
+  WITH a ORDER BY a.id
+  RETURN collect([a.id, a.name, a.aliases]) AS actors
+}
+CALL (r, fresh) {
+  OPTIONAL MATCH (x:Technique {release: r.version}) WHERE fresh AND x.attackId IS NOT NULL
+  RETURN collect([x.attackId, x.id]) AS refs
+}
+CALL (av, fresh) {
+  OPTIONAL MATCH (g:AttackGroup {attack: av.version}) WHERE fresh
+  WITH g ORDER BY g.id
+  RETURN collect(g) AS groups
+}
+RETURN r.version AS release, r.sha256 AS releaseSha, av.version AS attack, av.sha256 AS attackSha, fresh, actors, refs, groups`
 
-// ActorSources reads the sources of the actor directory: three queries. attackVersion ""
-// reads no groups (no ATT&CK loaded).
-func (r *Reader) ActorSources(ctx context.Context, release, attackVersion string) (*ActorSources, error) {
-	recs, err := r.query(ctx, qDirectoryActors, map[string]any{"release": release})
+// ActorDirectory resolves an ATLAS release ("" for the current one) and an ATT&CK version
+// ("" for the current one, none when none is loaded) and, unless they are known (the key of
+// a directory the caller holds), reads the directory's sources; src is nil when known is
+// still current. A release or ATT&CK version asked for and not loaded is a NotFoundError.
+func (r *Reader) ActorDirectory(ctx context.Context, release, attackVersion string, known ActorViewKey) (ActorViewKey, *ActorSources, error) {
+	recs, err := r.query(ctx, qDirectory, map[string]any{"release": release, "attack": attackVersion,
+		"knownRelease": known.Release, "knownReleaseSha": known.ReleaseSHA256, "knownAttack": known.Attack, "knownAttackSha": known.AttackSHA256})
 	if err != nil {
-		return nil, fmt.Errorf("read actors: %w", err)
+		return ActorViewKey{}, nil, fmt.Errorf("read the actor directory: %w", err)
 	}
-	if len(recs) == 0 {
-		return nil, &NotFoundError{Kind: "release", ID: release}
+	var k ActorViewKey
+	if len(recs) > 0 {
+		k = ActorViewKey{Release: recString(recs[0], "release"), ReleaseSHA256: recString(recs[0], "releaseSha"),
+			Attack: recString(recs[0], "attack"), AttackSHA256: recString(recs[0], "attackSha")}
 	}
-	src := &ActorSources{Release: recString(recs[0], "release"), References: map[string][]string{}}
+	if k.Release == "" {
+		return k, nil, &NotFoundError{Kind: "release", ID: release}
+	}
+	if attackVersion != "" && k.Attack == "" {
+		return k, nil, &NotFoundError{Kind: "ATT&CK version", ID: attackVersion, Release: "the loaded ATT&CK versions"}
+	}
+	if fresh, _ := recs[0].Get("fresh"); fresh != true {
+		return k, nil, nil
+	}
+	src := &ActorSources{Release: k.Release, References: map[string][]string{}}
 	v, _ := recs[0].Get("actors")
 	rows, _ := v.([]any)
 	for _, x := range rows {
@@ -117,50 +146,83 @@ func (r *Reader) ActorSources(ctx context.Context, release, attackVersion string
 		}
 		src.CaseStudyActors = append(src.CaseStudyActors, a)
 	}
-	recs, err = r.query(ctx, qAttackRefs, map[string]any{"release": src.Release})
-	if err != nil {
-		return nil, fmt.Errorf("read ATT&CK references: %w", err)
+	v, _ = recs[0].Get("refs")
+	rows, _ = v.([]any)
+	for _, x := range rows {
+		t, _ := x.([]any)
+		if len(t) == 2 {
+			src.References[asString(t[0])] = append(src.References[asString(t[0])], asString(t[1]))
+		}
 	}
-	for _, rec := range recs {
-		src.References[recString(rec, "attack")] = recStrings(rec, "techniques")
+	for k := range src.References {
+		sort.Strings(src.References[k])
 	}
-	if attackVersion == "" {
-		return src, nil
+	v, _ = recs[0].Get("groups")
+	rows, _ = v.([]any)
+	for _, x := range rows {
+		n, ok := x.(dbtype.Node)
+		if !ok {
+			continue
+		}
+		src.Groups = append(src.Groups, attack.Group{ID: strProp(n, "id"), STIXID: strProp(n, "stixId"), Name: strProp(n, "name"),
+			Aliases: strList(n, "aliases"), Description: strProp(n, "description"), URL: strProp(n, "url"), Modified: strProp(n, "modified")})
 	}
-	recs, err = r.query(ctx, qAttackGroups, map[string]any{"attack": attackVersion})
-	if err != nil {
-		return nil, fmt.Errorf("read ATT&CK groups: %w", err)
-	}
-	for _, rec := range recs {
-		src.Groups = append(src.Groups, attack.Group{ID: recString(rec, "id"), STIXID: recString(rec, "stixId"), Name: recString(rec, "name"),
-			Aliases: recStrings(rec, "aliases"), Description: recString(rec, "description"), URL: recString(rec, "url"), Modified: recString(rec, "modified")})
-	}
-	return src, nil
+	return k, src, nil
 }
 
 func asString(v any) string { s, _ := v.(string); return s }
 
-const qAttackUses = `MATCH (g:AttackGroup {attack: $attack})-[u:USES]->(t:AttackTechnique)
-WHERE ($groups IS NULL OR g.id IN $groups) AND (t.id IN $refs OR t.parent IN $refs)
-RETURN g.id AS group, t.id AS technique, t.name AS name, t.parent AS parent, u.relationship AS relationship, u.description AS description
-ORDER BY group, technique, relationship`
+// qAttackUses reads one row per ATT&CK technique that is, or is a sub-technique of, a
+// referenced one: the ATLAS techniques referencing it or its parent, and the uses of it by
+// the groups asked for.
+const qAttackUses = `MATCH (t:AttackTechnique {attack: $attack})
+WHERE t.id IN $refs OR t.parent IN $refs
+CALL (t) {
+  MATCH (g:AttackGroup)-[u:USES]->(t)
+  WHERE $groups IS NULL OR g.id IN $groups
+  WITH g, u ORDER BY g.id, u.relationship
+  RETURN collect([g.id, u.relationship, u.description]) AS uses
+}
+WITH t, uses WHERE size(uses) > 0
+CALL (t) {
+  MATCH (x:Technique {release: $release}) WHERE x.attackId IN [t.id, t.parent]
+  RETURN collect(x) AS atlas
+}
+RETURN t.id AS technique, t.name AS name, t.parent AS parent, uses, atlas
+ORDER BY technique`
 
 // AttackUses reads the "uses" relationships of some groups (all when groups is nil) whose
-// technique, or its parent, is one of refs: the rows the ATT&CK link rule needs.
-func (r *Reader) AttackUses(ctx context.Context, attackVersion string, groups, refs []string) ([]attack.UseRow, error) {
+// technique, or its parent, is one of refs: the rows the ATT&CK link rule needs. It adds
+// the ATLAS techniques of release referencing those techniques to techniques.
+func (r *Reader) AttackUses(ctx context.Context, release, attackVersion string, groups, refs []string, techniques map[string]Technique) ([]attack.UseRow, error) {
 	var g any
 	if groups != nil {
 		g = groups
 	}
-	recs, err := r.query(ctx, qAttackUses, map[string]any{"attack": attackVersion, "groups": g, "refs": nonNil(refs)})
+	recs, err := r.query(ctx, qAttackUses, map[string]any{"release": release, "attack": attackVersion, "groups": g, "refs": nonNil(refs)})
 	if err != nil {
 		return nil, fmt.Errorf("read ATT&CK uses: %w", err)
 	}
-	out := make([]attack.UseRow, 0, len(recs))
+	var out []attack.UseRow
 	for _, rec := range recs {
-		out = append(out, attack.UseRow{Use: attack.Use{Group: recString(rec, "group"), Technique: recString(rec, "technique"),
-			Relationship: recString(rec, "relationship"), Description: recString(rec, "description")},
-			TechniqueName: recString(rec, "name"), Parent: recString(rec, "parent")})
+		v, _ := rec.Get("atlas")
+		xs, _ := v.([]any)
+		for _, x := range xs {
+			if n, ok := x.(dbtype.Node); ok {
+				techniques[strProp(n, "id")] = techniqueFrom(n, release)
+			}
+		}
+		tech, name, parent := recString(rec, "technique"), recString(rec, "name"), recString(rec, "parent")
+		v, _ = rec.Get("uses")
+		us, _ := v.([]any)
+		for _, u := range us {
+			t, _ := u.([]any)
+			if len(t) != 3 {
+				continue
+			}
+			out = append(out, attack.UseRow{Use: attack.Use{Group: asString(t[0]), Technique: tech, Relationship: asString(t[1]),
+				Description: asString(t[2])}, TechniqueName: name, Parent: parent})
+		}
 	}
 	return out, nil
 }
@@ -172,23 +234,29 @@ type ActorStep struct {
 }
 
 const qActorSteps = `MATCH (a:Actor {release: $release})<-[:ATTRIBUTED_TO]-(c:CaseStudy)-[:HAS_STEP]->(s:Step)-[:EMPLOYS]->(t:Technique)
-WHERE $actors IS NULL OR a.id IN $actors
-RETURN a.id AS actor, t.id AS technique, c.id AS caseStudy, s.stepId AS step
-ORDER BY actor, technique, caseStudy, step`
+WHERE ($actors IS NULL OR a.id IN $actors) AND ($techniques IS NULL OR t.id IN $techniques)
+RETURN a.id AS actor, t AS t, c.id AS caseStudy, s.stepId AS step
+ORDER BY actor, t.id, caseStudy, step`
 
-// ActorSteps reads the case-study steps of some ATLAS actors (all when actors is nil).
-func (r *Reader) ActorSteps(ctx context.Context, release string, actors []string) ([]ActorStep, error) {
-	var a any
+// ActorSteps reads the case-study steps of some ATLAS actors (all when actors is nil) that
+// employ some techniques (any when techniques is nil), and adds the techniques to nodes.
+func (r *Reader) ActorSteps(ctx context.Context, release string, actors, techniques []string, nodes map[string]Technique) ([]ActorStep, error) {
+	var a, t any
 	if actors != nil {
 		a = actors
 	}
-	recs, err := r.query(ctx, qActorSteps, map[string]any{"release": release, "actors": a})
+	if techniques != nil {
+		t = techniques
+	}
+	recs, err := r.query(ctx, qActorSteps, map[string]any{"release": release, "actors": a, "techniques": t})
 	if err != nil {
 		return nil, fmt.Errorf("read actor steps: %w", err)
 	}
 	out := make([]ActorStep, 0, len(recs))
 	for _, rec := range recs {
-		out = append(out, ActorStep{Actor: recString(rec, "actor"), Technique: recString(rec, "technique"),
+		t := techniqueFrom(node(rec, "t"), release)
+		nodes[t.ID] = t
+		out = append(out, ActorStep{Actor: recString(rec, "actor"), Technique: t.ID,
 			CaseStudy: recString(rec, "caseStudy"), Step: recString(rec, "step")})
 	}
 	return out, nil
@@ -259,32 +327,4 @@ type ActorViewKey struct {
 	Release, ReleaseSHA256 string
 	// Attack and AttackSHA256 are "" when no ATT&CK is loaded.
 	Attack, AttackSHA256 string
-}
-
-const qActorViewKey = `OPTIONAL MATCH (r:Release {status: '` + statusComplete + `'})
-WHERE CASE WHEN $release = '' THEN r.current = true ELSE r.version = $release END
-OPTIONAL MATCH (a:AttackRelease {status: '` + statusComplete + `'})
-WHERE CASE WHEN $attack = '' THEN a.current = true ELSE a.version = $attack END
-RETURN r.version AS release, r.sha256 AS releaseSha, a.version AS attack, a.sha256 AS attackSha`
-
-// ActorViewKey resolves an ATLAS release ("" for the current one) and an ATT&CK version (""
-// for the current one, none when none is loaded) in one query. A release or an ATT&CK
-// version asked for and not loaded is a NotFoundError.
-func (r *Reader) ActorViewKey(ctx context.Context, release, attackVersion string) (ActorViewKey, error) {
-	recs, err := r.query(ctx, qActorViewKey, map[string]any{"release": release, "attack": attackVersion})
-	if err != nil {
-		return ActorViewKey{}, fmt.Errorf("look up release and ATT&CK version: %w", err)
-	}
-	var k ActorViewKey
-	if len(recs) > 0 {
-		k = ActorViewKey{Release: recString(recs[0], "release"), ReleaseSHA256: recString(recs[0], "releaseSha"),
-			Attack: recString(recs[0], "attack"), AttackSHA256: recString(recs[0], "attackSha")}
-	}
-	if k.Release == "" {
-		return k, &NotFoundError{Kind: "release", ID: release}
-	}
-	if attackVersion != "" && k.Attack == "" {
-		return k, &NotFoundError{Kind: "ATT&CK version", ID: attackVersion, Release: "the loaded ATT&CK versions"}
-	}
-	return k, nil
 }
