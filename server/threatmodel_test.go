@@ -9,6 +9,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/atlasgraph/atlasgraph/analysis"
 	"github.com/atlasgraph/atlasgraph/atlas"
@@ -41,7 +42,12 @@ func tmServer(t *testing.T, readsOpen bool) (string, *store.Store) {
 	if err := e.store.EnsureThreatModelSchema(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	_, url := newServer(t, e.store, server.Config{ThreatModels: &threatmodel.Service{Rules: rules, Store: e.store}, Auth: policy})
+	// These tests are about access and validation, not latency: the first
+	// request builds the release's analysis input, which on a cold Neo4j
+	// (just after TestNeo4jRestart) and a busy machine can take seconds.
+	timeouts := server.DefaultTimeouts()
+	timeouts.Transaction, timeouts.Request, timeouts.Write = 30*time.Second, 45*time.Second, 60*time.Second
+	_, url := newServer(t, e.store, server.Config{ThreatModels: &threatmodel.Service{Rules: rules, Store: e.store}, Auth: policy, Timeouts: timeouts})
 	t.Cleanup(func() {
 		ctx := context.Background()
 		ids, _ := e.store.ListModels(ctx, 1000)
