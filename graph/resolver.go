@@ -10,9 +10,12 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 
 	"github.com/atlasgraph/atlasgraph/actors"
+	"github.com/atlasgraph/atlasgraph/auth"
 	"github.com/atlasgraph/atlasgraph/graph/generated"
 	"github.com/atlasgraph/atlasgraph/graph/model"
 	"github.com/atlasgraph/atlasgraph/store"
+	"github.com/atlasgraph/atlasgraph/threatmodel"
+	"github.com/atlasgraph/atlasgraph/threatmodel/actorsource"
 )
 
 // Options tune the resolvers.
@@ -22,6 +25,12 @@ type Options struct {
 	// only by relationship fields of objects that sit in a list inside
 	// another list; see batch in loaders.go.
 	LoaderWait time.Duration
+	// ThreatModels, when set, serves the threat-model queries and
+	// mutations; its Releases default to the resolver's analysis cache.
+	ThreatModels *threatmodel.Service
+	// Auth decides who may read and change threat models. Without it reads
+	// are open and every change is refused.
+	Auth *auth.Policy
 }
 
 // Resolver is the root resolver. It holds the store's reader and nothing
@@ -31,6 +40,7 @@ type Resolver struct {
 	reader   *store.Reader
 	opt      Options
 	analysis *analysisCache // analysis inputs by release, shared by requests
+	tm       *threatmodel.Service
 	actorSvc *actors.Service
 }
 
@@ -39,7 +49,18 @@ func NewResolver(reader *store.Reader, opt Options) *Resolver {
 	if opt.LoaderWait <= 0 {
 		opt.LoaderWait = 2 * time.Millisecond
 	}
-	return &Resolver{reader: reader, opt: opt, analysis: newAnalysisCache(), actorSvc: actors.New(reader)}
+	r := &Resolver{reader: reader, opt: opt, analysis: newAnalysisCache(), actorSvc: actors.New(reader)}
+	if opt.ThreatModels != nil {
+		svc := *opt.ThreatModels
+		if svc.Releases == nil {
+			svc.Releases = r
+		}
+		if svc.Actors == nil {
+			svc.Actors = actorsource.New(r.actorSvc)
+		}
+		r.tm = &svc
+	}
+	return r
 }
 
 // Schema returns the executable schema. Install the Resolver itself on the

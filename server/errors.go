@@ -13,6 +13,7 @@ import (
 	"github.com/99designs/gqlgen/graphql/errcode"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
+	"github.com/atlasgraph/atlasgraph/auth"
 	"github.com/atlasgraph/atlasgraph/store"
 )
 
@@ -34,6 +35,12 @@ const (
 	CodeOverloaded = "OVERLOADED"
 	// CodeUnavailable: Neo4j cannot be reached; try again later.
 	CodeUnavailable = "UNAVAILABLE"
+	// CodeConflict: a change named a stale version, or an id already taken.
+	CodeConflict = "CONFLICT"
+	// CodeUnauthenticated: the operation needs a bearer token the server knows.
+	CodeUnauthenticated = "UNAUTHENTICATED"
+	// CodeForbidden: the token's role does not allow the operation.
+	CodeForbidden = "FORBIDDEN"
 	// CodeInternal: a bug or an unexpected database error; the server log
 	// has the details under the request id.
 	CodeInternal = "INTERNAL"
@@ -115,6 +122,12 @@ func (s *Server) classify(gerr *gqlerror.Error) (code, msg string) {
 		return CodeNotFound, nf.Error()
 	case errors.Is(cause, store.ErrNotFound):
 		return CodeNotFound, "not found"
+	case errors.Is(cause, auth.ErrUnauthenticated):
+		return CodeUnauthenticated, after(cause.Error(), auth.ErrUnauthenticated.Error()+": ")
+	case errors.Is(cause, auth.ErrForbidden):
+		return CodeForbidden, after(cause.Error(), auth.ErrForbidden.Error()+": ")
+	case errors.Is(cause, store.ErrConflict):
+		return CodeConflict, after(cause.Error(), store.ErrConflict.Error()+": ")
 	case errors.Is(cause, store.ErrBadInput):
 		return CodeBadInput, after(cause.Error(), store.ErrBadInput.Error()+": ")
 	case errors.Is(cause, store.ErrBusy):

@@ -51,7 +51,11 @@ func (s *Server) routes() http.Handler {
 	})
 	mux.HandleFunc("GET /readyz", s.health.serveReady)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{}))
-	return s.withRequestID(s.withRecover(s.withAccessLog(jsonMisses(mux))))
+	var h http.Handler = jsonMisses(mux)
+	if s.cfg.Auth != nil {
+		h = s.cfg.Auth.Middleware(h)
+	}
+	return s.withRequestID(s.withRecover(s.withAccessLog(h)))
 }
 
 // jsonMisses answers the requests no route takes (404, and 405 for a

@@ -5,8 +5,8 @@
 //
 // The server does not speak Cypher: it reads through the store's Reader
 // and resolves fields through the graph package. It does not terminate TLS
-// or authenticate callers; put it behind a proxy that does when it leaves
-// localhost.
+// or authenticate callers beyond the bearer tokens of the threat-model API
+// (package auth); put it behind a proxy that does when it leaves localhost.
 package server
 
 import (
@@ -25,8 +25,10 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/vektah/gqlparser/v2/ast"
 
+	"github.com/atlasgraph/atlasgraph/auth"
 	"github.com/atlasgraph/atlasgraph/graph"
 	"github.com/atlasgraph/atlasgraph/store"
+	"github.com/atlasgraph/atlasgraph/threatmodel"
 )
 
 // Limits bound what one request may cost. Zero fields take the defaults of
@@ -99,6 +101,11 @@ type Config struct {
 	Timeouts Timeouts
 	// LoaderWait is passed to the resolvers (graph.Options).
 	LoaderWait time.Duration
+	// ThreatModels serves the threat-model API; nil leaves it disabled.
+	ThreatModels *threatmodel.Service
+	// Auth decides who may read and change threat models (bearer tokens);
+	// nil means reads are open and no change is accepted.
+	Auth *auth.Policy
 	// NoIntrospection switches introspection (__schema, __type) off:
 	// such queries are refused with LIMIT_EXCEEDED, and GraphiQL can no
 	// longer show the schema. __typename keeps working.
@@ -148,7 +155,7 @@ func New(cfg Config) (*Server, error) {
 	s.registry.MustRegister(newReleaseInfo(s.reader))
 	s.admit = newAdmission(cfg.Admission, s.metrics)
 
-	res := graph.NewResolver(s.reader, graph.Options{LoaderWait: cfg.LoaderWait})
+	res := graph.NewResolver(s.reader, graph.Options{LoaderWait: cfg.LoaderWait, ThreatModels: cfg.ThreatModels, Auth: cfg.Auth})
 	gql := handler.New(res.Schema())
 	gql.AddTransport(transport.POST{})
 	gql.SetQueryCache(lru.New[*ast.QueryDocument](1000))

@@ -37,6 +37,10 @@ func exitCode(err error) int {
 	if errors.As(err, &u) {
 		return 2
 	}
+	var g gateError
+	if errors.As(err, &g) {
+		return 3
+	}
 	return 1
 }
 
@@ -104,7 +108,7 @@ func (c *cli) rootCmd() *cobra.Command {
 	root.AddGroup(&cobra.Group{ID: "data", Title: "Releases:"}, &cobra.Group{ID: "ask", Title: "Questions:"}, &cobra.Group{ID: "serve", Title: "Serving:"}, &cobra.Group{ID: "other", Title: "Other:"})
 	for _, sub := range []*cobra.Command{
 		c.loadCmd(), c.checkCmd(), c.releasesCmd(), c.diffCmd(),
-		c.showCmd(), c.searchCmd(), c.analyzeCmd(), c.validateCmd(),
+		c.showCmd(), c.searchCmd(), c.analyzeCmd(), c.validateCmd(), c.modelCmd(),
 		c.serveCmd(),
 		c.exportCmd(),
 	} {

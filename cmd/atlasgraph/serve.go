@@ -8,8 +8,10 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/atlasgraph/atlasgraph/auth"
 	"github.com/atlasgraph/atlasgraph/server"
 	"github.com/atlasgraph/atlasgraph/store"
+	"github.com/atlasgraph/atlasgraph/threatmodel"
 )
 
 // serveCmd wires the server once: config, logger, Neo4j driver, store,
@@ -61,7 +63,20 @@ func (c *cli) serveCmd() *cobra.Command {
 		}
 		defer driver.Close(context.Background())
 		st := store.New(driver, cfg.Database)
-		srv, err := server.New(server.Config{Store: st, Logger: log, Timeouts: t, Admission: adm, NoIntrospection: !*introspection})
+		policy, err := auth.FromEnv(c.getenv)
+		if err != nil {
+			return usageError{msg: err.Error(), cmd: cmd.CommandPath()}
+		}
+		rules, err := threatmodel.DefaultRules()
+		if err != nil {
+			return err
+		}
+		if err := st.EnsureThreatModelSchema(ctx); err != nil {
+			return err
+		}
+		tm := &threatmodel.Service{Rules: rules, Store: st}
+		srv, err := server.New(server.Config{Store: st, Logger: log, Timeouts: t, Admission: adm, NoIntrospection: !*introspection,
+			ThreatModels: tm, Auth: policy})
 		if err != nil {
 			return usageError{msg: err.Error(), cmd: cmd.CommandPath()}
 		}

@@ -5,6 +5,7 @@ package generated
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/introspection"
@@ -14,6 +15,7 @@ import (
 	"github.com/atlasgraph/atlasgraph/graph/model"
 	"github.com/atlasgraph/atlasgraph/mapping"
 	"github.com/atlasgraph/atlasgraph/store"
+	"github.com/atlasgraph/atlasgraph/threatmodel"
 	gqlparser "github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
 	"math"
@@ -38,12 +40,14 @@ type ResolverRoot interface {
 	CaseStudy() CaseStudyResolver
 	MappingFinding() MappingFindingResolver
 	Mitigation() MitigationResolver
+	Mutation() MutationResolver
 	Query() QueryResolver
 	Step() StepResolver
 	Tactic() TacticResolver
 	Technique() TechniqueResolver
 	TechniqueActor() TechniqueActorResolver
 	TechniqueTransition() TechniqueTransitionResolver
+	ThreatModel() ThreatModelResolver
 }
 
 type DirectiveRoot struct {
@@ -333,6 +337,25 @@ type ComplexityRoot struct {
 		Members func(childComplexity int) int
 	}
 
+	Mutation struct {
+		AddAcceptedRisk    func(childComplexity int, model string, version int, risk model.TMAcceptedRiskInput) int
+		AddComponent       func(childComplexity int, model string, version int, component model.TMComponentInput) int
+		AddControl         func(childComplexity int, model string, version int, control model.TMControlInput) int
+		AddFlow            func(childComplexity int, model string, version int, flow model.TMFlowInput) int
+		CreateThreatModel  func(childComplexity int, input model.ThreatModelInput) int
+		DeleteAcceptedRisk func(childComplexity int, model string, version int, technique string) int
+		DeleteComponent    func(childComplexity int, model string, version int, id string) int
+		DeleteControl      func(childComplexity int, model string, version int, id string) int
+		DeleteFlow         func(childComplexity int, model string, version int, id string) int
+		DeleteThreatModel  func(childComplexity int, id string, version int) int
+		ImportThreatModel  func(childComplexity int, id string, yaml string) int
+		UpdateAcceptedRisk func(childComplexity int, model string, version int, risk model.TMAcceptedRiskInput) int
+		UpdateComponent    func(childComplexity int, model string, version int, component model.TMComponentInput) int
+		UpdateControl      func(childComplexity int, model string, version int, control model.TMControlInput) int
+		UpdateFlow         func(childComplexity int, model string, version int, flow model.TMFlowInput) int
+		UpdateThreatModel  func(childComplexity int, id string, version int, name *string, description *string, atlasRelease *string) int
+	}
+
 	NavigatorLayer struct {
 		AttackVersion  func(childComplexity int) int
 		JSON           func(childComplexity int) int
@@ -368,6 +391,7 @@ type ComplexityRoot struct {
 		ChainMitigations        func(childComplexity int, caseStudy *string, techniques []string, inheritFromParent *bool, release *string) int
 		ChokePoints             func(childComplexity int, limit *int, from *string, to *string, inheritFromParent *bool, release *string) int
 		CoverageGaps            func(childComplexity int, limit *int, inheritFromParent *bool, release *string) int
+		EvaluateThreatModel     func(childComplexity int, yaml string) int
 		MinimalMitigationSet    func(childComplexity int, caseStudies []string, costs []model.MitigationCost, require []string, exclude []string, alternatives *int, budget *int, inheritFromParent *bool, release *string) int
 		Mitigation              func(childComplexity int, id string, release *string) int
 		Mitigations             func(childComplexity int, release *string, filter *store.MitigationFilter) int
@@ -383,6 +407,9 @@ type ComplexityRoot struct {
 		Technique               func(childComplexity int, id string, release *string) int
 		Techniques              func(childComplexity int, release *string, filter *store.TechniqueFilter) int
 		TechniquesConnection    func(childComplexity int, release *string, filter *store.TechniqueFilter, first *int, after *string) int
+		ThreatModel             func(childComplexity int, id string) int
+		ThreatModels            func(childComplexity int) int
+		UpgradeImpact           func(childComplexity int, model string, toRelease string) int
 		ValidateMapping         func(childComplexity int, rows []model.MappingRowInput) int
 	}
 
@@ -500,6 +527,177 @@ type ComplexityRoot struct {
 		Technique func(childComplexity int) int
 	}
 
+	TMAcceptedRisk struct {
+		Expires   func(childComplexity int) int
+		Owner     func(childComplexity int) int
+		Reason    func(childComplexity int) int
+		Technique func(childComplexity int) int
+	}
+
+	TMAcceptedRiskStatus struct {
+		Active     func(childComplexity int) int
+		Applicable func(childComplexity int) int
+		Expires    func(childComplexity int) int
+		Owner      func(childComplexity int) int
+		Reason     func(childComplexity int) int
+		Technique  func(childComplexity int) int
+	}
+
+	TMActor struct {
+		CaseStudies func(childComplexity int) int
+		Evidence    func(childComplexity int) int
+		ID          func(childComplexity int) int
+		Name        func(childComplexity int) int
+		Source      func(childComplexity int) int
+		Techniques  func(childComplexity int) int
+	}
+
+	TMApplicableTechnique struct {
+		Components   func(childComplexity int) int
+		Evidence     func(childComplexity int) int
+		ID           func(childComplexity int) int
+		MitigatedBy  func(childComplexity int) int
+		Mitigations  func(childComplexity int) int
+		Name         func(childComplexity int) int
+		Pending      func(childComplexity int) int
+		Status       func(childComplexity int) int
+		Tactics      func(childComplexity int) int
+		Uncontrolled func(childComplexity int) int
+	}
+
+	TMBreakPoint struct {
+		Controls  func(childComplexity int) int
+		Step      func(childComplexity int) int
+		Technique func(childComplexity int) int
+	}
+
+	TMComponent struct {
+		Description func(childComplexity int) int
+		ID          func(childComplexity int) int
+		Kind        func(childComplexity int) int
+		Layer       func(childComplexity int) int
+		Name        func(childComplexity int) int
+		Properties  func(childComplexity int) int
+	}
+
+	TMControl struct {
+		ID         func(childComplexity int) int
+		Mitigation func(childComplexity int) int
+		Note       func(childComplexity int) int
+		Scope      func(childComplexity int) int
+		Status     func(childComplexity int) int
+	}
+
+	TMControlEffect struct {
+		Breaks     func(childComplexity int) int
+		ID         func(childComplexity int) int
+		Mitigation func(childComplexity int) int
+		Name       func(childComplexity int) int
+		Scope      func(childComplexity int) int
+		Status     func(childComplexity int) int
+		Techniques func(childComplexity int) int
+	}
+
+	TMEvidence struct {
+		CaseStudy func(childComplexity int) int
+		Component func(childComplexity int) int
+		Control   func(childComplexity int) int
+		Rationale func(childComplexity int) int
+		Release   func(childComplexity int) int
+		Rule      func(childComplexity int) int
+		Technique func(childComplexity int) int
+	}
+
+	TMFlow struct {
+		Data          func(childComplexity int) int
+		From          func(childComplexity int) int
+		ID            func(childComplexity int) int
+		To            func(childComplexity int) int
+		TrustBoundary func(childComplexity int) int
+	}
+
+	TMIncident struct {
+		Accepted     func(childComplexity int) int
+		Actors       func(childComplexity int) int
+		BreaksAt     func(childComplexity int) int
+		Broken       func(childComplexity int) int
+		CaseStudy    func(childComplexity int) int
+		CoveredSteps func(childComplexity int) int
+		Evidence     func(childComplexity int) int
+		Name         func(childComplexity int) int
+		OpenRoute    func(childComplexity int) int
+		Techniques   func(childComplexity int) int
+	}
+
+	TMMitigationChange struct {
+		Added      func(childComplexity int) int
+		Mitigation func(childComplexity int) int
+		Removed    func(childComplexity int) int
+	}
+
+	TMProperty struct {
+		Name  func(childComplexity int) int
+		Value func(childComplexity int) int
+	}
+
+	TMRecommendation struct {
+		Evidence   func(childComplexity int) int
+		ID         func(childComplexity int) int
+		Incidents  func(childComplexity int) int
+		Name       func(childComplexity int) int
+		Paths      func(childComplexity int) int
+		Techniques func(childComplexity int) int
+	}
+
+	TMResidualPath struct {
+		Accepted    func(childComplexity int) int
+		CaseStudies func(childComplexity int) int
+		Evidence    func(childComplexity int) int
+		ID          func(childComplexity int) int
+		Support     func(childComplexity int) int
+		Techniques  func(childComplexity int) int
+	}
+
+	TMStatusChange struct {
+		From      func(childComplexity int) int
+		Technique func(childComplexity int) int
+		To        func(childComplexity int) int
+	}
+
+	TMSummary struct {
+		Accepted            func(childComplexity int) int
+		Applicable          func(childComplexity int) int
+		Incidents           func(childComplexity int) int
+		IncidentsBroken     func(childComplexity int) int
+		Mitigated           func(childComplexity int) int
+		Residual            func(childComplexity int) int
+		ResidualPaths       func(childComplexity int) int
+		UncoveredTechniques func(childComplexity int) int
+	}
+
+	TMTacticExposure struct {
+		Accepted   func(childComplexity int) int
+		Applicable func(childComplexity int) int
+		Mitigated  func(childComplexity int) int
+		Name       func(childComplexity int) int
+		Residual   func(childComplexity int) int
+		Tactic     func(childComplexity int) int
+		Techniques func(childComplexity int) int
+	}
+
+	TMUnbreakable struct {
+		ID         func(childComplexity int) int
+		Techniques func(childComplexity int) int
+	}
+
+	TMUncoveredTechnique struct {
+		Evidence func(childComplexity int) int
+		ID       func(childComplexity int) int
+		Maturity func(childComplexity int) int
+		Name     func(childComplexity int) int
+		Status   func(childComplexity int) int
+	}
+
 	Tactic struct {
 		Attack      func(childComplexity int) int
 		Created     func(childComplexity int) int
@@ -601,10 +799,54 @@ type ComplexityRoot struct {
 		Technique   func(childComplexity int) int
 	}
 
+	ThreatModel struct {
+		AcceptedRisks func(childComplexity int) int
+		AtlasRelease  func(childComplexity int) int
+		Components    func(childComplexity int) int
+		Controls      func(childComplexity int) int
+		Description   func(childComplexity int) int
+		Flows         func(childComplexity int) int
+		ID            func(childComplexity int) int
+		Name          func(childComplexity int) int
+		Rendered      func(childComplexity int, format string) int
+		Report        func(childComplexity int) int
+		Version       func(childComplexity int) int
+	}
+
+	ThreatModelReport struct {
+		AcceptedRisks          func(childComplexity int) int
+		Actors                 func(childComplexity int) int
+		ApplicableTechniques   func(childComplexity int) int
+		AsOf                   func(childComplexity int) int
+		Controls               func(childComplexity int) int
+		Exposure               func(childComplexity int) int
+		Incidents              func(childComplexity int) int
+		PathsTruncated         func(childComplexity int) int
+		RecommendationOptimal  func(childComplexity int) int
+		RecommendedMitigations func(childComplexity int) int
+		Release                func(childComplexity int) int
+		ResidualPaths          func(childComplexity int) int
+		Summary                func(childComplexity int) int
+		Unbreakable            func(childComplexity int) int
+		UncoveredTechniques    func(childComplexity int) int
+	}
+
 	UnbreakableChain struct {
 		ID             func(childComplexity int) int
 		Route          func(childComplexity int) int
 		UncoveredSteps func(childComplexity int) int
+	}
+
+	UpgradeImpact struct {
+		ControlsInvalid    func(childComplexity int) int
+		From               func(childComplexity int) int
+		GoneIncidents      func(childComplexity int) int
+		MitigationsChanged func(childComplexity int) int
+		NewIncidents       func(childComplexity int) int
+		NoLongerApplicable func(childComplexity int) int
+		NowApplicable      func(childComplexity int) int
+		StatusChanged      func(childComplexity int) int
+		To                 func(childComplexity int) int
 	}
 }
 
@@ -631,6 +873,24 @@ type MappingFindingResolver interface {
 }
 type MitigationResolver interface {
 	Techniques(ctx context.Context, objs []*store.Mitigation) ([][]store.MitigatedTechnique, error)
+}
+type MutationResolver interface {
+	CreateThreatModel(ctx context.Context, input model.ThreatModelInput) (*model.ThreatModel, error)
+	ImportThreatModel(ctx context.Context, id string, yaml string) (*model.ThreatModel, error)
+	UpdateThreatModel(ctx context.Context, id string, version int, name *string, description *string, atlasRelease *string) (*model.ThreatModel, error)
+	DeleteThreatModel(ctx context.Context, id string, version int) (bool, error)
+	AddComponent(ctx context.Context, model string, version int, component model.TMComponentInput) (*model.ThreatModel, error)
+	UpdateComponent(ctx context.Context, model string, version int, component model.TMComponentInput) (*model.ThreatModel, error)
+	DeleteComponent(ctx context.Context, model string, version int, id string) (*model.ThreatModel, error)
+	AddFlow(ctx context.Context, model string, version int, flow model.TMFlowInput) (*model.ThreatModel, error)
+	UpdateFlow(ctx context.Context, model string, version int, flow model.TMFlowInput) (*model.ThreatModel, error)
+	DeleteFlow(ctx context.Context, model string, version int, id string) (*model.ThreatModel, error)
+	AddControl(ctx context.Context, model string, version int, control model.TMControlInput) (*model.ThreatModel, error)
+	UpdateControl(ctx context.Context, model string, version int, control model.TMControlInput) (*model.ThreatModel, error)
+	DeleteControl(ctx context.Context, model string, version int, id string) (*model.ThreatModel, error)
+	AddAcceptedRisk(ctx context.Context, model string, version int, risk model.TMAcceptedRiskInput) (*model.ThreatModel, error)
+	UpdateAcceptedRisk(ctx context.Context, model string, version int, risk model.TMAcceptedRiskInput) (*model.ThreatModel, error)
+	DeleteAcceptedRisk(ctx context.Context, model string, version int, technique string) (*model.ThreatModel, error)
 }
 type QueryResolver interface {
 	Releases(ctx context.Context) ([]store.ReleaseInfo, error)
@@ -662,6 +922,10 @@ type QueryResolver interface {
 	AttackTechnique(ctx context.Context, id string, attack *string) (*store.AttackTechnique, error)
 	ActorsSharingTechniques(ctx context.Context, actors []string, release *string, attack *string) (*actors.Overlap, error)
 	NavigatorLayer(ctx context.Context, actors []string, caseStudy *string, techniques []string, release *string, attack *string) (*actors.Layer, error)
+	ThreatModels(ctx context.Context) ([]model.ThreatModel, error)
+	ThreatModel(ctx context.Context, id string) (*model.ThreatModel, error)
+	EvaluateThreatModel(ctx context.Context, yaml string) (*threatmodel.Report, error)
+	UpgradeImpact(ctx context.Context, model string, toRelease string) (*threatmodel.UpgradeImpact, error)
 	ValidateMapping(ctx context.Context, rows []model.MappingRowInput) (*mapping.Report, error)
 }
 type StepResolver interface {
@@ -689,6 +953,10 @@ type TechniqueActorResolver interface {
 }
 type TechniqueTransitionResolver interface {
 	CaseStudies(ctx context.Context, objs []*store.TechniqueTransition) ([][]store.CaseStudy, error)
+}
+type ThreatModelResolver interface {
+	Report(ctx context.Context, obj *model.ThreatModel) (*threatmodel.Report, error)
+	Rendered(ctx context.Context, obj *model.ThreatModel, format string) (string, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -1817,6 +2085,183 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.MitigationSetOption.Members(childComplexity), true
 
+	case "Mutation.addAcceptedRisk":
+		if e.ComplexityRoot.Mutation.AddAcceptedRisk == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_addAcceptedRisk_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AddAcceptedRisk(childComplexity, args["model"].(string), args["version"].(int), args["risk"].(model.TMAcceptedRiskInput)), true
+	case "Mutation.addComponent":
+		if e.ComplexityRoot.Mutation.AddComponent == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_addComponent_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AddComponent(childComplexity, args["model"].(string), args["version"].(int), args["component"].(model.TMComponentInput)), true
+	case "Mutation.addControl":
+		if e.ComplexityRoot.Mutation.AddControl == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_addControl_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AddControl(childComplexity, args["model"].(string), args["version"].(int), args["control"].(model.TMControlInput)), true
+	case "Mutation.addFlow":
+		if e.ComplexityRoot.Mutation.AddFlow == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_addFlow_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AddFlow(childComplexity, args["model"].(string), args["version"].(int), args["flow"].(model.TMFlowInput)), true
+	case "Mutation.createThreatModel":
+		if e.ComplexityRoot.Mutation.CreateThreatModel == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createThreatModel_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateThreatModel(childComplexity, args["input"].(model.ThreatModelInput)), true
+	case "Mutation.deleteAcceptedRisk":
+		if e.ComplexityRoot.Mutation.DeleteAcceptedRisk == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteAcceptedRisk_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteAcceptedRisk(childComplexity, args["model"].(string), args["version"].(int), args["technique"].(string)), true
+	case "Mutation.deleteComponent":
+		if e.ComplexityRoot.Mutation.DeleteComponent == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteComponent_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteComponent(childComplexity, args["model"].(string), args["version"].(int), args["id"].(string)), true
+	case "Mutation.deleteControl":
+		if e.ComplexityRoot.Mutation.DeleteControl == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteControl_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteControl(childComplexity, args["model"].(string), args["version"].(int), args["id"].(string)), true
+	case "Mutation.deleteFlow":
+		if e.ComplexityRoot.Mutation.DeleteFlow == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteFlow_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteFlow(childComplexity, args["model"].(string), args["version"].(int), args["id"].(string)), true
+	case "Mutation.deleteThreatModel":
+		if e.ComplexityRoot.Mutation.DeleteThreatModel == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteThreatModel_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteThreatModel(childComplexity, args["id"].(string), args["version"].(int)), true
+	case "Mutation.importThreatModel":
+		if e.ComplexityRoot.Mutation.ImportThreatModel == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_importThreatModel_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ImportThreatModel(childComplexity, args["id"].(string), args["yaml"].(string)), true
+	case "Mutation.updateAcceptedRisk":
+		if e.ComplexityRoot.Mutation.UpdateAcceptedRisk == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateAcceptedRisk_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateAcceptedRisk(childComplexity, args["model"].(string), args["version"].(int), args["risk"].(model.TMAcceptedRiskInput)), true
+	case "Mutation.updateComponent":
+		if e.ComplexityRoot.Mutation.UpdateComponent == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateComponent_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateComponent(childComplexity, args["model"].(string), args["version"].(int), args["component"].(model.TMComponentInput)), true
+	case "Mutation.updateControl":
+		if e.ComplexityRoot.Mutation.UpdateControl == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateControl_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateControl(childComplexity, args["model"].(string), args["version"].(int), args["control"].(model.TMControlInput)), true
+	case "Mutation.updateFlow":
+		if e.ComplexityRoot.Mutation.UpdateFlow == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateFlow_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateFlow(childComplexity, args["model"].(string), args["version"].(int), args["flow"].(model.TMFlowInput)), true
+	case "Mutation.updateThreatModel":
+		if e.ComplexityRoot.Mutation.UpdateThreatModel == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateThreatModel_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateThreatModel(childComplexity, args["id"].(string), args["version"].(int), args["name"].(*string), args["description"].(*string), args["atlasRelease"].(*string)), true
+
 	case "NavigatorLayer.attackVersion":
 		if e.ComplexityRoot.NavigatorLayer.AttackVersion == nil {
 			break
@@ -2035,6 +2480,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.CoverageGaps(childComplexity, args["limit"].(*int), args["inheritFromParent"].(*bool), args["release"].(*string)), true
+	case "Query.evaluateThreatModel":
+		if e.ComplexityRoot.Query.EvaluateThreatModel == nil {
+			break
+		}
+
+		args, err := ec.field_Query_evaluateThreatModel_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.EvaluateThreatModel(childComplexity, args["yaml"].(string)), true
 
 	case "Query.minimalMitigationSet":
 		if e.ComplexityRoot.Query.MinimalMitigationSet == nil {
@@ -2196,6 +2652,34 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.TechniquesConnection(childComplexity, args["release"].(*string), args["filter"].(*store.TechniqueFilter), args["first"].(*int), args["after"].(*string)), true
+	case "Query.threatModel":
+		if e.ComplexityRoot.Query.ThreatModel == nil {
+			break
+		}
+
+		args, err := ec.field_Query_threatModel_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ThreatModel(childComplexity, args["id"].(string)), true
+	case "Query.threatModels":
+		if e.ComplexityRoot.Query.ThreatModels == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.ThreatModels(childComplexity), true
+	case "Query.upgradeImpact":
+		if e.ComplexityRoot.Query.UpgradeImpact == nil {
+			break
+		}
+
+		args, err := ec.field_Query_upgradeImpact_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.UpgradeImpact(childComplexity, args["model"].(string), args["toRelease"].(string)), true
 	case "Query.validateMapping":
 		if e.ComplexityRoot.Query.ValidateMapping == nil {
 			break
@@ -2671,6 +3155,692 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.StepState.Technique(childComplexity), true
 
+	case "TMAcceptedRisk.expires":
+		if e.ComplexityRoot.TMAcceptedRisk.Expires == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMAcceptedRisk.Expires(childComplexity), true
+	case "TMAcceptedRisk.owner":
+		if e.ComplexityRoot.TMAcceptedRisk.Owner == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMAcceptedRisk.Owner(childComplexity), true
+	case "TMAcceptedRisk.reason":
+		if e.ComplexityRoot.TMAcceptedRisk.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMAcceptedRisk.Reason(childComplexity), true
+	case "TMAcceptedRisk.technique":
+		if e.ComplexityRoot.TMAcceptedRisk.Technique == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMAcceptedRisk.Technique(childComplexity), true
+
+	case "TMAcceptedRiskStatus.active":
+		if e.ComplexityRoot.TMAcceptedRiskStatus.Active == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMAcceptedRiskStatus.Active(childComplexity), true
+	case "TMAcceptedRiskStatus.applicable":
+		if e.ComplexityRoot.TMAcceptedRiskStatus.Applicable == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMAcceptedRiskStatus.Applicable(childComplexity), true
+	case "TMAcceptedRiskStatus.expires":
+		if e.ComplexityRoot.TMAcceptedRiskStatus.Expires == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMAcceptedRiskStatus.Expires(childComplexity), true
+	case "TMAcceptedRiskStatus.owner":
+		if e.ComplexityRoot.TMAcceptedRiskStatus.Owner == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMAcceptedRiskStatus.Owner(childComplexity), true
+	case "TMAcceptedRiskStatus.reason":
+		if e.ComplexityRoot.TMAcceptedRiskStatus.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMAcceptedRiskStatus.Reason(childComplexity), true
+	case "TMAcceptedRiskStatus.technique":
+		if e.ComplexityRoot.TMAcceptedRiskStatus.Technique == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMAcceptedRiskStatus.Technique(childComplexity), true
+
+	case "TMActor.caseStudies":
+		if e.ComplexityRoot.TMActor.CaseStudies == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMActor.CaseStudies(childComplexity), true
+	case "TMActor.evidence":
+		if e.ComplexityRoot.TMActor.Evidence == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMActor.Evidence(childComplexity), true
+	case "TMActor.id":
+		if e.ComplexityRoot.TMActor.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMActor.ID(childComplexity), true
+	case "TMActor.name":
+		if e.ComplexityRoot.TMActor.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMActor.Name(childComplexity), true
+	case "TMActor.source":
+		if e.ComplexityRoot.TMActor.Source == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMActor.Source(childComplexity), true
+	case "TMActor.techniques":
+		if e.ComplexityRoot.TMActor.Techniques == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMActor.Techniques(childComplexity), true
+
+	case "TMApplicableTechnique.components":
+		if e.ComplexityRoot.TMApplicableTechnique.Components == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMApplicableTechnique.Components(childComplexity), true
+	case "TMApplicableTechnique.evidence":
+		if e.ComplexityRoot.TMApplicableTechnique.Evidence == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMApplicableTechnique.Evidence(childComplexity), true
+	case "TMApplicableTechnique.id":
+		if e.ComplexityRoot.TMApplicableTechnique.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMApplicableTechnique.ID(childComplexity), true
+	case "TMApplicableTechnique.mitigatedBy":
+		if e.ComplexityRoot.TMApplicableTechnique.MitigatedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMApplicableTechnique.MitigatedBy(childComplexity), true
+	case "TMApplicableTechnique.mitigations":
+		if e.ComplexityRoot.TMApplicableTechnique.Mitigations == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMApplicableTechnique.Mitigations(childComplexity), true
+	case "TMApplicableTechnique.name":
+		if e.ComplexityRoot.TMApplicableTechnique.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMApplicableTechnique.Name(childComplexity), true
+	case "TMApplicableTechnique.pending":
+		if e.ComplexityRoot.TMApplicableTechnique.Pending == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMApplicableTechnique.Pending(childComplexity), true
+	case "TMApplicableTechnique.status":
+		if e.ComplexityRoot.TMApplicableTechnique.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMApplicableTechnique.Status(childComplexity), true
+	case "TMApplicableTechnique.tactics":
+		if e.ComplexityRoot.TMApplicableTechnique.Tactics == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMApplicableTechnique.Tactics(childComplexity), true
+	case "TMApplicableTechnique.uncontrolled":
+		if e.ComplexityRoot.TMApplicableTechnique.Uncontrolled == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMApplicableTechnique.Uncontrolled(childComplexity), true
+
+	case "TMBreakPoint.controls":
+		if e.ComplexityRoot.TMBreakPoint.Controls == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMBreakPoint.Controls(childComplexity), true
+	case "TMBreakPoint.step":
+		if e.ComplexityRoot.TMBreakPoint.Step == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMBreakPoint.Step(childComplexity), true
+	case "TMBreakPoint.technique":
+		if e.ComplexityRoot.TMBreakPoint.Technique == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMBreakPoint.Technique(childComplexity), true
+
+	case "TMComponent.description":
+		if e.ComplexityRoot.TMComponent.Description == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMComponent.Description(childComplexity), true
+	case "TMComponent.id":
+		if e.ComplexityRoot.TMComponent.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMComponent.ID(childComplexity), true
+	case "TMComponent.kind":
+		if e.ComplexityRoot.TMComponent.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMComponent.Kind(childComplexity), true
+	case "TMComponent.layer":
+		if e.ComplexityRoot.TMComponent.Layer == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMComponent.Layer(childComplexity), true
+	case "TMComponent.name":
+		if e.ComplexityRoot.TMComponent.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMComponent.Name(childComplexity), true
+	case "TMComponent.properties":
+		if e.ComplexityRoot.TMComponent.Properties == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMComponent.Properties(childComplexity), true
+
+	case "TMControl.id":
+		if e.ComplexityRoot.TMControl.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMControl.ID(childComplexity), true
+	case "TMControl.mitigation":
+		if e.ComplexityRoot.TMControl.Mitigation == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMControl.Mitigation(childComplexity), true
+	case "TMControl.note":
+		if e.ComplexityRoot.TMControl.Note == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMControl.Note(childComplexity), true
+	case "TMControl.scope":
+		if e.ComplexityRoot.TMControl.Scope == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMControl.Scope(childComplexity), true
+	case "TMControl.status":
+		if e.ComplexityRoot.TMControl.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMControl.Status(childComplexity), true
+
+	case "TMControlEffect.breaks":
+		if e.ComplexityRoot.TMControlEffect.Breaks == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMControlEffect.Breaks(childComplexity), true
+	case "TMControlEffect.id":
+		if e.ComplexityRoot.TMControlEffect.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMControlEffect.ID(childComplexity), true
+	case "TMControlEffect.mitigation":
+		if e.ComplexityRoot.TMControlEffect.Mitigation == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMControlEffect.Mitigation(childComplexity), true
+	case "TMControlEffect.name":
+		if e.ComplexityRoot.TMControlEffect.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMControlEffect.Name(childComplexity), true
+	case "TMControlEffect.scope":
+		if e.ComplexityRoot.TMControlEffect.Scope == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMControlEffect.Scope(childComplexity), true
+	case "TMControlEffect.status":
+		if e.ComplexityRoot.TMControlEffect.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMControlEffect.Status(childComplexity), true
+	case "TMControlEffect.techniques":
+		if e.ComplexityRoot.TMControlEffect.Techniques == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMControlEffect.Techniques(childComplexity), true
+
+	case "TMEvidence.caseStudy":
+		if e.ComplexityRoot.TMEvidence.CaseStudy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMEvidence.CaseStudy(childComplexity), true
+	case "TMEvidence.component":
+		if e.ComplexityRoot.TMEvidence.Component == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMEvidence.Component(childComplexity), true
+	case "TMEvidence.control":
+		if e.ComplexityRoot.TMEvidence.Control == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMEvidence.Control(childComplexity), true
+	case "TMEvidence.rationale":
+		if e.ComplexityRoot.TMEvidence.Rationale == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMEvidence.Rationale(childComplexity), true
+	case "TMEvidence.release":
+		if e.ComplexityRoot.TMEvidence.Release == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMEvidence.Release(childComplexity), true
+	case "TMEvidence.rule":
+		if e.ComplexityRoot.TMEvidence.Rule == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMEvidence.Rule(childComplexity), true
+	case "TMEvidence.technique":
+		if e.ComplexityRoot.TMEvidence.Technique == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMEvidence.Technique(childComplexity), true
+
+	case "TMFlow.data":
+		if e.ComplexityRoot.TMFlow.Data == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMFlow.Data(childComplexity), true
+	case "TMFlow.from":
+		if e.ComplexityRoot.TMFlow.From == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMFlow.From(childComplexity), true
+	case "TMFlow.id":
+		if e.ComplexityRoot.TMFlow.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMFlow.ID(childComplexity), true
+	case "TMFlow.to":
+		if e.ComplexityRoot.TMFlow.To == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMFlow.To(childComplexity), true
+	case "TMFlow.trustBoundary":
+		if e.ComplexityRoot.TMFlow.TrustBoundary == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMFlow.TrustBoundary(childComplexity), true
+
+	case "TMIncident.accepted":
+		if e.ComplexityRoot.TMIncident.Accepted == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMIncident.Accepted(childComplexity), true
+	case "TMIncident.actors":
+		if e.ComplexityRoot.TMIncident.Actors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMIncident.Actors(childComplexity), true
+	case "TMIncident.breaksAt":
+		if e.ComplexityRoot.TMIncident.BreaksAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMIncident.BreaksAt(childComplexity), true
+	case "TMIncident.broken":
+		if e.ComplexityRoot.TMIncident.Broken == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMIncident.Broken(childComplexity), true
+	case "TMIncident.caseStudy":
+		if e.ComplexityRoot.TMIncident.CaseStudy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMIncident.CaseStudy(childComplexity), true
+	case "TMIncident.coveredSteps":
+		if e.ComplexityRoot.TMIncident.CoveredSteps == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMIncident.CoveredSteps(childComplexity), true
+	case "TMIncident.evidence":
+		if e.ComplexityRoot.TMIncident.Evidence == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMIncident.Evidence(childComplexity), true
+	case "TMIncident.name":
+		if e.ComplexityRoot.TMIncident.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMIncident.Name(childComplexity), true
+	case "TMIncident.openRoute":
+		if e.ComplexityRoot.TMIncident.OpenRoute == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMIncident.OpenRoute(childComplexity), true
+	case "TMIncident.techniques":
+		if e.ComplexityRoot.TMIncident.Techniques == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMIncident.Techniques(childComplexity), true
+
+	case "TMMitigationChange.added":
+		if e.ComplexityRoot.TMMitigationChange.Added == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMMitigationChange.Added(childComplexity), true
+	case "TMMitigationChange.mitigation":
+		if e.ComplexityRoot.TMMitigationChange.Mitigation == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMMitigationChange.Mitigation(childComplexity), true
+	case "TMMitigationChange.removed":
+		if e.ComplexityRoot.TMMitigationChange.Removed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMMitigationChange.Removed(childComplexity), true
+
+	case "TMProperty.name":
+		if e.ComplexityRoot.TMProperty.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMProperty.Name(childComplexity), true
+	case "TMProperty.value":
+		if e.ComplexityRoot.TMProperty.Value == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMProperty.Value(childComplexity), true
+
+	case "TMRecommendation.evidence":
+		if e.ComplexityRoot.TMRecommendation.Evidence == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMRecommendation.Evidence(childComplexity), true
+	case "TMRecommendation.id":
+		if e.ComplexityRoot.TMRecommendation.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMRecommendation.ID(childComplexity), true
+	case "TMRecommendation.incidents":
+		if e.ComplexityRoot.TMRecommendation.Incidents == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMRecommendation.Incidents(childComplexity), true
+	case "TMRecommendation.name":
+		if e.ComplexityRoot.TMRecommendation.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMRecommendation.Name(childComplexity), true
+	case "TMRecommendation.paths":
+		if e.ComplexityRoot.TMRecommendation.Paths == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMRecommendation.Paths(childComplexity), true
+	case "TMRecommendation.techniques":
+		if e.ComplexityRoot.TMRecommendation.Techniques == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMRecommendation.Techniques(childComplexity), true
+
+	case "TMResidualPath.accepted":
+		if e.ComplexityRoot.TMResidualPath.Accepted == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMResidualPath.Accepted(childComplexity), true
+	case "TMResidualPath.caseStudies":
+		if e.ComplexityRoot.TMResidualPath.CaseStudies == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMResidualPath.CaseStudies(childComplexity), true
+	case "TMResidualPath.evidence":
+		if e.ComplexityRoot.TMResidualPath.Evidence == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMResidualPath.Evidence(childComplexity), true
+	case "TMResidualPath.id":
+		if e.ComplexityRoot.TMResidualPath.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMResidualPath.ID(childComplexity), true
+	case "TMResidualPath.support":
+		if e.ComplexityRoot.TMResidualPath.Support == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMResidualPath.Support(childComplexity), true
+	case "TMResidualPath.techniques":
+		if e.ComplexityRoot.TMResidualPath.Techniques == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMResidualPath.Techniques(childComplexity), true
+
+	case "TMStatusChange.from":
+		if e.ComplexityRoot.TMStatusChange.From == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMStatusChange.From(childComplexity), true
+	case "TMStatusChange.technique":
+		if e.ComplexityRoot.TMStatusChange.Technique == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMStatusChange.Technique(childComplexity), true
+	case "TMStatusChange.to":
+		if e.ComplexityRoot.TMStatusChange.To == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMStatusChange.To(childComplexity), true
+
+	case "TMSummary.accepted":
+		if e.ComplexityRoot.TMSummary.Accepted == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMSummary.Accepted(childComplexity), true
+	case "TMSummary.applicable":
+		if e.ComplexityRoot.TMSummary.Applicable == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMSummary.Applicable(childComplexity), true
+	case "TMSummary.incidents":
+		if e.ComplexityRoot.TMSummary.Incidents == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMSummary.Incidents(childComplexity), true
+	case "TMSummary.incidentsBroken":
+		if e.ComplexityRoot.TMSummary.IncidentsBroken == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMSummary.IncidentsBroken(childComplexity), true
+	case "TMSummary.mitigated":
+		if e.ComplexityRoot.TMSummary.Mitigated == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMSummary.Mitigated(childComplexity), true
+	case "TMSummary.residual":
+		if e.ComplexityRoot.TMSummary.Residual == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMSummary.Residual(childComplexity), true
+	case "TMSummary.residualPaths":
+		if e.ComplexityRoot.TMSummary.ResidualPaths == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMSummary.ResidualPaths(childComplexity), true
+	case "TMSummary.uncoveredTechniques":
+		if e.ComplexityRoot.TMSummary.UncoveredTechniques == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMSummary.UncoveredTechniques(childComplexity), true
+
+	case "TMTacticExposure.accepted":
+		if e.ComplexityRoot.TMTacticExposure.Accepted == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMTacticExposure.Accepted(childComplexity), true
+	case "TMTacticExposure.applicable":
+		if e.ComplexityRoot.TMTacticExposure.Applicable == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMTacticExposure.Applicable(childComplexity), true
+	case "TMTacticExposure.mitigated":
+		if e.ComplexityRoot.TMTacticExposure.Mitigated == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMTacticExposure.Mitigated(childComplexity), true
+	case "TMTacticExposure.name":
+		if e.ComplexityRoot.TMTacticExposure.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMTacticExposure.Name(childComplexity), true
+	case "TMTacticExposure.residual":
+		if e.ComplexityRoot.TMTacticExposure.Residual == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMTacticExposure.Residual(childComplexity), true
+	case "TMTacticExposure.tactic":
+		if e.ComplexityRoot.TMTacticExposure.Tactic == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMTacticExposure.Tactic(childComplexity), true
+	case "TMTacticExposure.techniques":
+		if e.ComplexityRoot.TMTacticExposure.Techniques == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMTacticExposure.Techniques(childComplexity), true
+
+	case "TMUnbreakable.id":
+		if e.ComplexityRoot.TMUnbreakable.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMUnbreakable.ID(childComplexity), true
+	case "TMUnbreakable.techniques":
+		if e.ComplexityRoot.TMUnbreakable.Techniques == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMUnbreakable.Techniques(childComplexity), true
+
+	case "TMUncoveredTechnique.evidence":
+		if e.ComplexityRoot.TMUncoveredTechnique.Evidence == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMUncoveredTechnique.Evidence(childComplexity), true
+	case "TMUncoveredTechnique.id":
+		if e.ComplexityRoot.TMUncoveredTechnique.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMUncoveredTechnique.ID(childComplexity), true
+	case "TMUncoveredTechnique.maturity":
+		if e.ComplexityRoot.TMUncoveredTechnique.Maturity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMUncoveredTechnique.Maturity(childComplexity), true
+	case "TMUncoveredTechnique.name":
+		if e.ComplexityRoot.TMUncoveredTechnique.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMUncoveredTechnique.Name(childComplexity), true
+	case "TMUncoveredTechnique.status":
+		if e.ComplexityRoot.TMUncoveredTechnique.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMUncoveredTechnique.Status(childComplexity), true
+
 	case "Tactic.attack":
 		if e.ComplexityRoot.Tactic.Attack == nil {
 			break
@@ -3073,6 +4243,169 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.TechniqueTransition.Technique(childComplexity), true
 
+	case "ThreatModel.acceptedRisks":
+		if e.ComplexityRoot.ThreatModel.AcceptedRisks == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ThreatModel.AcceptedRisks(childComplexity), true
+	case "ThreatModel.atlasRelease":
+		if e.ComplexityRoot.ThreatModel.AtlasRelease == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ThreatModel.AtlasRelease(childComplexity), true
+	case "ThreatModel.components":
+		if e.ComplexityRoot.ThreatModel.Components == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ThreatModel.Components(childComplexity), true
+	case "ThreatModel.controls":
+		if e.ComplexityRoot.ThreatModel.Controls == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ThreatModel.Controls(childComplexity), true
+	case "ThreatModel.description":
+		if e.ComplexityRoot.ThreatModel.Description == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ThreatModel.Description(childComplexity), true
+	case "ThreatModel.flows":
+		if e.ComplexityRoot.ThreatModel.Flows == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ThreatModel.Flows(childComplexity), true
+	case "ThreatModel.id":
+		if e.ComplexityRoot.ThreatModel.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ThreatModel.ID(childComplexity), true
+	case "ThreatModel.name":
+		if e.ComplexityRoot.ThreatModel.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ThreatModel.Name(childComplexity), true
+	case "ThreatModel.rendered":
+		if e.ComplexityRoot.ThreatModel.Rendered == nil {
+			break
+		}
+
+		args, err := ec.field_ThreatModel_rendered_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.ThreatModel.Rendered(childComplexity, args["format"].(string)), true
+	case "ThreatModel.report":
+		if e.ComplexityRoot.ThreatModel.Report == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ThreatModel.Report(childComplexity), true
+	case "ThreatModel.version":
+		if e.ComplexityRoot.ThreatModel.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ThreatModel.Version(childComplexity), true
+
+	case "ThreatModelReport.acceptedRisks":
+		if e.ComplexityRoot.ThreatModelReport.AcceptedRisks == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ThreatModelReport.AcceptedRisks(childComplexity), true
+	case "ThreatModelReport.actors":
+		if e.ComplexityRoot.ThreatModelReport.Actors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ThreatModelReport.Actors(childComplexity), true
+	case "ThreatModelReport.applicableTechniques":
+		if e.ComplexityRoot.ThreatModelReport.ApplicableTechniques == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ThreatModelReport.ApplicableTechniques(childComplexity), true
+	case "ThreatModelReport.asOf":
+		if e.ComplexityRoot.ThreatModelReport.AsOf == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ThreatModelReport.AsOf(childComplexity), true
+	case "ThreatModelReport.controls":
+		if e.ComplexityRoot.ThreatModelReport.Controls == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ThreatModelReport.Controls(childComplexity), true
+	case "ThreatModelReport.exposure":
+		if e.ComplexityRoot.ThreatModelReport.Exposure == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ThreatModelReport.Exposure(childComplexity), true
+	case "ThreatModelReport.incidents":
+		if e.ComplexityRoot.ThreatModelReport.Incidents == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ThreatModelReport.Incidents(childComplexity), true
+	case "ThreatModelReport.pathsTruncated":
+		if e.ComplexityRoot.ThreatModelReport.PathsTruncated == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ThreatModelReport.PathsTruncated(childComplexity), true
+	case "ThreatModelReport.recommendationOptimal":
+		if e.ComplexityRoot.ThreatModelReport.RecommendationOptimal == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ThreatModelReport.RecommendationOptimal(childComplexity), true
+	case "ThreatModelReport.recommendedMitigations":
+		if e.ComplexityRoot.ThreatModelReport.RecommendedMitigations == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ThreatModelReport.RecommendedMitigations(childComplexity), true
+	case "ThreatModelReport.release":
+		if e.ComplexityRoot.ThreatModelReport.Release == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ThreatModelReport.Release(childComplexity), true
+	case "ThreatModelReport.residualPaths":
+		if e.ComplexityRoot.ThreatModelReport.ResidualPaths == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ThreatModelReport.ResidualPaths(childComplexity), true
+	case "ThreatModelReport.summary":
+		if e.ComplexityRoot.ThreatModelReport.Summary == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ThreatModelReport.Summary(childComplexity), true
+	case "ThreatModelReport.unbreakable":
+		if e.ComplexityRoot.ThreatModelReport.Unbreakable == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ThreatModelReport.Unbreakable(childComplexity), true
+	case "ThreatModelReport.uncoveredTechniques":
+		if e.ComplexityRoot.ThreatModelReport.UncoveredTechniques == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ThreatModelReport.UncoveredTechniques(childComplexity), true
+
 	case "UnbreakableChain.id":
 		if e.ComplexityRoot.UnbreakableChain.ID == nil {
 			break
@@ -3092,6 +4425,61 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.UnbreakableChain.UncoveredSteps(childComplexity), true
 
+	case "UpgradeImpact.controlsInvalid":
+		if e.ComplexityRoot.UpgradeImpact.ControlsInvalid == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UpgradeImpact.ControlsInvalid(childComplexity), true
+	case "UpgradeImpact.from":
+		if e.ComplexityRoot.UpgradeImpact.From == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UpgradeImpact.From(childComplexity), true
+	case "UpgradeImpact.goneIncidents":
+		if e.ComplexityRoot.UpgradeImpact.GoneIncidents == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UpgradeImpact.GoneIncidents(childComplexity), true
+	case "UpgradeImpact.mitigationsChanged":
+		if e.ComplexityRoot.UpgradeImpact.MitigationsChanged == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UpgradeImpact.MitigationsChanged(childComplexity), true
+	case "UpgradeImpact.newIncidents":
+		if e.ComplexityRoot.UpgradeImpact.NewIncidents == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UpgradeImpact.NewIncidents(childComplexity), true
+	case "UpgradeImpact.noLongerApplicable":
+		if e.ComplexityRoot.UpgradeImpact.NoLongerApplicable == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UpgradeImpact.NoLongerApplicable(childComplexity), true
+	case "UpgradeImpact.nowApplicable":
+		if e.ComplexityRoot.UpgradeImpact.NowApplicable == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UpgradeImpact.NowApplicable(childComplexity), true
+	case "UpgradeImpact.statusChanged":
+		if e.ComplexityRoot.UpgradeImpact.StatusChanged == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UpgradeImpact.StatusChanged(childComplexity), true
+	case "UpgradeImpact.to":
+		if e.ComplexityRoot.UpgradeImpact.To == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UpgradeImpact.To(childComplexity), true
+
 	}
 	return 0, false
 }
@@ -3106,8 +4494,14 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("MappingRowInput", ec.unmarshalInputMappingRowInput),
 			graphql.NewInputUnmarshaler("MitigationCost", ec.unmarshalInputMitigationCost),
 			graphql.NewInputUnmarshaler("MitigationFilter", ec.unmarshalInputMitigationFilter),
+			graphql.NewInputUnmarshaler("TMAcceptedRiskInput", ec.unmarshalInputTMAcceptedRiskInput),
+			graphql.NewInputUnmarshaler("TMComponentInput", ec.unmarshalInputTMComponentInput),
+			graphql.NewInputUnmarshaler("TMControlInput", ec.unmarshalInputTMControlInput),
+			graphql.NewInputUnmarshaler("TMFlowInput", ec.unmarshalInputTMFlowInput),
+			graphql.NewInputUnmarshaler("TMPropertyInput", ec.unmarshalInputTMPropertyInput),
 			graphql.NewInputUnmarshaler("TacticFilter", ec.unmarshalInputTacticFilter),
 			graphql.NewInputUnmarshaler("TechniqueFilter", ec.unmarshalInputTechniqueFilter),
+			graphql.NewInputUnmarshaler("ThreatModelInput", ec.unmarshalInputThreatModelInput),
 		)
 	}
 	first := true
@@ -3142,6 +4536,21 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			}
 
 			return &response
+		}
+	case ast.Mutation:
+		return func(ctx context.Context) *graphql.Response {
+			if !first {
+				return nil
+			}
+			first = false
+			ctx = graphql.WithLazyInputUnmarshalerIndex(ctx, inputUnmarshalers)
+			data := ec._Mutation(ctx, opCtx.Operation.SelectionSet)
+			var buf bytes.Buffer
+			data.MarshalGQL(&buf)
+
+			return &graphql.Response{
+				Data: buf.Bytes(),
+			}
 		}
 
 	default:
@@ -5452,6 +6861,585 @@ type TechniqueMitigationChanges {
   removed: [ID!]!
 }
 `, BuiltIn: false},
+	{Name: "../threatmodel.graphqls", Input: `# Threat models of AI systems. Model file format, taxonomy and rules: docs/threatmodel.md.
+
+extend type Query {
+  """
+  Every stored threat model, by id (at most 1,000). Reads are open unless the
+  server runs with ATLASGRAPH_READS=token.
+  """
+  threatModels: [ThreatModel!]!
+  """
+  One stored threat model, or null when no model has that id.
+  """
+  threatModel(id: ID!): ThreatModel
+  """
+  Evaluate a model file (YAML, as ` + "`" + `atlasgraph model init` + "`" + ` writes) without
+  storing it. Problems come back as BAD_INPUT with LINE:COL.
+  """
+  evaluateThreatModel(yaml: String!): ThreatModelReport!
+  """
+  What moving a stored model to another ATLAS release changes: techniques that
+  now apply or no longer do, statuses, mitigations whose techniques changed,
+  new and gone incidents, controls naming mitigations the release lacks.
+  """
+  upgradeImpact(model: ID!, toRelease: String!): UpgradeImpact!
+}
+
+"""
+Changes to stored threat models. Every mutation needs an editor's bearer token.
+"""
+type Mutation {
+  """
+  Store a new threat model. Needs an editor's bearer token. Invalid input is
+  BAD_INPUT and nothing is stored; a taken id is CONFLICT.
+  """
+  createThreatModel(input: ThreatModelInput!): ThreatModel!
+  """
+  Store a new threat model from a model file (YAML).
+  """
+  importThreatModel(id: ID!, yaml: String!): ThreatModel!
+  """
+  Change a model's name, description or pinned release. Every change names
+  the version it was made against; a stale version is CONFLICT and changes
+  nothing. Omitted arguments keep their value; atlasRelease "current" unpins.
+  """
+  updateThreatModel(id: ID!, version: Int!, name: String, description: String, atlasRelease: String): ThreatModel!
+  """
+  Delete a model at its version.
+  """
+  deleteThreatModel(id: ID!, version: Int!): Boolean!
+  """
+  Add a component; its id must be new.
+  """
+  addComponent(model: ID!, version: Int!, component: TMComponentInput!): ThreatModel!
+  """
+  Replace the component of the same id.
+  """
+  updateComponent(model: ID!, version: Int!, component: TMComponentInput!): ThreatModel!
+  """
+  Delete a component, the flows touching it and its place in control scopes.
+  """
+  deleteComponent(model: ID!, version: Int!, id: ID!): ThreatModel!
+  """
+  Add a flow; its id (default FROM->TO) must be new.
+  """
+  addFlow(model: ID!, version: Int!, flow: TMFlowInput!): ThreatModel!
+  """
+  Replace the flow of the same id.
+  """
+  updateFlow(model: ID!, version: Int!, flow: TMFlowInput!): ThreatModel!
+  """
+  Delete a flow.
+  """
+  deleteFlow(model: ID!, version: Int!, id: ID!): ThreatModel!
+  """
+  Add a control; its id (default: the mitigation id) must be new.
+  """
+  addControl(model: ID!, version: Int!, control: TMControlInput!): ThreatModel!
+  """
+  Replace the control of the same id.
+  """
+  updateControl(model: ID!, version: Int!, control: TMControlInput!): ThreatModel!
+  """
+  Delete a control.
+  """
+  deleteControl(model: ID!, version: Int!, id: ID!): ThreatModel!
+  """
+  Accept the risk of a technique until a date.
+  """
+  addAcceptedRisk(model: ID!, version: Int!, risk: TMAcceptedRiskInput!): ThreatModel!
+  """
+  Replace the acceptance of the same technique.
+  """
+  updateAcceptedRisk(model: ID!, version: Int!, risk: TMAcceptedRiskInput!): ThreatModel!
+  """
+  Withdraw the acceptance of a technique.
+  """
+  deleteAcceptedRisk(model: ID!, version: Int!, technique: ID!): ThreatModel!
+}
+
+"""
+A stored threat model of one AI system.
+"""
+type ThreatModel {
+  "The model's id."
+  id: ID!
+  "The version every change must name; each change adds one."
+  version: Int!
+  "A short name."
+  name: String!
+  "What the system is."
+  description: String!
+  "The ATLAS release the model is pinned to; null means the current one."
+  atlasRelease: String
+  "The parts of the system."
+  components: [TMComponent!]!
+  "Data moving between components."
+  flows: [TMFlow!]!
+  "Mitigations in place or planned."
+  controls: [TMControl!]!
+  "Techniques whose risk the owners accept."
+  acceptedRisks: [TMAcceptedRisk!]!
+  "Everything the evaluation finds, on the pinned release."
+  report: ThreatModelReport!
+  "The report rendered: markdown, json, navigator, sarif or mermaid."
+  rendered(format: String!): String!
+}
+
+"""
+One part of the system.
+"""
+type TMComponent {
+  "Unique within the model."
+  id: ID!
+  "The kind, from the taxonomy (docs/threatmodel.md)."
+  kind: String!
+  "The MAESTRO layer of the kind."
+  layer: String!
+  "A human name."
+  name: String!
+  "What it is."
+  description: String!
+  "Its properties."
+  properties: [TMProperty!]!
+}
+
+"""
+A property of a component, with its value as text (true/false for booleans).
+"""
+type TMProperty {
+  "The property name."
+  name: String!
+  "The value."
+  value: String!
+}
+
+"""
+Data moving from one component to another.
+"""
+type TMFlow {
+  "Unique within the model; FROM->TO by default."
+  id: ID!
+  "The source component id."
+  from: ID!
+  "The target component id."
+  to: ID!
+  "Whether the flow crosses a trust boundary."
+  trustBoundary: Boolean!
+  "What moves."
+  data: String!
+}
+
+"""
+An ATLAS mitigation put in place (or planned) on some components.
+"""
+type TMControl {
+  "Unique within the model; the mitigation id by default."
+  id: ID!
+  "The ATLAS mitigation id."
+  mitigation: ID!
+  "implemented, partial or planned; only implemented controls mitigate."
+  status: String!
+  "Component ids covered; empty means every component."
+  scope: [ID!]!
+  "Free text."
+  note: String!
+}
+
+"""
+A technique whose risk the owner accepts until a date.
+"""
+type TMAcceptedRisk {
+  "The ATLAS technique id."
+  technique: ID!
+  "Who accepted it."
+  owner: String!
+  "Why."
+  reason: String!
+  "The last day the acceptance holds, YYYY-MM-DD."
+  expires: String!
+}
+
+"A new threat model."
+input ThreatModelInput {
+  "Lower-case letters, digits and '-'."
+  id: ID!
+  "A short name."
+  name: String!
+  "What the system is."
+  description: String
+  "An ATLAS release version; omit (or current) for the current release."
+  atlasRelease: String
+  "The components."
+  components: [TMComponentInput!]
+  "The flows."
+  flows: [TMFlowInput!]
+  "The controls."
+  controls: [TMControlInput!]
+  "The accepted risks."
+  acceptedRisks: [TMAcceptedRiskInput!]
+}
+
+"A component."
+input TMComponentInput {
+  "Unique within the model."
+  id: ID!
+  "A kind of the taxonomy."
+  kind: String!
+  "A human name; the id by default."
+  name: String
+  "What it is."
+  description: String
+  "Properties; booleans as true or false."
+  properties: [TMPropertyInput!]
+}
+
+"A property value."
+input TMPropertyInput {
+  "The property name."
+  name: String!
+  "The value; true or false for a boolean property."
+  value: String!
+}
+
+"A flow."
+input TMFlowInput {
+  "Unique within the model; FROM->TO by default."
+  id: ID
+  "The source component id."
+  from: ID!
+  "The target component id."
+  to: ID!
+  "Whether the flow crosses a trust boundary."
+  trustBoundary: Boolean
+  "What moves."
+  data: String
+}
+
+"A control."
+input TMControlInput {
+  "Unique within the model; the mitigation id by default."
+  id: ID
+  "An ATLAS mitigation id."
+  mitigation: ID!
+  "implemented, partial or planned."
+  status: String!
+  "Component ids; omit for every component."
+  scope: [ID!]
+  "Free text."
+  note: String
+}
+
+"An accepted risk."
+input TMAcceptedRiskInput {
+  "An ATLAS technique id."
+  technique: ID!
+  "Who accepts it."
+  owner: String!
+  "Why."
+  reason: String!
+  "The last day it holds, YYYY-MM-DD."
+  expires: String!
+}
+
+"""
+What the evaluation of a threat model finds on one ATLAS release. Every item
+carries its evidence: the rule and component, the case study, the release.
+"""
+type ThreatModelReport {
+  "The release evaluated on."
+  release: String!
+  "The date accepted risks were judged on."
+  asOf: String!
+  "Counts."
+  summary: TMSummary!
+  "Techniques some rule makes applicable, with their status."
+  applicableTechniques: [TMApplicableTechnique!]!
+  "Case studies whose every step is applicable here, and whether the controls break them."
+  incidents: [TMIncident!]!
+  "Attack paths over applicable techniques the controls leave open."
+  residualPaths: [TMResidualPath!]!
+  "Whether the path search stopped at its bound."
+  pathsTruncated: Boolean!
+  "The least set of further mitigations breaking what remains."
+  recommendedMitigations: [TMRecommendation!]!
+  "Whether the recommendation is proven minimal."
+  recommendationOptimal: Boolean!
+  "Incidents and paths no mitigation of the release breaks."
+  unbreakable: [TMUnbreakable!]!
+  "Technique counts per tactic, by status."
+  exposure: [TMTacticExposure!]!
+  "Applicable techniques no mitigation of the release covers."
+  uncoveredTechniques: [TMUncoveredTechnique!]!
+  "Actors known to use the applicable techniques."
+  actors: [TMActor!]!
+  "What each control does here."
+  controls: [TMControlEffect!]!
+  "The accepted risks and whether they hold."
+  acceptedRisks: [TMAcceptedRiskStatus!]!
+}
+
+"Counts of a report."
+type TMSummary {
+  "Applicable techniques."
+  applicable: Int!
+  "Of which mitigated."
+  mitigated: Int!
+  "Of which accepted."
+  accepted: Int!
+  "Of which residual."
+  residual: Int!
+  "Incidents."
+  incidents: Int!
+  "Of which broken by the controls."
+  incidentsBroken: Int!
+  "Residual paths."
+  residualPaths: Int!
+  "Uncovered techniques."
+  uncoveredTechniques: Int!
+}
+
+"Why an item is in a report."
+type TMEvidence {
+  "The ATLAS release."
+  release: String!
+  "The applicability rule that fired, if any."
+  rule: String
+  "The rule's rationale."
+  rationale: String
+  "The component it fired on."
+  component: String
+  "The case study behind the item."
+  caseStudy: String
+  "The control involved."
+  control: String
+  "The technique involved."
+  technique: String
+}
+
+"A technique applicable here."
+type TMApplicableTechnique {
+  "The technique id."
+  id: ID!
+  "Its name."
+  name: String!
+  "The tactics it achieves."
+  tactics: [ID!]!
+  "residual, mitigated or accepted."
+  status: String!
+  "Components it applies to."
+  components: [ID!]!
+  "Implemented controls covering it."
+  mitigatedBy: [ID!]!
+  "Components no implemented control covers it on."
+  uncontrolled: [ID!]!
+  "Partial or planned controls that would cover it."
+  pending: [ID!]!
+  "The release's mitigations of it."
+  mitigations: [ID!]!
+  "The rules and components that make it applicable."
+  evidence: [TMEvidence!]!
+}
+
+"A case study that could happen here."
+type TMIncident {
+  "The case-study id."
+  caseStudy: ID!
+  "Its name."
+  name: String!
+  "Actors it names."
+  actors: [String!]!
+  "Its techniques in step order."
+  techniques: [ID!]!
+  "Whether the implemented controls break it."
+  broken: Boolean!
+  "Where they break it first."
+  breaksAt: TMBreakPoint
+  "Every step a control covers."
+  coveredSteps: [TMBreakPoint!]!
+  "When not broken, one open route's techniques."
+  openRoute: [ID!]!
+  "Whether accepted risks cut what the controls leave open."
+  accepted: Boolean!
+  "The case study and release."
+  evidence: [TMEvidence!]!
+}
+
+"A covered step of a case study."
+type TMBreakPoint {
+  "The step id."
+  step: String!
+  "Its technique."
+  technique: ID!
+  "The controls covering it."
+  controls: [ID!]!
+}
+
+"An open attack path."
+type TMResidualPath {
+  "path-01, path-02, ..."
+  id: ID!
+  "The techniques in order."
+  techniques: [ID!]!
+  "The least number of case studies behind one of its hops."
+  support: Int!
+  "The case studies behind its hops."
+  caseStudies: [ID!]!
+  "Whether it goes through an accepted risk."
+  accepted: Boolean!
+  "The case studies and release."
+  evidence: [TMEvidence!]!
+}
+
+"A recommended mitigation."
+type TMRecommendation {
+  "The mitigation id."
+  id: ID!
+  "Its name."
+  name: String!
+  "Residual techniques it mitigates."
+  techniques: [ID!]!
+  "Incidents it helps break."
+  incidents: [ID!]!
+  "Residual paths it helps break."
+  paths: [ID!]!
+  "The case studies and techniques behind it."
+  evidence: [TMEvidence!]!
+}
+
+"An incident or path no mitigation breaks."
+type TMUnbreakable {
+  "The case-study or path id."
+  id: ID!
+  "The open route's techniques."
+  techniques: [ID!]!
+}
+
+"A tactic's exposure."
+type TMTacticExposure {
+  "The tactic id."
+  tactic: ID!
+  "Its name."
+  name: String!
+  "Techniques of the tactic in the release."
+  techniques: Int!
+  "Applicable here."
+  applicable: Int!
+  "Mitigated."
+  mitigated: Int!
+  "Accepted."
+  accepted: Int!
+  "Residual."
+  residual: Int!
+}
+
+"An applicable technique no mitigation covers."
+type TMUncoveredTechnique {
+  "The technique id."
+  id: ID!
+  "Its name."
+  name: String!
+  "Its status here."
+  status: String!
+  "Its maturity."
+  maturity: String!
+  "The rules and components that make it applicable."
+  evidence: [TMEvidence!]!
+}
+
+"An actor known to use applicable techniques."
+type TMActor {
+  "The actor id."
+  id: ID!
+  "Its name."
+  name: String!
+  "atlas (named by case studies) or attack (an ATT&CK group)."
+  source: String!
+  "The applicable techniques it used."
+  techniques: [ID!]!
+  "The case studies behind it."
+  caseStudies: [ID!]!
+  "The case studies and release."
+  evidence: [TMEvidence!]!
+}
+
+"What one control does here."
+type TMControlEffect {
+  "The control id."
+  id: ID!
+  "Its mitigation."
+  mitigation: ID!
+  "The mitigation's name."
+  name: String!
+  "Its status."
+  status: String!
+  "Its scope; empty means every component."
+  scope: [ID!]!
+  "Applicable techniques its mitigation mitigates on its scope."
+  techniques: [ID!]!
+  "Incidents it takes part in breaking."
+  breaks: [ID!]!
+}
+
+"An accepted risk and whether it holds."
+type TMAcceptedRiskStatus {
+  "The technique id."
+  technique: ID!
+  "Who accepted it."
+  owner: String!
+  "Why."
+  reason: String!
+  "The last day it holds."
+  expires: String!
+  "Whether it holds on the report's date."
+  active: Boolean!
+  "Whether the technique applies here."
+  applicable: Boolean!
+}
+
+"What moving a model to another release changes."
+type UpgradeImpact {
+  "The release the model is on."
+  from: String!
+  "The release asked about."
+  to: String!
+  "Techniques that apply on the new release only."
+  nowApplicable: [ID!]!
+  "Techniques that apply on the old release only."
+  noLongerApplicable: [ID!]!
+  "Techniques whose status changes."
+  statusChanged: [TMStatusChange!]!
+  "Mitigations the model uses or is recommended whose techniques changed."
+  mitigationsChanged: [TMMitigationChange!]!
+  "Incidents on the new release only."
+  newIncidents: [ID!]!
+  "Incidents on the old release only."
+  goneIncidents: [ID!]!
+  "Controls naming mitigations the new release lacks."
+  controlsInvalid: [ID!]!
+}
+
+"A status change of a technique."
+type TMStatusChange {
+  "The technique."
+  technique: ID!
+  "Its status on the old release."
+  from: String!
+  "Its status on the new release."
+  to: String!
+}
+
+"A mitigation whose techniques changed."
+type TMMitigationChange {
+  "The mitigation."
+  mitigation: ID!
+  "Techniques it now mitigates."
+  added: [ID!]!
+  "Techniques it no longer mitigates."
+  removed: [ID!]!
+}
+`, BuiltIn: false},
 	{Name: "../validate.graphqls", Input: `extend type Query {
   """
   Checks mapping rows (an ATLAS id with the name it was written with, and
@@ -6407,6 +8395,348 @@ func (ec *executionContext) childFields_StepState(ctx context.Context, field gra
 	return nil, fmt.Errorf("no field named %q was found under type StepState", field.Name)
 }
 
+func (ec *executionContext) childFields_TMAcceptedRisk(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "technique":
+		return ec.fieldContext_TMAcceptedRisk_technique(ctx, field)
+	case "owner":
+		return ec.fieldContext_TMAcceptedRisk_owner(ctx, field)
+	case "reason":
+		return ec.fieldContext_TMAcceptedRisk_reason(ctx, field)
+	case "expires":
+		return ec.fieldContext_TMAcceptedRisk_expires(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TMAcceptedRisk", field.Name)
+}
+
+func (ec *executionContext) childFields_TMAcceptedRiskStatus(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "technique":
+		return ec.fieldContext_TMAcceptedRiskStatus_technique(ctx, field)
+	case "owner":
+		return ec.fieldContext_TMAcceptedRiskStatus_owner(ctx, field)
+	case "reason":
+		return ec.fieldContext_TMAcceptedRiskStatus_reason(ctx, field)
+	case "expires":
+		return ec.fieldContext_TMAcceptedRiskStatus_expires(ctx, field)
+	case "active":
+		return ec.fieldContext_TMAcceptedRiskStatus_active(ctx, field)
+	case "applicable":
+		return ec.fieldContext_TMAcceptedRiskStatus_applicable(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TMAcceptedRiskStatus", field.Name)
+}
+
+func (ec *executionContext) childFields_TMActor(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_TMActor_id(ctx, field)
+	case "name":
+		return ec.fieldContext_TMActor_name(ctx, field)
+	case "source":
+		return ec.fieldContext_TMActor_source(ctx, field)
+	case "techniques":
+		return ec.fieldContext_TMActor_techniques(ctx, field)
+	case "caseStudies":
+		return ec.fieldContext_TMActor_caseStudies(ctx, field)
+	case "evidence":
+		return ec.fieldContext_TMActor_evidence(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TMActor", field.Name)
+}
+
+func (ec *executionContext) childFields_TMApplicableTechnique(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_TMApplicableTechnique_id(ctx, field)
+	case "name":
+		return ec.fieldContext_TMApplicableTechnique_name(ctx, field)
+	case "tactics":
+		return ec.fieldContext_TMApplicableTechnique_tactics(ctx, field)
+	case "status":
+		return ec.fieldContext_TMApplicableTechnique_status(ctx, field)
+	case "components":
+		return ec.fieldContext_TMApplicableTechnique_components(ctx, field)
+	case "mitigatedBy":
+		return ec.fieldContext_TMApplicableTechnique_mitigatedBy(ctx, field)
+	case "uncontrolled":
+		return ec.fieldContext_TMApplicableTechnique_uncontrolled(ctx, field)
+	case "pending":
+		return ec.fieldContext_TMApplicableTechnique_pending(ctx, field)
+	case "mitigations":
+		return ec.fieldContext_TMApplicableTechnique_mitigations(ctx, field)
+	case "evidence":
+		return ec.fieldContext_TMApplicableTechnique_evidence(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TMApplicableTechnique", field.Name)
+}
+
+func (ec *executionContext) childFields_TMBreakPoint(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "step":
+		return ec.fieldContext_TMBreakPoint_step(ctx, field)
+	case "technique":
+		return ec.fieldContext_TMBreakPoint_technique(ctx, field)
+	case "controls":
+		return ec.fieldContext_TMBreakPoint_controls(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TMBreakPoint", field.Name)
+}
+
+func (ec *executionContext) childFields_TMComponent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_TMComponent_id(ctx, field)
+	case "kind":
+		return ec.fieldContext_TMComponent_kind(ctx, field)
+	case "layer":
+		return ec.fieldContext_TMComponent_layer(ctx, field)
+	case "name":
+		return ec.fieldContext_TMComponent_name(ctx, field)
+	case "description":
+		return ec.fieldContext_TMComponent_description(ctx, field)
+	case "properties":
+		return ec.fieldContext_TMComponent_properties(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TMComponent", field.Name)
+}
+
+func (ec *executionContext) childFields_TMControl(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_TMControl_id(ctx, field)
+	case "mitigation":
+		return ec.fieldContext_TMControl_mitigation(ctx, field)
+	case "status":
+		return ec.fieldContext_TMControl_status(ctx, field)
+	case "scope":
+		return ec.fieldContext_TMControl_scope(ctx, field)
+	case "note":
+		return ec.fieldContext_TMControl_note(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TMControl", field.Name)
+}
+
+func (ec *executionContext) childFields_TMControlEffect(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_TMControlEffect_id(ctx, field)
+	case "mitigation":
+		return ec.fieldContext_TMControlEffect_mitigation(ctx, field)
+	case "name":
+		return ec.fieldContext_TMControlEffect_name(ctx, field)
+	case "status":
+		return ec.fieldContext_TMControlEffect_status(ctx, field)
+	case "scope":
+		return ec.fieldContext_TMControlEffect_scope(ctx, field)
+	case "techniques":
+		return ec.fieldContext_TMControlEffect_techniques(ctx, field)
+	case "breaks":
+		return ec.fieldContext_TMControlEffect_breaks(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TMControlEffect", field.Name)
+}
+
+func (ec *executionContext) childFields_TMEvidence(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "release":
+		return ec.fieldContext_TMEvidence_release(ctx, field)
+	case "rule":
+		return ec.fieldContext_TMEvidence_rule(ctx, field)
+	case "rationale":
+		return ec.fieldContext_TMEvidence_rationale(ctx, field)
+	case "component":
+		return ec.fieldContext_TMEvidence_component(ctx, field)
+	case "caseStudy":
+		return ec.fieldContext_TMEvidence_caseStudy(ctx, field)
+	case "control":
+		return ec.fieldContext_TMEvidence_control(ctx, field)
+	case "technique":
+		return ec.fieldContext_TMEvidence_technique(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TMEvidence", field.Name)
+}
+
+func (ec *executionContext) childFields_TMFlow(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_TMFlow_id(ctx, field)
+	case "from":
+		return ec.fieldContext_TMFlow_from(ctx, field)
+	case "to":
+		return ec.fieldContext_TMFlow_to(ctx, field)
+	case "trustBoundary":
+		return ec.fieldContext_TMFlow_trustBoundary(ctx, field)
+	case "data":
+		return ec.fieldContext_TMFlow_data(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TMFlow", field.Name)
+}
+
+func (ec *executionContext) childFields_TMIncident(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "caseStudy":
+		return ec.fieldContext_TMIncident_caseStudy(ctx, field)
+	case "name":
+		return ec.fieldContext_TMIncident_name(ctx, field)
+	case "actors":
+		return ec.fieldContext_TMIncident_actors(ctx, field)
+	case "techniques":
+		return ec.fieldContext_TMIncident_techniques(ctx, field)
+	case "broken":
+		return ec.fieldContext_TMIncident_broken(ctx, field)
+	case "breaksAt":
+		return ec.fieldContext_TMIncident_breaksAt(ctx, field)
+	case "coveredSteps":
+		return ec.fieldContext_TMIncident_coveredSteps(ctx, field)
+	case "openRoute":
+		return ec.fieldContext_TMIncident_openRoute(ctx, field)
+	case "accepted":
+		return ec.fieldContext_TMIncident_accepted(ctx, field)
+	case "evidence":
+		return ec.fieldContext_TMIncident_evidence(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TMIncident", field.Name)
+}
+
+func (ec *executionContext) childFields_TMMitigationChange(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "mitigation":
+		return ec.fieldContext_TMMitigationChange_mitigation(ctx, field)
+	case "added":
+		return ec.fieldContext_TMMitigationChange_added(ctx, field)
+	case "removed":
+		return ec.fieldContext_TMMitigationChange_removed(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TMMitigationChange", field.Name)
+}
+
+func (ec *executionContext) childFields_TMProperty(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "name":
+		return ec.fieldContext_TMProperty_name(ctx, field)
+	case "value":
+		return ec.fieldContext_TMProperty_value(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TMProperty", field.Name)
+}
+
+func (ec *executionContext) childFields_TMRecommendation(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_TMRecommendation_id(ctx, field)
+	case "name":
+		return ec.fieldContext_TMRecommendation_name(ctx, field)
+	case "techniques":
+		return ec.fieldContext_TMRecommendation_techniques(ctx, field)
+	case "incidents":
+		return ec.fieldContext_TMRecommendation_incidents(ctx, field)
+	case "paths":
+		return ec.fieldContext_TMRecommendation_paths(ctx, field)
+	case "evidence":
+		return ec.fieldContext_TMRecommendation_evidence(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TMRecommendation", field.Name)
+}
+
+func (ec *executionContext) childFields_TMResidualPath(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_TMResidualPath_id(ctx, field)
+	case "techniques":
+		return ec.fieldContext_TMResidualPath_techniques(ctx, field)
+	case "support":
+		return ec.fieldContext_TMResidualPath_support(ctx, field)
+	case "caseStudies":
+		return ec.fieldContext_TMResidualPath_caseStudies(ctx, field)
+	case "accepted":
+		return ec.fieldContext_TMResidualPath_accepted(ctx, field)
+	case "evidence":
+		return ec.fieldContext_TMResidualPath_evidence(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TMResidualPath", field.Name)
+}
+
+func (ec *executionContext) childFields_TMStatusChange(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "technique":
+		return ec.fieldContext_TMStatusChange_technique(ctx, field)
+	case "from":
+		return ec.fieldContext_TMStatusChange_from(ctx, field)
+	case "to":
+		return ec.fieldContext_TMStatusChange_to(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TMStatusChange", field.Name)
+}
+
+func (ec *executionContext) childFields_TMSummary(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "applicable":
+		return ec.fieldContext_TMSummary_applicable(ctx, field)
+	case "mitigated":
+		return ec.fieldContext_TMSummary_mitigated(ctx, field)
+	case "accepted":
+		return ec.fieldContext_TMSummary_accepted(ctx, field)
+	case "residual":
+		return ec.fieldContext_TMSummary_residual(ctx, field)
+	case "incidents":
+		return ec.fieldContext_TMSummary_incidents(ctx, field)
+	case "incidentsBroken":
+		return ec.fieldContext_TMSummary_incidentsBroken(ctx, field)
+	case "residualPaths":
+		return ec.fieldContext_TMSummary_residualPaths(ctx, field)
+	case "uncoveredTechniques":
+		return ec.fieldContext_TMSummary_uncoveredTechniques(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TMSummary", field.Name)
+}
+
+func (ec *executionContext) childFields_TMTacticExposure(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "tactic":
+		return ec.fieldContext_TMTacticExposure_tactic(ctx, field)
+	case "name":
+		return ec.fieldContext_TMTacticExposure_name(ctx, field)
+	case "techniques":
+		return ec.fieldContext_TMTacticExposure_techniques(ctx, field)
+	case "applicable":
+		return ec.fieldContext_TMTacticExposure_applicable(ctx, field)
+	case "mitigated":
+		return ec.fieldContext_TMTacticExposure_mitigated(ctx, field)
+	case "accepted":
+		return ec.fieldContext_TMTacticExposure_accepted(ctx, field)
+	case "residual":
+		return ec.fieldContext_TMTacticExposure_residual(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TMTacticExposure", field.Name)
+}
+
+func (ec *executionContext) childFields_TMUnbreakable(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_TMUnbreakable_id(ctx, field)
+	case "techniques":
+		return ec.fieldContext_TMUnbreakable_techniques(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TMUnbreakable", field.Name)
+}
+
+func (ec *executionContext) childFields_TMUncoveredTechnique(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_TMUncoveredTechnique_id(ctx, field)
+	case "name":
+		return ec.fieldContext_TMUncoveredTechnique_name(ctx, field)
+	case "status":
+		return ec.fieldContext_TMUncoveredTechnique_status(ctx, field)
+	case "maturity":
+		return ec.fieldContext_TMUncoveredTechnique_maturity(ctx, field)
+	case "evidence":
+		return ec.fieldContext_TMUncoveredTechnique_evidence(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TMUncoveredTechnique", field.Name)
+}
+
 func (ec *executionContext) childFields_Tactic(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -6609,6 +8939,70 @@ func (ec *executionContext) childFields_TechniqueTransition(ctx context.Context,
 	return nil, fmt.Errorf("no field named %q was found under type TechniqueTransition", field.Name)
 }
 
+func (ec *executionContext) childFields_ThreatModel(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_ThreatModel_id(ctx, field)
+	case "version":
+		return ec.fieldContext_ThreatModel_version(ctx, field)
+	case "name":
+		return ec.fieldContext_ThreatModel_name(ctx, field)
+	case "description":
+		return ec.fieldContext_ThreatModel_description(ctx, field)
+	case "atlasRelease":
+		return ec.fieldContext_ThreatModel_atlasRelease(ctx, field)
+	case "components":
+		return ec.fieldContext_ThreatModel_components(ctx, field)
+	case "flows":
+		return ec.fieldContext_ThreatModel_flows(ctx, field)
+	case "controls":
+		return ec.fieldContext_ThreatModel_controls(ctx, field)
+	case "acceptedRisks":
+		return ec.fieldContext_ThreatModel_acceptedRisks(ctx, field)
+	case "report":
+		return ec.fieldContext_ThreatModel_report(ctx, field)
+	case "rendered":
+		return ec.fieldContext_ThreatModel_rendered(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ThreatModel", field.Name)
+}
+
+func (ec *executionContext) childFields_ThreatModelReport(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "release":
+		return ec.fieldContext_ThreatModelReport_release(ctx, field)
+	case "asOf":
+		return ec.fieldContext_ThreatModelReport_asOf(ctx, field)
+	case "summary":
+		return ec.fieldContext_ThreatModelReport_summary(ctx, field)
+	case "applicableTechniques":
+		return ec.fieldContext_ThreatModelReport_applicableTechniques(ctx, field)
+	case "incidents":
+		return ec.fieldContext_ThreatModelReport_incidents(ctx, field)
+	case "residualPaths":
+		return ec.fieldContext_ThreatModelReport_residualPaths(ctx, field)
+	case "pathsTruncated":
+		return ec.fieldContext_ThreatModelReport_pathsTruncated(ctx, field)
+	case "recommendedMitigations":
+		return ec.fieldContext_ThreatModelReport_recommendedMitigations(ctx, field)
+	case "recommendationOptimal":
+		return ec.fieldContext_ThreatModelReport_recommendationOptimal(ctx, field)
+	case "unbreakable":
+		return ec.fieldContext_ThreatModelReport_unbreakable(ctx, field)
+	case "exposure":
+		return ec.fieldContext_ThreatModelReport_exposure(ctx, field)
+	case "uncoveredTechniques":
+		return ec.fieldContext_ThreatModelReport_uncoveredTechniques(ctx, field)
+	case "actors":
+		return ec.fieldContext_ThreatModelReport_actors(ctx, field)
+	case "controls":
+		return ec.fieldContext_ThreatModelReport_controls(ctx, field)
+	case "acceptedRisks":
+		return ec.fieldContext_ThreatModelReport_acceptedRisks(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ThreatModelReport", field.Name)
+}
+
 func (ec *executionContext) childFields_UnbreakableChain(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -6619,6 +9013,30 @@ func (ec *executionContext) childFields_UnbreakableChain(ctx context.Context, fi
 		return ec.fieldContext_UnbreakableChain_route(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type UnbreakableChain", field.Name)
+}
+
+func (ec *executionContext) childFields_UpgradeImpact(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "from":
+		return ec.fieldContext_UpgradeImpact_from(ctx, field)
+	case "to":
+		return ec.fieldContext_UpgradeImpact_to(ctx, field)
+	case "nowApplicable":
+		return ec.fieldContext_UpgradeImpact_nowApplicable(ctx, field)
+	case "noLongerApplicable":
+		return ec.fieldContext_UpgradeImpact_noLongerApplicable(ctx, field)
+	case "statusChanged":
+		return ec.fieldContext_UpgradeImpact_statusChanged(ctx, field)
+	case "mitigationsChanged":
+		return ec.fieldContext_UpgradeImpact_mitigationsChanged(ctx, field)
+	case "newIncidents":
+		return ec.fieldContext_UpgradeImpact_newIncidents(ctx, field)
+	case "goneIncidents":
+		return ec.fieldContext_UpgradeImpact_goneIncidents(ctx, field)
+	case "controlsInvalid":
+		return ec.fieldContext_UpgradeImpact_controlsInvalid(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type UpgradeImpact", field.Name)
 }
 
 func (ec *executionContext) childFields___Directive(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -6748,6 +9166,470 @@ func (ec *executionContext) field_AttackTechnique_atlasTechniques_args(ctx conte
 		return nil, err
 	}
 	args["release"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_addAcceptedRisk_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "model",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["model"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "version",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["version"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "risk",
+		func(ctx context.Context, v any) (model.TMAcceptedRiskInput, error) {
+			return ec.unmarshalNTMAcceptedRiskInput2githubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐTMAcceptedRiskInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["risk"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_addComponent_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "model",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["model"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "version",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["version"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "component",
+		func(ctx context.Context, v any) (model.TMComponentInput, error) {
+			return ec.unmarshalNTMComponentInput2githubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐTMComponentInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["component"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_addControl_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "model",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["model"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "version",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["version"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "control",
+		func(ctx context.Context, v any) (model.TMControlInput, error) {
+			return ec.unmarshalNTMControlInput2githubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐTMControlInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["control"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_addFlow_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "model",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["model"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "version",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["version"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "flow",
+		func(ctx context.Context, v any) (model.TMFlowInput, error) {
+			return ec.unmarshalNTMFlowInput2githubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐTMFlowInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["flow"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_createThreatModel_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.ThreatModelInput, error) {
+			return ec.unmarshalNThreatModelInput2githubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐThreatModelInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_deleteAcceptedRisk_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "model",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["model"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "version",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["version"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "technique",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["technique"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_deleteComponent_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "model",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["model"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "version",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["version"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_deleteControl_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "model",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["model"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "version",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["version"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_deleteFlow_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "model",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["model"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "version",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["version"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_deleteThreatModel_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "version",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["version"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_importThreatModel_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "yaml",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["yaml"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateAcceptedRisk_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "model",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["model"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "version",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["version"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "risk",
+		func(ctx context.Context, v any) (model.TMAcceptedRiskInput, error) {
+			return ec.unmarshalNTMAcceptedRiskInput2githubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐTMAcceptedRiskInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["risk"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateComponent_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "model",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["model"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "version",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["version"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "component",
+		func(ctx context.Context, v any) (model.TMComponentInput, error) {
+			return ec.unmarshalNTMComponentInput2githubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐTMComponentInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["component"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateControl_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "model",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["model"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "version",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["version"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "control",
+		func(ctx context.Context, v any) (model.TMControlInput, error) {
+			return ec.unmarshalNTMControlInput2githubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐTMControlInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["control"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateFlow_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "model",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["model"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "version",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["version"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "flow",
+		func(ctx context.Context, v any) (model.TMFlowInput, error) {
+			return ec.unmarshalNTMFlowInput2githubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐTMFlowInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["flow"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateThreatModel_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "version",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["version"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "name",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["name"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "description",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["description"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "atlasRelease",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["atlasRelease"] = arg4
 	return args, nil
 }
 
@@ -7179,6 +10061,20 @@ func (ec *executionContext) field_Query_coverageGaps_args(ctx context.Context, r
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_evaluateThreatModel_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "yaml",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["yaml"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_minimalMitigationSet_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -7607,6 +10503,42 @@ func (ec *executionContext) field_Query_techniques_args(ctx context.Context, raw
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_threatModel_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_upgradeImpact_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "model",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["model"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "toRelease",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["toRelease"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_validateMapping_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -7618,6 +10550,20 @@ func (ec *executionContext) field_Query_validateMapping_args(ctx context.Context
 		return nil, err
 	}
 	args["rows"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_ThreatModel_rendered_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "format",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["format"] = arg0
 	return args, nil
 }
 
@@ -12488,6 +15434,710 @@ func (ec *executionContext) fieldContext_MitigationSetOption_members(_ context.C
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_createThreatModel(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createThreatModel(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateThreatModel(ctx, fc.Args["input"].(model.ThreatModelInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ThreatModel) graphql.Marshaler {
+			return ec.marshalNThreatModel2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐThreatModel(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createThreatModel(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ThreatModel(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createThreatModel_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_importThreatModel(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_importThreatModel(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ImportThreatModel(ctx, fc.Args["id"].(string), fc.Args["yaml"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ThreatModel) graphql.Marshaler {
+			return ec.marshalNThreatModel2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐThreatModel(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_importThreatModel(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ThreatModel(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_importThreatModel_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateThreatModel(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateThreatModel(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateThreatModel(ctx, fc.Args["id"].(string), fc.Args["version"].(int), fc.Args["name"].(*string), fc.Args["description"].(*string), fc.Args["atlasRelease"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ThreatModel) graphql.Marshaler {
+			return ec.marshalNThreatModel2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐThreatModel(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateThreatModel(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ThreatModel(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateThreatModel_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_deleteThreatModel(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_deleteThreatModel(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DeleteThreatModel(ctx, fc.Args["id"].(string), fc.Args["version"].(int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_deleteThreatModel(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Boolean does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_deleteThreatModel_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_addComponent(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_addComponent(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().AddComponent(ctx, fc.Args["model"].(string), fc.Args["version"].(int), fc.Args["component"].(model.TMComponentInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ThreatModel) graphql.Marshaler {
+			return ec.marshalNThreatModel2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐThreatModel(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_addComponent(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ThreatModel(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_addComponent_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateComponent(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateComponent(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateComponent(ctx, fc.Args["model"].(string), fc.Args["version"].(int), fc.Args["component"].(model.TMComponentInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ThreatModel) graphql.Marshaler {
+			return ec.marshalNThreatModel2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐThreatModel(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateComponent(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ThreatModel(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateComponent_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_deleteComponent(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_deleteComponent(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DeleteComponent(ctx, fc.Args["model"].(string), fc.Args["version"].(int), fc.Args["id"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ThreatModel) graphql.Marshaler {
+			return ec.marshalNThreatModel2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐThreatModel(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_deleteComponent(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ThreatModel(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_deleteComponent_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_addFlow(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_addFlow(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().AddFlow(ctx, fc.Args["model"].(string), fc.Args["version"].(int), fc.Args["flow"].(model.TMFlowInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ThreatModel) graphql.Marshaler {
+			return ec.marshalNThreatModel2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐThreatModel(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_addFlow(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ThreatModel(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_addFlow_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateFlow(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateFlow(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateFlow(ctx, fc.Args["model"].(string), fc.Args["version"].(int), fc.Args["flow"].(model.TMFlowInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ThreatModel) graphql.Marshaler {
+			return ec.marshalNThreatModel2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐThreatModel(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateFlow(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ThreatModel(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateFlow_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_deleteFlow(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_deleteFlow(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DeleteFlow(ctx, fc.Args["model"].(string), fc.Args["version"].(int), fc.Args["id"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ThreatModel) graphql.Marshaler {
+			return ec.marshalNThreatModel2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐThreatModel(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_deleteFlow(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ThreatModel(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_deleteFlow_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_addControl(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_addControl(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().AddControl(ctx, fc.Args["model"].(string), fc.Args["version"].(int), fc.Args["control"].(model.TMControlInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ThreatModel) graphql.Marshaler {
+			return ec.marshalNThreatModel2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐThreatModel(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_addControl(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ThreatModel(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_addControl_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateControl(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateControl(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateControl(ctx, fc.Args["model"].(string), fc.Args["version"].(int), fc.Args["control"].(model.TMControlInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ThreatModel) graphql.Marshaler {
+			return ec.marshalNThreatModel2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐThreatModel(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateControl(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ThreatModel(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateControl_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_deleteControl(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_deleteControl(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DeleteControl(ctx, fc.Args["model"].(string), fc.Args["version"].(int), fc.Args["id"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ThreatModel) graphql.Marshaler {
+			return ec.marshalNThreatModel2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐThreatModel(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_deleteControl(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ThreatModel(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_deleteControl_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_addAcceptedRisk(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_addAcceptedRisk(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().AddAcceptedRisk(ctx, fc.Args["model"].(string), fc.Args["version"].(int), fc.Args["risk"].(model.TMAcceptedRiskInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ThreatModel) graphql.Marshaler {
+			return ec.marshalNThreatModel2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐThreatModel(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_addAcceptedRisk(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ThreatModel(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_addAcceptedRisk_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateAcceptedRisk(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateAcceptedRisk(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateAcceptedRisk(ctx, fc.Args["model"].(string), fc.Args["version"].(int), fc.Args["risk"].(model.TMAcceptedRiskInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ThreatModel) graphql.Marshaler {
+			return ec.marshalNThreatModel2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐThreatModel(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateAcceptedRisk(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ThreatModel(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateAcceptedRisk_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_deleteAcceptedRisk(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_deleteAcceptedRisk(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DeleteAcceptedRisk(ctx, fc.Args["model"].(string), fc.Args["version"].(int), fc.Args["technique"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ThreatModel) graphql.Marshaler {
+			return ec.marshalNThreatModel2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐThreatModel(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_deleteAcceptedRisk(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ThreatModel(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_deleteAcceptedRisk_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _NavigatorLayer_name(ctx context.Context, field graphql.CollectedField, obj *actors.Layer) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -14005,6 +17655,170 @@ func (ec *executionContext) fieldContext_Query_navigatorLayer(ctx context.Contex
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_navigatorLayer_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_threatModels(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_threatModels(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().ThreatModels(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.ThreatModel) graphql.Marshaler {
+			return ec.marshalNThreatModel2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐThreatModelᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_threatModels(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ThreatModel(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_threatModel(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_threatModel(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().ThreatModel(ctx, fc.Args["id"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ThreatModel) graphql.Marshaler {
+			return ec.marshalOThreatModel2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐThreatModel(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_threatModel(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ThreatModel(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_threatModel_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_evaluateThreatModel(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_evaluateThreatModel(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().EvaluateThreatModel(ctx, fc.Args["yaml"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *threatmodel.Report) graphql.Marshaler {
+			return ec.marshalNThreatModelReport2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐReport(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_evaluateThreatModel(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ThreatModelReport(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_evaluateThreatModel_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_upgradeImpact(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_upgradeImpact(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().UpgradeImpact(ctx, fc.Args["model"].(string), fc.Args["toRelease"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *threatmodel.UpgradeImpact) graphql.Marshaler {
+			return ec.marshalNUpgradeImpact2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐUpgradeImpact(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_upgradeImpact(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UpgradeImpact(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_upgradeImpact_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -16223,6 +20037,2640 @@ func (ec *executionContext) fieldContext_StepState_leadsTo(_ context.Context, fi
 	return graphql.NewScalarFieldContext("StepState", field, false, false, "String")
 }
 
+func (ec *executionContext) _TMAcceptedRisk_technique(ctx context.Context, field graphql.CollectedField, obj *model.TMAcceptedRisk) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMAcceptedRisk_technique(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Technique, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMAcceptedRisk_technique(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMAcceptedRisk", field, false, false, "ID")
+}
+
+func (ec *executionContext) _TMAcceptedRisk_owner(ctx context.Context, field graphql.CollectedField, obj *model.TMAcceptedRisk) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMAcceptedRisk_owner(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Owner, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMAcceptedRisk_owner(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMAcceptedRisk", field, false, false, "String")
+}
+
+func (ec *executionContext) _TMAcceptedRisk_reason(ctx context.Context, field graphql.CollectedField, obj *model.TMAcceptedRisk) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMAcceptedRisk_reason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMAcceptedRisk_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMAcceptedRisk", field, false, false, "String")
+}
+
+func (ec *executionContext) _TMAcceptedRisk_expires(ctx context.Context, field graphql.CollectedField, obj *model.TMAcceptedRisk) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMAcceptedRisk_expires(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Expires, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMAcceptedRisk_expires(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMAcceptedRisk", field, false, false, "String")
+}
+
+func (ec *executionContext) _TMAcceptedRiskStatus_technique(ctx context.Context, field graphql.CollectedField, obj *threatmodel.AcceptedRiskStatus) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMAcceptedRiskStatus_technique(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Technique, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMAcceptedRiskStatus_technique(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMAcceptedRiskStatus", field, false, false, "ID")
+}
+
+func (ec *executionContext) _TMAcceptedRiskStatus_owner(ctx context.Context, field graphql.CollectedField, obj *threatmodel.AcceptedRiskStatus) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMAcceptedRiskStatus_owner(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Owner, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMAcceptedRiskStatus_owner(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMAcceptedRiskStatus", field, false, false, "String")
+}
+
+func (ec *executionContext) _TMAcceptedRiskStatus_reason(ctx context.Context, field graphql.CollectedField, obj *threatmodel.AcceptedRiskStatus) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMAcceptedRiskStatus_reason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMAcceptedRiskStatus_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMAcceptedRiskStatus", field, false, false, "String")
+}
+
+func (ec *executionContext) _TMAcceptedRiskStatus_expires(ctx context.Context, field graphql.CollectedField, obj *threatmodel.AcceptedRiskStatus) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMAcceptedRiskStatus_expires(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Expires, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMAcceptedRiskStatus_expires(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMAcceptedRiskStatus", field, false, false, "String")
+}
+
+func (ec *executionContext) _TMAcceptedRiskStatus_active(ctx context.Context, field graphql.CollectedField, obj *threatmodel.AcceptedRiskStatus) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMAcceptedRiskStatus_active(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Active, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMAcceptedRiskStatus_active(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMAcceptedRiskStatus", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _TMAcceptedRiskStatus_applicable(ctx context.Context, field graphql.CollectedField, obj *threatmodel.AcceptedRiskStatus) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMAcceptedRiskStatus_applicable(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Applicable, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMAcceptedRiskStatus_applicable(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMAcceptedRiskStatus", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _TMActor_id(ctx context.Context, field graphql.CollectedField, obj *threatmodel.KnownActor) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMActor_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMActor_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMActor", field, false, false, "ID")
+}
+
+func (ec *executionContext) _TMActor_name(ctx context.Context, field graphql.CollectedField, obj *threatmodel.KnownActor) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMActor_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMActor_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMActor", field, false, false, "String")
+}
+
+func (ec *executionContext) _TMActor_source(ctx context.Context, field graphql.CollectedField, obj *threatmodel.KnownActor) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMActor_source(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Source, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMActor_source(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMActor", field, false, false, "String")
+}
+
+func (ec *executionContext) _TMActor_techniques(ctx context.Context, field graphql.CollectedField, obj *threatmodel.KnownActor) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMActor_techniques(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Techniques, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNID2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMActor_techniques(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMActor", field, false, false, "ID")
+}
+
+func (ec *executionContext) _TMActor_caseStudies(ctx context.Context, field graphql.CollectedField, obj *threatmodel.KnownActor) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMActor_caseStudies(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CaseStudies, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNID2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMActor_caseStudies(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMActor", field, false, false, "ID")
+}
+
+func (ec *executionContext) _TMActor_evidence(ctx context.Context, field graphql.CollectedField, obj *threatmodel.KnownActor) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMActor_evidence(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Evidence, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []threatmodel.Evidence) graphql.Marshaler {
+			return ec.marshalNTMEvidence2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐEvidenceᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMActor_evidence(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TMActor",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TMEvidence(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TMApplicableTechnique_id(ctx context.Context, field graphql.CollectedField, obj *threatmodel.ApplicableTechnique) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMApplicableTechnique_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMApplicableTechnique_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMApplicableTechnique", field, false, false, "ID")
+}
+
+func (ec *executionContext) _TMApplicableTechnique_name(ctx context.Context, field graphql.CollectedField, obj *threatmodel.ApplicableTechnique) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMApplicableTechnique_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMApplicableTechnique_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMApplicableTechnique", field, false, false, "String")
+}
+
+func (ec *executionContext) _TMApplicableTechnique_tactics(ctx context.Context, field graphql.CollectedField, obj *threatmodel.ApplicableTechnique) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMApplicableTechnique_tactics(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Tactics, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNID2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMApplicableTechnique_tactics(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMApplicableTechnique", field, false, false, "ID")
+}
+
+func (ec *executionContext) _TMApplicableTechnique_status(ctx context.Context, field graphql.CollectedField, obj *threatmodel.ApplicableTechnique) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMApplicableTechnique_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMApplicableTechnique_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMApplicableTechnique", field, false, false, "String")
+}
+
+func (ec *executionContext) _TMApplicableTechnique_components(ctx context.Context, field graphql.CollectedField, obj *threatmodel.ApplicableTechnique) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMApplicableTechnique_components(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Components, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNID2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMApplicableTechnique_components(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMApplicableTechnique", field, false, false, "ID")
+}
+
+func (ec *executionContext) _TMApplicableTechnique_mitigatedBy(ctx context.Context, field graphql.CollectedField, obj *threatmodel.ApplicableTechnique) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMApplicableTechnique_mitigatedBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MitigatedBy, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNID2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMApplicableTechnique_mitigatedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMApplicableTechnique", field, false, false, "ID")
+}
+
+func (ec *executionContext) _TMApplicableTechnique_uncontrolled(ctx context.Context, field graphql.CollectedField, obj *threatmodel.ApplicableTechnique) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMApplicableTechnique_uncontrolled(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Uncontrolled, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNID2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMApplicableTechnique_uncontrolled(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMApplicableTechnique", field, false, false, "ID")
+}
+
+func (ec *executionContext) _TMApplicableTechnique_pending(ctx context.Context, field graphql.CollectedField, obj *threatmodel.ApplicableTechnique) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMApplicableTechnique_pending(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Pending, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNID2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMApplicableTechnique_pending(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMApplicableTechnique", field, false, false, "ID")
+}
+
+func (ec *executionContext) _TMApplicableTechnique_mitigations(ctx context.Context, field graphql.CollectedField, obj *threatmodel.ApplicableTechnique) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMApplicableTechnique_mitigations(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Mitigations, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNID2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMApplicableTechnique_mitigations(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMApplicableTechnique", field, false, false, "ID")
+}
+
+func (ec *executionContext) _TMApplicableTechnique_evidence(ctx context.Context, field graphql.CollectedField, obj *threatmodel.ApplicableTechnique) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMApplicableTechnique_evidence(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Evidence, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []threatmodel.Evidence) graphql.Marshaler {
+			return ec.marshalNTMEvidence2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐEvidenceᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMApplicableTechnique_evidence(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TMApplicableTechnique",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TMEvidence(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TMBreakPoint_step(ctx context.Context, field graphql.CollectedField, obj *threatmodel.BreakPoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMBreakPoint_step(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Step, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMBreakPoint_step(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMBreakPoint", field, false, false, "String")
+}
+
+func (ec *executionContext) _TMBreakPoint_technique(ctx context.Context, field graphql.CollectedField, obj *threatmodel.BreakPoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMBreakPoint_technique(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Technique, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMBreakPoint_technique(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMBreakPoint", field, false, false, "ID")
+}
+
+func (ec *executionContext) _TMBreakPoint_controls(ctx context.Context, field graphql.CollectedField, obj *threatmodel.BreakPoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMBreakPoint_controls(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Controls, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNID2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMBreakPoint_controls(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMBreakPoint", field, false, false, "ID")
+}
+
+func (ec *executionContext) _TMComponent_id(ctx context.Context, field graphql.CollectedField, obj *model.TMComponent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMComponent_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMComponent_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMComponent", field, false, false, "ID")
+}
+
+func (ec *executionContext) _TMComponent_kind(ctx context.Context, field graphql.CollectedField, obj *model.TMComponent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMComponent_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMComponent_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMComponent", field, false, false, "String")
+}
+
+func (ec *executionContext) _TMComponent_layer(ctx context.Context, field graphql.CollectedField, obj *model.TMComponent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMComponent_layer(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Layer, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMComponent_layer(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMComponent", field, false, false, "String")
+}
+
+func (ec *executionContext) _TMComponent_name(ctx context.Context, field graphql.CollectedField, obj *model.TMComponent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMComponent_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMComponent_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMComponent", field, false, false, "String")
+}
+
+func (ec *executionContext) _TMComponent_description(ctx context.Context, field graphql.CollectedField, obj *model.TMComponent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMComponent_description(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Description, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMComponent_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMComponent", field, false, false, "String")
+}
+
+func (ec *executionContext) _TMComponent_properties(ctx context.Context, field graphql.CollectedField, obj *model.TMComponent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMComponent_properties(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Properties, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.TMProperty) graphql.Marshaler {
+			return ec.marshalNTMProperty2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐTMPropertyᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMComponent_properties(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TMComponent",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TMProperty(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TMControl_id(ctx context.Context, field graphql.CollectedField, obj *model.TMControl) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMControl_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMControl_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMControl", field, false, false, "ID")
+}
+
+func (ec *executionContext) _TMControl_mitigation(ctx context.Context, field graphql.CollectedField, obj *model.TMControl) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMControl_mitigation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Mitigation, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMControl_mitigation(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMControl", field, false, false, "ID")
+}
+
+func (ec *executionContext) _TMControl_status(ctx context.Context, field graphql.CollectedField, obj *model.TMControl) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMControl_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMControl_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMControl", field, false, false, "String")
+}
+
+func (ec *executionContext) _TMControl_scope(ctx context.Context, field graphql.CollectedField, obj *model.TMControl) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMControl_scope(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Scope, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNID2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMControl_scope(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMControl", field, false, false, "ID")
+}
+
+func (ec *executionContext) _TMControl_note(ctx context.Context, field graphql.CollectedField, obj *model.TMControl) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMControl_note(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Note, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMControl_note(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMControl", field, false, false, "String")
+}
+
+func (ec *executionContext) _TMControlEffect_id(ctx context.Context, field graphql.CollectedField, obj *threatmodel.ControlEffect) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMControlEffect_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMControlEffect_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMControlEffect", field, false, false, "ID")
+}
+
+func (ec *executionContext) _TMControlEffect_mitigation(ctx context.Context, field graphql.CollectedField, obj *threatmodel.ControlEffect) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMControlEffect_mitigation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Mitigation, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMControlEffect_mitigation(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMControlEffect", field, false, false, "ID")
+}
+
+func (ec *executionContext) _TMControlEffect_name(ctx context.Context, field graphql.CollectedField, obj *threatmodel.ControlEffect) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMControlEffect_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMControlEffect_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMControlEffect", field, false, false, "String")
+}
+
+func (ec *executionContext) _TMControlEffect_status(ctx context.Context, field graphql.CollectedField, obj *threatmodel.ControlEffect) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMControlEffect_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMControlEffect_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMControlEffect", field, false, false, "String")
+}
+
+func (ec *executionContext) _TMControlEffect_scope(ctx context.Context, field graphql.CollectedField, obj *threatmodel.ControlEffect) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMControlEffect_scope(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Scope, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNID2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMControlEffect_scope(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMControlEffect", field, false, false, "ID")
+}
+
+func (ec *executionContext) _TMControlEffect_techniques(ctx context.Context, field graphql.CollectedField, obj *threatmodel.ControlEffect) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMControlEffect_techniques(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Techniques, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNID2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMControlEffect_techniques(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMControlEffect", field, false, false, "ID")
+}
+
+func (ec *executionContext) _TMControlEffect_breaks(ctx context.Context, field graphql.CollectedField, obj *threatmodel.ControlEffect) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMControlEffect_breaks(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Breaks, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNID2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMControlEffect_breaks(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMControlEffect", field, false, false, "ID")
+}
+
+func (ec *executionContext) _TMEvidence_release(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Evidence) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMEvidence_release(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Release, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMEvidence_release(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMEvidence", field, false, false, "String")
+}
+
+func (ec *executionContext) _TMEvidence_rule(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Evidence) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMEvidence_rule(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rule, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TMEvidence_rule(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMEvidence", field, false, false, "String")
+}
+
+func (ec *executionContext) _TMEvidence_rationale(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Evidence) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMEvidence_rationale(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rationale, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TMEvidence_rationale(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMEvidence", field, false, false, "String")
+}
+
+func (ec *executionContext) _TMEvidence_component(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Evidence) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMEvidence_component(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Component, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TMEvidence_component(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMEvidence", field, false, false, "String")
+}
+
+func (ec *executionContext) _TMEvidence_caseStudy(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Evidence) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMEvidence_caseStudy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CaseStudy, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TMEvidence_caseStudy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMEvidence", field, false, false, "String")
+}
+
+func (ec *executionContext) _TMEvidence_control(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Evidence) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMEvidence_control(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Control, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TMEvidence_control(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMEvidence", field, false, false, "String")
+}
+
+func (ec *executionContext) _TMEvidence_technique(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Evidence) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMEvidence_technique(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Technique, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TMEvidence_technique(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMEvidence", field, false, false, "String")
+}
+
+func (ec *executionContext) _TMFlow_id(ctx context.Context, field graphql.CollectedField, obj *model.TMFlow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMFlow_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMFlow_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMFlow", field, false, false, "ID")
+}
+
+func (ec *executionContext) _TMFlow_from(ctx context.Context, field graphql.CollectedField, obj *model.TMFlow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMFlow_from(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.From, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMFlow_from(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMFlow", field, false, false, "ID")
+}
+
+func (ec *executionContext) _TMFlow_to(ctx context.Context, field graphql.CollectedField, obj *model.TMFlow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMFlow_to(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.To, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMFlow_to(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMFlow", field, false, false, "ID")
+}
+
+func (ec *executionContext) _TMFlow_trustBoundary(ctx context.Context, field graphql.CollectedField, obj *model.TMFlow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMFlow_trustBoundary(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TrustBoundary, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMFlow_trustBoundary(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMFlow", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _TMFlow_data(ctx context.Context, field graphql.CollectedField, obj *model.TMFlow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMFlow_data(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Data, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMFlow_data(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMFlow", field, false, false, "String")
+}
+
+func (ec *executionContext) _TMIncident_caseStudy(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Incident) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMIncident_caseStudy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CaseStudy, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMIncident_caseStudy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMIncident", field, false, false, "ID")
+}
+
+func (ec *executionContext) _TMIncident_name(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Incident) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMIncident_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMIncident_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMIncident", field, false, false, "String")
+}
+
+func (ec *executionContext) _TMIncident_actors(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Incident) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMIncident_actors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Actors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMIncident_actors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMIncident", field, false, false, "String")
+}
+
+func (ec *executionContext) _TMIncident_techniques(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Incident) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMIncident_techniques(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Techniques, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNID2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMIncident_techniques(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMIncident", field, false, false, "ID")
+}
+
+func (ec *executionContext) _TMIncident_broken(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Incident) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMIncident_broken(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Broken, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMIncident_broken(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMIncident", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _TMIncident_breaksAt(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Incident) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMIncident_breaksAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.BreaksAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *threatmodel.BreakPoint) graphql.Marshaler {
+			return ec.marshalOTMBreakPoint2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐBreakPoint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TMIncident_breaksAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TMIncident",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TMBreakPoint(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TMIncident_coveredSteps(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Incident) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMIncident_coveredSteps(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CoveredSteps, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []threatmodel.BreakPoint) graphql.Marshaler {
+			return ec.marshalNTMBreakPoint2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐBreakPointᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMIncident_coveredSteps(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TMIncident",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TMBreakPoint(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TMIncident_openRoute(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Incident) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMIncident_openRoute(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OpenRoute, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNID2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMIncident_openRoute(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMIncident", field, false, false, "ID")
+}
+
+func (ec *executionContext) _TMIncident_accepted(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Incident) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMIncident_accepted(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Accepted, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMIncident_accepted(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMIncident", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _TMIncident_evidence(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Incident) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMIncident_evidence(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Evidence, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []threatmodel.Evidence) graphql.Marshaler {
+			return ec.marshalNTMEvidence2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐEvidenceᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMIncident_evidence(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TMIncident",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TMEvidence(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TMMitigationChange_mitigation(ctx context.Context, field graphql.CollectedField, obj *threatmodel.MitigationChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMMitigationChange_mitigation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Mitigation, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMMitigationChange_mitigation(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMMitigationChange", field, false, false, "ID")
+}
+
+func (ec *executionContext) _TMMitigationChange_added(ctx context.Context, field graphql.CollectedField, obj *threatmodel.MitigationChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMMitigationChange_added(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Added, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNID2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMMitigationChange_added(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMMitigationChange", field, false, false, "ID")
+}
+
+func (ec *executionContext) _TMMitigationChange_removed(ctx context.Context, field graphql.CollectedField, obj *threatmodel.MitigationChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMMitigationChange_removed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Removed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNID2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMMitigationChange_removed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMMitigationChange", field, false, false, "ID")
+}
+
+func (ec *executionContext) _TMProperty_name(ctx context.Context, field graphql.CollectedField, obj *model.TMProperty) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMProperty_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMProperty_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMProperty", field, false, false, "String")
+}
+
+func (ec *executionContext) _TMProperty_value(ctx context.Context, field graphql.CollectedField, obj *model.TMProperty) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMProperty_value(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Value, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMProperty_value(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMProperty", field, false, false, "String")
+}
+
+func (ec *executionContext) _TMRecommendation_id(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Recommendation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMRecommendation_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMRecommendation_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMRecommendation", field, false, false, "ID")
+}
+
+func (ec *executionContext) _TMRecommendation_name(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Recommendation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMRecommendation_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMRecommendation_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMRecommendation", field, false, false, "String")
+}
+
+func (ec *executionContext) _TMRecommendation_techniques(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Recommendation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMRecommendation_techniques(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Techniques, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNID2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMRecommendation_techniques(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMRecommendation", field, false, false, "ID")
+}
+
+func (ec *executionContext) _TMRecommendation_incidents(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Recommendation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMRecommendation_incidents(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Incidents, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNID2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMRecommendation_incidents(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMRecommendation", field, false, false, "ID")
+}
+
+func (ec *executionContext) _TMRecommendation_paths(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Recommendation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMRecommendation_paths(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Paths, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNID2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMRecommendation_paths(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMRecommendation", field, false, false, "ID")
+}
+
+func (ec *executionContext) _TMRecommendation_evidence(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Recommendation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMRecommendation_evidence(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Evidence, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []threatmodel.Evidence) graphql.Marshaler {
+			return ec.marshalNTMEvidence2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐEvidenceᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMRecommendation_evidence(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TMRecommendation",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TMEvidence(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TMResidualPath_id(ctx context.Context, field graphql.CollectedField, obj *threatmodel.ResidualPath) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMResidualPath_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMResidualPath_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMResidualPath", field, false, false, "ID")
+}
+
+func (ec *executionContext) _TMResidualPath_techniques(ctx context.Context, field graphql.CollectedField, obj *threatmodel.ResidualPath) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMResidualPath_techniques(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Techniques, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNID2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMResidualPath_techniques(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMResidualPath", field, false, false, "ID")
+}
+
+func (ec *executionContext) _TMResidualPath_support(ctx context.Context, field graphql.CollectedField, obj *threatmodel.ResidualPath) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMResidualPath_support(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Support, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMResidualPath_support(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMResidualPath", field, false, false, "Int")
+}
+
+func (ec *executionContext) _TMResidualPath_caseStudies(ctx context.Context, field graphql.CollectedField, obj *threatmodel.ResidualPath) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMResidualPath_caseStudies(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CaseStudies, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNID2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMResidualPath_caseStudies(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMResidualPath", field, false, false, "ID")
+}
+
+func (ec *executionContext) _TMResidualPath_accepted(ctx context.Context, field graphql.CollectedField, obj *threatmodel.ResidualPath) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMResidualPath_accepted(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Accepted, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMResidualPath_accepted(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMResidualPath", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _TMResidualPath_evidence(ctx context.Context, field graphql.CollectedField, obj *threatmodel.ResidualPath) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMResidualPath_evidence(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Evidence, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []threatmodel.Evidence) graphql.Marshaler {
+			return ec.marshalNTMEvidence2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐEvidenceᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMResidualPath_evidence(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TMResidualPath",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TMEvidence(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TMStatusChange_technique(ctx context.Context, field graphql.CollectedField, obj *threatmodel.StatusChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMStatusChange_technique(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Technique, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMStatusChange_technique(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMStatusChange", field, false, false, "ID")
+}
+
+func (ec *executionContext) _TMStatusChange_from(ctx context.Context, field graphql.CollectedField, obj *threatmodel.StatusChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMStatusChange_from(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.From, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMStatusChange_from(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMStatusChange", field, false, false, "String")
+}
+
+func (ec *executionContext) _TMStatusChange_to(ctx context.Context, field graphql.CollectedField, obj *threatmodel.StatusChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMStatusChange_to(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.To, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMStatusChange_to(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMStatusChange", field, false, false, "String")
+}
+
+func (ec *executionContext) _TMSummary_applicable(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Summary) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMSummary_applicable(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Applicable, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMSummary_applicable(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMSummary", field, false, false, "Int")
+}
+
+func (ec *executionContext) _TMSummary_mitigated(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Summary) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMSummary_mitigated(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Mitigated, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMSummary_mitigated(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMSummary", field, false, false, "Int")
+}
+
+func (ec *executionContext) _TMSummary_accepted(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Summary) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMSummary_accepted(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Accepted, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMSummary_accepted(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMSummary", field, false, false, "Int")
+}
+
+func (ec *executionContext) _TMSummary_residual(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Summary) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMSummary_residual(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Residual, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMSummary_residual(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMSummary", field, false, false, "Int")
+}
+
+func (ec *executionContext) _TMSummary_incidents(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Summary) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMSummary_incidents(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Incidents, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMSummary_incidents(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMSummary", field, false, false, "Int")
+}
+
+func (ec *executionContext) _TMSummary_incidentsBroken(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Summary) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMSummary_incidentsBroken(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.IncidentsBroken, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMSummary_incidentsBroken(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMSummary", field, false, false, "Int")
+}
+
+func (ec *executionContext) _TMSummary_residualPaths(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Summary) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMSummary_residualPaths(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ResidualPaths, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMSummary_residualPaths(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMSummary", field, false, false, "Int")
+}
+
+func (ec *executionContext) _TMSummary_uncoveredTechniques(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Summary) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMSummary_uncoveredTechniques(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UncoveredTechniques, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMSummary_uncoveredTechniques(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMSummary", field, false, false, "Int")
+}
+
+func (ec *executionContext) _TMTacticExposure_tactic(ctx context.Context, field graphql.CollectedField, obj *threatmodel.TacticExposure) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMTacticExposure_tactic(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Tactic, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMTacticExposure_tactic(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMTacticExposure", field, false, false, "ID")
+}
+
+func (ec *executionContext) _TMTacticExposure_name(ctx context.Context, field graphql.CollectedField, obj *threatmodel.TacticExposure) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMTacticExposure_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMTacticExposure_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMTacticExposure", field, false, false, "String")
+}
+
+func (ec *executionContext) _TMTacticExposure_techniques(ctx context.Context, field graphql.CollectedField, obj *threatmodel.TacticExposure) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMTacticExposure_techniques(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Techniques, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMTacticExposure_techniques(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMTacticExposure", field, false, false, "Int")
+}
+
+func (ec *executionContext) _TMTacticExposure_applicable(ctx context.Context, field graphql.CollectedField, obj *threatmodel.TacticExposure) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMTacticExposure_applicable(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Applicable, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMTacticExposure_applicable(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMTacticExposure", field, false, false, "Int")
+}
+
+func (ec *executionContext) _TMTacticExposure_mitigated(ctx context.Context, field graphql.CollectedField, obj *threatmodel.TacticExposure) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMTacticExposure_mitigated(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Mitigated, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMTacticExposure_mitigated(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMTacticExposure", field, false, false, "Int")
+}
+
+func (ec *executionContext) _TMTacticExposure_accepted(ctx context.Context, field graphql.CollectedField, obj *threatmodel.TacticExposure) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMTacticExposure_accepted(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Accepted, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMTacticExposure_accepted(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMTacticExposure", field, false, false, "Int")
+}
+
+func (ec *executionContext) _TMTacticExposure_residual(ctx context.Context, field graphql.CollectedField, obj *threatmodel.TacticExposure) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMTacticExposure_residual(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Residual, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMTacticExposure_residual(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMTacticExposure", field, false, false, "Int")
+}
+
+func (ec *executionContext) _TMUnbreakable_id(ctx context.Context, field graphql.CollectedField, obj *threatmodel.UnbreakableItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMUnbreakable_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMUnbreakable_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMUnbreakable", field, false, false, "ID")
+}
+
+func (ec *executionContext) _TMUnbreakable_techniques(ctx context.Context, field graphql.CollectedField, obj *threatmodel.UnbreakableItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMUnbreakable_techniques(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Techniques, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNID2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMUnbreakable_techniques(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMUnbreakable", field, false, false, "ID")
+}
+
+func (ec *executionContext) _TMUncoveredTechnique_id(ctx context.Context, field graphql.CollectedField, obj *threatmodel.UncoveredTechnique) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMUncoveredTechnique_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMUncoveredTechnique_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMUncoveredTechnique", field, false, false, "ID")
+}
+
+func (ec *executionContext) _TMUncoveredTechnique_name(ctx context.Context, field graphql.CollectedField, obj *threatmodel.UncoveredTechnique) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMUncoveredTechnique_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMUncoveredTechnique_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMUncoveredTechnique", field, false, false, "String")
+}
+
+func (ec *executionContext) _TMUncoveredTechnique_status(ctx context.Context, field graphql.CollectedField, obj *threatmodel.UncoveredTechnique) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMUncoveredTechnique_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMUncoveredTechnique_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMUncoveredTechnique", field, false, false, "String")
+}
+
+func (ec *executionContext) _TMUncoveredTechnique_maturity(ctx context.Context, field graphql.CollectedField, obj *threatmodel.UncoveredTechnique) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMUncoveredTechnique_maturity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Maturity, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMUncoveredTechnique_maturity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMUncoveredTechnique", field, false, false, "String")
+}
+
+func (ec *executionContext) _TMUncoveredTechnique_evidence(ctx context.Context, field graphql.CollectedField, obj *threatmodel.UncoveredTechnique) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMUncoveredTechnique_evidence(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Evidence, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []threatmodel.Evidence) graphql.Marshaler {
+			return ec.marshalNTMEvidence2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐEvidenceᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMUncoveredTechnique_evidence(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TMUncoveredTechnique",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TMEvidence(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Tactic_id(ctx context.Context, field graphql.CollectedField, obj *store.Tactic) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -18232,6 +24680,769 @@ func (ec *executionContext) resolveBatch_TechniqueTransition_caseStudies(ctx con
 	)
 }
 
+func (ec *executionContext) _ThreatModel_id(ctx context.Context, field graphql.CollectedField, obj *model.ThreatModel) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ThreatModel_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ThreatModel_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ThreatModel", field, false, false, "ID")
+}
+
+func (ec *executionContext) _ThreatModel_version(ctx context.Context, field graphql.CollectedField, obj *model.ThreatModel) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ThreatModel_version(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Version, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ThreatModel_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ThreatModel", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ThreatModel_name(ctx context.Context, field graphql.CollectedField, obj *model.ThreatModel) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ThreatModel_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ThreatModel_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ThreatModel", field, false, false, "String")
+}
+
+func (ec *executionContext) _ThreatModel_description(ctx context.Context, field graphql.CollectedField, obj *model.ThreatModel) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ThreatModel_description(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Description, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ThreatModel_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ThreatModel", field, false, false, "String")
+}
+
+func (ec *executionContext) _ThreatModel_atlasRelease(ctx context.Context, field graphql.CollectedField, obj *model.ThreatModel) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ThreatModel_atlasRelease(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AtlasRelease, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ThreatModel_atlasRelease(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ThreatModel", field, false, false, "String")
+}
+
+func (ec *executionContext) _ThreatModel_components(ctx context.Context, field graphql.CollectedField, obj *model.ThreatModel) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ThreatModel_components(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Components, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.TMComponent) graphql.Marshaler {
+			return ec.marshalNTMComponent2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐTMComponentᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ThreatModel_components(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ThreatModel",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TMComponent(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ThreatModel_flows(ctx context.Context, field graphql.CollectedField, obj *model.ThreatModel) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ThreatModel_flows(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Flows, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.TMFlow) graphql.Marshaler {
+			return ec.marshalNTMFlow2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐTMFlowᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ThreatModel_flows(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ThreatModel",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TMFlow(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ThreatModel_controls(ctx context.Context, field graphql.CollectedField, obj *model.ThreatModel) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ThreatModel_controls(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Controls, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.TMControl) graphql.Marshaler {
+			return ec.marshalNTMControl2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐTMControlᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ThreatModel_controls(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ThreatModel",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TMControl(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ThreatModel_acceptedRisks(ctx context.Context, field graphql.CollectedField, obj *model.ThreatModel) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ThreatModel_acceptedRisks(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AcceptedRisks, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.TMAcceptedRisk) graphql.Marshaler {
+			return ec.marshalNTMAcceptedRisk2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐTMAcceptedRiskᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ThreatModel_acceptedRisks(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ThreatModel",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TMAcceptedRisk(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ThreatModel_report(ctx context.Context, field graphql.CollectedField, obj *model.ThreatModel) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ThreatModel_report(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ThreatModel().Report(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *threatmodel.Report) graphql.Marshaler {
+			return ec.marshalNThreatModelReport2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐReport(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ThreatModel_report(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ThreatModel",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ThreatModelReport(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ThreatModel_rendered(ctx context.Context, field graphql.CollectedField, obj *model.ThreatModel) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ThreatModel_rendered(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.ThreatModel().Rendered(ctx, obj, fc.Args["format"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ThreatModel_rendered(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ThreatModel",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type String does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_ThreatModel_rendered_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ThreatModelReport_release(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ThreatModelReport_release(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Release, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ThreatModelReport_release(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ThreatModelReport", field, false, false, "String")
+}
+
+func (ec *executionContext) _ThreatModelReport_asOf(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ThreatModelReport_asOf(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AsOf, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ThreatModelReport_asOf(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ThreatModelReport", field, false, false, "String")
+}
+
+func (ec *executionContext) _ThreatModelReport_summary(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ThreatModelReport_summary(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Summary, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v threatmodel.Summary) graphql.Marshaler {
+			return ec.marshalNTMSummary2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐSummary(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ThreatModelReport_summary(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ThreatModelReport",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TMSummary(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ThreatModelReport_applicableTechniques(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ThreatModelReport_applicableTechniques(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ApplicableTechniques, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []threatmodel.ApplicableTechnique) graphql.Marshaler {
+			return ec.marshalNTMApplicableTechnique2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐApplicableTechniqueᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ThreatModelReport_applicableTechniques(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ThreatModelReport",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TMApplicableTechnique(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ThreatModelReport_incidents(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ThreatModelReport_incidents(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Incidents, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []threatmodel.Incident) graphql.Marshaler {
+			return ec.marshalNTMIncident2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐIncidentᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ThreatModelReport_incidents(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ThreatModelReport",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TMIncident(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ThreatModelReport_residualPaths(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ThreatModelReport_residualPaths(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ResidualPaths, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []threatmodel.ResidualPath) graphql.Marshaler {
+			return ec.marshalNTMResidualPath2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐResidualPathᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ThreatModelReport_residualPaths(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ThreatModelReport",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TMResidualPath(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ThreatModelReport_pathsTruncated(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ThreatModelReport_pathsTruncated(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PathsTruncated, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ThreatModelReport_pathsTruncated(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ThreatModelReport", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _ThreatModelReport_recommendedMitigations(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ThreatModelReport_recommendedMitigations(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RecommendedMitigations, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []threatmodel.Recommendation) graphql.Marshaler {
+			return ec.marshalNTMRecommendation2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐRecommendationᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ThreatModelReport_recommendedMitigations(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ThreatModelReport",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TMRecommendation(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ThreatModelReport_recommendationOptimal(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ThreatModelReport_recommendationOptimal(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RecommendationOptimal, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ThreatModelReport_recommendationOptimal(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ThreatModelReport", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _ThreatModelReport_unbreakable(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ThreatModelReport_unbreakable(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Unbreakable, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []threatmodel.UnbreakableItem) graphql.Marshaler {
+			return ec.marshalNTMUnbreakable2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐUnbreakableItemᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ThreatModelReport_unbreakable(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ThreatModelReport",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TMUnbreakable(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ThreatModelReport_exposure(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ThreatModelReport_exposure(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Exposure, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []threatmodel.TacticExposure) graphql.Marshaler {
+			return ec.marshalNTMTacticExposure2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐTacticExposureᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ThreatModelReport_exposure(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ThreatModelReport",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TMTacticExposure(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ThreatModelReport_uncoveredTechniques(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ThreatModelReport_uncoveredTechniques(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UncoveredTechniques, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []threatmodel.UncoveredTechnique) graphql.Marshaler {
+			return ec.marshalNTMUncoveredTechnique2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐUncoveredTechniqueᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ThreatModelReport_uncoveredTechniques(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ThreatModelReport",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TMUncoveredTechnique(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ThreatModelReport_actors(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ThreatModelReport_actors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Actors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []threatmodel.KnownActor) graphql.Marshaler {
+			return ec.marshalNTMActor2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐKnownActorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ThreatModelReport_actors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ThreatModelReport",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TMActor(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ThreatModelReport_controls(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ThreatModelReport_controls(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Controls, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []threatmodel.ControlEffect) graphql.Marshaler {
+			return ec.marshalNTMControlEffect2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐControlEffectᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ThreatModelReport_controls(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ThreatModelReport",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TMControlEffect(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ThreatModelReport_acceptedRisks(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ThreatModelReport_acceptedRisks(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AcceptedRisks, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []threatmodel.AcceptedRiskStatus) graphql.Marshaler {
+			return ec.marshalNTMAcceptedRiskStatus2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐAcceptedRiskStatusᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ThreatModelReport_acceptedRisks(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ThreatModelReport",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TMAcceptedRiskStatus(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _UnbreakableChain_id(ctx context.Context, field graphql.CollectedField, obj *model.UnbreakableChain) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -18299,6 +25510,231 @@ func (ec *executionContext) _UnbreakableChain_route(ctx context.Context, field g
 }
 func (ec *executionContext) fieldContext_UnbreakableChain_route(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("UnbreakableChain", field, false, false, "String")
+}
+
+func (ec *executionContext) _UpgradeImpact_from(ctx context.Context, field graphql.CollectedField, obj *threatmodel.UpgradeImpact) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UpgradeImpact_from(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.From, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UpgradeImpact_from(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("UpgradeImpact", field, false, false, "String")
+}
+
+func (ec *executionContext) _UpgradeImpact_to(ctx context.Context, field graphql.CollectedField, obj *threatmodel.UpgradeImpact) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UpgradeImpact_to(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.To, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UpgradeImpact_to(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("UpgradeImpact", field, false, false, "String")
+}
+
+func (ec *executionContext) _UpgradeImpact_nowApplicable(ctx context.Context, field graphql.CollectedField, obj *threatmodel.UpgradeImpact) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UpgradeImpact_nowApplicable(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NowApplicable, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNID2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UpgradeImpact_nowApplicable(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("UpgradeImpact", field, false, false, "ID")
+}
+
+func (ec *executionContext) _UpgradeImpact_noLongerApplicable(ctx context.Context, field graphql.CollectedField, obj *threatmodel.UpgradeImpact) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UpgradeImpact_noLongerApplicable(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NoLongerApplicable, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNID2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UpgradeImpact_noLongerApplicable(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("UpgradeImpact", field, false, false, "ID")
+}
+
+func (ec *executionContext) _UpgradeImpact_statusChanged(ctx context.Context, field graphql.CollectedField, obj *threatmodel.UpgradeImpact) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UpgradeImpact_statusChanged(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StatusChanged, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []threatmodel.StatusChange) graphql.Marshaler {
+			return ec.marshalNTMStatusChange2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐStatusChangeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UpgradeImpact_statusChanged(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "UpgradeImpact",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TMStatusChange(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _UpgradeImpact_mitigationsChanged(ctx context.Context, field graphql.CollectedField, obj *threatmodel.UpgradeImpact) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UpgradeImpact_mitigationsChanged(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MitigationsChanged, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []threatmodel.MitigationChange) graphql.Marshaler {
+			return ec.marshalNTMMitigationChange2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐMitigationChangeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UpgradeImpact_mitigationsChanged(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "UpgradeImpact",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TMMitigationChange(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _UpgradeImpact_newIncidents(ctx context.Context, field graphql.CollectedField, obj *threatmodel.UpgradeImpact) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UpgradeImpact_newIncidents(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NewIncidents, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNID2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UpgradeImpact_newIncidents(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("UpgradeImpact", field, false, false, "ID")
+}
+
+func (ec *executionContext) _UpgradeImpact_goneIncidents(ctx context.Context, field graphql.CollectedField, obj *threatmodel.UpgradeImpact) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UpgradeImpact_goneIncidents(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.GoneIncidents, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNID2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UpgradeImpact_goneIncidents(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("UpgradeImpact", field, false, false, "ID")
+}
+
+func (ec *executionContext) _UpgradeImpact_controlsInvalid(ctx context.Context, field graphql.CollectedField, obj *threatmodel.UpgradeImpact) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UpgradeImpact_controlsInvalid(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ControlsInvalid, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNID2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UpgradeImpact_controlsInvalid(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("UpgradeImpact", field, false, false, "ID")
 }
 
 func (ec *executionContext) ___Directive_name(ctx context.Context, field graphql.CollectedField, obj *introspection.Directive) (ret graphql.Marshaler) {
@@ -19675,6 +27111,328 @@ func UnmarshalMitigationFilter(ctx context.Context, raw any) (store.MitigationFi
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputTMAcceptedRiskInput(ctx context.Context, obj any) (model.TMAcceptedRiskInput, error) {
+	var it model.TMAcceptedRiskInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"technique", "owner", "reason", "expires"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "technique":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("technique"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Technique = data
+		case "owner":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("owner"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Owner = data
+		case "reason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reason"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reason = data
+		case "expires":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expires"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Expires = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalTMAcceptedRiskInput unmarshals raw into the TMAcceptedRiskInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalTMAcceptedRiskInput(ctx context.Context, raw any) (model.TMAcceptedRiskInput, error) {
+	var out model.TMAcceptedRiskInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "TMAcceptedRiskInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputTMComponentInput(ctx context.Context, obj any) (model.TMComponentInput, error) {
+	var it model.TMComponentInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "kind", "name", "description", "properties"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "kind":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kind"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Kind = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "description":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("description"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Description = data
+		case "properties":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("properties"))
+			data, err := ec.unmarshalOTMPropertyInput2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐTMPropertyInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Properties = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalTMComponentInput unmarshals raw into the TMComponentInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalTMComponentInput(ctx context.Context, raw any) (model.TMComponentInput, error) {
+	var out model.TMComponentInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "TMComponentInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputTMControlInput(ctx context.Context, obj any) (model.TMControlInput, error) {
+	var it model.TMControlInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "mitigation", "status", "scope", "note"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "mitigation":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("mitigation"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Mitigation = data
+		case "status":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("status"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Status = data
+		case "scope":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("scope"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Scope = data
+		case "note":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("note"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Note = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalTMControlInput unmarshals raw into the TMControlInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalTMControlInput(ctx context.Context, raw any) (model.TMControlInput, error) {
+	var out model.TMControlInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "TMControlInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputTMFlowInput(ctx context.Context, obj any) (model.TMFlowInput, error) {
+	var it model.TMFlowInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "from", "to", "trustBoundary", "data"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "from":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("from"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.From = data
+		case "to":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("to"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.To = data
+		case "trustBoundary":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("trustBoundary"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TrustBoundary = data
+		case "data":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("data"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Data = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalTMFlowInput unmarshals raw into the TMFlowInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalTMFlowInput(ctx context.Context, raw any) (model.TMFlowInput, error) {
+	var out model.TMFlowInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "TMFlowInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputTMPropertyInput(ctx context.Context, obj any) (model.TMPropertyInput, error) {
+	var it model.TMPropertyInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "value"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "value":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("value"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Value = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalTMPropertyInput unmarshals raw into the TMPropertyInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalTMPropertyInput(ctx context.Context, raw any) (model.TMPropertyInput, error) {
+	var out model.TMPropertyInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "TMPropertyInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputTacticFilter(ctx context.Context, obj any) (store.TacticFilter, error) {
 	var it store.TacticFilter
 	if obj == nil {
@@ -19791,6 +27549,97 @@ func (ec *executionContext) unmarshalInputTechniqueFilter(ctx context.Context, o
 func UnmarshalTechniqueFilter(ctx context.Context, raw any) (store.TechniqueFilter, error) {
 	var out store.TechniqueFilter
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "TechniqueFilter", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputThreatModelInput(ctx context.Context, obj any) (model.ThreatModelInput, error) {
+	var it model.ThreatModelInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "name", "description", "atlasRelease", "components", "flows", "controls", "acceptedRisks"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "description":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("description"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Description = data
+		case "atlasRelease":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("atlasRelease"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AtlasRelease = data
+		case "components":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("components"))
+			data, err := ec.unmarshalOTMComponentInput2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐTMComponentInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Components = data
+		case "flows":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("flows"))
+			data, err := ec.unmarshalOTMFlowInput2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐTMFlowInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Flows = data
+		case "controls":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("controls"))
+			data, err := ec.unmarshalOTMControlInput2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐTMControlInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Controls = data
+		case "acceptedRisks":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("acceptedRisks"))
+			data, err := ec.unmarshalOTMAcceptedRiskInput2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐTMAcceptedRiskInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AcceptedRisks = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalThreatModelInput unmarshals raw into the ThreatModelInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalThreatModelInput(ctx context.Context, raw any) (model.ThreatModelInput, error) {
+	var out model.ThreatModelInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ThreatModelInput", raw, &out)
 	return out, err
 }
 
@@ -21680,6 +29529,154 @@ func (ec *executionContext) _MitigationSetOption(ctx context.Context, sel ast.Se
 	return out
 }
 
+var mutationImplementors = []string{"Mutation"}
+
+func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, mutationImplementors)
+	ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{
+		Object: "Mutation",
+	})
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		innerCtx := graphql.WithRootFieldContext(ctx, &graphql.RootFieldContext{
+			Object: field.Name,
+			Field:  field,
+		})
+
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Mutation")
+		case "createThreatModel":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createThreatModel(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "importThreatModel":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_importThreatModel(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateThreatModel":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateThreatModel(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deleteThreatModel":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_deleteThreatModel(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "addComponent":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_addComponent(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateComponent":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateComponent(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deleteComponent":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_deleteComponent(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "addFlow":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_addFlow(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateFlow":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateFlow(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deleteFlow":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_deleteFlow(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "addControl":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_addControl(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateControl":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateControl(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deleteControl":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_deleteControl(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "addAcceptedRisk":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_addAcceptedRisk(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateAcceptedRisk":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateAcceptedRisk(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deleteAcceptedRisk":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_deleteAcceptedRisk(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var navigatorLayerImplementors = []string{"NavigatorLayer"}
 
 func (ec *executionContext) _NavigatorLayer(ctx context.Context, sel ast.SelectionSet, obj *actors.Layer) graphql.Marshaler {
@@ -22011,6 +30008,30 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_navigatorLayer(ctx, field)
+				})
+		case "threatModels":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_threatModels(ctx, field)
+				})
+		case "threatModel":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_threatModel(ctx, field)
+				})
+		case "evaluateThreatModel":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_evaluateThreatModel(ctx, field)
+				})
+		case "upgradeImpact":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_upgradeImpact(ctx, field)
 				})
 		case "validateMapping":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -22793,6 +30814,1121 @@ func (ec *executionContext) _StepState(ctx context.Context, sel ast.SelectionSet
 	return out
 }
 
+var tMAcceptedRiskImplementors = []string{"TMAcceptedRisk"}
+
+func (ec *executionContext) _TMAcceptedRisk(ctx context.Context, sel ast.SelectionSet, obj *model.TMAcceptedRisk) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, tMAcceptedRiskImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TMAcceptedRisk")
+		case "technique":
+			out.Values[i] = ec._TMAcceptedRisk_technique(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "owner":
+			out.Values[i] = ec._TMAcceptedRisk_owner(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reason":
+			out.Values[i] = ec._TMAcceptedRisk_reason(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "expires":
+			out.Values[i] = ec._TMAcceptedRisk_expires(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var tMAcceptedRiskStatusImplementors = []string{"TMAcceptedRiskStatus"}
+
+func (ec *executionContext) _TMAcceptedRiskStatus(ctx context.Context, sel ast.SelectionSet, obj *threatmodel.AcceptedRiskStatus) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, tMAcceptedRiskStatusImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TMAcceptedRiskStatus")
+		case "technique":
+			out.Values[i] = ec._TMAcceptedRiskStatus_technique(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "owner":
+			out.Values[i] = ec._TMAcceptedRiskStatus_owner(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reason":
+			out.Values[i] = ec._TMAcceptedRiskStatus_reason(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "expires":
+			out.Values[i] = ec._TMAcceptedRiskStatus_expires(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "active":
+			out.Values[i] = ec._TMAcceptedRiskStatus_active(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "applicable":
+			out.Values[i] = ec._TMAcceptedRiskStatus_applicable(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var tMActorImplementors = []string{"TMActor"}
+
+func (ec *executionContext) _TMActor(ctx context.Context, sel ast.SelectionSet, obj *threatmodel.KnownActor) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, tMActorImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TMActor")
+		case "id":
+			out.Values[i] = ec._TMActor_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._TMActor_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "source":
+			out.Values[i] = ec._TMActor_source(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "techniques":
+			out.Values[i] = ec._TMActor_techniques(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "caseStudies":
+			out.Values[i] = ec._TMActor_caseStudies(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "evidence":
+			out.Values[i] = ec._TMActor_evidence(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var tMApplicableTechniqueImplementors = []string{"TMApplicableTechnique"}
+
+func (ec *executionContext) _TMApplicableTechnique(ctx context.Context, sel ast.SelectionSet, obj *threatmodel.ApplicableTechnique) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, tMApplicableTechniqueImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TMApplicableTechnique")
+		case "id":
+			out.Values[i] = ec._TMApplicableTechnique_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._TMApplicableTechnique_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "tactics":
+			out.Values[i] = ec._TMApplicableTechnique_tactics(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "status":
+			out.Values[i] = ec._TMApplicableTechnique_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "components":
+			out.Values[i] = ec._TMApplicableTechnique_components(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "mitigatedBy":
+			out.Values[i] = ec._TMApplicableTechnique_mitigatedBy(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "uncontrolled":
+			out.Values[i] = ec._TMApplicableTechnique_uncontrolled(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pending":
+			out.Values[i] = ec._TMApplicableTechnique_pending(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "mitigations":
+			out.Values[i] = ec._TMApplicableTechnique_mitigations(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "evidence":
+			out.Values[i] = ec._TMApplicableTechnique_evidence(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var tMBreakPointImplementors = []string{"TMBreakPoint"}
+
+func (ec *executionContext) _TMBreakPoint(ctx context.Context, sel ast.SelectionSet, obj *threatmodel.BreakPoint) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, tMBreakPointImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TMBreakPoint")
+		case "step":
+			out.Values[i] = ec._TMBreakPoint_step(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "technique":
+			out.Values[i] = ec._TMBreakPoint_technique(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "controls":
+			out.Values[i] = ec._TMBreakPoint_controls(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var tMComponentImplementors = []string{"TMComponent"}
+
+func (ec *executionContext) _TMComponent(ctx context.Context, sel ast.SelectionSet, obj *model.TMComponent) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, tMComponentImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TMComponent")
+		case "id":
+			out.Values[i] = ec._TMComponent_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "kind":
+			out.Values[i] = ec._TMComponent_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "layer":
+			out.Values[i] = ec._TMComponent_layer(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._TMComponent_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "description":
+			out.Values[i] = ec._TMComponent_description(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "properties":
+			out.Values[i] = ec._TMComponent_properties(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var tMControlImplementors = []string{"TMControl"}
+
+func (ec *executionContext) _TMControl(ctx context.Context, sel ast.SelectionSet, obj *model.TMControl) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, tMControlImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TMControl")
+		case "id":
+			out.Values[i] = ec._TMControl_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "mitigation":
+			out.Values[i] = ec._TMControl_mitigation(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "status":
+			out.Values[i] = ec._TMControl_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "scope":
+			out.Values[i] = ec._TMControl_scope(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "note":
+			out.Values[i] = ec._TMControl_note(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var tMControlEffectImplementors = []string{"TMControlEffect"}
+
+func (ec *executionContext) _TMControlEffect(ctx context.Context, sel ast.SelectionSet, obj *threatmodel.ControlEffect) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, tMControlEffectImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TMControlEffect")
+		case "id":
+			out.Values[i] = ec._TMControlEffect_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "mitigation":
+			out.Values[i] = ec._TMControlEffect_mitigation(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._TMControlEffect_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "status":
+			out.Values[i] = ec._TMControlEffect_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "scope":
+			out.Values[i] = ec._TMControlEffect_scope(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "techniques":
+			out.Values[i] = ec._TMControlEffect_techniques(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "breaks":
+			out.Values[i] = ec._TMControlEffect_breaks(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var tMEvidenceImplementors = []string{"TMEvidence"}
+
+func (ec *executionContext) _TMEvidence(ctx context.Context, sel ast.SelectionSet, obj *threatmodel.Evidence) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, tMEvidenceImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TMEvidence")
+		case "release":
+			out.Values[i] = ec._TMEvidence_release(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "rule":
+			out.Values[i] = ec._TMEvidence_rule(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "rationale":
+			out.Values[i] = ec._TMEvidence_rationale(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "component":
+			out.Values[i] = ec._TMEvidence_component(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "caseStudy":
+			out.Values[i] = ec._TMEvidence_caseStudy(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "control":
+			out.Values[i] = ec._TMEvidence_control(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "technique":
+			out.Values[i] = ec._TMEvidence_technique(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var tMFlowImplementors = []string{"TMFlow"}
+
+func (ec *executionContext) _TMFlow(ctx context.Context, sel ast.SelectionSet, obj *model.TMFlow) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, tMFlowImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TMFlow")
+		case "id":
+			out.Values[i] = ec._TMFlow_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "from":
+			out.Values[i] = ec._TMFlow_from(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "to":
+			out.Values[i] = ec._TMFlow_to(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "trustBoundary":
+			out.Values[i] = ec._TMFlow_trustBoundary(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "data":
+			out.Values[i] = ec._TMFlow_data(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var tMIncidentImplementors = []string{"TMIncident"}
+
+func (ec *executionContext) _TMIncident(ctx context.Context, sel ast.SelectionSet, obj *threatmodel.Incident) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, tMIncidentImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TMIncident")
+		case "caseStudy":
+			out.Values[i] = ec._TMIncident_caseStudy(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._TMIncident_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "actors":
+			out.Values[i] = ec._TMIncident_actors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "techniques":
+			out.Values[i] = ec._TMIncident_techniques(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "broken":
+			out.Values[i] = ec._TMIncident_broken(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "breaksAt":
+			out.Values[i] = ec._TMIncident_breaksAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "coveredSteps":
+			out.Values[i] = ec._TMIncident_coveredSteps(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "openRoute":
+			out.Values[i] = ec._TMIncident_openRoute(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "accepted":
+			out.Values[i] = ec._TMIncident_accepted(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "evidence":
+			out.Values[i] = ec._TMIncident_evidence(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var tMMitigationChangeImplementors = []string{"TMMitigationChange"}
+
+func (ec *executionContext) _TMMitigationChange(ctx context.Context, sel ast.SelectionSet, obj *threatmodel.MitigationChange) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, tMMitigationChangeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TMMitigationChange")
+		case "mitigation":
+			out.Values[i] = ec._TMMitigationChange_mitigation(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "added":
+			out.Values[i] = ec._TMMitigationChange_added(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "removed":
+			out.Values[i] = ec._TMMitigationChange_removed(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var tMPropertyImplementors = []string{"TMProperty"}
+
+func (ec *executionContext) _TMProperty(ctx context.Context, sel ast.SelectionSet, obj *model.TMProperty) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, tMPropertyImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TMProperty")
+		case "name":
+			out.Values[i] = ec._TMProperty_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "value":
+			out.Values[i] = ec._TMProperty_value(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var tMRecommendationImplementors = []string{"TMRecommendation"}
+
+func (ec *executionContext) _TMRecommendation(ctx context.Context, sel ast.SelectionSet, obj *threatmodel.Recommendation) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, tMRecommendationImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TMRecommendation")
+		case "id":
+			out.Values[i] = ec._TMRecommendation_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._TMRecommendation_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "techniques":
+			out.Values[i] = ec._TMRecommendation_techniques(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "incidents":
+			out.Values[i] = ec._TMRecommendation_incidents(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "paths":
+			out.Values[i] = ec._TMRecommendation_paths(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "evidence":
+			out.Values[i] = ec._TMRecommendation_evidence(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var tMResidualPathImplementors = []string{"TMResidualPath"}
+
+func (ec *executionContext) _TMResidualPath(ctx context.Context, sel ast.SelectionSet, obj *threatmodel.ResidualPath) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, tMResidualPathImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TMResidualPath")
+		case "id":
+			out.Values[i] = ec._TMResidualPath_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "techniques":
+			out.Values[i] = ec._TMResidualPath_techniques(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "support":
+			out.Values[i] = ec._TMResidualPath_support(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "caseStudies":
+			out.Values[i] = ec._TMResidualPath_caseStudies(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "accepted":
+			out.Values[i] = ec._TMResidualPath_accepted(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "evidence":
+			out.Values[i] = ec._TMResidualPath_evidence(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var tMStatusChangeImplementors = []string{"TMStatusChange"}
+
+func (ec *executionContext) _TMStatusChange(ctx context.Context, sel ast.SelectionSet, obj *threatmodel.StatusChange) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, tMStatusChangeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TMStatusChange")
+		case "technique":
+			out.Values[i] = ec._TMStatusChange_technique(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "from":
+			out.Values[i] = ec._TMStatusChange_from(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "to":
+			out.Values[i] = ec._TMStatusChange_to(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var tMSummaryImplementors = []string{"TMSummary"}
+
+func (ec *executionContext) _TMSummary(ctx context.Context, sel ast.SelectionSet, obj *threatmodel.Summary) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, tMSummaryImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TMSummary")
+		case "applicable":
+			out.Values[i] = ec._TMSummary_applicable(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "mitigated":
+			out.Values[i] = ec._TMSummary_mitigated(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "accepted":
+			out.Values[i] = ec._TMSummary_accepted(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "residual":
+			out.Values[i] = ec._TMSummary_residual(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "incidents":
+			out.Values[i] = ec._TMSummary_incidents(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "incidentsBroken":
+			out.Values[i] = ec._TMSummary_incidentsBroken(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "residualPaths":
+			out.Values[i] = ec._TMSummary_residualPaths(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "uncoveredTechniques":
+			out.Values[i] = ec._TMSummary_uncoveredTechniques(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var tMTacticExposureImplementors = []string{"TMTacticExposure"}
+
+func (ec *executionContext) _TMTacticExposure(ctx context.Context, sel ast.SelectionSet, obj *threatmodel.TacticExposure) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, tMTacticExposureImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TMTacticExposure")
+		case "tactic":
+			out.Values[i] = ec._TMTacticExposure_tactic(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._TMTacticExposure_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "techniques":
+			out.Values[i] = ec._TMTacticExposure_techniques(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "applicable":
+			out.Values[i] = ec._TMTacticExposure_applicable(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "mitigated":
+			out.Values[i] = ec._TMTacticExposure_mitigated(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "accepted":
+			out.Values[i] = ec._TMTacticExposure_accepted(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "residual":
+			out.Values[i] = ec._TMTacticExposure_residual(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var tMUnbreakableImplementors = []string{"TMUnbreakable"}
+
+func (ec *executionContext) _TMUnbreakable(ctx context.Context, sel ast.SelectionSet, obj *threatmodel.UnbreakableItem) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, tMUnbreakableImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TMUnbreakable")
+		case "id":
+			out.Values[i] = ec._TMUnbreakable_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "techniques":
+			out.Values[i] = ec._TMUnbreakable_techniques(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var tMUncoveredTechniqueImplementors = []string{"TMUncoveredTechnique"}
+
+func (ec *executionContext) _TMUncoveredTechnique(ctx context.Context, sel ast.SelectionSet, obj *threatmodel.UncoveredTechnique) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, tMUncoveredTechniqueImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TMUncoveredTechnique")
+		case "id":
+			out.Values[i] = ec._TMUncoveredTechnique_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._TMUncoveredTechnique_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "status":
+			out.Values[i] = ec._TMUncoveredTechnique_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "maturity":
+			out.Values[i] = ec._TMUncoveredTechnique_maturity(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "evidence":
+			out.Values[i] = ec._TMUncoveredTechnique_evidence(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var tacticImplementors = []string{"Tactic"}
 
 func (ec *executionContext) _Tactic(ctx context.Context, sel ast.SelectionSet, obj *store.Tactic) graphql.Marshaler {
@@ -23465,6 +32601,194 @@ func (ec *executionContext) _TechniqueTransition(ctx context.Context, sel ast.Se
 	return out
 }
 
+var threatModelImplementors = []string{"ThreatModel"}
+
+func (ec *executionContext) _ThreatModel(ctx context.Context, sel ast.SelectionSet, obj *model.ThreatModel) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, threatModelImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ThreatModel")
+		case "id":
+			out.Values[i] = ec._ThreatModel_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "version":
+			out.Values[i] = ec._ThreatModel_version(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "name":
+			out.Values[i] = ec._ThreatModel_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "description":
+			out.Values[i] = ec._ThreatModel_description(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "atlasRelease":
+			out.Values[i] = ec._ThreatModel_atlasRelease(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "components":
+			out.Values[i] = ec._ThreatModel_components(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "flows":
+			out.Values[i] = ec._ThreatModel_flows(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "controls":
+			out.Values[i] = ec._ThreatModel_controls(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "acceptedRisks":
+			out.Values[i] = ec._ThreatModel_acceptedRisks(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "report":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ThreatModel_report(ctx, field, obj)
+				})
+		case "rendered":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ThreatModel_rendered(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var threatModelReportImplementors = []string{"ThreatModelReport"}
+
+func (ec *executionContext) _ThreatModelReport(ctx context.Context, sel ast.SelectionSet, obj *threatmodel.Report) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, threatModelReportImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ThreatModelReport")
+		case "release":
+			out.Values[i] = ec._ThreatModelReport_release(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "asOf":
+			out.Values[i] = ec._ThreatModelReport_asOf(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "summary":
+			out.Values[i] = ec._ThreatModelReport_summary(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "applicableTechniques":
+			out.Values[i] = ec._ThreatModelReport_applicableTechniques(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "incidents":
+			out.Values[i] = ec._ThreatModelReport_incidents(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "residualPaths":
+			out.Values[i] = ec._ThreatModelReport_residualPaths(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pathsTruncated":
+			out.Values[i] = ec._ThreatModelReport_pathsTruncated(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "recommendedMitigations":
+			out.Values[i] = ec._ThreatModelReport_recommendedMitigations(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "recommendationOptimal":
+			out.Values[i] = ec._ThreatModelReport_recommendationOptimal(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "unbreakable":
+			out.Values[i] = ec._ThreatModelReport_unbreakable(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "exposure":
+			out.Values[i] = ec._ThreatModelReport_exposure(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "uncoveredTechniques":
+			out.Values[i] = ec._ThreatModelReport_uncoveredTechniques(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "actors":
+			out.Values[i] = ec._ThreatModelReport_actors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "controls":
+			out.Values[i] = ec._ThreatModelReport_controls(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "acceptedRisks":
+			out.Values[i] = ec._ThreatModelReport_acceptedRisks(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var unbreakableChainImplementors = []string{"UnbreakableChain"}
 
 func (ec *executionContext) _UnbreakableChain(ctx context.Context, sel ast.SelectionSet, obj *model.UnbreakableChain) graphql.Marshaler {
@@ -23488,6 +32812,79 @@ func (ec *executionContext) _UnbreakableChain(ctx context.Context, sel ast.Selec
 			}
 		case "route":
 			out.Values[i] = ec._UnbreakableChain_route(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var upgradeImpactImplementors = []string{"UpgradeImpact"}
+
+func (ec *executionContext) _UpgradeImpact(ctx context.Context, sel ast.SelectionSet, obj *threatmodel.UpgradeImpact) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, upgradeImpactImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("UpgradeImpact")
+		case "from":
+			out.Values[i] = ec._UpgradeImpact_from(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "to":
+			out.Values[i] = ec._UpgradeImpact_to(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nowApplicable":
+			out.Values[i] = ec._UpgradeImpact_nowApplicable(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "noLongerApplicable":
+			out.Values[i] = ec._UpgradeImpact_noLongerApplicable(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "statusChanged":
+			out.Values[i] = ec._UpgradeImpact_statusChanged(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "mitigationsChanged":
+			out.Values[i] = ec._UpgradeImpact_mitigationsChanged(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "newIncidents":
+			out.Values[i] = ec._UpgradeImpact_newIncidents(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "goneIncidents":
+			out.Values[i] = ec._UpgradeImpact_goneIncidents(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "controlsInvalid":
+			out.Values[i] = ec._UpgradeImpact_controlsInvalid(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -24867,6 +34264,415 @@ func (ec *executionContext) marshalNString2ᚕstringᚄ(ctx context.Context, sel
 	return ret
 }
 
+func (ec *executionContext) marshalNTMAcceptedRisk2githubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐTMAcceptedRisk(ctx context.Context, sel ast.SelectionSet, v model.TMAcceptedRisk) graphql.Marshaler {
+	return ec._TMAcceptedRisk(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNTMAcceptedRisk2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐTMAcceptedRiskᚄ(ctx context.Context, sel ast.SelectionSet, v []model.TMAcceptedRisk) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNTMAcceptedRisk2githubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐTMAcceptedRisk(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNTMAcceptedRiskInput2githubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐTMAcceptedRiskInput(ctx context.Context, v any) (model.TMAcceptedRiskInput, error) {
+	res, err := ec.unmarshalInputTMAcceptedRiskInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNTMAcceptedRiskStatus2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐAcceptedRiskStatus(ctx context.Context, sel ast.SelectionSet, v threatmodel.AcceptedRiskStatus) graphql.Marshaler {
+	return ec._TMAcceptedRiskStatus(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNTMAcceptedRiskStatus2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐAcceptedRiskStatusᚄ(ctx context.Context, sel ast.SelectionSet, v []threatmodel.AcceptedRiskStatus) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNTMAcceptedRiskStatus2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐAcceptedRiskStatus(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNTMActor2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐKnownActor(ctx context.Context, sel ast.SelectionSet, v threatmodel.KnownActor) graphql.Marshaler {
+	return ec._TMActor(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNTMActor2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐKnownActorᚄ(ctx context.Context, sel ast.SelectionSet, v []threatmodel.KnownActor) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNTMActor2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐKnownActor(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNTMApplicableTechnique2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐApplicableTechnique(ctx context.Context, sel ast.SelectionSet, v threatmodel.ApplicableTechnique) graphql.Marshaler {
+	return ec._TMApplicableTechnique(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNTMApplicableTechnique2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐApplicableTechniqueᚄ(ctx context.Context, sel ast.SelectionSet, v []threatmodel.ApplicableTechnique) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNTMApplicableTechnique2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐApplicableTechnique(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNTMBreakPoint2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐBreakPoint(ctx context.Context, sel ast.SelectionSet, v threatmodel.BreakPoint) graphql.Marshaler {
+	return ec._TMBreakPoint(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNTMBreakPoint2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐBreakPointᚄ(ctx context.Context, sel ast.SelectionSet, v []threatmodel.BreakPoint) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNTMBreakPoint2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐBreakPoint(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNTMComponent2githubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐTMComponent(ctx context.Context, sel ast.SelectionSet, v model.TMComponent) graphql.Marshaler {
+	return ec._TMComponent(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNTMComponent2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐTMComponentᚄ(ctx context.Context, sel ast.SelectionSet, v []model.TMComponent) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNTMComponent2githubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐTMComponent(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNTMComponentInput2githubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐTMComponentInput(ctx context.Context, v any) (model.TMComponentInput, error) {
+	res, err := ec.unmarshalInputTMComponentInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNTMControl2githubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐTMControl(ctx context.Context, sel ast.SelectionSet, v model.TMControl) graphql.Marshaler {
+	return ec._TMControl(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNTMControl2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐTMControlᚄ(ctx context.Context, sel ast.SelectionSet, v []model.TMControl) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNTMControl2githubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐTMControl(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNTMControlEffect2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐControlEffect(ctx context.Context, sel ast.SelectionSet, v threatmodel.ControlEffect) graphql.Marshaler {
+	return ec._TMControlEffect(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNTMControlEffect2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐControlEffectᚄ(ctx context.Context, sel ast.SelectionSet, v []threatmodel.ControlEffect) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNTMControlEffect2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐControlEffect(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNTMControlInput2githubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐTMControlInput(ctx context.Context, v any) (model.TMControlInput, error) {
+	res, err := ec.unmarshalInputTMControlInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNTMEvidence2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐEvidence(ctx context.Context, sel ast.SelectionSet, v threatmodel.Evidence) graphql.Marshaler {
+	return ec._TMEvidence(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNTMEvidence2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐEvidenceᚄ(ctx context.Context, sel ast.SelectionSet, v []threatmodel.Evidence) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNTMEvidence2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐEvidence(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNTMFlow2githubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐTMFlow(ctx context.Context, sel ast.SelectionSet, v model.TMFlow) graphql.Marshaler {
+	return ec._TMFlow(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNTMFlow2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐTMFlowᚄ(ctx context.Context, sel ast.SelectionSet, v []model.TMFlow) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNTMFlow2githubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐTMFlow(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNTMFlowInput2githubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐTMFlowInput(ctx context.Context, v any) (model.TMFlowInput, error) {
+	res, err := ec.unmarshalInputTMFlowInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNTMIncident2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐIncident(ctx context.Context, sel ast.SelectionSet, v threatmodel.Incident) graphql.Marshaler {
+	return ec._TMIncident(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNTMIncident2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐIncidentᚄ(ctx context.Context, sel ast.SelectionSet, v []threatmodel.Incident) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNTMIncident2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐIncident(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNTMMitigationChange2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐMitigationChange(ctx context.Context, sel ast.SelectionSet, v threatmodel.MitigationChange) graphql.Marshaler {
+	return ec._TMMitigationChange(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNTMMitigationChange2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐMitigationChangeᚄ(ctx context.Context, sel ast.SelectionSet, v []threatmodel.MitigationChange) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNTMMitigationChange2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐMitigationChange(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNTMProperty2githubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐTMProperty(ctx context.Context, sel ast.SelectionSet, v model.TMProperty) graphql.Marshaler {
+	return ec._TMProperty(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNTMProperty2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐTMPropertyᚄ(ctx context.Context, sel ast.SelectionSet, v []model.TMProperty) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNTMProperty2githubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐTMProperty(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNTMPropertyInput2githubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐTMPropertyInput(ctx context.Context, v any) (model.TMPropertyInput, error) {
+	res, err := ec.unmarshalInputTMPropertyInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNTMRecommendation2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐRecommendation(ctx context.Context, sel ast.SelectionSet, v threatmodel.Recommendation) graphql.Marshaler {
+	return ec._TMRecommendation(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNTMRecommendation2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐRecommendationᚄ(ctx context.Context, sel ast.SelectionSet, v []threatmodel.Recommendation) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNTMRecommendation2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐRecommendation(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNTMResidualPath2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐResidualPath(ctx context.Context, sel ast.SelectionSet, v threatmodel.ResidualPath) graphql.Marshaler {
+	return ec._TMResidualPath(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNTMResidualPath2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐResidualPathᚄ(ctx context.Context, sel ast.SelectionSet, v []threatmodel.ResidualPath) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNTMResidualPath2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐResidualPath(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNTMStatusChange2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐStatusChange(ctx context.Context, sel ast.SelectionSet, v threatmodel.StatusChange) graphql.Marshaler {
+	return ec._TMStatusChange(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNTMStatusChange2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐStatusChangeᚄ(ctx context.Context, sel ast.SelectionSet, v []threatmodel.StatusChange) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNTMStatusChange2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐStatusChange(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNTMSummary2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐSummary(ctx context.Context, sel ast.SelectionSet, v threatmodel.Summary) graphql.Marshaler {
+	return ec._TMSummary(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNTMTacticExposure2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐTacticExposure(ctx context.Context, sel ast.SelectionSet, v threatmodel.TacticExposure) graphql.Marshaler {
+	return ec._TMTacticExposure(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNTMTacticExposure2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐTacticExposureᚄ(ctx context.Context, sel ast.SelectionSet, v []threatmodel.TacticExposure) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNTMTacticExposure2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐTacticExposure(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNTMUnbreakable2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐUnbreakableItem(ctx context.Context, sel ast.SelectionSet, v threatmodel.UnbreakableItem) graphql.Marshaler {
+	return ec._TMUnbreakable(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNTMUnbreakable2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐUnbreakableItemᚄ(ctx context.Context, sel ast.SelectionSet, v []threatmodel.UnbreakableItem) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNTMUnbreakable2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐUnbreakableItem(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNTMUncoveredTechnique2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐUncoveredTechnique(ctx context.Context, sel ast.SelectionSet, v threatmodel.UncoveredTechnique) graphql.Marshaler {
+	return ec._TMUncoveredTechnique(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNTMUncoveredTechnique2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐUncoveredTechniqueᚄ(ctx context.Context, sel ast.SelectionSet, v []threatmodel.UncoveredTechnique) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNTMUncoveredTechnique2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐUncoveredTechnique(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNTactic2githubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐTactic(ctx context.Context, sel ast.SelectionSet, v store.Tactic) graphql.Marshaler {
 	return ec._Tactic(ctx, sel, &v)
 }
@@ -25103,6 +34909,47 @@ func (ec *executionContext) marshalNTechniqueTransition2ᚕgithubᚗcomᚋatlasg
 	return ret
 }
 
+func (ec *executionContext) marshalNThreatModel2githubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐThreatModel(ctx context.Context, sel ast.SelectionSet, v model.ThreatModel) graphql.Marshaler {
+	return ec._ThreatModel(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNThreatModel2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐThreatModelᚄ(ctx context.Context, sel ast.SelectionSet, v []model.ThreatModel) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNThreatModel2githubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐThreatModel(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNThreatModel2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐThreatModel(ctx context.Context, sel ast.SelectionSet, v *model.ThreatModel) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ThreatModel!")
+		return graphql.Null
+	}
+	return ec._ThreatModel(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNThreatModelInput2githubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐThreatModelInput(ctx context.Context, v any) (model.ThreatModelInput, error) {
+	res, err := ec.unmarshalInputThreatModelInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNThreatModelReport2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐReport(ctx context.Context, sel ast.SelectionSet, v *threatmodel.Report) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ThreatModelReport!")
+		return graphql.Null
+	}
+	return ec._ThreatModelReport(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNTime2timeᚐTime(ctx context.Context, v any) (time.Time, error) {
 	res, err := graphql.UnmarshalTime(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -25135,6 +34982,14 @@ func (ec *executionContext) marshalNUnbreakableChain2ᚕgithubᚗcomᚋatlasgrap
 	}
 
 	return ret
+}
+
+func (ec *executionContext) marshalNUpgradeImpact2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐUpgradeImpact(ctx context.Context, sel ast.SelectionSet, v *threatmodel.UpgradeImpact) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "UpgradeImpact!")
+		return graphql.Null
+	}
+	return ec._UpgradeImpact(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalN__Directive2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐDirective(ctx context.Context, sel ast.SelectionSet, v introspection.Directive) graphql.Marshaler {
@@ -25580,6 +35435,98 @@ func (ec *executionContext) marshalOString2ᚖstring(ctx context.Context, sel as
 	return res
 }
 
+func (ec *executionContext) unmarshalOTMAcceptedRiskInput2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐTMAcceptedRiskInputᚄ(ctx context.Context, v any) ([]model.TMAcceptedRiskInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]model.TMAcceptedRiskInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNTMAcceptedRiskInput2githubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐTMAcceptedRiskInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOTMBreakPoint2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐBreakPoint(ctx context.Context, sel ast.SelectionSet, v *threatmodel.BreakPoint) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._TMBreakPoint(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOTMComponentInput2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐTMComponentInputᚄ(ctx context.Context, v any) ([]model.TMComponentInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]model.TMComponentInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNTMComponentInput2githubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐTMComponentInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalOTMControlInput2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐTMControlInputᚄ(ctx context.Context, v any) ([]model.TMControlInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]model.TMControlInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNTMControlInput2githubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐTMControlInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalOTMFlowInput2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐTMFlowInputᚄ(ctx context.Context, v any) ([]model.TMFlowInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]model.TMFlowInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNTMFlowInput2githubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐTMFlowInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalOTMPropertyInput2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐTMPropertyInputᚄ(ctx context.Context, v any) ([]model.TMPropertyInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]model.TMPropertyInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNTMPropertyInput2githubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐTMPropertyInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
 func (ec *executionContext) marshalOTactic2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐTactic(ctx context.Context, sel ast.SelectionSet, v *store.Tactic) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -25608,6 +35555,13 @@ func (ec *executionContext) unmarshalOTechniqueFilter2ᚖgithubᚗcomᚋatlasgra
 	}
 	res, err := ec.unmarshalInputTechniqueFilter(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOThreatModel2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐThreatModel(ctx context.Context, sel ast.SelectionSet, v *model.ThreatModel) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._ThreatModel(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOTime2timeᚐTime(ctx context.Context, v any) (time.Time, error) {

@@ -234,6 +234,10 @@ type MitigationSetOption struct {
 	Members []SetMember `json:"members"`
 }
 
+// Changes to stored threat models. Every mutation needs an editor's bearer token.
+type Mutation struct {
+}
+
 // Where a page of a connection stands.
 type PageInfo struct {
 	// Whether another page follows this one.
@@ -274,6 +278,132 @@ type SetMember struct {
 	Required bool `json:"required"`
 	// The chains (case-study ids) in which it covers a step.
 	Chains []string `json:"chains"`
+}
+
+// A technique whose risk the owner accepts until a date.
+type TMAcceptedRisk struct {
+	// The ATLAS technique id.
+	Technique string `json:"technique"`
+	// Who accepted it.
+	Owner string `json:"owner"`
+	// Why.
+	Reason string `json:"reason"`
+	// The last day the acceptance holds, YYYY-MM-DD.
+	Expires string `json:"expires"`
+}
+
+// An accepted risk.
+type TMAcceptedRiskInput struct {
+	// An ATLAS technique id.
+	Technique string `json:"technique"`
+	// Who accepts it.
+	Owner string `json:"owner"`
+	// Why.
+	Reason string `json:"reason"`
+	// The last day it holds, YYYY-MM-DD.
+	Expires string `json:"expires"`
+}
+
+// One part of the system.
+type TMComponent struct {
+	// Unique within the model.
+	ID string `json:"id"`
+	// The kind, from the taxonomy (docs/threatmodel.md).
+	Kind string `json:"kind"`
+	// The MAESTRO layer of the kind.
+	Layer string `json:"layer"`
+	// A human name.
+	Name string `json:"name"`
+	// What it is.
+	Description string `json:"description"`
+	// Its properties.
+	Properties []TMProperty `json:"properties"`
+}
+
+// A component.
+type TMComponentInput struct {
+	// Unique within the model.
+	ID string `json:"id"`
+	// A kind of the taxonomy.
+	Kind string `json:"kind"`
+	// A human name; the id by default.
+	Name *string `json:"name,omitempty"`
+	// What it is.
+	Description *string `json:"description,omitempty"`
+	// Properties; booleans as true or false.
+	Properties []TMPropertyInput `json:"properties,omitempty"`
+}
+
+// An ATLAS mitigation put in place (or planned) on some components.
+type TMControl struct {
+	// Unique within the model; the mitigation id by default.
+	ID string `json:"id"`
+	// The ATLAS mitigation id.
+	Mitigation string `json:"mitigation"`
+	// implemented, partial or planned; only implemented controls mitigate.
+	Status string `json:"status"`
+	// Component ids covered; empty means every component.
+	Scope []string `json:"scope"`
+	// Free text.
+	Note string `json:"note"`
+}
+
+// A control.
+type TMControlInput struct {
+	// Unique within the model; the mitigation id by default.
+	ID *string `json:"id,omitempty"`
+	// An ATLAS mitigation id.
+	Mitigation string `json:"mitigation"`
+	// implemented, partial or planned.
+	Status string `json:"status"`
+	// Component ids; omit for every component.
+	Scope []string `json:"scope,omitempty"`
+	// Free text.
+	Note *string `json:"note,omitempty"`
+}
+
+// Data moving from one component to another.
+type TMFlow struct {
+	// Unique within the model; FROM->TO by default.
+	ID string `json:"id"`
+	// The source component id.
+	From string `json:"from"`
+	// The target component id.
+	To string `json:"to"`
+	// Whether the flow crosses a trust boundary.
+	TrustBoundary bool `json:"trustBoundary"`
+	// What moves.
+	Data string `json:"data"`
+}
+
+// A flow.
+type TMFlowInput struct {
+	// Unique within the model; FROM->TO by default.
+	ID *string `json:"id,omitempty"`
+	// The source component id.
+	From string `json:"from"`
+	// The target component id.
+	To string `json:"to"`
+	// Whether the flow crosses a trust boundary.
+	TrustBoundary *bool `json:"trustBoundary,omitempty"`
+	// What moves.
+	Data *string `json:"data,omitempty"`
+}
+
+// A property of a component, with its value as text (true/false for booleans).
+type TMProperty struct {
+	// The property name.
+	Name string `json:"name"`
+	// The value.
+	Value string `json:"value"`
+}
+
+// A property value.
+type TMPropertyInput struct {
+	// The property name.
+	Name string `json:"name"`
+	// The value; true or false for a boolean property.
+	Value string `json:"value"`
 }
 
 // A page of tactics.
@@ -326,6 +456,26 @@ type TechniqueEdge struct {
 	Cursor string `json:"cursor"`
 	// The technique.
 	Node *store.Technique `json:"node"`
+}
+
+// A new threat model.
+type ThreatModelInput struct {
+	// Lower-case letters, digits and '-'.
+	ID string `json:"id"`
+	// A short name.
+	Name string `json:"name"`
+	// What the system is.
+	Description *string `json:"description,omitempty"`
+	// An ATLAS release version; omit (or current) for the current release.
+	AtlasRelease *string `json:"atlasRelease,omitempty"`
+	// The components.
+	Components []TMComponentInput `json:"components,omitempty"`
+	// The flows.
+	Flows []TMFlowInput `json:"flows,omitempty"`
+	// The controls.
+	Controls []TMControlInput `json:"controls,omitempty"`
+	// The accepted risks.
+	AcceptedRisks []TMAcceptedRiskInput `json:"acceptedRisks,omitempty"`
 }
 
 // A chain no allowed mitigation set breaks.

@@ -1,0 +1,601 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"go.yaml.in/yaml/v3"
+
+	"github.com/atlasgraph/atlasgraph/internal/neo4jtest"
+	"github.com/atlasgraph/atlasgraph/internal/rawatlas"
+	"github.com/atlasgraph/atlasgraph/internal/rawattack"
+)
+
+// The expectations here are computed in this file from the rule files and
+// the model file read as plain YAML, and from the release as rawatlas reads
+// it: no threatmodel, analysis, loader or store code is involved in them.
+
+const modelAsOf = "2026-06-01"
+
+var (
+	entryTactics = []string{"AML.TA0004", "AML.TA0000"}
+	goalTactics  = []string{"AML.TA0011", "AML.TA0010"}
+)
+
+type reportJSON struct {
+	Release              string
+	ApplicableTechniques []struct {
+		ID, Status string
+		Components []string
+		Evidence   []struct{ Release, Rule, Component string }
+	}
+	Incidents []struct {
+		CaseStudy string
+		Broken    bool
+		Accepted  bool
+		Evidence  []struct{ Release, CaseStudy string }
+	}
+	ResidualPaths []struct {
+		ID         string
+		Techniques []string
+		Accepted   bool
+	}
+	PathsTruncated         bool
+	RecommendedMitigations []struct{ ID string }
+	Unbreakable            []struct{ ID string }
+}
+
+// rawRule is a rule file entry as plain YAML.
+type rawRule struct {
+	ID         string
+	When       map[string]any
+	Techniques []string
+}
+
+func readRawRules(t *testing.T) []rawRule {
+	t.Helper()
+	files, err := filepath.Glob("../../threatmodel/rules/*.yaml")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("rule files: %v", err)
+	}
+	var out []rawRule
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var doc struct{ Rules []rawRule }
+		if err := yaml.Unmarshal(b, &doc); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, doc.Rules...)
+	}
+	return out
+}
+
+type rawComp struct {
+	ID, Kind   string
+	Properties map[string]any
+}
+type rawFlow struct {
+	From, To      string
+	TrustBoundary bool `yaml:"trustBoundary"`
+}
+type rawControl struct {
+	Mitigation, Status string
+	Scope              []string
+}
+type rawAccepted struct{ Technique, Expires string }
+type rawModelFile struct {
+	Components    []rawComp
+	Flows         []rawFlow
+	Controls      []rawControl
+	AcceptedRisks []rawAccepted `yaml:"acceptedRisks"`
+}
+
+func strs(v any) []string {
+	var out []string
+	l, _ := v.([]any)
+	for _, x := range l {
+		s, _ := x.(string)
+		out = append(out, s)
+	}
+	return out
+}
+
+// fires is an independent reading of a rule condition.
+func fires(when map[string]any, c rawComp, m rawModelFile) bool {
+	flag := func(p string) bool { b, _ := c.Properties[p].(bool); return b }
+	if k := strs(when["kinds"]); len(k) > 0 && !slices.Contains(k, c.Kind) {
+		return false
+	}
+	for _, p := range strs(when["all"]) {
+		if !flag(p) {
+			return false
+		}
+	}
+	if a := strs(when["any"]); len(a) > 0 && !slices.ContainsFunc(a, flag) {
+		return false
+	}
+	if slices.ContainsFunc(strs(when["none"]), flag) {
+		return false
+	}
+	if eq, ok := when["equals"].(map[string]any); ok {
+		for k, v := range eq {
+			if c.Properties[k] != v {
+				return false
+			}
+		}
+	}
+	kindOf := map[string]string{}
+	for _, o := range m.Components {
+		kindOf[o.ID] = o.Kind
+	}
+	for _, dir := range []string{"inbound", "outbound"} {
+		fc, ok := when[dir].(map[string]any)
+		if !ok {
+			continue
+		}
+		found := false
+		for _, f := range m.Flows {
+			self, other := f.To, f.From
+			if dir == "outbound" {
+				self, other = f.From, f.To
+			}
+			if self != c.ID {
+				continue
+			}
+			if tb, ok := fc["trustBoundary"].(bool); ok && tb != f.TrustBoundary {
+				continue
+			}
+			if k := strs(fc["kinds"]); len(k) > 0 && !slices.Contains(k, kindOf[other]) {
+				continue
+			}
+			found = true
+		}
+		if !found {
+			return false
+		}
+	}
+	return true
+}
+
+// expected is the independent answer for one model.
+type expected struct {
+	status    map[string]string
+	comps     map[string][]string
+	incidents map[string]bool // case study -> broken
+	accepted  map[string]bool // incident -> accepted
+	residual  map[string]bool // technique -> on a residual path allowed
+}
+
+func computeExpected(t *testing.T, raw *rawatlas.Release, rm *rawModel, rules []rawRule, m rawModelFile) expected {
+	t.Helper()
+	e := expected{status: map[string]string{}, comps: map[string][]string{}, incidents: map[string]bool{}, accepted: map[string]bool{}}
+	for _, c := range m.Components {
+		for _, r := range rules {
+			if !fires(r.When, c, m) {
+				continue
+			}
+			for _, tech := range r.Techniques {
+				if _, ok := raw.Techniques[tech]; ok && !slices.Contains(e.comps[tech], c.ID) {
+					e.comps[tech] = append(e.comps[tech], c.ID)
+				}
+			}
+		}
+	}
+	accepted := map[string]bool{}
+	for _, a := range m.AcceptedRisks {
+		if a.Expires >= modelAsOf {
+			accepted[a.Technique] = true
+		}
+	}
+	for tech, comps := range e.comps {
+		all := true
+		for _, c := range comps {
+			ok := false
+			for _, ctl := range m.Controls {
+				_, mit := raw.Mitigates[[2]string{ctl.Mitigation, tech}]
+				if ctl.Status == "implemented" && mit && (len(ctl.Scope) == 0 || slices.Contains(ctl.Scope, c)) {
+					ok = true
+				}
+			}
+			all = all && ok
+		}
+		switch {
+		case all:
+			e.status[tech] = "mitigated"
+		case accepted[tech]:
+			e.status[tech] = "accepted"
+		default:
+			e.status[tech] = "residual"
+		}
+	}
+	for cs, steps := range raw.Steps {
+		if len(steps) == 0 {
+			continue
+		}
+		real := true
+		for _, s := range steps {
+			real = real && e.status[s.Technique] != ""
+		}
+		if !real {
+			continue
+		}
+		blocked, blockedOrAccepted := map[string]bool{}, map[string]bool{}
+		for id, s := range steps {
+			blocked[id] = e.status[s.Technique] == "mitigated"
+			blockedOrAccepted[id] = blocked[id] || e.status[s.Technique] == "accepted"
+		}
+		routes := rm.routes(cs)
+		e.incidents[cs] = rawCuts(routes, blocked)
+		e.accepted[cs] = !e.incidents[cs] && rawCuts(routes, blockedOrAccepted)
+	}
+	return e
+}
+
+func inTactics(raw *rawatlas.Release, tech string, tactics []string) bool {
+	for _, ta := range tactics {
+		if raw.Achieves[[2]string{tech, ta}] {
+			return true
+		}
+	}
+	return false
+}
+
+// TestModelReportEndToEnd loads ATLAS 2026.05 into Neo4j and, for each
+// template, runs model init, check and report through the command line and
+// compares the JSON report with the computation above.
+func TestModelReportEndToEnd(t *testing.T) {
+	env, raw := analyzeEnv(t)
+	rm := newRawModel(raw)
+	rules := readRawRules(t)
+	trans := raw.Transitions()
+	dir := t.TempDir()
+	for _, name := range []string{"rag-chatbot", "agent-with-tools", "training-pipeline", "fraud-classifier"} {
+		t.Run(name, func(t *testing.T) {
+			file := filepath.Join(dir, name+".yaml")
+			if _, _, err := runCLI(t, env, "model", "init", "--template", name, "-o", file); err != nil {
+				t.Fatal(err)
+			}
+			if out, _, err := runCLI(t, env, "model", "check", file); err != nil || !strings.Contains(out, "valid on ATLAS 2026.05") {
+				t.Fatalf("check: %v %s", err, out)
+			}
+			out, _, err := runCLI(t, env, "model", "report", file, "--format", "json", "--as-of", modelAsOf)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var rep reportJSON
+			if err := json.Unmarshal([]byte(out), &rep); err != nil {
+				t.Fatal(err)
+			}
+			b, _ := os.ReadFile(file)
+			var mf rawModelFile
+			if err := yaml.Unmarshal(b, &mf); err != nil {
+				t.Fatal(err)
+			}
+			want := computeExpected(t, raw, rm, rules, mf)
+
+			got := map[string]string{}
+			for _, a := range rep.ApplicableTechniques {
+				got[a.ID] = a.Status
+				comps := slices.Clone(want.comps[a.ID])
+				sort.Strings(comps)
+				if !slices.Equal(a.Components, comps) {
+					t.Errorf("%s components %v, want %v", a.ID, a.Components, comps)
+				}
+				for _, ev := range a.Evidence {
+					if ev.Release != "2026.05" || ev.Rule == "" || !slices.Contains(comps, ev.Component) {
+						t.Errorf("%s evidence %+v", a.ID, ev)
+					}
+				}
+			}
+			if d := cmp.Diff(want.status, got); d != "" {
+				t.Errorf("applicable techniques and statuses (-want +got):\n%s", d)
+			}
+
+			gotInc, gotAcc := map[string]bool{}, map[string]bool{}
+			for _, i := range rep.Incidents {
+				gotInc[i.CaseStudy] = i.Broken
+				gotAcc[i.CaseStudy] = i.Accepted
+				if len(i.Evidence) == 0 || i.Evidence[0].CaseStudy != i.CaseStudy {
+					t.Errorf("incident %s has no evidence", i.CaseStudy)
+				}
+			}
+			if d := cmp.Diff(want.incidents, gotInc); d != "" {
+				t.Errorf("incidents and broken (-want +got):\n%s", d)
+			}
+			if d := cmp.Diff(want.accepted, gotAcc); d != "" {
+				t.Errorf("incidents cut by accepted risks (-want +got):\n%s", d)
+			}
+
+			// Residual paths: valid, and all of them when fewer than the limit.
+			open := func(tech string) bool { s := want.status[tech]; return s == "residual" || s == "accepted" }
+			valid := func(p []string) bool {
+				if len(p) < 2 || !inTactics(raw, p[0], entryTactics) || !inTactics(raw, p[len(p)-1], goalTactics) {
+					return false
+				}
+				seen := map[string]bool{}
+				for i, tech := range p {
+					if !open(tech) || seen[tech] {
+						return false
+					}
+					seen[tech] = true
+					if i > 0 && len(trans[[2]string{p[i-1], tech}]) == 0 {
+						return false
+					}
+				}
+				return true
+			}
+			gotPaths := map[string]bool{}
+			for _, p := range rep.ResidualPaths {
+				if !valid(p.Techniques) {
+					t.Errorf("residual path %v is not a path over open techniques from entry to goal", p.Techniques)
+				}
+				acc := slices.ContainsFunc(p.Techniques, func(s string) bool { return want.status[s] == "accepted" })
+				if acc != p.Accepted {
+					t.Errorf("path %v accepted = %v, want %v", p.Techniques, p.Accepted, acc)
+				}
+				gotPaths[strings.Join(p.Techniques, ">")] = true
+			}
+			// Every path of up to 6 hops, ranked as docs/analysis.md says
+			// (largest least support, then largest sum, then fewest hops):
+			// the report holds the best 20, equal up to ties on ids.
+			if !rep.PathsTruncated {
+				all := allPaths(raw, trans, open, 6)
+				rank := func(p []string) [3]int {
+					least, sum := 1<<30, 0
+					for i := 1; i < len(p); i++ {
+						n := len(trans[[2]string{p[i-1], p[i]}])
+						least, sum = min(least, n), sum+n
+					}
+					return [3]int{-least, -sum, len(p) - 1}
+				}
+				var keys [][3]int
+				for _, p := range all {
+					keys = append(keys, rank(p))
+				}
+				sort.Slice(keys, func(i, j int) bool { return slices.Compare(keys[i][:], keys[j][:]) < 0 })
+				keys = keys[:min(20, len(keys))]
+				var gotKeys [][3]int
+				for _, p := range rep.ResidualPaths {
+					gotKeys = append(gotKeys, rank(p.Techniques))
+				}
+				sort.Slice(gotKeys, func(i, j int) bool { return slices.Compare(gotKeys[i][:], gotKeys[j][:]) < 0 })
+				if d := cmp.Diff(keys, gotKeys); d != "" {
+					t.Errorf("residual paths are not the best %d of %d (ranks -want +got):\n%s", len(keys), len(all), d)
+				}
+				if len(all) < 20 {
+					var wantPaths []string
+					for _, p := range all {
+						wantPaths = append(wantPaths, strings.Join(p, ">"))
+					}
+					sort.Strings(wantPaths)
+					if d := cmp.Diff(wantPaths, sortedSet(gotPaths)); d != "" {
+						t.Errorf("residual paths (-want +got):\n%s", d)
+					}
+				}
+			}
+
+			// Recommendations break every remaining incident and path, and no
+			// smaller set does.
+			var remaining [][]string // technique routes
+			for cs, broken := range want.incidents {
+				if broken || want.accepted[cs] {
+					continue
+				}
+				for _, r := range rm.routes(cs) {
+					var techs []string
+					for _, s := range r {
+						techs = append(techs, raw.Steps[cs][s].Technique)
+					}
+					remaining = append(remaining, techs)
+				}
+			}
+			for _, p := range rep.ResidualPaths {
+				if !p.Accepted {
+					remaining = append(remaining, p.Techniques)
+				}
+			}
+			var breakable [][]string
+			for _, r := range remaining {
+				if slices.ContainsFunc(r, func(s string) bool {
+					return want.status[s] != "residual" || (want.status[s] == "residual" && len(rm.covers(s, false)) > 0)
+				}) {
+					breakable = append(breakable, r)
+				}
+			}
+			breaks := func(set []string) bool {
+				for _, r := range breakable {
+					if !slices.ContainsFunc(r, func(s string) bool {
+						if want.status[s] != "residual" {
+							return true
+						}
+						return slices.ContainsFunc(set, func(m string) bool { _, ok := raw.Mitigates[[2]string{m, s}]; return ok })
+					}) {
+						return false
+					}
+				}
+				return true
+			}
+			var rec []string
+			for _, r := range rep.RecommendedMitigations {
+				rec = append(rec, r.ID)
+			}
+			if !breaks(rec) {
+				t.Errorf("the recommended mitigations %v leave a remaining incident or path unbroken", rec)
+			}
+			if len(rec) > 0 && anySubsetBreaks(rm.mits, len(rec)-1, breaks) {
+				t.Errorf("a set of %d mitigations breaks everything, but %d were recommended", len(rec)-1, len(rec))
+			}
+			if (len(rec) == 0) != (len(breakable) == 0) {
+				t.Errorf("%d recommendations for %d breakable remaining routes", len(rec), len(breakable))
+			}
+		})
+	}
+}
+
+// allPaths enumerates every simple path of 1..maxHops transitions over open
+// techniques from an entry-tactic technique to a goal-tactic technique.
+func allPaths(raw *rawatlas.Release, trans map[[2]string][]string, open func(string) bool, maxHops int) [][]string {
+	next := map[string][]string{}
+	for k := range trans {
+		if open(k[0]) && open(k[1]) {
+			next[k[0]] = append(next[k[0]], k[1])
+		}
+	}
+	var out [][]string
+	var walk func(p []string)
+	walk = func(p []string) {
+		last := p[len(p)-1]
+		if len(p) > 1 && inTactics(raw, last, goalTactics) {
+			out = append(out, slices.Clone(p))
+		}
+		if len(p) > maxHops {
+			return
+		}
+		for _, n := range next[last] {
+			if !slices.Contains(p, n) {
+				walk(append(p, n))
+			}
+		}
+	}
+	for tech := range raw.Techniques {
+		if open(tech) && inTactics(raw, tech, entryTactics) {
+			walk([]string{tech})
+		}
+	}
+	return out
+}
+
+func anySubsetBreaks(mits []string, k int, breaks func([]string) bool) bool {
+	var rec func(start int, set []string) bool
+	rec = func(start int, set []string) bool {
+		if len(set) == k {
+			return breaks(set)
+		}
+		for i := start; i < len(mits); i++ {
+			if rec(i+1, append(set, mits[i])) {
+				return true
+			}
+		}
+		return false
+	}
+	return rec(0, nil)
+}
+
+func sortedSet(m map[string]bool) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// TestModelCheckErrors checks that the command line reports a bad model with
+// its place and exit status 1, and that --fail-on exits with 3.
+func TestModelCheckErrors(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.yaml")
+	os.WriteFile(bad, []byte("components:\n  - id: a\n    kind: toaster\nflows:\n  - {from: a, to: b}\n"), 0o644)
+	_, _, err := runCLI(t, nil, "model", "check", bad, "--structure-only")
+	if err == nil || exitCode(err) != 1 || !strings.Contains(err.Error(), bad+`:3:11: component "a": unknown kind "toaster"`) || !strings.Contains(err.Error(), bad+`:5:19: flow to "b"`) {
+		t.Errorf("check: %v", err)
+	}
+	_, _, err = runCLI(t, nil, "model", "report", bad, "--format", "pdf")
+	if err == nil || exitCode(err) != 2 {
+		t.Errorf("bad format: %v", err)
+	}
+	_, _, err = runCLI(t, nil, "model", "init", "--template", "toaster", "-o", filepath.Join(dir, "x.yaml"))
+	if err == nil || exitCode(err) != 2 {
+		t.Errorf("bad template: %v", err)
+	}
+	good := filepath.Join(dir, "rag.yaml")
+	if _, _, err := runCLI(t, nil, "model", "init", "--template", "rag-chatbot", "-o", good); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := runCLI(t, nil, "model", "init", "--template", "rag-chatbot", "-o", good); err == nil {
+		t.Error("init overwrote a file without --force")
+	}
+	rel := shared(t, release0526)
+	out, _, err := runCLI(t, nil, "model", "report", good, "--atlas", rel, "--format", "sarif", "--fail-on", "incident", "--as-of", modelAsOf)
+	if err == nil || exitCode(err) != 3 || !strings.Contains(out, `"version": "2.1.0"`) {
+		t.Errorf("--fail-on incident: exit %v, output %.80s", err, out)
+	}
+}
+
+// TestModelReportNamesATTACKGroups loads ATT&CK beside ATLAS and checks that
+// a report names, for each ATT&CK group using an applicable technique (as
+// the bundle says, read by rawattack), that group with those techniques.
+func TestModelReportNamesATTACKGroups(t *testing.T) {
+	env := testEnv(t)
+	neo4jtest.Store(t)
+	atlasPath := shared(t, release0526)
+	attackPath := shared(t, "attack/enterprise-attack-18.1.json")
+	exp, err := rawattack.Read(attackPath, atlasPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := runCLI(t, env, "load", atlasPath, "--attack", attackPath); err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(t.TempDir(), "agent.yaml")
+	if _, _, err := runCLI(t, env, "model", "init", "--template", "agent-with-tools", "-o", file); err != nil {
+		t.Fatal(err)
+	}
+	out, _, err := runCLI(t, env, "model", "report", file, "--format", "json", "--as-of", modelAsOf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep struct {
+		ApplicableTechniques []struct{ ID string }
+		Actors               []struct {
+			ID, Source string
+			Techniques []string
+			Evidence   []struct{ Release, Technique string }
+		}
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatal(err)
+	}
+	applicable := map[string]bool{}
+	for _, a := range rep.ApplicableTechniques {
+		applicable[a.ID] = true
+	}
+	got := map[string][]string{}
+	for _, a := range rep.Actors {
+		for _, tech := range a.Techniques {
+			if !applicable[tech] {
+				t.Errorf("actor %s (%s) lists %s, which is not applicable", a.ID, a.Source, tech)
+			}
+		}
+		if a.Source == "attack" {
+			got[a.ID] = a.Techniques
+			if len(a.Evidence) == 0 || a.Evidence[0].Release != "2026.05" {
+				t.Errorf("ATT&CK actor %s has no evidence", a.ID)
+			}
+		}
+	}
+	n := 0
+	for g, techs := range exp.Atlas {
+		for tech := range techs {
+			if !applicable[tech] {
+				continue
+			}
+			n++
+			if !slices.Contains(got[g], tech) {
+				t.Errorf("group %s uses applicable %s through ATT&CK, but the report does not say so (it has %v)", g, tech, got[g])
+			}
+		}
+	}
+	if n == 0 {
+		t.Fatal("no ATT&CK group uses an applicable technique: the test proves nothing")
+	}
+}

@@ -1,0 +1,18 @@
+package model
+
+import "github.com/atlasgraph/atlasgraph/threatmodel"
+
+// ThreatModel is a stored threat model as the API shows it; the report
+// fields are resolved from Domain, the model itself.
+type ThreatModel struct {
+	ID            string
+	Version       int
+	Name          string
+	Description   string
+	AtlasRelease  *string
+	Components    []TMComponent
+	Flows         []TMFlow
+	Controls      []TMControl
+	AcceptedRisks []TMAcceptedRisk
+	Domain        *threatmodel.Model
+}

@@ -1,0 +1,376 @@
+package threatmodel
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// The input types mirror the file: every value keeps the node it came from,
+// so a problem found later still has its line and column. They are not the
+// model; [Parse] converts them.
+type (
+	inputFile struct {
+		name, description, release string
+		components                 []inputComponent
+		flows                      []inputFlow
+		controls                   []inputControl
+		accepted                   []inputAccepted
+	}
+	inputComponent struct {
+		pos                         Pos
+		fieldPos                    map[string]Pos
+		id, kind, name, description string
+		props                       map[string]Value
+	}
+	inputFlow struct {
+		pos                Pos
+		fieldPos           map[string]Pos
+		id, from, to, data string
+		trustBoundary      bool
+	}
+	inputControl struct {
+		pos                          Pos
+		fieldPos                     map[string]Pos
+		id, mitigation, status, note string
+		scope                        []string
+	}
+	inputAccepted struct {
+		pos                               Pos
+		fieldPos                          map[string]Pos
+		technique, owner, reason, expires string
+	}
+)
+
+// parser walks the YAML tree, recording every problem with its place.
+type parser struct {
+	file  string
+	probs []Problem
+	nodes int
+}
+
+const maxNodes = 1_000_000
+
+func posOf(n *yaml.Node) Pos { return Pos{Line: n.Line, Col: n.Column} }
+
+func (p *parser) fail(n *yaml.Node, format string, args ...any) {
+	pr := Problem{File: p.file, Msg: fmt.Sprintf(format, args...)}
+	if n != nil {
+		pr.Pos = posOf(n)
+	}
+	p.probs = append(p.probs, pr)
+}
+
+// Parse reads a model file, checks it (structure, kinds, properties,
+// references between components, flows and controls, sizes) and returns the
+// model. On any problem it returns a *ValidationError listing all of them as
+// FILE:LINE:COL: message, and no model. It does not check ids against an
+// ATLAS release (see [Model.CheckRelease]). It never panics.
+func Parse(name string, data []byte, lim Limits) (m *Model, err error) {
+	if lim == (Limits{}) {
+		lim = DefaultLimits()
+	}
+	p := &parser{file: name}
+	defer func() {
+		if v := recover(); v != nil {
+			m, err = nil, &ValidationError{[]Problem{{File: name, Msg: fmt.Sprintf("cannot read this file as YAML (%v)", v)}}}
+		}
+	}()
+	if len(data) > lim.MaxBytes {
+		return nil, &ValidationError{[]Problem{{File: name, Msg: fmt.Sprintf("the file is %d bytes, more than the limit of %d; split the system into several models", len(data), lim.MaxBytes)}}}
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	var doc yaml.Node
+	if err := dec.Decode(&doc); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, &ValidationError{[]Problem{{File: name, Msg: "the file is empty; start from `atlasgraph model init --template rag-chatbot`"}}}
+		}
+		return nil, &ValidationError{[]Problem{yamlProblem(name, err)}}
+	}
+	var extra yaml.Node
+	if err := dec.Decode(&extra); err == nil {
+		return nil, &ValidationError{[]Problem{{File: name, Pos: posOf(&extra), Msg: "the file holds more than one YAML document; keep one model per file"}}}
+	}
+	if len(doc.Content) == 0 {
+		return nil, &ValidationError{[]Problem{{File: name, Msg: "the file is empty"}}}
+	}
+	in := p.file0(doc.Content[0])
+	if len(p.probs) > 0 {
+		return nil, &ValidationError{p.probs}
+	}
+	m = in.toModel(name)
+	if err := m.Validate(lim); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// yamlProblem turns a YAML syntax error into a problem with its line.
+func yamlProblem(file string, err error) Problem {
+	var te *yaml.TypeError
+	if errors.As(err, &te) {
+		return Problem{File: file, Msg: te.Error()}
+	}
+	var line int
+	msg := err.Error()
+	if n, _ := fmt.Sscanf(msg, "yaml: line %d:", &line); n == 1 {
+		if i := bytes.IndexByte([]byte(msg), ':'); i >= 0 {
+			if j := bytes.IndexByte([]byte(msg[i+1:]), ':'); j >= 0 {
+				msg = msg[i+1+j+1:]
+			}
+		}
+		return Problem{File: file, Pos: Pos{Line: line, Col: 1}, Msg: "malformed YAML:" + msg}
+	}
+	return Problem{File: file, Msg: "malformed YAML: " + msg}
+}
+
+// mapping iterates over the key/value pairs of a mapping node, refusing
+// anything else, aliases and repeated keys.
+func (p *parser) mapping(n *yaml.Node, what string, f func(key string, k, v *yaml.Node)) {
+	if !p.count(n) {
+		return
+	}
+	if n.Kind != yaml.MappingNode {
+		p.fail(n, "%s must be a mapping, got %s", what, kindName(n))
+		return
+	}
+	seen := map[string]bool{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		if !p.count(k) || !p.count(v) {
+			return
+		}
+		if k.Kind != yaml.ScalarNode {
+			p.fail(k, "%s: keys must be plain names", what)
+			continue
+		}
+		if seen[k.Value] {
+			p.fail(k, "%s: key %q appears twice", what, k.Value)
+			continue
+		}
+		seen[k.Value] = true
+		f(k.Value, k, v)
+	}
+}
+
+func (p *parser) count(n *yaml.Node) bool {
+	p.nodes++
+	if p.nodes > maxNodes {
+		if p.nodes == maxNodes+1 {
+			p.fail(n, "the file has more than %d YAML nodes; split the system into several models", maxNodes)
+		}
+		return false
+	}
+	if n.Kind == yaml.AliasNode {
+		p.fail(n, "YAML aliases (*name) are not accepted in a model file; write the value out")
+		return false
+	}
+	return true
+}
+
+func (p *parser) list(n *yaml.Node, what string, f func(i int, v *yaml.Node)) {
+	if !p.count(n) {
+		return
+	}
+	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
+		return
+	}
+	if n.Kind != yaml.SequenceNode {
+		p.fail(n, "%s must be a list, got %s", what, kindName(n))
+		return
+	}
+	for i, v := range n.Content {
+		f(i, v)
+	}
+}
+
+func (p *parser) str(n *yaml.Node, what string) string {
+	if n.Kind != yaml.ScalarNode || n.Tag == "!!null" {
+		p.fail(n, "%s must be text, got %s", what, kindName(n))
+		return ""
+	}
+	return n.Value
+}
+
+func (p *parser) boolean(n *yaml.Node, what string) bool {
+	if n.Kind != yaml.ScalarNode || n.Tag != "!!bool" {
+		p.fail(n, "%s must be true or false, got %s", what, kindName(n))
+		return false
+	}
+	b, _ := strconv.ParseBool(n.Value)
+	return b
+}
+
+func kindName(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.MappingNode:
+		return "a mapping"
+	case yaml.SequenceNode:
+		return "a list"
+	case yaml.AliasNode:
+		return "an alias"
+	case yaml.ScalarNode:
+		switch n.Tag {
+		case "!!null":
+			return "nothing"
+		case "!!int", "!!float":
+			return "the number " + n.Value
+		case "!!bool":
+			return n.Value
+		}
+		return fmt.Sprintf("%q", n.Value)
+	}
+	return "something else"
+}
+
+func (p *parser) file0(n *yaml.Node) inputFile {
+	var in inputFile
+	p.mapping(n, "the model", func(key string, k, v *yaml.Node) {
+		switch key {
+		case "name":
+			in.name = p.str(v, "name")
+		case "description":
+			in.description = p.str(v, "description")
+		case "atlasRelease":
+			in.release = p.str(v, "atlasRelease")
+		case "components":
+			p.list(v, "components", func(i int, c *yaml.Node) { in.components = append(in.components, p.component(c)) })
+		case "flows":
+			p.list(v, "flows", func(i int, f *yaml.Node) { in.flows = append(in.flows, p.flow(f)) })
+		case "controls":
+			p.list(v, "controls", func(i int, c *yaml.Node) { in.controls = append(in.controls, p.control(c)) })
+		case "acceptedRisks":
+			p.list(v, "acceptedRisks", func(i int, a *yaml.Node) { in.accepted = append(in.accepted, p.accepted(a)) })
+		default:
+			p.fail(k, "unknown top-level key %q; a model has name, description, atlasRelease, components, flows, controls and acceptedRisks", key)
+		}
+	})
+	return in
+}
+
+func (p *parser) component(n *yaml.Node) inputComponent {
+	c := inputComponent{pos: posOf(n), fieldPos: map[string]Pos{}}
+	p.mapping(n, "a component", func(key string, k, v *yaml.Node) {
+		c.fieldPos[key] = posOf(v)
+		switch key {
+		case "id":
+			c.id = p.str(v, "id")
+		case "kind":
+			c.kind = p.str(v, "kind")
+		case "name":
+			c.name = p.str(v, "name")
+		case "description":
+			c.description = p.str(v, "description")
+		case "properties":
+			c.props = map[string]Value{}
+			p.mapping(v, "properties", func(name string, pk, pv *yaml.Node) {
+				c.fieldPos["properties."+name] = posOf(pk)
+				pi, ok := PropertyOf(name)
+				if !ok {
+					// Validate reports it, at the key's place.
+					c.props[name] = Value{Type: "unknown"}
+					return
+				}
+				switch pi.Type {
+				case TypeBool:
+					c.props[name] = Value{Type: TypeBool, Bool: p.boolean(pv, "property "+name)}
+				default:
+					c.props[name] = Value{Type: TypeString, Text: p.str(pv, "property "+name)}
+				}
+			})
+		default:
+			p.fail(k, "a component has no key %q; use id, kind, name, description, properties", key)
+		}
+	})
+	return c
+}
+
+func (p *parser) flow(n *yaml.Node) inputFlow {
+	f := inputFlow{pos: posOf(n), fieldPos: map[string]Pos{}}
+	p.mapping(n, "a flow", func(key string, k, v *yaml.Node) {
+		f.fieldPos[key] = posOf(v)
+		switch key {
+		case "id":
+			f.id = p.str(v, "id")
+		case "from":
+			f.from = p.str(v, "from")
+		case "to":
+			f.to = p.str(v, "to")
+		case "data":
+			f.data = p.str(v, "data")
+		case "trustBoundary":
+			f.trustBoundary = p.boolean(v, "trustBoundary")
+		default:
+			p.fail(k, "a flow has no key %q; use id, from, to, data, trustBoundary", key)
+		}
+	})
+	return f
+}
+
+func (p *parser) control(n *yaml.Node) inputControl {
+	c := inputControl{pos: posOf(n), fieldPos: map[string]Pos{}}
+	p.mapping(n, "a control", func(key string, k, v *yaml.Node) {
+		c.fieldPos[key] = posOf(v)
+		switch key {
+		case "id":
+			c.id = p.str(v, "id")
+		case "mitigation":
+			c.mitigation = p.str(v, "mitigation")
+		case "status":
+			c.status = p.str(v, "status")
+		case "note":
+			c.note = p.str(v, "note")
+		case "scope":
+			p.list(v, "scope", func(i int, s *yaml.Node) {
+				c.fieldPos[fmt.Sprintf("scope[%d]", len(c.scope))] = posOf(s)
+				c.scope = append(c.scope, p.str(s, "a scope entry"))
+			})
+		default:
+			p.fail(k, "a control has no key %q; use id, mitigation, status, scope, note", key)
+		}
+	})
+	return c
+}
+
+func (p *parser) accepted(n *yaml.Node) inputAccepted {
+	a := inputAccepted{pos: posOf(n), fieldPos: map[string]Pos{}}
+	p.mapping(n, "an accepted risk", func(key string, k, v *yaml.Node) {
+		a.fieldPos[key] = posOf(v)
+		switch key {
+		case "technique":
+			a.technique = p.str(v, "technique")
+		case "owner":
+			a.owner = p.str(v, "owner")
+		case "reason":
+			a.reason = p.str(v, "reason")
+		case "expires":
+			a.expires = p.str(v, "expires")
+		default:
+			p.fail(k, "an accepted risk has no key %q; use technique, owner, reason, expires", key)
+		}
+	})
+	return a
+}
+
+// toModel converts checked input into the model; Validate then checks the
+// rules that span items.
+func (in inputFile) toModel(source string) *Model {
+	m := &Model{Name: in.name, Description: in.description, Release: in.release, Source: source}
+	for _, c := range in.components {
+		m.Components = append(m.Components, Component{ID: c.id, Kind: Kind(c.kind), Name: c.name, Description: c.description, Properties: c.props, Pos: c.pos, FieldPos: c.fieldPos})
+	}
+	for _, f := range in.flows {
+		m.Flows = append(m.Flows, Flow{ID: f.id, From: f.from, To: f.to, Data: f.data, TrustBoundary: f.trustBoundary, Pos: f.pos, FieldPos: f.fieldPos})
+	}
+	for _, c := range in.controls {
+		m.Controls = append(m.Controls, Control{ID: c.id, Mitigation: c.mitigation, Status: Status(c.status), Scope: c.scope, Note: c.note, Pos: c.pos, FieldPos: c.fieldPos})
+	}
+	for _, a := range in.accepted {
+		m.AcceptedRisks = append(m.AcceptedRisks, AcceptedRisk{Technique: a.technique, Owner: a.owner, Reason: a.reason, Expires: a.expires, Pos: a.pos, FieldPos: a.fieldPos})
+	}
+	return m
+}

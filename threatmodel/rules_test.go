@@ -1,0 +1,127 @@
+package threatmodel
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/atlasgraph/atlasgraph/internal/rawatlas"
+)
+
+// TestRules runs every rule's own examples: the rule fires on the component
+// its firing tests describe and stays quiet on the others.
+func TestRules(t *testing.T) {
+	rs, err := DefaultRules()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rs.Rules) == 0 {
+		t.Fatal("no rules loaded")
+	}
+	for i := range rs.Rules {
+		r := &rs.Rules[i]
+		t.Run(r.ID, func(t *testing.T) {
+			for j, tc := range r.Tests {
+				m, err := tc.TestModel()
+				if err != nil {
+					t.Fatalf("test %d: %v", j, err)
+				}
+				if got := r.Fires(m, "subject"); got != tc.Fires {
+					t.Errorf("test %d (%s %v, in %v, out %v): fires = %v, want %v", j, tc.Kind, tc.Properties, tc.Inbound, tc.Outbound, got, tc.Fires)
+				}
+				// Applicability agrees with Fires: the rule's techniques
+				// get a site on the subject exactly when it fires.
+				app := rs.Applicability(m, nil)
+				for _, tech := range r.Techniques {
+					has := slices.Contains(app[tech], Site{Rule: r.ID, Component: "subject"})
+					if has != tc.Fires {
+						t.Errorf("test %d: %s has site %s@subject = %v, want %v", j, tech, r.ID, has, tc.Fires)
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestEveryTechniqueMapped checks that every technique of every v6 release
+// in the shared data is reached by a rule or listed as deliberately
+// unmapped, and that rules name no technique that 2026.05 lacks. A newer
+// release with new techniques fails here, naming them.
+func TestEveryTechniqueMapped(t *testing.T) {
+	rs, err := DefaultRules()
+	if err != nil {
+		t.Fatal(err)
+	}
+	mapped := map[string]bool{}
+	for _, id := range rs.Mapped() {
+		mapped[id] = true
+	}
+	for _, u := range rs.Unmapped {
+		if mapped[u.Technique] {
+			t.Errorf("%s is listed as unmapped (%s) but rules map it", u.Technique, u.File)
+		}
+		mapped[u.Technique] = true
+	}
+	p, err := rawatlas.Shared("atlas/v6/ATLAS-2026.05.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, _ := filepath.Glob(filepath.Join(filepath.Dir(p), "ATLAS-*.yaml"))
+	if len(files) == 0 {
+		t.Fatal("no v6 release in the shared data")
+	}
+	for _, f := range files {
+		raw, err := rawatlas.Read(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var missing []string
+		for id := range raw.Techniques {
+			if !mapped[id] {
+				missing = append(missing, id+" "+raw.Techniques[id])
+			}
+		}
+		sort.Strings(missing)
+		for _, m := range missing {
+			t.Errorf("ATLAS %s: technique %s is reached by no rule; add it to a rule in threatmodel/rules or to unmapped.yaml with the reason", raw.Version, m)
+		}
+		if raw.Version == "2026.05" {
+			for _, id := range rs.Mapped() {
+				if _, ok := raw.Techniques[id]; !ok {
+					t.Errorf("a rule maps %s, which ATLAS 2026.05 does not have", id)
+				}
+			}
+		}
+	}
+}
+
+// TestRulesRejectBrokenFiles checks that the loader refuses a rule file
+// with an unknown kind, a multi-line rationale or missing tests.
+func TestRulesRejectBrokenFiles(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, "rules"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	bad := `rules:
+  - id: x
+    rationale: fine
+    when: {kinds: [toaster]}
+    techniques: [AML.T0051]
+    tests: [{fires: true, kind: chat-ui}]
+`
+	if err := os.WriteFile(filepath.Join(dir, "rules", "bad.yaml"), []byte(bad), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := LoadRules(os.DirFS(dir), "rules")
+	if err == nil {
+		t.Fatal("a rule with an unknown kind and no quiet test loaded")
+	}
+	for _, want := range []string{`unknown kind "toaster"`, "stays quiet on"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not say %q", err, want)
+		}
+	}
+}
