@@ -48,6 +48,8 @@ export function drawGraph(container, elements, { status, onTap, fit = true, maxZ
   const cy = cytoscape({
     container, elements, style: STYLE, layout: { name: 'preset', fit, padding: 24 },
     minZoom: 0.15, maxZoom: 3, wheelSensitivity: 0.3, boxSelectionEnabled: false, autoungrabify: true,
+    // Cheaper frames while panning and zooming large graphs.
+    textureOnViewport: elements.length > 150, hideEdgesOnViewport: elements.length > 400, pixelRatio: elements.length > 300 ? 1 : 'auto',
   });
   if (cy.zoom() > maxZoom) { cy.zoom(maxZoom); cy.center(); }
   if (onTap) {

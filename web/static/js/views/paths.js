@@ -135,7 +135,7 @@ export async function render(root, route, ctx) {
   const summary = h('p', { id: 'paths-summary', class: 'summary', 'aria-live': 'polite' });
   const info = h('div', { id: 'graph-info', class: 'info muted small' }, 'Select a path in the table, or a node or hop in the graph, to see its evidence.');
   const graphBox = h('div', { class: 'graph', id: 'paths-graph', 'aria-label': 'Attack-path graph; the table beside lists every path and hop' });
-  const rows = paths.map((path) => h('tr', { tabindex: 0, dataset: { rank: path.rank, path: path.id }, 'aria-selected': 'false' },
+  const rows = paths.map((path) => h('tr', { tabindex: 0, dataset: { rank: path.rank, path: path.ids.join('->') }, 'aria-selected': 'false' },
     h('td', { class: 'num' }, String(path.rank)),
     h('td', {}, h('ol', { class: 'chain' }, path.ids.map((id, i) => h('li', {}, h('a', { href: `#/technique/${encodeURIComponent(id)}${ctx.release ? '?release=' + encodeURIComponent(ctx.release) : ''}`, title: b.techById.get(id)?.name || id }, id),
       i < path.hops.length ? h('span', { class: 'hop', title: `case studies: ${path.hops[i].caseStudies.join(', ')}` }, ` →${path.hops[i].count} `) : null)))),
