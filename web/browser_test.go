@@ -205,7 +205,8 @@ func (b *browser) hash(t *testing.T) string {
 // screenshot saves the viewport as NAME.png.
 func (b *browser) screenshot(t *testing.T, name string) {
 	t.Helper()
-	chromedp.Do(b.ctx, chromedp.Sleep(150*time.Millisecond)) // let the canvas paint
+	b.eval(t, `window.scrollTo(0, 0), document.activeElement && document.activeElement.blur(), true`, nil)
+	chromedp.Do(b.ctx, chromedp.Sleep(250*time.Millisecond)) // let the canvas paint
 	buf, err := chromedp.Run(b.ctx, chromedp.CaptureScreenshot())
 	if err != nil {
 		t.Fatalf("screenshot %s: %v", name, err)

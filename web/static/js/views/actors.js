@@ -5,6 +5,7 @@ import { gql, base } from '../api.js';
 import { h, add, setChildren, table, download } from '../dom.js';
 import { list } from '../router.js';
 import { drawGraph, spotlight, columnHeaders, label } from '../graph.js';
+import { graphHeight } from './paths.js';
 
 const ALL = `query Actors($r: String) { actors(release: $r) { id name aliases caseStudies { id } } }`;
 const Q = `query ActorTechniques($r: String) {
@@ -83,7 +84,7 @@ export async function render(root, route, ctx) {
   }
 
   const info = h('div', { id: 'actor-info', class: 'info small muted' }, 'Select a link to see its evidence.');
-  const graphBox = h('div', { class: 'graph', id: 'actors-graph', 'aria-label': 'Actors linked to the techniques they use; the table beside lists every link' });
+  const graphBox = h('div', { class: 'graph', style: graphHeight(tallest), id: 'actors-graph', 'aria-label': 'Actors linked to the techniques they use; the table beside lists every link' });
   const tacName = (id) => b.tacticsOf(id).map((t) => t.name).join(', ');
   const rows = techIds.map((id) => h('tr', { class: shared.has(id) ? 'shared' : '', dataset: { tech: id }, tabindex: 0 },
     h('td', {}, h('a', { href: `#/technique/${encodeURIComponent(id)}${ctx.release ? '?release=' + encodeURIComponent(ctx.release) : ''}` }, id), ' ', b.techById.get(id)?.name || ''),

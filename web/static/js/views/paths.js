@@ -134,7 +134,7 @@ export async function render(root, route, ctx) {
 
   const summary = h('p', { id: 'paths-summary', class: 'summary', 'aria-live': 'polite' });
   const info = h('div', { id: 'graph-info', class: 'info muted small' }, 'Select a path in the table, or a node or hop in the graph, to see its evidence.');
-  const graphBox = h('div', { class: 'graph', id: 'paths-graph', 'aria-label': 'Attack-path graph; the table beside lists every path and hop' });
+  const graphBox = h('div', { class: 'graph', style: graphHeight(Math.max(...heights.values())), id: 'paths-graph', 'aria-label': 'Attack-path graph; the table beside lists every path and hop' });
   const rows = paths.map((path) => h('tr', { tabindex: 0, dataset: { rank: path.rank, path: path.ids.join('->') }, 'aria-selected': 'false' },
     h('td', { class: 'num' }, String(path.rank)),
     h('td', {}, h('ol', { class: 'chain' }, path.ids.map((id, i) => h('li', {}, h('a', { href: `#/technique/${encodeURIComponent(id)}${ctx.release ? '?release=' + encodeURIComponent(ctx.release) : ''}`, title: b.techById.get(id)?.name || id }, id),
@@ -235,6 +235,11 @@ export async function render(root, route, ctx) {
   update();
   if (state.sel) selectPath(Number(state.sel));
   return () => cy.destroy();
+}
+
+/** A graph box tall enough for its tallest column, within the window. */
+export function graphHeight(rows) {
+  return `height:${Math.round(Math.min(Math.max(260, 90 + rows * 60), window.innerHeight - 200))}px;min-height:0`;
 }
 
 function clampInt(v, lo, hi, dflt) {
