@@ -10,7 +10,7 @@ export const COLORS = {
   broken: '#dc2626', brokenSoft: '#fee2e2', ok: '#059669', okSoft: '#d1fae5', node: '#ffffff',
 };
 
-const STYLE = [
+export const STYLE = [
   { selector: 'node', style: {
     shape: 'round-rectangle', width: 150, height: 48, 'background-color': COLORS.node,
     'border-width': 1.5, 'border-color': '#94a3b8', label: 'data(label)', 'font-family': FONT, 'font-size': 12,
