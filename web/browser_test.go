@@ -251,6 +251,19 @@ func TestBrowser(t *testing.T) {
 			t.Error("the threat-model view does not say it is pending")
 		}
 	})
+	t.Run("unknown id", func(t *testing.T) {
+		if err := chromedp.Do(b.ctx, chromedp.Navigate("about:blank"), chromedp.Navigate(b.base+"/#/technique/AML.T9999")); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := chromedp.Run(b.ctx, chromedp.Poll[bool](`window.atlasgraph && window.atlasgraph.state === 'error'`, chromedp.WithPollingTimeout(30*time.Second))); err != nil {
+			t.Fatalf("an unknown technique did not end in an error: %v", err)
+		}
+		var text string
+		b.eval(t, `document.querySelector('[role=alert]').textContent`, &text)
+		if !strings.Contains(text, "AML.T9999") {
+			t.Errorf("the error %q does not name the id", text)
+		}
+	})
 	t.Run("200 nodes", func(t *testing.T) { measureLarge(t, b) })
 }
 

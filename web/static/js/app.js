@@ -50,7 +50,7 @@ async function draw() {
     finish(gen, 'ready');
   } catch (err) {
     if (gen !== generation) return;
-    setChildren(main, errorBox('This view could not be drawn:', err));
+    setChildren(main, errorBox('This view could not be drawn:', err), h('p', {}, h('a', { href: '#/matrix' }, 'Back to the matrix')));
     finish(gen, 'error', err.message || String(err));
   }
 }

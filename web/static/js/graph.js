@@ -34,7 +34,8 @@ export const STYLE = [
   { selector: 'edge.shared', style: { 'line-color': COLORS.shared, 'target-arrow-color': COLORS.shared, width: 2.5 } },
   { selector: 'edge.broken', style: { 'line-color': '#fca5a5', 'target-arrow-color': '#fca5a5', 'line-style': 'dashed' } },
   { selector: '.faded', style: { opacity: 0.18 } },
-  { selector: '.highlight', style: { 'line-color': COLORS.accent, 'target-arrow-color': COLORS.accent, width: 3, 'border-color': COLORS.accent, 'border-width': 3, opacity: 1, 'z-index': 10 } },
+  { selector: 'edge.highlight', style: { 'line-color': COLORS.accent, 'target-arrow-color': COLORS.accent, width: 3, opacity: 1, 'z-index': 10, color: COLORS.ink } },
+  { selector: 'node.highlight', style: { 'border-color': COLORS.accent, 'border-width': 3, opacity: 1, 'z-index': 10 } },
   { selector: 'node:selected', style: { 'border-color': COLORS.accent, 'border-width': 3.5, 'overlay-opacity': 0 } },
   { selector: 'edge:selected', style: { 'line-color': COLORS.accent, 'target-arrow-color': COLORS.accent, width: 3.5, 'overlay-opacity': 0 } },
 ];
