@@ -47,7 +47,8 @@ export async function render(root, route, ctx) {
         t.isSubtechnique ? h('span', { class: 'chip' }, 'Sub-technique') : null,
         t.platforms.map((p) => h('span', { class: 'chip light' }, p)),
         t.attack ? h('a', { class: 'chip light', href: t.attack.url || '#', rel: 'noopener noreferrer', target: '_blank' }, `ATT&CK ${t.attack.id}`) : null,
-        h('span', { class: 'muted small' }, [t.created ? `created ${t.created}` : '', t.modified ? `modified ${t.modified}` : ''].filter(Boolean).join(' · ')))),
+        h('span', { class: 'muted small' }, [t.created ? `created ${t.created}` : '', t.modified ? `modified ${t.modified}` : ''].filter(Boolean).join(' · ')),
+        b.tactics.length ? h('a', { class: 'chip link-chip', id: 'paths-from-here', href: `#/paths?from=${encodeURIComponent(t.id)}&to=${encodeURIComponent(b.tactics[b.tactics.length - 1].id)}${ctx.release ? '&release=' + encodeURIComponent(ctx.release) : ''}` }, `Attack paths from here to ${b.tactics[b.tactics.length - 1].name} →`) : null)),
     h('div', { class: 'two-col' },
       h('div', {},
         h('section', { class: 'card' }, h('h2', {}, 'Description'), markdown(t.description)),
@@ -85,6 +86,5 @@ export async function render(root, route, ctx) {
     tr.addEventListener('mouseenter', () => spotlight(cy, cy.nodes().filter((n) => n.data('tech') === tr.dataset.node).closedNeighborhood()));
     tr.addEventListener('mouseleave', () => spotlight(cy, null));
   }
-  void b;
   return () => cy.destroy();
 }
