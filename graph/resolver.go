@@ -9,6 +9,7 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 
+	"github.com/atlasgraph/atlasgraph/actors"
 	"github.com/atlasgraph/atlasgraph/graph/generated"
 	"github.com/atlasgraph/atlasgraph/graph/model"
 	"github.com/atlasgraph/atlasgraph/store"
@@ -30,6 +31,7 @@ type Resolver struct {
 	reader   *store.Reader
 	opt      Options
 	analysis *analysisCache // analysis inputs by release, shared by requests
+	actorSvc *actors.Service
 }
 
 // NewResolver returns the root resolver over a store reader.
@@ -37,7 +39,7 @@ func NewResolver(reader *store.Reader, opt Options) *Resolver {
 	if opt.LoaderWait <= 0 {
 		opt.LoaderWait = 2 * time.Millisecond
 	}
-	return &Resolver{reader: reader, opt: opt, analysis: newAnalysisCache()}
+	return &Resolver{reader: reader, opt: opt, analysis: newAnalysisCache(), actorSvc: actors.New(reader)}
 }
 
 // Schema returns the executable schema. Install the Resolver itself on the
@@ -148,3 +150,11 @@ func techniqueKey(t *store.Technique) key { return key{t.Release, t.ID} }
 func caseStudyKey(c *store.CaseStudy) key { return key{c.Release, c.ID} }
 func actorKey(a *store.Actor) key         { return key{a.Release, a.ID} }
 func stepKey(s *store.Step) key           { return key{s.Release, s.ID} }
+
+// nonNilList returns l, or an empty list for nil, for non-null list fields.
+func nonNilList[T any](l []T) []T {
+	if l == nil {
+		return []T{}
+	}
+	return l
+}

@@ -19,7 +19,7 @@ func (r *actorResolver) CaseStudies(ctx context.Context, objs []*store.Actor) ([
 }
 
 func (r *actorResolver) Techniques(ctx context.Context, objs []*store.Actor) ([][]store.ActorTechnique, error) {
-	return batchList(ctx, r.loaders(ctx).actorTechniques, objs, actorKey)
+	return actorTechniques(ctx, r.actorSvc, objs)
 }
 
 func (r *actorTechniqueResolver) CaseStudies(ctx context.Context, objs []*store.ActorTechnique) ([][]store.CaseStudy, error) {
@@ -80,7 +80,11 @@ func (r *queryResolver) CaseStudy(ctx context.Context, id string, release *strin
 }
 
 func (r *queryResolver) Actor(ctx context.Context, id string, release *string) (*store.Actor, error) {
-	return found(r.reader.Actor(ctx, versionOf(release), id))
+	l, err := r.actorSvc.Actor(ctx, versionOf(release), "", id)
+	if err != nil {
+		return nil, err
+	}
+	return &l[0], nil
 }
 
 func (r *queryResolver) Tactics(ctx context.Context, release *string, filter *store.TacticFilter) ([]store.Tactic, error) {
@@ -104,8 +108,8 @@ func (r *queryResolver) CaseStudies(ctx context.Context, release *string, filter
 }
 
 func (r *queryResolver) Actors(ctx context.Context, release *string, filter *store.ActorFilter) ([]store.Actor, error) {
-	l, err := r.reader.Actors(ctx, versionOf(release), deref(filter), store.Page{})
-	return l.Items, err
+	l, _, err := r.actorSvc.Actors(ctx, versionOf(release), "", actorFilter(filter))
+	return l, err
 }
 
 func (r *queryResolver) TacticsConnection(ctx context.Context, release *string, filter *store.TacticFilter, first *int, after *string) (*model.TacticConnection, error) {
@@ -173,19 +177,11 @@ func (r *queryResolver) CaseStudiesConnection(ctx context.Context, release *stri
 }
 
 func (r *queryResolver) ActorsConnection(ctx context.Context, release *string, filter *store.ActorFilter, first *int, after *string) (*model.ActorConnection, error) {
-	p, err := page(first, after)
+	l, _, err := r.actorSvc.Actors(ctx, versionOf(release), "", actorFilter(filter))
 	if err != nil {
 		return nil, err
 	}
-	l, err := r.reader.Actors(ctx, versionOf(release), deref(filter), p)
-	if err != nil {
-		return nil, err
-	}
-	c := &model.ActorConnection{Nodes: l.Items, TotalCount: l.Total, PageInfo: pageInfo(l, func(a store.Actor) string { return a.ID })}
-	for i := range l.Items {
-		c.Edges = append(c.Edges, model.ActorEdge{Cursor: encodeCursor(l.Items[i].ID), Node: &l.Items[i]})
-	}
-	return c, nil
+	return actorsPage(l, first, after)
 }
 
 func (r *queryResolver) Search(ctx context.Context, text string, release *string, first *int) ([]store.SearchHit, error) {
@@ -242,7 +238,7 @@ func (r *techniqueResolver) CaseStudies(ctx context.Context, objs []*store.Techn
 }
 
 func (r *techniqueResolver) Actors(ctx context.Context, objs []*store.Technique) ([][]store.TechniqueActor, error) {
-	return batchList(ctx, r.loaders(ctx).techniqueActors, objs, techniqueKey)
+	return techniqueActors(ctx, r.actorSvc, objs)
 }
 
 func (r *techniqueResolver) FollowedBy(ctx context.Context, objs []*store.Technique) ([][]store.TechniqueTransition, error) {

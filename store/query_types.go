@@ -1,6 +1,9 @@
 package store
 
-import "github.com/atlasgraph/atlasgraph/atlas"
+import (
+	"github.com/atlasgraph/atlasgraph/atlas"
+	"github.com/atlasgraph/atlasgraph/attack"
+)
 
 // The types below are what the read side returns: the properties of one
 // node, tagged with the release it belongs to, without its relationships.
@@ -74,13 +77,44 @@ type Step struct {
 	TacticID    string
 }
 
-// Actor is a threat-actor node.
+// Actor is a threat actor: an ATLAS case-study actor, an ATT&CK group, or both merged
+// (see the actors package). The ATT&CK fields are empty when no ATT&CK is loaded or the
+// actor is not an ATT&CK group.
 type Actor struct {
 	Release string
 	ID      string
 	Name    string
 	Aliases []string
+	// AttackGroupID is the ATT&CK group id ("G0007"), "" when ATT&CK does not know the actor.
+	AttackGroupID    string
+	AttackGroupURL   string
+	GroupDescription string
+	// AttackVersionUsed is the ATT&CK version the actor was read with, "" when none is loaded.
+	AttackVersionUsed string
+	// CaseStudyActors are the ids of the ATLAS case-study actors this actor stands for.
+	CaseStudyActors []string
+	// SharedAlias is set when the actor was found by a name several actors go by.
+	SharedAlias bool
 }
+
+func optString(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+// AttackID is the ATT&CK group id, nil when ATT&CK does not know the actor.
+func (a Actor) AttackID() *string { return optString(a.AttackGroupID) }
+
+// AttackURL is the group's ATT&CK page, nil when ATT&CK does not know the actor.
+func (a Actor) AttackURL() *string { return optString(a.AttackGroupURL) }
+
+// Description is ATT&CK's description of the group, nil when ATT&CK does not know the actor.
+func (a Actor) Description() *string { return optString(a.GroupDescription) }
+
+// AttackVersion is the ATT&CK version the actor was read with, nil when none is loaded.
+func (a Actor) AttackVersion() *string { return optString(a.AttackVersionUsed) }
 
 // TechniqueMitigation is a mitigation of a technique with the text of the
 // MITIGATES link.
@@ -101,6 +135,29 @@ type MitigatedTechnique struct {
 type ActorTechnique struct {
 	Technique    Technique
 	CaseStudyIDs []string
+	// Via says how the link is known: CASE_STUDY, ATTACK or both.
+	Via []attack.LinkKind
+	// Steps are the case-study steps employing the technique ("AML.CS0044/S02").
+	Steps []StepRef
+	// AttackEvidence are the ATT&CK uses relationships behind an ATTACK link.
+	AttackEvidence []AttackEvidence
+}
+
+// StepRef names one case-study step.
+type StepRef struct {
+	CaseStudyID string
+	StepID      string
+}
+
+// AttackEvidence is one ATT&CK "uses" relationship that links a group to an ATLAS technique:
+// the group uses ATT&CK technique TechniqueID, which is, or is a sub-technique of,
+// ReferencedID, the technique the ATLAS technique references.
+type AttackEvidence struct {
+	TechniqueID    string
+	TechniqueName  string
+	ReferencedID   string
+	RelationshipID string
+	Description    string
 }
 
 // TechniqueActor is an actor seen using a technique (a USES link, read
@@ -108,6 +165,10 @@ type ActorTechnique struct {
 type TechniqueActor struct {
 	Actor        Actor
 	CaseStudyIDs []string
+	// Via, Steps and AttackEvidence are as in ActorTechnique.
+	Via            []attack.LinkKind
+	Steps          []StepRef
+	AttackEvidence []AttackEvidence
 }
 
 // TechniqueTransition is a PRECEDES link seen from one of its ends: the
@@ -197,4 +258,9 @@ type CaseStudyFilter struct {
 type ActorFilter struct {
 	Technique string
 	Search    string
+	// Name keeps the actors going by this name or alias (case, punctuation and spacing
+	// ignored); see the actors package.
+	Name string
+	// Via, with Technique, keeps only links of this kind: "CASE_STUDY" or "ATTACK".
+	Via *attack.LinkKind
 }

@@ -8,7 +8,9 @@ import (
 	"fmt"
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/introspection"
+	"github.com/atlasgraph/atlasgraph/actors"
 	"github.com/atlasgraph/atlasgraph/atlas"
+	"github.com/atlasgraph/atlasgraph/attack"
 	"github.com/atlasgraph/atlasgraph/graph/model"
 	"github.com/atlasgraph/atlasgraph/store"
 	gqlparser "github.com/vektah/gqlparser/v2"
@@ -31,6 +33,7 @@ type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 type ResolverRoot interface {
 	Actor() ActorResolver
 	ActorTechnique() ActorTechniqueResolver
+	AttackTechnique() AttackTechniqueResolver
 	CaseStudy() CaseStudyResolver
 	Mitigation() MitigationResolver
 	Query() QueryResolver
@@ -46,12 +49,18 @@ type DirectiveRoot struct {
 
 type ComplexityRoot struct {
 	Actor struct {
-		Aliases     func(childComplexity int) int
-		CaseStudies func(childComplexity int) int
-		ID          func(childComplexity int) int
-		Name        func(childComplexity int) int
-		Release     func(childComplexity int) int
-		Techniques  func(childComplexity int) int
+		Aliases         func(childComplexity int) int
+		AttackID        func(childComplexity int) int
+		AttackURL       func(childComplexity int) int
+		AttackVersion   func(childComplexity int) int
+		CaseStudies     func(childComplexity int) int
+		CaseStudyActors func(childComplexity int) int
+		Description     func(childComplexity int) int
+		ID              func(childComplexity int) int
+		Name            func(childComplexity int) int
+		Release         func(childComplexity int) int
+		SharedAlias     func(childComplexity int) int
+		Techniques      func(childComplexity int) int
 	}
 
 	ActorConnection struct {
@@ -66,9 +75,33 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	ActorOverlap struct {
+		Actors        func(childComplexity int) int
+		AttackVersion func(childComplexity int) int
+		PerActor      func(childComplexity int) int
+		Release       func(childComplexity int) int
+		Shared        func(childComplexity int) int
+	}
+
 	ActorTechnique struct {
-		CaseStudies func(childComplexity int) int
-		Technique   func(childComplexity int) int
+		AttackEvidence func(childComplexity int) int
+		CaseStudies    func(childComplexity int) int
+		Steps          func(childComplexity int) int
+		Technique      func(childComplexity int) int
+		Via            func(childComplexity int) int
+	}
+
+	ActorTechniques struct {
+		Actor      func(childComplexity int) int
+		Techniques func(childComplexity int) int
+	}
+
+	AttackEvidence struct {
+		Description    func(childComplexity int) int
+		ReferencedID   func(childComplexity int) int
+		RelationshipID func(childComplexity int) int
+		TechniqueID    func(childComplexity int) int
+		TechniqueName  func(childComplexity int) int
 	}
 
 	AttackPath struct {
@@ -91,6 +124,31 @@ type ComplexityRoot struct {
 	AttackReference struct {
 		ID  func(childComplexity int) int
 		URL func(childComplexity int) int
+	}
+
+	AttackTechnique struct {
+		AtlasTechniques func(childComplexity int, release *string) int
+		AttackVersion   func(childComplexity int) int
+		Description     func(childComplexity int) int
+		ID              func(childComplexity int) int
+		Name            func(childComplexity int) int
+		Parent          func(childComplexity int) int
+		Tactics         func(childComplexity int) int
+		URL             func(childComplexity int) int
+	}
+
+	AttackVersion struct {
+		Current              func(childComplexity int) int
+		DeprecatedObjects    func(childComplexity int) int
+		Groups               func(childComplexity int) int
+		LoadedAt             func(childComplexity int) int
+		RelationshipsLeftOut func(childComplexity int) int
+		RevokedObjects       func(childComplexity int) int
+		SHA256               func(childComplexity int) int
+		Source               func(childComplexity int) int
+		Techniques           func(childComplexity int) int
+		Uses                 func(childComplexity int) int
+		Version              func(childComplexity int) int
 	}
 
 	CaseStudy struct {
@@ -244,6 +302,14 @@ type ComplexityRoot struct {
 		Members func(childComplexity int) int
 	}
 
+	NavigatorLayer struct {
+		AttackVersion  func(childComplexity int) int
+		JSON           func(childComplexity int) int
+		Name           func(childComplexity int) int
+		Release        func(childComplexity int) int
+		TechniqueCount func(childComplexity int) int
+	}
+
 	PageInfo struct {
 		EndCursor   func(childComplexity int) int
 		HasNextPage func(childComplexity int) int
@@ -257,30 +323,35 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
-		Actor                 func(childComplexity int, id string, release *string) int
-		Actors                func(childComplexity int, release *string, filter *store.ActorFilter) int
-		ActorsConnection      func(childComplexity int, release *string, filter *store.ActorFilter, first *int, after *string) int
-		AttackPaths           func(childComplexity int, from string, to string, maxHops *int, limit *int, minSupport *int, excludeMitigatedBy []string, inheritFromParent *bool, release *string) int
-		CaseStudies           func(childComplexity int, release *string, filter *store.CaseStudyFilter) int
-		CaseStudiesConnection func(childComplexity int, release *string, filter *store.CaseStudyFilter, first *int, after *string) int
-		CaseStudy             func(childComplexity int, id string, release *string) int
-		ChainMitigations      func(childComplexity int, caseStudy *string, techniques []string, inheritFromParent *bool, release *string) int
-		ChokePoints           func(childComplexity int, limit *int, from *string, to *string, inheritFromParent *bool, release *string) int
-		CoverageGaps          func(childComplexity int, limit *int, inheritFromParent *bool, release *string) int
-		MinimalMitigationSet  func(childComplexity int, caseStudies []string, costs []model.MitigationCost, require []string, exclude []string, alternatives *int, budget *int, inheritFromParent *bool, release *string) int
-		Mitigation            func(childComplexity int, id string, release *string) int
-		Mitigations           func(childComplexity int, release *string, filter *store.MitigationFilter) int
-		MitigationsConnection func(childComplexity int, release *string, filter *store.MitigationFilter, first *int, after *string) int
-		Release               func(childComplexity int, version *string) int
-		ReleaseDiff           func(childComplexity int, from string, to string) int
-		Releases              func(childComplexity int) int
-		Search                func(childComplexity int, text string, release *string, first *int) int
-		Tactic                func(childComplexity int, id string, release *string) int
-		Tactics               func(childComplexity int, release *string, filter *store.TacticFilter) int
-		TacticsConnection     func(childComplexity int, release *string, filter *store.TacticFilter, first *int, after *string) int
-		Technique             func(childComplexity int, id string, release *string) int
-		Techniques            func(childComplexity int, release *string, filter *store.TechniqueFilter) int
-		TechniquesConnection  func(childComplexity int, release *string, filter *store.TechniqueFilter, first *int, after *string) int
+		Actor                   func(childComplexity int, id string, release *string) int
+		Actors                  func(childComplexity int, release *string, filter *store.ActorFilter) int
+		ActorsConnection        func(childComplexity int, release *string, filter *store.ActorFilter, first *int, after *string) int
+		ActorsSharingTechniques func(childComplexity int, actors []string, release *string, attack *string) int
+		AttackPaths             func(childComplexity int, from string, to string, maxHops *int, limit *int, minSupport *int, excludeMitigatedBy []string, inheritFromParent *bool, release *string) int
+		AttackTechnique         func(childComplexity int, id string, attack *string) int
+		AttackVersion           func(childComplexity int, version *string) int
+		AttackVersions          func(childComplexity int) int
+		CaseStudies             func(childComplexity int, release *string, filter *store.CaseStudyFilter) int
+		CaseStudiesConnection   func(childComplexity int, release *string, filter *store.CaseStudyFilter, first *int, after *string) int
+		CaseStudy               func(childComplexity int, id string, release *string) int
+		ChainMitigations        func(childComplexity int, caseStudy *string, techniques []string, inheritFromParent *bool, release *string) int
+		ChokePoints             func(childComplexity int, limit *int, from *string, to *string, inheritFromParent *bool, release *string) int
+		CoverageGaps            func(childComplexity int, limit *int, inheritFromParent *bool, release *string) int
+		MinimalMitigationSet    func(childComplexity int, caseStudies []string, costs []model.MitigationCost, require []string, exclude []string, alternatives *int, budget *int, inheritFromParent *bool, release *string) int
+		Mitigation              func(childComplexity int, id string, release *string) int
+		Mitigations             func(childComplexity int, release *string, filter *store.MitigationFilter) int
+		MitigationsConnection   func(childComplexity int, release *string, filter *store.MitigationFilter, first *int, after *string) int
+		NavigatorLayer          func(childComplexity int, actors []string, caseStudy *string, techniques []string, release *string, attack *string) int
+		Release                 func(childComplexity int, version *string) int
+		ReleaseDiff             func(childComplexity int, from string, to string) int
+		Releases                func(childComplexity int) int
+		Search                  func(childComplexity int, text string, release *string, first *int) int
+		Tactic                  func(childComplexity int, id string, release *string) int
+		Tactics                 func(childComplexity int, release *string, filter *store.TacticFilter) int
+		TacticsConnection       func(childComplexity int, release *string, filter *store.TacticFilter, first *int, after *string) int
+		Technique               func(childComplexity int, id string, release *string) int
+		Techniques              func(childComplexity int, release *string, filter *store.TechniqueFilter) int
+		TechniquesConnection    func(childComplexity int, release *string, filter *store.TechniqueFilter, first *int, after *string) int
 	}
 
 	Reference struct {
@@ -347,6 +418,12 @@ type ComplexityRoot struct {
 		Required   func(childComplexity int) int
 	}
 
+	SharedTechnique struct {
+		ActorIDs  func(childComplexity int) int
+		All       func(childComplexity int) int
+		Technique func(childComplexity int) int
+	}
+
 	Step struct {
 		CaseStudy   func(childComplexity int) int
 		Description func(childComplexity int) int
@@ -365,6 +442,11 @@ type ComplexityRoot struct {
 		Before    func(childComplexity int) int
 		CaseStudy func(childComplexity int) int
 		StepID    func(childComplexity int) int
+	}
+
+	StepRef struct {
+		CaseStudyID func(childComplexity int) int
+		StepID      func(childComplexity int) int
 	}
 
 	StepState struct {
@@ -424,8 +506,11 @@ type ComplexityRoot struct {
 	}
 
 	TechniqueActor struct {
-		Actor       func(childComplexity int) int
-		CaseStudies func(childComplexity int) int
+		Actor          func(childComplexity int) int
+		AttackEvidence func(childComplexity int) int
+		CaseStudies    func(childComplexity int) int
+		Steps          func(childComplexity int) int
+		Via            func(childComplexity int) int
 	}
 
 	TechniqueChokePoint struct {
@@ -476,6 +561,9 @@ type ActorResolver interface {
 type ActorTechniqueResolver interface {
 	CaseStudies(ctx context.Context, objs []*store.ActorTechnique) ([][]store.CaseStudy, error)
 }
+type AttackTechniqueResolver interface {
+	AtlasTechniques(ctx context.Context, obj *store.AttackTechnique, release *string) ([]store.Technique, error)
+}
 type CaseStudyResolver interface {
 	Actors(ctx context.Context, objs []*store.CaseStudy) ([][]store.Actor, error)
 	Steps(ctx context.Context, objs []*store.CaseStudy) ([][]store.Step, error)
@@ -508,6 +596,11 @@ type QueryResolver interface {
 	AttackPaths(ctx context.Context, from string, to string, maxHops *int, limit *int, minSupport *int, excludeMitigatedBy []string, inheritFromParent *bool, release *string) (*model.AttackPathResult, error)
 	ChokePoints(ctx context.Context, limit *int, from *string, to *string, inheritFromParent *bool, release *string) (*model.ChokePoints, error)
 	CoverageGaps(ctx context.Context, limit *int, inheritFromParent *bool, release *string) (*model.CoverageGaps, error)
+	AttackVersion(ctx context.Context, version *string) (*store.AttackVersion, error)
+	AttackVersions(ctx context.Context) ([]store.AttackVersion, error)
+	AttackTechnique(ctx context.Context, id string, attack *string) (*store.AttackTechnique, error)
+	ActorsSharingTechniques(ctx context.Context, actors []string, release *string, attack *string) (*actors.Overlap, error)
+	NavigatorLayer(ctx context.Context, actors []string, caseStudy *string, techniques []string, release *string, attack *string) (*actors.Layer, error)
 }
 type StepResolver interface {
 	CaseStudy(ctx context.Context, objs []*store.Step) ([]*store.CaseStudy, error)
@@ -560,12 +653,42 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Actor.Aliases(childComplexity), true
+	case "Actor.attackId":
+		if e.ComplexityRoot.Actor.AttackID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Actor.AttackID(childComplexity), true
+	case "Actor.attackUrl":
+		if e.ComplexityRoot.Actor.AttackURL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Actor.AttackURL(childComplexity), true
+	case "Actor.attackVersion":
+		if e.ComplexityRoot.Actor.AttackVersion == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Actor.AttackVersion(childComplexity), true
 	case "Actor.caseStudies":
 		if e.ComplexityRoot.Actor.CaseStudies == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Actor.CaseStudies(childComplexity), true
+	case "Actor.caseStudyActors":
+		if e.ComplexityRoot.Actor.CaseStudyActors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Actor.CaseStudyActors(childComplexity), true
+	case "Actor.description":
+		if e.ComplexityRoot.Actor.Description == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Actor.Description(childComplexity), true
 	case "Actor.id":
 		if e.ComplexityRoot.Actor.ID == nil {
 			break
@@ -584,6 +707,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Actor.Release(childComplexity), true
+	case "Actor.sharedAlias":
+		if e.ComplexityRoot.Actor.SharedAlias == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Actor.SharedAlias(childComplexity), true
 	case "Actor.techniques":
 		if e.ComplexityRoot.Actor.Techniques == nil {
 			break
@@ -629,18 +758,111 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ActorEdge.Node(childComplexity), true
 
+	case "ActorOverlap.actors":
+		if e.ComplexityRoot.ActorOverlap.Actors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ActorOverlap.Actors(childComplexity), true
+	case "ActorOverlap.attackVersion":
+		if e.ComplexityRoot.ActorOverlap.AttackVersion == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ActorOverlap.AttackVersion(childComplexity), true
+	case "ActorOverlap.perActor":
+		if e.ComplexityRoot.ActorOverlap.PerActor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ActorOverlap.PerActor(childComplexity), true
+	case "ActorOverlap.release":
+		if e.ComplexityRoot.ActorOverlap.Release == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ActorOverlap.Release(childComplexity), true
+	case "ActorOverlap.shared":
+		if e.ComplexityRoot.ActorOverlap.Shared == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ActorOverlap.Shared(childComplexity), true
+
+	case "ActorTechnique.attackEvidence":
+		if e.ComplexityRoot.ActorTechnique.AttackEvidence == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ActorTechnique.AttackEvidence(childComplexity), true
 	case "ActorTechnique.caseStudies":
 		if e.ComplexityRoot.ActorTechnique.CaseStudies == nil {
 			break
 		}
 
 		return e.ComplexityRoot.ActorTechnique.CaseStudies(childComplexity), true
+	case "ActorTechnique.steps":
+		if e.ComplexityRoot.ActorTechnique.Steps == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ActorTechnique.Steps(childComplexity), true
 	case "ActorTechnique.technique":
 		if e.ComplexityRoot.ActorTechnique.Technique == nil {
 			break
 		}
 
 		return e.ComplexityRoot.ActorTechnique.Technique(childComplexity), true
+	case "ActorTechnique.via":
+		if e.ComplexityRoot.ActorTechnique.Via == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ActorTechnique.Via(childComplexity), true
+
+	case "ActorTechniques.actor":
+		if e.ComplexityRoot.ActorTechniques.Actor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ActorTechniques.Actor(childComplexity), true
+	case "ActorTechniques.techniques":
+		if e.ComplexityRoot.ActorTechniques.Techniques == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ActorTechniques.Techniques(childComplexity), true
+
+	case "AttackEvidence.description":
+		if e.ComplexityRoot.AttackEvidence.Description == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AttackEvidence.Description(childComplexity), true
+	case "AttackEvidence.referencedId":
+		if e.ComplexityRoot.AttackEvidence.ReferencedID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AttackEvidence.ReferencedID(childComplexity), true
+	case "AttackEvidence.relationshipId":
+		if e.ComplexityRoot.AttackEvidence.RelationshipID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AttackEvidence.RelationshipID(childComplexity), true
+	case "AttackEvidence.techniqueId":
+		if e.ComplexityRoot.AttackEvidence.TechniqueID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AttackEvidence.TechniqueID(childComplexity), true
+	case "AttackEvidence.techniqueName":
+		if e.ComplexityRoot.AttackEvidence.TechniqueName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AttackEvidence.TechniqueName(childComplexity), true
 
 	case "AttackPath.hops":
 		if e.ComplexityRoot.AttackPath.Hops == nil {
@@ -722,6 +944,127 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.AttackReference.URL(childComplexity), true
+
+	case "AttackTechnique.atlasTechniques":
+		if e.ComplexityRoot.AttackTechnique.AtlasTechniques == nil {
+			break
+		}
+
+		args, err := ec.field_AttackTechnique_atlasTechniques_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.AttackTechnique.AtlasTechniques(childComplexity, args["release"].(*string)), true
+	case "AttackTechnique.attackVersion":
+		if e.ComplexityRoot.AttackTechnique.AttackVersion == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AttackTechnique.AttackVersion(childComplexity), true
+	case "AttackTechnique.description":
+		if e.ComplexityRoot.AttackTechnique.Description == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AttackTechnique.Description(childComplexity), true
+	case "AttackTechnique.id":
+		if e.ComplexityRoot.AttackTechnique.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AttackTechnique.ID(childComplexity), true
+	case "AttackTechnique.name":
+		if e.ComplexityRoot.AttackTechnique.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AttackTechnique.Name(childComplexity), true
+	case "AttackTechnique.parent":
+		if e.ComplexityRoot.AttackTechnique.Parent == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AttackTechnique.Parent(childComplexity), true
+	case "AttackTechnique.tactics":
+		if e.ComplexityRoot.AttackTechnique.Tactics == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AttackTechnique.Tactics(childComplexity), true
+	case "AttackTechnique.url":
+		if e.ComplexityRoot.AttackTechnique.URL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AttackTechnique.URL(childComplexity), true
+
+	case "AttackVersion.current":
+		if e.ComplexityRoot.AttackVersion.Current == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AttackVersion.Current(childComplexity), true
+	case "AttackVersion.deprecatedObjects":
+		if e.ComplexityRoot.AttackVersion.DeprecatedObjects == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AttackVersion.DeprecatedObjects(childComplexity), true
+	case "AttackVersion.groups":
+		if e.ComplexityRoot.AttackVersion.Groups == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AttackVersion.Groups(childComplexity), true
+	case "AttackVersion.loadedAt":
+		if e.ComplexityRoot.AttackVersion.LoadedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AttackVersion.LoadedAt(childComplexity), true
+	case "AttackVersion.relationshipsLeftOut":
+		if e.ComplexityRoot.AttackVersion.RelationshipsLeftOut == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AttackVersion.RelationshipsLeftOut(childComplexity), true
+	case "AttackVersion.revokedObjects":
+		if e.ComplexityRoot.AttackVersion.RevokedObjects == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AttackVersion.RevokedObjects(childComplexity), true
+	case "AttackVersion.sha256":
+		if e.ComplexityRoot.AttackVersion.SHA256 == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AttackVersion.SHA256(childComplexity), true
+	case "AttackVersion.source":
+		if e.ComplexityRoot.AttackVersion.Source == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AttackVersion.Source(childComplexity), true
+	case "AttackVersion.techniques":
+		if e.ComplexityRoot.AttackVersion.Techniques == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AttackVersion.Techniques(childComplexity), true
+	case "AttackVersion.uses":
+		if e.ComplexityRoot.AttackVersion.Uses == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AttackVersion.Uses(childComplexity), true
+	case "AttackVersion.version":
+		if e.ComplexityRoot.AttackVersion.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AttackVersion.Version(childComplexity), true
 
 	case "CaseStudy.actorText":
 		if e.ComplexityRoot.CaseStudy.ActorText == nil {
@@ -1289,6 +1632,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.MitigationSetOption.Members(childComplexity), true
 
+	case "NavigatorLayer.attackVersion":
+		if e.ComplexityRoot.NavigatorLayer.AttackVersion == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NavigatorLayer.AttackVersion(childComplexity), true
+	case "NavigatorLayer.json":
+		if e.ComplexityRoot.NavigatorLayer.JSON == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NavigatorLayer.JSON(childComplexity), true
+	case "NavigatorLayer.name":
+		if e.ComplexityRoot.NavigatorLayer.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NavigatorLayer.Name(childComplexity), true
+	case "NavigatorLayer.release":
+		if e.ComplexityRoot.NavigatorLayer.Release == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NavigatorLayer.Release(childComplexity), true
+	case "NavigatorLayer.techniqueCount":
+		if e.ComplexityRoot.NavigatorLayer.TechniqueCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.NavigatorLayer.TechniqueCount(childComplexity), true
+
 	case "PageInfo.endCursor":
 		if e.ComplexityRoot.PageInfo.EndCursor == nil {
 			break
@@ -1360,6 +1734,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.ActorsConnection(childComplexity, args["release"].(*string), args["filter"].(*store.ActorFilter), args["first"].(*int), args["after"].(*string)), true
+	case "Query.actorsSharingTechniques":
+		if e.ComplexityRoot.Query.ActorsSharingTechniques == nil {
+			break
+		}
+
+		args, err := ec.field_Query_actorsSharingTechniques_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ActorsSharingTechniques(childComplexity, args["actors"].([]string), args["release"].(*string), args["attack"].(*string)), true
 	case "Query.attackPaths":
 		if e.ComplexityRoot.Query.AttackPaths == nil {
 			break
@@ -1371,6 +1756,34 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.AttackPaths(childComplexity, args["from"].(string), args["to"].(string), args["maxHops"].(*int), args["limit"].(*int), args["minSupport"].(*int), args["excludeMitigatedBy"].([]string), args["inheritFromParent"].(*bool), args["release"].(*string)), true
+	case "Query.attackTechnique":
+		if e.ComplexityRoot.Query.AttackTechnique == nil {
+			break
+		}
+
+		args, err := ec.field_Query_attackTechnique_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.AttackTechnique(childComplexity, args["id"].(string), args["attack"].(*string)), true
+	case "Query.attackVersion":
+		if e.ComplexityRoot.Query.AttackVersion == nil {
+			break
+		}
+
+		args, err := ec.field_Query_attackVersion_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.AttackVersion(childComplexity, args["version"].(*string)), true
+	case "Query.attackVersions":
+		if e.ComplexityRoot.Query.AttackVersions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.AttackVersions(childComplexity), true
 	case "Query.caseStudies":
 		if e.ComplexityRoot.Query.CaseStudies == nil {
 			break
@@ -1482,6 +1895,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.MitigationsConnection(childComplexity, args["release"].(*string), args["filter"].(*store.MitigationFilter), args["first"].(*int), args["after"].(*string)), true
+	case "Query.navigatorLayer":
+		if e.ComplexityRoot.Query.NavigatorLayer == nil {
+			break
+		}
+
+		args, err := ec.field_Query_navigatorLayer_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.NavigatorLayer(childComplexity, args["actors"].([]string), args["caseStudy"].(*string), args["techniques"].([]string), args["release"].(*string), args["attack"].(*string)), true
 	case "Query.release":
 		if e.ComplexityRoot.Query.Release == nil {
 			break
@@ -1853,6 +2277,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.SetMember.Required(childComplexity), true
 
+	case "SharedTechnique.actorIds":
+		if e.ComplexityRoot.SharedTechnique.ActorIDs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SharedTechnique.ActorIDs(childComplexity), true
+	case "SharedTechnique.all":
+		if e.ComplexityRoot.SharedTechnique.All == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SharedTechnique.All(childComplexity), true
+	case "SharedTechnique.technique":
+		if e.ComplexityRoot.SharedTechnique.Technique == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SharedTechnique.Technique(childComplexity), true
+
 	case "Step.caseStudy":
 		if e.ComplexityRoot.Step.CaseStudy == nil {
 			break
@@ -1938,6 +2381,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.StepChange.StepID(childComplexity), true
+
+	case "StepRef.caseStudyId":
+		if e.ComplexityRoot.StepRef.CaseStudyID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StepRef.CaseStudyID(childComplexity), true
+	case "StepRef.stepId":
+		if e.ComplexityRoot.StepRef.StepID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StepRef.StepID(childComplexity), true
 
 	case "StepState.stepId":
 		if e.ComplexityRoot.StepState.ID == nil {
@@ -2196,12 +2652,30 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.TechniqueActor.Actor(childComplexity), true
+	case "TechniqueActor.attackEvidence":
+		if e.ComplexityRoot.TechniqueActor.AttackEvidence == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TechniqueActor.AttackEvidence(childComplexity), true
 	case "TechniqueActor.caseStudies":
 		if e.ComplexityRoot.TechniqueActor.CaseStudies == nil {
 			break
 		}
 
 		return e.ComplexityRoot.TechniqueActor.CaseStudies(childComplexity), true
+	case "TechniqueActor.steps":
+		if e.ComplexityRoot.TechniqueActor.Steps == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TechniqueActor.Steps(childComplexity), true
+	case "TechniqueActor.via":
+		if e.ComplexityRoot.TechniqueActor.Via == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TechniqueActor.Via(childComplexity), true
 
 	case "TechniqueChokePoint.chains":
 		if e.ComplexityRoot.TechniqueChokePoint.Chains == nil {
@@ -4313,6 +4787,255 @@ type CoverageGaps {
   techniques: [CoverageGap!]!
 }
 `, BuiltIn: false},
+	{Name: "../attack.graphqls", Input: `# Threat actors across ATLAS case studies and MITRE ATT&CK Enterprise groups, the ATT&CK
+# techniques ATLAS techniques reference, and ATLAS Navigator layers. See docs/attack.md.
+
+extend type Actor {
+  """
+  The ATT&CK group id, e.g. "G0007"; null when ATT&CK does not know the actor.
+  """
+  attackId: String
+  """
+  The group's page on attack.mitre.org; null when ATT&CK does not know the actor.
+  """
+  attackUrl: String
+  """
+  ATT&CK's description of the group; null when ATT&CK does not know the actor.
+  """
+  description: String
+  """
+  The ATT&CK version the actor and its links come from; null when no ATT&CK is loaded.
+  """
+  attackVersion: String
+  """
+  The ids of the ATLAS case-study actors this actor stands for (empty for a group no case
+  study names).
+  """
+  caseStudyActors: [ID!]!
+  """
+  True when the actor was found by a name that several actors go by (an alias ATT&CK gives
+  to several groups); ` + "`" + `actors(filter: {name: ...})` + "`" + ` returns all of them.
+  """
+  sharedAlias: Boolean!
+}
+
+"""
+How an actor is known to use an ATLAS technique.
+"""
+enum ActorLinkKind {
+  "A case study attributed to the actor has a step employing the technique."
+  CASE_STUDY
+  """
+  The actor's ATT&CK group uses an ATT&CK technique that the ATLAS technique references
+  (its attack-reference), or a sub-technique of it.
+  """
+  ATTACK
+}
+
+extend type ActorTechnique {
+  """
+  How the link is known: CASE_STUDY, ATTACK, or both.
+  """
+  via: [ActorLinkKind!]!
+  """
+  The case-study steps employing the technique (CASE_STUDY evidence).
+  """
+  steps: [StepRef!]!
+  """
+  The ATT&CK relationships behind an ATTACK link.
+  """
+  attackEvidence: [AttackEvidence!]!
+}
+
+extend type TechniqueActor {
+  """
+  How the link is known: CASE_STUDY, ATTACK, or both.
+  """
+  via: [ActorLinkKind!]!
+  """
+  The case-study steps employing the technique (CASE_STUDY evidence).
+  """
+  steps: [StepRef!]!
+  """
+  The ATT&CK relationships behind an ATTACK link.
+  """
+  attackEvidence: [AttackEvidence!]!
+}
+
+extend input ActorFilter {
+  """
+  Only the actors going by this name: an id, a name, an alias or an ATT&CK id, with case,
+  punctuation and spacing ignored ("Forest Blizzard", "fancy bear", "G0007"). A name several
+  actors share returns them all, each with ` + "`" + `sharedAlias` + "`" + ` set.
+  """
+  name: String
+  """
+  With ` + "`" + `technique` + "`" + `: only links of this kind.
+  """
+  via: ActorLinkKind
+}
+
+"""
+One case-study step, named by its case study and step id.
+"""
+type StepRef {
+  "The case study id."
+  caseStudyId: ID!
+  "The step id within the case study, e.g. \"S02\"."
+  stepId: String!
+}
+
+"""
+One ATT&CK "uses" relationship linking a group to an ATLAS technique: the group uses
+` + "`" + `techniqueId` + "`" + `, which is ` + "`" + `referencedId` + "`" + ` (the ATT&CK technique the ATLAS technique
+references) or a sub-technique of it.
+"""
+type AttackEvidence {
+  "The ATT&CK technique the group uses, e.g. \"T1566.001\"."
+  techniqueId: String!
+  "Its name."
+  techniqueName: String!
+  "The ATT&CK technique the ATLAS technique references, e.g. \"T1566\"."
+  referencedId: String!
+  "The STIX id of the relationship."
+  relationshipId: String!
+  "ATT&CK's description of how the group uses the technique, with its citations."
+  description: String!
+}
+
+"""
+A loaded ATT&CK Enterprise release.
+"""
+type AttackVersion {
+  "The ATT&CK version, e.g. \"18.1\"."
+  version: String!
+  "The SHA-256 of the bundle loaded."
+  sha256: String!
+  "Where the bundle was read from."
+  source: String!
+  "True for the version answers use by default."
+  current: Boolean!
+  "When the load completed."
+  loadedAt: Time!
+  "Groups kept (not revoked, not deprecated)."
+  groups: Int!
+  "Techniques and sub-techniques kept."
+  techniques: Int!
+  "Group-to-technique uses relationships kept."
+  uses: Int!
+  "Revoked objects left out."
+  revokedObjects: Int!
+  "Deprecated objects left out."
+  deprecatedObjects: Int!
+  "Relationships left out because they touch a left-out object or are revoked or deprecated."
+  relationshipsLeftOut: Int!
+}
+
+"""
+An ATT&CK Enterprise technique or sub-technique.
+"""
+type AttackTechnique {
+  "The ATT&CK id, e.g. \"T1566\" or \"T1566.001\"."
+  id: ID!
+  "The name."
+  name: String!
+  "ATT&CK's description."
+  description: String!
+  "The page on attack.mitre.org."
+  url: String!
+  "The parent technique's id for a sub-technique; empty for a technique."
+  parent: String!
+  "The ATT&CK tactic shortnames, e.g. \"initial-access\"."
+  tactics: [String!]!
+  "The ATT&CK version."
+  attackVersion: String!
+  """
+  The ATLAS techniques of a release (default: current) whose attack-reference names this
+  technique.
+  """
+  atlasTechniques(release: String): [Technique!]! @goField(forceResolver: true)
+}
+
+"""
+The techniques of several actors side by side, and those they share.
+"""
+type ActorOverlap {
+  "The ATLAS release the answer is computed for."
+  release: String!
+  "The ATT&CK version used; null when none is loaded."
+  attackVersion: String
+  "The actors compared (an alias several actors share brings them all)."
+  actors: [Actor!]!
+  "Each actor with its techniques."
+  perActor: [ActorTechniques!]!
+  "The techniques at least two of the actors use, sorted by technique id."
+  shared: [SharedTechnique!]!
+}
+
+"""
+One actor's techniques, in an overlap.
+"""
+type ActorTechniques {
+  "The actor."
+  actor: Actor!
+  "Its techniques, with kind and evidence."
+  techniques: [ActorTechnique!]!
+}
+
+"""
+A technique several of the compared actors use.
+"""
+type SharedTechnique {
+  "The technique."
+  technique: Technique!
+  "The ids of the actors using it, sorted."
+  actorIds: [ID!]!
+  "True when every compared actor uses it."
+  all: Boolean!
+}
+
+"""
+An ATLAS Navigator layer (layer format 4.5, domain atlas-atlas).
+"""
+type NavigatorLayer {
+  "The layer's name."
+  name: String!
+  "The ATLAS release it was computed for."
+  release: String!
+  "The ATT&CK version used; null when none was."
+  attackVersion: String
+  "How many techniques it annotates."
+  techniqueCount: Int!
+  "The layer file, as JSON text: open it in the ATLAS Navigator."
+  json: String!
+}
+
+extend type Query {
+  """
+  A loaded ATT&CK version; omit ` + "`" + `version` + "`" + ` for the current one (null when none is loaded).
+  """
+  attackVersion(version: String): AttackVersion
+  """
+  Every loaded ATT&CK version, the most recently loaded first.
+  """
+  attackVersions: [AttackVersion!]!
+  """
+  One ATT&CK technique of an ATT&CK version (default: current). An unknown id is NOT_FOUND.
+  """
+  attackTechnique(id: ID!, attack: String): AttackTechnique
+  """
+  Compare actors: the ATLAS techniques each uses and those they share. Names may be any
+  alias; at most 20.
+  """
+  actorsSharingTechniques(actors: [String!]!, release: String, attack: String): ActorOverlap!
+  """
+  An ATLAS Navigator layer of exactly one of: actors (any alias; shared techniques in their
+  own colour, the evidence in each technique's comment), a case study, or a list of
+  techniques.
+  """
+  navigatorLayer(actors: [String!], caseStudy: ID, techniques: [ID!], release: String, attack: String): NavigatorLayer!
+}
+`, BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
 
@@ -4334,6 +5057,18 @@ func (ec *executionContext) childFields_Actor(ctx context.Context, field graphql
 		return ec.fieldContext_Actor_caseStudies(ctx, field)
 	case "techniques":
 		return ec.fieldContext_Actor_techniques(ctx, field)
+	case "attackId":
+		return ec.fieldContext_Actor_attackId(ctx, field)
+	case "attackUrl":
+		return ec.fieldContext_Actor_attackUrl(ctx, field)
+	case "description":
+		return ec.fieldContext_Actor_description(ctx, field)
+	case "attackVersion":
+		return ec.fieldContext_Actor_attackVersion(ctx, field)
+	case "caseStudyActors":
+		return ec.fieldContext_Actor_caseStudyActors(ctx, field)
+	case "sharedAlias":
+		return ec.fieldContext_Actor_sharedAlias(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Actor", field.Name)
 }
@@ -4362,14 +5097,62 @@ func (ec *executionContext) childFields_ActorEdge(ctx context.Context, field gra
 	return nil, fmt.Errorf("no field named %q was found under type ActorEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_ActorOverlap(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "release":
+		return ec.fieldContext_ActorOverlap_release(ctx, field)
+	case "attackVersion":
+		return ec.fieldContext_ActorOverlap_attackVersion(ctx, field)
+	case "actors":
+		return ec.fieldContext_ActorOverlap_actors(ctx, field)
+	case "perActor":
+		return ec.fieldContext_ActorOverlap_perActor(ctx, field)
+	case "shared":
+		return ec.fieldContext_ActorOverlap_shared(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ActorOverlap", field.Name)
+}
+
 func (ec *executionContext) childFields_ActorTechnique(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "technique":
 		return ec.fieldContext_ActorTechnique_technique(ctx, field)
 	case "caseStudies":
 		return ec.fieldContext_ActorTechnique_caseStudies(ctx, field)
+	case "via":
+		return ec.fieldContext_ActorTechnique_via(ctx, field)
+	case "steps":
+		return ec.fieldContext_ActorTechnique_steps(ctx, field)
+	case "attackEvidence":
+		return ec.fieldContext_ActorTechnique_attackEvidence(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ActorTechnique", field.Name)
+}
+
+func (ec *executionContext) childFields_ActorTechniques(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "actor":
+		return ec.fieldContext_ActorTechniques_actor(ctx, field)
+	case "techniques":
+		return ec.fieldContext_ActorTechniques_techniques(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ActorTechniques", field.Name)
+}
+
+func (ec *executionContext) childFields_AttackEvidence(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "techniqueId":
+		return ec.fieldContext_AttackEvidence_techniqueId(ctx, field)
+	case "techniqueName":
+		return ec.fieldContext_AttackEvidence_techniqueName(ctx, field)
+	case "referencedId":
+		return ec.fieldContext_AttackEvidence_referencedId(ctx, field)
+	case "relationshipId":
+		return ec.fieldContext_AttackEvidence_relationshipId(ctx, field)
+	case "description":
+		return ec.fieldContext_AttackEvidence_description(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AttackEvidence", field.Name)
 }
 
 func (ec *executionContext) childFields_AttackPath(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4414,6 +5197,56 @@ func (ec *executionContext) childFields_AttackReference(ctx context.Context, fie
 		return ec.fieldContext_AttackReference_url(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type AttackReference", field.Name)
+}
+
+func (ec *executionContext) childFields_AttackTechnique(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_AttackTechnique_id(ctx, field)
+	case "name":
+		return ec.fieldContext_AttackTechnique_name(ctx, field)
+	case "description":
+		return ec.fieldContext_AttackTechnique_description(ctx, field)
+	case "url":
+		return ec.fieldContext_AttackTechnique_url(ctx, field)
+	case "parent":
+		return ec.fieldContext_AttackTechnique_parent(ctx, field)
+	case "tactics":
+		return ec.fieldContext_AttackTechnique_tactics(ctx, field)
+	case "attackVersion":
+		return ec.fieldContext_AttackTechnique_attackVersion(ctx, field)
+	case "atlasTechniques":
+		return ec.fieldContext_AttackTechnique_atlasTechniques(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AttackTechnique", field.Name)
+}
+
+func (ec *executionContext) childFields_AttackVersion(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "version":
+		return ec.fieldContext_AttackVersion_version(ctx, field)
+	case "sha256":
+		return ec.fieldContext_AttackVersion_sha256(ctx, field)
+	case "source":
+		return ec.fieldContext_AttackVersion_source(ctx, field)
+	case "current":
+		return ec.fieldContext_AttackVersion_current(ctx, field)
+	case "loadedAt":
+		return ec.fieldContext_AttackVersion_loadedAt(ctx, field)
+	case "groups":
+		return ec.fieldContext_AttackVersion_groups(ctx, field)
+	case "techniques":
+		return ec.fieldContext_AttackVersion_techniques(ctx, field)
+	case "uses":
+		return ec.fieldContext_AttackVersion_uses(ctx, field)
+	case "revokedObjects":
+		return ec.fieldContext_AttackVersion_revokedObjects(ctx, field)
+	case "deprecatedObjects":
+		return ec.fieldContext_AttackVersion_deprecatedObjects(ctx, field)
+	case "relationshipsLeftOut":
+		return ec.fieldContext_AttackVersion_relationshipsLeftOut(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AttackVersion", field.Name)
 }
 
 func (ec *executionContext) childFields_CaseStudy(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4718,6 +5551,22 @@ func (ec *executionContext) childFields_MitigationSetOption(ctx context.Context,
 	return nil, fmt.Errorf("no field named %q was found under type MitigationSetOption", field.Name)
 }
 
+func (ec *executionContext) childFields_NavigatorLayer(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "name":
+		return ec.fieldContext_NavigatorLayer_name(ctx, field)
+	case "release":
+		return ec.fieldContext_NavigatorLayer_release(ctx, field)
+	case "attackVersion":
+		return ec.fieldContext_NavigatorLayer_attackVersion(ctx, field)
+	case "techniqueCount":
+		return ec.fieldContext_NavigatorLayer_techniqueCount(ctx, field)
+	case "json":
+		return ec.fieldContext_NavigatorLayer_json(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type NavigatorLayer", field.Name)
+}
+
 func (ec *executionContext) childFields_PageInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "hasNextPage":
@@ -4870,6 +5719,18 @@ func (ec *executionContext) childFields_SetMember(ctx context.Context, field gra
 	return nil, fmt.Errorf("no field named %q was found under type SetMember", field.Name)
 }
 
+func (ec *executionContext) childFields_SharedTechnique(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "technique":
+		return ec.fieldContext_SharedTechnique_technique(ctx, field)
+	case "actorIds":
+		return ec.fieldContext_SharedTechnique_actorIds(ctx, field)
+	case "all":
+		return ec.fieldContext_SharedTechnique_all(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SharedTechnique", field.Name)
+}
+
 func (ec *executionContext) childFields_Step(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -4908,6 +5769,16 @@ func (ec *executionContext) childFields_StepChange(ctx context.Context, field gr
 		return ec.fieldContext_StepChange_after(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type StepChange", field.Name)
+}
+
+func (ec *executionContext) childFields_StepRef(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "caseStudyId":
+		return ec.fieldContext_StepRef_caseStudyId(ctx, field)
+	case "stepId":
+		return ec.fieldContext_StepRef_stepId(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type StepRef", field.Name)
 }
 
 func (ec *executionContext) childFields_StepState(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -5028,6 +5899,12 @@ func (ec *executionContext) childFields_TechniqueActor(ctx context.Context, fiel
 		return ec.fieldContext_TechniqueActor_actor(ctx, field)
 	case "caseStudies":
 		return ec.fieldContext_TechniqueActor_caseStudies(ctx, field)
+	case "via":
+		return ec.fieldContext_TechniqueActor_via(ctx, field)
+	case "steps":
+		return ec.fieldContext_TechniqueActor_steps(ctx, field)
+	case "attackEvidence":
+		return ec.fieldContext_TechniqueActor_attackEvidence(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type TechniqueActor", field.Name)
 }
@@ -5220,6 +6097,20 @@ func (ec *executionContext) childFields___Type(ctx context.Context, field graphq
 
 // region    ***************************** args.gotpl *****************************
 
+func (ec *executionContext) field_AttackTechnique_atlasTechniques_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "release",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["release"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Query___type_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -5291,6 +6182,36 @@ func (ec *executionContext) field_Query_actorsConnection_args(ctx context.Contex
 		return nil, err
 	}
 	args["after"] = arg3
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_actorsSharingTechniques_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "actors",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalNString2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["actors"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "release",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["release"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "attack",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["attack"] = arg2
 	return args, nil
 }
 
@@ -5383,6 +6304,42 @@ func (ec *executionContext) field_Query_attackPaths_args(ctx context.Context, ra
 		return nil, err
 	}
 	args["release"] = arg7
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_attackTechnique_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "attack",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["attack"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_attackVersion_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "version",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["version"] = arg0
 	return args, nil
 }
 
@@ -5731,6 +6688,52 @@ func (ec *executionContext) field_Query_mitigations_args(ctx context.Context, ra
 		return nil, err
 	}
 	args["filter"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_navigatorLayer_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "actors",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["actors"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "caseStudy",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOID2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["caseStudy"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "techniques",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["techniques"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "release",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["release"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "attack",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["attack"] = arg4
 	return args, nil
 }
 
@@ -6240,6 +7243,144 @@ func (ec *executionContext) resolveBatch_Actor_techniques(ctx context.Context, f
 	)
 }
 
+func (ec *executionContext) _Actor_attackId(ctx context.Context, field graphql.CollectedField, obj *store.Actor) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Actor_attackId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AttackID(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Actor_attackId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Actor", field, true, false, "String")
+}
+
+func (ec *executionContext) _Actor_attackUrl(ctx context.Context, field graphql.CollectedField, obj *store.Actor) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Actor_attackUrl(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AttackURL(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Actor_attackUrl(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Actor", field, true, false, "String")
+}
+
+func (ec *executionContext) _Actor_description(ctx context.Context, field graphql.CollectedField, obj *store.Actor) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Actor_description(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Description(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Actor_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Actor", field, true, false, "String")
+}
+
+func (ec *executionContext) _Actor_attackVersion(ctx context.Context, field graphql.CollectedField, obj *store.Actor) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Actor_attackVersion(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AttackVersion(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Actor_attackVersion(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Actor", field, true, false, "String")
+}
+
+func (ec *executionContext) _Actor_caseStudyActors(ctx context.Context, field graphql.CollectedField, obj *store.Actor) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Actor_caseStudyActors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CaseStudyActors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNID2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Actor_caseStudyActors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Actor", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Actor_sharedAlias(ctx context.Context, field graphql.CollectedField, obj *store.Actor) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Actor_sharedAlias(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SharedAlias, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Actor_sharedAlias(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Actor", field, false, false, "Boolean")
+}
+
 func (ec *executionContext) _ActorConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.ActorConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -6414,6 +7555,148 @@ func (ec *executionContext) fieldContext_ActorEdge_node(_ context.Context, field
 	return fc, nil
 }
 
+func (ec *executionContext) _ActorOverlap_release(ctx context.Context, field graphql.CollectedField, obj *actors.Overlap) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ActorOverlap_release(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Release, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ActorOverlap_release(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ActorOverlap", field, false, false, "String")
+}
+
+func (ec *executionContext) _ActorOverlap_attackVersion(ctx context.Context, field graphql.CollectedField, obj *actors.Overlap) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ActorOverlap_attackVersion(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AttackVersion, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ActorOverlap_attackVersion(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ActorOverlap", field, false, false, "String")
+}
+
+func (ec *executionContext) _ActorOverlap_actors(ctx context.Context, field graphql.CollectedField, obj *actors.Overlap) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ActorOverlap_actors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Actors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []store.Actor) graphql.Marshaler {
+			return ec.marshalNActor2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐActorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ActorOverlap_actors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ActorOverlap",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Actor(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ActorOverlap_perActor(ctx context.Context, field graphql.CollectedField, obj *actors.Overlap) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ActorOverlap_perActor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PerActor(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []actors.ActorTechniques) graphql.Marshaler {
+			return ec.marshalNActorTechniques2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋactorsᚐActorTechniquesᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ActorOverlap_perActor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ActorOverlap",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ActorTechniques(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ActorOverlap_shared(ctx context.Context, field graphql.CollectedField, obj *actors.Overlap) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ActorOverlap_shared(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Shared, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []actors.SharedTechnique) graphql.Marshaler {
+			return ec.marshalNSharedTechnique2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋactorsᚐSharedTechniqueᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ActorOverlap_shared(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ActorOverlap",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SharedTechnique(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _ActorTechnique_technique(ctx context.Context, field graphql.CollectedField, obj *store.ActorTechnique) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -6499,6 +7782,272 @@ func (ec *executionContext) resolveBatch_ActorTechnique_caseStudies(ctx context.
 		err,
 		"ActorTechnique.caseStudies",
 	)
+}
+
+func (ec *executionContext) _ActorTechnique_via(ctx context.Context, field graphql.CollectedField, obj *store.ActorTechnique) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ActorTechnique_via(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Via, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []attack.LinkKind) graphql.Marshaler {
+			return ec.marshalNActorLinkKind2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋattackᚐLinkKindᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ActorTechnique_via(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ActorTechnique", field, false, false, "ActorLinkKind")
+}
+
+func (ec *executionContext) _ActorTechnique_steps(ctx context.Context, field graphql.CollectedField, obj *store.ActorTechnique) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ActorTechnique_steps(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Steps, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []store.StepRef) graphql.Marshaler {
+			return ec.marshalNStepRef2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐStepRefᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ActorTechnique_steps(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ActorTechnique",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_StepRef(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ActorTechnique_attackEvidence(ctx context.Context, field graphql.CollectedField, obj *store.ActorTechnique) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ActorTechnique_attackEvidence(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AttackEvidence, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []store.AttackEvidence) graphql.Marshaler {
+			return ec.marshalNAttackEvidence2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐAttackEvidenceᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ActorTechnique_attackEvidence(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ActorTechnique",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AttackEvidence(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ActorTechniques_actor(ctx context.Context, field graphql.CollectedField, obj *actors.ActorTechniques) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ActorTechniques_actor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Actor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v store.Actor) graphql.Marshaler {
+			return ec.marshalNActor2githubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐActor(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ActorTechniques_actor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ActorTechniques",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Actor(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ActorTechniques_techniques(ctx context.Context, field graphql.CollectedField, obj *actors.ActorTechniques) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ActorTechniques_techniques(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Techniques, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []store.ActorTechnique) graphql.Marshaler {
+			return ec.marshalNActorTechnique2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐActorTechniqueᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ActorTechniques_techniques(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ActorTechniques",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ActorTechnique(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AttackEvidence_techniqueId(ctx context.Context, field graphql.CollectedField, obj *store.AttackEvidence) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AttackEvidence_techniqueId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TechniqueID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AttackEvidence_techniqueId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AttackEvidence", field, false, false, "String")
+}
+
+func (ec *executionContext) _AttackEvidence_techniqueName(ctx context.Context, field graphql.CollectedField, obj *store.AttackEvidence) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AttackEvidence_techniqueName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TechniqueName, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AttackEvidence_techniqueName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AttackEvidence", field, false, false, "String")
+}
+
+func (ec *executionContext) _AttackEvidence_referencedId(ctx context.Context, field graphql.CollectedField, obj *store.AttackEvidence) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AttackEvidence_referencedId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReferencedID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AttackEvidence_referencedId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AttackEvidence", field, false, false, "String")
+}
+
+func (ec *executionContext) _AttackEvidence_relationshipId(ctx context.Context, field graphql.CollectedField, obj *store.AttackEvidence) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AttackEvidence_relationshipId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RelationshipID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AttackEvidence_relationshipId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AttackEvidence", field, false, false, "String")
+}
+
+func (ec *executionContext) _AttackEvidence_description(ctx context.Context, field graphql.CollectedField, obj *store.AttackEvidence) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AttackEvidence_description(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Description, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AttackEvidence_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AttackEvidence", field, false, false, "String")
 }
 
 func (ec *executionContext) _AttackPath_id(ctx context.Context, field graphql.CollectedField, obj *model.AttackPath) (ret graphql.Marshaler) {
@@ -6834,6 +8383,464 @@ func (ec *executionContext) _AttackReference_url(ctx context.Context, field grap
 }
 func (ec *executionContext) fieldContext_AttackReference_url(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AttackReference", field, false, false, "String")
+}
+
+func (ec *executionContext) _AttackTechnique_id(ctx context.Context, field graphql.CollectedField, obj *store.AttackTechnique) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AttackTechnique_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AttackTechnique_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AttackTechnique", field, false, false, "ID")
+}
+
+func (ec *executionContext) _AttackTechnique_name(ctx context.Context, field graphql.CollectedField, obj *store.AttackTechnique) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AttackTechnique_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AttackTechnique_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AttackTechnique", field, false, false, "String")
+}
+
+func (ec *executionContext) _AttackTechnique_description(ctx context.Context, field graphql.CollectedField, obj *store.AttackTechnique) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AttackTechnique_description(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Description, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AttackTechnique_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AttackTechnique", field, false, false, "String")
+}
+
+func (ec *executionContext) _AttackTechnique_url(ctx context.Context, field graphql.CollectedField, obj *store.AttackTechnique) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AttackTechnique_url(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.URL, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AttackTechnique_url(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AttackTechnique", field, false, false, "String")
+}
+
+func (ec *executionContext) _AttackTechnique_parent(ctx context.Context, field graphql.CollectedField, obj *store.AttackTechnique) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AttackTechnique_parent(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Parent, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AttackTechnique_parent(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AttackTechnique", field, false, false, "String")
+}
+
+func (ec *executionContext) _AttackTechnique_tactics(ctx context.Context, field graphql.CollectedField, obj *store.AttackTechnique) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AttackTechnique_tactics(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Tactics, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AttackTechnique_tactics(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AttackTechnique", field, false, false, "String")
+}
+
+func (ec *executionContext) _AttackTechnique_attackVersion(ctx context.Context, field graphql.CollectedField, obj *store.AttackTechnique) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AttackTechnique_attackVersion(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AttackVersion, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AttackTechnique_attackVersion(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AttackTechnique", field, false, false, "String")
+}
+
+func (ec *executionContext) _AttackTechnique_atlasTechniques(ctx context.Context, field graphql.CollectedField, obj *store.AttackTechnique) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AttackTechnique_atlasTechniques(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.AttackTechnique().AtlasTechniques(ctx, obj, fc.Args["release"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []store.Technique) graphql.Marshaler {
+			return ec.marshalNTechnique2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐTechniqueᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AttackTechnique_atlasTechniques(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AttackTechnique",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Technique(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_AttackTechnique_atlasTechniques_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AttackVersion_version(ctx context.Context, field graphql.CollectedField, obj *store.AttackVersion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AttackVersion_version(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Version, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AttackVersion_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AttackVersion", field, false, false, "String")
+}
+
+func (ec *executionContext) _AttackVersion_sha256(ctx context.Context, field graphql.CollectedField, obj *store.AttackVersion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AttackVersion_sha256(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SHA256, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AttackVersion_sha256(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AttackVersion", field, false, false, "String")
+}
+
+func (ec *executionContext) _AttackVersion_source(ctx context.Context, field graphql.CollectedField, obj *store.AttackVersion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AttackVersion_source(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Source, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AttackVersion_source(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AttackVersion", field, false, false, "String")
+}
+
+func (ec *executionContext) _AttackVersion_current(ctx context.Context, field graphql.CollectedField, obj *store.AttackVersion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AttackVersion_current(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Current, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AttackVersion_current(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AttackVersion", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _AttackVersion_loadedAt(ctx context.Context, field graphql.CollectedField, obj *store.AttackVersion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AttackVersion_loadedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LoadedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AttackVersion_loadedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AttackVersion", field, false, false, "Time")
+}
+
+func (ec *executionContext) _AttackVersion_groups(ctx context.Context, field graphql.CollectedField, obj *store.AttackVersion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AttackVersion_groups(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Groups, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AttackVersion_groups(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AttackVersion", field, false, false, "Int")
+}
+
+func (ec *executionContext) _AttackVersion_techniques(ctx context.Context, field graphql.CollectedField, obj *store.AttackVersion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AttackVersion_techniques(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Techniques, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AttackVersion_techniques(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AttackVersion", field, false, false, "Int")
+}
+
+func (ec *executionContext) _AttackVersion_uses(ctx context.Context, field graphql.CollectedField, obj *store.AttackVersion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AttackVersion_uses(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Uses, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AttackVersion_uses(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AttackVersion", field, false, false, "Int")
+}
+
+func (ec *executionContext) _AttackVersion_revokedObjects(ctx context.Context, field graphql.CollectedField, obj *store.AttackVersion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AttackVersion_revokedObjects(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RevokedObjects, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AttackVersion_revokedObjects(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AttackVersion", field, false, false, "Int")
+}
+
+func (ec *executionContext) _AttackVersion_deprecatedObjects(ctx context.Context, field graphql.CollectedField, obj *store.AttackVersion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AttackVersion_deprecatedObjects(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DeprecatedObjects, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AttackVersion_deprecatedObjects(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AttackVersion", field, false, false, "Int")
+}
+
+func (ec *executionContext) _AttackVersion_relationshipsLeftOut(ctx context.Context, field graphql.CollectedField, obj *store.AttackVersion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AttackVersion_relationshipsLeftOut(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RelationshipsLeftOut, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AttackVersion_relationshipsLeftOut(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AttackVersion", field, false, false, "Int")
 }
 
 func (ec *executionContext) _CaseStudy_id(ctx context.Context, field graphql.CollectedField, obj *store.CaseStudy) (ret graphql.Marshaler) {
@@ -9358,6 +11365,121 @@ func (ec *executionContext) fieldContext_MitigationSetOption_members(_ context.C
 	return fc, nil
 }
 
+func (ec *executionContext) _NavigatorLayer_name(ctx context.Context, field graphql.CollectedField, obj *actors.Layer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NavigatorLayer_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NavigatorLayer_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NavigatorLayer", field, false, false, "String")
+}
+
+func (ec *executionContext) _NavigatorLayer_release(ctx context.Context, field graphql.CollectedField, obj *actors.Layer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NavigatorLayer_release(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Release, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NavigatorLayer_release(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NavigatorLayer", field, false, false, "String")
+}
+
+func (ec *executionContext) _NavigatorLayer_attackVersion(ctx context.Context, field graphql.CollectedField, obj *actors.Layer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NavigatorLayer_attackVersion(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AttackVersion, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_NavigatorLayer_attackVersion(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NavigatorLayer", field, false, false, "String")
+}
+
+func (ec *executionContext) _NavigatorLayer_techniqueCount(ctx context.Context, field graphql.CollectedField, obj *actors.Layer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NavigatorLayer_techniqueCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TechniqueCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NavigatorLayer_techniqueCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NavigatorLayer", field, false, false, "Int")
+}
+
+func (ec *executionContext) _NavigatorLayer_json(ctx context.Context, field graphql.CollectedField, obj *actors.Layer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_NavigatorLayer_json(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.JSON, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_NavigatorLayer_json(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("NavigatorLayer", field, false, false, "String")
+}
+
 func (ec *executionContext) _PageInfo_hasNextPage(ctx context.Context, field graphql.CollectedField, obj *model.PageInfo) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -10552,6 +12674,214 @@ func (ec *executionContext) fieldContext_Query_coverageGaps(ctx context.Context,
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_coverageGaps_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_attackVersion(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_attackVersion(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().AttackVersion(ctx, fc.Args["version"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.AttackVersion) graphql.Marshaler {
+			return ec.marshalOAttackVersion2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐAttackVersion(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_attackVersion(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AttackVersion(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_attackVersion_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_attackVersions(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_attackVersions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().AttackVersions(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []store.AttackVersion) graphql.Marshaler {
+			return ec.marshalNAttackVersion2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐAttackVersionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_attackVersions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AttackVersion(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_attackTechnique(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_attackTechnique(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().AttackTechnique(ctx, fc.Args["id"].(string), fc.Args["attack"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *store.AttackTechnique) graphql.Marshaler {
+			return ec.marshalOAttackTechnique2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐAttackTechnique(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_attackTechnique(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AttackTechnique(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_attackTechnique_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_actorsSharingTechniques(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_actorsSharingTechniques(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().ActorsSharingTechniques(ctx, fc.Args["actors"].([]string), fc.Args["release"].(*string), fc.Args["attack"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *actors.Overlap) graphql.Marshaler {
+			return ec.marshalNActorOverlap2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋactorsᚐOverlap(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_actorsSharingTechniques(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ActorOverlap(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_actorsSharingTechniques_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_navigatorLayer(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_navigatorLayer(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().NavigatorLayer(ctx, fc.Args["actors"].([]string), fc.Args["caseStudy"].(*string), fc.Args["techniques"].([]string), fc.Args["release"].(*string), fc.Args["attack"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *actors.Layer) graphql.Marshaler {
+			return ec.marshalNNavigatorLayer2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋactorsᚐLayer(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_navigatorLayer(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_NavigatorLayer(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_navigatorLayer_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -11758,6 +14088,84 @@ func (ec *executionContext) fieldContext_SetMember_chains(_ context.Context, fie
 	return graphql.NewScalarFieldContext("SetMember", field, false, false, "ID")
 }
 
+func (ec *executionContext) _SharedTechnique_technique(ctx context.Context, field graphql.CollectedField, obj *actors.SharedTechnique) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SharedTechnique_technique(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Technique, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v store.Technique) graphql.Marshaler {
+			return ec.marshalNTechnique2githubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐTechnique(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SharedTechnique_technique(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SharedTechnique",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Technique(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SharedTechnique_actorIds(ctx context.Context, field graphql.CollectedField, obj *actors.SharedTechnique) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SharedTechnique_actorIds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ActorIDs, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNID2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SharedTechnique_actorIds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SharedTechnique", field, false, false, "ID")
+}
+
+func (ec *executionContext) _SharedTechnique_all(ctx context.Context, field graphql.CollectedField, obj *actors.SharedTechnique) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SharedTechnique_all(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.All, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SharedTechnique_all(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SharedTechnique", field, false, false, "Boolean")
+}
+
 func (ec *executionContext) _Step_id(ctx context.Context, field graphql.CollectedField, obj *store.Step) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -12256,6 +14664,52 @@ func (ec *executionContext) fieldContext_StepChange_after(_ context.Context, fie
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _StepRef_caseStudyId(ctx context.Context, field graphql.CollectedField, obj *store.StepRef) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StepRef_caseStudyId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CaseStudyID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StepRef_caseStudyId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StepRef", field, false, false, "ID")
+}
+
+func (ec *executionContext) _StepRef_stepId(ctx context.Context, field graphql.CollectedField, obj *store.StepRef) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StepRef_stepId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StepID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StepRef_stepId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StepRef", field, false, false, "String")
 }
 
 func (ec *executionContext) _StepState_stepId(ctx context.Context, field graphql.CollectedField, obj *atlas.Step) (ret graphql.Marshaler) {
@@ -13646,6 +16100,93 @@ func (ec *executionContext) resolveBatch_TechniqueActor_caseStudies(ctx context.
 		err,
 		"TechniqueActor.caseStudies",
 	)
+}
+
+func (ec *executionContext) _TechniqueActor_via(ctx context.Context, field graphql.CollectedField, obj *store.TechniqueActor) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TechniqueActor_via(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Via, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []attack.LinkKind) graphql.Marshaler {
+			return ec.marshalNActorLinkKind2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋattackᚐLinkKindᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TechniqueActor_via(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TechniqueActor", field, false, false, "ActorLinkKind")
+}
+
+func (ec *executionContext) _TechniqueActor_steps(ctx context.Context, field graphql.CollectedField, obj *store.TechniqueActor) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TechniqueActor_steps(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Steps, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []store.StepRef) graphql.Marshaler {
+			return ec.marshalNStepRef2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐStepRefᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TechniqueActor_steps(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TechniqueActor",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_StepRef(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TechniqueActor_attackEvidence(ctx context.Context, field graphql.CollectedField, obj *store.TechniqueActor) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TechniqueActor_attackEvidence(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AttackEvidence, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []store.AttackEvidence) graphql.Marshaler {
+			return ec.marshalNAttackEvidence2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐAttackEvidenceᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TechniqueActor_attackEvidence(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TechniqueActor",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AttackEvidence(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _TechniqueChokePoint_technique(ctx context.Context, field graphql.CollectedField, obj *model.TechniqueChokePoint) (ret graphql.Marshaler) {
@@ -15241,7 +17782,7 @@ func (ec *executionContext) unmarshalInputActorFilter(ctx context.Context, obj a
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"technique", "search"}
+	fieldsInOrder := [...]string{"technique", "search", "name", "via"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -15262,6 +17803,20 @@ func (ec *executionContext) unmarshalInputActorFilter(ctx context.Context, obj a
 				return it, err
 			}
 			it.Search = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "via":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("via"))
+			data, err := ec.unmarshalOActorLinkKind2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋattackᚐLinkKind(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Via = data
 		}
 	}
 	return it, nil
@@ -15624,6 +18179,36 @@ func (ec *executionContext) _Actor(ctx context.Context, sel ast.SelectionSet, ob
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Actor_techniques(ctx, field, obj)
 				})
+		case "attackId":
+			out.Values[i] = ec._Actor_attackId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "attackUrl":
+			out.Values[i] = ec._Actor_attackUrl(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "description":
+			out.Values[i] = ec._Actor_description(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "attackVersion":
+			out.Values[i] = ec._Actor_attackVersion(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "caseStudyActors":
+			out.Values[i] = ec._Actor_caseStudyActors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "sharedAlias":
+			out.Values[i] = ec._Actor_sharedAlias(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -15727,6 +18312,59 @@ func (ec *executionContext) _ActorEdge(ctx context.Context, sel ast.SelectionSet
 	return out
 }
 
+var actorOverlapImplementors = []string{"ActorOverlap"}
+
+func (ec *executionContext) _ActorOverlap(ctx context.Context, sel ast.SelectionSet, obj *actors.Overlap) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, actorOverlapImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ActorOverlap")
+		case "release":
+			out.Values[i] = ec._ActorOverlap_release(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "attackVersion":
+			out.Values[i] = ec._ActorOverlap_attackVersion(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "actors":
+			out.Values[i] = ec._ActorOverlap_actors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "perActor":
+			out.Values[i] = ec._ActorOverlap_perActor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "shared":
+			out.Values[i] = ec._ActorOverlap_shared(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var actorTechniqueImplementors = []string{"ActorTechnique"}
 
 func (ec *executionContext) _ActorTechnique(ctx context.Context, sel ast.SelectionSet, obj *store.ActorTechnique) graphql.Marshaler {
@@ -15749,6 +18387,112 @@ func (ec *executionContext) _ActorTechnique(ctx context.Context, sel ast.Selecti
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._ActorTechnique_caseStudies(ctx, field, obj)
 				})
+		case "via":
+			out.Values[i] = ec._ActorTechnique_via(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "steps":
+			out.Values[i] = ec._ActorTechnique_steps(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "attackEvidence":
+			out.Values[i] = ec._ActorTechnique_attackEvidence(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var actorTechniquesImplementors = []string{"ActorTechniques"}
+
+func (ec *executionContext) _ActorTechniques(ctx context.Context, sel ast.SelectionSet, obj *actors.ActorTechniques) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, actorTechniquesImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ActorTechniques")
+		case "actor":
+			out.Values[i] = ec._ActorTechniques_actor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "techniques":
+			out.Values[i] = ec._ActorTechniques_techniques(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var attackEvidenceImplementors = []string{"AttackEvidence"}
+
+func (ec *executionContext) _AttackEvidence(ctx context.Context, sel ast.SelectionSet, obj *store.AttackEvidence) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, attackEvidenceImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AttackEvidence")
+		case "techniqueId":
+			out.Values[i] = ec._AttackEvidence_techniqueId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "techniqueName":
+			out.Values[i] = ec._AttackEvidence_techniqueName(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "referencedId":
+			out.Values[i] = ec._AttackEvidence_referencedId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "relationshipId":
+			out.Values[i] = ec._AttackEvidence_relationshipId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "description":
+			out.Values[i] = ec._AttackEvidence_description(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -15896,6 +18640,158 @@ func (ec *executionContext) _AttackReference(ctx context.Context, sel ast.Select
 		case "url":
 			out.Values[i] = ec._AttackReference_url(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var attackTechniqueImplementors = []string{"AttackTechnique"}
+
+func (ec *executionContext) _AttackTechnique(ctx context.Context, sel ast.SelectionSet, obj *store.AttackTechnique) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, attackTechniqueImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AttackTechnique")
+		case "id":
+			out.Values[i] = ec._AttackTechnique_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "name":
+			out.Values[i] = ec._AttackTechnique_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "description":
+			out.Values[i] = ec._AttackTechnique_description(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "url":
+			out.Values[i] = ec._AttackTechnique_url(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "parent":
+			out.Values[i] = ec._AttackTechnique_parent(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "tactics":
+			out.Values[i] = ec._AttackTechnique_tactics(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "attackVersion":
+			out.Values[i] = ec._AttackTechnique_attackVersion(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "atlasTechniques":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._AttackTechnique_atlasTechniques(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var attackVersionImplementors = []string{"AttackVersion"}
+
+func (ec *executionContext) _AttackVersion(ctx context.Context, sel ast.SelectionSet, obj *store.AttackVersion) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, attackVersionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AttackVersion")
+		case "version":
+			out.Values[i] = ec._AttackVersion_version(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "sha256":
+			out.Values[i] = ec._AttackVersion_sha256(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "source":
+			out.Values[i] = ec._AttackVersion_source(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "current":
+			out.Values[i] = ec._AttackVersion_current(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "loadedAt":
+			out.Values[i] = ec._AttackVersion_loadedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "groups":
+			out.Values[i] = ec._AttackVersion_groups(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "techniques":
+			out.Values[i] = ec._AttackVersion_techniques(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "uses":
+			out.Values[i] = ec._AttackVersion_uses(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "revokedObjects":
+			out.Values[i] = ec._AttackVersion_revokedObjects(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deprecatedObjects":
+			out.Values[i] = ec._AttackVersion_deprecatedObjects(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "relationshipsLeftOut":
+			out.Values[i] = ec._AttackVersion_relationshipsLeftOut(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		default:
@@ -16933,6 +19829,59 @@ func (ec *executionContext) _MitigationSetOption(ctx context.Context, sel ast.Se
 	return out
 }
 
+var navigatorLayerImplementors = []string{"NavigatorLayer"}
+
+func (ec *executionContext) _NavigatorLayer(ctx context.Context, sel ast.SelectionSet, obj *actors.Layer) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, navigatorLayerImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("NavigatorLayer")
+		case "name":
+			out.Values[i] = ec._NavigatorLayer_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "release":
+			out.Values[i] = ec._NavigatorLayer_release(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "attackVersion":
+			out.Values[i] = ec._NavigatorLayer_attackVersion(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "techniqueCount":
+			out.Values[i] = ec._NavigatorLayer_techniqueCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "json":
+			out.Values[i] = ec._NavigatorLayer_json(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var pageInfoImplementors = []string{"PageInfo"}
 
 func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet, obj *model.PageInfo) graphql.Marshaler {
@@ -17181,6 +20130,36 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_coverageGaps(ctx, field)
+				})
+		case "attackVersion":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_attackVersion(ctx, field)
+				})
+		case "attackVersions":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_attackVersions(ctx, field)
+				})
+		case "attackTechnique":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_attackTechnique(ctx, field)
+				})
+		case "actorsSharingTechniques":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_actorsSharingTechniques(ctx, field)
+				})
+		case "navigatorLayer":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_navigatorLayer(ctx, field)
 				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
@@ -17624,6 +20603,49 @@ func (ec *executionContext) _SetMember(ctx context.Context, sel ast.SelectionSet
 	return out
 }
 
+var sharedTechniqueImplementors = []string{"SharedTechnique"}
+
+func (ec *executionContext) _SharedTechnique(ctx context.Context, sel ast.SelectionSet, obj *actors.SharedTechnique) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, sharedTechniqueImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SharedTechnique")
+		case "technique":
+			out.Values[i] = ec._SharedTechnique_technique(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "actorIds":
+			out.Values[i] = ec._SharedTechnique_actorIds(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "all":
+			out.Values[i] = ec._SharedTechnique_all(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var stepImplementors = []string{"Step"}
 
 func (ec *executionContext) _Step(ctx context.Context, sel ast.SelectionSet, obj *store.Step) graphql.Marshaler {
@@ -17736,6 +20758,44 @@ func (ec *executionContext) _StepChange(ctx context.Context, sel ast.SelectionSe
 		case "after":
 			out.Values[i] = ec._StepChange_after(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var stepRefImplementors = []string{"StepRef"}
+
+func (ec *executionContext) _StepRef(ctx context.Context, sel ast.SelectionSet, obj *store.StepRef) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, stepRefImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("StepRef")
+		case "caseStudyId":
+			out.Values[i] = ec._StepRef_caseStudyId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "stepId":
+			out.Values[i] = ec._StepRef_stepId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		default:
@@ -18131,6 +21191,21 @@ func (ec *executionContext) _TechniqueActor(ctx context.Context, sel ast.Selecti
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._TechniqueActor_caseStudies(ctx, field, obj)
 				})
+		case "via":
+			out.Values[i] = ec._TechniqueActor_via(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "steps":
+			out.Values[i] = ec._TechniqueActor_steps(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "attackEvidence":
+			out.Values[i] = ec._TechniqueActor_attackEvidence(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -18826,6 +21901,59 @@ func (ec *executionContext) marshalNActorEdge2ᚕgithubᚗcomᚋatlasgraphᚋatl
 	return ret
 }
 
+func (ec *executionContext) unmarshalNActorLinkKind2githubᚗcomᚋatlasgraphᚋatlasgraphᚋattackᚐLinkKind(ctx context.Context, v any) (attack.LinkKind, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := attack.LinkKind(tmp)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNActorLinkKind2githubᚗcomᚋatlasgraphᚋatlasgraphᚋattackᚐLinkKind(ctx context.Context, sel ast.SelectionSet, v attack.LinkKind) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(string(v))
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "ActorLinkKind!")
+	}
+	return res
+}
+
+func (ec *executionContext) unmarshalNActorLinkKind2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋattackᚐLinkKindᚄ(ctx context.Context, v any) ([]attack.LinkKind, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]attack.LinkKind, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNActorLinkKind2githubᚗcomᚋatlasgraphᚋatlasgraphᚋattackᚐLinkKind(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNActorLinkKind2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋattackᚐLinkKindᚄ(ctx context.Context, sel ast.SelectionSet, v []attack.LinkKind) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNActorLinkKind2githubᚗcomᚋatlasgraphᚋatlasgraphᚋattackᚐLinkKind(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNActorOverlap2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋactorsᚐOverlap(ctx context.Context, sel ast.SelectionSet, v *actors.Overlap) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ActorOverlap!")
+		return graphql.Null
+	}
+	return ec._ActorOverlap(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNActorTechnique2githubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐActorTechnique(ctx context.Context, sel ast.SelectionSet, v store.ActorTechnique) graphql.Marshaler {
 	return ec._ActorTechnique(ctx, sel, &v)
 }
@@ -18836,6 +21964,46 @@ func (ec *executionContext) marshalNActorTechnique2ᚕgithubᚗcomᚋatlasgraph�
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNActorTechnique2githubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐActorTechnique(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNActorTechniques2githubᚗcomᚋatlasgraphᚋatlasgraphᚋactorsᚐActorTechniques(ctx context.Context, sel ast.SelectionSet, v actors.ActorTechniques) graphql.Marshaler {
+	return ec._ActorTechniques(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNActorTechniques2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋactorsᚐActorTechniquesᚄ(ctx context.Context, sel ast.SelectionSet, v []actors.ActorTechniques) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNActorTechniques2githubᚗcomᚋatlasgraphᚋatlasgraphᚋactorsᚐActorTechniques(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNAttackEvidence2githubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐAttackEvidence(ctx context.Context, sel ast.SelectionSet, v store.AttackEvidence) graphql.Marshaler {
+	return ec._AttackEvidence(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNAttackEvidence2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐAttackEvidenceᚄ(ctx context.Context, sel ast.SelectionSet, v []store.AttackEvidence) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAttackEvidence2githubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐAttackEvidence(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -18873,6 +22041,26 @@ func (ec *executionContext) marshalNAttackPathResult2ᚖgithubᚗcomᚋatlasgrap
 		return graphql.Null
 	}
 	return ec._AttackPathResult(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNAttackVersion2githubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐAttackVersion(ctx context.Context, sel ast.SelectionSet, v store.AttackVersion) graphql.Marshaler {
+	return ec._AttackVersion(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNAttackVersion2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐAttackVersionᚄ(ctx context.Context, sel ast.SelectionSet, v []store.AttackVersion) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAttackVersion2githubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐAttackVersion(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) unmarshalNBoolean2bool(ctx context.Context, v any) (bool, error) {
@@ -19294,6 +22482,14 @@ func (ec *executionContext) marshalNMitigationSetOption2ᚕgithubᚗcomᚋatlasg
 	return ret
 }
 
+func (ec *executionContext) marshalNNavigatorLayer2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋactorsᚐLayer(ctx context.Context, sel ast.SelectionSet, v *actors.Layer) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "NavigatorLayer!")
+		return graphql.Null
+	}
+	return ec._NavigatorLayer(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNPageInfo2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐPageInfo(ctx context.Context, sel ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "PageInfo!")
@@ -19434,6 +22630,26 @@ func (ec *executionContext) marshalNSetMember2ᚕgithubᚗcomᚋatlasgraphᚋatl
 	return ret
 }
 
+func (ec *executionContext) marshalNSharedTechnique2githubᚗcomᚋatlasgraphᚋatlasgraphᚋactorsᚐSharedTechnique(ctx context.Context, sel ast.SelectionSet, v actors.SharedTechnique) graphql.Marshaler {
+	return ec._SharedTechnique(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNSharedTechnique2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋactorsᚐSharedTechniqueᚄ(ctx context.Context, sel ast.SelectionSet, v []actors.SharedTechnique) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSharedTechnique2githubᚗcomᚋatlasgraphᚋatlasgraphᚋactorsᚐSharedTechnique(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNStep2githubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐStep(ctx context.Context, sel ast.SelectionSet, v store.Step) graphql.Marshaler {
 	return ec._Step(ctx, sel, &v)
 }
@@ -19464,6 +22680,26 @@ func (ec *executionContext) marshalNStepChange2ᚕgithubᚗcomᚋatlasgraphᚋat
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNStepChange2githubᚗcomᚋatlasgraphᚋatlasgraphᚋatlasᚐStepChange(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNStepRef2githubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐStepRef(ctx context.Context, sel ast.SelectionSet, v store.StepRef) graphql.Marshaler {
+	return ec._StepRef(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNStepRef2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐStepRefᚄ(ctx context.Context, sel ast.SelectionSet, v []store.StepRef) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNStepRef2githubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐStepRef(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -19714,6 +22950,20 @@ func (ec *executionContext) marshalNTechniqueTransition2ᚕgithubᚗcomᚋatlasg
 	return ret
 }
 
+func (ec *executionContext) unmarshalNTime2timeᚐTime(ctx context.Context, v any) (time.Time, error) {
+	res, err := graphql.UnmarshalTime(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNTime2timeᚐTime(ctx context.Context, sel ast.SelectionSet, v time.Time) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalTime(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "Time!")
+	}
+	return res
+}
+
 func (ec *executionContext) marshalNUnbreakableChain2githubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐUnbreakableChain(ctx context.Context, sel ast.SelectionSet, v model.UnbreakableChain) graphql.Marshaler {
 	return ec._UnbreakableChain(ctx, sel, &v)
 }
@@ -19891,11 +23141,44 @@ func (ec *executionContext) unmarshalOActorFilter2ᚖgithubᚗcomᚋatlasgraph�
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalOActorLinkKind2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋattackᚐLinkKind(ctx context.Context, v any) (*attack.LinkKind, error) {
+	if v == nil {
+		return nil, nil
+	}
+	tmp, err := graphql.UnmarshalString(v)
+	res := attack.LinkKind(tmp)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOActorLinkKind2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋattackᚐLinkKind(ctx context.Context, sel ast.SelectionSet, v *attack.LinkKind) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(string(*v))
+	return res
+}
+
 func (ec *executionContext) marshalOAttackReference2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋatlasᚐAttackRef(ctx context.Context, sel ast.SelectionSet, v *atlas.AttackRef) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	return ec._AttackReference(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOAttackTechnique2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐAttackTechnique(ctx context.Context, sel ast.SelectionSet, v *store.AttackTechnique) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._AttackTechnique(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOAttackVersion2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐAttackVersion(ctx context.Context, sel ast.SelectionSet, v *store.AttackVersion) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._AttackVersion(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOBoolean2bool(ctx context.Context, v any) (bool, error) {
@@ -20089,6 +23372,41 @@ func (ec *executionContext) marshalOString2string(ctx context.Context, sel ast.S
 	_ = ctx
 	res := graphql.MarshalString(v)
 	return res
+}
+
+func (ec *executionContext) unmarshalOString2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]string, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNString2string(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOString2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNString2string(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) unmarshalOString2ᚖstring(ctx context.Context, v any) (*string, error) {

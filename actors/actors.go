@@ -1,0 +1,474 @@
+// Package actors answers the questions about threat actors across both sources: ATLAS case
+// studies and ATT&CK Enterprise groups. It finds an actor by any of its names, tells which
+// ATLAS techniques it uses and on what evidence (case-study steps, ATT&CK relationships),
+// compares actors, and draws Navigator layers of actors, case studies and technique lists.
+//
+// It is the application layer for actors: the GraphQL resolvers and the command line call
+// it and present its answers; it reads through store.Reader and computes with the attack
+// and navigator packages. Every answer names the ATLAS release and the ATT&CK version it
+// was computed from. It keeps no state between calls.
+package actors
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/atlasgraph/atlasgraph/attack"
+	"github.com/atlasgraph/atlasgraph/store"
+)
+
+// Service answers actor questions over one store.
+type Service struct {
+	r *store.Reader
+}
+
+// New returns a Service reading through r.
+func New(r *store.Reader) *Service { return &Service{r: r} }
+
+// View is the actor directory of one ATLAS release and one ATT&CK version.
+type View struct {
+	// Release is the ATLAS release version.
+	Release string
+	// Attack is the ATT&CK version used, nil when no ATT&CK is loaded.
+	Attack *store.AttackVersion
+	Dir    *attack.Directory
+	// References maps an ATT&CK technique id to the ATLAS techniques referencing it.
+	References map[string][]string
+}
+
+// AttackVersion is the ATT&CK version of the view, "" when none is loaded.
+func (v *View) AttackVersion() string {
+	if v.Attack == nil {
+		return ""
+	}
+	return v.Attack.Version
+}
+
+// View reads the directory of an ATLAS release ("" for the current one) and an ATT&CK
+// version ("" for the current one, if any): four small queries.
+func (s *Service) View(ctx context.Context, release, attackVersion string) (*View, error) {
+	av, err := s.r.AttackVersion(ctx, attackVersion)
+	if err != nil {
+		return nil, err
+	}
+	v := &View{Attack: av}
+	src, err := s.r.ActorSources(ctx, release, v.AttackVersion())
+	if err != nil {
+		return nil, err
+	}
+	v.Release, v.References = src.Release, src.References
+	v.Dir = attack.Merge(src.CaseStudyActors, src.Groups)
+	return v, nil
+}
+
+// Actor maps a directory actor to the store's Actor type the API binds to.
+func (v *View) Actor(a attack.Actor, shared bool) store.Actor {
+	out := store.Actor{Release: v.Release, ID: a.ID, Name: a.Name, Aliases: a.Aliases, AttackVersionUsed: v.AttackVersion(),
+		CaseStudyActors: a.CaseStudyActors, SharedAlias: shared}
+	if out.CaseStudyActors == nil {
+		out.CaseStudyActors = []string{}
+	}
+	if a.Group != nil {
+		out.AttackGroupID, out.AttackGroupURL, out.GroupDescription = a.Group.ID, a.Group.URL, a.Group.Description
+	}
+	return out
+}
+
+// Filter narrows a list of actors; zero fields are ignored.
+type Filter struct {
+	// Name keeps the actors going by this name: id, name, alias or ATT&CK id, with case,
+	// punctuation and spacing ignored.
+	Name string
+	// Search keeps the actors whose name or an alias contains every word (case ignored).
+	Search string
+	// Technique keeps the actors linked to this ATLAS technique, Via (when set) only by
+	// links of that kind.
+	Technique string
+	Via       attack.LinkKind
+}
+
+// Actors lists the actors of a release that meet f, sorted by id. When f.Name is an alias
+// several actors share, all are returned with SharedAlias set.
+func (s *Service) Actors(ctx context.Context, release, attackVersion string, f Filter) ([]store.Actor, *View, error) {
+	v, err := s.View(ctx, release, attackVersion)
+	if err != nil {
+		return nil, nil, err
+	}
+	cands := v.Dir.Actors
+	shared := false
+	if f.Name != "" {
+		cands = v.Dir.Find(f.Name)
+		shared = len(cands) > 1
+	}
+	var words []string
+	for _, w := range strings.Fields(strings.ToLower(f.Search)) {
+		words = append(words, w)
+	}
+	var keep map[string]bool
+	if f.Technique != "" {
+		links, err := s.allLinks(ctx, v)
+		if err != nil {
+			return nil, nil, err
+		}
+		keep = map[string]bool{}
+		for id, ls := range links {
+			for _, l := range ls {
+				if l.Technique == f.Technique && (f.Via == "" || hasKind(l.Via, f.Via)) {
+					keep[id] = true
+				}
+			}
+		}
+	}
+	out := []store.Actor{}
+	for _, a := range cands {
+		if keep != nil && !keep[a.ID] {
+			continue
+		}
+		if len(words) > 0 {
+			text := strings.ToLower(a.Name + " " + strings.Join(a.Aliases, " ") + " " + a.AttackID())
+			ok := true
+			for _, w := range words {
+				if !strings.Contains(text, w) {
+					ok = false
+				}
+			}
+			if !ok {
+				continue
+			}
+		}
+		out = append(out, v.Actor(a, shared))
+	}
+	return out, v, nil
+}
+
+// Find returns the actors a name stands for (none, one, or several for a shared alias),
+// never an error for an unknown name. It is what the search and the CLI show call to find
+// actors by alias.
+func (s *Service) Find(ctx context.Context, release, name string) ([]store.Actor, error) {
+	out, _, err := s.Actors(ctx, release, "", Filter{Name: name})
+	return out, err
+}
+
+// Actor returns the actors a name stands for: one, or several when the name is an alias
+// they share (each with SharedAlias set). An unknown name is a *store.NotFoundError.
+func (s *Service) Actor(ctx context.Context, release, attackVersion, name string) ([]store.Actor, error) {
+	out, v, err := s.Actors(ctx, release, attackVersion, Filter{Name: name})
+	if err != nil {
+		return nil, err
+	}
+	if len(out) == 0 {
+		return nil, &store.NotFoundError{Kind: "actor", ID: name, Release: v.Release}
+	}
+	return out, nil
+}
+
+func hasKind(ks []attack.LinkKind, k attack.LinkKind) bool {
+	for _, x := range ks {
+		if x == k {
+			return true
+		}
+	}
+	return false
+}
+
+// links computes the technique links of some directory actors: one query for their
+// case-study steps, one for their ATT&CK uses.
+func (s *Service) links(ctx context.Context, v *View, acts []attack.Actor) (map[string][]attack.TechniqueLink, error) {
+	var csIDs, groups []string
+	csOwner := map[string][]string{} // case-study actor id -> directory actor ids
+	groupOwner := map[string][]string{}
+	for _, a := range acts {
+		for _, c := range a.CaseStudyActors {
+			csIDs = append(csIDs, c)
+			csOwner[c] = append(csOwner[c], a.ID)
+		}
+		if a.Group != nil {
+			groups = append(groups, a.Group.ID)
+			groupOwner[a.Group.ID] = append(groupOwner[a.Group.ID], a.ID)
+		}
+	}
+	return s.linksFor(ctx, v, csIDs, groups, csOwner, groupOwner, acts)
+}
+
+// allLinks computes the links of every actor of the view.
+func (s *Service) allLinks(ctx context.Context, v *View) (map[string][]attack.TechniqueLink, error) {
+	return s.links(ctx, v, v.Dir.Actors)
+}
+
+func (s *Service) linksFor(ctx context.Context, v *View, csIDs, groups []string, csOwner, groupOwner map[string][]string, acts []attack.Actor) (map[string][]attack.TechniqueLink, error) {
+	steps := map[string][]attack.StepEvidence{}
+	stepTech := map[string][]string{}
+	if len(csIDs) > 0 {
+		rows, err := s.r.ActorSteps(ctx, v.Release, nilIfAll(csIDs, len(acts) == len(v.Dir.Actors)))
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range rows {
+			for _, owner := range csOwner[r.Actor] {
+				steps[owner] = append(steps[owner], attack.StepEvidence{CaseStudy: r.CaseStudy, Step: r.Step})
+				stepTech[owner] = append(stepTech[owner], r.Technique)
+			}
+		}
+	}
+	byGroup := map[string]map[string][]attack.AttackEvidence{}
+	if len(groups) > 0 && v.Attack != nil && len(v.References) > 0 {
+		refs := make([]string, 0, len(v.References))
+		for r := range v.References {
+			refs = append(refs, r)
+		}
+		sort.Strings(refs)
+		rows, err := s.r.AttackUses(ctx, v.Attack.Version, nilIfAll(groups, len(acts) == len(v.Dir.Actors)), refs)
+		if err != nil {
+			return nil, err
+		}
+		byGroup = attack.AttackLinks(rows, v.References)
+	}
+	out := map[string][]attack.TechniqueLink{}
+	for _, a := range acts {
+		ev := map[string][]attack.AttackEvidence{}
+		if a.Group != nil {
+			ev = byGroup[a.Group.ID]
+		}
+		out[a.ID] = attack.Combine(steps[a.ID], stepTech[a.ID], ev)
+	}
+	return out, nil
+}
+
+// nilIfAll returns nil (no filter: every row) when all is set, else ids.
+func nilIfAll(ids []string, all bool) []string {
+	if all {
+		return nil
+	}
+	return ids
+}
+
+// Techniques returns, for each actor id of the release, the ATLAS techniques it uses with
+// the kind of link and the evidence, sorted by technique id.
+func (s *Service) Techniques(ctx context.Context, release, attackVersion string, ids []string) (map[string][]store.ActorTechnique, error) {
+	v, err := s.View(ctx, release, attackVersion)
+	if err != nil {
+		return nil, err
+	}
+	var acts []attack.Actor
+	seen := map[string]bool{}
+	for _, id := range ids {
+		for _, a := range v.Dir.Find(id) {
+			if a.ID == id && !seen[id] {
+				seen[id] = true
+				acts = append(acts, a)
+			}
+		}
+	}
+	links, err := s.links(ctx, v, acts)
+	if err != nil {
+		return nil, err
+	}
+	techs, err := s.techniques(ctx, v, links)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string][]store.ActorTechnique{}
+	for id, ls := range links {
+		list := []store.ActorTechnique{}
+		for _, l := range ls {
+			t, ok := techs[l.Technique]
+			if !ok {
+				continue
+			}
+			list = append(list, actorTechnique(t, l))
+		}
+		out[id] = list
+	}
+	return out, nil
+}
+
+func (s *Service) techniques(ctx context.Context, v *View, links map[string][]attack.TechniqueLink) (map[string]store.Technique, error) {
+	idSet := map[string]bool{}
+	for _, ls := range links {
+		for _, l := range ls {
+			idSet[l.Technique] = true
+		}
+	}
+	ids := make([]string, 0, len(idSet))
+	for id := range idSet {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	if len(ids) == 0 {
+		return map[string]store.Technique{}, nil
+	}
+	return s.r.TechniquesByID(ctx, v.Release, ids)
+}
+
+func actorTechnique(t store.Technique, l attack.TechniqueLink) store.ActorTechnique {
+	at := store.ActorTechnique{Technique: t, CaseStudyIDs: l.CaseStudies, Via: l.Via, Steps: []store.StepRef{}, AttackEvidence: []store.AttackEvidence{}}
+	for _, s := range l.Steps {
+		at.Steps = append(at.Steps, store.StepRef{CaseStudyID: s.CaseStudy, StepID: s.Step})
+	}
+	for _, e := range l.Attack {
+		at.AttackEvidence = append(at.AttackEvidence, store.AttackEvidence{TechniqueID: e.Technique, TechniqueName: e.TechniqueName,
+			ReferencedID: e.Referenced, RelationshipID: e.Relationship, Description: e.Description})
+	}
+	return at
+}
+
+// TechniqueActors returns, for each ATLAS technique id, the actors linked to it with the
+// kind of link and the evidence, sorted by actor id.
+func (s *Service) TechniqueActors(ctx context.Context, release, attackVersion string, ids []string) (map[string][]store.TechniqueActor, error) {
+	v, err := s.View(ctx, release, attackVersion)
+	if err != nil {
+		return nil, err
+	}
+	links, err := s.allLinks(ctx, v)
+	if err != nil {
+		return nil, err
+	}
+	want := map[string]bool{}
+	for _, id := range ids {
+		want[id] = true
+	}
+	out := map[string][]store.TechniqueActor{}
+	for _, a := range v.Dir.Actors {
+		for _, l := range links[a.ID] {
+			if !want[l.Technique] {
+				continue
+			}
+			at := actorTechnique(store.Technique{}, l)
+			out[l.Technique] = append(out[l.Technique], store.TechniqueActor{Actor: v.Actor(a, false), CaseStudyIDs: at.CaseStudyIDs,
+				Via: at.Via, Steps: at.Steps, AttackEvidence: at.AttackEvidence})
+		}
+	}
+	return out, nil
+}
+
+// Overlap compares actors: the techniques each uses and those several of them share.
+type Overlap struct {
+	Release string
+	// AttackVersion is nil when no ATT&CK is loaded.
+	AttackVersion *string
+	Actors        []store.Actor
+	// Techniques maps an actor id to its links.
+	Techniques map[string][]store.ActorTechnique
+	// Shared are the techniques used by at least two of the actors, sorted by id.
+	Shared []SharedTechnique
+}
+
+// SharedTechnique is a technique several of the compared actors use.
+type SharedTechnique struct {
+	Technique store.Technique
+	// ActorIDs are the actors using it, sorted; All is set when every compared actor does.
+	ActorIDs []string
+	All      bool
+}
+
+// ErrBadInput is wrapped by errors about the caller's arguments.
+var ErrBadInput = store.ErrBadInput
+
+// MaxActors bounds how many actors one comparison or layer takes.
+const MaxActors = 20
+
+// Overlap resolves every name (an alias shared by several actors brings them all) and
+// compares the actors.
+func (s *Service) Overlap(ctx context.Context, release, attackVersion string, names []string) (*Overlap, error) {
+	if len(names) == 0 {
+		return nil, fmt.Errorf("%w: name at least one actor", ErrBadInput)
+	}
+	if len(names) > MaxActors {
+		return nil, fmt.Errorf("%w: %d actors asked; the limit is %d", ErrBadInput, len(names), MaxActors)
+	}
+	v, err := s.View(ctx, release, attackVersion)
+	if err != nil {
+		return nil, err
+	}
+	var acts []attack.Actor
+	shared := map[string]bool{}
+	seen := map[string]bool{}
+	for _, n := range names {
+		found := v.Dir.Find(n)
+		if len(found) == 0 {
+			return nil, &store.NotFoundError{Kind: "actor", ID: n, Release: v.Release}
+		}
+		for _, a := range found {
+			if len(found) > 1 {
+				shared[a.ID] = true
+			}
+			if !seen[a.ID] {
+				seen[a.ID] = true
+				acts = append(acts, a)
+			}
+		}
+	}
+	links, err := s.links(ctx, v, acts)
+	if err != nil {
+		return nil, err
+	}
+	techs, err := s.techniques(ctx, v, links)
+	if err != nil {
+		return nil, err
+	}
+	o := &Overlap{Release: v.Release, AttackVersion: optString(v.AttackVersion()), Techniques: map[string][]store.ActorTechnique{}, Shared: []SharedTechnique{}}
+	users := map[string][]string{}
+	for _, a := range acts {
+		o.Actors = append(o.Actors, v.Actor(a, shared[a.ID]))
+		list := []store.ActorTechnique{}
+		for _, l := range links[a.ID] {
+			if t, ok := techs[l.Technique]; ok {
+				list = append(list, actorTechnique(t, l))
+				users[l.Technique] = append(users[l.Technique], a.ID)
+			}
+		}
+		o.Techniques[a.ID] = list
+	}
+	for id, us := range users {
+		if len(us) < 2 {
+			continue
+		}
+		sort.Strings(us)
+		o.Shared = append(o.Shared, SharedTechnique{Technique: techs[id], ActorIDs: us, All: len(us) == len(acts)})
+	}
+	sort.Slice(o.Shared, func(i, j int) bool { return o.Shared[i].Technique.ID < o.Shared[j].Technique.ID })
+	return o, nil
+}
+
+// IsNotFound reports whether err says something asked for is not loaded.
+func IsNotFound(err error) bool { return errors.Is(err, store.ErrNotFound) }
+
+func optString(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+// ActorTechniques is one actor with its techniques, in an Overlap.
+type ActorTechniques struct {
+	Actor      store.Actor
+	Techniques []store.ActorTechnique
+}
+
+// PerActor lists each compared actor with its techniques, in the order of Actors.
+func (o *Overlap) PerActor() []ActorTechniques {
+	out := make([]ActorTechniques, 0, len(o.Actors))
+	for _, a := range o.Actors {
+		out = append(out, ActorTechniques{Actor: a, Techniques: o.Techniques[a.ID]})
+	}
+	return out
+}
+
+// AttackTechnique reads one ATT&CK technique of a version ("" for the current one).
+func (s *Service) AttackTechnique(ctx context.Context, attackVersion, id string) (store.AttackTechnique, error) {
+	av, err := s.r.AttackVersion(ctx, attackVersion)
+	if err != nil {
+		return store.AttackTechnique{}, err
+	}
+	if av == nil {
+		return store.AttackTechnique{}, ErrNoAttack
+	}
+	return s.r.AttackTechnique(ctx, av.Version, id)
+}
+
+// ErrNoAttack says that no ATT&CK version is loaded. It wraps store.ErrNotFound.
+var ErrNoAttack = fmt.Errorf("%w: no ATT&CK version is loaded; load one with atlasgraph load --attack 18.1 (or a file or URL)", store.ErrNotFound)
