@@ -17,8 +17,10 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
+	"github.com/atlasgraph/atlasgraph/attack"
 	"github.com/atlasgraph/atlasgraph/internal/neo4jtest"
 	"github.com/atlasgraph/atlasgraph/internal/rawatlas"
+	"github.com/atlasgraph/atlasgraph/internal/rawattack"
 	"github.com/atlasgraph/atlasgraph/loader"
 	"github.com/atlasgraph/atlasgraph/server"
 	"github.com/atlasgraph/atlasgraph/store"
@@ -33,8 +35,9 @@ import (
 // ATLASGRAPH_SCREENSHOTS=$PWD/docs/screenshots).
 
 const (
-	current = "atlas/v6/ATLAS-2026.05.yaml"
-	older   = "atlas/ATLAS-4.5.0.yaml"
+	current    = "atlas/v6/ATLAS-2026.05.yaml"
+	older      = "atlas/ATLAS-4.5.0.yaml"
+	attackFile = "attack/enterprise-attack-18.1.json"
 )
 
 // chromiumPath finds the browser, or stops the test: under CI a missing
@@ -58,9 +61,9 @@ func chromiumPath(t *testing.T) string {
 }
 
 // load empties the test database and loads the two releases, the newer
-// one current, and returns the server's URL and the newer release as the
-// file gives it.
-func load(t *testing.T) (string, *rawatlas.Release, *rawatlas.Release) {
+// one current, and ATT&CK 18.1, and returns the server's URL, the two
+// releases as the files give them, and what the ATT&CK bundle says.
+func load(t *testing.T) (string, *rawatlas.Release, *rawatlas.Release, *rawattack.Expected) {
 	t.Helper()
 	st, _ := neo4jtest.Store(t)
 	ctx := context.Background()
@@ -87,13 +90,29 @@ func load(t *testing.T) (string, *rawatlas.Release, *rawatlas.Release) {
 		}
 		raws = append(raws, raw)
 	}
+	bundlePath, err := rawatlas.Shared(attackFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bundle, err := attack.Open(ctx, bundlePath, "", nil)
+	if err != nil {
+		t.Fatalf("read %s: %v", attackFile, err)
+	}
+	if _, err := st.LoadAttack(ctx, bundle, store.LoadOptions{MakeCurrent: true}); err != nil {
+		t.Fatalf("load %s: %v", attackFile, err)
+	}
+	atlasPath, _ := rawatlas.Shared(current)
+	exp, err := rawattack.Read(bundlePath, atlasPath)
+	if err != nil {
+		t.Fatal(err)
+	}
 	srv, err := server.New(server.Config{Store: st, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)
-	return ts.URL, raws[1], raws[0]
+	return ts.URL, raws[1], raws[0], exp
 }
 
 // browser is one Chromium tab at 1280×800 with a fresh profile.
@@ -236,7 +255,7 @@ func (b *browser) metric(t *testing.T, name string) float64 {
 
 func TestBrowser(t *testing.T) {
 	chromiumPath(t) // fail or skip before loading anything
-	base, raw, old := load(t)
+	base, raw, old, exp := load(t)
 	b := newBrowser(t, base)
 
 	t.Run("matrix", func(t *testing.T) { testMatrix(t, b, raw) })
@@ -244,7 +263,7 @@ func TestBrowser(t *testing.T) {
 	t.Run("paths", func(t *testing.T) { testPaths(t, b, raw) })
 	t.Run("case study", func(t *testing.T) { testCaseStudy(t, b, raw) })
 	t.Run("diff", func(t *testing.T) { testDiff(t, b, raw, old) })
-	t.Run("actors", func(t *testing.T) { testActors(t, b, raw) })
+	t.Run("actors", func(t *testing.T) { testActors(t, b, raw, exp) })
 	t.Run("threat model", func(t *testing.T) {
 		b.open(t, "#/threat-model")
 		if b.count(t, "#pending") != 1 {
@@ -637,30 +656,46 @@ func testDiff(t *testing.T, b *browser, raw, old *rawatlas.Release) {
 	b.screenshot(t, "diff")
 }
 
-func norm(s string) string {
-	var out []rune
-	for _, r := range strings.ToLower(s) {
-		if (r >= 'a' && r <= 'z') || (r >= '0' && r <= '9') {
-			out = append(out, r)
-		}
+// actorTechniques is the set of ATLAS techniques the ATT&CK group going by
+// name uses: through ATT&CK (the rule of docs/attack.md, computed by
+// rawattack from the bundle) and through the case studies whose actor is
+// the group's name or one of its aliases.
+func actorTechniques(t *testing.T, raw *rawatlas.Release, exp *rawattack.Expected, name string) (string, map[string]bool) {
+	t.Helper()
+	gids := exp.ByName[rawattack.Norm(name)]
+	if len(gids) != 1 {
+		t.Fatalf("%q names %d ATT&CK groups, want 1", name, len(gids))
 	}
-	return string(out)
-}
-
-func testActors(t *testing.T, b *browser, raw *rawatlas.Release) {
-	names := []string{"Embrace the Red", "Zenity"}
-	sets := make([]map[string]bool, len(names))
-	for i, name := range names {
-		sets[i] = map[string]bool{}
-		for cs, text := range raw.ActorText {
-			if norm(text) == norm(name) {
-				for _, s := range raw.Steps[cs] {
-					sets[i][s.Technique] = true
-				}
+	g := exp.Groups[gids[0]]
+	names := map[string]bool{rawattack.Norm(g.Name): true}
+	for _, a := range g.Aliases {
+		names[rawattack.Norm(a)] = true
+	}
+	set := map[string]bool{}
+	for id := range exp.Atlas[g.ID] {
+		set[id] = true
+	}
+	for cs, text := range raw.ActorText {
+		if names[rawattack.Norm(text)] {
+			for _, s := range raw.Steps[cs] {
+				set[s.Technique] = true
 			}
 		}
+	}
+	return g.Name, set
+}
+
+func testActors(t *testing.T, b *browser, raw *rawatlas.Release, exp *rawattack.Expected) {
+	// Typed by an alias and in lower case, as a user would.
+	typed := []string{"Forest Blizzard", "aquatic panda"}
+	var want []string
+	sets := make([]map[string]bool, len(typed))
+	for i, name := range typed {
+		var canonical string
+		canonical, sets[i] = actorTechniques(t, raw, exp, name)
+		want = append(want, canonical)
 		if len(sets[i]) == 0 {
-			t.Fatalf("no case study of %s names %s", raw.Version, name)
+			t.Fatalf("%s uses no ATLAS technique in %s", canonical, raw.Version)
 		}
 	}
 	union, shared := map[string]bool{}, 0
@@ -674,19 +709,46 @@ func testActors(t *testing.T, b *browser, raw *rawatlas.Release) {
 		union[id] = true
 	}
 	b.open(t, "#/actors")
-	for _, name := range names {
+	if got := b.count(t, "#actors-table tbody tr"); got < len(exp.Groups) {
+		t.Errorf("actors listed = %d, want at least the %d ATT&CK groups", got, len(exp.Groups))
+	}
+	for _, name := range typed {
 		n := b.renders(t)
-		if err := chromedp.Do(b.ctx, chromedp.SetValue(chromedp.CSS("#actor-input"), strings.ToLower(name)),
-			chromedp.Click(chromedp.CSS(`form button[type=submit]`))); err != nil {
+		if err := chromedp.Do(b.ctx, chromedp.SetValue(chromedp.CSS("#actor-input"), name),
+			chromedp.Click(chromedp.CSS(`#actor-form button[type=submit]`))); err != nil {
 			t.Fatal(err)
 		}
 		b.waitDrawn(t, n)
+	}
+	var chips []string
+	b.eval(t, `[...document.querySelectorAll('#actor-chips li')].map(li => li.firstChild.textContent)`, &chips)
+	if strings.Join(chips, ",") != strings.Join(want, ",") {
+		t.Errorf("selected actors %v, want %v", chips, want)
 	}
 	if nodes, edges := b.graphCounts(t); nodes != len(union)+2 || edges != len(sets[0])+len(sets[1]) {
 		t.Errorf("graph has %d nodes and %d links, want %d and %d", nodes, edges, len(union)+2, len(sets[0])+len(sets[1]))
 	}
 	if got := b.count(t, "#actor-techniques tbody tr.shared"); got != shared {
 		t.Errorf("shared techniques = %d, want %d", got, shared)
+	}
+	// The Navigator layer the export button fetches colours exactly these techniques.
+	b.click(t, "#export-layer")
+	if _, err := chromedp.Run(b.ctx, chromedp.Poll[bool](`!!window.atlasgraph.metrics.layerTechniques`, chromedp.WithPollingTimeout(30*time.Second))); err != nil {
+		t.Fatalf("no layer was exported: %v", err)
+	}
+	var layer []string
+	b.eval(t, `window.atlasgraph.metrics.layerTechniques`, &layer)
+	inLayer := map[string]bool{}
+	for _, id := range layer {
+		inLayer[id] = true
+	}
+	if len(inLayer) != len(union) {
+		t.Errorf("the layer has %d techniques, want %d", len(inLayer), len(union))
+	}
+	for id := range union {
+		if !inLayer[id] {
+			t.Errorf("the layer lacks %s", id)
+		}
 	}
 	h := b.hash(t)
 	b.screenshot(t, "actors")

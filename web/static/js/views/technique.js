@@ -13,7 +13,7 @@ const Q = `query Technique($id: ID!, $r: String) {
     subtechniques { id name }
     mitigations { description mitigation { id name } }
     caseStudies { id name }
-    actors { actor { id name } caseStudies { id } }
+    actors { actor { id name attackId } caseStudies { id } via }
     followedBy { count technique { id name } caseStudies { id } }
     precededBy { count technique { id name } caseStudies { id } }
   }
@@ -63,7 +63,7 @@ export async function render(root, route, ctx) {
         h('section', { class: 'card', id: 'case-studies' }, h('h2', {}, `Case studies (${t.caseStudies.length})`),
           t.caseStudies.length ? h('ul', { class: 'plain' }, t.caseStudies.map((c) => h('li', {}, csl(c), ' ', c.name))) : h('p', { class: 'muted' }, 'No case study step uses this technique itself.')),
         h('section', { class: 'card', id: 'actors' }, h('h2', {}, `Actors (${t.actors.length})`),
-          t.actors.length ? table(null, ['Actor', 'Case studies'], t.actors.map((a) => [h('a', { href: `#/actors?ids=${encodeURIComponent(a.actor.id)}${ctx.release ? '&release=' + encodeURIComponent(ctx.release) : ''}` }, a.actor.name), a.caseStudies.map((c, i) => [i ? ', ' : '', csl(c)])]))
+          t.actors.length ? table(null, ['Actor', 'Known from', 'Case studies'], t.actors.map((a) => [h('a', { href: `#/actors?ids=${encodeURIComponent(a.actor.id)}${ctx.release ? '&release=' + encodeURIComponent(ctx.release) : ''}` }, a.actor.name, a.actor.attackId ? ` (${a.actor.attackId})` : ''), a.via.map((v) => (v === 'ATTACK' ? 'ATT&CK' : 'case study')).join(', '), a.caseStudies.map((c, i) => [i ? ', ' : '', csl(c)])]), { id: 'technique-actors' })
             : h('p', { class: 'muted' }, 'No named actor is seen using it.')))));
 
   // The neighbourhood graph: before on the left, this technique in the middle, after on the right.
