@@ -264,12 +264,7 @@ func TestBrowser(t *testing.T) {
 	t.Run("case study", func(t *testing.T) { testCaseStudy(t, b, raw) })
 	t.Run("diff", func(t *testing.T) { testDiff(t, b, raw, old) })
 	t.Run("actors", func(t *testing.T) { testActors(t, b, raw, exp) })
-	t.Run("threat model", func(t *testing.T) {
-		b.open(t, "#/threat-model")
-		if b.count(t, "#pending") != 1 {
-			t.Error("the threat-model view does not say it is pending")
-		}
-	})
+	t.Run("threat model", func(t *testing.T) { testThreatModel(t, b) })
 	t.Run("unknown id", func(t *testing.T) {
 		if err := chromedp.Do(b.ctx, chromedp.Navigate("about:blank"), chromedp.Navigate(b.base+"/#/technique/AML.T9999")); err != nil {
 			t.Fatal(err)
@@ -812,4 +807,76 @@ func measureLarge(t *testing.T, b *browser) {
 	}
 	t.Logf("200 nodes, %d edges, median of 5: layout to first painted frame %.0f ms (Cytoscape with its default style: %.0f ms, ratio %.2f); tap to repainted spotlight %.0f ms",
 		m.Edges, m.LayoutMs, m.BareMs, m.LayoutMs/max(m.BareMs, 1), m.TapMs)
+}
+
+// testThreatModel evaluates testdata/chatbot.yaml through the page when the
+// server has the threat-model API, and checks that the page says there is
+// none when it has not (the API arrives with the threatmodel branch).
+func testThreatModel(t *testing.T, b *browser) {
+	b.open(t, "#/threat-model")
+	var hasAPI bool
+	b.eval(t, `fetch('/graphql', {method: 'POST', headers: {'Content-Type': 'application/json'}, body: JSON.stringify({query: '{ __type(name: "ThreatModel") { name } }'})}).then(r => r.json()).then(d => !!d.data.__type)`, &hasAPI)
+	if !hasAPI {
+		if b.count(t, "#pending") != 1 {
+			t.Error("the server has no threat-model API and the view does not say so")
+		}
+		t.Log("this server has no threat-model API: checked that the view says so")
+		return
+	}
+	yaml, err := os.ReadFile("testdata/chatbot.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := b.renders(t)
+	b.eval(t, fmt.Sprintf(`document.getElementById('tm-yaml').value = %s, true`, jsString(string(yaml))), nil)
+	b.click(t, "#tm-form button[type=submit]")
+	b.waitDrawn(t, n)
+	h := b.hash(t)
+	if !strings.HasPrefix(h, "#/threat-model/draft?y=") {
+		t.Fatalf("evaluating a file went to %q", h)
+	}
+	var sum []string
+	b.eval(t, `[...document.querySelectorAll('#tm-summary .stat-n')].map(e => e.textContent)`, &sum)
+	if len(sum) != 7 {
+		t.Fatalf("summary shows %v", sum)
+	}
+	// Each tab lists as many items as the summary counts, and its URL restores it.
+	for _, c := range []struct {
+		tab, rows string
+		stat      int
+	}{
+		{"techniques", "#tm-techniques tbody tr", 0},
+		{"paths", "#tm-paths tbody tr", 5},
+	} {
+		n := b.renders(t)
+		b.click(t, "#tab-"+c.tab)
+		b.waitDrawn(t, n)
+		th := b.hash(t)
+		if !strings.Contains(th, "tab="+c.tab) {
+			t.Errorf("the %s tab is not in the URL %q", c.tab, th)
+		}
+		if got := b.count(t, c.rows); fmt.Sprint(got) != sum[c.stat] {
+			t.Errorf("%s tab lists %d rows, the summary says %s", c.tab, got, sum[c.stat])
+		}
+		if c.tab == "techniques" {
+			b.screenshot(t, "threat-model-draft")
+		}
+		b.open(t, th)
+		if got := b.count(t, c.rows); fmt.Sprint(got) != sum[c.stat] {
+			t.Errorf("after reloading %s: %d rows, want %s", th, got, sum[c.stat])
+		}
+	}
+	var incidents string
+	b.eval(t, `document.querySelectorAll('#tm-summary .stat-n')[4].textContent`, &incidents)
+	n = b.renders(t)
+	b.click(t, "#tab-incidents")
+	b.waitDrawn(t, n)
+	if got := b.count(t, "#tm-incidents tbody tr"); !strings.HasSuffix(incidents, fmt.Sprintf("/%d", got)) {
+		t.Errorf("incidents tab lists %d, the summary says %s", got, incidents)
+	}
+}
+
+func jsString(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
 }

@@ -31,6 +31,8 @@ export const STYLE = [
     'curve-style': 'bezier', 'arrow-scale': 0.9, label: 'data(label)', 'font-size': 11, 'font-family': FONT,
     color: COLORS.muted, 'text-background-color': '#fff', 'text-background-opacity': 0.9, 'text-background-padding': 2,
   } },
+  { selector: 'node.component', style: { width: 180, height: 54, 'text-max-width': 170, 'background-color': '#f8fafc', 'border-color': '#64748b' } },
+  { selector: 'edge.boundary', style: { 'line-color': COLORS.broken, 'target-arrow-color': COLORS.broken, 'line-style': 'dashed', width: 2 } },
   { selector: 'edge.attack-only', style: { 'line-style': 'dashed' } },
   { selector: 'edge.shared', style: { 'line-color': COLORS.shared, 'target-arrow-color': COLORS.shared, width: 2.5 } },
   { selector: 'edge.broken', style: { 'line-color': '#fca5a5', 'target-arrow-color': '#fca5a5', 'line-style': 'dashed' } },
