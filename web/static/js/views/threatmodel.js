@@ -3,12 +3,11 @@
 // residual paths, recommended mitigations, exposure per tactic and known actors, and the
 // report's downloads. A model file can also be evaluated without storing it; its YAML then
 // travels, compressed, in the URL (#/threat-model/draft?y=...).
-import { gql, cached } from '../api.js';
+import { gql } from '../api.js';
 import { h, add, setChildren, table, download, errorBox } from '../dom.js';
-import { record } from '../router.js';
 import { drawGraph, spotlight } from '../graph.js';
 
-const PROBE = '{ __type(name: "ThreatModel") { name } }';
+
 const LIST = '{ threatModels { id name description version atlasRelease components { id } flows { id } } }';
 const MODEL = `query Model($id: ID!) {
   threatModel(id: $id) {
@@ -32,11 +31,11 @@ const TABS = [['system', 'System'], ['techniques', 'Techniques'], ['incidents', 
 const FORMATS = [['markdown', 'md', 'text/markdown'], ['json', 'json', 'application/json'], ['navigator', 'layer.json', 'application/json'], ['sarif', 'sarif', 'application/json'], ['mermaid', 'mmd', 'text/plain']];
 
 export async function render(root, route, ctx) {
-  const probe = await cached('probe:threatmodel', PROBE);
-  if (!probe.__type) {
+  const missing = await apiMissing();
+  if (missing) {
     setChildren(root, h('div', { class: 'toolbar' }, h('h1', {}, 'Threat model')),
       h('section', { class: 'card intro', id: 'pending' },
-        h('p', {}, 'This server has no threat-model API, so there is nothing to draw here yet.'),
+        h('p', {}, missing),
         h('p', { class: 'muted' }, 'The attack-path and case-study views answer the same questions for ATLAS as a whole.')));
     return;
   }
@@ -219,6 +218,18 @@ async function renderList(root) {
       form));
 }
 
+// Whether this server answers threat-model queries: null when it does, else why not (a server
+// built without the threat-model API, or one that has it turned off).
+async function apiMissing() {
+  try {
+    await gql('{ threatModels { id } }');
+    return null;
+  } catch (err) {
+    if (/Cannot query field/.test(err.message)) return 'This server has no threat-model API, so there is nothing to draw here yet.';
+    return `Threat models are not available here: ${err.message}`;
+  }
+}
+
 // A model file in a URL: deflate, then base64url.
 async function pack(text) {
   const stream = new Blob([text]).stream().pipeThrough(new CompressionStream('deflate-raw'));
@@ -240,4 +251,3 @@ async function unpack(s) {
   }
 }
 
-void record;
