@@ -61,8 +61,8 @@ export async function render(root, route, ctx) {
   const go = (t) => { location.hash = `#/threat-model/${encodeURIComponent(route.arg)}?${new URLSearchParams({ ...(draft ? { y: route.params.get('y') } : {}), ...(t === 'system' ? {} : { tab: t }) })}`; };
 
   const stat = (n, label, cls = '') => h('div', { class: `stat ${cls}` }, h('div', { class: 'stat-n' }, String(n)), h('div', { class: 'stat-l' }, label));
-  const downloads = draft ? h('span', { class: 'muted small' }, 'Downloads: store the model, or run atlasgraph model report FILE --format F.')
-    : h('div', { class: 'buttons', id: 'downloads' }, h('span', { class: 'muted small' }, 'Download:'), FORMATS.map(([f, ext, type]) => {
+  const downloads = draft ? h('span', { class: 'muted small downloads' }, 'To download the report, store the model or run atlasgraph model report.')
+    : h('div', { class: 'buttons downloads', id: 'downloads' }, h('span', { class: 'muted small' }, 'Download'), FORMATS.map(([f, ext, type]) => {
       const btn = h('button', { type: 'button', dataset: { format: f } }, f);
       btn.addEventListener('click', async () => {
         try {
@@ -97,7 +97,7 @@ export async function render(root, route, ctx) {
     h('div', { class: 'stats', id: 'tm-summary' },
       stat(s.applicable, 'applicable techniques'), stat(s.mitigated, 'mitigated', 'good'), stat(s.accepted, 'accepted'), stat(s.residual, 'residual', s.residual ? 'bad' : 'good'),
       stat(`${s.incidentsBroken}/${s.incidents}`, 'incidents broken', s.incidentsBroken < s.incidents ? 'bad' : 'good'), stat(s.residualPaths, 'residual paths', s.residualPaths ? 'bad' : 'good'), stat(s.uncoveredTechniques, 'no mitigation exists')),
-    downloads, tabs, body);
+    h('div', { class: 'tab-row' }, tabs, downloads), body);
 
   const tl = (id) => h('a', { href: `#/technique/${encodeURIComponent(id)}` }, id);
   const tls = (ids) => ids.map((id, i) => [i ? ', ' : '', tl(id)]);
@@ -171,15 +171,18 @@ function drawSystem(body, model, ctx) {
   }
   comps.forEach((c) => { if (!layer.has(c.id)) layer.set(c.id, 0); });
   const rows = new Map();
+  const size = new Map();
+  comps.forEach((c) => size.set(layer.get(c.id), (size.get(layer.get(c.id)) || 0) + 1));
+  // Columns centred on one line, so a hub and its spokes read as a star.
   const els = comps.map((c) => {
     const L = layer.get(c.id);
     const r = rows.get(L) || 0;
     rows.set(L, r + 1);
-    return { group: 'nodes', data: { id: c.id, label: `${c.name.length > 34 ? c.name.slice(0, 32) + '…' : c.name}\n${c.kind}` }, classes: 'component', position: { x: L * 330, y: r * 110 } };
+    return { group: 'nodes', data: { id: c.id, label: `${c.name.length > 34 ? c.name.slice(0, 32) + '…' : c.name}\n${c.kind}` }, classes: 'component', position: { x: L * 330, y: (r - (size.get(L) - 1) / 2) * 80 } };
   });
   for (const f of model.flows) els.push({ group: 'edges', classes: f.trustBoundary ? 'boundary' : '', data: { id: `flow:${f.id}`, source: f.from, target: f.to, label: f.data.length > 28 ? f.data.slice(0, 26) + '…' : f.data } });
   const tallest = Math.max(1, ...rows.values());
-  const box = h('div', { class: 'graph', id: 'tm-graph', style: `height:${Math.min(520, 140 + tallest * 90)}px;min-height:0`, 'aria-label': 'Components and data flows; the tables below list them' });
+  const box = h('div', { class: 'graph', id: 'tm-graph', style: `height:${Math.min(440, 100 + tallest * 75)}px;min-height:0`, 'aria-label': 'Components and data flows; the tables below list them' });
   const crossing = model.flows.filter((f) => f.trustBoundary).length;
   add(body, h('div', { class: 'graph-pane' },
     h('p', { class: 'summary' }, `${comps.length} components, ${model.flows.length} flows, `, h('span', { class: 'bad' }, `${crossing} crossing a trust boundary`), ' (dashed red).'), box),
