@@ -175,7 +175,16 @@ func (b *browser) renders(t *testing.T) int {
 func (b *browser) waitDrawn(t *testing.T, after int) {
 	t.Helper()
 	cond := fmt.Sprintf(`window.atlasgraph && window.atlasgraph.renders > %d && window.atlasgraph.state !== 'loading'`, after)
-	if _, err := chromedp.Run(b.ctx, chromedp.Poll[bool](cond, chromedp.WithPollingTimeout(60*time.Second))); err != nil {
+	var err error
+	for try := 0; try < 5; try++ {
+		// A navigation can replace the page's JavaScript context under a
+		// poll that started in the old one; poll again in the new one.
+		if _, err = chromedp.Run(b.ctx, chromedp.Poll[bool](cond, chromedp.WithPollingTimeout(60*time.Second))); err == nil || !strings.Contains(err.Error(), "Cannot find context") {
+			break
+		}
+		chromedp.Do(b.ctx, chromedp.Sleep(100*time.Millisecond))
+	}
+	if err != nil {
 		t.Fatalf("the view did not finish drawing: %v", err)
 	}
 	var state, msg string
