@@ -15,52 +15,70 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/atlasgraph/atlasgraph/attack"
 	"github.com/atlasgraph/atlasgraph/store"
 )
 
-// Service answers actor questions over one store.
+// Service answers actor questions over one store. It caches the actor directories of a few
+// (release, ATT&CK version) pairs, keyed by their digests, so a lookup costs one small query
+// before its links are read; a replaced release has another digest and is read afresh.
 type Service struct {
 	r *store.Reader
+
+	mu    sync.Mutex
+	views map[store.ActorViewKey]*View
 }
 
-// New returns a Service reading through r.
-func New(r *store.Reader) *Service { return &Service{r: r} }
+// maxViews bounds the cached directories (each a few hundred actors, well under 1 MB).
+const maxViews = 8
 
-// View is the actor directory of one ATLAS release and one ATT&CK version.
+// New returns a Service reading through r.
+func New(r *store.Reader) *Service { return &Service{r: r, views: map[store.ActorViewKey]*View{}} }
+
+// View is the actor directory of one ATLAS release and one ATT&CK version. It is not
+// modified once built, and is shared between callers.
 type View struct {
 	// Release is the ATLAS release version.
 	Release string
-	// Attack is the ATT&CK version used, nil when no ATT&CK is loaded.
-	Attack *store.AttackVersion
+	// Attack is the ATT&CK version used, "" when no ATT&CK is loaded.
+	Attack string
 	Dir    *attack.Directory
 	// References maps an ATT&CK technique id to the ATLAS techniques referencing it.
 	References map[string][]string
 }
 
 // AttackVersion is the ATT&CK version of the view, "" when none is loaded.
-func (v *View) AttackVersion() string {
-	if v.Attack == nil {
-		return ""
-	}
-	return v.Attack.Version
-}
+func (v *View) AttackVersion() string { return v.Attack }
 
-// View reads the directory of an ATLAS release ("" for the current one) and an ATT&CK
-// version ("" for the current one, if any): four small queries.
+// View returns the directory of an ATLAS release ("" for the current one) and an ATT&CK
+// version ("" for the current one, if any): one query when cached, four when not.
 func (s *Service) View(ctx context.Context, release, attackVersion string) (*View, error) {
-	av, err := s.r.AttackVersion(ctx, attackVersion)
+	k, err := s.r.ActorViewKey(ctx, release, attackVersion)
 	if err != nil {
 		return nil, err
 	}
-	v := &View{Attack: av}
-	src, err := s.r.ActorSources(ctx, release, v.AttackVersion())
+	s.mu.Lock()
+	v := s.views[k]
+	s.mu.Unlock()
+	if v != nil {
+		return v, nil
+	}
+	src, err := s.r.ActorSources(ctx, k.Release, k.Attack)
 	if err != nil {
 		return nil, err
 	}
-	v.Release, v.References = src.Release, src.References
-	v.Dir = attack.Merge(src.CaseStudyActors, src.Groups)
+	v = &View{Release: src.Release, Attack: k.Attack, References: src.References, Dir: attack.Merge(src.CaseStudyActors, src.Groups)}
+	s.mu.Lock()
+	if len(s.views) >= maxViews {
+		for old := range s.views {
+			delete(s.views, old)
+			break
+		}
+	}
+	s.views[k] = v
+	s.mu.Unlock()
 	return v, nil
 }
 
@@ -177,9 +195,12 @@ func hasKind(ks []attack.LinkKind, k attack.LinkKind) bool {
 // links computes the technique links of some directory actors: one query for their
 // case-study steps, one for their ATT&CK uses.
 func (s *Service) links(ctx context.Context, v *View, acts []attack.Actor) (map[string][]attack.TechniqueLink, error) {
+	return s.linksOf(ctx, v, acts, nil)
+}
+
+func (s *Service) linksOf(ctx context.Context, v *View, acts []attack.Actor, onlyTechniques map[string]bool) (map[string][]attack.TechniqueLink, error) {
 	var csIDs, groups []string
 	csOwner := map[string][]string{} // case-study actor id -> directory actor ids
-	groupOwner := map[string][]string{}
 	for _, a := range acts {
 		for _, c := range a.CaseStudyActors {
 			csIDs = append(csIDs, c)
@@ -187,10 +208,9 @@ func (s *Service) links(ctx context.Context, v *View, acts []attack.Actor) (map[
 		}
 		if a.Group != nil {
 			groups = append(groups, a.Group.ID)
-			groupOwner[a.Group.ID] = append(groupOwner[a.Group.ID], a.ID)
 		}
 	}
-	return s.linksFor(ctx, v, csIDs, groups, csOwner, groupOwner, acts)
+	return s.linksFor(ctx, v, csIDs, groups, csOwner, acts, onlyTechniques)
 }
 
 // allLinks computes the links of every actor of the view.
@@ -198,11 +218,22 @@ func (s *Service) allLinks(ctx context.Context, v *View) (map[string][]attack.Te
 	return s.links(ctx, v, v.Dir.Actors)
 }
 
-func (s *Service) linksFor(ctx context.Context, v *View, csIDs, groups []string, csOwner, groupOwner map[string][]string, acts []attack.Actor) (map[string][]attack.TechniqueLink, error) {
+// linksFor reads the evidence of some actors. onlyTechniques, when set, limits the ATT&CK
+// side to the ATT&CK techniques those ATLAS techniques reference (the rows read are then
+// few); the case-study side is small either way.
+func (s *Service) linksFor(ctx context.Context, v *View, csIDs, groups []string, csOwner map[string][]string, acts []attack.Actor, onlyTechniques map[string]bool) (map[string][]attack.TechniqueLink, error) {
 	steps := map[string][]attack.StepEvidence{}
 	stepTech := map[string][]string{}
 	if len(csIDs) > 0 {
-		rows, err := s.r.ActorSteps(ctx, v.Release, nilIfAll(csIDs, len(acts) == len(v.Dir.Actors)))
+		var techs []string
+		if onlyTechniques != nil {
+			techs = []string{}
+			for x := range onlyTechniques {
+				techs = append(techs, x)
+			}
+			sort.Strings(techs)
+		}
+		rows, err := s.r.ActorSteps(ctx, v.Release, nilIfAll(csIDs, len(acts) == len(v.Dir.Actors)), techs)
 		if err != nil {
 			return nil, err
 		}
@@ -214,13 +245,19 @@ func (s *Service) linksFor(ctx context.Context, v *View, csIDs, groups []string,
 		}
 	}
 	byGroup := map[string]map[string][]attack.AttackEvidence{}
-	if len(groups) > 0 && v.Attack != nil && len(v.References) > 0 {
+	if len(groups) > 0 && v.Attack != "" && len(v.References) > 0 {
 		refs := make([]string, 0, len(v.References))
-		for r := range v.References {
-			refs = append(refs, r)
+		for r, xs := range v.References {
+			keep := onlyTechniques == nil
+			for _, x := range xs {
+				keep = keep || onlyTechniques[x]
+			}
+			if keep {
+				refs = append(refs, r)
+			}
 		}
 		sort.Strings(refs)
-		rows, err := s.r.AttackUses(ctx, v.Attack.Version, nilIfAll(groups, len(acts) == len(v.Dir.Actors)), refs)
+		rows, err := s.r.AttackUses(ctx, v.Attack, nilIfAll(groups, len(acts) == len(v.Dir.Actors)), refs)
 		if err != nil {
 			return nil, err
 		}
@@ -322,13 +359,13 @@ func (s *Service) TechniqueActors(ctx context.Context, release, attackVersion st
 	if err != nil {
 		return nil, err
 	}
-	links, err := s.allLinks(ctx, v)
-	if err != nil {
-		return nil, err
-	}
 	want := map[string]bool{}
 	for _, id := range ids {
 		want[id] = true
+	}
+	links, err := s.linksOf(ctx, v, v.Dir.Actors, want)
+	if err != nil {
+		return nil, err
 	}
 	out := map[string][]store.TechniqueActor{}
 	for _, a := range v.Dir.Actors {
@@ -472,3 +509,54 @@ func (s *Service) AttackTechnique(ctx context.Context, attackVersion, id string)
 
 // ErrNoAttack says that no ATT&CK version is loaded. It wraps store.ErrNotFound.
 var ErrNoAttack = fmt.Errorf("%w: no ATT&CK version is loaded; load one with atlasgraph load --attack 18.1 (or a file or URL)", store.ErrNotFound)
+
+// Merged replaces ATLAS case-study actors (as the store reads them from a release) by the
+// actors they belong to in the directory, with their ATT&CK group when merged. An actor the
+// directory does not know is kept as it is.
+func (s *Service) Merged(ctx context.Context, release string, in []store.Actor) ([]store.Actor, error) {
+	if len(in) == 0 {
+		return in, nil
+	}
+	v, err := s.View(ctx, release, "")
+	if err != nil {
+		return nil, err
+	}
+	out := make([]store.Actor, 0, len(in))
+	for _, a := range in {
+		repl := a
+		for _, d := range v.Dir.Find(a.ID) {
+			if hasString(d.CaseStudyActors, a.ID) {
+				repl = v.Actor(d, false)
+			}
+		}
+		out = append(out, repl)
+	}
+	return out, nil
+}
+
+func hasString(l []string, s string) bool {
+	for _, x := range l {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// SearchHits returns the actors a search text names exactly (an id, a name, an alias or an
+// ATT&CK id, case, punctuation and spacing aside) as search hits, for the search of every
+// face to put first: full-text search over names and descriptions does not know ATT&CK
+// aliases. score is the score to give them (use one above the best full-text hit). No
+// match is no hit, not an error.
+func (s *Service) SearchHits(ctx context.Context, release, text string, score float64) ([]store.SearchHit, error) {
+	found, err := s.Find(ctx, release, text)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]store.SearchHit, 0, len(found))
+	for i := range found {
+		a := found[i]
+		out = append(out, store.SearchHit{Kind: store.KindActor, ID: a.ID, Name: a.Name, Score: score, Actor: &a})
+	}
+	return out, nil
+}

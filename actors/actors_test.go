@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/atlasgraph/atlasgraph/actors"
@@ -20,6 +21,9 @@ import (
 	"github.com/atlasgraph/atlasgraph/loader"
 	"github.com/atlasgraph/atlasgraph/store"
 )
+
+// testDriver is the driver of the test database, for counting with Cypher.
+var testDriver neo4j.DriverWithContext
 
 const (
 	atlasFile  = "atlas/v6/ATLAS-2026.05.yaml"
@@ -39,7 +43,8 @@ func shared(t *testing.T, rel string) string {
 func setup(t *testing.T) (*store.Store, *actors.Service, *rawattack.Expected) {
 	t.Helper()
 	ctx := context.Background()
-	s, _ := neo4jtest.Store(t)
+	s, d := neo4jtest.Store(t)
+	testDriver = d
 	path := shared(t, atlasFile)
 	b, err := os.ReadFile(path)
 	if err != nil {
@@ -187,10 +192,21 @@ func TestActorsAgainstTheFiles(t *testing.T) {
 			t.Errorf("%d actors; want %d groups + %d case-study actors - %d merged", len(all), len(exp.Groups), len(csActors.Items), len(want))
 		}
 	})
+	t.Run("Forest Blizzard and Aquatic Panda", func(t *testing.T) { forestBlizzardAndAquaticPanda(t, svc, exp) })
+	t.Run("a shared alias returns every group", func(t *testing.T) { sharedAliasReturnsEveryGroup(t, svc, exp) })
+	t.Run("API", func(t *testing.T) { apiChecks(t, s, exp) })
+	t.Run("REFERENCES_ATTACK links", func(t *testing.T) {
+		n := neo4jtest.Count(t, testDriver, neo4jtest.Config(t).Database, `MATCH (x:Technique {release: '2026.05'})-[:REFERENCES_ATTACK {attack: '18.1'}]->(a:AttackTechnique)
+WHERE a.id = x.attackId RETURN count(*) AS n`, nil)
+		if n != len(exp.References) || n == 0 {
+			t.Errorf("%d REFERENCES_ATTACK links; the file has %d technique references", n, len(exp.References))
+		}
+	})
+	t.Run("links follow the release asked for", func(t *testing.T) { olderRelease(t, s, svc) })
+	t.Run("a bad bundle keeps the previous version", func(t *testing.T) { badBundleKeepsPreviousVersion(t, s, svc) })
 }
 
-func TestForestBlizzardAndAquaticPanda(t *testing.T) {
-	_, svc, exp := setup(t)
+func forestBlizzardAndAquaticPanda(t *testing.T, svc *actors.Service, exp *rawattack.Expected) {
 	ctx := context.Background()
 	fb, _, err := svc.Actors(ctx, "", "", actors.Filter{Name: "Forest Blizzard"})
 	if err != nil {
@@ -223,6 +239,10 @@ func TestForestBlizzardAndAquaticPanda(t *testing.T) {
 	}
 	if len(csTech) == 0 {
 		t.Fatal("APT28 has no CASE_STUDY link")
+	}
+	hits, err := svc.SearchHits(ctx, "", "STRONTIUM", 1)
+	if err != nil || len(hits) != 1 || hits[0].ID != fb[0].ID || hits[0].Actor == nil || hits[0].Kind != store.KindActor {
+		t.Errorf("search hits for STRONTIUM: %+v %v", hits, err)
 	}
 	ap, _, err := svc.Actors(ctx, "", "", actors.Filter{Name: "Aquatic Panda"})
 	if err != nil || len(ap) != 1 || ap[0].AttackGroupID != "G0143" {
@@ -288,8 +308,7 @@ func TestForestBlizzardAndAquaticPanda(t *testing.T) {
 	}
 }
 
-func TestSharedAliasReturnsEveryGroup(t *testing.T) {
-	_, svc, exp := setup(t)
+func sharedAliasReturnsEveryGroup(t *testing.T, svc *actors.Service, exp *rawattack.Expected) {
 	ctx := context.Background()
 	var alias string
 	var want []string
@@ -322,9 +341,8 @@ func TestSharedAliasReturnsEveryGroup(t *testing.T) {
 	}
 }
 
-// TestBadBundleKeepsPreviousVersion: a bad bundle is refused before anything is written.
-func TestBadBundleKeepsPreviousVersion(t *testing.T) {
-	s, svc, _ := setup(t)
+// badBundleKeepsPreviousVersion: a bad bundle is refused before anything is written.
+func badBundleKeepsPreviousVersion(t *testing.T, s *store.Store, svc *actors.Service) {
 	ctx := context.Background()
 	raw, err := os.ReadFile(shared(t, attackFile))
 	if err != nil {
@@ -389,5 +407,65 @@ func validateLayer(t *testing.T, doc string) {
 	}
 	if err := sch.Validate(v); err != nil {
 		t.Fatalf("layer does not validate against the 4.5 schema: %v", err)
+	}
+}
+
+// olderRelease loads 5.6.0 beside 2026.05 (staged) and checks every group's ATT&CK links in
+// it against the rule computed from the 5.6.0 file: links are per release.
+func olderRelease(t *testing.T, s *store.Store, svc *actors.Service) {
+	ctx := context.Background()
+	path := shared(t, "atlas/ATLAS-5.6.0.yaml")
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rel, _, err := loader.Parse(path, b, loader.Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Load(ctx, rel, store.LoadOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.LinkAttack(ctx, rel.Version); err != nil {
+		t.Fatal(err)
+	}
+	exp, err := rawattack.Read(shared(t, attackFile), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	all, view, err := svc.Actors(ctx, "5.6.0", "", actors.Filter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if view.Release != "5.6.0" {
+		t.Fatalf("asked 5.6.0, answered %s", view.Release)
+	}
+	byGroup := map[string]string{}
+	var ids []string
+	for _, a := range all {
+		if a.AttackGroupID != "" {
+			byGroup[a.AttackGroupID] = a.ID
+			ids = append(ids, a.ID)
+		}
+	}
+	links, err := svc.Techniques(ctx, "5.6.0", "", ids)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for gid, want := range exp.Atlas {
+		got := map[string]bool{}
+		for _, l := range links[byGroup[gid]] {
+			if l.Technique.Release != "5.6.0" {
+				t.Fatalf("%s: technique of release %s", gid, l.Technique.Release)
+			}
+			for _, v := range l.Via {
+				if v == attack.ViaAttack {
+					got[l.Technique.ID] = true
+				}
+			}
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("5.6.0, group %s (-file +graph):\n%s", gid, diff)
+		}
 	}
 }

@@ -99,3 +99,29 @@ func (r *Resolver) navigatorLayer(ctx context.Context, names []string, caseStudy
 	return r.actorSvc.Layer(ctx, actors.LayerRequest{Release: versionOf(release), AttackVersion: versionOf(attack),
 		Actors: names, CaseStudy: versionOf(caseStudy), Techniques: techniques})
 }
+
+// mergedActors shows a case study's actors as the directory knows them (with their ATT&CK
+// group when a case-study actor is one), one service call per release.
+func mergedActors(ctx context.Context, svc *actors.Service, objs []*store.CaseStudy, lists [][]store.Actor) ([][]store.Actor, error) {
+	byRelease := map[string][]int{}
+	for i, cs := range objs {
+		if len(lists[i]) > 0 {
+			byRelease[cs.Release] = append(byRelease[cs.Release], i)
+		}
+	}
+	for rel, idx := range byRelease {
+		var all []store.Actor
+		for _, i := range idx {
+			all = append(all, lists[i]...)
+		}
+		m, err := svc.Merged(ctx, rel, all)
+		if err != nil {
+			return nil, err
+		}
+		for _, i := range idx {
+			n := len(lists[i])
+			lists[i], m = m[:n:n], m[n:]
+		}
+	}
+	return lists, nil
+}

@@ -29,7 +29,11 @@ func (r *actorTechniqueResolver) CaseStudies(ctx context.Context, objs []*store.
 }
 
 func (r *caseStudyResolver) Actors(ctx context.Context, objs []*store.CaseStudy) ([][]store.Actor, error) {
-	return batchList(ctx, r.loaders(ctx).caseStudyActors, objs, caseStudyKey)
+	lists, err := batchList(ctx, r.loaders(ctx).caseStudyActors, objs, caseStudyKey)
+	if err != nil {
+		return nil, err
+	}
+	return mergedActors(ctx, r.actorSvc, objs, lists)
 }
 
 func (r *caseStudyResolver) Steps(ctx context.Context, objs []*store.CaseStudy) ([][]store.Step, error) {

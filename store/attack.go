@@ -309,3 +309,18 @@ func (s *Store) attackAutoCommit(ctx context.Context, c *Counters, cypher string
 	}
 	return nil
 }
+
+// PruneAttack deletes an ATT&CK version that is not current, with its links.
+func (s *Store) PruneAttack(ctx context.Context, version string) error {
+	recs, err := s.read(ctx, `MATCH (n:AttackRelease {version: $version}) RETURN coalesce(n.current, false) AS current`, map[string]any{"version": version})
+	if err != nil {
+		return fmt.Errorf("look up ATT&CK %s: %w", version, err)
+	}
+	if len(recs) == 0 {
+		return fmt.Errorf("%w: ATT&CK %s is not loaded", ErrNotFound, version)
+	}
+	if cur, _ := recs[0].Get("current"); cur == true {
+		return fmt.Errorf("%w: ATT&CK %s is current; load another version first", ErrConflict, version)
+	}
+	return s.deleteAttack(ctx, nil, version)
+}

@@ -140,8 +140,10 @@ func (r *Reader) ActorSources(ctx context.Context, release, attackVersion string
 
 func asString(v any) string { s, _ := v.(string); return s }
 
-const qAttackUses = `MATCH (g:AttackGroup {attack: $attack})-[u:USES]->(t:AttackTechnique)
-WHERE ($groups IS NULL OR g.id IN $groups) AND (t.id IN $refs OR t.parent IN $refs)
+const qAttackUses = `MATCH (t:AttackTechnique {attack: $attack})
+WHERE t.id IN $refs OR t.parent IN $refs
+MATCH (g:AttackGroup)-[u:USES]->(t)
+WHERE $groups IS NULL OR g.id IN $groups
 RETURN g.id AS group, t.id AS technique, t.name AS name, t.parent AS parent, u.relationship AS relationship, u.description AS description
 ORDER BY group, technique, relationship`
 
@@ -172,17 +174,21 @@ type ActorStep struct {
 }
 
 const qActorSteps = `MATCH (a:Actor {release: $release})<-[:ATTRIBUTED_TO]-(c:CaseStudy)-[:HAS_STEP]->(s:Step)-[:EMPLOYS]->(t:Technique)
-WHERE $actors IS NULL OR a.id IN $actors
+WHERE ($actors IS NULL OR a.id IN $actors) AND ($techniques IS NULL OR t.id IN $techniques)
 RETURN a.id AS actor, t.id AS technique, c.id AS caseStudy, s.stepId AS step
 ORDER BY actor, technique, caseStudy, step`
 
-// ActorSteps reads the case-study steps of some ATLAS actors (all when actors is nil).
-func (r *Reader) ActorSteps(ctx context.Context, release string, actors []string) ([]ActorStep, error) {
-	var a any
+// ActorSteps reads the case-study steps of some ATLAS actors (all when actors is nil) that
+// employ some techniques (any when techniques is nil).
+func (r *Reader) ActorSteps(ctx context.Context, release string, actors, techniques []string) ([]ActorStep, error) {
+	var a, t any
 	if actors != nil {
 		a = actors
 	}
-	recs, err := r.query(ctx, qActorSteps, map[string]any{"release": release, "actors": a})
+	if techniques != nil {
+		t = techniques
+	}
+	recs, err := r.query(ctx, qActorSteps, map[string]any{"release": release, "actors": a, "techniques": t})
 	if err != nil {
 		return nil, fmt.Errorf("read actor steps: %w", err)
 	}
@@ -250,4 +256,41 @@ func (r *Reader) TechniquesReferencing(ctx context.Context, release string, ids 
 	return grouped(ctx, r, "referencing techniques", qReferencing, rel, ids, func(rec *neo4j.Record) Technique {
 		return techniqueFrom(node(rec, "n"), rel)
 	})
+}
+
+// ActorViewKey identifies the content an actor directory is built from: an ATLAS release
+// and an ATT&CK version with their digests, so a cache keyed by it never serves a replaced
+// release.
+type ActorViewKey struct {
+	Release, ReleaseSHA256 string
+	// Attack and AttackSHA256 are "" when no ATT&CK is loaded.
+	Attack, AttackSHA256 string
+}
+
+const qActorViewKey = `OPTIONAL MATCH (r:Release {status: '` + statusComplete + `'})
+WHERE CASE WHEN $release = '' THEN r.current = true ELSE r.version = $release END
+OPTIONAL MATCH (a:AttackRelease {status: '` + statusComplete + `'})
+WHERE CASE WHEN $attack = '' THEN a.current = true ELSE a.version = $attack END
+RETURN r.version AS release, r.sha256 AS releaseSha, a.version AS attack, a.sha256 AS attackSha`
+
+// ActorViewKey resolves an ATLAS release ("" for the current one) and an ATT&CK version (""
+// for the current one, none when none is loaded) in one query. A release or an ATT&CK
+// version asked for and not loaded is a NotFoundError.
+func (r *Reader) ActorViewKey(ctx context.Context, release, attackVersion string) (ActorViewKey, error) {
+	recs, err := r.query(ctx, qActorViewKey, map[string]any{"release": release, "attack": attackVersion})
+	if err != nil {
+		return ActorViewKey{}, fmt.Errorf("look up release and ATT&CK version: %w", err)
+	}
+	var k ActorViewKey
+	if len(recs) > 0 {
+		k = ActorViewKey{Release: recString(recs[0], "release"), ReleaseSHA256: recString(recs[0], "releaseSha"),
+			Attack: recString(recs[0], "attack"), AttackSHA256: recString(recs[0], "attackSha")}
+	}
+	if k.Release == "" {
+		return k, &NotFoundError{Kind: "release", ID: release}
+	}
+	if attackVersion != "" && k.Attack == "" {
+		return k, &NotFoundError{Kind: "ATT&CK version", ID: attackVersion, Release: "the loaded ATT&CK versions"}
+	}
+	return k, nil
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/atlasgraph/atlasgraph/atlas"
+	"github.com/atlasgraph/atlasgraph/attack"
 	"github.com/atlasgraph/atlasgraph/loader"
 	"github.com/atlasgraph/atlasgraph/store"
 )
@@ -144,7 +145,9 @@ A release older than the current one is staged, not made current, unless --curre
 		Example: `  atlasgraph load                        # the newest upstream release
   atlasgraph load --release 2026.05
   atlasgraph load ATLAS.yaml
-  atlasgraph load --release embedded     # the copy built into atlasgraph`,
+  atlasgraph load --release embedded     # the copy built into atlasgraph
+  atlasgraph load --attack 18.1          # ATT&CK Enterprise alone (a file or URL works too)
+  atlasgraph load ATLAS.yaml --attack enterprise-attack-18.1.json`,
 	}
 	cfg := c.neo4jFlags(cmd)
 	sf := addSourceFlags(cmd)
@@ -153,6 +156,7 @@ A release older than the current one is staged, not made current, unless --curre
 	replace := cmd.Flags().Bool("replace", false, "overwrite a release of the same version loaded from other content (never the current one)")
 	quiet := cmd.Flags().Bool("quiet", c.getenv("CI") != "", "no progress and no summary (default on when CI is set)")
 	cmd.MarkFlagsMutuallyExclusive("current", "no-current")
+	af := addAttackFlags(cmd)
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
 		ctx := cmd.Context()
 		src, err := sf.source(cmd, args, c.getenv)
@@ -161,6 +165,16 @@ A release older than the current one is staged, not made current, unless --curre
 		}
 		if err := cfg.Validate(); err != nil {
 			return err
+		}
+		if af.source != "" && len(args) == 0 && sf.release == "" {
+			return c.loadAttackAlone(ctx, cfg, af, sf.timeout, *replace, *quiet)
+		}
+		var bundle *attack.Bundle
+		if af.source != "" {
+			// Both are read and checked before either is written.
+			if bundle, err = af.parse(ctx, sf.timeout); err != nil {
+				return err
+			}
 		}
 		rel, err := sf.fetchAndParse(ctx, src, c.stderr, *quiet)
 		fallback := ""
@@ -190,7 +204,17 @@ A release older than the current one is staged, not made current, unless --curre
 				return err
 			}
 		}
-		return c.store(ctx, st, rel, store.LoadOptions{MakeCurrent: !*noCurrent, Replace: *replace}, *current, *quiet)
+		if err := c.store(ctx, st, rel, store.LoadOptions{MakeCurrent: !*noCurrent, Replace: *replace}, *current, *quiet); err != nil {
+			return err
+		}
+		if bundle != nil {
+			return c.storeAttack(ctx, st, bundle, *replace, *quiet)
+		}
+		// Link the release to the ATT&CK versions loaded before it.
+		if _, err := st.LinkAttack(ctx, rel.Version); err != nil {
+			return err
+		}
+		return nil
 	}
 	return cmd
 }

@@ -106,6 +106,7 @@ func (c *cli) rootCmd() *cobra.Command {
 		c.loadCmd(), c.checkCmd(), c.releasesCmd(), c.diffCmd(),
 		c.showCmd(), c.searchCmd(), c.analyzeCmd(),
 		c.serveCmd(),
+		c.exportCmd(),
 	} {
 		root.AddCommand(sub)
 	}

@@ -1,0 +1,202 @@
+package actors_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"sort"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/atlasgraph/atlasgraph/internal/rawattack"
+	"github.com/atlasgraph/atlasgraph/server"
+	"github.com/atlasgraph/atlasgraph/store"
+)
+
+// The contract queries of the issue, verbatim.
+const (
+	qForestBlizzard = `{ actors(filter: {name: "Forest Blizzard"}) { id name attackId aliases } }`
+	qAquaticPanda   = `{ actors(filter: {name: "Aquatic Panda"}) { attackId techniques { technique { id } via } } }`
+)
+
+type gqlResponse struct {
+	Data   json.RawMessage `json:"data"`
+	Errors []struct {
+		Message    string         `json:"message"`
+		Extensions map[string]any `json:"extensions"`
+	} `json:"errors"`
+}
+
+func postQuery(t *testing.T, url, query string, out any) gqlResponse {
+	t.Helper()
+	body, _ := json.Marshal(map[string]any{"query": query})
+	resp, err := http.Post(url+"/graphql", "application/json", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	var r gqlResponse
+	if err := json.Unmarshal(raw, &r); err != nil {
+		t.Fatalf("%s: %v", raw, err)
+	}
+	if out != nil {
+		if len(r.Errors) > 0 {
+			t.Fatalf("%s: %+v", query, r.Errors)
+		}
+		if err := json.Unmarshal(r.Data, out); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return r
+}
+
+// apiChecks runs the contract queries through a real HTTP server.
+func apiChecks(t *testing.T, s *store.Store, exp *rawattack.Expected) {
+	srv, err := server.New(server.Config{Store: s, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(srv.Handler())
+	defer ts.Close()
+
+	var fb struct {
+		Actors []struct {
+			ID, Name string
+			AttackID *string
+			Aliases  []string
+		}
+	}
+	postQuery(t, ts.URL, qForestBlizzard, &fb)
+	if len(fb.Actors) != 1 || fb.Actors[0].Name != "APT28" || fb.Actors[0].AttackID == nil || *fb.Actors[0].AttackID != "G0007" ||
+		!contains(fb.Actors[0].Aliases, "Forest Blizzard") {
+		t.Fatalf("Forest Blizzard: %+v", fb.Actors)
+	}
+
+	var ap struct {
+		Actors []struct {
+			AttackID   string
+			Techniques []struct {
+				Technique struct{ ID string }
+				Via       []string
+			}
+		}
+	}
+	postQuery(t, ts.URL, qAquaticPanda, &ap)
+	if len(ap.Actors) != 1 || ap.Actors[0].AttackID != "G0143" {
+		t.Fatalf("Aquatic Panda: %+v", ap.Actors)
+	}
+	got := map[string]bool{}
+	for _, x := range ap.Actors[0].Techniques {
+		if diff := cmp.Diff([]string{"ATTACK"}, x.Via); diff != "" {
+			t.Errorf("%s via (-want +got):\n%s", x.Technique.ID, diff)
+		}
+		got[x.Technique.ID] = true
+	}
+	if diff := cmp.Diff(exp.Atlas["G0143"], got); diff != "" {
+		t.Errorf("Aquatic Panda's techniques (-files +api):\n%s", diff)
+	}
+
+	// actor(id:) by any alias, and the release and ATT&CK version named.
+	var one struct {
+		Actor struct {
+			ID, Release   string
+			AttackID      string
+			AttackVersion string
+		}
+	}
+	postQuery(t, ts.URL, `{ actor(id: "forest-blizzard") { id release attackId attackVersion } }`, &one)
+	if one.Actor.AttackID != "G0007" || one.Actor.Release != "2026.05" || one.Actor.AttackVersion != "18.1" {
+		t.Errorf("actor(id: forest-blizzard): %+v", one.Actor)
+	}
+	var cs struct {
+		CaseStudy struct{ Actors []struct{ AttackID *string } }
+	}
+	postQuery(t, ts.URL, `{ caseStudy(id: "AML.CS0044") { actors { attackId } } }`, &cs)
+	if len(cs.CaseStudy.Actors) != 1 || cs.CaseStudy.Actors[0].AttackID == nil || *cs.CaseStudy.Actors[0].AttackID != "G0007" {
+		t.Errorf("AML.CS0044's actors: %+v", cs.CaseStudy.Actors)
+	}
+	r := postQuery(t, ts.URL, `{ actor(id: "nobody-panda") { id } }`, nil)
+	if len(r.Errors) != 1 || r.Errors[0].Extensions["code"] != "NOT_FOUND" {
+		t.Errorf("unknown actor: %+v", r.Errors)
+	}
+
+	// Technique -> actors with kinds, the ATT&CK technique node, the overlap and the layer.
+	var tq struct {
+		Technique struct {
+			Actors []struct {
+				Actor struct{ AttackID *string }
+				Via   []string
+			}
+		}
+	}
+	var refTech string
+	for x, r := range exp.References {
+		if r == "T1566" {
+			refTech = x
+		}
+	}
+	if refTech == "" {
+		t.Fatal("no ATLAS technique references T1566 in the file")
+	}
+	postQuery(t, ts.URL, `{ technique(id: "`+refTech+`") { actors { actor { attackId } via } } }`, &tq)
+	var gotGroups, wantGroups []string
+	for _, a := range tq.Technique.Actors {
+		if a.Actor.AttackID != nil && contains(a.Via, "ATTACK") {
+			gotGroups = append(gotGroups, *a.Actor.AttackID)
+		}
+	}
+	for g, xs := range exp.Atlas {
+		if xs[refTech] {
+			wantGroups = append(wantGroups, g)
+		}
+	}
+	sort.Strings(gotGroups)
+	sort.Strings(wantGroups)
+	if diff := cmp.Diff(wantGroups, gotGroups); diff != "" || len(wantGroups) == 0 {
+		t.Errorf("groups using %s through ATT&CK (-files +api):\n%s", refTech, diff)
+	}
+	var at struct {
+		AttackTechnique struct {
+			ID, Name        string
+			AtlasTechniques []struct{ ID string }
+		}
+	}
+	postQuery(t, ts.URL, `{ attackTechnique(id: "T1566") { id name atlasTechniques { id } } }`, &at)
+	if at.AttackTechnique.Name == "" || len(at.AttackTechnique.AtlasTechniques) == 0 || at.AttackTechnique.AtlasTechniques[0].ID != refTech {
+		t.Errorf("attackTechnique T1566: %+v", at.AttackTechnique)
+	}
+	var ov struct {
+		ActorsSharingTechniques struct {
+			Release, AttackVersion string
+			Actors                 []struct{ AttackID string }
+			Shared                 []struct {
+				Technique struct{ ID string }
+				All       bool
+			}
+		}
+	}
+	postQuery(t, ts.URL, `{ actorsSharingTechniques(actors: ["Forest Blizzard", "Aquatic Panda"]) { release attackVersion actors { attackId } shared { technique { id } all } } }`, &ov)
+	if len(ov.ActorsSharingTechniques.Actors) != 2 || ov.ActorsSharingTechniques.AttackVersion != "18.1" {
+		t.Errorf("overlap: %+v", ov.ActorsSharingTechniques)
+	}
+	var layer struct {
+		NavigatorLayer struct {
+			JSON           string
+			TechniqueCount int
+		}
+	}
+	postQuery(t, ts.URL, `{ navigatorLayer(actors: ["Forest Blizzard"]) { json techniqueCount } }`, &layer)
+	validateLayer(t, layer.NavigatorLayer.JSON)
+	if layer.NavigatorLayer.TechniqueCount == 0 {
+		t.Errorf("empty layer for Forest Blizzard")
+	}
+	r = postQuery(t, ts.URL, `{ navigatorLayer(actors: ["APT28"], caseStudy: "AML.CS0044") { json } }`, nil)
+	if len(r.Errors) != 1 || r.Errors[0].Extensions["code"] != "BAD_INPUT" {
+		t.Errorf("layer with two subjects: %+v", r.Errors)
+	}
+}
