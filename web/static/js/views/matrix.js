@@ -85,6 +85,8 @@ export async function render(root, route, ctx) {
       a.parentElement.hidden = !hit;
       if (hit) shown++;
     }
+    // While filtering, tactics with no match step aside so the matches sit together.
+    for (const col of grid.querySelectorAll('.col')) col.hidden = !!q && !col.querySelector('li:not([hidden])');
     root.querySelector('#matrix-summary').textContent = `${b.tactics.length} tactics · ${shown} cells shown`;
   };
   filterInput.addEventListener('input', () => { applyFilter(); record('matrix', '', params()); });
