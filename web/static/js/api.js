@@ -1,28 +1,61 @@
 // The page's only channel to the server: GraphQL over POST /graphql.
 
+// The server shares its slots between clients and refuses a client's requests beyond its share
+// (OVERLOADED, HTTP 429 or 503 with Retry-After). The page therefore sends at most MAX_IN_FLIGHT
+// requests at once, queues the rest, and retries a refused one after the time the server asks.
+const MAX_IN_FLIGHT = 2;
+const RETRIES = 4;
+let inFlight = 0;
+const waiting = [];
+
+async function slot() {
+  if (inFlight < MAX_IN_FLIGHT) { inFlight++; return; }
+  await new Promise((resolve) => waiting.push(resolve));
+}
+
+function release() {
+  const next = waiting.shift();
+  if (next) next(); else inFlight--;
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
 /** Sends one GraphQL operation and returns its data, or throws an Error whose message is the server's. */
 export async function gql(query, variables = {}) {
-  let res;
-  try {
-    res = await fetch('/graphql', {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
-      body: JSON.stringify({ query, variables }),
-    });
-  } catch (e) {
-    throw new Error('The atlasgraph server cannot be reached; is `atlasgraph serve` running?');
+  for (let attempt = 0; ; attempt++) {
+    await slot();
+    let res;
+    let body;
+    try {
+      try {
+        res = await fetch('/graphql', {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+          body: JSON.stringify({ query, variables }),
+        });
+      } catch (e) {
+        throw new Error('The atlasgraph server cannot be reached; is `atlasgraph serve` running?');
+      }
+      try {
+        body = await res.json();
+      } catch (e) {
+        throw new Error(`The server answered HTTP ${res.status} without a GraphQL response.`);
+      }
+    } finally {
+      release();
+    }
+    const overloaded = res.status === 429 || res.status === 503 || (body.errors || []).some((e) => e.extensions && e.extensions.code === 'OVERLOADED');
+    if (overloaded && attempt < RETRIES) {
+      const after = Number(res.headers.get('Retry-After'));
+      await sleep(Math.min(5000, (Number.isFinite(after) && after > 0 ? after * 1000 : 300) * (attempt + 1)));
+      continue;
+    }
+    if (body.errors && body.errors.length) {
+      throw new Error(body.errors.map((e) => e.message).join(' '));
+    }
+    if (!res.ok) throw new Error(`The server answered HTTP ${res.status}.`);
+    return body.data;
   }
-  let body;
-  try {
-    body = await res.json();
-  } catch (e) {
-    throw new Error(`The server answered HTTP ${res.status} without a GraphQL response.`);
-  }
-  if (body.errors && body.errors.length) {
-    throw new Error(body.errors.map((e) => e.message).join(' '));
-  }
-  if (!res.ok) throw new Error(`The server answered HTTP ${res.status}.`);
-  return body.data;
 }
 
 const cache = new Map();
