@@ -64,6 +64,7 @@ run: build ## start Neo4j, load ATLAS (ATLAS=file-or-url to choose) and serve Gr
 test: ## run every test against a Neo4j of its own (never make run's), after gofmt and go vet
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
 	$(GO) vet ./...
+	@scripts/chromium.sh >/dev/null || { echo "make test: the web UI tests need chromium; scripts/chromium.sh could not install it (reason above)" >&2; exit 1; }
 	@if ! $(NEO4J) --test status >/dev/null 2>&1; then trap '$(NEO4J) --test stop >/dev/null 2>&1 || true' EXIT; fi; \
 	$(NEO4J) --test start >/dev/null || { echo "make test: the test Neo4j did not start, so no test ran; the reason is above" >&2; exit 1; }; \
 	for v in $${!NEO4J_*} $${!ATLASGRAPH_NEO4J_*}; do unset "$$v"; done; \

@@ -23,6 +23,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/atlasgraph/atlasgraph/store"
+	"github.com/atlasgraph/atlasgraph/web"
 )
 
 //go:embed graphiql
@@ -43,9 +44,8 @@ func (s *Server) routes() http.Handler {
 		http.ServeFileFS(w, r, assets, "index.html")
 	})
 	mux.Handle("GET /graphiql/", http.StripPrefix("/graphiql/", http.FileServerFS(assets)))
-	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
-		http.Redirect(w, r, "/graphiql", http.StatusFound)
-	})
+	mux.Handle("GET /{$}", web.Index())
+	mux.Handle("GET /ui/", http.StripPrefix("/ui/", web.Files()))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]any{"status": "ok"})
 	})

@@ -1,0 +1,132 @@
+// Small DOM helpers shared by the views.
+
+/**
+ * Builds an element: h('a', {href: '#/x', class: 'c'}, 'text', child).
+ * Attribute values are set as properties or attributes, never as HTML; children are nodes or text.
+ */
+export function h(tag, attrs = {}, ...children) {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k.startsWith('on') && typeof v === 'function') el.addEventListener(k.slice(2), v);
+    else if (k === 'class') el.className = v;
+    else if (k === 'dataset') Object.assign(el.dataset, v);
+    else if (v === true) el.setAttribute(k, '');
+    else el.setAttribute(k, String(v));
+  }
+  append(el, children);
+  return el;
+}
+
+function append(el, children) {
+  for (const c of children.flat(Infinity)) {
+    if (c === undefined || c === null || c === false) continue;
+    el.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  }
+}
+
+/** Appends children (nodes or text; null, undefined and false are skipped) to el. */
+export function add(el, ...children) {
+  append(el, children);
+  return el;
+}
+
+/** Replaces el's children. */
+export function setChildren(el, ...children) {
+  el.replaceChildren();
+  append(el, children);
+  return el;
+}
+
+/** A table with a caption, a header row and rows of cells (nodes or text). */
+export function table(caption, headers, rows, attrs = {}) {
+  return h('table', { class: 'data', ...attrs },
+    caption ? h('caption', {}, caption) : null,
+    h('thead', {}, h('tr', {}, headers.map((x) => h('th', { scope: 'col' }, x)))),
+    h('tbody', {}, rows.map((r) => (r instanceof Node ? r : h('tr', {}, r.map((c) => h('td', {}, c)))))));
+}
+
+/** A link to an object's page in this UI. */
+export function link(kind, id, text) {
+  const href = {
+    technique: `#/technique/${encodeURIComponent(id)}`,
+    'case-study': `#/case-study/${encodeURIComponent(id)}`,
+    tactic: `#/matrix?focus=${encodeURIComponent(id)}`,
+    mitigation: `#/mitigation/${encodeURIComponent(id)}`,
+  }[kind];
+  return h('a', { href }, text ?? id);
+}
+
+/** An error box naming what failed and what to do. */
+export function errorBox(what, err) {
+  return h('div', { class: 'error', role: 'alert' }, h('strong', {}, what), ' ', err && err.message ? err.message : String(err));
+}
+
+const esc = (s) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]));
+
+// ATLAS descriptions link to the ATLAS site with paths like /techniques/AML.T0000;
+// those become links to this UI, other http(s) links open outside, anything else stays text.
+function href(url) {
+  const m = url.match(/^\/?(techniques|case-studies|mitigations|tactics)\/([A-Za-z0-9.]+)$/);
+  if (m) {
+    return { techniques: '#/technique/', 'case-studies': '#/case-study/', mitigations: '#/mitigation/', tactics: '#/matrix?focus=' }[m[1]] + encodeURIComponent(m[2]);
+  }
+  if (/^https?:\/\//i.test(url)) return url;
+  return null;
+}
+
+function inline(text) {
+  let s = esc(text);
+  s = s.replace(/`([^`]+)`/g, '<code>$1</code>');
+  s = s.replace(/\*\*([^*]+)\*\*/g, '<strong>$1</strong>');
+  s = s.replace(/(^|[\s(])[*_]([^*_\n]+)[*_](?=[\s).,;:!?]|$)/g, '$1<em>$2</em>');
+  s = s.replace(/\[([^\]]+)\]\(([^)\s]+)\)/g, (all, t, u) => {
+    const target = href(u.replace(/&amp;/g, '&'));
+    if (!target) return t;
+    const ext = target.startsWith('http');
+    return `<a href="${esc(target)}"${ext ? ' rel="noopener noreferrer" target="_blank"' : ''}>${t}</a>`;
+  });
+  return s;
+}
+
+/**
+ * Renders the Markdown subset ATLAS uses (paragraphs, lists, links, emphasis, code) as safe HTML:
+ * all text is escaped first and only the tags above are produced.
+ */
+export function markdown(md) {
+  const el = h('div', { class: 'md' });
+  if (!md) return el;
+  const blocks = md.replace(/\r/g, '').split(/\n\s*\n/);
+  let html = '';
+  for (const b of blocks) {
+    const lines = b.split('\n');
+    if (lines.every((l) => /^\s*([-*]|\d+\.)\s+/.test(l) || !l.trim())) {
+      const ordered = /^\s*\d+\./.test(lines[0]);
+      const items = lines.filter((l) => l.trim()).map((l) => `<li>${inline(l.replace(/^\s*([-*]|\d+\.)\s+/, ''))}</li>`).join('');
+      html += ordered ? `<ol>${items}</ol>` : `<ul>${items}</ul>`;
+    } else {
+      html += `<p>${inline(b.trim()).replace(/\n/g, ' ')}</p>`;
+    }
+  }
+  el.innerHTML = html;
+  return el;
+}
+
+/** The first sentence of a Markdown text, as plain text, for tables. */
+export function firstSentence(md, max = 160) {
+  const plain = (md || '').replace(/\[([^\]]+)\]\([^)]*\)/g, '$1').replace(/[*_`]/g, '').replace(/\s+/g, ' ').trim();
+  const m = plain.match(/^.*?[.!?](\s|$)/);
+  let s = m ? m[0].trim() : plain;
+  if (s.length > max) s = s.slice(0, max - 1).trimEnd() + '…';
+  return s;
+}
+
+/** Offers a text as a file download. */
+export function download(name, text, type = 'application/json') {
+  const url = URL.createObjectURL(new Blob([text], { type }));
+  const a = h('a', { href: url, download: name });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}

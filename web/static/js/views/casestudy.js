@@ -1,0 +1,150 @@
+// View 4: a case study's steps as a chain (branches included) and the mitigations that break it,
+// with where each one breaks it.
+import { gql } from '../api.js';
+import { h, add, setChildren, table, markdown, firstSentence } from '../dom.js';
+import { record } from '../router.js';
+import { drawGraph, spotlight } from '../graph.js';
+
+const LIST = `query CaseStudies($r: String) {
+  caseStudies(release: $r) { id name type date actors { name } steps { stepId } }
+}`;
+
+const Q = `query CaseStudy($id: ID!, $r: String) {
+  caseStudy(id: $id, release: $r) {
+    id name description type actorText target reporter date
+    actors { id name }
+    steps { stepId position description technique { id name } tactic { id name } leadsTo { stepId } }
+  }
+  chainMitigations(caseStudy: $id, release: $r) {
+    breakable
+    mitigations { mitigation { id name } hits { stepId } earliestBreak { stepId } }
+    partial { mitigation { id name } hits { stepId } }
+    uncoveredSteps { stepId }
+    openRoute { stepId }
+  }
+}`;
+
+export async function render(root, route, ctx) {
+  const rel = ctx.release ? `?release=${encodeURIComponent(ctx.release)}` : '';
+  if (!route.arg) return renderList(root, ctx, rel);
+  const data = await gql(Q, { id: route.arg, r: ctx.release || null });
+  const cs = data.caseStudy;
+  if (!cs) throw new Error(`There is no case study ${route.arg} in this release.`);
+  const an = data.chainMitigations;
+  const steps = [...cs.steps].sort((a, b) => a.position - b.position);
+  const byId = new Map(steps.map((s) => [s.stepId, s]));
+  const explicit = steps.some((s) => s.leadsTo.length);
+  const next = (s) => (explicit ? s.leadsTo.map((x) => x.stepId) : (steps[s.position + 1] ? [steps[s.position + 1].stepId] : []));
+
+  // Layers: a step sits one column right of the furthest step leading to it (branches stack).
+  const layer = new Map(steps.map((s) => [s.stepId, 0]));
+  for (let pass = 0; pass < steps.length; pass++) {
+    let changed = false;
+    for (const s of steps) for (const n of next(s)) {
+      if (byId.has(n) && byId.get(n).position > s.position && layer.get(n) < layer.get(s.stepId) + 1) { layer.set(n, layer.get(s.stepId) + 1); changed = true; }
+    }
+    if (!changed) break;
+  }
+  const rowsInLayer = new Map();
+  const els = [];
+  for (const s of steps) {
+    const L = layer.get(s.stepId);
+    const r = rowsInLayer.get(L) || 0;
+    rowsInLayer.set(L, r + 1);
+    els.push({ group: 'nodes', data: { id: s.stepId, label: `${s.stepId} · ${s.tactic.name}\n${trim(s.technique.name)}` }, position: { x: L * 190, y: r * 70 } });
+  }
+  for (const s of steps) for (const n of next(s)) if (byId.has(n)) els.push({ group: 'edges', data: { id: `${s.stepId}->${n}`, source: s.stepId, target: n, label: '' } });
+
+  const uncovered = new Set(an.uncoveredSteps.map((x) => x.stepId));
+  const coveredBy = new Map();
+  for (const m of [...an.mitigations, ...an.partial]) for (const x of m.hits) {
+    if (!coveredBy.has(x.stepId)) coveredBy.set(x.stepId, []);
+    coveredBy.get(x.stepId).push(m.mitigation.id);
+  }
+  let selected = route.params.get('m') || '';
+
+  const info = h('div', { id: 'cs-info', class: 'info small' });
+  const tallest = Math.max(1, ...rowsInLayer.values());
+  const graphBox = h('div', { class: 'graph', style: `height:${Math.min(560, 120 + tallest * 70)}px;min-height:0`, id: 'chain-graph', 'aria-label': `The steps of ${cs.id} as a chain; the table below lists them` });
+  const stepRows = steps.map((s) => h('tr', { dataset: { step: s.stepId }, tabindex: 0 },
+    h('td', {}, s.stepId), h('td', {}, s.tactic.name),
+    h('td', {}, h('a', { href: `#/technique/${encodeURIComponent(s.technique.id)}${rel}` }, `${s.technique.id} ${s.technique.name}`)),
+    h('td', { class: 'desc' }, firstSentence(s.description, 140)),
+    h('td', {}, next(s).join(', ') || '—'),
+    h('td', {}, uncovered.has(s.stepId) ? h('span', { class: 'bad' }, 'none') : (coveredBy.get(s.stepId) || []).join(', '))));
+  const stepsTable = table(null, ['Step', 'Tactic', 'Technique', 'What happened', 'Leads to', 'Covered by'], stepRows, { id: 'steps-table' });
+
+  const mitButton = (m, kind) => {
+    const btn = h('button', { type: 'button', class: `mit-btn ${kind}`, 'aria-pressed': String(selected === m.mitigation.id), dataset: { mit: m.mitigation.id } },
+      h('span', { class: 'id' }, m.mitigation.id), ' ', m.mitigation.name,
+      h('span', { class: 'muted small' }, kind === 'breaks' ? ` breaks at ${m.earliestBreak ? m.earliestBreak.stepId : '—'} · covers ${m.hits.map((x) => x.stepId).join(', ')}` : ` covers ${m.hits.map((x) => x.stepId).join(', ')}`));
+    btn.addEventListener('click', () => { selected = selected === m.mitigation.id ? '' : m.mitigation.id; apply(); });
+    return h('li', {}, btn);
+  };
+
+  setChildren(root,
+    h('nav', { class: 'crumbs' }, h('a', { href: `#/case-study${rel}` }, 'Case studies'), ' / ', cs.id),
+    h('header', { class: 'page-head' }, h('h1', {}, h('span', { class: 'id' }, cs.id), ' ', cs.name),
+      h('div', { class: 'chips' }, cs.type ? h('span', { class: 'chip' }, cs.type) : null, cs.date ? h('span', { class: 'chip light' }, cs.date) : null,
+        cs.actors.map((a) => h('a', { class: 'chip actor-chip', href: `#/actors?ids=${encodeURIComponent(a.id)}${ctx.release ? '&release=' + encodeURIComponent(ctx.release) : ''}` }, a.name)),
+        cs.target ? h('span', { class: 'muted small' }, `Target: ${cs.target}`) : null),
+      h('details', { class: 'desc-box' }, h('summary', {}, 'What happened'), markdown(cs.description))),
+    h('div', { class: 'graph-pane' },
+      h('p', { class: 'summary', id: 'cs-summary' }, `${steps.length} steps. `, an.breakable
+        ? h('span', { class: 'good' }, `${an.mitigations.length} mitigation${an.mitigations.length === 1 ? '' : 's'} break the chain on their own.`)
+        : h('span', { class: 'bad' }, 'No mitigation set breaks this chain: a route has no covered step' + (an.openRoute.length ? ` (${an.openRoute.map((x) => x.stepId).join(' → ')}).` : '.'))),
+      graphBox, info),
+    h('div', { class: 'below' },
+      h('div', {},
+        h('section', { class: 'card' }, h('h2', {}, `Break the chain (${an.mitigations.length})`),
+          an.mitigations.length ? h('ul', { class: 'mit-buttons', id: 'breakers' }, an.mitigations.map((m) => mitButton(m, 'breaks'))) : h('p', { class: 'muted' }, 'None on its own.')),
+        an.partial.length ? h('section', { class: 'card' }, h('h2', {}, `Cover some steps (${an.partial.length})`), h('ul', { class: 'mit-buttons', id: 'partial' }, an.partial.map((m) => mitButton(m, 'partial')))) : null),
+      h('section', { class: 'card table-card' }, h('h2', {}, 'Steps'), stepsTable)));
+
+  const cy = drawGraph(graphBox, els, { status: ctx.status, onTap: (el) => { if (el && el.isNode()) showStep(el.id()); } });
+  cy.batch(() => uncovered.forEach((s) => cy.getElementById(s).addClass('uncovered')));
+
+  function showStep(id) {
+    const s = byId.get(id);
+    spotlight(cy, cy.getElementById(id).closedNeighborhood());
+    setChildren(info, h('strong', {}, `${s.stepId} · ${s.tactic.name} · `), h('a', { href: `#/technique/${s.technique.id}${rel}` }, `${s.technique.id} ${s.technique.name}`), markdown(s.description));
+  }
+  function apply() {
+    const all = [...an.mitigations, ...an.partial];
+    const m = all.find((x) => x.mitigation.id === selected);
+    cy.batch(() => {
+      cy.nodes().removeClass('hit cut');
+      if (m) {
+        m.hits.forEach((x) => cy.getElementById(x.stepId).addClass('hit'));
+        if (m.earliestBreak) cy.getElementById(m.earliestBreak.stepId).addClass('cut');
+      }
+    });
+    for (const b of root.querySelectorAll('.mit-btn')) b.setAttribute('aria-pressed', String(b.dataset.mit === selected));
+    for (const tr of stepRows) tr.classList.toggle('hit', !!m && m.hits.some((x) => x.stepId === tr.dataset.step));
+    if (m) setChildren(info, h('strong', {}, `${m.mitigation.id} ${m.mitigation.name}`), m.earliestBreak ? `: covers ${m.hits.map((x) => x.stepId).join(', ')}; the chain is broken by ${m.earliestBreak.stepId} (red).` : `: covers ${m.hits.map((x) => x.stepId).join(', ')} but leaves a route open.`);
+    else info.textContent = 'Pick a mitigation to see the steps it covers (green) and where it breaks the chain (red). Dashed steps are covered by no mitigation.';
+    ctx.status.metrics.hits = m ? m.hits.length : 0;
+    record('case-study', cs.id, { release: ctx.release, m: selected });
+  }
+  for (const tr of stepRows) {
+    tr.addEventListener('click', () => showStep(tr.dataset.step));
+    tr.addEventListener('keydown', (e) => { if (e.key === 'Enter') showStep(tr.dataset.step); });
+  }
+  apply();
+  return () => cy.destroy();
+}
+
+async function renderList(root, ctx, rel) {
+  const data = await gql(LIST, { r: ctx.release || null });
+  const rows = data.caseStudies.map((c) => [
+    h('a', { href: `#/case-study/${encodeURIComponent(c.id)}${rel}` }, c.id), c.name, c.type || '', c.date || '', String(c.steps.length), c.actors.map((a) => a.name).join(', ')]);
+  const filter = h('input', { type: 'search', placeholder: 'Filter case studies', 'aria-label': 'Filter case studies', id: 'cs-filter' });
+  const tbl = table(null, ['Id', 'Name', 'Type', 'Date', 'Steps', 'Actors'], rows, { id: 'cs-table' });
+  filter.addEventListener('input', () => {
+    const q = filter.value.toLowerCase();
+    for (const tr of tbl.tBodies[0].rows) tr.hidden = q && !tr.textContent.toLowerCase().includes(q);
+  });
+  setChildren(root, h('div', { class: 'toolbar' }, h('h1', {}, `Case studies (${data.caseStudies.length})`), filter), h('section', { class: 'card table-card' }, tbl));
+}
+
+function trim(s) { return s.length > 40 ? s.slice(0, 38) + '…' : s; }
