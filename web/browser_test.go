@@ -24,6 +24,7 @@ import (
 	"github.com/atlasgraph/atlasgraph/loader"
 	"github.com/atlasgraph/atlasgraph/server"
 	"github.com/atlasgraph/atlasgraph/store"
+	"github.com/atlasgraph/atlasgraph/threatmodel"
 )
 
 // The browser tests load every view of the UI in Debian's headless
@@ -106,7 +107,15 @@ func load(t *testing.T) (string, *rawatlas.Release, *rawatlas.Release, *rawattac
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := server.New(server.Config{Store: st, Logger: slog.New(slog.DiscardHandler)})
+	rules, err := threatmodel.DefaultRules()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.EnsureThreatModelSchema(ctx); err != nil {
+		t.Fatal(err)
+	}
+	srv, err := server.New(server.Config{Store: st, Logger: slog.New(slog.DiscardHandler),
+		ThreatModels: &threatmodel.Service{Rules: rules, Store: st}})
 	if err != nil {
 		t.Fatal(err)
 	}
