@@ -202,7 +202,7 @@ func setResult(e *analysisEntry, res analysis.SetResult) *model.MinimalMitigatio
 		return out
 	}
 	out := &model.MinimalMitigationSet{
-		Release: e.rel.Version, Optimal: res.Optimal, LowerBound: res.LowerBound, Cost: res.Best.Cost, SearchNodes: res.Nodes,
+		Release: e.rel.Version, Optimal: res.Optimal, StoppedBy: stopped(res.Stopped), LowerBound: res.LowerBound, Cost: res.Best.Cost, SearchNodes: res.Nodes,
 		Members: members(res.Best), Chains: nonNil(res.InScope), Unbreakable: []model.UnbreakableChain{},
 		Mitigations: []store.Mitigation{}, Alternatives: []model.MitigationSetOption{},
 	}
@@ -216,6 +216,15 @@ func setResult(e *analysisEntry, res analysis.SetResult) *model.MinimalMitigatio
 		out.Unbreakable = append(out.Unbreakable, model.UnbreakableChain{ID: u.ChainID, UncoveredSteps: nonNil(u.Steps), Route: nonNil(u.Route)})
 	}
 	return out
+}
+
+// stopped maps why a search stopped early; nil when it finished.
+func stopped(r analysis.StopReason) *string {
+	if r == "" {
+		return nil
+	}
+	s := string(r)
+	return &s
 }
 
 func nonNil(s []string) []string {

@@ -35,7 +35,7 @@ func (r *queryResolver) ChainMitigations(ctx context.Context, caseStudy *string,
 		ch = analysis.ChainFromTechniques(techniques)
 		evidence = []string{}
 	}
-	rep, err := analysis.ChainMitigations(ch, e.in.Knowledge, analysis.Options{InheritFromParent: optBool(inheritFromParent)})
+	rep, err := analysis.ChainMitigations(ctx, ch, e.in.Knowledge, analysis.Options{InheritFromParent: optBool(inheritFromParent)})
 	if err != nil {
 		return nil, analysisError(err)
 	}
@@ -99,7 +99,7 @@ func (r *queryResolver) MinimalMitigationSet(ctx context.Context, caseStudies []
 			return nil, err
 		}
 	}
-	res, err := analysis.MinimalMitigationSet(chains, e.in.Knowledge, analysis.Options{InheritFromParent: optBool(inheritFromParent)},
+	res, err := analysis.MinimalMitigationSet(ctx, chains, e.in.Knowledge, analysis.Options{InheritFromParent: optBool(inheritFromParent)},
 		analysis.SetRequest{Costs: costMap, Require: require, Exclude: exclude, Alternatives: alt, Budget: b})
 	if err != nil {
 		return nil, analysisError(err)
@@ -132,13 +132,13 @@ func (r *queryResolver) AttackPaths(ctx context.Context, from string, to string,
 	if err := checkIDs(e, "mitigation", excludeMitigatedBy, e.in.HasMitigation); err != nil {
 		return nil, err
 	}
-	res, err := analysis.AttackPaths(e.in.Transitions, analysis.PathQuery{From: fromIDs, To: toIDs, MaxHops: hops, Limit: lim,
+	res, err := analysis.AttackPaths(ctx, e.in.Transitions, analysis.PathQuery{From: fromIDs, To: toIDs, MaxHops: hops, Limit: lim,
 		MinSupport: support, ExcludeMitigatedBy: excludeMitigatedBy}, e.in.Knowledge, analysis.Options{InheritFromParent: optBool(inheritFromParent)})
 	if err != nil {
 		return nil, analysisError(err)
 	}
 	ents := e.ents
-	out := &model.AttackPathResult{Release: e.rel.Version, Truncated: res.Truncated, Expansions: res.Expansions,
+	out := &model.AttackPathResult{Release: e.rel.Version, Truncated: res.Truncated, StoppedBy: stopped(res.Stopped), Expansions: res.Expansions,
 		Paths: []model.AttackPath{}, Unbreakable: nonNil(res.Unbreakable)}
 	for _, p := range res.Paths {
 		ap := model.AttackPath{ID: p.ID, Support: p.MinSupport, TotalSupport: p.TotalSupport}
@@ -181,13 +181,13 @@ func (r *queryResolver) ChokePoints(ctx context.Context, limit *int, from *strin
 		if err != nil {
 			return nil, err
 		}
-		res, err := analysis.AttackPaths(e.in.Transitions, analysis.PathQuery{From: fromIDs, To: toIDs, MaxHops: 5, Limit: analysis.MaxPathLimit, MinSupport: 1}, e.in.Knowledge, opts)
+		res, err := analysis.AttackPaths(ctx, e.in.Transitions, analysis.PathQuery{From: fromIDs, To: toIDs, MaxHops: 5, Limit: analysis.MaxPathLimit, MinSupport: 1}, e.in.Knowledge, opts)
 		if err != nil {
 			return nil, analysisError(err)
 		}
 		paths = res.Paths
 	}
-	rep, err := analysis.ChokePoints(e.in.Chains, paths, e.in.Knowledge, opts, lim)
+	rep, err := analysis.ChokePoints(ctx, e.in.Chains, paths, e.in.Knowledge, opts, lim)
 	if err != nil {
 		return nil, analysisError(err)
 	}
@@ -211,7 +211,7 @@ func (r *queryResolver) CoverageGaps(ctx context.Context, limit *int, inheritFro
 	if err != nil {
 		return nil, err
 	}
-	gaps, err := analysis.CoverageGaps(e.in.Techniques, e.in.Knowledge, analysis.Options{InheritFromParent: optBool(inheritFromParent)})
+	gaps, err := analysis.CoverageGaps(ctx, e.in.Techniques, e.in.Knowledge, analysis.Options{InheritFromParent: optBool(inheritFromParent)})
 	if err != nil {
 		return nil, analysisError(err)
 	}

@@ -156,6 +156,7 @@ func runAnalyze(ctx context.Context, args []string, getenv func(string) string, 
 		return err
 	}
 	v := newReleaseView(rel, af.options())
+	v.ctx = ctx
 	var text strings.Builder
 	res, err := do(&text, v)
 	if errors.Is(err, analysis.ErrInvalidInput) {
@@ -177,6 +178,7 @@ func runAnalyze(ctx context.Context, args []string, getenv func(string) string, 
 
 // releaseView is one release ready for analysis, with the names reports show.
 type releaseView struct {
+	ctx    context.Context // the command's; stops the computations
 	rel    *atlas.Release
 	in     *analysis.Input
 	opts   analysis.Options
@@ -406,7 +408,7 @@ func chainCommand(fs *flag.FlagSet) func(io.Writer, *releaseView) (any, error) {
 			}
 			ch = analysis.ChainFromTechniques(techniques)
 		}
-		rep, err := analysis.ChainMitigations(ch, v.in.Knowledge, v.opts)
+		rep, err := analysis.ChainMitigations(v.ctx, ch, v.in.Knowledge, v.opts)
 		if err != nil {
 			return nil, err
 		}
@@ -596,6 +598,8 @@ type unbreakableOut struct {
 type setResultOut struct {
 	// Optimal reports that the search proved the set is of least cost.
 	Optimal bool `json:"optimal"`
+	// StoppedBy says what stopped the search early ("" when it finished).
+	StoppedBy string `json:"stoppedBy,omitempty"`
 	// LowerBound is the proven least possible cost.
 	LowerBound   float64          `json:"lowerBound"`
 	Nodes        int              `json:"searchNodes"`
@@ -615,7 +619,7 @@ func (v *releaseView) setOut(r analysis.SetResult) setResultOut {
 		}
 		return o
 	}
-	out := setResultOut{Optimal: r.Optimal, LowerBound: r.LowerBound, Nodes: r.Nodes, Best: conv(r.Best),
+	out := setResultOut{Optimal: r.Optimal, StoppedBy: string(r.Stopped), LowerBound: r.LowerBound, Nodes: r.Nodes, Best: conv(r.Best),
 		Alternatives: []setOut{}, Unbreakable: []unbreakableOut{}, InScope: nonNilStrings(r.InScope), RouteCapHit: r.RouteCapHit}
 	out.Mitigations = []idName{}
 	for _, m := range r.Best.Members {
@@ -682,7 +686,7 @@ func minimalSetCommand(fs *flag.FlagSet) func(io.Writer, *releaseView) (any, err
 		if err := v.checkMitigations(exclude, "--exclude"); err != nil {
 			return nil, err
 		}
-		r, err := analysis.MinimalMitigationSet(chains, v.in.Knowledge, v.opts, analysis.SetRequest{
+		r, err := analysis.MinimalMitigationSet(v.ctx, chains, v.in.Knowledge, v.opts, analysis.SetRequest{
 			Costs: costs, Require: require, Exclude: exclude, Alternatives: *alternatives, Budget: *budget,
 		})
 		if err != nil {
@@ -712,6 +716,17 @@ func writeMinimalSet(w io.Writer, v *releaseView, res minimalSetResult) {
 	fmt.Fprintf(w, "\nEvidence: case studies %s.\n", idList(res.Evidence, 0))
 }
 
+// stopWhat names what stopped a search.
+func stopWhat(r string) string {
+	switch analysis.StopReason(r) {
+	case analysis.StopDeadline:
+		return "deadline"
+	case analysis.StopCancelled:
+		return "cancellation"
+	}
+	return "node budget"
+}
+
 // writeSet prints a set result; what names a chain ("case study", "path").
 func writeSet(w io.Writer, v *releaseView, r setResultOut, what string) {
 	switch {
@@ -721,8 +736,8 @@ func writeSet(w io.Writer, v *releaseView, r setResultOut, what string) {
 		fmt.Fprintf(w, "%s, total cost %g, break every %s that can be broken (%d); no cheaper set exists (search: %s).\n",
 			countOf(len(r.Best.Mitigations), "mitigation"), r.Best.Cost, what, len(r.InScope), countOf(r.Nodes, "node"))
 	default:
-		fmt.Fprintf(w, "%s, total cost %g, break every %s that can be broken (%d). The search stopped at its node budget (%s): this set may not be the cheapest, but no set costs less than %g.\n",
-			countOf(len(r.Best.Mitigations), "mitigation"), r.Best.Cost, what, len(r.InScope), countOf(r.Nodes, "node"), r.LowerBound)
+		fmt.Fprintf(w, "%s, total cost %g, break every %s that can be broken (%d). The search stopped at its %s (%s): this set may not be the cheapest, but no set costs less than %g.\n",
+			countOf(len(r.Best.Mitigations), "mitigation"), r.Best.Cost, what, len(r.InScope), stopWhat(r.StoppedBy), countOf(r.Nodes, "node"), r.LowerBound)
 	}
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	for _, m := range r.Best.Mitigations {
@@ -847,7 +862,7 @@ func (v *releaseView) paths(p *pathParams) (pathsResult, error) {
 	if err := v.checkMitigations(p.exclude, "--exclude-mitigated-by"); err != nil {
 		return pathsResult{}, err
 	}
-	r, err := analysis.AttackPaths(v.in.Transitions, analysis.PathQuery{
+	r, err := analysis.AttackPaths(v.ctx, v.in.Transitions, analysis.PathQuery{
 		From: from.Techniques, To: to.Techniques, MaxHops: *p.maxHops, Limit: *p.limit, MinSupport: *p.support,
 		ExcludeMitigatedBy: p.exclude,
 	}, v.in.Knowledge, v.opts)
@@ -1007,7 +1022,7 @@ func chokePointsCommand(fs *flag.FlagSet) func(io.Writer, *releaseView) (any, er
 				paths = append(paths, ap)
 			}
 		}
-		rep, err := analysis.ChokePoints(v.in.Chains, paths, v.in.Knowledge, v.opts, *limit)
+		rep, err := analysis.ChokePoints(v.ctx, v.in.Chains, paths, v.in.Knowledge, v.opts, *limit)
 		if err != nil {
 			return nil, err
 		}
@@ -1071,7 +1086,7 @@ func gapsCommand(fs *flag.FlagSet) func(io.Writer, *releaseView) (any, error) {
 		if v == nil {
 			return nil, nil
 		}
-		gaps, err := analysis.CoverageGaps(v.in.Techniques, v.in.Knowledge, v.opts)
+		gaps, err := analysis.CoverageGaps(v.ctx, v.in.Techniques, v.in.Knowledge, v.opts)
 		if err != nil {
 			return nil, err
 		}

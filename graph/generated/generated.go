@@ -84,6 +84,7 @@ type ComplexityRoot struct {
 		MitigationSet func(childComplexity int) int
 		Paths         func(childComplexity int) int
 		Release       func(childComplexity int) int
+		StoppedBy     func(childComplexity int) int
 		Truncated     func(childComplexity int) int
 		Unbreakable   func(childComplexity int) int
 	}
@@ -197,6 +198,7 @@ type ComplexityRoot struct {
 		Optimal      func(childComplexity int) int
 		Release      func(childComplexity int) int
 		SearchNodes  func(childComplexity int) int
+		StoppedBy    func(childComplexity int) int
 		Unbreakable  func(childComplexity int) int
 	}
 
@@ -697,6 +699,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.AttackPathResult.Release(childComplexity), true
+	case "AttackPathResult.stoppedBy":
+		if e.ComplexityRoot.AttackPathResult.StoppedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AttackPathResult.StoppedBy(childComplexity), true
 	case "AttackPathResult.truncated":
 		if e.ComplexityRoot.AttackPathResult.Truncated == nil {
 			break
@@ -1120,6 +1128,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.MinimalMitigationSet.SearchNodes(childComplexity), true
+	case "MinimalMitigationSet.stoppedBy":
+		if e.ComplexityRoot.MinimalMitigationSet.StoppedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MinimalMitigationSet.StoppedBy(childComplexity), true
 	case "MinimalMitigationSet.unbreakable":
 		if e.ComplexityRoot.MinimalMitigationSet.Unbreakable == nil {
 			break
@@ -3814,8 +3828,9 @@ extend type Query {
   The exact minimum-cost set of mitigations that breaks every breakable
   chain in scope, with what each member breaks, up to ` + "`" + `alternatives` + "`" + ` other
   sets of the same cost, and the chains nothing can break with the reason.
-  When the work bound stops the search, ` + "`" + `optimal` + "`" + ` is false and ` + "`" + `lowerBound` + "`" + `
-  is the cost below which no set exists.
+  When the work bound or the request's deadline stops the search, ` + "`" + `optimal` + "`" + `
+  is false, ` + "`" + `stoppedBy` + "`" + ` says why and ` + "`" + `lowerBound` + "`" + ` is the cost below which no
+  set exists; the set returned still breaks every chain in scope.
   """
   minimalMitigationSet(
     """
@@ -3823,7 +3838,8 @@ extend type Query {
     """
     caseStudies: [ID!]
     """
-    Cost of each mitigation; unlisted ones cost 1. Costs must be positive.
+    Cost of each mitigation; unlisted ones cost 1. Costs must be above 0 and
+    at most 1e9.
     """
     costs: [MitigationCost!]
     """
@@ -4099,9 +4115,15 @@ type MinimalMitigationSet {
   """
   release: String!
   """
-  Whether the search proved the set optimal (false: the work bound stopped it).
+  Whether the search proved the set optimal (false: the work bound or the
+  deadline stopped it).
   """
   optimal: Boolean!
+  """
+  What stopped the search early: ` + "`" + `budget` + "`" + ` (the search nodes allowed),
+  ` + "`" + `deadline` + "`" + ` or ` + "`" + `cancelled` + "`" + `; null when it finished.
+  """
+  stoppedBy: String
   """
   No set cheaper than this exists.
   """
@@ -4197,10 +4219,15 @@ type AttackPathResult {
   """
   paths: [AttackPath!]!
   """
-  Whether the work bound stopped the search (the paths are then the best
-  found, not all).
+  Whether the work bound or the request's deadline stopped the search (the
+  paths are then the best found, not all).
   """
   truncated: Boolean!
+  """
+  What stopped the search early: ` + "`" + `budget` + "`" + ` (the expansions allowed),
+  ` + "`" + `deadline` + "`" + ` or ` + "`" + `cancelled` + "`" + `; null when it finished.
+  """
+  stoppedBy: String
   """
   Partial paths the search expanded.
   """
@@ -4396,6 +4423,8 @@ func (ec *executionContext) childFields_AttackPathResult(ctx context.Context, fi
 		return ec.fieldContext_AttackPathResult_paths(ctx, field)
 	case "truncated":
 		return ec.fieldContext_AttackPathResult_truncated(ctx, field)
+	case "stoppedBy":
+		return ec.fieldContext_AttackPathResult_stoppedBy(ctx, field)
 	case "expansions":
 		return ec.fieldContext_AttackPathResult_expansions(ctx, field)
 	case "mitigationSet":
@@ -4610,6 +4639,8 @@ func (ec *executionContext) childFields_MinimalMitigationSet(ctx context.Context
 		return ec.fieldContext_MinimalMitigationSet_release(ctx, field)
 	case "optimal":
 		return ec.fieldContext_MinimalMitigationSet_optimal(ctx, field)
+	case "stoppedBy":
+		return ec.fieldContext_MinimalMitigationSet_stoppedBy(ctx, field)
 	case "lowerBound":
 		return ec.fieldContext_MinimalMitigationSet_lowerBound(ctx, field)
 	case "cost":
@@ -6712,6 +6743,29 @@ func (ec *executionContext) fieldContext_AttackPathResult_truncated(_ context.Co
 	return graphql.NewScalarFieldContext("AttackPathResult", field, false, false, "Boolean")
 }
 
+func (ec *executionContext) _AttackPathResult_stoppedBy(ctx context.Context, field graphql.CollectedField, obj *model.AttackPathResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AttackPathResult_stoppedBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StoppedBy, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AttackPathResult_stoppedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AttackPathResult", field, false, false, "String")
+}
+
 func (ec *executionContext) _AttackPathResult_expansions(ctx context.Context, field graphql.CollectedField, obj *model.AttackPathResult) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -8425,6 +8479,29 @@ func (ec *executionContext) _MinimalMitigationSet_optimal(ctx context.Context, f
 }
 func (ec *executionContext) fieldContext_MinimalMitigationSet_optimal(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("MinimalMitigationSet", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _MinimalMitigationSet_stoppedBy(ctx context.Context, field graphql.CollectedField, obj *model.MinimalMitigationSet) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MinimalMitigationSet_stoppedBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StoppedBy, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_MinimalMitigationSet_stoppedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MinimalMitigationSet", field, false, false, "String")
 }
 
 func (ec *executionContext) _MinimalMitigationSet_lowerBound(ctx context.Context, field graphql.CollectedField, obj *model.MinimalMitigationSet) (ret graphql.Marshaler) {
@@ -15845,6 +15922,11 @@ func (ec *executionContext) _AttackPathResult(ctx context.Context, sel ast.Selec
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "stoppedBy":
+			out.Values[i] = ec._AttackPathResult_stoppedBy(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "expansions":
 			out.Values[i] = ec._AttackPathResult_expansions(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -16575,6 +16657,11 @@ func (ec *executionContext) _MinimalMitigationSet(ctx context.Context, sel ast.S
 		case "optimal":
 			out.Values[i] = ec._MinimalMitigationSet_optimal(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "stoppedBy":
+			out.Values[i] = ec._MinimalMitigationSet_stoppedBy(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "lowerBound":
