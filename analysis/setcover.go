@@ -39,11 +39,9 @@ const ctxEvery = 32
 
 // Subgradient effort: iterations at the root and at other nodes.
 const (
-	rootIterations = 400
+	rootIterations = 1500
 	nodeIterations = 25
 )
-
-var tunePatienceDiv, tuneMinLambda = 20, 1e-4
 
 // Column states during the search.
 const (
@@ -456,11 +454,12 @@ func (s *coverSearch) lagrangian() float64 {
 
 // bound tunes the multipliers by subgradient steps at the current node and
 // returns the best L(u) seen (s.bestU and s.rc then belong to it, and s.u is
-// left at s.bestU).
-func (s *coverSearch) bound(iters int, lambda float64) float64 {
+// left at s.bestU). The step is lambda (UB - L) / |g|^2, lambda halving when
+// L(u) has not improved for a while (Held and Karp; Beasley).
+func (s *coverSearch) bound(iters int, lambda float64, heuristicEvery int) float64 {
 	best := math.Inf(-1)
 	stall := 0
-	patience := max(5, iters/tunePatienceDiv)
+	patience := max(5, iters/40)
 	for it := 0; it < iters; it++ {
 		if it%16 == 15 {
 			if st := ctxStop(s.ctx); st != "" {
@@ -489,7 +488,7 @@ func (s *coverSearch) bound(iters int, lambda float64) float64 {
 		if stall >= patience {
 			lambda /= 2
 			stall = 0
-			if lambda < tuneMinLambda {
+			if lambda < 1e-4 {
 				break
 			}
 		}
@@ -502,7 +501,7 @@ func (s *coverSearch) bound(iters int, lambda float64) float64 {
 			}
 			g := 1.0
 			for _, o := range r {
-				if s.state[o] == colFree && s.rc[o] < 0 {
+				if s.rc[o] < 0 && s.state[o] == colFree {
 					g--
 				}
 			}
@@ -525,7 +524,7 @@ func (s *coverSearch) bound(iters int, lambda float64) float64 {
 				s.u[i] = math.Max(0, s.u[i]+step*g)
 			}
 		}
-		if it%10 == 9 {
+		if heuristicEvery > 0 && it%heuristicEvery == heuristicEvery-1 {
 			s.lagrangianHeuristic()
 		}
 	}
@@ -613,11 +612,10 @@ func (s *coverSearch) recordPruned(added []int32) {
 			}
 		}
 	}
-	set := make([]int, 0, len(s.chosen)+len(s.forced))
-	set = append(set, s.forced...)
+	var members []int32
 	for _, o := range s.chosen {
 		if !drop[int32(o)] {
-			set = append(set, o)
+			members = append(members, int32(o))
 		}
 	}
 	for o := range drop {
@@ -625,7 +623,112 @@ func (s *coverSearch) recordPruned(added []int32) {
 			s.hit[r]++
 		}
 	}
+	if c := s.forcedC + s.sumCost32(members); c <= s.bestCost*1.03+s.eps || math.IsInf(s.bestCost, 1) {
+		members = s.improve(members)
+	}
+	set := make([]int, 0, len(members)+len(s.forced))
+	set = append(set, s.forced...)
+	for _, o := range members {
+		set = append(set, int(o))
+	}
 	s.offer(set, s.sumCost(set))
+}
+
+// improve is a local search on a cover of the live rows: it adds an option
+// when the members that then become redundant cost more than it, until no
+// such move is left. It works on its own counts, not on the search state.
+func (s *coverSearch) improve(members []int32) []int32 {
+	count := make([]int32, len(s.rows))
+	in := make([]bool, len(s.cost))
+	for _, o := range members {
+		in[o] = true
+		for _, r := range s.cols[o] {
+			count[r]++
+		}
+	}
+	var cand []int32
+	mark := make([]bool, len(s.cost))
+	for improved := true; improved; {
+		improved = false
+		for k := range s.cost {
+			if in[k] || len(s.cols[k]) == 0 {
+				continue
+			}
+			// Members sharing a row with k are the only ones k can make
+			// redundant.
+			cand = cand[:0]
+			for _, r := range s.cols[k] {
+				count[r]++
+				for _, o := range s.rows[r] {
+					if in[o] && !mark[o] {
+						mark[o] = true
+						cand = append(cand, o)
+					}
+				}
+			}
+			for _, o := range cand {
+				mark[o] = false
+			}
+			slices.SortFunc(cand, func(a, b int32) int {
+				switch {
+				case s.cost[a] > s.cost[b]:
+					return -1
+				case s.cost[a] < s.cost[b]:
+					return 1
+				}
+				return int(a - b)
+			})
+			saved := 0.0
+			var removed []int32
+			for _, o := range cand {
+				redundant := true
+				for _, r := range s.cols[o] {
+					if count[r] < 2 {
+						redundant = false
+						break
+					}
+				}
+				if redundant {
+					for _, r := range s.cols[o] {
+						count[r]--
+					}
+					saved += s.cost[o]
+					removed = append(removed, o)
+				}
+			}
+			if saved > s.cost[k]+s.eps {
+				in[k] = true
+				for _, o := range removed {
+					in[o] = false
+				}
+				improved = true
+				continue
+			}
+			for _, o := range removed {
+				for _, r := range s.cols[o] {
+					count[r]++
+				}
+			}
+			for _, r := range s.cols[k] {
+				count[r]--
+			}
+		}
+	}
+	out := members[:0]
+	for o, ok := range in {
+		if ok && len(s.cols[o]) > 0 {
+			out = append(out, int32(o))
+		}
+	}
+	return out
+}
+
+func (s *coverSearch) sumCost32(set []int32) float64 {
+	c := 0.0
+	for _, o := range set {
+		c += s.cost[o]
+	}
+	return c
 }
 
 func (s *coverSearch) sumCost(set []int) float64 {
@@ -725,11 +828,14 @@ func (s *coverSearch) dfs(inherited float64) {
 		return
 	}
 	root := s.nodes == 1
-	iters, lambda := nodeIterations, 0.25
+	iters, lambda, heur := nodeIterations, 0.25, 0
 	if root {
-		iters, lambda = rootIterations, 2
+		iters, lambda, heur = rootIterations, 2, 20
 	}
-	l := s.bound(iters, lambda)
+	l := s.bound(iters, lambda, heur)
+	if !root && !s.prune(s.round(l)) {
+		s.lagrangianHeuristic()
+	}
 	b := math.Max(s.round(l), inherited)
 	if root {
 		s.rootBound = b
