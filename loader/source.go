@@ -118,7 +118,7 @@ func (f Fetcher) get(ctx context.Context, u string) ([]byte, error) {
 	}
 	resp, err := client.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("cannot download %s: %w; check the network, or load a local file instead", u, err)
+		return nil, fmt.Errorf("cannot download %s: %w; check the network, or load a local file instead", u, unreachable{err})
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {

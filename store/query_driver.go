@@ -46,14 +46,11 @@ func ConnectServing(ctx context.Context, cfg *config.Neo4j, opt ServingOptions) 
 			}
 		})
 	if err != nil {
-		return nil, fmt.Errorf("cannot use %s %q: %v", config.EnvURI, cfg.URI, err)
+		return nil, fmt.Errorf("cannot use %s %q: check its form, e.g. %s", config.EnvURI, cfg.RedactedURI(), config.DefaultURI)
 	}
-	cctx, cancel := context.WithTimeout(ctx, cfg.ConnectTimeout)
-	defer cancel()
-	if err := driver.VerifyAuthentication(cctx, nil); err != nil {
-		driver.Close(ctx)
-		return nil, fmt.Errorf("cannot reach Neo4j at %s within %s (start it with scripts/neo4j.sh start, or check %s): %w",
-			cfg.URI, cfg.ConnectTimeout, config.EnvURI, classify(err))
+	if err := verify(ctx, driver, cfg); err != nil {
+		driver.Close(context.Background())
+		return nil, err
 	}
 	return driver, nil
 }

@@ -2,9 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"maps"
@@ -16,31 +13,8 @@ import (
 	"github.com/atlasgraph/atlasgraph/analysis"
 	"github.com/atlasgraph/atlasgraph/atlas"
 	"github.com/atlasgraph/atlasgraph/internal/config"
+	"github.com/spf13/pflag"
 )
-
-const analyzeUsage = `atlasgraph analyze answers attack-path and mitigation questions over one loaded release.
-
-Usage:
-  atlasgraph analyze chain (--case-study ID | --techniques ID,ID,...)
-        which mitigations break one attack chain, where, and which steps nothing covers
-  atlasgraph analyze minimal-set [--case-studies ID,...] [--cost ID=N,...] [--require ID,...]
-        [--exclude ID,...] [--alternatives N] [--budget N]
-        the least-cost set of mitigations that breaks every breakable chain (default: all case studies)
-  atlasgraph analyze paths --from ID --to ID [--max-hops 5] [--limit 50] [--min-support 1]
-        [--exclude-mitigated-by ID,...]
-        the best-evidenced attack paths over observed transitions; ID is a tactic or a technique
-  atlasgraph analyze choke-points [--limit 10] [--from ID --to ID] [--max-hops 5] [--paths 50]
-        the techniques and mitigations on the most case studies and attack paths
-  atlasgraph analyze gaps [--limit N]
-        techniques no mitigation covers, by maturity and by how many case studies use them
-
-Every command takes --release VERSION (default: the current release), --inherit-from-parent
-(a mitigation of a parent technique also covers its sub-techniques) and --json.
-
-A chain is a case study's steps along leads-to links, or the technique list you give. A set
-of mitigations breaks a chain when every route through it has a step whose technique one of
-them mitigates.
-`
 
 // analyzeFlags are the flags every analyze command takes.
 type analyzeFlags struct {
@@ -50,7 +24,7 @@ type analyzeFlags struct {
 	json    bool
 }
 
-func addAnalyzeFlags(fs *flag.FlagSet, getenv func(string) string) *analyzeFlags {
+func addAnalyzeFlags(fs *pflag.FlagSet, getenv func(string) string) *analyzeFlags {
 	f := &analyzeFlags{cfg: config.Neo4jFlags(fs, getenv)}
 	fs.StringVar(&f.release, "release", "", "release to analyse (default: the current release)")
 	fs.BoolVar(&f.inherit, "inherit-from-parent", false, "let a mitigation of a parent technique also cover its sub-techniques")
@@ -67,6 +41,9 @@ type listFlag []string
 
 func (l *listFlag) String() string { return strings.Join(*l, ",") }
 
+// Type names the value in help.
+func (l *listFlag) Type() string { return "ids" }
+
 func (l *listFlag) Set(v string) error {
 	for _, p := range strings.Split(v, ",") {
 		if p = strings.TrimSpace(p); p != "" {
@@ -78,6 +55,9 @@ func (l *listFlag) Set(v string) error {
 
 // costFlag reads ID=COST pairs.
 type costFlag map[string]float64
+
+// Type names the value in help.
+func (c costFlag) Type() string { return "ID=COST,..." }
 
 func (c costFlag) String() string {
 	var parts []string
@@ -103,77 +83,6 @@ func (c costFlag) Set(v string) error {
 		c[strings.TrimSpace(id)] = f
 	}
 	return nil
-}
-
-// runAnalyze runs one analyze command: it checks the flags, reads the
-// release with one AnalysisView (two queries), computes in memory and prints
-// text or JSON. Ids the release lacks are errors naming the id, the release
-// and the valid range; impossible requests are usage errors.
-func runAnalyze(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		fmt.Fprint(stdout, analyzeUsage)
-		return nil
-	}
-	sub, rest := args[0], args[1:]
-	fs := newFlags("analyze "+sub, stderr)
-	af := addAnalyzeFlags(fs, getenv)
-	var do func(w io.Writer, v *releaseView) (any, error)
-	switch sub {
-	case "chain":
-		do = chainCommand(fs)
-	case "minimal-set":
-		do = minimalSetCommand(fs)
-	case "paths":
-		do = pathsCommand(fs)
-	case "choke-points":
-		do = chokePointsCommand(fs)
-	case "gaps":
-		do = gapsCommand(fs)
-	default:
-		return usageError{fmt.Sprintf("unknown analyze command %q; use chain, minimal-set, paths, choke-points or gaps", sub)}
-	}
-	pos, err := parseFlags(fs, rest)
-	if err != nil {
-		return helpOK(err)
-	}
-	if len(pos) > 0 {
-		return usageError{fmt.Sprintf("analyze %s takes no arguments, only flags; got %q", sub, pos[0])}
-	}
-	if err := af.cfg.Validate(); err != nil {
-		return err
-	}
-	// Check the flags that need no data before connecting.
-	if _, err := do(nil, nil); err != nil {
-		return err
-	}
-	st, closeFn, err := openStore(ctx, af.cfg)
-	if err != nil {
-		return err
-	}
-	defer closeFn()
-	rel, err := st.AnalysisView(ctx, af.release)
-	if err != nil {
-		return err
-	}
-	v := newReleaseView(rel, af.options())
-	v.ctx = ctx
-	var text strings.Builder
-	res, err := do(&text, v)
-	if errors.Is(err, analysis.ErrInvalidInput) {
-		// What the flag checks above cannot see, e.g. a mitigation both
-		// required and excluded.
-		return usageError{err.Error()}
-	}
-	if err != nil {
-		return err
-	}
-	if af.json {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(res)
-	}
-	_, err = io.WriteString(stdout, text.String())
-	return err
 }
 
 // releaseView is one release ready for analysis, with the names reports show.
@@ -380,13 +289,13 @@ type chainResult struct {
 	Evidence []string `json:"evidence"`
 }
 
-func chainCommand(fs *flag.FlagSet) func(io.Writer, *releaseView) (any, error) {
+func chainCommand(fs *pflag.FlagSet) func(io.Writer, *releaseView) (any, error) {
 	caseStudy := fs.String("case-study", "", "case study whose chain to analyse, e.g. AML.CS0000")
 	var techniques listFlag
 	fs.Var(&techniques, "techniques", "ordered technique ids forming a chain, comma-separated")
 	return func(w io.Writer, v *releaseView) (any, error) {
 		if (*caseStudy == "") == (len(techniques) == 0) {
-			return nil, usageError{"analyze chain needs --case-study ID or --techniques ID,ID,..., not both"}
+			return nil, usageError{msg: "analyze chain needs --case-study ID or --techniques ID,ID,..., not both"}
 		}
 		if v == nil {
 			return nil, nil
@@ -645,7 +554,7 @@ type minimalSetResult struct {
 	Evidence []string `json:"evidence"`
 }
 
-func minimalSetCommand(fs *flag.FlagSet) func(io.Writer, *releaseView) (any, error) {
+func minimalSetCommand(fs *pflag.FlagSet) func(io.Writer, *releaseView) (any, error) {
 	var cases, require, exclude listFlag
 	costs := costFlag{}
 	fs.Var(&cases, "case-studies", "case studies in scope, comma-separated (default: all with steps)")
@@ -653,13 +562,13 @@ func minimalSetCommand(fs *flag.FlagSet) func(io.Writer, *releaseView) (any, err
 	fs.Var(&require, "require", "mitigations every answer must contain")
 	fs.Var(&exclude, "exclude", "mitigations no answer may contain")
 	alternatives := fs.Int("alternatives", 0, fmt.Sprintf("further optimal sets to list, 0 to %d", analysis.MaxAlternatives))
-	budget := fs.Int("budget", 0, fmt.Sprintf("most search nodes to visit (default %d)", analysis.DefaultBudget))
+	budget := fs.Int("budget", analysis.DefaultBudget, "most search nodes to visit")
 	return func(w io.Writer, v *releaseView) (any, error) {
 		if *alternatives < 0 || *alternatives > analysis.MaxAlternatives {
-			return nil, usageError{fmt.Sprintf("--alternatives %d: ask for 0 to %d", *alternatives, analysis.MaxAlternatives)}
+			return nil, usageError{msg: fmt.Sprintf("--alternatives %d: ask for 0 to %d", *alternatives, analysis.MaxAlternatives)}
 		}
-		if *budget < 0 {
-			return nil, usageError{fmt.Sprintf("--budget %d: give a positive number of search nodes", *budget)}
+		if *budget < 1 {
+			return nil, usageError{msg: fmt.Sprintf("--budget %d: give a positive number of search nodes (default %d)", *budget, analysis.DefaultBudget)}
 		}
 		if v == nil {
 			return nil, nil
@@ -838,13 +747,13 @@ type pathParams struct {
 
 func (p *pathParams) check(limitFlag string) error {
 	if *p.maxHops < 1 || *p.maxHops > analysis.MaxPathHops {
-		return usageError{fmt.Sprintf("--max-hops %d: ask for 1 to %d", *p.maxHops, analysis.MaxPathHops)}
+		return usageError{msg: fmt.Sprintf("--max-hops %d: ask for 1 to %d", *p.maxHops, analysis.MaxPathHops)}
 	}
 	if *p.limit < 1 || *p.limit > analysis.MaxPathLimit {
-		return usageError{fmt.Sprintf("%s %d: ask for 1 to %d paths", limitFlag, *p.limit, analysis.MaxPathLimit)}
+		return usageError{msg: fmt.Sprintf("%s %d: ask for 1 to %d paths", limitFlag, *p.limit, analysis.MaxPathLimit)}
 	}
 	if *p.support < 1 {
-		return usageError{fmt.Sprintf("--min-support %d: a transition needs at least 1 case study", *p.support)}
+		return usageError{msg: fmt.Sprintf("--min-support %d: a transition needs at least 1 case study", *p.support)}
 	}
 	return nil
 }
@@ -887,7 +796,7 @@ func (v *releaseView) paths(p *pathParams) (pathsResult, error) {
 	return res, nil
 }
 
-func pathsCommand(fs *flag.FlagSet) func(io.Writer, *releaseView) (any, error) {
+func pathsCommand(fs *pflag.FlagSet) func(io.Writer, *releaseView) (any, error) {
 	p := &pathParams{
 		from:    fs.String("from", "", "where paths start: a tactic (any of its techniques) or a technique"),
 		to:      fs.String("to", "", "where paths end: a tactic or a technique"),
@@ -898,7 +807,7 @@ func pathsCommand(fs *flag.FlagSet) func(io.Writer, *releaseView) (any, error) {
 	fs.Var(&p.exclude, "exclude-mitigated-by", "mitigations in place: paths avoid every technique they cover")
 	return func(w io.Writer, v *releaseView) (any, error) {
 		if *p.from == "" || *p.to == "" {
-			return nil, usageError{"analyze paths needs --from ID and --to ID (a tactic or a technique each)"}
+			return nil, usageError{msg: "analyze paths needs --from ID and --to ID (a tactic or a technique each)"}
 		}
 		if err := p.check("--limit"); err != nil {
 			return nil, err
@@ -976,7 +885,7 @@ type chokeResult struct {
 	Mitigations       []mitigationChoke `json:"mitigations"`
 }
 
-func chokePointsCommand(fs *flag.FlagSet) func(io.Writer, *releaseView) (any, error) {
+func chokePointsCommand(fs *pflag.FlagSet) func(io.Writer, *releaseView) (any, error) {
 	limit := fs.Int("limit", 10, "most techniques and mitigations to list (0: all)")
 	nPaths := fs.Int("paths", 50, fmt.Sprintf("attack paths to countOf as well, 0 to %d (0: case studies only)", analysis.MaxPathLimit))
 	p := &pathParams{
@@ -989,7 +898,7 @@ func chokePointsCommand(fs *flag.FlagSet) func(io.Writer, *releaseView) (any, er
 	*p.support = 1
 	return func(w io.Writer, v *releaseView) (any, error) {
 		if *limit < 0 {
-			return nil, usageError{fmt.Sprintf("--limit %d: give a positive number, or 0 for all", *limit)}
+			return nil, usageError{msg: fmt.Sprintf("--limit %d: give a positive number, or 0 for all", *limit)}
 		}
 		if *nPaths != 0 {
 			if err := p.check("--paths"); err != nil {
@@ -1077,11 +986,11 @@ type gapsResult struct {
 	Gaps              []gapOut `json:"gaps"`
 }
 
-func gapsCommand(fs *flag.FlagSet) func(io.Writer, *releaseView) (any, error) {
+func gapsCommand(fs *pflag.FlagSet) func(io.Writer, *releaseView) (any, error) {
 	limit := fs.Int("limit", 0, "most techniques to list (0: all)")
 	return func(w io.Writer, v *releaseView) (any, error) {
 		if *limit < 0 {
-			return nil, usageError{fmt.Sprintf("--limit %d: give a positive number, or 0 for all", *limit)}
+			return nil, usageError{msg: fmt.Sprintf("--limit %d: give a positive number, or 0 for all", *limit)}
 		}
 		if v == nil {
 			return nil, nil

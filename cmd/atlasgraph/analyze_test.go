@@ -52,7 +52,7 @@ func analyzeEnv(t *testing.T) (map[string]string, *rawatlas.Release) {
 // analyzeJSON runs an analyze command with --json and decodes its output.
 func analyzeJSON(t *testing.T, env map[string]string, out any, args ...string) {
 	t.Helper()
-	stdout, _, err := cli(t, env, append(append([]string{"analyze"}, args...), "--json")...)
+	stdout, _, err := runCLI(t, env, append(append([]string{"analyze"}, args...), "--json")...)
 	if err != nil {
 		t.Fatalf("analyze %v: %v", args, err)
 	}
@@ -678,7 +678,7 @@ func TestAnalyzeText(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
-			out, _, err := cli(t, env, append([]string{"analyze"}, tc.args...)...)
+			out, _, err := runCLI(t, env, append([]string{"analyze"}, tc.args...)...)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -716,12 +716,12 @@ func TestAnalyzeErrors(t *testing.T) {
 		{[]string{"paths", "--from", "AML.TA0002", "--to", "AML.TA0011", "--limit", "501"}, 2, []string{"--limit 501: ask for 1 to 500"}},
 		{[]string{"paths", "--from", "AML.TA0002", "--to", "AML.TA0011", "--exclude-mitigated-by", "AML.M0100"}, 1, []string{`unknown mitigation "AML.M0100"`}},
 		{[]string{"gaps", "--release", "1999.01"}, 1, []string{`release "1999.01" is not loaded; see atlasgraph releases`}},
-		{[]string{"frobnicate"}, 2, []string{`unknown analyze command "frobnicate"`}},
+		{[]string{"frobnicate"}, 2, []string{`unknown command "frobnicate" for "atlasgraph analyze"`}},
 		{[]string{"gaps", "extra"}, 2, []string{"takes no arguments"}},
 	}
 	for _, tc := range tests {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
-			_, _, err := cli(t, env, append([]string{"analyze"}, tc.args...)...)
+			_, _, err := runCLI(t, env, append([]string{"analyze"}, tc.args...)...)
 			if err == nil {
 				t.Fatal("no error")
 			}
@@ -735,8 +735,8 @@ func TestAnalyzeErrors(t *testing.T) {
 			}
 		})
 	}
-	out, _, err := cli(t, nil, "analyze")
-	if err != nil || !strings.Contains(out, "atlasgraph analyze chain") {
+	out, _, err := runCLI(t, nil, "analyze")
+	if err != nil || !strings.Contains(out, "minimal-set  The least-cost set") {
 		t.Errorf("analyze without a command: %v, %q", err, out)
 	}
 }

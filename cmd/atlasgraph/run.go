@@ -2,44 +2,35 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
-	"net/http"
 	"os"
+	"runtime/debug"
 	"strings"
-	"text/tabwriter"
-	"time"
 
-	"github.com/atlasgraph/atlasgraph/atlas"
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/atlasgraph/atlasgraph/app"
 	"github.com/atlasgraph/atlasgraph/internal/config"
-	"github.com/atlasgraph/atlasgraph/loader"
 	"github.com/atlasgraph/atlasgraph/store"
 )
 
-const usage = `atlasgraph turns MITRE ATLAS into a Neo4j graph and answers questions over it.
-
-Usage:
-  atlasgraph load [FILE | URL] [flags]     load a release (default: the newest upstream release)
-  atlasgraph releases [--json]            list the loaded releases
-  atlasgraph releases use VERSION         make a loaded release the current one
-  atlasgraph releases prune VERSION       delete a release that is not current
-  atlasgraph diff FROM TO [--json]        what changed between two loaded releases
-  atlasgraph check FILE                   validate a release file without writing anything
-  atlasgraph serve [--addr HOST:PORT]     answer GraphQL at /graphql, GraphiQL at /graphiql
-  atlasgraph analyze COMMAND [flags]      chains, minimal mitigation sets, attack paths, choke points, gaps
-
-Neo4j settings come from NEO4J_URI, NEO4J_USERNAME, NEO4J_PASSWORD and
-NEO4J_DATABASE, or from the --neo4j-* flags. Run 'atlasgraph COMMAND -h' for
-the flags of a command.
-`
-
 // usageError is a mistake on the command line; it exits with status 2.
-type usageError struct{ msg string }
+type usageError struct {
+	msg string
+	// cmd is the command path whose help to point at, e.g. "atlasgraph load".
+	cmd string
+}
 
-func (e usageError) Error() string { return e.msg + " (see atlasgraph -h)" }
+func (e usageError) Error() string {
+	cmd := e.cmd
+	if cmd == "" {
+		cmd = "atlasgraph"
+	}
+	return e.msg + " (see " + cmd + " --help)"
+}
 
 func exitCode(err error) int {
 	var u usageError
@@ -49,60 +40,163 @@ func exitCode(err error) int {
 	return 1
 }
 
+// cli is what every command gets from the process: the environment and the
+// standard streams. Nothing else is global.
+type cli struct {
+	getenv func(string) string
+	stdin  io.Reader
+	stdout io.Writer
+	stderr io.Writer
+}
+
 // run is the whole program; main only wires the process to it.
 func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		fmt.Fprint(stdout, usage)
+	c := &cli{getenv: getenv, stdin: stdin, stdout: stdout, stderr: stderr}
+	root := c.rootCmd()
+	root.SetArgs(args)
+	root.SetIn(stdin)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	cmd, err := root.ExecuteContextC(ctx)
+	if err == nil {
 		return nil
 	}
-	cmd, rest := args[0], args[1:]
-	switch cmd {
-	case "load":
-		return runLoad(ctx, rest, getenv, stdout, stderr)
-	case "check":
-		return runCheck(ctx, rest, stdout, stderr)
-	case "releases":
-		return runReleases(ctx, rest, getenv, stdout, stderr)
-	case "diff":
-		return runDiff(ctx, rest, getenv, stdout, stderr)
-	case "serve":
-		return runServe(ctx, rest, getenv, stdout, stderr)
-	case "analyze":
-		return runAnalyze(ctx, rest, getenv, stdout, stderr)
-	default:
-		return usageError{fmt.Sprintf("unknown command %q", cmd)}
+	var u usageError
+	if errors.As(err, &u) {
+		return err
+	}
+	// Cobra's own messages for unknown commands and bad arguments.
+	msg := err.Error()
+	if strings.HasPrefix(msg, "unknown command") || strings.HasPrefix(msg, "unknown flag") ||
+		strings.HasPrefix(msg, "unknown shorthand") || strings.Contains(msg, "flag needs an argument") ||
+		strings.HasPrefix(msg, "if any flags in the group") || strings.HasPrefix(msg, "required flag") {
+		return usageError{msg: strings.TrimSpace(msg), cmd: cmd.CommandPath()}
+	}
+	return err
+}
+
+const rootLong = `atlasgraph turns MITRE ATLAS (the tactics, techniques, mitigations and case
+studies of attacks on AI systems) into a Neo4j graph and answers questions over it:
+which mitigations break an attack chain, the cheapest controls that break every known
+chain, which paths lead from reconnaissance to impact, which actors use which techniques.
+
+Neo4j settings come from NEO4J_URI, NEO4J_USERNAME, NEO4J_PASSWORD and NEO4J_DATABASE
+(or the --neo4j-* flags; the password only from the environment or --neo4j-password-file).
+For the local Neo4j: eval "$(scripts/neo4j.sh env)".`
+
+func (c *cli) rootCmd() *cobra.Command {
+	root := &cobra.Command{
+		Use:           "atlasgraph",
+		Short:         "MITRE ATLAS as a Neo4j graph, with attack-path and mitigation analysis",
+		Long:          rootLong,
+		Version:       versionString(),
+		SilenceErrors: true,
+		SilenceUsage:  true,
+		Args:          noArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return cmd.Help()
+		},
+	}
+	root.SetVersionTemplate("{{.Version}}\n")
+	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
+		return usageError{msg: err.Error(), cmd: cmd.CommandPath()}
+	})
+	root.AddGroup(&cobra.Group{ID: "data", Title: "Releases:"}, &cobra.Group{ID: "ask", Title: "Questions:"}, &cobra.Group{ID: "serve", Title: "Serving:"}, &cobra.Group{ID: "other", Title: "Other:"})
+	for _, sub := range []*cobra.Command{
+		c.loadCmd(), c.checkCmd(), c.releasesCmd(), c.diffCmd(),
+		c.showCmd(), c.searchCmd(), c.analyzeCmd(),
+		c.serveCmd(),
+	} {
+		root.AddCommand(sub)
+	}
+	root.SetHelpCommandGroupID("other")
+	root.SetCompletionCommandGroupID("other")
+	return root
+}
+
+// noArgs refuses positional arguments, suggesting a subcommand when one
+// looks like a misspelt command name.
+func noArgs(cmd *cobra.Command, args []string) error {
+	if len(args) == 0 {
+		return nil
+	}
+	msg := fmt.Sprintf("unknown command %q for %q", args[0], cmd.CommandPath())
+	if cmd.HasSubCommands() {
+		if cmd.SuggestionsMinimumDistance <= 0 {
+			cmd.SuggestionsMinimumDistance = 2
+		}
+		if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
+			msg += "; did you mean " + strings.Join(s, " or ") + "?"
+		}
+	} else {
+		msg = fmt.Sprintf("%s takes no arguments, got %q", cmd.CommandPath(), args[0])
+	}
+	return usageError{msg: msg, cmd: cmd.CommandPath()}
+}
+
+// exactArgs wants n arguments, described by what (e.g. "a VERSION").
+func exactArgs(n int, what string) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		switch {
+		case len(args) < n:
+			return usageError{msg: fmt.Sprintf("%s needs %s", cmd.CommandPath(), what), cmd: cmd.CommandPath()}
+		case len(args) > n:
+			return usageError{msg: fmt.Sprintf("%s takes %s; got %d arguments (%s)", cmd.CommandPath(), what, len(args), strings.Join(args, " ")), cmd: cmd.CommandPath()}
+		}
+		return nil
 	}
 }
 
-// newFlags makes a flag set that reports errors instead of exiting.
-func newFlags(name string, stderr io.Writer) *flag.FlagSet {
-	fs := flag.NewFlagSet("atlasgraph "+name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	return fs
-}
-
-// parseFlags parses flags that may come before or after the positional
-// arguments, and returns the positional ones.
-func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
-	var pos []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				return nil, err
+// versionString is the version with its build information.
+func versionString() string {
+	v, rev, at, dirty, goVer := "(devel)", "", "", false, ""
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		goVer = bi.GoVersion
+		if bi.Main.Version != "" {
+			v = bi.Main.Version
+		}
+		for _, s := range bi.Settings {
+			switch s.Key {
+			case "vcs.revision":
+				rev = s.Value
+			case "vcs.time":
+				at = s.Value
+			case "vcs.modified":
+				dirty = s.Value == "true"
 			}
-			return nil, usageError{err.Error()}
 		}
-		args = fs.Args()
-		if len(args) == 0 {
-			return pos, nil
-		}
-		pos = append(pos, args[0])
-		args = args[1:]
 	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "atlasgraph %s", v)
+	if rev != "" {
+		fmt.Fprintf(&b, "\ncommit %.12s", rev)
+		if dirty {
+			b.WriteString(" (modified)")
+		}
+		if at != "" {
+			fmt.Fprintf(&b, " of %s", at)
+		}
+	}
+	if goVer != "" {
+		fmt.Fprintf(&b, "\nbuilt with %s", goVer)
+	}
+	if e := embeddedRelease(); e != "" {
+		fmt.Fprintf(&b, "\nembedded ATLAS release %s", e)
+	}
+	return b.String()
 }
 
-// openStore validates the Neo4j settings and connects.
-func openStore(ctx context.Context, cfg *config.Neo4j) (*store.Store, func(), error) {
+// neo4jFlags adds the Neo4j settings to a command's flags.
+func (c *cli) neo4jFlags(cmd *cobra.Command) *config.Neo4j {
+	fs := pflag.NewFlagSet("neo4j", pflag.ContinueOnError)
+	cfg := config.Neo4jFlags(fs, c.getenv)
+	cmd.Flags().AddFlagSet(fs)
+	return cfg
+}
+
+// openService validates the Neo4j settings, connects and returns the
+// application layer; done closes the connection.
+func openService(ctx context.Context, cfg *config.Neo4j) (svc *app.Service, done func(), err error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, nil, err
 	}
@@ -110,147 +204,8 @@ func openStore(ctx context.Context, cfg *config.Neo4j) (*store.Store, func(), er
 	if err != nil {
 		return nil, nil, err
 	}
-	return store.New(driver, cfg.Database), func() { driver.Close(context.Background()) }, nil
-}
-
-type sourceFlags struct {
-	release, upstream, sha string
-	maxBytes               int64
-	timeout                time.Duration
-}
-
-func addSourceFlags(fs *flag.FlagSet, getenv func(string) string) *sourceFlags {
-	f := &sourceFlags{}
-	fs.StringVar(&f.release, "release", "", "upstream release to load, e.g. 2026.05 (default: the newest)")
-	fs.StringVar(&f.upstream, "upstream", orDefault(getenv("ATLASGRAPH_UPSTREAM"), loader.DefaultUpstream), "base URL of atlas-data's dist folder (env ATLASGRAPH_UPSTREAM)")
-	fs.StringVar(&f.sha, "sha256", "", "refuse the file unless its sha256 is this")
-	fs.Int64Var(&f.maxBytes, "max-bytes", loader.DefaultLimits().MaxBytes, "largest release file accepted")
-	fs.DurationVar(&f.timeout, "download-timeout", 2*time.Minute, "time limit for downloads")
-	return f
-}
-
-func orDefault(v, d string) string {
-	if v == "" {
-		return d
-	}
-	return v
-}
-
-// fetchAndParse gets the release named by the positional argument or the
-// flags, and parses and validates it. Warnings go to stderr.
-func fetchAndParse(ctx context.Context, pos []string, sf *sourceFlags, stderr io.Writer, quiet bool) (*atlas.Release, error) {
-	src := loader.Source{Release: sf.release, Upstream: sf.upstream, SHA256: sf.sha}
-	switch {
-	case len(pos) > 1:
-		return nil, usageError{"give one release file or URL"}
-	case len(pos) == 1 && sf.release != "":
-		return nil, usageError{"give a file or URL, or --release, not both"}
-	case len(pos) == 1 && (strings.HasPrefix(pos[0], "http://") || strings.HasPrefix(pos[0], "https://")):
-		src.URL = pos[0]
-	case len(pos) == 1:
-		src.Path = pos[0]
-	}
-	f := loader.Fetcher{Client: &http.Client{Timeout: sf.timeout}, MaxBytes: sf.maxBytes}
-	name, data, err := f.Fetch(ctx, src)
-	if err != nil {
-		return nil, err
-	}
-	lim := loader.DefaultLimits()
-	lim.MaxBytes = sf.maxBytes
-	rel, warnings, err := loader.Parse(name, data, lim)
-	if err != nil {
-		return nil, err
-	}
-	if !quiet {
-		for _, w := range warnings {
-			fmt.Fprintln(stderr, "warning:", w)
-		}
-	}
-	return rel, nil
-}
-
-func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("check", stderr)
-	sf := addSourceFlags(fs, func(string) string { return "" })
-	pos, err := parseFlags(fs, args)
-	if err != nil {
-		return helpOK(err)
-	}
-	if len(pos) == 0 && sf.release == "" {
-		return usageError{"check needs a release file or URL"}
-	}
-	rel, err := fetchAndParse(ctx, pos, sf, stderr, false)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "%s: ATLAS %s (%s layout) is valid: %s\n", rel.Source, rel.Version, rel.Format, summary(rel))
-	return nil
-}
-
-func helpOK(err error) error {
-	if errors.Is(err, flag.ErrHelp) {
-		return nil
-	}
-	return err
-}
-
-func summary(rel *atlas.Release) string {
-	steps := 0
-	for _, c := range rel.CaseStudies {
-		steps += len(c.Steps)
-	}
-	return fmt.Sprintf("%d tactics, %d techniques, %d mitigations, %d case studies, %d steps, %d actors",
-		len(rel.Tactics), len(rel.Techniques), len(rel.Mitigations), len(rel.CaseStudies), steps, len(rel.Actors))
-}
-
-func runLoad(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	fs := newFlags("load", stderr)
-	cfg := config.Neo4jFlags(fs, getenv)
-	sf := addSourceFlags(fs, getenv)
-	noCurrent := fs.Bool("no-current", false, "load the release without making it current")
-	replace := fs.Bool("replace", false, "overwrite a release of the same version loaded from other content (never the current one)")
-	quiet := fs.Bool("quiet", getenv("CI") != "", "no progress and no summary (default on when CI is set)")
-	pos, err := parseFlags(fs, args)
-	if err != nil {
-		return helpOK(err)
-	}
-	if err := cfg.Validate(); err != nil {
-		return err
-	}
-	rel, err := fetchAndParse(ctx, pos, sf, stderr, *quiet)
-	if err != nil {
-		return err
-	}
-	st, closeFn, err := openStore(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	defer closeFn()
-	opt := store.LoadOptions{MakeCurrent: !*noCurrent, Replace: *replace}
-	if !*quiet && isTerminal(stderr) {
-		opt.Progress = func(p store.Progress) {
-			fmt.Fprintf(stderr, "\r\033[Kloading %s: %s %s (%d/%d rows)", rel.Version, p.Phase, p.What, p.Rows, p.Total)
-		}
-	}
-	res, err := st.Load(ctx, rel, opt)
-	if opt.Progress != nil {
-		fmt.Fprint(stderr, "\r\033[K")
-	}
-	if err != nil {
-		return err
-	}
-	if !*quiet {
-		state := "loaded"
-		if res.Unchanged {
-			state = "already loaded, unchanged"
-		}
-		cur := ""
-		if res.Current {
-			cur = "; current"
-		}
-		fmt.Fprintf(stdout, "ATLAS %s (%s) %s: %s in %s%s\n", rel.Version, rel.Format, state, summary(rel), res.Duration.Round(time.Millisecond), cur)
-	}
-	return nil
+	st := store.New(driver, cfg.Database)
+	return app.New(st, nil), func() { driver.Close(context.Background()) }, nil
 }
 
 // isTerminal reports whether w is a terminal, so progress is shown only to
@@ -262,92 +217,4 @@ func isTerminal(w io.Writer) bool {
 	}
 	st, err := f.Stat()
 	return err == nil && st.Mode()&os.ModeCharDevice != 0
-}
-
-func runReleases(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	fs := newFlags("releases", stderr)
-	cfg := config.Neo4jFlags(fs, getenv)
-	asJSON := fs.Bool("json", false, "print JSON")
-	pos, err := parseFlags(fs, args)
-	if err != nil {
-		return helpOK(err)
-	}
-	if len(pos) > 0 && pos[0] != "list" && len(pos) != 2 {
-		return usageError{"use: atlasgraph releases [list | use VERSION | prune VERSION]"}
-	}
-	st, closeFn, err := openStore(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	defer closeFn()
-	if len(pos) == 2 {
-		switch pos[0] {
-		case "use":
-			if err := st.SetCurrent(ctx, pos[1]); err != nil {
-				return err
-			}
-			fmt.Fprintf(stdout, "release %s is now current\n", pos[1])
-			return nil
-		case "prune":
-			if _, err := st.Prune(ctx, pos[1]); err != nil {
-				return err
-			}
-			fmt.Fprintf(stdout, "release %s deleted\n", pos[1])
-			return nil
-		default:
-			return usageError{fmt.Sprintf("unknown releases command %q; use list, use or prune", pos[0])}
-		}
-	}
-	list, err := st.Releases(ctx)
-	if err != nil {
-		return err
-	}
-	if *asJSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(list)
-	}
-	if len(list) == 0 {
-		fmt.Fprintln(stdout, "no releases loaded; load one with: atlasgraph load")
-		return nil
-	}
-	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "CURRENT\tVERSION\tFORMAT\tTACTICS\tTECHNIQUES\tMITIGATIONS\tCASE STUDIES\tSTEPS\tACTORS\tLOADED\tSHA256")
-	for _, r := range list {
-		cur := ""
-		if r.Current {
-			cur = "*"
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%s\t%.12s\n", cur, r.Version, r.Format, r.Counts.Tactics, r.Counts.Techniques,
-			r.Counts.Mitigations, r.Counts.CaseStudies, r.Counts.Steps, r.Counts.Actors, r.LoadedAt.UTC().Format(time.RFC3339), r.SHA256)
-	}
-	return tw.Flush()
-}
-
-func runDiff(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	fs := newFlags("diff", stderr)
-	cfg := config.Neo4jFlags(fs, getenv)
-	asJSON := fs.Bool("json", false, "print JSON")
-	pos, err := parseFlags(fs, args)
-	if err != nil {
-		return helpOK(err)
-	}
-	if len(pos) != 2 {
-		return usageError{"diff needs two release versions: atlasgraph diff FROM TO"}
-	}
-	st, closeFn, err := openStore(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	defer closeFn()
-	d, err := st.Diff(ctx, pos[0], pos[1])
-	if err != nil {
-		return err
-	}
-	if *asJSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(d)
-	}
-	return atlas.WriteDiff(stdout, d)
 }

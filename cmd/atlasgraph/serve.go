@@ -2,20 +2,27 @@ package main
 
 import (
 	"context"
-	"io"
 	"log/slog"
 
-	"github.com/atlasgraph/atlasgraph/internal/config"
+	"github.com/spf13/cobra"
+
 	"github.com/atlasgraph/atlasgraph/server"
 	"github.com/atlasgraph/atlasgraph/store"
 )
 
-// runServe wires the server once: config, logger, Neo4j driver, store,
-// server (resolvers and GraphQL handler inside), and serves until ctx is
-// cancelled (SIGINT or SIGTERM), then shuts down gracefully.
-func runServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	fs := newFlags("serve", stderr)
-	cfg := config.Neo4jFlags(fs, getenv)
+// serveCmd wires the server once: config, logger, Neo4j driver, store,
+// server (resolvers and GraphQL handler inside), and serves until the
+// context is cancelled (SIGINT or SIGTERM), then shuts down gracefully.
+func (c *cli) serveCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:     "serve",
+		Short:   "Answer GraphQL at /graphql, with GraphiQL at /graphiql",
+		GroupID: "serve",
+		Example: "  atlasgraph serve --addr 127.0.0.1:8080",
+		Args:    noArgs,
+	}
+	cfg := c.neo4jFlags(cmd)
+	fs := cmd.Flags()
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
 	logJSON := fs.Bool("log-json", false, "write logs as JSON lines instead of text")
 	t := server.DefaultTimeouts()
@@ -23,35 +30,29 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	fs.DurationVar(&t.Request, "request-timeout", t.Request, "deadline of one GraphQL request (< --write-timeout)")
 	fs.DurationVar(&t.Write, "write-timeout", t.Write, "HTTP write timeout")
 	fs.DurationVar(&t.Shutdown, "shutdown-timeout", t.Shutdown, "how long in-flight requests get to finish on shutdown")
-	pos, err := parseFlags(fs, args)
-	if err != nil {
-		return helpOK(err)
+	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
+		ctx := cmd.Context()
+		if err := cfg.Validate(); err != nil {
+			return err
+		}
+		opts := &slog.HandlerOptions{Level: slog.LevelInfo}
+		var log *slog.Logger
+		if *logJSON {
+			log = slog.New(slog.NewJSONHandler(c.stderr, opts))
+		} else {
+			log = slog.New(slog.NewTextHandler(c.stderr, opts))
+		}
+		driver, err := store.ConnectServing(ctx, cfg, store.ServingOptions{})
+		if err != nil {
+			return err
+		}
+		defer driver.Close(context.Background())
+		st := store.New(driver, cfg.Database)
+		srv, err := server.New(server.Config{Store: st, Logger: log, Timeouts: t})
+		if err != nil {
+			return usageError{msg: err.Error(), cmd: cmd.CommandPath()}
+		}
+		return srv.ListenAndServe(ctx, *addr)
 	}
-	if len(pos) > 0 {
-		return usageError{"serve takes no arguments"}
-	}
-	if err := cfg.Validate(); err != nil {
-		return err
-	}
-
-	opts := &slog.HandlerOptions{Level: slog.LevelInfo}
-	var log *slog.Logger
-	if *logJSON {
-		log = slog.New(slog.NewJSONHandler(stderr, opts))
-	} else {
-		log = slog.New(slog.NewTextHandler(stderr, opts))
-	}
-
-	driver, err := store.ConnectServing(ctx, cfg, store.ServingOptions{})
-	if err != nil {
-		return err
-	}
-	defer driver.Close(context.Background())
-	st := store.New(driver, cfg.Database)
-
-	srv, err := server.New(server.Config{Store: st, Logger: log, Timeouts: t})
-	if err != nil {
-		return usageError{err.Error()}
-	}
-	return srv.ListenAndServe(ctx, *addr)
+	return cmd
 }

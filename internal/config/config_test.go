@@ -3,6 +3,7 @@ package config
 import (
 	"flag"
 	"io"
+	"os"
 	"strings"
 	"testing"
 )
@@ -39,7 +40,9 @@ func TestValidateNamesTheSetting(t *testing.T) {
 		{env: map[string]string{EnvPassword: "p", EnvURI: "http://x:7474"}, want: []string{`NEO4J_URI (or --neo4j-uri) has scheme "http"`}},
 		{env: map[string]string{EnvPassword: "p", EnvURI: "localhost"}, want: []string{`NEO4J_URI (or --neo4j-uri) "localhost" is not a URI`}},
 		{env: map[string]string{EnvPassword: "p"}, args: []string{"--neo4j-username", " "}, want: []string{"NEO4J_USERNAME (or --neo4j-username) is empty"}},
-		{env: map[string]string{EnvPassword: "p"}, args: []string{"--neo4j-database", ""}, want: []string{"NEO4J_DATABASE (or --neo4j-database) is empty"}},
+		{env: map[string]string{EnvPassword: "p", EnvDatabase: " "}, want: []string{"NEO4J_DATABASE (or --neo4j-database) is empty"}},
+		{env: map[string]string{EnvPassword: "p", EnvURI: "bolt://u:hunter2@db:7687"}, want: []string{"carries a user or password"}},
+		{env: map[string]string{}, args: []string{"--neo4j-password-file", "/nonexistent/pw"}, want: []string{"--neo4j-password-file: cannot read /nonexistent/pw"}},
 		{env: map[string]string{EnvPassword: "p"}, args: []string{"--neo4j-connect-timeout", "0s"}, want: []string{"--neo4j-connect-timeout must be positive"}},
 		{env: map[string]string{EnvURI: "ftp://x"}, want: []string{"NEO4J_URI", "NEO4J_PASSWORD"}},
 	}
@@ -54,5 +57,43 @@ func TestValidateNamesTheSetting(t *testing.T) {
 				t.Errorf("%v %v: error %q does not contain %q", tt.env, tt.args, err, w)
 			}
 		}
+	}
+}
+
+func TestPasswordFile(t *testing.T) {
+	f := t.TempDir() + "/pw"
+	if err := os.WriteFile(f, []byte("from-file\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, err := parse(t, map[string]string{EnvPassword: "from-env"}, "--neo4j-password-file", f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Password != "from-file" {
+		t.Errorf("password = %q, want the file's", c.Password)
+	}
+}
+
+func TestHelpShowsNoEnvironmentValue(t *testing.T) {
+	env := map[string]string{EnvURI: "bolt://secret-host:7687", EnvPassword: "s3cr3t-pw", EnvUsername: "secret-user", EnvDatabase: "secretdb"}
+	fs := flag.NewFlagSet("x", flag.ContinueOnError)
+	var out strings.Builder
+	fs.SetOutput(&out)
+	Neo4jFlags(fs, func(k string) string { return env[k] })
+	fs.PrintDefaults()
+	for _, v := range env {
+		if strings.Contains(out.String(), v) {
+			t.Errorf("help shows %q:\n%s", v, out.String())
+		}
+	}
+	if !strings.Contains(out.String(), "env NEO4J_PASSWORD") {
+		t.Errorf("help does not name NEO4J_PASSWORD:\n%s", out.String())
+	}
+}
+
+func TestValidateNeverShowsThePassword(t *testing.T) {
+	_, err := parse(t, map[string]string{EnvPassword: "s3cr3t-pw", EnvURI: "bolt://u:s3cr3t-pw@db:7687"})
+	if err == nil || strings.Contains(err.Error(), "s3cr3t-pw") {
+		t.Errorf("err = %v", err)
 	}
 }

@@ -1,0 +1,91 @@
+// Package app is atlasgraph's application layer. It names the questions
+// users ask (list the releases, look an object up with its links, search)
+// and assembles each answer once, so the command line, the GraphQL API and
+// the web UI, which are faces over it, give the same answer to the same
+// question.
+//
+// It reads through store (the only package that speaks Cypher) and computes
+// with analysis; it does not parse command lines, speak HTTP or print.
+package app
+
+import (
+	"context"
+	"slices"
+	"time"
+
+	"github.com/atlasgraph/atlasgraph/atlas"
+	"github.com/atlasgraph/atlasgraph/store"
+)
+
+// Service answers the questions of every face. It holds no request state
+// and is safe for concurrent use.
+type Service struct {
+	store  *store.Store
+	reader *store.Reader
+}
+
+// New returns the application layer over a store.
+func New(st *store.Store, reader *store.Reader) *Service {
+	if reader == nil {
+		reader = store.NewReader(st, store.ReaderOptions{})
+	}
+	return &Service{store: st, reader: reader}
+}
+
+// Store is the store the service reads and writes.
+func (s *Service) Store() *store.Store { return s.store }
+
+// Reader is the read side the service uses.
+func (s *Service) Reader() *store.Reader { return s.reader }
+
+// Release is one loaded release as every face shows it.
+type Release struct {
+	Version  string        `json:"version"`
+	Current  bool          `json:"current"`
+	Status   string        `json:"status"`
+	Format   string        `json:"format"`
+	Name     string        `json:"name,omitempty"`
+	Modified string        `json:"modified,omitempty"`
+	SHA256   string        `json:"sha256"`
+	Source   string        `json:"source"`
+	LoadedAt *time.Time    `json:"loadedAt"`
+	Counts   ReleaseCounts `json:"counts"`
+}
+
+// ReleaseCounts are the numbers of objects of each kind in a release.
+type ReleaseCounts struct {
+	Tactics     int `json:"tactics"`
+	Techniques  int `json:"techniques"`
+	Mitigations int `json:"mitigations"`
+	CaseStudies int `json:"caseStudies"`
+	Steps       int `json:"steps"`
+	Actors      int `json:"actors"`
+}
+
+// ReleaseFrom converts the store's description of a release.
+func ReleaseFrom(r store.ReleaseInfo) Release {
+	out := Release{
+		Version: r.Version, Current: r.Current, Status: r.Status, Format: r.Format, Name: r.Name,
+		Modified: r.Modified, SHA256: r.SHA256, Source: r.Source,
+		Counts: ReleaseCounts{r.Counts.Tactics, r.Counts.Techniques, r.Counts.Mitigations, r.Counts.CaseStudies, r.Counts.Steps, r.Counts.Actors},
+	}
+	if !r.LoadedAt.IsZero() {
+		t := r.LoadedAt.UTC()
+		out.LoadedAt = &t
+	}
+	return out
+}
+
+// Releases lists the loaded releases, newest version first.
+func (s *Service) Releases(ctx context.Context) ([]Release, error) {
+	list, err := s.store.Releases(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Release, 0, len(list))
+	for _, r := range list {
+		out = append(out, ReleaseFrom(r))
+	}
+	slices.SortStableFunc(out, func(a, b Release) int { return atlas.CompareVersions(b.Version, a.Version) })
+	return out, nil
+}
