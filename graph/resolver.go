@@ -9,6 +9,7 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 
+	"github.com/atlasgraph/atlasgraph/app"
 	"github.com/atlasgraph/atlasgraph/graph/generated"
 	"github.com/atlasgraph/atlasgraph/graph/model"
 	"github.com/atlasgraph/atlasgraph/store"
@@ -27,9 +28,9 @@ type Options struct {
 // that changes between requests; per-request state (the dataloaders) lives
 // in the context, installed by the Resolver's operation interceptor.
 type Resolver struct {
-	reader   *store.Reader
-	opt      Options
-	analysis *analysisCache // analysis inputs by release, shared by requests
+	reader *store.Reader
+	opt    Options
+	app    *app.Service // the analysis questions, with their inputs cached by release
 }
 
 // NewResolver returns the root resolver over a store reader.
@@ -37,7 +38,7 @@ func NewResolver(reader *store.Reader, opt Options) *Resolver {
 	if opt.LoaderWait <= 0 {
 		opt.LoaderWait = 2 * time.Millisecond
 	}
-	return &Resolver{reader: reader, opt: opt, analysis: newAnalysisCache()}
+	return &Resolver{reader: reader, opt: opt, app: app.New(nil, reader)}
 }
 
 // Schema returns the executable schema. Install the Resolver itself on the

@@ -267,7 +267,7 @@ type ComplexityRoot struct {
 		CaseStudiesConnection func(childComplexity int, release *string, filter *store.CaseStudyFilter, first *int, after *string) int
 		CaseStudy             func(childComplexity int, id string, release *string) int
 		ChainMitigations      func(childComplexity int, caseStudy *string, techniques []string, inheritFromParent *bool, release *string) int
-		ChokePoints           func(childComplexity int, limit *int, from *string, to *string, inheritFromParent *bool, release *string) int
+		ChokePoints           func(childComplexity int, limit *int, paths *int, from *string, to *string, inheritFromParent *bool, release *string) int
 		CoverageGaps          func(childComplexity int, limit *int, inheritFromParent *bool, release *string) int
 		MinimalMitigationSet  func(childComplexity int, caseStudies []string, costs []model.MitigationCost, require []string, exclude []string, alternatives *int, budget *int, inheritFromParent *bool, release *string) int
 		Mitigation            func(childComplexity int, id string, release *string) int
@@ -508,7 +508,7 @@ type QueryResolver interface {
 	ChainMitigations(ctx context.Context, caseStudy *string, techniques []string, inheritFromParent *bool, release *string) (*model.ChainAnalysis, error)
 	MinimalMitigationSet(ctx context.Context, caseStudies []string, costs []model.MitigationCost, require []string, exclude []string, alternatives *int, budget *int, inheritFromParent *bool, release *string) (*model.MinimalMitigationSet, error)
 	AttackPaths(ctx context.Context, from string, to string, maxHops *int, limit *int, minSupport *int, excludeMitigatedBy []string, inheritFromParent *bool, release *string) (*model.AttackPathResult, error)
-	ChokePoints(ctx context.Context, limit *int, from *string, to *string, inheritFromParent *bool, release *string) (*model.ChokePoints, error)
+	ChokePoints(ctx context.Context, limit *int, paths *int, from *string, to *string, inheritFromParent *bool, release *string) (*model.ChokePoints, error)
 	CoverageGaps(ctx context.Context, limit *int, inheritFromParent *bool, release *string) (*model.CoverageGaps, error)
 }
 type StepResolver interface {
@@ -1439,7 +1439,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.ChokePoints(childComplexity, args["limit"].(*int), args["from"].(*string), args["to"].(*string), args["inheritFromParent"].(*bool), args["release"].(*string)), true
+		return e.ComplexityRoot.Query.ChokePoints(childComplexity, args["limit"].(*int), args["paths"].(*int), args["from"].(*string), args["to"].(*string), args["inheritFromParent"].(*bool), args["release"].(*string)), true
 	case "Query.coverageGaps":
 		if e.ComplexityRoot.Query.CoverageGaps == nil {
 			break
@@ -3922,6 +3922,11 @@ extend type Query {
     """
     limit: Int = 10
     """
+    How many attack paths (at most 5 hops, best evidenced first) to count
+    besides the case studies, 0 to 500; 0 counts case studies only.
+    """
+    paths: Int = 50
+    """
     Start of the paths counted; default the first tactic of the matrix.
     """
     from: ID
@@ -5548,38 +5553,46 @@ func (ec *executionContext) field_Query_chokePoints_args(ctx context.Context, ra
 		return nil, err
 	}
 	args["limit"] = arg0
-	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "from",
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "paths",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["paths"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "from",
 		func(ctx context.Context, v any) (*string, error) {
 			return ec.unmarshalOID2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["from"] = arg1
-	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "to",
+	args["from"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "to",
 		func(ctx context.Context, v any) (*string, error) {
 			return ec.unmarshalOID2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["to"] = arg2
-	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "inheritFromParent",
+	args["to"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "inheritFromParent",
 		func(ctx context.Context, v any) (*bool, error) {
 			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["inheritFromParent"] = arg3
-	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "release",
+	args["inheritFromParent"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "release",
 		func(ctx context.Context, v any) (*string, error) {
 			return ec.unmarshalOString2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["release"] = arg4
+	args["release"] = arg5
 	return args, nil
 }
 
@@ -10557,7 +10570,7 @@ func (ec *executionContext) _Query_chokePoints(ctx context.Context, field graphq
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().ChokePoints(ctx, fc.Args["limit"].(*int), fc.Args["from"].(*string), fc.Args["to"].(*string), fc.Args["inheritFromParent"].(*bool), fc.Args["release"].(*string))
+			return ec.Resolvers.Query().ChokePoints(ctx, fc.Args["limit"].(*int), fc.Args["paths"].(*int), fc.Args["from"].(*string), fc.Args["to"].(*string), fc.Args["inheritFromParent"].(*bool), fc.Args["release"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.ChokePoints) graphql.Marshaler {
