@@ -623,7 +623,9 @@ func (s *coverSearch) recordPruned(added []int32) {
 			s.hit[r]++
 		}
 	}
-	if c := s.forcedC + s.sumCost32(members); c <= s.bestCost*1.03+s.eps || math.IsInf(s.bestCost, 1) {
+	// The local search is worth its time at the root, where it sets the
+	// bound to beat, and below only for covers that already beat it.
+	if c := s.forcedC + s.sumCost32(members); s.nodes <= 1 && c <= s.bestCost*1.03+s.eps || c < s.bestCost-s.eps {
 		members = s.improve(members)
 	}
 	set := make([]int, 0, len(members)+len(s.forced))
