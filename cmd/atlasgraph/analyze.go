@@ -98,8 +98,9 @@ type releaseView struct {
 	order  []string // tactic ids in matrix order
 }
 
-func newReleaseView(rel *atlas.Release, opts analysis.Options) *releaseView {
-	v := &releaseView{rel: rel, in: analysis.FromRelease(rel), opts: opts, names: map[string]string{}, tactic: map[string]bool{}}
+func newReleaseView(a *app.AnalysisRelease, opts analysis.Options) *releaseView {
+	rel := a.Release
+	v := &releaseView{rel: rel, in: a.Input, opts: opts, names: map[string]string{}, tactic: map[string]bool{}}
 	for _, t := range rel.Tactics {
 		v.names[t.ID], v.tactic[t.ID] = t.Name, true
 		v.order = append(v.order, t.ID)

@@ -68,8 +68,8 @@ func (c *cli) analyzeCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			v := newReleaseView(a.Release, af.options())
-			v.ctx, v.svc, v.in = cmd.Context(), svc, a.Input
+			v := newReleaseView(a, af.options())
+			v.ctx, v.svc = cmd.Context(), svc
 			var text strings.Builder
 			res, err := do(&text, v)
 			if errors.Is(err, analysis.ErrInvalidInput) || errors.Is(err, app.ErrBadQuestion) {
