@@ -55,8 +55,9 @@ generate-check: ## fail if `go generate ./...` changes any file
 	@test -z "$$(git status --porcelain --untracked-files=all)" || { git status --short; echo "go generate made new files: commit them"; exit 1; }
 
 .PHONY: fuzz
-fuzz: ## fuzz the release parser for FUZZTIME (default 60s)
+fuzz: ## fuzz the release parser and the GraphQL limits, each for FUZZTIME (default 60s)
 	$(GO) test ./loader -run '^$$' -fuzz FuzzParse -fuzztime $${FUZZTIME:-60s}
+	$(GO) test ./server -run '^$$' -fuzz FuzzLimits -fuzztime $${FUZZTIME:-60s}
 
 .PHONY: bench-load
 bench-load: ## time the batched load against a naive loader, side by side

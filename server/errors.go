@@ -28,6 +28,10 @@ const (
 	// CodeLimitExceeded: the request is over a limit (body size, tokens,
 	// complexity, depth, aliases, root fields, time).
 	CodeLimitExceeded = "LIMIT_EXCEEDED"
+	// CodeOverloaded: the server has more requests than it runs at once
+	// and queues, or this client more than its share; the request was not
+	// run. Try again after the Retry-After seconds.
+	CodeOverloaded = "OVERLOADED"
 	// CodeUnavailable: Neo4j cannot be reached; try again later.
 	CodeUnavailable = "UNAVAILABLE"
 	// CodeInternal: a bug or an unexpected database error; the server log
@@ -43,6 +47,7 @@ const limitCode = "ATLASGRAPH_LIMIT"
 const (
 	msgUnavailable = "the graph database is unavailable; try again shortly"
 	msgInternal    = "internal error; the server log has the details under this request id"
+	msgBusy        = "the server is busy: every connection to the graph database is in use; try again shortly"
 )
 
 // presentError turns any error of a GraphQL request into what the client
@@ -55,13 +60,23 @@ func (s *Server) presentError(ctx context.Context, err error) *gqlerror.Error {
 		gerr = gqlerror.WrapPath(graphql.GetPath(ctx), err)
 	}
 	code, msg := s.classify(gerr)
+	if code == CodeUnavailable && ctx.Err() != nil {
+		// The request's own deadline or cancellation cut a query short;
+		// the driver may call that a connectivity error, but it says
+		// nothing of Neo4j's health.
+		code, msg = s.classify(gqlerror.WrapPath(gerr.Path, ctx.Err()))
+		err = fmt.Errorf("%w (request context: %v)", ctx.Err(), err)
+	}
 	out := &gqlerror.Error{Message: msg, Path: gerr.Path, Locations: gerr.Locations,
 		Extensions: map[string]any{"code": code, "requestId": requestID(ctx)}}
 	s.metrics.errors.WithLabelValues(code).Inc()
 	switch {
 	case code == CodeInternal:
 		s.log.ErrorContext(ctx, "internal error", "request_id", requestID(ctx), "path", gerr.Path.String(), "err", err)
-	case errors.Is(err, store.ErrUnavailable): // not a cancelled request
+	case code == CodeUnavailable && errors.Is(err, store.ErrUnavailable):
+		// Only a failed connection opens the breaker: a busy pool
+		// (OVERLOADED), a deadline or a cancelled request says nothing of
+		// Neo4j's health.
 		s.health.markDown(err)
 	}
 	return out
@@ -102,6 +117,8 @@ func (s *Server) classify(gerr *gqlerror.Error) (code, msg string) {
 		return CodeNotFound, "not found"
 	case errors.Is(cause, store.ErrBadInput):
 		return CodeBadInput, after(cause.Error(), store.ErrBadInput.Error()+": ")
+	case errors.Is(cause, store.ErrBusy):
+		return CodeOverloaded, msgBusy
 	case errors.Is(cause, store.ErrUnavailable):
 		return CodeUnavailable, msgUnavailable
 	case errors.Is(cause, store.ErrTimeout), errors.Is(cause, context.DeadlineExceeded):

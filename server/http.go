@@ -15,6 +15,7 @@ import (
 	"regexp"
 	"runtime/debug"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -50,13 +51,67 @@ func (s *Server) routes() http.Handler {
 	})
 	mux.HandleFunc("GET /readyz", s.health.serveReady)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{}))
-	return s.withRequestID(s.withRecover(s.withAccessLog(mux)))
+	return s.withRequestID(s.withRecover(s.withAccessLog(jsonMisses(mux))))
+}
+
+// jsonMisses answers the requests no route takes (404, and 405 for a
+// known path with another method) in the same JSON shape as every other
+// error, instead of the mux's plain text; it keeps the mux's Allow header
+// and lets its redirects through.
+func jsonMisses(mux *http.ServeMux) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h, pattern := mux.Handler(r)
+		if pattern != "" {
+			mux.ServeHTTP(w, r)
+			return
+		}
+		c := &captureWriter{header: http.Header{}}
+		h.ServeHTTP(c, r)
+		switch c.status {
+		case http.StatusNotFound:
+			writeError(w, r, http.StatusNotFound, CodeNotFound,
+				fmt.Sprintf("no such path: %s; GraphQL is at POST /graphql, GraphiQL at /graphiql", truncate(r.URL.Path, 100)))
+		case http.StatusMethodNotAllowed:
+			w.Header().Set("Allow", c.header.Get("Allow"))
+			writeError(w, r, http.StatusMethodNotAllowed, CodeBadInput,
+				fmt.Sprintf("%s does not answer %s; use %s", truncate(r.URL.Path, 100), truncate(r.Method, 20), c.header.Get("Allow")))
+		default:
+			for k, v := range c.header {
+				w.Header()[k] = v
+			}
+			w.WriteHeader(max(c.status, http.StatusOK))
+			_, _ = w.Write(c.body.Bytes())
+		}
+	})
+}
+
+// captureWriter keeps what a handler writes.
+type captureWriter struct {
+	header http.Header
+	status int
+	body   bytes.Buffer
+}
+
+func (c *captureWriter) Header() http.Header { return c.header }
+func (c *captureWriter) WriteHeader(code int) {
+	if c.status == 0 {
+		c.status = code
+	}
+}
+func (c *captureWriter) Write(b []byte) (int, error) {
+	if c.status == 0 {
+		c.status = http.StatusOK
+	}
+	return c.body.Write(b)
 }
 
 // serveGraphQL checks the request before gqlgen sees it (media type, body
-// size, JSON, Neo4j known to be down), then runs it under the request
-// deadline, counting the Cypher queries it costs.
+// size, JSON), waits for a slot (admission), checks that Neo4j is not
+// known to be down, then runs it under the request deadline, counting the
+// Cypher queries it costs. The deadline runs from the request's arrival,
+// so time spent waiting for a slot counts.
 func (s *Server) serveGraphQL(w http.ResponseWriter, r *http.Request) {
+	deadline := time.Now().Add(s.cfg.Timeouts.Request)
 	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "application/json" {
 		writeError(w, r, http.StatusUnsupportedMediaType, CodeBadInput,
 			`send the request as JSON with Content-Type: application/json: {"query": "..."}`)
@@ -81,6 +136,14 @@ func (s *Server) serveGraphQL(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
+	release, over := s.admit.acquire(r.Context(), s.admit.clientKey(r), deadline)
+	if over != nil {
+		s.metrics.errors.WithLabelValues(CodeOverloaded).Inc()
+		w.Header().Set("Retry-After", "1")
+		writeError(w, r, over.status, CodeOverloaded, over.msg)
+		return
+	}
+	defer release()
 	if !s.health.allow(r.Context()) {
 		s.metrics.errors.WithLabelValues(CodeUnavailable).Inc()
 		w.Header().Set("Retry-After", strconv.Itoa(max(1, int(s.cfg.RetryInterval/time.Second))))
@@ -90,7 +153,7 @@ func (s *Server) serveGraphQL(w http.ResponseWriter, r *http.Request) {
 	// The deadline is applied to each root field (withDeadline), not to the
 	// request context: gqlgen writes no answer at all for a request whose
 	// context is done, and the client must get a LIMIT_EXCEEDED error.
-	ctx := context.WithValue(r.Context(), deadlineKey{}, time.Now().Add(s.cfg.Timeouts.Request))
+	ctx := context.WithValue(r.Context(), deadlineKey{}, deadline)
 	var queries atomic.Int64
 	ctx = store.WithQueryObserver(ctx, func(string, map[string]any) { queries.Add(1) })
 	s.gql.ServeHTTP(w, r.WithContext(ctx))
@@ -172,6 +235,17 @@ func (s *Server) withRecover(next http.Handler) http.Handler {
 	})
 }
 
+// metricMethod is r.Method as a metric label: the standard methods, and
+// "other" for anything a client made up, so the series stay few.
+func metricMethod(m string) string {
+	switch m {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
+		http.MethodDelete, http.MethodOptions, http.MethodConnect, http.MethodTrace:
+		return m
+	}
+	return "other"
+}
+
 type logInfoKey struct{}
 
 // logInfo collects what handlers know about a request for its log line.
@@ -216,11 +290,15 @@ func (s *Server) withAccessLog(next http.Handler) http.Handler {
 		}
 		elapsed := time.Since(start)
 		route := r.Pattern
+		if _, path, ok := strings.Cut(route, " "); ok {
+			route = path // the method has its own label
+		}
 		if route == "" {
 			route = "unmatched"
 		}
-		s.metrics.requests.WithLabelValues(route, strconv.Itoa(sw.status)).Inc()
-		s.metrics.duration.WithLabelValues(route).Observe(elapsed.Seconds())
+		method := metricMethod(r.Method)
+		s.metrics.requests.WithLabelValues(route, method, strconv.Itoa(sw.status)).Inc()
+		s.metrics.duration.WithLabelValues(route, method).Observe(elapsed.Seconds())
 		attrs := []any{"request_id", requestID(r.Context()), "method", r.Method, "path", r.URL.Path, "status", sw.status,
 			"bytes", sw.bytes, "duration_ms", float64(elapsed.Microseconds()) / 1000}
 		if info.queries > 0 {

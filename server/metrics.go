@@ -1,8 +1,17 @@
 package server
 
 import (
+	"context"
+	"errors"
+	"runtime"
+	"runtime/debug"
+	"sync"
+	"time"
+
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/atlasgraph/atlasgraph/store"
 )
 
 // metrics are the Prometheus series of one server, on its own registry
@@ -14,22 +23,25 @@ type metrics struct {
 	queries       prometheus.Counter
 	queriesPerReq prometheus.Histogram
 	neo4jUp       prometheus.Gauge
+	running       prometheus.Gauge
+	waiting       prometheus.Gauge
+	refused       *prometheus.CounterVec
 }
 
 func newMetrics(reg *prometheus.Registry) *metrics {
 	m := &metrics{
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "atlasgraph_http_requests_total",
-			Help: "HTTP requests answered, by route and status code.",
-		}, []string{"route", "status"}),
+			Help: "HTTP requests answered, by route (the matched pattern, without the method), method and status code.",
+		}, []string{"route", "method", "status"}),
 		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "atlasgraph_http_request_duration_seconds",
-			Help:    "Time to answer an HTTP request, by route.",
+			Help:    "Time to answer an HTTP request, by route and method.",
 			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
-		}, []string{"route"}),
+		}, []string{"route", "method"}),
 		errors: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "atlasgraph_graphql_errors_total",
-			Help: "GraphQL errors returned to clients, by code (NOT_FOUND, BAD_INPUT, LIMIT_EXCEEDED, UNAVAILABLE, INTERNAL).",
+			Help: "GraphQL errors returned to clients, by code (NOT_FOUND, BAD_INPUT, LIMIT_EXCEEDED, OVERLOADED, UNAVAILABLE, INTERNAL).",
 		}, []string{"code"}),
 		queries: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "atlasgraph_cypher_queries_total",
@@ -44,12 +56,96 @@ func newMetrics(reg *prometheus.Registry) *metrics {
 			Name: "atlasgraph_neo4j_up",
 			Help: "1 while Neo4j answered the last time it was asked, 0 while requests fail fast.",
 		}),
+		running: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "atlasgraph_graphql_running",
+			Help: "GraphQL requests being executed now (at most Admission.Concurrent).",
+		}),
+		waiting: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "atlasgraph_graphql_waiting",
+			Help: "GraphQL requests waiting for a slot now (at most Admission.Queue).",
+		}),
+		refused: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "atlasgraph_graphql_overloaded_total",
+			Help: "GraphQL requests refused OVERLOADED before execution, by reason: client (over its share), queue (queue full), wait (no slot in time).",
+		}, []string{"reason"}),
 	}
 	m.neo4jUp.Set(1)
-	reg.MustRegister(m.requests, m.duration, m.errors, m.queries, m.queriesPerReq, m.neo4jUp,
-		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	for _, c := range []string{CodeNotFound, CodeBadInput, CodeLimitExceeded, CodeUnavailable, CodeInternal} {
+	reg.MustRegister(m.requests, m.duration, m.errors, m.queries, m.queriesPerReq, m.neo4jUp, m.running, m.waiting, m.refused,
+		buildInfo(), collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	for _, c := range []string{CodeNotFound, CodeBadInput, CodeLimitExceeded, CodeOverloaded, CodeUnavailable, CodeInternal} {
 		m.errors.WithLabelValues(c) // every code shows, at 0, from the start
 	}
+	for _, r := range []string{"client", "queue", "wait"} {
+		m.refused.WithLabelValues(r)
+	}
 	return m
+}
+
+// buildInfo is atlasgraph_build_info: the module version, VCS revision and
+// Go version the binary was built with, from debug.ReadBuildInfo ("unknown"
+// where the build did not record them: `go test`, or a build without VCS
+// stamping).
+func buildInfo() prometheus.Collector {
+	version, commit, goVersion := "unknown", "unknown", runtime.Version()
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		if v := bi.Main.Version; v != "" { // "(devel)" outside a module download, as --version says
+			version = v
+		}
+		if bi.GoVersion != "" {
+			goVersion = bi.GoVersion
+		}
+		for _, s := range bi.Settings {
+			if s.Key == "vcs.revision" && s.Value != "" {
+				commit = s.Value
+			}
+		}
+	}
+	g := prometheus.NewGauge(prometheus.GaugeOpts{
+		Name:        "atlasgraph_build_info",
+		Help:        "Always 1; the labels say which build of atlasgraph is serving.",
+		ConstLabels: prometheus.Labels{"version": version, "commit": commit, "goversion": goVersion},
+	})
+	g.Set(1)
+	return g
+}
+
+// releaseInfo is atlasgraph_release_info: 1 with the current release's
+// version and the first 12 hex digits of its sha256. It asks Neo4j at
+// most every ttl, within a short timeout, and shows the last answer while
+// Neo4j does not answer (nothing before the first answer).
+type releaseInfo struct {
+	reader *store.Reader
+	ttl    time.Duration
+	desc   *prometheus.Desc
+
+	mu      sync.Mutex
+	fetched time.Time
+	version string
+	sha     string
+}
+
+func newReleaseInfo(r *store.Reader) *releaseInfo {
+	return &releaseInfo{reader: r, ttl: 10 * time.Second, desc: prometheus.NewDesc("atlasgraph_release_info",
+		"Always 1; the labels name the release the API serves by default (sha256 is the first 12 hex digits of its file's hash).",
+		[]string{"version", "sha256"}, nil)}
+}
+
+func (ri *releaseInfo) Describe(ch chan<- *prometheus.Desc) { ch <- ri.desc }
+
+func (ri *releaseInfo) Collect(ch chan<- prometheus.Metric) {
+	ri.mu.Lock()
+	defer ri.mu.Unlock()
+	if time.Since(ri.fetched) >= ri.ttl {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		info, err := ri.reader.Release(ctx, "")
+		cancel()
+		if err == nil {
+			ri.fetched, ri.version, ri.sha = time.Now(), info.Version, info.SHA256
+		} else if errors.Is(err, store.ErrNotFound) {
+			ri.fetched, ri.version, ri.sha = time.Now(), "", ""
+		}
+	}
+	if ri.version != "" {
+		ch <- prometheus.MustNewConstMetric(ri.desc, prometheus.GaugeValue, 1, ri.version, ri.sha[:min(12, len(ri.sha))])
+	}
 }

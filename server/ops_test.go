@@ -2,8 +2,11 @@ package server_test
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -35,12 +38,55 @@ func TestOperationsEndpoints(t *testing.T) {
 		}
 	}
 	data(t, url, `{ releases { version } }`, &map[string]any{})
+	file, err := os.ReadFile(e.path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := fmt.Sprintf("%x", sha256.Sum256(file))
 	_, metrics, _ := get(t, url+"/metrics")
-	for _, want := range []string{`atlasgraph_http_requests_total{route="POST /graphql",status="200"}`, "atlasgraph_http_request_duration_seconds_bucket",
-		`atlasgraph_graphql_errors_total{code="INTERNAL"} 0`, "atlasgraph_cypher_queries_total", "atlasgraph_neo4j_up 1", "go_goroutines"} {
+	for _, want := range []string{`atlasgraph_http_requests_total{method="POST",route="/graphql",status="200"}`, "atlasgraph_http_request_duration_seconds_bucket",
+		`atlasgraph_graphql_errors_total{code="INTERNAL"} 0`, "atlasgraph_cypher_queries_total", "atlasgraph_neo4j_up 1", "go_goroutines",
+		`atlasgraph_build_info{commit=`, `goversion="go`, `atlasgraph_release_info{sha256="` + sum[:12] + `",version="2026.05"} 1`} {
 		if !strings.Contains(metrics, want) {
 			t.Errorf("/metrics lacks %s", want)
 		}
+	}
+}
+
+func TestMissesAnswerJSON(t *testing.T) {
+	e := setup(t)
+	_, url := newServer(t, e.store, server.Config{})
+	cases := []struct {
+		method, path string
+		status       int
+		code, allow  string
+	}{
+		{http.MethodGet, "/nope", http.StatusNotFound, server.CodeNotFound, ""},
+		{http.MethodPost, "/healthz", http.StatusMethodNotAllowed, server.CodeBadInput, "GET, HEAD"},
+		{http.MethodDelete, "/metrics", http.StatusMethodNotAllowed, server.CodeBadInput, "GET, HEAD"},
+	}
+	for _, c := range cases {
+		t.Run(c.method+" "+c.path, func(t *testing.T) {
+			req, _ := http.NewRequest(c.method, url+c.path, nil)
+			res, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer res.Body.Close()
+			var r response
+			r.status, r.header = res.StatusCode, res.Header
+			r.raw, _ = io.ReadAll(res.Body)
+			if err := json.Unmarshal(r.raw, &r); err != nil {
+				t.Fatalf("not JSON (%s): %s", res.Header.Get("Content-Type"), r.raw)
+			}
+			checkError(t, r, c.status, c.code)
+			if got := res.Header.Get("Allow"); got != c.allow {
+				t.Errorf("Allow = %q, want %q", got, c.allow)
+			}
+		})
+	}
+	if n := metric(t, url, `atlasgraph_http_requests_total{method="POST",route="unmatched",status="405"}`); n != 1 {
+		t.Errorf("POST /healthz counted %v times under its method, want 1", n)
 	}
 }
 

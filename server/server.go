@@ -46,13 +46,22 @@ type Limits struct {
 	Depth int
 	// Aliases is the most aliased fields in one operation.
 	Aliases int
-	// RootFields is the most fields directly under the operation.
+	// RootFields is the most fields directly under the operation,
+	// introspection fields included.
 	RootFields int
+	// Fields is the most selections (fields, fragment spreads, inline
+	// fragments) written in the query text, checked before validation,
+	// whose cost grows with the square of the fields of one selection set.
+	Fields int
+	// Introspection is the most __schema and __type fields in one
+	// operation (GraphiQL asks for one).
+	Introspection int
 }
 
 // DefaultLimits are the limits a server has unless told otherwise.
 func DefaultLimits() Limits {
-	return Limits{BodyBytes: 64 << 10, ParserTokens: 5000, Complexity: 5000, ListFactor: 10, Depth: 8, Aliases: 20, RootFields: 10}
+	return Limits{BodyBytes: 64 << 10, ParserTokens: 5000, Complexity: 5000, ListFactor: 10, Depth: 8, Aliases: 20, RootFields: 10,
+		Fields: 400, Introspection: 2}
 }
 
 // Timeouts bound how long things may take. They must be ordered
@@ -90,6 +99,13 @@ type Config struct {
 	Timeouts Timeouts
 	// LoaderWait is passed to the resolvers (graph.Options).
 	LoaderWait time.Duration
+	// NoIntrospection switches introspection (__schema, __type) off:
+	// such queries are refused with LIMIT_EXCEEDED, and GraphiQL can no
+	// longer show the schema. __typename keeps working.
+	NoIntrospection bool
+	// Admission bounds the GraphQL requests running and waiting, per
+	// client and in all.
+	Admission Admission
 	// RetryInterval is how long requests fail fast after Neo4j was found
 	// unreachable before one of them tries it again. Zero means 1s.
 	RetryInterval time.Duration
@@ -104,6 +120,7 @@ type Server struct {
 	metrics  *metrics
 	registry *prometheus.Registry
 	health   *health
+	admit    *admission
 	handler  http.Handler
 }
 
@@ -128,6 +145,8 @@ func New(cfg Config) (*Server, error) {
 	s.registry = prometheus.NewRegistry()
 	s.metrics = newMetrics(s.registry)
 	s.health = newHealth(s.reader, cfg.RetryInterval, s.log, s.metrics)
+	s.registry.MustRegister(newReleaseInfo(s.reader))
+	s.admit = newAdmission(cfg.Admission, s.metrics)
 
 	res := graph.NewResolver(s.reader, graph.Options{LoaderWait: cfg.LoaderWait})
 	gql := handler.New(res.Schema())
@@ -136,8 +155,10 @@ func New(cfg Config) (*Server, error) {
 	gql.SetParserTokenLimit(cfg.Limits.ParserTokens)
 	gql.SetErrorPresenter(s.presentError)
 	gql.SetRecoverFunc(s.recoverPanic)
-	gql.Use(extension.Introspection{})
-	gql.Use(limitsExtension{lim: cfg.Limits})
+	if !cfg.NoIntrospection {
+		gql.Use(extension.Introspection{})
+	}
+	gql.Use(&limitsExtension{lim: cfg.Limits, introspection: !cfg.NoIntrospection})
 	gql.Use(res)
 	gql.AroundRootFields(withDeadline)
 	gql.AroundResponses(dedupeErrors)
@@ -163,6 +184,8 @@ func (l Limits) withDefaults(def Limits) Limits {
 	fill(&l.Depth, def.Depth)
 	fill(&l.Aliases, def.Aliases)
 	fill(&l.RootFields, def.RootFields)
+	fill(&l.Fields, def.Fields)
+	fill(&l.Introspection, def.Introspection)
 	return l
 }
 

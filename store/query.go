@@ -18,6 +18,10 @@ var (
 	ErrBadInput = errors.New("bad input")
 	// ErrTimeout means Neo4j stopped a query at the transaction timeout.
 	ErrTimeout = errors.New("query timed out")
+	// ErrBusy means the driver gave up waiting for a pooled connection:
+	// this process has too many queries in flight. Neo4j itself may be
+	// fine, so it is not ErrUnavailable.
+	ErrBusy = errors.New("all connections to Neo4j are busy")
 )
 
 // NotFoundError says that a release, or an object of a release, is not in
@@ -132,12 +136,17 @@ func classifyRead(err error) error {
 	if errors.As(err, &limit) && len(limit.Errors) > 0 {
 		last := limit.Errors[len(limit.Errors)-1]
 		switch {
+		case isPoolWait(last):
+			return fmt.Errorf("%w: %v", ErrBusy, err)
 		case neo4j.IsConnectivityError(last):
 			return fmt.Errorf("%w: %v", ErrUnavailable, err)
 		case strings.Contains(limit.Cause, context.DeadlineExceeded.Error()):
 			return fmt.Errorf("%w: %v", context.DeadlineExceeded, err)
 		}
 		err = last
+	}
+	if isPoolWait(err) {
+		return fmt.Errorf("%w: %v", ErrBusy, err)
 	}
 	var ne *neo4j.Neo4jError
 	if errors.As(err, &ne) {
@@ -151,6 +160,22 @@ func classifyRead(err error) error {
 		}
 	}
 	return classify(err)
+}
+
+// isPoolWait reports whether err is the driver's time-out waiting for a
+// connection of its pool (or a full pool), which it reports as a
+// connectivity error although no connection failed. The driver's types
+// for it are internal, hence the type names.
+func isPoolWait(err error) bool {
+	var ce *neo4j.ConnectivityError
+	if !errors.As(err, &ce) || ce.Inner == nil {
+		return false
+	}
+	switch fmt.Sprintf("%T", ce.Inner) {
+	case "*errorutil.PoolTimeout", "*errorutil.PoolFull":
+		return true
+	}
+	return false
 }
 
 // Ping checks that Neo4j answers and says which release is current ("" if

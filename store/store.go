@@ -99,6 +99,10 @@ func (s *Store) read(ctx context.Context, cypher string, params map[string]any) 
 	res, err := neo4j.ExecuteQuery(ctx, s.driver, cypher, params, neo4j.EagerResultTransformer,
 		neo4j.ExecuteQueryWithDatabase(s.database), neo4j.ExecuteQueryWithReadersRouting())
 	if err != nil {
+		if ctx.Err() != nil {
+			// The caller's deadline or cancellation, not Neo4j's health.
+			return nil, fmt.Errorf("%w: %v", ctx.Err(), err)
+		}
 		return nil, classify(err)
 	}
 	return res.Records, nil

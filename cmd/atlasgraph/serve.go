@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -30,10 +32,21 @@ func (c *cli) serveCmd() *cobra.Command {
 	fs.DurationVar(&t.Request, "request-timeout", t.Request, "deadline of one GraphQL request (< --write-timeout)")
 	fs.DurationVar(&t.Write, "write-timeout", t.Write, "HTTP write timeout")
 	fs.DurationVar(&t.Shutdown, "shutdown-timeout", t.Shutdown, "how long in-flight requests get to finish on shutdown")
+	introspection := fs.Bool("introspection", true, "answer introspection queries (__schema, __type), which GraphiQL needs (env "+envIntrospection+")")
+	var adm server.Admission
+	fs.IntVar(&adm.Concurrent, "max-concurrent", 16, "GraphQL requests executed at once; more wait in a bounded queue or are refused OVERLOADED")
+	fs.StringVar(&adm.ClientHeader, "client-header", "", "header naming the client for fair shares (e.g. X-Forwarded-For behind a proxy that sets it); default the remote address")
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 		ctx := cmd.Context()
 		if err := cfg.Validate(); err != nil {
 			return err
+		}
+		if !cmd.Flags().Changed("introspection") {
+			on, err := envSwitch(c.getenv, envIntrospection, true)
+			if err != nil {
+				return usageError{msg: err.Error(), cmd: cmd.CommandPath()}
+			}
+			*introspection = on
 		}
 		opts := &slog.HandlerOptions{Level: slog.LevelInfo}
 		var log *slog.Logger
@@ -48,11 +61,29 @@ func (c *cli) serveCmd() *cobra.Command {
 		}
 		defer driver.Close(context.Background())
 		st := store.New(driver, cfg.Database)
-		srv, err := server.New(server.Config{Store: st, Logger: log, Timeouts: t})
+		srv, err := server.New(server.Config{Store: st, Logger: log, Timeouts: t, Admission: adm, NoIntrospection: !*introspection})
 		if err != nil {
 			return usageError{msg: err.Error(), cmd: cmd.CommandPath()}
 		}
 		return srv.ListenAndServe(ctx, *addr)
 	}
 	return cmd
+}
+
+// envIntrospection switches introspection off when false; --introspection
+// wins over it.
+const envIntrospection = "ATLASGRAPH_INTROSPECTION"
+
+// envSwitch reads an on/off setting from the environment: true, false, 1,
+// 0, on, off, yes or no; def when unset.
+func envSwitch(getenv func(string) string, name string, def bool) (bool, error) {
+	switch strings.ToLower(strings.TrimSpace(getenv(name))) {
+	case "":
+		return def, nil
+	case "1", "true", "on", "yes":
+		return true, nil
+	case "0", "false", "off", "no":
+		return false, nil
+	}
+	return def, fmt.Errorf("%s=%q: use true or false", name, getenv(name))
 }

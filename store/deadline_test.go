@@ -1,0 +1,28 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/atlasgraph/atlasgraph/internal/neo4jtest"
+	"github.com/atlasgraph/atlasgraph/store"
+)
+
+// TestDeadlineIsNotAnOutage reads with a context whose deadline has
+// passed: the driver reports that as a connectivity error, which a server
+// would take for Neo4j being down and fail every client for.
+func TestDeadlineIsNotAnOutage(t *testing.T) {
+	d, cfg := neo4jtest.Driver(t)
+	st := store.New(d, cfg.Database)
+	ctx, cancel := context.WithDeadline(context.Background(), time.Now().Add(-time.Second))
+	defer cancel()
+	_, err := st.AnalysisView(ctx, "2026.05")
+	if err == nil {
+		t.Fatal("read with an expired context succeeded")
+	}
+	if errors.Is(err, store.ErrUnavailable) || !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("error %v: want context.DeadlineExceeded, not ErrUnavailable", err)
+	}
+}
