@@ -78,8 +78,8 @@ func (c costFlag) Set(v string) error {
 			return fmt.Errorf("%q: write MITIGATION=COST, e.g. AML.M0015=2", p)
 		}
 		f, err := strconv.ParseFloat(strings.TrimSpace(val), 64)
-		if err != nil || !(f > 0) || f > 1e12 {
-			return fmt.Errorf("%q: the cost must be a positive number", p)
+		if err != nil || !(f > 0) || f > analysis.MaxCost {
+			return fmt.Errorf("%q: the cost must be a positive number, at most %g", p, float64(analysis.MaxCost))
 		}
 		c[strings.TrimSpace(id)] = f
 	}
