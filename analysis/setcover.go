@@ -41,6 +41,9 @@ const ctxEvery = 32
 const (
 	rootIterations = 1500
 	nodeIterations = 25
+	// fixRounds is how many times a node tunes its bound again after
+	// reduced-cost fixing shrank its problem.
+	fixRounds = 3
 )
 
 // Column states during the search.
@@ -847,45 +850,61 @@ func (s *coverSearch) dfs(inherited float64) {
 	}
 
 	// Reduced-cost fixing: an option whose taking (or leaving out) would
-	// raise the bound past what is wanted is left out (or taken).
+	// raise the bound past what is wanted is left out (or taken). Fixing
+	// shrinks the node's problem, so the bound is tuned again and the
+	// fixing repeated while it keeps fixing.
 	var t trail
 	defer func() { s.undo(t) }()
-	for o, st := range s.state {
-		if st != colFree {
-			continue
-		}
-		rc := s.rc[o]
-		switch {
-		case rc > 0 && s.prune(s.round(l+rc)):
-			t = append(t, -int32(o)-1)
-			if !s.exclude(int32(o)) {
-				return
-			}
-		case rc < 0 && s.prune(s.round(l-rc)):
-			s.take(int32(o))
-			t = append(t, int32(o))
-		}
-	}
-	// Rows left with one free option force it.
-	for again := true; again; {
-		again = false
-		for i, r := range s.rows {
-			if s.hit[i] != 0 || s.freeIn[i] != 1 {
+	for round := 0; ; round++ {
+		fixed := len(t)
+		for o, st := range s.state {
+			if st != colFree {
 				continue
 			}
-			for _, o := range r {
-				if s.state[o] == colFree {
-					s.take(o)
-					t = append(t, o)
-					again = true
-					break
+			rc := s.rc[o]
+			switch {
+			case rc > 0 && s.prune(s.round(l+rc)):
+				t = append(t, -int32(o)-1)
+				if !s.exclude(int32(o)) {
+					return
+				}
+			case rc < 0 && s.prune(s.round(l-rc)):
+				s.take(int32(o))
+				t = append(t, int32(o))
+			}
+		}
+		// Rows left with one free option force it.
+		for again := true; again; {
+			again = false
+			for i, r := range s.rows {
+				if s.hit[i] != 0 || s.freeIn[i] != 1 {
+					continue
+				}
+				for _, o := range r {
+					if s.state[o] == colFree {
+						s.take(o)
+						t = append(t, o)
+						again = true
+						break
+					}
 				}
 			}
 		}
-	}
-	if s.uncov == 0 {
-		s.record()
-		return
+		if s.uncov == 0 {
+			s.record()
+			return
+		}
+		if len(t) == fixed || round == fixRounds {
+			break
+		}
+		l = s.bound(nodeIterations, 0.1, 0)
+		b = math.Max(b, s.round(l))
+		if root {
+			s.rootBound = b
+		}
+		if s.stopped != "" || s.prune(b) {
+			return
+		}
 	}
 
 	// Branch on the uncovered row with the fewest free options (ties: the
