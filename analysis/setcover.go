@@ -462,7 +462,14 @@ func (s *coverSearch) lagrangian() float64 {
 func (s *coverSearch) bound(iters int, lambda float64, heuristicEvery int) float64 {
 	best := math.Inf(-1)
 	stall := 0
-	patience := max(5, iters/40)
+	// Small problems settle fast: wait in proportion to their rows, and
+	// stop sooner, so that they are not charged the effort large ones need.
+	m := len(s.rows)
+	patience := max(5, min(iters/40, m/4))
+	floor := 1e-4
+	if m < 1000 {
+		floor = 5e-3
+	}
 	for it := 0; it < iters; it++ {
 		if it%16 == 15 {
 			if st := ctxStop(s.ctx); st != "" {
@@ -491,7 +498,7 @@ func (s *coverSearch) bound(iters int, lambda float64, heuristicEvery int) float
 		if stall >= patience {
 			lambda /= 2
 			stall = 0
-			if lambda < 1e-4 {
+			if lambda < floor {
 				break
 			}
 		}
