@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 )
 
 // A Step is one step of a chain: the technique a case study used at that point
@@ -142,11 +141,6 @@ func (c *coverage) anyIn(t string, set map[string]bool) bool {
 		}
 	}
 	return false
-}
-
-// quoteList renders ids for an error message.
-func quoteList(ids []string) string {
-	return `"` + strings.Join(ids, `", "`) + `"`
 }
 
 // StopReason says why a search ended before it was complete.

@@ -14,6 +14,8 @@ import (
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/atlasgraph/atlasgraph/loader/embedded"
 )
 
 // DefaultUpstream is where atlas-data publishes its releases; the manifest
@@ -21,7 +23,8 @@ import (
 const DefaultUpstream = "https://raw.githubusercontent.com/mitre-atlas/atlas-data/main/dist/"
 
 // Source says where to get a release: exactly one of Path, URL, or an
-// upstream release (Release, "" meaning the newest).
+// upstream release (Release, "" meaning the newest; embedded.Keyword,
+// "embedded", meaning the copy built into the binary, without network).
 type Source struct {
 	Path    string
 	URL     string
@@ -58,6 +61,9 @@ func (f Fetcher) Fetch(ctx context.Context, src Source) (string, []byte, error) 
 	case src.URL != "":
 		name = src.URL
 		data, err = f.get(ctx, src.URL)
+	case src.Release == embedded.Keyword:
+		name = embedded.Source()
+		data, err = embedded.Bytes()
 	default:
 		name, err = f.resolve(ctx, src)
 		if err == nil {

@@ -6,7 +6,7 @@
 # run it through a tiny launcher (neo4j/launcher/Launcher.java) that exposes
 # Bolt on 127.0.0.1 with authentication on.
 #
-# Usage: scripts/neo4j.sh [start|stop|env|status|wipe]
+# Usage: scripts/neo4j.sh [--test] [start|stop|env|status|wipe]
 #
 #   start   (default) build if needed, start if not running, wait for Bolt,
 #           then print shell assignments on stdout:
@@ -16,9 +16,25 @@
 #   status  say whether it is running; exit 0 if so, 1 if not
 #   wipe    stop and delete the database files (downloads and password stay)
 #
-# Environment: ATLASGRAPH_NEO4J_PORT (Bolt port, default 7687),
-#              ATLASGRAPH_NEO4J_INSTANCE (a name: run a second server with its
-#              own data, password and logs under .neo4j/instances/NAME).
+#   --test  act on the test instance instead: .neo4j/instances/test (or
+#           ATLASGRAPH_TEST_NEO4J_INSTANCE), free ports chosen at start, HTTP
+#           on a free port too. The ATLASGRAPH_NEO4J_* settings below are
+#           ignored, so tests never reach the server `make run` uses. When it
+#           creates the test instance's data folder it marks the database
+#           (a node :AtlasgraphTestInstance with a token kept in the instance
+#           folder); internal/neo4jtest empties only a database so marked.
+#           `make test` and the Go tests use this.
+#
+# Environment (without --test):
+#   ATLASGRAPH_NEO4J_PORT      Bolt port, default 7687; `auto` picks a free one
+#                              (the previous one if it is still free)
+#   ATLASGRAPH_NEO4J_HTTP_PORT HTTP port of Neo4j Browser (http://127.0.0.1:PORT/browser/),
+#                              default 7474 with Bolt on 7687, otherwise the
+#                              Bolt port + 1; `auto` picks a free one; `off`
+#                              turns HTTP off
+#   ATLASGRAPH_NEO4J_INSTANCE  a name: run another server with its own data,
+#                              password and logs under .neo4j/instances/NAME
+#   ATLASGRAPH_NEO4J_HEAP      Java heap, default 1g
 #
 # Everything lives in .neo4j/ at the repository root (git-ignored):
 #   m2/        Maven local repository (downloads are reused; ~/.m2 is not used)
@@ -28,9 +44,15 @@
 #   logs/      neo4j.log (launcher output; neo4j.log.prev for the run before),
 #              debug.log (Neo4j's own log), maven.log (last download)
 #   password   generated once, mode 600
-#   pid, port  of the running server
+#   pid, port, http_port  of the running server
+#   test-marker           the token of a test instance (--test only)
+#   instances/NAME/       the same files for another instance
 #
-# stdout carries only the NEO4J_* assignments; all progress goes to stderr.
+# Tools it needs: bash 4+, coreutils (sha256sum, base64, timeout, setsid,
+# nohup), grep, sed, flock (util-linux), a JDK 17+ (java, javac) and, on the
+# first start only, Maven with access to Maven Central.
+#
+# stdout carries only the shell assignments; all progress goes to stderr.
 set -euo pipefail
 
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -45,10 +67,27 @@ SHARED_STATE=$REPO_ROOT/.neo4j
 M2=$SHARED_STATE/m2
 LIB=$SHARED_STATE/lib
 CLASSES=$SHARED_STATE/classes
+
+TEST_MODE=false
+if [[ ${1:-} == --test ]]; then
+	TEST_MODE=true
+	shift
+	INSTANCE=${ATLASGRAPH_TEST_NEO4J_INSTANCE:-test}
+	PORT=auto
+	HTTP_PORT=auto
+	INSTANCE_VAR=ATLASGRAPH_TEST_NEO4J_INSTANCE
+else
+	INSTANCE=${ATLASGRAPH_NEO4J_INSTANCE:-}
+	PORT=${ATLASGRAPH_NEO4J_PORT:-7687}
+	HTTP_PORT=${ATLASGRAPH_NEO4J_HTTP_PORT:-}
+	INSTANCE_VAR=ATLASGRAPH_NEO4J_INSTANCE
+fi
+HEAP=${ATLASGRAPH_NEO4J_HEAP:-1g}
+
 STATE=$SHARED_STATE
-if [[ -n ${ATLASGRAPH_NEO4J_INSTANCE:-} ]]; then
-	[[ $ATLASGRAPH_NEO4J_INSTANCE =~ ^[A-Za-z0-9_-]+$ ]] || { printf 'neo4j.sh: error: ATLASGRAPH_NEO4J_INSTANCE must be a simple name (letters, digits, - and _), got %s\n' "$ATLASGRAPH_NEO4J_INSTANCE" >&2; exit 1; }
-	STATE=$SHARED_STATE/instances/$ATLASGRAPH_NEO4J_INSTANCE
+if [[ -n $INSTANCE ]]; then
+	[[ $INSTANCE =~ ^[A-Za-z0-9_-]+$ ]] || { printf 'neo4j.sh: error: %s must be a simple name (letters, digits, - and _), got %s\n' "$INSTANCE_VAR" "$INSTANCE" >&2; exit 1; }
+	STATE=$SHARED_STATE/instances/$INSTANCE
 fi
 DATA=$STATE/data
 LOGS=$STATE/logs
@@ -56,9 +95,9 @@ LOG=$LOGS/neo4j.log
 PASSWORD_FILE=$STATE/password
 PID_FILE=$STATE/pid
 PORT_FILE=$STATE/port
+HTTP_PORT_FILE=$STATE/http_port
+TEST_MARKER_FILE=$STATE/test-marker
 LOCK_FILE=$STATE/lock
-
-PORT=${ATLASGRAPH_NEO4J_PORT:-7687}
 START_TIMEOUT=180 # seconds to wait for Bolt after launching
 STOP_TIMEOUT=60   # seconds to wait after SIGTERM before SIGKILL
 READY_LINE='neo4j-launcher: ready bolt://'
@@ -76,11 +115,36 @@ die() {
 	exit 1
 }
 
-case $PORT in
-'' | *[!0-9]*) die "ATLASGRAPH_NEO4J_PORT must be a port number, got '$PORT'" ;;
+# check_port NAME VALUE: VALUE is auto, or a port number (printed without
+# leading zeros: no octal surprises).
+check_port() {
+	case $2 in
+	auto) printf 'auto\n' ;;
+	'' | *[!0-9]*) die "$1 must be a port number or auto, got '$2'" ;;
+	*)
+		local p=$((10#$2))
+		((p >= 1 && p <= 65535)) || die "$1 must be between 1 and 65535, got $p"
+		printf '%s\n' "$p"
+		;;
+	esac
+}
+PORT=$(check_port ATLASGRAPH_NEO4J_PORT "$PORT")
+case $HTTP_PORT in
+off) HTTP_PORT=0 ;;
+'')
+	if [[ $PORT == auto ]]; then
+		HTTP_PORT=auto
+	elif ((PORT == 7687)); then
+		HTTP_PORT=7474
+	elif ((PORT < 65535)); then
+		HTTP_PORT=$((PORT + 1))
+	else
+		HTTP_PORT=0
+	fi
+	;;
+*) HTTP_PORT=$(check_port ATLASGRAPH_NEO4J_HTTP_PORT "$HTTP_PORT") ;;
 esac
-PORT=$((10#$PORT)) # no octal surprises from a leading zero
-((PORT >= 1 && PORT <= 65535)) || die "ATLASGRAPH_NEO4J_PORT must be between 1 and 65535, got $PORT"
+[[ $HEAP =~ ^[0-9]+[mMgG]$ ]] || die "ATLASGRAPH_NEO4J_HEAP must be a size such as 512m or 1g, got '$HEAP'"
 
 # Serialise start/stop/wipe so that two test runs starting at once do not
 # build or launch twice. The java process must not inherit this descriptor
@@ -133,15 +197,48 @@ running_port() {
 	printf '%s\n' "$p"
 }
 
+running_http_port() {
+	cat "$HTTP_PORT_FILE" 2>/dev/null || printf '0\n'
+}
+
+# pick_port PREVIOUS_FILE AVOID: the port recorded in PREVIOUS_FILE if it is
+# free (so a restarted server keeps its address), else a free one from
+# 20000-32767 (below Linux's ephemeral range, so outgoing connections do not
+# take it in the meantime), never AVOID.
+pick_port() {
+	local p i
+	p=$(cat "$1" 2>/dev/null) || p=''
+	if [[ $p =~ ^[0-9]+$ ]] && ((p > 0 && p != $2)) && ! port_open "$p"; then
+		printf '%s\n' "$p"
+		return 0
+	fi
+	for ((i = 0; i < 100; i++)); do
+		p=$((20000 + (RANDOM * 32768 + RANDOM) % 12768))
+		if ((p != $2)) && ! port_open "$p"; then
+			printf '%s\n' "$p"
+			return 0
+		fi
+	done
+	die "found no free port on 127.0.0.1"
+}
+
 print_env() {
-	local password
+	local password http
 	password=$(<"$PASSWORD_FILE")
+	http=$(running_http_port)
 	# %q keeps eval safe even if someone puts odd characters in the password file.
 	printf 'NEO4J_URI=%q\n' "bolt://127.0.0.1:$1"
 	printf 'NEO4J_USERNAME=neo4j\n'
 	printf 'NEO4J_PASSWORD=%q\n' "$password"
 	printf 'NEO4J_DATABASE=neo4j\n'
 	printf 'export NEO4J_URI NEO4J_USERNAME NEO4J_PASSWORD NEO4J_DATABASE\n'
+	# Not exported: for people and for the tests that read this output.
+	if [[ $http =~ ^[0-9]+$ ]] && ((http > 0)); then
+		printf 'NEO4J_BROWSER_URL=%q\n' "http://127.0.0.1:$http/browser/"
+	fi
+	if $TEST_MODE; then
+		printf 'ATLASGRAPH_NEO4J_TEST_TOKEN=%q\n' "$(cat "$TEST_MARKER_FILE" 2>/dev/null)"
+	fi
 }
 
 neo4j_version() {
@@ -245,7 +342,17 @@ wait_ready() {
 }
 
 launch() {
-	local pid
+	local pid marker_args=()
+	# A test instance is marked once, when its data folder is created: an
+	# existing database is never marked after the fact.
+	if $TEST_MODE && [[ ! -d $DATA ]]; then
+		(
+			umask 077
+			head -c 24 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' >"$TEST_MARKER_FILE"
+		)
+		marker_args=(--test-marker-file "$TEST_MARKER_FILE")
+		log "new test instance: its database will be marked (token in $TEST_MARKER_FILE)"
+	fi
 	mkdir -p "$DATA" "$LOGS"
 	# Keep the previous run's output for post-mortems; the ready check then
 	# only ever sees this run's lines.
@@ -261,7 +368,7 @@ launch() {
 		cd "$STATE"
 		exec setsid nohup "$JAVA" \
 			"$MARKER" \
-			-Xms1g -Xmx1g \
+			"-Xms$HEAP" "-Xmx$HEAP" \
 			-XX:+UseG1GC -XX:-OmitStackTraceInFastThrow \
 			--add-opens=java.base/java.nio=ALL-UNNAMED \
 			--add-opens=java.base/java.io=ALL-UNNAMED \
@@ -269,14 +376,20 @@ launch() {
 			-Dio.netty.tryReflectionSetAccessible=true \
 			-Djdk.nio.maxCachedBufferSize=1024 \
 			-cp "$CLASSES:$LIB/*" Launcher \
-			--data-dir "$DATA" --logs-dir "$LOGS" --port "$PORT" --password-file "$PASSWORD_FILE"
+			--data-dir "$DATA" --logs-dir "$LOGS" --port "$PORT" --password-file "$PASSWORD_FILE" \
+			--http-port "$HTTP_PORT" "${marker_args[@]}"
 	) </dev/null >>"$LOG" 2>&1 9>&- &
 	pid=$!
 	printf '%s\n' "$pid" >"$PID_FILE"
 	printf '%s\n' "$PORT" >"$PORT_FILE"
+	printf '%s\n' "$HTTP_PORT" >"$HTTP_PORT_FILE"
 	log "started Neo4j (pid $pid), waiting for Bolt on 127.0.0.1:$PORT..."
 	wait_ready "$pid" "$PORT"
-	log "Neo4j is ready on bolt://127.0.0.1:$PORT (log: $LOG)"
+	if ((HTTP_PORT > 0)); then
+		log "Neo4j is ready on bolt://127.0.0.1:$PORT, Neo4j Browser on http://127.0.0.1:$HTTP_PORT/browser/ (log: $LOG)"
+	else
+		log "Neo4j is ready on bolt://127.0.0.1:$PORT (log: $LOG)"
+	fi
 }
 
 cmd_start() {
@@ -290,7 +403,7 @@ cmd_start() {
 			log "Neo4j (pid $pid) is running but Bolt is not answering yet; waiting..."
 			wait_ready "$pid" "$port"
 		fi
-		if [[ $port != "$PORT" ]]; then
+		if [[ $PORT != auto && $port != "$PORT" ]]; then
 			log "warning: reusing the running server on port $port, not ATLASGRAPH_NEO4J_PORT=$PORT (run '$0 stop' first to change ports)"
 		fi
 		log "reusing running Neo4j (pid $pid) on bolt://127.0.0.1:$port"
@@ -299,8 +412,15 @@ cmd_start() {
 	fi
 	rm -f "$PID_FILE"
 
-	if port_open "$PORT"; then
+	if [[ $PORT == auto ]]; then
+		PORT=$(pick_port "$PORT_FILE" 0)
+	elif port_open "$PORT"; then
 		die "port $PORT on 127.0.0.1 is already in use by another program (not the Neo4j in $STATE); stop it or set ATLASGRAPH_NEO4J_PORT to a free port"
+	fi
+	if [[ $HTTP_PORT == auto ]]; then
+		HTTP_PORT=$(pick_port "$HTTP_PORT_FILE" "$PORT")
+	elif ((HTTP_PORT > 0)) && { ((HTTP_PORT == PORT)) || port_open "$HTTP_PORT"; }; then
+		die "HTTP port $HTTP_PORT on 127.0.0.1 is already in use (by another program, or it is the Bolt port); set ATLASGRAPH_NEO4J_HTTP_PORT to a free port, or to off"
 	fi
 
 	ensure_built

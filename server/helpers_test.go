@@ -43,7 +43,7 @@ var (
 // setup returns the shared environment, loading 2026.05 the first time.
 func setup(t *testing.T) *env {
 	t.Helper()
-	cfg := neo4jtest.Config(t) // skips (or fails under CI) without Neo4j
+	cfg := neo4jtest.Config(t) // the test instance; fails when it cannot start
 	sharedOnce.Do(func() {
 		sharedErr = "setup failed"
 		ctx := context.Background()

@@ -70,7 +70,7 @@ func FuzzLimits(f *testing.F) {
 		if refused != nil || written > l.lim.Fields {
 			return
 		}
-		if errs := validator.Validate(es.Schema(), doc); len(errs) > 0 {
+		if errs := validator.ValidateWithRules(es.Schema(), doc, nil); len(errs) > 0 {
 			return
 		}
 		for _, op := range doc.Operations {

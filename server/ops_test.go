@@ -4,18 +4,16 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/atlasgraph/atlasgraph/internal/neo4jtest"
 	"github.com/atlasgraph/atlasgraph/server"
 )
 
@@ -220,20 +218,20 @@ func TestPaginationAndFilters(t *testing.T) {
 	}
 }
 
-// TestNeo4jRestart stops the local Neo4j with the project's script,
-// checks that requests fail fast with UNAVAILABLE and /readyz says so,
-// starts it again and checks that the same server recovers.
+// TestNeo4jRestart stops the test Neo4j (only the test instance, never the
+// server `make run` uses: see neo4jtest), checks that requests fail fast with
+// UNAVAILABLE and /readyz says so, starts it again and checks that the same
+// server recovers.
 func TestNeo4jRestart(t *testing.T) {
 	e := setup(t)
-	script := neo4jScript(t)
 	_, url := newServer(t, e.store, server.Config{RetryInterval: 200 * time.Millisecond})
 	data(t, url, `{ releases { version } }`, &map[string]any{})
 
-	run(t, script, "stop")
+	neo4jtest.StopServer(t)
 	started := false
 	t.Cleanup(func() {
 		if !started {
-			run(t, script, "start")
+			neo4jtest.StartServer(t)
 		}
 	})
 	for i := range 3 {
@@ -247,7 +245,7 @@ func TestNeo4jRestart(t *testing.T) {
 		t.Errorf("/readyz while Neo4j is down = %d %s", status, body)
 	}
 
-	run(t, script, "start")
+	neo4jtest.StartServer(t)
 	started = true
 	var last response
 	for range 120 { // bounded: at most about a minute once Neo4j is up
@@ -262,46 +260,5 @@ func TestNeo4jRestart(t *testing.T) {
 	}
 	if status, body, _ := get(t, url+"/readyz"); status != http.StatusOK {
 		t.Errorf("/readyz after recovery = %d %s", status, body)
-	}
-}
-
-// neo4jScript returns scripts/neo4j.sh when it manages the Neo4j the tests
-// use (same instance and port as NEO4J_URI), so the test never stops a
-// server it was not given.
-func neo4jScript(t *testing.T) string {
-	t.Helper()
-	dir, _ := os.Getwd()
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("no go.mod above the test")
-		}
-		dir = parent
-	}
-	script := filepath.Join(dir, "scripts", "neo4j.sh")
-	out, err := exec.Command(script, "env").Output() // inherits ATLASGRAPH_NEO4J_INSTANCE and _PORT
-	if err != nil || !strings.Contains(string(out), "NEO4J_URI="+os.Getenv("NEO4J_URI")+"\n") {
-		msg := "NEO4J_URI " + os.Getenv("NEO4J_URI") + " is not the server scripts/neo4j.sh manages with this environment's ATLASGRAPH_NEO4J_INSTANCE and ATLASGRAPH_NEO4J_PORT"
-		if os.Getenv("CI") != "" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
-	return script
-}
-
-func run(t *testing.T, script, cmd string) {
-	t.Helper()
-	c := exec.Command(script, cmd)
-	out, err := c.CombinedOutput()
-	var exit *exec.ExitError
-	if err != nil && !errors.As(err, &exit) {
-		t.Fatalf("%s %s: %v", script, cmd, err)
-	}
-	if err != nil {
-		t.Fatalf("%s %s: %v\n%s", script, cmd, err, out)
 	}
 }

@@ -3,7 +3,6 @@ package store_test
 import (
 	"context"
 	"errors"
-	"os"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -15,12 +14,9 @@ import (
 	"github.com/atlasgraph/atlasgraph/store"
 )
 
-func database() string {
-	if db := os.Getenv("NEO4J_DATABASE"); db != "" {
-		return db
-	}
-	return "neo4j"
-}
+// database is the test Neo4j's database; NEO4J_DATABASE belongs to the
+// user's own Neo4j and is ignored.
+func database() string { return neo4jtest.Database }
 
 // TestInterruptedLoadKeepsCurrent stops a load of 2026.05 after each of its
 // batches in turn: 5.6.0 must stay current and whole every time, 2026.05

@@ -76,10 +76,7 @@ func TestLoadEveryReleaseMatchesFile(t *testing.T) {
 // rawatlas reads it: no loader code is involved in the expectation.
 func checkAgainstRaw(t *testing.T, d neo4j.DriverWithContext, version string, raw *rawatlas.Release) {
 	t.Helper()
-	db := os.Getenv("NEO4J_DATABASE")
-	if db == "" {
-		db = "neo4j"
-	}
+	db := neo4jtest.Database
 	p := map[string]any{"r": version}
 	count := func(cypher string) int { return neo4jtest.Count(t, d, db, cypher, p) }
 	checks := []struct {

@@ -13,11 +13,18 @@ import (
 
 	"github.com/atlasgraph/atlasgraph/atlas"
 	"github.com/atlasgraph/atlasgraph/loader"
+	"github.com/atlasgraph/atlasgraph/loader/embedded"
 	"github.com/atlasgraph/atlasgraph/store"
 )
 
 // embeddedRelease names the release built into the binary, "" if none.
-func embeddedRelease() string { return "" }
+func embeddedRelease() string {
+	sum := embedded.SHA256()
+	if len(sum) > 12 {
+		sum = sum[:12]
+	}
+	return embedded.Version() + ", sha256 " + sum
+}
 
 type sourceFlags struct {
 	release, upstream, sha string
@@ -186,7 +193,7 @@ A release older than the current one is staged, not made current, unless --curre
 				return errors.New(fallback)
 			}
 			fmt.Fprintf(c.stderr, "note: %s; loading the release built into atlasgraph (%s) instead\n", fallback, embeddedRelease())
-			if rel, err = sf.fetchAndParse(ctx, loader.Source{Release: "embedded"}, c.stderr, *quiet); err != nil {
+			if rel, err = sf.fetchAndParse(ctx, loader.Source{Release: embedded.Keyword}, c.stderr, *quiet); err != nil {
 				return err
 			}
 		}

@@ -3,6 +3,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.EnumSet;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 
@@ -15,6 +16,8 @@ import org.neo4j.configuration.helpers.SocketAddress;
 import org.neo4j.dbms.api.DatabaseManagementService;
 import org.neo4j.dbms.api.DatabaseManagementServiceBuilder;
 import org.neo4j.io.ByteUnit;
+import org.neo4j.server.configuration.ConfigurableServerModules;
+import org.neo4j.server.configuration.ServerSettings;
 
 /**
  * Runs Neo4j Community embedded, reachable over Bolt, for local development and
@@ -22,8 +25,20 @@ import org.neo4j.io.ByteUnit;
  * starts this instead.
  *
  * Usage: java -cp classes:lib/* Launcher --data-dir DIR --logs-dir DIR --port N --password-file FILE
+ *            [--http-port N] [--test-marker-file FILE]
  * Each flag falls back to an environment variable (NEO4J_LAUNCHER_DATA_DIR,
- * NEO4J_LAUNCHER_LOGS_DIR, NEO4J_LAUNCHER_PORT, NEO4J_LAUNCHER_PASSWORD_FILE).
+ * NEO4J_LAUNCHER_LOGS_DIR, NEO4J_LAUNCHER_PORT, NEO4J_LAUNCHER_PASSWORD_FILE,
+ * NEO4J_LAUNCHER_HTTP_PORT, NEO4J_LAUNCHER_TEST_MARKER_FILE).
+ *
+ * --http-port (default 0, off) opens HTTP on 127.0.0.1 with Neo4j Browser
+ * (the org.neo4j.client:neo4j-browser jar on the class path) at /browser/ and
+ * the transactional endpoints; authentication applies to HTTP as to Bolt.
+ *
+ * --test-marker-file names a file holding a token; the launcher then writes
+ * one node (:AtlasgraphTestInstance {token}) into the default database, which
+ * marks it as a test instance that tests may empty (internal/neo4jtest checks
+ * the node and the token before every wipe). scripts/neo4j.sh passes it only
+ * for a test instance whose data folder it has just created.
  *
  * Once the database is up and the password of user "neo4j" has been set from
  * the password file, it prints "neo4j-launcher: ready bolt://127.0.0.1:PORT";
@@ -42,7 +57,7 @@ public final class Launcher {
             opts = parseArgs(args);
         } catch (IllegalArgumentException e) {
             System.err.println(PREFIX + e.getMessage());
-            System.err.println("usage: Launcher --data-dir DIR --logs-dir DIR --port N --password-file FILE");
+            System.err.println("usage: Launcher --data-dir DIR --logs-dir DIR --port N --password-file FILE [--http-port N] [--test-marker-file FILE]");
             System.exit(2);
             return;
         }
@@ -51,6 +66,23 @@ public final class Launcher {
                 .toAbsolutePath();
         int port = Integer.parseInt(option(opts, "port", "NEO4J_LAUNCHER_PORT", "7687"));
         Path passwordFile = Path.of(option(opts, "password-file", "NEO4J_LAUNCHER_PASSWORD_FILE", null));
+        int httpPort = Integer.parseInt(option(opts, "http-port", "NEO4J_LAUNCHER_HTTP_PORT", "0"));
+        String markerFile = option(opts, "test-marker-file", "NEO4J_LAUNCHER_TEST_MARKER_FILE", "");
+        String marker = null;
+        if (!markerFile.isEmpty()) {
+            try {
+                marker = Files.readString(Path.of(markerFile), StandardCharsets.UTF_8).strip();
+            } catch (IOException e) {
+                System.err.println(PREFIX + "cannot read test marker file " + markerFile + ": " + e);
+                System.exit(2);
+                return;
+            }
+            if (marker.isEmpty()) {
+                System.err.println(PREFIX + "test marker file " + markerFile + " is empty");
+                System.exit(2);
+                return;
+            }
+        }
 
         String password;
         try {
@@ -73,7 +105,7 @@ public final class Launcher {
 
         try {
             System.out.println(PREFIX + "starting Neo4j Community (data " + dataDir + ", logs " + logsDir + ")");
-            managementService = new DatabaseManagementServiceBuilder(dataDir)
+            var builder = new DatabaseManagementServiceBuilder(dataDir)
                     .setConfig(GraphDatabaseSettings.data_directory, dataDir)
                     .setConfig(GraphDatabaseSettings.logs_directory, logsDir)
                     .setConfig(GraphDatabaseSettings.auth_enabled, true)
@@ -94,16 +126,33 @@ public final class Launcher {
                     // that tests restart often does not need that.
                     .setConfig(BoltConnectorInternalSettings.thread_pool_shutdown_wait_time, Duration.ofSeconds(1))
                     .setConfig(BoltConnectorInternalSettings.connection_shutdown_wait_time, Duration.ofSeconds(1))
-                    .setConfig(HttpConnector.enabled, false)
-                    .setConfig(HttpsConnector.enabled, false)
-                    .build();
+                    .setConfig(HttpsConnector.enabled, false);
+            if (httpPort > 0) {
+                // Loopback only, like Bolt. The Browser talks to the database
+                // over Bolt (WebSocket); HTTP serves the page, the discovery
+                // document and the transactional endpoints (auth required).
+                builder.setConfig(HttpConnector.enabled, true)
+                        .setConfig(HttpConnector.listen_address, new SocketAddress("127.0.0.1", httpPort))
+                        .setConfig(HttpConnector.advertised_address, new SocketAddress("127.0.0.1", httpPort))
+                        .setConfig(ServerSettings.http_enabled_modules,
+                                EnumSet.of(ConfigurableServerModules.BROWSER, ConfigurableServerModules.TRANSACTIONAL_ENDPOINTS));
+            } else {
+                builder.setConfig(HttpConnector.enabled, false);
+            }
+            managementService = builder.build();
 
             setPassword(managementService, password);
 
             // Touch the default database so a failure to open it shows up here,
             // not on the first client query.
-            managementService.database(GraphDatabaseSettings.DEFAULT_DATABASE_NAME)
-                    .executeTransactionally("RETURN 1");
+            var db = managementService.database(GraphDatabaseSettings.DEFAULT_DATABASE_NAME);
+            db.executeTransactionally("RETURN 1");
+            if (marker != null) {
+                db.executeTransactionally(
+                        "MERGE (m:AtlasgraphTestInstance) SET m.token = $token, m.createdAt = datetime()",
+                        Map.of("token", marker));
+                System.out.println(PREFIX + "marked as a test instance (node :AtlasgraphTestInstance)");
+            }
         } catch (Throwable t) {
             System.err.println(PREFIX + "startup failed: " + t);
             t.printStackTrace();
@@ -112,7 +161,9 @@ public final class Launcher {
             return;
         }
 
-        System.out.println(PREFIX + "ready bolt://127.0.0.1:" + port + " (pid " + ProcessHandle.current().pid() + ")");
+        System.out.println(PREFIX + "ready bolt://127.0.0.1:" + port
+                + (httpPort > 0 ? " browser http://127.0.0.1:" + httpPort + "/browser/" : "")
+                + " (pid " + ProcessHandle.current().pid() + ")");
         System.out.flush();
 
         try {
@@ -189,7 +240,7 @@ public final class Launcher {
                 throw new IllegalArgumentException("missing value for " + a);
             }
             switch (key) {
-                case "data-dir", "logs-dir", "port", "password-file" -> out.put(key, value);
+                case "data-dir", "logs-dir", "port", "password-file", "http-port", "test-marker-file" -> out.put(key, value);
                 default -> throw new IllegalArgumentException("unknown option --" + key);
             }
         }
