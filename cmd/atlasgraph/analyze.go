@@ -236,15 +236,6 @@ func idList(ids []string, max int) string {
 	return strings.Join(ids, ", ")
 }
 
-func sortedUnion(lists ...[]string) []string {
-	var out []string
-	for _, l := range lists {
-		out = append(out, l...)
-	}
-	slices.Sort(out)
-	return slices.Compact(out)
-}
-
 // ---- chain ----
 
 type chainStep struct {
