@@ -1,6 +1,7 @@
 package analysis
 
 import (
+	"context"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -117,7 +118,7 @@ func TestFromReleaseFeedsTheAnalyses(t *testing.T) {
 			if !ok {
 				t.Fatal("no chain for AML.CS0001")
 			}
-			rep, err := ChainMitigations(ch, in.Knowledge, Options{InheritFromParent: tc.inherit})
+			rep, err := ChainMitigations(context.Background(), ch, in.Knowledge, Options{InheritFromParent: tc.inherit})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -134,7 +135,7 @@ func TestFromReleaseFeedsTheAnalyses(t *testing.T) {
 		})
 	}
 
-	gaps, err := CoverageGaps(in.Techniques, in.Knowledge, Options{})
+	gaps, err := CoverageGaps(context.Background(), in.Techniques, in.Knowledge, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -144,7 +145,7 @@ func TestFromReleaseFeedsTheAnalyses(t *testing.T) {
 
 	from, _ := in.Endpoints("AML.TA0002")
 	to, _ := in.Endpoints("AML.TA0011")
-	res, err := AttackPaths(in.Transitions, PathQuery{From: from, To: to, MaxHops: 3, Limit: 10, MinSupport: 1}, in.Knowledge, Options{})
+	res, err := AttackPaths(context.Background(), in.Transitions, PathQuery{From: from, To: to, MaxHops: 3, Limit: 10, MinSupport: 1}, in.Knowledge, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -188,7 +189,7 @@ func TestChainFromTechniques(t *testing.T) {
 	}
 	// A repeated technique is one step each time: M0000 hits both.
 	in := FromRelease(tinyRelease())
-	rep, err := ChainMitigations(ChainFromTechniques([]string{"AML.T0001", "AML.T0000", "AML.T0000"}), in.Knowledge, Options{})
+	rep, err := ChainMitigations(context.Background(), ChainFromTechniques([]string{"AML.T0001", "AML.T0000", "AML.T0000"}), in.Knowledge, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

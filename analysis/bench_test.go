@@ -1,6 +1,7 @@
 package analysis
 
 import (
+	"context"
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -99,7 +100,7 @@ func BenchmarkMinimalMitigationSet(b *testing.B) {
 			var res SetResult
 			for b.Loop() {
 				var err error
-				res, err = MinimalMitigationSet(in.chains, in.know, Options{InheritFromParent: true}, SetRequest{Alternatives: alt})
+				res, err = MinimalMitigationSet(context.Background(), in.chains, in.know, Options{InheritFromParent: true}, SetRequest{Alternatives: alt})
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -123,7 +124,7 @@ func BenchmarkAttackPaths(b *testing.B) {
 	var res PathResult
 	for b.Loop() {
 		var err error
-		res, err = AttackPaths(in.transitions, q, in.know, Options{InheritFromParent: true})
+		res, err = AttackPaths(context.Background(), in.transitions, q, in.know, Options{InheritFromParent: true})
 		if err != nil {
 			b.Fatal(err)
 		}

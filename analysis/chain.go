@@ -2,6 +2,7 @@ package analysis
 
 import (
 	"container/heap"
+	"context"
 	"fmt"
 	"slices"
 	"strings"
@@ -268,8 +269,9 @@ type ChainReport struct {
 // steps and whether the chain can be broken at all. It considers every
 // mitigation in k.Mitigates; it does not look for combinations of mitigations
 // (see [MinimalMitigationSet]). It returns an error, wrapping [ErrCycle],
-// [ErrDanglingStep] or [ErrInvalidInput], when the chain is malformed.
-func ChainMitigations(chain Chain, k Knowledge, opts Options) (ChainReport, error) {
+// [ErrDanglingStep] or [ErrInvalidInput], when the chain is malformed, and
+// one wrapping the context's error when ctx is done before it finishes.
+func ChainMitigations(ctx context.Context, chain Chain, k Knowledge, opts Options) (ChainReport, error) {
 	g, err := compileChain(chain)
 	if err != nil {
 		return ChainReport{}, err
@@ -301,7 +303,10 @@ func ChainMitigations(chain Chain, k Knowledge, opts Options) (ChainReport, erro
 		h  MitigationHits
 	}
 	var breakers []breaker
-	for _, m := range cov.all {
+	for k, m := range cov.all {
+		if k%64 == 0 && ctx.Err() != nil {
+			return ChainReport{}, ctxError(ctx, "chain mitigations")
+		}
 		steps := hits[m]
 		if len(steps) == 0 {
 			continue

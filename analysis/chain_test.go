@@ -1,6 +1,7 @@
 package analysis
 
 import (
+	"context"
 	"errors"
 	"strings"
 	"testing"
@@ -162,7 +163,7 @@ func TestChainMitigations(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := ChainMitigations(tt.chain, know, tt.opts)
+			got, err := ChainMitigations(context.Background(), tt.chain, know, tt.opts)
 			if err != nil {
 				t.Fatalf("ChainMitigations: %v", err)
 			}
@@ -194,15 +195,15 @@ func TestChainErrors(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			checks := map[string]func() error{
 				"ChainMitigations": func() error {
-					_, err := ChainMitigations(tt.chain, know, Options{})
+					_, err := ChainMitigations(context.Background(), tt.chain, know, Options{})
 					return err
 				},
 				"MinimalMitigationSet": func() error {
-					_, err := MinimalMitigationSet([]Chain{linear("ok", "T1"), tt.chain}, know, Options{}, SetRequest{})
+					_, err := MinimalMitigationSet(context.Background(), []Chain{linear("ok", "T1"), tt.chain}, know, Options{}, SetRequest{})
 					return err
 				},
 				"ChokePoints": func() error {
-					_, err := ChokePoints([]Chain{tt.chain}, nil, know, Options{}, 0)
+					_, err := ChokePoints(context.Background(), []Chain{tt.chain}, nil, know, Options{}, 0)
 					return err
 				},
 			}

@@ -1,9 +1,12 @@
 package analysis
 
 import (
+	"cmp"
+	"context"
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 )
 
 // Limits and defaults of [MinimalMitigationSet].
@@ -15,12 +18,16 @@ const (
 	DefaultMaxRouteSets = 10_000
 	// MaxAlternatives is the largest SetRequest.Alternatives accepted.
 	MaxAlternatives = 100
+	// MaxCost is the largest cost a mitigation may have. It keeps every sum
+	// of costs, and so every cost and bound in an answer, finite and exact
+	// enough to compare.
+	MaxCost = 1e9
 )
 
 // SetRequest tunes [MinimalMitigationSet].
 type SetRequest struct {
 	// Costs gives a mitigation's cost; a mitigation not listed costs 1. Every
-	// value must be positive and finite. Entries for unknown mitigations are
+	// value must be above 0 and at most MaxCost. Entries for unknown mitigations are
 	// checked and otherwise ignored.
 	Costs map[string]float64
 	// Require lists mitigations every answer must contain.
@@ -81,9 +88,12 @@ type SetResult struct {
 	// ordered by their sorted member ids.
 	Alternatives []MitigationSet
 	// Optimal reports that the search finished, so Best has the least cost
-	// possible. When false, a limit stopped the search and no set cheaper than
-	// LowerBound exists.
+	// possible. When false, a limit stopped the search (see Stopped) and no
+	// set cheaper than LowerBound exists.
 	Optimal bool
+	// Stopped says what stopped the search early: "" when it finished,
+	// otherwise one of StopBudget, StopCancelled, StopDeadline.
+	Stopped StopReason
 	// LowerBound is a proven lower bound on the least cost; it equals
 	// Best.Cost when Optimal.
 	LowerBound float64
@@ -113,139 +123,48 @@ type scopedChain struct {
 // constraints. Required mitigations are in every answer and Excluded ones in
 // none; chains that the allowed mitigations cannot break are reported in
 // Unbreakable and left out of the search. With Alternatives > 0 it also returns
-// further distinct sets of the same cost. When the node budget stops the
-// search, it returns the best set found with Optimal false and a proven
-// LowerBound. It does not weigh how much of a chain a set covers beyond
-// breaking it. Errors wrap [ErrInvalidInput] (also [ErrCycle] or
-// [ErrDanglingStep] for malformed chains).
-func MinimalMitigationSet(chains []Chain, k Knowledge, opts Options, req SetRequest) (SetResult, error) {
-	if req.Alternatives < 0 || req.Alternatives > MaxAlternatives {
-		return SetResult{}, fmt.Errorf("%w: alternatives is %d; ask for 0 to %d", ErrInvalidInput, req.Alternatives, MaxAlternatives)
+// further distinct sets of the same cost. When the node budget, or ctx being
+// cancelled or passing its deadline, stops the search, it returns the best set
+// found (it always breaks every chain in scope) with Optimal false, Stopped
+// saying why and a proven LowerBound. It does not weigh how much of a chain a
+// set covers beyond breaking it. Errors wrap [ErrInvalidInput] (also
+// [ErrCycle] or [ErrDanglingStep] for malformed chains); ctx alone never
+// makes it fail.
+func MinimalMitigationSet(ctx context.Context, chains []Chain, k Knowledge, opts Options, req SetRequest) (SetResult, error) {
+	p, err := prepareSet(chains, k, opts, req)
+	if err != nil {
+		return SetResult{}, err
 	}
-	if req.Budget < 0 {
-		return SetResult{}, fmt.Errorf("%w: budget is %d; give a positive node budget, or 0 for the default", ErrInvalidInput, req.Budget)
-	}
-	if req.MaxRouteSets < 0 {
-		return SetResult{}, fmt.Errorf("%w: route cap is %d; give a positive cap, or 0 for the default", ErrInvalidInput, req.MaxRouteSets)
-	}
-	for _, m := range sortedKeys(req.Costs) {
-		if c := req.Costs[m]; !(c > 0) || math.IsInf(c, 1) {
-			return SetResult{}, fmt.Errorf("%w: mitigation %q has cost %v; costs must be positive and finite", ErrInvalidInput, m, c)
-		}
-	}
+	res := p.res
+	free, freeCost := p.free, p.freeCost
 	budget := req.Budget
 	if budget == 0 {
 		budget = DefaultBudget
-	}
-	maxRoutes := req.MaxRouteSets
-	if maxRoutes == 0 {
-		maxRoutes = DefaultMaxRouteSets
-	}
-
-	cov := newCoverage(k, opts)
-	required, err := mitigationSet(cov, req.Require, "required")
-	if err != nil {
-		return SetResult{}, err
-	}
-	excluded, err := mitigationSet(cov, req.Exclude, "excluded")
-	if err != nil {
-		return SetResult{}, err
-	}
-	for _, m := range cov.all {
-		if required[m] && excluded[m] {
-			return SetResult{}, fmt.Errorf("%w: mitigation %q is both required and excluded; keep it in one list", ErrInvalidInput, m)
-		}
-	}
-	costOf := func(m string) float64 {
-		if c, ok := req.Costs[m]; ok {
-			return c
-		}
-		return 1
-	}
-
-	// The solver's options are the allowed mitigations that are not required.
-	var free []string
-	freeIndex := map[string]int{}
-	for _, m := range cov.all {
-		if !required[m] && !excluded[m] {
-			freeIndex[m] = len(free)
-			free = append(free, m)
-		}
-	}
-	freeCost := make([]float64, len(free))
-	for i, m := range free {
-		freeCost[i] = costOf(m)
-	}
-
-	var res SetResult
-	var scoped []*scopedChain
-	var cons []bitset
-	seenChain := map[string]bool{}
-	for _, ch := range chains {
-		g, err := compileChain(ch)
-		if err != nil {
-			return SetResult{}, err
-		}
-		if seenChain[g.id] {
-			return SetResult{}, fmt.Errorf("%w: chain id %q appears twice; chain ids must be unique", ErrInvalidInput, g.id)
-		}
-		seenChain[g.id] = true
-
-		n := len(g.steps)
-		sc := &scopedChain{g: g, bits: make([]bitset, n), done: make([]bool, n)}
-		coveredAny := make([]bool, n)
-		touch := map[string]bool{}
-		for i, s := range g.steps {
-			sc.bits[i] = newBitset(len(free))
-			for _, m := range cov.of(s.Technique) {
-				if excluded[m] {
-					continue
-				}
-				coveredAny[i] = true
-				touch[m] = true
-				if required[m] {
-					sc.done[i] = true
-				} else {
-					sc.bits[i].set(freeIndex[m])
-				}
-			}
-		}
-		if route := g.openRoute(coveredAny); route != nil {
-			res.Unbreakable = append(res.Unbreakable, UnbreakableChain{
-				ChainID: g.id,
-				Steps:   g.ids(g.openSteps(coveredAny)),
-				Route:   g.ids(route),
-			})
-			continue
-		}
-		sc.touches = sortedKeys(touch)
-		var sets []bitset
-		sets, sc.capped = routeSets(g, sc.bits, sc.done, maxRoutes)
-		if sc.capped {
-			res.RouteCapHit = append(res.RouteCapHit, g.id)
-		}
-		cons = append(cons, sets...)
-		scoped = append(scoped, sc)
-		res.InScope = append(res.InScope, g.id)
 	}
 
 	// Solve; when some chain's constraints were capped, check each answer
 	// against that chain's routes and add the route it leaves open, until
 	// every answer holds. Each round adds a constraint not seen before, so the
 	// loop ends; each round solves a relaxation, so its bound stays valid.
+	// A stopped search is not repeated: its sets are repaired instead.
+	cons := p.cons
 	var out hsOutcome
 	lower := 0.0
 	for {
-		out = solveHittingSet(len(free), freeCost, cons, req.Alternatives+1, max(budget-res.Nodes, 1))
+		out = solveHittingSet(ctx, len(free), freeCost, cons, req.Alternatives+1, max(budget-res.Nodes, 1))
 		res.Nodes += out.nodes
 		lower = math.Max(lower, out.lower)
+		if out.stopped != "" {
+			out.sets = p.repair(out.sets)
+			break
+		}
 		added := false
 		for _, set := range out.sets {
 			chosen := make([]bool, len(free))
 			for _, o := range set {
 				chosen[o] = true
 			}
-			for _, sc := range scoped {
+			for _, sc := range p.scoped {
 				if !sc.capped {
 					continue
 				}
@@ -260,27 +179,29 @@ func MinimalMitigationSet(chains []Chain, k Knowledge, opts Options, req SetRequ
 		}
 	}
 
-	requiredCost := 0.0
-	var requiredIDs []string
-	for _, m := range cov.all {
-		if required[m] {
-			requiredCost += costOf(m)
-			requiredIDs = append(requiredIDs, m)
-		}
+	res.Optimal = out.stopped == ""
+	res.Stopped = out.stopped
+	if math.IsNaN(lower) || math.IsInf(lower, 0) || lower < 0 {
+		lower = 0 // never happens with positive finite costs; never answer a non-finite bound
 	}
-	res.Optimal = out.optimal
-	res.LowerBound = lower + requiredCost
+	res.LowerBound = lower + p.requiredCost
 	var sets []MitigationSet
+	seen := map[string]bool{}
 	for _, set := range out.sets {
-		ids := slices.Clone(requiredIDs)
+		ids := slices.Clone(p.requiredIDs)
 		for _, o := range set {
 			ids = append(ids, free[o])
 		}
 		slices.Sort(ids)
+		key := strings.Join(ids, ",")
+		if seen[key] {
+			continue // two stopped sets repaired into one
+		}
+		seen[key] = true
 		ms := MitigationSet{}
 		for _, m := range ids {
-			mem := SetMember{Mitigation: m, Cost: costOf(m), Required: required[m]}
-			for _, sc := range scoped {
+			mem := SetMember{Mitigation: m, Cost: p.costOf(m), Required: p.required[m]}
+			for _, sc := range p.scoped {
 				if _, ok := slices.BinarySearch(sc.touches, m); ok {
 					mem.Chains = append(mem.Chains, sc.g.id)
 				}
@@ -298,6 +219,22 @@ func MinimalMitigationSet(chains []Chain, k Knowledge, opts Options, req SetRequ
 		// Unreachable: every in-scope chain has a breaking set.
 		return SetResult{}, fmt.Errorf("%w: no mitigation set breaks the chains in scope", ErrInvalidInput)
 	}
+	if !res.Optimal {
+		// Repaired sets may cost more than others; keep the cheapest first
+		// and only those of its cost.
+		slices.SortStableFunc(sets, func(a, b MitigationSet) int { return cmp.Compare(a.Cost, b.Cost) })
+		n := 1
+		for n < len(sets) && sets[n].Cost <= sets[0].Cost*(1+1e-12) {
+			n++
+		}
+		sets = sets[:n]
+		slices.SortFunc(sets, func(a, b MitigationSet) int {
+			return slices.Compare(memberIDs(a), memberIDs(b))
+		})
+		if best := slices.MinFunc(sets, func(a, b MitigationSet) int { return cmp.Compare(a.Cost, b.Cost) }); res.LowerBound > best.Cost {
+			res.LowerBound = best.Cost // rounding in a sum taken in another order
+		}
+	}
 	res.Best = sets[0]
 	res.Alternatives = sets[1:]
 	if len(res.Alternatives) == 0 {
@@ -307,6 +244,202 @@ func MinimalMitigationSet(chains []Chain, k Knowledge, opts Options, req SetRequ
 		res.LowerBound = res.Best.Cost
 	}
 	return res, nil
+}
+
+// setPrep is a mitigation-set question reduced to a hitting-set instance.
+type setPrep struct {
+	res          SetResult // InScope, Unbreakable, RouteCapHit
+	free         []string  // the solver's options: allowed, not required
+	freeCost     []float64
+	scoped       []*scopedChain
+	cons         []bitset
+	required     map[string]bool
+	requiredIDs  []string
+	requiredCost float64
+	costOf       func(string) float64
+}
+
+// prepareSet checks a request and reduces its chains to route constraints
+// over the free mitigations.
+func prepareSet(chains []Chain, k Knowledge, opts Options, req SetRequest) (*setPrep, error) {
+	if req.Alternatives < 0 || req.Alternatives > MaxAlternatives {
+		return nil, fmt.Errorf("%w: alternatives is %d; ask for 0 to %d", ErrInvalidInput, req.Alternatives, MaxAlternatives)
+	}
+	if req.Budget < 0 {
+		return nil, fmt.Errorf("%w: budget is %d; give a positive node budget, or 0 for the default", ErrInvalidInput, req.Budget)
+	}
+	if req.MaxRouteSets < 0 {
+		return nil, fmt.Errorf("%w: route cap is %d; give a positive cap, or 0 for the default", ErrInvalidInput, req.MaxRouteSets)
+	}
+	for _, m := range sortedKeys(req.Costs) {
+		if c := req.Costs[m]; !(c > 0) || c > MaxCost {
+			return nil, fmt.Errorf("%w: mitigation %q has cost %v; give a cost above 0 and at most %g", ErrInvalidInput, m, c, float64(MaxCost))
+		}
+	}
+	maxRoutes := req.MaxRouteSets
+	if maxRoutes == 0 {
+		maxRoutes = DefaultMaxRouteSets
+	}
+
+	cov := newCoverage(k, opts)
+	required, err := mitigationSet(cov, req.Require, "required")
+	if err != nil {
+		return nil, err
+	}
+	excluded, err := mitigationSet(cov, req.Exclude, "excluded")
+	if err != nil {
+		return nil, err
+	}
+	for _, m := range cov.all {
+		if required[m] && excluded[m] {
+			return nil, fmt.Errorf("%w: mitigation %q is both required and excluded; keep it in one list", ErrInvalidInput, m)
+		}
+	}
+	p := &setPrep{required: required}
+	p.costOf = func(m string) float64 {
+		if c, ok := req.Costs[m]; ok {
+			return c
+		}
+		return 1
+	}
+
+	freeIndex := map[string]int{}
+	for _, m := range cov.all {
+		if !required[m] && !excluded[m] {
+			freeIndex[m] = len(p.free)
+			p.free = append(p.free, m)
+		}
+	}
+	p.freeCost = make([]float64, len(p.free))
+	for i, m := range p.free {
+		p.freeCost[i] = p.costOf(m)
+	}
+	for _, m := range cov.all {
+		if required[m] {
+			p.requiredCost += p.costOf(m)
+			p.requiredIDs = append(p.requiredIDs, m)
+		}
+	}
+
+	seenChain := map[string]bool{}
+	for _, ch := range chains {
+		g, err := compileChain(ch)
+		if err != nil {
+			return nil, err
+		}
+		if seenChain[g.id] {
+			return nil, fmt.Errorf("%w: chain id %q appears twice; chain ids must be unique", ErrInvalidInput, g.id)
+		}
+		seenChain[g.id] = true
+
+		n := len(g.steps)
+		sc := &scopedChain{g: g, bits: make([]bitset, n), done: make([]bool, n)}
+		coveredAny := make([]bool, n)
+		touch := map[string]bool{}
+		for i, s := range g.steps {
+			sc.bits[i] = newBitset(len(p.free))
+			for _, m := range cov.of(s.Technique) {
+				if excluded[m] {
+					continue
+				}
+				coveredAny[i] = true
+				touch[m] = true
+				if required[m] {
+					sc.done[i] = true
+				} else {
+					sc.bits[i].set(freeIndex[m])
+				}
+			}
+		}
+		if route := g.openRoute(coveredAny); route != nil {
+			p.res.Unbreakable = append(p.res.Unbreakable, UnbreakableChain{
+				ChainID: g.id,
+				Steps:   g.ids(g.openSteps(coveredAny)),
+				Route:   g.ids(route),
+			})
+			continue
+		}
+		sc.touches = sortedKeys(touch)
+		var sets []bitset
+		sets, sc.capped = routeSets(g, sc.bits, sc.done, maxRoutes)
+		if sc.capped {
+			p.res.RouteCapHit = append(p.res.RouteCapHit, g.id)
+		}
+		p.cons = append(p.cons, sets...)
+		p.scoped = append(p.scoped, sc)
+		p.res.InScope = append(p.res.InScope, g.id)
+	}
+	return p, nil
+}
+
+// repair makes sets found by a stopped search break every chain in scope,
+// adding for each route still open its cheapest free option; the sets of an
+// unfinished search may have been checked against part of a capped chain's
+// routes only.
+func (p *setPrep) repair(sets [][]int) [][]int {
+	for i, set := range sets {
+		chosen := make([]bool, len(p.free))
+		for _, o := range set {
+			chosen[o] = true
+		}
+		for _, sc := range p.scoped {
+			if !sc.capped {
+				continue
+			}
+			for c := sc.openConstraint(chosen); c != nil; c = sc.openConstraint(chosen) {
+				pick := -1
+				for _, o := range c.members() {
+					if pick < 0 || p.freeCost[o] < p.freeCost[pick] {
+						pick = o
+					}
+				}
+				chosen[pick] = true
+				set = append(set, pick)
+			}
+		}
+		slices.Sort(set)
+		sets[i] = set
+	}
+	return sets
+}
+
+// CoverInstance is the weighted hitting-set instance that
+// [MinimalMitigationSet] solves for a question: choose options, each at its
+// cost, so that every row holds a chosen option. It is exported so that
+// benchmarks and tests can hand the same instance to another solver; the
+// product itself never needs it.
+type CoverInstance struct {
+	// Options are the mitigations the search may choose (allowed and not
+	// required), sorted; an option is an index into it.
+	Options []string
+	// Costs holds each option's cost.
+	Costs []float64
+	// Rows are the route constraints, inclusion-minimal and without
+	// duplicates: each lists (ascending) the options of which at least one
+	// must be chosen.
+	Rows [][]int
+	// RequiredCost is the cost of the required mitigations, added to every
+	// answer.
+	RequiredCost float64
+	// Complete is false when some chain hit the route cap: the rows are then
+	// a relaxation, which MinimalMitigationSet tightens as it searches.
+	Complete bool
+}
+
+// NewCoverInstance returns the instance [MinimalMitigationSet] would solve
+// for the same arguments (Alternatives and Budget are checked and ignored).
+// Errors are those of MinimalMitigationSet.
+func NewCoverInstance(chains []Chain, k Knowledge, opts Options, req SetRequest) (CoverInstance, error) {
+	p, err := prepareSet(chains, k, opts, req)
+	if err != nil {
+		return CoverInstance{}, err
+	}
+	rows, _ := minimalSets(p.cons, 0)
+	inst := CoverInstance{Options: p.free, Costs: p.freeCost, RequiredCost: p.requiredCost, Complete: len(p.res.RouteCapHit) == 0}
+	for _, r := range rows {
+		inst.Rows = append(inst.Rows, r.members())
+	}
+	return inst, nil
 }
 
 // openConstraint returns the free options covering a route that the chosen

@@ -1,6 +1,7 @@
 package analysis
 
 import (
+	"context"
 	"errors"
 	"math"
 	"strings"
@@ -178,7 +179,7 @@ func TestMinimalMitigationSet(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := MinimalMitigationSet(tt.chains, tt.know, Options{}, tt.req)
+			got, err := MinimalMitigationSet(context.Background(), tt.chains, tt.know, Options{}, tt.req)
 			if err != nil {
 				t.Fatalf("MinimalMitigationSet: %v", err)
 			}
@@ -194,7 +195,10 @@ func TestMinimalMitigationSet(t *testing.T) {
 	}
 
 	t.Run("budget stops the search with a proven bound", func(t *testing.T) {
-		got, err := MinimalMitigationSet(cycleChains, cycleKnow, Options{}, SetRequest{Budget: 1})
+		// Costs of 1.5 keep the bound of 3.75 from rounding up to the best
+		// cost, 4.5, so the root cannot close the search.
+		costs := map[string]float64{"A": 1.5, "B": 1.5, "C": 1.5, "D": 1.5, "E": 1.5}
+		got, err := MinimalMitigationSet(context.Background(), cycleChains, cycleKnow, Options{}, SetRequest{Budget: 1, Costs: costs})
 		if err != nil {
 			t.Fatalf("MinimalMitigationSet: %v", err)
 		}
@@ -204,8 +208,11 @@ func TestMinimalMitigationSet(t *testing.T) {
 		if got.Nodes < 1 || got.Nodes > 2 {
 			t.Errorf("Nodes = %d, want the budget of 1 (plus the refused node)", got.Nodes)
 		}
-		if got.Best.Cost != 3 || got.LowerBound < 2 || got.LowerBound > 3 {
-			t.Errorf("Best.Cost = %v, LowerBound = %v; want 3 and a bound in [2, 3]", got.Best.Cost, got.LowerBound)
+		if got.Best.Cost != 4.5 || got.LowerBound < 3 || got.LowerBound > 4.5 {
+			t.Errorf("Best.Cost = %v, LowerBound = %v; want 4.5 and a bound in [3, 4.5]", got.Best.Cost, got.LowerBound)
+		}
+		if got.Stopped != StopBudget {
+			t.Errorf("Stopped = %q, want %q", got.Stopped, StopBudget)
 		}
 	})
 }
@@ -234,7 +241,7 @@ func TestMinimalMitigationSetErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := MinimalMitigationSet(tt.chains, know, Options{}, tt.req)
+			_, err := MinimalMitigationSet(context.Background(), tt.chains, know, Options{}, tt.req)
 			if !errors.Is(err, ErrInvalidInput) {
 				t.Fatalf("error = %v, want ErrInvalidInput", err)
 			}

@@ -2,6 +2,7 @@ package analysis
 
 import (
 	"container/heap"
+	"context"
 	"fmt"
 	"slices"
 	"strings"
@@ -77,9 +78,12 @@ type Path struct {
 type PathResult struct {
 	// Paths are ranked best first (see [AttackPaths]).
 	Paths []Path
-	// Truncated reports that the expansion cap stopped the search, so better
-	// paths than some of those returned may exist.
+	// Truncated reports that the expansion cap or the context stopped the
+	// search, so better paths than some of those returned may exist.
 	Truncated bool
+	// Stopped says what stopped the search: "" when it finished, otherwise
+	// StopBudget (the expansion cap), StopCancelled or StopDeadline.
+	Stopped StopReason
 	// Expansions is the number of path extensions tried.
 	Expansions int
 	// Mitigation is the least-cost set of mitigations breaking every returned
@@ -119,9 +123,11 @@ type candidate struct {
 // mitigation set breaking the returned paths ([MinimalMitigationSet] with
 // q.Costs, q.Budget and q.ExcludeMitigatedBy excluded) and the paths nothing
 // can break. It does not weigh paths by anything but transition counts, and
-// a truncated search may miss better paths than those it returns. Errors
-// wrap [ErrInvalidInput].
-func AttackPaths(transitions []Transition, q PathQuery, k Knowledge, opts Options) (PathResult, error) {
+// a truncated search may miss better paths than those it returns. When ctx is
+// cancelled or passes its deadline, the search stops (Truncated, with Stopped
+// saying why) and the paths found so far are returned with a mitigation set
+// from a search stopped as early. Errors wrap [ErrInvalidInput].
+func AttackPaths(ctx context.Context, transitions []Transition, q PathQuery, k Knowledge, opts Options) (PathResult, error) {
 	if q.MaxHops < 1 || q.MaxHops > MaxPathHops {
 		return PathResult{}, fmt.Errorf("%w: max hops is %d; ask for 1 to %d", ErrInvalidInput, q.MaxHops, MaxPathHops)
 	}
@@ -226,6 +232,7 @@ func AttackPaths(transitions []Transition, q PathQuery, k Knowledge, opts Option
 	}
 
 	s := &pathSearch{
+		ctx: ctx,
 		adj: adj, gain: gain, target: target, names: names,
 		maxHops: q.MaxHops, maxExp: maxExp,
 		top:     &pathHeap{names: names},
@@ -249,7 +256,7 @@ func AttackPaths(transitions []Transition, q PathQuery, k Knowledge, opts Option
 
 	cands := s.top.items
 	slices.SortFunc(cands, func(a, b *candidate) int { return compareCandidates(a, b, names) })
-	res := PathResult{Truncated: s.truncated, Expansions: s.expansions}
+	res := PathResult{Truncated: s.truncated, Stopped: s.stopped, Expansions: s.expansions}
 	chains := make([]Chain, len(cands))
 	for r, c := range cands {
 		p := Path{ID: fmt.Sprintf("path-%d", r+1), MinSupport: c.min, TotalSupport: c.sum}
@@ -267,7 +274,7 @@ func AttackPaths(transitions []Transition, q PathQuery, k Knowledge, opts Option
 		res.Paths = append(res.Paths, p)
 		chains[r] = ch
 	}
-	res.Mitigation, err = MinimalMitigationSet(chains, k, opts, SetRequest{
+	res.Mitigation, err = MinimalMitigationSet(ctx, chains, k, opts, SetRequest{
 		Costs: q.Costs, Exclude: q.ExcludeMitigatedBy, Budget: q.Budget,
 	})
 	if err != nil {
@@ -281,6 +288,8 @@ func AttackPaths(transitions []Transition, q PathQuery, k Knowledge, opts Option
 
 // pathSearch is the state of one depth-first path search.
 type pathSearch struct {
+	ctx        context.Context
+	stopped    StopReason
 	adj        [][]*edge
 	gain       [][]int
 	target     []bool
@@ -313,8 +322,14 @@ func (s *pathSearch) extend(v, depth, minSup, sum int) {
 			}
 		}
 		if s.expansions == s.maxExp {
-			s.truncated = true
+			s.truncated, s.stopped = true, StopBudget
 			return
+		}
+		if s.expansions%1024 == 0 {
+			if st := ctxStop(s.ctx); st != "" {
+				s.truncated, s.stopped = true, st
+				return
+			}
 		}
 		s.expansions++
 		s.nodes = append(s.nodes, w)

@@ -1,6 +1,7 @@
 package analysis
 
 import (
+	"context"
 	"errors"
 	"strings"
 	"testing"
@@ -32,7 +33,7 @@ func TestAttackPaths(t *testing.T) {
 	}
 
 	t.Run("full result", func(t *testing.T) {
-		got, err := AttackPaths(ts, PathQuery{From: []string{"A"}, To: []string{"D"}, MaxHops: 3, Limit: 10, MinSupport: 1}, know, Options{})
+		got, err := AttackPaths(context.Background(), ts, PathQuery{From: []string{"A"}, To: []string{"D"}, MaxHops: 3, Limit: 10, MinSupport: 1}, know, Options{})
 		if err != nil {
 			t.Fatalf("AttackPaths: %v", err)
 		}
@@ -141,7 +142,7 @@ func TestAttackPaths(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := AttackPaths(ts, tt.q, tt.know, Options{})
+			got, err := AttackPaths(context.Background(), ts, tt.q, tt.know, Options{})
 			if err != nil {
 				t.Fatalf("AttackPaths: %v", err)
 			}
@@ -185,7 +186,7 @@ func TestAttackPathsErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := AttackPaths(tt.ts, tt.q, know, Options{})
+			_, err := AttackPaths(context.Background(), tt.ts, tt.q, know, Options{})
 			if !errors.Is(err, ErrInvalidInput) {
 				t.Fatalf("error = %v, want ErrInvalidInput", err)
 			}

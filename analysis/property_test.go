@@ -1,6 +1,7 @@
 package analysis
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -200,7 +201,7 @@ func TestChainMitigationsMatchesBruteForce(t *testing.T) {
 		in := newRandomInstance(r)
 		ch := in.chains[0]
 		opts := Options{InheritFromParent: iter%2 == 1}
-		rep, err := ChainMitigations(ch, in.know, opts)
+		rep, err := ChainMitigations(context.Background(), ch, in.know, opts)
 		if err != nil {
 			t.Fatalf("instance %d: %v", iter, err)
 		}
@@ -391,7 +392,9 @@ func bruteMinimal(in randomInstance, opts Options) (scope []Chain, unbreakable [
 func TestMinimalMitigationSetMatchesBruteForce(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 4))
 	const instances = 4000
-	var stopped, capped, withAlternatives int
+	var stopped, capped, withAlternatives, cancelled int
+	done, cancel := context.WithCancel(context.Background())
+	cancel()
 	for iter := range instances {
 		in := newRandomInstance(r)
 		opts := Options{InheritFromParent: iter%2 == 1}
@@ -402,9 +405,19 @@ func TestMinimalMitigationSetMatchesBruteForce(t *testing.T) {
 		if iter%7 == 0 {
 			req.MaxRouteSets = 1 + r.IntN(2)
 		}
-		got, err := MinimalMitigationSet(in.chains, in.know, opts, req)
+		ctx := context.Background()
+		if iter%11 == 3 {
+			ctx = done // a request whose client has gone: answer what it has
+		}
+		got, err := MinimalMitigationSet(ctx, in.chains, in.know, opts, req)
 		if err != nil {
 			t.Fatalf("instance %d: %v", iter, err)
+		}
+		if got.Optimal != (got.Stopped == "") {
+			t.Fatalf("instance %d: Optimal %v with Stopped %q", iter, got.Optimal, got.Stopped)
+		}
+		if got.Stopped == StopCancelled {
+			cancelled++
 		}
 		scope, unbreakable, best, optimal := bruteMinimal(in, opts)
 
@@ -486,8 +499,8 @@ func TestMinimalMitigationSetMatchesBruteForce(t *testing.T) {
 			withAlternatives++
 		}
 	}
-	t.Logf("%d instances: %d stopped by the budget, %d hit the route cap, %d with alternatives", instances, stopped, capped, withAlternatives)
-	if stopped == 0 || capped == 0 || withAlternatives == 0 {
+	t.Logf("%d instances: %d stopped (%d by cancellation), %d hit the route cap, %d with alternatives", instances, stopped, cancelled, capped, withAlternatives)
+	if stopped == 0 || cancelled == 0 || capped == 0 || withAlternatives == 0 {
 		t.Errorf("the random instances do not exercise every case")
 	}
 }
@@ -657,7 +670,7 @@ func TestAttackPathsMatchesBruteForce(t *testing.T) {
 		if iter%10 == 0 {
 			q.MaxExpansions = 1 + r.IntN(10)
 		}
-		got, err := AttackPaths(ts, q, know, opts)
+		got, err := AttackPaths(context.Background(), ts, q, know, opts)
 		if err != nil {
 			t.Fatalf("instance %d: %v", iter, err)
 		}
@@ -774,7 +787,7 @@ func TestChainValidationMatchesBruteForce(t *testing.T) {
 			s := &ch.Steps[r.IntN(n)]
 			s.Next = append(s.Next, "zz")
 		}
-		_, err := ChainMitigations(ch, Knowledge{Mitigates: map[string][]string{"M1": {"T1"}}}, Options{})
+		_, err := ChainMitigations(context.Background(), ch, Knowledge{Mitigates: map[string][]string{"M1": {"T1"}}}, Options{})
 		switch {
 		case wantDangling:
 			dangling++

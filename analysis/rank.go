@@ -2,6 +2,7 @@ package analysis
 
 import (
 	"cmp"
+	"context"
 	"fmt"
 	"slices"
 	"strings"
@@ -49,8 +50,9 @@ type ChokePointReport struct {
 // with nothing to show are left out. limit caps each list (0 means no cap).
 // A path with an empty ID is named "path-N" after its 1-based position. It
 // does not consider combinations of mitigations (see [MinimalMitigationSet]).
-// Errors wrap [ErrInvalidInput] (also [ErrCycle] or [ErrDanglingStep]).
-func ChokePoints(chains []Chain, paths []Path, k Knowledge, opts Options, limit int) (ChokePointReport, error) {
+// Errors wrap [ErrInvalidInput] (also [ErrCycle] or [ErrDanglingStep]), or
+// the context's error when ctx is done before it finishes.
+func ChokePoints(ctx context.Context, chains []Chain, paths []Path, k Knowledge, opts Options, limit int) (ChokePointReport, error) {
 	if limit < 0 {
 		return ChokePointReport{}, fmt.Errorf("%w: limit is %d; give a positive limit, or 0 for no limit", ErrInvalidInput, limit)
 	}
@@ -76,6 +78,9 @@ func ChokePoints(chains []Chain, paths []Path, k Knowledge, opts Options, limit 
 
 	seenChain := map[string]bool{}
 	for _, ch := range chains {
+		if ctx.Err() != nil {
+			return ChokePointReport{}, ctxError(ctx, "choke points")
+		}
 		g, err := compileChain(ch)
 		if err != nil {
 			return ChokePointReport{}, err
@@ -101,7 +106,7 @@ func ChokePoints(chains []Chain, paths []Path, k Knowledge, opts Options, limit 
 				tc.Cuts = append(tc.Cuts, g.id)
 			}
 		}
-		rep, err := ChainMitigations(ch, k, opts)
+		rep, err := ChainMitigations(ctx, ch, k, opts)
 		if err != nil {
 			return ChokePointReport{}, err
 		}
@@ -196,12 +201,16 @@ type TechniqueInfo struct {
 // ranked by maturity (Realized, Demonstrated, Feasible, then unknown), then by
 // case-study count (most first), then by id. It does not judge how well a
 // covering mitigation works: one link is enough to leave a technique out.
-// Errors wrap [ErrInvalidInput] (empty or repeated ids).
-func CoverageGaps(techniques []TechniqueInfo, k Knowledge, opts Options) ([]TechniqueInfo, error) {
+// Errors wrap [ErrInvalidInput] (empty or repeated ids), or the context's
+// error when ctx is done before it finishes.
+func CoverageGaps(ctx context.Context, techniques []TechniqueInfo, k Knowledge, opts Options) ([]TechniqueInfo, error) {
 	cov := newCoverage(k, opts)
 	seen := map[string]bool{}
 	var gaps []TechniqueInfo
-	for _, t := range techniques {
+	for i, t := range techniques {
+		if i%1024 == 0 && ctx.Err() != nil {
+			return nil, ctxError(ctx, "coverage gaps")
+		}
 		if t.ID == "" {
 			return nil, fmt.Errorf("%w: a technique has an empty id", ErrInvalidInput)
 		}

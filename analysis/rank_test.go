@@ -1,6 +1,7 @@
 package analysis
 
 import (
+	"context"
 	"errors"
 	"strings"
 	"testing"
@@ -46,7 +47,7 @@ func TestChokePoints(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := ChokePoints(chains, paths, know, Options{}, tt.limit)
+			got, err := ChokePoints(context.Background(), chains, paths, know, Options{}, tt.limit)
 			if err != nil {
 				t.Fatalf("ChokePoints: %v", err)
 			}
@@ -69,7 +70,7 @@ func TestChokePoints(t *testing.T) {
 	}
 	for _, tt := range errTests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := ChokePoints(tt.chains, tt.paths, know, Options{}, tt.limit)
+			_, err := ChokePoints(context.Background(), tt.chains, tt.paths, know, Options{}, tt.limit)
 			if !errors.Is(err, ErrInvalidInput) || !strings.Contains(err.Error(), tt.mention) {
 				t.Errorf("error = %v, want ErrInvalidInput mentioning %q", err, tt.mention)
 			}
@@ -104,7 +105,7 @@ func TestCoverageGaps(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := CoverageGaps(techs, know, tt.opts)
+			got, err := CoverageGaps(context.Background(), techs, know, tt.opts)
 			if err != nil {
 				t.Fatalf("CoverageGaps: %v", err)
 			}
@@ -128,7 +129,7 @@ func TestCoverageGaps(t *testing.T) {
 	}
 	for _, tt := range errTests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := CoverageGaps(tt.techs, know, Options{})
+			_, err := CoverageGaps(context.Background(), tt.techs, know, Options{})
 			if !errors.Is(err, ErrInvalidInput) || !strings.Contains(err.Error(), tt.mention) {
 				t.Errorf("error = %v, want ErrInvalidInput mentioning %q", err, tt.mention)
 			}

@@ -1,7 +1,9 @@
 package analysis
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"slices"
 )
 
@@ -139,4 +141,35 @@ func (c *coverage) anyIn(t string, set map[string]bool) bool {
 		}
 	}
 	return false
+}
+
+// StopReason says why a search ended before it was complete.
+type StopReason string
+
+// The reasons a search stops early.
+const (
+	// StopBudget: the node or expansion budget of the request was spent.
+	StopBudget StopReason = "budget"
+	// StopCancelled: the caller's context was cancelled.
+	StopCancelled StopReason = "cancelled"
+	// StopDeadline: the caller's context passed its deadline.
+	StopDeadline StopReason = "deadline"
+)
+
+// ctxStop returns why ctx is done, or "" while it is not.
+func ctxStop(ctx context.Context) StopReason {
+	switch err := ctx.Err(); {
+	case err == nil:
+		return ""
+	case errors.Is(err, context.DeadlineExceeded):
+		return StopDeadline
+	default:
+		return StopCancelled
+	}
+}
+
+// ctxError wraps the reason ctx is done for a computation that has nothing
+// meaningful to answer when stopped early.
+func ctxError(ctx context.Context, what string) error {
+	return fmt.Errorf("%s stopped: %w", what, context.Cause(ctx))
 }

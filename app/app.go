@@ -21,17 +21,19 @@ import (
 // Service answers the questions of every face. It holds no request state
 // and is safe for concurrent use.
 type Service struct {
-	store  *store.Store
-	reader *store.Reader
-	actors *actors.Service
+	store    *store.Store
+	reader   *store.Reader
+	actors   *actors.Service
+	analysis *analysisCache // analysis inputs of the releases asked about last
 }
 
-// New returns the application layer over a store.
+// New returns the application layer over a store. With a reader, st may be
+// nil for a service that only answers reading questions (the GraphQL API).
 func New(st *store.Store, reader *store.Reader) *Service {
 	if reader == nil {
 		reader = store.NewReader(st, store.ReaderOptions{})
 	}
-	return &Service{store: st, reader: reader, actors: actors.New(reader)}
+	return &Service{store: st, reader: reader, actors: actors.New(reader), analysis: &analysisCache{}}
 }
 
 // Actors is the actor directory (ATLAS case-study actors and ATT&CK groups

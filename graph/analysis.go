@@ -1,104 +1,20 @@
 package graph
 
 import (
-	"context"
-	"errors"
 	"fmt"
-	"strings"
-	"sync"
 
 	"github.com/atlasgraph/atlasgraph/analysis"
-	"github.com/atlasgraph/atlasgraph/atlas"
+	"github.com/atlasgraph/atlasgraph/app"
 	"github.com/atlasgraph/atlasgraph/graph/model"
 	"github.com/atlasgraph/atlasgraph/store"
 )
 
-// analysisCacheSize is how many releases' analysis inputs stay in memory.
-const analysisCacheSize = 4
-
-// maxBudget bounds the search nodes a request may ask minimalMitigationSet
-// for, so one request cannot hold a core for minutes.
-const maxBudget = 5_000_000
-
-// analysisCache keeps the analysis input of the releases asked about last.
-// A complete release never changes in place, so an entry keyed by version
-// and sha256 stays right; a replaced release has another digest and is
-// read again. Each request still looks the release up (one query), which is
-// how it notices a switch of the current release or a replacement.
-type analysisCache struct {
-	mu      sync.Mutex
-	entries map[string]*analysisEntry
-	order   []string // oldest first
-}
-
-type analysisEntry struct {
-	rel  *atlas.Release
-	in   *analysis.Input
-	ents *entities // every technique, tactic and mitigation of the release
-}
-
-func newAnalysisCache() *analysisCache {
-	return &analysisCache{entries: map[string]*analysisEntry{}}
-}
-
-// input returns the analysis input of a release ("" for the current one).
-func (r *Resolver) analysisInput(ctx context.Context, version *string) (*analysisEntry, error) {
-	info, err := r.reader.Release(ctx, versionOf(version))
-	if err != nil {
-		return nil, err
-	}
-	key := info.Version + "@" + info.SHA256
-	c := r.analysis
-	c.mu.Lock()
-	e := c.entries[key]
-	c.mu.Unlock()
-	if e != nil {
-		return e, nil
-	}
-	rel, err := r.reader.AnalysisView(ctx, info.Version)
-	if err != nil {
-		return nil, err
-	}
-	e = &analysisEntry{rel: rel, in: analysis.FromRelease(rel)}
-	var techs, tactics, mits []string
-	for _, t := range rel.Techniques {
-		techs = append(techs, t.ID)
-	}
-	for _, t := range rel.Tactics {
-		tactics = append(tactics, t.ID)
-	}
-	for _, m := range rel.Mitigations {
-		mits = append(mits, m.ID)
-	}
-	if e.ents, err = r.fetchEntities(ctx, rel.Version, techs, tactics, mits); err != nil {
-		return nil, err
-	}
-	key = rel.Version + "@" + rel.SHA256
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if _, ok := c.entries[key]; !ok {
-		c.entries[key] = e
-		c.order = append(c.order, key)
-		if len(c.order) > analysisCacheSize {
-			delete(c.entries, c.order[0])
-			c.order = c.order[1:]
-		}
-	}
-	return e, nil
-}
+// The analysis resolvers ask the application layer (app) and only map its
+// answers to the schema's types here; the CLI presents the same answers.
 
 // badInput is an argument error the client can fix.
 func badInput(format string, args ...any) error {
 	return fmt.Errorf("%w: %s", store.ErrBadInput, fmt.Sprintf(format, args...))
-}
-
-// analysisError turns an analysis error (always the caller's input) into
-// BAD_INPUT.
-func analysisError(err error) error {
-	if errors.Is(err, analysis.ErrInvalidInput) {
-		return badInput("%s", strings.TrimPrefix(err.Error(), "invalid input: "))
-	}
-	return err
 }
 
 func optBool(b *bool) bool { return b != nil && *b }
@@ -110,67 +26,31 @@ func optInt(i *int, d int) int {
 	return *i
 }
 
-// checkIDs reports the first id that is not a known object of its kind.
-func checkIDs(e *analysisEntry, kind string, ids []string, known func(string) bool) error {
-	for _, id := range ids {
-		if !known(id) {
-			return &store.NotFoundError{Kind: kind, ID: id, Release: e.rel.Version}
-		}
-	}
-	return nil
-}
+// names gives the objects of a release answers point at; an id the release
+// lacks gives an object with the id only.
+type names struct{ a *app.AnalysisRelease }
 
-// entities holds the technique, tactic and mitigation objects of a release
-// that answers name. They are read once per release with its analysis input
-// (three queries), so an answer costs no further query.
-type entities struct {
-	techniques  map[string]store.Technique
-	tactics     map[string]store.Tactic
-	mitigations map[string]store.Mitigation
-}
-
-func (r *Resolver) fetchEntities(ctx context.Context, release string, techniques, tactics, mitigations []string) (*entities, error) {
-	out := &entities{}
-	var err error
-	if len(techniques) > 0 {
-		if out.techniques, err = r.reader.TechniquesByID(ctx, release, dedupe(techniques)); err != nil {
-			return nil, err
-		}
-	}
-	if len(tactics) > 0 {
-		if out.tactics, err = r.reader.TacticsByID(ctx, release, dedupe(tactics)); err != nil {
-			return nil, err
-		}
-	}
-	if len(mitigations) > 0 {
-		if out.mitigations, err = r.reader.MitigationsByID(ctx, release, dedupe(mitigations)); err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
-}
-
-func (e *entities) technique(id string) *store.Technique {
-	t, ok := e.techniques[id]
+func (n names) technique(id string) *store.Technique {
+	t, ok := n.a.Techniques[id]
 	if !ok {
 		return &store.Technique{Entity: store.Entity{ID: id}}
 	}
 	return &t
 }
 
-func (e *entities) tactic(id string) *store.Tactic {
+func (n names) tactic(id string) *store.Tactic {
 	if id == "" {
 		return nil
 	}
-	t, ok := e.tactics[id]
+	t, ok := n.a.Tactics[id]
 	if !ok {
 		return &store.Tactic{Entity: store.Entity{ID: id}}
 	}
 	return &t
 }
 
-func (e *entities) mitigation(id string) *store.Mitigation {
-	m, ok := e.mitigations[id]
+func (n names) mitigation(id string) *store.Mitigation {
+	m, ok := n.a.Mitigations[id]
 	if !ok {
 		return &store.Mitigation{Entity: store.Entity{ID: id}}
 	}
@@ -178,7 +58,7 @@ func (e *entities) mitigation(id string) *store.Mitigation {
 }
 
 // stepsOf maps step ids of a chain to ChainSteps.
-func stepsOf(ch analysis.Chain, ents *entities, ids []string) []model.ChainStep {
+func stepsOf(ch analysis.Chain, n names, ids []string) []model.ChainStep {
 	byID := make(map[string]analysis.Step, len(ch.Steps))
 	for _, s := range ch.Steps {
 		byID[s.ID] = s
@@ -186,28 +66,53 @@ func stepsOf(ch analysis.Chain, ents *entities, ids []string) []model.ChainStep 
 	out := make([]model.ChainStep, 0, len(ids))
 	for _, id := range ids {
 		s := byID[id]
-		out = append(out, model.ChainStep{StepID: id, Technique: ents.technique(s.Technique), Tactic: ents.tactic(s.Tactic)})
+		out = append(out, model.ChainStep{StepID: id, Technique: n.technique(s.Technique), Tactic: n.tactic(s.Tactic)})
 	}
 	return out
 }
 
+func chainAnalysis(ans *app.ChainAnswer) *model.ChainAnalysis {
+	n, ch, rep := names{ans.Release}, ans.Chain, ans.Report
+	breakers := func(list []analysis.MitigationHits) []model.ChainBreaker {
+		out := make([]model.ChainBreaker, 0, len(list))
+		for _, b := range list {
+			cb := model.ChainBreaker{Mitigation: n.mitigation(b.Mitigation), Hits: stepsOf(ch, n, b.Steps)}
+			if b.BreaksAt != "" {
+				s := stepsOf(ch, n, []string{b.BreaksAt})[0]
+				cb.EarliestBreak = &s
+			}
+			out = append(out, cb)
+		}
+		return out
+	}
+	return &model.ChainAnalysis{
+		Release: ans.Release.Version(), Chain: ch.ID, Breakable: rep.Breakable,
+		Steps:          stepsOf(ch, n, rep.Order),
+		Mitigations:    breakers(rep.Breakers),
+		Partial:        breakers(rep.Partial),
+		UncoveredSteps: stepsOf(ch, n, rep.UncoveredSteps),
+		OpenRoute:      stepsOf(ch, n, rep.OpenRoute),
+		Evidence:       nonNil(ans.Evidence),
+	}
+}
+
 // setResult maps a solver answer.
-func setResult(e *analysisEntry, res analysis.SetResult) *model.MinimalMitigationSet {
-	ents := e.ents
+func setResult(a *app.AnalysisRelease, res analysis.SetResult) *model.MinimalMitigationSet {
+	n := names{a}
 	members := func(set analysis.MitigationSet) []model.SetMember {
 		out := make([]model.SetMember, 0, len(set.Members))
 		for _, m := range set.Members {
-			out = append(out, model.SetMember{Mitigation: ents.mitigation(m.Mitigation), Cost: m.Cost, Required: m.Required, Chains: nonNil(m.Chains)})
+			out = append(out, model.SetMember{Mitigation: n.mitigation(m.Mitigation), Cost: m.Cost, Required: m.Required, Chains: nonNil(m.Chains)})
 		}
 		return out
 	}
 	out := &model.MinimalMitigationSet{
-		Release: e.rel.Version, Optimal: res.Optimal, LowerBound: res.LowerBound, Cost: res.Best.Cost, SearchNodes: res.Nodes,
+		Release: a.Version(), Optimal: res.Optimal, StoppedBy: stopped(res.Stopped), LowerBound: res.LowerBound, Cost: res.Best.Cost, SearchNodes: res.Nodes,
 		Members: members(res.Best), Chains: nonNil(res.InScope), Unbreakable: []model.UnbreakableChain{},
 		Mitigations: []store.Mitigation{}, Alternatives: []model.MitigationSetOption{},
 	}
 	for _, m := range res.Best.Members {
-		out.Mitigations = append(out.Mitigations, *ents.mitigation(m.Mitigation))
+		out.Mitigations = append(out.Mitigations, *n.mitigation(m.Mitigation))
 	}
 	for _, alt := range res.Alternatives {
 		out.Alternatives = append(out.Alternatives, model.MitigationSetOption{Cost: alt.Cost, Members: members(alt)})
@@ -218,22 +123,65 @@ func setResult(e *analysisEntry, res analysis.SetResult) *model.MinimalMitigatio
 	return out
 }
 
+func attackPathResult(ans *app.PathAnswer) *model.AttackPathResult {
+	n, res := names{ans.Release}, ans.Result
+	out := &model.AttackPathResult{Release: ans.Release.Version(), Truncated: res.Truncated, StoppedBy: stopped(res.Stopped), Expansions: res.Expansions,
+		Paths: []model.AttackPath{}, Unbreakable: nonNil(res.Unbreakable)}
+	for _, p := range res.Paths {
+		ap := model.AttackPath{ID: p.ID, Support: p.MinSupport, TotalSupport: p.TotalSupport}
+		for _, t := range p.Techniques {
+			ap.Techniques = append(ap.Techniques, *n.technique(t))
+		}
+		for _, h := range p.Hops {
+			ap.Hops = append(ap.Hops, model.PathHop{From: n.technique(h.From), To: n.technique(h.To), Count: h.Count, CaseStudies: nonNil(h.CaseStudies)})
+		}
+		out.Paths = append(out.Paths, ap)
+	}
+	out.MitigationSet = setResult(ans.Release, res.Mitigation)
+	return out
+}
+
+func chokePoints(ans *app.ChokeAnswer) *model.ChokePoints {
+	n, rep := names{ans.Release}, ans.Report
+	counted := 0
+	if ans.Paths != nil {
+		counted = len(ans.Paths.Result.Paths)
+	}
+	out := &model.ChokePoints{Release: ans.Release.Version(), PathsCounted: counted, Techniques: []model.TechniqueChokePoint{}, Mitigations: []model.MitigationChokePoint{}}
+	for _, t := range rep.Techniques {
+		out.Techniques = append(out.Techniques, model.TechniqueChokePoint{Technique: n.technique(t.Technique), Chains: len(t.Chains), Cuts: len(t.Cuts), Paths: len(t.Paths)})
+	}
+	for _, m := range rep.Mitigations {
+		out.Mitigations = append(out.Mitigations, model.MitigationChokePoint{Mitigation: n.mitigation(m.Mitigation),
+			BreaksChains: len(m.BreaksChains), BreaksPaths: len(m.BreaksPaths), HitsChains: len(m.HitsChains)})
+	}
+	return out
+}
+
+func coverageGaps(ans *app.GapsAnswer, limit *int) *model.CoverageGaps {
+	n, gaps := names{ans.Release}, ans.Gaps
+	if limit != nil && len(gaps) > *limit {
+		gaps = gaps[:*limit]
+	}
+	out := &model.CoverageGaps{Release: ans.Release.Version(), Techniques: []model.CoverageGap{}}
+	for _, g := range gaps {
+		out.Techniques = append(out.Techniques, model.CoverageGap{Technique: n.technique(g.ID), CaseStudyCount: g.CaseStudyCount, CaseStudies: nonNil(ans.Release.Input.UsedBy[g.ID])})
+	}
+	return out
+}
+
+// stopped maps why a search stopped early; nil when it finished.
+func stopped(r analysis.StopReason) *string {
+	if r == "" {
+		return nil
+	}
+	s := string(r)
+	return &s
+}
+
 func nonNil(s []string) []string {
 	if s == nil {
 		return []string{}
 	}
 	return s
-}
-
-// endpoints expands a path end: a tactic to its techniques, a technique to
-// itself.
-func endpoints(e *analysisEntry, arg, id string) ([]string, error) {
-	ids, ok := e.in.Endpoints(id)
-	if !ok {
-		return nil, &store.NotFoundError{Kind: "tactic or technique", ID: id, Release: e.rel.Version}
-	}
-	if len(ids) == 0 {
-		return nil, badInput("%s: tactic %s has no techniques in release %s", arg, id, e.rel.Version)
-	}
-	return ids, nil
 }

@@ -8,103 +8,35 @@ package graph
 import (
 	"context"
 	"github.com/atlasgraph/atlasgraph/analysis"
+	"github.com/atlasgraph/atlasgraph/app"
 	"github.com/atlasgraph/atlasgraph/graph/model"
-	"github.com/atlasgraph/atlasgraph/store"
 )
 
 func (r *queryResolver) ChainMitigations(ctx context.Context, caseStudy *string, techniques []string, inheritFromParent *bool, release *string) (*model.ChainAnalysis, error) {
 	if (caseStudy == nil) == (len(techniques) == 0) {
 		return nil, badInput("give either caseStudy or techniques")
 	}
-	e, err := r.analysisInput(ctx, release)
+	ans, err := r.app.Chain(ctx, app.ChainQuestion{Release: versionOf(release), CaseStudy: versionOf(caseStudy), Techniques: techniques, InheritFromParent: optBool(inheritFromParent)})
 	if err != nil {
 		return nil, err
 	}
-	var ch analysis.Chain
-	var evidence []string
-	if caseStudy != nil {
-		c, ok := e.in.Chain(*caseStudy)
-		if !ok {
-			return nil, &store.NotFoundError{Kind: "case study", ID: *caseStudy, Release: e.rel.Version}
-		}
-		ch, evidence = c, []string{*caseStudy}
-	} else {
-		if err := checkIDs(e, "technique", techniques, e.in.HasTechnique); err != nil {
-			return nil, err
-		}
-		ch = analysis.ChainFromTechniques(techniques)
-		evidence = []string{}
-	}
-	rep, err := analysis.ChainMitigations(ch, e.in.Knowledge, analysis.Options{InheritFromParent: optBool(inheritFromParent)})
-	if err != nil {
-		return nil, analysisError(err)
-	}
-	ents := e.ents
-	breakers := func(list []analysis.MitigationHits) []model.ChainBreaker {
-		out := make([]model.ChainBreaker, 0, len(list))
-		for _, b := range list {
-			cb := model.ChainBreaker{Mitigation: ents.mitigation(b.Mitigation), Hits: stepsOf(ch, ents, b.Steps)}
-			if b.BreaksAt != "" {
-				s := stepsOf(ch, ents, []string{b.BreaksAt})[0]
-				cb.EarliestBreak = &s
-			}
-			out = append(out, cb)
-		}
-		return out
-	}
-	return &model.ChainAnalysis{
-		Release: e.rel.Version, Chain: ch.ID, Breakable: rep.Breakable,
-		Steps:          stepsOf(ch, ents, rep.Order),
-		Mitigations:    breakers(rep.Breakers),
-		Partial:        breakers(rep.Partial),
-		UncoveredSteps: stepsOf(ch, ents, rep.UncoveredSteps),
-		OpenRoute:      stepsOf(ch, ents, rep.OpenRoute),
-		Evidence:       evidence,
-	}, nil
+	return chainAnalysis(ans), nil
 }
 
 func (r *queryResolver) MinimalMitigationSet(ctx context.Context, caseStudies []string, costs []model.MitigationCost, require []string, exclude []string, alternatives *int, budget *int, inheritFromParent *bool, release *string) (*model.MinimalMitigationSet, error) {
-	b := optInt(budget, analysis.DefaultBudget)
-	if b < 1 || b > maxBudget {
-		return nil, badInput("budget must be between 1 and %d, got %d", maxBudget, b)
-	}
-	alt := optInt(alternatives, 0)
-	if alt < 0 || alt > analysis.MaxAlternatives {
-		return nil, badInput("alternatives must be between 0 and %d, got %d", analysis.MaxAlternatives, alt)
-	}
-	e, err := r.analysisInput(ctx, release)
-	if err != nil {
-		return nil, err
-	}
-	chains := e.in.Chains
-	if caseStudies != nil {
-		chains = nil
-		for _, id := range caseStudies {
-			c, ok := e.in.Chain(id)
-			if !ok {
-				return nil, &store.NotFoundError{Kind: "case study", ID: id, Release: e.rel.Version}
-			}
-			chains = append(chains, c)
-		}
-	}
 	costMap := map[string]float64{}
 	for _, c := range costs {
 		costMap[c.Mitigation] = c.Cost
-		if err := checkIDs(e, "mitigation", []string{c.Mitigation}, e.in.HasMitigation); err != nil {
-			return nil, err
-		}
 	}
-	for _, ids := range [][]string{require, exclude} {
-		if err := checkIDs(e, "mitigation", ids, e.in.HasMitigation); err != nil {
-			return nil, err
-		}
+	if caseStudies != nil && len(caseStudies) == 0 {
+		return nil, badInput("caseStudies is empty; omit it for every case study")
 	}
-	res, err := analysis.MinimalMitigationSet(chains, e.in.Knowledge, analysis.Options{InheritFromParent: optBool(inheritFromParent)},
-		analysis.SetRequest{Costs: costMap, Require: require, Exclude: exclude, Alternatives: alt, Budget: b})
+	ans, err := r.app.MinimalSet(ctx, app.SetQuestion{Release: versionOf(release), CaseStudies: caseStudies, Costs: costMap, Require: require, Exclude: exclude,
+		Alternatives: optInt(alternatives, 0), Budget: optInt(budget, 0), InheritFromParent: optBool(inheritFromParent)})
 	if err != nil {
-		return nil, analysisError(err)
+		return nil, err
 	}
-	return setResult(e, res), nil
+	return setResult(ans.Release, ans.Result), nil
 }
 
 func (r *queryResolver) AttackPaths(ctx context.Context, from string, to string, maxHops *int, limit *int, minSupport *int, excludeMitigatedBy []string, inheritFromParent *bool, release *string) (*model.AttackPathResult, error) {
@@ -117,111 +49,34 @@ func (r *queryResolver) AttackPaths(ctx context.Context, from string, to string,
 	case support < 1:
 		return nil, badInput("minSupport must be at least 1, got %d", support)
 	}
-	e, err := r.analysisInput(ctx, release)
+	ans, err := r.app.AttackPaths(ctx, app.PathQuestion{Release: versionOf(release), From: from, To: to, MaxHops: hops, Limit: lim,
+		MinSupport: support, ExcludeMitigatedBy: excludeMitigatedBy, InheritFromParent: optBool(inheritFromParent)})
 	if err != nil {
 		return nil, err
 	}
-	fromIDs, err := endpoints(e, "from", from)
-	if err != nil {
-		return nil, err
-	}
-	toIDs, err := endpoints(e, "to", to)
-	if err != nil {
-		return nil, err
-	}
-	if err := checkIDs(e, "mitigation", excludeMitigatedBy, e.in.HasMitigation); err != nil {
-		return nil, err
-	}
-	res, err := analysis.AttackPaths(e.in.Transitions, analysis.PathQuery{From: fromIDs, To: toIDs, MaxHops: hops, Limit: lim,
-		MinSupport: support, ExcludeMitigatedBy: excludeMitigatedBy}, e.in.Knowledge, analysis.Options{InheritFromParent: optBool(inheritFromParent)})
-	if err != nil {
-		return nil, analysisError(err)
-	}
-	ents := e.ents
-	out := &model.AttackPathResult{Release: e.rel.Version, Truncated: res.Truncated, Expansions: res.Expansions,
-		Paths: []model.AttackPath{}, Unbreakable: nonNil(res.Unbreakable)}
-	for _, p := range res.Paths {
-		ap := model.AttackPath{ID: p.ID, Support: p.MinSupport, TotalSupport: p.TotalSupport}
-		for _, t := range p.Techniques {
-			ap.Techniques = append(ap.Techniques, *ents.technique(t))
-		}
-		for _, h := range p.Hops {
-			ap.Hops = append(ap.Hops, model.PathHop{From: ents.technique(h.From), To: ents.technique(h.To), Count: h.Count, CaseStudies: nonNil(h.CaseStudies)})
-		}
-		out.Paths = append(out.Paths, ap)
-	}
-	out.MitigationSet = setResult(e, res.Mitigation)
-	return out, nil
+	return attackPathResult(ans), nil
 }
 
-func (r *queryResolver) ChokePoints(ctx context.Context, limit *int, from *string, to *string, inheritFromParent *bool, release *string) (*model.ChokePoints, error) {
+func (r *queryResolver) ChokePoints(ctx context.Context, limit *int, paths *int, from *string, to *string, inheritFromParent *bool, release *string) (*model.ChokePoints, error) {
 	lim := optInt(limit, 10)
 	if lim < 1 || lim > 1000 {
 		return nil, badInput("limit must be between 1 and 1000, got %d", lim)
 	}
-	e, err := r.analysisInput(ctx, release)
+	ans, err := r.app.ChokePoints(ctx, app.ChokeQuestion{Release: versionOf(release), Limit: lim, Paths: optInt(paths, app.DefaultChokePaths),
+		From: versionOf(from), To: versionOf(to), InheritFromParent: optBool(inheritFromParent)})
 	if err != nil {
 		return nil, err
 	}
-	opts := analysis.Options{InheritFromParent: optBool(inheritFromParent)}
-	var paths []analysis.Path
-	if len(e.rel.Tactics) > 0 {
-		f, t := e.rel.Tactics[0].ID, e.rel.Tactics[len(e.rel.Tactics)-1].ID
-		if from != nil {
-			f = *from
-		}
-		if to != nil {
-			t = *to
-		}
-		fromIDs, err := endpoints(e, "from", f)
-		if err != nil {
-			return nil, err
-		}
-		toIDs, err := endpoints(e, "to", t)
-		if err != nil {
-			return nil, err
-		}
-		res, err := analysis.AttackPaths(e.in.Transitions, analysis.PathQuery{From: fromIDs, To: toIDs, MaxHops: 5, Limit: analysis.MaxPathLimit, MinSupport: 1}, e.in.Knowledge, opts)
-		if err != nil {
-			return nil, analysisError(err)
-		}
-		paths = res.Paths
-	}
-	rep, err := analysis.ChokePoints(e.in.Chains, paths, e.in.Knowledge, opts, lim)
-	if err != nil {
-		return nil, analysisError(err)
-	}
-	ents := e.ents
-	out := &model.ChokePoints{Release: e.rel.Version, PathsCounted: len(paths), Techniques: []model.TechniqueChokePoint{}, Mitigations: []model.MitigationChokePoint{}}
-	for _, t := range rep.Techniques {
-		out.Techniques = append(out.Techniques, model.TechniqueChokePoint{Technique: ents.technique(t.Technique), Chains: len(t.Chains), Cuts: len(t.Cuts), Paths: len(t.Paths)})
-	}
-	for _, m := range rep.Mitigations {
-		out.Mitigations = append(out.Mitigations, model.MitigationChokePoint{Mitigation: ents.mitigation(m.Mitigation),
-			BreaksChains: len(m.BreaksChains), BreaksPaths: len(m.BreaksPaths), HitsChains: len(m.HitsChains)})
-	}
-	return out, nil
+	return chokePoints(ans), nil
 }
 
 func (r *queryResolver) CoverageGaps(ctx context.Context, limit *int, inheritFromParent *bool, release *string) (*model.CoverageGaps, error) {
 	if limit != nil && *limit < 1 {
 		return nil, badInput("limit must be at least 1, got %d", *limit)
 	}
-	e, err := r.analysisInput(ctx, release)
+	ans, err := r.app.CoverageGaps(ctx, versionOf(release), optBool(inheritFromParent))
 	if err != nil {
 		return nil, err
 	}
-	gaps, err := analysis.CoverageGaps(e.in.Techniques, e.in.Knowledge, analysis.Options{InheritFromParent: optBool(inheritFromParent)})
-	if err != nil {
-		return nil, analysisError(err)
-	}
-	if limit != nil && len(gaps) > *limit {
-		gaps = gaps[:*limit]
-	}
-	ents := e.ents
-	out := &model.CoverageGaps{Release: e.rel.Version, Techniques: []model.CoverageGap{}}
-	for _, g := range gaps {
-		out.Techniques = append(out.Techniques, model.CoverageGap{Technique: ents.technique(g.ID), CaseStudyCount: g.CaseStudyCount, CaseStudies: nonNil(e.in.UsedBy[g.ID])})
-	}
-	return out, nil
+	return coverageGaps(ans, limit), nil
 }

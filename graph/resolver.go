@@ -10,6 +10,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 
 	"github.com/atlasgraph/atlasgraph/actors"
+	"github.com/atlasgraph/atlasgraph/app"
 	"github.com/atlasgraph/atlasgraph/auth"
 	"github.com/atlasgraph/atlasgraph/graph/generated"
 	"github.com/atlasgraph/atlasgraph/graph/model"
@@ -39,7 +40,7 @@ type Options struct {
 type Resolver struct {
 	reader   *store.Reader
 	opt      Options
-	analysis *analysisCache // analysis inputs by release, shared by requests
+	app      *app.Service // the questions every face asks, with analysis inputs cached by release
 	tm       *threatmodel.Service
 	actorSvc *actors.Service
 }
@@ -49,7 +50,8 @@ func NewResolver(reader *store.Reader, opt Options) *Resolver {
 	if opt.LoaderWait <= 0 {
 		opt.LoaderWait = 2 * time.Millisecond
 	}
-	r := &Resolver{reader: reader, opt: opt, analysis: newAnalysisCache(), actorSvc: actors.New(reader)}
+	a := app.New(nil, reader)
+	r := &Resolver{reader: reader, opt: opt, app: a, actorSvc: a.Actors()}
 	if opt.ThreatModels != nil {
 		svc := *opt.ThreatModels
 		if svc.Releases == nil {

@@ -17,15 +17,11 @@ import (
 // ReleaseForModel serves threat-model evaluations from the analysis cache,
 // so a report on a cached release costs one release lookup.
 func (r *Resolver) ReleaseForModel(ctx context.Context, version string) (*atlas.Release, *analysis.Input, error) {
-	var v *string
-	if version != "" {
-		v = &version
-	}
-	e, err := r.analysisInput(ctx, v)
+	a, err := r.app.Analysis(ctx, version)
 	if err != nil {
 		return nil, nil, err
 	}
-	return e.rel, e.in, nil
+	return a.Release, a.Input, nil
 }
 
 // threatModels returns the threat-model service, or an error when the

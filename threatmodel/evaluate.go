@@ -377,7 +377,7 @@ func Evaluate(ctx context.Context, m *Model, rel *atlas.Release, in *analysis.In
 		if !realisable {
 			continue
 		}
-		cr, err := analysis.ChainMitigations(ch, implKnow, analysis.Options{})
+		cr, err := analysis.ChainMitigations(ctx, ch, implKnow, analysis.Options{})
 		if err != nil {
 			return nil, fmt.Errorf("case study %s: %w", ch.ID, err)
 		}
@@ -413,7 +413,7 @@ func Evaluate(ctx context.Context, m *Model, rel *atlas.Release, in *analysis.In
 			for _, sid := range cr.OpenRoute {
 				inc.OpenRoute = append(inc.OpenRoute, stepTech[sid])
 			}
-			ar, err := analysis.ChainMitigations(ch, acceptKnow, analysis.Options{})
+			ar, err := analysis.ChainMitigations(ctx, ch, acceptKnow, analysis.Options{})
 			if err != nil {
 				return nil, fmt.Errorf("case study %s: %w", ch.ID, err)
 			}
@@ -444,7 +444,7 @@ func Evaluate(ctx context.Context, m *Model, rel *atlas.Release, in *analysis.In
 	}
 	from, to := tacticTechs(in, EntryTactics, open), tacticTechs(in, GoalTactics, open)
 	if len(trans) > 0 && len(from) > 0 && len(to) > 0 {
-		pr, err := analysis.AttackPaths(trans, analysis.PathQuery{From: from, To: to, MaxHops: opt.MaxPathHops, Limit: opt.PathLimit, MinSupport: 1}, in.Knowledge, analysis.Options{})
+		pr, err := analysis.AttackPaths(ctx, trans, analysis.PathQuery{From: from, To: to, MaxHops: opt.MaxPathHops, Limit: opt.PathLimit, MinSupport: 1}, in.Knowledge, analysis.Options{})
 		if err != nil {
 			return nil, fmt.Errorf("residual paths: %w", err)
 		}
@@ -491,7 +491,7 @@ func Evaluate(ctx context.Context, m *Model, rel *atlas.Release, in *analysis.In
 			}
 			know.Mitigates[mid] = keep
 		}
-		res, err := analysis.MinimalMitigationSet(remaining, know, analysis.Options{}, analysis.SetRequest{Require: []string{inPlace}})
+		res, err := analysis.MinimalMitigationSet(ctx, remaining, know, analysis.Options{}, analysis.SetRequest{Require: []string{inPlace}})
 		if err != nil {
 			return nil, fmt.Errorf("recommended mitigations: %w", err)
 		}

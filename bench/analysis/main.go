@@ -241,7 +241,7 @@ func measureDataset(ctx context.Context, st *store.Store, ds dataset, seed uint6
 	fmt.Fprint(progress, "minimal-set ")
 	var set analysis.SetResult
 	r.minSet, err = measure(computeB, func() (err error) {
-		set, err = analysis.MinimalMitigationSet(in.Chains, in.Knowledge, analysis.Options{}, analysis.SetRequest{})
+		set, err = analysis.MinimalMitigationSet(ctx, in.Chains, in.Knowledge, analysis.Options{}, analysis.SetRequest{})
 		return err
 	})
 	if err != nil {
@@ -260,7 +260,7 @@ func measureDataset(ctx context.Context, st *store.Store, ds dataset, seed uint6
 	}
 	var paths analysis.PathResult
 	r.paths, err = measure(computeB, func() (err error) {
-		paths, err = analysis.AttackPaths(in.Transitions, query(in), in.Knowledge, analysis.Options{})
+		paths, err = analysis.AttackPaths(ctx, in.Transitions, query(in), in.Knowledge, analysis.Options{})
 		return err
 	})
 	if err != nil {
@@ -273,7 +273,7 @@ func measureDataset(ctx context.Context, st *store.Store, ds dataset, seed uint6
 			return err
 		}
 		x := analysis.FromRelease(v)
-		_, err = analysis.AttackPaths(x.Transitions, query(x), x.Knowledge, analysis.Options{})
+		_, err = analysis.AttackPaths(ctx, x.Transitions, query(x), x.Knowledge, analysis.Options{})
 		return err
 	})
 	if err != nil {
@@ -287,7 +287,7 @@ func measureDataset(ctx context.Context, st *store.Store, ds dataset, seed uint6
 	chainB.min = max(chainB.min, min(len(in.Chains), 1000))
 	chainB.max = max(chainB.max, chainB.min)
 	r.chain, err = measure(chainB, func() error {
-		_, err := analysis.ChainMitigations(in.Chains[i%len(in.Chains)], in.Knowledge, analysis.Options{})
+		_, err := analysis.ChainMitigations(ctx, in.Chains[i%len(in.Chains)], in.Knowledge, analysis.Options{})
 		i++
 		return err
 	})
@@ -303,7 +303,7 @@ func measureDataset(ctx context.Context, st *store.Store, ds dataset, seed uint6
 		x := analysis.FromRelease(v)
 		ch, _ := x.Chain(x.Chains[i%len(x.Chains)].ID)
 		i++
-		_, err = analysis.ChainMitigations(ch, x.Knowledge, analysis.Options{})
+		_, err = analysis.ChainMitigations(ctx, ch, x.Knowledge, analysis.Options{})
 		return err
 	})
 	return r, err

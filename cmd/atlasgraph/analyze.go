@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"maps"
@@ -10,6 +11,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/atlasgraph/atlasgraph/analysis"
+	"github.com/atlasgraph/atlasgraph/app"
 	"github.com/atlasgraph/atlasgraph/atlas"
 	"github.com/atlasgraph/atlasgraph/internal/config"
 	"github.com/spf13/pflag"
@@ -76,8 +78,8 @@ func (c costFlag) Set(v string) error {
 			return fmt.Errorf("%q: write MITIGATION=COST, e.g. AML.M0015=2", p)
 		}
 		f, err := strconv.ParseFloat(strings.TrimSpace(val), 64)
-		if err != nil || !(f > 0) || f > 1e12 {
-			return fmt.Errorf("%q: the cost must be a positive number", p)
+		if err != nil || !(f > 0) || f > analysis.MaxCost {
+			return fmt.Errorf("%q: the cost must be a positive number, at most %g", p, float64(analysis.MaxCost))
 		}
 		c[strings.TrimSpace(id)] = f
 	}
@@ -86,6 +88,8 @@ func (c costFlag) Set(v string) error {
 
 // releaseView is one release ready for analysis, with the names reports show.
 type releaseView struct {
+	ctx    context.Context // the command's; stops the computations
+	svc    *app.Service    // asks the questions, as every face does
 	rel    *atlas.Release
 	in     *analysis.Input
 	opts   analysis.Options
@@ -94,8 +98,9 @@ type releaseView struct {
 	order  []string // tactic ids in matrix order
 }
 
-func newReleaseView(rel *atlas.Release, opts analysis.Options) *releaseView {
-	v := &releaseView{rel: rel, in: analysis.FromRelease(rel), opts: opts, names: map[string]string{}, tactic: map[string]bool{}}
+func newReleaseView(a *app.AnalysisRelease, opts analysis.Options) *releaseView {
+	rel := a.Release
+	v := &releaseView{rel: rel, in: a.Input, opts: opts, names: map[string]string{}, tactic: map[string]bool{}}
 	for _, t := range rel.Tactics {
 		v.names[t.ID], v.tactic[t.ID] = t.Name, true
 		v.order = append(v.order, t.ID)
@@ -231,15 +236,6 @@ func idList(ids []string, max int) string {
 	return strings.Join(ids, ", ")
 }
 
-func sortedUnion(lists ...[]string) []string {
-	var out []string
-	for _, l := range lists {
-		out = append(out, l...)
-	}
-	slices.Sort(out)
-	return slices.Compact(out)
-}
-
 // ---- chain ----
 
 type chainStep struct {
@@ -315,10 +311,11 @@ func chainCommand(fs *pflag.FlagSet) func(io.Writer, *releaseView) (any, error) 
 			}
 			ch = analysis.ChainFromTechniques(techniques)
 		}
-		rep, err := analysis.ChainMitigations(ch, v.in.Knowledge, v.opts)
+		ans, err := v.svc.Chain(v.ctx, app.ChainQuestion{Release: v.rel.Version, CaseStudy: *caseStudy, Techniques: techniques, InheritFromParent: v.opts.InheritFromParent})
 		if err != nil {
 			return nil, err
 		}
+		ch, rep := ans.Chain, ans.Report
 		res.Chain, res.Breakable, res.OpenRoute = rep.ChainID, rep.Breakable, rep.OpenRoute
 		res.UncoveredSteps = stepRefs(rep.UncoveredSteps)
 		byID := map[string]analysis.Step{}
@@ -357,38 +354,21 @@ func chainCommand(fs *pflag.FlagSet) func(io.Writer, *releaseView) (any, error) 
 		}
 		var hopEvidence []string
 		if res.CaseStudy == nil {
-			hopEvidence = v.hopEvidence(ch)
-			res.Evidence = v.userChainEvidence(ch)
+			hopEvidence = v.hopEvidence(ch, ans.HopEvidence)
 		}
-		if res.Evidence == nil {
-			res.Evidence = []string{}
-		}
+		res.Evidence = nonNilStrings(ans.Evidence)
 		writeChain(w, v, res, hopEvidence)
 		return res, nil
 	}
 }
 
-// transitionCases returns the case studies showing from -> to.
-func (v *releaseView) transitionCases(from, to string) []string {
-	i, ok := slices.BinarySearchFunc(v.in.Transitions, [2]string{from, to}, func(t analysis.Transition, k [2]string) int {
-		if c := strings.Compare(t.From, k[0]); c != 0 {
-			return c
-		}
-		return strings.Compare(t.To, k[1])
-	})
-	if !ok {
-		return nil
-	}
-	return v.in.Transitions[i].CaseStudies
-}
-
 // hopEvidence describes, for a technique list, which case studies show each
 // of its moves.
-func (v *releaseView) hopEvidence(ch analysis.Chain) []string {
+func (v *releaseView) hopEvidence(ch analysis.Chain, hops [][]string) []string {
 	var lines []string
-	for i := 0; i+1 < len(ch.Steps); i++ {
+	for i := 0; i+1 < len(ch.Steps) && i < len(hops); i++ {
 		a, b := ch.Steps[i], ch.Steps[i+1]
-		cases := v.transitionCases(a.Technique, b.Technique)
+		cases := hops[i]
 		seen := "seen in no case study"
 		if len(cases) > 0 {
 			seen = "seen in " + idList(cases, 8)
@@ -396,14 +376,6 @@ func (v *releaseView) hopEvidence(ch analysis.Chain) []string {
 		lines = append(lines, fmt.Sprintf("%s → %s (%s → %s): %s", a.ID, b.ID, a.Technique, b.Technique, seen))
 	}
 	return lines
-}
-
-func (v *releaseView) userChainEvidence(ch analysis.Chain) []string {
-	var all []string
-	for i := 0; i+1 < len(ch.Steps); i++ {
-		all = append(all, v.transitionCases(ch.Steps[i].Technique, ch.Steps[i+1].Technique)...)
-	}
-	return sortedUnion(all)
 }
 
 func nonNilStrings(s []string) []string {
@@ -505,6 +477,8 @@ type unbreakableOut struct {
 type setResultOut struct {
 	// Optimal reports that the search proved the set is of least cost.
 	Optimal bool `json:"optimal"`
+	// StoppedBy says what stopped the search early ("" when it finished).
+	StoppedBy string `json:"stoppedBy,omitempty"`
 	// LowerBound is the proven least possible cost.
 	LowerBound   float64          `json:"lowerBound"`
 	Nodes        int              `json:"searchNodes"`
@@ -524,7 +498,7 @@ func (v *releaseView) setOut(r analysis.SetResult) setResultOut {
 		}
 		return o
 	}
-	out := setResultOut{Optimal: r.Optimal, LowerBound: r.LowerBound, Nodes: r.Nodes, Best: conv(r.Best),
+	out := setResultOut{Optimal: r.Optimal, StoppedBy: string(r.Stopped), LowerBound: r.LowerBound, Nodes: r.Nodes, Best: conv(r.Best),
 		Alternatives: []setOut{}, Unbreakable: []unbreakableOut{}, InScope: nonNilStrings(r.InScope), RouteCapHit: r.RouteCapHit}
 	out.Mitigations = []idName{}
 	for _, m := range r.Best.Members {
@@ -558,26 +532,20 @@ func minimalSetCommand(fs *pflag.FlagSet) func(io.Writer, *releaseView) (any, er
 	fs.Var(&require, "require", "mitigations every answer must contain")
 	fs.Var(&exclude, "exclude", "mitigations no answer may contain")
 	alternatives := fs.Int("alternatives", 0, fmt.Sprintf("further optimal sets to list, 0 to %d", analysis.MaxAlternatives))
-	budget := fs.Int("budget", analysis.DefaultBudget, "most search nodes to visit")
+	budget := fs.Int("budget", analysis.DefaultBudget, fmt.Sprintf("most search nodes to visit, 1 to %d", app.MaxBudget))
 	return func(w io.Writer, v *releaseView) (any, error) {
 		if *alternatives < 0 || *alternatives > analysis.MaxAlternatives {
 			return nil, usageError{msg: fmt.Sprintf("--alternatives %d: ask for 0 to %d", *alternatives, analysis.MaxAlternatives)}
 		}
-		if *budget < 1 {
-			return nil, usageError{msg: fmt.Sprintf("--budget %d: give a positive number of search nodes (default %d)", *budget, analysis.DefaultBudget)}
+		if *budget < 1 || *budget > app.MaxBudget {
+			return nil, usageError{msg: fmt.Sprintf("--budget %d: give a positive number of search nodes, at most %d (default %d)", *budget, app.MaxBudget, analysis.DefaultBudget)}
 		}
 		if v == nil {
 			return nil, nil
 		}
-		chains := v.in.Chains
-		if len(cases) > 0 {
-			chains = nil
-			for _, id := range sortedUnion(cases) {
-				ch, err := v.chain(id, "--case-studies")
-				if err != nil {
-					return nil, err
-				}
-				chains = append(chains, ch)
+		for _, id := range cases {
+			if _, err := v.chain(id, "--case-studies"); err != nil {
+				return nil, err
 			}
 		}
 		for id := range costs {
@@ -591,20 +559,16 @@ func minimalSetCommand(fs *pflag.FlagSet) func(io.Writer, *releaseView) (any, er
 		if err := v.checkMitigations(exclude, "--exclude"); err != nil {
 			return nil, err
 		}
-		r, err := analysis.MinimalMitigationSet(chains, v.in.Knowledge, v.opts, analysis.SetRequest{
-			Costs: costs, Require: require, Exclude: exclude, Alternatives: *alternatives, Budget: *budget,
-		})
+		ans, err := v.svc.MinimalSet(v.ctx, app.SetQuestion{Release: v.rel.Version, CaseStudies: cases, Costs: costs, Require: require, Exclude: exclude,
+			Alternatives: *alternatives, Budget: *budget, InheritFromParent: v.opts.InheritFromParent})
 		if err != nil {
 			return nil, err
 		}
-		res := minimalSetResult{Release: v.rel.Version, InheritFromParent: v.opts.InheritFromParent, Require: require, Exclude: exclude, setResultOut: v.setOut(r)}
+		res := minimalSetResult{Release: v.rel.Version, InheritFromParent: v.opts.InheritFromParent, Require: require, Exclude: exclude, setResultOut: v.setOut(ans.Result)}
 		if len(costs) > 0 {
 			res.Costs = costs
 		}
-		for _, ch := range chains {
-			res.Evidence = append(res.Evidence, ch.ID)
-		}
-		res.Evidence = nonNilStrings(res.Evidence)
+		res.Evidence = nonNilStrings(ans.Evidence)
 		writeMinimalSet(w, v, res)
 		return res, nil
 	}
@@ -621,6 +585,17 @@ func writeMinimalSet(w io.Writer, v *releaseView, res minimalSetResult) {
 	fmt.Fprintf(w, "\nEvidence: case studies %s.\n", idList(res.Evidence, 0))
 }
 
+// stopWhat names what stopped a search.
+func stopWhat(r string) string {
+	switch analysis.StopReason(r) {
+	case analysis.StopDeadline:
+		return "deadline"
+	case analysis.StopCancelled:
+		return "cancellation"
+	}
+	return "node budget"
+}
+
 // writeSet prints a set result; what names a chain ("case study", "path").
 func writeSet(w io.Writer, v *releaseView, r setResultOut, what string) {
 	switch {
@@ -630,8 +605,8 @@ func writeSet(w io.Writer, v *releaseView, r setResultOut, what string) {
 		fmt.Fprintf(w, "%s, total cost %g, break every %s that can be broken (%d); no cheaper set exists (search: %s).\n",
 			countOf(len(r.Best.Mitigations), "mitigation"), r.Best.Cost, what, len(r.InScope), countOf(r.Nodes, "node"))
 	default:
-		fmt.Fprintf(w, "%s, total cost %g, break every %s that can be broken (%d). The search stopped at its node budget (%s): this set may not be the cheapest, but no set costs less than %g.\n",
-			countOf(len(r.Best.Mitigations), "mitigation"), r.Best.Cost, what, len(r.InScope), countOf(r.Nodes, "node"), r.LowerBound)
+		fmt.Fprintf(w, "%s, total cost %g, break every %s that can be broken (%d). The search stopped at its %s (%s): this set may not be the cheapest, but no set costs less than %g.\n",
+			countOf(len(r.Best.Mitigations), "mitigation"), r.Best.Cost, what, len(r.InScope), stopWhat(r.StoppedBy), countOf(r.Nodes, "node"), r.LowerBound)
 	}
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	for _, m := range r.Best.Mitigations {
@@ -756,29 +731,31 @@ func (v *releaseView) paths(p *pathParams) (pathsResult, error) {
 	if err := v.checkMitigations(p.exclude, "--exclude-mitigated-by"); err != nil {
 		return pathsResult{}, err
 	}
-	r, err := analysis.AttackPaths(v.in.Transitions, analysis.PathQuery{
-		From: from.Techniques, To: to.Techniques, MaxHops: *p.maxHops, Limit: *p.limit, MinSupport: *p.support,
-		ExcludeMitigatedBy: p.exclude,
-	}, v.in.Knowledge, v.opts)
+	ans, err := v.svc.AttackPaths(v.ctx, app.PathQuestion{Release: v.rel.Version, From: *p.from, To: *p.to, MaxHops: *p.maxHops, Limit: *p.limit,
+		MinSupport: *p.support, ExcludeMitigatedBy: p.exclude, InheritFromParent: v.opts.InheritFromParent})
 	if err != nil {
 		return pathsResult{}, err
 	}
+	return v.pathsOut(p, from, to, ans), nil
+}
+
+// pathsOut presents a path answer.
+func (v *releaseView) pathsOut(p *pathParams, from, to pathEnd, ans *app.PathAnswer) pathsResult {
+	r := ans.Result
 	res := pathsResult{Release: v.rel.Version, InheritFromParent: v.opts.InheritFromParent, From: from, To: to,
 		MaxHops: *p.maxHops, Limit: *p.limit, MinSupport: *p.support, ExcludeMitigatedBy: nonNilStrings(p.exclude),
 		Paths: []pathOut{}, Truncated: r.Truncated, Expansions: r.Expansions, Unbreakable: nonNilStrings(r.Unbreakable)}
-	var all []string
 	for _, path := range r.Paths {
 		po := pathOut{ID: path.ID, Techniques: v.refs(path.Techniques), Support: path.MinSupport, TotalSupport: path.TotalSupport}
 		for _, h := range path.Hops {
 			po.Hops = append(po.Hops, hopOut{From: h.From, To: h.To, Support: h.Count, CaseStudies: h.CaseStudies})
-			all = append(all, h.CaseStudies...)
 		}
 		res.Paths = append(res.Paths, po)
 	}
 	set := v.setOut(r.Mitigation)
 	res.MitigationSet = &set
-	res.Evidence = nonNilStrings(sortedUnion(all))
-	return res, nil
+	res.Evidence = nonNilStrings(ans.Evidence)
+	return res
 }
 
 func pathsCommand(fs *pflag.FlagSet) func(io.Writer, *releaseView) (any, error) {
@@ -872,7 +849,7 @@ type chokeResult struct {
 
 func chokePointsCommand(fs *pflag.FlagSet) func(io.Writer, *releaseView) (any, error) {
 	limit := fs.Int("limit", 10, "most techniques and mitigations to list (0: all)")
-	nPaths := fs.Int("paths", 50, fmt.Sprintf("attack paths to countOf as well, 0 to %d (0: case studies only)", analysis.MaxPathLimit))
+	nPaths := fs.Int("paths", app.DefaultChokePaths, fmt.Sprintf("attack paths to countOf as well, 0 to %d (0: case studies only)", analysis.MaxPathLimit))
 	p := &pathParams{
 		from:    fs.String("from", "", "where the counted paths start (default: the first tactic of the matrix)"),
 		to:      fs.String("to", "", "where the counted paths end (default: the last tactic of the matrix)"),
@@ -895,7 +872,7 @@ func chokePointsCommand(fs *pflag.FlagSet) func(io.Writer, *releaseView) (any, e
 		}
 		res := chokeResult{Release: v.rel.Version, InheritFromParent: v.opts.InheritFromParent, CaseStudies: len(v.in.Chains),
 			Techniques: []techniqueChoke{}, Mitigations: []mitigationChoke{}}
-		var paths []analysis.Path
+		var from, to pathEnd
 		if *nPaths > 0 && len(v.order) > 0 {
 			if *p.from == "" {
 				*p.from = v.order[0]
@@ -903,23 +880,24 @@ func chokePointsCommand(fs *pflag.FlagSet) func(io.Writer, *releaseView) (any, e
 			if *p.to == "" {
 				*p.to = v.order[len(v.order)-1]
 			}
-			pr, err := v.paths(p)
-			if err != nil {
+			var err error
+			if from, err = v.endpoint(*p.from, "--from"); err != nil {
 				return nil, err
 			}
-			res.Paths = &pr
-			for _, po := range pr.Paths {
-				ap := analysis.Path{ID: po.ID}
-				for _, t := range po.Techniques {
-					ap.Techniques = append(ap.Techniques, t.ID)
-				}
-				paths = append(paths, ap)
+			if to, err = v.endpoint(*p.to, "--to"); err != nil {
+				return nil, err
 			}
 		}
-		rep, err := analysis.ChokePoints(v.in.Chains, paths, v.in.Knowledge, v.opts, *limit)
+		ans, err := v.svc.ChokePoints(v.ctx, app.ChokeQuestion{Release: v.rel.Version, Limit: *limit, Paths: *nPaths, MaxHops: *p.maxHops,
+			From: *p.from, To: *p.to, InheritFromParent: v.opts.InheritFromParent})
 		if err != nil {
 			return nil, err
 		}
+		if ans.Paths != nil {
+			pr := v.pathsOut(p, from, to, ans.Paths)
+			res.Paths = &pr
+		}
+		rep := ans.Report
 		for _, t := range rep.Techniques {
 			res.Techniques = append(res.Techniques, techniqueChoke{Technique: v.ref(t.Technique), CaseStudies: nonNilStrings(t.Chains),
 				Cuts: nonNilStrings(t.Cuts), Paths: nonNilStrings(t.Paths)})
@@ -980,10 +958,11 @@ func gapsCommand(fs *pflag.FlagSet) func(io.Writer, *releaseView) (any, error) {
 		if v == nil {
 			return nil, nil
 		}
-		gaps, err := analysis.CoverageGaps(v.in.Techniques, v.in.Knowledge, v.opts)
+		ans, err := v.svc.CoverageGaps(v.ctx, v.rel.Version, v.opts.InheritFromParent)
 		if err != nil {
 			return nil, err
 		}
+		gaps := ans.Gaps
 		res := gapsResult{Release: v.rel.Version, InheritFromParent: v.opts.InheritFromParent, Techniques: len(v.in.Techniques), Uncovered: len(gaps), Gaps: []gapOut{}}
 		if *limit > 0 && len(gaps) > *limit {
 			gaps = gaps[:*limit]

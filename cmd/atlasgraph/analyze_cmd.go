@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"strings"
 
@@ -9,6 +10,8 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/atlasgraph/atlasgraph/analysis"
+	"github.com/atlasgraph/atlasgraph/app"
+	"github.com/atlasgraph/atlasgraph/store"
 )
 
 const analyzeLong = `Analyze answers attack-path and mitigation questions over one loaded release.
@@ -57,14 +60,19 @@ func (c *cli) analyzeCmd() *cobra.Command {
 				return err
 			}
 			defer done()
-			rel, err := svc.Store().AnalysisView(cmd.Context(), af.release)
+			a, err := svc.Analysis(cmd.Context(), af.release)
+			var nf *store.NotFoundError
+			if errors.As(err, &nf) && nf.Kind == "release" && nf.ID != "" {
+				return fmt.Errorf("%w; see atlasgraph releases", err)
+			}
 			if err != nil {
 				return err
 			}
-			v := newReleaseView(rel, af.options())
+			v := newReleaseView(a, af.options())
+			v.ctx, v.svc = cmd.Context(), svc
 			var text strings.Builder
 			res, err := do(&text, v)
-			if errors.Is(err, analysis.ErrInvalidInput) {
+			if errors.Is(err, analysis.ErrInvalidInput) || errors.Is(err, app.ErrBadQuestion) {
 				// What the flag checks cannot see, e.g. a mitigation both
 				// required and excluded.
 				return usageError{msg: err.Error(), cmd: cmd.CommandPath()}

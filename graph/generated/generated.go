@@ -123,6 +123,7 @@ type ComplexityRoot struct {
 		MitigationSet func(childComplexity int) int
 		Paths         func(childComplexity int) int
 		Release       func(childComplexity int) int
+		StoppedBy     func(childComplexity int) int
 		Truncated     func(childComplexity int) int
 		Unbreakable   func(childComplexity int) int
 	}
@@ -290,6 +291,7 @@ type ComplexityRoot struct {
 		Optimal      func(childComplexity int) int
 		Release      func(childComplexity int) int
 		SearchNodes  func(childComplexity int) int
+		StoppedBy    func(childComplexity int) int
 		Unbreakable  func(childComplexity int) int
 	}
 
@@ -389,7 +391,7 @@ type ComplexityRoot struct {
 		CaseStudiesConnection   func(childComplexity int, release *string, filter *store.CaseStudyFilter, first *int, after *string) int
 		CaseStudy               func(childComplexity int, id string, release *string) int
 		ChainMitigations        func(childComplexity int, caseStudy *string, techniques []string, inheritFromParent *bool, release *string) int
-		ChokePoints             func(childComplexity int, limit *int, from *string, to *string, inheritFromParent *bool, release *string) int
+		ChokePoints             func(childComplexity int, limit *int, paths *int, from *string, to *string, inheritFromParent *bool, release *string) int
 		CoverageGaps            func(childComplexity int, limit *int, inheritFromParent *bool, release *string) int
 		EvaluateThreatModel     func(childComplexity int, yaml string) int
 		MinimalMitigationSet    func(childComplexity int, caseStudies []string, costs []model.MitigationCost, require []string, exclude []string, alternatives *int, budget *int, inheritFromParent *bool, release *string) int
@@ -915,7 +917,7 @@ type QueryResolver interface {
 	ChainMitigations(ctx context.Context, caseStudy *string, techniques []string, inheritFromParent *bool, release *string) (*model.ChainAnalysis, error)
 	MinimalMitigationSet(ctx context.Context, caseStudies []string, costs []model.MitigationCost, require []string, exclude []string, alternatives *int, budget *int, inheritFromParent *bool, release *string) (*model.MinimalMitigationSet, error)
 	AttackPaths(ctx context.Context, from string, to string, maxHops *int, limit *int, minSupport *int, excludeMitigatedBy []string, inheritFromParent *bool, release *string) (*model.AttackPathResult, error)
-	ChokePoints(ctx context.Context, limit *int, from *string, to *string, inheritFromParent *bool, release *string) (*model.ChokePoints, error)
+	ChokePoints(ctx context.Context, limit *int, paths *int, from *string, to *string, inheritFromParent *bool, release *string) (*model.ChokePoints, error)
 	CoverageGaps(ctx context.Context, limit *int, inheritFromParent *bool, release *string) (*model.CoverageGaps, error)
 	AttackVersion(ctx context.Context, version *string) (*store.AttackVersion, error)
 	AttackVersions(ctx context.Context) ([]store.AttackVersion, error)
@@ -1249,6 +1251,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.AttackPathResult.Release(childComplexity), true
+	case "AttackPathResult.stoppedBy":
+		if e.ComplexityRoot.AttackPathResult.StoppedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AttackPathResult.StoppedBy(childComplexity), true
 	case "AttackPathResult.truncated":
 		if e.ComplexityRoot.AttackPathResult.Truncated == nil {
 			break
@@ -1916,6 +1924,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.MinimalMitigationSet.SearchNodes(childComplexity), true
+	case "MinimalMitigationSet.stoppedBy":
+		if e.ComplexityRoot.MinimalMitigationSet.StoppedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MinimalMitigationSet.StoppedBy(childComplexity), true
 	case "MinimalMitigationSet.unbreakable":
 		if e.ComplexityRoot.MinimalMitigationSet.Unbreakable == nil {
 			break
@@ -2468,7 +2482,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.ChokePoints(childComplexity, args["limit"].(*int), args["from"].(*string), args["to"].(*string), args["inheritFromParent"].(*bool), args["release"].(*string)), true
+		return e.ComplexityRoot.Query.ChokePoints(childComplexity, args["limit"].(*int), args["paths"].(*int), args["from"].(*string), args["to"].(*string), args["inheritFromParent"].(*bool), args["release"].(*string)), true
 	case "Query.coverageGaps":
 		if e.ComplexityRoot.Query.CoverageGaps == nil {
 			break
@@ -5999,8 +6013,9 @@ extend type Query {
   The exact minimum-cost set of mitigations that breaks every breakable
   chain in scope, with what each member breaks, up to ` + "`" + `alternatives` + "`" + ` other
   sets of the same cost, and the chains nothing can break with the reason.
-  When the work bound stops the search, ` + "`" + `optimal` + "`" + ` is false and ` + "`" + `lowerBound` + "`" + `
-  is the cost below which no set exists.
+  When the work bound or the request's deadline stops the search, ` + "`" + `optimal` + "`" + `
+  is false, ` + "`" + `stoppedBy` + "`" + ` says why and ` + "`" + `lowerBound` + "`" + ` is the cost below which no
+  set exists; the set returned still breaks every chain in scope.
   """
   minimalMitigationSet(
     """
@@ -6008,7 +6023,8 @@ extend type Query {
     """
     caseStudies: [ID!]
     """
-    Cost of each mitigation; unlisted ones cost 1. Costs must be positive.
+    Cost of each mitigation; unlisted ones cost 1. Costs must be above 0 and
+    at most 1e9.
     """
     costs: [MitigationCost!]
     """
@@ -6090,6 +6106,11 @@ extend type Query {
     How many techniques and mitigations to return.
     """
     limit: Int = 10
+    """
+    How many attack paths (at most 5 hops, best evidenced first) to count
+    besides the case studies, 0 to 500; 0 counts case studies only.
+    """
+    paths: Int = 50
     """
     Start of the paths counted; default the first tactic of the matrix.
     """
@@ -6284,9 +6305,15 @@ type MinimalMitigationSet {
   """
   release: String!
   """
-  Whether the search proved the set optimal (false: the work bound stopped it).
+  Whether the search proved the set optimal (false: the work bound or the
+  deadline stopped it).
   """
   optimal: Boolean!
+  """
+  What stopped the search early: ` + "`" + `budget` + "`" + ` (the search nodes allowed),
+  ` + "`" + `deadline` + "`" + ` or ` + "`" + `cancelled` + "`" + `; null when it finished.
+  """
+  stoppedBy: String
   """
   No set cheaper than this exists.
   """
@@ -6382,10 +6409,15 @@ type AttackPathResult {
   """
   paths: [AttackPath!]!
   """
-  Whether the work bound stopped the search (the paths are then the best
-  found, not all).
+  Whether the work bound or the request's deadline stopped the search (the
+  paths are then the best found, not all).
   """
   truncated: Boolean!
+  """
+  What stopped the search early: ` + "`" + `budget` + "`" + ` (the expansions allowed),
+  ` + "`" + `deadline` + "`" + ` or ` + "`" + `cancelled` + "`" + `; null when it finished.
+  """
+  stoppedBy: String
   """
   Partial paths the search expanded.
   """
@@ -7697,6 +7729,8 @@ func (ec *executionContext) childFields_AttackPathResult(ctx context.Context, fi
 		return ec.fieldContext_AttackPathResult_paths(ctx, field)
 	case "truncated":
 		return ec.fieldContext_AttackPathResult_truncated(ctx, field)
+	case "stoppedBy":
+		return ec.fieldContext_AttackPathResult_stoppedBy(ctx, field)
 	case "expansions":
 		return ec.fieldContext_AttackPathResult_expansions(ctx, field)
 	case "mitigationSet":
@@ -8019,6 +8053,8 @@ func (ec *executionContext) childFields_MinimalMitigationSet(ctx context.Context
 		return ec.fieldContext_MinimalMitigationSet_release(ctx, field)
 	case "optimal":
 		return ec.fieldContext_MinimalMitigationSet_optimal(ctx, field)
+	case "stoppedBy":
+		return ec.fieldContext_MinimalMitigationSet_stoppedBy(ctx, field)
 	case "lowerBound":
 		return ec.fieldContext_MinimalMitigationSet_lowerBound(ctx, field)
 	case "cost":
@@ -9996,38 +10032,46 @@ func (ec *executionContext) field_Query_chokePoints_args(ctx context.Context, ra
 		return nil, err
 	}
 	args["limit"] = arg0
-	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "from",
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "paths",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["paths"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "from",
 		func(ctx context.Context, v any) (*string, error) {
 			return ec.unmarshalOID2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["from"] = arg1
-	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "to",
+	args["from"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "to",
 		func(ctx context.Context, v any) (*string, error) {
 			return ec.unmarshalOID2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["to"] = arg2
-	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "inheritFromParent",
+	args["to"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "inheritFromParent",
 		func(ctx context.Context, v any) (*bool, error) {
 			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["inheritFromParent"] = arg3
-	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "release",
+	args["inheritFromParent"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "release",
 		func(ctx context.Context, v any) (*string, error) {
 			return ec.unmarshalOString2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["release"] = arg4
+	args["release"] = arg5
 	return args, nil
 }
 
@@ -11859,6 +11903,29 @@ func (ec *executionContext) _AttackPathResult_truncated(ctx context.Context, fie
 }
 func (ec *executionContext) fieldContext_AttackPathResult_truncated(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AttackPathResult", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _AttackPathResult_stoppedBy(ctx context.Context, field graphql.CollectedField, obj *model.AttackPathResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AttackPathResult_stoppedBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StoppedBy, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AttackPathResult_stoppedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AttackPathResult", field, false, false, "String")
 }
 
 func (ec *executionContext) _AttackPathResult_expansions(ctx context.Context, field graphql.CollectedField, obj *model.AttackPathResult) (ret graphql.Marshaler) {
@@ -14501,6 +14568,29 @@ func (ec *executionContext) _MinimalMitigationSet_optimal(ctx context.Context, f
 }
 func (ec *executionContext) fieldContext_MinimalMitigationSet_optimal(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("MinimalMitigationSet", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _MinimalMitigationSet_stoppedBy(ctx context.Context, field graphql.CollectedField, obj *model.MinimalMitigationSet) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MinimalMitigationSet_stoppedBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StoppedBy, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_MinimalMitigationSet_stoppedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MinimalMitigationSet", field, false, false, "String")
 }
 
 func (ec *executionContext) _MinimalMitigationSet_lowerBound(ctx context.Context, field graphql.CollectedField, obj *model.MinimalMitigationSet) (ret graphql.Marshaler) {
@@ -17375,7 +17465,7 @@ func (ec *executionContext) _Query_chokePoints(ctx context.Context, field graphq
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().ChokePoints(ctx, fc.Args["limit"].(*int), fc.Args["from"].(*string), fc.Args["to"].(*string), fc.Args["inheritFromParent"].(*bool), fc.Args["release"].(*string))
+			return ec.Resolvers.Query().ChokePoints(ctx, fc.Args["limit"].(*int), fc.Args["paths"].(*int), fc.Args["from"].(*string), fc.Args["to"].(*string), fc.Args["inheritFromParent"].(*bool), fc.Args["release"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.ChokePoints) graphql.Marshaler {
@@ -28104,6 +28194,11 @@ func (ec *executionContext) _AttackPathResult(ctx context.Context, sel ast.Selec
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "stoppedBy":
+			out.Values[i] = ec._AttackPathResult_stoppedBy(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "expansions":
 			out.Values[i] = ec._AttackPathResult_expansions(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -29171,6 +29266,11 @@ func (ec *executionContext) _MinimalMitigationSet(ctx context.Context, sel ast.S
 		case "optimal":
 			out.Values[i] = ec._MinimalMitigationSet_optimal(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "stoppedBy":
+			out.Values[i] = ec._MinimalMitigationSet_stoppedBy(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "lowerBound":

@@ -46,9 +46,12 @@ type AttackPathResult struct {
 	Release string `json:"release"`
 	// The paths, best supported first.
 	Paths []AttackPath `json:"paths"`
-	// Whether the work bound stopped the search (the paths are then the best
-	// found, not all).
+	// Whether the work bound or the request's deadline stopped the search (the
+	// paths are then the best found, not all).
 	Truncated bool `json:"truncated"`
+	// What stopped the search early: `budget` (the expansions allowed),
+	// `deadline` or `cancelled`; null when it finished.
+	StoppedBy *string `json:"stoppedBy,omitempty"`
 	// Partial paths the search expanded.
 	Expansions int `json:"expansions"`
 	// The minimum set of mitigations breaking every returned path.
@@ -166,8 +169,12 @@ type MappingRowInput struct {
 type MinimalMitigationSet struct {
 	// The release the answer was computed on.
 	Release string `json:"release"`
-	// Whether the search proved the set optimal (false: the work bound stopped it).
+	// Whether the search proved the set optimal (false: the work bound or the
+	// deadline stopped it).
 	Optimal bool `json:"optimal"`
+	// What stopped the search early: `budget` (the search nodes allowed),
+	// `deadline` or `cancelled`; null when it finished.
+	StoppedBy *string `json:"stoppedBy,omitempty"`
 	// No set cheaper than this exists.
 	LowerBound float64 `json:"lowerBound"`
 	// The cost of the set.
