@@ -41,7 +41,7 @@ func TestReadmeCypher(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.Load(context.Background(), rel, store.LoadOptions{MakeCurrent: true}); err != nil {
+	if _, err := st.Load(context.Background(), rel, store.LoadOptions{Current: store.CurrentAlways}); err != nil {
 		t.Fatal(err)
 	}
 	db := neo4jtest.Config(t).Database

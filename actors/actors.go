@@ -163,10 +163,7 @@ func (s *Service) Actors(ctx context.Context, release, attackVersion string, f F
 		cands = v.Dir.Find(f.Name)
 		shared = len(cands) > 1
 	}
-	var words []string
-	for _, w := range strings.Fields(strings.ToLower(f.Search)) {
-		words = append(words, w)
-	}
+	words := strings.Fields(strings.ToLower(f.Search))
 	var keep map[string]bool
 	if f.Technique != "" {
 		links, err := s.allLinks(ctx, v)

@@ -54,14 +54,14 @@ func setup(t *testing.T) (*store.Store, *actors.Service, *rawattack.Expected) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Load(ctx, rel, store.LoadOptions{MakeCurrent: true}); err != nil {
+	if _, err := s.Load(ctx, rel, store.LoadOptions{Current: store.CurrentAlways}); err != nil {
 		t.Fatal(err)
 	}
 	bundle, err := attack.Open(ctx, shared(t, attackFile), "", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.LoadAttack(ctx, bundle, store.LoadOptions{MakeCurrent: true}); err != nil {
+	if _, err := s.LoadAttack(ctx, bundle, store.LoadOptions{Current: store.CurrentAlways}); err != nil {
 		t.Fatal(err)
 	}
 	exp, err := rawattack.Read(shared(t, attackFile), path)
@@ -380,7 +380,7 @@ func badBundleKeepsPreviousVersion(t *testing.T, s *store.Store, svc *actors.Ser
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := s.LoadAttack(ctx, b, store.LoadOptions{MakeCurrent: true})
+	res, err := s.LoadAttack(ctx, b, store.LoadOptions{Current: store.CurrentAlways})
 	if err != nil || !res.Unchanged {
 		t.Fatalf("reload: %+v %v", res, err)
 	}

@@ -70,7 +70,7 @@ func setup(t *testing.T) *env {
 			return
 		}
 		st := store.New(d, cfg.Database)
-		if _, err := st.Load(ctx, rel, store.LoadOptions{MakeCurrent: true}); err != nil {
+		if _, err := st.Load(ctx, rel, store.LoadOptions{Current: store.CurrentAlways}); err != nil {
 			sharedErr = err.Error()
 			return
 		}

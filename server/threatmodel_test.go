@@ -280,7 +280,7 @@ func TestThreatModelLifecycle(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.Load(ctx, old, store.LoadOptions{MakeCurrent: true}); err != nil {
+	if _, err := st.Load(ctx, old, store.LoadOptions{Current: store.CurrentAlways}); err != nil {
 		t.Fatal(err)
 	}
 	var imp struct {

@@ -68,7 +68,7 @@ func TestAnalysisViewMatchesFile(t *testing.T) {
 	for i, name := range []string{"atlas/v6/ATLAS-2026.05.yaml", "atlas/ATLAS-5.6.0.yaml"} {
 		t.Run(name, func(t *testing.T) {
 			r, _ := parse(t, name)
-			load(t, s, r, store.LoadOptions{MakeCurrent: i == 0})
+			load(t, s, r, store.LoadOptions{Current: store.CurrentWhen(i == 0)})
 			before := counter.n.Load()
 			got, err := view.AnalysisView(ctx, r.Version)
 			if err != nil {

@@ -115,13 +115,15 @@ func attackPlan(b *attack.Bundle) []Statement {
 }
 
 // LoadAttack writes an ATT&CK Enterprise release beside the ATLAS releases. The version is
-// invisible until completely written, then made current when opt.MakeCurrent is set; the
+// invisible until completely written, then made current unless opt.Current is CurrentNever (ATT&CK versions are not ordered by
+// age here: the one loaded last with a choice to be current wins); the
 // previous current ATT&CK version stays loaded and current until then, so a failed load
 // leaves it intact. Loading the same content again changes nothing; the same version from
 // other content is refused unless opt.Replace, and never replaces the current version.
 func (s *Store) LoadAttack(ctx context.Context, b *attack.Bundle, opt LoadOptions) (AttackLoadResult, error) {
 	start := time.Now()
 	res := AttackLoadResult{Version: b.Version}
+	makeCurrent := opt.Current != CurrentNever
 	if err := s.ensureAttackSchema(ctx); err != nil {
 		return res, err
 	}
@@ -137,7 +139,7 @@ func (s *Store) LoadAttack(ctx context.Context, b *attack.Bundle, opt LoadOption
 		switch {
 		case status == statusComplete && sha == b.SHA256:
 			res.Unchanged = true
-			if opt.MakeCurrent && !current {
+			if makeCurrent && !current {
 				if err := s.setAttackCurrent(ctx, &res.Counters, b.Version); err != nil {
 					return res, err
 				}
@@ -147,7 +149,7 @@ func (s *Store) LoadAttack(ctx context.Context, b *attack.Bundle, opt LoadOption
 			if err != nil {
 				return res, err
 			}
-			res.Links, res.Current = n, current || opt.MakeCurrent
+			res.Links, res.Current = n, current || makeCurrent
 			res.Duration = time.Since(start)
 			return res, nil
 		case status == statusComplete && current:
@@ -185,7 +187,7 @@ func (s *Store) LoadAttack(ctx context.Context, b *attack.Bundle, opt LoadOption
 	if err != nil {
 		return res, fmt.Errorf("complete ATT&CK %s: %w", b.Version, err)
 	}
-	if opt.MakeCurrent {
+	if makeCurrent {
 		if err := s.setAttackCurrent(ctx, &res.Counters, b.Version); err != nil {
 			return res, err
 		}

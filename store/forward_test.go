@@ -25,7 +25,7 @@ func TestFutureReleaseLoadsWhole(t *testing.T) {
 	s, _ := neo4jtest.Store(t)
 	ctx := context.Background()
 	base, _ := parse(t, "atlas/v6/ATLAS-2026.05.yaml")
-	load(t, s, base, store.LoadOptions{MakeCurrent: true})
+	load(t, s, base, store.LoadOptions{Current: store.CurrentAlways})
 
 	path, err := rawatlas.Shared("atlas/v6/ATLAS-2026.05.yaml")
 	if err != nil {
@@ -46,7 +46,7 @@ func TestFutureReleaseLoadsWhole(t *testing.T) {
 	if len(warnings) == 0 {
 		t.Error("no warnings for the additions")
 	}
-	load(t, s, next, store.LoadOptions{MakeCurrent: true})
+	load(t, s, next, store.LoadOptions{Current: store.CurrentAlways})
 
 	// The graph holds everything the parse gave, the kept JSON included.
 	got, err := s.Snapshot(ctx, f.Version)

@@ -25,7 +25,7 @@ func TestInterruptedLoadKeepsCurrent(t *testing.T) {
 	s, d := neo4jtest.Store(t)
 	old, _ := parse(t, "atlas/ATLAS-5.6.0.yaml")
 	next, _ := parse(t, "atlas/v6/ATLAS-2026.05.yaml")
-	load(t, s, old, store.LoadOptions{MakeCurrent: true})
+	load(t, s, old, store.LoadOptions{Current: store.CurrentAlways})
 	want, err := s.Snapshot(context.Background(), "")
 	if err != nil {
 		t.Fatal(err)
@@ -36,7 +36,7 @@ func TestInterruptedLoadKeepsCurrent(t *testing.T) {
 	for stop := 1; ; stop++ {
 		ctx, cancel := context.WithCancel(context.Background())
 		seen := 0
-		_, err := s.Load(ctx, next, store.LoadOptions{MakeCurrent: true, Progress: func(store.Progress) {
+		_, err := s.Load(ctx, next, store.LoadOptions{Current: store.CurrentAlways, Progress: func(store.Progress) {
 			seen++
 			if seen == stop {
 				cancel()
@@ -92,7 +92,7 @@ func TestReplacePruneAndConflicts(t *testing.T) {
 	ctx := context.Background()
 	a, _ := parse(t, "atlas/ATLAS-5.6.0.yaml")
 	b, _ := parse(t, "atlas/v6/ATLAS-2026.05.yaml")
-	load(t, s, a, store.LoadOptions{MakeCurrent: true})
+	load(t, s, a, store.LoadOptions{Current: store.CurrentAlways})
 	load(t, s, b, store.LoadOptions{Current: store.CurrentNever})
 
 	// Same version, other content.

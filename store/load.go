@@ -52,11 +52,6 @@ type LoadOptions struct {
 	// Current says whether the release becomes current once complete; the
 	// zero value is CurrentIfNotOlder.
 	Current CurrentChoice
-	// MakeCurrent is the older form of Current: CurrentAlways; false
-	// leaves the choice to Current.
-	//
-	// Deprecated: set Current.
-	MakeCurrent bool
 	// Replace reloads a release whose version is loaded from different
 	// content. The new content is written beside the old one and replaces
 	// it in one transaction at the end, so the old release stays whole and
@@ -68,11 +63,14 @@ type LoadOptions struct {
 	Progress func(Progress)
 }
 
-func (o LoadOptions) choice() CurrentChoice {
-	if o.MakeCurrent {
+func (o LoadOptions) choice() CurrentChoice { return o.Current }
+
+// CurrentWhen is CurrentAlways when b holds and CurrentNever otherwise.
+func CurrentWhen(b bool) CurrentChoice {
+	if b {
 		return CurrentAlways
 	}
-	return o.Current
+	return CurrentNever
 }
 
 // Progress reports how far a load has gone.

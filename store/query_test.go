@@ -61,7 +61,7 @@ func FuzzLuceneQuery(f *testing.F) {
 func TestReader(t *testing.T) {
 	s, _ := neo4jtest.Store(t)
 	r, _ := parse(t, "atlas/v6/ATLAS-2026.05.yaml")
-	load(t, s, r, store.LoadOptions{MakeCurrent: true})
+	load(t, s, r, store.LoadOptions{Current: store.CurrentAlways})
 	rd := store.NewReader(s, store.ReaderOptions{})
 	var n atomic.Int64
 	ctx := store.WithQueryObserver(context.Background(), func(string, map[string]any) { n.Add(1) })

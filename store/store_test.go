@@ -60,7 +60,7 @@ func TestLoadEveryReleaseMatchesFile(t *testing.T) {
 	for _, name := range rawatlas.Releases {
 		t.Run(name, func(t *testing.T) {
 			r, raw := parse(t, name)
-			load(t, s, r, store.LoadOptions{MakeCurrent: true})
+			load(t, s, r, store.LoadOptions{Current: store.CurrentAlways})
 			got, err := s.Snapshot(ctx, r.Version)
 			if err != nil {
 				t.Fatal(err)
@@ -135,7 +135,7 @@ func nonNil(s []string) []string {
 func TestRelease202605Figures(t *testing.T) {
 	s, _ := neo4jtest.Store(t)
 	r, _ := parse(t, rawatlas.Releases[0])
-	load(t, s, r, store.LoadOptions{MakeCurrent: true})
+	load(t, s, r, store.LoadOptions{Current: store.CurrentAlways})
 	info, err := s.Release(context.Background(), "")
 	if err != nil {
 		t.Fatal(err)
@@ -166,12 +166,12 @@ func TestRelease202605Figures(t *testing.T) {
 func TestLoadingTwiceChangesNothing(t *testing.T) {
 	s, _ := neo4jtest.Store(t)
 	r, _ := parse(t, rawatlas.Releases[0])
-	first := load(t, s, r, store.LoadOptions{MakeCurrent: true})
+	first := load(t, s, r, store.LoadOptions{Current: store.CurrentAlways})
 	if first.Counters.NodesCreated == 0 || first.Unchanged {
 		t.Fatalf("first load wrote nothing: %+v", first)
 	}
 	before, _ := s.Snapshot(context.Background(), r.Version)
-	second := load(t, s, r, store.LoadOptions{MakeCurrent: true})
+	second := load(t, s, r, store.LoadOptions{Current: store.CurrentAlways})
 	if !second.Unchanged || second.Counters.Total() != 0 {
 		t.Errorf("second load changed the graph: %+v", second)
 	}
@@ -186,7 +186,7 @@ func TestReleasesSideBySideAndDiff(t *testing.T) {
 	ctx := context.Background()
 	old, rawOld := parse(t, "atlas/ATLAS-5.6.0.yaml")
 	cur, rawNew := parse(t, "atlas/v6/ATLAS-2026.05.yaml")
-	load(t, s, old, store.LoadOptions{MakeCurrent: true})
+	load(t, s, old, store.LoadOptions{Current: store.CurrentAlways})
 	load(t, s, cur, store.LoadOptions{Current: store.CurrentNever}) // staged, not current
 	if info, _ := s.Release(ctx, ""); info.Version != "5.6.0" {
 		t.Fatalf("current = %q after staging 2026.05, want 5.6.0", info.Version)

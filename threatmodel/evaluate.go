@@ -591,9 +591,7 @@ func Evaluate(ctx context.Context, m *Model, rel *atlas.Release, in *analysis.In
 		}
 		rep.Actors = append(rep.Actors, ka)
 	}
-	for _, a := range opt.ExternalActors {
-		rep.Actors = append(rep.Actors, a)
-	}
+	rep.Actors = append(rep.Actors, opt.ExternalActors...)
 	sort.SliceStable(rep.Actors, func(i, j int) bool {
 		if len(rep.Actors[i].Techniques) != len(rep.Actors[j].Techniques) {
 			return len(rep.Actors[i].Techniques) > len(rep.Actors[j].Techniques)

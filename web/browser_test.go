@@ -82,7 +82,7 @@ func load(t *testing.T) (string, *rawatlas.Release, *rawatlas.Release, *rawattac
 		if err != nil {
 			t.Fatalf("parse %s: %v", rel, err)
 		}
-		if _, err := st.Load(ctx, r, store.LoadOptions{MakeCurrent: rel == current}); err != nil {
+		if _, err := st.Load(ctx, r, store.LoadOptions{Current: store.CurrentWhen(rel == current)}); err != nil {
 			t.Fatalf("load %s: %v", rel, err)
 		}
 		raw, err := rawatlas.Read(path)
@@ -99,7 +99,7 @@ func load(t *testing.T) (string, *rawatlas.Release, *rawatlas.Release, *rawattac
 	if err != nil {
 		t.Fatalf("read %s: %v", attackFile, err)
 	}
-	if _, err := st.LoadAttack(ctx, bundle, store.LoadOptions{MakeCurrent: true}); err != nil {
+	if _, err := st.LoadAttack(ctx, bundle, store.LoadOptions{Current: store.CurrentAlways}); err != nil {
 		t.Fatalf("load %s: %v", attackFile, err)
 	}
 	atlasPath, _ := rawatlas.Shared(current)

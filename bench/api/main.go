@@ -107,7 +107,7 @@ func run() error {
 	}
 	defer driver.Close(ctx)
 	st := store.New(driver, cfg.Database)
-	if _, err := st.Load(ctx, rel, store.LoadOptions{MakeCurrent: true}); err != nil {
+	if _, err := st.Load(ctx, rel, store.LoadOptions{Current: store.CurrentAlways}); err != nil {
 		return err
 	}
 

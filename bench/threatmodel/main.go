@@ -169,7 +169,7 @@ func run() error {
 		if err != nil {
 			return err
 		}
-		if _, err := st.Load(ctx, rel, store.LoadOptions{MakeCurrent: true}); err != nil {
+		if _, err := st.Load(ctx, rel, store.LoadOptions{Current: store.CurrentAlways}); err != nil {
 			return err
 		}
 	}

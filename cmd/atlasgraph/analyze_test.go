@@ -39,7 +39,7 @@ func analyzeEnv(t *testing.T) (map[string]string, *rawatlas.Release) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Load(context.Background(), rel, store.LoadOptions{MakeCurrent: true}); err != nil {
+	if _, err := s.Load(context.Background(), rel, store.LoadOptions{Current: store.CurrentAlways}); err != nil {
 		t.Fatal(err)
 	}
 	raw, err := rawatlas.Read(path)

@@ -34,7 +34,7 @@ func (f *attackFlags) parse(ctx context.Context, timeout time.Duration) (*attack
 
 // storeAttack writes a parsed ATT&CK bundle and prints one summary line.
 func (c *cli) storeAttack(ctx context.Context, st *store.Store, b *attack.Bundle, replace, quiet bool) error {
-	res, err := st.LoadAttack(ctx, b, store.LoadOptions{MakeCurrent: true, Replace: replace})
+	res, err := st.LoadAttack(ctx, b, store.LoadOptions{Current: store.CurrentAlways, Replace: replace})
 	if err != nil {
 		return err
 	}

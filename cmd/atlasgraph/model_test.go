@@ -172,7 +172,6 @@ type expected struct {
 	comps     map[string][]string
 	incidents map[string]bool // case study -> broken
 	accepted  map[string]bool // incident -> accepted
-	residual  map[string]bool // technique -> on a residual path allowed
 }
 
 func computeExpected(t *testing.T, raw *rawatlas.Release, rm *rawModel, rules []rawRule, m rawModelFile) expected {
