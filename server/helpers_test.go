@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"go.yaml.in/yaml/v3"
 
@@ -92,6 +93,13 @@ func setup(t *testing.T) *env {
 func newServer(t *testing.T, st *store.Store, cfg server.Config) (*server.Server, string) {
 	t.Helper()
 	cfg.Store = st
+	if cfg.Timeouts == (server.Timeouts{}) {
+		// Tests that are not about deadlines get generous ones: on a loaded
+		// 2-core machine a cold first query can take seconds, and a test
+		// asserts answers, never times.
+		cfg.Timeouts = server.DefaultTimeouts()
+		cfg.Timeouts.Transaction, cfg.Timeouts.Request, cfg.Timeouts.Write = 50*time.Second, 60*time.Second, 70*time.Second
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	}
