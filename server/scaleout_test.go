@@ -49,7 +49,7 @@ func TestScaleOutCachesFollowReleaseChanges(t *testing.T) {
 		// The digest names the content: another content, another digest.
 		sum := sha256.Sum256(fmt.Appendf(slices.Clone(b), "\n# variant %d\n", dropMitigations))
 		rel.SHA256 = hex.EncodeToString(sum[:])
-		if _, err := other.Load(ctx, rel, store.LoadOptions{Replace: true}); err != nil {
+		if _, err := other.Load(ctx, rel, store.LoadOptions{Replace: true, Current: store.CurrentNever}); err != nil {
 			t.Fatalf("load %s: %v", version, err)
 		}
 	}
