@@ -17,6 +17,7 @@ import (
 	"github.com/atlasgraph/atlasgraph/store"
 	"github.com/atlasgraph/atlasgraph/threatmodel"
 	"github.com/atlasgraph/atlasgraph/threatmodel/actorsource"
+	"github.com/atlasgraph/atlasgraph/upstream"
 )
 
 // Options tune the resolvers.
@@ -32,6 +33,15 @@ type Options struct {
 	// Auth decides who may read and change threat models. Without it reads
 	// are open and every change is refused.
 	Auth *auth.Policy
+	// Upstream, when set, tells what the background upstream check last
+	// found (Release.upstream); it never goes to the network itself.
+	Upstream UpstreamStatus
+}
+
+// UpstreamStatus is what the background upstream check last found; ok is
+// false while nothing is known. upstream.Checker has it.
+type UpstreamStatus interface {
+	Latest() (st upstream.Status, ok bool)
 }
 
 // Resolver is the root resolver. It holds the store's reader and nothing

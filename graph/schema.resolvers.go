@@ -277,6 +277,8 @@ func (r *Resolver) Mitigation() generated.MitigationResolver { return &mitigatio
 
 func (r *Resolver) Query() generated.QueryResolver { return &queryResolver{r} }
 
+func (r *Resolver) Release() generated.ReleaseResolver { return &releaseResolver{r} }
+
 func (r *Resolver) Step() generated.StepResolver { return &stepResolver{r} }
 
 func (r *Resolver) Tactic() generated.TacticResolver { return &tacticResolver{r} }
@@ -297,6 +299,7 @@ type (
 	caseStudyResolver           struct{ *Resolver }
 	mitigationResolver          struct{ *Resolver }
 	queryResolver               struct{ *Resolver }
+	releaseResolver             struct{ *Resolver }
 	stepResolver                struct{ *Resolver }
 	tacticResolver              struct{ *Resolver }
 	techniqueResolver           struct{ *Resolver }

@@ -11,7 +11,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/atlasgraph/atlasgraph/graph"
 	"github.com/atlasgraph/atlasgraph/store"
+	"github.com/atlasgraph/atlasgraph/upstream"
 )
 
 // metrics are the Prometheus series of one server, on its own registry
@@ -147,5 +149,35 @@ func (ri *releaseInfo) Collect(ch chan<- prometheus.Metric) {
 	}
 	if ri.version != "" {
 		ch <- prometheus.MustNewConstMetric(ri.desc, prometheus.GaugeValue, 1, ri.version, ri.sha[:min(12, len(ri.sha))])
+	}
+}
+
+// upstreamMetrics show what the background upstream check last found:
+// atlasgraph_upstream_newer_releases (how many upstream releases are newer
+// than the current one) and atlasgraph_upstream_checked_timestamp_seconds.
+// Both are absent until a check has succeeded, and always when the check
+// is off.
+func upstreamMetrics(u graph.UpstreamStatus) []prometheus.Collector {
+	return []prometheus.Collector{
+		&upstreamGauge{u: u, desc: prometheus.NewDesc("atlasgraph_upstream_newer_releases",
+			"Upstream ATLAS releases newer than the current one, as the last daily check found (0: up to date).", nil, nil),
+			value: func(st upstream.Status) float64 { return float64(len(st.NewerThanCurrent)) }},
+		&upstreamGauge{u: u, desc: prometheus.NewDesc("atlasgraph_upstream_checked_timestamp_seconds",
+			"When the last successful upstream check ran, in Unix seconds.", nil, nil),
+			value: func(st upstream.Status) float64 { return float64(st.CheckedAt.Unix()) }},
+	}
+}
+
+type upstreamGauge struct {
+	u     graph.UpstreamStatus
+	desc  *prometheus.Desc
+	value func(upstream.Status) float64
+}
+
+func (g *upstreamGauge) Describe(ch chan<- *prometheus.Desc) { ch <- g.desc }
+
+func (g *upstreamGauge) Collect(ch chan<- prometheus.Metric) {
+	if st, ok := g.u.Latest(); ok {
+		ch <- prometheus.MustNewConstMetric(g.desc, prometheus.GaugeValue, g.value(st))
 	}
 }

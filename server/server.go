@@ -116,6 +116,11 @@ type Config struct {
 	// RetryInterval is how long requests fail fast after Neo4j was found
 	// unreachable before one of them tries it again. Zero means 1s.
 	RetryInterval time.Duration
+	// Upstream, when set, is the background upstream check (an
+	// upstream.Checker the caller started): its last finding shows in the
+	// API's Release.upstream and in the atlasgraph_upstream_* metrics. The
+	// server never asks upstream itself.
+	Upstream graph.UpstreamStatus
 }
 
 // Server serves the API. Make one with New; it is safe for concurrent use.
@@ -153,9 +158,12 @@ func New(cfg Config) (*Server, error) {
 	s.metrics = newMetrics(s.registry)
 	s.health = newHealth(s.reader, cfg.RetryInterval, s.log, s.metrics)
 	s.registry.MustRegister(newReleaseInfo(s.reader))
+	if cfg.Upstream != nil {
+		s.registry.MustRegister(upstreamMetrics(cfg.Upstream)...)
+	}
 	s.admit = newAdmission(cfg.Admission, s.metrics)
 
-	res := graph.NewResolver(s.reader, graph.Options{LoaderWait: cfg.LoaderWait, ThreatModels: cfg.ThreatModels, Auth: cfg.Auth})
+	res := graph.NewResolver(s.reader, graph.Options{LoaderWait: cfg.LoaderWait, ThreatModels: cfg.ThreatModels, Auth: cfg.Auth, Upstream: cfg.Upstream})
 	gql := handler.New(res.Schema())
 	gql.AddTransport(transport.POST{})
 	gql.SetQueryCache(lru.New[*ast.QueryDocument](1000))

@@ -8,7 +8,9 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/atlasgraph/atlasgraph/app"
 	"github.com/atlasgraph/atlasgraph/auth"
+	"github.com/atlasgraph/atlasgraph/loader"
 	"github.com/atlasgraph/atlasgraph/server"
 	"github.com/atlasgraph/atlasgraph/store"
 	"github.com/atlasgraph/atlasgraph/threatmodel"
@@ -38,10 +40,19 @@ func (c *cli) serveCmd() *cobra.Command {
 	var adm server.Admission
 	fs.IntVar(&adm.Concurrent, "max-concurrent", 16, "GraphQL requests executed at once; more wait in a bounded queue or are refused OVERLOADED")
 	fs.StringVar(&adm.ClientHeader, "client-header", "", "header naming the client for fair shares (e.g. X-Forwarded-For behind a proxy that sets it); default the remote address")
+	upstreamCheck := fs.Bool("upstream-check", true, "check upstream's release list in the background, at most daily, and say in the API and /metrics when a newer release exists (env "+envUpstreamCheck+"; false on offline machines)")
+	upstreamURL := fs.String("upstream", "", "atlas-data's dist folder: a URL or a local folder (env ATLASGRAPH_UPSTREAM, default "+loader.DefaultUpstream+")")
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 		ctx := cmd.Context()
 		if err := cfg.Validate(); err != nil {
 			return err
+		}
+		if !cmd.Flags().Changed("upstream-check") {
+			on, err := envSwitch(c.getenv, envUpstreamCheck, true)
+			if err != nil {
+				return usageError{msg: err.Error(), cmd: cmd.CommandPath()}
+			}
+			*upstreamCheck = on
 		}
 		if !cmd.Flags().Changed("introspection") {
 			on, err := envSwitch(c.getenv, envIntrospection, true)
@@ -75,8 +86,11 @@ func (c *cli) serveCmd() *cobra.Command {
 			return err
 		}
 		tm := &threatmodel.Service{Rules: rules, Store: st}
+		sf := sourceFlags{upstream: *upstreamURL}
+		checker := app.New(st, nil).UpstreamChecker(sf.upstreamURL(c.getenv), !*upstreamCheck, log)
+		checker.Start(ctx)
 		srv, err := server.New(server.Config{Store: st, Logger: log, Timeouts: t, Admission: adm, NoIntrospection: !*introspection,
-			ThreatModels: tm, Auth: policy})
+			ThreatModels: tm, Auth: policy, Upstream: checker})
 		if err != nil {
 			return usageError{msg: err.Error(), cmd: cmd.CommandPath()}
 		}
@@ -88,6 +102,10 @@ func (c *cli) serveCmd() *cobra.Command {
 // envIntrospection switches introspection off when false; --introspection
 // wins over it.
 const envIntrospection = "ATLASGRAPH_INTROSPECTION"
+
+// envUpstreamCheck switches the background upstream check off when false;
+// --upstream-check wins over it.
+const envUpstreamCheck = "ATLASGRAPH_UPSTREAM_CHECK"
 
 // envSwitch reads an on/off setting from the environment: true, false, 1,
 // 0, on, off, yes or no; def when unset.

@@ -16,6 +16,7 @@ import (
 	"github.com/atlasgraph/atlasgraph/mapping"
 	"github.com/atlasgraph/atlasgraph/store"
 	"github.com/atlasgraph/atlasgraph/threatmodel"
+	"github.com/atlasgraph/atlasgraph/upstream"
 	gqlparser "github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
 	"math"
@@ -42,12 +43,14 @@ type ResolverRoot interface {
 	Mitigation() MitigationResolver
 	Mutation() MutationResolver
 	Query() QueryResolver
+	Release() ReleaseResolver
 	Step() StepResolver
 	Tactic() TacticResolver
 	Technique() TechniqueResolver
 	TechniqueActor() TechniqueActorResolver
 	TechniqueTransition() TechniqueTransitionResolver
 	ThreatModel() ThreatModelResolver
+	UpstreamStatus() UpstreamStatusResolver
 }
 
 type DirectiveRoot struct {
@@ -428,6 +431,7 @@ type ComplexityRoot struct {
 		LoadedAt func(childComplexity int) int
 		SHA256   func(childComplexity int) int
 		Source   func(childComplexity int) int
+		Upstream func(childComplexity int) int
 		Version  func(childComplexity int) int
 	}
 
@@ -850,6 +854,13 @@ type ComplexityRoot struct {
 		StatusChanged      func(childComplexity int) int
 		To                 func(childComplexity int) int
 	}
+
+	UpstreamStatus struct {
+		CheckedAt        func(childComplexity int) int
+		NewerAvailable   func(childComplexity int) int
+		NewerThanCurrent func(childComplexity int) int
+		Newest           func(childComplexity int) int
+	}
 }
 
 // endregion ***************************** api!.gotpl *****************************
@@ -930,6 +941,9 @@ type QueryResolver interface {
 	UpgradeImpact(ctx context.Context, model string, toRelease string) (*threatmodel.UpgradeImpact, error)
 	ValidateMapping(ctx context.Context, rows []model.MappingRowInput) (*mapping.Report, error)
 }
+type ReleaseResolver interface {
+	Upstream(ctx context.Context, obj *store.ReleaseInfo) (*upstream.Status, error)
+}
 type StepResolver interface {
 	CaseStudy(ctx context.Context, objs []*store.Step) ([]*store.CaseStudy, error)
 	Technique(ctx context.Context, objs []*store.Step) ([]*store.Technique, error)
@@ -959,6 +973,9 @@ type TechniqueTransitionResolver interface {
 type ThreatModelResolver interface {
 	Report(ctx context.Context, obj *model.ThreatModel) (*threatmodel.Report, error)
 	Rendered(ctx context.Context, obj *model.ThreatModel, format string) (string, error)
+}
+type UpstreamStatusResolver interface {
+	NewerAvailable(ctx context.Context, obj *upstream.Status) (bool, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -2761,6 +2778,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Release.Source(childComplexity), true
+	case "Release.upstream":
+		if e.ComplexityRoot.Release.Upstream == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Release.Upstream(childComplexity), true
 	case "Release.version":
 		if e.ComplexityRoot.Release.Version == nil {
 			break
@@ -4493,6 +4516,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.UpgradeImpact.To(childComplexity), true
+
+	case "UpstreamStatus.checkedAt":
+		if e.ComplexityRoot.UpstreamStatus.CheckedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UpstreamStatus.CheckedAt(childComplexity), true
+	case "UpstreamStatus.newerAvailable":
+		if e.ComplexityRoot.UpstreamStatus.NewerAvailable == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UpstreamStatus.NewerAvailable(childComplexity), true
+	case "UpstreamStatus.newerThanCurrent":
+		if e.ComplexityRoot.UpstreamStatus.NewerThanCurrent == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UpstreamStatus.NewerThanCurrent(childComplexity), true
+	case "UpstreamStatus.newest":
+		if e.ComplexityRoot.UpstreamStatus.Newest == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UpstreamStatus.Newest(childComplexity), true
 
 	}
 	return 0, false
@@ -7472,6 +7520,38 @@ type TMMitigationChange {
   removed: [ID!]!
 }
 `, BuiltIn: false},
+	{Name: "../upstream.graphqls", Input: `extend type Release {
+  """
+  What the server's background check of upstream (atlas-data's release list, read at most
+  once a day, never while answering a request) last found, for the current release only:
+  null for another release, when the check is off (offline servers) or before it first
+  succeeded.
+  """
+  upstream: UpstreamStatus @goField(forceResolver: true)
+}
+
+"""
+The newest upstream ATLAS releases as the server last saw them.
+"""
+type UpstreamStatus {
+  """
+  The newest release upstream lists.
+  """
+  newest: String!
+  """
+  Upstream releases newer than the current release, newest first; empty when up to date.
+  """
+  newerThanCurrent: [String!]!
+  """
+  Whether a release newer than the current one is known to exist.
+  """
+  newerAvailable: Boolean!
+  """
+  When the last successful check ran.
+  """
+  checkedAt: Time!
+}
+`, BuiltIn: false},
 	{Name: "../validate.graphqls", Input: `extend type Query {
   """
   Checks mapping rows (an ATLAS id with the name it was written with, and
@@ -8231,6 +8311,8 @@ func (ec *executionContext) childFields_Release(ctx context.Context, field graph
 		return ec.fieldContext_Release_loadedAt(ctx, field)
 	case "counts":
 		return ec.fieldContext_Release_counts(ctx, field)
+	case "upstream":
+		return ec.fieldContext_Release_upstream(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Release", field.Name)
 }
@@ -9073,6 +9155,20 @@ func (ec *executionContext) childFields_UpgradeImpact(ctx context.Context, field
 		return ec.fieldContext_UpgradeImpact_controlsInvalid(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type UpgradeImpact", field.Name)
+}
+
+func (ec *executionContext) childFields_UpstreamStatus(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "newest":
+		return ec.fieldContext_UpstreamStatus_newest(ctx, field)
+	case "newerThanCurrent":
+		return ec.fieldContext_UpstreamStatus_newerThanCurrent(ctx, field)
+	case "newerAvailable":
+		return ec.fieldContext_UpstreamStatus_newerAvailable(ctx, field)
+	case "checkedAt":
+		return ec.fieldContext_UpstreamStatus_checkedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type UpstreamStatus", field.Name)
 }
 
 func (ec *executionContext) childFields___Directive(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -18274,6 +18370,38 @@ func (ec *executionContext) fieldContext_Release_counts(_ context.Context, field
 	return fc, nil
 }
 
+func (ec *executionContext) _Release_upstream(ctx context.Context, field graphql.CollectedField, obj *store.ReleaseInfo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Release_upstream(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Release().Upstream(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *upstream.Status) graphql.Marshaler {
+			return ec.marshalOUpstreamStatus2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋupstreamᚐStatus(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Release_upstream(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Release",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_UpstreamStatus(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _ReleaseCounts_tactics(ctx context.Context, field graphql.CollectedField, obj *store.ReleaseCounts) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -25827,6 +25955,98 @@ func (ec *executionContext) fieldContext_UpgradeImpact_controlsInvalid(_ context
 	return graphql.NewScalarFieldContext("UpgradeImpact", field, false, false, "ID")
 }
 
+func (ec *executionContext) _UpstreamStatus_newest(ctx context.Context, field graphql.CollectedField, obj *upstream.Status) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UpstreamStatus_newest(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Newest, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UpstreamStatus_newest(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("UpstreamStatus", field, false, false, "String")
+}
+
+func (ec *executionContext) _UpstreamStatus_newerThanCurrent(ctx context.Context, field graphql.CollectedField, obj *upstream.Status) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UpstreamStatus_newerThanCurrent(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NewerThanCurrent, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UpstreamStatus_newerThanCurrent(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("UpstreamStatus", field, false, false, "String")
+}
+
+func (ec *executionContext) _UpstreamStatus_newerAvailable(ctx context.Context, field graphql.CollectedField, obj *upstream.Status) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UpstreamStatus_newerAvailable(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.UpstreamStatus().NewerAvailable(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UpstreamStatus_newerAvailable(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("UpstreamStatus", field, true, true, "Boolean")
+}
+
+func (ec *executionContext) _UpstreamStatus_checkedAt(ctx context.Context, field graphql.CollectedField, obj *upstream.Status) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UpstreamStatus_checkedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CheckedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_UpstreamStatus_checkedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("UpstreamStatus", field, false, false, "Time")
+}
+
 func (ec *executionContext) ___Directive_name(ctx context.Context, field graphql.CollectedField, obj *introspection.Directive) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -30227,38 +30447,44 @@ func (ec *executionContext) _Release(ctx context.Context, sel ast.SelectionSet, 
 		case "version":
 			out.Values[i] = ec._Release_version(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "format":
 			out.Values[i] = ec._Release_format(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "sha256":
 			out.Values[i] = ec._Release_sha256(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "source":
 			out.Values[i] = ec._Release_source(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "current":
 			out.Values[i] = ec._Release_current(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "loadedAt":
 			out.Values[i] = ec._Release_loadedAt(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "counts":
 			out.Values[i] = ec._Release_counts(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "upstream":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Release_upstream(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -33005,6 +33231,55 @@ func (ec *executionContext) _UpgradeImpact(ctx context.Context, sel ast.Selectio
 	return out
 }
 
+var upstreamStatusImplementors = []string{"UpstreamStatus"}
+
+func (ec *executionContext) _UpstreamStatus(ctx context.Context, sel ast.SelectionSet, obj *upstream.Status) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, upstreamStatusImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("UpstreamStatus")
+		case "newest":
+			out.Values[i] = ec._UpstreamStatus_newest(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "newerThanCurrent":
+			out.Values[i] = ec._UpstreamStatus_newerThanCurrent(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "newerAvailable":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._UpstreamStatus_newerAvailable(ctx, field, obj)
+				})
+		case "checkedAt":
+			out.Values[i] = ec._UpstreamStatus_checkedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var __DirectiveImplementors = []string{"__Directive"}
 
 func (ec *executionContext) ___Directive(ctx context.Context, sel ast.SelectionSet, obj *introspection.Directive) graphql.Marshaler {
@@ -35674,6 +35949,13 @@ func (ec *executionContext) marshalOTime2timeᚐTime(ctx context.Context, sel as
 	_ = ctx
 	res := graphql.MarshalTime(v)
 	return res
+}
+
+func (ec *executionContext) marshalOUpstreamStatus2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋupstreamᚐStatus(ctx context.Context, sel ast.SelectionSet, v *upstream.Status) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._UpstreamStatus(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalO__EnumValue2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐEnumValueᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.EnumValue) graphql.Marshaler {

@@ -1,0 +1,42 @@
+package app
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/atlasgraph/atlasgraph/loader"
+	"github.com/atlasgraph/atlasgraph/upstream"
+)
+
+// UpstreamChecker returns a background check of upstream's release list
+// (atlas-data's dist/ at upstreamURL, a URL or a local folder) against the
+// releases loaded here. The caller starts it; it never runs on a request.
+// With off set it never goes to the network and reports nothing.
+func (s *Service) UpstreamChecker(upstreamURL string, off bool, log *slog.Logger) *upstream.Checker {
+	return &upstream.Checker{
+		Fetcher:  loader.Fetcher{Client: &http.Client{Timeout: 30 * time.Second}, MaxBytes: 1 << 20},
+		Upstream: upstreamURL,
+		Offline:  off,
+		Logger:   log,
+		Loaded: func(ctx context.Context) ([]string, string, error) {
+			rels, err := s.Releases(ctx)
+			if err != nil {
+				return nil, "", err
+			}
+			var loaded []string
+			current := ""
+			for _, r := range rels {
+				if r.Status != "complete" {
+					continue
+				}
+				loaded = append(loaded, r.Version)
+				if r.Current {
+					current = r.Version
+				}
+			}
+			return loaded, current, nil
+		},
+	}
+}
