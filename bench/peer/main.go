@@ -233,7 +233,8 @@ func run() error {
 			func(c int) (any, error) { return postGraphQL(client, atlasURL, ab, c) },
 			func(c int) (any, error) { return postGraphQL(client, peerURL, pb, c) },
 			func(int) (any, error) {
-				r, err := neo4j.ExecuteQuery(ctx, driver, s.cypher, map[string]any{"v": version}, neo4j.EagerResultTransformer, dbOpt, neo4j.ExecuteQueryWithReadersRouting())
+				r, err := neo4j.ExecuteQuery(ctx, driver, s.cypher, map[string]any{"v": version}, neo4j.EagerResultTransformer, dbOpt,
+					neo4j.ExecuteQueryWithReadersRouting(), neo4j.ExecuteQueryWithoutBookmarkManager()) // as atlasgraph reads
 				if err != nil {
 					return nil, err
 				}
