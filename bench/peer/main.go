@@ -43,6 +43,7 @@ import (
 	"time"
 
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
+	neo4jconfig "github.com/neo4j/neo4j-go-driver/v5/neo4j/config"
 
 	"github.com/atlasgraph/atlasgraph/internal/config"
 	"github.com/atlasgraph/atlasgraph/internal/rawatlas"
@@ -175,7 +176,7 @@ func run() error {
 	}
 
 	driver, err := neo4j.NewDriverWithContext(cfg.URI, neo4j.BasicAuth(cfg.Username, cfg.Password, ""),
-		func(c *neo4j.Config) { c.MaxConnectionPoolSize = 4 * *clients })
+		func(c *neo4jconfig.Config) { c.MaxConnectionPoolSize = 4 * *clients })
 	if err != nil {
 		return err
 	}
