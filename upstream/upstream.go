@@ -184,7 +184,7 @@ func (c *Checker) checkOnce(ctx context.Context) {
 	st = c.last
 	c.mu.Unlock()
 	if err != nil && c.Logger != nil {
-		c.Logger.Warn("upstream check failed; will try again at the next interval", "upstream", c.Upstream, "err", err)
+		c.Logger.Warn("upstream check failed; will try again at the next interval (on an offline machine, serve --upstream-check=false turns the check off)", "upstream", c.Upstream, "err", err)
 	}
 	if c.Checked != nil {
 		c.Checked(st)
