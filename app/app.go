@@ -10,11 +10,9 @@ package app
 
 import (
 	"context"
-	"slices"
 	"time"
 
 	"github.com/atlasgraph/atlasgraph/actors"
-	"github.com/atlasgraph/atlasgraph/atlas"
 	"github.com/atlasgraph/atlasgraph/store"
 )
 
@@ -90,7 +88,8 @@ func ReleaseFrom(r store.ReleaseInfo) Release {
 	return out
 }
 
-// Releases lists the loaded releases, newest version first.
+// Releases lists the loaded releases in the store's order: newest version
+// first (store.SortReleases).
 func (s *Service) Releases(ctx context.Context) ([]Release, error) {
 	list, err := s.store.Releases(ctx)
 	if err != nil {
@@ -100,6 +99,5 @@ func (s *Service) Releases(ctx context.Context) ([]Release, error) {
 	for _, r := range list {
 		out = append(out, ReleaseFrom(r))
 	}
-	slices.SortStableFunc(out, func(a, b Release) int { return atlas.CompareVersions(b.Version, a.Version) })
 	return out, nil
 }

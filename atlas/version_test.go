@@ -16,6 +16,7 @@ func TestCompareVersions(t *testing.T) {
 		{"5.6", "5.6.0", -1},
 		{"5.6.0-rc1", "5.6.0", 1},
 		{"5.x", "5.1", 1},
+		{"5.10.0", "5.6.0", 1},
 	}
 	for _, tt := range tests {
 		if got := CompareVersions(tt.a, tt.b); got != tt.want {

@@ -88,7 +88,7 @@ func Check(ctx context.Context, f loader.Fetcher, upstream string, loaded []stri
 		case currentDate != "" && e.ReleaseDate != "":
 			r.Newer = e.ReleaseDate > currentDate
 		default:
-			r.Newer = CompareVersions(e.Release, current) > 0
+			r.Newer = atlas.CompareVersions(e.Release, current) > 0
 		}
 		if r.Newer {
 			rep.NewerThanCurrent = append(rep.NewerThanCurrent, r.Name)
@@ -100,9 +100,6 @@ func Check(ctx context.Context, f loader.Fetcher, upstream string, loaded []stri
 	}
 	return rep, nil
 }
-
-// CompareVersions orders two release names; see atlas.CompareVersions.
-func CompareVersions(a, b string) int { return atlas.CompareVersions(a, b) }
 
 // Loaded tells the checker which releases are loaded and which is current.
 // It is called from the checker's goroutine, never on a request.

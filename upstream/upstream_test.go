@@ -96,20 +96,6 @@ func TestCheck(t *testing.T) {
 	}
 }
 
-func TestCompareVersions(t *testing.T) {
-	for _, c := range []struct {
-		a, b string
-		want int
-	}{
-		{"2026.05", "5.6.0", 1}, {"5.6.0", "2026.05", -1}, {"2026.10", "2026.09", 1}, {"4.5.0", "5.5.0", -1},
-		{"5.10.0", "5.6.0", 1}, {"2026.05", "2026.05", 0},
-	} {
-		if got := upstream.CompareVersions(c.a, c.b); got != c.want {
-			t.Errorf("CompareVersions(%s, %s) = %d, want %d", c.a, c.b, got, c.want)
-		}
-	}
-}
-
 // The checker finds the newer release in the background and Latest reads
 // it without waiting; offline, it never touches the network.
 func TestChecker(t *testing.T) {
