@@ -1,0 +1,138 @@
+package readmodel
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/atlasgraph/atlasgraph/store"
+)
+
+// The lists below filter and page in memory exactly as store.Reader's list
+// queries do in Cypher (readmodel_test.go compares the two on every filter).
+// Full-text search is not among them: a filter with Search set goes to
+// Neo4j's index (see Model).
+
+// page cuts one page out of a list sorted by id, the way the store's list
+// query does: at most First items with an id above After (every item when
+// First <= 0), the total over all pages, and whether more follow.
+func page[T any](release string, items []T, id func(*T) string, p store.Page) store.List[T] {
+	out := store.List[T]{Release: release, Total: len(items)}
+	start := 0
+	if p.After != "" {
+		start = len(items)
+		for i := range items {
+			if id(&items[i]) > p.After {
+				start = i
+				break
+			}
+		}
+	}
+	rest := items[start:]
+	if p.First > 0 && len(rest) > p.First {
+		rest = rest[:p.First]
+		out.HasNextPage = true
+	}
+	out.Items = slices.Clone(rest)
+	if out.Items == nil {
+		out.Items = []T{}
+	}
+	return out
+}
+
+func keep[T any](items []T, ok func(*T) bool) []T {
+	out := make([]T, 0, len(items))
+	for i := range items {
+		if ok(&items[i]) {
+			out = append(out, items[i])
+		}
+	}
+	return out
+}
+
+// Tactics lists the tactics: in matrix order for a whole list, else by id.
+func (r *Release) Tactics(p store.Page) store.List[store.Tactic] {
+	id := func(t *store.Tactic) string { return t.ID }
+	if p.First <= 0 && p.After == "" {
+		return page(r.Info.Version, r.tactics, id, p)
+	}
+	return page(r.Info.Version, r.tacticsByID, id, p)
+}
+
+// Techniques lists the techniques meeting f (f.Search must be empty), by id.
+func (r *Release) Techniques(f store.TechniqueFilter, p store.Page) (store.List[store.Technique], error) {
+	maturity := ""
+	if f.Maturity != "" {
+		for _, v := range store.Maturities {
+			if strings.EqualFold(v, f.Maturity) {
+				maturity = v
+			}
+		}
+		if maturity == "" {
+			return store.List[store.Technique]{}, fmt.Errorf("%w: maturity %q is not one of %s", store.ErrBadInput, f.Maturity, strings.Join(store.Maturities, ", "))
+		}
+	}
+	items := keep(r.techniques, func(t *store.Technique) bool {
+		if f.Tactic != "" && !slices.ContainsFunc(r.techniqueTactics[t.ID], func(x store.Tactic) bool { return x.ID == f.Tactic }) {
+			return false
+		}
+		if maturity != "" && (t.Maturity == nil || *t.Maturity != maturity) {
+			return false
+		}
+		if f.Platform != "" && !slices.Contains(t.Platforms, f.Platform) {
+			return false
+		}
+		if f.HasMitigation != nil && (len(r.techniqueMitigations[t.ID]) > 0) != *f.HasMitigation {
+			return false
+		}
+		if f.IsSubtechnique != nil && t.IsSubtechnique() != *f.IsSubtechnique {
+			return false
+		}
+		return true
+	})
+	return page(r.Info.Version, items, func(t *store.Technique) string { return t.ID }, p), nil
+}
+
+// Mitigations lists the mitigations meeting f (f.Search must be empty), by id.
+func (r *Release) Mitigations(f store.MitigationFilter, p store.Page) store.List[store.Mitigation] {
+	items := keep(r.mitigations, func(m *store.Mitigation) bool {
+		if f.Technique != "" && !slices.ContainsFunc(r.mitigationTechniques[m.ID], func(x store.MitigatedTechnique) bool { return x.Technique.ID == f.Technique }) {
+			return false
+		}
+		if f.Category != "" && !slices.Contains(m.Categories, f.Category) {
+			return false
+		}
+		if f.LifecyclePhase != "" && !slices.Contains(m.LifecyclePhases, f.LifecyclePhase) {
+			return false
+		}
+		return true
+	})
+	return page(r.Info.Version, items, func(m *store.Mitigation) string { return m.ID }, p)
+}
+
+// CaseStudies lists the case studies meeting f (f.Search must be empty), by id.
+func (r *Release) CaseStudies(f store.CaseStudyFilter, p store.Page) store.List[store.CaseStudy] {
+	items := keep(r.caseStudies, func(c *store.CaseStudy) bool {
+		// Cypher's toLower compares case-insensitively; a missing type is
+		// null there and matches nothing.
+		if f.Type != "" && (c.Type == nil || strings.ToLower(*c.Type) != strings.ToLower(f.Type)) {
+			return false
+		}
+		if f.Technique != "" && !r.caseStudyTechniques[c.ID][f.Technique] {
+			return false
+		}
+		if f.Actor != "" && !slices.ContainsFunc(r.caseStudyActors[c.ID], func(a store.Actor) bool { return a.ID == f.Actor }) {
+			return false
+		}
+		return true
+	})
+	return page(r.Info.Version, items, func(c *store.CaseStudy) string { return c.ID }, p)
+}
+
+// Actors lists the ATLAS case-study actors meeting f (Technique only), by id.
+func (r *Release) Actors(f store.ActorFilter, p store.Page) store.List[store.Actor] {
+	items := keep(r.actors, func(a *store.Actor) bool {
+		return f.Technique == "" || slices.ContainsFunc(r.actorTechniques[a.ID], func(x store.ActorTechnique) bool { return x.Technique.ID == f.Technique })
+	})
+	return page(r.Info.Version, items, func(a *store.Actor) string { return a.ID }, p)
+}

@@ -1,0 +1,256 @@
+// Package readmodel holds complete ATLAS releases in memory and answers the
+// read side's questions (objects by id, filtered lists, every relationship)
+// from there, with Neo4j the system of record.
+//
+// A complete release never changes: a release is loaded whole, replaced
+// whole (a new sha256) or pruned. So a server may read a release once, keep
+// it keyed by version and digest, and answer every later question without a
+// round trip, where a generic GraphQL-to-Cypher layer must ask the database
+// each time. Which releases are loaded, which is current and their digests
+// (the catalogue) is read again when it is older than Options.Poll, by the
+// first request that needs it; a switch, replace or prune made through any
+// server or the command line is therefore seen by every server within Poll,
+// plus the time to read the new release (docs/scale-out.md).
+//
+// Full-text search, diffs and the ATT&CK side are not held here; they go to
+// Neo4j through store.Reader.
+package readmodel
+
+import (
+	"container/list"
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"golang.org/x/sync/singleflight"
+
+	"github.com/atlasgraph/atlasgraph/store"
+)
+
+// Options tune a Model.
+type Options struct {
+	// Poll is how old the catalogue of loaded releases may get before a
+	// request reads it again. Zero means DefaultPoll.
+	Poll time.Duration
+	// Releases is how many complete releases stay in memory, the least
+	// recently used going first. Zero means DefaultReleases.
+	Releases int
+	// ReadTimeout bounds reading one release whole. Zero means two minutes.
+	ReadTimeout time.Duration
+}
+
+// Defaults of Options.
+const (
+	DefaultPoll     = time.Second
+	DefaultReleases = 4
+)
+
+// Model is the in-memory read model over one store. It is safe for
+// concurrent use.
+type Model struct {
+	r   *store.Reader
+	opt Options
+	now func() time.Time
+
+	flight singleflight.Group
+
+	mu      sync.Mutex
+	catalog *catalog
+	lru     *list.List               // of *Release, most recently used first
+	held    map[string]*list.Element // by key(version, sha256)
+	reads   int                      // releases read from Neo4j, for tests and metrics
+}
+
+// catalog is what the store said, at one time, of the complete releases.
+type catalog struct {
+	at       time.Time
+	releases []store.ReleaseInfo // store order: newest version first
+}
+
+// New returns a read model over a store reader.
+func New(r *store.Reader, opt Options) *Model {
+	if opt.Poll <= 0 {
+		opt.Poll = DefaultPoll
+	}
+	if opt.Releases <= 0 {
+		opt.Releases = DefaultReleases
+	}
+	if opt.ReadTimeout <= 0 {
+		opt.ReadTimeout = 2 * time.Minute
+	}
+	return &Model{r: r, opt: opt, now: time.Now, lru: list.New(), held: map[string]*list.Element{}}
+}
+
+// Store is the store reader behind the model, for what the model does not
+// hold (search, diffs, ATT&CK).
+func (m *Model) Store() *store.Reader { return m.r }
+
+// Poll is how long a change made elsewhere may take to be seen.
+func (m *Model) Poll() time.Duration { return m.opt.Poll }
+
+// Invalidate forgets the catalogue, so that the next request reads it
+// again: call it after this process switched, replaced or pruned a release.
+func (m *Model) Invalidate() {
+	m.mu.Lock()
+	m.catalog = nil
+	m.mu.Unlock()
+}
+
+// Reads is how many releases the model has read from Neo4j so far.
+func (m *Model) Reads() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.reads
+}
+
+// catalogue returns the catalogue, reading it again when it is older than
+// Poll. Concurrent requests share one read.
+func (m *Model) catalogue(ctx context.Context) (*catalog, error) {
+	m.mu.Lock()
+	c := m.catalog
+	m.mu.Unlock()
+	if c != nil && m.now().Sub(c.at) < m.opt.Poll {
+		return c, nil
+	}
+	v, err := m.shared(ctx, "catalog", func(ctx context.Context) (any, error) {
+		at := m.now()
+		list, err := m.r.Releases(ctx)
+		if err != nil {
+			return nil, err
+		}
+		c := &catalog{at: at, releases: list}
+		m.mu.Lock()
+		m.catalog = c
+		m.forget(c)
+		m.mu.Unlock()
+		return c, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return v.(*catalog), nil
+}
+
+// shared runs f once for all concurrent callers with the same key, under a
+// context of its own (a caller that gives up does not stop the others'
+// read), and lets each caller stop waiting when its own context ends.
+func (m *Model) shared(ctx context.Context, key string, f func(context.Context) (any, error)) (any, error) {
+	ch := m.flight.DoChan(key, func() (any, error) {
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), m.opt.ReadTimeout)
+		defer cancel()
+		return f(rctx)
+	})
+	select {
+	case res := <-ch:
+		return res.Val, res.Err
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// Info returns the description of a complete release, "" meaning the
+// current one, or a *store.NotFoundError.
+func (m *Model) Info(ctx context.Context, version string) (store.ReleaseInfo, error) {
+	c, err := m.catalogue(ctx)
+	if err != nil {
+		return store.ReleaseInfo{}, err
+	}
+	for _, r := range c.releases {
+		if (version == "" && r.Current) || (version != "" && r.Version == version) {
+			return r, nil
+		}
+	}
+	return store.ReleaseInfo{}, &store.NotFoundError{Kind: "release", ID: version}
+}
+
+// Infos lists the complete releases, newest version first.
+func (m *Model) Infos(ctx context.Context) ([]store.ReleaseInfo, error) {
+	c, err := m.catalogue(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return c.releases, nil
+}
+
+func key(info store.ReleaseInfo) string { return info.Version + "@" + info.SHA256 }
+
+// Release returns the complete release asked for ("" for the current one)
+// in memory, reading it from Neo4j the first time.
+func (m *Model) Release(ctx context.Context, version string) (*Release, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	info, err := m.Info(ctx, version)
+	if err != nil {
+		return nil, err
+	}
+	k := key(info)
+	m.mu.Lock()
+	if e, ok := m.held[k]; ok {
+		m.lru.MoveToFront(e)
+		m.mu.Unlock()
+		return e.Value.(*Release), nil
+	}
+	m.mu.Unlock()
+	v, err := m.shared(ctx, "release "+k, func(ctx context.Context) (any, error) { return m.read(ctx, info) })
+	if err != nil {
+		return nil, err
+	}
+	return v.(*Release), nil
+}
+
+// read reads a release whole and holds it. A replace or prune that lands
+// while it reads shows as a different digest afterwards; the read is then
+// done again, and given up with an error after three tries.
+func (m *Model) read(ctx context.Context, info store.ReleaseInfo) (*Release, error) {
+	for try := 0; try < 3; try++ {
+		rel, err := read(ctx, m.r, info)
+		if err != nil {
+			return nil, err
+		}
+		after, err := m.r.Release(ctx, info.Version)
+		if err != nil {
+			return nil, err
+		}
+		if after.SHA256 != info.SHA256 {
+			info = after // replaced meanwhile: read the new one
+			continue
+		}
+		m.hold(rel)
+		return rel, nil
+	}
+	return nil, fmt.Errorf("release %s changed three times while it was being read; try again", info.Version)
+}
+
+// forget drops the releases the catalogue no longer lists with their
+// digest (pruned or replaced), so their memory goes at once. m.mu is held.
+func (m *Model) forget(c *catalog) {
+	live := make(map[string]bool, len(c.releases))
+	for _, r := range c.releases {
+		live[key(r)] = true
+	}
+	for k, e := range m.held {
+		if !live[k] {
+			m.lru.Remove(e)
+			delete(m.held, k)
+		}
+	}
+}
+
+func (m *Model) hold(rel *Release) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.reads++
+	k := key(rel.Info)
+	if e, ok := m.held[k]; ok {
+		m.lru.MoveToFront(e)
+		return
+	}
+	m.held[k] = m.lru.PushFront(rel)
+	for m.lru.Len() > m.opt.Releases {
+		last := m.lru.Back()
+		m.lru.Remove(last)
+		delete(m.held, key(last.Value.(*Release).Info))
+	}
+}
