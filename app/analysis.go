@@ -92,10 +92,11 @@ func (a *AnalysisRelease) Name(id string) string {
 	return ""
 }
 
-// analysisCache keeps the analysis releases asked about last. Each question
-// still looks the release up (one query), which is how a switch of the
-// current release or a replacement made through another server is seen at
-// once: a replaced release has another digest and is read again.
+// analysisCache keeps the analysis releases asked about last, by version
+// and digest. Each question looks the release up in the read model's
+// catalogue, which is how a switch of the current release or a replacement
+// made through another server is followed (within the model's Poll): a
+// replaced release has another digest and is read again.
 type analysisCache struct {
 	mu      sync.Mutex
 	entries map[string]*AnalysisRelease
@@ -127,7 +128,7 @@ func (c *analysisCache) put(key string, a *AnalysisRelease) {
 
 // Analysis returns a release ready for analysis ("" for the current one).
 func (s *Service) Analysis(ctx context.Context, release string) (*AnalysisRelease, error) {
-	info, err := s.reader.Release(ctx, release)
+	info, err := s.model.Info(ctx, release)
 	if err != nil {
 		return nil, err
 	}
@@ -146,13 +147,13 @@ func (s *Service) Analysis(ctx context.Context, release string) (*AnalysisReleas
 		}
 		return out
 	}
-	if a.Techniques, err = s.reader.TechniquesByID(ctx, rel.Version, ids(len(rel.Techniques), func(i int) string { return rel.Techniques[i].ID })); err != nil {
+	if a.Techniques, err = s.model.TechniquesByID(ctx, rel.Version, ids(len(rel.Techniques), func(i int) string { return rel.Techniques[i].ID })); err != nil {
 		return nil, err
 	}
-	if a.Tactics, err = s.reader.TacticsByID(ctx, rel.Version, ids(len(rel.Tactics), func(i int) string { return rel.Tactics[i].ID })); err != nil {
+	if a.Tactics, err = s.model.TacticsByID(ctx, rel.Version, ids(len(rel.Tactics), func(i int) string { return rel.Tactics[i].ID })); err != nil {
 		return nil, err
 	}
-	if a.Mitigations, err = s.reader.MitigationsByID(ctx, rel.Version, ids(len(rel.Mitigations), func(i int) string { return rel.Mitigations[i].ID })); err != nil {
+	if a.Mitigations, err = s.model.MitigationsByID(ctx, rel.Version, ids(len(rel.Mitigations), func(i int) string { return rel.Mitigations[i].ID })); err != nil {
 		return nil, err
 	}
 	s.analysis.put(rel.Version+"@"+rel.SHA256, a)

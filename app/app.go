@@ -4,8 +4,10 @@
 // the web UI, which are faces over it, give the same answer to the same
 // question.
 //
-// It reads through store (the only package that speaks Cypher) and computes
-// with analysis; it does not parse command lines, speak HTTP or print.
+// It reads complete releases through readmodel (held in memory, read from
+// Neo4j once per version and digest), the rest through store (the only
+// package that speaks Cypher), and computes with analysis; it does not
+// parse command lines, speak HTTP or print.
 package app
 
 import (
@@ -13,6 +15,7 @@ import (
 	"time"
 
 	"github.com/atlasgraph/atlasgraph/actors"
+	"github.com/atlasgraph/atlasgraph/readmodel"
 	"github.com/atlasgraph/atlasgraph/store"
 )
 
@@ -21,18 +24,30 @@ import (
 type Service struct {
 	store    *store.Store
 	reader   *store.Reader
+	model    *readmodel.Model // complete releases in memory
 	actors   *actors.Service
 	analysis *analysisCache // analysis inputs of the releases asked about last
 }
 
+// Options tune the service.
+type Options struct {
+	// Releases tunes the in-memory read model: how often the catalogue of
+	// loaded releases is read again (Poll) and how many releases are held.
+	Releases readmodel.Options
+}
+
 // New returns the application layer over a store. With a reader, st may be
 // nil for a service that only answers reading questions (the GraphQL API).
-func New(st *store.Store, reader *store.Reader) *Service {
+func New(st *store.Store, reader *store.Reader, opt Options) *Service {
 	if reader == nil {
 		reader = store.NewReader(st, store.ReaderOptions{})
 	}
-	return &Service{store: st, reader: reader, actors: actors.New(reader), analysis: &analysisCache{}}
+	return &Service{store: st, reader: reader, model: readmodel.New(reader, opt.Releases), actors: actors.New(reader), analysis: &analysisCache{}}
 }
+
+// Model is the in-memory read model of complete releases: objects,
+// filtered lists and relationships, answered without a round trip.
+func (s *Service) Model() *readmodel.Model { return s.model }
 
 // Actors is the actor directory (ATLAS case-study actors and ATT&CK groups
 // by every name) the service uses.
@@ -100,4 +115,18 @@ func (s *Service) Releases(ctx context.Context) ([]Release, error) {
 		out = append(out, ReleaseFrom(r))
 	}
 	return out, nil
+}
+
+// UseRelease makes a loaded release the current one. This service sees the
+// switch at once; other servers within their read model's Poll.
+func (s *Service) UseRelease(ctx context.Context, version string) error {
+	defer s.model.Invalidate()
+	return s.store.SetCurrent(ctx, version)
+}
+
+// PruneRelease deletes a loaded release that is not current.
+func (s *Service) PruneRelease(ctx context.Context, version string) error {
+	defer s.model.Invalidate()
+	_, err := s.store.Prune(ctx, version)
+	return err
 }

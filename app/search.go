@@ -37,7 +37,7 @@ func (s *Service) Search(ctx context.Context, release, text string, limit int) (
 	if limit < 1 || limit > MaxSearchResults {
 		return nil, fmt.Errorf("%w: ask for 1 to %d results, not %d", store.ErrBadInput, MaxSearchResults, limit)
 	}
-	rel, err := s.reader.ResolveRelease(ctx, release)
+	rel, err := s.model.ResolveRelease(ctx, release)
 	if err != nil {
 		return nil, err
 	}

@@ -91,7 +91,7 @@ func (s *Service) Show(ctx context.Context, release, id string) (*Object, error)
 	if id == "" {
 		return nil, fmt.Errorf("%w: give an id such as AML.T0051, AML.TA0002, AML.M0015, AML.CS0000, or an actor's name", store.ErrBadInput)
 	}
-	rel, err := s.reader.ResolveRelease(ctx, release)
+	rel, err := s.model.ResolveRelease(ctx, release)
 	if err != nil {
 		return nil, err
 	}
@@ -131,11 +131,11 @@ func deref(p *string) string {
 }
 
 func (s *Service) showTactic(ctx context.Context, rel, id string) (*Object, error) {
-	t, err := s.reader.Tactic(ctx, rel, id)
+	t, err := s.model.Tactic(ctx, rel, id)
 	if err != nil {
 		return nil, err
 	}
-	techs, err := s.reader.TacticTechniques(ctx, rel, []string{id})
+	techs, err := s.model.TacticTechniques(ctx, rel, []string{id})
 	if err != nil {
 		return nil, err
 	}
@@ -150,7 +150,7 @@ func (s *Service) showTactic(ctx context.Context, rel, id string) (*Object, erro
 }
 
 func (s *Service) showTechnique(ctx context.Context, rel, id string) (*Object, error) {
-	t, err := s.reader.Technique(ctx, rel, id)
+	t, err := s.model.Technique(ctx, rel, id)
 	if err != nil {
 		return nil, err
 	}
@@ -164,19 +164,19 @@ func (s *Service) showTechnique(ctx context.Context, rel, id string) (*Object, e
 	}
 	var errs []error
 	keep := func(err error) { errs = append(errs, err) }
-	tactics, err := s.reader.TechniqueTactics(ctx, rel, ids)
+	tactics, err := s.model.TechniqueTactics(ctx, rel, ids)
 	keep(err)
-	subs, err := s.reader.Subtechniques(ctx, rel, ids)
+	subs, err := s.model.Subtechniques(ctx, rel, ids)
 	keep(err)
-	mits, err := s.reader.TechniqueMitigations(ctx, rel, ids)
+	mits, err := s.model.TechniqueMitigations(ctx, rel, ids)
 	keep(err)
-	cases, err := s.reader.TechniqueCaseStudies(ctx, rel, ids)
+	cases, err := s.model.TechniqueCaseStudies(ctx, rel, ids)
 	keep(err)
 	actors, err := s.actors.TechniqueActors(ctx, rel, "", ids)
 	keep(err)
-	before, err := s.reader.TechniquePrecededBy(ctx, rel, ids)
+	before, err := s.model.TechniquePrecededBy(ctx, rel, ids)
 	keep(err)
-	after, err := s.reader.TechniqueFollowedBy(ctx, rel, ids)
+	after, err := s.model.TechniqueFollowedBy(ctx, rel, ids)
 	keep(err)
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
@@ -231,11 +231,11 @@ func plural(n int, one, many string) string {
 }
 
 func (s *Service) showMitigation(ctx context.Context, rel, id string) (*Object, error) {
-	m, err := s.reader.Mitigation(ctx, rel, id)
+	m, err := s.model.Mitigation(ctx, rel, id)
 	if err != nil {
 		return nil, err
 	}
-	techs, err := s.reader.MitigationTechniques(ctx, rel, []string{id})
+	techs, err := s.model.MitigationTechniques(ctx, rel, []string{id})
 	if err != nil {
 		return nil, err
 	}
@@ -253,16 +253,16 @@ func (s *Service) showMitigation(ctx context.Context, rel, id string) (*Object, 
 }
 
 func (s *Service) showCaseStudy(ctx context.Context, rel, id string) (*Object, error) {
-	c, err := s.reader.CaseStudy(ctx, rel, id)
+	c, err := s.model.CaseStudy(ctx, rel, id)
 	if err != nil {
 		return nil, err
 	}
 	ids := []string{id}
-	steps, err := s.reader.CaseStudySteps(ctx, rel, ids)
+	steps, err := s.model.CaseStudySteps(ctx, rel, ids)
 	if err != nil {
 		return nil, err
 	}
-	actors, err := s.reader.CaseStudyActors(ctx, rel, ids)
+	actors, err := s.model.CaseStudyActors(ctx, rel, ids)
 	if err != nil {
 		return nil, err
 	}
@@ -271,7 +271,7 @@ func (s *Service) showCaseStudy(ctx context.Context, rel, id string) (*Object, e
 		techIDs = append(techIDs, st.TechniqueID)
 	}
 	slices.Sort(techIDs)
-	techs, err := s.reader.TechniquesByID(ctx, rel, slices.Compact(techIDs))
+	techs, err := s.model.TechniquesByID(ctx, rel, slices.Compact(techIDs))
 	if err != nil {
 		return nil, err
 	}
@@ -317,7 +317,7 @@ func (s *Service) showActor(ctx context.Context, rel, name string) (*Object, err
 	}
 	var g []Link
 	if len(a.CaseStudyActors) > 0 {
-		cases, err := s.reader.ActorCaseStudies(ctx, rel, a.CaseStudyActors)
+		cases, err := s.model.ActorCaseStudies(ctx, rel, a.CaseStudyActors)
 		if err != nil {
 			return nil, err
 		}

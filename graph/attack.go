@@ -42,12 +42,9 @@ func actorTechniques(ctx context.Context, svc *actors.Service, objs []*store.Act
 		res[k] = m
 	}
 	out := make([][]store.ActorTechnique, len(objs))
-	var all []store.ActorTechnique
 	for i, a := range objs {
 		out[i] = nonNilList(res[viewKey{a.Release, a.AttackVersionUsed}][a.ID])
-		all = append(all, out[i]...)
 	}
-	recordIfWhole(ctx, all)
 	return out, nil
 }
 
@@ -66,12 +63,9 @@ func techniqueActors(ctx context.Context, svc *actors.Service, objs []*store.Tec
 		res[rel] = m
 	}
 	out := make([][]store.TechniqueActor, len(objs))
-	var all []store.TechniqueActor
 	for i, t := range objs {
 		out[i] = nonNilList(res[t.Release][t.ID])
-		all = append(all, out[i]...)
 	}
-	recordIfWhole(ctx, all)
 	return out, nil
 }
 
@@ -104,12 +98,4 @@ func actorsPage(l []store.Actor, first *int, after *string) (*model.ActorConnect
 func (r *Resolver) navigatorLayer(ctx context.Context, names []string, caseStudy *string, techniques []string, release, attack *string) (*actors.Layer, error) {
 	return r.actorSvc.Layer(ctx, actors.LayerRequest{Release: versionOf(release), AttackVersion: versionOf(attack),
 		Actors: names, CaseStudy: versionOf(caseStudy), Techniques: techniques})
-}
-
-// recordIfWhole records the objects of a level for the next level's batched reads (see
-// levels in loaders.go) when this answer covers the whole level.
-func recordIfWhole[T any](ctx context.Context, all []T) {
-	if levelIsOneList(ctx) {
-		recordLevel(ctx, all)
-	}
 }

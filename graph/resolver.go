@@ -5,7 +5,6 @@ import (
 	"encoding/base64"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 
@@ -14,6 +13,7 @@ import (
 	"github.com/atlasgraph/atlasgraph/auth"
 	"github.com/atlasgraph/atlasgraph/graph/generated"
 	"github.com/atlasgraph/atlasgraph/graph/model"
+	"github.com/atlasgraph/atlasgraph/readmodel"
 	"github.com/atlasgraph/atlasgraph/store"
 	"github.com/atlasgraph/atlasgraph/threatmodel"
 	"github.com/atlasgraph/atlasgraph/threatmodel/actorsource"
@@ -22,11 +22,11 @@ import (
 
 // Options tune the resolvers.
 type Options struct {
-	// LoaderWait is how long a dataloader collects keys from sibling lists
-	// before it sends one query for all of them. Zero means 2ms. It is paid
-	// only by relationship fields of objects that sit in a list inside
-	// another list; see batch in loaders.go.
-	LoaderWait time.Duration
+	// Releases tunes the in-memory read model the resolvers answer from:
+	// how often the catalogue of loaded releases is read again (Poll, the
+	// time a switch made elsewhere takes to be seen) and how many releases
+	// are held.
+	Releases readmodel.Options
 	// ThreatModels, when set, serves the threat-model queries and
 	// mutations; its Releases default to the resolver's analysis cache.
 	ThreatModels *threatmodel.Service
@@ -44,11 +44,12 @@ type UpstreamStatus interface {
 	Latest() (st upstream.Status, ok bool)
 }
 
-// Resolver is the root resolver. It holds the store's reader and nothing
-// that changes between requests; per-request state (the dataloaders) lives
-// in the context, installed by the Resolver's operation interceptor.
+// Resolver is the root resolver. It answers from the application layer
+// and its read model of complete releases; nothing of a request outlives
+// it.
 type Resolver struct {
-	reader   *store.Reader
+	reader   *store.Reader    // search, diffs and the ATT&CK side
+	model    *readmodel.Model // complete releases in memory
 	opt      Options
 	app      *app.Service // the questions every face asks, with analysis inputs cached by release
 	tm       *threatmodel.Service
@@ -57,11 +58,8 @@ type Resolver struct {
 
 // NewResolver returns the root resolver over a store reader.
 func NewResolver(reader *store.Reader, opt Options) *Resolver {
-	if opt.LoaderWait <= 0 {
-		opt.LoaderWait = 2 * time.Millisecond
-	}
-	a := app.New(nil, reader)
-	r := &Resolver{reader: reader, opt: opt, app: a, actorSvc: a.Actors()}
+	a := app.New(nil, reader, app.Options{Releases: opt.Releases})
+	r := &Resolver{reader: reader, model: a.Model(), opt: opt, app: a, actorSvc: a.Actors()}
 	if opt.ThreatModels != nil {
 		svc := *opt.ThreatModels
 		if svc.Releases == nil {
@@ -77,32 +75,21 @@ func NewResolver(reader *store.Reader, opt Options) *Resolver {
 
 // Schema returns the executable schema. Install the Resolver itself on the
 // handler too (handler.Server.Use), so that each operation gets its own
-// dataloaders; without it every batch resolver still works, batching only
-// within its own list.
+// request cache of the actor directory.
 func (r *Resolver) Schema() graphql.ExecutableSchema {
 	return generated.NewExecutableSchema(generated.Config{Resolvers: r})
 }
 
 // ExtensionName names the Resolver as a gqlgen handler extension.
-func (r *Resolver) ExtensionName() string { return "AtlasgraphDataloaders" }
+func (r *Resolver) ExtensionName() string { return "AtlasgraphRequestState" }
 
 // Validate implements graphql.HandlerExtension.
 func (r *Resolver) Validate(graphql.ExecutableSchema) error { return nil }
 
-// InterceptOperation gives each operation fresh dataloaders and level
-// records (see loaders.go), so nothing is cached across requests.
+// InterceptOperation gives each operation a fresh request cache of the
+// actor directory.
 func (r *Resolver) InterceptOperation(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
-	ctx = context.WithValue(ctx, loadersKey{}, newLoaders(r.reader, r.opt.LoaderWait))
-	ctx = actors.WithRequestCache(ctx)
-	return next(context.WithValue(ctx, levelsKey{}, newLevels()))
-}
-
-// loaders returns the dataloaders of the operation.
-func (r *Resolver) loaders(ctx context.Context) *loaders {
-	if l, ok := ctx.Value(loadersKey{}).(*loaders); ok {
-		return l
-	}
-	return newLoaders(r.reader, r.opt.LoaderWait)
+	return next(actors.WithRequestCache(ctx))
 }
 
 // versionOf is the version an optional release argument names; "" means the

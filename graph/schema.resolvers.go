@@ -11,11 +11,12 @@ import (
 	"github.com/atlasgraph/atlasgraph/atlas"
 	"github.com/atlasgraph/atlasgraph/graph/generated"
 	"github.com/atlasgraph/atlasgraph/graph/model"
+	"github.com/atlasgraph/atlasgraph/readmodel"
 	"github.com/atlasgraph/atlasgraph/store"
 )
 
 func (r *actorResolver) CaseStudies(ctx context.Context, objs []*store.Actor) ([][]store.CaseStudy, error) {
-	return batchList(ctx, r.loaders(ctx).actorCaseStudies, objs, actorKey)
+	return batchList(ctx, r.model, objs, actorKey, (*readmodel.Release).ActorCaseStudies)
 }
 
 func (r *actorResolver) Techniques(ctx context.Context, objs []*store.Actor) ([][]store.ActorTechnique, error) {
@@ -23,29 +24,29 @@ func (r *actorResolver) Techniques(ctx context.Context, objs []*store.Actor) ([]
 }
 
 func (r *actorTechniqueResolver) CaseStudies(ctx context.Context, objs []*store.ActorTechnique) ([][]store.CaseStudy, error) {
-	return caseStudiesOf(ctx, r.loaders(ctx).caseStudiesByID, objs, func(o *store.ActorTechnique) (string, []string) {
+	return caseStudiesOf(ctx, r.model, objs, func(o *store.ActorTechnique) (string, []string) {
 		return o.Technique.Release, o.CaseStudyIDs
 	})
 }
 
 func (r *caseStudyResolver) Actors(ctx context.Context, objs []*store.CaseStudy) ([][]store.Actor, error) {
-	return batchList(ctx, r.loaders(ctx).caseStudyActors, objs, caseStudyKey)
+	return batchList(ctx, r.model, objs, caseStudyKey, (*readmodel.Release).CaseStudyActors)
 }
 
 func (r *caseStudyResolver) Steps(ctx context.Context, objs []*store.CaseStudy) ([][]store.Step, error) {
-	return batchList(ctx, r.loaders(ctx).caseStudySteps, objs, caseStudyKey)
+	return batchList(ctx, r.model, objs, caseStudyKey, (*readmodel.Release).CaseStudySteps)
 }
 
 func (r *mitigationResolver) Techniques(ctx context.Context, objs []*store.Mitigation) ([][]store.MitigatedTechnique, error) {
-	return batchList(ctx, r.loaders(ctx).mitigationTechniques, objs, func(m *store.Mitigation) key { return key{m.Release, m.ID} })
+	return batchList(ctx, r.model, objs, func(m *store.Mitigation) key { return key{m.Release, m.ID} }, (*readmodel.Release).MitigationTechniques)
 }
 
 func (r *queryResolver) Releases(ctx context.Context) ([]store.ReleaseInfo, error) {
-	return r.reader.Releases(ctx)
+	return r.model.Infos(ctx)
 }
 
 func (r *queryResolver) Release(ctx context.Context, version *string) (*store.ReleaseInfo, error) {
-	info, err := r.reader.Release(ctx, versionOf(version))
+	info, err := r.model.Info(ctx, versionOf(version))
 	if err != nil {
 		return nil, err
 	}
@@ -64,19 +65,19 @@ func (r *queryResolver) ReleaseDiff(ctx context.Context, from string, to string)
 }
 
 func (r *queryResolver) Tactic(ctx context.Context, id string, release *string) (*store.Tactic, error) {
-	return found(r.reader.Tactic(ctx, versionOf(release), id))
+	return found(r.model.Tactic(ctx, versionOf(release), id))
 }
 
 func (r *queryResolver) Technique(ctx context.Context, id string, release *string) (*store.Technique, error) {
-	return found(r.reader.Technique(ctx, versionOf(release), id))
+	return found(r.model.Technique(ctx, versionOf(release), id))
 }
 
 func (r *queryResolver) Mitigation(ctx context.Context, id string, release *string) (*store.Mitigation, error) {
-	return found(r.reader.Mitigation(ctx, versionOf(release), id))
+	return found(r.model.Mitigation(ctx, versionOf(release), id))
 }
 
 func (r *queryResolver) CaseStudy(ctx context.Context, id string, release *string) (*store.CaseStudy, error) {
-	return found(r.reader.CaseStudy(ctx, versionOf(release), id))
+	return found(r.model.CaseStudy(ctx, versionOf(release), id))
 }
 
 func (r *queryResolver) Actor(ctx context.Context, id string, release *string) (*store.Actor, error) {
@@ -88,22 +89,22 @@ func (r *queryResolver) Actor(ctx context.Context, id string, release *string) (
 }
 
 func (r *queryResolver) Tactics(ctx context.Context, release *string, filter *store.TacticFilter) ([]store.Tactic, error) {
-	l, err := r.reader.Tactics(ctx, versionOf(release), deref(filter), store.Page{})
+	l, err := r.model.Tactics(ctx, versionOf(release), deref(filter), store.Page{})
 	return l.Items, err
 }
 
 func (r *queryResolver) Techniques(ctx context.Context, release *string, filter *store.TechniqueFilter) ([]store.Technique, error) {
-	l, err := r.reader.Techniques(ctx, versionOf(release), deref(filter), store.Page{})
+	l, err := r.model.Techniques(ctx, versionOf(release), deref(filter), store.Page{})
 	return l.Items, err
 }
 
 func (r *queryResolver) Mitigations(ctx context.Context, release *string, filter *store.MitigationFilter) ([]store.Mitigation, error) {
-	l, err := r.reader.Mitigations(ctx, versionOf(release), deref(filter), store.Page{})
+	l, err := r.model.Mitigations(ctx, versionOf(release), deref(filter), store.Page{})
 	return l.Items, err
 }
 
 func (r *queryResolver) CaseStudies(ctx context.Context, release *string, filter *store.CaseStudyFilter) ([]store.CaseStudy, error) {
-	l, err := r.reader.CaseStudies(ctx, versionOf(release), deref(filter), store.Page{})
+	l, err := r.model.CaseStudies(ctx, versionOf(release), deref(filter), store.Page{})
 	return l.Items, err
 }
 
@@ -117,7 +118,7 @@ func (r *queryResolver) TacticsConnection(ctx context.Context, release *string, 
 	if err != nil {
 		return nil, err
 	}
-	l, err := r.reader.Tactics(ctx, versionOf(release), deref(filter), p)
+	l, err := r.model.Tactics(ctx, versionOf(release), deref(filter), p)
 	if err != nil {
 		return nil, err
 	}
@@ -133,7 +134,7 @@ func (r *queryResolver) TechniquesConnection(ctx context.Context, release *strin
 	if err != nil {
 		return nil, err
 	}
-	l, err := r.reader.Techniques(ctx, versionOf(release), deref(filter), p)
+	l, err := r.model.Techniques(ctx, versionOf(release), deref(filter), p)
 	if err != nil {
 		return nil, err
 	}
@@ -149,7 +150,7 @@ func (r *queryResolver) MitigationsConnection(ctx context.Context, release *stri
 	if err != nil {
 		return nil, err
 	}
-	l, err := r.reader.Mitigations(ctx, versionOf(release), deref(filter), p)
+	l, err := r.model.Mitigations(ctx, versionOf(release), deref(filter), p)
 	if err != nil {
 		return nil, err
 	}
@@ -165,7 +166,7 @@ func (r *queryResolver) CaseStudiesConnection(ctx context.Context, release *stri
 	if err != nil {
 		return nil, err
 	}
-	l, err := r.reader.CaseStudies(ctx, versionOf(release), deref(filter), p)
+	l, err := r.model.CaseStudies(ctx, versionOf(release), deref(filter), p)
 	if err != nil {
 		return nil, err
 	}
@@ -197,48 +198,48 @@ func (r *queryResolver) Search(ctx context.Context, text string, release *string
 }
 
 func (r *stepResolver) CaseStudy(ctx context.Context, objs []*store.Step) ([]*store.CaseStudy, error) {
-	return batchOne(ctx, r.loaders(ctx).caseStudiesByID, objs, func(s *store.Step) key { return key{s.Release, s.CaseStudyID} })
+	return batchOne(ctx, r.model, objs, func(s *store.Step) key { return key{s.Release, s.CaseStudyID} }, (*readmodel.Release).CaseStudyOrNil)
 }
 
 func (r *stepResolver) Technique(ctx context.Context, objs []*store.Step) ([]*store.Technique, error) {
-	return batchOne(ctx, r.loaders(ctx).techniquesByID, objs, func(s *store.Step) key { return key{s.Release, s.TechniqueID} })
+	return batchOne(ctx, r.model, objs, func(s *store.Step) key { return key{s.Release, s.TechniqueID} }, (*readmodel.Release).TechniqueOrNil)
 }
 
 func (r *stepResolver) Tactic(ctx context.Context, objs []*store.Step) ([]*store.Tactic, error) {
-	return batchOne(ctx, r.loaders(ctx).tacticsByID, objs, func(s *store.Step) key { return key{s.Release, s.TacticID} })
+	return batchOne(ctx, r.model, objs, func(s *store.Step) key { return key{s.Release, s.TacticID} }, (*readmodel.Release).TacticOrNil)
 }
 
 func (r *stepResolver) LeadsTo(ctx context.Context, objs []*store.Step) ([][]store.Step, error) {
-	return batchList(ctx, r.loaders(ctx).leadsTo, objs, stepKey)
+	return batchList(ctx, r.model, objs, stepKey, (*readmodel.Release).StepsLeadTo)
 }
 
 func (r *stepResolver) LeadsFrom(ctx context.Context, objs []*store.Step) ([][]store.Step, error) {
-	return batchList(ctx, r.loaders(ctx).leadsFrom, objs, stepKey)
+	return batchList(ctx, r.model, objs, stepKey, (*readmodel.Release).StepsLeadFrom)
 }
 
 func (r *tacticResolver) Techniques(ctx context.Context, objs []*store.Tactic) ([][]store.Technique, error) {
-	return batchList(ctx, r.loaders(ctx).tacticTechniques, objs, func(t *store.Tactic) key { return key{t.Release, t.ID} })
+	return batchList(ctx, r.model, objs, func(t *store.Tactic) key { return key{t.Release, t.ID} }, (*readmodel.Release).TacticTechniques)
 }
 
 func (r *techniqueResolver) Tactics(ctx context.Context, objs []*store.Technique) ([][]store.Tactic, error) {
-	return batchList(ctx, r.loaders(ctx).techniqueTactics, objs, techniqueKey)
+	return batchList(ctx, r.model, objs, techniqueKey, (*readmodel.Release).TechniqueTactics)
 }
 
 func (r *techniqueResolver) Parent(ctx context.Context, objs []*store.Technique) ([]*store.Technique, error) {
 	// A technique's parent is null: its key asks for nothing.
-	return batchOne(ctx, r.loaders(ctx).techniquesByID, objs, func(t *store.Technique) key { return key{t.Release, t.ParentID} })
+	return batchOne(ctx, r.model, objs, func(t *store.Technique) key { return key{t.Release, t.ParentID} }, (*readmodel.Release).TechniqueOrNil)
 }
 
 func (r *techniqueResolver) Subtechniques(ctx context.Context, objs []*store.Technique) ([][]store.Technique, error) {
-	return batchList(ctx, r.loaders(ctx).subtechniques, objs, techniqueKey)
+	return batchList(ctx, r.model, objs, techniqueKey, (*readmodel.Release).Subtechniques)
 }
 
 func (r *techniqueResolver) Mitigations(ctx context.Context, objs []*store.Technique) ([][]store.TechniqueMitigation, error) {
-	return batchList(ctx, r.loaders(ctx).techniqueMitigations, objs, techniqueKey)
+	return batchList(ctx, r.model, objs, techniqueKey, (*readmodel.Release).TechniqueMitigations)
 }
 
 func (r *techniqueResolver) CaseStudies(ctx context.Context, objs []*store.Technique) ([][]store.CaseStudy, error) {
-	return batchList(ctx, r.loaders(ctx).techniqueCaseStudies, objs, techniqueKey)
+	return batchList(ctx, r.model, objs, techniqueKey, (*readmodel.Release).TechniqueCaseStudies)
 }
 
 func (r *techniqueResolver) Actors(ctx context.Context, objs []*store.Technique) ([][]store.TechniqueActor, error) {
@@ -246,21 +247,21 @@ func (r *techniqueResolver) Actors(ctx context.Context, objs []*store.Technique)
 }
 
 func (r *techniqueResolver) FollowedBy(ctx context.Context, objs []*store.Technique) ([][]store.TechniqueTransition, error) {
-	return batchList(ctx, r.loaders(ctx).followedBy, objs, techniqueKey)
+	return batchList(ctx, r.model, objs, techniqueKey, (*readmodel.Release).FollowedBy)
 }
 
 func (r *techniqueResolver) PrecededBy(ctx context.Context, objs []*store.Technique) ([][]store.TechniqueTransition, error) {
-	return batchList(ctx, r.loaders(ctx).precededBy, objs, techniqueKey)
+	return batchList(ctx, r.model, objs, techniqueKey, (*readmodel.Release).PrecededBy)
 }
 
 func (r *techniqueActorResolver) CaseStudies(ctx context.Context, objs []*store.TechniqueActor) ([][]store.CaseStudy, error) {
-	return caseStudiesOf(ctx, r.loaders(ctx).caseStudiesByID, objs, func(o *store.TechniqueActor) (string, []string) {
+	return caseStudiesOf(ctx, r.model, objs, func(o *store.TechniqueActor) (string, []string) {
 		return o.Actor.Release, o.CaseStudyIDs
 	})
 }
 
 func (r *techniqueTransitionResolver) CaseStudies(ctx context.Context, objs []*store.TechniqueTransition) ([][]store.CaseStudy, error) {
-	return caseStudiesOf(ctx, r.loaders(ctx).caseStudiesByID, objs, func(o *store.TechniqueTransition) (string, []string) {
+	return caseStudiesOf(ctx, r.model, objs, func(o *store.TechniqueTransition) (string, []string) {
 		return o.Technique.Release, o.CaseStudyIDs
 	})
 }

@@ -27,6 +27,7 @@ import (
 
 	"github.com/atlasgraph/atlasgraph/auth"
 	"github.com/atlasgraph/atlasgraph/graph"
+	"github.com/atlasgraph/atlasgraph/readmodel"
 	"github.com/atlasgraph/atlasgraph/store"
 	"github.com/atlasgraph/atlasgraph/threatmodel"
 )
@@ -99,8 +100,10 @@ type Config struct {
 	Logger   *slog.Logger
 	Limits   Limits
 	Timeouts Timeouts
-	// LoaderWait is passed to the resolvers (graph.Options).
-	LoaderWait time.Duration
+	// Releases tunes the in-memory read model of complete releases
+	// (graph.Options): Poll is how long a release switch, replace or prune
+	// made through another server or the command line takes to be seen.
+	Releases readmodel.Options
 	// ThreatModels serves the threat-model API; nil leaves it disabled.
 	ThreatModels *threatmodel.Service
 	// Auth decides who may read and change threat models (bearer tokens);
@@ -163,7 +166,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	s.admit = newAdmission(cfg.Admission, s.metrics)
 
-	res := graph.NewResolver(s.reader, graph.Options{LoaderWait: cfg.LoaderWait, ThreatModels: cfg.ThreatModels, Auth: cfg.Auth, Upstream: cfg.Upstream})
+	res := graph.NewResolver(s.reader, graph.Options{Releases: cfg.Releases, ThreatModels: cfg.ThreatModels, Auth: cfg.Auth, Upstream: cfg.Upstream})
 	gql := handler.New(res.Schema())
 	gql.AddTransport(transport.POST{})
 	gql.SetQueryCache(lru.New[*ast.QueryDocument](1000))

@@ -81,7 +81,7 @@ func (c *cli) releasesCmd() *cobra.Command {
 			return err
 		}
 		defer done()
-		if err := svc.Store().SetCurrent(cmd.Context(), args[0]); err != nil {
+		if err := svc.UseRelease(cmd.Context(), args[0]); err != nil {
 			return err
 		}
 		fmt.Fprintf(c.stdout, "release %s is now current\n", args[0])
@@ -102,7 +102,7 @@ func (c *cli) releasesCmd() *cobra.Command {
 			return err
 		}
 		defer done()
-		if _, err := svc.Store().Prune(cmd.Context(), args[0]); err != nil {
+		if err := svc.PruneRelease(cmd.Context(), args[0]); err != nil {
 			return err
 		}
 		fmt.Fprintf(c.stdout, "release %s deleted\n", args[0])

@@ -210,7 +210,7 @@ func openService(ctx context.Context, cfg *config.Neo4j) (svc *app.Service, done
 		return nil, nil, err
 	}
 	st := store.New(driver, cfg.Database)
-	return app.New(st, nil), func() { driver.Close(context.Background()) }, nil
+	return app.New(st, nil, app.Options{}), func() { driver.Close(context.Background()) }, nil
 }
 
 // isTerminal reports whether w is a terminal, so progress is shown only to

@@ -11,6 +11,7 @@ import (
 	"github.com/atlasgraph/atlasgraph/app"
 	"github.com/atlasgraph/atlasgraph/auth"
 	"github.com/atlasgraph/atlasgraph/loader"
+	"github.com/atlasgraph/atlasgraph/readmodel"
 	"github.com/atlasgraph/atlasgraph/server"
 	"github.com/atlasgraph/atlasgraph/store"
 	"github.com/atlasgraph/atlasgraph/threatmodel"
@@ -41,11 +42,17 @@ func (c *cli) serveCmd() *cobra.Command {
 	fs.IntVar(&adm.Concurrent, "max-concurrent", 16, "GraphQL requests executed at once; more wait in a bounded queue or are refused OVERLOADED")
 	fs.StringVar(&adm.ClientHeader, "client-header", "", "header naming the client for fair shares (e.g. X-Forwarded-For behind a proxy that sets it); default the remote address")
 	upstreamCheck := fs.Bool("upstream-check", true, "check upstream's release list in the background, at most daily, and say in the API and /metrics when a newer release exists (env "+envUpstreamCheck+"; false on offline machines)")
+	var rm readmodel.Options
+	fs.DurationVar(&rm.Poll, "release-poll", readmodel.DefaultPoll, "how often the server reads which releases are loaded and current; a switch, replace or prune made elsewhere is served within this time")
+	fs.IntVar(&rm.Releases, "releases-in-memory", readmodel.DefaultReleases, "complete releases held in memory, the least recently used dropped first")
 	upstreamURL := fs.String("upstream", "", "atlas-data's dist folder: a URL or a local folder (env ATLASGRAPH_UPSTREAM, default "+loader.DefaultUpstream+")")
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 		ctx := cmd.Context()
 		if err := cfg.Validate(); err != nil {
 			return err
+		}
+		if rm.Poll <= 0 || rm.Releases <= 0 {
+			return usageError{msg: "--release-poll and --releases-in-memory must be positive", cmd: cmd.CommandPath()}
 		}
 		if !cmd.Flags().Changed("upstream-check") {
 			on, err := envSwitch(c.getenv, envUpstreamCheck, true)
@@ -87,10 +94,10 @@ func (c *cli) serveCmd() *cobra.Command {
 		}
 		tm := &threatmodel.Service{Rules: rules, Store: st}
 		sf := sourceFlags{upstream: *upstreamURL}
-		checker := app.New(st, nil).UpstreamChecker(sf.upstreamURL(c.getenv), !*upstreamCheck, log)
+		checker := app.New(st, nil, app.Options{}).UpstreamChecker(sf.upstreamURL(c.getenv), !*upstreamCheck, log)
 		checker.Start(ctx)
 		srv, err := server.New(server.Config{Store: st, Logger: log, Timeouts: t, Admission: adm, NoIntrospection: !*introspection,
-			ThreatModels: tm, Auth: policy, Upstream: checker})
+			ThreatModels: tm, Auth: policy, Upstream: checker, Releases: rm})
 		if err != nil {
 			return usageError{msg: err.Error(), cmd: cmd.CommandPath()}
 		}
