@@ -9,18 +9,21 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/atlasgraph/atlasgraph/internal/neo4jtest"
 	"github.com/atlasgraph/atlasgraph/loader"
+	"github.com/atlasgraph/atlasgraph/readmodel"
 	"github.com/atlasgraph/atlasgraph/server"
 	"github.com/atlasgraph/atlasgraph/store"
 )
 
-// Two servers over one Neo4j, each with its own driver and its own cached
-// analysis inputs: a switch of the current release, a replacement and a prune
-// made through one (its store, as `atlasgraph releases` and `load` do) are
-// seen by the next request to the other. The documented bound is zero: every
-// question looks its release up (version and sha256) before using a cache.
+// Two servers over one Neo4j, each with its own driver and its own releases
+// in memory: a switch of the current release, a replacement and a prune made
+// through one (its store, as `atlasgraph releases` and `load` do) are seen by
+// the other once its catalogue of releases is read again (--release-poll,
+// 1s by default; here 100ms). The test waits for each change (up to 30s)
+// rather than assume it is instantaneous.
 func TestScaleOutCachesFollowReleaseChanges(t *testing.T) {
 	e := setup(t)
 	ctx := context.Background()
@@ -31,7 +34,18 @@ func TestScaleOutCachesFollowReleaseChanges(t *testing.T) {
 	}
 	t.Cleanup(func() { d.Close(context.Background()) })
 	other := store.New(d, cfg.Database) // "server A"'s store
-	_, urlB := newServer(t, e.store, server.Config{})
+	_, urlB := newServer(t, e.store, server.Config{Releases: readmodel.Options{Poll: 100 * time.Millisecond}})
+	eventually := func(what string, ok func() bool) {
+		t.Helper()
+		start := time.Now()
+		for !ok() {
+			if time.Since(start) > 30*time.Second {
+				t.Fatalf("%s: not seen by the other server after 30s", what)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		t.Logf("%s: seen after %s", what, time.Since(start).Round(time.Millisecond))
+	}
 
 	b, err := os.ReadFile(e.path)
 	if err != nil {
@@ -89,7 +103,9 @@ func TestScaleOutCachesFollowReleaseChanges(t *testing.T) {
 	if err := other.SetCurrent(ctx, version); err != nil {
 		t.Fatal(err)
 	}
-	rel1, gaps1 := gaps("")
+	var rel1 string
+	var gaps1 []string
+	eventually("switch", func() bool { rel1, gaps1 = gaps(""); return rel1 == version })
 	if rel1 != version || len(gaps1) <= len(gaps0) {
 		t.Fatalf("after the switch through another server: release %q with %d gaps, want %s with more than %d", rel1, len(gaps1), version, len(gaps0))
 	}
@@ -99,11 +115,10 @@ func TestScaleOutCachesFollowReleaseChanges(t *testing.T) {
 	if err := other.SetCurrent(ctx, "2026.05"); err != nil {
 		t.Fatal(err)
 	}
-	if rel, _ := gaps(""); rel != "2026.05" {
-		t.Fatalf("after switching back: release %q, want 2026.05", rel)
-	}
+	eventually("switch back", func() bool { rel, _ := gaps(""); return rel == "2026.05" })
 	variant(1 << 30)
-	_, gaps2 := gaps(version)
+	var gaps2 []string
+	eventually("replace", func() bool { _, gaps2 = gaps(version); return len(gaps2) > len(gaps1) })
 	if len(gaps2) <= len(gaps1) || !containsAll(gaps2, gaps1) {
 		t.Fatalf("after the replacement through another server: %d gaps, want more than the %d of the replaced content, and all of them", len(gaps2), len(gaps1))
 	}
@@ -112,7 +127,11 @@ func TestScaleOutCachesFollowReleaseChanges(t *testing.T) {
 	if _, err := other.Prune(ctx, version); err != nil {
 		t.Fatal(err)
 	}
-	r := post(t, urlB, `{ coverageGaps(release: "`+version+`") { release } }`, nil)
+	var r response
+	eventually("prune", func() bool {
+		r = post(t, urlB, `{ coverageGaps(release: "`+version+`") { release } }`, nil)
+		return len(r.Errors) > 0
+	})
 	if len(r.Errors) == 0 || r.Errors[0].code() != "NOT_FOUND" || !strings.Contains(r.Errors[0].Message, version) {
 		t.Fatalf("after the prune through another server: %s", r.raw)
 	}
