@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
 	"go.yaml.in/yaml/v3"
 
 	"github.com/atlasgraph/atlasgraph/internal/config"
@@ -487,5 +488,129 @@ func TestTwoServersFollowReleaseSwitch(t *testing.T) {
 			}
 			time.Sleep(50 * time.Millisecond)
 		}
+	}
+}
+
+// The reads of the API over a routing URI (neo4j://), as a Neo4j cluster or
+// Aura is reached, answer exactly what they answer over bolt://: a server
+// whose driver routes (reads to readers, writes to the writer) and one
+// whose driver talks to one address directly ask the same questions of the
+// same database. A standalone Neo4j answers the routing procedure with
+// itself in every role, which the test checks first, so the routed driver
+// really goes through a routing table.
+func TestReadsOverRoutingURI(t *testing.T) {
+	e := setup(t)
+	cfg := neo4jtest.Config(t)
+	routed := routingURI(t, cfg)
+
+	// The routing table a standalone Neo4j gives: itself as router,
+	// reader and writer, at the address the test connects to.
+	rcfg := neo4jtest.Config(t)
+	rcfg.URI = routed
+	d, err := store.Connect(context.Background(), rcfg)
+	if err != nil {
+		t.Fatalf("connect over %s: %v", routed, err)
+	}
+	t.Cleanup(func() { d.Close(context.Background()) })
+	res, err := neo4j.ExecuteQuery(context.Background(), d, `CALL dbms.routing.getRoutingTable({}, $db) YIELD servers RETURN servers`,
+		map[string]any{"db": cfg.Database}, neo4j.EagerResultTransformer, neo4j.ExecuteQueryWithDatabase("system"))
+	if err != nil || len(res.Records) != 1 {
+		t.Fatalf("routing table over %s: %v", routed, err)
+	}
+	_, hostPort, _ := strings.Cut(routed, "://")
+	roles := map[string][]any{}
+	servers, _ := res.Records[0].Get("servers")
+	for _, s := range servers.([]any) {
+		s := s.(map[string]any)
+		roles[s["role"].(string)] = append(roles[s["role"].(string)], s["addresses"].([]any)...)
+	}
+	if want := []any{hostPort}; !cmp.Equal(roles["ROUTE"], want) || !cmp.Equal(roles["READ"], want) || !cmp.Equal(roles["WRITE"], want) {
+		t.Fatalf("routing table of the test Neo4j %v, want %s in every role", roles, hostPort)
+	}
+
+	urlBolt, urlRouted := process(t, cfg.URI), process(t, routed)
+
+	// Ids from the file: a technique and a mitigation with the most links,
+	// the first and last tactics of the matrix, a case study with steps.
+	raw := e.raw
+	most := func(m map[string]string, side int) string {
+		n := map[string]int{}
+		for k := range raw.Mitigates {
+			n[k[side]]++
+		}
+		best := ""
+		for _, id := range slices.Sorted(maps.Keys(m)) {
+			if best == "" || n[id] > n[best] {
+				best = id
+			}
+		}
+		return best
+	}
+	tech, mit := most(raw.Techniques, 1), most(raw.Mitigations, 0)
+	first, last := raw.Order[0], raw.Order[len(raw.Order)-1]
+	var cs string
+	for _, id := range slices.Sorted(maps.Keys(raw.CaseStudies)) {
+		if len(raw.Steps[id]) > 1 {
+			cs = id
+			break
+		}
+	}
+	word, _, _ := strings.Cut(raw.Techniques[tech], " ")
+	queries := map[string]string{
+		"releases": `{ releases { version format sha256 current counts { tactics techniques mitigations caseStudies steps actors } } release { version sha256 current } }`,
+		"tactic":   `{ tactic(id: "` + first + `") { id name position techniques { id name } } }`,
+		"technique": `{ technique(id: "` + tech + `") { id name maturity platforms tactics { id } parent { id } subtechniques { id }
+			mitigations { mitigation { id } description } caseStudies { id } } }`,
+		"mitigation": `{ mitigation(id: "` + mit + `") { id name categories lifecyclePhases techniques { technique { id } description } } }`,
+		"case study": `{ caseStudy(id: "` + cs + `") { id name type actorText actors { id name } steps { stepId technique { id } tactic { id } leadsTo { stepId } } } }`,
+		"actors":     qActors,
+		"lists":      `{ tactics { id name } techniques { id name tactics { id } parent { id } } mitigations { id name } caseStudies { id name type } }`,
+		"filtered":   `{ techniques(filter: {tactic: "` + last + `"}) { id } }`,
+		"page":       `{ techniquesConnection(first: 5) { totalCount pageInfo { hasNextPage endCursor } nodes { id } } }`,
+		"search":     `{ search(text: "` + word + `", first: 10) { kind id name score } }`,
+		"chain": `{ chainMitigations(caseStudy: "` + cs + `") { breakable mitigations { mitigation { id } hits { stepId } earliestBreak { stepId } }
+			uncoveredSteps { stepId } } }`,
+		"minimal set": `{ minimalMitigationSet { optimal mitigations { id } unbreakable { id } } }`,
+		"paths":       `{ attackPaths(from: "` + first + `", to: "` + last + `", maxHops: 5, limit: 20) { paths { techniques { id } support } truncated } }`,
+		"choke points": `{ chokePoints { release techniques { technique { id } chains cuts paths } mitigations { mitigation { id } breaksChains breaksPaths hitsChains }
+			pathsCounted } }`,
+		"gaps":      `{ coverageGaps { release techniques { technique { id } caseStudyCount } } }`,
+		"not found": `{ technique(id: "AML.T9999") { id } }`,
+	}
+	for _, name := range slices.Sorted(maps.Keys(queries)) {
+		t.Run(name, func(t *testing.T) {
+			q := queries[name]
+			want, got := post(t, urlBolt, q, nil), post(t, urlRouted, q, nil)
+			if name == "not found" {
+				if len(got.Errors) != 1 || got.Errors[0].code() != server.CodeNotFound || !strings.Contains(got.Errors[0].Message, "AML.T9999") {
+					t.Errorf("over %s: %s, want a NOT_FOUND error naming AML.T9999", routed, got.raw)
+				}
+			} else if len(want.Errors) > 0 || len(got.Errors) > 0 || len(want.Data) < 50 {
+				t.Fatalf("query %s\nover bolt:// answered %s\nover neo4j:// answered %s", q, want.raw, got.raw)
+			}
+			var w, g any
+			_ = json.Unmarshal(want.Data, &w)
+			_ = json.Unmarshal(got.Data, &g)
+			if diff := cmp.Diff(w, g); diff != "" {
+				t.Errorf("query %s answers differently over %s (-bolt +neo4j):\n%s", q, routed, diff)
+			}
+			ew, eg := make([]string, 0), make([]string, 0)
+			for _, e := range want.Errors {
+				ew = append(ew, e.code()+": "+e.Message)
+			}
+			for _, e := range got.Errors {
+				eg = append(eg, e.code()+": "+e.Message)
+			}
+			if diff := cmp.Diff(ew, eg); diff != "" {
+				t.Errorf("query %s fails differently over %s (-bolt +neo4j):\n%s", q, routed, diff)
+			}
+		})
+	}
+
+	// And both agree with the file.
+	var got struct{ Technique technique }
+	data(t, urlRouted, qTechnique, &got)
+	if diff := cmp.Diff(expectTechnique(e, platforms(t, e.path), "AML.T0051"), got.Technique, equateEmpty); diff != "" {
+		t.Errorf("technique over %s differs from the file (-file +api):\n%s", routed, diff)
 	}
 }
