@@ -18,12 +18,14 @@ import (
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
 	"go.yaml.in/yaml/v3"
 
+	"github.com/atlasgraph/atlasgraph/auth"
 	"github.com/atlasgraph/atlasgraph/internal/config"
 	"github.com/atlasgraph/atlasgraph/internal/neo4jtest"
 	"github.com/atlasgraph/atlasgraph/internal/rawatlas"
 	"github.com/atlasgraph/atlasgraph/loader"
 	"github.com/atlasgraph/atlasgraph/server"
 	"github.com/atlasgraph/atlasgraph/store"
+	"github.com/atlasgraph/atlasgraph/threatmodel"
 )
 
 // followBound is how long a server may take to follow a release change
@@ -41,8 +43,9 @@ const legacyRelease = "atlas/ATLAS-4.5.0.yaml"
 // (to uri), its own store and server, and a real HTTP listener on a free
 // port of 127.0.0.1 served by Server.Serve. The test's end stops it the
 // way a signal stops the command (the context is cancelled) and closes its
-// driver. It returns the server's base URL.
-func process(t *testing.T, uri string) string {
+// driver. with, when not nil, gives the server's configuration over its
+// store. It returns the server's base URL.
+func process(t *testing.T, uri string, with func(*store.Store) server.Config) string {
 	t.Helper()
 	cfg := neo4jtest.Config(t)
 	cfg.URI = uri
@@ -52,7 +55,12 @@ func process(t *testing.T, uri string) string {
 		cancel()
 		t.Fatalf("connect over %s: %v", uri, err)
 	}
-	s, err := server.New(testConfig(t, store.New(d, cfg.Database), server.Config{}))
+	st := store.New(d, cfg.Database)
+	var sc server.Config
+	if with != nil {
+		sc = with(st)
+	}
+	s, err := server.New(testConfig(t, st, sc))
 	if err != nil {
 		cancel()
 		d.Close(context.Background())
@@ -403,8 +411,8 @@ func TestTwoServersFollowReleaseSwitch(t *testing.T) {
 	checkStore(t, cli, legacy)
 
 	urls := map[string]string{
-		"A (bolt://)":  process(t, neo4jtest.Config(t).URI),
-		"B (neo4j://)": process(t, routingURI(t, neo4jtest.Config(t))),
+		"A (bolt://)":  process(t, neo4jtest.Config(t).URI, nil),
+		"B (neo4j://)": process(t, routingURI(t, neo4jtest.Config(t)), nil),
 	}
 	legacyVersion := &legacy.Version
 
@@ -528,7 +536,7 @@ func TestReadsOverRoutingURI(t *testing.T) {
 		t.Fatalf("routing table of the test Neo4j %v, want %s in every role", roles, hostPort)
 	}
 
-	urlBolt, urlRouted := process(t, cfg.URI), process(t, routed)
+	urlBolt, urlRouted := process(t, cfg.URI, nil), process(t, routed, nil)
 
 	// Ids from the file: a technique and a mitigation with the most links,
 	// the first and last tactics of the matrix, a case study with steps.
@@ -613,4 +621,82 @@ func TestReadsOverRoutingURI(t *testing.T) {
 	if diff := cmp.Diff(expectTechnique(e, platforms(t, e.path), "AML.T0051"), got.Technique, equateEmpty); diff != "" {
 		t.Errorf("technique over %s differs from the file (-file +api):\n%s", routed, diff)
 	}
+}
+
+// Threat models written through one server read back through another at
+// once, with no wait: servers keep no copy of them, and their reads go to
+// the writer of a cluster (docs/scale-out.md). A write naming a version
+// another server has moved on from is refused.
+func TestThreatModelsReadBackAcrossServers(t *testing.T) {
+	e := setup(t)
+	ctx := context.Background()
+	policy, err := auth.Parse("test", auth.Digest(editorToken)+" editor ed\n", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rules, err := threatmodel.DefaultRules()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.store.EnsureThreatModelSchema(ctx); err != nil {
+		t.Fatal(err)
+	}
+	with := func(st *store.Store) server.Config {
+		return server.Config{ThreatModels: &threatmodel.Service{Rules: rules, Store: st}, Auth: policy}
+	}
+	a, b := process(t, neo4jtest.Config(t).URI, with), process(t, routingURI(t, neo4jtest.Config(t)), with)
+	const id = "scale-out"
+	t.Cleanup(func() {
+		if sm, err := e.store.GetModel(context.Background(), id); err == nil {
+			_ = e.store.DeleteModel(context.Background(), id, sm.Version)
+		}
+	})
+
+	yml := template(t, "rag-chatbot")
+	m, err := threatmodel.Parse(id, []byte(yml), threatmodel.Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var comps []string
+	for _, c := range m.Components {
+		comps = append(comps, c.ID)
+	}
+	type model struct {
+		Version    int
+		Name       string
+		Components []idOnly
+	}
+	read := func(url string) model {
+		t.Helper()
+		r := postTM(t, url, editorToken, `{ threatModel(id: "`+id+`") { version name components { id } } }`, nil)
+		var got struct{ ThreatModel *model }
+		if len(r.Errors) > 0 || json.Unmarshal(r.Data, &got) != nil || got.ThreatModel == nil {
+			t.Fatalf("read %s: %s", id, r.raw)
+		}
+		return *got.ThreatModel
+	}
+	check := func(where string, got model, version int, name string) {
+		t.Helper()
+		if got.Version != version || got.Name != name || !cmp.Equal(sorted(ids(got.Components)), sorted(comps)) {
+			t.Errorf("%s: %+v, want version %d named %q with components %v", where, got, version, name, comps)
+		}
+	}
+
+	if r := postTM(t, a, editorToken, importQ, map[string]any{"id": id, "yaml": yml}); len(r.Errors) > 0 {
+		t.Fatalf("import through A: %s", r.raw)
+	}
+	check("read through B right after the import through A", read(b), 1, m.Name)
+
+	const renamed = "renamed through B"
+	if r := postTM(t, b, editorToken, `mutation($n: String) { updateThreatModel(id: "`+id+`", version: 1, name: $n) { version } }`,
+		map[string]any{"n": renamed}); len(r.Errors) > 0 {
+		t.Fatalf("update through B: %s", r.raw)
+	}
+	check("read through A right after the update through B", read(a), 2, renamed)
+
+	r := postTM(t, a, editorToken, `mutation { updateThreatModel(id: "`+id+`", version: 1, name: "stale") { version } }`, nil)
+	if len(r.Errors) == 0 || r.Errors[0].code() != server.CodeConflict {
+		t.Errorf("a write through A naming version 1 after B wrote version 2: %s, want CONFLICT", r.raw)
+	}
+	check("read through B after the refused write", read(b), 2, renamed)
 }
