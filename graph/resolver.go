@@ -87,9 +87,10 @@ func (r *Resolver) ExtensionName() string { return "AtlasgraphRequestState" }
 func (r *Resolver) Validate(graphql.ExecutableSchema) error { return nil }
 
 // InterceptOperation gives each operation a fresh request cache of the
-// actor directory.
+// actor directory, and pins it to one catalogue of releases, so that all
+// its root fields answer from the same current release.
 func (r *Resolver) InterceptOperation(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
-	return next(actors.WithRequestCache(ctx))
+	return next(r.model.Pin(actors.WithRequestCache(ctx)))
 }
 
 // versionOf is the version an optional release argument names; "" means the

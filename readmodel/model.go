@@ -104,9 +104,43 @@ func (m *Model) Reads() int {
 	return m.reads
 }
 
+type pinKey struct{}
+
+// pin holds the catalogue one request answers from.
+type pin struct {
+	mu sync.Mutex
+	c  *catalog
+}
+
+// Pin returns a context under which every question sees one catalogue,
+// the one the first question reads: a request that names no release is
+// answered from a single current release even when a switch lands while it
+// runs. Servers pin each request.
+func (m *Model) Pin(ctx context.Context) context.Context {
+	return context.WithValue(ctx, pinKey{}, &pin{})
+}
+
 // catalogue returns the catalogue, reading it again when it is older than
-// Poll. Concurrent requests share one read.
+// Poll, or the one the request is pinned to. Concurrent requests share one
+// read.
 func (m *Model) catalogue(ctx context.Context) (*catalog, error) {
+	p, _ := ctx.Value(pinKey{}).(*pin)
+	if p == nil {
+		return m.fresh(ctx)
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.c == nil {
+		c, err := m.fresh(ctx)
+		if err != nil {
+			return nil, err
+		}
+		p.c = c
+	}
+	return p.c, nil
+}
+
+func (m *Model) fresh(ctx context.Context) (*catalog, error) {
 	m.mu.Lock()
 	c := m.catalog
 	m.mu.Unlock()

@@ -367,3 +367,29 @@ func TestCancelledWaiter(t *testing.T) {
 		t.Fatalf("next request: %v, %v", r, err)
 	}
 }
+
+// TestPin checks that a pinned request answers every question from the
+// catalogue its first question read, even when the current release is
+// switched meanwhile, while an unpinned question sees the switch.
+func TestPin(t *testing.T) {
+	s, _ := neo4jtest.Store(t)
+	ctx := context.Background()
+	old, cur := parse(t, "atlas/ATLAS-5.6.0.yaml"), parse(t, "atlas/v6/ATLAS-2026.05.yaml")
+	load(t, s, old, store.CurrentAlways)
+	load(t, s, cur, store.CurrentAlways)
+	m := readmodel.New(store.NewReader(s, store.ReaderOptions{}), readmodel.Options{})
+	req := m.Pin(ctx)
+	if v, err := m.ResolveRelease(req, ""); err != nil || v != cur.Version {
+		t.Fatalf("first question: %q, %v", v, err)
+	}
+	if err := s.SetCurrent(ctx, old.Version); err != nil {
+		t.Fatal(err)
+	}
+	m.Invalidate()
+	if v, err := m.ResolveRelease(req, ""); err != nil || v != cur.Version {
+		t.Errorf("pinned request after the switch: %q, %v; want %s", v, err, cur.Version)
+	}
+	if v, err := m.ResolveRelease(ctx, ""); err != nil || v != old.Version {
+		t.Errorf("unpinned question after the switch: %q, %v; want %s", v, err, old.Version)
+	}
+}

@@ -92,6 +92,19 @@ func setup(t *testing.T) *env {
 // filled in) and returns its URL. Logs go to the test log.
 func newServer(t *testing.T, st *store.Store, cfg server.Config) (*server.Server, string) {
 	t.Helper()
+	s, err := server.New(testConfig(t, st, cfg))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(s.Handler())
+	t.Cleanup(ts.Close)
+	return s, ts.URL
+}
+
+// testConfig is cfg over st with the test defaults: generous timeouts
+// unless cfg sets some, and logs to the test log.
+func testConfig(t *testing.T, st *store.Store, cfg server.Config) server.Config {
+	t.Helper()
 	cfg.Store = st
 	if cfg.Timeouts == (server.Timeouts{}) {
 		// Tests that are not about deadlines get generous ones: on a loaded
@@ -103,13 +116,7 @@ func newServer(t *testing.T, st *store.Store, cfg server.Config) (*server.Server
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	}
-	s, err := server.New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := httptest.NewServer(s.Handler())
-	t.Cleanup(ts.Close)
-	return s, ts.URL
+	return cfg
 }
 
 type testWriter struct{ t *testing.T }

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/url"
+	"strings"
 	"syscall"
 
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
@@ -71,6 +73,9 @@ func connectError(ctx, cctx context.Context, err error, cfg *config.Neo4j) error
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
+	if tlsErr := tlsProblem(err, cfg); tlsErr != nil {
+		return tlsErr
+	}
 	why := "it did not answer"
 	switch {
 	case errors.Is(err, syscall.ECONNREFUSED):
@@ -85,4 +90,33 @@ func connectError(ctx, cctx context.Context, err error, cfg *config.Neo4j) error
 	}
 	return fmt.Errorf("%w: cannot reach Neo4j at %s: %s; start it with `make neo4j`, or check %s",
 		ErrUnavailable, cfg.RedactedURI(), why, config.EnvURI)
+}
+
+// tlsProblem recognises, from the driver's message (its errors carry no
+// type to test), a URI whose TLS setting does not match the server: a +s
+// or +ssc scheme against a Neo4j without TLS on that port, a certificate
+// this machine does not trust, or a plain scheme against a Neo4j that
+// requires TLS (as Aura does), which shows as a connection closed at once.
+// It returns nil for anything else.
+func tlsProblem(err error, cfg *config.Neo4j) error {
+	msg := err.Error()
+	scheme := ""
+	if u, perr := url.Parse(cfg.URI); perr == nil {
+		scheme = u.Scheme
+	}
+	secure := strings.HasSuffix(scheme, "+s") || strings.HasSuffix(scheme, "+ssc")
+	base, _, _ := strings.Cut(scheme, "+")
+	switch {
+	case secure && strings.Contains(msg, "check that TLS is enabled"):
+		return fmt.Errorf("%w: Neo4j at %s closed the connection when TLS began: it does not offer TLS on that port; use %s:// without +s, or enable TLS for Bolt on the server, then check %s",
+			ErrSettings, cfg.RedactedURI(), base, config.EnvURI)
+	case secure && strings.Contains(msg, "x509: "):
+		_, reason, _ := strings.Cut(msg, "x509: ")
+		return fmt.Errorf("%w: Neo4j at %s presented a TLS certificate this machine does not accept (%s): install the certificate's CA in the system's trust store, or for a test server with a self-signed certificate use %s+ssc:// in %s",
+			ErrSettings, cfg.RedactedURI(), reason, base, config.EnvURI)
+	case !secure && (strings.HasSuffix(msg, "EOF") || strings.Contains(msg, "connection reset by peer")):
+		return fmt.Errorf("%w: Neo4j at %s closed the connection at once; if it requires TLS (Aura does), use %s+s:// in %s",
+			ErrUnavailable, cfg.RedactedURI(), scheme, config.EnvURI)
+	}
+	return nil
 }

@@ -65,8 +65,15 @@ func New(driver neo4j.DriverWithContext, database string) *Store {
 	return &Store{driver: driver, database: database}
 }
 
+// session opens a session of mode. Its transactions share the driver's
+// bookmark manager with read, so that in a Neo4j cluster a read of this
+// process waits until the reader it is routed to has applied this
+// process's earlier writes (read-your-writes; without a cluster there is
+// nothing to wait for). The Reader opts out (its release data never
+// changes under it).
 func (s *Store) session(ctx context.Context, mode neo4j.AccessMode) neo4j.SessionWithContext {
-	return s.driver.NewSession(ctx, neo4j.SessionConfig{DatabaseName: s.database, AccessMode: mode})
+	return s.driver.NewSession(ctx, neo4j.SessionConfig{DatabaseName: s.database, AccessMode: mode,
+		BookmarkManager: s.driver.ExecuteQueryBookmarkManager()})
 }
 
 // Counters adds up what the write statements of an operation changed, as
@@ -125,10 +132,26 @@ func (s *Store) write(ctx context.Context, c *Counters, cypher string, params ma
 	return classify(err)
 }
 
-// read runs one query and returns its records.
+// read runs one query on a reader (in a cluster, any member that serves
+// reads) and returns its records. It sees this process's earlier writes
+// (see session), not necessarily those of other processes a moment ago.
 func (s *Store) read(ctx context.Context, cypher string, params map[string]any) ([]*neo4j.Record, error) {
+	return s.readRouted(ctx, neo4j.ExecuteQueryWithReadersRouting(), cypher, params)
+}
+
+// readLatest runs one read query on the writer (in a cluster, the leader,
+// which has every acknowledged write) and returns its records. It is for
+// data that changes while servers run, the threat models: a read through
+// any server then sees a write acknowledged by any other, which reader
+// routing and per-process bookmarks do not promise. Without a cluster it
+// is read.
+func (s *Store) readLatest(ctx context.Context, cypher string, params map[string]any) ([]*neo4j.Record, error) {
+	return s.readRouted(ctx, neo4j.ExecuteQueryWithWritersRouting(), cypher, params)
+}
+
+func (s *Store) readRouted(ctx context.Context, routing neo4j.ExecuteQueryConfigurationOption, cypher string, params map[string]any) ([]*neo4j.Record, error) {
 	res, err := neo4j.ExecuteQuery(ctx, s.driver, cypher, params, neo4j.EagerResultTransformer,
-		neo4j.ExecuteQueryWithDatabase(s.database), neo4j.ExecuteQueryWithReadersRouting())
+		neo4j.ExecuteQueryWithDatabase(s.database), routing)
 	if err != nil {
 		if ctx.Err() != nil {
 			// The caller's deadline or cancellation, not Neo4j's health.

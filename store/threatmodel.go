@@ -16,7 +16,9 @@ import (
 // property, so switching or pruning releases never touches them. A model
 // carries a version number that every write must name; the write takes the
 // model node's lock first, so two writers naming the same version cannot
-// both succeed.
+// both succeed. Reads go to the writer (readLatest), so that behind a load
+// balancer a model written through one server reads back whole through any
+// other at once.
 
 const tmConstraint = `CREATE CONSTRAINT threat_model_id IF NOT EXISTS FOR (m:ThreatModel) REQUIRE m.id IS UNIQUE`
 
@@ -218,7 +220,7 @@ func modelParams(id string, m *threatmodel.Model) map[string]any {
 
 // GetModel reads a stored model; threatmodel.ErrNotFound when there is none.
 func (s *Store) GetModel(ctx context.Context, id string) (StoredModel, error) {
-	recs, err := s.read(ctx, tmRead, map[string]any{"id": id})
+	recs, err := s.readLatest(ctx, tmRead, map[string]any{"id": id})
 	if err != nil {
 		return StoredModel{}, fmt.Errorf("read threat model %q: %w", id, err)
 	}
@@ -278,7 +280,7 @@ func (s *Store) GetStored(ctx context.Context, id string) (*threatmodel.Model, i
 
 // ListModels returns the ids of the stored models, sorted, at most limit.
 func (s *Store) ListModels(ctx context.Context, limit int) ([]string, error) {
-	recs, err := s.read(ctx, tmList, map[string]any{"limit": limit})
+	recs, err := s.readLatest(ctx, tmList, map[string]any{"limit": limit})
 	if err != nil {
 		return nil, fmt.Errorf("list threat models: %w", err)
 	}
