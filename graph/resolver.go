@@ -73,6 +73,9 @@ func NewResolver(reader *store.Reader, opt Options) *Resolver {
 	return r
 }
 
+// Model is the read model of complete releases the resolvers answer from.
+func (r *Resolver) Model() *readmodel.Model { return r.model }
+
 // Schema returns the executable schema. Install the Resolver itself on the
 // handler too (handler.Server.Use), so that each operation gets its own
 // request cache of the actor directory.

@@ -20,6 +20,7 @@ import (
 	"container/list"
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -66,6 +67,7 @@ type Model struct {
 type catalog struct {
 	at       time.Time
 	releases []store.ReleaseInfo // store order: newest version first
+	print    string              // every version@sha256, the current one marked
 }
 
 // New returns a read model over a store reader.
@@ -117,7 +119,21 @@ type pin struct {
 // answered from a single current release even when a switch lands while it
 // runs. Servers pin each request.
 func (m *Model) Pin(ctx context.Context) context.Context {
+	if _, ok := ctx.Value(pinKey{}).(*pin); ok {
+		return ctx
+	}
 	return context.WithValue(ctx, pinKey{}, &pin{})
+}
+
+// Fingerprint names the catalogue a request sees: every complete release
+// with its digest, and which is current. Two requests with the same
+// fingerprint read the same content.
+func (m *Model) Fingerprint(ctx context.Context) (string, error) {
+	c, err := m.catalogue(ctx)
+	if err != nil {
+		return "", err
+	}
+	return c.print, nil
 }
 
 // catalogue returns the catalogue, reading it again when it is older than
@@ -154,6 +170,15 @@ func (m *Model) fresh(ctx context.Context) (*catalog, error) {
 			return nil, err
 		}
 		c := &catalog{at: at, releases: list}
+		var b strings.Builder
+		for _, r := range list {
+			b.WriteString(key(r))
+			if r.Current {
+				b.WriteString("*")
+			}
+			b.WriteString(" ")
+		}
+		c.print = b.String()
 		m.mu.Lock()
 		m.catalog = c
 		m.forget(c)

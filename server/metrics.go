@@ -28,6 +28,7 @@ type metrics struct {
 	running       prometheus.Gauge
 	waiting       prometheus.Gauge
 	refused       *prometheus.CounterVec
+	responseCache *prometheus.CounterVec
 }
 
 func newMetrics(reg *prometheus.Registry) *metrics {
@@ -70,9 +71,13 @@ func newMetrics(reg *prometheus.Registry) *metrics {
 			Name: "atlasgraph_graphql_overloaded_total",
 			Help: "GraphQL requests refused OVERLOADED before execution, by reason: client (over its share), queue (queue full), wait (no slot in time).",
 		}, []string{"reason"}),
+		responseCache: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "atlasgraph_graphql_response_cache_total",
+			Help: "Queries that read complete releases only, by result: hit (answered from the response cache) or miss (executed).",
+		}, []string{"result"}),
 	}
 	m.neo4jUp.Set(1)
-	reg.MustRegister(m.requests, m.duration, m.errors, m.queries, m.queriesPerReq, m.neo4jUp, m.running, m.waiting, m.refused,
+	reg.MustRegister(m.requests, m.duration, m.errors, m.queries, m.queriesPerReq, m.neo4jUp, m.running, m.waiting, m.refused, m.responseCache,
 		buildInfo(), collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	for _, c := range []string{CodeNotFound, CodeBadInput, CodeLimitExceeded, CodeOverloaded, CodeUnavailable, CodeInternal} {
 		m.errors.WithLabelValues(c) // every code shows, at 0, from the start

@@ -104,6 +104,10 @@ type Config struct {
 	// (graph.Options): Poll is how long a release switch, replace or prune
 	// made through another server or the command line takes to be seen.
 	Releases readmodel.Options
+	// ResponseCacheBytes bounds the cache of answers to queries that read
+	// complete releases only (respcache.go); zero means
+	// DefaultResponseCacheBytes, a negative value switches it off.
+	ResponseCacheBytes int
 	// ThreatModels serves the threat-model API; nil leaves it disabled.
 	ThreatModels *threatmodel.Service
 	// Auth decides who may read and change threat models (bearer tokens);
@@ -178,6 +182,12 @@ func New(cfg Config) (*Server, error) {
 	}
 	gql.Use(&limitsExtension{lim: cfg.Limits, introspection: !cfg.NoIntrospection})
 	gql.Use(res)
+	if cfg.ResponseCacheBytes == 0 {
+		cfg.ResponseCacheBytes = DefaultResponseCacheBytes
+	}
+	if cfg.ResponseCacheBytes > 0 {
+		gql.Use(newResponseCache(res.Model(), cfg.ResponseCacheBytes, s.metrics))
+	}
 	gql.AroundRootFields(withDeadline)
 	gql.AroundResponses(dedupeErrors)
 	s.gql = gql

@@ -45,11 +45,19 @@ func (c *cli) serveCmd() *cobra.Command {
 	var rm readmodel.Options
 	fs.DurationVar(&rm.Poll, "release-poll", readmodel.DefaultPoll, "how often the server reads which releases are loaded and current; a switch, replace or prune made elsewhere is served within this time")
 	fs.IntVar(&rm.Releases, "releases-in-memory", readmodel.DefaultReleases, "complete releases held in memory, the least recently used dropped first")
+	cacheMB := fs.Int("response-cache-mb", server.DefaultResponseCacheBytes>>20, "MiB of answers to queries that read complete releases only, kept until a release changes; 0 switches the cache off")
 	upstreamURL := fs.String("upstream", "", "atlas-data's dist folder: a URL or a local folder (env ATLASGRAPH_UPSTREAM, default "+loader.DefaultUpstream+")")
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 		ctx := cmd.Context()
 		if err := cfg.Validate(); err != nil {
 			return err
+		}
+		if *cacheMB < 0 {
+			return usageError{msg: "--response-cache-mb must be 0 (off) or more", cmd: cmd.CommandPath()}
+		}
+		cacheBytes := *cacheMB << 20
+		if cacheBytes == 0 {
+			cacheBytes = -1 // off
 		}
 		if rm.Poll <= 0 || rm.Releases <= 0 {
 			return usageError{msg: "--release-poll and --releases-in-memory must be positive", cmd: cmd.CommandPath()}
@@ -97,7 +105,7 @@ func (c *cli) serveCmd() *cobra.Command {
 		checker := app.New(st, nil, app.Options{}).UpstreamChecker(sf.upstreamURL(c.getenv), !*upstreamCheck, log)
 		checker.Start(ctx)
 		srv, err := server.New(server.Config{Store: st, Logger: log, Timeouts: t, Admission: adm, NoIntrospection: !*introspection,
-			ThreatModels: tm, Auth: policy, Upstream: checker, Releases: rm})
+			ThreatModels: tm, Auth: policy, Upstream: checker, Releases: rm, ResponseCacheBytes: cacheBytes})
 		if err != nil {
 			return usageError{msg: err.Error(), cmd: cmd.CommandPath()}
 		}
