@@ -23,9 +23,10 @@ import (
 // answer outlives the content it came from (beyond the read model's Poll).
 //
 // Only queries whose every field is release data are kept: the root fields
-// in cacheableRoots, with no field anywhere named in uncacheableFields (the
-// actor directory merges ATT&CK, which loads separately; upstream status
-// changes by itself). Answers with errors are never kept. Threat models,
+// in cacheableRoots, with none of uncacheableFields anywhere (the actor
+// directory behind Technique.actors and Actor.techniques merges ATT&CK,
+// which loads separately; upstream status changes by itself). The ATLAS
+// actors of a case study (CaseStudy.actors) are release data. Answers with errors are never kept. Threat models,
 // search, mutations, introspection and bounded searches (the minimal set,
 // which may stop at its budget) always run. The cache is bounded in bytes;
 // the least recently used answers go first. Server.Config.ResponseCacheBytes
@@ -39,7 +40,8 @@ var cacheableRoots = map[string]bool{
 	"__typename": true,
 }
 
-var uncacheableFields = map[string]bool{"actor": true, "actors": true, "upstream": true}
+// uncacheableFields are "Type.field", or "*.field" for any type.
+var uncacheableFields = map[string]bool{"Technique.actors": true, "Actor.techniques": true, "*.upstream": true}
 
 // DefaultResponseCacheBytes bounds the response cache unless the
 // configuration says otherwise.
@@ -117,7 +119,11 @@ func cacheable(set ast.SelectionSet, doc *ast.QueryDocument, root bool, depth in
 	for _, sel := range set {
 		switch s := sel.(type) {
 		case *ast.Field:
-			if (root && !cacheableRoots[s.Name]) || uncacheableFields[s.Name] {
+			parent := ""
+			if s.ObjectDefinition != nil {
+				parent = s.ObjectDefinition.Name
+			}
+			if (root && !cacheableRoots[s.Name]) || uncacheableFields[parent+"."+s.Name] || uncacheableFields["*."+s.Name] || (parent == "" && !root) {
 				return false
 			}
 			if !cacheable(s.SelectionSet, doc, false, depth+1) {

@@ -47,9 +47,20 @@ func TestResponseCache(t *testing.T) {
 		t.Fatalf("cached answer has %d techniques, the file %d (%v)", len(got.Techniques), len(e.raw.Techniques), err)
 	}
 
+	// The ATLAS actors of a case study are release data.
+	cs := `{ caseStudy(id: "AML.CS0000") { id actors { id name caseStudies { id } } } }`
+	post(t, url, cs, nil)
+	h2, _ := counts()
+	if r := post(t, url, cs, nil); len(r.Errors) > 0 {
+		t.Fatal(r.raw)
+	}
+	if h3, _ := counts(); h3 != h2+1 {
+		t.Errorf("%s was not answered from the cache", cs)
+	}
+
 	// Other data always runs: the actor directory (ATT&CK loads apart),
 	// search, the current release's description (upstream status).
-	for _, q := range []string{`{ actors { id } }`, `{ techniques { id actors { actor { id } } } }`,
+	for _, q := range []string{`{ actors { id } }`, `{ techniques { id actors { actor { id } } } }`, `{ caseStudy(id: "AML.CS0000") { actors { techniques { technique { id } } } } }`,
 		`{ search(text: "prompt") { id } }`, `{ release { version } }`, `query { ...F } fragment F on Query { actors { id } }`} {
 		before, mb := counts()
 		post(t, url, q, nil)

@@ -142,6 +142,7 @@ func run() error {
 	duration := fs.Duration("duration", time.Second, "time per shape, system, client count and round")
 	maxReq := fs.Int("max", 20000, "at most this many requests per shape, system, client count and round")
 	clients := fs.Int("clients", 8, "clients of the concurrent mode")
+	serveArgs := fs.String("serve-args", "", "more arguments for atlasgraph serve, space-separated (e.g. --response-cache-mb 0 to measure without the response cache)")
 	only := fs.String("only", "", "run only the shapes whose name contains this")
 	if err := fs.Parse(os.Args[1:]); err != nil {
 		return err
@@ -199,7 +200,8 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	serve := exec.CommandContext(ctx, *bin, "serve", "--addr", fmt.Sprintf("127.0.0.1:%d", atlasPort), "--client-header", "X-Bench-Client")
+	args := append([]string{"serve", "--addr", fmt.Sprintf("127.0.0.1:%d", atlasPort), "--client-header", "X-Bench-Client"}, strings.Fields(*serveArgs)...)
+	serve := exec.CommandContext(ctx, *bin, args...)
 	serve.Env, serve.Stdout, serve.Stderr = env, io.Discard, io.Discard
 	if err := serve.Start(); err != nil {
 		return fmt.Errorf("atlasgraph serve: %w", err)
@@ -270,8 +272,8 @@ func run() error {
 		}
 	}
 
-	fmt.Printf("bench/peer: release %s, %d rounds x %s (at most %d requests) per shape, system and client count; 1 and %d clients\n",
-		version, *rounds, *duration, *maxReq, *clients)
+	fmt.Printf("bench/peer: release %s, atlasgraph serve args %q, %d rounds x %s (at most %d requests) per shape, system and client count; 1 and %d clients\n",
+		version, *serveArgs, *rounds, *duration, *maxReq, *clients)
 	fmt.Printf("%d CPUs (%s), GOMAXPROCS %d, node %s; load average at start %s; answers of the three systems equal on every shape\n\n",
 		runtime.NumCPU(), runtime.GOARCH, runtime.GOMAXPROCS(0), nodeVersion(), loadavg())
 	fmt.Printf("%-24s %7s | %10s %14s %10s | %8s %8s\n", "shape", "clients", "atlasgraph", "@neo4j/graphql", "raw Cypher", "ag/neo", "ag/raw")
