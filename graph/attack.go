@@ -2,6 +2,7 @@ package graph
 
 import (
 	"context"
+	"slices"
 	"sort"
 
 	"github.com/atlasgraph/atlasgraph/actors"
@@ -27,7 +28,7 @@ type viewKey struct{ release, attack string }
 
 // actorTechniques answers Actor.techniques for a batch of actors, one service call per
 // release and ATT&CK version among them.
-func actorTechniques(ctx context.Context, svc *actors.Service, objs []*store.Actor) ([][]store.ActorTechnique, error) {
+func (r *Resolver) actorTechniques(ctx context.Context, svc *actors.Service, objs []*store.Actor) ([][]store.ActorTechnique, error) {
 	groups := map[viewKey][]string{}
 	for _, a := range objs {
 		k := viewKey{a.Release, a.AttackVersionUsed}
@@ -43,7 +44,13 @@ func actorTechniques(ctx context.Context, svc *actors.Service, objs []*store.Act
 	}
 	out := make([][]store.ActorTechnique, len(objs))
 	for i, a := range objs {
-		out[i] = nonNilList(res[viewKey{a.Release, a.AttackVersionUsed}][a.ID])
+		// A copy: the service's answers may be shared with other requests.
+		out[i] = nonNilList(slices.Clone(res[viewKey{a.Release, a.AttackVersionUsed}][a.ID]))
+		for j := range out[i] {
+			if err := r.attach(ctx, &out[i][j].Technique.Entity); err != nil {
+				return nil, err
+			}
+		}
 	}
 	return out, nil
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/atlasgraph/atlasgraph/actors"
 	"github.com/atlasgraph/atlasgraph/graph/generated"
 	"github.com/atlasgraph/atlasgraph/store"
+	"slices"
 )
 
 func (r *attackTechniqueResolver) AtlasTechniques(ctx context.Context, obj *store.AttackTechnique, release *string) ([]store.Technique, error) {
@@ -17,7 +18,13 @@ func (r *attackTechniqueResolver) AtlasTechniques(ctx context.Context, obj *stor
 	if err != nil {
 		return nil, err
 	}
-	return nonNilList(m[obj.ID]), nil
+	l := nonNilList(m[obj.ID])
+	for i := range l {
+		if err := r.attach(ctx, &l[i].Entity); err != nil {
+			return nil, err
+		}
+	}
+	return l, nil
 }
 
 func (r *queryResolver) AttackVersion(ctx context.Context, version *string) (*store.AttackVersion, error) {
@@ -33,7 +40,29 @@ func (r *queryResolver) AttackTechnique(ctx context.Context, id string, attack *
 }
 
 func (r *queryResolver) ActorsSharingTechniques(ctx context.Context, actors []string, release *string, attack *string) (*actors.Overlap, error) {
-	return r.actorSvc.Overlap(ctx, versionOf(release), versionOf(attack), actors)
+	o, err := r.actorSvc.Overlap(ctx, versionOf(release), versionOf(attack), actors)
+	if err != nil {
+		return nil, err
+	}
+	// A copy: the service's answers may be shared with other requests.
+	c := *o
+	c.Shared = slices.Clone(o.Shared)
+	for i := range c.Shared {
+		if err := r.attach(ctx, &c.Shared[i].Technique.Entity); err != nil {
+			return nil, err
+		}
+	}
+	c.Techniques = make(map[string][]store.ActorTechnique, len(o.Techniques))
+	for id, l := range o.Techniques {
+		l = slices.Clone(l)
+		for i := range l {
+			if err := r.attach(ctx, &l[i].Technique.Entity); err != nil {
+				return nil, err
+			}
+		}
+		c.Techniques[id] = l
+	}
+	return &c, nil
 }
 
 func (r *queryResolver) NavigatorLayer(ctx context.Context, actors []string, caseStudy *string, techniques []string, release *string, attack *string) (*actors.Layer, error) {

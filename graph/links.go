@@ -10,11 +10,16 @@ import (
 
 // How relationship fields are answered.
 //
-// Every relationship field is a gqlgen batch resolver: it is called once
-// with all the sibling parents of one list and answers them from the
-// complete release held in memory (package readmodel). There is no round
-// trip per field and so nothing to batch or wait for: one read mechanism,
-// the read model, serves the API, the command line and the web UI alike.
+// The relationships of ATLAS objects (Technique.tactics, Step.technique...)
+// are methods of the store's types reading through store.Links, which the
+// complete release held in memory (package readmodel) sets on every object
+// it hands out: gqlgen binds them as plain fields, with no resolver, no
+// goroutine and no round trip. Objects read from Neo4j (search hits, the
+// ATT&CK side) are attached to their release (attach) before they are
+// returned. The few relationships that merge ATT&CK (Technique.actors,
+// Actor.techniques) and the case studies of actor links remain batch
+// resolvers, below. One read mechanism, the read model, serves the API, the
+// command line and the web UI alike.
 
 // key names one object of one release. Keys of several releases can meet in
 // one request (`a: technique(release: "5.6.0") ... b: technique ...`).
@@ -56,28 +61,6 @@ func batchList[P, T any](ctx context.Context, m *readmodel.Model, parents []*P, 
 	return out, nil
 }
 
-// batchOne answers a to-one relationship field; a key with no object (the
-// parent of a technique that has none) answers null.
-func batchOne[P, T any](ctx context.Context, m *readmodel.Model, parents []*P, keyOf func(*P) key, object func(*readmodel.Release, string) *T) ([]*T, error) {
-	rs := releases{m: m}
-	out := make([]*T, len(parents))
-	for i, p := range parents {
-		k := keyOf(p)
-		if k.id == "" {
-			continue
-		}
-		rel, err := rs.get(ctx, k.release)
-		if err != nil {
-			return nil, err
-		}
-		if v := object(rel, k.id); v != nil {
-			c := *v
-			out[i] = &c
-		}
-	}
-	return out, nil
-}
-
 // caseStudiesOf answers the caseStudies field of the link objects that
 // carry case-study ids (actor techniques, technique actors, transitions).
 func caseStudiesOf[P any](ctx context.Context, m *readmodel.Model, parents []*P, idsOf func(*P) (string, []string)) ([][]store.CaseStudy, error) {
@@ -100,4 +83,21 @@ func caseStudiesOf[P any](ctx context.Context, m *readmodel.Model, parents []*P,
 		}
 	}
 	return out, nil
+}
+
+// attach makes objects read from Neo4j answer their relationships from the
+// in-memory release they belong to.
+func (r *Resolver) attach(ctx context.Context, entities ...*store.Entity) error {
+	rs := releases{m: r.model}
+	for _, e := range entities {
+		if e == nil || e.Release == "" || e.Links != nil {
+			continue
+		}
+		rel, err := rs.get(ctx, e.Release)
+		if err != nil {
+			return err
+		}
+		rel.Attach(e)
+	}
+	return nil
 }

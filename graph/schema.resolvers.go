@@ -20,25 +20,13 @@ func (r *actorResolver) CaseStudies(ctx context.Context, objs []*store.Actor) ([
 }
 
 func (r *actorResolver) Techniques(ctx context.Context, objs []*store.Actor) ([][]store.ActorTechnique, error) {
-	return actorTechniques(ctx, r.actorSvc, objs)
+	return r.actorTechniques(ctx, r.actorSvc, objs)
 }
 
 func (r *actorTechniqueResolver) CaseStudies(ctx context.Context, objs []*store.ActorTechnique) ([][]store.CaseStudy, error) {
 	return caseStudiesOf(ctx, r.model, objs, func(o *store.ActorTechnique) (string, []string) {
 		return o.Technique.Release, o.CaseStudyIDs
 	})
-}
-
-func (r *caseStudyResolver) Actors(ctx context.Context, objs []*store.CaseStudy) ([][]store.Actor, error) {
-	return batchList(ctx, r.model, objs, caseStudyKey, (*readmodel.Release).CaseStudyActors)
-}
-
-func (r *caseStudyResolver) Steps(ctx context.Context, objs []*store.CaseStudy) ([][]store.Step, error) {
-	return batchList(ctx, r.model, objs, caseStudyKey, (*readmodel.Release).CaseStudySteps)
-}
-
-func (r *mitigationResolver) Techniques(ctx context.Context, objs []*store.Mitigation) ([][]store.MitigatedTechnique, error) {
-	return batchList(ctx, r.model, objs, func(m *store.Mitigation) key { return key{m.Release, m.ID} }, (*readmodel.Release).MitigationTechniques)
 }
 
 func (r *queryResolver) Releases(ctx context.Context) ([]store.ReleaseInfo, error) {
@@ -194,75 +182,33 @@ func (r *queryResolver) Search(ctx context.Context, text string, release *string
 	if err != nil {
 		return nil, err
 	}
-	return r.actorSvc.RankSearch(ctx, versionOf(release), text, hits, p.First)
-}
-
-func (r *stepResolver) CaseStudy(ctx context.Context, objs []*store.Step) ([]*store.CaseStudy, error) {
-	return batchOne(ctx, r.model, objs, func(s *store.Step) key { return key{s.Release, s.CaseStudyID} }, (*readmodel.Release).CaseStudyOrNil)
-}
-
-func (r *stepResolver) Technique(ctx context.Context, objs []*store.Step) ([]*store.Technique, error) {
-	return batchOne(ctx, r.model, objs, func(s *store.Step) key { return key{s.Release, s.TechniqueID} }, (*readmodel.Release).TechniqueOrNil)
-}
-
-func (r *stepResolver) Tactic(ctx context.Context, objs []*store.Step) ([]*store.Tactic, error) {
-	return batchOne(ctx, r.model, objs, func(s *store.Step) key { return key{s.Release, s.TacticID} }, (*readmodel.Release).TacticOrNil)
-}
-
-func (r *stepResolver) LeadsTo(ctx context.Context, objs []*store.Step) ([][]store.Step, error) {
-	return batchList(ctx, r.model, objs, stepKey, (*readmodel.Release).StepsLeadTo)
-}
-
-func (r *stepResolver) LeadsFrom(ctx context.Context, objs []*store.Step) ([][]store.Step, error) {
-	return batchList(ctx, r.model, objs, stepKey, (*readmodel.Release).StepsLeadFrom)
-}
-
-func (r *tacticResolver) Techniques(ctx context.Context, objs []*store.Tactic) ([][]store.Technique, error) {
-	return batchList(ctx, r.model, objs, func(t *store.Tactic) key { return key{t.Release, t.ID} }, (*readmodel.Release).TacticTechniques)
-}
-
-func (r *techniqueResolver) Tactics(ctx context.Context, objs []*store.Technique) ([][]store.Tactic, error) {
-	return batchList(ctx, r.model, objs, techniqueKey, (*readmodel.Release).TechniqueTactics)
-}
-
-func (r *techniqueResolver) Parent(ctx context.Context, objs []*store.Technique) ([]*store.Technique, error) {
-	// A technique's parent is null: its key asks for nothing.
-	return batchOne(ctx, r.model, objs, func(t *store.Technique) key { return key{t.Release, t.ParentID} }, (*readmodel.Release).TechniqueOrNil)
-}
-
-func (r *techniqueResolver) Subtechniques(ctx context.Context, objs []*store.Technique) ([][]store.Technique, error) {
-	return batchList(ctx, r.model, objs, techniqueKey, (*readmodel.Release).Subtechniques)
-}
-
-func (r *techniqueResolver) Mitigations(ctx context.Context, objs []*store.Technique) ([][]store.TechniqueMitigation, error) {
-	return batchList(ctx, r.model, objs, techniqueKey, (*readmodel.Release).TechniqueMitigations)
-}
-
-func (r *techniqueResolver) CaseStudies(ctx context.Context, objs []*store.Technique) ([][]store.CaseStudy, error) {
-	return batchList(ctx, r.model, objs, techniqueKey, (*readmodel.Release).TechniqueCaseStudies)
+	hits, err = r.actorSvc.RankSearch(ctx, versionOf(release), text, hits, p.First)
+	if err != nil {
+		return nil, err
+	}
+	var es []*store.Entity
+	for _, h := range hits {
+		switch {
+		case h.Tactic != nil:
+			es = append(es, &h.Tactic.Entity)
+		case h.Technique != nil:
+			es = append(es, &h.Technique.Entity)
+		case h.Mitigation != nil:
+			es = append(es, &h.Mitigation.Entity)
+		case h.CaseStudy != nil:
+			es = append(es, &h.CaseStudy.Entity)
+		}
+	}
+	return hits, r.attach(ctx, es...)
 }
 
 func (r *techniqueResolver) Actors(ctx context.Context, objs []*store.Technique) ([][]store.TechniqueActor, error) {
 	return techniqueActors(ctx, r.actorSvc, objs)
 }
 
-func (r *techniqueResolver) FollowedBy(ctx context.Context, objs []*store.Technique) ([][]store.TechniqueTransition, error) {
-	return batchList(ctx, r.model, objs, techniqueKey, (*readmodel.Release).FollowedBy)
-}
-
-func (r *techniqueResolver) PrecededBy(ctx context.Context, objs []*store.Technique) ([][]store.TechniqueTransition, error) {
-	return batchList(ctx, r.model, objs, techniqueKey, (*readmodel.Release).PrecededBy)
-}
-
 func (r *techniqueActorResolver) CaseStudies(ctx context.Context, objs []*store.TechniqueActor) ([][]store.CaseStudy, error) {
 	return caseStudiesOf(ctx, r.model, objs, func(o *store.TechniqueActor) (string, []string) {
 		return o.Actor.Release, o.CaseStudyIDs
-	})
-}
-
-func (r *techniqueTransitionResolver) CaseStudies(ctx context.Context, objs []*store.TechniqueTransition) ([][]store.CaseStudy, error) {
-	return caseStudiesOf(ctx, r.model, objs, func(o *store.TechniqueTransition) (string, []string) {
-		return o.Technique.Release, o.CaseStudyIDs
 	})
 }
 
@@ -272,17 +218,9 @@ func (r *Resolver) ActorTechnique() generated.ActorTechniqueResolver {
 	return &actorTechniqueResolver{r}
 }
 
-func (r *Resolver) CaseStudy() generated.CaseStudyResolver { return &caseStudyResolver{r} }
-
-func (r *Resolver) Mitigation() generated.MitigationResolver { return &mitigationResolver{r} }
-
 func (r *Resolver) Query() generated.QueryResolver { return &queryResolver{r} }
 
 func (r *Resolver) Release() generated.ReleaseResolver { return &releaseResolver{r} }
-
-func (r *Resolver) Step() generated.StepResolver { return &stepResolver{r} }
-
-func (r *Resolver) Tactic() generated.TacticResolver { return &tacticResolver{r} }
 
 func (r *Resolver) Technique() generated.TechniqueResolver { return &techniqueResolver{r} }
 
@@ -290,20 +228,11 @@ func (r *Resolver) TechniqueActor() generated.TechniqueActorResolver {
 	return &techniqueActorResolver{r}
 }
 
-func (r *Resolver) TechniqueTransition() generated.TechniqueTransitionResolver {
-	return &techniqueTransitionResolver{r}
-}
-
 type (
-	actorResolver               struct{ *Resolver }
-	actorTechniqueResolver      struct{ *Resolver }
-	caseStudyResolver           struct{ *Resolver }
-	mitigationResolver          struct{ *Resolver }
-	queryResolver               struct{ *Resolver }
-	releaseResolver             struct{ *Resolver }
-	stepResolver                struct{ *Resolver }
-	tacticResolver              struct{ *Resolver }
-	techniqueResolver           struct{ *Resolver }
-	techniqueActorResolver      struct{ *Resolver }
-	techniqueTransitionResolver struct{ *Resolver }
+	actorResolver          struct{ *Resolver }
+	actorTechniqueResolver struct{ *Resolver }
+	queryResolver          struct{ *Resolver }
+	releaseResolver        struct{ *Resolver }
+	techniqueResolver      struct{ *Resolver }
+	techniqueActorResolver struct{ *Resolver }
 )

@@ -52,7 +52,8 @@ func (m *Model) Tactics(ctx context.Context, release string, f store.TacticFilte
 		return store.List[store.Tactic]{}, err
 	}
 	if f.Search != "" {
-		return m.r.Tactics(ctx, rel.Version(), f, p)
+		l, err := m.r.Tactics(ctx, rel.Version(), f, p)
+		return attached(rel, func(x *store.Tactic) *store.Entity { return &x.Entity }, l, err)
 	}
 	return rel.Tactics(p), nil
 }
@@ -64,7 +65,8 @@ func (m *Model) Techniques(ctx context.Context, release string, f store.Techniqu
 		return store.List[store.Technique]{}, err
 	}
 	if f.Search != "" {
-		return m.r.Techniques(ctx, rel.Version(), f, p)
+		l, err := m.r.Techniques(ctx, rel.Version(), f, p)
+		return attached(rel, func(x *store.Technique) *store.Entity { return &x.Entity }, l, err)
 	}
 	return rel.Techniques(f, p)
 }
@@ -76,7 +78,8 @@ func (m *Model) Mitigations(ctx context.Context, release string, f store.Mitigat
 		return store.List[store.Mitigation]{}, err
 	}
 	if f.Search != "" {
-		return m.r.Mitigations(ctx, rel.Version(), f, p)
+		l, err := m.r.Mitigations(ctx, rel.Version(), f, p)
+		return attached(rel, func(x *store.Mitigation) *store.Entity { return &x.Entity }, l, err)
 	}
 	return rel.Mitigations(f, p), nil
 }
@@ -88,9 +91,18 @@ func (m *Model) CaseStudies(ctx context.Context, release string, f store.CaseStu
 		return store.List[store.CaseStudy]{}, err
 	}
 	if f.Search != "" {
-		return m.r.CaseStudies(ctx, rel.Version(), f, p)
+		l, err := m.r.CaseStudies(ctx, rel.Version(), f, p)
+		return attached(rel, func(x *store.CaseStudy) *store.Entity { return &x.Entity }, l, err)
 	}
 	return rel.CaseStudies(f, p), nil
+}
+
+// attached attaches the items of a list read from Neo4j to rel.
+func attached[T any](rel *Release, entity func(*T) *store.Entity, l store.List[T], err error) (store.List[T], error) {
+	for i := range l.Items {
+		rel.Attach(entity(&l.Items[i]))
+	}
+	return l, err
 }
 
 // Batched relationship reads with the store's signatures: for each id, the

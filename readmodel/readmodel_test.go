@@ -45,6 +45,10 @@ func load(t *testing.T, s *store.Store, r *atlas.Release, cur store.CurrentChoic
 	}
 }
 
+// ignoreLinks leaves out the link source the model sets on its objects
+// (the store's objects have none); TestLinks checks what it answers.
+var ignoreLinks = cmp.Options{cmpopts.IgnoreFields(store.Entity{}, "Links"), cmpopts.IgnoreFields(store.Step{}, "Links")}
+
 // same asserts that the model and the store give the same answer
 // (values and errors) to one question.
 func same[T any](t *testing.T, what string, mv T, merr error, sv T, serr error) {
@@ -53,7 +57,7 @@ func same[T any](t *testing.T, what string, mv T, merr error, sv T, serr error) 
 		t.Errorf("%s: model error %v, store error %v", what, merr, serr)
 		return
 	}
-	if d := cmp.Diff(sv, mv, cmpopts.EquateEmpty()); d != "" {
+	if d := cmp.Diff(sv, mv, cmpopts.EquateEmpty(), ignoreLinks); d != "" {
 		t.Errorf("%s: model differs from store (-store +model):\n%s", what, d)
 	}
 }
@@ -154,6 +158,53 @@ func compare(t *testing.T, ctx context.Context, m *readmodel.Model, sr *store.Re
 		mv, merr := m.CaseStudy(ctx, rel, id)
 		sv, serr := sr.CaseStudy(ctx, rel, id)
 		same(t, "case study "+id, mv, merr, sv, serr)
+	}
+
+	// Every object's relationship methods (what GraphQL reads) answer what
+	// the store's batched reads answer.
+	v, err := sr.ResolveRelease(ctx, rel)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := m.Release(ctx, rel)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stTactics, _ := sr.TechniqueTactics(ctx, v, techIDs)
+	stMits, _ := sr.TechniqueMitigations(ctx, v, techIDs)
+	stCases, _ := sr.TechniqueCaseStudies(ctx, v, techIDs)
+	stSubs, _ := sr.Subtechniques(ctx, v, techIDs)
+	stNext, _ := sr.TechniqueFollowedBy(ctx, v, techIDs)
+	for _, te := range r.AllTechniques() {
+		if te.Links == nil {
+			t.Fatalf("technique %s has no links", te.ID)
+		}
+		same(t, "tactics() of "+te.ID, te.Tactics(), nil, stTactics[te.ID], nil)
+		same(t, "mitigations() of "+te.ID, te.Mitigations(), nil, stMits[te.ID], nil)
+		same(t, "caseStudies() of "+te.ID, te.CaseStudies(), nil, stCases[te.ID], nil)
+		same(t, "subtechniques() of "+te.ID, te.Subtechniques(), nil, stSubs[te.ID], nil)
+		same(t, "followedBy() of "+te.ID, te.FollowedBy(), nil, stNext[te.ID], nil)
+		if te.IsSubtechnique() && (te.Parent() == nil || te.Parent().ID != te.ParentID) {
+			t.Errorf("parent() of %s = %v, want %s", te.ID, te.Parent(), te.ParentID)
+		}
+		for _, mi := range te.Mitigations() {
+			if mi.Mitigation.Links == nil || len(mi.Mitigation.Techniques()) == 0 {
+				t.Errorf("mitigation %s reached from %s answers no techniques", mi.Mitigation.ID, te.ID)
+			}
+		}
+	}
+	stSteps, _ := sr.CaseStudySteps(ctx, v, caseIDs)
+	for _, id := range caseIDs {
+		c, err := m.CaseStudy(ctx, rel, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		same(t, "steps() of "+id, c.Steps(), nil, stSteps[id], nil)
+		for _, st := range c.Steps() {
+			if st.Technique() == nil || st.Technique().ID != st.TechniqueID || st.Tactic() == nil || st.Tactic().ID != st.TacticID || st.CaseStudy() == nil || st.CaseStudy().ID != id {
+				t.Errorf("step %s: technique %v, tactic %v, case study %v", st.ID, st.Technique(), st.Tactic(), st.CaseStudy())
+			}
+		}
 	}
 
 	// Lists: every filter value, and pages.

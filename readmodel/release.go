@@ -148,7 +148,79 @@ func read(ctx context.Context, r *store.Reader, info store.ReleaseInfo) (*Releas
 	if rel.leadsFrom, err = r.StepsLeadFrom(ctx, v, stepIDs); err != nil {
 		return nil, fail("previous steps", err)
 	}
+	rel.attachAll()
 	return rel, nil
+}
+
+// attachAll makes every object the release holds answer its relationships
+// from the release (store.Links), so that the GraphQL layer reads them as
+// plain fields.
+func (r *Release) attachAll() {
+	each := func(n int, f func(int)) {
+		for i := range n {
+			f(i)
+		}
+	}
+	tactics := func(l []store.Tactic) { each(len(l), func(i int) { l[i].Links = r }) }
+	techniques := func(l []store.Technique) { each(len(l), func(i int) { l[i].Links = r }) }
+	cases := func(l []store.CaseStudy) { each(len(l), func(i int) { l[i].Links = r }) }
+	steps := func(l []store.Step) { each(len(l), func(i int) { l[i].Links = r }) }
+	transitions := func(l []store.TechniqueTransition) { each(len(l), func(i int) { l[i].Technique.Links = r }) }
+	tactics(r.tactics)
+	tactics(r.tacticsByID)
+	techniques(r.techniques)
+	each(len(r.mitigations), func(i int) { r.mitigations[i].Links = r })
+	cases(r.caseStudies)
+	for _, l := range r.techniqueTactics {
+		tactics(l)
+	}
+	for _, m := range []map[string][]store.Technique{r.tacticTechniques, r.subtechniques} {
+		for _, l := range m {
+			techniques(l)
+		}
+	}
+	for _, l := range r.techniqueMitigations {
+		each(len(l), func(i int) { l[i].Mitigation.Links = r })
+	}
+	for _, l := range r.mitigationTechniques {
+		each(len(l), func(i int) { l[i].Technique.Links = r })
+	}
+	for _, m := range []map[string][]store.CaseStudy{r.techniqueCaseStudies, r.actorCaseStudies} {
+		for _, l := range m {
+			cases(l)
+		}
+	}
+	for _, l := range r.actorTechniques {
+		each(len(l), func(i int) { l[i].Technique.Links = r })
+	}
+	for _, m := range []map[string][]store.TechniqueTransition{r.followedBy, r.precededBy} {
+		for _, l := range m {
+			transitions(l)
+		}
+	}
+	for _, m := range []map[string][]store.Step{r.caseStudySteps, r.leadsTo, r.leadsFrom} {
+		for _, l := range m {
+			steps(l)
+		}
+	}
+}
+
+// Attach makes objects read from Neo4j (a full-text search's hits, say)
+// answer their relationships from this release.
+func (r *Release) Attach(e *store.Entity) { e.Links = r }
+
+// AttachHit attaches the object of a search hit.
+func (r *Release) AttachHit(h *store.SearchHit) {
+	switch {
+	case h.Tactic != nil:
+		h.Tactic.Links = r
+	case h.Technique != nil:
+		h.Technique.Links = r
+	case h.Mitigation != nil:
+		h.Mitigation.Links = r
+	case h.CaseStudy != nil:
+		h.CaseStudy.Links = r
+	}
 }
 
 func index[T any](items []T, id func(*T) string) map[string]*T {

@@ -24,6 +24,114 @@ type Entity struct {
 	Created  *string
 	Modified *string
 	Attack   *atlas.AttackRef
+	// Links answers the object's relationships; the read model
+	// (readmodel.Release) sets it on every object it hands out. Nil on
+	// objects read straight from Neo4j, whose relationships then read as
+	// empty.
+	Links Links `json:"-"`
+}
+
+// Links answers the relationships of the objects of one complete release
+// held in memory (readmodel.Release implements it). The relationship
+// methods below (Technique.Tactics, Step.Technique...) read through it, so
+// that the GraphQL layer binds them as plain fields: no resolver, no
+// round trip.
+type Links interface {
+	TechniqueTactics(id string) []Tactic
+	TacticTechniques(id string) []Technique
+	Subtechniques(id string) []Technique
+	TechniqueMitigations(id string) []TechniqueMitigation
+	MitigationTechniques(id string) []MitigatedTechnique
+	TechniqueCaseStudies(id string) []CaseStudy
+	CaseStudyActors(id string) []Actor
+	FollowedBy(id string) []TechniqueTransition
+	PrecededBy(id string) []TechniqueTransition
+	CaseStudySteps(id string) []Step
+	StepsLeadTo(key string) []Step
+	StepsLeadFrom(key string) []Step
+	TechniqueOrNil(id string) *Technique
+	TacticOrNil(id string) *Tactic
+	CaseStudyOrNil(id string) *CaseStudy
+}
+
+// noLinks answers every relationship as empty.
+type noLinks struct{}
+
+func (noLinks) TechniqueTactics(string) []Tactic                  { return nil }
+func (noLinks) TacticTechniques(string) []Technique               { return nil }
+func (noLinks) Subtechniques(string) []Technique                  { return nil }
+func (noLinks) TechniqueMitigations(string) []TechniqueMitigation { return nil }
+func (noLinks) MitigationTechniques(string) []MitigatedTechnique  { return nil }
+func (noLinks) TechniqueCaseStudies(string) []CaseStudy           { return nil }
+func (noLinks) CaseStudyActors(string) []Actor                    { return nil }
+func (noLinks) FollowedBy(string) []TechniqueTransition           { return nil }
+func (noLinks) PrecededBy(string) []TechniqueTransition           { return nil }
+func (noLinks) CaseStudySteps(string) []Step                      { return nil }
+func (noLinks) StepsLeadTo(string) []Step                         { return nil }
+func (noLinks) StepsLeadFrom(string) []Step                       { return nil }
+func (noLinks) TechniqueOrNil(string) *Technique                  { return nil }
+func (noLinks) TacticOrNil(string) *Tactic                        { return nil }
+func (noLinks) CaseStudyOrNil(string) *CaseStudy                  { return nil }
+
+func linksOf(l Links) Links {
+	if l == nil {
+		return noLinks{}
+	}
+	return l
+}
+
+// Tactics are the tactics the technique achieves, in matrix order.
+func (t Technique) Tactics() []Tactic { return linksOf(t.Links).TechniqueTactics(t.ID) }
+
+// Parent is the technique a sub-technique specialises, nil for a technique.
+func (t Technique) Parent() *Technique {
+	if t.ParentID == "" {
+		return nil
+	}
+	return linksOf(t.Links).TechniqueOrNil(t.ParentID)
+}
+
+// Subtechniques are the technique's sub-techniques, by id.
+func (t Technique) Subtechniques() []Technique { return linksOf(t.Links).Subtechniques(t.ID) }
+
+// Mitigations are the mitigations countering the technique, by id.
+func (t Technique) Mitigations() []TechniqueMitigation {
+	return linksOf(t.Links).TechniqueMitigations(t.ID)
+}
+
+// CaseStudies are the case studies with a step using the technique, by id.
+func (t Technique) CaseStudies() []CaseStudy { return linksOf(t.Links).TechniqueCaseStudies(t.ID) }
+
+// FollowedBy are the techniques seen right after this one, most frequent first.
+func (t Technique) FollowedBy() []TechniqueTransition { return linksOf(t.Links).FollowedBy(t.ID) }
+
+// PrecededBy are the techniques seen right before this one, most frequent first.
+func (t Technique) PrecededBy() []TechniqueTransition { return linksOf(t.Links).PrecededBy(t.ID) }
+
+// Techniques are the techniques achieving the tactic, by id.
+func (t Tactic) Techniques() []Technique { return linksOf(t.Links).TacticTechniques(t.ID) }
+
+// Techniques are the techniques the mitigation counters, by id.
+func (m Mitigation) Techniques() []MitigatedTechnique {
+	return linksOf(m.Links).MitigationTechniques(m.ID)
+}
+
+// Actors are the ATLAS actors the case study is attributed to, by id.
+func (c CaseStudy) Actors() []Actor { return linksOf(c.Links).CaseStudyActors(c.ID) }
+
+// Steps are the case study's steps in order.
+func (c CaseStudy) Steps() []Step { return linksOf(c.Links).CaseStudySteps(c.ID) }
+
+// CaseStudies are the case studies showing the transition, in the order given.
+func (t TechniqueTransition) CaseStudies() []CaseStudy {
+	l := linksOf(t.Technique.Links)
+	out := make([]CaseStudy, 0, len(t.CaseStudyIDs))
+	for _, id := range t.CaseStudyIDs {
+		if c := l.CaseStudyOrNil(id); c != nil {
+			out = append(out, *c)
+		}
+	}
+	return out
 }
 
 // Tactic is a tactic node.
@@ -75,7 +183,24 @@ type Step struct {
 	Description string
 	TechniqueID string
 	TacticID    string
+	// Links is as in Entity.
+	Links Links `json:"-"`
 }
+
+// CaseStudy is the case study the step belongs to.
+func (s Step) CaseStudy() *CaseStudy { return linksOf(s.Links).CaseStudyOrNil(s.CaseStudyID) }
+
+// Technique is the technique the step employs.
+func (s Step) Technique() *Technique { return linksOf(s.Links).TechniqueOrNil(s.TechniqueID) }
+
+// Tactic is the tactic the step serves.
+func (s Step) Tactic() *Tactic { return linksOf(s.Links).TacticOrNil(s.TacticID) }
+
+// LeadsTo are the steps this one leads to, in order.
+func (s Step) LeadsTo() []Step { return linksOf(s.Links).StepsLeadTo(s.ID) }
+
+// LeadsFrom are the steps that lead to this one, in order.
+func (s Step) LeadsFrom() []Step { return linksOf(s.Links).StepsLeadFrom(s.ID) }
 
 // Actor is a threat actor: an ATLAS case-study actor, an ATT&CK group, or both merged
 // (see the actors package). The ATT&CK fields are empty when no ATT&CK is loaded or the

@@ -38,17 +38,12 @@ type ResolverRoot interface {
 	Actor() ActorResolver
 	ActorTechnique() ActorTechniqueResolver
 	AttackTechnique() AttackTechniqueResolver
-	CaseStudy() CaseStudyResolver
 	MappingFinding() MappingFindingResolver
-	Mitigation() MitigationResolver
 	Mutation() MutationResolver
 	Query() QueryResolver
 	Release() ReleaseResolver
-	Step() StepResolver
-	Tactic() TacticResolver
 	Technique() TechniqueResolver
 	TechniqueActor() TechniqueActorResolver
-	TechniqueTransition() TechniqueTransitionResolver
 	ThreatModel() ThreatModelResolver
 	UpstreamStatus() UpstreamStatusResolver
 }
@@ -877,15 +872,8 @@ type ActorTechniqueResolver interface {
 type AttackTechniqueResolver interface {
 	AtlasTechniques(ctx context.Context, obj *store.AttackTechnique, release *string) ([]store.Technique, error)
 }
-type CaseStudyResolver interface {
-	Actors(ctx context.Context, objs []*store.CaseStudy) ([][]store.Actor, error)
-	Steps(ctx context.Context, objs []*store.CaseStudy) ([][]store.Step, error)
-}
 type MappingFindingResolver interface {
 	Code(ctx context.Context, obj *mapping.Finding) (string, error)
-}
-type MitigationResolver interface {
-	Techniques(ctx context.Context, objs []*store.Mitigation) ([][]store.MitigatedTechnique, error)
 }
 type MutationResolver interface {
 	CreateThreatModel(ctx context.Context, input model.ThreatModelInput) (*model.ThreatModel, error)
@@ -944,31 +932,11 @@ type QueryResolver interface {
 type ReleaseResolver interface {
 	Upstream(ctx context.Context, obj *store.ReleaseInfo) (*upstream.Status, error)
 }
-type StepResolver interface {
-	CaseStudy(ctx context.Context, objs []*store.Step) ([]*store.CaseStudy, error)
-	Technique(ctx context.Context, objs []*store.Step) ([]*store.Technique, error)
-	Tactic(ctx context.Context, objs []*store.Step) ([]*store.Tactic, error)
-	LeadsTo(ctx context.Context, objs []*store.Step) ([][]store.Step, error)
-	LeadsFrom(ctx context.Context, objs []*store.Step) ([][]store.Step, error)
-}
-type TacticResolver interface {
-	Techniques(ctx context.Context, objs []*store.Tactic) ([][]store.Technique, error)
-}
 type TechniqueResolver interface {
-	Tactics(ctx context.Context, objs []*store.Technique) ([][]store.Tactic, error)
-	Parent(ctx context.Context, objs []*store.Technique) ([]*store.Technique, error)
-	Subtechniques(ctx context.Context, objs []*store.Technique) ([][]store.Technique, error)
-	Mitigations(ctx context.Context, objs []*store.Technique) ([][]store.TechniqueMitigation, error)
-	CaseStudies(ctx context.Context, objs []*store.Technique) ([][]store.CaseStudy, error)
 	Actors(ctx context.Context, objs []*store.Technique) ([][]store.TechniqueActor, error)
-	FollowedBy(ctx context.Context, objs []*store.Technique) ([][]store.TechniqueTransition, error)
-	PrecededBy(ctx context.Context, objs []*store.Technique) ([][]store.TechniqueTransition, error)
 }
 type TechniqueActorResolver interface {
 	CaseStudies(ctx context.Context, objs []*store.TechniqueActor) ([][]store.CaseStudy, error)
-}
-type TechniqueTransitionResolver interface {
-	CaseStudies(ctx context.Context, objs []*store.TechniqueTransition) ([][]store.CaseStudy, error)
 }
 type ThreatModelResolver interface {
 	Report(ctx context.Context, obj *model.ThreatModel) (*threatmodel.Report, error)
@@ -5124,7 +5092,7 @@ type Tactic {
   """
   The techniques that achieve this tactic, sorted by id.
   """
-  techniques: [Technique!]! @goField(forceResolver: true, batch: true)
+  techniques: [Technique!]!
 }
 
 """
@@ -5184,25 +5152,25 @@ type Technique {
   """
   The tactics this technique achieves, in matrix order.
   """
-  tactics: [Tactic!]! @goField(forceResolver: true, batch: true)
+  tactics: [Tactic!]!
   """
   The parent technique of a sub-technique; null for a technique.
   """
-  parent: Technique @goField(forceResolver: true, batch: true)
+  parent: Technique
   """
   The sub-techniques of this technique, sorted by id.
   """
-  subtechniques: [Technique!]! @goField(forceResolver: true, batch: true)
+  subtechniques: [Technique!]!
   """
   The mitigations that counter this technique, sorted by mitigation id,
   each with the text saying how.
   """
-  mitigations: [TechniqueMitigation!]! @goField(forceResolver: true, batch: true)
+  mitigations: [TechniqueMitigation!]!
   """
   The case studies with a step that uses this technique, sorted by id.
   Steps using one of its sub-techniques do not count.
   """
-  caseStudies: [CaseStudy!]! @goField(forceResolver: true, batch: true)
+  caseStudies: [CaseStudy!]!
   """
   The actors seen using this technique, sorted by actor id, each with the
   case studies that show it.
@@ -5212,12 +5180,12 @@ type Technique {
   The techniques seen right after this one in case studies (a step using
   this technique leads to a step using the other), most frequent first.
   """
-  followedBy: [TechniqueTransition!]! @goField(forceResolver: true, batch: true)
+  followedBy: [TechniqueTransition!]!
   """
   The techniques seen right before this one in case studies, most frequent
   first.
   """
-  precededBy: [TechniqueTransition!]! @goField(forceResolver: true, batch: true)
+  precededBy: [TechniqueTransition!]!
 }
 
 """
@@ -5291,7 +5259,7 @@ type TechniqueTransition {
   """
   The case studies that show the transition, sorted by id.
   """
-  caseStudies: [CaseStudy!]! @goField(forceResolver: true, batch: true)
+  caseStudies: [CaseStudy!]!
 }
 
 """
@@ -5346,7 +5314,7 @@ type Mitigation {
   The techniques this mitigation counters, sorted by id, each with the text
   saying how.
   """
-  techniques: [MitigatedTechnique!]! @goField(forceResolver: true, batch: true)
+  techniques: [MitigatedTechnique!]!
 }
 
 """
@@ -5413,11 +5381,11 @@ type CaseStudy {
   The threat actors the actor field names, sorted by id; empty when the
   actor is unknown or anonymous.
   """
-  actors: [Actor!]! @goField(forceResolver: true, batch: true)
+  actors: [Actor!]!
   """
   The steps of the procedure, in order (S00, S01, ...).
   """
-  steps: [Step!]! @goField(forceResolver: true, batch: true)
+  steps: [Step!]!
 }
 
 """
@@ -5448,24 +5416,24 @@ type Step {
   """
   The case study the step belongs to.
   """
-  caseStudy: CaseStudy! @goField(forceResolver: true, batch: true)
+  caseStudy: CaseStudy!
   """
   The technique the step uses.
   """
-  technique: Technique! @goField(forceResolver: true, batch: true)
+  technique: Technique!
   """
   The tactic the step serves.
   """
-  tactic: Tactic! @goField(forceResolver: true, batch: true)
+  tactic: Tactic!
   """
   The steps that follow this one, in order; empty for a last step. A step
   may lead to several steps.
   """
-  leadsTo: [Step!]! @goField(forceResolver: true, batch: true)
+  leadsTo: [Step!]!
   """
   The steps that lead to this one, in order; empty for a first step.
   """
-  leadsFrom: [Step!]! @goField(forceResolver: true, batch: true)
+  leadsFrom: [Step!]!
 }
 
 """
@@ -12946,7 +12914,7 @@ func (ec *executionContext) _CaseStudy_actors(ctx context.Context, field graphql
 			return ec.fieldContext_CaseStudy_actors(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.resolveBatch_CaseStudy_actors(ctx, field, obj)
+			return obj.Actors(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []store.Actor) graphql.Marshaler {
@@ -12961,35 +12929,12 @@ func (ec *executionContext) fieldContext_CaseStudy_actors(_ context.Context, fie
 		Object:     "CaseStudy",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Actor(ctx, field)
 		},
 	}
 	return fc, nil
-}
-func (ec *executionContext) resolveBatch_CaseStudy_actors(ctx context.Context, field graphql.CollectedField, obj *store.CaseStudy) (any, error) {
-	resolver := ec.Resolvers.CaseStudy()
-	if batch, ok := graphql.BatchParentsFor[*store.CaseStudy](ctx, "CaseStudy"); ok {
-		result := batch.FieldResult(field, func() (any, error) {
-			return resolver.Actors(ctx, batch.Parents)
-		})
-		return graphql.ResolveBatchGroupResult[[]store.Actor](
-			ctx,
-			batch.Index,
-			len(batch.Parents),
-			result,
-			"CaseStudy.actors",
-			batch.IndexMap,
-		)
-	}
-	results, err := resolver.Actors(ctx, []*store.CaseStudy{obj})
-	return graphql.ResolveBatchSingleResult[[]store.Actor](
-		ctx,
-		results,
-		err,
-		"CaseStudy.actors",
-	)
 }
 
 func (ec *executionContext) _CaseStudy_steps(ctx context.Context, field graphql.CollectedField, obj *store.CaseStudy) (ret graphql.Marshaler) {
@@ -13001,7 +12946,7 @@ func (ec *executionContext) _CaseStudy_steps(ctx context.Context, field graphql.
 			return ec.fieldContext_CaseStudy_steps(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.resolveBatch_CaseStudy_steps(ctx, field, obj)
+			return obj.Steps(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []store.Step) graphql.Marshaler {
@@ -13016,35 +12961,12 @@ func (ec *executionContext) fieldContext_CaseStudy_steps(_ context.Context, fiel
 		Object:     "CaseStudy",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Step(ctx, field)
 		},
 	}
 	return fc, nil
-}
-func (ec *executionContext) resolveBatch_CaseStudy_steps(ctx context.Context, field graphql.CollectedField, obj *store.CaseStudy) (any, error) {
-	resolver := ec.Resolvers.CaseStudy()
-	if batch, ok := graphql.BatchParentsFor[*store.CaseStudy](ctx, "CaseStudy"); ok {
-		result := batch.FieldResult(field, func() (any, error) {
-			return resolver.Steps(ctx, batch.Parents)
-		})
-		return graphql.ResolveBatchGroupResult[[]store.Step](
-			ctx,
-			batch.Index,
-			len(batch.Parents),
-			result,
-			"CaseStudy.steps",
-			batch.IndexMap,
-		)
-	}
-	results, err := resolver.Steps(ctx, []*store.CaseStudy{obj})
-	return graphql.ResolveBatchSingleResult[[]store.Step](
-		ctx,
-		results,
-		err,
-		"CaseStudy.steps",
-	)
 }
 
 func (ec *executionContext) _CaseStudyConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.CaseStudyConnection) (ret graphql.Marshaler) {
@@ -15244,7 +15166,7 @@ func (ec *executionContext) _Mitigation_techniques(ctx context.Context, field gr
 			return ec.fieldContext_Mitigation_techniques(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.resolveBatch_Mitigation_techniques(ctx, field, obj)
+			return obj.Techniques(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []store.MitigatedTechnique) graphql.Marshaler {
@@ -15259,35 +15181,12 @@ func (ec *executionContext) fieldContext_Mitigation_techniques(_ context.Context
 		Object:     "Mitigation",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_MitigatedTechnique(ctx, field)
 		},
 	}
 	return fc, nil
-}
-func (ec *executionContext) resolveBatch_Mitigation_techniques(ctx context.Context, field graphql.CollectedField, obj *store.Mitigation) (any, error) {
-	resolver := ec.Resolvers.Mitigation()
-	if batch, ok := graphql.BatchParentsFor[*store.Mitigation](ctx, "Mitigation"); ok {
-		result := batch.FieldResult(field, func() (any, error) {
-			return resolver.Techniques(ctx, batch.Parents)
-		})
-		return graphql.ResolveBatchGroupResult[[]store.MitigatedTechnique](
-			ctx,
-			batch.Index,
-			len(batch.Parents),
-			result,
-			"Mitigation.techniques",
-			batch.IndexMap,
-		)
-	}
-	results, err := resolver.Techniques(ctx, []*store.Mitigation{obj})
-	return graphql.ResolveBatchSingleResult[[]store.MitigatedTechnique](
-		ctx,
-		results,
-		err,
-		"Mitigation.techniques",
-	)
 }
 
 func (ec *executionContext) _MitigationChokePoint_mitigation(ctx context.Context, field graphql.CollectedField, obj *model.MitigationChokePoint) (ret graphql.Marshaler) {
@@ -19741,7 +19640,7 @@ func (ec *executionContext) _Step_caseStudy(ctx context.Context, field graphql.C
 			return ec.fieldContext_Step_caseStudy(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.resolveBatch_Step_caseStudy(ctx, field, obj)
+			return obj.CaseStudy(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *store.CaseStudy) graphql.Marshaler {
@@ -19756,35 +19655,12 @@ func (ec *executionContext) fieldContext_Step_caseStudy(_ context.Context, field
 		Object:     "Step",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_CaseStudy(ctx, field)
 		},
 	}
 	return fc, nil
-}
-func (ec *executionContext) resolveBatch_Step_caseStudy(ctx context.Context, field graphql.CollectedField, obj *store.Step) (any, error) {
-	resolver := ec.Resolvers.Step()
-	if batch, ok := graphql.BatchParentsFor[*store.Step](ctx, "Step"); ok {
-		result := batch.FieldResult(field, func() (any, error) {
-			return resolver.CaseStudy(ctx, batch.Parents)
-		})
-		return graphql.ResolveBatchGroupResult[*store.CaseStudy](
-			ctx,
-			batch.Index,
-			len(batch.Parents),
-			result,
-			"Step.caseStudy",
-			batch.IndexMap,
-		)
-	}
-	results, err := resolver.CaseStudy(ctx, []*store.Step{obj})
-	return graphql.ResolveBatchSingleResult[*store.CaseStudy](
-		ctx,
-		results,
-		err,
-		"Step.caseStudy",
-	)
 }
 
 func (ec *executionContext) _Step_technique(ctx context.Context, field graphql.CollectedField, obj *store.Step) (ret graphql.Marshaler) {
@@ -19796,7 +19672,7 @@ func (ec *executionContext) _Step_technique(ctx context.Context, field graphql.C
 			return ec.fieldContext_Step_technique(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.resolveBatch_Step_technique(ctx, field, obj)
+			return obj.Technique(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *store.Technique) graphql.Marshaler {
@@ -19811,35 +19687,12 @@ func (ec *executionContext) fieldContext_Step_technique(_ context.Context, field
 		Object:     "Step",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Technique(ctx, field)
 		},
 	}
 	return fc, nil
-}
-func (ec *executionContext) resolveBatch_Step_technique(ctx context.Context, field graphql.CollectedField, obj *store.Step) (any, error) {
-	resolver := ec.Resolvers.Step()
-	if batch, ok := graphql.BatchParentsFor[*store.Step](ctx, "Step"); ok {
-		result := batch.FieldResult(field, func() (any, error) {
-			return resolver.Technique(ctx, batch.Parents)
-		})
-		return graphql.ResolveBatchGroupResult[*store.Technique](
-			ctx,
-			batch.Index,
-			len(batch.Parents),
-			result,
-			"Step.technique",
-			batch.IndexMap,
-		)
-	}
-	results, err := resolver.Technique(ctx, []*store.Step{obj})
-	return graphql.ResolveBatchSingleResult[*store.Technique](
-		ctx,
-		results,
-		err,
-		"Step.technique",
-	)
 }
 
 func (ec *executionContext) _Step_tactic(ctx context.Context, field graphql.CollectedField, obj *store.Step) (ret graphql.Marshaler) {
@@ -19851,7 +19704,7 @@ func (ec *executionContext) _Step_tactic(ctx context.Context, field graphql.Coll
 			return ec.fieldContext_Step_tactic(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.resolveBatch_Step_tactic(ctx, field, obj)
+			return obj.Tactic(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *store.Tactic) graphql.Marshaler {
@@ -19866,35 +19719,12 @@ func (ec *executionContext) fieldContext_Step_tactic(_ context.Context, field gr
 		Object:     "Step",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Tactic(ctx, field)
 		},
 	}
 	return fc, nil
-}
-func (ec *executionContext) resolveBatch_Step_tactic(ctx context.Context, field graphql.CollectedField, obj *store.Step) (any, error) {
-	resolver := ec.Resolvers.Step()
-	if batch, ok := graphql.BatchParentsFor[*store.Step](ctx, "Step"); ok {
-		result := batch.FieldResult(field, func() (any, error) {
-			return resolver.Tactic(ctx, batch.Parents)
-		})
-		return graphql.ResolveBatchGroupResult[*store.Tactic](
-			ctx,
-			batch.Index,
-			len(batch.Parents),
-			result,
-			"Step.tactic",
-			batch.IndexMap,
-		)
-	}
-	results, err := resolver.Tactic(ctx, []*store.Step{obj})
-	return graphql.ResolveBatchSingleResult[*store.Tactic](
-		ctx,
-		results,
-		err,
-		"Step.tactic",
-	)
 }
 
 func (ec *executionContext) _Step_leadsTo(ctx context.Context, field graphql.CollectedField, obj *store.Step) (ret graphql.Marshaler) {
@@ -19906,7 +19736,7 @@ func (ec *executionContext) _Step_leadsTo(ctx context.Context, field graphql.Col
 			return ec.fieldContext_Step_leadsTo(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.resolveBatch_Step_leadsTo(ctx, field, obj)
+			return obj.LeadsTo(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []store.Step) graphql.Marshaler {
@@ -19921,35 +19751,12 @@ func (ec *executionContext) fieldContext_Step_leadsTo(_ context.Context, field g
 		Object:     "Step",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Step(ctx, field)
 		},
 	}
 	return fc, nil
-}
-func (ec *executionContext) resolveBatch_Step_leadsTo(ctx context.Context, field graphql.CollectedField, obj *store.Step) (any, error) {
-	resolver := ec.Resolvers.Step()
-	if batch, ok := graphql.BatchParentsFor[*store.Step](ctx, "Step"); ok {
-		result := batch.FieldResult(field, func() (any, error) {
-			return resolver.LeadsTo(ctx, batch.Parents)
-		})
-		return graphql.ResolveBatchGroupResult[[]store.Step](
-			ctx,
-			batch.Index,
-			len(batch.Parents),
-			result,
-			"Step.leadsTo",
-			batch.IndexMap,
-		)
-	}
-	results, err := resolver.LeadsTo(ctx, []*store.Step{obj})
-	return graphql.ResolveBatchSingleResult[[]store.Step](
-		ctx,
-		results,
-		err,
-		"Step.leadsTo",
-	)
 }
 
 func (ec *executionContext) _Step_leadsFrom(ctx context.Context, field graphql.CollectedField, obj *store.Step) (ret graphql.Marshaler) {
@@ -19961,7 +19768,7 @@ func (ec *executionContext) _Step_leadsFrom(ctx context.Context, field graphql.C
 			return ec.fieldContext_Step_leadsFrom(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.resolveBatch_Step_leadsFrom(ctx, field, obj)
+			return obj.LeadsFrom(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []store.Step) graphql.Marshaler {
@@ -19976,35 +19783,12 @@ func (ec *executionContext) fieldContext_Step_leadsFrom(_ context.Context, field
 		Object:     "Step",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Step(ctx, field)
 		},
 	}
 	return fc, nil
-}
-func (ec *executionContext) resolveBatch_Step_leadsFrom(ctx context.Context, field graphql.CollectedField, obj *store.Step) (any, error) {
-	resolver := ec.Resolvers.Step()
-	if batch, ok := graphql.BatchParentsFor[*store.Step](ctx, "Step"); ok {
-		result := batch.FieldResult(field, func() (any, error) {
-			return resolver.LeadsFrom(ctx, batch.Parents)
-		})
-		return graphql.ResolveBatchGroupResult[[]store.Step](
-			ctx,
-			batch.Index,
-			len(batch.Parents),
-			result,
-			"Step.leadsFrom",
-			batch.IndexMap,
-		)
-	}
-	results, err := resolver.LeadsFrom(ctx, []*store.Step{obj})
-	return graphql.ResolveBatchSingleResult[[]store.Step](
-		ctx,
-		results,
-		err,
-		"Step.leadsFrom",
-	)
 }
 
 func (ec *executionContext) _StepChange_caseStudy(ctx context.Context, field graphql.CollectedField, obj *atlas.StepChange) (ret graphql.Marshaler) {
@@ -23146,7 +22930,7 @@ func (ec *executionContext) _Tactic_techniques(ctx context.Context, field graphq
 			return ec.fieldContext_Tactic_techniques(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.resolveBatch_Tactic_techniques(ctx, field, obj)
+			return obj.Techniques(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []store.Technique) graphql.Marshaler {
@@ -23161,35 +22945,12 @@ func (ec *executionContext) fieldContext_Tactic_techniques(_ context.Context, fi
 		Object:     "Tactic",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Technique(ctx, field)
 		},
 	}
 	return fc, nil
-}
-func (ec *executionContext) resolveBatch_Tactic_techniques(ctx context.Context, field graphql.CollectedField, obj *store.Tactic) (any, error) {
-	resolver := ec.Resolvers.Tactic()
-	if batch, ok := graphql.BatchParentsFor[*store.Tactic](ctx, "Tactic"); ok {
-		result := batch.FieldResult(field, func() (any, error) {
-			return resolver.Techniques(ctx, batch.Parents)
-		})
-		return graphql.ResolveBatchGroupResult[[]store.Technique](
-			ctx,
-			batch.Index,
-			len(batch.Parents),
-			result,
-			"Tactic.techniques",
-			batch.IndexMap,
-		)
-	}
-	results, err := resolver.Techniques(ctx, []*store.Tactic{obj})
-	return graphql.ResolveBatchSingleResult[[]store.Technique](
-		ctx,
-		results,
-		err,
-		"Tactic.techniques",
-	)
 }
 
 func (ec *executionContext) _TacticConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.TacticConnection) (ret graphql.Marshaler) {
@@ -23761,7 +23522,7 @@ func (ec *executionContext) _Technique_tactics(ctx context.Context, field graphq
 			return ec.fieldContext_Technique_tactics(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.resolveBatch_Technique_tactics(ctx, field, obj)
+			return obj.Tactics(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []store.Tactic) graphql.Marshaler {
@@ -23776,35 +23537,12 @@ func (ec *executionContext) fieldContext_Technique_tactics(_ context.Context, fi
 		Object:     "Technique",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Tactic(ctx, field)
 		},
 	}
 	return fc, nil
-}
-func (ec *executionContext) resolveBatch_Technique_tactics(ctx context.Context, field graphql.CollectedField, obj *store.Technique) (any, error) {
-	resolver := ec.Resolvers.Technique()
-	if batch, ok := graphql.BatchParentsFor[*store.Technique](ctx, "Technique"); ok {
-		result := batch.FieldResult(field, func() (any, error) {
-			return resolver.Tactics(ctx, batch.Parents)
-		})
-		return graphql.ResolveBatchGroupResult[[]store.Tactic](
-			ctx,
-			batch.Index,
-			len(batch.Parents),
-			result,
-			"Technique.tactics",
-			batch.IndexMap,
-		)
-	}
-	results, err := resolver.Tactics(ctx, []*store.Technique{obj})
-	return graphql.ResolveBatchSingleResult[[]store.Tactic](
-		ctx,
-		results,
-		err,
-		"Technique.tactics",
-	)
 }
 
 func (ec *executionContext) _Technique_parent(ctx context.Context, field graphql.CollectedField, obj *store.Technique) (ret graphql.Marshaler) {
@@ -23816,7 +23554,7 @@ func (ec *executionContext) _Technique_parent(ctx context.Context, field graphql
 			return ec.fieldContext_Technique_parent(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.resolveBatch_Technique_parent(ctx, field, obj)
+			return obj.Parent(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *store.Technique) graphql.Marshaler {
@@ -23831,35 +23569,12 @@ func (ec *executionContext) fieldContext_Technique_parent(_ context.Context, fie
 		Object:     "Technique",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Technique(ctx, field)
 		},
 	}
 	return fc, nil
-}
-func (ec *executionContext) resolveBatch_Technique_parent(ctx context.Context, field graphql.CollectedField, obj *store.Technique) (any, error) {
-	resolver := ec.Resolvers.Technique()
-	if batch, ok := graphql.BatchParentsFor[*store.Technique](ctx, "Technique"); ok {
-		result := batch.FieldResult(field, func() (any, error) {
-			return resolver.Parent(ctx, batch.Parents)
-		})
-		return graphql.ResolveBatchGroupResult[*store.Technique](
-			ctx,
-			batch.Index,
-			len(batch.Parents),
-			result,
-			"Technique.parent",
-			batch.IndexMap,
-		)
-	}
-	results, err := resolver.Parent(ctx, []*store.Technique{obj})
-	return graphql.ResolveBatchSingleResult[*store.Technique](
-		ctx,
-		results,
-		err,
-		"Technique.parent",
-	)
 }
 
 func (ec *executionContext) _Technique_subtechniques(ctx context.Context, field graphql.CollectedField, obj *store.Technique) (ret graphql.Marshaler) {
@@ -23871,7 +23586,7 @@ func (ec *executionContext) _Technique_subtechniques(ctx context.Context, field 
 			return ec.fieldContext_Technique_subtechniques(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.resolveBatch_Technique_subtechniques(ctx, field, obj)
+			return obj.Subtechniques(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []store.Technique) graphql.Marshaler {
@@ -23886,35 +23601,12 @@ func (ec *executionContext) fieldContext_Technique_subtechniques(_ context.Conte
 		Object:     "Technique",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Technique(ctx, field)
 		},
 	}
 	return fc, nil
-}
-func (ec *executionContext) resolveBatch_Technique_subtechniques(ctx context.Context, field graphql.CollectedField, obj *store.Technique) (any, error) {
-	resolver := ec.Resolvers.Technique()
-	if batch, ok := graphql.BatchParentsFor[*store.Technique](ctx, "Technique"); ok {
-		result := batch.FieldResult(field, func() (any, error) {
-			return resolver.Subtechniques(ctx, batch.Parents)
-		})
-		return graphql.ResolveBatchGroupResult[[]store.Technique](
-			ctx,
-			batch.Index,
-			len(batch.Parents),
-			result,
-			"Technique.subtechniques",
-			batch.IndexMap,
-		)
-	}
-	results, err := resolver.Subtechniques(ctx, []*store.Technique{obj})
-	return graphql.ResolveBatchSingleResult[[]store.Technique](
-		ctx,
-		results,
-		err,
-		"Technique.subtechniques",
-	)
 }
 
 func (ec *executionContext) _Technique_mitigations(ctx context.Context, field graphql.CollectedField, obj *store.Technique) (ret graphql.Marshaler) {
@@ -23926,7 +23618,7 @@ func (ec *executionContext) _Technique_mitigations(ctx context.Context, field gr
 			return ec.fieldContext_Technique_mitigations(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.resolveBatch_Technique_mitigations(ctx, field, obj)
+			return obj.Mitigations(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []store.TechniqueMitigation) graphql.Marshaler {
@@ -23941,35 +23633,12 @@ func (ec *executionContext) fieldContext_Technique_mitigations(_ context.Context
 		Object:     "Technique",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_TechniqueMitigation(ctx, field)
 		},
 	}
 	return fc, nil
-}
-func (ec *executionContext) resolveBatch_Technique_mitigations(ctx context.Context, field graphql.CollectedField, obj *store.Technique) (any, error) {
-	resolver := ec.Resolvers.Technique()
-	if batch, ok := graphql.BatchParentsFor[*store.Technique](ctx, "Technique"); ok {
-		result := batch.FieldResult(field, func() (any, error) {
-			return resolver.Mitigations(ctx, batch.Parents)
-		})
-		return graphql.ResolveBatchGroupResult[[]store.TechniqueMitigation](
-			ctx,
-			batch.Index,
-			len(batch.Parents),
-			result,
-			"Technique.mitigations",
-			batch.IndexMap,
-		)
-	}
-	results, err := resolver.Mitigations(ctx, []*store.Technique{obj})
-	return graphql.ResolveBatchSingleResult[[]store.TechniqueMitigation](
-		ctx,
-		results,
-		err,
-		"Technique.mitigations",
-	)
 }
 
 func (ec *executionContext) _Technique_caseStudies(ctx context.Context, field graphql.CollectedField, obj *store.Technique) (ret graphql.Marshaler) {
@@ -23981,7 +23650,7 @@ func (ec *executionContext) _Technique_caseStudies(ctx context.Context, field gr
 			return ec.fieldContext_Technique_caseStudies(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.resolveBatch_Technique_caseStudies(ctx, field, obj)
+			return obj.CaseStudies(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []store.CaseStudy) graphql.Marshaler {
@@ -23996,35 +23665,12 @@ func (ec *executionContext) fieldContext_Technique_caseStudies(_ context.Context
 		Object:     "Technique",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_CaseStudy(ctx, field)
 		},
 	}
 	return fc, nil
-}
-func (ec *executionContext) resolveBatch_Technique_caseStudies(ctx context.Context, field graphql.CollectedField, obj *store.Technique) (any, error) {
-	resolver := ec.Resolvers.Technique()
-	if batch, ok := graphql.BatchParentsFor[*store.Technique](ctx, "Technique"); ok {
-		result := batch.FieldResult(field, func() (any, error) {
-			return resolver.CaseStudies(ctx, batch.Parents)
-		})
-		return graphql.ResolveBatchGroupResult[[]store.CaseStudy](
-			ctx,
-			batch.Index,
-			len(batch.Parents),
-			result,
-			"Technique.caseStudies",
-			batch.IndexMap,
-		)
-	}
-	results, err := resolver.CaseStudies(ctx, []*store.Technique{obj})
-	return graphql.ResolveBatchSingleResult[[]store.CaseStudy](
-		ctx,
-		results,
-		err,
-		"Technique.caseStudies",
-	)
 }
 
 func (ec *executionContext) _Technique_actors(ctx context.Context, field graphql.CollectedField, obj *store.Technique) (ret graphql.Marshaler) {
@@ -24091,7 +23737,7 @@ func (ec *executionContext) _Technique_followedBy(ctx context.Context, field gra
 			return ec.fieldContext_Technique_followedBy(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.resolveBatch_Technique_followedBy(ctx, field, obj)
+			return obj.FollowedBy(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []store.TechniqueTransition) graphql.Marshaler {
@@ -24106,35 +23752,12 @@ func (ec *executionContext) fieldContext_Technique_followedBy(_ context.Context,
 		Object:     "Technique",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_TechniqueTransition(ctx, field)
 		},
 	}
 	return fc, nil
-}
-func (ec *executionContext) resolveBatch_Technique_followedBy(ctx context.Context, field graphql.CollectedField, obj *store.Technique) (any, error) {
-	resolver := ec.Resolvers.Technique()
-	if batch, ok := graphql.BatchParentsFor[*store.Technique](ctx, "Technique"); ok {
-		result := batch.FieldResult(field, func() (any, error) {
-			return resolver.FollowedBy(ctx, batch.Parents)
-		})
-		return graphql.ResolveBatchGroupResult[[]store.TechniqueTransition](
-			ctx,
-			batch.Index,
-			len(batch.Parents),
-			result,
-			"Technique.followedBy",
-			batch.IndexMap,
-		)
-	}
-	results, err := resolver.FollowedBy(ctx, []*store.Technique{obj})
-	return graphql.ResolveBatchSingleResult[[]store.TechniqueTransition](
-		ctx,
-		results,
-		err,
-		"Technique.followedBy",
-	)
 }
 
 func (ec *executionContext) _Technique_precededBy(ctx context.Context, field graphql.CollectedField, obj *store.Technique) (ret graphql.Marshaler) {
@@ -24146,7 +23769,7 @@ func (ec *executionContext) _Technique_precededBy(ctx context.Context, field gra
 			return ec.fieldContext_Technique_precededBy(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.resolveBatch_Technique_precededBy(ctx, field, obj)
+			return obj.PrecededBy(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []store.TechniqueTransition) graphql.Marshaler {
@@ -24161,35 +23784,12 @@ func (ec *executionContext) fieldContext_Technique_precededBy(_ context.Context,
 		Object:     "Technique",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_TechniqueTransition(ctx, field)
 		},
 	}
 	return fc, nil
-}
-func (ec *executionContext) resolveBatch_Technique_precededBy(ctx context.Context, field graphql.CollectedField, obj *store.Technique) (any, error) {
-	resolver := ec.Resolvers.Technique()
-	if batch, ok := graphql.BatchParentsFor[*store.Technique](ctx, "Technique"); ok {
-		result := batch.FieldResult(field, func() (any, error) {
-			return resolver.PrecededBy(ctx, batch.Parents)
-		})
-		return graphql.ResolveBatchGroupResult[[]store.TechniqueTransition](
-			ctx,
-			batch.Index,
-			len(batch.Parents),
-			result,
-			"Technique.precededBy",
-			batch.IndexMap,
-		)
-	}
-	results, err := resolver.PrecededBy(ctx, []*store.Technique{obj})
-	return graphql.ResolveBatchSingleResult[[]store.TechniqueTransition](
-		ctx,
-		results,
-		err,
-		"Technique.precededBy",
-	)
 }
 
 func (ec *executionContext) _TechniqueActor_actor(ctx context.Context, field graphql.CollectedField, obj *store.TechniqueActor) (ret graphql.Marshaler) {
@@ -24852,7 +24452,7 @@ func (ec *executionContext) _TechniqueTransition_caseStudies(ctx context.Context
 			return ec.fieldContext_TechniqueTransition_caseStudies(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.resolveBatch_TechniqueTransition_caseStudies(ctx, field, obj)
+			return obj.CaseStudies(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []store.CaseStudy) graphql.Marshaler {
@@ -24867,35 +24467,12 @@ func (ec *executionContext) fieldContext_TechniqueTransition_caseStudies(_ conte
 		Object:     "TechniqueTransition",
 		Field:      field,
 		IsMethod:   true,
-		IsResolver: true,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_CaseStudy(ctx, field)
 		},
 	}
 	return fc, nil
-}
-func (ec *executionContext) resolveBatch_TechniqueTransition_caseStudies(ctx context.Context, field graphql.CollectedField, obj *store.TechniqueTransition) (any, error) {
-	resolver := ec.Resolvers.TechniqueTransition()
-	if batch, ok := graphql.BatchParentsFor[*store.TechniqueTransition](ctx, "TechniqueTransition"); ok {
-		result := batch.FieldResult(field, func() (any, error) {
-			return resolver.CaseStudies(ctx, batch.Parents)
-		})
-		return graphql.ResolveBatchGroupResult[[]store.CaseStudy](
-			ctx,
-			batch.Index,
-			len(batch.Parents),
-			result,
-			"TechniqueTransition.caseStudies",
-			batch.IndexMap,
-		)
-	}
-	results, err := resolver.CaseStudies(ctx, []*store.TechniqueTransition{obj})
-	return graphql.ResolveBatchSingleResult[[]store.CaseStudy](
-		ctx,
-		results,
-		err,
-		"TechniqueTransition.caseStudies",
-	)
 }
 
 func (ec *executionContext) _ThreatModel_id(ctx context.Context, field graphql.CollectedField, obj *model.ThreatModel) (ret graphql.Marshaler) {
@@ -28655,85 +28232,83 @@ func (ec *executionContext) _CaseStudy(ctx context.Context, sel ast.SelectionSet
 		case "id":
 			out.Values[i] = ec._CaseStudy_id(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "release":
 			out.Values[i] = ec._CaseStudy_release(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "name":
 			out.Values[i] = ec._CaseStudy_name(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "description":
 			out.Values[i] = ec._CaseStudy_description(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "uuid":
 			out.Values[i] = ec._CaseStudy_uuid(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "type":
 			out.Values[i] = ec._CaseStudy_type(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "actorText":
 			out.Values[i] = ec._CaseStudy_actorText(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "target":
 			out.Values[i] = ec._CaseStudy_target(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "reporter":
 			out.Values[i] = ec._CaseStudy_reporter(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "date":
 			out.Values[i] = ec._CaseStudy_date(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "dateGranularity":
 			out.Values[i] = ec._CaseStudy_dateGranularity(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "references":
 			out.Values[i] = ec._CaseStudy_references(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "created":
 			out.Values[i] = ec._CaseStudy_created(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "modified":
 			out.Values[i] = ec._CaseStudy_modified(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "actors":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._CaseStudy_actors(ctx, field, obj)
-				})
+			out.Values[i] = ec._CaseStudy_actors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "steps":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._CaseStudy_steps(ctx, field, obj)
-				})
+			out.Values[i] = ec._CaseStudy_steps(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -29602,64 +29177,63 @@ func (ec *executionContext) _Mitigation(ctx context.Context, sel ast.SelectionSe
 		case "id":
 			out.Values[i] = ec._Mitigation_id(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "release":
 			out.Values[i] = ec._Mitigation_release(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "name":
 			out.Values[i] = ec._Mitigation_name(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "description":
 			out.Values[i] = ec._Mitigation_description(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "uuid":
 			out.Values[i] = ec._Mitigation_uuid(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "lifecyclePhases":
 			out.Values[i] = ec._Mitigation_lifecyclePhases(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "categories":
 			out.Values[i] = ec._Mitigation_categories(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "references":
 			out.Values[i] = ec._Mitigation_references(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "created":
 			out.Values[i] = ec._Mitigation_created(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "modified":
 			out.Values[i] = ec._Mitigation_modified(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "attack":
 			out.Values[i] = ec._Mitigation_attack(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "techniques":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Mitigation_techniques(ctx, field, obj)
-				})
+			out.Values[i] = ec._Mitigation_techniques(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -30937,58 +30511,53 @@ func (ec *executionContext) _Step(ctx context.Context, sel ast.SelectionSet, obj
 		case "id":
 			out.Values[i] = ec._Step_id(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "stepId":
 			out.Values[i] = ec._Step_stepId(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "release":
 			out.Values[i] = ec._Step_release(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "position":
 			out.Values[i] = ec._Step_position(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "description":
 			out.Values[i] = ec._Step_description(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "caseStudy":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Step_caseStudy(ctx, field, obj)
-				})
+			out.Values[i] = ec._Step_caseStudy(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "technique":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Step_technique(ctx, field, obj)
-				})
+			out.Values[i] = ec._Step_technique(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "tactic":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Step_tactic(ctx, field, obj)
-				})
+			out.Values[i] = ec._Step_tactic(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "leadsTo":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Step_leadsTo(ctx, field, obj)
-				})
+			out.Values[i] = ec._Step_leadsTo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "leadsFrom":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Step_leadsFrom(ctx, field, obj)
-				})
+			out.Values[i] = ec._Step_leadsFrom(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -32269,59 +31838,58 @@ func (ec *executionContext) _Tactic(ctx context.Context, sel ast.SelectionSet, o
 		case "id":
 			out.Values[i] = ec._Tactic_id(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "release":
 			out.Values[i] = ec._Tactic_release(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "name":
 			out.Values[i] = ec._Tactic_name(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "description":
 			out.Values[i] = ec._Tactic_description(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "uuid":
 			out.Values[i] = ec._Tactic_uuid(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "position":
 			out.Values[i] = ec._Tactic_position(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "references":
 			out.Values[i] = ec._Tactic_references(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "created":
 			out.Values[i] = ec._Tactic_created(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "modified":
 			out.Values[i] = ec._Tactic_modified(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "attack":
 			out.Values[i] = ec._Tactic_attack(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "techniques":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Tactic_techniques(ctx, field, obj)
-				})
+			out.Values[i] = ec._Tactic_techniques(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -32545,35 +32113,30 @@ func (ec *executionContext) _Technique(ctx context.Context, sel ast.SelectionSet
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "tactics":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Technique_tactics(ctx, field, obj)
-				})
+			out.Values[i] = ec._Technique_tactics(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "parent":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Technique_parent(ctx, field, obj)
-				})
+			out.Values[i] = ec._Technique_parent(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "subtechniques":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Technique_subtechniques(ctx, field, obj)
-				})
+			out.Values[i] = ec._Technique_subtechniques(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "mitigations":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Technique_mitigations(ctx, field, obj)
-				})
+			out.Values[i] = ec._Technique_mitigations(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "caseStudies":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Technique_caseStudies(ctx, field, obj)
-				})
+			out.Values[i] = ec._Technique_caseStudies(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "actors":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -32581,17 +32144,15 @@ func (ec *executionContext) _Technique(ctx context.Context, sel ast.SelectionSet
 					return ec._Technique_actors(ctx, field, obj)
 				})
 		case "followedBy":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Technique_followedBy(ctx, field, obj)
-				})
+			out.Values[i] = ec._Technique_followedBy(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "precededBy":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Technique_precededBy(ctx, field, obj)
-				})
+			out.Values[i] = ec._Technique_precededBy(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -32897,19 +32458,18 @@ func (ec *executionContext) _TechniqueTransition(ctx context.Context, sel ast.Se
 		case "technique":
 			out.Values[i] = ec._TechniqueTransition_technique(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "count":
 			out.Values[i] = ec._TechniqueTransition_count(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "caseStudies":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._TechniqueTransition_caseStudies(ctx, field, obj)
-				})
+			out.Values[i] = ec._TechniqueTransition_caseStudies(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -33880,7 +33440,6 @@ func (ec *executionContext) marshalNCaseStudy2githubᚗcomᚋatlasgraphᚋatlasg
 }
 
 func (ec *executionContext) marshalNCaseStudy2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐCaseStudyᚄ(ctx context.Context, sel ast.SelectionSet, v []store.CaseStudy) graphql.Marshaler {
-	ctx = graphql.WithBatchParentValues(ctx, "CaseStudy", v)
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -34250,7 +33809,6 @@ func (ec *executionContext) marshalNMitigation2githubᚗcomᚋatlasgraphᚋatlas
 }
 
 func (ec *executionContext) marshalNMitigation2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐMitigationᚄ(ctx context.Context, sel ast.SelectionSet, v []store.Mitigation) graphql.Marshaler {
-	ctx = graphql.WithBatchParentValues(ctx, "Mitigation", v)
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -34540,7 +34098,6 @@ func (ec *executionContext) marshalNStep2githubᚗcomᚋatlasgraphᚋatlasgraph�
 }
 
 func (ec *executionContext) marshalNStep2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐStepᚄ(ctx context.Context, sel ast.SelectionSet, v []store.Step) graphql.Marshaler {
-	ctx = graphql.WithBatchParentValues(ctx, "Step", v)
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -35053,7 +34610,6 @@ func (ec *executionContext) marshalNTactic2githubᚗcomᚋatlasgraphᚋatlasgrap
 }
 
 func (ec *executionContext) marshalNTactic2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐTacticᚄ(ctx context.Context, sel ast.SelectionSet, v []store.Tactic) graphql.Marshaler {
-	ctx = graphql.WithBatchParentValues(ctx, "Tactic", v)
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -35268,7 +34824,6 @@ func (ec *executionContext) marshalNTechniqueTransition2githubᚗcomᚋatlasgrap
 }
 
 func (ec *executionContext) marshalNTechniqueTransition2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐTechniqueTransitionᚄ(ctx context.Context, sel ast.SelectionSet, v []store.TechniqueTransition) graphql.Marshaler {
-	ctx = graphql.WithBatchParentValues(ctx, "TechniqueTransition", v)
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
