@@ -118,6 +118,10 @@ type coverSearch struct {
 
 	nodes   int
 	stopped StopReason
+
+	rootAt   int  // the node number of the current phase's root
+	phaseCap int  // the node cap of the current phase, 0 for none
+	noLP     bool // no LP at the root in this phase
 }
 
 func newCoverSearch(n int, cost []float64, rows [][]int32, want, budget int) *coverSearch {
@@ -138,6 +142,7 @@ func newCoverSearch(n int, cost []float64, rows [][]int32, want, budget int) *co
 		state:    make([]int8, n),
 		bestCost: math.Inf(1),
 		seen:     map[string]bool{},
+		rootAt:   1,
 	}
 	s.reduce(rows)
 	return s
@@ -355,11 +360,28 @@ func (s *coverSearch) solve() {
 		s.rootBound = s.round(s.lagrangian())
 		return
 	}
+	// Phase one: a short search with subgradient bounds only, to find a
+	// good incumbent; phase two: the full search, whose root solves the LP
+	// and fixes options by LP reduced cost against that incumbent.
+	s.phaseCap, s.noLP = probeNodes, true
 	s.dfs(math.Inf(-1))
+	probeStopped := s.stopped == stopProbe
+	if probeStopped {
+		s.stopped = ""
+		s.phaseCap, s.noLP, s.rootAt = 0, false, s.nodes+1
+		s.dfs(math.Inf(-1))
+	}
 	if s.stopped == "" {
 		s.rootBound = s.bestCost
 	}
 }
+
+// probeNodes is the node cap of the first phase of the search (a variable
+// so that tests can send small instances through the second phase).
+var probeNodes = 3000
+
+// stopProbe ends the first phase.
+const stopProbe StopReason = "probe"
 
 // round rounds a bound up to the next achievable cost when costs are integers.
 func (s *coverSearch) round(b float64) float64 {
@@ -541,6 +563,89 @@ func (s *coverSearch) bound(iters int, lambda float64, heuristicEvery int) float
 	copy(s.u, s.bestU)
 	s.lagrangian()
 	return best
+}
+
+// rootLP replaces the multipliers by the LP duals when they give a better
+// bound than l, the subgradient's, and returns the bound kept; s.u, s.bestU
+// and s.rc then belong to it.
+func (s *coverSearch) rootLP(l float64) float64 {
+	u, x, _ := s.lpSolve(s.u)
+	saved := slices.Clone(s.u)
+	copy(s.u, u)
+	lu := s.lagrangian()
+	if lu > l {
+		copy(s.bestU, s.u)
+		s.lagrangianHeuristic()
+		s.lpHeuristics(x)
+		return lu
+	}
+	copy(s.u, saved)
+	s.lagrangian()
+	return l
+}
+
+// lpHeuristics builds covers guided by an LP solution x and the reduced
+// costs in s.rc: one takes options by decreasing x, one greedily by least
+// reduced cost per uncovered row hit; each is pruned and improved by
+// recordPruned.
+func (s *coverSearch) lpHeuristics(x []float64) {
+	var order []int32
+	for o, st := range s.state {
+		if st == colFree {
+			order = append(order, int32(o))
+		}
+	}
+	slices.SortStableFunc(order, func(a, b int32) int {
+		switch {
+		case x[a] > x[b]:
+			return -1
+		case x[a] < x[b]:
+			return 1
+		}
+		return 0
+	})
+	var added []int32
+	for _, o := range order {
+		if s.uncov == 0 {
+			break
+		}
+		if s.gain(o) > 0 {
+			s.take(o)
+			added = append(added, o)
+		}
+	}
+	if s.uncov == 0 {
+		s.recordPruned(added)
+	}
+	for k := len(added) - 1; k >= 0; k-- {
+		s.untake(added[k])
+	}
+	// Greedy on reduced cost per row, with cost per row breaking ties.
+	added = added[:0]
+	for s.uncov > 0 {
+		pick, best := int32(-1), math.Inf(1)
+		for _, o := range order {
+			if s.state[o] != colFree {
+				continue
+			}
+			if g := s.gain(o); g > 0 {
+				if v := (math.Max(s.rc[o], 0) + 1e-3*s.cost[o]) / float64(g); v < best {
+					pick, best = o, v
+				}
+			}
+		}
+		if pick < 0 {
+			break
+		}
+		s.take(pick)
+		added = append(added, pick)
+	}
+	if s.uncov == 0 {
+		s.recordPruned(added)
+	}
+	for k := len(added) - 1; k >= 0; k-- {
+		s.untake(added[k])
+	}
 }
 
 // lagrangianHeuristic builds a cover from the current reduced costs: take the
@@ -829,6 +934,10 @@ func (s *coverSearch) dfs(inherited float64) {
 		s.stopped = StopBudget
 		return
 	}
+	if s.phaseCap > 0 && s.nodes > s.phaseCap {
+		s.stopped = stopProbe
+		return
+	}
 	if s.nodes%ctxEvery == 0 {
 		if st := ctxStop(s.ctx); st != "" {
 			s.stopped = st
@@ -839,18 +948,21 @@ func (s *coverSearch) dfs(inherited float64) {
 		s.record()
 		return
 	}
-	root := s.nodes == 1
+	root := s.nodes == s.rootAt
 	iters, lambda, heur := nodeIterations, 0.25, 0
 	if root {
 		iters, lambda, heur = rootIterations, 2, 20
 	}
 	l := s.bound(iters, lambda, heur)
+	if root && !s.noLP && s.stopped == "" && !s.prune(s.round(l)) {
+		l = s.rootLP(l)
+	}
 	if !root && !s.prune(s.round(l)) {
 		s.lagrangianHeuristic()
 	}
 	b := math.Max(s.round(l), inherited)
 	if root {
-		s.rootBound = b
+		s.rootBound = math.Max(s.rootBound, b)
 	}
 	if s.stopped != "" || s.prune(b) {
 		return
@@ -905,9 +1017,12 @@ func (s *coverSearch) dfs(inherited float64) {
 			break
 		}
 		l = s.bound(nodeIterations, 0.1, 0)
+		if root && !s.noLP && s.stopped == "" && !s.prune(s.round(l)) {
+			l = s.rootLP(l)
+		}
 		b = math.Max(b, s.round(l))
 		if root {
-			s.rootBound = b
+			s.rootBound = math.Max(s.rootBound, b)
 		}
 		if s.stopped != "" || s.prune(b) {
 			return
