@@ -119,9 +119,11 @@ type coverSearch struct {
 	nodes   int
 	stopped StopReason
 
-	rootAt   int  // the node number of the current phase's root
-	phaseCap int  // the node cap of the current phase, 0 for none
-	noLP     bool // no LP at the root in this phase
+	lpX      []float64 // the LP solution of the current node, nil if none
+	lastImp  int       // the node at which the incumbent last improved
+	rootAt   int       // the node number of the current phase's root
+	phaseCap int       // the node cap of the current phase, 0 for none
+	noLP     bool      // no LP at the root in this phase
 }
 
 func newCoverSearch(n int, cost []float64, rows [][]int32, want, budget int) *coverSearch {
@@ -365,8 +367,10 @@ func (s *coverSearch) solve() {
 	// and fixes options by LP reduced cost against that incumbent.
 	s.phaseCap, s.noLP = probeNodes, true
 	s.dfs(math.Inf(-1))
-	probeStopped := s.stopped == stopProbe
-	if probeStopped {
+	// The second phase starts again from its root whenever it finds a
+	// better incumbent, since the root's fixing against it shrinks every
+	// LP below.
+	for s.stopped == stopProbe || s.stopped == stopRestart {
 		s.stopped = ""
 		s.phaseCap, s.noLP, s.rootAt = 0, false, s.nodes+1
 		s.dfs(math.Inf(-1))
@@ -379,6 +383,13 @@ func (s *coverSearch) solve() {
 // probeNodes is the node cap of the first phase of the search (a variable
 // so that tests can send small instances through the second phase).
 var probeNodes = 3000
+
+// probePatience is how many nodes the first phase goes on without a better
+// incumbent.
+const probePatience = 100
+
+// stopRestart restarts the second phase.
+const stopRestart StopReason = "restart"
 
 // stopProbe ends the first phase.
 const stopProbe StopReason = "probe"
@@ -565,6 +576,49 @@ func (s *coverSearch) bound(iters int, lambda float64, heuristicEvery int) float
 	return best
 }
 
+// branchLP branches on the free option whose LP value is the most
+// fractional: first taking it, then leaving it out. When no free option is
+// fractional, the LP solution is a cover: it offers it and, unless that
+// settles the node, reports false so that the caller branches on a row.
+func (s *coverSearch) branchLP(x []float64, b float64) bool {
+	pick, best := int32(-1), 0.0
+	for o, st := range s.state {
+		if st != colFree {
+			continue
+		}
+		if f := math.Min(x[o], 1-x[o]); f > 1e-6 && (f > best+1e-9 || f > best-1e-9 && s.cost[o] < s.cost[pick]) {
+			pick, best = int32(o), f
+		}
+	}
+	if pick < 0 {
+		var added []int32
+		for o, st := range s.state {
+			if st == colFree && x[o] > 0.5 && s.gain(int32(o)) > 0 {
+				s.take(int32(o))
+				added = append(added, int32(o))
+			}
+		}
+		if s.uncov == 0 {
+			s.record()
+		}
+		for k := len(added) - 1; k >= 0; k-- {
+			s.untake(added[k])
+		}
+		return s.prune(b)
+	}
+	s.take(pick)
+	s.dfs(b)
+	s.untake(pick)
+	if s.stopped != "" || s.prune(b) {
+		return true
+	}
+	if s.exclude(pick) {
+		s.dfs(b)
+	}
+	s.unexclude(pick)
+	return true
+}
+
 // rootLP replaces the multipliers by the LP duals when they give a better
 // bound than l, the subgradient's, and returns the bound kept; s.u, s.bestU
 // and s.rc then belong to it.
@@ -574,9 +628,12 @@ func (s *coverSearch) rootLP(l float64) float64 {
 	copy(s.u, u)
 	lu := s.lagrangian()
 	if lu > l {
+		s.lpX = x
 		copy(s.bestU, s.u)
-		s.lagrangianHeuristic()
-		s.lpHeuristics(x)
+		if s.nodes == s.rootAt {
+			s.lagrangianHeuristic()
+			s.lpHeuristics(x)
+		}
 		return lu
 	}
 	copy(s.u, saved)
@@ -904,7 +961,11 @@ func (s *coverSearch) offer(set []int, cost float64) {
 	key := kb.String()
 	switch {
 	case cost < s.bestCost-s.eps:
+		if !s.noLP && s.stopped == "" && !math.IsInf(s.bestCost, 1) {
+			s.stopped = stopRestart
+		}
 		s.bestCost = cost
+		s.lastImp = s.nodes
 		s.best = [][]int{set}
 		s.seen = map[string]bool{key: true}
 	case cost <= s.bestCost+s.eps && len(s.best) < s.want && !s.seen[key]:
@@ -934,7 +995,7 @@ func (s *coverSearch) dfs(inherited float64) {
 		s.stopped = StopBudget
 		return
 	}
-	if s.phaseCap > 0 && s.nodes > s.phaseCap {
+	if s.phaseCap > 0 && (s.nodes > s.phaseCap || s.nodes-s.lastImp > probePatience) {
 		s.stopped = stopProbe
 		return
 	}
@@ -948,13 +1009,17 @@ func (s *coverSearch) dfs(inherited float64) {
 		s.record()
 		return
 	}
+	s.lpX = nil
 	root := s.nodes == s.rootAt
 	iters, lambda, heur := nodeIterations, 0.25, 0
+	if !s.noLP {
+		iters = 1 // the LP gives the bound; L(u) of the parent's duals may prune first
+	}
 	if root {
 		iters, lambda, heur = rootIterations, 2, 20
 	}
 	l := s.bound(iters, lambda, heur)
-	if root && !s.noLP && s.stopped == "" && !s.prune(s.round(l)) {
+	if !s.noLP && s.stopped == "" && !s.prune(s.round(l)) {
 		l = s.rootLP(l)
 	}
 	if !root && !s.prune(s.round(l)) {
@@ -1017,7 +1082,7 @@ func (s *coverSearch) dfs(inherited float64) {
 			break
 		}
 		l = s.bound(nodeIterations, 0.1, 0)
-		if root && !s.noLP && s.stopped == "" && !s.prune(s.round(l)) {
+		if !s.noLP && s.stopped == "" && !s.prune(s.round(l)) {
 			l = s.rootLP(l)
 		}
 		b = math.Max(b, s.round(l))
@@ -1029,6 +1094,9 @@ func (s *coverSearch) dfs(inherited float64) {
 		}
 	}
 
+	if x := s.lpX; x != nil && s.branchLP(x, b) {
+		return
+	}
 	// Branch on the uncovered row with the fewest free options (ties: the
 	// larger multiplier); child k takes option k and leaves out options
 	// 1..k-1, so no set is found twice.
