@@ -5,7 +5,7 @@ import (
 	"math/rand/v2"
 )
 
-// The root LP of the weighted hitting-set solver.
+// The LP relaxation of the weighted hitting-set solver.
 //
 // The Lagrangian bound of the search equals, at its best multipliers, the
 // bound of the LP relaxation
@@ -13,18 +13,23 @@ import (
 //	min c x  subject to  A x >= 1, x >= 0
 //
 // (the Lagrangian subproblem has integral optima), but subgradient steps
-// approach those multipliers slowly and never quite reach them. At the root
-// the search therefore solves the LP exactly and uses its dual values as the
-// multipliers: the bound is then the LP bound and the reduced costs are the
-// LP reduced costs, which fix far more options against the incumbent.
+// approach those multipliers slowly and never quite reach them. In its second
+// phase the search therefore solves the LP at every node and uses its dual
+// values as the multipliers: the bound is then the LP bound and the reduced
+// costs are the LP reduced costs, which fix far more options against the
+// incumbent.
 //
 // lpSolve is a revised dual simplex with a dense basis inverse over a subset
-// of the rows: it starts from the rows the subgradient gave a positive
-// multiplier, and adds every row the current solution leaves uncovered until
-// none is left, so the basis stays the size of the rows that matter rather
-// than of all of them. Whatever the floating-point error of the simplex,
-// the bound used is L(u) recomputed from the duals clamped to u >= 0, which
-// is a valid bound for any u: numerical trouble can only weaken it.
+// of the rows: it starts from the rows the caller's multipliers make
+// positive, and adds every row the current solution leaves uncovered until
+// none is left, so the basis stays the size of the rows that matter (a few
+// hundred on the synthetic 100x release) rather than of all of them. It
+// refreshes its basic values and reduced costs from the inverse every 100
+// pivots, uses a Harris ratio test, and perturbs the costs by a relative
+// 1e-7 against the stalling that ties of unit costs cause. Whatever the
+// floating-point error of the simplex, the bound used is L(u) recomputed with
+// the true costs from the duals clamped to u >= 0, which is a valid bound for
+// any u: numerical trouble can only weaken it.
 
 // lpMaxPivots caps the simplex pivots of one LP solve.
 const lpMaxPivots = 50_000

@@ -12,18 +12,27 @@ import (
 //
 // It first reduces the instance (rows that contain another row, options whose
 // rows a cheaper option also hits, rows left with one option), then runs a
-// branch and bound whose bounds come from the Lagrangian relaxation of the
-// covering rows, tuned by subgradient steps: with multipliers u >= 0 per row,
+// branch and bound in two phases. Bounds come from the Lagrangian relaxation
+// of the covering rows: with multipliers u >= 0 per row,
 //
 //	L(u) = sum_i u_i + sum_j min(0, c_j - sum_{i in j} u_i)
 //
 // is a lower bound on the cost of every cover, and c_j - sum u_i (the reduced
 // cost) of an option tells how much taking it, or leaving it out, must add to
-// that bound. Options whose reduced cost alone proves they cannot be in (or out
-// of) a wanted answer are fixed at every node. Upper bounds come from a greedy
-// cover, improved by Lagrangian heuristics. With integer costs, bounds are
-// rounded up to the next integer. Every bound is a proven one: any u >= 0 gives
-// a valid L(u), so the steps only decide how tight it is.
+// that bound. Options whose reduced cost alone proves they cannot be in (or
+// out of) a wanted answer are fixed at every node. With integer costs, bounds
+// are rounded up to the next integer. Every bound is a proven one: any u >= 0
+// gives a valid L(u), so the way u is found only decides how tight it is.
+//
+// The first phase (the probe) tunes u by subgradient steps, finds covers with
+// a greedy and Lagrangian heuristics, and branches on the row with the fewest
+// free options; small instances finish in it. When it has gone probePatience
+// nodes without a better cover, the second phase starts again from the root
+// and takes u from the LP relaxation solved exactly at every node (lp.go):
+// the bound is then the LP bound, the reduced costs fix far more options, and
+// it branches on the most fractional option of the LP solution. A better
+// cover found in the second phase restarts it, so that the root's fixing uses
+// it.
 
 // hsOutcome is the result of one weighted hitting-set search.
 type hsOutcome struct {
@@ -619,10 +628,12 @@ func (s *coverSearch) branchLP(x []float64, b float64) bool {
 	return true
 }
 
-// rootLP replaces the multipliers by the LP duals when they give a better
-// bound than l, the subgradient's, and returns the bound kept; s.u, s.bestU
-// and s.rc then belong to it.
-func (s *coverSearch) rootLP(l float64) float64 {
+// nodeLP solves the current node's LP and replaces the multipliers by its
+// duals when they give a better bound than l, the subgradient's; it returns
+// the bound kept (s.u, s.bestU and s.rc then belong to it) and leaves the LP
+// solution in s.lpX when the LP's bound is kept. At the root it also runs the
+// LP-guided heuristics.
+func (s *coverSearch) nodeLP(l float64) float64 {
 	u, x, _ := s.lpSolve(s.u)
 	saved := slices.Clone(s.u)
 	copy(s.u, u)
@@ -1020,7 +1031,7 @@ func (s *coverSearch) dfs(inherited float64) {
 	}
 	l := s.bound(iters, lambda, heur)
 	if !s.noLP && s.stopped == "" && !s.prune(s.round(l)) {
-		l = s.rootLP(l)
+		l = s.nodeLP(l)
 	}
 	if !root && !s.prune(s.round(l)) {
 		s.lagrangianHeuristic()
@@ -1083,7 +1094,7 @@ func (s *coverSearch) dfs(inherited float64) {
 		}
 		l = s.bound(nodeIterations, 0.1, 0)
 		if !s.noLP && s.stopped == "" && !s.prune(s.round(l)) {
-			l = s.rootLP(l)
+			l = s.nodeLP(l)
 		}
 		b = math.Max(b, s.round(l))
 		if root {
