@@ -985,6 +985,16 @@ func (s *coverSearch) offer(set []int, cost float64) {
 	}
 }
 
+// tookSince reports whether the trail holds a take after its first k entries.
+func tookSince(t trail, k int) bool {
+	for _, o := range t[k:] {
+		if o >= 0 {
+			return true
+		}
+	}
+	return false
+}
+
 // trail entries undo node-local fixings: o >= 0 undoes a take, o < 0 undoes
 // the exclusion of -o-1.
 type trail []int32
@@ -1092,7 +1102,16 @@ func (s *coverSearch) dfs(inherited float64) {
 		if len(t) == fixed || round == fixRounds {
 			break
 		}
-		l = s.bound(nodeIterations, 0.1, 0)
+		if !s.noLP && !tookSince(t, fixed) {
+			// Options left out had positive reduced costs, so they were
+			// at 0 in the LP solution: its optimum has not moved.
+			break
+		}
+		its := nodeIterations
+		if !s.noLP {
+			its = 1
+		}
+		l = s.bound(its, 0.1, 0)
 		if !s.noLP && s.stopped == "" && !s.prune(s.round(l)) {
 			l = s.nodeLP(l)
 		}
