@@ -1,8 +1,10 @@
 package analysis
 
 import (
+	"cmp"
 	"math"
 	"math/rand/v2"
+	"slices"
 )
 
 // The LP relaxation of the weighted hitting-set solver.
@@ -31,8 +33,13 @@ import (
 // the true costs from the duals clamped to u >= 0, which is a valid bound for
 // any u: numerical trouble can only weaken it.
 
-// lpMaxPivots caps the simplex pivots of one LP solve.
-const lpMaxPivots = 50_000
+// Limits of one LP solve: pivots, rows in the basis (its dense inverse
+// takes 8 lpMaxRows^2 bytes at most), and rows added at once.
+const (
+	lpMaxPivots = 50_000
+	lpMaxRows   = 2000
+	lpBatch     = 300
+)
 
 // lpState is the simplex state of one LP solve.
 type lpState struct {
@@ -43,14 +50,17 @@ type lpState struct {
 	colPos [][]int32 // per option: the positions of its active rows
 	cost   []float64 // perturbed costs of the options
 
-	binv  [][]float64 // basis inverse, by position
-	basis []int       // per position: basic variable (j < n option, n+k slack of position k)
-	isBas []bool      // per variable
-	where []int       // per variable: its basis position, or -1
-	xB    []float64   // basic values
-	d     []float64   // reduced costs per variable
-	alpha []float64   // scratch: the pivot row over the variables
-	col   []float64   // scratch: the entering column
+	binv    [][]float64 // basis inverse, by position
+	basis   []int       // per position: basic variable (j < n option, n+k slack of position k)
+	isBas   []bool      // per variable
+	where   []int       // per variable: its basis position, or -1
+	xB      []float64   // basic values
+	d       []float64   // reduced costs per variable
+	alpha   []float64   // scratch: the pivot row over the variables, 0 outside touched
+	mark    []bool      // scratch: the variables in touched
+	nz      []int       // scratch: the nonzero positions of the pivot row of Binv
+	touched []int       // scratch: the variables with an entry in the pivot row
+	col     []float64   // scratch: the entering column
 }
 
 // lpSolve solves the LP relaxation of the current node's uncovered rows over
@@ -74,6 +84,12 @@ func (s *coverSearch) lpSolve(start []float64) (u, x []float64, ok bool) {
 		if s.hit[i] == 0 && start[i] > 0 {
 			first = append(first, int32(i))
 		}
+	}
+	// Multipliers that have not settled may be positive on most rows:
+	// start from the largest only, the rest come in as they are needed.
+	if len(first) > lpBatch {
+		slices.SortStableFunc(first, func(a, b int32) int { return cmp.Compare(start[b], start[a]) })
+		first = first[:lpBatch]
 	}
 	if len(first) == 0 {
 		for i := range s.rows {
@@ -165,6 +181,15 @@ func (p *lpState) duals() []float64 {
 	return y
 }
 
+// clearAlpha zeroes the pivot row scratch.
+func (p *lpState) clearAlpha() {
+	for _, j := range p.touched {
+		p.alpha[j] = 0
+		p.mark[j] = false
+	}
+	p.touched = p.touched[:0]
+}
+
 // refresh recomputes the basic values and reduced costs from the inverse,
 // against the drift of the updates.
 func (p *lpState) refresh() {
@@ -231,6 +256,7 @@ func (p *lpState) run() bool {
 				}
 			}
 			var add []int32
+			var short []float64
 			for i, row := range s.rows {
 				if s.hit[i] != 0 || p.pos[i] >= 0 {
 					continue
@@ -241,53 +267,77 @@ func (p *lpState) run() bool {
 				}
 				if sum < 1-1e-7 {
 					add = append(add, int32(i))
+					short = append(short, sum)
 				}
 			}
 			if len(add) == 0 {
 				return true
 			}
+			if len(add) > lpBatch {
+				// The most violated rows first.
+				idx := seq(len(add))
+				slices.SortStableFunc(idx, func(a, b int) int { return cmp.Compare(short[a], short[b]) })
+				picked := make([]int32, lpBatch)
+				for k := range picked {
+					picked[k] = add[idx[k]]
+				}
+				add = picked
+			}
+			if len(p.act)+len(add) > lpMaxRows {
+				return false // keep the basis inverse within bounds; the duals still bound
+			}
 			p.addRows(add)
 			continue
 		}
-		// Pivot row: alpha_j = Binv[r] . a_j.
+		// Pivot row: alpha_j = Binv[r] . a_j, computed from the nonzeros
+		// of Binv[r] row by row, since the inverse is sparse.
 		rho := p.binv[r]
 		nv := p.n + len(p.act)
-		if cap(p.alpha) < nv {
+		if len(p.alpha) < nv {
 			p.alpha = make([]float64, nv*2)
+			p.mark = make([]bool, nv*2)
 		}
-		alpha := p.alpha[:nv]
+		alpha, mark := p.alpha, p.mark
+		nz, touched := p.nz[:0], p.touched[:0]
+		for k, v := range rho {
+			if v == 0 {
+				continue
+			}
+			nz = append(nz, k)
+			for _, j := range s.rows[p.act[k]] {
+				if s.state[j] != colFree || p.isBas[j] {
+					continue
+				}
+				if !mark[j] {
+					mark[j] = true
+					touched = append(touched, int(j))
+				}
+				alpha[j] += v
+			}
+			if j := p.n + k; !p.isBas[j] {
+				mark[j] = true
+				touched = append(touched, j)
+				alpha[j] = -v
+			}
+		}
+		p.nz, p.touched = nz, touched
 		// Harris ratio test, pass 1: the largest step that keeps every
 		// reduced cost above -tolD.
 		bound := math.Inf(1)
-		for j := range nv {
-			alpha[j] = 0
-			if p.isBas[j] {
-				continue
-			}
-			var a float64
-			if j < p.n {
-				if s.state[j] != colFree {
-					continue
-				}
-				for _, k := range p.colPos[j] {
-					a += rho[k]
-				}
-			} else {
-				a = -rho[j-p.n]
-			}
-			alpha[j] = a
-			if a < -tolPiv {
+		for _, j := range touched {
+			if a := alpha[j]; a < -tolPiv {
 				if t := (math.Max(p.d[j], 0) + tolD) / -a; t < bound {
 					bound = t
 				}
 			}
 		}
 		if math.IsInf(bound, 1) {
+			p.clearAlpha()
 			return false // a row without free options: infeasible
 		}
 		// Pass 2: among the steps within it, the largest pivot.
 		q, big := -1, 0.0
-		for j := range nv {
+		for _, j := range touched {
 			if a := alpha[j]; a < -tolPiv && math.Max(p.d[j], 0)/-a <= bound && -a > big {
 				q, big = j, -a
 			}
@@ -312,6 +362,7 @@ func (p *lpState) run() bool {
 		}
 		arq := col[r]
 		if math.Abs(arq) < tolPiv {
+			p.clearAlpha()
 			p.refresh()
 			continue
 		}
@@ -323,26 +374,23 @@ func (p *lpState) run() bool {
 		}
 		p.xB[r] = thetaP
 		thetaD := p.d[q] / arq
-		for j := range nv {
-			if a := alpha[j]; a != 0 {
-				p.d[j] -= thetaD * a
-			}
+		for _, j := range touched {
+			p.d[j] -= thetaD * alpha[j]
 		}
+		p.clearAlpha()
 		leave := p.basis[r]
 		p.d[leave] = -thetaD
 		p.d[q] = 0
 		pr := p.binv[r]
 		inv := 1 / arq
-		for t := range pr {
+		for _, t := range nz {
 			pr[t] *= inv
 		}
 		for k := range m {
 			if c := col[k]; k != r && c != 0 {
 				row := p.binv[k]
-				for t, v := range pr {
-					if v != 0 {
-						row[t] -= c * v
-					}
+				for _, t := range nz {
+					row[t] -= c * pr[t]
 				}
 			}
 		}

@@ -48,7 +48,7 @@ const ctxEvery = 32
 
 // Subgradient effort: iterations at the root and at other nodes.
 const (
-	rootIterations = 1500
+	rootIterations = 600
 	nodeIterations = 25
 	// fixRounds is how many times a node tunes its bound again after
 	// reduced-cost fixing shrank its problem.
@@ -1033,11 +1033,13 @@ func (s *coverSearch) dfs(inherited float64) {
 	s.lpX = nil
 	root := s.nodes == s.rootAt
 	iters, lambda, heur := nodeIterations, 0.25, 0
-	if !s.noLP {
-		iters = 1 // the LP gives the bound; L(u) of the parent's duals may prune first
-	}
 	if root {
 		iters, lambda, heur = rootIterations, 2, 20
+	}
+	if !s.noLP {
+		// The LP gives the bound; L(u) of the parent's duals may prune
+		// first.
+		iters, heur = 1, 0
 	}
 	l := s.bound(iters, lambda, heur)
 	if !s.noLP && s.stopped == "" && !s.prune(s.round(l)) {
