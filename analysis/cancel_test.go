@@ -182,3 +182,45 @@ func TestCostsAreBounded(t *testing.T) {
 		t.Errorf("AttackPaths with cost 1e308: error = %v, want ErrInvalidInput naming M1", err)
 	}
 }
+
+// TestMinimalMitigationSetStopsMidSearchAtScale cancels the search on the
+// synthetic 100x release (unit costs, which the solver cannot finish in the
+// time given here) at several points, so that the cancellation lands in the
+// probe, in the root LP or in the search below it; each time the call must
+// return, say it was cancelled, and answer a set breaking every chain in
+// scope with a bound below its cost. The wait for the return is generous,
+// for a loaded machine: it checks that the call ends, not how fast.
+func TestMinimalMitigationSetStopsMidSearchAtScale(t *testing.T) {
+	in := synthInput(t, 100)
+	costs := map[string]float64{}
+	for m := range in.Knowledge.Mitigates {
+		costs[m] = 1
+	}
+	for _, after := range []time.Duration{50 * time.Millisecond, 1500 * time.Millisecond, 4 * time.Second} {
+		ctx, cancel := context.WithCancel(context.Background())
+		type answer struct {
+			res SetResult
+			err error
+		}
+		done := make(chan answer, 1)
+		go func() {
+			res, err := MinimalMitigationSet(ctx, in.Chains, in.Knowledge, Options{}, SetRequest{Costs: costs})
+			done <- answer{res, err}
+		}()
+		time.Sleep(after)
+		cancel()
+		var a answer
+		select {
+		case a = <-done:
+		case <-time.After(2 * time.Minute):
+			t.Fatalf("cancelled after %v: the search had not returned two minutes later", after)
+		}
+		if a.err != nil {
+			t.Fatalf("cancelled after %v: %v", after, a.err)
+		}
+		if a.res.Optimal || a.res.Stopped != StopCancelled {
+			t.Fatalf("cancelled after %v: Optimal %v, Stopped %q; want false and %q", after, a.res.Optimal, a.res.Stopped, StopCancelled)
+		}
+		checkAnswer(t, in.Chains, in.Knowledge, costs, a.res)
+	}
+}

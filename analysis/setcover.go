@@ -12,18 +12,27 @@ import (
 //
 // It first reduces the instance (rows that contain another row, options whose
 // rows a cheaper option also hits, rows left with one option), then runs a
-// branch and bound whose bounds come from the Lagrangian relaxation of the
-// covering rows, tuned by subgradient steps: with multipliers u >= 0 per row,
+// branch and bound in two phases. Bounds come from the Lagrangian relaxation
+// of the covering rows: with multipliers u >= 0 per row,
 //
 //	L(u) = sum_i u_i + sum_j min(0, c_j - sum_{i in j} u_i)
 //
 // is a lower bound on the cost of every cover, and c_j - sum u_i (the reduced
 // cost) of an option tells how much taking it, or leaving it out, must add to
-// that bound. Options whose reduced cost alone proves they cannot be in (or out
-// of) a wanted answer are fixed at every node. Upper bounds come from a greedy
-// cover, improved by Lagrangian heuristics. With integer costs, bounds are
-// rounded up to the next integer. Every bound is a proven one: any u >= 0 gives
-// a valid L(u), so the steps only decide how tight it is.
+// that bound. Options whose reduced cost alone proves they cannot be in (or
+// out of) a wanted answer are fixed at every node. With integer costs, bounds
+// are rounded up to the next integer. Every bound is a proven one: any u >= 0
+// gives a valid L(u), so the way u is found only decides how tight it is.
+//
+// The first phase (the probe) tunes u by subgradient steps, finds covers with
+// a greedy and Lagrangian heuristics, and branches on the row with the fewest
+// free options; small instances finish in it. When it has gone probePatience
+// nodes without a better cover, the second phase starts again from the root
+// and takes u from the LP relaxation solved exactly at every node (lp.go):
+// the bound is then the LP bound, the reduced costs fix far more options, and
+// it branches on the most fractional option of the LP solution. A better
+// cover found in the second phase restarts it, so that the root's fixing uses
+// it.
 
 // hsOutcome is the result of one weighted hitting-set search.
 type hsOutcome struct {
@@ -39,7 +48,7 @@ const ctxEvery = 32
 
 // Subgradient effort: iterations at the root and at other nodes.
 const (
-	rootIterations = 1500
+	rootIterations = 600
 	nodeIterations = 25
 	// fixRounds is how many times a node tunes its bound again after
 	// reduced-cost fixing shrank its problem.
@@ -118,6 +127,12 @@ type coverSearch struct {
 
 	nodes   int
 	stopped StopReason
+
+	lpX      []float64 // the LP solution of the current node, nil if none
+	lastImp  int       // the node at which the incumbent last improved
+	rootAt   int       // the node number of the current phase's root
+	phaseCap int       // the node cap of the current phase, 0 for none
+	noLP     bool      // no LP at the root in this phase
 }
 
 func newCoverSearch(n int, cost []float64, rows [][]int32, want, budget int) *coverSearch {
@@ -138,6 +153,7 @@ func newCoverSearch(n int, cost []float64, rows [][]int32, want, budget int) *co
 		state:    make([]int8, n),
 		bestCost: math.Inf(1),
 		seen:     map[string]bool{},
+		rootAt:   1,
 	}
 	s.reduce(rows)
 	return s
@@ -355,11 +371,37 @@ func (s *coverSearch) solve() {
 		s.rootBound = s.round(s.lagrangian())
 		return
 	}
+	// Phase one: a short search with subgradient bounds only, to find a
+	// good incumbent; phase two: the full search, whose root solves the LP
+	// and fixes options by LP reduced cost against that incumbent.
+	s.phaseCap, s.noLP = probeNodes, true
 	s.dfs(math.Inf(-1))
+	// The second phase starts again from its root whenever it finds a
+	// better incumbent, since the root's fixing against it shrinks every
+	// LP below.
+	for s.stopped == stopProbe || s.stopped == stopRestart {
+		s.stopped = ""
+		s.phaseCap, s.noLP, s.rootAt = 0, false, s.nodes+1
+		s.dfs(math.Inf(-1))
+	}
 	if s.stopped == "" {
 		s.rootBound = s.bestCost
 	}
 }
+
+// probeNodes is the node cap of the first phase of the search (a variable
+// so that tests can send small instances through the second phase).
+var probeNodes = 3000
+
+// probePatience is how many nodes the first phase goes on without a better
+// incumbent.
+const probePatience = 100
+
+// stopRestart restarts the second phase.
+const stopRestart StopReason = "restart"
+
+// stopProbe ends the first phase.
+const stopProbe StopReason = "probe"
 
 // round rounds a bound up to the next achievable cost when costs are integers.
 func (s *coverSearch) round(b float64) float64 {
@@ -541,6 +583,137 @@ func (s *coverSearch) bound(iters int, lambda float64, heuristicEvery int) float
 	copy(s.u, s.bestU)
 	s.lagrangian()
 	return best
+}
+
+// branchLP branches on the free option whose LP value is the most
+// fractional: first taking it, then leaving it out. When no free option is
+// fractional, the LP solution is a cover: it offers it and, unless that
+// settles the node, reports false so that the caller branches on a row.
+func (s *coverSearch) branchLP(x []float64, b float64) bool {
+	pick, best := int32(-1), 0.0
+	for o, st := range s.state {
+		if st != colFree {
+			continue
+		}
+		if f := math.Min(x[o], 1-x[o]); f > 1e-6 && (f > best+1e-9 || f > best-1e-9 && s.cost[o] < s.cost[pick]) {
+			pick, best = int32(o), f
+		}
+	}
+	if pick < 0 {
+		var added []int32
+		for o, st := range s.state {
+			if st == colFree && x[o] > 0.5 && s.gain(int32(o)) > 0 {
+				s.take(int32(o))
+				added = append(added, int32(o))
+			}
+		}
+		if s.uncov == 0 {
+			s.record()
+		}
+		for k := len(added) - 1; k >= 0; k-- {
+			s.untake(added[k])
+		}
+		return s.prune(b)
+	}
+	s.take(pick)
+	s.dfs(b)
+	s.untake(pick)
+	if s.stopped != "" || s.prune(b) {
+		return true
+	}
+	if s.exclude(pick) {
+		s.dfs(b)
+	}
+	s.unexclude(pick)
+	return true
+}
+
+// nodeLP solves the current node's LP and replaces the multipliers by its
+// duals when they give a better bound than l, the subgradient's; it returns
+// the bound kept (s.u, s.bestU and s.rc then belong to it) and leaves the LP
+// solution in s.lpX when the LP's bound is kept. At the root it also runs the
+// LP-guided heuristics.
+func (s *coverSearch) nodeLP(l float64) float64 {
+	u, x, _ := s.lpSolve(s.u)
+	saved := slices.Clone(s.u)
+	copy(s.u, u)
+	lu := s.lagrangian()
+	if lu > l {
+		s.lpX = x
+		copy(s.bestU, s.u)
+		if s.nodes == s.rootAt {
+			s.lagrangianHeuristic()
+			s.lpHeuristics(x)
+		}
+		return lu
+	}
+	copy(s.u, saved)
+	s.lagrangian()
+	return l
+}
+
+// lpHeuristics builds covers guided by an LP solution x and the reduced
+// costs in s.rc: one takes options by decreasing x, one greedily by least
+// reduced cost per uncovered row hit; each is pruned and improved by
+// recordPruned.
+func (s *coverSearch) lpHeuristics(x []float64) {
+	var order []int32
+	for o, st := range s.state {
+		if st == colFree {
+			order = append(order, int32(o))
+		}
+	}
+	slices.SortStableFunc(order, func(a, b int32) int {
+		switch {
+		case x[a] > x[b]:
+			return -1
+		case x[a] < x[b]:
+			return 1
+		}
+		return 0
+	})
+	var added []int32
+	for _, o := range order {
+		if s.uncov == 0 {
+			break
+		}
+		if s.gain(o) > 0 {
+			s.take(o)
+			added = append(added, o)
+		}
+	}
+	if s.uncov == 0 {
+		s.recordPruned(added)
+	}
+	for k := len(added) - 1; k >= 0; k-- {
+		s.untake(added[k])
+	}
+	// Greedy on reduced cost per row, with cost per row breaking ties.
+	added = added[:0]
+	for s.uncov > 0 {
+		pick, best := int32(-1), math.Inf(1)
+		for _, o := range order {
+			if s.state[o] != colFree {
+				continue
+			}
+			if g := s.gain(o); g > 0 {
+				if v := (math.Max(s.rc[o], 0) + 1e-3*s.cost[o]) / float64(g); v < best {
+					pick, best = o, v
+				}
+			}
+		}
+		if pick < 0 {
+			break
+		}
+		s.take(pick)
+		added = append(added, pick)
+	}
+	if s.uncov == 0 {
+		s.recordPruned(added)
+	}
+	for k := len(added) - 1; k >= 0; k-- {
+		s.untake(added[k])
+	}
 }
 
 // lagrangianHeuristic builds a cover from the current reduced costs: take the
@@ -799,13 +972,27 @@ func (s *coverSearch) offer(set []int, cost float64) {
 	key := kb.String()
 	switch {
 	case cost < s.bestCost-s.eps:
+		if !s.noLP && s.stopped == "" && !math.IsInf(s.bestCost, 1) {
+			s.stopped = stopRestart
+		}
 		s.bestCost = cost
+		s.lastImp = s.nodes
 		s.best = [][]int{set}
 		s.seen = map[string]bool{key: true}
 	case cost <= s.bestCost+s.eps && len(s.best) < s.want && !s.seen[key]:
 		s.best = append(s.best, set)
 		s.seen[key] = true
 	}
+}
+
+// tookSince reports whether the trail holds a take after its first k entries.
+func tookSince(t trail, k int) bool {
+	for _, o := range t[k:] {
+		if o >= 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // trail entries undo node-local fixings: o >= 0 undoes a take, o < 0 undoes
@@ -829,6 +1016,10 @@ func (s *coverSearch) dfs(inherited float64) {
 		s.stopped = StopBudget
 		return
 	}
+	if s.phaseCap > 0 && (s.nodes > s.phaseCap || s.nodes-s.lastImp > probePatience) {
+		s.stopped = stopProbe
+		return
+	}
 	if s.nodes%ctxEvery == 0 {
 		if st := ctxStop(s.ctx); st != "" {
 			s.stopped = st
@@ -839,18 +1030,27 @@ func (s *coverSearch) dfs(inherited float64) {
 		s.record()
 		return
 	}
-	root := s.nodes == 1
+	s.lpX = nil
+	root := s.nodes == s.rootAt
 	iters, lambda, heur := nodeIterations, 0.25, 0
 	if root {
 		iters, lambda, heur = rootIterations, 2, 20
 	}
+	if !s.noLP {
+		// The LP gives the bound; L(u) of the parent's duals may prune
+		// first.
+		iters, heur = 1, 0
+	}
 	l := s.bound(iters, lambda, heur)
+	if !s.noLP && s.stopped == "" && !s.prune(s.round(l)) {
+		l = s.nodeLP(l)
+	}
 	if !root && !s.prune(s.round(l)) {
 		s.lagrangianHeuristic()
 	}
 	b := math.Max(s.round(l), inherited)
 	if root {
-		s.rootBound = b
+		s.rootBound = math.Max(s.rootBound, b)
 	}
 	if s.stopped != "" || s.prune(b) {
 		return
@@ -904,16 +1104,31 @@ func (s *coverSearch) dfs(inherited float64) {
 		if len(t) == fixed || round == fixRounds {
 			break
 		}
-		l = s.bound(nodeIterations, 0.1, 0)
+		if !s.noLP && !tookSince(t, fixed) {
+			// Options left out had positive reduced costs, so they were
+			// at 0 in the LP solution: its optimum has not moved.
+			break
+		}
+		its := nodeIterations
+		if !s.noLP {
+			its = 1
+		}
+		l = s.bound(its, 0.1, 0)
+		if !s.noLP && s.stopped == "" && !s.prune(s.round(l)) {
+			l = s.nodeLP(l)
+		}
 		b = math.Max(b, s.round(l))
 		if root {
-			s.rootBound = b
+			s.rootBound = math.Max(s.rootBound, b)
 		}
 		if s.stopped != "" || s.prune(b) {
 			return
 		}
 	}
 
+	if x := s.lpX; x != nil && s.branchLP(x, b) {
+		return
+	}
 	// Branch on the uncovered row with the fewest free options (ties: the
 	// larger multiplier); child k takes option k and leaves out options
 	// 1..k-1, so no set is found twice.

@@ -1,0 +1,404 @@
+package analysis
+
+import (
+	"cmp"
+	"math"
+	"math/rand/v2"
+	"slices"
+)
+
+// The LP relaxation of the weighted hitting-set solver.
+//
+// The Lagrangian bound of the search equals, at its best multipliers, the
+// bound of the LP relaxation
+//
+//	min c x  subject to  A x >= 1, x >= 0
+//
+// (the Lagrangian subproblem has integral optima), but subgradient steps
+// approach those multipliers slowly and never quite reach them. In its second
+// phase the search therefore solves the LP at every node and uses its dual
+// values as the multipliers: the bound is then the LP bound and the reduced
+// costs are the LP reduced costs, which fix far more options against the
+// incumbent.
+//
+// lpSolve is a revised dual simplex with a dense basis inverse over a subset
+// of the rows: it starts from the rows the caller's multipliers make
+// positive, and adds every row the current solution leaves uncovered until
+// none is left, so the basis stays the size of the rows that matter (a few
+// hundred on the synthetic 100x release) rather than of all of them. It
+// refreshes its basic values and reduced costs from the inverse every 100
+// pivots, uses a Harris ratio test, and perturbs the costs by a relative
+// 1e-7 against the stalling that ties of unit costs cause. Whatever the
+// floating-point error of the simplex, the bound used is L(u) recomputed with
+// the true costs from the duals clamped to u >= 0, which is a valid bound for
+// any u: numerical trouble can only weaken it.
+
+// Limits of one LP solve: pivots, rows in the basis (its dense inverse
+// takes 8 lpMaxRows^2 bytes at most), and rows added at once.
+const (
+	lpMaxPivots = 50_000
+	lpMaxRows   = 2000
+	lpBatch     = 300
+)
+
+// lpState is the simplex state of one LP solve.
+type lpState struct {
+	s      *coverSearch
+	n      int       // structural columns (all options; only free ones enter)
+	act    []int32   // active rows (indices into s.rows), by position
+	pos    []int32   // per row: its position in act, or -1
+	colPos [][]int32 // per option: the positions of its active rows
+	cost   []float64 // perturbed costs of the options
+
+	binv    [][]float64 // basis inverse, by position
+	basis   []int       // per position: basic variable (j < n option, n+k slack of position k)
+	isBas   []bool      // per variable
+	where   []int       // per variable: its basis position, or -1
+	xB      []float64   // basic values
+	d       []float64   // reduced costs per variable
+	alpha   []float64   // scratch: the pivot row over the variables, 0 outside touched
+	mark    []bool      // scratch: the variables in touched
+	nz      []int       // scratch: the nonzero positions of the pivot row of Binv
+	touched []int       // scratch: the variables with an entry in the pivot row
+	col     []float64   // scratch: the entering column
+}
+
+// lpSolve solves the LP relaxation of the current node's uncovered rows over
+// its free options and returns multipliers (one per row, 0 for rows not in
+// the LP) and whether the simplex reached optimality; on false the
+// multipliers are still non-negative and so still give a valid bound.
+func (s *coverSearch) lpSolve(start []float64) (u, x []float64, ok bool) {
+	n := len(s.cost)
+	p := &lpState{s: s, n: n, pos: make([]int32, len(s.rows)), colPos: make([][]int32, n), cost: make([]float64, n)}
+	// A tiny relative perturbation of the costs breaks the ties of unit
+	// costs, against which the dual simplex would stall.
+	r := rand.New(rand.NewPCG(1, 2))
+	for j, c := range s.cost {
+		p.cost[j] = c * (1 + 1e-7*r.Float64())
+	}
+	for i := range p.pos {
+		p.pos[i] = -1
+	}
+	var first []int32
+	for i := range s.rows {
+		if s.hit[i] == 0 && start[i] > 0 {
+			first = append(first, int32(i))
+		}
+	}
+	// Multipliers that have not settled may be positive on most rows:
+	// start from the largest only, the rest come in as they are needed.
+	if len(first) > lpBatch {
+		slices.SortStableFunc(first, func(a, b int32) int { return cmp.Compare(start[b], start[a]) })
+		first = first[:lpBatch]
+	}
+	if len(first) == 0 {
+		for i := range s.rows {
+			if s.hit[i] == 0 {
+				first = append(first, int32(i))
+				break
+			}
+		}
+	}
+	p.d = make([]float64, n)
+	p.isBas = make([]bool, n)
+	p.where = make([]int, n)
+	for j := range p.where {
+		p.where[j] = -1
+	}
+	for j := range n {
+		p.d[j] = p.cost[j]
+	}
+	p.addRows(first)
+	ok = p.run()
+	u = make([]float64, len(s.rows))
+	y := p.duals()
+	for k, i := range p.act {
+		u[i] = math.Max(0, y[k])
+	}
+	x = make([]float64, n)
+	for k, v := range p.basis {
+		if v < n {
+			x[v] = math.Max(0, p.xB[k])
+		}
+	}
+	return u, x, ok
+}
+
+// addRows adds rows to the LP, each with its surplus variable basic.
+func (p *lpState) addRows(rows []int32) {
+	s := p.s
+	m0 := len(p.act)
+	m1 := m0 + len(rows)
+	for k := range p.binv {
+		p.binv[k] = append(p.binv[k], make([]float64, len(rows))...)
+	}
+	for k, i := range rows {
+		pk := int32(m0 + k)
+		p.act = append(p.act, i)
+		p.pos[i] = pk
+		// Row i of the basis matrix over the current basic variables is w
+		// (1 for a basic option in row i); the new inverse row is w Binv,
+		// and -1 under the new surplus.
+		row := make([]float64, m1)
+		xb := -1.0
+		for _, j := range s.rows[i] {
+			if s.state[j] != colFree {
+				continue
+			}
+			p.colPos[j] = append(p.colPos[j], pk)
+			if p.isBas[j] {
+				bk := p.where[j]
+				for c, v := range p.binv[bk] {
+					row[c] += v
+				}
+				xb += p.xB[bk]
+			}
+		}
+		row[pk] = -1
+		p.binv = append(p.binv, row)
+		p.basis = append(p.basis, p.n+int(pk))
+		p.isBas = append(p.isBas, true)
+		p.where = append(p.where, int(pk))
+		p.xB = append(p.xB, xb)
+		p.d = append(p.d, 0)
+	}
+}
+
+// duals returns y = c_B Binv.
+func (p *lpState) duals() []float64 {
+	m := len(p.act)
+	y := make([]float64, m)
+	for k, v := range p.basis {
+		if v >= p.n {
+			continue
+		}
+		c := p.cost[v]
+		for t, b := range p.binv[k] {
+			y[t] += c * b
+		}
+	}
+	_ = m
+	return y
+}
+
+// clearAlpha zeroes the pivot row scratch.
+func (p *lpState) clearAlpha() {
+	for _, j := range p.touched {
+		p.alpha[j] = 0
+		p.mark[j] = false
+	}
+	p.touched = p.touched[:0]
+}
+
+// refresh recomputes the basic values and reduced costs from the inverse,
+// against the drift of the updates.
+func (p *lpState) refresh() {
+	for k := range p.xB {
+		sum := 0.0
+		for _, v := range p.binv[k] {
+			sum += v
+		}
+		p.xB[k] = sum
+	}
+	y := p.duals()
+	for j := range p.n {
+		if p.isBas[j] || p.s.state[j] != colFree {
+			continue
+		}
+		d := p.cost[j]
+		for _, k := range p.colPos[j] {
+			d -= y[k]
+		}
+		p.d[j] = d
+	}
+	for k := range p.act {
+		if !p.isBas[p.n+k] {
+			p.d[p.n+k] = y[k]
+		}
+	}
+}
+
+// run pivots until the LP over all uncovered rows is optimal, the pivot cap
+// is reached or the context is done.
+func (p *lpState) run() bool {
+	const tolP, tolD, tolPiv = 1e-9, 1e-9, 1e-9
+	s := p.s
+	for it := 0; it < lpMaxPivots; it++ {
+		if it%64 == 63 {
+			if st := ctxStop(s.ctx); st != "" {
+				s.stopped = st
+				return false
+			}
+		}
+		if it%100 == 99 {
+			p.refresh()
+		}
+		r, worst := -1, -tolP
+		for k, v := range p.xB {
+			if v < worst {
+				r, worst = k, v
+			}
+		}
+		if r < 0 {
+			p.refresh()
+			for k, v := range p.xB {
+				if v < worst {
+					r, worst = k, v
+				}
+			}
+		}
+		if r < 0 {
+			// Optimal over the active rows: add the rows it leaves uncovered.
+			x := make([]float64, p.n)
+			for k, v := range p.basis {
+				if v < p.n {
+					x[v] = p.xB[k]
+				}
+			}
+			var add []int32
+			var short []float64
+			for i, row := range s.rows {
+				if s.hit[i] != 0 || p.pos[i] >= 0 {
+					continue
+				}
+				sum := 0.0
+				for _, j := range row {
+					sum += x[j]
+				}
+				if sum < 1-1e-7 {
+					add = append(add, int32(i))
+					short = append(short, sum)
+				}
+			}
+			if len(add) == 0 {
+				return true
+			}
+			if len(add) > lpBatch {
+				// The most violated rows first.
+				idx := seq(len(add))
+				slices.SortStableFunc(idx, func(a, b int) int { return cmp.Compare(short[a], short[b]) })
+				picked := make([]int32, lpBatch)
+				for k := range picked {
+					picked[k] = add[idx[k]]
+				}
+				add = picked
+			}
+			if len(p.act)+len(add) > lpMaxRows {
+				return false // keep the basis inverse within bounds; the duals still bound
+			}
+			p.addRows(add)
+			continue
+		}
+		// Pivot row: alpha_j = Binv[r] . a_j, computed from the nonzeros
+		// of Binv[r] row by row, since the inverse is sparse.
+		rho := p.binv[r]
+		nv := p.n + len(p.act)
+		if len(p.alpha) < nv {
+			p.alpha = make([]float64, nv*2)
+			p.mark = make([]bool, nv*2)
+		}
+		alpha, mark := p.alpha, p.mark
+		nz, touched := p.nz[:0], p.touched[:0]
+		for k, v := range rho {
+			if v == 0 {
+				continue
+			}
+			nz = append(nz, k)
+			for _, j := range s.rows[p.act[k]] {
+				if s.state[j] != colFree || p.isBas[j] {
+					continue
+				}
+				if !mark[j] {
+					mark[j] = true
+					touched = append(touched, int(j))
+				}
+				alpha[j] += v
+			}
+			if j := p.n + k; !p.isBas[j] {
+				mark[j] = true
+				touched = append(touched, j)
+				alpha[j] = -v
+			}
+		}
+		p.nz, p.touched = nz, touched
+		// Harris ratio test, pass 1: the largest step that keeps every
+		// reduced cost above -tolD.
+		bound := math.Inf(1)
+		for _, j := range touched {
+			if a := alpha[j]; a < -tolPiv {
+				if t := (math.Max(p.d[j], 0) + tolD) / -a; t < bound {
+					bound = t
+				}
+			}
+		}
+		if math.IsInf(bound, 1) {
+			p.clearAlpha()
+			return false // a row without free options: infeasible
+		}
+		// Pass 2: among the steps within it, the largest pivot.
+		q, big := -1, 0.0
+		for _, j := range touched {
+			if a := alpha[j]; a < -tolPiv && math.Max(p.d[j], 0)/-a <= bound && -a > big {
+				q, big = j, -a
+			}
+		}
+		// Entering column: Binv a_q.
+		m := len(p.act)
+		if cap(p.col) < m {
+			p.col = make([]float64, m*2)
+		}
+		col := p.col[:m]
+		for k := range m {
+			row := p.binv[k]
+			var v float64
+			if q < p.n {
+				for _, t := range p.colPos[q] {
+					v += row[t]
+				}
+			} else {
+				v = -row[q-p.n]
+			}
+			col[k] = v
+		}
+		arq := col[r]
+		if math.Abs(arq) < tolPiv {
+			p.clearAlpha()
+			p.refresh()
+			continue
+		}
+		thetaP := p.xB[r] / arq
+		for k := range m {
+			if c := col[k]; c != 0 {
+				p.xB[k] -= thetaP * c
+			}
+		}
+		p.xB[r] = thetaP
+		thetaD := p.d[q] / arq
+		for _, j := range touched {
+			p.d[j] -= thetaD * alpha[j]
+		}
+		p.clearAlpha()
+		leave := p.basis[r]
+		p.d[leave] = -thetaD
+		p.d[q] = 0
+		pr := p.binv[r]
+		inv := 1 / arq
+		for _, t := range nz {
+			pr[t] *= inv
+		}
+		for k := range m {
+			if c := col[k]; k != r && c != 0 {
+				row := p.binv[k]
+				for _, t := range nz {
+					row[t] -= c * pr[t]
+				}
+			}
+		}
+		p.isBas[leave] = false
+		p.isBas[q] = true
+		p.where[leave] = -1
+		p.where[q] = r
+		p.basis[r] = q
+	}
+	return false
+}
