@@ -184,8 +184,7 @@ func TestCostsAreBounded(t *testing.T) {
 }
 
 // TestMinimalMitigationSetStopsMidSearchAtScale cancels the search on the
-// synthetic 100x release (unit costs, which the solver cannot finish in the
-// time given here) at several points, so that the cancellation lands in the
+// synthetic 100x release (unit costs) at several points, so that the cancellation lands in the
 // probe, in the root LP or in the search below it; each time the call must
 // return, say it was cancelled, and answer a set breaking every chain in
 // scope with a bound below its cost. The wait for the return is generous,
@@ -218,7 +217,11 @@ func TestMinimalMitigationSetStopsMidSearchAtScale(t *testing.T) {
 		if a.err != nil {
 			t.Fatalf("cancelled after %v: %v", after, a.err)
 		}
-		if a.res.Optimal || a.res.Stopped != StopCancelled {
+		// On a quiet machine the search may prove the optimum before the
+		// later cancellations land (it takes about 2s here); then it must
+		// say so. The first, at 50ms, always lands mid-search.
+		finished := a.res.Optimal && a.res.Stopped == ""
+		if !(finished && after > 50*time.Millisecond) && (a.res.Optimal || a.res.Stopped != StopCancelled) {
 			t.Fatalf("cancelled after %v: Optimal %v, Stopped %q; want false and %q", after, a.res.Optimal, a.res.Stopped, StopCancelled)
 		}
 		checkAnswer(t, in.Chains, in.Knowledge, costs, a.res)
