@@ -80,7 +80,7 @@ func (in *Input) AttackPaths(ctx context.Context, q PathQuery, opts Options) (Pa
 func FromRelease(rel *atlas.Release) *Input {
 	in := &Input{
 		Release:          rel.Version,
-		Knowledge:        Knowledge{Mitigates: make(map[string][]string, len(rel.Mitigations)), Parents: map[string]string{}},
+		Knowledge:        Knowledge{Mitigates: make(map[string][]string, len(rel.Mitigations)), Parents: map[string]string{}, index: &mitigationIndex{}},
 		TacticTechniques: make(map[string][]string, len(rel.Tactics)),
 		UsedBy:           map[string][]string{},
 		paths:            &lazyPathGraph{},
