@@ -453,7 +453,13 @@ func (s *pathSearch) offer(minSup, sum int) {
 		if compareCandidates(&c, s.top.items[0], s.names) >= 0 {
 			return
 		}
-		heap.Pop(s.top)
+		// Replace the worst kept path in place, reusing its slices.
+		worst := s.top.items[0]
+		worst.nodes = append(worst.nodes[:0], s.nodes...)
+		worst.hops = append(worst.hops[:0], s.hops...)
+		worst.min, worst.sum = minSup, sum
+		heap.Fix(s.top, 0)
+		return
 	}
 	c.nodes, c.hops = slices.Clone(s.nodes), slices.Clone(s.hops)
 	heap.Push(s.top, &c)
