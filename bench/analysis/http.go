@@ -40,6 +40,7 @@ const bareQuery = `query($release: String) {
 // last byte written, which is what "server side" means in the figures.
 type accessLog struct {
 	durations chan time.Duration
+	wait      time.Duration // how long take waits for the line
 }
 
 func (a *accessLog) Enabled(context.Context, slog.Level) bool { return true }
@@ -69,7 +70,7 @@ func (a *accessLog) take() (time.Duration, bool) {
 	select {
 	case d := <-a.durations:
 		return d, true
-	case <-time.After(5 * time.Second):
+	case <-time.After(a.wait):
 		return 0, false
 	}
 }
@@ -86,7 +87,7 @@ type httpServer struct {
 }
 
 func startServer(ctx context.Context, st *store.Store) (*httpServer, error) {
-	log := &accessLog{durations: make(chan time.Duration, 1)}
+	log := &accessLog{durations: make(chan time.Duration, 1), wait: 5 * time.Second}
 	srv, err := server.New(server.Config{Store: st, Logger: slog.New(log)})
 	if err != nil {
 		return nil, err
