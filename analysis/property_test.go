@@ -939,3 +939,44 @@ func TestInputAttackPathsOnReleases(t *testing.T) {
 		}
 	}
 }
+
+// TestInputAttackPathsConcurrently asks one Input the same questions from
+// several goroutines at once, the first of them building the path graph, as
+// concurrent requests to a server do: every answer must equal the one asked
+// alone (run with -race to check the sharing too).
+func TestInputAttackPathsConcurrently(t *testing.T) {
+	in := releaseInput(t, 1)
+	from, _ := in.Endpoints("AML.TA0002")
+	to, _ := in.Endpoints("AML.TA0011")
+	questions := []PathQuery{
+		{From: from, To: to, MaxHops: 6, Limit: 100, MinSupport: 1},
+		{From: from, To: to, MaxHops: 4, Limit: 20, MinSupport: 1, ExcludeMitigatedBy: []string{"AML.M0000"}},
+	}
+	fresh := releaseInput(t, 1) // another Input, so the shared one starts unbuilt
+	var want []PathResult
+	for _, q := range questions {
+		res, err := fresh.AttackPaths(context.Background(), q, Options{InheritFromParent: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want = append(want, res)
+	}
+	errs := make(chan error, 8)
+	for w := range 8 {
+		go func() {
+			i := w % len(questions)
+			got, err := in.AttackPaths(context.Background(), questions[i], Options{InheritFromParent: true})
+			if err == nil {
+				if diff := cmp.Diff(want[i], got); diff != "" {
+					err = fmt.Errorf("question %d asked concurrently differs (-alone +concurrent):\n%s", i, diff)
+				}
+			}
+			errs <- err
+		}()
+	}
+	for range 8 {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+}
