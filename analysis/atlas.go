@@ -1,10 +1,12 @@
 package analysis
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/atlasgraph/atlasgraph/atlas"
 )
@@ -36,6 +38,38 @@ type Input struct {
 	// UsedBy maps a technique id to the sorted ids of the case studies with
 	// a step using it: the evidence behind a technique's case-study count.
 	UsedBy map[string][]string
+
+	// paths is Transitions indexed for path questions, built on first use
+	// (nil in an Input not made by FromRelease: each question indexes
+	// Transitions again).
+	paths *lazyPathGraph
+}
+
+// lazyPathGraph builds a PathGraph once, when first asked.
+type lazyPathGraph struct {
+	once  sync.Once
+	graph *PathGraph
+	err   error
+}
+
+// AttackPaths answers a path question over the release's transitions, as
+// [AttackPaths] does with in.Transitions and in.Knowledge, but indexes the
+// transitions only once per Input (on the first question), so that a
+// question costs what its search visits rather than a pass over every
+// transition. It assumes, as every function here does, that the Input is
+// not modified after FromRelease.
+func (in *Input) AttackPaths(ctx context.Context, q PathQuery, opts Options) (PathResult, error) {
+	if in.paths == nil {
+		return AttackPaths(ctx, in.Transitions, q, in.Knowledge, opts)
+	}
+	if err := checkPathQuery(q, in.Knowledge); err != nil {
+		return PathResult{}, err
+	}
+	in.paths.once.Do(func() { in.paths.graph, in.paths.err = NewPathGraph(in.Transitions) })
+	if in.paths.err != nil {
+		return PathResult{}, in.paths.err
+	}
+	return in.paths.graph.attackPaths(ctx, q, in.Knowledge, opts)
 }
 
 // FromRelease converts a release into analysis inputs. It trusts the release
@@ -46,9 +80,10 @@ type Input struct {
 func FromRelease(rel *atlas.Release) *Input {
 	in := &Input{
 		Release:          rel.Version,
-		Knowledge:        Knowledge{Mitigates: make(map[string][]string, len(rel.Mitigations)), Parents: map[string]string{}},
+		Knowledge:        Knowledge{Mitigates: make(map[string][]string, len(rel.Mitigations)), Parents: map[string]string{}, index: &mitigationIndex{}},
 		TacticTechniques: make(map[string][]string, len(rel.Tactics)),
 		UsedBy:           map[string][]string{},
+		paths:            &lazyPathGraph{},
 	}
 	for _, ta := range rel.Tactics {
 		in.TacticTechniques[ta.ID] = nil

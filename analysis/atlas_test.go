@@ -90,7 +90,8 @@ func TestFromRelease(t *testing.T) {
 			"AML.T0002":     {"AML.CS0000", "AML.CS0001"},
 		},
 	}
-	if diff := cmp.Diff(want, got, cmpopts.EquateEmpty()); diff != "" {
+	// The unexported fields are indexes built on first use.
+	if diff := cmp.Diff(want, got, cmpopts.EquateEmpty(), cmpopts.IgnoreUnexported(Input{}, Knowledge{})); diff != "" {
 		t.Errorf("FromRelease (-want +got):\n%s", diff)
 	}
 }
@@ -230,5 +231,46 @@ func TestInputLookups(t *testing.T) {
 	}
 	if !in.HasTechnique("AML.T0002") || in.HasTechnique("AML.TA0002") {
 		t.Error("HasTechnique is wrong")
+	}
+}
+
+// TestKnowledgeIndexFollowsItsMap checks the mitigation index FromRelease
+// attaches to Knowledge: reused across questions, and not used by a copy of
+// the Knowledge whose Mitigates map was replaced, which must be answered from
+// its own map.
+func TestKnowledgeIndexFollowsItsMap(t *testing.T) {
+	in := FromRelease(tinyRelease())
+	ch, ok := in.Chain("AML.CS0000")
+	if !ok {
+		t.Fatal("no chain for AML.CS0000")
+	}
+	breakers := func(k Knowledge) []string {
+		t.Helper()
+		rep, err := ChainMitigations(context.Background(), ch, k, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, b := range rep.Breakers {
+			out = append(out, b.Mitigation)
+		}
+		return out
+	}
+	first := breakers(in.Knowledge) // builds the index
+	if len(first) == 0 {
+		t.Fatal("no mitigation breaks AML.CS0000 in the tiny release; the test needs one")
+	}
+	if again := breakers(in.Knowledge); !cmp.Equal(first, again) {
+		t.Errorf("the second question, on the built index, gives %v, the first %v", again, first)
+	}
+	// The same Knowledge with every mitigation covering nothing: nothing breaks the chain.
+	empty := map[string][]string{}
+	for m := range in.Knowledge.Mitigates {
+		empty[m] = nil
+	}
+	copied := in.Knowledge
+	copied.Mitigates = empty
+	if got := breakers(copied); len(got) != 0 {
+		t.Errorf("a copy with another Mitigates map answers from the original's index: %v", got)
 	}
 }

@@ -1,11 +1,17 @@
 package analysis
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"slices"
 	"testing"
+
+	"github.com/atlasgraph/atlasgraph/internal/rawatlas"
+	"github.com/atlasgraph/atlasgraph/internal/synth"
+	"github.com/atlasgraph/atlasgraph/loader"
 )
 
 // atlasSized is a random instance the size of a real ATLAS release: 170
@@ -133,5 +139,68 @@ func BenchmarkAttackPaths(b *testing.B) {
 	b.ReportMetric(float64(len(res.Paths)), "paths")
 	if res.Truncated {
 		b.Log("search truncated by the expansion cap")
+	}
+}
+
+// releaseInput parses ATLAS 2026.05 (scale 1) or a synthetic release scale
+// times its size (internal/synth, seed 1) into analysis input.
+func releaseInput(tb testing.TB, scale int) *Input {
+	tb.Helper()
+	var name string
+	var data []byte
+	if scale == 1 {
+		path, err := rawatlas.Shared("atlas/v6/ATLAS-2026.05.yaml")
+		if err != nil {
+			tb.Fatal(err)
+		}
+		if data, err = os.ReadFile(path); err != nil {
+			tb.Fatal(err)
+		}
+		name = path
+	} else {
+		var buf bytes.Buffer
+		if _, err := synth.Write(&buf, synth.Options{Scale: scale, Seed: 1}); err != nil {
+			tb.Fatal(err)
+		}
+		data, name = buf.Bytes(), fmt.Sprintf("synthetic-x%d.yaml", scale)
+	}
+	rel, _, err := loader.Parse(name, data, loader.Limits{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return FromRelease(rel)
+}
+
+// BenchmarkAttackPathsRelease is the attackPaths question of issue 9 on
+// 2026.05 and on the synthetic 10× and 100× releases: Reconnaissance
+// (AML.TA0002) to Impact (AML.TA0011), at most 6 hops, the top 100, with the
+// mitigation set that breaks them (compute only). "indexed" asks
+// Input.AttackPaths, whose transitions are indexed once (as a server keeps
+// them); "per-call" asks the function AttackPaths, which indexes them on
+// every call.
+func BenchmarkAttackPathsRelease(b *testing.B) {
+	for _, scale := range []int{1, 10, 100} {
+		in := releaseInput(b, scale)
+		from, _ := in.Endpoints("AML.TA0002")
+		to, _ := in.Endpoints("AML.TA0011")
+		q := PathQuery{From: from, To: to, MaxHops: 6, Limit: 100, MinSupport: 1}
+		for _, mode := range []string{"indexed", "per-call"} {
+			b.Run(fmt.Sprintf("x%d/%s", scale, mode), func(b *testing.B) {
+				var res PathResult
+				for b.Loop() {
+					var err error
+					if mode == "indexed" {
+						res, err = in.AttackPaths(context.Background(), q, Options{})
+					} else {
+						res, err = AttackPaths(context.Background(), in.Transitions, q, in.Knowledge, Options{})
+					}
+					if err != nil {
+						b.Fatal(err)
+					}
+				}
+				b.ReportMetric(float64(res.Expansions), "expansions/op")
+				b.ReportMetric(float64(len(res.Paths)), "paths")
+			})
+		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -94,10 +95,11 @@ type PathResult struct {
 	Unbreakable []string
 }
 
+// edge is a merged transition of a [PathGraph].
 type edge struct {
 	to    int
 	count int
-	cases []string
+	cases []string // sorted, without repeats
 }
 
 // candidate is a complete path under consideration.
@@ -106,6 +108,75 @@ type candidate struct {
 	hops  []*edge
 	min   int
 	sum   int
+}
+
+// A PathGraph holds observed transitions indexed for [PathGraph.AttackPaths]:
+// the techniques numbered in id order and, per technique, its outgoing
+// transitions merged (repeated transitions' counts summed, their case
+// studies sorted without repeats; self-transitions dropped), strongest
+// first. Building it reads every transition once; a question then costs
+// what its search visits plus a pass over the techniques, not a new pass
+// over the transitions. It never changes once built, so one PathGraph can
+// serve concurrent questions. It does not know mitigations: those come
+// with each question.
+type PathGraph struct {
+	names []string // technique ids, sorted
+	index map[string]int
+	adj   [][]edge
+}
+
+// NewPathGraph indexes transitions for [PathGraph.AttackPaths]. It keeps no
+// reference to transitions. Errors (an empty technique id, a negative
+// count) wrap [ErrInvalidInput].
+func NewPathGraph(transitions []Transition) (*PathGraph, error) {
+	seen := make(map[string]bool, len(transitions))
+	for _, t := range transitions {
+		if t.From == "" || t.To == "" {
+			return nil, fmt.Errorf("%w: a transition has an empty technique id (%q -> %q)", ErrInvalidInput, t.From, t.To)
+		}
+		if t.Count < 0 {
+			return nil, fmt.Errorf("%w: transition %q -> %q has count %d; counts cannot be negative", ErrInvalidInput, t.From, t.To, t.Count)
+		}
+		seen[t.From], seen[t.To] = true, true
+	}
+	g := &PathGraph{names: sortedKeys(seen)}
+	g.index = make(map[string]int, len(g.names))
+	for i, t := range g.names {
+		g.index[t] = i
+	}
+	g.adj = make([][]edge, len(g.names))
+	// Merge repeated transitions into one edge each.
+	at := make(map[[2]int]int, len(transitions)) // (from, to) -> position in adj[from]
+	for _, t := range transitions {
+		from, to := g.index[t.From], g.index[t.To]
+		if from == to {
+			continue
+		}
+		i, ok := at[[2]int{from, to}]
+		if !ok {
+			i = len(g.adj[from])
+			at[[2]int{from, to}] = i
+			g.adj[from] = append(g.adj[from], edge{to: to})
+		}
+		e := &g.adj[from][i]
+		e.count += t.Count
+		e.cases = append(e.cases, t.CaseStudies...)
+	}
+	for v := range g.adj {
+		for i := range g.adj[v] {
+			e := &g.adj[v][i]
+			slices.Sort(e.cases)
+			e.cases = slices.Clip(slices.Compact(e.cases))
+		}
+		// Strong transitions first, so good paths fill the top early.
+		slices.SortFunc(g.adj[v], func(a, b edge) int {
+			if a.count != b.count {
+				return b.count - a.count
+			}
+			return a.to - b.to
+		})
+	}
+	return g, nil
 }
 
 // AttackPaths finds the best-supported paths over observed transitions from a
@@ -127,105 +198,117 @@ type candidate struct {
 // cancelled or passes its deadline, the search stops (Truncated, with Stopped
 // saying why) and the paths found so far are returned with a mitigation set
 // from a search stopped as early. Errors wrap [ErrInvalidInput].
+//
+// It indexes the transitions on every call; to ask several questions of
+// the same transitions, build a [PathGraph] once (or use
+// [Input.AttackPaths]), which gives the same answers.
 func AttackPaths(ctx context.Context, transitions []Transition, q PathQuery, k Knowledge, opts Options) (PathResult, error) {
+	if err := checkPathQuery(q, k); err != nil {
+		return PathResult{}, err
+	}
+	g, err := NewPathGraph(transitions)
+	if err != nil {
+		return PathResult{}, err
+	}
+	return g.attackPaths(ctx, q, k, opts)
+}
+
+// AttackPaths answers q as the function [AttackPaths] does over the
+// transitions g was built from.
+func (g *PathGraph) AttackPaths(ctx context.Context, q PathQuery, k Knowledge, opts Options) (PathResult, error) {
+	if err := checkPathQuery(q, k); err != nil {
+		return PathResult{}, err
+	}
+	return g.attackPaths(ctx, q, k, opts)
+}
+
+// checkPathQuery checks a question before any work is done.
+func checkPathQuery(q PathQuery, k Knowledge) error {
 	if q.MaxHops < 1 || q.MaxHops > MaxPathHops {
-		return PathResult{}, fmt.Errorf("%w: max hops is %d; ask for 1 to %d", ErrInvalidInput, q.MaxHops, MaxPathHops)
+		return fmt.Errorf("%w: max hops is %d; ask for 1 to %d", ErrInvalidInput, q.MaxHops, MaxPathHops)
 	}
 	if q.Limit < 1 || q.Limit > MaxPathLimit {
-		return PathResult{}, fmt.Errorf("%w: limit is %d; ask for 1 to %d paths", ErrInvalidInput, q.Limit, MaxPathLimit)
+		return fmt.Errorf("%w: limit is %d; ask for 1 to %d paths", ErrInvalidInput, q.Limit, MaxPathLimit)
 	}
 	if q.MaxExpansions < 0 {
-		return PathResult{}, fmt.Errorf("%w: expansion cap is %d; give a positive cap, or 0 for the default", ErrInvalidInput, q.MaxExpansions)
+		return fmt.Errorf("%w: expansion cap is %d; give a positive cap, or 0 for the default", ErrInvalidInput, q.MaxExpansions)
 	}
+	for _, m := range q.ExcludeMitigatedBy {
+		if _, ok := k.Mitigates[m]; !ok {
+			return fmt.Errorf("%w: excluded mitigation %q is not a known mitigation; check the id", ErrInvalidInput, m)
+		}
+	}
+	return nil
+}
+
+// blocked marks the techniques of g covered by a mitigation in excluded
+// (with opts.InheritFromParent, also those whose parent, or its parent, is
+// covered), as coverage.anyIn decides it; nil when excluded is empty.
+func (g *PathGraph) blocked(excluded []string, k Knowledge, opts Options) []bool {
+	if len(excluded) == 0 {
+		return nil
+	}
+	direct := map[string]bool{}
+	for _, m := range excluded {
+		for _, t := range k.Mitigates[m] {
+			direct[t] = true
+		}
+	}
+	out := make([]bool, len(g.names))
+	for v, t := range g.names {
+		if !opts.InheritFromParent {
+			out[v] = direct[t]
+			continue
+		}
+		seen := map[string]bool{}
+		for cur := t; cur != "" && !seen[cur]; cur = k.Parents[cur] {
+			seen[cur] = true
+			if direct[cur] {
+				out[v] = true
+				break
+			}
+		}
+	}
+	return out
+}
+
+func (g *PathGraph) attackPaths(ctx context.Context, q PathQuery, k Knowledge, opts Options) (PathResult, error) {
 	maxExp := q.MaxExpansions
 	if maxExp == 0 {
 		maxExp = DefaultMaxExpansions
 	}
-	cov := newCoverage(k, opts)
-	excludedMits, err := mitigationSet(cov, q.ExcludeMitigatedBy, "excluded")
-	if err != nil {
-		return PathResult{}, err
-	}
-
-	// Index the techniques.
-	seen := map[string]bool{}
-	for _, t := range transitions {
-		if t.From == "" || t.To == "" {
-			return PathResult{}, fmt.Errorf("%w: a transition has an empty technique id (%q -> %q)", ErrInvalidInput, t.From, t.To)
-		}
-		if t.Count < 0 {
-			return PathResult{}, fmt.Errorf("%w: transition %q -> %q has count %d; counts cannot be negative", ErrInvalidInput, t.From, t.To, t.Count)
-		}
-		seen[t.From], seen[t.To] = true, true
-	}
-	for _, t := range slices.Concat(q.From, q.To) {
-		seen[t] = true
-	}
-	names := sortedKeys(seen)
-	index := make(map[string]int, len(names))
-	for i, t := range names {
-		index[t] = i
-	}
-	n := len(names)
-	allowed := make([]bool, n)
-	for i, t := range names {
-		allowed[i] = t != "" && !cov.anyIn(t, excludedMits)
-	}
-
-	// Merge repeated transitions, then keep the usable ones.
-	merged := map[[2]int]*edge{}
-	for _, t := range transitions {
-		key := [2]int{index[t.From], index[t.To]}
-		e := merged[key]
-		if e == nil {
-			e = &edge{to: key[1]}
-			merged[key] = e
-		}
-		e.count += t.Count
-		e.cases = append(e.cases, t.CaseStudies...)
-	}
-	adj := make([][]*edge, n)
-	for key, e := range merged {
-		from, to := key[0], key[1]
-		if from == to || e.count < q.MinSupport || !allowed[from] || !allowed[to] {
-			continue
-		}
-		slices.Sort(e.cases)
-		e.cases = slices.Compact(e.cases)
-		adj[from] = append(adj[from], e)
-	}
-	for v := range adj {
-		// Strong transitions first, so good paths fill the top early.
-		slices.SortFunc(adj[v], func(a, b *edge) int {
-			if a.count != b.count {
-				return b.count - a.count
-			}
-			return a.to - b.to
-		})
-	}
+	n := len(g.names)
+	blocked := g.blocked(q.ExcludeMitigatedBy, k, opts)
+	allowed := func(v int) bool { return blocked == nil || !blocked[v] }
 
 	// gain[h][v]: the largest sum of counts over walks of at most h hops
-	// from v that end at a target (-1: none). Walks may repeat techniques, so
-	// it never underestimates a path's gain; gain[h][v] < 0 also means v
-	// cannot reach a target in h hops (a BFS distance bound, for free).
+	// from v that end at a target (-1: none), following usable transitions
+	// only. Walks may repeat techniques, so it never underestimates a path's
+	// gain; gain[h][v] < 0 also means v cannot reach a target in h hops (a
+	// BFS distance bound, for free).
 	target := make([]bool, n)
 	for _, t := range q.To {
-		target[index[t]] = allowed[index[t]]
+		if v, ok := g.index[t]; ok {
+			target[v] = allowed(v)
+		}
 	}
+	usable := func(e *edge) bool { return e.count >= q.MinSupport && allowed(e.to) }
+	cells := make([]int, (q.MaxHops+1)*n)
 	gain := make([][]int, q.MaxHops+1)
 	for h := range gain {
-		gain[h] = make([]int, n)
+		gain[h] = cells[h*n : (h+1)*n : (h+1)*n]
 		for v := range n {
 			gain[h][v] = -1
 			if target[v] {
 				gain[h][v] = 0
 			}
-			if h == 0 {
+			if h == 0 || !allowed(v) {
 				continue
 			}
-			for _, e := range adj[v] {
-				if g := gain[h-1][e.to]; g >= 0 && e.count+g > gain[h][v] {
-					gain[h][v] = e.count + g
+			for i := range g.adj[v] {
+				e := &g.adj[v][i]
+				if gn := gain[h-1][e.to]; gn >= 0 && e.count+gn > gain[h][v] && usable(e) {
+					gain[h][v] = e.count + gn
 				}
 			}
 		}
@@ -233,19 +316,24 @@ func AttackPaths(ctx context.Context, transitions []Transition, q PathQuery, k K
 
 	s := &pathSearch{
 		ctx: ctx,
-		adj: adj, gain: gain, target: target, names: names,
+		adj: g.adj, gain: gain, target: target, names: g.names,
+		minSupport: q.MinSupport, blocked: blocked,
 		maxHops: q.MaxHops, maxExp: maxExp,
-		top:     &pathHeap{names: names},
+		top:     &pathHeap{names: g.names},
 		limit:   q.Limit,
 		visited: make([]bool, n),
 	}
-	starts := map[int]bool{}
+	starts := make([]int, 0, len(q.From))
 	for _, t := range q.From {
-		starts[index[t]] = true
+		if v, ok := g.index[t]; ok {
+			starts = append(starts, v)
+		}
 	}
+	slices.Sort(starts) // ascending index is ascending id
+	starts = slices.Compact(starts)
 	const noHop = 1 << 62 // the least count of a path without hops
-	for v := range n {    // ascending index is ascending id
-		if !starts[v] || !allowed[v] || gain[q.MaxHops][v] < 0 || s.truncated {
+	for _, v := range starts {
+		if !allowed(v) || gain[q.MaxHops][v] < 0 || s.truncated {
 			continue
 		}
 		s.visited[v] = true
@@ -255,25 +343,29 @@ func AttackPaths(ctx context.Context, transitions []Transition, q PathQuery, k K
 	}
 
 	cands := s.top.items
-	slices.SortFunc(cands, func(a, b *candidate) int { return compareCandidates(a, b, names) })
-	res := PathResult{Truncated: s.truncated, Stopped: s.stopped, Expansions: s.expansions}
+	slices.SortFunc(cands, func(a, b *candidate) int { return compareCandidates(a, b, g.names) })
+	res := PathResult{Truncated: s.truncated, Stopped: s.stopped, Expansions: s.expansions, Paths: make([]Path, 0, len(cands))}
 	chains := make([]Chain, len(cands))
 	for r, c := range cands {
-		p := Path{ID: fmt.Sprintf("path-%d", r+1), MinSupport: c.min, TotalSupport: c.sum}
-		ch := Chain{ID: p.ID}
+		p := Path{ID: "path-" + strconv.Itoa(r+1), MinSupport: c.min, TotalSupport: c.sum,
+			Techniques: make([]string, len(c.nodes)), Hops: make([]Hop, len(c.hops))}
+		ch := Chain{ID: p.ID, Steps: make([]Step, len(c.nodes))}
 		for i, v := range c.nodes {
-			p.Techniques = append(p.Techniques, names[v])
-			step := Step{ID: fmt.Sprintf("%d", i), Technique: names[v]}
+			p.Techniques[i] = g.names[v]
+			ch.Steps[i] = Step{ID: strconv.Itoa(i), Technique: g.names[v]}
 			if i > 0 {
 				e := c.hops[i-1]
-				p.Hops = append(p.Hops, Hop{From: names[c.nodes[i-1]], To: names[v], Count: e.count, CaseStudies: slices.Clone(e.cases)})
-				ch.Steps[i-1].Next = []string{step.ID}
+				p.Hops[i-1] = Hop{From: g.names[c.nodes[i-1]], To: g.names[v], Count: e.count, CaseStudies: slices.Clone(e.cases)}
+				ch.Steps[i-1].Next = []string{ch.Steps[i].ID}
 			}
-			ch.Steps = append(ch.Steps, step)
 		}
 		res.Paths = append(res.Paths, p)
 		chains[r] = ch
 	}
+	if len(res.Paths) == 0 {
+		res.Paths = nil
+	}
+	var err error
 	res.Mitigation, err = MinimalMitigationSet(ctx, chains, k, opts, SetRequest{
 		Costs: q.Costs, Exclude: q.ExcludeMitigatedBy, Budget: q.Budget,
 	})
@@ -290,7 +382,9 @@ func AttackPaths(ctx context.Context, transitions []Transition, q PathQuery, k K
 type pathSearch struct {
 	ctx        context.Context
 	stopped    StopReason
-	adj        [][]*edge
+	adj        [][]edge
+	minSupport int
+	blocked    []bool // nil: nothing blocked
 	gain       [][]int
 	target     []bool
 	names      []string
@@ -306,10 +400,11 @@ type pathSearch struct {
 }
 
 func (s *pathSearch) extend(v, depth, minSup, sum int) {
-	for _, e := range s.adj[v] {
+	for i := range s.adj[v] {
+		e := &s.adj[v][i]
 		w := e.to
 		left := s.maxHops - depth - 1
-		if s.visited[w] || s.gain[left][w] < 0 {
+		if s.visited[w] || s.gain[left][w] < 0 || e.count < s.minSupport || s.blocked != nil && s.blocked[w] {
 			continue
 		}
 		m, total := min(minSup, e.count), sum+e.count
@@ -358,7 +453,13 @@ func (s *pathSearch) offer(minSup, sum int) {
 		if compareCandidates(&c, s.top.items[0], s.names) >= 0 {
 			return
 		}
-		heap.Pop(s.top)
+		// Replace the worst kept path in place, reusing its slices.
+		worst := s.top.items[0]
+		worst.nodes = append(worst.nodes[:0], s.nodes...)
+		worst.hops = append(worst.hops[:0], s.hops...)
+		worst.min, worst.sum = minSup, sum
+		heap.Fix(s.top, 0)
+		return
 	}
 	c.nodes, c.hops = slices.Clone(s.nodes), slices.Clone(s.hops)
 	heap.Push(s.top, &c)

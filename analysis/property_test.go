@@ -10,6 +10,8 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 // The brute-force oracles below share no code with the package: coverage walks
@@ -821,4 +823,167 @@ func TestChainValidationMatchesBruteForce(t *testing.T) {
 		}
 	}
 	t.Logf("%d instances: %d with cycles, %d with dangling links", instances, cycles, dangling)
+}
+
+// TestPathGraphAnswersManyQuestions asks one PathGraph several random
+// questions in turn, as a server asks the graph it keeps per release: each
+// answer must be brute force's and equal to the answer of the function
+// AttackPaths, which indexes the transitions afresh, so no question leaves
+// anything behind in the graph for the next.
+func TestPathGraphAnswersManyQuestions(t *testing.T) {
+	r := rand.New(rand.NewPCG(11, 12))
+	const instances = 400
+	var compared int
+	for iter := range instances {
+		techs, parents := randomTechniques(r)
+		know := Knowledge{Mitigates: map[string][]string{}, Parents: parents}
+		var mits []string
+		for m := range 1 + r.IntN(4) {
+			id := fmt.Sprintf("M%d", m)
+			mits = append(mits, id)
+			know.Mitigates[id] = pickSome(r, techs, 0.2)
+		}
+		ts := randomTransitions(r, techs)
+		g, err := NewPathGraph(ts)
+		if err != nil {
+			t.Fatalf("instance %d: %v", iter, err)
+		}
+		for question := range 5 {
+			opts := Options{InheritFromParent: r.IntN(2) == 0}
+			q := PathQuery{
+				From:               pickSome(r, techs, 0.4),
+				To:                 pickSome(r, techs, 0.4),
+				MaxHops:            1 + r.IntN(4),
+				Limit:              1 + r.IntN(8),
+				MinSupport:         r.IntN(3),
+				ExcludeMitigatedBy: pickSome(r, mits, 0.3),
+			}
+			if question == 4 {
+				q.MaxExpansions = 1 + r.IntN(10)
+			}
+			got, err := g.AttackPaths(context.Background(), q, know, opts)
+			if err != nil {
+				t.Fatalf("instance %d, question %d: %v", iter, question, err)
+			}
+			fresh, err := AttackPaths(context.Background(), ts, q, know, opts)
+			if err != nil {
+				t.Fatalf("instance %d, question %d: %v", iter, question, err)
+			}
+			if diff := cmp.Diff(fresh, got); diff != "" {
+				t.Fatalf("instance %d, question %d: the graph's answer differs from a fresh one (-fresh +graph):\n%s", iter, question, diff)
+			}
+			if got.Truncated {
+				continue
+			}
+			all := brutePaths(ts, q, know, opts)
+			want := all[:min(q.Limit, len(all))]
+			if !slices.EqualFunc(got.Paths, want, func(a, b Path) bool {
+				return slices.Equal(a.Techniques, b.Techniques) && a.MinSupport == b.MinSupport && a.TotalSupport == b.TotalSupport && a.ID == b.ID
+			}) {
+				t.Fatalf("instance %d, question %d: paths %v, want %v", iter, question, pathTechniques(got.Paths), pathTechniques(want))
+			}
+			compared++
+		}
+	}
+	if compared < instances {
+		t.Errorf("only %d answers compared with brute force", compared)
+	}
+}
+
+// TestInputAttackPathsOnReleases asks attackPaths questions of ATLAS 2026.05
+// and of the synthetic 10× release through Input.AttackPaths (transitions
+// indexed once, kept between questions) and checks each answer against brute
+// force over the release's transitions.
+func TestInputAttackPathsOnReleases(t *testing.T) {
+	for _, scale := range []int{1, 10} {
+		in := releaseInput(t, scale)
+		for _, c := range []struct {
+			from, to   string
+			hops       int
+			minSupport int
+			exclude    []string
+			inherit    bool
+		}{
+			{"AML.TA0002", "AML.TA0011", 6, 1, nil, false},
+			{"AML.TA0002", "AML.TA0011", 4, 1, nil, true},
+			{"AML.TA0000", "AML.TA0011", 6, 2, nil, false},
+			{"AML.TA0002", "AML.TA0011", 6, 1, []string{"AML.M0000", "AML.M0004"}, true},
+			{"AML.TA0003", "AML.TA0005", 4, 1, []string{"AML.M0015"}, false},
+		} {
+			from, _ := in.Endpoints(c.from)
+			to, _ := in.Endpoints(c.to)
+			q := PathQuery{From: from, To: to, MaxHops: c.hops, Limit: 100, MinSupport: c.minSupport, ExcludeMitigatedBy: c.exclude}
+			if scale > 1 {
+				q.MaxHops = min(q.MaxHops, 3) // brute force enumerates every path
+			}
+			opts := Options{InheritFromParent: c.inherit}
+			got, err := in.AttackPaths(context.Background(), q, opts)
+			if err != nil {
+				t.Fatalf("x%d %+v: %v", scale, c, err)
+			}
+			if got.Truncated {
+				t.Fatalf("x%d %+v: truncated after %d expansions", scale, c, got.Expansions)
+			}
+			all := brutePaths(in.Transitions, q, in.Knowledge, opts)
+			want := all[:min(q.Limit, len(all))]
+			if len(want) == 0 {
+				t.Fatalf("x%d %+v: no paths at all; the case tests nothing", scale, c)
+			}
+			if len(got.Paths) != len(want) {
+				t.Fatalf("x%d %+v: %d paths, want %d", scale, c, len(got.Paths), len(want))
+			}
+			for i := range want {
+				g, w := got.Paths[i], want[i]
+				if !slices.Equal(g.Techniques, w.Techniques) || g.MinSupport != w.MinSupport || g.TotalSupport != w.TotalSupport || g.ID != w.ID {
+					t.Fatalf("x%d %+v: path %d = %+v, want %+v", scale, c, i, g, w)
+				}
+				for h := range w.Hops {
+					if g.Hops[h].Count != w.Hops[h].Count || !slices.Equal(g.Hops[h].CaseStudies, w.Hops[h].CaseStudies) {
+						t.Fatalf("x%d %+v: path %d hop %d = %+v, want %+v", scale, c, i, h, g.Hops[h], w.Hops[h])
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestInputAttackPathsConcurrently asks one Input the same questions from
+// several goroutines at once, the first of them building the path graph, as
+// concurrent requests to a server do: every answer must equal the one asked
+// alone (run with -race to check the sharing too).
+func TestInputAttackPathsConcurrently(t *testing.T) {
+	in := releaseInput(t, 1)
+	from, _ := in.Endpoints("AML.TA0002")
+	to, _ := in.Endpoints("AML.TA0011")
+	questions := []PathQuery{
+		{From: from, To: to, MaxHops: 6, Limit: 100, MinSupport: 1},
+		{From: from, To: to, MaxHops: 4, Limit: 20, MinSupport: 1, ExcludeMitigatedBy: []string{"AML.M0000"}},
+	}
+	fresh := releaseInput(t, 1) // another Input, so the shared one starts unbuilt
+	var want []PathResult
+	for _, q := range questions {
+		res, err := fresh.AttackPaths(context.Background(), q, Options{InheritFromParent: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want = append(want, res)
+	}
+	errs := make(chan error, 8)
+	for w := range 8 {
+		go func() {
+			i := w % len(questions)
+			got, err := in.AttackPaths(context.Background(), questions[i], Options{InheritFromParent: true})
+			if err == nil {
+				if diff := cmp.Diff(want[i], got); diff != "" {
+					err = fmt.Errorf("question %d asked concurrently differs (-alone +concurrent):\n%s", i, diff)
+				}
+			}
+			errs <- err
+		}()
+	}
+	for range 8 {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
 }

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"slices"
+	"sync"
 )
 
 // A Step is one step of a chain: the technique a case study used at that point
@@ -42,6 +44,55 @@ type Knowledge struct {
 	// Parents maps a sub-technique id to its parent technique id. Cycles are
 	// tolerated: the walk up stops at the first repeated id.
 	Parents map[string]string
+
+	// index, set by FromRelease, keeps the inverse of Mitigates (each
+	// technique's mitigations), built on the first question and reused by
+	// every later one; without it, every question builds it again.
+	index *mitigationIndex
+}
+
+// mitigationIndex is the inverse of one Mitigates map, built once.
+type mitigationIndex struct {
+	once   sync.Once
+	source map[string][]string // the Mitigates it was built from
+	direct map[string][]string
+	all    []string
+	known  map[string]bool
+}
+
+func (x *mitigationIndex) build(mitigates map[string][]string) {
+	x.source = mitigates
+	x.direct = make(map[string][]string)
+	x.known = make(map[string]bool, len(mitigates))
+	for m, techs := range mitigates {
+		x.all = append(x.all, m)
+		x.known[m] = true
+		for _, t := range techs {
+			if t != "" {
+				x.direct[t] = append(x.direct[t], m)
+			}
+		}
+	}
+	slices.Sort(x.all)
+	for t, ms := range x.direct {
+		slices.Sort(ms)
+		x.direct[t] = slices.Compact(ms)
+	}
+}
+
+// mitigations returns the index of k.Mitigates: k's own, built once, when
+// it has one for this very map (a copy of a Knowledge whose Mitigates was
+// replaced gets a fresh one), otherwise a fresh one.
+func (k Knowledge) mitigations() *mitigationIndex {
+	if x := k.index; x != nil {
+		x.once.Do(func() { x.build(k.Mitigates) })
+		if reflect.ValueOf(x.source).UnsafePointer() == reflect.ValueOf(k.Mitigates).UnsafePointer() {
+			return x
+		}
+	}
+	x := &mitigationIndex{}
+	x.build(k.Mitigates)
+	return x
 }
 
 // Options tunes how mitigations are matched to techniques.
@@ -84,28 +135,16 @@ type coverage struct {
 }
 
 func newCoverage(k Knowledge, opts Options) *coverage {
-	c := &coverage{
-		direct:  make(map[string][]string),
+	x := k.mitigations()
+	// direct, all and known may be shared with other questions: read only.
+	return &coverage{
+		direct:  x.direct,
 		parents: k.Parents,
 		inherit: opts.InheritFromParent,
 		memo:    make(map[string][]string),
-		known:   make(map[string]bool, len(k.Mitigates)),
+		all:     x.all,
+		known:   x.known,
 	}
-	for m, techs := range k.Mitigates {
-		c.all = append(c.all, m)
-		c.known[m] = true
-		for _, t := range techs {
-			if t != "" {
-				c.direct[t] = append(c.direct[t], m)
-			}
-		}
-	}
-	slices.Sort(c.all)
-	for t, ms := range c.direct {
-		slices.Sort(ms)
-		c.direct[t] = slices.Compact(ms)
-	}
-	return c
 }
 
 // of returns the sorted ids of the mitigations covering technique t. The

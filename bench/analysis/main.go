@@ -9,7 +9,13 @@
 // fetch, convert, compute. It prints medians and 99th percentiles as a
 // Markdown table with the machine's load average.
 //
-//	eval "$(scripts/neo4j.sh env)"; go run ./bench/analysis [-scales 10,100] [-seed 1]
+// With -http (the default) it also asks the attackPaths question through
+// atlasgraph's GraphQL server (server.New and server.Serve in process, on a
+// loopback port, over HTTP) and prints the curve over the releases: compute,
+// server side (the server's access-log duration) and end to end, p50 and
+// p90, measured in turn in one loop, with the ratios to 2026.05.
+//
+//	eval "$(scripts/neo4j.sh env)"; go run ./bench/analysis [-scales 10,100] [-seed 1] [-paths-only] [-cpuprofile cpu.prof]
 //
 // It writes releases named bench-VERSION and deletes them afterwards; other
 // releases in the database are not touched. Repetitions are bounded by count
@@ -26,6 +32,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -61,6 +68,19 @@ type dataset struct {
 type budget struct {
 	min, max int
 	time     time.Duration
+}
+
+// curveBudget bounds the interleaved compute / HTTP runs of the attackPaths
+// curve.
+func curveBudget(scale int) budget {
+	switch {
+	case scale <= 1:
+		return budget{100, 1000, 10 * time.Second}
+	case scale <= 10:
+		return budget{30, 300, 10 * time.Second}
+	default:
+		return budget{10, 100, 20 * time.Second}
+	}
 }
 
 // budgets per scale; larger releases get fewer, longer runs.
@@ -112,6 +132,20 @@ type result struct {
 	minSet, paths, chain                               sample
 	pathsE2E, chainE2E                                 sample
 	setNote, pathNote                                  string
+	// The attackPaths curve: compute, the server's own time (its access
+	// log) and the client's round trip, measured in turn in one loop.
+	curveCompute, curveServer, curveClient sample
+	// curvePerCall is the function AttackPaths, which indexes the
+	// transitions on every call (curveCompute is Input.AttackPaths, which
+	// indexes them once per release).
+	curvePerCall sample
+	// cold is the client's time for the first request after the load, and
+	// coldNote says how many requests failed before one was answered.
+	cold     time.Duration
+	coldNote string
+	// curveBare is the server side of the question selecting no paths.
+	curveBare     sample
+	responseBytes int
 }
 
 func run(args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -121,6 +155,9 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) er
 	scales := fs.String("scales", "10,100", "synthetic scales to measure besides 2026.05, comma-separated (empty: none)")
 	seed := fs.Uint64("seed", 1, "seed of the synthetic releases")
 	keep := fs.Bool("keep", false, "keep the bench-* releases in Neo4j afterwards")
+	viaHTTP := fs.Bool("http", true, "also ask attackPaths through atlasgraph's GraphQL server (in process, on a loopback port) and print the curve")
+	profile := fs.String("cpuprofile", "", "CPU-profile the attackPaths curve loops (compute and server, in process) into FILE-xSCALE.prof, one per release")
+	pathsOnly := fs.Bool("paths-only", false, "measure only the attackPaths question (skip the minimal set and chain questions)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -156,29 +193,46 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) er
 		sets = append(sets, dataset{label: fmt.Sprintf("synthetic ×%d", n), file: filepath.Join(dir, fmt.Sprintf("atlas-x%d.yaml", n)), scale: n, synthetic: true})
 	}
 
+	var h *httpServer
+	if *viaHTTP {
+		if h, err = startServer(ctx, st); err != nil {
+			return err
+		}
+		defer h.close()
+	}
 	loadBefore := loadavg()
 	began := time.Now()
 	var results []result
 	for _, ds := range sets {
 		fmt.Fprintf(stderr, "%s: ", ds.label)
-		r, err := measureDataset(ctx, st, ds, *seed, *keep, stderr)
+		r, err := measureDataset(ctx, st, h, ds, options{seed: *seed, keep: *keep, pathsOnly: *pathsOnly, profile: *profile}, stderr)
 		if err != nil {
 			return fmt.Errorf("%s: %w", ds.label, err)
 		}
 		fmt.Fprintln(stderr, "done")
 		results = append(results, r)
 	}
-	report(stdout, results, loadBefore, loadavg(), time.Since(began), cfg, *seed)
+	report(stdout, results, loadBefore, loadavg(), time.Since(began), cfg, *seed, *pathsOnly)
 	return nil
 }
 
-func measureDataset(ctx context.Context, st *store.Store, ds dataset, seed uint64, keep bool, progress io.Writer) (result, error) {
+// options are the command's choices that shape what is measured.
+type options struct {
+	seed      uint64
+	keep      bool
+	pathsOnly bool
+	// profile names the CPU profiles of the attackPaths curve, one per
+	// release ("cpu.prof" gives cpu-x1.prof, cpu-x10.prof, ...).
+	profile string
+}
+
+func measureDataset(ctx context.Context, st *store.Store, h *httpServer, ds dataset, o options, progress io.Writer) (result, error) {
 	r := result{ds: ds}
 	loadB, fetchB, computeB, e2eB := budgets(ds.scale)
 	if ds.synthetic {
 		t := time.Now()
 		var buf bytes.Buffer
-		if _, err := synth.Write(&buf, synth.Options{Scale: ds.scale, Seed: seed}); err != nil {
+		if _, err := synth.Write(&buf, synth.Options{Scale: ds.scale, Seed: o.seed}); err != nil {
 			return r, err
 		}
 		if err := os.WriteFile(ds.file, buf.Bytes(), 0o644); err != nil {
@@ -219,7 +273,7 @@ func measureDataset(ctx context.Context, st *store.Store, ds dataset, seed uint6
 	if err != nil {
 		return r, err
 	}
-	if !keep {
+	if !o.keep {
 		defer prune(context.Background(), st, version)
 	}
 
@@ -238,18 +292,10 @@ func measureDataset(ctx context.Context, st *store.Store, ds dataset, seed uint6
 		return nil
 	})
 
-	fmt.Fprint(progress, "minimal-set ")
-	var set analysis.SetResult
-	r.minSet, err = measure(computeB, func() (err error) {
-		set, err = analysis.MinimalMitigationSet(ctx, in.Chains, in.Knowledge, analysis.Options{}, analysis.SetRequest{})
-		return err
-	})
-	if err != nil {
-		return r, err
-	}
-	r.setNote = fmt.Sprintf("%d mitigations, optimal %v, %d nodes, %d unbreakable", len(set.Best.Members), set.Optimal, set.Nodes, len(set.Unbreakable))
-	if !set.Optimal {
-		r.setNote += fmt.Sprintf(", lower bound %g", set.LowerBound)
+	if !o.pathsOnly {
+		if err := measureSet(ctx, in, computeB, progress, &r); err != nil {
+			return r, err
+		}
 	}
 
 	fmt.Fprint(progress, "paths ")
@@ -260,7 +306,7 @@ func measureDataset(ctx context.Context, st *store.Store, ds dataset, seed uint6
 	}
 	var paths analysis.PathResult
 	r.paths, err = measure(computeB, func() (err error) {
-		paths, err = analysis.AttackPaths(ctx, in.Transitions, query(in), in.Knowledge, analysis.Options{})
+		paths, err = in.AttackPaths(ctx, query(in), analysis.Options{})
 		return err
 	})
 	if err != nil {
@@ -278,6 +324,20 @@ func measureDataset(ctx context.Context, st *store.Store, ds dataset, seed uint6
 	})
 	if err != nil {
 		return r, err
+	}
+
+	if h != nil {
+		fmt.Fprint(progress, "paths-http ")
+		prof := ""
+		if o.profile != "" {
+			prof = strings.TrimSuffix(o.profile, ".prof") + fmt.Sprintf("-x%d.prof", ds.scale)
+		}
+		if err := measureCurve(ctx, h, version, in, query(in), curveBudget(ds.scale), prof, &r); err != nil {
+			return r, err
+		}
+	}
+	if o.pathsOnly {
+		return r, nil
 	}
 
 	fmt.Fprint(progress, "chain ")
@@ -307,6 +367,92 @@ func measureDataset(ctx context.Context, st *store.Store, ds dataset, seed uint6
 		return err
 	})
 	return r, err
+}
+
+// measureSet times MinimalMitigationSet over every case study.
+func measureSet(ctx context.Context, in *analysis.Input, b budget, progress io.Writer, r *result) error {
+	fmt.Fprint(progress, "minimal-set ")
+	var set analysis.SetResult
+	var err error
+	r.minSet, err = measure(b, func() (err error) {
+		set, err = analysis.MinimalMitigationSet(ctx, in.Chains, in.Knowledge, analysis.Options{}, analysis.SetRequest{})
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	r.setNote = fmt.Sprintf("%d mitigations, optimal %v, %d nodes, %d unbreakable", len(set.Best.Members), set.Optimal, set.Nodes, len(set.Unbreakable))
+	if !set.Optimal {
+		r.setNote += fmt.Sprintf(", lower bound %g", set.LowerBound)
+	}
+	return nil
+}
+
+// measureCurve times the attackPaths question in one loop, in turn: the
+// computation alone on the input already in memory, then the same question
+// through the GraphQL server, whose access log gives the time spent in the
+// server and whose client gives the round trip. A few requests first let
+// the server read the release into its analysis cache, as a serving server
+// has. With a profile file name, the loop is CPU-profiled into it.
+
+func measureCurve(ctx context.Context, h *httpServer, version string, in *analysis.Input, q analysis.PathQuery, b budget, profile string, r *result) error {
+	// The first request after the load reads the release into the server's
+	// caches: record how long it took (or how it failed: a cold read may
+	// pass the request deadline) and retry a few times before giving up.
+	ok, failed := 0, 0
+	for ok < 3 {
+		t := time.Now()
+		_, _, err := h.attackPaths(ctx, pathsQuery, version)
+		if ok == 0 && failed == 0 {
+			r.cold = time.Since(t)
+		}
+		if err == nil {
+			ok++
+			continue
+		}
+		if failed++; failed == 5 {
+			return err
+		}
+		r.coldNote = fmt.Sprintf("%d failed before the first answer, first error: %.120s", failed, err)
+	}
+	if profile != "" {
+		f, err := os.Create(profile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
+	start := time.Now()
+	for n := 0; n < b.max && (n < b.min || time.Since(start) < b.time); n++ {
+		t := time.Now()
+		if _, err := in.AttackPaths(ctx, q, analysis.Options{}); err != nil {
+			return err
+		}
+		r.curveCompute = append(r.curveCompute, time.Since(t))
+		t = time.Now()
+		if _, err := analysis.AttackPaths(ctx, in.Transitions, q, in.Knowledge, analysis.Options{}); err != nil {
+			return err
+		}
+		r.curvePerCall = append(r.curvePerCall, time.Since(t))
+		t = time.Now()
+		server, size, err := h.attackPaths(ctx, pathsQuery, version)
+		if err != nil {
+			return err
+		}
+		r.curveClient = append(r.curveClient, time.Since(t))
+		r.curveServer = append(r.curveServer, server)
+		r.responseBytes = size
+		bare, _, err := h.attackPaths(ctx, bareQuery, version)
+		if err != nil {
+			return err
+		}
+		r.curveBare = append(r.curveBare, bare)
+	}
+	return nil
 }
 
 func prune(ctx context.Context, st *store.Store, version string) error {
@@ -350,7 +496,7 @@ func cell(s sample) string {
 	return fmt.Sprintf("%s / %s (n=%d)", fmtDur(s.quantile(0.5)), fmtDur(s.quantile(0.99)), len(s))
 }
 
-func report(w io.Writer, rs []result, before, after string, took time.Duration, cfg *config.Neo4j, seed uint64) {
+func report(w io.Writer, rs []result, before, after string, took time.Duration, cfg *config.Neo4j, seed uint64, pathsOnly bool) {
 	fmt.Fprintf(w, "## Analysis benchmarks\n\n")
 	fmt.Fprintf(w, "%s, %s, %s/%s, %d CPUs (GOMAXPROCS %d), Neo4j at %s; load average %s before, %s after; total %s; synthetic seed %d.\n\n",
 		time.Now().UTC().Format("2006-01-02 15:04 MST"), runtime.Version(), runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.GOMAXPROCS(0),
@@ -384,12 +530,56 @@ func report(w io.Writer, rs []result, before, after string, took time.Duration, 
 	row("load into Neo4j (store.Load)", func(r result) string { return cell(r.load) })
 	row("fetch (AnalysisView, 2 queries)", func(r result) string { return cell(r.fetch) })
 	row("convert (FromRelease)", func(r result) string { return cell(r.convert) })
-	row("MinimalMitigationSet, all case studies (compute)", func(r result) string { return cell(r.minSet) })
-	row("  its answer", func(r result) string { return r.setNote })
-	row("AttackPaths TA0002→TA0011, ≤6 hops, top 100 (compute)", func(r result) string { return cell(r.paths) })
+	if !pathsOnly {
+		row("MinimalMitigationSet, all case studies (compute)", func(r result) string { return cell(r.minSet) })
+		row("  its answer", func(r result) string { return r.setNote })
+	}
+	row("AttackPaths TA0002→TA0011, ≤6 hops, top 100 (compute, Input.AttackPaths)", func(r result) string { return cell(r.paths) })
 	row("  its answer", func(r result) string { return r.pathNote })
-	row("AttackPaths end to end", func(r result) string { return cell(r.pathsE2E) })
-	row("ChainMitigations per case study (compute)", func(r result) string { return cell(r.chain) })
-	row("ChainMitigations end to end", func(r result) string { return cell(r.chainE2E) })
+	row("AttackPaths end to end, uncached", func(r result) string { return cell(r.pathsE2E) })
+	if !pathsOnly {
+		row("ChainMitigations per case study (compute)", func(r result) string { return cell(r.chain) })
+		row("ChainMitigations end to end", func(r result) string { return cell(r.chainE2E) })
+	}
+	curve(w, rs)
 	fmt.Fprintf(w, "\nCommand: `eval \"$(scripts/neo4j.sh env)\"; go run ./bench/analysis` (synthetic releases: `go run ./bench/synth -scale N -seed %d`).\n", seed)
+}
+
+// curve prints the attackPaths curve: compute, server side and end to end
+// at each scale, p50 and p90 of runs made in turn in one loop, and each
+// p50 as a multiple of the first release's.
+func curve(w io.Writer, rs []result) {
+	if len(rs) == 0 || len(rs[0].curveServer) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "\n### attackPaths curve (TA0002 → TA0011, ≤ 6 hops, top 100)\n\n")
+	fmt.Fprintf(w, "Compute is the question on the analysis input in memory, indexed (Input.AttackPaths: transitions indexed once per release) and per call (the function analysis.AttackPaths, indexing them on every call, which is what app/ calls); server side is the duration in the server's access log (release lookup, cached analysis input, computation, gqlgen, JSON, write); end to end is the client's round trip over loopback HTTP; \"no paths selected\" asks the same question selecting only `release truncated expansions` (the same lookup and computation, almost nothing to marshal). Each run does the five in turn; p50 / p90 over n runs.\n\n")
+	fmt.Fprintln(w, "| release | n | compute, indexed, p50 / p90 | compute, per call, p50 / p90 | server side p50 / p90 | end to end p50 / p90 | response | server side, no paths selected, p50 / p90 | compute (indexed) p50 × | server p50 × | end to end p50 × |")
+	fmt.Fprintln(w, "|---|---:|---|---|---|---|---:|---|---:|---:|---:|")
+	pair := func(s sample) string {
+		return fmt.Sprintf("%s / %s", fmtDur(s.quantile(0.5)), fmtDur(s.quantile(0.9)))
+	}
+	ratio := func(s, base sample) string {
+		return fmt.Sprintf("%.1f", float64(s.quantile(0.5))/float64(base.quantile(0.5)))
+	}
+	base := rs[0]
+	for _, r := range rs {
+		if len(r.curveServer) == 0 {
+			continue
+		}
+		fmt.Fprintf(w, "| %s | %d | %s | %s | %s | %s | %.0f KB | %s | %s | %s | %s |\n", r.ds.label, len(r.curveServer),
+			pair(r.curveCompute), pair(r.curvePerCall), pair(r.curveServer), pair(r.curveClient), float64(r.responseBytes)/1e3, pair(r.curveBare),
+			ratio(r.curveCompute, base.curveCompute), ratio(r.curveServer, base.curveServer), ratio(r.curveClient, base.curveClient))
+	}
+	fmt.Fprintln(w)
+	for _, r := range rs {
+		if r.cold == 0 {
+			continue
+		}
+		fmt.Fprintf(w, "First request after loading %s (the server reads the release into its caches): %s", r.ds.label, fmtDur(r.cold))
+		if r.coldNote != "" {
+			fmt.Fprintf(w, "; %s", r.coldNote)
+		}
+		fmt.Fprintln(w, ".")
+	}
 }

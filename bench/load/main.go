@@ -79,6 +79,7 @@ func run() error {
 		rel.Version = version
 		return rel, nil
 	}
+	loadBefore := loadavg()
 	var batched, naive []time.Duration
 	var statements int
 	for i := 0; i < *rounds; i++ {
@@ -115,13 +116,16 @@ func run() error {
 	}
 
 	mb, mn := median(batched), median(naive)
-	load, _ := os.ReadFile("/proc/loadavg")
-	fmt.Printf("Load of %s (%d rounds each, alternating; %d cores, load average %s)\n\n", *file, *rounds, runtime.NumCPU(), strings.Fields(string(load) + " ?")[0])
+	ratios := make([]time.Duration, len(batched)) // per round, naive / batched, scaled by 1000
+	for i := range batched {
+		ratios[i] = time.Duration(1000 * float64(naive[i]) / float64(batched[i]))
+	}
+	fmt.Printf("Load of %s (%d rounds each, alternating; %s, %d cores; /proc/loadavg %s before, %s after)\n\n", *file, *rounds, time.Now().UTC().Format("2006-01-02 15:04 MST"), runtime.NumCPU(), loadBefore, loadavg())
 	fmt.Println("| loader | median | min | max | write statements |")
 	fmt.Println("|---|---|---|---|---|")
 	fmt.Printf("| atlasgraph (batched UNWIND, derived edges included) | %s | %s | %s | %d |\n", ms(mb), ms(minOf(batched)), ms(maxOf(batched)), len(store.WritePlan(mustParse(parse)))+2)
 	fmt.Printf("| naive (one auto-commit statement per node and relationship) | %s | %s | %s | %d |\n", ms(mn), ms(minOf(naive)), ms(maxOf(naive)), statements)
-	fmt.Printf("\nratio of medians (naive / batched): %.1fx\n", float64(mn)/float64(mb))
+	fmt.Printf("\nratio of medians (naive / batched): %.1fx; median of the per-round ratios: %.1fx (min %.1fx)\n", float64(mn)/float64(mb), float64(median(ratios))/1000, float64(minOf(ratios))/1000)
 	return nil
 }
 
@@ -159,6 +163,15 @@ func loadNaive(ctx context.Context, d neo4j.DriverWithContext, db string, rel *a
 		}
 	}
 	return n, runOne(`MATCH (r:Release {version: $v}) SET r.status = 'complete'`, map[string]any{"v": rel.Version})
+}
+
+// loadavg is the first three fields of /proc/loadavg.
+func loadavg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if f := strings.Fields(string(b)); err == nil && len(f) >= 3 {
+		return strings.Join(f[:3], " ")
+	}
+	return "unknown"
 }
 
 func median(d []time.Duration) time.Duration {
