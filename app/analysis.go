@@ -394,8 +394,9 @@ func (s *Service) attackPaths(ctx context.Context, a *AnalysisRelease, q PathQue
 	if err := a.checkMitigations(q.ExcludeMitigatedBy); err != nil {
 		return nil, err
 	}
-	ans.Result, err = analysis.AttackPaths(ctx, a.Input.Transitions, analysis.PathQuery{From: ans.From, To: ans.To, MaxHops: q.MaxHops, Limit: q.Limit,
-		MinSupport: q.MinSupport, ExcludeMitigatedBy: q.ExcludeMitigatedBy}, a.Input.Knowledge, analysis.Options{InheritFromParent: q.InheritFromParent})
+	// The release's path index is built once and shared by every question.
+	ans.Result, err = a.Input.AttackPaths(ctx, analysis.PathQuery{From: ans.From, To: ans.To, MaxHops: q.MaxHops, Limit: q.Limit,
+		MinSupport: q.MinSupport, ExcludeMitigatedBy: q.ExcludeMitigatedBy}, analysis.Options{InheritFromParent: q.InheritFromParent})
 	if err != nil {
 		return nil, analysisErr(err)
 	}

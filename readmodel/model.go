@@ -39,6 +39,10 @@ type Options struct {
 	Releases int
 	// ReadTimeout bounds reading one release whole. Zero means two minutes.
 	ReadTimeout time.Duration
+	// Warm reads the current release in the background as soon as the
+	// catalogue names one that is not held (at start, after a switch or a
+	// replace), so that no request waits for it. Servers set it.
+	Warm bool
 }
 
 // Defaults of Options.
@@ -183,6 +187,9 @@ func (m *Model) fresh(ctx context.Context) (*catalog, error) {
 		m.catalog = c
 		m.forget(c)
 		m.mu.Unlock()
+		if m.opt.Warm {
+			m.warm(c)
+		}
 		return c, nil
 	})
 	if err != nil {
@@ -280,6 +287,38 @@ func (m *Model) read(ctx context.Context, info store.ReleaseInfo) (*Release, err
 		return rel, nil
 	}
 	return nil, fmt.Errorf("release %s changed three times while it was being read; try again", info.Version)
+}
+
+// Warm reads the current release into memory in the background, when
+// Options.Warm is set; a server calls it at start.
+func (m *Model) Warm() {
+	if !m.opt.Warm {
+		return
+	}
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), m.opt.ReadTimeout)
+		defer cancel()
+		_, _ = m.catalogue(ctx) // reading the catalogue warms the current release
+	}()
+}
+
+// warm starts reading the current release of c unless it is held.
+func (m *Model) warm(c *catalog) {
+	for _, r := range c.releases {
+		if !r.Current {
+			continue
+		}
+		m.mu.Lock()
+		_, held := m.held[key(r)]
+		m.mu.Unlock()
+		if !held {
+			info := r
+			go func() {
+				// shared: a request asking meanwhile waits for this read.
+				_, _ = m.shared(context.Background(), "release "+key(info), func(ctx context.Context) (any, error) { return m.read(ctx, info) })
+			}()
+		}
+	}
 }
 
 // forget drops the releases the catalogue no longer lists with their

@@ -444,3 +444,42 @@ func TestPin(t *testing.T) {
 		t.Errorf("unpinned question after the switch: %q, %v; want %s", v, err, old.Version)
 	}
 }
+
+// TestWarm checks that a warm model reads the current release without
+// being asked, at start and after a switch.
+func TestWarm(t *testing.T) {
+	s, _ := neo4jtest.Store(t)
+	ctx := context.Background()
+	old, cur := parse(t, "atlas/ATLAS-5.6.0.yaml"), parse(t, "atlas/v6/ATLAS-2026.05.yaml")
+	load(t, s, old, store.CurrentAlways)
+	load(t, s, cur, store.CurrentAlways)
+	m := readmodel.New(store.NewReader(s, store.ReaderOptions{}), readmodel.Options{Warm: true, Poll: 50 * time.Millisecond})
+	m.Warm()
+	wait := func(n int) {
+		t.Helper()
+		deadline := time.Now().Add(60 * time.Second)
+		for m.Reads() < n {
+			if time.Now().After(deadline) {
+				t.Fatalf("%d releases read after 60s, want %d", m.Reads(), n)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	wait(1)
+	if err := s.SetCurrent(ctx, old.Version); err != nil {
+		t.Fatal(err)
+	}
+	// Only the catalogue is asked for; the switch it shows starts the read.
+	deadline := time.Now().Add(60 * time.Second)
+	for m.Reads() < 2 && time.Now().Before(deadline) {
+		if _, err := m.Infos(ctx); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	wait(2)
+	reads := m.Reads()
+	if r, err := m.Release(ctx, ""); err != nil || r.Version() != old.Version || m.Reads() != reads {
+		t.Errorf("current release after the warm read: %v, %v, reads %d→%d (want no new read)", r, err, reads, m.Reads())
+	}
+}

@@ -255,13 +255,14 @@ func TestContractActors(t *testing.T) {
 func TestNoNPlusOne(t *testing.T) {
 	e := setup(t)
 	_, url := newServer(t, e.store, server.Config{})
-	// The first question reads the current release into memory: a fixed
-	// number of queries (the catalogue, one per kind of object and one per
-	// relationship, and the digest again), whatever the release's size.
+	// The first question reads the current release into memory, unless
+	// the server's warm-up did it already: a fixed number of queries (the
+	// catalogue, one per kind of object and one per relationship, and the
+	// digest again), whatever the release's size.
 	before := metric(t, url, "atlasgraph_cypher_queries_total")
 	data(t, url, `{ technique(id: "AML.T0051") { id } }`, &map[string]any{})
-	if n := int(metric(t, url, "atlasgraph_cypher_queries_total") - before); n < 1 || n > 30 {
-		t.Errorf("reading the release took %d Cypher round trips, want 1 to 30", n)
+	if n := int(metric(t, url, "atlasgraph_cypher_queries_total") - before); n > 30 {
+		t.Errorf("reading the release took %d Cypher round trips, want at most 30", n)
 	} else {
 		t.Logf("reading the release: %d round trips", n)
 	}

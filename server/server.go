@@ -170,6 +170,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	s.admit = newAdmission(cfg.Admission, s.metrics)
 
+	// A server reads the current release into memory at start and after
+	// each switch, in the background, so that no request waits for it.
+	cfg.Releases.Warm = true
 	res := graph.NewResolver(s.reader, graph.Options{Releases: cfg.Releases, ThreatModels: cfg.ThreatModels, Auth: cfg.Auth, Upstream: cfg.Upstream})
 	gql := handler.New(res.Schema())
 	gql.AddTransport(transport.POST{})
@@ -193,6 +196,7 @@ func New(cfg Config) (*Server, error) {
 	s.gql = gql
 
 	s.handler = s.routes()
+	res.Model().Warm()
 	return s, nil
 }
 
