@@ -161,10 +161,20 @@ func (m *Model) catalogue(ctx context.Context) (*catalog, error) {
 }
 
 func (m *Model) fresh(ctx context.Context) (*catalog, error) {
+	return m.freshWithin(ctx, m.opt.Poll)
+}
+
+// missRefresh is how old the catalogue must be before a question about a
+// version it does not list reads it again (see Info).
+const missRefresh = 100 * time.Millisecond
+
+// freshWithin returns the catalogue, reading it again when it is older than
+// age.
+func (m *Model) freshWithin(ctx context.Context, age time.Duration) (*catalog, error) {
 	m.mu.Lock()
 	c := m.catalog
 	m.mu.Unlock()
-	if c != nil && m.now().Sub(c.at) < m.opt.Poll {
+	if c != nil && m.now().Sub(c.at) < age {
 		return c, nil
 	}
 	v, err := m.shared(ctx, "catalog", func(ctx context.Context) (any, error) {
@@ -222,12 +232,31 @@ func (m *Model) Info(ctx context.Context, version string) (store.ReleaseInfo, er
 	if err != nil {
 		return store.ReleaseInfo{}, err
 	}
-	for _, r := range c.releases {
-		if (version == "" && r.Current) || (version != "" && r.Version == version) {
-			return r, nil
+	if r, ok := c.find(version); ok {
+		return r, nil
+	}
+	// A version the catalogue does not list may have been loaded since it
+	// was read: read it again (at most every missRefresh) before saying no,
+	// so that a release just loaded is served at once. Only that version is
+	// looked up there; a pinned request keeps its current release.
+	if version != "" {
+		if fresh, err := m.freshWithin(ctx, missRefresh); err == nil && fresh != c {
+			if r, ok := fresh.find(version); ok {
+				return r, nil
+			}
 		}
 	}
 	return store.ReleaseInfo{}, &store.NotFoundError{Kind: "release", ID: version}
+}
+
+// find looks a version up, "" for the current release.
+func (c *catalog) find(version string) (store.ReleaseInfo, bool) {
+	for _, r := range c.releases {
+		if (version == "" && r.Current) || (version != "" && r.Version == version) {
+			return r, true
+		}
+	}
+	return store.ReleaseInfo{}, false
 }
 
 // Infos lists the complete releases, newest version first.

@@ -483,3 +483,24 @@ func TestWarm(t *testing.T) {
 		t.Errorf("current release after the warm read: %v, %v, reads %d→%d (want no new read)", r, err, reads, m.Reads())
 	}
 }
+
+// TestNewReleaseAtOnce checks that a release loaded behind the model's back
+// is found by the first question that names it, without waiting for Poll.
+func TestNewReleaseAtOnce(t *testing.T) {
+	s, _ := neo4jtest.Store(t)
+	ctx := context.Background()
+	cur, old := parse(t, "atlas/v6/ATLAS-2026.05.yaml"), parse(t, "atlas/ATLAS-5.6.0.yaml")
+	load(t, s, cur, store.CurrentAlways)
+	m := readmodel.New(store.NewReader(s, store.ReaderOptions{}), readmodel.Options{Poll: time.Hour})
+	if _, err := m.ResolveRelease(ctx, ""); err != nil {
+		t.Fatal(err)
+	}
+	load(t, s, old, store.CurrentNever)
+	time.Sleep(150 * time.Millisecond) // the catalogue is older than a miss may refresh
+	if v, err := m.ResolveRelease(ctx, old.Version); err != nil || v != old.Version {
+		t.Errorf("the new release: %q, %v", v, err)
+	}
+	if _, err := m.ResolveRelease(ctx, "0.0.1"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("an unknown release: %v", err)
+	}
+}
