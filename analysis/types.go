@@ -172,16 +172,6 @@ func (c *coverage) of(t string) []string {
 	return v
 }
 
-// anyIn reports whether some mitigation covering technique t is in set.
-func (c *coverage) anyIn(t string, set map[string]bool) bool {
-	for _, m := range c.of(t) {
-		if set[m] {
-			return true
-		}
-	}
-	return false
-}
-
 // StopReason says why a search ended before it was complete.
 type StopReason string
 

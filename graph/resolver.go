@@ -171,10 +171,7 @@ func deref[T any](f *T) T {
 	return *f
 }
 
-func techniqueKey(t *store.Technique) key { return key{t.Release, t.ID} }
-func caseStudyKey(c *store.CaseStudy) key { return key{c.Release, c.ID} }
-func actorKey(a *store.Actor) key         { return key{a.Release, a.ID} }
-func stepKey(s *store.Step) key           { return key{s.Release, s.ID} }
+func actorKey(a *store.Actor) key { return key{a.Release, a.ID} }
 
 // nonNilList returns l, or an empty list for nil, for non-null list fields.
 func nonNilList[T any](l []T) []T {

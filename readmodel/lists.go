@@ -112,10 +112,11 @@ func (r *Release) Mitigations(f store.MitigationFilter, p store.Page) store.List
 
 // CaseStudies lists the case studies meeting f (f.Search must be empty), by id.
 func (r *Release) CaseStudies(f store.CaseStudyFilter, p store.Page) store.List[store.CaseStudy] {
+	// The store compares toLower(type) = toLower($type); a missing type is
+	// null there and matches nothing.
+	wantType := strings.ToLower(f.Type)
 	items := keep(r.caseStudies, func(c *store.CaseStudy) bool {
-		// Cypher's toLower compares case-insensitively; a missing type is
-		// null there and matches nothing.
-		if f.Type != "" && (c.Type == nil || strings.ToLower(*c.Type) != strings.ToLower(f.Type)) {
+		if f.Type != "" && (c.Type == nil || strings.ToLower(*c.Type) != wantType) {
 			return false
 		}
 		if f.Technique != "" && !r.caseStudyTechniques[c.ID][f.Technique] {
