@@ -86,9 +86,13 @@ type httpServer struct {
 	done   chan error
 }
 
-func startServer(ctx context.Context, st *store.Store) (*httpServer, error) {
+func startServer(ctx context.Context, st *store.Store, responseCache bool) (*httpServer, error) {
 	log := &accessLog{durations: make(chan time.Duration, 1), wait: 5 * time.Second}
-	srv, err := server.New(server.Config{Store: st, Logger: slog.New(log)})
+	cfg := server.Config{Store: st, Logger: slog.New(log)}
+	if !responseCache {
+		cfg.ResponseCacheBytes = -1
+	}
+	srv, err := server.New(cfg)
 	if err != nil {
 		return nil, err
 	}

@@ -157,6 +157,7 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) er
 	keep := fs.Bool("keep", false, "keep the bench-* releases in Neo4j afterwards")
 	viaHTTP := fs.Bool("http", true, "also ask attackPaths through atlasgraph's GraphQL server (in process, on a loopback port) and print the curve")
 	profile := fs.String("cpuprofile", "", "CPU-profile the attackPaths curve loops (compute and server, in process) into FILE-xSCALE.prof, one per release")
+	respCache := fs.Bool("response-cache", false, "let the server answer repeated questions from its response cache (off by default: the curve measures the computation and its answer's writing)")
 	pathsOnly := fs.Bool("paths-only", false, "measure only the attackPaths question (skip the minimal set and chain questions)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -195,7 +196,7 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) er
 
 	var h *httpServer
 	if *viaHTTP {
-		if h, err = startServer(ctx, st); err != nil {
+		if h, err = startServer(ctx, st, *respCache); err != nil {
 			return err
 		}
 		defer h.close()
