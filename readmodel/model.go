@@ -331,6 +331,23 @@ func (m *Model) Warm() {
 	}()
 }
 
+// Run reads the catalogue every Poll until ctx ends, so that a switch,
+// replace or load made elsewhere is noticed (and, with Warm, the new
+// current release read) without waiting for a request. A server runs it
+// while it serves.
+func (m *Model) Run(ctx context.Context) {
+	t := time.NewTicker(m.opt.Poll)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			_, _ = m.fresh(ctx) // errors show on the next request, and in /readyz
+		}
+	}
+}
+
 // warm starts reading the current release of c unless it is held.
 func (m *Model) warm(c *catalog) {
 	for _, r := range c.releases {

@@ -504,3 +504,36 @@ func TestNewReleaseAtOnce(t *testing.T) {
 		t.Errorf("an unknown release: %v", err)
 	}
 }
+
+// TestRun checks that a running warm model reads a release made current
+// elsewhere without any question being asked.
+func TestRun(t *testing.T) {
+	s, _ := neo4jtest.Store(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	cur, old := parse(t, "atlas/v6/ATLAS-2026.05.yaml"), parse(t, "atlas/ATLAS-5.6.0.yaml")
+	load(t, s, cur, store.CurrentAlways)
+	load(t, s, old, store.CurrentNever)
+	m := readmodel.New(store.NewReader(s, store.ReaderOptions{}), readmodel.Options{Warm: true, Poll: 50 * time.Millisecond})
+	go m.Run(ctx)
+	deadline := time.Now().Add(60 * time.Second)
+	for m.Reads() < 1 {
+		if time.Now().After(deadline) {
+			t.Fatal("the current release was not read within 60s")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err := s.SetCurrent(ctx, old.Version); err != nil {
+		t.Fatal(err)
+	}
+	for m.Reads() < 2 {
+		if time.Now().After(deadline) {
+			t.Fatal("the release made current elsewhere was not read within 60s")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	reads := m.Reads()
+	if r, err := m.Release(ctx, ""); err != nil || r.Version() != old.Version || m.Reads() != reads {
+		t.Errorf("after the switch: %v, %v; reads %d→%d (want it held already)", r, err, reads, m.Reads())
+	}
+}

@@ -141,6 +141,7 @@ type Server struct {
 	health   *health
 	admit    *admission
 	handler  http.Handler
+	model    *readmodel.Model // the releases in memory; Serve keeps it following changes
 }
 
 // New checks the configuration and builds the server; it does not listen.
@@ -197,6 +198,7 @@ func New(cfg Config) (*Server, error) {
 
 	s.handler = s.routes()
 	res.Model().Warm()
+	s.model = res.Model()
 	return s, nil
 }
 
@@ -246,6 +248,8 @@ func (s *Server) Handler() http.Handler { return s.handler }
 // new connections and waits up to Timeouts.Shutdown for in-flight requests.
 // It returns nil after a clean shutdown.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	// The read model follows changes made elsewhere while the server runs.
+	go s.model.Run(ctx)
 	t := s.cfg.Timeouts
 	srv := &http.Server{
 		Handler:           s.handler,
