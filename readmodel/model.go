@@ -88,13 +88,6 @@ func New(r *store.Reader, opt Options) *Model {
 	return &Model{r: r, opt: opt, now: time.Now, lru: list.New(), held: map[string]*list.Element{}}
 }
 
-// Store is the store reader behind the model, for what the model does not
-// hold (search, diffs, ATT&CK).
-func (m *Model) Store() *store.Reader { return m.r }
-
-// Poll is how long a change made elsewhere may take to be seen.
-func (m *Model) Poll() time.Duration { return m.opt.Poll }
-
 // Invalidate forgets the catalogue, so that the next request reads it
 // again: call it after this process switched, replaced or pruned a release.
 func (m *Model) Invalidate() {

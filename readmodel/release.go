@@ -209,20 +209,6 @@ func (r *Release) attachAll() {
 // answer their relationships from this release.
 func (r *Release) Attach(e *store.Entity) { e.Links = r }
 
-// AttachHit attaches the object of a search hit.
-func (r *Release) AttachHit(h *store.SearchHit) {
-	switch {
-	case h.Tactic != nil:
-		h.Tactic.Links = r
-	case h.Technique != nil:
-		h.Technique.Links = r
-	case h.Mitigation != nil:
-		h.Mitigation.Links = r
-	case h.CaseStudy != nil:
-		h.CaseStudy.Links = r
-	}
-}
-
 func index[T any](items []T, id func(*T) string) map[string]*T {
 	m := make(map[string]*T, len(items))
 	for i := range items {
@@ -343,8 +329,5 @@ func (r *Release) StepsLeadTo(key string) []store.Step { return r.leadsTo[key] }
 // StepsLeadFrom are the steps that lead to a step.
 func (r *Release) StepsLeadFrom(key string) []store.Step { return r.leadsFrom[key] }
 
-// AllTactics, AllTechniques and AllMitigations are every object of a kind:
-// tactics in matrix order, the others by id.
-func (r *Release) AllTactics() []store.Tactic         { return r.tactics }
-func (r *Release) AllTechniques() []store.Technique   { return r.techniques }
-func (r *Release) AllMitigations() []store.Mitigation { return r.mitigations }
+// AllTechniques are every technique of the release, by id.
+func (r *Release) AllTechniques() []store.Technique { return r.techniques }
