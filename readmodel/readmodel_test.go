@@ -92,7 +92,7 @@ func TestSameAnswersAsStore(t *testing.T) {
 	_, merr = m.Technique(ctx, "0.0.1", "AML.T0051")
 	_, serr = sr.Technique(ctx, "0.0.1", "AML.T0051")
 	same(t, "unknown release", 0, merr, 0, serr)
-	if !errors.Is(merr, store.ErrNotFound) {
+	if !errors.Is(merr, atlas.ErrNotFound) {
 		t.Errorf("unknown release: %v is not ErrNotFound", merr)
 	}
 	if n := m.Reads(); n != len(files) {
@@ -393,7 +393,7 @@ func TestFollowsChanges(t *testing.T) {
 	}
 	eventually("prune", func() bool {
 		_, err := m.Technique(ctx, old.Version, old.Techniques[0].ID)
-		var nf *store.NotFoundError
+		var nf *atlas.NotFoundError
 		return errors.As(err, &nf) && nf.Kind == "release"
 	})
 	if v := version(); v != cur.Version {
@@ -500,7 +500,7 @@ func TestNewReleaseAtOnce(t *testing.T) {
 	if v, err := m.ResolveRelease(ctx, old.Version); err != nil || v != old.Version {
 		t.Errorf("the new release: %q, %v", v, err)
 	}
-	if _, err := m.ResolveRelease(ctx, "0.0.1"); !errors.Is(err, store.ErrNotFound) {
+	if _, err := m.ResolveRelease(ctx, "0.0.1"); !errors.Is(err, atlas.ErrNotFound) {
 		t.Errorf("an unknown release: %v", err)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/atlasgraph/atlasgraph/atlas"
 	"github.com/atlasgraph/atlasgraph/store"
 )
 
@@ -19,7 +20,7 @@ func TestCutShortIsNotAnOutage(t *testing.T) {
 	}
 	ctx, cancel := context.WithDeadline(context.Background(), time.Now().Add(-time.Second))
 	defer cancel()
-	e := s.presentError(ctx, fmt.Errorf("read case studies: %w: ConnectivityError: context deadline exceeded", store.ErrUnavailable))
+	e := s.presentError(ctx, fmt.Errorf("read case studies: %w: ConnectivityError: context deadline exceeded", atlas.ErrUnavailable))
 	if code := e.Extensions["code"]; code != CodeLimitExceeded {
 		t.Errorf("code %v, want %s: %s", code, CodeLimitExceeded, e.Message)
 	}
@@ -27,7 +28,7 @@ func TestCutShortIsNotAnOutage(t *testing.T) {
 		t.Error("the breaker opened for a request that ran out of time")
 	}
 	// A live request that meets a real outage still opens it.
-	s.presentError(context.Background(), fmt.Errorf("%w: connection refused", store.ErrUnavailable))
+	s.presentError(context.Background(), fmt.Errorf("%w: connection refused", atlas.ErrUnavailable))
 	if s.health.downSince.Load() == 0 {
 		t.Error("a real outage did not open the breaker")
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
 	"go.yaml.in/yaml/v3"
 
+	"github.com/atlasgraph/atlasgraph/atlas"
 	"github.com/atlasgraph/atlasgraph/auth"
 	"github.com/atlasgraph/atlasgraph/internal/config"
 	"github.com/atlasgraph/atlasgraph/internal/neo4jtest"
@@ -389,7 +390,7 @@ func TestTwoServersFollowReleaseSwitch(t *testing.T) {
 		if err := cli.SetCurrent(ctx, cur.Version); err != nil {
 			t.Errorf("switch back to %s: %v", cur.Version, err)
 		}
-		if _, err := cli.Prune(ctx, legacyRaw.Version); err != nil && !errors.Is(err, store.ErrNotFound) {
+		if _, err := cli.Prune(ctx, legacyRaw.Version); err != nil && !errors.Is(err, atlas.ErrNotFound) {
 			t.Errorf("prune %s: %v", legacyRaw.Version, err)
 		}
 	})
@@ -481,7 +482,7 @@ func TestTwoServersFollowReleaseSwitch(t *testing.T) {
 	if _, err := cli.Release(ctx, legacy.Version); err == nil {
 		t.Fatalf("the store still has %s after the prune", legacy.Version)
 	}
-	msg := (&store.NotFoundError{Kind: "release", ID: legacy.Version}).Error()
+	msg := (&atlas.NotFoundError{Kind: "release", ID: legacy.Version}).Error()
 	for _, name := range slices.Sorted(maps.Keys(urls)) {
 		asked := 0
 		for {

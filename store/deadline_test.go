@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/atlasgraph/atlasgraph/atlas"
 	"github.com/atlasgraph/atlasgraph/internal/neo4jtest"
 	"github.com/atlasgraph/atlasgraph/store"
 )
@@ -22,7 +23,7 @@ func TestDeadlineIsNotAnOutage(t *testing.T) {
 	if err == nil {
 		t.Fatal("read with an expired context succeeded")
 	}
-	if errors.Is(err, store.ErrUnavailable) || !errors.Is(err, context.DeadlineExceeded) {
-		t.Errorf("error %v: want context.DeadlineExceeded, not ErrUnavailable", err)
+	if errors.Is(err, atlas.ErrUnavailable) || !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("error %v: want context.DeadlineExceeded, not atlas.ErrUnavailable", err)
 	}
 }

@@ -180,7 +180,7 @@ func faultOps() []faultOp {
 			name: "load",
 			prepare: func(t *testing.T, w *faultWorld) {
 				ensureCurrent(t, w, bystander)
-				if _, err := w.s.Prune(context.Background(), operated); err != nil && !errors.Is(err, store.ErrNotFound) {
+				if _, err := w.s.Prune(context.Background(), operated); err != nil && !errors.Is(err, atlas.ErrNotFound) {
 					t.Fatal(err)
 				}
 			},
@@ -306,7 +306,7 @@ func ensureLoaded(t *testing.T, w *faultWorld) {
 func isComplete(t *testing.T, s *store.Store, version string) bool {
 	t.Helper()
 	_, err := s.Release(context.Background(), version)
-	if err != nil && !errors.Is(err, store.ErrNotFound) {
+	if err != nil && !errors.Is(err, atlas.ErrNotFound) {
 		t.Fatal(err)
 	}
 	return err == nil

@@ -10,6 +10,7 @@ import (
 
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
 
+	"github.com/atlasgraph/atlasgraph/atlas"
 	"github.com/atlasgraph/atlasgraph/internal/neo4jtest"
 	"github.com/atlasgraph/atlasgraph/store"
 )
@@ -151,7 +152,7 @@ func TestPruneDuringLoadRace(t *testing.T) {
 			case err == nil:
 			case errors.Is(err, store.ErrReleaseBusy):
 				refused++
-			case g%2 == 1 && errors.Is(err, store.ErrNotFound):
+			case g%2 == 1 && errors.Is(err, atlas.ErrNotFound):
 			default:
 				t.Errorf("round %d: operation %d: %v", round, g, err)
 			}
@@ -291,8 +292,8 @@ func TestPruneOneStagingLeftover(t *testing.T) {
 	}
 	checkReadable(t, w, w.next)
 	checkClean(t, w.s, w.d)
-	if _, err := w.s.Prune(ctx, key); !errors.Is(err, store.ErrNotFound) {
-		t.Errorf("prune %s twice: %v, want ErrNotFound", key, err)
+	if _, err := w.s.Prune(ctx, key); !errors.Is(err, atlas.ErrNotFound) {
+		t.Errorf("prune %s twice: %v, want atlas.ErrNotFound", key, err)
 	}
 }
 
@@ -302,8 +303,8 @@ func TestVersionsThatCannotBeStored(t *testing.T) {
 	for _, v := range []string{"", "  ", "4.5.0#staging-x"} {
 		bad := *r
 		bad.Version = v
-		if _, err := s.Load(context.Background(), &bad, store.LoadOptions{}); !errors.Is(err, store.ErrBadInput) {
-			t.Errorf("load version %q: %v, want ErrBadInput", v, err)
+		if _, err := s.Load(context.Background(), &bad, store.LoadOptions{}); !errors.Is(err, atlas.ErrBadInput) {
+			t.Errorf("load version %q: %v, want atlas.ErrBadInput", v, err)
 		}
 	}
 	if list, _ := s.Releases(context.Background()); len(list) != 0 {

@@ -100,8 +100,8 @@ func TestReplacePruneAndConflicts(t *testing.T) {
 	changed.SHA256 = "0000"
 	changed.Tactics = append(changed.Tactics[:0:0], b.Tactics...)
 	changed.Tactics[0].Name = "Renamed"
-	if _, err := s.Load(ctx, &changed, store.LoadOptions{}); !errors.Is(err, store.ErrConflict) {
-		t.Errorf("loading other content under a loaded version: %v, want ErrConflict", err)
+	if _, err := s.Load(ctx, &changed, store.LoadOptions{}); !errors.Is(err, atlas.ErrConflict) {
+		t.Errorf("loading other content under a loaded version: %v, want atlas.ErrConflict", err)
 	}
 	res, err := s.Load(ctx, &changed, store.LoadOptions{Replace: true, Current: store.CurrentNever})
 	if err != nil || res.Unchanged {
@@ -114,12 +114,12 @@ func TestReplacePruneAndConflicts(t *testing.T) {
 	// The current release is never replaced in place.
 	changedA := *a
 	changedA.SHA256 = "1111"
-	if _, err := s.Load(ctx, &changedA, store.LoadOptions{Replace: true}); !errors.Is(err, store.ErrConflict) {
-		t.Errorf("replacing the current release: %v, want ErrConflict", err)
+	if _, err := s.Load(ctx, &changedA, store.LoadOptions{Replace: true}); !errors.Is(err, atlas.ErrConflict) {
+		t.Errorf("replacing the current release: %v, want atlas.ErrConflict", err)
 	}
 	// Prune refuses the current release and removes another one whole.
-	if _, err := s.Prune(ctx, "5.6.0"); !errors.Is(err, store.ErrConflict) {
-		t.Errorf("prune current: %v, want ErrConflict", err)
+	if _, err := s.Prune(ctx, "5.6.0"); !errors.Is(err, atlas.ErrConflict) {
+		t.Errorf("prune current: %v, want atlas.ErrConflict", err)
 	}
 	if _, err := s.Prune(ctx, "2026.05"); err != nil {
 		t.Fatal(err)
@@ -130,8 +130,8 @@ func TestReplacePruneAndConflicts(t *testing.T) {
 	if n := neo4jtest.Count(t, d, database(), `MATCH (n:Release {version: '2026.05'}) RETURN count(n) AS n`, nil); n != 0 {
 		t.Errorf("the pruned release node is left")
 	}
-	if _, err := s.Prune(ctx, "2026.05"); !errors.Is(err, store.ErrNotFound) {
-		t.Errorf("prune twice: %v, want ErrNotFound", err)
+	if _, err := s.Prune(ctx, "2026.05"); !errors.Is(err, atlas.ErrNotFound) {
+		t.Errorf("prune twice: %v, want atlas.ErrNotFound", err)
 	}
 	// The remaining release is untouched.
 	want, _ := parse(t, "atlas/ATLAS-5.6.0.yaml")
@@ -142,7 +142,7 @@ func TestReplacePruneAndConflicts(t *testing.T) {
 	if diff := cmp.Diff(want, still, equateEmpty); diff != "" {
 		t.Errorf("5.6.0 changed:\n%s", diff)
 	}
-	if _, err := s.Snapshot(ctx, "2026.05"); !errors.Is(err, store.ErrNotFound) {
+	if _, err := s.Snapshot(ctx, "2026.05"); !errors.Is(err, atlas.ErrNotFound) {
 		t.Errorf("snapshot of a pruned release: %v", err)
 	}
 }

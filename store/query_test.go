@@ -6,6 +6,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/atlasgraph/atlasgraph/atlas"
 	"github.com/atlasgraph/atlasgraph/internal/neo4jtest"
 	"github.com/atlasgraph/atlasgraph/store"
 )
@@ -30,8 +31,8 @@ func TestLuceneQuery(t *testing.T) {
 	for _, c := range cases {
 		got, err := store.LuceneQuery(c.in)
 		if c.bad {
-			if !errors.Is(err, store.ErrBadInput) {
-				t.Errorf("LuceneQuery(%q) = %q, %v; want ErrBadInput", c.in, got, err)
+			if !errors.Is(err, atlas.ErrBadInput) {
+				t.Errorf("LuceneQuery(%q) = %q, %v; want atlas.ErrBadInput", c.in, got, err)
 			}
 			continue
 		}
@@ -49,7 +50,7 @@ func FuzzLuceneQuery(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		q, err := store.LuceneQuery(s)
-		if err != nil && !errors.Is(err, store.ErrBadInput) {
+		if err != nil && !errors.Is(err, atlas.ErrBadInput) {
 			t.Fatalf("LuceneQuery(%q): %v", s, err)
 		}
 		if err == nil && q == "" {
@@ -70,8 +71,8 @@ func TestReader(t *testing.T) {
 	if err != nil || te.Name == "" || te.Release != "2026.05" {
 		t.Fatalf("Technique = %+v, %v", te, err)
 	}
-	var nf *store.NotFoundError
-	if _, err := rd.Technique(ctx, "", "AML.T9999"); !errors.As(err, &nf) || nf.Kind != "technique" || !errors.Is(err, store.ErrNotFound) {
+	var nf *atlas.NotFoundError
+	if _, err := rd.Technique(ctx, "", "AML.T9999"); !errors.As(err, &nf) || nf.Kind != "technique" || !errors.Is(err, atlas.ErrNotFound) {
 		t.Errorf("unknown technique: %v", err)
 	}
 	if _, err := rd.Technique(ctx, "0.0.1", "AML.T0051"); !errors.As(err, &nf) || nf.Kind != "release" {
@@ -104,7 +105,7 @@ func TestReader(t *testing.T) {
 	}
 	for _, text := range []string{`prompt) OR (x`, `a:b`, `\\`, `a\b`, `"x" y*`, `ü*`} {
 		// Refused as bad input or answered: never a failure of Neo4j's parser.
-		if _, err := rd.Search(ctx, "", text, 5); err != nil && !errors.Is(err, store.ErrBadInput) {
+		if _, err := rd.Search(ctx, "", text, 5); err != nil && !errors.Is(err, atlas.ErrBadInput) {
 			t.Errorf("Search(%q): %v", text, err)
 		}
 	}

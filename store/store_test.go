@@ -201,8 +201,8 @@ func TestReleasesSideBySideAndDiff(t *testing.T) {
 	if info, _ := s.Release(ctx, ""); info.Version != "2026.05" {
 		t.Fatalf("current = %q, want 2026.05", info.Version)
 	}
-	if err := s.SetCurrent(ctx, "9.9.9"); !errors.Is(err, store.ErrNotFound) {
-		t.Errorf("SetCurrent(unknown) = %v, want ErrNotFound", err)
+	if err := s.SetCurrent(ctx, "9.9.9"); !errors.Is(err, atlas.ErrNotFound) {
+		t.Errorf("SetCurrent(unknown) = %v, want atlas.ErrNotFound", err)
 	}
 
 	d, err := s.Diff(ctx, "5.6.0", "2026.05")

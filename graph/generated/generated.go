@@ -9,14 +9,13 @@ import (
 	"fmt"
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/introspection"
-	"github.com/atlasgraph/atlasgraph/actors"
+	"github.com/atlasgraph/atlasgraph/app"
 	"github.com/atlasgraph/atlasgraph/atlas"
-	"github.com/atlasgraph/atlasgraph/attack"
 	"github.com/atlasgraph/atlasgraph/graph/model"
 	"github.com/atlasgraph/atlasgraph/mapping"
-	"github.com/atlasgraph/atlasgraph/store"
 	"github.com/atlasgraph/atlasgraph/threatmodel"
 	"github.com/atlasgraph/atlasgraph/upstream"
+	"github.com/atlasgraph/atlasgraph/view"
 	gqlparser "github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
 	"math"
@@ -378,15 +377,15 @@ type ComplexityRoot struct {
 
 	Query struct {
 		Actor                   func(childComplexity int, id string, release *string) int
-		Actors                  func(childComplexity int, release *string, filter *store.ActorFilter) int
-		ActorsConnection        func(childComplexity int, release *string, filter *store.ActorFilter, first *int, after *string) int
+		Actors                  func(childComplexity int, release *string, filter *view.ActorFilter) int
+		ActorsConnection        func(childComplexity int, release *string, filter *view.ActorFilter, first *int, after *string) int
 		ActorsSharingTechniques func(childComplexity int, actors []string, release *string, attack *string) int
 		AttackPaths             func(childComplexity int, from string, to string, maxHops *int, limit *int, minSupport *int, excludeMitigatedBy []string, inheritFromParent *bool, release *string) int
 		AttackTechnique         func(childComplexity int, id string, attack *string) int
 		AttackVersion           func(childComplexity int, version *string) int
 		AttackVersions          func(childComplexity int) int
-		CaseStudies             func(childComplexity int, release *string, filter *store.CaseStudyFilter) int
-		CaseStudiesConnection   func(childComplexity int, release *string, filter *store.CaseStudyFilter, first *int, after *string) int
+		CaseStudies             func(childComplexity int, release *string, filter *view.CaseStudyFilter) int
+		CaseStudiesConnection   func(childComplexity int, release *string, filter *view.CaseStudyFilter, first *int, after *string) int
 		CaseStudy               func(childComplexity int, id string, release *string) int
 		ChainMitigations        func(childComplexity int, caseStudy *string, techniques []string, inheritFromParent *bool, release *string) int
 		ChokePoints             func(childComplexity int, limit *int, paths *int, from *string, to *string, inheritFromParent *bool, release *string) int
@@ -394,19 +393,19 @@ type ComplexityRoot struct {
 		EvaluateThreatModel     func(childComplexity int, yaml string) int
 		MinimalMitigationSet    func(childComplexity int, caseStudies []string, costs []model.MitigationCost, require []string, exclude []string, alternatives *int, budget *int, inheritFromParent *bool, release *string) int
 		Mitigation              func(childComplexity int, id string, release *string) int
-		Mitigations             func(childComplexity int, release *string, filter *store.MitigationFilter) int
-		MitigationsConnection   func(childComplexity int, release *string, filter *store.MitigationFilter, first *int, after *string) int
+		Mitigations             func(childComplexity int, release *string, filter *view.MitigationFilter) int
+		MitigationsConnection   func(childComplexity int, release *string, filter *view.MitigationFilter, first *int, after *string) int
 		NavigatorLayer          func(childComplexity int, actors []string, caseStudy *string, techniques []string, release *string, attack *string) int
 		Release                 func(childComplexity int, version *string) int
 		ReleaseDiff             func(childComplexity int, from string, to string) int
 		Releases                func(childComplexity int) int
 		Search                  func(childComplexity int, text string, release *string, first *int) int
 		Tactic                  func(childComplexity int, id string, release *string) int
-		Tactics                 func(childComplexity int, release *string, filter *store.TacticFilter) int
-		TacticsConnection       func(childComplexity int, release *string, filter *store.TacticFilter, first *int, after *string) int
+		Tactics                 func(childComplexity int, release *string, filter *view.TacticFilter) int
+		TacticsConnection       func(childComplexity int, release *string, filter *view.TacticFilter, first *int, after *string) int
 		Technique               func(childComplexity int, id string, release *string) int
-		Techniques              func(childComplexity int, release *string, filter *store.TechniqueFilter) int
-		TechniquesConnection    func(childComplexity int, release *string, filter *store.TechniqueFilter, first *int, after *string) int
+		Techniques              func(childComplexity int, release *string, filter *view.TechniqueFilter) int
+		TechniquesConnection    func(childComplexity int, release *string, filter *view.TechniqueFilter, first *int, after *string) int
 		ThreatModel             func(childComplexity int, id string) int
 		ThreatModels            func(childComplexity int) int
 		UpgradeImpact           func(childComplexity int, model string, toRelease string) int
@@ -863,14 +862,14 @@ type ComplexityRoot struct {
 // region    ************************** generated!.gotpl **************************
 
 type ActorResolver interface {
-	CaseStudies(ctx context.Context, objs []*store.Actor) ([][]store.CaseStudy, error)
-	Techniques(ctx context.Context, objs []*store.Actor) ([][]store.ActorTechnique, error)
+	CaseStudies(ctx context.Context, objs []*view.Actor) ([][]view.CaseStudy, error)
+	Techniques(ctx context.Context, objs []*view.Actor) ([][]view.ActorTechnique, error)
 }
 type ActorTechniqueResolver interface {
-	CaseStudies(ctx context.Context, objs []*store.ActorTechnique) ([][]store.CaseStudy, error)
+	CaseStudies(ctx context.Context, objs []*view.ActorTechnique) ([][]view.CaseStudy, error)
 }
 type AttackTechniqueResolver interface {
-	AtlasTechniques(ctx context.Context, obj *store.AttackTechnique, release *string) ([]store.Technique, error)
+	AtlasTechniques(ctx context.Context, obj *view.AttackTechnique, release *string) ([]view.Technique, error)
 }
 type MappingFindingResolver interface {
 	Code(ctx context.Context, obj *mapping.Finding) (string, error)
@@ -894,35 +893,35 @@ type MutationResolver interface {
 	DeleteAcceptedRisk(ctx context.Context, model string, version int, technique string) (*model.ThreatModel, error)
 }
 type QueryResolver interface {
-	Releases(ctx context.Context) ([]store.ReleaseInfo, error)
-	Release(ctx context.Context, version *string) (*store.ReleaseInfo, error)
-	ReleaseDiff(ctx context.Context, from string, to string) (*atlas.Diff, error)
-	Tactic(ctx context.Context, id string, release *string) (*store.Tactic, error)
-	Technique(ctx context.Context, id string, release *string) (*store.Technique, error)
-	Mitigation(ctx context.Context, id string, release *string) (*store.Mitigation, error)
-	CaseStudy(ctx context.Context, id string, release *string) (*store.CaseStudy, error)
-	Actor(ctx context.Context, id string, release *string) (*store.Actor, error)
-	Tactics(ctx context.Context, release *string, filter *store.TacticFilter) ([]store.Tactic, error)
-	Techniques(ctx context.Context, release *string, filter *store.TechniqueFilter) ([]store.Technique, error)
-	Mitigations(ctx context.Context, release *string, filter *store.MitigationFilter) ([]store.Mitigation, error)
-	CaseStudies(ctx context.Context, release *string, filter *store.CaseStudyFilter) ([]store.CaseStudy, error)
-	Actors(ctx context.Context, release *string, filter *store.ActorFilter) ([]store.Actor, error)
-	TacticsConnection(ctx context.Context, release *string, filter *store.TacticFilter, first *int, after *string) (*model.TacticConnection, error)
-	TechniquesConnection(ctx context.Context, release *string, filter *store.TechniqueFilter, first *int, after *string) (*model.TechniqueConnection, error)
-	MitigationsConnection(ctx context.Context, release *string, filter *store.MitigationFilter, first *int, after *string) (*model.MitigationConnection, error)
-	CaseStudiesConnection(ctx context.Context, release *string, filter *store.CaseStudyFilter, first *int, after *string) (*model.CaseStudyConnection, error)
-	ActorsConnection(ctx context.Context, release *string, filter *store.ActorFilter, first *int, after *string) (*model.ActorConnection, error)
-	Search(ctx context.Context, text string, release *string, first *int) ([]store.SearchHit, error)
-	ChainMitigations(ctx context.Context, caseStudy *string, techniques []string, inheritFromParent *bool, release *string) (*model.ChainAnalysis, error)
-	MinimalMitigationSet(ctx context.Context, caseStudies []string, costs []model.MitigationCost, require []string, exclude []string, alternatives *int, budget *int, inheritFromParent *bool, release *string) (*model.MinimalMitigationSet, error)
-	AttackPaths(ctx context.Context, from string, to string, maxHops *int, limit *int, minSupport *int, excludeMitigatedBy []string, inheritFromParent *bool, release *string) (*model.AttackPathResult, error)
-	ChokePoints(ctx context.Context, limit *int, paths *int, from *string, to *string, inheritFromParent *bool, release *string) (*model.ChokePoints, error)
-	CoverageGaps(ctx context.Context, limit *int, inheritFromParent *bool, release *string) (*model.CoverageGaps, error)
-	AttackVersion(ctx context.Context, version *string) (*store.AttackVersion, error)
-	AttackVersions(ctx context.Context) ([]store.AttackVersion, error)
-	AttackTechnique(ctx context.Context, id string, attack *string) (*store.AttackTechnique, error)
-	ActorsSharingTechniques(ctx context.Context, actors []string, release *string, attack *string) (*actors.Overlap, error)
-	NavigatorLayer(ctx context.Context, actors []string, caseStudy *string, techniques []string, release *string, attack *string) (*actors.Layer, error)
+	Releases(ctx context.Context) ([]app.Release, error)
+	Release(ctx context.Context, version *string) (*app.Release, error)
+	ReleaseDiff(ctx context.Context, from string, to string) (*app.ReleaseDiff, error)
+	Tactic(ctx context.Context, id string, release *string) (*view.Tactic, error)
+	Technique(ctx context.Context, id string, release *string) (*view.Technique, error)
+	Mitigation(ctx context.Context, id string, release *string) (*view.Mitigation, error)
+	CaseStudy(ctx context.Context, id string, release *string) (*view.CaseStudy, error)
+	Actor(ctx context.Context, id string, release *string) (*view.Actor, error)
+	Tactics(ctx context.Context, release *string, filter *view.TacticFilter) ([]view.Tactic, error)
+	Techniques(ctx context.Context, release *string, filter *view.TechniqueFilter) ([]view.Technique, error)
+	Mitigations(ctx context.Context, release *string, filter *view.MitigationFilter) ([]view.Mitigation, error)
+	CaseStudies(ctx context.Context, release *string, filter *view.CaseStudyFilter) ([]view.CaseStudy, error)
+	Actors(ctx context.Context, release *string, filter *view.ActorFilter) ([]view.Actor, error)
+	TacticsConnection(ctx context.Context, release *string, filter *view.TacticFilter, first *int, after *string) (*model.TacticConnection, error)
+	TechniquesConnection(ctx context.Context, release *string, filter *view.TechniqueFilter, first *int, after *string) (*model.TechniqueConnection, error)
+	MitigationsConnection(ctx context.Context, release *string, filter *view.MitigationFilter, first *int, after *string) (*model.MitigationConnection, error)
+	CaseStudiesConnection(ctx context.Context, release *string, filter *view.CaseStudyFilter, first *int, after *string) (*model.CaseStudyConnection, error)
+	ActorsConnection(ctx context.Context, release *string, filter *view.ActorFilter, first *int, after *string) (*model.ActorConnection, error)
+	Search(ctx context.Context, text string, release *string, first *int) ([]view.SearchHit, error)
+	ChainMitigations(ctx context.Context, caseStudy *string, techniques []string, inheritFromParent *bool, release *string) (*app.ChainAnalysis, error)
+	MinimalMitigationSet(ctx context.Context, caseStudies []string, costs []model.MitigationCost, require []string, exclude []string, alternatives *int, budget *int, inheritFromParent *bool, release *string) (*app.MinimalMitigationSet, error)
+	AttackPaths(ctx context.Context, from string, to string, maxHops *int, limit *int, minSupport *int, excludeMitigatedBy []string, inheritFromParent *bool, release *string) (*app.AttackPathResult, error)
+	ChokePoints(ctx context.Context, limit *int, paths *int, from *string, to *string, inheritFromParent *bool, release *string) (*app.ChokePoints, error)
+	CoverageGaps(ctx context.Context, limit *int, inheritFromParent *bool, release *string) (*app.CoverageGaps, error)
+	AttackVersion(ctx context.Context, version *string) (*view.AttackVersion, error)
+	AttackVersions(ctx context.Context) ([]view.AttackVersion, error)
+	AttackTechnique(ctx context.Context, id string, attack *string) (*view.AttackTechnique, error)
+	ActorsSharingTechniques(ctx context.Context, actors []string, release *string, attack *string) (*view.Overlap, error)
+	NavigatorLayer(ctx context.Context, actors []string, caseStudy *string, techniques []string, release *string, attack *string) (*view.Layer, error)
 	ThreatModels(ctx context.Context) ([]model.ThreatModel, error)
 	ThreatModel(ctx context.Context, id string) (*model.ThreatModel, error)
 	EvaluateThreatModel(ctx context.Context, yaml string) (*threatmodel.Report, error)
@@ -930,13 +929,13 @@ type QueryResolver interface {
 	ValidateMapping(ctx context.Context, rows []model.MappingRowInput) (*mapping.Report, error)
 }
 type ReleaseResolver interface {
-	Upstream(ctx context.Context, obj *store.ReleaseInfo) (*upstream.Status, error)
+	Upstream(ctx context.Context, obj *app.Release) (*upstream.Status, error)
 }
 type TechniqueResolver interface {
-	Actors(ctx context.Context, objs []*store.Technique) ([][]store.TechniqueActor, error)
+	Actors(ctx context.Context, objs []*view.Technique) ([][]view.TechniqueActor, error)
 }
 type TechniqueActorResolver interface {
-	CaseStudies(ctx context.Context, objs []*store.TechniqueActor) ([][]store.CaseStudy, error)
+	CaseStudies(ctx context.Context, objs []*view.TechniqueActor) ([][]view.CaseStudy, error)
 }
 type ThreatModelResolver interface {
 	Report(ctx context.Context, obj *model.ThreatModel) (*threatmodel.Report, error)
@@ -2351,7 +2350,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Actors(childComplexity, args["release"].(*string), args["filter"].(*store.ActorFilter)), true
+		return e.ComplexityRoot.Query.Actors(childComplexity, args["release"].(*string), args["filter"].(*view.ActorFilter)), true
 	case "Query.actorsConnection":
 		if e.ComplexityRoot.Query.ActorsConnection == nil {
 			break
@@ -2362,7 +2361,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.ActorsConnection(childComplexity, args["release"].(*string), args["filter"].(*store.ActorFilter), args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.Query.ActorsConnection(childComplexity, args["release"].(*string), args["filter"].(*view.ActorFilter), args["first"].(*int), args["after"].(*string)), true
 	case "Query.actorsSharingTechniques":
 		if e.ComplexityRoot.Query.ActorsSharingTechniques == nil {
 			break
@@ -2423,7 +2422,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.CaseStudies(childComplexity, args["release"].(*string), args["filter"].(*store.CaseStudyFilter)), true
+		return e.ComplexityRoot.Query.CaseStudies(childComplexity, args["release"].(*string), args["filter"].(*view.CaseStudyFilter)), true
 	case "Query.caseStudiesConnection":
 		if e.ComplexityRoot.Query.CaseStudiesConnection == nil {
 			break
@@ -2434,7 +2433,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.CaseStudiesConnection(childComplexity, args["release"].(*string), args["filter"].(*store.CaseStudyFilter), args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.Query.CaseStudiesConnection(childComplexity, args["release"].(*string), args["filter"].(*view.CaseStudyFilter), args["first"].(*int), args["after"].(*string)), true
 	case "Query.caseStudy":
 		if e.ComplexityRoot.Query.CaseStudy == nil {
 			break
@@ -2523,7 +2522,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Mitigations(childComplexity, args["release"].(*string), args["filter"].(*store.MitigationFilter)), true
+		return e.ComplexityRoot.Query.Mitigations(childComplexity, args["release"].(*string), args["filter"].(*view.MitigationFilter)), true
 	case "Query.mitigationsConnection":
 		if e.ComplexityRoot.Query.MitigationsConnection == nil {
 			break
@@ -2534,7 +2533,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.MitigationsConnection(childComplexity, args["release"].(*string), args["filter"].(*store.MitigationFilter), args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.Query.MitigationsConnection(childComplexity, args["release"].(*string), args["filter"].(*view.MitigationFilter), args["first"].(*int), args["after"].(*string)), true
 	case "Query.navigatorLayer":
 		if e.ComplexityRoot.Query.NavigatorLayer == nil {
 			break
@@ -2606,7 +2605,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Tactics(childComplexity, args["release"].(*string), args["filter"].(*store.TacticFilter)), true
+		return e.ComplexityRoot.Query.Tactics(childComplexity, args["release"].(*string), args["filter"].(*view.TacticFilter)), true
 	case "Query.tacticsConnection":
 		if e.ComplexityRoot.Query.TacticsConnection == nil {
 			break
@@ -2617,7 +2616,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.TacticsConnection(childComplexity, args["release"].(*string), args["filter"].(*store.TacticFilter), args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.Query.TacticsConnection(childComplexity, args["release"].(*string), args["filter"].(*view.TacticFilter), args["first"].(*int), args["after"].(*string)), true
 	case "Query.technique":
 		if e.ComplexityRoot.Query.Technique == nil {
 			break
@@ -2639,7 +2638,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Techniques(childComplexity, args["release"].(*string), args["filter"].(*store.TechniqueFilter)), true
+		return e.ComplexityRoot.Query.Techniques(childComplexity, args["release"].(*string), args["filter"].(*view.TechniqueFilter)), true
 	case "Query.techniquesConnection":
 		if e.ComplexityRoot.Query.TechniquesConnection == nil {
 			break
@@ -2650,7 +2649,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.TechniquesConnection(childComplexity, args["release"].(*string), args["filter"].(*store.TechniqueFilter), args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.Query.TechniquesConnection(childComplexity, args["release"].(*string), args["filter"].(*view.TechniqueFilter), args["first"].(*int), args["after"].(*string)), true
 	case "Query.threatModel":
 		if e.ComplexityRoot.Query.ThreatModel == nil {
 			break
@@ -9781,8 +9780,8 @@ func (ec *executionContext) field_Query_actorsConnection_args(ctx context.Contex
 	}
 	args["release"] = arg0
 	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
-		func(ctx context.Context, v any) (*store.ActorFilter, error) {
-			return ec.unmarshalOActorFilter2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐActorFilter(ctx, v)
+		func(ctx context.Context, v any) (*view.ActorFilter, error) {
+			return ec.unmarshalOActorFilter2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐActorFilter(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -9849,8 +9848,8 @@ func (ec *executionContext) field_Query_actors_args(ctx context.Context, rawArgs
 	}
 	args["release"] = arg0
 	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
-		func(ctx context.Context, v any) (*store.ActorFilter, error) {
-			return ec.unmarshalOActorFilter2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐActorFilter(ctx, v)
+		func(ctx context.Context, v any) (*view.ActorFilter, error) {
+			return ec.unmarshalOActorFilter2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐActorFilter(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -9977,8 +9976,8 @@ func (ec *executionContext) field_Query_caseStudiesConnection_args(ctx context.C
 	}
 	args["release"] = arg0
 	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
-		func(ctx context.Context, v any) (*store.CaseStudyFilter, error) {
-			return ec.unmarshalOCaseStudyFilter2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐCaseStudyFilter(ctx, v)
+		func(ctx context.Context, v any) (*view.CaseStudyFilter, error) {
+			return ec.unmarshalOCaseStudyFilter2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐCaseStudyFilter(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -10015,8 +10014,8 @@ func (ec *executionContext) field_Query_caseStudies_args(ctx context.Context, ra
 	}
 	args["release"] = arg0
 	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
-		func(ctx context.Context, v any) (*store.CaseStudyFilter, error) {
-			return ec.unmarshalOCaseStudyFilter2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐCaseStudyFilter(ctx, v)
+		func(ctx context.Context, v any) (*view.CaseStudyFilter, error) {
+			return ec.unmarshalOCaseStudyFilter2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐCaseStudyFilter(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -10287,8 +10286,8 @@ func (ec *executionContext) field_Query_mitigationsConnection_args(ctx context.C
 	}
 	args["release"] = arg0
 	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
-		func(ctx context.Context, v any) (*store.MitigationFilter, error) {
-			return ec.unmarshalOMitigationFilter2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐMitigationFilter(ctx, v)
+		func(ctx context.Context, v any) (*view.MitigationFilter, error) {
+			return ec.unmarshalOMitigationFilter2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐMitigationFilter(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -10325,8 +10324,8 @@ func (ec *executionContext) field_Query_mitigations_args(ctx context.Context, ra
 	}
 	args["release"] = arg0
 	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
-		func(ctx context.Context, v any) (*store.MitigationFilter, error) {
-			return ec.unmarshalOMitigationFilter2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐMitigationFilter(ctx, v)
+		func(ctx context.Context, v any) (*view.MitigationFilter, error) {
+			return ec.unmarshalOMitigationFilter2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐMitigationFilter(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -10481,8 +10480,8 @@ func (ec *executionContext) field_Query_tacticsConnection_args(ctx context.Conte
 	}
 	args["release"] = arg0
 	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
-		func(ctx context.Context, v any) (*store.TacticFilter, error) {
-			return ec.unmarshalOTacticFilter2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐTacticFilter(ctx, v)
+		func(ctx context.Context, v any) (*view.TacticFilter, error) {
+			return ec.unmarshalOTacticFilter2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐTacticFilter(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -10519,8 +10518,8 @@ func (ec *executionContext) field_Query_tactics_args(ctx context.Context, rawArg
 	}
 	args["release"] = arg0
 	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
-		func(ctx context.Context, v any) (*store.TacticFilter, error) {
-			return ec.unmarshalOTacticFilter2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐTacticFilter(ctx, v)
+		func(ctx context.Context, v any) (*view.TacticFilter, error) {
+			return ec.unmarshalOTacticFilter2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐTacticFilter(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -10563,8 +10562,8 @@ func (ec *executionContext) field_Query_techniquesConnection_args(ctx context.Co
 	}
 	args["release"] = arg0
 	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
-		func(ctx context.Context, v any) (*store.TechniqueFilter, error) {
-			return ec.unmarshalOTechniqueFilter2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐTechniqueFilter(ctx, v)
+		func(ctx context.Context, v any) (*view.TechniqueFilter, error) {
+			return ec.unmarshalOTechniqueFilter2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐTechniqueFilter(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -10601,8 +10600,8 @@ func (ec *executionContext) field_Query_techniques_args(ctx context.Context, raw
 	}
 	args["release"] = arg0
 	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
-		func(ctx context.Context, v any) (*store.TechniqueFilter, error) {
-			return ec.unmarshalOTechniqueFilter2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐTechniqueFilter(ctx, v)
+		func(ctx context.Context, v any) (*view.TechniqueFilter, error) {
+			return ec.unmarshalOTechniqueFilter2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐTechniqueFilter(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -10749,7 +10748,7 @@ func (ec *executionContext) field___Type_inputFields_args(ctx context.Context, r
 
 // region    **************************** field.gotpl *****************************
 
-func (ec *executionContext) _Actor_id(ctx context.Context, field graphql.CollectedField, obj *store.Actor) (ret graphql.Marshaler) {
+func (ec *executionContext) _Actor_id(ctx context.Context, field graphql.CollectedField, obj *view.Actor) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10772,7 +10771,7 @@ func (ec *executionContext) fieldContext_Actor_id(_ context.Context, field graph
 	return graphql.NewScalarFieldContext("Actor", field, false, false, "ID")
 }
 
-func (ec *executionContext) _Actor_release(ctx context.Context, field graphql.CollectedField, obj *store.Actor) (ret graphql.Marshaler) {
+func (ec *executionContext) _Actor_release(ctx context.Context, field graphql.CollectedField, obj *view.Actor) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10795,7 +10794,7 @@ func (ec *executionContext) fieldContext_Actor_release(_ context.Context, field 
 	return graphql.NewScalarFieldContext("Actor", field, false, false, "String")
 }
 
-func (ec *executionContext) _Actor_name(ctx context.Context, field graphql.CollectedField, obj *store.Actor) (ret graphql.Marshaler) {
+func (ec *executionContext) _Actor_name(ctx context.Context, field graphql.CollectedField, obj *view.Actor) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10818,7 +10817,7 @@ func (ec *executionContext) fieldContext_Actor_name(_ context.Context, field gra
 	return graphql.NewScalarFieldContext("Actor", field, false, false, "String")
 }
 
-func (ec *executionContext) _Actor_aliases(ctx context.Context, field graphql.CollectedField, obj *store.Actor) (ret graphql.Marshaler) {
+func (ec *executionContext) _Actor_aliases(ctx context.Context, field graphql.CollectedField, obj *view.Actor) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10841,7 +10840,7 @@ func (ec *executionContext) fieldContext_Actor_aliases(_ context.Context, field 
 	return graphql.NewScalarFieldContext("Actor", field, false, false, "String")
 }
 
-func (ec *executionContext) _Actor_caseStudies(ctx context.Context, field graphql.CollectedField, obj *store.Actor) (ret graphql.Marshaler) {
+func (ec *executionContext) _Actor_caseStudies(ctx context.Context, field graphql.CollectedField, obj *view.Actor) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10853,8 +10852,8 @@ func (ec *executionContext) _Actor_caseStudies(ctx context.Context, field graphq
 			return ec.resolveBatch_Actor_caseStudies(ctx, field, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []store.CaseStudy) graphql.Marshaler {
-			return ec.marshalNCaseStudy2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐCaseStudyᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []view.CaseStudy) graphql.Marshaler {
+			return ec.marshalNCaseStudy2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐCaseStudyᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -10872,13 +10871,13 @@ func (ec *executionContext) fieldContext_Actor_caseStudies(_ context.Context, fi
 	}
 	return fc, nil
 }
-func (ec *executionContext) resolveBatch_Actor_caseStudies(ctx context.Context, field graphql.CollectedField, obj *store.Actor) (any, error) {
+func (ec *executionContext) resolveBatch_Actor_caseStudies(ctx context.Context, field graphql.CollectedField, obj *view.Actor) (any, error) {
 	resolver := ec.Resolvers.Actor()
-	if batch, ok := graphql.BatchParentsFor[*store.Actor](ctx, "Actor"); ok {
+	if batch, ok := graphql.BatchParentsFor[*view.Actor](ctx, "Actor"); ok {
 		result := batch.FieldResult(field, func() (any, error) {
 			return resolver.CaseStudies(ctx, batch.Parents)
 		})
-		return graphql.ResolveBatchGroupResult[[]store.CaseStudy](
+		return graphql.ResolveBatchGroupResult[[]view.CaseStudy](
 			ctx,
 			batch.Index,
 			len(batch.Parents),
@@ -10887,8 +10886,8 @@ func (ec *executionContext) resolveBatch_Actor_caseStudies(ctx context.Context, 
 			batch.IndexMap,
 		)
 	}
-	results, err := resolver.CaseStudies(ctx, []*store.Actor{obj})
-	return graphql.ResolveBatchSingleResult[[]store.CaseStudy](
+	results, err := resolver.CaseStudies(ctx, []*view.Actor{obj})
+	return graphql.ResolveBatchSingleResult[[]view.CaseStudy](
 		ctx,
 		results,
 		err,
@@ -10896,7 +10895,7 @@ func (ec *executionContext) resolveBatch_Actor_caseStudies(ctx context.Context, 
 	)
 }
 
-func (ec *executionContext) _Actor_techniques(ctx context.Context, field graphql.CollectedField, obj *store.Actor) (ret graphql.Marshaler) {
+func (ec *executionContext) _Actor_techniques(ctx context.Context, field graphql.CollectedField, obj *view.Actor) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10908,8 +10907,8 @@ func (ec *executionContext) _Actor_techniques(ctx context.Context, field graphql
 			return ec.resolveBatch_Actor_techniques(ctx, field, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []store.ActorTechnique) graphql.Marshaler {
-			return ec.marshalNActorTechnique2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐActorTechniqueᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []view.ActorTechnique) graphql.Marshaler {
+			return ec.marshalNActorTechnique2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐActorTechniqueᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -10927,13 +10926,13 @@ func (ec *executionContext) fieldContext_Actor_techniques(_ context.Context, fie
 	}
 	return fc, nil
 }
-func (ec *executionContext) resolveBatch_Actor_techniques(ctx context.Context, field graphql.CollectedField, obj *store.Actor) (any, error) {
+func (ec *executionContext) resolveBatch_Actor_techniques(ctx context.Context, field graphql.CollectedField, obj *view.Actor) (any, error) {
 	resolver := ec.Resolvers.Actor()
-	if batch, ok := graphql.BatchParentsFor[*store.Actor](ctx, "Actor"); ok {
+	if batch, ok := graphql.BatchParentsFor[*view.Actor](ctx, "Actor"); ok {
 		result := batch.FieldResult(field, func() (any, error) {
 			return resolver.Techniques(ctx, batch.Parents)
 		})
-		return graphql.ResolveBatchGroupResult[[]store.ActorTechnique](
+		return graphql.ResolveBatchGroupResult[[]view.ActorTechnique](
 			ctx,
 			batch.Index,
 			len(batch.Parents),
@@ -10942,8 +10941,8 @@ func (ec *executionContext) resolveBatch_Actor_techniques(ctx context.Context, f
 			batch.IndexMap,
 		)
 	}
-	results, err := resolver.Techniques(ctx, []*store.Actor{obj})
-	return graphql.ResolveBatchSingleResult[[]store.ActorTechnique](
+	results, err := resolver.Techniques(ctx, []*view.Actor{obj})
+	return graphql.ResolveBatchSingleResult[[]view.ActorTechnique](
 		ctx,
 		results,
 		err,
@@ -10951,7 +10950,7 @@ func (ec *executionContext) resolveBatch_Actor_techniques(ctx context.Context, f
 	)
 }
 
-func (ec *executionContext) _Actor_attackId(ctx context.Context, field graphql.CollectedField, obj *store.Actor) (ret graphql.Marshaler) {
+func (ec *executionContext) _Actor_attackId(ctx context.Context, field graphql.CollectedField, obj *view.Actor) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10974,7 +10973,7 @@ func (ec *executionContext) fieldContext_Actor_attackId(_ context.Context, field
 	return graphql.NewScalarFieldContext("Actor", field, true, false, "String")
 }
 
-func (ec *executionContext) _Actor_attackUrl(ctx context.Context, field graphql.CollectedField, obj *store.Actor) (ret graphql.Marshaler) {
+func (ec *executionContext) _Actor_attackUrl(ctx context.Context, field graphql.CollectedField, obj *view.Actor) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10997,7 +10996,7 @@ func (ec *executionContext) fieldContext_Actor_attackUrl(_ context.Context, fiel
 	return graphql.NewScalarFieldContext("Actor", field, true, false, "String")
 }
 
-func (ec *executionContext) _Actor_description(ctx context.Context, field graphql.CollectedField, obj *store.Actor) (ret graphql.Marshaler) {
+func (ec *executionContext) _Actor_description(ctx context.Context, field graphql.CollectedField, obj *view.Actor) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11020,7 +11019,7 @@ func (ec *executionContext) fieldContext_Actor_description(_ context.Context, fi
 	return graphql.NewScalarFieldContext("Actor", field, true, false, "String")
 }
 
-func (ec *executionContext) _Actor_attackVersion(ctx context.Context, field graphql.CollectedField, obj *store.Actor) (ret graphql.Marshaler) {
+func (ec *executionContext) _Actor_attackVersion(ctx context.Context, field graphql.CollectedField, obj *view.Actor) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11043,7 +11042,7 @@ func (ec *executionContext) fieldContext_Actor_attackVersion(_ context.Context, 
 	return graphql.NewScalarFieldContext("Actor", field, true, false, "String")
 }
 
-func (ec *executionContext) _Actor_caseStudyActors(ctx context.Context, field graphql.CollectedField, obj *store.Actor) (ret graphql.Marshaler) {
+func (ec *executionContext) _Actor_caseStudyActors(ctx context.Context, field graphql.CollectedField, obj *view.Actor) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11066,7 +11065,7 @@ func (ec *executionContext) fieldContext_Actor_caseStudyActors(_ context.Context
 	return graphql.NewScalarFieldContext("Actor", field, false, false, "ID")
 }
 
-func (ec *executionContext) _Actor_sharedAlias(ctx context.Context, field graphql.CollectedField, obj *store.Actor) (ret graphql.Marshaler) {
+func (ec *executionContext) _Actor_sharedAlias(ctx context.Context, field graphql.CollectedField, obj *view.Actor) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11133,8 +11132,8 @@ func (ec *executionContext) _ActorConnection_nodes(ctx context.Context, field gr
 			return obj.Nodes, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []store.Actor) graphql.Marshaler {
-			return ec.marshalNActor2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐActorᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []view.Actor) graphql.Marshaler {
+			return ec.marshalNActor2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐActorᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -11243,8 +11242,8 @@ func (ec *executionContext) _ActorEdge_node(ctx context.Context, field graphql.C
 			return obj.Node, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *store.Actor) graphql.Marshaler {
-			return ec.marshalNActor2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐActor(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *view.Actor) graphql.Marshaler {
+			return ec.marshalNActor2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐActor(ctx, selections, v)
 		},
 		true,
 		true,
@@ -11263,7 +11262,7 @@ func (ec *executionContext) fieldContext_ActorEdge_node(_ context.Context, field
 	return fc, nil
 }
 
-func (ec *executionContext) _ActorOverlap_release(ctx context.Context, field graphql.CollectedField, obj *actors.Overlap) (ret graphql.Marshaler) {
+func (ec *executionContext) _ActorOverlap_release(ctx context.Context, field graphql.CollectedField, obj *view.Overlap) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11286,7 +11285,7 @@ func (ec *executionContext) fieldContext_ActorOverlap_release(_ context.Context,
 	return graphql.NewScalarFieldContext("ActorOverlap", field, false, false, "String")
 }
 
-func (ec *executionContext) _ActorOverlap_attackVersion(ctx context.Context, field graphql.CollectedField, obj *actors.Overlap) (ret graphql.Marshaler) {
+func (ec *executionContext) _ActorOverlap_attackVersion(ctx context.Context, field graphql.CollectedField, obj *view.Overlap) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11309,7 +11308,7 @@ func (ec *executionContext) fieldContext_ActorOverlap_attackVersion(_ context.Co
 	return graphql.NewScalarFieldContext("ActorOverlap", field, false, false, "String")
 }
 
-func (ec *executionContext) _ActorOverlap_actors(ctx context.Context, field graphql.CollectedField, obj *actors.Overlap) (ret graphql.Marshaler) {
+func (ec *executionContext) _ActorOverlap_actors(ctx context.Context, field graphql.CollectedField, obj *view.Overlap) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11321,8 +11320,8 @@ func (ec *executionContext) _ActorOverlap_actors(ctx context.Context, field grap
 			return obj.Actors, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []store.Actor) graphql.Marshaler {
-			return ec.marshalNActor2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐActorᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []view.Actor) graphql.Marshaler {
+			return ec.marshalNActor2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐActorᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -11341,7 +11340,7 @@ func (ec *executionContext) fieldContext_ActorOverlap_actors(_ context.Context, 
 	return fc, nil
 }
 
-func (ec *executionContext) _ActorOverlap_perActor(ctx context.Context, field graphql.CollectedField, obj *actors.Overlap) (ret graphql.Marshaler) {
+func (ec *executionContext) _ActorOverlap_perActor(ctx context.Context, field graphql.CollectedField, obj *view.Overlap) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11353,8 +11352,8 @@ func (ec *executionContext) _ActorOverlap_perActor(ctx context.Context, field gr
 			return obj.PerActor(), nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []actors.ActorTechniques) graphql.Marshaler {
-			return ec.marshalNActorTechniques2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋactorsᚐActorTechniquesᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []view.ActorTechniques) graphql.Marshaler {
+			return ec.marshalNActorTechniques2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐActorTechniquesᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -11373,7 +11372,7 @@ func (ec *executionContext) fieldContext_ActorOverlap_perActor(_ context.Context
 	return fc, nil
 }
 
-func (ec *executionContext) _ActorOverlap_shared(ctx context.Context, field graphql.CollectedField, obj *actors.Overlap) (ret graphql.Marshaler) {
+func (ec *executionContext) _ActorOverlap_shared(ctx context.Context, field graphql.CollectedField, obj *view.Overlap) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11385,8 +11384,8 @@ func (ec *executionContext) _ActorOverlap_shared(ctx context.Context, field grap
 			return obj.Shared, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []actors.SharedTechnique) graphql.Marshaler {
-			return ec.marshalNSharedTechnique2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋactorsᚐSharedTechniqueᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []view.SharedTechnique) graphql.Marshaler {
+			return ec.marshalNSharedTechnique2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐSharedTechniqueᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -11405,7 +11404,7 @@ func (ec *executionContext) fieldContext_ActorOverlap_shared(_ context.Context, 
 	return fc, nil
 }
 
-func (ec *executionContext) _ActorTechnique_technique(ctx context.Context, field graphql.CollectedField, obj *store.ActorTechnique) (ret graphql.Marshaler) {
+func (ec *executionContext) _ActorTechnique_technique(ctx context.Context, field graphql.CollectedField, obj *view.ActorTechnique) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11417,8 +11416,8 @@ func (ec *executionContext) _ActorTechnique_technique(ctx context.Context, field
 			return obj.Technique, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v store.Technique) graphql.Marshaler {
-			return ec.marshalNTechnique2githubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐTechnique(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v view.Technique) graphql.Marshaler {
+			return ec.marshalNTechnique2githubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐTechnique(ctx, selections, v)
 		},
 		true,
 		true,
@@ -11437,7 +11436,7 @@ func (ec *executionContext) fieldContext_ActorTechnique_technique(_ context.Cont
 	return fc, nil
 }
 
-func (ec *executionContext) _ActorTechnique_caseStudies(ctx context.Context, field graphql.CollectedField, obj *store.ActorTechnique) (ret graphql.Marshaler) {
+func (ec *executionContext) _ActorTechnique_caseStudies(ctx context.Context, field graphql.CollectedField, obj *view.ActorTechnique) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11449,8 +11448,8 @@ func (ec *executionContext) _ActorTechnique_caseStudies(ctx context.Context, fie
 			return ec.resolveBatch_ActorTechnique_caseStudies(ctx, field, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []store.CaseStudy) graphql.Marshaler {
-			return ec.marshalNCaseStudy2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐCaseStudyᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []view.CaseStudy) graphql.Marshaler {
+			return ec.marshalNCaseStudy2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐCaseStudyᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -11468,13 +11467,13 @@ func (ec *executionContext) fieldContext_ActorTechnique_caseStudies(_ context.Co
 	}
 	return fc, nil
 }
-func (ec *executionContext) resolveBatch_ActorTechnique_caseStudies(ctx context.Context, field graphql.CollectedField, obj *store.ActorTechnique) (any, error) {
+func (ec *executionContext) resolveBatch_ActorTechnique_caseStudies(ctx context.Context, field graphql.CollectedField, obj *view.ActorTechnique) (any, error) {
 	resolver := ec.Resolvers.ActorTechnique()
-	if batch, ok := graphql.BatchParentsFor[*store.ActorTechnique](ctx, "ActorTechnique"); ok {
+	if batch, ok := graphql.BatchParentsFor[*view.ActorTechnique](ctx, "ActorTechnique"); ok {
 		result := batch.FieldResult(field, func() (any, error) {
 			return resolver.CaseStudies(ctx, batch.Parents)
 		})
-		return graphql.ResolveBatchGroupResult[[]store.CaseStudy](
+		return graphql.ResolveBatchGroupResult[[]view.CaseStudy](
 			ctx,
 			batch.Index,
 			len(batch.Parents),
@@ -11483,8 +11482,8 @@ func (ec *executionContext) resolveBatch_ActorTechnique_caseStudies(ctx context.
 			batch.IndexMap,
 		)
 	}
-	results, err := resolver.CaseStudies(ctx, []*store.ActorTechnique{obj})
-	return graphql.ResolveBatchSingleResult[[]store.CaseStudy](
+	results, err := resolver.CaseStudies(ctx, []*view.ActorTechnique{obj})
+	return graphql.ResolveBatchSingleResult[[]view.CaseStudy](
 		ctx,
 		results,
 		err,
@@ -11492,7 +11491,7 @@ func (ec *executionContext) resolveBatch_ActorTechnique_caseStudies(ctx context.
 	)
 }
 
-func (ec *executionContext) _ActorTechnique_via(ctx context.Context, field graphql.CollectedField, obj *store.ActorTechnique) (ret graphql.Marshaler) {
+func (ec *executionContext) _ActorTechnique_via(ctx context.Context, field graphql.CollectedField, obj *view.ActorTechnique) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11504,8 +11503,8 @@ func (ec *executionContext) _ActorTechnique_via(ctx context.Context, field graph
 			return obj.Via, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []attack.LinkKind) graphql.Marshaler {
-			return ec.marshalNActorLinkKind2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋattackᚐLinkKindᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []atlas.LinkKind) graphql.Marshaler {
+			return ec.marshalNActorLinkKind2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋatlasᚐLinkKindᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -11515,7 +11514,7 @@ func (ec *executionContext) fieldContext_ActorTechnique_via(_ context.Context, f
 	return graphql.NewScalarFieldContext("ActorTechnique", field, false, false, "ActorLinkKind")
 }
 
-func (ec *executionContext) _ActorTechnique_steps(ctx context.Context, field graphql.CollectedField, obj *store.ActorTechnique) (ret graphql.Marshaler) {
+func (ec *executionContext) _ActorTechnique_steps(ctx context.Context, field graphql.CollectedField, obj *view.ActorTechnique) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11527,8 +11526,8 @@ func (ec *executionContext) _ActorTechnique_steps(ctx context.Context, field gra
 			return obj.Steps, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []store.StepRef) graphql.Marshaler {
-			return ec.marshalNStepRef2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐStepRefᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []view.StepRef) graphql.Marshaler {
+			return ec.marshalNStepRef2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐStepRefᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -11547,7 +11546,7 @@ func (ec *executionContext) fieldContext_ActorTechnique_steps(_ context.Context,
 	return fc, nil
 }
 
-func (ec *executionContext) _ActorTechnique_attackEvidence(ctx context.Context, field graphql.CollectedField, obj *store.ActorTechnique) (ret graphql.Marshaler) {
+func (ec *executionContext) _ActorTechnique_attackEvidence(ctx context.Context, field graphql.CollectedField, obj *view.ActorTechnique) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11559,8 +11558,8 @@ func (ec *executionContext) _ActorTechnique_attackEvidence(ctx context.Context, 
 			return obj.AttackEvidence, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []store.AttackEvidence) graphql.Marshaler {
-			return ec.marshalNAttackEvidence2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐAttackEvidenceᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []view.AttackEvidence) graphql.Marshaler {
+			return ec.marshalNAttackEvidence2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐAttackEvidenceᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -11579,7 +11578,7 @@ func (ec *executionContext) fieldContext_ActorTechnique_attackEvidence(_ context
 	return fc, nil
 }
 
-func (ec *executionContext) _ActorTechniques_actor(ctx context.Context, field graphql.CollectedField, obj *actors.ActorTechniques) (ret graphql.Marshaler) {
+func (ec *executionContext) _ActorTechniques_actor(ctx context.Context, field graphql.CollectedField, obj *view.ActorTechniques) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11591,8 +11590,8 @@ func (ec *executionContext) _ActorTechniques_actor(ctx context.Context, field gr
 			return obj.Actor, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v store.Actor) graphql.Marshaler {
-			return ec.marshalNActor2githubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐActor(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v view.Actor) graphql.Marshaler {
+			return ec.marshalNActor2githubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐActor(ctx, selections, v)
 		},
 		true,
 		true,
@@ -11611,7 +11610,7 @@ func (ec *executionContext) fieldContext_ActorTechniques_actor(_ context.Context
 	return fc, nil
 }
 
-func (ec *executionContext) _ActorTechniques_techniques(ctx context.Context, field graphql.CollectedField, obj *actors.ActorTechniques) (ret graphql.Marshaler) {
+func (ec *executionContext) _ActorTechniques_techniques(ctx context.Context, field graphql.CollectedField, obj *view.ActorTechniques) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11623,8 +11622,8 @@ func (ec *executionContext) _ActorTechniques_techniques(ctx context.Context, fie
 			return obj.Techniques, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []store.ActorTechnique) graphql.Marshaler {
-			return ec.marshalNActorTechnique2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐActorTechniqueᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []view.ActorTechnique) graphql.Marshaler {
+			return ec.marshalNActorTechnique2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐActorTechniqueᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -11643,7 +11642,7 @@ func (ec *executionContext) fieldContext_ActorTechniques_techniques(_ context.Co
 	return fc, nil
 }
 
-func (ec *executionContext) _AttackEvidence_techniqueId(ctx context.Context, field graphql.CollectedField, obj *store.AttackEvidence) (ret graphql.Marshaler) {
+func (ec *executionContext) _AttackEvidence_techniqueId(ctx context.Context, field graphql.CollectedField, obj *view.AttackEvidence) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11666,7 +11665,7 @@ func (ec *executionContext) fieldContext_AttackEvidence_techniqueId(_ context.Co
 	return graphql.NewScalarFieldContext("AttackEvidence", field, false, false, "String")
 }
 
-func (ec *executionContext) _AttackEvidence_techniqueName(ctx context.Context, field graphql.CollectedField, obj *store.AttackEvidence) (ret graphql.Marshaler) {
+func (ec *executionContext) _AttackEvidence_techniqueName(ctx context.Context, field graphql.CollectedField, obj *view.AttackEvidence) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11689,7 +11688,7 @@ func (ec *executionContext) fieldContext_AttackEvidence_techniqueName(_ context.
 	return graphql.NewScalarFieldContext("AttackEvidence", field, false, false, "String")
 }
 
-func (ec *executionContext) _AttackEvidence_referencedId(ctx context.Context, field graphql.CollectedField, obj *store.AttackEvidence) (ret graphql.Marshaler) {
+func (ec *executionContext) _AttackEvidence_referencedId(ctx context.Context, field graphql.CollectedField, obj *view.AttackEvidence) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11712,7 +11711,7 @@ func (ec *executionContext) fieldContext_AttackEvidence_referencedId(_ context.C
 	return graphql.NewScalarFieldContext("AttackEvidence", field, false, false, "String")
 }
 
-func (ec *executionContext) _AttackEvidence_relationshipId(ctx context.Context, field graphql.CollectedField, obj *store.AttackEvidence) (ret graphql.Marshaler) {
+func (ec *executionContext) _AttackEvidence_relationshipId(ctx context.Context, field graphql.CollectedField, obj *view.AttackEvidence) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11735,7 +11734,7 @@ func (ec *executionContext) fieldContext_AttackEvidence_relationshipId(_ context
 	return graphql.NewScalarFieldContext("AttackEvidence", field, false, false, "String")
 }
 
-func (ec *executionContext) _AttackEvidence_description(ctx context.Context, field graphql.CollectedField, obj *store.AttackEvidence) (ret graphql.Marshaler) {
+func (ec *executionContext) _AttackEvidence_description(ctx context.Context, field graphql.CollectedField, obj *view.AttackEvidence) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11758,7 +11757,7 @@ func (ec *executionContext) fieldContext_AttackEvidence_description(_ context.Co
 	return graphql.NewScalarFieldContext("AttackEvidence", field, false, false, "String")
 }
 
-func (ec *executionContext) _AttackPath_id(ctx context.Context, field graphql.CollectedField, obj *model.AttackPath) (ret graphql.Marshaler) {
+func (ec *executionContext) _AttackPath_id(ctx context.Context, field graphql.CollectedField, obj *app.AttackPath) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11781,7 +11780,7 @@ func (ec *executionContext) fieldContext_AttackPath_id(_ context.Context, field 
 	return graphql.NewScalarFieldContext("AttackPath", field, false, false, "ID")
 }
 
-func (ec *executionContext) _AttackPath_techniques(ctx context.Context, field graphql.CollectedField, obj *model.AttackPath) (ret graphql.Marshaler) {
+func (ec *executionContext) _AttackPath_techniques(ctx context.Context, field graphql.CollectedField, obj *app.AttackPath) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11793,8 +11792,8 @@ func (ec *executionContext) _AttackPath_techniques(ctx context.Context, field gr
 			return obj.Techniques, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []store.Technique) graphql.Marshaler {
-			return ec.marshalNTechnique2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐTechniqueᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []view.Technique) graphql.Marshaler {
+			return ec.marshalNTechnique2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐTechniqueᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -11813,7 +11812,7 @@ func (ec *executionContext) fieldContext_AttackPath_techniques(_ context.Context
 	return fc, nil
 }
 
-func (ec *executionContext) _AttackPath_hops(ctx context.Context, field graphql.CollectedField, obj *model.AttackPath) (ret graphql.Marshaler) {
+func (ec *executionContext) _AttackPath_hops(ctx context.Context, field graphql.CollectedField, obj *app.AttackPath) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11825,8 +11824,8 @@ func (ec *executionContext) _AttackPath_hops(ctx context.Context, field graphql.
 			return obj.Hops, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []model.PathHop) graphql.Marshaler {
-			return ec.marshalNPathHop2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐPathHopᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []app.PathHop) graphql.Marshaler {
+			return ec.marshalNPathHop2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐPathHopᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -11845,7 +11844,7 @@ func (ec *executionContext) fieldContext_AttackPath_hops(_ context.Context, fiel
 	return fc, nil
 }
 
-func (ec *executionContext) _AttackPath_support(ctx context.Context, field graphql.CollectedField, obj *model.AttackPath) (ret graphql.Marshaler) {
+func (ec *executionContext) _AttackPath_support(ctx context.Context, field graphql.CollectedField, obj *app.AttackPath) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11868,7 +11867,7 @@ func (ec *executionContext) fieldContext_AttackPath_support(_ context.Context, f
 	return graphql.NewScalarFieldContext("AttackPath", field, false, false, "Int")
 }
 
-func (ec *executionContext) _AttackPath_totalSupport(ctx context.Context, field graphql.CollectedField, obj *model.AttackPath) (ret graphql.Marshaler) {
+func (ec *executionContext) _AttackPath_totalSupport(ctx context.Context, field graphql.CollectedField, obj *app.AttackPath) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11891,7 +11890,7 @@ func (ec *executionContext) fieldContext_AttackPath_totalSupport(_ context.Conte
 	return graphql.NewScalarFieldContext("AttackPath", field, false, false, "Int")
 }
 
-func (ec *executionContext) _AttackPathResult_release(ctx context.Context, field graphql.CollectedField, obj *model.AttackPathResult) (ret graphql.Marshaler) {
+func (ec *executionContext) _AttackPathResult_release(ctx context.Context, field graphql.CollectedField, obj *app.AttackPathResult) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11914,7 +11913,7 @@ func (ec *executionContext) fieldContext_AttackPathResult_release(_ context.Cont
 	return graphql.NewScalarFieldContext("AttackPathResult", field, false, false, "String")
 }
 
-func (ec *executionContext) _AttackPathResult_paths(ctx context.Context, field graphql.CollectedField, obj *model.AttackPathResult) (ret graphql.Marshaler) {
+func (ec *executionContext) _AttackPathResult_paths(ctx context.Context, field graphql.CollectedField, obj *app.AttackPathResult) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11926,8 +11925,8 @@ func (ec *executionContext) _AttackPathResult_paths(ctx context.Context, field g
 			return obj.Paths, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []model.AttackPath) graphql.Marshaler {
-			return ec.marshalNAttackPath2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐAttackPathᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []app.AttackPath) graphql.Marshaler {
+			return ec.marshalNAttackPath2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐAttackPathᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -11946,7 +11945,7 @@ func (ec *executionContext) fieldContext_AttackPathResult_paths(_ context.Contex
 	return fc, nil
 }
 
-func (ec *executionContext) _AttackPathResult_truncated(ctx context.Context, field graphql.CollectedField, obj *model.AttackPathResult) (ret graphql.Marshaler) {
+func (ec *executionContext) _AttackPathResult_truncated(ctx context.Context, field graphql.CollectedField, obj *app.AttackPathResult) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11969,7 +11968,7 @@ func (ec *executionContext) fieldContext_AttackPathResult_truncated(_ context.Co
 	return graphql.NewScalarFieldContext("AttackPathResult", field, false, false, "Boolean")
 }
 
-func (ec *executionContext) _AttackPathResult_stoppedBy(ctx context.Context, field graphql.CollectedField, obj *model.AttackPathResult) (ret graphql.Marshaler) {
+func (ec *executionContext) _AttackPathResult_stoppedBy(ctx context.Context, field graphql.CollectedField, obj *app.AttackPathResult) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11992,7 +11991,7 @@ func (ec *executionContext) fieldContext_AttackPathResult_stoppedBy(_ context.Co
 	return graphql.NewScalarFieldContext("AttackPathResult", field, false, false, "String")
 }
 
-func (ec *executionContext) _AttackPathResult_expansions(ctx context.Context, field graphql.CollectedField, obj *model.AttackPathResult) (ret graphql.Marshaler) {
+func (ec *executionContext) _AttackPathResult_expansions(ctx context.Context, field graphql.CollectedField, obj *app.AttackPathResult) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12015,7 +12014,7 @@ func (ec *executionContext) fieldContext_AttackPathResult_expansions(_ context.C
 	return graphql.NewScalarFieldContext("AttackPathResult", field, false, false, "Int")
 }
 
-func (ec *executionContext) _AttackPathResult_mitigationSet(ctx context.Context, field graphql.CollectedField, obj *model.AttackPathResult) (ret graphql.Marshaler) {
+func (ec *executionContext) _AttackPathResult_mitigationSet(ctx context.Context, field graphql.CollectedField, obj *app.AttackPathResult) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12027,8 +12026,8 @@ func (ec *executionContext) _AttackPathResult_mitigationSet(ctx context.Context,
 			return obj.MitigationSet, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.MinimalMitigationSet) graphql.Marshaler {
-			return ec.marshalNMinimalMitigationSet2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐMinimalMitigationSet(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *app.MinimalMitigationSet) graphql.Marshaler {
+			return ec.marshalNMinimalMitigationSet2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐMinimalMitigationSet(ctx, selections, v)
 		},
 		true,
 		true,
@@ -12047,7 +12046,7 @@ func (ec *executionContext) fieldContext_AttackPathResult_mitigationSet(_ contex
 	return fc, nil
 }
 
-func (ec *executionContext) _AttackPathResult_unbreakable(ctx context.Context, field graphql.CollectedField, obj *model.AttackPathResult) (ret graphql.Marshaler) {
+func (ec *executionContext) _AttackPathResult_unbreakable(ctx context.Context, field graphql.CollectedField, obj *app.AttackPathResult) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12116,7 +12115,7 @@ func (ec *executionContext) fieldContext_AttackReference_url(_ context.Context, 
 	return graphql.NewScalarFieldContext("AttackReference", field, false, false, "String")
 }
 
-func (ec *executionContext) _AttackTechnique_id(ctx context.Context, field graphql.CollectedField, obj *store.AttackTechnique) (ret graphql.Marshaler) {
+func (ec *executionContext) _AttackTechnique_id(ctx context.Context, field graphql.CollectedField, obj *view.AttackTechnique) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12139,7 +12138,7 @@ func (ec *executionContext) fieldContext_AttackTechnique_id(_ context.Context, f
 	return graphql.NewScalarFieldContext("AttackTechnique", field, false, false, "ID")
 }
 
-func (ec *executionContext) _AttackTechnique_name(ctx context.Context, field graphql.CollectedField, obj *store.AttackTechnique) (ret graphql.Marshaler) {
+func (ec *executionContext) _AttackTechnique_name(ctx context.Context, field graphql.CollectedField, obj *view.AttackTechnique) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12162,7 +12161,7 @@ func (ec *executionContext) fieldContext_AttackTechnique_name(_ context.Context,
 	return graphql.NewScalarFieldContext("AttackTechnique", field, false, false, "String")
 }
 
-func (ec *executionContext) _AttackTechnique_description(ctx context.Context, field graphql.CollectedField, obj *store.AttackTechnique) (ret graphql.Marshaler) {
+func (ec *executionContext) _AttackTechnique_description(ctx context.Context, field graphql.CollectedField, obj *view.AttackTechnique) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12185,7 +12184,7 @@ func (ec *executionContext) fieldContext_AttackTechnique_description(_ context.C
 	return graphql.NewScalarFieldContext("AttackTechnique", field, false, false, "String")
 }
 
-func (ec *executionContext) _AttackTechnique_url(ctx context.Context, field graphql.CollectedField, obj *store.AttackTechnique) (ret graphql.Marshaler) {
+func (ec *executionContext) _AttackTechnique_url(ctx context.Context, field graphql.CollectedField, obj *view.AttackTechnique) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12208,7 +12207,7 @@ func (ec *executionContext) fieldContext_AttackTechnique_url(_ context.Context, 
 	return graphql.NewScalarFieldContext("AttackTechnique", field, false, false, "String")
 }
 
-func (ec *executionContext) _AttackTechnique_parent(ctx context.Context, field graphql.CollectedField, obj *store.AttackTechnique) (ret graphql.Marshaler) {
+func (ec *executionContext) _AttackTechnique_parent(ctx context.Context, field graphql.CollectedField, obj *view.AttackTechnique) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12231,7 +12230,7 @@ func (ec *executionContext) fieldContext_AttackTechnique_parent(_ context.Contex
 	return graphql.NewScalarFieldContext("AttackTechnique", field, false, false, "String")
 }
 
-func (ec *executionContext) _AttackTechnique_tactics(ctx context.Context, field graphql.CollectedField, obj *store.AttackTechnique) (ret graphql.Marshaler) {
+func (ec *executionContext) _AttackTechnique_tactics(ctx context.Context, field graphql.CollectedField, obj *view.AttackTechnique) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12254,7 +12253,7 @@ func (ec *executionContext) fieldContext_AttackTechnique_tactics(_ context.Conte
 	return graphql.NewScalarFieldContext("AttackTechnique", field, false, false, "String")
 }
 
-func (ec *executionContext) _AttackTechnique_attackVersion(ctx context.Context, field graphql.CollectedField, obj *store.AttackTechnique) (ret graphql.Marshaler) {
+func (ec *executionContext) _AttackTechnique_attackVersion(ctx context.Context, field graphql.CollectedField, obj *view.AttackTechnique) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12277,7 +12276,7 @@ func (ec *executionContext) fieldContext_AttackTechnique_attackVersion(_ context
 	return graphql.NewScalarFieldContext("AttackTechnique", field, false, false, "String")
 }
 
-func (ec *executionContext) _AttackTechnique_atlasTechniques(ctx context.Context, field graphql.CollectedField, obj *store.AttackTechnique) (ret graphql.Marshaler) {
+func (ec *executionContext) _AttackTechnique_atlasTechniques(ctx context.Context, field graphql.CollectedField, obj *view.AttackTechnique) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12290,8 +12289,8 @@ func (ec *executionContext) _AttackTechnique_atlasTechniques(ctx context.Context
 			return ec.Resolvers.AttackTechnique().AtlasTechniques(ctx, obj, fc.Args["release"].(*string))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []store.Technique) graphql.Marshaler {
-			return ec.marshalNTechnique2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐTechniqueᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []view.Technique) graphql.Marshaler {
+			return ec.marshalNTechnique2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐTechniqueᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -12321,7 +12320,7 @@ func (ec *executionContext) fieldContext_AttackTechnique_atlasTechniques(ctx con
 	return fc, nil
 }
 
-func (ec *executionContext) _AttackVersion_version(ctx context.Context, field graphql.CollectedField, obj *store.AttackVersion) (ret graphql.Marshaler) {
+func (ec *executionContext) _AttackVersion_version(ctx context.Context, field graphql.CollectedField, obj *view.AttackVersion) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12344,7 +12343,7 @@ func (ec *executionContext) fieldContext_AttackVersion_version(_ context.Context
 	return graphql.NewScalarFieldContext("AttackVersion", field, false, false, "String")
 }
 
-func (ec *executionContext) _AttackVersion_sha256(ctx context.Context, field graphql.CollectedField, obj *store.AttackVersion) (ret graphql.Marshaler) {
+func (ec *executionContext) _AttackVersion_sha256(ctx context.Context, field graphql.CollectedField, obj *view.AttackVersion) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12367,7 +12366,7 @@ func (ec *executionContext) fieldContext_AttackVersion_sha256(_ context.Context,
 	return graphql.NewScalarFieldContext("AttackVersion", field, false, false, "String")
 }
 
-func (ec *executionContext) _AttackVersion_source(ctx context.Context, field graphql.CollectedField, obj *store.AttackVersion) (ret graphql.Marshaler) {
+func (ec *executionContext) _AttackVersion_source(ctx context.Context, field graphql.CollectedField, obj *view.AttackVersion) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12390,7 +12389,7 @@ func (ec *executionContext) fieldContext_AttackVersion_source(_ context.Context,
 	return graphql.NewScalarFieldContext("AttackVersion", field, false, false, "String")
 }
 
-func (ec *executionContext) _AttackVersion_current(ctx context.Context, field graphql.CollectedField, obj *store.AttackVersion) (ret graphql.Marshaler) {
+func (ec *executionContext) _AttackVersion_current(ctx context.Context, field graphql.CollectedField, obj *view.AttackVersion) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12413,7 +12412,7 @@ func (ec *executionContext) fieldContext_AttackVersion_current(_ context.Context
 	return graphql.NewScalarFieldContext("AttackVersion", field, false, false, "Boolean")
 }
 
-func (ec *executionContext) _AttackVersion_loadedAt(ctx context.Context, field graphql.CollectedField, obj *store.AttackVersion) (ret graphql.Marshaler) {
+func (ec *executionContext) _AttackVersion_loadedAt(ctx context.Context, field graphql.CollectedField, obj *view.AttackVersion) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12436,7 +12435,7 @@ func (ec *executionContext) fieldContext_AttackVersion_loadedAt(_ context.Contex
 	return graphql.NewScalarFieldContext("AttackVersion", field, false, false, "Time")
 }
 
-func (ec *executionContext) _AttackVersion_groups(ctx context.Context, field graphql.CollectedField, obj *store.AttackVersion) (ret graphql.Marshaler) {
+func (ec *executionContext) _AttackVersion_groups(ctx context.Context, field graphql.CollectedField, obj *view.AttackVersion) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12459,7 +12458,7 @@ func (ec *executionContext) fieldContext_AttackVersion_groups(_ context.Context,
 	return graphql.NewScalarFieldContext("AttackVersion", field, false, false, "Int")
 }
 
-func (ec *executionContext) _AttackVersion_techniques(ctx context.Context, field graphql.CollectedField, obj *store.AttackVersion) (ret graphql.Marshaler) {
+func (ec *executionContext) _AttackVersion_techniques(ctx context.Context, field graphql.CollectedField, obj *view.AttackVersion) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12482,7 +12481,7 @@ func (ec *executionContext) fieldContext_AttackVersion_techniques(_ context.Cont
 	return graphql.NewScalarFieldContext("AttackVersion", field, false, false, "Int")
 }
 
-func (ec *executionContext) _AttackVersion_uses(ctx context.Context, field graphql.CollectedField, obj *store.AttackVersion) (ret graphql.Marshaler) {
+func (ec *executionContext) _AttackVersion_uses(ctx context.Context, field graphql.CollectedField, obj *view.AttackVersion) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12505,7 +12504,7 @@ func (ec *executionContext) fieldContext_AttackVersion_uses(_ context.Context, f
 	return graphql.NewScalarFieldContext("AttackVersion", field, false, false, "Int")
 }
 
-func (ec *executionContext) _AttackVersion_revokedObjects(ctx context.Context, field graphql.CollectedField, obj *store.AttackVersion) (ret graphql.Marshaler) {
+func (ec *executionContext) _AttackVersion_revokedObjects(ctx context.Context, field graphql.CollectedField, obj *view.AttackVersion) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12528,7 +12527,7 @@ func (ec *executionContext) fieldContext_AttackVersion_revokedObjects(_ context.
 	return graphql.NewScalarFieldContext("AttackVersion", field, false, false, "Int")
 }
 
-func (ec *executionContext) _AttackVersion_deprecatedObjects(ctx context.Context, field graphql.CollectedField, obj *store.AttackVersion) (ret graphql.Marshaler) {
+func (ec *executionContext) _AttackVersion_deprecatedObjects(ctx context.Context, field graphql.CollectedField, obj *view.AttackVersion) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12551,7 +12550,7 @@ func (ec *executionContext) fieldContext_AttackVersion_deprecatedObjects(_ conte
 	return graphql.NewScalarFieldContext("AttackVersion", field, false, false, "Int")
 }
 
-func (ec *executionContext) _AttackVersion_relationshipsLeftOut(ctx context.Context, field graphql.CollectedField, obj *store.AttackVersion) (ret graphql.Marshaler) {
+func (ec *executionContext) _AttackVersion_relationshipsLeftOut(ctx context.Context, field graphql.CollectedField, obj *view.AttackVersion) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12574,7 +12573,7 @@ func (ec *executionContext) fieldContext_AttackVersion_relationshipsLeftOut(_ co
 	return graphql.NewScalarFieldContext("AttackVersion", field, false, false, "Int")
 }
 
-func (ec *executionContext) _CaseStudy_id(ctx context.Context, field graphql.CollectedField, obj *store.CaseStudy) (ret graphql.Marshaler) {
+func (ec *executionContext) _CaseStudy_id(ctx context.Context, field graphql.CollectedField, obj *view.CaseStudy) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12597,7 +12596,7 @@ func (ec *executionContext) fieldContext_CaseStudy_id(_ context.Context, field g
 	return graphql.NewScalarFieldContext("CaseStudy", field, false, false, "ID")
 }
 
-func (ec *executionContext) _CaseStudy_release(ctx context.Context, field graphql.CollectedField, obj *store.CaseStudy) (ret graphql.Marshaler) {
+func (ec *executionContext) _CaseStudy_release(ctx context.Context, field graphql.CollectedField, obj *view.CaseStudy) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12620,7 +12619,7 @@ func (ec *executionContext) fieldContext_CaseStudy_release(_ context.Context, fi
 	return graphql.NewScalarFieldContext("CaseStudy", field, false, false, "String")
 }
 
-func (ec *executionContext) _CaseStudy_name(ctx context.Context, field graphql.CollectedField, obj *store.CaseStudy) (ret graphql.Marshaler) {
+func (ec *executionContext) _CaseStudy_name(ctx context.Context, field graphql.CollectedField, obj *view.CaseStudy) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12643,7 +12642,7 @@ func (ec *executionContext) fieldContext_CaseStudy_name(_ context.Context, field
 	return graphql.NewScalarFieldContext("CaseStudy", field, false, false, "String")
 }
 
-func (ec *executionContext) _CaseStudy_description(ctx context.Context, field graphql.CollectedField, obj *store.CaseStudy) (ret graphql.Marshaler) {
+func (ec *executionContext) _CaseStudy_description(ctx context.Context, field graphql.CollectedField, obj *view.CaseStudy) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12666,7 +12665,7 @@ func (ec *executionContext) fieldContext_CaseStudy_description(_ context.Context
 	return graphql.NewScalarFieldContext("CaseStudy", field, false, false, "String")
 }
 
-func (ec *executionContext) _CaseStudy_uuid(ctx context.Context, field graphql.CollectedField, obj *store.CaseStudy) (ret graphql.Marshaler) {
+func (ec *executionContext) _CaseStudy_uuid(ctx context.Context, field graphql.CollectedField, obj *view.CaseStudy) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12689,7 +12688,7 @@ func (ec *executionContext) fieldContext_CaseStudy_uuid(_ context.Context, field
 	return graphql.NewScalarFieldContext("CaseStudy", field, false, false, "String")
 }
 
-func (ec *executionContext) _CaseStudy_type(ctx context.Context, field graphql.CollectedField, obj *store.CaseStudy) (ret graphql.Marshaler) {
+func (ec *executionContext) _CaseStudy_type(ctx context.Context, field graphql.CollectedField, obj *view.CaseStudy) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12712,7 +12711,7 @@ func (ec *executionContext) fieldContext_CaseStudy_type(_ context.Context, field
 	return graphql.NewScalarFieldContext("CaseStudy", field, false, false, "String")
 }
 
-func (ec *executionContext) _CaseStudy_actorText(ctx context.Context, field graphql.CollectedField, obj *store.CaseStudy) (ret graphql.Marshaler) {
+func (ec *executionContext) _CaseStudy_actorText(ctx context.Context, field graphql.CollectedField, obj *view.CaseStudy) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12735,7 +12734,7 @@ func (ec *executionContext) fieldContext_CaseStudy_actorText(_ context.Context, 
 	return graphql.NewScalarFieldContext("CaseStudy", field, false, false, "String")
 }
 
-func (ec *executionContext) _CaseStudy_target(ctx context.Context, field graphql.CollectedField, obj *store.CaseStudy) (ret graphql.Marshaler) {
+func (ec *executionContext) _CaseStudy_target(ctx context.Context, field graphql.CollectedField, obj *view.CaseStudy) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12758,7 +12757,7 @@ func (ec *executionContext) fieldContext_CaseStudy_target(_ context.Context, fie
 	return graphql.NewScalarFieldContext("CaseStudy", field, false, false, "String")
 }
 
-func (ec *executionContext) _CaseStudy_reporter(ctx context.Context, field graphql.CollectedField, obj *store.CaseStudy) (ret graphql.Marshaler) {
+func (ec *executionContext) _CaseStudy_reporter(ctx context.Context, field graphql.CollectedField, obj *view.CaseStudy) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12781,7 +12780,7 @@ func (ec *executionContext) fieldContext_CaseStudy_reporter(_ context.Context, f
 	return graphql.NewScalarFieldContext("CaseStudy", field, false, false, "String")
 }
 
-func (ec *executionContext) _CaseStudy_date(ctx context.Context, field graphql.CollectedField, obj *store.CaseStudy) (ret graphql.Marshaler) {
+func (ec *executionContext) _CaseStudy_date(ctx context.Context, field graphql.CollectedField, obj *view.CaseStudy) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12804,7 +12803,7 @@ func (ec *executionContext) fieldContext_CaseStudy_date(_ context.Context, field
 	return graphql.NewScalarFieldContext("CaseStudy", field, false, false, "String")
 }
 
-func (ec *executionContext) _CaseStudy_dateGranularity(ctx context.Context, field graphql.CollectedField, obj *store.CaseStudy) (ret graphql.Marshaler) {
+func (ec *executionContext) _CaseStudy_dateGranularity(ctx context.Context, field graphql.CollectedField, obj *view.CaseStudy) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12827,7 +12826,7 @@ func (ec *executionContext) fieldContext_CaseStudy_dateGranularity(_ context.Con
 	return graphql.NewScalarFieldContext("CaseStudy", field, false, false, "String")
 }
 
-func (ec *executionContext) _CaseStudy_references(ctx context.Context, field graphql.CollectedField, obj *store.CaseStudy) (ret graphql.Marshaler) {
+func (ec *executionContext) _CaseStudy_references(ctx context.Context, field graphql.CollectedField, obj *view.CaseStudy) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12859,7 +12858,7 @@ func (ec *executionContext) fieldContext_CaseStudy_references(_ context.Context,
 	return fc, nil
 }
 
-func (ec *executionContext) _CaseStudy_created(ctx context.Context, field graphql.CollectedField, obj *store.CaseStudy) (ret graphql.Marshaler) {
+func (ec *executionContext) _CaseStudy_created(ctx context.Context, field graphql.CollectedField, obj *view.CaseStudy) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12882,7 +12881,7 @@ func (ec *executionContext) fieldContext_CaseStudy_created(_ context.Context, fi
 	return graphql.NewScalarFieldContext("CaseStudy", field, false, false, "String")
 }
 
-func (ec *executionContext) _CaseStudy_modified(ctx context.Context, field graphql.CollectedField, obj *store.CaseStudy) (ret graphql.Marshaler) {
+func (ec *executionContext) _CaseStudy_modified(ctx context.Context, field graphql.CollectedField, obj *view.CaseStudy) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12905,7 +12904,7 @@ func (ec *executionContext) fieldContext_CaseStudy_modified(_ context.Context, f
 	return graphql.NewScalarFieldContext("CaseStudy", field, false, false, "String")
 }
 
-func (ec *executionContext) _CaseStudy_actors(ctx context.Context, field graphql.CollectedField, obj *store.CaseStudy) (ret graphql.Marshaler) {
+func (ec *executionContext) _CaseStudy_actors(ctx context.Context, field graphql.CollectedField, obj *view.CaseStudy) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12917,8 +12916,8 @@ func (ec *executionContext) _CaseStudy_actors(ctx context.Context, field graphql
 			return obj.Actors(), nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []store.Actor) graphql.Marshaler {
-			return ec.marshalNActor2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐActorᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []view.Actor) graphql.Marshaler {
+			return ec.marshalNActor2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐActorᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -12937,7 +12936,7 @@ func (ec *executionContext) fieldContext_CaseStudy_actors(_ context.Context, fie
 	return fc, nil
 }
 
-func (ec *executionContext) _CaseStudy_steps(ctx context.Context, field graphql.CollectedField, obj *store.CaseStudy) (ret graphql.Marshaler) {
+func (ec *executionContext) _CaseStudy_steps(ctx context.Context, field graphql.CollectedField, obj *view.CaseStudy) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12949,8 +12948,8 @@ func (ec *executionContext) _CaseStudy_steps(ctx context.Context, field graphql.
 			return obj.Steps(), nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []store.Step) graphql.Marshaler {
-			return ec.marshalNStep2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐStepᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []view.Step) graphql.Marshaler {
+			return ec.marshalNStep2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐStepᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -13013,8 +13012,8 @@ func (ec *executionContext) _CaseStudyConnection_nodes(ctx context.Context, fiel
 			return obj.Nodes, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []store.CaseStudy) graphql.Marshaler {
-			return ec.marshalNCaseStudy2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐCaseStudyᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []view.CaseStudy) graphql.Marshaler {
+			return ec.marshalNCaseStudy2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐCaseStudyᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -13123,8 +13122,8 @@ func (ec *executionContext) _CaseStudyEdge_node(ctx context.Context, field graph
 			return obj.Node, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *store.CaseStudy) graphql.Marshaler {
-			return ec.marshalNCaseStudy2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐCaseStudy(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *view.CaseStudy) graphql.Marshaler {
+			return ec.marshalNCaseStudy2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐCaseStudy(ctx, selections, v)
 		},
 		true,
 		true,
@@ -13143,7 +13142,7 @@ func (ec *executionContext) fieldContext_CaseStudyEdge_node(_ context.Context, f
 	return fc, nil
 }
 
-func (ec *executionContext) _ChainAnalysis_release(ctx context.Context, field graphql.CollectedField, obj *model.ChainAnalysis) (ret graphql.Marshaler) {
+func (ec *executionContext) _ChainAnalysis_release(ctx context.Context, field graphql.CollectedField, obj *app.ChainAnalysis) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13166,7 +13165,7 @@ func (ec *executionContext) fieldContext_ChainAnalysis_release(_ context.Context
 	return graphql.NewScalarFieldContext("ChainAnalysis", field, false, false, "String")
 }
 
-func (ec *executionContext) _ChainAnalysis_chain(ctx context.Context, field graphql.CollectedField, obj *model.ChainAnalysis) (ret graphql.Marshaler) {
+func (ec *executionContext) _ChainAnalysis_chain(ctx context.Context, field graphql.CollectedField, obj *app.ChainAnalysis) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13189,7 +13188,7 @@ func (ec *executionContext) fieldContext_ChainAnalysis_chain(_ context.Context, 
 	return graphql.NewScalarFieldContext("ChainAnalysis", field, false, false, "ID")
 }
 
-func (ec *executionContext) _ChainAnalysis_breakable(ctx context.Context, field graphql.CollectedField, obj *model.ChainAnalysis) (ret graphql.Marshaler) {
+func (ec *executionContext) _ChainAnalysis_breakable(ctx context.Context, field graphql.CollectedField, obj *app.ChainAnalysis) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13212,7 +13211,7 @@ func (ec *executionContext) fieldContext_ChainAnalysis_breakable(_ context.Conte
 	return graphql.NewScalarFieldContext("ChainAnalysis", field, false, false, "Boolean")
 }
 
-func (ec *executionContext) _ChainAnalysis_steps(ctx context.Context, field graphql.CollectedField, obj *model.ChainAnalysis) (ret graphql.Marshaler) {
+func (ec *executionContext) _ChainAnalysis_steps(ctx context.Context, field graphql.CollectedField, obj *app.ChainAnalysis) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13224,8 +13223,8 @@ func (ec *executionContext) _ChainAnalysis_steps(ctx context.Context, field grap
 			return obj.Steps, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []model.ChainStep) graphql.Marshaler {
-			return ec.marshalNChainStep2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐChainStepᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []app.ChainStep) graphql.Marshaler {
+			return ec.marshalNChainStep2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐChainStepᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -13244,7 +13243,7 @@ func (ec *executionContext) fieldContext_ChainAnalysis_steps(_ context.Context, 
 	return fc, nil
 }
 
-func (ec *executionContext) _ChainAnalysis_mitigations(ctx context.Context, field graphql.CollectedField, obj *model.ChainAnalysis) (ret graphql.Marshaler) {
+func (ec *executionContext) _ChainAnalysis_mitigations(ctx context.Context, field graphql.CollectedField, obj *app.ChainAnalysis) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13256,8 +13255,8 @@ func (ec *executionContext) _ChainAnalysis_mitigations(ctx context.Context, fiel
 			return obj.Mitigations, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []model.ChainBreaker) graphql.Marshaler {
-			return ec.marshalNChainBreaker2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐChainBreakerᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []app.ChainBreaker) graphql.Marshaler {
+			return ec.marshalNChainBreaker2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐChainBreakerᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -13276,7 +13275,7 @@ func (ec *executionContext) fieldContext_ChainAnalysis_mitigations(_ context.Con
 	return fc, nil
 }
 
-func (ec *executionContext) _ChainAnalysis_partial(ctx context.Context, field graphql.CollectedField, obj *model.ChainAnalysis) (ret graphql.Marshaler) {
+func (ec *executionContext) _ChainAnalysis_partial(ctx context.Context, field graphql.CollectedField, obj *app.ChainAnalysis) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13288,8 +13287,8 @@ func (ec *executionContext) _ChainAnalysis_partial(ctx context.Context, field gr
 			return obj.Partial, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []model.ChainBreaker) graphql.Marshaler {
-			return ec.marshalNChainBreaker2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐChainBreakerᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []app.ChainBreaker) graphql.Marshaler {
+			return ec.marshalNChainBreaker2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐChainBreakerᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -13308,7 +13307,7 @@ func (ec *executionContext) fieldContext_ChainAnalysis_partial(_ context.Context
 	return fc, nil
 }
 
-func (ec *executionContext) _ChainAnalysis_uncoveredSteps(ctx context.Context, field graphql.CollectedField, obj *model.ChainAnalysis) (ret graphql.Marshaler) {
+func (ec *executionContext) _ChainAnalysis_uncoveredSteps(ctx context.Context, field graphql.CollectedField, obj *app.ChainAnalysis) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13320,8 +13319,8 @@ func (ec *executionContext) _ChainAnalysis_uncoveredSteps(ctx context.Context, f
 			return obj.UncoveredSteps, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []model.ChainStep) graphql.Marshaler {
-			return ec.marshalNChainStep2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐChainStepᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []app.ChainStep) graphql.Marshaler {
+			return ec.marshalNChainStep2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐChainStepᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -13340,7 +13339,7 @@ func (ec *executionContext) fieldContext_ChainAnalysis_uncoveredSteps(_ context.
 	return fc, nil
 }
 
-func (ec *executionContext) _ChainAnalysis_openRoute(ctx context.Context, field graphql.CollectedField, obj *model.ChainAnalysis) (ret graphql.Marshaler) {
+func (ec *executionContext) _ChainAnalysis_openRoute(ctx context.Context, field graphql.CollectedField, obj *app.ChainAnalysis) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13352,8 +13351,8 @@ func (ec *executionContext) _ChainAnalysis_openRoute(ctx context.Context, field 
 			return obj.OpenRoute, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []model.ChainStep) graphql.Marshaler {
-			return ec.marshalNChainStep2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐChainStepᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []app.ChainStep) graphql.Marshaler {
+			return ec.marshalNChainStep2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐChainStepᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -13372,7 +13371,7 @@ func (ec *executionContext) fieldContext_ChainAnalysis_openRoute(_ context.Conte
 	return fc, nil
 }
 
-func (ec *executionContext) _ChainAnalysis_evidence(ctx context.Context, field graphql.CollectedField, obj *model.ChainAnalysis) (ret graphql.Marshaler) {
+func (ec *executionContext) _ChainAnalysis_evidence(ctx context.Context, field graphql.CollectedField, obj *app.ChainAnalysis) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13395,7 +13394,7 @@ func (ec *executionContext) fieldContext_ChainAnalysis_evidence(_ context.Contex
 	return graphql.NewScalarFieldContext("ChainAnalysis", field, false, false, "ID")
 }
 
-func (ec *executionContext) _ChainBreaker_mitigation(ctx context.Context, field graphql.CollectedField, obj *model.ChainBreaker) (ret graphql.Marshaler) {
+func (ec *executionContext) _ChainBreaker_mitigation(ctx context.Context, field graphql.CollectedField, obj *app.ChainBreaker) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13407,8 +13406,8 @@ func (ec *executionContext) _ChainBreaker_mitigation(ctx context.Context, field 
 			return obj.Mitigation, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *store.Mitigation) graphql.Marshaler {
-			return ec.marshalNMitigation2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐMitigation(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *view.Mitigation) graphql.Marshaler {
+			return ec.marshalNMitigation2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐMitigation(ctx, selections, v)
 		},
 		true,
 		true,
@@ -13427,7 +13426,7 @@ func (ec *executionContext) fieldContext_ChainBreaker_mitigation(_ context.Conte
 	return fc, nil
 }
 
-func (ec *executionContext) _ChainBreaker_hits(ctx context.Context, field graphql.CollectedField, obj *model.ChainBreaker) (ret graphql.Marshaler) {
+func (ec *executionContext) _ChainBreaker_hits(ctx context.Context, field graphql.CollectedField, obj *app.ChainBreaker) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13439,8 +13438,8 @@ func (ec *executionContext) _ChainBreaker_hits(ctx context.Context, field graphq
 			return obj.Hits, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []model.ChainStep) graphql.Marshaler {
-			return ec.marshalNChainStep2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐChainStepᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []app.ChainStep) graphql.Marshaler {
+			return ec.marshalNChainStep2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐChainStepᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -13459,7 +13458,7 @@ func (ec *executionContext) fieldContext_ChainBreaker_hits(_ context.Context, fi
 	return fc, nil
 }
 
-func (ec *executionContext) _ChainBreaker_earliestBreak(ctx context.Context, field graphql.CollectedField, obj *model.ChainBreaker) (ret graphql.Marshaler) {
+func (ec *executionContext) _ChainBreaker_earliestBreak(ctx context.Context, field graphql.CollectedField, obj *app.ChainBreaker) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13471,8 +13470,8 @@ func (ec *executionContext) _ChainBreaker_earliestBreak(ctx context.Context, fie
 			return obj.EarliestBreak, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.ChainStep) graphql.Marshaler {
-			return ec.marshalOChainStep2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐChainStep(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *app.ChainStep) graphql.Marshaler {
+			return ec.marshalOChainStep2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐChainStep(ctx, selections, v)
 		},
 		true,
 		false,
@@ -13491,7 +13490,7 @@ func (ec *executionContext) fieldContext_ChainBreaker_earliestBreak(_ context.Co
 	return fc, nil
 }
 
-func (ec *executionContext) _ChainStep_stepId(ctx context.Context, field graphql.CollectedField, obj *model.ChainStep) (ret graphql.Marshaler) {
+func (ec *executionContext) _ChainStep_stepId(ctx context.Context, field graphql.CollectedField, obj *app.ChainStep) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13514,7 +13513,7 @@ func (ec *executionContext) fieldContext_ChainStep_stepId(_ context.Context, fie
 	return graphql.NewScalarFieldContext("ChainStep", field, false, false, "String")
 }
 
-func (ec *executionContext) _ChainStep_technique(ctx context.Context, field graphql.CollectedField, obj *model.ChainStep) (ret graphql.Marshaler) {
+func (ec *executionContext) _ChainStep_technique(ctx context.Context, field graphql.CollectedField, obj *app.ChainStep) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13526,8 +13525,8 @@ func (ec *executionContext) _ChainStep_technique(ctx context.Context, field grap
 			return obj.Technique, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *store.Technique) graphql.Marshaler {
-			return ec.marshalNTechnique2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐTechnique(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *view.Technique) graphql.Marshaler {
+			return ec.marshalNTechnique2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐTechnique(ctx, selections, v)
 		},
 		true,
 		true,
@@ -13546,7 +13545,7 @@ func (ec *executionContext) fieldContext_ChainStep_technique(_ context.Context, 
 	return fc, nil
 }
 
-func (ec *executionContext) _ChainStep_tactic(ctx context.Context, field graphql.CollectedField, obj *model.ChainStep) (ret graphql.Marshaler) {
+func (ec *executionContext) _ChainStep_tactic(ctx context.Context, field graphql.CollectedField, obj *app.ChainStep) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13558,8 +13557,8 @@ func (ec *executionContext) _ChainStep_tactic(ctx context.Context, field graphql
 			return obj.Tactic, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *store.Tactic) graphql.Marshaler {
-			return ec.marshalOTactic2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐTactic(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *view.Tactic) graphql.Marshaler {
+			return ec.marshalOTactic2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐTactic(ctx, selections, v)
 		},
 		true,
 		false,
@@ -13578,7 +13577,7 @@ func (ec *executionContext) fieldContext_ChainStep_tactic(_ context.Context, fie
 	return fc, nil
 }
 
-func (ec *executionContext) _ChokePoints_release(ctx context.Context, field graphql.CollectedField, obj *model.ChokePoints) (ret graphql.Marshaler) {
+func (ec *executionContext) _ChokePoints_release(ctx context.Context, field graphql.CollectedField, obj *app.ChokePoints) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13601,7 +13600,7 @@ func (ec *executionContext) fieldContext_ChokePoints_release(_ context.Context, 
 	return graphql.NewScalarFieldContext("ChokePoints", field, false, false, "String")
 }
 
-func (ec *executionContext) _ChokePoints_techniques(ctx context.Context, field graphql.CollectedField, obj *model.ChokePoints) (ret graphql.Marshaler) {
+func (ec *executionContext) _ChokePoints_techniques(ctx context.Context, field graphql.CollectedField, obj *app.ChokePoints) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13613,8 +13612,8 @@ func (ec *executionContext) _ChokePoints_techniques(ctx context.Context, field g
 			return obj.Techniques, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []model.TechniqueChokePoint) graphql.Marshaler {
-			return ec.marshalNTechniqueChokePoint2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐTechniqueChokePointᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []app.TechniqueChokePoint) graphql.Marshaler {
+			return ec.marshalNTechniqueChokePoint2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐTechniqueChokePointᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -13633,7 +13632,7 @@ func (ec *executionContext) fieldContext_ChokePoints_techniques(_ context.Contex
 	return fc, nil
 }
 
-func (ec *executionContext) _ChokePoints_mitigations(ctx context.Context, field graphql.CollectedField, obj *model.ChokePoints) (ret graphql.Marshaler) {
+func (ec *executionContext) _ChokePoints_mitigations(ctx context.Context, field graphql.CollectedField, obj *app.ChokePoints) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13645,8 +13644,8 @@ func (ec *executionContext) _ChokePoints_mitigations(ctx context.Context, field 
 			return obj.Mitigations, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []model.MitigationChokePoint) graphql.Marshaler {
-			return ec.marshalNMitigationChokePoint2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐMitigationChokePointᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []app.MitigationChokePoint) graphql.Marshaler {
+			return ec.marshalNMitigationChokePoint2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐMitigationChokePointᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -13665,7 +13664,7 @@ func (ec *executionContext) fieldContext_ChokePoints_mitigations(_ context.Conte
 	return fc, nil
 }
 
-func (ec *executionContext) _ChokePoints_pathsCounted(ctx context.Context, field graphql.CollectedField, obj *model.ChokePoints) (ret graphql.Marshaler) {
+func (ec *executionContext) _ChokePoints_pathsCounted(ctx context.Context, field graphql.CollectedField, obj *app.ChokePoints) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13688,7 +13687,7 @@ func (ec *executionContext) fieldContext_ChokePoints_pathsCounted(_ context.Cont
 	return graphql.NewScalarFieldContext("ChokePoints", field, false, false, "Int")
 }
 
-func (ec *executionContext) _CoverageGap_technique(ctx context.Context, field graphql.CollectedField, obj *model.CoverageGap) (ret graphql.Marshaler) {
+func (ec *executionContext) _CoverageGap_technique(ctx context.Context, field graphql.CollectedField, obj *app.CoverageGap) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13700,8 +13699,8 @@ func (ec *executionContext) _CoverageGap_technique(ctx context.Context, field gr
 			return obj.Technique, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *store.Technique) graphql.Marshaler {
-			return ec.marshalNTechnique2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐTechnique(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *view.Technique) graphql.Marshaler {
+			return ec.marshalNTechnique2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐTechnique(ctx, selections, v)
 		},
 		true,
 		true,
@@ -13720,7 +13719,7 @@ func (ec *executionContext) fieldContext_CoverageGap_technique(_ context.Context
 	return fc, nil
 }
 
-func (ec *executionContext) _CoverageGap_caseStudyCount(ctx context.Context, field graphql.CollectedField, obj *model.CoverageGap) (ret graphql.Marshaler) {
+func (ec *executionContext) _CoverageGap_caseStudyCount(ctx context.Context, field graphql.CollectedField, obj *app.CoverageGap) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13743,7 +13742,7 @@ func (ec *executionContext) fieldContext_CoverageGap_caseStudyCount(_ context.Co
 	return graphql.NewScalarFieldContext("CoverageGap", field, false, false, "Int")
 }
 
-func (ec *executionContext) _CoverageGap_caseStudies(ctx context.Context, field graphql.CollectedField, obj *model.CoverageGap) (ret graphql.Marshaler) {
+func (ec *executionContext) _CoverageGap_caseStudies(ctx context.Context, field graphql.CollectedField, obj *app.CoverageGap) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13766,7 +13765,7 @@ func (ec *executionContext) fieldContext_CoverageGap_caseStudies(_ context.Conte
 	return graphql.NewScalarFieldContext("CoverageGap", field, false, false, "ID")
 }
 
-func (ec *executionContext) _CoverageGaps_release(ctx context.Context, field graphql.CollectedField, obj *model.CoverageGaps) (ret graphql.Marshaler) {
+func (ec *executionContext) _CoverageGaps_release(ctx context.Context, field graphql.CollectedField, obj *app.CoverageGaps) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13789,7 +13788,7 @@ func (ec *executionContext) fieldContext_CoverageGaps_release(_ context.Context,
 	return graphql.NewScalarFieldContext("CoverageGaps", field, false, false, "String")
 }
 
-func (ec *executionContext) _CoverageGaps_techniques(ctx context.Context, field graphql.CollectedField, obj *model.CoverageGaps) (ret graphql.Marshaler) {
+func (ec *executionContext) _CoverageGaps_techniques(ctx context.Context, field graphql.CollectedField, obj *app.CoverageGaps) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13801,8 +13800,8 @@ func (ec *executionContext) _CoverageGaps_techniques(ctx context.Context, field 
 			return obj.Techniques, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []model.CoverageGap) graphql.Marshaler {
-			return ec.marshalNCoverageGap2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐCoverageGapᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []app.CoverageGap) graphql.Marshaler {
+			return ec.marshalNCoverageGap2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐCoverageGapᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -14542,7 +14541,7 @@ func (ec *executionContext) fieldContext_MaturityChange_to(_ context.Context, fi
 	return graphql.NewScalarFieldContext("MaturityChange", field, false, false, "String")
 }
 
-func (ec *executionContext) _MinimalMitigationSet_release(ctx context.Context, field graphql.CollectedField, obj *model.MinimalMitigationSet) (ret graphql.Marshaler) {
+func (ec *executionContext) _MinimalMitigationSet_release(ctx context.Context, field graphql.CollectedField, obj *app.MinimalMitigationSet) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -14565,7 +14564,7 @@ func (ec *executionContext) fieldContext_MinimalMitigationSet_release(_ context.
 	return graphql.NewScalarFieldContext("MinimalMitigationSet", field, false, false, "String")
 }
 
-func (ec *executionContext) _MinimalMitigationSet_optimal(ctx context.Context, field graphql.CollectedField, obj *model.MinimalMitigationSet) (ret graphql.Marshaler) {
+func (ec *executionContext) _MinimalMitigationSet_optimal(ctx context.Context, field graphql.CollectedField, obj *app.MinimalMitigationSet) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -14588,7 +14587,7 @@ func (ec *executionContext) fieldContext_MinimalMitigationSet_optimal(_ context.
 	return graphql.NewScalarFieldContext("MinimalMitigationSet", field, false, false, "Boolean")
 }
 
-func (ec *executionContext) _MinimalMitigationSet_stoppedBy(ctx context.Context, field graphql.CollectedField, obj *model.MinimalMitigationSet) (ret graphql.Marshaler) {
+func (ec *executionContext) _MinimalMitigationSet_stoppedBy(ctx context.Context, field graphql.CollectedField, obj *app.MinimalMitigationSet) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -14611,7 +14610,7 @@ func (ec *executionContext) fieldContext_MinimalMitigationSet_stoppedBy(_ contex
 	return graphql.NewScalarFieldContext("MinimalMitigationSet", field, false, false, "String")
 }
 
-func (ec *executionContext) _MinimalMitigationSet_lowerBound(ctx context.Context, field graphql.CollectedField, obj *model.MinimalMitigationSet) (ret graphql.Marshaler) {
+func (ec *executionContext) _MinimalMitigationSet_lowerBound(ctx context.Context, field graphql.CollectedField, obj *app.MinimalMitigationSet) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -14634,7 +14633,7 @@ func (ec *executionContext) fieldContext_MinimalMitigationSet_lowerBound(_ conte
 	return graphql.NewScalarFieldContext("MinimalMitigationSet", field, false, false, "Float")
 }
 
-func (ec *executionContext) _MinimalMitigationSet_cost(ctx context.Context, field graphql.CollectedField, obj *model.MinimalMitigationSet) (ret graphql.Marshaler) {
+func (ec *executionContext) _MinimalMitigationSet_cost(ctx context.Context, field graphql.CollectedField, obj *app.MinimalMitigationSet) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -14657,7 +14656,7 @@ func (ec *executionContext) fieldContext_MinimalMitigationSet_cost(_ context.Con
 	return graphql.NewScalarFieldContext("MinimalMitigationSet", field, false, false, "Float")
 }
 
-func (ec *executionContext) _MinimalMitigationSet_searchNodes(ctx context.Context, field graphql.CollectedField, obj *model.MinimalMitigationSet) (ret graphql.Marshaler) {
+func (ec *executionContext) _MinimalMitigationSet_searchNodes(ctx context.Context, field graphql.CollectedField, obj *app.MinimalMitigationSet) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -14680,7 +14679,7 @@ func (ec *executionContext) fieldContext_MinimalMitigationSet_searchNodes(_ cont
 	return graphql.NewScalarFieldContext("MinimalMitigationSet", field, false, false, "Int")
 }
 
-func (ec *executionContext) _MinimalMitigationSet_mitigations(ctx context.Context, field graphql.CollectedField, obj *model.MinimalMitigationSet) (ret graphql.Marshaler) {
+func (ec *executionContext) _MinimalMitigationSet_mitigations(ctx context.Context, field graphql.CollectedField, obj *app.MinimalMitigationSet) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -14692,8 +14691,8 @@ func (ec *executionContext) _MinimalMitigationSet_mitigations(ctx context.Contex
 			return obj.Mitigations, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []store.Mitigation) graphql.Marshaler {
-			return ec.marshalNMitigation2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐMitigationᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []view.Mitigation) graphql.Marshaler {
+			return ec.marshalNMitigation2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐMitigationᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -14712,7 +14711,7 @@ func (ec *executionContext) fieldContext_MinimalMitigationSet_mitigations(_ cont
 	return fc, nil
 }
 
-func (ec *executionContext) _MinimalMitigationSet_members(ctx context.Context, field graphql.CollectedField, obj *model.MinimalMitigationSet) (ret graphql.Marshaler) {
+func (ec *executionContext) _MinimalMitigationSet_members(ctx context.Context, field graphql.CollectedField, obj *app.MinimalMitigationSet) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -14724,8 +14723,8 @@ func (ec *executionContext) _MinimalMitigationSet_members(ctx context.Context, f
 			return obj.Members, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []model.SetMember) graphql.Marshaler {
-			return ec.marshalNSetMember2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐSetMemberᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []app.SetMember) graphql.Marshaler {
+			return ec.marshalNSetMember2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐSetMemberᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -14744,7 +14743,7 @@ func (ec *executionContext) fieldContext_MinimalMitigationSet_members(_ context.
 	return fc, nil
 }
 
-func (ec *executionContext) _MinimalMitigationSet_alternatives(ctx context.Context, field graphql.CollectedField, obj *model.MinimalMitigationSet) (ret graphql.Marshaler) {
+func (ec *executionContext) _MinimalMitigationSet_alternatives(ctx context.Context, field graphql.CollectedField, obj *app.MinimalMitigationSet) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -14756,8 +14755,8 @@ func (ec *executionContext) _MinimalMitigationSet_alternatives(ctx context.Conte
 			return obj.Alternatives, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []model.MitigationSetOption) graphql.Marshaler {
-			return ec.marshalNMitigationSetOption2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐMitigationSetOptionᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []app.MitigationSetOption) graphql.Marshaler {
+			return ec.marshalNMitigationSetOption2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐMitigationSetOptionᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -14776,7 +14775,7 @@ func (ec *executionContext) fieldContext_MinimalMitigationSet_alternatives(_ con
 	return fc, nil
 }
 
-func (ec *executionContext) _MinimalMitigationSet_chains(ctx context.Context, field graphql.CollectedField, obj *model.MinimalMitigationSet) (ret graphql.Marshaler) {
+func (ec *executionContext) _MinimalMitigationSet_chains(ctx context.Context, field graphql.CollectedField, obj *app.MinimalMitigationSet) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -14799,7 +14798,7 @@ func (ec *executionContext) fieldContext_MinimalMitigationSet_chains(_ context.C
 	return graphql.NewScalarFieldContext("MinimalMitigationSet", field, false, false, "ID")
 }
 
-func (ec *executionContext) _MinimalMitigationSet_unbreakable(ctx context.Context, field graphql.CollectedField, obj *model.MinimalMitigationSet) (ret graphql.Marshaler) {
+func (ec *executionContext) _MinimalMitigationSet_unbreakable(ctx context.Context, field graphql.CollectedField, obj *app.MinimalMitigationSet) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -14811,8 +14810,8 @@ func (ec *executionContext) _MinimalMitigationSet_unbreakable(ctx context.Contex
 			return obj.Unbreakable, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []model.UnbreakableChain) graphql.Marshaler {
-			return ec.marshalNUnbreakableChain2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐUnbreakableChainᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []app.UnbreakableChain) graphql.Marshaler {
+			return ec.marshalNUnbreakableChain2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐUnbreakableChainᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -14831,7 +14830,7 @@ func (ec *executionContext) fieldContext_MinimalMitigationSet_unbreakable(_ cont
 	return fc, nil
 }
 
-func (ec *executionContext) _MitigatedTechnique_technique(ctx context.Context, field graphql.CollectedField, obj *store.MitigatedTechnique) (ret graphql.Marshaler) {
+func (ec *executionContext) _MitigatedTechnique_technique(ctx context.Context, field graphql.CollectedField, obj *view.MitigatedTechnique) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -14843,8 +14842,8 @@ func (ec *executionContext) _MitigatedTechnique_technique(ctx context.Context, f
 			return obj.Technique, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v store.Technique) graphql.Marshaler {
-			return ec.marshalNTechnique2githubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐTechnique(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v view.Technique) graphql.Marshaler {
+			return ec.marshalNTechnique2githubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐTechnique(ctx, selections, v)
 		},
 		true,
 		true,
@@ -14863,7 +14862,7 @@ func (ec *executionContext) fieldContext_MitigatedTechnique_technique(_ context.
 	return fc, nil
 }
 
-func (ec *executionContext) _MitigatedTechnique_description(ctx context.Context, field graphql.CollectedField, obj *store.MitigatedTechnique) (ret graphql.Marshaler) {
+func (ec *executionContext) _MitigatedTechnique_description(ctx context.Context, field graphql.CollectedField, obj *view.MitigatedTechnique) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -14886,7 +14885,7 @@ func (ec *executionContext) fieldContext_MitigatedTechnique_description(_ contex
 	return graphql.NewScalarFieldContext("MitigatedTechnique", field, false, false, "String")
 }
 
-func (ec *executionContext) _Mitigation_id(ctx context.Context, field graphql.CollectedField, obj *store.Mitigation) (ret graphql.Marshaler) {
+func (ec *executionContext) _Mitigation_id(ctx context.Context, field graphql.CollectedField, obj *view.Mitigation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -14909,7 +14908,7 @@ func (ec *executionContext) fieldContext_Mitigation_id(_ context.Context, field 
 	return graphql.NewScalarFieldContext("Mitigation", field, false, false, "ID")
 }
 
-func (ec *executionContext) _Mitigation_release(ctx context.Context, field graphql.CollectedField, obj *store.Mitigation) (ret graphql.Marshaler) {
+func (ec *executionContext) _Mitigation_release(ctx context.Context, field graphql.CollectedField, obj *view.Mitigation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -14932,7 +14931,7 @@ func (ec *executionContext) fieldContext_Mitigation_release(_ context.Context, f
 	return graphql.NewScalarFieldContext("Mitigation", field, false, false, "String")
 }
 
-func (ec *executionContext) _Mitigation_name(ctx context.Context, field graphql.CollectedField, obj *store.Mitigation) (ret graphql.Marshaler) {
+func (ec *executionContext) _Mitigation_name(ctx context.Context, field graphql.CollectedField, obj *view.Mitigation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -14955,7 +14954,7 @@ func (ec *executionContext) fieldContext_Mitigation_name(_ context.Context, fiel
 	return graphql.NewScalarFieldContext("Mitigation", field, false, false, "String")
 }
 
-func (ec *executionContext) _Mitigation_description(ctx context.Context, field graphql.CollectedField, obj *store.Mitigation) (ret graphql.Marshaler) {
+func (ec *executionContext) _Mitigation_description(ctx context.Context, field graphql.CollectedField, obj *view.Mitigation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -14978,7 +14977,7 @@ func (ec *executionContext) fieldContext_Mitigation_description(_ context.Contex
 	return graphql.NewScalarFieldContext("Mitigation", field, false, false, "String")
 }
 
-func (ec *executionContext) _Mitigation_uuid(ctx context.Context, field graphql.CollectedField, obj *store.Mitigation) (ret graphql.Marshaler) {
+func (ec *executionContext) _Mitigation_uuid(ctx context.Context, field graphql.CollectedField, obj *view.Mitigation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -15001,7 +15000,7 @@ func (ec *executionContext) fieldContext_Mitigation_uuid(_ context.Context, fiel
 	return graphql.NewScalarFieldContext("Mitigation", field, false, false, "String")
 }
 
-func (ec *executionContext) _Mitigation_lifecyclePhases(ctx context.Context, field graphql.CollectedField, obj *store.Mitigation) (ret graphql.Marshaler) {
+func (ec *executionContext) _Mitigation_lifecyclePhases(ctx context.Context, field graphql.CollectedField, obj *view.Mitigation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -15024,7 +15023,7 @@ func (ec *executionContext) fieldContext_Mitigation_lifecyclePhases(_ context.Co
 	return graphql.NewScalarFieldContext("Mitigation", field, false, false, "String")
 }
 
-func (ec *executionContext) _Mitigation_categories(ctx context.Context, field graphql.CollectedField, obj *store.Mitigation) (ret graphql.Marshaler) {
+func (ec *executionContext) _Mitigation_categories(ctx context.Context, field graphql.CollectedField, obj *view.Mitigation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -15047,7 +15046,7 @@ func (ec *executionContext) fieldContext_Mitigation_categories(_ context.Context
 	return graphql.NewScalarFieldContext("Mitigation", field, false, false, "String")
 }
 
-func (ec *executionContext) _Mitigation_references(ctx context.Context, field graphql.CollectedField, obj *store.Mitigation) (ret graphql.Marshaler) {
+func (ec *executionContext) _Mitigation_references(ctx context.Context, field graphql.CollectedField, obj *view.Mitigation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -15079,7 +15078,7 @@ func (ec *executionContext) fieldContext_Mitigation_references(_ context.Context
 	return fc, nil
 }
 
-func (ec *executionContext) _Mitigation_created(ctx context.Context, field graphql.CollectedField, obj *store.Mitigation) (ret graphql.Marshaler) {
+func (ec *executionContext) _Mitigation_created(ctx context.Context, field graphql.CollectedField, obj *view.Mitigation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -15102,7 +15101,7 @@ func (ec *executionContext) fieldContext_Mitigation_created(_ context.Context, f
 	return graphql.NewScalarFieldContext("Mitigation", field, false, false, "String")
 }
 
-func (ec *executionContext) _Mitigation_modified(ctx context.Context, field graphql.CollectedField, obj *store.Mitigation) (ret graphql.Marshaler) {
+func (ec *executionContext) _Mitigation_modified(ctx context.Context, field graphql.CollectedField, obj *view.Mitigation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -15125,7 +15124,7 @@ func (ec *executionContext) fieldContext_Mitigation_modified(_ context.Context, 
 	return graphql.NewScalarFieldContext("Mitigation", field, false, false, "String")
 }
 
-func (ec *executionContext) _Mitigation_attack(ctx context.Context, field graphql.CollectedField, obj *store.Mitigation) (ret graphql.Marshaler) {
+func (ec *executionContext) _Mitigation_attack(ctx context.Context, field graphql.CollectedField, obj *view.Mitigation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -15157,7 +15156,7 @@ func (ec *executionContext) fieldContext_Mitigation_attack(_ context.Context, fi
 	return fc, nil
 }
 
-func (ec *executionContext) _Mitigation_techniques(ctx context.Context, field graphql.CollectedField, obj *store.Mitigation) (ret graphql.Marshaler) {
+func (ec *executionContext) _Mitigation_techniques(ctx context.Context, field graphql.CollectedField, obj *view.Mitigation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -15169,8 +15168,8 @@ func (ec *executionContext) _Mitigation_techniques(ctx context.Context, field gr
 			return obj.Techniques(), nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []store.MitigatedTechnique) graphql.Marshaler {
-			return ec.marshalNMitigatedTechnique2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐMitigatedTechniqueᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []view.MitigatedTechnique) graphql.Marshaler {
+			return ec.marshalNMitigatedTechnique2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐMitigatedTechniqueᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -15189,7 +15188,7 @@ func (ec *executionContext) fieldContext_Mitigation_techniques(_ context.Context
 	return fc, nil
 }
 
-func (ec *executionContext) _MitigationChokePoint_mitigation(ctx context.Context, field graphql.CollectedField, obj *model.MitigationChokePoint) (ret graphql.Marshaler) {
+func (ec *executionContext) _MitigationChokePoint_mitigation(ctx context.Context, field graphql.CollectedField, obj *app.MitigationChokePoint) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -15201,8 +15200,8 @@ func (ec *executionContext) _MitigationChokePoint_mitigation(ctx context.Context
 			return obj.Mitigation, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *store.Mitigation) graphql.Marshaler {
-			return ec.marshalNMitigation2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐMitigation(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *view.Mitigation) graphql.Marshaler {
+			return ec.marshalNMitigation2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐMitigation(ctx, selections, v)
 		},
 		true,
 		true,
@@ -15221,7 +15220,7 @@ func (ec *executionContext) fieldContext_MitigationChokePoint_mitigation(_ conte
 	return fc, nil
 }
 
-func (ec *executionContext) _MitigationChokePoint_breaksChains(ctx context.Context, field graphql.CollectedField, obj *model.MitigationChokePoint) (ret graphql.Marshaler) {
+func (ec *executionContext) _MitigationChokePoint_breaksChains(ctx context.Context, field graphql.CollectedField, obj *app.MitigationChokePoint) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -15244,7 +15243,7 @@ func (ec *executionContext) fieldContext_MitigationChokePoint_breaksChains(_ con
 	return graphql.NewScalarFieldContext("MitigationChokePoint", field, false, false, "Int")
 }
 
-func (ec *executionContext) _MitigationChokePoint_breaksPaths(ctx context.Context, field graphql.CollectedField, obj *model.MitigationChokePoint) (ret graphql.Marshaler) {
+func (ec *executionContext) _MitigationChokePoint_breaksPaths(ctx context.Context, field graphql.CollectedField, obj *app.MitigationChokePoint) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -15267,7 +15266,7 @@ func (ec *executionContext) fieldContext_MitigationChokePoint_breaksPaths(_ cont
 	return graphql.NewScalarFieldContext("MitigationChokePoint", field, false, false, "Int")
 }
 
-func (ec *executionContext) _MitigationChokePoint_hitsChains(ctx context.Context, field graphql.CollectedField, obj *model.MitigationChokePoint) (ret graphql.Marshaler) {
+func (ec *executionContext) _MitigationChokePoint_hitsChains(ctx context.Context, field graphql.CollectedField, obj *app.MitigationChokePoint) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -15334,8 +15333,8 @@ func (ec *executionContext) _MitigationConnection_nodes(ctx context.Context, fie
 			return obj.Nodes, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []store.Mitigation) graphql.Marshaler {
-			return ec.marshalNMitigation2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐMitigationᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []view.Mitigation) graphql.Marshaler {
+			return ec.marshalNMitigation2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐMitigationᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -15444,8 +15443,8 @@ func (ec *executionContext) _MitigationEdge_node(ctx context.Context, field grap
 			return obj.Node, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *store.Mitigation) graphql.Marshaler {
-			return ec.marshalNMitigation2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐMitigation(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *view.Mitigation) graphql.Marshaler {
+			return ec.marshalNMitigation2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐMitigation(ctx, selections, v)
 		},
 		true,
 		true,
@@ -15464,7 +15463,7 @@ func (ec *executionContext) fieldContext_MitigationEdge_node(_ context.Context, 
 	return fc, nil
 }
 
-func (ec *executionContext) _MitigationSetOption_cost(ctx context.Context, field graphql.CollectedField, obj *model.MitigationSetOption) (ret graphql.Marshaler) {
+func (ec *executionContext) _MitigationSetOption_cost(ctx context.Context, field graphql.CollectedField, obj *app.MitigationSetOption) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -15487,7 +15486,7 @@ func (ec *executionContext) fieldContext_MitigationSetOption_cost(_ context.Cont
 	return graphql.NewScalarFieldContext("MitigationSetOption", field, false, false, "Float")
 }
 
-func (ec *executionContext) _MitigationSetOption_members(ctx context.Context, field graphql.CollectedField, obj *model.MitigationSetOption) (ret graphql.Marshaler) {
+func (ec *executionContext) _MitigationSetOption_members(ctx context.Context, field graphql.CollectedField, obj *app.MitigationSetOption) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -15499,8 +15498,8 @@ func (ec *executionContext) _MitigationSetOption_members(ctx context.Context, fi
 			return obj.Members, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []model.SetMember) graphql.Marshaler {
-			return ec.marshalNSetMember2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐSetMemberᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []app.SetMember) graphql.Marshaler {
+			return ec.marshalNSetMember2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐSetMemberᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -16223,7 +16222,7 @@ func (ec *executionContext) fieldContext_Mutation_deleteAcceptedRisk(ctx context
 	return fc, nil
 }
 
-func (ec *executionContext) _NavigatorLayer_name(ctx context.Context, field graphql.CollectedField, obj *actors.Layer) (ret graphql.Marshaler) {
+func (ec *executionContext) _NavigatorLayer_name(ctx context.Context, field graphql.CollectedField, obj *view.Layer) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -16246,7 +16245,7 @@ func (ec *executionContext) fieldContext_NavigatorLayer_name(_ context.Context, 
 	return graphql.NewScalarFieldContext("NavigatorLayer", field, false, false, "String")
 }
 
-func (ec *executionContext) _NavigatorLayer_release(ctx context.Context, field graphql.CollectedField, obj *actors.Layer) (ret graphql.Marshaler) {
+func (ec *executionContext) _NavigatorLayer_release(ctx context.Context, field graphql.CollectedField, obj *view.Layer) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -16269,7 +16268,7 @@ func (ec *executionContext) fieldContext_NavigatorLayer_release(_ context.Contex
 	return graphql.NewScalarFieldContext("NavigatorLayer", field, false, false, "String")
 }
 
-func (ec *executionContext) _NavigatorLayer_attackVersion(ctx context.Context, field graphql.CollectedField, obj *actors.Layer) (ret graphql.Marshaler) {
+func (ec *executionContext) _NavigatorLayer_attackVersion(ctx context.Context, field graphql.CollectedField, obj *view.Layer) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -16292,7 +16291,7 @@ func (ec *executionContext) fieldContext_NavigatorLayer_attackVersion(_ context.
 	return graphql.NewScalarFieldContext("NavigatorLayer", field, false, false, "String")
 }
 
-func (ec *executionContext) _NavigatorLayer_techniqueCount(ctx context.Context, field graphql.CollectedField, obj *actors.Layer) (ret graphql.Marshaler) {
+func (ec *executionContext) _NavigatorLayer_techniqueCount(ctx context.Context, field graphql.CollectedField, obj *view.Layer) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -16315,7 +16314,7 @@ func (ec *executionContext) fieldContext_NavigatorLayer_techniqueCount(_ context
 	return graphql.NewScalarFieldContext("NavigatorLayer", field, false, false, "Int")
 }
 
-func (ec *executionContext) _NavigatorLayer_json(ctx context.Context, field graphql.CollectedField, obj *actors.Layer) (ret graphql.Marshaler) {
+func (ec *executionContext) _NavigatorLayer_json(ctx context.Context, field graphql.CollectedField, obj *view.Layer) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -16384,7 +16383,7 @@ func (ec *executionContext) fieldContext_PageInfo_endCursor(_ context.Context, f
 	return graphql.NewScalarFieldContext("PageInfo", field, false, false, "String")
 }
 
-func (ec *executionContext) _PathHop_from(ctx context.Context, field graphql.CollectedField, obj *model.PathHop) (ret graphql.Marshaler) {
+func (ec *executionContext) _PathHop_from(ctx context.Context, field graphql.CollectedField, obj *app.PathHop) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -16396,8 +16395,8 @@ func (ec *executionContext) _PathHop_from(ctx context.Context, field graphql.Col
 			return obj.From, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *store.Technique) graphql.Marshaler {
-			return ec.marshalNTechnique2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐTechnique(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *view.Technique) graphql.Marshaler {
+			return ec.marshalNTechnique2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐTechnique(ctx, selections, v)
 		},
 		true,
 		true,
@@ -16416,7 +16415,7 @@ func (ec *executionContext) fieldContext_PathHop_from(_ context.Context, field g
 	return fc, nil
 }
 
-func (ec *executionContext) _PathHop_to(ctx context.Context, field graphql.CollectedField, obj *model.PathHop) (ret graphql.Marshaler) {
+func (ec *executionContext) _PathHop_to(ctx context.Context, field graphql.CollectedField, obj *app.PathHop) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -16428,8 +16427,8 @@ func (ec *executionContext) _PathHop_to(ctx context.Context, field graphql.Colle
 			return obj.To, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *store.Technique) graphql.Marshaler {
-			return ec.marshalNTechnique2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐTechnique(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *view.Technique) graphql.Marshaler {
+			return ec.marshalNTechnique2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐTechnique(ctx, selections, v)
 		},
 		true,
 		true,
@@ -16448,7 +16447,7 @@ func (ec *executionContext) fieldContext_PathHop_to(_ context.Context, field gra
 	return fc, nil
 }
 
-func (ec *executionContext) _PathHop_count(ctx context.Context, field graphql.CollectedField, obj *model.PathHop) (ret graphql.Marshaler) {
+func (ec *executionContext) _PathHop_count(ctx context.Context, field graphql.CollectedField, obj *app.PathHop) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -16471,7 +16470,7 @@ func (ec *executionContext) fieldContext_PathHop_count(_ context.Context, field 
 	return graphql.NewScalarFieldContext("PathHop", field, false, false, "Int")
 }
 
-func (ec *executionContext) _PathHop_caseStudies(ctx context.Context, field graphql.CollectedField, obj *model.PathHop) (ret graphql.Marshaler) {
+func (ec *executionContext) _PathHop_caseStudies(ctx context.Context, field graphql.CollectedField, obj *app.PathHop) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -16506,8 +16505,8 @@ func (ec *executionContext) _Query_releases(ctx context.Context, field graphql.C
 			return ec.Resolvers.Query().Releases(ctx)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []store.ReleaseInfo) graphql.Marshaler {
-			return ec.marshalNRelease2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐReleaseInfoᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []app.Release) graphql.Marshaler {
+			return ec.marshalNRelease2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐReleaseᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -16539,8 +16538,8 @@ func (ec *executionContext) _Query_release(ctx context.Context, field graphql.Co
 			return ec.Resolvers.Query().Release(ctx, fc.Args["version"].(*string))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *store.ReleaseInfo) graphql.Marshaler {
-			return ec.marshalORelease2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐReleaseInfo(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *app.Release) graphql.Marshaler {
+			return ec.marshalORelease2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐRelease(ctx, selections, v)
 		},
 		true,
 		false,
@@ -16583,8 +16582,8 @@ func (ec *executionContext) _Query_releaseDiff(ctx context.Context, field graphq
 			return ec.Resolvers.Query().ReleaseDiff(ctx, fc.Args["from"].(string), fc.Args["to"].(string))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *atlas.Diff) graphql.Marshaler {
-			return ec.marshalNReleaseDiff2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋatlasᚐDiff(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *app.ReleaseDiff) graphql.Marshaler {
+			return ec.marshalNReleaseDiff2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐReleaseDiff(ctx, selections, v)
 		},
 		true,
 		true,
@@ -16627,8 +16626,8 @@ func (ec *executionContext) _Query_tactic(ctx context.Context, field graphql.Col
 			return ec.Resolvers.Query().Tactic(ctx, fc.Args["id"].(string), fc.Args["release"].(*string))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *store.Tactic) graphql.Marshaler {
-			return ec.marshalOTactic2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐTactic(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *view.Tactic) graphql.Marshaler {
+			return ec.marshalOTactic2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐTactic(ctx, selections, v)
 		},
 		true,
 		false,
@@ -16671,8 +16670,8 @@ func (ec *executionContext) _Query_technique(ctx context.Context, field graphql.
 			return ec.Resolvers.Query().Technique(ctx, fc.Args["id"].(string), fc.Args["release"].(*string))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *store.Technique) graphql.Marshaler {
-			return ec.marshalOTechnique2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐTechnique(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *view.Technique) graphql.Marshaler {
+			return ec.marshalOTechnique2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐTechnique(ctx, selections, v)
 		},
 		true,
 		false,
@@ -16715,8 +16714,8 @@ func (ec *executionContext) _Query_mitigation(ctx context.Context, field graphql
 			return ec.Resolvers.Query().Mitigation(ctx, fc.Args["id"].(string), fc.Args["release"].(*string))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *store.Mitigation) graphql.Marshaler {
-			return ec.marshalOMitigation2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐMitigation(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *view.Mitigation) graphql.Marshaler {
+			return ec.marshalOMitigation2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐMitigation(ctx, selections, v)
 		},
 		true,
 		false,
@@ -16759,8 +16758,8 @@ func (ec *executionContext) _Query_caseStudy(ctx context.Context, field graphql.
 			return ec.Resolvers.Query().CaseStudy(ctx, fc.Args["id"].(string), fc.Args["release"].(*string))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *store.CaseStudy) graphql.Marshaler {
-			return ec.marshalOCaseStudy2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐCaseStudy(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *view.CaseStudy) graphql.Marshaler {
+			return ec.marshalOCaseStudy2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐCaseStudy(ctx, selections, v)
 		},
 		true,
 		false,
@@ -16803,8 +16802,8 @@ func (ec *executionContext) _Query_actor(ctx context.Context, field graphql.Coll
 			return ec.Resolvers.Query().Actor(ctx, fc.Args["id"].(string), fc.Args["release"].(*string))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *store.Actor) graphql.Marshaler {
-			return ec.marshalOActor2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐActor(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *view.Actor) graphql.Marshaler {
+			return ec.marshalOActor2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐActor(ctx, selections, v)
 		},
 		true,
 		false,
@@ -16844,11 +16843,11 @@ func (ec *executionContext) _Query_tactics(ctx context.Context, field graphql.Co
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Tactics(ctx, fc.Args["release"].(*string), fc.Args["filter"].(*store.TacticFilter))
+			return ec.Resolvers.Query().Tactics(ctx, fc.Args["release"].(*string), fc.Args["filter"].(*view.TacticFilter))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []store.Tactic) graphql.Marshaler {
-			return ec.marshalNTactic2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐTacticᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []view.Tactic) graphql.Marshaler {
+			return ec.marshalNTactic2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐTacticᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -16888,11 +16887,11 @@ func (ec *executionContext) _Query_techniques(ctx context.Context, field graphql
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Techniques(ctx, fc.Args["release"].(*string), fc.Args["filter"].(*store.TechniqueFilter))
+			return ec.Resolvers.Query().Techniques(ctx, fc.Args["release"].(*string), fc.Args["filter"].(*view.TechniqueFilter))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []store.Technique) graphql.Marshaler {
-			return ec.marshalNTechnique2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐTechniqueᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []view.Technique) graphql.Marshaler {
+			return ec.marshalNTechnique2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐTechniqueᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -16932,11 +16931,11 @@ func (ec *executionContext) _Query_mitigations(ctx context.Context, field graphq
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Mitigations(ctx, fc.Args["release"].(*string), fc.Args["filter"].(*store.MitigationFilter))
+			return ec.Resolvers.Query().Mitigations(ctx, fc.Args["release"].(*string), fc.Args["filter"].(*view.MitigationFilter))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []store.Mitigation) graphql.Marshaler {
-			return ec.marshalNMitigation2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐMitigationᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []view.Mitigation) graphql.Marshaler {
+			return ec.marshalNMitigation2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐMitigationᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -16976,11 +16975,11 @@ func (ec *executionContext) _Query_caseStudies(ctx context.Context, field graphq
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().CaseStudies(ctx, fc.Args["release"].(*string), fc.Args["filter"].(*store.CaseStudyFilter))
+			return ec.Resolvers.Query().CaseStudies(ctx, fc.Args["release"].(*string), fc.Args["filter"].(*view.CaseStudyFilter))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []store.CaseStudy) graphql.Marshaler {
-			return ec.marshalNCaseStudy2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐCaseStudyᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []view.CaseStudy) graphql.Marshaler {
+			return ec.marshalNCaseStudy2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐCaseStudyᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -17020,11 +17019,11 @@ func (ec *executionContext) _Query_actors(ctx context.Context, field graphql.Col
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Actors(ctx, fc.Args["release"].(*string), fc.Args["filter"].(*store.ActorFilter))
+			return ec.Resolvers.Query().Actors(ctx, fc.Args["release"].(*string), fc.Args["filter"].(*view.ActorFilter))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []store.Actor) graphql.Marshaler {
-			return ec.marshalNActor2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐActorᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []view.Actor) graphql.Marshaler {
+			return ec.marshalNActor2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐActorᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -17064,7 +17063,7 @@ func (ec *executionContext) _Query_tacticsConnection(ctx context.Context, field 
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().TacticsConnection(ctx, fc.Args["release"].(*string), fc.Args["filter"].(*store.TacticFilter), fc.Args["first"].(*int), fc.Args["after"].(*string))
+			return ec.Resolvers.Query().TacticsConnection(ctx, fc.Args["release"].(*string), fc.Args["filter"].(*view.TacticFilter), fc.Args["first"].(*int), fc.Args["after"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.TacticConnection) graphql.Marshaler {
@@ -17108,7 +17107,7 @@ func (ec *executionContext) _Query_techniquesConnection(ctx context.Context, fie
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().TechniquesConnection(ctx, fc.Args["release"].(*string), fc.Args["filter"].(*store.TechniqueFilter), fc.Args["first"].(*int), fc.Args["after"].(*string))
+			return ec.Resolvers.Query().TechniquesConnection(ctx, fc.Args["release"].(*string), fc.Args["filter"].(*view.TechniqueFilter), fc.Args["first"].(*int), fc.Args["after"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.TechniqueConnection) graphql.Marshaler {
@@ -17152,7 +17151,7 @@ func (ec *executionContext) _Query_mitigationsConnection(ctx context.Context, fi
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().MitigationsConnection(ctx, fc.Args["release"].(*string), fc.Args["filter"].(*store.MitigationFilter), fc.Args["first"].(*int), fc.Args["after"].(*string))
+			return ec.Resolvers.Query().MitigationsConnection(ctx, fc.Args["release"].(*string), fc.Args["filter"].(*view.MitigationFilter), fc.Args["first"].(*int), fc.Args["after"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.MitigationConnection) graphql.Marshaler {
@@ -17196,7 +17195,7 @@ func (ec *executionContext) _Query_caseStudiesConnection(ctx context.Context, fi
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().CaseStudiesConnection(ctx, fc.Args["release"].(*string), fc.Args["filter"].(*store.CaseStudyFilter), fc.Args["first"].(*int), fc.Args["after"].(*string))
+			return ec.Resolvers.Query().CaseStudiesConnection(ctx, fc.Args["release"].(*string), fc.Args["filter"].(*view.CaseStudyFilter), fc.Args["first"].(*int), fc.Args["after"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.CaseStudyConnection) graphql.Marshaler {
@@ -17240,7 +17239,7 @@ func (ec *executionContext) _Query_actorsConnection(ctx context.Context, field g
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().ActorsConnection(ctx, fc.Args["release"].(*string), fc.Args["filter"].(*store.ActorFilter), fc.Args["first"].(*int), fc.Args["after"].(*string))
+			return ec.Resolvers.Query().ActorsConnection(ctx, fc.Args["release"].(*string), fc.Args["filter"].(*view.ActorFilter), fc.Args["first"].(*int), fc.Args["after"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.ActorConnection) graphql.Marshaler {
@@ -17287,8 +17286,8 @@ func (ec *executionContext) _Query_search(ctx context.Context, field graphql.Col
 			return ec.Resolvers.Query().Search(ctx, fc.Args["text"].(string), fc.Args["release"].(*string), fc.Args["first"].(*int))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []store.SearchHit) graphql.Marshaler {
-			return ec.marshalNSearchHit2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐSearchHitᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []view.SearchHit) graphql.Marshaler {
+			return ec.marshalNSearchHit2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐSearchHitᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -17331,8 +17330,8 @@ func (ec *executionContext) _Query_chainMitigations(ctx context.Context, field g
 			return ec.Resolvers.Query().ChainMitigations(ctx, fc.Args["caseStudy"].(*string), fc.Args["techniques"].([]string), fc.Args["inheritFromParent"].(*bool), fc.Args["release"].(*string))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.ChainAnalysis) graphql.Marshaler {
-			return ec.marshalNChainAnalysis2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐChainAnalysis(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *app.ChainAnalysis) graphql.Marshaler {
+			return ec.marshalNChainAnalysis2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐChainAnalysis(ctx, selections, v)
 		},
 		true,
 		true,
@@ -17375,8 +17374,8 @@ func (ec *executionContext) _Query_minimalMitigationSet(ctx context.Context, fie
 			return ec.Resolvers.Query().MinimalMitigationSet(ctx, fc.Args["caseStudies"].([]string), fc.Args["costs"].([]model.MitigationCost), fc.Args["require"].([]string), fc.Args["exclude"].([]string), fc.Args["alternatives"].(*int), fc.Args["budget"].(*int), fc.Args["inheritFromParent"].(*bool), fc.Args["release"].(*string))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.MinimalMitigationSet) graphql.Marshaler {
-			return ec.marshalNMinimalMitigationSet2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐMinimalMitigationSet(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *app.MinimalMitigationSet) graphql.Marshaler {
+			return ec.marshalNMinimalMitigationSet2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐMinimalMitigationSet(ctx, selections, v)
 		},
 		true,
 		true,
@@ -17419,8 +17418,8 @@ func (ec *executionContext) _Query_attackPaths(ctx context.Context, field graphq
 			return ec.Resolvers.Query().AttackPaths(ctx, fc.Args["from"].(string), fc.Args["to"].(string), fc.Args["maxHops"].(*int), fc.Args["limit"].(*int), fc.Args["minSupport"].(*int), fc.Args["excludeMitigatedBy"].([]string), fc.Args["inheritFromParent"].(*bool), fc.Args["release"].(*string))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.AttackPathResult) graphql.Marshaler {
-			return ec.marshalNAttackPathResult2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐAttackPathResult(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *app.AttackPathResult) graphql.Marshaler {
+			return ec.marshalNAttackPathResult2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐAttackPathResult(ctx, selections, v)
 		},
 		true,
 		true,
@@ -17463,8 +17462,8 @@ func (ec *executionContext) _Query_chokePoints(ctx context.Context, field graphq
 			return ec.Resolvers.Query().ChokePoints(ctx, fc.Args["limit"].(*int), fc.Args["paths"].(*int), fc.Args["from"].(*string), fc.Args["to"].(*string), fc.Args["inheritFromParent"].(*bool), fc.Args["release"].(*string))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.ChokePoints) graphql.Marshaler {
-			return ec.marshalNChokePoints2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐChokePoints(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *app.ChokePoints) graphql.Marshaler {
+			return ec.marshalNChokePoints2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐChokePoints(ctx, selections, v)
 		},
 		true,
 		true,
@@ -17507,8 +17506,8 @@ func (ec *executionContext) _Query_coverageGaps(ctx context.Context, field graph
 			return ec.Resolvers.Query().CoverageGaps(ctx, fc.Args["limit"].(*int), fc.Args["inheritFromParent"].(*bool), fc.Args["release"].(*string))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.CoverageGaps) graphql.Marshaler {
-			return ec.marshalNCoverageGaps2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐCoverageGaps(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *app.CoverageGaps) graphql.Marshaler {
+			return ec.marshalNCoverageGaps2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐCoverageGaps(ctx, selections, v)
 		},
 		true,
 		true,
@@ -17551,8 +17550,8 @@ func (ec *executionContext) _Query_attackVersion(ctx context.Context, field grap
 			return ec.Resolvers.Query().AttackVersion(ctx, fc.Args["version"].(*string))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *store.AttackVersion) graphql.Marshaler {
-			return ec.marshalOAttackVersion2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐAttackVersion(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *view.AttackVersion) graphql.Marshaler {
+			return ec.marshalOAttackVersion2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐAttackVersion(ctx, selections, v)
 		},
 		true,
 		false,
@@ -17594,8 +17593,8 @@ func (ec *executionContext) _Query_attackVersions(ctx context.Context, field gra
 			return ec.Resolvers.Query().AttackVersions(ctx)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []store.AttackVersion) graphql.Marshaler {
-			return ec.marshalNAttackVersion2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐAttackVersionᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []view.AttackVersion) graphql.Marshaler {
+			return ec.marshalNAttackVersion2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐAttackVersionᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -17627,8 +17626,8 @@ func (ec *executionContext) _Query_attackTechnique(ctx context.Context, field gr
 			return ec.Resolvers.Query().AttackTechnique(ctx, fc.Args["id"].(string), fc.Args["attack"].(*string))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *store.AttackTechnique) graphql.Marshaler {
-			return ec.marshalOAttackTechnique2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐAttackTechnique(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *view.AttackTechnique) graphql.Marshaler {
+			return ec.marshalOAttackTechnique2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐAttackTechnique(ctx, selections, v)
 		},
 		true,
 		false,
@@ -17671,8 +17670,8 @@ func (ec *executionContext) _Query_actorsSharingTechniques(ctx context.Context, 
 			return ec.Resolvers.Query().ActorsSharingTechniques(ctx, fc.Args["actors"].([]string), fc.Args["release"].(*string), fc.Args["attack"].(*string))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *actors.Overlap) graphql.Marshaler {
-			return ec.marshalNActorOverlap2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋactorsᚐOverlap(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *view.Overlap) graphql.Marshaler {
+			return ec.marshalNActorOverlap2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐOverlap(ctx, selections, v)
 		},
 		true,
 		true,
@@ -17715,8 +17714,8 @@ func (ec *executionContext) _Query_navigatorLayer(ctx context.Context, field gra
 			return ec.Resolvers.Query().NavigatorLayer(ctx, fc.Args["actors"].([]string), fc.Args["caseStudy"].(*string), fc.Args["techniques"].([]string), fc.Args["release"].(*string), fc.Args["attack"].(*string))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *actors.Layer) graphql.Marshaler {
-			return ec.marshalNNavigatorLayer2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋactorsᚐLayer(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *view.Layer) graphql.Marshaler {
+			return ec.marshalNNavigatorLayer2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐLayer(ctx, selections, v)
 		},
 		true,
 		true,
@@ -18099,7 +18098,7 @@ func (ec *executionContext) fieldContext_Reference_url(_ context.Context, field 
 	return graphql.NewScalarFieldContext("Reference", field, false, false, "String")
 }
 
-func (ec *executionContext) _Release_version(ctx context.Context, field graphql.CollectedField, obj *store.ReleaseInfo) (ret graphql.Marshaler) {
+func (ec *executionContext) _Release_version(ctx context.Context, field graphql.CollectedField, obj *app.Release) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18122,7 +18121,7 @@ func (ec *executionContext) fieldContext_Release_version(_ context.Context, fiel
 	return graphql.NewScalarFieldContext("Release", field, false, false, "String")
 }
 
-func (ec *executionContext) _Release_format(ctx context.Context, field graphql.CollectedField, obj *store.ReleaseInfo) (ret graphql.Marshaler) {
+func (ec *executionContext) _Release_format(ctx context.Context, field graphql.CollectedField, obj *app.Release) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18145,7 +18144,7 @@ func (ec *executionContext) fieldContext_Release_format(_ context.Context, field
 	return graphql.NewScalarFieldContext("Release", field, false, false, "String")
 }
 
-func (ec *executionContext) _Release_sha256(ctx context.Context, field graphql.CollectedField, obj *store.ReleaseInfo) (ret graphql.Marshaler) {
+func (ec *executionContext) _Release_sha256(ctx context.Context, field graphql.CollectedField, obj *app.Release) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18168,7 +18167,7 @@ func (ec *executionContext) fieldContext_Release_sha256(_ context.Context, field
 	return graphql.NewScalarFieldContext("Release", field, false, false, "String")
 }
 
-func (ec *executionContext) _Release_source(ctx context.Context, field graphql.CollectedField, obj *store.ReleaseInfo) (ret graphql.Marshaler) {
+func (ec *executionContext) _Release_source(ctx context.Context, field graphql.CollectedField, obj *app.Release) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18191,7 +18190,7 @@ func (ec *executionContext) fieldContext_Release_source(_ context.Context, field
 	return graphql.NewScalarFieldContext("Release", field, false, false, "String")
 }
 
-func (ec *executionContext) _Release_current(ctx context.Context, field graphql.CollectedField, obj *store.ReleaseInfo) (ret graphql.Marshaler) {
+func (ec *executionContext) _Release_current(ctx context.Context, field graphql.CollectedField, obj *app.Release) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18214,7 +18213,7 @@ func (ec *executionContext) fieldContext_Release_current(_ context.Context, fiel
 	return graphql.NewScalarFieldContext("Release", field, false, false, "Boolean")
 }
 
-func (ec *executionContext) _Release_loadedAt(ctx context.Context, field graphql.CollectedField, obj *store.ReleaseInfo) (ret graphql.Marshaler) {
+func (ec *executionContext) _Release_loadedAt(ctx context.Context, field graphql.CollectedField, obj *app.Release) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18226,8 +18225,8 @@ func (ec *executionContext) _Release_loadedAt(ctx context.Context, field graphql
 			return obj.LoadedAt, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
-			return ec.marshalOTime2timeᚐTime(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
 		},
 		true,
 		false,
@@ -18237,7 +18236,7 @@ func (ec *executionContext) fieldContext_Release_loadedAt(_ context.Context, fie
 	return graphql.NewScalarFieldContext("Release", field, false, false, "Time")
 }
 
-func (ec *executionContext) _Release_counts(ctx context.Context, field graphql.CollectedField, obj *store.ReleaseInfo) (ret graphql.Marshaler) {
+func (ec *executionContext) _Release_counts(ctx context.Context, field graphql.CollectedField, obj *app.Release) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18249,8 +18248,8 @@ func (ec *executionContext) _Release_counts(ctx context.Context, field graphql.C
 			return obj.Counts, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v store.ReleaseCounts) graphql.Marshaler {
-			return ec.marshalNReleaseCounts2githubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐReleaseCounts(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v app.ReleaseCounts) graphql.Marshaler {
+			return ec.marshalNReleaseCounts2githubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐReleaseCounts(ctx, selections, v)
 		},
 		true,
 		true,
@@ -18269,7 +18268,7 @@ func (ec *executionContext) fieldContext_Release_counts(_ context.Context, field
 	return fc, nil
 }
 
-func (ec *executionContext) _Release_upstream(ctx context.Context, field graphql.CollectedField, obj *store.ReleaseInfo) (ret graphql.Marshaler) {
+func (ec *executionContext) _Release_upstream(ctx context.Context, field graphql.CollectedField, obj *app.Release) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18301,7 +18300,7 @@ func (ec *executionContext) fieldContext_Release_upstream(_ context.Context, fie
 	return fc, nil
 }
 
-func (ec *executionContext) _ReleaseCounts_tactics(ctx context.Context, field graphql.CollectedField, obj *store.ReleaseCounts) (ret graphql.Marshaler) {
+func (ec *executionContext) _ReleaseCounts_tactics(ctx context.Context, field graphql.CollectedField, obj *app.ReleaseCounts) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18324,7 +18323,7 @@ func (ec *executionContext) fieldContext_ReleaseCounts_tactics(_ context.Context
 	return graphql.NewScalarFieldContext("ReleaseCounts", field, false, false, "Int")
 }
 
-func (ec *executionContext) _ReleaseCounts_techniques(ctx context.Context, field graphql.CollectedField, obj *store.ReleaseCounts) (ret graphql.Marshaler) {
+func (ec *executionContext) _ReleaseCounts_techniques(ctx context.Context, field graphql.CollectedField, obj *app.ReleaseCounts) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18347,7 +18346,7 @@ func (ec *executionContext) fieldContext_ReleaseCounts_techniques(_ context.Cont
 	return graphql.NewScalarFieldContext("ReleaseCounts", field, false, false, "Int")
 }
 
-func (ec *executionContext) _ReleaseCounts_mitigations(ctx context.Context, field graphql.CollectedField, obj *store.ReleaseCounts) (ret graphql.Marshaler) {
+func (ec *executionContext) _ReleaseCounts_mitigations(ctx context.Context, field graphql.CollectedField, obj *app.ReleaseCounts) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18370,7 +18369,7 @@ func (ec *executionContext) fieldContext_ReleaseCounts_mitigations(_ context.Con
 	return graphql.NewScalarFieldContext("ReleaseCounts", field, false, false, "Int")
 }
 
-func (ec *executionContext) _ReleaseCounts_caseStudies(ctx context.Context, field graphql.CollectedField, obj *store.ReleaseCounts) (ret graphql.Marshaler) {
+func (ec *executionContext) _ReleaseCounts_caseStudies(ctx context.Context, field graphql.CollectedField, obj *app.ReleaseCounts) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18393,7 +18392,7 @@ func (ec *executionContext) fieldContext_ReleaseCounts_caseStudies(_ context.Con
 	return graphql.NewScalarFieldContext("ReleaseCounts", field, false, false, "Int")
 }
 
-func (ec *executionContext) _ReleaseCounts_steps(ctx context.Context, field graphql.CollectedField, obj *store.ReleaseCounts) (ret graphql.Marshaler) {
+func (ec *executionContext) _ReleaseCounts_steps(ctx context.Context, field graphql.CollectedField, obj *app.ReleaseCounts) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18416,7 +18415,7 @@ func (ec *executionContext) fieldContext_ReleaseCounts_steps(_ context.Context, 
 	return graphql.NewScalarFieldContext("ReleaseCounts", field, false, false, "Int")
 }
 
-func (ec *executionContext) _ReleaseCounts_actors(ctx context.Context, field graphql.CollectedField, obj *store.ReleaseCounts) (ret graphql.Marshaler) {
+func (ec *executionContext) _ReleaseCounts_actors(ctx context.Context, field graphql.CollectedField, obj *app.ReleaseCounts) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18439,7 +18438,7 @@ func (ec *executionContext) fieldContext_ReleaseCounts_actors(_ context.Context,
 	return graphql.NewScalarFieldContext("ReleaseCounts", field, false, false, "Int")
 }
 
-func (ec *executionContext) _ReleaseDiff_from(ctx context.Context, field graphql.CollectedField, obj *atlas.Diff) (ret graphql.Marshaler) {
+func (ec *executionContext) _ReleaseDiff_from(ctx context.Context, field graphql.CollectedField, obj *app.ReleaseDiff) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18462,7 +18461,7 @@ func (ec *executionContext) fieldContext_ReleaseDiff_from(_ context.Context, fie
 	return graphql.NewScalarFieldContext("ReleaseDiff", field, false, false, "String")
 }
 
-func (ec *executionContext) _ReleaseDiff_to(ctx context.Context, field graphql.CollectedField, obj *atlas.Diff) (ret graphql.Marshaler) {
+func (ec *executionContext) _ReleaseDiff_to(ctx context.Context, field graphql.CollectedField, obj *app.ReleaseDiff) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18485,7 +18484,7 @@ func (ec *executionContext) fieldContext_ReleaseDiff_to(_ context.Context, field
 	return graphql.NewScalarFieldContext("ReleaseDiff", field, false, false, "String")
 }
 
-func (ec *executionContext) _ReleaseDiff_empty(ctx context.Context, field graphql.CollectedField, obj *atlas.Diff) (ret graphql.Marshaler) {
+func (ec *executionContext) _ReleaseDiff_empty(ctx context.Context, field graphql.CollectedField, obj *app.ReleaseDiff) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18508,7 +18507,7 @@ func (ec *executionContext) fieldContext_ReleaseDiff_empty(_ context.Context, fi
 	return graphql.NewScalarFieldContext("ReleaseDiff", field, true, false, "Boolean")
 }
 
-func (ec *executionContext) _ReleaseDiff_tactics(ctx context.Context, field graphql.CollectedField, obj *atlas.Diff) (ret graphql.Marshaler) {
+func (ec *executionContext) _ReleaseDiff_tactics(ctx context.Context, field graphql.CollectedField, obj *app.ReleaseDiff) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18540,7 +18539,7 @@ func (ec *executionContext) fieldContext_ReleaseDiff_tactics(_ context.Context, 
 	return fc, nil
 }
 
-func (ec *executionContext) _ReleaseDiff_techniques(ctx context.Context, field graphql.CollectedField, obj *atlas.Diff) (ret graphql.Marshaler) {
+func (ec *executionContext) _ReleaseDiff_techniques(ctx context.Context, field graphql.CollectedField, obj *app.ReleaseDiff) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18572,7 +18571,7 @@ func (ec *executionContext) fieldContext_ReleaseDiff_techniques(_ context.Contex
 	return fc, nil
 }
 
-func (ec *executionContext) _ReleaseDiff_mitigations(ctx context.Context, field graphql.CollectedField, obj *atlas.Diff) (ret graphql.Marshaler) {
+func (ec *executionContext) _ReleaseDiff_mitigations(ctx context.Context, field graphql.CollectedField, obj *app.ReleaseDiff) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18604,7 +18603,7 @@ func (ec *executionContext) fieldContext_ReleaseDiff_mitigations(_ context.Conte
 	return fc, nil
 }
 
-func (ec *executionContext) _ReleaseDiff_caseStudies(ctx context.Context, field graphql.CollectedField, obj *atlas.Diff) (ret graphql.Marshaler) {
+func (ec *executionContext) _ReleaseDiff_caseStudies(ctx context.Context, field graphql.CollectedField, obj *app.ReleaseDiff) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18636,7 +18635,7 @@ func (ec *executionContext) fieldContext_ReleaseDiff_caseStudies(_ context.Conte
 	return fc, nil
 }
 
-func (ec *executionContext) _ReleaseDiff_achieves(ctx context.Context, field graphql.CollectedField, obj *atlas.Diff) (ret graphql.Marshaler) {
+func (ec *executionContext) _ReleaseDiff_achieves(ctx context.Context, field graphql.CollectedField, obj *app.ReleaseDiff) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18668,7 +18667,7 @@ func (ec *executionContext) fieldContext_ReleaseDiff_achieves(_ context.Context,
 	return fc, nil
 }
 
-func (ec *executionContext) _ReleaseDiff_specializes(ctx context.Context, field graphql.CollectedField, obj *atlas.Diff) (ret graphql.Marshaler) {
+func (ec *executionContext) _ReleaseDiff_specializes(ctx context.Context, field graphql.CollectedField, obj *app.ReleaseDiff) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18700,7 +18699,7 @@ func (ec *executionContext) fieldContext_ReleaseDiff_specializes(_ context.Conte
 	return fc, nil
 }
 
-func (ec *executionContext) _ReleaseDiff_mitigates(ctx context.Context, field graphql.CollectedField, obj *atlas.Diff) (ret graphql.Marshaler) {
+func (ec *executionContext) _ReleaseDiff_mitigates(ctx context.Context, field graphql.CollectedField, obj *app.ReleaseDiff) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18732,7 +18731,7 @@ func (ec *executionContext) fieldContext_ReleaseDiff_mitigates(_ context.Context
 	return fc, nil
 }
 
-func (ec *executionContext) _ReleaseDiff_steps(ctx context.Context, field graphql.CollectedField, obj *atlas.Diff) (ret graphql.Marshaler) {
+func (ec *executionContext) _ReleaseDiff_steps(ctx context.Context, field graphql.CollectedField, obj *app.ReleaseDiff) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18764,7 +18763,7 @@ func (ec *executionContext) fieldContext_ReleaseDiff_steps(_ context.Context, fi
 	return fc, nil
 }
 
-func (ec *executionContext) _ReleaseDiff_retired(ctx context.Context, field graphql.CollectedField, obj *atlas.Diff) (ret graphql.Marshaler) {
+func (ec *executionContext) _ReleaseDiff_retired(ctx context.Context, field graphql.CollectedField, obj *app.ReleaseDiff) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18796,7 +18795,7 @@ func (ec *executionContext) fieldContext_ReleaseDiff_retired(_ context.Context, 
 	return fc, nil
 }
 
-func (ec *executionContext) _ReleaseDiff_movedTactic(ctx context.Context, field graphql.CollectedField, obj *atlas.Diff) (ret graphql.Marshaler) {
+func (ec *executionContext) _ReleaseDiff_movedTactic(ctx context.Context, field graphql.CollectedField, obj *app.ReleaseDiff) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18828,7 +18827,7 @@ func (ec *executionContext) fieldContext_ReleaseDiff_movedTactic(_ context.Conte
 	return fc, nil
 }
 
-func (ec *executionContext) _ReleaseDiff_maturityChanges(ctx context.Context, field graphql.CollectedField, obj *atlas.Diff) (ret graphql.Marshaler) {
+func (ec *executionContext) _ReleaseDiff_maturityChanges(ctx context.Context, field graphql.CollectedField, obj *app.ReleaseDiff) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18860,7 +18859,7 @@ func (ec *executionContext) fieldContext_ReleaseDiff_maturityChanges(_ context.C
 	return fc, nil
 }
 
-func (ec *executionContext) _ReleaseDiff_mitigationLinks(ctx context.Context, field graphql.CollectedField, obj *atlas.Diff) (ret graphql.Marshaler) {
+func (ec *executionContext) _ReleaseDiff_mitigationLinks(ctx context.Context, field graphql.CollectedField, obj *app.ReleaseDiff) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18892,7 +18891,7 @@ func (ec *executionContext) fieldContext_ReleaseDiff_mitigationLinks(_ context.C
 	return fc, nil
 }
 
-func (ec *executionContext) _ReleaseDiff_caseStudiesAdded(ctx context.Context, field graphql.CollectedField, obj *atlas.Diff) (ret graphql.Marshaler) {
+func (ec *executionContext) _ReleaseDiff_caseStudiesAdded(ctx context.Context, field graphql.CollectedField, obj *app.ReleaseDiff) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18924,7 +18923,7 @@ func (ec *executionContext) fieldContext_ReleaseDiff_caseStudiesAdded(_ context.
 	return fc, nil
 }
 
-func (ec *executionContext) _ReleaseDiff_navigatorLayer(ctx context.Context, field graphql.CollectedField, obj *atlas.Diff) (ret graphql.Marshaler) {
+func (ec *executionContext) _ReleaseDiff_navigatorLayer(ctx context.Context, field graphql.CollectedField, obj *app.ReleaseDiff) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19085,7 +19084,7 @@ func (ec *executionContext) fieldContext_RetiredId_name(_ context.Context, field
 	return graphql.NewScalarFieldContext("RetiredId", field, false, false, "String")
 }
 
-func (ec *executionContext) _SearchHit_kind(ctx context.Context, field graphql.CollectedField, obj *store.SearchHit) (ret graphql.Marshaler) {
+func (ec *executionContext) _SearchHit_kind(ctx context.Context, field graphql.CollectedField, obj *view.SearchHit) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19097,8 +19096,8 @@ func (ec *executionContext) _SearchHit_kind(ctx context.Context, field graphql.C
 			return obj.Kind, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v store.Kind) graphql.Marshaler {
-			return ec.marshalNEntityKind2githubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐKind(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v view.Kind) graphql.Marshaler {
+			return ec.marshalNEntityKind2githubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐKind(ctx, selections, v)
 		},
 		true,
 		true,
@@ -19108,7 +19107,7 @@ func (ec *executionContext) fieldContext_SearchHit_kind(_ context.Context, field
 	return graphql.NewScalarFieldContext("SearchHit", field, false, false, "EntityKind")
 }
 
-func (ec *executionContext) _SearchHit_id(ctx context.Context, field graphql.CollectedField, obj *store.SearchHit) (ret graphql.Marshaler) {
+func (ec *executionContext) _SearchHit_id(ctx context.Context, field graphql.CollectedField, obj *view.SearchHit) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19131,7 +19130,7 @@ func (ec *executionContext) fieldContext_SearchHit_id(_ context.Context, field g
 	return graphql.NewScalarFieldContext("SearchHit", field, false, false, "ID")
 }
 
-func (ec *executionContext) _SearchHit_name(ctx context.Context, field graphql.CollectedField, obj *store.SearchHit) (ret graphql.Marshaler) {
+func (ec *executionContext) _SearchHit_name(ctx context.Context, field graphql.CollectedField, obj *view.SearchHit) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19154,7 +19153,7 @@ func (ec *executionContext) fieldContext_SearchHit_name(_ context.Context, field
 	return graphql.NewScalarFieldContext("SearchHit", field, false, false, "String")
 }
 
-func (ec *executionContext) _SearchHit_score(ctx context.Context, field graphql.CollectedField, obj *store.SearchHit) (ret graphql.Marshaler) {
+func (ec *executionContext) _SearchHit_score(ctx context.Context, field graphql.CollectedField, obj *view.SearchHit) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19177,7 +19176,7 @@ func (ec *executionContext) fieldContext_SearchHit_score(_ context.Context, fiel
 	return graphql.NewScalarFieldContext("SearchHit", field, false, false, "Float")
 }
 
-func (ec *executionContext) _SearchHit_tactic(ctx context.Context, field graphql.CollectedField, obj *store.SearchHit) (ret graphql.Marshaler) {
+func (ec *executionContext) _SearchHit_tactic(ctx context.Context, field graphql.CollectedField, obj *view.SearchHit) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19189,8 +19188,8 @@ func (ec *executionContext) _SearchHit_tactic(ctx context.Context, field graphql
 			return obj.Tactic, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *store.Tactic) graphql.Marshaler {
-			return ec.marshalOTactic2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐTactic(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *view.Tactic) graphql.Marshaler {
+			return ec.marshalOTactic2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐTactic(ctx, selections, v)
 		},
 		true,
 		false,
@@ -19209,7 +19208,7 @@ func (ec *executionContext) fieldContext_SearchHit_tactic(_ context.Context, fie
 	return fc, nil
 }
 
-func (ec *executionContext) _SearchHit_technique(ctx context.Context, field graphql.CollectedField, obj *store.SearchHit) (ret graphql.Marshaler) {
+func (ec *executionContext) _SearchHit_technique(ctx context.Context, field graphql.CollectedField, obj *view.SearchHit) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19221,8 +19220,8 @@ func (ec *executionContext) _SearchHit_technique(ctx context.Context, field grap
 			return obj.Technique, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *store.Technique) graphql.Marshaler {
-			return ec.marshalOTechnique2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐTechnique(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *view.Technique) graphql.Marshaler {
+			return ec.marshalOTechnique2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐTechnique(ctx, selections, v)
 		},
 		true,
 		false,
@@ -19241,7 +19240,7 @@ func (ec *executionContext) fieldContext_SearchHit_technique(_ context.Context, 
 	return fc, nil
 }
 
-func (ec *executionContext) _SearchHit_mitigation(ctx context.Context, field graphql.CollectedField, obj *store.SearchHit) (ret graphql.Marshaler) {
+func (ec *executionContext) _SearchHit_mitigation(ctx context.Context, field graphql.CollectedField, obj *view.SearchHit) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19253,8 +19252,8 @@ func (ec *executionContext) _SearchHit_mitigation(ctx context.Context, field gra
 			return obj.Mitigation, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *store.Mitigation) graphql.Marshaler {
-			return ec.marshalOMitigation2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐMitigation(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *view.Mitigation) graphql.Marshaler {
+			return ec.marshalOMitigation2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐMitigation(ctx, selections, v)
 		},
 		true,
 		false,
@@ -19273,7 +19272,7 @@ func (ec *executionContext) fieldContext_SearchHit_mitigation(_ context.Context,
 	return fc, nil
 }
 
-func (ec *executionContext) _SearchHit_caseStudy(ctx context.Context, field graphql.CollectedField, obj *store.SearchHit) (ret graphql.Marshaler) {
+func (ec *executionContext) _SearchHit_caseStudy(ctx context.Context, field graphql.CollectedField, obj *view.SearchHit) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19285,8 +19284,8 @@ func (ec *executionContext) _SearchHit_caseStudy(ctx context.Context, field grap
 			return obj.CaseStudy, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *store.CaseStudy) graphql.Marshaler {
-			return ec.marshalOCaseStudy2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐCaseStudy(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *view.CaseStudy) graphql.Marshaler {
+			return ec.marshalOCaseStudy2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐCaseStudy(ctx, selections, v)
 		},
 		true,
 		false,
@@ -19305,7 +19304,7 @@ func (ec *executionContext) fieldContext_SearchHit_caseStudy(_ context.Context, 
 	return fc, nil
 }
 
-func (ec *executionContext) _SearchHit_actor(ctx context.Context, field graphql.CollectedField, obj *store.SearchHit) (ret graphql.Marshaler) {
+func (ec *executionContext) _SearchHit_actor(ctx context.Context, field graphql.CollectedField, obj *view.SearchHit) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19317,8 +19316,8 @@ func (ec *executionContext) _SearchHit_actor(ctx context.Context, field graphql.
 			return obj.Actor, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *store.Actor) graphql.Marshaler {
-			return ec.marshalOActor2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐActor(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *view.Actor) graphql.Marshaler {
+			return ec.marshalOActor2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐActor(ctx, selections, v)
 		},
 		true,
 		false,
@@ -19337,7 +19336,7 @@ func (ec *executionContext) fieldContext_SearchHit_actor(_ context.Context, fiel
 	return fc, nil
 }
 
-func (ec *executionContext) _SetMember_mitigation(ctx context.Context, field graphql.CollectedField, obj *model.SetMember) (ret graphql.Marshaler) {
+func (ec *executionContext) _SetMember_mitigation(ctx context.Context, field graphql.CollectedField, obj *app.SetMember) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19349,8 +19348,8 @@ func (ec *executionContext) _SetMember_mitigation(ctx context.Context, field gra
 			return obj.Mitigation, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *store.Mitigation) graphql.Marshaler {
-			return ec.marshalNMitigation2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐMitigation(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *view.Mitigation) graphql.Marshaler {
+			return ec.marshalNMitigation2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐMitigation(ctx, selections, v)
 		},
 		true,
 		true,
@@ -19369,7 +19368,7 @@ func (ec *executionContext) fieldContext_SetMember_mitigation(_ context.Context,
 	return fc, nil
 }
 
-func (ec *executionContext) _SetMember_cost(ctx context.Context, field graphql.CollectedField, obj *model.SetMember) (ret graphql.Marshaler) {
+func (ec *executionContext) _SetMember_cost(ctx context.Context, field graphql.CollectedField, obj *app.SetMember) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19392,7 +19391,7 @@ func (ec *executionContext) fieldContext_SetMember_cost(_ context.Context, field
 	return graphql.NewScalarFieldContext("SetMember", field, false, false, "Float")
 }
 
-func (ec *executionContext) _SetMember_required(ctx context.Context, field graphql.CollectedField, obj *model.SetMember) (ret graphql.Marshaler) {
+func (ec *executionContext) _SetMember_required(ctx context.Context, field graphql.CollectedField, obj *app.SetMember) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19415,7 +19414,7 @@ func (ec *executionContext) fieldContext_SetMember_required(_ context.Context, f
 	return graphql.NewScalarFieldContext("SetMember", field, false, false, "Boolean")
 }
 
-func (ec *executionContext) _SetMember_chains(ctx context.Context, field graphql.CollectedField, obj *model.SetMember) (ret graphql.Marshaler) {
+func (ec *executionContext) _SetMember_chains(ctx context.Context, field graphql.CollectedField, obj *app.SetMember) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19438,7 +19437,7 @@ func (ec *executionContext) fieldContext_SetMember_chains(_ context.Context, fie
 	return graphql.NewScalarFieldContext("SetMember", field, false, false, "ID")
 }
 
-func (ec *executionContext) _SharedTechnique_technique(ctx context.Context, field graphql.CollectedField, obj *actors.SharedTechnique) (ret graphql.Marshaler) {
+func (ec *executionContext) _SharedTechnique_technique(ctx context.Context, field graphql.CollectedField, obj *view.SharedTechnique) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19450,8 +19449,8 @@ func (ec *executionContext) _SharedTechnique_technique(ctx context.Context, fiel
 			return obj.Technique, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v store.Technique) graphql.Marshaler {
-			return ec.marshalNTechnique2githubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐTechnique(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v view.Technique) graphql.Marshaler {
+			return ec.marshalNTechnique2githubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐTechnique(ctx, selections, v)
 		},
 		true,
 		true,
@@ -19470,7 +19469,7 @@ func (ec *executionContext) fieldContext_SharedTechnique_technique(_ context.Con
 	return fc, nil
 }
 
-func (ec *executionContext) _SharedTechnique_actorIds(ctx context.Context, field graphql.CollectedField, obj *actors.SharedTechnique) (ret graphql.Marshaler) {
+func (ec *executionContext) _SharedTechnique_actorIds(ctx context.Context, field graphql.CollectedField, obj *view.SharedTechnique) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19493,7 +19492,7 @@ func (ec *executionContext) fieldContext_SharedTechnique_actorIds(_ context.Cont
 	return graphql.NewScalarFieldContext("SharedTechnique", field, false, false, "ID")
 }
 
-func (ec *executionContext) _SharedTechnique_all(ctx context.Context, field graphql.CollectedField, obj *actors.SharedTechnique) (ret graphql.Marshaler) {
+func (ec *executionContext) _SharedTechnique_all(ctx context.Context, field graphql.CollectedField, obj *view.SharedTechnique) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19516,7 +19515,7 @@ func (ec *executionContext) fieldContext_SharedTechnique_all(_ context.Context, 
 	return graphql.NewScalarFieldContext("SharedTechnique", field, false, false, "Boolean")
 }
 
-func (ec *executionContext) _Step_id(ctx context.Context, field graphql.CollectedField, obj *store.Step) (ret graphql.Marshaler) {
+func (ec *executionContext) _Step_id(ctx context.Context, field graphql.CollectedField, obj *view.Step) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19539,7 +19538,7 @@ func (ec *executionContext) fieldContext_Step_id(_ context.Context, field graphq
 	return graphql.NewScalarFieldContext("Step", field, false, false, "ID")
 }
 
-func (ec *executionContext) _Step_stepId(ctx context.Context, field graphql.CollectedField, obj *store.Step) (ret graphql.Marshaler) {
+func (ec *executionContext) _Step_stepId(ctx context.Context, field graphql.CollectedField, obj *view.Step) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19562,7 +19561,7 @@ func (ec *executionContext) fieldContext_Step_stepId(_ context.Context, field gr
 	return graphql.NewScalarFieldContext("Step", field, false, false, "String")
 }
 
-func (ec *executionContext) _Step_release(ctx context.Context, field graphql.CollectedField, obj *store.Step) (ret graphql.Marshaler) {
+func (ec *executionContext) _Step_release(ctx context.Context, field graphql.CollectedField, obj *view.Step) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19585,7 +19584,7 @@ func (ec *executionContext) fieldContext_Step_release(_ context.Context, field g
 	return graphql.NewScalarFieldContext("Step", field, false, false, "String")
 }
 
-func (ec *executionContext) _Step_position(ctx context.Context, field graphql.CollectedField, obj *store.Step) (ret graphql.Marshaler) {
+func (ec *executionContext) _Step_position(ctx context.Context, field graphql.CollectedField, obj *view.Step) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19608,7 +19607,7 @@ func (ec *executionContext) fieldContext_Step_position(_ context.Context, field 
 	return graphql.NewScalarFieldContext("Step", field, false, false, "Int")
 }
 
-func (ec *executionContext) _Step_description(ctx context.Context, field graphql.CollectedField, obj *store.Step) (ret graphql.Marshaler) {
+func (ec *executionContext) _Step_description(ctx context.Context, field graphql.CollectedField, obj *view.Step) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19631,7 +19630,7 @@ func (ec *executionContext) fieldContext_Step_description(_ context.Context, fie
 	return graphql.NewScalarFieldContext("Step", field, false, false, "String")
 }
 
-func (ec *executionContext) _Step_caseStudy(ctx context.Context, field graphql.CollectedField, obj *store.Step) (ret graphql.Marshaler) {
+func (ec *executionContext) _Step_caseStudy(ctx context.Context, field graphql.CollectedField, obj *view.Step) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19643,8 +19642,8 @@ func (ec *executionContext) _Step_caseStudy(ctx context.Context, field graphql.C
 			return obj.CaseStudy(), nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *store.CaseStudy) graphql.Marshaler {
-			return ec.marshalNCaseStudy2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐCaseStudy(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *view.CaseStudy) graphql.Marshaler {
+			return ec.marshalNCaseStudy2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐCaseStudy(ctx, selections, v)
 		},
 		true,
 		true,
@@ -19663,7 +19662,7 @@ func (ec *executionContext) fieldContext_Step_caseStudy(_ context.Context, field
 	return fc, nil
 }
 
-func (ec *executionContext) _Step_technique(ctx context.Context, field graphql.CollectedField, obj *store.Step) (ret graphql.Marshaler) {
+func (ec *executionContext) _Step_technique(ctx context.Context, field graphql.CollectedField, obj *view.Step) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19675,8 +19674,8 @@ func (ec *executionContext) _Step_technique(ctx context.Context, field graphql.C
 			return obj.Technique(), nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *store.Technique) graphql.Marshaler {
-			return ec.marshalNTechnique2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐTechnique(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *view.Technique) graphql.Marshaler {
+			return ec.marshalNTechnique2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐTechnique(ctx, selections, v)
 		},
 		true,
 		true,
@@ -19695,7 +19694,7 @@ func (ec *executionContext) fieldContext_Step_technique(_ context.Context, field
 	return fc, nil
 }
 
-func (ec *executionContext) _Step_tactic(ctx context.Context, field graphql.CollectedField, obj *store.Step) (ret graphql.Marshaler) {
+func (ec *executionContext) _Step_tactic(ctx context.Context, field graphql.CollectedField, obj *view.Step) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19707,8 +19706,8 @@ func (ec *executionContext) _Step_tactic(ctx context.Context, field graphql.Coll
 			return obj.Tactic(), nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *store.Tactic) graphql.Marshaler {
-			return ec.marshalNTactic2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐTactic(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *view.Tactic) graphql.Marshaler {
+			return ec.marshalNTactic2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐTactic(ctx, selections, v)
 		},
 		true,
 		true,
@@ -19727,7 +19726,7 @@ func (ec *executionContext) fieldContext_Step_tactic(_ context.Context, field gr
 	return fc, nil
 }
 
-func (ec *executionContext) _Step_leadsTo(ctx context.Context, field graphql.CollectedField, obj *store.Step) (ret graphql.Marshaler) {
+func (ec *executionContext) _Step_leadsTo(ctx context.Context, field graphql.CollectedField, obj *view.Step) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19739,8 +19738,8 @@ func (ec *executionContext) _Step_leadsTo(ctx context.Context, field graphql.Col
 			return obj.LeadsTo(), nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []store.Step) graphql.Marshaler {
-			return ec.marshalNStep2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐStepᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []view.Step) graphql.Marshaler {
+			return ec.marshalNStep2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐStepᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -19759,7 +19758,7 @@ func (ec *executionContext) fieldContext_Step_leadsTo(_ context.Context, field g
 	return fc, nil
 }
 
-func (ec *executionContext) _Step_leadsFrom(ctx context.Context, field graphql.CollectedField, obj *store.Step) (ret graphql.Marshaler) {
+func (ec *executionContext) _Step_leadsFrom(ctx context.Context, field graphql.CollectedField, obj *view.Step) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19771,8 +19770,8 @@ func (ec *executionContext) _Step_leadsFrom(ctx context.Context, field graphql.C
 			return obj.LeadsFrom(), nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []store.Step) graphql.Marshaler {
-			return ec.marshalNStep2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐStepᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []view.Step) graphql.Marshaler {
+			return ec.marshalNStep2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐStepᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -19901,7 +19900,7 @@ func (ec *executionContext) fieldContext_StepChange_after(_ context.Context, fie
 	return fc, nil
 }
 
-func (ec *executionContext) _StepRef_caseStudyId(ctx context.Context, field graphql.CollectedField, obj *store.StepRef) (ret graphql.Marshaler) {
+func (ec *executionContext) _StepRef_caseStudyId(ctx context.Context, field graphql.CollectedField, obj *view.StepRef) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19924,7 +19923,7 @@ func (ec *executionContext) fieldContext_StepRef_caseStudyId(_ context.Context, 
 	return graphql.NewScalarFieldContext("StepRef", field, false, false, "ID")
 }
 
-func (ec *executionContext) _StepRef_stepId(ctx context.Context, field graphql.CollectedField, obj *store.StepRef) (ret graphql.Marshaler) {
+func (ec *executionContext) _StepRef_stepId(ctx context.Context, field graphql.CollectedField, obj *view.StepRef) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22673,7 +22672,7 @@ func (ec *executionContext) fieldContext_TMUncoveredTechnique_evidence(_ context
 	return fc, nil
 }
 
-func (ec *executionContext) _Tactic_id(ctx context.Context, field graphql.CollectedField, obj *store.Tactic) (ret graphql.Marshaler) {
+func (ec *executionContext) _Tactic_id(ctx context.Context, field graphql.CollectedField, obj *view.Tactic) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22696,7 +22695,7 @@ func (ec *executionContext) fieldContext_Tactic_id(_ context.Context, field grap
 	return graphql.NewScalarFieldContext("Tactic", field, false, false, "ID")
 }
 
-func (ec *executionContext) _Tactic_release(ctx context.Context, field graphql.CollectedField, obj *store.Tactic) (ret graphql.Marshaler) {
+func (ec *executionContext) _Tactic_release(ctx context.Context, field graphql.CollectedField, obj *view.Tactic) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22719,7 +22718,7 @@ func (ec *executionContext) fieldContext_Tactic_release(_ context.Context, field
 	return graphql.NewScalarFieldContext("Tactic", field, false, false, "String")
 }
 
-func (ec *executionContext) _Tactic_name(ctx context.Context, field graphql.CollectedField, obj *store.Tactic) (ret graphql.Marshaler) {
+func (ec *executionContext) _Tactic_name(ctx context.Context, field graphql.CollectedField, obj *view.Tactic) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22742,7 +22741,7 @@ func (ec *executionContext) fieldContext_Tactic_name(_ context.Context, field gr
 	return graphql.NewScalarFieldContext("Tactic", field, false, false, "String")
 }
 
-func (ec *executionContext) _Tactic_description(ctx context.Context, field graphql.CollectedField, obj *store.Tactic) (ret graphql.Marshaler) {
+func (ec *executionContext) _Tactic_description(ctx context.Context, field graphql.CollectedField, obj *view.Tactic) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22765,7 +22764,7 @@ func (ec *executionContext) fieldContext_Tactic_description(_ context.Context, f
 	return graphql.NewScalarFieldContext("Tactic", field, false, false, "String")
 }
 
-func (ec *executionContext) _Tactic_uuid(ctx context.Context, field graphql.CollectedField, obj *store.Tactic) (ret graphql.Marshaler) {
+func (ec *executionContext) _Tactic_uuid(ctx context.Context, field graphql.CollectedField, obj *view.Tactic) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22788,7 +22787,7 @@ func (ec *executionContext) fieldContext_Tactic_uuid(_ context.Context, field gr
 	return graphql.NewScalarFieldContext("Tactic", field, false, false, "String")
 }
 
-func (ec *executionContext) _Tactic_position(ctx context.Context, field graphql.CollectedField, obj *store.Tactic) (ret graphql.Marshaler) {
+func (ec *executionContext) _Tactic_position(ctx context.Context, field graphql.CollectedField, obj *view.Tactic) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22811,7 +22810,7 @@ func (ec *executionContext) fieldContext_Tactic_position(_ context.Context, fiel
 	return graphql.NewScalarFieldContext("Tactic", field, false, false, "Int")
 }
 
-func (ec *executionContext) _Tactic_references(ctx context.Context, field graphql.CollectedField, obj *store.Tactic) (ret graphql.Marshaler) {
+func (ec *executionContext) _Tactic_references(ctx context.Context, field graphql.CollectedField, obj *view.Tactic) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22843,7 +22842,7 @@ func (ec *executionContext) fieldContext_Tactic_references(_ context.Context, fi
 	return fc, nil
 }
 
-func (ec *executionContext) _Tactic_created(ctx context.Context, field graphql.CollectedField, obj *store.Tactic) (ret graphql.Marshaler) {
+func (ec *executionContext) _Tactic_created(ctx context.Context, field graphql.CollectedField, obj *view.Tactic) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22866,7 +22865,7 @@ func (ec *executionContext) fieldContext_Tactic_created(_ context.Context, field
 	return graphql.NewScalarFieldContext("Tactic", field, false, false, "String")
 }
 
-func (ec *executionContext) _Tactic_modified(ctx context.Context, field graphql.CollectedField, obj *store.Tactic) (ret graphql.Marshaler) {
+func (ec *executionContext) _Tactic_modified(ctx context.Context, field graphql.CollectedField, obj *view.Tactic) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22889,7 +22888,7 @@ func (ec *executionContext) fieldContext_Tactic_modified(_ context.Context, fiel
 	return graphql.NewScalarFieldContext("Tactic", field, false, false, "String")
 }
 
-func (ec *executionContext) _Tactic_attack(ctx context.Context, field graphql.CollectedField, obj *store.Tactic) (ret graphql.Marshaler) {
+func (ec *executionContext) _Tactic_attack(ctx context.Context, field graphql.CollectedField, obj *view.Tactic) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22921,7 +22920,7 @@ func (ec *executionContext) fieldContext_Tactic_attack(_ context.Context, field 
 	return fc, nil
 }
 
-func (ec *executionContext) _Tactic_techniques(ctx context.Context, field graphql.CollectedField, obj *store.Tactic) (ret graphql.Marshaler) {
+func (ec *executionContext) _Tactic_techniques(ctx context.Context, field graphql.CollectedField, obj *view.Tactic) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22933,8 +22932,8 @@ func (ec *executionContext) _Tactic_techniques(ctx context.Context, field graphq
 			return obj.Techniques(), nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []store.Technique) graphql.Marshaler {
-			return ec.marshalNTechnique2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐTechniqueᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []view.Technique) graphql.Marshaler {
+			return ec.marshalNTechnique2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐTechniqueᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -22997,8 +22996,8 @@ func (ec *executionContext) _TacticConnection_nodes(ctx context.Context, field g
 			return obj.Nodes, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []store.Tactic) graphql.Marshaler {
-			return ec.marshalNTactic2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐTacticᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []view.Tactic) graphql.Marshaler {
+			return ec.marshalNTactic2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐTacticᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -23107,8 +23106,8 @@ func (ec *executionContext) _TacticEdge_node(ctx context.Context, field graphql.
 			return obj.Node, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *store.Tactic) graphql.Marshaler {
-			return ec.marshalNTactic2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐTactic(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *view.Tactic) graphql.Marshaler {
+			return ec.marshalNTactic2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐTactic(ctx, selections, v)
 		},
 		true,
 		true,
@@ -23219,7 +23218,7 @@ func (ec *executionContext) fieldContext_TacticMove_to(_ context.Context, field 
 	return graphql.NewScalarFieldContext("TacticMove", field, false, false, "ID")
 }
 
-func (ec *executionContext) _Technique_id(ctx context.Context, field graphql.CollectedField, obj *store.Technique) (ret graphql.Marshaler) {
+func (ec *executionContext) _Technique_id(ctx context.Context, field graphql.CollectedField, obj *view.Technique) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23242,7 +23241,7 @@ func (ec *executionContext) fieldContext_Technique_id(_ context.Context, field g
 	return graphql.NewScalarFieldContext("Technique", field, false, false, "ID")
 }
 
-func (ec *executionContext) _Technique_release(ctx context.Context, field graphql.CollectedField, obj *store.Technique) (ret graphql.Marshaler) {
+func (ec *executionContext) _Technique_release(ctx context.Context, field graphql.CollectedField, obj *view.Technique) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23265,7 +23264,7 @@ func (ec *executionContext) fieldContext_Technique_release(_ context.Context, fi
 	return graphql.NewScalarFieldContext("Technique", field, false, false, "String")
 }
 
-func (ec *executionContext) _Technique_name(ctx context.Context, field graphql.CollectedField, obj *store.Technique) (ret graphql.Marshaler) {
+func (ec *executionContext) _Technique_name(ctx context.Context, field graphql.CollectedField, obj *view.Technique) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23288,7 +23287,7 @@ func (ec *executionContext) fieldContext_Technique_name(_ context.Context, field
 	return graphql.NewScalarFieldContext("Technique", field, false, false, "String")
 }
 
-func (ec *executionContext) _Technique_description(ctx context.Context, field graphql.CollectedField, obj *store.Technique) (ret graphql.Marshaler) {
+func (ec *executionContext) _Technique_description(ctx context.Context, field graphql.CollectedField, obj *view.Technique) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23311,7 +23310,7 @@ func (ec *executionContext) fieldContext_Technique_description(_ context.Context
 	return graphql.NewScalarFieldContext("Technique", field, false, false, "String")
 }
 
-func (ec *executionContext) _Technique_uuid(ctx context.Context, field graphql.CollectedField, obj *store.Technique) (ret graphql.Marshaler) {
+func (ec *executionContext) _Technique_uuid(ctx context.Context, field graphql.CollectedField, obj *view.Technique) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23334,7 +23333,7 @@ func (ec *executionContext) fieldContext_Technique_uuid(_ context.Context, field
 	return graphql.NewScalarFieldContext("Technique", field, false, false, "String")
 }
 
-func (ec *executionContext) _Technique_maturity(ctx context.Context, field graphql.CollectedField, obj *store.Technique) (ret graphql.Marshaler) {
+func (ec *executionContext) _Technique_maturity(ctx context.Context, field graphql.CollectedField, obj *view.Technique) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23357,7 +23356,7 @@ func (ec *executionContext) fieldContext_Technique_maturity(_ context.Context, f
 	return graphql.NewScalarFieldContext("Technique", field, false, false, "String")
 }
 
-func (ec *executionContext) _Technique_platforms(ctx context.Context, field graphql.CollectedField, obj *store.Technique) (ret graphql.Marshaler) {
+func (ec *executionContext) _Technique_platforms(ctx context.Context, field graphql.CollectedField, obj *view.Technique) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23380,7 +23379,7 @@ func (ec *executionContext) fieldContext_Technique_platforms(_ context.Context, 
 	return graphql.NewScalarFieldContext("Technique", field, false, false, "String")
 }
 
-func (ec *executionContext) _Technique_isSubtechnique(ctx context.Context, field graphql.CollectedField, obj *store.Technique) (ret graphql.Marshaler) {
+func (ec *executionContext) _Technique_isSubtechnique(ctx context.Context, field graphql.CollectedField, obj *view.Technique) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23403,7 +23402,7 @@ func (ec *executionContext) fieldContext_Technique_isSubtechnique(_ context.Cont
 	return graphql.NewScalarFieldContext("Technique", field, true, false, "Boolean")
 }
 
-func (ec *executionContext) _Technique_references(ctx context.Context, field graphql.CollectedField, obj *store.Technique) (ret graphql.Marshaler) {
+func (ec *executionContext) _Technique_references(ctx context.Context, field graphql.CollectedField, obj *view.Technique) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23435,7 +23434,7 @@ func (ec *executionContext) fieldContext_Technique_references(_ context.Context,
 	return fc, nil
 }
 
-func (ec *executionContext) _Technique_created(ctx context.Context, field graphql.CollectedField, obj *store.Technique) (ret graphql.Marshaler) {
+func (ec *executionContext) _Technique_created(ctx context.Context, field graphql.CollectedField, obj *view.Technique) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23458,7 +23457,7 @@ func (ec *executionContext) fieldContext_Technique_created(_ context.Context, fi
 	return graphql.NewScalarFieldContext("Technique", field, false, false, "String")
 }
 
-func (ec *executionContext) _Technique_modified(ctx context.Context, field graphql.CollectedField, obj *store.Technique) (ret graphql.Marshaler) {
+func (ec *executionContext) _Technique_modified(ctx context.Context, field graphql.CollectedField, obj *view.Technique) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23481,7 +23480,7 @@ func (ec *executionContext) fieldContext_Technique_modified(_ context.Context, f
 	return graphql.NewScalarFieldContext("Technique", field, false, false, "String")
 }
 
-func (ec *executionContext) _Technique_attack(ctx context.Context, field graphql.CollectedField, obj *store.Technique) (ret graphql.Marshaler) {
+func (ec *executionContext) _Technique_attack(ctx context.Context, field graphql.CollectedField, obj *view.Technique) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23513,7 +23512,7 @@ func (ec *executionContext) fieldContext_Technique_attack(_ context.Context, fie
 	return fc, nil
 }
 
-func (ec *executionContext) _Technique_tactics(ctx context.Context, field graphql.CollectedField, obj *store.Technique) (ret graphql.Marshaler) {
+func (ec *executionContext) _Technique_tactics(ctx context.Context, field graphql.CollectedField, obj *view.Technique) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23525,8 +23524,8 @@ func (ec *executionContext) _Technique_tactics(ctx context.Context, field graphq
 			return obj.Tactics(), nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []store.Tactic) graphql.Marshaler {
-			return ec.marshalNTactic2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐTacticᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []view.Tactic) graphql.Marshaler {
+			return ec.marshalNTactic2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐTacticᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -23545,7 +23544,7 @@ func (ec *executionContext) fieldContext_Technique_tactics(_ context.Context, fi
 	return fc, nil
 }
 
-func (ec *executionContext) _Technique_parent(ctx context.Context, field graphql.CollectedField, obj *store.Technique) (ret graphql.Marshaler) {
+func (ec *executionContext) _Technique_parent(ctx context.Context, field graphql.CollectedField, obj *view.Technique) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23557,8 +23556,8 @@ func (ec *executionContext) _Technique_parent(ctx context.Context, field graphql
 			return obj.Parent(), nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *store.Technique) graphql.Marshaler {
-			return ec.marshalOTechnique2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐTechnique(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *view.Technique) graphql.Marshaler {
+			return ec.marshalOTechnique2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐTechnique(ctx, selections, v)
 		},
 		true,
 		false,
@@ -23577,7 +23576,7 @@ func (ec *executionContext) fieldContext_Technique_parent(_ context.Context, fie
 	return fc, nil
 }
 
-func (ec *executionContext) _Technique_subtechniques(ctx context.Context, field graphql.CollectedField, obj *store.Technique) (ret graphql.Marshaler) {
+func (ec *executionContext) _Technique_subtechniques(ctx context.Context, field graphql.CollectedField, obj *view.Technique) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23589,8 +23588,8 @@ func (ec *executionContext) _Technique_subtechniques(ctx context.Context, field 
 			return obj.Subtechniques(), nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []store.Technique) graphql.Marshaler {
-			return ec.marshalNTechnique2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐTechniqueᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []view.Technique) graphql.Marshaler {
+			return ec.marshalNTechnique2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐTechniqueᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -23609,7 +23608,7 @@ func (ec *executionContext) fieldContext_Technique_subtechniques(_ context.Conte
 	return fc, nil
 }
 
-func (ec *executionContext) _Technique_mitigations(ctx context.Context, field graphql.CollectedField, obj *store.Technique) (ret graphql.Marshaler) {
+func (ec *executionContext) _Technique_mitigations(ctx context.Context, field graphql.CollectedField, obj *view.Technique) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23621,8 +23620,8 @@ func (ec *executionContext) _Technique_mitigations(ctx context.Context, field gr
 			return obj.Mitigations(), nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []store.TechniqueMitigation) graphql.Marshaler {
-			return ec.marshalNTechniqueMitigation2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐTechniqueMitigationᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []view.TechniqueMitigation) graphql.Marshaler {
+			return ec.marshalNTechniqueMitigation2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐTechniqueMitigationᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -23641,7 +23640,7 @@ func (ec *executionContext) fieldContext_Technique_mitigations(_ context.Context
 	return fc, nil
 }
 
-func (ec *executionContext) _Technique_caseStudies(ctx context.Context, field graphql.CollectedField, obj *store.Technique) (ret graphql.Marshaler) {
+func (ec *executionContext) _Technique_caseStudies(ctx context.Context, field graphql.CollectedField, obj *view.Technique) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23653,8 +23652,8 @@ func (ec *executionContext) _Technique_caseStudies(ctx context.Context, field gr
 			return obj.CaseStudies(), nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []store.CaseStudy) graphql.Marshaler {
-			return ec.marshalNCaseStudy2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐCaseStudyᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []view.CaseStudy) graphql.Marshaler {
+			return ec.marshalNCaseStudy2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐCaseStudyᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -23673,7 +23672,7 @@ func (ec *executionContext) fieldContext_Technique_caseStudies(_ context.Context
 	return fc, nil
 }
 
-func (ec *executionContext) _Technique_actors(ctx context.Context, field graphql.CollectedField, obj *store.Technique) (ret graphql.Marshaler) {
+func (ec *executionContext) _Technique_actors(ctx context.Context, field graphql.CollectedField, obj *view.Technique) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23685,8 +23684,8 @@ func (ec *executionContext) _Technique_actors(ctx context.Context, field graphql
 			return ec.resolveBatch_Technique_actors(ctx, field, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []store.TechniqueActor) graphql.Marshaler {
-			return ec.marshalNTechniqueActor2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐTechniqueActorᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []view.TechniqueActor) graphql.Marshaler {
+			return ec.marshalNTechniqueActor2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐTechniqueActorᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -23704,13 +23703,13 @@ func (ec *executionContext) fieldContext_Technique_actors(_ context.Context, fie
 	}
 	return fc, nil
 }
-func (ec *executionContext) resolveBatch_Technique_actors(ctx context.Context, field graphql.CollectedField, obj *store.Technique) (any, error) {
+func (ec *executionContext) resolveBatch_Technique_actors(ctx context.Context, field graphql.CollectedField, obj *view.Technique) (any, error) {
 	resolver := ec.Resolvers.Technique()
-	if batch, ok := graphql.BatchParentsFor[*store.Technique](ctx, "Technique"); ok {
+	if batch, ok := graphql.BatchParentsFor[*view.Technique](ctx, "Technique"); ok {
 		result := batch.FieldResult(field, func() (any, error) {
 			return resolver.Actors(ctx, batch.Parents)
 		})
-		return graphql.ResolveBatchGroupResult[[]store.TechniqueActor](
+		return graphql.ResolveBatchGroupResult[[]view.TechniqueActor](
 			ctx,
 			batch.Index,
 			len(batch.Parents),
@@ -23719,8 +23718,8 @@ func (ec *executionContext) resolveBatch_Technique_actors(ctx context.Context, f
 			batch.IndexMap,
 		)
 	}
-	results, err := resolver.Actors(ctx, []*store.Technique{obj})
-	return graphql.ResolveBatchSingleResult[[]store.TechniqueActor](
+	results, err := resolver.Actors(ctx, []*view.Technique{obj})
+	return graphql.ResolveBatchSingleResult[[]view.TechniqueActor](
 		ctx,
 		results,
 		err,
@@ -23728,7 +23727,7 @@ func (ec *executionContext) resolveBatch_Technique_actors(ctx context.Context, f
 	)
 }
 
-func (ec *executionContext) _Technique_followedBy(ctx context.Context, field graphql.CollectedField, obj *store.Technique) (ret graphql.Marshaler) {
+func (ec *executionContext) _Technique_followedBy(ctx context.Context, field graphql.CollectedField, obj *view.Technique) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23740,8 +23739,8 @@ func (ec *executionContext) _Technique_followedBy(ctx context.Context, field gra
 			return obj.FollowedBy(), nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []store.TechniqueTransition) graphql.Marshaler {
-			return ec.marshalNTechniqueTransition2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐTechniqueTransitionᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []view.TechniqueTransition) graphql.Marshaler {
+			return ec.marshalNTechniqueTransition2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐTechniqueTransitionᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -23760,7 +23759,7 @@ func (ec *executionContext) fieldContext_Technique_followedBy(_ context.Context,
 	return fc, nil
 }
 
-func (ec *executionContext) _Technique_precededBy(ctx context.Context, field graphql.CollectedField, obj *store.Technique) (ret graphql.Marshaler) {
+func (ec *executionContext) _Technique_precededBy(ctx context.Context, field graphql.CollectedField, obj *view.Technique) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23772,8 +23771,8 @@ func (ec *executionContext) _Technique_precededBy(ctx context.Context, field gra
 			return obj.PrecededBy(), nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []store.TechniqueTransition) graphql.Marshaler {
-			return ec.marshalNTechniqueTransition2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐTechniqueTransitionᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []view.TechniqueTransition) graphql.Marshaler {
+			return ec.marshalNTechniqueTransition2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐTechniqueTransitionᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -23792,7 +23791,7 @@ func (ec *executionContext) fieldContext_Technique_precededBy(_ context.Context,
 	return fc, nil
 }
 
-func (ec *executionContext) _TechniqueActor_actor(ctx context.Context, field graphql.CollectedField, obj *store.TechniqueActor) (ret graphql.Marshaler) {
+func (ec *executionContext) _TechniqueActor_actor(ctx context.Context, field graphql.CollectedField, obj *view.TechniqueActor) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23804,8 +23803,8 @@ func (ec *executionContext) _TechniqueActor_actor(ctx context.Context, field gra
 			return obj.Actor, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v store.Actor) graphql.Marshaler {
-			return ec.marshalNActor2githubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐActor(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v view.Actor) graphql.Marshaler {
+			return ec.marshalNActor2githubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐActor(ctx, selections, v)
 		},
 		true,
 		true,
@@ -23824,7 +23823,7 @@ func (ec *executionContext) fieldContext_TechniqueActor_actor(_ context.Context,
 	return fc, nil
 }
 
-func (ec *executionContext) _TechniqueActor_caseStudies(ctx context.Context, field graphql.CollectedField, obj *store.TechniqueActor) (ret graphql.Marshaler) {
+func (ec *executionContext) _TechniqueActor_caseStudies(ctx context.Context, field graphql.CollectedField, obj *view.TechniqueActor) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23836,8 +23835,8 @@ func (ec *executionContext) _TechniqueActor_caseStudies(ctx context.Context, fie
 			return ec.resolveBatch_TechniqueActor_caseStudies(ctx, field, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []store.CaseStudy) graphql.Marshaler {
-			return ec.marshalNCaseStudy2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐCaseStudyᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []view.CaseStudy) graphql.Marshaler {
+			return ec.marshalNCaseStudy2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐCaseStudyᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -23855,13 +23854,13 @@ func (ec *executionContext) fieldContext_TechniqueActor_caseStudies(_ context.Co
 	}
 	return fc, nil
 }
-func (ec *executionContext) resolveBatch_TechniqueActor_caseStudies(ctx context.Context, field graphql.CollectedField, obj *store.TechniqueActor) (any, error) {
+func (ec *executionContext) resolveBatch_TechniqueActor_caseStudies(ctx context.Context, field graphql.CollectedField, obj *view.TechniqueActor) (any, error) {
 	resolver := ec.Resolvers.TechniqueActor()
-	if batch, ok := graphql.BatchParentsFor[*store.TechniqueActor](ctx, "TechniqueActor"); ok {
+	if batch, ok := graphql.BatchParentsFor[*view.TechniqueActor](ctx, "TechniqueActor"); ok {
 		result := batch.FieldResult(field, func() (any, error) {
 			return resolver.CaseStudies(ctx, batch.Parents)
 		})
-		return graphql.ResolveBatchGroupResult[[]store.CaseStudy](
+		return graphql.ResolveBatchGroupResult[[]view.CaseStudy](
 			ctx,
 			batch.Index,
 			len(batch.Parents),
@@ -23870,8 +23869,8 @@ func (ec *executionContext) resolveBatch_TechniqueActor_caseStudies(ctx context.
 			batch.IndexMap,
 		)
 	}
-	results, err := resolver.CaseStudies(ctx, []*store.TechniqueActor{obj})
-	return graphql.ResolveBatchSingleResult[[]store.CaseStudy](
+	results, err := resolver.CaseStudies(ctx, []*view.TechniqueActor{obj})
+	return graphql.ResolveBatchSingleResult[[]view.CaseStudy](
 		ctx,
 		results,
 		err,
@@ -23879,7 +23878,7 @@ func (ec *executionContext) resolveBatch_TechniqueActor_caseStudies(ctx context.
 	)
 }
 
-func (ec *executionContext) _TechniqueActor_via(ctx context.Context, field graphql.CollectedField, obj *store.TechniqueActor) (ret graphql.Marshaler) {
+func (ec *executionContext) _TechniqueActor_via(ctx context.Context, field graphql.CollectedField, obj *view.TechniqueActor) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23891,8 +23890,8 @@ func (ec *executionContext) _TechniqueActor_via(ctx context.Context, field graph
 			return obj.Via, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []attack.LinkKind) graphql.Marshaler {
-			return ec.marshalNActorLinkKind2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋattackᚐLinkKindᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []atlas.LinkKind) graphql.Marshaler {
+			return ec.marshalNActorLinkKind2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋatlasᚐLinkKindᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -23902,7 +23901,7 @@ func (ec *executionContext) fieldContext_TechniqueActor_via(_ context.Context, f
 	return graphql.NewScalarFieldContext("TechniqueActor", field, false, false, "ActorLinkKind")
 }
 
-func (ec *executionContext) _TechniqueActor_steps(ctx context.Context, field graphql.CollectedField, obj *store.TechniqueActor) (ret graphql.Marshaler) {
+func (ec *executionContext) _TechniqueActor_steps(ctx context.Context, field graphql.CollectedField, obj *view.TechniqueActor) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23914,8 +23913,8 @@ func (ec *executionContext) _TechniqueActor_steps(ctx context.Context, field gra
 			return obj.Steps, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []store.StepRef) graphql.Marshaler {
-			return ec.marshalNStepRef2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐStepRefᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []view.StepRef) graphql.Marshaler {
+			return ec.marshalNStepRef2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐStepRefᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -23934,7 +23933,7 @@ func (ec *executionContext) fieldContext_TechniqueActor_steps(_ context.Context,
 	return fc, nil
 }
 
-func (ec *executionContext) _TechniqueActor_attackEvidence(ctx context.Context, field graphql.CollectedField, obj *store.TechniqueActor) (ret graphql.Marshaler) {
+func (ec *executionContext) _TechniqueActor_attackEvidence(ctx context.Context, field graphql.CollectedField, obj *view.TechniqueActor) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23946,8 +23945,8 @@ func (ec *executionContext) _TechniqueActor_attackEvidence(ctx context.Context, 
 			return obj.AttackEvidence, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []store.AttackEvidence) graphql.Marshaler {
-			return ec.marshalNAttackEvidence2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐAttackEvidenceᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []view.AttackEvidence) graphql.Marshaler {
+			return ec.marshalNAttackEvidence2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐAttackEvidenceᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -23966,7 +23965,7 @@ func (ec *executionContext) fieldContext_TechniqueActor_attackEvidence(_ context
 	return fc, nil
 }
 
-func (ec *executionContext) _TechniqueChokePoint_technique(ctx context.Context, field graphql.CollectedField, obj *model.TechniqueChokePoint) (ret graphql.Marshaler) {
+func (ec *executionContext) _TechniqueChokePoint_technique(ctx context.Context, field graphql.CollectedField, obj *app.TechniqueChokePoint) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23978,8 +23977,8 @@ func (ec *executionContext) _TechniqueChokePoint_technique(ctx context.Context, 
 			return obj.Technique, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *store.Technique) graphql.Marshaler {
-			return ec.marshalNTechnique2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐTechnique(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *view.Technique) graphql.Marshaler {
+			return ec.marshalNTechnique2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐTechnique(ctx, selections, v)
 		},
 		true,
 		true,
@@ -23998,7 +23997,7 @@ func (ec *executionContext) fieldContext_TechniqueChokePoint_technique(_ context
 	return fc, nil
 }
 
-func (ec *executionContext) _TechniqueChokePoint_chains(ctx context.Context, field graphql.CollectedField, obj *model.TechniqueChokePoint) (ret graphql.Marshaler) {
+func (ec *executionContext) _TechniqueChokePoint_chains(ctx context.Context, field graphql.CollectedField, obj *app.TechniqueChokePoint) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -24021,7 +24020,7 @@ func (ec *executionContext) fieldContext_TechniqueChokePoint_chains(_ context.Co
 	return graphql.NewScalarFieldContext("TechniqueChokePoint", field, false, false, "Int")
 }
 
-func (ec *executionContext) _TechniqueChokePoint_cuts(ctx context.Context, field graphql.CollectedField, obj *model.TechniqueChokePoint) (ret graphql.Marshaler) {
+func (ec *executionContext) _TechniqueChokePoint_cuts(ctx context.Context, field graphql.CollectedField, obj *app.TechniqueChokePoint) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -24044,7 +24043,7 @@ func (ec *executionContext) fieldContext_TechniqueChokePoint_cuts(_ context.Cont
 	return graphql.NewScalarFieldContext("TechniqueChokePoint", field, false, false, "Int")
 }
 
-func (ec *executionContext) _TechniqueChokePoint_paths(ctx context.Context, field graphql.CollectedField, obj *model.TechniqueChokePoint) (ret graphql.Marshaler) {
+func (ec *executionContext) _TechniqueChokePoint_paths(ctx context.Context, field graphql.CollectedField, obj *app.TechniqueChokePoint) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -24111,8 +24110,8 @@ func (ec *executionContext) _TechniqueConnection_nodes(ctx context.Context, fiel
 			return obj.Nodes, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []store.Technique) graphql.Marshaler {
-			return ec.marshalNTechnique2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐTechniqueᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []view.Technique) graphql.Marshaler {
+			return ec.marshalNTechnique2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐTechniqueᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -24221,8 +24220,8 @@ func (ec *executionContext) _TechniqueEdge_node(ctx context.Context, field graph
 			return obj.Node, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *store.Technique) graphql.Marshaler {
-			return ec.marshalNTechnique2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐTechnique(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *view.Technique) graphql.Marshaler {
+			return ec.marshalNTechnique2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐTechnique(ctx, selections, v)
 		},
 		true,
 		true,
@@ -24241,7 +24240,7 @@ func (ec *executionContext) fieldContext_TechniqueEdge_node(_ context.Context, f
 	return fc, nil
 }
 
-func (ec *executionContext) _TechniqueMitigation_mitigation(ctx context.Context, field graphql.CollectedField, obj *store.TechniqueMitigation) (ret graphql.Marshaler) {
+func (ec *executionContext) _TechniqueMitigation_mitigation(ctx context.Context, field graphql.CollectedField, obj *view.TechniqueMitigation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -24253,8 +24252,8 @@ func (ec *executionContext) _TechniqueMitigation_mitigation(ctx context.Context,
 			return obj.Mitigation, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v store.Mitigation) graphql.Marshaler {
-			return ec.marshalNMitigation2githubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐMitigation(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v view.Mitigation) graphql.Marshaler {
+			return ec.marshalNMitigation2githubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐMitigation(ctx, selections, v)
 		},
 		true,
 		true,
@@ -24273,7 +24272,7 @@ func (ec *executionContext) fieldContext_TechniqueMitigation_mitigation(_ contex
 	return fc, nil
 }
 
-func (ec *executionContext) _TechniqueMitigation_description(ctx context.Context, field graphql.CollectedField, obj *store.TechniqueMitigation) (ret graphql.Marshaler) {
+func (ec *executionContext) _TechniqueMitigation_description(ctx context.Context, field graphql.CollectedField, obj *view.TechniqueMitigation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -24388,7 +24387,7 @@ func (ec *executionContext) fieldContext_TechniqueMitigationChanges_removed(_ co
 	return graphql.NewScalarFieldContext("TechniqueMitigationChanges", field, false, false, "ID")
 }
 
-func (ec *executionContext) _TechniqueTransition_technique(ctx context.Context, field graphql.CollectedField, obj *store.TechniqueTransition) (ret graphql.Marshaler) {
+func (ec *executionContext) _TechniqueTransition_technique(ctx context.Context, field graphql.CollectedField, obj *view.TechniqueTransition) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -24400,8 +24399,8 @@ func (ec *executionContext) _TechniqueTransition_technique(ctx context.Context, 
 			return obj.Technique, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v store.Technique) graphql.Marshaler {
-			return ec.marshalNTechnique2githubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐTechnique(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v view.Technique) graphql.Marshaler {
+			return ec.marshalNTechnique2githubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐTechnique(ctx, selections, v)
 		},
 		true,
 		true,
@@ -24420,7 +24419,7 @@ func (ec *executionContext) fieldContext_TechniqueTransition_technique(_ context
 	return fc, nil
 }
 
-func (ec *executionContext) _TechniqueTransition_count(ctx context.Context, field graphql.CollectedField, obj *store.TechniqueTransition) (ret graphql.Marshaler) {
+func (ec *executionContext) _TechniqueTransition_count(ctx context.Context, field graphql.CollectedField, obj *view.TechniqueTransition) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -24443,7 +24442,7 @@ func (ec *executionContext) fieldContext_TechniqueTransition_count(_ context.Con
 	return graphql.NewScalarFieldContext("TechniqueTransition", field, false, false, "Int")
 }
 
-func (ec *executionContext) _TechniqueTransition_caseStudies(ctx context.Context, field graphql.CollectedField, obj *store.TechniqueTransition) (ret graphql.Marshaler) {
+func (ec *executionContext) _TechniqueTransition_caseStudies(ctx context.Context, field graphql.CollectedField, obj *view.TechniqueTransition) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -24455,8 +24454,8 @@ func (ec *executionContext) _TechniqueTransition_caseStudies(ctx context.Context
 			return obj.CaseStudies(), nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []store.CaseStudy) graphql.Marshaler {
-			return ec.marshalNCaseStudy2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐCaseStudyᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []view.CaseStudy) graphql.Marshaler {
+			return ec.marshalNCaseStudy2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐCaseStudyᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -25238,7 +25237,7 @@ func (ec *executionContext) fieldContext_ThreatModelReport_acceptedRisks(_ conte
 	return fc, nil
 }
 
-func (ec *executionContext) _UnbreakableChain_id(ctx context.Context, field graphql.CollectedField, obj *model.UnbreakableChain) (ret graphql.Marshaler) {
+func (ec *executionContext) _UnbreakableChain_id(ctx context.Context, field graphql.CollectedField, obj *app.UnbreakableChain) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -25261,7 +25260,7 @@ func (ec *executionContext) fieldContext_UnbreakableChain_id(_ context.Context, 
 	return graphql.NewScalarFieldContext("UnbreakableChain", field, false, false, "ID")
 }
 
-func (ec *executionContext) _UnbreakableChain_uncoveredSteps(ctx context.Context, field graphql.CollectedField, obj *model.UnbreakableChain) (ret graphql.Marshaler) {
+func (ec *executionContext) _UnbreakableChain_uncoveredSteps(ctx context.Context, field graphql.CollectedField, obj *app.UnbreakableChain) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -25284,7 +25283,7 @@ func (ec *executionContext) fieldContext_UnbreakableChain_uncoveredSteps(_ conte
 	return graphql.NewScalarFieldContext("UnbreakableChain", field, false, false, "String")
 }
 
-func (ec *executionContext) _UnbreakableChain_route(ctx context.Context, field graphql.CollectedField, obj *model.UnbreakableChain) (ret graphql.Marshaler) {
+func (ec *executionContext) _UnbreakableChain_route(ctx context.Context, field graphql.CollectedField, obj *app.UnbreakableChain) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -26697,8 +26696,8 @@ func (ec *executionContext) fieldContext___Type_isOneOf(_ context.Context, field
 
 // region    **************************** input.gotpl *****************************
 
-func (ec *executionContext) unmarshalInputActorFilter(ctx context.Context, obj any) (store.ActorFilter, error) {
-	var it store.ActorFilter
+func (ec *executionContext) unmarshalInputActorFilter(ctx context.Context, obj any) (view.ActorFilter, error) {
+	var it view.ActorFilter
 	if obj == nil {
 		return it, nil
 	}
@@ -26738,7 +26737,7 @@ func (ec *executionContext) unmarshalInputActorFilter(ctx context.Context, obj a
 			it.Name = data
 		case "via":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("via"))
-			data, err := ec.unmarshalOActorLinkKind2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋattackᚐLinkKind(ctx, v)
+			data, err := ec.unmarshalOActorLinkKind2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋatlasᚐLinkKind(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -26754,14 +26753,14 @@ func (ec *executionContext) unmarshalInputActorFilter(ctx context.Context, obj a
 //
 // ctx must come from a gqlgen request; outside one there is no unmarshaler to use
 // and the returned error says so.
-func UnmarshalActorFilter(ctx context.Context, raw any) (store.ActorFilter, error) {
-	var out store.ActorFilter
+func UnmarshalActorFilter(ctx context.Context, raw any) (view.ActorFilter, error) {
+	var out view.ActorFilter
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "ActorFilter", raw, &out)
 	return out, err
 }
 
-func (ec *executionContext) unmarshalInputCaseStudyFilter(ctx context.Context, obj any) (store.CaseStudyFilter, error) {
-	var it store.CaseStudyFilter
+func (ec *executionContext) unmarshalInputCaseStudyFilter(ctx context.Context, obj any) (view.CaseStudyFilter, error) {
+	var it view.CaseStudyFilter
 	if obj == nil {
 		return it, nil
 	}
@@ -26817,8 +26816,8 @@ func (ec *executionContext) unmarshalInputCaseStudyFilter(ctx context.Context, o
 //
 // ctx must come from a gqlgen request; outside one there is no unmarshaler to use
 // and the returned error says so.
-func UnmarshalCaseStudyFilter(ctx context.Context, raw any) (store.CaseStudyFilter, error) {
-	var out store.CaseStudyFilter
+func UnmarshalCaseStudyFilter(ctx context.Context, raw any) (view.CaseStudyFilter, error) {
+	var out view.CaseStudyFilter
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "CaseStudyFilter", raw, &out)
 	return out, err
 }
@@ -26935,8 +26934,8 @@ func UnmarshalMitigationCost(ctx context.Context, raw any) (model.MitigationCost
 	return out, err
 }
 
-func (ec *executionContext) unmarshalInputMitigationFilter(ctx context.Context, obj any) (store.MitigationFilter, error) {
-	var it store.MitigationFilter
+func (ec *executionContext) unmarshalInputMitigationFilter(ctx context.Context, obj any) (view.MitigationFilter, error) {
+	var it view.MitigationFilter
 	if obj == nil {
 		return it, nil
 	}
@@ -26992,8 +26991,8 @@ func (ec *executionContext) unmarshalInputMitigationFilter(ctx context.Context, 
 //
 // ctx must come from a gqlgen request; outside one there is no unmarshaler to use
 // and the returned error says so.
-func UnmarshalMitigationFilter(ctx context.Context, raw any) (store.MitigationFilter, error) {
-	var out store.MitigationFilter
+func UnmarshalMitigationFilter(ctx context.Context, raw any) (view.MitigationFilter, error) {
+	var out view.MitigationFilter
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "MitigationFilter", raw, &out)
 	return out, err
 }
@@ -27320,8 +27319,8 @@ func UnmarshalTMPropertyInput(ctx context.Context, raw any) (model.TMPropertyInp
 	return out, err
 }
 
-func (ec *executionContext) unmarshalInputTacticFilter(ctx context.Context, obj any) (store.TacticFilter, error) {
-	var it store.TacticFilter
+func (ec *executionContext) unmarshalInputTacticFilter(ctx context.Context, obj any) (view.TacticFilter, error) {
+	var it view.TacticFilter
 	if obj == nil {
 		return it, nil
 	}
@@ -27356,14 +27355,14 @@ func (ec *executionContext) unmarshalInputTacticFilter(ctx context.Context, obj 
 //
 // ctx must come from a gqlgen request; outside one there is no unmarshaler to use
 // and the returned error says so.
-func UnmarshalTacticFilter(ctx context.Context, raw any) (store.TacticFilter, error) {
-	var out store.TacticFilter
+func UnmarshalTacticFilter(ctx context.Context, raw any) (view.TacticFilter, error) {
+	var out view.TacticFilter
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "TacticFilter", raw, &out)
 	return out, err
 }
 
-func (ec *executionContext) unmarshalInputTechniqueFilter(ctx context.Context, obj any) (store.TechniqueFilter, error) {
-	var it store.TechniqueFilter
+func (ec *executionContext) unmarshalInputTechniqueFilter(ctx context.Context, obj any) (view.TechniqueFilter, error) {
+	var it view.TechniqueFilter
 	if obj == nil {
 		return it, nil
 	}
@@ -27433,8 +27432,8 @@ func (ec *executionContext) unmarshalInputTechniqueFilter(ctx context.Context, o
 //
 // ctx must come from a gqlgen request; outside one there is no unmarshaler to use
 // and the returned error says so.
-func UnmarshalTechniqueFilter(ctx context.Context, raw any) (store.TechniqueFilter, error) {
-	var out store.TechniqueFilter
+func UnmarshalTechniqueFilter(ctx context.Context, raw any) (view.TechniqueFilter, error) {
+	var out view.TechniqueFilter
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "TechniqueFilter", raw, &out)
 	return out, err
 }
@@ -27540,7 +27539,7 @@ func UnmarshalThreatModelInput(ctx context.Context, raw any) (model.ThreatModelI
 
 var actorImplementors = []string{"Actor"}
 
-func (ec *executionContext) _Actor(ctx context.Context, sel ast.SelectionSet, obj *store.Actor) graphql.Marshaler {
+func (ec *executionContext) _Actor(ctx context.Context, sel ast.SelectionSet, obj *view.Actor) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, actorImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -27716,7 +27715,7 @@ func (ec *executionContext) _ActorEdge(ctx context.Context, sel ast.SelectionSet
 
 var actorOverlapImplementors = []string{"ActorOverlap"}
 
-func (ec *executionContext) _ActorOverlap(ctx context.Context, sel ast.SelectionSet, obj *actors.Overlap) graphql.Marshaler {
+func (ec *executionContext) _ActorOverlap(ctx context.Context, sel ast.SelectionSet, obj *view.Overlap) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, actorOverlapImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -27769,7 +27768,7 @@ func (ec *executionContext) _ActorOverlap(ctx context.Context, sel ast.Selection
 
 var actorTechniqueImplementors = []string{"ActorTechnique"}
 
-func (ec *executionContext) _ActorTechnique(ctx context.Context, sel ast.SelectionSet, obj *store.ActorTechnique) graphql.Marshaler {
+func (ec *executionContext) _ActorTechnique(ctx context.Context, sel ast.SelectionSet, obj *view.ActorTechnique) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, actorTechniqueImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -27823,7 +27822,7 @@ func (ec *executionContext) _ActorTechnique(ctx context.Context, sel ast.Selecti
 
 var actorTechniquesImplementors = []string{"ActorTechniques"}
 
-func (ec *executionContext) _ActorTechniques(ctx context.Context, sel ast.SelectionSet, obj *actors.ActorTechniques) graphql.Marshaler {
+func (ec *executionContext) _ActorTechniques(ctx context.Context, sel ast.SelectionSet, obj *view.ActorTechniques) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, actorTechniquesImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -27861,7 +27860,7 @@ func (ec *executionContext) _ActorTechniques(ctx context.Context, sel ast.Select
 
 var attackEvidenceImplementors = []string{"AttackEvidence"}
 
-func (ec *executionContext) _AttackEvidence(ctx context.Context, sel ast.SelectionSet, obj *store.AttackEvidence) graphql.Marshaler {
+func (ec *executionContext) _AttackEvidence(ctx context.Context, sel ast.SelectionSet, obj *view.AttackEvidence) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, attackEvidenceImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -27914,7 +27913,7 @@ func (ec *executionContext) _AttackEvidence(ctx context.Context, sel ast.Selecti
 
 var attackPathImplementors = []string{"AttackPath"}
 
-func (ec *executionContext) _AttackPath(ctx context.Context, sel ast.SelectionSet, obj *model.AttackPath) graphql.Marshaler {
+func (ec *executionContext) _AttackPath(ctx context.Context, sel ast.SelectionSet, obj *app.AttackPath) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, attackPathImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -27967,7 +27966,7 @@ func (ec *executionContext) _AttackPath(ctx context.Context, sel ast.SelectionSe
 
 var attackPathResultImplementors = []string{"AttackPathResult"}
 
-func (ec *executionContext) _AttackPathResult(ctx context.Context, sel ast.SelectionSet, obj *model.AttackPathResult) graphql.Marshaler {
+func (ec *executionContext) _AttackPathResult(ctx context.Context, sel ast.SelectionSet, obj *app.AttackPathResult) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, attackPathResultImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -28068,7 +28067,7 @@ func (ec *executionContext) _AttackReference(ctx context.Context, sel ast.Select
 
 var attackTechniqueImplementors = []string{"AttackTechnique"}
 
-func (ec *executionContext) _AttackTechnique(ctx context.Context, sel ast.SelectionSet, obj *store.AttackTechnique) graphql.Marshaler {
+func (ec *executionContext) _AttackTechnique(ctx context.Context, sel ast.SelectionSet, obj *view.AttackTechnique) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, attackTechniqueImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -28137,7 +28136,7 @@ func (ec *executionContext) _AttackTechnique(ctx context.Context, sel ast.Select
 
 var attackVersionImplementors = []string{"AttackVersion"}
 
-func (ec *executionContext) _AttackVersion(ctx context.Context, sel ast.SelectionSet, obj *store.AttackVersion) graphql.Marshaler {
+func (ec *executionContext) _AttackVersion(ctx context.Context, sel ast.SelectionSet, obj *view.AttackVersion) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, attackVersionImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -28220,7 +28219,7 @@ func (ec *executionContext) _AttackVersion(ctx context.Context, sel ast.Selectio
 
 var caseStudyImplementors = []string{"CaseStudy"}
 
-func (ec *executionContext) _CaseStudy(ctx context.Context, sel ast.SelectionSet, obj *store.CaseStudy) graphql.Marshaler {
+func (ec *executionContext) _CaseStudy(ctx context.Context, sel ast.SelectionSet, obj *view.CaseStudy) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, caseStudyImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -28414,7 +28413,7 @@ func (ec *executionContext) _CaseStudyEdge(ctx context.Context, sel ast.Selectio
 
 var chainAnalysisImplementors = []string{"ChainAnalysis"}
 
-func (ec *executionContext) _ChainAnalysis(ctx context.Context, sel ast.SelectionSet, obj *model.ChainAnalysis) graphql.Marshaler {
+func (ec *executionContext) _ChainAnalysis(ctx context.Context, sel ast.SelectionSet, obj *app.ChainAnalysis) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, chainAnalysisImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -28487,7 +28486,7 @@ func (ec *executionContext) _ChainAnalysis(ctx context.Context, sel ast.Selectio
 
 var chainBreakerImplementors = []string{"ChainBreaker"}
 
-func (ec *executionContext) _ChainBreaker(ctx context.Context, sel ast.SelectionSet, obj *model.ChainBreaker) graphql.Marshaler {
+func (ec *executionContext) _ChainBreaker(ctx context.Context, sel ast.SelectionSet, obj *app.ChainBreaker) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, chainBreakerImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -28530,7 +28529,7 @@ func (ec *executionContext) _ChainBreaker(ctx context.Context, sel ast.Selection
 
 var chainStepImplementors = []string{"ChainStep"}
 
-func (ec *executionContext) _ChainStep(ctx context.Context, sel ast.SelectionSet, obj *model.ChainStep) graphql.Marshaler {
+func (ec *executionContext) _ChainStep(ctx context.Context, sel ast.SelectionSet, obj *app.ChainStep) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, chainStepImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -28573,7 +28572,7 @@ func (ec *executionContext) _ChainStep(ctx context.Context, sel ast.SelectionSet
 
 var chokePointsImplementors = []string{"ChokePoints"}
 
-func (ec *executionContext) _ChokePoints(ctx context.Context, sel ast.SelectionSet, obj *model.ChokePoints) graphql.Marshaler {
+func (ec *executionContext) _ChokePoints(ctx context.Context, sel ast.SelectionSet, obj *app.ChokePoints) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, chokePointsImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -28621,7 +28620,7 @@ func (ec *executionContext) _ChokePoints(ctx context.Context, sel ast.SelectionS
 
 var coverageGapImplementors = []string{"CoverageGap"}
 
-func (ec *executionContext) _CoverageGap(ctx context.Context, sel ast.SelectionSet, obj *model.CoverageGap) graphql.Marshaler {
+func (ec *executionContext) _CoverageGap(ctx context.Context, sel ast.SelectionSet, obj *app.CoverageGap) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, coverageGapImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -28664,7 +28663,7 @@ func (ec *executionContext) _CoverageGap(ctx context.Context, sel ast.SelectionS
 
 var coverageGapsImplementors = []string{"CoverageGaps"}
 
-func (ec *executionContext) _CoverageGaps(ctx context.Context, sel ast.SelectionSet, obj *model.CoverageGaps) graphql.Marshaler {
+func (ec *executionContext) _CoverageGaps(ctx context.Context, sel ast.SelectionSet, obj *app.CoverageGaps) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, coverageGapsImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -29044,7 +29043,7 @@ func (ec *executionContext) _MaturityChange(ctx context.Context, sel ast.Selecti
 
 var minimalMitigationSetImplementors = []string{"MinimalMitigationSet"}
 
-func (ec *executionContext) _MinimalMitigationSet(ctx context.Context, sel ast.SelectionSet, obj *model.MinimalMitigationSet) graphql.Marshaler {
+func (ec *executionContext) _MinimalMitigationSet(ctx context.Context, sel ast.SelectionSet, obj *app.MinimalMitigationSet) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, minimalMitigationSetImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -29127,7 +29126,7 @@ func (ec *executionContext) _MinimalMitigationSet(ctx context.Context, sel ast.S
 
 var mitigatedTechniqueImplementors = []string{"MitigatedTechnique"}
 
-func (ec *executionContext) _MitigatedTechnique(ctx context.Context, sel ast.SelectionSet, obj *store.MitigatedTechnique) graphql.Marshaler {
+func (ec *executionContext) _MitigatedTechnique(ctx context.Context, sel ast.SelectionSet, obj *view.MitigatedTechnique) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, mitigatedTechniqueImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -29165,7 +29164,7 @@ func (ec *executionContext) _MitigatedTechnique(ctx context.Context, sel ast.Sel
 
 var mitigationImplementors = []string{"Mitigation"}
 
-func (ec *executionContext) _Mitigation(ctx context.Context, sel ast.SelectionSet, obj *store.Mitigation) graphql.Marshaler {
+func (ec *executionContext) _Mitigation(ctx context.Context, sel ast.SelectionSet, obj *view.Mitigation) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, mitigationImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -29253,7 +29252,7 @@ func (ec *executionContext) _Mitigation(ctx context.Context, sel ast.SelectionSe
 
 var mitigationChokePointImplementors = []string{"MitigationChokePoint"}
 
-func (ec *executionContext) _MitigationChokePoint(ctx context.Context, sel ast.SelectionSet, obj *model.MitigationChokePoint) graphql.Marshaler {
+func (ec *executionContext) _MitigationChokePoint(ctx context.Context, sel ast.SelectionSet, obj *app.MitigationChokePoint) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, mitigationChokePointImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -29387,7 +29386,7 @@ func (ec *executionContext) _MitigationEdge(ctx context.Context, sel ast.Selecti
 
 var mitigationSetOptionImplementors = []string{"MitigationSetOption"}
 
-func (ec *executionContext) _MitigationSetOption(ctx context.Context, sel ast.SelectionSet, obj *model.MitigationSetOption) graphql.Marshaler {
+func (ec *executionContext) _MitigationSetOption(ctx context.Context, sel ast.SelectionSet, obj *app.MitigationSetOption) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, mitigationSetOptionImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -29573,7 +29572,7 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 
 var navigatorLayerImplementors = []string{"NavigatorLayer"}
 
-func (ec *executionContext) _NavigatorLayer(ctx context.Context, sel ast.SelectionSet, obj *actors.Layer) graphql.Marshaler {
+func (ec *executionContext) _NavigatorLayer(ctx context.Context, sel ast.SelectionSet, obj *view.Layer) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, navigatorLayerImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -29664,7 +29663,7 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 
 var pathHopImplementors = []string{"PathHop"}
 
-func (ec *executionContext) _PathHop(ctx context.Context, sel ast.SelectionSet, obj *model.PathHop) graphql.Marshaler {
+func (ec *executionContext) _PathHop(ctx context.Context, sel ast.SelectionSet, obj *app.PathHop) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, pathHopImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -30009,7 +30008,7 @@ func (ec *executionContext) _Reference(ctx context.Context, sel ast.SelectionSet
 
 var releaseImplementors = []string{"Release"}
 
-func (ec *executionContext) _Release(ctx context.Context, sel ast.SelectionSet, obj *store.ReleaseInfo) graphql.Marshaler {
+func (ec *executionContext) _Release(ctx context.Context, sel ast.SelectionSet, obj *app.Release) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, releaseImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -30078,7 +30077,7 @@ func (ec *executionContext) _Release(ctx context.Context, sel ast.SelectionSet, 
 
 var releaseCountsImplementors = []string{"ReleaseCounts"}
 
-func (ec *executionContext) _ReleaseCounts(ctx context.Context, sel ast.SelectionSet, obj *store.ReleaseCounts) graphql.Marshaler {
+func (ec *executionContext) _ReleaseCounts(ctx context.Context, sel ast.SelectionSet, obj *app.ReleaseCounts) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, releaseCountsImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -30136,7 +30135,7 @@ func (ec *executionContext) _ReleaseCounts(ctx context.Context, sel ast.Selectio
 
 var releaseDiffImplementors = []string{"ReleaseDiff"}
 
-func (ec *executionContext) _ReleaseDiff(ctx context.Context, sel ast.SelectionSet, obj *atlas.Diff) graphql.Marshaler {
+func (ec *executionContext) _ReleaseDiff(ctx context.Context, sel ast.SelectionSet, obj *app.ReleaseDiff) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, releaseDiffImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -30335,7 +30334,7 @@ func (ec *executionContext) _RetiredId(ctx context.Context, sel ast.SelectionSet
 
 var searchHitImplementors = []string{"SearchHit"}
 
-func (ec *executionContext) _SearchHit(ctx context.Context, sel ast.SelectionSet, obj *store.SearchHit) graphql.Marshaler {
+func (ec *executionContext) _SearchHit(ctx context.Context, sel ast.SelectionSet, obj *view.SearchHit) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, searchHitImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -30408,7 +30407,7 @@ func (ec *executionContext) _SearchHit(ctx context.Context, sel ast.SelectionSet
 
 var setMemberImplementors = []string{"SetMember"}
 
-func (ec *executionContext) _SetMember(ctx context.Context, sel ast.SelectionSet, obj *model.SetMember) graphql.Marshaler {
+func (ec *executionContext) _SetMember(ctx context.Context, sel ast.SelectionSet, obj *app.SetMember) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, setMemberImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -30456,7 +30455,7 @@ func (ec *executionContext) _SetMember(ctx context.Context, sel ast.SelectionSet
 
 var sharedTechniqueImplementors = []string{"SharedTechnique"}
 
-func (ec *executionContext) _SharedTechnique(ctx context.Context, sel ast.SelectionSet, obj *actors.SharedTechnique) graphql.Marshaler {
+func (ec *executionContext) _SharedTechnique(ctx context.Context, sel ast.SelectionSet, obj *view.SharedTechnique) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, sharedTechniqueImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -30499,7 +30498,7 @@ func (ec *executionContext) _SharedTechnique(ctx context.Context, sel ast.Select
 
 var stepImplementors = []string{"Step"}
 
-func (ec *executionContext) _Step(ctx context.Context, sel ast.SelectionSet, obj *store.Step) graphql.Marshaler {
+func (ec *executionContext) _Step(ctx context.Context, sel ast.SelectionSet, obj *view.Step) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, stepImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -30625,7 +30624,7 @@ func (ec *executionContext) _StepChange(ctx context.Context, sel ast.SelectionSe
 
 var stepRefImplementors = []string{"StepRef"}
 
-func (ec *executionContext) _StepRef(ctx context.Context, sel ast.SelectionSet, obj *store.StepRef) graphql.Marshaler {
+func (ec *executionContext) _StepRef(ctx context.Context, sel ast.SelectionSet, obj *view.StepRef) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, stepRefImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -31826,7 +31825,7 @@ func (ec *executionContext) _TMUncoveredTechnique(ctx context.Context, sel ast.S
 
 var tacticImplementors = []string{"Tactic"}
 
-func (ec *executionContext) _Tactic(ctx context.Context, sel ast.SelectionSet, obj *store.Tactic) graphql.Marshaler {
+func (ec *executionContext) _Tactic(ctx context.Context, sel ast.SelectionSet, obj *view.Tactic) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, tacticImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -32043,7 +32042,7 @@ func (ec *executionContext) _TacticMove(ctx context.Context, sel ast.SelectionSe
 
 var techniqueImplementors = []string{"Technique"}
 
-func (ec *executionContext) _Technique(ctx context.Context, sel ast.SelectionSet, obj *store.Technique) graphql.Marshaler {
+func (ec *executionContext) _Technique(ctx context.Context, sel ast.SelectionSet, obj *view.Technique) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, techniqueImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -32172,7 +32171,7 @@ func (ec *executionContext) _Technique(ctx context.Context, sel ast.SelectionSet
 
 var techniqueActorImplementors = []string{"TechniqueActor"}
 
-func (ec *executionContext) _TechniqueActor(ctx context.Context, sel ast.SelectionSet, obj *store.TechniqueActor) graphql.Marshaler {
+func (ec *executionContext) _TechniqueActor(ctx context.Context, sel ast.SelectionSet, obj *view.TechniqueActor) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, techniqueActorImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -32226,7 +32225,7 @@ func (ec *executionContext) _TechniqueActor(ctx context.Context, sel ast.Selecti
 
 var techniqueChokePointImplementors = []string{"TechniqueChokePoint"}
 
-func (ec *executionContext) _TechniqueChokePoint(ctx context.Context, sel ast.SelectionSet, obj *model.TechniqueChokePoint) graphql.Marshaler {
+func (ec *executionContext) _TechniqueChokePoint(ctx context.Context, sel ast.SelectionSet, obj *app.TechniqueChokePoint) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, techniqueChokePointImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -32360,7 +32359,7 @@ func (ec *executionContext) _TechniqueEdge(ctx context.Context, sel ast.Selectio
 
 var techniqueMitigationImplementors = []string{"TechniqueMitigation"}
 
-func (ec *executionContext) _TechniqueMitigation(ctx context.Context, sel ast.SelectionSet, obj *store.TechniqueMitigation) graphql.Marshaler {
+func (ec *executionContext) _TechniqueMitigation(ctx context.Context, sel ast.SelectionSet, obj *view.TechniqueMitigation) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, techniqueMitigationImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -32446,7 +32445,7 @@ func (ec *executionContext) _TechniqueMitigationChanges(ctx context.Context, sel
 
 var techniqueTransitionImplementors = []string{"TechniqueTransition"}
 
-func (ec *executionContext) _TechniqueTransition(ctx context.Context, sel ast.SelectionSet, obj *store.TechniqueTransition) graphql.Marshaler {
+func (ec *executionContext) _TechniqueTransition(ctx context.Context, sel ast.SelectionSet, obj *view.TechniqueTransition) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, techniqueTransitionImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -32677,7 +32676,7 @@ func (ec *executionContext) _ThreatModelReport(ctx context.Context, sel ast.Sele
 
 var unbreakableChainImplementors = []string{"UnbreakableChain"}
 
-func (ec *executionContext) _UnbreakableChain(ctx context.Context, sel ast.SelectionSet, obj *model.UnbreakableChain) graphql.Marshaler {
+func (ec *executionContext) _UnbreakableChain(ctx context.Context, sel ast.SelectionSet, obj *app.UnbreakableChain) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, unbreakableChainImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -33202,16 +33201,16 @@ func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, o
 
 // region    ***************************** type.gotpl *****************************
 
-func (ec *executionContext) marshalNActor2githubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐActor(ctx context.Context, sel ast.SelectionSet, v store.Actor) graphql.Marshaler {
+func (ec *executionContext) marshalNActor2githubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐActor(ctx context.Context, sel ast.SelectionSet, v view.Actor) graphql.Marshaler {
 	return ec._Actor(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNActor2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐActorᚄ(ctx context.Context, sel ast.SelectionSet, v []store.Actor) graphql.Marshaler {
+func (ec *executionContext) marshalNActor2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐActorᚄ(ctx context.Context, sel ast.SelectionSet, v []view.Actor) graphql.Marshaler {
 	ctx = graphql.WithBatchParentValues(ctx, "Actor", v)
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNActor2githubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐActor(ctx, sel, v[i])
+		return ec.marshalNActor2githubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐActor(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -33223,7 +33222,7 @@ func (ec *executionContext) marshalNActor2ᚕgithubᚗcomᚋatlasgraphᚋatlasgr
 	return ret
 }
 
-func (ec *executionContext) marshalNActor2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐActor(ctx context.Context, sel ast.SelectionSet, v *store.Actor) graphql.Marshaler {
+func (ec *executionContext) marshalNActor2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐActor(ctx context.Context, sel ast.SelectionSet, v *view.Actor) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Actor!")
 		return graphql.Null
@@ -33259,13 +33258,13 @@ func (ec *executionContext) marshalNActorEdge2ᚕgithubᚗcomᚋatlasgraphᚋatl
 	return ret
 }
 
-func (ec *executionContext) unmarshalNActorLinkKind2githubᚗcomᚋatlasgraphᚋatlasgraphᚋattackᚐLinkKind(ctx context.Context, v any) (attack.LinkKind, error) {
+func (ec *executionContext) unmarshalNActorLinkKind2githubᚗcomᚋatlasgraphᚋatlasgraphᚋatlasᚐLinkKind(ctx context.Context, v any) (atlas.LinkKind, error) {
 	tmp, err := graphql.UnmarshalString(v)
-	res := attack.LinkKind(tmp)
+	res := atlas.LinkKind(tmp)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNActorLinkKind2githubᚗcomᚋatlasgraphᚋatlasgraphᚋattackᚐLinkKind(ctx context.Context, sel ast.SelectionSet, v attack.LinkKind) graphql.Marshaler {
+func (ec *executionContext) marshalNActorLinkKind2githubᚗcomᚋatlasgraphᚋatlasgraphᚋatlasᚐLinkKind(ctx context.Context, sel ast.SelectionSet, v atlas.LinkKind) graphql.Marshaler {
 	_ = sel
 	res := graphql.MarshalString(string(v))
 	if res == graphql.Null {
@@ -33274,13 +33273,13 @@ func (ec *executionContext) marshalNActorLinkKind2githubᚗcomᚋatlasgraphᚋat
 	return res
 }
 
-func (ec *executionContext) unmarshalNActorLinkKind2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋattackᚐLinkKindᚄ(ctx context.Context, v any) ([]attack.LinkKind, error) {
+func (ec *executionContext) unmarshalNActorLinkKind2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋatlasᚐLinkKindᚄ(ctx context.Context, v any) ([]atlas.LinkKind, error) {
 	vSlice := graphql.CoerceList(v)
 	var err error
-	res := make([]attack.LinkKind, len(vSlice))
+	res := make([]atlas.LinkKind, len(vSlice))
 	for i := range vSlice {
 		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
-		res[i], err = ec.unmarshalNActorLinkKind2githubᚗcomᚋatlasgraphᚋatlasgraphᚋattackᚐLinkKind(ctx, vSlice[i])
+		res[i], err = ec.unmarshalNActorLinkKind2githubᚗcomᚋatlasgraphᚋatlasgraphᚋatlasᚐLinkKind(ctx, vSlice[i])
 		if err != nil {
 			return nil, err
 		}
@@ -33288,11 +33287,11 @@ func (ec *executionContext) unmarshalNActorLinkKind2ᚕgithubᚗcomᚋatlasgraph
 	return res, nil
 }
 
-func (ec *executionContext) marshalNActorLinkKind2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋattackᚐLinkKindᚄ(ctx context.Context, sel ast.SelectionSet, v []attack.LinkKind) graphql.Marshaler {
+func (ec *executionContext) marshalNActorLinkKind2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋatlasᚐLinkKindᚄ(ctx context.Context, sel ast.SelectionSet, v []atlas.LinkKind) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNActorLinkKind2githubᚗcomᚋatlasgraphᚋatlasgraphᚋattackᚐLinkKind(ctx, sel, v[i])
+		return ec.marshalNActorLinkKind2githubᚗcomᚋatlasgraphᚋatlasgraphᚋatlasᚐLinkKind(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -33304,7 +33303,7 @@ func (ec *executionContext) marshalNActorLinkKind2ᚕgithubᚗcomᚋatlasgraph�
 	return ret
 }
 
-func (ec *executionContext) marshalNActorOverlap2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋactorsᚐOverlap(ctx context.Context, sel ast.SelectionSet, v *actors.Overlap) graphql.Marshaler {
+func (ec *executionContext) marshalNActorOverlap2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐOverlap(ctx context.Context, sel ast.SelectionSet, v *view.Overlap) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "ActorOverlap!")
 		return graphql.Null
@@ -33312,16 +33311,16 @@ func (ec *executionContext) marshalNActorOverlap2ᚖgithubᚗcomᚋatlasgraphᚋ
 	return ec._ActorOverlap(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNActorTechnique2githubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐActorTechnique(ctx context.Context, sel ast.SelectionSet, v store.ActorTechnique) graphql.Marshaler {
+func (ec *executionContext) marshalNActorTechnique2githubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐActorTechnique(ctx context.Context, sel ast.SelectionSet, v view.ActorTechnique) graphql.Marshaler {
 	return ec._ActorTechnique(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNActorTechnique2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐActorTechniqueᚄ(ctx context.Context, sel ast.SelectionSet, v []store.ActorTechnique) graphql.Marshaler {
+func (ec *executionContext) marshalNActorTechnique2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐActorTechniqueᚄ(ctx context.Context, sel ast.SelectionSet, v []view.ActorTechnique) graphql.Marshaler {
 	ctx = graphql.WithBatchParentValues(ctx, "ActorTechnique", v)
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNActorTechnique2githubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐActorTechnique(ctx, sel, v[i])
+		return ec.marshalNActorTechnique2githubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐActorTechnique(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -33333,15 +33332,15 @@ func (ec *executionContext) marshalNActorTechnique2ᚕgithubᚗcomᚋatlasgraph�
 	return ret
 }
 
-func (ec *executionContext) marshalNActorTechniques2githubᚗcomᚋatlasgraphᚋatlasgraphᚋactorsᚐActorTechniques(ctx context.Context, sel ast.SelectionSet, v actors.ActorTechniques) graphql.Marshaler {
+func (ec *executionContext) marshalNActorTechniques2githubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐActorTechniques(ctx context.Context, sel ast.SelectionSet, v view.ActorTechniques) graphql.Marshaler {
 	return ec._ActorTechniques(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNActorTechniques2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋactorsᚐActorTechniquesᚄ(ctx context.Context, sel ast.SelectionSet, v []actors.ActorTechniques) graphql.Marshaler {
+func (ec *executionContext) marshalNActorTechniques2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐActorTechniquesᚄ(ctx context.Context, sel ast.SelectionSet, v []view.ActorTechniques) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNActorTechniques2githubᚗcomᚋatlasgraphᚋatlasgraphᚋactorsᚐActorTechniques(ctx, sel, v[i])
+		return ec.marshalNActorTechniques2githubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐActorTechniques(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -33353,15 +33352,15 @@ func (ec *executionContext) marshalNActorTechniques2ᚕgithubᚗcomᚋatlasgraph
 	return ret
 }
 
-func (ec *executionContext) marshalNAttackEvidence2githubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐAttackEvidence(ctx context.Context, sel ast.SelectionSet, v store.AttackEvidence) graphql.Marshaler {
+func (ec *executionContext) marshalNAttackEvidence2githubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐAttackEvidence(ctx context.Context, sel ast.SelectionSet, v view.AttackEvidence) graphql.Marshaler {
 	return ec._AttackEvidence(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNAttackEvidence2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐAttackEvidenceᚄ(ctx context.Context, sel ast.SelectionSet, v []store.AttackEvidence) graphql.Marshaler {
+func (ec *executionContext) marshalNAttackEvidence2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐAttackEvidenceᚄ(ctx context.Context, sel ast.SelectionSet, v []view.AttackEvidence) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNAttackEvidence2githubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐAttackEvidence(ctx, sel, v[i])
+		return ec.marshalNAttackEvidence2githubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐAttackEvidence(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -33373,15 +33372,15 @@ func (ec *executionContext) marshalNAttackEvidence2ᚕgithubᚗcomᚋatlasgraph�
 	return ret
 }
 
-func (ec *executionContext) marshalNAttackPath2githubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐAttackPath(ctx context.Context, sel ast.SelectionSet, v model.AttackPath) graphql.Marshaler {
+func (ec *executionContext) marshalNAttackPath2githubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐAttackPath(ctx context.Context, sel ast.SelectionSet, v app.AttackPath) graphql.Marshaler {
 	return ec._AttackPath(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNAttackPath2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐAttackPathᚄ(ctx context.Context, sel ast.SelectionSet, v []model.AttackPath) graphql.Marshaler {
+func (ec *executionContext) marshalNAttackPath2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐAttackPathᚄ(ctx context.Context, sel ast.SelectionSet, v []app.AttackPath) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNAttackPath2githubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐAttackPath(ctx, sel, v[i])
+		return ec.marshalNAttackPath2githubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐAttackPath(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -33393,7 +33392,7 @@ func (ec *executionContext) marshalNAttackPath2ᚕgithubᚗcomᚋatlasgraphᚋat
 	return ret
 }
 
-func (ec *executionContext) marshalNAttackPathResult2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐAttackPathResult(ctx context.Context, sel ast.SelectionSet, v *model.AttackPathResult) graphql.Marshaler {
+func (ec *executionContext) marshalNAttackPathResult2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐAttackPathResult(ctx context.Context, sel ast.SelectionSet, v *app.AttackPathResult) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "AttackPathResult!")
 		return graphql.Null
@@ -33401,15 +33400,15 @@ func (ec *executionContext) marshalNAttackPathResult2ᚖgithubᚗcomᚋatlasgrap
 	return ec._AttackPathResult(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNAttackVersion2githubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐAttackVersion(ctx context.Context, sel ast.SelectionSet, v store.AttackVersion) graphql.Marshaler {
+func (ec *executionContext) marshalNAttackVersion2githubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐAttackVersion(ctx context.Context, sel ast.SelectionSet, v view.AttackVersion) graphql.Marshaler {
 	return ec._AttackVersion(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNAttackVersion2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐAttackVersionᚄ(ctx context.Context, sel ast.SelectionSet, v []store.AttackVersion) graphql.Marshaler {
+func (ec *executionContext) marshalNAttackVersion2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐAttackVersionᚄ(ctx context.Context, sel ast.SelectionSet, v []view.AttackVersion) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNAttackVersion2githubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐAttackVersion(ctx, sel, v[i])
+		return ec.marshalNAttackVersion2githubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐAttackVersion(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -33435,15 +33434,15 @@ func (ec *executionContext) marshalNBoolean2bool(ctx context.Context, sel ast.Se
 	return res
 }
 
-func (ec *executionContext) marshalNCaseStudy2githubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐCaseStudy(ctx context.Context, sel ast.SelectionSet, v store.CaseStudy) graphql.Marshaler {
+func (ec *executionContext) marshalNCaseStudy2githubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐCaseStudy(ctx context.Context, sel ast.SelectionSet, v view.CaseStudy) graphql.Marshaler {
 	return ec._CaseStudy(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNCaseStudy2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐCaseStudyᚄ(ctx context.Context, sel ast.SelectionSet, v []store.CaseStudy) graphql.Marshaler {
+func (ec *executionContext) marshalNCaseStudy2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐCaseStudyᚄ(ctx context.Context, sel ast.SelectionSet, v []view.CaseStudy) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNCaseStudy2githubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐCaseStudy(ctx, sel, v[i])
+		return ec.marshalNCaseStudy2githubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐCaseStudy(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -33455,7 +33454,7 @@ func (ec *executionContext) marshalNCaseStudy2ᚕgithubᚗcomᚋatlasgraphᚋatl
 	return ret
 }
 
-func (ec *executionContext) marshalNCaseStudy2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐCaseStudy(ctx context.Context, sel ast.SelectionSet, v *store.CaseStudy) graphql.Marshaler {
+func (ec *executionContext) marshalNCaseStudy2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐCaseStudy(ctx context.Context, sel ast.SelectionSet, v *view.CaseStudy) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "CaseStudy!")
 		return graphql.Null
@@ -33491,7 +33490,7 @@ func (ec *executionContext) marshalNCaseStudyEdge2ᚕgithubᚗcomᚋatlasgraph�
 	return ret
 }
 
-func (ec *executionContext) marshalNChainAnalysis2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐChainAnalysis(ctx context.Context, sel ast.SelectionSet, v *model.ChainAnalysis) graphql.Marshaler {
+func (ec *executionContext) marshalNChainAnalysis2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐChainAnalysis(ctx context.Context, sel ast.SelectionSet, v *app.ChainAnalysis) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "ChainAnalysis!")
 		return graphql.Null
@@ -33499,15 +33498,15 @@ func (ec *executionContext) marshalNChainAnalysis2ᚖgithubᚗcomᚋatlasgraph�
 	return ec._ChainAnalysis(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNChainBreaker2githubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐChainBreaker(ctx context.Context, sel ast.SelectionSet, v model.ChainBreaker) graphql.Marshaler {
+func (ec *executionContext) marshalNChainBreaker2githubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐChainBreaker(ctx context.Context, sel ast.SelectionSet, v app.ChainBreaker) graphql.Marshaler {
 	return ec._ChainBreaker(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNChainBreaker2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐChainBreakerᚄ(ctx context.Context, sel ast.SelectionSet, v []model.ChainBreaker) graphql.Marshaler {
+func (ec *executionContext) marshalNChainBreaker2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐChainBreakerᚄ(ctx context.Context, sel ast.SelectionSet, v []app.ChainBreaker) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNChainBreaker2githubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐChainBreaker(ctx, sel, v[i])
+		return ec.marshalNChainBreaker2githubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐChainBreaker(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -33519,15 +33518,15 @@ func (ec *executionContext) marshalNChainBreaker2ᚕgithubᚗcomᚋatlasgraphᚋ
 	return ret
 }
 
-func (ec *executionContext) marshalNChainStep2githubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐChainStep(ctx context.Context, sel ast.SelectionSet, v model.ChainStep) graphql.Marshaler {
+func (ec *executionContext) marshalNChainStep2githubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐChainStep(ctx context.Context, sel ast.SelectionSet, v app.ChainStep) graphql.Marshaler {
 	return ec._ChainStep(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNChainStep2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐChainStepᚄ(ctx context.Context, sel ast.SelectionSet, v []model.ChainStep) graphql.Marshaler {
+func (ec *executionContext) marshalNChainStep2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐChainStepᚄ(ctx context.Context, sel ast.SelectionSet, v []app.ChainStep) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNChainStep2githubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐChainStep(ctx, sel, v[i])
+		return ec.marshalNChainStep2githubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐChainStep(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -33539,7 +33538,7 @@ func (ec *executionContext) marshalNChainStep2ᚕgithubᚗcomᚋatlasgraphᚋatl
 	return ret
 }
 
-func (ec *executionContext) marshalNChokePoints2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐChokePoints(ctx context.Context, sel ast.SelectionSet, v *model.ChokePoints) graphql.Marshaler {
+func (ec *executionContext) marshalNChokePoints2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐChokePoints(ctx context.Context, sel ast.SelectionSet, v *app.ChokePoints) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "ChokePoints!")
 		return graphql.Null
@@ -33547,15 +33546,15 @@ func (ec *executionContext) marshalNChokePoints2ᚖgithubᚗcomᚋatlasgraphᚋa
 	return ec._ChokePoints(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNCoverageGap2githubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐCoverageGap(ctx context.Context, sel ast.SelectionSet, v model.CoverageGap) graphql.Marshaler {
+func (ec *executionContext) marshalNCoverageGap2githubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐCoverageGap(ctx context.Context, sel ast.SelectionSet, v app.CoverageGap) graphql.Marshaler {
 	return ec._CoverageGap(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNCoverageGap2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐCoverageGapᚄ(ctx context.Context, sel ast.SelectionSet, v []model.CoverageGap) graphql.Marshaler {
+func (ec *executionContext) marshalNCoverageGap2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐCoverageGapᚄ(ctx context.Context, sel ast.SelectionSet, v []app.CoverageGap) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNCoverageGap2githubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐCoverageGap(ctx, sel, v[i])
+		return ec.marshalNCoverageGap2githubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐCoverageGap(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -33567,7 +33566,7 @@ func (ec *executionContext) marshalNCoverageGap2ᚕgithubᚗcomᚋatlasgraphᚋa
 	return ret
 }
 
-func (ec *executionContext) marshalNCoverageGaps2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐCoverageGaps(ctx context.Context, sel ast.SelectionSet, v *model.CoverageGaps) graphql.Marshaler {
+func (ec *executionContext) marshalNCoverageGaps2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐCoverageGaps(ctx context.Context, sel ast.SelectionSet, v *app.CoverageGaps) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "CoverageGaps!")
 		return graphql.Null
@@ -33619,13 +33618,13 @@ func (ec *executionContext) marshalNEntityChanges2githubᚗcomᚋatlasgraphᚋat
 	return ec._EntityChanges(ctx, sel, &v)
 }
 
-func (ec *executionContext) unmarshalNEntityKind2githubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐKind(ctx context.Context, v any) (store.Kind, error) {
+func (ec *executionContext) unmarshalNEntityKind2githubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐKind(ctx context.Context, v any) (view.Kind, error) {
 	tmp, err := graphql.UnmarshalString(v)
-	res := store.Kind(tmp)
+	res := view.Kind(tmp)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNEntityKind2githubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐKind(ctx context.Context, sel ast.SelectionSet, v store.Kind) graphql.Marshaler {
+func (ec *executionContext) marshalNEntityKind2githubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐKind(ctx context.Context, sel ast.SelectionSet, v view.Kind) graphql.Marshaler {
 	_ = sel
 	res := graphql.MarshalString(string(v))
 	if res == graphql.Null {
@@ -33776,7 +33775,7 @@ func (ec *executionContext) marshalNMaturityChange2ᚕgithubᚗcomᚋatlasgraph�
 	return ret
 }
 
-func (ec *executionContext) marshalNMinimalMitigationSet2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐMinimalMitigationSet(ctx context.Context, sel ast.SelectionSet, v *model.MinimalMitigationSet) graphql.Marshaler {
+func (ec *executionContext) marshalNMinimalMitigationSet2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐMinimalMitigationSet(ctx context.Context, sel ast.SelectionSet, v *app.MinimalMitigationSet) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "MinimalMitigationSet!")
 		return graphql.Null
@@ -33784,15 +33783,15 @@ func (ec *executionContext) marshalNMinimalMitigationSet2ᚖgithubᚗcomᚋatlas
 	return ec._MinimalMitigationSet(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNMitigatedTechnique2githubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐMitigatedTechnique(ctx context.Context, sel ast.SelectionSet, v store.MitigatedTechnique) graphql.Marshaler {
+func (ec *executionContext) marshalNMitigatedTechnique2githubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐMitigatedTechnique(ctx context.Context, sel ast.SelectionSet, v view.MitigatedTechnique) graphql.Marshaler {
 	return ec._MitigatedTechnique(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNMitigatedTechnique2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐMitigatedTechniqueᚄ(ctx context.Context, sel ast.SelectionSet, v []store.MitigatedTechnique) graphql.Marshaler {
+func (ec *executionContext) marshalNMitigatedTechnique2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐMitigatedTechniqueᚄ(ctx context.Context, sel ast.SelectionSet, v []view.MitigatedTechnique) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNMitigatedTechnique2githubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐMitigatedTechnique(ctx, sel, v[i])
+		return ec.marshalNMitigatedTechnique2githubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐMitigatedTechnique(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -33804,15 +33803,15 @@ func (ec *executionContext) marshalNMitigatedTechnique2ᚕgithubᚗcomᚋatlasgr
 	return ret
 }
 
-func (ec *executionContext) marshalNMitigation2githubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐMitigation(ctx context.Context, sel ast.SelectionSet, v store.Mitigation) graphql.Marshaler {
+func (ec *executionContext) marshalNMitigation2githubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐMitigation(ctx context.Context, sel ast.SelectionSet, v view.Mitigation) graphql.Marshaler {
 	return ec._Mitigation(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNMitigation2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐMitigationᚄ(ctx context.Context, sel ast.SelectionSet, v []store.Mitigation) graphql.Marshaler {
+func (ec *executionContext) marshalNMitigation2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐMitigationᚄ(ctx context.Context, sel ast.SelectionSet, v []view.Mitigation) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNMitigation2githubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐMitigation(ctx, sel, v[i])
+		return ec.marshalNMitigation2githubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐMitigation(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -33824,7 +33823,7 @@ func (ec *executionContext) marshalNMitigation2ᚕgithubᚗcomᚋatlasgraphᚋat
 	return ret
 }
 
-func (ec *executionContext) marshalNMitigation2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐMitigation(ctx context.Context, sel ast.SelectionSet, v *store.Mitigation) graphql.Marshaler {
+func (ec *executionContext) marshalNMitigation2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐMitigation(ctx context.Context, sel ast.SelectionSet, v *view.Mitigation) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Mitigation!")
 		return graphql.Null
@@ -33832,15 +33831,15 @@ func (ec *executionContext) marshalNMitigation2ᚖgithubᚗcomᚋatlasgraphᚋat
 	return ec._Mitigation(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNMitigationChokePoint2githubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐMitigationChokePoint(ctx context.Context, sel ast.SelectionSet, v model.MitigationChokePoint) graphql.Marshaler {
+func (ec *executionContext) marshalNMitigationChokePoint2githubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐMitigationChokePoint(ctx context.Context, sel ast.SelectionSet, v app.MitigationChokePoint) graphql.Marshaler {
 	return ec._MitigationChokePoint(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNMitigationChokePoint2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐMitigationChokePointᚄ(ctx context.Context, sel ast.SelectionSet, v []model.MitigationChokePoint) graphql.Marshaler {
+func (ec *executionContext) marshalNMitigationChokePoint2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐMitigationChokePointᚄ(ctx context.Context, sel ast.SelectionSet, v []app.MitigationChokePoint) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNMitigationChokePoint2githubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐMitigationChokePoint(ctx, sel, v[i])
+		return ec.marshalNMitigationChokePoint2githubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐMitigationChokePoint(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -33885,15 +33884,15 @@ func (ec *executionContext) marshalNMitigationEdge2ᚕgithubᚗcomᚋatlasgraph�
 	return ret
 }
 
-func (ec *executionContext) marshalNMitigationSetOption2githubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐMitigationSetOption(ctx context.Context, sel ast.SelectionSet, v model.MitigationSetOption) graphql.Marshaler {
+func (ec *executionContext) marshalNMitigationSetOption2githubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐMitigationSetOption(ctx context.Context, sel ast.SelectionSet, v app.MitigationSetOption) graphql.Marshaler {
 	return ec._MitigationSetOption(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNMitigationSetOption2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐMitigationSetOptionᚄ(ctx context.Context, sel ast.SelectionSet, v []model.MitigationSetOption) graphql.Marshaler {
+func (ec *executionContext) marshalNMitigationSetOption2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐMitigationSetOptionᚄ(ctx context.Context, sel ast.SelectionSet, v []app.MitigationSetOption) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNMitigationSetOption2githubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐMitigationSetOption(ctx, sel, v[i])
+		return ec.marshalNMitigationSetOption2githubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐMitigationSetOption(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -33905,7 +33904,7 @@ func (ec *executionContext) marshalNMitigationSetOption2ᚕgithubᚗcomᚋatlasg
 	return ret
 }
 
-func (ec *executionContext) marshalNNavigatorLayer2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋactorsᚐLayer(ctx context.Context, sel ast.SelectionSet, v *actors.Layer) graphql.Marshaler {
+func (ec *executionContext) marshalNNavigatorLayer2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐLayer(ctx context.Context, sel ast.SelectionSet, v *view.Layer) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "NavigatorLayer!")
 		return graphql.Null
@@ -33921,15 +33920,15 @@ func (ec *executionContext) marshalNPageInfo2ᚖgithubᚗcomᚋatlasgraphᚋatla
 	return ec._PageInfo(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNPathHop2githubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐPathHop(ctx context.Context, sel ast.SelectionSet, v model.PathHop) graphql.Marshaler {
+func (ec *executionContext) marshalNPathHop2githubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐPathHop(ctx context.Context, sel ast.SelectionSet, v app.PathHop) graphql.Marshaler {
 	return ec._PathHop(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNPathHop2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐPathHopᚄ(ctx context.Context, sel ast.SelectionSet, v []model.PathHop) graphql.Marshaler {
+func (ec *executionContext) marshalNPathHop2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐPathHopᚄ(ctx context.Context, sel ast.SelectionSet, v []app.PathHop) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNPathHop2githubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐPathHop(ctx, sel, v[i])
+		return ec.marshalNPathHop2githubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐPathHop(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -33961,15 +33960,15 @@ func (ec *executionContext) marshalNReference2ᚕgithubᚗcomᚋatlasgraphᚋatl
 	return ret
 }
 
-func (ec *executionContext) marshalNRelease2githubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐReleaseInfo(ctx context.Context, sel ast.SelectionSet, v store.ReleaseInfo) graphql.Marshaler {
+func (ec *executionContext) marshalNRelease2githubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐRelease(ctx context.Context, sel ast.SelectionSet, v app.Release) graphql.Marshaler {
 	return ec._Release(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNRelease2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐReleaseInfoᚄ(ctx context.Context, sel ast.SelectionSet, v []store.ReleaseInfo) graphql.Marshaler {
+func (ec *executionContext) marshalNRelease2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐReleaseᚄ(ctx context.Context, sel ast.SelectionSet, v []app.Release) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNRelease2githubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐReleaseInfo(ctx, sel, v[i])
+		return ec.marshalNRelease2githubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐRelease(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -33981,11 +33980,11 @@ func (ec *executionContext) marshalNRelease2ᚕgithubᚗcomᚋatlasgraphᚋatlas
 	return ret
 }
 
-func (ec *executionContext) marshalNReleaseCounts2githubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐReleaseCounts(ctx context.Context, sel ast.SelectionSet, v store.ReleaseCounts) graphql.Marshaler {
+func (ec *executionContext) marshalNReleaseCounts2githubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐReleaseCounts(ctx context.Context, sel ast.SelectionSet, v app.ReleaseCounts) graphql.Marshaler {
 	return ec._ReleaseCounts(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNReleaseDiff2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋatlasᚐDiff(ctx context.Context, sel ast.SelectionSet, v *atlas.Diff) graphql.Marshaler {
+func (ec *executionContext) marshalNReleaseDiff2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐReleaseDiff(ctx context.Context, sel ast.SelectionSet, v *app.ReleaseDiff) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "ReleaseDiff!")
 		return graphql.Null
@@ -34033,15 +34032,15 @@ func (ec *executionContext) marshalNRetiredId2ᚕgithubᚗcomᚋatlasgraphᚋatl
 	return ret
 }
 
-func (ec *executionContext) marshalNSearchHit2githubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐSearchHit(ctx context.Context, sel ast.SelectionSet, v store.SearchHit) graphql.Marshaler {
+func (ec *executionContext) marshalNSearchHit2githubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐSearchHit(ctx context.Context, sel ast.SelectionSet, v view.SearchHit) graphql.Marshaler {
 	return ec._SearchHit(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNSearchHit2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐSearchHitᚄ(ctx context.Context, sel ast.SelectionSet, v []store.SearchHit) graphql.Marshaler {
+func (ec *executionContext) marshalNSearchHit2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐSearchHitᚄ(ctx context.Context, sel ast.SelectionSet, v []view.SearchHit) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNSearchHit2githubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐSearchHit(ctx, sel, v[i])
+		return ec.marshalNSearchHit2githubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐSearchHit(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -34053,15 +34052,15 @@ func (ec *executionContext) marshalNSearchHit2ᚕgithubᚗcomᚋatlasgraphᚋatl
 	return ret
 }
 
-func (ec *executionContext) marshalNSetMember2githubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐSetMember(ctx context.Context, sel ast.SelectionSet, v model.SetMember) graphql.Marshaler {
+func (ec *executionContext) marshalNSetMember2githubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐSetMember(ctx context.Context, sel ast.SelectionSet, v app.SetMember) graphql.Marshaler {
 	return ec._SetMember(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNSetMember2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐSetMemberᚄ(ctx context.Context, sel ast.SelectionSet, v []model.SetMember) graphql.Marshaler {
+func (ec *executionContext) marshalNSetMember2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐSetMemberᚄ(ctx context.Context, sel ast.SelectionSet, v []app.SetMember) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNSetMember2githubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐSetMember(ctx, sel, v[i])
+		return ec.marshalNSetMember2githubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐSetMember(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -34073,15 +34072,15 @@ func (ec *executionContext) marshalNSetMember2ᚕgithubᚗcomᚋatlasgraphᚋatl
 	return ret
 }
 
-func (ec *executionContext) marshalNSharedTechnique2githubᚗcomᚋatlasgraphᚋatlasgraphᚋactorsᚐSharedTechnique(ctx context.Context, sel ast.SelectionSet, v actors.SharedTechnique) graphql.Marshaler {
+func (ec *executionContext) marshalNSharedTechnique2githubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐSharedTechnique(ctx context.Context, sel ast.SelectionSet, v view.SharedTechnique) graphql.Marshaler {
 	return ec._SharedTechnique(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNSharedTechnique2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋactorsᚐSharedTechniqueᚄ(ctx context.Context, sel ast.SelectionSet, v []actors.SharedTechnique) graphql.Marshaler {
+func (ec *executionContext) marshalNSharedTechnique2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐSharedTechniqueᚄ(ctx context.Context, sel ast.SelectionSet, v []view.SharedTechnique) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNSharedTechnique2githubᚗcomᚋatlasgraphᚋatlasgraphᚋactorsᚐSharedTechnique(ctx, sel, v[i])
+		return ec.marshalNSharedTechnique2githubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐSharedTechnique(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -34093,15 +34092,15 @@ func (ec *executionContext) marshalNSharedTechnique2ᚕgithubᚗcomᚋatlasgraph
 	return ret
 }
 
-func (ec *executionContext) marshalNStep2githubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐStep(ctx context.Context, sel ast.SelectionSet, v store.Step) graphql.Marshaler {
+func (ec *executionContext) marshalNStep2githubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐStep(ctx context.Context, sel ast.SelectionSet, v view.Step) graphql.Marshaler {
 	return ec._Step(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNStep2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐStepᚄ(ctx context.Context, sel ast.SelectionSet, v []store.Step) graphql.Marshaler {
+func (ec *executionContext) marshalNStep2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐStepᚄ(ctx context.Context, sel ast.SelectionSet, v []view.Step) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNStep2githubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐStep(ctx, sel, v[i])
+		return ec.marshalNStep2githubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐStep(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -34133,15 +34132,15 @@ func (ec *executionContext) marshalNStepChange2ᚕgithubᚗcomᚋatlasgraphᚋat
 	return ret
 }
 
-func (ec *executionContext) marshalNStepRef2githubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐStepRef(ctx context.Context, sel ast.SelectionSet, v store.StepRef) graphql.Marshaler {
+func (ec *executionContext) marshalNStepRef2githubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐStepRef(ctx context.Context, sel ast.SelectionSet, v view.StepRef) graphql.Marshaler {
 	return ec._StepRef(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNStepRef2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐStepRefᚄ(ctx context.Context, sel ast.SelectionSet, v []store.StepRef) graphql.Marshaler {
+func (ec *executionContext) marshalNStepRef2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐStepRefᚄ(ctx context.Context, sel ast.SelectionSet, v []view.StepRef) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNStepRef2githubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐStepRef(ctx, sel, v[i])
+		return ec.marshalNStepRef2githubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐStepRef(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -34605,15 +34604,15 @@ func (ec *executionContext) marshalNTMUncoveredTechnique2ᚕgithubᚗcomᚋatlas
 	return ret
 }
 
-func (ec *executionContext) marshalNTactic2githubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐTactic(ctx context.Context, sel ast.SelectionSet, v store.Tactic) graphql.Marshaler {
+func (ec *executionContext) marshalNTactic2githubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐTactic(ctx context.Context, sel ast.SelectionSet, v view.Tactic) graphql.Marshaler {
 	return ec._Tactic(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNTactic2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐTacticᚄ(ctx context.Context, sel ast.SelectionSet, v []store.Tactic) graphql.Marshaler {
+func (ec *executionContext) marshalNTactic2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐTacticᚄ(ctx context.Context, sel ast.SelectionSet, v []view.Tactic) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNTactic2githubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐTactic(ctx, sel, v[i])
+		return ec.marshalNTactic2githubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐTactic(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -34625,7 +34624,7 @@ func (ec *executionContext) marshalNTactic2ᚕgithubᚗcomᚋatlasgraphᚋatlasg
 	return ret
 }
 
-func (ec *executionContext) marshalNTactic2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐTactic(ctx context.Context, sel ast.SelectionSet, v *store.Tactic) graphql.Marshaler {
+func (ec *executionContext) marshalNTactic2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐTactic(ctx context.Context, sel ast.SelectionSet, v *view.Tactic) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Tactic!")
 		return graphql.Null
@@ -34681,16 +34680,16 @@ func (ec *executionContext) marshalNTacticMove2ᚕgithubᚗcomᚋatlasgraphᚋat
 	return ret
 }
 
-func (ec *executionContext) marshalNTechnique2githubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐTechnique(ctx context.Context, sel ast.SelectionSet, v store.Technique) graphql.Marshaler {
+func (ec *executionContext) marshalNTechnique2githubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐTechnique(ctx context.Context, sel ast.SelectionSet, v view.Technique) graphql.Marshaler {
 	return ec._Technique(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNTechnique2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐTechniqueᚄ(ctx context.Context, sel ast.SelectionSet, v []store.Technique) graphql.Marshaler {
+func (ec *executionContext) marshalNTechnique2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐTechniqueᚄ(ctx context.Context, sel ast.SelectionSet, v []view.Technique) graphql.Marshaler {
 	ctx = graphql.WithBatchParentValues(ctx, "Technique", v)
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNTechnique2githubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐTechnique(ctx, sel, v[i])
+		return ec.marshalNTechnique2githubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐTechnique(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -34702,7 +34701,7 @@ func (ec *executionContext) marshalNTechnique2ᚕgithubᚗcomᚋatlasgraphᚋatl
 	return ret
 }
 
-func (ec *executionContext) marshalNTechnique2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐTechnique(ctx context.Context, sel ast.SelectionSet, v *store.Technique) graphql.Marshaler {
+func (ec *executionContext) marshalNTechnique2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐTechnique(ctx context.Context, sel ast.SelectionSet, v *view.Technique) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Technique!")
 		return graphql.Null
@@ -34710,16 +34709,16 @@ func (ec *executionContext) marshalNTechnique2ᚖgithubᚗcomᚋatlasgraphᚋatl
 	return ec._Technique(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNTechniqueActor2githubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐTechniqueActor(ctx context.Context, sel ast.SelectionSet, v store.TechniqueActor) graphql.Marshaler {
+func (ec *executionContext) marshalNTechniqueActor2githubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐTechniqueActor(ctx context.Context, sel ast.SelectionSet, v view.TechniqueActor) graphql.Marshaler {
 	return ec._TechniqueActor(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNTechniqueActor2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐTechniqueActorᚄ(ctx context.Context, sel ast.SelectionSet, v []store.TechniqueActor) graphql.Marshaler {
+func (ec *executionContext) marshalNTechniqueActor2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐTechniqueActorᚄ(ctx context.Context, sel ast.SelectionSet, v []view.TechniqueActor) graphql.Marshaler {
 	ctx = graphql.WithBatchParentValues(ctx, "TechniqueActor", v)
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNTechniqueActor2githubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐTechniqueActor(ctx, sel, v[i])
+		return ec.marshalNTechniqueActor2githubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐTechniqueActor(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -34731,15 +34730,15 @@ func (ec *executionContext) marshalNTechniqueActor2ᚕgithubᚗcomᚋatlasgraph�
 	return ret
 }
 
-func (ec *executionContext) marshalNTechniqueChokePoint2githubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐTechniqueChokePoint(ctx context.Context, sel ast.SelectionSet, v model.TechniqueChokePoint) graphql.Marshaler {
+func (ec *executionContext) marshalNTechniqueChokePoint2githubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐTechniqueChokePoint(ctx context.Context, sel ast.SelectionSet, v app.TechniqueChokePoint) graphql.Marshaler {
 	return ec._TechniqueChokePoint(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNTechniqueChokePoint2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐTechniqueChokePointᚄ(ctx context.Context, sel ast.SelectionSet, v []model.TechniqueChokePoint) graphql.Marshaler {
+func (ec *executionContext) marshalNTechniqueChokePoint2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐTechniqueChokePointᚄ(ctx context.Context, sel ast.SelectionSet, v []app.TechniqueChokePoint) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNTechniqueChokePoint2githubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐTechniqueChokePoint(ctx, sel, v[i])
+		return ec.marshalNTechniqueChokePoint2githubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐTechniqueChokePoint(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -34779,15 +34778,15 @@ func (ec *executionContext) marshalNTechniqueEdge2ᚕgithubᚗcomᚋatlasgraph�
 	return ret
 }
 
-func (ec *executionContext) marshalNTechniqueMitigation2githubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐTechniqueMitigation(ctx context.Context, sel ast.SelectionSet, v store.TechniqueMitigation) graphql.Marshaler {
+func (ec *executionContext) marshalNTechniqueMitigation2githubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐTechniqueMitigation(ctx context.Context, sel ast.SelectionSet, v view.TechniqueMitigation) graphql.Marshaler {
 	return ec._TechniqueMitigation(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNTechniqueMitigation2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐTechniqueMitigationᚄ(ctx context.Context, sel ast.SelectionSet, v []store.TechniqueMitigation) graphql.Marshaler {
+func (ec *executionContext) marshalNTechniqueMitigation2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐTechniqueMitigationᚄ(ctx context.Context, sel ast.SelectionSet, v []view.TechniqueMitigation) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNTechniqueMitigation2githubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐTechniqueMitigation(ctx, sel, v[i])
+		return ec.marshalNTechniqueMitigation2githubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐTechniqueMitigation(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -34819,15 +34818,15 @@ func (ec *executionContext) marshalNTechniqueMitigationChanges2ᚕgithubᚗcom�
 	return ret
 }
 
-func (ec *executionContext) marshalNTechniqueTransition2githubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐTechniqueTransition(ctx context.Context, sel ast.SelectionSet, v store.TechniqueTransition) graphql.Marshaler {
+func (ec *executionContext) marshalNTechniqueTransition2githubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐTechniqueTransition(ctx context.Context, sel ast.SelectionSet, v view.TechniqueTransition) graphql.Marshaler {
 	return ec._TechniqueTransition(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNTechniqueTransition2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐTechniqueTransitionᚄ(ctx context.Context, sel ast.SelectionSet, v []store.TechniqueTransition) graphql.Marshaler {
+func (ec *executionContext) marshalNTechniqueTransition2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐTechniqueTransitionᚄ(ctx context.Context, sel ast.SelectionSet, v []view.TechniqueTransition) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNTechniqueTransition2githubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐTechniqueTransition(ctx, sel, v[i])
+		return ec.marshalNTechniqueTransition2githubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐTechniqueTransition(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -34894,15 +34893,15 @@ func (ec *executionContext) marshalNTime2timeᚐTime(ctx context.Context, sel as
 	return res
 }
 
-func (ec *executionContext) marshalNUnbreakableChain2githubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐUnbreakableChain(ctx context.Context, sel ast.SelectionSet, v model.UnbreakableChain) graphql.Marshaler {
+func (ec *executionContext) marshalNUnbreakableChain2githubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐUnbreakableChain(ctx context.Context, sel ast.SelectionSet, v app.UnbreakableChain) graphql.Marshaler {
 	return ec._UnbreakableChain(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNUnbreakableChain2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐUnbreakableChainᚄ(ctx context.Context, sel ast.SelectionSet, v []model.UnbreakableChain) graphql.Marshaler {
+func (ec *executionContext) marshalNUnbreakableChain2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐUnbreakableChainᚄ(ctx context.Context, sel ast.SelectionSet, v []app.UnbreakableChain) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNUnbreakableChain2githubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐUnbreakableChain(ctx, sel, v[i])
+		return ec.marshalNUnbreakableChain2githubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐUnbreakableChain(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -35064,14 +35063,14 @@ func (ec *executionContext) marshalN__TypeKind2string(ctx context.Context, sel a
 	return res
 }
 
-func (ec *executionContext) marshalOActor2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐActor(ctx context.Context, sel ast.SelectionSet, v *store.Actor) graphql.Marshaler {
+func (ec *executionContext) marshalOActor2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐActor(ctx context.Context, sel ast.SelectionSet, v *view.Actor) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	return ec._Actor(ctx, sel, v)
 }
 
-func (ec *executionContext) unmarshalOActorFilter2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐActorFilter(ctx context.Context, v any) (*store.ActorFilter, error) {
+func (ec *executionContext) unmarshalOActorFilter2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐActorFilter(ctx context.Context, v any) (*view.ActorFilter, error) {
 	if v == nil {
 		return nil, nil
 	}
@@ -35079,16 +35078,16 @@ func (ec *executionContext) unmarshalOActorFilter2ᚖgithubᚗcomᚋatlasgraph�
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) unmarshalOActorLinkKind2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋattackᚐLinkKind(ctx context.Context, v any) (*attack.LinkKind, error) {
+func (ec *executionContext) unmarshalOActorLinkKind2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋatlasᚐLinkKind(ctx context.Context, v any) (*atlas.LinkKind, error) {
 	if v == nil {
 		return nil, nil
 	}
 	tmp, err := graphql.UnmarshalString(v)
-	res := attack.LinkKind(tmp)
+	res := atlas.LinkKind(tmp)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalOActorLinkKind2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋattackᚐLinkKind(ctx context.Context, sel ast.SelectionSet, v *attack.LinkKind) graphql.Marshaler {
+func (ec *executionContext) marshalOActorLinkKind2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋatlasᚐLinkKind(ctx context.Context, sel ast.SelectionSet, v *atlas.LinkKind) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
@@ -35105,14 +35104,14 @@ func (ec *executionContext) marshalOAttackReference2ᚖgithubᚗcomᚋatlasgraph
 	return ec._AttackReference(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalOAttackTechnique2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐAttackTechnique(ctx context.Context, sel ast.SelectionSet, v *store.AttackTechnique) graphql.Marshaler {
+func (ec *executionContext) marshalOAttackTechnique2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐAttackTechnique(ctx context.Context, sel ast.SelectionSet, v *view.AttackTechnique) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	return ec._AttackTechnique(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalOAttackVersion2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐAttackVersion(ctx context.Context, sel ast.SelectionSet, v *store.AttackVersion) graphql.Marshaler {
+func (ec *executionContext) marshalOAttackVersion2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐAttackVersion(ctx context.Context, sel ast.SelectionSet, v *view.AttackVersion) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
@@ -35149,14 +35148,14 @@ func (ec *executionContext) marshalOBoolean2ᚖbool(ctx context.Context, sel ast
 	return res
 }
 
-func (ec *executionContext) marshalOCaseStudy2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐCaseStudy(ctx context.Context, sel ast.SelectionSet, v *store.CaseStudy) graphql.Marshaler {
+func (ec *executionContext) marshalOCaseStudy2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐCaseStudy(ctx context.Context, sel ast.SelectionSet, v *view.CaseStudy) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	return ec._CaseStudy(ctx, sel, v)
 }
 
-func (ec *executionContext) unmarshalOCaseStudyFilter2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐCaseStudyFilter(ctx context.Context, v any) (*store.CaseStudyFilter, error) {
+func (ec *executionContext) unmarshalOCaseStudyFilter2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐCaseStudyFilter(ctx context.Context, v any) (*view.CaseStudyFilter, error) {
 	if v == nil {
 		return nil, nil
 	}
@@ -35164,7 +35163,7 @@ func (ec *executionContext) unmarshalOCaseStudyFilter2ᚖgithubᚗcomᚋatlasgra
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalOChainStep2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐChainStep(ctx context.Context, sel ast.SelectionSet, v *model.ChainStep) graphql.Marshaler {
+func (ec *executionContext) marshalOChainStep2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐChainStep(ctx context.Context, sel ast.SelectionSet, v *app.ChainStep) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
@@ -35254,7 +35253,7 @@ func (ec *executionContext) marshalOInt2ᚖint(ctx context.Context, sel ast.Sele
 	return res
 }
 
-func (ec *executionContext) marshalOMitigation2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐMitigation(ctx context.Context, sel ast.SelectionSet, v *store.Mitigation) graphql.Marshaler {
+func (ec *executionContext) marshalOMitigation2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐMitigation(ctx context.Context, sel ast.SelectionSet, v *view.Mitigation) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
@@ -35278,7 +35277,7 @@ func (ec *executionContext) unmarshalOMitigationCost2ᚕgithubᚗcomᚋatlasgrap
 	return res, nil
 }
 
-func (ec *executionContext) unmarshalOMitigationFilter2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐMitigationFilter(ctx context.Context, v any) (*store.MitigationFilter, error) {
+func (ec *executionContext) unmarshalOMitigationFilter2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐMitigationFilter(ctx context.Context, v any) (*view.MitigationFilter, error) {
 	if v == nil {
 		return nil, nil
 	}
@@ -35286,7 +35285,7 @@ func (ec *executionContext) unmarshalOMitigationFilter2ᚖgithubᚗcomᚋatlasgr
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalORelease2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐReleaseInfo(ctx context.Context, sel ast.SelectionSet, v *store.ReleaseInfo) graphql.Marshaler {
+func (ec *executionContext) marshalORelease2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐRelease(ctx context.Context, sel ast.SelectionSet, v *app.Release) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
@@ -35457,14 +35456,14 @@ func (ec *executionContext) unmarshalOTMPropertyInput2ᚕgithubᚗcomᚋatlasgra
 	return res, nil
 }
 
-func (ec *executionContext) marshalOTactic2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐTactic(ctx context.Context, sel ast.SelectionSet, v *store.Tactic) graphql.Marshaler {
+func (ec *executionContext) marshalOTactic2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐTactic(ctx context.Context, sel ast.SelectionSet, v *view.Tactic) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	return ec._Tactic(ctx, sel, v)
 }
 
-func (ec *executionContext) unmarshalOTacticFilter2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐTacticFilter(ctx context.Context, v any) (*store.TacticFilter, error) {
+func (ec *executionContext) unmarshalOTacticFilter2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐTacticFilter(ctx context.Context, v any) (*view.TacticFilter, error) {
 	if v == nil {
 		return nil, nil
 	}
@@ -35472,14 +35471,14 @@ func (ec *executionContext) unmarshalOTacticFilter2ᚖgithubᚗcomᚋatlasgraph�
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalOTechnique2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐTechnique(ctx context.Context, sel ast.SelectionSet, v *store.Technique) graphql.Marshaler {
+func (ec *executionContext) marshalOTechnique2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐTechnique(ctx context.Context, sel ast.SelectionSet, v *view.Technique) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	return ec._Technique(ctx, sel, v)
 }
 
-func (ec *executionContext) unmarshalOTechniqueFilter2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐTechniqueFilter(ctx context.Context, v any) (*store.TechniqueFilter, error) {
+func (ec *executionContext) unmarshalOTechniqueFilter2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐTechniqueFilter(ctx context.Context, v any) (*view.TechniqueFilter, error) {
 	if v == nil {
 		return nil, nil
 	}
@@ -35494,15 +35493,21 @@ func (ec *executionContext) marshalOThreatModel2ᚖgithubᚗcomᚋatlasgraphᚋa
 	return ec._ThreatModel(ctx, sel, v)
 }
 
-func (ec *executionContext) unmarshalOTime2timeᚐTime(ctx context.Context, v any) (time.Time, error) {
+func (ec *executionContext) unmarshalOTime2ᚖtimeᚐTime(ctx context.Context, v any) (*time.Time, error) {
+	if v == nil {
+		return nil, nil
+	}
 	res, err := graphql.UnmarshalTime(v)
-	return res, graphql.ErrorOnPath(ctx, err)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalOTime2timeᚐTime(ctx context.Context, sel ast.SelectionSet, v time.Time) graphql.Marshaler {
+func (ec *executionContext) marshalOTime2ᚖtimeᚐTime(ctx context.Context, sel ast.SelectionSet, v *time.Time) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
 	_ = sel
 	_ = ctx
-	res := graphql.MarshalTime(v)
+	res := graphql.MarshalTime(*v)
 	return res
 }
 
