@@ -20,6 +20,7 @@ import (
 	"github.com/atlasgraph/atlasgraph/internal/rawatlas"
 	"github.com/atlasgraph/atlasgraph/internal/rawattack"
 	"github.com/atlasgraph/atlasgraph/loader"
+	"github.com/atlasgraph/atlasgraph/readmodel"
 	"github.com/atlasgraph/atlasgraph/store"
 	"github.com/atlasgraph/atlasgraph/view"
 )
@@ -70,7 +71,8 @@ func setup(t *testing.T) (*store.Store, *actors.Service, *rawattack.Expected) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return s, actors.New(store.NewReader(s, store.ReaderOptions{})), exp
+	reader := store.NewReader(s, store.ReaderOptions{})
+	return s, actors.New(reader, readmodel.New(reader, readmodel.Options{})), exp
 }
 
 func TestActorsAgainstTheFiles(t *testing.T) {
@@ -157,13 +159,13 @@ func TestActorsAgainstTheFiles(t *testing.T) {
 	})
 
 	t.Run("case-study actors that are groups are merged, and no others", func(t *testing.T) {
-		r := store.NewReader(s, store.ReaderOptions{})
-		csActors, err := r.Actors(ctx, "", view.ActorFilter{}, view.Page{})
+		rel, err := s.Snapshot(ctx, "")
 		if err != nil {
 			t.Fatal(err)
 		}
+		csActors := rel.Actors
 		want := map[string]string{} // ATLAS actor id -> group
-		for _, a := range csActors.Items {
+		for _, a := range csActors {
 			groups := map[string]bool{}
 			for _, n := range append([]string{a.Name}, a.Aliases...) {
 				for _, g := range exp.ByName[rawattack.Norm(n)] {
@@ -190,8 +192,8 @@ func TestActorsAgainstTheFiles(t *testing.T) {
 		if diff := cmp.Diff(want, got); diff != "" {
 			t.Errorf("merged case-study actors (-files +graph):\n%s", diff)
 		}
-		if len(all) != len(exp.Groups)+len(csActors.Items)-len(want) {
-			t.Errorf("%d actors; want %d groups + %d case-study actors - %d merged", len(all), len(exp.Groups), len(csActors.Items), len(want))
+		if len(all) != len(exp.Groups)+len(csActors)-len(want) {
+			t.Errorf("%d actors; want %d groups + %d case-study actors - %d merged", len(all), len(exp.Groups), len(csActors), len(want))
 		}
 	})
 	t.Run("Forest Blizzard and Aquatic Panda", func(t *testing.T) { forestBlizzardAndAquaticPanda(t, svc, exp) })

@@ -2,6 +2,7 @@ package actors_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -9,9 +10,11 @@ import (
 	"net/http/httptest"
 	"sort"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/atlasgraph/atlasgraph/app"
 	"github.com/atlasgraph/atlasgraph/internal/rawattack"
 	"github.com/atlasgraph/atlasgraph/server"
 	"github.com/atlasgraph/atlasgraph/store"
@@ -57,12 +60,20 @@ func postQuery(t *testing.T, url, query string, out any) gqlResponse {
 
 // apiChecks runs the contract queries through a real HTTP server.
 func apiChecks(t *testing.T, s *store.Store, exp *rawattack.Expected) {
-	srv, err := server.New(server.Config{Store: s, Logger: slog.New(slog.DiscardHandler)})
+	svc, err := app.New(context.Background(), s, app.Config{Serving: true, TxTimeout: server.DefaultTimeouts().Transaction})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := server.New(server.Config{App: svc, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	ts := httptest.NewServer(srv.Handler())
 	defer ts.Close()
+	// A client waits for /readyz, which says ready once the current
+	// release and its actor directory are held: the first questions are
+	// then answered like any later one.
+	waitReady(t, ts.URL)
 
 	var fb struct {
 		Actors []struct {
@@ -214,5 +225,24 @@ func apiChecks(t *testing.T, s *store.Store, exp *rawattack.Expected) {
 	r = postQuery(t, ts.URL, `{ navigatorLayer(actors: ["APT28"], caseStudy: "AML.CS0044") { json } }`, nil)
 	if len(r.Errors) != 1 || r.Errors[0].Extensions["code"] != "BAD_INPUT" {
 		t.Errorf("layer with two subjects: %+v", r.Errors)
+	}
+}
+
+// waitReady polls /readyz until it answers 200, for at most a minute.
+func waitReady(t *testing.T, url string) {
+	t.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for {
+		resp, err := http.Get(url + "/readyz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("/readyz not ready after a minute (%v)", err)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }

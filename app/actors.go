@@ -21,7 +21,8 @@ const MaxActors = actors.MaxActors
 // Actors lists the actors of a release ("" for the current one) with an
 // ATT&CK version ("" for the current one, if any) that meet f, by id. A
 // name several actors go by brings them all, each with SharedAlias set.
-func (s *Service) ActorList(ctx context.Context, release, attackVersion string, f view.ActorFilter) ([]view.Actor, error) {
+func (s *Service) ActorList(ctx context.Context, release, attackVersion string, f view.ActorFilter) (_ []view.Actor, err error) {
+	defer wrap(&err)
 	af := actors.Filter{Name: f.Name, Search: f.Search, Technique: f.Technique}
 	if f.Via != nil {
 		af.Via = *f.Via
@@ -35,7 +36,8 @@ func (s *Service) ActorList(ctx context.Context, release, attackVersion string, 
 
 // Actor returns the actors a name stands for: one, or several when the
 // name is an alias they share. An unknown name is NotFound.
-func (s *Service) Actor(ctx context.Context, release, attackVersion, name string) ([]view.Actor, error) {
+func (s *Service) Actor(ctx context.Context, release, attackVersion, name string) (_ []view.Actor, err error) {
+	defer wrap(&err)
 	if err := s.db("actors"); err != nil {
 		return nil, err
 	}
@@ -45,7 +47,8 @@ func (s *Service) Actor(ctx context.Context, release, attackVersion, name string
 
 // ActorTechniques returns, for each actor id of a release, the techniques
 // it uses with the kind of link and the evidence, by technique id.
-func (s *Service) ActorTechniques(ctx context.Context, release, attackVersion string, ids []string) (map[string][]view.ActorTechnique, error) {
+func (s *Service) ActorTechniques(ctx context.Context, release, attackVersion string, ids []string) (_ map[string][]view.ActorTechnique, err error) {
+	defer wrap(&err)
 	if err := s.db("actors"); err != nil {
 		return nil, err
 	}
@@ -54,7 +57,8 @@ func (s *Service) ActorTechniques(ctx context.Context, release, attackVersion st
 }
 
 // TechniqueActors returns, for each technique id, the actors seen using it.
-func (s *Service) TechniqueActors(ctx context.Context, release, attackVersion string, ids []string) (map[string][]view.TechniqueActor, error) {
+func (s *Service) TechniqueActors(ctx context.Context, release, attackVersion string, ids []string) (_ map[string][]view.TechniqueActor, err error) {
+	defer wrap(&err)
 	if err := s.db("actors"); err != nil {
 		return nil, err
 	}
@@ -64,7 +68,8 @@ func (s *Service) TechniqueActors(ctx context.Context, release, attackVersion st
 
 // Overlap compares actors (each name may bring several): the techniques
 // each uses and those they share.
-func (s *Service) Overlap(ctx context.Context, release, attackVersion string, names []string) (*view.Overlap, error) {
+func (s *Service) Overlap(ctx context.Context, release, attackVersion string, names []string) (_ *view.Overlap, err error) {
+	defer wrap(&err)
 	if err := s.db("actors"); err != nil {
 		return nil, err
 	}
@@ -77,7 +82,8 @@ func (s *Service) Overlap(ctx context.Context, release, attackVersion string, na
 type LayerRequest = actors.LayerRequest
 
 // Layer draws the Navigator layer a request asks for.
-func (s *Service) Layer(ctx context.Context, q LayerRequest) (*view.Layer, error) {
+func (s *Service) Layer(ctx context.Context, q LayerRequest) (_ *view.Layer, err error) {
+	defer wrap(&err)
 	if err := s.db("a layer"); err != nil {
 		return nil, err
 	}

@@ -148,7 +148,8 @@ func (c *analysisCache) put(key string, a *AnalysisRelease) {
 }
 
 // Analysis returns a release ready for analysis ("" for the current one).
-func (s *Service) Analysis(ctx context.Context, release string) (*AnalysisRelease, error) {
+func (s *Service) Analysis(ctx context.Context, release string) (_ *AnalysisRelease, err error) {
+	defer wrap(&err)
 	info, err := s.model.Info(ctx, release)
 	if err != nil {
 		return nil, err
@@ -320,7 +321,8 @@ type ChainAnswer struct {
 }
 
 // Chain answers a [ChainQuestion].
-func (s *Service) Chain(ctx context.Context, q ChainQuestion) (*ChainAnswer, error) {
+func (s *Service) Chain(ctx context.Context, q ChainQuestion) (_ *ChainAnswer, err error) {
+	defer wrap(&err)
 	if (q.CaseStudy == "") == (len(q.Techniques) == 0) {
 		return nil, badQuestion("give either a case study or techniques, not both")
 	}
@@ -397,7 +399,8 @@ type SetAnswer struct {
 }
 
 // MinimalSet answers a [SetQuestion].
-func (s *Service) MinimalSet(ctx context.Context, q SetQuestion) (*SetAnswer, error) {
+func (s *Service) MinimalSet(ctx context.Context, q SetQuestion) (_ *SetAnswer, err error) {
+	defer wrap(&err)
 	budget := q.Budget
 	if budget < 1 || budget > MaxBudget {
 		return nil, badQuestion("budget must be between 1 and %d search nodes, got %d", MaxBudget, budget)
@@ -456,15 +459,19 @@ type PathQuestion struct {
 
 // PathAnswer is the answer to a [PathQuestion].
 type PathAnswer struct {
-	Release  *AnalysisRelease
-	From, To []string // the techniques the ends expand to
-	Result   analysis.PathResult
+	Release *AnalysisRelease
+	// FromID and ToID are the ends asked for, as ids (a name given is
+	// resolved); From and To the techniques they expand to.
+	FromID, ToID string
+	From, To     []string
+	Result       analysis.PathResult
 	// Evidence are the case studies behind some hop of a returned path.
 	Evidence []string
 }
 
 // AttackPaths answers a [PathQuestion].
-func (s *Service) AttackPaths(ctx context.Context, q PathQuestion) (*PathAnswer, error) {
+func (s *Service) AttackPaths(ctx context.Context, q PathQuestion) (_ *PathAnswer, err error) {
+	defer wrap(&err)
 	if err := q.check(); err != nil {
 		return nil, err
 	}
@@ -493,7 +500,7 @@ func (s *Service) attackPaths(ctx context.Context, a *AnalysisRelease, q PathQue
 	}
 	var err error
 	q.From, q.To, q.ExcludeMitigatedBy = a.resolve(q.From), a.resolve(q.To), a.resolveAll(q.ExcludeMitigatedBy)
-	ans := &PathAnswer{Release: a, Evidence: []string{}}
+	ans := &PathAnswer{Release: a, FromID: q.From, ToID: q.To, Evidence: []string{}}
 	if ans.From, err = a.Endpoint("from", q.From); err != nil {
 		return nil, err
 	}
@@ -547,7 +554,8 @@ type ChokeAnswer struct {
 }
 
 // ChokePoints answers a [ChokeQuestion].
-func (s *Service) ChokePoints(ctx context.Context, q ChokeQuestion) (*ChokeAnswer, error) {
+func (s *Service) ChokePoints(ctx context.Context, q ChokeQuestion) (_ *ChokeAnswer, err error) {
+	defer wrap(&err)
 	if q.Limit < 1 || q.Limit > MaxChokeLimit {
 		return nil, badQuestion("limit must be between 1 and %d, got %d", MaxChokeLimit, q.Limit)
 	}
@@ -604,7 +612,8 @@ type GapsQuestion struct {
 
 // CoverageGaps answers a [GapsQuestion]: the techniques of a release no
 // mitigation covers, ranked by how many case studies use them.
-func (s *Service) CoverageGaps(ctx context.Context, q GapsQuestion) (*GapsAnswer, error) {
+func (s *Service) CoverageGaps(ctx context.Context, q GapsQuestion) (_ *GapsAnswer, err error) {
+	defer wrap(&err)
 	if q.Limit < 0 {
 		return nil, badQuestion("limit must be 0 (every gap) or more, got %d", q.Limit)
 	}
@@ -626,7 +635,8 @@ func (s *Service) CoverageGaps(ctx context.Context, q GapsQuestion) (*GapsAnswer
 // ReleaseForModel is the release a threat model is evaluated against ("" for
 // the current one), with its analysis input, from the held release: it makes
 // the service the threat models' release source.
-func (s *Service) ReleaseForModel(ctx context.Context, version string) (*atlas.Release, *analysis.Input, error) {
+func (s *Service) ReleaseForModel(ctx context.Context, version string) (_ *atlas.Release, _ *analysis.Input, err error) {
+	defer wrap(&err)
 	a, err := s.Analysis(ctx, version)
 	if err != nil {
 		return nil, nil, fail(err)

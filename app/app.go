@@ -94,7 +94,8 @@ func ReleaseFrom(r view.ReleaseInfo) Release {
 
 // Releases lists the loaded releases in the store's order: newest version
 // first (store.SortReleases).
-func (s *Service) Releases(ctx context.Context) ([]Release, error) {
+func (s *Service) Releases(ctx context.Context) (_ []Release, err error) {
+	defer wrap(&err)
 	if err := s.db("listing releases"); err != nil {
 		return nil, err
 	}
@@ -111,7 +112,8 @@ func (s *Service) Releases(ctx context.Context) ([]Release, error) {
 
 // UseRelease makes a loaded release the current one. This service sees the
 // switch at once; other servers within their read model's Poll.
-func (s *Service) UseRelease(ctx context.Context, version string) error {
+func (s *Service) UseRelease(ctx context.Context, version string) (err error) {
+	defer wrap(&err)
 	defer s.model.Invalidate()
 	if err := s.db("switching releases"); err != nil {
 		return err
@@ -120,11 +122,12 @@ func (s *Service) UseRelease(ctx context.Context, version string) error {
 }
 
 // PruneRelease deletes a loaded release that is not current.
-func (s *Service) PruneRelease(ctx context.Context, version string) error {
+func (s *Service) PruneRelease(ctx context.Context, version string) (err error) {
+	defer wrap(&err)
 	defer s.model.Invalidate()
 	if err := s.db("pruning releases"); err != nil {
 		return err
 	}
-	_, err := s.store.Prune(ctx, version)
+	_, err = s.store.Prune(ctx, version)
 	return err
 }

@@ -163,3 +163,12 @@ func after(s, sep string) string {
 	}
 	return s
 }
+
+// wrap makes the error an exported method returns an Error: deferred by
+// every method of the service, so that no error of the layers below
+// reaches a face unclassified.
+func wrap(err *error) {
+	if *err != nil {
+		*err = fail(*err)
+	}
+}

@@ -174,7 +174,11 @@ type LoadedAttack struct {
 // anything, then writes the release (batched, made visible at the end)
 // and links it to the ATT&CK versions loaded, or writes ATT&CK and links
 // every release to it.
-func (s *Service) Load(ctx context.Context, req LoadRequest) (*LoadOutcome, error) {
+func (s *Service) Load(ctx context.Context, req LoadRequest) (_ *LoadOutcome, err error) {
+	defer wrap(&err)
+	if err := s.db("loading"); err != nil {
+		return nil, err
+	}
 	out := &LoadOutcome{}
 	var bundle *attack.Bundle
 	if req.Attack != "" {

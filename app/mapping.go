@@ -13,7 +13,8 @@ const MaxMappingRows = 5000
 // CSV, JSON or YAML file of a team's controls, or rows sent over GraphQL)
 // against every loaded release: unknown ids, names that do not match, ids
 // retired or renamed in a newer release.
-func (s *Service) ValidateMapping(ctx context.Context, rows []mapping.Row) (*mapping.Report, error) {
+func (s *Service) ValidateMapping(ctx context.Context, rows []mapping.Row) (_ *mapping.Report, err error) {
+	defer wrap(&err)
 	if len(rows) > MaxMappingRows {
 		return nil, errorf(BadInput, "a mapping check takes at most %d rows, got %d; split them", MaxMappingRows, len(rows))
 	}

@@ -39,9 +39,9 @@ func FromReleases(rels ...*atlas.Release) (*Service, error) {
 
 // OpenFile reads a release file (or EmbeddedRelease) and returns a service
 // over it alone.
-func OpenFile(ctx context.Context, path string) (*Service, error) {
+func OpenFile(ctx context.Context, path string) (_ *Service, err error) {
+	defer wrap(&err)
 	var rel *atlas.Release
-	var err error
 	if path == EmbeddedRelease {
 		rel, _, err = ReadRelease(ctx, ReleaseSource{Release: EmbeddedRelease})
 	} else {

@@ -15,7 +15,8 @@ import (
 // then filters and pages the held objects like any other list.
 
 // ResolveRelease returns the version of the release asked for.
-func (s *Service) ResolveRelease(ctx context.Context, version string) (string, error) {
+func (s *Service) ResolveRelease(ctx context.Context, version string) (_ string, err error) {
+	defer wrap(&err)
 	info, err := s.model.Info(ctx, version)
 	return info.Version, err
 }
@@ -30,27 +31,32 @@ func one[T any](ctx context.Context, s *Service, release string, f func(*view.Re
 }
 
 // Tactic returns one tactic of a release.
-func (s *Service) Tactic(ctx context.Context, release, id string) (view.Tactic, error) {
+func (s *Service) Tactic(ctx context.Context, release, id string) (_ view.Tactic, err error) {
+	defer wrap(&err)
 	return one(ctx, s, release, func(r *view.Release) (view.Tactic, error) { return r.Tactic(id) })
 }
 
 // Technique returns one technique or sub-technique.
-func (s *Service) Technique(ctx context.Context, release, id string) (view.Technique, error) {
+func (s *Service) Technique(ctx context.Context, release, id string) (_ view.Technique, err error) {
+	defer wrap(&err)
 	return one(ctx, s, release, func(r *view.Release) (view.Technique, error) { return r.Technique(id) })
 }
 
 // Mitigation returns one mitigation.
-func (s *Service) Mitigation(ctx context.Context, release, id string) (view.Mitigation, error) {
+func (s *Service) Mitigation(ctx context.Context, release, id string) (_ view.Mitigation, err error) {
+	defer wrap(&err)
 	return one(ctx, s, release, func(r *view.Release) (view.Mitigation, error) { return r.Mitigation(id) })
 }
 
 // CaseStudy returns one case study, without its steps.
-func (s *Service) CaseStudy(ctx context.Context, release, id string) (view.CaseStudy, error) {
+func (s *Service) CaseStudy(ctx context.Context, release, id string) (_ view.CaseStudy, err error) {
+	defer wrap(&err)
 	return one(ctx, s, release, func(r *view.Release) (view.CaseStudy, error) { return r.CaseStudy(id) })
 }
 
 // Tactics lists the tactics meeting f; a search goes to Neo4j's index.
-func (s *Service) Tactics(ctx context.Context, release string, f view.TacticFilter, p view.Page) (view.List[view.Tactic], error) {
+func (s *Service) Tactics(ctx context.Context, release string, f view.TacticFilter, p view.Page) (_ view.List[view.Tactic], err error) {
+	defer wrap(&err)
 	rel, err := s.model.Release(ctx, release)
 	if err != nil {
 		return view.List[view.Tactic]{}, err
@@ -64,7 +70,8 @@ func (s *Service) Tactics(ctx context.Context, release string, f view.TacticFilt
 }
 
 // Techniques lists the techniques meeting f; a search goes to Neo4j's index.
-func (s *Service) Techniques(ctx context.Context, release string, f view.TechniqueFilter, p view.Page) (view.List[view.Technique], error) {
+func (s *Service) Techniques(ctx context.Context, release string, f view.TechniqueFilter, p view.Page) (_ view.List[view.Technique], err error) {
+	defer wrap(&err)
 	rel, err := s.model.Release(ctx, release)
 	if err != nil {
 		return view.List[view.Technique]{}, err
@@ -78,7 +85,8 @@ func (s *Service) Techniques(ctx context.Context, release string, f view.Techniq
 }
 
 // Mitigations lists the mitigations meeting f; a search goes to Neo4j's index.
-func (s *Service) Mitigations(ctx context.Context, release string, f view.MitigationFilter, p view.Page) (view.List[view.Mitigation], error) {
+func (s *Service) Mitigations(ctx context.Context, release string, f view.MitigationFilter, p view.Page) (_ view.List[view.Mitigation], err error) {
+	defer wrap(&err)
 	rel, err := s.model.Release(ctx, release)
 	if err != nil {
 		return view.List[view.Mitigation]{}, err
@@ -92,7 +100,8 @@ func (s *Service) Mitigations(ctx context.Context, release string, f view.Mitiga
 }
 
 // CaseStudies lists the case studies meeting f; a search goes to Neo4j's index.
-func (s *Service) CaseStudies(ctx context.Context, release string, f view.CaseStudyFilter, p view.Page) (view.List[view.CaseStudy], error) {
+func (s *Service) CaseStudies(ctx context.Context, release string, f view.CaseStudyFilter, p view.Page) (_ view.List[view.CaseStudy], err error) {
+	defer wrap(&err)
 	rel, err := s.model.Release(ctx, release)
 	if err != nil {
 		return view.List[view.CaseStudy]{}, err
@@ -250,14 +259,16 @@ func (s *Service) stepsLeadFrom(ctx context.Context, release string, keys []stri
 // Held returns the complete release asked for ("" for the current one) as
 // held in memory, read from Neo4j the first time: the value every answer
 // about it comes from.
-func (s *Service) Held(ctx context.Context, release string) (*view.Release, error) {
+func (s *Service) Held(ctx context.Context, release string) (_ *view.Release, err error) {
+	defer wrap(&err)
 	rel, err := s.model.Release(ctx, release)
 	return rel, fail(err)
 }
 
 // CompleteReleases lists the complete releases, newest version first, as
 // the catalogue the server follows lists them.
-func (s *Service) CompleteReleases(ctx context.Context) ([]Release, error) {
+func (s *Service) CompleteReleases(ctx context.Context) (_ []Release, err error) {
+	defer wrap(&err)
 	list, err := s.model.Infos(ctx)
 	if err != nil {
 		return nil, fail(err)
@@ -270,7 +281,8 @@ func (s *Service) CompleteReleases(ctx context.Context) ([]Release, error) {
 }
 
 // CompleteRelease describes one complete release ("" for the current one).
-func (s *Service) CompleteRelease(ctx context.Context, version string) (Release, error) {
+func (s *Service) CompleteRelease(ctx context.Context, version string) (_ Release, err error) {
+	defer wrap(&err)
 	info, err := s.model.Info(ctx, version)
 	if err != nil {
 		return Release{}, fail(err)
@@ -289,7 +301,8 @@ func (d *ReleaseDiff) NavigatorLayer() (string, error) { return navigator.DiffLa
 
 // Diff compares two loaded releases (see atlas.Compare), from the values
 // held in memory.
-func (s *Service) Diff(ctx context.Context, from, to string) (*ReleaseDiff, error) {
+func (s *Service) Diff(ctx context.Context, from, to string) (_ *ReleaseDiff, err error) {
+	defer wrap(&err)
 	if from == "" || to == "" {
 		return nil, errorf(BadInput, "a diff needs two release versions")
 	}
@@ -306,7 +319,8 @@ func (s *Service) Diff(ctx context.Context, from, to string) (*ReleaseDiff, erro
 
 // TechniquesReferencing lists the techniques of a release whose ATT&CK
 // reference names attackID, by id.
-func (s *Service) TechniquesReferencing(ctx context.Context, release, attackID string) ([]view.Technique, error) {
+func (s *Service) TechniquesReferencing(ctx context.Context, release, attackID string) (_ []view.Technique, err error) {
+	defer wrap(&err)
 	rel, err := s.model.Release(ctx, release)
 	if err != nil {
 		return nil, fail(err)
@@ -321,7 +335,8 @@ func (s *Service) TechniquesReferencing(ctx context.Context, release, attackID s
 }
 
 // AttackVersion describes a loaded ATT&CK version ("" for the current one).
-func (s *Service) AttackVersion(ctx context.Context, version string) (*view.AttackVersion, error) {
+func (s *Service) AttackVersion(ctx context.Context, version string) (_ *view.AttackVersion, err error) {
+	defer wrap(&err)
 	if err := s.db("ATT&CK"); err != nil {
 		return nil, err
 	}
@@ -330,7 +345,8 @@ func (s *Service) AttackVersion(ctx context.Context, version string) (*view.Atta
 }
 
 // AttackVersions lists the loaded ATT&CK versions.
-func (s *Service) AttackVersions(ctx context.Context) ([]view.AttackVersion, error) {
+func (s *Service) AttackVersions(ctx context.Context) (_ []view.AttackVersion, err error) {
+	defer wrap(&err)
 	if err := s.db("ATT&CK"); err != nil {
 		return nil, err
 	}
@@ -339,7 +355,8 @@ func (s *Service) AttackVersions(ctx context.Context) ([]view.AttackVersion, err
 }
 
 // AttackTechnique reads one ATT&CK technique of a loaded ATT&CK version.
-func (s *Service) AttackTechnique(ctx context.Context, attackVersion, id string) (view.AttackTechnique, error) {
+func (s *Service) AttackTechnique(ctx context.Context, attackVersion, id string) (_ view.AttackTechnique, err error) {
+	defer wrap(&err)
 	if err := s.db("ATT&CK"); err != nil {
 		return view.AttackTechnique{}, err
 	}

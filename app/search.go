@@ -33,7 +33,8 @@ type SearchHit struct {
 // at most limit (1 to MaxSearchResults) of them. The index gives the ids;
 // the objects are the held release's. Actors named exactly by an alias (an
 // ATT&CK group's, say) come first.
-func (s *Service) Search(ctx context.Context, release, text string, limit int) (*SearchResult, error) {
+func (s *Service) Search(ctx context.Context, release, text string, limit int) (_ *SearchResult, err error) {
+	defer wrap(&err)
 	if limit < 1 || limit > MaxSearchResults {
 		return nil, errorf(BadInput, "ask for 1 to %d results, not %d", MaxSearchResults, limit)
 	}

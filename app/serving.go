@@ -45,6 +45,7 @@ func (s *Service) Ready(ctx context.Context) Readiness {
 
 // Ping asks Neo4j which release is current ("" if none): the health check.
 func (s *Service) Ping(ctx context.Context) (current string, err error) {
+	defer wrap(&err)
 	if err := s.db("a health check"); err != nil {
 		return "", err
 	}
@@ -55,7 +56,8 @@ func (s *Service) Ping(ctx context.Context) (current string, err error) {
 // Fingerprint names the content a request sees: every complete release
 // with its digest, and which is current. Two requests with the same
 // fingerprint read the same releases.
-func (s *Service) Fingerprint(ctx context.Context) (string, error) {
+func (s *Service) Fingerprint(ctx context.Context) (_ string, err error) {
+	defer wrap(&err)
 	fp, err := s.model.Fingerprint(ctx)
 	return fp, fail(err)
 }

@@ -88,7 +88,8 @@ func KindOfID(id string) string {
 // Show looks up any tactic, technique, mitigation, case study (by id, any
 // case) or actor (by id or name) in a release ("" for the current one) and
 // returns it with its links.
-func (s *Service) Show(ctx context.Context, release, id string) (*Object, error) {
+func (s *Service) Show(ctx context.Context, release, id string) (_ *Object, err error) {
+	defer wrap(&err)
 	id = strings.TrimSpace(id)
 	if id == "" {
 		return nil, fmt.Errorf("%w: give an id such as AML.T0051, AML.TA0002, AML.M0015, AML.CS0000, or an actor's name", atlas.ErrBadInput)

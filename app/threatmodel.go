@@ -43,7 +43,8 @@ var (
 )
 
 // ModelTemplate returns the model file of a template.
-func ModelTemplate(name string) ([]byte, error) {
+func ModelTemplate(name string) (_ []byte, err error) {
+	defer wrap(&err)
 	data, err := threatmodel.Template(name)
 	if err != nil {
 		return nil, errorf(BadInput, "%s", err.Error())
@@ -53,13 +54,15 @@ func ModelTemplate(name string) ([]byte, error) {
 
 // ParseModel reads a model file (YAML or JSON); every problem is reported
 // as FILE:LINE:COL: message, in a BadInput error.
-func ParseModel(name string, data []byte) (*ThreatModel, error) {
+func ParseModel(name string, data []byte) (_ *ThreatModel, err error) {
+	defer wrap(&err)
 	m, err := threatmodel.Parse(name, data, threatmodel.Limits{})
 	return m, fail(err)
 }
 
 // RenderReport renders a report: markdown, json, navigator, sarif or mermaid.
-func RenderReport(rep *ModelReport, format string) ([]byte, error) {
+func RenderReport(rep *ModelReport, format string) (_ []byte, err error) {
+	defer wrap(&err)
 	out, err := threatmodel.Render(rep, format)
 	if err != nil {
 		return nil, errorf(BadInput, "%s", err.Error())
@@ -85,7 +88,8 @@ func (s *Service) models(opt ReportOptions) *threatmodel.Service {
 
 // CheckModel checks a model against the release it is pinned to (the
 // current one when it names none) and returns that release's version.
-func (s *Service) CheckModel(ctx context.Context, m *ThreatModel) (string, error) {
+func (s *Service) CheckModel(ctx context.Context, m *ThreatModel) (_ string, err error) {
+	defer wrap(&err)
 	rel, _, err := s.tm.Check(ctx, m)
 	if err != nil {
 		return "", fail(err)
@@ -95,7 +99,8 @@ func (s *Service) CheckModel(ctx context.Context, m *ThreatModel) (string, error
 
 // ReportModel reports on a model: the techniques that apply to it, the
 // incidents and paths that reach it, what breaks them and what to do.
-func (s *Service) ReportModel(ctx context.Context, m *ThreatModel, opt ReportOptions) (*ModelReport, error) {
+func (s *Service) ReportModel(ctx context.Context, m *ThreatModel, opt ReportOptions) (_ *ModelReport, err error) {
+	defer wrap(&err)
 	rep, err := s.models(opt).Report(ctx, m)
 	return rep, fail(err)
 }
@@ -112,7 +117,8 @@ func (s *Service) storedModels() (*threatmodel.Service, error) {
 func (s *Service) ModelsEnabled() bool { return s.tm != nil && s.tm.Store != nil }
 
 // CreateModel validates and keeps a new model under id.
-func (s *Service) CreateModel(ctx context.Context, id string, m *ThreatModel) (*StoredModel, error) {
+func (s *Service) CreateModel(ctx context.Context, id string, m *ThreatModel) (_ *StoredModel, err error) {
+	defer wrap(&err)
 	svc, err := s.storedModels()
 	if err != nil {
 		return nil, err
@@ -122,7 +128,8 @@ func (s *Service) CreateModel(ctx context.Context, id string, m *ThreatModel) (*
 }
 
 // GetModel reads a kept model; NotFound when there is none.
-func (s *Service) GetModel(ctx context.Context, id string) (*StoredModel, error) {
+func (s *Service) GetModel(ctx context.Context, id string) (_ *StoredModel, err error) {
+	defer wrap(&err)
 	svc, err := s.storedModels()
 	if err != nil {
 		return nil, err
@@ -132,7 +139,8 @@ func (s *Service) GetModel(ctx context.Context, id string) (*StoredModel, error)
 }
 
 // ListModels lists the kept models, by id.
-func (s *Service) ListModels(ctx context.Context) ([]*StoredModel, error) {
+func (s *Service) ListModels(ctx context.Context) (_ []*StoredModel, err error) {
+	defer wrap(&err)
 	svc, err := s.storedModels()
 	if err != nil {
 		return nil, err
@@ -143,7 +151,8 @@ func (s *Service) ListModels(ctx context.Context) ([]*StoredModel, error) {
 
 // UpdateModel applies one change to a kept model, provided it is still at
 // version; Conflict otherwise.
-func (s *Service) UpdateModel(ctx context.Context, id string, version int, change ModelChange) (*StoredModel, error) {
+func (s *Service) UpdateModel(ctx context.Context, id string, version int, change ModelChange) (_ *StoredModel, err error) {
+	defer wrap(&err)
 	svc, err := s.storedModels()
 	if err != nil {
 		return nil, err
@@ -153,7 +162,8 @@ func (s *Service) UpdateModel(ctx context.Context, id string, version int, chang
 }
 
 // DeleteModel deletes a kept model at version.
-func (s *Service) DeleteModel(ctx context.Context, id string, version int) error {
+func (s *Service) DeleteModel(ctx context.Context, id string, version int) (err error) {
+	defer wrap(&err)
 	svc, err := s.storedModels()
 	if err != nil {
 		return err
@@ -163,7 +173,8 @@ func (s *Service) DeleteModel(ctx context.Context, id string, version int) error
 
 // ModelUpgradeImpact says what moving a kept model to another release
 // changes in its report.
-func (s *Service) ModelUpgradeImpact(ctx context.Context, id, toRelease string) (*UpgradeImpact, error) {
+func (s *Service) ModelUpgradeImpact(ctx context.Context, id, toRelease string) (_ *UpgradeImpact, err error) {
+	defer wrap(&err)
 	st, err := s.GetModel(ctx, id)
 	if err != nil {
 		return nil, err

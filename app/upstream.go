@@ -13,7 +13,8 @@ import (
 // UpstreamReleases lists upstream's releases (atlas-data's dist/ at
 // upstreamURL), marking the loaded ones, the current one and those newer
 // than it.
-func (s *Service) UpstreamReleases(ctx context.Context, upstreamURL string, timeout time.Duration) (upstream.Report, error) {
+func (s *Service) UpstreamReleases(ctx context.Context, upstreamURL string, timeout time.Duration) (_ upstream.Report, err error) {
+	defer wrap(&err)
 	loaded, current, err := s.loaded(ctx)
 	if err != nil {
 		return upstream.Report{}, err

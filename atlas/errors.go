@@ -45,7 +45,7 @@ func (e *NotFoundError) Error() string {
 	case e.Kind == "release" && e.ID == "":
 		return "no release is current; load one with atlasgraph load"
 	case e.Kind == "release":
-		return fmt.Sprintf("release %q is not loaded", e.ID)
+		return fmt.Sprintf("release %q is not loaded; see atlasgraph releases", e.ID)
 	default:
 		return fmt.Sprintf("%s %q is not in release %s", e.Kind, e.ID, e.Release)
 	}

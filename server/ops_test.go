@@ -90,7 +90,7 @@ func TestMissesAnswerJSON(t *testing.T) {
 
 func TestGracefulShutdown(t *testing.T) {
 	e := setup(t)
-	s, err := server.New(server.Config{Store: e.store})
+	s, err := server.New(testConfig(t, e.store, server.Config{}))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,15 +6,19 @@ import (
 	"testing"
 	"time"
 
+	"github.com/atlasgraph/atlasgraph/app"
 	"github.com/atlasgraph/atlasgraph/atlas"
-	"github.com/atlasgraph/atlasgraph/store"
 )
 
 // TestCutShortIsNotAnOutage: an error that says "unavailable" from a
 // request whose own deadline passed must not open the breaker for every
 // client; it is the request's time limit.
 func TestCutShortIsNotAnOutage(t *testing.T) {
-	s, err := New(Config{Store: store.New(nil, "neo4j")})
+	svc, err := app.FromReleases()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := New(Config{App: svc})
 	if err != nil {
 		t.Fatal(err)
 	}

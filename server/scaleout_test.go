@@ -19,6 +19,7 @@ import (
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
 	"go.yaml.in/yaml/v3"
 
+	"github.com/atlasgraph/atlasgraph/app"
 	"github.com/atlasgraph/atlasgraph/atlas"
 	"github.com/atlasgraph/atlasgraph/auth"
 	"github.com/atlasgraph/atlasgraph/internal/config"
@@ -50,7 +51,7 @@ const legacyRelease = "atlas/ATLAS-4.5.0.yaml"
 // wires into a server (a read model of releases, its poll interval) must
 // be wired here too, with serve's defaults, or the scale-out tests check
 // less than production runs.
-func process(t *testing.T, uri string, with func(*store.Store) server.Config) string {
+func process(t *testing.T, uri string, with func(*store.Store) (server.Config, app.Config)) string {
 	t.Helper()
 	cfg := neo4jtest.Config(t)
 	cfg.URI = uri
@@ -62,10 +63,11 @@ func process(t *testing.T, uri string, with func(*store.Store) server.Config) st
 	}
 	st := store.New(d, cfg.Database)
 	var sc server.Config
+	var ac app.Config
 	if with != nil {
-		sc = with(st)
+		sc, ac = with(st)
 	}
-	s, err := server.New(testConfig(t, st, sc))
+	s, err := server.New(testConfig(t, st, sc, ac))
 	if err != nil {
 		cancel()
 		d.Close(context.Background())
@@ -645,15 +647,11 @@ func TestThreatModelsReadBackAcrossServers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rules, err := threatmodel.DefaultRules()
-	if err != nil {
-		t.Fatal(err)
-	}
 	if err := e.store.EnsureThreatModelSchema(ctx); err != nil {
 		t.Fatal(err)
 	}
-	with := func(st *store.Store) server.Config {
-		return server.Config{ThreatModels: &threatmodel.Service{Rules: rules, Store: st}, Auth: policy}
+	with := func(*store.Store) (server.Config, app.Config) {
+		return server.Config{Auth: policy}, app.Config{ThreatModels: true}
 	}
 	a, b := process(t, neo4jtest.Config(t).URI, with), process(t, routingURI(t, neo4jtest.Config(t)), with)
 	const id = "scale-out"

@@ -9,6 +9,7 @@ import (
 	"github.com/atlasgraph/atlasgraph/atlas"
 	"github.com/atlasgraph/atlasgraph/internal/neo4jtest"
 	"github.com/atlasgraph/atlasgraph/store"
+	"github.com/atlasgraph/atlasgraph/view"
 )
 
 // TestDeadlineIsNotAnOutage reads with a context whose deadline has
@@ -19,7 +20,7 @@ func TestDeadlineIsNotAnOutage(t *testing.T) {
 	st := store.New(d, cfg.Database)
 	ctx, cancel := context.WithDeadline(context.Background(), time.Now().Add(-time.Second))
 	defer cancel()
-	_, err := st.AnalysisView(ctx, "2026.05")
+	_, err := store.NewReader(st, store.ReaderOptions{}).Snapshot(ctx, view.ReleaseInfo{Version: "2026.05"})
 	if err == nil {
 		t.Fatal("read with an expired context succeeded")
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/atlasgraph/atlasgraph/atlas"
 	"github.com/atlasgraph/atlasgraph/internal/neo4jtest"
 	"github.com/atlasgraph/atlasgraph/store"
+	"github.com/atlasgraph/atlasgraph/view"
 )
 
 // holdAt returns a fault hook that stops its operation at point until
@@ -277,7 +278,7 @@ func TestPruneOneStagingLeftover(t *testing.T) {
 	}
 	var key string
 	for _, r := range list {
-		if r.Status == store.StatusLeftover {
+		if r.Status == view.StatusLeftover {
 			key = r.Key
 			if r.Version != operated || !strings.HasPrefix(r.Key, operated+"#staging-") || r.Nodes != w.fpChg.Nodes {
 				t.Errorf("leftover listed as %+v, want version %s, a staging key and %d nodes", r, operated, w.fpChg.Nodes)

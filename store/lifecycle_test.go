@@ -12,6 +12,7 @@ import (
 	"github.com/atlasgraph/atlasgraph/internal/neo4jtest"
 	"github.com/atlasgraph/atlasgraph/internal/rawatlas"
 	"github.com/atlasgraph/atlasgraph/store"
+	"github.com/atlasgraph/atlasgraph/view"
 )
 
 // database is the test Neo4j's database; NEO4J_DATABASE belongs to the
@@ -57,7 +58,7 @@ func TestInterruptedLoadKeepsCurrent(t *testing.T) {
 		}
 		list, _ := s.Releases(context.Background())
 		for _, r := range list {
-			if r.Version == "2026.05" && r.Status == store.StatusComplete {
+			if r.Version == "2026.05" && r.Status == view.StatusComplete {
 				t.Fatalf("the half-written 2026.05 is listed as complete after batch %d", stop)
 			}
 		}
@@ -160,7 +161,7 @@ func TestDiffBetweenReleases(t *testing.T) {
 	pairs := [][2]string{{"4.5.0", "5.5.0"}, {"5.5.0", "5.6.0"}, {"5.6.0", "2026.05"}, {"2026.05", "4.5.0"}}
 	nonEmpty := 0
 	for _, p := range pairs {
-		d, err := s.Diff(context.Background(), p[0], p[1])
+		d, err := diffOf(context.Background(), s, p[0], p[1])
 		if err != nil {
 			t.Fatal(err)
 		}

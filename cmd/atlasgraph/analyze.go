@@ -412,15 +412,15 @@ func nonNilStrings(s []string) []string {
 }
 
 // describeEnd says what a path end stands for.
-func describeEnd(rel *app.AnalysisRelease, arg string, techniques []string) string {
-	if len(techniques) == 1 && (techniques[0] == arg || rel.Name(techniques[0]) == arg) {
-		return fmt.Sprintf("technique %s", label(techniques[0], rel.Name(techniques[0])))
+func describeEnd(rel *app.AnalysisRelease, id string, techniques []string) string {
+	if _, ok := rel.Tactics[id]; ok {
+		return fmt.Sprintf("tactic %s (%s)", label(id, rel.Name(id)), countOf(len(techniques), "technique"))
 	}
-	return fmt.Sprintf("%s (%s)", arg, countOf(len(techniques), "technique"))
+	return fmt.Sprintf("technique %s", label(id, rel.Name(id)))
 }
 
 func writePaths(w io.Writer, ans *app.PathAnswer, v *app.AttackPathResult, p *pathParams, inherit bool) {
-	fmt.Fprintf(w, "Attack paths in ATLAS release %s from %s to %s.\n", v.Release, describeEnd(ans.Release, *p.from, ans.From), describeEnd(ans.Release, *p.to, ans.To))
+	fmt.Fprintf(w, "Attack paths in ATLAS release %s from %s to %s.\n", v.Release, describeEnd(ans.Release, ans.FromID, ans.From), describeEnd(ans.Release, ans.ToID, ans.To))
 	fmt.Fprintf(w, "At most %s, each seen in at least %s; up to %s, ranked by the support of their weakest hop, then by total support.\n",
 		countOf(*p.maxHops, "hop"), countOf(*p.support, "case study"), countOf(*p.limit, "path"))
 	if len(p.exclude) > 0 {
