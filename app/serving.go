@@ -43,6 +43,14 @@ func (s *Service) Ready(ctx context.Context) Readiness {
 	return Readiness{Ready: true, Release: current}
 }
 
+// Holding reports, without any I/O, whether the current release (as the
+// catalogue last read names it) is held in memory: a server lets requests
+// through while Neo4j is away only then.
+func (s *Service) Holding() bool {
+	_, held := s.model.Held()
+	return held
+}
+
 // Ping asks Neo4j which release is current ("" if none): the health check.
 func (s *Service) Ping(ctx context.Context) (current string, err error) {
 	defer wrap(&err)
@@ -66,12 +74,12 @@ func (s *Service) Fingerprint(ctx context.Context) (_ string, err error) {
 // into memory in the background; a server calls it at start.
 func (s *Service) Warm() {
 	s.model.OnHeld(func(version string) {
-		if s.actors == nil {
-			return
-		}
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 		defer cancel()
-		s.actors.WarmRelease(ctx, version)
+		_, _ = s.Analysis(ctx, version) // the analysis input, built once
+		if s.actors != nil {
+			s.actors.WarmRelease(ctx, version)
+		}
 	})
 	s.model.Warm()
 }

@@ -97,11 +97,11 @@ func nullable(s string) any {
 }
 
 // serveHealth answers /healthz: the process is alive (always 200), and
-// whether Neo4j answered its last check ("ok" or "unreachable"), asked at
-// most every retry interval.
+// whether Neo4j answers now ("ok" or "unreachable": a ping of at most two
+// seconds, which also opens or closes the breaker).
 func (h *health) serveHealth(w http.ResponseWriter, r *http.Request) {
 	neo4j := "ok"
-	if h.downSince.Load() != 0 && !h.allow(r.Context()) {
+	if _, err := h.ping(r.Context()); err != nil {
 		neo4j = "unreachable"
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"status": "ok", "neo4j": neo4j})

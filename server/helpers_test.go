@@ -258,3 +258,20 @@ func metric(t *testing.T, url, name string) float64 {
 	}
 	return 0
 }
+
+// waitReady polls /readyz until it answers 200, for at most a minute: what
+// a client (a load balancer) does before sending requests.
+func waitReady(t *testing.T, url string) {
+	t.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for {
+		status, body, _ := get(t, url+"/readyz")
+		if status == http.StatusOK {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("/readyz not ready after a minute: %d %s", status, body)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}

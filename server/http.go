@@ -148,7 +148,7 @@ func (s *Server) serveGraphQL(w http.ResponseWriter, r *http.Request) {
 	defer release()
 	// While Neo4j is known to be away, a request fails fast unless the
 	// releases held in memory can answer it.
-	if !s.health.allow(r.Context()) && !s.app.Ready(r.Context()).Ready {
+	if !s.health.allow(r.Context()) && !s.app.Holding() {
 		s.metrics.errors.WithLabelValues(CodeUnavailable).Inc()
 		w.Header().Set("Retry-After", strconv.Itoa(max(1, int(s.cfg.RetryInterval/time.Second))))
 		writeError(w, r, http.StatusServiceUnavailable, CodeUnavailable, msgUnavailable)
