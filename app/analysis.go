@@ -60,7 +60,7 @@ const (
 var ErrBadQuestion = fmt.Errorf("bad question: %w", atlas.ErrBadInput)
 
 func badQuestion(format string, args ...any) error {
-	return fmt.Errorf("%w: %s", ErrBadQuestion, fmt.Sprintf(format, args...))
+	return &Error{Code: BadInput, Message: fmt.Sprintf(format, args...), Err: ErrBadQuestion}
 }
 
 // analysisErr turns an analysis error about the input (always the
@@ -398,16 +398,24 @@ type SetAnswer struct {
 	Evidence []string
 }
 
+// Check checks what needs no release: the budget and the alternatives.
+func (q SetQuestion) Check() error {
+	if q.Budget < 1 || q.Budget > MaxBudget {
+		return badQuestion("budget must be between 1 and %d search nodes, got %d", MaxBudget, q.Budget)
+	}
+	if q.Alternatives < 0 || q.Alternatives > analysis.MaxAlternatives {
+		return badQuestion("alternatives must be between 0 and %d, got %d", analysis.MaxAlternatives, q.Alternatives)
+	}
+	return nil
+}
+
 // MinimalSet answers a [SetQuestion].
 func (s *Service) MinimalSet(ctx context.Context, q SetQuestion) (_ *SetAnswer, err error) {
 	defer wrap(&err)
+	if err := q.Check(); err != nil {
+		return nil, err
+	}
 	budget := q.Budget
-	if budget < 1 || budget > MaxBudget {
-		return nil, badQuestion("budget must be between 1 and %d search nodes, got %d", MaxBudget, budget)
-	}
-	if q.Alternatives < 0 || q.Alternatives > analysis.MaxAlternatives {
-		return nil, badQuestion("alternatives must be between 0 and %d, got %d", analysis.MaxAlternatives, q.Alternatives)
-	}
 	a, err := s.Analysis(ctx, q.Release)
 	if err != nil {
 		return nil, err
@@ -472,7 +480,7 @@ type PathAnswer struct {
 // AttackPaths answers a [PathQuestion].
 func (s *Service) AttackPaths(ctx context.Context, q PathQuestion) (_ *PathAnswer, err error) {
 	defer wrap(&err)
-	if err := q.check(); err != nil {
+	if err := q.Check(); err != nil {
 		return nil, err
 	}
 	a, err := s.Analysis(ctx, q.Release)
@@ -482,7 +490,8 @@ func (s *Service) AttackPaths(ctx context.Context, q PathQuestion) (_ *PathAnswe
 	return s.attackPaths(ctx, a, q)
 }
 
-func (q PathQuestion) check() error {
+// Check checks what needs no release: hops, limit and support.
+func (q PathQuestion) Check() error {
 	switch {
 	case q.MaxHops < 1 || q.MaxHops > analysis.MaxPathHops:
 		return badQuestion("max hops must be between 1 and %d, got %d", analysis.MaxPathHops, q.MaxHops)
@@ -495,7 +504,7 @@ func (q PathQuestion) check() error {
 }
 
 func (s *Service) attackPaths(ctx context.Context, a *AnalysisRelease, q PathQuestion) (*PathAnswer, error) {
-	if err := q.check(); err != nil {
+	if err := q.Check(); err != nil {
 		return nil, err
 	}
 	var err error
@@ -553,14 +562,25 @@ type ChokeAnswer struct {
 	Report analysis.ChokePointReport
 }
 
+// Check checks what needs no release: the limit and the paths counted.
+func (q ChokeQuestion) Check() error {
+	if q.Limit < 1 || q.Limit > MaxChokeLimit {
+		return badQuestion("limit must be between 1 and %d, got %d", MaxChokeLimit, q.Limit)
+	}
+	if q.Paths < 0 || q.Paths > analysis.MaxPathLimit {
+		return badQuestion("paths must be between 0 and %d, got %d", analysis.MaxPathLimit, q.Paths)
+	}
+	if q.MaxHops < 0 || q.MaxHops > analysis.MaxPathHops {
+		return badQuestion("max hops must be between 1 and %d, got %d", analysis.MaxPathHops, q.MaxHops)
+	}
+	return nil
+}
+
 // ChokePoints answers a [ChokeQuestion].
 func (s *Service) ChokePoints(ctx context.Context, q ChokeQuestion) (_ *ChokeAnswer, err error) {
 	defer wrap(&err)
-	if q.Limit < 1 || q.Limit > MaxChokeLimit {
-		return nil, badQuestion("limit must be between 1 and %d, got %d", MaxChokeLimit, q.Limit)
-	}
-	if q.Paths < 0 || q.Paths > analysis.MaxPathLimit {
-		return nil, badQuestion("paths must be between 0 and %d, got %d", analysis.MaxPathLimit, q.Paths)
+	if err := q.Check(); err != nil {
+		return nil, err
 	}
 	a, err := s.Analysis(ctx, q.Release)
 	if err != nil {

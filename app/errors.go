@@ -7,6 +7,10 @@ import (
 	"strings"
 
 	"github.com/atlasgraph/atlasgraph/atlas"
+	"github.com/atlasgraph/atlasgraph/attack"
+	"github.com/atlasgraph/atlasgraph/loader"
+	"github.com/atlasgraph/atlasgraph/readmodel"
+	"github.com/atlasgraph/atlasgraph/store"
 	"github.com/atlasgraph/atlasgraph/threatmodel"
 )
 
@@ -102,6 +106,8 @@ func ErrorMessage(err error) string {
 func codeOf(err error) Code {
 	var nf *atlas.NotFoundError
 	switch {
+	case IsReading(err):
+		return Unavailable
 	case errors.Is(err, threatmodel.ErrInvalid):
 		return BadInput
 	case errors.Is(err, threatmodel.ErrStale), errors.Is(err, threatmodel.ErrExists):
@@ -112,8 +118,12 @@ func codeOf(err error) Code {
 		return NotFound
 	case errors.Is(err, atlas.ErrBadInput):
 		return BadInput
-	case errors.Is(err, atlas.ErrConflict):
+	case errors.Is(err, atlas.ErrConflict), errors.Is(err, store.ErrReleaseBusy):
 		return Conflict
+	case errors.Is(err, loader.ErrUnreachable):
+		return Unavailable
+	case isLoaderProblem(err):
+		return BadInput
 	case errors.Is(err, atlas.ErrBusy):
 		return Busy
 	case errors.Is(err, atlas.ErrUnavailable):
@@ -128,10 +138,17 @@ func codeOf(err error) Code {
 }
 
 // messageOf is the user's sentence for an error of the layers below: the
-// text after the sentinel's own words, which the wrapping put in front.
+// text after the sentinel's own words, which the wrapping put in front; the
+// error's own text otherwise. For Unavailable, Busy and Internal that text
+// may name the database or the cause: fine on the user's own terminal, so
+// faces that answer over a network (the server, MCP) show a sentence of
+// their own for those codes and log the cause.
 func messageOf(err error) string {
 	var nf *atlas.NotFoundError
+	var re *readmodel.ReadingError
 	switch {
+	case errors.As(err, &re):
+		return re.Error()
 	case errors.Is(err, threatmodel.ErrInvalid), errors.Is(err, threatmodel.ErrStale),
 		errors.Is(err, threatmodel.ErrExists), errors.Is(err, threatmodel.ErrNotFound):
 		return err.Error()
@@ -143,16 +160,12 @@ func messageOf(err error) string {
 		return after(err.Error(), atlas.ErrBadInput.Error()+": ")
 	case errors.Is(err, atlas.ErrConflict):
 		return after(err.Error(), atlas.ErrConflict.Error()+": ")
-	case errors.Is(err, atlas.ErrBusy):
-		return "every connection to the graph database is in use; try again shortly"
-	case errors.Is(err, atlas.ErrUnavailable):
-		return "the graph database is unavailable; try again shortly"
 	case errors.Is(err, atlas.ErrTimeout), errors.Is(err, context.DeadlineExceeded):
 		return "the question took longer than its time limit"
 	case errors.Is(err, context.Canceled):
 		return "the question was cancelled before it completed"
 	default:
-		return "internal error"
+		return err.Error()
 	}
 }
 
@@ -171,4 +184,21 @@ func wrap(err *error) {
 	if *err != nil {
 		*err = fail(*err)
 	}
+}
+
+// isLoaderProblem reports whether err is the loader's or the ATT&CK
+// reader's refusal of a file (every problem with its place): the user's to
+// fix.
+func isLoaderProblem(err error) bool {
+	var ve *loader.ValidationError
+	return errors.As(err, &ve) || errors.Is(err, attack.ErrInvalid)
+}
+
+// IsReading reports whether err says that a question ran out of time while
+// the release it needs was being read into memory (a server that just
+// started, or just saw a new current release): Unavailable, with a message
+// that says so, not a question to make smaller.
+func IsReading(err error) bool {
+	var re *readmodel.ReadingError
+	return errors.As(err, &re)
 }

@@ -76,7 +76,7 @@ func ReadRelease(ctx context.Context, src ReleaseSource) (*atlas.Release, []stri
 	fetcher := loader.Fetcher{Client: &http.Client{Timeout: src.Timeout}, MaxBytes: src.MaxBytes}
 	name, data, err := fetcher.Fetch(ctx, loader.Source{Path: src.Path, URL: src.URL, Release: src.Release, Upstream: src.Upstream, SHA256: src.SHA256})
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, sourceError(err)
 	}
 	lim := loader.DefaultLimits()
 	lim.MaxBytes = src.MaxBytes
@@ -188,7 +188,7 @@ func (s *Service) Load(ctx context.Context, req LoadRequest) (_ *LoadOutcome, er
 		}
 		b, err := attack.Open(ctx, req.Attack, req.AttackUpstream, &http.Client{Timeout: timeout})
 		if err != nil {
-			return nil, err
+			return nil, sourceError(err)
 		}
 		bundle = b
 	}
@@ -274,4 +274,15 @@ func (s *Service) loadAttack(ctx context.Context, b *attack.Bundle, replace bool
 	return &LoadedAttack{Version: b.Version, Unchanged: res.Unchanged, Groups: len(b.Groups), Techniques: len(b.Techniques), Uses: len(b.Uses),
 		RevokedObjects: st.RevokedObjects, DeprecatedObjects: st.DeprecatedObjects, RelationshipsLeftOut: st.RelationshipsLeftOut,
 		Links: res.Links, Duration: res.Duration}, nil
+}
+
+// sourceError classifies a failure to get a file: upstream out of reach is
+// Unavailable (the offline policy looks for it), anything else (no such
+// file, an HTTP error, a digest that does not match, a file that does not
+// parse) is the user's to fix.
+func sourceError(err error) error {
+	if errors.Is(err, loader.ErrUnreachable) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	return &Error{Code: BadInput, Message: err.Error(), Err: err}
 }

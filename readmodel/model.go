@@ -21,6 +21,7 @@ package readmodel
 import (
 	"container/list"
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -54,6 +55,21 @@ const (
 	DefaultPoll     = time.Second
 	DefaultReleases = 4
 )
+
+// ReadingError says that a question gave up (its deadline passed, or it
+// was cancelled) while the release it needs was being read into memory. It
+// wraps the context's error.
+type ReadingError struct {
+	Version string
+	Err     error
+}
+
+func (e *ReadingError) Error() string {
+	return fmt.Sprintf("release %s is being read into memory; ask again in a moment", e.Version)
+}
+
+// Unwrap returns the context's error.
+func (e *ReadingError) Unwrap() error { return e.Err }
 
 // Source is where a Model reads releases: the catalogue of complete
 // releases and one release whole. store.Reader is the one the product uses;
@@ -337,6 +353,9 @@ func (m *Model) Release(ctx context.Context, version string) (*view.Release, err
 	m.mu.Unlock()
 	v, err := m.shared(ctx, "release "+k, func(ctx context.Context) (any, error) { return m.read(ctx, info) })
 	if err != nil {
+		if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
+			return nil, &ReadingError{Version: info.Version, Err: err}
+		}
 		return nil, err
 	}
 	rel := v.(*view.Release)

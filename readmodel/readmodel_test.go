@@ -374,3 +374,24 @@ func TestAnswersWhileDatabaseAway(t *testing.T) {
 		t.Errorf("nothing held and the database away: %v, want its error", err)
 	}
 }
+
+// TestDeadlineWhileReading: a question whose deadline passes while the
+// release it needs is being read is told so (ReadingError, wrapping the
+// context's error), not that it asked too much.
+func TestDeadlineWhileReading(t *testing.T) {
+	src := newSource(parse(t, "atlas/v6/ATLAS-2026.05.yaml"))
+	gate := make(chan struct{})
+	src.gate = gate
+	defer close(gate)
+	m := readmodel.New(src, readmodel.Options{})
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	_, err := m.Release(ctx, "")
+	var re *readmodel.ReadingError
+	if !errors.As(err, &re) || re.Version != "2026.05" || !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("error %v (%T), want a ReadingError of 2026.05 wrapping the deadline", err, err)
+	}
+	if !strings.Contains(err.Error(), "being read into memory") {
+		t.Errorf("message %q", err)
+	}
+}

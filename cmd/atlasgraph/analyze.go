@@ -271,11 +271,12 @@ func minimalSetCommand(fs *pflag.FlagSet) func(io.Writer, *analyzeRun) (any, err
 	alternatives := fs.Int("alternatives", 0, fmt.Sprintf("further optimal sets to list, 0 to %d", app.MaxAlternatives))
 	budget := fs.Int("budget", app.DefaultBudget, fmt.Sprintf("most search nodes to visit, 1 to %d", app.MaxBudget))
 	return func(w io.Writer, r *analyzeRun) (any, error) {
+		q := app.SetQuestion{CaseStudies: cases, Costs: costs, Require: require, Exclude: exclude, Alternatives: *alternatives, Budget: *budget}
 		if r == nil {
-			return nil, nil
+			return nil, q.Check()
 		}
-		ans, err := r.svc.MinimalSet(r.ctx, app.SetQuestion{Release: r.release, CaseStudies: cases, Costs: costs, Require: require, Exclude: exclude,
-			Alternatives: *alternatives, Budget: *budget, InheritFromParent: r.inherit})
+		q.Release, q.InheritFromParent = r.release, r.inherit
+		ans, err := r.svc.MinimalSet(r.ctx, q)
 		if err != nil {
 			return nil, err
 		}
@@ -389,11 +390,12 @@ func pathsCommand(fs *pflag.FlagSet) func(io.Writer, *analyzeRun) (any, error) {
 		if *p.from == "" || *p.to == "" {
 			return nil, usageError{msg: "analyze paths needs --from ID and --to ID (a tactic or a technique each)"}
 		}
+		q := app.PathQuestion{From: *p.from, To: *p.to, MaxHops: *p.maxHops, Limit: *p.limit, MinSupport: *p.support, ExcludeMitigatedBy: p.exclude}
 		if r == nil {
-			return nil, nil
+			return nil, q.Check()
 		}
-		ans, err := r.svc.AttackPaths(r.ctx, app.PathQuestion{Release: r.release, From: *p.from, To: *p.to, MaxHops: *p.maxHops, Limit: *p.limit,
-			MinSupport: *p.support, ExcludeMitigatedBy: p.exclude, InheritFromParent: r.inherit})
+		q.Release, q.InheritFromParent = r.release, r.inherit
+		ans, err := r.svc.AttackPaths(r.ctx, q)
 		if err != nil {
 			return nil, err
 		}
@@ -465,11 +467,12 @@ func chokePointsCommand(fs *pflag.FlagSet) func(io.Writer, *analyzeRun) (any, er
 	to := fs.String("to", "", "where the counted paths end (default: the last tactic of the matrix)")
 	maxHops := fs.Int("max-hops", app.ChokePathHops, fmt.Sprintf("most transitions in a counted path, 1 to %d", app.MaxPathHops))
 	return func(w io.Writer, r *analyzeRun) (any, error) {
+		q := app.ChokeQuestion{Limit: *limit, Paths: *nPaths, MaxHops: *maxHops, From: *from, To: *to}
 		if r == nil {
-			return nil, nil
+			return nil, q.Check()
 		}
-		ans, err := r.svc.ChokePoints(r.ctx, app.ChokeQuestion{Release: r.release, Limit: *limit, Paths: *nPaths, MaxHops: *maxHops,
-			From: *from, To: *to, InheritFromParent: r.inherit})
+		q.Release, q.InheritFromParent = r.release, r.inherit
+		ans, err := r.svc.ChokePoints(r.ctx, q)
 		if err != nil {
 			return nil, err
 		}

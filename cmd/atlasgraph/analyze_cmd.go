@@ -50,6 +50,9 @@ func (c *cli) analyzeCmd() *cobra.Command {
 		sc.RunE = func(cmd *cobra.Command, _ []string) error {
 			// Check the flags that need no data before connecting.
 			if _, err := do(nil, nil); err != nil {
+				if app.ErrorCode(err) == app.BadInput {
+					return usageError{msg: app.ErrorMessage(err), cmd: cmd.CommandPath()}
+				}
 				return withCmd(err, cmd)
 			}
 			svc, done, err := openService(cmd.Context(), af.cfg)
