@@ -360,6 +360,5 @@ func (s *Service) AttackTechnique(ctx context.Context, attackVersion, id string)
 	if err := s.db("ATT&CK"); err != nil {
 		return view.AttackTechnique{}, err
 	}
-	v, err := s.reader.AttackTechnique(ctx, attackVersion, id)
-	return v, fail(err)
+	return s.actors.AttackTechnique(ctx, attackVersion, id)
 }
