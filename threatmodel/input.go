@@ -20,6 +20,7 @@ type (
 		flows                      []inputFlow
 		controls                   []inputControl
 		accepted                   []inputAccepted
+		prefs                      Preferences
 	}
 	inputComponent struct {
 		pos                         Pos
@@ -245,8 +246,10 @@ func (p *parser) file0(n *yaml.Node) inputFile {
 			p.list(v, "controls", func(i int, c *yaml.Node) { in.controls = append(in.controls, p.control(c)) })
 		case "acceptedRisks":
 			p.list(v, "acceptedRisks", func(i int, a *yaml.Node) { in.accepted = append(in.accepted, p.accepted(a)) })
+		case "preferences":
+			in.prefs = p.preferences(v)
 		default:
-			p.fail(k, "unknown top-level key %q; a model has name, description, atlasRelease, components, flows, controls and acceptedRisks", key)
+			p.fail(k, "unknown top-level key %q; a model has name, description, atlasRelease, components, flows, controls, acceptedRisks and preferences", key)
 		}
 	})
 	return in
@@ -356,10 +359,39 @@ func (p *parser) accepted(n *yaml.Node) inputAccepted {
 	return a
 }
 
+func (p *parser) preferences(n *yaml.Node) Preferences {
+	pr := Preferences{FieldPos: map[string]Pos{}}
+	p.mapping(n, "preferences", func(key string, k, v *yaml.Node) {
+		switch key {
+		case "countDetection":
+			pr.CountDetection = p.boolean(v, "countDetection")
+		case "costs":
+			pr.Costs = map[string]float64{}
+			p.mapping(v, "costs", func(mid string, mk, mv *yaml.Node) {
+				pr.FieldPos["costs."+mid] = posOf(mk)
+				c, err := strconv.ParseFloat(mv.Value, 64)
+				if mv.Kind != yaml.ScalarNode || (mv.Tag != "!!int" && mv.Tag != "!!float") || err != nil {
+					p.fail(mv, "preferences: the cost of %s must be a number, got %s", mid, kindName(mv))
+					return
+				}
+				pr.Costs[mid] = c
+			})
+		case "exclude":
+			p.list(v, "exclude", func(i int, s *yaml.Node) {
+				pr.FieldPos[fmt.Sprintf("exclude[%d]", len(pr.Exclude))] = posOf(s)
+				pr.Exclude = append(pr.Exclude, p.str(s, "an exclude entry"))
+			})
+		default:
+			p.fail(k, "preferences have no key %q; use countDetection, costs, exclude", key)
+		}
+	})
+	return pr
+}
+
 // toModel converts checked input into the model; Validate then checks the
 // rules that span items.
 func (in inputFile) toModel(source string) *Model {
-	m := &Model{Name: in.name, Description: in.description, Release: in.release, Source: source}
+	m := &Model{Name: in.name, Description: in.description, Release: in.release, Source: source, Preferences: in.prefs}
 	for _, c := range in.components {
 		m.Components = append(m.Components, Component{ID: c.id, Kind: Kind(c.kind), Name: c.name, Description: c.description, Properties: c.props, Pos: c.pos, FieldPos: c.fieldPos})
 	}

@@ -87,6 +87,9 @@ type Unmapped struct {
 type RuleSet struct {
 	Rules    []Rule
 	Unmapped []Unmapped
+	// Semantics say what mitigations do and where steps happen; nil means
+	// the embedded ones ([DefaultSemantics]).
+	Semantics *Semantics
 }
 
 type ruleFile struct {
@@ -95,8 +98,18 @@ type ruleFile struct {
 	Unmapped []Unmapped `yaml:"unmapped"`
 }
 
-// DefaultRules loads the rules embedded in the binary (rules/*.yaml).
-func DefaultRules() (*RuleSet, error) { return LoadRules(rulesFS, "rules") }
+// DefaultRules loads the rules embedded in the binary (rules/*.yaml),
+// with the embedded semantics (semantics/*.yaml).
+func DefaultRules() (*RuleSet, error) {
+	rs, err := LoadRules(rulesFS, "rules")
+	if err != nil {
+		return nil, err
+	}
+	if rs.Semantics, err = DefaultSemantics(); err != nil {
+		return nil, err
+	}
+	return rs, nil
+}
 
 // LoadRules reads every *.yaml file of dir in fsys as rule files and checks
 // them: unique ids, known kinds and properties, technique id shapes, a
