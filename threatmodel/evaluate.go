@@ -379,14 +379,13 @@ func (e *eval) incidents(ctx context.Context) error {
 }
 
 // rankIncidents orders incidents by coverage (exact first), then by the
-// evidence behind them: longer procedures, then more recent case studies.
+// evidence behind them: more applicable steps, then more recent case
+// studies.
 func (e *eval) rankIncidents() {
 	sort.SliceStable(e.incChains, func(i, j int) bool {
 		a, b := e.incChains[i].inc, e.incChains[j].inc
-		ca := float64(a.StepsApplicable) / float64(a.StepsTotal)
-		cb := float64(b.StepsApplicable) / float64(b.StepsTotal)
-		if ca != cb {
-			return ca > cb
+		if sa, sb := incidentWeight(a), incidentWeight(b); sa != sb {
+			return sa > sb
 		}
 		if a.StepsApplicable != b.StepsApplicable {
 			return a.StepsApplicable > b.StepsApplicable
@@ -402,6 +401,13 @@ func (e *eval) rankIncidents() {
 		e.rep.Incidents = append(e.rep.Incidents, *e.incChains[i].inc)
 		e.incChains[i].inc = &e.rep.Incidents[i]
 	}
+}
+
+// incidentWeight is the share of the procedure that applies here.
+// (Weighing it by the number of steps that apply ranked the case study a
+// model was written from lower on bench/advice.)
+func incidentWeight(i *Incident) float64 {
+	return float64(i.StepsApplicable) / float64(i.StepsTotal)
 }
 
 func (e *eval) caseDate(id string) string {

@@ -50,11 +50,15 @@ func (e *eval) rank() {
 	}
 	incidentUse := map[string]float64{}
 	incidentIDs := map[string][]string{}
-	for _, ic := range e.incChains {
+	for r, ic := range e.incChains {
+		// Incidents are ranked (coverage, then evidence): the first ones
+		// say most about this system, so their steps weigh most. Broken
+		// incidents still show what the system is exposed to, at half
+		// weight.
+		w := float64(ic.inc.StepsApplicable) / float64(ic.inc.StepsTotal) * 2 / float64(2+r)
 		if !ic.open {
-			continue
+			w /= 2
 		}
-		w := float64(ic.inc.StepsApplicable) / float64(ic.inc.StepsTotal)
 		for _, si := range ic.steps {
 			if si.applicable {
 				incidentUse[si.technique] += w
@@ -91,7 +95,7 @@ func (e *eval) rank() {
 					latest = d
 				}
 			}
-			score += 2 * math.Log2(1+float64(n))
+			score += 1.5 * math.Log2(1+float64(n))
 			f := fmt.Sprintf("used in %d case stud%s", n, plural(n, "y", "ies"))
 			if len(latest) >= 4 {
 				f += " (latest " + latest[:4] + ")"
@@ -133,24 +137,24 @@ func (e *eval) rank() {
 			why = append(why, fmt.Sprintf("on %d residual path%s", n, plural(n, "", "s")))
 		}
 		if u := incidentUse[a.ID]; u > 0 {
-			score += 2 + min(4, u)
+			score += 6 * min(3, u)
 			ids := incidentIDs[a.ID]
 			slices.Sort(ids)
 			if len(ids) > 3 {
 				ids = append(ids[:3:3], fmt.Sprintf("%d more", len(incidentIDs[a.ID])-3))
 			}
-			why = append(why, "step of open incident "+strings.Join(ids, ", "))
+			why = append(why, "step of incident "+strings.Join(ids, ", "))
 		}
 		if Side(a.Side) == SideAttacker {
-			score *= 0.8
+			score *= 0.9
 			why = append(why, "happens on the adversary's side: no control on the system cuts it")
 		}
 		switch a.Status {
 		case StatusMitigated:
-			score *= 0.3
+			score *= 0.6
 			why = append(why, "cut by "+strings.Join(a.MitigatedBy, ", "))
 		case StatusAccepted:
-			score *= 0.6
+			score *= 0.8
 			why = append(why, "accepted risk")
 		}
 		a.Score = math.Round(score*100) / 100
