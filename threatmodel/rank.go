@@ -114,6 +114,10 @@ func (e *eval) rank() {
 			why = append(why, "maturity demonstrated")
 		case "feasible":
 			score += 0.5
+			why = append(why, "maturity feasible")
+		}
+		if len(why) == 0 {
+			why = append(why, "applies here; no case study or maturity says more")
 		}
 		var exposed []string
 		for _, f := range exposureFlags {
