@@ -49,6 +49,20 @@ type Condition struct {
 	Inbound *FlowCondition `yaml:"inbound"`
 	// Outbound: some flow out of the component matches.
 	Outbound *FlowCondition `yaml:"outbound"`
+	// Upstream: some component whose data reaches this one through flows
+	// (directly or through other components, such as a backend between a
+	// public page and a model) matches. Content travels along flows, so
+	// what an internet-facing component takes in reaches the components
+	// downstream of it.
+	Upstream *UpstreamCondition `yaml:"upstream"`
+}
+
+// UpstreamCondition matches a component upstream of the one tested.
+type UpstreamCondition struct {
+	// Kinds: it is of one of these kinds (empty: any kind).
+	Kinds []Kind `yaml:"kinds"`
+	// Any: at least one of these boolean properties is true (empty: any).
+	Any []string `yaml:"any"`
 }
 
 // FlowCondition matches a flow by the kind of the component at its other end
@@ -74,6 +88,9 @@ type RuleTest struct {
 type TestFlow struct {
 	Kind          Kind `yaml:"kind"`
 	TrustBoundary bool `yaml:"trustBoundary"`
+	// Properties are the boolean properties of the component at the other
+	// end that are true.
+	Properties []string `yaml:"properties"`
 }
 
 // Unmapped is a technique no rule maps on purpose, with the reason.
@@ -216,6 +233,14 @@ func (c Condition) check(where string) []string {
 	if c.Outbound != nil {
 		kindsOK(c.Outbound.Kinds)
 	}
+	if c.Upstream != nil {
+		kindsOK(c.Upstream.Kinds)
+		for _, p := range c.Upstream.Any {
+			if pi, ok := PropertyOf(p); !ok || pi.Type != TypeBool {
+				probs = append(probs, fmt.Sprintf("%s: upstream: %q is not a boolean property", where, p))
+			}
+		}
+	}
 	return probs
 }
 
@@ -274,7 +299,36 @@ func (c Condition) matches(g *graph, comp *Component) bool {
 	if c.Outbound != nil && !c.Outbound.any(g, g.out[comp.ID], func(f Flow) string { return f.To }) {
 		return false
 	}
+	if c.Upstream != nil && !c.Upstream.any(g, comp.ID) {
+		return false
+	}
 	return true
+}
+
+// any reports whether a component upstream of id (reaching it through one
+// or more flows) matches.
+func (uc *UpstreamCondition) any(g *graph, id string) bool {
+	seen := map[string]bool{id: true}
+	queue := []string{id}
+	for len(queue) > 0 {
+		v := queue[0]
+		queue = queue[1:]
+		for _, f := range g.in[v] {
+			if seen[f.From] {
+				continue
+			}
+			seen[f.From] = true
+			queue = append(queue, f.From)
+			o := g.ids[f.From]
+			if o == nil || len(uc.Kinds) > 0 && !slices.Contains(uc.Kinds, o.Kind) {
+				continue
+			}
+			if len(uc.Any) == 0 || slices.ContainsFunc(uc.Any, o.Flag) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func (fc *FlowCondition) any(g *graph, flows []Flow, other func(Flow) string) bool {
@@ -309,14 +363,21 @@ func (t RuleTest) TestModel() (*Model, error) {
 		}
 	}
 	m := &Model{Components: []Component{subject}}
+	flags := func(ps []string) map[string]Value {
+		out := map[string]Value{}
+		for _, p := range ps {
+			out[p] = Value{Type: TypeBool, Bool: true}
+		}
+		return out
+	}
 	for i, f := range t.Inbound {
 		id := fmt.Sprintf("in%d", i)
-		m.Components = append(m.Components, Component{ID: id, Kind: f.Kind})
+		m.Components = append(m.Components, Component{ID: id, Kind: f.Kind, Properties: flags(f.Properties)})
 		m.Flows = append(m.Flows, Flow{From: id, To: "subject", TrustBoundary: f.TrustBoundary})
 	}
 	for i, f := range t.Outbound {
 		id := fmt.Sprintf("out%d", i)
-		m.Components = append(m.Components, Component{ID: id, Kind: f.Kind})
+		m.Components = append(m.Components, Component{ID: id, Kind: f.Kind, Properties: flags(f.Properties)})
 		m.Flows = append(m.Flows, Flow{From: "subject", To: id, TrustBoundary: f.TrustBoundary})
 	}
 	return m, m.Validate(Limits{})

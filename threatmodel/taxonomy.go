@@ -152,6 +152,7 @@ var properties = []PropertyInfo{
 	{"readsExternalContent", TypeBool, nil, "Fetches content from outside the system on its own: the web, e-mail, shared drives, repositories."},
 	{"hasSystemPrompt", TypeBool, nil, "Runs with a system prompt or instructions the operator wants to keep private."},
 	{"automatedDecisions", TypeBool, nil, "Its outputs trigger decisions without review (approve, block, pay, ban)."},
+	{"metered", TypeBool, nil, "Billed per use (tokens, queries, compute), so every use costs its owner money."},
 	{"modality", TypeString, []string{"text", "image", "audio", "video", "tabular", "multimodal"}, "The kind of data the model takes in."},
 	{"provider", TypeString, nil, "The vendor or project behind the component (free text, for the report)."},
 }
