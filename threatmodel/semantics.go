@@ -22,7 +22,7 @@ var semanticsFS embed.FS
 // follow NIST CSF 2.0's functions (Protect, Detect, Respond/Recover) and
 // D3FEND's tactics (Harden and Isolate, Detect, Evict and Restore); see
 // docs/threatmodel.md.
-type Effect string
+type Effect = string
 
 // Effects of a mitigates link.
 const (
@@ -41,7 +41,7 @@ const (
 )
 
 // Acts is where a mitigation acts.
-type Acts string
+type Acts = string
 
 // Where a mitigation acts.
 const (
@@ -54,7 +54,7 @@ const (
 )
 
 // Side is where a technique's step happens.
-type Side string
+type Side = string
 
 // Sides of a step.
 const (
