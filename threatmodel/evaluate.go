@@ -53,9 +53,6 @@ type eval struct {
 	// incidents: each considered case study as a chain of step pseudo
 	// techniques ("CS/STEP"), with what cuts each step
 	incChains []incChain
-	// residual paths and the open chains left for recommendations
-	paths     []ResidualPath
-	remaining []analysis.Chain
 
 	rep *Report
 }
@@ -755,17 +752,6 @@ func tacticTechs(in *analysis.Input, tactics []string, keep map[string]bool) []s
 	}
 	slices.Sort(out)
 	return slices.Compact(out)
-}
-
-func union(a, b map[string]bool) []string {
-	out := map[string]bool{}
-	for k := range a {
-		out[k] = true
-	}
-	for k := range b {
-		out[k] = true
-	}
-	return sortedKeys(out)
 }
 
 func sortedKeys[V any](m map[string]V) []string {
