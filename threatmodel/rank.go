@@ -52,16 +52,18 @@ func (e *eval) rank() {
 	incidentIDs := map[string][]string{}
 	for r, ic := range e.incChains {
 		// Incidents are ranked (coverage, then evidence): the first ones
-		// say most about this system, so their steps weigh most. Broken
-		// incidents still show what the system is exposed to, at half
-		// weight.
+		// say most about this system, so their steps weigh most; a
+		// technique takes the weight of the strongest incident it is a
+		// step of (summing let techniques common to many weak incidents
+		// outrank the steps of the best one). Broken incidents still show
+		// what the system is exposed to, at half weight.
 		w := float64(ic.inc.StepsApplicable) / float64(ic.inc.StepsTotal) * 2 / float64(2+r)
 		if !ic.open {
 			w /= 2
 		}
 		for _, si := range ic.steps {
 			if si.applicable {
-				incidentUse[si.technique] += w
+				incidentUse[si.technique] = max(incidentUse[si.technique], w)
 				if !slices.Contains(incidentIDs[si.technique], ic.inc.CaseStudy) {
 					incidentIDs[si.technique] = append(incidentIDs[si.technique], ic.inc.CaseStudy)
 				}
@@ -141,7 +143,7 @@ func (e *eval) rank() {
 			why = append(why, fmt.Sprintf("on %d residual path%s", n, plural(n, "", "s")))
 		}
 		if u := incidentUse[a.ID]; u > 0 {
-			score += 6 * min(3, u)
+			score += 14 * min(3, u)
 			ids := incidentIDs[a.ID]
 			slices.Sort(ids)
 			if len(ids) > 3 {

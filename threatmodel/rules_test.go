@@ -125,3 +125,29 @@ func TestRulesRejectBrokenFiles(t *testing.T) {
 		}
 	}
 }
+
+// TestUpstreamFollowsFlows: content reaches a component through others
+// (a public page, a backend, then the model), and only along the flows'
+// direction.
+func TestUpstreamFollowsFlows(t *testing.T) {
+	m := &Model{Components: []Component{
+		{ID: "page", Kind: KindChatUI, Properties: map[string]Value{"internetFacing": {Type: TypeBool, Bool: true}}},
+		{ID: "backend", Kind: KindApplicationBackend},
+		{ID: "llm", Kind: KindHostedModelAPI},
+		{ID: "logs", Kind: KindModelEvaluation},
+	}, Flows: []Flow{{From: "page", To: "backend"}, {From: "backend", To: "llm"}, {From: "logs", To: "page"}}}
+	if err := m.Validate(Limits{}); err != nil {
+		t.Fatal(err)
+	}
+	up := Condition{Upstream: &UpstreamCondition{Any: []string{"internetFacing"}}}
+	g := newGraph(m)
+	for id, want := range map[string]bool{"llm": true, "backend": true, "page": false, "logs": false} {
+		if got := up.matches(g, g.ids[id]); got != want {
+			t.Errorf("%s: upstream internet-facing = %v, want %v", id, got, want)
+		}
+	}
+	kinds := Condition{Upstream: &UpstreamCondition{Kinds: []Kind{KindModelEvaluation}}}
+	if !kinds.matches(g, g.ids["llm"]) || kinds.matches(g, g.ids["logs"]) {
+		t.Error("upstream by kind: logs reach the model through page and backend, and nothing reaches logs")
+	}
+}
