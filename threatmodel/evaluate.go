@@ -395,6 +395,7 @@ func (e *eval) rankIncidents() {
 	})
 	e.rep.Incidents = make([]Incident, 0, len(e.incChains))
 	for i := range e.incChains {
+		e.incChains[i].inc.Rank = i + 1
 		e.rep.Incidents = append(e.rep.Incidents, *e.incChains[i].inc)
 		e.incChains[i].inc = &e.rep.Incidents[i]
 	}

@@ -139,6 +139,9 @@ func TestIncidentsPhase(t *testing.T) {
 			r := evaluate(t, templateModel(t, name))
 			exact, partial := 0, 0
 			for i, inc := range r.Incidents {
+				if inc.Rank != i+1 {
+					t.Errorf("%s: rank %d at position %d", inc.CaseStudy, inc.Rank, i+1)
+				}
 				if inc.StepsTotal < 2 || inc.StepsApplicable > inc.StepsTotal || float64(inc.StepsApplicable) < 0.6*float64(inc.StepsTotal) {
 					t.Errorf("%s: %d of %d steps apply", inc.CaseStudy, inc.StepsApplicable, inc.StepsTotal)
 				}

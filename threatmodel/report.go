@@ -156,6 +156,8 @@ type ApplicableTechnique struct {
 // partial).
 type Incident struct {
 	CaseStudy string `json:"caseStudy"`
+	// Rank is the incident's place, 1 first: by coverage, then evidence.
+	Rank int `json:"rank"`
 	// Match is exact or partial.
 	Match           string `json:"match"`
 	StepsApplicable int    `json:"stepsApplicable"`

@@ -653,6 +653,7 @@ type ComplexityRoot struct {
 		Missing         func(childComplexity int) int
 		Name            func(childComplexity int) int
 		OpenRoute       func(childComplexity int) int
+		Rank            func(childComplexity int) int
 		StepsApplicable func(childComplexity int) int
 		StepsTotal      func(childComplexity int) int
 		Techniques      func(childComplexity int) int
@@ -3743,6 +3744,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.TMIncident.OpenRoute(childComplexity), true
+	case "TMIncident.rank":
+		if e.ComplexityRoot.TMIncident.Rank == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMIncident.Rank(childComplexity), true
 	case "TMIncident.stepsApplicable":
 		if e.ComplexityRoot.TMIncident.StepsApplicable == nil {
 			break
@@ -7599,6 +7606,8 @@ type TMIncident {
   caseStudy: ID!
   "Its name."
   name: String!
+  "The incident's place in the report, 1 first: by coverage, then evidence."
+  rank: Int!
   "exact (every step applies) or partial (at least 60% do)."
   match: String!
   "Steps whose technique applies here."
@@ -9050,6 +9059,8 @@ func (ec *executionContext) childFields_TMIncident(ctx context.Context, field gr
 		return ec.fieldContext_TMIncident_caseStudy(ctx, field)
 	case "name":
 		return ec.fieldContext_TMIncident_name(ctx, field)
+	case "rank":
+		return ec.fieldContext_TMIncident_rank(ctx, field)
 	case "match":
 		return ec.fieldContext_TMIncident_match(ctx, field)
 	case "stepsApplicable":
@@ -22315,6 +22326,29 @@ func (ec *executionContext) fieldContext_TMIncident_name(_ context.Context, fiel
 	return graphql.NewScalarFieldContext("TMIncident", field, false, false, "String")
 }
 
+func (ec *executionContext) _TMIncident_rank(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Incident) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMIncident_rank(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rank, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMIncident_rank(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMIncident", field, false, false, "Int")
+}
+
 func (ec *executionContext) _TMIncident_match(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Incident) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -32680,6 +32714,11 @@ func (ec *executionContext) _TMIncident(ctx context.Context, sel ast.SelectionSe
 			}
 		case "name":
 			out.Values[i] = ec._TMIncident_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "rank":
+			out.Values[i] = ec._TMIncident_rank(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
