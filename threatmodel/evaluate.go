@@ -176,6 +176,7 @@ func (e *eval) judge(t string, side Side, comps []string) judged {
 	links := e.linksTo(t)
 	for _, c := range comps {
 		covered := false
+		comp, _ := e.m.Component(c)
 		for _, le := range links {
 			for _, ctl := range e.controlsOf[le.Mitigation] {
 				if !ctl.Covers(c) {
@@ -186,6 +187,8 @@ func (e *eval) judge(t string, side Side, comps []string) judged {
 					continue
 				}
 				switch {
+				case !le.ActsOn(comp):
+					j.reducedBy[ctl.ID] = true
 				case le.Cuts(side, e.m.Preferences.CountDetection):
 					covered = true
 					j.cutBy[ctl.ID] = true
@@ -495,11 +498,25 @@ func (e *eval) openTechniques(extra map[string]bool) map[string]bool {
 func (e *eval) cutByAny(t string, mits map[string]bool) bool {
 	side := SideFromString(e.byTech[t].Side)
 	for _, le := range e.linksTo(t) {
-		if mits[le.Mitigation] && le.Cuts(side, e.m.Preferences.CountDetection) {
+		if mits[le.Mitigation] && e.cutsEverywhere(le, t, side) {
 			return true
 		}
 	}
 	return false
+}
+
+// cutsEverywhere reports whether the link, implemented on every component,
+// cuts technique t at side on every component t applies to.
+func (e *eval) cutsEverywhere(le LinkEffect, t string, side Side) bool {
+	if !le.Cuts(side, e.m.Preferences.CountDetection) {
+		return false
+	}
+	for _, c := range e.byTech[t].Components {
+		if comp, ok := e.m.Component(c); !ok || !le.ActsOn(comp) {
+			return false
+		}
+	}
+	return true
 }
 
 // exposure counts, per tactic in matrix order, the techniques by status.

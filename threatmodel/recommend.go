@@ -161,7 +161,7 @@ func (e *eval) candidateKnowledge() analysis.Knowledge {
 		}
 		side := SideFromString(e.byTech[t].Side)
 		for _, le := range e.byTech[t].Effects {
-			if le.Cuts(side, e.m.Preferences.CountDetection) {
+			if e.cutsEverywhere(le, t, side) {
 				k.Mitigates[le.Mitigation] = append(k.Mitigates[le.Mitigation], t)
 			}
 		}
@@ -179,7 +179,7 @@ func (e *eval) candidateKnowledge() analysis.Knowledge {
 				continue
 			}
 			for _, le := range e.byTech[si.technique].Effects {
-				if le.Cuts(si.side, e.m.Preferences.CountDetection) {
+				if e.cutsEverywhere(le, si.technique, si.side) {
 					k.Mitigates[le.Mitigation] = append(k.Mitigates[le.Mitigation], si.pseudo)
 				}
 			}

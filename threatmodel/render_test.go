@@ -218,13 +218,20 @@ func TestAddingAControlRemovesExactlyWhatItBreaks(t *testing.T) {
 
 			// Under the cut rule the mitigation mitigates the techniques
 			// its links cut: prevent links, acting on the system, at
-			// steps on the defender's side (direct or through a parent).
+			// steps on the defender's side (direct or through a parent),
+			// on every component the technique applies to.
 			mitigates := map[string]bool{}
 			for _, a := range before.ApplicableTechniques {
 				for _, le := range a.Effects {
-					if le.Mitigation == mit && le.Cuts(Side(a.Side), false) {
-						mitigates[a.ID] = true
+					if le.Mitigation != mit || !le.Cuts(Side(a.Side), false) {
+						continue
 					}
+					everywhere := true
+					for _, c := range a.Components {
+						comp, _ := m.Component(c)
+						everywhere = everywhere && le.ActsOn(comp)
+					}
+					mitigates[a.ID] = everywhere
 				}
 			}
 			newly := map[string]bool{}

@@ -74,6 +74,11 @@ type MitigationSemantics struct {
 	Effect Effect
 	Acts   Acts
 	Why    string
+	// OutsidersOnly marks access controls: they stop those who are not
+	// admitted, so on a component the public uses (internet-facing, or
+	// taking outsiders' content) they do not stop a step an admitted user
+	// takes.
+	OutsidersOnly bool
 	// Links holds the curated entry of each mitigates link, by technique id.
 	Links map[string]LinkSemantics
 	Pos   Pos
@@ -83,7 +88,11 @@ type MitigationSemantics struct {
 type LinkSemantics struct {
 	Effect Effect
 	Why    string
-	Pos    Pos
+	// Modalities, when given, are the input modalities of the components
+	// on which the link acts (deepfake detection acts on images, audio and
+	// video, not on text); elsewhere it cuts nothing.
+	Modalities []string
+	Pos        Pos
 }
 
 // SideEntry is where a tactic's or a technique's steps happen, and why.
@@ -227,7 +236,7 @@ func (p *semParser) side(n *yaml.Node, what, v string) (Side, bool) {
 
 func (s *Semantics) readEffects(p *semParser, top *yaml.Node) {
 	for _, n := range p.list(top, "mitigations") {
-		v, nodes, ok := p.fields(n, "mitigation", []string{"id", "name", "effect", "acts", "why", "links"}, "id", "effect", "acts", "why")
+		v, nodes, ok := p.fields(n, "mitigation", []string{"id", "name", "effect", "acts", "why", "outsidersOnly", "links"}, "id", "effect", "acts", "why")
 		if !ok {
 			continue
 		}
@@ -239,6 +248,13 @@ func (s *Semantics) readEffects(p *semParser, top *yaml.Node) {
 			p.fail(nodes["id"], "%s: listed twice; keep one entry", what)
 		}
 		ms := &MitigationSemantics{ID: v["id"], Name: v["name"], Effect: Effect(v["effect"]), Acts: Acts(v["acts"]), Why: v["why"], Links: map[string]LinkSemantics{}, Pos: posOf(n)}
+		switch v["outsidersOnly"] {
+		case "", "false":
+		case "true":
+			ms.OutsidersOnly = true
+		default:
+			p.fail(nodes["outsidersOnly"], "%s: outsidersOnly is true or false", what)
+		}
 		p.effect(nodes["effect"], what, ms.Effect)
 		switch ms.Acts {
 		case ActsSystem, ActsPeople, ActsPublication:
@@ -250,7 +266,7 @@ func (s *Semantics) readEffects(p *semParser, top *yaml.Node) {
 				p.fail(ln, "%s: links: expected a list", what)
 			} else {
 				for _, l := range ln.Content {
-					lv, lnodes, ok := p.fields(l, what+" link", []string{"technique", "effect", "why"}, "technique", "effect", "why")
+					lv, lnodes, ok := p.fields(l, what+" link", []string{"technique", "effect", "why", "modalities"}, "technique", "effect", "why")
 					if !ok {
 						continue
 					}
@@ -262,7 +278,20 @@ func (s *Semantics) readEffects(p *semParser, top *yaml.Node) {
 						p.fail(lnodes["technique"], "%s: listed twice; keep one entry", lwhat)
 					}
 					p.effect(lnodes["effect"], lwhat, Effect(lv["effect"]))
-					ms.Links[lv["technique"]] = LinkSemantics{Effect: Effect(lv["effect"]), Why: lv["why"], Pos: posOf(l)}
+					ls := LinkSemantics{Effect: Effect(lv["effect"]), Why: lv["why"], Pos: posOf(l)}
+					if mn := lnodes["modalities"]; mn != nil {
+						if mn.Kind != yaml.SequenceNode {
+							p.fail(mn, "%s: modalities: expected a list", lwhat)
+						}
+						modality, _ := PropertyOf("modality")
+						for _, x := range mn.Content {
+							if !slices.Contains(modality.Values, x.Value) {
+								p.fail(x, "%s: modality %q; use %s", lwhat, x.Value, strings.Join(modality.Values, ", "))
+							}
+							ls.Modalities = append(ls.Modalities, x.Value)
+						}
+					}
+					ms.Links[lv["technique"]] = ls
 				}
 			}
 		}
@@ -347,6 +376,31 @@ type LinkEffect struct {
 	// ViaParent names the parent technique whose link this is, when the
 	// release maps the mitigation to the parent and not to the technique.
 	ViaParent string `json:"viaParent,omitempty"`
+	// OutsidersOnly: an access control, which does not stop admitted users
+	// (see [MitigationSemantics.OutsidersOnly]).
+	OutsidersOnly bool `json:"outsidersOnly,omitempty"`
+	// Modalities, when given, limit the link to components of these input
+	// modalities.
+	Modalities []string `json:"modalities,omitempty"`
+}
+
+// ActsOn reports whether the link acts on component c at all: an access
+// control does not stop what an admitted user does on a component the
+// public uses, and a link limited to some modalities does not act on a
+// component of another (a component that gives no modality is taken as
+// text).
+func (l LinkEffect) ActsOn(c *Component) bool {
+	if l.OutsidersOnly && (c.Flag("internetFacing") || c.Flag("acceptsUntrustedContent")) {
+		return false
+	}
+	if len(l.Modalities) > 0 {
+		m := c.Properties["modality"].Text
+		if m == "" {
+			m = "text"
+		}
+		return slices.Contains(l.Modalities, m)
+	}
+	return true
 }
 
 // Cuts reports whether the link cuts a step on side: a prevent link (or,
@@ -381,13 +435,13 @@ func (s *Semantics) Link(rel *ReleaseLinks, m, t string) (LinkEffect, bool) {
 	if ms == nil {
 		return le, true
 	}
-	le.Acts = ms.Acts
+	le.Acts, le.OutsidersOnly = ms.Acts, ms.OutsidersOnly
 	key := t
 	if via != "" {
 		key = via
 	}
 	if ls, ok := ms.Links[key]; ok {
-		le.Effect, le.Why = ls.Effect, ls.Why
+		le.Effect, le.Why, le.Modalities = ls.Effect, ls.Why, ls.Modalities
 	}
 	return le, true
 }
@@ -454,7 +508,9 @@ func (s *Semantics) Unclassified(rel *ReleaseLinks) []string {
 // parent technique) of mitigations acting on the system, at techniques not
 // on the adversary's side. It is the Mitigates map an analysis with
 // preventOnly uses in place of the release's literal links. It does not
-// look at case-study steps' own sides.
+// look at case-study steps' own sides, and, having no system to look at,
+// keeps links that act only on some components (access controls,
+// modality-limited links).
 func (s *Semantics) PreventOnly(rel *ReleaseLinks) map[string][]string {
 	out := make(map[string][]string, len(rel.Mitigations))
 	for _, m := range rel.Mitigations {

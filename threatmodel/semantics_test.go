@@ -212,3 +212,24 @@ func TestSemanticsRejectBrokenFiles(t *testing.T) {
 		})
 	}
 }
+
+// Access controls do not stop admitted users on components the public
+// uses; deepfake detection acts on media, not on text.
+func TestLinksActOnSomeComponents(t *testing.T) {
+	rel, _ := release2605(t)
+	sem, rl := semantics(t), LinksOf(rel)
+	public := &Component{Properties: map[string]Value{"internetFacing": {Type: TypeBool, Bool: true}}}
+	internal := &Component{Properties: map[string]Value{}}
+	image := &Component{Properties: map[string]Value{"modality": {Type: TypeString, Text: "image"}}}
+	ac, _ := sem.Link(rl, "AML.M0019", "AML.T0051")
+	if ac.ActsOn(public) || !ac.ActsOn(internal) {
+		t.Errorf("access control in production: acts on a public component %v, on an internal one %v", ac.ActsOn(public), ac.ActsOn(internal))
+	}
+	df, _ := sem.Link(rl, "AML.M0034", "AML.T0015")
+	if df.ActsOn(internal) || !df.ActsOn(image) {
+		t.Errorf("deepfake detection against evasion: acts on text %v, on images %v", df.ActsOn(internal), df.ActsOn(image))
+	}
+	if g, _ := sem.Link(rl, "AML.M0020", "AML.T0051"); !g.ActsOn(public) {
+		t.Error("guardrails act on public components")
+	}
+}

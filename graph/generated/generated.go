@@ -660,12 +660,14 @@ type ComplexityRoot struct {
 	}
 
 	TMLinkEffect struct {
-		Acts       func(childComplexity int) int
-		Effect     func(childComplexity int) int
-		Mitigation func(childComplexity int) int
-		Technique  func(childComplexity int) int
-		ViaParent  func(childComplexity int) int
-		Why        func(childComplexity int) int
+		Acts          func(childComplexity int) int
+		Effect        func(childComplexity int) int
+		Mitigation    func(childComplexity int) int
+		Modalities    func(childComplexity int) int
+		OutsidersOnly func(childComplexity int) int
+		Technique     func(childComplexity int) int
+		ViaParent     func(childComplexity int) int
+		Why           func(childComplexity int) int
 	}
 
 	TMMitigationChange struct {
@@ -3787,6 +3789,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.TMLinkEffect.Mitigation(childComplexity), true
+	case "TMLinkEffect.modalities":
+		if e.ComplexityRoot.TMLinkEffect.Modalities == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMLinkEffect.Modalities(childComplexity), true
+	case "TMLinkEffect.outsidersOnly":
+		if e.ComplexityRoot.TMLinkEffect.OutsidersOnly == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMLinkEffect.OutsidersOnly(childComplexity), true
 	case "TMLinkEffect.technique":
 		if e.ComplexityRoot.TMLinkEffect.Technique == nil {
 			break
@@ -7556,6 +7570,10 @@ type TMLinkEffect {
   why: String!
   "The parent technique whose link this is, when the release maps the mitigation to the parent only."
   viaParent: String
+  "An access control: it does not stop admitted users on a component the public uses."
+  outsidersOnly: Boolean!
+  "When given, the input modalities of the components the link acts on."
+  modalities: [String!]
 }
 
 "A technique applicable here."
@@ -9103,6 +9121,10 @@ func (ec *executionContext) childFields_TMLinkEffect(ctx context.Context, field 
 		return ec.fieldContext_TMLinkEffect_why(ctx, field)
 	case "viaParent":
 		return ec.fieldContext_TMLinkEffect_viaParent(ctx, field)
+	case "outsidersOnly":
+		return ec.fieldContext_TMLinkEffect_outsidersOnly(ctx, field)
+	case "modalities":
+		return ec.fieldContext_TMLinkEffect_modalities(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type TMLinkEffect", field.Name)
 }
@@ -22790,6 +22812,52 @@ func (ec *executionContext) fieldContext_TMLinkEffect_viaParent(_ context.Contex
 	return graphql.NewScalarFieldContext("TMLinkEffect", field, false, false, "String")
 }
 
+func (ec *executionContext) _TMLinkEffect_outsidersOnly(ctx context.Context, field graphql.CollectedField, obj *threatmodel.LinkEffect) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMLinkEffect_outsidersOnly(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OutsidersOnly, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMLinkEffect_outsidersOnly(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMLinkEffect", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _TMLinkEffect_modalities(ctx context.Context, field graphql.CollectedField, obj *threatmodel.LinkEffect) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMLinkEffect_modalities(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Modalities, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalOString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TMLinkEffect_modalities(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMLinkEffect", field, false, false, "String")
+}
+
 func (ec *executionContext) _TMMitigationChange_mitigation(ctx context.Context, field graphql.CollectedField, obj *threatmodel.MitigationChange) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -32837,6 +32905,16 @@ func (ec *executionContext) _TMLinkEffect(ctx context.Context, sel ast.Selection
 			}
 		case "viaParent":
 			out.Values[i] = ec._TMLinkEffect_viaParent(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "outsidersOnly":
+			out.Values[i] = ec._TMLinkEffect_outsidersOnly(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "modalities":
+			out.Values[i] = ec._TMLinkEffect_modalities(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
