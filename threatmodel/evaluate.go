@@ -512,7 +512,8 @@ func (e *eval) cutsEverywhere(le LinkEffect, t string, side Side) bool {
 		return false
 	}
 	for _, c := range e.byTech[t].Components {
-		if comp, ok := e.m.Component(c); !ok || !le.ActsOn(comp) {
+		comp, _ := e.m.Component(c) // nil: the organisation
+		if !le.ActsOn(comp) {
 			return false
 		}
 	}

@@ -357,3 +357,26 @@ func generatedModel(t *testing.T, seed uint64) *Model {
 	}
 	return m
 }
+
+// Reconnaissance of the owner and phishing of its staff belong to the
+// organisation, not to the LLM or backend the rule fired on; only a control
+// without a scope covers them.
+func TestOrganisationLevelTechniques(t *testing.T) {
+	r := evaluate(t, guardedChatbot(t, "controls:\n  - {mitigation: AML.M0034, status: implemented, scope: [llm]}\n"))
+	for _, id := range []string{"AML.T0000", "AML.T0052", "AML.T0016"} {
+		a := techByID(r, id)
+		if a == nil {
+			t.Fatalf("%s does not apply", id)
+		}
+		if len(a.Components) != 1 || a.Components[0] != Organisation {
+			t.Errorf("%s applies to %v, want the organisation only", id, a.Components)
+		}
+	}
+	if a := techByID(r, "AML.T0052"); a.Status == StatusMitigated {
+		t.Error("a control scoped to the LLM cuts phishing of the organisation's staff")
+	}
+	org := evaluate(t, guardedChatbot(t, "controls:\n  - {mitigation: AML.M0034, status: implemented}\n"))
+	if a := techByID(org, "AML.T0052.001"); a.Status != StatusMitigated {
+		t.Errorf("an organisation-wide deepfake detection leaves deepfake phishing %s", a.Status)
+	}
+}

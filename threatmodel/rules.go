@@ -30,7 +30,17 @@ type Rule struct {
 	// Tests are examples the rule must fire on and stay quiet on; the
 	// package's tests run them.
 	Tests []RuleTest `yaml:"tests"`
+	// Organisation makes the techniques the organisation's rather than the
+	// component's: when the rule fires on any component, they apply once,
+	// to [Organisation] (reconnaissance of the owner, phishing of its
+	// staff), not to the LLM or the backend it fired on.
+	Organisation bool `yaml:"organisation"`
 }
+
+// Organisation is the pseudo-component organisation-level techniques apply
+// to. It cannot clash with a component id (ids have no parentheses); only a
+// control without a scope covers it.
+const Organisation = "(organisation)"
 
 // Condition is what a component must be for a rule to fire. Every part given
 // must hold; an empty condition matches every component.
@@ -409,11 +419,15 @@ func (rs *RuleSet) Applicability(m *Model, has func(technique string) bool) map[
 			if !r.When.matches(g, c) {
 				continue
 			}
+			site := Site{Rule: r.ID, Component: c.ID}
+			if r.Organisation {
+				site.Component = Organisation
+			}
 			for _, t := range r.Techniques {
 				if has != nil && !has(t) {
 					continue
 				}
-				out[t] = append(out[t], Site{Rule: r.ID, Component: c.ID})
+				out[t] = append(out[t], site)
 			}
 		}
 	}

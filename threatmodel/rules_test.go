@@ -33,12 +33,17 @@ func TestRules(t *testing.T) {
 					t.Errorf("test %d (%s %v, in %v, out %v): fires = %v, want %v", j, tc.Kind, tc.Properties, tc.Inbound, tc.Outbound, got, tc.Fires)
 				}
 				// Applicability agrees with Fires: the rule's techniques
-				// get a site on the subject exactly when it fires.
+				// get a site on the subject (or, for an organisation-level
+				// rule, on the organisation) exactly when it fires.
 				app := rs.Applicability(m, nil)
+				where := "subject"
+				if r.Organisation {
+					where = Organisation
+				}
 				for _, tech := range r.Techniques {
-					has := slices.Contains(app[tech], Site{Rule: r.ID, Component: "subject"})
+					has := slices.Contains(app[tech], Site{Rule: r.ID, Component: where})
 					if has != tc.Fires {
-						t.Errorf("test %d: %s has site %s@subject = %v, want %v", j, tech, r.ID, has, tc.Fires)
+						t.Errorf("test %d: %s has site %s@%s = %v, want %v", j, tech, r.ID, where, has, tc.Fires)
 					}
 				}
 			}

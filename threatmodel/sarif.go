@@ -81,7 +81,7 @@ func SARIF(r *Report) any {
 		}
 		return []sarifLocation{l}
 	}
-	compPos := map[string]Pos{}
+	compPos := map[string]Pos{Organisation: {Line: 1, Col: 1}} // organisation-level: the model as a whole
 	for _, c := range m.Components {
 		compPos[c.ID] = c.Pos
 	}

@@ -388,8 +388,12 @@ type LinkEffect struct {
 // control does not stop what an admitted user does on a component the
 // public uses, and a link limited to some modalities does not act on a
 // component of another (a component that gives no modality is taken as
-// text).
+// text). A nil component is the organisation: only links without a
+// modality act on it.
 func (l LinkEffect) ActsOn(c *Component) bool {
+	if c == nil { // the organisation
+		return len(l.Modalities) == 0
+	}
 	if l.OutsidersOnly && (c.Flag("internetFacing") || c.Flag("acceptsUntrustedContent")) {
 		return false
 	}
