@@ -557,6 +557,12 @@ func (e *eval) uncovered() {
 	}
 }
 
+// Roles of actors.
+const (
+	RoleAdversary  = "adversary"
+	RoleResearcher = "researcher"
+)
+
 // actors lists the actors named by case studies that use applicable
 // techniques, and the external ones given.
 func (e *eval) actors() {
@@ -577,15 +583,33 @@ func (e *eval) actors() {
 		if len(techs) == 0 {
 			continue
 		}
-		ka := KnownActor{ID: a.ID, Name: a.Name, Source: "atlas", Techniques: sortedKeys(techs), CaseStudies: sortedKeys(cases)}
+		ka := KnownActor{ID: a.ID, Name: a.Name, Source: "atlas", Role: RoleResearcher, Techniques: sortedKeys(techs), CaseStudies: sortedKeys(cases)}
+		for c := range cases {
+			if cs := e.cases[c]; cs != nil && strings.EqualFold(cs.Type, "incident") {
+				ka.Role = RoleAdversary
+			}
+		}
 		for _, c := range ka.CaseStudies {
 			ka.Evidence = append(ka.Evidence, Evidence{Release: e.ver, CaseStudy: c})
 		}
 		e.rep.Actors = append(e.rep.Actors, ka)
 	}
-	e.rep.Actors = append(e.rep.Actors, e.opt.ExternalActors...)
+	for _, a := range e.opt.ExternalActors {
+		if len(a.Techniques) == 0 {
+			continue // no evidence on the applicable techniques
+		}
+		if a.Role == "" {
+			a.Role = RoleAdversary
+		}
+		e.rep.Actors = append(e.rep.Actors, a)
+	}
+	// Adversaries first, then those who demonstrated the techniques; each
+	// by how many applicable techniques they used, then by evidence.
 	sort.SliceStable(e.rep.Actors, func(i, j int) bool {
 		a, b := e.rep.Actors[i], e.rep.Actors[j]
+		if a.Role != b.Role {
+			return a.Role == RoleAdversary
+		}
 		if len(a.Techniques) != len(b.Techniques) {
 			return len(a.Techniques) > len(b.Techniques)
 		}

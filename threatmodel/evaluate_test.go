@@ -380,3 +380,44 @@ func TestOrganisationLevelTechniques(t *testing.T) {
 		t.Errorf("an organisation-wide deepfake detection leaves deepfake phishing %s", a.Status)
 	}
 }
+
+// Actors: adversaries (named by incidents) come before those who only
+// demonstrated the techniques in exercises, and each has evidence.
+func TestActorsRoles(t *testing.T) {
+	r := evaluate(t, templateModel(t, "rag-chatbot"))
+	rel, _ := release2605(t)
+	kind := map[string]string{}
+	for _, cs := range rel.CaseStudies {
+		kind[cs.ID] = cs.Type
+	}
+	seenResearcher, roles := false, map[string]int{}
+	for _, a := range r.Actors {
+		roles[a.Role]++
+		if len(a.Techniques) == 0 || len(a.Evidence) == 0 {
+			t.Errorf("%s has no evidence", a.ID)
+		}
+		incident := false
+		for _, c := range a.CaseStudies {
+			incident = incident || strings.EqualFold(kind[c], "incident")
+		}
+		switch a.Role {
+		case RoleAdversary:
+			if seenResearcher {
+				t.Errorf("adversary %s listed after researchers", a.ID)
+			}
+			if a.Source == "atlas" && !incident {
+				t.Errorf("%s is an adversary without an incident", a.ID)
+			}
+		case RoleResearcher:
+			seenResearcher = true
+			if incident {
+				t.Errorf("%s is named by an incident but listed as a researcher", a.ID)
+			}
+		default:
+			t.Errorf("%s: role %q", a.ID, a.Role)
+		}
+	}
+	if roles[RoleAdversary] == 0 || roles[RoleResearcher] == 0 {
+		t.Errorf("roles %v: want both", roles)
+	}
+}

@@ -258,14 +258,27 @@ func Markdown(r *Report) string {
 		p("\n")
 	}
 
-	p("## Known actors using these techniques\n\n")
-	if len(r.Actors) == 0 {
-		p("None.\n\n")
-	} else {
+	var adversaries, researchers []KnownActor
+	for _, a := range r.Actors {
+		if a.Role == RoleResearcher {
+			researchers = append(researchers, a)
+		} else {
+			adversaries = append(adversaries, a)
+		}
+	}
+	for _, part := range []struct {
+		title  string
+		actors []KnownActor
+	}{{"Known actors using these techniques", adversaries}, {"Demonstrated by (research and red teams)", researchers}} {
+		p("## %s\n\n", part.title)
+		if len(part.actors) == 0 {
+			p("None.\n\n")
+			continue
+		}
 		p("| actor | source | techniques | case studies |\n|---|---|---|---|\n")
-		for i, a := range r.Actors {
+		for i, a := range part.actors {
 			if i == maxMarkdownActors {
-				p("\n... and %d more actors; the JSON report lists them all.\n", len(r.Actors)-maxMarkdownActors)
+				p("\n... and %d more; the JSON report lists them all.\n", len(part.actors)-maxMarkdownActors)
 				break
 			}
 			p("| %s | %s | %s | %s |\n", mdCell(a.Name), a.Source, list(a.Techniques), list(a.CaseStudies))

@@ -267,7 +267,11 @@ type KnownActor struct {
 	ID   string `json:"id"`
 	Name string `json:"name"`
 	// Source is "atlas" (named by ATLAS case studies) or "attack" (an ATT&CK group).
-	Source      string     `json:"source"`
+	Source string `json:"source"`
+	// Role is "adversary" (an ATT&CK group, or named by an ATLAS incident)
+	// or "researcher" (named only by exercises: research and red teams
+	// that demonstrated the techniques).
+	Role        string     `json:"role"`
 	Techniques  []string   `json:"techniques"`
 	CaseStudies []string   `json:"caseStudies"`
 	Evidence    []Evidence `json:"evidence"`

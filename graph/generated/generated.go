@@ -549,6 +549,7 @@ type ComplexityRoot struct {
 		Evidence    func(childComplexity int) int
 		ID          func(childComplexity int) int
 		Name        func(childComplexity int) int
+		Role        func(childComplexity int) int
 		Source      func(childComplexity int) int
 		Techniques  func(childComplexity int) int
 	}
@@ -3292,6 +3293,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.TMActor.Name(childComplexity), true
+	case "TMActor.role":
+		if e.ComplexityRoot.TMActor.Role == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMActor.Role(childComplexity), true
 	case "TMActor.source":
 		if e.ComplexityRoot.TMActor.Source == nil {
 			break
@@ -7746,6 +7753,8 @@ type TMActor {
   name: String!
   "atlas (named by case studies) or attack (an ATT&CK group)."
   source: String!
+  "adversary (an ATT&CK group, or named by an ATLAS incident) or researcher (named only by exercises: it demonstrated the techniques)."
+  role: String!
   "The applicable techniques it used."
   techniques: [ID!]!
   "The case studies behind it."
@@ -8885,6 +8894,8 @@ func (ec *executionContext) childFields_TMActor(ctx context.Context, field graph
 		return ec.fieldContext_TMActor_name(ctx, field)
 	case "source":
 		return ec.fieldContext_TMActor_source(ctx, field)
+	case "role":
+		return ec.fieldContext_TMActor_role(ctx, field)
 	case "techniques":
 		return ec.fieldContext_TMActor_techniques(ctx, field)
 	case "caseStudies":
@@ -20794,6 +20805,29 @@ func (ec *executionContext) fieldContext_TMActor_source(_ context.Context, field
 	return graphql.NewScalarFieldContext("TMActor", field, false, false, "String")
 }
 
+func (ec *executionContext) _TMActor_role(ctx context.Context, field graphql.CollectedField, obj *threatmodel.KnownActor) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMActor_role(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Role, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMActor_role(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMActor", field, false, false, "String")
+}
+
 func (ec *executionContext) _TMActor_techniques(ctx context.Context, field graphql.CollectedField, obj *threatmodel.KnownActor) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -32172,6 +32206,11 @@ func (ec *executionContext) _TMActor(ctx context.Context, sel ast.SelectionSet, 
 			}
 		case "source":
 			out.Values[i] = ec._TMActor_source(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "role":
+			out.Values[i] = ec._TMActor_role(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
