@@ -58,6 +58,17 @@ const maxNodes = 1_000_000
 
 func posOf(n *yaml.Node) Pos { return Pos{Line: n.Line, Col: n.Column} }
 
+// failKey reports an unknown key. In a flow-style mapping ({a: 1, b: 2})
+// an unknown key without a value is most often the rest of a value that
+// held a comma ({data: questions, answers}), so the message says to quote it.
+func (p *parser) failKey(mapping, k, v *yaml.Node, format string, args ...any) {
+	msg := fmt.Sprintf(format, args...)
+	if mapping.Style&yaml.FlowStyle != 0 && v.Tag == "!!null" && v.Value == "" {
+		msg += fmt.Sprintf("; if %q is the rest of the value before it, quote that value, which holds a comma: key: \"..., %s\"", k.Value, k.Value)
+	}
+	p.fail(k, "%s", msg)
+}
+
 func (p *parser) fail(n *yaml.Node, format string, args ...any) {
 	pr := Problem{File: p.file, Msg: fmt.Sprintf(format, args...)}
 	if n != nil {
@@ -286,7 +297,7 @@ func (p *parser) component(n *yaml.Node) inputComponent {
 				}
 			})
 		default:
-			p.fail(k, "a component has no key %q; use id, kind, name, description, properties", key)
+			p.failKey(n, k, v, "a component has no key %q; use id, kind, name, description, properties", key)
 		}
 	})
 	return c
@@ -308,7 +319,7 @@ func (p *parser) flow(n *yaml.Node) inputFlow {
 		case "trustBoundary":
 			f.trustBoundary = p.boolean(v, "trustBoundary")
 		default:
-			p.fail(k, "a flow has no key %q; use id, from, to, data, trustBoundary", key)
+			p.failKey(n, k, v, "a flow has no key %q; use id, from, to, data, trustBoundary", key)
 		}
 	})
 	return f
@@ -333,7 +344,7 @@ func (p *parser) control(n *yaml.Node) inputControl {
 				c.scope = append(c.scope, p.str(s, "a scope entry"))
 			})
 		default:
-			p.fail(k, "a control has no key %q; use id, mitigation, status, scope, note", key)
+			p.failKey(n, k, v, "a control has no key %q; use id, mitigation, status, scope, note", key)
 		}
 	})
 	return c
@@ -353,7 +364,7 @@ func (p *parser) accepted(n *yaml.Node) inputAccepted {
 		case "expires":
 			a.expires = p.str(v, "expires")
 		default:
-			p.fail(k, "an accepted risk has no key %q; use technique, owner, reason, expires", key)
+			p.failKey(n, k, v, "an accepted risk has no key %q; use technique, owner, reason, expires", key)
 		}
 	})
 	return a
