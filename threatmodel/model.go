@@ -46,7 +46,12 @@ type Component struct {
 }
 
 // Flag returns a boolean property, false when not given.
+// An external party is internet-facing and sends untrusted content by
+// definition, whatever its properties say.
 func (c *Component) Flag(name string) bool {
+	if c.Kind == KindExternalParty && (name == "internetFacing" || name == "acceptsUntrustedContent") {
+		return true
+	}
 	v, ok := c.Properties[name]
 	return ok && v.Type == TypeBool && v.Bool
 }

@@ -394,7 +394,7 @@ func (l LinkEffect) ActsOn(c *Component) bool {
 	if c == nil { // the organisation
 		return len(l.Modalities) == 0
 	}
-	if l.OutsidersOnly && (c.Flag("internetFacing") || c.Flag("acceptsUntrustedContent")) {
+	if l.OutsidersOnly && (c.Flag("internetFacing") || c.Flag("acceptsUntrustedContent") || c.Flag("unauthenticated")) {
 		return false
 	}
 	if len(l.Modalities) > 0 {
