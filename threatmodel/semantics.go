@@ -74,6 +74,9 @@ type MitigationSemantics struct {
 	Effect Effect
 	Acts   Acts
 	Why    string
+	// Terms are what people call the control ("input filtering" for
+	// Generative AI Guardrails), for search.
+	Terms []string
 	// OutsidersOnly marks access controls: they stop those who are not
 	// admitted, so on a component the public uses (internet-facing, or
 	// taking outsiders' content) they do not stop a step an admitted user
@@ -236,7 +239,7 @@ func (p *semParser) side(n *yaml.Node, what, v string) (Side, bool) {
 
 func (s *Semantics) readEffects(p *semParser, top *yaml.Node) {
 	for _, n := range p.list(top, "mitigations") {
-		v, nodes, ok := p.fields(n, "mitigation", []string{"id", "name", "effect", "acts", "why", "outsidersOnly", "links"}, "id", "effect", "acts", "why")
+		v, nodes, ok := p.fields(n, "mitigation", []string{"id", "name", "effect", "acts", "why", "terms", "outsidersOnly", "links"}, "id", "effect", "acts", "why")
 		if !ok {
 			continue
 		}
@@ -248,6 +251,14 @@ func (s *Semantics) readEffects(p *semParser, top *yaml.Node) {
 			p.fail(nodes["id"], "%s: listed twice; keep one entry", what)
 		}
 		ms := &MitigationSemantics{ID: v["id"], Name: v["name"], Effect: Effect(v["effect"]), Acts: Acts(v["acts"]), Why: v["why"], Links: map[string]LinkSemantics{}, Pos: posOf(n)}
+		if tn := nodes["terms"]; tn != nil {
+			if tn.Kind != yaml.SequenceNode {
+				p.fail(tn, "%s: terms: expected a list", what)
+			}
+			for _, x := range tn.Content {
+				ms.Terms = append(ms.Terms, x.Value)
+			}
+		}
 		switch v["outsidersOnly"] {
 		case "", "false":
 		case "true":
@@ -577,4 +588,29 @@ func firstLine(s string) string {
 		s = strings.TrimSpace(s[:i])
 	}
 	return s
+}
+
+// FindMitigations returns the ids of the mitigations whose curated terms,
+// name or rationale contain every word of query (case-insensitive), sorted:
+// "input filtering" finds Generative AI Guardrails. It is what a search by
+// what a mitigation does reads; the mitigation's effect is in
+// Mitigations[id].Effect.
+func (s *Semantics) FindMitigations(query string) []string {
+	words := strings.Fields(strings.ToLower(query))
+	if len(words) == 0 {
+		return nil
+	}
+	var out []string
+	for id, ms := range s.Mitigations {
+		text := strings.ToLower(strings.Join(append([]string{ms.Name, ms.Why}, ms.Terms...), " | "))
+		all := true
+		for _, w := range words {
+			all = all && strings.Contains(text, w)
+		}
+		if all {
+			out = append(out, id)
+		}
+	}
+	slices.Sort(out)
+	return out
 }

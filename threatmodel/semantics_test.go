@@ -233,3 +233,16 @@ func TestLinksActOnSomeComponents(t *testing.T) {
 		t.Error("guardrails act on public components")
 	}
 }
+
+// Mitigations are found by what they do, in the words people use.
+func TestFindMitigations(t *testing.T) {
+	sem := semantics(t)
+	for q, want := range map[string]string{"input filtering": "AML.M0020", "rate limiting": "AML.M0004", "human in the loop": "AML.M0029", "logging": "AML.M0024"} {
+		if got := sem.FindMitigations(q); !contains(got, want) {
+			t.Errorf("%q finds %v, want %s among them", q, got, want)
+		}
+	}
+	if got := sem.FindMitigations("quantum teleportation"); len(got) != 0 {
+		t.Errorf("nonsense finds %v", got)
+	}
+}
