@@ -650,6 +650,22 @@ func (e *eval) controls() {
 			}
 		}
 		ce.Techniques = sortedKeys(techs)
+		ce.Effect, ce.Acts = EffectUnclassified, ""
+		if ms := e.sem.Mitigations[c.Mitigation]; ms != nil {
+			ce.Effect, ce.Acts = ms.Effect, ms.Acts
+		}
+		ce.Cuts, ce.Sees, ce.Reduces = []string{}, []string{}, []string{}
+		for _, t := range ce.Techniques {
+			a := e.byTech[t]
+			switch {
+			case slices.Contains(a.MitigatedBy, c.ID):
+				ce.Cuts = append(ce.Cuts, t)
+			case slices.Contains(a.DetectedBy, c.ID):
+				ce.Sees = append(ce.Sees, t)
+			case slices.Contains(a.ReducedBy, c.ID):
+				ce.Reduces = append(ce.Reduces, t)
+			}
+		}
 		ce.Breaks = sortedKeys(breaks[c.ID])
 		e.rep.Controls = append(e.rep.Controls, ce)
 	}

@@ -286,13 +286,13 @@ func Markdown(r *Report) string {
 		p("\n")
 	}
 
-	p("## Controls\n\n| control | mitigation | status | scope | techniques it mitigates here | incidents it helps break |\n|---|---|---|---|---|---|\n")
+	p("## Controls\n\n| control | mitigation | effect | status | scope | cuts here | only sees | reduces | incidents it helps break |\n|---|---|---|---|---|---|---|---|---|\n")
 	for _, c := range r.Controls {
 		scope := list(c.Scope)
 		if len(c.Scope) == 0 {
 			scope = "every component"
 		}
-		p("| %s | %s %s | %s | %s | %s | %s |\n", c.ID, c.Mitigation, mdCell(c.Name), c.Status, scope, list(c.Techniques), list(c.Breaks))
+		p("| %s | %s %s | %s (%s) | %s | %s | %s | %s | %s | %s |\n", c.ID, c.Mitigation, mdCell(c.Name), c.Effect, c.Acts, c.Status, scope, list(c.Cuts), list(c.Sees), list(c.Reduces), list(c.Breaks))
 	}
 	p("\n")
 	if len(r.AcceptedRisks) > 0 {

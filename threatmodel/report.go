@@ -284,9 +284,18 @@ type ControlEffect struct {
 	Name       string   `json:"name"`
 	Status     string   `json:"status"`
 	Scope      []string `json:"scope"`
+	// Effect and Acts are its mitigation's default effect and where it
+	// acts (each link's own effect is in the techniques' effects).
+	Effect string `json:"effect"`
+	Acts   string `json:"acts"`
 	// Techniques are the applicable techniques its mitigation mitigates on
 	// its scope.
 	Techniques []string `json:"techniques"`
+	// Cuts, Sees and Reduces split Techniques by what the control does to
+	// them here (see docs/threatmodel.md, "Breaking means stopping").
+	Cuts    []string `json:"cuts"`
+	Sees    []string `json:"sees"`
+	Reduces []string `json:"reduces"`
 	// Breaks are the incidents it takes part in breaking.
 	Breaks []string `json:"breaks"`
 }

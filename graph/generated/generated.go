@@ -606,11 +606,16 @@ type ComplexityRoot struct {
 	}
 
 	TMControlEffect struct {
+		Acts       func(childComplexity int) int
 		Breaks     func(childComplexity int) int
+		Cuts       func(childComplexity int) int
+		Effect     func(childComplexity int) int
 		ID         func(childComplexity int) int
 		Mitigation func(childComplexity int) int
 		Name       func(childComplexity int) int
+		Reduces    func(childComplexity int) int
 		Scope      func(childComplexity int) int
+		Sees       func(childComplexity int) int
 		Status     func(childComplexity int) int
 		Techniques func(childComplexity int) int
 	}
@@ -3533,12 +3538,30 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.TMControl.Status(childComplexity), true
 
+	case "TMControlEffect.acts":
+		if e.ComplexityRoot.TMControlEffect.Acts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMControlEffect.Acts(childComplexity), true
 	case "TMControlEffect.breaks":
 		if e.ComplexityRoot.TMControlEffect.Breaks == nil {
 			break
 		}
 
 		return e.ComplexityRoot.TMControlEffect.Breaks(childComplexity), true
+	case "TMControlEffect.cuts":
+		if e.ComplexityRoot.TMControlEffect.Cuts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMControlEffect.Cuts(childComplexity), true
+	case "TMControlEffect.effect":
+		if e.ComplexityRoot.TMControlEffect.Effect == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMControlEffect.Effect(childComplexity), true
 	case "TMControlEffect.id":
 		if e.ComplexityRoot.TMControlEffect.ID == nil {
 			break
@@ -3557,12 +3580,24 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.TMControlEffect.Name(childComplexity), true
+	case "TMControlEffect.reduces":
+		if e.ComplexityRoot.TMControlEffect.Reduces == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMControlEffect.Reduces(childComplexity), true
 	case "TMControlEffect.scope":
 		if e.ComplexityRoot.TMControlEffect.Scope == nil {
 			break
 		}
 
 		return e.ComplexityRoot.TMControlEffect.Scope(childComplexity), true
+	case "TMControlEffect.sees":
+		if e.ComplexityRoot.TMControlEffect.Sees == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMControlEffect.Sees(childComplexity), true
 	case "TMControlEffect.status":
 		if e.ComplexityRoot.TMControlEffect.Status == nil {
 			break
@@ -7775,8 +7810,18 @@ type TMControlEffect {
   status: String!
   "Its scope; empty means every component."
   scope: [ID!]!
+  "Its mitigation's default effect: prevent, detect, respond or unclassified."
+  effect: String!
+  "Where its mitigation acts: system, people or publication."
+  acts: String!
   "Applicable techniques its mitigation mitigates on its scope."
   techniques: [ID!]!
+  "Of those, the ones it cuts here (implemented, a prevent link, on the defender's side)."
+  cuts: [ID!]!
+  "The ones it only sees (detect links)."
+  sees: [ID!]!
+  "The ones it reduces without cutting (respond, people, publication, the adversary's side, or a component it does not act on)."
+  reduces: [ID!]!
   "Incidents it takes part in breaking."
   breaks: [ID!]!
 }
@@ -9020,8 +9065,18 @@ func (ec *executionContext) childFields_TMControlEffect(ctx context.Context, fie
 		return ec.fieldContext_TMControlEffect_status(ctx, field)
 	case "scope":
 		return ec.fieldContext_TMControlEffect_scope(ctx, field)
+	case "effect":
+		return ec.fieldContext_TMControlEffect_effect(ctx, field)
+	case "acts":
+		return ec.fieldContext_TMControlEffect_acts(ctx, field)
 	case "techniques":
 		return ec.fieldContext_TMControlEffect_techniques(ctx, field)
+	case "cuts":
+		return ec.fieldContext_TMControlEffect_cuts(ctx, field)
+	case "sees":
+		return ec.fieldContext_TMControlEffect_sees(ctx, field)
+	case "reduces":
+		return ec.fieldContext_TMControlEffect_reduces(ctx, field)
 	case "breaks":
 		return ec.fieldContext_TMControlEffect_breaks(ctx, field)
 	}
@@ -21876,6 +21931,52 @@ func (ec *executionContext) fieldContext_TMControlEffect_scope(_ context.Context
 	return graphql.NewScalarFieldContext("TMControlEffect", field, false, false, "ID")
 }
 
+func (ec *executionContext) _TMControlEffect_effect(ctx context.Context, field graphql.CollectedField, obj *threatmodel.ControlEffect) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMControlEffect_effect(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Effect, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMControlEffect_effect(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMControlEffect", field, false, false, "String")
+}
+
+func (ec *executionContext) _TMControlEffect_acts(ctx context.Context, field graphql.CollectedField, obj *threatmodel.ControlEffect) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMControlEffect_acts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Acts, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMControlEffect_acts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMControlEffect", field, false, false, "String")
+}
+
 func (ec *executionContext) _TMControlEffect_techniques(ctx context.Context, field graphql.CollectedField, obj *threatmodel.ControlEffect) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -21896,6 +21997,75 @@ func (ec *executionContext) _TMControlEffect_techniques(ctx context.Context, fie
 	)
 }
 func (ec *executionContext) fieldContext_TMControlEffect_techniques(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMControlEffect", field, false, false, "ID")
+}
+
+func (ec *executionContext) _TMControlEffect_cuts(ctx context.Context, field graphql.CollectedField, obj *threatmodel.ControlEffect) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMControlEffect_cuts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cuts, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNID2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMControlEffect_cuts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMControlEffect", field, false, false, "ID")
+}
+
+func (ec *executionContext) _TMControlEffect_sees(ctx context.Context, field graphql.CollectedField, obj *threatmodel.ControlEffect) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMControlEffect_sees(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Sees, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNID2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMControlEffect_sees(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMControlEffect", field, false, false, "ID")
+}
+
+func (ec *executionContext) _TMControlEffect_reduces(ctx context.Context, field graphql.CollectedField, obj *threatmodel.ControlEffect) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMControlEffect_reduces(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reduces, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNID2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMControlEffect_reduces(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("TMControlEffect", field, false, false, "ID")
 }
 
@@ -32602,8 +32772,33 @@ func (ec *executionContext) _TMControlEffect(ctx context.Context, sel ast.Select
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "effect":
+			out.Values[i] = ec._TMControlEffect_effect(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "acts":
+			out.Values[i] = ec._TMControlEffect_acts(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "techniques":
 			out.Values[i] = ec._TMControlEffect_techniques(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "cuts":
+			out.Values[i] = ec._TMControlEffect_cuts(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "sees":
+			out.Values[i] = ec._TMControlEffect_sees(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reduces":
+			out.Values[i] = ec._TMControlEffect_reduces(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
