@@ -122,3 +122,34 @@ func TestWarningsPhase(t *testing.T) {
 		}
 	}
 }
+
+// SARIF: an unbroken exact incident is an error, a near one a note, and
+// --fail-on incident counts exact ones only.
+func TestSARIFIncidentLevels(t *testing.T) {
+	r := evaluate(t, templateModel(t, "agent-with-tools"))
+	levels := map[string]string{}
+	for _, res := range SARIF(r).(sarifLog).Runs[0].Results {
+		if strings.HasPrefix(res.RuleID, "AML.CS") {
+			levels[res.RuleID] = res.Level
+		}
+	}
+	exact, near := 0, 0
+	for _, i := range r.Incidents {
+		if i.Broken {
+			continue
+		}
+		want := "error"
+		if i.Match == MatchPartial {
+			want, near = "note", near+1
+		} else {
+			exact++
+		}
+		if levels[i.CaseStudy] != want {
+			t.Errorf("%s (%s): SARIF level %q, want %q", i.CaseStudy, i.Match, levels[i.CaseStudy], want)
+		}
+	}
+	if near == 0 {
+		t.Error("no unbroken near incident: the test proves nothing")
+	}
+	t.Logf("%d exact and %d near unbroken incidents", exact, near)
+}
