@@ -274,15 +274,12 @@ func (e *eval) stepCut(t string, side Side) ([]string, bool) {
 	if a == nil {
 		return nil, false
 	}
-	if side == SideFromString(a.Side) {
+	if side == a.Side {
 		return a.MitigatedBy, a.Status == StatusMitigated
 	}
 	j := e.judge(t, side, a.Components)
 	return sortedKeys(j.cutBy), len(j.uncontrolled) == 0
 }
-
-// SideFromString converts a report's side back to a [Side].
-func SideFromString(s string) Side { return Side(s) }
 
 // incidents is phase 2: case studies of at least two steps whose applicable
 // steps cover at least 60% of them, and whether the controls break them.
@@ -496,7 +493,7 @@ func (e *eval) openTechniques(extra map[string]bool) map[string]bool {
 // cutByAny reports whether one of the mitigations, implemented on every
 // component, would cut technique t.
 func (e *eval) cutByAny(t string, mits map[string]bool) bool {
-	side := SideFromString(e.byTech[t].Side)
+	side := e.byTech[t].Side
 	for _, le := range e.linksTo(t) {
 		if mits[le.Mitigation] && e.cutsEverywhere(le, t, side) {
 			return true

@@ -159,7 +159,7 @@ func (e *eval) candidateKnowledge() analysis.Knowledge {
 		if e.status[t] != StatusResidual {
 			continue
 		}
-		side := SideFromString(e.byTech[t].Side)
+		side := e.byTech[t].Side
 		for _, le := range e.byTech[t].Effects {
 			if e.cutsEverywhere(le, t, side) {
 				k.Mitigates[le.Mitigation] = append(k.Mitigates[le.Mitigation], t)

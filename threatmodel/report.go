@@ -62,8 +62,9 @@ type Evidence struct {
 }
 
 // Report is everything [Evaluate] finds for a model on one release. Every
-// list is sorted and never nil, so the same model and release give the same
-// bytes.
+// list is in a fixed order (applicable techniques and incidents by rank,
+// recommendations in implementation order, the rest by id) and never nil,
+// so the same model and release give the same bytes.
 type Report struct {
 	Model                  ModelSummary          `json:"model"`
 	Release                string                `json:"release"`
