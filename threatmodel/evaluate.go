@@ -42,6 +42,8 @@ type eval struct {
 	rules      map[string]*Rule
 	cases      map[string]*atlas.CaseStudy
 	controlsOf map[string][]*Control // mitigation -> controls, in model order
+	compByID   map[string]*Component // nil for the organisation
+	mitsOf     map[string][]string   // technique -> mitigations the release links to it, sorted
 
 	// applicability
 	sites    map[string][]Site
@@ -127,7 +129,16 @@ func newEval(m *Model, rel *atlas.Release, in *analysis.Input, rs *RuleSet, opt 
 	}
 	e := &eval{m: m, rel: rel, in: in, rs: rs, sem: sem, links: LinksOf(rel), opt: opt, ver: rel.Version,
 		techByID: map[string]*atlas.Technique{}, mitName: map[string]string{}, rules: map[string]*Rule{},
-		cases: map[string]*atlas.CaseStudy{}, controlsOf: map[string][]*Control{}}
+		cases: map[string]*atlas.CaseStudy{}, controlsOf: map[string][]*Control{}, compByID: map[string]*Component{}}
+	for i := range m.Components {
+		e.compByID[m.Components[i].ID] = &m.Components[i]
+	}
+	e.mitsOf = map[string][]string{}
+	for _, mid := range e.links.Mitigations { // sorted, so each list is
+		for t := range e.links.Links[mid] {
+			e.mitsOf[t] = append(e.mitsOf[t], mid)
+		}
+	}
 	for i := range rel.Techniques {
 		e.techByID[rel.Techniques[i].ID] = &rel.Techniques[i]
 	}
@@ -153,8 +164,14 @@ func newEval(m *Model, rel *atlas.Release, in *analysis.Input, rs *RuleSet, opt 
 // linksTo returns the effect of every mitigation of the release on t,
 // direct links and links through t's parent, sorted by mitigation.
 func (e *eval) linksTo(t string) []LinkEffect {
+	cand := slices.Clone(e.mitsOf[t])
+	if p := e.links.Parent[t]; p != "" {
+		cand = append(cand, e.mitsOf[p]...)
+		slices.Sort(cand)
+		cand = slices.Compact(cand)
+	}
 	var out []LinkEffect
-	for _, mid := range e.links.Mitigations {
+	for _, mid := range cand {
 		if le, ok := e.sem.Link(e.links, mid, t); ok {
 			out = append(out, le)
 		}
@@ -176,7 +193,7 @@ func (e *eval) judge(t string, side Side, comps []string) judged {
 	links := e.linksTo(t)
 	for _, c := range comps {
 		covered := false
-		comp, _ := e.m.Component(c)
+		comp := e.compByID[c]
 		for _, le := range links {
 			for _, ctl := range e.controlsOf[le.Mitigation] {
 				if !ctl.Covers(c) {
@@ -257,15 +274,7 @@ func (e *eval) applicability(context.Context) error {
 	return nil
 }
 
-func (e *eval) directMitigations(t string) []string {
-	var out []string
-	for _, mid := range e.links.Mitigations {
-		if _, ok := e.links.Links[mid][t]; ok {
-			out = append(out, mid)
-		}
-	}
-	return out
-}
+func (e *eval) directMitigations(t string) []string { return slices.Clone(e.mitsOf[t]) }
 
 // stepCut returns the implemented controls cutting a step of technique t on
 // side, and whether they cut it on every component t applies to.
@@ -494,7 +503,7 @@ func (e *eval) openTechniques(extra map[string]bool) map[string]bool {
 // component, would cut technique t.
 func (e *eval) cutByAny(t string, mits map[string]bool) bool {
 	side := e.byTech[t].Side
-	for _, le := range e.linksTo(t) {
+	for _, le := range e.byTech[t].Effects {
 		if mits[le.Mitigation] && e.cutsEverywhere(le, t, side) {
 			return true
 		}
@@ -509,7 +518,7 @@ func (e *eval) cutsEverywhere(le LinkEffect, t string, side Side) bool {
 		return false
 	}
 	for _, c := range e.byTech[t].Components {
-		comp, _ := e.m.Component(c) // nil: the organisation
+		comp := e.compByID[c] // nil: the organisation
 		if !le.ActsOn(comp) {
 			return false
 		}

@@ -1,6 +1,7 @@
 package threatmodel
 
 import (
+	"github.com/atlasgraph/atlasgraph/analysis"
 	"maps"
 	"slices"
 	"strings"
@@ -152,4 +153,27 @@ func TestSARIFIncidentLevels(t *testing.T) {
 		t.Error("no unbroken near incident: the test proves nothing")
 	}
 	t.Logf("%d exact and %d near unbroken incidents", exact, near)
+}
+
+// chainCut: every route from a source to a sink must hold a cut step.
+func TestChainCut(t *testing.T) {
+	// S0 -> S1 -> S3, S0 -> S2 -> S3
+	ch := analysis.Chain{ID: "c", Steps: []analysis.Step{
+		{ID: "S0", Technique: "A", Next: []string{"S1", "S2"}},
+		{ID: "S1", Technique: "B", Next: []string{"S3"}},
+		{ID: "S2", Technique: "C", Next: []string{"S3"}},
+		{ID: "S3", Technique: "D"},
+	}}
+	for _, c := range []struct {
+		cut  []string
+		want bool
+	}{{nil, false}, {[]string{"B"}, false}, {[]string{"B", "C"}, true}, {[]string{"A"}, true}, {[]string{"D"}, true}, {[]string{"X"}, false}} {
+		cut := map[string]bool{}
+		for _, x := range c.cut {
+			cut[x] = true
+		}
+		if got := chainCut(ch, cut); got != c.want {
+			t.Errorf("cut %v: %v, want %v", c.cut, got, c.want)
+		}
+	}
 }

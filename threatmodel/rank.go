@@ -124,7 +124,7 @@ func (e *eval) rank() {
 		var exposed []string
 		for _, f := range exposureFlags {
 			for _, c := range a.Components {
-				if comp, ok := e.m.Component(c); ok && comp.Flag(f.prop) {
+				if comp := e.compByID[c]; comp != nil && comp.Flag(f.prop) {
 					exposed = append(exposed, f.text+" "+c)
 					break
 				}

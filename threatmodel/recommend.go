@@ -320,16 +320,7 @@ func (e *eval) orderRecommendations(res analysis.SetResult, chains []analysis.Ch
 	for _, t := range know.Mitigates[inPlace] {
 		done[t] = true
 	}
-	brokenNow := func(ch analysis.Chain, cut map[string]bool) bool {
-		var c []string
-		for _, s := range ch.Steps {
-			if s.Technique != "" && cut[s.Technique] {
-				c = append(c, s.Technique)
-			}
-		}
-		r, err := analysis.ChainMitigations(context.Background(), ch, analysis.Knowledge{Mitigates: map[string][]string{inPlace: c}}, analysis.Options{})
-		return err == nil && r.Breakable
-	}
+	brokenNow := func(ch analysis.Chain, cut map[string]bool) bool { return chainCut(ch, cut) }
 	broken := map[string]bool{}
 	for _, ch := range chains {
 		if brokenNow(ch, done) {
@@ -429,4 +420,58 @@ func (e *eval) recommendation(mid string, chains []string, know analysis.Knowled
 		r.Evidence = append(r.Evidence, ev)
 	}
 	return r
+}
+
+// chainCut reports whether every route of ch (from a step nothing leads to,
+// to a step that leads nowhere) holds a step whose technique is in cut. The
+// chains here are acyclic (case studies and paths the solver accepted).
+func chainCut(ch analysis.Chain, cut map[string]bool) bool {
+	idx := make(map[string]int, len(ch.Steps))
+	for i, s := range ch.Steps {
+		idx[s.ID] = i
+	}
+	hasPred := make([]bool, len(ch.Steps))
+	for _, s := range ch.Steps {
+		for _, n := range s.Next {
+			if j, ok := idx[n]; ok {
+				hasPred[j] = true
+			}
+		}
+	}
+	// open[i]: an uncut route runs from step i to a sink (0 unknown, 1
+	// yes, 2 no).
+	open := make([]int8, len(ch.Steps))
+	var walk func(i int) bool
+	walk = func(i int) bool {
+		if open[i] != 0 {
+			return open[i] == 1
+		}
+		open[i] = 2
+		s := ch.Steps[i]
+		if s.Technique != "" && cut[s.Technique] {
+			return false
+		}
+		sink := true
+		for _, n := range s.Next {
+			j, ok := idx[n]
+			if !ok {
+				continue
+			}
+			sink = false
+			if walk(j) {
+				open[i] = 1
+				return true
+			}
+		}
+		if sink {
+			open[i] = 1
+		}
+		return open[i] == 1
+	}
+	for i := range ch.Steps {
+		if !hasPred[i] && walk(i) {
+			return false
+		}
+	}
+	return true
 }
