@@ -1,11 +1,12 @@
 package threatmodel
 
 import (
-	"github.com/atlasgraph/atlasgraph/analysis"
 	"maps"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/atlasgraph/atlasgraph/analysis"
 )
 
 // Phase: residual paths go from an entry tactic to a goal tactic, over
