@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"os"
-	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -217,9 +216,23 @@ func TestAddingAControlRemovesExactlyWhatItBreaks(t *testing.T) {
 			m.Controls = append(m.Controls, Control{ID: "added", Mitigation: mit, Status: StatusImplemented})
 			after := evaluate(t, m)
 
+			// Under the cut rule the mitigation mitigates the techniques
+			// its links cut: prevent links, acting on the system, at
+			// steps on the defender's side (direct or through a parent),
+			// on every component the technique applies to.
 			mitigates := map[string]bool{}
-			for _, tech := range in.Knowledge.Mitigates[mit] {
-				mitigates[tech] = true
+			for _, a := range before.ApplicableTechniques {
+				for _, le := range a.Effects {
+					if le.Mitigation != mit || !le.Cuts(Side(a.Side), false) {
+						continue
+					}
+					everywhere := true
+					for _, c := range a.Components {
+						comp, _ := m.Component(c)
+						everywhere = everywhere && le.ActsOn(comp)
+					}
+					mitigates[a.ID] = everywhere
+				}
 			}
 			newly := map[string]bool{}
 			st := map[string]string{}
@@ -244,11 +257,22 @@ func TestAddingAControlRemovesExactlyWhatItBreaks(t *testing.T) {
 			if len(newly) == 0 {
 				t.Fatal("the recommended mitigation mitigated nothing")
 			}
+			// An incident breaks when one of its steps uses a newly cut
+			// technique, unless the step's own side (steps.yaml) puts it
+			// on the adversary's side.
+			sem, err := DefaultSemantics()
+			if err != nil {
+				t.Fatal(err)
+			}
 			broken := map[string]bool{}
 			for _, i := range before.Incidents {
 				broken[i.CaseStudy] = i.Broken
-				if !i.Broken && slices.ContainsFunc(i.Techniques, func(s string) bool { return newly[s] }) {
-					broken[i.CaseStudy] = true
+				ch, _ := in.Chain(i.CaseStudy)
+				for _, st := range ch.Steps {
+					o, ok := sem.Steps[StepKey{i.CaseStudy, st.ID}]
+					if newly[st.Technique] && !(ok && o.Technique == st.Technique && o.Side == SideAttacker) {
+						broken[i.CaseStudy] = true
+					}
 				}
 			}
 			if len(after.Incidents) != len(before.Incidents) {

@@ -2,6 +2,7 @@ package threatmodel
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -80,7 +81,7 @@ func SARIF(r *Report) any {
 		}
 		return []sarifLocation{l}
 	}
-	compPos := map[string]Pos{}
+	compPos := map[string]Pos{Organisation: {Line: 1, Col: 1}} // organisation-level: the model as a whole
 	for _, c := range m.Components {
 		compPos[c.ID] = c.Pos
 	}
@@ -127,17 +128,28 @@ func SARIF(r *Report) any {
 			continue
 		}
 		addRule(i.CaseStudy, i.Name, "https://atlas.mitre.org/studies/"+i.CaseStudy)
+		// The place is the first open step that applies here.
 		var p Pos
-		for _, a := range r.ApplicableTechniques {
-			if len(i.OpenRoute) > 0 && a.ID == i.OpenRoute[0] && len(a.Uncontrolled) > 0 {
+		byID := map[string]*ApplicableTechnique{}
+		for k := range r.ApplicableTechniques {
+			byID[r.ApplicableTechniques[k].ID] = &r.ApplicableTechniques[k]
+		}
+		for _, t := range append(slices.Clone(i.OpenRoute), i.Techniques...) {
+			if a := byID[t]; a != nil && len(a.Uncontrolled) > 0 {
 				p = compPos[a.Uncontrolled[0]]
+				break
 			}
 		}
+		level, text := "error", fmt.Sprintf("incident %s (%s) could happen here: no implemented control breaks the route %s", i.CaseStudy, i.Name, strings.Join(i.OpenRoute, " -> "))
+		if i.Match == MatchPartial {
+			level = "note"
+			text = fmt.Sprintf("near incident %s (%s): %d of its %d steps apply here and no implemented control breaks the route %s; steps that do not apply: %s", i.CaseStudy, i.Name, i.StepsApplicable, i.StepsTotal, strings.Join(i.OpenRoute, " -> "), list(i.Missing))
+		}
 		res := sarifResult{
-			RuleID: i.CaseStudy, Level: "error",
-			Message:   sarifMessage{Text: fmt.Sprintf("incident %s (%s) could happen here: no implemented control breaks the route %s", i.CaseStudy, i.Name, strings.Join(i.OpenRoute, " -> "))},
+			RuleID: i.CaseStudy, Level: level,
+			Message:   sarifMessage{Text: text},
 			Locations: loc(p),
-			Props:     map[string]any{"release": r.Release, "caseStudy": i.CaseStudy},
+			Props:     map[string]any{"release": r.Release, "caseStudy": i.CaseStudy, "match": i.Match},
 		}
 		if i.Accepted {
 			res.Suppressions = []sarifSuppression{{Kind: "external", Justification: "accepted risks cut every open route"}}

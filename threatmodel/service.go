@@ -176,17 +176,23 @@ func (s *Service) UpgradeImpact(ctx context.Context, m *Model, toRelease string)
 		}
 	}
 	oldInc, newInc := map[string]bool{}, map[string]bool{}
+	// Incidents here are exact matches; near incidents are not counted.
 	for _, i := range oldRep.Incidents {
-		oldInc[i.CaseStudy] = true
+		if i.Match == MatchExact {
+			oldInc[i.CaseStudy] = true
+		}
 	}
 	for _, i := range newRep.Incidents {
+		if i.Match != MatchExact {
+			continue
+		}
 		newInc[i.CaseStudy] = true
 		if !oldInc[i.CaseStudy] {
 			out.NewIncidents = append(out.NewIncidents, i.CaseStudy)
 		}
 	}
 	for _, i := range oldRep.Incidents {
-		if !newInc[i.CaseStudy] {
+		if i.Match == MatchExact && !newInc[i.CaseStudy] {
 			out.GoneIncidents = append(out.GoneIncidents, i.CaseStudy)
 		}
 	}

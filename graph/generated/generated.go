@@ -548,21 +548,37 @@ type ComplexityRoot struct {
 		Evidence    func(childComplexity int) int
 		ID          func(childComplexity int) int
 		Name        func(childComplexity int) int
+		Role        func(childComplexity int) int
 		Source      func(childComplexity int) int
 		Techniques  func(childComplexity int) int
 	}
 
+	TMAdds struct {
+		IncidentsBroken      func(childComplexity int) int
+		ResidualPathsRemoved func(childComplexity int) int
+		TechniquesCut        func(childComplexity int) int
+	}
+
 	TMApplicableTechnique struct {
 		Components   func(childComplexity int) int
+		DetectedBy   func(childComplexity int) int
+		Effects      func(childComplexity int) int
 		Evidence     func(childComplexity int) int
 		ID           func(childComplexity int) int
 		MitigatedBy  func(childComplexity int) int
 		Mitigations  func(childComplexity int) int
 		Name         func(childComplexity int) int
 		Pending      func(childComplexity int) int
+		Priority     func(childComplexity int) int
+		Rank         func(childComplexity int) int
+		ReducedBy    func(childComplexity int) int
+		Score        func(childComplexity int) int
+		Side         func(childComplexity int) int
+		SideWhy      func(childComplexity int) int
 		Status       func(childComplexity int) int
 		Tactics      func(childComplexity int) int
 		Uncontrolled func(childComplexity int) int
+		Why          func(childComplexity int) int
 	}
 
 	TMBreakPoint struct {
@@ -589,23 +605,37 @@ type ComplexityRoot struct {
 	}
 
 	TMControlEffect struct {
+		Acts       func(childComplexity int) int
 		Breaks     func(childComplexity int) int
+		Cuts       func(childComplexity int) int
+		Effect     func(childComplexity int) int
 		ID         func(childComplexity int) int
 		Mitigation func(childComplexity int) int
 		Name       func(childComplexity int) int
+		Reduces    func(childComplexity int) int
 		Scope      func(childComplexity int) int
+		Sees       func(childComplexity int) int
 		Status     func(childComplexity int) int
 		Techniques func(childComplexity int) int
+	}
+
+	TMDetection struct {
+		Controls  func(childComplexity int) int
+		Incident  func(childComplexity int) int
+		Step      func(childComplexity int) int
+		Technique func(childComplexity int) int
 	}
 
 	TMEvidence struct {
 		CaseStudy func(childComplexity int) int
 		Component func(childComplexity int) int
 		Control   func(childComplexity int) int
+		Effect    func(childComplexity int) int
 		Rationale func(childComplexity int) int
 		Release   func(childComplexity int) int
 		Rule      func(childComplexity int) int
 		Technique func(childComplexity int) int
+		ViaParent func(childComplexity int) int
 	}
 
 	TMFlow struct {
@@ -617,16 +647,32 @@ type ComplexityRoot struct {
 	}
 
 	TMIncident struct {
-		Accepted     func(childComplexity int) int
-		Actors       func(childComplexity int) int
-		BreaksAt     func(childComplexity int) int
-		Broken       func(childComplexity int) int
-		CaseStudy    func(childComplexity int) int
-		CoveredSteps func(childComplexity int) int
-		Evidence     func(childComplexity int) int
-		Name         func(childComplexity int) int
-		OpenRoute    func(childComplexity int) int
-		Techniques   func(childComplexity int) int
+		Accepted        func(childComplexity int) int
+		Actors          func(childComplexity int) int
+		BreaksAt        func(childComplexity int) int
+		Broken          func(childComplexity int) int
+		CaseStudy       func(childComplexity int) int
+		CoveredSteps    func(childComplexity int) int
+		Evidence        func(childComplexity int) int
+		Match           func(childComplexity int) int
+		Missing         func(childComplexity int) int
+		Name            func(childComplexity int) int
+		OpenRoute       func(childComplexity int) int
+		Rank            func(childComplexity int) int
+		StepsApplicable func(childComplexity int) int
+		StepsTotal      func(childComplexity int) int
+		Techniques      func(childComplexity int) int
+	}
+
+	TMLinkEffect struct {
+		Acts          func(childComplexity int) int
+		Effect        func(childComplexity int) int
+		Mitigation    func(childComplexity int) int
+		Modalities    func(childComplexity int) int
+		OutsidersOnly func(childComplexity int) int
+		Technique     func(childComplexity int) int
+		ViaParent     func(childComplexity int) int
+		Why           func(childComplexity int) int
 	}
 
 	TMMitigationChange struct {
@@ -641,6 +687,8 @@ type ComplexityRoot struct {
 	}
 
 	TMRecommendation struct {
+		Adds       func(childComplexity int) int
+		Effect     func(childComplexity int) int
 		Evidence   func(childComplexity int) int
 		ID         func(childComplexity int) int
 		Incidents  func(childComplexity int) int
@@ -667,9 +715,11 @@ type ComplexityRoot struct {
 	TMSummary struct {
 		Accepted            func(childComplexity int) int
 		Applicable          func(childComplexity int) int
+		Detections          func(childComplexity int) int
 		Incidents           func(childComplexity int) int
 		IncidentsBroken     func(childComplexity int) int
 		Mitigated           func(childComplexity int) int
+		NearIncidents       func(childComplexity int) int
 		Residual            func(childComplexity int) int
 		ResidualPaths       func(childComplexity int) int
 		UncoveredTechniques func(childComplexity int) int
@@ -819,6 +869,7 @@ type ComplexityRoot struct {
 		ApplicableTechniques   func(childComplexity int) int
 		AsOf                   func(childComplexity int) int
 		Controls               func(childComplexity int) int
+		Detections             func(childComplexity int) int
 		Exposure               func(childComplexity int) int
 		Incidents              func(childComplexity int) int
 		PathsTruncated         func(childComplexity int) int
@@ -829,6 +880,7 @@ type ComplexityRoot struct {
 		Summary                func(childComplexity int) int
 		Unbreakable            func(childComplexity int) int
 		UncoveredTechniques    func(childComplexity int) int
+		Warnings               func(childComplexity int) int
 	}
 
 	UnbreakableChain struct {
@@ -3245,6 +3297,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.TMActor.Name(childComplexity), true
+	case "TMActor.role":
+		if e.ComplexityRoot.TMActor.Role == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMActor.Role(childComplexity), true
 	case "TMActor.source":
 		if e.ComplexityRoot.TMActor.Source == nil {
 			break
@@ -3258,12 +3316,43 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.TMActor.Techniques(childComplexity), true
 
+	case "TMAdds.incidentsBroken":
+		if e.ComplexityRoot.TMAdds.IncidentsBroken == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMAdds.IncidentsBroken(childComplexity), true
+	case "TMAdds.residualPathsRemoved":
+		if e.ComplexityRoot.TMAdds.ResidualPathsRemoved == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMAdds.ResidualPathsRemoved(childComplexity), true
+	case "TMAdds.techniquesCut":
+		if e.ComplexityRoot.TMAdds.TechniquesCut == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMAdds.TechniquesCut(childComplexity), true
+
 	case "TMApplicableTechnique.components":
 		if e.ComplexityRoot.TMApplicableTechnique.Components == nil {
 			break
 		}
 
 		return e.ComplexityRoot.TMApplicableTechnique.Components(childComplexity), true
+	case "TMApplicableTechnique.detectedBy":
+		if e.ComplexityRoot.TMApplicableTechnique.DetectedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMApplicableTechnique.DetectedBy(childComplexity), true
+	case "TMApplicableTechnique.effects":
+		if e.ComplexityRoot.TMApplicableTechnique.Effects == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMApplicableTechnique.Effects(childComplexity), true
 	case "TMApplicableTechnique.evidence":
 		if e.ComplexityRoot.TMApplicableTechnique.Evidence == nil {
 			break
@@ -3300,6 +3389,42 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.TMApplicableTechnique.Pending(childComplexity), true
+	case "TMApplicableTechnique.priority":
+		if e.ComplexityRoot.TMApplicableTechnique.Priority == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMApplicableTechnique.Priority(childComplexity), true
+	case "TMApplicableTechnique.rank":
+		if e.ComplexityRoot.TMApplicableTechnique.Rank == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMApplicableTechnique.Rank(childComplexity), true
+	case "TMApplicableTechnique.reducedBy":
+		if e.ComplexityRoot.TMApplicableTechnique.ReducedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMApplicableTechnique.ReducedBy(childComplexity), true
+	case "TMApplicableTechnique.score":
+		if e.ComplexityRoot.TMApplicableTechnique.Score == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMApplicableTechnique.Score(childComplexity), true
+	case "TMApplicableTechnique.side":
+		if e.ComplexityRoot.TMApplicableTechnique.Side == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMApplicableTechnique.Side(childComplexity), true
+	case "TMApplicableTechnique.sideWhy":
+		if e.ComplexityRoot.TMApplicableTechnique.SideWhy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMApplicableTechnique.SideWhy(childComplexity), true
 	case "TMApplicableTechnique.status":
 		if e.ComplexityRoot.TMApplicableTechnique.Status == nil {
 			break
@@ -3318,6 +3443,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.TMApplicableTechnique.Uncontrolled(childComplexity), true
+	case "TMApplicableTechnique.why":
+		if e.ComplexityRoot.TMApplicableTechnique.Why == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMApplicableTechnique.Why(childComplexity), true
 
 	case "TMBreakPoint.controls":
 		if e.ComplexityRoot.TMBreakPoint.Controls == nil {
@@ -3406,12 +3537,30 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.TMControl.Status(childComplexity), true
 
+	case "TMControlEffect.acts":
+		if e.ComplexityRoot.TMControlEffect.Acts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMControlEffect.Acts(childComplexity), true
 	case "TMControlEffect.breaks":
 		if e.ComplexityRoot.TMControlEffect.Breaks == nil {
 			break
 		}
 
 		return e.ComplexityRoot.TMControlEffect.Breaks(childComplexity), true
+	case "TMControlEffect.cuts":
+		if e.ComplexityRoot.TMControlEffect.Cuts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMControlEffect.Cuts(childComplexity), true
+	case "TMControlEffect.effect":
+		if e.ComplexityRoot.TMControlEffect.Effect == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMControlEffect.Effect(childComplexity), true
 	case "TMControlEffect.id":
 		if e.ComplexityRoot.TMControlEffect.ID == nil {
 			break
@@ -3430,12 +3579,24 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.TMControlEffect.Name(childComplexity), true
+	case "TMControlEffect.reduces":
+		if e.ComplexityRoot.TMControlEffect.Reduces == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMControlEffect.Reduces(childComplexity), true
 	case "TMControlEffect.scope":
 		if e.ComplexityRoot.TMControlEffect.Scope == nil {
 			break
 		}
 
 		return e.ComplexityRoot.TMControlEffect.Scope(childComplexity), true
+	case "TMControlEffect.sees":
+		if e.ComplexityRoot.TMControlEffect.Sees == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMControlEffect.Sees(childComplexity), true
 	case "TMControlEffect.status":
 		if e.ComplexityRoot.TMControlEffect.Status == nil {
 			break
@@ -3448,6 +3609,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.TMControlEffect.Techniques(childComplexity), true
+
+	case "TMDetection.controls":
+		if e.ComplexityRoot.TMDetection.Controls == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMDetection.Controls(childComplexity), true
+	case "TMDetection.incident":
+		if e.ComplexityRoot.TMDetection.Incident == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMDetection.Incident(childComplexity), true
+	case "TMDetection.step":
+		if e.ComplexityRoot.TMDetection.Step == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMDetection.Step(childComplexity), true
+	case "TMDetection.technique":
+		if e.ComplexityRoot.TMDetection.Technique == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMDetection.Technique(childComplexity), true
 
 	case "TMEvidence.caseStudy":
 		if e.ComplexityRoot.TMEvidence.CaseStudy == nil {
@@ -3467,6 +3653,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.TMEvidence.Control(childComplexity), true
+	case "TMEvidence.effect":
+		if e.ComplexityRoot.TMEvidence.Effect == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMEvidence.Effect(childComplexity), true
 	case "TMEvidence.rationale":
 		if e.ComplexityRoot.TMEvidence.Rationale == nil {
 			break
@@ -3491,6 +3683,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.TMEvidence.Technique(childComplexity), true
+	case "TMEvidence.viaParent":
+		if e.ComplexityRoot.TMEvidence.ViaParent == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMEvidence.ViaParent(childComplexity), true
 
 	case "TMFlow.data":
 		if e.ComplexityRoot.TMFlow.Data == nil {
@@ -3565,6 +3763,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.TMIncident.Evidence(childComplexity), true
+	case "TMIncident.match":
+		if e.ComplexityRoot.TMIncident.Match == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMIncident.Match(childComplexity), true
+	case "TMIncident.missing":
+		if e.ComplexityRoot.TMIncident.Missing == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMIncident.Missing(childComplexity), true
 	case "TMIncident.name":
 		if e.ComplexityRoot.TMIncident.Name == nil {
 			break
@@ -3577,12 +3787,79 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.TMIncident.OpenRoute(childComplexity), true
+	case "TMIncident.rank":
+		if e.ComplexityRoot.TMIncident.Rank == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMIncident.Rank(childComplexity), true
+	case "TMIncident.stepsApplicable":
+		if e.ComplexityRoot.TMIncident.StepsApplicable == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMIncident.StepsApplicable(childComplexity), true
+	case "TMIncident.stepsTotal":
+		if e.ComplexityRoot.TMIncident.StepsTotal == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMIncident.StepsTotal(childComplexity), true
 	case "TMIncident.techniques":
 		if e.ComplexityRoot.TMIncident.Techniques == nil {
 			break
 		}
 
 		return e.ComplexityRoot.TMIncident.Techniques(childComplexity), true
+
+	case "TMLinkEffect.acts":
+		if e.ComplexityRoot.TMLinkEffect.Acts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMLinkEffect.Acts(childComplexity), true
+	case "TMLinkEffect.effect":
+		if e.ComplexityRoot.TMLinkEffect.Effect == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMLinkEffect.Effect(childComplexity), true
+	case "TMLinkEffect.mitigation":
+		if e.ComplexityRoot.TMLinkEffect.Mitigation == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMLinkEffect.Mitigation(childComplexity), true
+	case "TMLinkEffect.modalities":
+		if e.ComplexityRoot.TMLinkEffect.Modalities == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMLinkEffect.Modalities(childComplexity), true
+	case "TMLinkEffect.outsidersOnly":
+		if e.ComplexityRoot.TMLinkEffect.OutsidersOnly == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMLinkEffect.OutsidersOnly(childComplexity), true
+	case "TMLinkEffect.technique":
+		if e.ComplexityRoot.TMLinkEffect.Technique == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMLinkEffect.Technique(childComplexity), true
+	case "TMLinkEffect.viaParent":
+		if e.ComplexityRoot.TMLinkEffect.ViaParent == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMLinkEffect.ViaParent(childComplexity), true
+	case "TMLinkEffect.why":
+		if e.ComplexityRoot.TMLinkEffect.Why == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMLinkEffect.Why(childComplexity), true
 
 	case "TMMitigationChange.added":
 		if e.ComplexityRoot.TMMitigationChange.Added == nil {
@@ -3616,6 +3893,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.TMProperty.Value(childComplexity), true
 
+	case "TMRecommendation.adds":
+		if e.ComplexityRoot.TMRecommendation.Adds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMRecommendation.Adds(childComplexity), true
+	case "TMRecommendation.effect":
+		if e.ComplexityRoot.TMRecommendation.Effect == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMRecommendation.Effect(childComplexity), true
 	case "TMRecommendation.evidence":
 		if e.ComplexityRoot.TMRecommendation.Evidence == nil {
 			break
@@ -3721,6 +4010,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.TMSummary.Applicable(childComplexity), true
+	case "TMSummary.detections":
+		if e.ComplexityRoot.TMSummary.Detections == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMSummary.Detections(childComplexity), true
 	case "TMSummary.incidents":
 		if e.ComplexityRoot.TMSummary.Incidents == nil {
 			break
@@ -3739,6 +4034,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.TMSummary.Mitigated(childComplexity), true
+	case "TMSummary.nearIncidents":
+		if e.ComplexityRoot.TMSummary.NearIncidents == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMSummary.NearIncidents(childComplexity), true
 	case "TMSummary.residual":
 		if e.ComplexityRoot.TMSummary.Residual == nil {
 			break
@@ -4349,6 +4650,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ThreatModelReport.Controls(childComplexity), true
+	case "ThreatModelReport.detections":
+		if e.ComplexityRoot.ThreatModelReport.Detections == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ThreatModelReport.Detections(childComplexity), true
 	case "ThreatModelReport.exposure":
 		if e.ComplexityRoot.ThreatModelReport.Exposure == nil {
 			break
@@ -4409,6 +4716,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ThreatModelReport.UncoveredTechniques(childComplexity), true
+	case "ThreatModelReport.warnings":
+		if e.ComplexityRoot.ThreatModelReport.Warnings == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ThreatModelReport.Warnings(childComplexity), true
 
 	case "UnbreakableChain.id":
 		if e.ComplexityRoot.UnbreakableChain.ID == nil {
@@ -7201,15 +7514,26 @@ type ThreatModelReport {
   asOf: String!
   "Counts."
   summary: TMSummary!
-  "Techniques some rule makes applicable, with their status."
+  "Techniques some rule makes applicable, with their status, most urgent first (by rank)."
   applicableTechniques: [TMApplicableTechnique!]!
-  "Case studies whose every step is applicable here, and whether the controls break them."
+  """
+  Case studies of at least two steps whose steps are applicable here: all of
+  them (match exact) or at least 60% (match partial), most complete first,
+  and whether the controls break them.
+  """
   incidents: [TMIncident!]!
+  "Steps of incidents that an implemented control sees (a detect link) without stopping them."
+  detections: [TMDetection!]!
+  "What the report could not judge, such as mitigations or links without a curated effect (they never cut)."
+  warnings: [String!]!
   "Attack paths over applicable techniques the controls leave open."
   residualPaths: [TMResidualPath!]!
   "Whether the path search stopped at its bound."
   pathsTruncated: Boolean!
-  "The least set of further mitigations breaking what remains."
+  """
+  The least-cost set of further mitigations breaking every remaining incident
+  and residual path, in the order to implement them.
+  """
   recommendedMitigations: [TMRecommendation!]!
   "Whether the recommendation is proven minimal."
   recommendationOptimal: Boolean!
@@ -7237,10 +7561,14 @@ type TMSummary {
   accepted: Int!
   "Of which residual."
   residual: Int!
-  "Incidents."
+  "Exact incidents (every step applies)."
   incidents: Int!
   "Of which broken by the controls."
   incidentsBroken: Int!
+  "Near incidents (at least 60% of the steps apply)."
+  nearIncidents: Int!
+  "Incident steps the controls see without stopping."
+  detections: Int!
   "Residual paths."
   residualPaths: Int!
   "Uncovered techniques."
@@ -7263,6 +7591,30 @@ type TMEvidence {
   control: String
   "The technique involved."
   technique: String
+  "The effect of the mitigation link the item rests on: prevent, detect, respond or unclassified."
+  effect: String
+  "The parent technique whose mitigation link covers this sub-technique, when the release maps the mitigation to the parent only."
+  viaParent: String
+}
+
+"What one mitigation does to one technique in the release (curated; see docs/threatmodel.md)."
+type TMLinkEffect {
+  "The mitigation id."
+  mitigation: ID!
+  "The technique id."
+  technique: ID!
+  "prevent (the step fails), detect (you learn it happened), respond (limits the damage after) or unclassified."
+  effect: String!
+  "Where the mitigation acts: system, people or publication; empty when unclassified."
+  acts: String!
+  "One line on why, from the link's text in ATLAS."
+  why: String!
+  "The parent technique whose link this is, when the release maps the mitigation to the parent only."
+  viaParent: String
+  "An access control: it does not stop admitted users on a component the public uses."
+  outsidersOnly: Boolean!
+  "When given, the input modalities of the components the link acts on."
+  modalities: [String!]
 }
 
 "A technique applicable here."
@@ -7275,9 +7627,27 @@ type TMApplicableTechnique {
   tactics: [ID!]!
   "residual, mitigated or accepted."
   status: String!
+  "1 for the most urgent applicable technique."
+  rank: Int!
+  "The score the rank comes from."
+  score: Float!
+  "high, medium or low."
+  priority: String!
+  "The factors behind the score."
+  why: [String!]!
+  "Where its steps happen: defender, attacker or either."
+  side: String!
+  "Why it happens there."
+  sideWhy: String!
+  "Implemented controls that only see it (detect links)."
+  detectedBy: [ID!]!
+  "Implemented controls that reduce it without cutting it (respond, people, publication, or at an attacker-side step)."
+  reducedBy: [ID!]!
+  "What each mitigation of it (direct or through its parent) does to it."
+  effects: [TMLinkEffect!]!
   "Components it applies to."
   components: [ID!]!
-  "Implemented controls covering it."
+  "Implemented controls that cut it (prevent links on the defender's side)."
   mitigatedBy: [ID!]!
   "Components no implemented control covers it on."
   uncontrolled: [ID!]!
@@ -7295,6 +7665,16 @@ type TMIncident {
   caseStudy: ID!
   "Its name."
   name: String!
+  "The incident's place in the report, 1 first: by coverage, then evidence."
+  rank: Int!
+  "exact (every step applies) or partial (at least 60% do)."
+  match: String!
+  "Steps whose technique applies here."
+  stepsApplicable: Int!
+  "Steps of the case study."
+  stepsTotal: Int!
+  "Techniques of the steps that do not apply, in step order."
+  missing: [ID!]!
   "Actors it names."
   actors: [String!]!
   "Its techniques in step order."
@@ -7345,7 +7725,11 @@ type TMRecommendation {
   id: ID!
   "Its name."
   name: String!
-  "Residual techniques it mitigates."
+  "What it does at the steps it cuts: prevent (or detect when the model counts detection)."
+  effect: String!
+  "What it adds beyond the recommendations before it."
+  adds: TMAdds!
+  "Residual techniques it cuts."
   techniques: [ID!]!
   "Incidents it helps break."
   incidents: [ID!]!
@@ -7403,6 +7787,8 @@ type TMActor {
   name: String!
   "atlas (named by case studies) or attack (an ATT&CK group)."
   source: String!
+  "adversary (an ATT&CK group, or named by an ATLAS incident) or researcher (named only by exercises: it demonstrated the techniques)."
+  role: String!
   "The applicable techniques it used."
   techniques: [ID!]!
   "The case studies behind it."
@@ -7423,8 +7809,18 @@ type TMControlEffect {
   status: String!
   "Its scope; empty means every component."
   scope: [ID!]!
+  "Its mitigation's default effect: prevent, detect, respond or unclassified."
+  effect: String!
+  "Where its mitigation acts: system, people or publication."
+  acts: String!
   "Applicable techniques its mitigation mitigates on its scope."
   techniques: [ID!]!
+  "Of those, the ones it cuts here (implemented, a prevent link, on the defender's side)."
+  cuts: [ID!]!
+  "The ones it only sees (detect links)."
+  sees: [ID!]!
+  "The ones it reduces without cutting (respond, people, publication, the adversary's side, or a component it does not act on)."
+  reduces: [ID!]!
   "Incidents it takes part in breaking."
   breaks: [ID!]!
 }
@@ -7485,6 +7881,28 @@ type TMMitigationChange {
   added: [ID!]!
   "Techniques it no longer mitigates."
   removed: [ID!]!
+}
+
+"What one recommendation adds beyond the ones before it."
+type TMAdds {
+  "Incidents it completes breaking."
+  incidentsBroken: [ID!]!
+  "Residual paths (listed or found) it completes breaking."
+  residualPathsRemoved: Int!
+  "Applicable techniques it newly cuts."
+  techniquesCut: [ID!]!
+}
+
+"A step of an incident an implemented control sees without stopping."
+type TMDetection {
+  "The incident's case-study id."
+  incident: ID!
+  "The step id."
+  step: String!
+  "Its technique."
+  technique: ID!
+  "The controls that see it."
+  controls: [ID!]!
 }
 `, BuiltIn: false},
 	{Name: "../upstream.graphqls", Input: `extend type Release {
@@ -8520,6 +8938,8 @@ func (ec *executionContext) childFields_TMActor(ctx context.Context, field graph
 		return ec.fieldContext_TMActor_name(ctx, field)
 	case "source":
 		return ec.fieldContext_TMActor_source(ctx, field)
+	case "role":
+		return ec.fieldContext_TMActor_role(ctx, field)
 	case "techniques":
 		return ec.fieldContext_TMActor_techniques(ctx, field)
 	case "caseStudies":
@@ -8528,6 +8948,18 @@ func (ec *executionContext) childFields_TMActor(ctx context.Context, field graph
 		return ec.fieldContext_TMActor_evidence(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type TMActor", field.Name)
+}
+
+func (ec *executionContext) childFields_TMAdds(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "incidentsBroken":
+		return ec.fieldContext_TMAdds_incidentsBroken(ctx, field)
+	case "residualPathsRemoved":
+		return ec.fieldContext_TMAdds_residualPathsRemoved(ctx, field)
+	case "techniquesCut":
+		return ec.fieldContext_TMAdds_techniquesCut(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TMAdds", field.Name)
 }
 
 func (ec *executionContext) childFields_TMApplicableTechnique(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -8540,6 +8972,24 @@ func (ec *executionContext) childFields_TMApplicableTechnique(ctx context.Contex
 		return ec.fieldContext_TMApplicableTechnique_tactics(ctx, field)
 	case "status":
 		return ec.fieldContext_TMApplicableTechnique_status(ctx, field)
+	case "rank":
+		return ec.fieldContext_TMApplicableTechnique_rank(ctx, field)
+	case "score":
+		return ec.fieldContext_TMApplicableTechnique_score(ctx, field)
+	case "priority":
+		return ec.fieldContext_TMApplicableTechnique_priority(ctx, field)
+	case "why":
+		return ec.fieldContext_TMApplicableTechnique_why(ctx, field)
+	case "side":
+		return ec.fieldContext_TMApplicableTechnique_side(ctx, field)
+	case "sideWhy":
+		return ec.fieldContext_TMApplicableTechnique_sideWhy(ctx, field)
+	case "detectedBy":
+		return ec.fieldContext_TMApplicableTechnique_detectedBy(ctx, field)
+	case "reducedBy":
+		return ec.fieldContext_TMApplicableTechnique_reducedBy(ctx, field)
+	case "effects":
+		return ec.fieldContext_TMApplicableTechnique_effects(ctx, field)
 	case "components":
 		return ec.fieldContext_TMApplicableTechnique_components(ctx, field)
 	case "mitigatedBy":
@@ -8614,12 +9064,36 @@ func (ec *executionContext) childFields_TMControlEffect(ctx context.Context, fie
 		return ec.fieldContext_TMControlEffect_status(ctx, field)
 	case "scope":
 		return ec.fieldContext_TMControlEffect_scope(ctx, field)
+	case "effect":
+		return ec.fieldContext_TMControlEffect_effect(ctx, field)
+	case "acts":
+		return ec.fieldContext_TMControlEffect_acts(ctx, field)
 	case "techniques":
 		return ec.fieldContext_TMControlEffect_techniques(ctx, field)
+	case "cuts":
+		return ec.fieldContext_TMControlEffect_cuts(ctx, field)
+	case "sees":
+		return ec.fieldContext_TMControlEffect_sees(ctx, field)
+	case "reduces":
+		return ec.fieldContext_TMControlEffect_reduces(ctx, field)
 	case "breaks":
 		return ec.fieldContext_TMControlEffect_breaks(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type TMControlEffect", field.Name)
+}
+
+func (ec *executionContext) childFields_TMDetection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "incident":
+		return ec.fieldContext_TMDetection_incident(ctx, field)
+	case "step":
+		return ec.fieldContext_TMDetection_step(ctx, field)
+	case "technique":
+		return ec.fieldContext_TMDetection_technique(ctx, field)
+	case "controls":
+		return ec.fieldContext_TMDetection_controls(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TMDetection", field.Name)
 }
 
 func (ec *executionContext) childFields_TMEvidence(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -8638,6 +9112,10 @@ func (ec *executionContext) childFields_TMEvidence(ctx context.Context, field gr
 		return ec.fieldContext_TMEvidence_control(ctx, field)
 	case "technique":
 		return ec.fieldContext_TMEvidence_technique(ctx, field)
+	case "effect":
+		return ec.fieldContext_TMEvidence_effect(ctx, field)
+	case "viaParent":
+		return ec.fieldContext_TMEvidence_viaParent(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type TMEvidence", field.Name)
 }
@@ -8664,6 +9142,16 @@ func (ec *executionContext) childFields_TMIncident(ctx context.Context, field gr
 		return ec.fieldContext_TMIncident_caseStudy(ctx, field)
 	case "name":
 		return ec.fieldContext_TMIncident_name(ctx, field)
+	case "rank":
+		return ec.fieldContext_TMIncident_rank(ctx, field)
+	case "match":
+		return ec.fieldContext_TMIncident_match(ctx, field)
+	case "stepsApplicable":
+		return ec.fieldContext_TMIncident_stepsApplicable(ctx, field)
+	case "stepsTotal":
+		return ec.fieldContext_TMIncident_stepsTotal(ctx, field)
+	case "missing":
+		return ec.fieldContext_TMIncident_missing(ctx, field)
 	case "actors":
 		return ec.fieldContext_TMIncident_actors(ctx, field)
 	case "techniques":
@@ -8682,6 +9170,28 @@ func (ec *executionContext) childFields_TMIncident(ctx context.Context, field gr
 		return ec.fieldContext_TMIncident_evidence(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type TMIncident", field.Name)
+}
+
+func (ec *executionContext) childFields_TMLinkEffect(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "mitigation":
+		return ec.fieldContext_TMLinkEffect_mitigation(ctx, field)
+	case "technique":
+		return ec.fieldContext_TMLinkEffect_technique(ctx, field)
+	case "effect":
+		return ec.fieldContext_TMLinkEffect_effect(ctx, field)
+	case "acts":
+		return ec.fieldContext_TMLinkEffect_acts(ctx, field)
+	case "why":
+		return ec.fieldContext_TMLinkEffect_why(ctx, field)
+	case "viaParent":
+		return ec.fieldContext_TMLinkEffect_viaParent(ctx, field)
+	case "outsidersOnly":
+		return ec.fieldContext_TMLinkEffect_outsidersOnly(ctx, field)
+	case "modalities":
+		return ec.fieldContext_TMLinkEffect_modalities(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TMLinkEffect", field.Name)
 }
 
 func (ec *executionContext) childFields_TMMitigationChange(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -8712,6 +9222,10 @@ func (ec *executionContext) childFields_TMRecommendation(ctx context.Context, fi
 		return ec.fieldContext_TMRecommendation_id(ctx, field)
 	case "name":
 		return ec.fieldContext_TMRecommendation_name(ctx, field)
+	case "effect":
+		return ec.fieldContext_TMRecommendation_effect(ctx, field)
+	case "adds":
+		return ec.fieldContext_TMRecommendation_adds(ctx, field)
 	case "techniques":
 		return ec.fieldContext_TMRecommendation_techniques(ctx, field)
 	case "incidents":
@@ -8768,6 +9282,10 @@ func (ec *executionContext) childFields_TMSummary(ctx context.Context, field gra
 		return ec.fieldContext_TMSummary_incidents(ctx, field)
 	case "incidentsBroken":
 		return ec.fieldContext_TMSummary_incidentsBroken(ctx, field)
+	case "nearIncidents":
+		return ec.fieldContext_TMSummary_nearIncidents(ctx, field)
+	case "detections":
+		return ec.fieldContext_TMSummary_detections(ctx, field)
 	case "residualPaths":
 		return ec.fieldContext_TMSummary_residualPaths(ctx, field)
 	case "uncoveredTechniques":
@@ -9064,6 +9582,10 @@ func (ec *executionContext) childFields_ThreatModelReport(ctx context.Context, f
 		return ec.fieldContext_ThreatModelReport_applicableTechniques(ctx, field)
 	case "incidents":
 		return ec.fieldContext_ThreatModelReport_incidents(ctx, field)
+	case "detections":
+		return ec.fieldContext_ThreatModelReport_detections(ctx, field)
+	case "warnings":
+		return ec.fieldContext_ThreatModelReport_warnings(ctx, field)
 	case "residualPaths":
 		return ec.fieldContext_ThreatModelReport_residualPaths(ctx, field)
 	case "pathsTruncated":
@@ -20337,6 +20859,29 @@ func (ec *executionContext) fieldContext_TMActor_source(_ context.Context, field
 	return graphql.NewScalarFieldContext("TMActor", field, false, false, "String")
 }
 
+func (ec *executionContext) _TMActor_role(ctx context.Context, field graphql.CollectedField, obj *threatmodel.KnownActor) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMActor_role(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Role, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMActor_role(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMActor", field, false, false, "String")
+}
+
 func (ec *executionContext) _TMActor_techniques(ctx context.Context, field graphql.CollectedField, obj *threatmodel.KnownActor) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -20413,6 +20958,75 @@ func (ec *executionContext) fieldContext_TMActor_evidence(_ context.Context, fie
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _TMAdds_incidentsBroken(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Adds) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMAdds_incidentsBroken(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.IncidentsBroken, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNID2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMAdds_incidentsBroken(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMAdds", field, false, false, "ID")
+}
+
+func (ec *executionContext) _TMAdds_residualPathsRemoved(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Adds) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMAdds_residualPathsRemoved(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ResidualPathsRemoved, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMAdds_residualPathsRemoved(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMAdds", field, false, false, "Int")
+}
+
+func (ec *executionContext) _TMAdds_techniquesCut(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Adds) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMAdds_techniquesCut(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TechniquesCut, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNID2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMAdds_techniquesCut(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMAdds", field, false, false, "ID")
 }
 
 func (ec *executionContext) _TMApplicableTechnique_id(ctx context.Context, field graphql.CollectedField, obj *threatmodel.ApplicableTechnique) (ret graphql.Marshaler) {
@@ -20505,6 +21119,222 @@ func (ec *executionContext) _TMApplicableTechnique_status(ctx context.Context, f
 }
 func (ec *executionContext) fieldContext_TMApplicableTechnique_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("TMApplicableTechnique", field, false, false, "String")
+}
+
+func (ec *executionContext) _TMApplicableTechnique_rank(ctx context.Context, field graphql.CollectedField, obj *threatmodel.ApplicableTechnique) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMApplicableTechnique_rank(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rank, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMApplicableTechnique_rank(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMApplicableTechnique", field, false, false, "Int")
+}
+
+func (ec *executionContext) _TMApplicableTechnique_score(ctx context.Context, field graphql.CollectedField, obj *threatmodel.ApplicableTechnique) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMApplicableTechnique_score(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Score, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMApplicableTechnique_score(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMApplicableTechnique", field, false, false, "Float")
+}
+
+func (ec *executionContext) _TMApplicableTechnique_priority(ctx context.Context, field graphql.CollectedField, obj *threatmodel.ApplicableTechnique) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMApplicableTechnique_priority(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Priority, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMApplicableTechnique_priority(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMApplicableTechnique", field, false, false, "String")
+}
+
+func (ec *executionContext) _TMApplicableTechnique_why(ctx context.Context, field graphql.CollectedField, obj *threatmodel.ApplicableTechnique) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMApplicableTechnique_why(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Why, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMApplicableTechnique_why(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMApplicableTechnique", field, false, false, "String")
+}
+
+func (ec *executionContext) _TMApplicableTechnique_side(ctx context.Context, field graphql.CollectedField, obj *threatmodel.ApplicableTechnique) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMApplicableTechnique_side(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Side, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMApplicableTechnique_side(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMApplicableTechnique", field, false, false, "String")
+}
+
+func (ec *executionContext) _TMApplicableTechnique_sideWhy(ctx context.Context, field graphql.CollectedField, obj *threatmodel.ApplicableTechnique) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMApplicableTechnique_sideWhy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SideWhy, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMApplicableTechnique_sideWhy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMApplicableTechnique", field, false, false, "String")
+}
+
+func (ec *executionContext) _TMApplicableTechnique_detectedBy(ctx context.Context, field graphql.CollectedField, obj *threatmodel.ApplicableTechnique) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMApplicableTechnique_detectedBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DetectedBy, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNID2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMApplicableTechnique_detectedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMApplicableTechnique", field, false, false, "ID")
+}
+
+func (ec *executionContext) _TMApplicableTechnique_reducedBy(ctx context.Context, field graphql.CollectedField, obj *threatmodel.ApplicableTechnique) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMApplicableTechnique_reducedBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReducedBy, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNID2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMApplicableTechnique_reducedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMApplicableTechnique", field, false, false, "ID")
+}
+
+func (ec *executionContext) _TMApplicableTechnique_effects(ctx context.Context, field graphql.CollectedField, obj *threatmodel.ApplicableTechnique) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMApplicableTechnique_effects(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Effects, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []threatmodel.LinkEffect) graphql.Marshaler {
+			return ec.marshalNTMLinkEffect2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐLinkEffectᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMApplicableTechnique_effects(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TMApplicableTechnique",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TMLinkEffect(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _TMApplicableTechnique_components(ctx context.Context, field graphql.CollectedField, obj *threatmodel.ApplicableTechnique) (ret graphql.Marshaler) {
@@ -21100,6 +21930,52 @@ func (ec *executionContext) fieldContext_TMControlEffect_scope(_ context.Context
 	return graphql.NewScalarFieldContext("TMControlEffect", field, false, false, "ID")
 }
 
+func (ec *executionContext) _TMControlEffect_effect(ctx context.Context, field graphql.CollectedField, obj *threatmodel.ControlEffect) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMControlEffect_effect(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Effect, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMControlEffect_effect(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMControlEffect", field, false, false, "String")
+}
+
+func (ec *executionContext) _TMControlEffect_acts(ctx context.Context, field graphql.CollectedField, obj *threatmodel.ControlEffect) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMControlEffect_acts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Acts, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMControlEffect_acts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMControlEffect", field, false, false, "String")
+}
+
 func (ec *executionContext) _TMControlEffect_techniques(ctx context.Context, field graphql.CollectedField, obj *threatmodel.ControlEffect) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -21120,6 +21996,75 @@ func (ec *executionContext) _TMControlEffect_techniques(ctx context.Context, fie
 	)
 }
 func (ec *executionContext) fieldContext_TMControlEffect_techniques(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMControlEffect", field, false, false, "ID")
+}
+
+func (ec *executionContext) _TMControlEffect_cuts(ctx context.Context, field graphql.CollectedField, obj *threatmodel.ControlEffect) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMControlEffect_cuts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cuts, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNID2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMControlEffect_cuts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMControlEffect", field, false, false, "ID")
+}
+
+func (ec *executionContext) _TMControlEffect_sees(ctx context.Context, field graphql.CollectedField, obj *threatmodel.ControlEffect) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMControlEffect_sees(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Sees, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNID2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMControlEffect_sees(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMControlEffect", field, false, false, "ID")
+}
+
+func (ec *executionContext) _TMControlEffect_reduces(ctx context.Context, field graphql.CollectedField, obj *threatmodel.ControlEffect) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMControlEffect_reduces(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reduces, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNID2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMControlEffect_reduces(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("TMControlEffect", field, false, false, "ID")
 }
 
@@ -21144,6 +22089,98 @@ func (ec *executionContext) _TMControlEffect_breaks(ctx context.Context, field g
 }
 func (ec *executionContext) fieldContext_TMControlEffect_breaks(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("TMControlEffect", field, false, false, "ID")
+}
+
+func (ec *executionContext) _TMDetection_incident(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Detection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMDetection_incident(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Incident, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMDetection_incident(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMDetection", field, false, false, "ID")
+}
+
+func (ec *executionContext) _TMDetection_step(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Detection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMDetection_step(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Step, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMDetection_step(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMDetection", field, false, false, "String")
+}
+
+func (ec *executionContext) _TMDetection_technique(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Detection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMDetection_technique(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Technique, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMDetection_technique(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMDetection", field, false, false, "ID")
+}
+
+func (ec *executionContext) _TMDetection_controls(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Detection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMDetection_controls(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Controls, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNID2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMDetection_controls(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMDetection", field, false, false, "ID")
 }
 
 func (ec *executionContext) _TMEvidence_release(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Evidence) (ret graphql.Marshaler) {
@@ -21307,6 +22344,52 @@ func (ec *executionContext) fieldContext_TMEvidence_technique(_ context.Context,
 	return graphql.NewScalarFieldContext("TMEvidence", field, false, false, "String")
 }
 
+func (ec *executionContext) _TMEvidence_effect(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Evidence) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMEvidence_effect(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Effect, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TMEvidence_effect(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMEvidence", field, false, false, "String")
+}
+
+func (ec *executionContext) _TMEvidence_viaParent(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Evidence) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMEvidence_viaParent(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ViaParent, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TMEvidence_viaParent(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMEvidence", field, false, false, "String")
+}
+
 func (ec *executionContext) _TMFlow_id(ctx context.Context, field graphql.CollectedField, obj *model.TMFlow) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -21466,6 +22549,121 @@ func (ec *executionContext) _TMIncident_name(ctx context.Context, field graphql.
 }
 func (ec *executionContext) fieldContext_TMIncident_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("TMIncident", field, false, false, "String")
+}
+
+func (ec *executionContext) _TMIncident_rank(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Incident) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMIncident_rank(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rank, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMIncident_rank(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMIncident", field, false, false, "Int")
+}
+
+func (ec *executionContext) _TMIncident_match(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Incident) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMIncident_match(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Match, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMIncident_match(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMIncident", field, false, false, "String")
+}
+
+func (ec *executionContext) _TMIncident_stepsApplicable(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Incident) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMIncident_stepsApplicable(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StepsApplicable, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMIncident_stepsApplicable(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMIncident", field, false, false, "Int")
+}
+
+func (ec *executionContext) _TMIncident_stepsTotal(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Incident) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMIncident_stepsTotal(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StepsTotal, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMIncident_stepsTotal(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMIncident", field, false, false, "Int")
+}
+
+func (ec *executionContext) _TMIncident_missing(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Incident) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMIncident_missing(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Missing, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNID2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMIncident_missing(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMIncident", field, false, false, "ID")
 }
 
 func (ec *executionContext) _TMIncident_actors(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Incident) (ret graphql.Marshaler) {
@@ -21679,6 +22877,190 @@ func (ec *executionContext) fieldContext_TMIncident_evidence(_ context.Context, 
 	return fc, nil
 }
 
+func (ec *executionContext) _TMLinkEffect_mitigation(ctx context.Context, field graphql.CollectedField, obj *threatmodel.LinkEffect) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMLinkEffect_mitigation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Mitigation, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMLinkEffect_mitigation(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMLinkEffect", field, false, false, "ID")
+}
+
+func (ec *executionContext) _TMLinkEffect_technique(ctx context.Context, field graphql.CollectedField, obj *threatmodel.LinkEffect) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMLinkEffect_technique(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Technique, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMLinkEffect_technique(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMLinkEffect", field, false, false, "ID")
+}
+
+func (ec *executionContext) _TMLinkEffect_effect(ctx context.Context, field graphql.CollectedField, obj *threatmodel.LinkEffect) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMLinkEffect_effect(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Effect, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMLinkEffect_effect(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMLinkEffect", field, false, false, "String")
+}
+
+func (ec *executionContext) _TMLinkEffect_acts(ctx context.Context, field graphql.CollectedField, obj *threatmodel.LinkEffect) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMLinkEffect_acts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Acts, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMLinkEffect_acts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMLinkEffect", field, false, false, "String")
+}
+
+func (ec *executionContext) _TMLinkEffect_why(ctx context.Context, field graphql.CollectedField, obj *threatmodel.LinkEffect) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMLinkEffect_why(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Why, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMLinkEffect_why(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMLinkEffect", field, false, false, "String")
+}
+
+func (ec *executionContext) _TMLinkEffect_viaParent(ctx context.Context, field graphql.CollectedField, obj *threatmodel.LinkEffect) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMLinkEffect_viaParent(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ViaParent, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TMLinkEffect_viaParent(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMLinkEffect", field, false, false, "String")
+}
+
+func (ec *executionContext) _TMLinkEffect_outsidersOnly(ctx context.Context, field graphql.CollectedField, obj *threatmodel.LinkEffect) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMLinkEffect_outsidersOnly(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OutsidersOnly, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMLinkEffect_outsidersOnly(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMLinkEffect", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _TMLinkEffect_modalities(ctx context.Context, field graphql.CollectedField, obj *threatmodel.LinkEffect) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMLinkEffect_modalities(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Modalities, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalOString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TMLinkEffect_modalities(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMLinkEffect", field, false, false, "String")
+}
+
 func (ec *executionContext) _TMMitigationChange_mitigation(ctx context.Context, field graphql.CollectedField, obj *threatmodel.MitigationChange) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -21838,6 +23220,61 @@ func (ec *executionContext) _TMRecommendation_name(ctx context.Context, field gr
 }
 func (ec *executionContext) fieldContext_TMRecommendation_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("TMRecommendation", field, false, false, "String")
+}
+
+func (ec *executionContext) _TMRecommendation_effect(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Recommendation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMRecommendation_effect(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Effect, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMRecommendation_effect(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMRecommendation", field, false, false, "String")
+}
+
+func (ec *executionContext) _TMRecommendation_adds(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Recommendation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMRecommendation_adds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Adds, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v threatmodel.Adds) graphql.Marshaler {
+			return ec.marshalNTMAdds2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐAdds(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMRecommendation_adds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TMRecommendation",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TMAdds(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _TMRecommendation_techniques(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Recommendation) (ret graphql.Marshaler) {
@@ -22292,6 +23729,52 @@ func (ec *executionContext) _TMSummary_incidentsBroken(ctx context.Context, fiel
 	)
 }
 func (ec *executionContext) fieldContext_TMSummary_incidentsBroken(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMSummary", field, false, false, "Int")
+}
+
+func (ec *executionContext) _TMSummary_nearIncidents(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Summary) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMSummary_nearIncidents(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NearIncidents, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMSummary_nearIncidents(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMSummary", field, false, false, "Int")
+}
+
+func (ec *executionContext) _TMSummary_detections(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Summary) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMSummary_detections(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Detections, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMSummary_detections(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("TMSummary", field, false, false, "Int")
 }
 
@@ -24933,6 +26416,61 @@ func (ec *executionContext) fieldContext_ThreatModelReport_incidents(_ context.C
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _ThreatModelReport_detections(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ThreatModelReport_detections(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Detections, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []threatmodel.Detection) graphql.Marshaler {
+			return ec.marshalNTMDetection2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐDetectionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ThreatModelReport_detections(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ThreatModelReport",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TMDetection(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ThreatModelReport_warnings(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ThreatModelReport_warnings(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Warnings, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ThreatModelReport_warnings(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ThreatModelReport", field, false, false, "String")
 }
 
 func (ec *executionContext) _ThreatModelReport_residualPaths(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Report) (ret graphql.Marshaler) {
@@ -30840,6 +32378,11 @@ func (ec *executionContext) _TMActor(ctx context.Context, sel ast.SelectionSet, 
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "role":
+			out.Values[i] = ec._TMActor_role(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "techniques":
 			out.Values[i] = ec._TMActor_techniques(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -30852,6 +32395,49 @@ func (ec *executionContext) _TMActor(ctx context.Context, sel ast.SelectionSet, 
 			}
 		case "evidence":
 			out.Values[i] = ec._TMActor_evidence(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var tMAddsImplementors = []string{"TMAdds"}
+
+func (ec *executionContext) _TMAdds(ctx context.Context, sel ast.SelectionSet, obj *threatmodel.Adds) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, tMAddsImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TMAdds")
+		case "incidentsBroken":
+			out.Values[i] = ec._TMAdds_incidentsBroken(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "residualPathsRemoved":
+			out.Values[i] = ec._TMAdds_residualPathsRemoved(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "techniquesCut":
+			out.Values[i] = ec._TMAdds_techniquesCut(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -30900,6 +32486,51 @@ func (ec *executionContext) _TMApplicableTechnique(ctx context.Context, sel ast.
 			}
 		case "status":
 			out.Values[i] = ec._TMApplicableTechnique_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "rank":
+			out.Values[i] = ec._TMApplicableTechnique_rank(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "score":
+			out.Values[i] = ec._TMApplicableTechnique_score(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "priority":
+			out.Values[i] = ec._TMApplicableTechnique_priority(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "why":
+			out.Values[i] = ec._TMApplicableTechnique_why(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "side":
+			out.Values[i] = ec._TMApplicableTechnique_side(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "sideWhy":
+			out.Values[i] = ec._TMApplicableTechnique_sideWhy(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "detectedBy":
+			out.Values[i] = ec._TMApplicableTechnique_detectedBy(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reducedBy":
+			out.Values[i] = ec._TMApplicableTechnique_reducedBy(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "effects":
+			out.Values[i] = ec._TMApplicableTechnique_effects(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -31140,13 +32771,86 @@ func (ec *executionContext) _TMControlEffect(ctx context.Context, sel ast.Select
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "effect":
+			out.Values[i] = ec._TMControlEffect_effect(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "acts":
+			out.Values[i] = ec._TMControlEffect_acts(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "techniques":
 			out.Values[i] = ec._TMControlEffect_techniques(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "cuts":
+			out.Values[i] = ec._TMControlEffect_cuts(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "sees":
+			out.Values[i] = ec._TMControlEffect_sees(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reduces":
+			out.Values[i] = ec._TMControlEffect_reduces(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "breaks":
 			out.Values[i] = ec._TMControlEffect_breaks(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var tMDetectionImplementors = []string{"TMDetection"}
+
+func (ec *executionContext) _TMDetection(ctx context.Context, sel ast.SelectionSet, obj *threatmodel.Detection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, tMDetectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TMDetection")
+		case "incident":
+			out.Values[i] = ec._TMDetection_incident(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "step":
+			out.Values[i] = ec._TMDetection_step(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "technique":
+			out.Values[i] = ec._TMDetection_technique(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "controls":
+			out.Values[i] = ec._TMDetection_controls(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -31210,6 +32914,16 @@ func (ec *executionContext) _TMEvidence(ctx context.Context, sel ast.SelectionSe
 			}
 		case "technique":
 			out.Values[i] = ec._TMEvidence_technique(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "effect":
+			out.Values[i] = ec._TMEvidence_effect(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "viaParent":
+			out.Values[i] = ec._TMEvidence_viaParent(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
@@ -31304,6 +33018,31 @@ func (ec *executionContext) _TMIncident(ctx context.Context, sel ast.SelectionSe
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "rank":
+			out.Values[i] = ec._TMIncident_rank(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "match":
+			out.Values[i] = ec._TMIncident_match(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "stepsApplicable":
+			out.Values[i] = ec._TMIncident_stepsApplicable(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "stepsTotal":
+			out.Values[i] = ec._TMIncident_stepsTotal(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "missing":
+			out.Values[i] = ec._TMIncident_missing(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "actors":
 			out.Values[i] = ec._TMIncident_actors(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -31342,6 +33081,74 @@ func (ec *executionContext) _TMIncident(ctx context.Context, sel ast.SelectionSe
 		case "evidence":
 			out.Values[i] = ec._TMIncident_evidence(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var tMLinkEffectImplementors = []string{"TMLinkEffect"}
+
+func (ec *executionContext) _TMLinkEffect(ctx context.Context, sel ast.SelectionSet, obj *threatmodel.LinkEffect) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, tMLinkEffectImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TMLinkEffect")
+		case "mitigation":
+			out.Values[i] = ec._TMLinkEffect_mitigation(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "technique":
+			out.Values[i] = ec._TMLinkEffect_technique(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "effect":
+			out.Values[i] = ec._TMLinkEffect_effect(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "acts":
+			out.Values[i] = ec._TMLinkEffect_acts(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "why":
+			out.Values[i] = ec._TMLinkEffect_why(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "viaParent":
+			out.Values[i] = ec._TMLinkEffect_viaParent(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "outsidersOnly":
+			out.Values[i] = ec._TMLinkEffect_outsidersOnly(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "modalities":
+			out.Values[i] = ec._TMLinkEffect_modalities(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -31460,6 +33267,16 @@ func (ec *executionContext) _TMRecommendation(ctx context.Context, sel ast.Selec
 			}
 		case "name":
 			out.Values[i] = ec._TMRecommendation_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "effect":
+			out.Values[i] = ec._TMRecommendation_effect(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "adds":
+			out.Values[i] = ec._TMRecommendation_adds(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -31639,6 +33456,16 @@ func (ec *executionContext) _TMSummary(ctx context.Context, sel ast.SelectionSet
 			}
 		case "incidentsBroken":
 			out.Values[i] = ec._TMSummary_incidentsBroken(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nearIncidents":
+			out.Values[i] = ec._TMSummary_nearIncidents(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "detections":
+			out.Values[i] = ec._TMSummary_detections(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -32604,6 +34431,16 @@ func (ec *executionContext) _ThreatModelReport(ctx context.Context, sel ast.Sele
 			}
 		case "incidents":
 			out.Values[i] = ec._ThreatModelReport_incidents(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "detections":
+			out.Values[i] = ec._ThreatModelReport_detections(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "warnings":
+			out.Values[i] = ec._ThreatModelReport_warnings(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -34260,6 +36097,10 @@ func (ec *executionContext) marshalNTMActor2ᚕgithubᚗcomᚋatlasgraphᚋatlas
 	return ret
 }
 
+func (ec *executionContext) marshalNTMAdds2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐAdds(ctx context.Context, sel ast.SelectionSet, v threatmodel.Adds) graphql.Marshaler {
+	return ec._TMAdds(ctx, sel, &v)
+}
+
 func (ec *executionContext) marshalNTMApplicableTechnique2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐApplicableTechnique(ctx context.Context, sel ast.SelectionSet, v threatmodel.ApplicableTechnique) graphql.Marshaler {
 	return ec._TMApplicableTechnique(ctx, sel, &v)
 }
@@ -34370,6 +36211,26 @@ func (ec *executionContext) unmarshalNTMControlInput2githubᚗcomᚋatlasgraph�
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalNTMDetection2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐDetection(ctx context.Context, sel ast.SelectionSet, v threatmodel.Detection) graphql.Marshaler {
+	return ec._TMDetection(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNTMDetection2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐDetectionᚄ(ctx context.Context, sel ast.SelectionSet, v []threatmodel.Detection) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNTMDetection2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐDetection(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNTMEvidence2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐEvidence(ctx context.Context, sel ast.SelectionSet, v threatmodel.Evidence) graphql.Marshaler {
 	return ec._TMEvidence(ctx, sel, &v)
 }
@@ -34424,6 +36285,26 @@ func (ec *executionContext) marshalNTMIncident2ᚕgithubᚗcomᚋatlasgraphᚋat
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNTMIncident2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐIncident(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNTMLinkEffect2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐLinkEffect(ctx context.Context, sel ast.SelectionSet, v threatmodel.LinkEffect) graphql.Marshaler {
+	return ec._TMLinkEffect(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNTMLinkEffect2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐLinkEffectᚄ(ctx context.Context, sel ast.SelectionSet, v []threatmodel.LinkEffect) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNTMLinkEffect2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐLinkEffect(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
