@@ -66,6 +66,12 @@ func jsonMisses(mux *http.ServeMux) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h, pattern := mux.Handler(r)
 		if pattern != "" {
+			// The access log sits outside the auth middleware, which hands
+			// on a copy of the request: r.Pattern set by the mux never
+			// reaches it, so the matched pattern goes up through logInfo.
+			if info, ok := r.Context().Value(logInfoKey{}).(*logInfo); ok {
+				info.route = pattern
+			}
 			mux.ServeHTTP(w, r)
 			return
 		}
@@ -253,7 +259,11 @@ func metricMethod(m string) string {
 type logInfoKey struct{}
 
 // logInfo collects what handlers know about a request for its log line.
-type logInfo struct{ queries int64 }
+type logInfo struct {
+	queries int64
+	// route is the pattern the mux matched, "" for none.
+	route string
+}
 
 // statusWriter records the status and size of a response.
 type statusWriter struct {
@@ -293,7 +303,7 @@ func (s *Server) withAccessLog(next http.Handler) http.Handler {
 			sw.status = http.StatusOK
 		}
 		elapsed := time.Since(start)
-		route := r.Pattern
+		route := info.route
 		if _, path, ok := strings.Cut(route, " "); ok {
 			route = path // the method has its own label
 		}
