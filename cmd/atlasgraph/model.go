@@ -232,9 +232,18 @@ func (c *cli) modelReportCmd() *cobra.Command {
 	format := cmd.Flags().String("format", "markdown", "output: "+strings.Join(threatmodel.Formats, ", "))
 	failOn := cmd.Flags().StringSlice("fail-on", nil, "exit with status 3 when the report has any of: residual, uncovered, incident; accepted risks that have not expired do not count")
 	out := cmd.Flags().StringP("output", "o", "", "write the report to this file instead of standard output")
+	sarifRoot := cmd.Flags().String("sarif-root", "", "with --format sarif: the folder SARIF URIs are relative to (default: the repository root holding FILE, else the working directory)")
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
 		if !slices.Contains(threatmodel.Formats, *format) {
 			return usageError{msg: fmt.Sprintf("--format %q: use one of %s", *format, strings.Join(threatmodel.Formats, ", ")), cmd: cmd.CommandPath()}
+		}
+		var sarifOpts threatmodel.SARIFOptions
+		if *format == "sarif" {
+			root, uri, err := sarifLocation(*sarifRoot, args[0])
+			if err != nil {
+				return usageError{msg: err.Error(), cmd: cmd.CommandPath()}
+			}
+			sarifOpts = threatmodel.SARIFOptions{Version: versionString(), Root: root, URI: uri}
 		}
 		for _, g := range *failOn {
 			if !slices.Contains(threatmodel.FailOnValues, g) {
@@ -255,7 +264,12 @@ func (c *cli) modelReportCmd() *cobra.Command {
 		if err != nil {
 			return err
 		}
-		data, err := threatmodel.Render(rep, *format)
+		var data []byte
+		if *format == "sarif" {
+			data, err = threatmodel.RenderSARIF(rep, sarifOpts)
+		} else {
+			data, err = threatmodel.Render(rep, *format)
+		}
 		if err != nil {
 			return err
 		}

@@ -14,6 +14,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -121,4 +122,65 @@ func repoRoot() (string, error) {
 		}
 		dir = parent
 	}
+}
+
+// SARIFMultitool is the npm package of Microsoft's SARIF Multitool.
+const SARIFMultitool = "@microsoft/sarif-multitool-linux@5.7.0"
+
+// SARIFValidate runs `Sarif.Multitool validate` with the SARIF rules and
+// GitHub's ingestion rules (--rule-kind "Sarif;Gh") on the log file and
+// returns the findings it reports (its own SARIF output): rule id, level
+// and message of each.
+func SARIFValidate(t testing.TB, log string) []string {
+	t.Helper()
+	dir := Install(t, SARIFMultitool)
+	tool := filepath.Join(dir, "node_modules", "@microsoft", "sarif-multitool-linux", "Sarif.Multitool")
+	out := filepath.Join(t.TempDir(), "validation.sarif")
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, tool, "validate", "--rule-kind", "Sarif;Gh", "--level", "Error;Warning;Note", "--output", out, log)
+	// The multitool is a .NET program: no ICU on a bare machine.
+	cmd.Env = append(os.Environ(), "DOTNET_SYSTEM_GLOBALIZATION_INVARIANT=1", "DOTNET_CLI_TELEMETRY_OPTOUT=1")
+	var msgs bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &msgs, &msgs
+	_ = cmd.Run() // it exits non-zero when it finds something; the output says what
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatalf("Sarif.Multitool validate wrote no report: %v\n%s", err, msgs.String())
+	}
+	var report struct {
+		Runs []struct {
+			Results []struct {
+				RuleID  string `json:"ruleId"`
+				Level   string `json:"level"`
+				Message struct {
+					Text      string   `json:"text"`
+					ID        string   `json:"id"`
+					Arguments []string `json:"arguments"`
+				} `json:"message"`
+			} `json:"results"`
+			Invocations []struct {
+				ExecutionSuccessful bool `json:"executionSuccessful"`
+			} `json:"invocations"`
+		} `json:"runs"`
+	}
+	if err := json.Unmarshal(b, &report); err != nil {
+		t.Fatalf("Sarif.Multitool report: %v\n%s", err, b)
+	}
+	var found []string
+	for _, run := range report.Runs {
+		for _, inv := range run.Invocations {
+			if !inv.ExecutionSuccessful {
+				t.Errorf("Sarif.Multitool validate did not run successfully:\n%s", msgs.String())
+			}
+		}
+		for _, r := range run.Results {
+			level := r.Level
+			if level == "" {
+				level = "warning"
+			}
+			found = append(found, fmt.Sprintf("%s %s: %s %s %v", r.RuleID, level, r.Message.Text, r.Message.ID, r.Message.Arguments))
+		}
+	}
+	return found
 }
