@@ -75,7 +75,7 @@ func evidence(a store.Actor, t store.ActorTechnique) string {
 		if e.TechniqueID != e.ReferencedID {
 			via += " (sub-technique of " + e.ReferencedID + ")"
 		}
-		parts = append(parts, "ATT&CK uses "+via+": "+clip(e.Description, 300))
+		parts = append(parts, "ATT&CK uses "+via+": "+clip(attack.RenderCitations(e.Description), 300))
 	}
 	return name + ": " + strings.Join(parts, "; ")
 }

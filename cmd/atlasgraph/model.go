@@ -233,9 +233,14 @@ func (c *cli) modelReportCmd() *cobra.Command {
 	failOn := cmd.Flags().StringSlice("fail-on", nil, "exit with status 3 when the report has any of: residual, uncovered, incident; accepted risks that have not expired do not count")
 	out := cmd.Flags().StringP("output", "o", "", "write the report to this file instead of standard output")
 	sarifRoot := cmd.Flags().String("sarif-root", "", "with --format sarif: the folder SARIF URIs are relative to (default: the repository root holding FILE, else the working directory)")
+	nav := navigatorFlags(cmd)
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
 		if !slices.Contains(threatmodel.Formats, *format) {
 			return usageError{msg: fmt.Sprintf("--format %q: use one of %s", *format, strings.Join(threatmodel.Formats, ", ")), cmd: cmd.CommandPath()}
+		}
+		navOut, err := nav.output()
+		if err != nil {
+			return usageError{msg: err.Error(), cmd: cmd.CommandPath()}
 		}
 		var sarifOpts threatmodel.SARIFOptions
 		if *format == "sarif" {
@@ -265,9 +270,12 @@ func (c *cli) modelReportCmd() *cobra.Command {
 			return err
 		}
 		var data []byte
-		if *format == "sarif" {
+		switch *format {
+		case "sarif":
 			data, err = threatmodel.RenderSARIF(rep, sarifOpts)
-		} else {
+		case "navigator":
+			data, err = threatmodel.Navigator(rep).JSONFor(navOut)
+		default:
 			data, err = threatmodel.Render(rep, *format)
 		}
 		if err != nil {
