@@ -13,6 +13,7 @@ import (
 
 	"github.com/atlasgraph/atlasgraph/atlas"
 	"github.com/atlasgraph/atlasgraph/attack"
+	attackembedded "github.com/atlasgraph/atlasgraph/attack/embedded"
 	"github.com/atlasgraph/atlasgraph/loader"
 	"github.com/atlasgraph/atlasgraph/loader/embedded"
 	"github.com/atlasgraph/atlasgraph/store"
@@ -201,7 +202,10 @@ A release older than the current one is staged, not made current, unless --curre
 		if fallback != "" {
 			if cur, cerr := st.Release(ctx, ""); cerr == nil {
 				fmt.Fprintf(c.stderr, "note: %s; keeping the current release %s\n", fallback, cur.Version)
-				return nil
+				if bundle == nil {
+					return c.loadEmbeddedAttack(ctx, st, svc.Reader(), *quiet)
+				}
+				return c.storeAttack(ctx, st, bundle, *replace, *quiet)
 			}
 			if embeddedRelease() == "" {
 				return errors.New(fallback)
@@ -228,9 +232,28 @@ A release older than the current one is staged, not made current, unless --curre
 		if _, err := st.LinkAttack(ctx, rel.Version); err != nil {
 			return err
 		}
-		return nil
+		return c.loadEmbeddedAttack(ctx, st, svc.Reader(), *quiet)
 	}
 	return cmd
+}
+
+// loadEmbeddedAttack loads the ATT&CK extract built into atlasgraph when the store has no
+// ATT&CK version at all, so that actors answer by every alias on a first run without
+// network, as the embedded ATLAS release does for ATLAS. A store with any ATT&CK version is
+// left alone.
+func (c *cli) loadEmbeddedAttack(ctx context.Context, st *store.Store, r *store.Reader, quiet bool) error {
+	have, err := r.AttackVersions(ctx)
+	if err != nil || len(have) > 0 {
+		return err
+	}
+	b, err := attackembedded.Bundle()
+	if err != nil {
+		return err
+	}
+	if !quiet {
+		fmt.Fprintf(c.stderr, "note: no ATT&CK is loaded; loading the ATT&CK Enterprise %s extract built into atlasgraph (groups, aliases and the techniques they use); load a newer one with: atlasgraph load --attack VERSION\n", b.Version)
+	}
+	return c.storeAttack(ctx, st, b, false, quiet)
 }
 
 // store writes a parsed release and prints one summary line.

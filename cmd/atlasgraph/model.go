@@ -16,6 +16,7 @@ import (
 	"github.com/atlasgraph/atlasgraph/atlas"
 	"github.com/atlasgraph/atlasgraph/internal/config"
 	"github.com/atlasgraph/atlasgraph/loader"
+	"github.com/atlasgraph/atlasgraph/loader/embedded"
 	"github.com/atlasgraph/atlasgraph/store"
 	"github.com/atlasgraph/atlasgraph/threatmodel"
 	"github.com/atlasgraph/atlasgraph/threatmodel/actorsource"
@@ -104,7 +105,7 @@ type modelEnv struct {
 func (c *cli) modelFlags(cmd *cobra.Command) *modelEnv {
 	return &modelEnv{
 		cfg:   c.neo4jFlags(cmd),
-		atlas: cmd.Flags().String("atlas", "", "read the ATLAS release from this file instead of Neo4j"),
+		atlas: cmd.Flags().String("atlas", "", "read the ATLAS release from this file, or \"embedded\" for the release built into atlasgraph, instead of Neo4j"),
 		asOf:  cmd.Flags().String("as-of", "", "judge accepted risks on this date, YYYY-MM-DD (default: today, UTC)"),
 	}
 }
@@ -125,11 +126,15 @@ func (e *modelEnv) service(ctx context.Context) (*threatmodel.Service, func(), e
 		svc.Now = func() time.Time { return day }
 	}
 	if *e.atlas != "" {
-		data, err := os.ReadFile(*e.atlas)
-		if err != nil {
-			return nil, nil, fmt.Errorf("read the ATLAS release: %w", err)
+		src := loader.Source{Path: *e.atlas}
+		if *e.atlas == embedded.Keyword {
+			src = loader.Source{Release: embedded.Keyword} // no network, no file
 		}
-		rel, _, err := loader.Parse(*e.atlas, data, loader.DefaultLimits())
+		name, data, err := loader.Fetcher{}.Fetch(ctx, src)
+		if err != nil {
+			return nil, nil, fmt.Errorf("read the ATLAS release (--atlas): %w", err)
+		}
+		rel, _, err := loader.Parse(name, data, loader.DefaultLimits())
 		if err != nil {
 			return nil, nil, err
 		}
