@@ -130,7 +130,7 @@ func TestWarningsPhase(t *testing.T) {
 func TestSARIFIncidentLevels(t *testing.T) {
 	r := evaluate(t, templateModel(t, "agent-with-tools"))
 	levels := map[string]string{}
-	for _, res := range SARIF(r).(sarifLog).Runs[0].Results {
+	for _, res := range SARIFWith(r, SARIFOptions{}).Runs[0].Results {
 		if strings.HasPrefix(res.RuleID, "AML.CS") {
 			levels[res.RuleID] = res.Level
 		}

@@ -91,10 +91,19 @@ func Mermaid(m *Model) string {
 	return b.String()
 }
 
+// mermaidText makes s safe inside a quoted Mermaid label. Mermaid reads
+// "#name;" and "#123;" as entity codes and then renders the label as HTML,
+// so '#' and '&' themselves are written as codes (else "#1;" becomes a
+// control character and "&amp;" an ampersand), as are the quote that ends
+// the label, the angle brackets of HTML, the backtick that starts a
+// Markdown string and the pipe of edge labels. Line breaks become spaces.
 func mermaidText(s string) string {
-	r := strings.NewReplacer(`"`, "#quot;", "<", "#lt;", ">", "#gt;", "\n", " ", "|", "#124;")
-	return r.Replace(s)
+	return mermaidEscaper.Replace(s)
 }
+
+var mermaidEscaper = strings.NewReplacer(
+	"#", "#35;", "&", "#38;", `"`, "#quot;", "<", "#lt;", ">", "#gt;", "|", "#124;", "`", "#96;",
+	"\r\n", " ", "\n", " ", "\r", " ")
 
 func mdCell(s string) string {
 	return strings.NewReplacer("|", `\|`, "\n", " ").Replace(s)

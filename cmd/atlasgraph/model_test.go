@@ -769,7 +769,7 @@ func TestModelCheckErrors(t *testing.T) {
 		t.Error("init overwrote a file without --force")
 	}
 	rel := shared(t, release0526)
-	out, _, err := runCLI(t, nil, "model", "report", good, "--atlas", rel, "--format", "sarif", "--fail-on", "incident", "--as-of", modelAsOf)
+	out, _, err := runCLI(t, nil, "model", "report", good, "--atlas", rel, "--format", "sarif", "--sarif-root", dir, "--fail-on", "incident", "--as-of", modelAsOf)
 	if err == nil || exitCode(err) != 3 || !strings.Contains(out, `"version": "2.1.0"`) {
 		t.Errorf("--fail-on incident: exit %v, output %.80s", err, out)
 	}
