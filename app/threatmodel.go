@@ -61,10 +61,11 @@ func ParseModel(name string, data []byte) (_ *ThreatModel, err error) {
 	return m, fail(err)
 }
 
-// RenderReport renders a report: markdown, json, navigator, sarif or mermaid.
-func RenderReport(rep *ModelReport, format string) (_ []byte, err error) {
+// RenderReport renders the report on a model: markdown, json, navigator,
+// sarif or mermaid.
+func RenderReport(m *ThreatModel, rep *ModelReport, format string) (_ []byte, err error) {
 	defer wrap(&err)
-	out, err := threatmodel.Render(rep, format)
+	out, err := threatmodel.Render(m, rep, format)
 	if err != nil {
 		return nil, errorf(BadInput, "%s", err.Error())
 	}
@@ -85,22 +86,26 @@ type RenderOptions struct {
 // RenderReportWith renders a report like RenderReport, placing a SARIF
 // log's URIs under a source root and writing a Navigator layer for the
 // Navigator asked for.
-func RenderReportWith(rep *ModelReport, format string, opt RenderOptions) ([]byte, error) {
+func RenderReportWith(m *ThreatModel, rep *ModelReport, format string, opt RenderOptions) ([]byte, error) {
 	var out []byte
 	var err error
 	switch format {
 	case "sarif":
-		out, err = threatmodel.RenderSARIF(rep, opt.SARIF)
+		out, err = threatmodel.RenderSARIF(m, rep, opt.SARIF)
 	case "navigator":
 		out, err = threatmodel.Navigator(rep).JSONFor(opt.Navigator)
 	default:
-		return RenderReport(rep, format)
+		return RenderReport(m, rep, format)
 	}
 	if err != nil {
 		return nil, errorf(BadInput, "%s", err.Error())
 	}
 	return out, nil
 }
+
+// ReportFailure names why a report fails a build gate (--fail-on:
+// residual, uncovered, incident), or "" when it passes.
+func ReportFailure(rep *ModelReport, on []string) string { return threatmodel.Failure(rep, on) }
 
 // ReportOptions tune a report.
 type ReportOptions struct {

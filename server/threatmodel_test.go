@@ -226,7 +226,7 @@ func TestThreatModelLifecycle(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want, _ := threatmodel.Render(rep, "json")
+	want, _ := threatmodel.Render(m, rep, "json")
 	if got.ThreatModel.Rendered != string(want) {
 		t.Errorf("the API's report differs from the service's:\n%.300s\nvs\n%.300s", got.ThreatModel.Rendered, want)
 	}

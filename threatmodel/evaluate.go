@@ -109,7 +109,7 @@ func Evaluate(ctx context.Context, m *Model, rel *atlas.Release, in *analysis.In
 			return nil, err
 		}
 	}
-	e.rep.normalise()
+	normalise(e.rep)
 	return e.rep, nil
 }
 
@@ -156,7 +156,7 @@ func newEval(m *Model, rel *atlas.Release, in *analysis.Input, rs *RuleSet, opt 
 	}
 	e.rep = &Report{
 		Model:   ModelSummary{Name: m.Name, Source: m.Source, Components: len(m.Components), Flows: len(m.Flows), Controls: len(m.Controls)},
-		Release: e.ver, AsOf: opt.AsOf, model: m,
+		Release: e.ver, AsOf: opt.AsOf,
 	}
 	return e, nil
 }
@@ -204,9 +204,9 @@ func (e *eval) judge(t string, side Side, comps []string) judged {
 					continue
 				}
 				switch {
-				case !le.ActsOn(comp):
+				case !linkActsOn(le, comp):
 					j.reducedBy[ctl.ID] = true
-				case le.Cuts(side, e.m.Preferences.CountDetection):
+				case linkCuts(le, side, e.m.Preferences.CountDetection):
 					covered = true
 					j.cutBy[ctl.ID] = true
 				case le.Effect == EffectDetect && le.Acts == ActsSystem && side != SideAttacker:
@@ -514,12 +514,12 @@ func (e *eval) cutByAny(t string, mits map[string]bool) bool {
 // cutsEverywhere reports whether the link, implemented on every component,
 // cuts technique t at side on every component t applies to.
 func (e *eval) cutsEverywhere(le LinkEffect, t string, side Side) bool {
-	if !le.Cuts(side, e.m.Preferences.CountDetection) {
+	if !linkCuts(le, side, e.m.Preferences.CountDetection) {
 		return false
 	}
 	for _, c := range e.byTech[t].Components {
 		comp := e.compByID[c] // nil: the organisation
-		if !le.ActsOn(comp) {
+		if !linkActsOn(le, comp) {
 			return false
 		}
 	}
@@ -706,7 +706,7 @@ func (e *eval) warnings() {
 
 // normalise counts the summary and makes every list non-nil, so JSON has []
 // for empty lists.
-func (r *Report) normalise() {
+func normalise(r *Report) {
 	s := Summary{Applicable: len(r.ApplicableTechniques), ResidualPaths: len(r.ResidualPaths), UncoveredTechniques: len(r.UncoveredTechniques), Detections: len(r.Detections)}
 	for _, a := range r.ApplicableTechniques {
 		switch a.Status {
@@ -764,7 +764,7 @@ func (r *Report) normalise() {
 
 // Failure names why a report fails a CI gate, or "" when it passes.
 // Accepted risks that have not expired never fail it.
-func (r *Report) Failure(on []string) string {
+func Failure(r *Report, on []string) string {
 	var why []string
 	for _, what := range on {
 		switch what {

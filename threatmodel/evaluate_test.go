@@ -136,7 +136,8 @@ func TestNothingCutsTheAttackersSide(t *testing.T) {
 func TestIncidentsPhase(t *testing.T) {
 	for _, name := range Templates {
 		t.Run(name, func(t *testing.T) {
-			r := evaluate(t, templateModel(t, name))
+			m := templateModel(t, name)
+			r := evaluate(t, m)
 			exact, partial := 0, 0
 			for i, inc := range r.Incidents {
 				if inc.Rank != i+1 {
@@ -175,7 +176,7 @@ func TestIncidentsPhase(t *testing.T) {
 					open++
 				}
 			}
-			if got := r.Failure([]string{"incident"}); (open > 0) != (got != "") || (open > 0 && !strings.HasPrefix(got, fmt.Sprint(open))) {
+			if got := Failure(r, []string{"incident"}); (open > 0) != (got != "") || (open > 0 && !strings.HasPrefix(got, fmt.Sprint(open))) {
 				t.Errorf("failure %q with %d open exact incidents", got, open)
 			}
 		})
@@ -210,7 +211,8 @@ func TestDetectionsAndCountDetection(t *testing.T) {
 // priority and the factors behind them.
 func TestRankPhase(t *testing.T) {
 	for _, name := range Templates {
-		r := evaluate(t, templateModel(t, name))
+		m := templateModel(t, name)
+		r := evaluate(t, m)
 		high := 0
 		for i, a := range r.ApplicableTechniques {
 			if a.Rank != i+1 {
@@ -384,7 +386,8 @@ func TestOrganisationLevelTechniques(t *testing.T) {
 // Actors: adversaries (named by incidents) come before those who only
 // demonstrated the techniques in exercises, and each has evidence.
 func TestActorsRoles(t *testing.T) {
-	r := evaluate(t, templateModel(t, "rag-chatbot"))
+	m := templateModel(t, "rag-chatbot")
+	r := evaluate(t, m)
 	rel, _ := release2605(t)
 	kind := map[string]string{}
 	for _, cs := range rel.CaseStudies {

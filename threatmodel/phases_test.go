@@ -53,7 +53,8 @@ func TestResidualPathsPhase(t *testing.T) {
 func TestSummaryPhases(t *testing.T) {
 	_, in := release2605(t)
 	for _, name := range Templates {
-		r := evaluate(t, templateModel(t, name))
+		m := templateModel(t, name)
+		r := evaluate(t, m)
 		status := map[string]string{}
 		for _, a := range r.ApplicableTechniques {
 			status[a.ID] = a.Status
@@ -128,9 +129,10 @@ func TestWarningsPhase(t *testing.T) {
 // SARIF: an unbroken exact incident is an error, a near one a note, and
 // --fail-on incident counts exact ones only.
 func TestSARIFIncidentLevels(t *testing.T) {
-	r := evaluate(t, templateModel(t, "agent-with-tools"))
+	m := templateModel(t, "agent-with-tools")
+	r := evaluate(t, m)
 	levels := map[string]string{}
-	for _, res := range SARIFWith(r, SARIFOptions{}).Runs[0].Results {
+	for _, res := range SARIFWith(m, r, SARIFOptions{}).Runs[0].Results {
 		if strings.HasPrefix(res.RuleID, "AML.CS") {
 			levels[res.RuleID] = res.Level
 		}

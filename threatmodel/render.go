@@ -11,18 +11,18 @@ import (
 // Formats are the report formats [Render] writes.
 var Formats = []string{"markdown", "json", "navigator", "sarif", "mermaid"}
 
-// Render writes a report in one of [Formats]. The same report gives the same
-// bytes.
-func Render(r *Report, format string) ([]byte, error) {
+// Render writes the report on a model in one of [Formats]. The same model
+// and report give the same bytes.
+func Render(m *Model, r *Report, format string) ([]byte, error) {
 	switch format {
 	case "json":
 		return marshal(r)
 	case "markdown":
-		return []byte(Markdown(r)), nil
+		return []byte(Markdown(m, r)), nil
 	case "mermaid":
-		return []byte(Mermaid(r.model)), nil
+		return []byte(Mermaid(m)), nil
 	case "sarif":
-		return marshal(SARIF(r))
+		return marshal(SARIF(m, r))
 	case "navigator":
 		b, err := Navigator(r).JSON()
 		if err != nil {
@@ -127,7 +127,7 @@ func list(s []string) string {
 
 // Markdown writes a report a person reads: the summary, a diagram of the
 // system, then every finding with its evidence.
-func Markdown(r *Report) string {
+func Markdown(m *Model, r *Report) string {
 	var b strings.Builder
 	p := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
 	name := r.Model.Name
@@ -148,9 +148,9 @@ func Markdown(r *Report) string {
 	topRisks(&b, r)
 	doThisFirst(&b, r)
 
-	p("## The system\n\nComponents grouped by MAESTRO layer; red dotted arrows cross a trust boundary.\n\n```mermaid\n%s```\n\n", Mermaid(r.model))
+	p("## The system\n\nComponents grouped by MAESTRO layer; red dotted arrows cross a trust boundary.\n\n```mermaid\n%s```\n\n", Mermaid(m))
 	p("| component | kind | properties |\n|---|---|---|\n")
-	for _, c := range r.model.Components {
+	for _, c := range m.Components {
 		var props []string
 		for _, k := range sortedKeys(c.Properties) {
 			props = append(props, k+"="+c.Properties[k].String())

@@ -115,9 +115,10 @@ func TestFormatsMatchTheirSchemas(t *testing.T) {
 	}
 	for _, name := range Templates {
 		t.Run(name, func(t *testing.T) {
-			r := evaluate(t, templateModel(t, name))
+			m := templateModel(t, name)
+			r := evaluate(t, m)
 			for format, s := range schemas {
-				out, err := Render(r, format)
+				out, err := Render(m, r, format)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -143,7 +144,7 @@ func TestFormatsMatchTheirSchemas(t *testing.T) {
 					}
 				}
 			}
-			out, _ := Render(r, "sarif")
+			out, _ := Render(m, r, "sarif")
 			if err := json.Unmarshal(out, &sarif); err != nil {
 				t.Fatal(err)
 			}
@@ -160,19 +161,19 @@ func TestFormatsMatchTheirSchemas(t *testing.T) {
 				Versions   struct{ Layer string }
 				Techniques []struct{ TechniqueID, Color string }
 			}
-			out, _ = Render(r, "navigator")
+			out, _ = Render(m, r, "navigator")
 			if err := json.Unmarshal(out, &nav); err != nil {
 				t.Fatal(err)
 			}
 			if nav.Versions.Layer != "4.3" || len(nav.Techniques) < len(r.ApplicableTechniques) {
 				t.Errorf("navigator: layer %q, %d techniques, want 4.3 and %d", nav.Versions.Layer, len(nav.Techniques), len(r.ApplicableTechniques))
 			}
-			md, _ := Render(r, "markdown")
-			mer, _ := Render(r, "mermaid")
+			md, _ := Render(m, r, "markdown")
+			mer, _ := Render(m, r, "mermaid")
 			if !bytes.Contains(md, []byte("```mermaid\n"+string(mer))) || !bytes.HasPrefix(mer, []byte("flowchart LR\n")) {
 				t.Error("the Markdown report does not embed the Mermaid diagram")
 			}
-			for _, c := range r.model.Components {
+			for _, c := range m.Components {
 				if !bytes.Contains(mer, []byte(mermaidText(c.Name))) {
 					t.Errorf("the diagram lacks component %s", c.ID)
 				}
@@ -184,13 +185,14 @@ func TestFormatsMatchTheirSchemas(t *testing.T) {
 // TestReportsAreByteIdentical evaluates each template twice from scratch.
 func TestReportsAreByteIdentical(t *testing.T) {
 	for _, name := range Templates {
-		a, b := evaluate(t, templateModel(t, name)), evaluate(t, templateModel(t, name))
+		ma, mb := templateModel(t, name), templateModel(t, name)
+		a, b := evaluate(t, ma), evaluate(t, mb)
 		for _, f := range Formats {
-			x, err := Render(a, f)
+			x, err := Render(ma, a, f)
 			if err != nil {
 				t.Fatal(err)
 			}
-			y, _ := Render(b, f)
+			y, _ := Render(mb, b, f)
 			if !bytes.Equal(x, y) {
 				t.Errorf("%s %s: two reports differ", name, f)
 			}
@@ -223,13 +225,13 @@ func TestAddingAControlRemovesExactlyWhatItBreaks(t *testing.T) {
 			mitigates := map[string]bool{}
 			for _, a := range before.ApplicableTechniques {
 				for _, le := range a.Effects {
-					if le.Mitigation != mit || !le.Cuts(Side(a.Side), false) {
+					if le.Mitigation != mit || !linkCuts(le, Side(a.Side), false) {
 						continue
 					}
 					everywhere := true
 					for _, c := range a.Components {
 						comp, _ := m.Component(c)
-						everywhere = everywhere && le.ActsOn(comp)
+						everywhere = everywhere && linkActsOn(le, comp)
 					}
 					mitigates[a.ID] = everywhere
 				}
@@ -324,20 +326,20 @@ func TestPendingControlsDoNotMitigate(t *testing.T) {
 func TestFailOnHonoursAcceptedRisks(t *testing.T) {
 	m := templateModel(t, "rag-chatbot")
 	r := evaluate(t, m)
-	if r.Failure([]string{"uncovered"}) == "" {
+	if Failure(r, []string{"uncovered"}) == "" {
 		t.Fatal("the template has no uncovered technique to accept")
 	}
 	m.AcceptedRisks = nil
 	for _, u := range r.UncoveredTechniques {
 		m.AcceptedRisks = append(m.AcceptedRisks, AcceptedRisk{Technique: u.ID, Owner: "o", Reason: "r", Expires: asOf})
 	}
-	if why := evaluate(t, m).Failure([]string{"uncovered"}); why != "" {
+	if why := Failure(evaluate(t, m), []string{"uncovered"}); why != "" {
 		t.Errorf("accepted risks still fail the gate: %s", why)
 	}
 	for i := range m.AcceptedRisks {
 		m.AcceptedRisks[i].Expires = "2026-05-31"
 	}
-	if why := evaluate(t, m).Failure([]string{"uncovered"}); why == "" {
+	if why := Failure(evaluate(t, m), []string{"uncovered"}); why == "" {
 		t.Error("expired acceptances do not fail the gate")
 	}
 }

@@ -22,8 +22,8 @@ type SARIFOptions struct {
 
 // SARIF turns a report into a SARIF 2.1.0 log with no source root: the
 // model's URI is its path as given. The command line uses SARIFWith.
-func SARIF(r *Report) any {
-	return SARIFWith(r, SARIFOptions{})
+func SARIF(m *Model, r *Report) any {
+	return SARIFWith(m, r, SARIFOptions{})
 }
 
 // SARIFWith turns a report into a SARIF 2.1.0 log for code-scanning tools:
@@ -33,8 +33,7 @@ func SARIF(r *Report) any {
 // in the model file. Every rule carries help (the technique, why it applies
 // here, the mitigations that stop it) and every result a fingerprint made
 // of the rule, the model file and the component or case study.
-func SARIFWith(r *Report, o SARIFOptions) *codescan.Log {
-	m := r.model
+func SARIFWith(m *Model, r *Report, o SARIFOptions) *codescan.Log {
 	uri := o.URI
 	if uri == "" {
 		uri = m.Source
@@ -228,6 +227,6 @@ func sarifName(s string) string {
 }
 
 // RenderSARIF writes SARIFWith's log as indented JSON.
-func RenderSARIF(r *Report, o SARIFOptions) ([]byte, error) {
-	return marshal(SARIFWith(r, o))
+func RenderSARIF(m *Model, r *Report, o SARIFOptions) ([]byte, error) {
+	return marshal(SARIFWith(m, r, o))
 }

@@ -377,31 +377,13 @@ func (s *Semantics) readSteps(p *semParser, top *yaml.Node) {
 	}
 }
 
-// LinkEffect is what one mitigation does to one technique in a release.
-type LinkEffect struct {
-	Mitigation string `json:"mitigation"`
-	Technique  string `json:"technique"`
-	Effect     Effect `json:"effect"`
-	Acts       Acts   `json:"acts"`
-	Why        string `json:"why"`
-	// ViaParent names the parent technique whose link this is, when the
-	// release maps the mitigation to the parent and not to the technique.
-	ViaParent string `json:"viaParent,omitempty"`
-	// OutsidersOnly: an access control, which does not stop admitted users
-	// (see [MitigationSemantics.OutsidersOnly]).
-	OutsidersOnly bool `json:"outsidersOnly,omitempty"`
-	// Modalities, when given, limit the link to components of these input
-	// modalities.
-	Modalities []string `json:"modalities,omitempty"`
-}
-
 // ActsOn reports whether the link acts on component c at all: an access
 // control does not stop what an admitted user does on a component the
 // public uses, and a link limited to some modalities does not act on a
 // component of another (a component that gives no modality is taken as
 // text). A nil component is the organisation: only links without a
 // modality act on it.
-func (l LinkEffect) ActsOn(c *Component) bool {
+func linkActsOn(l LinkEffect, c *Component) bool {
 	if c == nil { // the organisation
 		return len(l.Modalities) == 0
 	}
@@ -421,7 +403,7 @@ func (l LinkEffect) ActsOn(c *Component) bool {
 // Cuts reports whether the link cuts a step on side: a prevent link (or,
 // with countDetection, a detect link) of a mitigation acting on the system,
 // at a step on the defender's side or either.
-func (l LinkEffect) Cuts(side Side, countDetection bool) bool {
+func linkCuts(l LinkEffect, side Side, countDetection bool) bool {
 	if l.Acts != ActsSystem || side == SideAttacker {
 		return false
 	}
@@ -534,7 +516,7 @@ func (s *Semantics) PreventOnly(rel *ReleaseLinks) map[string][]string {
 	for _, t := range rel.TechniqueIDs {
 		side := s.Side(rel, t).Side
 		for _, m := range rel.Mitigations {
-			if le, ok := s.Link(rel, m, t); ok && le.Cuts(side, false) {
+			if le, ok := s.Link(rel, m, t); ok && linkCuts(le, side, false) {
 				out[m] = append(out[m], t)
 			}
 		}

@@ -221,7 +221,7 @@ func (c *cli) modelReportCmd() *cobra.Command {
 		if err != nil {
 			return err
 		}
-		data, err := app.RenderReportWith(rep, *format, app.RenderOptions{SARIF: sarifOpts, Navigator: navOut})
+		data, err := app.RenderReportWith(m, rep, *format, app.RenderOptions{SARIF: sarifOpts, Navigator: navOut})
 		if err != nil {
 			return err
 		}
@@ -232,7 +232,7 @@ func (c *cli) modelReportCmd() *cobra.Command {
 		} else if _, err := c.stdout.Write(data); err != nil {
 			return err
 		}
-		if why := rep.Failure(*failOn); why != "" {
+		if why := app.ReportFailure(rep, *failOn); why != "" {
 			return gateError{fmt.Sprintf("%s fails --fail-on %s: %s", args[0], strings.Join(*failOn, ","), why)}
 		}
 		return nil

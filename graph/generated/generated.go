@@ -13,7 +13,7 @@ import (
 	"github.com/atlasgraph/atlasgraph/atlas"
 	"github.com/atlasgraph/atlasgraph/graph/model"
 	"github.com/atlasgraph/atlasgraph/mapping"
-	"github.com/atlasgraph/atlasgraph/threatmodel"
+	"github.com/atlasgraph/atlasgraph/threatmodel/report"
 	"github.com/atlasgraph/atlasgraph/upstream"
 	"github.com/atlasgraph/atlasgraph/view"
 	gqlparser "github.com/vektah/gqlparser/v2"
@@ -976,8 +976,8 @@ type QueryResolver interface {
 	NavigatorLayer(ctx context.Context, actors []string, caseStudy *string, techniques []string, release *string, attack *string) (*view.Layer, error)
 	ThreatModels(ctx context.Context) ([]model.ThreatModel, error)
 	ThreatModel(ctx context.Context, id string) (*model.ThreatModel, error)
-	EvaluateThreatModel(ctx context.Context, yaml string) (*threatmodel.Report, error)
-	UpgradeImpact(ctx context.Context, model string, toRelease string) (*threatmodel.UpgradeImpact, error)
+	EvaluateThreatModel(ctx context.Context, yaml string) (*report.Report, error)
+	UpgradeImpact(ctx context.Context, model string, toRelease string) (*report.UpgradeImpact, error)
 	ValidateMapping(ctx context.Context, rows []model.MappingRowInput) (*mapping.Report, error)
 }
 type ReleaseResolver interface {
@@ -990,7 +990,7 @@ type TechniqueActorResolver interface {
 	CaseStudies(ctx context.Context, objs []*view.TechniqueActor) ([][]view.CaseStudy, error)
 }
 type ThreatModelResolver interface {
-	Report(ctx context.Context, obj *model.ThreatModel) (*threatmodel.Report, error)
+	Report(ctx context.Context, obj *model.ThreatModel) (*report.Report, error)
 	Rendered(ctx context.Context, obj *model.ThreatModel, format string) (string, error)
 }
 type UpstreamStatusResolver interface {
@@ -18356,8 +18356,8 @@ func (ec *executionContext) _Query_evaluateThreatModel(ctx context.Context, fiel
 			return ec.Resolvers.Query().EvaluateThreatModel(ctx, fc.Args["yaml"].(string))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *threatmodel.Report) graphql.Marshaler {
-			return ec.marshalNThreatModelReport2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐReport(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *report.Report) graphql.Marshaler {
+			return ec.marshalNThreatModelReport2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐReport(ctx, selections, v)
 		},
 		true,
 		true,
@@ -18400,8 +18400,8 @@ func (ec *executionContext) _Query_upgradeImpact(ctx context.Context, field grap
 			return ec.Resolvers.Query().UpgradeImpact(ctx, fc.Args["model"].(string), fc.Args["toRelease"].(string))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *threatmodel.UpgradeImpact) graphql.Marshaler {
-			return ec.marshalNUpgradeImpact2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐUpgradeImpact(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *report.UpgradeImpact) graphql.Marshaler {
+			return ec.marshalNUpgradeImpact2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐUpgradeImpact(ctx, selections, v)
 		},
 		true,
 		true,
@@ -20652,7 +20652,7 @@ func (ec *executionContext) fieldContext_TMAcceptedRisk_expires(_ context.Contex
 	return graphql.NewScalarFieldContext("TMAcceptedRisk", field, false, false, "String")
 }
 
-func (ec *executionContext) _TMAcceptedRiskStatus_technique(ctx context.Context, field graphql.CollectedField, obj *threatmodel.AcceptedRiskStatus) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMAcceptedRiskStatus_technique(ctx context.Context, field graphql.CollectedField, obj *report.AcceptedRiskStatus) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -20675,7 +20675,7 @@ func (ec *executionContext) fieldContext_TMAcceptedRiskStatus_technique(_ contex
 	return graphql.NewScalarFieldContext("TMAcceptedRiskStatus", field, false, false, "ID")
 }
 
-func (ec *executionContext) _TMAcceptedRiskStatus_owner(ctx context.Context, field graphql.CollectedField, obj *threatmodel.AcceptedRiskStatus) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMAcceptedRiskStatus_owner(ctx context.Context, field graphql.CollectedField, obj *report.AcceptedRiskStatus) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -20698,7 +20698,7 @@ func (ec *executionContext) fieldContext_TMAcceptedRiskStatus_owner(_ context.Co
 	return graphql.NewScalarFieldContext("TMAcceptedRiskStatus", field, false, false, "String")
 }
 
-func (ec *executionContext) _TMAcceptedRiskStatus_reason(ctx context.Context, field graphql.CollectedField, obj *threatmodel.AcceptedRiskStatus) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMAcceptedRiskStatus_reason(ctx context.Context, field graphql.CollectedField, obj *report.AcceptedRiskStatus) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -20721,7 +20721,7 @@ func (ec *executionContext) fieldContext_TMAcceptedRiskStatus_reason(_ context.C
 	return graphql.NewScalarFieldContext("TMAcceptedRiskStatus", field, false, false, "String")
 }
 
-func (ec *executionContext) _TMAcceptedRiskStatus_expires(ctx context.Context, field graphql.CollectedField, obj *threatmodel.AcceptedRiskStatus) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMAcceptedRiskStatus_expires(ctx context.Context, field graphql.CollectedField, obj *report.AcceptedRiskStatus) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -20744,7 +20744,7 @@ func (ec *executionContext) fieldContext_TMAcceptedRiskStatus_expires(_ context.
 	return graphql.NewScalarFieldContext("TMAcceptedRiskStatus", field, false, false, "String")
 }
 
-func (ec *executionContext) _TMAcceptedRiskStatus_active(ctx context.Context, field graphql.CollectedField, obj *threatmodel.AcceptedRiskStatus) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMAcceptedRiskStatus_active(ctx context.Context, field graphql.CollectedField, obj *report.AcceptedRiskStatus) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -20767,7 +20767,7 @@ func (ec *executionContext) fieldContext_TMAcceptedRiskStatus_active(_ context.C
 	return graphql.NewScalarFieldContext("TMAcceptedRiskStatus", field, false, false, "Boolean")
 }
 
-func (ec *executionContext) _TMAcceptedRiskStatus_applicable(ctx context.Context, field graphql.CollectedField, obj *threatmodel.AcceptedRiskStatus) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMAcceptedRiskStatus_applicable(ctx context.Context, field graphql.CollectedField, obj *report.AcceptedRiskStatus) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -20790,7 +20790,7 @@ func (ec *executionContext) fieldContext_TMAcceptedRiskStatus_applicable(_ conte
 	return graphql.NewScalarFieldContext("TMAcceptedRiskStatus", field, false, false, "Boolean")
 }
 
-func (ec *executionContext) _TMActor_id(ctx context.Context, field graphql.CollectedField, obj *threatmodel.KnownActor) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMActor_id(ctx context.Context, field graphql.CollectedField, obj *report.KnownActor) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -20813,7 +20813,7 @@ func (ec *executionContext) fieldContext_TMActor_id(_ context.Context, field gra
 	return graphql.NewScalarFieldContext("TMActor", field, false, false, "ID")
 }
 
-func (ec *executionContext) _TMActor_name(ctx context.Context, field graphql.CollectedField, obj *threatmodel.KnownActor) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMActor_name(ctx context.Context, field graphql.CollectedField, obj *report.KnownActor) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -20836,7 +20836,7 @@ func (ec *executionContext) fieldContext_TMActor_name(_ context.Context, field g
 	return graphql.NewScalarFieldContext("TMActor", field, false, false, "String")
 }
 
-func (ec *executionContext) _TMActor_source(ctx context.Context, field graphql.CollectedField, obj *threatmodel.KnownActor) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMActor_source(ctx context.Context, field graphql.CollectedField, obj *report.KnownActor) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -20859,7 +20859,7 @@ func (ec *executionContext) fieldContext_TMActor_source(_ context.Context, field
 	return graphql.NewScalarFieldContext("TMActor", field, false, false, "String")
 }
 
-func (ec *executionContext) _TMActor_role(ctx context.Context, field graphql.CollectedField, obj *threatmodel.KnownActor) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMActor_role(ctx context.Context, field graphql.CollectedField, obj *report.KnownActor) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -20882,7 +20882,7 @@ func (ec *executionContext) fieldContext_TMActor_role(_ context.Context, field g
 	return graphql.NewScalarFieldContext("TMActor", field, false, false, "String")
 }
 
-func (ec *executionContext) _TMActor_techniques(ctx context.Context, field graphql.CollectedField, obj *threatmodel.KnownActor) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMActor_techniques(ctx context.Context, field graphql.CollectedField, obj *report.KnownActor) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -20905,7 +20905,7 @@ func (ec *executionContext) fieldContext_TMActor_techniques(_ context.Context, f
 	return graphql.NewScalarFieldContext("TMActor", field, false, false, "ID")
 }
 
-func (ec *executionContext) _TMActor_caseStudies(ctx context.Context, field graphql.CollectedField, obj *threatmodel.KnownActor) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMActor_caseStudies(ctx context.Context, field graphql.CollectedField, obj *report.KnownActor) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -20928,7 +20928,7 @@ func (ec *executionContext) fieldContext_TMActor_caseStudies(_ context.Context, 
 	return graphql.NewScalarFieldContext("TMActor", field, false, false, "ID")
 }
 
-func (ec *executionContext) _TMActor_evidence(ctx context.Context, field graphql.CollectedField, obj *threatmodel.KnownActor) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMActor_evidence(ctx context.Context, field graphql.CollectedField, obj *report.KnownActor) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -20940,8 +20940,8 @@ func (ec *executionContext) _TMActor_evidence(ctx context.Context, field graphql
 			return obj.Evidence, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []threatmodel.Evidence) graphql.Marshaler {
-			return ec.marshalNTMEvidence2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐEvidenceᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []report.Evidence) graphql.Marshaler {
+			return ec.marshalNTMEvidence2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐEvidenceᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -20960,7 +20960,7 @@ func (ec *executionContext) fieldContext_TMActor_evidence(_ context.Context, fie
 	return fc, nil
 }
 
-func (ec *executionContext) _TMAdds_incidentsBroken(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Adds) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMAdds_incidentsBroken(ctx context.Context, field graphql.CollectedField, obj *report.Adds) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -20983,7 +20983,7 @@ func (ec *executionContext) fieldContext_TMAdds_incidentsBroken(_ context.Contex
 	return graphql.NewScalarFieldContext("TMAdds", field, false, false, "ID")
 }
 
-func (ec *executionContext) _TMAdds_residualPathsRemoved(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Adds) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMAdds_residualPathsRemoved(ctx context.Context, field graphql.CollectedField, obj *report.Adds) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -21006,7 +21006,7 @@ func (ec *executionContext) fieldContext_TMAdds_residualPathsRemoved(_ context.C
 	return graphql.NewScalarFieldContext("TMAdds", field, false, false, "Int")
 }
 
-func (ec *executionContext) _TMAdds_techniquesCut(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Adds) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMAdds_techniquesCut(ctx context.Context, field graphql.CollectedField, obj *report.Adds) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -21029,7 +21029,7 @@ func (ec *executionContext) fieldContext_TMAdds_techniquesCut(_ context.Context,
 	return graphql.NewScalarFieldContext("TMAdds", field, false, false, "ID")
 }
 
-func (ec *executionContext) _TMApplicableTechnique_id(ctx context.Context, field graphql.CollectedField, obj *threatmodel.ApplicableTechnique) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMApplicableTechnique_id(ctx context.Context, field graphql.CollectedField, obj *report.ApplicableTechnique) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -21052,7 +21052,7 @@ func (ec *executionContext) fieldContext_TMApplicableTechnique_id(_ context.Cont
 	return graphql.NewScalarFieldContext("TMApplicableTechnique", field, false, false, "ID")
 }
 
-func (ec *executionContext) _TMApplicableTechnique_name(ctx context.Context, field graphql.CollectedField, obj *threatmodel.ApplicableTechnique) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMApplicableTechnique_name(ctx context.Context, field graphql.CollectedField, obj *report.ApplicableTechnique) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -21075,7 +21075,7 @@ func (ec *executionContext) fieldContext_TMApplicableTechnique_name(_ context.Co
 	return graphql.NewScalarFieldContext("TMApplicableTechnique", field, false, false, "String")
 }
 
-func (ec *executionContext) _TMApplicableTechnique_tactics(ctx context.Context, field graphql.CollectedField, obj *threatmodel.ApplicableTechnique) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMApplicableTechnique_tactics(ctx context.Context, field graphql.CollectedField, obj *report.ApplicableTechnique) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -21098,7 +21098,7 @@ func (ec *executionContext) fieldContext_TMApplicableTechnique_tactics(_ context
 	return graphql.NewScalarFieldContext("TMApplicableTechnique", field, false, false, "ID")
 }
 
-func (ec *executionContext) _TMApplicableTechnique_status(ctx context.Context, field graphql.CollectedField, obj *threatmodel.ApplicableTechnique) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMApplicableTechnique_status(ctx context.Context, field graphql.CollectedField, obj *report.ApplicableTechnique) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -21121,7 +21121,7 @@ func (ec *executionContext) fieldContext_TMApplicableTechnique_status(_ context.
 	return graphql.NewScalarFieldContext("TMApplicableTechnique", field, false, false, "String")
 }
 
-func (ec *executionContext) _TMApplicableTechnique_rank(ctx context.Context, field graphql.CollectedField, obj *threatmodel.ApplicableTechnique) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMApplicableTechnique_rank(ctx context.Context, field graphql.CollectedField, obj *report.ApplicableTechnique) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -21144,7 +21144,7 @@ func (ec *executionContext) fieldContext_TMApplicableTechnique_rank(_ context.Co
 	return graphql.NewScalarFieldContext("TMApplicableTechnique", field, false, false, "Int")
 }
 
-func (ec *executionContext) _TMApplicableTechnique_score(ctx context.Context, field graphql.CollectedField, obj *threatmodel.ApplicableTechnique) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMApplicableTechnique_score(ctx context.Context, field graphql.CollectedField, obj *report.ApplicableTechnique) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -21167,7 +21167,7 @@ func (ec *executionContext) fieldContext_TMApplicableTechnique_score(_ context.C
 	return graphql.NewScalarFieldContext("TMApplicableTechnique", field, false, false, "Float")
 }
 
-func (ec *executionContext) _TMApplicableTechnique_priority(ctx context.Context, field graphql.CollectedField, obj *threatmodel.ApplicableTechnique) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMApplicableTechnique_priority(ctx context.Context, field graphql.CollectedField, obj *report.ApplicableTechnique) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -21190,7 +21190,7 @@ func (ec *executionContext) fieldContext_TMApplicableTechnique_priority(_ contex
 	return graphql.NewScalarFieldContext("TMApplicableTechnique", field, false, false, "String")
 }
 
-func (ec *executionContext) _TMApplicableTechnique_why(ctx context.Context, field graphql.CollectedField, obj *threatmodel.ApplicableTechnique) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMApplicableTechnique_why(ctx context.Context, field graphql.CollectedField, obj *report.ApplicableTechnique) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -21213,7 +21213,7 @@ func (ec *executionContext) fieldContext_TMApplicableTechnique_why(_ context.Con
 	return graphql.NewScalarFieldContext("TMApplicableTechnique", field, false, false, "String")
 }
 
-func (ec *executionContext) _TMApplicableTechnique_side(ctx context.Context, field graphql.CollectedField, obj *threatmodel.ApplicableTechnique) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMApplicableTechnique_side(ctx context.Context, field graphql.CollectedField, obj *report.ApplicableTechnique) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -21236,7 +21236,7 @@ func (ec *executionContext) fieldContext_TMApplicableTechnique_side(_ context.Co
 	return graphql.NewScalarFieldContext("TMApplicableTechnique", field, false, false, "String")
 }
 
-func (ec *executionContext) _TMApplicableTechnique_sideWhy(ctx context.Context, field graphql.CollectedField, obj *threatmodel.ApplicableTechnique) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMApplicableTechnique_sideWhy(ctx context.Context, field graphql.CollectedField, obj *report.ApplicableTechnique) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -21259,7 +21259,7 @@ func (ec *executionContext) fieldContext_TMApplicableTechnique_sideWhy(_ context
 	return graphql.NewScalarFieldContext("TMApplicableTechnique", field, false, false, "String")
 }
 
-func (ec *executionContext) _TMApplicableTechnique_detectedBy(ctx context.Context, field graphql.CollectedField, obj *threatmodel.ApplicableTechnique) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMApplicableTechnique_detectedBy(ctx context.Context, field graphql.CollectedField, obj *report.ApplicableTechnique) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -21282,7 +21282,7 @@ func (ec *executionContext) fieldContext_TMApplicableTechnique_detectedBy(_ cont
 	return graphql.NewScalarFieldContext("TMApplicableTechnique", field, false, false, "ID")
 }
 
-func (ec *executionContext) _TMApplicableTechnique_reducedBy(ctx context.Context, field graphql.CollectedField, obj *threatmodel.ApplicableTechnique) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMApplicableTechnique_reducedBy(ctx context.Context, field graphql.CollectedField, obj *report.ApplicableTechnique) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -21305,7 +21305,7 @@ func (ec *executionContext) fieldContext_TMApplicableTechnique_reducedBy(_ conte
 	return graphql.NewScalarFieldContext("TMApplicableTechnique", field, false, false, "ID")
 }
 
-func (ec *executionContext) _TMApplicableTechnique_effects(ctx context.Context, field graphql.CollectedField, obj *threatmodel.ApplicableTechnique) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMApplicableTechnique_effects(ctx context.Context, field graphql.CollectedField, obj *report.ApplicableTechnique) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -21317,8 +21317,8 @@ func (ec *executionContext) _TMApplicableTechnique_effects(ctx context.Context, 
 			return obj.Effects, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []threatmodel.LinkEffect) graphql.Marshaler {
-			return ec.marshalNTMLinkEffect2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐLinkEffectᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []report.LinkEffect) graphql.Marshaler {
+			return ec.marshalNTMLinkEffect2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐLinkEffectᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -21337,7 +21337,7 @@ func (ec *executionContext) fieldContext_TMApplicableTechnique_effects(_ context
 	return fc, nil
 }
 
-func (ec *executionContext) _TMApplicableTechnique_components(ctx context.Context, field graphql.CollectedField, obj *threatmodel.ApplicableTechnique) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMApplicableTechnique_components(ctx context.Context, field graphql.CollectedField, obj *report.ApplicableTechnique) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -21360,7 +21360,7 @@ func (ec *executionContext) fieldContext_TMApplicableTechnique_components(_ cont
 	return graphql.NewScalarFieldContext("TMApplicableTechnique", field, false, false, "ID")
 }
 
-func (ec *executionContext) _TMApplicableTechnique_mitigatedBy(ctx context.Context, field graphql.CollectedField, obj *threatmodel.ApplicableTechnique) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMApplicableTechnique_mitigatedBy(ctx context.Context, field graphql.CollectedField, obj *report.ApplicableTechnique) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -21383,7 +21383,7 @@ func (ec *executionContext) fieldContext_TMApplicableTechnique_mitigatedBy(_ con
 	return graphql.NewScalarFieldContext("TMApplicableTechnique", field, false, false, "ID")
 }
 
-func (ec *executionContext) _TMApplicableTechnique_uncontrolled(ctx context.Context, field graphql.CollectedField, obj *threatmodel.ApplicableTechnique) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMApplicableTechnique_uncontrolled(ctx context.Context, field graphql.CollectedField, obj *report.ApplicableTechnique) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -21406,7 +21406,7 @@ func (ec *executionContext) fieldContext_TMApplicableTechnique_uncontrolled(_ co
 	return graphql.NewScalarFieldContext("TMApplicableTechnique", field, false, false, "ID")
 }
 
-func (ec *executionContext) _TMApplicableTechnique_pending(ctx context.Context, field graphql.CollectedField, obj *threatmodel.ApplicableTechnique) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMApplicableTechnique_pending(ctx context.Context, field graphql.CollectedField, obj *report.ApplicableTechnique) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -21429,7 +21429,7 @@ func (ec *executionContext) fieldContext_TMApplicableTechnique_pending(_ context
 	return graphql.NewScalarFieldContext("TMApplicableTechnique", field, false, false, "ID")
 }
 
-func (ec *executionContext) _TMApplicableTechnique_mitigations(ctx context.Context, field graphql.CollectedField, obj *threatmodel.ApplicableTechnique) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMApplicableTechnique_mitigations(ctx context.Context, field graphql.CollectedField, obj *report.ApplicableTechnique) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -21452,7 +21452,7 @@ func (ec *executionContext) fieldContext_TMApplicableTechnique_mitigations(_ con
 	return graphql.NewScalarFieldContext("TMApplicableTechnique", field, false, false, "ID")
 }
 
-func (ec *executionContext) _TMApplicableTechnique_evidence(ctx context.Context, field graphql.CollectedField, obj *threatmodel.ApplicableTechnique) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMApplicableTechnique_evidence(ctx context.Context, field graphql.CollectedField, obj *report.ApplicableTechnique) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -21464,8 +21464,8 @@ func (ec *executionContext) _TMApplicableTechnique_evidence(ctx context.Context,
 			return obj.Evidence, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []threatmodel.Evidence) graphql.Marshaler {
-			return ec.marshalNTMEvidence2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐEvidenceᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []report.Evidence) graphql.Marshaler {
+			return ec.marshalNTMEvidence2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐEvidenceᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -21484,7 +21484,7 @@ func (ec *executionContext) fieldContext_TMApplicableTechnique_evidence(_ contex
 	return fc, nil
 }
 
-func (ec *executionContext) _TMBreakPoint_step(ctx context.Context, field graphql.CollectedField, obj *threatmodel.BreakPoint) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMBreakPoint_step(ctx context.Context, field graphql.CollectedField, obj *report.BreakPoint) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -21507,7 +21507,7 @@ func (ec *executionContext) fieldContext_TMBreakPoint_step(_ context.Context, fi
 	return graphql.NewScalarFieldContext("TMBreakPoint", field, false, false, "String")
 }
 
-func (ec *executionContext) _TMBreakPoint_technique(ctx context.Context, field graphql.CollectedField, obj *threatmodel.BreakPoint) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMBreakPoint_technique(ctx context.Context, field graphql.CollectedField, obj *report.BreakPoint) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -21530,7 +21530,7 @@ func (ec *executionContext) fieldContext_TMBreakPoint_technique(_ context.Contex
 	return graphql.NewScalarFieldContext("TMBreakPoint", field, false, false, "ID")
 }
 
-func (ec *executionContext) _TMBreakPoint_controls(ctx context.Context, field graphql.CollectedField, obj *threatmodel.BreakPoint) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMBreakPoint_controls(ctx context.Context, field graphql.CollectedField, obj *report.BreakPoint) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -21815,7 +21815,7 @@ func (ec *executionContext) fieldContext_TMControl_note(_ context.Context, field
 	return graphql.NewScalarFieldContext("TMControl", field, false, false, "String")
 }
 
-func (ec *executionContext) _TMControlEffect_id(ctx context.Context, field graphql.CollectedField, obj *threatmodel.ControlEffect) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMControlEffect_id(ctx context.Context, field graphql.CollectedField, obj *report.ControlEffect) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -21838,7 +21838,7 @@ func (ec *executionContext) fieldContext_TMControlEffect_id(_ context.Context, f
 	return graphql.NewScalarFieldContext("TMControlEffect", field, false, false, "ID")
 }
 
-func (ec *executionContext) _TMControlEffect_mitigation(ctx context.Context, field graphql.CollectedField, obj *threatmodel.ControlEffect) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMControlEffect_mitigation(ctx context.Context, field graphql.CollectedField, obj *report.ControlEffect) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -21861,7 +21861,7 @@ func (ec *executionContext) fieldContext_TMControlEffect_mitigation(_ context.Co
 	return graphql.NewScalarFieldContext("TMControlEffect", field, false, false, "ID")
 }
 
-func (ec *executionContext) _TMControlEffect_name(ctx context.Context, field graphql.CollectedField, obj *threatmodel.ControlEffect) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMControlEffect_name(ctx context.Context, field graphql.CollectedField, obj *report.ControlEffect) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -21884,7 +21884,7 @@ func (ec *executionContext) fieldContext_TMControlEffect_name(_ context.Context,
 	return graphql.NewScalarFieldContext("TMControlEffect", field, false, false, "String")
 }
 
-func (ec *executionContext) _TMControlEffect_status(ctx context.Context, field graphql.CollectedField, obj *threatmodel.ControlEffect) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMControlEffect_status(ctx context.Context, field graphql.CollectedField, obj *report.ControlEffect) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -21907,7 +21907,7 @@ func (ec *executionContext) fieldContext_TMControlEffect_status(_ context.Contex
 	return graphql.NewScalarFieldContext("TMControlEffect", field, false, false, "String")
 }
 
-func (ec *executionContext) _TMControlEffect_scope(ctx context.Context, field graphql.CollectedField, obj *threatmodel.ControlEffect) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMControlEffect_scope(ctx context.Context, field graphql.CollectedField, obj *report.ControlEffect) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -21930,7 +21930,7 @@ func (ec *executionContext) fieldContext_TMControlEffect_scope(_ context.Context
 	return graphql.NewScalarFieldContext("TMControlEffect", field, false, false, "ID")
 }
 
-func (ec *executionContext) _TMControlEffect_effect(ctx context.Context, field graphql.CollectedField, obj *threatmodel.ControlEffect) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMControlEffect_effect(ctx context.Context, field graphql.CollectedField, obj *report.ControlEffect) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -21953,7 +21953,7 @@ func (ec *executionContext) fieldContext_TMControlEffect_effect(_ context.Contex
 	return graphql.NewScalarFieldContext("TMControlEffect", field, false, false, "String")
 }
 
-func (ec *executionContext) _TMControlEffect_acts(ctx context.Context, field graphql.CollectedField, obj *threatmodel.ControlEffect) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMControlEffect_acts(ctx context.Context, field graphql.CollectedField, obj *report.ControlEffect) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -21976,7 +21976,7 @@ func (ec *executionContext) fieldContext_TMControlEffect_acts(_ context.Context,
 	return graphql.NewScalarFieldContext("TMControlEffect", field, false, false, "String")
 }
 
-func (ec *executionContext) _TMControlEffect_techniques(ctx context.Context, field graphql.CollectedField, obj *threatmodel.ControlEffect) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMControlEffect_techniques(ctx context.Context, field graphql.CollectedField, obj *report.ControlEffect) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -21999,7 +21999,7 @@ func (ec *executionContext) fieldContext_TMControlEffect_techniques(_ context.Co
 	return graphql.NewScalarFieldContext("TMControlEffect", field, false, false, "ID")
 }
 
-func (ec *executionContext) _TMControlEffect_cuts(ctx context.Context, field graphql.CollectedField, obj *threatmodel.ControlEffect) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMControlEffect_cuts(ctx context.Context, field graphql.CollectedField, obj *report.ControlEffect) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22022,7 +22022,7 @@ func (ec *executionContext) fieldContext_TMControlEffect_cuts(_ context.Context,
 	return graphql.NewScalarFieldContext("TMControlEffect", field, false, false, "ID")
 }
 
-func (ec *executionContext) _TMControlEffect_sees(ctx context.Context, field graphql.CollectedField, obj *threatmodel.ControlEffect) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMControlEffect_sees(ctx context.Context, field graphql.CollectedField, obj *report.ControlEffect) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22045,7 +22045,7 @@ func (ec *executionContext) fieldContext_TMControlEffect_sees(_ context.Context,
 	return graphql.NewScalarFieldContext("TMControlEffect", field, false, false, "ID")
 }
 
-func (ec *executionContext) _TMControlEffect_reduces(ctx context.Context, field graphql.CollectedField, obj *threatmodel.ControlEffect) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMControlEffect_reduces(ctx context.Context, field graphql.CollectedField, obj *report.ControlEffect) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22068,7 +22068,7 @@ func (ec *executionContext) fieldContext_TMControlEffect_reduces(_ context.Conte
 	return graphql.NewScalarFieldContext("TMControlEffect", field, false, false, "ID")
 }
 
-func (ec *executionContext) _TMControlEffect_breaks(ctx context.Context, field graphql.CollectedField, obj *threatmodel.ControlEffect) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMControlEffect_breaks(ctx context.Context, field graphql.CollectedField, obj *report.ControlEffect) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22091,7 +22091,7 @@ func (ec *executionContext) fieldContext_TMControlEffect_breaks(_ context.Contex
 	return graphql.NewScalarFieldContext("TMControlEffect", field, false, false, "ID")
 }
 
-func (ec *executionContext) _TMDetection_incident(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Detection) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMDetection_incident(ctx context.Context, field graphql.CollectedField, obj *report.Detection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22114,7 +22114,7 @@ func (ec *executionContext) fieldContext_TMDetection_incident(_ context.Context,
 	return graphql.NewScalarFieldContext("TMDetection", field, false, false, "ID")
 }
 
-func (ec *executionContext) _TMDetection_step(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Detection) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMDetection_step(ctx context.Context, field graphql.CollectedField, obj *report.Detection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22137,7 +22137,7 @@ func (ec *executionContext) fieldContext_TMDetection_step(_ context.Context, fie
 	return graphql.NewScalarFieldContext("TMDetection", field, false, false, "String")
 }
 
-func (ec *executionContext) _TMDetection_technique(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Detection) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMDetection_technique(ctx context.Context, field graphql.CollectedField, obj *report.Detection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22160,7 +22160,7 @@ func (ec *executionContext) fieldContext_TMDetection_technique(_ context.Context
 	return graphql.NewScalarFieldContext("TMDetection", field, false, false, "ID")
 }
 
-func (ec *executionContext) _TMDetection_controls(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Detection) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMDetection_controls(ctx context.Context, field graphql.CollectedField, obj *report.Detection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22183,7 +22183,7 @@ func (ec *executionContext) fieldContext_TMDetection_controls(_ context.Context,
 	return graphql.NewScalarFieldContext("TMDetection", field, false, false, "ID")
 }
 
-func (ec *executionContext) _TMEvidence_release(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Evidence) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMEvidence_release(ctx context.Context, field graphql.CollectedField, obj *report.Evidence) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22206,7 +22206,7 @@ func (ec *executionContext) fieldContext_TMEvidence_release(_ context.Context, f
 	return graphql.NewScalarFieldContext("TMEvidence", field, false, false, "String")
 }
 
-func (ec *executionContext) _TMEvidence_rule(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Evidence) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMEvidence_rule(ctx context.Context, field graphql.CollectedField, obj *report.Evidence) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22229,7 +22229,7 @@ func (ec *executionContext) fieldContext_TMEvidence_rule(_ context.Context, fiel
 	return graphql.NewScalarFieldContext("TMEvidence", field, false, false, "String")
 }
 
-func (ec *executionContext) _TMEvidence_rationale(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Evidence) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMEvidence_rationale(ctx context.Context, field graphql.CollectedField, obj *report.Evidence) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22252,7 +22252,7 @@ func (ec *executionContext) fieldContext_TMEvidence_rationale(_ context.Context,
 	return graphql.NewScalarFieldContext("TMEvidence", field, false, false, "String")
 }
 
-func (ec *executionContext) _TMEvidence_component(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Evidence) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMEvidence_component(ctx context.Context, field graphql.CollectedField, obj *report.Evidence) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22275,7 +22275,7 @@ func (ec *executionContext) fieldContext_TMEvidence_component(_ context.Context,
 	return graphql.NewScalarFieldContext("TMEvidence", field, false, false, "String")
 }
 
-func (ec *executionContext) _TMEvidence_caseStudy(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Evidence) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMEvidence_caseStudy(ctx context.Context, field graphql.CollectedField, obj *report.Evidence) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22298,7 +22298,7 @@ func (ec *executionContext) fieldContext_TMEvidence_caseStudy(_ context.Context,
 	return graphql.NewScalarFieldContext("TMEvidence", field, false, false, "String")
 }
 
-func (ec *executionContext) _TMEvidence_control(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Evidence) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMEvidence_control(ctx context.Context, field graphql.CollectedField, obj *report.Evidence) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22321,7 +22321,7 @@ func (ec *executionContext) fieldContext_TMEvidence_control(_ context.Context, f
 	return graphql.NewScalarFieldContext("TMEvidence", field, false, false, "String")
 }
 
-func (ec *executionContext) _TMEvidence_technique(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Evidence) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMEvidence_technique(ctx context.Context, field graphql.CollectedField, obj *report.Evidence) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22344,7 +22344,7 @@ func (ec *executionContext) fieldContext_TMEvidence_technique(_ context.Context,
 	return graphql.NewScalarFieldContext("TMEvidence", field, false, false, "String")
 }
 
-func (ec *executionContext) _TMEvidence_effect(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Evidence) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMEvidence_effect(ctx context.Context, field graphql.CollectedField, obj *report.Evidence) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22367,7 +22367,7 @@ func (ec *executionContext) fieldContext_TMEvidence_effect(_ context.Context, fi
 	return graphql.NewScalarFieldContext("TMEvidence", field, false, false, "String")
 }
 
-func (ec *executionContext) _TMEvidence_viaParent(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Evidence) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMEvidence_viaParent(ctx context.Context, field graphql.CollectedField, obj *report.Evidence) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22505,7 +22505,7 @@ func (ec *executionContext) fieldContext_TMFlow_data(_ context.Context, field gr
 	return graphql.NewScalarFieldContext("TMFlow", field, false, false, "String")
 }
 
-func (ec *executionContext) _TMIncident_caseStudy(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Incident) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMIncident_caseStudy(ctx context.Context, field graphql.CollectedField, obj *report.Incident) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22528,7 +22528,7 @@ func (ec *executionContext) fieldContext_TMIncident_caseStudy(_ context.Context,
 	return graphql.NewScalarFieldContext("TMIncident", field, false, false, "ID")
 }
 
-func (ec *executionContext) _TMIncident_name(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Incident) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMIncident_name(ctx context.Context, field graphql.CollectedField, obj *report.Incident) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22551,7 +22551,7 @@ func (ec *executionContext) fieldContext_TMIncident_name(_ context.Context, fiel
 	return graphql.NewScalarFieldContext("TMIncident", field, false, false, "String")
 }
 
-func (ec *executionContext) _TMIncident_rank(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Incident) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMIncident_rank(ctx context.Context, field graphql.CollectedField, obj *report.Incident) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22574,7 +22574,7 @@ func (ec *executionContext) fieldContext_TMIncident_rank(_ context.Context, fiel
 	return graphql.NewScalarFieldContext("TMIncident", field, false, false, "Int")
 }
 
-func (ec *executionContext) _TMIncident_match(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Incident) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMIncident_match(ctx context.Context, field graphql.CollectedField, obj *report.Incident) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22597,7 +22597,7 @@ func (ec *executionContext) fieldContext_TMIncident_match(_ context.Context, fie
 	return graphql.NewScalarFieldContext("TMIncident", field, false, false, "String")
 }
 
-func (ec *executionContext) _TMIncident_stepsApplicable(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Incident) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMIncident_stepsApplicable(ctx context.Context, field graphql.CollectedField, obj *report.Incident) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22620,7 +22620,7 @@ func (ec *executionContext) fieldContext_TMIncident_stepsApplicable(_ context.Co
 	return graphql.NewScalarFieldContext("TMIncident", field, false, false, "Int")
 }
 
-func (ec *executionContext) _TMIncident_stepsTotal(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Incident) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMIncident_stepsTotal(ctx context.Context, field graphql.CollectedField, obj *report.Incident) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22643,7 +22643,7 @@ func (ec *executionContext) fieldContext_TMIncident_stepsTotal(_ context.Context
 	return graphql.NewScalarFieldContext("TMIncident", field, false, false, "Int")
 }
 
-func (ec *executionContext) _TMIncident_missing(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Incident) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMIncident_missing(ctx context.Context, field graphql.CollectedField, obj *report.Incident) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22666,7 +22666,7 @@ func (ec *executionContext) fieldContext_TMIncident_missing(_ context.Context, f
 	return graphql.NewScalarFieldContext("TMIncident", field, false, false, "ID")
 }
 
-func (ec *executionContext) _TMIncident_actors(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Incident) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMIncident_actors(ctx context.Context, field graphql.CollectedField, obj *report.Incident) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22689,7 +22689,7 @@ func (ec *executionContext) fieldContext_TMIncident_actors(_ context.Context, fi
 	return graphql.NewScalarFieldContext("TMIncident", field, false, false, "String")
 }
 
-func (ec *executionContext) _TMIncident_techniques(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Incident) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMIncident_techniques(ctx context.Context, field graphql.CollectedField, obj *report.Incident) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22712,7 +22712,7 @@ func (ec *executionContext) fieldContext_TMIncident_techniques(_ context.Context
 	return graphql.NewScalarFieldContext("TMIncident", field, false, false, "ID")
 }
 
-func (ec *executionContext) _TMIncident_broken(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Incident) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMIncident_broken(ctx context.Context, field graphql.CollectedField, obj *report.Incident) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22735,7 +22735,7 @@ func (ec *executionContext) fieldContext_TMIncident_broken(_ context.Context, fi
 	return graphql.NewScalarFieldContext("TMIncident", field, false, false, "Boolean")
 }
 
-func (ec *executionContext) _TMIncident_breaksAt(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Incident) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMIncident_breaksAt(ctx context.Context, field graphql.CollectedField, obj *report.Incident) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22747,8 +22747,8 @@ func (ec *executionContext) _TMIncident_breaksAt(ctx context.Context, field grap
 			return obj.BreaksAt, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *threatmodel.BreakPoint) graphql.Marshaler {
-			return ec.marshalOTMBreakPoint2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐBreakPoint(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *report.BreakPoint) graphql.Marshaler {
+			return ec.marshalOTMBreakPoint2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐBreakPoint(ctx, selections, v)
 		},
 		true,
 		false,
@@ -22767,7 +22767,7 @@ func (ec *executionContext) fieldContext_TMIncident_breaksAt(_ context.Context, 
 	return fc, nil
 }
 
-func (ec *executionContext) _TMIncident_coveredSteps(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Incident) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMIncident_coveredSteps(ctx context.Context, field graphql.CollectedField, obj *report.Incident) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22779,8 +22779,8 @@ func (ec *executionContext) _TMIncident_coveredSteps(ctx context.Context, field 
 			return obj.CoveredSteps, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []threatmodel.BreakPoint) graphql.Marshaler {
-			return ec.marshalNTMBreakPoint2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐBreakPointᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []report.BreakPoint) graphql.Marshaler {
+			return ec.marshalNTMBreakPoint2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐBreakPointᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -22799,7 +22799,7 @@ func (ec *executionContext) fieldContext_TMIncident_coveredSteps(_ context.Conte
 	return fc, nil
 }
 
-func (ec *executionContext) _TMIncident_openRoute(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Incident) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMIncident_openRoute(ctx context.Context, field graphql.CollectedField, obj *report.Incident) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22822,7 +22822,7 @@ func (ec *executionContext) fieldContext_TMIncident_openRoute(_ context.Context,
 	return graphql.NewScalarFieldContext("TMIncident", field, false, false, "ID")
 }
 
-func (ec *executionContext) _TMIncident_accepted(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Incident) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMIncident_accepted(ctx context.Context, field graphql.CollectedField, obj *report.Incident) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22845,7 +22845,7 @@ func (ec *executionContext) fieldContext_TMIncident_accepted(_ context.Context, 
 	return graphql.NewScalarFieldContext("TMIncident", field, false, false, "Boolean")
 }
 
-func (ec *executionContext) _TMIncident_evidence(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Incident) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMIncident_evidence(ctx context.Context, field graphql.CollectedField, obj *report.Incident) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22857,8 +22857,8 @@ func (ec *executionContext) _TMIncident_evidence(ctx context.Context, field grap
 			return obj.Evidence, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []threatmodel.Evidence) graphql.Marshaler {
-			return ec.marshalNTMEvidence2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐEvidenceᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []report.Evidence) graphql.Marshaler {
+			return ec.marshalNTMEvidence2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐEvidenceᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -22877,7 +22877,7 @@ func (ec *executionContext) fieldContext_TMIncident_evidence(_ context.Context, 
 	return fc, nil
 }
 
-func (ec *executionContext) _TMLinkEffect_mitigation(ctx context.Context, field graphql.CollectedField, obj *threatmodel.LinkEffect) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMLinkEffect_mitigation(ctx context.Context, field graphql.CollectedField, obj *report.LinkEffect) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22900,7 +22900,7 @@ func (ec *executionContext) fieldContext_TMLinkEffect_mitigation(_ context.Conte
 	return graphql.NewScalarFieldContext("TMLinkEffect", field, false, false, "ID")
 }
 
-func (ec *executionContext) _TMLinkEffect_technique(ctx context.Context, field graphql.CollectedField, obj *threatmodel.LinkEffect) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMLinkEffect_technique(ctx context.Context, field graphql.CollectedField, obj *report.LinkEffect) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22923,7 +22923,7 @@ func (ec *executionContext) fieldContext_TMLinkEffect_technique(_ context.Contex
 	return graphql.NewScalarFieldContext("TMLinkEffect", field, false, false, "ID")
 }
 
-func (ec *executionContext) _TMLinkEffect_effect(ctx context.Context, field graphql.CollectedField, obj *threatmodel.LinkEffect) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMLinkEffect_effect(ctx context.Context, field graphql.CollectedField, obj *report.LinkEffect) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22946,7 +22946,7 @@ func (ec *executionContext) fieldContext_TMLinkEffect_effect(_ context.Context, 
 	return graphql.NewScalarFieldContext("TMLinkEffect", field, false, false, "String")
 }
 
-func (ec *executionContext) _TMLinkEffect_acts(ctx context.Context, field graphql.CollectedField, obj *threatmodel.LinkEffect) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMLinkEffect_acts(ctx context.Context, field graphql.CollectedField, obj *report.LinkEffect) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22969,7 +22969,7 @@ func (ec *executionContext) fieldContext_TMLinkEffect_acts(_ context.Context, fi
 	return graphql.NewScalarFieldContext("TMLinkEffect", field, false, false, "String")
 }
 
-func (ec *executionContext) _TMLinkEffect_why(ctx context.Context, field graphql.CollectedField, obj *threatmodel.LinkEffect) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMLinkEffect_why(ctx context.Context, field graphql.CollectedField, obj *report.LinkEffect) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22992,7 +22992,7 @@ func (ec *executionContext) fieldContext_TMLinkEffect_why(_ context.Context, fie
 	return graphql.NewScalarFieldContext("TMLinkEffect", field, false, false, "String")
 }
 
-func (ec *executionContext) _TMLinkEffect_viaParent(ctx context.Context, field graphql.CollectedField, obj *threatmodel.LinkEffect) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMLinkEffect_viaParent(ctx context.Context, field graphql.CollectedField, obj *report.LinkEffect) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23015,7 +23015,7 @@ func (ec *executionContext) fieldContext_TMLinkEffect_viaParent(_ context.Contex
 	return graphql.NewScalarFieldContext("TMLinkEffect", field, false, false, "String")
 }
 
-func (ec *executionContext) _TMLinkEffect_outsidersOnly(ctx context.Context, field graphql.CollectedField, obj *threatmodel.LinkEffect) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMLinkEffect_outsidersOnly(ctx context.Context, field graphql.CollectedField, obj *report.LinkEffect) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23038,7 +23038,7 @@ func (ec *executionContext) fieldContext_TMLinkEffect_outsidersOnly(_ context.Co
 	return graphql.NewScalarFieldContext("TMLinkEffect", field, false, false, "Boolean")
 }
 
-func (ec *executionContext) _TMLinkEffect_modalities(ctx context.Context, field graphql.CollectedField, obj *threatmodel.LinkEffect) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMLinkEffect_modalities(ctx context.Context, field graphql.CollectedField, obj *report.LinkEffect) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23061,7 +23061,7 @@ func (ec *executionContext) fieldContext_TMLinkEffect_modalities(_ context.Conte
 	return graphql.NewScalarFieldContext("TMLinkEffect", field, false, false, "String")
 }
 
-func (ec *executionContext) _TMMitigationChange_mitigation(ctx context.Context, field graphql.CollectedField, obj *threatmodel.MitigationChange) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMMitigationChange_mitigation(ctx context.Context, field graphql.CollectedField, obj *report.MitigationChange) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23084,7 +23084,7 @@ func (ec *executionContext) fieldContext_TMMitigationChange_mitigation(_ context
 	return graphql.NewScalarFieldContext("TMMitigationChange", field, false, false, "ID")
 }
 
-func (ec *executionContext) _TMMitigationChange_added(ctx context.Context, field graphql.CollectedField, obj *threatmodel.MitigationChange) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMMitigationChange_added(ctx context.Context, field graphql.CollectedField, obj *report.MitigationChange) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23107,7 +23107,7 @@ func (ec *executionContext) fieldContext_TMMitigationChange_added(_ context.Cont
 	return graphql.NewScalarFieldContext("TMMitigationChange", field, false, false, "ID")
 }
 
-func (ec *executionContext) _TMMitigationChange_removed(ctx context.Context, field graphql.CollectedField, obj *threatmodel.MitigationChange) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMMitigationChange_removed(ctx context.Context, field graphql.CollectedField, obj *report.MitigationChange) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23176,7 +23176,7 @@ func (ec *executionContext) fieldContext_TMProperty_value(_ context.Context, fie
 	return graphql.NewScalarFieldContext("TMProperty", field, false, false, "String")
 }
 
-func (ec *executionContext) _TMRecommendation_id(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Recommendation) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMRecommendation_id(ctx context.Context, field graphql.CollectedField, obj *report.Recommendation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23199,7 +23199,7 @@ func (ec *executionContext) fieldContext_TMRecommendation_id(_ context.Context, 
 	return graphql.NewScalarFieldContext("TMRecommendation", field, false, false, "ID")
 }
 
-func (ec *executionContext) _TMRecommendation_name(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Recommendation) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMRecommendation_name(ctx context.Context, field graphql.CollectedField, obj *report.Recommendation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23222,7 +23222,7 @@ func (ec *executionContext) fieldContext_TMRecommendation_name(_ context.Context
 	return graphql.NewScalarFieldContext("TMRecommendation", field, false, false, "String")
 }
 
-func (ec *executionContext) _TMRecommendation_effect(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Recommendation) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMRecommendation_effect(ctx context.Context, field graphql.CollectedField, obj *report.Recommendation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23245,7 +23245,7 @@ func (ec *executionContext) fieldContext_TMRecommendation_effect(_ context.Conte
 	return graphql.NewScalarFieldContext("TMRecommendation", field, false, false, "String")
 }
 
-func (ec *executionContext) _TMRecommendation_adds(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Recommendation) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMRecommendation_adds(ctx context.Context, field graphql.CollectedField, obj *report.Recommendation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23257,8 +23257,8 @@ func (ec *executionContext) _TMRecommendation_adds(ctx context.Context, field gr
 			return obj.Adds, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v threatmodel.Adds) graphql.Marshaler {
-			return ec.marshalNTMAdds2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐAdds(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v report.Adds) graphql.Marshaler {
+			return ec.marshalNTMAdds2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐAdds(ctx, selections, v)
 		},
 		true,
 		true,
@@ -23277,7 +23277,7 @@ func (ec *executionContext) fieldContext_TMRecommendation_adds(_ context.Context
 	return fc, nil
 }
 
-func (ec *executionContext) _TMRecommendation_techniques(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Recommendation) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMRecommendation_techniques(ctx context.Context, field graphql.CollectedField, obj *report.Recommendation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23300,7 +23300,7 @@ func (ec *executionContext) fieldContext_TMRecommendation_techniques(_ context.C
 	return graphql.NewScalarFieldContext("TMRecommendation", field, false, false, "ID")
 }
 
-func (ec *executionContext) _TMRecommendation_incidents(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Recommendation) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMRecommendation_incidents(ctx context.Context, field graphql.CollectedField, obj *report.Recommendation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23323,7 +23323,7 @@ func (ec *executionContext) fieldContext_TMRecommendation_incidents(_ context.Co
 	return graphql.NewScalarFieldContext("TMRecommendation", field, false, false, "ID")
 }
 
-func (ec *executionContext) _TMRecommendation_paths(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Recommendation) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMRecommendation_paths(ctx context.Context, field graphql.CollectedField, obj *report.Recommendation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23346,7 +23346,7 @@ func (ec *executionContext) fieldContext_TMRecommendation_paths(_ context.Contex
 	return graphql.NewScalarFieldContext("TMRecommendation", field, false, false, "ID")
 }
 
-func (ec *executionContext) _TMRecommendation_evidence(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Recommendation) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMRecommendation_evidence(ctx context.Context, field graphql.CollectedField, obj *report.Recommendation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23358,8 +23358,8 @@ func (ec *executionContext) _TMRecommendation_evidence(ctx context.Context, fiel
 			return obj.Evidence, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []threatmodel.Evidence) graphql.Marshaler {
-			return ec.marshalNTMEvidence2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐEvidenceᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []report.Evidence) graphql.Marshaler {
+			return ec.marshalNTMEvidence2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐEvidenceᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -23378,7 +23378,7 @@ func (ec *executionContext) fieldContext_TMRecommendation_evidence(_ context.Con
 	return fc, nil
 }
 
-func (ec *executionContext) _TMResidualPath_id(ctx context.Context, field graphql.CollectedField, obj *threatmodel.ResidualPath) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMResidualPath_id(ctx context.Context, field graphql.CollectedField, obj *report.ResidualPath) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23401,7 +23401,7 @@ func (ec *executionContext) fieldContext_TMResidualPath_id(_ context.Context, fi
 	return graphql.NewScalarFieldContext("TMResidualPath", field, false, false, "ID")
 }
 
-func (ec *executionContext) _TMResidualPath_techniques(ctx context.Context, field graphql.CollectedField, obj *threatmodel.ResidualPath) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMResidualPath_techniques(ctx context.Context, field graphql.CollectedField, obj *report.ResidualPath) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23424,7 +23424,7 @@ func (ec *executionContext) fieldContext_TMResidualPath_techniques(_ context.Con
 	return graphql.NewScalarFieldContext("TMResidualPath", field, false, false, "ID")
 }
 
-func (ec *executionContext) _TMResidualPath_support(ctx context.Context, field graphql.CollectedField, obj *threatmodel.ResidualPath) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMResidualPath_support(ctx context.Context, field graphql.CollectedField, obj *report.ResidualPath) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23447,7 +23447,7 @@ func (ec *executionContext) fieldContext_TMResidualPath_support(_ context.Contex
 	return graphql.NewScalarFieldContext("TMResidualPath", field, false, false, "Int")
 }
 
-func (ec *executionContext) _TMResidualPath_caseStudies(ctx context.Context, field graphql.CollectedField, obj *threatmodel.ResidualPath) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMResidualPath_caseStudies(ctx context.Context, field graphql.CollectedField, obj *report.ResidualPath) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23470,7 +23470,7 @@ func (ec *executionContext) fieldContext_TMResidualPath_caseStudies(_ context.Co
 	return graphql.NewScalarFieldContext("TMResidualPath", field, false, false, "ID")
 }
 
-func (ec *executionContext) _TMResidualPath_accepted(ctx context.Context, field graphql.CollectedField, obj *threatmodel.ResidualPath) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMResidualPath_accepted(ctx context.Context, field graphql.CollectedField, obj *report.ResidualPath) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23493,7 +23493,7 @@ func (ec *executionContext) fieldContext_TMResidualPath_accepted(_ context.Conte
 	return graphql.NewScalarFieldContext("TMResidualPath", field, false, false, "Boolean")
 }
 
-func (ec *executionContext) _TMResidualPath_evidence(ctx context.Context, field graphql.CollectedField, obj *threatmodel.ResidualPath) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMResidualPath_evidence(ctx context.Context, field graphql.CollectedField, obj *report.ResidualPath) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23505,8 +23505,8 @@ func (ec *executionContext) _TMResidualPath_evidence(ctx context.Context, field 
 			return obj.Evidence, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []threatmodel.Evidence) graphql.Marshaler {
-			return ec.marshalNTMEvidence2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐEvidenceᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []report.Evidence) graphql.Marshaler {
+			return ec.marshalNTMEvidence2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐEvidenceᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -23525,7 +23525,7 @@ func (ec *executionContext) fieldContext_TMResidualPath_evidence(_ context.Conte
 	return fc, nil
 }
 
-func (ec *executionContext) _TMStatusChange_technique(ctx context.Context, field graphql.CollectedField, obj *threatmodel.StatusChange) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMStatusChange_technique(ctx context.Context, field graphql.CollectedField, obj *report.StatusChange) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23548,7 +23548,7 @@ func (ec *executionContext) fieldContext_TMStatusChange_technique(_ context.Cont
 	return graphql.NewScalarFieldContext("TMStatusChange", field, false, false, "ID")
 }
 
-func (ec *executionContext) _TMStatusChange_from(ctx context.Context, field graphql.CollectedField, obj *threatmodel.StatusChange) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMStatusChange_from(ctx context.Context, field graphql.CollectedField, obj *report.StatusChange) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23571,7 +23571,7 @@ func (ec *executionContext) fieldContext_TMStatusChange_from(_ context.Context, 
 	return graphql.NewScalarFieldContext("TMStatusChange", field, false, false, "String")
 }
 
-func (ec *executionContext) _TMStatusChange_to(ctx context.Context, field graphql.CollectedField, obj *threatmodel.StatusChange) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMStatusChange_to(ctx context.Context, field graphql.CollectedField, obj *report.StatusChange) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23594,7 +23594,7 @@ func (ec *executionContext) fieldContext_TMStatusChange_to(_ context.Context, fi
 	return graphql.NewScalarFieldContext("TMStatusChange", field, false, false, "String")
 }
 
-func (ec *executionContext) _TMSummary_applicable(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Summary) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMSummary_applicable(ctx context.Context, field graphql.CollectedField, obj *report.Summary) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23617,7 +23617,7 @@ func (ec *executionContext) fieldContext_TMSummary_applicable(_ context.Context,
 	return graphql.NewScalarFieldContext("TMSummary", field, false, false, "Int")
 }
 
-func (ec *executionContext) _TMSummary_mitigated(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Summary) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMSummary_mitigated(ctx context.Context, field graphql.CollectedField, obj *report.Summary) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23640,7 +23640,7 @@ func (ec *executionContext) fieldContext_TMSummary_mitigated(_ context.Context, 
 	return graphql.NewScalarFieldContext("TMSummary", field, false, false, "Int")
 }
 
-func (ec *executionContext) _TMSummary_accepted(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Summary) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMSummary_accepted(ctx context.Context, field graphql.CollectedField, obj *report.Summary) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23663,7 +23663,7 @@ func (ec *executionContext) fieldContext_TMSummary_accepted(_ context.Context, f
 	return graphql.NewScalarFieldContext("TMSummary", field, false, false, "Int")
 }
 
-func (ec *executionContext) _TMSummary_residual(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Summary) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMSummary_residual(ctx context.Context, field graphql.CollectedField, obj *report.Summary) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23686,7 +23686,7 @@ func (ec *executionContext) fieldContext_TMSummary_residual(_ context.Context, f
 	return graphql.NewScalarFieldContext("TMSummary", field, false, false, "Int")
 }
 
-func (ec *executionContext) _TMSummary_incidents(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Summary) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMSummary_incidents(ctx context.Context, field graphql.CollectedField, obj *report.Summary) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23709,7 +23709,7 @@ func (ec *executionContext) fieldContext_TMSummary_incidents(_ context.Context, 
 	return graphql.NewScalarFieldContext("TMSummary", field, false, false, "Int")
 }
 
-func (ec *executionContext) _TMSummary_incidentsBroken(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Summary) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMSummary_incidentsBroken(ctx context.Context, field graphql.CollectedField, obj *report.Summary) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23732,7 +23732,7 @@ func (ec *executionContext) fieldContext_TMSummary_incidentsBroken(_ context.Con
 	return graphql.NewScalarFieldContext("TMSummary", field, false, false, "Int")
 }
 
-func (ec *executionContext) _TMSummary_nearIncidents(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Summary) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMSummary_nearIncidents(ctx context.Context, field graphql.CollectedField, obj *report.Summary) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23755,7 +23755,7 @@ func (ec *executionContext) fieldContext_TMSummary_nearIncidents(_ context.Conte
 	return graphql.NewScalarFieldContext("TMSummary", field, false, false, "Int")
 }
 
-func (ec *executionContext) _TMSummary_detections(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Summary) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMSummary_detections(ctx context.Context, field graphql.CollectedField, obj *report.Summary) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23778,7 +23778,7 @@ func (ec *executionContext) fieldContext_TMSummary_detections(_ context.Context,
 	return graphql.NewScalarFieldContext("TMSummary", field, false, false, "Int")
 }
 
-func (ec *executionContext) _TMSummary_residualPaths(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Summary) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMSummary_residualPaths(ctx context.Context, field graphql.CollectedField, obj *report.Summary) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23801,7 +23801,7 @@ func (ec *executionContext) fieldContext_TMSummary_residualPaths(_ context.Conte
 	return graphql.NewScalarFieldContext("TMSummary", field, false, false, "Int")
 }
 
-func (ec *executionContext) _TMSummary_uncoveredTechniques(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Summary) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMSummary_uncoveredTechniques(ctx context.Context, field graphql.CollectedField, obj *report.Summary) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23824,7 +23824,7 @@ func (ec *executionContext) fieldContext_TMSummary_uncoveredTechniques(_ context
 	return graphql.NewScalarFieldContext("TMSummary", field, false, false, "Int")
 }
 
-func (ec *executionContext) _TMTacticExposure_tactic(ctx context.Context, field graphql.CollectedField, obj *threatmodel.TacticExposure) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMTacticExposure_tactic(ctx context.Context, field graphql.CollectedField, obj *report.TacticExposure) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23847,7 +23847,7 @@ func (ec *executionContext) fieldContext_TMTacticExposure_tactic(_ context.Conte
 	return graphql.NewScalarFieldContext("TMTacticExposure", field, false, false, "ID")
 }
 
-func (ec *executionContext) _TMTacticExposure_name(ctx context.Context, field graphql.CollectedField, obj *threatmodel.TacticExposure) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMTacticExposure_name(ctx context.Context, field graphql.CollectedField, obj *report.TacticExposure) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23870,7 +23870,7 @@ func (ec *executionContext) fieldContext_TMTacticExposure_name(_ context.Context
 	return graphql.NewScalarFieldContext("TMTacticExposure", field, false, false, "String")
 }
 
-func (ec *executionContext) _TMTacticExposure_techniques(ctx context.Context, field graphql.CollectedField, obj *threatmodel.TacticExposure) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMTacticExposure_techniques(ctx context.Context, field graphql.CollectedField, obj *report.TacticExposure) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23893,7 +23893,7 @@ func (ec *executionContext) fieldContext_TMTacticExposure_techniques(_ context.C
 	return graphql.NewScalarFieldContext("TMTacticExposure", field, false, false, "Int")
 }
 
-func (ec *executionContext) _TMTacticExposure_applicable(ctx context.Context, field graphql.CollectedField, obj *threatmodel.TacticExposure) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMTacticExposure_applicable(ctx context.Context, field graphql.CollectedField, obj *report.TacticExposure) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23916,7 +23916,7 @@ func (ec *executionContext) fieldContext_TMTacticExposure_applicable(_ context.C
 	return graphql.NewScalarFieldContext("TMTacticExposure", field, false, false, "Int")
 }
 
-func (ec *executionContext) _TMTacticExposure_mitigated(ctx context.Context, field graphql.CollectedField, obj *threatmodel.TacticExposure) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMTacticExposure_mitigated(ctx context.Context, field graphql.CollectedField, obj *report.TacticExposure) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23939,7 +23939,7 @@ func (ec *executionContext) fieldContext_TMTacticExposure_mitigated(_ context.Co
 	return graphql.NewScalarFieldContext("TMTacticExposure", field, false, false, "Int")
 }
 
-func (ec *executionContext) _TMTacticExposure_accepted(ctx context.Context, field graphql.CollectedField, obj *threatmodel.TacticExposure) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMTacticExposure_accepted(ctx context.Context, field graphql.CollectedField, obj *report.TacticExposure) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23962,7 +23962,7 @@ func (ec *executionContext) fieldContext_TMTacticExposure_accepted(_ context.Con
 	return graphql.NewScalarFieldContext("TMTacticExposure", field, false, false, "Int")
 }
 
-func (ec *executionContext) _TMTacticExposure_residual(ctx context.Context, field graphql.CollectedField, obj *threatmodel.TacticExposure) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMTacticExposure_residual(ctx context.Context, field graphql.CollectedField, obj *report.TacticExposure) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23985,7 +23985,7 @@ func (ec *executionContext) fieldContext_TMTacticExposure_residual(_ context.Con
 	return graphql.NewScalarFieldContext("TMTacticExposure", field, false, false, "Int")
 }
 
-func (ec *executionContext) _TMUnbreakable_id(ctx context.Context, field graphql.CollectedField, obj *threatmodel.UnbreakableItem) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMUnbreakable_id(ctx context.Context, field graphql.CollectedField, obj *report.UnbreakableItem) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -24008,7 +24008,7 @@ func (ec *executionContext) fieldContext_TMUnbreakable_id(_ context.Context, fie
 	return graphql.NewScalarFieldContext("TMUnbreakable", field, false, false, "ID")
 }
 
-func (ec *executionContext) _TMUnbreakable_techniques(ctx context.Context, field graphql.CollectedField, obj *threatmodel.UnbreakableItem) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMUnbreakable_techniques(ctx context.Context, field graphql.CollectedField, obj *report.UnbreakableItem) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -24031,7 +24031,7 @@ func (ec *executionContext) fieldContext_TMUnbreakable_techniques(_ context.Cont
 	return graphql.NewScalarFieldContext("TMUnbreakable", field, false, false, "ID")
 }
 
-func (ec *executionContext) _TMUncoveredTechnique_id(ctx context.Context, field graphql.CollectedField, obj *threatmodel.UncoveredTechnique) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMUncoveredTechnique_id(ctx context.Context, field graphql.CollectedField, obj *report.UncoveredTechnique) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -24054,7 +24054,7 @@ func (ec *executionContext) fieldContext_TMUncoveredTechnique_id(_ context.Conte
 	return graphql.NewScalarFieldContext("TMUncoveredTechnique", field, false, false, "ID")
 }
 
-func (ec *executionContext) _TMUncoveredTechnique_name(ctx context.Context, field graphql.CollectedField, obj *threatmodel.UncoveredTechnique) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMUncoveredTechnique_name(ctx context.Context, field graphql.CollectedField, obj *report.UncoveredTechnique) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -24077,7 +24077,7 @@ func (ec *executionContext) fieldContext_TMUncoveredTechnique_name(_ context.Con
 	return graphql.NewScalarFieldContext("TMUncoveredTechnique", field, false, false, "String")
 }
 
-func (ec *executionContext) _TMUncoveredTechnique_status(ctx context.Context, field graphql.CollectedField, obj *threatmodel.UncoveredTechnique) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMUncoveredTechnique_status(ctx context.Context, field graphql.CollectedField, obj *report.UncoveredTechnique) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -24100,7 +24100,7 @@ func (ec *executionContext) fieldContext_TMUncoveredTechnique_status(_ context.C
 	return graphql.NewScalarFieldContext("TMUncoveredTechnique", field, false, false, "String")
 }
 
-func (ec *executionContext) _TMUncoveredTechnique_maturity(ctx context.Context, field graphql.CollectedField, obj *threatmodel.UncoveredTechnique) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMUncoveredTechnique_maturity(ctx context.Context, field graphql.CollectedField, obj *report.UncoveredTechnique) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -24123,7 +24123,7 @@ func (ec *executionContext) fieldContext_TMUncoveredTechnique_maturity(_ context
 	return graphql.NewScalarFieldContext("TMUncoveredTechnique", field, false, false, "String")
 }
 
-func (ec *executionContext) _TMUncoveredTechnique_evidence(ctx context.Context, field graphql.CollectedField, obj *threatmodel.UncoveredTechnique) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMUncoveredTechnique_evidence(ctx context.Context, field graphql.CollectedField, obj *report.UncoveredTechnique) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -24135,8 +24135,8 @@ func (ec *executionContext) _TMUncoveredTechnique_evidence(ctx context.Context, 
 			return obj.Evidence, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []threatmodel.Evidence) graphql.Marshaler {
-			return ec.marshalNTMEvidence2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐEvidenceᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []report.Evidence) graphql.Marshaler {
+			return ec.marshalNTMEvidence2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐEvidenceᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -26212,8 +26212,8 @@ func (ec *executionContext) _ThreatModel_report(ctx context.Context, field graph
 			return ec.Resolvers.ThreatModel().Report(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *threatmodel.Report) graphql.Marshaler {
-			return ec.marshalNThreatModelReport2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐReport(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *report.Report) graphql.Marshaler {
+			return ec.marshalNThreatModelReport2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐReport(ctx, selections, v)
 		},
 		true,
 		true,
@@ -26276,7 +26276,7 @@ func (ec *executionContext) fieldContext_ThreatModel_rendered(ctx context.Contex
 	return fc, nil
 }
 
-func (ec *executionContext) _ThreatModelReport_release(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Report) (ret graphql.Marshaler) {
+func (ec *executionContext) _ThreatModelReport_release(ctx context.Context, field graphql.CollectedField, obj *report.Report) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -26299,7 +26299,7 @@ func (ec *executionContext) fieldContext_ThreatModelReport_release(_ context.Con
 	return graphql.NewScalarFieldContext("ThreatModelReport", field, false, false, "String")
 }
 
-func (ec *executionContext) _ThreatModelReport_asOf(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Report) (ret graphql.Marshaler) {
+func (ec *executionContext) _ThreatModelReport_asOf(ctx context.Context, field graphql.CollectedField, obj *report.Report) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -26322,7 +26322,7 @@ func (ec *executionContext) fieldContext_ThreatModelReport_asOf(_ context.Contex
 	return graphql.NewScalarFieldContext("ThreatModelReport", field, false, false, "String")
 }
 
-func (ec *executionContext) _ThreatModelReport_summary(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Report) (ret graphql.Marshaler) {
+func (ec *executionContext) _ThreatModelReport_summary(ctx context.Context, field graphql.CollectedField, obj *report.Report) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -26334,8 +26334,8 @@ func (ec *executionContext) _ThreatModelReport_summary(ctx context.Context, fiel
 			return obj.Summary, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v threatmodel.Summary) graphql.Marshaler {
-			return ec.marshalNTMSummary2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐSummary(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v report.Summary) graphql.Marshaler {
+			return ec.marshalNTMSummary2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐSummary(ctx, selections, v)
 		},
 		true,
 		true,
@@ -26354,7 +26354,7 @@ func (ec *executionContext) fieldContext_ThreatModelReport_summary(_ context.Con
 	return fc, nil
 }
 
-func (ec *executionContext) _ThreatModelReport_applicableTechniques(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Report) (ret graphql.Marshaler) {
+func (ec *executionContext) _ThreatModelReport_applicableTechniques(ctx context.Context, field graphql.CollectedField, obj *report.Report) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -26366,8 +26366,8 @@ func (ec *executionContext) _ThreatModelReport_applicableTechniques(ctx context.
 			return obj.ApplicableTechniques, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []threatmodel.ApplicableTechnique) graphql.Marshaler {
-			return ec.marshalNTMApplicableTechnique2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐApplicableTechniqueᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []report.ApplicableTechnique) graphql.Marshaler {
+			return ec.marshalNTMApplicableTechnique2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐApplicableTechniqueᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -26386,7 +26386,7 @@ func (ec *executionContext) fieldContext_ThreatModelReport_applicableTechniques(
 	return fc, nil
 }
 
-func (ec *executionContext) _ThreatModelReport_incidents(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Report) (ret graphql.Marshaler) {
+func (ec *executionContext) _ThreatModelReport_incidents(ctx context.Context, field graphql.CollectedField, obj *report.Report) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -26398,8 +26398,8 @@ func (ec *executionContext) _ThreatModelReport_incidents(ctx context.Context, fi
 			return obj.Incidents, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []threatmodel.Incident) graphql.Marshaler {
-			return ec.marshalNTMIncident2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐIncidentᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []report.Incident) graphql.Marshaler {
+			return ec.marshalNTMIncident2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐIncidentᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -26418,7 +26418,7 @@ func (ec *executionContext) fieldContext_ThreatModelReport_incidents(_ context.C
 	return fc, nil
 }
 
-func (ec *executionContext) _ThreatModelReport_detections(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Report) (ret graphql.Marshaler) {
+func (ec *executionContext) _ThreatModelReport_detections(ctx context.Context, field graphql.CollectedField, obj *report.Report) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -26430,8 +26430,8 @@ func (ec *executionContext) _ThreatModelReport_detections(ctx context.Context, f
 			return obj.Detections, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []threatmodel.Detection) graphql.Marshaler {
-			return ec.marshalNTMDetection2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐDetectionᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []report.Detection) graphql.Marshaler {
+			return ec.marshalNTMDetection2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐDetectionᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -26450,7 +26450,7 @@ func (ec *executionContext) fieldContext_ThreatModelReport_detections(_ context.
 	return fc, nil
 }
 
-func (ec *executionContext) _ThreatModelReport_warnings(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Report) (ret graphql.Marshaler) {
+func (ec *executionContext) _ThreatModelReport_warnings(ctx context.Context, field graphql.CollectedField, obj *report.Report) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -26473,7 +26473,7 @@ func (ec *executionContext) fieldContext_ThreatModelReport_warnings(_ context.Co
 	return graphql.NewScalarFieldContext("ThreatModelReport", field, false, false, "String")
 }
 
-func (ec *executionContext) _ThreatModelReport_residualPaths(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Report) (ret graphql.Marshaler) {
+func (ec *executionContext) _ThreatModelReport_residualPaths(ctx context.Context, field graphql.CollectedField, obj *report.Report) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -26485,8 +26485,8 @@ func (ec *executionContext) _ThreatModelReport_residualPaths(ctx context.Context
 			return obj.ResidualPaths, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []threatmodel.ResidualPath) graphql.Marshaler {
-			return ec.marshalNTMResidualPath2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐResidualPathᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []report.ResidualPath) graphql.Marshaler {
+			return ec.marshalNTMResidualPath2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐResidualPathᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -26505,7 +26505,7 @@ func (ec *executionContext) fieldContext_ThreatModelReport_residualPaths(_ conte
 	return fc, nil
 }
 
-func (ec *executionContext) _ThreatModelReport_pathsTruncated(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Report) (ret graphql.Marshaler) {
+func (ec *executionContext) _ThreatModelReport_pathsTruncated(ctx context.Context, field graphql.CollectedField, obj *report.Report) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -26528,7 +26528,7 @@ func (ec *executionContext) fieldContext_ThreatModelReport_pathsTruncated(_ cont
 	return graphql.NewScalarFieldContext("ThreatModelReport", field, false, false, "Boolean")
 }
 
-func (ec *executionContext) _ThreatModelReport_recommendedMitigations(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Report) (ret graphql.Marshaler) {
+func (ec *executionContext) _ThreatModelReport_recommendedMitigations(ctx context.Context, field graphql.CollectedField, obj *report.Report) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -26540,8 +26540,8 @@ func (ec *executionContext) _ThreatModelReport_recommendedMitigations(ctx contex
 			return obj.RecommendedMitigations, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []threatmodel.Recommendation) graphql.Marshaler {
-			return ec.marshalNTMRecommendation2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐRecommendationᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []report.Recommendation) graphql.Marshaler {
+			return ec.marshalNTMRecommendation2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐRecommendationᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -26560,7 +26560,7 @@ func (ec *executionContext) fieldContext_ThreatModelReport_recommendedMitigation
 	return fc, nil
 }
 
-func (ec *executionContext) _ThreatModelReport_recommendationOptimal(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Report) (ret graphql.Marshaler) {
+func (ec *executionContext) _ThreatModelReport_recommendationOptimal(ctx context.Context, field graphql.CollectedField, obj *report.Report) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -26583,7 +26583,7 @@ func (ec *executionContext) fieldContext_ThreatModelReport_recommendationOptimal
 	return graphql.NewScalarFieldContext("ThreatModelReport", field, false, false, "Boolean")
 }
 
-func (ec *executionContext) _ThreatModelReport_unbreakable(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Report) (ret graphql.Marshaler) {
+func (ec *executionContext) _ThreatModelReport_unbreakable(ctx context.Context, field graphql.CollectedField, obj *report.Report) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -26595,8 +26595,8 @@ func (ec *executionContext) _ThreatModelReport_unbreakable(ctx context.Context, 
 			return obj.Unbreakable, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []threatmodel.UnbreakableItem) graphql.Marshaler {
-			return ec.marshalNTMUnbreakable2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐUnbreakableItemᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []report.UnbreakableItem) graphql.Marshaler {
+			return ec.marshalNTMUnbreakable2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐUnbreakableItemᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -26615,7 +26615,7 @@ func (ec *executionContext) fieldContext_ThreatModelReport_unbreakable(_ context
 	return fc, nil
 }
 
-func (ec *executionContext) _ThreatModelReport_exposure(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Report) (ret graphql.Marshaler) {
+func (ec *executionContext) _ThreatModelReport_exposure(ctx context.Context, field graphql.CollectedField, obj *report.Report) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -26627,8 +26627,8 @@ func (ec *executionContext) _ThreatModelReport_exposure(ctx context.Context, fie
 			return obj.Exposure, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []threatmodel.TacticExposure) graphql.Marshaler {
-			return ec.marshalNTMTacticExposure2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐTacticExposureᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []report.TacticExposure) graphql.Marshaler {
+			return ec.marshalNTMTacticExposure2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐTacticExposureᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -26647,7 +26647,7 @@ func (ec *executionContext) fieldContext_ThreatModelReport_exposure(_ context.Co
 	return fc, nil
 }
 
-func (ec *executionContext) _ThreatModelReport_uncoveredTechniques(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Report) (ret graphql.Marshaler) {
+func (ec *executionContext) _ThreatModelReport_uncoveredTechniques(ctx context.Context, field graphql.CollectedField, obj *report.Report) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -26659,8 +26659,8 @@ func (ec *executionContext) _ThreatModelReport_uncoveredTechniques(ctx context.C
 			return obj.UncoveredTechniques, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []threatmodel.UncoveredTechnique) graphql.Marshaler {
-			return ec.marshalNTMUncoveredTechnique2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐUncoveredTechniqueᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []report.UncoveredTechnique) graphql.Marshaler {
+			return ec.marshalNTMUncoveredTechnique2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐUncoveredTechniqueᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -26679,7 +26679,7 @@ func (ec *executionContext) fieldContext_ThreatModelReport_uncoveredTechniques(_
 	return fc, nil
 }
 
-func (ec *executionContext) _ThreatModelReport_actors(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Report) (ret graphql.Marshaler) {
+func (ec *executionContext) _ThreatModelReport_actors(ctx context.Context, field graphql.CollectedField, obj *report.Report) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -26691,8 +26691,8 @@ func (ec *executionContext) _ThreatModelReport_actors(ctx context.Context, field
 			return obj.Actors, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []threatmodel.KnownActor) graphql.Marshaler {
-			return ec.marshalNTMActor2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐKnownActorᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []report.KnownActor) graphql.Marshaler {
+			return ec.marshalNTMActor2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐKnownActorᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -26711,7 +26711,7 @@ func (ec *executionContext) fieldContext_ThreatModelReport_actors(_ context.Cont
 	return fc, nil
 }
 
-func (ec *executionContext) _ThreatModelReport_controls(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Report) (ret graphql.Marshaler) {
+func (ec *executionContext) _ThreatModelReport_controls(ctx context.Context, field graphql.CollectedField, obj *report.Report) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -26723,8 +26723,8 @@ func (ec *executionContext) _ThreatModelReport_controls(ctx context.Context, fie
 			return obj.Controls, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []threatmodel.ControlEffect) graphql.Marshaler {
-			return ec.marshalNTMControlEffect2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐControlEffectᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []report.ControlEffect) graphql.Marshaler {
+			return ec.marshalNTMControlEffect2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐControlEffectᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -26743,7 +26743,7 @@ func (ec *executionContext) fieldContext_ThreatModelReport_controls(_ context.Co
 	return fc, nil
 }
 
-func (ec *executionContext) _ThreatModelReport_acceptedRisks(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Report) (ret graphql.Marshaler) {
+func (ec *executionContext) _ThreatModelReport_acceptedRisks(ctx context.Context, field graphql.CollectedField, obj *report.Report) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -26755,8 +26755,8 @@ func (ec *executionContext) _ThreatModelReport_acceptedRisks(ctx context.Context
 			return obj.AcceptedRisks, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []threatmodel.AcceptedRiskStatus) graphql.Marshaler {
-			return ec.marshalNTMAcceptedRiskStatus2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐAcceptedRiskStatusᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []report.AcceptedRiskStatus) graphql.Marshaler {
+			return ec.marshalNTMAcceptedRiskStatus2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐAcceptedRiskStatusᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -26844,7 +26844,7 @@ func (ec *executionContext) fieldContext_UnbreakableChain_route(_ context.Contex
 	return graphql.NewScalarFieldContext("UnbreakableChain", field, false, false, "String")
 }
 
-func (ec *executionContext) _UpgradeImpact_from(ctx context.Context, field graphql.CollectedField, obj *threatmodel.UpgradeImpact) (ret graphql.Marshaler) {
+func (ec *executionContext) _UpgradeImpact_from(ctx context.Context, field graphql.CollectedField, obj *report.UpgradeImpact) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -26867,7 +26867,7 @@ func (ec *executionContext) fieldContext_UpgradeImpact_from(_ context.Context, f
 	return graphql.NewScalarFieldContext("UpgradeImpact", field, false, false, "String")
 }
 
-func (ec *executionContext) _UpgradeImpact_to(ctx context.Context, field graphql.CollectedField, obj *threatmodel.UpgradeImpact) (ret graphql.Marshaler) {
+func (ec *executionContext) _UpgradeImpact_to(ctx context.Context, field graphql.CollectedField, obj *report.UpgradeImpact) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -26890,7 +26890,7 @@ func (ec *executionContext) fieldContext_UpgradeImpact_to(_ context.Context, fie
 	return graphql.NewScalarFieldContext("UpgradeImpact", field, false, false, "String")
 }
 
-func (ec *executionContext) _UpgradeImpact_nowApplicable(ctx context.Context, field graphql.CollectedField, obj *threatmodel.UpgradeImpact) (ret graphql.Marshaler) {
+func (ec *executionContext) _UpgradeImpact_nowApplicable(ctx context.Context, field graphql.CollectedField, obj *report.UpgradeImpact) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -26913,7 +26913,7 @@ func (ec *executionContext) fieldContext_UpgradeImpact_nowApplicable(_ context.C
 	return graphql.NewScalarFieldContext("UpgradeImpact", field, false, false, "ID")
 }
 
-func (ec *executionContext) _UpgradeImpact_noLongerApplicable(ctx context.Context, field graphql.CollectedField, obj *threatmodel.UpgradeImpact) (ret graphql.Marshaler) {
+func (ec *executionContext) _UpgradeImpact_noLongerApplicable(ctx context.Context, field graphql.CollectedField, obj *report.UpgradeImpact) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -26936,7 +26936,7 @@ func (ec *executionContext) fieldContext_UpgradeImpact_noLongerApplicable(_ cont
 	return graphql.NewScalarFieldContext("UpgradeImpact", field, false, false, "ID")
 }
 
-func (ec *executionContext) _UpgradeImpact_statusChanged(ctx context.Context, field graphql.CollectedField, obj *threatmodel.UpgradeImpact) (ret graphql.Marshaler) {
+func (ec *executionContext) _UpgradeImpact_statusChanged(ctx context.Context, field graphql.CollectedField, obj *report.UpgradeImpact) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -26948,8 +26948,8 @@ func (ec *executionContext) _UpgradeImpact_statusChanged(ctx context.Context, fi
 			return obj.StatusChanged, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []threatmodel.StatusChange) graphql.Marshaler {
-			return ec.marshalNTMStatusChange2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐStatusChangeᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []report.StatusChange) graphql.Marshaler {
+			return ec.marshalNTMStatusChange2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐStatusChangeᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -26968,7 +26968,7 @@ func (ec *executionContext) fieldContext_UpgradeImpact_statusChanged(_ context.C
 	return fc, nil
 }
 
-func (ec *executionContext) _UpgradeImpact_mitigationsChanged(ctx context.Context, field graphql.CollectedField, obj *threatmodel.UpgradeImpact) (ret graphql.Marshaler) {
+func (ec *executionContext) _UpgradeImpact_mitigationsChanged(ctx context.Context, field graphql.CollectedField, obj *report.UpgradeImpact) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -26980,8 +26980,8 @@ func (ec *executionContext) _UpgradeImpact_mitigationsChanged(ctx context.Contex
 			return obj.MitigationsChanged, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []threatmodel.MitigationChange) graphql.Marshaler {
-			return ec.marshalNTMMitigationChange2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐMitigationChangeᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []report.MitigationChange) graphql.Marshaler {
+			return ec.marshalNTMMitigationChange2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐMitigationChangeᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -27000,7 +27000,7 @@ func (ec *executionContext) fieldContext_UpgradeImpact_mitigationsChanged(_ cont
 	return fc, nil
 }
 
-func (ec *executionContext) _UpgradeImpact_newIncidents(ctx context.Context, field graphql.CollectedField, obj *threatmodel.UpgradeImpact) (ret graphql.Marshaler) {
+func (ec *executionContext) _UpgradeImpact_newIncidents(ctx context.Context, field graphql.CollectedField, obj *report.UpgradeImpact) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -27023,7 +27023,7 @@ func (ec *executionContext) fieldContext_UpgradeImpact_newIncidents(_ context.Co
 	return graphql.NewScalarFieldContext("UpgradeImpact", field, false, false, "ID")
 }
 
-func (ec *executionContext) _UpgradeImpact_goneIncidents(ctx context.Context, field graphql.CollectedField, obj *threatmodel.UpgradeImpact) (ret graphql.Marshaler) {
+func (ec *executionContext) _UpgradeImpact_goneIncidents(ctx context.Context, field graphql.CollectedField, obj *report.UpgradeImpact) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -27046,7 +27046,7 @@ func (ec *executionContext) fieldContext_UpgradeImpact_goneIncidents(_ context.C
 	return graphql.NewScalarFieldContext("UpgradeImpact", field, false, false, "ID")
 }
 
-func (ec *executionContext) _UpgradeImpact_controlsInvalid(ctx context.Context, field graphql.CollectedField, obj *threatmodel.UpgradeImpact) (ret graphql.Marshaler) {
+func (ec *executionContext) _UpgradeImpact_controlsInvalid(ctx context.Context, field graphql.CollectedField, obj *report.UpgradeImpact) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -32296,7 +32296,7 @@ func (ec *executionContext) _TMAcceptedRisk(ctx context.Context, sel ast.Selecti
 
 var tMAcceptedRiskStatusImplementors = []string{"TMAcceptedRiskStatus"}
 
-func (ec *executionContext) _TMAcceptedRiskStatus(ctx context.Context, sel ast.SelectionSet, obj *threatmodel.AcceptedRiskStatus) graphql.Marshaler {
+func (ec *executionContext) _TMAcceptedRiskStatus(ctx context.Context, sel ast.SelectionSet, obj *report.AcceptedRiskStatus) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, tMAcceptedRiskStatusImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -32354,7 +32354,7 @@ func (ec *executionContext) _TMAcceptedRiskStatus(ctx context.Context, sel ast.S
 
 var tMActorImplementors = []string{"TMActor"}
 
-func (ec *executionContext) _TMActor(ctx context.Context, sel ast.SelectionSet, obj *threatmodel.KnownActor) graphql.Marshaler {
+func (ec *executionContext) _TMActor(ctx context.Context, sel ast.SelectionSet, obj *report.KnownActor) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, tMActorImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -32417,7 +32417,7 @@ func (ec *executionContext) _TMActor(ctx context.Context, sel ast.SelectionSet, 
 
 var tMAddsImplementors = []string{"TMAdds"}
 
-func (ec *executionContext) _TMAdds(ctx context.Context, sel ast.SelectionSet, obj *threatmodel.Adds) graphql.Marshaler {
+func (ec *executionContext) _TMAdds(ctx context.Context, sel ast.SelectionSet, obj *report.Adds) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, tMAddsImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -32460,7 +32460,7 @@ func (ec *executionContext) _TMAdds(ctx context.Context, sel ast.SelectionSet, o
 
 var tMApplicableTechniqueImplementors = []string{"TMApplicableTechnique"}
 
-func (ec *executionContext) _TMApplicableTechnique(ctx context.Context, sel ast.SelectionSet, obj *threatmodel.ApplicableTechnique) graphql.Marshaler {
+func (ec *executionContext) _TMApplicableTechnique(ctx context.Context, sel ast.SelectionSet, obj *report.ApplicableTechnique) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, tMApplicableTechniqueImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -32583,7 +32583,7 @@ func (ec *executionContext) _TMApplicableTechnique(ctx context.Context, sel ast.
 
 var tMBreakPointImplementors = []string{"TMBreakPoint"}
 
-func (ec *executionContext) _TMBreakPoint(ctx context.Context, sel ast.SelectionSet, obj *threatmodel.BreakPoint) graphql.Marshaler {
+func (ec *executionContext) _TMBreakPoint(ctx context.Context, sel ast.SelectionSet, obj *report.BreakPoint) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, tMBreakPointImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -32737,7 +32737,7 @@ func (ec *executionContext) _TMControl(ctx context.Context, sel ast.SelectionSet
 
 var tMControlEffectImplementors = []string{"TMControlEffect"}
 
-func (ec *executionContext) _TMControlEffect(ctx context.Context, sel ast.SelectionSet, obj *threatmodel.ControlEffect) graphql.Marshaler {
+func (ec *executionContext) _TMControlEffect(ctx context.Context, sel ast.SelectionSet, obj *report.ControlEffect) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, tMControlEffectImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -32825,7 +32825,7 @@ func (ec *executionContext) _TMControlEffect(ctx context.Context, sel ast.Select
 
 var tMDetectionImplementors = []string{"TMDetection"}
 
-func (ec *executionContext) _TMDetection(ctx context.Context, sel ast.SelectionSet, obj *threatmodel.Detection) graphql.Marshaler {
+func (ec *executionContext) _TMDetection(ctx context.Context, sel ast.SelectionSet, obj *report.Detection) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, tMDetectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -32873,7 +32873,7 @@ func (ec *executionContext) _TMDetection(ctx context.Context, sel ast.SelectionS
 
 var tMEvidenceImplementors = []string{"TMEvidence"}
 
-func (ec *executionContext) _TMEvidence(ctx context.Context, sel ast.SelectionSet, obj *threatmodel.Evidence) graphql.Marshaler {
+func (ec *executionContext) _TMEvidence(ctx context.Context, sel ast.SelectionSet, obj *report.Evidence) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, tMEvidenceImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -32999,7 +32999,7 @@ func (ec *executionContext) _TMFlow(ctx context.Context, sel ast.SelectionSet, o
 
 var tMIncidentImplementors = []string{"TMIncident"}
 
-func (ec *executionContext) _TMIncident(ctx context.Context, sel ast.SelectionSet, obj *threatmodel.Incident) graphql.Marshaler {
+func (ec *executionContext) _TMIncident(ctx context.Context, sel ast.SelectionSet, obj *report.Incident) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, tMIncidentImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -33102,7 +33102,7 @@ func (ec *executionContext) _TMIncident(ctx context.Context, sel ast.SelectionSe
 
 var tMLinkEffectImplementors = []string{"TMLinkEffect"}
 
-func (ec *executionContext) _TMLinkEffect(ctx context.Context, sel ast.SelectionSet, obj *threatmodel.LinkEffect) graphql.Marshaler {
+func (ec *executionContext) _TMLinkEffect(ctx context.Context, sel ast.SelectionSet, obj *report.LinkEffect) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, tMLinkEffectImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -33170,7 +33170,7 @@ func (ec *executionContext) _TMLinkEffect(ctx context.Context, sel ast.Selection
 
 var tMMitigationChangeImplementors = []string{"TMMitigationChange"}
 
-func (ec *executionContext) _TMMitigationChange(ctx context.Context, sel ast.SelectionSet, obj *threatmodel.MitigationChange) graphql.Marshaler {
+func (ec *executionContext) _TMMitigationChange(ctx context.Context, sel ast.SelectionSet, obj *report.MitigationChange) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, tMMitigationChangeImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -33251,7 +33251,7 @@ func (ec *executionContext) _TMProperty(ctx context.Context, sel ast.SelectionSe
 
 var tMRecommendationImplementors = []string{"TMRecommendation"}
 
-func (ec *executionContext) _TMRecommendation(ctx context.Context, sel ast.SelectionSet, obj *threatmodel.Recommendation) graphql.Marshaler {
+func (ec *executionContext) _TMRecommendation(ctx context.Context, sel ast.SelectionSet, obj *report.Recommendation) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, tMRecommendationImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -33319,7 +33319,7 @@ func (ec *executionContext) _TMRecommendation(ctx context.Context, sel ast.Selec
 
 var tMResidualPathImplementors = []string{"TMResidualPath"}
 
-func (ec *executionContext) _TMResidualPath(ctx context.Context, sel ast.SelectionSet, obj *threatmodel.ResidualPath) graphql.Marshaler {
+func (ec *executionContext) _TMResidualPath(ctx context.Context, sel ast.SelectionSet, obj *report.ResidualPath) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, tMResidualPathImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -33377,7 +33377,7 @@ func (ec *executionContext) _TMResidualPath(ctx context.Context, sel ast.Selecti
 
 var tMStatusChangeImplementors = []string{"TMStatusChange"}
 
-func (ec *executionContext) _TMStatusChange(ctx context.Context, sel ast.SelectionSet, obj *threatmodel.StatusChange) graphql.Marshaler {
+func (ec *executionContext) _TMStatusChange(ctx context.Context, sel ast.SelectionSet, obj *report.StatusChange) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, tMStatusChangeImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -33420,7 +33420,7 @@ func (ec *executionContext) _TMStatusChange(ctx context.Context, sel ast.Selecti
 
 var tMSummaryImplementors = []string{"TMSummary"}
 
-func (ec *executionContext) _TMSummary(ctx context.Context, sel ast.SelectionSet, obj *threatmodel.Summary) graphql.Marshaler {
+func (ec *executionContext) _TMSummary(ctx context.Context, sel ast.SelectionSet, obj *report.Summary) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, tMSummaryImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -33498,7 +33498,7 @@ func (ec *executionContext) _TMSummary(ctx context.Context, sel ast.SelectionSet
 
 var tMTacticExposureImplementors = []string{"TMTacticExposure"}
 
-func (ec *executionContext) _TMTacticExposure(ctx context.Context, sel ast.SelectionSet, obj *threatmodel.TacticExposure) graphql.Marshaler {
+func (ec *executionContext) _TMTacticExposure(ctx context.Context, sel ast.SelectionSet, obj *report.TacticExposure) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, tMTacticExposureImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -33561,7 +33561,7 @@ func (ec *executionContext) _TMTacticExposure(ctx context.Context, sel ast.Selec
 
 var tMUnbreakableImplementors = []string{"TMUnbreakable"}
 
-func (ec *executionContext) _TMUnbreakable(ctx context.Context, sel ast.SelectionSet, obj *threatmodel.UnbreakableItem) graphql.Marshaler {
+func (ec *executionContext) _TMUnbreakable(ctx context.Context, sel ast.SelectionSet, obj *report.UnbreakableItem) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, tMUnbreakableImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -33599,7 +33599,7 @@ func (ec *executionContext) _TMUnbreakable(ctx context.Context, sel ast.Selectio
 
 var tMUncoveredTechniqueImplementors = []string{"TMUncoveredTechnique"}
 
-func (ec *executionContext) _TMUncoveredTechnique(ctx context.Context, sel ast.SelectionSet, obj *threatmodel.UncoveredTechnique) graphql.Marshaler {
+func (ec *executionContext) _TMUncoveredTechnique(ctx context.Context, sel ast.SelectionSet, obj *report.UncoveredTechnique) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, tMUncoveredTechniqueImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -34400,7 +34400,7 @@ func (ec *executionContext) _ThreatModel(ctx context.Context, sel ast.SelectionS
 
 var threatModelReportImplementors = []string{"ThreatModelReport"}
 
-func (ec *executionContext) _ThreatModelReport(ctx context.Context, sel ast.SelectionSet, obj *threatmodel.Report) graphql.Marshaler {
+func (ec *executionContext) _ThreatModelReport(ctx context.Context, sel ast.SelectionSet, obj *report.Report) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, threatModelReportImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -34556,7 +34556,7 @@ func (ec *executionContext) _UnbreakableChain(ctx context.Context, sel ast.Selec
 
 var upgradeImpactImplementors = []string{"UpgradeImpact"}
 
-func (ec *executionContext) _UpgradeImpact(ctx context.Context, sel ast.SelectionSet, obj *threatmodel.UpgradeImpact) graphql.Marshaler {
+func (ec *executionContext) _UpgradeImpact(ctx context.Context, sel ast.SelectionSet, obj *report.UpgradeImpact) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, upgradeImpactImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -36057,15 +36057,15 @@ func (ec *executionContext) unmarshalNTMAcceptedRiskInput2githubᚗcomᚋatlasgr
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNTMAcceptedRiskStatus2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐAcceptedRiskStatus(ctx context.Context, sel ast.SelectionSet, v threatmodel.AcceptedRiskStatus) graphql.Marshaler {
+func (ec *executionContext) marshalNTMAcceptedRiskStatus2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐAcceptedRiskStatus(ctx context.Context, sel ast.SelectionSet, v report.AcceptedRiskStatus) graphql.Marshaler {
 	return ec._TMAcceptedRiskStatus(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNTMAcceptedRiskStatus2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐAcceptedRiskStatusᚄ(ctx context.Context, sel ast.SelectionSet, v []threatmodel.AcceptedRiskStatus) graphql.Marshaler {
+func (ec *executionContext) marshalNTMAcceptedRiskStatus2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐAcceptedRiskStatusᚄ(ctx context.Context, sel ast.SelectionSet, v []report.AcceptedRiskStatus) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNTMAcceptedRiskStatus2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐAcceptedRiskStatus(ctx, sel, v[i])
+		return ec.marshalNTMAcceptedRiskStatus2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐAcceptedRiskStatus(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -36077,15 +36077,15 @@ func (ec *executionContext) marshalNTMAcceptedRiskStatus2ᚕgithubᚗcomᚋatlas
 	return ret
 }
 
-func (ec *executionContext) marshalNTMActor2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐKnownActor(ctx context.Context, sel ast.SelectionSet, v threatmodel.KnownActor) graphql.Marshaler {
+func (ec *executionContext) marshalNTMActor2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐKnownActor(ctx context.Context, sel ast.SelectionSet, v report.KnownActor) graphql.Marshaler {
 	return ec._TMActor(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNTMActor2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐKnownActorᚄ(ctx context.Context, sel ast.SelectionSet, v []threatmodel.KnownActor) graphql.Marshaler {
+func (ec *executionContext) marshalNTMActor2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐKnownActorᚄ(ctx context.Context, sel ast.SelectionSet, v []report.KnownActor) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNTMActor2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐKnownActor(ctx, sel, v[i])
+		return ec.marshalNTMActor2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐKnownActor(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -36097,19 +36097,19 @@ func (ec *executionContext) marshalNTMActor2ᚕgithubᚗcomᚋatlasgraphᚋatlas
 	return ret
 }
 
-func (ec *executionContext) marshalNTMAdds2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐAdds(ctx context.Context, sel ast.SelectionSet, v threatmodel.Adds) graphql.Marshaler {
+func (ec *executionContext) marshalNTMAdds2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐAdds(ctx context.Context, sel ast.SelectionSet, v report.Adds) graphql.Marshaler {
 	return ec._TMAdds(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNTMApplicableTechnique2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐApplicableTechnique(ctx context.Context, sel ast.SelectionSet, v threatmodel.ApplicableTechnique) graphql.Marshaler {
+func (ec *executionContext) marshalNTMApplicableTechnique2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐApplicableTechnique(ctx context.Context, sel ast.SelectionSet, v report.ApplicableTechnique) graphql.Marshaler {
 	return ec._TMApplicableTechnique(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNTMApplicableTechnique2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐApplicableTechniqueᚄ(ctx context.Context, sel ast.SelectionSet, v []threatmodel.ApplicableTechnique) graphql.Marshaler {
+func (ec *executionContext) marshalNTMApplicableTechnique2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐApplicableTechniqueᚄ(ctx context.Context, sel ast.SelectionSet, v []report.ApplicableTechnique) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNTMApplicableTechnique2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐApplicableTechnique(ctx, sel, v[i])
+		return ec.marshalNTMApplicableTechnique2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐApplicableTechnique(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -36121,15 +36121,15 @@ func (ec *executionContext) marshalNTMApplicableTechnique2ᚕgithubᚗcomᚋatla
 	return ret
 }
 
-func (ec *executionContext) marshalNTMBreakPoint2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐBreakPoint(ctx context.Context, sel ast.SelectionSet, v threatmodel.BreakPoint) graphql.Marshaler {
+func (ec *executionContext) marshalNTMBreakPoint2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐBreakPoint(ctx context.Context, sel ast.SelectionSet, v report.BreakPoint) graphql.Marshaler {
 	return ec._TMBreakPoint(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNTMBreakPoint2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐBreakPointᚄ(ctx context.Context, sel ast.SelectionSet, v []threatmodel.BreakPoint) graphql.Marshaler {
+func (ec *executionContext) marshalNTMBreakPoint2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐBreakPointᚄ(ctx context.Context, sel ast.SelectionSet, v []report.BreakPoint) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNTMBreakPoint2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐBreakPoint(ctx, sel, v[i])
+		return ec.marshalNTMBreakPoint2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐBreakPoint(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -36186,15 +36186,15 @@ func (ec *executionContext) marshalNTMControl2ᚕgithubᚗcomᚋatlasgraphᚋatl
 	return ret
 }
 
-func (ec *executionContext) marshalNTMControlEffect2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐControlEffect(ctx context.Context, sel ast.SelectionSet, v threatmodel.ControlEffect) graphql.Marshaler {
+func (ec *executionContext) marshalNTMControlEffect2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐControlEffect(ctx context.Context, sel ast.SelectionSet, v report.ControlEffect) graphql.Marshaler {
 	return ec._TMControlEffect(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNTMControlEffect2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐControlEffectᚄ(ctx context.Context, sel ast.SelectionSet, v []threatmodel.ControlEffect) graphql.Marshaler {
+func (ec *executionContext) marshalNTMControlEffect2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐControlEffectᚄ(ctx context.Context, sel ast.SelectionSet, v []report.ControlEffect) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNTMControlEffect2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐControlEffect(ctx, sel, v[i])
+		return ec.marshalNTMControlEffect2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐControlEffect(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -36211,15 +36211,15 @@ func (ec *executionContext) unmarshalNTMControlInput2githubᚗcomᚋatlasgraph�
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNTMDetection2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐDetection(ctx context.Context, sel ast.SelectionSet, v threatmodel.Detection) graphql.Marshaler {
+func (ec *executionContext) marshalNTMDetection2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐDetection(ctx context.Context, sel ast.SelectionSet, v report.Detection) graphql.Marshaler {
 	return ec._TMDetection(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNTMDetection2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐDetectionᚄ(ctx context.Context, sel ast.SelectionSet, v []threatmodel.Detection) graphql.Marshaler {
+func (ec *executionContext) marshalNTMDetection2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐDetectionᚄ(ctx context.Context, sel ast.SelectionSet, v []report.Detection) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNTMDetection2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐDetection(ctx, sel, v[i])
+		return ec.marshalNTMDetection2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐDetection(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -36231,15 +36231,15 @@ func (ec *executionContext) marshalNTMDetection2ᚕgithubᚗcomᚋatlasgraphᚋa
 	return ret
 }
 
-func (ec *executionContext) marshalNTMEvidence2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐEvidence(ctx context.Context, sel ast.SelectionSet, v threatmodel.Evidence) graphql.Marshaler {
+func (ec *executionContext) marshalNTMEvidence2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐEvidence(ctx context.Context, sel ast.SelectionSet, v report.Evidence) graphql.Marshaler {
 	return ec._TMEvidence(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNTMEvidence2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐEvidenceᚄ(ctx context.Context, sel ast.SelectionSet, v []threatmodel.Evidence) graphql.Marshaler {
+func (ec *executionContext) marshalNTMEvidence2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐEvidenceᚄ(ctx context.Context, sel ast.SelectionSet, v []report.Evidence) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNTMEvidence2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐEvidence(ctx, sel, v[i])
+		return ec.marshalNTMEvidence2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐEvidence(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -36276,15 +36276,15 @@ func (ec *executionContext) unmarshalNTMFlowInput2githubᚗcomᚋatlasgraphᚋat
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNTMIncident2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐIncident(ctx context.Context, sel ast.SelectionSet, v threatmodel.Incident) graphql.Marshaler {
+func (ec *executionContext) marshalNTMIncident2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐIncident(ctx context.Context, sel ast.SelectionSet, v report.Incident) graphql.Marshaler {
 	return ec._TMIncident(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNTMIncident2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐIncidentᚄ(ctx context.Context, sel ast.SelectionSet, v []threatmodel.Incident) graphql.Marshaler {
+func (ec *executionContext) marshalNTMIncident2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐIncidentᚄ(ctx context.Context, sel ast.SelectionSet, v []report.Incident) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNTMIncident2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐIncident(ctx, sel, v[i])
+		return ec.marshalNTMIncident2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐIncident(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -36296,15 +36296,15 @@ func (ec *executionContext) marshalNTMIncident2ᚕgithubᚗcomᚋatlasgraphᚋat
 	return ret
 }
 
-func (ec *executionContext) marshalNTMLinkEffect2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐLinkEffect(ctx context.Context, sel ast.SelectionSet, v threatmodel.LinkEffect) graphql.Marshaler {
+func (ec *executionContext) marshalNTMLinkEffect2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐLinkEffect(ctx context.Context, sel ast.SelectionSet, v report.LinkEffect) graphql.Marshaler {
 	return ec._TMLinkEffect(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNTMLinkEffect2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐLinkEffectᚄ(ctx context.Context, sel ast.SelectionSet, v []threatmodel.LinkEffect) graphql.Marshaler {
+func (ec *executionContext) marshalNTMLinkEffect2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐLinkEffectᚄ(ctx context.Context, sel ast.SelectionSet, v []report.LinkEffect) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNTMLinkEffect2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐLinkEffect(ctx, sel, v[i])
+		return ec.marshalNTMLinkEffect2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐLinkEffect(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -36316,15 +36316,15 @@ func (ec *executionContext) marshalNTMLinkEffect2ᚕgithubᚗcomᚋatlasgraphᚋ
 	return ret
 }
 
-func (ec *executionContext) marshalNTMMitigationChange2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐMitigationChange(ctx context.Context, sel ast.SelectionSet, v threatmodel.MitigationChange) graphql.Marshaler {
+func (ec *executionContext) marshalNTMMitigationChange2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐMitigationChange(ctx context.Context, sel ast.SelectionSet, v report.MitigationChange) graphql.Marshaler {
 	return ec._TMMitigationChange(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNTMMitigationChange2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐMitigationChangeᚄ(ctx context.Context, sel ast.SelectionSet, v []threatmodel.MitigationChange) graphql.Marshaler {
+func (ec *executionContext) marshalNTMMitigationChange2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐMitigationChangeᚄ(ctx context.Context, sel ast.SelectionSet, v []report.MitigationChange) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNTMMitigationChange2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐMitigationChange(ctx, sel, v[i])
+		return ec.marshalNTMMitigationChange2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐMitigationChange(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -36361,15 +36361,15 @@ func (ec *executionContext) unmarshalNTMPropertyInput2githubᚗcomᚋatlasgraph�
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNTMRecommendation2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐRecommendation(ctx context.Context, sel ast.SelectionSet, v threatmodel.Recommendation) graphql.Marshaler {
+func (ec *executionContext) marshalNTMRecommendation2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐRecommendation(ctx context.Context, sel ast.SelectionSet, v report.Recommendation) graphql.Marshaler {
 	return ec._TMRecommendation(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNTMRecommendation2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐRecommendationᚄ(ctx context.Context, sel ast.SelectionSet, v []threatmodel.Recommendation) graphql.Marshaler {
+func (ec *executionContext) marshalNTMRecommendation2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐRecommendationᚄ(ctx context.Context, sel ast.SelectionSet, v []report.Recommendation) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNTMRecommendation2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐRecommendation(ctx, sel, v[i])
+		return ec.marshalNTMRecommendation2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐRecommendation(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -36381,15 +36381,15 @@ func (ec *executionContext) marshalNTMRecommendation2ᚕgithubᚗcomᚋatlasgrap
 	return ret
 }
 
-func (ec *executionContext) marshalNTMResidualPath2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐResidualPath(ctx context.Context, sel ast.SelectionSet, v threatmodel.ResidualPath) graphql.Marshaler {
+func (ec *executionContext) marshalNTMResidualPath2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐResidualPath(ctx context.Context, sel ast.SelectionSet, v report.ResidualPath) graphql.Marshaler {
 	return ec._TMResidualPath(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNTMResidualPath2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐResidualPathᚄ(ctx context.Context, sel ast.SelectionSet, v []threatmodel.ResidualPath) graphql.Marshaler {
+func (ec *executionContext) marshalNTMResidualPath2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐResidualPathᚄ(ctx context.Context, sel ast.SelectionSet, v []report.ResidualPath) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNTMResidualPath2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐResidualPath(ctx, sel, v[i])
+		return ec.marshalNTMResidualPath2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐResidualPath(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -36401,15 +36401,15 @@ func (ec *executionContext) marshalNTMResidualPath2ᚕgithubᚗcomᚋatlasgraph�
 	return ret
 }
 
-func (ec *executionContext) marshalNTMStatusChange2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐStatusChange(ctx context.Context, sel ast.SelectionSet, v threatmodel.StatusChange) graphql.Marshaler {
+func (ec *executionContext) marshalNTMStatusChange2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐStatusChange(ctx context.Context, sel ast.SelectionSet, v report.StatusChange) graphql.Marshaler {
 	return ec._TMStatusChange(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNTMStatusChange2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐStatusChangeᚄ(ctx context.Context, sel ast.SelectionSet, v []threatmodel.StatusChange) graphql.Marshaler {
+func (ec *executionContext) marshalNTMStatusChange2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐStatusChangeᚄ(ctx context.Context, sel ast.SelectionSet, v []report.StatusChange) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNTMStatusChange2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐStatusChange(ctx, sel, v[i])
+		return ec.marshalNTMStatusChange2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐStatusChange(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -36421,19 +36421,19 @@ func (ec *executionContext) marshalNTMStatusChange2ᚕgithubᚗcomᚋatlasgraph�
 	return ret
 }
 
-func (ec *executionContext) marshalNTMSummary2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐSummary(ctx context.Context, sel ast.SelectionSet, v threatmodel.Summary) graphql.Marshaler {
+func (ec *executionContext) marshalNTMSummary2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐSummary(ctx context.Context, sel ast.SelectionSet, v report.Summary) graphql.Marshaler {
 	return ec._TMSummary(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNTMTacticExposure2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐTacticExposure(ctx context.Context, sel ast.SelectionSet, v threatmodel.TacticExposure) graphql.Marshaler {
+func (ec *executionContext) marshalNTMTacticExposure2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐTacticExposure(ctx context.Context, sel ast.SelectionSet, v report.TacticExposure) graphql.Marshaler {
 	return ec._TMTacticExposure(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNTMTacticExposure2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐTacticExposureᚄ(ctx context.Context, sel ast.SelectionSet, v []threatmodel.TacticExposure) graphql.Marshaler {
+func (ec *executionContext) marshalNTMTacticExposure2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐTacticExposureᚄ(ctx context.Context, sel ast.SelectionSet, v []report.TacticExposure) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNTMTacticExposure2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐTacticExposure(ctx, sel, v[i])
+		return ec.marshalNTMTacticExposure2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐTacticExposure(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -36445,15 +36445,15 @@ func (ec *executionContext) marshalNTMTacticExposure2ᚕgithubᚗcomᚋatlasgrap
 	return ret
 }
 
-func (ec *executionContext) marshalNTMUnbreakable2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐUnbreakableItem(ctx context.Context, sel ast.SelectionSet, v threatmodel.UnbreakableItem) graphql.Marshaler {
+func (ec *executionContext) marshalNTMUnbreakable2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐUnbreakableItem(ctx context.Context, sel ast.SelectionSet, v report.UnbreakableItem) graphql.Marshaler {
 	return ec._TMUnbreakable(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNTMUnbreakable2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐUnbreakableItemᚄ(ctx context.Context, sel ast.SelectionSet, v []threatmodel.UnbreakableItem) graphql.Marshaler {
+func (ec *executionContext) marshalNTMUnbreakable2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐUnbreakableItemᚄ(ctx context.Context, sel ast.SelectionSet, v []report.UnbreakableItem) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNTMUnbreakable2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐUnbreakableItem(ctx, sel, v[i])
+		return ec.marshalNTMUnbreakable2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐUnbreakableItem(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -36465,15 +36465,15 @@ func (ec *executionContext) marshalNTMUnbreakable2ᚕgithubᚗcomᚋatlasgraph�
 	return ret
 }
 
-func (ec *executionContext) marshalNTMUncoveredTechnique2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐUncoveredTechnique(ctx context.Context, sel ast.SelectionSet, v threatmodel.UncoveredTechnique) graphql.Marshaler {
+func (ec *executionContext) marshalNTMUncoveredTechnique2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐUncoveredTechnique(ctx context.Context, sel ast.SelectionSet, v report.UncoveredTechnique) graphql.Marshaler {
 	return ec._TMUncoveredTechnique(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNTMUncoveredTechnique2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐUncoveredTechniqueᚄ(ctx context.Context, sel ast.SelectionSet, v []threatmodel.UncoveredTechnique) graphql.Marshaler {
+func (ec *executionContext) marshalNTMUncoveredTechnique2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐUncoveredTechniqueᚄ(ctx context.Context, sel ast.SelectionSet, v []report.UncoveredTechnique) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNTMUncoveredTechnique2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐUncoveredTechnique(ctx, sel, v[i])
+		return ec.marshalNTMUncoveredTechnique2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐUncoveredTechnique(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -36752,7 +36752,7 @@ func (ec *executionContext) unmarshalNThreatModelInput2githubᚗcomᚋatlasgraph
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNThreatModelReport2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐReport(ctx context.Context, sel ast.SelectionSet, v *threatmodel.Report) graphql.Marshaler {
+func (ec *executionContext) marshalNThreatModelReport2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐReport(ctx context.Context, sel ast.SelectionSet, v *report.Report) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "ThreatModelReport!")
 		return graphql.Null
@@ -36794,7 +36794,7 @@ func (ec *executionContext) marshalNUnbreakableChain2ᚕgithubᚗcomᚋatlasgrap
 	return ret
 }
 
-func (ec *executionContext) marshalNUpgradeImpact2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐUpgradeImpact(ctx context.Context, sel ast.SelectionSet, v *threatmodel.UpgradeImpact) graphql.Marshaler {
+func (ec *executionContext) marshalNUpgradeImpact2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐUpgradeImpact(ctx context.Context, sel ast.SelectionSet, v *report.UpgradeImpact) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "UpgradeImpact!")
 		return graphql.Null
@@ -37262,7 +37262,7 @@ func (ec *executionContext) unmarshalOTMAcceptedRiskInput2ᚕgithubᚗcomᚋatla
 	return res, nil
 }
 
-func (ec *executionContext) marshalOTMBreakPoint2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐBreakPoint(ctx context.Context, sel ast.SelectionSet, v *threatmodel.BreakPoint) graphql.Marshaler {
+func (ec *executionContext) marshalOTMBreakPoint2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐBreakPoint(ctx context.Context, sel ast.SelectionSet, v *report.BreakPoint) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
