@@ -12,6 +12,7 @@ import (
 	"github.com/atlasgraph/atlasgraph/actors"
 	"github.com/atlasgraph/atlasgraph/atlas"
 	"github.com/atlasgraph/atlasgraph/attack"
+	"github.com/atlasgraph/atlasgraph/graph/internal/serial"
 	"github.com/atlasgraph/atlasgraph/graph/model"
 	"github.com/atlasgraph/atlasgraph/mapping"
 	"github.com/atlasgraph/atlasgraph/store"
@@ -33208,7 +33209,7 @@ func (ec *executionContext) marshalNActor2githubᚗcomᚋatlasgraphᚋatlasgraph
 
 func (ec *executionContext) marshalNActor2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐActorᚄ(ctx context.Context, sel ast.SelectionSet, v []store.Actor) graphql.Marshaler {
 	ctx = graphql.WithBatchParentValues(ctx, "Actor", v)
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNActor2githubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐActor(ctx, sel, v[i])
@@ -33244,7 +33245,7 @@ func (ec *executionContext) marshalNActorEdge2githubᚗcomᚋatlasgraphᚋatlasg
 }
 
 func (ec *executionContext) marshalNActorEdge2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐActorEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []model.ActorEdge) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNActorEdge2githubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐActorEdge(ctx, sel, v[i])
@@ -33289,7 +33290,7 @@ func (ec *executionContext) unmarshalNActorLinkKind2ᚕgithubᚗcomᚋatlasgraph
 }
 
 func (ec *executionContext) marshalNActorLinkKind2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋattackᚐLinkKindᚄ(ctx context.Context, sel ast.SelectionSet, v []attack.LinkKind) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNActorLinkKind2githubᚗcomᚋatlasgraphᚋatlasgraphᚋattackᚐLinkKind(ctx, sel, v[i])
@@ -33318,7 +33319,7 @@ func (ec *executionContext) marshalNActorTechnique2githubᚗcomᚋatlasgraphᚋa
 
 func (ec *executionContext) marshalNActorTechnique2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐActorTechniqueᚄ(ctx context.Context, sel ast.SelectionSet, v []store.ActorTechnique) graphql.Marshaler {
 	ctx = graphql.WithBatchParentValues(ctx, "ActorTechnique", v)
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNActorTechnique2githubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐActorTechnique(ctx, sel, v[i])
@@ -33338,7 +33339,7 @@ func (ec *executionContext) marshalNActorTechniques2githubᚗcomᚋatlasgraphᚋ
 }
 
 func (ec *executionContext) marshalNActorTechniques2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋactorsᚐActorTechniquesᚄ(ctx context.Context, sel ast.SelectionSet, v []actors.ActorTechniques) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNActorTechniques2githubᚗcomᚋatlasgraphᚋatlasgraphᚋactorsᚐActorTechniques(ctx, sel, v[i])
@@ -33358,7 +33359,7 @@ func (ec *executionContext) marshalNAttackEvidence2githubᚗcomᚋatlasgraphᚋa
 }
 
 func (ec *executionContext) marshalNAttackEvidence2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐAttackEvidenceᚄ(ctx context.Context, sel ast.SelectionSet, v []store.AttackEvidence) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNAttackEvidence2githubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐAttackEvidence(ctx, sel, v[i])
@@ -33378,7 +33379,7 @@ func (ec *executionContext) marshalNAttackPath2githubᚗcomᚋatlasgraphᚋatlas
 }
 
 func (ec *executionContext) marshalNAttackPath2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐAttackPathᚄ(ctx context.Context, sel ast.SelectionSet, v []model.AttackPath) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNAttackPath2githubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐAttackPath(ctx, sel, v[i])
@@ -33406,7 +33407,7 @@ func (ec *executionContext) marshalNAttackVersion2githubᚗcomᚋatlasgraphᚋat
 }
 
 func (ec *executionContext) marshalNAttackVersion2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐAttackVersionᚄ(ctx context.Context, sel ast.SelectionSet, v []store.AttackVersion) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNAttackVersion2githubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐAttackVersion(ctx, sel, v[i])
@@ -33440,7 +33441,7 @@ func (ec *executionContext) marshalNCaseStudy2githubᚗcomᚋatlasgraphᚋatlasg
 }
 
 func (ec *executionContext) marshalNCaseStudy2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐCaseStudyᚄ(ctx context.Context, sel ast.SelectionSet, v []store.CaseStudy) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNCaseStudy2githubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐCaseStudy(ctx, sel, v[i])
@@ -33476,7 +33477,7 @@ func (ec *executionContext) marshalNCaseStudyEdge2githubᚗcomᚋatlasgraphᚋat
 }
 
 func (ec *executionContext) marshalNCaseStudyEdge2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐCaseStudyEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []model.CaseStudyEdge) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNCaseStudyEdge2githubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐCaseStudyEdge(ctx, sel, v[i])
@@ -33504,7 +33505,7 @@ func (ec *executionContext) marshalNChainBreaker2githubᚗcomᚋatlasgraphᚋatl
 }
 
 func (ec *executionContext) marshalNChainBreaker2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐChainBreakerᚄ(ctx context.Context, sel ast.SelectionSet, v []model.ChainBreaker) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNChainBreaker2githubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐChainBreaker(ctx, sel, v[i])
@@ -33524,7 +33525,7 @@ func (ec *executionContext) marshalNChainStep2githubᚗcomᚋatlasgraphᚋatlasg
 }
 
 func (ec *executionContext) marshalNChainStep2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐChainStepᚄ(ctx context.Context, sel ast.SelectionSet, v []model.ChainStep) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNChainStep2githubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐChainStep(ctx, sel, v[i])
@@ -33552,7 +33553,7 @@ func (ec *executionContext) marshalNCoverageGap2githubᚗcomᚋatlasgraphᚋatla
 }
 
 func (ec *executionContext) marshalNCoverageGap2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐCoverageGapᚄ(ctx context.Context, sel ast.SelectionSet, v []model.CoverageGap) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNCoverageGap2githubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐCoverageGap(ctx, sel, v[i])
@@ -33580,7 +33581,7 @@ func (ec *executionContext) marshalNDiffEntity2githubᚗcomᚋatlasgraphᚋatlas
 }
 
 func (ec *executionContext) marshalNDiffEntity2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋatlasᚐEntityᚄ(ctx context.Context, sel ast.SelectionSet, v []atlas.Entity) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNDiffEntity2githubᚗcomᚋatlasgraphᚋatlasgraphᚋatlasᚐEntity(ctx, sel, v[i])
@@ -33600,7 +33601,7 @@ func (ec *executionContext) marshalNDiffLink2githubᚗcomᚋatlasgraphᚋatlasgr
 }
 
 func (ec *executionContext) marshalNDiffLink2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋatlasᚐLinkᚄ(ctx context.Context, sel ast.SelectionSet, v []atlas.Link) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNDiffLink2githubᚗcomᚋatlasgraphᚋatlasgraphᚋatlasᚐLink(ctx, sel, v[i])
@@ -33714,7 +33715,7 @@ func (ec *executionContext) marshalNMappingFinding2githubᚗcomᚋatlasgraphᚋa
 }
 
 func (ec *executionContext) marshalNMappingFinding2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋmappingᚐFindingᚄ(ctx context.Context, sel ast.SelectionSet, v []mapping.Finding) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNMappingFinding2githubᚗcomᚋatlasgraphᚋatlasgraphᚋmappingᚐFinding(ctx, sel, v[i])
@@ -33761,7 +33762,7 @@ func (ec *executionContext) marshalNMaturityChange2githubᚗcomᚋatlasgraphᚋa
 }
 
 func (ec *executionContext) marshalNMaturityChange2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋatlasᚐMaturityChangeᚄ(ctx context.Context, sel ast.SelectionSet, v []atlas.MaturityChange) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNMaturityChange2githubᚗcomᚋatlasgraphᚋatlasgraphᚋatlasᚐMaturityChange(ctx, sel, v[i])
@@ -33789,7 +33790,7 @@ func (ec *executionContext) marshalNMitigatedTechnique2githubᚗcomᚋatlasgraph
 }
 
 func (ec *executionContext) marshalNMitigatedTechnique2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐMitigatedTechniqueᚄ(ctx context.Context, sel ast.SelectionSet, v []store.MitigatedTechnique) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNMitigatedTechnique2githubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐMitigatedTechnique(ctx, sel, v[i])
@@ -33809,7 +33810,7 @@ func (ec *executionContext) marshalNMitigation2githubᚗcomᚋatlasgraphᚋatlas
 }
 
 func (ec *executionContext) marshalNMitigation2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐMitigationᚄ(ctx context.Context, sel ast.SelectionSet, v []store.Mitigation) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNMitigation2githubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐMitigation(ctx, sel, v[i])
@@ -33837,7 +33838,7 @@ func (ec *executionContext) marshalNMitigationChokePoint2githubᚗcomᚋatlasgra
 }
 
 func (ec *executionContext) marshalNMitigationChokePoint2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐMitigationChokePointᚄ(ctx context.Context, sel ast.SelectionSet, v []model.MitigationChokePoint) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNMitigationChokePoint2githubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐMitigationChokePoint(ctx, sel, v[i])
@@ -33870,7 +33871,7 @@ func (ec *executionContext) marshalNMitigationEdge2githubᚗcomᚋatlasgraphᚋa
 }
 
 func (ec *executionContext) marshalNMitigationEdge2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐMitigationEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []model.MitigationEdge) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNMitigationEdge2githubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐMitigationEdge(ctx, sel, v[i])
@@ -33890,7 +33891,7 @@ func (ec *executionContext) marshalNMitigationSetOption2githubᚗcomᚋatlasgrap
 }
 
 func (ec *executionContext) marshalNMitigationSetOption2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐMitigationSetOptionᚄ(ctx context.Context, sel ast.SelectionSet, v []model.MitigationSetOption) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNMitigationSetOption2githubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐMitigationSetOption(ctx, sel, v[i])
@@ -33926,7 +33927,7 @@ func (ec *executionContext) marshalNPathHop2githubᚗcomᚋatlasgraphᚋatlasgra
 }
 
 func (ec *executionContext) marshalNPathHop2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐPathHopᚄ(ctx context.Context, sel ast.SelectionSet, v []model.PathHop) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNPathHop2githubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐPathHop(ctx, sel, v[i])
@@ -33946,7 +33947,7 @@ func (ec *executionContext) marshalNReference2githubᚗcomᚋatlasgraphᚋatlasg
 }
 
 func (ec *executionContext) marshalNReference2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋatlasᚐReferenceᚄ(ctx context.Context, sel ast.SelectionSet, v []atlas.Reference) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNReference2githubᚗcomᚋatlasgraphᚋatlasgraphᚋatlasᚐReference(ctx, sel, v[i])
@@ -33966,7 +33967,7 @@ func (ec *executionContext) marshalNRelease2githubᚗcomᚋatlasgraphᚋatlasgra
 }
 
 func (ec *executionContext) marshalNRelease2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐReleaseInfoᚄ(ctx context.Context, sel ast.SelectionSet, v []store.ReleaseInfo) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNRelease2githubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐReleaseInfo(ctx, sel, v[i])
@@ -33998,7 +33999,7 @@ func (ec *executionContext) marshalNRename2githubᚗcomᚋatlasgraphᚋatlasgrap
 }
 
 func (ec *executionContext) marshalNRename2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋatlasᚐRenameᚄ(ctx context.Context, sel ast.SelectionSet, v []atlas.Rename) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNRename2githubᚗcomᚋatlasgraphᚋatlasgraphᚋatlasᚐRename(ctx, sel, v[i])
@@ -34018,7 +34019,7 @@ func (ec *executionContext) marshalNRetiredId2githubᚗcomᚋatlasgraphᚋatlasg
 }
 
 func (ec *executionContext) marshalNRetiredId2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋatlasᚐRetiredᚄ(ctx context.Context, sel ast.SelectionSet, v []atlas.Retired) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNRetiredId2githubᚗcomᚋatlasgraphᚋatlasgraphᚋatlasᚐRetired(ctx, sel, v[i])
@@ -34038,7 +34039,7 @@ func (ec *executionContext) marshalNSearchHit2githubᚗcomᚋatlasgraphᚋatlasg
 }
 
 func (ec *executionContext) marshalNSearchHit2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐSearchHitᚄ(ctx context.Context, sel ast.SelectionSet, v []store.SearchHit) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNSearchHit2githubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐSearchHit(ctx, sel, v[i])
@@ -34058,7 +34059,7 @@ func (ec *executionContext) marshalNSetMember2githubᚗcomᚋatlasgraphᚋatlasg
 }
 
 func (ec *executionContext) marshalNSetMember2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐSetMemberᚄ(ctx context.Context, sel ast.SelectionSet, v []model.SetMember) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNSetMember2githubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐSetMember(ctx, sel, v[i])
@@ -34078,7 +34079,7 @@ func (ec *executionContext) marshalNSharedTechnique2githubᚗcomᚋatlasgraphᚋ
 }
 
 func (ec *executionContext) marshalNSharedTechnique2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋactorsᚐSharedTechniqueᚄ(ctx context.Context, sel ast.SelectionSet, v []actors.SharedTechnique) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNSharedTechnique2githubᚗcomᚋatlasgraphᚋatlasgraphᚋactorsᚐSharedTechnique(ctx, sel, v[i])
@@ -34098,7 +34099,7 @@ func (ec *executionContext) marshalNStep2githubᚗcomᚋatlasgraphᚋatlasgraph�
 }
 
 func (ec *executionContext) marshalNStep2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐStepᚄ(ctx context.Context, sel ast.SelectionSet, v []store.Step) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNStep2githubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐStep(ctx, sel, v[i])
@@ -34118,7 +34119,7 @@ func (ec *executionContext) marshalNStepChange2githubᚗcomᚋatlasgraphᚋatlas
 }
 
 func (ec *executionContext) marshalNStepChange2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋatlasᚐStepChangeᚄ(ctx context.Context, sel ast.SelectionSet, v []atlas.StepChange) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNStepChange2githubᚗcomᚋatlasgraphᚋatlasgraphᚋatlasᚐStepChange(ctx, sel, v[i])
@@ -34138,7 +34139,7 @@ func (ec *executionContext) marshalNStepRef2githubᚗcomᚋatlasgraphᚋatlasgra
 }
 
 func (ec *executionContext) marshalNStepRef2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐStepRefᚄ(ctx context.Context, sel ast.SelectionSet, v []store.StepRef) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNStepRef2githubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐStepRef(ctx, sel, v[i])
@@ -34201,7 +34202,7 @@ func (ec *executionContext) marshalNTMAcceptedRisk2githubᚗcomᚋatlasgraphᚋa
 }
 
 func (ec *executionContext) marshalNTMAcceptedRisk2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐTMAcceptedRiskᚄ(ctx context.Context, sel ast.SelectionSet, v []model.TMAcceptedRisk) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNTMAcceptedRisk2githubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐTMAcceptedRisk(ctx, sel, v[i])
@@ -34226,7 +34227,7 @@ func (ec *executionContext) marshalNTMAcceptedRiskStatus2githubᚗcomᚋatlasgra
 }
 
 func (ec *executionContext) marshalNTMAcceptedRiskStatus2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐAcceptedRiskStatusᚄ(ctx context.Context, sel ast.SelectionSet, v []threatmodel.AcceptedRiskStatus) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNTMAcceptedRiskStatus2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐAcceptedRiskStatus(ctx, sel, v[i])
@@ -34246,7 +34247,7 @@ func (ec *executionContext) marshalNTMActor2githubᚗcomᚋatlasgraphᚋatlasgra
 }
 
 func (ec *executionContext) marshalNTMActor2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐKnownActorᚄ(ctx context.Context, sel ast.SelectionSet, v []threatmodel.KnownActor) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNTMActor2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐKnownActor(ctx, sel, v[i])
@@ -34266,7 +34267,7 @@ func (ec *executionContext) marshalNTMApplicableTechnique2githubᚗcomᚋatlasgr
 }
 
 func (ec *executionContext) marshalNTMApplicableTechnique2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐApplicableTechniqueᚄ(ctx context.Context, sel ast.SelectionSet, v []threatmodel.ApplicableTechnique) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNTMApplicableTechnique2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐApplicableTechnique(ctx, sel, v[i])
@@ -34286,7 +34287,7 @@ func (ec *executionContext) marshalNTMBreakPoint2githubᚗcomᚋatlasgraphᚋatl
 }
 
 func (ec *executionContext) marshalNTMBreakPoint2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐBreakPointᚄ(ctx context.Context, sel ast.SelectionSet, v []threatmodel.BreakPoint) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNTMBreakPoint2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐBreakPoint(ctx, sel, v[i])
@@ -34306,7 +34307,7 @@ func (ec *executionContext) marshalNTMComponent2githubᚗcomᚋatlasgraphᚋatla
 }
 
 func (ec *executionContext) marshalNTMComponent2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐTMComponentᚄ(ctx context.Context, sel ast.SelectionSet, v []model.TMComponent) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNTMComponent2githubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐTMComponent(ctx, sel, v[i])
@@ -34331,7 +34332,7 @@ func (ec *executionContext) marshalNTMControl2githubᚗcomᚋatlasgraphᚋatlasg
 }
 
 func (ec *executionContext) marshalNTMControl2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐTMControlᚄ(ctx context.Context, sel ast.SelectionSet, v []model.TMControl) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNTMControl2githubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐTMControl(ctx, sel, v[i])
@@ -34351,7 +34352,7 @@ func (ec *executionContext) marshalNTMControlEffect2githubᚗcomᚋatlasgraphᚋ
 }
 
 func (ec *executionContext) marshalNTMControlEffect2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐControlEffectᚄ(ctx context.Context, sel ast.SelectionSet, v []threatmodel.ControlEffect) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNTMControlEffect2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐControlEffect(ctx, sel, v[i])
@@ -34376,7 +34377,7 @@ func (ec *executionContext) marshalNTMEvidence2githubᚗcomᚋatlasgraphᚋatlas
 }
 
 func (ec *executionContext) marshalNTMEvidence2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐEvidenceᚄ(ctx context.Context, sel ast.SelectionSet, v []threatmodel.Evidence) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNTMEvidence2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐEvidence(ctx, sel, v[i])
@@ -34396,7 +34397,7 @@ func (ec *executionContext) marshalNTMFlow2githubᚗcomᚋatlasgraphᚋatlasgrap
 }
 
 func (ec *executionContext) marshalNTMFlow2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐTMFlowᚄ(ctx context.Context, sel ast.SelectionSet, v []model.TMFlow) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNTMFlow2githubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐTMFlow(ctx, sel, v[i])
@@ -34421,7 +34422,7 @@ func (ec *executionContext) marshalNTMIncident2githubᚗcomᚋatlasgraphᚋatlas
 }
 
 func (ec *executionContext) marshalNTMIncident2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐIncidentᚄ(ctx context.Context, sel ast.SelectionSet, v []threatmodel.Incident) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNTMIncident2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐIncident(ctx, sel, v[i])
@@ -34441,7 +34442,7 @@ func (ec *executionContext) marshalNTMMitigationChange2githubᚗcomᚋatlasgraph
 }
 
 func (ec *executionContext) marshalNTMMitigationChange2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐMitigationChangeᚄ(ctx context.Context, sel ast.SelectionSet, v []threatmodel.MitigationChange) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNTMMitigationChange2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐMitigationChange(ctx, sel, v[i])
@@ -34461,7 +34462,7 @@ func (ec *executionContext) marshalNTMProperty2githubᚗcomᚋatlasgraphᚋatlas
 }
 
 func (ec *executionContext) marshalNTMProperty2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐTMPropertyᚄ(ctx context.Context, sel ast.SelectionSet, v []model.TMProperty) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNTMProperty2githubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐTMProperty(ctx, sel, v[i])
@@ -34486,7 +34487,7 @@ func (ec *executionContext) marshalNTMRecommendation2githubᚗcomᚋatlasgraph�
 }
 
 func (ec *executionContext) marshalNTMRecommendation2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐRecommendationᚄ(ctx context.Context, sel ast.SelectionSet, v []threatmodel.Recommendation) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNTMRecommendation2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐRecommendation(ctx, sel, v[i])
@@ -34506,7 +34507,7 @@ func (ec *executionContext) marshalNTMResidualPath2githubᚗcomᚋatlasgraphᚋa
 }
 
 func (ec *executionContext) marshalNTMResidualPath2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐResidualPathᚄ(ctx context.Context, sel ast.SelectionSet, v []threatmodel.ResidualPath) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNTMResidualPath2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐResidualPath(ctx, sel, v[i])
@@ -34526,7 +34527,7 @@ func (ec *executionContext) marshalNTMStatusChange2githubᚗcomᚋatlasgraphᚋa
 }
 
 func (ec *executionContext) marshalNTMStatusChange2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐStatusChangeᚄ(ctx context.Context, sel ast.SelectionSet, v []threatmodel.StatusChange) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNTMStatusChange2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐStatusChange(ctx, sel, v[i])
@@ -34550,7 +34551,7 @@ func (ec *executionContext) marshalNTMTacticExposure2githubᚗcomᚋatlasgraph�
 }
 
 func (ec *executionContext) marshalNTMTacticExposure2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐTacticExposureᚄ(ctx context.Context, sel ast.SelectionSet, v []threatmodel.TacticExposure) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNTMTacticExposure2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐTacticExposure(ctx, sel, v[i])
@@ -34570,7 +34571,7 @@ func (ec *executionContext) marshalNTMUnbreakable2githubᚗcomᚋatlasgraphᚋat
 }
 
 func (ec *executionContext) marshalNTMUnbreakable2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐUnbreakableItemᚄ(ctx context.Context, sel ast.SelectionSet, v []threatmodel.UnbreakableItem) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNTMUnbreakable2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐUnbreakableItem(ctx, sel, v[i])
@@ -34590,7 +34591,7 @@ func (ec *executionContext) marshalNTMUncoveredTechnique2githubᚗcomᚋatlasgra
 }
 
 func (ec *executionContext) marshalNTMUncoveredTechnique2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐUncoveredTechniqueᚄ(ctx context.Context, sel ast.SelectionSet, v []threatmodel.UncoveredTechnique) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNTMUncoveredTechnique2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐUncoveredTechnique(ctx, sel, v[i])
@@ -34610,7 +34611,7 @@ func (ec *executionContext) marshalNTactic2githubᚗcomᚋatlasgraphᚋatlasgrap
 }
 
 func (ec *executionContext) marshalNTactic2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐTacticᚄ(ctx context.Context, sel ast.SelectionSet, v []store.Tactic) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNTactic2githubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐTactic(ctx, sel, v[i])
@@ -34646,7 +34647,7 @@ func (ec *executionContext) marshalNTacticEdge2githubᚗcomᚋatlasgraphᚋatlas
 }
 
 func (ec *executionContext) marshalNTacticEdge2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐTacticEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []model.TacticEdge) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNTacticEdge2githubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐTacticEdge(ctx, sel, v[i])
@@ -34666,7 +34667,7 @@ func (ec *executionContext) marshalNTacticMove2githubᚗcomᚋatlasgraphᚋatlas
 }
 
 func (ec *executionContext) marshalNTacticMove2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋatlasᚐTacticMoveᚄ(ctx context.Context, sel ast.SelectionSet, v []atlas.TacticMove) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNTacticMove2githubᚗcomᚋatlasgraphᚋatlasgraphᚋatlasᚐTacticMove(ctx, sel, v[i])
@@ -34687,7 +34688,7 @@ func (ec *executionContext) marshalNTechnique2githubᚗcomᚋatlasgraphᚋatlasg
 
 func (ec *executionContext) marshalNTechnique2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐTechniqueᚄ(ctx context.Context, sel ast.SelectionSet, v []store.Technique) graphql.Marshaler {
 	ctx = graphql.WithBatchParentValues(ctx, "Technique", v)
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNTechnique2githubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐTechnique(ctx, sel, v[i])
@@ -34716,7 +34717,7 @@ func (ec *executionContext) marshalNTechniqueActor2githubᚗcomᚋatlasgraphᚋa
 
 func (ec *executionContext) marshalNTechniqueActor2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐTechniqueActorᚄ(ctx context.Context, sel ast.SelectionSet, v []store.TechniqueActor) graphql.Marshaler {
 	ctx = graphql.WithBatchParentValues(ctx, "TechniqueActor", v)
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNTechniqueActor2githubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐTechniqueActor(ctx, sel, v[i])
@@ -34736,7 +34737,7 @@ func (ec *executionContext) marshalNTechniqueChokePoint2githubᚗcomᚋatlasgrap
 }
 
 func (ec *executionContext) marshalNTechniqueChokePoint2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐTechniqueChokePointᚄ(ctx context.Context, sel ast.SelectionSet, v []model.TechniqueChokePoint) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNTechniqueChokePoint2githubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐTechniqueChokePoint(ctx, sel, v[i])
@@ -34764,7 +34765,7 @@ func (ec *executionContext) marshalNTechniqueEdge2githubᚗcomᚋatlasgraphᚋat
 }
 
 func (ec *executionContext) marshalNTechniqueEdge2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐTechniqueEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []model.TechniqueEdge) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNTechniqueEdge2githubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐTechniqueEdge(ctx, sel, v[i])
@@ -34784,7 +34785,7 @@ func (ec *executionContext) marshalNTechniqueMitigation2githubᚗcomᚋatlasgrap
 }
 
 func (ec *executionContext) marshalNTechniqueMitigation2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐTechniqueMitigationᚄ(ctx context.Context, sel ast.SelectionSet, v []store.TechniqueMitigation) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNTechniqueMitigation2githubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐTechniqueMitigation(ctx, sel, v[i])
@@ -34804,7 +34805,7 @@ func (ec *executionContext) marshalNTechniqueMitigationChanges2githubᚗcomᚋat
 }
 
 func (ec *executionContext) marshalNTechniqueMitigationChanges2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋatlasᚐTechniqueMitigationsᚄ(ctx context.Context, sel ast.SelectionSet, v []atlas.TechniqueMitigations) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNTechniqueMitigationChanges2githubᚗcomᚋatlasgraphᚋatlasgraphᚋatlasᚐTechniqueMitigations(ctx, sel, v[i])
@@ -34824,7 +34825,7 @@ func (ec *executionContext) marshalNTechniqueTransition2githubᚗcomᚋatlasgrap
 }
 
 func (ec *executionContext) marshalNTechniqueTransition2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐTechniqueTransitionᚄ(ctx context.Context, sel ast.SelectionSet, v []store.TechniqueTransition) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNTechniqueTransition2githubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐTechniqueTransition(ctx, sel, v[i])
@@ -34844,7 +34845,7 @@ func (ec *executionContext) marshalNThreatModel2githubᚗcomᚋatlasgraphᚋatla
 }
 
 func (ec *executionContext) marshalNThreatModel2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐThreatModelᚄ(ctx context.Context, sel ast.SelectionSet, v []model.ThreatModel) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNThreatModel2githubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐThreatModel(ctx, sel, v[i])
@@ -34899,7 +34900,7 @@ func (ec *executionContext) marshalNUnbreakableChain2githubᚗcomᚋatlasgraph�
 }
 
 func (ec *executionContext) marshalNUnbreakableChain2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐUnbreakableChainᚄ(ctx context.Context, sel ast.SelectionSet, v []model.UnbreakableChain) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNUnbreakableChain2githubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐUnbreakableChain(ctx, sel, v[i])
@@ -34927,7 +34928,7 @@ func (ec *executionContext) marshalN__Directive2githubᚗcomᚋ99designsᚋgqlge
 }
 
 func (ec *executionContext) marshalN__Directive2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐDirectiveᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.Directive) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__Directive2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐDirective(ctx, sel, v[i])
@@ -34971,7 +34972,7 @@ func (ec *executionContext) unmarshalN__DirectiveLocation2ᚕstringᚄ(ctx conte
 }
 
 func (ec *executionContext) marshalN__DirectiveLocation2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__DirectiveLocation2string(ctx, sel, v[i])
@@ -34999,7 +35000,7 @@ func (ec *executionContext) marshalN__InputValue2githubᚗcomᚋ99designsᚋgqlg
 }
 
 func (ec *executionContext) marshalN__InputValue2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐInputValueᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.InputValue) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__InputValue2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐInputValue(ctx, sel, v[i])
@@ -35027,7 +35028,7 @@ func (ec *executionContext) marshalN__Type2githubᚗcomᚋ99designsᚋgqlgenᚋg
 }
 
 func (ec *executionContext) marshalN__Type2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐTypeᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.Type) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__Type2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐType(ctx, sel, v[i])
@@ -35517,7 +35518,7 @@ func (ec *executionContext) marshalO__EnumValue2ᚕgithubᚗcomᚋ99designsᚋgq
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__EnumValue2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐEnumValue(ctx, sel, v[i])
@@ -35536,7 +35537,7 @@ func (ec *executionContext) marshalO__Field2ᚕgithubᚗcomᚋ99designsᚋgqlgen
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__Field2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐField(ctx, sel, v[i])
@@ -35555,7 +35556,7 @@ func (ec *executionContext) marshalO__InputValue2ᚕgithubᚗcomᚋ99designsᚋg
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__InputValue2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐInputValue(ctx, sel, v[i])
@@ -35574,7 +35575,7 @@ func (ec *executionContext) marshalO__Type2ᚕgithubᚗcomᚋ99designsᚋgqlgen�
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__Type2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐType(ctx, sel, v[i])
