@@ -20,10 +20,8 @@ import (
 
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
-	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/atlasgraph/atlasgraph/auth"
 	"github.com/atlasgraph/atlasgraph/graph"
@@ -177,7 +175,7 @@ func New(cfg Config) (*Server, error) {
 	res := graph.NewResolver(s.reader, graph.Options{Releases: cfg.Releases, ThreatModels: cfg.ThreatModels, Auth: cfg.Auth, Upstream: cfg.Upstream})
 	gql := handler.New(res.Schema())
 	gql.AddTransport(transport.POST{})
-	gql.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	gql.SetQueryCache(newQueryCache(queryCacheEntries, queryCacheBytes))
 	gql.SetParserTokenLimit(cfg.Limits.ParserTokens)
 	gql.SetErrorPresenter(s.presentError)
 	gql.SetRecoverFunc(s.recoverPanic)
