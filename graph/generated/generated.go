@@ -27545,7 +27545,7 @@ func (ec *executionContext) _Actor(ctx context.Context, sel ast.SelectionSet, ob
 	fields := graphql.CollectFields(ec.OperationContext, sel, actorImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -27635,7 +27635,7 @@ func (ec *executionContext) _ActorConnection(ctx context.Context, sel ast.Select
 	fields := graphql.CollectFields(ec.OperationContext, sel, actorConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -27683,7 +27683,7 @@ func (ec *executionContext) _ActorEdge(ctx context.Context, sel ast.SelectionSet
 	fields := graphql.CollectFields(ec.OperationContext, sel, actorEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -27721,7 +27721,7 @@ func (ec *executionContext) _ActorOverlap(ctx context.Context, sel ast.Selection
 	fields := graphql.CollectFields(ec.OperationContext, sel, actorOverlapImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -27774,7 +27774,7 @@ func (ec *executionContext) _ActorTechnique(ctx context.Context, sel ast.Selecti
 	fields := graphql.CollectFields(ec.OperationContext, sel, actorTechniqueImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -27828,7 +27828,7 @@ func (ec *executionContext) _ActorTechniques(ctx context.Context, sel ast.Select
 	fields := graphql.CollectFields(ec.OperationContext, sel, actorTechniquesImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -27866,7 +27866,7 @@ func (ec *executionContext) _AttackEvidence(ctx context.Context, sel ast.Selecti
 	fields := graphql.CollectFields(ec.OperationContext, sel, attackEvidenceImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -27919,7 +27919,7 @@ func (ec *executionContext) _AttackPath(ctx context.Context, sel ast.SelectionSe
 	fields := graphql.CollectFields(ec.OperationContext, sel, attackPathImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -27972,7 +27972,7 @@ func (ec *executionContext) _AttackPathResult(ctx context.Context, sel ast.Selec
 	fields := graphql.CollectFields(ec.OperationContext, sel, attackPathResultImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -28035,7 +28035,7 @@ func (ec *executionContext) _AttackReference(ctx context.Context, sel ast.Select
 	fields := graphql.CollectFields(ec.OperationContext, sel, attackReferenceImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -28073,7 +28073,7 @@ func (ec *executionContext) _AttackTechnique(ctx context.Context, sel ast.Select
 	fields := graphql.CollectFields(ec.OperationContext, sel, attackTechniqueImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -28142,7 +28142,7 @@ func (ec *executionContext) _AttackVersion(ctx context.Context, sel ast.Selectio
 	fields := graphql.CollectFields(ec.OperationContext, sel, attackVersionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -28225,7 +28225,7 @@ func (ec *executionContext) _CaseStudy(ctx context.Context, sel ast.SelectionSet
 	fields := graphql.CollectFields(ec.OperationContext, sel, caseStudyImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -28333,7 +28333,7 @@ func (ec *executionContext) _CaseStudyConnection(ctx context.Context, sel ast.Se
 	fields := graphql.CollectFields(ec.OperationContext, sel, caseStudyConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -28381,7 +28381,7 @@ func (ec *executionContext) _CaseStudyEdge(ctx context.Context, sel ast.Selectio
 	fields := graphql.CollectFields(ec.OperationContext, sel, caseStudyEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -28419,7 +28419,7 @@ func (ec *executionContext) _ChainAnalysis(ctx context.Context, sel ast.Selectio
 	fields := graphql.CollectFields(ec.OperationContext, sel, chainAnalysisImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -28492,7 +28492,7 @@ func (ec *executionContext) _ChainBreaker(ctx context.Context, sel ast.Selection
 	fields := graphql.CollectFields(ec.OperationContext, sel, chainBreakerImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -28535,7 +28535,7 @@ func (ec *executionContext) _ChainStep(ctx context.Context, sel ast.SelectionSet
 	fields := graphql.CollectFields(ec.OperationContext, sel, chainStepImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -28578,7 +28578,7 @@ func (ec *executionContext) _ChokePoints(ctx context.Context, sel ast.SelectionS
 	fields := graphql.CollectFields(ec.OperationContext, sel, chokePointsImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -28626,7 +28626,7 @@ func (ec *executionContext) _CoverageGap(ctx context.Context, sel ast.SelectionS
 	fields := graphql.CollectFields(ec.OperationContext, sel, coverageGapImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -28669,7 +28669,7 @@ func (ec *executionContext) _CoverageGaps(ctx context.Context, sel ast.Selection
 	fields := graphql.CollectFields(ec.OperationContext, sel, coverageGapsImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -28707,7 +28707,7 @@ func (ec *executionContext) _DiffEntity(ctx context.Context, sel ast.SelectionSe
 	fields := graphql.CollectFields(ec.OperationContext, sel, diffEntityImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -28745,7 +28745,7 @@ func (ec *executionContext) _DiffLink(ctx context.Context, sel ast.SelectionSet,
 	fields := graphql.CollectFields(ec.OperationContext, sel, diffLinkImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -28783,7 +28783,7 @@ func (ec *executionContext) _EntityChanges(ctx context.Context, sel ast.Selectio
 	fields := graphql.CollectFields(ec.OperationContext, sel, entityChangesImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -28826,7 +28826,7 @@ func (ec *executionContext) _LinkChanges(ctx context.Context, sel ast.SelectionS
 	fields := graphql.CollectFields(ec.OperationContext, sel, linkChangesImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -28864,7 +28864,7 @@ func (ec *executionContext) _MappingFinding(ctx context.Context, sel ast.Selecti
 	fields := graphql.CollectFields(ec.OperationContext, sel, mappingFindingImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -28938,7 +28938,7 @@ func (ec *executionContext) _MappingReport(ctx context.Context, sel ast.Selectio
 	fields := graphql.CollectFields(ec.OperationContext, sel, mappingReportImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -29001,7 +29001,7 @@ func (ec *executionContext) _MaturityChange(ctx context.Context, sel ast.Selecti
 	fields := graphql.CollectFields(ec.OperationContext, sel, maturityChangeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -29049,7 +29049,7 @@ func (ec *executionContext) _MinimalMitigationSet(ctx context.Context, sel ast.S
 	fields := graphql.CollectFields(ec.OperationContext, sel, minimalMitigationSetImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -29132,7 +29132,7 @@ func (ec *executionContext) _MitigatedTechnique(ctx context.Context, sel ast.Sel
 	fields := graphql.CollectFields(ec.OperationContext, sel, mitigatedTechniqueImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -29170,7 +29170,7 @@ func (ec *executionContext) _Mitigation(ctx context.Context, sel ast.SelectionSe
 	fields := graphql.CollectFields(ec.OperationContext, sel, mitigationImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -29258,7 +29258,7 @@ func (ec *executionContext) _MitigationChokePoint(ctx context.Context, sel ast.S
 	fields := graphql.CollectFields(ec.OperationContext, sel, mitigationChokePointImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -29306,7 +29306,7 @@ func (ec *executionContext) _MitigationConnection(ctx context.Context, sel ast.S
 	fields := graphql.CollectFields(ec.OperationContext, sel, mitigationConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -29354,7 +29354,7 @@ func (ec *executionContext) _MitigationEdge(ctx context.Context, sel ast.Selecti
 	fields := graphql.CollectFields(ec.OperationContext, sel, mitigationEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -29392,7 +29392,7 @@ func (ec *executionContext) _MitigationSetOption(ctx context.Context, sel ast.Se
 	fields := graphql.CollectFields(ec.OperationContext, sel, mitigationSetOptionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -29433,7 +29433,7 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 	})
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		innerCtx := graphql.WithRootFieldContext(ctx, &graphql.RootFieldContext{
 			Object: field.Name,
@@ -29578,7 +29578,7 @@ func (ec *executionContext) _NavigatorLayer(ctx context.Context, sel ast.Selecti
 	fields := graphql.CollectFields(ec.OperationContext, sel, navigatorLayerImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -29631,7 +29631,7 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 	fields := graphql.CollectFields(ec.OperationContext, sel, pageInfoImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -29669,7 +29669,7 @@ func (ec *executionContext) _PathHop(ctx context.Context, sel ast.SelectionSet, 
 	fields := graphql.CollectFields(ec.OperationContext, sel, pathHopImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -29720,7 +29720,7 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 	})
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		innerCtx := graphql.WithRootFieldContext(ctx, &graphql.RootFieldContext{
 			Object: field.Name,
@@ -29971,7 +29971,7 @@ func (ec *executionContext) _Reference(ctx context.Context, sel ast.SelectionSet
 	fields := graphql.CollectFields(ec.OperationContext, sel, referenceImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -30014,7 +30014,7 @@ func (ec *executionContext) _Release(ctx context.Context, sel ast.SelectionSet, 
 	fields := graphql.CollectFields(ec.OperationContext, sel, releaseImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -30083,7 +30083,7 @@ func (ec *executionContext) _ReleaseCounts(ctx context.Context, sel ast.Selectio
 	fields := graphql.CollectFields(ec.OperationContext, sel, releaseCountsImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -30141,7 +30141,7 @@ func (ec *executionContext) _ReleaseDiff(ctx context.Context, sel ast.SelectionS
 	fields := graphql.CollectFields(ec.OperationContext, sel, releaseDiffImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -30254,7 +30254,7 @@ func (ec *executionContext) _Rename(ctx context.Context, sel ast.SelectionSet, o
 	fields := graphql.CollectFields(ec.OperationContext, sel, renameImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -30297,7 +30297,7 @@ func (ec *executionContext) _RetiredId(ctx context.Context, sel ast.SelectionSet
 	fields := graphql.CollectFields(ec.OperationContext, sel, retiredIdImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -30340,7 +30340,7 @@ func (ec *executionContext) _SearchHit(ctx context.Context, sel ast.SelectionSet
 	fields := graphql.CollectFields(ec.OperationContext, sel, searchHitImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -30413,7 +30413,7 @@ func (ec *executionContext) _SetMember(ctx context.Context, sel ast.SelectionSet
 	fields := graphql.CollectFields(ec.OperationContext, sel, setMemberImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -30461,7 +30461,7 @@ func (ec *executionContext) _SharedTechnique(ctx context.Context, sel ast.Select
 	fields := graphql.CollectFields(ec.OperationContext, sel, sharedTechniqueImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -30504,7 +30504,7 @@ func (ec *executionContext) _Step(ctx context.Context, sel ast.SelectionSet, obj
 	fields := graphql.CollectFields(ec.OperationContext, sel, stepImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -30582,7 +30582,7 @@ func (ec *executionContext) _StepChange(ctx context.Context, sel ast.SelectionSe
 	fields := graphql.CollectFields(ec.OperationContext, sel, stepChangeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -30630,7 +30630,7 @@ func (ec *executionContext) _StepRef(ctx context.Context, sel ast.SelectionSet, 
 	fields := graphql.CollectFields(ec.OperationContext, sel, stepRefImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -30668,7 +30668,7 @@ func (ec *executionContext) _StepState(ctx context.Context, sel ast.SelectionSet
 	fields := graphql.CollectFields(ec.OperationContext, sel, stepStateImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -30716,7 +30716,7 @@ func (ec *executionContext) _TMAcceptedRisk(ctx context.Context, sel ast.Selecti
 	fields := graphql.CollectFields(ec.OperationContext, sel, tMAcceptedRiskImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -30764,7 +30764,7 @@ func (ec *executionContext) _TMAcceptedRiskStatus(ctx context.Context, sel ast.S
 	fields := graphql.CollectFields(ec.OperationContext, sel, tMAcceptedRiskStatusImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -30822,7 +30822,7 @@ func (ec *executionContext) _TMActor(ctx context.Context, sel ast.SelectionSet, 
 	fields := graphql.CollectFields(ec.OperationContext, sel, tMActorImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -30880,7 +30880,7 @@ func (ec *executionContext) _TMApplicableTechnique(ctx context.Context, sel ast.
 	fields := graphql.CollectFields(ec.OperationContext, sel, tMApplicableTechniqueImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -30958,7 +30958,7 @@ func (ec *executionContext) _TMBreakPoint(ctx context.Context, sel ast.Selection
 	fields := graphql.CollectFields(ec.OperationContext, sel, tMBreakPointImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -31001,7 +31001,7 @@ func (ec *executionContext) _TMComponent(ctx context.Context, sel ast.SelectionS
 	fields := graphql.CollectFields(ec.OperationContext, sel, tMComponentImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -31059,7 +31059,7 @@ func (ec *executionContext) _TMControl(ctx context.Context, sel ast.SelectionSet
 	fields := graphql.CollectFields(ec.OperationContext, sel, tMControlImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -31112,7 +31112,7 @@ func (ec *executionContext) _TMControlEffect(ctx context.Context, sel ast.Select
 	fields := graphql.CollectFields(ec.OperationContext, sel, tMControlEffectImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -31175,7 +31175,7 @@ func (ec *executionContext) _TMEvidence(ctx context.Context, sel ast.SelectionSe
 	fields := graphql.CollectFields(ec.OperationContext, sel, tMEvidenceImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -31238,7 +31238,7 @@ func (ec *executionContext) _TMFlow(ctx context.Context, sel ast.SelectionSet, o
 	fields := graphql.CollectFields(ec.OperationContext, sel, tMFlowImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -31291,7 +31291,7 @@ func (ec *executionContext) _TMIncident(ctx context.Context, sel ast.SelectionSe
 	fields := graphql.CollectFields(ec.OperationContext, sel, tMIncidentImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -31369,7 +31369,7 @@ func (ec *executionContext) _TMMitigationChange(ctx context.Context, sel ast.Sel
 	fields := graphql.CollectFields(ec.OperationContext, sel, tMMitigationChangeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -31412,7 +31412,7 @@ func (ec *executionContext) _TMProperty(ctx context.Context, sel ast.SelectionSe
 	fields := graphql.CollectFields(ec.OperationContext, sel, tMPropertyImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -31450,7 +31450,7 @@ func (ec *executionContext) _TMRecommendation(ctx context.Context, sel ast.Selec
 	fields := graphql.CollectFields(ec.OperationContext, sel, tMRecommendationImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -31508,7 +31508,7 @@ func (ec *executionContext) _TMResidualPath(ctx context.Context, sel ast.Selecti
 	fields := graphql.CollectFields(ec.OperationContext, sel, tMResidualPathImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -31566,7 +31566,7 @@ func (ec *executionContext) _TMStatusChange(ctx context.Context, sel ast.Selecti
 	fields := graphql.CollectFields(ec.OperationContext, sel, tMStatusChangeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -31609,7 +31609,7 @@ func (ec *executionContext) _TMSummary(ctx context.Context, sel ast.SelectionSet
 	fields := graphql.CollectFields(ec.OperationContext, sel, tMSummaryImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -31677,7 +31677,7 @@ func (ec *executionContext) _TMTacticExposure(ctx context.Context, sel ast.Selec
 	fields := graphql.CollectFields(ec.OperationContext, sel, tMTacticExposureImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -31740,7 +31740,7 @@ func (ec *executionContext) _TMUnbreakable(ctx context.Context, sel ast.Selectio
 	fields := graphql.CollectFields(ec.OperationContext, sel, tMUnbreakableImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -31778,7 +31778,7 @@ func (ec *executionContext) _TMUncoveredTechnique(ctx context.Context, sel ast.S
 	fields := graphql.CollectFields(ec.OperationContext, sel, tMUncoveredTechniqueImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -31831,7 +31831,7 @@ func (ec *executionContext) _Tactic(ctx context.Context, sel ast.SelectionSet, o
 	fields := graphql.CollectFields(ec.OperationContext, sel, tacticImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -31914,7 +31914,7 @@ func (ec *executionContext) _TacticConnection(ctx context.Context, sel ast.Selec
 	fields := graphql.CollectFields(ec.OperationContext, sel, tacticConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -31962,7 +31962,7 @@ func (ec *executionContext) _TacticEdge(ctx context.Context, sel ast.SelectionSe
 	fields := graphql.CollectFields(ec.OperationContext, sel, tacticEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -32000,7 +32000,7 @@ func (ec *executionContext) _TacticMove(ctx context.Context, sel ast.SelectionSe
 	fields := graphql.CollectFields(ec.OperationContext, sel, tacticMoveImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -32048,7 +32048,7 @@ func (ec *executionContext) _Technique(ctx context.Context, sel ast.SelectionSet
 	fields := graphql.CollectFields(ec.OperationContext, sel, techniqueImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -32177,7 +32177,7 @@ func (ec *executionContext) _TechniqueActor(ctx context.Context, sel ast.Selecti
 	fields := graphql.CollectFields(ec.OperationContext, sel, techniqueActorImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -32231,7 +32231,7 @@ func (ec *executionContext) _TechniqueChokePoint(ctx context.Context, sel ast.Se
 	fields := graphql.CollectFields(ec.OperationContext, sel, techniqueChokePointImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -32279,7 +32279,7 @@ func (ec *executionContext) _TechniqueConnection(ctx context.Context, sel ast.Se
 	fields := graphql.CollectFields(ec.OperationContext, sel, techniqueConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -32327,7 +32327,7 @@ func (ec *executionContext) _TechniqueEdge(ctx context.Context, sel ast.Selectio
 	fields := graphql.CollectFields(ec.OperationContext, sel, techniqueEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -32365,7 +32365,7 @@ func (ec *executionContext) _TechniqueMitigation(ctx context.Context, sel ast.Se
 	fields := graphql.CollectFields(ec.OperationContext, sel, techniqueMitigationImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -32403,7 +32403,7 @@ func (ec *executionContext) _TechniqueMitigationChanges(ctx context.Context, sel
 	fields := graphql.CollectFields(ec.OperationContext, sel, techniqueMitigationChangesImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -32451,7 +32451,7 @@ func (ec *executionContext) _TechniqueTransition(ctx context.Context, sel ast.Se
 	fields := graphql.CollectFields(ec.OperationContext, sel, techniqueTransitionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -32494,7 +32494,7 @@ func (ec *executionContext) _ThreatModel(ctx context.Context, sel ast.SelectionS
 	fields := graphql.CollectFields(ec.OperationContext, sel, threatModelImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -32579,7 +32579,7 @@ func (ec *executionContext) _ThreatModelReport(ctx context.Context, sel ast.Sele
 	fields := graphql.CollectFields(ec.OperationContext, sel, threatModelReportImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -32682,7 +32682,7 @@ func (ec *executionContext) _UnbreakableChain(ctx context.Context, sel ast.Selec
 	fields := graphql.CollectFields(ec.OperationContext, sel, unbreakableChainImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -32725,7 +32725,7 @@ func (ec *executionContext) _UpgradeImpact(ctx context.Context, sel ast.Selectio
 	fields := graphql.CollectFields(ec.OperationContext, sel, upgradeImpactImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -32798,7 +32798,7 @@ func (ec *executionContext) _UpstreamStatus(ctx context.Context, sel ast.Selecti
 	fields := graphql.CollectFields(ec.OperationContext, sel, upstreamStatusImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -32847,7 +32847,7 @@ func (ec *executionContext) ___Directive(ctx context.Context, sel ast.SelectionS
 	fields := graphql.CollectFields(ec.OperationContext, sel, __DirectiveImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -32900,7 +32900,7 @@ func (ec *executionContext) ___EnumValue(ctx context.Context, sel ast.SelectionS
 	fields := graphql.CollectFields(ec.OperationContext, sel, __EnumValueImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -32948,7 +32948,7 @@ func (ec *executionContext) ___Field(ctx context.Context, sel ast.SelectionSet, 
 	fields := graphql.CollectFields(ec.OperationContext, sel, __FieldImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -33006,7 +33006,7 @@ func (ec *executionContext) ___InputValue(ctx context.Context, sel ast.Selection
 	fields := graphql.CollectFields(ec.OperationContext, sel, __InputValueImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -33064,7 +33064,7 @@ func (ec *executionContext) ___Schema(ctx context.Context, sel ast.SelectionSet,
 	fields := graphql.CollectFields(ec.OperationContext, sel, __SchemaImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -33122,7 +33122,7 @@ func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, o
 	fields := graphql.CollectFields(ec.OperationContext, sel, __TypeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -33212,7 +33212,7 @@ func (ec *executionContext) marshalNActor2ᚕgithubᚗcomᚋatlasgraphᚋatlasgr
 	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNActor2githubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐActor(ctx, sel, v[i])
+		return ec._Actor(ctx, sel, &v[i])
 	})
 
 	for _, e := range ret {
@@ -33248,7 +33248,7 @@ func (ec *executionContext) marshalNActorEdge2ᚕgithubᚗcomᚋatlasgraphᚋatl
 	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNActorEdge2githubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐActorEdge(ctx, sel, v[i])
+		return ec._ActorEdge(ctx, sel, &v[i])
 	})
 
 	for _, e := range ret {
@@ -33322,7 +33322,7 @@ func (ec *executionContext) marshalNActorTechnique2ᚕgithubᚗcomᚋatlasgraph�
 	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNActorTechnique2githubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐActorTechnique(ctx, sel, v[i])
+		return ec._ActorTechnique(ctx, sel, &v[i])
 	})
 
 	for _, e := range ret {
@@ -33342,7 +33342,7 @@ func (ec *executionContext) marshalNActorTechniques2ᚕgithubᚗcomᚋatlasgraph
 	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNActorTechniques2githubᚗcomᚋatlasgraphᚋatlasgraphᚋactorsᚐActorTechniques(ctx, sel, v[i])
+		return ec._ActorTechniques(ctx, sel, &v[i])
 	})
 
 	for _, e := range ret {
@@ -33362,7 +33362,7 @@ func (ec *executionContext) marshalNAttackEvidence2ᚕgithubᚗcomᚋatlasgraph�
 	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNAttackEvidence2githubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐAttackEvidence(ctx, sel, v[i])
+		return ec._AttackEvidence(ctx, sel, &v[i])
 	})
 
 	for _, e := range ret {
@@ -33382,7 +33382,7 @@ func (ec *executionContext) marshalNAttackPath2ᚕgithubᚗcomᚋatlasgraphᚋat
 	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNAttackPath2githubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐAttackPath(ctx, sel, v[i])
+		return ec._AttackPath(ctx, sel, &v[i])
 	})
 
 	for _, e := range ret {
@@ -33410,7 +33410,7 @@ func (ec *executionContext) marshalNAttackVersion2ᚕgithubᚗcomᚋatlasgraph�
 	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNAttackVersion2githubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐAttackVersion(ctx, sel, v[i])
+		return ec._AttackVersion(ctx, sel, &v[i])
 	})
 
 	for _, e := range ret {
@@ -33444,7 +33444,7 @@ func (ec *executionContext) marshalNCaseStudy2ᚕgithubᚗcomᚋatlasgraphᚋatl
 	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNCaseStudy2githubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐCaseStudy(ctx, sel, v[i])
+		return ec._CaseStudy(ctx, sel, &v[i])
 	})
 
 	for _, e := range ret {
@@ -33480,7 +33480,7 @@ func (ec *executionContext) marshalNCaseStudyEdge2ᚕgithubᚗcomᚋatlasgraph�
 	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNCaseStudyEdge2githubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐCaseStudyEdge(ctx, sel, v[i])
+		return ec._CaseStudyEdge(ctx, sel, &v[i])
 	})
 
 	for _, e := range ret {
@@ -33508,7 +33508,7 @@ func (ec *executionContext) marshalNChainBreaker2ᚕgithubᚗcomᚋatlasgraphᚋ
 	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNChainBreaker2githubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐChainBreaker(ctx, sel, v[i])
+		return ec._ChainBreaker(ctx, sel, &v[i])
 	})
 
 	for _, e := range ret {
@@ -33528,7 +33528,7 @@ func (ec *executionContext) marshalNChainStep2ᚕgithubᚗcomᚋatlasgraphᚋatl
 	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNChainStep2githubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐChainStep(ctx, sel, v[i])
+		return ec._ChainStep(ctx, sel, &v[i])
 	})
 
 	for _, e := range ret {
@@ -33556,7 +33556,7 @@ func (ec *executionContext) marshalNCoverageGap2ᚕgithubᚗcomᚋatlasgraphᚋa
 	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNCoverageGap2githubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐCoverageGap(ctx, sel, v[i])
+		return ec._CoverageGap(ctx, sel, &v[i])
 	})
 
 	for _, e := range ret {
@@ -33584,7 +33584,7 @@ func (ec *executionContext) marshalNDiffEntity2ᚕgithubᚗcomᚋatlasgraphᚋat
 	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNDiffEntity2githubᚗcomᚋatlasgraphᚋatlasgraphᚋatlasᚐEntity(ctx, sel, v[i])
+		return ec._DiffEntity(ctx, sel, &v[i])
 	})
 
 	for _, e := range ret {
@@ -33604,7 +33604,7 @@ func (ec *executionContext) marshalNDiffLink2ᚕgithubᚗcomᚋatlasgraphᚋatla
 	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNDiffLink2githubᚗcomᚋatlasgraphᚋatlasgraphᚋatlasᚐLink(ctx, sel, v[i])
+		return ec._DiffLink(ctx, sel, &v[i])
 	})
 
 	for _, e := range ret {
@@ -33718,7 +33718,7 @@ func (ec *executionContext) marshalNMappingFinding2ᚕgithubᚗcomᚋatlasgraph�
 	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNMappingFinding2githubᚗcomᚋatlasgraphᚋatlasgraphᚋmappingᚐFinding(ctx, sel, v[i])
+		return ec._MappingFinding(ctx, sel, &v[i])
 	})
 
 	for _, e := range ret {
@@ -33765,7 +33765,7 @@ func (ec *executionContext) marshalNMaturityChange2ᚕgithubᚗcomᚋatlasgraph�
 	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNMaturityChange2githubᚗcomᚋatlasgraphᚋatlasgraphᚋatlasᚐMaturityChange(ctx, sel, v[i])
+		return ec._MaturityChange(ctx, sel, &v[i])
 	})
 
 	for _, e := range ret {
@@ -33793,7 +33793,7 @@ func (ec *executionContext) marshalNMitigatedTechnique2ᚕgithubᚗcomᚋatlasgr
 	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNMitigatedTechnique2githubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐMitigatedTechnique(ctx, sel, v[i])
+		return ec._MitigatedTechnique(ctx, sel, &v[i])
 	})
 
 	for _, e := range ret {
@@ -33813,7 +33813,7 @@ func (ec *executionContext) marshalNMitigation2ᚕgithubᚗcomᚋatlasgraphᚋat
 	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNMitigation2githubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐMitigation(ctx, sel, v[i])
+		return ec._Mitigation(ctx, sel, &v[i])
 	})
 
 	for _, e := range ret {
@@ -33841,7 +33841,7 @@ func (ec *executionContext) marshalNMitigationChokePoint2ᚕgithubᚗcomᚋatlas
 	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNMitigationChokePoint2githubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐMitigationChokePoint(ctx, sel, v[i])
+		return ec._MitigationChokePoint(ctx, sel, &v[i])
 	})
 
 	for _, e := range ret {
@@ -33874,7 +33874,7 @@ func (ec *executionContext) marshalNMitigationEdge2ᚕgithubᚗcomᚋatlasgraph�
 	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNMitigationEdge2githubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐMitigationEdge(ctx, sel, v[i])
+		return ec._MitigationEdge(ctx, sel, &v[i])
 	})
 
 	for _, e := range ret {
@@ -33894,7 +33894,7 @@ func (ec *executionContext) marshalNMitigationSetOption2ᚕgithubᚗcomᚋatlasg
 	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNMitigationSetOption2githubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐMitigationSetOption(ctx, sel, v[i])
+		return ec._MitigationSetOption(ctx, sel, &v[i])
 	})
 
 	for _, e := range ret {
@@ -33930,7 +33930,7 @@ func (ec *executionContext) marshalNPathHop2ᚕgithubᚗcomᚋatlasgraphᚋatlas
 	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNPathHop2githubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐPathHop(ctx, sel, v[i])
+		return ec._PathHop(ctx, sel, &v[i])
 	})
 
 	for _, e := range ret {
@@ -33950,7 +33950,7 @@ func (ec *executionContext) marshalNReference2ᚕgithubᚗcomᚋatlasgraphᚋatl
 	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNReference2githubᚗcomᚋatlasgraphᚋatlasgraphᚋatlasᚐReference(ctx, sel, v[i])
+		return ec._Reference(ctx, sel, &v[i])
 	})
 
 	for _, e := range ret {
@@ -33970,7 +33970,7 @@ func (ec *executionContext) marshalNRelease2ᚕgithubᚗcomᚋatlasgraphᚋatlas
 	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNRelease2githubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐReleaseInfo(ctx, sel, v[i])
+		return ec._Release(ctx, sel, &v[i])
 	})
 
 	for _, e := range ret {
@@ -34002,7 +34002,7 @@ func (ec *executionContext) marshalNRename2ᚕgithubᚗcomᚋatlasgraphᚋatlasg
 	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNRename2githubᚗcomᚋatlasgraphᚋatlasgraphᚋatlasᚐRename(ctx, sel, v[i])
+		return ec._Rename(ctx, sel, &v[i])
 	})
 
 	for _, e := range ret {
@@ -34022,7 +34022,7 @@ func (ec *executionContext) marshalNRetiredId2ᚕgithubᚗcomᚋatlasgraphᚋatl
 	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNRetiredId2githubᚗcomᚋatlasgraphᚋatlasgraphᚋatlasᚐRetired(ctx, sel, v[i])
+		return ec._RetiredId(ctx, sel, &v[i])
 	})
 
 	for _, e := range ret {
@@ -34042,7 +34042,7 @@ func (ec *executionContext) marshalNSearchHit2ᚕgithubᚗcomᚋatlasgraphᚋatl
 	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNSearchHit2githubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐSearchHit(ctx, sel, v[i])
+		return ec._SearchHit(ctx, sel, &v[i])
 	})
 
 	for _, e := range ret {
@@ -34062,7 +34062,7 @@ func (ec *executionContext) marshalNSetMember2ᚕgithubᚗcomᚋatlasgraphᚋatl
 	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNSetMember2githubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐSetMember(ctx, sel, v[i])
+		return ec._SetMember(ctx, sel, &v[i])
 	})
 
 	for _, e := range ret {
@@ -34082,7 +34082,7 @@ func (ec *executionContext) marshalNSharedTechnique2ᚕgithubᚗcomᚋatlasgraph
 	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNSharedTechnique2githubᚗcomᚋatlasgraphᚋatlasgraphᚋactorsᚐSharedTechnique(ctx, sel, v[i])
+		return ec._SharedTechnique(ctx, sel, &v[i])
 	})
 
 	for _, e := range ret {
@@ -34102,7 +34102,7 @@ func (ec *executionContext) marshalNStep2ᚕgithubᚗcomᚋatlasgraphᚋatlasgra
 	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNStep2githubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐStep(ctx, sel, v[i])
+		return ec._Step(ctx, sel, &v[i])
 	})
 
 	for _, e := range ret {
@@ -34122,7 +34122,7 @@ func (ec *executionContext) marshalNStepChange2ᚕgithubᚗcomᚋatlasgraphᚋat
 	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNStepChange2githubᚗcomᚋatlasgraphᚋatlasgraphᚋatlasᚐStepChange(ctx, sel, v[i])
+		return ec._StepChange(ctx, sel, &v[i])
 	})
 
 	for _, e := range ret {
@@ -34142,7 +34142,7 @@ func (ec *executionContext) marshalNStepRef2ᚕgithubᚗcomᚋatlasgraphᚋatlas
 	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNStepRef2githubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐStepRef(ctx, sel, v[i])
+		return ec._StepRef(ctx, sel, &v[i])
 	})
 
 	for _, e := range ret {
@@ -34205,7 +34205,7 @@ func (ec *executionContext) marshalNTMAcceptedRisk2ᚕgithubᚗcomᚋatlasgraph�
 	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNTMAcceptedRisk2githubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐTMAcceptedRisk(ctx, sel, v[i])
+		return ec._TMAcceptedRisk(ctx, sel, &v[i])
 	})
 
 	for _, e := range ret {
@@ -34230,7 +34230,7 @@ func (ec *executionContext) marshalNTMAcceptedRiskStatus2ᚕgithubᚗcomᚋatlas
 	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNTMAcceptedRiskStatus2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐAcceptedRiskStatus(ctx, sel, v[i])
+		return ec._TMAcceptedRiskStatus(ctx, sel, &v[i])
 	})
 
 	for _, e := range ret {
@@ -34250,7 +34250,7 @@ func (ec *executionContext) marshalNTMActor2ᚕgithubᚗcomᚋatlasgraphᚋatlas
 	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNTMActor2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐKnownActor(ctx, sel, v[i])
+		return ec._TMActor(ctx, sel, &v[i])
 	})
 
 	for _, e := range ret {
@@ -34270,7 +34270,7 @@ func (ec *executionContext) marshalNTMApplicableTechnique2ᚕgithubᚗcomᚋatla
 	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNTMApplicableTechnique2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐApplicableTechnique(ctx, sel, v[i])
+		return ec._TMApplicableTechnique(ctx, sel, &v[i])
 	})
 
 	for _, e := range ret {
@@ -34290,7 +34290,7 @@ func (ec *executionContext) marshalNTMBreakPoint2ᚕgithubᚗcomᚋatlasgraphᚋ
 	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNTMBreakPoint2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐBreakPoint(ctx, sel, v[i])
+		return ec._TMBreakPoint(ctx, sel, &v[i])
 	})
 
 	for _, e := range ret {
@@ -34310,7 +34310,7 @@ func (ec *executionContext) marshalNTMComponent2ᚕgithubᚗcomᚋatlasgraphᚋa
 	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNTMComponent2githubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐTMComponent(ctx, sel, v[i])
+		return ec._TMComponent(ctx, sel, &v[i])
 	})
 
 	for _, e := range ret {
@@ -34335,7 +34335,7 @@ func (ec *executionContext) marshalNTMControl2ᚕgithubᚗcomᚋatlasgraphᚋatl
 	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNTMControl2githubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐTMControl(ctx, sel, v[i])
+		return ec._TMControl(ctx, sel, &v[i])
 	})
 
 	for _, e := range ret {
@@ -34355,7 +34355,7 @@ func (ec *executionContext) marshalNTMControlEffect2ᚕgithubᚗcomᚋatlasgraph
 	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNTMControlEffect2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐControlEffect(ctx, sel, v[i])
+		return ec._TMControlEffect(ctx, sel, &v[i])
 	})
 
 	for _, e := range ret {
@@ -34380,7 +34380,7 @@ func (ec *executionContext) marshalNTMEvidence2ᚕgithubᚗcomᚋatlasgraphᚋat
 	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNTMEvidence2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐEvidence(ctx, sel, v[i])
+		return ec._TMEvidence(ctx, sel, &v[i])
 	})
 
 	for _, e := range ret {
@@ -34400,7 +34400,7 @@ func (ec *executionContext) marshalNTMFlow2ᚕgithubᚗcomᚋatlasgraphᚋatlasg
 	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNTMFlow2githubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐTMFlow(ctx, sel, v[i])
+		return ec._TMFlow(ctx, sel, &v[i])
 	})
 
 	for _, e := range ret {
@@ -34425,7 +34425,7 @@ func (ec *executionContext) marshalNTMIncident2ᚕgithubᚗcomᚋatlasgraphᚋat
 	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNTMIncident2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐIncident(ctx, sel, v[i])
+		return ec._TMIncident(ctx, sel, &v[i])
 	})
 
 	for _, e := range ret {
@@ -34445,7 +34445,7 @@ func (ec *executionContext) marshalNTMMitigationChange2ᚕgithubᚗcomᚋatlasgr
 	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNTMMitigationChange2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐMitigationChange(ctx, sel, v[i])
+		return ec._TMMitigationChange(ctx, sel, &v[i])
 	})
 
 	for _, e := range ret {
@@ -34465,7 +34465,7 @@ func (ec *executionContext) marshalNTMProperty2ᚕgithubᚗcomᚋatlasgraphᚋat
 	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNTMProperty2githubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐTMProperty(ctx, sel, v[i])
+		return ec._TMProperty(ctx, sel, &v[i])
 	})
 
 	for _, e := range ret {
@@ -34490,7 +34490,7 @@ func (ec *executionContext) marshalNTMRecommendation2ᚕgithubᚗcomᚋatlasgrap
 	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNTMRecommendation2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐRecommendation(ctx, sel, v[i])
+		return ec._TMRecommendation(ctx, sel, &v[i])
 	})
 
 	for _, e := range ret {
@@ -34510,7 +34510,7 @@ func (ec *executionContext) marshalNTMResidualPath2ᚕgithubᚗcomᚋatlasgraph�
 	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNTMResidualPath2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐResidualPath(ctx, sel, v[i])
+		return ec._TMResidualPath(ctx, sel, &v[i])
 	})
 
 	for _, e := range ret {
@@ -34530,7 +34530,7 @@ func (ec *executionContext) marshalNTMStatusChange2ᚕgithubᚗcomᚋatlasgraph�
 	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNTMStatusChange2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐStatusChange(ctx, sel, v[i])
+		return ec._TMStatusChange(ctx, sel, &v[i])
 	})
 
 	for _, e := range ret {
@@ -34554,7 +34554,7 @@ func (ec *executionContext) marshalNTMTacticExposure2ᚕgithubᚗcomᚋatlasgrap
 	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNTMTacticExposure2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐTacticExposure(ctx, sel, v[i])
+		return ec._TMTacticExposure(ctx, sel, &v[i])
 	})
 
 	for _, e := range ret {
@@ -34574,7 +34574,7 @@ func (ec *executionContext) marshalNTMUnbreakable2ᚕgithubᚗcomᚋatlasgraph�
 	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNTMUnbreakable2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐUnbreakableItem(ctx, sel, v[i])
+		return ec._TMUnbreakable(ctx, sel, &v[i])
 	})
 
 	for _, e := range ret {
@@ -34594,7 +34594,7 @@ func (ec *executionContext) marshalNTMUncoveredTechnique2ᚕgithubᚗcomᚋatlas
 	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNTMUncoveredTechnique2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐUncoveredTechnique(ctx, sel, v[i])
+		return ec._TMUncoveredTechnique(ctx, sel, &v[i])
 	})
 
 	for _, e := range ret {
@@ -34614,7 +34614,7 @@ func (ec *executionContext) marshalNTactic2ᚕgithubᚗcomᚋatlasgraphᚋatlasg
 	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNTactic2githubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐTactic(ctx, sel, v[i])
+		return ec._Tactic(ctx, sel, &v[i])
 	})
 
 	for _, e := range ret {
@@ -34650,7 +34650,7 @@ func (ec *executionContext) marshalNTacticEdge2ᚕgithubᚗcomᚋatlasgraphᚋat
 	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNTacticEdge2githubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐTacticEdge(ctx, sel, v[i])
+		return ec._TacticEdge(ctx, sel, &v[i])
 	})
 
 	for _, e := range ret {
@@ -34670,7 +34670,7 @@ func (ec *executionContext) marshalNTacticMove2ᚕgithubᚗcomᚋatlasgraphᚋat
 	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNTacticMove2githubᚗcomᚋatlasgraphᚋatlasgraphᚋatlasᚐTacticMove(ctx, sel, v[i])
+		return ec._TacticMove(ctx, sel, &v[i])
 	})
 
 	for _, e := range ret {
@@ -34691,7 +34691,7 @@ func (ec *executionContext) marshalNTechnique2ᚕgithubᚗcomᚋatlasgraphᚋatl
 	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNTechnique2githubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐTechnique(ctx, sel, v[i])
+		return ec._Technique(ctx, sel, &v[i])
 	})
 
 	for _, e := range ret {
@@ -34720,7 +34720,7 @@ func (ec *executionContext) marshalNTechniqueActor2ᚕgithubᚗcomᚋatlasgraph�
 	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNTechniqueActor2githubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐTechniqueActor(ctx, sel, v[i])
+		return ec._TechniqueActor(ctx, sel, &v[i])
 	})
 
 	for _, e := range ret {
@@ -34740,7 +34740,7 @@ func (ec *executionContext) marshalNTechniqueChokePoint2ᚕgithubᚗcomᚋatlasg
 	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNTechniqueChokePoint2githubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐTechniqueChokePoint(ctx, sel, v[i])
+		return ec._TechniqueChokePoint(ctx, sel, &v[i])
 	})
 
 	for _, e := range ret {
@@ -34768,7 +34768,7 @@ func (ec *executionContext) marshalNTechniqueEdge2ᚕgithubᚗcomᚋatlasgraph�
 	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNTechniqueEdge2githubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐTechniqueEdge(ctx, sel, v[i])
+		return ec._TechniqueEdge(ctx, sel, &v[i])
 	})
 
 	for _, e := range ret {
@@ -34788,7 +34788,7 @@ func (ec *executionContext) marshalNTechniqueMitigation2ᚕgithubᚗcomᚋatlasg
 	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNTechniqueMitigation2githubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐTechniqueMitigation(ctx, sel, v[i])
+		return ec._TechniqueMitigation(ctx, sel, &v[i])
 	})
 
 	for _, e := range ret {
@@ -34808,7 +34808,7 @@ func (ec *executionContext) marshalNTechniqueMitigationChanges2ᚕgithubᚗcom�
 	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNTechniqueMitigationChanges2githubᚗcomᚋatlasgraphᚋatlasgraphᚋatlasᚐTechniqueMitigations(ctx, sel, v[i])
+		return ec._TechniqueMitigationChanges(ctx, sel, &v[i])
 	})
 
 	for _, e := range ret {
@@ -34828,7 +34828,7 @@ func (ec *executionContext) marshalNTechniqueTransition2ᚕgithubᚗcomᚋatlasg
 	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNTechniqueTransition2githubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐTechniqueTransition(ctx, sel, v[i])
+		return ec._TechniqueTransition(ctx, sel, &v[i])
 	})
 
 	for _, e := range ret {
@@ -34848,7 +34848,7 @@ func (ec *executionContext) marshalNThreatModel2ᚕgithubᚗcomᚋatlasgraphᚋa
 	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNThreatModel2githubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐThreatModel(ctx, sel, v[i])
+		return ec._ThreatModel(ctx, sel, &v[i])
 	})
 
 	for _, e := range ret {
@@ -34903,7 +34903,7 @@ func (ec *executionContext) marshalNUnbreakableChain2ᚕgithubᚗcomᚋatlasgrap
 	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNUnbreakableChain2githubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐUnbreakableChain(ctx, sel, v[i])
+		return ec._UnbreakableChain(ctx, sel, &v[i])
 	})
 
 	for _, e := range ret {
@@ -34931,7 +34931,7 @@ func (ec *executionContext) marshalN__Directive2ᚕgithubᚗcomᚋ99designsᚋgq
 	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalN__Directive2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐDirective(ctx, sel, v[i])
+		return ec.___Directive(ctx, sel, &v[i])
 	})
 
 	for _, e := range ret {
@@ -35003,7 +35003,7 @@ func (ec *executionContext) marshalN__InputValue2ᚕgithubᚗcomᚋ99designsᚋg
 	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalN__InputValue2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐInputValue(ctx, sel, v[i])
+		return ec.___InputValue(ctx, sel, &v[i])
 	})
 
 	for _, e := range ret {
@@ -35031,7 +35031,7 @@ func (ec *executionContext) marshalN__Type2ᚕgithubᚗcomᚋ99designsᚋgqlgen�
 	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalN__Type2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐType(ctx, sel, v[i])
+		return ec.___Type(ctx, sel, &v[i])
 	})
 
 	for _, e := range ret {
@@ -35521,7 +35521,7 @@ func (ec *executionContext) marshalO__EnumValue2ᚕgithubᚗcomᚋ99designsᚋgq
 	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalN__EnumValue2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐEnumValue(ctx, sel, v[i])
+		return ec.___EnumValue(ctx, sel, &v[i])
 	})
 
 	for _, e := range ret {
@@ -35540,7 +35540,7 @@ func (ec *executionContext) marshalO__Field2ᚕgithubᚗcomᚋ99designsᚋgqlgen
 	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalN__Field2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐField(ctx, sel, v[i])
+		return ec.___Field(ctx, sel, &v[i])
 	})
 
 	for _, e := range ret {
@@ -35559,7 +35559,7 @@ func (ec *executionContext) marshalO__InputValue2ᚕgithubᚗcomᚋ99designsᚋg
 	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalN__InputValue2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐInputValue(ctx, sel, v[i])
+		return ec.___InputValue(ctx, sel, &v[i])
 	})
 
 	for _, e := range ret {
@@ -35578,7 +35578,7 @@ func (ec *executionContext) marshalO__Type2ᚕgithubᚗcomᚋ99designsᚋgqlgen�
 	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalN__Type2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐType(ctx, sel, v[i])
+		return ec.___Type(ctx, sel, &v[i])
 	})
 
 	for _, e := range ret {

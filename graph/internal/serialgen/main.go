@@ -11,7 +11,11 @@
 //     methods taking a context), and gives an interface or union the fields of
 //     every object implementing it (the `...Implementors` lists);
 //   - replaces every call of graphql.MarshalSliceConcurrently with
-//     serial.Slice, passing the list's selection and that table;
+//     serial.Slice, passing the list's selection and that table, and every
+//     graphql.NewDeferredGroup(ctx) of an object with serial.Deferred(ctx,
+//     fields), which builds the group only when a field is deferred; a list
+//     element held by value is marshalled in place (&v[i]) rather than
+//     copied to the heap by gqlgen's by-value wrapper;
 //   - writes the table to graph/generated/concurrent.go.
 //
 // It keys nothing on Go package paths or model bindings: what is concurrent
@@ -40,6 +44,7 @@ import (
 
 const (
 	concurrentCall = "MarshalSliceConcurrently"
+	deferredCall   = "NewDeferredGroup"
 	tableName      = "concurrentFields"
 	serialPath     = "/graph/internal/serial"
 )
@@ -111,6 +116,7 @@ func rewrite(name string, src []byte, serialImport string) ([]byte, map[string][
 	off := func(p token.Pos) int { return fset.Position(p).Offset }
 	where := func(p token.Pos) string { return fset.Position(p).String() }
 
+	wrappers := addressWrappers(file)
 	objects := map[string][]string{} // object type -> concurrent fields
 	implements := map[string][]string{}
 	var edits []edit
@@ -132,10 +138,21 @@ func rewrite(name string, src []byte, serialImport string) ([]byte, map[string][
 					return true
 				}
 				sel, ok := call.Fun.(*ast.SelectorExpr)
-				if !ok || sel.Sel.Name != concurrentCall {
+				if !ok || (sel.Sel.Name != concurrentCall && sel.Sel.Name != deferredCall) {
 					return true
 				}
 				if pkg, ok := sel.X.(*ast.Ident); !ok || pkg.Name != "graphql" {
+					return true
+				}
+				if sel.Sel.Name == deferredCall {
+					if !assigns(d, "fields") || len(call.Args) != 1 {
+						failures = append(failures, fmt.Errorf("%s: %s in %s has a shape serialgen does not know (no variable fields, or not 1 argument): update graph/internal/serialgen for this gqlgen version",
+							where(call.Pos()), deferredCall, d.Name.Name))
+						return true
+					}
+					edits = append(edits,
+						edit{off(sel.Pos()), off(sel.End()), "serial.Deferred"},
+						edit{off(call.Args[0].End()), off(call.Args[0].End()), ", fields"})
 					return true
 				}
 				if !hasParam(d, "sel") || len(call.Args) != 5 {
@@ -146,6 +163,7 @@ func rewrite(name string, src []byte, serialImport string) ([]byte, map[string][
 				edits = append(edits,
 					edit{off(sel.Pos()), off(sel.End()), "serial.Slice"},
 					edit{off(call.Args[1].Pos()), off(call.Args[1].Pos()), "sel, " + tableName + ", "})
+				edits = append(edits, inPlace(call.Args[4], wrappers, off)...)
 				return true
 			})
 		}
@@ -198,6 +216,82 @@ func rewrite(name string, src []byte, serialImport string) ([]byte, map[string][
 	return out, table, nil
 }
 
+// addressWrappers finds the functions gqlgen writes to marshal an object
+// held by value, `func (ec *executionContext) marshalNT2...(ctx, sel, v T)
+// graphql.Marshaler { return ec._T(ctx, sel, &v) }`, and maps each to the
+// object function it calls. Called on a list element v[i], such a wrapper
+// copies the element to the heap to take its address.
+func addressWrappers(file *ast.File) map[string]string {
+	out := map[string]string{}
+	for _, decl := range file.Decls {
+		d, ok := decl.(*ast.FuncDecl)
+		if !ok || d.Recv == nil || d.Body == nil || len(d.Body.List) != 1 || !strings.HasPrefix(d.Name.Name, "marshal") {
+			continue
+		}
+		params := d.Type.Params.List
+		if len(params) != 3 || len(params[2].Names) != 1 || params[2].Names[0].Name != "v" {
+			continue
+		}
+		if _, ptr := params[2].Type.(*ast.StarExpr); ptr {
+			continue
+		}
+		ret, ok := d.Body.List[0].(*ast.ReturnStmt)
+		if !ok || len(ret.Results) != 1 {
+			continue
+		}
+		call, ok := ret.Results[0].(*ast.CallExpr)
+		if !ok || len(call.Args) != 3 {
+			continue
+		}
+		fun, ok := call.Fun.(*ast.SelectorExpr)
+		if !ok || !strings.HasPrefix(fun.Sel.Name, "_") {
+			continue
+		}
+		if u, ok := call.Args[2].(*ast.UnaryExpr); !ok || u.Op != token.AND {
+			continue
+		} else if id, ok := u.X.(*ast.Ident); !ok || id.Name != "v" {
+			continue
+		}
+		out[d.Name.Name] = fun.Sel.Name
+	}
+	return out
+}
+
+// inPlace rewrites, in a list element closure, `ec.marshalNT2...(ctx, sel,
+// v[i])` of an address wrapper into `ec._T(ctx, sel, &v[i])`: the element is
+// marshalled where it lies (the closure already points the field context's
+// Result at &v[i]) instead of being copied to the heap first. Nothing in
+// the executor writes to the object it marshals.
+func inPlace(closure ast.Expr, wrappers map[string]string, off func(token.Pos) int) []edit {
+	lit, ok := closure.(*ast.FuncLit)
+	if !ok || len(lit.Body.List) == 0 {
+		return nil
+	}
+	ret, ok := lit.Body.List[len(lit.Body.List)-1].(*ast.ReturnStmt)
+	if !ok || len(ret.Results) != 1 {
+		return nil
+	}
+	call, ok := ret.Results[0].(*ast.CallExpr)
+	if !ok || len(call.Args) != 3 {
+		return nil
+	}
+	fun, ok := call.Fun.(*ast.SelectorExpr)
+	if !ok {
+		return nil
+	}
+	target, ok := wrappers[fun.Sel.Name]
+	if !ok {
+		return nil
+	}
+	if _, ok := call.Args[2].(*ast.IndexExpr); !ok {
+		return nil
+	}
+	return []edit{
+		{off(fun.Sel.Pos()), off(fun.Sel.End()), target},
+		{off(call.Args[2].Pos()), off(call.Args[2].Pos()), "&"},
+	}
+}
+
 // objectFunc reports whether d is an object's marshalling function,
 // `func (ec *executionContext) _Name(ctx context.Context, sel ast.SelectionSet, obj *T)`,
 // and returns the GraphQL type name. Field functions (`_Name_field`) take a
@@ -212,6 +306,22 @@ func objectFunc(d *ast.FuncDecl) (string, bool) {
 		return "", false
 	}
 	return name, true
+}
+
+// assigns reports whether d's body defines a variable name with :=.
+func assigns(d *ast.FuncDecl, name string) bool {
+	found := false
+	ast.Inspect(d.Body, func(n ast.Node) bool {
+		if a, ok := n.(*ast.AssignStmt); ok && a.Tok == token.DEFINE {
+			for _, l := range a.Lhs {
+				if id, ok := l.(*ast.Ident); ok && id.Name == name {
+					found = true
+				}
+			}
+		}
+		return !found
+	})
+	return found
 }
 
 func hasParam(d *ast.FuncDecl, name string) bool {
