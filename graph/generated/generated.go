@@ -27626,7 +27626,7 @@ func (ec *executionContext) _Actor(ctx context.Context, sel ast.SelectionSet, ob
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var actorConnectionImplementors = []string{"ActorConnection"}
@@ -27674,7 +27674,7 @@ func (ec *executionContext) _ActorConnection(ctx context.Context, sel ast.Select
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var actorEdgeImplementors = []string{"ActorEdge"}
@@ -27712,7 +27712,7 @@ func (ec *executionContext) _ActorEdge(ctx context.Context, sel ast.SelectionSet
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var actorOverlapImplementors = []string{"ActorOverlap"}
@@ -27765,7 +27765,7 @@ func (ec *executionContext) _ActorOverlap(ctx context.Context, sel ast.Selection
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var actorTechniqueImplementors = []string{"ActorTechnique"}
@@ -27819,7 +27819,7 @@ func (ec *executionContext) _ActorTechnique(ctx context.Context, sel ast.Selecti
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var actorTechniquesImplementors = []string{"ActorTechniques"}
@@ -27857,7 +27857,7 @@ func (ec *executionContext) _ActorTechniques(ctx context.Context, sel ast.Select
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var attackEvidenceImplementors = []string{"AttackEvidence"}
@@ -27910,7 +27910,7 @@ func (ec *executionContext) _AttackEvidence(ctx context.Context, sel ast.Selecti
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var attackPathImplementors = []string{"AttackPath"}
@@ -27963,7 +27963,7 @@ func (ec *executionContext) _AttackPath(ctx context.Context, sel ast.SelectionSe
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var attackPathResultImplementors = []string{"AttackPathResult"}
@@ -28026,7 +28026,7 @@ func (ec *executionContext) _AttackPathResult(ctx context.Context, sel ast.Selec
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var attackReferenceImplementors = []string{"AttackReference"}
@@ -28064,7 +28064,7 @@ func (ec *executionContext) _AttackReference(ctx context.Context, sel ast.Select
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var attackTechniqueImplementors = []string{"AttackTechnique"}
@@ -28133,7 +28133,7 @@ func (ec *executionContext) _AttackTechnique(ctx context.Context, sel ast.Select
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var attackVersionImplementors = []string{"AttackVersion"}
@@ -28216,7 +28216,7 @@ func (ec *executionContext) _AttackVersion(ctx context.Context, sel ast.Selectio
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var caseStudyImplementors = []string{"CaseStudy"}
@@ -28324,7 +28324,7 @@ func (ec *executionContext) _CaseStudy(ctx context.Context, sel ast.SelectionSet
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var caseStudyConnectionImplementors = []string{"CaseStudyConnection"}
@@ -28372,7 +28372,7 @@ func (ec *executionContext) _CaseStudyConnection(ctx context.Context, sel ast.Se
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var caseStudyEdgeImplementors = []string{"CaseStudyEdge"}
@@ -28410,7 +28410,7 @@ func (ec *executionContext) _CaseStudyEdge(ctx context.Context, sel ast.Selectio
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var chainAnalysisImplementors = []string{"ChainAnalysis"}
@@ -28483,7 +28483,7 @@ func (ec *executionContext) _ChainAnalysis(ctx context.Context, sel ast.Selectio
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var chainBreakerImplementors = []string{"ChainBreaker"}
@@ -28526,7 +28526,7 @@ func (ec *executionContext) _ChainBreaker(ctx context.Context, sel ast.Selection
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var chainStepImplementors = []string{"ChainStep"}
@@ -28569,7 +28569,7 @@ func (ec *executionContext) _ChainStep(ctx context.Context, sel ast.SelectionSet
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var chokePointsImplementors = []string{"ChokePoints"}
@@ -28617,7 +28617,7 @@ func (ec *executionContext) _ChokePoints(ctx context.Context, sel ast.SelectionS
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var coverageGapImplementors = []string{"CoverageGap"}
@@ -28660,7 +28660,7 @@ func (ec *executionContext) _CoverageGap(ctx context.Context, sel ast.SelectionS
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var coverageGapsImplementors = []string{"CoverageGaps"}
@@ -28698,7 +28698,7 @@ func (ec *executionContext) _CoverageGaps(ctx context.Context, sel ast.Selection
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var diffEntityImplementors = []string{"DiffEntity"}
@@ -28736,7 +28736,7 @@ func (ec *executionContext) _DiffEntity(ctx context.Context, sel ast.SelectionSe
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var diffLinkImplementors = []string{"DiffLink"}
@@ -28774,7 +28774,7 @@ func (ec *executionContext) _DiffLink(ctx context.Context, sel ast.SelectionSet,
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var entityChangesImplementors = []string{"EntityChanges"}
@@ -28817,7 +28817,7 @@ func (ec *executionContext) _EntityChanges(ctx context.Context, sel ast.Selectio
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var linkChangesImplementors = []string{"LinkChanges"}
@@ -28855,7 +28855,7 @@ func (ec *executionContext) _LinkChanges(ctx context.Context, sel ast.SelectionS
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var mappingFindingImplementors = []string{"MappingFinding"}
@@ -28929,7 +28929,7 @@ func (ec *executionContext) _MappingFinding(ctx context.Context, sel ast.Selecti
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var mappingReportImplementors = []string{"MappingReport"}
@@ -28992,7 +28992,7 @@ func (ec *executionContext) _MappingReport(ctx context.Context, sel ast.Selectio
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var maturityChangeImplementors = []string{"MaturityChange"}
@@ -29040,7 +29040,7 @@ func (ec *executionContext) _MaturityChange(ctx context.Context, sel ast.Selecti
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var minimalMitigationSetImplementors = []string{"MinimalMitigationSet"}
@@ -29123,7 +29123,7 @@ func (ec *executionContext) _MinimalMitigationSet(ctx context.Context, sel ast.S
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var mitigatedTechniqueImplementors = []string{"MitigatedTechnique"}
@@ -29161,7 +29161,7 @@ func (ec *executionContext) _MitigatedTechnique(ctx context.Context, sel ast.Sel
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var mitigationImplementors = []string{"Mitigation"}
@@ -29249,7 +29249,7 @@ func (ec *executionContext) _Mitigation(ctx context.Context, sel ast.SelectionSe
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var mitigationChokePointImplementors = []string{"MitigationChokePoint"}
@@ -29297,7 +29297,7 @@ func (ec *executionContext) _MitigationChokePoint(ctx context.Context, sel ast.S
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var mitigationConnectionImplementors = []string{"MitigationConnection"}
@@ -29345,7 +29345,7 @@ func (ec *executionContext) _MitigationConnection(ctx context.Context, sel ast.S
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var mitigationEdgeImplementors = []string{"MitigationEdge"}
@@ -29383,7 +29383,7 @@ func (ec *executionContext) _MitigationEdge(ctx context.Context, sel ast.Selecti
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var mitigationSetOptionImplementors = []string{"MitigationSetOption"}
@@ -29421,7 +29421,7 @@ func (ec *executionContext) _MitigationSetOption(ctx context.Context, sel ast.Se
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var mutationImplementors = []string{"Mutation"}
@@ -29569,7 +29569,7 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var navigatorLayerImplementors = []string{"NavigatorLayer"}
@@ -29622,7 +29622,7 @@ func (ec *executionContext) _NavigatorLayer(ctx context.Context, sel ast.Selecti
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var pageInfoImplementors = []string{"PageInfo"}
@@ -29660,7 +29660,7 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var pathHopImplementors = []string{"PathHop"}
@@ -29708,7 +29708,7 @@ func (ec *executionContext) _PathHop(ctx context.Context, sel ast.SelectionSet, 
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var queryImplementors = []string{"Query"}
@@ -29962,7 +29962,7 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var referenceImplementors = []string{"Reference"}
@@ -30005,7 +30005,7 @@ func (ec *executionContext) _Reference(ctx context.Context, sel ast.SelectionSet
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var releaseImplementors = []string{"Release"}
@@ -30074,7 +30074,7 @@ func (ec *executionContext) _Release(ctx context.Context, sel ast.SelectionSet, 
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var releaseCountsImplementors = []string{"ReleaseCounts"}
@@ -30132,7 +30132,7 @@ func (ec *executionContext) _ReleaseCounts(ctx context.Context, sel ast.Selectio
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var releaseDiffImplementors = []string{"ReleaseDiff"}
@@ -30245,7 +30245,7 @@ func (ec *executionContext) _ReleaseDiff(ctx context.Context, sel ast.SelectionS
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var renameImplementors = []string{"Rename"}
@@ -30288,7 +30288,7 @@ func (ec *executionContext) _Rename(ctx context.Context, sel ast.SelectionSet, o
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var retiredIdImplementors = []string{"RetiredId"}
@@ -30331,7 +30331,7 @@ func (ec *executionContext) _RetiredId(ctx context.Context, sel ast.SelectionSet
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var searchHitImplementors = []string{"SearchHit"}
@@ -30404,7 +30404,7 @@ func (ec *executionContext) _SearchHit(ctx context.Context, sel ast.SelectionSet
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var setMemberImplementors = []string{"SetMember"}
@@ -30452,7 +30452,7 @@ func (ec *executionContext) _SetMember(ctx context.Context, sel ast.SelectionSet
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var sharedTechniqueImplementors = []string{"SharedTechnique"}
@@ -30495,7 +30495,7 @@ func (ec *executionContext) _SharedTechnique(ctx context.Context, sel ast.Select
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var stepImplementors = []string{"Step"}
@@ -30573,7 +30573,7 @@ func (ec *executionContext) _Step(ctx context.Context, sel ast.SelectionSet, obj
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var stepChangeImplementors = []string{"StepChange"}
@@ -30621,7 +30621,7 @@ func (ec *executionContext) _StepChange(ctx context.Context, sel ast.SelectionSe
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var stepRefImplementors = []string{"StepRef"}
@@ -30659,7 +30659,7 @@ func (ec *executionContext) _StepRef(ctx context.Context, sel ast.SelectionSet, 
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var stepStateImplementors = []string{"StepState"}
@@ -30707,7 +30707,7 @@ func (ec *executionContext) _StepState(ctx context.Context, sel ast.SelectionSet
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var tMAcceptedRiskImplementors = []string{"TMAcceptedRisk"}
@@ -30755,7 +30755,7 @@ func (ec *executionContext) _TMAcceptedRisk(ctx context.Context, sel ast.Selecti
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var tMAcceptedRiskStatusImplementors = []string{"TMAcceptedRiskStatus"}
@@ -30813,7 +30813,7 @@ func (ec *executionContext) _TMAcceptedRiskStatus(ctx context.Context, sel ast.S
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var tMActorImplementors = []string{"TMActor"}
@@ -30871,7 +30871,7 @@ func (ec *executionContext) _TMActor(ctx context.Context, sel ast.SelectionSet, 
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var tMApplicableTechniqueImplementors = []string{"TMApplicableTechnique"}
@@ -30949,7 +30949,7 @@ func (ec *executionContext) _TMApplicableTechnique(ctx context.Context, sel ast.
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var tMBreakPointImplementors = []string{"TMBreakPoint"}
@@ -30992,7 +30992,7 @@ func (ec *executionContext) _TMBreakPoint(ctx context.Context, sel ast.Selection
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var tMComponentImplementors = []string{"TMComponent"}
@@ -31050,7 +31050,7 @@ func (ec *executionContext) _TMComponent(ctx context.Context, sel ast.SelectionS
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var tMControlImplementors = []string{"TMControl"}
@@ -31103,7 +31103,7 @@ func (ec *executionContext) _TMControl(ctx context.Context, sel ast.SelectionSet
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var tMControlEffectImplementors = []string{"TMControlEffect"}
@@ -31166,7 +31166,7 @@ func (ec *executionContext) _TMControlEffect(ctx context.Context, sel ast.Select
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var tMEvidenceImplementors = []string{"TMEvidence"}
@@ -31229,7 +31229,7 @@ func (ec *executionContext) _TMEvidence(ctx context.Context, sel ast.SelectionSe
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var tMFlowImplementors = []string{"TMFlow"}
@@ -31282,7 +31282,7 @@ func (ec *executionContext) _TMFlow(ctx context.Context, sel ast.SelectionSet, o
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var tMIncidentImplementors = []string{"TMIncident"}
@@ -31360,7 +31360,7 @@ func (ec *executionContext) _TMIncident(ctx context.Context, sel ast.SelectionSe
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var tMMitigationChangeImplementors = []string{"TMMitigationChange"}
@@ -31403,7 +31403,7 @@ func (ec *executionContext) _TMMitigationChange(ctx context.Context, sel ast.Sel
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var tMPropertyImplementors = []string{"TMProperty"}
@@ -31441,7 +31441,7 @@ func (ec *executionContext) _TMProperty(ctx context.Context, sel ast.SelectionSe
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var tMRecommendationImplementors = []string{"TMRecommendation"}
@@ -31499,7 +31499,7 @@ func (ec *executionContext) _TMRecommendation(ctx context.Context, sel ast.Selec
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var tMResidualPathImplementors = []string{"TMResidualPath"}
@@ -31557,7 +31557,7 @@ func (ec *executionContext) _TMResidualPath(ctx context.Context, sel ast.Selecti
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var tMStatusChangeImplementors = []string{"TMStatusChange"}
@@ -31600,7 +31600,7 @@ func (ec *executionContext) _TMStatusChange(ctx context.Context, sel ast.Selecti
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var tMSummaryImplementors = []string{"TMSummary"}
@@ -31668,7 +31668,7 @@ func (ec *executionContext) _TMSummary(ctx context.Context, sel ast.SelectionSet
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var tMTacticExposureImplementors = []string{"TMTacticExposure"}
@@ -31731,7 +31731,7 @@ func (ec *executionContext) _TMTacticExposure(ctx context.Context, sel ast.Selec
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var tMUnbreakableImplementors = []string{"TMUnbreakable"}
@@ -31769,7 +31769,7 @@ func (ec *executionContext) _TMUnbreakable(ctx context.Context, sel ast.Selectio
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var tMUncoveredTechniqueImplementors = []string{"TMUncoveredTechnique"}
@@ -31822,7 +31822,7 @@ func (ec *executionContext) _TMUncoveredTechnique(ctx context.Context, sel ast.S
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var tacticImplementors = []string{"Tactic"}
@@ -31905,7 +31905,7 @@ func (ec *executionContext) _Tactic(ctx context.Context, sel ast.SelectionSet, o
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var tacticConnectionImplementors = []string{"TacticConnection"}
@@ -31953,7 +31953,7 @@ func (ec *executionContext) _TacticConnection(ctx context.Context, sel ast.Selec
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var tacticEdgeImplementors = []string{"TacticEdge"}
@@ -31991,7 +31991,7 @@ func (ec *executionContext) _TacticEdge(ctx context.Context, sel ast.SelectionSe
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var tacticMoveImplementors = []string{"TacticMove"}
@@ -32039,7 +32039,7 @@ func (ec *executionContext) _TacticMove(ctx context.Context, sel ast.SelectionSe
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var techniqueImplementors = []string{"Technique"}
@@ -32168,7 +32168,7 @@ func (ec *executionContext) _Technique(ctx context.Context, sel ast.SelectionSet
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var techniqueActorImplementors = []string{"TechniqueActor"}
@@ -32222,7 +32222,7 @@ func (ec *executionContext) _TechniqueActor(ctx context.Context, sel ast.Selecti
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var techniqueChokePointImplementors = []string{"TechniqueChokePoint"}
@@ -32270,7 +32270,7 @@ func (ec *executionContext) _TechniqueChokePoint(ctx context.Context, sel ast.Se
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var techniqueConnectionImplementors = []string{"TechniqueConnection"}
@@ -32318,7 +32318,7 @@ func (ec *executionContext) _TechniqueConnection(ctx context.Context, sel ast.Se
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var techniqueEdgeImplementors = []string{"TechniqueEdge"}
@@ -32356,7 +32356,7 @@ func (ec *executionContext) _TechniqueEdge(ctx context.Context, sel ast.Selectio
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var techniqueMitigationImplementors = []string{"TechniqueMitigation"}
@@ -32394,7 +32394,7 @@ func (ec *executionContext) _TechniqueMitigation(ctx context.Context, sel ast.Se
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var techniqueMitigationChangesImplementors = []string{"TechniqueMitigationChanges"}
@@ -32442,7 +32442,7 @@ func (ec *executionContext) _TechniqueMitigationChanges(ctx context.Context, sel
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var techniqueTransitionImplementors = []string{"TechniqueTransition"}
@@ -32485,7 +32485,7 @@ func (ec *executionContext) _TechniqueTransition(ctx context.Context, sel ast.Se
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var threatModelImplementors = []string{"ThreatModel"}
@@ -32570,7 +32570,7 @@ func (ec *executionContext) _ThreatModel(ctx context.Context, sel ast.SelectionS
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var threatModelReportImplementors = []string{"ThreatModelReport"}
@@ -32673,7 +32673,7 @@ func (ec *executionContext) _ThreatModelReport(ctx context.Context, sel ast.Sele
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var unbreakableChainImplementors = []string{"UnbreakableChain"}
@@ -32716,7 +32716,7 @@ func (ec *executionContext) _UnbreakableChain(ctx context.Context, sel ast.Selec
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var upgradeImpactImplementors = []string{"UpgradeImpact"}
@@ -32789,7 +32789,7 @@ func (ec *executionContext) _UpgradeImpact(ctx context.Context, sel ast.Selectio
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var upstreamStatusImplementors = []string{"UpstreamStatus"}
@@ -32838,7 +32838,7 @@ func (ec *executionContext) _UpstreamStatus(ctx context.Context, sel ast.Selecti
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var __DirectiveImplementors = []string{"__Directive"}
@@ -32891,7 +32891,7 @@ func (ec *executionContext) ___Directive(ctx context.Context, sel ast.SelectionS
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var __EnumValueImplementors = []string{"__EnumValue"}
@@ -32939,7 +32939,7 @@ func (ec *executionContext) ___EnumValue(ctx context.Context, sel ast.SelectionS
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var __FieldImplementors = []string{"__Field"}
@@ -32997,7 +32997,7 @@ func (ec *executionContext) ___Field(ctx context.Context, sel ast.SelectionSet, 
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var __InputValueImplementors = []string{"__InputValue"}
@@ -33055,7 +33055,7 @@ func (ec *executionContext) ___InputValue(ctx context.Context, sel ast.Selection
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var __SchemaImplementors = []string{"__Schema"}
@@ -33113,7 +33113,7 @@ func (ec *executionContext) ___Schema(ctx context.Context, sel ast.SelectionSet,
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var __TypeImplementors = []string{"__Type"}
@@ -33196,7 +33196,7 @@ func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, o
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 // endregion **************************** object.gotpl ****************************

@@ -19,6 +19,7 @@ package serial
 
 import (
 	"context"
+	"io"
 	"slices"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -94,6 +95,53 @@ func Deferred(ctx context.Context, fields []graphql.CollectedField) graphql.Defe
 		}
 	}
 	return graphql.DeferredGroup{Context: ctx}
+}
+
+// Object returns the marshaler of an object whose fields were collected as
+// fields and resolved into out. When no field is deferred, it writes the
+// same JSON as out (graphql.FieldSet) does without what FieldSet's writer
+// allocates per object and field (a map to skip repeated aliases, which
+// CollectFields has already merged, and a copy of every collected field);
+// otherwise it returns out.
+func Object(out *graphql.FieldSet, fields []graphql.CollectedField) graphql.Marshaler {
+	if len(out.Values) != len(fields) {
+		return out
+	}
+	for i := range fields {
+		if fields[i].IsDeferred() || out.Values[i] == nil {
+			return out
+		}
+	}
+	return object{fields: fields, values: out.Values}
+}
+
+type object struct {
+	fields []graphql.CollectedField
+	values []graphql.Marshaler
+}
+
+var (
+	openBrace  = []byte("{")
+	closeBrace = []byte("}")
+	comma      = []byte(",")
+	quoteColon = []byte(`":`)
+	quote      = []byte(`"`)
+)
+
+// MarshalGQL writes {"alias":value,...}. An alias is a GraphQL name
+// ([_A-Za-z][_0-9A-Za-z]*): it needs no escaping.
+func (o object) MarshalGQL(w io.Writer) {
+	_, _ = w.Write(openBrace)
+	for i := range o.fields {
+		if i > 0 {
+			_, _ = w.Write(comma)
+		}
+		_, _ = w.Write(quote)
+		_, _ = io.WriteString(w, o.fields[i].Alias)
+		_, _ = w.Write(quoteColon)
+		o.values[i].MarshalGQL(w)
+	}
+	_, _ = w.Write(closeBrace)
 }
 
 func marshalRecovering(ctx context.Context, i int, marshal func(context.Context, int) graphql.Marshaler) (m graphql.Marshaler) {

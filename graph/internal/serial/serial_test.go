@@ -145,3 +145,32 @@ func TestSliceStopsWhenCancelled(t *testing.T) {
 		t.Errorf("errors after a cancellation: %v, want one", errs)
 	}
 }
+
+// TestObjectWritesWhatFieldSetWrites: the same JSON as gqlgen's FieldSet,
+// and the FieldSet itself when a field is deferred or not resolved.
+func TestObjectWritesWhatFieldSetWrites(t *testing.T) {
+	fields := []graphql.CollectedField{
+		{Field: &ast.Field{Alias: "id", Name: "id"}},
+		{Field: &ast.Field{Alias: "label", Name: "name"}},
+		{Field: &ast.Field{Alias: "tactics", Name: "tactics"}},
+	}
+	out := graphql.NewFieldSet(fields)
+	out.Values[0] = graphql.MarshalString("AML.T0051")
+	out.Values[1] = graphql.MarshalString(`LLM "Prompt" Injection`)
+	out.Values[2] = graphql.Array{graphql.MarshalString("a"), graphql.Null}
+	var want, got bytes.Buffer
+	out.MarshalGQL(&want)
+	Object(out, fields).MarshalGQL(&got)
+	if got.String() != want.String() {
+		t.Errorf("Object wrote %s, FieldSet %s", got.String(), want.String())
+	}
+	deferred := append([]graphql.CollectedField(nil), fields...)
+	deferred[2].Deferrables = []*graphql.Deferrable{{Label: "later"}}
+	if m := Object(out, deferred); m != graphql.Marshaler(out) {
+		t.Errorf("Object with a deferred field = %T, want the FieldSet", m)
+	}
+	out.Values[1] = nil
+	if m := Object(out, fields); m != graphql.Marshaler(out) {
+		t.Errorf("Object with a value missing = %T, want the FieldSet", m)
+	}
+}

@@ -15,7 +15,9 @@
 //     graphql.NewDeferredGroup(ctx) of an object with serial.Deferred(ctx,
 //     fields), which builds the group only when a field is deferred; a list
 //     element held by value is marshalled in place (&v[i]) rather than
-//     copied to the heap by gqlgen's by-value wrapper;
+//     copied to the heap by gqlgen's by-value wrapper; and an object with no
+//     deferred field is written by serial.Object, without the per-object map
+//     and per-field copies of gqlgen's FieldSet writer;
 //   - writes the table to graph/generated/concurrent.go.
 //
 // It keys nothing on Go package paths or model bindings: what is concurrent
@@ -131,6 +133,7 @@ func rewrite(name string, src []byte, serialImport string) ([]byte, map[string][
 			}
 			if obj, ok := objectFunc(d); ok {
 				objects[obj] = concurrentCases(d)
+				edits = append(edits, objectReturn(d, off)...)
 			}
 			ast.Inspect(d.Body, func(n ast.Node) bool {
 				call, ok := n.(*ast.CallExpr)
@@ -290,6 +293,22 @@ func inPlace(closure ast.Expr, wrappers map[string]string, off func(token.Pos) i
 		{off(fun.Sel.Pos()), off(fun.Sel.End()), target},
 		{off(call.Args[2].Pos()), off(call.Args[2].Pos()), "&"},
 	}
+}
+
+// objectReturn rewrites the final `return out` of an object's marshalling
+// function into `return serial.Object(out, fields)`.
+func objectReturn(d *ast.FuncDecl, off func(token.Pos) int) []edit {
+	if len(d.Body.List) == 0 || !assigns(d, "fields") || !assigns(d, "out") {
+		return nil
+	}
+	ret, ok := d.Body.List[len(d.Body.List)-1].(*ast.ReturnStmt)
+	if !ok || len(ret.Results) != 1 {
+		return nil
+	}
+	if id, ok := ret.Results[0].(*ast.Ident); !ok || id.Name != "out" {
+		return nil
+	}
+	return []edit{{off(ret.Results[0].Pos()), off(ret.Results[0].End()), "serial.Object(out, fields)"}}
 }
 
 // objectFunc reports whether d is an object's marshalling function,
