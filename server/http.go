@@ -121,20 +121,11 @@ func (s *Server) serveGraphQL(w http.ResponseWriter, r *http.Request) {
 			`send the request as JSON with Content-Type: application/json: {"query": "..."}`)
 		return
 	}
-	limit := s.cfg.Limits.BodyBytes
-	if r.ContentLength > limit {
-		s.tooLarge(w, r)
+	body, done, ok := s.readBody(w, r, deadline)
+	if !ok {
 		return
 	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
-	if err != nil {
-		writeError(w, r, http.StatusBadRequest, CodeBadInput, "the request body could not be read")
-		return
-	}
-	if int64(len(body)) > limit {
-		s.tooLarge(w, r)
-		return
-	}
+	defer done()
 	if !json.Valid(body) {
 		writeError(w, r, http.StatusBadRequest, CodeBadInput, `the request body is not JSON; send {"query": "...", "variables": {...}}`)
 		return
@@ -185,7 +176,7 @@ func withDeadline(ctx context.Context, next graphql.RootResolver) graphql.Marsha
 func (s *Server) tooLarge(w http.ResponseWriter, r *http.Request) {
 	s.metrics.errors.WithLabelValues(CodeLimitExceeded).Inc()
 	writeError(w, r, http.StatusRequestEntityTooLarge, CodeLimitExceeded,
-		fmt.Sprintf("the request body is larger than the limit of %d bytes", s.cfg.Limits.BodyBytes))
+		fmt.Sprintf("the request body is larger than the limit of %d bytes", max(s.cfg.Limits.ModelBodyBytes, s.cfg.Limits.BodyBytes)))
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

@@ -33,9 +33,15 @@ import (
 // Limits bound what one request may cost. Zero fields take the defaults of
 // DefaultLimits.
 type Limits struct {
-	// BodyBytes is the largest request body; a larger one is refused with
-	// HTTP 413.
+	// BodyBytes is the largest request body read without reserving room
+	// for it: queries are small.
 	BodyBytes int64
+	// ModelBodyBytes is the largest request body (a threat model sent
+	// whole); a larger one is refused with HTTP 413. Bodies above
+	// BodyBytes share LargeBodiesBytes (limits.go).
+	ModelBodyBytes int64
+	// LargeBodiesBytes bounds the bodies above BodyBytes held at once.
+	LargeBodiesBytes int64
 	// ParserTokens is the most tokens the GraphQL parser reads.
 	ParserTokens int
 	// Complexity is the highest query cost: every field costs 1, and the
@@ -61,7 +67,7 @@ type Limits struct {
 
 // DefaultLimits are the limits a server has unless told otherwise.
 func DefaultLimits() Limits {
-	return Limits{BodyBytes: 64 << 10, ParserTokens: 5000, Complexity: 5000, ListFactor: 10, Depth: 8, Aliases: 20, RootFields: 10,
+	return Limits{BodyBytes: 64 << 10, ModelBodyBytes: defaultModelBodyBytes, LargeBodiesBytes: defaultLargeBodiesBytes, ParserTokens: 5000, Complexity: 5000, ListFactor: 10, Depth: 8, Aliases: 20, RootFields: 10,
 		Fields: 400, Introspection: 2}
 }
 
@@ -138,6 +144,7 @@ type Server struct {
 	registry *prometheus.Registry
 	health   *health
 	admit    *admission
+	bodies   *bodyBudget
 	handler  http.Handler
 	model    *readmodel.Model // the releases in memory; Serve keeps it following changes
 }
@@ -168,6 +175,7 @@ func New(cfg Config) (*Server, error) {
 		s.registry.MustRegister(upstreamMetrics(cfg.Upstream)...)
 	}
 	s.admit = newAdmission(cfg.Admission, s.metrics)
+	s.bodies = newBodyBudget(max(cfg.Limits.LargeBodiesBytes, cfg.Limits.ModelBodyBytes))
 
 	// A server reads the current release into memory at start and after
 	// each switch, in the background, so that no request waits for it.
@@ -210,6 +218,8 @@ func (t Timeouts) validate() error {
 // withDefaults fills the zero fields from def.
 func (l Limits) withDefaults(def Limits) Limits {
 	fill(&l.BodyBytes, def.BodyBytes)
+	fill(&l.ModelBodyBytes, def.ModelBodyBytes)
+	fill(&l.LargeBodiesBytes, def.LargeBodiesBytes)
 	fill(&l.ParserTokens, def.ParserTokens)
 	fill(&l.Complexity, def.Complexity)
 	fill(&l.ListFactor, def.ListFactor)
