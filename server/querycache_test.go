@@ -20,7 +20,7 @@ func heldBytes(t *testing.T, s *ast.Schema, query string) (*ast.QueryDocument, i
 	var before, after runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&before)
-	doc, errs := gqlparser.LoadQuery(s, query)
+	doc, errs := gqlparser.LoadQueryWithRules(s, query, nil)
 	runtime.GC()
 	runtime.ReadMemStats(&after)
 	if len(errs) > 0 {
@@ -69,11 +69,11 @@ func TestQueryCacheBoundedInBytes(t *testing.T) {
 	s := graph.NewResolver(nil, graph.Options{}).Schema().Schema()
 	ctx := context.Background()
 	q := func(i int) string { return fmt.Sprintf(`{ t%d: technique(id: "AML.T%04d") { id name } }`, i, i) }
-	doc, _ := gqlparser.LoadQuery(s, q(0))
+	doc, _ := gqlparser.LoadQueryWithRules(s, q(0), nil)
 	one := docBytes(q(0), doc)
 	c := newQueryCache(1000, 10*one)
 	for i := range 100 {
-		d, _ := gqlparser.LoadQuery(s, q(i))
+		d, _ := gqlparser.LoadQueryWithRules(s, q(i), nil)
 		c.Add(ctx, q(i), d)
 		if c.bytes > c.maxBytes {
 			t.Fatalf("after %d documents the cache holds %d bytes, over its bound of %d", i+1, c.bytes, c.maxBytes)

@@ -25,7 +25,8 @@ var profiled = []string{"every technique + links", "tech>mit>tech>cases"}
 // the handler `atlasgraph serve` runs, response cache off) and CPU-profiles
 // a few seconds of requests of each nested shape, client and server in one
 // profile (the client's share is small: one POST and a JSON decode per
-// request), into PREFIX-SHAPE.prof.
+// request), into PREFIX-SHAPE.prof, and writes the allocation profile
+// after each into PREFIX-SHAPE.allocs.prof.
 func profileShapes(ctx context.Context, driver neo4j.DriverWithContext, database, prefix, only string) error {
 	srv, err := server.New(server.Config{Store: store.New(driver, database), ResponseCacheBytes: -1})
 	if err != nil {
@@ -74,6 +75,19 @@ func profileShapes(ctx context.Context, driver neo4j.DriverWithContext, database
 		}
 		pprof.StopCPUProfile()
 		if err := f.Close(); err != nil {
+			return err
+		}
+		// The allocation profile is cumulative over the process: read it
+		// with -focus serveGraphQL.
+		mf, err := os.Create(strings.TrimSuffix(name, ".prof") + ".allocs.prof")
+		if err != nil {
+			return err
+		}
+		if err := pprof.Lookup("allocs").WriteTo(mf, 0); err != nil {
+			mf.Close()
+			return err
+		}
+		if err := mf.Close(); err != nil {
 			return err
 		}
 		fmt.Printf("CPU profile of %s: %d requests in 5 s, 1 client, in process: %s (go tool pprof -top %s)\n", s.name, n, name, name)

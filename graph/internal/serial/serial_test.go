@@ -37,7 +37,7 @@ var concurrent = Fields{
 func selection(t *testing.T, query string) ast.SelectionSet {
 	t.Helper()
 	s := gqlparser.MustLoadSchema(&ast.Source{Input: schema})
-	doc, errs := gqlparser.LoadQuery(s, query)
+	doc, errs := gqlparser.LoadQueryWithRules(s, query, nil)
 	if len(errs) > 0 {
 		t.Fatalf("%s: %v", query, errs)
 	}
