@@ -2,6 +2,7 @@ package graph
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/atlasgraph/atlasgraph/analysis"
 	"github.com/atlasgraph/atlasgraph/app"
@@ -126,9 +127,12 @@ func setResult(a *app.AnalysisRelease, res analysis.SetResult) *model.MinimalMit
 func attackPathResult(ans *app.PathAnswer) *model.AttackPathResult {
 	n, res := names{ans.Release}, ans.Result
 	out := &model.AttackPathResult{Release: ans.Release.Version(), Truncated: res.Truncated, StoppedBy: stopped(res.Stopped), Expansions: res.Expansions,
-		Paths: []model.AttackPath{}, Unbreakable: nonNil(res.Unbreakable)}
+		Paths: make([]model.AttackPath, 0, len(res.Paths)), Unbreakable: nonNil(res.Unbreakable)}
 	for _, p := range res.Paths {
+		// Sized once: the answer of 100 paths is written for every request
+		// the response cache does not answer.
 		ap := model.AttackPath{ID: p.ID, Support: p.MinSupport, TotalSupport: p.TotalSupport}
+		ap.Techniques, ap.Hops = slices.Grow(ap.Techniques, len(p.Techniques)), slices.Grow(ap.Hops, len(p.Hops))
 		for _, t := range p.Techniques {
 			ap.Techniques = append(ap.Techniques, *n.technique(t))
 		}
