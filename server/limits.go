@@ -59,10 +59,17 @@ func (l *limitsExtension) Validate(es graphql.ExecutableSchema) error {
 	return nil
 }
 
-// MutateOperationParameters runs the first pass, before gqlgen parses and
-// validates the query. A query that does not parse is left to gqlgen,
+// MutateOperationParameters refuses a query text longer than a query body
+// may be, then runs the first pass, before gqlgen parses and validates the
+// query. A query that does not parse is left to gqlgen,
 // which reports the syntax error in its own words.
 func (l *limitsExtension) MutateOperationParameters(_ context.Context, p *graphql.RawParams) *gqlerror.Error {
+	// A body may be large to carry a threat model, in variables; the query
+	// text itself stays within the size of a query body.
+	if l.lim.BodyBytes > 0 && int64(len(p.Query)) > l.lim.BodyBytes {
+		return limitError("the query text is %d bytes; the limit is %d: send large values, such as a threat model, as variables",
+			len(p.Query), l.lim.BodyBytes)
+	}
 	doc, err := parser.ParseQueryWithTokenLimit(&ast.Source{Input: p.Query}, l.lim.ParserTokens)
 	if err != nil {
 		return nil
