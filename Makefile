@@ -68,7 +68,7 @@ test: ## run every test against a Neo4j of its own (never make run's), after gof
 	@if ! $(NEO4J) --test status >/dev/null 2>&1; then trap '$(NEO4J) --test stop >/dev/null 2>&1 || true' EXIT; fi; \
 	$(NEO4J) --test start >/dev/null || { echo "make test: the test Neo4j did not start, so no test ran; the reason is above" >&2; exit 1; }; \
 	for v in $${!NEO4J_*} $${!ATLASGRAPH_NEO4J_*}; do unset "$$v"; done; \
-	$(GO) test -p 1 -count=1 ./...
+	$(GO) test -p 1 -count=1 -timeout 30m ./...
 
 .PHONY: staticcheck
 staticcheck: ## run staticcheck (pinned version) on every package

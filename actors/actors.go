@@ -17,8 +17,10 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/atlasgraph/atlasgraph/atlas"
 	"github.com/atlasgraph/atlasgraph/attack"
 	"github.com/atlasgraph/atlasgraph/store"
+	"github.com/atlasgraph/atlasgraph/view"
 )
 
 // Service answers actor questions over one store. It caches the actor directories of a few
@@ -27,7 +29,8 @@ import (
 // another digest and is read afresh). Within one request (see WithRequestCache) a directory
 // is read once.
 type Service struct {
-	r *store.Reader
+	r        *store.Reader
+	releases Releases
 
 	mu    sync.Mutex
 	views map[viewArgs]*View
@@ -39,8 +42,17 @@ type viewArgs struct{ release, attack string }
 // maxViews bounds the cached directories (each a few hundred actors, well under 1 MB).
 const maxViews = 8
 
-// New returns a Service reading through r.
-func New(r *store.Reader) *Service { return &Service{r: r, views: map[viewArgs]*View{}} }
+// Releases gives the complete releases held in memory, whose objects the
+// links name (readmodel.Model has it).
+type Releases interface {
+	Release(ctx context.Context, version string) (*view.Release, error)
+}
+
+// New returns a Service reading the ATT&CK side and the actor directory
+// through r, and the ATLAS objects from releases.
+func New(r *store.Reader, releases Releases) *Service {
+	return &Service{r: r, releases: releases, views: map[viewArgs]*View{}}
+}
 
 // View is the actor directory of one ATLAS release and one ATT&CK version. It is not
 // modified once built, and is shared between callers.
@@ -125,8 +137,8 @@ func (s *Service) View(ctx context.Context, release, attackVersion string) (*Vie
 }
 
 // Actor maps a directory actor to the store's Actor type the API binds to.
-func (v *View) Actor(a attack.Actor, shared bool) store.Actor {
-	out := store.Actor{Release: v.Release, ID: a.ID, Name: a.Name, Aliases: a.Aliases, AttackVersionUsed: v.AttackVersion(),
+func (v *View) Actor(a attack.Actor, shared bool) view.Actor {
+	out := view.Actor{Release: v.Release, ID: a.ID, Name: a.Name, Aliases: a.Aliases, AttackVersionUsed: v.AttackVersion(),
 		CaseStudyActors: a.CaseStudyActors, SharedAlias: shared}
 	if out.CaseStudyActors == nil {
 		out.CaseStudyActors = []string{}
@@ -147,12 +159,12 @@ type Filter struct {
 	// Technique keeps the actors linked to this ATLAS technique, Via (when set) only by
 	// links of that kind.
 	Technique string
-	Via       attack.LinkKind
+	Via       atlas.LinkKind
 }
 
 // Actors lists the actors of a release that meet f, sorted by id. When f.Name is an alias
 // several actors share, all are returned with SharedAlias set.
-func (s *Service) Actors(ctx context.Context, release, attackVersion string, f Filter) ([]store.Actor, *View, error) {
+func (s *Service) Actors(ctx context.Context, release, attackVersion string, f Filter) ([]view.Actor, *View, error) {
 	v, err := s.View(ctx, release, attackVersion)
 	if err != nil {
 		return nil, nil, err
@@ -179,7 +191,7 @@ func (s *Service) Actors(ctx context.Context, release, attackVersion string, f F
 			}
 		}
 	}
-	out := []store.Actor{}
+	out := []view.Actor{}
 	for _, a := range cands {
 		if keep != nil && !keep[a.ID] {
 			continue
@@ -204,25 +216,25 @@ func (s *Service) Actors(ctx context.Context, release, attackVersion string, f F
 // Find returns the actors a name stands for (none, one, or several for a shared alias),
 // never an error for an unknown name. It is what the search and the CLI show call to find
 // actors by alias.
-func (s *Service) Find(ctx context.Context, release, name string) ([]store.Actor, error) {
+func (s *Service) Find(ctx context.Context, release, name string) ([]view.Actor, error) {
 	out, _, err := s.Actors(ctx, release, "", Filter{Name: name})
 	return out, err
 }
 
 // Actor returns the actors a name stands for: one, or several when the name is an alias
-// they share (each with SharedAlias set). An unknown name is a *store.NotFoundError.
-func (s *Service) Actor(ctx context.Context, release, attackVersion, name string) ([]store.Actor, error) {
+// they share (each with SharedAlias set). An unknown name is a *atlas.NotFoundError.
+func (s *Service) Actor(ctx context.Context, release, attackVersion, name string) ([]view.Actor, error) {
 	out, v, err := s.Actors(ctx, release, attackVersion, Filter{Name: name})
 	if err != nil {
 		return nil, err
 	}
 	if len(out) == 0 {
-		return nil, &store.NotFoundError{Kind: "actor", ID: name, Release: v.Release}
+		return nil, &atlas.NotFoundError{Kind: "actor", ID: name, Release: v.Release}
 	}
 	return out, nil
 }
 
-func hasKind(ks []attack.LinkKind, k attack.LinkKind) bool {
+func hasKind(ks []atlas.LinkKind, k atlas.LinkKind) bool {
 	for _, x := range ks {
 		if x == k {
 			return true
@@ -233,11 +245,11 @@ func hasKind(ks []attack.LinkKind, k attack.LinkKind) bool {
 
 // links computes the technique links of some directory actors: one query for their
 // case-study steps, one for their ATT&CK uses.
-func (s *Service) links(ctx context.Context, v *View, acts []attack.Actor) (map[string][]attack.TechniqueLink, map[string]store.Technique, error) {
+func (s *Service) links(ctx context.Context, v *View, acts []attack.Actor) (map[string][]attack.TechniqueLink, map[string]view.Technique, error) {
 	return s.linksOf(ctx, v, acts, nil)
 }
 
-func (s *Service) linksOf(ctx context.Context, v *View, acts []attack.Actor, onlyTechniques map[string]bool) (map[string][]attack.TechniqueLink, map[string]store.Technique, error) {
+func (s *Service) linksOf(ctx context.Context, v *View, acts []attack.Actor, onlyTechniques map[string]bool) (map[string][]attack.TechniqueLink, map[string]view.Technique, error) {
 	var csIDs, groups []string
 	csOwner := map[string][]string{} // case-study actor id -> directory actor ids
 	for _, a := range acts {
@@ -261,8 +273,17 @@ func (s *Service) allLinks(ctx context.Context, v *View) (map[string][]attack.Te
 // linksFor reads the evidence of some actors. onlyTechniques, when set, limits the ATT&CK
 // side to the ATT&CK techniques those ATLAS techniques reference (the rows read are then
 // few); the case-study side is small either way.
-func (s *Service) linksFor(ctx context.Context, v *View, csIDs, groups []string, csOwner map[string][]string, acts []attack.Actor, onlyTechniques map[string]bool) (map[string][]attack.TechniqueLink, map[string]store.Technique, error) {
-	nodes := map[string]store.Technique{}
+func (s *Service) linksFor(ctx context.Context, v *View, csIDs, groups []string, csOwner map[string][]string, acts []attack.Actor, onlyTechniques map[string]bool) (map[string][]attack.TechniqueLink, map[string]view.Technique, error) {
+	held, err := s.releases.Release(ctx, v.Release)
+	if err != nil {
+		return nil, nil, err
+	}
+	nodes := map[string]view.Technique{}
+	keep := func(id string) {
+		if t := held.TechniqueOrNil(id); t != nil {
+			nodes[id] = *t
+		}
+	}
 	steps := map[string][]attack.StepEvidence{}
 	stepTech := map[string][]string{}
 	if len(csIDs) > 0 {
@@ -274,11 +295,12 @@ func (s *Service) linksFor(ctx context.Context, v *View, csIDs, groups []string,
 			}
 			sort.Strings(techs)
 		}
-		rows, err := s.r.ActorSteps(ctx, v.Release, nilIfAll(csIDs, len(acts) == len(v.Dir.Actors)), techs, nodes)
+		rows, err := s.r.ActorSteps(ctx, v.Release, nilIfAll(csIDs, len(acts) == len(v.Dir.Actors)), techs)
 		if err != nil {
 			return nil, nil, err
 		}
 		for _, r := range rows {
+			keep(r.Technique)
 			for _, owner := range csOwner[r.Actor] {
 				steps[owner] = append(steps[owner], attack.StepEvidence{CaseStudy: r.CaseStudy, Step: r.Step})
 				stepTech[owner] = append(stepTech[owner], r.Technique)
@@ -298,9 +320,14 @@ func (s *Service) linksFor(ctx context.Context, v *View, csIDs, groups []string,
 			}
 		}
 		sort.Strings(refs)
-		rows, err := s.r.AttackUses(ctx, v.Release, v.Attack, nilIfAll(groups, len(acts) == len(v.Dir.Actors)), refs, nodes)
+		rows, err := s.r.AttackUses(ctx, v.Release, v.Attack, nilIfAll(groups, len(acts) == len(v.Dir.Actors)), refs)
 		if err != nil {
 			return nil, nil, err
+		}
+		for _, ids := range v.References {
+			for _, id := range ids {
+				keep(id)
+			}
 		}
 		byGroup = attack.AttackLinks(rows, v.References)
 	}
@@ -325,7 +352,7 @@ func nilIfAll(ids []string, all bool) []string {
 
 // Techniques returns, for each actor id of the release, the ATLAS techniques it uses with
 // the kind of link and the evidence, sorted by technique id.
-func (s *Service) Techniques(ctx context.Context, release, attackVersion string, ids []string) (map[string][]store.ActorTechnique, error) {
+func (s *Service) Techniques(ctx context.Context, release, attackVersion string, ids []string) (map[string][]view.ActorTechnique, error) {
 	v, err := s.View(ctx, release, attackVersion)
 	if err != nil {
 		return nil, err
@@ -344,9 +371,9 @@ func (s *Service) Techniques(ctx context.Context, release, attackVersion string,
 	if err != nil {
 		return nil, err
 	}
-	out := map[string][]store.ActorTechnique{}
+	out := map[string][]view.ActorTechnique{}
 	for id, ls := range links {
-		list := []store.ActorTechnique{}
+		list := []view.ActorTechnique{}
 		for _, l := range ls {
 			t, ok := techs[l.Technique]
 			if !ok {
@@ -359,13 +386,13 @@ func (s *Service) Techniques(ctx context.Context, release, attackVersion string,
 	return out, nil
 }
 
-func actorTechnique(t store.Technique, l attack.TechniqueLink) store.ActorTechnique {
-	at := store.ActorTechnique{Technique: t, CaseStudyIDs: l.CaseStudies, Via: l.Via, Steps: []store.StepRef{}, AttackEvidence: []store.AttackEvidence{}}
+func actorTechnique(t view.Technique, l attack.TechniqueLink) view.ActorTechnique {
+	at := view.ActorTechnique{Technique: t, CaseStudyIDs: l.CaseStudies, Via: l.Via, Steps: []view.StepRef{}, AttackEvidence: []view.AttackEvidence{}}
 	for _, s := range l.Steps {
-		at.Steps = append(at.Steps, store.StepRef{CaseStudyID: s.CaseStudy, StepID: s.Step})
+		at.Steps = append(at.Steps, view.StepRef{CaseStudyID: s.CaseStudy, StepID: s.Step})
 	}
 	for _, e := range l.Attack {
-		at.AttackEvidence = append(at.AttackEvidence, store.AttackEvidence{TechniqueID: e.Technique, TechniqueName: e.TechniqueName,
+		at.AttackEvidence = append(at.AttackEvidence, view.AttackEvidence{TechniqueID: e.Technique, TechniqueName: e.TechniqueName,
 			ReferencedID: e.Referenced, RelationshipID: e.Relationship, Description: e.Description})
 	}
 	return at
@@ -373,7 +400,7 @@ func actorTechnique(t store.Technique, l attack.TechniqueLink) store.ActorTechni
 
 // TechniqueActors returns, for each ATLAS technique id, the actors linked to it with the
 // kind of link and the evidence, sorted by actor id.
-func (s *Service) TechniqueActors(ctx context.Context, release, attackVersion string, ids []string) (map[string][]store.TechniqueActor, error) {
+func (s *Service) TechniqueActors(ctx context.Context, release, attackVersion string, ids []string) (map[string][]view.TechniqueActor, error) {
 	v, err := s.View(ctx, release, attackVersion)
 	if err != nil {
 		return nil, err
@@ -386,49 +413,29 @@ func (s *Service) TechniqueActors(ctx context.Context, release, attackVersion st
 	if err != nil {
 		return nil, err
 	}
-	out := map[string][]store.TechniqueActor{}
+	out := map[string][]view.TechniqueActor{}
 	for _, a := range v.Dir.Actors {
 		for _, l := range links[a.ID] {
 			if !want[l.Technique] {
 				continue
 			}
-			at := actorTechnique(store.Technique{}, l)
-			out[l.Technique] = append(out[l.Technique], store.TechniqueActor{Actor: v.Actor(a, false), CaseStudyIDs: at.CaseStudyIDs,
+			at := actorTechnique(view.Technique{}, l)
+			out[l.Technique] = append(out[l.Technique], view.TechniqueActor{Actor: v.Actor(a, false), CaseStudyIDs: at.CaseStudyIDs,
 				Via: at.Via, Steps: at.Steps, AttackEvidence: at.AttackEvidence})
 		}
 	}
 	return out, nil
 }
 
-// Overlap compares actors: the techniques each uses and those several of them share.
-type Overlap struct {
-	Release string
-	// AttackVersion is nil when no ATT&CK is loaded.
-	AttackVersion *string
-	Actors        []store.Actor
-	// Techniques maps an actor id to its links.
-	Techniques map[string][]store.ActorTechnique
-	// Shared are the techniques used by at least two of the actors, sorted by id.
-	Shared []SharedTechnique
-}
-
-// SharedTechnique is a technique several of the compared actors use.
-type SharedTechnique struct {
-	Technique store.Technique
-	// ActorIDs are the actors using it, sorted; All is set when every compared actor does.
-	ActorIDs []string
-	All      bool
-}
-
 // ErrBadInput is wrapped by errors about the caller's arguments.
-var ErrBadInput = store.ErrBadInput
+var ErrBadInput = atlas.ErrBadInput
 
 // MaxActors bounds how many actors one comparison or layer takes.
 const MaxActors = 20
 
-// Overlap resolves every name (an alias shared by several actors brings them all) and
+// view.Overlap resolves every name (an alias shared by several actors brings them all) and
 // compares the actors.
-func (s *Service) Overlap(ctx context.Context, release, attackVersion string, names []string) (*Overlap, error) {
+func (s *Service) Overlap(ctx context.Context, release, attackVersion string, names []string) (*view.Overlap, error) {
 	if len(names) == 0 {
 		return nil, fmt.Errorf("%w: name at least one actor", ErrBadInput)
 	}
@@ -445,7 +452,7 @@ func (s *Service) Overlap(ctx context.Context, release, attackVersion string, na
 	for _, n := range names {
 		found := v.Dir.Find(n)
 		if len(found) == 0 {
-			return nil, &store.NotFoundError{Kind: "actor", ID: n, Release: v.Release}
+			return nil, &atlas.NotFoundError{Kind: "actor", ID: n, Release: v.Release}
 		}
 		for _, a := range found {
 			if len(found) > 1 {
@@ -461,11 +468,11 @@ func (s *Service) Overlap(ctx context.Context, release, attackVersion string, na
 	if err != nil {
 		return nil, err
 	}
-	o := &Overlap{Release: v.Release, AttackVersion: optString(v.AttackVersion()), Techniques: map[string][]store.ActorTechnique{}, Shared: []SharedTechnique{}}
+	o := &view.Overlap{Release: v.Release, AttackVersion: optString(v.AttackVersion()), Techniques: map[string][]view.ActorTechnique{}, Shared: []view.SharedTechnique{}}
 	users := map[string][]string{}
 	for _, a := range acts {
 		o.Actors = append(o.Actors, v.Actor(a, shared[a.ID]))
-		list := []store.ActorTechnique{}
+		list := []view.ActorTechnique{}
 		for _, l := range links[a.ID] {
 			if t, ok := techs[l.Technique]; ok {
 				list = append(list, actorTechnique(t, l))
@@ -479,14 +486,14 @@ func (s *Service) Overlap(ctx context.Context, release, attackVersion string, na
 			continue
 		}
 		sort.Strings(us)
-		o.Shared = append(o.Shared, SharedTechnique{Technique: techs[id], ActorIDs: us, All: len(us) == len(acts)})
+		o.Shared = append(o.Shared, view.SharedTechnique{Technique: techs[id], ActorIDs: us, All: len(us) == len(acts)})
 	}
 	sort.Slice(o.Shared, func(i, j int) bool { return o.Shared[i].Technique.ID < o.Shared[j].Technique.ID })
 	return o, nil
 }
 
 // IsNotFound reports whether err says something asked for is not loaded.
-func IsNotFound(err error) bool { return errors.Is(err, store.ErrNotFound) }
+func IsNotFound(err error) bool { return errors.Is(err, atlas.ErrNotFound) }
 
 func optString(s string) *string {
 	if s == "" {
@@ -495,40 +502,25 @@ func optString(s string) *string {
 	return &s
 }
 
-// ActorTechniques is one actor with its techniques, in an Overlap.
-type ActorTechniques struct {
-	Actor      store.Actor
-	Techniques []store.ActorTechnique
-}
-
-// PerActor lists each compared actor with its techniques, in the order of Actors.
-func (o *Overlap) PerActor() []ActorTechniques {
-	out := make([]ActorTechniques, 0, len(o.Actors))
-	for _, a := range o.Actors {
-		out = append(out, ActorTechniques{Actor: a, Techniques: o.Techniques[a.ID]})
-	}
-	return out
-}
-
 // AttackTechnique reads one ATT&CK technique of a version ("" for the current one).
-func (s *Service) AttackTechnique(ctx context.Context, attackVersion, id string) (store.AttackTechnique, error) {
+func (s *Service) AttackTechnique(ctx context.Context, attackVersion, id string) (view.AttackTechnique, error) {
 	av, err := s.r.AttackVersion(ctx, attackVersion)
 	if err != nil {
-		return store.AttackTechnique{}, err
+		return view.AttackTechnique{}, err
 	}
 	if av == nil {
-		return store.AttackTechnique{}, ErrNoAttack
+		return view.AttackTechnique{}, ErrNoAttack
 	}
 	return s.r.AttackTechnique(ctx, av.Version, id)
 }
 
-// ErrNoAttack says that no ATT&CK version is loaded. It wraps store.ErrNotFound.
-var ErrNoAttack = fmt.Errorf("%w: no ATT&CK version is loaded; load one with atlasgraph load --attack 18.1 (or a file or URL)", store.ErrNotFound)
+// ErrNoAttack says that no ATT&CK version is loaded. It wraps atlas.ErrNotFound.
+var ErrNoAttack = fmt.Errorf("%w: no ATT&CK version is loaded; load one with atlasgraph load --attack 18.1 (or a file or URL)", atlas.ErrNotFound)
 
 // Merged replaces ATLAS case-study actors (as the store reads them from a release) by the
 // actors they belong to in the directory, with their ATT&CK group when merged. An actor the
 // directory does not know is kept as it is.
-func (s *Service) Merged(ctx context.Context, release string, in []store.Actor) ([]store.Actor, error) {
+func (s *Service) Merged(ctx context.Context, release string, in []view.Actor) ([]view.Actor, error) {
 	if len(in) == 0 {
 		return in, nil
 	}
@@ -536,7 +528,7 @@ func (s *Service) Merged(ctx context.Context, release string, in []store.Actor) 
 	if err != nil {
 		return nil, err
 	}
-	out := make([]store.Actor, 0, len(in))
+	out := make([]view.Actor, 0, len(in))
 	for _, a := range in {
 		repl := a
 		for _, d := range v.Dir.Find(a.ID) {
@@ -563,15 +555,15 @@ func hasString(l []string, s string) bool {
 // face to put first: full-text search over names and descriptions does not know ATT&CK
 // aliases. score is the score to give them (use one above the best full-text hit). No
 // match is no hit, not an error.
-func (s *Service) SearchHits(ctx context.Context, release, text string, score float64) ([]store.SearchHit, error) {
+func (s *Service) SearchHits(ctx context.Context, release, text string, score float64) ([]view.SearchHit, error) {
 	found, err := s.Find(ctx, release, text)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]store.SearchHit, 0, len(found))
+	out := make([]view.SearchHit, 0, len(found))
 	for i := range found {
 		a := found[i]
-		out = append(out, store.SearchHit{Kind: store.KindActor, ID: a.ID, Name: a.Name, Score: score, Actor: &a})
+		out = append(out, view.SearchHit{Kind: view.KindActor, ID: a.ID, Name: a.Name, Score: score, Actor: &a})
 	}
 	return out, nil
 }
@@ -580,7 +572,7 @@ func (s *Service) SearchHits(ctx context.Context, release, text string, score fl
 // "Forest Blizzard" is in no name or description the full-text index sees), then the
 // full-text hits without those actors, at most limit in all. Every face's search calls it,
 // so they rank alike.
-func (svc *Service) RankSearch(ctx context.Context, release, text string, hits []store.SearchHit, limit int) ([]store.SearchHit, error) {
+func (svc *Service) RankSearch(ctx context.Context, release, text string, hits []view.SearchHit, limit int) ([]view.SearchHit, error) {
 	best := 0.0
 	for _, h := range hits {
 		best = max(best, h.Score)
@@ -594,7 +586,7 @@ func (svc *Service) RankSearch(ctx context.Context, release, text string, hits [
 		seen[h.ID] = true
 	}
 	for _, h := range hits {
-		if h.Kind == store.KindActor && seen[h.ID] {
+		if h.Kind == view.KindActor && seen[h.ID] {
 			continue
 		}
 		exact = append(exact, h)
@@ -603,4 +595,25 @@ func (svc *Service) RankSearch(ctx context.Context, release, text string, hits [
 		exact = exact[:limit]
 	}
 	return exact, nil
+}
+
+// WarmRelease reads the actor directory of a release (with the current
+// ATT&CK version) into the cache, so that the first question about actors
+// after a start or a switch does not wait for it. Servers call it once the
+// release itself is held.
+func (s *Service) WarmRelease(ctx context.Context, release string) {
+	_, _ = s.View(ctx, release, "")
+	_, _ = s.View(ctx, "", "")
+}
+
+// Warm reports whether the directory of a release is cached.
+func (s *Service) Warm(release string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, v := range s.views {
+		if v.Release == release {
+			return true
+		}
+	}
+	return false
 }

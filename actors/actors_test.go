@@ -14,12 +14,15 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/atlasgraph/atlasgraph/actors"
+	"github.com/atlasgraph/atlasgraph/atlas"
 	"github.com/atlasgraph/atlasgraph/attack"
 	"github.com/atlasgraph/atlasgraph/internal/neo4jtest"
 	"github.com/atlasgraph/atlasgraph/internal/rawatlas"
 	"github.com/atlasgraph/atlasgraph/internal/rawattack"
 	"github.com/atlasgraph/atlasgraph/loader"
+	"github.com/atlasgraph/atlasgraph/readmodel"
 	"github.com/atlasgraph/atlasgraph/store"
+	"github.com/atlasgraph/atlasgraph/view"
 )
 
 // testDriver is the driver of the test database, for counting with Cypher.
@@ -68,7 +71,8 @@ func setup(t *testing.T) (*store.Store, *actors.Service, *rawattack.Expected) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return s, actors.New(store.NewReader(s, store.ReaderOptions{})), exp
+	reader := store.NewReader(s, store.ReaderOptions{})
+	return s, actors.New(reader, readmodel.New(reader, readmodel.Options{})), exp
 }
 
 func TestActorsAgainstTheFiles(t *testing.T) {
@@ -103,7 +107,7 @@ func TestActorsAgainstTheFiles(t *testing.T) {
 			got := map[string]bool{}
 			for _, l := range links[byGroup[gid]] {
 				for _, v := range l.Via {
-					if v == attack.ViaAttack {
+					if v == atlas.ViaAttack {
 						got[l.Technique.ID] = true
 						if len(l.AttackEvidence) == 0 {
 							t.Errorf("%s %s: ATTACK link without evidence", gid, l.Technique.ID)
@@ -155,13 +159,13 @@ func TestActorsAgainstTheFiles(t *testing.T) {
 	})
 
 	t.Run("case-study actors that are groups are merged, and no others", func(t *testing.T) {
-		r := store.NewReader(s, store.ReaderOptions{})
-		csActors, err := r.Actors(ctx, "", store.ActorFilter{}, store.Page{})
+		rel, err := s.Snapshot(ctx, "")
 		if err != nil {
 			t.Fatal(err)
 		}
+		csActors := rel.Actors
 		want := map[string]string{} // ATLAS actor id -> group
-		for _, a := range csActors.Items {
+		for _, a := range csActors {
 			groups := map[string]bool{}
 			for _, n := range append([]string{a.Name}, a.Aliases...) {
 				for _, g := range exp.ByName[rawattack.Norm(n)] {
@@ -188,8 +192,8 @@ func TestActorsAgainstTheFiles(t *testing.T) {
 		if diff := cmp.Diff(want, got); diff != "" {
 			t.Errorf("merged case-study actors (-files +graph):\n%s", diff)
 		}
-		if len(all) != len(exp.Groups)+len(csActors.Items)-len(want) {
-			t.Errorf("%d actors; want %d groups + %d case-study actors - %d merged", len(all), len(exp.Groups), len(csActors.Items), len(want))
+		if len(all) != len(exp.Groups)+len(csActors)-len(want) {
+			t.Errorf("%d actors; want %d groups + %d case-study actors - %d merged", len(all), len(exp.Groups), len(csActors), len(want))
 		}
 	})
 	t.Run("Forest Blizzard and Aquatic Panda", func(t *testing.T) { forestBlizzardAndAquaticPanda(t, svc, exp) })
@@ -229,7 +233,7 @@ func forestBlizzardAndAquaticPanda(t *testing.T, svc *actors.Service, exp *rawat
 	csTech := map[string]bool{}
 	for _, l := range links[fb[0].ID] {
 		for _, v := range l.Via {
-			if v == attack.ViaCaseStudy {
+			if v == atlas.ViaCaseStudy {
 				csTech[l.Technique.ID] = true
 				if !contains(l.CaseStudyIDs, "AML.CS0044") || len(l.Steps) == 0 {
 					t.Errorf("%s: case-study evidence %v %v", l.Technique.ID, l.CaseStudyIDs, l.Steps)
@@ -241,7 +245,7 @@ func forestBlizzardAndAquaticPanda(t *testing.T, svc *actors.Service, exp *rawat
 		t.Fatal("APT28 has no CASE_STUDY link")
 	}
 	hits, err := svc.SearchHits(ctx, "", "STRONTIUM", 1)
-	if err != nil || len(hits) != 1 || hits[0].ID != fb[0].ID || hits[0].Actor == nil || hits[0].Kind != store.KindActor {
+	if err != nil || len(hits) != 1 || hits[0].ID != fb[0].ID || hits[0].Actor == nil || hits[0].Kind != view.KindActor {
 		t.Errorf("search hits for STRONTIUM: %+v %v", hits, err)
 	}
 	ap, _, err := svc.Actors(ctx, "", "", actors.Filter{Name: "Aquatic Panda"})
@@ -250,7 +254,7 @@ func forestBlizzardAndAquaticPanda(t *testing.T, svc *actors.Service, exp *rawat
 	}
 	got := map[string]bool{}
 	for _, l := range links[ap[0].ID] {
-		if len(l.Via) != 1 || l.Via[0] != attack.ViaAttack {
+		if len(l.Via) != 1 || l.Via[0] != atlas.ViaAttack {
 			t.Errorf("Aquatic Panda %s via %v: no case study names it", l.Technique.ID, l.Via)
 		}
 		got[l.Technique.ID] = true
@@ -297,13 +301,13 @@ func forestBlizzardAndAquaticPanda(t *testing.T, svc *actors.Service, exp *rawat
 		}
 		validateLayer(t, l.JSON)
 	}
-	if _, err := svc.Layer(ctx, actors.LayerRequest{Techniques: []string{"AML.T9999"}}); !errors.Is(err, store.ErrNotFound) {
+	if _, err := svc.Layer(ctx, actors.LayerRequest{Techniques: []string{"AML.T9999"}}); !errors.Is(err, atlas.ErrNotFound) {
 		t.Errorf("unknown technique: %v", err)
 	}
-	if _, err := svc.Layer(ctx, actors.LayerRequest{}); !errors.Is(err, store.ErrBadInput) {
+	if _, err := svc.Layer(ctx, actors.LayerRequest{}); !errors.Is(err, atlas.ErrBadInput) {
 		t.Errorf("empty request: %v", err)
 	}
-	if _, err := svc.Actor(ctx, "", "", "Nobody Panda"); !errors.Is(err, store.ErrNotFound) {
+	if _, err := svc.Actor(ctx, "", "", "Nobody Panda"); !errors.Is(err, atlas.ErrNotFound) {
 		t.Errorf("unknown actor: %v", err)
 	}
 }
@@ -459,7 +463,7 @@ func olderRelease(t *testing.T, s *store.Store, svc *actors.Service) {
 				t.Fatalf("%s: technique of release %s", gid, l.Technique.Release)
 			}
 			for _, v := range l.Via {
-				if v == attack.ViaAttack {
+				if v == atlas.ViaAttack {
 					got[l.Technique.ID] = true
 				}
 			}

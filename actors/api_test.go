@@ -2,16 +2,21 @@ package actors_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os/exec"
 	"sort"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/atlasgraph/atlasgraph/app"
 	"github.com/atlasgraph/atlasgraph/internal/rawattack"
 	"github.com/atlasgraph/atlasgraph/server"
 	"github.com/atlasgraph/atlasgraph/store"
@@ -57,12 +62,25 @@ func postQuery(t *testing.T, url, query string, out any) gqlResponse {
 
 // apiChecks runs the contract queries through a real HTTP server.
 func apiChecks(t *testing.T, s *store.Store, exp *rawattack.Expected) {
-	srv, err := server.New(server.Config{Store: s, Logger: slog.New(slog.DiscardHandler)})
+	// Four busy processes beside the server, as on a loaded machine: the
+	// first requests after /readyz must be answered like later ones (the
+	// default deadlines; no time is asserted, durations are logged).
+	busy(t, 4)
+	svc, err := app.New(context.Background(), s, app.Config{Serving: true, TxTimeout: server.DefaultTimeouts().Transaction})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := server.New(server.Config{App: svc, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	ts := httptest.NewServer(srv.Handler())
 	defer ts.Close()
+	// A client waits for /readyz, which says ready once the current
+	// release and its actor directory are held: the first questions are
+	// then answered like any later one.
+	waitReady(t, ts.URL)
+	firstRequests(t, ts.URL)
 
 	var fb struct {
 		Actors []struct {
@@ -215,4 +233,79 @@ func apiChecks(t *testing.T, s *store.Store, exp *rawattack.Expected) {
 	if len(r.Errors) != 1 || r.Errors[0].Extensions["code"] != "BAD_INPUT" {
 		t.Errorf("layer with two subjects: %+v", r.Errors)
 	}
+}
+
+// waitReady polls /readyz until it answers 200, for at most a minute.
+func waitReady(t *testing.T, url string) {
+	t.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for {
+		resp, err := http.Get(url + "/readyz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("/readyz not ready after a minute (%v)", err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// busy starts n processes that keep a core each busy until the test ends.
+func busy(t *testing.T, n int) {
+	t.Helper()
+	for range n {
+		cmd := exec.Command("sha256sum", "/dev/zero")
+		if err := cmd.Start(); err != nil {
+			t.Fatalf("start a busy process: %v", err)
+		}
+		t.Cleanup(func() {
+			_ = cmd.Process.Kill()
+			_ = cmd.Wait()
+		})
+	}
+}
+
+// firstRequests sends five different questions at once, right after
+// /readyz said ready, and wants every one answered without error under the
+// server's default deadlines.
+func firstRequests(t *testing.T, url string) {
+	t.Helper()
+	queries := map[string]string{
+		"technique":  `{ technique(id: "AML.T0051") { id name tactics { id } mitigations { mitigation { id } } } }`,
+		"actors":     qAquaticPanda,
+		"case study": `{ caseStudy(id: "AML.CS0000") { id steps { stepId technique { id } tactic { id } } } }`,
+		"chain":      `{ chainMitigations(caseStudy: "AML.CS0000") { breakable mitigations { mitigation { id } } } }`,
+		"techniques": `{ techniques { id mitigations { mitigation { id name } } } }`,
+	}
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	took := map[string]time.Duration{}
+	for name, q := range queries {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			start := time.Now()
+			body, _ := json.Marshal(map[string]any{"query": q})
+			resp, err := http.Post(url+"/graphql", "application/json", bytes.NewReader(body))
+			if err != nil {
+				t.Errorf("%s: %v", name, err)
+				return
+			}
+			raw, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			mu.Lock()
+			took[name] = time.Since(start)
+			mu.Unlock()
+			var r gqlResponse
+			if err := json.Unmarshal(raw, &r); err != nil || len(r.Errors) > 0 || resp.StatusCode != http.StatusOK {
+				t.Errorf("%s right after /readyz: %d %s", name, resp.StatusCode, raw)
+			}
+		}()
+	}
+	wg.Wait()
+	t.Logf("first requests after /readyz beside 4 busy processes: %v", took)
 }

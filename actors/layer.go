@@ -6,22 +6,10 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/atlasgraph/atlasgraph/attack"
+	"github.com/atlasgraph/atlasgraph/atlas"
 	"github.com/atlasgraph/atlasgraph/navigator"
-	"github.com/atlasgraph/atlasgraph/store"
+	"github.com/atlasgraph/atlasgraph/view"
 )
-
-// Layer is a Navigator layer with what it was computed from.
-type Layer struct {
-	Layer *navigator.Layer
-	Name  string
-	// JSON is the layer file.
-	JSON           string
-	TechniqueCount int
-	Release        string
-	// AttackVersion is nil when the layer does not use ATT&CK.
-	AttackVersion *string
-}
 
 // Colours of the layers: one per actor (cycled), and one for techniques several actors share.
 var (
@@ -39,12 +27,12 @@ var (
 
 const maxComment = 2000
 
-func finish(l *navigator.Layer, release, attackVersion string) (*Layer, error) {
+func finish(l *navigator.Layer, release, attackVersion string) (*view.Layer, error) {
 	b, err := l.JSON()
 	if err != nil {
 		return nil, fmt.Errorf("layer %q: %w", l.Name, err)
 	}
-	return &Layer{Layer: l, Name: l.Name, JSON: string(b), TechniqueCount: len(l.Techniques), Release: release,
+	return &view.Layer{Layer: l, Name: l.Name, JSON: string(b), TechniqueCount: len(l.Techniques), Release: release,
 		AttackVersion: optString(attackVersion)}, nil
 }
 
@@ -57,7 +45,7 @@ func clip(s string, n int) string {
 }
 
 // evidence writes the evidence of one actor's link as text for a technique comment.
-func evidence(a store.Actor, t store.ActorTechnique) string {
+func evidence(a view.Actor, t view.ActorTechnique) string {
 	var parts []string
 	name := a.Name
 	if a.AttackGroupID != "" {
@@ -85,7 +73,7 @@ func evidence(a store.Actor, t store.ActorTechnique) string {
 // coloured by how the link is known (case study, ATT&CK, both); with several, each actor
 // has its colour and the techniques two or more share have SharedColor. Every technique's
 // comment gives the evidence, and its score is the number of actors using it.
-func (s *Service) ActorsLayer(ctx context.Context, release, attackVersion string, names []string) (*Layer, error) {
+func (s *Service) ActorsLayer(ctx context.Context, release, attackVersion string, names []string) (*view.Layer, error) {
 	o, err := s.Overlap(ctx, release, attackVersion, names)
 	if err != nil {
 		return nil, err
@@ -119,16 +107,16 @@ func (s *Service) ActorsLayer(ctx context.Context, release, attackVersion string
 		l.AddMetadata("actor", a.Name+" ("+id+")")
 	}
 	type acc struct {
-		users    []store.Actor
+		users    []view.Actor
 		comments []string
-		kinds    map[attack.LinkKind]bool
+		kinds    map[atlas.LinkKind]bool
 	}
 	by := map[string]*acc{}
 	for _, a := range o.Actors {
 		for _, t := range o.Techniques[a.ID] {
 			x := by[t.Technique.ID]
 			if x == nil {
-				x = &acc{kinds: map[attack.LinkKind]bool{}}
+				x = &acc{kinds: map[atlas.LinkKind]bool{}}
 				by[t.Technique.ID] = x
 			}
 			x.users = append(x.users, a)
@@ -156,9 +144,9 @@ func (s *Service) ActorsLayer(ctx context.Context, release, attackVersion string
 	for id, x := range by {
 		var c string
 		switch {
-		case single && x.kinds[attack.ViaCaseStudy] && x.kinds[attack.ViaAttack]:
+		case single && x.kinds[atlas.ViaCaseStudy] && x.kinds[atlas.ViaAttack]:
 			c = bothColor
-		case single && x.kinds[attack.ViaCaseStudy]:
+		case single && x.kinds[atlas.ViaCaseStudy]:
 			c = caseStudyColor
 		case single:
 			c = attackColor
@@ -180,22 +168,20 @@ func (s *Service) ActorsLayer(ctx context.Context, release, attackVersion string
 
 // CaseStudyLayer draws the techniques a case study's steps employ, under the tactic of each
 // step, with the step in the comment.
-func (s *Service) CaseStudyLayer(ctx context.Context, release, id string) (*Layer, error) {
-	cs, err := s.r.CaseStudy(ctx, release, id)
+func (s *Service) CaseStudyLayer(ctx context.Context, release, id string) (*view.Layer, error) {
+	held, err := s.releases.Release(ctx, release)
 	if err != nil {
 		return nil, err
 	}
-	steps, err := s.r.CaseStudySteps(ctx, cs.Release, []string{cs.ID})
+	cs, err := held.CaseStudy(id)
 	if err != nil {
 		return nil, err
 	}
-	var tacticIDs []string
-	for _, st := range steps[cs.ID] {
-		tacticIDs = append(tacticIDs, st.TacticID)
-	}
-	tactics, err := s.r.TacticsByID(ctx, cs.Release, tacticIDs)
-	if err != nil {
-		return nil, err
+	tacticName := func(id string) string {
+		if t := held.TacticOrNil(id); t != nil {
+			return t.Name
+		}
+		return ""
 	}
 	l := navigator.New(cs.ID+" "+cs.Name, cs.Description, cs.Release)
 	l.AddMetadata("url", "https://atlas.mitre.org/studies/"+cs.ID)
@@ -203,8 +189,8 @@ func (s *Service) CaseStudyLayer(ctx context.Context, release, id string) (*Laye
 	type key struct{ tech, tactic string }
 	comments := map[key][]string{}
 	var order []key
-	for _, st := range steps[cs.ID] {
-		k := key{st.TechniqueID, navigator.TacticShortname(tactics[st.TacticID].Name)}
+	for _, st := range held.CaseStudySteps(cs.ID) {
+		k := key{st.TechniqueID, navigator.TacticShortname(tacticName(st.TacticID))}
 		if _, ok := comments[k]; !ok {
 			order = append(order, k)
 		}
@@ -220,27 +206,30 @@ func (s *Service) CaseStudyLayer(ctx context.Context, release, id string) (*Laye
 const MaxTechniques = 1000
 
 // TechniquesLayer draws a list of techniques; an id the release does not have is a
-// *store.NotFoundError.
-func (s *Service) TechniquesLayer(ctx context.Context, release string, ids []string) (*Layer, error) {
+// *atlas.NotFoundError.
+func (s *Service) TechniquesLayer(ctx context.Context, release string, ids []string) (*view.Layer, error) {
 	if len(ids) == 0 {
 		return nil, fmt.Errorf("%w: name at least one technique", ErrBadInput)
 	}
 	if len(ids) > MaxTechniques {
 		return nil, fmt.Errorf("%w: %d techniques asked; the limit is %d", ErrBadInput, len(ids), MaxTechniques)
 	}
-	rel, err := s.r.ResolveRelease(ctx, release)
+	held, err := s.releases.Release(ctx, release)
 	if err != nil {
 		return nil, err
 	}
-	techs, err := s.r.TechniquesByID(ctx, rel, ids)
-	if err != nil {
-		return nil, err
+	rel := held.Version()
+	techs := map[string]*view.Technique{}
+	for _, id := range ids {
+		if t := held.TechniqueOrNil(id); t != nil {
+			techs[id] = t
+		}
 	}
 	sorted := append([]string{}, ids...)
 	sort.Strings(sorted)
 	for _, id := range sorted {
 		if _, ok := techs[id]; !ok {
-			return nil, &store.NotFoundError{Kind: "technique", ID: id, Release: rel}
+			return nil, &atlas.NotFoundError{Kind: "technique", ID: id, Release: rel}
 		}
 	}
 	l := navigator.New(fmt.Sprintf("%d ATLAS techniques", len(techs)), "A list of ATLAS techniques.", rel)
@@ -260,7 +249,7 @@ type LayerRequest struct {
 }
 
 // Layer draws the layer a request asks for.
-func (s *Service) Layer(ctx context.Context, q LayerRequest) (*Layer, error) {
+func (s *Service) Layer(ctx context.Context, q LayerRequest) (*view.Layer, error) {
 	n := 0
 	if len(q.Actors) > 0 {
 		n++

@@ -8,9 +8,10 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/atlasgraph/atlasgraph/actors"
 	"github.com/atlasgraph/atlasgraph/analysis"
 	"github.com/atlasgraph/atlasgraph/atlas"
-	"github.com/atlasgraph/atlasgraph/store"
+	"github.com/atlasgraph/atlasgraph/view"
 )
 
 // The analysis questions. Each method checks its question against the
@@ -24,6 +25,24 @@ const (
 	// MaxBudget bounds the search nodes a minimal-set question may ask for,
 	// so that one question cannot hold a core for minutes.
 	MaxBudget = 5_000_000
+	// DefaultBudget is the search nodes a minimal-set question may visit
+	// when it does not say; a budget below 1 is refused on every face.
+	DefaultBudget = analysis.DefaultBudget
+	// DefaultPathHops and DefaultPathLimit are the hops and the number of
+	// paths a path question asks for when it does not say.
+	DefaultPathHops  = 5
+	DefaultPathLimit = 50
+	// DefaultChokeLimit and MaxChokeLimit bound each list of a choke-point
+	// answer: every face takes 1 to MaxChokeLimit (there is no "all": the
+	// maximum is it for any release of today's size).
+	DefaultChokeLimit = 10
+	MaxChokeLimit     = 1000
+	// MaxPathHops and MaxPathLimit bound a path question; MaxAlternatives
+	// and MaxCost a minimal-set question.
+	MaxPathHops     = analysis.MaxPathHops
+	MaxPathLimit    = analysis.MaxPathLimit
+	MaxAlternatives = analysis.MaxAlternatives
+	MaxCost         = analysis.MaxCost
 	// ChokePathHops and ChokePathLimit are the attack paths a choke-point
 	// question counts besides the case studies when it asks for paths.
 	ChokePathHops = 5
@@ -36,12 +55,12 @@ const (
 
 // ErrBadQuestion is matched (errors.Is) by the errors of a question the
 // caller must change: an argument out of range or a computation refusing
-// its input. Unknown ids are *store.NotFoundError instead. It also matches
-// store.ErrBadInput, so the API presents it as BAD_INPUT.
-var ErrBadQuestion = fmt.Errorf("bad question: %w", store.ErrBadInput)
+// its input. Unknown ids are *atlas.NotFoundError instead. It also matches
+// atlas.ErrBadInput, so the API presents it as BAD_INPUT.
+var ErrBadQuestion = fmt.Errorf("bad question: %w", atlas.ErrBadInput)
 
 func badQuestion(format string, args ...any) error {
-	return fmt.Errorf("%w: %s", ErrBadQuestion, fmt.Sprintf(format, args...))
+	return &Error{Code: BadInput, Message: fmt.Sprintf(format, args...), Err: ErrBadQuestion}
 }
 
 // analysisErr turns an analysis error about the input (always the
@@ -62,11 +81,13 @@ type AnalysisRelease struct {
 	Release *atlas.Release
 	// Input is the analysis input built from Release.
 	Input *analysis.Input
+	// View is the held release the input was built from.
+	View *view.Release
 	// Techniques, Tactics and Mitigations are every object of those kinds
 	// in the release, by id.
-	Techniques  map[string]store.Technique
-	Tactics     map[string]store.Tactic
-	Mitigations map[string]store.Mitigation
+	Techniques  map[string]view.Technique
+	Tactics     map[string]view.Tactic
+	Mitigations map[string]view.Mitigation
 }
 
 // Version is the release's version.
@@ -127,7 +148,8 @@ func (c *analysisCache) put(key string, a *AnalysisRelease) {
 }
 
 // Analysis returns a release ready for analysis ("" for the current one).
-func (s *Service) Analysis(ctx context.Context, release string) (*AnalysisRelease, error) {
+func (s *Service) Analysis(ctx context.Context, release string) (_ *AnalysisRelease, err error) {
+	defer wrap(&err)
 	info, err := s.model.Info(ctx, release)
 	if err != nil {
 		return nil, err
@@ -135,33 +157,120 @@ func (s *Service) Analysis(ctx context.Context, release string) (*AnalysisReleas
 	if a := s.analysis.get(info.Version + "@" + info.SHA256); a != nil {
 		return a, nil
 	}
-	rel, err := s.reader.AnalysisView(ctx, info.Version)
+	held, err := s.model.Release(ctx, info.Version)
 	if err != nil {
 		return nil, err
 	}
-	a := &AnalysisRelease{Release: rel, Input: analysis.FromRelease(rel)}
-	ids := func(n int, id func(int) string) []string {
-		out := make([]string, n)
-		for i := range n {
-			out[i] = id(i)
-		}
-		return out
-	}
-	if a.Techniques, err = s.model.TechniquesByID(ctx, rel.Version, ids(len(rel.Techniques), func(i int) string { return rel.Techniques[i].ID })); err != nil {
-		return nil, err
-	}
-	if a.Tactics, err = s.model.TacticsByID(ctx, rel.Version, ids(len(rel.Tactics), func(i int) string { return rel.Tactics[i].ID })); err != nil {
-		return nil, err
-	}
-	if a.Mitigations, err = s.model.MitigationsByID(ctx, rel.Version, ids(len(rel.Mitigations), func(i int) string { return rel.Mitigations[i].ID })); err != nil {
-		return nil, err
-	}
-	s.analysis.put(rel.Version+"@"+rel.SHA256, a)
+	a := analysisOf(held)
+	s.analysis.put(info.Version+"@"+info.SHA256, a)
 	return a, nil
 }
 
+// analysisOf builds the analysis input of a held release: the domain value
+// the release was read into, and its objects by id.
+func analysisOf(held *view.Release) *AnalysisRelease {
+	rel := held.Atlas
+	a := &AnalysisRelease{Release: rel, Input: analysis.FromRelease(rel), View: held,
+		Techniques: map[string]view.Technique{}, Tactics: map[string]view.Tactic{}, Mitigations: map[string]view.Mitigation{}}
+	for _, t := range rel.Techniques {
+		if x := held.TechniqueOrNil(t.ID); x != nil {
+			a.Techniques[t.ID] = *x
+		}
+	}
+	for _, t := range rel.Tactics {
+		if x := held.TacticOrNil(t.ID); x != nil {
+			a.Tactics[t.ID] = *x
+		}
+	}
+	for _, m := range rel.Mitigations {
+		if x := held.MitigationOrNil(m.ID); x != nil {
+			a.Mitigations[m.ID] = *x
+		}
+	}
+	return a
+}
+
 func (a *AnalysisRelease) notFound(kind, id string) error {
-	return &store.NotFoundError{Kind: kind, ID: id, Release: a.Version()}
+	var ids []string
+	switch kind {
+	case "case study":
+		for _, c := range a.Release.CaseStudies {
+			ids = append(ids, c.ID)
+		}
+	case "mitigation":
+		for _, m := range a.Release.Mitigations {
+			ids = append(ids, m.ID)
+		}
+	case "technique":
+		for _, t := range a.Release.Techniques {
+			ids = append(ids, t.ID)
+		}
+	case "tactic or technique":
+		for _, t := range a.Release.Tactics {
+			ids = append(ids, t.ID)
+		}
+	}
+	hint := ""
+	if len(ids) > 0 {
+		hint = fmt.Sprintf(" (its ids run from %s to %s)", slices.Min(ids), slices.Max(ids))
+	}
+	return &Error{Code: NotFound, Err: &atlas.NotFoundError{Kind: kind, ID: id, Release: a.Version()},
+		Message: fmt.Sprintf("%s %q is not in release %s%s; give an id or an exact name (atlasgraph search %q finds it), or pick another release (atlasgraph releases)",
+			kind, id, a.Version(), hint, id)}
+}
+
+// chain is the chain of a case study.
+func (a *AnalysisRelease) chain(id string) (analysis.Chain, error) {
+	if ch, ok := a.Input.Chain(id); ok {
+		return ch, nil
+	}
+	if a.Name(id) != "" {
+		return analysis.Chain{}, badQuestion("case study %q of release %s has no steps, so no chain to analyse", id, a.Version())
+	}
+	return analysis.Chain{}, a.notFound("case study", id)
+}
+
+// resolve turns an id or an exact name (case ignored) of a case study,
+// tactic, technique or mitigation into its id, so that every face accepts
+// names where it accepts ids; an unknown one is returned as it is, for the
+// caller's not-found error.
+func (a *AnalysisRelease) resolve(idOrName string) string {
+	if a.Name(idOrName) != "" {
+		return idOrName
+	}
+	var found []string
+	match := func(id, name string) {
+		if strings.EqualFold(name, idOrName) {
+			found = append(found, id)
+		}
+	}
+	for _, c := range a.Release.CaseStudies {
+		match(c.ID, c.Name)
+	}
+	for _, t := range a.Release.Tactics {
+		match(t.ID, t.Name)
+	}
+	for _, t := range a.Release.Techniques {
+		match(t.ID, t.Name)
+	}
+	for _, m := range a.Release.Mitigations {
+		match(m.ID, m.Name)
+	}
+	if len(found) == 1 {
+		return found[0]
+	}
+	return idOrName
+}
+
+func (a *AnalysisRelease) resolveAll(list []string) []string {
+	if list == nil {
+		return nil
+	}
+	out := make([]string, len(list))
+	for i, x := range list {
+		out[i] = a.resolve(x)
+	}
+	return out
 }
 
 func (a *AnalysisRelease) checkMitigations(ids ...[]string) error {
@@ -178,6 +287,7 @@ func (a *AnalysisRelease) checkMitigations(ids ...[]string) error {
 // Endpoint expands a path end: a tactic to its techniques, a technique to
 // itself. what names the argument in errors.
 func (a *AnalysisRelease) Endpoint(what, id string) ([]string, error) {
+	id = a.resolve(id)
 	ids, ok := a.Input.Endpoints(id)
 	if !ok {
 		return nil, a.notFound("tactic or technique", id)
@@ -211,7 +321,8 @@ type ChainAnswer struct {
 }
 
 // Chain answers a [ChainQuestion].
-func (s *Service) Chain(ctx context.Context, q ChainQuestion) (*ChainAnswer, error) {
+func (s *Service) Chain(ctx context.Context, q ChainQuestion) (_ *ChainAnswer, err error) {
+	defer wrap(&err)
 	if (q.CaseStudy == "") == (len(q.Techniques) == 0) {
 		return nil, badQuestion("give either a case study or techniques, not both")
 	}
@@ -219,11 +330,12 @@ func (s *Service) Chain(ctx context.Context, q ChainQuestion) (*ChainAnswer, err
 	if err != nil {
 		return nil, err
 	}
+	q.CaseStudy, q.Techniques = a.resolve(q.CaseStudy), a.resolveAll(q.Techniques)
 	ans := &ChainAnswer{Release: a, Evidence: []string{}}
 	if q.CaseStudy != "" {
-		ch, ok := a.Input.Chain(q.CaseStudy)
-		if !ok {
-			return nil, a.notFound("case study", q.CaseStudy)
+		ch, err := a.chain(q.CaseStudy)
+		if err != nil {
+			return nil, err
 		}
 		ans.Chain, ans.Evidence = ch, []string{q.CaseStudy}
 	} else {
@@ -274,7 +386,7 @@ type SetQuestion struct {
 	Costs             map[string]float64
 	Require, Exclude  []string
 	Alternatives      int
-	Budget            int // 0: analysis.DefaultBudget; at most MaxBudget
+	Budget            int // 1 to MaxBudget; DefaultBudget when a face's user does not say
 	InheritFromParent bool
 }
 
@@ -286,31 +398,38 @@ type SetAnswer struct {
 	Evidence []string
 }
 
-// MinimalSet answers a [SetQuestion].
-func (s *Service) MinimalSet(ctx context.Context, q SetQuestion) (*SetAnswer, error) {
-	budget := q.Budget
-	if budget == 0 {
-		budget = analysis.DefaultBudget
-	}
-	if budget < 1 || budget > MaxBudget {
-		return nil, badQuestion("budget must be between 1 and %d search nodes, got %d", MaxBudget, budget)
+// Check checks what needs no release: the budget and the alternatives.
+func (q SetQuestion) Check() error {
+	if q.Budget < 1 || q.Budget > MaxBudget {
+		return badQuestion("budget must be between 1 and %d search nodes, got %d", MaxBudget, q.Budget)
 	}
 	if q.Alternatives < 0 || q.Alternatives > analysis.MaxAlternatives {
-		return nil, badQuestion("alternatives must be between 0 and %d, got %d", analysis.MaxAlternatives, q.Alternatives)
+		return badQuestion("alternatives must be between 0 and %d, got %d", analysis.MaxAlternatives, q.Alternatives)
 	}
+	return nil
+}
+
+// MinimalSet answers a [SetQuestion].
+func (s *Service) MinimalSet(ctx context.Context, q SetQuestion) (_ *SetAnswer, err error) {
+	defer wrap(&err)
+	if err := q.Check(); err != nil {
+		return nil, err
+	}
+	budget := q.Budget
 	a, err := s.Analysis(ctx, q.Release)
 	if err != nil {
 		return nil, err
 	}
+	q.CaseStudies, q.Require, q.Exclude = a.resolveAll(q.CaseStudies), a.resolveAll(q.Require), a.resolveAll(q.Exclude)
 	chains := a.Input.Chains
 	if len(q.CaseStudies) > 0 {
 		ids := slices.Clone(q.CaseStudies)
 		slices.Sort(ids)
 		chains = nil
 		for _, id := range slices.Compact(ids) {
-			ch, ok := a.Input.Chain(id)
-			if !ok {
-				return nil, a.notFound("case study", id)
+			ch, err := a.chain(id)
+			if err != nil {
+				return nil, err
 			}
 			chains = append(chains, ch)
 		}
@@ -348,16 +467,20 @@ type PathQuestion struct {
 
 // PathAnswer is the answer to a [PathQuestion].
 type PathAnswer struct {
-	Release  *AnalysisRelease
-	From, To []string // the techniques the ends expand to
-	Result   analysis.PathResult
+	Release *AnalysisRelease
+	// FromID and ToID are the ends asked for, as ids (a name given is
+	// resolved); From and To the techniques they expand to.
+	FromID, ToID string
+	From, To     []string
+	Result       analysis.PathResult
 	// Evidence are the case studies behind some hop of a returned path.
 	Evidence []string
 }
 
 // AttackPaths answers a [PathQuestion].
-func (s *Service) AttackPaths(ctx context.Context, q PathQuestion) (*PathAnswer, error) {
-	if err := q.check(); err != nil {
+func (s *Service) AttackPaths(ctx context.Context, q PathQuestion) (_ *PathAnswer, err error) {
+	defer wrap(&err)
+	if err := q.Check(); err != nil {
 		return nil, err
 	}
 	a, err := s.Analysis(ctx, q.Release)
@@ -367,7 +490,8 @@ func (s *Service) AttackPaths(ctx context.Context, q PathQuestion) (*PathAnswer,
 	return s.attackPaths(ctx, a, q)
 }
 
-func (q PathQuestion) check() error {
+// Check checks what needs no release: hops, limit and support.
+func (q PathQuestion) Check() error {
 	switch {
 	case q.MaxHops < 1 || q.MaxHops > analysis.MaxPathHops:
 		return badQuestion("max hops must be between 1 and %d, got %d", analysis.MaxPathHops, q.MaxHops)
@@ -380,11 +504,12 @@ func (q PathQuestion) check() error {
 }
 
 func (s *Service) attackPaths(ctx context.Context, a *AnalysisRelease, q PathQuestion) (*PathAnswer, error) {
-	if err := q.check(); err != nil {
+	if err := q.Check(); err != nil {
 		return nil, err
 	}
 	var err error
-	ans := &PathAnswer{Release: a, Evidence: []string{}}
+	q.From, q.To, q.ExcludeMitigatedBy = a.resolve(q.From), a.resolve(q.To), a.resolveAll(q.ExcludeMitigatedBy)
+	ans := &PathAnswer{Release: a, FromID: q.From, ToID: q.To, Evidence: []string{}}
 	if ans.From, err = a.Endpoint("from", q.From); err != nil {
 		return nil, err
 	}
@@ -415,7 +540,7 @@ func (s *Service) attackPaths(ctx context.Context, a *AnalysisRelease, q PathQue
 // case studies and attack paths.
 type ChokeQuestion struct {
 	Release string
-	// Limit caps each list; 0 means no cap.
+	// Limit caps each list: 1 to MaxChokeLimit.
 	Limit int
 	// Paths is how many attack paths to count besides the case studies, 0
 	// to analysis.MaxPathLimit; 0 counts case studies only.
@@ -437,13 +562,25 @@ type ChokeAnswer struct {
 	Report analysis.ChokePointReport
 }
 
-// ChokePoints answers a [ChokeQuestion].
-func (s *Service) ChokePoints(ctx context.Context, q ChokeQuestion) (*ChokeAnswer, error) {
-	if q.Limit < 0 {
-		return nil, badQuestion("limit must be 0 (no cap) or more, got %d", q.Limit)
+// Check checks what needs no release: the limit and the paths counted.
+func (q ChokeQuestion) Check() error {
+	if q.Limit < 1 || q.Limit > MaxChokeLimit {
+		return badQuestion("limit must be between 1 and %d, got %d", MaxChokeLimit, q.Limit)
 	}
 	if q.Paths < 0 || q.Paths > analysis.MaxPathLimit {
-		return nil, badQuestion("paths must be between 0 and %d, got %d", analysis.MaxPathLimit, q.Paths)
+		return badQuestion("paths must be between 0 and %d, got %d", analysis.MaxPathLimit, q.Paths)
+	}
+	if q.MaxHops < 0 || q.MaxHops > analysis.MaxPathHops {
+		return badQuestion("max hops must be between 1 and %d, got %d", analysis.MaxPathHops, q.MaxHops)
+	}
+	return nil
+}
+
+// ChokePoints answers a [ChokeQuestion].
+func (s *Service) ChokePoints(ctx context.Context, q ChokeQuestion) (_ *ChokeAnswer, err error) {
+	defer wrap(&err)
+	if err := q.Check(); err != nil {
+		return nil, err
 	}
 	a, err := s.Analysis(ctx, q.Release)
 	if err != nil {
@@ -478,19 +615,58 @@ func (s *Service) ChokePoints(ctx context.Context, q ChokeQuestion) (*ChokeAnswe
 type GapsAnswer struct {
 	Release *AnalysisRelease
 	// Gaps are the techniques no mitigation covers, ranked (see
-	// analysis.CoverageGaps).
+	// analysis.CoverageGaps), at most the question's limit of them.
 	Gaps []analysis.TechniqueInfo
+	// Total is the number of gaps before the limit; Techniques the number
+	// of techniques of the release.
+	Total, Techniques int
 }
 
-// CoverageGaps lists the techniques of a release no mitigation covers.
-func (s *Service) CoverageGaps(ctx context.Context, release string, inheritFromParent bool) (*GapsAnswer, error) {
-	a, err := s.Analysis(ctx, release)
+// GapsQuestion asks which techniques no mitigation covers.
+type GapsQuestion struct {
+	Release string
+	// Limit caps the list; 0 lists every gap.
+	Limit             int
+	InheritFromParent bool
+}
+
+// CoverageGaps answers a [GapsQuestion]: the techniques of a release no
+// mitigation covers, ranked by how many case studies use them.
+func (s *Service) CoverageGaps(ctx context.Context, q GapsQuestion) (_ *GapsAnswer, err error) {
+	defer wrap(&err)
+	if q.Limit < 0 {
+		return nil, badQuestion("limit must be 0 (every gap) or more, got %d", q.Limit)
+	}
+	a, err := s.Analysis(ctx, q.Release)
 	if err != nil {
 		return nil, err
 	}
-	gaps, err := analysis.CoverageGaps(ctx, a.Input.Techniques, a.Input.Knowledge, analysis.Options{InheritFromParent: inheritFromParent})
+	gaps, err := analysis.CoverageGaps(ctx, a.Input.Techniques, a.Input.Knowledge, analysis.Options{InheritFromParent: q.InheritFromParent})
 	if err != nil {
 		return nil, analysisErr(err)
 	}
-	return &GapsAnswer{Release: a, Gaps: gaps}, nil
+	total := len(gaps)
+	if q.Limit > 0 && len(gaps) > q.Limit {
+		gaps = gaps[:q.Limit]
+	}
+	return &GapsAnswer{Release: a, Gaps: gaps, Total: total, Techniques: len(a.Input.Techniques)}, nil
+}
+
+// ReleaseForModel is the release a threat model is evaluated against ("" for
+// the current one), with its analysis input, from the held release: it makes
+// the service the threat models' release source.
+func (s *Service) ReleaseForModel(ctx context.Context, version string) (_ *atlas.Release, _ *analysis.Input, err error) {
+	defer wrap(&err)
+	a, err := s.Analysis(ctx, version)
+	if err != nil {
+		return nil, nil, fail(err)
+	}
+	return a.Release, a.Input, nil
+}
+
+// Pin returns a context under which every question of one request sees the
+// same catalogue of releases (see readmodel.Model.Pin), with a request cache
+// of the actor directory. Servers pin each request.
+func (s *Service) Pin(ctx context.Context) context.Context {
+	return s.model.Pin(actors.WithRequestCache(ctx))
 }

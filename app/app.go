@@ -12,52 +12,41 @@ package app
 
 import (
 	"context"
+	"log/slog"
 	"time"
 
 	"github.com/atlasgraph/atlasgraph/actors"
 	"github.com/atlasgraph/atlasgraph/readmodel"
 	"github.com/atlasgraph/atlasgraph/store"
+	"github.com/atlasgraph/atlasgraph/threatmodel"
+	"github.com/atlasgraph/atlasgraph/view"
 )
 
-// Service answers the questions of every face. It holds no request state
-// and is safe for concurrent use.
+// Service answers the questions of every face: the command line, the
+// GraphQL API, the web UI and MCP. Build it once with Open and hand it to
+// each face. It holds no request state and is safe for concurrent use.
 type Service struct {
 	store    *store.Store
 	reader   *store.Reader
 	model    *readmodel.Model // complete releases in memory
 	actors   *actors.Service
 	analysis *analysisCache // analysis inputs of the releases asked about last
+	tm       *threatmodel.Service
+	log      *slog.Logger
+	serving  bool
+	close    func(context.Context)
 }
-
-// Options tune the service.
-type Options struct {
-	// Releases tunes the in-memory read model: how often the catalogue of
-	// loaded releases is read again (Poll) and how many releases are held.
-	Releases readmodel.Options
-}
-
-// New returns the application layer over a store. With a reader, st may be
-// nil for a service that only answers reading questions (the GraphQL API).
-func New(st *store.Store, reader *store.Reader, opt Options) *Service {
-	if reader == nil {
-		reader = store.NewReader(st, store.ReaderOptions{})
-	}
-	return &Service{store: st, reader: reader, model: readmodel.New(reader, opt.Releases), actors: actors.New(reader), analysis: &analysisCache{}}
-}
-
-// Model is the in-memory read model of complete releases: objects,
-// filtered lists and relationships, answered without a round trip.
-func (s *Service) Model() *readmodel.Model { return s.model }
 
 // Actors is the actor directory (ATLAS case-study actors and ATT&CK groups
 // by every name) the service uses.
 func (s *Service) Actors() *actors.Service { return s.actors }
 
-// Store is the store the service reads and writes.
-func (s *Service) Store() *store.Store { return s.store }
+// ThreatModels is the threat-model service, over the releases held here.
+func (s *Service) ThreatModels() *threatmodel.Service { return s.tm }
 
-// Reader is the read side the service uses.
-func (s *Service) Reader() *store.Reader { return s.reader }
+// StatusComplete is the status of a usable release; the others name what
+// an interrupted operation left (see atlasgraph releases).
+const StatusComplete = view.StatusComplete
 
 // Release is one loaded release as every face shows it.
 type Release struct {
@@ -73,7 +62,7 @@ type Release struct {
 	Counts   ReleaseCounts `json:"counts"`
 	// Key, Nodes and Operation describe what is not a complete release:
 	// the staging key of an interrupted replace, the nodes left, and the
-	// operation under way (see store.ReleaseInfo).
+	// operation under way (see view.ReleaseInfo).
 	Key       string `json:"key,omitempty"`
 	Nodes     int    `json:"nodes,omitempty"`
 	Operation string `json:"operation,omitempty"`
@@ -90,7 +79,7 @@ type ReleaseCounts struct {
 }
 
 // ReleaseFrom converts the store's description of a release.
-func ReleaseFrom(r store.ReleaseInfo) Release {
+func ReleaseFrom(r view.ReleaseInfo) Release {
 	out := Release{
 		Version: r.Version, Current: r.Current, Status: r.Status, Format: r.Format, Name: r.Name,
 		Modified: r.Modified, SHA256: r.SHA256, Source: r.Source, Key: r.Key, Nodes: r.Nodes, Operation: r.Operation,
@@ -105,7 +94,11 @@ func ReleaseFrom(r store.ReleaseInfo) Release {
 
 // Releases lists the loaded releases in the store's order: newest version
 // first (store.SortReleases).
-func (s *Service) Releases(ctx context.Context) ([]Release, error) {
+func (s *Service) Releases(ctx context.Context) (_ []Release, err error) {
+	defer wrap(&err)
+	if err := s.db("listing releases"); err != nil {
+		return nil, err
+	}
 	list, err := s.store.Releases(ctx)
 	if err != nil {
 		return nil, err
@@ -119,14 +112,22 @@ func (s *Service) Releases(ctx context.Context) ([]Release, error) {
 
 // UseRelease makes a loaded release the current one. This service sees the
 // switch at once; other servers within their read model's Poll.
-func (s *Service) UseRelease(ctx context.Context, version string) error {
+func (s *Service) UseRelease(ctx context.Context, version string) (err error) {
+	defer wrap(&err)
 	defer s.model.Invalidate()
+	if err := s.db("switching releases"); err != nil {
+		return err
+	}
 	return s.store.SetCurrent(ctx, version)
 }
 
 // PruneRelease deletes a loaded release that is not current.
-func (s *Service) PruneRelease(ctx context.Context, version string) error {
+func (s *Service) PruneRelease(ctx context.Context, version string) (err error) {
+	defer wrap(&err)
 	defer s.model.Invalidate()
-	_, err := s.store.Prune(ctx, version)
+	if err := s.db("pruning releases"); err != nil {
+		return err
+	}
+	_, err = s.store.Prune(ctx, version)
 	return err
 }

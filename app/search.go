@@ -2,9 +2,8 @@ package app
 
 import (
 	"context"
-	"fmt"
 
-	"github.com/atlasgraph/atlasgraph/store"
+	"github.com/atlasgraph/atlasgraph/view"
 )
 
 // MaxSearchResults is the most hits one search returns.
@@ -17,41 +16,90 @@ type SearchResult struct {
 	Hits    []SearchHit `json:"hits"`
 }
 
-// SearchHit is one object a search found, best first.
+// SearchHit is one object a search found, best first: its kind (as
+// GraphQL spells it: TACTIC, TECHNIQUE, MITIGATION, CASE_STUDY, ACTOR), id,
+// name and score, and the object itself for the faces that show more.
 type SearchHit struct {
-	Kind  string  `json:"kind"`
-	ID    string  `json:"id"`
-	Name  string  `json:"name"`
-	Score float64 `json:"score"`
-}
-
-var searchKinds = map[store.Kind]string{
-	store.KindTactic: KindTactic, store.KindTechnique: KindTechnique, store.KindMitigation: KindMitigation,
-	store.KindCaseStudy: KindCaseStudy, store.KindActor: KindActor,
+	Kind  view.Kind `json:"kind"`
+	ID    string    `json:"id"`
+	Name  string    `json:"name"`
+	Score float64   `json:"score"`
+	// Hit is the object found, with its relationships.
+	Hit view.SearchHit `json:"-"`
 }
 
 // Search finds the objects of a release ("" for the current one) whose
 // names or descriptions match text (see store.LuceneQuery for the syntax),
-// at most limit (1 to MaxSearchResults) of them.
-func (s *Service) Search(ctx context.Context, release, text string, limit int) (*SearchResult, error) {
+// at most limit (1 to MaxSearchResults) of them. The index gives the ids;
+// the objects are the held release's. Actors named exactly by an alias (an
+// ATT&CK group's, say) come first.
+func (s *Service) Search(ctx context.Context, release, text string, limit int) (_ *SearchResult, err error) {
+	defer wrap(&err)
 	if limit < 1 || limit > MaxSearchResults {
-		return nil, fmt.Errorf("%w: ask for 1 to %d results, not %d", store.ErrBadInput, MaxSearchResults, limit)
+		return nil, errorf(BadInput, "ask for 1 to %d results, not %d", MaxSearchResults, limit)
 	}
-	rel, err := s.model.ResolveRelease(ctx, release)
+	rel, err := s.model.Release(ctx, release)
 	if err != nil {
+		return nil, fail(err)
+	}
+	if err := s.db("search"); err != nil {
 		return nil, err
 	}
-	hits, err := s.reader.Search(ctx, rel, text, limit)
+	_, found, err := s.reader.Search(ctx, rel.Version(), text, limit)
 	if err != nil {
-		return nil, err
+		return nil, fail(err)
 	}
-	// Actors named exactly by an alias come first, as in every face.
-	if hits, err = s.actors.RankSearch(ctx, rel, text, hits, limit); err != nil {
-		return nil, err
+	hits := make([]view.SearchHit, 0, len(found))
+	for _, h := range found {
+		if x, ok := hitOf(rel, h.Kind, h.ID, h.Score); ok {
+			hits = append(hits, x)
+		}
 	}
-	out := &SearchResult{Release: rel, Text: text, Hits: make([]SearchHit, 0, len(hits))}
+	if hits, err = s.actors.RankSearch(ctx, rel.Version(), text, hits, limit); err != nil {
+		return nil, fail(err)
+	}
+	out := &SearchResult{Release: rel.Version(), Text: text, Hits: make([]SearchHit, 0, len(hits))}
 	for _, h := range hits {
-		out.Hits = append(out.Hits, SearchHit{Kind: searchKinds[h.Kind], ID: h.ID, Name: h.Name, Score: h.Score})
+		out.Hits = append(out.Hits, SearchHit{Kind: h.Kind, ID: h.ID, Name: h.Name, Score: h.Score, Hit: h})
 	}
 	return out, nil
+}
+
+// hitOf is the held object an index hit names.
+func hitOf(rel *view.Release, kind view.Kind, id string, score float64) (view.SearchHit, bool) {
+	h := view.SearchHit{Kind: kind, ID: id, Score: score}
+	switch kind {
+	case view.KindTactic:
+		h.Tactic = rel.TacticOrNil(id)
+		if h.Tactic != nil {
+			h.Name = h.Tactic.Name
+		}
+		return h, h.Tactic != nil
+	case view.KindTechnique:
+		h.Technique = rel.TechniqueOrNil(id)
+		if h.Technique != nil {
+			h.Name = h.Technique.Name
+		}
+		return h, h.Technique != nil
+	case view.KindMitigation:
+		h.Mitigation = rel.MitigationOrNil(id)
+		if h.Mitigation != nil {
+			h.Name = h.Mitigation.Name
+		}
+		return h, h.Mitigation != nil
+	case view.KindCaseStudy:
+		h.CaseStudy = rel.CaseStudyOrNil(id)
+		if h.CaseStudy != nil {
+			h.Name = h.CaseStudy.Name
+		}
+		return h, h.CaseStudy != nil
+	case view.KindActor:
+		a, err := rel.Actor(id)
+		if err != nil {
+			return h, false
+		}
+		h.Actor, h.Name = &a, a.Name
+		return h, true
+	}
+	return h, false
 }

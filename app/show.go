@@ -9,16 +9,18 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/atlasgraph/atlasgraph/store"
+	"github.com/atlasgraph/atlasgraph/atlas"
+	"github.com/atlasgraph/atlasgraph/view"
 )
 
-// Kinds of object Show and Search return.
+// Kinds of object Show and Search return, spelled as GraphQL's EntityKind
+// on every face.
 const (
-	KindTactic     = "tactic"
-	KindTechnique  = "technique"
-	KindMitigation = "mitigation"
-	KindCaseStudy  = "caseStudy"
-	KindActor      = "actor"
+	KindTactic     = string(view.KindTactic)
+	KindTechnique  = string(view.KindTechnique)
+	KindMitigation = string(view.KindMitigation)
+	KindCaseStudy  = string(view.KindCaseStudy)
+	KindActor      = string(view.KindActor)
 )
 
 // Object is one ATLAS object with its links, the answer to "show me X".
@@ -86,12 +88,13 @@ func KindOfID(id string) string {
 // Show looks up any tactic, technique, mitigation, case study (by id, any
 // case) or actor (by id or name) in a release ("" for the current one) and
 // returns it with its links.
-func (s *Service) Show(ctx context.Context, release, id string) (*Object, error) {
+func (s *Service) Show(ctx context.Context, release, id string) (_ *Object, err error) {
+	defer wrap(&err)
 	id = strings.TrimSpace(id)
 	if id == "" {
-		return nil, fmt.Errorf("%w: give an id such as AML.T0051, AML.TA0002, AML.M0015, AML.CS0000, or an actor's name", store.ErrBadInput)
+		return nil, fmt.Errorf("%w: give an id such as AML.T0051, AML.TA0002, AML.M0015, AML.CS0000, or an actor's name", atlas.ErrBadInput)
 	}
-	rel, err := s.model.ResolveRelease(ctx, release)
+	rel, err := s.ResolveRelease(ctx, release)
 	if err != nil {
 		return nil, err
 	}
@@ -108,7 +111,7 @@ func (s *Service) Show(ctx context.Context, release, id string) (*Object, error)
 	return s.showActor(ctx, rel, id)
 }
 
-func ref(kind string, e store.Entity) Link { return Link{Kind: kind, ID: e.ID, Name: e.Name} }
+func ref(kind string, e view.Entity) Link { return Link{Kind: kind, ID: e.ID, Name: e.Name} }
 
 func group(rel string, items []Link) LinkGroup {
 	if items == nil {
@@ -131,11 +134,11 @@ func deref(p *string) string {
 }
 
 func (s *Service) showTactic(ctx context.Context, rel, id string) (*Object, error) {
-	t, err := s.model.Tactic(ctx, rel, id)
+	t, err := s.Tactic(ctx, rel, id)
 	if err != nil {
 		return nil, err
 	}
-	techs, err := s.model.TacticTechniques(ctx, rel, []string{id})
+	techs, err := s.tacticTechniques(ctx, rel, []string{id})
 	if err != nil {
 		return nil, err
 	}
@@ -150,7 +153,7 @@ func (s *Service) showTactic(ctx context.Context, rel, id string) (*Object, erro
 }
 
 func (s *Service) showTechnique(ctx context.Context, rel, id string) (*Object, error) {
-	t, err := s.model.Technique(ctx, rel, id)
+	t, err := s.Technique(ctx, rel, id)
 	if err != nil {
 		return nil, err
 	}
@@ -164,19 +167,22 @@ func (s *Service) showTechnique(ctx context.Context, rel, id string) (*Object, e
 	}
 	var errs []error
 	keep := func(err error) { errs = append(errs, err) }
-	tactics, err := s.model.TechniqueTactics(ctx, rel, ids)
+	tactics, err := s.techniqueTactics(ctx, rel, ids)
 	keep(err)
-	subs, err := s.model.Subtechniques(ctx, rel, ids)
+	subs, err := s.subtechniques(ctx, rel, ids)
 	keep(err)
-	mits, err := s.model.TechniqueMitigations(ctx, rel, ids)
+	mits, err := s.techniqueMitigations(ctx, rel, ids)
 	keep(err)
-	cases, err := s.model.TechniqueCaseStudies(ctx, rel, ids)
+	cases, err := s.techniqueCaseStudies(ctx, rel, ids)
 	keep(err)
-	actors, err := s.actors.TechniqueActors(ctx, rel, "", ids)
+	var actors map[string][]view.TechniqueActor
+	if s.actors != nil {
+		actors, err = s.actors.TechniqueActors(ctx, rel, "", ids)
+		keep(err)
+	}
+	before, err := s.techniquePrecededBy(ctx, rel, ids)
 	keep(err)
-	before, err := s.model.TechniquePrecededBy(ctx, rel, ids)
-	keep(err)
-	after, err := s.model.TechniqueFollowedBy(ctx, rel, ids)
+	after, err := s.techniqueFollowedBy(ctx, rel, ids)
 	keep(err)
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
@@ -206,10 +212,10 @@ func (s *Service) showTechnique(ctx context.Context, rel, id string) (*Object, e
 	g = nil
 	for _, x := range actors[id] {
 		g = append(g, Link{Kind: KindActor, ID: x.Actor.ID, Name: x.Actor.Name,
-			Note: techniqueEvidence(store.ActorTechnique{CaseStudyIDs: x.CaseStudyIDs, Steps: x.Steps, AttackEvidence: x.AttackEvidence})})
+			Note: techniqueEvidence(view.ActorTechnique{CaseStudyIDs: x.CaseStudyIDs, Steps: x.Steps, AttackEvidence: x.AttackEvidence})})
 	}
 	o.Links = append(o.Links, group("used by actors", g))
-	transitions := func(rel string, list []store.TechniqueTransition) {
+	transitions := func(rel string, list []view.TechniqueTransition) {
 		var g []Link
 		for _, x := range list {
 			l := ref(KindTechnique, x.Technique.Entity)
@@ -231,11 +237,11 @@ func plural(n int, one, many string) string {
 }
 
 func (s *Service) showMitigation(ctx context.Context, rel, id string) (*Object, error) {
-	m, err := s.model.Mitigation(ctx, rel, id)
+	m, err := s.Mitigation(ctx, rel, id)
 	if err != nil {
 		return nil, err
 	}
-	techs, err := s.model.MitigationTechniques(ctx, rel, []string{id})
+	techs, err := s.mitigationTechniques(ctx, rel, []string{id})
 	if err != nil {
 		return nil, err
 	}
@@ -253,16 +259,16 @@ func (s *Service) showMitigation(ctx context.Context, rel, id string) (*Object, 
 }
 
 func (s *Service) showCaseStudy(ctx context.Context, rel, id string) (*Object, error) {
-	c, err := s.model.CaseStudy(ctx, rel, id)
+	c, err := s.CaseStudy(ctx, rel, id)
 	if err != nil {
 		return nil, err
 	}
 	ids := []string{id}
-	steps, err := s.model.CaseStudySteps(ctx, rel, ids)
+	steps, err := s.caseStudySteps(ctx, rel, ids)
 	if err != nil {
 		return nil, err
 	}
-	actors, err := s.model.CaseStudyActors(ctx, rel, ids)
+	actors, err := s.caseStudyActors(ctx, rel, ids)
 	if err != nil {
 		return nil, err
 	}
@@ -271,7 +277,7 @@ func (s *Service) showCaseStudy(ctx context.Context, rel, id string) (*Object, e
 		techIDs = append(techIDs, st.TechniqueID)
 	}
 	slices.Sort(techIDs)
-	techs, err := s.model.TechniquesByID(ctx, rel, slices.Compact(techIDs))
+	techs, err := s.techniquesByID(ctx, rel, slices.Compact(techIDs))
 	if err != nil {
 		return nil, err
 	}
@@ -296,10 +302,13 @@ func (s *Service) showCaseStudy(ctx context.Context, rel, id string) (*Object, e
 }
 
 func (s *Service) showActor(ctx context.Context, rel, name string) (*Object, error) {
+	if s.actors == nil {
+		return nil, &atlas.NotFoundError{Kind: "tactic, technique, mitigation or case study", ID: name, Release: rel}
+	}
 	found, err := s.actors.Actor(ctx, rel, "", name)
 	if err != nil {
-		if errors.Is(err, store.ErrNotFound) {
-			return nil, &store.NotFoundError{Kind: "actor, tactic, technique, mitigation or case study", ID: name, Release: rel}
+		if errors.Is(err, atlas.ErrNotFound) {
+			return nil, &atlas.NotFoundError{Kind: "actor, tactic, technique, mitigation or case study", ID: name, Release: rel}
 		}
 		return nil, err
 	}
@@ -317,7 +326,7 @@ func (s *Service) showActor(ctx context.Context, rel, name string) (*Object, err
 	}
 	var g []Link
 	if len(a.CaseStudyActors) > 0 {
-		cases, err := s.model.ActorCaseStudies(ctx, rel, a.CaseStudyActors)
+		cases, err := s.actorCaseStudies(ctx, rel, a.CaseStudyActors)
 		if err != nil {
 			return nil, err
 		}
@@ -348,7 +357,7 @@ func (s *Service) showActor(ctx context.Context, rel, name string) (*Object, err
 
 // techniqueEvidence says how an actor is known to use a technique: the
 // case-study steps, and the ATT&CK technique the group uses.
-func techniqueEvidence(t store.ActorTechnique) string {
+func techniqueEvidence(t view.ActorTechnique) string {
 	var parts []string
 	if len(t.Steps) > 0 {
 		var steps []string

@@ -10,6 +10,11 @@
 // date granularity "Day").
 package atlas
 
+import (
+	"strings"
+	"unicode"
+)
+
 // Format names the layout a release file was written in.
 type Format string
 
@@ -169,4 +174,26 @@ type Actor struct {
 	Aliases []string
 	// CaseStudies lists the ids of the case studies attributed to the actor.
 	CaseStudies []string
+}
+
+// ActorID makes an actor id from a name: lower-case letters and digits
+// joined by single hyphens ("Aquatic Panda" -> "aquatic-panda",
+// "Jamieson O'Reilly" -> "jamieson-o-reilly"). ATLAS case-study actors and
+// ATT&CK groups get their ids this one way, so that the same name gives the
+// same actor on both sides.
+func ActorID(name string) string {
+	var b strings.Builder
+	dash := false
+	for _, r := range strings.ToLower(name) {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			if dash && b.Len() > 0 {
+				b.WriteByte('-')
+			}
+			b.WriteRune(r)
+			dash = false
+			continue
+		}
+		dash = true
+	}
+	return b.String()
 }

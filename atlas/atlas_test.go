@@ -139,3 +139,17 @@ func TestCompareUpgradeView(t *testing.T) {
 		t.Error("a diff with changes is empty")
 	}
 }
+
+func TestActorID(t *testing.T) {
+	for _, c := range []struct{ name, want string }{
+		{"Aquatic Panda", "aquatic-panda"},
+		{"Jamieson O'Reilly", "jamieson-o-reilly"},
+		{"  APT28  ", "apt28"},
+		{"Team—Ÿ Red!", "team-ÿ-red"},
+		{"---", ""},
+	} {
+		if got := ActorID(c.name); got != c.want {
+			t.Errorf("ActorID(%q) = %q, want %q", c.name, got, c.want)
+		}
+	}
+}

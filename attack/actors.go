@@ -4,6 +4,8 @@ import (
 	"sort"
 	"strings"
 	"unicode"
+
+	"github.com/atlasgraph/atlasgraph/atlas"
 )
 
 // Norm is the key two actor names are compared by: lower case, letters and digits only, so
@@ -93,7 +95,7 @@ func Merge(caseStudyActors []CaseStudyActor, groups []Group) *Directory {
 	d := &Directory{}
 	for i := range groups {
 		g := groups[i]
-		act := Actor{ID: Slug(g.Name), Name: g.Name, Group: &g}
+		act := Actor{ID: atlas.ActorID(g.Name), Name: g.Name, Group: &g}
 		names := append([]string{}, g.Aliases...)
 		cs := merged[i]
 		sort.Slice(cs, func(x, y int) bool { return cs[x].ID < cs[y].ID })
@@ -168,23 +170,4 @@ func aliasesBut(name string, names []string) []string {
 	}
 	sort.Strings(out)
 	return out
-}
-
-// Slug makes an actor id from a name: lower-case letters and digits joined by single hyphens
-// ("Aquatic Panda" -> "aquatic-panda"), as ATLAS actor ids are made.
-func Slug(name string) string {
-	var b strings.Builder
-	dash := false
-	for _, r := range strings.ToLower(name) {
-		if unicode.IsLetter(r) || unicode.IsDigit(r) {
-			if dash && b.Len() > 0 {
-				b.WriteByte('-')
-			}
-			b.WriteRune(r)
-			dash = false
-			continue
-		}
-		dash = true
-	}
-	return b.String()
 }

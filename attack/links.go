@@ -1,17 +1,9 @@
 package attack
 
-import "sort"
+import (
+	"sort"
 
-// LinkKind says how an actor is known to use an ATLAS technique.
-type LinkKind string
-
-// The two kinds of actor-to-technique link.
-const (
-	// ViaCaseStudy: a case study attributed to the actor has a step employing the technique.
-	ViaCaseStudy LinkKind = "CASE_STUDY"
-	// ViaAttack: the actor's ATT&CK group uses an ATT&CK technique the ATLAS technique
-	// references, or a sub-technique of it.
-	ViaAttack LinkKind = "ATTACK"
+	"github.com/atlasgraph/atlasgraph/atlas"
 )
 
 // AttackEvidence is why an ATT&CK link holds: the group uses Technique (relationship
@@ -33,8 +25,8 @@ type StepEvidence struct {
 
 // TechniqueLink is one ATLAS technique an actor uses, with every piece of evidence.
 type TechniqueLink struct {
-	Technique string     // ATLAS technique id
-	Via       []LinkKind // CASE_STUDY, ATTACK or both, in that order
+	Technique string           // ATLAS technique id
+	Via       []atlas.LinkKind // CASE_STUDY, ATTACK or both, in that order
 	// CaseStudies are the ids of the case studies showing it, sorted; Steps their steps.
 	CaseStudies []string
 	Steps       []StepEvidence
@@ -123,10 +115,10 @@ func Combine(steps []StepEvidence, stepTechnique []string, attack map[string][]A
 			return l.Steps[i].Step < l.Steps[j].Step
 		})
 		if len(l.Steps) > 0 {
-			l.Via = append(l.Via, ViaCaseStudy)
+			l.Via = append(l.Via, atlas.ViaCaseStudy)
 		}
 		if len(l.Attack) > 0 {
-			l.Via = append(l.Via, ViaAttack)
+			l.Via = append(l.Via, atlas.ViaAttack)
 		}
 		out = append(out, *l)
 	}

@@ -7,12 +7,11 @@ package graph
 
 import (
 	"context"
-	"github.com/atlasgraph/atlasgraph/analysis"
 	"github.com/atlasgraph/atlasgraph/app"
 	"github.com/atlasgraph/atlasgraph/graph/model"
 )
 
-func (r *queryResolver) ChainMitigations(ctx context.Context, caseStudy *string, techniques []string, inheritFromParent *bool, release *string) (*model.ChainAnalysis, error) {
+func (r *queryResolver) ChainMitigations(ctx context.Context, caseStudy *string, techniques []string, inheritFromParent *bool, release *string) (*app.ChainAnalysis, error) {
 	if (caseStudy == nil) == (len(techniques) == 0) {
 		return nil, badInput("give either caseStudy or techniques")
 	}
@@ -20,10 +19,10 @@ func (r *queryResolver) ChainMitigations(ctx context.Context, caseStudy *string,
 	if err != nil {
 		return nil, err
 	}
-	return chainAnalysis(ans), nil
+	return ans.View(), nil
 }
 
-func (r *queryResolver) MinimalMitigationSet(ctx context.Context, caseStudies []string, costs []model.MitigationCost, require []string, exclude []string, alternatives *int, budget *int, inheritFromParent *bool, release *string) (*model.MinimalMitigationSet, error) {
+func (r *queryResolver) MinimalMitigationSet(ctx context.Context, caseStudies []string, costs []model.MitigationCost, require []string, exclude []string, alternatives *int, budget *int, inheritFromParent *bool, release *string) (*app.MinimalMitigationSet, error) {
 	costMap := map[string]float64{}
 	for _, c := range costs {
 		costMap[c.Mitigation] = c.Cost
@@ -32,51 +31,35 @@ func (r *queryResolver) MinimalMitigationSet(ctx context.Context, caseStudies []
 		return nil, badInput("caseStudies is empty; omit it for every case study")
 	}
 	ans, err := r.app.MinimalSet(ctx, app.SetQuestion{Release: versionOf(release), CaseStudies: caseStudies, Costs: costMap, Require: require, Exclude: exclude,
-		Alternatives: optInt(alternatives, 0), Budget: optInt(budget, 0), InheritFromParent: optBool(inheritFromParent)})
+		Alternatives: optInt(alternatives, 0), Budget: optInt(budget, app.DefaultBudget), InheritFromParent: optBool(inheritFromParent)})
 	if err != nil {
 		return nil, err
 	}
-	return setResult(ans.Release, ans.Result), nil
+	return ans.View(), nil
 }
 
-func (r *queryResolver) AttackPaths(ctx context.Context, from string, to string, maxHops *int, limit *int, minSupport *int, excludeMitigatedBy []string, inheritFromParent *bool, release *string) (*model.AttackPathResult, error) {
-	hops, lim, support := optInt(maxHops, 5), optInt(limit, 50), optInt(minSupport, 1)
-	switch {
-	case hops < 1 || hops > analysis.MaxPathHops:
-		return nil, badInput("maxHops must be between 1 and %d, got %d", analysis.MaxPathHops, hops)
-	case lim < 1 || lim > analysis.MaxPathLimit:
-		return nil, badInput("limit must be between 1 and %d, got %d", analysis.MaxPathLimit, lim)
-	case support < 1:
-		return nil, badInput("minSupport must be at least 1, got %d", support)
-	}
-	ans, err := r.app.AttackPaths(ctx, app.PathQuestion{Release: versionOf(release), From: from, To: to, MaxHops: hops, Limit: lim,
-		MinSupport: support, ExcludeMitigatedBy: excludeMitigatedBy, InheritFromParent: optBool(inheritFromParent)})
+func (r *queryResolver) AttackPaths(ctx context.Context, from string, to string, maxHops *int, limit *int, minSupport *int, excludeMitigatedBy []string, inheritFromParent *bool, release *string) (*app.AttackPathResult, error) {
+	ans, err := r.app.AttackPaths(ctx, app.PathQuestion{Release: versionOf(release), From: from, To: to,
+		MaxHops: optInt(maxHops, app.DefaultPathHops), Limit: optInt(limit, app.DefaultPathLimit), MinSupport: optInt(minSupport, 1), ExcludeMitigatedBy: excludeMitigatedBy, InheritFromParent: optBool(inheritFromParent)})
 	if err != nil {
 		return nil, err
 	}
-	return attackPathResult(ans), nil
+	return ans.View(), nil
 }
 
-func (r *queryResolver) ChokePoints(ctx context.Context, limit *int, paths *int, from *string, to *string, inheritFromParent *bool, release *string) (*model.ChokePoints, error) {
-	lim := optInt(limit, 10)
-	if lim < 1 || lim > 1000 {
-		return nil, badInput("limit must be between 1 and 1000, got %d", lim)
-	}
-	ans, err := r.app.ChokePoints(ctx, app.ChokeQuestion{Release: versionOf(release), Limit: lim, Paths: optInt(paths, app.DefaultChokePaths),
+func (r *queryResolver) ChokePoints(ctx context.Context, limit *int, paths *int, from *string, to *string, inheritFromParent *bool, release *string) (*app.ChokePoints, error) {
+	ans, err := r.app.ChokePoints(ctx, app.ChokeQuestion{Release: versionOf(release), Limit: optInt(limit, app.DefaultChokeLimit), Paths: optInt(paths, app.DefaultChokePaths),
 		From: versionOf(from), To: versionOf(to), InheritFromParent: optBool(inheritFromParent)})
 	if err != nil {
 		return nil, err
 	}
-	return chokePoints(ans), nil
+	return ans.View(), nil
 }
 
-func (r *queryResolver) CoverageGaps(ctx context.Context, limit *int, inheritFromParent *bool, release *string) (*model.CoverageGaps, error) {
-	if limit != nil && *limit < 1 {
-		return nil, badInput("limit must be at least 1, got %d", *limit)
-	}
-	ans, err := r.app.CoverageGaps(ctx, versionOf(release), optBool(inheritFromParent))
+func (r *queryResolver) CoverageGaps(ctx context.Context, limit *int, inheritFromParent *bool, release *string) (*app.CoverageGaps, error) {
+	ans, err := r.app.CoverageGaps(ctx, app.GapsQuestion{Release: versionOf(release), Limit: optInt(limit, 0), InheritFromParent: optBool(inheritFromParent)})
 	if err != nil {
 		return nil, err
 	}
-	return coverageGaps(ans, limit), nil
+	return ans.View(), nil
 }

@@ -7,65 +7,35 @@ package graph
 
 import (
 	"context"
-	"github.com/atlasgraph/atlasgraph/actors"
 	"github.com/atlasgraph/atlasgraph/graph/generated"
-	"github.com/atlasgraph/atlasgraph/store"
-	"slices"
+	"github.com/atlasgraph/atlasgraph/view"
 )
 
-func (r *attackTechniqueResolver) AtlasTechniques(ctx context.Context, obj *store.AttackTechnique, release *string) ([]store.Technique, error) {
-	m, err := r.reader.TechniquesReferencing(ctx, versionOf(release), []string{obj.ID})
+func (r *attackTechniqueResolver) AtlasTechniques(ctx context.Context, obj *view.AttackTechnique, release *string) ([]view.Technique, error) {
+	return r.app.TechniquesReferencing(ctx, versionOf(release), obj.ID)
+}
+
+func (r *queryResolver) AttackVersion(ctx context.Context, version *string) (*view.AttackVersion, error) {
+	return r.app.AttackVersion(ctx, versionOf(version))
+}
+
+func (r *queryResolver) AttackVersions(ctx context.Context) ([]view.AttackVersion, error) {
+	return r.app.AttackVersions(ctx)
+}
+
+func (r *queryResolver) AttackTechnique(ctx context.Context, id string, attack *string) (*view.AttackTechnique, error) {
+	return found(r.app.AttackTechnique(ctx, versionOf(attack), id))
+}
+
+func (r *queryResolver) ActorsSharingTechniques(ctx context.Context, actors []string, release *string, attack *string) (*view.Overlap, error) {
+	o, err := r.app.Overlap(ctx, versionOf(release), versionOf(attack), actors)
 	if err != nil {
 		return nil, err
 	}
-	l := nonNilList(m[obj.ID])
-	for i := range l {
-		if err := r.attach(ctx, &l[i].Entity); err != nil {
-			return nil, err
-		}
-	}
-	return l, nil
+	return o, nil
 }
 
-func (r *queryResolver) AttackVersion(ctx context.Context, version *string) (*store.AttackVersion, error) {
-	return r.reader.AttackVersion(ctx, versionOf(version))
-}
-
-func (r *queryResolver) AttackVersions(ctx context.Context) ([]store.AttackVersion, error) {
-	return r.reader.AttackVersions(ctx)
-}
-
-func (r *queryResolver) AttackTechnique(ctx context.Context, id string, attack *string) (*store.AttackTechnique, error) {
-	return found(r.actorSvc.AttackTechnique(ctx, versionOf(attack), id))
-}
-
-func (r *queryResolver) ActorsSharingTechniques(ctx context.Context, actors []string, release *string, attack *string) (*actors.Overlap, error) {
-	o, err := r.actorSvc.Overlap(ctx, versionOf(release), versionOf(attack), actors)
-	if err != nil {
-		return nil, err
-	}
-	// A copy: the service's answers may be shared with other requests.
-	c := *o
-	c.Shared = slices.Clone(o.Shared)
-	for i := range c.Shared {
-		if err := r.attach(ctx, &c.Shared[i].Technique.Entity); err != nil {
-			return nil, err
-		}
-	}
-	c.Techniques = make(map[string][]store.ActorTechnique, len(o.Techniques))
-	for id, l := range o.Techniques {
-		l = slices.Clone(l)
-		for i := range l {
-			if err := r.attach(ctx, &l[i].Technique.Entity); err != nil {
-				return nil, err
-			}
-		}
-		c.Techniques[id] = l
-	}
-	return &c, nil
-}
-
-func (r *queryResolver) NavigatorLayer(ctx context.Context, actors []string, caseStudy *string, techniques []string, release *string, attack *string) (*actors.Layer, error) {
+func (r *queryResolver) NavigatorLayer(ctx context.Context, actors []string, caseStudy *string, techniques []string, release *string, attack *string) (*view.Layer, error) {
 	return r.navigatorLayer(ctx, actors, caseStudy, techniques, release, attack)
 }
 

@@ -4,14 +4,14 @@ import (
 	"context"
 	"slices"
 
-	"github.com/atlasgraph/atlasgraph/readmodel"
-	"github.com/atlasgraph/atlasgraph/store"
+	"github.com/atlasgraph/atlasgraph/app"
+	"github.com/atlasgraph/atlasgraph/view"
 )
 
 // How relationship fields are answered.
 //
 // The relationships of ATLAS objects (Technique.tactics, Step.technique...)
-// are methods of the store's types reading through store.Links, which the
+// are methods of the store's types reading through view.Links, which the
 // complete release held in memory (package readmodel) sets on every object
 // it hands out: gqlgen binds them as plain fields, with no resolver, no
 // goroutine and no round trip. Objects read from Neo4j (search hits, the
@@ -28,15 +28,15 @@ type key struct{ release, id string }
 // releases hands out the in-memory releases of one batch, looking each
 // version up once.
 type releases struct {
-	m    *readmodel.Model
-	last *readmodel.Release
+	m    *app.Service
+	last *view.Release
 }
 
-func (rs *releases) get(ctx context.Context, version string) (*readmodel.Release, error) {
+func (rs *releases) get(ctx context.Context, version string) (*view.Release, error) {
 	if rs.last != nil && rs.last.Version() == version {
 		return rs.last, nil
 	}
-	rel, err := rs.m.Release(ctx, version)
+	rel, err := rs.m.Held(ctx, version)
 	if err != nil {
 		return nil, err
 	}
@@ -47,7 +47,7 @@ func (rs *releases) get(ctx context.Context, version string) (*readmodel.Release
 // batchList answers a list-valued relationship field, one key per parent.
 // Each parent gets its own copy of the list: the objects in memory are
 // shared by every request.
-func batchList[P, T any](ctx context.Context, m *readmodel.Model, parents []*P, keyOf func(*P) key, links func(*readmodel.Release, string) []T) ([][]T, error) {
+func batchList[P, T any](ctx context.Context, m *app.Service, parents []*P, keyOf func(*P) key, links func(*view.Release, string) []T) ([][]T, error) {
 	rs := releases{m: m}
 	out := make([][]T, len(parents))
 	for i, p := range parents {
@@ -63,12 +63,12 @@ func batchList[P, T any](ctx context.Context, m *readmodel.Model, parents []*P, 
 
 // caseStudiesOf answers the caseStudies field of the link objects that
 // carry case-study ids (actor techniques, technique actors, transitions).
-func caseStudiesOf[P any](ctx context.Context, m *readmodel.Model, parents []*P, idsOf func(*P) (string, []string)) ([][]store.CaseStudy, error) {
+func caseStudiesOf[P any](ctx context.Context, m *app.Service, parents []*P, idsOf func(*P) (string, []string)) ([][]view.CaseStudy, error) {
 	rs := releases{m: m}
-	out := make([][]store.CaseStudy, len(parents))
+	out := make([][]view.CaseStudy, len(parents))
 	for i, p := range parents {
 		version, ids := idsOf(p)
-		out[i] = []store.CaseStudy{}
+		out[i] = []view.CaseStudy{}
 		if len(ids) == 0 {
 			continue
 		}
@@ -83,21 +83,4 @@ func caseStudiesOf[P any](ctx context.Context, m *readmodel.Model, parents []*P,
 		}
 	}
 	return out, nil
-}
-
-// attach makes objects read from Neo4j answer their relationships from the
-// in-memory release they belong to.
-func (r *Resolver) attach(ctx context.Context, entities ...*store.Entity) error {
-	rs := releases{m: r.model}
-	for _, e := range entities {
-		if e == nil || e.Release == "" || e.Links != nil {
-			continue
-		}
-		rel, err := rs.get(ctx, e.Release)
-		if err != nil {
-			return err
-		}
-		rel.Attach(e)
-	}
-	return nil
 }

@@ -8,28 +8,17 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 
-	"github.com/atlasgraph/atlasgraph/actors"
 	"github.com/atlasgraph/atlasgraph/app"
+	"github.com/atlasgraph/atlasgraph/atlas"
 	"github.com/atlasgraph/atlasgraph/auth"
 	"github.com/atlasgraph/atlasgraph/graph/generated"
 	"github.com/atlasgraph/atlasgraph/graph/model"
-	"github.com/atlasgraph/atlasgraph/readmodel"
-	"github.com/atlasgraph/atlasgraph/store"
-	"github.com/atlasgraph/atlasgraph/threatmodel"
-	"github.com/atlasgraph/atlasgraph/threatmodel/actorsource"
 	"github.com/atlasgraph/atlasgraph/upstream"
+	"github.com/atlasgraph/atlasgraph/view"
 )
 
 // Options tune the resolvers.
 type Options struct {
-	// Releases tunes the in-memory read model the resolvers answer from:
-	// how often the catalogue of loaded releases is read again (Poll, the
-	// time a switch made elsewhere takes to be seen) and how many releases
-	// are held.
-	Releases readmodel.Options
-	// ThreatModels, when set, serves the threat-model queries and
-	// mutations; its Releases default to the resolver's analysis cache.
-	ThreatModels *threatmodel.Service
 	// Auth decides who may read and change threat models. Without it reads
 	// are open and every change is refused.
 	Auth *auth.Policy
@@ -48,33 +37,15 @@ type UpstreamStatus interface {
 // and its read model of complete releases; nothing of a request outlives
 // it.
 type Resolver struct {
-	reader   *store.Reader    // search, diffs and the ATT&CK side
-	model    *readmodel.Model // complete releases in memory
-	opt      Options
-	app      *app.Service // the questions every face asks, with analysis inputs cached by release
-	tm       *threatmodel.Service
-	actorSvc *actors.Service
+	opt Options
+	app *app.Service // every question goes through it
 }
 
-// NewResolver returns the root resolver over a store reader.
-func NewResolver(reader *store.Reader, opt Options) *Resolver {
-	a := app.New(nil, reader, app.Options{Releases: opt.Releases})
-	r := &Resolver{reader: reader, model: a.Model(), opt: opt, app: a, actorSvc: a.Actors()}
-	if opt.ThreatModels != nil {
-		svc := *opt.ThreatModels
-		if svc.Releases == nil {
-			svc.Releases = r
-		}
-		if svc.Actors == nil {
-			svc.Actors = actorsource.New(r.actorSvc)
-		}
-		r.tm = &svc
-	}
-	return r
+// NewResolver returns the root resolver over the application layer, which
+// the caller builds once and hands to every face.
+func NewResolver(a *app.Service, opt Options) *Resolver {
+	return &Resolver{opt: opt, app: a}
 }
-
-// Model is the read model of complete releases the resolvers answer from.
-func (r *Resolver) Model() *readmodel.Model { return r.model }
 
 // Schema returns the executable schema. Install the Resolver itself on the
 // handler too (handler.Server.Use), so that each operation gets its own
@@ -93,7 +64,7 @@ func (r *Resolver) Validate(graphql.ExecutableSchema) error { return nil }
 // actor directory, and pins it to one catalogue of releases, so that all
 // its root fields answer from the same current release.
 func (r *Resolver) InterceptOperation(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
-	return next(r.model.Pin(actors.WithRequestCache(ctx)))
+	return next(r.app.Pin(ctx))
 }
 
 // versionOf is the version an optional release argument names; "" means the
@@ -111,13 +82,13 @@ const (
 )
 
 // page checks the first and after arguments of a connection.
-func page(first *int, after *string) (store.Page, error) {
-	p := store.Page{First: 20}
+func page(first *int, after *string) (view.Page, error) {
+	p := view.Page{First: 20}
 	if first != nil {
 		p.First = *first
 	}
 	if p.First < 1 || p.First > maxFirst {
-		return p, fmt.Errorf("%w: first must be between 1 and %d, got %d", store.ErrBadInput, maxFirst, p.First)
+		return p, fmt.Errorf("%w: first must be between 1 and %d, got %d", atlas.ErrBadInput, maxFirst, p.First)
 	}
 	if after != nil && *after != "" {
 		id, err := decodeCursor(*after)
@@ -140,12 +111,12 @@ func encodeCursor(id string) string {
 func decodeCursor(c string) (string, error) {
 	b, err := base64.RawURLEncoding.DecodeString(c)
 	if err != nil || !strings.HasPrefix(string(b), cursorPrefix) {
-		return "", fmt.Errorf("%w: after %q is not a cursor this API returned; pass pageInfo.endCursor of the previous page", store.ErrBadInput, c)
+		return "", fmt.Errorf("%w: after %q is not a cursor this API returned; pass pageInfo.endCursor of the previous page", atlas.ErrBadInput, c)
 	}
 	return strings.TrimPrefix(string(b), cursorPrefix), nil
 }
 
-func pageInfo[T any](l store.List[T], idOf func(T) string) *model.PageInfo {
+func pageInfo[T any](l view.List[T], idOf func(T) string) *model.PageInfo {
 	info := &model.PageInfo{HasNextPage: l.HasNextPage}
 	if n := len(l.Items); n > 0 {
 		c := encodeCursor(idOf(l.Items[n-1]))
@@ -171,7 +142,7 @@ func deref[T any](f *T) T {
 	return *f
 }
 
-func actorKey(a *store.Actor) key { return key{a.Release, a.ID} }
+func actorKey(a *view.Actor) key { return key{a.Release, a.ID} }
 
 // nonNilList returns l, or an empty list for nil, for non-null list fields.
 func nonNilList[T any](l []T) []T {

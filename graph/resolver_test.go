@@ -4,7 +4,7 @@ import (
 	"errors"
 	"testing"
 
-	"github.com/atlasgraph/atlasgraph/store"
+	"github.com/atlasgraph/atlasgraph/atlas"
 )
 
 func TestCursors(t *testing.T) {
@@ -15,7 +15,7 @@ func TestCursors(t *testing.T) {
 		}
 	}
 	for _, bad := range []string{"AML.T0051", "!!!", "djI6eA"} { // "djI6eA" is "v2:x"
-		if _, err := decodeCursor(bad); !errors.Is(err, store.ErrBadInput) {
+		if _, err := decodeCursor(bad); !errors.Is(err, atlas.ErrBadInput) {
 			t.Errorf("decodeCursor(%q) = %v, want ErrBadInput", bad, err)
 		}
 	}

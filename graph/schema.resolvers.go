@@ -7,207 +7,185 @@ package graph
 
 import (
 	"context"
-	"fmt"
-	"github.com/atlasgraph/atlasgraph/atlas"
+	"github.com/atlasgraph/atlasgraph/app"
 	"github.com/atlasgraph/atlasgraph/graph/generated"
 	"github.com/atlasgraph/atlasgraph/graph/model"
-	"github.com/atlasgraph/atlasgraph/readmodel"
-	"github.com/atlasgraph/atlasgraph/store"
+	"github.com/atlasgraph/atlasgraph/view"
 )
 
-func (r *actorResolver) CaseStudies(ctx context.Context, objs []*store.Actor) ([][]store.CaseStudy, error) {
-	return batchList(ctx, r.model, objs, actorKey, (*readmodel.Release).ActorCaseStudies)
+func (r *actorResolver) CaseStudies(ctx context.Context, objs []*view.Actor) ([][]view.CaseStudy, error) {
+	return batchList(ctx, r.app, objs, actorKey, (*view.Release).ActorCaseStudies)
 }
 
-func (r *actorResolver) Techniques(ctx context.Context, objs []*store.Actor) ([][]store.ActorTechnique, error) {
-	return r.actorTechniques(ctx, r.actorSvc, objs)
+func (r *actorResolver) Techniques(ctx context.Context, objs []*view.Actor) ([][]view.ActorTechnique, error) {
+	return r.actorTechniques(ctx, objs)
 }
 
-func (r *actorTechniqueResolver) CaseStudies(ctx context.Context, objs []*store.ActorTechnique) ([][]store.CaseStudy, error) {
-	return caseStudiesOf(ctx, r.model, objs, func(o *store.ActorTechnique) (string, []string) {
+func (r *actorTechniqueResolver) CaseStudies(ctx context.Context, objs []*view.ActorTechnique) ([][]view.CaseStudy, error) {
+	return caseStudiesOf(ctx, r.app, objs, func(o *view.ActorTechnique) (string, []string) {
 		return o.Technique.Release, o.CaseStudyIDs
 	})
 }
 
-func (r *queryResolver) Releases(ctx context.Context) ([]store.ReleaseInfo, error) {
-	return r.model.Infos(ctx)
+func (r *queryResolver) Releases(ctx context.Context) ([]app.Release, error) {
+	return r.app.CompleteReleases(ctx)
 }
 
-func (r *queryResolver) Release(ctx context.Context, version *string) (*store.ReleaseInfo, error) {
-	info, err := r.model.Info(ctx, versionOf(version))
+func (r *queryResolver) Release(ctx context.Context, version *string) (*app.Release, error) {
+	info, err := r.app.CompleteRelease(ctx, versionOf(version))
 	if err != nil {
 		return nil, err
 	}
 	return &info, nil
 }
 
-func (r *queryResolver) ReleaseDiff(ctx context.Context, from string, to string) (*atlas.Diff, error) {
-	if from == "" || to == "" {
-		return nil, fmt.Errorf("%w: releaseDiff needs two release versions", store.ErrBadInput)
-	}
-	d, err := r.reader.Diff(ctx, from, to)
-	if err != nil {
-		return nil, err
-	}
-	return &d, nil
+func (r *queryResolver) ReleaseDiff(ctx context.Context, from string, to string) (*app.ReleaseDiff, error) {
+	return r.app.Diff(ctx, from, to)
 }
 
-func (r *queryResolver) Tactic(ctx context.Context, id string, release *string) (*store.Tactic, error) {
-	return found(r.model.Tactic(ctx, versionOf(release), id))
+func (r *queryResolver) Tactic(ctx context.Context, id string, release *string) (*view.Tactic, error) {
+	return found(r.app.Tactic(ctx, versionOf(release), id))
 }
 
-func (r *queryResolver) Technique(ctx context.Context, id string, release *string) (*store.Technique, error) {
-	return found(r.model.Technique(ctx, versionOf(release), id))
+func (r *queryResolver) Technique(ctx context.Context, id string, release *string) (*view.Technique, error) {
+	return found(r.app.Technique(ctx, versionOf(release), id))
 }
 
-func (r *queryResolver) Mitigation(ctx context.Context, id string, release *string) (*store.Mitigation, error) {
-	return found(r.model.Mitigation(ctx, versionOf(release), id))
+func (r *queryResolver) Mitigation(ctx context.Context, id string, release *string) (*view.Mitigation, error) {
+	return found(r.app.Mitigation(ctx, versionOf(release), id))
 }
 
-func (r *queryResolver) CaseStudy(ctx context.Context, id string, release *string) (*store.CaseStudy, error) {
-	return found(r.model.CaseStudy(ctx, versionOf(release), id))
+func (r *queryResolver) CaseStudy(ctx context.Context, id string, release *string) (*view.CaseStudy, error) {
+	return found(r.app.CaseStudy(ctx, versionOf(release), id))
 }
 
-func (r *queryResolver) Actor(ctx context.Context, id string, release *string) (*store.Actor, error) {
-	l, err := r.actorSvc.Actor(ctx, versionOf(release), "", id)
+func (r *queryResolver) Actor(ctx context.Context, id string, release *string) (*view.Actor, error) {
+	l, err := r.app.Actor(ctx, versionOf(release), "", id)
 	if err != nil {
 		return nil, err
 	}
 	return &l[0], nil
 }
 
-func (r *queryResolver) Tactics(ctx context.Context, release *string, filter *store.TacticFilter) ([]store.Tactic, error) {
-	l, err := r.model.Tactics(ctx, versionOf(release), deref(filter), store.Page{})
+func (r *queryResolver) Tactics(ctx context.Context, release *string, filter *view.TacticFilter) ([]view.Tactic, error) {
+	l, err := r.app.Tactics(ctx, versionOf(release), deref(filter), view.Page{})
 	return l.Items, err
 }
 
-func (r *queryResolver) Techniques(ctx context.Context, release *string, filter *store.TechniqueFilter) ([]store.Technique, error) {
-	l, err := r.model.Techniques(ctx, versionOf(release), deref(filter), store.Page{})
+func (r *queryResolver) Techniques(ctx context.Context, release *string, filter *view.TechniqueFilter) ([]view.Technique, error) {
+	l, err := r.app.Techniques(ctx, versionOf(release), deref(filter), view.Page{})
 	return l.Items, err
 }
 
-func (r *queryResolver) Mitigations(ctx context.Context, release *string, filter *store.MitigationFilter) ([]store.Mitigation, error) {
-	l, err := r.model.Mitigations(ctx, versionOf(release), deref(filter), store.Page{})
+func (r *queryResolver) Mitigations(ctx context.Context, release *string, filter *view.MitigationFilter) ([]view.Mitigation, error) {
+	l, err := r.app.Mitigations(ctx, versionOf(release), deref(filter), view.Page{})
 	return l.Items, err
 }
 
-func (r *queryResolver) CaseStudies(ctx context.Context, release *string, filter *store.CaseStudyFilter) ([]store.CaseStudy, error) {
-	l, err := r.model.CaseStudies(ctx, versionOf(release), deref(filter), store.Page{})
+func (r *queryResolver) CaseStudies(ctx context.Context, release *string, filter *view.CaseStudyFilter) ([]view.CaseStudy, error) {
+	l, err := r.app.CaseStudies(ctx, versionOf(release), deref(filter), view.Page{})
 	return l.Items, err
 }
 
-func (r *queryResolver) Actors(ctx context.Context, release *string, filter *store.ActorFilter) ([]store.Actor, error) {
-	l, _, err := r.actorSvc.Actors(ctx, versionOf(release), "", actorFilter(filter))
+func (r *queryResolver) Actors(ctx context.Context, release *string, filter *view.ActorFilter) ([]view.Actor, error) {
+	l, err := r.app.ActorList(ctx, versionOf(release), "", deref(filter))
 	return l, err
 }
 
-func (r *queryResolver) TacticsConnection(ctx context.Context, release *string, filter *store.TacticFilter, first *int, after *string) (*model.TacticConnection, error) {
+func (r *queryResolver) TacticsConnection(ctx context.Context, release *string, filter *view.TacticFilter, first *int, after *string) (*model.TacticConnection, error) {
 	p, err := page(first, after)
 	if err != nil {
 		return nil, err
 	}
-	l, err := r.model.Tactics(ctx, versionOf(release), deref(filter), p)
+	l, err := r.app.Tactics(ctx, versionOf(release), deref(filter), p)
 	if err != nil {
 		return nil, err
 	}
-	c := &model.TacticConnection{Nodes: l.Items, TotalCount: l.Total, PageInfo: pageInfo(l, func(t store.Tactic) string { return t.ID })}
+	c := &model.TacticConnection{Nodes: l.Items, TotalCount: l.Total, PageInfo: pageInfo(l, func(t view.Tactic) string { return t.ID })}
 	for i := range l.Items {
 		c.Edges = append(c.Edges, model.TacticEdge{Cursor: encodeCursor(l.Items[i].ID), Node: &l.Items[i]})
 	}
 	return c, nil
 }
 
-func (r *queryResolver) TechniquesConnection(ctx context.Context, release *string, filter *store.TechniqueFilter, first *int, after *string) (*model.TechniqueConnection, error) {
+func (r *queryResolver) TechniquesConnection(ctx context.Context, release *string, filter *view.TechniqueFilter, first *int, after *string) (*model.TechniqueConnection, error) {
 	p, err := page(first, after)
 	if err != nil {
 		return nil, err
 	}
-	l, err := r.model.Techniques(ctx, versionOf(release), deref(filter), p)
+	l, err := r.app.Techniques(ctx, versionOf(release), deref(filter), p)
 	if err != nil {
 		return nil, err
 	}
-	c := &model.TechniqueConnection{Nodes: l.Items, TotalCount: l.Total, PageInfo: pageInfo(l, func(t store.Technique) string { return t.ID })}
+	c := &model.TechniqueConnection{Nodes: l.Items, TotalCount: l.Total, PageInfo: pageInfo(l, func(t view.Technique) string { return t.ID })}
 	for i := range l.Items {
 		c.Edges = append(c.Edges, model.TechniqueEdge{Cursor: encodeCursor(l.Items[i].ID), Node: &l.Items[i]})
 	}
 	return c, nil
 }
 
-func (r *queryResolver) MitigationsConnection(ctx context.Context, release *string, filter *store.MitigationFilter, first *int, after *string) (*model.MitigationConnection, error) {
+func (r *queryResolver) MitigationsConnection(ctx context.Context, release *string, filter *view.MitigationFilter, first *int, after *string) (*model.MitigationConnection, error) {
 	p, err := page(first, after)
 	if err != nil {
 		return nil, err
 	}
-	l, err := r.model.Mitigations(ctx, versionOf(release), deref(filter), p)
+	l, err := r.app.Mitigations(ctx, versionOf(release), deref(filter), p)
 	if err != nil {
 		return nil, err
 	}
-	c := &model.MitigationConnection{Nodes: l.Items, TotalCount: l.Total, PageInfo: pageInfo(l, func(m store.Mitigation) string { return m.ID })}
+	c := &model.MitigationConnection{Nodes: l.Items, TotalCount: l.Total, PageInfo: pageInfo(l, func(m view.Mitigation) string { return m.ID })}
 	for i := range l.Items {
 		c.Edges = append(c.Edges, model.MitigationEdge{Cursor: encodeCursor(l.Items[i].ID), Node: &l.Items[i]})
 	}
 	return c, nil
 }
 
-func (r *queryResolver) CaseStudiesConnection(ctx context.Context, release *string, filter *store.CaseStudyFilter, first *int, after *string) (*model.CaseStudyConnection, error) {
+func (r *queryResolver) CaseStudiesConnection(ctx context.Context, release *string, filter *view.CaseStudyFilter, first *int, after *string) (*model.CaseStudyConnection, error) {
 	p, err := page(first, after)
 	if err != nil {
 		return nil, err
 	}
-	l, err := r.model.CaseStudies(ctx, versionOf(release), deref(filter), p)
+	l, err := r.app.CaseStudies(ctx, versionOf(release), deref(filter), p)
 	if err != nil {
 		return nil, err
 	}
-	c := &model.CaseStudyConnection{Nodes: l.Items, TotalCount: l.Total, PageInfo: pageInfo(l, func(cs store.CaseStudy) string { return cs.ID })}
+	c := &model.CaseStudyConnection{Nodes: l.Items, TotalCount: l.Total, PageInfo: pageInfo(l, func(cs view.CaseStudy) string { return cs.ID })}
 	for i := range l.Items {
 		c.Edges = append(c.Edges, model.CaseStudyEdge{Cursor: encodeCursor(l.Items[i].ID), Node: &l.Items[i]})
 	}
 	return c, nil
 }
 
-func (r *queryResolver) ActorsConnection(ctx context.Context, release *string, filter *store.ActorFilter, first *int, after *string) (*model.ActorConnection, error) {
-	l, _, err := r.actorSvc.Actors(ctx, versionOf(release), "", actorFilter(filter))
+func (r *queryResolver) ActorsConnection(ctx context.Context, release *string, filter *view.ActorFilter, first *int, after *string) (*model.ActorConnection, error) {
+	l, err := r.app.ActorList(ctx, versionOf(release), "", deref(filter))
 	if err != nil {
 		return nil, err
 	}
 	return actorsPage(l, first, after)
 }
 
-func (r *queryResolver) Search(ctx context.Context, text string, release *string, first *int) ([]store.SearchHit, error) {
+func (r *queryResolver) Search(ctx context.Context, text string, release *string, first *int) ([]view.SearchHit, error) {
 	p, err := page(first, nil)
 	if err != nil {
 		return nil, err
 	}
-	hits, err := r.reader.Search(ctx, versionOf(release), text, p.First)
+	res, err := r.app.Search(ctx, versionOf(release), text, p.First)
 	if err != nil {
 		return nil, err
 	}
-	hits, err = r.actorSvc.RankSearch(ctx, versionOf(release), text, hits, p.First)
-	if err != nil {
-		return nil, err
+	out := make([]view.SearchHit, len(res.Hits))
+	for i, h := range res.Hits {
+		out[i] = h.Hit
 	}
-	var es []*store.Entity
-	for _, h := range hits {
-		switch {
-		case h.Tactic != nil:
-			es = append(es, &h.Tactic.Entity)
-		case h.Technique != nil:
-			es = append(es, &h.Technique.Entity)
-		case h.Mitigation != nil:
-			es = append(es, &h.Mitigation.Entity)
-		case h.CaseStudy != nil:
-			es = append(es, &h.CaseStudy.Entity)
-		}
-	}
-	return hits, r.attach(ctx, es...)
+	return out, nil
 }
 
-func (r *techniqueResolver) Actors(ctx context.Context, objs []*store.Technique) ([][]store.TechniqueActor, error) {
-	return techniqueActors(ctx, r.actorSvc, objs)
+func (r *techniqueResolver) Actors(ctx context.Context, objs []*view.Technique) ([][]view.TechniqueActor, error) {
+	return r.techniqueActors(ctx, objs)
 }
 
-func (r *techniqueActorResolver) CaseStudies(ctx context.Context, objs []*store.TechniqueActor) ([][]store.CaseStudy, error) {
-	return caseStudiesOf(ctx, r.model, objs, func(o *store.TechniqueActor) (string, []string) {
+func (r *techniqueActorResolver) CaseStudies(ctx context.Context, objs []*view.TechniqueActor) ([][]view.CaseStudy, error) {
+	return caseStudiesOf(ctx, r.app, objs, func(o *view.TechniqueActor) (string, []string) {
 		return o.Actor.Release, o.CaseStudyIDs
 	})
 }

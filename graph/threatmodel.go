@@ -2,36 +2,13 @@ package graph
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sort"
 
-	"github.com/atlasgraph/atlasgraph/analysis"
-	"github.com/atlasgraph/atlasgraph/atlas"
+	"github.com/atlasgraph/atlasgraph/app"
 	"github.com/atlasgraph/atlasgraph/auth"
 	"github.com/atlasgraph/atlasgraph/graph/model"
-	"github.com/atlasgraph/atlasgraph/store"
-	"github.com/atlasgraph/atlasgraph/threatmodel"
 )
-
-// ReleaseForModel serves threat-model evaluations from the analysis cache,
-// so a report on a cached release costs one release lookup.
-func (r *Resolver) ReleaseForModel(ctx context.Context, version string) (*atlas.Release, *analysis.Input, error) {
-	a, err := r.app.Analysis(ctx, version)
-	if err != nil {
-		return nil, nil, err
-	}
-	return a.Release, a.Input, nil
-}
-
-// threatModels returns the threat-model service, or an error when the
-// server has none configured.
-func (r *Resolver) threatModels() (*threatmodel.Service, error) {
-	if r.tm == nil {
-		return nil, fmt.Errorf("%w: threat models are not enabled on this server", store.ErrBadInput)
-	}
-	return r.tm, nil
-}
 
 func (r *Resolver) canRead(ctx context.Context) error {
 	if r.opt.Auth == nil {
@@ -49,23 +26,7 @@ func (r *Resolver) canWrite(ctx context.Context) error {
 	return r.opt.Auth.CanWrite(ctx)
 }
 
-// tmError maps the threat-model errors onto the API's error classes.
-func tmError(err error) error {
-	var ve *threatmodel.ValidationError
-	switch {
-	case err == nil:
-		return nil
-	case errors.As(err, &ve):
-		return fmt.Errorf("%w: %s", store.ErrBadInput, ve.Error())
-	case errors.Is(err, threatmodel.ErrStale), errors.Is(err, threatmodel.ErrExists):
-		return fmt.Errorf("%w: %s", store.ErrConflict, err.Error())
-	case errors.Is(err, threatmodel.ErrNotFound):
-		return fmt.Errorf("%w: %s", store.ErrNotFound, err.Error())
-	}
-	return err
-}
-
-func toAPI(st *threatmodel.Stored) *model.ThreatModel {
+func toAPI(st *app.StoredModel) *model.ThreatModel {
 	m := st.Model
 	out := &model.ThreatModel{ID: st.ID, Version: st.Version, Name: m.Name, Description: m.Description, Domain: m,
 		Components: []model.TMComponent{}, Flows: []model.TMFlow{}, Controls: []model.TMControl{}, AcceptedRisks: []model.TMAcceptedRisk{}}
@@ -74,8 +35,7 @@ func toAPI(st *threatmodel.Stored) *model.ThreatModel {
 		out.AtlasRelease = &rel
 	}
 	for _, c := range m.Components {
-		ki, _ := threatmodel.KindOf(c.Kind)
-		tc := model.TMComponent{ID: c.ID, Kind: string(c.Kind), Layer: string(ki.Layer), Name: c.Name, Description: c.Description, Properties: []model.TMProperty{}}
+		tc := model.TMComponent{ID: c.ID, Kind: string(c.Kind), Layer: app.ComponentLayer(string(c.Kind)), Name: c.Name, Description: c.Description, Properties: []model.TMProperty{}}
 		names := make([]string, 0, len(c.Properties))
 		for k := range c.Properties {
 			names = append(names, k)
@@ -102,39 +62,28 @@ func toAPI(st *threatmodel.Stored) *model.ThreatModel {
 	return out
 }
 
-func fromComponentInput(in model.TMComponentInput) (threatmodel.Component, error) {
-	c := threatmodel.Component{ID: in.ID, Kind: threatmodel.Kind(in.Kind), Name: deref(in.Name), Description: deref(in.Description), Properties: map[string]threatmodel.Value{}}
+func fromComponentInput(in model.TMComponentInput) (app.Component, error) {
+	props := map[string]string{}
 	for _, p := range in.Properties {
-		pi, ok := threatmodel.PropertyOf(p.Name)
-		if !ok {
-			return c, fmt.Errorf("%w: component %q: unknown property %q; see docs/threatmodel.md for the properties", store.ErrBadInput, in.ID, p.Name)
-		}
-		if pi.Type == threatmodel.TypeBool {
-			if p.Value != "true" && p.Value != "false" {
-				return c, fmt.Errorf("%w: component %q: property %s takes true or false", store.ErrBadInput, in.ID, p.Name)
-			}
-			c.Properties[p.Name] = threatmodel.Value{Type: threatmodel.TypeBool, Bool: p.Value == "true"}
-		} else {
-			c.Properties[p.Name] = threatmodel.Value{Type: threatmodel.TypeString, Text: p.Value}
-		}
+		props[p.Name] = p.Value
 	}
-	return c, nil
+	return app.NewComponent(in.ID, in.Kind, deref(in.Name), deref(in.Description), props)
 }
 
-func fromFlowInput(in model.TMFlowInput) threatmodel.Flow {
-	return threatmodel.Flow{ID: deref(in.ID), From: in.From, To: in.To, TrustBoundary: deref(in.TrustBoundary), Data: deref(in.Data)}
+func fromFlowInput(in model.TMFlowInput) app.Flow {
+	return app.Flow{ID: deref(in.ID), From: in.From, To: in.To, TrustBoundary: deref(in.TrustBoundary), Data: deref(in.Data)}
 }
 
-func fromControlInput(in model.TMControlInput) threatmodel.Control {
-	return threatmodel.Control{ID: deref(in.ID), Mitigation: in.Mitigation, Status: threatmodel.Status(in.Status), Scope: in.Scope, Note: deref(in.Note)}
+func fromControlInput(in model.TMControlInput) app.Control {
+	return app.Control{ID: deref(in.ID), Mitigation: in.Mitigation, Status: app.ControlStatus(in.Status), Scope: in.Scope, Note: deref(in.Note)}
 }
 
-func fromRiskInput(in model.TMAcceptedRiskInput) threatmodel.AcceptedRisk {
-	return threatmodel.AcceptedRisk{Technique: in.Technique, Owner: in.Owner, Reason: in.Reason, Expires: in.Expires}
+func fromRiskInput(in model.TMAcceptedRiskInput) app.AcceptedRisk {
+	return app.AcceptedRisk{Technique: in.Technique, Owner: in.Owner, Reason: in.Reason, Expires: in.Expires}
 }
 
-func fromModelInput(in model.ThreatModelInput) (*threatmodel.Model, error) {
-	m := &threatmodel.Model{Name: in.Name, Description: deref(in.Description), Release: deref(in.AtlasRelease), Source: in.ID}
+func fromModelInput(in model.ThreatModelInput) (*app.ThreatModel, error) {
+	m := &app.ThreatModel{Name: in.Name, Description: deref(in.Description), Release: deref(in.AtlasRelease), Source: in.ID}
 	for _, c := range in.Components {
 		comp, err := fromComponentInput(c)
 		if err != nil {
@@ -155,17 +104,13 @@ func fromModelInput(in model.ThreatModelInput) (*threatmodel.Model, error) {
 }
 
 // mutate runs one change to a stored model after checking the caller may write.
-func (r *Resolver) mutate(ctx context.Context, id string, version int, change func(*threatmodel.Model) error) (*model.ThreatModel, error) {
+func (r *Resolver) mutate(ctx context.Context, id string, version int, change app.ModelChange) (*model.ThreatModel, error) {
 	if err := r.canWrite(ctx); err != nil {
 		return nil, err
 	}
-	svc, err := r.threatModels()
+	st, err := r.app.UpdateModel(ctx, id, version, change)
 	if err != nil {
 		return nil, err
-	}
-	st, err := svc.Update(ctx, id, version, change)
-	if err != nil {
-		return nil, tmError(err)
 	}
 	return toAPI(st), nil
 }

@@ -7,7 +7,7 @@ package graph
 
 import (
 	"context"
-	"errors"
+	"github.com/atlasgraph/atlasgraph/app"
 	"github.com/atlasgraph/atlasgraph/graph/generated"
 	"github.com/atlasgraph/atlasgraph/graph/model"
 	"github.com/atlasgraph/atlasgraph/threatmodel"
@@ -17,17 +17,13 @@ func (r *mutationResolver) CreateThreatModel(ctx context.Context, input model.Th
 	if err := r.canWrite(ctx); err != nil {
 		return nil, err
 	}
-	svc, err := r.threatModels()
-	if err != nil {
-		return nil, err
-	}
 	m, err := fromModelInput(input)
 	if err != nil {
 		return nil, err
 	}
-	st, err := svc.Create(ctx, input.ID, m)
+	st, err := r.app.CreateModel(ctx, input.ID, m)
 	if err != nil {
-		return nil, tmError(err)
+		return nil, err
 	}
 	return toAPI(st), nil
 }
@@ -36,24 +32,20 @@ func (r *mutationResolver) ImportThreatModel(ctx context.Context, id string, yam
 	if err := r.canWrite(ctx); err != nil {
 		return nil, err
 	}
-	svc, err := r.threatModels()
+	m, err := app.ParseModel("yaml", []byte(yaml))
 	if err != nil {
 		return nil, err
 	}
-	m, err := threatmodel.Parse("yaml", []byte(yaml), threatmodel.Limits{})
-	if err != nil {
-		return nil, tmError(err)
-	}
 	m.Source = id
-	st, err := svc.Create(ctx, id, m)
+	st, err := r.app.CreateModel(ctx, id, m)
 	if err != nil {
-		return nil, tmError(err)
+		return nil, err
 	}
 	return toAPI(st), nil
 }
 
 func (r *mutationResolver) UpdateThreatModel(ctx context.Context, id string, version int, name *string, description *string, atlasRelease *string) (*model.ThreatModel, error) {
-	return r.mutate(ctx, id, version, func(m *threatmodel.Model) error {
+	return r.mutate(ctx, id, version, func(m *app.ThreatModel) error {
 		if name != nil {
 			m.Name = *name
 		}
@@ -71,12 +63,8 @@ func (r *mutationResolver) DeleteThreatModel(ctx context.Context, id string, ver
 	if err := r.canWrite(ctx); err != nil {
 		return false, err
 	}
-	svc, err := r.threatModels()
-	if err != nil {
+	if err := r.app.DeleteModel(ctx, id, version); err != nil {
 		return false, err
-	}
-	if err := svc.Delete(ctx, id, version); err != nil {
-		return false, tmError(err)
 	}
 	return true, nil
 }
@@ -86,7 +74,7 @@ func (r *mutationResolver) AddComponent(ctx context.Context, model string, versi
 	if err != nil {
 		return nil, err
 	}
-	return r.mutate(ctx, model, version, threatmodel.AddComponent(c))
+	return r.mutate(ctx, model, version, app.AddComponent(c))
 }
 
 func (r *mutationResolver) UpdateComponent(ctx context.Context, model string, version int, component model.TMComponentInput) (*model.ThreatModel, error) {
@@ -94,60 +82,56 @@ func (r *mutationResolver) UpdateComponent(ctx context.Context, model string, ve
 	if err != nil {
 		return nil, err
 	}
-	return r.mutate(ctx, model, version, threatmodel.UpdateComponent(c))
+	return r.mutate(ctx, model, version, app.UpdateComponent(c))
 }
 
 func (r *mutationResolver) DeleteComponent(ctx context.Context, model string, version int, id string) (*model.ThreatModel, error) {
-	return r.mutate(ctx, model, version, threatmodel.DeleteComponent(id))
+	return r.mutate(ctx, model, version, app.DeleteComponent(id))
 }
 
 func (r *mutationResolver) AddFlow(ctx context.Context, model string, version int, flow model.TMFlowInput) (*model.ThreatModel, error) {
-	return r.mutate(ctx, model, version, threatmodel.PutFlow(fromFlowInput(flow), true))
+	return r.mutate(ctx, model, version, app.PutFlow(fromFlowInput(flow), true))
 }
 
 func (r *mutationResolver) UpdateFlow(ctx context.Context, model string, version int, flow model.TMFlowInput) (*model.ThreatModel, error) {
-	return r.mutate(ctx, model, version, threatmodel.PutFlow(fromFlowInput(flow), false))
+	return r.mutate(ctx, model, version, app.PutFlow(fromFlowInput(flow), false))
 }
 
 func (r *mutationResolver) DeleteFlow(ctx context.Context, model string, version int, id string) (*model.ThreatModel, error) {
-	return r.mutate(ctx, model, version, threatmodel.DeleteFlow(id))
+	return r.mutate(ctx, model, version, app.DeleteFlow(id))
 }
 
 func (r *mutationResolver) AddControl(ctx context.Context, model string, version int, control model.TMControlInput) (*model.ThreatModel, error) {
-	return r.mutate(ctx, model, version, threatmodel.PutControl(fromControlInput(control), true))
+	return r.mutate(ctx, model, version, app.PutControl(fromControlInput(control), true))
 }
 
 func (r *mutationResolver) UpdateControl(ctx context.Context, model string, version int, control model.TMControlInput) (*model.ThreatModel, error) {
-	return r.mutate(ctx, model, version, threatmodel.PutControl(fromControlInput(control), false))
+	return r.mutate(ctx, model, version, app.PutControl(fromControlInput(control), false))
 }
 
 func (r *mutationResolver) DeleteControl(ctx context.Context, model string, version int, id string) (*model.ThreatModel, error) {
-	return r.mutate(ctx, model, version, threatmodel.DeleteControl(id))
+	return r.mutate(ctx, model, version, app.DeleteControl(id))
 }
 
 func (r *mutationResolver) AddAcceptedRisk(ctx context.Context, model string, version int, risk model.TMAcceptedRiskInput) (*model.ThreatModel, error) {
-	return r.mutate(ctx, model, version, threatmodel.PutAcceptedRisk(fromRiskInput(risk), true))
+	return r.mutate(ctx, model, version, app.PutAcceptedRisk(fromRiskInput(risk), true))
 }
 
 func (r *mutationResolver) UpdateAcceptedRisk(ctx context.Context, model string, version int, risk model.TMAcceptedRiskInput) (*model.ThreatModel, error) {
-	return r.mutate(ctx, model, version, threatmodel.PutAcceptedRisk(fromRiskInput(risk), false))
+	return r.mutate(ctx, model, version, app.PutAcceptedRisk(fromRiskInput(risk), false))
 }
 
 func (r *mutationResolver) DeleteAcceptedRisk(ctx context.Context, model string, version int, technique string) (*model.ThreatModel, error) {
-	return r.mutate(ctx, model, version, threatmodel.DeleteAcceptedRisk(technique))
+	return r.mutate(ctx, model, version, app.DeleteAcceptedRisk(technique))
 }
 
 func (r *queryResolver) ThreatModels(ctx context.Context) ([]model.ThreatModel, error) {
 	if err := r.canRead(ctx); err != nil {
 		return nil, err
 	}
-	svc, err := r.threatModels()
+	list, err := r.app.ListModels(ctx)
 	if err != nil {
 		return nil, err
-	}
-	list, err := svc.List(ctx)
-	if err != nil {
-		return nil, tmError(err)
 	}
 	out := make([]model.ThreatModel, 0, len(list))
 	for _, st := range list {
@@ -160,16 +144,12 @@ func (r *queryResolver) ThreatModel(ctx context.Context, id string) (*model.Thre
 	if err := r.canRead(ctx); err != nil {
 		return nil, err
 	}
-	svc, err := r.threatModels()
-	if err != nil {
-		return nil, err
-	}
-	st, err := svc.Get(ctx, id)
-	if errors.Is(err, threatmodel.ErrNotFound) {
+	st, err := r.app.GetModel(ctx, id)
+	if app.ErrorCode(err) == app.NotFound {
 		return nil, nil
 	}
 	if err != nil {
-		return nil, tmError(err)
+		return nil, err
 	}
 	return toAPI(st), nil
 }
@@ -178,41 +158,22 @@ func (r *queryResolver) EvaluateThreatModel(ctx context.Context, yaml string) (*
 	if err := r.canRead(ctx); err != nil {
 		return nil, err
 	}
-	svc, err := r.threatModels()
+	m, err := app.ParseModel("yaml", []byte(yaml))
 	if err != nil {
 		return nil, err
 	}
-	m, err := threatmodel.Parse("yaml", []byte(yaml), threatmodel.Limits{})
-	if err != nil {
-		return nil, tmError(err)
-	}
-	rep, err := svc.Report(ctx, m)
-	return rep, tmError(err)
+	return r.app.ReportModel(ctx, m, app.ReportOptions{})
 }
 
 func (r *queryResolver) UpgradeImpact(ctx context.Context, model string, toRelease string) (*threatmodel.UpgradeImpact, error) {
 	if err := r.canRead(ctx); err != nil {
 		return nil, err
 	}
-	svc, err := r.threatModels()
-	if err != nil {
-		return nil, err
-	}
-	st, err := svc.Get(ctx, model)
-	if err != nil {
-		return nil, tmError(err)
-	}
-	imp, err := svc.UpgradeImpact(ctx, st.Model, toRelease)
-	return imp, tmError(err)
+	return r.app.ModelUpgradeImpact(ctx, model, toRelease)
 }
 
 func (r *threatModelResolver) Report(ctx context.Context, obj *model.ThreatModel) (*threatmodel.Report, error) {
-	svc, err := r.threatModels()
-	if err != nil {
-		return nil, err
-	}
-	rep, err := svc.Report(ctx, obj.Domain)
-	return rep, tmError(err)
+	return r.app.ReportModel(ctx, obj.Domain, app.ReportOptions{})
 }
 
 func (r *threatModelResolver) Rendered(ctx context.Context, obj *model.ThreatModel, format string) (string, error) {
@@ -220,9 +181,9 @@ func (r *threatModelResolver) Rendered(ctx context.Context, obj *model.ThreatMod
 	if err != nil {
 		return "", err
 	}
-	out, err := threatmodel.Render(rep, format)
+	out, err := app.RenderReport(rep, format)
 	if err != nil {
-		return "", badInput("%s", err.Error())
+		return "", err
 	}
 	return string(out), nil
 }

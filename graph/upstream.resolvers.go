@@ -7,12 +7,12 @@ package graph
 
 import (
 	"context"
+	"github.com/atlasgraph/atlasgraph/app"
 	"github.com/atlasgraph/atlasgraph/graph/generated"
-	"github.com/atlasgraph/atlasgraph/store"
 	"github.com/atlasgraph/atlasgraph/upstream"
 )
 
-func (r *releaseResolver) Upstream(ctx context.Context, obj *store.ReleaseInfo) (*upstream.Status, error) {
+func (r *releaseResolver) Upstream(ctx context.Context, obj *app.Release) (*upstream.Status, error) {
 	if r.opt.Upstream == nil || !obj.Current {
 		return nil, nil
 	}

@@ -3,11 +3,7 @@ package graph
 import (
 	"github.com/atlasgraph/atlasgraph/graph/model"
 	"github.com/atlasgraph/atlasgraph/mapping"
-	"github.com/atlasgraph/atlasgraph/store"
 )
-
-// maxMappingRows bounds one validateMapping request.
-const maxMappingRows = 5000
 
 func mappingRows(in []model.MappingRowInput) []mapping.Row {
 	out := make([]mapping.Row, len(in))
@@ -22,14 +18,6 @@ func mappingRows(in []model.MappingRowInput) []mapping.Row {
 		if r.Line != nil {
 			out[i].Line = *r.Line
 		}
-	}
-	return out
-}
-
-func mappingNames(in []store.ReleaseNames) []mapping.Names {
-	out := make([]mapping.Names, len(in))
-	for i, r := range in {
-		out[i] = mapping.Names{Version: r.Version, Objects: r.Objects}
 	}
 	return out
 }

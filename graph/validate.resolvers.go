@@ -7,11 +7,9 @@ package graph
 
 import (
 	"context"
-	"fmt"
 	"github.com/atlasgraph/atlasgraph/graph/generated"
 	"github.com/atlasgraph/atlasgraph/graph/model"
 	"github.com/atlasgraph/atlasgraph/mapping"
-	"github.com/atlasgraph/atlasgraph/store"
 )
 
 func (r *mappingFindingResolver) Code(ctx context.Context, obj *mapping.Finding) (string, error) {
@@ -19,15 +17,7 @@ func (r *mappingFindingResolver) Code(ctx context.Context, obj *mapping.Finding)
 }
 
 func (r *queryResolver) ValidateMapping(ctx context.Context, rows []model.MappingRowInput) (*mapping.Report, error) {
-	if len(rows) > maxMappingRows {
-		return nil, fmt.Errorf("%w: validateMapping takes at most %d rows, got %d; split them", store.ErrBadInput, maxMappingRows, len(rows))
-	}
-	names, err := r.reader.ReleaseNames(ctx)
-	if err != nil {
-		return nil, err
-	}
-	rep := mapping.Check(mappingRows(rows), mappingNames(names))
-	return &rep, nil
+	return r.app.ValidateMapping(ctx, mappingRows(rows))
 }
 
 func (r *Resolver) MappingFinding() generated.MappingFindingResolver {

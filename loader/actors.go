@@ -36,7 +36,7 @@ func normalizeActors(rel *atlas.Release) {
 		cs.Actors = nil
 		seen := map[string]bool{}
 		for _, name := range splitActors(cs.ActorText) {
-			k := slug(actorKey(name))
+			k := atlas.ActorID(actorKey(name))
 			if k == "" || seen[k] {
 				continue
 			}
@@ -131,25 +131,6 @@ var apostrophes = strings.NewReplacer("\u2019", "'", "\u2018", "'", "`", "'", "\
 func actorKey(name string) string {
 	name = apostrophes.Replace(name)
 	return strings.ToLower(strings.Join(strings.Fields(name), " "))
-}
-
-// slug makes an id from an actor key: lowercase letters and digits joined by
-// single hyphens ("jamieson-o-reilly").
-func slug(key string) string {
-	var b strings.Builder
-	dash := false
-	for _, r := range key {
-		if unicode.IsLetter(r) || unicode.IsDigit(r) {
-			if dash && b.Len() > 0 {
-				b.WriteByte('-')
-			}
-			b.WriteRune(r)
-			dash = false
-			continue
-		}
-		dash = true
-	}
-	return b.String()
 }
 
 func sortedKeys(m map[string]bool) []string {

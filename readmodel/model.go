@@ -12,13 +12,16 @@
 // server or the command line is therefore seen by every server within Poll,
 // plus the time to read the new release (docs/scale-out.md).
 //
-// Full-text search, diffs and the ATT&CK side are not held here; they go to
-// Neo4j through store.Reader.
+// Each release is read with one snapshot read (store.Reader.Snapshot) into
+// its domain value, from which package view builds every index and list.
+// Full-text search and the ATT&CK side are not held here; they go to Neo4j
+// through store.Reader.
 package readmodel
 
 import (
 	"container/list"
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -26,7 +29,8 @@ import (
 
 	"golang.org/x/sync/singleflight"
 
-	"github.com/atlasgraph/atlasgraph/store"
+	"github.com/atlasgraph/atlasgraph/atlas"
+	"github.com/atlasgraph/atlasgraph/view"
 )
 
 // Options tune a Model.
@@ -37,7 +41,8 @@ type Options struct {
 	// Releases is how many complete releases stay in memory, the least
 	// recently used going first. Zero means DefaultReleases.
 	Releases int
-	// ReadTimeout bounds reading one release whole. Zero means two minutes.
+	// ReadTimeout bounds reading one release whole. Zero means two
+	// minutes.
 	ReadTimeout time.Duration
 	// Warm reads the current release in the background as soon as the
 	// catalogue names one that is not held (at start, after a switch or a
@@ -51,18 +56,48 @@ const (
 	DefaultReleases = 4
 )
 
+// ReadingError says that a question gave up (its deadline passed, or it
+// was cancelled) while the release it needs was being read into memory. It
+// wraps the context's error.
+type ReadingError struct {
+	Version string
+	Err     error
+}
+
+func (e *ReadingError) Error() string {
+	return fmt.Sprintf("release %s is being read into memory; ask again in a moment", e.Version)
+}
+
+// Unwrap returns the context's error.
+func (e *ReadingError) Unwrap() error { return e.Err }
+
+// Source is where a Model reads releases: the catalogue of complete
+// releases and one release whole. store.Reader is the one the product uses;
+// tests of the layers above use releases parsed from files.
+type Source interface {
+	// Releases lists the complete releases, newest version first.
+	Releases(ctx context.Context) ([]view.ReleaseInfo, error)
+	// Release describes one complete release ("" for the current one).
+	Release(ctx context.Context, version string) (view.ReleaseInfo, error)
+	// Snapshot reads the release info names whole.
+	Snapshot(ctx context.Context, info view.ReleaseInfo) (*atlas.Release, error)
+}
+
 // Model is the in-memory read model over one store. It is safe for
 // concurrent use.
 type Model struct {
-	r   *store.Reader
+	r   Source
 	opt Options
 	now func() time.Time
 
 	flight singleflight.Group
 
+	onHeld func(version string) // called after a warm read holds the current release
+
 	mu      sync.Mutex
 	catalog *catalog
-	lru     *list.List               // of *Release, most recently used first
+	current *view.Release            // the release last served as the current one
+	lru     *list.List               // of *view.Release, most recently used first
 	held    map[string]*list.Element // by key(version, sha256)
 	reads   int                      // releases read from Neo4j, for tests and metrics
 }
@@ -70,12 +105,12 @@ type Model struct {
 // catalog is what the store said, at one time, of the complete releases.
 type catalog struct {
 	at       time.Time
-	releases []store.ReleaseInfo // store order: newest version first
-	print    string              // every version@sha256, the current one marked
+	releases []view.ReleaseInfo // store order: newest version first
+	print    string             // every version@sha256, the current one marked
 }
 
 // New returns a read model over a store reader.
-func New(r *store.Reader, opt Options) *Model {
+func New(r Source, opt Options) *Model {
 	if opt.Poll <= 0 {
 		opt.Poll = DefaultPoll
 	}
@@ -129,6 +164,15 @@ func (m *Model) Fingerprint(ctx context.Context) (string, error) {
 	c, err := m.catalogue(ctx)
 	if err != nil {
 		return "", err
+	}
+	// While a server still answers from the release it held before a
+	// switch, the answers are not those of the catalogue's current release.
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if cur, ok := c.find(""); ok && m.opt.Warm && m.current != nil && key(m.current.Info) != key(cur) {
+		if _, held := m.held[key(cur)]; !held {
+			return c.print + " serving " + key(m.current.Info), nil
+		}
 	}
 	return c.print, nil
 }
@@ -196,6 +240,18 @@ func (m *Model) freshWithin(ctx context.Context, age time.Duration) (*catalog, e
 		return c, nil
 	})
 	if err != nil {
+		if c != nil && ctx.Err() == nil {
+			// Neo4j is away: keep answering from the releases held, with
+			// the catalogue last read, and try again after Poll. Readiness
+			// and /healthz say so; a switch made meanwhile is seen once
+			// Neo4j answers again.
+			m.mu.Lock()
+			stale := *c
+			stale.at = m.now()
+			m.catalog = &stale
+			m.mu.Unlock()
+			return &stale, nil
+		}
 		return nil, err
 	}
 	return v.(*catalog), nil
@@ -219,11 +275,11 @@ func (m *Model) shared(ctx context.Context, key string, f func(context.Context) 
 }
 
 // Info returns the description of a complete release, "" meaning the
-// current one, or a *store.NotFoundError.
-func (m *Model) Info(ctx context.Context, version string) (store.ReleaseInfo, error) {
+// current one, or a *atlas.NotFoundError.
+func (m *Model) Info(ctx context.Context, version string) (view.ReleaseInfo, error) {
 	c, err := m.catalogue(ctx)
 	if err != nil {
-		return store.ReleaseInfo{}, err
+		return view.ReleaseInfo{}, err
 	}
 	if r, ok := c.find(version); ok {
 		return r, nil
@@ -239,21 +295,21 @@ func (m *Model) Info(ctx context.Context, version string) (store.ReleaseInfo, er
 			}
 		}
 	}
-	return store.ReleaseInfo{}, &store.NotFoundError{Kind: "release", ID: version}
+	return view.ReleaseInfo{}, &atlas.NotFoundError{Kind: "release", ID: version}
 }
 
 // find looks a version up, "" for the current release.
-func (c *catalog) find(version string) (store.ReleaseInfo, bool) {
+func (c *catalog) find(version string) (view.ReleaseInfo, bool) {
 	for _, r := range c.releases {
 		if (version == "" && r.Current) || (version != "" && r.Version == version) {
 			return r, true
 		}
 	}
-	return store.ReleaseInfo{}, false
+	return view.ReleaseInfo{}, false
 }
 
 // Infos lists the complete releases, newest version first.
-func (m *Model) Infos(ctx context.Context) ([]store.ReleaseInfo, error) {
+func (m *Model) Infos(ctx context.Context) ([]view.ReleaseInfo, error) {
 	c, err := m.catalogue(ctx)
 	if err != nil {
 		return nil, err
@@ -261,11 +317,11 @@ func (m *Model) Infos(ctx context.Context) ([]store.ReleaseInfo, error) {
 	return c.releases, nil
 }
 
-func key(info store.ReleaseInfo) string { return info.Version + "@" + info.SHA256 }
+func key(info view.ReleaseInfo) string { return info.Version + "@" + info.SHA256 }
 
 // Release returns the complete release asked for ("" for the current one)
 // in memory, reading it from Neo4j the first time.
-func (m *Model) Release(ctx context.Context, version string) (*Release, error) {
+func (m *Model) Release(ctx context.Context, version string) (*view.Release, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -277,26 +333,64 @@ func (m *Model) Release(ctx context.Context, version string) (*Release, error) {
 	m.mu.Lock()
 	if e, ok := m.held[k]; ok {
 		m.lru.MoveToFront(e)
+		rel := e.Value.(*view.Release)
+		if version == "" {
+			m.current = rel
+		}
 		m.mu.Unlock()
-		return e.Value.(*Release), nil
+		return rel, nil
+	}
+	// A server (Warm) keeps answering "the current release" from the one
+	// it holds while the release made current elsewhere is read in the
+	// background, and switches once that one is held: no request waits for
+	// a switch. The release it holds must still be loaded as it was.
+	if version == "" && m.opt.Warm && m.current != nil && m.stillListed(m.current.Info) {
+		rel, c := m.current, m.catalog
+		m.mu.Unlock()
+		m.warm(c)
+		return rel, nil
 	}
 	m.mu.Unlock()
 	v, err := m.shared(ctx, "release "+k, func(ctx context.Context) (any, error) { return m.read(ctx, info) })
 	if err != nil {
+		if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
+			return nil, &ReadingError{Version: info.Version, Err: err}
+		}
 		return nil, err
 	}
-	return v.(*Release), nil
+	rel := v.(*view.Release)
+	if version == "" {
+		m.mu.Lock()
+		m.current = rel
+		m.mu.Unlock()
+	}
+	return rel, nil
+}
+
+// stillListed reports whether the catalogue last read lists a release with
+// the same version and digest. m.mu is held.
+func (m *Model) stillListed(info view.ReleaseInfo) bool {
+	if m.catalog == nil {
+		return false
+	}
+	for _, r := range m.catalog.releases {
+		if key(r) == key(info) {
+			return true
+		}
+	}
+	return false
 }
 
 // read reads a release whole and holds it. A replace or prune that lands
 // while it reads shows as a different digest afterwards; the read is then
 // done again, and given up with an error after three tries.
-func (m *Model) read(ctx context.Context, info store.ReleaseInfo) (*Release, error) {
+func (m *Model) read(ctx context.Context, info view.ReleaseInfo) (*view.Release, error) {
 	for try := 0; try < 3; try++ {
-		rel, err := read(ctx, m.r, info)
+		snap, err := m.r.Snapshot(ctx, info)
 		if err != nil {
 			return nil, err
 		}
+		rel := view.New(info, snap)
 		after, err := m.r.Release(ctx, info.Version)
 		if err != nil {
 			return nil, err
@@ -354,7 +448,13 @@ func (m *Model) warm(c *catalog) {
 			info := r
 			go func() {
 				// shared: a request asking meanwhile waits for this read.
-				_, _ = m.shared(context.Background(), "release "+key(info), func(ctx context.Context) (any, error) { return m.read(ctx, info) })
+				_, err := m.shared(context.Background(), "release "+key(info), func(ctx context.Context) (any, error) { return m.read(ctx, info) })
+				m.mu.Lock()
+				f := m.onHeld
+				m.mu.Unlock()
+				if err == nil && f != nil {
+					f(info.Version)
+				}
 			}()
 		}
 	}
@@ -375,7 +475,7 @@ func (m *Model) forget(c *catalog) {
 	}
 }
 
-func (m *Model) hold(rel *Release) {
+func (m *Model) hold(rel *view.Release) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.reads++
@@ -388,6 +488,31 @@ func (m *Model) hold(rel *Release) {
 	for m.lru.Len() > m.opt.Releases {
 		last := m.lru.Back()
 		m.lru.Remove(last)
-		delete(m.held, key(last.Value.(*Release).Info))
+		delete(m.held, key(last.Value.(*view.Release).Info))
 	}
+}
+
+// OnHeld sets what to do once a warm read holds a current release (read
+// what depends on it, such as the actor directory). Call it before Warm.
+func (m *Model) OnHeld(f func(version string)) {
+	m.mu.Lock()
+	m.onHeld = f
+	m.mu.Unlock()
+}
+
+// Held says, without any I/O, which release the last catalogue read names
+// current and whether it is held in memory: current is "" when no
+// catalogue was read yet or none is current.
+func (m *Model) Held() (current string, held bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.catalog == nil {
+		return "", false
+	}
+	r, ok := m.catalog.find("")
+	if !ok {
+		return "", false
+	}
+	_, held = m.held[key(r)]
+	return r.Version, held
 }

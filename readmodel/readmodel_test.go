@@ -3,23 +3,24 @@ package readmodel_test
 import (
 	"context"
 	"errors"
-	"fmt"
 	"os"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
-	"github.com/google/go-cmp/cmp"
-	"github.com/google/go-cmp/cmp/cmpopts"
-
 	"github.com/atlasgraph/atlasgraph/atlas"
-	"github.com/atlasgraph/atlasgraph/internal/neo4jtest"
 	"github.com/atlasgraph/atlasgraph/internal/rawatlas"
 	"github.com/atlasgraph/atlasgraph/loader"
 	"github.com/atlasgraph/atlasgraph/readmodel"
-	"github.com/atlasgraph/atlasgraph/store"
+	"github.com/atlasgraph/atlasgraph/view"
 )
+
+// The model is tested over a source in memory that behaves as the catalogue
+// in Neo4j does (store_test checks that Reader.Snapshot reads back what was
+// loaded): releases loaded, switched, replaced and pruned behind the
+// model's back, and a database that goes away.
 
 func parse(t *testing.T, rel string) *atlas.Release {
 	t.Helper()
@@ -38,291 +39,154 @@ func parse(t *testing.T, rel string) *atlas.Release {
 	return r
 }
 
-func load(t *testing.T, s *store.Store, r *atlas.Release, cur store.CurrentChoice) {
-	t.Helper()
-	if _, err := s.Load(context.Background(), r, store.LoadOptions{Current: cur}); err != nil {
-		t.Fatalf("load %s: %v", r.Version, err)
-	}
+// source is a catalogue of releases in memory.
+type source struct {
+	mu        sync.Mutex
+	rels      []*atlas.Release // loaded, in load order
+	current   string
+	down      error         // every call fails with it when set
+	gate      chan struct{} // when set, Snapshot waits for it to close
+	snapshots int
 }
 
-// ignoreLinks leaves out the link source the model sets on its objects
-// (the store's objects have none); TestLinks checks what it answers.
-var ignoreLinks = cmp.Options{cmpopts.IgnoreFields(store.Entity{}, "Links"), cmpopts.IgnoreFields(store.Step{}, "Links")}
-
-// same asserts that the model and the store give the same answer
-// (values and errors) to one question.
-func same[T any](t *testing.T, what string, mv T, merr error, sv T, serr error) {
-	t.Helper()
-	if (merr == nil) != (serr == nil) || (merr != nil && merr.Error() != serr.Error()) {
-		t.Errorf("%s: model error %v, store error %v", what, merr, serr)
-		return
-	}
-	if d := cmp.Diff(sv, mv, cmpopts.EquateEmpty(), ignoreLinks); d != "" {
-		t.Errorf("%s: model differs from store (-store +model):\n%s", what, d)
-	}
-}
-
-// TestSameAnswersAsStore asks the model and the store every question the
-// read side has, over two releases in both layouts, with every filter value
-// the data holds and pages of several sizes, and wants identical answers.
-func TestSameAnswersAsStore(t *testing.T) {
-	s, _ := neo4jtest.Store(t)
-	ctx := context.Background()
-	files := map[string]*atlas.Release{}
-	for _, name := range []string{"atlas/ATLAS-5.6.0.yaml", "atlas/v6/ATLAS-2026.05.yaml"} {
-		r := parse(t, name)
-		load(t, s, r, store.CurrentAlways)
-		files[r.Version] = r
-	}
-	sr := store.NewReader(s, store.ReaderOptions{})
-	m := readmodel.New(sr, readmodel.Options{})
-	for version, file := range files {
-		t.Run(version, func(t *testing.T) {
-			compare(t, ctx, m, sr, version, file)
-		})
-	}
-	// "" is the current release for both.
-	mv, merr := m.ResolveRelease(ctx, "")
-	sv, serr := sr.ResolveRelease(ctx, "")
-	same(t, "current release", mv, merr, sv, serr)
-	mt, merr := m.Technique(ctx, "", "AML.T0051")
-	st, serr := sr.Technique(ctx, "", "AML.T0051")
-	same(t, "technique of the current release", mt, merr, st, serr)
-	// Unknown releases fail alike.
-	_, merr = m.Technique(ctx, "0.0.1", "AML.T0051")
-	_, serr = sr.Technique(ctx, "0.0.1", "AML.T0051")
-	same(t, "unknown release", 0, merr, 0, serr)
-	if !errors.Is(merr, store.ErrNotFound) {
-		t.Errorf("unknown release: %v is not ErrNotFound", merr)
-	}
-	if n := m.Reads(); n != len(files) {
-		t.Errorf("the model read %d releases from Neo4j, want %d (one per release)", n, len(files))
-	}
-}
-
-func compare(t *testing.T, ctx context.Context, m *readmodel.Model, sr *store.Reader, rel string, file *atlas.Release) {
-	var techIDs, tacticIDs, mitIDs, caseIDs, stepKeys []string
-	platforms, categories, phases, types := map[string]bool{}, map[string]bool{}, map[string]bool{}, map[string]bool{}
-	for _, x := range file.Tactics {
-		tacticIDs = append(tacticIDs, x.ID)
-	}
-	for _, x := range file.Techniques {
-		techIDs = append(techIDs, x.ID)
-		for _, p := range x.Platforms {
-			platforms[p] = true
-		}
-	}
-	for _, x := range file.Mitigations {
-		mitIDs = append(mitIDs, x.ID)
-		for _, c := range x.Categories {
-			categories[c] = true
-		}
-		for _, p := range x.LifecyclePhases {
-			phases[p] = true
-		}
-	}
-	for _, x := range file.CaseStudies {
-		caseIDs = append(caseIDs, x.ID)
-		types[x.Type] = true
-		types[strings.ToUpper(x.Type)] = true
-		for _, st := range x.Steps {
-			stepKeys = append(stepKeys, x.ID+"/"+st.ID)
-		}
-	}
-	missing := "AML.X9999"
-	// Filters by technique take every third technique: the filter code is
-	// the same for each, and the store answers each with a query.
-	var someTechs []string
-	for i := 0; i < len(techIDs); i += 3 {
-		someTechs = append(someTechs, techIDs[i])
-	}
-	withMissing := func(ids []string) []string { return append(slices.Clone(ids), missing) }
-
-	// Objects by id, and a missing one.
-	for _, id := range withMissing(tacticIDs) {
-		mv, merr := m.Tactic(ctx, rel, id)
-		sv, serr := sr.Tactic(ctx, rel, id)
-		same(t, "tactic "+id, mv, merr, sv, serr)
-	}
-	for _, id := range withMissing(techIDs) {
-		mv, merr := m.Technique(ctx, rel, id)
-		sv, serr := sr.Technique(ctx, rel, id)
-		same(t, "technique "+id, mv, merr, sv, serr)
-	}
-	for _, id := range withMissing(mitIDs) {
-		mv, merr := m.Mitigation(ctx, rel, id)
-		sv, serr := sr.Mitigation(ctx, rel, id)
-		same(t, "mitigation "+id, mv, merr, sv, serr)
-	}
-	for _, id := range withMissing(caseIDs) {
-		mv, merr := m.CaseStudy(ctx, rel, id)
-		sv, serr := sr.CaseStudy(ctx, rel, id)
-		same(t, "case study "+id, mv, merr, sv, serr)
-	}
-
-	// Every object's relationship methods (what GraphQL reads) answer what
-	// the store's batched reads answer.
-	v, err := sr.ResolveRelease(ctx, rel)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := m.Release(ctx, rel)
-	if err != nil {
-		t.Fatal(err)
-	}
-	stTactics, _ := sr.TechniqueTactics(ctx, v, techIDs)
-	stMits, _ := sr.TechniqueMitigations(ctx, v, techIDs)
-	stCases, _ := sr.TechniqueCaseStudies(ctx, v, techIDs)
-	stSubs, _ := sr.Subtechniques(ctx, v, techIDs)
-	stNext, _ := sr.TechniqueFollowedBy(ctx, v, techIDs)
-	for _, te := range r.AllTechniques() {
-		if te.Links == nil {
-			t.Fatalf("technique %s has no links", te.ID)
-		}
-		same(t, "tactics() of "+te.ID, te.Tactics(), nil, stTactics[te.ID], nil)
-		same(t, "mitigations() of "+te.ID, te.Mitigations(), nil, stMits[te.ID], nil)
-		same(t, "caseStudies() of "+te.ID, te.CaseStudies(), nil, stCases[te.ID], nil)
-		same(t, "subtechniques() of "+te.ID, te.Subtechniques(), nil, stSubs[te.ID], nil)
-		same(t, "followedBy() of "+te.ID, te.FollowedBy(), nil, stNext[te.ID], nil)
-		if te.IsSubtechnique() && (te.Parent() == nil || te.Parent().ID != te.ParentID) {
-			t.Errorf("parent() of %s = %v, want %s", te.ID, te.Parent(), te.ParentID)
-		}
-		for _, mi := range te.Mitigations() {
-			if mi.Mitigation.Links == nil || len(mi.Mitigation.Techniques()) == 0 {
-				t.Errorf("mitigation %s reached from %s answers no techniques", mi.Mitigation.ID, te.ID)
-			}
-		}
-	}
-	stSteps, _ := sr.CaseStudySteps(ctx, v, caseIDs)
-	for _, id := range caseIDs {
-		c, err := m.CaseStudy(ctx, rel, id)
-		if err != nil {
-			t.Fatal(err)
-		}
-		same(t, "steps() of "+id, c.Steps(), nil, stSteps[id], nil)
-		for _, st := range c.Steps() {
-			if st.Technique() == nil || st.Technique().ID != st.TechniqueID || st.Tactic() == nil || st.Tactic().ID != st.TacticID || st.CaseStudy() == nil || st.CaseStudy().ID != id {
-				t.Errorf("step %s: technique %v, tactic %v, case study %v", st.ID, st.Technique(), st.Tactic(), st.CaseStudy())
-			}
-		}
-	}
-
-	// Lists: every filter value, and pages.
-	pages := []store.Page{{}, {First: 1}, {First: 7}, {First: 7, After: "AML.T0040"}, {After: "AML.M0005"}, {First: 3, After: "zzz"}}
-	for _, p := range pages {
-		mv, merr := m.Tactics(ctx, rel, store.TacticFilter{}, p)
-		sv, serr := sr.Tactics(ctx, rel, store.TacticFilter{}, p)
-		same(t, fmt.Sprintf("tactics %+v", p), mv, merr, sv, serr)
-	}
-	yes, no := true, false
-	var tf []store.TechniqueFilter
-	for _, id := range append(slices.Clone(tacticIDs), missing) {
-		tf = append(tf, store.TechniqueFilter{Tactic: id})
-	}
-	for _, mat := range append(slices.Clone(store.Maturities), "realized", "DEMONSTRATED", "bogus") {
-		tf = append(tf, store.TechniqueFilter{Maturity: mat})
-	}
-	for p := range platforms {
-		tf = append(tf, store.TechniqueFilter{Platform: p})
-	}
-	tf = append(tf, store.TechniqueFilter{HasMitigation: &yes}, store.TechniqueFilter{HasMitigation: &no},
-		store.TechniqueFilter{IsSubtechnique: &yes}, store.TechniqueFilter{IsSubtechnique: &no},
-		store.TechniqueFilter{Tactic: "AML.TA0002", HasMitigation: &yes, IsSubtechnique: &no})
-	for _, f := range tf {
-		for _, p := range pages {
-			mv, merr := m.Techniques(ctx, rel, f, p)
-			sv, serr := sr.Techniques(ctx, rel, f, p)
-			same(t, fmt.Sprintf("techniques %+v %+v", f, p), mv, merr, sv, serr)
-		}
-	}
-	var mf []store.MitigationFilter
-	for _, id := range append(slices.Clone(someTechs), missing) {
-		mf = append(mf, store.MitigationFilter{Technique: id})
-	}
-	for c := range categories {
-		mf = append(mf, store.MitigationFilter{Category: c})
-	}
-	for p := range phases {
-		mf = append(mf, store.MitigationFilter{LifecyclePhase: p})
-	}
-	mf = append(mf, store.MitigationFilter{})
-	for _, f := range mf {
-		for _, p := range pages[:2] {
-			mv, merr := m.Mitigations(ctx, rel, f, p)
-			sv, serr := sr.Mitigations(ctx, rel, f, p)
-			same(t, fmt.Sprintf("mitigations %+v %+v", f, p), mv, merr, sv, serr)
-		}
-	}
-	cf := []store.CaseStudyFilter{{}}
-	for ty := range types {
-		cf = append(cf, store.CaseStudyFilter{Type: ty})
-	}
-	for _, id := range append(slices.Clone(someTechs), missing) {
-		cf = append(cf, store.CaseStudyFilter{Technique: id})
-	}
-	actors, err := sr.Actors(ctx, rel, store.ActorFilter{}, store.Page{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var actorIDs []string
-	for _, a := range actors.Items {
-		actorIDs = append(actorIDs, a.ID)
-		cf = append(cf, store.CaseStudyFilter{Actor: a.ID})
-	}
-	for _, f := range cf {
-		for _, p := range pages[:2] {
-			mv, merr := m.CaseStudies(ctx, rel, f, p)
-			sv, serr := sr.CaseStudies(ctx, rel, f, p)
-			same(t, fmt.Sprintf("case studies %+v %+v", f, p), mv, merr, sv, serr)
-		}
-	}
-	// A search goes to the index either way.
-	mv, merr := m.Techniques(ctx, rel, store.TechniqueFilter{Search: "prompt injection"}, store.Page{First: 5})
-	sv, serr := sr.Techniques(ctx, rel, store.TechniqueFilter{Search: "prompt injection"}, store.Page{First: 5})
-	same(t, "technique search", mv, merr, sv, serr)
-
-	// Every relationship over every id, plus a missing one.
-	rels := []struct {
-		what string
-		ids  []string
-		m, s func(context.Context, string, []string) (any, error)
-	}{
-		{"tactics by id", tacticIDs, wrap(m.TacticsByID), wrap(sr.TacticsByID)},
-		{"techniques by id", techIDs, wrap(m.TechniquesByID), wrap(sr.TechniquesByID)},
-		{"mitigations by id", mitIDs, wrap(m.MitigationsByID), wrap(sr.MitigationsByID)},
-		{"case studies by id", caseIDs, wrap(m.CaseStudiesByID), wrap(sr.CaseStudiesByID)},
-		{"technique tactics", techIDs, wrap(m.TechniqueTactics), wrap(sr.TechniqueTactics)},
-		{"tactic techniques", tacticIDs, wrap(m.TacticTechniques), wrap(sr.TacticTechniques)},
-		{"sub-techniques", techIDs, wrap(m.Subtechniques), wrap(sr.Subtechniques)},
-		{"technique mitigations", techIDs, wrap(m.TechniqueMitigations), wrap(sr.TechniqueMitigations)},
-		{"mitigation techniques", mitIDs, wrap(m.MitigationTechniques), wrap(sr.MitigationTechniques)},
-		{"technique case studies", techIDs, wrap(m.TechniqueCaseStudies), wrap(sr.TechniqueCaseStudies)},
-		{"case-study actors", caseIDs, wrap(m.CaseStudyActors), wrap(sr.CaseStudyActors)},
-		{"actor case studies", actorIDs, wrap(m.ActorCaseStudies), wrap(sr.ActorCaseStudies)},
-		{"followed by", techIDs, wrap(m.TechniqueFollowedBy), wrap(sr.TechniqueFollowedBy)},
-		{"preceded by", techIDs, wrap(m.TechniquePrecededBy), wrap(sr.TechniquePrecededBy)},
-		{"steps", caseIDs, wrap(m.CaseStudySteps), wrap(sr.CaseStudySteps)},
-		{"steps lead to", stepKeys, wrap(m.StepsLeadTo), wrap(sr.StepsLeadTo)},
-		{"steps lead from", stepKeys, wrap(m.StepsLeadFrom), wrap(sr.StepsLeadFrom)},
-	}
+func newSource(rels ...*atlas.Release) *source {
+	s := &source{}
 	for _, r := range rels {
-		if len(r.ids) == 0 {
-			continue
-		}
-		ids := withMissing(r.ids)
-		// The store's batched reads take a resolved version.
-		v, err := sr.ResolveRelease(ctx, rel)
-		if err != nil {
-			t.Fatal(err)
-		}
-		mv, merr := r.m(ctx, rel, ids)
-		sv, serr := r.s(ctx, v, ids)
-		same(t, r.what, mv, merr, sv, serr)
+		s.load(r, true)
+	}
+	return s
+}
+
+func (s *source) load(r *atlas.Release, current bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.rels = slices.DeleteFunc(s.rels, func(x *atlas.Release) bool { return x.Version == r.Version })
+	s.rels = append(s.rels, r)
+	if current {
+		s.current = r.Version
 	}
 }
 
-func wrap[T any](f func(context.Context, string, []string) (T, error)) func(context.Context, string, []string) (any, error) {
-	return func(ctx context.Context, rel string, ids []string) (any, error) { return f(ctx, rel, ids) }
+func (s *source) use(version string) {
+	s.mu.Lock()
+	s.current = version
+	s.mu.Unlock()
+}
+
+func (s *source) prune(version string) {
+	s.mu.Lock()
+	s.rels = slices.DeleteFunc(s.rels, func(x *atlas.Release) bool { return x.Version == version })
+	s.mu.Unlock()
+}
+
+func (s *source) setDown(err error) {
+	s.mu.Lock()
+	s.down = err
+	s.mu.Unlock()
+}
+
+func (s *source) infoOf(r *atlas.Release) view.ReleaseInfo {
+	return view.ReleaseInfo{Version: r.Version, SHA256: r.SHA256, Format: string(r.Format), Status: view.StatusComplete, Current: r.Version == s.current}
+}
+
+func (s *source) Releases(context.Context) ([]view.ReleaseInfo, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.down != nil {
+		return nil, s.down
+	}
+	var out []view.ReleaseInfo
+	for _, r := range s.rels {
+		out = append(out, s.infoOf(r))
+	}
+	slices.SortFunc(out, func(a, b view.ReleaseInfo) int { return atlas.CompareVersions(b.Version, a.Version) })
+	return out, nil
+}
+
+func (s *source) Release(_ context.Context, version string) (view.ReleaseInfo, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.down != nil {
+		return view.ReleaseInfo{}, s.down
+	}
+	for _, r := range s.rels {
+		if r.Version == version || (version == "" && r.Version == s.current) {
+			return s.infoOf(r), nil
+		}
+	}
+	return view.ReleaseInfo{}, &atlas.NotFoundError{Kind: "release", ID: version}
+}
+
+func (s *source) Snapshot(ctx context.Context, info view.ReleaseInfo) (*atlas.Release, error) {
+	s.mu.Lock()
+	gate := s.gate
+	s.mu.Unlock()
+	if gate != nil {
+		select {
+		case <-gate:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.snapshots++
+	if s.down != nil {
+		return nil, s.down
+	}
+	for _, r := range s.rels {
+		if r.Version == info.Version {
+			return r, nil
+		}
+	}
+	return nil, &atlas.NotFoundError{Kind: "release", ID: info.Version}
+}
+
+// eventually waits up to ten seconds for ok.
+func eventually(t *testing.T, what string, ok func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !ok() {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not seen after 10s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func versionOf(t *testing.T, m *readmodel.Model, ctx context.Context) string {
+	t.Helper()
+	r, err := m.Release(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r.Version()
+}
+
+// TestOneReadPerRelease: every question about a release is answered from
+// the one snapshot read of it.
+func TestOneReadPerRelease(t *testing.T) {
+	old, cur := parse(t, "atlas/ATLAS-5.6.0.yaml"), parse(t, "atlas/v6/ATLAS-2026.05.yaml")
+	src := newSource(old, cur)
+	m := readmodel.New(src, readmodel.Options{})
+	ctx := context.Background()
+	for range 3 {
+		for _, v := range []string{"", old.Version, cur.Version} {
+			r, err := m.Release(ctx, v)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := r.Technique(r.Atlas.Techniques[0].ID); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if m.Reads() != 2 || src.snapshots != 2 {
+		t.Errorf("reads = %d, snapshots = %d; want 2 (one per release)", m.Reads(), src.snapshots)
+	}
+	if _, err := m.Release(ctx, "0.0.1"); !errors.Is(err, atlas.ErrNotFound) {
+		t.Errorf("an unknown release: %v, want ErrNotFound", err)
+	}
 }
 
 // TestFollowsChanges switches, replaces and prunes releases behind the
@@ -330,92 +194,53 @@ func wrap[T any](f func(context.Context, string, []string) (T, error)) func(cont
 // that it answers from the new state once its catalogue is older than Poll,
 // and at once after Invalidate.
 func TestFollowsChanges(t *testing.T) {
-	s, _ := neo4jtest.Store(t)
-	ctx := context.Background()
 	old, cur := parse(t, "atlas/ATLAS-5.6.0.yaml"), parse(t, "atlas/v6/ATLAS-2026.05.yaml")
-	load(t, s, old, store.CurrentAlways)
-	load(t, s, cur, store.CurrentAlways)
-	const poll = 200 * time.Millisecond
-	m := readmodel.New(store.NewReader(s, store.ReaderOptions{}), readmodel.Options{Poll: poll})
-	version := func() string {
-		t.Helper()
-		r, err := m.Release(ctx, "")
-		if err != nil {
-			t.Fatal(err)
-		}
-		return r.Version()
-	}
-	if v := version(); v != cur.Version {
+	src := newSource(old, cur)
+	m := readmodel.New(src, readmodel.Options{Poll: 20 * time.Millisecond})
+	ctx := context.Background()
+	if v := versionOf(t, m, ctx); v != cur.Version {
 		t.Fatalf("current = %s, want %s", v, cur.Version)
 	}
-	eventually := func(what string, ok func() bool) {
-		t.Helper()
-		deadline := time.Now().Add(30 * time.Second)
-		for !ok() {
-			if time.Now().After(deadline) {
-				t.Fatalf("%s: not seen after 30s (poll %s)", what, poll)
-			}
-			time.Sleep(poll / 4)
-		}
-	}
+	src.use(old.Version)
+	eventually(t, "switch", func() bool { return versionOf(t, m, ctx) == old.Version })
+	src.use(cur.Version)
 
-	// A switch made elsewhere is seen once the catalogue is stale.
-	if err := s.SetCurrent(ctx, old.Version); err != nil {
-		t.Fatal(err)
-	}
-	eventually("switch", func() bool { return version() == old.Version })
-
-	// A replace (same version, new content) is read anew. The current
-	// release is never replaced, so switch back first.
-	if err := s.SetCurrent(ctx, cur.Version); err != nil {
-		t.Fatal(err)
-	}
-	id := old.Techniques[0].ID
-	if te, err := m.Technique(ctx, old.Version, id); err != nil || te.Name != old.Techniques[0].Name {
-		t.Fatalf("before replace: %+v, %v", te, err)
-	}
+	// A replace (same version, new content: another digest) is read anew.
 	changed := *old
 	changed.Techniques = slices.Clone(old.Techniques)
 	changed.Techniques[0].Name = "Renamed by the test"
 	changed.SHA256 = strings.Repeat("ab", 32)
-	if _, err := s.Load(ctx, &changed, store.LoadOptions{Current: store.CurrentNever, Replace: true}); err != nil {
+	src.load(&changed, false)
+	m.Invalidate()
+	r, err := m.Release(ctx, old.Version)
+	if err != nil {
 		t.Fatal(err)
 	}
-	m.Invalidate()
-	te, err := m.Technique(ctx, old.Version, id)
-	if err != nil || te.Name != "Renamed by the test" {
+	if te, err := r.Technique(old.Techniques[0].ID); err != nil || te.Name != "Renamed by the test" {
 		t.Fatalf("after replace and Invalidate: %+v, %v", te, err)
 	}
 
 	// A prune is seen: the version is not found any more.
-	if _, err := s.Prune(ctx, old.Version); err != nil {
-		t.Fatal(err)
-	}
-	eventually("prune", func() bool {
-		_, err := m.Technique(ctx, old.Version, old.Techniques[0].ID)
-		var nf *store.NotFoundError
+	src.prune(old.Version)
+	eventually(t, "prune", func() bool {
+		_, err := m.Release(ctx, old.Version)
+		var nf *atlas.NotFoundError
 		return errors.As(err, &nf) && nf.Kind == "release"
 	})
-	if v := version(); v != cur.Version {
-		t.Errorf("current after prune = %s, want %s", v, cur.Version)
-	}
 }
 
-// TestCancelledWaitersDoNotStopTheRead asks for a release with a context
-// that ends at once: the caller gets its context's error, and the read it
-// started still completes for the next caller.
+// TestCancelledWaiter asks for a release with a context that ends at once:
+// the caller gets its context's error, and the read it started still
+// completes for the next caller.
 func TestCancelledWaiter(t *testing.T) {
-	s, _ := neo4jtest.Store(t)
-	load(t, s, parse(t, "atlas/v6/ATLAS-2026.05.yaml"), store.CurrentAlways)
-	m := readmodel.New(store.NewReader(s, store.ReaderOptions{}), readmodel.Options{})
+	m := readmodel.New(newSource(parse(t, "atlas/v6/ATLAS-2026.05.yaml")), readmodel.Options{})
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	if _, err := m.Release(ctx, ""); !errors.Is(err, context.Canceled) {
 		t.Errorf("cancelled request: %v, want context.Canceled", err)
 	}
-	r, err := m.Release(context.Background(), "")
-	if err != nil || r.Version() != "2026.05" {
-		t.Fatalf("next request: %v, %v", r, err)
+	if v := versionOf(t, m, context.Background()); v != "2026.05" {
+		t.Fatalf("next request: %s", v)
 	}
 }
 
@@ -423,84 +248,90 @@ func TestCancelledWaiter(t *testing.T) {
 // catalogue its first question read, even when the current release is
 // switched meanwhile, while an unpinned question sees the switch.
 func TestPin(t *testing.T) {
-	s, _ := neo4jtest.Store(t)
-	ctx := context.Background()
 	old, cur := parse(t, "atlas/ATLAS-5.6.0.yaml"), parse(t, "atlas/v6/ATLAS-2026.05.yaml")
-	load(t, s, old, store.CurrentAlways)
-	load(t, s, cur, store.CurrentAlways)
-	m := readmodel.New(store.NewReader(s, store.ReaderOptions{}), readmodel.Options{})
+	src := newSource(old, cur)
+	m := readmodel.New(src, readmodel.Options{})
+	ctx := context.Background()
 	req := m.Pin(ctx)
-	if v, err := m.ResolveRelease(req, ""); err != nil || v != cur.Version {
-		t.Fatalf("first question: %q, %v", v, err)
+	if v := versionOf(t, m, req); v != cur.Version {
+		t.Fatalf("first question: %s", v)
 	}
-	if err := s.SetCurrent(ctx, old.Version); err != nil {
-		t.Fatal(err)
-	}
+	src.use(old.Version)
 	m.Invalidate()
-	if v, err := m.ResolveRelease(req, ""); err != nil || v != cur.Version {
-		t.Errorf("pinned request after the switch: %q, %v; want %s", v, err, cur.Version)
+	if v := versionOf(t, m, req); v != cur.Version {
+		t.Errorf("pinned request after the switch: %s; want %s", v, cur.Version)
 	}
-	if v, err := m.ResolveRelease(ctx, ""); err != nil || v != old.Version {
-		t.Errorf("unpinned question after the switch: %q, %v; want %s", v, err, old.Version)
+	if v := versionOf(t, m, ctx); v != old.Version {
+		t.Errorf("unpinned question after the switch: %s; want %s", v, old.Version)
 	}
 }
 
-// TestWarm checks that a warm model reads the current release without
-// being asked, at start and after a switch.
-func TestWarm(t *testing.T) {
-	s, _ := neo4jtest.Store(t)
-	ctx := context.Background()
+// TestWarmSwitchesOnceHeld: a server's model reads the current release
+// without being asked, and when another process makes a new release
+// current it keeps answering from the release it holds (with a fingerprint
+// that says so) until the new one is held, then switches.
+func TestWarmSwitchesOnceHeld(t *testing.T) {
 	old, cur := parse(t, "atlas/ATLAS-5.6.0.yaml"), parse(t, "atlas/v6/ATLAS-2026.05.yaml")
-	load(t, s, old, store.CurrentAlways)
-	load(t, s, cur, store.CurrentAlways)
-	m := readmodel.New(store.NewReader(s, store.ReaderOptions{}), readmodel.Options{Warm: true, Poll: 50 * time.Millisecond})
+	src := newSource(old, cur)
+	m := readmodel.New(src, readmodel.Options{Warm: true, Poll: 10 * time.Millisecond})
+	held := make(chan string, 4)
+	m.OnHeld(func(v string) { held <- v })
 	m.Warm()
-	wait := func(n int) {
-		t.Helper()
-		deadline := time.Now().Add(60 * time.Second)
-		for m.Reads() < n {
-			if time.Now().After(deadline) {
-				t.Fatalf("%d releases read after 60s, want %d", m.Reads(), n)
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
+	if v := <-held; v != cur.Version {
+		t.Fatalf("warm read %s, want %s", v, cur.Version)
 	}
-	wait(1)
-	if err := s.SetCurrent(ctx, old.Version); err != nil {
-		t.Fatal(err)
+	ctx := context.Background()
+	if v, ok := m.Held(); v != cur.Version || !ok {
+		t.Fatalf("Held() = %s, %v", v, ok)
 	}
-	// Only the catalogue is asked for; the switch it shows starts the read.
-	deadline := time.Now().Add(60 * time.Second)
-	for m.Reads() < 2 && time.Now().Before(deadline) {
-		if _, err := m.Infos(ctx); err != nil {
-			t.Fatal(err)
-		}
-		time.Sleep(20 * time.Millisecond)
+	if v := versionOf(t, m, ctx); v != cur.Version {
+		t.Fatalf("current = %s", v)
 	}
-	wait(2)
-	reads := m.Reads()
-	if r, err := m.Release(ctx, ""); err != nil || r.Version() != old.Version || m.Reads() != reads {
-		t.Errorf("current release after the warm read: %v, %v, reads %d→%d (want no new read)", r, err, reads, m.Reads())
+	before, _ := m.Fingerprint(ctx)
+
+	// The switch is seen while the new release cannot be read yet: the
+	// old one keeps answering, at once.
+	gate := make(chan struct{})
+	src.mu.Lock()
+	src.gate = gate
+	src.mu.Unlock()
+	src.use(old.Version)
+	time.Sleep(30 * time.Millisecond) // older than Poll
+	start := time.Now()
+	if v := versionOf(t, m, ctx); v != cur.Version {
+		t.Errorf("during the read of the new release: answered from %s, want the held %s", v, cur.Version)
 	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("a question during the read waited %s", d)
+	}
+	during, _ := m.Fingerprint(ctx)
+	if during == before || !strings.Contains(during, "serving "+cur.Version) {
+		t.Errorf("fingerprint during the switch %q does not say it still serves %s (before: %q)", during, cur.Version, before)
+	}
+	if _, ok := m.Held(); ok {
+		t.Errorf("Held() says the new current release is held before it was read")
+	}
+	close(gate)
+	if v := <-held; v != old.Version {
+		t.Fatalf("warm read %s, want %s", v, old.Version)
+	}
+	eventually(t, "switch once held", func() bool { return versionOf(t, m, ctx) == old.Version })
 }
 
 // TestNewReleaseAtOnce checks that a release loaded behind the model's back
 // is found by the first question that names it, without waiting for Poll.
 func TestNewReleaseAtOnce(t *testing.T) {
-	s, _ := neo4jtest.Store(t)
-	ctx := context.Background()
 	cur, old := parse(t, "atlas/v6/ATLAS-2026.05.yaml"), parse(t, "atlas/ATLAS-5.6.0.yaml")
-	load(t, s, cur, store.CurrentAlways)
-	m := readmodel.New(store.NewReader(s, store.ReaderOptions{}), readmodel.Options{Poll: time.Hour})
-	if _, err := m.ResolveRelease(ctx, ""); err != nil {
-		t.Fatal(err)
-	}
-	load(t, s, old, store.CurrentNever)
+	src := newSource(cur)
+	m := readmodel.New(src, readmodel.Options{Poll: time.Hour})
+	ctx := context.Background()
+	versionOf(t, m, ctx)
+	src.load(old, false)
 	time.Sleep(150 * time.Millisecond) // the catalogue is older than a miss may refresh
-	if v, err := m.ResolveRelease(ctx, old.Version); err != nil || v != old.Version {
-		t.Errorf("the new release: %q, %v", v, err)
+	if r, err := m.Release(ctx, old.Version); err != nil || r.Version() != old.Version {
+		t.Errorf("the new release: %v, %v", r, err)
 	}
-	if _, err := m.ResolveRelease(ctx, "0.0.1"); !errors.Is(err, store.ErrNotFound) {
+	if _, err := m.Release(ctx, "0.0.1"); !errors.Is(err, atlas.ErrNotFound) {
 		t.Errorf("an unknown release: %v", err)
 	}
 }
@@ -508,32 +339,59 @@ func TestNewReleaseAtOnce(t *testing.T) {
 // TestRun checks that a running warm model reads a release made current
 // elsewhere without any question being asked.
 func TestRun(t *testing.T) {
-	s, _ := neo4jtest.Store(t)
+	cur, old := parse(t, "atlas/v6/ATLAS-2026.05.yaml"), parse(t, "atlas/ATLAS-5.6.0.yaml")
+	src := newSource(cur)
+	src.load(old, false)
+	m := readmodel.New(src, readmodel.Options{Warm: true, Poll: 10 * time.Millisecond})
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	cur, old := parse(t, "atlas/v6/ATLAS-2026.05.yaml"), parse(t, "atlas/ATLAS-5.6.0.yaml")
-	load(t, s, cur, store.CurrentAlways)
-	load(t, s, old, store.CurrentNever)
-	m := readmodel.New(store.NewReader(s, store.ReaderOptions{}), readmodel.Options{Warm: true, Poll: 50 * time.Millisecond})
 	go m.Run(ctx)
-	deadline := time.Now().Add(60 * time.Second)
-	for m.Reads() < 1 {
-		if time.Now().After(deadline) {
-			t.Fatal("the current release was not read within 60s")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	if err := s.SetCurrent(ctx, old.Version); err != nil {
-		t.Fatal(err)
-	}
-	for m.Reads() < 2 {
-		if time.Now().After(deadline) {
-			t.Fatal("the release made current elsewhere was not read within 60s")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	eventually(t, "the current release read", func() bool { return m.Reads() >= 1 })
+	src.use(old.Version)
+	eventually(t, "the release made current elsewhere read", func() bool { return m.Reads() >= 2 })
 	reads := m.Reads()
-	if r, err := m.Release(ctx, ""); err != nil || r.Version() != old.Version || m.Reads() != reads {
-		t.Errorf("after the switch: %v, %v; reads %d→%d (want it held already)", r, err, reads, m.Reads())
+	if v := versionOf(t, m, ctx); v != old.Version || m.Reads() != reads {
+		t.Errorf("after the switch: %s; reads %d→%d (want it held already)", v, reads, m.Reads())
+	}
+}
+
+// TestAnswersWhileDatabaseAway: when the catalogue cannot be read, the
+// releases held keep answering from the catalogue last read.
+func TestAnswersWhileDatabaseAway(t *testing.T) {
+	src := newSource(parse(t, "atlas/v6/ATLAS-2026.05.yaml"))
+	m := readmodel.New(src, readmodel.Options{Poll: 5 * time.Millisecond})
+	ctx := context.Background()
+	versionOf(t, m, ctx)
+	down := errors.New("connection refused")
+	src.setDown(down)
+	time.Sleep(20 * time.Millisecond)
+	if v := versionOf(t, m, ctx); v != "2026.05" {
+		t.Errorf("while the database is away: %s", v)
+	}
+	// A release never held cannot be answered.
+	m2 := readmodel.New(src, readmodel.Options{})
+	if _, err := m2.Release(ctx, ""); !errors.Is(err, down) {
+		t.Errorf("nothing held and the database away: %v, want its error", err)
+	}
+}
+
+// TestDeadlineWhileReading: a question whose deadline passes while the
+// release it needs is being read is told so (ReadingError, wrapping the
+// context's error), not that it asked too much.
+func TestDeadlineWhileReading(t *testing.T) {
+	src := newSource(parse(t, "atlas/v6/ATLAS-2026.05.yaml"))
+	gate := make(chan struct{})
+	src.gate = gate
+	defer close(gate)
+	m := readmodel.New(src, readmodel.Options{})
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	_, err := m.Release(ctx, "")
+	var re *readmodel.ReadingError
+	if !errors.As(err, &re) || re.Version != "2026.05" || !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("error %v (%T), want a ReadingError of 2026.05 wrapping the deadline", err, err)
+	}
+	if !strings.Contains(err.Error(), "being read into memory") {
+		t.Errorf("message %q", err)
 	}
 }

@@ -26,8 +26,9 @@ type Admission struct {
 	// 4 × Concurrent.
 	Queue int
 	// PerClient is the most requests one client may have running or
-	// waiting. Zero means Concurrent / 4 (at least 1), which leaves most
-	// slots to other clients.
+	// waiting. Zero means half of Concurrent, and at least 8: a page or a
+	// script that sends a handful of questions at once is served, and a
+	// flood from one client still leaves half the slots to the others.
 	PerClient int
 	// Wait is the longest a request waits for a slot (never beyond its
 	// deadline). Zero means 2s.
@@ -44,7 +45,7 @@ type Admission struct {
 func (a Admission) withDefaults() Admission {
 	fill(&a.Concurrent, 4*runtime.GOMAXPROCS(0))
 	fill(&a.Queue, 4*a.Concurrent)
-	fill(&a.PerClient, max(1, a.Concurrent/4))
+	fill(&a.PerClient, max(8, a.Concurrent/2))
 	fill(&a.Wait, 2*time.Second)
 	return a
 }

@@ -211,7 +211,7 @@ func TestAnalysisErrors(t *testing.T) {
 		{`{ chainMitigations(caseStudy: "AML.CS9999") { breakable } }`, "NOT_FOUND", `case study "AML.CS9999" is not in release 2026.05`},
 		{`{ chainMitigations { breakable } }`, "BAD_INPUT", "give either caseStudy or techniques"},
 		{`{ chainMitigations(techniques: ["AML.T9999"]) { breakable } }`, "NOT_FOUND", `technique "AML.T9999"`},
-		{`{ attackPaths(from: "AML.TA0002", to: "AML.TA0011", maxHops: 9) { truncated } }`, "BAD_INPUT", "maxHops must be between 1 and 8"},
+		{`{ attackPaths(from: "AML.TA0002", to: "AML.TA0011", maxHops: 9) { truncated } }`, "BAD_INPUT", "max hops must be between 1 and 8"},
 		{`{ attackPaths(from: "AML.TA0002", to: "AML.TA0011", limit: 501) { truncated } }`, "BAD_INPUT", "limit must be between 1 and 500"},
 		{`{ attackPaths(from: "AML.X", to: "AML.TA0011") { truncated } }`, "NOT_FOUND", `"AML.X"`},
 		{`{ minimalMitigationSet(costs: [{mitigation: "AML.M0000", cost: -1}]) { optimal } }`, "BAD_INPUT", "cost"},

@@ -13,8 +13,9 @@ import (
 	"github.com/99designs/gqlgen/graphql/errcode"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
+	"github.com/atlasgraph/atlasgraph/app"
+	"github.com/atlasgraph/atlasgraph/atlas"
 	"github.com/atlasgraph/atlasgraph/auth"
-	"github.com/atlasgraph/atlasgraph/store"
 )
 
 // The error codes a client sees in errors[].extensions.code. Every error
@@ -80,7 +81,7 @@ func (s *Server) presentError(ctx context.Context, err error) *gqlerror.Error {
 	switch {
 	case code == CodeInternal:
 		s.log.ErrorContext(ctx, "internal error", "request_id", requestID(ctx), "path", gerr.Path.String(), "err", err)
-	case code == CodeUnavailable && errors.Is(err, store.ErrUnavailable):
+	case code == CodeUnavailable && errors.Is(err, atlas.ErrUnavailable) && !app.IsReading(err):
 		// Only a failed connection opens the breaker: a busy pool
 		// (OVERLOADED), a deadline or a cancelled request says nothing of
 		// Neo4j's health.
@@ -113,30 +114,33 @@ func (s *Server) classify(gerr *gqlerror.Error) (code, msg string) {
 			return CodeBadInput, gerr.Message
 		}
 	}
-	var nf *store.NotFoundError
 	var p panicError
 	switch {
 	case errors.As(cause, &p):
 		return CodeInternal, msgInternal
-	case errors.As(cause, &nf):
-		return CodeNotFound, nf.Error()
-	case errors.Is(cause, store.ErrNotFound):
-		return CodeNotFound, "not found"
 	case errors.Is(cause, auth.ErrUnauthenticated):
 		return CodeUnauthenticated, after(cause.Error(), auth.ErrUnauthenticated.Error()+": ")
 	case errors.Is(cause, auth.ErrForbidden):
 		return CodeForbidden, after(cause.Error(), auth.ErrForbidden.Error()+": ")
-	case errors.Is(cause, store.ErrConflict):
-		return CodeConflict, after(cause.Error(), store.ErrConflict.Error()+": ")
-	case errors.Is(cause, store.ErrBadInput):
-		return CodeBadInput, after(cause.Error(), store.ErrBadInput.Error()+": ")
-	case errors.Is(cause, store.ErrBusy):
+	}
+	// Everything else comes from the application layer, classified there.
+	switch app.ErrorCode(cause) {
+	case app.NotFound:
+		return CodeNotFound, app.ErrorMessage(cause)
+	case app.BadInput:
+		return CodeBadInput, app.ErrorMessage(cause)
+	case app.Conflict:
+		return CodeConflict, app.ErrorMessage(cause)
+	case app.Busy:
 		return CodeOverloaded, msgBusy
-	case errors.Is(cause, store.ErrUnavailable):
+	case app.Unavailable:
+		if app.IsReading(cause) {
+			return CodeUnavailable, app.ErrorMessage(cause)
+		}
 		return CodeUnavailable, msgUnavailable
-	case errors.Is(cause, store.ErrTimeout), errors.Is(cause, context.DeadlineExceeded):
+	case app.Timeout:
 		return CodeLimitExceeded, fmt.Sprintf("the request took longer than its time limit (%s); ask for less", s.cfg.Timeouts.Request)
-	case errors.Is(cause, context.Canceled):
+	case app.Canceled:
 		return CodeUnavailable, "the request was cancelled before it completed"
 	default:
 		return CodeInternal, msgInternal

@@ -122,7 +122,7 @@ func TestTimeoutsMustBeOrdered(t *testing.T) {
 		{Transaction: 10 * time.Second, Request: 5 * time.Second, Write: 20 * time.Second},
 		{Transaction: time.Second, Request: 20 * time.Second, Write: 10 * time.Second},
 	} {
-		if _, err := server.New(server.Config{Store: e.store, Timeouts: to}); err == nil {
+		if _, err := server.New(server.Config{App: testConfig(t, e.store, server.Config{}).App, Timeouts: to}); err == nil {
 			t.Errorf("timeouts %+v accepted", to)
 		}
 	}

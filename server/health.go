@@ -7,7 +7,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/atlasgraph/atlasgraph/store"
+	"github.com/atlasgraph/atlasgraph/app"
 )
 
 // health tracks whether Neo4j answers, so that requests fail fast while it
@@ -16,7 +16,7 @@ import (
 // on the driver. After the retry interval, the next request pings Neo4j
 // first; if the ping succeeds the server is up again, with no restart.
 type health struct {
-	reader   *store.Reader
+	app      *app.Service
 	interval time.Duration
 	log      *slog.Logger
 	metrics  *metrics
@@ -25,8 +25,8 @@ type health struct {
 	probing   atomic.Bool  // one request at a time pings
 }
 
-func newHealth(r *store.Reader, interval time.Duration, log *slog.Logger, m *metrics) *health {
-	return &health{reader: r, interval: interval, log: log, metrics: m}
+func newHealth(a *app.Service, interval time.Duration, log *slog.Logger, m *metrics) *health {
+	return &health{app: a, interval: interval, log: log, metrics: m}
 }
 
 // markDown records that Neo4j could not be reached.
@@ -66,7 +66,7 @@ func (h *health) allow(ctx context.Context) bool {
 func (h *health) ping(ctx context.Context) (string, error) {
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
-	current, err := h.reader.Ping(ctx)
+	current, err := h.app.Ping(ctx)
 	if err != nil {
 		h.markDown(err)
 		return "", err
@@ -75,17 +75,34 @@ func (h *health) ping(ctx context.Context) (string, error) {
 	return current, nil
 }
 
-// serveReady answers /readyz: 200 when Neo4j answers and a release is
-// current, 503 otherwise, with a JSON body saying which.
+// serveReady answers /readyz: 200 when the current release (and the actor
+// directory over it) is held in memory, so that a request is answered like
+// any later one; 503 otherwise, with a JSON body saying what is missing.
+// It stays 200 while Neo4j is briefly away if the releases held can still
+// answer; /healthz says how Neo4j is.
 func (h *health) serveReady(w http.ResponseWriter, r *http.Request) {
-	current, err := h.ping(r.Context())
-	switch {
-	case err != nil:
-		writeJSON(w, http.StatusServiceUnavailable, map[string]any{"status": "unavailable", "neo4j": "unreachable"})
-	case current == "":
-		writeJSON(w, http.StatusServiceUnavailable, map[string]any{"status": "unavailable", "neo4j": "ok",
-			"release": nil, "reason": "no release is current; load one with atlasgraph load"})
-	default:
-		writeJSON(w, http.StatusOK, map[string]any{"status": "ready", "neo4j": "ok", "release": current})
+	rd := h.app.Ready(r.Context())
+	if !rd.Ready {
+		writeJSON(w, http.StatusServiceUnavailable, map[string]any{"status": "unavailable", "release": nullable(rd.Release), "reason": rd.Reason})
+		return
 	}
+	writeJSON(w, http.StatusOK, map[string]any{"status": "ready", "release": rd.Release})
+}
+
+func nullable(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+// serveHealth answers /healthz: the process is alive (always 200), and
+// whether Neo4j answers now ("ok" or "unreachable": a ping of at most two
+// seconds, which also opens or closes the breaker).
+func (h *health) serveHealth(w http.ResponseWriter, r *http.Request) {
+	neo4j := "ok"
+	if _, err := h.ping(r.Context()); err != nil {
+		neo4j = "unreachable"
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"status": "ok", "neo4j": neo4j})
 }

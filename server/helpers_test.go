@@ -17,6 +17,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/atlasgraph/atlasgraph/app"
 	"github.com/atlasgraph/atlasgraph/internal/neo4jtest"
 	"github.com/atlasgraph/atlasgraph/internal/rawatlas"
 	"github.com/atlasgraph/atlasgraph/loader"
@@ -90,9 +91,9 @@ func setup(t *testing.T) *env {
 
 // newServer starts an httptest server over st with cfg (Store and Logger
 // filled in) and returns its URL. Logs go to the test log.
-func newServer(t *testing.T, st *store.Store, cfg server.Config) (*server.Server, string) {
+func newServer(t *testing.T, st *store.Store, cfg server.Config, ac ...app.Config) (*server.Server, string) {
 	t.Helper()
-	s, err := server.New(testConfig(t, st, cfg))
+	s, err := server.New(testConfig(t, st, cfg, ac...))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -102,10 +103,11 @@ func newServer(t *testing.T, st *store.Store, cfg server.Config) (*server.Server
 }
 
 // testConfig is cfg over st with the test defaults: generous timeouts
-// unless cfg sets some, and logs to the test log.
-func testConfig(t *testing.T, st *store.Store, cfg server.Config) server.Config {
+// unless cfg sets some, and logs to the test log. The application layer is
+// opened over st as a server opens it, with what ac asks besides (threat
+// models, a release poll).
+func testConfig(t *testing.T, st *store.Store, cfg server.Config, ac ...app.Config) server.Config {
 	t.Helper()
-	cfg.Store = st
 	if cfg.Timeouts == (server.Timeouts{}) {
 		// Tests that are not about deadlines get generous ones: on a loaded
 		// 2-core machine a cold first query can take seconds, and a test
@@ -116,6 +118,19 @@ func testConfig(t *testing.T, st *store.Store, cfg server.Config) server.Config 
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	}
+	var a app.Config
+	if len(ac) > 0 {
+		a = ac[0]
+	}
+	a.Serving, a.Logger = true, cfg.Logger
+	if a.TxTimeout == 0 {
+		a.TxTimeout = cfg.Timeouts.Transaction
+	}
+	svc, err := app.New(context.Background(), st, a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.App = svc
 	return cfg
 }
 
@@ -242,4 +257,21 @@ func metric(t *testing.T, url, name string) float64 {
 		}
 	}
 	return 0
+}
+
+// waitReady polls /readyz until it answers 200, for at most a minute: what
+// a client (a load balancer) does before sending requests.
+func waitReady(t *testing.T, url string) {
+	t.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for {
+		status, body, _ := get(t, url+"/readyz")
+		if status == http.StatusOK {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("/readyz not ready after a minute: %d %s", status, body)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }

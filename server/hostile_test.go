@@ -105,8 +105,8 @@ type outcome struct {
 func TestHostileQueries(t *testing.T) {
 	e := setup(t)
 	timeouts := server.DefaultTimeouts()
-	s, err := server.New(server.Config{Store: e.store,
-		Logger: slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))})
+	s, err := server.New(testConfig(t, e.store, server.Config{Timeouts: timeouts,
+		Logger: slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))}))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -22,7 +22,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
-	"github.com/atlasgraph/atlasgraph/store"
+	"github.com/atlasgraph/atlasgraph/app"
 	"github.com/atlasgraph/atlasgraph/web"
 )
 
@@ -46,9 +46,7 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("GET /graphiql/", http.StripPrefix("/graphiql/", http.FileServerFS(assets)))
 	mux.Handle("GET /{$}", web.Index())
 	mux.Handle("GET /ui/", http.StripPrefix("/ui/", web.Files()))
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusOK, map[string]any{"status": "ok"})
-	})
+	mux.HandleFunc("GET /healthz", s.health.serveHealth)
 	mux.HandleFunc("GET /readyz", s.health.serveReady)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{}))
 	var h http.Handler = jsonMisses(mux)
@@ -139,7 +137,9 @@ func (s *Server) serveGraphQL(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer release()
-	if !s.health.allow(r.Context()) {
+	// While Neo4j is known to be away, a request fails fast unless the
+	// releases held in memory can answer it.
+	if !s.health.allow(r.Context()) && !s.app.Holding() {
 		s.metrics.errors.WithLabelValues(CodeUnavailable).Inc()
 		w.Header().Set("Retry-After", strconv.Itoa(max(1, int(s.cfg.RetryInterval/time.Second))))
 		writeError(w, r, http.StatusServiceUnavailable, CodeUnavailable, msgUnavailable)
@@ -150,7 +150,7 @@ func (s *Server) serveGraphQL(w http.ResponseWriter, r *http.Request) {
 	// context is done, and the client must get a LIMIT_EXCEEDED error.
 	ctx := context.WithValue(r.Context(), deadlineKey{}, deadline)
 	var queries atomic.Int64
-	ctx = store.WithQueryObserver(ctx, func(string, map[string]any) { queries.Add(1) })
+	ctx = app.CountQueries(ctx, func() { queries.Add(1) })
 	s.gql.ServeHTTP(w, r.WithContext(ctx))
 	n := queries.Load()
 	s.metrics.queries.Add(float64(n))

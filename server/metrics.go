@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"errors"
 	"runtime"
 	"runtime/debug"
 	"sync"
@@ -11,8 +10,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/atlasgraph/atlasgraph/app"
 	"github.com/atlasgraph/atlasgraph/graph"
-	"github.com/atlasgraph/atlasgraph/store"
 	"github.com/atlasgraph/atlasgraph/upstream"
 )
 
@@ -121,9 +120,9 @@ func buildInfo() prometheus.Collector {
 // most every ttl, within a short timeout, and shows the last answer while
 // Neo4j does not answer (nothing before the first answer).
 type releaseInfo struct {
-	reader *store.Reader
-	ttl    time.Duration
-	desc   *prometheus.Desc
+	app  *app.Service
+	ttl  time.Duration
+	desc *prometheus.Desc
 
 	mu      sync.Mutex
 	fetched time.Time
@@ -131,8 +130,8 @@ type releaseInfo struct {
 	sha     string
 }
 
-func newReleaseInfo(r *store.Reader) *releaseInfo {
-	return &releaseInfo{reader: r, ttl: 10 * time.Second, desc: prometheus.NewDesc("atlasgraph_release_info",
+func newReleaseInfo(a *app.Service) *releaseInfo {
+	return &releaseInfo{app: a, ttl: 10 * time.Second, desc: prometheus.NewDesc("atlasgraph_release_info",
 		"Always 1; the labels name the release the API serves by default (sha256 is the first 12 hex digits of its file's hash).",
 		[]string{"version", "sha256"}, nil)}
 }
@@ -144,11 +143,11 @@ func (ri *releaseInfo) Collect(ch chan<- prometheus.Metric) {
 	defer ri.mu.Unlock()
 	if time.Since(ri.fetched) >= ri.ttl {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		info, err := ri.reader.Release(ctx, "")
+		info, err := ri.app.CompleteRelease(ctx, "")
 		cancel()
 		if err == nil {
 			ri.fetched, ri.version, ri.sha = time.Now(), info.Version, info.SHA256
-		} else if errors.Is(err, store.ErrNotFound) {
+		} else if app.ErrorCode(err) == app.NotFound {
 			ri.fetched, ri.version, ri.sha = time.Now(), "", ""
 		}
 	}

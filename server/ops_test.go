@@ -20,9 +20,11 @@ import (
 func TestOperationsEndpoints(t *testing.T) {
 	e := setup(t)
 	_, url := newServer(t, e.store, server.Config{})
-	if status, body, _ := get(t, url+"/healthz"); status != http.StatusOK || !strings.Contains(body, "ok") {
+	if status, body, _ := get(t, url+"/healthz"); status != http.StatusOK || !strings.Contains(body, `"neo4j":"ok"`) {
 		t.Errorf("/healthz = %d %s", status, body)
 	}
+	// Ready once the current release is held: a client polls /readyz.
+	waitReady(t, url)
 	if status, body, _ := get(t, url+"/readyz"); status != http.StatusOK || !strings.Contains(body, `"release":"2026.05"`) {
 		t.Errorf("/readyz = %d %s", status, body)
 	}
@@ -90,7 +92,7 @@ func TestMissesAnswerJSON(t *testing.T) {
 
 func TestGracefulShutdown(t *testing.T) {
 	e := setup(t)
-	s, err := server.New(server.Config{Store: e.store})
+	s, err := server.New(testConfig(t, e.store, server.Config{}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -219,13 +221,16 @@ func TestPaginationAndFilters(t *testing.T) {
 }
 
 // TestNeo4jRestart stops the test Neo4j (only the test instance, never the
-// server `make run` uses: see neo4jtest), checks that requests fail fast with
-// UNAVAILABLE and /readyz says so, starts it again and checks that the same
-// server recovers.
+// server `make run` uses: see neo4jtest). Questions about the release the
+// server holds are still answered and /readyz stays ready; /healthz says
+// Neo4j is unreachable, and what needs Neo4j (search) fails fast with
+// UNAVAILABLE. Then it starts Neo4j again and checks that the same server
+// recovers.
 func TestNeo4jRestart(t *testing.T) {
 	e := setup(t)
 	_, url := newServer(t, e.store, server.Config{RetryInterval: 200 * time.Millisecond})
-	data(t, url, `{ releases { version } }`, &map[string]any{})
+	waitReady(t, url)
+	data(t, url, `{ releases { version } technique(id: "AML.T0051") { id } }`, &map[string]any{})
 
 	neo4jtest.StopServer(t)
 	started := false
@@ -234,22 +239,32 @@ func TestNeo4jRestart(t *testing.T) {
 			neo4jtest.StartServer(t)
 		}
 	})
+	var held struct {
+		Technique struct{ Tactics []struct{ ID string } }
+	}
+	data(t, url, `{ technique(id: "AML.T0051") { id tactics { id } } }`, &held)
+	if len(held.Technique.Tactics) == 0 {
+		t.Errorf("the held release answered without tactics while Neo4j is down")
+	}
 	for i := range 3 {
-		r := post(t, url, `{ technique(id: "AML.T0051") { id tactics { id } } }`, nil)
+		r := post(t, url, `{ search(text: "prompt injection") { id } }`, nil)
 		checkError(t, r, r.status, server.CodeUnavailable)
 		if i > 0 && r.status != http.StatusServiceUnavailable && r.status != http.StatusOK {
 			t.Errorf("status %d", r.status)
 		}
 	}
-	if status, body, _ := get(t, url+"/readyz"); status != http.StatusServiceUnavailable || !strings.Contains(body, "unreachable") {
-		t.Errorf("/readyz while Neo4j is down = %d %s", status, body)
+	if status, body, _ := get(t, url+"/readyz"); status != http.StatusOK {
+		t.Errorf("/readyz while Neo4j is down but the release is held = %d %s, want 200", status, body)
+	}
+	if status, body, _ := get(t, url+"/healthz"); status != http.StatusOK || !strings.Contains(body, `"neo4j":"unreachable"`) {
+		t.Errorf("/healthz while Neo4j is down = %d %s", status, body)
 	}
 
 	neo4jtest.StartServer(t)
 	started = true
 	var last response
 	for range 120 { // bounded: at most about a minute once Neo4j is up
-		last = post(t, url, `{ technique(id: "AML.T0051") { id tactics { id } } }`, nil)
+		last = post(t, url, `{ search(text: "prompt injection") { id } }`, nil)
 		if len(last.Errors) == 0 {
 			break
 		}

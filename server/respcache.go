@@ -7,9 +7,8 @@ import (
 	"sync"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/atlasgraph/atlasgraph/app"
 	"github.com/vektah/gqlparser/v2/ast"
-
-	"github.com/atlasgraph/atlasgraph/readmodel"
 )
 
 // The response cache.
@@ -48,7 +47,7 @@ var uncacheableFields = map[string]bool{"Technique.actors": true, "Actor.techniq
 const DefaultResponseCacheBytes = 64 << 20
 
 type responseCache struct {
-	model    *readmodel.Model
+	model    *app.Service
 	maxBytes int
 	m        *metrics
 
@@ -63,7 +62,7 @@ type cached struct {
 	data json.RawMessage
 }
 
-func newResponseCache(model *readmodel.Model, maxBytes int, m *metrics) *responseCache {
+func newResponseCache(model *app.Service, maxBytes int, m *metrics) *responseCache {
 	return &responseCache{model: model, maxBytes: maxBytes, m: m, lru: list.New(), items: map[string]*list.Element{}}
 }
 

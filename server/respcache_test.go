@@ -7,9 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/atlasgraph/atlasgraph/app"
 	"github.com/atlasgraph/atlasgraph/internal/rawatlas"
 	"github.com/atlasgraph/atlasgraph/loader"
-	"github.com/atlasgraph/atlasgraph/readmodel"
 	"github.com/atlasgraph/atlasgraph/server"
 	"github.com/atlasgraph/atlasgraph/store"
 )
@@ -26,7 +26,7 @@ const (
 func TestResponseCache(t *testing.T) {
 	e := setup(t)
 	ctx := context.Background()
-	_, url := newServer(t, e.store, server.Config{Releases: readmodel.Options{Poll: 100 * time.Millisecond}})
+	_, url := newServer(t, e.store, server.Config{}, app.Config{Releases: app.ReleaseOptions{Poll: 100 * time.Millisecond}})
 	counts := func() (hits, misses float64) {
 		return metric(t, url, cacheHits), metric(t, url, cacheMisses)
 	}

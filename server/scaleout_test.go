@@ -19,6 +19,8 @@ import (
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
 	"go.yaml.in/yaml/v3"
 
+	"github.com/atlasgraph/atlasgraph/app"
+	"github.com/atlasgraph/atlasgraph/atlas"
 	"github.com/atlasgraph/atlasgraph/auth"
 	"github.com/atlasgraph/atlasgraph/internal/config"
 	"github.com/atlasgraph/atlasgraph/internal/neo4jtest"
@@ -49,7 +51,7 @@ const legacyRelease = "atlas/ATLAS-4.5.0.yaml"
 // wires into a server (a read model of releases, its poll interval) must
 // be wired here too, with serve's defaults, or the scale-out tests check
 // less than production runs.
-func process(t *testing.T, uri string, with func(*store.Store) server.Config) string {
+func process(t *testing.T, uri string, with func(*store.Store) (server.Config, app.Config)) string {
 	t.Helper()
 	cfg := neo4jtest.Config(t)
 	cfg.URI = uri
@@ -61,10 +63,11 @@ func process(t *testing.T, uri string, with func(*store.Store) server.Config) st
 	}
 	st := store.New(d, cfg.Database)
 	var sc server.Config
+	var ac app.Config
 	if with != nil {
-		sc = with(st)
+		sc, ac = with(st)
 	}
-	s, err := server.New(testConfig(t, st, sc))
+	s, err := server.New(testConfig(t, st, sc, ac))
 	if err != nil {
 		cancel()
 		d.Close(context.Background())
@@ -389,7 +392,7 @@ func TestTwoServersFollowReleaseSwitch(t *testing.T) {
 		if err := cli.SetCurrent(ctx, cur.Version); err != nil {
 			t.Errorf("switch back to %s: %v", cur.Version, err)
 		}
-		if _, err := cli.Prune(ctx, legacyRaw.Version); err != nil && !errors.Is(err, store.ErrNotFound) {
+		if _, err := cli.Prune(ctx, legacyRaw.Version); err != nil && !errors.Is(err, atlas.ErrNotFound) {
 			t.Errorf("prune %s: %v", legacyRaw.Version, err)
 		}
 	})
@@ -481,7 +484,7 @@ func TestTwoServersFollowReleaseSwitch(t *testing.T) {
 	if _, err := cli.Release(ctx, legacy.Version); err == nil {
 		t.Fatalf("the store still has %s after the prune", legacy.Version)
 	}
-	msg := (&store.NotFoundError{Kind: "release", ID: legacy.Version}).Error()
+	msg := (&atlas.NotFoundError{Kind: "release", ID: legacy.Version}).Error()
 	for _, name := range slices.Sorted(maps.Keys(urls)) {
 		asked := 0
 		for {
@@ -644,15 +647,11 @@ func TestThreatModelsReadBackAcrossServers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rules, err := threatmodel.DefaultRules()
-	if err != nil {
-		t.Fatal(err)
-	}
 	if err := e.store.EnsureThreatModelSchema(ctx); err != nil {
 		t.Fatal(err)
 	}
-	with := func(st *store.Store) server.Config {
-		return server.Config{ThreatModels: &threatmodel.Service{Rules: rules, Store: st}, Auth: policy}
+	with := func(*store.Store) (server.Config, app.Config) {
+		return server.Config{Auth: policy}, app.Config{ThreatModels: true}
 	}
 	a, b := process(t, neo4jtest.Config(t).URI, with), process(t, routingURI(t, neo4jtest.Config(t)), with)
 	const id = "scale-out"

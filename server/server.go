@@ -3,8 +3,8 @@
 // /metrics, with request ids, structured access logs, limits on what one
 // request may cost, typed error codes and graceful shutdown.
 //
-// The server does not speak Cypher: it reads through the store's Reader
-// and resolves fields through the graph package. It does not terminate TLS
+// The server does not speak Cypher: it asks the application layer (package
+// app), through the GraphQL resolvers of package graph. It does not terminate TLS
 // or authenticate callers beyond the bearer tokens of the threat-model API
 // (package auth); put it behind a proxy that does when it leaves localhost.
 package server
@@ -23,11 +23,9 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/atlasgraph/atlasgraph/app"
 	"github.com/atlasgraph/atlasgraph/auth"
 	"github.com/atlasgraph/atlasgraph/graph"
-	"github.com/atlasgraph/atlasgraph/readmodel"
-	"github.com/atlasgraph/atlasgraph/store"
-	"github.com/atlasgraph/atlasgraph/threatmodel"
 )
 
 // Limits bound what one request may cost. Zero fields take the defaults of
@@ -98,22 +96,16 @@ func DefaultTimeouts() Timeouts {
 
 // Config is what a server needs.
 type Config struct {
-	// Store is read through a store.Reader that the server makes with the
-	// transaction timeout.
-	Store    *store.Store
+	// App answers every question; open it with app.Config.Serving set and
+	// the transaction timeout of Timeouts.Transaction.
+	App      *app.Service
 	Logger   *slog.Logger
 	Limits   Limits
 	Timeouts Timeouts
-	// Releases tunes the in-memory read model of complete releases
-	// (graph.Options): Poll is how long a release switch, replace or prune
-	// made through another server or the command line takes to be seen.
-	Releases readmodel.Options
 	// ResponseCacheBytes bounds the cache of answers to queries that read
 	// complete releases only (respcache.go); zero means
 	// DefaultResponseCacheBytes, a negative value switches it off.
 	ResponseCacheBytes int
-	// ThreatModels serves the threat-model API; nil leaves it disabled.
-	ThreatModels *threatmodel.Service
 	// Auth decides who may read and change threat models (bearer tokens);
 	// nil means reads are open and no change is accepted.
 	Auth *auth.Policy
@@ -138,7 +130,7 @@ type Config struct {
 type Server struct {
 	cfg      Config
 	log      *slog.Logger
-	reader   *store.Reader
+	app      *app.Service
 	gql      *handler.Server
 	metrics  *metrics
 	registry *prometheus.Registry
@@ -146,13 +138,12 @@ type Server struct {
 	admit    *admission
 	bodies   *bodyBudget
 	handler  http.Handler
-	model    *readmodel.Model // the releases in memory; Serve keeps it following changes
 }
 
 // New checks the configuration and builds the server; it does not listen.
 func New(cfg Config) (*Server, error) {
-	if cfg.Store == nil {
-		return nil, errors.New("server: no store")
+	if cfg.App == nil {
+		return nil, errors.New("server: no application layer")
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
@@ -166,21 +157,18 @@ func New(cfg Config) (*Server, error) {
 		cfg.RetryInterval = time.Second
 	}
 	s := &Server{cfg: cfg, log: cfg.Logger}
-	s.reader = store.NewReader(cfg.Store, store.ReaderOptions{TxTimeout: cfg.Timeouts.Transaction})
+	s.app = cfg.App
 	s.registry = prometheus.NewRegistry()
 	s.metrics = newMetrics(s.registry)
-	s.health = newHealth(s.reader, cfg.RetryInterval, s.log, s.metrics)
-	s.registry.MustRegister(newReleaseInfo(s.reader))
+	s.health = newHealth(s.app, cfg.RetryInterval, s.log, s.metrics)
+	s.registry.MustRegister(newReleaseInfo(s.app))
 	if cfg.Upstream != nil {
 		s.registry.MustRegister(upstreamMetrics(cfg.Upstream)...)
 	}
 	s.admit = newAdmission(cfg.Admission, s.metrics)
 	s.bodies = newBodyBudget(max(cfg.Limits.LargeBodiesBytes, cfg.Limits.ModelBodyBytes))
 
-	// A server reads the current release into memory at start and after
-	// each switch, in the background, so that no request waits for it.
-	cfg.Releases.Warm = true
-	res := graph.NewResolver(s.reader, graph.Options{Releases: cfg.Releases, ThreatModels: cfg.ThreatModels, Auth: cfg.Auth, Upstream: cfg.Upstream})
+	res := graph.NewResolver(s.app, graph.Options{Auth: cfg.Auth, Upstream: cfg.Upstream})
 	gql := handler.New(res.Schema())
 	gql.AddTransport(transport.POST{})
 	gql.SetQueryCache(newQueryCache(queryCacheEntries, queryCacheBytes))
@@ -196,15 +184,17 @@ func New(cfg Config) (*Server, error) {
 		cfg.ResponseCacheBytes = DefaultResponseCacheBytes
 	}
 	if cfg.ResponseCacheBytes > 0 {
-		gql.Use(newResponseCache(res.Model(), cfg.ResponseCacheBytes, s.metrics))
+		gql.Use(newResponseCache(s.app, cfg.ResponseCacheBytes, s.metrics))
 	}
 	gql.AroundRootFields(withDeadline)
 	gql.AroundResponses(dedupeErrors)
 	s.gql = gql
 
 	s.handler = s.routes()
-	res.Model().Warm()
-	s.model = res.Model()
+	// The current release (and its actor directory) is read into memory at
+	// start and after each switch, in the background: /readyz says ready
+	// once it is held, and no request waits for it.
+	s.app.Warm()
 	return s, nil
 }
 
@@ -256,8 +246,8 @@ func (s *Server) Handler() http.Handler { return s.handler }
 // new connections and waits up to Timeouts.Shutdown for in-flight requests.
 // It returns nil after a clean shutdown.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
-	// The read model follows changes made elsewhere while the server runs.
-	go s.model.Run(ctx)
+	// The releases held follow changes made elsewhere while the server runs.
+	go s.app.Run(ctx)
 	t := s.cfg.Timeouts
 	srv := &http.Server{
 		Handler:           s.handler,

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/atlasgraph/atlasgraph/analysis"
+	"github.com/atlasgraph/atlasgraph/app"
 	"github.com/atlasgraph/atlasgraph/atlas"
 	"github.com/atlasgraph/atlasgraph/auth"
 	"github.com/atlasgraph/atlasgraph/internal/rawatlas"
@@ -35,10 +36,6 @@ func tmServer(t *testing.T, readsOpen bool) (string, *store.Store) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rules, err := threatmodel.DefaultRules()
-	if err != nil {
-		t.Fatal(err)
-	}
 	if err := e.store.EnsureThreatModelSchema(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -47,7 +44,7 @@ func tmServer(t *testing.T, readsOpen bool) (string, *store.Store) {
 	// (just after TestNeo4jRestart) and a busy machine can take seconds.
 	timeouts := server.DefaultTimeouts()
 	timeouts.Transaction, timeouts.Request, timeouts.Write = 30*time.Second, 45*time.Second, 60*time.Second
-	_, url := newServer(t, e.store, server.Config{ThreatModels: &threatmodel.Service{Rules: rules, Store: e.store}, Auth: policy, Timeouts: timeouts})
+	_, url := newServer(t, e.store, server.Config{Auth: policy, Timeouts: timeouts}, app.Config{ThreatModels: true})
 	t.Cleanup(func() {
 		ctx := context.Background()
 		ids, _ := e.store.ListModels(ctx, 1000)
@@ -226,7 +223,7 @@ func TestThreatModelLifecycle(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc := &threatmodel.Service{Rules: rules, Releases: storeReleases{st}}
+	svc := &threatmodel.Service{Rules: rules, Releases: storeReleases{st}} // the release read straight from the store, not through app
 	rep, err := svc.Report(ctx, m)
 	if err != nil {
 		t.Fatal(err)
@@ -343,7 +340,7 @@ func TestThreatModelLifecycle(t *testing.T) {
 type storeReleases struct{ st *store.Store }
 
 func (s storeReleases) ReleaseForModel(ctx context.Context, version string) (*atlas.Release, *analysis.Input, error) {
-	rel, err := s.st.AnalysisView(ctx, version)
+	rel, err := s.st.Snapshot(ctx, version)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -49,7 +49,11 @@ func TestUpstreamStatus(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	log := slog.New(slog.DiscardHandler)
-	checker := app.New(e.store, nil, app.Options{}).UpstreamChecker(up.URL+"/dist/", false, log)
+	svc, err := app.New(ctx, e.store, app.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checker := svc.UpstreamChecker(up.URL+"/dist/", false, log)
 	checker.Start(ctx)
 	deadline := time.Now().Add(30 * time.Second)
 	for {
@@ -90,7 +94,7 @@ func TestUpstreamStatus(t *testing.T) {
 	}
 
 	// Off: no network, nothing said.
-	off := app.New(e.store, nil, app.Options{}).UpstreamChecker(up.URL+"/dist/", true, log)
+	off := svc.UpstreamChecker(up.URL+"/dist/", true, log)
 	off.Start(ctx)
 	_, urlOff := newServer(t, e.store, server.Config{Upstream: off})
 	got.Release.Upstream = nil

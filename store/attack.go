@@ -7,6 +7,7 @@ import (
 
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
 
+	"github.com/atlasgraph/atlasgraph/atlas"
 	"github.com/atlasgraph/atlasgraph/attack"
 )
 
@@ -154,10 +155,10 @@ func (s *Store) LoadAttack(ctx context.Context, b *attack.Bundle, opt LoadOption
 			return res, nil
 		case status == statusComplete && current:
 			return res, fmt.Errorf("%w: ATT&CK %s is current and was loaded from other content (sha256 %s); it cannot be replaced in place",
-				ErrConflict, b.Version, sha)
+				atlas.ErrConflict, b.Version, sha)
 		case status == statusComplete && !opt.Replace:
 			return res, fmt.Errorf("%w: ATT&CK %s is already loaded from other content (sha256 %s); load with --replace to overwrite it",
-				ErrConflict, b.Version, sha)
+				atlas.ErrConflict, b.Version, sha)
 		}
 		if err := s.deleteAttack(ctx, &res.Counters, b.Version); err != nil {
 			return res, err
@@ -274,7 +275,7 @@ func (s *Store) setAttackCurrent(ctx context.Context, c *Counters, version strin
 		return fmt.Errorf("make ATT&CK %s current: %w", version, classify(err))
 	}
 	if recs == 0 {
-		return fmt.Errorf("%w: ATT&CK %s is not loaded", ErrNotFound, version)
+		return fmt.Errorf("%w: ATT&CK %s is not loaded", atlas.ErrNotFound, version)
 	}
 	return nil
 }
@@ -319,10 +320,10 @@ func (s *Store) PruneAttack(ctx context.Context, version string) error {
 		return fmt.Errorf("look up ATT&CK %s: %w", version, err)
 	}
 	if len(recs) == 0 {
-		return fmt.Errorf("%w: ATT&CK %s is not loaded", ErrNotFound, version)
+		return fmt.Errorf("%w: ATT&CK %s is not loaded", atlas.ErrNotFound, version)
 	}
 	if cur, _ := recs[0].Get("current"); cur == true {
-		return fmt.Errorf("%w: ATT&CK %s is current; load another version first", ErrConflict, version)
+		return fmt.Errorf("%w: ATT&CK %s is current; load another version first", atlas.ErrConflict, version)
 	}
 	return s.deleteAttack(ctx, nil, version)
 }

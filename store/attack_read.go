@@ -6,23 +6,12 @@ import (
 	"sort"
 	"time"
 
-	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j/dbtype"
 
+	"github.com/atlasgraph/atlasgraph/atlas"
 	"github.com/atlasgraph/atlasgraph/attack"
+	"github.com/atlasgraph/atlasgraph/view"
 )
-
-// AttackVersion describes one loaded ATT&CK Enterprise release.
-type AttackVersion struct {
-	Version                  string
-	SHA256                   string
-	Source                   string
-	Current                  bool
-	LoadedAt                 time.Time
-	Groups, Techniques, Uses int
-	// RevokedObjects, DeprecatedObjects and RelationshipsLeftOut count what the load left out.
-	RevokedObjects, DeprecatedObjects, RelationshipsLeftOut int
-}
 
 const qAttackVersion = `MATCH (n:AttackRelease {status: '` + statusComplete + `'})
 WHERE CASE WHEN $version = '' THEN n.current = true ELSE n.version = $version END
@@ -30,8 +19,8 @@ RETURN n`
 
 // AttackVersion returns a complete ATT&CK version, the current one when version is "".
 // With version "" and no ATT&CK loaded it returns nil and no error; a version asked for
-// that is not loaded is a NotFoundError.
-func (r *Reader) AttackVersion(ctx context.Context, version string) (*AttackVersion, error) {
+// that is not loaded is a atlas.NotFoundError.
+func (r *Reader) AttackVersion(ctx context.Context, version string) (*view.AttackVersion, error) {
 	recs, err := r.query(ctx, qAttackVersion, map[string]any{"version": version})
 	if err != nil {
 		return nil, fmt.Errorf("look up ATT&CK version: %w", err)
@@ -40,10 +29,10 @@ func (r *Reader) AttackVersion(ctx context.Context, version string) (*AttackVers
 		if version == "" {
 			return nil, nil
 		}
-		return nil, &NotFoundError{Kind: "ATT&CK version", ID: version, Release: "the loaded ATT&CK versions"}
+		return nil, &atlas.NotFoundError{Kind: "ATT&CK version", ID: version, Release: "the loaded ATT&CK versions"}
 	}
 	n := node(recs[0], "n")
-	v := &AttackVersion{Version: strProp(n, "version"), SHA256: strProp(n, "sha256"), Source: strProp(n, "source"),
+	v := &view.AttackVersion{Version: strProp(n, "version"), SHA256: strProp(n, "sha256"), Source: strProp(n, "source"),
 		Groups: intProp(n, "countGroups"), Techniques: intProp(n, "countTechniques"), Uses: intProp(n, "countUses"),
 		RevokedObjects: intProp(n, "revokedObjects"), DeprecatedObjects: intProp(n, "deprecatedObjects"),
 		RelationshipsLeftOut: intProp(n, "relationshipsLeftOut")}
@@ -55,12 +44,12 @@ func (r *Reader) AttackVersion(ctx context.Context, version string) (*AttackVers
 }
 
 // AttackVersions lists the complete ATT&CK versions.
-func (r *Reader) AttackVersions(ctx context.Context) ([]AttackVersion, error) {
+func (r *Reader) AttackVersions(ctx context.Context) ([]view.AttackVersion, error) {
 	recs, err := r.query(ctx, `MATCH (n:AttackRelease {status: '`+statusComplete+`'}) RETURN n.version AS version ORDER BY n.loadedAt DESC`, nil)
 	if err != nil {
 		return nil, fmt.Errorf("list ATT&CK versions: %w", err)
 	}
-	out := []AttackVersion{}
+	out := []view.AttackVersion{}
 	for _, rec := range recs {
 		v, err := r.AttackVersion(ctx, recString(rec, "version"))
 		if err != nil {
@@ -110,7 +99,7 @@ RETURN r.version AS release, r.sha256 AS releaseSha, av.version AS attack, av.sh
 // ActorDirectory resolves an ATLAS release ("" for the current one) and an ATT&CK version
 // ("" for the current one, none when none is loaded) and, unless they are known (the key of
 // a directory the caller holds), reads the directory's sources; src is nil when known is
-// still current. A release or ATT&CK version asked for and not loaded is a NotFoundError.
+// still current. A release or ATT&CK version asked for and not loaded is a atlas.NotFoundError.
 func (r *Reader) ActorDirectory(ctx context.Context, release, attackVersion string, known ActorViewKey) (ActorViewKey, *ActorSources, error) {
 	recs, err := r.query(ctx, qDirectory, map[string]any{"release": release, "attack": attackVersion,
 		"knownRelease": known.Release, "knownReleaseSha": known.ReleaseSHA256, "knownAttack": known.Attack, "knownAttackSha": known.AttackSHA256})
@@ -123,10 +112,10 @@ func (r *Reader) ActorDirectory(ctx context.Context, release, attackVersion stri
 			Attack: recString(recs[0], "attack"), AttackSHA256: recString(recs[0], "attackSha")}
 	}
 	if k.Release == "" {
-		return k, nil, &NotFoundError{Kind: "release", ID: release}
+		return k, nil, &atlas.NotFoundError{Kind: "release", ID: release}
 	}
 	if attackVersion != "" && k.Attack == "" {
-		return k, nil, &NotFoundError{Kind: "ATT&CK version", ID: attackVersion, Release: "the loaded ATT&CK versions"}
+		return k, nil, &atlas.NotFoundError{Kind: "ATT&CK version", ID: attackVersion, Release: "the loaded ATT&CK versions"}
 	}
 	if fresh, _ := recs[0].Get("fresh"); fresh != true {
 		return k, nil, nil
@@ -184,36 +173,25 @@ CALL (t) {
   RETURN collect([g.id, u.relationship, u.description]) AS uses
 }
 WITH t, uses WHERE size(uses) > 0
-CALL (t) {
-  MATCH (x:Technique {release: $release}) WHERE x.attackId IN [t.id, t.parent]
-  RETURN collect(x) AS atlas
-}
-RETURN t.id AS technique, t.name AS name, t.parent AS parent, uses, atlas
+RETURN t.id AS technique, t.name AS name, t.parent AS parent, uses
 ORDER BY technique`
 
 // AttackUses reads the "uses" relationships of some groups (all when groups is nil) whose
 // technique, or its parent, is one of refs: the rows the ATT&CK link rule needs. It adds
-// the ATLAS techniques of release referencing those techniques to techniques.
-func (r *Reader) AttackUses(ctx context.Context, release, attackVersion string, groups, refs []string, techniques map[string]Technique) ([]attack.UseRow, error) {
+// nothing else: the ATLAS techniques are the held release's.
+func (r *Reader) AttackUses(ctx context.Context, release, attackVersion string, groups, refs []string) ([]attack.UseRow, error) {
 	var g any
 	if groups != nil {
 		g = groups
 	}
-	recs, err := r.query(ctx, qAttackUses, map[string]any{"release": release, "attack": attackVersion, "groups": g, "refs": nonNil(refs)})
+	recs, err := r.query(ctx, qAttackUses, map[string]any{"attack": attackVersion, "groups": g, "refs": nonNil(refs)})
 	if err != nil {
 		return nil, fmt.Errorf("read ATT&CK uses: %w", err)
 	}
 	var out []attack.UseRow
 	for _, rec := range recs {
-		v, _ := rec.Get("atlas")
-		xs, _ := v.([]any)
-		for _, x := range xs {
-			if n, ok := x.(dbtype.Node); ok {
-				techniques[strProp(n, "id")] = techniqueFrom(n, release)
-			}
-		}
 		tech, name, parent := recString(rec, "technique"), recString(rec, "name"), recString(rec, "parent")
-		v, _ = rec.Get("uses")
+		v, _ := rec.Get("uses")
 		us, _ := v.([]any)
 		for _, u := range us {
 			t, _ := u.([]any)
@@ -235,12 +213,12 @@ type ActorStep struct {
 
 const qActorSteps = `MATCH (a:Actor {release: $release})<-[:ATTRIBUTED_TO]-(c:CaseStudy)-[:HAS_STEP]->(s:Step)-[:EMPLOYS]->(t:Technique)
 WHERE ($actors IS NULL OR a.id IN $actors) AND ($techniques IS NULL OR t.id IN $techniques)
-RETURN a.id AS actor, t AS t, c.id AS caseStudy, s.stepId AS step
+RETURN a.id AS actor, t.id AS technique, c.id AS caseStudy, s.stepId AS step
 ORDER BY actor, t.id, caseStudy, step`
 
 // ActorSteps reads the case-study steps of some ATLAS actors (all when actors is nil) that
-// employ some techniques (any when techniques is nil), and adds the techniques to nodes.
-func (r *Reader) ActorSteps(ctx context.Context, release string, actors, techniques []string, nodes map[string]Technique) ([]ActorStep, error) {
+// employ some techniques (any when techniques is nil).
+func (r *Reader) ActorSteps(ctx context.Context, release string, actors, techniques []string) ([]ActorStep, error) {
 	var a, t any
 	if actors != nil {
 		a = actors
@@ -254,9 +232,7 @@ func (r *Reader) ActorSteps(ctx context.Context, release string, actors, techniq
 	}
 	out := make([]ActorStep, 0, len(recs))
 	for _, rec := range recs {
-		t := techniqueFrom(node(rec, "t"), release)
-		nodes[t.ID] = t
-		out = append(out, ActorStep{Actor: recString(rec, "actor"), Technique: t.ID,
+		out = append(out, ActorStep{Actor: recString(rec, "actor"), Technique: recString(rec, "technique"),
 			CaseStudy: recString(rec, "caseStudy"), Step: recString(rec, "step")})
 	}
 	return out, nil
@@ -284,40 +260,20 @@ func attackTechniqueFrom(n dbtype.Node) attack.Technique {
 		URL: strProp(n, "url"), Parent: strProp(n, "parent"), Tactics: strList(n, "tactics")}
 }
 
-// AttackTechnique is an ATT&CK technique of one ATT&CK version.
-type AttackTechnique struct {
-	attack.Technique
-	AttackVersion string
-}
-
 const qAttackTechnique = `MATCH (t:AttackTechnique {attack: $attack, id: $id}) RETURN t`
 
-// AttackTechnique reads one ATT&CK technique; a missing one is a NotFoundError.
-func (r *Reader) AttackTechnique(ctx context.Context, attackVersion, id string) (AttackTechnique, error) {
+// AttackTechnique reads one ATT&CK technique; a missing one is a atlas.NotFoundError.
+func (r *Reader) AttackTechnique(ctx context.Context, attackVersion, id string) (view.AttackTechnique, error) {
 	recs, err := r.query(ctx, qAttackTechnique, map[string]any{"attack": attackVersion, "id": id})
 	if err != nil {
-		return AttackTechnique{}, fmt.Errorf("read ATT&CK technique %s: %w", id, err)
+		return view.AttackTechnique{}, fmt.Errorf("read ATT&CK technique %s: %w", id, err)
 	}
 	if len(recs) == 0 {
-		return AttackTechnique{}, &NotFoundError{Kind: "ATT&CK technique", ID: id, Release: "ATT&CK " + attackVersion}
+		return view.AttackTechnique{}, &atlas.NotFoundError{Kind: "ATT&CK technique", ID: id, Release: "ATT&CK " + attackVersion}
 	}
-	return AttackTechnique{Technique: attackTechniqueFrom(node(recs[0], "t")), AttackVersion: attackVersion}, nil
-}
-
-const qReferencing = `UNWIND $ids AS id
-MATCH (n:Technique {release: $release, attackId: id})
-RETURN id, n ORDER BY n.id`
-
-// TechniquesReferencing returns, for each ATT&CK technique id, the ATLAS techniques of a
-// release whose attack-reference names it, sorted by id.
-func (r *Reader) TechniquesReferencing(ctx context.Context, release string, ids []string) (map[string][]Technique, error) {
-	rel, err := r.ResolveRelease(ctx, release)
-	if err != nil {
-		return nil, err
-	}
-	return grouped(ctx, r, "referencing techniques", qReferencing, rel, ids, func(rec *neo4j.Record) Technique {
-		return techniqueFrom(node(rec, "n"), rel)
-	})
+	t := attackTechniqueFrom(node(recs[0], "t"))
+	return view.AttackTechnique{ID: t.ID, STIXID: t.STIXID, Name: t.Name, Description: t.Description, URL: t.URL,
+		Parent: t.Parent, Tactics: t.Tactics, AttackVersion: attackVersion}, nil
 }
 
 // ActorViewKey identifies the content an actor directory is built from: an ATLAS release

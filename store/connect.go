@@ -11,6 +11,7 @@ import (
 
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
 
+	"github.com/atlasgraph/atlasgraph/atlas"
 	"github.com/atlasgraph/atlasgraph/internal/config"
 )
 
@@ -89,7 +90,7 @@ func connectError(ctx, cctx context.Context, err error, cfg *config.Neo4j) error
 		}
 	}
 	return fmt.Errorf("%w: cannot reach Neo4j at %s: %s; start it with `make neo4j`, or check %s",
-		ErrUnavailable, cfg.RedactedURI(), why, config.EnvURI)
+		atlas.ErrUnavailable, cfg.RedactedURI(), why, config.EnvURI)
 }
 
 // tlsProblem recognises, from the driver's message (its errors carry no
@@ -116,7 +117,7 @@ func tlsProblem(err error, cfg *config.Neo4j) error {
 			ErrSettings, cfg.RedactedURI(), reason, base, config.EnvURI)
 	case !secure && (strings.HasSuffix(msg, "EOF") || strings.Contains(msg, "connection reset by peer")):
 		return fmt.Errorf("%w: Neo4j at %s closed the connection at once; if it requires TLS (Aura does), use %s+s:// in %s",
-			ErrUnavailable, cfg.RedactedURI(), scheme, config.EnvURI)
+			atlas.ErrUnavailable, cfg.RedactedURI(), scheme, config.EnvURI)
 	}
 	return nil
 }

@@ -6,8 +6,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/atlasgraph/atlasgraph/atlas"
 	"github.com/atlasgraph/atlasgraph/internal/neo4jtest"
 	"github.com/atlasgraph/atlasgraph/store"
+	"github.com/atlasgraph/atlasgraph/view"
 )
 
 // TestDeadlineIsNotAnOutage reads with a context whose deadline has
@@ -18,11 +20,11 @@ func TestDeadlineIsNotAnOutage(t *testing.T) {
 	st := store.New(d, cfg.Database)
 	ctx, cancel := context.WithDeadline(context.Background(), time.Now().Add(-time.Second))
 	defer cancel()
-	_, err := st.AnalysisView(ctx, "2026.05")
+	_, err := store.NewReader(st, store.ReaderOptions{}).Snapshot(ctx, view.ReleaseInfo{Version: "2026.05"})
 	if err == nil {
 		t.Fatal("read with an expired context succeeded")
 	}
-	if errors.Is(err, store.ErrUnavailable) || !errors.Is(err, context.DeadlineExceeded) {
-		t.Errorf("error %v: want context.DeadlineExceeded, not ErrUnavailable", err)
+	if errors.Is(err, atlas.ErrUnavailable) || !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("error %v: want context.DeadlineExceeded, not atlas.ErrUnavailable", err)
 	}
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/atlasgraph/atlasgraph/atlas"
 	"github.com/atlasgraph/atlasgraph/internal/neo4jtest"
 	"github.com/atlasgraph/atlasgraph/store"
+	"github.com/atlasgraph/atlasgraph/view"
 )
 
 // The fault tests run every release operation (load, replace, prune,
@@ -101,7 +102,7 @@ AND NOT EXISTS { MATCH (r:Release {version: n.release, status: 'complete'}) } RE
 		t.Fatal(err)
 	}
 	for _, r := range list {
-		if r.Status != store.StatusComplete {
+		if r.Status != view.StatusComplete {
 			t.Errorf("Releases lists %s %s (%d nodes) after clean-up", r.Version, r.Status, r.Nodes)
 			ok = false
 		}
@@ -180,7 +181,7 @@ func faultOps() []faultOp {
 			name: "load",
 			prepare: func(t *testing.T, w *faultWorld) {
 				ensureCurrent(t, w, bystander)
-				if _, err := w.s.Prune(context.Background(), operated); err != nil && !errors.Is(err, store.ErrNotFound) {
+				if _, err := w.s.Prune(context.Background(), operated); err != nil && !errors.Is(err, atlas.ErrNotFound) {
 					t.Fatal(err)
 				}
 			},
@@ -306,7 +307,7 @@ func ensureLoaded(t *testing.T, w *faultWorld) {
 func isComplete(t *testing.T, s *store.Store, version string) bool {
 	t.Helper()
 	_, err := s.Release(context.Background(), version)
-	if err != nil && !errors.Is(err, store.ErrNotFound) {
+	if err != nil && !errors.Is(err, atlas.ErrNotFound) {
 		t.Fatal(err)
 	}
 	return err == nil
@@ -592,11 +593,11 @@ func TestKill9LoaderMidLoad(t *testing.T) {
 			var left []string
 			nodes := 0
 			for _, r := range list {
-				if r.Status != store.StatusComplete {
+				if r.Status != view.StatusComplete {
 					left = append(left, fmt.Sprintf("%s %s %s %s %d nodes", r.Version, r.Key, r.Status, r.Operation, r.Nodes))
 					nodes += r.Nodes
 				}
-				if r.Status == store.StatusInProgress {
+				if r.Status == view.StatusInProgress {
 					t.Errorf("%s is listed in progress, but its loader is dead", r.Version)
 				}
 			}
@@ -628,7 +629,7 @@ AND NOT EXISTS { MATCH (r:Release {version: n.release, status: 'complete'}) } RE
 	}
 	listed := 0
 	for _, r := range list {
-		if r.Status != store.StatusComplete {
+		if r.Status != view.StatusComplete {
 			listed += r.Nodes
 		}
 	}

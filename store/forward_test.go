@@ -75,7 +75,7 @@ func TestFutureReleaseLoadsWhole(t *testing.T) {
 	}
 
 	// The diff says what changed, in the words users re-check mappings by.
-	d, err := s.Diff(ctx, base.Version, f.Version)
+	d, err := diffOf(ctx, s, base.Version, f.Version)
 	if err != nil {
 		t.Fatal(err)
 	}

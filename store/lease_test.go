@@ -11,8 +11,10 @@ import (
 
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
 
+	"github.com/atlasgraph/atlasgraph/atlas"
 	"github.com/atlasgraph/atlasgraph/internal/neo4jtest"
 	"github.com/atlasgraph/atlasgraph/store"
+	"github.com/atlasgraph/atlasgraph/view"
 )
 
 // holdAt returns a fault hook that stops its operation at point until
@@ -152,7 +154,7 @@ func TestPruneDuringLoadRace(t *testing.T) {
 			case err == nil:
 			case errors.Is(err, store.ErrReleaseBusy):
 				refused++
-			case g%2 == 1 && errors.Is(err, store.ErrNotFound):
+			case g%2 == 1 && errors.Is(err, atlas.ErrNotFound):
 			default:
 				t.Errorf("round %d: operation %d: %v", round, g, err)
 			}
@@ -282,7 +284,7 @@ func TestPruneOneStagingLeftover(t *testing.T) {
 	}
 	var key string
 	for _, r := range list {
-		if r.Status == store.StatusLeftover {
+		if r.Status == view.StatusLeftover {
 			key = r.Key
 			if r.Version != operated || !strings.HasPrefix(r.Key, operated+"#staging-") || r.Nodes != w.fpChg.Nodes {
 				t.Errorf("leftover listed as %+v, want version %s, a staging key and %d nodes", r, operated, w.fpChg.Nodes)
@@ -297,8 +299,8 @@ func TestPruneOneStagingLeftover(t *testing.T) {
 	}
 	checkReadable(t, w, w.next)
 	checkClean(t, w.s, w.d)
-	if _, err := w.s.Prune(ctx, key); !errors.Is(err, store.ErrNotFound) {
-		t.Errorf("prune %s twice: %v, want ErrNotFound", key, err)
+	if _, err := w.s.Prune(ctx, key); !errors.Is(err, atlas.ErrNotFound) {
+		t.Errorf("prune %s twice: %v, want atlas.ErrNotFound", key, err)
 	}
 }
 
@@ -308,8 +310,8 @@ func TestVersionsThatCannotBeStored(t *testing.T) {
 	for _, v := range []string{"", "  ", "4.5.0#staging-x"} {
 		bad := *r
 		bad.Version = v
-		if _, err := s.Load(context.Background(), &bad, store.LoadOptions{}); !errors.Is(err, store.ErrBadInput) {
-			t.Errorf("load version %q: %v, want ErrBadInput", v, err)
+		if _, err := s.Load(context.Background(), &bad, store.LoadOptions{}); !errors.Is(err, atlas.ErrBadInput) {
+			t.Errorf("load version %q: %v, want atlas.ErrBadInput", v, err)
 		}
 	}
 	if list, _ := s.Releases(context.Background()); len(list) != 0 {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"strings"
+
+	"github.com/atlasgraph/atlasgraph/view"
 )
 
 // leftoversQuery counts, per release key, the nodes no complete release
@@ -31,7 +33,7 @@ RETURN l.version AS version, l.operation AS operation, l.host AS host, l.pidns A
 // leftovers lists what interrupted (or running) operations left: release
 // keys with nodes but no complete Release, and Release nodes that are not
 // complete.
-func (s *Store) leftovers(ctx context.Context) ([]ReleaseInfo, error) {
+func (s *Store) leftovers(ctx context.Context) ([]view.ReleaseInfo, error) {
 	recs, err := s.read(ctx, liveLeasesQuery, nil)
 	if err != nil {
 		return nil, fmt.Errorf("list leases: %w", err)
@@ -50,7 +52,7 @@ func (s *Store) leftovers(ctx context.Context) ([]ReleaseInfo, error) {
 		return nil, fmt.Errorf("list leftovers: %w", err)
 	}
 	byKey := map[string]int{}
-	var out []ReleaseInfo
+	var out []view.ReleaseInfo
 	for _, rec := range recs {
 		m := rec.AsMap()
 		key, _ := m["key"].(string)
@@ -61,17 +63,17 @@ func (s *Store) leftovers(ctx context.Context) ([]ReleaseInfo, error) {
 			continue
 		}
 		version, _, staged := strings.Cut(key, "#")
-		info := ReleaseInfo{Version: version, Nodes: int(nodes)}
+		info := view.ReleaseInfo{Version: version, Nodes: int(nodes)}
 		if staged {
 			info.Key = key
 		}
 		switch op, ok := live[version]; {
 		case ok:
-			info.Status, info.Operation = StatusInProgress, op
+			info.Status, info.Operation = view.StatusInProgress, op
 		case stored != "":
-			info.Status = StatusIncomplete
+			info.Status = view.StatusIncomplete
 		default:
-			info.Status = StatusLeftover
+			info.Status = view.StatusLeftover
 		}
 		byKey[key] = len(out)
 		out = append(out, info)

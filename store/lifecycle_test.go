@@ -12,6 +12,7 @@ import (
 	"github.com/atlasgraph/atlasgraph/internal/neo4jtest"
 	"github.com/atlasgraph/atlasgraph/internal/rawatlas"
 	"github.com/atlasgraph/atlasgraph/store"
+	"github.com/atlasgraph/atlasgraph/view"
 )
 
 // database is the test Neo4j's database; NEO4J_DATABASE belongs to the
@@ -57,7 +58,7 @@ func TestInterruptedLoadKeepsCurrent(t *testing.T) {
 		}
 		list, _ := s.Releases(context.Background())
 		for _, r := range list {
-			if r.Version == "2026.05" && r.Status == store.StatusComplete {
+			if r.Version == "2026.05" && r.Status == view.StatusComplete {
 				t.Fatalf("the half-written 2026.05 is listed as complete after batch %d", stop)
 			}
 		}
@@ -100,8 +101,8 @@ func TestReplacePruneAndConflicts(t *testing.T) {
 	changed.SHA256 = "0000"
 	changed.Tactics = append(changed.Tactics[:0:0], b.Tactics...)
 	changed.Tactics[0].Name = "Renamed"
-	if _, err := s.Load(ctx, &changed, store.LoadOptions{}); !errors.Is(err, store.ErrConflict) {
-		t.Errorf("loading other content under a loaded version: %v, want ErrConflict", err)
+	if _, err := s.Load(ctx, &changed, store.LoadOptions{}); !errors.Is(err, atlas.ErrConflict) {
+		t.Errorf("loading other content under a loaded version: %v, want atlas.ErrConflict", err)
 	}
 	res, err := s.Load(ctx, &changed, store.LoadOptions{Replace: true, Current: store.CurrentNever})
 	if err != nil || res.Unchanged {
@@ -114,12 +115,12 @@ func TestReplacePruneAndConflicts(t *testing.T) {
 	// The current release is never replaced in place.
 	changedA := *a
 	changedA.SHA256 = "1111"
-	if _, err := s.Load(ctx, &changedA, store.LoadOptions{Replace: true}); !errors.Is(err, store.ErrConflict) {
-		t.Errorf("replacing the current release: %v, want ErrConflict", err)
+	if _, err := s.Load(ctx, &changedA, store.LoadOptions{Replace: true}); !errors.Is(err, atlas.ErrConflict) {
+		t.Errorf("replacing the current release: %v, want atlas.ErrConflict", err)
 	}
 	// Prune refuses the current release and removes another one whole.
-	if _, err := s.Prune(ctx, "5.6.0"); !errors.Is(err, store.ErrConflict) {
-		t.Errorf("prune current: %v, want ErrConflict", err)
+	if _, err := s.Prune(ctx, "5.6.0"); !errors.Is(err, atlas.ErrConflict) {
+		t.Errorf("prune current: %v, want atlas.ErrConflict", err)
 	}
 	if _, err := s.Prune(ctx, "2026.05"); err != nil {
 		t.Fatal(err)
@@ -130,8 +131,8 @@ func TestReplacePruneAndConflicts(t *testing.T) {
 	if n := neo4jtest.Count(t, d, database(), `MATCH (n:Release {version: '2026.05'}) RETURN count(n) AS n`, nil); n != 0 {
 		t.Errorf("the pruned release node is left")
 	}
-	if _, err := s.Prune(ctx, "2026.05"); !errors.Is(err, store.ErrNotFound) {
-		t.Errorf("prune twice: %v, want ErrNotFound", err)
+	if _, err := s.Prune(ctx, "2026.05"); !errors.Is(err, atlas.ErrNotFound) {
+		t.Errorf("prune twice: %v, want atlas.ErrNotFound", err)
 	}
 	// The remaining release is untouched.
 	want, _ := parse(t, "atlas/ATLAS-5.6.0.yaml")
@@ -142,7 +143,7 @@ func TestReplacePruneAndConflicts(t *testing.T) {
 	if diff := cmp.Diff(want, still, equateEmpty); diff != "" {
 		t.Errorf("5.6.0 changed:\n%s", diff)
 	}
-	if _, err := s.Snapshot(ctx, "2026.05"); !errors.Is(err, store.ErrNotFound) {
+	if _, err := s.Snapshot(ctx, "2026.05"); !errors.Is(err, atlas.ErrNotFound) {
 		t.Errorf("snapshot of a pruned release: %v", err)
 	}
 }
@@ -160,7 +161,7 @@ func TestDiffBetweenReleases(t *testing.T) {
 	pairs := [][2]string{{"4.5.0", "5.5.0"}, {"5.5.0", "5.6.0"}, {"5.6.0", "2026.05"}, {"2026.05", "4.5.0"}}
 	nonEmpty := 0
 	for _, p := range pairs {
-		d, err := s.Diff(context.Background(), p[0], p[1])
+		d, err := diffOf(context.Background(), s, p[0], p[1])
 		if err != nil {
 			t.Fatal(err)
 		}

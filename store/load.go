@@ -134,7 +134,7 @@ func (s *Store) Load(ctx context.Context, rel *atlas.Release, opt LoadOptions) (
 	start := time.Now()
 	res.Version = rel.Version
 	if strings.TrimSpace(rel.Version) == "" || strings.ContainsAny(rel.Version, "#") {
-		return res, fmt.Errorf("%w: release version %q cannot be stored: it must not be empty nor contain '#'", ErrBadInput, rel.Version)
+		return res, fmt.Errorf("%w: release version %q cannot be stored: it must not be empty nor contain '#'", atlas.ErrBadInput, rel.Version)
 	}
 	if err := s.EnsureSchema(ctx); err != nil {
 		return res, err
@@ -166,10 +166,10 @@ func (s *Store) Load(ctx context.Context, rel *atlas.Release, opt LoadOptions) (
 			res.Unchanged = true
 		case existing.Current:
 			return res, fmt.Errorf("%w: release %s is current and was loaded from other content (sha256 %s); make another release current first (atlasgraph releases use VERSION), then load again with --replace",
-				ErrConflict, rel.Version, existing.SHA256)
+				atlas.ErrConflict, rel.Version, existing.SHA256)
 		case !opt.Replace:
 			return res, fmt.Errorf("%w: release %s is already loaded from other content (sha256 %s); load with --replace to overwrite it, or prune it first (atlasgraph releases prune %s)",
-				ErrConflict, rel.Version, existing.SHA256, rel.Version)
+				atlas.ErrConflict, rel.Version, existing.SHA256, rel.Version)
 		}
 	}
 	// What interrupted operations left: staging nodes of a replace, and

@@ -7,49 +7,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/atlasgraph/atlasgraph/atlas"
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
-	"github.com/neo4j/neo4j-go-driver/v5/neo4j/dbtype"
 )
-
-// More sentinel errors of the read side, checked with errors.Is.
-var (
-	// ErrBadInput means a caller's argument cannot be used: a search text
-	// that is not a query, an unknown maturity. The message says which.
-	ErrBadInput = errors.New("bad input")
-	// ErrTimeout means Neo4j stopped a query at the transaction timeout.
-	ErrTimeout = errors.New("query timed out")
-	// ErrBusy means the driver gave up waiting for a pooled connection:
-	// this process has too many queries in flight. Neo4j itself may be
-	// fine, so it is not ErrUnavailable.
-	ErrBusy = errors.New("all connections to Neo4j are busy")
-)
-
-// NotFoundError says that a release, or an object of a release, is not in
-// the graph. It wraps ErrNotFound, and its message is fit to show a user.
-type NotFoundError struct {
-	// Kind is "release", "tactic", "technique", "mitigation", "case study"
-	// or "actor".
-	Kind string
-	// ID is the id or version asked for; "" with Kind "release" means the
-	// current release.
-	ID string
-	// Release is the version that was searched, for objects.
-	Release string
-}
-
-func (e *NotFoundError) Error() string {
-	switch {
-	case e.Kind == "release" && e.ID == "":
-		return "no release is current; load one with atlasgraph load"
-	case e.Kind == "release":
-		return fmt.Sprintf("release %q is not loaded", e.ID)
-	default:
-		return fmt.Sprintf("%s %q is not in release %s", e.Kind, e.ID, e.Release)
-	}
-}
-
-// Unwrap makes errors.Is(err, ErrNotFound) hold.
-func (e *NotFoundError) Unwrap() error { return ErrNotFound }
 
 // ReaderOptions tune the read side.
 type ReaderOptions struct {
@@ -57,6 +17,9 @@ type ReaderOptions struct {
 	// zero leaves Neo4j's own setting. Keep it below the request deadline
 	// so the database stops work nobody waits for any more.
 	TxTimeout time.Duration
+	// SnapshotTimeout bounds reading one release whole (Snapshot); zero
+	// means DefaultSnapshotTimeout.
+	SnapshotTimeout time.Duration
 }
 
 // Reader answers the read queries of the API: one query per object lookup
@@ -137,26 +100,26 @@ func classifyRead(err error) error {
 		last := limit.Errors[len(limit.Errors)-1]
 		switch {
 		case isPoolWait(last):
-			return fmt.Errorf("%w: %v", ErrBusy, err)
+			return fmt.Errorf("%w: %v", atlas.ErrBusy, err)
 		case neo4j.IsConnectivityError(last):
-			return fmt.Errorf("%w: %v", ErrUnavailable, err)
+			return fmt.Errorf("%w: %v", atlas.ErrUnavailable, err)
 		case strings.Contains(limit.Cause, context.DeadlineExceeded.Error()):
 			return fmt.Errorf("%w: %v", context.DeadlineExceeded, err)
 		}
 		err = last
 	}
 	if isPoolWait(err) {
-		return fmt.Errorf("%w: %v", ErrBusy, err)
+		return fmt.Errorf("%w: %v", atlas.ErrBusy, err)
 	}
 	var ne *neo4j.Neo4jError
 	if errors.As(err, &ne) {
 		switch {
 		case strings.HasPrefix(ne.Code, "Neo.ClientError.Transaction.TransactionTimedOut"):
-			return fmt.Errorf("%w: %v", ErrTimeout, err)
+			return fmt.Errorf("%w: %v", atlas.ErrTimeout, err)
 		case ne.Code == "Neo.ClientError.Procedure.ProcedureCallFailed" && strings.Contains(ne.Msg, "fulltext"):
 			// The search text was escaped and checked before it was sent; this
 			// is the last line of defence, not the expected path.
-			return fmt.Errorf("%w: the search text is not a valid query", ErrBadInput)
+			return fmt.Errorf("%w: the search text is not a valid query", atlas.ErrBadInput)
 		}
 	}
 	return classify(err)
@@ -205,60 +168,4 @@ func recInt(rec *neo4j.Record, key string) int {
 	v, _ := rec.Get(key)
 	n, _ := v.(int64)
 	return int(n)
-}
-
-func optProp(n dbtype.Node, k string) *string {
-	if v, ok := n.Props[k].(string); ok && v != "" {
-		return &v
-	}
-	return nil
-}
-
-func optDate(n dbtype.Node, k string) *string {
-	if v := dateProp(n, k); v != "" {
-		return &v
-	}
-	return nil
-}
-
-func entityFrom(n dbtype.Node, release string) Entity {
-	o := objectFrom(n)
-	return Entity{Release: release, ID: o.ID, Name: o.Name, Description: o.Description, UUID: optProp(n, "uuid"),
-		References: o.References, Created: optDate(n, "createdDate"), Modified: optDate(n, "modifiedDate"), Attack: o.Attack}
-}
-
-func tacticFrom(n dbtype.Node, release string) Tactic {
-	return Tactic{Entity: entityFrom(n, release), Position: intProp(n, "position")}
-}
-
-func techniqueFrom(n dbtype.Node, release string) Technique {
-	return Technique{Entity: entityFrom(n, release), Platforms: strList(n, "platforms"), Maturity: optProp(n, "maturity"),
-		ParentID: strProp(n, "parent")}
-}
-
-func mitigationFrom(n dbtype.Node, release string) Mitigation {
-	return Mitigation{Entity: entityFrom(n, release), LifecyclePhases: strList(n, "lifecyclePhases"),
-		Categories: strList(n, "categories")}
-}
-
-func caseStudyFrom(n dbtype.Node, release string) CaseStudy {
-	var date *string
-	if d := dateProp(n, "date"); d != "" {
-		date = &d
-	}
-	return CaseStudy{Entity: entityFrom(n, release), Type: optProp(n, "type"), ActorText: optProp(n, "actorText"),
-		Target: optProp(n, "target"), Reporter: optProp(n, "reporter"), Date: date,
-		DateGranularity: optProp(n, "dateGranularity")}
-}
-
-func actorFrom(n dbtype.Node, release string) Actor {
-	return Actor{Release: release, ID: strProp(n, "id"), Name: strProp(n, "name"), Aliases: strList(n, "aliases")}
-}
-
-// stepFrom reads a step from columns s (the node), technique and tactic.
-func stepFrom(rec *neo4j.Record, release string) Step {
-	n := node(rec, "s")
-	return Step{Release: release, ID: strProp(n, "id"), StepID: strProp(n, "stepId"), CaseStudyID: strProp(n, "caseStudy"),
-		Position: intProp(n, "position"), Description: strProp(n, "description"),
-		TechniqueID: recString(rec, "technique"), TacticID: recString(rec, "tactic")}
 }

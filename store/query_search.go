@@ -3,11 +3,11 @@ package store
 import (
 	"context"
 	"fmt"
-	"slices"
 	"strings"
 	"unicode/utf8"
 
-	"github.com/neo4j/neo4j-go-driver/v5/neo4j/dbtype"
+	"github.com/atlasgraph/atlasgraph/atlas"
+	"github.com/atlasgraph/atlasgraph/view"
 )
 
 // MaxSearchLength is the longest search text accepted, in characters.
@@ -27,17 +27,17 @@ const luceneSpecial = `+-&|!(){}[]^"~*?:\/`
 //   - a word starting with - excludes the objects containing it;
 //   - text in double quotes is a phrase.
 //
-// It returns an error wrapping ErrBadInput for a text that is too long,
+// It returns an error wrapping atlas.ErrBadInput for a text that is too long,
 // has an unbalanced quote, or has no word to look for.
 func LuceneQuery(text string) (string, error) {
 	if n := utf8.RuneCountInString(text); n > MaxSearchLength {
-		return "", fmt.Errorf("%w: the search text has %d characters; the limit is %d", ErrBadInput, n, MaxSearchLength)
+		return "", fmt.Errorf("%w: the search text has %d characters; the limit is %d", atlas.ErrBadInput, n, MaxSearchLength)
 	}
 	if !utf8.ValidString(text) {
-		return "", fmt.Errorf("%w: the search text is not valid UTF-8", ErrBadInput)
+		return "", fmt.Errorf("%w: the search text is not valid UTF-8", atlas.ErrBadInput)
 	}
 	if strings.Count(text, `"`)%2 != 0 {
-		return "", fmt.Errorf("%w: the search text %q has an unbalanced double quote", ErrBadInput, text)
+		return "", fmt.Errorf("%w: the search text %q has an unbalanced double quote", atlas.ErrBadInput, text)
 	}
 	var clauses []string
 	positive := 0
@@ -74,7 +74,7 @@ func LuceneQuery(text string) (string, error) {
 		}
 	}
 	if positive == 0 {
-		return "", fmt.Errorf("%w: the search text %q has no word to look for", ErrBadInput, text)
+		return "", fmt.Errorf("%w: the search text %q has no word to look for", atlas.ErrBadInput, text)
 	}
 	return strings.Join(clauses, " "), nil
 }
@@ -94,62 +94,63 @@ func escapeLucene(w string) string {
 }
 
 // qSearch finds objects of a release through the full-text index, best
-// first. The index spans every release; the filter keeps one.
+// first. The index spans every release; the filter keeps one. It returns
+// ids only: the objects are the held release's (package view).
 const qSearch = matchRelease + `CALL (release) {
 CALL db.index.fulltext.queryNodes('atlas_text', $search) YIELD node, score
 WITH node, score WHERE node.release = release
 WITH node, score ORDER BY score DESC, node.id LIMIT $limit
-RETURN collect([node, score]) AS hits
+RETURN collect([labels(node), node.id, score]) AS hits
 }
 RETURN release, hits`
 
+// Hit is one object full-text search found: its kind, id and score.
+type Hit struct {
+	Kind  view.Kind
+	ID    string
+	Score float64
+}
+
+// searchLabels maps the node labels the index covers to kinds; a closed
+// list, so that no label is ever built from input.
+var searchLabels = map[string]view.Kind{
+	"Tactic": view.KindTactic, "Technique": view.KindTechnique, "Mitigation": view.KindMitigation,
+	"CaseStudy": view.KindCaseStudy, "Actor": view.KindActor,
+}
+
 // Search runs a full-text search (see LuceneQuery for the syntax) over the
-// names and descriptions of a release's objects and returns at most limit
-// hits, best first.
-func (r *Reader) Search(ctx context.Context, release, text string, limit int) ([]SearchHit, error) {
+// names and descriptions of a release's objects and returns the version it
+// searched and at most limit hits, best first.
+func (r *Reader) Search(ctx context.Context, release, text string, limit int) (string, []Hit, error) {
 	q, err := LuceneQuery(text)
 	if err != nil {
-		return nil, err
+		return "", nil, err
 	}
 	recs, err := r.query(ctx, qSearch, map[string]any{"release": release, "search": q, "limit": limit})
 	if err != nil {
-		return nil, fmt.Errorf("search %q: %w", text, err)
+		return "", nil, fmt.Errorf("search %q: %w", text, err)
 	}
 	if len(recs) == 0 {
-		return nil, &NotFoundError{Kind: "release", ID: release}
+		return "", nil, &atlas.NotFoundError{Kind: "release", ID: release}
 	}
 	rel := recString(recs[0], "release")
 	v, _ := recs[0].Get("hits")
 	raw, _ := v.([]any)
-	out := make([]SearchHit, 0, len(raw))
+	out := make([]Hit, 0, len(raw))
 	for _, x := range raw {
-		pair, _ := x.([]any)
-		if len(pair) != 2 {
+		row, _ := x.([]any)
+		if len(row) != 3 {
 			continue
 		}
-		n, _ := pair[0].(dbtype.Node)
-		score, _ := pair[1].(float64)
-		h := SearchHit{ID: strProp(n, "id"), Name: strProp(n, "name"), Score: score}
-		switch {
-		case slices.Contains(n.Labels, "Tactic"):
-			t := tacticFrom(n, rel)
-			h.Kind, h.Tactic = KindTactic, &t
-		case slices.Contains(n.Labels, "Technique"):
-			t := techniqueFrom(n, rel)
-			h.Kind, h.Technique = KindTechnique, &t
-		case slices.Contains(n.Labels, "Mitigation"):
-			m := mitigationFrom(n, rel)
-			h.Kind, h.Mitigation = KindMitigation, &m
-		case slices.Contains(n.Labels, "CaseStudy"):
-			c := caseStudyFrom(n, rel)
-			h.Kind, h.CaseStudy = KindCaseStudy, &c
-		case slices.Contains(n.Labels, "Actor"):
-			a := actorFrom(n, rel)
-			h.Kind, h.Actor = KindActor, &a
-		default:
-			continue
+		labels, _ := row[0].([]any)
+		id, _ := row[1].(string)
+		score, _ := row[2].(float64)
+		for _, l := range labels {
+			if k, ok := searchLabels[asString(l)]; ok {
+				out = append(out, Hit{Kind: k, ID: id, Score: score})
+				break
+			}
 		}
-		out = append(out, h)
 	}
-	return out, nil
+	return rel, out, nil
 }

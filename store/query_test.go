@@ -6,8 +6,12 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/atlasgraph/atlasgraph/atlas"
 	"github.com/atlasgraph/atlasgraph/internal/neo4jtest"
 	"github.com/atlasgraph/atlasgraph/store"
+	"github.com/atlasgraph/atlasgraph/view"
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 )
 
 func TestLuceneQuery(t *testing.T) {
@@ -30,8 +34,8 @@ func TestLuceneQuery(t *testing.T) {
 	for _, c := range cases {
 		got, err := store.LuceneQuery(c.in)
 		if c.bad {
-			if !errors.Is(err, store.ErrBadInput) {
-				t.Errorf("LuceneQuery(%q) = %q, %v; want ErrBadInput", c.in, got, err)
+			if !errors.Is(err, atlas.ErrBadInput) {
+				t.Errorf("LuceneQuery(%q) = %q, %v; want atlas.ErrBadInput", c.in, got, err)
 			}
 			continue
 		}
@@ -49,7 +53,7 @@ func FuzzLuceneQuery(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		q, err := store.LuceneQuery(s)
-		if err != nil && !errors.Is(err, store.ErrBadInput) {
+		if err != nil && !errors.Is(err, atlas.ErrBadInput) {
 			t.Fatalf("LuceneQuery(%q): %v", s, err)
 		}
 		if err == nil && q == "" {
@@ -58,53 +62,55 @@ func FuzzLuceneQuery(f *testing.F) {
 	})
 }
 
+// TestReader: the reads a server makes. A release is read whole in one
+// transaction (each of its queries observed, the counter servers report),
+// equal to what was loaded; search returns ids of the release asked; Ping
+// names the current release.
 func TestReader(t *testing.T) {
 	s, _ := neo4jtest.Store(t)
 	r, _ := parse(t, "atlas/v6/ATLAS-2026.05.yaml")
 	load(t, s, r, store.LoadOptions{Current: store.CurrentAlways})
+	old, _ := parse(t, "atlas/ATLAS-5.6.0.yaml")
+	load(t, s, old, store.LoadOptions{Current: store.CurrentNever})
 	rd := store.NewReader(s, store.ReaderOptions{})
 	var n atomic.Int64
 	ctx := store.WithQueryObserver(context.Background(), func(string, map[string]any) { n.Add(1) })
 
-	te, err := rd.Technique(ctx, "", "AML.T0051")
-	if err != nil || te.Name == "" || te.Release != "2026.05" {
-		t.Fatalf("Technique = %+v, %v", te, err)
+	for _, want := range []*atlas.Release{r, old} {
+		info, err := rd.Release(ctx, want.Version)
+		if err != nil {
+			t.Fatal(err)
+		}
+		before := n.Load()
+		got, err := rd.Snapshot(ctx, info)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if q := n.Load() - before; q < 1 || q > 8 {
+			t.Errorf("snapshot of %s: %d queries observed, want one per kind of node", want.Version, q)
+		}
+		if d := cmp.Diff(want, got, cmpopts.EquateEmpty(), cmpopts.IgnoreFields(atlas.Release{}, "Source")); d != "" {
+			t.Errorf("snapshot of %s differs from the file (-file +graph):\n%s", want.Version, d)
+		}
 	}
-	var nf *store.NotFoundError
-	if _, err := rd.Technique(ctx, "", "AML.T9999"); !errors.As(err, &nf) || nf.Kind != "technique" || !errors.Is(err, store.ErrNotFound) {
-		t.Errorf("unknown technique: %v", err)
-	}
-	if _, err := rd.Technique(ctx, "0.0.1", "AML.T0051"); !errors.As(err, &nf) || nf.Kind != "release" {
+	var nf *atlas.NotFoundError
+	if _, err := rd.Release(ctx, "0.0.1"); !errors.As(err, &nf) || nf.Kind != "release" {
 		t.Errorf("unknown release: %v", err)
 	}
-	l, err := rd.Techniques(ctx, "2026.05", store.TechniqueFilter{}, store.Page{First: 10})
-	if err != nil || len(l.Items) != 10 || !l.HasNextPage || l.Total != len(r.Techniques) {
-		t.Errorf("first page: %d items, next %v, total %d, %v", len(l.Items), l.HasNextPage, l.Total, err)
+	rel, hits, err := rd.Search(ctx, "", "prompt injection", 10)
+	if err != nil || rel != "2026.05" || len(hits) == 0 {
+		t.Fatalf("Search = %s, %v, %v", rel, hits, err)
 	}
-	last, err := rd.Techniques(ctx, "", store.TechniqueFilter{}, store.Page{First: 10, After: l.Items[9].ID})
-	if err != nil || last.Items[0].ID <= l.Items[9].ID {
-		t.Errorf("second page starts at %v, %v", last.Items, err)
+	found := false
+	for _, h := range hits {
+		found = found || (h.ID == "AML.T0051" && h.Kind == view.KindTechnique)
 	}
-	ids := []string{}
-	for _, x := range r.Techniques {
-		ids = append(ids, x.ID)
-	}
-	before := n.Load()
-	tactics, err := rd.TechniqueTactics(ctx, "2026.05", ids)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got := n.Load() - before; got != 1 {
-		t.Errorf("tactics of %d techniques took %d queries, want 1", len(ids), got)
-	}
-	for _, x := range r.Techniques {
-		if len(tactics[x.ID]) != len(x.Tactics) {
-			t.Errorf("%s: %d tactics, want %d", x.ID, len(tactics[x.ID]), len(x.Tactics))
-		}
+	if !found {
+		t.Errorf("search for prompt injection does not find AML.T0051: %+v", hits)
 	}
 	for _, text := range []string{`prompt) OR (x`, `a:b`, `\\`, `a\b`, `"x" y*`, `ü*`} {
 		// Refused as bad input or answered: never a failure of Neo4j's parser.
-		if _, err := rd.Search(ctx, "", text, 5); err != nil && !errors.Is(err, store.ErrBadInput) {
+		if _, _, err := rd.Search(ctx, "", text, 5); err != nil && !errors.Is(err, atlas.ErrBadInput) {
 			t.Errorf("Search(%q): %v", text, err)
 		}
 	}

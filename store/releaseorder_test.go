@@ -7,10 +7,11 @@ import (
 
 	"github.com/atlasgraph/atlasgraph/internal/neo4jtest"
 	"github.com/atlasgraph/atlasgraph/store"
+	"github.com/atlasgraph/atlasgraph/view"
 )
 
 func TestSortReleases(t *testing.T) {
-	list := []store.ReleaseInfo{{Version: "4.5.0"}, {Version: "2026.05", Key: "2026.05#staging-1"}, {Version: "5.10.0"}, {Version: "2026.05"},
+	list := []view.ReleaseInfo{{Version: "4.5.0"}, {Version: "2026.05", Key: "2026.05#staging-1"}, {Version: "5.10.0"}, {Version: "2026.05"},
 		{Version: "5.5.0"}, {Version: "5.6.0"}, {Version: "4.10.0"}}
 	store.SortReleases(list)
 	var got []string

@@ -10,62 +10,8 @@ import (
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j/dbtype"
 
 	"github.com/atlasgraph/atlasgraph/atlas"
+	"github.com/atlasgraph/atlasgraph/view"
 )
-
-// ReleaseInfo describes one release in the database, or what an
-// interrupted operation left of one (Status other than StatusComplete).
-type ReleaseInfo struct {
-	Version string
-	Format  string
-	SHA256  string
-	Source  string
-	// Name, Description and Modified describe the release as its file does.
-	Name        string
-	Description string
-	Modified    string
-	// FormatVersion is the v6 format-version of the file ("" for legacy).
-	// Extra, ExtraSections and ExtraRelationships are JSON text of what the
-	// file holds that this version does not model (see atlas.Release).
-	FormatVersion      string
-	Extra              string
-	ExtraSections      string
-	ExtraRelationships string
-	// Status is StatusComplete for a usable release; the other statuses
-	// are listed by Store.Releases only.
-	Status   string
-	Current  bool
-	LoadedAt time.Time
-	Counts   ReleaseCounts
-	// Key is the value of the release property of the nodes when it is
-	// not Version: the staging key of a replace (VERSION#staging-ID).
-	Key string
-	// Nodes counts the nodes of a release that is not complete.
-	Nodes int
-	// Operation names the operation under way (StatusInProgress):
-	// "loading", "replacing", "pruning" or "switching to".
-	Operation string
-}
-
-// Statuses of ReleaseInfo.
-const (
-	// StatusComplete is a usable release.
-	StatusComplete = statusComplete
-	// StatusInProgress is a release that a live operation is writing or
-	// deleting now; Operation says which.
-	StatusInProgress = "in-progress"
-	// StatusIncomplete is a release an interrupted load or prune left
-	// half-written; the next load or prune of its version removes it.
-	StatusIncomplete = "incomplete"
-	// StatusLeftover is nodes no release owns: what an interrupted replace
-	// staged (Key VERSION#staging-ID), or orphans. The next load or prune
-	// of the version removes them.
-	StatusLeftover = "leftover"
-)
-
-// ReleaseCounts are the numbers of nodes of each kind in a release.
-type ReleaseCounts struct {
-	Tactics, Techniques, Mitigations, CaseStudies, Steps, Actors int
-}
 
 const releaseFields = `r.version AS version, r.format AS format, r.sha256 AS sha256, r.source AS source,
 r.name AS name, r.description AS description, r.modifiedDate AS modifiedDate,
@@ -74,15 +20,15 @@ r.status AS status, coalesce(r.current, false) AS current, r.loadedAt AS loadedA
 r.countTactics AS tactics, r.countTechniques AS techniques, r.countMitigations AS mitigations,
 r.countCaseStudies AS caseStudies, r.countSteps AS steps, r.countActors AS actors`
 
-func releaseFromRecord(rec *neo4j.Record) ReleaseInfo {
+func releaseFromRecord(rec *neo4j.Record) view.ReleaseInfo {
 	m := rec.AsMap()
 	str := func(k string) string { v, _ := m[k].(string); return v }
 	num := func(k string) int { v, _ := m[k].(int64); return int(v) }
-	info := ReleaseInfo{
+	info := view.ReleaseInfo{
 		Version: str("version"), Format: str("format"), SHA256: str("sha256"), Source: str("source"),
 		Status: str("status"), Name: str("name"), Description: str("description"),
 		FormatVersion: str("formatVersion"), Extra: str("extra"), ExtraSections: str("extraSections"), ExtraRelationships: str("extraRelationships"),
-		Counts: ReleaseCounts{num("tactics"), num("techniques"), num("mitigations"), num("caseStudies"), num("steps"), num("actors")},
+		Counts: view.ReleaseCounts{Tactics: num("tactics"), Techniques: num("techniques"), Mitigations: num("mitigations"), CaseStudies: num("caseStudies"), Steps: num("steps"), Actors: num("actors")},
 	}
 	info.Current, _ = m["current"].(bool)
 	info.LoadedAt, _ = m["loadedAt"].(time.Time)
@@ -93,7 +39,7 @@ func releaseFromRecord(rec *neo4j.Record) ReleaseInfo {
 }
 
 // release returns the release of that version whatever its status, or nil.
-func (s *Store) release(ctx context.Context, version string) (*ReleaseInfo, error) {
+func (s *Store) release(ctx context.Context, version string) (*view.ReleaseInfo, error) {
 	recs, err := s.read(ctx, `MATCH (r:Release {version: $version}) RETURN `+releaseFields, map[string]any{"version": version})
 	if err != nil {
 		return nil, fmt.Errorf("look up release %s: %w", version, err)
@@ -111,7 +57,7 @@ func (s *Store) release(ctx context.Context, version string) (*ReleaseInfo, erro
 // staging nodes of an interrupted replace or orphan nodes (StatusLeftover),
 // and releases a live operation is writing (StatusInProgress), each with
 // its node count. The next load or prune of the version removes leftovers.
-func (s *Store) Releases(ctx context.Context) ([]ReleaseInfo, error) {
+func (s *Store) Releases(ctx context.Context) ([]view.ReleaseInfo, error) {
 	list, err := s.releases(ctx, nil)
 	if err != nil {
 		return nil, err
@@ -125,27 +71,27 @@ func (s *Store) Releases(ctx context.Context) ([]ReleaseInfo, error) {
 	return list, nil
 }
 
-// Release returns one complete release, or a *NotFoundError (which is
-// ErrNotFound). An empty version means the current release.
-func (s *Store) Release(ctx context.Context, version string) (ReleaseInfo, error) {
+// Release returns one complete release, or a *atlas.NotFoundError (which is
+// atlas.ErrNotFound). An empty version means the current release.
+func (s *Store) Release(ctx context.Context, version string) (view.ReleaseInfo, error) {
 	list, err := s.releases(ctx, version)
 	if err != nil {
-		return ReleaseInfo{}, err
+		return view.ReleaseInfo{}, err
 	}
 	if len(list) == 0 {
-		return ReleaseInfo{}, &NotFoundError{Kind: "release", ID: version}
+		return view.ReleaseInfo{}, &atlas.NotFoundError{Kind: "release", ID: version}
 	}
 	return list[0], nil
 }
 
 // releases runs releaseQuery: every complete release when version is nil,
 // else the one of that version ("" for the current one).
-func (s *Store) releases(ctx context.Context, version any) ([]ReleaseInfo, error) {
+func (s *Store) releases(ctx context.Context, version any) ([]view.ReleaseInfo, error) {
 	recs, err := s.read(ctx, releaseQuery, map[string]any{"status": statusComplete, "version": version})
 	if err != nil {
 		return nil, fmt.Errorf("list releases: %w", err)
 	}
-	out := make([]ReleaseInfo, 0, len(recs))
+	out := make([]view.ReleaseInfo, 0, len(recs))
 	for _, rec := range recs {
 		out = append(out, releaseFromRecord(rec))
 	}
@@ -243,7 +189,7 @@ RETURN [r IN releases WHERE r.current | r.version] AS current, [r IN releases WH
 	}
 	o := out.(outcome)
 	if o.notFound {
-		return false, "", fmt.Errorf("%w: release %q is not loaded; see atlasgraph releases", ErrNotFound, l.version)
+		return false, "", fmt.Errorf("%w: release %q is not loaded; see atlasgraph releases", atlas.ErrNotFound, l.version)
 	}
 	if c != nil {
 		c.add2(o.local)
@@ -300,7 +246,7 @@ func (s *Store) prune(ctx context.Context, c *Counters, l *lease, version string
 			return err
 		}
 		if n == 0 {
-			return fmt.Errorf("%w: nothing is stored under %q; see atlasgraph releases", ErrNotFound, version)
+			return fmt.Errorf("%w: nothing is stored under %q; see atlasgraph releases", atlas.ErrNotFound, version)
 		}
 		return s.deleteNodes(ctx, c, l, version, false)
 	}
@@ -309,14 +255,14 @@ func (s *Store) prune(ctx context.Context, c *Counters, l *lease, version string
 		return err
 	}
 	if info != nil && info.Current {
-		return fmt.Errorf("%w: release %s is current; make another release current first (atlasgraph releases use VERSION)", ErrConflict, version)
+		return fmt.Errorf("%w: release %s is current; make another release current first (atlasgraph releases use VERSION)", atlas.ErrConflict, version)
 	}
 	left, err := s.countNodes(ctx, version, true)
 	if err != nil {
 		return err
 	}
 	if info == nil && left == 0 {
-		return fmt.Errorf("%w: release %q is not loaded; see atlasgraph releases", ErrNotFound, version)
+		return fmt.Errorf("%w: release %q is not loaded; see atlasgraph releases", atlas.ErrNotFound, version)
 	}
 	return s.deleteRelease(ctx, c, l)
 }

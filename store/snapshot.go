@@ -7,28 +7,81 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j/dbtype"
 
 	"github.com/atlasgraph/atlasgraph/atlas"
+	"github.com/atlasgraph/atlasgraph/view"
 )
 
 // Snapshot reads a whole complete release back from the graph as plain
 // values, in the same order the loader gives them. An empty version means
-// the current release. It is what diff compares, and what tests compare with
-// the source file. It runs one query per kind of node.
+// the current release. Tests compare it with the source file; servers read
+// releases through Reader.Snapshot instead.
 func (s *Store) Snapshot(ctx context.Context, version string) (*atlas.Release, error) {
 	info, err := s.Release(ctx, version)
 	if err != nil {
 		return nil, err
 	}
+	return snapshot(info, func(cypher string, params map[string]any) ([]*neo4j.Record, error) {
+		return s.read(ctx, cypher, params)
+	})
+}
+
+// DefaultSnapshotTimeout bounds reading one release whole when
+// ReaderOptions.SnapshotTimeout is zero: a release a hundred times the size
+// of ATLAS 2026.05 takes about ten seconds on a busy machine.
+const DefaultSnapshotTimeout = 2 * time.Minute
+
+// Snapshot reads the complete release info describes in one read
+// transaction, so that its parts are consistent with each other, under
+// ReaderOptions.SnapshotTimeout (not the per-request TxTimeout: a whole
+// release is more than one request's worth). Each of its queries is
+// reported to the query observer like every Reader query. It is the one
+// read of a release a server makes: every answer about it comes from the
+// value it returns.
+func (r *Reader) Snapshot(ctx context.Context, info view.ReleaseInfo) (*atlas.Release, error) {
+	timeout := r.opt.SnapshotTimeout
+	if timeout <= 0 {
+		timeout = DefaultSnapshotTimeout
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	sess := r.s.driver.NewSession(ctx, neo4j.SessionConfig{DatabaseName: r.s.database, AccessMode: neo4j.AccessModeRead})
+	defer sess.Close(context.WithoutCancel(ctx))
+	v, err := sess.ExecuteRead(ctx, func(tx neo4j.ManagedTransaction) (any, error) {
+		return snapshot(info, func(cypher string, params map[string]any) ([]*neo4j.Record, error) {
+			if f, ok := ctx.Value(observerKey{}).(QueryObserver); ok {
+				f(cypher, params)
+			}
+			res, err := tx.Run(ctx, cypher, params)
+			if err != nil {
+				return nil, err
+			}
+			return res.Collect(ctx)
+		})
+	}, neo4j.WithTxTimeout(timeout))
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("read release %s: %w: %v", info.Version, ctx.Err(), err)
+		}
+		return nil, fmt.Errorf("read release %s: %w", info.Version, classifyRead(err))
+	}
+	return v.(*atlas.Release), nil
+}
+
+// snapshot maps the release info names from the graph, one query per kind
+// of node, through read. It is the one mapper from Neo4j to the domain
+// types: a release is read this way only.
+func snapshot(info view.ReleaseInfo, read func(cypher string, params map[string]any) ([]*neo4j.Record, error)) (*atlas.Release, error) {
 	rel := &atlas.Release{Version: info.Version, Format: atlas.Format(info.Format), SHA256: info.SHA256, Source: info.Source,
 		Name: info.Name, Description: info.Description, Modified: info.Modified,
 		FormatVersion: info.FormatVersion, Extra: info.Extra, ExtraSections: info.ExtraSections, ExtraRelationships: info.ExtraRelationships}
 	p := map[string]any{"release": info.Version}
 
-	recs, err := s.read(ctx, `MATCH (n:Tactic {release: $release}) RETURN n ORDER BY n.position`, p)
+	recs, err := read(`MATCH (n:Tactic {release: $release}) RETURN n ORDER BY n.position`, p)
 	if err != nil {
 		return nil, fmt.Errorf("read tactics of %s: %w", info.Version, err)
 	}
@@ -37,7 +90,7 @@ func (s *Store) Snapshot(ctx context.Context, version string) (*atlas.Release, e
 		rel.Tactics = append(rel.Tactics, atlas.Tactic{Object: objectFrom(n), Position: intProp(n, "position")})
 	}
 
-	recs, err = s.read(ctx, `MATCH (n:Technique {release: $release})
+	recs, err = read(`MATCH (n:Technique {release: $release})
 OPTIONAL MATCH (n)-[:ACHIEVES]->(t:Tactic)
 WITH n, t ORDER BY t.id
 RETURN n, [x IN collect(t.id) WHERE x IS NOT NULL] AS tactics ORDER BY n.id`, p)
@@ -54,7 +107,7 @@ RETURN n, [x IN collect(t.id) WHERE x IS NOT NULL] AS tactics ORDER BY n.id`, p)
 		rel.Techniques = append(rel.Techniques, t)
 	}
 
-	recs, err = s.read(ctx, `MATCH (n:Mitigation {release: $release})
+	recs, err = read(`MATCH (n:Mitigation {release: $release})
 OPTIONAL MATCH (n)-[m:MITIGATES]->(t:Technique)
 WITH n, m, t ORDER BY t.id
 RETURN n, collect(CASE WHEN t IS NULL THEN NULL ELSE [t.id, m.description] END) AS links ORDER BY n.id`, p)
@@ -73,7 +126,7 @@ RETURN n, collect(CASE WHEN t IS NULL THEN NULL ELSE [t.id, m.description] END) 
 		rel.Mitigations = append(rel.Mitigations, m)
 	}
 
-	recs, err = s.read(ctx, `MATCH (n:CaseStudy {release: $release})
+	recs, err = read(`MATCH (n:CaseStudy {release: $release})
 OPTIONAL MATCH (n)-[:ATTRIBUTED_TO]->(a:Actor)
 WITH n, a ORDER BY a.id
 RETURN n, [x IN collect(a.id) WHERE x IS NOT NULL] AS actors ORDER BY n.id`, p)
@@ -93,7 +146,7 @@ RETURN n, [x IN collect(a.id) WHERE x IS NOT NULL] AS actors ORDER BY n.id`, p)
 		rel.CaseStudies = append(rel.CaseStudies, c)
 	}
 
-	recs, err = s.read(ctx, `MATCH (c:CaseStudy {release: $release})-[:HAS_STEP]->(s:Step)
+	recs, err = read(`MATCH (c:CaseStudy {release: $release})-[:HAS_STEP]->(s:Step)
 MATCH (s)-[:EMPLOYS]->(t:Technique)
 MATCH (s)-[:IN_TACTIC]->(ta:Tactic)
 OPTIONAL MATCH (s)-[:LEADS_TO]->(n:Step)
@@ -116,7 +169,7 @@ ORDER BY caseStudy, position`, p)
 		sort.SliceStable(steps, func(a, b int) bool { return stepNum(steps[a].ID) < stepNum(steps[b].ID) })
 	}
 
-	recs, err = s.read(ctx, `MATCH (a:Actor {release: $release})
+	recs, err = read(`MATCH (a:Actor {release: $release})
 OPTIONAL MATCH (c:CaseStudy)-[:ATTRIBUTED_TO]->(a)
 WITH a, c ORDER BY c.id
 RETURN a, collect(c.id) AS caseStudies ORDER BY a.id`, p)
@@ -203,17 +256,4 @@ func objectFrom(n dbtype.Node) atlas.Object {
 		o.Attack = &atlas.AttackRef{ID: id, URL: strProp(n, "attackUrl")}
 	}
 	return o
-}
-
-// Diff compares two loaded releases; see atlas.Compare for what it looks at.
-func (s *Store) Diff(ctx context.Context, from, to string) (atlas.Diff, error) {
-	a, err := s.Snapshot(ctx, from)
-	if err != nil {
-		return atlas.Diff{}, err
-	}
-	b, err := s.Snapshot(ctx, to)
-	if err != nil {
-		return atlas.Diff{}, err
-	}
-	return atlas.Compare(a, b), nil
 }

@@ -15,18 +15,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/atlasgraph/atlasgraph/atlas"
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
-)
-
-// Sentinel errors callers check with errors.Is.
-var (
-	// ErrNotFound means the release asked for is not loaded.
-	ErrNotFound = errors.New("not found")
-	// ErrConflict means a release of that version is loaded from other
-	// content, or the operation would remove the current release.
-	ErrConflict = errors.New("conflict")
-	// ErrUnavailable means Neo4j could not be reached.
-	ErrUnavailable = errors.New("neo4j unavailable")
 )
 
 // Store reads and writes ATLAS releases in one Neo4j database.
@@ -162,18 +152,18 @@ func (s *Store) readRouted(ctx context.Context, routing neo4j.ExecuteQueryConfig
 	return res.Records, nil
 }
 
-// classify wraps connectivity failures in ErrUnavailable so callers can tell
+// classify wraps connectivity failures in atlas.ErrUnavailable so callers can tell
 // "Neo4j is down" from a bug.
 func classify(err error) error {
 	if err == nil {
 		return nil
 	}
 	if neo4j.IsConnectivityError(err) {
-		return fmt.Errorf("%w: %v", ErrUnavailable, err)
+		return fmt.Errorf("%w: %v", atlas.ErrUnavailable, err)
 	}
 	var ne *neo4j.Neo4jError
 	if errors.As(err, &ne) && (ne.Code == "Neo.ClientError.Security.Unauthorized" || ne.Code == "Neo.ClientError.Security.AuthenticationRateLimit") {
-		return fmt.Errorf("%w: Neo4j refused the user name or password (check NEO4J_USERNAME and NEO4J_PASSWORD): %v", ErrUnavailable, err)
+		return fmt.Errorf("%w: Neo4j refused the user name or password (check NEO4J_USERNAME and NEO4J_PASSWORD): %v", atlas.ErrUnavailable, err)
 	}
 	return err
 }

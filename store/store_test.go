@@ -17,6 +17,7 @@ import (
 	"github.com/atlasgraph/atlasgraph/internal/rawatlas"
 	"github.com/atlasgraph/atlasgraph/loader"
 	"github.com/atlasgraph/atlasgraph/store"
+	"github.com/atlasgraph/atlasgraph/view"
 )
 
 // parse reads a shared release with the loader and with rawatlas.
@@ -140,7 +141,7 @@ func TestRelease202605Figures(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := store.ReleaseCounts{Tactics: 16, Techniques: 170, Mitigations: 35, CaseStudies: 57, Steps: 449, Actors: len(r.Actors)}
+	want := view.ReleaseCounts{Tactics: 16, Techniques: 170, Mitigations: 35, CaseStudies: 57, Steps: 449, Actors: len(r.Actors)}
 	if info.Counts != want || info.Version != "2026.05" || !info.Current || info.Format != "v6" {
 		t.Errorf("release = %+v, want 2026.05 v6 current with %+v", info, want)
 	}
@@ -201,11 +202,11 @@ func TestReleasesSideBySideAndDiff(t *testing.T) {
 	if info, _ := s.Release(ctx, ""); info.Version != "2026.05" {
 		t.Fatalf("current = %q, want 2026.05", info.Version)
 	}
-	if err := s.SetCurrent(ctx, "9.9.9"); !errors.Is(err, store.ErrNotFound) {
-		t.Errorf("SetCurrent(unknown) = %v, want ErrNotFound", err)
+	if err := s.SetCurrent(ctx, "9.9.9"); !errors.Is(err, atlas.ErrNotFound) {
+		t.Errorf("SetCurrent(unknown) = %v, want atlas.ErrNotFound", err)
 	}
 
-	d, err := s.Diff(ctx, "5.6.0", "2026.05")
+	d, err := diffOf(ctx, s, "5.6.0", "2026.05")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -215,7 +216,7 @@ func TestReleasesSideBySideAndDiff(t *testing.T) {
 	}
 	t.Logf("5.6.0 -> 2026.05: %d techniques renamed, %d mitigations renamed, %d tactics renamed, %d mitigates added, %d removed, %d steps changed",
 		len(d.Techniques.Renamed), len(d.Mitigations.Renamed), len(d.Tactics.Renamed), len(d.Mitigates.Added), len(d.Mitigates.Removed), len(d.Steps))
-	if same, _ := s.Diff(ctx, "2026.05", "2026.05"); !same.Empty() {
+	if same, _ := diffOf(ctx, s, "2026.05", "2026.05"); !same.Empty() {
 		t.Errorf("a release differs from itself: %+v", same)
 	}
 }
@@ -385,4 +386,17 @@ func rawLinks(a, b map[[2]string]bool) atlas.LinkChanges {
 	sort.Slice(c.Added, less(c.Added))
 	sort.Slice(c.Removed, less(c.Removed))
 	return c
+}
+
+// diffOf compares two loaded releases as read back from the graph.
+func diffOf(ctx context.Context, s *store.Store, from, to string) (atlas.Diff, error) {
+	a, err := s.Snapshot(ctx, from)
+	if err != nil {
+		return atlas.Diff{}, err
+	}
+	b, err := s.Snapshot(ctx, to)
+	if err != nil {
+		return atlas.Diff{}, err
+	}
+	return atlas.Compare(a, b), nil
 }

@@ -113,7 +113,7 @@ func (s *Store) CreateModel(ctx context.Context, id string, m *threatmodel.Model
 }
 
 // ReplaceModel replaces the stored model id, provided its version is still
-// version; otherwise it fails with threatmodel.ErrStale (or ErrNotFound)
+// version; otherwise it fails with threatmodel.ErrStale (or atlas.ErrNotFound)
 // and changes nothing. It returns the new version.
 func (s *Store) ReplaceModel(ctx context.Context, id string, version int, m *threatmodel.Model) (int, error) {
 	return s.saveModel(ctx, id, version, m)
@@ -293,7 +293,7 @@ func (s *Store) ListModels(ctx context.Context, limit int) ([]string, error) {
 }
 
 // DeleteModel deletes a stored model at version; threatmodel.ErrStale when
-// it moved on, ErrNotFound when there is none.
+// it moved on, atlas.ErrNotFound when there is none.
 func (s *Store) DeleteModel(ctx context.Context, id string, version int) error {
 	sess := s.session(ctx, neo4j.AccessModeWrite)
 	defer sess.Close(ctx)

@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/atlasgraph/atlasgraph/atlas"
 	"github.com/atlasgraph/atlasgraph/internal/neo4jtest"
 	"github.com/atlasgraph/atlasgraph/store"
 )
@@ -117,8 +118,8 @@ func TestTLSSchemes(t *testing.T) {
 		{"neo4j+s://" + secure, []string{"does not accept", "unknown authority", "neo4j+ssc://", "NEO4J_URI"}, store.ErrSettings},
 		{"neo4j+s://" + plain, []string{"does not offer TLS", "neo4j:// without +s", "NEO4J_URI"}, store.ErrSettings},
 		{"bolt+ssc://" + plain, []string{"does not offer TLS", "bolt:// without +s"}, store.ErrSettings},
-		{"neo4j://" + secure, []string{"closed the connection", "requires TLS", "neo4j+s://", "NEO4J_URI"}, store.ErrUnavailable},
-		{"bolt://" + secure, []string{"requires TLS", "bolt+s://"}, store.ErrUnavailable},
+		{"neo4j://" + secure, []string{"closed the connection", "requires TLS", "neo4j+s://", "NEO4J_URI"}, atlas.ErrUnavailable},
+		{"bolt://" + secure, []string{"requires TLS", "bolt+s://"}, atlas.ErrUnavailable},
 	} {
 		t.Run(tt.uri, func(t *testing.T) {
 			c := neo4jtest.Config(t)

@@ -17,6 +17,7 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
+	"github.com/atlasgraph/atlasgraph/app"
 	"github.com/atlasgraph/atlasgraph/attack"
 	"github.com/atlasgraph/atlasgraph/internal/neo4jtest"
 	"github.com/atlasgraph/atlasgraph/internal/rawatlas"
@@ -24,7 +25,6 @@ import (
 	"github.com/atlasgraph/atlasgraph/loader"
 	"github.com/atlasgraph/atlasgraph/server"
 	"github.com/atlasgraph/atlasgraph/store"
-	"github.com/atlasgraph/atlasgraph/threatmodel"
 )
 
 // The browser tests load every view of the UI in Debian's headless
@@ -107,15 +107,11 @@ func load(t *testing.T) (string, *rawatlas.Release, *rawatlas.Release, *rawattac
 	if err != nil {
 		t.Fatal(err)
 	}
-	rules, err := threatmodel.DefaultRules()
+	svc, err := app.New(ctx, st, app.Config{Serving: true, TxTimeout: server.DefaultTimeouts().Transaction, ThreatModels: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := st.EnsureThreatModelSchema(ctx); err != nil {
-		t.Fatal(err)
-	}
-	srv, err := server.New(server.Config{Store: st, Logger: slog.New(slog.DiscardHandler),
-		ThreatModels: &threatmodel.Service{Rules: rules, Store: st}})
+	srv, err := server.New(server.Config{App: svc, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}

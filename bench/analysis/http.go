@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/atlasgraph/atlasgraph/app"
 	"github.com/atlasgraph/atlasgraph/server"
 	"github.com/atlasgraph/atlasgraph/store"
 )
@@ -88,7 +89,11 @@ type httpServer struct {
 
 func startServer(ctx context.Context, st *store.Store, responseCache bool) (*httpServer, error) {
 	log := &accessLog{durations: make(chan time.Duration, 1), wait: 5 * time.Second}
-	cfg := server.Config{Store: st, Logger: slog.New(log)}
+	svc, err := app.New(ctx, st, app.Config{Serving: true, TxTimeout: server.DefaultTimeouts().Transaction})
+	if err != nil {
+		return nil, err
+	}
+	cfg := server.Config{App: svc, Logger: slog.New(log)}
 	if !responseCache {
 		cfg.ResponseCacheBytes = -1
 	}

@@ -1,6 +1,6 @@
 // Command analysis measures the analysis pipeline on ATLAS 2026.05 and on
 // synthetic releases 10 and 100 times its size (internal/synth, written to a
-// temporary directory): the load into Neo4j, the AnalysisView fetch, the
+// temporary directory): the load into Neo4j, the snapshot read, the
 // conversion to analysis inputs, MinimalMitigationSet over every case study,
 // AttackPaths from Reconnaissance (AML.TA0002) to Impact (AML.TA0011) with at
 // most 6 hops and the top 100 paths, and ChainMitigations per case study.
@@ -281,7 +281,7 @@ func measureDataset(ctx context.Context, st *store.Store, h *httpServer, ds data
 	fmt.Fprint(progress, "fetch ")
 	var view *atlas.Release
 	r.fetch, err = measure(fetchB, func() (err error) {
-		view, err = st.AnalysisView(ctx, version)
+		view, err = st.Snapshot(ctx, version)
 		return err
 	})
 	if err != nil {
@@ -315,7 +315,7 @@ func measureDataset(ctx context.Context, st *store.Store, h *httpServer, ds data
 	}
 	r.pathNote = fmt.Sprintf("%d paths, %d expansions, truncated %v", len(paths.Paths), paths.Expansions, paths.Truncated)
 	r.pathsE2E, err = measure(e2eB, func() error {
-		v, err := st.AnalysisView(ctx, version)
+		v, err := st.Snapshot(ctx, version)
 		if err != nil {
 			return err
 		}
@@ -357,7 +357,7 @@ func measureDataset(ctx context.Context, st *store.Store, h *httpServer, ds data
 	}
 	i = 0
 	r.chainE2E, err = measure(e2eB, func() error {
-		v, err := st.AnalysisView(ctx, version)
+		v, err := st.Snapshot(ctx, version)
 		if err != nil {
 			return err
 		}
@@ -457,7 +457,7 @@ func measureCurve(ctx context.Context, h *httpServer, version string, in *analys
 }
 
 func prune(ctx context.Context, st *store.Store, version string) error {
-	if _, err := st.Prune(ctx, version); err != nil && !errors.Is(err, store.ErrNotFound) {
+	if _, err := st.Prune(ctx, version); err != nil && !errors.Is(err, atlas.ErrNotFound) {
 		return err
 	}
 	return nil
@@ -502,7 +502,7 @@ func report(w io.Writer, rs []result, before, after string, took time.Duration, 
 	fmt.Fprintf(w, "%s, %s, %s/%s, %d CPUs (GOMAXPROCS %d), Neo4j at %s; load average %s before, %s after; total %s; synthetic seed %d.\n\n",
 		time.Now().UTC().Format("2006-01-02 15:04 MST"), runtime.Version(), runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.GOMAXPROCS(0),
 		cfg.URI, before, after, took.Round(time.Second), seed)
-	fmt.Fprintf(w, "Cells are median / p99 (n = runs; with fewer than 100 runs p99 is the slowest run). Compute times are on values already fetched; end to end is AnalysisView + FromRelease + the analysis, uncached, as one request without a cache would run it.\n\n")
+	fmt.Fprintf(w, "Cells are median / p99 (n = runs; with fewer than 100 runs p99 is the slowest run). Compute times are on values already fetched; end to end is Snapshot + FromRelease + the analysis, uncached, as one request without a cache would run it.\n\n")
 	fmt.Fprint(w, "| measure |")
 	for _, r := range rs {
 		fmt.Fprintf(w, " %s |", r.ds.label)
@@ -529,7 +529,7 @@ func report(w io.Writer, rs []result, before, after string, took time.Duration, 
 		return fmt.Sprintf("%s + %s", fmtDur(r.gen), fmtDur(r.parse))
 	})
 	row("load into Neo4j (store.Load)", func(r result) string { return cell(r.load) })
-	row("fetch (AnalysisView, 2 queries)", func(r result) string { return cell(r.fetch) })
+	row("fetch (Snapshot, one read)", func(r result) string { return cell(r.fetch) })
 	row("convert (FromRelease)", func(r result) string { return cell(r.convert) })
 	if !pathsOnly {
 		row("MinimalMitigationSet, all case studies (compute)", func(r result) string { return cell(r.minSet) })

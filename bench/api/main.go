@@ -42,6 +42,7 @@ import (
 
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
 
+	"github.com/atlasgraph/atlasgraph/app"
 	"github.com/atlasgraph/atlasgraph/internal/config"
 	"github.com/atlasgraph/atlasgraph/internal/rawatlas"
 	"github.com/atlasgraph/atlasgraph/loader"
@@ -111,7 +112,11 @@ func run() error {
 		return err
 	}
 
-	srv, err := server.New(server.Config{Store: st, Logger: slog.New(slog.DiscardHandler)})
+	svc, err := app.New(ctx, st, app.Config{Serving: true, TxTimeout: server.DefaultTimeouts().Transaction})
+	if err != nil {
+		return err
+	}
+	srv, err := server.New(server.Config{App: svc, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		return err
 	}

@@ -25,6 +25,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/atlasgraph/atlasgraph/app"
 	"github.com/atlasgraph/atlasgraph/attack"
 	"github.com/atlasgraph/atlasgraph/internal/config"
 	"github.com/atlasgraph/atlasgraph/server"
@@ -182,7 +183,11 @@ func runAPI(rounds int) error {
 		return err
 	}
 	defer d.Close(ctx)
-	srv, err := server.New(server.Config{Store: store.New(d, cfg.Database), Logger: slog.New(slog.DiscardHandler)})
+	svc, err := app.New(ctx, store.New(d, cfg.Database), app.Config{Serving: true, TxTimeout: server.DefaultTimeouts().Transaction})
+	if err != nil {
+		return err
+	}
+	srv, err := server.New(server.Config{App: svc, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		return err
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
 
+	"github.com/atlasgraph/atlasgraph/app"
 	"github.com/atlasgraph/atlasgraph/server"
 	"github.com/atlasgraph/atlasgraph/store"
 )
@@ -28,7 +29,11 @@ var profiled = []string{"every technique + links", "tech>mit>tech>cases"}
 // request), into PREFIX-SHAPE.prof, and writes the allocation profile
 // after each into PREFIX-SHAPE.allocs.prof.
 func profileShapes(ctx context.Context, driver neo4j.DriverWithContext, database, prefix, only string) error {
-	srv, err := server.New(server.Config{Store: store.New(driver, database), ResponseCacheBytes: -1})
+	svc, err := app.New(ctx, store.New(driver, database), app.Config{Serving: true, TxTimeout: server.DefaultTimeouts().Transaction})
+	if err != nil {
+		return err
+	}
+	srv, err := server.New(server.Config{App: svc, ResponseCacheBytes: -1})
 	if err != nil {
 		return err
 	}

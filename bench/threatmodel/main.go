@@ -32,6 +32,7 @@ import (
 	"time"
 
 	"github.com/atlasgraph/atlasgraph/analysis"
+	"github.com/atlasgraph/atlasgraph/app"
 	"github.com/atlasgraph/atlasgraph/auth"
 	"github.com/atlasgraph/atlasgraph/internal/config"
 	"github.com/atlasgraph/atlasgraph/internal/rawatlas"
@@ -176,7 +177,7 @@ func run() error {
 	if err := st.EnsureThreatModelSchema(ctx); err != nil {
 		return err
 	}
-	rel, err := st.AnalysisView(ctx, "2026.05")
+	rel, err := st.Snapshot(ctx, "2026.05")
 	if err != nil {
 		return err
 	}
@@ -187,8 +188,11 @@ func run() error {
 	}
 	const token = "bench-editor"
 	policy, _ := auth.Parse("bench", auth.Digest(token)+" editor", true)
-	srv, err := server.New(server.Config{Store: st, Logger: slog.New(slog.DiscardHandler), Auth: policy,
-		ThreatModels: &threatmodel.Service{Rules: rules, Store: st}})
+	svc, err := app.New(ctx, st, app.Config{Serving: true, TxTimeout: server.DefaultTimeouts().Transaction, ThreatModels: true})
+	if err != nil {
+		return err
+	}
+	srv, err := server.New(server.Config{App: svc, Logger: slog.New(slog.DiscardHandler), Auth: policy})
 	if err != nil {
 		return err
 	}

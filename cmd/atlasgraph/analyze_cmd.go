@@ -2,16 +2,13 @@ package main
 
 import (
 	"errors"
-	"fmt"
 	"io"
 	"strings"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
-	"github.com/atlasgraph/atlasgraph/analysis"
 	"github.com/atlasgraph/atlasgraph/app"
-	"github.com/atlasgraph/atlasgraph/store"
 )
 
 const analyzeLong = `Analyze answers attack-path and mitigation questions over one loaded release.
@@ -33,7 +30,7 @@ func (c *cli) analyzeCmd() *cobra.Command {
 	}
 	type sub struct {
 		use, short, example string
-		make                func(fs *pflag.FlagSet) func(io.Writer, *releaseView) (any, error)
+		make                func(fs *pflag.FlagSet) func(io.Writer, *analyzeRun) (any, error)
 	}
 	for _, s := range []sub{
 		{"chain", "Which mitigations break one attack chain, where, and which steps nothing covers",
@@ -53,6 +50,9 @@ func (c *cli) analyzeCmd() *cobra.Command {
 		sc.RunE = func(cmd *cobra.Command, _ []string) error {
 			// Check the flags that need no data before connecting.
 			if _, err := do(nil, nil); err != nil {
+				if app.ErrorCode(err) == app.BadInput {
+					return usageError{msg: app.ErrorMessage(err), cmd: cmd.CommandPath()}
+				}
 				return withCmd(err, cmd)
 			}
 			svc, done, err := openService(cmd.Context(), af.cfg)
@@ -60,22 +60,12 @@ func (c *cli) analyzeCmd() *cobra.Command {
 				return err
 			}
 			defer done()
-			a, err := svc.Analysis(cmd.Context(), af.release)
-			var nf *store.NotFoundError
-			if errors.As(err, &nf) && nf.Kind == "release" && nf.ID != "" {
-				return fmt.Errorf("%w; see atlasgraph releases", err)
-			}
-			if err != nil {
-				return err
-			}
-			v := newReleaseView(a, af.options())
-			v.ctx, v.svc = cmd.Context(), svc
 			var text strings.Builder
-			res, err := do(&text, v)
-			if errors.Is(err, analysis.ErrInvalidInput) || errors.Is(err, app.ErrBadQuestion) {
+			res, err := do(&text, &analyzeRun{ctx: cmd.Context(), svc: svc, release: af.release, inherit: af.inherit})
+			if app.ErrorCode(err) == app.BadInput {
 				// What the flag checks cannot see, e.g. a mitigation both
-				// required and excluded.
-				return usageError{msg: err.Error(), cmd: cmd.CommandPath()}
+				// required and excluded, or a value out of range.
+				return usageError{msg: app.ErrorMessage(err), cmd: cmd.CommandPath()}
 			}
 			if err != nil {
 				return withCmd(err, cmd)

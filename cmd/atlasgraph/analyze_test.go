@@ -13,6 +13,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
+	"github.com/atlasgraph/atlasgraph/app"
 	"github.com/atlasgraph/atlasgraph/internal/neo4jtest"
 	"github.com/atlasgraph/atlasgraph/internal/rawatlas"
 	"github.com/atlasgraph/atlasgraph/loader"
@@ -220,12 +221,12 @@ func TestAnalyzeChainMatchesRaw(t *testing.T) {
 				args = append(args, "--inherit-from-parent")
 			}
 			t.Run(name, func(t *testing.T) {
-				var got chainResult
+				var got chainJSON
 				analyzeJSON(t, env, &got, args...)
 				want := m.chain(cs, inherit)
-				if got.Release != "2026.05" || got.CaseStudy == nil || got.CaseStudy.ID != cs || got.CaseStudy.Name != raw.CaseStudies[cs] ||
+				if got.Release != "2026.05" || got.Chain != cs || got.CaseStudy != cs || got.InheritFromParent != inherit ||
 					!slices.Equal(got.Evidence, []string{cs}) {
-					t.Errorf("release %q, case study %+v, evidence %v; want 2026.05, %s %q, [%s]", got.Release, got.CaseStudy, got.Evidence, cs, raw.CaseStudies[cs], cs)
+					t.Errorf("release %q, chain %q, case study %q, evidence %v; want 2026.05, %s, %s, [%s]", got.Release, got.Chain, got.CaseStudy, got.Evidence, cs, cs, cs)
 				}
 				if got.Breakable != want.Breakable {
 					t.Errorf("breakable = %v; want %v", got.Breakable, want.Breakable)
@@ -326,7 +327,7 @@ func TestAnalyzeMinimalSetMatchesRaw(t *testing.T) {
 		return true
 	}
 
-	var got minimalSetResult
+	var got setJSON
 	analyzeJSON(t, env, &got, "minimal-set", "--alternatives", "100")
 	var unbreakable []string
 	for _, u := range got.Unbreakable {
@@ -343,21 +344,24 @@ func TestAnalyzeMinimalSetMatchesRaw(t *testing.T) {
 	if diff := cmp.Diff(wantUnbreakable, unbreakable); diff != "" {
 		t.Errorf("unbreakable case studies (-file +cli):\n%s", diff)
 	}
-	if !got.Optimal || got.Release != "2026.05" || len(got.Evidence) != len(ids) {
-		t.Errorf("optimal %v, release %q, %d case studies of evidence; want true, 2026.05, %d", got.Optimal, got.Release, len(got.Evidence), len(ids))
+	if !got.Optimal || got.Release != "2026.05" || len(got.Chains)+len(got.Unbreakable) != len(ids) {
+		t.Errorf("optimal %v, release %q, %d case studies in scope and %d unbreakable; want true, 2026.05, %d in all", got.Optimal, got.Release, len(got.Chains), len(got.Unbreakable), len(ids))
 	}
-	sets := append([]setOut{got.Best}, got.Alternatives...)
+	if len(got.Mitigations) != len(got.Members) {
+		t.Errorf("%d mitigations but %d members", len(got.Mitigations), len(got.Members))
+	}
+	sets := append([]app.MitigationSetOption{{Cost: got.Cost, Members: got.Members}}, got.Alternatives...)
 	var best uint64
 	for i, s := range sets {
 		var mask uint64
-		for _, mem := range s.Mitigations {
+		for _, mem := range s.Members {
 			mask |= bit[mem.Mitigation.ID]
 		}
 		if !breaksAll(mask, 0) {
-			t.Errorf("set %d (%v) leaves a breakable case study unbroken", i, s.Mitigations)
+			t.Errorf("set %d (%v) leaves a breakable case study unbroken", i, s.Members)
 		}
-		if s.Cost != float64(bits.OnesCount64(mask)) || s.Cost != got.Best.Cost {
-			t.Errorf("set %d costs %g with %d members; all costs are 1 and the best costs %g", i, s.Cost, bits.OnesCount64(mask), got.Best.Cost)
+		if s.Cost != float64(bits.OnesCount64(mask)) || s.Cost != got.Cost {
+			t.Errorf("set %d costs %g with %d members; all costs are 1 and the best costs %g", i, s.Cost, bits.OnesCount64(mask), got.Cost)
 		}
 		if i == 0 {
 			best = mask
@@ -382,25 +386,25 @@ func TestAnalyzeMinimalSetMatchesRaw(t *testing.T) {
 	}
 
 	t.Run("require and exclude", func(t *testing.T) {
-		first := got.Best.Mitigations[0].Mitigation.ID
-		var r minimalSetResult
+		first := got.Members[0].Mitigation.ID
+		var r setJSON
 		analyzeJSON(t, env, &r, "minimal-set", "--exclude", first, "--require", "AML.M0000", "--cost", "AML.M0001=2.5")
 		var mask uint64
-		for _, mem := range r.Best.Mitigations {
+		for _, mem := range r.Members {
 			mask |= bit[mem.Mitigation.ID]
 			if mem.Mitigation.ID == "AML.M0001" && mem.Cost != 2.5 {
 				t.Errorf("AML.M0001 costs %g; want 2.5", mem.Cost)
 			}
 		}
 		if mask&bit[first] != 0 || mask&bit["AML.M0000"] == 0 {
-			t.Errorf("set %v: want AML.M0000 in and %s out", r.Best.Mitigations, first)
+			t.Errorf("set %v: want AML.M0000 in and %s out", r.Members, first)
 		}
 		// Chains only the excluded mitigation could break become unbreakable;
 		// every other chain must be broken.
 		for _, c := range chains {
 			for _, rt := range c.routes {
 				if rt&^bit[first] == 0 {
-					if !slices.ContainsFunc(r.Unbreakable, func(u unbreakableOut) bool { return u.ID == c.id }) {
+					if !slices.ContainsFunc(r.Unbreakable, func(u app.UnbreakableChain) bool { return u.ID == c.id }) {
 						t.Errorf("%s can only be broken by the excluded %s but is not listed as unbreakable", c.id, first)
 					}
 				} else if rt&mask == 0 {
@@ -491,12 +495,11 @@ func TestAnalyzePathsMatchesRaw(t *testing.T) {
 		t.Fatalf("only %d paths in the file; the test wants at least 20", len(all))
 	}
 
-	var got pathsResult
+	var got pathsJSON
 	analyzeJSON(t, env, &got, "paths", "--from", "AML.TA0002", "--to", "AML.TA0011", "--max-hops", "5", "--limit", "20")
 	if got.Release != "2026.05" || got.Truncated || len(got.Paths) != 20 {
 		t.Fatalf("release %q, truncated %v, %d paths; want 2026.05, false, 20", got.Release, got.Truncated, len(got.Paths))
 	}
-	var idList []string
 	for i, p := range got.Paths {
 		want := all[i]
 		var techs []string
@@ -511,20 +514,15 @@ func TestAnalyzePathsMatchesRaw(t *testing.T) {
 			t.Errorf("path %d support %d/%d; want %d/%d", i+1, p.Support, p.TotalSupport, want.min, want.sum)
 		}
 		for h, hop := range p.Hops {
-			if !slices.Equal(hop.CaseStudies, want.hops[h]) || hop.Support != len(want.hops[h]) {
-				t.Errorf("path %d hop %d shown by %v (%d); the file says %v", i+1, h+1, hop.CaseStudies, hop.Support, want.hops[h])
+			if !slices.Equal(hop.CaseStudies, want.hops[h]) || hop.Count != len(want.hops[h]) || hop.From.ID != want.techs[h] || hop.To.ID != want.techs[h+1] {
+				t.Errorf("path %d hop %d %s → %s shown by %v (%d); the file says %v", i+1, h+1, hop.From.ID, hop.To.ID, hop.CaseStudies, hop.Count, want.hops[h])
 			}
-			idList = append(idList, hop.CaseStudies...)
 		}
-	}
-	slices.Sort(idList)
-	if diff := cmp.Diff(slices.Compact(idList), got.Evidence); diff != "" {
-		t.Errorf("evidence (-hops +cli):\n%s", diff)
 	}
 	// The set that breaks the returned paths must meet each of them.
 	m := newRawModel(raw)
 	set := map[string]bool{}
-	for _, mem := range got.MitigationSet.Best.Mitigations {
+	for _, mem := range got.MitigationSet.Members {
 		set[mem.Mitigation.ID] = true
 	}
 	for i, p := range got.Paths {
@@ -555,30 +553,41 @@ func TestAnalyzeGapsMatchesRaw(t *testing.T) {
 			}
 		}
 	}
-	var want []gapOut
+	type gap struct {
+		ID, Name, maturity string
+		CaseStudies        []string
+	}
+	var want []gap
 	for id, name := range raw.Techniques {
 		if len(m.covers(id, false)) == 0 {
 			cases := used[id]
 			sort.Strings(cases)
-			want = append(want, gapOut{Technique: idName{id, name}, Maturity: raw.Maturity[id], CaseStudies: cases})
+			want = append(want, gap{ID: id, Name: name, maturity: raw.Maturity[id], CaseStudies: cases})
 		}
 	}
 	sort.Slice(want, func(i, j int) bool {
 		a, b := want[i], want[j]
-		if ra, rb := rawMaturityRank[strings.ToLower(a.Maturity)], rawMaturityRank[strings.ToLower(b.Maturity)]; ra != rb {
+		if ra, rb := rawMaturityRank[strings.ToLower(a.maturity)], rawMaturityRank[strings.ToLower(b.maturity)]; ra != rb {
 			return ra > rb
 		}
 		if len(a.CaseStudies) != len(b.CaseStudies) {
 			return len(a.CaseStudies) > len(b.CaseStudies)
 		}
-		return a.Technique.ID < b.Technique.ID
+		return a.ID < b.ID
 	})
-	var got gapsResult
+	var got gapsJSON
 	analyzeJSON(t, env, &got, "gaps")
-	if got.Release != "2026.05" || got.Techniques != len(raw.Techniques) || got.Uncovered != len(want) {
-		t.Errorf("release %q, %d techniques, %d uncovered; want 2026.05, %d, %d", got.Release, got.Techniques, got.Uncovered, len(raw.Techniques), len(want))
+	var gaps []gap
+	for _, g := range got.Techniques {
+		if g.CaseStudyCount != len(g.CaseStudies) {
+			t.Errorf("%s: caseStudyCount %d, %d case studies", g.Technique.ID, g.CaseStudyCount, len(g.CaseStudies))
+		}
+		gaps = append(gaps, gap{ID: g.Technique.ID, Name: g.Technique.Name, CaseStudies: g.CaseStudies})
 	}
-	if diff := cmp.Diff(want, got.Gaps, cmpopts.EquateEmpty()); diff != "" {
+	if got.Release != "2026.05" {
+		t.Errorf("release %q", got.Release)
+	}
+	if diff := cmp.Diff(want, gaps, cmpopts.EquateEmpty(), cmpopts.IgnoreUnexported(gap{})); diff != "" {
 		t.Errorf("gaps (-file +cli):\n%s", diff)
 	}
 }
@@ -609,45 +618,45 @@ func TestAnalyzeChokePointsMatchesRaw(t *testing.T) {
 			}
 		}
 	}
-	var got chokeResult
-	analyzeJSON(t, env, &got, "choke-points", "--limit", "0", "--paths", "0")
-	if got.Paths != nil || got.Release != "2026.05" || got.CaseStudies != len(raw.Steps) {
-		t.Errorf("paths %v, release %q, %d case studies; want none, 2026.05, %d", got.Paths != nil, got.Release, got.CaseStudies, len(raw.Steps))
+	var got chokeJSON
+	analyzeJSON(t, env, &got, "choke-points", "--limit", "1000", "--paths", "0")
+	if got.PathsCounted != 0 || got.Release != "2026.05" {
+		t.Errorf("%d paths counted, release %q; want none, 2026.05", got.PathsCounted, got.Release)
 	}
-	gotT, gotM := map[string][]string{}, map[string][]string{}
+	gotT, gotM := map[string]int{}, map[string]int{}
 	for i, tc := range got.Techniques {
-		gotT[tc.Technique.ID] = tc.CaseStudies
-		if i > 0 && len(tc.CaseStudies) > len(got.Techniques[i-1].CaseStudies) {
+		gotT[tc.Technique.ID] = tc.Chains
+		if i > 0 && tc.Chains > got.Techniques[i-1].Chains {
 			t.Errorf("technique %d (%s) is on more case studies than the one before", i+1, tc.Technique.ID)
 		}
 	}
 	for i, mc := range got.Mitigations {
-		gotM[mc.Mitigation.ID] = mc.BreaksCaseStudies
-		if i > 0 && len(mc.BreaksCaseStudies) > len(got.Mitigations[i-1].BreaksCaseStudies) {
+		gotM[mc.Mitigation.ID] = mc.BreaksChains
+		if i > 0 && mc.BreaksChains > got.Mitigations[i-1].BreaksChains {
 			t.Errorf("mitigation %d (%s) breaks more case studies than the one before", i+1, mc.Mitigation.ID)
 		}
 	}
-	sortAll := func(m map[string][]string) {
-		for _, v := range m {
-			sort.Strings(v)
+	counts := func(m map[string][]string) map[string]int {
+		out := map[string]int{}
+		for k, v := range m {
+			out[k] = len(v)
 		}
+		return out
 	}
-	sortAll(techCases)
-	sortAll(mitCases)
-	if diff := cmp.Diff(techCases, gotT); diff != "" {
+	if diff := cmp.Diff(counts(techCases), gotT); diff != "" {
 		t.Errorf("case studies per technique (-file +cli):\n%s", diff)
 	}
-	if diff := cmp.Diff(mitCases, gotM); diff != "" {
+	if diff := cmp.Diff(counts(mitCases), gotM); diff != "" {
 		t.Errorf("case studies each mitigation breaks (-file +cli):\n%s", diff)
 	}
 
 	// With paths, the paths counted are those analyze paths returns.
-	var withPaths chokeResult
+	var withPaths chokeJSON
 	analyzeJSON(t, env, &withPaths, "choke-points", "--limit", "3", "--paths", "20")
-	var paths pathsResult
+	var paths pathsJSON
 	analyzeJSON(t, env, &paths, "paths", "--from", "AML.TA0002", "--to", "AML.TA0011", "--limit", "20")
-	if withPaths.Paths == nil || !cmp.Equal(withPaths.Paths.Paths, paths.Paths) {
-		t.Error("choke-points counted other paths than analyze paths --from AML.TA0002 --to AML.TA0011 returns")
+	if withPaths.PathsCounted != len(paths.Paths) {
+		t.Errorf("choke-points counted %d paths; analyze paths --from AML.TA0002 --to AML.TA0011 returns %d", withPaths.PathsCounted, len(paths.Paths))
 	}
 	if len(withPaths.Techniques) != 3 || len(withPaths.Mitigations) != 3 {
 		t.Errorf("--limit 3 gave %d techniques and %d mitigations", len(withPaths.Techniques), len(withPaths.Mitigations))
@@ -675,6 +684,9 @@ func TestAnalyzeText(t *testing.T) {
 		{[]string{"choke-points", "--limit", "3"}, []string{"Choke points of ATLAS release 2026.05 over 57 case studies", "1     AML.T"}},
 		{[]string{"gaps", "--limit", "3"}, []string{"Techniques no mitigation covers in ATLAS release 2026.05:", "Realized", "raise --limit"}},
 		{[]string{"chain", "--case-study", "AML.CS0000", "--inherit-from-parent"}, []string{"a mitigation of a parent technique also covers its sub-techniques"}},
+		// Names are accepted where ids are, as show accepts them.
+		{[]string{"chain", "--case-study", "PoisonGPT"}, []string{`Chain of case study AML.CS0019 "PoisonGPT"`}},
+		{[]string{"paths", "--from", "Reconnaissance", "--to", "impact", "--limit", "1"}, []string{"from tactic AML.TA0002 Reconnaissance", "to tactic AML.TA0011 Impact"}},
 	}
 	for _, tc := range tests {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
@@ -700,21 +712,23 @@ func TestAnalyzeErrors(t *testing.T) {
 		code  int
 		wants []string
 	}{
-		{[]string{"chain", "--case-study", "AML.CS9999"}, 1, []string{`unknown case study "AML.CS9999" in release 2026.05`, "AML.CS0000 to AML.CS0056", "atlasgraph releases"}},
-		{[]string{"chain", "--techniques", "AML.T0000,AML.T9999"}, 1, []string{`unknown technique "AML.T9999" in release 2026.05 (--techniques)`}},
+		{[]string{"chain", "--case-study", "AML.CS9999"}, 1, []string{`case study "AML.CS9999" is not in release 2026.05`, "AML.CS0000 to AML.CS0056", "atlasgraph releases", "atlasgraph search"}},
+		{[]string{"chain", "--techniques", "AML.T0000,AML.T9999"}, 1, []string{`technique "AML.T9999" is not in release 2026.05`}},
 		{[]string{"chain"}, 2, []string{"--case-study ID or --techniques"}},
 		{[]string{"chain", "--case-study", "AML.CS0000", "--techniques", "AML.T0000"}, 2, []string{"not both"}},
-		{[]string{"minimal-set", "--require", "AML.M9999"}, 1, []string{`unknown mitigation "AML.M9999" in release 2026.05 (--require)`, "AML.M0000 to AML.M0034"}},
-		{[]string{"minimal-set", "--case-studies", "AML.CS0000,AML.CS7777"}, 1, []string{`unknown case study "AML.CS7777" in release 2026.05 (--case-studies)`}},
+		{[]string{"minimal-set", "--require", "AML.M9999"}, 1, []string{`mitigation "AML.M9999" is not in release 2026.05`, "AML.M0000 to AML.M0034"}},
+		{[]string{"minimal-set", "--case-studies", "AML.CS0000,AML.CS7777"}, 1, []string{`case study "AML.CS7777" is not in release 2026.05`}},
 		{[]string{"minimal-set", "--cost", "AML.M0000=-1"}, 2, []string{"positive number"}},
-		{[]string{"minimal-set", "--cost", "AML.M0099=2"}, 1, []string{`unknown mitigation "AML.M0099" in release 2026.05 (--cost)`}},
-		{[]string{"minimal-set", "--alternatives", "101"}, 2, []string{"--alternatives 101: ask for 0 to 100"}},
+		{[]string{"minimal-set", "--cost", "AML.M0099=2"}, 1, []string{`mitigation "AML.M0099" is not in release 2026.05`}},
+		{[]string{"minimal-set", "--alternatives", "101"}, 2, []string{"alternatives must be between 0 and 100, got 101"}},
+		{[]string{"minimal-set", "--budget", "0"}, 2, []string{"budget must be between 1 and"}},
 		{[]string{"minimal-set", "--require", "AML.M0000", "--exclude", "AML.M0000"}, 2, []string{"both required and excluded"}},
 		{[]string{"paths", "--from", "AML.TA0002"}, 2, []string{"--from ID and --to ID"}},
-		{[]string{"paths", "--from", "AML.TA0002", "--to", "AML.TA0099"}, 1, []string{`"AML.TA0099" (--to) is neither a tactic nor a technique of release 2026.05`}},
-		{[]string{"paths", "--from", "AML.TA0002", "--to", "AML.TA0011", "--max-hops", "9"}, 2, []string{"--max-hops 9: ask for 1 to 8"}},
-		{[]string{"paths", "--from", "AML.TA0002", "--to", "AML.TA0011", "--limit", "501"}, 2, []string{"--limit 501: ask for 1 to 500"}},
-		{[]string{"paths", "--from", "AML.TA0002", "--to", "AML.TA0011", "--exclude-mitigated-by", "AML.M0100"}, 1, []string{`unknown mitigation "AML.M0100"`}},
+		{[]string{"paths", "--from", "AML.TA0002", "--to", "AML.TA0099"}, 1, []string{`tactic or technique "AML.TA0099" is not in release 2026.05`}},
+		{[]string{"paths", "--from", "AML.TA0002", "--to", "AML.TA0011", "--max-hops", "9"}, 2, []string{"max hops must be between 1 and 8, got 9"}},
+		{[]string{"paths", "--from", "AML.TA0002", "--to", "AML.TA0011", "--limit", "501"}, 2, []string{"limit must be between 1 and 500, got 501"}},
+		{[]string{"paths", "--from", "AML.TA0002", "--to", "AML.TA0011", "--exclude-mitigated-by", "AML.M0100"}, 1, []string{`mitigation "AML.M0100" is not in release 2026.05`}},
+		{[]string{"choke-points", "--limit", "0"}, 2, []string{"limit must be between 1 and 1000, got 0"}},
 		{[]string{"gaps", "--release", "1999.01"}, 1, []string{`release "1999.01" is not loaded; see atlasgraph releases`}},
 		{[]string{"frobnicate"}, 2, []string{`unknown command "frobnicate" for "atlasgraph analyze"`}},
 		{[]string{"gaps", "extra"}, 2, []string{"takes no arguments"}},

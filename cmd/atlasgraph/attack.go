@@ -1,18 +1,11 @@
 package main
 
 import (
-	"context"
 	"fmt"
-	"net/http"
 	"os"
-	"time"
 
+	"github.com/atlasgraph/atlasgraph/app"
 	"github.com/spf13/cobra"
-
-	"github.com/atlasgraph/atlasgraph/actors"
-	"github.com/atlasgraph/atlasgraph/attack"
-	"github.com/atlasgraph/atlasgraph/internal/config"
-	"github.com/atlasgraph/atlasgraph/store"
 )
 
 // attackFlags are the load command's ATT&CK flags.
@@ -23,32 +16,8 @@ type attackFlags struct {
 func addAttackFlags(cmd *cobra.Command) *attackFlags {
 	f := &attackFlags{}
 	cmd.Flags().StringVar(&f.source, "attack", "", "also load ATT&CK Enterprise: a STIX 2.1 bundle file, an https URL, or a version such as 18.1 (from mitre-attack/attack-stix-data)")
-	cmd.Flags().StringVar(&f.upstream, "attack-upstream", "", "where ATT&CK versions are downloaded from (default "+attack.DefaultUpstream+")")
+	cmd.Flags().StringVar(&f.upstream, "attack-upstream", "", "where ATT&CK versions are downloaded from (default "+app.DefaultAttackUpstream+")")
 	return f
-}
-
-// parseAttack reads and checks the ATT&CK bundle before anything is written.
-func (f *attackFlags) parse(ctx context.Context, timeout time.Duration) (*attack.Bundle, error) {
-	return attack.Open(ctx, f.source, f.upstream, &http.Client{Timeout: timeout})
-}
-
-// storeAttack writes a parsed ATT&CK bundle and prints one summary line.
-func (c *cli) storeAttack(ctx context.Context, st *store.Store, b *attack.Bundle, replace, quiet bool) error {
-	res, err := st.LoadAttack(ctx, b, store.LoadOptions{Current: store.CurrentAlways, Replace: replace})
-	if err != nil {
-		return err
-	}
-	if !quiet {
-		state := "loaded"
-		if res.Unchanged {
-			state = "already loaded, unchanged"
-		}
-		s := b.Stats
-		fmt.Fprintf(c.stdout, "ATT&CK Enterprise %s %s: %d groups, %d techniques, %d group uses; left out %d revoked and %d deprecated objects and %d relationships; %d ATLAS techniques linked; in %s; current\n",
-			b.Version, state, len(b.Groups), len(b.Techniques), len(b.Uses), s.RevokedObjects, s.DeprecatedObjects, s.RelationshipsLeftOut,
-			res.Links, res.Duration.Round(time.Millisecond))
-	}
-	return nil
 }
 
 func (c *cli) exportCmd() *cobra.Command {
@@ -102,7 +71,7 @@ or more share have their own. Each technique's comment gives the evidence.`,
 			return err
 		}
 		defer done()
-		l, err := actors.New(svc.Reader()).Layer(cmd.Context(), actors.LayerRequest{Release: *release, AttackVersion: *attackVersion,
+		l, err := svc.Layer(cmd.Context(), app.LayerRequest{Release: *release, AttackVersion: *attackVersion,
 			Actors: *names, CaseStudy: *caseStudy, Techniques: *techniques})
 		if err != nil {
 			return err
@@ -117,18 +86,4 @@ or more share have their own. Each technique's comment gives the evidence.`,
 		return err
 	}
 	return cmd
-}
-
-// loadAttackAlone is `atlasgraph load --attack X` without an ATLAS release.
-func (c *cli) loadAttackAlone(ctx context.Context, cfg *config.Neo4j, af *attackFlags, timeout time.Duration, replace, quiet bool) error {
-	b, err := af.parse(ctx, timeout)
-	if err != nil {
-		return err
-	}
-	svc, done, err := openService(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	defer done()
-	return c.storeAttack(ctx, svc.Store(), b, replace, quiet)
 }

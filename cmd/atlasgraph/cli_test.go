@@ -106,7 +106,9 @@ func TestCommandLineMistakes(t *testing.T) {
 		{[]string{"load", "--current", "--no-current"}, "[current no-current]"},
 		{[]string{"check"}, "check needs a release file or URL"},
 		{[]string{"serve", "extra"}, "serve takes no arguments"},
-		{[]string{"analyze", "minimal-set", "--budget", "0"}, "--budget 0: give a positive number"},
+		{[]string{"analyze", "minimal-set", "--budget", "0"}, "budget must be between 1 and"},
+		{[]string{"analyze", "choke-points", "--limit", "0"}, "limit must be between 1 and 1000, got 0"},
+		{[]string{"analyze", "paths", "--from", "x", "--to", "y", "--max-hops", "9"}, "max hops must be between 1 and 8"},
 		{[]string{"analyze", "chain"}, "analyze chain needs --case-study ID or --techniques"},
 		{[]string{"analyze", "paths", "--max-hops", "x"}, `invalid argument "x" for "--max-hops"`},
 	}
@@ -185,7 +187,7 @@ func TestShowAndSearch(t *testing.T) {
 		if err := json.Unmarshal([]byte(out), &o); err != nil {
 			t.Fatalf("show %s --json: %v\n%s", id, err, out)
 		}
-		if o.Kind != "technique" || o.Name != raw.Techniques[id] {
+		if o.Kind != "TECHNIQUE" || o.Name != raw.Techniques[id] {
 			t.Errorf("show %s: kind %s name %q", id, o.Kind, o.Name)
 		}
 		var wantMit, gotMit, wantTac, gotTac []string
@@ -219,7 +221,7 @@ func TestShowAndSearch(t *testing.T) {
 	}
 	for id, name := range raw.CaseStudies {
 		out, _, err := runCLI(t, env, "show", id, "--json")
-		if err != nil || !strings.Contains(out, `"kind": "caseStudy"`) {
+		if err != nil || !strings.Contains(out, `"kind": "CASE_STUDY"`) {
 			t.Fatalf("show %s: %v", id, err)
 		}
 		var o struct {

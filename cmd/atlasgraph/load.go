@@ -1,31 +1,16 @@
 package main
 
 import (
-	"context"
-	"errors"
 	"fmt"
-	"io"
-	"net/http"
 	"strings"
 	"time"
 
+	"github.com/atlasgraph/atlasgraph/app"
 	"github.com/spf13/cobra"
-
-	"github.com/atlasgraph/atlasgraph/atlas"
-	"github.com/atlasgraph/atlasgraph/attack"
-	"github.com/atlasgraph/atlasgraph/loader"
-	"github.com/atlasgraph/atlasgraph/loader/embedded"
-	"github.com/atlasgraph/atlasgraph/store"
 )
 
 // embeddedRelease names the release built into the binary, "" if none.
-func embeddedRelease() string {
-	sum := embedded.SHA256()
-	if len(sum) > 12 {
-		sum = sum[:12]
-	}
-	return embedded.Version() + ", sha256 " + sum
-}
+func embeddedRelease() string { return app.Embedded() }
 
 type sourceFlags struct {
 	release, upstream, sha string
@@ -40,9 +25,9 @@ func addSourceFlags(cmd *cobra.Command) *sourceFlags {
 	f := &sourceFlags{}
 	fs := cmd.Flags()
 	fs.StringVar(&f.release, "release", "", "upstream release to load, e.g. 2026.05, or latest (default: the newest)")
-	fs.StringVar(&f.upstream, "upstream", "", "atlas-data's dist folder: a URL or a local folder (env ATLASGRAPH_UPSTREAM, default "+loader.DefaultUpstream+")")
+	fs.StringVar(&f.upstream, "upstream", "", "atlas-data's dist folder: a URL or a local folder (env ATLASGRAPH_UPSTREAM, default "+app.DefaultUpstream+")")
 	fs.StringVar(&f.sha, "sha256", "", "refuse the file unless its sha256 is this")
-	fs.Int64Var(&f.maxBytes, "max-bytes", loader.DefaultLimits().MaxBytes, "largest release file accepted, in bytes")
+	fs.Int64Var(&f.maxBytes, "max-bytes", app.DefaultMaxBytes(), "largest release file accepted, in bytes")
 	fs.DurationVar(&f.timeout, "download-timeout", 2*time.Minute, "time limit for downloads")
 	return f
 }
@@ -54,12 +39,12 @@ func (f *sourceFlags) upstreamURL(getenv func(string) string) string {
 	case getenv("ATLASGRAPH_UPSTREAM") != "":
 		return getenv("ATLASGRAPH_UPSTREAM")
 	}
-	return loader.DefaultUpstream
+	return app.DefaultUpstream
 }
 
-// source turns the positional argument and the flags into a loader source.
-func (f *sourceFlags) source(cmd *cobra.Command, pos []string, getenv func(string) string) (loader.Source, error) {
-	src := loader.Source{Release: f.release, Upstream: f.upstreamURL(getenv), SHA256: f.sha}
+// source turns the positional argument and the flags into a release source.
+func (f *sourceFlags) source(cmd *cobra.Command, pos []string, getenv func(string) string) (app.ReleaseSource, error) {
+	src := app.ReleaseSource{Release: f.release, Upstream: f.upstreamURL(getenv), SHA256: f.sha, MaxBytes: f.maxBytes, Timeout: f.timeout}
 	switch {
 	case len(pos) > 1:
 		return src, usageError{msg: fmt.Sprintf("give one release file or URL, not %d", len(pos)), cmd: cmd.CommandPath()}
@@ -77,37 +62,6 @@ func (f *sourceFlags) source(cmd *cobra.Command, pos []string, getenv func(strin
 		return src, usageError{msg: fmt.Sprintf("--download-timeout %s: give a positive duration", f.timeout), cmd: cmd.CommandPath()}
 	}
 	return src, nil
-}
-
-// fetchAndParse gets the release, parses and validates it. Warnings go to
-// stderr unless quiet.
-func (f *sourceFlags) fetchAndParse(ctx context.Context, src loader.Source, stderr io.Writer, quiet bool) (*atlas.Release, error) {
-	fetcher := loader.Fetcher{Client: &http.Client{Timeout: f.timeout}, MaxBytes: f.maxBytes}
-	name, data, err := fetcher.Fetch(ctx, src)
-	if err != nil {
-		return nil, err
-	}
-	lim := loader.DefaultLimits()
-	lim.MaxBytes = f.maxBytes
-	rel, warnings, err := loader.Parse(name, data, lim)
-	if err != nil {
-		return nil, err
-	}
-	if !quiet {
-		for _, w := range warnings {
-			fmt.Fprintln(stderr, "warning:", w)
-		}
-	}
-	return rel, nil
-}
-
-func summary(rel *atlas.Release) string {
-	steps := 0
-	for _, c := range rel.CaseStudies {
-		steps += len(c.Steps)
-	}
-	return fmt.Sprintf("%d tactics, %d techniques, %d mitigations, %d case studies, %d steps, %d actors",
-		len(rel.Tactics), len(rel.Techniques), len(rel.Mitigations), len(rel.CaseStudies), steps, len(rel.Actors))
 }
 
 func (c *cli) checkCmd() *cobra.Command {
@@ -128,11 +82,14 @@ reports every problem as FILE:LINE:COL: OBJECT: FIELD: message. It writes nothin
 		if len(args) == 0 && sf.release == "" {
 			return usageError{msg: "check needs a release file or URL, or --release VERSION", cmd: cmd.CommandPath()}
 		}
-		rel, err := sf.fetchAndParse(cmd.Context(), src, c.stderr, false)
+		rel, warnings, err := app.ReadRelease(cmd.Context(), src)
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(c.stdout, "%s: ATLAS %s (%s layout) is valid: %s\n", rel.Source, rel.Version, rel.Format, summary(rel))
+		for _, w := range warnings {
+			fmt.Fprintln(c.stderr, "warning:", w)
+		}
+		fmt.Fprintf(c.stdout, "%s: ATLAS %s (%s layout) is valid: %s\n", rel.Source, rel.Version, rel.Format, app.Summary(rel))
 		return nil
 	}
 	return cmd
@@ -170,98 +127,63 @@ A release older than the current one is staged, not made current, unless --curre
 		if err != nil {
 			return err
 		}
-		if err := cfg.Validate(); err != nil {
-			return err
+		req := app.LoadRequest{Release: src, Attack: af.source, AttackUpstream: af.upstream, Replace: *replace,
+			NoRelease: af.source != "" && len(args) == 0 && sf.release == ""}
+		switch {
+		case *current:
+			req.Current = app.CurrentAlways
+		case *noCurrent:
+			req.Current = app.CurrentNever
 		}
-		if af.source != "" && len(args) == 0 && sf.release == "" {
-			return c.loadAttackAlone(ctx, cfg, af, sf.timeout, *replace, *quiet)
-		}
-		var bundle *attack.Bundle
-		if af.source != "" {
-			// Both are read and checked before either is written.
-			if bundle, err = af.parse(ctx, sf.timeout); err != nil {
-				return err
+		if !*quiet {
+			req.Warn = func(w string) { fmt.Fprintln(c.stderr, "warning:", w) }
+			if isTerminal(c.stderr) {
+				req.Progress = func(p app.LoadProgress) {
+					fmt.Fprintf(c.stderr, "\r\033[Kloading %s: %s %s (%d/%d rows)", p.Version, p.Phase, p.What, p.Rows, p.Total)
+				}
 			}
-		}
-		rel, err := sf.fetchAndParse(ctx, src, c.stderr, *quiet)
-		fallback := ""
-		if err != nil && len(args) == 0 && sf.release == "" && errors.Is(err, loader.ErrUnreachable) {
-			// No network: keep what is loaded, or fall back on the
-			// embedded copy.
-			fallback = err.Error()
-		} else if err != nil {
-			return err
 		}
 		svc, done, err := openService(ctx, cfg)
 		if err != nil {
 			return err
 		}
 		defer done()
-		st := svc.Store()
-		if fallback != "" {
-			if cur, cerr := st.Release(ctx, ""); cerr == nil {
-				fmt.Fprintf(c.stderr, "note: %s; keeping the current release %s\n", fallback, cur.Version)
-				return nil
-			}
-			if embeddedRelease() == "" {
-				return errors.New(fallback)
-			}
-			fmt.Fprintf(c.stderr, "note: %s; loading the release built into atlasgraph (%s) instead\n", fallback, embeddedRelease())
-			if rel, err = sf.fetchAndParse(ctx, loader.Source{Release: embedded.Keyword}, c.stderr, *quiet); err != nil {
-				return err
-			}
+		out, err := svc.Load(ctx, req)
+		if req.Progress != nil {
+			fmt.Fprint(c.stderr, "\r\033[K")
 		}
-		opt := store.LoadOptions{Replace: *replace} // older releases are staged, see store.CurrentIfNotOlder
-		switch {
-		case *current:
-			opt.Current = store.CurrentAlways
-		case *noCurrent:
-			opt.Current = store.CurrentNever
+		if out != nil {
+			c.printLoad(out, *quiet)
 		}
-		if err := c.store(ctx, st, rel, opt, *quiet); err != nil {
-			return err
-		}
-		if bundle != nil {
-			return c.storeAttack(ctx, st, bundle, *replace, *quiet)
-		}
-		// Link the release to the ATT&CK versions loaded before it.
-		if _, err := st.LinkAttack(ctx, rel.Version); err != nil {
-			return err
-		}
-		return nil
+		return err
 	}
 	return cmd
 }
 
-// store writes a parsed release and prints one summary line.
-func (c *cli) store(ctx context.Context, st *store.Store, rel *atlas.Release, opt store.LoadOptions, quiet bool) error {
-	if !quiet && isTerminal(c.stderr) {
-		opt.Progress = func(p store.Progress) {
-			fmt.Fprintf(c.stderr, "\r\033[Kloading %s: %s %s (%d/%d rows)", rel.Version, p.Phase, p.What, p.Rows, p.Total)
-		}
-	}
-	res, err := st.Load(ctx, rel, opt)
-	if opt.Progress != nil {
-		fmt.Fprint(c.stderr, "\r\033[K")
-	}
-	if err != nil {
-		return err
-	}
-	if !quiet {
+// printLoad prints one summary line per part loaded (unless quiet) and the
+// notes (always: a fallback taken, a release staged).
+func (c *cli) printLoad(out *app.LoadOutcome, quiet bool) {
+	if r := out.Release; r != nil && !quiet {
 		state := "loaded"
-		if res.Unchanged {
+		if r.Unchanged {
 			state = "already loaded, unchanged"
 		}
 		cur := ""
-		if res.Current {
+		if r.Current {
 			cur = "; current"
 		}
-		fmt.Fprintf(c.stdout, "ATLAS %s (%s) %s: %s in %s%s\n", rel.Version, rel.Format, state, summary(rel), res.Duration.Round(time.Millisecond), cur)
+		fmt.Fprintf(c.stdout, "ATLAS %s (%s) %s: %s in %s%s\n", r.Version, r.Format, state, r.Summary, r.Duration.Round(time.Millisecond), cur)
 	}
-	// An older release is staged unless --current: a monthly user loading
-	// last year's file to compare must not switch everyone to it.
-	if res.NotCurrent == store.NotCurrentOlder {
-		fmt.Fprintf(c.stderr, "note: %s\n", res.Note())
+	if a := out.Attack; a != nil && !quiet {
+		state := "loaded"
+		if a.Unchanged {
+			state = "already loaded, unchanged"
+		}
+		fmt.Fprintf(c.stdout, "ATT&CK Enterprise %s %s: %d groups, %d techniques, %d group uses; left out %d revoked and %d deprecated objects and %d relationships; %d ATLAS techniques linked; in %s; current\n",
+			a.Version, state, a.Groups, a.Techniques, a.Uses, a.RevokedObjects, a.DeprecatedObjects, a.RelationshipsLeftOut,
+			a.Links, a.Duration.Round(time.Millisecond))
 	}
-	return nil
+	for _, n := range out.Notes {
+		fmt.Fprintf(c.stderr, "note: %s\n", n)
+	}
 }

@@ -11,14 +11,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/atlasgraph/atlasgraph/actors"
-	"github.com/atlasgraph/atlasgraph/analysis"
-	"github.com/atlasgraph/atlasgraph/atlas"
+	"github.com/atlasgraph/atlasgraph/app"
 	"github.com/atlasgraph/atlasgraph/internal/config"
-	"github.com/atlasgraph/atlasgraph/loader"
-	"github.com/atlasgraph/atlasgraph/store"
-	"github.com/atlasgraph/atlasgraph/threatmodel"
-	"github.com/atlasgraph/atlasgraph/threatmodel/actorsource"
 )
 
 const modelLong = `Threat models of AI systems (docs/threatmodel.md): components of a documented taxonomy,
@@ -47,16 +41,16 @@ func (c *cli) modelInitCmd() *cobra.Command {
 		Example: "  atlasgraph model init --template rag-chatbot -o threatmodel.yaml",
 		Args:    noArgs,
 	}
-	tmpl := cmd.Flags().String("template", "", "template: "+strings.Join(threatmodel.Templates, ", "))
+	tmpl := cmd.Flags().String("template", "", "template: "+strings.Join(app.ModelTemplates, ", "))
 	out := cmd.Flags().StringP("output", "o", "", "file to write (- for standard output)")
 	force := cmd.Flags().Bool("force", false, "overwrite the file if it exists")
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 		if *tmpl == "" || *out == "" {
 			return usageError{msg: "model init needs --template NAME and -o FILE", cmd: cmd.CommandPath()}
 		}
-		data, err := threatmodel.Template(*tmpl)
+		data, err := app.ModelTemplate(*tmpl)
 		if err != nil {
-			return usageError{msg: err.Error(), cmd: cmd.CommandPath()}
+			return usageError{msg: app.ErrorMessage(err), cmd: cmd.CommandPath()}
 		}
 		if *out == "-" {
 			_, err := c.stdout.Write(data)
@@ -104,81 +98,39 @@ type modelEnv struct {
 func (c *cli) modelFlags(cmd *cobra.Command) *modelEnv {
 	return &modelEnv{
 		cfg:   c.neo4jFlags(cmd),
-		atlas: cmd.Flags().String("atlas", "", "read the ATLAS release from this file instead of Neo4j"),
+		atlas: cmd.Flags().String("atlas", "", "read the ATLAS release from this file instead of Neo4j ("+app.EmbeddedRelease+": the one built in)"),
 		asOf:  cmd.Flags().String("as-of", "", "judge accepted risks on this date, YYYY-MM-DD (default: today, UTC)"),
 	}
 }
 
-// service wires the threat-model service to a release source: a file, or
-// the store.
-func (e *modelEnv) service(ctx context.Context) (*threatmodel.Service, func(), error) {
-	rules, err := threatmodel.DefaultRules()
-	if err != nil {
-		return nil, nil, err
-	}
-	svc := &threatmodel.Service{Rules: rules}
+// service opens the service the model commands ask: over the release file
+// given with --atlas (or the one built in, --atlas embedded), or over Neo4j.
+func (e *modelEnv) service(ctx context.Context) (*app.Service, app.ReportOptions, func(), error) {
+	var opt app.ReportOptions
 	if *e.asOf != "" {
 		day, err := time.Parse(time.DateOnly, *e.asOf)
 		if err != nil {
-			return nil, nil, usageError{msg: fmt.Sprintf("--as-of %q is not a date; write YYYY-MM-DD", *e.asOf), cmd: "atlasgraph model"}
+			return nil, opt, nil, usageError{msg: fmt.Sprintf("--as-of %q is not a date; write YYYY-MM-DD", *e.asOf), cmd: "atlasgraph model"}
 		}
-		svc.Now = func() time.Time { return day }
+		opt.AsOf = day
 	}
 	if *e.atlas != "" {
-		data, err := os.ReadFile(*e.atlas)
+		svc, err := app.OpenFile(ctx, *e.atlas)
 		if err != nil {
-			return nil, nil, fmt.Errorf("read the ATLAS release: %w", err)
+			return nil, opt, nil, err
 		}
-		rel, _, err := loader.Parse(*e.atlas, data, loader.DefaultLimits())
-		if err != nil {
-			return nil, nil, err
-		}
-		svc.Releases = fileRelease{rel: rel, in: analysis.FromRelease(rel)}
-		return svc, func() {}, nil
+		return svc, opt, func() {}, nil
 	}
-	if err := e.cfg.Validate(); err != nil {
-		return nil, nil, err
-	}
-	driver, err := store.Connect(ctx, e.cfg)
-	if err != nil {
-		return nil, nil, err
-	}
-	st := store.New(driver, e.cfg.Database)
-	svc.Releases = storeRelease{st}
-	svc.Actors = actorsource.New(actors.New(store.NewReader(st, store.ReaderOptions{})))
-	return svc, func() { driver.Close(context.Background()) }, nil
+	svc, done, err := openService(ctx, e.cfg)
+	return svc, opt, done, err
 }
 
-// fileRelease serves the one release read from --atlas.
-type fileRelease struct {
-	rel *atlas.Release
-	in  *analysis.Input
-}
-
-func (f fileRelease) ReleaseForModel(_ context.Context, version string) (*atlas.Release, *analysis.Input, error) {
-	if version != "" && version != f.rel.Version {
-		return nil, nil, fmt.Errorf("the model is pinned to ATLAS %s but %s holds %s; give that release or change atlasRelease", version, f.rel.Source, f.rel.Version)
-	}
-	return f.rel, f.in, nil
-}
-
-// storeRelease reads the release from Neo4j.
-type storeRelease struct{ st *store.Store }
-
-func (s storeRelease) ReleaseForModel(ctx context.Context, version string) (*atlas.Release, *analysis.Input, error) {
-	rel, err := s.st.AnalysisView(ctx, version)
-	if err != nil {
-		return nil, nil, err
-	}
-	return rel, analysis.FromRelease(rel), nil
-}
-
-func readModel(path string) (*threatmodel.Model, error) {
+func readModel(path string) (*app.ThreatModel, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("read the model: %w", err)
 	}
-	return threatmodel.Parse(path, data, threatmodel.Limits{})
+	return app.ParseModel(path, data)
 }
 
 func (c *cli) modelCheckCmd() *cobra.Command {
@@ -200,16 +152,16 @@ func (c *cli) modelCheckCmd() *cobra.Command {
 			return nil
 		}
 		ctx := cmd.Context()
-		svc, done, err := env.service(ctx)
+		svc, _, done, err := env.service(ctx)
 		if err != nil {
 			return err
 		}
 		defer done()
-		rel, _, err := svc.Check(ctx, m)
+		version, err := svc.CheckModel(ctx, m)
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(c.stdout, "%s: the model is valid on ATLAS %s: %d components, %d flows, %d controls, %d accepted risks\n", args[0], rel.Version, len(m.Components), len(m.Flows), len(m.Controls), len(m.AcceptedRisks))
+		fmt.Fprintf(c.stdout, "%s: the model is valid on ATLAS %s: %d components, %d flows, %d controls, %d accepted risks\n", args[0], version, len(m.Components), len(m.Flows), len(m.Controls), len(m.AcceptedRisks))
 		return nil
 	}
 	return cmd
@@ -229,15 +181,15 @@ func (c *cli) modelReportCmd() *cobra.Command {
 		Args: exactArgs(1, "one model file"),
 	}
 	env := c.modelFlags(cmd)
-	format := cmd.Flags().String("format", "markdown", "output: "+strings.Join(threatmodel.Formats, ", "))
+	format := cmd.Flags().String("format", "markdown", "output: "+strings.Join(app.ReportFormats, ", "))
 	failOn := cmd.Flags().StringSlice("fail-on", nil, "exit with status 3 when the report has any of: residual, uncovered, incident; accepted risks that have not expired do not count")
 	out := cmd.Flags().StringP("output", "o", "", "write the report to this file instead of standard output")
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
-		if !slices.Contains(threatmodel.Formats, *format) {
-			return usageError{msg: fmt.Sprintf("--format %q: use one of %s", *format, strings.Join(threatmodel.Formats, ", ")), cmd: cmd.CommandPath()}
+		if !slices.Contains(app.ReportFormats, *format) {
+			return usageError{msg: fmt.Sprintf("--format %q: use one of %s", *format, strings.Join(app.ReportFormats, ", ")), cmd: cmd.CommandPath()}
 		}
 		for _, g := range *failOn {
-			if !slices.Contains(threatmodel.FailOnValues, g) {
+			if !slices.Contains(app.FailOnValues, g) {
 				return usageError{msg: fmt.Sprintf("--fail-on %q: use residual, uncovered or incident", g), cmd: cmd.CommandPath()}
 			}
 		}
@@ -246,16 +198,16 @@ func (c *cli) modelReportCmd() *cobra.Command {
 			return err
 		}
 		ctx := cmd.Context()
-		svc, done, err := env.service(ctx)
+		svc, opt, done, err := env.service(ctx)
 		if err != nil {
 			return err
 		}
 		defer done()
-		rep, err := svc.Report(ctx, m)
+		rep, err := svc.ReportModel(ctx, m, opt)
 		if err != nil {
 			return err
 		}
-		data, err := threatmodel.Render(rep, *format)
+		data, err := app.RenderReport(rep, *format)
 		if err != nil {
 			return err
 		}

@@ -9,9 +9,9 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/atlasgraph/atlasgraph/app"
 	"github.com/atlasgraph/atlasgraph/atlas"
 	"github.com/atlasgraph/atlasgraph/internal/config"
-	"github.com/atlasgraph/atlasgraph/store"
 )
 
 func (c *cli) releasesCmd() *cobra.Command {
@@ -50,7 +50,7 @@ func (c *cli) releasesCmd() *cobra.Command {
 			if r.LoadedAt != nil {
 				loaded = r.LoadedAt.Format(time.RFC3339)
 			}
-			if r.Status != store.StatusComplete {
+			if r.Status != app.StatusComplete {
 				// What an interrupted operation left: prune removes it.
 				fmt.Fprintf(tw, "\t%s\t%s %s %d nodes (atlasgraph releases prune %s)\n", cmp.Or(r.Key, r.Version), r.Status, r.Operation, r.Nodes, r.Version)
 				continue
@@ -131,7 +131,7 @@ func (c *cli) diffCmd() *cobra.Command {
 			return err
 		}
 		defer done()
-		d, err := svc.Store().Diff(cmd.Context(), args[0], args[1])
+		d, err := svc.Diff(cmd.Context(), args[0], args[1])
 		if err != nil {
 			return err
 		}
@@ -144,9 +144,9 @@ func (c *cli) diffCmd() *cobra.Command {
 			return err
 		}
 		if *asJSON {
-			return writeJSON(c.stdout, d)
+			return writeJSON(c.stdout, d.Diff)
 		}
-		return atlas.WriteDiff(c.stdout, d)
+		return atlas.WriteDiff(c.stdout, d.Diff)
 	}
 	return cmd
 }

@@ -14,7 +14,6 @@ import (
 
 	"github.com/atlasgraph/atlasgraph/app"
 	"github.com/atlasgraph/atlasgraph/internal/config"
-	"github.com/atlasgraph/atlasgraph/store"
 )
 
 // usageError is a mistake on the command line; it exits with status 2.
@@ -199,18 +198,14 @@ func (c *cli) neo4jFlags(cmd *cobra.Command) *config.Neo4j {
 	return cfg
 }
 
-// openService validates the Neo4j settings, connects and returns the
-// application layer; done closes the connection.
+// openService opens the application layer over Neo4j for one command;
+// done closes it.
 func openService(ctx context.Context, cfg *config.Neo4j) (svc *app.Service, done func(), err error) {
-	if err := cfg.Validate(); err != nil {
-		return nil, nil, err
-	}
-	driver, err := store.Connect(ctx, cfg)
+	svc, err = app.Open(ctx, app.Config{Neo4j: cfg})
 	if err != nil {
 		return nil, nil, err
 	}
-	st := store.New(driver, cfg.Database)
-	return app.New(st, nil, app.Options{}), func() { driver.Close(context.Background()) }, nil
+	return svc, func() { svc.Close(context.Background()) }, nil
 }
 
 // isTerminal reports whether w is a terminal, so progress is shown only to

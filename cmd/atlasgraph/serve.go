@@ -11,11 +11,7 @@ import (
 
 	"github.com/atlasgraph/atlasgraph/app"
 	"github.com/atlasgraph/atlasgraph/auth"
-	"github.com/atlasgraph/atlasgraph/loader"
-	"github.com/atlasgraph/atlasgraph/readmodel"
 	"github.com/atlasgraph/atlasgraph/server"
-	"github.com/atlasgraph/atlasgraph/store"
-	"github.com/atlasgraph/atlasgraph/threatmodel"
 )
 
 // serveCmd wires the server once: config, logger, Neo4j driver, store,
@@ -43,12 +39,12 @@ func (c *cli) serveCmd() *cobra.Command {
 	fs.IntVar(&adm.Concurrent, "max-concurrent", 16, "GraphQL requests executed at once; more wait in a bounded queue or are refused OVERLOADED")
 	fs.StringVar(&adm.ClientHeader, "client-header", "", "header naming the client for fair shares (e.g. X-Forwarded-For behind a proxy that sets it); default the remote address")
 	upstreamCheck := fs.Bool("upstream-check", true, "check upstream's release list in the background, at most daily, and say in the API and /metrics when a newer release exists (env "+envUpstreamCheck+"; false on offline machines)")
-	var rm readmodel.Options
-	fs.DurationVar(&rm.Poll, "release-poll", readmodel.DefaultPoll, "how often the server reads which releases are loaded and current; a switch, replace or prune made elsewhere is served within this time")
-	fs.IntVar(&rm.Releases, "releases-in-memory", readmodel.DefaultReleases, "complete releases held in memory, the least recently used dropped first")
+	var rm app.ReleaseOptions
+	fs.DurationVar(&rm.Poll, "release-poll", app.DefaultPoll, "how often the server reads which releases are loaded and current; a switch, replace or prune made elsewhere is served within this time")
+	fs.IntVar(&rm.InMemory, "releases-in-memory", app.DefaultReleasesInMemory, "complete releases held in memory, the least recently used dropped first")
 	cacheMB := fs.Int("response-cache-mb", server.DefaultResponseCacheBytes>>20, "MiB of answers to queries that read complete releases only, kept until a release changes; 0 switches the cache off")
 	gcPercent := fs.Int("gc-percent", defaultGCPercent, "garbage collection target: the heap may grow this many percent over the live heap before a collection (Go's GOGC; the environment's GOGC wins when set, GOMEMLIMIT still caps the heap)")
-	upstreamURL := fs.String("upstream", "", "atlas-data's dist folder: a URL or a local folder (env ATLASGRAPH_UPSTREAM, default "+loader.DefaultUpstream+")")
+	upstreamURL := fs.String("upstream", "", "atlas-data's dist folder: a URL or a local folder (env ATLASGRAPH_UPSTREAM, default "+app.DefaultUpstream+")")
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 		ctx := cmd.Context()
 		if err := cfg.Validate(); err != nil {
@@ -67,7 +63,7 @@ func (c *cli) serveCmd() *cobra.Command {
 		if cacheBytes == 0 {
 			cacheBytes = -1 // off
 		}
-		if rm.Poll <= 0 || rm.Releases <= 0 {
+		if rm.Poll <= 0 || rm.InMemory <= 0 {
 			return usageError{msg: "--release-poll and --releases-in-memory must be positive", cmd: cmd.CommandPath()}
 		}
 		if !cmd.Flags().Changed("upstream-check") {
@@ -91,29 +87,20 @@ func (c *cli) serveCmd() *cobra.Command {
 		} else {
 			log = slog.New(slog.NewTextHandler(c.stderr, opts))
 		}
-		driver, err := store.ConnectServing(ctx, cfg, store.ServingOptions{})
-		if err != nil {
-			return err
-		}
-		defer driver.Close(context.Background())
-		st := store.New(driver, cfg.Database)
 		policy, err := auth.FromEnv(c.getenv)
 		if err != nil {
 			return usageError{msg: err.Error(), cmd: cmd.CommandPath()}
 		}
-		rules, err := threatmodel.DefaultRules()
+		svc, err := app.Open(ctx, app.Config{Neo4j: cfg, Serving: true, TxTimeout: t.Transaction, Releases: rm, ThreatModels: true, Logger: log})
 		if err != nil {
 			return err
 		}
-		if err := st.EnsureThreatModelSchema(ctx); err != nil {
-			return err
-		}
-		tm := &threatmodel.Service{Rules: rules, Store: st}
+		defer svc.Close(context.Background())
 		sf := sourceFlags{upstream: *upstreamURL}
-		checker := app.New(st, nil, app.Options{}).UpstreamChecker(sf.upstreamURL(c.getenv), !*upstreamCheck, log)
+		checker := svc.UpstreamChecker(sf.upstreamURL(c.getenv), !*upstreamCheck, log)
 		checker.Start(ctx)
-		srv, err := server.New(server.Config{Store: st, Logger: log, Timeouts: t, Admission: adm, NoIntrospection: !*introspection,
-			ThreatModels: tm, Auth: policy, Upstream: checker, Releases: rm, ResponseCacheBytes: cacheBytes})
+		srv, err := server.New(server.Config{App: svc, Logger: log, Timeouts: t, Admission: adm, NoIntrospection: !*introspection,
+			Auth: policy, Upstream: checker, ResponseCacheBytes: cacheBytes})
 		if err != nil {
 			return usageError{msg: err.Error(), cmd: cmd.CommandPath()}
 		}

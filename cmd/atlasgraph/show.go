@@ -73,11 +73,9 @@ func writeObject(c *cli, o *app.Object) error {
 	return nil
 }
 
-func kindLabel(k string) string {
-	if k == app.KindCaseStudy {
-		return "case study"
-	}
-	return k
+// kindLabel is a kind as text output reads it: "case study", "technique".
+func kindLabel[K ~string](k K) string {
+	return strings.ReplaceAll(strings.ToLower(string(k)), "_", " ")
 }
 
 func shorten(s string, max int) string {

@@ -2,15 +2,12 @@ package main
 
 import (
 	"fmt"
-	"net/http"
 	"strings"
 	"text/tabwriter"
 	"time"
 
+	"github.com/atlasgraph/atlasgraph/app"
 	"github.com/spf13/cobra"
-
-	"github.com/atlasgraph/atlasgraph/loader"
-	"github.com/atlasgraph/atlasgraph/upstream"
 )
 
 func (c *cli) releasesUpstreamCmd() *cobra.Command {
@@ -24,7 +21,7 @@ one (*) and those newer than it (new). Load the newest with: atlasgraph load --r
 	}
 	cfg := c.neo4jFlags(cmd)
 	sf := &sourceFlags{}
-	cmd.Flags().StringVar(&sf.upstream, "upstream", "", "atlas-data's dist folder: a URL or a local folder (env ATLASGRAPH_UPSTREAM, default "+loader.DefaultUpstream+")")
+	cmd.Flags().StringVar(&sf.upstream, "upstream", "", "atlas-data's dist folder: a URL or a local folder (env ATLASGRAPH_UPSTREAM, default "+app.DefaultUpstream+")")
 	timeout := cmd.Flags().Duration("download-timeout", 30*time.Second, "time limit for reading the manifest")
 	asJSON := cmd.Flags().Bool("json", false, "print JSON")
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
@@ -33,23 +30,11 @@ one (*) and those newer than it (new). Load the newest with: atlasgraph load --r
 			return err
 		}
 		defer done()
-		rels, err := svc.Releases(cmd.Context())
+		rep, err := svc.UpstreamReleases(cmd.Context(), sf.upstreamURL(c.getenv), *timeout)
 		if err != nil {
 			return err
 		}
-		var loaded []string
-		current := ""
-		for _, r := range rels {
-			loaded = append(loaded, r.Version)
-			if r.Current {
-				current = r.Version
-			}
-		}
-		f := loader.Fetcher{Client: &http.Client{Timeout: *timeout}}
-		rep, err := upstream.Check(cmd.Context(), f, sf.upstreamURL(c.getenv), loaded, current)
-		if err != nil {
-			return err
-		}
+		current := rep.Current
 		if *asJSON {
 			return writeJSON(c.stdout, rep)
 		}

@@ -40,25 +40,24 @@ See docs/releases.md.`,
 			return err
 		}
 		defer done()
-		names, err := svc.Store().ReleaseNames(cmd.Context())
+		rels, err := svc.CompleteReleases(cmd.Context())
 		if err != nil {
 			return err
 		}
-		if len(names) == 0 {
+		if len(rels) == 0 {
 			return fmt.Errorf("no release is loaded to check %s against; load one with: atlasgraph load", args[0])
 		}
-		rels := make([]mapping.Names, len(names))
-		for i, n := range names {
-			rels[i] = mapping.Names{Version: n.Version, Objects: n.Objects}
+		rep, err := svc.ValidateMapping(cmd.Context(), rows)
+		if err != nil {
+			return err
 		}
-		rep := mapping.Check(rows, rels)
 		switch {
 		case *asJSON:
-			err = mapping.WriteJSON(c.stdout, rep)
+			err = mapping.WriteJSON(c.stdout, *rep)
 		case *asSARIF:
-			err = mapping.WriteSARIF(c.stdout, rep, versionString())
+			err = mapping.WriteSARIF(c.stdout, *rep, versionString())
 		default:
-			err = mapping.WriteText(c.stdout, rep)
+			err = mapping.WriteText(c.stdout, *rep)
 		}
 		if err != nil {
 			return err

@@ -9,15 +9,14 @@ import (
 	"fmt"
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/introspection"
-	"github.com/atlasgraph/atlasgraph/actors"
+	"github.com/atlasgraph/atlasgraph/app"
 	"github.com/atlasgraph/atlasgraph/atlas"
-	"github.com/atlasgraph/atlasgraph/attack"
 	"github.com/atlasgraph/atlasgraph/graph/internal/serial"
 	"github.com/atlasgraph/atlasgraph/graph/model"
 	"github.com/atlasgraph/atlasgraph/mapping"
-	"github.com/atlasgraph/atlasgraph/store"
 	"github.com/atlasgraph/atlasgraph/threatmodel"
 	"github.com/atlasgraph/atlasgraph/upstream"
+	"github.com/atlasgraph/atlasgraph/view"
 	gqlparser "github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
 	"math"
@@ -379,15 +378,15 @@ type ComplexityRoot struct {
 
 	Query struct {
 		Actor                   func(childComplexity int, id string, release *string) int
-		Actors                  func(childComplexity int, release *string, filter *store.ActorFilter) int
-		ActorsConnection        func(childComplexity int, release *string, filter *store.ActorFilter, first *int, after *string) int
+		Actors                  func(childComplexity int, release *string, filter *view.ActorFilter) int
+		ActorsConnection        func(childComplexity int, release *string, filter *view.ActorFilter, first *int, after *string) int
 		ActorsSharingTechniques func(childComplexity int, actors []string, release *string, attack *string) int
 		AttackPaths             func(childComplexity int, from string, to string, maxHops *int, limit *int, minSupport *int, excludeMitigatedBy []string, inheritFromParent *bool, release *string) int
 		AttackTechnique         func(childComplexity int, id string, attack *string) int
 		AttackVersion           func(childComplexity int, version *string) int
 		AttackVersions          func(childComplexity int) int
-		CaseStudies             func(childComplexity int, release *string, filter *store.CaseStudyFilter) int
-		CaseStudiesConnection   func(childComplexity int, release *string, filter *store.CaseStudyFilter, first *int, after *string) int
+		CaseStudies             func(childComplexity int, release *string, filter *view.CaseStudyFilter) int
+		CaseStudiesConnection   func(childComplexity int, release *string, filter *view.CaseStudyFilter, first *int, after *string) int
 		CaseStudy               func(childComplexity int, id string, release *string) int
 		ChainMitigations        func(childComplexity int, caseStudy *string, techniques []string, inheritFromParent *bool, release *string) int
 		ChokePoints             func(childComplexity int, limit *int, paths *int, from *string, to *string, inheritFromParent *bool, release *string) int
@@ -395,19 +394,19 @@ type ComplexityRoot struct {
 		EvaluateThreatModel     func(childComplexity int, yaml string) int
 		MinimalMitigationSet    func(childComplexity int, caseStudies []string, costs []model.MitigationCost, require []string, exclude []string, alternatives *int, budget *int, inheritFromParent *bool, release *string) int
 		Mitigation              func(childComplexity int, id string, release *string) int
-		Mitigations             func(childComplexity int, release *string, filter *store.MitigationFilter) int
-		MitigationsConnection   func(childComplexity int, release *string, filter *store.MitigationFilter, first *int, after *string) int
+		Mitigations             func(childComplexity int, release *string, filter *view.MitigationFilter) int
+		MitigationsConnection   func(childComplexity int, release *string, filter *view.MitigationFilter, first *int, after *string) int
 		NavigatorLayer          func(childComplexity int, actors []string, caseStudy *string, techniques []string, release *string, attack *string) int
 		Release                 func(childComplexity int, version *string) int
 		ReleaseDiff             func(childComplexity int, from string, to string) int
 		Releases                func(childComplexity int) int
 		Search                  func(childComplexity int, text string, release *string, first *int) int
 		Tactic                  func(childComplexity int, id string, release *string) int
-		Tactics                 func(childComplexity int, release *string, filter *store.TacticFilter) int
-		TacticsConnection       func(childComplexity int, release *string, filter *store.TacticFilter, first *int, after *string) int
+		Tactics                 func(childComplexity int, release *string, filter *view.TacticFilter) int
+		TacticsConnection       func(childComplexity int, release *string, filter *view.TacticFilter, first *int, after *string) int
 		Technique               func(childComplexity int, id string, release *string) int
-		Techniques              func(childComplexity int, release *string, filter *store.TechniqueFilter) int
-		TechniquesConnection    func(childComplexity int, release *string, filter *store.TechniqueFilter, first *int, after *string) int
+		Techniques              func(childComplexity int, release *string, filter *view.TechniqueFilter) int
+		TechniquesConnection    func(childComplexity int, release *string, filter *view.TechniqueFilter, first *int, after *string) int
 		ThreatModel             func(childComplexity int, id string) int
 		ThreatModels            func(childComplexity int) int
 		UpgradeImpact           func(childComplexity int, model string, toRelease string) int
@@ -864,14 +863,14 @@ type ComplexityRoot struct {
 // region    ************************** generated!.gotpl **************************
 
 type ActorResolver interface {
-	CaseStudies(ctx context.Context, objs []*store.Actor) ([][]store.CaseStudy, error)
-	Techniques(ctx context.Context, objs []*store.Actor) ([][]store.ActorTechnique, error)
+	CaseStudies(ctx context.Context, objs []*view.Actor) ([][]view.CaseStudy, error)
+	Techniques(ctx context.Context, objs []*view.Actor) ([][]view.ActorTechnique, error)
 }
 type ActorTechniqueResolver interface {
-	CaseStudies(ctx context.Context, objs []*store.ActorTechnique) ([][]store.CaseStudy, error)
+	CaseStudies(ctx context.Context, objs []*view.ActorTechnique) ([][]view.CaseStudy, error)
 }
 type AttackTechniqueResolver interface {
-	AtlasTechniques(ctx context.Context, obj *store.AttackTechnique, release *string) ([]store.Technique, error)
+	AtlasTechniques(ctx context.Context, obj *view.AttackTechnique, release *string) ([]view.Technique, error)
 }
 type MappingFindingResolver interface {
 	Code(ctx context.Context, obj *mapping.Finding) (string, error)
@@ -895,35 +894,35 @@ type MutationResolver interface {
 	DeleteAcceptedRisk(ctx context.Context, model string, version int, technique string) (*model.ThreatModel, error)
 }
 type QueryResolver interface {
-	Releases(ctx context.Context) ([]store.ReleaseInfo, error)
-	Release(ctx context.Context, version *string) (*store.ReleaseInfo, error)
-	ReleaseDiff(ctx context.Context, from string, to string) (*atlas.Diff, error)
-	Tactic(ctx context.Context, id string, release *string) (*store.Tactic, error)
-	Technique(ctx context.Context, id string, release *string) (*store.Technique, error)
-	Mitigation(ctx context.Context, id string, release *string) (*store.Mitigation, error)
-	CaseStudy(ctx context.Context, id string, release *string) (*store.CaseStudy, error)
-	Actor(ctx context.Context, id string, release *string) (*store.Actor, error)
-	Tactics(ctx context.Context, release *string, filter *store.TacticFilter) ([]store.Tactic, error)
-	Techniques(ctx context.Context, release *string, filter *store.TechniqueFilter) ([]store.Technique, error)
-	Mitigations(ctx context.Context, release *string, filter *store.MitigationFilter) ([]store.Mitigation, error)
-	CaseStudies(ctx context.Context, release *string, filter *store.CaseStudyFilter) ([]store.CaseStudy, error)
-	Actors(ctx context.Context, release *string, filter *store.ActorFilter) ([]store.Actor, error)
-	TacticsConnection(ctx context.Context, release *string, filter *store.TacticFilter, first *int, after *string) (*model.TacticConnection, error)
-	TechniquesConnection(ctx context.Context, release *string, filter *store.TechniqueFilter, first *int, after *string) (*model.TechniqueConnection, error)
-	MitigationsConnection(ctx context.Context, release *string, filter *store.MitigationFilter, first *int, after *string) (*model.MitigationConnection, error)
-	CaseStudiesConnection(ctx context.Context, release *string, filter *store.CaseStudyFilter, first *int, after *string) (*model.CaseStudyConnection, error)
-	ActorsConnection(ctx context.Context, release *string, filter *store.ActorFilter, first *int, after *string) (*model.ActorConnection, error)
-	Search(ctx context.Context, text string, release *string, first *int) ([]store.SearchHit, error)
-	ChainMitigations(ctx context.Context, caseStudy *string, techniques []string, inheritFromParent *bool, release *string) (*model.ChainAnalysis, error)
-	MinimalMitigationSet(ctx context.Context, caseStudies []string, costs []model.MitigationCost, require []string, exclude []string, alternatives *int, budget *int, inheritFromParent *bool, release *string) (*model.MinimalMitigationSet, error)
-	AttackPaths(ctx context.Context, from string, to string, maxHops *int, limit *int, minSupport *int, excludeMitigatedBy []string, inheritFromParent *bool, release *string) (*model.AttackPathResult, error)
-	ChokePoints(ctx context.Context, limit *int, paths *int, from *string, to *string, inheritFromParent *bool, release *string) (*model.ChokePoints, error)
-	CoverageGaps(ctx context.Context, limit *int, inheritFromParent *bool, release *string) (*model.CoverageGaps, error)
-	AttackVersion(ctx context.Context, version *string) (*store.AttackVersion, error)
-	AttackVersions(ctx context.Context) ([]store.AttackVersion, error)
-	AttackTechnique(ctx context.Context, id string, attack *string) (*store.AttackTechnique, error)
-	ActorsSharingTechniques(ctx context.Context, actors []string, release *string, attack *string) (*actors.Overlap, error)
-	NavigatorLayer(ctx context.Context, actors []string, caseStudy *string, techniques []string, release *string, attack *string) (*actors.Layer, error)
+	Releases(ctx context.Context) ([]app.Release, error)
+	Release(ctx context.Context, version *string) (*app.Release, error)
+	ReleaseDiff(ctx context.Context, from string, to string) (*app.ReleaseDiff, error)
+	Tactic(ctx context.Context, id string, release *string) (*view.Tactic, error)
+	Technique(ctx context.Context, id string, release *string) (*view.Technique, error)
+	Mitigation(ctx context.Context, id string, release *string) (*view.Mitigation, error)
+	CaseStudy(ctx context.Context, id string, release *string) (*view.CaseStudy, error)
+	Actor(ctx context.Context, id string, release *string) (*view.Actor, error)
+	Tactics(ctx context.Context, release *string, filter *view.TacticFilter) ([]view.Tactic, error)
+	Techniques(ctx context.Context, release *string, filter *view.TechniqueFilter) ([]view.Technique, error)
+	Mitigations(ctx context.Context, release *string, filter *view.MitigationFilter) ([]view.Mitigation, error)
+	CaseStudies(ctx context.Context, release *string, filter *view.CaseStudyFilter) ([]view.CaseStudy, error)
+	Actors(ctx context.Context, release *string, filter *view.ActorFilter) ([]view.Actor, error)
+	TacticsConnection(ctx context.Context, release *string, filter *view.TacticFilter, first *int, after *string) (*model.TacticConnection, error)
+	TechniquesConnection(ctx context.Context, release *string, filter *view.TechniqueFilter, first *int, after *string) (*model.TechniqueConnection, error)
+	MitigationsConnection(ctx context.Context, release *string, filter *view.MitigationFilter, first *int, after *string) (*model.MitigationConnection, error)
+	CaseStudiesConnection(ctx context.Context, release *string, filter *view.CaseStudyFilter, first *int, after *string) (*model.CaseStudyConnection, error)
+	ActorsConnection(ctx context.Context, release *string, filter *view.ActorFilter, first *int, after *string) (*model.ActorConnection, error)
+	Search(ctx context.Context, text string, release *string, first *int) ([]view.SearchHit, error)
+	ChainMitigations(ctx context.Context, caseStudy *string, techniques []string, inheritFromParent *bool, release *string) (*app.ChainAnalysis, error)
+	MinimalMitigationSet(ctx context.Context, caseStudies []string, costs []model.MitigationCost, require []string, exclude []string, alternatives *int, budget *int, inheritFromParent *bool, release *string) (*app.MinimalMitigationSet, error)
+	AttackPaths(ctx context.Context, from string, to string, maxHops *int, limit *int, minSupport *int, excludeMitigatedBy []string, inheritFromParent *bool, release *string) (*app.AttackPathResult, error)
+	ChokePoints(ctx context.Context, limit *int, paths *int, from *string, to *string, inheritFromParent *bool, release *string) (*app.ChokePoints, error)
+	CoverageGaps(ctx context.Context, limit *int, inheritFromParent *bool, release *string) (*app.CoverageGaps, error)
+	AttackVersion(ctx context.Context, version *string) (*view.AttackVersion, error)
+	AttackVersions(ctx context.Context) ([]view.AttackVersion, error)
+	AttackTechnique(ctx context.Context, id string, attack *string) (*view.AttackTechnique, error)
+	ActorsSharingTechniques(ctx context.Context, actors []string, release *string, attack *string) (*view.Overlap, error)
+	NavigatorLayer(ctx context.Context, actors []string, caseStudy *string, techniques []string, release *string, attack *string) (*view.Layer, error)
 	ThreatModels(ctx context.Context) ([]model.ThreatModel, error)
 	ThreatModel(ctx context.Context, id string) (*model.ThreatModel, error)
 	EvaluateThreatModel(ctx context.Context, yaml string) (*threatmodel.Report, error)
@@ -931,13 +930,13 @@ type QueryResolver interface {
 	ValidateMapping(ctx context.Context, rows []model.MappingRowInput) (*mapping.Report, error)
 }
 type ReleaseResolver interface {
-	Upstream(ctx context.Context, obj *store.ReleaseInfo) (*upstream.Status, error)
+	Upstream(ctx context.Context, obj *app.Release) (*upstream.Status, error)
 }
 type TechniqueResolver interface {
-	Actors(ctx context.Context, objs []*store.Technique) ([][]store.TechniqueActor, error)
+	Actors(ctx context.Context, objs []*view.Technique) ([][]view.TechniqueActor, error)
 }
 type TechniqueActorResolver interface {
-	CaseStudies(ctx context.Context, objs []*store.TechniqueActor) ([][]store.CaseStudy, error)
+	CaseStudies(ctx context.Context, objs []*view.TechniqueActor) ([][]view.CaseStudy, error)
 }
 type ThreatModelResolver interface {
 	Report(ctx context.Context, obj *model.ThreatModel) (*threatmodel.Report, error)
@@ -2352,7 +2351,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Actors(childComplexity, args["release"].(*string), args["filter"].(*store.ActorFilter)), true
+		return e.ComplexityRoot.Query.Actors(childComplexity, args["release"].(*string), args["filter"].(*view.ActorFilter)), true
 	case "Query.actorsConnection":
 		if e.ComplexityRoot.Query.ActorsConnection == nil {
 			break
@@ -2363,7 +2362,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.ActorsConnection(childComplexity, args["release"].(*string), args["filter"].(*store.ActorFilter), args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.Query.ActorsConnection(childComplexity, args["release"].(*string), args["filter"].(*view.ActorFilter), args["first"].(*int), args["after"].(*string)), true
 	case "Query.actorsSharingTechniques":
 		if e.ComplexityRoot.Query.ActorsSharingTechniques == nil {
 			break
@@ -2424,7 +2423,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.CaseStudies(childComplexity, args["release"].(*string), args["filter"].(*store.CaseStudyFilter)), true
+		return e.ComplexityRoot.Query.CaseStudies(childComplexity, args["release"].(*string), args["filter"].(*view.CaseStudyFilter)), true
 	case "Query.caseStudiesConnection":
 		if e.ComplexityRoot.Query.CaseStudiesConnection == nil {
 			break
@@ -2435,7 +2434,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.CaseStudiesConnection(childComplexity, args["release"].(*string), args["filter"].(*store.CaseStudyFilter), args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.Query.CaseStudiesConnection(childComplexity, args["release"].(*string), args["filter"].(*view.CaseStudyFilter), args["first"].(*int), args["after"].(*string)), true
 	case "Query.caseStudy":
 		if e.ComplexityRoot.Query.CaseStudy == nil {
 			break
@@ -2524,7 +2523,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Mitigations(childComplexity, args["release"].(*string), args["filter"].(*store.MitigationFilter)), true
+		return e.ComplexityRoot.Query.Mitigations(childComplexity, args["release"].(*string), args["filter"].(*view.MitigationFilter)), true
 	case "Query.mitigationsConnection":
 		if e.ComplexityRoot.Query.MitigationsConnection == nil {
 			break
@@ -2535,7 +2534,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.MitigationsConnection(childComplexity, args["release"].(*string), args["filter"].(*store.MitigationFilter), args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.Query.MitigationsConnection(childComplexity, args["release"].(*string), args["filter"].(*view.MitigationFilter), args["first"].(*int), args["after"].(*string)), true
 	case "Query.navigatorLayer":
 		if e.ComplexityRoot.Query.NavigatorLayer == nil {
 			break
@@ -2607,7 +2606,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Tactics(childComplexity, args["release"].(*string), args["filter"].(*store.TacticFilter)), true
+		return e.ComplexityRoot.Query.Tactics(childComplexity, args["release"].(*string), args["filter"].(*view.TacticFilter)), true
 	case "Query.tacticsConnection":
 		if e.ComplexityRoot.Query.TacticsConnection == nil {
 			break
@@ -2618,7 +2617,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.TacticsConnection(childComplexity, args["release"].(*string), args["filter"].(*store.TacticFilter), args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.Query.TacticsConnection(childComplexity, args["release"].(*string), args["filter"].(*view.TacticFilter), args["first"].(*int), args["after"].(*string)), true
 	case "Query.technique":
 		if e.ComplexityRoot.Query.Technique == nil {
 			break
@@ -2640,7 +2639,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.Techniques(childComplexity, args["release"].(*string), args["filter"].(*store.TechniqueFilter)), true
+		return e.ComplexityRoot.Query.Techniques(childComplexity, args["release"].(*string), args["filter"].(*view.TechniqueFilter)), true
 	case "Query.techniquesConnection":
 		if e.ComplexityRoot.Query.TechniquesConnection == nil {
 			break
@@ -2651,7 +2650,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.TechniquesConnection(childComplexity, args["release"].(*string), args["filter"].(*store.TechniqueFilter), args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.Query.TechniquesConnection(childComplexity, args["release"].(*string), args["filter"].(*view.TechniqueFilter), args["first"].(*int), args["after"].(*string)), true
 	case "Query.threatModel":
 		if e.ComplexityRoot.Query.ThreatModel == nil {
 			break
@@ -9782,8 +9781,8 @@ func (ec *executionContext) field_Query_actorsConnection_args(ctx context.Contex
 	}
 	args["release"] = arg0
 	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
-		func(ctx context.Context, v any) (*store.ActorFilter, error) {
-			return ec.unmarshalOActorFilter2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐActorFilter(ctx, v)
+		func(ctx context.Context, v any) (*view.ActorFilter, error) {
+			return ec.unmarshalOActorFilter2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐActorFilter(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -9850,8 +9849,8 @@ func (ec *executionContext) field_Query_actors_args(ctx context.Context, rawArgs
 	}
 	args["release"] = arg0
 	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
-		func(ctx context.Context, v any) (*store.ActorFilter, error) {
-			return ec.unmarshalOActorFilter2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐActorFilter(ctx, v)
+		func(ctx context.Context, v any) (*view.ActorFilter, error) {
+			return ec.unmarshalOActorFilter2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐActorFilter(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -9978,8 +9977,8 @@ func (ec *executionContext) field_Query_caseStudiesConnection_args(ctx context.C
 	}
 	args["release"] = arg0
 	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
-		func(ctx context.Context, v any) (*store.CaseStudyFilter, error) {
-			return ec.unmarshalOCaseStudyFilter2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐCaseStudyFilter(ctx, v)
+		func(ctx context.Context, v any) (*view.CaseStudyFilter, error) {
+			return ec.unmarshalOCaseStudyFilter2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐCaseStudyFilter(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -10016,8 +10015,8 @@ func (ec *executionContext) field_Query_caseStudies_args(ctx context.Context, ra
 	}
 	args["release"] = arg0
 	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
-		func(ctx context.Context, v any) (*store.CaseStudyFilter, error) {
-			return ec.unmarshalOCaseStudyFilter2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐCaseStudyFilter(ctx, v)
+		func(ctx context.Context, v any) (*view.CaseStudyFilter, error) {
+			return ec.unmarshalOCaseStudyFilter2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐCaseStudyFilter(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -10288,8 +10287,8 @@ func (ec *executionContext) field_Query_mitigationsConnection_args(ctx context.C
 	}
 	args["release"] = arg0
 	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
-		func(ctx context.Context, v any) (*store.MitigationFilter, error) {
-			return ec.unmarshalOMitigationFilter2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐMitigationFilter(ctx, v)
+		func(ctx context.Context, v any) (*view.MitigationFilter, error) {
+			return ec.unmarshalOMitigationFilter2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐMitigationFilter(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -10326,8 +10325,8 @@ func (ec *executionContext) field_Query_mitigations_args(ctx context.Context, ra
 	}
 	args["release"] = arg0
 	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
-		func(ctx context.Context, v any) (*store.MitigationFilter, error) {
-			return ec.unmarshalOMitigationFilter2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐMitigationFilter(ctx, v)
+		func(ctx context.Context, v any) (*view.MitigationFilter, error) {
+			return ec.unmarshalOMitigationFilter2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐMitigationFilter(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -10482,8 +10481,8 @@ func (ec *executionContext) field_Query_tacticsConnection_args(ctx context.Conte
 	}
 	args["release"] = arg0
 	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
-		func(ctx context.Context, v any) (*store.TacticFilter, error) {
-			return ec.unmarshalOTacticFilter2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐTacticFilter(ctx, v)
+		func(ctx context.Context, v any) (*view.TacticFilter, error) {
+			return ec.unmarshalOTacticFilter2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐTacticFilter(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -10520,8 +10519,8 @@ func (ec *executionContext) field_Query_tactics_args(ctx context.Context, rawArg
 	}
 	args["release"] = arg0
 	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
-		func(ctx context.Context, v any) (*store.TacticFilter, error) {
-			return ec.unmarshalOTacticFilter2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐTacticFilter(ctx, v)
+		func(ctx context.Context, v any) (*view.TacticFilter, error) {
+			return ec.unmarshalOTacticFilter2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐTacticFilter(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -10564,8 +10563,8 @@ func (ec *executionContext) field_Query_techniquesConnection_args(ctx context.Co
 	}
 	args["release"] = arg0
 	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
-		func(ctx context.Context, v any) (*store.TechniqueFilter, error) {
-			return ec.unmarshalOTechniqueFilter2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐTechniqueFilter(ctx, v)
+		func(ctx context.Context, v any) (*view.TechniqueFilter, error) {
+			return ec.unmarshalOTechniqueFilter2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐTechniqueFilter(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -10602,8 +10601,8 @@ func (ec *executionContext) field_Query_techniques_args(ctx context.Context, raw
 	}
 	args["release"] = arg0
 	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
-		func(ctx context.Context, v any) (*store.TechniqueFilter, error) {
-			return ec.unmarshalOTechniqueFilter2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐTechniqueFilter(ctx, v)
+		func(ctx context.Context, v any) (*view.TechniqueFilter, error) {
+			return ec.unmarshalOTechniqueFilter2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐTechniqueFilter(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -10750,7 +10749,7 @@ func (ec *executionContext) field___Type_inputFields_args(ctx context.Context, r
 
 // region    **************************** field.gotpl *****************************
 
-func (ec *executionContext) _Actor_id(ctx context.Context, field graphql.CollectedField, obj *store.Actor) (ret graphql.Marshaler) {
+func (ec *executionContext) _Actor_id(ctx context.Context, field graphql.CollectedField, obj *view.Actor) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10773,7 +10772,7 @@ func (ec *executionContext) fieldContext_Actor_id(_ context.Context, field graph
 	return graphql.NewScalarFieldContext("Actor", field, false, false, "ID")
 }
 
-func (ec *executionContext) _Actor_release(ctx context.Context, field graphql.CollectedField, obj *store.Actor) (ret graphql.Marshaler) {
+func (ec *executionContext) _Actor_release(ctx context.Context, field graphql.CollectedField, obj *view.Actor) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10796,7 +10795,7 @@ func (ec *executionContext) fieldContext_Actor_release(_ context.Context, field 
 	return graphql.NewScalarFieldContext("Actor", field, false, false, "String")
 }
 
-func (ec *executionContext) _Actor_name(ctx context.Context, field graphql.CollectedField, obj *store.Actor) (ret graphql.Marshaler) {
+func (ec *executionContext) _Actor_name(ctx context.Context, field graphql.CollectedField, obj *view.Actor) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10819,7 +10818,7 @@ func (ec *executionContext) fieldContext_Actor_name(_ context.Context, field gra
 	return graphql.NewScalarFieldContext("Actor", field, false, false, "String")
 }
 
-func (ec *executionContext) _Actor_aliases(ctx context.Context, field graphql.CollectedField, obj *store.Actor) (ret graphql.Marshaler) {
+func (ec *executionContext) _Actor_aliases(ctx context.Context, field graphql.CollectedField, obj *view.Actor) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10842,7 +10841,7 @@ func (ec *executionContext) fieldContext_Actor_aliases(_ context.Context, field 
 	return graphql.NewScalarFieldContext("Actor", field, false, false, "String")
 }
 
-func (ec *executionContext) _Actor_caseStudies(ctx context.Context, field graphql.CollectedField, obj *store.Actor) (ret graphql.Marshaler) {
+func (ec *executionContext) _Actor_caseStudies(ctx context.Context, field graphql.CollectedField, obj *view.Actor) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10854,8 +10853,8 @@ func (ec *executionContext) _Actor_caseStudies(ctx context.Context, field graphq
 			return ec.resolveBatch_Actor_caseStudies(ctx, field, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []store.CaseStudy) graphql.Marshaler {
-			return ec.marshalNCaseStudy2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐCaseStudyᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []view.CaseStudy) graphql.Marshaler {
+			return ec.marshalNCaseStudy2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐCaseStudyᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -10873,13 +10872,13 @@ func (ec *executionContext) fieldContext_Actor_caseStudies(_ context.Context, fi
 	}
 	return fc, nil
 }
-func (ec *executionContext) resolveBatch_Actor_caseStudies(ctx context.Context, field graphql.CollectedField, obj *store.Actor) (any, error) {
+func (ec *executionContext) resolveBatch_Actor_caseStudies(ctx context.Context, field graphql.CollectedField, obj *view.Actor) (any, error) {
 	resolver := ec.Resolvers.Actor()
-	if batch, ok := graphql.BatchParentsFor[*store.Actor](ctx, "Actor"); ok {
+	if batch, ok := graphql.BatchParentsFor[*view.Actor](ctx, "Actor"); ok {
 		result := batch.FieldResult(field, func() (any, error) {
 			return resolver.CaseStudies(ctx, batch.Parents)
 		})
-		return graphql.ResolveBatchGroupResult[[]store.CaseStudy](
+		return graphql.ResolveBatchGroupResult[[]view.CaseStudy](
 			ctx,
 			batch.Index,
 			len(batch.Parents),
@@ -10888,8 +10887,8 @@ func (ec *executionContext) resolveBatch_Actor_caseStudies(ctx context.Context, 
 			batch.IndexMap,
 		)
 	}
-	results, err := resolver.CaseStudies(ctx, []*store.Actor{obj})
-	return graphql.ResolveBatchSingleResult[[]store.CaseStudy](
+	results, err := resolver.CaseStudies(ctx, []*view.Actor{obj})
+	return graphql.ResolveBatchSingleResult[[]view.CaseStudy](
 		ctx,
 		results,
 		err,
@@ -10897,7 +10896,7 @@ func (ec *executionContext) resolveBatch_Actor_caseStudies(ctx context.Context, 
 	)
 }
 
-func (ec *executionContext) _Actor_techniques(ctx context.Context, field graphql.CollectedField, obj *store.Actor) (ret graphql.Marshaler) {
+func (ec *executionContext) _Actor_techniques(ctx context.Context, field graphql.CollectedField, obj *view.Actor) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10909,8 +10908,8 @@ func (ec *executionContext) _Actor_techniques(ctx context.Context, field graphql
 			return ec.resolveBatch_Actor_techniques(ctx, field, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []store.ActorTechnique) graphql.Marshaler {
-			return ec.marshalNActorTechnique2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐActorTechniqueᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []view.ActorTechnique) graphql.Marshaler {
+			return ec.marshalNActorTechnique2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐActorTechniqueᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -10928,13 +10927,13 @@ func (ec *executionContext) fieldContext_Actor_techniques(_ context.Context, fie
 	}
 	return fc, nil
 }
-func (ec *executionContext) resolveBatch_Actor_techniques(ctx context.Context, field graphql.CollectedField, obj *store.Actor) (any, error) {
+func (ec *executionContext) resolveBatch_Actor_techniques(ctx context.Context, field graphql.CollectedField, obj *view.Actor) (any, error) {
 	resolver := ec.Resolvers.Actor()
-	if batch, ok := graphql.BatchParentsFor[*store.Actor](ctx, "Actor"); ok {
+	if batch, ok := graphql.BatchParentsFor[*view.Actor](ctx, "Actor"); ok {
 		result := batch.FieldResult(field, func() (any, error) {
 			return resolver.Techniques(ctx, batch.Parents)
 		})
-		return graphql.ResolveBatchGroupResult[[]store.ActorTechnique](
+		return graphql.ResolveBatchGroupResult[[]view.ActorTechnique](
 			ctx,
 			batch.Index,
 			len(batch.Parents),
@@ -10943,8 +10942,8 @@ func (ec *executionContext) resolveBatch_Actor_techniques(ctx context.Context, f
 			batch.IndexMap,
 		)
 	}
-	results, err := resolver.Techniques(ctx, []*store.Actor{obj})
-	return graphql.ResolveBatchSingleResult[[]store.ActorTechnique](
+	results, err := resolver.Techniques(ctx, []*view.Actor{obj})
+	return graphql.ResolveBatchSingleResult[[]view.ActorTechnique](
 		ctx,
 		results,
 		err,
@@ -10952,7 +10951,7 @@ func (ec *executionContext) resolveBatch_Actor_techniques(ctx context.Context, f
 	)
 }
 
-func (ec *executionContext) _Actor_attackId(ctx context.Context, field graphql.CollectedField, obj *store.Actor) (ret graphql.Marshaler) {
+func (ec *executionContext) _Actor_attackId(ctx context.Context, field graphql.CollectedField, obj *view.Actor) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10975,7 +10974,7 @@ func (ec *executionContext) fieldContext_Actor_attackId(_ context.Context, field
 	return graphql.NewScalarFieldContext("Actor", field, true, false, "String")
 }
 
-func (ec *executionContext) _Actor_attackUrl(ctx context.Context, field graphql.CollectedField, obj *store.Actor) (ret graphql.Marshaler) {
+func (ec *executionContext) _Actor_attackUrl(ctx context.Context, field graphql.CollectedField, obj *view.Actor) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10998,7 +10997,7 @@ func (ec *executionContext) fieldContext_Actor_attackUrl(_ context.Context, fiel
 	return graphql.NewScalarFieldContext("Actor", field, true, false, "String")
 }
 
-func (ec *executionContext) _Actor_description(ctx context.Context, field graphql.CollectedField, obj *store.Actor) (ret graphql.Marshaler) {
+func (ec *executionContext) _Actor_description(ctx context.Context, field graphql.CollectedField, obj *view.Actor) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11021,7 +11020,7 @@ func (ec *executionContext) fieldContext_Actor_description(_ context.Context, fi
 	return graphql.NewScalarFieldContext("Actor", field, true, false, "String")
 }
 
-func (ec *executionContext) _Actor_attackVersion(ctx context.Context, field graphql.CollectedField, obj *store.Actor) (ret graphql.Marshaler) {
+func (ec *executionContext) _Actor_attackVersion(ctx context.Context, field graphql.CollectedField, obj *view.Actor) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11044,7 +11043,7 @@ func (ec *executionContext) fieldContext_Actor_attackVersion(_ context.Context, 
 	return graphql.NewScalarFieldContext("Actor", field, true, false, "String")
 }
 
-func (ec *executionContext) _Actor_caseStudyActors(ctx context.Context, field graphql.CollectedField, obj *store.Actor) (ret graphql.Marshaler) {
+func (ec *executionContext) _Actor_caseStudyActors(ctx context.Context, field graphql.CollectedField, obj *view.Actor) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11067,7 +11066,7 @@ func (ec *executionContext) fieldContext_Actor_caseStudyActors(_ context.Context
 	return graphql.NewScalarFieldContext("Actor", field, false, false, "ID")
 }
 
-func (ec *executionContext) _Actor_sharedAlias(ctx context.Context, field graphql.CollectedField, obj *store.Actor) (ret graphql.Marshaler) {
+func (ec *executionContext) _Actor_sharedAlias(ctx context.Context, field graphql.CollectedField, obj *view.Actor) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11134,8 +11133,8 @@ func (ec *executionContext) _ActorConnection_nodes(ctx context.Context, field gr
 			return obj.Nodes, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []store.Actor) graphql.Marshaler {
-			return ec.marshalNActor2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐActorᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []view.Actor) graphql.Marshaler {
+			return ec.marshalNActor2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐActorᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -11244,8 +11243,8 @@ func (ec *executionContext) _ActorEdge_node(ctx context.Context, field graphql.C
 			return obj.Node, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *store.Actor) graphql.Marshaler {
-			return ec.marshalNActor2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐActor(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *view.Actor) graphql.Marshaler {
+			return ec.marshalNActor2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐActor(ctx, selections, v)
 		},
 		true,
 		true,
@@ -11264,7 +11263,7 @@ func (ec *executionContext) fieldContext_ActorEdge_node(_ context.Context, field
 	return fc, nil
 }
 
-func (ec *executionContext) _ActorOverlap_release(ctx context.Context, field graphql.CollectedField, obj *actors.Overlap) (ret graphql.Marshaler) {
+func (ec *executionContext) _ActorOverlap_release(ctx context.Context, field graphql.CollectedField, obj *view.Overlap) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11287,7 +11286,7 @@ func (ec *executionContext) fieldContext_ActorOverlap_release(_ context.Context,
 	return graphql.NewScalarFieldContext("ActorOverlap", field, false, false, "String")
 }
 
-func (ec *executionContext) _ActorOverlap_attackVersion(ctx context.Context, field graphql.CollectedField, obj *actors.Overlap) (ret graphql.Marshaler) {
+func (ec *executionContext) _ActorOverlap_attackVersion(ctx context.Context, field graphql.CollectedField, obj *view.Overlap) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11310,7 +11309,7 @@ func (ec *executionContext) fieldContext_ActorOverlap_attackVersion(_ context.Co
 	return graphql.NewScalarFieldContext("ActorOverlap", field, false, false, "String")
 }
 
-func (ec *executionContext) _ActorOverlap_actors(ctx context.Context, field graphql.CollectedField, obj *actors.Overlap) (ret graphql.Marshaler) {
+func (ec *executionContext) _ActorOverlap_actors(ctx context.Context, field graphql.CollectedField, obj *view.Overlap) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11322,8 +11321,8 @@ func (ec *executionContext) _ActorOverlap_actors(ctx context.Context, field grap
 			return obj.Actors, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []store.Actor) graphql.Marshaler {
-			return ec.marshalNActor2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐActorᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []view.Actor) graphql.Marshaler {
+			return ec.marshalNActor2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐActorᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -11342,7 +11341,7 @@ func (ec *executionContext) fieldContext_ActorOverlap_actors(_ context.Context, 
 	return fc, nil
 }
 
-func (ec *executionContext) _ActorOverlap_perActor(ctx context.Context, field graphql.CollectedField, obj *actors.Overlap) (ret graphql.Marshaler) {
+func (ec *executionContext) _ActorOverlap_perActor(ctx context.Context, field graphql.CollectedField, obj *view.Overlap) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11354,8 +11353,8 @@ func (ec *executionContext) _ActorOverlap_perActor(ctx context.Context, field gr
 			return obj.PerActor(), nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []actors.ActorTechniques) graphql.Marshaler {
-			return ec.marshalNActorTechniques2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋactorsᚐActorTechniquesᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []view.ActorTechniques) graphql.Marshaler {
+			return ec.marshalNActorTechniques2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐActorTechniquesᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -11374,7 +11373,7 @@ func (ec *executionContext) fieldContext_ActorOverlap_perActor(_ context.Context
 	return fc, nil
 }
 
-func (ec *executionContext) _ActorOverlap_shared(ctx context.Context, field graphql.CollectedField, obj *actors.Overlap) (ret graphql.Marshaler) {
+func (ec *executionContext) _ActorOverlap_shared(ctx context.Context, field graphql.CollectedField, obj *view.Overlap) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11386,8 +11385,8 @@ func (ec *executionContext) _ActorOverlap_shared(ctx context.Context, field grap
 			return obj.Shared, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []actors.SharedTechnique) graphql.Marshaler {
-			return ec.marshalNSharedTechnique2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋactorsᚐSharedTechniqueᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []view.SharedTechnique) graphql.Marshaler {
+			return ec.marshalNSharedTechnique2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐSharedTechniqueᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -11406,7 +11405,7 @@ func (ec *executionContext) fieldContext_ActorOverlap_shared(_ context.Context, 
 	return fc, nil
 }
 
-func (ec *executionContext) _ActorTechnique_technique(ctx context.Context, field graphql.CollectedField, obj *store.ActorTechnique) (ret graphql.Marshaler) {
+func (ec *executionContext) _ActorTechnique_technique(ctx context.Context, field graphql.CollectedField, obj *view.ActorTechnique) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11418,8 +11417,8 @@ func (ec *executionContext) _ActorTechnique_technique(ctx context.Context, field
 			return obj.Technique, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v store.Technique) graphql.Marshaler {
-			return ec.marshalNTechnique2githubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐTechnique(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v view.Technique) graphql.Marshaler {
+			return ec.marshalNTechnique2githubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐTechnique(ctx, selections, v)
 		},
 		true,
 		true,
@@ -11438,7 +11437,7 @@ func (ec *executionContext) fieldContext_ActorTechnique_technique(_ context.Cont
 	return fc, nil
 }
 
-func (ec *executionContext) _ActorTechnique_caseStudies(ctx context.Context, field graphql.CollectedField, obj *store.ActorTechnique) (ret graphql.Marshaler) {
+func (ec *executionContext) _ActorTechnique_caseStudies(ctx context.Context, field graphql.CollectedField, obj *view.ActorTechnique) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11450,8 +11449,8 @@ func (ec *executionContext) _ActorTechnique_caseStudies(ctx context.Context, fie
 			return ec.resolveBatch_ActorTechnique_caseStudies(ctx, field, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []store.CaseStudy) graphql.Marshaler {
-			return ec.marshalNCaseStudy2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐCaseStudyᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []view.CaseStudy) graphql.Marshaler {
+			return ec.marshalNCaseStudy2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐCaseStudyᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -11469,13 +11468,13 @@ func (ec *executionContext) fieldContext_ActorTechnique_caseStudies(_ context.Co
 	}
 	return fc, nil
 }
-func (ec *executionContext) resolveBatch_ActorTechnique_caseStudies(ctx context.Context, field graphql.CollectedField, obj *store.ActorTechnique) (any, error) {
+func (ec *executionContext) resolveBatch_ActorTechnique_caseStudies(ctx context.Context, field graphql.CollectedField, obj *view.ActorTechnique) (any, error) {
 	resolver := ec.Resolvers.ActorTechnique()
-	if batch, ok := graphql.BatchParentsFor[*store.ActorTechnique](ctx, "ActorTechnique"); ok {
+	if batch, ok := graphql.BatchParentsFor[*view.ActorTechnique](ctx, "ActorTechnique"); ok {
 		result := batch.FieldResult(field, func() (any, error) {
 			return resolver.CaseStudies(ctx, batch.Parents)
 		})
-		return graphql.ResolveBatchGroupResult[[]store.CaseStudy](
+		return graphql.ResolveBatchGroupResult[[]view.CaseStudy](
 			ctx,
 			batch.Index,
 			len(batch.Parents),
@@ -11484,8 +11483,8 @@ func (ec *executionContext) resolveBatch_ActorTechnique_caseStudies(ctx context.
 			batch.IndexMap,
 		)
 	}
-	results, err := resolver.CaseStudies(ctx, []*store.ActorTechnique{obj})
-	return graphql.ResolveBatchSingleResult[[]store.CaseStudy](
+	results, err := resolver.CaseStudies(ctx, []*view.ActorTechnique{obj})
+	return graphql.ResolveBatchSingleResult[[]view.CaseStudy](
 		ctx,
 		results,
 		err,
@@ -11493,7 +11492,7 @@ func (ec *executionContext) resolveBatch_ActorTechnique_caseStudies(ctx context.
 	)
 }
 
-func (ec *executionContext) _ActorTechnique_via(ctx context.Context, field graphql.CollectedField, obj *store.ActorTechnique) (ret graphql.Marshaler) {
+func (ec *executionContext) _ActorTechnique_via(ctx context.Context, field graphql.CollectedField, obj *view.ActorTechnique) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11505,8 +11504,8 @@ func (ec *executionContext) _ActorTechnique_via(ctx context.Context, field graph
 			return obj.Via, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []attack.LinkKind) graphql.Marshaler {
-			return ec.marshalNActorLinkKind2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋattackᚐLinkKindᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []atlas.LinkKind) graphql.Marshaler {
+			return ec.marshalNActorLinkKind2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋatlasᚐLinkKindᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -11516,7 +11515,7 @@ func (ec *executionContext) fieldContext_ActorTechnique_via(_ context.Context, f
 	return graphql.NewScalarFieldContext("ActorTechnique", field, false, false, "ActorLinkKind")
 }
 
-func (ec *executionContext) _ActorTechnique_steps(ctx context.Context, field graphql.CollectedField, obj *store.ActorTechnique) (ret graphql.Marshaler) {
+func (ec *executionContext) _ActorTechnique_steps(ctx context.Context, field graphql.CollectedField, obj *view.ActorTechnique) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11528,8 +11527,8 @@ func (ec *executionContext) _ActorTechnique_steps(ctx context.Context, field gra
 			return obj.Steps, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []store.StepRef) graphql.Marshaler {
-			return ec.marshalNStepRef2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐStepRefᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []view.StepRef) graphql.Marshaler {
+			return ec.marshalNStepRef2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐStepRefᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -11548,7 +11547,7 @@ func (ec *executionContext) fieldContext_ActorTechnique_steps(_ context.Context,
 	return fc, nil
 }
 
-func (ec *executionContext) _ActorTechnique_attackEvidence(ctx context.Context, field graphql.CollectedField, obj *store.ActorTechnique) (ret graphql.Marshaler) {
+func (ec *executionContext) _ActorTechnique_attackEvidence(ctx context.Context, field graphql.CollectedField, obj *view.ActorTechnique) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11560,8 +11559,8 @@ func (ec *executionContext) _ActorTechnique_attackEvidence(ctx context.Context, 
 			return obj.AttackEvidence, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []store.AttackEvidence) graphql.Marshaler {
-			return ec.marshalNAttackEvidence2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐAttackEvidenceᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []view.AttackEvidence) graphql.Marshaler {
+			return ec.marshalNAttackEvidence2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐAttackEvidenceᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -11580,7 +11579,7 @@ func (ec *executionContext) fieldContext_ActorTechnique_attackEvidence(_ context
 	return fc, nil
 }
 
-func (ec *executionContext) _ActorTechniques_actor(ctx context.Context, field graphql.CollectedField, obj *actors.ActorTechniques) (ret graphql.Marshaler) {
+func (ec *executionContext) _ActorTechniques_actor(ctx context.Context, field graphql.CollectedField, obj *view.ActorTechniques) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11592,8 +11591,8 @@ func (ec *executionContext) _ActorTechniques_actor(ctx context.Context, field gr
 			return obj.Actor, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v store.Actor) graphql.Marshaler {
-			return ec.marshalNActor2githubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐActor(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v view.Actor) graphql.Marshaler {
+			return ec.marshalNActor2githubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐActor(ctx, selections, v)
 		},
 		true,
 		true,
@@ -11612,7 +11611,7 @@ func (ec *executionContext) fieldContext_ActorTechniques_actor(_ context.Context
 	return fc, nil
 }
 
-func (ec *executionContext) _ActorTechniques_techniques(ctx context.Context, field graphql.CollectedField, obj *actors.ActorTechniques) (ret graphql.Marshaler) {
+func (ec *executionContext) _ActorTechniques_techniques(ctx context.Context, field graphql.CollectedField, obj *view.ActorTechniques) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11624,8 +11623,8 @@ func (ec *executionContext) _ActorTechniques_techniques(ctx context.Context, fie
 			return obj.Techniques, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []store.ActorTechnique) graphql.Marshaler {
-			return ec.marshalNActorTechnique2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐActorTechniqueᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []view.ActorTechnique) graphql.Marshaler {
+			return ec.marshalNActorTechnique2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐActorTechniqueᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -11644,7 +11643,7 @@ func (ec *executionContext) fieldContext_ActorTechniques_techniques(_ context.Co
 	return fc, nil
 }
 
-func (ec *executionContext) _AttackEvidence_techniqueId(ctx context.Context, field graphql.CollectedField, obj *store.AttackEvidence) (ret graphql.Marshaler) {
+func (ec *executionContext) _AttackEvidence_techniqueId(ctx context.Context, field graphql.CollectedField, obj *view.AttackEvidence) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11667,7 +11666,7 @@ func (ec *executionContext) fieldContext_AttackEvidence_techniqueId(_ context.Co
 	return graphql.NewScalarFieldContext("AttackEvidence", field, false, false, "String")
 }
 
-func (ec *executionContext) _AttackEvidence_techniqueName(ctx context.Context, field graphql.CollectedField, obj *store.AttackEvidence) (ret graphql.Marshaler) {
+func (ec *executionContext) _AttackEvidence_techniqueName(ctx context.Context, field graphql.CollectedField, obj *view.AttackEvidence) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11690,7 +11689,7 @@ func (ec *executionContext) fieldContext_AttackEvidence_techniqueName(_ context.
 	return graphql.NewScalarFieldContext("AttackEvidence", field, false, false, "String")
 }
 
-func (ec *executionContext) _AttackEvidence_referencedId(ctx context.Context, field graphql.CollectedField, obj *store.AttackEvidence) (ret graphql.Marshaler) {
+func (ec *executionContext) _AttackEvidence_referencedId(ctx context.Context, field graphql.CollectedField, obj *view.AttackEvidence) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11713,7 +11712,7 @@ func (ec *executionContext) fieldContext_AttackEvidence_referencedId(_ context.C
 	return graphql.NewScalarFieldContext("AttackEvidence", field, false, false, "String")
 }
 
-func (ec *executionContext) _AttackEvidence_relationshipId(ctx context.Context, field graphql.CollectedField, obj *store.AttackEvidence) (ret graphql.Marshaler) {
+func (ec *executionContext) _AttackEvidence_relationshipId(ctx context.Context, field graphql.CollectedField, obj *view.AttackEvidence) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11736,7 +11735,7 @@ func (ec *executionContext) fieldContext_AttackEvidence_relationshipId(_ context
 	return graphql.NewScalarFieldContext("AttackEvidence", field, false, false, "String")
 }
 
-func (ec *executionContext) _AttackEvidence_description(ctx context.Context, field graphql.CollectedField, obj *store.AttackEvidence) (ret graphql.Marshaler) {
+func (ec *executionContext) _AttackEvidence_description(ctx context.Context, field graphql.CollectedField, obj *view.AttackEvidence) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11759,7 +11758,7 @@ func (ec *executionContext) fieldContext_AttackEvidence_description(_ context.Co
 	return graphql.NewScalarFieldContext("AttackEvidence", field, false, false, "String")
 }
 
-func (ec *executionContext) _AttackPath_id(ctx context.Context, field graphql.CollectedField, obj *model.AttackPath) (ret graphql.Marshaler) {
+func (ec *executionContext) _AttackPath_id(ctx context.Context, field graphql.CollectedField, obj *app.AttackPath) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11782,7 +11781,7 @@ func (ec *executionContext) fieldContext_AttackPath_id(_ context.Context, field 
 	return graphql.NewScalarFieldContext("AttackPath", field, false, false, "ID")
 }
 
-func (ec *executionContext) _AttackPath_techniques(ctx context.Context, field graphql.CollectedField, obj *model.AttackPath) (ret graphql.Marshaler) {
+func (ec *executionContext) _AttackPath_techniques(ctx context.Context, field graphql.CollectedField, obj *app.AttackPath) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11794,8 +11793,8 @@ func (ec *executionContext) _AttackPath_techniques(ctx context.Context, field gr
 			return obj.Techniques, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []store.Technique) graphql.Marshaler {
-			return ec.marshalNTechnique2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐTechniqueᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []view.Technique) graphql.Marshaler {
+			return ec.marshalNTechnique2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐTechniqueᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -11814,7 +11813,7 @@ func (ec *executionContext) fieldContext_AttackPath_techniques(_ context.Context
 	return fc, nil
 }
 
-func (ec *executionContext) _AttackPath_hops(ctx context.Context, field graphql.CollectedField, obj *model.AttackPath) (ret graphql.Marshaler) {
+func (ec *executionContext) _AttackPath_hops(ctx context.Context, field graphql.CollectedField, obj *app.AttackPath) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11826,8 +11825,8 @@ func (ec *executionContext) _AttackPath_hops(ctx context.Context, field graphql.
 			return obj.Hops, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []model.PathHop) graphql.Marshaler {
-			return ec.marshalNPathHop2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐPathHopᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []app.PathHop) graphql.Marshaler {
+			return ec.marshalNPathHop2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐPathHopᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -11846,7 +11845,7 @@ func (ec *executionContext) fieldContext_AttackPath_hops(_ context.Context, fiel
 	return fc, nil
 }
 
-func (ec *executionContext) _AttackPath_support(ctx context.Context, field graphql.CollectedField, obj *model.AttackPath) (ret graphql.Marshaler) {
+func (ec *executionContext) _AttackPath_support(ctx context.Context, field graphql.CollectedField, obj *app.AttackPath) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11869,7 +11868,7 @@ func (ec *executionContext) fieldContext_AttackPath_support(_ context.Context, f
 	return graphql.NewScalarFieldContext("AttackPath", field, false, false, "Int")
 }
 
-func (ec *executionContext) _AttackPath_totalSupport(ctx context.Context, field graphql.CollectedField, obj *model.AttackPath) (ret graphql.Marshaler) {
+func (ec *executionContext) _AttackPath_totalSupport(ctx context.Context, field graphql.CollectedField, obj *app.AttackPath) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11892,7 +11891,7 @@ func (ec *executionContext) fieldContext_AttackPath_totalSupport(_ context.Conte
 	return graphql.NewScalarFieldContext("AttackPath", field, false, false, "Int")
 }
 
-func (ec *executionContext) _AttackPathResult_release(ctx context.Context, field graphql.CollectedField, obj *model.AttackPathResult) (ret graphql.Marshaler) {
+func (ec *executionContext) _AttackPathResult_release(ctx context.Context, field graphql.CollectedField, obj *app.AttackPathResult) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11915,7 +11914,7 @@ func (ec *executionContext) fieldContext_AttackPathResult_release(_ context.Cont
 	return graphql.NewScalarFieldContext("AttackPathResult", field, false, false, "String")
 }
 
-func (ec *executionContext) _AttackPathResult_paths(ctx context.Context, field graphql.CollectedField, obj *model.AttackPathResult) (ret graphql.Marshaler) {
+func (ec *executionContext) _AttackPathResult_paths(ctx context.Context, field graphql.CollectedField, obj *app.AttackPathResult) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11927,8 +11926,8 @@ func (ec *executionContext) _AttackPathResult_paths(ctx context.Context, field g
 			return obj.Paths, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []model.AttackPath) graphql.Marshaler {
-			return ec.marshalNAttackPath2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐAttackPathᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []app.AttackPath) graphql.Marshaler {
+			return ec.marshalNAttackPath2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐAttackPathᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -11947,7 +11946,7 @@ func (ec *executionContext) fieldContext_AttackPathResult_paths(_ context.Contex
 	return fc, nil
 }
 
-func (ec *executionContext) _AttackPathResult_truncated(ctx context.Context, field graphql.CollectedField, obj *model.AttackPathResult) (ret graphql.Marshaler) {
+func (ec *executionContext) _AttackPathResult_truncated(ctx context.Context, field graphql.CollectedField, obj *app.AttackPathResult) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11970,7 +11969,7 @@ func (ec *executionContext) fieldContext_AttackPathResult_truncated(_ context.Co
 	return graphql.NewScalarFieldContext("AttackPathResult", field, false, false, "Boolean")
 }
 
-func (ec *executionContext) _AttackPathResult_stoppedBy(ctx context.Context, field graphql.CollectedField, obj *model.AttackPathResult) (ret graphql.Marshaler) {
+func (ec *executionContext) _AttackPathResult_stoppedBy(ctx context.Context, field graphql.CollectedField, obj *app.AttackPathResult) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11993,7 +11992,7 @@ func (ec *executionContext) fieldContext_AttackPathResult_stoppedBy(_ context.Co
 	return graphql.NewScalarFieldContext("AttackPathResult", field, false, false, "String")
 }
 
-func (ec *executionContext) _AttackPathResult_expansions(ctx context.Context, field graphql.CollectedField, obj *model.AttackPathResult) (ret graphql.Marshaler) {
+func (ec *executionContext) _AttackPathResult_expansions(ctx context.Context, field graphql.CollectedField, obj *app.AttackPathResult) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12016,7 +12015,7 @@ func (ec *executionContext) fieldContext_AttackPathResult_expansions(_ context.C
 	return graphql.NewScalarFieldContext("AttackPathResult", field, false, false, "Int")
 }
 
-func (ec *executionContext) _AttackPathResult_mitigationSet(ctx context.Context, field graphql.CollectedField, obj *model.AttackPathResult) (ret graphql.Marshaler) {
+func (ec *executionContext) _AttackPathResult_mitigationSet(ctx context.Context, field graphql.CollectedField, obj *app.AttackPathResult) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12028,8 +12027,8 @@ func (ec *executionContext) _AttackPathResult_mitigationSet(ctx context.Context,
 			return obj.MitigationSet, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.MinimalMitigationSet) graphql.Marshaler {
-			return ec.marshalNMinimalMitigationSet2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐMinimalMitigationSet(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *app.MinimalMitigationSet) graphql.Marshaler {
+			return ec.marshalNMinimalMitigationSet2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐMinimalMitigationSet(ctx, selections, v)
 		},
 		true,
 		true,
@@ -12048,7 +12047,7 @@ func (ec *executionContext) fieldContext_AttackPathResult_mitigationSet(_ contex
 	return fc, nil
 }
 
-func (ec *executionContext) _AttackPathResult_unbreakable(ctx context.Context, field graphql.CollectedField, obj *model.AttackPathResult) (ret graphql.Marshaler) {
+func (ec *executionContext) _AttackPathResult_unbreakable(ctx context.Context, field graphql.CollectedField, obj *app.AttackPathResult) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12117,7 +12116,7 @@ func (ec *executionContext) fieldContext_AttackReference_url(_ context.Context, 
 	return graphql.NewScalarFieldContext("AttackReference", field, false, false, "String")
 }
 
-func (ec *executionContext) _AttackTechnique_id(ctx context.Context, field graphql.CollectedField, obj *store.AttackTechnique) (ret graphql.Marshaler) {
+func (ec *executionContext) _AttackTechnique_id(ctx context.Context, field graphql.CollectedField, obj *view.AttackTechnique) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12140,7 +12139,7 @@ func (ec *executionContext) fieldContext_AttackTechnique_id(_ context.Context, f
 	return graphql.NewScalarFieldContext("AttackTechnique", field, false, false, "ID")
 }
 
-func (ec *executionContext) _AttackTechnique_name(ctx context.Context, field graphql.CollectedField, obj *store.AttackTechnique) (ret graphql.Marshaler) {
+func (ec *executionContext) _AttackTechnique_name(ctx context.Context, field graphql.CollectedField, obj *view.AttackTechnique) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12163,7 +12162,7 @@ func (ec *executionContext) fieldContext_AttackTechnique_name(_ context.Context,
 	return graphql.NewScalarFieldContext("AttackTechnique", field, false, false, "String")
 }
 
-func (ec *executionContext) _AttackTechnique_description(ctx context.Context, field graphql.CollectedField, obj *store.AttackTechnique) (ret graphql.Marshaler) {
+func (ec *executionContext) _AttackTechnique_description(ctx context.Context, field graphql.CollectedField, obj *view.AttackTechnique) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12186,7 +12185,7 @@ func (ec *executionContext) fieldContext_AttackTechnique_description(_ context.C
 	return graphql.NewScalarFieldContext("AttackTechnique", field, false, false, "String")
 }
 
-func (ec *executionContext) _AttackTechnique_url(ctx context.Context, field graphql.CollectedField, obj *store.AttackTechnique) (ret graphql.Marshaler) {
+func (ec *executionContext) _AttackTechnique_url(ctx context.Context, field graphql.CollectedField, obj *view.AttackTechnique) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12209,7 +12208,7 @@ func (ec *executionContext) fieldContext_AttackTechnique_url(_ context.Context, 
 	return graphql.NewScalarFieldContext("AttackTechnique", field, false, false, "String")
 }
 
-func (ec *executionContext) _AttackTechnique_parent(ctx context.Context, field graphql.CollectedField, obj *store.AttackTechnique) (ret graphql.Marshaler) {
+func (ec *executionContext) _AttackTechnique_parent(ctx context.Context, field graphql.CollectedField, obj *view.AttackTechnique) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12232,7 +12231,7 @@ func (ec *executionContext) fieldContext_AttackTechnique_parent(_ context.Contex
 	return graphql.NewScalarFieldContext("AttackTechnique", field, false, false, "String")
 }
 
-func (ec *executionContext) _AttackTechnique_tactics(ctx context.Context, field graphql.CollectedField, obj *store.AttackTechnique) (ret graphql.Marshaler) {
+func (ec *executionContext) _AttackTechnique_tactics(ctx context.Context, field graphql.CollectedField, obj *view.AttackTechnique) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12255,7 +12254,7 @@ func (ec *executionContext) fieldContext_AttackTechnique_tactics(_ context.Conte
 	return graphql.NewScalarFieldContext("AttackTechnique", field, false, false, "String")
 }
 
-func (ec *executionContext) _AttackTechnique_attackVersion(ctx context.Context, field graphql.CollectedField, obj *store.AttackTechnique) (ret graphql.Marshaler) {
+func (ec *executionContext) _AttackTechnique_attackVersion(ctx context.Context, field graphql.CollectedField, obj *view.AttackTechnique) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12278,7 +12277,7 @@ func (ec *executionContext) fieldContext_AttackTechnique_attackVersion(_ context
 	return graphql.NewScalarFieldContext("AttackTechnique", field, false, false, "String")
 }
 
-func (ec *executionContext) _AttackTechnique_atlasTechniques(ctx context.Context, field graphql.CollectedField, obj *store.AttackTechnique) (ret graphql.Marshaler) {
+func (ec *executionContext) _AttackTechnique_atlasTechniques(ctx context.Context, field graphql.CollectedField, obj *view.AttackTechnique) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12291,8 +12290,8 @@ func (ec *executionContext) _AttackTechnique_atlasTechniques(ctx context.Context
 			return ec.Resolvers.AttackTechnique().AtlasTechniques(ctx, obj, fc.Args["release"].(*string))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []store.Technique) graphql.Marshaler {
-			return ec.marshalNTechnique2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐTechniqueᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []view.Technique) graphql.Marshaler {
+			return ec.marshalNTechnique2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐTechniqueᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -12322,7 +12321,7 @@ func (ec *executionContext) fieldContext_AttackTechnique_atlasTechniques(ctx con
 	return fc, nil
 }
 
-func (ec *executionContext) _AttackVersion_version(ctx context.Context, field graphql.CollectedField, obj *store.AttackVersion) (ret graphql.Marshaler) {
+func (ec *executionContext) _AttackVersion_version(ctx context.Context, field graphql.CollectedField, obj *view.AttackVersion) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12345,7 +12344,7 @@ func (ec *executionContext) fieldContext_AttackVersion_version(_ context.Context
 	return graphql.NewScalarFieldContext("AttackVersion", field, false, false, "String")
 }
 
-func (ec *executionContext) _AttackVersion_sha256(ctx context.Context, field graphql.CollectedField, obj *store.AttackVersion) (ret graphql.Marshaler) {
+func (ec *executionContext) _AttackVersion_sha256(ctx context.Context, field graphql.CollectedField, obj *view.AttackVersion) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12368,7 +12367,7 @@ func (ec *executionContext) fieldContext_AttackVersion_sha256(_ context.Context,
 	return graphql.NewScalarFieldContext("AttackVersion", field, false, false, "String")
 }
 
-func (ec *executionContext) _AttackVersion_source(ctx context.Context, field graphql.CollectedField, obj *store.AttackVersion) (ret graphql.Marshaler) {
+func (ec *executionContext) _AttackVersion_source(ctx context.Context, field graphql.CollectedField, obj *view.AttackVersion) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12391,7 +12390,7 @@ func (ec *executionContext) fieldContext_AttackVersion_source(_ context.Context,
 	return graphql.NewScalarFieldContext("AttackVersion", field, false, false, "String")
 }
 
-func (ec *executionContext) _AttackVersion_current(ctx context.Context, field graphql.CollectedField, obj *store.AttackVersion) (ret graphql.Marshaler) {
+func (ec *executionContext) _AttackVersion_current(ctx context.Context, field graphql.CollectedField, obj *view.AttackVersion) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12414,7 +12413,7 @@ func (ec *executionContext) fieldContext_AttackVersion_current(_ context.Context
 	return graphql.NewScalarFieldContext("AttackVersion", field, false, false, "Boolean")
 }
 
-func (ec *executionContext) _AttackVersion_loadedAt(ctx context.Context, field graphql.CollectedField, obj *store.AttackVersion) (ret graphql.Marshaler) {
+func (ec *executionContext) _AttackVersion_loadedAt(ctx context.Context, field graphql.CollectedField, obj *view.AttackVersion) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12437,7 +12436,7 @@ func (ec *executionContext) fieldContext_AttackVersion_loadedAt(_ context.Contex
 	return graphql.NewScalarFieldContext("AttackVersion", field, false, false, "Time")
 }
 
-func (ec *executionContext) _AttackVersion_groups(ctx context.Context, field graphql.CollectedField, obj *store.AttackVersion) (ret graphql.Marshaler) {
+func (ec *executionContext) _AttackVersion_groups(ctx context.Context, field graphql.CollectedField, obj *view.AttackVersion) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12460,7 +12459,7 @@ func (ec *executionContext) fieldContext_AttackVersion_groups(_ context.Context,
 	return graphql.NewScalarFieldContext("AttackVersion", field, false, false, "Int")
 }
 
-func (ec *executionContext) _AttackVersion_techniques(ctx context.Context, field graphql.CollectedField, obj *store.AttackVersion) (ret graphql.Marshaler) {
+func (ec *executionContext) _AttackVersion_techniques(ctx context.Context, field graphql.CollectedField, obj *view.AttackVersion) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12483,7 +12482,7 @@ func (ec *executionContext) fieldContext_AttackVersion_techniques(_ context.Cont
 	return graphql.NewScalarFieldContext("AttackVersion", field, false, false, "Int")
 }
 
-func (ec *executionContext) _AttackVersion_uses(ctx context.Context, field graphql.CollectedField, obj *store.AttackVersion) (ret graphql.Marshaler) {
+func (ec *executionContext) _AttackVersion_uses(ctx context.Context, field graphql.CollectedField, obj *view.AttackVersion) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12506,7 +12505,7 @@ func (ec *executionContext) fieldContext_AttackVersion_uses(_ context.Context, f
 	return graphql.NewScalarFieldContext("AttackVersion", field, false, false, "Int")
 }
 
-func (ec *executionContext) _AttackVersion_revokedObjects(ctx context.Context, field graphql.CollectedField, obj *store.AttackVersion) (ret graphql.Marshaler) {
+func (ec *executionContext) _AttackVersion_revokedObjects(ctx context.Context, field graphql.CollectedField, obj *view.AttackVersion) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12529,7 +12528,7 @@ func (ec *executionContext) fieldContext_AttackVersion_revokedObjects(_ context.
 	return graphql.NewScalarFieldContext("AttackVersion", field, false, false, "Int")
 }
 
-func (ec *executionContext) _AttackVersion_deprecatedObjects(ctx context.Context, field graphql.CollectedField, obj *store.AttackVersion) (ret graphql.Marshaler) {
+func (ec *executionContext) _AttackVersion_deprecatedObjects(ctx context.Context, field graphql.CollectedField, obj *view.AttackVersion) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12552,7 +12551,7 @@ func (ec *executionContext) fieldContext_AttackVersion_deprecatedObjects(_ conte
 	return graphql.NewScalarFieldContext("AttackVersion", field, false, false, "Int")
 }
 
-func (ec *executionContext) _AttackVersion_relationshipsLeftOut(ctx context.Context, field graphql.CollectedField, obj *store.AttackVersion) (ret graphql.Marshaler) {
+func (ec *executionContext) _AttackVersion_relationshipsLeftOut(ctx context.Context, field graphql.CollectedField, obj *view.AttackVersion) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12575,7 +12574,7 @@ func (ec *executionContext) fieldContext_AttackVersion_relationshipsLeftOut(_ co
 	return graphql.NewScalarFieldContext("AttackVersion", field, false, false, "Int")
 }
 
-func (ec *executionContext) _CaseStudy_id(ctx context.Context, field graphql.CollectedField, obj *store.CaseStudy) (ret graphql.Marshaler) {
+func (ec *executionContext) _CaseStudy_id(ctx context.Context, field graphql.CollectedField, obj *view.CaseStudy) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12598,7 +12597,7 @@ func (ec *executionContext) fieldContext_CaseStudy_id(_ context.Context, field g
 	return graphql.NewScalarFieldContext("CaseStudy", field, false, false, "ID")
 }
 
-func (ec *executionContext) _CaseStudy_release(ctx context.Context, field graphql.CollectedField, obj *store.CaseStudy) (ret graphql.Marshaler) {
+func (ec *executionContext) _CaseStudy_release(ctx context.Context, field graphql.CollectedField, obj *view.CaseStudy) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12621,7 +12620,7 @@ func (ec *executionContext) fieldContext_CaseStudy_release(_ context.Context, fi
 	return graphql.NewScalarFieldContext("CaseStudy", field, false, false, "String")
 }
 
-func (ec *executionContext) _CaseStudy_name(ctx context.Context, field graphql.CollectedField, obj *store.CaseStudy) (ret graphql.Marshaler) {
+func (ec *executionContext) _CaseStudy_name(ctx context.Context, field graphql.CollectedField, obj *view.CaseStudy) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12644,7 +12643,7 @@ func (ec *executionContext) fieldContext_CaseStudy_name(_ context.Context, field
 	return graphql.NewScalarFieldContext("CaseStudy", field, false, false, "String")
 }
 
-func (ec *executionContext) _CaseStudy_description(ctx context.Context, field graphql.CollectedField, obj *store.CaseStudy) (ret graphql.Marshaler) {
+func (ec *executionContext) _CaseStudy_description(ctx context.Context, field graphql.CollectedField, obj *view.CaseStudy) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12667,7 +12666,7 @@ func (ec *executionContext) fieldContext_CaseStudy_description(_ context.Context
 	return graphql.NewScalarFieldContext("CaseStudy", field, false, false, "String")
 }
 
-func (ec *executionContext) _CaseStudy_uuid(ctx context.Context, field graphql.CollectedField, obj *store.CaseStudy) (ret graphql.Marshaler) {
+func (ec *executionContext) _CaseStudy_uuid(ctx context.Context, field graphql.CollectedField, obj *view.CaseStudy) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12690,7 +12689,7 @@ func (ec *executionContext) fieldContext_CaseStudy_uuid(_ context.Context, field
 	return graphql.NewScalarFieldContext("CaseStudy", field, false, false, "String")
 }
 
-func (ec *executionContext) _CaseStudy_type(ctx context.Context, field graphql.CollectedField, obj *store.CaseStudy) (ret graphql.Marshaler) {
+func (ec *executionContext) _CaseStudy_type(ctx context.Context, field graphql.CollectedField, obj *view.CaseStudy) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12713,7 +12712,7 @@ func (ec *executionContext) fieldContext_CaseStudy_type(_ context.Context, field
 	return graphql.NewScalarFieldContext("CaseStudy", field, false, false, "String")
 }
 
-func (ec *executionContext) _CaseStudy_actorText(ctx context.Context, field graphql.CollectedField, obj *store.CaseStudy) (ret graphql.Marshaler) {
+func (ec *executionContext) _CaseStudy_actorText(ctx context.Context, field graphql.CollectedField, obj *view.CaseStudy) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12736,7 +12735,7 @@ func (ec *executionContext) fieldContext_CaseStudy_actorText(_ context.Context, 
 	return graphql.NewScalarFieldContext("CaseStudy", field, false, false, "String")
 }
 
-func (ec *executionContext) _CaseStudy_target(ctx context.Context, field graphql.CollectedField, obj *store.CaseStudy) (ret graphql.Marshaler) {
+func (ec *executionContext) _CaseStudy_target(ctx context.Context, field graphql.CollectedField, obj *view.CaseStudy) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12759,7 +12758,7 @@ func (ec *executionContext) fieldContext_CaseStudy_target(_ context.Context, fie
 	return graphql.NewScalarFieldContext("CaseStudy", field, false, false, "String")
 }
 
-func (ec *executionContext) _CaseStudy_reporter(ctx context.Context, field graphql.CollectedField, obj *store.CaseStudy) (ret graphql.Marshaler) {
+func (ec *executionContext) _CaseStudy_reporter(ctx context.Context, field graphql.CollectedField, obj *view.CaseStudy) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12782,7 +12781,7 @@ func (ec *executionContext) fieldContext_CaseStudy_reporter(_ context.Context, f
 	return graphql.NewScalarFieldContext("CaseStudy", field, false, false, "String")
 }
 
-func (ec *executionContext) _CaseStudy_date(ctx context.Context, field graphql.CollectedField, obj *store.CaseStudy) (ret graphql.Marshaler) {
+func (ec *executionContext) _CaseStudy_date(ctx context.Context, field graphql.CollectedField, obj *view.CaseStudy) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12805,7 +12804,7 @@ func (ec *executionContext) fieldContext_CaseStudy_date(_ context.Context, field
 	return graphql.NewScalarFieldContext("CaseStudy", field, false, false, "String")
 }
 
-func (ec *executionContext) _CaseStudy_dateGranularity(ctx context.Context, field graphql.CollectedField, obj *store.CaseStudy) (ret graphql.Marshaler) {
+func (ec *executionContext) _CaseStudy_dateGranularity(ctx context.Context, field graphql.CollectedField, obj *view.CaseStudy) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12828,7 +12827,7 @@ func (ec *executionContext) fieldContext_CaseStudy_dateGranularity(_ context.Con
 	return graphql.NewScalarFieldContext("CaseStudy", field, false, false, "String")
 }
 
-func (ec *executionContext) _CaseStudy_references(ctx context.Context, field graphql.CollectedField, obj *store.CaseStudy) (ret graphql.Marshaler) {
+func (ec *executionContext) _CaseStudy_references(ctx context.Context, field graphql.CollectedField, obj *view.CaseStudy) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12860,7 +12859,7 @@ func (ec *executionContext) fieldContext_CaseStudy_references(_ context.Context,
 	return fc, nil
 }
 
-func (ec *executionContext) _CaseStudy_created(ctx context.Context, field graphql.CollectedField, obj *store.CaseStudy) (ret graphql.Marshaler) {
+func (ec *executionContext) _CaseStudy_created(ctx context.Context, field graphql.CollectedField, obj *view.CaseStudy) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12883,7 +12882,7 @@ func (ec *executionContext) fieldContext_CaseStudy_created(_ context.Context, fi
 	return graphql.NewScalarFieldContext("CaseStudy", field, false, false, "String")
 }
 
-func (ec *executionContext) _CaseStudy_modified(ctx context.Context, field graphql.CollectedField, obj *store.CaseStudy) (ret graphql.Marshaler) {
+func (ec *executionContext) _CaseStudy_modified(ctx context.Context, field graphql.CollectedField, obj *view.CaseStudy) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12906,7 +12905,7 @@ func (ec *executionContext) fieldContext_CaseStudy_modified(_ context.Context, f
 	return graphql.NewScalarFieldContext("CaseStudy", field, false, false, "String")
 }
 
-func (ec *executionContext) _CaseStudy_actors(ctx context.Context, field graphql.CollectedField, obj *store.CaseStudy) (ret graphql.Marshaler) {
+func (ec *executionContext) _CaseStudy_actors(ctx context.Context, field graphql.CollectedField, obj *view.CaseStudy) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12918,8 +12917,8 @@ func (ec *executionContext) _CaseStudy_actors(ctx context.Context, field graphql
 			return obj.Actors(), nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []store.Actor) graphql.Marshaler {
-			return ec.marshalNActor2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐActorᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []view.Actor) graphql.Marshaler {
+			return ec.marshalNActor2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐActorᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -12938,7 +12937,7 @@ func (ec *executionContext) fieldContext_CaseStudy_actors(_ context.Context, fie
 	return fc, nil
 }
 
-func (ec *executionContext) _CaseStudy_steps(ctx context.Context, field graphql.CollectedField, obj *store.CaseStudy) (ret graphql.Marshaler) {
+func (ec *executionContext) _CaseStudy_steps(ctx context.Context, field graphql.CollectedField, obj *view.CaseStudy) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12950,8 +12949,8 @@ func (ec *executionContext) _CaseStudy_steps(ctx context.Context, field graphql.
 			return obj.Steps(), nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []store.Step) graphql.Marshaler {
-			return ec.marshalNStep2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐStepᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []view.Step) graphql.Marshaler {
+			return ec.marshalNStep2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐStepᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -13014,8 +13013,8 @@ func (ec *executionContext) _CaseStudyConnection_nodes(ctx context.Context, fiel
 			return obj.Nodes, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []store.CaseStudy) graphql.Marshaler {
-			return ec.marshalNCaseStudy2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐCaseStudyᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []view.CaseStudy) graphql.Marshaler {
+			return ec.marshalNCaseStudy2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐCaseStudyᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -13124,8 +13123,8 @@ func (ec *executionContext) _CaseStudyEdge_node(ctx context.Context, field graph
 			return obj.Node, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *store.CaseStudy) graphql.Marshaler {
-			return ec.marshalNCaseStudy2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐCaseStudy(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *view.CaseStudy) graphql.Marshaler {
+			return ec.marshalNCaseStudy2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐCaseStudy(ctx, selections, v)
 		},
 		true,
 		true,
@@ -13144,7 +13143,7 @@ func (ec *executionContext) fieldContext_CaseStudyEdge_node(_ context.Context, f
 	return fc, nil
 }
 
-func (ec *executionContext) _ChainAnalysis_release(ctx context.Context, field graphql.CollectedField, obj *model.ChainAnalysis) (ret graphql.Marshaler) {
+func (ec *executionContext) _ChainAnalysis_release(ctx context.Context, field graphql.CollectedField, obj *app.ChainAnalysis) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13167,7 +13166,7 @@ func (ec *executionContext) fieldContext_ChainAnalysis_release(_ context.Context
 	return graphql.NewScalarFieldContext("ChainAnalysis", field, false, false, "String")
 }
 
-func (ec *executionContext) _ChainAnalysis_chain(ctx context.Context, field graphql.CollectedField, obj *model.ChainAnalysis) (ret graphql.Marshaler) {
+func (ec *executionContext) _ChainAnalysis_chain(ctx context.Context, field graphql.CollectedField, obj *app.ChainAnalysis) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13190,7 +13189,7 @@ func (ec *executionContext) fieldContext_ChainAnalysis_chain(_ context.Context, 
 	return graphql.NewScalarFieldContext("ChainAnalysis", field, false, false, "ID")
 }
 
-func (ec *executionContext) _ChainAnalysis_breakable(ctx context.Context, field graphql.CollectedField, obj *model.ChainAnalysis) (ret graphql.Marshaler) {
+func (ec *executionContext) _ChainAnalysis_breakable(ctx context.Context, field graphql.CollectedField, obj *app.ChainAnalysis) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13213,7 +13212,7 @@ func (ec *executionContext) fieldContext_ChainAnalysis_breakable(_ context.Conte
 	return graphql.NewScalarFieldContext("ChainAnalysis", field, false, false, "Boolean")
 }
 
-func (ec *executionContext) _ChainAnalysis_steps(ctx context.Context, field graphql.CollectedField, obj *model.ChainAnalysis) (ret graphql.Marshaler) {
+func (ec *executionContext) _ChainAnalysis_steps(ctx context.Context, field graphql.CollectedField, obj *app.ChainAnalysis) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13225,8 +13224,8 @@ func (ec *executionContext) _ChainAnalysis_steps(ctx context.Context, field grap
 			return obj.Steps, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []model.ChainStep) graphql.Marshaler {
-			return ec.marshalNChainStep2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐChainStepᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []app.ChainStep) graphql.Marshaler {
+			return ec.marshalNChainStep2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐChainStepᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -13245,7 +13244,7 @@ func (ec *executionContext) fieldContext_ChainAnalysis_steps(_ context.Context, 
 	return fc, nil
 }
 
-func (ec *executionContext) _ChainAnalysis_mitigations(ctx context.Context, field graphql.CollectedField, obj *model.ChainAnalysis) (ret graphql.Marshaler) {
+func (ec *executionContext) _ChainAnalysis_mitigations(ctx context.Context, field graphql.CollectedField, obj *app.ChainAnalysis) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13257,8 +13256,8 @@ func (ec *executionContext) _ChainAnalysis_mitigations(ctx context.Context, fiel
 			return obj.Mitigations, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []model.ChainBreaker) graphql.Marshaler {
-			return ec.marshalNChainBreaker2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐChainBreakerᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []app.ChainBreaker) graphql.Marshaler {
+			return ec.marshalNChainBreaker2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐChainBreakerᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -13277,7 +13276,7 @@ func (ec *executionContext) fieldContext_ChainAnalysis_mitigations(_ context.Con
 	return fc, nil
 }
 
-func (ec *executionContext) _ChainAnalysis_partial(ctx context.Context, field graphql.CollectedField, obj *model.ChainAnalysis) (ret graphql.Marshaler) {
+func (ec *executionContext) _ChainAnalysis_partial(ctx context.Context, field graphql.CollectedField, obj *app.ChainAnalysis) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13289,8 +13288,8 @@ func (ec *executionContext) _ChainAnalysis_partial(ctx context.Context, field gr
 			return obj.Partial, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []model.ChainBreaker) graphql.Marshaler {
-			return ec.marshalNChainBreaker2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐChainBreakerᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []app.ChainBreaker) graphql.Marshaler {
+			return ec.marshalNChainBreaker2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐChainBreakerᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -13309,7 +13308,7 @@ func (ec *executionContext) fieldContext_ChainAnalysis_partial(_ context.Context
 	return fc, nil
 }
 
-func (ec *executionContext) _ChainAnalysis_uncoveredSteps(ctx context.Context, field graphql.CollectedField, obj *model.ChainAnalysis) (ret graphql.Marshaler) {
+func (ec *executionContext) _ChainAnalysis_uncoveredSteps(ctx context.Context, field graphql.CollectedField, obj *app.ChainAnalysis) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13321,8 +13320,8 @@ func (ec *executionContext) _ChainAnalysis_uncoveredSteps(ctx context.Context, f
 			return obj.UncoveredSteps, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []model.ChainStep) graphql.Marshaler {
-			return ec.marshalNChainStep2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐChainStepᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []app.ChainStep) graphql.Marshaler {
+			return ec.marshalNChainStep2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐChainStepᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -13341,7 +13340,7 @@ func (ec *executionContext) fieldContext_ChainAnalysis_uncoveredSteps(_ context.
 	return fc, nil
 }
 
-func (ec *executionContext) _ChainAnalysis_openRoute(ctx context.Context, field graphql.CollectedField, obj *model.ChainAnalysis) (ret graphql.Marshaler) {
+func (ec *executionContext) _ChainAnalysis_openRoute(ctx context.Context, field graphql.CollectedField, obj *app.ChainAnalysis) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13353,8 +13352,8 @@ func (ec *executionContext) _ChainAnalysis_openRoute(ctx context.Context, field 
 			return obj.OpenRoute, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []model.ChainStep) graphql.Marshaler {
-			return ec.marshalNChainStep2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐChainStepᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []app.ChainStep) graphql.Marshaler {
+			return ec.marshalNChainStep2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐChainStepᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -13373,7 +13372,7 @@ func (ec *executionContext) fieldContext_ChainAnalysis_openRoute(_ context.Conte
 	return fc, nil
 }
 
-func (ec *executionContext) _ChainAnalysis_evidence(ctx context.Context, field graphql.CollectedField, obj *model.ChainAnalysis) (ret graphql.Marshaler) {
+func (ec *executionContext) _ChainAnalysis_evidence(ctx context.Context, field graphql.CollectedField, obj *app.ChainAnalysis) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13396,7 +13395,7 @@ func (ec *executionContext) fieldContext_ChainAnalysis_evidence(_ context.Contex
 	return graphql.NewScalarFieldContext("ChainAnalysis", field, false, false, "ID")
 }
 
-func (ec *executionContext) _ChainBreaker_mitigation(ctx context.Context, field graphql.CollectedField, obj *model.ChainBreaker) (ret graphql.Marshaler) {
+func (ec *executionContext) _ChainBreaker_mitigation(ctx context.Context, field graphql.CollectedField, obj *app.ChainBreaker) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13408,8 +13407,8 @@ func (ec *executionContext) _ChainBreaker_mitigation(ctx context.Context, field 
 			return obj.Mitigation, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *store.Mitigation) graphql.Marshaler {
-			return ec.marshalNMitigation2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐMitigation(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *view.Mitigation) graphql.Marshaler {
+			return ec.marshalNMitigation2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐMitigation(ctx, selections, v)
 		},
 		true,
 		true,
@@ -13428,7 +13427,7 @@ func (ec *executionContext) fieldContext_ChainBreaker_mitigation(_ context.Conte
 	return fc, nil
 }
 
-func (ec *executionContext) _ChainBreaker_hits(ctx context.Context, field graphql.CollectedField, obj *model.ChainBreaker) (ret graphql.Marshaler) {
+func (ec *executionContext) _ChainBreaker_hits(ctx context.Context, field graphql.CollectedField, obj *app.ChainBreaker) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13440,8 +13439,8 @@ func (ec *executionContext) _ChainBreaker_hits(ctx context.Context, field graphq
 			return obj.Hits, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []model.ChainStep) graphql.Marshaler {
-			return ec.marshalNChainStep2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐChainStepᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []app.ChainStep) graphql.Marshaler {
+			return ec.marshalNChainStep2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐChainStepᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -13460,7 +13459,7 @@ func (ec *executionContext) fieldContext_ChainBreaker_hits(_ context.Context, fi
 	return fc, nil
 }
 
-func (ec *executionContext) _ChainBreaker_earliestBreak(ctx context.Context, field graphql.CollectedField, obj *model.ChainBreaker) (ret graphql.Marshaler) {
+func (ec *executionContext) _ChainBreaker_earliestBreak(ctx context.Context, field graphql.CollectedField, obj *app.ChainBreaker) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13472,8 +13471,8 @@ func (ec *executionContext) _ChainBreaker_earliestBreak(ctx context.Context, fie
 			return obj.EarliestBreak, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.ChainStep) graphql.Marshaler {
-			return ec.marshalOChainStep2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐChainStep(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *app.ChainStep) graphql.Marshaler {
+			return ec.marshalOChainStep2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐChainStep(ctx, selections, v)
 		},
 		true,
 		false,
@@ -13492,7 +13491,7 @@ func (ec *executionContext) fieldContext_ChainBreaker_earliestBreak(_ context.Co
 	return fc, nil
 }
 
-func (ec *executionContext) _ChainStep_stepId(ctx context.Context, field graphql.CollectedField, obj *model.ChainStep) (ret graphql.Marshaler) {
+func (ec *executionContext) _ChainStep_stepId(ctx context.Context, field graphql.CollectedField, obj *app.ChainStep) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13515,7 +13514,7 @@ func (ec *executionContext) fieldContext_ChainStep_stepId(_ context.Context, fie
 	return graphql.NewScalarFieldContext("ChainStep", field, false, false, "String")
 }
 
-func (ec *executionContext) _ChainStep_technique(ctx context.Context, field graphql.CollectedField, obj *model.ChainStep) (ret graphql.Marshaler) {
+func (ec *executionContext) _ChainStep_technique(ctx context.Context, field graphql.CollectedField, obj *app.ChainStep) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13527,8 +13526,8 @@ func (ec *executionContext) _ChainStep_technique(ctx context.Context, field grap
 			return obj.Technique, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *store.Technique) graphql.Marshaler {
-			return ec.marshalNTechnique2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐTechnique(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *view.Technique) graphql.Marshaler {
+			return ec.marshalNTechnique2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐTechnique(ctx, selections, v)
 		},
 		true,
 		true,
@@ -13547,7 +13546,7 @@ func (ec *executionContext) fieldContext_ChainStep_technique(_ context.Context, 
 	return fc, nil
 }
 
-func (ec *executionContext) _ChainStep_tactic(ctx context.Context, field graphql.CollectedField, obj *model.ChainStep) (ret graphql.Marshaler) {
+func (ec *executionContext) _ChainStep_tactic(ctx context.Context, field graphql.CollectedField, obj *app.ChainStep) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13559,8 +13558,8 @@ func (ec *executionContext) _ChainStep_tactic(ctx context.Context, field graphql
 			return obj.Tactic, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *store.Tactic) graphql.Marshaler {
-			return ec.marshalOTactic2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐTactic(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *view.Tactic) graphql.Marshaler {
+			return ec.marshalOTactic2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐTactic(ctx, selections, v)
 		},
 		true,
 		false,
@@ -13579,7 +13578,7 @@ func (ec *executionContext) fieldContext_ChainStep_tactic(_ context.Context, fie
 	return fc, nil
 }
 
-func (ec *executionContext) _ChokePoints_release(ctx context.Context, field graphql.CollectedField, obj *model.ChokePoints) (ret graphql.Marshaler) {
+func (ec *executionContext) _ChokePoints_release(ctx context.Context, field graphql.CollectedField, obj *app.ChokePoints) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13602,7 +13601,7 @@ func (ec *executionContext) fieldContext_ChokePoints_release(_ context.Context, 
 	return graphql.NewScalarFieldContext("ChokePoints", field, false, false, "String")
 }
 
-func (ec *executionContext) _ChokePoints_techniques(ctx context.Context, field graphql.CollectedField, obj *model.ChokePoints) (ret graphql.Marshaler) {
+func (ec *executionContext) _ChokePoints_techniques(ctx context.Context, field graphql.CollectedField, obj *app.ChokePoints) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13614,8 +13613,8 @@ func (ec *executionContext) _ChokePoints_techniques(ctx context.Context, field g
 			return obj.Techniques, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []model.TechniqueChokePoint) graphql.Marshaler {
-			return ec.marshalNTechniqueChokePoint2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐTechniqueChokePointᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []app.TechniqueChokePoint) graphql.Marshaler {
+			return ec.marshalNTechniqueChokePoint2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐTechniqueChokePointᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -13634,7 +13633,7 @@ func (ec *executionContext) fieldContext_ChokePoints_techniques(_ context.Contex
 	return fc, nil
 }
 
-func (ec *executionContext) _ChokePoints_mitigations(ctx context.Context, field graphql.CollectedField, obj *model.ChokePoints) (ret graphql.Marshaler) {
+func (ec *executionContext) _ChokePoints_mitigations(ctx context.Context, field graphql.CollectedField, obj *app.ChokePoints) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13646,8 +13645,8 @@ func (ec *executionContext) _ChokePoints_mitigations(ctx context.Context, field 
 			return obj.Mitigations, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []model.MitigationChokePoint) graphql.Marshaler {
-			return ec.marshalNMitigationChokePoint2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐMitigationChokePointᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []app.MitigationChokePoint) graphql.Marshaler {
+			return ec.marshalNMitigationChokePoint2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐMitigationChokePointᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -13666,7 +13665,7 @@ func (ec *executionContext) fieldContext_ChokePoints_mitigations(_ context.Conte
 	return fc, nil
 }
 
-func (ec *executionContext) _ChokePoints_pathsCounted(ctx context.Context, field graphql.CollectedField, obj *model.ChokePoints) (ret graphql.Marshaler) {
+func (ec *executionContext) _ChokePoints_pathsCounted(ctx context.Context, field graphql.CollectedField, obj *app.ChokePoints) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13689,7 +13688,7 @@ func (ec *executionContext) fieldContext_ChokePoints_pathsCounted(_ context.Cont
 	return graphql.NewScalarFieldContext("ChokePoints", field, false, false, "Int")
 }
 
-func (ec *executionContext) _CoverageGap_technique(ctx context.Context, field graphql.CollectedField, obj *model.CoverageGap) (ret graphql.Marshaler) {
+func (ec *executionContext) _CoverageGap_technique(ctx context.Context, field graphql.CollectedField, obj *app.CoverageGap) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13701,8 +13700,8 @@ func (ec *executionContext) _CoverageGap_technique(ctx context.Context, field gr
 			return obj.Technique, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *store.Technique) graphql.Marshaler {
-			return ec.marshalNTechnique2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐTechnique(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *view.Technique) graphql.Marshaler {
+			return ec.marshalNTechnique2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐTechnique(ctx, selections, v)
 		},
 		true,
 		true,
@@ -13721,7 +13720,7 @@ func (ec *executionContext) fieldContext_CoverageGap_technique(_ context.Context
 	return fc, nil
 }
 
-func (ec *executionContext) _CoverageGap_caseStudyCount(ctx context.Context, field graphql.CollectedField, obj *model.CoverageGap) (ret graphql.Marshaler) {
+func (ec *executionContext) _CoverageGap_caseStudyCount(ctx context.Context, field graphql.CollectedField, obj *app.CoverageGap) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13744,7 +13743,7 @@ func (ec *executionContext) fieldContext_CoverageGap_caseStudyCount(_ context.Co
 	return graphql.NewScalarFieldContext("CoverageGap", field, false, false, "Int")
 }
 
-func (ec *executionContext) _CoverageGap_caseStudies(ctx context.Context, field graphql.CollectedField, obj *model.CoverageGap) (ret graphql.Marshaler) {
+func (ec *executionContext) _CoverageGap_caseStudies(ctx context.Context, field graphql.CollectedField, obj *app.CoverageGap) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13767,7 +13766,7 @@ func (ec *executionContext) fieldContext_CoverageGap_caseStudies(_ context.Conte
 	return graphql.NewScalarFieldContext("CoverageGap", field, false, false, "ID")
 }
 
-func (ec *executionContext) _CoverageGaps_release(ctx context.Context, field graphql.CollectedField, obj *model.CoverageGaps) (ret graphql.Marshaler) {
+func (ec *executionContext) _CoverageGaps_release(ctx context.Context, field graphql.CollectedField, obj *app.CoverageGaps) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13790,7 +13789,7 @@ func (ec *executionContext) fieldContext_CoverageGaps_release(_ context.Context,
 	return graphql.NewScalarFieldContext("CoverageGaps", field, false, false, "String")
 }
 
-func (ec *executionContext) _CoverageGaps_techniques(ctx context.Context, field graphql.CollectedField, obj *model.CoverageGaps) (ret graphql.Marshaler) {
+func (ec *executionContext) _CoverageGaps_techniques(ctx context.Context, field graphql.CollectedField, obj *app.CoverageGaps) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13802,8 +13801,8 @@ func (ec *executionContext) _CoverageGaps_techniques(ctx context.Context, field 
 			return obj.Techniques, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []model.CoverageGap) graphql.Marshaler {
-			return ec.marshalNCoverageGap2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐCoverageGapᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []app.CoverageGap) graphql.Marshaler {
+			return ec.marshalNCoverageGap2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐCoverageGapᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -14543,7 +14542,7 @@ func (ec *executionContext) fieldContext_MaturityChange_to(_ context.Context, fi
 	return graphql.NewScalarFieldContext("MaturityChange", field, false, false, "String")
 }
 
-func (ec *executionContext) _MinimalMitigationSet_release(ctx context.Context, field graphql.CollectedField, obj *model.MinimalMitigationSet) (ret graphql.Marshaler) {
+func (ec *executionContext) _MinimalMitigationSet_release(ctx context.Context, field graphql.CollectedField, obj *app.MinimalMitigationSet) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -14566,7 +14565,7 @@ func (ec *executionContext) fieldContext_MinimalMitigationSet_release(_ context.
 	return graphql.NewScalarFieldContext("MinimalMitigationSet", field, false, false, "String")
 }
 
-func (ec *executionContext) _MinimalMitigationSet_optimal(ctx context.Context, field graphql.CollectedField, obj *model.MinimalMitigationSet) (ret graphql.Marshaler) {
+func (ec *executionContext) _MinimalMitigationSet_optimal(ctx context.Context, field graphql.CollectedField, obj *app.MinimalMitigationSet) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -14589,7 +14588,7 @@ func (ec *executionContext) fieldContext_MinimalMitigationSet_optimal(_ context.
 	return graphql.NewScalarFieldContext("MinimalMitigationSet", field, false, false, "Boolean")
 }
 
-func (ec *executionContext) _MinimalMitigationSet_stoppedBy(ctx context.Context, field graphql.CollectedField, obj *model.MinimalMitigationSet) (ret graphql.Marshaler) {
+func (ec *executionContext) _MinimalMitigationSet_stoppedBy(ctx context.Context, field graphql.CollectedField, obj *app.MinimalMitigationSet) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -14612,7 +14611,7 @@ func (ec *executionContext) fieldContext_MinimalMitigationSet_stoppedBy(_ contex
 	return graphql.NewScalarFieldContext("MinimalMitigationSet", field, false, false, "String")
 }
 
-func (ec *executionContext) _MinimalMitigationSet_lowerBound(ctx context.Context, field graphql.CollectedField, obj *model.MinimalMitigationSet) (ret graphql.Marshaler) {
+func (ec *executionContext) _MinimalMitigationSet_lowerBound(ctx context.Context, field graphql.CollectedField, obj *app.MinimalMitigationSet) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -14635,7 +14634,7 @@ func (ec *executionContext) fieldContext_MinimalMitigationSet_lowerBound(_ conte
 	return graphql.NewScalarFieldContext("MinimalMitigationSet", field, false, false, "Float")
 }
 
-func (ec *executionContext) _MinimalMitigationSet_cost(ctx context.Context, field graphql.CollectedField, obj *model.MinimalMitigationSet) (ret graphql.Marshaler) {
+func (ec *executionContext) _MinimalMitigationSet_cost(ctx context.Context, field graphql.CollectedField, obj *app.MinimalMitigationSet) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -14658,7 +14657,7 @@ func (ec *executionContext) fieldContext_MinimalMitigationSet_cost(_ context.Con
 	return graphql.NewScalarFieldContext("MinimalMitigationSet", field, false, false, "Float")
 }
 
-func (ec *executionContext) _MinimalMitigationSet_searchNodes(ctx context.Context, field graphql.CollectedField, obj *model.MinimalMitigationSet) (ret graphql.Marshaler) {
+func (ec *executionContext) _MinimalMitigationSet_searchNodes(ctx context.Context, field graphql.CollectedField, obj *app.MinimalMitigationSet) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -14681,7 +14680,7 @@ func (ec *executionContext) fieldContext_MinimalMitigationSet_searchNodes(_ cont
 	return graphql.NewScalarFieldContext("MinimalMitigationSet", field, false, false, "Int")
 }
 
-func (ec *executionContext) _MinimalMitigationSet_mitigations(ctx context.Context, field graphql.CollectedField, obj *model.MinimalMitigationSet) (ret graphql.Marshaler) {
+func (ec *executionContext) _MinimalMitigationSet_mitigations(ctx context.Context, field graphql.CollectedField, obj *app.MinimalMitigationSet) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -14693,8 +14692,8 @@ func (ec *executionContext) _MinimalMitigationSet_mitigations(ctx context.Contex
 			return obj.Mitigations, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []store.Mitigation) graphql.Marshaler {
-			return ec.marshalNMitigation2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐMitigationᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []view.Mitigation) graphql.Marshaler {
+			return ec.marshalNMitigation2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐMitigationᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -14713,7 +14712,7 @@ func (ec *executionContext) fieldContext_MinimalMitigationSet_mitigations(_ cont
 	return fc, nil
 }
 
-func (ec *executionContext) _MinimalMitigationSet_members(ctx context.Context, field graphql.CollectedField, obj *model.MinimalMitigationSet) (ret graphql.Marshaler) {
+func (ec *executionContext) _MinimalMitigationSet_members(ctx context.Context, field graphql.CollectedField, obj *app.MinimalMitigationSet) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -14725,8 +14724,8 @@ func (ec *executionContext) _MinimalMitigationSet_members(ctx context.Context, f
 			return obj.Members, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []model.SetMember) graphql.Marshaler {
-			return ec.marshalNSetMember2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐSetMemberᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []app.SetMember) graphql.Marshaler {
+			return ec.marshalNSetMember2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐSetMemberᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -14745,7 +14744,7 @@ func (ec *executionContext) fieldContext_MinimalMitigationSet_members(_ context.
 	return fc, nil
 }
 
-func (ec *executionContext) _MinimalMitigationSet_alternatives(ctx context.Context, field graphql.CollectedField, obj *model.MinimalMitigationSet) (ret graphql.Marshaler) {
+func (ec *executionContext) _MinimalMitigationSet_alternatives(ctx context.Context, field graphql.CollectedField, obj *app.MinimalMitigationSet) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -14757,8 +14756,8 @@ func (ec *executionContext) _MinimalMitigationSet_alternatives(ctx context.Conte
 			return obj.Alternatives, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []model.MitigationSetOption) graphql.Marshaler {
-			return ec.marshalNMitigationSetOption2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐMitigationSetOptionᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []app.MitigationSetOption) graphql.Marshaler {
+			return ec.marshalNMitigationSetOption2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐMitigationSetOptionᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -14777,7 +14776,7 @@ func (ec *executionContext) fieldContext_MinimalMitigationSet_alternatives(_ con
 	return fc, nil
 }
 
-func (ec *executionContext) _MinimalMitigationSet_chains(ctx context.Context, field graphql.CollectedField, obj *model.MinimalMitigationSet) (ret graphql.Marshaler) {
+func (ec *executionContext) _MinimalMitigationSet_chains(ctx context.Context, field graphql.CollectedField, obj *app.MinimalMitigationSet) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -14800,7 +14799,7 @@ func (ec *executionContext) fieldContext_MinimalMitigationSet_chains(_ context.C
 	return graphql.NewScalarFieldContext("MinimalMitigationSet", field, false, false, "ID")
 }
 
-func (ec *executionContext) _MinimalMitigationSet_unbreakable(ctx context.Context, field graphql.CollectedField, obj *model.MinimalMitigationSet) (ret graphql.Marshaler) {
+func (ec *executionContext) _MinimalMitigationSet_unbreakable(ctx context.Context, field graphql.CollectedField, obj *app.MinimalMitigationSet) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -14812,8 +14811,8 @@ func (ec *executionContext) _MinimalMitigationSet_unbreakable(ctx context.Contex
 			return obj.Unbreakable, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []model.UnbreakableChain) graphql.Marshaler {
-			return ec.marshalNUnbreakableChain2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐUnbreakableChainᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []app.UnbreakableChain) graphql.Marshaler {
+			return ec.marshalNUnbreakableChain2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐUnbreakableChainᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -14832,7 +14831,7 @@ func (ec *executionContext) fieldContext_MinimalMitigationSet_unbreakable(_ cont
 	return fc, nil
 }
 
-func (ec *executionContext) _MitigatedTechnique_technique(ctx context.Context, field graphql.CollectedField, obj *store.MitigatedTechnique) (ret graphql.Marshaler) {
+func (ec *executionContext) _MitigatedTechnique_technique(ctx context.Context, field graphql.CollectedField, obj *view.MitigatedTechnique) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -14844,8 +14843,8 @@ func (ec *executionContext) _MitigatedTechnique_technique(ctx context.Context, f
 			return obj.Technique, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v store.Technique) graphql.Marshaler {
-			return ec.marshalNTechnique2githubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐTechnique(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v view.Technique) graphql.Marshaler {
+			return ec.marshalNTechnique2githubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐTechnique(ctx, selections, v)
 		},
 		true,
 		true,
@@ -14864,7 +14863,7 @@ func (ec *executionContext) fieldContext_MitigatedTechnique_technique(_ context.
 	return fc, nil
 }
 
-func (ec *executionContext) _MitigatedTechnique_description(ctx context.Context, field graphql.CollectedField, obj *store.MitigatedTechnique) (ret graphql.Marshaler) {
+func (ec *executionContext) _MitigatedTechnique_description(ctx context.Context, field graphql.CollectedField, obj *view.MitigatedTechnique) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -14887,7 +14886,7 @@ func (ec *executionContext) fieldContext_MitigatedTechnique_description(_ contex
 	return graphql.NewScalarFieldContext("MitigatedTechnique", field, false, false, "String")
 }
 
-func (ec *executionContext) _Mitigation_id(ctx context.Context, field graphql.CollectedField, obj *store.Mitigation) (ret graphql.Marshaler) {
+func (ec *executionContext) _Mitigation_id(ctx context.Context, field graphql.CollectedField, obj *view.Mitigation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -14910,7 +14909,7 @@ func (ec *executionContext) fieldContext_Mitigation_id(_ context.Context, field 
 	return graphql.NewScalarFieldContext("Mitigation", field, false, false, "ID")
 }
 
-func (ec *executionContext) _Mitigation_release(ctx context.Context, field graphql.CollectedField, obj *store.Mitigation) (ret graphql.Marshaler) {
+func (ec *executionContext) _Mitigation_release(ctx context.Context, field graphql.CollectedField, obj *view.Mitigation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -14933,7 +14932,7 @@ func (ec *executionContext) fieldContext_Mitigation_release(_ context.Context, f
 	return graphql.NewScalarFieldContext("Mitigation", field, false, false, "String")
 }
 
-func (ec *executionContext) _Mitigation_name(ctx context.Context, field graphql.CollectedField, obj *store.Mitigation) (ret graphql.Marshaler) {
+func (ec *executionContext) _Mitigation_name(ctx context.Context, field graphql.CollectedField, obj *view.Mitigation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -14956,7 +14955,7 @@ func (ec *executionContext) fieldContext_Mitigation_name(_ context.Context, fiel
 	return graphql.NewScalarFieldContext("Mitigation", field, false, false, "String")
 }
 
-func (ec *executionContext) _Mitigation_description(ctx context.Context, field graphql.CollectedField, obj *store.Mitigation) (ret graphql.Marshaler) {
+func (ec *executionContext) _Mitigation_description(ctx context.Context, field graphql.CollectedField, obj *view.Mitigation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -14979,7 +14978,7 @@ func (ec *executionContext) fieldContext_Mitigation_description(_ context.Contex
 	return graphql.NewScalarFieldContext("Mitigation", field, false, false, "String")
 }
 
-func (ec *executionContext) _Mitigation_uuid(ctx context.Context, field graphql.CollectedField, obj *store.Mitigation) (ret graphql.Marshaler) {
+func (ec *executionContext) _Mitigation_uuid(ctx context.Context, field graphql.CollectedField, obj *view.Mitigation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -15002,7 +15001,7 @@ func (ec *executionContext) fieldContext_Mitigation_uuid(_ context.Context, fiel
 	return graphql.NewScalarFieldContext("Mitigation", field, false, false, "String")
 }
 
-func (ec *executionContext) _Mitigation_lifecyclePhases(ctx context.Context, field graphql.CollectedField, obj *store.Mitigation) (ret graphql.Marshaler) {
+func (ec *executionContext) _Mitigation_lifecyclePhases(ctx context.Context, field graphql.CollectedField, obj *view.Mitigation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -15025,7 +15024,7 @@ func (ec *executionContext) fieldContext_Mitigation_lifecyclePhases(_ context.Co
 	return graphql.NewScalarFieldContext("Mitigation", field, false, false, "String")
 }
 
-func (ec *executionContext) _Mitigation_categories(ctx context.Context, field graphql.CollectedField, obj *store.Mitigation) (ret graphql.Marshaler) {
+func (ec *executionContext) _Mitigation_categories(ctx context.Context, field graphql.CollectedField, obj *view.Mitigation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -15048,7 +15047,7 @@ func (ec *executionContext) fieldContext_Mitigation_categories(_ context.Context
 	return graphql.NewScalarFieldContext("Mitigation", field, false, false, "String")
 }
 
-func (ec *executionContext) _Mitigation_references(ctx context.Context, field graphql.CollectedField, obj *store.Mitigation) (ret graphql.Marshaler) {
+func (ec *executionContext) _Mitigation_references(ctx context.Context, field graphql.CollectedField, obj *view.Mitigation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -15080,7 +15079,7 @@ func (ec *executionContext) fieldContext_Mitigation_references(_ context.Context
 	return fc, nil
 }
 
-func (ec *executionContext) _Mitigation_created(ctx context.Context, field graphql.CollectedField, obj *store.Mitigation) (ret graphql.Marshaler) {
+func (ec *executionContext) _Mitigation_created(ctx context.Context, field graphql.CollectedField, obj *view.Mitigation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -15103,7 +15102,7 @@ func (ec *executionContext) fieldContext_Mitigation_created(_ context.Context, f
 	return graphql.NewScalarFieldContext("Mitigation", field, false, false, "String")
 }
 
-func (ec *executionContext) _Mitigation_modified(ctx context.Context, field graphql.CollectedField, obj *store.Mitigation) (ret graphql.Marshaler) {
+func (ec *executionContext) _Mitigation_modified(ctx context.Context, field graphql.CollectedField, obj *view.Mitigation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -15126,7 +15125,7 @@ func (ec *executionContext) fieldContext_Mitigation_modified(_ context.Context, 
 	return graphql.NewScalarFieldContext("Mitigation", field, false, false, "String")
 }
 
-func (ec *executionContext) _Mitigation_attack(ctx context.Context, field graphql.CollectedField, obj *store.Mitigation) (ret graphql.Marshaler) {
+func (ec *executionContext) _Mitigation_attack(ctx context.Context, field graphql.CollectedField, obj *view.Mitigation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -15158,7 +15157,7 @@ func (ec *executionContext) fieldContext_Mitigation_attack(_ context.Context, fi
 	return fc, nil
 }
 
-func (ec *executionContext) _Mitigation_techniques(ctx context.Context, field graphql.CollectedField, obj *store.Mitigation) (ret graphql.Marshaler) {
+func (ec *executionContext) _Mitigation_techniques(ctx context.Context, field graphql.CollectedField, obj *view.Mitigation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -15170,8 +15169,8 @@ func (ec *executionContext) _Mitigation_techniques(ctx context.Context, field gr
 			return obj.Techniques(), nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []store.MitigatedTechnique) graphql.Marshaler {
-			return ec.marshalNMitigatedTechnique2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐMitigatedTechniqueᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []view.MitigatedTechnique) graphql.Marshaler {
+			return ec.marshalNMitigatedTechnique2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐMitigatedTechniqueᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -15190,7 +15189,7 @@ func (ec *executionContext) fieldContext_Mitigation_techniques(_ context.Context
 	return fc, nil
 }
 
-func (ec *executionContext) _MitigationChokePoint_mitigation(ctx context.Context, field graphql.CollectedField, obj *model.MitigationChokePoint) (ret graphql.Marshaler) {
+func (ec *executionContext) _MitigationChokePoint_mitigation(ctx context.Context, field graphql.CollectedField, obj *app.MitigationChokePoint) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -15202,8 +15201,8 @@ func (ec *executionContext) _MitigationChokePoint_mitigation(ctx context.Context
 			return obj.Mitigation, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *store.Mitigation) graphql.Marshaler {
-			return ec.marshalNMitigation2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐMitigation(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *view.Mitigation) graphql.Marshaler {
+			return ec.marshalNMitigation2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐMitigation(ctx, selections, v)
 		},
 		true,
 		true,
@@ -15222,7 +15221,7 @@ func (ec *executionContext) fieldContext_MitigationChokePoint_mitigation(_ conte
 	return fc, nil
 }
 
-func (ec *executionContext) _MitigationChokePoint_breaksChains(ctx context.Context, field graphql.CollectedField, obj *model.MitigationChokePoint) (ret graphql.Marshaler) {
+func (ec *executionContext) _MitigationChokePoint_breaksChains(ctx context.Context, field graphql.CollectedField, obj *app.MitigationChokePoint) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -15245,7 +15244,7 @@ func (ec *executionContext) fieldContext_MitigationChokePoint_breaksChains(_ con
 	return graphql.NewScalarFieldContext("MitigationChokePoint", field, false, false, "Int")
 }
 
-func (ec *executionContext) _MitigationChokePoint_breaksPaths(ctx context.Context, field graphql.CollectedField, obj *model.MitigationChokePoint) (ret graphql.Marshaler) {
+func (ec *executionContext) _MitigationChokePoint_breaksPaths(ctx context.Context, field graphql.CollectedField, obj *app.MitigationChokePoint) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -15268,7 +15267,7 @@ func (ec *executionContext) fieldContext_MitigationChokePoint_breaksPaths(_ cont
 	return graphql.NewScalarFieldContext("MitigationChokePoint", field, false, false, "Int")
 }
 
-func (ec *executionContext) _MitigationChokePoint_hitsChains(ctx context.Context, field graphql.CollectedField, obj *model.MitigationChokePoint) (ret graphql.Marshaler) {
+func (ec *executionContext) _MitigationChokePoint_hitsChains(ctx context.Context, field graphql.CollectedField, obj *app.MitigationChokePoint) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -15335,8 +15334,8 @@ func (ec *executionContext) _MitigationConnection_nodes(ctx context.Context, fie
 			return obj.Nodes, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []store.Mitigation) graphql.Marshaler {
-			return ec.marshalNMitigation2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐMitigationᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []view.Mitigation) graphql.Marshaler {
+			return ec.marshalNMitigation2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐMitigationᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -15445,8 +15444,8 @@ func (ec *executionContext) _MitigationEdge_node(ctx context.Context, field grap
 			return obj.Node, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *store.Mitigation) graphql.Marshaler {
-			return ec.marshalNMitigation2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐMitigation(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *view.Mitigation) graphql.Marshaler {
+			return ec.marshalNMitigation2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐMitigation(ctx, selections, v)
 		},
 		true,
 		true,
@@ -15465,7 +15464,7 @@ func (ec *executionContext) fieldContext_MitigationEdge_node(_ context.Context, 
 	return fc, nil
 }
 
-func (ec *executionContext) _MitigationSetOption_cost(ctx context.Context, field graphql.CollectedField, obj *model.MitigationSetOption) (ret graphql.Marshaler) {
+func (ec *executionContext) _MitigationSetOption_cost(ctx context.Context, field graphql.CollectedField, obj *app.MitigationSetOption) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -15488,7 +15487,7 @@ func (ec *executionContext) fieldContext_MitigationSetOption_cost(_ context.Cont
 	return graphql.NewScalarFieldContext("MitigationSetOption", field, false, false, "Float")
 }
 
-func (ec *executionContext) _MitigationSetOption_members(ctx context.Context, field graphql.CollectedField, obj *model.MitigationSetOption) (ret graphql.Marshaler) {
+func (ec *executionContext) _MitigationSetOption_members(ctx context.Context, field graphql.CollectedField, obj *app.MitigationSetOption) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -15500,8 +15499,8 @@ func (ec *executionContext) _MitigationSetOption_members(ctx context.Context, fi
 			return obj.Members, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []model.SetMember) graphql.Marshaler {
-			return ec.marshalNSetMember2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐSetMemberᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []app.SetMember) graphql.Marshaler {
+			return ec.marshalNSetMember2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐSetMemberᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -16224,7 +16223,7 @@ func (ec *executionContext) fieldContext_Mutation_deleteAcceptedRisk(ctx context
 	return fc, nil
 }
 
-func (ec *executionContext) _NavigatorLayer_name(ctx context.Context, field graphql.CollectedField, obj *actors.Layer) (ret graphql.Marshaler) {
+func (ec *executionContext) _NavigatorLayer_name(ctx context.Context, field graphql.CollectedField, obj *view.Layer) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -16247,7 +16246,7 @@ func (ec *executionContext) fieldContext_NavigatorLayer_name(_ context.Context, 
 	return graphql.NewScalarFieldContext("NavigatorLayer", field, false, false, "String")
 }
 
-func (ec *executionContext) _NavigatorLayer_release(ctx context.Context, field graphql.CollectedField, obj *actors.Layer) (ret graphql.Marshaler) {
+func (ec *executionContext) _NavigatorLayer_release(ctx context.Context, field graphql.CollectedField, obj *view.Layer) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -16270,7 +16269,7 @@ func (ec *executionContext) fieldContext_NavigatorLayer_release(_ context.Contex
 	return graphql.NewScalarFieldContext("NavigatorLayer", field, false, false, "String")
 }
 
-func (ec *executionContext) _NavigatorLayer_attackVersion(ctx context.Context, field graphql.CollectedField, obj *actors.Layer) (ret graphql.Marshaler) {
+func (ec *executionContext) _NavigatorLayer_attackVersion(ctx context.Context, field graphql.CollectedField, obj *view.Layer) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -16293,7 +16292,7 @@ func (ec *executionContext) fieldContext_NavigatorLayer_attackVersion(_ context.
 	return graphql.NewScalarFieldContext("NavigatorLayer", field, false, false, "String")
 }
 
-func (ec *executionContext) _NavigatorLayer_techniqueCount(ctx context.Context, field graphql.CollectedField, obj *actors.Layer) (ret graphql.Marshaler) {
+func (ec *executionContext) _NavigatorLayer_techniqueCount(ctx context.Context, field graphql.CollectedField, obj *view.Layer) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -16316,7 +16315,7 @@ func (ec *executionContext) fieldContext_NavigatorLayer_techniqueCount(_ context
 	return graphql.NewScalarFieldContext("NavigatorLayer", field, false, false, "Int")
 }
 
-func (ec *executionContext) _NavigatorLayer_json(ctx context.Context, field graphql.CollectedField, obj *actors.Layer) (ret graphql.Marshaler) {
+func (ec *executionContext) _NavigatorLayer_json(ctx context.Context, field graphql.CollectedField, obj *view.Layer) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -16385,7 +16384,7 @@ func (ec *executionContext) fieldContext_PageInfo_endCursor(_ context.Context, f
 	return graphql.NewScalarFieldContext("PageInfo", field, false, false, "String")
 }
 
-func (ec *executionContext) _PathHop_from(ctx context.Context, field graphql.CollectedField, obj *model.PathHop) (ret graphql.Marshaler) {
+func (ec *executionContext) _PathHop_from(ctx context.Context, field graphql.CollectedField, obj *app.PathHop) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -16397,8 +16396,8 @@ func (ec *executionContext) _PathHop_from(ctx context.Context, field graphql.Col
 			return obj.From, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *store.Technique) graphql.Marshaler {
-			return ec.marshalNTechnique2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐTechnique(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *view.Technique) graphql.Marshaler {
+			return ec.marshalNTechnique2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐTechnique(ctx, selections, v)
 		},
 		true,
 		true,
@@ -16417,7 +16416,7 @@ func (ec *executionContext) fieldContext_PathHop_from(_ context.Context, field g
 	return fc, nil
 }
 
-func (ec *executionContext) _PathHop_to(ctx context.Context, field graphql.CollectedField, obj *model.PathHop) (ret graphql.Marshaler) {
+func (ec *executionContext) _PathHop_to(ctx context.Context, field graphql.CollectedField, obj *app.PathHop) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -16429,8 +16428,8 @@ func (ec *executionContext) _PathHop_to(ctx context.Context, field graphql.Colle
 			return obj.To, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *store.Technique) graphql.Marshaler {
-			return ec.marshalNTechnique2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐTechnique(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *view.Technique) graphql.Marshaler {
+			return ec.marshalNTechnique2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐTechnique(ctx, selections, v)
 		},
 		true,
 		true,
@@ -16449,7 +16448,7 @@ func (ec *executionContext) fieldContext_PathHop_to(_ context.Context, field gra
 	return fc, nil
 }
 
-func (ec *executionContext) _PathHop_count(ctx context.Context, field graphql.CollectedField, obj *model.PathHop) (ret graphql.Marshaler) {
+func (ec *executionContext) _PathHop_count(ctx context.Context, field graphql.CollectedField, obj *app.PathHop) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -16472,7 +16471,7 @@ func (ec *executionContext) fieldContext_PathHop_count(_ context.Context, field 
 	return graphql.NewScalarFieldContext("PathHop", field, false, false, "Int")
 }
 
-func (ec *executionContext) _PathHop_caseStudies(ctx context.Context, field graphql.CollectedField, obj *model.PathHop) (ret graphql.Marshaler) {
+func (ec *executionContext) _PathHop_caseStudies(ctx context.Context, field graphql.CollectedField, obj *app.PathHop) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -16507,8 +16506,8 @@ func (ec *executionContext) _Query_releases(ctx context.Context, field graphql.C
 			return ec.Resolvers.Query().Releases(ctx)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []store.ReleaseInfo) graphql.Marshaler {
-			return ec.marshalNRelease2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐReleaseInfoᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []app.Release) graphql.Marshaler {
+			return ec.marshalNRelease2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐReleaseᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -16540,8 +16539,8 @@ func (ec *executionContext) _Query_release(ctx context.Context, field graphql.Co
 			return ec.Resolvers.Query().Release(ctx, fc.Args["version"].(*string))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *store.ReleaseInfo) graphql.Marshaler {
-			return ec.marshalORelease2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐReleaseInfo(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *app.Release) graphql.Marshaler {
+			return ec.marshalORelease2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐRelease(ctx, selections, v)
 		},
 		true,
 		false,
@@ -16584,8 +16583,8 @@ func (ec *executionContext) _Query_releaseDiff(ctx context.Context, field graphq
 			return ec.Resolvers.Query().ReleaseDiff(ctx, fc.Args["from"].(string), fc.Args["to"].(string))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *atlas.Diff) graphql.Marshaler {
-			return ec.marshalNReleaseDiff2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋatlasᚐDiff(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *app.ReleaseDiff) graphql.Marshaler {
+			return ec.marshalNReleaseDiff2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐReleaseDiff(ctx, selections, v)
 		},
 		true,
 		true,
@@ -16628,8 +16627,8 @@ func (ec *executionContext) _Query_tactic(ctx context.Context, field graphql.Col
 			return ec.Resolvers.Query().Tactic(ctx, fc.Args["id"].(string), fc.Args["release"].(*string))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *store.Tactic) graphql.Marshaler {
-			return ec.marshalOTactic2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐTactic(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *view.Tactic) graphql.Marshaler {
+			return ec.marshalOTactic2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐTactic(ctx, selections, v)
 		},
 		true,
 		false,
@@ -16672,8 +16671,8 @@ func (ec *executionContext) _Query_technique(ctx context.Context, field graphql.
 			return ec.Resolvers.Query().Technique(ctx, fc.Args["id"].(string), fc.Args["release"].(*string))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *store.Technique) graphql.Marshaler {
-			return ec.marshalOTechnique2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐTechnique(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *view.Technique) graphql.Marshaler {
+			return ec.marshalOTechnique2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐTechnique(ctx, selections, v)
 		},
 		true,
 		false,
@@ -16716,8 +16715,8 @@ func (ec *executionContext) _Query_mitigation(ctx context.Context, field graphql
 			return ec.Resolvers.Query().Mitigation(ctx, fc.Args["id"].(string), fc.Args["release"].(*string))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *store.Mitigation) graphql.Marshaler {
-			return ec.marshalOMitigation2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐMitigation(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *view.Mitigation) graphql.Marshaler {
+			return ec.marshalOMitigation2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐMitigation(ctx, selections, v)
 		},
 		true,
 		false,
@@ -16760,8 +16759,8 @@ func (ec *executionContext) _Query_caseStudy(ctx context.Context, field graphql.
 			return ec.Resolvers.Query().CaseStudy(ctx, fc.Args["id"].(string), fc.Args["release"].(*string))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *store.CaseStudy) graphql.Marshaler {
-			return ec.marshalOCaseStudy2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐCaseStudy(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *view.CaseStudy) graphql.Marshaler {
+			return ec.marshalOCaseStudy2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐCaseStudy(ctx, selections, v)
 		},
 		true,
 		false,
@@ -16804,8 +16803,8 @@ func (ec *executionContext) _Query_actor(ctx context.Context, field graphql.Coll
 			return ec.Resolvers.Query().Actor(ctx, fc.Args["id"].(string), fc.Args["release"].(*string))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *store.Actor) graphql.Marshaler {
-			return ec.marshalOActor2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐActor(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *view.Actor) graphql.Marshaler {
+			return ec.marshalOActor2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐActor(ctx, selections, v)
 		},
 		true,
 		false,
@@ -16845,11 +16844,11 @@ func (ec *executionContext) _Query_tactics(ctx context.Context, field graphql.Co
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Tactics(ctx, fc.Args["release"].(*string), fc.Args["filter"].(*store.TacticFilter))
+			return ec.Resolvers.Query().Tactics(ctx, fc.Args["release"].(*string), fc.Args["filter"].(*view.TacticFilter))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []store.Tactic) graphql.Marshaler {
-			return ec.marshalNTactic2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐTacticᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []view.Tactic) graphql.Marshaler {
+			return ec.marshalNTactic2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐTacticᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -16889,11 +16888,11 @@ func (ec *executionContext) _Query_techniques(ctx context.Context, field graphql
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Techniques(ctx, fc.Args["release"].(*string), fc.Args["filter"].(*store.TechniqueFilter))
+			return ec.Resolvers.Query().Techniques(ctx, fc.Args["release"].(*string), fc.Args["filter"].(*view.TechniqueFilter))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []store.Technique) graphql.Marshaler {
-			return ec.marshalNTechnique2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐTechniqueᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []view.Technique) graphql.Marshaler {
+			return ec.marshalNTechnique2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐTechniqueᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -16933,11 +16932,11 @@ func (ec *executionContext) _Query_mitigations(ctx context.Context, field graphq
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Mitigations(ctx, fc.Args["release"].(*string), fc.Args["filter"].(*store.MitigationFilter))
+			return ec.Resolvers.Query().Mitigations(ctx, fc.Args["release"].(*string), fc.Args["filter"].(*view.MitigationFilter))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []store.Mitigation) graphql.Marshaler {
-			return ec.marshalNMitigation2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐMitigationᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []view.Mitigation) graphql.Marshaler {
+			return ec.marshalNMitigation2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐMitigationᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -16977,11 +16976,11 @@ func (ec *executionContext) _Query_caseStudies(ctx context.Context, field graphq
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().CaseStudies(ctx, fc.Args["release"].(*string), fc.Args["filter"].(*store.CaseStudyFilter))
+			return ec.Resolvers.Query().CaseStudies(ctx, fc.Args["release"].(*string), fc.Args["filter"].(*view.CaseStudyFilter))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []store.CaseStudy) graphql.Marshaler {
-			return ec.marshalNCaseStudy2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐCaseStudyᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []view.CaseStudy) graphql.Marshaler {
+			return ec.marshalNCaseStudy2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐCaseStudyᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -17021,11 +17020,11 @@ func (ec *executionContext) _Query_actors(ctx context.Context, field graphql.Col
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().Actors(ctx, fc.Args["release"].(*string), fc.Args["filter"].(*store.ActorFilter))
+			return ec.Resolvers.Query().Actors(ctx, fc.Args["release"].(*string), fc.Args["filter"].(*view.ActorFilter))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []store.Actor) graphql.Marshaler {
-			return ec.marshalNActor2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐActorᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []view.Actor) graphql.Marshaler {
+			return ec.marshalNActor2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐActorᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -17065,7 +17064,7 @@ func (ec *executionContext) _Query_tacticsConnection(ctx context.Context, field 
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().TacticsConnection(ctx, fc.Args["release"].(*string), fc.Args["filter"].(*store.TacticFilter), fc.Args["first"].(*int), fc.Args["after"].(*string))
+			return ec.Resolvers.Query().TacticsConnection(ctx, fc.Args["release"].(*string), fc.Args["filter"].(*view.TacticFilter), fc.Args["first"].(*int), fc.Args["after"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.TacticConnection) graphql.Marshaler {
@@ -17109,7 +17108,7 @@ func (ec *executionContext) _Query_techniquesConnection(ctx context.Context, fie
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().TechniquesConnection(ctx, fc.Args["release"].(*string), fc.Args["filter"].(*store.TechniqueFilter), fc.Args["first"].(*int), fc.Args["after"].(*string))
+			return ec.Resolvers.Query().TechniquesConnection(ctx, fc.Args["release"].(*string), fc.Args["filter"].(*view.TechniqueFilter), fc.Args["first"].(*int), fc.Args["after"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.TechniqueConnection) graphql.Marshaler {
@@ -17153,7 +17152,7 @@ func (ec *executionContext) _Query_mitigationsConnection(ctx context.Context, fi
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().MitigationsConnection(ctx, fc.Args["release"].(*string), fc.Args["filter"].(*store.MitigationFilter), fc.Args["first"].(*int), fc.Args["after"].(*string))
+			return ec.Resolvers.Query().MitigationsConnection(ctx, fc.Args["release"].(*string), fc.Args["filter"].(*view.MitigationFilter), fc.Args["first"].(*int), fc.Args["after"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.MitigationConnection) graphql.Marshaler {
@@ -17197,7 +17196,7 @@ func (ec *executionContext) _Query_caseStudiesConnection(ctx context.Context, fi
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().CaseStudiesConnection(ctx, fc.Args["release"].(*string), fc.Args["filter"].(*store.CaseStudyFilter), fc.Args["first"].(*int), fc.Args["after"].(*string))
+			return ec.Resolvers.Query().CaseStudiesConnection(ctx, fc.Args["release"].(*string), fc.Args["filter"].(*view.CaseStudyFilter), fc.Args["first"].(*int), fc.Args["after"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.CaseStudyConnection) graphql.Marshaler {
@@ -17241,7 +17240,7 @@ func (ec *executionContext) _Query_actorsConnection(ctx context.Context, field g
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().ActorsConnection(ctx, fc.Args["release"].(*string), fc.Args["filter"].(*store.ActorFilter), fc.Args["first"].(*int), fc.Args["after"].(*string))
+			return ec.Resolvers.Query().ActorsConnection(ctx, fc.Args["release"].(*string), fc.Args["filter"].(*view.ActorFilter), fc.Args["first"].(*int), fc.Args["after"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.ActorConnection) graphql.Marshaler {
@@ -17288,8 +17287,8 @@ func (ec *executionContext) _Query_search(ctx context.Context, field graphql.Col
 			return ec.Resolvers.Query().Search(ctx, fc.Args["text"].(string), fc.Args["release"].(*string), fc.Args["first"].(*int))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []store.SearchHit) graphql.Marshaler {
-			return ec.marshalNSearchHit2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐSearchHitᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []view.SearchHit) graphql.Marshaler {
+			return ec.marshalNSearchHit2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐSearchHitᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -17332,8 +17331,8 @@ func (ec *executionContext) _Query_chainMitigations(ctx context.Context, field g
 			return ec.Resolvers.Query().ChainMitigations(ctx, fc.Args["caseStudy"].(*string), fc.Args["techniques"].([]string), fc.Args["inheritFromParent"].(*bool), fc.Args["release"].(*string))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.ChainAnalysis) graphql.Marshaler {
-			return ec.marshalNChainAnalysis2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐChainAnalysis(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *app.ChainAnalysis) graphql.Marshaler {
+			return ec.marshalNChainAnalysis2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐChainAnalysis(ctx, selections, v)
 		},
 		true,
 		true,
@@ -17376,8 +17375,8 @@ func (ec *executionContext) _Query_minimalMitigationSet(ctx context.Context, fie
 			return ec.Resolvers.Query().MinimalMitigationSet(ctx, fc.Args["caseStudies"].([]string), fc.Args["costs"].([]model.MitigationCost), fc.Args["require"].([]string), fc.Args["exclude"].([]string), fc.Args["alternatives"].(*int), fc.Args["budget"].(*int), fc.Args["inheritFromParent"].(*bool), fc.Args["release"].(*string))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.MinimalMitigationSet) graphql.Marshaler {
-			return ec.marshalNMinimalMitigationSet2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐMinimalMitigationSet(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *app.MinimalMitigationSet) graphql.Marshaler {
+			return ec.marshalNMinimalMitigationSet2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐMinimalMitigationSet(ctx, selections, v)
 		},
 		true,
 		true,
@@ -17420,8 +17419,8 @@ func (ec *executionContext) _Query_attackPaths(ctx context.Context, field graphq
 			return ec.Resolvers.Query().AttackPaths(ctx, fc.Args["from"].(string), fc.Args["to"].(string), fc.Args["maxHops"].(*int), fc.Args["limit"].(*int), fc.Args["minSupport"].(*int), fc.Args["excludeMitigatedBy"].([]string), fc.Args["inheritFromParent"].(*bool), fc.Args["release"].(*string))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.AttackPathResult) graphql.Marshaler {
-			return ec.marshalNAttackPathResult2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐAttackPathResult(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *app.AttackPathResult) graphql.Marshaler {
+			return ec.marshalNAttackPathResult2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐAttackPathResult(ctx, selections, v)
 		},
 		true,
 		true,
@@ -17464,8 +17463,8 @@ func (ec *executionContext) _Query_chokePoints(ctx context.Context, field graphq
 			return ec.Resolvers.Query().ChokePoints(ctx, fc.Args["limit"].(*int), fc.Args["paths"].(*int), fc.Args["from"].(*string), fc.Args["to"].(*string), fc.Args["inheritFromParent"].(*bool), fc.Args["release"].(*string))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.ChokePoints) graphql.Marshaler {
-			return ec.marshalNChokePoints2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐChokePoints(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *app.ChokePoints) graphql.Marshaler {
+			return ec.marshalNChokePoints2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐChokePoints(ctx, selections, v)
 		},
 		true,
 		true,
@@ -17508,8 +17507,8 @@ func (ec *executionContext) _Query_coverageGaps(ctx context.Context, field graph
 			return ec.Resolvers.Query().CoverageGaps(ctx, fc.Args["limit"].(*int), fc.Args["inheritFromParent"].(*bool), fc.Args["release"].(*string))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *model.CoverageGaps) graphql.Marshaler {
-			return ec.marshalNCoverageGaps2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐCoverageGaps(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *app.CoverageGaps) graphql.Marshaler {
+			return ec.marshalNCoverageGaps2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐCoverageGaps(ctx, selections, v)
 		},
 		true,
 		true,
@@ -17552,8 +17551,8 @@ func (ec *executionContext) _Query_attackVersion(ctx context.Context, field grap
 			return ec.Resolvers.Query().AttackVersion(ctx, fc.Args["version"].(*string))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *store.AttackVersion) graphql.Marshaler {
-			return ec.marshalOAttackVersion2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐAttackVersion(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *view.AttackVersion) graphql.Marshaler {
+			return ec.marshalOAttackVersion2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐAttackVersion(ctx, selections, v)
 		},
 		true,
 		false,
@@ -17595,8 +17594,8 @@ func (ec *executionContext) _Query_attackVersions(ctx context.Context, field gra
 			return ec.Resolvers.Query().AttackVersions(ctx)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []store.AttackVersion) graphql.Marshaler {
-			return ec.marshalNAttackVersion2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐAttackVersionᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []view.AttackVersion) graphql.Marshaler {
+			return ec.marshalNAttackVersion2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐAttackVersionᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -17628,8 +17627,8 @@ func (ec *executionContext) _Query_attackTechnique(ctx context.Context, field gr
 			return ec.Resolvers.Query().AttackTechnique(ctx, fc.Args["id"].(string), fc.Args["attack"].(*string))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *store.AttackTechnique) graphql.Marshaler {
-			return ec.marshalOAttackTechnique2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐAttackTechnique(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *view.AttackTechnique) graphql.Marshaler {
+			return ec.marshalOAttackTechnique2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐAttackTechnique(ctx, selections, v)
 		},
 		true,
 		false,
@@ -17672,8 +17671,8 @@ func (ec *executionContext) _Query_actorsSharingTechniques(ctx context.Context, 
 			return ec.Resolvers.Query().ActorsSharingTechniques(ctx, fc.Args["actors"].([]string), fc.Args["release"].(*string), fc.Args["attack"].(*string))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *actors.Overlap) graphql.Marshaler {
-			return ec.marshalNActorOverlap2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋactorsᚐOverlap(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *view.Overlap) graphql.Marshaler {
+			return ec.marshalNActorOverlap2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐOverlap(ctx, selections, v)
 		},
 		true,
 		true,
@@ -17716,8 +17715,8 @@ func (ec *executionContext) _Query_navigatorLayer(ctx context.Context, field gra
 			return ec.Resolvers.Query().NavigatorLayer(ctx, fc.Args["actors"].([]string), fc.Args["caseStudy"].(*string), fc.Args["techniques"].([]string), fc.Args["release"].(*string), fc.Args["attack"].(*string))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *actors.Layer) graphql.Marshaler {
-			return ec.marshalNNavigatorLayer2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋactorsᚐLayer(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *view.Layer) graphql.Marshaler {
+			return ec.marshalNNavigatorLayer2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐLayer(ctx, selections, v)
 		},
 		true,
 		true,
@@ -18100,7 +18099,7 @@ func (ec *executionContext) fieldContext_Reference_url(_ context.Context, field 
 	return graphql.NewScalarFieldContext("Reference", field, false, false, "String")
 }
 
-func (ec *executionContext) _Release_version(ctx context.Context, field graphql.CollectedField, obj *store.ReleaseInfo) (ret graphql.Marshaler) {
+func (ec *executionContext) _Release_version(ctx context.Context, field graphql.CollectedField, obj *app.Release) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18123,7 +18122,7 @@ func (ec *executionContext) fieldContext_Release_version(_ context.Context, fiel
 	return graphql.NewScalarFieldContext("Release", field, false, false, "String")
 }
 
-func (ec *executionContext) _Release_format(ctx context.Context, field graphql.CollectedField, obj *store.ReleaseInfo) (ret graphql.Marshaler) {
+func (ec *executionContext) _Release_format(ctx context.Context, field graphql.CollectedField, obj *app.Release) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18146,7 +18145,7 @@ func (ec *executionContext) fieldContext_Release_format(_ context.Context, field
 	return graphql.NewScalarFieldContext("Release", field, false, false, "String")
 }
 
-func (ec *executionContext) _Release_sha256(ctx context.Context, field graphql.CollectedField, obj *store.ReleaseInfo) (ret graphql.Marshaler) {
+func (ec *executionContext) _Release_sha256(ctx context.Context, field graphql.CollectedField, obj *app.Release) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18169,7 +18168,7 @@ func (ec *executionContext) fieldContext_Release_sha256(_ context.Context, field
 	return graphql.NewScalarFieldContext("Release", field, false, false, "String")
 }
 
-func (ec *executionContext) _Release_source(ctx context.Context, field graphql.CollectedField, obj *store.ReleaseInfo) (ret graphql.Marshaler) {
+func (ec *executionContext) _Release_source(ctx context.Context, field graphql.CollectedField, obj *app.Release) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18192,7 +18191,7 @@ func (ec *executionContext) fieldContext_Release_source(_ context.Context, field
 	return graphql.NewScalarFieldContext("Release", field, false, false, "String")
 }
 
-func (ec *executionContext) _Release_current(ctx context.Context, field graphql.CollectedField, obj *store.ReleaseInfo) (ret graphql.Marshaler) {
+func (ec *executionContext) _Release_current(ctx context.Context, field graphql.CollectedField, obj *app.Release) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18215,7 +18214,7 @@ func (ec *executionContext) fieldContext_Release_current(_ context.Context, fiel
 	return graphql.NewScalarFieldContext("Release", field, false, false, "Boolean")
 }
 
-func (ec *executionContext) _Release_loadedAt(ctx context.Context, field graphql.CollectedField, obj *store.ReleaseInfo) (ret graphql.Marshaler) {
+func (ec *executionContext) _Release_loadedAt(ctx context.Context, field graphql.CollectedField, obj *app.Release) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18227,8 +18226,8 @@ func (ec *executionContext) _Release_loadedAt(ctx context.Context, field graphql
 			return obj.LoadedAt, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
-			return ec.marshalOTime2timeᚐTime(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
 		},
 		true,
 		false,
@@ -18238,7 +18237,7 @@ func (ec *executionContext) fieldContext_Release_loadedAt(_ context.Context, fie
 	return graphql.NewScalarFieldContext("Release", field, false, false, "Time")
 }
 
-func (ec *executionContext) _Release_counts(ctx context.Context, field graphql.CollectedField, obj *store.ReleaseInfo) (ret graphql.Marshaler) {
+func (ec *executionContext) _Release_counts(ctx context.Context, field graphql.CollectedField, obj *app.Release) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18250,8 +18249,8 @@ func (ec *executionContext) _Release_counts(ctx context.Context, field graphql.C
 			return obj.Counts, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v store.ReleaseCounts) graphql.Marshaler {
-			return ec.marshalNReleaseCounts2githubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐReleaseCounts(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v app.ReleaseCounts) graphql.Marshaler {
+			return ec.marshalNReleaseCounts2githubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐReleaseCounts(ctx, selections, v)
 		},
 		true,
 		true,
@@ -18270,7 +18269,7 @@ func (ec *executionContext) fieldContext_Release_counts(_ context.Context, field
 	return fc, nil
 }
 
-func (ec *executionContext) _Release_upstream(ctx context.Context, field graphql.CollectedField, obj *store.ReleaseInfo) (ret graphql.Marshaler) {
+func (ec *executionContext) _Release_upstream(ctx context.Context, field graphql.CollectedField, obj *app.Release) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18302,7 +18301,7 @@ func (ec *executionContext) fieldContext_Release_upstream(_ context.Context, fie
 	return fc, nil
 }
 
-func (ec *executionContext) _ReleaseCounts_tactics(ctx context.Context, field graphql.CollectedField, obj *store.ReleaseCounts) (ret graphql.Marshaler) {
+func (ec *executionContext) _ReleaseCounts_tactics(ctx context.Context, field graphql.CollectedField, obj *app.ReleaseCounts) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18325,7 +18324,7 @@ func (ec *executionContext) fieldContext_ReleaseCounts_tactics(_ context.Context
 	return graphql.NewScalarFieldContext("ReleaseCounts", field, false, false, "Int")
 }
 
-func (ec *executionContext) _ReleaseCounts_techniques(ctx context.Context, field graphql.CollectedField, obj *store.ReleaseCounts) (ret graphql.Marshaler) {
+func (ec *executionContext) _ReleaseCounts_techniques(ctx context.Context, field graphql.CollectedField, obj *app.ReleaseCounts) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18348,7 +18347,7 @@ func (ec *executionContext) fieldContext_ReleaseCounts_techniques(_ context.Cont
 	return graphql.NewScalarFieldContext("ReleaseCounts", field, false, false, "Int")
 }
 
-func (ec *executionContext) _ReleaseCounts_mitigations(ctx context.Context, field graphql.CollectedField, obj *store.ReleaseCounts) (ret graphql.Marshaler) {
+func (ec *executionContext) _ReleaseCounts_mitigations(ctx context.Context, field graphql.CollectedField, obj *app.ReleaseCounts) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18371,7 +18370,7 @@ func (ec *executionContext) fieldContext_ReleaseCounts_mitigations(_ context.Con
 	return graphql.NewScalarFieldContext("ReleaseCounts", field, false, false, "Int")
 }
 
-func (ec *executionContext) _ReleaseCounts_caseStudies(ctx context.Context, field graphql.CollectedField, obj *store.ReleaseCounts) (ret graphql.Marshaler) {
+func (ec *executionContext) _ReleaseCounts_caseStudies(ctx context.Context, field graphql.CollectedField, obj *app.ReleaseCounts) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18394,7 +18393,7 @@ func (ec *executionContext) fieldContext_ReleaseCounts_caseStudies(_ context.Con
 	return graphql.NewScalarFieldContext("ReleaseCounts", field, false, false, "Int")
 }
 
-func (ec *executionContext) _ReleaseCounts_steps(ctx context.Context, field graphql.CollectedField, obj *store.ReleaseCounts) (ret graphql.Marshaler) {
+func (ec *executionContext) _ReleaseCounts_steps(ctx context.Context, field graphql.CollectedField, obj *app.ReleaseCounts) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18417,7 +18416,7 @@ func (ec *executionContext) fieldContext_ReleaseCounts_steps(_ context.Context, 
 	return graphql.NewScalarFieldContext("ReleaseCounts", field, false, false, "Int")
 }
 
-func (ec *executionContext) _ReleaseCounts_actors(ctx context.Context, field graphql.CollectedField, obj *store.ReleaseCounts) (ret graphql.Marshaler) {
+func (ec *executionContext) _ReleaseCounts_actors(ctx context.Context, field graphql.CollectedField, obj *app.ReleaseCounts) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18440,7 +18439,7 @@ func (ec *executionContext) fieldContext_ReleaseCounts_actors(_ context.Context,
 	return graphql.NewScalarFieldContext("ReleaseCounts", field, false, false, "Int")
 }
 
-func (ec *executionContext) _ReleaseDiff_from(ctx context.Context, field graphql.CollectedField, obj *atlas.Diff) (ret graphql.Marshaler) {
+func (ec *executionContext) _ReleaseDiff_from(ctx context.Context, field graphql.CollectedField, obj *app.ReleaseDiff) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18463,7 +18462,7 @@ func (ec *executionContext) fieldContext_ReleaseDiff_from(_ context.Context, fie
 	return graphql.NewScalarFieldContext("ReleaseDiff", field, false, false, "String")
 }
 
-func (ec *executionContext) _ReleaseDiff_to(ctx context.Context, field graphql.CollectedField, obj *atlas.Diff) (ret graphql.Marshaler) {
+func (ec *executionContext) _ReleaseDiff_to(ctx context.Context, field graphql.CollectedField, obj *app.ReleaseDiff) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18486,7 +18485,7 @@ func (ec *executionContext) fieldContext_ReleaseDiff_to(_ context.Context, field
 	return graphql.NewScalarFieldContext("ReleaseDiff", field, false, false, "String")
 }
 
-func (ec *executionContext) _ReleaseDiff_empty(ctx context.Context, field graphql.CollectedField, obj *atlas.Diff) (ret graphql.Marshaler) {
+func (ec *executionContext) _ReleaseDiff_empty(ctx context.Context, field graphql.CollectedField, obj *app.ReleaseDiff) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18509,7 +18508,7 @@ func (ec *executionContext) fieldContext_ReleaseDiff_empty(_ context.Context, fi
 	return graphql.NewScalarFieldContext("ReleaseDiff", field, true, false, "Boolean")
 }
 
-func (ec *executionContext) _ReleaseDiff_tactics(ctx context.Context, field graphql.CollectedField, obj *atlas.Diff) (ret graphql.Marshaler) {
+func (ec *executionContext) _ReleaseDiff_tactics(ctx context.Context, field graphql.CollectedField, obj *app.ReleaseDiff) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18541,7 +18540,7 @@ func (ec *executionContext) fieldContext_ReleaseDiff_tactics(_ context.Context, 
 	return fc, nil
 }
 
-func (ec *executionContext) _ReleaseDiff_techniques(ctx context.Context, field graphql.CollectedField, obj *atlas.Diff) (ret graphql.Marshaler) {
+func (ec *executionContext) _ReleaseDiff_techniques(ctx context.Context, field graphql.CollectedField, obj *app.ReleaseDiff) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18573,7 +18572,7 @@ func (ec *executionContext) fieldContext_ReleaseDiff_techniques(_ context.Contex
 	return fc, nil
 }
 
-func (ec *executionContext) _ReleaseDiff_mitigations(ctx context.Context, field graphql.CollectedField, obj *atlas.Diff) (ret graphql.Marshaler) {
+func (ec *executionContext) _ReleaseDiff_mitigations(ctx context.Context, field graphql.CollectedField, obj *app.ReleaseDiff) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18605,7 +18604,7 @@ func (ec *executionContext) fieldContext_ReleaseDiff_mitigations(_ context.Conte
 	return fc, nil
 }
 
-func (ec *executionContext) _ReleaseDiff_caseStudies(ctx context.Context, field graphql.CollectedField, obj *atlas.Diff) (ret graphql.Marshaler) {
+func (ec *executionContext) _ReleaseDiff_caseStudies(ctx context.Context, field graphql.CollectedField, obj *app.ReleaseDiff) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18637,7 +18636,7 @@ func (ec *executionContext) fieldContext_ReleaseDiff_caseStudies(_ context.Conte
 	return fc, nil
 }
 
-func (ec *executionContext) _ReleaseDiff_achieves(ctx context.Context, field graphql.CollectedField, obj *atlas.Diff) (ret graphql.Marshaler) {
+func (ec *executionContext) _ReleaseDiff_achieves(ctx context.Context, field graphql.CollectedField, obj *app.ReleaseDiff) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18669,7 +18668,7 @@ func (ec *executionContext) fieldContext_ReleaseDiff_achieves(_ context.Context,
 	return fc, nil
 }
 
-func (ec *executionContext) _ReleaseDiff_specializes(ctx context.Context, field graphql.CollectedField, obj *atlas.Diff) (ret graphql.Marshaler) {
+func (ec *executionContext) _ReleaseDiff_specializes(ctx context.Context, field graphql.CollectedField, obj *app.ReleaseDiff) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18701,7 +18700,7 @@ func (ec *executionContext) fieldContext_ReleaseDiff_specializes(_ context.Conte
 	return fc, nil
 }
 
-func (ec *executionContext) _ReleaseDiff_mitigates(ctx context.Context, field graphql.CollectedField, obj *atlas.Diff) (ret graphql.Marshaler) {
+func (ec *executionContext) _ReleaseDiff_mitigates(ctx context.Context, field graphql.CollectedField, obj *app.ReleaseDiff) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18733,7 +18732,7 @@ func (ec *executionContext) fieldContext_ReleaseDiff_mitigates(_ context.Context
 	return fc, nil
 }
 
-func (ec *executionContext) _ReleaseDiff_steps(ctx context.Context, field graphql.CollectedField, obj *atlas.Diff) (ret graphql.Marshaler) {
+func (ec *executionContext) _ReleaseDiff_steps(ctx context.Context, field graphql.CollectedField, obj *app.ReleaseDiff) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18765,7 +18764,7 @@ func (ec *executionContext) fieldContext_ReleaseDiff_steps(_ context.Context, fi
 	return fc, nil
 }
 
-func (ec *executionContext) _ReleaseDiff_retired(ctx context.Context, field graphql.CollectedField, obj *atlas.Diff) (ret graphql.Marshaler) {
+func (ec *executionContext) _ReleaseDiff_retired(ctx context.Context, field graphql.CollectedField, obj *app.ReleaseDiff) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18797,7 +18796,7 @@ func (ec *executionContext) fieldContext_ReleaseDiff_retired(_ context.Context, 
 	return fc, nil
 }
 
-func (ec *executionContext) _ReleaseDiff_movedTactic(ctx context.Context, field graphql.CollectedField, obj *atlas.Diff) (ret graphql.Marshaler) {
+func (ec *executionContext) _ReleaseDiff_movedTactic(ctx context.Context, field graphql.CollectedField, obj *app.ReleaseDiff) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18829,7 +18828,7 @@ func (ec *executionContext) fieldContext_ReleaseDiff_movedTactic(_ context.Conte
 	return fc, nil
 }
 
-func (ec *executionContext) _ReleaseDiff_maturityChanges(ctx context.Context, field graphql.CollectedField, obj *atlas.Diff) (ret graphql.Marshaler) {
+func (ec *executionContext) _ReleaseDiff_maturityChanges(ctx context.Context, field graphql.CollectedField, obj *app.ReleaseDiff) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18861,7 +18860,7 @@ func (ec *executionContext) fieldContext_ReleaseDiff_maturityChanges(_ context.C
 	return fc, nil
 }
 
-func (ec *executionContext) _ReleaseDiff_mitigationLinks(ctx context.Context, field graphql.CollectedField, obj *atlas.Diff) (ret graphql.Marshaler) {
+func (ec *executionContext) _ReleaseDiff_mitigationLinks(ctx context.Context, field graphql.CollectedField, obj *app.ReleaseDiff) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18893,7 +18892,7 @@ func (ec *executionContext) fieldContext_ReleaseDiff_mitigationLinks(_ context.C
 	return fc, nil
 }
 
-func (ec *executionContext) _ReleaseDiff_caseStudiesAdded(ctx context.Context, field graphql.CollectedField, obj *atlas.Diff) (ret graphql.Marshaler) {
+func (ec *executionContext) _ReleaseDiff_caseStudiesAdded(ctx context.Context, field graphql.CollectedField, obj *app.ReleaseDiff) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18925,7 +18924,7 @@ func (ec *executionContext) fieldContext_ReleaseDiff_caseStudiesAdded(_ context.
 	return fc, nil
 }
 
-func (ec *executionContext) _ReleaseDiff_navigatorLayer(ctx context.Context, field graphql.CollectedField, obj *atlas.Diff) (ret graphql.Marshaler) {
+func (ec *executionContext) _ReleaseDiff_navigatorLayer(ctx context.Context, field graphql.CollectedField, obj *app.ReleaseDiff) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19086,7 +19085,7 @@ func (ec *executionContext) fieldContext_RetiredId_name(_ context.Context, field
 	return graphql.NewScalarFieldContext("RetiredId", field, false, false, "String")
 }
 
-func (ec *executionContext) _SearchHit_kind(ctx context.Context, field graphql.CollectedField, obj *store.SearchHit) (ret graphql.Marshaler) {
+func (ec *executionContext) _SearchHit_kind(ctx context.Context, field graphql.CollectedField, obj *view.SearchHit) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19098,8 +19097,8 @@ func (ec *executionContext) _SearchHit_kind(ctx context.Context, field graphql.C
 			return obj.Kind, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v store.Kind) graphql.Marshaler {
-			return ec.marshalNEntityKind2githubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐKind(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v view.Kind) graphql.Marshaler {
+			return ec.marshalNEntityKind2githubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐKind(ctx, selections, v)
 		},
 		true,
 		true,
@@ -19109,7 +19108,7 @@ func (ec *executionContext) fieldContext_SearchHit_kind(_ context.Context, field
 	return graphql.NewScalarFieldContext("SearchHit", field, false, false, "EntityKind")
 }
 
-func (ec *executionContext) _SearchHit_id(ctx context.Context, field graphql.CollectedField, obj *store.SearchHit) (ret graphql.Marshaler) {
+func (ec *executionContext) _SearchHit_id(ctx context.Context, field graphql.CollectedField, obj *view.SearchHit) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19132,7 +19131,7 @@ func (ec *executionContext) fieldContext_SearchHit_id(_ context.Context, field g
 	return graphql.NewScalarFieldContext("SearchHit", field, false, false, "ID")
 }
 
-func (ec *executionContext) _SearchHit_name(ctx context.Context, field graphql.CollectedField, obj *store.SearchHit) (ret graphql.Marshaler) {
+func (ec *executionContext) _SearchHit_name(ctx context.Context, field graphql.CollectedField, obj *view.SearchHit) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19155,7 +19154,7 @@ func (ec *executionContext) fieldContext_SearchHit_name(_ context.Context, field
 	return graphql.NewScalarFieldContext("SearchHit", field, false, false, "String")
 }
 
-func (ec *executionContext) _SearchHit_score(ctx context.Context, field graphql.CollectedField, obj *store.SearchHit) (ret graphql.Marshaler) {
+func (ec *executionContext) _SearchHit_score(ctx context.Context, field graphql.CollectedField, obj *view.SearchHit) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19178,7 +19177,7 @@ func (ec *executionContext) fieldContext_SearchHit_score(_ context.Context, fiel
 	return graphql.NewScalarFieldContext("SearchHit", field, false, false, "Float")
 }
 
-func (ec *executionContext) _SearchHit_tactic(ctx context.Context, field graphql.CollectedField, obj *store.SearchHit) (ret graphql.Marshaler) {
+func (ec *executionContext) _SearchHit_tactic(ctx context.Context, field graphql.CollectedField, obj *view.SearchHit) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19190,8 +19189,8 @@ func (ec *executionContext) _SearchHit_tactic(ctx context.Context, field graphql
 			return obj.Tactic, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *store.Tactic) graphql.Marshaler {
-			return ec.marshalOTactic2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐTactic(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *view.Tactic) graphql.Marshaler {
+			return ec.marshalOTactic2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐTactic(ctx, selections, v)
 		},
 		true,
 		false,
@@ -19210,7 +19209,7 @@ func (ec *executionContext) fieldContext_SearchHit_tactic(_ context.Context, fie
 	return fc, nil
 }
 
-func (ec *executionContext) _SearchHit_technique(ctx context.Context, field graphql.CollectedField, obj *store.SearchHit) (ret graphql.Marshaler) {
+func (ec *executionContext) _SearchHit_technique(ctx context.Context, field graphql.CollectedField, obj *view.SearchHit) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19222,8 +19221,8 @@ func (ec *executionContext) _SearchHit_technique(ctx context.Context, field grap
 			return obj.Technique, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *store.Technique) graphql.Marshaler {
-			return ec.marshalOTechnique2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐTechnique(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *view.Technique) graphql.Marshaler {
+			return ec.marshalOTechnique2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐTechnique(ctx, selections, v)
 		},
 		true,
 		false,
@@ -19242,7 +19241,7 @@ func (ec *executionContext) fieldContext_SearchHit_technique(_ context.Context, 
 	return fc, nil
 }
 
-func (ec *executionContext) _SearchHit_mitigation(ctx context.Context, field graphql.CollectedField, obj *store.SearchHit) (ret graphql.Marshaler) {
+func (ec *executionContext) _SearchHit_mitigation(ctx context.Context, field graphql.CollectedField, obj *view.SearchHit) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19254,8 +19253,8 @@ func (ec *executionContext) _SearchHit_mitigation(ctx context.Context, field gra
 			return obj.Mitigation, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *store.Mitigation) graphql.Marshaler {
-			return ec.marshalOMitigation2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐMitigation(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *view.Mitigation) graphql.Marshaler {
+			return ec.marshalOMitigation2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐMitigation(ctx, selections, v)
 		},
 		true,
 		false,
@@ -19274,7 +19273,7 @@ func (ec *executionContext) fieldContext_SearchHit_mitigation(_ context.Context,
 	return fc, nil
 }
 
-func (ec *executionContext) _SearchHit_caseStudy(ctx context.Context, field graphql.CollectedField, obj *store.SearchHit) (ret graphql.Marshaler) {
+func (ec *executionContext) _SearchHit_caseStudy(ctx context.Context, field graphql.CollectedField, obj *view.SearchHit) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19286,8 +19285,8 @@ func (ec *executionContext) _SearchHit_caseStudy(ctx context.Context, field grap
 			return obj.CaseStudy, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *store.CaseStudy) graphql.Marshaler {
-			return ec.marshalOCaseStudy2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐCaseStudy(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *view.CaseStudy) graphql.Marshaler {
+			return ec.marshalOCaseStudy2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐCaseStudy(ctx, selections, v)
 		},
 		true,
 		false,
@@ -19306,7 +19305,7 @@ func (ec *executionContext) fieldContext_SearchHit_caseStudy(_ context.Context, 
 	return fc, nil
 }
 
-func (ec *executionContext) _SearchHit_actor(ctx context.Context, field graphql.CollectedField, obj *store.SearchHit) (ret graphql.Marshaler) {
+func (ec *executionContext) _SearchHit_actor(ctx context.Context, field graphql.CollectedField, obj *view.SearchHit) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19318,8 +19317,8 @@ func (ec *executionContext) _SearchHit_actor(ctx context.Context, field graphql.
 			return obj.Actor, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *store.Actor) graphql.Marshaler {
-			return ec.marshalOActor2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐActor(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *view.Actor) graphql.Marshaler {
+			return ec.marshalOActor2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐActor(ctx, selections, v)
 		},
 		true,
 		false,
@@ -19338,7 +19337,7 @@ func (ec *executionContext) fieldContext_SearchHit_actor(_ context.Context, fiel
 	return fc, nil
 }
 
-func (ec *executionContext) _SetMember_mitigation(ctx context.Context, field graphql.CollectedField, obj *model.SetMember) (ret graphql.Marshaler) {
+func (ec *executionContext) _SetMember_mitigation(ctx context.Context, field graphql.CollectedField, obj *app.SetMember) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19350,8 +19349,8 @@ func (ec *executionContext) _SetMember_mitigation(ctx context.Context, field gra
 			return obj.Mitigation, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *store.Mitigation) graphql.Marshaler {
-			return ec.marshalNMitigation2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐMitigation(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *view.Mitigation) graphql.Marshaler {
+			return ec.marshalNMitigation2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐMitigation(ctx, selections, v)
 		},
 		true,
 		true,
@@ -19370,7 +19369,7 @@ func (ec *executionContext) fieldContext_SetMember_mitigation(_ context.Context,
 	return fc, nil
 }
 
-func (ec *executionContext) _SetMember_cost(ctx context.Context, field graphql.CollectedField, obj *model.SetMember) (ret graphql.Marshaler) {
+func (ec *executionContext) _SetMember_cost(ctx context.Context, field graphql.CollectedField, obj *app.SetMember) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19393,7 +19392,7 @@ func (ec *executionContext) fieldContext_SetMember_cost(_ context.Context, field
 	return graphql.NewScalarFieldContext("SetMember", field, false, false, "Float")
 }
 
-func (ec *executionContext) _SetMember_required(ctx context.Context, field graphql.CollectedField, obj *model.SetMember) (ret graphql.Marshaler) {
+func (ec *executionContext) _SetMember_required(ctx context.Context, field graphql.CollectedField, obj *app.SetMember) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19416,7 +19415,7 @@ func (ec *executionContext) fieldContext_SetMember_required(_ context.Context, f
 	return graphql.NewScalarFieldContext("SetMember", field, false, false, "Boolean")
 }
 
-func (ec *executionContext) _SetMember_chains(ctx context.Context, field graphql.CollectedField, obj *model.SetMember) (ret graphql.Marshaler) {
+func (ec *executionContext) _SetMember_chains(ctx context.Context, field graphql.CollectedField, obj *app.SetMember) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19439,7 +19438,7 @@ func (ec *executionContext) fieldContext_SetMember_chains(_ context.Context, fie
 	return graphql.NewScalarFieldContext("SetMember", field, false, false, "ID")
 }
 
-func (ec *executionContext) _SharedTechnique_technique(ctx context.Context, field graphql.CollectedField, obj *actors.SharedTechnique) (ret graphql.Marshaler) {
+func (ec *executionContext) _SharedTechnique_technique(ctx context.Context, field graphql.CollectedField, obj *view.SharedTechnique) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19451,8 +19450,8 @@ func (ec *executionContext) _SharedTechnique_technique(ctx context.Context, fiel
 			return obj.Technique, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v store.Technique) graphql.Marshaler {
-			return ec.marshalNTechnique2githubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐTechnique(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v view.Technique) graphql.Marshaler {
+			return ec.marshalNTechnique2githubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐTechnique(ctx, selections, v)
 		},
 		true,
 		true,
@@ -19471,7 +19470,7 @@ func (ec *executionContext) fieldContext_SharedTechnique_technique(_ context.Con
 	return fc, nil
 }
 
-func (ec *executionContext) _SharedTechnique_actorIds(ctx context.Context, field graphql.CollectedField, obj *actors.SharedTechnique) (ret graphql.Marshaler) {
+func (ec *executionContext) _SharedTechnique_actorIds(ctx context.Context, field graphql.CollectedField, obj *view.SharedTechnique) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19494,7 +19493,7 @@ func (ec *executionContext) fieldContext_SharedTechnique_actorIds(_ context.Cont
 	return graphql.NewScalarFieldContext("SharedTechnique", field, false, false, "ID")
 }
 
-func (ec *executionContext) _SharedTechnique_all(ctx context.Context, field graphql.CollectedField, obj *actors.SharedTechnique) (ret graphql.Marshaler) {
+func (ec *executionContext) _SharedTechnique_all(ctx context.Context, field graphql.CollectedField, obj *view.SharedTechnique) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19517,7 +19516,7 @@ func (ec *executionContext) fieldContext_SharedTechnique_all(_ context.Context, 
 	return graphql.NewScalarFieldContext("SharedTechnique", field, false, false, "Boolean")
 }
 
-func (ec *executionContext) _Step_id(ctx context.Context, field graphql.CollectedField, obj *store.Step) (ret graphql.Marshaler) {
+func (ec *executionContext) _Step_id(ctx context.Context, field graphql.CollectedField, obj *view.Step) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19540,7 +19539,7 @@ func (ec *executionContext) fieldContext_Step_id(_ context.Context, field graphq
 	return graphql.NewScalarFieldContext("Step", field, false, false, "ID")
 }
 
-func (ec *executionContext) _Step_stepId(ctx context.Context, field graphql.CollectedField, obj *store.Step) (ret graphql.Marshaler) {
+func (ec *executionContext) _Step_stepId(ctx context.Context, field graphql.CollectedField, obj *view.Step) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19563,7 +19562,7 @@ func (ec *executionContext) fieldContext_Step_stepId(_ context.Context, field gr
 	return graphql.NewScalarFieldContext("Step", field, false, false, "String")
 }
 
-func (ec *executionContext) _Step_release(ctx context.Context, field graphql.CollectedField, obj *store.Step) (ret graphql.Marshaler) {
+func (ec *executionContext) _Step_release(ctx context.Context, field graphql.CollectedField, obj *view.Step) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19586,7 +19585,7 @@ func (ec *executionContext) fieldContext_Step_release(_ context.Context, field g
 	return graphql.NewScalarFieldContext("Step", field, false, false, "String")
 }
 
-func (ec *executionContext) _Step_position(ctx context.Context, field graphql.CollectedField, obj *store.Step) (ret graphql.Marshaler) {
+func (ec *executionContext) _Step_position(ctx context.Context, field graphql.CollectedField, obj *view.Step) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19609,7 +19608,7 @@ func (ec *executionContext) fieldContext_Step_position(_ context.Context, field 
 	return graphql.NewScalarFieldContext("Step", field, false, false, "Int")
 }
 
-func (ec *executionContext) _Step_description(ctx context.Context, field graphql.CollectedField, obj *store.Step) (ret graphql.Marshaler) {
+func (ec *executionContext) _Step_description(ctx context.Context, field graphql.CollectedField, obj *view.Step) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19632,7 +19631,7 @@ func (ec *executionContext) fieldContext_Step_description(_ context.Context, fie
 	return graphql.NewScalarFieldContext("Step", field, false, false, "String")
 }
 
-func (ec *executionContext) _Step_caseStudy(ctx context.Context, field graphql.CollectedField, obj *store.Step) (ret graphql.Marshaler) {
+func (ec *executionContext) _Step_caseStudy(ctx context.Context, field graphql.CollectedField, obj *view.Step) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19644,8 +19643,8 @@ func (ec *executionContext) _Step_caseStudy(ctx context.Context, field graphql.C
 			return obj.CaseStudy(), nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *store.CaseStudy) graphql.Marshaler {
-			return ec.marshalNCaseStudy2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐCaseStudy(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *view.CaseStudy) graphql.Marshaler {
+			return ec.marshalNCaseStudy2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐCaseStudy(ctx, selections, v)
 		},
 		true,
 		true,
@@ -19664,7 +19663,7 @@ func (ec *executionContext) fieldContext_Step_caseStudy(_ context.Context, field
 	return fc, nil
 }
 
-func (ec *executionContext) _Step_technique(ctx context.Context, field graphql.CollectedField, obj *store.Step) (ret graphql.Marshaler) {
+func (ec *executionContext) _Step_technique(ctx context.Context, field graphql.CollectedField, obj *view.Step) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19676,8 +19675,8 @@ func (ec *executionContext) _Step_technique(ctx context.Context, field graphql.C
 			return obj.Technique(), nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *store.Technique) graphql.Marshaler {
-			return ec.marshalNTechnique2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐTechnique(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *view.Technique) graphql.Marshaler {
+			return ec.marshalNTechnique2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐTechnique(ctx, selections, v)
 		},
 		true,
 		true,
@@ -19696,7 +19695,7 @@ func (ec *executionContext) fieldContext_Step_technique(_ context.Context, field
 	return fc, nil
 }
 
-func (ec *executionContext) _Step_tactic(ctx context.Context, field graphql.CollectedField, obj *store.Step) (ret graphql.Marshaler) {
+func (ec *executionContext) _Step_tactic(ctx context.Context, field graphql.CollectedField, obj *view.Step) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19708,8 +19707,8 @@ func (ec *executionContext) _Step_tactic(ctx context.Context, field graphql.Coll
 			return obj.Tactic(), nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *store.Tactic) graphql.Marshaler {
-			return ec.marshalNTactic2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐTactic(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *view.Tactic) graphql.Marshaler {
+			return ec.marshalNTactic2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐTactic(ctx, selections, v)
 		},
 		true,
 		true,
@@ -19728,7 +19727,7 @@ func (ec *executionContext) fieldContext_Step_tactic(_ context.Context, field gr
 	return fc, nil
 }
 
-func (ec *executionContext) _Step_leadsTo(ctx context.Context, field graphql.CollectedField, obj *store.Step) (ret graphql.Marshaler) {
+func (ec *executionContext) _Step_leadsTo(ctx context.Context, field graphql.CollectedField, obj *view.Step) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19740,8 +19739,8 @@ func (ec *executionContext) _Step_leadsTo(ctx context.Context, field graphql.Col
 			return obj.LeadsTo(), nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []store.Step) graphql.Marshaler {
-			return ec.marshalNStep2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐStepᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []view.Step) graphql.Marshaler {
+			return ec.marshalNStep2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐStepᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -19760,7 +19759,7 @@ func (ec *executionContext) fieldContext_Step_leadsTo(_ context.Context, field g
 	return fc, nil
 }
 
-func (ec *executionContext) _Step_leadsFrom(ctx context.Context, field graphql.CollectedField, obj *store.Step) (ret graphql.Marshaler) {
+func (ec *executionContext) _Step_leadsFrom(ctx context.Context, field graphql.CollectedField, obj *view.Step) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19772,8 +19771,8 @@ func (ec *executionContext) _Step_leadsFrom(ctx context.Context, field graphql.C
 			return obj.LeadsFrom(), nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []store.Step) graphql.Marshaler {
-			return ec.marshalNStep2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐStepᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []view.Step) graphql.Marshaler {
+			return ec.marshalNStep2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐStepᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -19902,7 +19901,7 @@ func (ec *executionContext) fieldContext_StepChange_after(_ context.Context, fie
 	return fc, nil
 }
 
-func (ec *executionContext) _StepRef_caseStudyId(ctx context.Context, field graphql.CollectedField, obj *store.StepRef) (ret graphql.Marshaler) {
+func (ec *executionContext) _StepRef_caseStudyId(ctx context.Context, field graphql.CollectedField, obj *view.StepRef) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19925,7 +19924,7 @@ func (ec *executionContext) fieldContext_StepRef_caseStudyId(_ context.Context, 
 	return graphql.NewScalarFieldContext("StepRef", field, false, false, "ID")
 }
 
-func (ec *executionContext) _StepRef_stepId(ctx context.Context, field graphql.CollectedField, obj *store.StepRef) (ret graphql.Marshaler) {
+func (ec *executionContext) _StepRef_stepId(ctx context.Context, field graphql.CollectedField, obj *view.StepRef) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22674,7 +22673,7 @@ func (ec *executionContext) fieldContext_TMUncoveredTechnique_evidence(_ context
 	return fc, nil
 }
 
-func (ec *executionContext) _Tactic_id(ctx context.Context, field graphql.CollectedField, obj *store.Tactic) (ret graphql.Marshaler) {
+func (ec *executionContext) _Tactic_id(ctx context.Context, field graphql.CollectedField, obj *view.Tactic) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22697,7 +22696,7 @@ func (ec *executionContext) fieldContext_Tactic_id(_ context.Context, field grap
 	return graphql.NewScalarFieldContext("Tactic", field, false, false, "ID")
 }
 
-func (ec *executionContext) _Tactic_release(ctx context.Context, field graphql.CollectedField, obj *store.Tactic) (ret graphql.Marshaler) {
+func (ec *executionContext) _Tactic_release(ctx context.Context, field graphql.CollectedField, obj *view.Tactic) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22720,7 +22719,7 @@ func (ec *executionContext) fieldContext_Tactic_release(_ context.Context, field
 	return graphql.NewScalarFieldContext("Tactic", field, false, false, "String")
 }
 
-func (ec *executionContext) _Tactic_name(ctx context.Context, field graphql.CollectedField, obj *store.Tactic) (ret graphql.Marshaler) {
+func (ec *executionContext) _Tactic_name(ctx context.Context, field graphql.CollectedField, obj *view.Tactic) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22743,7 +22742,7 @@ func (ec *executionContext) fieldContext_Tactic_name(_ context.Context, field gr
 	return graphql.NewScalarFieldContext("Tactic", field, false, false, "String")
 }
 
-func (ec *executionContext) _Tactic_description(ctx context.Context, field graphql.CollectedField, obj *store.Tactic) (ret graphql.Marshaler) {
+func (ec *executionContext) _Tactic_description(ctx context.Context, field graphql.CollectedField, obj *view.Tactic) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22766,7 +22765,7 @@ func (ec *executionContext) fieldContext_Tactic_description(_ context.Context, f
 	return graphql.NewScalarFieldContext("Tactic", field, false, false, "String")
 }
 
-func (ec *executionContext) _Tactic_uuid(ctx context.Context, field graphql.CollectedField, obj *store.Tactic) (ret graphql.Marshaler) {
+func (ec *executionContext) _Tactic_uuid(ctx context.Context, field graphql.CollectedField, obj *view.Tactic) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22789,7 +22788,7 @@ func (ec *executionContext) fieldContext_Tactic_uuid(_ context.Context, field gr
 	return graphql.NewScalarFieldContext("Tactic", field, false, false, "String")
 }
 
-func (ec *executionContext) _Tactic_position(ctx context.Context, field graphql.CollectedField, obj *store.Tactic) (ret graphql.Marshaler) {
+func (ec *executionContext) _Tactic_position(ctx context.Context, field graphql.CollectedField, obj *view.Tactic) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22812,7 +22811,7 @@ func (ec *executionContext) fieldContext_Tactic_position(_ context.Context, fiel
 	return graphql.NewScalarFieldContext("Tactic", field, false, false, "Int")
 }
 
-func (ec *executionContext) _Tactic_references(ctx context.Context, field graphql.CollectedField, obj *store.Tactic) (ret graphql.Marshaler) {
+func (ec *executionContext) _Tactic_references(ctx context.Context, field graphql.CollectedField, obj *view.Tactic) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22844,7 +22843,7 @@ func (ec *executionContext) fieldContext_Tactic_references(_ context.Context, fi
 	return fc, nil
 }
 
-func (ec *executionContext) _Tactic_created(ctx context.Context, field graphql.CollectedField, obj *store.Tactic) (ret graphql.Marshaler) {
+func (ec *executionContext) _Tactic_created(ctx context.Context, field graphql.CollectedField, obj *view.Tactic) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22867,7 +22866,7 @@ func (ec *executionContext) fieldContext_Tactic_created(_ context.Context, field
 	return graphql.NewScalarFieldContext("Tactic", field, false, false, "String")
 }
 
-func (ec *executionContext) _Tactic_modified(ctx context.Context, field graphql.CollectedField, obj *store.Tactic) (ret graphql.Marshaler) {
+func (ec *executionContext) _Tactic_modified(ctx context.Context, field graphql.CollectedField, obj *view.Tactic) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22890,7 +22889,7 @@ func (ec *executionContext) fieldContext_Tactic_modified(_ context.Context, fiel
 	return graphql.NewScalarFieldContext("Tactic", field, false, false, "String")
 }
 
-func (ec *executionContext) _Tactic_attack(ctx context.Context, field graphql.CollectedField, obj *store.Tactic) (ret graphql.Marshaler) {
+func (ec *executionContext) _Tactic_attack(ctx context.Context, field graphql.CollectedField, obj *view.Tactic) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22922,7 +22921,7 @@ func (ec *executionContext) fieldContext_Tactic_attack(_ context.Context, field 
 	return fc, nil
 }
 
-func (ec *executionContext) _Tactic_techniques(ctx context.Context, field graphql.CollectedField, obj *store.Tactic) (ret graphql.Marshaler) {
+func (ec *executionContext) _Tactic_techniques(ctx context.Context, field graphql.CollectedField, obj *view.Tactic) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22934,8 +22933,8 @@ func (ec *executionContext) _Tactic_techniques(ctx context.Context, field graphq
 			return obj.Techniques(), nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []store.Technique) graphql.Marshaler {
-			return ec.marshalNTechnique2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐTechniqueᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []view.Technique) graphql.Marshaler {
+			return ec.marshalNTechnique2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐTechniqueᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -22998,8 +22997,8 @@ func (ec *executionContext) _TacticConnection_nodes(ctx context.Context, field g
 			return obj.Nodes, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []store.Tactic) graphql.Marshaler {
-			return ec.marshalNTactic2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐTacticᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []view.Tactic) graphql.Marshaler {
+			return ec.marshalNTactic2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐTacticᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -23108,8 +23107,8 @@ func (ec *executionContext) _TacticEdge_node(ctx context.Context, field graphql.
 			return obj.Node, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *store.Tactic) graphql.Marshaler {
-			return ec.marshalNTactic2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐTactic(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *view.Tactic) graphql.Marshaler {
+			return ec.marshalNTactic2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐTactic(ctx, selections, v)
 		},
 		true,
 		true,
@@ -23220,7 +23219,7 @@ func (ec *executionContext) fieldContext_TacticMove_to(_ context.Context, field 
 	return graphql.NewScalarFieldContext("TacticMove", field, false, false, "ID")
 }
 
-func (ec *executionContext) _Technique_id(ctx context.Context, field graphql.CollectedField, obj *store.Technique) (ret graphql.Marshaler) {
+func (ec *executionContext) _Technique_id(ctx context.Context, field graphql.CollectedField, obj *view.Technique) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23243,7 +23242,7 @@ func (ec *executionContext) fieldContext_Technique_id(_ context.Context, field g
 	return graphql.NewScalarFieldContext("Technique", field, false, false, "ID")
 }
 
-func (ec *executionContext) _Technique_release(ctx context.Context, field graphql.CollectedField, obj *store.Technique) (ret graphql.Marshaler) {
+func (ec *executionContext) _Technique_release(ctx context.Context, field graphql.CollectedField, obj *view.Technique) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23266,7 +23265,7 @@ func (ec *executionContext) fieldContext_Technique_release(_ context.Context, fi
 	return graphql.NewScalarFieldContext("Technique", field, false, false, "String")
 }
 
-func (ec *executionContext) _Technique_name(ctx context.Context, field graphql.CollectedField, obj *store.Technique) (ret graphql.Marshaler) {
+func (ec *executionContext) _Technique_name(ctx context.Context, field graphql.CollectedField, obj *view.Technique) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23289,7 +23288,7 @@ func (ec *executionContext) fieldContext_Technique_name(_ context.Context, field
 	return graphql.NewScalarFieldContext("Technique", field, false, false, "String")
 }
 
-func (ec *executionContext) _Technique_description(ctx context.Context, field graphql.CollectedField, obj *store.Technique) (ret graphql.Marshaler) {
+func (ec *executionContext) _Technique_description(ctx context.Context, field graphql.CollectedField, obj *view.Technique) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23312,7 +23311,7 @@ func (ec *executionContext) fieldContext_Technique_description(_ context.Context
 	return graphql.NewScalarFieldContext("Technique", field, false, false, "String")
 }
 
-func (ec *executionContext) _Technique_uuid(ctx context.Context, field graphql.CollectedField, obj *store.Technique) (ret graphql.Marshaler) {
+func (ec *executionContext) _Technique_uuid(ctx context.Context, field graphql.CollectedField, obj *view.Technique) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23335,7 +23334,7 @@ func (ec *executionContext) fieldContext_Technique_uuid(_ context.Context, field
 	return graphql.NewScalarFieldContext("Technique", field, false, false, "String")
 }
 
-func (ec *executionContext) _Technique_maturity(ctx context.Context, field graphql.CollectedField, obj *store.Technique) (ret graphql.Marshaler) {
+func (ec *executionContext) _Technique_maturity(ctx context.Context, field graphql.CollectedField, obj *view.Technique) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23358,7 +23357,7 @@ func (ec *executionContext) fieldContext_Technique_maturity(_ context.Context, f
 	return graphql.NewScalarFieldContext("Technique", field, false, false, "String")
 }
 
-func (ec *executionContext) _Technique_platforms(ctx context.Context, field graphql.CollectedField, obj *store.Technique) (ret graphql.Marshaler) {
+func (ec *executionContext) _Technique_platforms(ctx context.Context, field graphql.CollectedField, obj *view.Technique) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23381,7 +23380,7 @@ func (ec *executionContext) fieldContext_Technique_platforms(_ context.Context, 
 	return graphql.NewScalarFieldContext("Technique", field, false, false, "String")
 }
 
-func (ec *executionContext) _Technique_isSubtechnique(ctx context.Context, field graphql.CollectedField, obj *store.Technique) (ret graphql.Marshaler) {
+func (ec *executionContext) _Technique_isSubtechnique(ctx context.Context, field graphql.CollectedField, obj *view.Technique) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23404,7 +23403,7 @@ func (ec *executionContext) fieldContext_Technique_isSubtechnique(_ context.Cont
 	return graphql.NewScalarFieldContext("Technique", field, true, false, "Boolean")
 }
 
-func (ec *executionContext) _Technique_references(ctx context.Context, field graphql.CollectedField, obj *store.Technique) (ret graphql.Marshaler) {
+func (ec *executionContext) _Technique_references(ctx context.Context, field graphql.CollectedField, obj *view.Technique) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23436,7 +23435,7 @@ func (ec *executionContext) fieldContext_Technique_references(_ context.Context,
 	return fc, nil
 }
 
-func (ec *executionContext) _Technique_created(ctx context.Context, field graphql.CollectedField, obj *store.Technique) (ret graphql.Marshaler) {
+func (ec *executionContext) _Technique_created(ctx context.Context, field graphql.CollectedField, obj *view.Technique) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23459,7 +23458,7 @@ func (ec *executionContext) fieldContext_Technique_created(_ context.Context, fi
 	return graphql.NewScalarFieldContext("Technique", field, false, false, "String")
 }
 
-func (ec *executionContext) _Technique_modified(ctx context.Context, field graphql.CollectedField, obj *store.Technique) (ret graphql.Marshaler) {
+func (ec *executionContext) _Technique_modified(ctx context.Context, field graphql.CollectedField, obj *view.Technique) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23482,7 +23481,7 @@ func (ec *executionContext) fieldContext_Technique_modified(_ context.Context, f
 	return graphql.NewScalarFieldContext("Technique", field, false, false, "String")
 }
 
-func (ec *executionContext) _Technique_attack(ctx context.Context, field graphql.CollectedField, obj *store.Technique) (ret graphql.Marshaler) {
+func (ec *executionContext) _Technique_attack(ctx context.Context, field graphql.CollectedField, obj *view.Technique) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23514,7 +23513,7 @@ func (ec *executionContext) fieldContext_Technique_attack(_ context.Context, fie
 	return fc, nil
 }
 
-func (ec *executionContext) _Technique_tactics(ctx context.Context, field graphql.CollectedField, obj *store.Technique) (ret graphql.Marshaler) {
+func (ec *executionContext) _Technique_tactics(ctx context.Context, field graphql.CollectedField, obj *view.Technique) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23526,8 +23525,8 @@ func (ec *executionContext) _Technique_tactics(ctx context.Context, field graphq
 			return obj.Tactics(), nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []store.Tactic) graphql.Marshaler {
-			return ec.marshalNTactic2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐTacticᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []view.Tactic) graphql.Marshaler {
+			return ec.marshalNTactic2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐTacticᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -23546,7 +23545,7 @@ func (ec *executionContext) fieldContext_Technique_tactics(_ context.Context, fi
 	return fc, nil
 }
 
-func (ec *executionContext) _Technique_parent(ctx context.Context, field graphql.CollectedField, obj *store.Technique) (ret graphql.Marshaler) {
+func (ec *executionContext) _Technique_parent(ctx context.Context, field graphql.CollectedField, obj *view.Technique) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23558,8 +23557,8 @@ func (ec *executionContext) _Technique_parent(ctx context.Context, field graphql
 			return obj.Parent(), nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *store.Technique) graphql.Marshaler {
-			return ec.marshalOTechnique2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐTechnique(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *view.Technique) graphql.Marshaler {
+			return ec.marshalOTechnique2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐTechnique(ctx, selections, v)
 		},
 		true,
 		false,
@@ -23578,7 +23577,7 @@ func (ec *executionContext) fieldContext_Technique_parent(_ context.Context, fie
 	return fc, nil
 }
 
-func (ec *executionContext) _Technique_subtechniques(ctx context.Context, field graphql.CollectedField, obj *store.Technique) (ret graphql.Marshaler) {
+func (ec *executionContext) _Technique_subtechniques(ctx context.Context, field graphql.CollectedField, obj *view.Technique) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23590,8 +23589,8 @@ func (ec *executionContext) _Technique_subtechniques(ctx context.Context, field 
 			return obj.Subtechniques(), nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []store.Technique) graphql.Marshaler {
-			return ec.marshalNTechnique2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐTechniqueᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []view.Technique) graphql.Marshaler {
+			return ec.marshalNTechnique2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐTechniqueᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -23610,7 +23609,7 @@ func (ec *executionContext) fieldContext_Technique_subtechniques(_ context.Conte
 	return fc, nil
 }
 
-func (ec *executionContext) _Technique_mitigations(ctx context.Context, field graphql.CollectedField, obj *store.Technique) (ret graphql.Marshaler) {
+func (ec *executionContext) _Technique_mitigations(ctx context.Context, field graphql.CollectedField, obj *view.Technique) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23622,8 +23621,8 @@ func (ec *executionContext) _Technique_mitigations(ctx context.Context, field gr
 			return obj.Mitigations(), nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []store.TechniqueMitigation) graphql.Marshaler {
-			return ec.marshalNTechniqueMitigation2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐTechniqueMitigationᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []view.TechniqueMitigation) graphql.Marshaler {
+			return ec.marshalNTechniqueMitigation2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐTechniqueMitigationᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -23642,7 +23641,7 @@ func (ec *executionContext) fieldContext_Technique_mitigations(_ context.Context
 	return fc, nil
 }
 
-func (ec *executionContext) _Technique_caseStudies(ctx context.Context, field graphql.CollectedField, obj *store.Technique) (ret graphql.Marshaler) {
+func (ec *executionContext) _Technique_caseStudies(ctx context.Context, field graphql.CollectedField, obj *view.Technique) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23654,8 +23653,8 @@ func (ec *executionContext) _Technique_caseStudies(ctx context.Context, field gr
 			return obj.CaseStudies(), nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []store.CaseStudy) graphql.Marshaler {
-			return ec.marshalNCaseStudy2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐCaseStudyᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []view.CaseStudy) graphql.Marshaler {
+			return ec.marshalNCaseStudy2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐCaseStudyᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -23674,7 +23673,7 @@ func (ec *executionContext) fieldContext_Technique_caseStudies(_ context.Context
 	return fc, nil
 }
 
-func (ec *executionContext) _Technique_actors(ctx context.Context, field graphql.CollectedField, obj *store.Technique) (ret graphql.Marshaler) {
+func (ec *executionContext) _Technique_actors(ctx context.Context, field graphql.CollectedField, obj *view.Technique) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23686,8 +23685,8 @@ func (ec *executionContext) _Technique_actors(ctx context.Context, field graphql
 			return ec.resolveBatch_Technique_actors(ctx, field, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []store.TechniqueActor) graphql.Marshaler {
-			return ec.marshalNTechniqueActor2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐTechniqueActorᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []view.TechniqueActor) graphql.Marshaler {
+			return ec.marshalNTechniqueActor2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐTechniqueActorᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -23705,13 +23704,13 @@ func (ec *executionContext) fieldContext_Technique_actors(_ context.Context, fie
 	}
 	return fc, nil
 }
-func (ec *executionContext) resolveBatch_Technique_actors(ctx context.Context, field graphql.CollectedField, obj *store.Technique) (any, error) {
+func (ec *executionContext) resolveBatch_Technique_actors(ctx context.Context, field graphql.CollectedField, obj *view.Technique) (any, error) {
 	resolver := ec.Resolvers.Technique()
-	if batch, ok := graphql.BatchParentsFor[*store.Technique](ctx, "Technique"); ok {
+	if batch, ok := graphql.BatchParentsFor[*view.Technique](ctx, "Technique"); ok {
 		result := batch.FieldResult(field, func() (any, error) {
 			return resolver.Actors(ctx, batch.Parents)
 		})
-		return graphql.ResolveBatchGroupResult[[]store.TechniqueActor](
+		return graphql.ResolveBatchGroupResult[[]view.TechniqueActor](
 			ctx,
 			batch.Index,
 			len(batch.Parents),
@@ -23720,8 +23719,8 @@ func (ec *executionContext) resolveBatch_Technique_actors(ctx context.Context, f
 			batch.IndexMap,
 		)
 	}
-	results, err := resolver.Actors(ctx, []*store.Technique{obj})
-	return graphql.ResolveBatchSingleResult[[]store.TechniqueActor](
+	results, err := resolver.Actors(ctx, []*view.Technique{obj})
+	return graphql.ResolveBatchSingleResult[[]view.TechniqueActor](
 		ctx,
 		results,
 		err,
@@ -23729,7 +23728,7 @@ func (ec *executionContext) resolveBatch_Technique_actors(ctx context.Context, f
 	)
 }
 
-func (ec *executionContext) _Technique_followedBy(ctx context.Context, field graphql.CollectedField, obj *store.Technique) (ret graphql.Marshaler) {
+func (ec *executionContext) _Technique_followedBy(ctx context.Context, field graphql.CollectedField, obj *view.Technique) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23741,8 +23740,8 @@ func (ec *executionContext) _Technique_followedBy(ctx context.Context, field gra
 			return obj.FollowedBy(), nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []store.TechniqueTransition) graphql.Marshaler {
-			return ec.marshalNTechniqueTransition2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐTechniqueTransitionᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []view.TechniqueTransition) graphql.Marshaler {
+			return ec.marshalNTechniqueTransition2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐTechniqueTransitionᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -23761,7 +23760,7 @@ func (ec *executionContext) fieldContext_Technique_followedBy(_ context.Context,
 	return fc, nil
 }
 
-func (ec *executionContext) _Technique_precededBy(ctx context.Context, field graphql.CollectedField, obj *store.Technique) (ret graphql.Marshaler) {
+func (ec *executionContext) _Technique_precededBy(ctx context.Context, field graphql.CollectedField, obj *view.Technique) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23773,8 +23772,8 @@ func (ec *executionContext) _Technique_precededBy(ctx context.Context, field gra
 			return obj.PrecededBy(), nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []store.TechniqueTransition) graphql.Marshaler {
-			return ec.marshalNTechniqueTransition2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐTechniqueTransitionᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []view.TechniqueTransition) graphql.Marshaler {
+			return ec.marshalNTechniqueTransition2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐTechniqueTransitionᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -23793,7 +23792,7 @@ func (ec *executionContext) fieldContext_Technique_precededBy(_ context.Context,
 	return fc, nil
 }
 
-func (ec *executionContext) _TechniqueActor_actor(ctx context.Context, field graphql.CollectedField, obj *store.TechniqueActor) (ret graphql.Marshaler) {
+func (ec *executionContext) _TechniqueActor_actor(ctx context.Context, field graphql.CollectedField, obj *view.TechniqueActor) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23805,8 +23804,8 @@ func (ec *executionContext) _TechniqueActor_actor(ctx context.Context, field gra
 			return obj.Actor, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v store.Actor) graphql.Marshaler {
-			return ec.marshalNActor2githubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐActor(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v view.Actor) graphql.Marshaler {
+			return ec.marshalNActor2githubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐActor(ctx, selections, v)
 		},
 		true,
 		true,
@@ -23825,7 +23824,7 @@ func (ec *executionContext) fieldContext_TechniqueActor_actor(_ context.Context,
 	return fc, nil
 }
 
-func (ec *executionContext) _TechniqueActor_caseStudies(ctx context.Context, field graphql.CollectedField, obj *store.TechniqueActor) (ret graphql.Marshaler) {
+func (ec *executionContext) _TechniqueActor_caseStudies(ctx context.Context, field graphql.CollectedField, obj *view.TechniqueActor) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23837,8 +23836,8 @@ func (ec *executionContext) _TechniqueActor_caseStudies(ctx context.Context, fie
 			return ec.resolveBatch_TechniqueActor_caseStudies(ctx, field, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []store.CaseStudy) graphql.Marshaler {
-			return ec.marshalNCaseStudy2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐCaseStudyᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []view.CaseStudy) graphql.Marshaler {
+			return ec.marshalNCaseStudy2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐCaseStudyᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -23856,13 +23855,13 @@ func (ec *executionContext) fieldContext_TechniqueActor_caseStudies(_ context.Co
 	}
 	return fc, nil
 }
-func (ec *executionContext) resolveBatch_TechniqueActor_caseStudies(ctx context.Context, field graphql.CollectedField, obj *store.TechniqueActor) (any, error) {
+func (ec *executionContext) resolveBatch_TechniqueActor_caseStudies(ctx context.Context, field graphql.CollectedField, obj *view.TechniqueActor) (any, error) {
 	resolver := ec.Resolvers.TechniqueActor()
-	if batch, ok := graphql.BatchParentsFor[*store.TechniqueActor](ctx, "TechniqueActor"); ok {
+	if batch, ok := graphql.BatchParentsFor[*view.TechniqueActor](ctx, "TechniqueActor"); ok {
 		result := batch.FieldResult(field, func() (any, error) {
 			return resolver.CaseStudies(ctx, batch.Parents)
 		})
-		return graphql.ResolveBatchGroupResult[[]store.CaseStudy](
+		return graphql.ResolveBatchGroupResult[[]view.CaseStudy](
 			ctx,
 			batch.Index,
 			len(batch.Parents),
@@ -23871,8 +23870,8 @@ func (ec *executionContext) resolveBatch_TechniqueActor_caseStudies(ctx context.
 			batch.IndexMap,
 		)
 	}
-	results, err := resolver.CaseStudies(ctx, []*store.TechniqueActor{obj})
-	return graphql.ResolveBatchSingleResult[[]store.CaseStudy](
+	results, err := resolver.CaseStudies(ctx, []*view.TechniqueActor{obj})
+	return graphql.ResolveBatchSingleResult[[]view.CaseStudy](
 		ctx,
 		results,
 		err,
@@ -23880,7 +23879,7 @@ func (ec *executionContext) resolveBatch_TechniqueActor_caseStudies(ctx context.
 	)
 }
 
-func (ec *executionContext) _TechniqueActor_via(ctx context.Context, field graphql.CollectedField, obj *store.TechniqueActor) (ret graphql.Marshaler) {
+func (ec *executionContext) _TechniqueActor_via(ctx context.Context, field graphql.CollectedField, obj *view.TechniqueActor) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23892,8 +23891,8 @@ func (ec *executionContext) _TechniqueActor_via(ctx context.Context, field graph
 			return obj.Via, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []attack.LinkKind) graphql.Marshaler {
-			return ec.marshalNActorLinkKind2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋattackᚐLinkKindᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []atlas.LinkKind) graphql.Marshaler {
+			return ec.marshalNActorLinkKind2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋatlasᚐLinkKindᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -23903,7 +23902,7 @@ func (ec *executionContext) fieldContext_TechniqueActor_via(_ context.Context, f
 	return graphql.NewScalarFieldContext("TechniqueActor", field, false, false, "ActorLinkKind")
 }
 
-func (ec *executionContext) _TechniqueActor_steps(ctx context.Context, field graphql.CollectedField, obj *store.TechniqueActor) (ret graphql.Marshaler) {
+func (ec *executionContext) _TechniqueActor_steps(ctx context.Context, field graphql.CollectedField, obj *view.TechniqueActor) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23915,8 +23914,8 @@ func (ec *executionContext) _TechniqueActor_steps(ctx context.Context, field gra
 			return obj.Steps, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []store.StepRef) graphql.Marshaler {
-			return ec.marshalNStepRef2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐStepRefᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []view.StepRef) graphql.Marshaler {
+			return ec.marshalNStepRef2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐStepRefᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -23935,7 +23934,7 @@ func (ec *executionContext) fieldContext_TechniqueActor_steps(_ context.Context,
 	return fc, nil
 }
 
-func (ec *executionContext) _TechniqueActor_attackEvidence(ctx context.Context, field graphql.CollectedField, obj *store.TechniqueActor) (ret graphql.Marshaler) {
+func (ec *executionContext) _TechniqueActor_attackEvidence(ctx context.Context, field graphql.CollectedField, obj *view.TechniqueActor) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23947,8 +23946,8 @@ func (ec *executionContext) _TechniqueActor_attackEvidence(ctx context.Context, 
 			return obj.AttackEvidence, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []store.AttackEvidence) graphql.Marshaler {
-			return ec.marshalNAttackEvidence2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐAttackEvidenceᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []view.AttackEvidence) graphql.Marshaler {
+			return ec.marshalNAttackEvidence2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐAttackEvidenceᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -23967,7 +23966,7 @@ func (ec *executionContext) fieldContext_TechniqueActor_attackEvidence(_ context
 	return fc, nil
 }
 
-func (ec *executionContext) _TechniqueChokePoint_technique(ctx context.Context, field graphql.CollectedField, obj *model.TechniqueChokePoint) (ret graphql.Marshaler) {
+func (ec *executionContext) _TechniqueChokePoint_technique(ctx context.Context, field graphql.CollectedField, obj *app.TechniqueChokePoint) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23979,8 +23978,8 @@ func (ec *executionContext) _TechniqueChokePoint_technique(ctx context.Context, 
 			return obj.Technique, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *store.Technique) graphql.Marshaler {
-			return ec.marshalNTechnique2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐTechnique(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *view.Technique) graphql.Marshaler {
+			return ec.marshalNTechnique2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐTechnique(ctx, selections, v)
 		},
 		true,
 		true,
@@ -23999,7 +23998,7 @@ func (ec *executionContext) fieldContext_TechniqueChokePoint_technique(_ context
 	return fc, nil
 }
 
-func (ec *executionContext) _TechniqueChokePoint_chains(ctx context.Context, field graphql.CollectedField, obj *model.TechniqueChokePoint) (ret graphql.Marshaler) {
+func (ec *executionContext) _TechniqueChokePoint_chains(ctx context.Context, field graphql.CollectedField, obj *app.TechniqueChokePoint) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -24022,7 +24021,7 @@ func (ec *executionContext) fieldContext_TechniqueChokePoint_chains(_ context.Co
 	return graphql.NewScalarFieldContext("TechniqueChokePoint", field, false, false, "Int")
 }
 
-func (ec *executionContext) _TechniqueChokePoint_cuts(ctx context.Context, field graphql.CollectedField, obj *model.TechniqueChokePoint) (ret graphql.Marshaler) {
+func (ec *executionContext) _TechniqueChokePoint_cuts(ctx context.Context, field graphql.CollectedField, obj *app.TechniqueChokePoint) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -24045,7 +24044,7 @@ func (ec *executionContext) fieldContext_TechniqueChokePoint_cuts(_ context.Cont
 	return graphql.NewScalarFieldContext("TechniqueChokePoint", field, false, false, "Int")
 }
 
-func (ec *executionContext) _TechniqueChokePoint_paths(ctx context.Context, field graphql.CollectedField, obj *model.TechniqueChokePoint) (ret graphql.Marshaler) {
+func (ec *executionContext) _TechniqueChokePoint_paths(ctx context.Context, field graphql.CollectedField, obj *app.TechniqueChokePoint) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -24112,8 +24111,8 @@ func (ec *executionContext) _TechniqueConnection_nodes(ctx context.Context, fiel
 			return obj.Nodes, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []store.Technique) graphql.Marshaler {
-			return ec.marshalNTechnique2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐTechniqueᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []view.Technique) graphql.Marshaler {
+			return ec.marshalNTechnique2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐTechniqueᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -24222,8 +24221,8 @@ func (ec *executionContext) _TechniqueEdge_node(ctx context.Context, field graph
 			return obj.Node, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *store.Technique) graphql.Marshaler {
-			return ec.marshalNTechnique2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐTechnique(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *view.Technique) graphql.Marshaler {
+			return ec.marshalNTechnique2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐTechnique(ctx, selections, v)
 		},
 		true,
 		true,
@@ -24242,7 +24241,7 @@ func (ec *executionContext) fieldContext_TechniqueEdge_node(_ context.Context, f
 	return fc, nil
 }
 
-func (ec *executionContext) _TechniqueMitigation_mitigation(ctx context.Context, field graphql.CollectedField, obj *store.TechniqueMitigation) (ret graphql.Marshaler) {
+func (ec *executionContext) _TechniqueMitigation_mitigation(ctx context.Context, field graphql.CollectedField, obj *view.TechniqueMitigation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -24254,8 +24253,8 @@ func (ec *executionContext) _TechniqueMitigation_mitigation(ctx context.Context,
 			return obj.Mitigation, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v store.Mitigation) graphql.Marshaler {
-			return ec.marshalNMitigation2githubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐMitigation(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v view.Mitigation) graphql.Marshaler {
+			return ec.marshalNMitigation2githubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐMitigation(ctx, selections, v)
 		},
 		true,
 		true,
@@ -24274,7 +24273,7 @@ func (ec *executionContext) fieldContext_TechniqueMitigation_mitigation(_ contex
 	return fc, nil
 }
 
-func (ec *executionContext) _TechniqueMitigation_description(ctx context.Context, field graphql.CollectedField, obj *store.TechniqueMitigation) (ret graphql.Marshaler) {
+func (ec *executionContext) _TechniqueMitigation_description(ctx context.Context, field graphql.CollectedField, obj *view.TechniqueMitigation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -24389,7 +24388,7 @@ func (ec *executionContext) fieldContext_TechniqueMitigationChanges_removed(_ co
 	return graphql.NewScalarFieldContext("TechniqueMitigationChanges", field, false, false, "ID")
 }
 
-func (ec *executionContext) _TechniqueTransition_technique(ctx context.Context, field graphql.CollectedField, obj *store.TechniqueTransition) (ret graphql.Marshaler) {
+func (ec *executionContext) _TechniqueTransition_technique(ctx context.Context, field graphql.CollectedField, obj *view.TechniqueTransition) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -24401,8 +24400,8 @@ func (ec *executionContext) _TechniqueTransition_technique(ctx context.Context, 
 			return obj.Technique, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v store.Technique) graphql.Marshaler {
-			return ec.marshalNTechnique2githubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐTechnique(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v view.Technique) graphql.Marshaler {
+			return ec.marshalNTechnique2githubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐTechnique(ctx, selections, v)
 		},
 		true,
 		true,
@@ -24421,7 +24420,7 @@ func (ec *executionContext) fieldContext_TechniqueTransition_technique(_ context
 	return fc, nil
 }
 
-func (ec *executionContext) _TechniqueTransition_count(ctx context.Context, field graphql.CollectedField, obj *store.TechniqueTransition) (ret graphql.Marshaler) {
+func (ec *executionContext) _TechniqueTransition_count(ctx context.Context, field graphql.CollectedField, obj *view.TechniqueTransition) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -24444,7 +24443,7 @@ func (ec *executionContext) fieldContext_TechniqueTransition_count(_ context.Con
 	return graphql.NewScalarFieldContext("TechniqueTransition", field, false, false, "Int")
 }
 
-func (ec *executionContext) _TechniqueTransition_caseStudies(ctx context.Context, field graphql.CollectedField, obj *store.TechniqueTransition) (ret graphql.Marshaler) {
+func (ec *executionContext) _TechniqueTransition_caseStudies(ctx context.Context, field graphql.CollectedField, obj *view.TechniqueTransition) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -24456,8 +24455,8 @@ func (ec *executionContext) _TechniqueTransition_caseStudies(ctx context.Context
 			return obj.CaseStudies(), nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []store.CaseStudy) graphql.Marshaler {
-			return ec.marshalNCaseStudy2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐCaseStudyᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []view.CaseStudy) graphql.Marshaler {
+			return ec.marshalNCaseStudy2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐCaseStudyᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -25239,7 +25238,7 @@ func (ec *executionContext) fieldContext_ThreatModelReport_acceptedRisks(_ conte
 	return fc, nil
 }
 
-func (ec *executionContext) _UnbreakableChain_id(ctx context.Context, field graphql.CollectedField, obj *model.UnbreakableChain) (ret graphql.Marshaler) {
+func (ec *executionContext) _UnbreakableChain_id(ctx context.Context, field graphql.CollectedField, obj *app.UnbreakableChain) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -25262,7 +25261,7 @@ func (ec *executionContext) fieldContext_UnbreakableChain_id(_ context.Context, 
 	return graphql.NewScalarFieldContext("UnbreakableChain", field, false, false, "ID")
 }
 
-func (ec *executionContext) _UnbreakableChain_uncoveredSteps(ctx context.Context, field graphql.CollectedField, obj *model.UnbreakableChain) (ret graphql.Marshaler) {
+func (ec *executionContext) _UnbreakableChain_uncoveredSteps(ctx context.Context, field graphql.CollectedField, obj *app.UnbreakableChain) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -25285,7 +25284,7 @@ func (ec *executionContext) fieldContext_UnbreakableChain_uncoveredSteps(_ conte
 	return graphql.NewScalarFieldContext("UnbreakableChain", field, false, false, "String")
 }
 
-func (ec *executionContext) _UnbreakableChain_route(ctx context.Context, field graphql.CollectedField, obj *model.UnbreakableChain) (ret graphql.Marshaler) {
+func (ec *executionContext) _UnbreakableChain_route(ctx context.Context, field graphql.CollectedField, obj *app.UnbreakableChain) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -26698,8 +26697,8 @@ func (ec *executionContext) fieldContext___Type_isOneOf(_ context.Context, field
 
 // region    **************************** input.gotpl *****************************
 
-func (ec *executionContext) unmarshalInputActorFilter(ctx context.Context, obj any) (store.ActorFilter, error) {
-	var it store.ActorFilter
+func (ec *executionContext) unmarshalInputActorFilter(ctx context.Context, obj any) (view.ActorFilter, error) {
+	var it view.ActorFilter
 	if obj == nil {
 		return it, nil
 	}
@@ -26739,7 +26738,7 @@ func (ec *executionContext) unmarshalInputActorFilter(ctx context.Context, obj a
 			it.Name = data
 		case "via":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("via"))
-			data, err := ec.unmarshalOActorLinkKind2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋattackᚐLinkKind(ctx, v)
+			data, err := ec.unmarshalOActorLinkKind2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋatlasᚐLinkKind(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -26755,14 +26754,14 @@ func (ec *executionContext) unmarshalInputActorFilter(ctx context.Context, obj a
 //
 // ctx must come from a gqlgen request; outside one there is no unmarshaler to use
 // and the returned error says so.
-func UnmarshalActorFilter(ctx context.Context, raw any) (store.ActorFilter, error) {
-	var out store.ActorFilter
+func UnmarshalActorFilter(ctx context.Context, raw any) (view.ActorFilter, error) {
+	var out view.ActorFilter
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "ActorFilter", raw, &out)
 	return out, err
 }
 
-func (ec *executionContext) unmarshalInputCaseStudyFilter(ctx context.Context, obj any) (store.CaseStudyFilter, error) {
-	var it store.CaseStudyFilter
+func (ec *executionContext) unmarshalInputCaseStudyFilter(ctx context.Context, obj any) (view.CaseStudyFilter, error) {
+	var it view.CaseStudyFilter
 	if obj == nil {
 		return it, nil
 	}
@@ -26818,8 +26817,8 @@ func (ec *executionContext) unmarshalInputCaseStudyFilter(ctx context.Context, o
 //
 // ctx must come from a gqlgen request; outside one there is no unmarshaler to use
 // and the returned error says so.
-func UnmarshalCaseStudyFilter(ctx context.Context, raw any) (store.CaseStudyFilter, error) {
-	var out store.CaseStudyFilter
+func UnmarshalCaseStudyFilter(ctx context.Context, raw any) (view.CaseStudyFilter, error) {
+	var out view.CaseStudyFilter
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "CaseStudyFilter", raw, &out)
 	return out, err
 }
@@ -26936,8 +26935,8 @@ func UnmarshalMitigationCost(ctx context.Context, raw any) (model.MitigationCost
 	return out, err
 }
 
-func (ec *executionContext) unmarshalInputMitigationFilter(ctx context.Context, obj any) (store.MitigationFilter, error) {
-	var it store.MitigationFilter
+func (ec *executionContext) unmarshalInputMitigationFilter(ctx context.Context, obj any) (view.MitigationFilter, error) {
+	var it view.MitigationFilter
 	if obj == nil {
 		return it, nil
 	}
@@ -26993,8 +26992,8 @@ func (ec *executionContext) unmarshalInputMitigationFilter(ctx context.Context, 
 //
 // ctx must come from a gqlgen request; outside one there is no unmarshaler to use
 // and the returned error says so.
-func UnmarshalMitigationFilter(ctx context.Context, raw any) (store.MitigationFilter, error) {
-	var out store.MitigationFilter
+func UnmarshalMitigationFilter(ctx context.Context, raw any) (view.MitigationFilter, error) {
+	var out view.MitigationFilter
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "MitigationFilter", raw, &out)
 	return out, err
 }
@@ -27321,8 +27320,8 @@ func UnmarshalTMPropertyInput(ctx context.Context, raw any) (model.TMPropertyInp
 	return out, err
 }
 
-func (ec *executionContext) unmarshalInputTacticFilter(ctx context.Context, obj any) (store.TacticFilter, error) {
-	var it store.TacticFilter
+func (ec *executionContext) unmarshalInputTacticFilter(ctx context.Context, obj any) (view.TacticFilter, error) {
+	var it view.TacticFilter
 	if obj == nil {
 		return it, nil
 	}
@@ -27357,14 +27356,14 @@ func (ec *executionContext) unmarshalInputTacticFilter(ctx context.Context, obj 
 //
 // ctx must come from a gqlgen request; outside one there is no unmarshaler to use
 // and the returned error says so.
-func UnmarshalTacticFilter(ctx context.Context, raw any) (store.TacticFilter, error) {
-	var out store.TacticFilter
+func UnmarshalTacticFilter(ctx context.Context, raw any) (view.TacticFilter, error) {
+	var out view.TacticFilter
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "TacticFilter", raw, &out)
 	return out, err
 }
 
-func (ec *executionContext) unmarshalInputTechniqueFilter(ctx context.Context, obj any) (store.TechniqueFilter, error) {
-	var it store.TechniqueFilter
+func (ec *executionContext) unmarshalInputTechniqueFilter(ctx context.Context, obj any) (view.TechniqueFilter, error) {
+	var it view.TechniqueFilter
 	if obj == nil {
 		return it, nil
 	}
@@ -27434,8 +27433,8 @@ func (ec *executionContext) unmarshalInputTechniqueFilter(ctx context.Context, o
 //
 // ctx must come from a gqlgen request; outside one there is no unmarshaler to use
 // and the returned error says so.
-func UnmarshalTechniqueFilter(ctx context.Context, raw any) (store.TechniqueFilter, error) {
-	var out store.TechniqueFilter
+func UnmarshalTechniqueFilter(ctx context.Context, raw any) (view.TechniqueFilter, error) {
+	var out view.TechniqueFilter
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "TechniqueFilter", raw, &out)
 	return out, err
 }
@@ -27541,7 +27540,7 @@ func UnmarshalThreatModelInput(ctx context.Context, raw any) (model.ThreatModelI
 
 var actorImplementors = []string{"Actor"}
 
-func (ec *executionContext) _Actor(ctx context.Context, sel ast.SelectionSet, obj *store.Actor) graphql.Marshaler {
+func (ec *executionContext) _Actor(ctx context.Context, sel ast.SelectionSet, obj *view.Actor) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, actorImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -27717,7 +27716,7 @@ func (ec *executionContext) _ActorEdge(ctx context.Context, sel ast.SelectionSet
 
 var actorOverlapImplementors = []string{"ActorOverlap"}
 
-func (ec *executionContext) _ActorOverlap(ctx context.Context, sel ast.SelectionSet, obj *actors.Overlap) graphql.Marshaler {
+func (ec *executionContext) _ActorOverlap(ctx context.Context, sel ast.SelectionSet, obj *view.Overlap) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, actorOverlapImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -27770,7 +27769,7 @@ func (ec *executionContext) _ActorOverlap(ctx context.Context, sel ast.Selection
 
 var actorTechniqueImplementors = []string{"ActorTechnique"}
 
-func (ec *executionContext) _ActorTechnique(ctx context.Context, sel ast.SelectionSet, obj *store.ActorTechnique) graphql.Marshaler {
+func (ec *executionContext) _ActorTechnique(ctx context.Context, sel ast.SelectionSet, obj *view.ActorTechnique) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, actorTechniqueImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -27824,7 +27823,7 @@ func (ec *executionContext) _ActorTechnique(ctx context.Context, sel ast.Selecti
 
 var actorTechniquesImplementors = []string{"ActorTechniques"}
 
-func (ec *executionContext) _ActorTechniques(ctx context.Context, sel ast.SelectionSet, obj *actors.ActorTechniques) graphql.Marshaler {
+func (ec *executionContext) _ActorTechniques(ctx context.Context, sel ast.SelectionSet, obj *view.ActorTechniques) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, actorTechniquesImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -27862,7 +27861,7 @@ func (ec *executionContext) _ActorTechniques(ctx context.Context, sel ast.Select
 
 var attackEvidenceImplementors = []string{"AttackEvidence"}
 
-func (ec *executionContext) _AttackEvidence(ctx context.Context, sel ast.SelectionSet, obj *store.AttackEvidence) graphql.Marshaler {
+func (ec *executionContext) _AttackEvidence(ctx context.Context, sel ast.SelectionSet, obj *view.AttackEvidence) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, attackEvidenceImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -27915,7 +27914,7 @@ func (ec *executionContext) _AttackEvidence(ctx context.Context, sel ast.Selecti
 
 var attackPathImplementors = []string{"AttackPath"}
 
-func (ec *executionContext) _AttackPath(ctx context.Context, sel ast.SelectionSet, obj *model.AttackPath) graphql.Marshaler {
+func (ec *executionContext) _AttackPath(ctx context.Context, sel ast.SelectionSet, obj *app.AttackPath) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, attackPathImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -27968,7 +27967,7 @@ func (ec *executionContext) _AttackPath(ctx context.Context, sel ast.SelectionSe
 
 var attackPathResultImplementors = []string{"AttackPathResult"}
 
-func (ec *executionContext) _AttackPathResult(ctx context.Context, sel ast.SelectionSet, obj *model.AttackPathResult) graphql.Marshaler {
+func (ec *executionContext) _AttackPathResult(ctx context.Context, sel ast.SelectionSet, obj *app.AttackPathResult) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, attackPathResultImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -28069,7 +28068,7 @@ func (ec *executionContext) _AttackReference(ctx context.Context, sel ast.Select
 
 var attackTechniqueImplementors = []string{"AttackTechnique"}
 
-func (ec *executionContext) _AttackTechnique(ctx context.Context, sel ast.SelectionSet, obj *store.AttackTechnique) graphql.Marshaler {
+func (ec *executionContext) _AttackTechnique(ctx context.Context, sel ast.SelectionSet, obj *view.AttackTechnique) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, attackTechniqueImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -28138,7 +28137,7 @@ func (ec *executionContext) _AttackTechnique(ctx context.Context, sel ast.Select
 
 var attackVersionImplementors = []string{"AttackVersion"}
 
-func (ec *executionContext) _AttackVersion(ctx context.Context, sel ast.SelectionSet, obj *store.AttackVersion) graphql.Marshaler {
+func (ec *executionContext) _AttackVersion(ctx context.Context, sel ast.SelectionSet, obj *view.AttackVersion) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, attackVersionImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -28221,7 +28220,7 @@ func (ec *executionContext) _AttackVersion(ctx context.Context, sel ast.Selectio
 
 var caseStudyImplementors = []string{"CaseStudy"}
 
-func (ec *executionContext) _CaseStudy(ctx context.Context, sel ast.SelectionSet, obj *store.CaseStudy) graphql.Marshaler {
+func (ec *executionContext) _CaseStudy(ctx context.Context, sel ast.SelectionSet, obj *view.CaseStudy) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, caseStudyImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -28415,7 +28414,7 @@ func (ec *executionContext) _CaseStudyEdge(ctx context.Context, sel ast.Selectio
 
 var chainAnalysisImplementors = []string{"ChainAnalysis"}
 
-func (ec *executionContext) _ChainAnalysis(ctx context.Context, sel ast.SelectionSet, obj *model.ChainAnalysis) graphql.Marshaler {
+func (ec *executionContext) _ChainAnalysis(ctx context.Context, sel ast.SelectionSet, obj *app.ChainAnalysis) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, chainAnalysisImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -28488,7 +28487,7 @@ func (ec *executionContext) _ChainAnalysis(ctx context.Context, sel ast.Selectio
 
 var chainBreakerImplementors = []string{"ChainBreaker"}
 
-func (ec *executionContext) _ChainBreaker(ctx context.Context, sel ast.SelectionSet, obj *model.ChainBreaker) graphql.Marshaler {
+func (ec *executionContext) _ChainBreaker(ctx context.Context, sel ast.SelectionSet, obj *app.ChainBreaker) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, chainBreakerImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -28531,7 +28530,7 @@ func (ec *executionContext) _ChainBreaker(ctx context.Context, sel ast.Selection
 
 var chainStepImplementors = []string{"ChainStep"}
 
-func (ec *executionContext) _ChainStep(ctx context.Context, sel ast.SelectionSet, obj *model.ChainStep) graphql.Marshaler {
+func (ec *executionContext) _ChainStep(ctx context.Context, sel ast.SelectionSet, obj *app.ChainStep) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, chainStepImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -28574,7 +28573,7 @@ func (ec *executionContext) _ChainStep(ctx context.Context, sel ast.SelectionSet
 
 var chokePointsImplementors = []string{"ChokePoints"}
 
-func (ec *executionContext) _ChokePoints(ctx context.Context, sel ast.SelectionSet, obj *model.ChokePoints) graphql.Marshaler {
+func (ec *executionContext) _ChokePoints(ctx context.Context, sel ast.SelectionSet, obj *app.ChokePoints) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, chokePointsImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -28622,7 +28621,7 @@ func (ec *executionContext) _ChokePoints(ctx context.Context, sel ast.SelectionS
 
 var coverageGapImplementors = []string{"CoverageGap"}
 
-func (ec *executionContext) _CoverageGap(ctx context.Context, sel ast.SelectionSet, obj *model.CoverageGap) graphql.Marshaler {
+func (ec *executionContext) _CoverageGap(ctx context.Context, sel ast.SelectionSet, obj *app.CoverageGap) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, coverageGapImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -28665,7 +28664,7 @@ func (ec *executionContext) _CoverageGap(ctx context.Context, sel ast.SelectionS
 
 var coverageGapsImplementors = []string{"CoverageGaps"}
 
-func (ec *executionContext) _CoverageGaps(ctx context.Context, sel ast.SelectionSet, obj *model.CoverageGaps) graphql.Marshaler {
+func (ec *executionContext) _CoverageGaps(ctx context.Context, sel ast.SelectionSet, obj *app.CoverageGaps) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, coverageGapsImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -29045,7 +29044,7 @@ func (ec *executionContext) _MaturityChange(ctx context.Context, sel ast.Selecti
 
 var minimalMitigationSetImplementors = []string{"MinimalMitigationSet"}
 
-func (ec *executionContext) _MinimalMitigationSet(ctx context.Context, sel ast.SelectionSet, obj *model.MinimalMitigationSet) graphql.Marshaler {
+func (ec *executionContext) _MinimalMitigationSet(ctx context.Context, sel ast.SelectionSet, obj *app.MinimalMitigationSet) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, minimalMitigationSetImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -29128,7 +29127,7 @@ func (ec *executionContext) _MinimalMitigationSet(ctx context.Context, sel ast.S
 
 var mitigatedTechniqueImplementors = []string{"MitigatedTechnique"}
 
-func (ec *executionContext) _MitigatedTechnique(ctx context.Context, sel ast.SelectionSet, obj *store.MitigatedTechnique) graphql.Marshaler {
+func (ec *executionContext) _MitigatedTechnique(ctx context.Context, sel ast.SelectionSet, obj *view.MitigatedTechnique) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, mitigatedTechniqueImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -29166,7 +29165,7 @@ func (ec *executionContext) _MitigatedTechnique(ctx context.Context, sel ast.Sel
 
 var mitigationImplementors = []string{"Mitigation"}
 
-func (ec *executionContext) _Mitigation(ctx context.Context, sel ast.SelectionSet, obj *store.Mitigation) graphql.Marshaler {
+func (ec *executionContext) _Mitigation(ctx context.Context, sel ast.SelectionSet, obj *view.Mitigation) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, mitigationImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -29254,7 +29253,7 @@ func (ec *executionContext) _Mitigation(ctx context.Context, sel ast.SelectionSe
 
 var mitigationChokePointImplementors = []string{"MitigationChokePoint"}
 
-func (ec *executionContext) _MitigationChokePoint(ctx context.Context, sel ast.SelectionSet, obj *model.MitigationChokePoint) graphql.Marshaler {
+func (ec *executionContext) _MitigationChokePoint(ctx context.Context, sel ast.SelectionSet, obj *app.MitigationChokePoint) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, mitigationChokePointImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -29388,7 +29387,7 @@ func (ec *executionContext) _MitigationEdge(ctx context.Context, sel ast.Selecti
 
 var mitigationSetOptionImplementors = []string{"MitigationSetOption"}
 
-func (ec *executionContext) _MitigationSetOption(ctx context.Context, sel ast.SelectionSet, obj *model.MitigationSetOption) graphql.Marshaler {
+func (ec *executionContext) _MitigationSetOption(ctx context.Context, sel ast.SelectionSet, obj *app.MitigationSetOption) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, mitigationSetOptionImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -29574,7 +29573,7 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 
 var navigatorLayerImplementors = []string{"NavigatorLayer"}
 
-func (ec *executionContext) _NavigatorLayer(ctx context.Context, sel ast.SelectionSet, obj *actors.Layer) graphql.Marshaler {
+func (ec *executionContext) _NavigatorLayer(ctx context.Context, sel ast.SelectionSet, obj *view.Layer) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, navigatorLayerImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -29665,7 +29664,7 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 
 var pathHopImplementors = []string{"PathHop"}
 
-func (ec *executionContext) _PathHop(ctx context.Context, sel ast.SelectionSet, obj *model.PathHop) graphql.Marshaler {
+func (ec *executionContext) _PathHop(ctx context.Context, sel ast.SelectionSet, obj *app.PathHop) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, pathHopImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -30010,7 +30009,7 @@ func (ec *executionContext) _Reference(ctx context.Context, sel ast.SelectionSet
 
 var releaseImplementors = []string{"Release"}
 
-func (ec *executionContext) _Release(ctx context.Context, sel ast.SelectionSet, obj *store.ReleaseInfo) graphql.Marshaler {
+func (ec *executionContext) _Release(ctx context.Context, sel ast.SelectionSet, obj *app.Release) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, releaseImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -30079,7 +30078,7 @@ func (ec *executionContext) _Release(ctx context.Context, sel ast.SelectionSet, 
 
 var releaseCountsImplementors = []string{"ReleaseCounts"}
 
-func (ec *executionContext) _ReleaseCounts(ctx context.Context, sel ast.SelectionSet, obj *store.ReleaseCounts) graphql.Marshaler {
+func (ec *executionContext) _ReleaseCounts(ctx context.Context, sel ast.SelectionSet, obj *app.ReleaseCounts) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, releaseCountsImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -30137,7 +30136,7 @@ func (ec *executionContext) _ReleaseCounts(ctx context.Context, sel ast.Selectio
 
 var releaseDiffImplementors = []string{"ReleaseDiff"}
 
-func (ec *executionContext) _ReleaseDiff(ctx context.Context, sel ast.SelectionSet, obj *atlas.Diff) graphql.Marshaler {
+func (ec *executionContext) _ReleaseDiff(ctx context.Context, sel ast.SelectionSet, obj *app.ReleaseDiff) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, releaseDiffImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -30336,7 +30335,7 @@ func (ec *executionContext) _RetiredId(ctx context.Context, sel ast.SelectionSet
 
 var searchHitImplementors = []string{"SearchHit"}
 
-func (ec *executionContext) _SearchHit(ctx context.Context, sel ast.SelectionSet, obj *store.SearchHit) graphql.Marshaler {
+func (ec *executionContext) _SearchHit(ctx context.Context, sel ast.SelectionSet, obj *view.SearchHit) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, searchHitImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -30409,7 +30408,7 @@ func (ec *executionContext) _SearchHit(ctx context.Context, sel ast.SelectionSet
 
 var setMemberImplementors = []string{"SetMember"}
 
-func (ec *executionContext) _SetMember(ctx context.Context, sel ast.SelectionSet, obj *model.SetMember) graphql.Marshaler {
+func (ec *executionContext) _SetMember(ctx context.Context, sel ast.SelectionSet, obj *app.SetMember) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, setMemberImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -30457,7 +30456,7 @@ func (ec *executionContext) _SetMember(ctx context.Context, sel ast.SelectionSet
 
 var sharedTechniqueImplementors = []string{"SharedTechnique"}
 
-func (ec *executionContext) _SharedTechnique(ctx context.Context, sel ast.SelectionSet, obj *actors.SharedTechnique) graphql.Marshaler {
+func (ec *executionContext) _SharedTechnique(ctx context.Context, sel ast.SelectionSet, obj *view.SharedTechnique) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, sharedTechniqueImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -30500,7 +30499,7 @@ func (ec *executionContext) _SharedTechnique(ctx context.Context, sel ast.Select
 
 var stepImplementors = []string{"Step"}
 
-func (ec *executionContext) _Step(ctx context.Context, sel ast.SelectionSet, obj *store.Step) graphql.Marshaler {
+func (ec *executionContext) _Step(ctx context.Context, sel ast.SelectionSet, obj *view.Step) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, stepImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -30626,7 +30625,7 @@ func (ec *executionContext) _StepChange(ctx context.Context, sel ast.SelectionSe
 
 var stepRefImplementors = []string{"StepRef"}
 
-func (ec *executionContext) _StepRef(ctx context.Context, sel ast.SelectionSet, obj *store.StepRef) graphql.Marshaler {
+func (ec *executionContext) _StepRef(ctx context.Context, sel ast.SelectionSet, obj *view.StepRef) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, stepRefImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -31827,7 +31826,7 @@ func (ec *executionContext) _TMUncoveredTechnique(ctx context.Context, sel ast.S
 
 var tacticImplementors = []string{"Tactic"}
 
-func (ec *executionContext) _Tactic(ctx context.Context, sel ast.SelectionSet, obj *store.Tactic) graphql.Marshaler {
+func (ec *executionContext) _Tactic(ctx context.Context, sel ast.SelectionSet, obj *view.Tactic) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, tacticImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -32044,7 +32043,7 @@ func (ec *executionContext) _TacticMove(ctx context.Context, sel ast.SelectionSe
 
 var techniqueImplementors = []string{"Technique"}
 
-func (ec *executionContext) _Technique(ctx context.Context, sel ast.SelectionSet, obj *store.Technique) graphql.Marshaler {
+func (ec *executionContext) _Technique(ctx context.Context, sel ast.SelectionSet, obj *view.Technique) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, techniqueImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -32173,7 +32172,7 @@ func (ec *executionContext) _Technique(ctx context.Context, sel ast.SelectionSet
 
 var techniqueActorImplementors = []string{"TechniqueActor"}
 
-func (ec *executionContext) _TechniqueActor(ctx context.Context, sel ast.SelectionSet, obj *store.TechniqueActor) graphql.Marshaler {
+func (ec *executionContext) _TechniqueActor(ctx context.Context, sel ast.SelectionSet, obj *view.TechniqueActor) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, techniqueActorImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -32227,7 +32226,7 @@ func (ec *executionContext) _TechniqueActor(ctx context.Context, sel ast.Selecti
 
 var techniqueChokePointImplementors = []string{"TechniqueChokePoint"}
 
-func (ec *executionContext) _TechniqueChokePoint(ctx context.Context, sel ast.SelectionSet, obj *model.TechniqueChokePoint) graphql.Marshaler {
+func (ec *executionContext) _TechniqueChokePoint(ctx context.Context, sel ast.SelectionSet, obj *app.TechniqueChokePoint) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, techniqueChokePointImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -32361,7 +32360,7 @@ func (ec *executionContext) _TechniqueEdge(ctx context.Context, sel ast.Selectio
 
 var techniqueMitigationImplementors = []string{"TechniqueMitigation"}
 
-func (ec *executionContext) _TechniqueMitigation(ctx context.Context, sel ast.SelectionSet, obj *store.TechniqueMitigation) graphql.Marshaler {
+func (ec *executionContext) _TechniqueMitigation(ctx context.Context, sel ast.SelectionSet, obj *view.TechniqueMitigation) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, techniqueMitigationImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -32447,7 +32446,7 @@ func (ec *executionContext) _TechniqueMitigationChanges(ctx context.Context, sel
 
 var techniqueTransitionImplementors = []string{"TechniqueTransition"}
 
-func (ec *executionContext) _TechniqueTransition(ctx context.Context, sel ast.SelectionSet, obj *store.TechniqueTransition) graphql.Marshaler {
+func (ec *executionContext) _TechniqueTransition(ctx context.Context, sel ast.SelectionSet, obj *view.TechniqueTransition) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, techniqueTransitionImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -32678,7 +32677,7 @@ func (ec *executionContext) _ThreatModelReport(ctx context.Context, sel ast.Sele
 
 var unbreakableChainImplementors = []string{"UnbreakableChain"}
 
-func (ec *executionContext) _UnbreakableChain(ctx context.Context, sel ast.SelectionSet, obj *model.UnbreakableChain) graphql.Marshaler {
+func (ec *executionContext) _UnbreakableChain(ctx context.Context, sel ast.SelectionSet, obj *app.UnbreakableChain) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, unbreakableChainImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -33203,11 +33202,11 @@ func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, o
 
 // region    ***************************** type.gotpl *****************************
 
-func (ec *executionContext) marshalNActor2githubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐActor(ctx context.Context, sel ast.SelectionSet, v store.Actor) graphql.Marshaler {
+func (ec *executionContext) marshalNActor2githubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐActor(ctx context.Context, sel ast.SelectionSet, v view.Actor) graphql.Marshaler {
 	return ec._Actor(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNActor2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐActorᚄ(ctx context.Context, sel ast.SelectionSet, v []store.Actor) graphql.Marshaler {
+func (ec *executionContext) marshalNActor2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐActorᚄ(ctx context.Context, sel ast.SelectionSet, v []view.Actor) graphql.Marshaler {
 	ctx = graphql.WithBatchParentValues(ctx, "Actor", v)
 	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -33224,7 +33223,7 @@ func (ec *executionContext) marshalNActor2ᚕgithubᚗcomᚋatlasgraphᚋatlasgr
 	return ret
 }
 
-func (ec *executionContext) marshalNActor2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐActor(ctx context.Context, sel ast.SelectionSet, v *store.Actor) graphql.Marshaler {
+func (ec *executionContext) marshalNActor2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐActor(ctx context.Context, sel ast.SelectionSet, v *view.Actor) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Actor!")
 		return graphql.Null
@@ -33260,13 +33259,13 @@ func (ec *executionContext) marshalNActorEdge2ᚕgithubᚗcomᚋatlasgraphᚋatl
 	return ret
 }
 
-func (ec *executionContext) unmarshalNActorLinkKind2githubᚗcomᚋatlasgraphᚋatlasgraphᚋattackᚐLinkKind(ctx context.Context, v any) (attack.LinkKind, error) {
+func (ec *executionContext) unmarshalNActorLinkKind2githubᚗcomᚋatlasgraphᚋatlasgraphᚋatlasᚐLinkKind(ctx context.Context, v any) (atlas.LinkKind, error) {
 	tmp, err := graphql.UnmarshalString(v)
-	res := attack.LinkKind(tmp)
+	res := atlas.LinkKind(tmp)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNActorLinkKind2githubᚗcomᚋatlasgraphᚋatlasgraphᚋattackᚐLinkKind(ctx context.Context, sel ast.SelectionSet, v attack.LinkKind) graphql.Marshaler {
+func (ec *executionContext) marshalNActorLinkKind2githubᚗcomᚋatlasgraphᚋatlasgraphᚋatlasᚐLinkKind(ctx context.Context, sel ast.SelectionSet, v atlas.LinkKind) graphql.Marshaler {
 	_ = sel
 	res := graphql.MarshalString(string(v))
 	if res == graphql.Null {
@@ -33275,13 +33274,13 @@ func (ec *executionContext) marshalNActorLinkKind2githubᚗcomᚋatlasgraphᚋat
 	return res
 }
 
-func (ec *executionContext) unmarshalNActorLinkKind2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋattackᚐLinkKindᚄ(ctx context.Context, v any) ([]attack.LinkKind, error) {
+func (ec *executionContext) unmarshalNActorLinkKind2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋatlasᚐLinkKindᚄ(ctx context.Context, v any) ([]atlas.LinkKind, error) {
 	vSlice := graphql.CoerceList(v)
 	var err error
-	res := make([]attack.LinkKind, len(vSlice))
+	res := make([]atlas.LinkKind, len(vSlice))
 	for i := range vSlice {
 		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
-		res[i], err = ec.unmarshalNActorLinkKind2githubᚗcomᚋatlasgraphᚋatlasgraphᚋattackᚐLinkKind(ctx, vSlice[i])
+		res[i], err = ec.unmarshalNActorLinkKind2githubᚗcomᚋatlasgraphᚋatlasgraphᚋatlasᚐLinkKind(ctx, vSlice[i])
 		if err != nil {
 			return nil, err
 		}
@@ -33289,11 +33288,11 @@ func (ec *executionContext) unmarshalNActorLinkKind2ᚕgithubᚗcomᚋatlasgraph
 	return res, nil
 }
 
-func (ec *executionContext) marshalNActorLinkKind2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋattackᚐLinkKindᚄ(ctx context.Context, sel ast.SelectionSet, v []attack.LinkKind) graphql.Marshaler {
+func (ec *executionContext) marshalNActorLinkKind2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋatlasᚐLinkKindᚄ(ctx context.Context, sel ast.SelectionSet, v []atlas.LinkKind) graphql.Marshaler {
 	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNActorLinkKind2githubᚗcomᚋatlasgraphᚋatlasgraphᚋattackᚐLinkKind(ctx, sel, v[i])
+		return ec.marshalNActorLinkKind2githubᚗcomᚋatlasgraphᚋatlasgraphᚋatlasᚐLinkKind(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -33305,7 +33304,7 @@ func (ec *executionContext) marshalNActorLinkKind2ᚕgithubᚗcomᚋatlasgraph�
 	return ret
 }
 
-func (ec *executionContext) marshalNActorOverlap2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋactorsᚐOverlap(ctx context.Context, sel ast.SelectionSet, v *actors.Overlap) graphql.Marshaler {
+func (ec *executionContext) marshalNActorOverlap2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐOverlap(ctx context.Context, sel ast.SelectionSet, v *view.Overlap) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "ActorOverlap!")
 		return graphql.Null
@@ -33313,11 +33312,11 @@ func (ec *executionContext) marshalNActorOverlap2ᚖgithubᚗcomᚋatlasgraphᚋ
 	return ec._ActorOverlap(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNActorTechnique2githubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐActorTechnique(ctx context.Context, sel ast.SelectionSet, v store.ActorTechnique) graphql.Marshaler {
+func (ec *executionContext) marshalNActorTechnique2githubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐActorTechnique(ctx context.Context, sel ast.SelectionSet, v view.ActorTechnique) graphql.Marshaler {
 	return ec._ActorTechnique(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNActorTechnique2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐActorTechniqueᚄ(ctx context.Context, sel ast.SelectionSet, v []store.ActorTechnique) graphql.Marshaler {
+func (ec *executionContext) marshalNActorTechnique2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐActorTechniqueᚄ(ctx context.Context, sel ast.SelectionSet, v []view.ActorTechnique) graphql.Marshaler {
 	ctx = graphql.WithBatchParentValues(ctx, "ActorTechnique", v)
 	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -33334,11 +33333,11 @@ func (ec *executionContext) marshalNActorTechnique2ᚕgithubᚗcomᚋatlasgraph�
 	return ret
 }
 
-func (ec *executionContext) marshalNActorTechniques2githubᚗcomᚋatlasgraphᚋatlasgraphᚋactorsᚐActorTechniques(ctx context.Context, sel ast.SelectionSet, v actors.ActorTechniques) graphql.Marshaler {
+func (ec *executionContext) marshalNActorTechniques2githubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐActorTechniques(ctx context.Context, sel ast.SelectionSet, v view.ActorTechniques) graphql.Marshaler {
 	return ec._ActorTechniques(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNActorTechniques2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋactorsᚐActorTechniquesᚄ(ctx context.Context, sel ast.SelectionSet, v []actors.ActorTechniques) graphql.Marshaler {
+func (ec *executionContext) marshalNActorTechniques2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐActorTechniquesᚄ(ctx context.Context, sel ast.SelectionSet, v []view.ActorTechniques) graphql.Marshaler {
 	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -33354,11 +33353,11 @@ func (ec *executionContext) marshalNActorTechniques2ᚕgithubᚗcomᚋatlasgraph
 	return ret
 }
 
-func (ec *executionContext) marshalNAttackEvidence2githubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐAttackEvidence(ctx context.Context, sel ast.SelectionSet, v store.AttackEvidence) graphql.Marshaler {
+func (ec *executionContext) marshalNAttackEvidence2githubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐAttackEvidence(ctx context.Context, sel ast.SelectionSet, v view.AttackEvidence) graphql.Marshaler {
 	return ec._AttackEvidence(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNAttackEvidence2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐAttackEvidenceᚄ(ctx context.Context, sel ast.SelectionSet, v []store.AttackEvidence) graphql.Marshaler {
+func (ec *executionContext) marshalNAttackEvidence2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐAttackEvidenceᚄ(ctx context.Context, sel ast.SelectionSet, v []view.AttackEvidence) graphql.Marshaler {
 	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -33374,11 +33373,11 @@ func (ec *executionContext) marshalNAttackEvidence2ᚕgithubᚗcomᚋatlasgraph�
 	return ret
 }
 
-func (ec *executionContext) marshalNAttackPath2githubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐAttackPath(ctx context.Context, sel ast.SelectionSet, v model.AttackPath) graphql.Marshaler {
+func (ec *executionContext) marshalNAttackPath2githubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐAttackPath(ctx context.Context, sel ast.SelectionSet, v app.AttackPath) graphql.Marshaler {
 	return ec._AttackPath(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNAttackPath2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐAttackPathᚄ(ctx context.Context, sel ast.SelectionSet, v []model.AttackPath) graphql.Marshaler {
+func (ec *executionContext) marshalNAttackPath2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐAttackPathᚄ(ctx context.Context, sel ast.SelectionSet, v []app.AttackPath) graphql.Marshaler {
 	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -33394,7 +33393,7 @@ func (ec *executionContext) marshalNAttackPath2ᚕgithubᚗcomᚋatlasgraphᚋat
 	return ret
 }
 
-func (ec *executionContext) marshalNAttackPathResult2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐAttackPathResult(ctx context.Context, sel ast.SelectionSet, v *model.AttackPathResult) graphql.Marshaler {
+func (ec *executionContext) marshalNAttackPathResult2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐAttackPathResult(ctx context.Context, sel ast.SelectionSet, v *app.AttackPathResult) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "AttackPathResult!")
 		return graphql.Null
@@ -33402,11 +33401,11 @@ func (ec *executionContext) marshalNAttackPathResult2ᚖgithubᚗcomᚋatlasgrap
 	return ec._AttackPathResult(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNAttackVersion2githubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐAttackVersion(ctx context.Context, sel ast.SelectionSet, v store.AttackVersion) graphql.Marshaler {
+func (ec *executionContext) marshalNAttackVersion2githubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐAttackVersion(ctx context.Context, sel ast.SelectionSet, v view.AttackVersion) graphql.Marshaler {
 	return ec._AttackVersion(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNAttackVersion2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐAttackVersionᚄ(ctx context.Context, sel ast.SelectionSet, v []store.AttackVersion) graphql.Marshaler {
+func (ec *executionContext) marshalNAttackVersion2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐAttackVersionᚄ(ctx context.Context, sel ast.SelectionSet, v []view.AttackVersion) graphql.Marshaler {
 	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -33436,11 +33435,11 @@ func (ec *executionContext) marshalNBoolean2bool(ctx context.Context, sel ast.Se
 	return res
 }
 
-func (ec *executionContext) marshalNCaseStudy2githubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐCaseStudy(ctx context.Context, sel ast.SelectionSet, v store.CaseStudy) graphql.Marshaler {
+func (ec *executionContext) marshalNCaseStudy2githubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐCaseStudy(ctx context.Context, sel ast.SelectionSet, v view.CaseStudy) graphql.Marshaler {
 	return ec._CaseStudy(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNCaseStudy2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐCaseStudyᚄ(ctx context.Context, sel ast.SelectionSet, v []store.CaseStudy) graphql.Marshaler {
+func (ec *executionContext) marshalNCaseStudy2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐCaseStudyᚄ(ctx context.Context, sel ast.SelectionSet, v []view.CaseStudy) graphql.Marshaler {
 	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -33456,7 +33455,7 @@ func (ec *executionContext) marshalNCaseStudy2ᚕgithubᚗcomᚋatlasgraphᚋatl
 	return ret
 }
 
-func (ec *executionContext) marshalNCaseStudy2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐCaseStudy(ctx context.Context, sel ast.SelectionSet, v *store.CaseStudy) graphql.Marshaler {
+func (ec *executionContext) marshalNCaseStudy2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐCaseStudy(ctx context.Context, sel ast.SelectionSet, v *view.CaseStudy) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "CaseStudy!")
 		return graphql.Null
@@ -33492,7 +33491,7 @@ func (ec *executionContext) marshalNCaseStudyEdge2ᚕgithubᚗcomᚋatlasgraph�
 	return ret
 }
 
-func (ec *executionContext) marshalNChainAnalysis2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐChainAnalysis(ctx context.Context, sel ast.SelectionSet, v *model.ChainAnalysis) graphql.Marshaler {
+func (ec *executionContext) marshalNChainAnalysis2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐChainAnalysis(ctx context.Context, sel ast.SelectionSet, v *app.ChainAnalysis) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "ChainAnalysis!")
 		return graphql.Null
@@ -33500,11 +33499,11 @@ func (ec *executionContext) marshalNChainAnalysis2ᚖgithubᚗcomᚋatlasgraph�
 	return ec._ChainAnalysis(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNChainBreaker2githubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐChainBreaker(ctx context.Context, sel ast.SelectionSet, v model.ChainBreaker) graphql.Marshaler {
+func (ec *executionContext) marshalNChainBreaker2githubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐChainBreaker(ctx context.Context, sel ast.SelectionSet, v app.ChainBreaker) graphql.Marshaler {
 	return ec._ChainBreaker(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNChainBreaker2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐChainBreakerᚄ(ctx context.Context, sel ast.SelectionSet, v []model.ChainBreaker) graphql.Marshaler {
+func (ec *executionContext) marshalNChainBreaker2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐChainBreakerᚄ(ctx context.Context, sel ast.SelectionSet, v []app.ChainBreaker) graphql.Marshaler {
 	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -33520,11 +33519,11 @@ func (ec *executionContext) marshalNChainBreaker2ᚕgithubᚗcomᚋatlasgraphᚋ
 	return ret
 }
 
-func (ec *executionContext) marshalNChainStep2githubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐChainStep(ctx context.Context, sel ast.SelectionSet, v model.ChainStep) graphql.Marshaler {
+func (ec *executionContext) marshalNChainStep2githubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐChainStep(ctx context.Context, sel ast.SelectionSet, v app.ChainStep) graphql.Marshaler {
 	return ec._ChainStep(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNChainStep2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐChainStepᚄ(ctx context.Context, sel ast.SelectionSet, v []model.ChainStep) graphql.Marshaler {
+func (ec *executionContext) marshalNChainStep2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐChainStepᚄ(ctx context.Context, sel ast.SelectionSet, v []app.ChainStep) graphql.Marshaler {
 	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -33540,7 +33539,7 @@ func (ec *executionContext) marshalNChainStep2ᚕgithubᚗcomᚋatlasgraphᚋatl
 	return ret
 }
 
-func (ec *executionContext) marshalNChokePoints2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐChokePoints(ctx context.Context, sel ast.SelectionSet, v *model.ChokePoints) graphql.Marshaler {
+func (ec *executionContext) marshalNChokePoints2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐChokePoints(ctx context.Context, sel ast.SelectionSet, v *app.ChokePoints) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "ChokePoints!")
 		return graphql.Null
@@ -33548,11 +33547,11 @@ func (ec *executionContext) marshalNChokePoints2ᚖgithubᚗcomᚋatlasgraphᚋa
 	return ec._ChokePoints(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNCoverageGap2githubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐCoverageGap(ctx context.Context, sel ast.SelectionSet, v model.CoverageGap) graphql.Marshaler {
+func (ec *executionContext) marshalNCoverageGap2githubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐCoverageGap(ctx context.Context, sel ast.SelectionSet, v app.CoverageGap) graphql.Marshaler {
 	return ec._CoverageGap(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNCoverageGap2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐCoverageGapᚄ(ctx context.Context, sel ast.SelectionSet, v []model.CoverageGap) graphql.Marshaler {
+func (ec *executionContext) marshalNCoverageGap2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐCoverageGapᚄ(ctx context.Context, sel ast.SelectionSet, v []app.CoverageGap) graphql.Marshaler {
 	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -33568,7 +33567,7 @@ func (ec *executionContext) marshalNCoverageGap2ᚕgithubᚗcomᚋatlasgraphᚋa
 	return ret
 }
 
-func (ec *executionContext) marshalNCoverageGaps2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐCoverageGaps(ctx context.Context, sel ast.SelectionSet, v *model.CoverageGaps) graphql.Marshaler {
+func (ec *executionContext) marshalNCoverageGaps2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐCoverageGaps(ctx context.Context, sel ast.SelectionSet, v *app.CoverageGaps) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "CoverageGaps!")
 		return graphql.Null
@@ -33620,13 +33619,13 @@ func (ec *executionContext) marshalNEntityChanges2githubᚗcomᚋatlasgraphᚋat
 	return ec._EntityChanges(ctx, sel, &v)
 }
 
-func (ec *executionContext) unmarshalNEntityKind2githubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐKind(ctx context.Context, v any) (store.Kind, error) {
+func (ec *executionContext) unmarshalNEntityKind2githubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐKind(ctx context.Context, v any) (view.Kind, error) {
 	tmp, err := graphql.UnmarshalString(v)
-	res := store.Kind(tmp)
+	res := view.Kind(tmp)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNEntityKind2githubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐKind(ctx context.Context, sel ast.SelectionSet, v store.Kind) graphql.Marshaler {
+func (ec *executionContext) marshalNEntityKind2githubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐKind(ctx context.Context, sel ast.SelectionSet, v view.Kind) graphql.Marshaler {
 	_ = sel
 	res := graphql.MarshalString(string(v))
 	if res == graphql.Null {
@@ -33777,7 +33776,7 @@ func (ec *executionContext) marshalNMaturityChange2ᚕgithubᚗcomᚋatlasgraph�
 	return ret
 }
 
-func (ec *executionContext) marshalNMinimalMitigationSet2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐMinimalMitigationSet(ctx context.Context, sel ast.SelectionSet, v *model.MinimalMitigationSet) graphql.Marshaler {
+func (ec *executionContext) marshalNMinimalMitigationSet2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐMinimalMitigationSet(ctx context.Context, sel ast.SelectionSet, v *app.MinimalMitigationSet) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "MinimalMitigationSet!")
 		return graphql.Null
@@ -33785,11 +33784,11 @@ func (ec *executionContext) marshalNMinimalMitigationSet2ᚖgithubᚗcomᚋatlas
 	return ec._MinimalMitigationSet(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNMitigatedTechnique2githubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐMitigatedTechnique(ctx context.Context, sel ast.SelectionSet, v store.MitigatedTechnique) graphql.Marshaler {
+func (ec *executionContext) marshalNMitigatedTechnique2githubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐMitigatedTechnique(ctx context.Context, sel ast.SelectionSet, v view.MitigatedTechnique) graphql.Marshaler {
 	return ec._MitigatedTechnique(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNMitigatedTechnique2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐMitigatedTechniqueᚄ(ctx context.Context, sel ast.SelectionSet, v []store.MitigatedTechnique) graphql.Marshaler {
+func (ec *executionContext) marshalNMitigatedTechnique2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐMitigatedTechniqueᚄ(ctx context.Context, sel ast.SelectionSet, v []view.MitigatedTechnique) graphql.Marshaler {
 	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -33805,11 +33804,11 @@ func (ec *executionContext) marshalNMitigatedTechnique2ᚕgithubᚗcomᚋatlasgr
 	return ret
 }
 
-func (ec *executionContext) marshalNMitigation2githubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐMitigation(ctx context.Context, sel ast.SelectionSet, v store.Mitigation) graphql.Marshaler {
+func (ec *executionContext) marshalNMitigation2githubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐMitigation(ctx context.Context, sel ast.SelectionSet, v view.Mitigation) graphql.Marshaler {
 	return ec._Mitigation(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNMitigation2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐMitigationᚄ(ctx context.Context, sel ast.SelectionSet, v []store.Mitigation) graphql.Marshaler {
+func (ec *executionContext) marshalNMitigation2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐMitigationᚄ(ctx context.Context, sel ast.SelectionSet, v []view.Mitigation) graphql.Marshaler {
 	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -33825,7 +33824,7 @@ func (ec *executionContext) marshalNMitigation2ᚕgithubᚗcomᚋatlasgraphᚋat
 	return ret
 }
 
-func (ec *executionContext) marshalNMitigation2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐMitigation(ctx context.Context, sel ast.SelectionSet, v *store.Mitigation) graphql.Marshaler {
+func (ec *executionContext) marshalNMitigation2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐMitigation(ctx context.Context, sel ast.SelectionSet, v *view.Mitigation) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Mitigation!")
 		return graphql.Null
@@ -33833,11 +33832,11 @@ func (ec *executionContext) marshalNMitigation2ᚖgithubᚗcomᚋatlasgraphᚋat
 	return ec._Mitigation(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNMitigationChokePoint2githubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐMitigationChokePoint(ctx context.Context, sel ast.SelectionSet, v model.MitigationChokePoint) graphql.Marshaler {
+func (ec *executionContext) marshalNMitigationChokePoint2githubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐMitigationChokePoint(ctx context.Context, sel ast.SelectionSet, v app.MitigationChokePoint) graphql.Marshaler {
 	return ec._MitigationChokePoint(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNMitigationChokePoint2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐMitigationChokePointᚄ(ctx context.Context, sel ast.SelectionSet, v []model.MitigationChokePoint) graphql.Marshaler {
+func (ec *executionContext) marshalNMitigationChokePoint2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐMitigationChokePointᚄ(ctx context.Context, sel ast.SelectionSet, v []app.MitigationChokePoint) graphql.Marshaler {
 	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -33886,11 +33885,11 @@ func (ec *executionContext) marshalNMitigationEdge2ᚕgithubᚗcomᚋatlasgraph�
 	return ret
 }
 
-func (ec *executionContext) marshalNMitigationSetOption2githubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐMitigationSetOption(ctx context.Context, sel ast.SelectionSet, v model.MitigationSetOption) graphql.Marshaler {
+func (ec *executionContext) marshalNMitigationSetOption2githubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐMitigationSetOption(ctx context.Context, sel ast.SelectionSet, v app.MitigationSetOption) graphql.Marshaler {
 	return ec._MitigationSetOption(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNMitigationSetOption2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐMitigationSetOptionᚄ(ctx context.Context, sel ast.SelectionSet, v []model.MitigationSetOption) graphql.Marshaler {
+func (ec *executionContext) marshalNMitigationSetOption2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐMitigationSetOptionᚄ(ctx context.Context, sel ast.SelectionSet, v []app.MitigationSetOption) graphql.Marshaler {
 	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -33906,7 +33905,7 @@ func (ec *executionContext) marshalNMitigationSetOption2ᚕgithubᚗcomᚋatlasg
 	return ret
 }
 
-func (ec *executionContext) marshalNNavigatorLayer2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋactorsᚐLayer(ctx context.Context, sel ast.SelectionSet, v *actors.Layer) graphql.Marshaler {
+func (ec *executionContext) marshalNNavigatorLayer2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐLayer(ctx context.Context, sel ast.SelectionSet, v *view.Layer) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "NavigatorLayer!")
 		return graphql.Null
@@ -33922,11 +33921,11 @@ func (ec *executionContext) marshalNPageInfo2ᚖgithubᚗcomᚋatlasgraphᚋatla
 	return ec._PageInfo(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNPathHop2githubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐPathHop(ctx context.Context, sel ast.SelectionSet, v model.PathHop) graphql.Marshaler {
+func (ec *executionContext) marshalNPathHop2githubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐPathHop(ctx context.Context, sel ast.SelectionSet, v app.PathHop) graphql.Marshaler {
 	return ec._PathHop(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNPathHop2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐPathHopᚄ(ctx context.Context, sel ast.SelectionSet, v []model.PathHop) graphql.Marshaler {
+func (ec *executionContext) marshalNPathHop2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐPathHopᚄ(ctx context.Context, sel ast.SelectionSet, v []app.PathHop) graphql.Marshaler {
 	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -33962,11 +33961,11 @@ func (ec *executionContext) marshalNReference2ᚕgithubᚗcomᚋatlasgraphᚋatl
 	return ret
 }
 
-func (ec *executionContext) marshalNRelease2githubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐReleaseInfo(ctx context.Context, sel ast.SelectionSet, v store.ReleaseInfo) graphql.Marshaler {
+func (ec *executionContext) marshalNRelease2githubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐRelease(ctx context.Context, sel ast.SelectionSet, v app.Release) graphql.Marshaler {
 	return ec._Release(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNRelease2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐReleaseInfoᚄ(ctx context.Context, sel ast.SelectionSet, v []store.ReleaseInfo) graphql.Marshaler {
+func (ec *executionContext) marshalNRelease2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐReleaseᚄ(ctx context.Context, sel ast.SelectionSet, v []app.Release) graphql.Marshaler {
 	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -33982,11 +33981,11 @@ func (ec *executionContext) marshalNRelease2ᚕgithubᚗcomᚋatlasgraphᚋatlas
 	return ret
 }
 
-func (ec *executionContext) marshalNReleaseCounts2githubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐReleaseCounts(ctx context.Context, sel ast.SelectionSet, v store.ReleaseCounts) graphql.Marshaler {
+func (ec *executionContext) marshalNReleaseCounts2githubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐReleaseCounts(ctx context.Context, sel ast.SelectionSet, v app.ReleaseCounts) graphql.Marshaler {
 	return ec._ReleaseCounts(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNReleaseDiff2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋatlasᚐDiff(ctx context.Context, sel ast.SelectionSet, v *atlas.Diff) graphql.Marshaler {
+func (ec *executionContext) marshalNReleaseDiff2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐReleaseDiff(ctx context.Context, sel ast.SelectionSet, v *app.ReleaseDiff) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "ReleaseDiff!")
 		return graphql.Null
@@ -34034,11 +34033,11 @@ func (ec *executionContext) marshalNRetiredId2ᚕgithubᚗcomᚋatlasgraphᚋatl
 	return ret
 }
 
-func (ec *executionContext) marshalNSearchHit2githubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐSearchHit(ctx context.Context, sel ast.SelectionSet, v store.SearchHit) graphql.Marshaler {
+func (ec *executionContext) marshalNSearchHit2githubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐSearchHit(ctx context.Context, sel ast.SelectionSet, v view.SearchHit) graphql.Marshaler {
 	return ec._SearchHit(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNSearchHit2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐSearchHitᚄ(ctx context.Context, sel ast.SelectionSet, v []store.SearchHit) graphql.Marshaler {
+func (ec *executionContext) marshalNSearchHit2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐSearchHitᚄ(ctx context.Context, sel ast.SelectionSet, v []view.SearchHit) graphql.Marshaler {
 	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -34054,11 +34053,11 @@ func (ec *executionContext) marshalNSearchHit2ᚕgithubᚗcomᚋatlasgraphᚋatl
 	return ret
 }
 
-func (ec *executionContext) marshalNSetMember2githubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐSetMember(ctx context.Context, sel ast.SelectionSet, v model.SetMember) graphql.Marshaler {
+func (ec *executionContext) marshalNSetMember2githubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐSetMember(ctx context.Context, sel ast.SelectionSet, v app.SetMember) graphql.Marshaler {
 	return ec._SetMember(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNSetMember2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐSetMemberᚄ(ctx context.Context, sel ast.SelectionSet, v []model.SetMember) graphql.Marshaler {
+func (ec *executionContext) marshalNSetMember2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐSetMemberᚄ(ctx context.Context, sel ast.SelectionSet, v []app.SetMember) graphql.Marshaler {
 	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -34074,11 +34073,11 @@ func (ec *executionContext) marshalNSetMember2ᚕgithubᚗcomᚋatlasgraphᚋatl
 	return ret
 }
 
-func (ec *executionContext) marshalNSharedTechnique2githubᚗcomᚋatlasgraphᚋatlasgraphᚋactorsᚐSharedTechnique(ctx context.Context, sel ast.SelectionSet, v actors.SharedTechnique) graphql.Marshaler {
+func (ec *executionContext) marshalNSharedTechnique2githubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐSharedTechnique(ctx context.Context, sel ast.SelectionSet, v view.SharedTechnique) graphql.Marshaler {
 	return ec._SharedTechnique(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNSharedTechnique2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋactorsᚐSharedTechniqueᚄ(ctx context.Context, sel ast.SelectionSet, v []actors.SharedTechnique) graphql.Marshaler {
+func (ec *executionContext) marshalNSharedTechnique2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐSharedTechniqueᚄ(ctx context.Context, sel ast.SelectionSet, v []view.SharedTechnique) graphql.Marshaler {
 	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -34094,11 +34093,11 @@ func (ec *executionContext) marshalNSharedTechnique2ᚕgithubᚗcomᚋatlasgraph
 	return ret
 }
 
-func (ec *executionContext) marshalNStep2githubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐStep(ctx context.Context, sel ast.SelectionSet, v store.Step) graphql.Marshaler {
+func (ec *executionContext) marshalNStep2githubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐStep(ctx context.Context, sel ast.SelectionSet, v view.Step) graphql.Marshaler {
 	return ec._Step(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNStep2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐStepᚄ(ctx context.Context, sel ast.SelectionSet, v []store.Step) graphql.Marshaler {
+func (ec *executionContext) marshalNStep2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐStepᚄ(ctx context.Context, sel ast.SelectionSet, v []view.Step) graphql.Marshaler {
 	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -34134,11 +34133,11 @@ func (ec *executionContext) marshalNStepChange2ᚕgithubᚗcomᚋatlasgraphᚋat
 	return ret
 }
 
-func (ec *executionContext) marshalNStepRef2githubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐStepRef(ctx context.Context, sel ast.SelectionSet, v store.StepRef) graphql.Marshaler {
+func (ec *executionContext) marshalNStepRef2githubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐStepRef(ctx context.Context, sel ast.SelectionSet, v view.StepRef) graphql.Marshaler {
 	return ec._StepRef(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNStepRef2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐStepRefᚄ(ctx context.Context, sel ast.SelectionSet, v []store.StepRef) graphql.Marshaler {
+func (ec *executionContext) marshalNStepRef2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐStepRefᚄ(ctx context.Context, sel ast.SelectionSet, v []view.StepRef) graphql.Marshaler {
 	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -34606,11 +34605,11 @@ func (ec *executionContext) marshalNTMUncoveredTechnique2ᚕgithubᚗcomᚋatlas
 	return ret
 }
 
-func (ec *executionContext) marshalNTactic2githubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐTactic(ctx context.Context, sel ast.SelectionSet, v store.Tactic) graphql.Marshaler {
+func (ec *executionContext) marshalNTactic2githubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐTactic(ctx context.Context, sel ast.SelectionSet, v view.Tactic) graphql.Marshaler {
 	return ec._Tactic(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNTactic2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐTacticᚄ(ctx context.Context, sel ast.SelectionSet, v []store.Tactic) graphql.Marshaler {
+func (ec *executionContext) marshalNTactic2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐTacticᚄ(ctx context.Context, sel ast.SelectionSet, v []view.Tactic) graphql.Marshaler {
 	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -34626,7 +34625,7 @@ func (ec *executionContext) marshalNTactic2ᚕgithubᚗcomᚋatlasgraphᚋatlasg
 	return ret
 }
 
-func (ec *executionContext) marshalNTactic2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐTactic(ctx context.Context, sel ast.SelectionSet, v *store.Tactic) graphql.Marshaler {
+func (ec *executionContext) marshalNTactic2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐTactic(ctx context.Context, sel ast.SelectionSet, v *view.Tactic) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Tactic!")
 		return graphql.Null
@@ -34682,11 +34681,11 @@ func (ec *executionContext) marshalNTacticMove2ᚕgithubᚗcomᚋatlasgraphᚋat
 	return ret
 }
 
-func (ec *executionContext) marshalNTechnique2githubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐTechnique(ctx context.Context, sel ast.SelectionSet, v store.Technique) graphql.Marshaler {
+func (ec *executionContext) marshalNTechnique2githubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐTechnique(ctx context.Context, sel ast.SelectionSet, v view.Technique) graphql.Marshaler {
 	return ec._Technique(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNTechnique2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐTechniqueᚄ(ctx context.Context, sel ast.SelectionSet, v []store.Technique) graphql.Marshaler {
+func (ec *executionContext) marshalNTechnique2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐTechniqueᚄ(ctx context.Context, sel ast.SelectionSet, v []view.Technique) graphql.Marshaler {
 	ctx = graphql.WithBatchParentValues(ctx, "Technique", v)
 	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -34703,7 +34702,7 @@ func (ec *executionContext) marshalNTechnique2ᚕgithubᚗcomᚋatlasgraphᚋatl
 	return ret
 }
 
-func (ec *executionContext) marshalNTechnique2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐTechnique(ctx context.Context, sel ast.SelectionSet, v *store.Technique) graphql.Marshaler {
+func (ec *executionContext) marshalNTechnique2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐTechnique(ctx context.Context, sel ast.SelectionSet, v *view.Technique) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Technique!")
 		return graphql.Null
@@ -34711,11 +34710,11 @@ func (ec *executionContext) marshalNTechnique2ᚖgithubᚗcomᚋatlasgraphᚋatl
 	return ec._Technique(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNTechniqueActor2githubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐTechniqueActor(ctx context.Context, sel ast.SelectionSet, v store.TechniqueActor) graphql.Marshaler {
+func (ec *executionContext) marshalNTechniqueActor2githubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐTechniqueActor(ctx context.Context, sel ast.SelectionSet, v view.TechniqueActor) graphql.Marshaler {
 	return ec._TechniqueActor(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNTechniqueActor2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐTechniqueActorᚄ(ctx context.Context, sel ast.SelectionSet, v []store.TechniqueActor) graphql.Marshaler {
+func (ec *executionContext) marshalNTechniqueActor2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐTechniqueActorᚄ(ctx context.Context, sel ast.SelectionSet, v []view.TechniqueActor) graphql.Marshaler {
 	ctx = graphql.WithBatchParentValues(ctx, "TechniqueActor", v)
 	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -34732,11 +34731,11 @@ func (ec *executionContext) marshalNTechniqueActor2ᚕgithubᚗcomᚋatlasgraph�
 	return ret
 }
 
-func (ec *executionContext) marshalNTechniqueChokePoint2githubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐTechniqueChokePoint(ctx context.Context, sel ast.SelectionSet, v model.TechniqueChokePoint) graphql.Marshaler {
+func (ec *executionContext) marshalNTechniqueChokePoint2githubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐTechniqueChokePoint(ctx context.Context, sel ast.SelectionSet, v app.TechniqueChokePoint) graphql.Marshaler {
 	return ec._TechniqueChokePoint(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNTechniqueChokePoint2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐTechniqueChokePointᚄ(ctx context.Context, sel ast.SelectionSet, v []model.TechniqueChokePoint) graphql.Marshaler {
+func (ec *executionContext) marshalNTechniqueChokePoint2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐTechniqueChokePointᚄ(ctx context.Context, sel ast.SelectionSet, v []app.TechniqueChokePoint) graphql.Marshaler {
 	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -34780,11 +34779,11 @@ func (ec *executionContext) marshalNTechniqueEdge2ᚕgithubᚗcomᚋatlasgraph�
 	return ret
 }
 
-func (ec *executionContext) marshalNTechniqueMitigation2githubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐTechniqueMitigation(ctx context.Context, sel ast.SelectionSet, v store.TechniqueMitigation) graphql.Marshaler {
+func (ec *executionContext) marshalNTechniqueMitigation2githubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐTechniqueMitigation(ctx context.Context, sel ast.SelectionSet, v view.TechniqueMitigation) graphql.Marshaler {
 	return ec._TechniqueMitigation(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNTechniqueMitigation2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐTechniqueMitigationᚄ(ctx context.Context, sel ast.SelectionSet, v []store.TechniqueMitigation) graphql.Marshaler {
+func (ec *executionContext) marshalNTechniqueMitigation2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐTechniqueMitigationᚄ(ctx context.Context, sel ast.SelectionSet, v []view.TechniqueMitigation) graphql.Marshaler {
 	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -34820,11 +34819,11 @@ func (ec *executionContext) marshalNTechniqueMitigationChanges2ᚕgithubᚗcom�
 	return ret
 }
 
-func (ec *executionContext) marshalNTechniqueTransition2githubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐTechniqueTransition(ctx context.Context, sel ast.SelectionSet, v store.TechniqueTransition) graphql.Marshaler {
+func (ec *executionContext) marshalNTechniqueTransition2githubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐTechniqueTransition(ctx context.Context, sel ast.SelectionSet, v view.TechniqueTransition) graphql.Marshaler {
 	return ec._TechniqueTransition(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNTechniqueTransition2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐTechniqueTransitionᚄ(ctx context.Context, sel ast.SelectionSet, v []store.TechniqueTransition) graphql.Marshaler {
+func (ec *executionContext) marshalNTechniqueTransition2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐTechniqueTransitionᚄ(ctx context.Context, sel ast.SelectionSet, v []view.TechniqueTransition) graphql.Marshaler {
 	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -34895,11 +34894,11 @@ func (ec *executionContext) marshalNTime2timeᚐTime(ctx context.Context, sel as
 	return res
 }
 
-func (ec *executionContext) marshalNUnbreakableChain2githubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐUnbreakableChain(ctx context.Context, sel ast.SelectionSet, v model.UnbreakableChain) graphql.Marshaler {
+func (ec *executionContext) marshalNUnbreakableChain2githubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐUnbreakableChain(ctx context.Context, sel ast.SelectionSet, v app.UnbreakableChain) graphql.Marshaler {
 	return ec._UnbreakableChain(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNUnbreakableChain2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐUnbreakableChainᚄ(ctx context.Context, sel ast.SelectionSet, v []model.UnbreakableChain) graphql.Marshaler {
+func (ec *executionContext) marshalNUnbreakableChain2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐUnbreakableChainᚄ(ctx context.Context, sel ast.SelectionSet, v []app.UnbreakableChain) graphql.Marshaler {
 	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
@@ -35065,14 +35064,14 @@ func (ec *executionContext) marshalN__TypeKind2string(ctx context.Context, sel a
 	return res
 }
 
-func (ec *executionContext) marshalOActor2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐActor(ctx context.Context, sel ast.SelectionSet, v *store.Actor) graphql.Marshaler {
+func (ec *executionContext) marshalOActor2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐActor(ctx context.Context, sel ast.SelectionSet, v *view.Actor) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	return ec._Actor(ctx, sel, v)
 }
 
-func (ec *executionContext) unmarshalOActorFilter2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐActorFilter(ctx context.Context, v any) (*store.ActorFilter, error) {
+func (ec *executionContext) unmarshalOActorFilter2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐActorFilter(ctx context.Context, v any) (*view.ActorFilter, error) {
 	if v == nil {
 		return nil, nil
 	}
@@ -35080,16 +35079,16 @@ func (ec *executionContext) unmarshalOActorFilter2ᚖgithubᚗcomᚋatlasgraph�
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) unmarshalOActorLinkKind2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋattackᚐLinkKind(ctx context.Context, v any) (*attack.LinkKind, error) {
+func (ec *executionContext) unmarshalOActorLinkKind2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋatlasᚐLinkKind(ctx context.Context, v any) (*atlas.LinkKind, error) {
 	if v == nil {
 		return nil, nil
 	}
 	tmp, err := graphql.UnmarshalString(v)
-	res := attack.LinkKind(tmp)
+	res := atlas.LinkKind(tmp)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalOActorLinkKind2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋattackᚐLinkKind(ctx context.Context, sel ast.SelectionSet, v *attack.LinkKind) graphql.Marshaler {
+func (ec *executionContext) marshalOActorLinkKind2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋatlasᚐLinkKind(ctx context.Context, sel ast.SelectionSet, v *atlas.LinkKind) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
@@ -35106,14 +35105,14 @@ func (ec *executionContext) marshalOAttackReference2ᚖgithubᚗcomᚋatlasgraph
 	return ec._AttackReference(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalOAttackTechnique2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐAttackTechnique(ctx context.Context, sel ast.SelectionSet, v *store.AttackTechnique) graphql.Marshaler {
+func (ec *executionContext) marshalOAttackTechnique2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐAttackTechnique(ctx context.Context, sel ast.SelectionSet, v *view.AttackTechnique) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	return ec._AttackTechnique(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalOAttackVersion2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐAttackVersion(ctx context.Context, sel ast.SelectionSet, v *store.AttackVersion) graphql.Marshaler {
+func (ec *executionContext) marshalOAttackVersion2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐAttackVersion(ctx context.Context, sel ast.SelectionSet, v *view.AttackVersion) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
@@ -35150,14 +35149,14 @@ func (ec *executionContext) marshalOBoolean2ᚖbool(ctx context.Context, sel ast
 	return res
 }
 
-func (ec *executionContext) marshalOCaseStudy2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐCaseStudy(ctx context.Context, sel ast.SelectionSet, v *store.CaseStudy) graphql.Marshaler {
+func (ec *executionContext) marshalOCaseStudy2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐCaseStudy(ctx context.Context, sel ast.SelectionSet, v *view.CaseStudy) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	return ec._CaseStudy(ctx, sel, v)
 }
 
-func (ec *executionContext) unmarshalOCaseStudyFilter2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐCaseStudyFilter(ctx context.Context, v any) (*store.CaseStudyFilter, error) {
+func (ec *executionContext) unmarshalOCaseStudyFilter2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐCaseStudyFilter(ctx context.Context, v any) (*view.CaseStudyFilter, error) {
 	if v == nil {
 		return nil, nil
 	}
@@ -35165,7 +35164,7 @@ func (ec *executionContext) unmarshalOCaseStudyFilter2ᚖgithubᚗcomᚋatlasgra
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalOChainStep2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐChainStep(ctx context.Context, sel ast.SelectionSet, v *model.ChainStep) graphql.Marshaler {
+func (ec *executionContext) marshalOChainStep2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐChainStep(ctx context.Context, sel ast.SelectionSet, v *app.ChainStep) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
@@ -35255,7 +35254,7 @@ func (ec *executionContext) marshalOInt2ᚖint(ctx context.Context, sel ast.Sele
 	return res
 }
 
-func (ec *executionContext) marshalOMitigation2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐMitigation(ctx context.Context, sel ast.SelectionSet, v *store.Mitigation) graphql.Marshaler {
+func (ec *executionContext) marshalOMitigation2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐMitigation(ctx context.Context, sel ast.SelectionSet, v *view.Mitigation) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
@@ -35279,7 +35278,7 @@ func (ec *executionContext) unmarshalOMitigationCost2ᚕgithubᚗcomᚋatlasgrap
 	return res, nil
 }
 
-func (ec *executionContext) unmarshalOMitigationFilter2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐMitigationFilter(ctx context.Context, v any) (*store.MitigationFilter, error) {
+func (ec *executionContext) unmarshalOMitigationFilter2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐMitigationFilter(ctx context.Context, v any) (*view.MitigationFilter, error) {
 	if v == nil {
 		return nil, nil
 	}
@@ -35287,7 +35286,7 @@ func (ec *executionContext) unmarshalOMitigationFilter2ᚖgithubᚗcomᚋatlasgr
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalORelease2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐReleaseInfo(ctx context.Context, sel ast.SelectionSet, v *store.ReleaseInfo) graphql.Marshaler {
+func (ec *executionContext) marshalORelease2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐRelease(ctx context.Context, sel ast.SelectionSet, v *app.Release) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
@@ -35458,14 +35457,14 @@ func (ec *executionContext) unmarshalOTMPropertyInput2ᚕgithubᚗcomᚋatlasgra
 	return res, nil
 }
 
-func (ec *executionContext) marshalOTactic2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐTactic(ctx context.Context, sel ast.SelectionSet, v *store.Tactic) graphql.Marshaler {
+func (ec *executionContext) marshalOTactic2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐTactic(ctx context.Context, sel ast.SelectionSet, v *view.Tactic) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	return ec._Tactic(ctx, sel, v)
 }
 
-func (ec *executionContext) unmarshalOTacticFilter2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐTacticFilter(ctx context.Context, v any) (*store.TacticFilter, error) {
+func (ec *executionContext) unmarshalOTacticFilter2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐTacticFilter(ctx context.Context, v any) (*view.TacticFilter, error) {
 	if v == nil {
 		return nil, nil
 	}
@@ -35473,14 +35472,14 @@ func (ec *executionContext) unmarshalOTacticFilter2ᚖgithubᚗcomᚋatlasgraph�
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalOTechnique2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐTechnique(ctx context.Context, sel ast.SelectionSet, v *store.Technique) graphql.Marshaler {
+func (ec *executionContext) marshalOTechnique2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐTechnique(ctx context.Context, sel ast.SelectionSet, v *view.Technique) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	return ec._Technique(ctx, sel, v)
 }
 
-func (ec *executionContext) unmarshalOTechniqueFilter2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋstoreᚐTechniqueFilter(ctx context.Context, v any) (*store.TechniqueFilter, error) {
+func (ec *executionContext) unmarshalOTechniqueFilter2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐTechniqueFilter(ctx context.Context, v any) (*view.TechniqueFilter, error) {
 	if v == nil {
 		return nil, nil
 	}
@@ -35495,15 +35494,21 @@ func (ec *executionContext) marshalOThreatModel2ᚖgithubᚗcomᚋatlasgraphᚋa
 	return ec._ThreatModel(ctx, sel, v)
 }
 
-func (ec *executionContext) unmarshalOTime2timeᚐTime(ctx context.Context, v any) (time.Time, error) {
+func (ec *executionContext) unmarshalOTime2ᚖtimeᚐTime(ctx context.Context, v any) (*time.Time, error) {
+	if v == nil {
+		return nil, nil
+	}
 	res, err := graphql.UnmarshalTime(v)
-	return res, graphql.ErrorOnPath(ctx, err)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalOTime2timeᚐTime(ctx context.Context, sel ast.SelectionSet, v time.Time) graphql.Marshaler {
+func (ec *executionContext) marshalOTime2ᚖtimeᚐTime(ctx context.Context, sel ast.SelectionSet, v *time.Time) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
 	_ = sel
 	_ = ctx
-	res := graphql.MarshalTime(v)
+	res := graphql.MarshalTime(*v)
 	return res
 }
 

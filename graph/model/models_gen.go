@@ -3,7 +3,7 @@
 package model
 
 import (
-	"github.com/atlasgraph/atlasgraph/store"
+	"github.com/atlasgraph/atlasgraph/view"
 )
 
 // A page of actors.
@@ -11,7 +11,7 @@ type ActorConnection struct {
 	// The actors of this page with their cursors.
 	Edges []ActorEdge `json:"edges"`
 	// The actors of this page.
-	Nodes []store.Actor `json:"nodes"`
+	Nodes []view.Actor `json:"nodes"`
 	// Where this page stands.
 	PageInfo *PageInfo `json:"pageInfo"`
 	// The number of actors that meet the filter, over all pages.
@@ -23,41 +23,7 @@ type ActorEdge struct {
 	// Pass as `after` to get the items that follow this one.
 	Cursor string `json:"cursor"`
 	// The actor.
-	Node *store.Actor `json:"node"`
-}
-
-// One attack path.
-type AttackPath struct {
-	// The techniques joined by "->".
-	ID string `json:"id"`
-	// The techniques in order.
-	Techniques []store.Technique `json:"techniques"`
-	// The hops with their evidence.
-	Hops []PathHop `json:"hops"`
-	// The support of the weakest hop (the ranking key).
-	Support int `json:"support"`
-	// The sum of the hops' support.
-	TotalSupport int `json:"totalSupport"`
-}
-
-// Attack paths and what breaks them.
-type AttackPathResult struct {
-	// The release the answer was computed on.
-	Release string `json:"release"`
-	// The paths, best supported first.
-	Paths []AttackPath `json:"paths"`
-	// Whether the work bound or the request's deadline stopped the search (the
-	// paths are then the best found, not all).
-	Truncated bool `json:"truncated"`
-	// What stopped the search early: `budget` (the expansions allowed),
-	// `deadline` or `cancelled`; null when it finished.
-	StoppedBy *string `json:"stoppedBy,omitempty"`
-	// Partial paths the search expanded.
-	Expansions int `json:"expansions"`
-	// The minimum set of mitigations breaking every returned path.
-	MitigationSet *MinimalMitigationSet `json:"mitigationSet"`
-	// Ids of the returned paths nothing can break.
-	Unbreakable []string `json:"unbreakable"`
+	Node *view.Actor `json:"node"`
 }
 
 // A page of case studies.
@@ -65,7 +31,7 @@ type CaseStudyConnection struct {
 	// The case studies of this page with their cursors.
 	Edges []CaseStudyEdge `json:"edges"`
 	// The case studies of this page.
-	Nodes []store.CaseStudy `json:"nodes"`
+	Nodes []view.CaseStudy `json:"nodes"`
 	// Where this page stands.
 	PageInfo *PageInfo `json:"pageInfo"`
 	// The number of case studies that meet the filter, over all pages.
@@ -77,80 +43,7 @@ type CaseStudyEdge struct {
 	// Pass as `after` to get the items that follow this one.
 	Cursor string `json:"cursor"`
 	// The case study.
-	Node *store.CaseStudy `json:"node"`
-}
-
-// Which mitigations break one chain.
-type ChainAnalysis struct {
-	// The release the answer was computed on.
-	Release string `json:"release"`
-	// The case-study id, or "techniques" for a chain given as techniques.
-	Chain string `json:"chain"`
-	// Whether all mitigations together break the chain.
-	Breakable bool `json:"breakable"`
-	// The steps in step order.
-	Steps []ChainStep `json:"steps"`
-	// Every mitigation that breaks the chain on its own, earliest break first.
-	Mitigations []ChainBreaker `json:"mitigations"`
-	// Mitigations that hit the chain without breaking it alone.
-	Partial []ChainBreaker `json:"partial"`
-	// Steps no mitigation covers.
-	UncoveredSteps []ChainStep `json:"uncoveredSteps"`
-	// A route with no covered step, when the chain is unbreakable.
-	OpenRoute []ChainStep `json:"openRoute"`
-	// The case studies behind the answer.
-	Evidence []string `json:"evidence"`
-}
-
-// A mitigation and where it hits a chain.
-type ChainBreaker struct {
-	// The mitigation.
-	Mitigation *store.Mitigation `json:"mitigation"`
-	// The steps it covers, in step order.
-	Hits []ChainStep `json:"hits"`
-	// The first step at which its hits so far cut every route; null when it
-	// does not break the chain on its own.
-	EarliestBreak *ChainStep `json:"earliestBreak,omitempty"`
-}
-
-// One step of a chain as the analysis sees it.
-type ChainStep struct {
-	// The step id within its case study (S00, S01, ...).
-	StepID string `json:"stepId"`
-	// The technique the step employs.
-	Technique *store.Technique `json:"technique"`
-	// The tactic of the step; null in a chain given as techniques.
-	Tactic *store.Tactic `json:"tactic,omitempty"`
-}
-
-// Choke points of a release.
-type ChokePoints struct {
-	// The release the answer was computed on.
-	Release string `json:"release"`
-	// Techniques, most chains and paths first.
-	Techniques []TechniqueChokePoint `json:"techniques"`
-	// Mitigations, most chains and paths broken first.
-	Mitigations []MitigationChokePoint `json:"mitigations"`
-	// How many paths were counted.
-	PathsCounted int `json:"pathsCounted"`
-}
-
-// A technique no mitigation covers.
-type CoverageGap struct {
-	// The technique.
-	Technique *store.Technique `json:"technique"`
-	// How many case studies use it.
-	CaseStudyCount int `json:"caseStudyCount"`
-	// The case studies that use it.
-	CaseStudies []string `json:"caseStudies"`
-}
-
-// Techniques no mitigation covers.
-type CoverageGaps struct {
-	// The release the answer was computed on.
-	Release string `json:"release"`
-	// The uncovered techniques, Realized first, then most used.
-	Techniques []CoverageGap `json:"techniques"`
+	Node *view.CaseStudy `json:"node"`
 }
 
 // One mapping row to check.
@@ -165,52 +58,12 @@ type MappingRowInput struct {
 	Line *int `json:"line,omitempty"`
 }
 
-// The cheapest set of mitigations that breaks every breakable chain in scope.
-type MinimalMitigationSet struct {
-	// The release the answer was computed on.
-	Release string `json:"release"`
-	// Whether the search proved the set optimal (false: the work bound or the
-	// deadline stopped it).
-	Optimal bool `json:"optimal"`
-	// What stopped the search early: `budget` (the search nodes allowed),
-	// `deadline` or `cancelled`; null when it finished.
-	StoppedBy *string `json:"stoppedBy,omitempty"`
-	// No set cheaper than this exists.
-	LowerBound float64 `json:"lowerBound"`
-	// The cost of the set.
-	Cost float64 `json:"cost"`
-	// Search nodes used.
-	SearchNodes int `json:"searchNodes"`
-	// The mitigations of the set.
-	Mitigations []store.Mitigation `json:"mitigations"`
-	// The members with what each one breaks.
-	Members []SetMember `json:"members"`
-	// Other sets of the same cost.
-	Alternatives []MitigationSetOption `json:"alternatives"`
-	// The breakable chains the set breaks (the evidence).
-	Chains []string `json:"chains"`
-	// Chains nothing allowed can break, with the reason.
-	Unbreakable []UnbreakableChain `json:"unbreakable"`
-}
-
-// A mitigation that breaks many chains and paths.
-type MitigationChokePoint struct {
-	// The mitigation.
-	Mitigation *store.Mitigation `json:"mitigation"`
-	// Chains it breaks on its own.
-	BreaksChains int `json:"breaksChains"`
-	// Paths it breaks on its own.
-	BreaksPaths int `json:"breaksPaths"`
-	// Chains with a step it covers.
-	HitsChains int `json:"hitsChains"`
-}
-
 // A page of mitigations.
 type MitigationConnection struct {
 	// The mitigations of this page with their cursors.
 	Edges []MitigationEdge `json:"edges"`
 	// The mitigations of this page.
-	Nodes []store.Mitigation `json:"nodes"`
+	Nodes []view.Mitigation `json:"nodes"`
 	// Where this page stands.
 	PageInfo *PageInfo `json:"pageInfo"`
 	// The number of mitigations that meet the filter, over all pages.
@@ -230,15 +83,7 @@ type MitigationEdge struct {
 	// Pass as `after` to get the items that follow this one.
 	Cursor string `json:"cursor"`
 	// The mitigation.
-	Node *store.Mitigation `json:"node"`
-}
-
-// A set of mitigations and its cost.
-type MitigationSetOption struct {
-	// The sum of the members' costs.
-	Cost float64 `json:"cost"`
-	// The members, by mitigation id.
-	Members []SetMember `json:"members"`
+	Node *view.Mitigation `json:"node"`
 }
 
 // Changes to stored threat models. Every mutation needs an editor's bearer token.
@@ -254,18 +99,6 @@ type PageInfo struct {
 	EndCursor *string `json:"endCursor,omitempty"`
 }
 
-// One hop of an attack path.
-type PathHop struct {
-	// The technique before.
-	From *store.Technique `json:"from"`
-	// The technique after.
-	To *store.Technique `json:"to"`
-	// How many case studies show the hop.
-	Count int `json:"count"`
-	// The case studies that show the hop.
-	CaseStudies []string `json:"caseStudies"`
-}
-
 // Questions over the MITRE ATLAS releases loaded in the graph.
 //
 // Every field that reads the content of a release takes an optional `release`
@@ -273,18 +106,6 @@ type PathHop struct {
 // current release is read (see `atlasgraph releases use`). An unknown version
 // is a NOT_FOUND error.
 type Query struct {
-}
-
-// One member of a mitigation set.
-type SetMember struct {
-	// The mitigation.
-	Mitigation *store.Mitigation `json:"mitigation"`
-	// Its cost.
-	Cost float64 `json:"cost"`
-	// Whether it was required by the request.
-	Required bool `json:"required"`
-	// The chains (case-study ids) in which it covers a step.
-	Chains []string `json:"chains"`
 }
 
 // A technique whose risk the owner accepts until a date.
@@ -418,7 +239,7 @@ type TacticConnection struct {
 	// The tactics of this page with their cursors.
 	Edges []TacticEdge `json:"edges"`
 	// The tactics of this page.
-	Nodes []store.Tactic `json:"nodes"`
+	Nodes []view.Tactic `json:"nodes"`
 	// Where this page stands.
 	PageInfo *PageInfo `json:"pageInfo"`
 	// The number of tactics that meet the filter, over all pages.
@@ -430,19 +251,7 @@ type TacticEdge struct {
 	// Pass as `after` to get the items that follow this one.
 	Cursor string `json:"cursor"`
 	// The tactic.
-	Node *store.Tactic `json:"node"`
-}
-
-// A technique many chains and paths go through.
-type TechniqueChokePoint struct {
-	// The technique.
-	Technique *store.Technique `json:"technique"`
-	// Chains with a step using it.
-	Chains int `json:"chains"`
-	// Chains where every route uses it.
-	Cuts int `json:"cuts"`
-	// Paths through it.
-	Paths int `json:"paths"`
+	Node *view.Tactic `json:"node"`
 }
 
 // A page of techniques.
@@ -450,7 +259,7 @@ type TechniqueConnection struct {
 	// The techniques of this page with their cursors.
 	Edges []TechniqueEdge `json:"edges"`
 	// The techniques of this page.
-	Nodes []store.Technique `json:"nodes"`
+	Nodes []view.Technique `json:"nodes"`
 	// Where this page stands.
 	PageInfo *PageInfo `json:"pageInfo"`
 	// The number of techniques that meet the filter, over all pages.
@@ -462,7 +271,7 @@ type TechniqueEdge struct {
 	// Pass as `after` to get the items that follow this one.
 	Cursor string `json:"cursor"`
 	// The technique.
-	Node *store.Technique `json:"node"`
+	Node *view.Technique `json:"node"`
 }
 
 // A new threat model.
@@ -483,14 +292,4 @@ type ThreatModelInput struct {
 	Controls []TMControlInput `json:"controls,omitempty"`
 	// The accepted risks.
 	AcceptedRisks []TMAcceptedRiskInput `json:"acceptedRisks,omitempty"`
-}
-
-// A chain no allowed mitigation set breaks.
-type UnbreakableChain struct {
-	// The case-study id (or the path id for attack paths).
-	ID string `json:"id"`
-	// The steps no allowed mitigation covers.
-	UncoveredSteps []string `json:"uncoveredSteps"`
-	// A route through the chain with no covered step.
-	Route []string `json:"route"`
 }

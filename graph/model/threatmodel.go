@@ -1,6 +1,6 @@
 package model
 
-import "github.com/atlasgraph/atlasgraph/threatmodel"
+import "github.com/atlasgraph/atlasgraph/app"
 
 // ThreatModel is a stored threat model as the API shows it; the report
 // fields are resolved from Domain, the model itself.
@@ -14,5 +14,5 @@ type ThreatModel struct {
 	Flows         []TMFlow
 	Controls      []TMControl
 	AcceptedRisks []TMAcceptedRisk
-	Domain        *threatmodel.Model
+	Domain        *app.ThreatModel
 }

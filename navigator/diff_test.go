@@ -1,4 +1,4 @@
-package atlas_test
+package navigator_test
 
 import (
 	"bytes"
@@ -13,6 +13,7 @@ import (
 	"github.com/atlasgraph/atlasgraph/internal/futurerelease"
 	"github.com/atlasgraph/atlasgraph/internal/rawatlas"
 	"github.com/atlasgraph/atlasgraph/loader"
+	"github.com/atlasgraph/atlasgraph/navigator"
 )
 
 // The diff of 2026.05 and a future release made from it, as a Navigator
@@ -38,7 +39,7 @@ func TestDiffLayer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	layer := atlas.DiffLayer(atlas.Compare(base, next))
+	layer := navigator.DiffLayer(atlas.Compare(base, next))
 	js, err := layer.JSON()
 	if err != nil {
 		t.Fatal(err)
@@ -69,8 +70,8 @@ func TestDiffLayer(t *testing.T) {
 		}
 	}
 	want := map[string]string{
-		f.NewTechnique: atlas.DiffAddedColor, f.Moved: atlas.DiffChangedColor, f.Matured: atlas.DiffChangedColor,
-		f.UnlinkedTechnique: atlas.DiffChangedColor, f.Retired: atlas.DiffRetiredColor,
+		f.NewTechnique: navigator.DiffAddedColor, f.Moved: navigator.DiffChangedColor, f.Matured: navigator.DiffChangedColor,
+		f.UnlinkedTechnique: navigator.DiffChangedColor, f.Retired: navigator.DiffRetiredColor,
 	}
 	for id, c := range want {
 		if colors[id] != c {

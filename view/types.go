@@ -1,8 +1,13 @@
-package store
+// Package view holds one complete ATLAS release as every face reads it:
+// its objects, each answering its relationships from the release it
+// belongs to (so the GraphQL layer binds them as plain fields), the
+// release's indexes, and filtered, paged lists. It is built once per
+// release from the domain value (atlas.Release) and never changes; it does
+// no I/O.
+package view
 
 import (
 	"github.com/atlasgraph/atlasgraph/atlas"
-	"github.com/atlasgraph/atlasgraph/attack"
 )
 
 // The types below are what the read side returns: the properties of one
@@ -10,20 +15,23 @@ import (
 // Each relationship has its own batched query (query_relations.go), so a
 // caller reads exactly the links it needs. The GraphQL layer binds to them.
 
-// Entity holds the properties every ATLAS object node carries.
+// Entity holds the properties every ATLAS object carries. In JSON (the
+// command line's answers) an object is named by its id and name only, the
+// selection { id name } of the same GraphQL answer; GraphQL selects any
+// field.
 type Entity struct {
 	// Release is the version of the release the object belongs to.
-	Release     string
-	ID          string
-	Name        string
-	Description string
+	Release     string `json:"-"`
+	ID          string `json:"id"`
+	Name        string `json:"name"`
+	Description string `json:"-"`
 	// UUID is nil when the release gives none.
-	UUID       *string
-	References []atlas.Reference
+	UUID       *string           `json:"-"`
+	References []atlas.Reference `json:"-"`
 	// Created and Modified are "YYYY-MM-DD", or nil when absent.
-	Created  *string
-	Modified *string
-	Attack   *atlas.AttackRef
+	Created  *string          `json:"-"`
+	Modified *string          `json:"-"`
+	Attack   *atlas.AttackRef `json:"-"`
 	// Links answers the object's relationships; the read model
 	// (readmodel.Release) sets it on every object it hands out. Nil on
 	// objects read straight from Neo4j, whose relationships then read as
@@ -137,18 +145,18 @@ func (t TechniqueTransition) CaseStudies() []CaseStudy {
 // Tactic is a tactic node.
 type Tactic struct {
 	Entity
-	Position int
+	Position int `json:"-"`
 }
 
 // Technique is a technique or sub-technique node.
 type Technique struct {
 	Entity
-	Platforms []string
+	Platforms []string `json:"-"`
 	// Maturity is nil when the release does not say.
-	Maturity *string
+	Maturity *string `json:"-"`
 	// ParentID is the id of the parent of a sub-technique, "" for a
 	// technique.
-	ParentID string
+	ParentID string `json:"-"`
 }
 
 // IsSubtechnique reports whether the technique specialises a parent.
@@ -157,19 +165,19 @@ func (t Technique) IsSubtechnique() bool { return t.ParentID != "" }
 // Mitigation is a mitigation node.
 type Mitigation struct {
 	Entity
-	LifecyclePhases []string
-	Categories      []string
+	LifecyclePhases []string `json:"-"`
+	Categories      []string `json:"-"`
 }
 
 // CaseStudy is a case-study node. Absent optional fields are nil.
 type CaseStudy struct {
 	Entity
-	Type            *string
-	ActorText       *string
-	Target          *string
-	Reporter        *string
-	Date            *string
-	DateGranularity *string
+	Type            *string `json:"-"`
+	ActorText       *string `json:"-"`
+	Target          *string `json:"-"`
+	Reporter        *string `json:"-"`
+	Date            *string `json:"-"`
+	DateGranularity *string `json:"-"`
 }
 
 // Step is a case-study step with the ids of what it points at.
@@ -261,7 +269,7 @@ type ActorTechnique struct {
 	Technique    Technique
 	CaseStudyIDs []string
 	// Via says how the link is known: CASE_STUDY, ATTACK or both.
-	Via []attack.LinkKind
+	Via []atlas.LinkKind
 	// Steps are the case-study steps employing the technique ("AML.CS0044/S02").
 	Steps []StepRef
 	// AttackEvidence are the ATT&CK uses relationships behind an ATTACK link.
@@ -291,7 +299,7 @@ type TechniqueActor struct {
 	Actor        Actor
 	CaseStudyIDs []string
 	// Via, Steps and AttackEvidence are as in ActorTechnique.
-	Via            []attack.LinkKind
+	Via            []atlas.LinkKind
 	Steps          []StepRef
 	AttackEvidence []AttackEvidence
 }
@@ -350,6 +358,9 @@ type List[T any] struct {
 // TacticFilter narrows a list of tactics. Zero fields are ignored.
 type TacticFilter struct {
 	Search string
+	// Only, when not nil, keeps the objects with these ids: the hits of
+	// the full-text search Search names, which the caller runs.
+	Only map[string]bool `json:"-"`
 }
 
 // TechniqueFilter narrows a list of techniques. Nil or empty fields are
@@ -361,6 +372,9 @@ type TechniqueFilter struct {
 	HasMitigation  *bool
 	IsSubtechnique *bool
 	Search         string
+	// Only, when not nil, keeps the objects with these ids: the hits of
+	// the full-text search Search names, which the caller runs.
+	Only map[string]bool `json:"-"`
 }
 
 // MitigationFilter narrows a list of mitigations. Empty fields are ignored.
@@ -369,6 +383,9 @@ type MitigationFilter struct {
 	Category       string
 	LifecyclePhase string
 	Search         string
+	// Only, when not nil, keeps the objects with these ids: the hits of
+	// the full-text search Search names, which the caller runs.
+	Only map[string]bool `json:"-"`
 }
 
 // CaseStudyFilter narrows a list of case studies. Empty fields are ignored.
@@ -377,6 +394,9 @@ type CaseStudyFilter struct {
 	Technique string
 	Actor     string
 	Search    string
+	// Only, when not nil, keeps the objects with these ids: the hits of
+	// the full-text search Search names, which the caller runs.
+	Only map[string]bool `json:"-"`
 }
 
 // ActorFilter narrows a list of actors. Empty fields are ignored.
@@ -387,5 +407,5 @@ type ActorFilter struct {
 	// ignored); see the actors package.
 	Name string
 	// Via, with Technique, keeps only links of this kind: "CASE_STUDY" or "ATTACK".
-	Via *attack.LinkKind
+	Via *atlas.LinkKind
 }

@@ -1,11 +1,11 @@
-package atlas
+package navigator
 
 import (
 	"fmt"
 	"sort"
 	"strings"
 
-	"github.com/atlasgraph/atlasgraph/navigator"
+	"github.com/atlasgraph/atlasgraph/atlas"
 )
 
 // Colours of a diff layer, with their legend labels.
@@ -21,7 +21,7 @@ const (
 // saying what changed. Retired techniques are not in the newer matrix, so
 // the Navigator shows them only if the layer is opened on the older
 // release; they are also listed in the layer's description.
-func DiffLayer(d Diff) *navigator.Layer {
+func DiffLayer(d atlas.Diff) *Layer {
 	var retired []string
 	for _, r := range d.Retired {
 		if r.Kind == "technique" {
@@ -32,7 +32,7 @@ func DiffLayer(d Diff) *navigator.Layer {
 	if len(retired) > 0 {
 		desc += " Retired: " + strings.Join(retired, ", ") + "."
 	}
-	l := navigator.New(fmt.Sprintf("ATLAS %s -> %s", d.From, d.To), desc, d.To)
+	l := New(fmt.Sprintf("ATLAS %s -> %s", d.From, d.To), desc, d.To)
 	l.AddMetadata("atlas_diff_from", d.From)
 	l.Legend("added", DiffAddedColor)
 	l.Legend("changed", DiffChangedColor)
@@ -67,8 +67,8 @@ func DiffLayer(d Diff) *navigator.Layer {
 		note(m.Technique, strings.Join(parts, "; "))
 	}
 	for _, e := range d.Techniques.Added {
-		l.Add(navigator.Technique{ID: e.ID, Color: DiffAddedColor, Comment: "added in " + d.To,
-			Metadata: []navigator.Metadata{{Name: "change", Value: "added"}}})
+		l.Add(Technique{ID: e.ID, Color: DiffAddedColor, Comment: "added in " + d.To,
+			Metadata: []Metadata{{Name: "change", Value: "added"}}})
 	}
 	ids := make([]string, 0, len(changes))
 	for id := range changes {
@@ -78,24 +78,31 @@ func DiffLayer(d Diff) *navigator.Layer {
 	}
 	sort.Strings(ids)
 	for _, id := range ids {
-		l.Add(navigator.Technique{ID: id, Color: DiffChangedColor, Comment: strings.Join(changes[id], "; "),
-			Metadata: []navigator.Metadata{{Name: "change", Value: "changed"}}})
+		l.Add(Technique{ID: id, Color: DiffChangedColor, Comment: strings.Join(changes[id], "; "),
+			Metadata: []Metadata{{Name: "change", Value: "changed"}}})
 	}
 	for _, r := range d.Retired {
 		if r.Kind != "technique" {
 			continue
 		}
-		l.Add(navigator.Technique{ID: r.ID, Color: DiffRetiredColor, Comment: fmt.Sprintf("%s, retired after %s", r.Name, d.From),
-			Metadata: []navigator.Metadata{{Name: "change", Value: "retired"}}})
+		l.Add(Technique{ID: r.ID, Color: DiffRetiredColor, Comment: fmt.Sprintf("%s, retired after %s", r.Name, d.From),
+			Metadata: []Metadata{{Name: "change", Value: "retired"}}})
 	}
 	return l
 }
 
-// NavigatorLayer returns DiffLayer(d) as layer-file JSON.
-func (d Diff) NavigatorLayer() (string, error) {
+// DiffLayerJSON returns DiffLayer(d) as layer-file JSON.
+func DiffLayerJSON(d atlas.Diff) (string, error) {
 	b, err := DiffLayer(d).JSON()
 	if err != nil {
 		return "", fmt.Errorf("diff layer %s -> %s: %w", d.From, d.To, err)
 	}
 	return string(b), nil
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "(none)"
+	}
+	return s
 }
