@@ -9,4 +9,7 @@
 // clients; see the store and server packages for those.
 package graph
 
-//go:generate sh -c "cd .. && go run github.com/99designs/gqlgen@v0.17.98 generate"
+// The second step marshals lists serially where nothing in their selection
+// can block (graph/internal/serial; why and at what cost: docs/dependencies.md).
+//
+//go:generate sh -c "cd .. && go run github.com/99designs/gqlgen@v0.17.98 generate && go run ./graph/internal/serialgen"

@@ -55,7 +55,7 @@ func checkError(t *testing.T, r response, status int, code string) {
 
 func TestLimits(t *testing.T) {
 	e := setup(t)
-	lim := server.Limits{BodyBytes: 4096, ParserTokens: 300, Complexity: 500, ListFactor: 10, Depth: 5, Aliases: 3, RootFields: 4}
+	lim := server.Limits{BodyBytes: 4096, ModelBodyBytes: 8192, LargeBodiesBytes: 8192, ParserTokens: 300, Complexity: 500, ListFactor: 10, Depth: 5, Aliases: 3, RootFields: 4}
 	_, url := newServer(t, e.store, server.Config{Limits: lim})
 	fields := func(n int, f func(i int) string) string {
 		var b strings.Builder
@@ -82,9 +82,23 @@ func TestLimits(t *testing.T) {
 		})
 	}
 	t.Run("body", func(t *testing.T) {
-		q, _ := json.Marshal(map[string]string{"query": "{ releases { version } }" + strings.Repeat(" ", 5000)})
+		q, _ := json.Marshal(map[string]string{"query": "{ releases { version } }" + strings.Repeat(" ", 9000)})
 		r := postRaw(t, url+"/graphql", "application/json", q)
 		checkError(t, r, http.StatusRequestEntityTooLarge, server.CodeLimitExceeded)
+	})
+	t.Run("large body within the model limit", func(t *testing.T) {
+		q, _ := json.Marshal(map[string]any{"query": "{ releases { version } }", "variables": map[string]any{"unused": strings.Repeat("x", 5000)}})
+		if r := postRaw(t, url+"/graphql", "application/json", q); r.status != http.StatusOK || len(r.Errors) > 0 {
+			t.Errorf("a %d-byte body under the model limit: HTTP %d %s", len(q), r.status, r.raw)
+		}
+	})
+	t.Run("large query text", func(t *testing.T) {
+		q, _ := json.Marshal(map[string]string{"query": "{ releases { version } }" + strings.Repeat(" ", 5000)})
+		r := postRaw(t, url+"/graphql", "application/json", q)
+		checkError(t, r, http.StatusOK, server.CodeLimitExceeded)
+		if len(r.Errors) > 0 && !strings.Contains(r.Errors[0].Message, "as variables") {
+			t.Errorf("a query text over the limit: %q does not say to send large values as variables", r.Errors[0].Message)
+		}
 	})
 	t.Run("under every limit", func(t *testing.T) {
 		data(t, url, `{ a: technique(id: "AML.T0051") { id tactics { id } } releases { version } }`, &map[string]any{})

@@ -21,7 +21,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"mime"
 	"net/http"
@@ -162,18 +161,10 @@ func (s *Server) readPOST(r *http.Request) (*graphql.RawParams, *requestError) {
 		return nil, &requestError{http.StatusUnsupportedMediaType, CodeBadInput,
 			`send the request as JSON with Content-Type: application/json (UTF-8): {"query": "..."}`}
 	}
-	limit := s.cfg.Limits.BodyBytes
-	tooLarge := &requestError{http.StatusRequestEntityTooLarge, CodeLimitExceeded,
-		fmt.Sprintf("the request body is larger than the limit of %d bytes", limit)}
-	if r.ContentLength > limit {
-		return nil, tooLarge
-	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
+	// serveGraphQL has read the body whole within its limits (readBody).
+	body, err := io.ReadAll(r.Body)
 	if err != nil {
 		return nil, &requestError{http.StatusBadRequest, CodeBadInput, "the request body could not be read"}
-	}
-	if int64(len(body)) > limit {
-		return nil, tooLarge
 	}
 	if !json.Valid(body) {
 		return nil, &requestError{http.StatusBadRequest, CodeBadInput, "the request body is not JSON; " + msgShape}

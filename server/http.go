@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
 	"io/fs"
 	"net/http"
 	"regexp"
@@ -130,6 +131,17 @@ func (s *Server) serveGraphQL(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/graphiql", http.StatusFound) // a browser opening the endpoint
 		return
 	}
+	if r.Method == http.MethodPost {
+		// The body is read whole and bounded first: small requests within
+		// Limits.BodyBytes, large ones (threat models) within
+		// Limits.ModelBodyBytes from a budget shared by all large bodies.
+		body, done, ok := s.readBody(w, r, deadline)
+		if !ok {
+			return
+		}
+		defer done()
+		r.Body, r.ContentLength = io.NopCloser(bytes.NewReader(body)), int64(len(body))
+	}
 	params, rerr := s.readRequest(r)
 	if rerr != nil {
 		if rerr.code == CodeLimitExceeded {
@@ -181,6 +193,12 @@ func withDeadline(ctx context.Context, next graphql.RootResolver) graphql.Marsha
 		defer cancel()
 	}
 	return next(ctx)
+}
+
+func (s *Server) tooLarge(w http.ResponseWriter, r *http.Request) {
+	s.metrics.errors.WithLabelValues(CodeLimitExceeded).Inc()
+	writeError(w, r, http.StatusRequestEntityTooLarge, CodeLimitExceeded,
+		fmt.Sprintf("the request body is larger than the limit of %d bytes", max(s.cfg.Limits.ModelBodyBytes, s.cfg.Limits.BodyBytes)))
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

@@ -1,18 +1,23 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math"
+	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/errcode"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 	"github.com/vektah/gqlparser/v2/parser"
+	"golang.org/x/sync/semaphore"
 )
 
 // limitsExtension bounds what one operation may cost, in two passes whose
@@ -54,10 +59,17 @@ func (l *limitsExtension) Validate(es graphql.ExecutableSchema) error {
 	return nil
 }
 
-// MutateOperationParameters runs the first pass, before gqlgen parses and
-// validates the query. A query that does not parse is left to gqlgen,
+// MutateOperationParameters refuses a query text longer than a query body
+// may be, then runs the first pass, before gqlgen parses and validates the
+// query. A query that does not parse is left to gqlgen,
 // which reports the syntax error in its own words.
 func (l *limitsExtension) MutateOperationParameters(_ context.Context, p *graphql.RawParams) *gqlerror.Error {
+	// A body may be large to carry a threat model, in variables; the query
+	// text itself stays within the size of a query body.
+	if l.lim.BodyBytes > 0 && int64(len(p.Query)) > l.lim.BodyBytes {
+		return limitError("the query text is %d bytes; the limit is %d: send large values, such as a threat model, as variables",
+			len(p.Query), l.lim.BodyBytes)
+	}
 	doc, err := parser.ParseQueryWithTokenLimit(&ast.Source{Input: p.Query}, l.lim.ParserTokens)
 	if err != nil {
 		return nil
@@ -429,4 +441,91 @@ func toInt(v any) (int, bool) {
 		return 0, false
 	}
 	return int(math.Max(math.Min(f, saturation), math.MinInt32)), true
+}
+
+// Request bodies. A query is small (Limits.BodyBytes, 64 KiB by default); a
+// threat model sent whole is not: createThreatModel with 1,000 components
+// and 2,000 flows in its variables is about 0.5 MB, and importThreatModel
+// carries a model file of up to threatmodel's 4 MiB limit as a JSON string.
+// A body above BodyBytes and up to ModelBodyBytes is accepted while the
+// large bodies being read or executed hold at most LargeBodiesBytes in all
+// (each holds its declared length, or ModelBodyBytes when it does not
+// declare one); past that a large request waits for room until its
+// deadline and then gets OVERLOADED with Retry-After. So memory stays
+// bounded by the small bodies of the admitted requests plus
+// LargeBodiesBytes (and what decoding them costs, a small multiple).
+const (
+	defaultModelBodyBytes   = 9 << 20  // a 4 MiB model file escaped into JSON, with room
+	defaultLargeBodiesBytes = 32 << 20 // three largest models at once, or dozens of real ones
+)
+
+// bodyBudget is the room left for large bodies.
+type bodyBudget struct {
+	sem   *semaphore.Weighted
+	total int64
+}
+
+func newBodyBudget(total int64) *bodyBudget {
+	return &bodyBudget{sem: semaphore.NewWeighted(total), total: total}
+}
+
+// readBody reads the request body within the limits above. It returns the
+// body and a function that gives its room back once the request is done,
+// or writes the refusal and returns ok false.
+func (s *Server) readBody(w http.ResponseWriter, r *http.Request, deadline time.Time) (body []byte, done func(), ok bool) {
+	small, large := s.cfg.Limits.BodyBytes, s.cfg.Limits.ModelBodyBytes
+	large = max(large, small)
+	if r.ContentLength > large {
+		s.tooLarge(w, r)
+		return nil, nil, false
+	}
+	done = func() {}
+	limit := small
+	if r.ContentLength > small {
+		// Declared large: take its room before reading a byte of it.
+		if !s.takeRoom(w, r, r.ContentLength, deadline) {
+			return nil, nil, false
+		}
+		done, limit = func() { s.bodies.sem.Release(r.ContentLength) }, r.ContentLength
+	}
+	buf := bytes.NewBuffer(make([]byte, 0, min(max(r.ContentLength, 512), limit)+1))
+	if _, err := io.Copy(buf, io.LimitReader(r.Body, limit+1)); err != nil {
+		done()
+		writeError(w, r, http.StatusBadRequest, CodeBadInput, "the request body could not be read")
+		return nil, nil, false
+	}
+	if int64(buf.Len()) > limit && r.ContentLength <= 0 && limit == small {
+		// Undeclared length past the small limit: take the room of the
+		// largest body, then read on.
+		if !s.takeRoom(w, r, large, deadline) {
+			return nil, nil, false
+		}
+		done, limit = func() { s.bodies.sem.Release(large) }, large
+		if _, err := io.Copy(buf, io.LimitReader(r.Body, limit+1-int64(buf.Len()))); err != nil {
+			done()
+			writeError(w, r, http.StatusBadRequest, CodeBadInput, "the request body could not be read")
+			return nil, nil, false
+		}
+	}
+	if int64(buf.Len()) > limit {
+		done()
+		s.tooLarge(w, r)
+		return nil, nil, false
+	}
+	return buf.Bytes(), done, true
+}
+
+// takeRoom waits for n bytes of the large-body budget until the request's
+// deadline, or answers OVERLOADED.
+func (s *Server) takeRoom(w http.ResponseWriter, r *http.Request, n int64, deadline time.Time) bool {
+	ctx, cancel := context.WithDeadline(r.Context(), deadline)
+	defer cancel()
+	if n > s.bodies.total || s.bodies.sem.Acquire(ctx, n) != nil {
+		s.metrics.errors.WithLabelValues(CodeOverloaded).Inc()
+		w.Header().Set("Retry-After", "1")
+		writeError(w, r, http.StatusServiceUnavailable, CodeOverloaded,
+			"the server is reading as many large requests (threat models) as it holds at once; retry shortly")
+		return false
+	}
+	return true
 }

@@ -20,9 +20,7 @@ import (
 
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
-	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/atlasgraph/atlasgraph/app"
 	"github.com/atlasgraph/atlasgraph/auth"
@@ -32,9 +30,15 @@ import (
 // Limits bound what one request may cost. Zero fields take the defaults of
 // DefaultLimits.
 type Limits struct {
-	// BodyBytes is the largest request body; a larger one is refused with
-	// HTTP 413.
+	// BodyBytes is the largest request body read without reserving room
+	// for it: queries are small.
 	BodyBytes int64
+	// ModelBodyBytes is the largest request body (a threat model sent
+	// whole); a larger one is refused with HTTP 413. Bodies above
+	// BodyBytes share LargeBodiesBytes (limits.go).
+	ModelBodyBytes int64
+	// LargeBodiesBytes bounds the bodies above BodyBytes held at once.
+	LargeBodiesBytes int64
 	// ParserTokens is the most tokens the GraphQL parser reads.
 	ParserTokens int
 	// Complexity is the highest query cost: every field costs 1, and the
@@ -60,7 +64,7 @@ type Limits struct {
 
 // DefaultLimits are the limits a server has unless told otherwise.
 func DefaultLimits() Limits {
-	return Limits{BodyBytes: 64 << 10, ParserTokens: 5000, Complexity: 5000, ListFactor: 10, Depth: 8, Aliases: 20, RootFields: 10,
+	return Limits{BodyBytes: 64 << 10, ModelBodyBytes: defaultModelBodyBytes, LargeBodiesBytes: defaultLargeBodiesBytes, ParserTokens: 5000, Complexity: 5000, ListFactor: 10, Depth: 8, Aliases: 20, RootFields: 10,
 		Fields: 400, Introspection: 2}
 }
 
@@ -135,6 +139,7 @@ type Server struct {
 	registry *prometheus.Registry
 	health   *health
 	admit    *admission
+	bodies   *bodyBudget
 	handler  http.Handler
 }
 
@@ -167,11 +172,10 @@ func New(cfg Config) (*Server, error) {
 		s.registry.MustRegister(upstreamMetrics(cfg.Upstream)...)
 	}
 	s.admit = newAdmission(cfg.Admission, s.metrics)
+	s.bodies = newBodyBudget(max(cfg.Limits.LargeBodiesBytes, cfg.Limits.ModelBodyBytes))
 
 	res := graph.NewResolver(s.app, graph.Options{Auth: cfg.Auth, Upstream: cfg.Upstream})
 	gql := handler.New(res.Schema())
-	gql.AddTransport(graphQLTransport{s: s}) // graphqlhttp.go
-	gql.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	gql.SetParserTokenLimit(cfg.Limits.ParserTokens)
 	gql.SetErrorPresenter(s.presentError)
 	gql.SetRecoverFunc(s.recoverPanic)
@@ -208,6 +212,8 @@ func (t Timeouts) validate() error {
 // withDefaults fills the zero fields from def.
 func (l Limits) withDefaults(def Limits) Limits {
 	fill(&l.BodyBytes, def.BodyBytes)
+	fill(&l.ModelBodyBytes, def.ModelBodyBytes)
+	fill(&l.LargeBodiesBytes, def.LargeBodiesBytes)
 	fill(&l.ParserTokens, def.ParserTokens)
 	fill(&l.Complexity, def.Complexity)
 	fill(&l.ListFactor, def.ListFactor)

@@ -137,8 +137,12 @@ func (s *Store) tryAcquire(ctx context.Context, version, op string) (*lease, con
 	host, _ := os.Hostname()
 	p := map[string]any{"version": version, "holder": holder, "operation": op, "ttl": ttl.Milliseconds(),
 		"host": host, "pidns": pidNamespace(), "pid": os.Getpid()}
+	type taken struct {
+		busy     *BusyError
+		previous string // the holder whose lapsed or dead lease was taken over
+	}
 	sess := s.session(ctx, neo4j.AccessModeWrite)
-	busy, err := sess.ExecuteWrite(ctx, func(tx neo4j.ManagedTransaction) (any, error) {
+	out, err := sess.ExecuteWrite(ctx, func(tx neo4j.ManagedTransaction) (any, error) {
 		// Writing the node first takes its write lock for the rest of the
 		// transaction: what is read next cannot change before the commit.
 		if res, err := tx.Run(ctx, leaseLock, p); err != nil {
@@ -167,26 +171,129 @@ func (s *Store) tryAcquire(ctx context.Context, version, op string) (*lease, con
 			} else if _, err := res.Consume(ctx); err != nil {
 				return nil, err
 			}
-			return b, nil
+			return taken{busy: b}, nil
 		}
 		if res, err := tx.Run(ctx, leaseSet, p); err != nil {
 			return nil, err
 		} else if _, err := res.Consume(ctx); err != nil {
 			return nil, err
 		}
-		return (*BusyError)(nil), nil
+		previous, _ := m["holder"].(string)
+		return taken{previous: previous}, nil
 	})
 	sess.Close(ctx)
 	if err != nil {
 		return nil, nil, fmt.Errorf("take the lease on release %s: %w", version, classify(err))
 	}
-	if b := busy.(*BusyError); b != nil {
-		return nil, nil, b
+	t := out.(taken)
+	if t.busy != nil {
+		return nil, nil, t.busy
 	}
 	opCtx, cancel := context.WithCancelCause(ctx)
 	l := &lease{s: s, version: version, holder: holder, cancel: cancel, done: make(chan struct{})}
+	opCtx = context.WithValue(opCtx, leaseKey{}, l)
 	go l.renew(opCtx, ttl)
+	if t.previous != "" {
+		// The previous holder died or stalled past its lease: a transaction
+		// it started may still be running, or committing, on the server.
+		// End them before this operation looks at the release, or their
+		// writes could appear after it reports done.
+		if err := s.settle(opCtx, t.previous); err != nil {
+			l.release(opCtx)
+			return nil, nil, fmt.Errorf("take over the lease on release %s from %s: %w", version, t.previous, err)
+		}
+	}
 	return l, opCtx, nil
+}
+
+// leaseMetadata is the transaction metadata key naming the lease holder a
+// write was made for (SHOW TRANSACTIONS lists it as metaData.atlasgraphLease).
+const leaseMetadata = "atlasgraphLease"
+
+type leaseKey struct{}
+
+// leaseOf returns the lease an operation's context was made for, or nil.
+func leaseOf(ctx context.Context) *lease {
+	l, _ := ctx.Value(leaseKey{}).(*lease)
+	return l
+}
+
+// leaseTx is the transaction option of every write: under a lease (ctx is
+// an operation's context from acquire) the transaction carries the holder
+// in its metadata, so whoever takes the lease over can find it; otherwise
+// it changes nothing.
+func leaseTx(ctx context.Context) func(*neo4j.TransactionConfig) {
+	l := leaseOf(ctx)
+	return func(c *neo4j.TransactionConfig) {
+		if l == nil {
+			return
+		}
+		if c.Metadata == nil {
+			c.Metadata = map[string]any{}
+		}
+		c.Metadata[leaseMetadata] = l.holder
+	}
+}
+
+// SHOW TRANSACTIONS lists the transactions of the server it runs on; in a
+// cluster a holder's writes run on the leader of the database, which is
+// where this session's writes go too.
+const (
+	leaseTransactions = `SHOW TRANSACTIONS YIELD transactionId, metaData, status
+WHERE metaData.` + leaseMetadata + ` = $holder AND NOT status STARTS WITH 'Terminated'
+RETURN transactionId AS id`
+	terminateTransactions = `TERMINATE TRANSACTIONS $ids`
+)
+
+// settleWait bounds how long a takeover waits for the previous holder's
+// transactions to end once terminated (a commit already being written
+// cannot be stopped, only waited for).
+const settleWait = 30 * time.Second
+
+// settle terminates the transactions run for holder that are still open on
+// the server and waits until each is gone or marked terminated (a
+// terminated transaction can no longer commit; Neo4j lists it until its
+// client, here a dead one, closes it): then whatever that holder wrote has
+// either committed, and is there for this operation to see, or never will. It is called by the new holder, after taking the lease over, so no
+// new transaction of the old holder passes its fence meanwhile.
+func (s *Store) settle(ctx context.Context, holder string) error {
+	ctx, cancel := context.WithTimeout(ctx, settleWait)
+	defer cancel()
+	sess := s.session(ctx, neo4j.AccessModeWrite)
+	defer sess.Close(ctx)
+	for {
+		res, err := sess.Run(ctx, leaseTransactions, map[string]any{"holder": holder})
+		if err != nil {
+			return fmt.Errorf("list the transactions of the previous holder: %w", classify(err))
+		}
+		recs, err := res.Collect(ctx)
+		if err != nil {
+			return fmt.Errorf("list the transactions of the previous holder: %w", classify(err))
+		}
+		if len(recs) == 0 {
+			return nil
+		}
+		ids := make([]string, 0, len(recs))
+		for _, r := range recs {
+			if id, ok := r.Get("id"); ok {
+				if s, ok := id.(string); ok {
+					ids = append(ids, s)
+				}
+			}
+		}
+		res, err = sess.Run(ctx, terminateTransactions, map[string]any{"ids": ids})
+		if err == nil {
+			_, err = res.Consume(ctx)
+		}
+		if err != nil {
+			return fmt.Errorf("terminate the transactions of the previous holder: %w", classify(err))
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("the previous holder's transactions %v did not end within %s: retry later: %w", ids, settleWait, ctx.Err())
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
 }
 
 // holderDead reports whether the holder of a lease, as leaseTake returns
@@ -273,7 +380,7 @@ func (s *Store) writeCount(ctx context.Context, cypher string, params map[string
 		}
 		v, _ := rec.Get("n")
 		return v, nil
-	})
+	}, leaseTx(ctx))
 	if err != nil {
 		return 0, classify(err)
 	}

@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"errors"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -244,8 +245,13 @@ func TestLostLeaseStopsTheLoad(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if res.Cleaned == 0 {
+		// Every batch transaction checks the lease first: a load that lost
+		// it before writing its content (load:registered) writes none.
+		if point == "load:written" && res.Cleaned == 0 {
 			t.Errorf("the load after the lost one removed nothing it left")
+		}
+		if point == "load:registered" && res.Cleaned != 0 {
+			t.Errorf("a load that lost its lease before its batches wrote %d nodes", res.Cleaned)
 		}
 		checkReadable(t, w, w.next)
 		checkClean(t, w.s, w.d)
@@ -311,4 +317,84 @@ func TestVersionsThatCannotBeStored(t *testing.T) {
 	if list, _ := s.Releases(context.Background()); len(list) != 0 {
 		t.Errorf("something was stored: %+v", list)
 	}
+}
+
+// TestTakeoverEndsTheDeadHoldersTransactions is the race of a loader killed
+// with SIGKILL: its last transaction is still open on the server when a
+// prune takes over its lapsed lease. The prune must end that transaction
+// before it deletes, so that nothing of the version appears after it
+// reports done. Without that, the dead holder's commit below succeeds and
+// its node is there after the prune.
+func TestTakeoverEndsTheDeadHoldersTransactions(t *testing.T) {
+	s, d := neo4jtest.Store(t)
+	ctx := context.Background()
+	next, _ := parse(t, "atlas/v6/ATLAS-2026.05.yaml")
+	load(t, s, next, store.LoadOptions{Current: store.CurrentNever})
+
+	const ghost = "elsewhere:1:killed"
+	if _, err := neo4j.ExecuteQuery(ctx, d, `MERGE (l:ReleaseLease {version: $v})
+SET l.holder = $ghost, l.operation = 'loading', l.since = datetime(), l.expires = datetime() - duration({seconds: 1})`,
+		map[string]any{"v": operated, "ghost": ghost}, neo4j.EagerResultTransformer, neo4j.ExecuteQueryWithDatabase(database())); err != nil {
+		t.Fatal(err)
+	}
+	// The dead loader's transaction: written, not yet committed, tagged
+	// with its lease as the store tags every write under a lease.
+	sess := d.NewSession(ctx, neo4j.SessionConfig{DatabaseName: database(), AccessMode: neo4j.AccessModeWrite})
+	defer sess.Close(ctx)
+	tx, err := sess.BeginTransaction(ctx, neo4j.WithTxMetadata(map[string]any{"atlasgraphLease": ghost}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.Run(ctx, `CREATE (:Technique {release: $v, id: 'AML.T9999', name: 'written by a dead loader'})`, map[string]any{"v": operated}); err != nil {
+		t.Fatal(err)
+	}
+
+	if _, err := s.Prune(ctx, operated); err != nil {
+		t.Fatalf("prune taking over a lapsed lease: %v", err)
+	}
+	if err := tx.Commit(ctx); err == nil {
+		t.Errorf("the dead holder's transaction committed after the prune took its lease over")
+	}
+	if n := neo4jtest.Count(t, d, database(), `MATCH (n {release: $v}) RETURN count(n) AS n`, map[string]any{"v": operated}); n != 0 {
+		t.Errorf("%d nodes of %s after the prune reported done, want 0", n, operated)
+	}
+}
+
+// TestWritesUnderALeaseAreTagged holds a load inside one of its batch
+// transactions and looks at the server's transactions: the open one
+// carries the lease's holder, as the takeover above relies on.
+func TestWritesUnderALeaseAreTagged(t *testing.T) {
+	s, d := neo4jtest.Store(t)
+	ctx := context.Background()
+	next, _ := parse(t, "atlas/v6/ATLAS-2026.05.yaml")
+	hook, reached, release := holdAt("load:statement")
+	s.SetFault(hook)
+	done := make(chan error, 1)
+	go func() {
+		_, err := s.Load(ctx, next, store.LoadOptions{Current: store.CurrentNever})
+		done <- err
+	}()
+	select {
+	case <-reached:
+	case err := <-done:
+		t.Fatalf("the load ended before its first batch: %v", err)
+	}
+	holders := neo4jtest.Count(t, d, database(), `SHOW TRANSACTIONS YIELD metaData
+WHERE metaData.atlasgraphLease STARTS WITH $host RETURN count(*) AS n`, map[string]any{"host": hostname(t) + ":"})
+	close(release)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if holders != 1 {
+		t.Errorf("%d open transactions tagged with a lease of this host during the load's batch, want 1", holders)
+	}
+}
+
+func hostname(t *testing.T) string {
+	t.Helper()
+	h, err := os.Hostname()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
 }

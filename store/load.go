@@ -343,7 +343,7 @@ func (s *Store) replace(ctx context.Context, c *Counters, l *lease, rel *atlas.R
 			return nil, err
 		}
 		return local, nil
-	})
+	}, leaseTx(ctx))
 	if err != nil {
 		return fmt.Errorf("switch release %s to its new content (the loaded content stays as it was): %w", rel.Version, cause(ctx, classify(err)))
 	}
@@ -445,6 +445,14 @@ func (w *batchWriter) commit(batches []batch) error {
 		// A retried transaction starts over: count afresh.
 		var local Counters
 		done := before
+		// Under a lease (a load or replace), the batch commits only while
+		// the lease is this operation's: a holder that stalled past its
+		// lease writes nothing once another took over.
+		if l := leaseOf(w.ctx); l != nil {
+			if err := w.s.fence(w.ctx, tx, l); err != nil {
+				return nil, err
+			}
+		}
 		for _, b := range batches {
 			w.what = b.st.What
 			res, err := tx.Run(w.ctx, b.st.Cypher, map[string]any{"release": w.release, "rows": b.rows})
@@ -465,7 +473,7 @@ func (w *batchWriter) commit(batches []batch) error {
 			}
 		}
 		return local, nil
-	})
+	}, leaseTx(w.ctx))
 	if err != nil {
 		return classify(err)
 	}

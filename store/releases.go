@@ -183,7 +183,7 @@ RETURN [r IN releases WHERE r.current | r.version] AS current, [r IN releases WH
 		o.local.add(sum.Counters())
 		o.made, o.current = true, l.version
 		return o, nil
-	})
+	}, leaseTx(ctx))
 	if err != nil {
 		return false, "", fmt.Errorf("make release %s current: %w", l.version, classify(err))
 	}
@@ -369,7 +369,7 @@ func (s *Store) fenced(ctx context.Context, c *Counters, l *lease, cypher string
 		var local Counters
 		local.add(sum.Counters())
 		return local, nil
-	})
+	}, leaseTx(ctx))
 	if err != nil {
 		return classify(err)
 	}

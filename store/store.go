@@ -118,7 +118,7 @@ func (s *Store) write(ctx context.Context, c *Counters, cypher string, params ma
 			c.add(sum.Counters())
 		}
 		return nil, nil
-	})
+	}, leaseTx(ctx))
 	return classify(err)
 }
 

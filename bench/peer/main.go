@@ -144,6 +144,9 @@ func run() error {
 	clients := fs.Int("clients", 8, "clients of the concurrent mode")
 	serveArgs := fs.String("serve-args", "", "more arguments for atlasgraph serve, space-separated (e.g. --response-cache-mb 0 to measure without the response cache)")
 	only := fs.String("only", "", "run only the shapes whose name contains this")
+	baseline := fs.String("baseline", "", "a second atlasgraph binary (e.g. a build of main) served and measured beside -atlasgraph with the same arguments, as a fourth system")
+	allocN := fs.Int("alloc", 200, "requests per shape for the allocation figures (read from each atlasgraph server's /metrics); 0 skips them")
+	profile := fs.String("cpuprofile", "", "CPU-profile the two nested shapes through an in-process server (this branch's code, response cache off) into PREFIX-SHAPE.prof")
 	if err := fs.Parse(os.Args[1:]); err != nil {
 		return err
 	}
@@ -207,6 +210,19 @@ func run() error {
 		return fmt.Errorf("atlasgraph serve: %w", err)
 	}
 	defer stopProcess(serve)
+	var basePort int
+	if *baseline != "" {
+		if basePort, err = freePort(); err != nil {
+			return err
+		}
+		args := append([]string{"serve", "--addr", fmt.Sprintf("127.0.0.1:%d", basePort), "--client-header", "X-Bench-Client"}, strings.Fields(*serveArgs)...)
+		base := exec.CommandContext(ctx, *baseline, args...)
+		base.Env, base.Stdout, base.Stderr = env, io.Discard, io.Discard
+		if err := base.Start(); err != nil {
+			return fmt.Errorf("baseline serve: %w", err)
+		}
+		defer stopProcess(base)
+	}
 	node := exec.CommandContext(ctx, "node", "server.mjs", fmt.Sprint(peerPort))
 	node.Dir, node.Env = *dir, env
 	nodeOut, _ := node.StdoutPipe()
@@ -226,13 +242,26 @@ func run() error {
 	if err := waitHTTP(ctx, client, peerURL, `{"query":"{ __typename }"}`); err != nil {
 		return fmt.Errorf("node server.mjs did not come up: %w", err)
 	}
+	baseURL := fmt.Sprintf("http://127.0.0.1:%d/graphql", basePort)
+	if *baseline != "" {
+		if err := waitHTTP(ctx, client, baseURL, `{"query":"{ __typename }"}`); err != nil {
+			return fmt.Errorf("baseline serve did not come up: %w", err)
+		}
+	}
 
 	systems := []string{"atlasgraph", "@neo4j/graphql", "raw Cypher"}
+	if *baseline != "" {
+		systems = append(systems, "baseline")
+	}
 	type runner func(client int) (any, error)
 	makeRunners := func(s shape) []runner {
 		ab, _ := json.Marshal(map[string]any{"query": s.atlas})
 		pb, _ := json.Marshal(map[string]any{"query": s.peer, "variables": map[string]any{"v": version}})
-		return []runner{
+		base := []runner{}
+		if *baseline != "" {
+			base = append(base, func(c int) (any, error) { return postGraphQL(client, baseURL, ab, c) })
+		}
+		return append([]runner{
 			func(c int) (any, error) { return postGraphQL(client, atlasURL, ab, c) },
 			func(c int) (any, error) { return postGraphQL(client, peerURL, pb, c) },
 			func(int) (any, error) {
@@ -247,7 +276,7 @@ func run() error {
 				d, _ := r.Records[0].Get("data")
 				return d, nil
 			},
-		}
+		}, base...)
 	}
 
 	// Same answers first.
@@ -276,7 +305,14 @@ func run() error {
 		version, *serveArgs, *rounds, *duration, *maxReq, *clients)
 	fmt.Printf("%d CPUs (%s), GOMAXPROCS %d, node %s; load average at start %s; answers of the three systems equal on every shape\n\n",
 		runtime.NumCPU(), runtime.GOARCH, runtime.GOMAXPROCS(0), nodeVersion(), loadavg())
-	fmt.Printf("%-24s %7s | %10s %14s %10s | %8s %8s\n", "shape", "clients", "atlasgraph", "@neo4j/graphql", "raw Cypher", "ag/neo", "ag/raw")
+	if *baseline != "" {
+		fmt.Printf("baseline: %s beside atlasgraph: %s, same arguments\n\n", *baseline, *bin)
+	}
+	fmt.Printf("%-24s %7s | %10s %14s %10s | %8s %8s", "shape", "clients", "atlasgraph", "@neo4j/graphql", "raw Cypher", "ag/neo", "ag/raw")
+	if *baseline != "" {
+		fmt.Printf(" | %10s %8s", "baseline", "ag/base")
+	}
+	fmt.Println()
 	for _, s := range shapes {
 		if *only != "" && !strings.Contains(s.name, *only) {
 			continue
@@ -303,11 +339,96 @@ func run() error {
 				}
 			}
 			a, p, r := median(qps[0]), median(qps[1]), median(qps[2])
-			fmt.Printf("%-24s %7d | %10.0f %14.0f %10.0f | %8.2f %8.2f\n", s.name, n, a, p, r, a/p, a/r)
+			fmt.Printf("%-24s %7d | %10.0f %14.0f %10.0f | %8.2f %8.2f", s.name, n, a, p, r, a/p, a/r)
+			if *baseline != "" {
+				b := median(qps[3])
+				fmt.Printf(" | %10.0f %8.2f", b, a/b)
+			}
+			fmt.Println()
 		}
 	}
-	fmt.Printf("\nq/s = requests per second, median over rounds; ag/neo = atlasgraph / @neo4j/graphql, ag/raw = atlasgraph / raw Cypher.\nLoad average at end %s\n", loadavg())
+	fmt.Printf("\nq/s = requests per second, median over rounds; ag/neo = atlasgraph / @neo4j/graphql, ag/raw = atlasgraph / raw Cypher")
+	if *baseline != "" {
+		fmt.Printf(", ag/base = atlasgraph / baseline")
+	}
+	fmt.Printf(".\nLoad average at end %s\n", loadavg())
+
+	if *allocN > 0 {
+		servers := []struct{ name, url string }{{"atlasgraph", atlasURL}}
+		if *baseline != "" {
+			servers = append(servers, struct{ name, url string }{"baseline", baseURL})
+		}
+		fmt.Printf("\nAllocation per request (server's go_memstats over %d sequential requests, HTTP and JSON included)\n", *allocN)
+		fmt.Printf("%-24s %-10s | %12s %10s\n", "shape", "server", "bytes", "objects")
+		for _, s := range shapes {
+			if *only != "" && !strings.Contains(s.name, *only) {
+				continue
+			}
+			body, _ := json.Marshal(map[string]any{"query": s.atlas})
+			for _, sv := range servers {
+				b, o, err := allocPerRequest(client, sv.url, body, *allocN)
+				if err != nil {
+					return fmt.Errorf("%s allocation on %s: %w", s.name, sv.name, err)
+				}
+				fmt.Printf("%-24s %-10s | %12.0f %10.0f\n", s.name, sv.name, b, o)
+			}
+		}
+	}
+	if *profile != "" {
+		if err := profileShapes(ctx, driver, cfg.Database, *profile, *only); err != nil {
+			return fmt.Errorf("cpuprofile: %w", err)
+		}
+	}
 	return nil
+}
+
+// allocPerRequest posts body n times and returns the bytes and objects the
+// server allocated per request, from the Go runtime counters of its
+// /metrics (the scrape between is included once, and divided by n).
+func allocPerRequest(c *http.Client, graphqlURL string, body []byte, n int) (float64, float64, error) {
+	metricsURL := strings.TrimSuffix(graphqlURL, "/graphql") + "/metrics"
+	b0, o0, err := memstats(c, metricsURL)
+	if err != nil {
+		return 0, 0, err
+	}
+	for range n {
+		if _, err := postGraphQL(c, graphqlURL, body, 0); err != nil {
+			return 0, 0, err
+		}
+	}
+	b1, o1, err := memstats(c, metricsURL)
+	if err != nil {
+		return 0, 0, err
+	}
+	return (b1 - b0) / float64(n), (o1 - o0) / float64(n), nil
+}
+
+func memstats(c *http.Client, url string) (bytes, objects float64, err error) {
+	res, err := c.Get(url)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer res.Body.Close()
+	body, err := io.ReadAll(res.Body)
+	if err != nil {
+		return 0, 0, err
+	}
+	found := 0
+	for _, line := range strings.Split(string(body), "\n") {
+		var v float64
+		if _, err := fmt.Sscanf(line, "go_memstats_alloc_bytes_total %g", &v); err == nil {
+			bytes = v
+			found++
+		}
+		if _, err := fmt.Sscanf(line, "go_memstats_mallocs_total %g", &v); err == nil {
+			objects = v
+			found++
+		}
+	}
+	if found != 2 {
+		return 0, 0, fmt.Errorf("%s has no go_memstats_alloc_bytes_total and go_memstats_mallocs_total", url)
+	}
+	return bytes, objects, nil
 }
 
 // postGraphQL posts body as client number n and returns data.r, failing on

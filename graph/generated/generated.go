@@ -11,6 +11,7 @@ import (
 	"github.com/99designs/gqlgen/graphql/introspection"
 	"github.com/atlasgraph/atlasgraph/app"
 	"github.com/atlasgraph/atlasgraph/atlas"
+	"github.com/atlasgraph/atlasgraph/graph/internal/serial"
 	"github.com/atlasgraph/atlasgraph/graph/model"
 	"github.com/atlasgraph/atlasgraph/mapping"
 	"github.com/atlasgraph/atlasgraph/threatmodel/report"
@@ -29470,7 +29471,7 @@ func (ec *executionContext) _Actor(ctx context.Context, sel ast.SelectionSet, ob
 	fields := graphql.CollectFields(ec.OperationContext, sel, actorImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -29551,7 +29552,7 @@ func (ec *executionContext) _Actor(ctx context.Context, sel ast.SelectionSet, ob
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var actorConnectionImplementors = []string{"ActorConnection"}
@@ -29560,7 +29561,7 @@ func (ec *executionContext) _ActorConnection(ctx context.Context, sel ast.Select
 	fields := graphql.CollectFields(ec.OperationContext, sel, actorConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -29599,7 +29600,7 @@ func (ec *executionContext) _ActorConnection(ctx context.Context, sel ast.Select
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var actorEdgeImplementors = []string{"ActorEdge"}
@@ -29608,7 +29609,7 @@ func (ec *executionContext) _ActorEdge(ctx context.Context, sel ast.SelectionSet
 	fields := graphql.CollectFields(ec.OperationContext, sel, actorEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -29637,7 +29638,7 @@ func (ec *executionContext) _ActorEdge(ctx context.Context, sel ast.SelectionSet
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var actorOverlapImplementors = []string{"ActorOverlap"}
@@ -29646,7 +29647,7 @@ func (ec *executionContext) _ActorOverlap(ctx context.Context, sel ast.Selection
 	fields := graphql.CollectFields(ec.OperationContext, sel, actorOverlapImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -29690,7 +29691,7 @@ func (ec *executionContext) _ActorOverlap(ctx context.Context, sel ast.Selection
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var actorTechniqueImplementors = []string{"ActorTechnique"}
@@ -29699,7 +29700,7 @@ func (ec *executionContext) _ActorTechnique(ctx context.Context, sel ast.Selecti
 	fields := graphql.CollectFields(ec.OperationContext, sel, actorTechniqueImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -29744,7 +29745,7 @@ func (ec *executionContext) _ActorTechnique(ctx context.Context, sel ast.Selecti
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var actorTechniquesImplementors = []string{"ActorTechniques"}
@@ -29753,7 +29754,7 @@ func (ec *executionContext) _ActorTechniques(ctx context.Context, sel ast.Select
 	fields := graphql.CollectFields(ec.OperationContext, sel, actorTechniquesImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -29782,7 +29783,7 @@ func (ec *executionContext) _ActorTechniques(ctx context.Context, sel ast.Select
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var attackEvidenceImplementors = []string{"AttackEvidence"}
@@ -29791,7 +29792,7 @@ func (ec *executionContext) _AttackEvidence(ctx context.Context, sel ast.Selecti
 	fields := graphql.CollectFields(ec.OperationContext, sel, attackEvidenceImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -29835,7 +29836,7 @@ func (ec *executionContext) _AttackEvidence(ctx context.Context, sel ast.Selecti
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var attackPathImplementors = []string{"AttackPath"}
@@ -29844,7 +29845,7 @@ func (ec *executionContext) _AttackPath(ctx context.Context, sel ast.SelectionSe
 	fields := graphql.CollectFields(ec.OperationContext, sel, attackPathImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -29888,7 +29889,7 @@ func (ec *executionContext) _AttackPath(ctx context.Context, sel ast.SelectionSe
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var attackPathResultImplementors = []string{"AttackPathResult"}
@@ -29897,7 +29898,7 @@ func (ec *executionContext) _AttackPathResult(ctx context.Context, sel ast.Selec
 	fields := graphql.CollectFields(ec.OperationContext, sel, attackPathResultImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -29951,7 +29952,7 @@ func (ec *executionContext) _AttackPathResult(ctx context.Context, sel ast.Selec
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var attackReferenceImplementors = []string{"AttackReference"}
@@ -29960,7 +29961,7 @@ func (ec *executionContext) _AttackReference(ctx context.Context, sel ast.Select
 	fields := graphql.CollectFields(ec.OperationContext, sel, attackReferenceImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -29989,7 +29990,7 @@ func (ec *executionContext) _AttackReference(ctx context.Context, sel ast.Select
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var attackTechniqueImplementors = []string{"AttackTechnique"}
@@ -29998,7 +29999,7 @@ func (ec *executionContext) _AttackTechnique(ctx context.Context, sel ast.Select
 	fields := graphql.CollectFields(ec.OperationContext, sel, attackTechniqueImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -30058,7 +30059,7 @@ func (ec *executionContext) _AttackTechnique(ctx context.Context, sel ast.Select
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var attackVersionImplementors = []string{"AttackVersion"}
@@ -30067,7 +30068,7 @@ func (ec *executionContext) _AttackVersion(ctx context.Context, sel ast.Selectio
 	fields := graphql.CollectFields(ec.OperationContext, sel, attackVersionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -30141,7 +30142,7 @@ func (ec *executionContext) _AttackVersion(ctx context.Context, sel ast.Selectio
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var caseStudyImplementors = []string{"CaseStudy"}
@@ -30150,7 +30151,7 @@ func (ec *executionContext) _CaseStudy(ctx context.Context, sel ast.SelectionSet
 	fields := graphql.CollectFields(ec.OperationContext, sel, caseStudyImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -30249,7 +30250,7 @@ func (ec *executionContext) _CaseStudy(ctx context.Context, sel ast.SelectionSet
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var caseStudyConnectionImplementors = []string{"CaseStudyConnection"}
@@ -30258,7 +30259,7 @@ func (ec *executionContext) _CaseStudyConnection(ctx context.Context, sel ast.Se
 	fields := graphql.CollectFields(ec.OperationContext, sel, caseStudyConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -30297,7 +30298,7 @@ func (ec *executionContext) _CaseStudyConnection(ctx context.Context, sel ast.Se
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var caseStudyEdgeImplementors = []string{"CaseStudyEdge"}
@@ -30306,7 +30307,7 @@ func (ec *executionContext) _CaseStudyEdge(ctx context.Context, sel ast.Selectio
 	fields := graphql.CollectFields(ec.OperationContext, sel, caseStudyEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -30335,7 +30336,7 @@ func (ec *executionContext) _CaseStudyEdge(ctx context.Context, sel ast.Selectio
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var chainAnalysisImplementors = []string{"ChainAnalysis"}
@@ -30344,7 +30345,7 @@ func (ec *executionContext) _ChainAnalysis(ctx context.Context, sel ast.Selectio
 	fields := graphql.CollectFields(ec.OperationContext, sel, chainAnalysisImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -30408,7 +30409,7 @@ func (ec *executionContext) _ChainAnalysis(ctx context.Context, sel ast.Selectio
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var chainBreakerImplementors = []string{"ChainBreaker"}
@@ -30417,7 +30418,7 @@ func (ec *executionContext) _ChainBreaker(ctx context.Context, sel ast.Selection
 	fields := graphql.CollectFields(ec.OperationContext, sel, chainBreakerImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -30451,7 +30452,7 @@ func (ec *executionContext) _ChainBreaker(ctx context.Context, sel ast.Selection
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var chainStepImplementors = []string{"ChainStep"}
@@ -30460,7 +30461,7 @@ func (ec *executionContext) _ChainStep(ctx context.Context, sel ast.SelectionSet
 	fields := graphql.CollectFields(ec.OperationContext, sel, chainStepImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -30494,7 +30495,7 @@ func (ec *executionContext) _ChainStep(ctx context.Context, sel ast.SelectionSet
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var chokePointsImplementors = []string{"ChokePoints"}
@@ -30503,7 +30504,7 @@ func (ec *executionContext) _ChokePoints(ctx context.Context, sel ast.SelectionS
 	fields := graphql.CollectFields(ec.OperationContext, sel, chokePointsImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -30542,7 +30543,7 @@ func (ec *executionContext) _ChokePoints(ctx context.Context, sel ast.SelectionS
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var coverageGapImplementors = []string{"CoverageGap"}
@@ -30551,7 +30552,7 @@ func (ec *executionContext) _CoverageGap(ctx context.Context, sel ast.SelectionS
 	fields := graphql.CollectFields(ec.OperationContext, sel, coverageGapImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -30585,7 +30586,7 @@ func (ec *executionContext) _CoverageGap(ctx context.Context, sel ast.SelectionS
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var coverageGapsImplementors = []string{"CoverageGaps"}
@@ -30594,7 +30595,7 @@ func (ec *executionContext) _CoverageGaps(ctx context.Context, sel ast.Selection
 	fields := graphql.CollectFields(ec.OperationContext, sel, coverageGapsImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -30623,7 +30624,7 @@ func (ec *executionContext) _CoverageGaps(ctx context.Context, sel ast.Selection
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var diffEntityImplementors = []string{"DiffEntity"}
@@ -30632,7 +30633,7 @@ func (ec *executionContext) _DiffEntity(ctx context.Context, sel ast.SelectionSe
 	fields := graphql.CollectFields(ec.OperationContext, sel, diffEntityImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -30661,7 +30662,7 @@ func (ec *executionContext) _DiffEntity(ctx context.Context, sel ast.SelectionSe
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var diffLinkImplementors = []string{"DiffLink"}
@@ -30670,7 +30671,7 @@ func (ec *executionContext) _DiffLink(ctx context.Context, sel ast.SelectionSet,
 	fields := graphql.CollectFields(ec.OperationContext, sel, diffLinkImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -30699,7 +30700,7 @@ func (ec *executionContext) _DiffLink(ctx context.Context, sel ast.SelectionSet,
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var entityChangesImplementors = []string{"EntityChanges"}
@@ -30708,7 +30709,7 @@ func (ec *executionContext) _EntityChanges(ctx context.Context, sel ast.Selectio
 	fields := graphql.CollectFields(ec.OperationContext, sel, entityChangesImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -30742,7 +30743,7 @@ func (ec *executionContext) _EntityChanges(ctx context.Context, sel ast.Selectio
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var linkChangesImplementors = []string{"LinkChanges"}
@@ -30751,7 +30752,7 @@ func (ec *executionContext) _LinkChanges(ctx context.Context, sel ast.SelectionS
 	fields := graphql.CollectFields(ec.OperationContext, sel, linkChangesImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -30780,7 +30781,7 @@ func (ec *executionContext) _LinkChanges(ctx context.Context, sel ast.SelectionS
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var mappingFindingImplementors = []string{"MappingFinding"}
@@ -30789,7 +30790,7 @@ func (ec *executionContext) _MappingFinding(ctx context.Context, sel ast.Selecti
 	fields := graphql.CollectFields(ec.OperationContext, sel, mappingFindingImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -30854,7 +30855,7 @@ func (ec *executionContext) _MappingFinding(ctx context.Context, sel ast.Selecti
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var mappingReportImplementors = []string{"MappingReport"}
@@ -30863,7 +30864,7 @@ func (ec *executionContext) _MappingReport(ctx context.Context, sel ast.Selectio
 	fields := graphql.CollectFields(ec.OperationContext, sel, mappingReportImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -30917,7 +30918,7 @@ func (ec *executionContext) _MappingReport(ctx context.Context, sel ast.Selectio
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var maturityChangeImplementors = []string{"MaturityChange"}
@@ -30926,7 +30927,7 @@ func (ec *executionContext) _MaturityChange(ctx context.Context, sel ast.Selecti
 	fields := graphql.CollectFields(ec.OperationContext, sel, maturityChangeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -30965,7 +30966,7 @@ func (ec *executionContext) _MaturityChange(ctx context.Context, sel ast.Selecti
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var minimalMitigationSetImplementors = []string{"MinimalMitigationSet"}
@@ -30974,7 +30975,7 @@ func (ec *executionContext) _MinimalMitigationSet(ctx context.Context, sel ast.S
 	fields := graphql.CollectFields(ec.OperationContext, sel, minimalMitigationSetImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -31048,7 +31049,7 @@ func (ec *executionContext) _MinimalMitigationSet(ctx context.Context, sel ast.S
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var mitigatedTechniqueImplementors = []string{"MitigatedTechnique"}
@@ -31057,7 +31058,7 @@ func (ec *executionContext) _MitigatedTechnique(ctx context.Context, sel ast.Sel
 	fields := graphql.CollectFields(ec.OperationContext, sel, mitigatedTechniqueImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -31086,7 +31087,7 @@ func (ec *executionContext) _MitigatedTechnique(ctx context.Context, sel ast.Sel
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var mitigationImplementors = []string{"Mitigation"}
@@ -31095,7 +31096,7 @@ func (ec *executionContext) _Mitigation(ctx context.Context, sel ast.SelectionSe
 	fields := graphql.CollectFields(ec.OperationContext, sel, mitigationImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -31174,7 +31175,7 @@ func (ec *executionContext) _Mitigation(ctx context.Context, sel ast.SelectionSe
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var mitigationChokePointImplementors = []string{"MitigationChokePoint"}
@@ -31183,7 +31184,7 @@ func (ec *executionContext) _MitigationChokePoint(ctx context.Context, sel ast.S
 	fields := graphql.CollectFields(ec.OperationContext, sel, mitigationChokePointImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -31222,7 +31223,7 @@ func (ec *executionContext) _MitigationChokePoint(ctx context.Context, sel ast.S
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var mitigationConnectionImplementors = []string{"MitigationConnection"}
@@ -31231,7 +31232,7 @@ func (ec *executionContext) _MitigationConnection(ctx context.Context, sel ast.S
 	fields := graphql.CollectFields(ec.OperationContext, sel, mitigationConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -31270,7 +31271,7 @@ func (ec *executionContext) _MitigationConnection(ctx context.Context, sel ast.S
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var mitigationEdgeImplementors = []string{"MitigationEdge"}
@@ -31279,7 +31280,7 @@ func (ec *executionContext) _MitigationEdge(ctx context.Context, sel ast.Selecti
 	fields := graphql.CollectFields(ec.OperationContext, sel, mitigationEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -31308,7 +31309,7 @@ func (ec *executionContext) _MitigationEdge(ctx context.Context, sel ast.Selecti
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var mitigationSetOptionImplementors = []string{"MitigationSetOption"}
@@ -31317,7 +31318,7 @@ func (ec *executionContext) _MitigationSetOption(ctx context.Context, sel ast.Se
 	fields := graphql.CollectFields(ec.OperationContext, sel, mitigationSetOptionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -31346,7 +31347,7 @@ func (ec *executionContext) _MitigationSetOption(ctx context.Context, sel ast.Se
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var mutationImplementors = []string{"Mutation"}
@@ -31358,7 +31359,7 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 	})
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		innerCtx := graphql.WithRootFieldContext(ctx, &graphql.RootFieldContext{
 			Object: field.Name,
@@ -31494,7 +31495,7 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var navigatorLayerImplementors = []string{"NavigatorLayer"}
@@ -31503,7 +31504,7 @@ func (ec *executionContext) _NavigatorLayer(ctx context.Context, sel ast.Selecti
 	fields := graphql.CollectFields(ec.OperationContext, sel, navigatorLayerImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -31547,7 +31548,7 @@ func (ec *executionContext) _NavigatorLayer(ctx context.Context, sel ast.Selecti
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var pageInfoImplementors = []string{"PageInfo"}
@@ -31556,7 +31557,7 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 	fields := graphql.CollectFields(ec.OperationContext, sel, pageInfoImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -31585,7 +31586,7 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var pathHopImplementors = []string{"PathHop"}
@@ -31594,7 +31595,7 @@ func (ec *executionContext) _PathHop(ctx context.Context, sel ast.SelectionSet, 
 	fields := graphql.CollectFields(ec.OperationContext, sel, pathHopImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -31633,7 +31634,7 @@ func (ec *executionContext) _PathHop(ctx context.Context, sel ast.SelectionSet, 
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var queryImplementors = []string{"Query"}
@@ -31645,7 +31646,7 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 	})
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		innerCtx := graphql.WithRootFieldContext(ctx, &graphql.RootFieldContext{
 			Object: field.Name,
@@ -31887,7 +31888,7 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var referenceImplementors = []string{"Reference"}
@@ -31896,7 +31897,7 @@ func (ec *executionContext) _Reference(ctx context.Context, sel ast.SelectionSet
 	fields := graphql.CollectFields(ec.OperationContext, sel, referenceImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -31930,7 +31931,7 @@ func (ec *executionContext) _Reference(ctx context.Context, sel ast.SelectionSet
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var releaseImplementors = []string{"Release"}
@@ -31939,7 +31940,7 @@ func (ec *executionContext) _Release(ctx context.Context, sel ast.SelectionSet, 
 	fields := graphql.CollectFields(ec.OperationContext, sel, releaseImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -31999,7 +32000,7 @@ func (ec *executionContext) _Release(ctx context.Context, sel ast.SelectionSet, 
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var releaseCountsImplementors = []string{"ReleaseCounts"}
@@ -32008,7 +32009,7 @@ func (ec *executionContext) _ReleaseCounts(ctx context.Context, sel ast.Selectio
 	fields := graphql.CollectFields(ec.OperationContext, sel, releaseCountsImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -32057,7 +32058,7 @@ func (ec *executionContext) _ReleaseCounts(ctx context.Context, sel ast.Selectio
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var releaseDiffImplementors = []string{"ReleaseDiff"}
@@ -32066,7 +32067,7 @@ func (ec *executionContext) _ReleaseDiff(ctx context.Context, sel ast.SelectionS
 	fields := graphql.CollectFields(ec.OperationContext, sel, releaseDiffImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -32170,7 +32171,7 @@ func (ec *executionContext) _ReleaseDiff(ctx context.Context, sel ast.SelectionS
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var renameImplementors = []string{"Rename"}
@@ -32179,7 +32180,7 @@ func (ec *executionContext) _Rename(ctx context.Context, sel ast.SelectionSet, o
 	fields := graphql.CollectFields(ec.OperationContext, sel, renameImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -32213,7 +32214,7 @@ func (ec *executionContext) _Rename(ctx context.Context, sel ast.SelectionSet, o
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var retiredIdImplementors = []string{"RetiredId"}
@@ -32222,7 +32223,7 @@ func (ec *executionContext) _RetiredId(ctx context.Context, sel ast.SelectionSet
 	fields := graphql.CollectFields(ec.OperationContext, sel, retiredIdImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -32256,7 +32257,7 @@ func (ec *executionContext) _RetiredId(ctx context.Context, sel ast.SelectionSet
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var searchHitImplementors = []string{"SearchHit"}
@@ -32265,7 +32266,7 @@ func (ec *executionContext) _SearchHit(ctx context.Context, sel ast.SelectionSet
 	fields := graphql.CollectFields(ec.OperationContext, sel, searchHitImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -32329,7 +32330,7 @@ func (ec *executionContext) _SearchHit(ctx context.Context, sel ast.SelectionSet
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var setMemberImplementors = []string{"SetMember"}
@@ -32338,7 +32339,7 @@ func (ec *executionContext) _SetMember(ctx context.Context, sel ast.SelectionSet
 	fields := graphql.CollectFields(ec.OperationContext, sel, setMemberImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -32377,7 +32378,7 @@ func (ec *executionContext) _SetMember(ctx context.Context, sel ast.SelectionSet
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var sharedTechniqueImplementors = []string{"SharedTechnique"}
@@ -32386,7 +32387,7 @@ func (ec *executionContext) _SharedTechnique(ctx context.Context, sel ast.Select
 	fields := graphql.CollectFields(ec.OperationContext, sel, sharedTechniqueImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -32420,7 +32421,7 @@ func (ec *executionContext) _SharedTechnique(ctx context.Context, sel ast.Select
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var stepImplementors = []string{"Step"}
@@ -32429,7 +32430,7 @@ func (ec *executionContext) _Step(ctx context.Context, sel ast.SelectionSet, obj
 	fields := graphql.CollectFields(ec.OperationContext, sel, stepImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -32498,7 +32499,7 @@ func (ec *executionContext) _Step(ctx context.Context, sel ast.SelectionSet, obj
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var stepChangeImplementors = []string{"StepChange"}
@@ -32507,7 +32508,7 @@ func (ec *executionContext) _StepChange(ctx context.Context, sel ast.SelectionSe
 	fields := graphql.CollectFields(ec.OperationContext, sel, stepChangeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -32546,7 +32547,7 @@ func (ec *executionContext) _StepChange(ctx context.Context, sel ast.SelectionSe
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var stepRefImplementors = []string{"StepRef"}
@@ -32555,7 +32556,7 @@ func (ec *executionContext) _StepRef(ctx context.Context, sel ast.SelectionSet, 
 	fields := graphql.CollectFields(ec.OperationContext, sel, stepRefImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -32584,7 +32585,7 @@ func (ec *executionContext) _StepRef(ctx context.Context, sel ast.SelectionSet, 
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var stepStateImplementors = []string{"StepState"}
@@ -32593,7 +32594,7 @@ func (ec *executionContext) _StepState(ctx context.Context, sel ast.SelectionSet
 	fields := graphql.CollectFields(ec.OperationContext, sel, stepStateImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -32632,7 +32633,7 @@ func (ec *executionContext) _StepState(ctx context.Context, sel ast.SelectionSet
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var tMAcceptedRiskImplementors = []string{"TMAcceptedRisk"}
@@ -32641,7 +32642,7 @@ func (ec *executionContext) _TMAcceptedRisk(ctx context.Context, sel ast.Selecti
 	fields := graphql.CollectFields(ec.OperationContext, sel, tMAcceptedRiskImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -32680,7 +32681,7 @@ func (ec *executionContext) _TMAcceptedRisk(ctx context.Context, sel ast.Selecti
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var tMAcceptedRiskStatusImplementors = []string{"TMAcceptedRiskStatus"}
@@ -32689,7 +32690,7 @@ func (ec *executionContext) _TMAcceptedRiskStatus(ctx context.Context, sel ast.S
 	fields := graphql.CollectFields(ec.OperationContext, sel, tMAcceptedRiskStatusImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -32738,7 +32739,7 @@ func (ec *executionContext) _TMAcceptedRiskStatus(ctx context.Context, sel ast.S
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var tMActorImplementors = []string{"TMActor"}
@@ -32747,7 +32748,7 @@ func (ec *executionContext) _TMActor(ctx context.Context, sel ast.SelectionSet, 
 	fields := graphql.CollectFields(ec.OperationContext, sel, tMActorImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -32801,7 +32802,7 @@ func (ec *executionContext) _TMActor(ctx context.Context, sel ast.SelectionSet, 
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var tMAddsImplementors = []string{"TMAdds"}
@@ -32810,7 +32811,7 @@ func (ec *executionContext) _TMAdds(ctx context.Context, sel ast.SelectionSet, o
 	fields := graphql.CollectFields(ec.OperationContext, sel, tMAddsImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -32844,7 +32845,7 @@ func (ec *executionContext) _TMAdds(ctx context.Context, sel ast.SelectionSet, o
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var tMApplicableTechniqueImplementors = []string{"TMApplicableTechnique"}
@@ -32853,7 +32854,7 @@ func (ec *executionContext) _TMApplicableTechnique(ctx context.Context, sel ast.
 	fields := graphql.CollectFields(ec.OperationContext, sel, tMApplicableTechniqueImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -32967,7 +32968,7 @@ func (ec *executionContext) _TMApplicableTechnique(ctx context.Context, sel ast.
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var tMBreakPointImplementors = []string{"TMBreakPoint"}
@@ -32976,7 +32977,7 @@ func (ec *executionContext) _TMBreakPoint(ctx context.Context, sel ast.Selection
 	fields := graphql.CollectFields(ec.OperationContext, sel, tMBreakPointImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -33010,7 +33011,7 @@ func (ec *executionContext) _TMBreakPoint(ctx context.Context, sel ast.Selection
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var tMComponentImplementors = []string{"TMComponent"}
@@ -33019,7 +33020,7 @@ func (ec *executionContext) _TMComponent(ctx context.Context, sel ast.SelectionS
 	fields := graphql.CollectFields(ec.OperationContext, sel, tMComponentImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -33068,7 +33069,7 @@ func (ec *executionContext) _TMComponent(ctx context.Context, sel ast.SelectionS
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var tMControlImplementors = []string{"TMControl"}
@@ -33077,7 +33078,7 @@ func (ec *executionContext) _TMControl(ctx context.Context, sel ast.SelectionSet
 	fields := graphql.CollectFields(ec.OperationContext, sel, tMControlImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -33121,7 +33122,7 @@ func (ec *executionContext) _TMControl(ctx context.Context, sel ast.SelectionSet
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var tMControlEffectImplementors = []string{"TMControlEffect"}
@@ -33130,7 +33131,7 @@ func (ec *executionContext) _TMControlEffect(ctx context.Context, sel ast.Select
 	fields := graphql.CollectFields(ec.OperationContext, sel, tMControlEffectImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -33209,7 +33210,7 @@ func (ec *executionContext) _TMControlEffect(ctx context.Context, sel ast.Select
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var tMCostImplementors = []string{"TMCost"}
@@ -33218,7 +33219,7 @@ func (ec *executionContext) _TMCost(ctx context.Context, sel ast.SelectionSet, o
 	fields := graphql.CollectFields(ec.OperationContext, sel, tMCostImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -33247,7 +33248,7 @@ func (ec *executionContext) _TMCost(ctx context.Context, sel ast.SelectionSet, o
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var tMDetectionImplementors = []string{"TMDetection"}
@@ -33256,7 +33257,7 @@ func (ec *executionContext) _TMDetection(ctx context.Context, sel ast.SelectionS
 	fields := graphql.CollectFields(ec.OperationContext, sel, tMDetectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -33295,7 +33296,7 @@ func (ec *executionContext) _TMDetection(ctx context.Context, sel ast.SelectionS
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var tMEvidenceImplementors = []string{"TMEvidence"}
@@ -33304,7 +33305,7 @@ func (ec *executionContext) _TMEvidence(ctx context.Context, sel ast.SelectionSe
 	fields := graphql.CollectFields(ec.OperationContext, sel, tMEvidenceImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -33368,7 +33369,7 @@ func (ec *executionContext) _TMEvidence(ctx context.Context, sel ast.SelectionSe
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var tMFlowImplementors = []string{"TMFlow"}
@@ -33377,7 +33378,7 @@ func (ec *executionContext) _TMFlow(ctx context.Context, sel ast.SelectionSet, o
 	fields := graphql.CollectFields(ec.OperationContext, sel, tMFlowImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -33421,7 +33422,7 @@ func (ec *executionContext) _TMFlow(ctx context.Context, sel ast.SelectionSet, o
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var tMIncidentImplementors = []string{"TMIncident"}
@@ -33430,7 +33431,7 @@ func (ec *executionContext) _TMIncident(ctx context.Context, sel ast.SelectionSe
 	fields := graphql.CollectFields(ec.OperationContext, sel, tMIncidentImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -33524,7 +33525,7 @@ func (ec *executionContext) _TMIncident(ctx context.Context, sel ast.SelectionSe
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var tMLinkEffectImplementors = []string{"TMLinkEffect"}
@@ -33533,7 +33534,7 @@ func (ec *executionContext) _TMLinkEffect(ctx context.Context, sel ast.Selection
 	fields := graphql.CollectFields(ec.OperationContext, sel, tMLinkEffectImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -33592,7 +33593,7 @@ func (ec *executionContext) _TMLinkEffect(ctx context.Context, sel ast.Selection
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var tMMitigationChangeImplementors = []string{"TMMitigationChange"}
@@ -33601,7 +33602,7 @@ func (ec *executionContext) _TMMitigationChange(ctx context.Context, sel ast.Sel
 	fields := graphql.CollectFields(ec.OperationContext, sel, tMMitigationChangeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -33635,7 +33636,7 @@ func (ec *executionContext) _TMMitigationChange(ctx context.Context, sel ast.Sel
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var tMPreferencesImplementors = []string{"TMPreferences"}
@@ -33644,7 +33645,7 @@ func (ec *executionContext) _TMPreferences(ctx context.Context, sel ast.Selectio
 	fields := graphql.CollectFields(ec.OperationContext, sel, tMPreferencesImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -33678,7 +33679,7 @@ func (ec *executionContext) _TMPreferences(ctx context.Context, sel ast.Selectio
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var tMPropertyImplementors = []string{"TMProperty"}
@@ -33687,7 +33688,7 @@ func (ec *executionContext) _TMProperty(ctx context.Context, sel ast.SelectionSe
 	fields := graphql.CollectFields(ec.OperationContext, sel, tMPropertyImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -33716,7 +33717,7 @@ func (ec *executionContext) _TMProperty(ctx context.Context, sel ast.SelectionSe
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var tMRecommendationImplementors = []string{"TMRecommendation"}
@@ -33725,7 +33726,7 @@ func (ec *executionContext) _TMRecommendation(ctx context.Context, sel ast.Selec
 	fields := graphql.CollectFields(ec.OperationContext, sel, tMRecommendationImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -33784,7 +33785,7 @@ func (ec *executionContext) _TMRecommendation(ctx context.Context, sel ast.Selec
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var tMResidualPathImplementors = []string{"TMResidualPath"}
@@ -33793,7 +33794,7 @@ func (ec *executionContext) _TMResidualPath(ctx context.Context, sel ast.Selecti
 	fields := graphql.CollectFields(ec.OperationContext, sel, tMResidualPathImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -33842,7 +33843,7 @@ func (ec *executionContext) _TMResidualPath(ctx context.Context, sel ast.Selecti
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var tMStatusChangeImplementors = []string{"TMStatusChange"}
@@ -33851,7 +33852,7 @@ func (ec *executionContext) _TMStatusChange(ctx context.Context, sel ast.Selecti
 	fields := graphql.CollectFields(ec.OperationContext, sel, tMStatusChangeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -33885,7 +33886,7 @@ func (ec *executionContext) _TMStatusChange(ctx context.Context, sel ast.Selecti
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var tMSummaryImplementors = []string{"TMSummary"}
@@ -33894,7 +33895,7 @@ func (ec *executionContext) _TMSummary(ctx context.Context, sel ast.SelectionSet
 	fields := graphql.CollectFields(ec.OperationContext, sel, tMSummaryImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -33963,7 +33964,7 @@ func (ec *executionContext) _TMSummary(ctx context.Context, sel ast.SelectionSet
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var tMTacticExposureImplementors = []string{"TMTacticExposure"}
@@ -33972,7 +33973,7 @@ func (ec *executionContext) _TMTacticExposure(ctx context.Context, sel ast.Selec
 	fields := graphql.CollectFields(ec.OperationContext, sel, tMTacticExposureImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -34026,7 +34027,7 @@ func (ec *executionContext) _TMTacticExposure(ctx context.Context, sel ast.Selec
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var tMUnbreakableImplementors = []string{"TMUnbreakable"}
@@ -34035,7 +34036,7 @@ func (ec *executionContext) _TMUnbreakable(ctx context.Context, sel ast.Selectio
 	fields := graphql.CollectFields(ec.OperationContext, sel, tMUnbreakableImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -34064,7 +34065,7 @@ func (ec *executionContext) _TMUnbreakable(ctx context.Context, sel ast.Selectio
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var tMUncoveredTechniqueImplementors = []string{"TMUncoveredTechnique"}
@@ -34073,7 +34074,7 @@ func (ec *executionContext) _TMUncoveredTechnique(ctx context.Context, sel ast.S
 	fields := graphql.CollectFields(ec.OperationContext, sel, tMUncoveredTechniqueImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -34117,7 +34118,7 @@ func (ec *executionContext) _TMUncoveredTechnique(ctx context.Context, sel ast.S
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var tacticImplementors = []string{"Tactic"}
@@ -34126,7 +34127,7 @@ func (ec *executionContext) _Tactic(ctx context.Context, sel ast.SelectionSet, o
 	fields := graphql.CollectFields(ec.OperationContext, sel, tacticImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -34200,7 +34201,7 @@ func (ec *executionContext) _Tactic(ctx context.Context, sel ast.SelectionSet, o
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var tacticConnectionImplementors = []string{"TacticConnection"}
@@ -34209,7 +34210,7 @@ func (ec *executionContext) _TacticConnection(ctx context.Context, sel ast.Selec
 	fields := graphql.CollectFields(ec.OperationContext, sel, tacticConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -34248,7 +34249,7 @@ func (ec *executionContext) _TacticConnection(ctx context.Context, sel ast.Selec
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var tacticEdgeImplementors = []string{"TacticEdge"}
@@ -34257,7 +34258,7 @@ func (ec *executionContext) _TacticEdge(ctx context.Context, sel ast.SelectionSe
 	fields := graphql.CollectFields(ec.OperationContext, sel, tacticEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -34286,7 +34287,7 @@ func (ec *executionContext) _TacticEdge(ctx context.Context, sel ast.SelectionSe
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var tacticMoveImplementors = []string{"TacticMove"}
@@ -34295,7 +34296,7 @@ func (ec *executionContext) _TacticMove(ctx context.Context, sel ast.SelectionSe
 	fields := graphql.CollectFields(ec.OperationContext, sel, tacticMoveImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -34334,7 +34335,7 @@ func (ec *executionContext) _TacticMove(ctx context.Context, sel ast.SelectionSe
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var techniqueImplementors = []string{"Technique"}
@@ -34343,7 +34344,7 @@ func (ec *executionContext) _Technique(ctx context.Context, sel ast.SelectionSet
 	fields := graphql.CollectFields(ec.OperationContext, sel, techniqueImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -34463,7 +34464,7 @@ func (ec *executionContext) _Technique(ctx context.Context, sel ast.SelectionSet
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var techniqueActorImplementors = []string{"TechniqueActor"}
@@ -34472,7 +34473,7 @@ func (ec *executionContext) _TechniqueActor(ctx context.Context, sel ast.Selecti
 	fields := graphql.CollectFields(ec.OperationContext, sel, techniqueActorImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -34517,7 +34518,7 @@ func (ec *executionContext) _TechniqueActor(ctx context.Context, sel ast.Selecti
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var techniqueChokePointImplementors = []string{"TechniqueChokePoint"}
@@ -34526,7 +34527,7 @@ func (ec *executionContext) _TechniqueChokePoint(ctx context.Context, sel ast.Se
 	fields := graphql.CollectFields(ec.OperationContext, sel, techniqueChokePointImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -34565,7 +34566,7 @@ func (ec *executionContext) _TechniqueChokePoint(ctx context.Context, sel ast.Se
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var techniqueConnectionImplementors = []string{"TechniqueConnection"}
@@ -34574,7 +34575,7 @@ func (ec *executionContext) _TechniqueConnection(ctx context.Context, sel ast.Se
 	fields := graphql.CollectFields(ec.OperationContext, sel, techniqueConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -34613,7 +34614,7 @@ func (ec *executionContext) _TechniqueConnection(ctx context.Context, sel ast.Se
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var techniqueEdgeImplementors = []string{"TechniqueEdge"}
@@ -34622,7 +34623,7 @@ func (ec *executionContext) _TechniqueEdge(ctx context.Context, sel ast.Selectio
 	fields := graphql.CollectFields(ec.OperationContext, sel, techniqueEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -34651,7 +34652,7 @@ func (ec *executionContext) _TechniqueEdge(ctx context.Context, sel ast.Selectio
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var techniqueMitigationImplementors = []string{"TechniqueMitigation"}
@@ -34660,7 +34661,7 @@ func (ec *executionContext) _TechniqueMitigation(ctx context.Context, sel ast.Se
 	fields := graphql.CollectFields(ec.OperationContext, sel, techniqueMitigationImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -34689,7 +34690,7 @@ func (ec *executionContext) _TechniqueMitigation(ctx context.Context, sel ast.Se
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var techniqueMitigationChangesImplementors = []string{"TechniqueMitigationChanges"}
@@ -34698,7 +34699,7 @@ func (ec *executionContext) _TechniqueMitigationChanges(ctx context.Context, sel
 	fields := graphql.CollectFields(ec.OperationContext, sel, techniqueMitigationChangesImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -34737,7 +34738,7 @@ func (ec *executionContext) _TechniqueMitigationChanges(ctx context.Context, sel
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var techniqueTransitionImplementors = []string{"TechniqueTransition"}
@@ -34746,7 +34747,7 @@ func (ec *executionContext) _TechniqueTransition(ctx context.Context, sel ast.Se
 	fields := graphql.CollectFields(ec.OperationContext, sel, techniqueTransitionImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -34780,7 +34781,7 @@ func (ec *executionContext) _TechniqueTransition(ctx context.Context, sel ast.Se
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var threatModelImplementors = []string{"ThreatModel"}
@@ -34789,7 +34790,7 @@ func (ec *executionContext) _ThreatModel(ctx context.Context, sel ast.SelectionS
 	fields := graphql.CollectFields(ec.OperationContext, sel, threatModelImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -34870,7 +34871,7 @@ func (ec *executionContext) _ThreatModel(ctx context.Context, sel ast.SelectionS
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var threatModelReportImplementors = []string{"ThreatModelReport"}
@@ -34879,7 +34880,7 @@ func (ec *executionContext) _ThreatModelReport(ctx context.Context, sel ast.Sele
 	fields := graphql.CollectFields(ec.OperationContext, sel, threatModelReportImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -34983,7 +34984,7 @@ func (ec *executionContext) _ThreatModelReport(ctx context.Context, sel ast.Sele
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var unbreakableChainImplementors = []string{"UnbreakableChain"}
@@ -34992,7 +34993,7 @@ func (ec *executionContext) _UnbreakableChain(ctx context.Context, sel ast.Selec
 	fields := graphql.CollectFields(ec.OperationContext, sel, unbreakableChainImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -35026,7 +35027,7 @@ func (ec *executionContext) _UnbreakableChain(ctx context.Context, sel ast.Selec
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var upgradeImpactImplementors = []string{"UpgradeImpact"}
@@ -35035,7 +35036,7 @@ func (ec *executionContext) _UpgradeImpact(ctx context.Context, sel ast.Selectio
 	fields := graphql.CollectFields(ec.OperationContext, sel, upgradeImpactImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -35099,7 +35100,7 @@ func (ec *executionContext) _UpgradeImpact(ctx context.Context, sel ast.Selectio
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var upstreamStatusImplementors = []string{"UpstreamStatus"}
@@ -35108,7 +35109,7 @@ func (ec *executionContext) _UpstreamStatus(ctx context.Context, sel ast.Selecti
 	fields := graphql.CollectFields(ec.OperationContext, sel, upstreamStatusImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -35148,7 +35149,7 @@ func (ec *executionContext) _UpstreamStatus(ctx context.Context, sel ast.Selecti
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var __DirectiveImplementors = []string{"__Directive"}
@@ -35157,7 +35158,7 @@ func (ec *executionContext) ___Directive(ctx context.Context, sel ast.SelectionS
 	fields := graphql.CollectFields(ec.OperationContext, sel, __DirectiveImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -35201,7 +35202,7 @@ func (ec *executionContext) ___Directive(ctx context.Context, sel ast.SelectionS
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var __EnumValueImplementors = []string{"__EnumValue"}
@@ -35210,7 +35211,7 @@ func (ec *executionContext) ___EnumValue(ctx context.Context, sel ast.SelectionS
 	fields := graphql.CollectFields(ec.OperationContext, sel, __EnumValueImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -35249,7 +35250,7 @@ func (ec *executionContext) ___EnumValue(ctx context.Context, sel ast.SelectionS
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var __FieldImplementors = []string{"__Field"}
@@ -35258,7 +35259,7 @@ func (ec *executionContext) ___Field(ctx context.Context, sel ast.SelectionSet, 
 	fields := graphql.CollectFields(ec.OperationContext, sel, __FieldImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -35307,7 +35308,7 @@ func (ec *executionContext) ___Field(ctx context.Context, sel ast.SelectionSet, 
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var __InputValueImplementors = []string{"__InputValue"}
@@ -35316,7 +35317,7 @@ func (ec *executionContext) ___InputValue(ctx context.Context, sel ast.Selection
 	fields := graphql.CollectFields(ec.OperationContext, sel, __InputValueImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -35365,7 +35366,7 @@ func (ec *executionContext) ___InputValue(ctx context.Context, sel ast.Selection
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var __SchemaImplementors = []string{"__Schema"}
@@ -35374,7 +35375,7 @@ func (ec *executionContext) ___Schema(ctx context.Context, sel ast.SelectionSet,
 	fields := graphql.CollectFields(ec.OperationContext, sel, __SchemaImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -35423,7 +35424,7 @@ func (ec *executionContext) ___Schema(ctx context.Context, sel ast.SelectionSet,
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 var __TypeImplementors = []string{"__Type"}
@@ -35432,7 +35433,7 @@ func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, o
 	fields := graphql.CollectFields(ec.OperationContext, sel, __TypeImplementors)
 
 	out := graphql.NewFieldSet(fields)
-	deferred := graphql.NewDeferredGroup(ctx)
+	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -35506,7 +35507,7 @@ func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, o
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return serial.Object(out, fields)
 }
 
 // endregion **************************** object.gotpl ****************************
@@ -35519,10 +35520,10 @@ func (ec *executionContext) marshalNActor2githubᚗcomᚋatlasgraphᚋatlasgraph
 
 func (ec *executionContext) marshalNActor2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐActorᚄ(ctx context.Context, sel ast.SelectionSet, v []view.Actor) graphql.Marshaler {
 	ctx = graphql.WithBatchParentValues(ctx, "Actor", v)
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNActor2githubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐActor(ctx, sel, v[i])
+		return ec._Actor(ctx, sel, &v[i])
 	})
 
 	for _, e := range ret {
@@ -35555,10 +35556,10 @@ func (ec *executionContext) marshalNActorEdge2githubᚗcomᚋatlasgraphᚋatlasg
 }
 
 func (ec *executionContext) marshalNActorEdge2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐActorEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []model.ActorEdge) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNActorEdge2githubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐActorEdge(ctx, sel, v[i])
+		return ec._ActorEdge(ctx, sel, &v[i])
 	})
 
 	for _, e := range ret {
@@ -35600,7 +35601,7 @@ func (ec *executionContext) unmarshalNActorLinkKind2ᚕgithubᚗcomᚋatlasgraph
 }
 
 func (ec *executionContext) marshalNActorLinkKind2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋatlasᚐLinkKindᚄ(ctx context.Context, sel ast.SelectionSet, v []atlas.LinkKind) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNActorLinkKind2githubᚗcomᚋatlasgraphᚋatlasgraphᚋatlasᚐLinkKind(ctx, sel, v[i])
@@ -35629,10 +35630,10 @@ func (ec *executionContext) marshalNActorTechnique2githubᚗcomᚋatlasgraphᚋa
 
 func (ec *executionContext) marshalNActorTechnique2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐActorTechniqueᚄ(ctx context.Context, sel ast.SelectionSet, v []view.ActorTechnique) graphql.Marshaler {
 	ctx = graphql.WithBatchParentValues(ctx, "ActorTechnique", v)
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNActorTechnique2githubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐActorTechnique(ctx, sel, v[i])
+		return ec._ActorTechnique(ctx, sel, &v[i])
 	})
 
 	for _, e := range ret {
@@ -35649,10 +35650,10 @@ func (ec *executionContext) marshalNActorTechniques2githubᚗcomᚋatlasgraphᚋ
 }
 
 func (ec *executionContext) marshalNActorTechniques2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐActorTechniquesᚄ(ctx context.Context, sel ast.SelectionSet, v []view.ActorTechniques) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNActorTechniques2githubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐActorTechniques(ctx, sel, v[i])
+		return ec._ActorTechniques(ctx, sel, &v[i])
 	})
 
 	for _, e := range ret {
@@ -35669,10 +35670,10 @@ func (ec *executionContext) marshalNAttackEvidence2githubᚗcomᚋatlasgraphᚋa
 }
 
 func (ec *executionContext) marshalNAttackEvidence2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐAttackEvidenceᚄ(ctx context.Context, sel ast.SelectionSet, v []view.AttackEvidence) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNAttackEvidence2githubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐAttackEvidence(ctx, sel, v[i])
+		return ec._AttackEvidence(ctx, sel, &v[i])
 	})
 
 	for _, e := range ret {
@@ -35689,10 +35690,10 @@ func (ec *executionContext) marshalNAttackPath2githubᚗcomᚋatlasgraphᚋatlas
 }
 
 func (ec *executionContext) marshalNAttackPath2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐAttackPathᚄ(ctx context.Context, sel ast.SelectionSet, v []app.AttackPath) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNAttackPath2githubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐAttackPath(ctx, sel, v[i])
+		return ec._AttackPath(ctx, sel, &v[i])
 	})
 
 	for _, e := range ret {
@@ -35717,10 +35718,10 @@ func (ec *executionContext) marshalNAttackVersion2githubᚗcomᚋatlasgraphᚋat
 }
 
 func (ec *executionContext) marshalNAttackVersion2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐAttackVersionᚄ(ctx context.Context, sel ast.SelectionSet, v []view.AttackVersion) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNAttackVersion2githubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐAttackVersion(ctx, sel, v[i])
+		return ec._AttackVersion(ctx, sel, &v[i])
 	})
 
 	for _, e := range ret {
@@ -35751,10 +35752,10 @@ func (ec *executionContext) marshalNCaseStudy2githubᚗcomᚋatlasgraphᚋatlasg
 }
 
 func (ec *executionContext) marshalNCaseStudy2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐCaseStudyᚄ(ctx context.Context, sel ast.SelectionSet, v []view.CaseStudy) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNCaseStudy2githubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐCaseStudy(ctx, sel, v[i])
+		return ec._CaseStudy(ctx, sel, &v[i])
 	})
 
 	for _, e := range ret {
@@ -35787,10 +35788,10 @@ func (ec *executionContext) marshalNCaseStudyEdge2githubᚗcomᚋatlasgraphᚋat
 }
 
 func (ec *executionContext) marshalNCaseStudyEdge2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐCaseStudyEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []model.CaseStudyEdge) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNCaseStudyEdge2githubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐCaseStudyEdge(ctx, sel, v[i])
+		return ec._CaseStudyEdge(ctx, sel, &v[i])
 	})
 
 	for _, e := range ret {
@@ -35815,10 +35816,10 @@ func (ec *executionContext) marshalNChainBreaker2githubᚗcomᚋatlasgraphᚋatl
 }
 
 func (ec *executionContext) marshalNChainBreaker2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐChainBreakerᚄ(ctx context.Context, sel ast.SelectionSet, v []app.ChainBreaker) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNChainBreaker2githubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐChainBreaker(ctx, sel, v[i])
+		return ec._ChainBreaker(ctx, sel, &v[i])
 	})
 
 	for _, e := range ret {
@@ -35835,10 +35836,10 @@ func (ec *executionContext) marshalNChainStep2githubᚗcomᚋatlasgraphᚋatlasg
 }
 
 func (ec *executionContext) marshalNChainStep2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐChainStepᚄ(ctx context.Context, sel ast.SelectionSet, v []app.ChainStep) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNChainStep2githubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐChainStep(ctx, sel, v[i])
+		return ec._ChainStep(ctx, sel, &v[i])
 	})
 
 	for _, e := range ret {
@@ -35863,10 +35864,10 @@ func (ec *executionContext) marshalNCoverageGap2githubᚗcomᚋatlasgraphᚋatla
 }
 
 func (ec *executionContext) marshalNCoverageGap2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐCoverageGapᚄ(ctx context.Context, sel ast.SelectionSet, v []app.CoverageGap) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNCoverageGap2githubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐCoverageGap(ctx, sel, v[i])
+		return ec._CoverageGap(ctx, sel, &v[i])
 	})
 
 	for _, e := range ret {
@@ -35891,10 +35892,10 @@ func (ec *executionContext) marshalNDiffEntity2githubᚗcomᚋatlasgraphᚋatlas
 }
 
 func (ec *executionContext) marshalNDiffEntity2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋatlasᚐEntityᚄ(ctx context.Context, sel ast.SelectionSet, v []atlas.Entity) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNDiffEntity2githubᚗcomᚋatlasgraphᚋatlasgraphᚋatlasᚐEntity(ctx, sel, v[i])
+		return ec._DiffEntity(ctx, sel, &v[i])
 	})
 
 	for _, e := range ret {
@@ -35911,10 +35912,10 @@ func (ec *executionContext) marshalNDiffLink2githubᚗcomᚋatlasgraphᚋatlasgr
 }
 
 func (ec *executionContext) marshalNDiffLink2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋatlasᚐLinkᚄ(ctx context.Context, sel ast.SelectionSet, v []atlas.Link) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNDiffLink2githubᚗcomᚋatlasgraphᚋatlasgraphᚋatlasᚐLink(ctx, sel, v[i])
+		return ec._DiffLink(ctx, sel, &v[i])
 	})
 
 	for _, e := range ret {
@@ -36025,10 +36026,10 @@ func (ec *executionContext) marshalNMappingFinding2githubᚗcomᚋatlasgraphᚋa
 }
 
 func (ec *executionContext) marshalNMappingFinding2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋmappingᚐFindingᚄ(ctx context.Context, sel ast.SelectionSet, v []mapping.Finding) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNMappingFinding2githubᚗcomᚋatlasgraphᚋatlasgraphᚋmappingᚐFinding(ctx, sel, v[i])
+		return ec._MappingFinding(ctx, sel, &v[i])
 	})
 
 	for _, e := range ret {
@@ -36072,10 +36073,10 @@ func (ec *executionContext) marshalNMaturityChange2githubᚗcomᚋatlasgraphᚋa
 }
 
 func (ec *executionContext) marshalNMaturityChange2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋatlasᚐMaturityChangeᚄ(ctx context.Context, sel ast.SelectionSet, v []atlas.MaturityChange) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNMaturityChange2githubᚗcomᚋatlasgraphᚋatlasgraphᚋatlasᚐMaturityChange(ctx, sel, v[i])
+		return ec._MaturityChange(ctx, sel, &v[i])
 	})
 
 	for _, e := range ret {
@@ -36100,10 +36101,10 @@ func (ec *executionContext) marshalNMitigatedTechnique2githubᚗcomᚋatlasgraph
 }
 
 func (ec *executionContext) marshalNMitigatedTechnique2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐMitigatedTechniqueᚄ(ctx context.Context, sel ast.SelectionSet, v []view.MitigatedTechnique) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNMitigatedTechnique2githubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐMitigatedTechnique(ctx, sel, v[i])
+		return ec._MitigatedTechnique(ctx, sel, &v[i])
 	})
 
 	for _, e := range ret {
@@ -36120,10 +36121,10 @@ func (ec *executionContext) marshalNMitigation2githubᚗcomᚋatlasgraphᚋatlas
 }
 
 func (ec *executionContext) marshalNMitigation2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐMitigationᚄ(ctx context.Context, sel ast.SelectionSet, v []view.Mitigation) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNMitigation2githubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐMitigation(ctx, sel, v[i])
+		return ec._Mitigation(ctx, sel, &v[i])
 	})
 
 	for _, e := range ret {
@@ -36148,10 +36149,10 @@ func (ec *executionContext) marshalNMitigationChokePoint2githubᚗcomᚋatlasgra
 }
 
 func (ec *executionContext) marshalNMitigationChokePoint2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐMitigationChokePointᚄ(ctx context.Context, sel ast.SelectionSet, v []app.MitigationChokePoint) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNMitigationChokePoint2githubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐMitigationChokePoint(ctx, sel, v[i])
+		return ec._MitigationChokePoint(ctx, sel, &v[i])
 	})
 
 	for _, e := range ret {
@@ -36181,10 +36182,10 @@ func (ec *executionContext) marshalNMitigationEdge2githubᚗcomᚋatlasgraphᚋa
 }
 
 func (ec *executionContext) marshalNMitigationEdge2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐMitigationEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []model.MitigationEdge) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNMitigationEdge2githubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐMitigationEdge(ctx, sel, v[i])
+		return ec._MitigationEdge(ctx, sel, &v[i])
 	})
 
 	for _, e := range ret {
@@ -36201,10 +36202,10 @@ func (ec *executionContext) marshalNMitigationSetOption2githubᚗcomᚋatlasgrap
 }
 
 func (ec *executionContext) marshalNMitigationSetOption2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐMitigationSetOptionᚄ(ctx context.Context, sel ast.SelectionSet, v []app.MitigationSetOption) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNMitigationSetOption2githubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐMitigationSetOption(ctx, sel, v[i])
+		return ec._MitigationSetOption(ctx, sel, &v[i])
 	})
 
 	for _, e := range ret {
@@ -36237,10 +36238,10 @@ func (ec *executionContext) marshalNPathHop2githubᚗcomᚋatlasgraphᚋatlasgra
 }
 
 func (ec *executionContext) marshalNPathHop2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐPathHopᚄ(ctx context.Context, sel ast.SelectionSet, v []app.PathHop) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNPathHop2githubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐPathHop(ctx, sel, v[i])
+		return ec._PathHop(ctx, sel, &v[i])
 	})
 
 	for _, e := range ret {
@@ -36257,10 +36258,10 @@ func (ec *executionContext) marshalNReference2githubᚗcomᚋatlasgraphᚋatlasg
 }
 
 func (ec *executionContext) marshalNReference2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋatlasᚐReferenceᚄ(ctx context.Context, sel ast.SelectionSet, v []atlas.Reference) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNReference2githubᚗcomᚋatlasgraphᚋatlasgraphᚋatlasᚐReference(ctx, sel, v[i])
+		return ec._Reference(ctx, sel, &v[i])
 	})
 
 	for _, e := range ret {
@@ -36277,10 +36278,10 @@ func (ec *executionContext) marshalNRelease2githubᚗcomᚋatlasgraphᚋatlasgra
 }
 
 func (ec *executionContext) marshalNRelease2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐReleaseᚄ(ctx context.Context, sel ast.SelectionSet, v []app.Release) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNRelease2githubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐRelease(ctx, sel, v[i])
+		return ec._Release(ctx, sel, &v[i])
 	})
 
 	for _, e := range ret {
@@ -36309,10 +36310,10 @@ func (ec *executionContext) marshalNRename2githubᚗcomᚋatlasgraphᚋatlasgrap
 }
 
 func (ec *executionContext) marshalNRename2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋatlasᚐRenameᚄ(ctx context.Context, sel ast.SelectionSet, v []atlas.Rename) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNRename2githubᚗcomᚋatlasgraphᚋatlasgraphᚋatlasᚐRename(ctx, sel, v[i])
+		return ec._Rename(ctx, sel, &v[i])
 	})
 
 	for _, e := range ret {
@@ -36329,10 +36330,10 @@ func (ec *executionContext) marshalNRetiredId2githubᚗcomᚋatlasgraphᚋatlasg
 }
 
 func (ec *executionContext) marshalNRetiredId2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋatlasᚐRetiredᚄ(ctx context.Context, sel ast.SelectionSet, v []atlas.Retired) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNRetiredId2githubᚗcomᚋatlasgraphᚋatlasgraphᚋatlasᚐRetired(ctx, sel, v[i])
+		return ec._RetiredId(ctx, sel, &v[i])
 	})
 
 	for _, e := range ret {
@@ -36349,10 +36350,10 @@ func (ec *executionContext) marshalNSearchHit2githubᚗcomᚋatlasgraphᚋatlasg
 }
 
 func (ec *executionContext) marshalNSearchHit2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐSearchHitᚄ(ctx context.Context, sel ast.SelectionSet, v []view.SearchHit) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNSearchHit2githubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐSearchHit(ctx, sel, v[i])
+		return ec._SearchHit(ctx, sel, &v[i])
 	})
 
 	for _, e := range ret {
@@ -36369,10 +36370,10 @@ func (ec *executionContext) marshalNSetMember2githubᚗcomᚋatlasgraphᚋatlasg
 }
 
 func (ec *executionContext) marshalNSetMember2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐSetMemberᚄ(ctx context.Context, sel ast.SelectionSet, v []app.SetMember) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNSetMember2githubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐSetMember(ctx, sel, v[i])
+		return ec._SetMember(ctx, sel, &v[i])
 	})
 
 	for _, e := range ret {
@@ -36389,10 +36390,10 @@ func (ec *executionContext) marshalNSharedTechnique2githubᚗcomᚋatlasgraphᚋ
 }
 
 func (ec *executionContext) marshalNSharedTechnique2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐSharedTechniqueᚄ(ctx context.Context, sel ast.SelectionSet, v []view.SharedTechnique) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNSharedTechnique2githubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐSharedTechnique(ctx, sel, v[i])
+		return ec._SharedTechnique(ctx, sel, &v[i])
 	})
 
 	for _, e := range ret {
@@ -36409,10 +36410,10 @@ func (ec *executionContext) marshalNStep2githubᚗcomᚋatlasgraphᚋatlasgraph�
 }
 
 func (ec *executionContext) marshalNStep2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐStepᚄ(ctx context.Context, sel ast.SelectionSet, v []view.Step) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNStep2githubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐStep(ctx, sel, v[i])
+		return ec._Step(ctx, sel, &v[i])
 	})
 
 	for _, e := range ret {
@@ -36429,10 +36430,10 @@ func (ec *executionContext) marshalNStepChange2githubᚗcomᚋatlasgraphᚋatlas
 }
 
 func (ec *executionContext) marshalNStepChange2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋatlasᚐStepChangeᚄ(ctx context.Context, sel ast.SelectionSet, v []atlas.StepChange) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNStepChange2githubᚗcomᚋatlasgraphᚋatlasgraphᚋatlasᚐStepChange(ctx, sel, v[i])
+		return ec._StepChange(ctx, sel, &v[i])
 	})
 
 	for _, e := range ret {
@@ -36449,10 +36450,10 @@ func (ec *executionContext) marshalNStepRef2githubᚗcomᚋatlasgraphᚋatlasgra
 }
 
 func (ec *executionContext) marshalNStepRef2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐStepRefᚄ(ctx context.Context, sel ast.SelectionSet, v []view.StepRef) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNStepRef2githubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐStepRef(ctx, sel, v[i])
+		return ec._StepRef(ctx, sel, &v[i])
 	})
 
 	for _, e := range ret {
@@ -36512,10 +36513,10 @@ func (ec *executionContext) marshalNTMAcceptedRisk2githubᚗcomᚋatlasgraphᚋa
 }
 
 func (ec *executionContext) marshalNTMAcceptedRisk2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐTMAcceptedRiskᚄ(ctx context.Context, sel ast.SelectionSet, v []model.TMAcceptedRisk) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNTMAcceptedRisk2githubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐTMAcceptedRisk(ctx, sel, v[i])
+		return ec._TMAcceptedRisk(ctx, sel, &v[i])
 	})
 
 	for _, e := range ret {
@@ -36537,10 +36538,10 @@ func (ec *executionContext) marshalNTMAcceptedRiskStatus2githubᚗcomᚋatlasgra
 }
 
 func (ec *executionContext) marshalNTMAcceptedRiskStatus2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐAcceptedRiskStatusᚄ(ctx context.Context, sel ast.SelectionSet, v []report.AcceptedRiskStatus) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNTMAcceptedRiskStatus2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐAcceptedRiskStatus(ctx, sel, v[i])
+		return ec._TMAcceptedRiskStatus(ctx, sel, &v[i])
 	})
 
 	for _, e := range ret {
@@ -36557,10 +36558,10 @@ func (ec *executionContext) marshalNTMActor2githubᚗcomᚋatlasgraphᚋatlasgra
 }
 
 func (ec *executionContext) marshalNTMActor2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐKnownActorᚄ(ctx context.Context, sel ast.SelectionSet, v []report.KnownActor) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNTMActor2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐKnownActor(ctx, sel, v[i])
+		return ec._TMActor(ctx, sel, &v[i])
 	})
 
 	for _, e := range ret {
@@ -36581,10 +36582,10 @@ func (ec *executionContext) marshalNTMApplicableTechnique2githubᚗcomᚋatlasgr
 }
 
 func (ec *executionContext) marshalNTMApplicableTechnique2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐApplicableTechniqueᚄ(ctx context.Context, sel ast.SelectionSet, v []report.ApplicableTechnique) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNTMApplicableTechnique2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐApplicableTechnique(ctx, sel, v[i])
+		return ec._TMApplicableTechnique(ctx, sel, &v[i])
 	})
 
 	for _, e := range ret {
@@ -36601,10 +36602,10 @@ func (ec *executionContext) marshalNTMBreakPoint2githubᚗcomᚋatlasgraphᚋatl
 }
 
 func (ec *executionContext) marshalNTMBreakPoint2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐBreakPointᚄ(ctx context.Context, sel ast.SelectionSet, v []report.BreakPoint) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNTMBreakPoint2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐBreakPoint(ctx, sel, v[i])
+		return ec._TMBreakPoint(ctx, sel, &v[i])
 	})
 
 	for _, e := range ret {
@@ -36621,10 +36622,10 @@ func (ec *executionContext) marshalNTMComponent2githubᚗcomᚋatlasgraphᚋatla
 }
 
 func (ec *executionContext) marshalNTMComponent2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐTMComponentᚄ(ctx context.Context, sel ast.SelectionSet, v []model.TMComponent) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNTMComponent2githubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐTMComponent(ctx, sel, v[i])
+		return ec._TMComponent(ctx, sel, &v[i])
 	})
 
 	for _, e := range ret {
@@ -36646,10 +36647,10 @@ func (ec *executionContext) marshalNTMControl2githubᚗcomᚋatlasgraphᚋatlasg
 }
 
 func (ec *executionContext) marshalNTMControl2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐTMControlᚄ(ctx context.Context, sel ast.SelectionSet, v []model.TMControl) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNTMControl2githubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐTMControl(ctx, sel, v[i])
+		return ec._TMControl(ctx, sel, &v[i])
 	})
 
 	for _, e := range ret {
@@ -36666,10 +36667,10 @@ func (ec *executionContext) marshalNTMControlEffect2githubᚗcomᚋatlasgraphᚋ
 }
 
 func (ec *executionContext) marshalNTMControlEffect2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐControlEffectᚄ(ctx context.Context, sel ast.SelectionSet, v []report.ControlEffect) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNTMControlEffect2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐControlEffect(ctx, sel, v[i])
+		return ec._TMControlEffect(ctx, sel, &v[i])
 	})
 
 	for _, e := range ret {
@@ -36691,10 +36692,10 @@ func (ec *executionContext) marshalNTMCost2githubᚗcomᚋatlasgraphᚋatlasgrap
 }
 
 func (ec *executionContext) marshalNTMCost2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐTMCostᚄ(ctx context.Context, sel ast.SelectionSet, v []model.TMCost) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNTMCost2githubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐTMCost(ctx, sel, v[i])
+		return ec._TMCost(ctx, sel, &v[i])
 	})
 
 	for _, e := range ret {
@@ -36716,10 +36717,10 @@ func (ec *executionContext) marshalNTMDetection2githubᚗcomᚋatlasgraphᚋatla
 }
 
 func (ec *executionContext) marshalNTMDetection2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐDetectionᚄ(ctx context.Context, sel ast.SelectionSet, v []report.Detection) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNTMDetection2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐDetection(ctx, sel, v[i])
+		return ec._TMDetection(ctx, sel, &v[i])
 	})
 
 	for _, e := range ret {
@@ -36736,10 +36737,10 @@ func (ec *executionContext) marshalNTMEvidence2githubᚗcomᚋatlasgraphᚋatlas
 }
 
 func (ec *executionContext) marshalNTMEvidence2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐEvidenceᚄ(ctx context.Context, sel ast.SelectionSet, v []report.Evidence) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNTMEvidence2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐEvidence(ctx, sel, v[i])
+		return ec._TMEvidence(ctx, sel, &v[i])
 	})
 
 	for _, e := range ret {
@@ -36756,10 +36757,10 @@ func (ec *executionContext) marshalNTMFlow2githubᚗcomᚋatlasgraphᚋatlasgrap
 }
 
 func (ec *executionContext) marshalNTMFlow2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐTMFlowᚄ(ctx context.Context, sel ast.SelectionSet, v []model.TMFlow) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNTMFlow2githubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐTMFlow(ctx, sel, v[i])
+		return ec._TMFlow(ctx, sel, &v[i])
 	})
 
 	for _, e := range ret {
@@ -36781,10 +36782,10 @@ func (ec *executionContext) marshalNTMIncident2githubᚗcomᚋatlasgraphᚋatlas
 }
 
 func (ec *executionContext) marshalNTMIncident2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐIncidentᚄ(ctx context.Context, sel ast.SelectionSet, v []report.Incident) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNTMIncident2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐIncident(ctx, sel, v[i])
+		return ec._TMIncident(ctx, sel, &v[i])
 	})
 
 	for _, e := range ret {
@@ -36801,10 +36802,10 @@ func (ec *executionContext) marshalNTMLinkEffect2githubᚗcomᚋatlasgraphᚋatl
 }
 
 func (ec *executionContext) marshalNTMLinkEffect2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐLinkEffectᚄ(ctx context.Context, sel ast.SelectionSet, v []report.LinkEffect) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNTMLinkEffect2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐLinkEffect(ctx, sel, v[i])
+		return ec._TMLinkEffect(ctx, sel, &v[i])
 	})
 
 	for _, e := range ret {
@@ -36821,10 +36822,10 @@ func (ec *executionContext) marshalNTMMitigationChange2githubᚗcomᚋatlasgraph
 }
 
 func (ec *executionContext) marshalNTMMitigationChange2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐMitigationChangeᚄ(ctx context.Context, sel ast.SelectionSet, v []report.MitigationChange) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNTMMitigationChange2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐMitigationChange(ctx, sel, v[i])
+		return ec._TMMitigationChange(ctx, sel, &v[i])
 	})
 
 	for _, e := range ret {
@@ -36845,10 +36846,10 @@ func (ec *executionContext) marshalNTMProperty2githubᚗcomᚋatlasgraphᚋatlas
 }
 
 func (ec *executionContext) marshalNTMProperty2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐTMPropertyᚄ(ctx context.Context, sel ast.SelectionSet, v []model.TMProperty) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNTMProperty2githubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐTMProperty(ctx, sel, v[i])
+		return ec._TMProperty(ctx, sel, &v[i])
 	})
 
 	for _, e := range ret {
@@ -36870,10 +36871,10 @@ func (ec *executionContext) marshalNTMRecommendation2githubᚗcomᚋatlasgraph�
 }
 
 func (ec *executionContext) marshalNTMRecommendation2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐRecommendationᚄ(ctx context.Context, sel ast.SelectionSet, v []report.Recommendation) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNTMRecommendation2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐRecommendation(ctx, sel, v[i])
+		return ec._TMRecommendation(ctx, sel, &v[i])
 	})
 
 	for _, e := range ret {
@@ -36890,10 +36891,10 @@ func (ec *executionContext) marshalNTMResidualPath2githubᚗcomᚋatlasgraphᚋa
 }
 
 func (ec *executionContext) marshalNTMResidualPath2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐResidualPathᚄ(ctx context.Context, sel ast.SelectionSet, v []report.ResidualPath) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNTMResidualPath2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐResidualPath(ctx, sel, v[i])
+		return ec._TMResidualPath(ctx, sel, &v[i])
 	})
 
 	for _, e := range ret {
@@ -36910,10 +36911,10 @@ func (ec *executionContext) marshalNTMStatusChange2githubᚗcomᚋatlasgraphᚋa
 }
 
 func (ec *executionContext) marshalNTMStatusChange2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐStatusChangeᚄ(ctx context.Context, sel ast.SelectionSet, v []report.StatusChange) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNTMStatusChange2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐStatusChange(ctx, sel, v[i])
+		return ec._TMStatusChange(ctx, sel, &v[i])
 	})
 
 	for _, e := range ret {
@@ -36934,10 +36935,10 @@ func (ec *executionContext) marshalNTMTacticExposure2githubᚗcomᚋatlasgraph�
 }
 
 func (ec *executionContext) marshalNTMTacticExposure2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐTacticExposureᚄ(ctx context.Context, sel ast.SelectionSet, v []report.TacticExposure) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNTMTacticExposure2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐTacticExposure(ctx, sel, v[i])
+		return ec._TMTacticExposure(ctx, sel, &v[i])
 	})
 
 	for _, e := range ret {
@@ -36954,10 +36955,10 @@ func (ec *executionContext) marshalNTMUnbreakable2githubᚗcomᚋatlasgraphᚋat
 }
 
 func (ec *executionContext) marshalNTMUnbreakable2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐUnbreakableItemᚄ(ctx context.Context, sel ast.SelectionSet, v []report.UnbreakableItem) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNTMUnbreakable2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐUnbreakableItem(ctx, sel, v[i])
+		return ec._TMUnbreakable(ctx, sel, &v[i])
 	})
 
 	for _, e := range ret {
@@ -36974,10 +36975,10 @@ func (ec *executionContext) marshalNTMUncoveredTechnique2githubᚗcomᚋatlasgra
 }
 
 func (ec *executionContext) marshalNTMUncoveredTechnique2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐUncoveredTechniqueᚄ(ctx context.Context, sel ast.SelectionSet, v []report.UncoveredTechnique) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNTMUncoveredTechnique2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐUncoveredTechnique(ctx, sel, v[i])
+		return ec._TMUncoveredTechnique(ctx, sel, &v[i])
 	})
 
 	for _, e := range ret {
@@ -36994,10 +36995,10 @@ func (ec *executionContext) marshalNTactic2githubᚗcomᚋatlasgraphᚋatlasgrap
 }
 
 func (ec *executionContext) marshalNTactic2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐTacticᚄ(ctx context.Context, sel ast.SelectionSet, v []view.Tactic) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNTactic2githubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐTactic(ctx, sel, v[i])
+		return ec._Tactic(ctx, sel, &v[i])
 	})
 
 	for _, e := range ret {
@@ -37030,10 +37031,10 @@ func (ec *executionContext) marshalNTacticEdge2githubᚗcomᚋatlasgraphᚋatlas
 }
 
 func (ec *executionContext) marshalNTacticEdge2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐTacticEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []model.TacticEdge) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNTacticEdge2githubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐTacticEdge(ctx, sel, v[i])
+		return ec._TacticEdge(ctx, sel, &v[i])
 	})
 
 	for _, e := range ret {
@@ -37050,10 +37051,10 @@ func (ec *executionContext) marshalNTacticMove2githubᚗcomᚋatlasgraphᚋatlas
 }
 
 func (ec *executionContext) marshalNTacticMove2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋatlasᚐTacticMoveᚄ(ctx context.Context, sel ast.SelectionSet, v []atlas.TacticMove) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNTacticMove2githubᚗcomᚋatlasgraphᚋatlasgraphᚋatlasᚐTacticMove(ctx, sel, v[i])
+		return ec._TacticMove(ctx, sel, &v[i])
 	})
 
 	for _, e := range ret {
@@ -37071,10 +37072,10 @@ func (ec *executionContext) marshalNTechnique2githubᚗcomᚋatlasgraphᚋatlasg
 
 func (ec *executionContext) marshalNTechnique2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐTechniqueᚄ(ctx context.Context, sel ast.SelectionSet, v []view.Technique) graphql.Marshaler {
 	ctx = graphql.WithBatchParentValues(ctx, "Technique", v)
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNTechnique2githubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐTechnique(ctx, sel, v[i])
+		return ec._Technique(ctx, sel, &v[i])
 	})
 
 	for _, e := range ret {
@@ -37100,10 +37101,10 @@ func (ec *executionContext) marshalNTechniqueActor2githubᚗcomᚋatlasgraphᚋa
 
 func (ec *executionContext) marshalNTechniqueActor2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐTechniqueActorᚄ(ctx context.Context, sel ast.SelectionSet, v []view.TechniqueActor) graphql.Marshaler {
 	ctx = graphql.WithBatchParentValues(ctx, "TechniqueActor", v)
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNTechniqueActor2githubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐTechniqueActor(ctx, sel, v[i])
+		return ec._TechniqueActor(ctx, sel, &v[i])
 	})
 
 	for _, e := range ret {
@@ -37120,10 +37121,10 @@ func (ec *executionContext) marshalNTechniqueChokePoint2githubᚗcomᚋatlasgrap
 }
 
 func (ec *executionContext) marshalNTechniqueChokePoint2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐTechniqueChokePointᚄ(ctx context.Context, sel ast.SelectionSet, v []app.TechniqueChokePoint) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNTechniqueChokePoint2githubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐTechniqueChokePoint(ctx, sel, v[i])
+		return ec._TechniqueChokePoint(ctx, sel, &v[i])
 	})
 
 	for _, e := range ret {
@@ -37148,10 +37149,10 @@ func (ec *executionContext) marshalNTechniqueEdge2githubᚗcomᚋatlasgraphᚋat
 }
 
 func (ec *executionContext) marshalNTechniqueEdge2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐTechniqueEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []model.TechniqueEdge) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNTechniqueEdge2githubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐTechniqueEdge(ctx, sel, v[i])
+		return ec._TechniqueEdge(ctx, sel, &v[i])
 	})
 
 	for _, e := range ret {
@@ -37168,10 +37169,10 @@ func (ec *executionContext) marshalNTechniqueMitigation2githubᚗcomᚋatlasgrap
 }
 
 func (ec *executionContext) marshalNTechniqueMitigation2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐTechniqueMitigationᚄ(ctx context.Context, sel ast.SelectionSet, v []view.TechniqueMitigation) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNTechniqueMitigation2githubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐTechniqueMitigation(ctx, sel, v[i])
+		return ec._TechniqueMitigation(ctx, sel, &v[i])
 	})
 
 	for _, e := range ret {
@@ -37188,10 +37189,10 @@ func (ec *executionContext) marshalNTechniqueMitigationChanges2githubᚗcomᚋat
 }
 
 func (ec *executionContext) marshalNTechniqueMitigationChanges2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋatlasᚐTechniqueMitigationsᚄ(ctx context.Context, sel ast.SelectionSet, v []atlas.TechniqueMitigations) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNTechniqueMitigationChanges2githubᚗcomᚋatlasgraphᚋatlasgraphᚋatlasᚐTechniqueMitigations(ctx, sel, v[i])
+		return ec._TechniqueMitigationChanges(ctx, sel, &v[i])
 	})
 
 	for _, e := range ret {
@@ -37208,10 +37209,10 @@ func (ec *executionContext) marshalNTechniqueTransition2githubᚗcomᚋatlasgrap
 }
 
 func (ec *executionContext) marshalNTechniqueTransition2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐTechniqueTransitionᚄ(ctx context.Context, sel ast.SelectionSet, v []view.TechniqueTransition) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNTechniqueTransition2githubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐTechniqueTransition(ctx, sel, v[i])
+		return ec._TechniqueTransition(ctx, sel, &v[i])
 	})
 
 	for _, e := range ret {
@@ -37228,10 +37229,10 @@ func (ec *executionContext) marshalNThreatModel2githubᚗcomᚋatlasgraphᚋatla
 }
 
 func (ec *executionContext) marshalNThreatModel2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐThreatModelᚄ(ctx context.Context, sel ast.SelectionSet, v []model.ThreatModel) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNThreatModel2githubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐThreatModel(ctx, sel, v[i])
+		return ec._ThreatModel(ctx, sel, &v[i])
 	})
 
 	for _, e := range ret {
@@ -37283,10 +37284,10 @@ func (ec *executionContext) marshalNUnbreakableChain2githubᚗcomᚋatlasgraph�
 }
 
 func (ec *executionContext) marshalNUnbreakableChain2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐUnbreakableChainᚄ(ctx context.Context, sel ast.SelectionSet, v []app.UnbreakableChain) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNUnbreakableChain2githubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐUnbreakableChain(ctx, sel, v[i])
+		return ec._UnbreakableChain(ctx, sel, &v[i])
 	})
 
 	for _, e := range ret {
@@ -37311,10 +37312,10 @@ func (ec *executionContext) marshalN__Directive2githubᚗcomᚋ99designsᚋgqlge
 }
 
 func (ec *executionContext) marshalN__Directive2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐDirectiveᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.Directive) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalN__Directive2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐDirective(ctx, sel, v[i])
+		return ec.___Directive(ctx, sel, &v[i])
 	})
 
 	for _, e := range ret {
@@ -37355,7 +37356,7 @@ func (ec *executionContext) unmarshalN__DirectiveLocation2ᚕstringᚄ(ctx conte
 }
 
 func (ec *executionContext) marshalN__DirectiveLocation2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__DirectiveLocation2string(ctx, sel, v[i])
@@ -37383,10 +37384,10 @@ func (ec *executionContext) marshalN__InputValue2githubᚗcomᚋ99designsᚋgqlg
 }
 
 func (ec *executionContext) marshalN__InputValue2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐInputValueᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.InputValue) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalN__InputValue2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐInputValue(ctx, sel, v[i])
+		return ec.___InputValue(ctx, sel, &v[i])
 	})
 
 	for _, e := range ret {
@@ -37411,10 +37412,10 @@ func (ec *executionContext) marshalN__Type2githubᚗcomᚋ99designsᚋgqlgenᚋg
 }
 
 func (ec *executionContext) marshalN__Type2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐTypeᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.Type) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalN__Type2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐType(ctx, sel, v[i])
+		return ec.___Type(ctx, sel, &v[i])
 	})
 
 	for _, e := range ret {
@@ -37932,10 +37933,10 @@ func (ec *executionContext) marshalO__EnumValue2ᚕgithubᚗcomᚋ99designsᚋgq
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalN__EnumValue2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐEnumValue(ctx, sel, v[i])
+		return ec.___EnumValue(ctx, sel, &v[i])
 	})
 
 	for _, e := range ret {
@@ -37951,10 +37952,10 @@ func (ec *executionContext) marshalO__Field2ᚕgithubᚗcomᚋ99designsᚋgqlgen
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalN__Field2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐField(ctx, sel, v[i])
+		return ec.___Field(ctx, sel, &v[i])
 	})
 
 	for _, e := range ret {
@@ -37970,10 +37971,10 @@ func (ec *executionContext) marshalO__InputValue2ᚕgithubᚗcomᚋ99designsᚋg
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalN__InputValue2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐInputValue(ctx, sel, v[i])
+		return ec.___InputValue(ctx, sel, &v[i])
 	})
 
 	for _, e := range ret {
@@ -37989,10 +37990,10 @@ func (ec *executionContext) marshalO__Type2ᚕgithubᚗcomᚋ99designsᚋgqlgen�
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalN__Type2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐType(ctx, sel, v[i])
+		return ec.___Type(ctx, sel, &v[i])
 	})
 
 	for _, e := range ret {

@@ -1,0 +1,184 @@
+// Package serial marshals GraphQL lists on the calling goroutine when nothing
+// in the selection can block.
+//
+// gqlgen 0.17.98 marshals every list of objects with one goroutine per
+// element (graphql.MarshalSliceConcurrently). That pays off when an element's
+// fields wait on I/O (a resolver reading Neo4j, a batch resolver merging
+// ATT&CK); for the objects of a complete release, which are plain values in
+// memory, the goroutines, their stack growth and the scheduling cost most of
+// a request's CPU and buy nothing. The generate step (graph/internal/serialgen)
+// rewrites the generated list marshalling to call Slice, with a table of the
+// fields gqlgen itself resolves concurrently (resolvers and methods taking a
+// context). Slice looks at the list's selection: when it reaches one of those
+// fields, at any depth, the list is marshalled exactly as gqlgen would;
+// otherwise serially.
+//
+// The package does not decide what is concurrent: gqlgen's generated code
+// does, and the table is read from it at generate time.
+package serial
+
+import (
+	"context"
+	"io"
+	"slices"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
+)
+
+// Fields names, per GraphQL object, interface or union type, the fields the
+// generated executor resolves on a goroutine of their own. A type missing
+// from the map is treated as if every field were concurrent.
+type Fields map[string][]string
+
+// checkEvery is how many elements are marshalled between two looks at the
+// context: marshalling one element of a release is microseconds, so a
+// cancelled request stops within a fraction of a millisecond.
+const checkEvery = 32
+
+// Slice marshals the n elements of a list whose elements are selected by
+// sel, calling marshal for each. It has the signature and the results of
+// graphql.MarshalSliceConcurrently (per-element field context for error
+// paths, a panic in one element turned into an error and a null), and calls
+// it when sel reaches a field named in concurrent; otherwise it marshals the
+// elements one after the other on this goroutine. When ctx ends during a
+// serial list, the remaining elements are null and the context's error is
+// added once.
+func Slice(
+	ctx context.Context,
+	sel ast.SelectionSet,
+	concurrent Fields,
+	n int,
+	workerLimit int64,
+	omitPanicHandler bool,
+	marshal func(ctx context.Context, i int) graphql.Marshaler,
+) graphql.Array {
+	if n < 2 || Reaches(sel, concurrent) {
+		return graphql.MarshalSliceConcurrently(ctx, n, workerLimit, omitPanicHandler, marshal)
+	}
+	ret := make(graphql.Array, n)
+	// One allocation for every element's field context and index instead of
+	// two per element; each element keeps its own, as error paths and
+	// deferred fragments may refer to it after the loop.
+	fcs := make([]graphql.FieldContext, n)
+	idx := make([]int, n)
+	for i := range n {
+		if i%checkEvery == 0 && ctx.Err() != nil {
+			graphql.AddError(ctx, ctx.Err())
+			for j := i; j < n; j++ {
+				ret[j] = graphql.Null
+			}
+			break
+		}
+		idx[i] = i
+		fcs[i].Index = &idx[i]
+		childCtx := graphql.WithFieldContext(ctx, &fcs[i])
+		if omitPanicHandler {
+			ret[i] = marshal(childCtx, i)
+			continue
+		}
+		ret[i] = marshalRecovering(childCtx, i, marshal)
+	}
+	return ret
+}
+
+// Deferred returns the deferred group of an object whose collected fields
+// are fields: gqlgen's own (graphql.NewDeferredGroup) when one of them is
+// deferred, else an empty group with nothing computed. gqlgen builds the
+// group for every object it marshals, computing the object's path (a slice
+// as deep as the object) and a field set and a map, which were a fifth of a
+// nested query's allocations; they are read only when a field is deferred.
+func Deferred(ctx context.Context, fields []graphql.CollectedField) graphql.DeferredGroup {
+	for i := range fields {
+		if fields[i].IsDeferred() {
+			return graphql.NewDeferredGroup(ctx)
+		}
+	}
+	return graphql.DeferredGroup{Context: ctx}
+}
+
+// Object returns the marshaler of an object whose fields were collected as
+// fields and resolved into out. When no field is deferred, it writes the
+// same JSON as out (graphql.FieldSet) does without what FieldSet's writer
+// allocates per object and field (a map to skip repeated aliases, which
+// CollectFields has already merged, and a copy of every collected field);
+// otherwise it returns out.
+func Object(out *graphql.FieldSet, fields []graphql.CollectedField) graphql.Marshaler {
+	if len(out.Values) != len(fields) {
+		return out
+	}
+	for i := range fields {
+		if fields[i].IsDeferred() || out.Values[i] == nil {
+			return out
+		}
+	}
+	return object{fields: fields, values: out.Values}
+}
+
+type object struct {
+	fields []graphql.CollectedField
+	values []graphql.Marshaler
+}
+
+var (
+	openBrace  = []byte("{")
+	closeBrace = []byte("}")
+	comma      = []byte(",")
+	quoteColon = []byte(`":`)
+	quote      = []byte(`"`)
+)
+
+// MarshalGQL writes {"alias":value,...}. An alias is a GraphQL name
+// ([_A-Za-z][_0-9A-Za-z]*): it needs no escaping.
+func (o object) MarshalGQL(w io.Writer) {
+	_, _ = w.Write(openBrace)
+	for i := range o.fields {
+		if i > 0 {
+			_, _ = w.Write(comma)
+		}
+		_, _ = w.Write(quote)
+		_, _ = io.WriteString(w, o.fields[i].Alias)
+		_, _ = w.Write(quoteColon)
+		o.values[i].MarshalGQL(w)
+	}
+	_, _ = w.Write(closeBrace)
+}
+
+func marshalRecovering(ctx context.Context, i int, marshal func(context.Context, int) graphql.Marshaler) (m graphql.Marshaler) {
+	defer func() {
+		if r := recover(); r != nil {
+			graphql.AddError(ctx, graphql.Recover(ctx, r))
+			m = graphql.Null
+		}
+	}()
+	return marshal(ctx, i)
+}
+
+// Reaches reports whether sel selects, at any depth and through fragments, a
+// field named in concurrent, a field of a type concurrent does not know, or
+// a deferred fragment (gqlgen runs those on goroutines too).
+func Reaches(sel ast.SelectionSet, concurrent Fields) bool {
+	for _, s := range sel {
+		switch s := s.(type) {
+		case *ast.Field:
+			if s.ObjectDefinition == nil {
+				return true
+			}
+			fields, known := concurrent[s.ObjectDefinition.Name]
+			if !known || slices.Contains(fields, s.Name) || Reaches(s.SelectionSet, concurrent) {
+				return true
+			}
+		case *ast.InlineFragment:
+			if s.Directives.ForName("defer") != nil || Reaches(s.SelectionSet, concurrent) {
+				return true
+			}
+		case *ast.FragmentSpread:
+			if s.Directives.ForName("defer") != nil || s.Definition == nil || Reaches(s.Definition.SelectionSet, concurrent) {
+				return true
+			}
+		default:
+			return true
+		}
+	}
+	return false
+}
