@@ -120,6 +120,11 @@ type Config struct {
 	// API's Release.upstream and in the atlasgraph_upstream_* metrics. The
 	// server never asks upstream itself.
 	Upstream graph.UpstreamStatus
+	// Extra are more faces served beside GraphQL, by path (a pattern of
+	// http.ServeMux, e.g. "/mcp"), behind the same middleware: request
+	// ids, access log, panic recovery and the bearer tokens of Auth. Each
+	// handler bounds its own bodies and deadlines.
+	Extra map[string]http.Handler
 }
 
 // Server serves the API. Make one with New; it is safe for concurrent use.
