@@ -61,6 +61,9 @@ func addTool[In, Out any](srv *sdk.Server, f *face, t *sdk.Tool, h handlerFor[In
 		}
 		ans, extra, err := h(ctx, req, args)
 		if err != nil {
+			// The cause is logged here, never sent: for UNAVAILABLE,
+			// OVERLOADED and INTERNAL the client sees a fixed sentence.
+			f.opt.Logger.Warn("tool call failed", "tool", t.Name, "code", presentError(err).Code, "err", err)
 			return errorResult(err), nil
 		}
 		data, err := json.Marshal(ans)
