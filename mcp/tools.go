@@ -20,8 +20,6 @@ import (
 // arguments; answers are app's answers (the vocabulary of GraphQL and the
 // command line's --json) under {release, evidence}.
 
-const releaseDoc = "ATLAS release version, e.g. 2026.05; omit for the current release"
-
 // releaseRef is the {version, sha256} of a release ("" for the current one).
 func (f *face) releaseRef(ctx context.Context, version string) (ReleaseRef, error) {
 	r, err := f.svc.CompleteRelease(ctx, version)
