@@ -340,6 +340,26 @@ func TestHTTP(t *testing.T) {
 	}
 	ed := connect("ed-token")
 	writeModel(t, ed, "http-model")
+	// The editor's session is bound to the editor's token: its id alone
+	// does not open the write tools to anyone else.
+	list := `{"jsonrpc":"2.0","id":9,"method":"tools/list"}`
+	for _, token := range []string{"", "rd-token"} {
+		req, _ := http.NewRequest(http.MethodPost, ts.URL+"/mcp", strings.NewReader(list))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Accept", "application/json, text/event-stream")
+		req.Header.Set("Mcp-Session-Id", ed.ID())
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusForbidden {
+			t.Errorf("the editor's session used with token %q: status %d, want 403", token, resp.StatusCode)
+		}
+	}
 
 	// GraphQL still answers beside it, and request ids reach /mcp.
 	resp, err := http.Post(ts.URL+"/graphql", "application/json", strings.NewReader(`{"query":"{ __typename }"}`))
@@ -347,6 +367,19 @@ func TestHTTP(t *testing.T) {
 		t.Errorf("GraphQL beside /mcp: %v %v", err, resp)
 	}
 	resp.Body.Close()
+	// No standalone stream; an unknown token is refused.
+	get, _ := http.NewRequest(http.MethodGet, ts.URL+"/mcp", nil)
+	get.Header.Set("Accept", "text/event-stream")
+	if resp, err := http.DefaultClient.Do(get); err != nil || resp.StatusCode != http.StatusMethodNotAllowed {
+		t.Errorf("GET /mcp: %v %v, want 405", err, resp)
+	} else {
+		resp.Body.Close()
+	}
+	bad := sdk.NewClient(&sdk.Implementation{Name: "atlasgraph-test", Version: "1"}, nil)
+	if _, err := bad.Connect(context.Background(), &sdk.StreamableClientTransport{Endpoint: ts.URL + "/mcp",
+		HTTPClient: &http.Client{Transport: bearer{"no-such-token", http.DefaultTransport}}}, nil); err == nil {
+		t.Errorf("a session opened with an unknown token")
+	}
 	// A body over the limit is refused before the SDK reads it.
 	big := `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"search","arguments":{"text":"` + strings.Repeat("a", mcp.MaxMessageBytes) + `"}}}`
 	req, _ := http.NewRequest(http.MethodPost, ts.URL+"/mcp", strings.NewReader(big))

@@ -12,10 +12,12 @@ package mcp
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"time"
 
+	sdkauth "github.com/modelcontextprotocol/go-sdk/auth"
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/atlasgraph/atlasgraph/app"
@@ -88,8 +90,13 @@ func Run(ctx context.Context, srv *sdk.Server, t sdk.Transport) error {
 
 // Handler serves MCP over Streamable HTTP. A session opened with an
 // editor's token (auth.Policy.CanWrite) gets the write tools; every write
-// call checks its own token again. Bodies are bounded by MaxMessageBytes;
-// sessions idle for 30 minutes are closed.
+// call checks its own token again. A session opened with a token is bound
+// to it (the SDK refuses the session's id with another token or none), and
+// a token the policy does not know is refused (401). There is no
+// standalone SSE stream (GET is 405, as the specification allows): the
+// server sends nothing unasked, and no connection outlives the HTTP write
+// timeout. Bodies are bounded by MaxMessageBytes; sessions idle for 30
+// minutes are closed.
 func Handler(svc *app.Service, opt Options) http.Handler {
 	opt.Writes = false
 	read := New(svc, opt)
@@ -105,8 +112,27 @@ func Handler(svc *app.Service, opt Options) http.Handler {
 		}
 		return read
 	}, &sdk.StreamableHTTPOptions{Logger: opt.Logger, SessionTimeout: 30 * time.Minute})
+	var withToken http.Handler = h
+	if opt.Auth != nil {
+		withToken = sdkauth.RequireBearerToken(func(_ context.Context, token string, _ *http.Request) (*sdkauth.TokenInfo, error) {
+			if opt.Auth.Identify("Bearer " + token).BadToken {
+				return nil, fmt.Errorf("%w: the bearer token is not one this server knows; check Authorization: Bearer TOKEN", sdkauth.ErrInvalidToken)
+			}
+			// The digest, not the token, names the session's user.
+			return &sdkauth.TokenInfo{UserID: auth.Digest(token)}, nil
+		}, &sdkauth.RequireBearerTokenOptions{AllowMissingExpiration: true})(h)
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet {
+			w.Header().Set("Allow", "POST, DELETE")
+			http.Error(w, "this server offers no standalone SSE stream; POST JSON-RPC messages to this URL", http.StatusMethodNotAllowed)
+			return
+		}
 		r.Body = http.MaxBytesReader(w, r.Body, MaxMessageBytes)
+		if r.Header.Get("Authorization") != "" {
+			withToken.ServeHTTP(w, r)
+			return
+		}
 		h.ServeHTTP(w, r)
 	})
 }
