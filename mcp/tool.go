@@ -52,14 +52,19 @@ func addTool[In, Out any](srv *sdk.Server, f *face, t *sdk.Tool, h handlerFor[In
 		panic(fmt.Sprintf("mcp: tool %s: input schema: %v", t.Name, err))
 	}
 	t.InputSchema, t.OutputSchema = in, out
-	srv.AddTool(t, func(ctx context.Context, req *sdk.CallToolRequest) (*sdk.CallToolResult, error) {
-		ctx, cancel := context.WithTimeout(ctx, f.opt.Timeout)
+	srv.AddTool(t, func(parent context.Context, req *sdk.CallToolRequest) (*sdk.CallToolResult, error) {
+		ctx, cancel := context.WithTimeout(parent, f.opt.Timeout)
 		defer cancel()
 		var args In
 		if err := decodeArgs(req.Params.Arguments, resolved, &args); err != nil {
 			return errorResult(app.Errorf(app.BadInput, "%s: %s", t.Name, err.Error())), nil
 		}
 		ans, extra, err := h(ctx, req, args)
+		if err != nil && parent.Err() != nil {
+			// The client cancelled (or hung up): whatever the layers below
+			// made of the interrupted wait, the call ended because of it.
+			err = app.Errorf(app.Canceled, "the call was cancelled")
+		}
 		if err != nil {
 			// The cause is logged here, never sent: for UNAVAILABLE,
 			// OVERLOADED and INTERNAL the client sees a fixed sentence.
