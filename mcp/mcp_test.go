@@ -394,3 +394,25 @@ func TestHTTP(t *testing.T) {
 		t.Errorf("a body over %d bytes: status %d, request id %q", mcp.MaxMessageBytes, resp.StatusCode, resp.Header.Get("X-Request-Id"))
 	}
 }
+
+// TestStdioDeadline gives each call 1ms: a question that takes longer ends
+// with a tool error (TIMEOUT, or UNAVAILABLE while its release is still
+// being read into memory) whose message is a fixed sentence, not the cause.
+func TestStdioDeadline(t *testing.T) {
+	e := setup(t)
+	var stderr syncBuffer
+	cs := e.stdioSession(t, &stderr, "--timeout", "1ms")
+	code, msg := toolError(t, cs, "attack_paths", map[string]any{"from": "Reconnaissance", "to": "Impact", "maxHops": 8, "limit": 500})
+	switch code {
+	case "TIMEOUT":
+		if !strings.Contains(msg, "ask for less") {
+			t.Errorf("TIMEOUT: %s", msg)
+		}
+	case "UNAVAILABLE":
+		if msg != "the release cannot be read right now (the database is away, or the release is still being read into memory); try again in a moment" {
+			t.Errorf("UNAVAILABLE shows its cause: %s", msg)
+		}
+	default:
+		t.Errorf("a call over its deadline: %s: %s", code, msg)
+	}
+}

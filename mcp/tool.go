@@ -130,7 +130,7 @@ func presentError(err error) ToolError {
 	code := app.ErrorCode(err)
 	switch code {
 	case app.Unavailable:
-		return ToolError{Code: string(code), Message: "the database is unavailable; try again in a moment"}
+		return ToolError{Code: string(code), Message: "the release cannot be read right now (the database is away, or the release is still being read into memory); try again in a moment"}
 	case app.Busy:
 		return ToolError{Code: string(code), Message: "the server is busy; try again in a moment"}
 	case app.Internal:

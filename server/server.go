@@ -122,8 +122,9 @@ type Config struct {
 	Upstream graph.UpstreamStatus
 	// Extra are more faces served beside GraphQL, by path (a pattern of
 	// http.ServeMux, e.g. "/mcp"), behind the same middleware: request
-	// ids, access log, panic recovery and the bearer tokens of Auth. Each
-	// handler bounds its own bodies and deadlines.
+	// ids, access log, panic recovery, the bearer tokens of Auth, and
+	// GraphQL's admission for their POST requests (extra.go). Each handler
+	// bounds its own bodies and deadlines.
 	Extra map[string]http.Handler
 }
 
