@@ -26,6 +26,8 @@ import (
 const (
 	current = "atlas/v6/ATLAS-2026.05.yaml"
 	older   = "atlas/ATLAS-5.6.0.yaml"
+	// attackFile is ATT&CK Enterprise, loaded with the current release.
+	attackFile = "attack/enterprise-attack-18.1.json"
 )
 
 // env is what the tests share: the test Neo4j emptied and loaded once, its
@@ -68,43 +70,60 @@ func setup(t *testing.T) *env {
 		}
 		neo4jtest.Reset(t, d, cfg.Database)
 		st := store.New(d, cfg.Database)
-		versions := map[string]string{}
-		for _, f := range []struct {
-			file    string
-			current store.CurrentChoice
-		}{{older, store.CurrentNever}, {current, store.CurrentAlways}} {
-			path, err := rawatlas.Shared(f.file)
-			if err != nil {
-				sharedErr = err.Error()
-				return
-			}
-			b, err := os.ReadFile(path)
-			if err != nil {
-				sharedErr = err.Error()
-				return
-			}
-			rel, _, err := loader.Parse(path, b, loader.Limits{})
-			if err != nil {
-				sharedErr = err.Error()
-				return
-			}
-			if _, err := st.Load(ctx, rel, store.LoadOptions{Current: f.current}); err != nil {
-				sharedErr = err.Error()
-				return
-			}
-			versions[f.file] = rel.Version
+		bin, err := build()
+		if err != nil {
+			sharedErr = err.Error()
+			return
+		}
+		// The older release through the store, the current one with
+		// ATT&CK Enterprise through the command line, as a user loads them
+		// (actors are then found by every ATT&CK alias).
+		path, err := rawatlas.Shared(older)
+		if err != nil {
+			sharedErr = err.Error()
+			return
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			sharedErr = err.Error()
+			return
+		}
+		old, _, err := loader.Parse(path, b, loader.Limits{})
+		if err != nil {
+			sharedErr = err.Error()
+			return
+		}
+		if _, err := st.Load(ctx, old, store.LoadOptions{Current: store.CurrentNever}); err != nil {
+			sharedErr = err.Error()
+			return
+		}
+		cur, err := rawatlas.Shared(current)
+		if err != nil {
+			sharedErr = err.Error()
+			return
+		}
+		enterprise, err := rawatlas.Shared(attackFile)
+		if err != nil {
+			sharedErr = err.Error()
+			return
+		}
+		load := exec.Command(bin, "load", "--quiet", cur, "--attack", enterprise)
+		load.Env = (&env{cfg: cfg}).neo4jEnv()
+		if out, err := load.CombinedOutput(); err != nil {
+			sharedErr = fmt.Sprintf("atlasgraph load: %v\n%s", err, out)
+			return
 		}
 		svc, err := app.New(ctx, st, app.Config{Serving: true, ThreatModels: true})
 		if err != nil {
 			sharedErr = err.Error()
 			return
 		}
-		bin, err := build()
+		info, err := svc.CompleteRelease(ctx, "")
 		if err != nil {
 			sharedErr = err.Error()
 			return
 		}
-		shared, sharedErr = &env{cfg: cfg, store: st, svc: svc, version: versions[current], older: versions[older], binary: bin}, ""
+		shared, sharedErr = &env{cfg: cfg, store: st, svc: svc, version: info.Version, older: old.Version, binary: bin}, ""
 	})
 	if shared == nil {
 		t.Fatalf("test environment: %s", sharedErr)

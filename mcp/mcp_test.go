@@ -121,6 +121,25 @@ func everyTool(t *testing.T, e *env, cs *sdk.ClientSession) {
 		t.Errorf("actor_techniques %q: no techniques or no evidence", actor.Name)
 	}
 
+	// Actors by every alias: an ATT&CK group by one of its other names,
+	// with the ATT&CK relationships as evidence.
+	a = call(t, cs, "show", map[string]any{"id": "fancy bear"})
+	if obj := a.data["object"].(map[string]any); obj["kind"] != "ACTOR" || obj["name"] != "APT28" {
+		t.Errorf("show fancy bear: %v %v, want the actor APT28", obj["kind"], obj["name"])
+	}
+	a = call(t, cs, "actor_techniques", map[string]any{"actor": "Forest Blizzard"})
+	apt28 := a.data["actors"].([]any)[0].(map[string]any)
+	viaAttack := 0
+	for _, x := range apt28["techniques"].([]any) {
+		tech := x.(map[string]any)
+		if slices.Contains(tech["via"].([]any), any("ATTACK")) && len(tech["attackEvidence"].([]any)) > 0 {
+			viaAttack++
+		}
+	}
+	if apt28["name"] != "APT28" || viaAttack == 0 || !strings.Contains(strings.Join(anyStrings(a.data["evidence"]), "\n"), "ATT&CK") {
+		t.Errorf("actor_techniques Forest Blizzard: %v with %d techniques known through ATT&CK", apt28["name"], viaAttack)
+	}
+
 	tmpl, err := app.ModelTemplate("rag-chatbot")
 	if err != nil {
 		t.Fatal(err)
@@ -415,4 +434,15 @@ func TestStdioDeadline(t *testing.T) {
 	default:
 		t.Errorf("a call over its deadline: %s: %s", code, msg)
 	}
+}
+
+func anyStrings(v any) []string {
+	var out []string
+	list, _ := v.([]any)
+	for _, x := range list {
+		if s, ok := x.(string); ok {
+			out = append(out, s)
+		}
+	}
+	return out
 }

@@ -93,6 +93,11 @@ async def main():
                 if not res.isError:
                     names_release(name, res)
 
+            res = await session.call_tool("actor_techniques", {"actor": actor})
+            found = res.structuredContent["actors"]
+            check(not res.isError and len(found) > 0 and len(found[0]["techniques"]) > 0,
+                  f"actor_techniques {actor!r}: {found[0]['name'] if found else None} with techniques and evidence")
+
             prompts = [p.name for p in (await session.list_prompts()).prompts]
             check("threat_model_my_ai_system" in prompts and "explain_case_study" in prompts, f"prompts {prompts}")
             templates = [t.uriTemplate for t in (await session.list_resource_templates()).resourceTemplates]
