@@ -5,6 +5,9 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"os/exec"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -445,4 +448,43 @@ func anyStrings(v any) []string {
 		}
 	}
 	return out
+}
+
+// TestServeFlag runs `atlasgraph serve --mcp` and asks over HTTP at /mcp:
+// the command's own wiring (one app for GraphQL and MCP, the route, the
+// middleware).
+func TestServeFlag(t *testing.T) {
+	e := setup(t)
+	var stderr syncBuffer
+	cmd := exec.Command(e.binary, "serve", "--mcp", "--addr", "127.0.0.1:0", "--upstream-check=false")
+	cmd.Env = e.neo4jEnv()
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Signal(os.Interrupt)
+		_ = cmd.Wait()
+	})
+	addr := regexp.MustCompile(`msg=serving addr=(\S+)`)
+	var m []string
+	for deadline := time.Now().Add(60 * time.Second); m == nil && time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		m = addr.FindStringSubmatch(stderr.String())
+	}
+	if m == nil {
+		t.Fatalf("atlasgraph serve --mcp did not start:\n%s", stderr.String())
+	}
+	client := sdk.NewClient(&sdk.Implementation{Name: "atlasgraph-test", Version: "1"}, nil)
+	cs, err := client.Connect(context.Background(), &sdk.StreamableClientTransport{Endpoint: "http://" + m[1] + "/mcp"}, nil)
+	if err != nil {
+		t.Fatalf("connect to serve --mcp: %v\n%s", err, stderr.String())
+	}
+	defer cs.Close()
+	a := call(t, cs, "search", map[string]any{"text": "prompt injection"})
+	if !slices.Contains(ids(a.data["hits"]), "AML.T0051") {
+		t.Errorf("serve --mcp: search prompt injection: %v", ids(a.data["hits"]))
+	}
+	if got := toolNames(t, cs); !slices.Equal(got, readTools) {
+		t.Errorf("serve --mcp without tokens: tools %v", got)
+	}
 }
