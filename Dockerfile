@@ -17,6 +17,7 @@ FROM alpine:3.23
 RUN adduser -D -H -u 10001 atlasgraph
 COPY --from=build /atlasgraph /usr/local/bin/atlasgraph
 COPY loader/embedded/NOTICE /usr/share/doc/atlasgraph/ATLAS-NOTICE
+COPY attack/embedded/NOTICE /usr/share/doc/atlasgraph/ATTACK-NOTICE
 USER 10001
 EXPOSE 8080
 ENTRYPOINT ["atlasgraph"]

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/atlasgraph/atlasgraph/atlas"
+	"github.com/atlasgraph/atlasgraph/attack"
 	"github.com/atlasgraph/atlasgraph/navigator"
 	"github.com/atlasgraph/atlasgraph/view"
 )
@@ -63,7 +64,7 @@ func evidence(a view.Actor, t view.ActorTechnique) string {
 		if e.TechniqueID != e.ReferencedID {
 			via += " (sub-technique of " + e.ReferencedID + ")"
 		}
-		parts = append(parts, "ATT&CK uses "+via+": "+clip(e.Description, 300))
+		parts = append(parts, "ATT&CK uses "+via+": "+clip(attack.RenderCitations(e.Description), 300))
 	}
 	return name + ": " + strings.Join(parts, "; ")
 }

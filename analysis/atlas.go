@@ -194,3 +194,27 @@ func (in *Input) Endpoints(id string) ([]string, bool) {
 	}
 	return nil, false
 }
+
+// WithMitigates returns a copy of in whose Knowledge.Mitigates is
+// mitigates, sharing everything else (chains, transitions, the path index),
+// so every question asked of the copy counts a mitigation as covering only
+// the techniques mitigates lists. It is how an analysis applies a narrower
+// meaning of "mitigates" than the release's literal links: with
+// threatmodel's Semantics.PreventOnly, only prevent links of mitigations
+// acting on the system, at steps on the defender's side (the preventOnly
+// switch; see docs/threatmodel.md). Every mitigation of in stays known: a
+// mitigation absent from mitigates covers nothing, and ids of mitigates
+// that in does not know are ignored. It keeps no reference to mitigates.
+func (in *Input) WithMitigates(mitigates map[string][]string) *Input {
+	out := *in
+	out.Knowledge = Knowledge{Mitigates: make(map[string][]string, len(in.Knowledge.Mitigates)), Parents: in.Knowledge.Parents, index: &mitigationIndex{}}
+	for m := range in.Knowledge.Mitigates {
+		techs := slices.Clone(mitigates[m])
+		slices.Sort(techs)
+		out.Knowledge.Mitigates[m] = slices.Compact(techs)
+		if out.Knowledge.Mitigates[m] == nil {
+			out.Knowledge.Mitigates[m] = []string{}
+		}
+	}
+	return &out
+}

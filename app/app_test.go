@@ -554,11 +554,11 @@ func TestThreatModelReport(t *testing.T) {
 	if len(rep.ApplicableTechniques) == 0 {
 		t.Error("no technique applies to a RAG chatbot")
 	}
-	md, err := app.RenderReport(rep, "markdown")
+	md, err := app.RenderReport(m, rep, "markdown")
 	if err != nil || !strings.Contains(string(md), "#") {
 		t.Errorf("markdown: %v", err)
 	}
-	_, err = app.RenderReport(rep, "pdf")
+	_, err = app.RenderReport(m, rep, "pdf")
 	wantCode(t, err, app.BadInput, "pdf")
 	_, err = app.ModelTemplate("toaster")
 	wantCode(t, err, app.BadInput, "toaster")

@@ -9,6 +9,7 @@ import (
 
 	"github.com/atlasgraph/atlasgraph/atlas"
 	"github.com/atlasgraph/atlasgraph/attack"
+	attackembedded "github.com/atlasgraph/atlasgraph/attack/embedded"
 	"github.com/atlasgraph/atlasgraph/loader"
 	"github.com/atlasgraph/atlasgraph/loader/embedded"
 	"github.com/atlasgraph/atlasgraph/store"
@@ -211,7 +212,13 @@ func (s *Service) Load(ctx context.Context, req LoadRequest) (_ *LoadOutcome, er
 		// No network: keep what is loaded, or load the embedded copy.
 		if cur, cerr := s.store.Release(ctx, ""); cerr == nil {
 			out.Notes = append(out.Notes, fmt.Sprintf("%s; keeping the current release %s", err, cur.Version))
-			return out, nil
+			if bundle != nil {
+				if out.Attack, err = s.loadAttack(ctx, bundle, req.Replace); err != nil {
+					return out, err
+				}
+				return out, nil
+			}
+			return out, s.loadEmbeddedAttack(ctx, out)
 		}
 		if Embedded() == "" {
 			return nil, err
@@ -262,7 +269,25 @@ func (s *Service) Load(ctx context.Context, req LoadRequest) (_ *LoadOutcome, er
 	if _, err := s.store.LinkAttack(ctx, rel.Version); err != nil {
 		return out, fail(err)
 	}
-	return out, nil
+	return out, s.loadEmbeddedAttack(ctx, out)
+}
+
+// loadEmbeddedAttack loads the ATT&CK extract built into atlasgraph when
+// the store has no ATT&CK version at all, so that actors answer by every
+// alias on a first run without network, as the embedded ATLAS release does
+// for ATLAS. A store with any ATT&CK version is left alone.
+func (s *Service) loadEmbeddedAttack(ctx context.Context, out *LoadOutcome) error {
+	have, err := s.reader.AttackVersions(ctx)
+	if err != nil || len(have) > 0 {
+		return err
+	}
+	b, err := attackembedded.Bundle()
+	if err != nil {
+		return err
+	}
+	out.Notes = append(out.Notes, fmt.Sprintf("no ATT&CK is loaded; loaded the ATT&CK Enterprise %s extract built into atlasgraph (groups, aliases and the techniques they use); load a newer one with: atlasgraph load --attack VERSION", b.Version))
+	out.Attack, err = s.loadAttack(ctx, b, false)
+	return err
 }
 
 func (s *Service) loadAttack(ctx context.Context, b *attack.Bundle, replace bool) (*LoadedAttack, error) {

@@ -5,6 +5,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/atlasgraph/atlasgraph/navigator"
 	"github.com/atlasgraph/atlasgraph/threatmodel"
 )
 
@@ -60,15 +61,51 @@ func ParseModel(name string, data []byte) (_ *ThreatModel, err error) {
 	return m, fail(err)
 }
 
-// RenderReport renders a report: markdown, json, navigator, sarif or mermaid.
-func RenderReport(rep *ModelReport, format string) (_ []byte, err error) {
+// RenderReport renders the report on a model: markdown, json, navigator,
+// sarif or mermaid.
+func RenderReport(m *ThreatModel, rep *ModelReport, format string) (_ []byte, err error) {
 	defer wrap(&err)
-	out, err := threatmodel.Render(rep, format)
+	out, err := threatmodel.Render(m, rep, format)
 	if err != nil {
 		return nil, errorf(BadInput, "%s", err.Error())
 	}
 	return out, nil
 }
+
+// SARIFOptions say where the model file is for code scanning (the source
+// root its URI is relative to, and atlasgraph's version).
+type SARIFOptions = threatmodel.SARIFOptions
+
+// RenderOptions tune RenderReportWith: the SARIF location and the
+// Navigator a layer is for.
+type RenderOptions struct {
+	SARIF     SARIFOptions
+	Navigator navigator.Output
+}
+
+// RenderReportWith renders a report like RenderReport, placing a SARIF
+// log's URIs under a source root and writing a Navigator layer for the
+// Navigator asked for.
+func RenderReportWith(m *ThreatModel, rep *ModelReport, format string, opt RenderOptions) ([]byte, error) {
+	var out []byte
+	var err error
+	switch format {
+	case "sarif":
+		out, err = threatmodel.RenderSARIF(m, rep, opt.SARIF)
+	case "navigator":
+		out, err = threatmodel.Navigator(rep).JSONFor(opt.Navigator)
+	default:
+		return RenderReport(m, rep, format)
+	}
+	if err != nil {
+		return nil, errorf(BadInput, "%s", err.Error())
+	}
+	return out, nil
+}
+
+// ReportFailure names why a report fails a build gate (--fail-on:
+// residual, uncovered, incident), or "" when it passes.
+func ReportFailure(rep *ModelReport, on []string) string { return threatmodel.Failure(rep, on) }
 
 // ReportOptions tune a report.
 type ReportOptions struct {

@@ -7,7 +7,6 @@ package graph
 
 import (
 	"context"
-
 	"github.com/atlasgraph/atlasgraph/app"
 	"github.com/atlasgraph/atlasgraph/graph/model"
 )

@@ -7,11 +7,10 @@ package graph
 
 import (
 	"context"
-
 	"github.com/atlasgraph/atlasgraph/app"
 	"github.com/atlasgraph/atlasgraph/graph/generated"
 	"github.com/atlasgraph/atlasgraph/graph/model"
-	"github.com/atlasgraph/atlasgraph/threatmodel"
+	"github.com/atlasgraph/atlasgraph/threatmodel/report"
 )
 
 func (r *mutationResolver) CreateThreatModel(ctx context.Context, input model.ThreatModelInput) (*model.ThreatModel, error) {
@@ -155,7 +154,7 @@ func (r *queryResolver) ThreatModel(ctx context.Context, id string) (*model.Thre
 	return toAPI(st), nil
 }
 
-func (r *queryResolver) EvaluateThreatModel(ctx context.Context, yaml string) (*threatmodel.Report, error) {
+func (r *queryResolver) EvaluateThreatModel(ctx context.Context, yaml string) (*report.Report, error) {
 	if err := r.canRead(ctx); err != nil {
 		return nil, err
 	}
@@ -166,14 +165,14 @@ func (r *queryResolver) EvaluateThreatModel(ctx context.Context, yaml string) (*
 	return r.app.ReportModel(ctx, m, app.ReportOptions{})
 }
 
-func (r *queryResolver) UpgradeImpact(ctx context.Context, model string, toRelease string) (*threatmodel.UpgradeImpact, error) {
+func (r *queryResolver) UpgradeImpact(ctx context.Context, model string, toRelease string) (*report.UpgradeImpact, error) {
 	if err := r.canRead(ctx); err != nil {
 		return nil, err
 	}
 	return r.app.ModelUpgradeImpact(ctx, model, toRelease)
 }
 
-func (r *threatModelResolver) Report(ctx context.Context, obj *model.ThreatModel) (*threatmodel.Report, error) {
+func (r *threatModelResolver) Report(ctx context.Context, obj *model.ThreatModel) (*report.Report, error) {
 	return r.app.ReportModel(ctx, obj.Domain, app.ReportOptions{})
 }
 
@@ -182,7 +181,7 @@ func (r *threatModelResolver) Rendered(ctx context.Context, obj *model.ThreatMod
 	if err != nil {
 		return "", err
 	}
-	out, err := app.RenderReport(rep, format)
+	out, err := app.RenderReport(obj.Domain, rep, format)
 	if err != nil {
 		return "", err
 	}

@@ -74,6 +74,12 @@ func (f Fetcher) Fetch(ctx context.Context, src Source) (string, []byte, error) 
 		if err == nil {
 			data, err = f.read(ctx, name)
 		}
+		if errors.Is(err, ErrUnreachable) && src.Release != "" && src.Release == embedded.Version() {
+			// Offline, the release asked for by name is the one built in:
+			// the same bytes (its sha256 is pinned), read from the binary.
+			name = embedded.Source()
+			data, err = embedded.Bytes()
+		}
 	}
 	if err != nil {
 		return name, nil, err
@@ -129,7 +135,7 @@ func (f Fetcher) get(ctx context.Context, u string) ([]byte, error) {
 	}
 	resp, err := client.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("cannot download %s: %w; check the network, or load a local file instead", u, unreachable{err})
+		return nil, fmt.Errorf("cannot download %s: %w; check the network, load a local file instead, or load the release built into atlasgraph (ATLAS %s) with --release %s", u, unreachable{err}, embedded.Version(), embedded.Keyword)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {

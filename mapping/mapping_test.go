@@ -10,8 +10,9 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/owenrumney/go-sarif/v3/pkg/report/v210/sarif"
+	"github.com/santhosh-tekuri/jsonschema/v6"
 
+	"github.com/atlasgraph/atlasgraph/codescan"
 	"github.com/atlasgraph/atlasgraph/internal/futurerelease"
 	"github.com/atlasgraph/atlasgraph/internal/rawatlas"
 	"github.com/atlasgraph/atlasgraph/mapping"
@@ -234,23 +235,26 @@ func TestOutputs(t *testing.T) {
 		t.Errorf("errors %d warnings %d: %+v", rep.Errors, rep.Warnings, rep.Findings)
 	}
 	var buf bytes.Buffer
-	if err := mapping.WriteSARIF(&buf, rep, "test"); err != nil {
+	if err := mapping.WriteSARIF(&buf, rep, mapping.SARIFOptions{Version: "test"}); err != nil {
 		t.Fatal(err)
 	}
-	log, err := sarif.FromBytes(buf.Bytes())
-	if err != nil {
+	validateSARIF(t, buf.Bytes())
+	var log codescan.Log
+	if err := json.Unmarshal(buf.Bytes(), &log); err != nil {
 		t.Fatal(err)
-	}
-	if err := log.Validate(); err != nil {
-		t.Errorf("SARIF does not validate: %v", err)
 	}
 	if log.Version != "2.1.0" || len(log.Runs) != 1 || len(log.Runs[0].Results) != 2 {
 		t.Fatalf("SARIF: %s", buf.String())
 	}
 	res := log.Runs[0].Results[1]
-	if *res.RuleID != string(mapping.UnknownID) || *res.Locations[0].PhysicalLocation.Region.StartLine != 5 ||
-		*res.Locations[0].PhysicalLocation.ArtifactLocation.URI != "testdata/controls.csv" {
+	if res.RuleID != string(mapping.UnknownID) || res.Locations[0].PhysicalLocation.Region.StartLine != 5 ||
+		res.Locations[0].PhysicalLocation.ArtifactLocation.URI != "testdata/controls.csv" || res.PartialFingerprints[codescan.FingerprintKey] == "" {
 		t.Errorf("SARIF result: %s", buf.String())
+	}
+	for _, rule := range log.Runs[0].Tool.Driver.Rules {
+		if rule.FullDescription.Text == "" || rule.Help.Text == "" {
+			t.Errorf("rule %s has no full description or help", rule.ID)
+		}
 	}
 	buf.Reset()
 	clean := mapping.Check(rows[:1], []mapping.Names{v6})
@@ -265,5 +269,36 @@ func TestOutputs(t *testing.T) {
 	mapping.WriteText(&buf, rep)
 	if !strings.Contains(buf.String(), "testdata/controls.csv:5:6: error: unknown-id: AML.T9999 is in no loaded release") {
 		t.Errorf("text:\n%s", buf.String())
+	}
+}
+
+// validateSARIF checks a log against OASIS's SARIF 2.1.0 schema (the copy
+// under threatmodel/testdata/schema).
+func validateSARIF(t *testing.T, log []byte) {
+	t.Helper()
+	const file = "../threatmodel/testdata/schema/sarif-schema-2.1.0.json"
+	f, err := os.Open(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	doc, err := jsonschema.UnmarshalJSON(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := jsonschema.NewCompiler()
+	if err := c.AddResource(file, doc); err != nil {
+		t.Fatal(err)
+	}
+	s, err := c.Compile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := jsonschema.UnmarshalJSON(bytes.NewReader(log))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Validate(v); err != nil {
+		t.Errorf("SARIF does not match the OASIS schema: %v", err)
 	}
 }

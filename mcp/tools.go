@@ -488,7 +488,7 @@ func (f *face) evaluate(ctx context.Context, _ *sdk.CallToolRequest, in evalIn) 
 	if err != nil {
 		return nil, nil, err
 	}
-	md, err := app.RenderReport(rep, "markdown")
+	md, err := app.RenderReport(m, rep, "markdown")
 	if err != nil {
 		return nil, nil, err
 	}

@@ -5,17 +5,31 @@ import (
 	"encoding/json"
 	"errors"
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 )
 
-// layerSchema compiles testdata/layer-4.5.schema.json (the 4.5 specification transcribed).
+// layerSchema compiles testdata/layer-4.5.schema.json (the 4.5 specification transcribed),
+// the format of layers for the ATT&CK Navigator.
 func layerSchema(t *testing.T) *jsonschema.Schema {
 	t.Helper()
+	return compileSchema(t, "testdata/layer-4.5.schema.json")
+}
+
+// atlasSchema compiles testdata/layer-4.3.schema.json, the format the ATLAS Navigator
+// declares and the default output.
+func atlasSchema(t *testing.T) *jsonschema.Schema {
+	t.Helper()
+	return compileSchema(t, "testdata/layer-4.3.schema.json")
+}
+
+func compileSchema(t *testing.T, file string) *jsonschema.Schema {
+	t.Helper()
 	c := jsonschema.NewCompiler()
-	sch, err := c.Compile("testdata/layer-4.5.schema.json")
+	sch, err := c.Compile(file)
 	if err != nil {
 		t.Fatalf("compile schema: %v", err)
 	}
@@ -53,6 +67,7 @@ func TestLayerValidatesAgainstSchema(t *testing.T) {
 	if err := validate(t, sch, spec); err != nil {
 		t.Fatalf("the specification's own example does not validate, so the schema is wrong: %v", err)
 	}
+	atlas := atlasSchema(t)
 	for name, l := range map[string]*Layer{
 		"empty":  New("empty", "", ""),
 		"sample": sampleLayer(),
@@ -62,10 +77,59 @@ func TestLayerValidatesAgainstSchema(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			if err := validate(t, atlas, b); err != nil {
+				t.Fatalf("layer does not validate against layer format 4.3: %v\n%s", err, b)
+			}
+			b, err = l.JSONFor(Output{Target: ATTACKNavigator, DataURL: "https://example.org/stix-atlas.json"})
+			if err != nil {
+				t.Fatal(err)
+			}
 			if err := validate(t, sch, b); err != nil {
-				t.Fatalf("layer does not validate: %v\n%s", err, b)
+				t.Fatalf("ATT&CK Navigator layer does not validate against layer format 4.5: %v\n%s", err, b)
 			}
 		})
+	}
+	if err := validate(t, atlas, []byte(`{"name":"x","domain":"atlas-atlas","versions":{"navigator":"5.1.0","layer":"4.5"}}`)); err == nil {
+		t.Error("the 4.3 schema accepts a 4.5 layer: it cannot tell the formats apart")
+	}
+}
+
+// TestTargets checks what each Navigator reads before it opens a layer: the ATLAS Navigator
+// warns on any layer version but its own ("4.3") and looks the domain up in its
+// configuration ("atlas-atlas"); the ATT&CK Navigator 5 refuses a domain it does not list
+// and loads the customDataURL bundle under "enterprise-attack".
+func TestTargets(t *testing.T) {
+	l := sampleLayer()
+	var atlasLayer, attackLayer Layer
+	b, err := l.JSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &atlasLayer); err != nil {
+		t.Fatal(err)
+	}
+	if atlasLayer.Domain != "atlas-atlas" || atlasLayer.Versions != (Versions{Navigator: "4.6.4", Layer: "4.3"}) || atlasLayer.CustomDataURL != "" ||
+		bytes.Contains(b, []byte("expandedSubtechniques")) {
+		t.Errorf("ATLAS Navigator layer: domain %q, versions %+v, customDataURL %q", atlasLayer.Domain, atlasLayer.Versions, atlasLayer.CustomDataURL)
+	}
+	_, err = l.JSONFor(Output{Target: ATTACKNavigator})
+	if err == nil || !strings.Contains(err.Error(), "--navigator-data") {
+		t.Errorf("2026.05 has no STIX bundle a browser can fetch; want an error naming --navigator-data, got %v", err)
+	}
+	l5 := New("x", "", "5.6.0")
+	b, err = l5.JSONFor(Output{Target: ATTACKNavigator})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &attackLayer); err != nil {
+		t.Fatal(err)
+	}
+	if attackLayer.Domain != "enterprise-attack" || attackLayer.Versions != (Versions{Navigator: "5.1.0", Layer: "4.5"}) ||
+		attackLayer.CustomDataURL != "https://raw.githubusercontent.com/mitre-atlas/atlas-navigator-data/v1.16.0/dist/stix-atlas.json" {
+		t.Errorf("ATT&CK Navigator layer: domain %q, versions %+v, customDataURL %q", attackLayer.Domain, attackLayer.Versions, attackLayer.CustomDataURL)
+	}
+	if _, err := ParseTarget("mitre"); err == nil {
+		t.Error("ParseTarget accepts an unknown navigator")
 	}
 }
 
@@ -125,7 +189,7 @@ func TestJSONIsDeterministicAndAddsParents(t *testing.T) {
 	if !got.Techniques[2].ShowSubtechniques || got.Techniques[2].Color != "" {
 		t.Fatalf("parent of an annotated sub-technique: %+v", got.Techniques[2])
 	}
-	if got.Domain != "atlas-atlas" || got.Versions.Layer != "4.5" {
+	if got.Domain != "atlas-atlas" || got.Versions.Layer != "4.3" {
 		t.Fatalf("domain/versions: %q %+v", got.Domain, got.Versions)
 	}
 	if got.Techniques[0].Score == nil || *got.Techniques[0].Score != 0 {

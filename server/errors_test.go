@@ -3,6 +3,7 @@ package server_test
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"net"
 	"net/http"
 	"strings"
@@ -26,6 +27,16 @@ func checkError(t *testing.T, r response, status int, code string) {
 	}
 	if len(r.Errors) == 0 {
 		t.Fatalf("no error, want %s: %s", code, r.raw)
+	}
+	if status >= 300 {
+		// GraphQL over HTTP: a request error has no data entry at all.
+		var entries map[string]json.RawMessage
+		if err := json.Unmarshal(r.raw, &entries); err != nil {
+			t.Fatalf("answer is not a JSON object: %s", r.raw)
+		}
+		if _, ok := entries["data"]; ok {
+			t.Errorf("a %d answer has a data entry: %s", status, r.raw)
+		}
 	}
 	e := r.Errors[0]
 	if e.code() != code {
@@ -58,10 +69,10 @@ func TestLimits(t *testing.T) {
 		status      int
 	}{
 		{"tokens", "{ release { " + fields(300, func(int) string { return "version" }) + "} }", http.StatusUnprocessableEntity},
-		{"complexity", `{ techniques { tactics { techniques { id tactics { id } } } } }`, http.StatusOK},
-		{"depth", `{ caseStudy(id: "AML.CS0000") { steps { leadsTo { leadsTo { leadsTo { stepId } } } } } }`, http.StatusOK},
-		{"aliases", `{ a: releases { version } b: releases { version } c: releases { version } d: releases { version } }`, http.StatusOK},
-		{"root fields", `{ releases { version } release { version } tactics { id } actors { id } techniques { id } }`, http.StatusOK},
+		{"complexity", `{ techniques { tactics { techniques { id tactics { id } } } } }`, http.StatusUnprocessableEntity},
+		{"depth", `{ caseStudy(id: "AML.CS0000") { steps { leadsTo { leadsTo { leadsTo { stepId } } } } } }`, http.StatusUnprocessableEntity},
+		{"aliases", `{ a: releases { version } b: releases { version } c: releases { version } d: releases { version } }`, http.StatusUnprocessableEntity},
+		{"root fields", `{ releases { version } release { version } tactics { id } actors { id } techniques { id } }`, http.StatusUnprocessableEntity},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -125,7 +136,7 @@ func TestErrorCodes(t *testing.T) {
 		{"unknown technique", `{ technique(id: "AML.T9999") { id } }`, http.StatusOK, server.CodeNotFound},
 		{"unknown release", `{ techniques(release: "0.0.1") { id } }`, http.StatusOK, server.CodeNotFound},
 		{"unknown diff release", `{ releaseDiff(from: "2026.05", to: "0.0.1") { empty } }`, http.StatusOK, server.CodeNotFound},
-		{"syntax", `{ techniques { id `, http.StatusUnprocessableEntity, server.CodeBadInput},
+		{"syntax", `{ techniques { id `, http.StatusBadRequest, server.CodeBadInput},
 		{"unknown field", `{ techniques { nope } }`, http.StatusUnprocessableEntity, server.CodeBadInput},
 		{"first out of range", `{ techniquesConnection(first: 1000) { totalCount } }`, http.StatusOK, server.CodeBadInput},
 		{"bad cursor", `{ techniquesConnection(after: "not-a-cursor") { totalCount } }`, http.StatusOK, server.CodeBadInput},
@@ -143,17 +154,26 @@ func TestErrorCodes(t *testing.T) {
 		checkError(t, postRaw(t, url+"/graphql", "application/json", []byte(`{"query": `)), http.StatusBadRequest, server.CodeBadInput)
 	})
 	t.Run("JSON of the wrong shape", func(t *testing.T) {
-		checkError(t, postRaw(t, url+"/graphql", "application/json", []byte(`{"query": 5}`)), http.StatusBadRequest, server.CodeBadInput)
+		checkError(t, postRaw(t, url+"/graphql", "application/json", []byte(`{"query": 5}`)), http.StatusUnprocessableEntity, server.CodeBadInput)
 	})
 	t.Run("not JSON content type", func(t *testing.T) {
 		checkError(t, postRaw(t, url+"/graphql", "text/plain", []byte(`{ releases { version } }`)), http.StatusUnsupportedMediaType, server.CodeBadInput)
 	})
-	t.Run("GET", func(t *testing.T) {
-		status, body, h := get(t, url+"/graphql?query={releases{version}}")
+	t.Run("PUT", func(t *testing.T) {
+		req, _ := http.NewRequest(http.MethodPut, url+"/graphql", strings.NewReader(`{"query": "{ releases { version } }"}`))
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		body, _ := io.ReadAll(res.Body)
 		var r response
-		_ = json.Unmarshal([]byte(body), &r)
-		r.status, r.header, r.raw = status, h, []byte(body)
+		_ = json.Unmarshal(body, &r)
+		r.status, r.header, r.raw = res.StatusCode, res.Header, body
 		checkError(t, r, http.StatusMethodNotAllowed, server.CodeBadInput)
+		if got := res.Header.Get("Allow"); got != "GET, HEAD, POST" {
+			t.Errorf("Allow = %q", got)
+		}
 	})
 	t.Run("the caller's request id is kept", func(t *testing.T) {
 		req, _ := http.NewRequest(http.MethodPost, url+"/graphql", strings.NewReader(`{"query": "{ technique(id: \"x\") { id } }"}`))
@@ -205,7 +225,11 @@ func TestUnavailable(t *testing.T) {
 	t.Cleanup(func() { d.Close(context.Background()) })
 	_, url := newServer(t, store.New(d, "neo4j"), server.Config{RetryInterval: time.Hour})
 	first := post(t, url, `{ techniques { id } }`, nil)
-	checkError(t, first, http.StatusOK, server.CodeUnavailable)
+	// Found during execution, with no data from any root field: a 503 too.
+	checkError(t, first, http.StatusServiceUnavailable, server.CodeUnavailable)
+	if first.header.Get("Retry-After") == "" {
+		t.Error("UNAVAILABLE during execution without Retry-After")
+	}
 	// Now known to be down: answered at once, before any query.
 	checkError(t, post(t, url, `{ techniques { id } }`, nil), http.StatusServiceUnavailable, server.CodeUnavailable)
 	if status, body, _ := get(t, url+"/readyz"); status != http.StatusServiceUnavailable {

@@ -8,9 +8,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"io"
 	"io/fs"
-	"mime"
 	"net/http"
 	"regexp"
 	"runtime/debug"
@@ -34,9 +32,10 @@ var graphiqlFiles embed.FS
 func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("POST /graphql", http.HandlerFunc(s.serveGraphQL))
+	mux.Handle("GET /graphql", http.HandlerFunc(s.serveGraphQL)) // queries only
 	mux.HandleFunc("/graphql", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Allow", http.MethodPost)
-		writeError(w, r, http.StatusMethodNotAllowed, CodeBadInput, "send GraphQL requests as POST with a JSON body; GraphiQL is at /graphiql")
+		w.Header().Set("Allow", "GET, HEAD, POST")
+		writeError(w, r, http.StatusMethodNotAllowed, CodeBadInput, "send GraphQL requests as POST with a JSON body, or queries as GET; GraphiQL is at /graphiql")
 	})
 	assets, _ := fs.Sub(graphiqlFiles, "graphiql")
 	mux.HandleFunc("GET /graphiql", func(w http.ResponseWriter, r *http.Request) {
@@ -67,6 +66,12 @@ func jsonMisses(mux *http.ServeMux) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h, pattern := mux.Handler(r)
 		if pattern != "" {
+			// The access log sits outside the auth middleware, which hands
+			// on a copy of the request: r.Pattern set by the mux never
+			// reaches it, so the matched pattern goes up through logInfo.
+			if info, ok := r.Context().Value(logInfoKey{}).(*logInfo); ok {
+				info.route = pattern
+			}
 			mux.ServeHTTP(w, r)
 			return
 		}
@@ -110,42 +115,37 @@ func (c *captureWriter) Write(b []byte) (int, error) {
 	return c.body.Write(b)
 }
 
-// serveGraphQL checks the request before gqlgen sees it (media type, body
-// size, JSON), waits for a slot (admission), checks that Neo4j is not
-// known to be down, then runs it under the request deadline, counting the
-// Cypher queries it costs. The deadline runs from the request's arrival,
-// so time spent waiting for a slot counts.
+// serveGraphQL negotiates the media type of the answer and reads the
+// request (graphqlhttp.go), waits for a slot (admission), checks that
+// Neo4j is not known to be down, then runs it under the request deadline
+// through graphQLTransport, counting the Cypher queries it costs. The
+// deadline runs from the request's arrival, so time spent waiting for a
+// slot counts.
 func (s *Server) serveGraphQL(w http.ResponseWriter, r *http.Request) {
 	deadline := time.Now().Add(s.cfg.Timeouts.Request)
-	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "application/json" {
-		writeError(w, r, http.StatusUnsupportedMediaType, CodeBadInput,
-			`send the request as JSON with Content-Type: application/json: {"query": "..."}`)
+	media, ok := negotiate(r.Header.Values("Accept"))
+	if !ok {
+		writeRequestError(w, r, mediaJSON, http.StatusNotAcceptable, CodeBadInput,
+			"the answer is application/graphql-response+json or application/json; accept one of them")
 		return
 	}
-	limit := s.cfg.Limits.BodyBytes
-	if r.ContentLength > limit {
-		s.tooLarge(w, r)
+	if r.Method != http.MethodPost && r.URL.RawQuery == "" && strings.Contains(r.Header.Get("Accept"), "text/html") {
+		http.Redirect(w, r, "/graphiql", http.StatusFound) // a browser opening the endpoint
 		return
 	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
-	if err != nil {
-		writeError(w, r, http.StatusBadRequest, CodeBadInput, "the request body could not be read")
+	params, rerr := s.readRequest(r)
+	if rerr != nil {
+		if rerr.code == CodeLimitExceeded {
+			s.metrics.errors.WithLabelValues(CodeLimitExceeded).Inc()
+		}
+		writeRequestError(w, r, media, rerr.status, rerr.code, rerr.msg)
 		return
 	}
-	if int64(len(body)) > limit {
-		s.tooLarge(w, r)
-		return
-	}
-	if !json.Valid(body) {
-		writeError(w, r, http.StatusBadRequest, CodeBadInput, `the request body is not JSON; send {"query": "...", "variables": {...}}`)
-		return
-	}
-	r.Body = io.NopCloser(bytes.NewReader(body))
 	release, over := s.admit.acquire(r.Context(), s.admit.clientKey(r), deadline)
 	if over != nil {
 		s.metrics.errors.WithLabelValues(CodeOverloaded).Inc()
 		w.Header().Set("Retry-After", "1")
-		writeError(w, r, over.status, CodeOverloaded, over.msg)
+		writeRequestError(w, r, media, over.status, CodeOverloaded, over.msg)
 		return
 	}
 	defer release()
@@ -154,13 +154,14 @@ func (s *Server) serveGraphQL(w http.ResponseWriter, r *http.Request) {
 	if !s.health.allow(r.Context()) && !s.app.Holding() {
 		s.metrics.errors.WithLabelValues(CodeUnavailable).Inc()
 		w.Header().Set("Retry-After", strconv.Itoa(max(1, int(s.cfg.RetryInterval/time.Second))))
-		writeError(w, r, http.StatusServiceUnavailable, CodeUnavailable, msgUnavailable)
+		writeRequestError(w, r, media, http.StatusServiceUnavailable, CodeUnavailable, msgUnavailable)
 		return
 	}
 	// The deadline is applied to each root field (withDeadline), not to the
 	// request context: gqlgen writes no answer at all for a request whose
 	// context is done, and the client must get a LIMIT_EXCEEDED error.
 	ctx := context.WithValue(r.Context(), deadlineKey{}, deadline)
+	ctx = context.WithValue(ctx, gqlRequestKey{}, &gqlRequest{params: params, media: media})
 	var queries atomic.Int64
 	ctx = app.CountQueries(ctx, func() { queries.Add(1) })
 	s.gql.ServeHTTP(w, r.WithContext(ctx))
@@ -183,12 +184,6 @@ func withDeadline(ctx context.Context, next graphql.RootResolver) graphql.Marsha
 		defer cancel()
 	}
 	return next(ctx)
-}
-
-func (s *Server) tooLarge(w http.ResponseWriter, r *http.Request) {
-	s.metrics.errors.WithLabelValues(CodeLimitExceeded).Inc()
-	writeError(w, r, http.StatusRequestEntityTooLarge, CodeLimitExceeded,
-		fmt.Sprintf("the request body is larger than the limit of %d bytes", s.cfg.Limits.BodyBytes))
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
@@ -256,7 +251,11 @@ func metricMethod(m string) string {
 type logInfoKey struct{}
 
 // logInfo collects what handlers know about a request for its log line.
-type logInfo struct{ queries int64 }
+type logInfo struct {
+	queries int64
+	// route is the pattern the mux matched, "" for none.
+	route string
+}
 
 // statusWriter records the status and size of a response.
 type statusWriter struct {
@@ -296,7 +295,7 @@ func (s *Server) withAccessLog(next http.Handler) http.Handler {
 			sw.status = http.StatusOK
 		}
 		elapsed := time.Since(start)
-		route := r.Pattern
+		route := info.route
 		if _, path, ok := strings.Cut(route, " "); ok {
 			route = path // the method has its own label
 		}

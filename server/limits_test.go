@@ -26,7 +26,7 @@ func TestFragmentsAreMeasuredOnce(t *testing.T) {
 	_, url := newServer(t, e.store, server.Config{})
 	// 2^40 expansions: measured by expanding, this never answers.
 	r := post(t, url, fragmentBomb(40), nil)
-	checkError(t, r, http.StatusOK, server.CodeLimitExceeded)
+	checkError(t, r, http.StatusUnprocessableEntity, server.CodeLimitExceeded)
 	if !strings.Contains(r.Errors[0].Message, "fragments") {
 		t.Errorf("message does not say why: %s", r.Errors[0].Message)
 	}
@@ -55,7 +55,7 @@ func TestIntrospectionIsCounted(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			r := post(t, url, c.query, nil)
-			checkError(t, r, http.StatusOK, server.CodeLimitExceeded)
+			checkError(t, r, http.StatusUnprocessableEntity, server.CodeLimitExceeded)
 			t.Log(r.Errors[0].Message)
 		})
 	}
@@ -69,7 +69,7 @@ func TestIntrospectionIsCounted(t *testing.T) {
 	t.Run("switched off", func(t *testing.T) {
 		_, url := newServer(t, e.store, server.Config{NoIntrospection: true})
 		r := post(t, url, introspection, nil)
-		checkError(t, r, http.StatusOK, server.CodeLimitExceeded)
+		checkError(t, r, http.StatusUnprocessableEntity, server.CodeLimitExceeded)
 		if !strings.Contains(r.Errors[0].Message, "switched off") {
 			t.Errorf("message does not say introspection is off: %s", r.Errors[0].Message)
 		}
@@ -90,7 +90,7 @@ func TestManyFieldsAreRefusedBeforeValidation(t *testing.T) {
 	// they do costs the validator the square of their number.
 	q := "{ releases {" + strings.Repeat(" version", 1000) + " } }"
 	r := post(t, url, q, nil)
-	checkError(t, r, http.StatusOK, server.CodeLimitExceeded)
+	checkError(t, r, http.StatusUnprocessableEntity, server.CodeLimitExceeded)
 	if !strings.Contains(r.Errors[0].Message, "field selections") {
 		t.Errorf("message: %s", r.Errors[0].Message)
 	}
@@ -113,7 +113,7 @@ func TestVariablesOfTheWrongJSONType(t *testing.T) {
 		checkError(t, r, http.StatusUnprocessableEntity, server.CodeBadInput)
 	})
 	t.Run("the same number is counted", func(t *testing.T) {
-		checkError(t, post(t, url, q, map[string]any{"n": 100}), http.StatusOK, server.CodeLimitExceeded)
+		checkError(t, post(t, url, q, map[string]any{"n": 100}), http.StatusUnprocessableEntity, server.CodeLimitExceeded)
 	})
 	t.Run("a small number is answered", func(t *testing.T) {
 		var got struct{ TechniquesConnection struct{ Nodes []idOnly } }

@@ -54,7 +54,12 @@ func TestBusyPoolIsNotAnOutage(t *testing.T) {
 	st, release := heldPool(t, 50*time.Millisecond)
 	_, url := newServer(t, st, server.Config{RetryInterval: time.Hour})
 	r := post(t, url, `{ releases { version } }`, nil)
-	checkError(t, r, http.StatusOK, server.CodeOverloaded)
+	// No root field could run: the answer says so over HTTP too, with no
+	// data entry, like a refusal at admission.
+	checkError(t, r, http.StatusServiceUnavailable, server.CodeOverloaded)
+	if r.header.Get("Retry-After") == "" {
+		t.Error("OVERLOADED during execution without Retry-After")
+	}
 	if v := metric(t, url, "atlasgraph_neo4j_up"); v != 1 {
 		t.Errorf("atlasgraph_neo4j_up = %v after a pool wait, want 1: the breaker opened", v)
 	}

@@ -21,7 +21,6 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
-	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/vektah/gqlparser/v2/ast"
 
@@ -120,6 +119,10 @@ type Config struct {
 	// API's Release.upstream and in the atlasgraph_upstream_* metrics. The
 	// server never asks upstream itself.
 	Upstream graph.UpstreamStatus
+	// BuildVersion names the build in the ETags of GET answers, so that a
+	// new build never revalidates an old answer; empty means the module
+	// version and VCS revision the binary records.
+	BuildVersion string
 	// Extra are more faces served beside GraphQL, by path (a pattern of
 	// http.ServeMux, e.g. "/mcp"), behind the same middleware: request
 	// ids, access log, panic recovery, the bearer tokens of Auth, and
@@ -154,6 +157,9 @@ func New(cfg Config) (*Server, error) {
 	if err := cfg.Timeouts.validate(); err != nil {
 		return nil, err
 	}
+	if cfg.BuildVersion == "" {
+		cfg.BuildVersion = defaultBuildVersion()
+	}
 	if cfg.RetryInterval <= 0 {
 		cfg.RetryInterval = time.Second
 	}
@@ -170,7 +176,7 @@ func New(cfg Config) (*Server, error) {
 
 	res := graph.NewResolver(s.app, graph.Options{Auth: cfg.Auth, Upstream: cfg.Upstream})
 	gql := handler.New(res.Schema())
-	gql.AddTransport(transport.POST{})
+	gql.AddTransport(graphQLTransport{s: s}) // graphqlhttp.go
 	gql.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	gql.SetParserTokenLimit(cfg.Limits.ParserTokens)
 	gql.SetErrorPresenter(s.presentError)

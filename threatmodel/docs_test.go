@@ -50,7 +50,7 @@ func TestDocsExamples(t *testing.T) {
 			t.Fatal(err)
 		}
 		r := evaluate(t, m)
-		md, err := Render(r, "markdown")
+		md, err := Render(m, r, "markdown")
 		if err != nil {
 			t.Fatal(err)
 		}

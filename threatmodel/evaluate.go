@@ -11,572 +11,576 @@ import (
 	"github.com/atlasgraph/atlasgraph/atlas"
 )
 
-// Technique statuses in a report.
-const (
-	// StatusResidual: applicable, not mitigated everywhere it applies, not accepted.
-	StatusResidual = "residual"
-	// StatusMitigated: every component it applies to is covered by an
-	// implemented control of a mitigation that mitigates it.
-	StatusMitigated = "mitigated"
-	// StatusAccepted: not mitigated, but accepted by a risk that has not expired.
-	StatusAccepted = "accepted"
-)
-
-// Entry and goal tactics of residual attack paths: where an adversary first
-// touches the system, and what they are after. Ids are stable across
-// releases; names are not.
-var (
-	EntryTactics = []string{"AML.TA0004", "AML.TA0000"}
-	GoalTactics  = []string{"AML.TA0011", "AML.TA0010"}
-)
-
-// Options tune [Evaluate].
-type Options struct {
-	// AsOf is the civil date (YYYY-MM-DD) accepted risks are judged on. It is
-	// an input, not the clock, so that a report is reproducible.
-	AsOf string
-	// MaxPathHops and PathLimit bound the residual attack paths (defaults 6
-	// and 20).
-	MaxPathHops, PathLimit int
-	// ExternalActors are actors known from outside ATLAS (ATT&CK groups,
-	// from an [ActorSource]) to merge into the report's actors.
-	ExternalActors []KnownActor
-}
-
-// ActorSource finds actors outside ATLAS (ATT&CK groups) that use ATLAS
-// techniques, through the ATT&CK techniques the ATLAS ones adapt. The ATT&CK
-// store implements it; when none is configured, reports list ATLAS
-// case-study actors only.
-type ActorSource interface {
-	ActorsUsing(ctx context.Context, release string, techniques []string) ([]KnownActor, error)
-}
-
-// Evidence says why an item is in a report.
-type Evidence struct {
-	Release   string `json:"release"`
-	Rule      string `json:"rule,omitempty"`
-	Rationale string `json:"rationale,omitempty"`
-	Component string `json:"component,omitempty"`
-	CaseStudy string `json:"caseStudy,omitempty"`
-	Control   string `json:"control,omitempty"`
-	Technique string `json:"technique,omitempty"`
-	Source    string `json:"source,omitempty"`
-}
-
-// Report is everything [Evaluate] finds for a model on one release. Every
-// list is sorted and never nil, so the same model and release give the same
-// bytes.
-type Report struct {
-	Model                  ModelSummary          `json:"model"`
-	Release                string                `json:"release"`
-	AsOf                   string                `json:"asOf"`
-	Summary                Summary               `json:"summary"`
-	ApplicableTechniques   []ApplicableTechnique `json:"applicableTechniques"`
-	Incidents              []Incident            `json:"incidents"`
-	ResidualPaths          []ResidualPath        `json:"residualPaths"`
-	PathsTruncated         bool                  `json:"pathsTruncated"`
-	RecommendedMitigations []Recommendation      `json:"recommendedMitigations"`
-	RecommendationOptimal  bool                  `json:"recommendationOptimal"`
-	Unbreakable            []UnbreakableItem     `json:"unbreakable"`
-	Exposure               []TacticExposure      `json:"exposure"`
-	UncoveredTechniques    []UncoveredTechnique  `json:"uncoveredTechniques"`
-	Actors                 []KnownActor          `json:"actors"`
-	Controls               []ControlEffect       `json:"controls"`
-	AcceptedRisks          []AcceptedRiskStatus  `json:"acceptedRisks"`
-	model                  *Model
-}
-
-// ModelSummary names the model a report is about.
-type ModelSummary struct {
-	Name       string `json:"name"`
-	Source     string `json:"source,omitempty"`
-	Components int    `json:"components"`
-	Flows      int    `json:"flows"`
-	Controls   int    `json:"controls"`
-}
-
-// Summary counts the report's findings.
-type Summary struct {
-	Applicable          int `json:"applicable"`
-	Mitigated           int `json:"mitigated"`
-	Accepted            int `json:"accepted"`
-	Residual            int `json:"residual"`
-	Incidents           int `json:"incidents"`
-	IncidentsBroken     int `json:"incidentsBroken"`
-	ResidualPaths       int `json:"residualPaths"`
-	UncoveredTechniques int `json:"uncoveredTechniques"`
-}
-
-// ApplicableTechnique is a technique some rule makes applicable here.
-type ApplicableTechnique struct {
-	ID      string   `json:"id"`
-	Name    string   `json:"name"`
-	Tactics []string `json:"tactics"`
-	// Status is residual, mitigated or accepted.
-	Status string `json:"status"`
-	// Components are the ids of the components it applies to.
-	Components []string `json:"components"`
-	// MitigatedBy lists the implemented controls covering it somewhere.
-	MitigatedBy []string `json:"mitigatedBy"`
-	// Uncontrolled lists the components no implemented control covers it on.
-	Uncontrolled []string `json:"uncontrolled"`
-	// Pending lists partial or planned controls of mitigations covering it.
-	Pending []string `json:"pending"`
-	// Mitigations are the release's mitigations of the technique.
-	Mitigations []string   `json:"mitigations"`
-	Evidence    []Evidence `json:"evidence"`
-}
-
-// Incident is a case study whose every step uses an applicable technique.
-type Incident struct {
-	CaseStudy string   `json:"caseStudy"`
-	Name      string   `json:"name"`
-	Actors    []string `json:"actors"`
-	// Techniques are the step techniques in step order.
-	Techniques []string `json:"techniques"`
-	// Broken reports whether the implemented controls cut every route.
-	Broken bool `json:"broken"`
-	// BreaksAt is the earliest step at which the implemented controls break
-	// it, with its technique and the controls there; empty when not broken.
-	BreaksAt *BreakPoint `json:"breaksAt,omitempty"`
-	// CoveredSteps are every step a control covers.
-	CoveredSteps []BreakPoint `json:"coveredSteps"`
-	// OpenRoute, when not broken, is one route's techniques no control covers.
-	OpenRoute []string `json:"openRoute"`
-	// Accepted reports that it is not broken but accepted risks cut it.
-	Accepted bool       `json:"accepted"`
-	Evidence []Evidence `json:"evidence"`
-}
-
-// BreakPoint is a step of a case study a control covers.
-type BreakPoint struct {
-	Step      string   `json:"step"`
-	Technique string   `json:"technique"`
-	Controls  []string `json:"controls"`
-}
-
-// ResidualPath is an attack path over applicable, unmitigated techniques.
-type ResidualPath struct {
-	ID         string   `json:"id"`
-	Techniques []string `json:"techniques"`
-	// Support is the smallest number of case studies behind one of its hops.
-	Support     int      `json:"support"`
-	CaseStudies []string `json:"caseStudies"`
-	// Accepted reports that some technique on it is an accepted risk.
-	Accepted bool       `json:"accepted"`
-	Evidence []Evidence `json:"evidence"`
-}
-
-// Recommendation is one mitigation of the least set breaking what remains.
-type Recommendation struct {
-	ID   string `json:"id"`
-	Name string `json:"name"`
-	// Techniques are the residual techniques it mitigates.
-	Techniques []string `json:"techniques"`
-	// Incidents and Paths are those it helps break.
-	Incidents []string   `json:"incidents"`
-	Paths     []string   `json:"paths"`
-	Evidence  []Evidence `json:"evidence"`
-}
-
-// UnbreakableItem is an incident or path no mitigation of the release breaks.
-type UnbreakableItem struct {
-	ID         string   `json:"id"`
-	Techniques []string `json:"techniques"`
-}
-
-// TacticExposure counts the techniques of one tactic by status.
-type TacticExposure struct {
-	Tactic     string `json:"tactic"`
-	Name       string `json:"name"`
-	Techniques int    `json:"techniques"`
-	Applicable int    `json:"applicable"`
-	Mitigated  int    `json:"mitigated"`
-	Accepted   int    `json:"accepted"`
-	Residual   int    `json:"residual"`
-}
-
-// UncoveredTechnique is an applicable technique no mitigation of the release covers.
-type UncoveredTechnique struct {
-	ID       string     `json:"id"`
-	Name     string     `json:"name"`
-	Status   string     `json:"status"`
-	Maturity string     `json:"maturity"`
-	Evidence []Evidence `json:"evidence"`
-}
-
-// KnownActor is an actor known to use applicable techniques.
-type KnownActor struct {
-	ID   string `json:"id"`
-	Name string `json:"name"`
-	// Source is "atlas" (named by ATLAS case studies) or "attack" (an ATT&CK group).
-	Source      string     `json:"source"`
-	Techniques  []string   `json:"techniques"`
-	CaseStudies []string   `json:"caseStudies"`
-	Evidence    []Evidence `json:"evidence"`
-}
-
-// ControlEffect says what one control does here.
-type ControlEffect struct {
-	ID         string   `json:"id"`
-	Mitigation string   `json:"mitigation"`
-	Name       string   `json:"name"`
-	Status     string   `json:"status"`
-	Scope      []string `json:"scope"`
-	// Techniques are the applicable techniques its mitigation mitigates on
-	// its scope.
-	Techniques []string `json:"techniques"`
-	// Breaks are the incidents it takes part in breaking.
-	Breaks []string `json:"breaks"`
-}
-
-// AcceptedRiskStatus is an accepted risk with whether it still holds.
-type AcceptedRiskStatus struct {
-	Technique  string `json:"technique"`
-	Owner      string `json:"owner"`
-	Reason     string `json:"reason"`
-	Expires    string `json:"expires"`
-	Active     bool   `json:"active"`
-	Applicable bool   `json:"applicable"`
-}
-
 // inPlace is the pseudo-mitigation standing for the controls in place when
 // the solver looks for what to add.
 const inPlace = "(in place)"
 
+// Incident matches.
+const (
+	MatchExact   = "exact"
+	MatchPartial = "partial"
+)
+
+// nearIncidentCoverage is the least share of a case study's steps that must
+// be applicable for it to be a partial incident.
+const nearIncidentCoverage = 0.6
+
+// eval is one evaluation's state, filled phase by phase. Each phase reads
+// what earlier phases set and sets its own fields; none does I/O.
+type eval struct {
+	m     *Model
+	rel   *atlas.Release
+	in    *analysis.Input
+	rs    *RuleSet
+	sem   *Semantics
+	links *ReleaseLinks
+	opt   Options
+	ver   string
+
+	techByID   map[string]*atlas.Technique
+	mitName    map[string]string
+	rules      map[string]*Rule
+	cases      map[string]*atlas.CaseStudy
+	controlsOf map[string][]*Control // mitigation -> controls, in model order
+	compByID   map[string]*Component // nil for the organisation
+	mitsOf     map[string][]string   // technique -> mitigations the release links to it, sorted
+
+	// applicability
+	sites    map[string][]Site
+	ids      []string // applicable technique ids, sorted
+	accepted map[string]bool
+	status   map[string]string
+	byTech   map[string]*ApplicableTechnique
+
+	// incidents: each considered case study as a chain of step pseudo
+	// techniques ("CS/STEP"), with what cuts each step
+	incChains []incChain
+
+	rep *Report
+}
+
+// incChain is an incident as the solver sees it: one pseudo technique per
+// step, so a step's own side and applicability are honoured.
+type incChain struct {
+	inc   *Incident
+	chain analysis.Chain
+	steps []stepInfo
+	open  bool // not broken and not accepted
+}
+
+type stepInfo struct {
+	id, technique, pseudo string
+	applicable            bool
+	side                  Side
+}
+
 // Evaluate applies the rules to the model on one release and computes every
-// output of a report. The model must be valid and checked against the
-// release. It stops with ctx's error when ctx is done between phases; each
-// solver it calls is bounded by its own budget.
+// output of a report, phase by phase: applicability and status, incidents,
+// detections, residual paths, recommendations, ranking, exposure and the
+// rest. The model must be valid and checked against the release. It stops
+// with ctx's error when ctx is done between phases; each solver it calls is
+// bounded by its own budget.
 func Evaluate(ctx context.Context, m *Model, rel *atlas.Release, in *analysis.Input, rs *RuleSet, opt Options) (*Report, error) {
+	e, err := newEval(m, rel, in, rs, opt)
+	if err != nil {
+		return nil, err
+	}
+	phases := []func(context.Context) error{
+		e.applicability,
+		e.incidents,
+		e.residualPaths,
+		e.recommend,
+		func(context.Context) error { e.rank(); return nil },
+		func(context.Context) error {
+			e.detections()
+			e.exposure()
+			e.uncovered()
+			e.actors()
+			e.controls()
+			e.warnings()
+			return nil
+		},
+	}
+	for _, ph := range phases {
+		if err := ph(ctx); err != nil {
+			return nil, err
+		}
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+	}
+	normalise(e.rep)
+	return e.rep, nil
+}
+
+func newEval(m *Model, rel *atlas.Release, in *analysis.Input, rs *RuleSet, opt Options) (*eval, error) {
 	if opt.MaxPathHops <= 0 {
 		opt.MaxPathHops = 6
 	}
 	if opt.PathLimit <= 0 {
 		opt.PathLimit = 20
 	}
-	ver := rel.Version
-	techByID := map[string]*atlas.Technique{}
+	sem := rs.Semantics
+	if sem == nil {
+		var err error
+		if sem, err = DefaultSemantics(); err != nil {
+			return nil, err
+		}
+	}
+	e := &eval{m: m, rel: rel, in: in, rs: rs, sem: sem, links: LinksOf(rel), opt: opt, ver: rel.Version,
+		techByID: map[string]*atlas.Technique{}, mitName: map[string]string{}, rules: map[string]*Rule{},
+		cases: map[string]*atlas.CaseStudy{}, controlsOf: map[string][]*Control{}, compByID: map[string]*Component{}}
+	for i := range m.Components {
+		e.compByID[m.Components[i].ID] = &m.Components[i]
+	}
+	e.mitsOf = map[string][]string{}
+	for _, mid := range e.links.Mitigations { // sorted, so each list is
+		for t := range e.links.Links[mid] {
+			e.mitsOf[t] = append(e.mitsOf[t], mid)
+		}
+	}
 	for i := range rel.Techniques {
-		techByID[rel.Techniques[i].ID] = &rel.Techniques[i]
+		e.techByID[rel.Techniques[i].ID] = &rel.Techniques[i]
 	}
-	mitName := map[string]string{}
 	for _, mi := range rel.Mitigations {
-		mitName[mi.ID] = mi.Name
+		e.mitName[mi.ID] = mi.Name
 	}
-	mitigationsOf := map[string][]string{}
-	for mid, ts := range in.Knowledge.Mitigates {
-		for _, t := range ts {
-			mitigationsOf[t] = append(mitigationsOf[t], mid)
-		}
-	}
-	for _, ms := range mitigationsOf {
-		slices.Sort(ms)
-	}
-	rules := map[string]*Rule{}
 	for i := range rs.Rules {
-		rules[rs.Rules[i].ID] = &rs.Rules[i]
+		e.rules[rs.Rules[i].ID] = &rs.Rules[i]
 	}
-
-	rep := &Report{
-		Model:   ModelSummary{Name: m.Name, Source: m.Source, Components: len(m.Components), Flows: len(m.Flows), Controls: len(m.Controls)},
-		Release: ver, AsOf: opt.AsOf, model: m,
+	for i := range rel.CaseStudies {
+		e.cases[rel.CaseStudies[i].ID] = &rel.CaseStudies[i]
 	}
-
-	// Applicability and status.
-	sites := rs.Applicability(m, in.HasTechnique)
-	accepted := map[string]bool{}
-	for _, a := range m.AcceptedRisks {
-		if a.ActiveOn(opt.AsOf) {
-			accepted[a.Technique] = true
-		}
-	}
-	controlsOf := map[string][]*Control{} // mitigation -> controls, in model order
 	for i := range m.Controls {
-		controlsOf[m.Controls[i].Mitigation] = append(controlsOf[m.Controls[i].Mitigation], &m.Controls[i])
+		e.controlsOf[m.Controls[i].Mitigation] = append(e.controlsOf[m.Controls[i].Mitigation], &m.Controls[i])
 	}
-	status := map[string]string{}
-	mitigated := map[string]bool{}
-	ids := sortedKeys(sites)
-	for _, t := range ids {
-		at := ApplicableTechnique{ID: t, Name: techByID[t].Name, Tactics: nonNil(slices.Clone(techByID[t].Tactics)), Mitigations: nonNil(mitigationsOf[t])}
-		comps := map[string]bool{}
-		for _, s := range sites[t] {
-			comps[s.Component] = true
-			at.Evidence = append(at.Evidence, Evidence{Release: ver, Rule: s.Rule, Rationale: rules[s.Rule].Rationale, Component: s.Component})
+	e.rep = &Report{
+		Model:   ModelSummary{Name: m.Name, Source: m.Source, Components: len(m.Components), Flows: len(m.Flows), Controls: len(m.Controls)},
+		Release: e.ver, AsOf: opt.AsOf,
+	}
+	return e, nil
+}
+
+// linksTo returns the effect of every mitigation of the release on t,
+// direct links and links through t's parent, sorted by mitigation.
+func (e *eval) linksTo(t string) []LinkEffect {
+	cand := slices.Clone(e.mitsOf[t])
+	if p := e.links.Parent[t]; p != "" {
+		cand = append(cand, e.mitsOf[p]...)
+		slices.Sort(cand)
+		cand = slices.Compact(cand)
+	}
+	var out []LinkEffect
+	for _, mid := range cand {
+		if le, ok := e.sem.Link(e.links, mid, t); ok {
+			out = append(out, le)
 		}
-		at.Components = sortedKeys(comps)
-		by := map[string]bool{}
-		pending := map[string]bool{}
-		var relevant []*Control
-		for _, mid := range mitigationsOf[t] {
-			relevant = append(relevant, controlsOf[mid]...)
-		}
-		for _, c := range at.Components {
-			covered := false
-			for _, ctl := range relevant {
+	}
+	return out
+}
+
+// judged is what the implemented controls do to one technique at one side.
+type judged struct {
+	cutBy, detectedBy, reducedBy, pending map[string]bool
+	uncontrolled                          []string
+}
+
+// judge applies the cut rule to technique t, on the components it applies
+// to, with its steps on side: a component is covered when an implemented
+// control on it has a link that cuts (see [LinkEffect.Cuts]).
+func (e *eval) judge(t string, side Side, comps []string) judged {
+	j := judged{cutBy: map[string]bool{}, detectedBy: map[string]bool{}, reducedBy: map[string]bool{}, pending: map[string]bool{}}
+	links := e.linksTo(t)
+	for _, c := range comps {
+		covered := false
+		comp := e.compByID[c]
+		for _, le := range links {
+			for _, ctl := range e.controlsOf[le.Mitigation] {
 				if !ctl.Covers(c) {
 					continue
 				}
-				if ctl.Status == StatusImplemented {
+				if ctl.Status != StatusImplemented {
+					j.pending[ctl.ID] = true
+					continue
+				}
+				switch {
+				case !linkActsOn(le, comp):
+					j.reducedBy[ctl.ID] = true
+				case linkCuts(le, side, e.m.Preferences.CountDetection):
 					covered = true
-					by[ctl.ID] = true
-				} else {
-					pending[ctl.ID] = true
+					j.cutBy[ctl.ID] = true
+				case le.Effect == EffectDetect && le.Acts == ActsSystem && side != SideAttacker:
+					j.detectedBy[ctl.ID] = true
+				case le.Effect != EffectUnclassified:
+					j.reducedBy[ctl.ID] = true
 				}
 			}
-			if !covered {
-				at.Uncontrolled = append(at.Uncontrolled, c)
+		}
+		if !covered {
+			j.uncontrolled = append(j.uncontrolled, c)
+		}
+	}
+	return j
+}
+
+// applicability is phase 1: which techniques apply where, and their status
+// under the cut rule.
+func (e *eval) applicability(context.Context) error {
+	e.sites = e.rs.Applicability(e.m, e.in.HasTechnique)
+	e.accepted = map[string]bool{}
+	for _, a := range e.m.AcceptedRisks {
+		if a.ActiveOn(e.opt.AsOf) {
+			e.accepted[a.Technique] = true
+		}
+	}
+	e.status = map[string]string{}
+	e.ids = sortedKeys(e.sites)
+	for _, t := range e.ids {
+		tech := e.techByID[t]
+		side := e.sem.Side(e.links, t)
+		at := ApplicableTechnique{ID: t, Name: tech.Name, Tactics: nonNil(slices.Clone(tech.Tactics)), Side: string(side.Side), SideWhy: side.Why,
+			Mitigations: nonNil(e.directMitigations(t)), Effects: nonNilT(e.linksTo(t))}
+		comps := map[string]bool{}
+		for _, s := range e.sites[t] {
+			comps[s.Component] = true
+			at.Evidence = append(at.Evidence, Evidence{Release: e.ver, Rule: s.Rule, Rationale: e.rules[s.Rule].Rationale, Component: s.Component})
+		}
+		at.Components = sortedKeys(comps)
+		j := e.judge(t, side.Side, at.Components)
+		at.MitigatedBy, at.DetectedBy, at.ReducedBy, at.Pending = sortedKeys(j.cutBy), sortedKeys(j.detectedBy), sortedKeys(j.reducedBy), sortedKeys(j.pending)
+		at.Uncontrolled = nonNil(j.uncontrolled)
+		for _, le := range at.Effects {
+			for _, ctl := range e.controlsOf[le.Mitigation] {
+				if ctl.Status == StatusImplemented {
+					at.Evidence = append(at.Evidence, Evidence{Release: e.ver, Control: ctl.ID, Technique: t, Effect: string(le.Effect), ViaParent: le.ViaParent, Rationale: le.Why})
+				}
 			}
 		}
-		at.MitigatedBy, at.Pending = sortedKeys(by), sortedKeys(pending)
-		at.Uncontrolled = nonNil(at.Uncontrolled)
 		switch {
 		case len(at.Uncontrolled) == 0:
 			at.Status = StatusMitigated
-			mitigated[t] = true
-		case accepted[t]:
+		case e.accepted[t]:
 			at.Status = StatusAccepted
 		default:
 			at.Status = StatusResidual
 		}
-		status[t] = at.Status
-		rep.ApplicableTechniques = append(rep.ApplicableTechniques, at)
+		e.status[t] = at.Status
+		e.rep.ApplicableTechniques = append(e.rep.ApplicableTechniques, at)
 	}
-	if err := ctx.Err(); err != nil {
-		return nil, err
+	e.byTech = make(map[string]*ApplicableTechnique, len(e.rep.ApplicableTechniques))
+	for i := range e.rep.ApplicableTechniques {
+		e.byTech[e.rep.ApplicableTechniques[i].ID] = &e.rep.ApplicableTechniques[i]
 	}
+	return nil
+}
 
-	// Incidents: case studies whose every step is applicable.
-	implKnow := analysis.Knowledge{Mitigates: map[string][]string{inPlace: sortedKeys(mitigated)}, Parents: in.Knowledge.Parents}
-	acceptKnow := analysis.Knowledge{Mitigates: map[string][]string{inPlace: union(mitigated, accepted)}, Parents: in.Knowledge.Parents}
-	byTech := make(map[string]*ApplicableTechnique, len(rep.ApplicableTechniques))
-	for i := range rep.ApplicableTechniques {
-		byTech[rep.ApplicableTechniques[i].ID] = &rep.ApplicableTechniques[i]
+func (e *eval) directMitigations(t string) []string { return slices.Clone(e.mitsOf[t]) }
+
+// stepCut returns the implemented controls cutting a step of technique t on
+// side, and whether they cut it on every component t applies to.
+func (e *eval) stepCut(t string, side Side) ([]string, bool) {
+	a := e.byTech[t]
+	if a == nil {
+		return nil, false
 	}
-	controlsAt := func(t string) []string {
-		if a := byTech[t]; a != nil {
-			return a.MitigatedBy
-		}
-		return nil
+	if side == a.Side {
+		return a.MitigatedBy, a.Status == StatusMitigated
 	}
-	caseName := map[string]*atlas.CaseStudy{}
-	for i := range rel.CaseStudies {
-		caseName[rel.CaseStudies[i].ID] = &rel.CaseStudies[i]
-	}
-	breaksOf := map[string][]string{} // control id -> incidents
-	var remaining []analysis.Chain
-	for _, ch := range in.Chains {
-		realisable := len(ch.Steps) > 0
-		for _, s := range ch.Steps {
-			if s.Technique == "" || status[s.Technique] == "" {
-				realisable = false
-				break
-			}
-		}
-		if !realisable {
+	j := e.judge(t, side, a.Components)
+	return sortedKeys(j.cutBy), len(j.uncontrolled) == 0
+}
+
+// incidents is phase 2: case studies of at least two steps whose applicable
+// steps cover at least 60% of them, and whether the controls break them.
+func (e *eval) incidents(ctx context.Context) error {
+	for _, ch := range e.in.Chains {
+		if len(ch.Steps) < 2 {
 			continue
 		}
-		cr, err := analysis.ChainMitigations(ctx, ch, implKnow, analysis.Options{})
-		if err != nil {
-			return nil, fmt.Errorf("case study %s: %w", ch.ID, err)
+		ic := incChain{chain: analysis.Chain{ID: ch.ID}}
+		applicable := 0
+		for _, s := range ch.Steps {
+			si := stepInfo{id: s.ID, technique: s.Technique, pseudo: ch.ID + "/" + s.ID, applicable: s.Technique != "" && e.status[s.Technique] != ""}
+			if si.applicable {
+				applicable++
+				si.side = e.sem.StepSide(e.links, ch.ID, s.ID, s.Technique).Side
+			}
+			ic.steps = append(ic.steps, si)
+			tech := si.pseudo
+			if !si.applicable {
+				tech = "" // a step not on this system: nothing here cuts it
+			}
+			ic.chain.Steps = append(ic.chain.Steps, analysis.Step{ID: s.ID, Technique: tech, Tactic: s.Tactic, Next: s.Next})
 		}
-		inc := Incident{CaseStudy: ch.ID, Broken: cr.Breakable, OpenRoute: []string{}, CoveredSteps: []BreakPoint{}, Actors: []string{}}
-		if cs := caseName[ch.ID]; cs != nil {
+		total := len(ch.Steps)
+		if float64(applicable) < nearIncidentCoverage*float64(total) {
+			continue
+		}
+		inc := &Incident{CaseStudy: ch.ID, Match: MatchExact, StepsApplicable: applicable, StepsTotal: total,
+			Missing: []string{}, OpenRoute: []string{}, CoveredSteps: []BreakPoint{}, Actors: []string{}}
+		if applicable < total {
+			inc.Match = MatchPartial
+		}
+		if cs := e.cases[ch.ID]; cs != nil {
 			inc.Name = cs.Name
 			inc.Actors = nonNil(slices.Clone(cs.Actors))
 		}
+		cut, accepted := []string{}, []string{}
 		stepTech := map[string]string{}
-		for _, s := range ch.Steps {
-			stepTech[s.ID] = s.Technique
+		controlsAt := map[string][]string{}
+		for _, si := range ic.steps {
+			stepTech[si.id] = si.technique
+			if !si.applicable {
+				continue
+			}
+			ctls, ok := e.stepCut(si.technique, si.side)
+			if ok {
+				cut = append(cut, si.pseudo)
+				controlsAt[si.id] = ctls
+			}
+			if ok || e.accepted[si.technique] {
+				accepted = append(accepted, si.pseudo)
+			}
 		}
+		cr, err := analysis.ChainMitigations(ctx, ic.chain, analysis.Knowledge{Mitigates: map[string][]string{inPlace: cut}}, analysis.Options{})
+		if err != nil {
+			return fmt.Errorf("case study %s: %w", ch.ID, err)
+		}
+		inc.Broken = cr.Breakable
 		for _, sid := range cr.Order {
 			inc.Techniques = append(inc.Techniques, stepTech[sid])
-			if mitigated[stepTech[sid]] {
-				bp := BreakPoint{Step: sid, Technique: stepTech[sid], Controls: controlsAt(stepTech[sid])}
-				inc.CoveredSteps = append(inc.CoveredSteps, bp)
+			if ctls, ok := controlsAt[sid]; ok {
+				inc.CoveredSteps = append(inc.CoveredSteps, BreakPoint{Step: sid, Technique: stepTech[sid], Controls: ctls})
+			}
+		}
+		for _, si := range ic.steps {
+			if !si.applicable {
+				inc.Missing = append(inc.Missing, si.technique)
 			}
 		}
 		if inc.Broken {
 			for _, b := range cr.Breakers {
 				if b.Mitigation == inPlace {
-					bp := BreakPoint{Step: b.BreaksAt, Technique: stepTech[b.BreaksAt], Controls: controlsAt(stepTech[b.BreaksAt])}
+					bp := BreakPoint{Step: b.BreaksAt, Technique: stepTech[b.BreaksAt], Controls: controlsAt[b.BreaksAt]}
 					inc.BreaksAt = &bp
-				}
-			}
-			for _, bp := range inc.CoveredSteps {
-				for _, c := range bp.Controls {
-					breaksOf[c] = append(breaksOf[c], ch.ID)
 				}
 			}
 		} else {
 			for _, sid := range cr.OpenRoute {
 				inc.OpenRoute = append(inc.OpenRoute, stepTech[sid])
 			}
-			ar, err := analysis.ChainMitigations(ctx, ch, acceptKnow, analysis.Options{})
+			ar, err := analysis.ChainMitigations(ctx, ic.chain, analysis.Knowledge{Mitigates: map[string][]string{inPlace: accepted}}, analysis.Options{})
 			if err != nil {
-				return nil, fmt.Errorf("case study %s: %w", ch.ID, err)
+				return fmt.Errorf("case study %s: %w", ch.ID, err)
 			}
 			inc.Accepted = ar.Breakable
-			if !inc.Accepted {
-				remaining = append(remaining, ch)
-			}
+			ic.open = !inc.Accepted
 		}
-		inc.Evidence = []Evidence{{Release: ver, CaseStudy: ch.ID}}
-		rep.Incidents = append(rep.Incidents, inc)
+		inc.Evidence = []Evidence{{Release: e.ver, CaseStudy: ch.ID}}
+		ic.inc = inc
+		e.incChains = append(e.incChains, ic)
 	}
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
+	e.rankIncidents()
+	return nil
+}
 
-	// Residual paths over applicable techniques not mitigated.
-	open := map[string]bool{}
-	for t, s := range status {
-		if s != StatusMitigated {
-			open[t] = true
+// rankIncidents orders incidents by coverage (exact first), then by the
+// evidence behind them: more applicable steps, then more recent case
+// studies.
+func (e *eval) rankIncidents() {
+	sort.SliceStable(e.incChains, func(i, j int) bool {
+		a, b := e.incChains[i].inc, e.incChains[j].inc
+		if sa, sb := incidentWeight(a), incidentWeight(b); sa != sb {
+			return sa > sb
+		}
+		if a.StepsApplicable != b.StepsApplicable {
+			return a.StepsApplicable > b.StepsApplicable
+		}
+		da, db := e.caseDate(a.CaseStudy), e.caseDate(b.CaseStudy)
+		if da != db {
+			return da > db
+		}
+		return a.CaseStudy < b.CaseStudy
+	})
+	e.rep.Incidents = make([]Incident, 0, len(e.incChains))
+	for i := range e.incChains {
+		e.incChains[i].inc.Rank = i + 1
+		e.rep.Incidents = append(e.rep.Incidents, *e.incChains[i].inc)
+		e.incChains[i].inc = &e.rep.Incidents[i]
+	}
+}
+
+// incidentWeight is the share of the procedure that applies here.
+// (Weighing it by the number of steps that apply ranked the case study a
+// model was written from lower on bench/advice.)
+func incidentWeight(i *Incident) float64 {
+	return float64(i.StepsApplicable) / float64(i.StepsTotal)
+}
+
+func (e *eval) caseDate(id string) string {
+	if cs := e.cases[id]; cs != nil {
+		return cs.Date
+	}
+	return ""
+}
+
+// detections lists, per incident step, the implemented controls that see
+// it without cutting it.
+func (e *eval) detections() {
+	for _, ic := range e.incChains {
+		for _, si := range ic.steps {
+			if !si.applicable {
+				continue
+			}
+			a := e.byTech[si.technique]
+			if a == nil || len(a.DetectedBy) == 0 {
+				continue
+			}
+			e.rep.Detections = append(e.rep.Detections, Detection{Incident: ic.inc.CaseStudy, Step: si.id, Technique: si.technique, Controls: a.DetectedBy})
 		}
 	}
+}
+
+// residualPaths is phase 3: attack paths over applicable techniques the
+// controls do not cut, from initial or model access to impact or
+// exfiltration (the first PathLimit of them are listed).
+func (e *eval) residualPaths(ctx context.Context) error {
+	open := e.openTechniques(nil)
 	var trans []analysis.Transition
-	for _, tr := range in.Transitions {
+	for _, tr := range e.in.Transitions {
 		if open[tr.From] && open[tr.To] {
 			trans = append(trans, tr)
 		}
 	}
-	from, to := tacticTechs(in, EntryTactics, open), tacticTechs(in, GoalTactics, open)
-	if len(trans) > 0 && len(from) > 0 && len(to) > 0 {
-		pr, err := analysis.AttackPaths(ctx, trans, analysis.PathQuery{From: from, To: to, MaxHops: opt.MaxPathHops, Limit: opt.PathLimit, MinSupport: 1}, in.Knowledge, analysis.Options{})
-		if err != nil {
-			return nil, fmt.Errorf("residual paths: %w", err)
-		}
-		rep.PathsTruncated = pr.Truncated
-		for i, p := range pr.Paths {
-			rp := ResidualPath{ID: fmt.Sprintf("path-%02d", i+1), Techniques: p.Techniques, Support: p.MinSupport, CaseStudies: []string{}}
-			cases := map[string]bool{}
-			for _, h := range p.Hops {
-				for _, c := range h.CaseStudies {
-					cases[c] = true
-				}
-			}
-			rp.CaseStudies = sortedKeys(cases)
-			for _, t := range p.Techniques {
-				if accepted[t] {
-					rp.Accepted = true
-				}
-			}
-			for _, c := range rp.CaseStudies {
-				rp.Evidence = append(rp.Evidence, Evidence{Release: ver, CaseStudy: c})
-			}
-			if !rp.Accepted {
-				ch := analysis.ChainFromTechniques(p.Techniques)
-				ch.ID = rp.ID
-				remaining = append(remaining, ch)
-			}
-			rep.ResidualPaths = append(rep.ResidualPaths, rp)
-		}
+	from, to := tacticTechs(e.in, EntryTactics, open), tacticTechs(e.in, GoalTactics, open)
+	if len(trans) == 0 || len(from) == 0 || len(to) == 0 {
+		return nil
 	}
-	if err := ctx.Err(); err != nil {
-		return nil, err
+	pr, err := analysis.AttackPaths(ctx, trans, analysis.PathQuery{From: from, To: to, MaxHops: e.opt.MaxPathHops, Limit: e.opt.PathLimit, MinSupport: 1}, e.in.Knowledge, analysis.Options{})
+	if err != nil {
+		return fmt.Errorf("residual paths: %w", err)
 	}
+	e.rep.PathsTruncated = pr.Truncated
+	for i, p := range pr.Paths {
+		rp := ResidualPath{ID: fmt.Sprintf("path-%02d", i+1), Techniques: p.Techniques, Support: p.MinSupport, CaseStudies: []string{}}
+		cases := map[string]bool{}
+		for _, h := range p.Hops {
+			for _, c := range h.CaseStudies {
+				cases[c] = true
+			}
+		}
+		rp.CaseStudies = sortedKeys(cases)
+		for _, t := range p.Techniques {
+			if e.accepted[t] {
+				rp.Accepted = true
+			}
+		}
+		for _, c := range rp.CaseStudies {
+			rp.Evidence = append(rp.Evidence, Evidence{Release: e.ver, CaseStudy: c})
+		}
+		e.rep.ResidualPaths = append(e.rep.ResidualPaths, rp)
+	}
+	return nil
+}
 
-	// The least set of further mitigations breaking what remains.
-	rep.RecommendationOptimal = true
-	if len(remaining) > 0 {
-		know := analysis.Knowledge{Mitigates: map[string][]string{inPlace: union(mitigated, accepted)}, Parents: in.Knowledge.Parents}
-		for mid, ts := range in.Knowledge.Mitigates {
-			var keep []string
-			for _, t := range ts {
-				if status[t] == StatusResidual {
-					keep = append(keep, t)
-				}
-			}
-			know.Mitigates[mid] = keep
+// openTechniques returns the applicable techniques not cut everywhere, less
+// those the extra mitigations (implemented on every component) would cut.
+func (e *eval) openTechniques(extra map[string]bool) map[string]bool {
+	open := map[string]bool{}
+	for t, s := range e.status {
+		if s == StatusMitigated {
+			continue
 		}
-		res, err := analysis.MinimalMitigationSet(ctx, remaining, know, analysis.Options{}, analysis.SetRequest{Require: []string{inPlace}})
-		if err != nil {
-			return nil, fmt.Errorf("recommended mitigations: %w", err)
+		if len(extra) > 0 && e.cutByAny(t, extra) {
+			continue
 		}
-		rep.RecommendationOptimal = res.Optimal
-		isPath := func(id string) bool { return strings.HasPrefix(id, "path-") }
-		for _, mem := range res.Best.Members {
-			if mem.Mitigation == inPlace {
-				continue
-			}
-			r := Recommendation{ID: mem.Mitigation, Name: mitName[mem.Mitigation], Techniques: nonNil(slices.Clone(know.Mitigates[mem.Mitigation])), Incidents: []string{}, Paths: []string{}}
-			for _, c := range mem.Chains {
-				if isPath(c) {
-					r.Paths = append(r.Paths, c)
-				} else {
-					r.Incidents = append(r.Incidents, c)
-					r.Evidence = append(r.Evidence, Evidence{Release: ver, CaseStudy: c})
-				}
-			}
-			for _, t := range r.Techniques {
-				r.Evidence = append(r.Evidence, Evidence{Release: ver, Technique: t})
-			}
-			rep.RecommendedMitigations = append(rep.RecommendedMitigations, r)
-		}
-		for _, u := range res.Unbreakable {
-			var techs []string
-			for _, ch := range remaining {
-				if ch.ID != u.ChainID {
-					continue
-				}
-				byStep := map[string]string{}
-				for _, s := range ch.Steps {
-					byStep[s.ID] = s.Technique
-				}
-				for _, s := range u.Route {
-					techs = append(techs, byStep[s])
-				}
-			}
-			rep.Unbreakable = append(rep.Unbreakable, UnbreakableItem{ID: u.ChainID, Techniques: nonNil(techs)})
-		}
-		sort.Slice(rep.Unbreakable, func(i, j int) bool { return rep.Unbreakable[i].ID < rep.Unbreakable[j].ID })
+		open[t] = true
 	}
+	return open
+}
 
-	// Exposure per tactic, in matrix order.
-	tactics := slices.Clone(rel.Tactics)
+// cutByAny reports whether one of the mitigations, implemented on every
+// component, would cut technique t.
+func (e *eval) cutByAny(t string, mits map[string]bool) bool {
+	side := e.byTech[t].Side
+	for _, le := range e.byTech[t].Effects {
+		if mits[le.Mitigation] && e.cutsEverywhere(le, t, side) {
+			return true
+		}
+	}
+	return false
+}
+
+// cutsEverywhere reports whether the link, implemented on every component,
+// cuts technique t at side on every component t applies to.
+func (e *eval) cutsEverywhere(le LinkEffect, t string, side Side) bool {
+	if !linkCuts(le, side, e.m.Preferences.CountDetection) {
+		return false
+	}
+	for _, c := range e.byTech[t].Components {
+		comp := e.compByID[c] // nil: the organisation
+		if !linkActsOn(le, comp) {
+			return false
+		}
+	}
+	return true
+}
+
+// exposure counts, per tactic in matrix order, the techniques by status.
+func (e *eval) exposure() {
+	tactics := slices.Clone(e.rel.Tactics)
 	sort.SliceStable(tactics, func(i, j int) bool { return tactics[i].Position < tactics[j].Position })
 	for _, ta := range tactics {
-		e := TacticExposure{Tactic: ta.ID, Name: ta.Name, Techniques: len(in.TacticTechniques[ta.ID])}
-		for _, t := range in.TacticTechniques[ta.ID] {
-			switch status[t] {
+		x := TacticExposure{Tactic: ta.ID, Name: ta.Name, Techniques: len(e.in.TacticTechniques[ta.ID])}
+		for _, t := range e.in.TacticTechniques[ta.ID] {
+			switch e.status[t] {
 			case StatusMitigated:
-				e.Mitigated++
+				x.Mitigated++
 			case StatusAccepted:
-				e.Accepted++
+				x.Accepted++
 			case StatusResidual:
-				e.Residual++
+				x.Residual++
 			default:
 				continue
 			}
-			e.Applicable++
+			x.Applicable++
 		}
-		rep.Exposure = append(rep.Exposure, e)
+		e.rep.Exposure = append(e.rep.Exposure, x)
 	}
+}
 
-	// Applicable techniques no mitigation of the release covers.
-	for _, t := range ids {
-		if len(mitigationsOf[t]) > 0 {
+// uncovered lists applicable techniques no mitigation of the release covers.
+func (e *eval) uncovered() {
+	for _, t := range e.ids {
+		if len(e.byTech[t].Effects) > 0 {
 			continue
 		}
-		u := UncoveredTechnique{ID: t, Name: techByID[t].Name, Status: status[t], Maturity: techByID[t].Maturity}
-		for _, s := range sites[t] {
-			u.Evidence = append(u.Evidence, Evidence{Release: ver, Rule: s.Rule, Component: s.Component})
+		u := UncoveredTechnique{ID: t, Name: e.techByID[t].Name, Status: e.status[t], Maturity: e.techByID[t].Maturity}
+		for _, s := range e.sites[t] {
+			u.Evidence = append(u.Evidence, Evidence{Release: e.ver, Rule: s.Rule, Component: s.Component})
 		}
-		rep.UncoveredTechniques = append(rep.UncoveredTechniques, u)
+		e.rep.UncoveredTechniques = append(e.rep.UncoveredTechniques, u)
 	}
+}
 
-	// Actors named by case studies that use applicable techniques.
-	for _, a := range rel.Actors {
+// Roles of actors.
+const (
+	RoleAdversary  = "adversary"
+	RoleResearcher = "researcher"
+)
+
+// actors lists the actors named by case studies that use applicable
+// techniques, and the external ones given.
+func (e *eval) actors() {
+	for _, a := range e.rel.Actors {
 		techs, cases := map[string]bool{}, map[string]bool{}
 		for _, cid := range a.CaseStudies {
-			ch, ok := in.Chain(cid)
+			ch, ok := e.in.Chain(cid)
 			if !ok {
 				continue
 			}
 			for _, s := range ch.Steps {
-				if status[s.Technique] != "" {
+				if e.status[s.Technique] != "" {
 					techs[s.Technique] = true
 					cases[cid] = true
 				}
@@ -585,57 +589,125 @@ func Evaluate(ctx context.Context, m *Model, rel *atlas.Release, in *analysis.In
 		if len(techs) == 0 {
 			continue
 		}
-		ka := KnownActor{ID: a.ID, Name: a.Name, Source: "atlas", Techniques: sortedKeys(techs), CaseStudies: sortedKeys(cases)}
+		ka := KnownActor{ID: a.ID, Name: a.Name, Source: "atlas", Role: RoleResearcher, Techniques: sortedKeys(techs), CaseStudies: sortedKeys(cases)}
+		for c := range cases {
+			if cs := e.cases[c]; cs != nil && strings.EqualFold(cs.Type, "incident") {
+				ka.Role = RoleAdversary
+			}
+		}
 		for _, c := range ka.CaseStudies {
-			ka.Evidence = append(ka.Evidence, Evidence{Release: ver, CaseStudy: c})
+			ka.Evidence = append(ka.Evidence, Evidence{Release: e.ver, CaseStudy: c})
 		}
-		rep.Actors = append(rep.Actors, ka)
+		e.rep.Actors = append(e.rep.Actors, ka)
 	}
-	rep.Actors = append(rep.Actors, opt.ExternalActors...)
-	sort.SliceStable(rep.Actors, func(i, j int) bool {
-		if len(rep.Actors[i].Techniques) != len(rep.Actors[j].Techniques) {
-			return len(rep.Actors[i].Techniques) > len(rep.Actors[j].Techniques)
+	for _, a := range e.opt.ExternalActors {
+		if len(a.Techniques) == 0 {
+			continue // no evidence on the applicable techniques
 		}
-		if rep.Actors[i].Source != rep.Actors[j].Source {
-			return rep.Actors[i].Source < rep.Actors[j].Source
+		if a.Role == "" {
+			a.Role = RoleAdversary
 		}
-		return rep.Actors[i].ID < rep.Actors[j].ID
+		e.rep.Actors = append(e.rep.Actors, a)
+	}
+	// Adversaries first, then those who demonstrated the techniques; each
+	// by how many applicable techniques they used, then by evidence.
+	sort.SliceStable(e.rep.Actors, func(i, j int) bool {
+		a, b := e.rep.Actors[i], e.rep.Actors[j]
+		if a.Role != b.Role {
+			return a.Role == RoleAdversary
+		}
+		if len(a.Techniques) != len(b.Techniques) {
+			return len(a.Techniques) > len(b.Techniques)
+		}
+		if a.Source != b.Source {
+			return a.Source < b.Source
+		}
+		return a.ID < b.ID
 	})
+}
 
-	// What each control does here.
-	for _, c := range m.Controls {
-		ce := ControlEffect{ID: c.ID, Mitigation: c.Mitigation, Name: mitName[c.Mitigation], Status: string(c.Status), Scope: nonNil(slices.Clone(c.Scope))}
+// controls says what each control does here, and lists accepted risks.
+func (e *eval) controls() {
+	breaks := map[string]map[string]bool{}
+	for _, inc := range e.rep.Incidents {
+		if !inc.Broken {
+			continue
+		}
+		for _, bp := range inc.CoveredSteps {
+			for _, c := range bp.Controls {
+				if breaks[c] == nil {
+					breaks[c] = map[string]bool{}
+				}
+				breaks[c][inc.CaseStudy] = true
+			}
+		}
+	}
+	for _, c := range e.m.Controls {
+		ce := ControlEffect{ID: c.ID, Mitigation: c.Mitigation, Name: e.mitName[c.Mitigation], Status: string(c.Status), Scope: nonNil(slices.Clone(c.Scope))}
 		techs := map[string]bool{}
-		for _, t := range ids {
-			if !slices.Contains(mitigationsOf[t], c.Mitigation) {
+		for _, t := range e.ids {
+			if !slices.ContainsFunc(e.byTech[t].Effects, func(le LinkEffect) bool { return le.Mitigation == c.Mitigation }) {
 				continue
 			}
-			for _, s := range sites[t] {
+			for _, s := range e.sites[t] {
 				if c.Covers(s.Component) {
 					techs[t] = true
 				}
 			}
 		}
 		ce.Techniques = sortedKeys(techs)
-		b := slices.Clone(breaksOf[c.ID])
-		slices.Sort(b)
-		ce.Breaks = nonNil(slices.Compact(b))
-		rep.Controls = append(rep.Controls, ce)
+		ce.Effect, ce.Acts = EffectUnclassified, ""
+		if ms := e.sem.Mitigations[c.Mitigation]; ms != nil {
+			ce.Effect, ce.Acts = ms.Effect, ms.Acts
+		}
+		ce.Cuts, ce.Sees, ce.Reduces = []string{}, []string{}, []string{}
+		for _, t := range ce.Techniques {
+			a := e.byTech[t]
+			switch {
+			case slices.Contains(a.MitigatedBy, c.ID):
+				ce.Cuts = append(ce.Cuts, t)
+			case slices.Contains(a.DetectedBy, c.ID):
+				ce.Sees = append(ce.Sees, t)
+			case slices.Contains(a.ReducedBy, c.ID):
+				ce.Reduces = append(ce.Reduces, t)
+			}
+		}
+		ce.Breaks = sortedKeys(breaks[c.ID])
+		e.rep.Controls = append(e.rep.Controls, ce)
 	}
-	sort.SliceStable(rep.Controls, func(i, j int) bool { return rep.Controls[i].ID < rep.Controls[j].ID })
-	for _, a := range m.AcceptedRisks {
-		rep.AcceptedRisks = append(rep.AcceptedRisks, AcceptedRiskStatus{Technique: a.Technique, Owner: a.Owner, Reason: a.Reason, Expires: a.Expires, Active: a.ActiveOn(opt.AsOf), Applicable: status[a.Technique] != ""})
+	sort.SliceStable(e.rep.Controls, func(i, j int) bool { return e.rep.Controls[i].ID < e.rep.Controls[j].ID })
+	for _, a := range e.m.AcceptedRisks {
+		e.rep.AcceptedRisks = append(e.rep.AcceptedRisks, AcceptedRiskStatus{Technique: a.Technique, Owner: a.Owner, Reason: a.Reason, Expires: a.Expires, Active: a.ActiveOn(e.opt.AsOf), Applicable: e.status[a.Technique] != ""})
 	}
-	sort.SliceStable(rep.AcceptedRisks, func(i, j int) bool { return rep.AcceptedRisks[i].Technique < rep.AcceptedRisks[j].Technique })
+	sort.SliceStable(e.rep.AcceptedRisks, func(i, j int) bool { return e.rep.AcceptedRisks[i].Technique < e.rep.AcceptedRisks[j].Technique })
+}
 
-	rep.normalise()
-	return rep, nil
+// warnings names the mitigations and links that matter here but have no
+// curated effect: they never cut.
+func (e *eval) warnings() {
+	seen := map[string]bool{}
+	for _, t := range e.ids {
+		for _, le := range e.byTech[t].Effects {
+			if le.Effect != EffectUnclassified {
+				continue
+			}
+			key := le.Mitigation + " -> " + t
+			if le.ViaParent != "" {
+				key = le.Mitigation + " -> " + le.ViaParent
+			}
+			if !seen[key] {
+				seen[key] = true
+				e.rep.Warnings = append(e.rep.Warnings, fmt.Sprintf("ATLAS %s: the effect of %s on %s is not classified yet, so it never counts as cutting; see docs/threatmodel.md", e.ver, strings.Split(key, " -> ")[0], strings.Split(key, " -> ")[1]))
+			}
+		}
+	}
+	slices.Sort(e.rep.Warnings)
 }
 
 // normalise counts the summary and makes every list non-nil, so JSON has []
 // for empty lists.
-func (r *Report) normalise() {
-	s := Summary{Applicable: len(r.ApplicableTechniques), Incidents: len(r.Incidents), ResidualPaths: len(r.ResidualPaths), UncoveredTechniques: len(r.UncoveredTechniques)}
+func normalise(r *Report) {
+	s := Summary{Applicable: len(r.ApplicableTechniques), ResidualPaths: len(r.ResidualPaths), UncoveredTechniques: len(r.UncoveredTechniques), Detections: len(r.Detections)}
 	for _, a := range r.ApplicableTechniques {
 		switch a.Status {
 		case StatusMitigated:
@@ -647,6 +719,11 @@ func (r *Report) normalise() {
 		}
 	}
 	for _, i := range r.Incidents {
+		if i.Match != MatchExact {
+			s.NearIncidents++
+			continue
+		}
+		s.Incidents++
 		if i.Broken {
 			s.IncidentsBroken++
 		}
@@ -657,6 +734,12 @@ func (r *Report) normalise() {
 		r.ApplicableTechniques[i].Evidence = nonNilT(r.ApplicableTechniques[i].Evidence)
 	}
 	r.Incidents = nonNilT(r.Incidents)
+	r.Detections = nonNilT(r.Detections)
+	r.Warnings = nonNil(r.Warnings)
+	for i := range r.ApplicableTechniques {
+		a := &r.ApplicableTechniques[i]
+		a.DetectedBy, a.ReducedBy, a.Why, a.Effects = nonNil(a.DetectedBy), nonNil(a.ReducedBy), nonNil(a.Why), nonNilT(a.Effects)
+	}
 	r.ResidualPaths = nonNilT(r.ResidualPaths)
 	for i := range r.ResidualPaths {
 		r.ResidualPaths[i].Evidence = nonNilT(r.ResidualPaths[i].Evidence)
@@ -681,7 +764,7 @@ func (r *Report) normalise() {
 
 // Failure names why a report fails a CI gate, or "" when it passes.
 // Accepted risks that have not expired never fail it.
-func (r *Report) Failure(on []string) string {
+func Failure(r *Report, on []string) string {
 	var why []string
 	for _, what := range on {
 		switch what {
@@ -708,7 +791,7 @@ func (r *Report) Failure(on []string) string {
 		case "incident":
 			n := 0
 			for _, i := range r.Incidents {
-				if !i.Broken && !i.Accepted {
+				if i.Match == MatchExact && !i.Broken && !i.Accepted {
 					n++
 				}
 			}
@@ -734,17 +817,6 @@ func tacticTechs(in *analysis.Input, tactics []string, keep map[string]bool) []s
 	}
 	slices.Sort(out)
 	return slices.Compact(out)
-}
-
-func union(a, b map[string]bool) []string {
-	out := map[string]bool{}
-	for k := range a {
-		out[k] = true
-	}
-	for k := range b {
-		out[k] = true
-	}
-	return sortedKeys(out)
 }
 
 func sortedKeys[V any](m map[string]V) []string {

@@ -20,6 +20,7 @@ type (
 		flows                      []inputFlow
 		controls                   []inputControl
 		accepted                   []inputAccepted
+		prefs                      Preferences
 	}
 	inputComponent struct {
 		pos                         Pos
@@ -56,6 +57,17 @@ type parser struct {
 const maxNodes = 1_000_000
 
 func posOf(n *yaml.Node) Pos { return Pos{Line: n.Line, Col: n.Column} }
+
+// failKey reports an unknown key. In a flow-style mapping ({a: 1, b: 2})
+// an unknown key without a value is most often the rest of a value that
+// held a comma ({data: questions, answers}), so the message says to quote it.
+func (p *parser) failKey(mapping, k, v *yaml.Node, format string, args ...any) {
+	msg := fmt.Sprintf(format, args...)
+	if mapping.Style&yaml.FlowStyle != 0 && v.Tag == "!!null" && v.Value == "" {
+		msg += fmt.Sprintf("; if %q is the rest of the value before it, quote that value, which holds a comma: key: \"..., %s\"", k.Value, k.Value)
+	}
+	p.fail(k, "%s", msg)
+}
 
 func (p *parser) fail(n *yaml.Node, format string, args ...any) {
 	pr := Problem{File: p.file, Msg: fmt.Sprintf(format, args...)}
@@ -245,8 +257,10 @@ func (p *parser) file0(n *yaml.Node) inputFile {
 			p.list(v, "controls", func(i int, c *yaml.Node) { in.controls = append(in.controls, p.control(c)) })
 		case "acceptedRisks":
 			p.list(v, "acceptedRisks", func(i int, a *yaml.Node) { in.accepted = append(in.accepted, p.accepted(a)) })
+		case "preferences":
+			in.prefs = p.preferences(v)
 		default:
-			p.fail(k, "unknown top-level key %q; a model has name, description, atlasRelease, components, flows, controls and acceptedRisks", key)
+			p.fail(k, "unknown top-level key %q; a model has name, description, atlasRelease, components, flows, controls, acceptedRisks and preferences", key)
 		}
 	})
 	return in
@@ -283,7 +297,7 @@ func (p *parser) component(n *yaml.Node) inputComponent {
 				}
 			})
 		default:
-			p.fail(k, "a component has no key %q; use id, kind, name, description, properties", key)
+			p.failKey(n, k, v, "a component has no key %q; use id, kind, name, description, properties", key)
 		}
 	})
 	return c
@@ -305,7 +319,7 @@ func (p *parser) flow(n *yaml.Node) inputFlow {
 		case "trustBoundary":
 			f.trustBoundary = p.boolean(v, "trustBoundary")
 		default:
-			p.fail(k, "a flow has no key %q; use id, from, to, data, trustBoundary", key)
+			p.failKey(n, k, v, "a flow has no key %q; use id, from, to, data, trustBoundary", key)
 		}
 	})
 	return f
@@ -330,7 +344,7 @@ func (p *parser) control(n *yaml.Node) inputControl {
 				c.scope = append(c.scope, p.str(s, "a scope entry"))
 			})
 		default:
-			p.fail(k, "a control has no key %q; use id, mitigation, status, scope, note", key)
+			p.failKey(n, k, v, "a control has no key %q; use id, mitigation, status, scope, note", key)
 		}
 	})
 	return c
@@ -350,16 +364,45 @@ func (p *parser) accepted(n *yaml.Node) inputAccepted {
 		case "expires":
 			a.expires = p.str(v, "expires")
 		default:
-			p.fail(k, "an accepted risk has no key %q; use technique, owner, reason, expires", key)
+			p.failKey(n, k, v, "an accepted risk has no key %q; use technique, owner, reason, expires", key)
 		}
 	})
 	return a
 }
 
+func (p *parser) preferences(n *yaml.Node) Preferences {
+	pr := Preferences{FieldPos: map[string]Pos{}}
+	p.mapping(n, "preferences", func(key string, k, v *yaml.Node) {
+		switch key {
+		case "countDetection":
+			pr.CountDetection = p.boolean(v, "countDetection")
+		case "costs":
+			pr.Costs = map[string]float64{}
+			p.mapping(v, "costs", func(mid string, mk, mv *yaml.Node) {
+				pr.FieldPos["costs."+mid] = posOf(mk)
+				c, err := strconv.ParseFloat(mv.Value, 64)
+				if mv.Kind != yaml.ScalarNode || (mv.Tag != "!!int" && mv.Tag != "!!float") || err != nil {
+					p.fail(mv, "preferences: the cost of %s must be a number, got %s", mid, kindName(mv))
+					return
+				}
+				pr.Costs[mid] = c
+			})
+		case "exclude":
+			p.list(v, "exclude", func(i int, s *yaml.Node) {
+				pr.FieldPos[fmt.Sprintf("exclude[%d]", len(pr.Exclude))] = posOf(s)
+				pr.Exclude = append(pr.Exclude, p.str(s, "an exclude entry"))
+			})
+		default:
+			p.fail(k, "preferences have no key %q; use countDetection, costs, exclude", key)
+		}
+	})
+	return pr
+}
+
 // toModel converts checked input into the model; Validate then checks the
 // rules that span items.
 func (in inputFile) toModel(source string) *Model {
-	m := &Model{Name: in.name, Description: in.description, Release: in.release, Source: source}
+	m := &Model{Name: in.name, Description: in.description, Release: in.release, Source: source, Preferences: in.prefs}
 	for _, c := range in.components {
 		m.Components = append(m.Components, Component{ID: c.id, Kind: Kind(c.kind), Name: c.name, Description: c.description, Properties: c.props, Pos: c.pos, FieldPos: c.fieldPos})
 	}

@@ -46,7 +46,12 @@ type Component struct {
 }
 
 // Flag returns a boolean property, false when not given.
+// An external party is internet-facing and sends untrusted content by
+// definition, whatever its properties say.
 func (c *Component) Flag(name string) bool {
+	if c.Kind == KindExternalParty && (name == "internetFacing" || name == "acceptsUntrustedContent") {
+		return true
+	}
 	v, ok := c.Properties[name]
 	return ok && v.Type == TypeBool && v.Bool
 }
@@ -136,8 +141,26 @@ type Model struct {
 	Flows         []Flow
 	Controls      []Control
 	AcceptedRisks []AcceptedRisk
+	// Preferences tune how the report judges and recommends.
+	Preferences Preferences
 	// Source names where the model came from (a file path), for messages.
 	Source string
+}
+
+// Preferences tune a model's report: whether detection counts as a cut, and
+// what recommending may cost and use.
+type Preferences struct {
+	// CountDetection makes detect links of implemented controls cut steps,
+	// as prevent links do (never respond links).
+	CountDetection bool
+	// Costs give mitigations' costs for recommendations (default 1 each);
+	// every value is above 0 and at most 1e9.
+	Costs map[string]float64
+	// Exclude lists mitigations never to recommend.
+	Exclude []string
+	// FieldPos holds the place of each entry given in a file
+	// ("costs.AML.M0000", "exclude[I]").
+	FieldPos map[string]Pos `json:"-"`
 }
 
 // Component returns the component of that id.
@@ -204,12 +227,13 @@ func (e *ValidationError) Error() string {
 }
 
 var (
-	idPattern   = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$`)
-	flowPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.>-]{0,160}$`)
-	datePattern = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}$`)
-	techPattern = regexp.MustCompile(`^AML\.T\d{4,}(\.\d{3})?$`)
-	mitPattern  = regexp.MustCompile(`^AML\.M\d{4,}$`)
-	relPattern  = regexp.MustCompile(`^[0-9A-Za-z][0-9A-Za-z.+-]{0,31}$`)
+	idPattern     = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$`)
+	flowPattern   = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.>-]{0,160}$`)
+	datePattern   = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}$`)
+	techPattern   = regexp.MustCompile(`^AML\.T\d{4,}(\.\d{3})?$`)
+	tacticPattern = regexp.MustCompile(`^AML\.TA\d{4,}$`)
+	mitPattern    = regexp.MustCompile(`^AML\.M\d{4,}$`)
+	relPattern    = regexp.MustCompile(`^[0-9A-Za-z][0-9A-Za-z.+-]{0,31}$`)
 )
 
 // Validate checks a model built through the API (positions zero) or by
@@ -336,6 +360,21 @@ func (m *Model) Validate(lim Limits) error {
 		}
 		ctrls[c.ID] = true
 	}
+	for _, mid := range sortedKeys(m.Preferences.Costs) {
+		c := m.Preferences.Costs[mid]
+		where := at(m.Preferences.FieldPos, "costs."+mid, Pos{})
+		if !mitPattern.MatchString(mid) {
+			add(where, "preferences: costs names %q, which is not an ATLAS mitigation id (AML.M0000)", mid)
+		}
+		if !(c > 0 && c <= 1e9) {
+			add(where, "preferences: the cost of %s is %v; give a number above 0 and at most 1e9", mid, c)
+		}
+	}
+	for i, mid := range m.Preferences.Exclude {
+		if !mitPattern.MatchString(mid) {
+			add(at(m.Preferences.FieldPos, fmt.Sprintf("exclude[%d]", i), Pos{}), "preferences: exclude names %q, which is not an ATLAS mitigation id (AML.M0000)", mid)
+		}
+	}
 	risks := map[string]bool{}
 	for i := range m.AcceptedRisks {
 		a := &m.AcceptedRisks[i]
@@ -375,6 +414,16 @@ func (m *Model) CheckRelease(version string, rel ReleaseIDs) error {
 	for _, c := range m.Controls {
 		if !rel.HasMitigation(c.Mitigation) {
 			ps = append(ps, Problem{File: m.Source, Pos: at(c.FieldPos, "mitigation", c.Pos), Msg: fmt.Sprintf("control %s: ATLAS %s has no such mitigation; fix the id or pin the model to another release", c.Mitigation, version)})
+		}
+	}
+	for _, mid := range sortedKeys(m.Preferences.Costs) {
+		if !rel.HasMitigation(mid) {
+			ps = append(ps, Problem{File: m.Source, Pos: at(m.Preferences.FieldPos, "costs."+mid, Pos{}), Msg: fmt.Sprintf("preferences: costs: ATLAS %s has no mitigation %s; fix the id or remove it", version, mid)})
+		}
+	}
+	for i, mid := range m.Preferences.Exclude {
+		if !rel.HasMitigation(mid) {
+			ps = append(ps, Problem{File: m.Source, Pos: at(m.Preferences.FieldPos, fmt.Sprintf("exclude[%d]", i), Pos{}), Msg: fmt.Sprintf("preferences: exclude: ATLAS %s has no mitigation %s; fix the id or remove it", version, mid)})
 		}
 	}
 	for _, a := range m.AcceptedRisks {

@@ -75,6 +75,9 @@ func TestParseBadInput(t *testing.T) {
 		{"too many components", many, "m.yaml: the model has 2001 components, more than the limit of 2000"},
 		{"two documents", "components: []\n---\nflows: []\n", "more than one YAML document"},
 		{"empty", "", "the file is empty"},
+		{"comma in a flow-style value", "components:\n  - {id: a, kind: chat-ui}\n  - {id: b, kind: chat-ui}\nflows:\n  - {from: a, to: b, data: questions, answers}\n", `m.yaml:5:39: a flow has no key "answers"; use id, from, to, data, trustBoundary; if "answers" is the rest of the value before it, quote that value, which holds a comma: key: "..., answers"`},
+		{"bad preferences", "preferences:\n  costs: {AML.M0020: cheap, M20: 2}\n  exclude: [AML.M001]\n  colour: red\n", `m.yaml:2:22: preferences: the cost of AML.M0020 must be a number`},
+		{"bad preference ids", "preferences:\n  costs: {M20: 2}\n  exclude: [AML.M001]\n", `m.yaml:2:11: preferences: costs names "M20", which is not an ATLAS mitigation id`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -11,18 +11,18 @@ import (
 // Formats are the report formats [Render] writes.
 var Formats = []string{"markdown", "json", "navigator", "sarif", "mermaid"}
 
-// Render writes a report in one of [Formats]. The same report gives the same
-// bytes.
-func Render(r *Report, format string) ([]byte, error) {
+// Render writes the report on a model in one of [Formats]. The same model
+// and report give the same bytes.
+func Render(m *Model, r *Report, format string) ([]byte, error) {
 	switch format {
 	case "json":
 		return marshal(r)
 	case "markdown":
-		return []byte(Markdown(r)), nil
+		return []byte(Markdown(m, r)), nil
 	case "mermaid":
-		return []byte(Mermaid(r.model)), nil
+		return []byte(Mermaid(m)), nil
 	case "sarif":
-		return marshal(SARIF(r))
+		return marshal(SARIF(m, r))
 	case "navigator":
 		b, err := Navigator(r).JSON()
 		if err != nil {
@@ -91,10 +91,19 @@ func Mermaid(m *Model) string {
 	return b.String()
 }
 
+// mermaidText makes s safe inside a quoted Mermaid label. Mermaid reads
+// "#name;" and "#123;" as entity codes and then renders the label as HTML,
+// so '#' and '&' themselves are written as codes (else "#1;" becomes a
+// control character and "&amp;" an ampersand), as are the quote that ends
+// the label, the angle brackets of HTML, the backtick that starts a
+// Markdown string and the pipe of edge labels. Line breaks become spaces.
 func mermaidText(s string) string {
-	r := strings.NewReplacer(`"`, "#quot;", "<", "#lt;", ">", "#gt;", "\n", " ", "|", "#124;")
-	return r.Replace(s)
+	return mermaidEscaper.Replace(s)
 }
+
+var mermaidEscaper = strings.NewReplacer(
+	"#", "#35;", "&", "#38;", `"`, "#quot;", "<", "#lt;", ">", "#gt;", "|", "#124;", "`", "#96;",
+	"\r\n", " ", "\n", " ", "\r", " ")
 
 func mdCell(s string) string {
 	return strings.NewReplacer("|", `\|`, "\n", " ").Replace(s)
@@ -118,7 +127,7 @@ func list(s []string) string {
 
 // Markdown writes a report a person reads: the summary, a diagram of the
 // system, then every finding with its evidence.
-func Markdown(r *Report) string {
+func Markdown(m *Model, r *Report) string {
 	var b strings.Builder
 	p := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
 	name := r.Model.Name
@@ -130,10 +139,18 @@ func Markdown(r *Report) string {
 	s := r.Summary
 	p("| applicable techniques | mitigated | accepted | residual | incidents (broken) | residual paths | uncovered |\n|---|---|---|---|---|---|---|\n")
 	p("| %d | %d | %d | %d | %d (%d) | %d | %d |\n\n", s.Applicable, s.Mitigated, s.Accepted, s.Residual, s.Incidents, s.IncidentsBroken, s.ResidualPaths, s.UncoveredTechniques)
+	if s.NearIncidents > 0 || s.Detections > 0 {
+		p("Also %d near incident(s) (case studies of which at least 60%% of the steps apply) and %d step(s) your controls would see without stopping.\n\n", s.NearIncidents, s.Detections)
+	}
+	for _, w := range r.Warnings {
+		p("> **Warning:** %s\n\n", w)
+	}
+	topRisks(&b, r)
+	doThisFirst(&b, r)
 
-	p("## The system\n\nComponents grouped by MAESTRO layer; red dotted arrows cross a trust boundary.\n\n```mermaid\n%s```\n\n", Mermaid(r.model))
+	p("## The system\n\nComponents grouped by MAESTRO layer; red dotted arrows cross a trust boundary.\n\n```mermaid\n%s```\n\n", Mermaid(m))
 	p("| component | kind | properties |\n|---|---|---|\n")
-	for _, c := range r.model.Components {
+	for _, c := range m.Components {
 		var props []string
 		for _, k := range sortedKeys(c.Properties) {
 			props = append(props, k+"="+c.Properties[k].String())
@@ -142,7 +159,7 @@ func Markdown(r *Report) string {
 	}
 	p("\n")
 
-	p("## Recommended mitigations\n\n")
+	p("## All recommended mitigations\n\n")
 	if len(r.RecommendedMitigations) == 0 {
 		p("None: the controls in place (and accepted risks) break every incident and residual path found.\n\n")
 	} else {
@@ -151,9 +168,9 @@ func Markdown(r *Report) string {
 			opt = "a small number (the search stopped at its budget)"
 		}
 		p("Adding these, %s of mitigations, breaks every remaining incident and residual path that a mitigation can break.\n\n", opt)
-		p("| mitigation | residual techniques it mitigates | incidents it helps break | paths |\n|---|---|---|---|\n")
-		for _, m := range r.RecommendedMitigations {
-			p("| %s %s | %s | %s | %s |\n", m.ID, mdCell(m.Name), list(m.Techniques), list(m.Incidents), list(m.Paths))
+		p("| order | mitigation | effect | residual techniques it cuts | incidents it helps break | paths |\n|---|---|---|---|---|---|\n")
+		for k, m := range r.RecommendedMitigations {
+			p("| %d | %s %s | %s | %s | %s | %s |\n", k+1, m.ID, mdCell(m.Name), m.Effect, list(m.Techniques), list(m.Incidents), list(m.Paths))
 		}
 		p("\n")
 	}
@@ -165,11 +182,11 @@ func Markdown(r *Report) string {
 		p("\n")
 	}
 
-	p("## Incidents that could happen here\n\nCase studies whose every step uses a technique applicable to this system.\n\n")
+	p("## Incidents that could happen here\n\nCase studies whose steps use techniques applicable to this system: all of them (exact) or at least 60%% (near), most complete first. A control breaks one only where it prevents a step on your side.\n\n")
 	if len(r.Incidents) == 0 {
 		p("None.\n\n")
 	} else {
-		p("| case study | broken by the controls? | where, or the open route |\n|---|---|---|\n")
+		p("| case study | match | broken by the controls? | where, or the open route |\n|---|---|---|---|\n")
 		for _, i := range r.Incidents {
 			var state, where string
 			switch {
@@ -185,7 +202,11 @@ func Markdown(r *Report) string {
 				state = "**no**"
 				where = strings.Join(i.OpenRoute, " → ")
 			}
-			p("| %s %s | %s | %s |\n", i.CaseStudy, mdCell(i.Name), state, where)
+			match := "exact"
+			if i.Match == MatchPartial {
+				match = fmt.Sprintf("near: %d of %d steps (not here: %s)", i.StepsApplicable, i.StepsTotal, list(i.Missing))
+			}
+			p("| %s %s | %s | %s | %s |\n", i.CaseStudy, mdCell(i.Name), match, state, where)
 		}
 		p("\n")
 	}
@@ -204,7 +225,15 @@ func Markdown(r *Report) string {
 		p("\n")
 	}
 
-	p("## Applicable techniques\n\n| technique | tactics | status | components | controls | why |\n|---|---|---|---|---|---|\n")
+	outside(&b, r)
+	if len(r.Detections) > 0 {
+		p("## What your controls would see\n\nSteps of incidents that an implemented control detects without stopping (a `detect` link): you learn the step happened.\n\n| incident | step | technique | seen by |\n|---|---|---|---|\n")
+		for _, d := range r.Detections {
+			p("| %s | %s | %s | %s |\n", d.Incident, d.Step, d.Technique, list(d.Controls))
+		}
+		p("\n")
+	}
+	p("## Applicable techniques\n\n<details><summary>All %d applicable techniques, most urgent first</summary>\n\n| rank | technique | tactics | status | priority | components | controls | rules |\n|---|---|---|---|---|---|---|---|\n", len(r.ApplicableTechniques))
 	for _, a := range r.ApplicableTechniques {
 		var why []string
 		seen := map[string]bool{}
@@ -218,9 +247,9 @@ func Markdown(r *Report) string {
 		if len(a.Pending) > 0 {
 			ctl += " (pending: " + strings.Join(a.Pending, ", ") + ")"
 		}
-		p("| %s %s | %s | %s | %s | %s | %s |\n", techLink(a.ID), mdCell(a.Name), list(a.Tactics), a.Status, list(a.Components), ctl, strings.Join(why, ", "))
+		p("| %d | %s %s | %s | %s | %s | %s | %s | %s |\n", a.Rank, techLink(a.ID), mdCell(a.Name), list(a.Tactics), a.Status, a.Priority, list(a.Components), ctl, strings.Join(why, ", "))
 	}
-	p("\n")
+	p("\n</details>\n\n")
 
 	p("## Exposure per tactic\n\n| tactic | techniques | applicable | mitigated | accepted | residual |\n|---|---|---|---|---|---|\n")
 	for _, e := range r.Exposure {
@@ -238,14 +267,27 @@ func Markdown(r *Report) string {
 		p("\n")
 	}
 
-	p("## Known actors using these techniques\n\n")
-	if len(r.Actors) == 0 {
-		p("None.\n\n")
-	} else {
+	var adversaries, researchers []KnownActor
+	for _, a := range r.Actors {
+		if a.Role == RoleResearcher {
+			researchers = append(researchers, a)
+		} else {
+			adversaries = append(adversaries, a)
+		}
+	}
+	for _, part := range []struct {
+		title  string
+		actors []KnownActor
+	}{{"Known actors using these techniques", adversaries}, {"Demonstrated by (research and red teams)", researchers}} {
+		p("## %s\n\n", part.title)
+		if len(part.actors) == 0 {
+			p("None.\n\n")
+			continue
+		}
 		p("| actor | source | techniques | case studies |\n|---|---|---|---|\n")
-		for i, a := range r.Actors {
+		for i, a := range part.actors {
 			if i == maxMarkdownActors {
-				p("\n... and %d more actors; the JSON report lists them all.\n", len(r.Actors)-maxMarkdownActors)
+				p("\n... and %d more; the JSON report lists them all.\n", len(part.actors)-maxMarkdownActors)
 				break
 			}
 			p("| %s | %s | %s | %s |\n", mdCell(a.Name), a.Source, list(a.Techniques), list(a.CaseStudies))
@@ -253,13 +295,13 @@ func Markdown(r *Report) string {
 		p("\n")
 	}
 
-	p("## Controls\n\n| control | mitigation | status | scope | techniques it mitigates here | incidents it helps break |\n|---|---|---|---|---|---|\n")
+	p("## Controls\n\n| control | mitigation | effect | status | scope | cuts here | only sees | reduces | incidents it helps break |\n|---|---|---|---|---|---|---|---|---|\n")
 	for _, c := range r.Controls {
 		scope := list(c.Scope)
 		if len(c.Scope) == 0 {
 			scope = "every component"
 		}
-		p("| %s | %s %s | %s | %s | %s | %s |\n", c.ID, c.Mitigation, mdCell(c.Name), c.Status, scope, list(c.Techniques), list(c.Breaks))
+		p("| %s | %s %s | %s (%s) | %s | %s | %s | %s | %s | %s |\n", c.ID, c.Mitigation, mdCell(c.Name), c.Effect, c.Acts, c.Status, scope, list(c.Cuts), list(c.Sees), list(c.Reduces), list(c.Breaks))
 	}
 	p("\n")
 	if len(r.AcceptedRisks) > 0 {
@@ -297,4 +339,82 @@ func Markdown(r *Report) string {
 		p("| `%s` | %s | %s |\n", id, mdCell(rules[id].rationale), strings.Join(rules[id].comps, ", "))
 	}
 	return b.String()
+}
+
+// maxTopRisks and maxDoFirst bound the two lists a Markdown report opens with.
+const (
+	maxTopRisks = 10
+	maxDoFirst  = 5
+)
+
+// topRisks writes the most urgent techniques not cut by the controls.
+func topRisks(b *strings.Builder, r *Report) {
+	fmt.Fprintf(b, "## Top risks\n\n")
+	n := 0
+	for _, a := range r.ApplicableTechniques {
+		if a.Status == StatusMitigated || n == maxTopRisks {
+			continue
+		}
+		n++
+		if n == 1 {
+			fmt.Fprintf(b, "| # | technique | priority | on | why |\n|---|---|---|---|---|\n")
+		}
+		fmt.Fprintf(b, "| %d | %s %s | %s | %s | %s |\n", n, techLink(a.ID), mdCell(a.Name), a.Priority, list(a.Components), mdCell(strings.Join(a.Why, "; ")))
+	}
+	if n == 0 {
+		fmt.Fprintf(b, "None: the controls cut every applicable technique.\n")
+	}
+	fmt.Fprintf(b, "\n")
+}
+
+// doThisFirst writes the first recommendations, each with what it adds.
+func doThisFirst(b *strings.Builder, r *Report) {
+	fmt.Fprintf(b, "## Do this first\n\n")
+	if len(r.RecommendedMitigations) == 0 {
+		fmt.Fprintf(b, "Nothing to add: the controls in place (and accepted risks) break every incident and residual path that a mitigation can break.\n\n")
+		return
+	}
+	for k, m := range r.RecommendedMitigations {
+		if k == maxDoFirst {
+			fmt.Fprintf(b, "\n... and %d more below.\n", len(r.RecommendedMitigations)-maxDoFirst)
+			break
+		}
+		var adds []string
+		if n := len(m.Adds.IncidentsBroken); n > 0 {
+			adds = append(adds, fmt.Sprintf("breaks %d incident(s) (%s)", n, strings.Join(m.Adds.IncidentsBroken, ", ")))
+		}
+		if m.Adds.ResidualPathsRemoved > 0 {
+			adds = append(adds, fmt.Sprintf("removes %d residual path(s)", m.Adds.ResidualPathsRemoved))
+		}
+		if n := len(m.Adds.TechniquesCut); n > 0 {
+			adds = append(adds, fmt.Sprintf("cuts %d technique(s) (%s)", n, strings.Join(m.Adds.TechniquesCut, ", ")))
+		}
+		if len(adds) == 0 {
+			adds = append(adds, "completes what the ones before it break")
+		}
+		fmt.Fprintf(b, "%d. **%s %s** (%s): %s.\n", k+1, m.ID, m.Name, m.Effect, strings.Join(adds, "; "))
+	}
+	fmt.Fprintf(b, "\n")
+}
+
+// outside writes the applicable steps that happen on the adversary's side,
+// with what (if anything) reduces them.
+func outside(b *strings.Builder, r *Report) {
+	var rows []string
+	for _, a := range r.ApplicableTechniques {
+		if Side(a.Side) != SideAttacker {
+			continue
+		}
+		var reduce []string
+		for _, le := range a.Effects {
+			if le.Effect != EffectUnclassified && le.Acts != ActsSystem {
+				reduce = append(reduce, le.Mitigation)
+			}
+		}
+		rows = append(rows, fmt.Sprintf("| %s %s | %s | %s |", a.ID, mdCell(a.Name), mdCell(a.SideWhy), list(reduce)))
+	}
+	if len(rows) == 0 {
+		return
+	}
+	fmt.Fprintf(b, "## Outside your systems\n\n<details><summary>%d applicable techniques happen on the adversary's side; no control on the system cuts them</summary>\n\n| technique | why it is outside | what reduces it |\n|---|---|---|\n%s\n\n</details>\n\n", len(rows), strings.Join(rows, "\n"))
 }

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"os"
-	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -106,19 +105,20 @@ func schema(t *testing.T, file string) *jsonschema.Schema {
 
 // TestFormatsMatchTheirSchemas renders every template in every format and
 // validates the JSON ones against their schemas: SARIF against OASIS's
-// 2.1.0 schema, the layer against the Navigator 4.5 definition, the JSON
+// 2.1.0 schema, the layer against the ATLAS Navigator's 4.3 definition, the JSON
 // report against docs' report schema.
 func TestFormatsMatchTheirSchemas(t *testing.T) {
 	schemas := map[string]*jsonschema.Schema{
 		"sarif":     schema(t, "sarif-schema-2.1.0.json"),
-		"navigator": schema(t, "../../../navigator/testdata/layer-4.5.schema.json"),
+		"navigator": schema(t, "../../../navigator/testdata/layer-4.3.schema.json"),
 		"json":      schema(t, "report.schema.json"),
 	}
 	for _, name := range Templates {
 		t.Run(name, func(t *testing.T) {
-			r := evaluate(t, templateModel(t, name))
+			m := templateModel(t, name)
+			r := evaluate(t, m)
 			for format, s := range schemas {
-				out, err := Render(r, format)
+				out, err := Render(m, r, format)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -144,7 +144,7 @@ func TestFormatsMatchTheirSchemas(t *testing.T) {
 					}
 				}
 			}
-			out, _ := Render(r, "sarif")
+			out, _ := Render(m, r, "sarif")
 			if err := json.Unmarshal(out, &sarif); err != nil {
 				t.Fatal(err)
 			}
@@ -161,19 +161,19 @@ func TestFormatsMatchTheirSchemas(t *testing.T) {
 				Versions   struct{ Layer string }
 				Techniques []struct{ TechniqueID, Color string }
 			}
-			out, _ = Render(r, "navigator")
+			out, _ = Render(m, r, "navigator")
 			if err := json.Unmarshal(out, &nav); err != nil {
 				t.Fatal(err)
 			}
-			if nav.Versions.Layer != "4.5" || len(nav.Techniques) < len(r.ApplicableTechniques) {
-				t.Errorf("navigator: layer %q, %d techniques, want 4.5 and %d", nav.Versions.Layer, len(nav.Techniques), len(r.ApplicableTechniques))
+			if nav.Versions.Layer != "4.3" || len(nav.Techniques) < len(r.ApplicableTechniques) {
+				t.Errorf("navigator: layer %q, %d techniques, want 4.3 and %d", nav.Versions.Layer, len(nav.Techniques), len(r.ApplicableTechniques))
 			}
-			md, _ := Render(r, "markdown")
-			mer, _ := Render(r, "mermaid")
+			md, _ := Render(m, r, "markdown")
+			mer, _ := Render(m, r, "mermaid")
 			if !bytes.Contains(md, []byte("```mermaid\n"+string(mer))) || !bytes.HasPrefix(mer, []byte("flowchart LR\n")) {
 				t.Error("the Markdown report does not embed the Mermaid diagram")
 			}
-			for _, c := range r.model.Components {
+			for _, c := range m.Components {
 				if !bytes.Contains(mer, []byte(mermaidText(c.Name))) {
 					t.Errorf("the diagram lacks component %s", c.ID)
 				}
@@ -185,13 +185,14 @@ func TestFormatsMatchTheirSchemas(t *testing.T) {
 // TestReportsAreByteIdentical evaluates each template twice from scratch.
 func TestReportsAreByteIdentical(t *testing.T) {
 	for _, name := range Templates {
-		a, b := evaluate(t, templateModel(t, name)), evaluate(t, templateModel(t, name))
+		ma, mb := templateModel(t, name), templateModel(t, name)
+		a, b := evaluate(t, ma), evaluate(t, mb)
 		for _, f := range Formats {
-			x, err := Render(a, f)
+			x, err := Render(ma, a, f)
 			if err != nil {
 				t.Fatal(err)
 			}
-			y, _ := Render(b, f)
+			y, _ := Render(mb, b, f)
 			if !bytes.Equal(x, y) {
 				t.Errorf("%s %s: two reports differ", name, f)
 			}
@@ -217,9 +218,23 @@ func TestAddingAControlRemovesExactlyWhatItBreaks(t *testing.T) {
 			m.Controls = append(m.Controls, Control{ID: "added", Mitigation: mit, Status: StatusImplemented})
 			after := evaluate(t, m)
 
+			// Under the cut rule the mitigation mitigates the techniques
+			// its links cut: prevent links, acting on the system, at
+			// steps on the defender's side (direct or through a parent),
+			// on every component the technique applies to.
 			mitigates := map[string]bool{}
-			for _, tech := range in.Knowledge.Mitigates[mit] {
-				mitigates[tech] = true
+			for _, a := range before.ApplicableTechniques {
+				for _, le := range a.Effects {
+					if le.Mitigation != mit || !linkCuts(le, Side(a.Side), false) {
+						continue
+					}
+					everywhere := true
+					for _, c := range a.Components {
+						comp, _ := m.Component(c)
+						everywhere = everywhere && linkActsOn(le, comp)
+					}
+					mitigates[a.ID] = everywhere
+				}
 			}
 			newly := map[string]bool{}
 			st := map[string]string{}
@@ -244,11 +259,22 @@ func TestAddingAControlRemovesExactlyWhatItBreaks(t *testing.T) {
 			if len(newly) == 0 {
 				t.Fatal("the recommended mitigation mitigated nothing")
 			}
+			// An incident breaks when one of its steps uses a newly cut
+			// technique, unless the step's own side (steps.yaml) puts it
+			// on the adversary's side.
+			sem, err := DefaultSemantics()
+			if err != nil {
+				t.Fatal(err)
+			}
 			broken := map[string]bool{}
 			for _, i := range before.Incidents {
 				broken[i.CaseStudy] = i.Broken
-				if !i.Broken && slices.ContainsFunc(i.Techniques, func(s string) bool { return newly[s] }) {
-					broken[i.CaseStudy] = true
+				ch, _ := in.Chain(i.CaseStudy)
+				for _, st := range ch.Steps {
+					o, ok := sem.Steps[StepKey{i.CaseStudy, st.ID}]
+					if newly[st.Technique] && !(ok && o.Technique == st.Technique && o.Side == SideAttacker) {
+						broken[i.CaseStudy] = true
+					}
 				}
 			}
 			if len(after.Incidents) != len(before.Incidents) {
@@ -300,20 +326,20 @@ func TestPendingControlsDoNotMitigate(t *testing.T) {
 func TestFailOnHonoursAcceptedRisks(t *testing.T) {
 	m := templateModel(t, "rag-chatbot")
 	r := evaluate(t, m)
-	if r.Failure([]string{"uncovered"}) == "" {
+	if Failure(r, []string{"uncovered"}) == "" {
 		t.Fatal("the template has no uncovered technique to accept")
 	}
 	m.AcceptedRisks = nil
 	for _, u := range r.UncoveredTechniques {
 		m.AcceptedRisks = append(m.AcceptedRisks, AcceptedRisk{Technique: u.ID, Owner: "o", Reason: "r", Expires: asOf})
 	}
-	if why := evaluate(t, m).Failure([]string{"uncovered"}); why != "" {
+	if why := Failure(evaluate(t, m), []string{"uncovered"}); why != "" {
 		t.Errorf("accepted risks still fail the gate: %s", why)
 	}
 	for i := range m.AcceptedRisks {
 		m.AcceptedRisks[i].Expires = "2026-05-31"
 	}
-	if why := evaluate(t, m).Failure([]string{"uncovered"}); why == "" {
+	if why := Failure(evaluate(t, m), []string{"uncovered"}); why == "" {
 		t.Error("expired acceptances do not fail the gate")
 	}
 }

@@ -30,7 +30,17 @@ type Rule struct {
 	// Tests are examples the rule must fire on and stay quiet on; the
 	// package's tests run them.
 	Tests []RuleTest `yaml:"tests"`
+	// Organisation makes the techniques the organisation's rather than the
+	// component's: when the rule fires on any component, they apply once,
+	// to [Organisation] (reconnaissance of the owner, phishing of its
+	// staff), not to the LLM or the backend it fired on.
+	Organisation bool `yaml:"organisation"`
 }
+
+// Organisation is the pseudo-component organisation-level techniques apply
+// to. It cannot clash with a component id (ids have no parentheses); only a
+// control without a scope covers it.
+const Organisation = "(organisation)"
 
 // Condition is what a component must be for a rule to fire. Every part given
 // must hold; an empty condition matches every component.
@@ -49,6 +59,20 @@ type Condition struct {
 	Inbound *FlowCondition `yaml:"inbound"`
 	// Outbound: some flow out of the component matches.
 	Outbound *FlowCondition `yaml:"outbound"`
+	// Upstream: some component whose data reaches this one through flows
+	// (directly or through other components, such as a backend between a
+	// public page and a model) matches. Content travels along flows, so
+	// what an internet-facing component takes in reaches the components
+	// downstream of it.
+	Upstream *UpstreamCondition `yaml:"upstream"`
+}
+
+// UpstreamCondition matches a component upstream of the one tested.
+type UpstreamCondition struct {
+	// Kinds: it is of one of these kinds (empty: any kind).
+	Kinds []Kind `yaml:"kinds"`
+	// Any: at least one of these boolean properties is true (empty: any).
+	Any []string `yaml:"any"`
 }
 
 // FlowCondition matches a flow by the kind of the component at its other end
@@ -74,6 +98,9 @@ type RuleTest struct {
 type TestFlow struct {
 	Kind          Kind `yaml:"kind"`
 	TrustBoundary bool `yaml:"trustBoundary"`
+	// Properties are the boolean properties of the component at the other
+	// end that are true.
+	Properties []string `yaml:"properties"`
 }
 
 // Unmapped is a technique no rule maps on purpose, with the reason.
@@ -87,6 +114,9 @@ type Unmapped struct {
 type RuleSet struct {
 	Rules    []Rule
 	Unmapped []Unmapped
+	// Semantics say what mitigations do and where steps happen; nil means
+	// the embedded ones ([DefaultSemantics]).
+	Semantics *Semantics
 }
 
 type ruleFile struct {
@@ -95,8 +125,18 @@ type ruleFile struct {
 	Unmapped []Unmapped `yaml:"unmapped"`
 }
 
-// DefaultRules loads the rules embedded in the binary (rules/*.yaml).
-func DefaultRules() (*RuleSet, error) { return LoadRules(rulesFS, "rules") }
+// DefaultRules loads the rules embedded in the binary (rules/*.yaml),
+// with the embedded semantics (semantics/*.yaml).
+func DefaultRules() (*RuleSet, error) {
+	rs, err := LoadRules(rulesFS, "rules")
+	if err != nil {
+		return nil, err
+	}
+	if rs.Semantics, err = DefaultSemantics(); err != nil {
+		return nil, err
+	}
+	return rs, nil
+}
 
 // LoadRules reads every *.yaml file of dir in fsys as rule files and checks
 // them: unique ids, known kinds and properties, technique id shapes, a
@@ -203,6 +243,14 @@ func (c Condition) check(where string) []string {
 	if c.Outbound != nil {
 		kindsOK(c.Outbound.Kinds)
 	}
+	if c.Upstream != nil {
+		kindsOK(c.Upstream.Kinds)
+		for _, p := range c.Upstream.Any {
+			if pi, ok := PropertyOf(p); !ok || pi.Type != TypeBool {
+				probs = append(probs, fmt.Sprintf("%s: upstream: %q is not a boolean property", where, p))
+			}
+		}
+	}
 	return probs
 }
 
@@ -261,7 +309,36 @@ func (c Condition) matches(g *graph, comp *Component) bool {
 	if c.Outbound != nil && !c.Outbound.any(g, g.out[comp.ID], func(f Flow) string { return f.To }) {
 		return false
 	}
+	if c.Upstream != nil && !c.Upstream.any(g, comp.ID) {
+		return false
+	}
 	return true
+}
+
+// any reports whether a component upstream of id (reaching it through one
+// or more flows) matches.
+func (uc *UpstreamCondition) any(g *graph, id string) bool {
+	seen := map[string]bool{id: true}
+	queue := []string{id}
+	for len(queue) > 0 {
+		v := queue[0]
+		queue = queue[1:]
+		for _, f := range g.in[v] {
+			if seen[f.From] {
+				continue
+			}
+			seen[f.From] = true
+			queue = append(queue, f.From)
+			o := g.ids[f.From]
+			if o == nil || len(uc.Kinds) > 0 && !slices.Contains(uc.Kinds, o.Kind) {
+				continue
+			}
+			if len(uc.Any) == 0 || slices.ContainsFunc(uc.Any, o.Flag) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func (fc *FlowCondition) any(g *graph, flows []Flow, other func(Flow) string) bool {
@@ -296,14 +373,21 @@ func (t RuleTest) TestModel() (*Model, error) {
 		}
 	}
 	m := &Model{Components: []Component{subject}}
+	flags := func(ps []string) map[string]Value {
+		out := map[string]Value{}
+		for _, p := range ps {
+			out[p] = Value{Type: TypeBool, Bool: true}
+		}
+		return out
+	}
 	for i, f := range t.Inbound {
 		id := fmt.Sprintf("in%d", i)
-		m.Components = append(m.Components, Component{ID: id, Kind: f.Kind})
+		m.Components = append(m.Components, Component{ID: id, Kind: f.Kind, Properties: flags(f.Properties)})
 		m.Flows = append(m.Flows, Flow{From: id, To: "subject", TrustBoundary: f.TrustBoundary})
 	}
 	for i, f := range t.Outbound {
 		id := fmt.Sprintf("out%d", i)
-		m.Components = append(m.Components, Component{ID: id, Kind: f.Kind})
+		m.Components = append(m.Components, Component{ID: id, Kind: f.Kind, Properties: flags(f.Properties)})
 		m.Flows = append(m.Flows, Flow{From: "subject", To: id, TrustBoundary: f.TrustBoundary})
 	}
 	return m, m.Validate(Limits{})
@@ -335,11 +419,15 @@ func (rs *RuleSet) Applicability(m *Model, has func(technique string) bool) map[
 			if !r.When.matches(g, c) {
 				continue
 			}
+			site := Site{Rule: r.ID, Component: c.ID}
+			if r.Organisation {
+				site.Component = Organisation
+			}
 			for _, t := range r.Techniques {
 				if has != nil && !has(t) {
 					continue
 				}
-				out[t] = append(out[t], Site{Rule: r.ID, Component: c.ID})
+				out[t] = append(out[t], site)
 			}
 		}
 	}

@@ -33,12 +33,17 @@ func TestRules(t *testing.T) {
 					t.Errorf("test %d (%s %v, in %v, out %v): fires = %v, want %v", j, tc.Kind, tc.Properties, tc.Inbound, tc.Outbound, got, tc.Fires)
 				}
 				// Applicability agrees with Fires: the rule's techniques
-				// get a site on the subject exactly when it fires.
+				// get a site on the subject (or, for an organisation-level
+				// rule, on the organisation) exactly when it fires.
 				app := rs.Applicability(m, nil)
+				where := "subject"
+				if r.Organisation {
+					where = Organisation
+				}
 				for _, tech := range r.Techniques {
-					has := slices.Contains(app[tech], Site{Rule: r.ID, Component: "subject"})
+					has := slices.Contains(app[tech], Site{Rule: r.ID, Component: where})
 					if has != tc.Fires {
-						t.Errorf("test %d: %s has site %s@subject = %v, want %v", j, tech, r.ID, has, tc.Fires)
+						t.Errorf("test %d: %s has site %s@%s = %v, want %v", j, tech, r.ID, where, has, tc.Fires)
 					}
 				}
 			}
@@ -123,5 +128,31 @@ func TestRulesRejectBrokenFiles(t *testing.T) {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q does not say %q", err, want)
 		}
+	}
+}
+
+// TestUpstreamFollowsFlows: content reaches a component through others
+// (a public page, a backend, then the model), and only along the flows'
+// direction.
+func TestUpstreamFollowsFlows(t *testing.T) {
+	m := &Model{Components: []Component{
+		{ID: "page", Kind: KindChatUI, Properties: map[string]Value{"internetFacing": {Type: TypeBool, Bool: true}}},
+		{ID: "backend", Kind: KindApplicationBackend},
+		{ID: "llm", Kind: KindHostedModelAPI},
+		{ID: "logs", Kind: KindModelEvaluation},
+	}, Flows: []Flow{{From: "page", To: "backend"}, {From: "backend", To: "llm"}, {From: "logs", To: "page"}}}
+	if err := m.Validate(Limits{}); err != nil {
+		t.Fatal(err)
+	}
+	up := Condition{Upstream: &UpstreamCondition{Any: []string{"internetFacing"}}}
+	g := newGraph(m)
+	for id, want := range map[string]bool{"llm": true, "backend": true, "page": false, "logs": false} {
+		if got := up.matches(g, g.ids[id]); got != want {
+			t.Errorf("%s: upstream internet-facing = %v, want %v", id, got, want)
+		}
+	}
+	kinds := Condition{Upstream: &UpstreamCondition{Kinds: []Kind{KindModelEvaluation}}}
+	if !kinds.matches(g, g.ids["llm"]) || kinds.matches(g, g.ids["logs"]) {
+		t.Error("upstream by kind: logs reach the model through page and backend, and nothing reaches logs")
 	}
 }

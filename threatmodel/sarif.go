@@ -2,106 +2,74 @@ package threatmodel
 
 import (
 	"fmt"
+	"slices"
+	"sort"
 	"strings"
+
+	"github.com/atlasgraph/atlasgraph/codescan"
 )
 
-// The SARIF 2.1.0 objects atlasgraph writes (a subset of the format).
-type (
-	sarifLog struct {
-		Schema  string     `json:"$schema"`
-		Version string     `json:"version"`
-		Runs    []sarifRun `json:"runs"`
-	}
-	sarifRun struct {
-		Tool    sarifTool      `json:"tool"`
-		Results []sarifResult  `json:"results"`
-		Props   map[string]any `json:"properties,omitempty"`
-	}
-	sarifTool struct {
-		Driver sarifDriver `json:"driver"`
-	}
-	sarifDriver struct {
-		Name           string      `json:"name"`
-		InformationURI string      `json:"informationUri"`
-		Rules          []sarifRule `json:"rules"`
-	}
-	sarifRule struct {
-		ID               string       `json:"id"`
-		Name             string       `json:"name,omitempty"`
-		ShortDescription sarifMessage `json:"shortDescription"`
-		HelpURI          string       `json:"helpUri,omitempty"`
-	}
-	sarifMessage struct {
-		Text string `json:"text"`
-	}
-	sarifResult struct {
-		RuleID       string             `json:"ruleId"`
-		Level        string             `json:"level"`
-		Message      sarifMessage       `json:"message"`
-		Locations    []sarifLocation    `json:"locations"`
-		Suppressions []sarifSuppression `json:"suppressions,omitempty"`
-		Props        map[string]any     `json:"properties,omitempty"`
-	}
-	sarifLocation struct {
-		Physical sarifPhysical `json:"physicalLocation"`
-	}
-	sarifPhysical struct {
-		Artifact sarifArtifact `json:"artifactLocation"`
-		Region   *sarifRegion  `json:"region,omitempty"`
-	}
-	sarifArtifact struct {
-		URI string `json:"uri"`
-	}
-	sarifRegion struct {
-		StartLine   int `json:"startLine"`
-		StartColumn int `json:"startColumn,omitempty"`
-	}
-	sarifSuppression struct {
-		Kind          string `json:"kind"`
-		Justification string `json:"justification,omitempty"`
-	}
-)
+// SARIFOptions say where the model file is for code scanning.
+type SARIFOptions struct {
+	// Version is atlasgraph's version, made one line.
+	Version string
+	// Root is the source root the model's URI is relative to; nil writes
+	// the model's path as given, without a base id.
+	Root *codescan.Root
+	// URI is the model file's URI relative to Root.
+	URI string
+}
 
-// SARIF turns a report into a SARIF 2.1.0 log for code-scanning tools: one
-// result per residual or accepted technique on each component where no
+// SARIF turns a report into a SARIF 2.1.0 log with no source root: the
+// model's URI is its path as given. The command line uses SARIFWith.
+func SARIF(m *Model, r *Report) any {
+	return SARIFWith(m, r, SARIFOptions{})
+}
+
+// SARIFWith turns a report into a SARIF 2.1.0 log for code-scanning tools:
+// one result per residual or accepted technique on each component where no
 // implemented control covers it (accepted ones carry a suppression), one per
 // incident the controls do not break, each pointing at the component's line
-// in the model file.
-func SARIF(r *Report) any {
-	m := r.model
-	uri := m.Source
+// in the model file. Every rule carries help (the technique, why it applies
+// here, the mitigations that stop it) and every result a fingerprint made
+// of the rule, the model file and the component or case study.
+func SARIFWith(m *Model, r *Report, o SARIFOptions) *codescan.Log {
+	uri := o.URI
+	if uri == "" {
+		uri = m.Source
+	}
 	if uri == "" {
 		uri = "threatmodel.yaml"
 	}
-	loc := func(p Pos) []sarifLocation {
-		l := sarifLocation{Physical: sarifPhysical{Artifact: sarifArtifact{URI: uri}}}
-		if p.Line > 0 {
-			l.Physical.Region = &sarifRegion{StartLine: p.Line, StartColumn: p.Col}
-		}
-		return []sarifLocation{l}
+	baseID := ""
+	if o.Root != nil {
+		baseID = codescan.RootID
 	}
-	compPos := map[string]Pos{}
+	loc := func(p Pos) []codescan.Location {
+		l := codescan.Location{PhysicalLocation: codescan.PhysicalLocation{ArtifactLocation: codescan.ArtifactLocation{URI: uri, URIBaseID: baseID}}}
+		l.PhysicalLocation.Region = &codescan.Region{StartLine: max(p.Line, 1), StartColumn: p.Col}
+		return []codescan.Location{l}
+	}
+	compPos := map[string]Pos{Organisation: {Line: 1, Col: 1}} // organisation-level: the model as a whole
+	compName := map[string]string{Organisation: "the organisation"}
 	for _, c := range m.Components {
 		compPos[c.ID] = c.Pos
+		compName[c.ID] = c.Name
 	}
 	accepted := map[string]AcceptedRiskStatus{}
 	for _, a := range r.AcceptedRisks {
 		accepted[a.Technique] = a
 	}
-	run := sarifRun{Tool: sarifTool{Driver: sarifDriver{Name: "atlasgraph", InformationURI: "https://atlas.mitre.org"}}, Results: []sarifResult{}}
-	rules := map[string]bool{}
-	addRule := func(id, name, help string) {
-		if rules[id] {
-			return
-		}
-		rules[id] = true
-		run.Tool.Driver.Rules = append(run.Tool.Driver.Rules, sarifRule{ID: id, Name: sarifName(name), ShortDescription: sarifMessage{Text: name}, HelpURI: help})
+	mitName := map[string]string{}
+	for _, rec := range r.RecommendedMitigations {
+		mitName[rec.ID] = rec.Name
 	}
+	log := codescan.NewLog(o.Version, o.Root)
 	for _, a := range r.ApplicableTechniques {
 		if a.Status == StatusMitigated {
 			continue
 		}
-		addRule(a.ID, a.Name, "https://atlas.mitre.org/techniques/"+a.ID)
+		log.AddRule(techniqueRule(a, compName, mitName))
 		for _, c := range a.Uncontrolled {
 			var why []string
 			for _, e := range a.Evidence {
@@ -109,46 +77,144 @@ func SARIF(r *Report) any {
 					why = append(why, e.Rule)
 				}
 			}
-			res := sarifResult{
+			res := codescan.Result{
 				RuleID: a.ID, Level: "warning",
-				Message:   sarifMessage{Text: fmt.Sprintf("%s %s applies to component %s (rules %s) and no implemented control covers it there; mitigations: %s", a.ID, a.Name, c, strings.Join(why, ", "), list(a.Mitigations))},
-				Locations: loc(compPos[c]),
-				Props:     map[string]any{"release": r.Release, "component": c, "rules": why},
+				Message:             codescan.Message{Text: fmt.Sprintf("%s %s applies to component %s (rules %s) and no implemented control covers it there; mitigations: %s", a.ID, a.Name, c, strings.Join(why, ", "), list(a.Mitigations))},
+				Locations:           loc(compPos[c]),
+				PartialFingerprints: map[string]string{codescan.FingerprintKey: codescan.Fingerprint(a.ID, uri, "component", c)},
+				Properties:          map[string]any{"release": r.Release, "component": c, "rules": why},
 			}
 			if a.Status == StatusAccepted {
 				ar := accepted[a.ID]
-				res.Suppressions = []sarifSuppression{{Kind: "external", Justification: fmt.Sprintf("accepted by %s until %s: %s", ar.Owner, ar.Expires, ar.Reason)}}
+				res.Suppressions = []codescan.Suppression{{Kind: "external", Justification: fmt.Sprintf("accepted by %s until %s: %s", ar.Owner, ar.Expires, ar.Reason)}}
 			}
-			run.Results = append(run.Results, res)
+			log.Add(res)
 		}
 	}
 	for _, i := range r.Incidents {
 		if i.Broken {
 			continue
 		}
-		addRule(i.CaseStudy, i.Name, "https://atlas.mitre.org/studies/"+i.CaseStudy)
+		log.AddRule(incidentRule(i, r, mitName))
+		// The place is the first open step that applies here.
 		var p Pos
-		for _, a := range r.ApplicableTechniques {
-			if len(i.OpenRoute) > 0 && a.ID == i.OpenRoute[0] && len(a.Uncontrolled) > 0 {
+		byID := map[string]*ApplicableTechnique{}
+		for k := range r.ApplicableTechniques {
+			byID[r.ApplicableTechniques[k].ID] = &r.ApplicableTechniques[k]
+		}
+		for _, t := range append(slices.Clone(i.OpenRoute), i.Techniques...) {
+			if a := byID[t]; a != nil && len(a.Uncontrolled) > 0 {
 				p = compPos[a.Uncontrolled[0]]
+				break
 			}
 		}
-		res := sarifResult{
-			RuleID: i.CaseStudy, Level: "error",
-			Message:   sarifMessage{Text: fmt.Sprintf("incident %s (%s) could happen here: no implemented control breaks the route %s", i.CaseStudy, i.Name, strings.Join(i.OpenRoute, " -> "))},
-			Locations: loc(p),
-			Props:     map[string]any{"release": r.Release, "caseStudy": i.CaseStudy},
+		level, text := "error", fmt.Sprintf("incident %s (%s) could happen here: no implemented control breaks the route %s", i.CaseStudy, i.Name, strings.Join(i.OpenRoute, " -> "))
+		if i.Match == MatchPartial {
+			level = "note"
+			text = fmt.Sprintf("near incident %s (%s): %d of its %d steps apply here and no implemented control breaks the route %s; steps that do not apply: %s", i.CaseStudy, i.Name, i.StepsApplicable, i.StepsTotal, strings.Join(i.OpenRoute, " -> "), list(i.Missing))
+		}
+		res := codescan.Result{
+			RuleID: i.CaseStudy, Level: level,
+			Message:             codescan.Message{Text: text},
+			Locations:           loc(p),
+			PartialFingerprints: map[string]string{codescan.FingerprintKey: codescan.Fingerprint(i.CaseStudy, uri, "incident")},
+			Properties:          map[string]any{"release": r.Release, "caseStudy": i.CaseStudy, "match": i.Match},
 		}
 		if i.Accepted {
-			res.Suppressions = []sarifSuppression{{Kind: "external", Justification: "accepted risks cut every open route"}}
+			res.Suppressions = []codescan.Suppression{{Kind: "external", Justification: "accepted risks cut every open route"}}
 		}
-		run.Results = append(run.Results, res)
+		log.Add(res)
 	}
-	if run.Tool.Driver.Rules == nil {
-		run.Tool.Driver.Rules = []sarifRule{}
+	log.Runs[0].Properties = map[string]any{"release": r.Release, "asOf": r.AsOf}
+	return log
+}
+
+// mitigationList names mitigations as "AML.M0015 Adversarial Input
+// Detection" where the report knows the name, as Markdown links when md.
+func mitigationList(ids []string, names map[string]string, md bool) string {
+	if len(ids) == 0 {
+		return "none in this ATLAS release"
 	}
-	run.Props = map[string]any{"release": r.Release, "asOf": r.AsOf}
-	return sarifLog{Schema: "https://json.schemastore.org/sarif-2.1.0.json", Version: "2.1.0", Runs: []sarifRun{run}}
+	out := make([]string, len(ids))
+	for i, id := range ids {
+		text := strings.TrimSpace(id + " " + names[id])
+		if md {
+			text = fmt.Sprintf("[%s](https://atlas.mitre.org/mitigations/%s)", text, id)
+		}
+		out[i] = text
+	}
+	return strings.Join(out, ", ")
+}
+
+// techniqueRule is the rule of a technique: what it is, why it applies to
+// this model (the rules and rationale per component), and the mitigations
+// that stop it.
+func techniqueRule(a ApplicableTechnique, compName, mitName map[string]string) codescan.Rule {
+	title := a.ID + " " + a.Name
+	var why, whyMD []string
+	for _, e := range a.Evidence {
+		if e.Component == "" {
+			continue
+		}
+		line := fmt.Sprintf("component %s (%s): rule %s", e.Component, compName[e.Component], e.Rule)
+		if e.Rationale != "" {
+			line += ": " + e.Rationale
+		}
+		why = append(why, line)
+		whyMD = append(whyMD, "- "+line)
+	}
+	sort.Strings(why)
+	sort.Strings(whyMD)
+	tactics := list(a.Tactics)
+	full := fmt.Sprintf("MITRE ATLAS technique %s (tactics %s) applies to this system: %s. Mitigations that stop it: %s.",
+		title, tactics, strings.Join(why, "; "), mitigationList(a.Mitigations, mitName, false))
+	md := fmt.Sprintf("**[%s](https://atlas.mitre.org/techniques/%s)**, MITRE ATLAS technique of tactics %s.\n\n"+
+		"**Why it applies here**\n\n%s\n\n**Mitigations that stop it**\n\n%s: implement one of them as a control on each component listed above "+
+		"(in the model's `controls`, status `implemented`, scoped to the component), or record an accepted risk with an owner and an expiry date.\n",
+		title, a.ID, tactics, strings.Join(whyMD, "\n"), mitigationList(a.Mitigations, mitName, true))
+	return codescan.Rule{
+		ID: a.ID, Name: sarifName(a.Name),
+		ShortDescription:     codescan.Message{Text: title},
+		FullDescription:      codescan.Message{Text: full},
+		Help:                 codescan.Help{Text: full, Markdown: md},
+		HelpURI:              "https://atlas.mitre.org/techniques/" + a.ID,
+		DefaultConfiguration: &codescan.Configuration{Level: "warning"},
+		Properties:           map[string]any{"tags": append([]string{"security", "mitre-atlas"}, a.Tactics...), "precision": "medium"},
+	}
+}
+
+// incidentRule is the rule of a case study that could happen here.
+func incidentRule(i Incident, r *Report, mitName map[string]string) codescan.Rule {
+	title := i.CaseStudy + " " + i.Name
+	var mits []string
+	seen := map[string]bool{}
+	for _, a := range r.ApplicableTechniques {
+		for _, t := range i.OpenRoute {
+			if a.ID == t {
+				for _, m := range a.Mitigations {
+					if !seen[m] {
+						seen[m] = true
+						mits = append(mits, m)
+					}
+				}
+			}
+		}
+	}
+	sort.Strings(mits)
+	full := fmt.Sprintf("MITRE ATLAS case study %s: every step of this real attack uses a technique that applies to this system, and no implemented control breaks the route %s. Mitigations of the route's techniques that would break it: %s.",
+		title, strings.Join(i.OpenRoute, " -> "), mitigationList(mits, mitName, false))
+	md := fmt.Sprintf("**[%s](https://atlas.mitre.org/studies/%s)**, a MITRE ATLAS case study.\n\n**Why it applies here**\n\nEvery step of this attack uses a technique that applies to this system; "+
+		"no implemented control breaks the route %s.\n\n**Mitigations that stop it**\n\n%s: one implemented control on a step of the route breaks it.\n",
+		title, i.CaseStudy, strings.Join(i.OpenRoute, " → "), mitigationList(mits, mitName, true))
+	return codescan.Rule{
+		ID: i.CaseStudy, Name: sarifName(i.Name),
+		ShortDescription:     codescan.Message{Text: title},
+		FullDescription:      codescan.Message{Text: full},
+		Help:                 codescan.Help{Text: full, Markdown: md},
+		HelpURI:              "https://atlas.mitre.org/studies/" + i.CaseStudy,
+		DefaultConfiguration: &codescan.Configuration{Level: "error"},
+		Properties:           map[string]any{"tags": []string{"security", "mitre-atlas", "incident"}, "precision": "medium"},
+	}
 }
 
 // sarifName makes a PascalCase rule name from a technique name.
@@ -158,4 +224,9 @@ func sarifName(s string) string {
 		b.WriteString(strings.ToUpper(w[:1]) + w[1:])
 	}
 	return b.String()
+}
+
+// RenderSARIF writes SARIFWith's log as indented JSON.
+func RenderSARIF(m *Model, r *Report, o SARIFOptions) ([]byte, error) {
+	return marshal(SARIFWith(m, r, o))
 }

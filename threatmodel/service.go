@@ -87,39 +87,6 @@ func (s *Service) evaluate(ctx context.Context, m *Model, rel *atlas.Release, in
 	return Evaluate(ctx, m, rel, in, s.Rules, opt)
 }
 
-// UpgradeImpact is what moving a model to another release changes.
-type UpgradeImpact struct {
-	From string `json:"from"`
-	To   string `json:"to"`
-	// NowApplicable and NoLongerApplicable are technique ids.
-	NowApplicable      []string `json:"nowApplicable"`
-	NoLongerApplicable []string `json:"noLongerApplicable"`
-	// StatusChanged lists techniques applicable in both whose status differs.
-	StatusChanged []StatusChange `json:"statusChanged"`
-	// MitigationsChanged are mitigations used by the model's controls or
-	// recommended in either release whose technique lists differ.
-	MitigationsChanged []MitigationChange `json:"mitigationsChanged"`
-	// NewIncidents and GoneIncidents are case-study ids.
-	NewIncidents  []string `json:"newIncidents"`
-	GoneIncidents []string `json:"goneIncidents"`
-	// ControlsInvalid lists controls naming mitigations the new release lacks.
-	ControlsInvalid []string `json:"controlsInvalid"`
-}
-
-// StatusChange is a technique whose status differs between two releases.
-type StatusChange struct {
-	Technique string `json:"technique"`
-	From      string `json:"from"`
-	To        string `json:"to"`
-}
-
-// MitigationChange is a mitigation whose techniques differ between releases.
-type MitigationChange struct {
-	Mitigation string   `json:"mitigation"`
-	Added      []string `json:"added"`
-	Removed    []string `json:"removed"`
-}
-
 // UpgradeImpact evaluates the model on its pinned release and on toRelease
 // and reports the differences. Controls naming mitigations toRelease lacks
 // are reported and left out of the new evaluation rather than failing it.
@@ -167,7 +134,7 @@ func (s *Service) UpgradeImpact(ctx context.Context, m *Model, toRelease string)
 		if o, ok := oldSt[t]; !ok {
 			out.NowApplicable = append(out.NowApplicable, t)
 		} else if o != newSt[t] {
-			out.StatusChanged = append(out.StatusChanged, StatusChange{t, o, newSt[t]})
+			out.StatusChanged = append(out.StatusChanged, StatusChange{Technique: t, From: o, To: newSt[t]})
 		}
 	}
 	for _, t := range sortedKeys(oldSt) {
@@ -176,17 +143,23 @@ func (s *Service) UpgradeImpact(ctx context.Context, m *Model, toRelease string)
 		}
 	}
 	oldInc, newInc := map[string]bool{}, map[string]bool{}
+	// Incidents here are exact matches; near incidents are not counted.
 	for _, i := range oldRep.Incidents {
-		oldInc[i.CaseStudy] = true
+		if i.Match == MatchExact {
+			oldInc[i.CaseStudy] = true
+		}
 	}
 	for _, i := range newRep.Incidents {
+		if i.Match != MatchExact {
+			continue
+		}
 		newInc[i.CaseStudy] = true
 		if !oldInc[i.CaseStudy] {
 			out.NewIncidents = append(out.NewIncidents, i.CaseStudy)
 		}
 	}
 	for _, i := range oldRep.Incidents {
-		if !newInc[i.CaseStudy] {
+		if i.Match == MatchExact && !newInc[i.CaseStudy] {
 			out.GoneIncidents = append(out.GoneIncidents, i.CaseStudy)
 		}
 	}
@@ -214,7 +187,7 @@ func (s *Service) UpgradeImpact(ctx context.Context, m *Model, toRelease string)
 			}
 		}
 		if len(added)+len(removed) > 0 {
-			out.MitigationsChanged = append(out.MitigationsChanged, MitigationChange{mid, nonNil(added), nonNil(removed)})
+			out.MitigationsChanged = append(out.MitigationsChanged, MitigationChange{Mitigation: mid, Added: nonNil(added), Removed: nonNil(removed)})
 		}
 	}
 	out.NowApplicable, out.NoLongerApplicable = nonNil(out.NowApplicable), nonNil(out.NoLongerApplicable)

@@ -42,6 +42,8 @@ const (
 	KindMLCICD             Kind = "ml-cicd"
 	KindModelEvaluation    Kind = "model-evaluation"
 	KindApplicationBackend Kind = "application-backend"
+	KindAIApplication      Kind = "ai-application"
+	KindExternalParty      Kind = "external-party"
 )
 
 // KindInfo documents one component kind.
@@ -94,6 +96,10 @@ var kinds = []KindInfo{
 		"Evaluation, red-teaming and production monitoring of model behaviour."},
 	{KindApplicationBackend, "Application backend", LayerEcosystem, []string{"componentApplication"},
 		"The service around the model: the API that receives requests, calls the model and acts on its answers."},
+	{KindAIApplication, "AI application (not chat)", LayerEcosystem, []string{"componentApplication", "componentApplicationInputHandling", "componentApplicationOutputHandling"},
+		"An application that uses a model without a conversation: document processing, search, summaries, triage, code review."},
+	{KindExternalParty, "External party", LayerEcosystem, []string{"componentDataSources"},
+		"Someone outside the organisation who sends or receives data: customers, partners, the public web, a vendor's service. It is internet-facing and its content untrusted by definition."},
 }
 
 // Kinds returns the taxonomy, sorted by kind id.
@@ -152,6 +158,9 @@ var properties = []PropertyInfo{
 	{"readsExternalContent", TypeBool, nil, "Fetches content from outside the system on its own: the web, e-mail, shared drives, repositories."},
 	{"hasSystemPrompt", TypeBool, nil, "Runs with a system prompt or instructions the operator wants to keep private."},
 	{"automatedDecisions", TypeBool, nil, "Its outputs trigger decisions without review (approve, block, pay, ban)."},
+	{"metered", TypeBool, nil, "Billed per use (tokens, queries, compute), so every use costs its owner money."},
+	{"unauthenticated", TypeBool, nil, "Usable without an account or a key: anyone who reaches it may use it."},
+	{"clientSideModel", TypeBool, nil, "Its model runs on users' devices (a mobile app, a browser, an edge device), so the weights ship with it."},
 	{"modality", TypeString, []string{"text", "image", "audio", "video", "tabular", "multimodal"}, "The kind of data the model takes in."},
 	{"provider", TypeString, nil, "The vendor or project behind the component (free text, for the report)."},
 }

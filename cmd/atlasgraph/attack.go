@@ -56,7 +56,12 @@ or more share have their own. Each technique's comment gives the evidence.`,
 	release := cmd.Flags().String("release", "", "ATLAS release (default: the current release)")
 	attackVersion := cmd.Flags().String("attack-version", "", "ATT&CK version (default: the current one)")
 	output := cmd.Flags().StringP("output", "o", "", "write the layer to this file instead of standard output")
+	nav := navigatorFlags(cmd)
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		target, err := nav.output()
+		if err != nil {
+			return usageError{msg: err.Error(), cmd: cmd.CommandPath()}
+		}
 		n := 0
 		for _, set := range []bool{len(*names) > 0, *caseStudy != "", len(*techniques) > 0} {
 			if set {
@@ -76,13 +81,17 @@ or more share have their own. Each technique's comment gives the evidence.`,
 		if err != nil {
 			return err
 		}
+		js, err := l.Layer.JSONFor(target)
+		if err != nil {
+			return err
+		}
 		if *output != "" {
-			if err := os.WriteFile(*output, []byte(l.JSON), 0o644); err != nil {
+			if err := os.WriteFile(*output, js, 0o644); err != nil {
 				return fmt.Errorf("write the layer: %w", err)
 			}
 			return nil
 		}
-		_, err = fmt.Fprint(c.stdout, l.JSON)
+		_, err = c.stdout.Write(js)
 		return err
 	}
 	return cmd

@@ -57,7 +57,7 @@ func TestLoadAttackAndExportLayers(t *testing.T) {
 		t.Fatal("a truncated bundle alone was accepted")
 	}
 
-	sch, err := jsonschema.NewCompiler().Compile("../../navigator/testdata/layer-4.5.schema.json")
+	sch, err := jsonschema.NewCompiler().Compile("../../navigator/testdata/layer-4.3.schema.json")
 	if err != nil {
 		t.Fatal(err)
 	}

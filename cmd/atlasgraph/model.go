@@ -184,9 +184,23 @@ func (c *cli) modelReportCmd() *cobra.Command {
 	format := cmd.Flags().String("format", "markdown", "output: "+strings.Join(app.ReportFormats, ", "))
 	failOn := cmd.Flags().StringSlice("fail-on", nil, "exit with status 3 when the report has any of: residual, uncovered, incident; accepted risks that have not expired do not count")
 	out := cmd.Flags().StringP("output", "o", "", "write the report to this file instead of standard output")
+	sarifRoot := cmd.Flags().String("sarif-root", "", "with --format sarif: the folder SARIF URIs are relative to (default: the repository root holding FILE, else the working directory)")
+	nav := navigatorFlags(cmd)
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
 		if !slices.Contains(app.ReportFormats, *format) {
 			return usageError{msg: fmt.Sprintf("--format %q: use one of %s", *format, strings.Join(app.ReportFormats, ", ")), cmd: cmd.CommandPath()}
+		}
+		navOut, err := nav.output()
+		if err != nil {
+			return usageError{msg: err.Error(), cmd: cmd.CommandPath()}
+		}
+		var sarifOpts app.SARIFOptions
+		if *format == "sarif" {
+			root, uri, err := sarifLocation(*sarifRoot, args[0])
+			if err != nil {
+				return usageError{msg: err.Error(), cmd: cmd.CommandPath()}
+			}
+			sarifOpts = app.SARIFOptions{Version: versionString(), Root: root, URI: uri}
 		}
 		for _, g := range *failOn {
 			if !slices.Contains(app.FailOnValues, g) {
@@ -207,7 +221,7 @@ func (c *cli) modelReportCmd() *cobra.Command {
 		if err != nil {
 			return err
 		}
-		data, err := app.RenderReport(rep, *format)
+		data, err := app.RenderReportWith(m, rep, *format, app.RenderOptions{SARIF: sarifOpts, Navigator: navOut})
 		if err != nil {
 			return err
 		}
@@ -218,7 +232,7 @@ func (c *cli) modelReportCmd() *cobra.Command {
 		} else if _, err := c.stdout.Write(data); err != nil {
 			return err
 		}
-		if why := rep.Failure(*failOn); why != "" {
+		if why := app.ReportFailure(rep, *failOn); why != "" {
 			return gateError{fmt.Sprintf("%s fails --fail-on %s: %s", args[0], strings.Join(*failOn, ","), why)}
 		}
 		return nil

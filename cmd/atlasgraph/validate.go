@@ -29,8 +29,17 @@ See docs/releases.md.`,
 	format := cmd.Flags().String("format", "", "csv, json or yaml (default: from the file name)")
 	asJSON := cmd.Flags().Bool("json", false, "print the report as JSON")
 	asSARIF := cmd.Flags().Bool("sarif", false, "print the report as SARIF 2.1.0")
+	sarifRoot := cmd.Flags().String("sarif-root", "", "with --sarif: the folder SARIF URIs are relative to (default: the repository root holding FILE, else the working directory)")
 	cmd.MarkFlagsMutuallyExclusive("json", "sarif")
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		var sarifOpts mapping.SARIFOptions
+		if *asSARIF {
+			root, _, err := sarifLocation(*sarifRoot, args[0])
+			if err != nil {
+				return usageError{msg: err.Error(), cmd: cmd.CommandPath()}
+			}
+			sarifOpts = mapping.SARIFOptions{Version: versionString(), Root: root}
+		}
 		rows, err := mapping.ReadFile(args[0], mapping.Format(*format), 64<<20)
 		if err != nil {
 			return err
@@ -55,7 +64,7 @@ See docs/releases.md.`,
 		case *asJSON:
 			err = mapping.WriteJSON(c.stdout, *rep)
 		case *asSARIF:
-			err = mapping.WriteSARIF(c.stdout, *rep, versionString())
+			err = mapping.WriteSARIF(c.stdout, *rep, sarifOpts)
 		default:
 			err = mapping.WriteText(c.stdout, *rep)
 		}

@@ -68,9 +68,14 @@ func TestUpstreamLatestAndValidate(t *testing.T) {
 	if err == nil || exitCode(err) != 1 || !strings.Contains(out, csv+":3:1: error: unknown-id: AML.T9999") || strings.Contains(out, ":2:1:") {
 		t.Errorf("validate: %v\n%s", err, out)
 	}
-	out, _, err = runCLI(t, env, "validate", csv, "--sarif")
-	if err == nil || !strings.Contains(out, `"version": "2.1.0"`) {
+	out, _, err = runCLI(t, env, "validate", csv, "--sarif", "--sarif-root", filepath.Dir(csv))
+	if err == nil || !strings.Contains(out, `"version": "2.1.0"`) || !strings.Contains(out, `"uri": "map.csv"`) {
 		t.Errorf("validate --sarif: %v\n%s", err, out)
+	}
+	// The temporary folder is in no repository and not under the working
+	// directory: code scanning could not place the alerts.
+	if _, _, err = runCLI(t, env, "validate", csv, "--sarif"); err == nil || exitCode(err) != 2 || !strings.Contains(err.Error(), "--sarif-root") {
+		t.Errorf("validate --sarif of a file outside the root: %v", err)
 	}
 	os.WriteFile(csv, []byte("id,name\nAML.T0051,LLM Prompt Injection\n"), 0o644)
 	if out, _, err := runCLI(t, env, "validate", csv); err != nil || !strings.Contains(out, "0 errors") {

@@ -13,7 +13,7 @@ import (
 	"github.com/atlasgraph/atlasgraph/atlas"
 	"github.com/atlasgraph/atlasgraph/graph/model"
 	"github.com/atlasgraph/atlasgraph/mapping"
-	"github.com/atlasgraph/atlasgraph/threatmodel"
+	"github.com/atlasgraph/atlasgraph/threatmodel/report"
 	"github.com/atlasgraph/atlasgraph/upstream"
 	"github.com/atlasgraph/atlasgraph/view"
 	gqlparser "github.com/vektah/gqlparser/v2"
@@ -548,21 +548,37 @@ type ComplexityRoot struct {
 		Evidence    func(childComplexity int) int
 		ID          func(childComplexity int) int
 		Name        func(childComplexity int) int
+		Role        func(childComplexity int) int
 		Source      func(childComplexity int) int
 		Techniques  func(childComplexity int) int
 	}
 
+	TMAdds struct {
+		IncidentsBroken      func(childComplexity int) int
+		ResidualPathsRemoved func(childComplexity int) int
+		TechniquesCut        func(childComplexity int) int
+	}
+
 	TMApplicableTechnique struct {
 		Components   func(childComplexity int) int
+		DetectedBy   func(childComplexity int) int
+		Effects      func(childComplexity int) int
 		Evidence     func(childComplexity int) int
 		ID           func(childComplexity int) int
 		MitigatedBy  func(childComplexity int) int
 		Mitigations  func(childComplexity int) int
 		Name         func(childComplexity int) int
 		Pending      func(childComplexity int) int
+		Priority     func(childComplexity int) int
+		Rank         func(childComplexity int) int
+		ReducedBy    func(childComplexity int) int
+		Score        func(childComplexity int) int
+		Side         func(childComplexity int) int
+		SideWhy      func(childComplexity int) int
 		Status       func(childComplexity int) int
 		Tactics      func(childComplexity int) int
 		Uncontrolled func(childComplexity int) int
+		Why          func(childComplexity int) int
 	}
 
 	TMBreakPoint struct {
@@ -589,23 +605,37 @@ type ComplexityRoot struct {
 	}
 
 	TMControlEffect struct {
+		Acts       func(childComplexity int) int
 		Breaks     func(childComplexity int) int
+		Cuts       func(childComplexity int) int
+		Effect     func(childComplexity int) int
 		ID         func(childComplexity int) int
 		Mitigation func(childComplexity int) int
 		Name       func(childComplexity int) int
+		Reduces    func(childComplexity int) int
 		Scope      func(childComplexity int) int
+		Sees       func(childComplexity int) int
 		Status     func(childComplexity int) int
 		Techniques func(childComplexity int) int
+	}
+
+	TMDetection struct {
+		Controls  func(childComplexity int) int
+		Incident  func(childComplexity int) int
+		Step      func(childComplexity int) int
+		Technique func(childComplexity int) int
 	}
 
 	TMEvidence struct {
 		CaseStudy func(childComplexity int) int
 		Component func(childComplexity int) int
 		Control   func(childComplexity int) int
+		Effect    func(childComplexity int) int
 		Rationale func(childComplexity int) int
 		Release   func(childComplexity int) int
 		Rule      func(childComplexity int) int
 		Technique func(childComplexity int) int
+		ViaParent func(childComplexity int) int
 	}
 
 	TMFlow struct {
@@ -617,16 +647,32 @@ type ComplexityRoot struct {
 	}
 
 	TMIncident struct {
-		Accepted     func(childComplexity int) int
-		Actors       func(childComplexity int) int
-		BreaksAt     func(childComplexity int) int
-		Broken       func(childComplexity int) int
-		CaseStudy    func(childComplexity int) int
-		CoveredSteps func(childComplexity int) int
-		Evidence     func(childComplexity int) int
-		Name         func(childComplexity int) int
-		OpenRoute    func(childComplexity int) int
-		Techniques   func(childComplexity int) int
+		Accepted        func(childComplexity int) int
+		Actors          func(childComplexity int) int
+		BreaksAt        func(childComplexity int) int
+		Broken          func(childComplexity int) int
+		CaseStudy       func(childComplexity int) int
+		CoveredSteps    func(childComplexity int) int
+		Evidence        func(childComplexity int) int
+		Match           func(childComplexity int) int
+		Missing         func(childComplexity int) int
+		Name            func(childComplexity int) int
+		OpenRoute       func(childComplexity int) int
+		Rank            func(childComplexity int) int
+		StepsApplicable func(childComplexity int) int
+		StepsTotal      func(childComplexity int) int
+		Techniques      func(childComplexity int) int
+	}
+
+	TMLinkEffect struct {
+		Acts          func(childComplexity int) int
+		Effect        func(childComplexity int) int
+		Mitigation    func(childComplexity int) int
+		Modalities    func(childComplexity int) int
+		OutsidersOnly func(childComplexity int) int
+		Technique     func(childComplexity int) int
+		ViaParent     func(childComplexity int) int
+		Why           func(childComplexity int) int
 	}
 
 	TMMitigationChange struct {
@@ -641,6 +687,8 @@ type ComplexityRoot struct {
 	}
 
 	TMRecommendation struct {
+		Adds       func(childComplexity int) int
+		Effect     func(childComplexity int) int
 		Evidence   func(childComplexity int) int
 		ID         func(childComplexity int) int
 		Incidents  func(childComplexity int) int
@@ -667,9 +715,11 @@ type ComplexityRoot struct {
 	TMSummary struct {
 		Accepted            func(childComplexity int) int
 		Applicable          func(childComplexity int) int
+		Detections          func(childComplexity int) int
 		Incidents           func(childComplexity int) int
 		IncidentsBroken     func(childComplexity int) int
 		Mitigated           func(childComplexity int) int
+		NearIncidents       func(childComplexity int) int
 		Residual            func(childComplexity int) int
 		ResidualPaths       func(childComplexity int) int
 		UncoveredTechniques func(childComplexity int) int
@@ -819,6 +869,7 @@ type ComplexityRoot struct {
 		ApplicableTechniques   func(childComplexity int) int
 		AsOf                   func(childComplexity int) int
 		Controls               func(childComplexity int) int
+		Detections             func(childComplexity int) int
 		Exposure               func(childComplexity int) int
 		Incidents              func(childComplexity int) int
 		PathsTruncated         func(childComplexity int) int
@@ -829,6 +880,7 @@ type ComplexityRoot struct {
 		Summary                func(childComplexity int) int
 		Unbreakable            func(childComplexity int) int
 		UncoveredTechniques    func(childComplexity int) int
+		Warnings               func(childComplexity int) int
 	}
 
 	UnbreakableChain struct {
@@ -924,8 +976,8 @@ type QueryResolver interface {
 	NavigatorLayer(ctx context.Context, actors []string, caseStudy *string, techniques []string, release *string, attack *string) (*view.Layer, error)
 	ThreatModels(ctx context.Context) ([]model.ThreatModel, error)
 	ThreatModel(ctx context.Context, id string) (*model.ThreatModel, error)
-	EvaluateThreatModel(ctx context.Context, yaml string) (*threatmodel.Report, error)
-	UpgradeImpact(ctx context.Context, model string, toRelease string) (*threatmodel.UpgradeImpact, error)
+	EvaluateThreatModel(ctx context.Context, yaml string) (*report.Report, error)
+	UpgradeImpact(ctx context.Context, model string, toRelease string) (*report.UpgradeImpact, error)
 	ValidateMapping(ctx context.Context, rows []model.MappingRowInput) (*mapping.Report, error)
 }
 type ReleaseResolver interface {
@@ -938,7 +990,7 @@ type TechniqueActorResolver interface {
 	CaseStudies(ctx context.Context, objs []*view.TechniqueActor) ([][]view.CaseStudy, error)
 }
 type ThreatModelResolver interface {
-	Report(ctx context.Context, obj *model.ThreatModel) (*threatmodel.Report, error)
+	Report(ctx context.Context, obj *model.ThreatModel) (*report.Report, error)
 	Rendered(ctx context.Context, obj *model.ThreatModel, format string) (string, error)
 }
 type UpstreamStatusResolver interface {
@@ -3245,6 +3297,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.TMActor.Name(childComplexity), true
+	case "TMActor.role":
+		if e.ComplexityRoot.TMActor.Role == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMActor.Role(childComplexity), true
 	case "TMActor.source":
 		if e.ComplexityRoot.TMActor.Source == nil {
 			break
@@ -3258,12 +3316,43 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.TMActor.Techniques(childComplexity), true
 
+	case "TMAdds.incidentsBroken":
+		if e.ComplexityRoot.TMAdds.IncidentsBroken == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMAdds.IncidentsBroken(childComplexity), true
+	case "TMAdds.residualPathsRemoved":
+		if e.ComplexityRoot.TMAdds.ResidualPathsRemoved == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMAdds.ResidualPathsRemoved(childComplexity), true
+	case "TMAdds.techniquesCut":
+		if e.ComplexityRoot.TMAdds.TechniquesCut == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMAdds.TechniquesCut(childComplexity), true
+
 	case "TMApplicableTechnique.components":
 		if e.ComplexityRoot.TMApplicableTechnique.Components == nil {
 			break
 		}
 
 		return e.ComplexityRoot.TMApplicableTechnique.Components(childComplexity), true
+	case "TMApplicableTechnique.detectedBy":
+		if e.ComplexityRoot.TMApplicableTechnique.DetectedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMApplicableTechnique.DetectedBy(childComplexity), true
+	case "TMApplicableTechnique.effects":
+		if e.ComplexityRoot.TMApplicableTechnique.Effects == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMApplicableTechnique.Effects(childComplexity), true
 	case "TMApplicableTechnique.evidence":
 		if e.ComplexityRoot.TMApplicableTechnique.Evidence == nil {
 			break
@@ -3300,6 +3389,42 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.TMApplicableTechnique.Pending(childComplexity), true
+	case "TMApplicableTechnique.priority":
+		if e.ComplexityRoot.TMApplicableTechnique.Priority == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMApplicableTechnique.Priority(childComplexity), true
+	case "TMApplicableTechnique.rank":
+		if e.ComplexityRoot.TMApplicableTechnique.Rank == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMApplicableTechnique.Rank(childComplexity), true
+	case "TMApplicableTechnique.reducedBy":
+		if e.ComplexityRoot.TMApplicableTechnique.ReducedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMApplicableTechnique.ReducedBy(childComplexity), true
+	case "TMApplicableTechnique.score":
+		if e.ComplexityRoot.TMApplicableTechnique.Score == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMApplicableTechnique.Score(childComplexity), true
+	case "TMApplicableTechnique.side":
+		if e.ComplexityRoot.TMApplicableTechnique.Side == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMApplicableTechnique.Side(childComplexity), true
+	case "TMApplicableTechnique.sideWhy":
+		if e.ComplexityRoot.TMApplicableTechnique.SideWhy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMApplicableTechnique.SideWhy(childComplexity), true
 	case "TMApplicableTechnique.status":
 		if e.ComplexityRoot.TMApplicableTechnique.Status == nil {
 			break
@@ -3318,6 +3443,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.TMApplicableTechnique.Uncontrolled(childComplexity), true
+	case "TMApplicableTechnique.why":
+		if e.ComplexityRoot.TMApplicableTechnique.Why == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMApplicableTechnique.Why(childComplexity), true
 
 	case "TMBreakPoint.controls":
 		if e.ComplexityRoot.TMBreakPoint.Controls == nil {
@@ -3406,12 +3537,30 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.TMControl.Status(childComplexity), true
 
+	case "TMControlEffect.acts":
+		if e.ComplexityRoot.TMControlEffect.Acts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMControlEffect.Acts(childComplexity), true
 	case "TMControlEffect.breaks":
 		if e.ComplexityRoot.TMControlEffect.Breaks == nil {
 			break
 		}
 
 		return e.ComplexityRoot.TMControlEffect.Breaks(childComplexity), true
+	case "TMControlEffect.cuts":
+		if e.ComplexityRoot.TMControlEffect.Cuts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMControlEffect.Cuts(childComplexity), true
+	case "TMControlEffect.effect":
+		if e.ComplexityRoot.TMControlEffect.Effect == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMControlEffect.Effect(childComplexity), true
 	case "TMControlEffect.id":
 		if e.ComplexityRoot.TMControlEffect.ID == nil {
 			break
@@ -3430,12 +3579,24 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.TMControlEffect.Name(childComplexity), true
+	case "TMControlEffect.reduces":
+		if e.ComplexityRoot.TMControlEffect.Reduces == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMControlEffect.Reduces(childComplexity), true
 	case "TMControlEffect.scope":
 		if e.ComplexityRoot.TMControlEffect.Scope == nil {
 			break
 		}
 
 		return e.ComplexityRoot.TMControlEffect.Scope(childComplexity), true
+	case "TMControlEffect.sees":
+		if e.ComplexityRoot.TMControlEffect.Sees == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMControlEffect.Sees(childComplexity), true
 	case "TMControlEffect.status":
 		if e.ComplexityRoot.TMControlEffect.Status == nil {
 			break
@@ -3448,6 +3609,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.TMControlEffect.Techniques(childComplexity), true
+
+	case "TMDetection.controls":
+		if e.ComplexityRoot.TMDetection.Controls == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMDetection.Controls(childComplexity), true
+	case "TMDetection.incident":
+		if e.ComplexityRoot.TMDetection.Incident == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMDetection.Incident(childComplexity), true
+	case "TMDetection.step":
+		if e.ComplexityRoot.TMDetection.Step == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMDetection.Step(childComplexity), true
+	case "TMDetection.technique":
+		if e.ComplexityRoot.TMDetection.Technique == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMDetection.Technique(childComplexity), true
 
 	case "TMEvidence.caseStudy":
 		if e.ComplexityRoot.TMEvidence.CaseStudy == nil {
@@ -3467,6 +3653,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.TMEvidence.Control(childComplexity), true
+	case "TMEvidence.effect":
+		if e.ComplexityRoot.TMEvidence.Effect == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMEvidence.Effect(childComplexity), true
 	case "TMEvidence.rationale":
 		if e.ComplexityRoot.TMEvidence.Rationale == nil {
 			break
@@ -3491,6 +3683,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.TMEvidence.Technique(childComplexity), true
+	case "TMEvidence.viaParent":
+		if e.ComplexityRoot.TMEvidence.ViaParent == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMEvidence.ViaParent(childComplexity), true
 
 	case "TMFlow.data":
 		if e.ComplexityRoot.TMFlow.Data == nil {
@@ -3565,6 +3763,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.TMIncident.Evidence(childComplexity), true
+	case "TMIncident.match":
+		if e.ComplexityRoot.TMIncident.Match == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMIncident.Match(childComplexity), true
+	case "TMIncident.missing":
+		if e.ComplexityRoot.TMIncident.Missing == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMIncident.Missing(childComplexity), true
 	case "TMIncident.name":
 		if e.ComplexityRoot.TMIncident.Name == nil {
 			break
@@ -3577,12 +3787,79 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.TMIncident.OpenRoute(childComplexity), true
+	case "TMIncident.rank":
+		if e.ComplexityRoot.TMIncident.Rank == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMIncident.Rank(childComplexity), true
+	case "TMIncident.stepsApplicable":
+		if e.ComplexityRoot.TMIncident.StepsApplicable == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMIncident.StepsApplicable(childComplexity), true
+	case "TMIncident.stepsTotal":
+		if e.ComplexityRoot.TMIncident.StepsTotal == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMIncident.StepsTotal(childComplexity), true
 	case "TMIncident.techniques":
 		if e.ComplexityRoot.TMIncident.Techniques == nil {
 			break
 		}
 
 		return e.ComplexityRoot.TMIncident.Techniques(childComplexity), true
+
+	case "TMLinkEffect.acts":
+		if e.ComplexityRoot.TMLinkEffect.Acts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMLinkEffect.Acts(childComplexity), true
+	case "TMLinkEffect.effect":
+		if e.ComplexityRoot.TMLinkEffect.Effect == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMLinkEffect.Effect(childComplexity), true
+	case "TMLinkEffect.mitigation":
+		if e.ComplexityRoot.TMLinkEffect.Mitigation == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMLinkEffect.Mitigation(childComplexity), true
+	case "TMLinkEffect.modalities":
+		if e.ComplexityRoot.TMLinkEffect.Modalities == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMLinkEffect.Modalities(childComplexity), true
+	case "TMLinkEffect.outsidersOnly":
+		if e.ComplexityRoot.TMLinkEffect.OutsidersOnly == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMLinkEffect.OutsidersOnly(childComplexity), true
+	case "TMLinkEffect.technique":
+		if e.ComplexityRoot.TMLinkEffect.Technique == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMLinkEffect.Technique(childComplexity), true
+	case "TMLinkEffect.viaParent":
+		if e.ComplexityRoot.TMLinkEffect.ViaParent == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMLinkEffect.ViaParent(childComplexity), true
+	case "TMLinkEffect.why":
+		if e.ComplexityRoot.TMLinkEffect.Why == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMLinkEffect.Why(childComplexity), true
 
 	case "TMMitigationChange.added":
 		if e.ComplexityRoot.TMMitigationChange.Added == nil {
@@ -3616,6 +3893,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.TMProperty.Value(childComplexity), true
 
+	case "TMRecommendation.adds":
+		if e.ComplexityRoot.TMRecommendation.Adds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMRecommendation.Adds(childComplexity), true
+	case "TMRecommendation.effect":
+		if e.ComplexityRoot.TMRecommendation.Effect == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMRecommendation.Effect(childComplexity), true
 	case "TMRecommendation.evidence":
 		if e.ComplexityRoot.TMRecommendation.Evidence == nil {
 			break
@@ -3721,6 +4010,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.TMSummary.Applicable(childComplexity), true
+	case "TMSummary.detections":
+		if e.ComplexityRoot.TMSummary.Detections == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMSummary.Detections(childComplexity), true
 	case "TMSummary.incidents":
 		if e.ComplexityRoot.TMSummary.Incidents == nil {
 			break
@@ -3739,6 +4034,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.TMSummary.Mitigated(childComplexity), true
+	case "TMSummary.nearIncidents":
+		if e.ComplexityRoot.TMSummary.NearIncidents == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMSummary.NearIncidents(childComplexity), true
 	case "TMSummary.residual":
 		if e.ComplexityRoot.TMSummary.Residual == nil {
 			break
@@ -4349,6 +4650,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ThreatModelReport.Controls(childComplexity), true
+	case "ThreatModelReport.detections":
+		if e.ComplexityRoot.ThreatModelReport.Detections == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ThreatModelReport.Detections(childComplexity), true
 	case "ThreatModelReport.exposure":
 		if e.ComplexityRoot.ThreatModelReport.Exposure == nil {
 			break
@@ -4409,6 +4716,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ThreatModelReport.UncoveredTechniques(childComplexity), true
+	case "ThreatModelReport.warnings":
+		if e.ComplexityRoot.ThreatModelReport.Warnings == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ThreatModelReport.Warnings(childComplexity), true
 
 	case "UnbreakableChain.id":
 		if e.ComplexityRoot.UnbreakableChain.ID == nil {
@@ -7201,15 +7514,26 @@ type ThreatModelReport {
   asOf: String!
   "Counts."
   summary: TMSummary!
-  "Techniques some rule makes applicable, with their status."
+  "Techniques some rule makes applicable, with their status, most urgent first (by rank)."
   applicableTechniques: [TMApplicableTechnique!]!
-  "Case studies whose every step is applicable here, and whether the controls break them."
+  """
+  Case studies of at least two steps whose steps are applicable here: all of
+  them (match exact) or at least 60% (match partial), most complete first,
+  and whether the controls break them.
+  """
   incidents: [TMIncident!]!
+  "Steps of incidents that an implemented control sees (a detect link) without stopping them."
+  detections: [TMDetection!]!
+  "What the report could not judge, such as mitigations or links without a curated effect (they never cut)."
+  warnings: [String!]!
   "Attack paths over applicable techniques the controls leave open."
   residualPaths: [TMResidualPath!]!
   "Whether the path search stopped at its bound."
   pathsTruncated: Boolean!
-  "The least set of further mitigations breaking what remains."
+  """
+  The least-cost set of further mitigations breaking every remaining incident
+  and residual path, in the order to implement them.
+  """
   recommendedMitigations: [TMRecommendation!]!
   "Whether the recommendation is proven minimal."
   recommendationOptimal: Boolean!
@@ -7237,10 +7561,14 @@ type TMSummary {
   accepted: Int!
   "Of which residual."
   residual: Int!
-  "Incidents."
+  "Exact incidents (every step applies)."
   incidents: Int!
   "Of which broken by the controls."
   incidentsBroken: Int!
+  "Near incidents (at least 60% of the steps apply)."
+  nearIncidents: Int!
+  "Incident steps the controls see without stopping."
+  detections: Int!
   "Residual paths."
   residualPaths: Int!
   "Uncovered techniques."
@@ -7263,6 +7591,30 @@ type TMEvidence {
   control: String
   "The technique involved."
   technique: String
+  "The effect of the mitigation link the item rests on: prevent, detect, respond or unclassified."
+  effect: String
+  "The parent technique whose mitigation link covers this sub-technique, when the release maps the mitigation to the parent only."
+  viaParent: String
+}
+
+"What one mitigation does to one technique in the release (curated; see docs/threatmodel.md)."
+type TMLinkEffect {
+  "The mitigation id."
+  mitigation: ID!
+  "The technique id."
+  technique: ID!
+  "prevent (the step fails), detect (you learn it happened), respond (limits the damage after) or unclassified."
+  effect: String!
+  "Where the mitigation acts: system, people or publication; empty when unclassified."
+  acts: String!
+  "One line on why, from the link's text in ATLAS."
+  why: String!
+  "The parent technique whose link this is, when the release maps the mitigation to the parent only."
+  viaParent: String
+  "An access control: it does not stop admitted users on a component the public uses."
+  outsidersOnly: Boolean!
+  "When given, the input modalities of the components the link acts on."
+  modalities: [String!]
 }
 
 "A technique applicable here."
@@ -7275,9 +7627,27 @@ type TMApplicableTechnique {
   tactics: [ID!]!
   "residual, mitigated or accepted."
   status: String!
+  "1 for the most urgent applicable technique."
+  rank: Int!
+  "The score the rank comes from."
+  score: Float!
+  "high, medium or low."
+  priority: String!
+  "The factors behind the score."
+  why: [String!]!
+  "Where its steps happen: defender, attacker or either."
+  side: String!
+  "Why it happens there."
+  sideWhy: String!
+  "Implemented controls that only see it (detect links)."
+  detectedBy: [ID!]!
+  "Implemented controls that reduce it without cutting it (respond, people, publication, or at an attacker-side step)."
+  reducedBy: [ID!]!
+  "What each mitigation of it (direct or through its parent) does to it."
+  effects: [TMLinkEffect!]!
   "Components it applies to."
   components: [ID!]!
-  "Implemented controls covering it."
+  "Implemented controls that cut it (prevent links on the defender's side)."
   mitigatedBy: [ID!]!
   "Components no implemented control covers it on."
   uncontrolled: [ID!]!
@@ -7295,6 +7665,16 @@ type TMIncident {
   caseStudy: ID!
   "Its name."
   name: String!
+  "The incident's place in the report, 1 first: by coverage, then evidence."
+  rank: Int!
+  "exact (every step applies) or partial (at least 60% do)."
+  match: String!
+  "Steps whose technique applies here."
+  stepsApplicable: Int!
+  "Steps of the case study."
+  stepsTotal: Int!
+  "Techniques of the steps that do not apply, in step order."
+  missing: [ID!]!
   "Actors it names."
   actors: [String!]!
   "Its techniques in step order."
@@ -7345,7 +7725,11 @@ type TMRecommendation {
   id: ID!
   "Its name."
   name: String!
-  "Residual techniques it mitigates."
+  "What it does at the steps it cuts: prevent (or detect when the model counts detection)."
+  effect: String!
+  "What it adds beyond the recommendations before it."
+  adds: TMAdds!
+  "Residual techniques it cuts."
   techniques: [ID!]!
   "Incidents it helps break."
   incidents: [ID!]!
@@ -7403,6 +7787,8 @@ type TMActor {
   name: String!
   "atlas (named by case studies) or attack (an ATT&CK group)."
   source: String!
+  "adversary (an ATT&CK group, or named by an ATLAS incident) or researcher (named only by exercises: it demonstrated the techniques)."
+  role: String!
   "The applicable techniques it used."
   techniques: [ID!]!
   "The case studies behind it."
@@ -7423,8 +7809,18 @@ type TMControlEffect {
   status: String!
   "Its scope; empty means every component."
   scope: [ID!]!
+  "Its mitigation's default effect: prevent, detect, respond or unclassified."
+  effect: String!
+  "Where its mitigation acts: system, people or publication."
+  acts: String!
   "Applicable techniques its mitigation mitigates on its scope."
   techniques: [ID!]!
+  "Of those, the ones it cuts here (implemented, a prevent link, on the defender's side)."
+  cuts: [ID!]!
+  "The ones it only sees (detect links)."
+  sees: [ID!]!
+  "The ones it reduces without cutting (respond, people, publication, the adversary's side, or a component it does not act on)."
+  reduces: [ID!]!
   "Incidents it takes part in breaking."
   breaks: [ID!]!
 }
@@ -7485,6 +7881,28 @@ type TMMitigationChange {
   added: [ID!]!
   "Techniques it no longer mitigates."
   removed: [ID!]!
+}
+
+"What one recommendation adds beyond the ones before it."
+type TMAdds {
+  "Incidents it completes breaking."
+  incidentsBroken: [ID!]!
+  "Residual paths (listed or found) it completes breaking."
+  residualPathsRemoved: Int!
+  "Applicable techniques it newly cuts."
+  techniquesCut: [ID!]!
+}
+
+"A step of an incident an implemented control sees without stopping."
+type TMDetection {
+  "The incident's case-study id."
+  incident: ID!
+  "The step id."
+  step: String!
+  "Its technique."
+  technique: ID!
+  "The controls that see it."
+  controls: [ID!]!
 }
 `, BuiltIn: false},
 	{Name: "../upstream.graphqls", Input: `extend type Release {
@@ -8520,6 +8938,8 @@ func (ec *executionContext) childFields_TMActor(ctx context.Context, field graph
 		return ec.fieldContext_TMActor_name(ctx, field)
 	case "source":
 		return ec.fieldContext_TMActor_source(ctx, field)
+	case "role":
+		return ec.fieldContext_TMActor_role(ctx, field)
 	case "techniques":
 		return ec.fieldContext_TMActor_techniques(ctx, field)
 	case "caseStudies":
@@ -8528,6 +8948,18 @@ func (ec *executionContext) childFields_TMActor(ctx context.Context, field graph
 		return ec.fieldContext_TMActor_evidence(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type TMActor", field.Name)
+}
+
+func (ec *executionContext) childFields_TMAdds(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "incidentsBroken":
+		return ec.fieldContext_TMAdds_incidentsBroken(ctx, field)
+	case "residualPathsRemoved":
+		return ec.fieldContext_TMAdds_residualPathsRemoved(ctx, field)
+	case "techniquesCut":
+		return ec.fieldContext_TMAdds_techniquesCut(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TMAdds", field.Name)
 }
 
 func (ec *executionContext) childFields_TMApplicableTechnique(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -8540,6 +8972,24 @@ func (ec *executionContext) childFields_TMApplicableTechnique(ctx context.Contex
 		return ec.fieldContext_TMApplicableTechnique_tactics(ctx, field)
 	case "status":
 		return ec.fieldContext_TMApplicableTechnique_status(ctx, field)
+	case "rank":
+		return ec.fieldContext_TMApplicableTechnique_rank(ctx, field)
+	case "score":
+		return ec.fieldContext_TMApplicableTechnique_score(ctx, field)
+	case "priority":
+		return ec.fieldContext_TMApplicableTechnique_priority(ctx, field)
+	case "why":
+		return ec.fieldContext_TMApplicableTechnique_why(ctx, field)
+	case "side":
+		return ec.fieldContext_TMApplicableTechnique_side(ctx, field)
+	case "sideWhy":
+		return ec.fieldContext_TMApplicableTechnique_sideWhy(ctx, field)
+	case "detectedBy":
+		return ec.fieldContext_TMApplicableTechnique_detectedBy(ctx, field)
+	case "reducedBy":
+		return ec.fieldContext_TMApplicableTechnique_reducedBy(ctx, field)
+	case "effects":
+		return ec.fieldContext_TMApplicableTechnique_effects(ctx, field)
 	case "components":
 		return ec.fieldContext_TMApplicableTechnique_components(ctx, field)
 	case "mitigatedBy":
@@ -8614,12 +9064,36 @@ func (ec *executionContext) childFields_TMControlEffect(ctx context.Context, fie
 		return ec.fieldContext_TMControlEffect_status(ctx, field)
 	case "scope":
 		return ec.fieldContext_TMControlEffect_scope(ctx, field)
+	case "effect":
+		return ec.fieldContext_TMControlEffect_effect(ctx, field)
+	case "acts":
+		return ec.fieldContext_TMControlEffect_acts(ctx, field)
 	case "techniques":
 		return ec.fieldContext_TMControlEffect_techniques(ctx, field)
+	case "cuts":
+		return ec.fieldContext_TMControlEffect_cuts(ctx, field)
+	case "sees":
+		return ec.fieldContext_TMControlEffect_sees(ctx, field)
+	case "reduces":
+		return ec.fieldContext_TMControlEffect_reduces(ctx, field)
 	case "breaks":
 		return ec.fieldContext_TMControlEffect_breaks(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type TMControlEffect", field.Name)
+}
+
+func (ec *executionContext) childFields_TMDetection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "incident":
+		return ec.fieldContext_TMDetection_incident(ctx, field)
+	case "step":
+		return ec.fieldContext_TMDetection_step(ctx, field)
+	case "technique":
+		return ec.fieldContext_TMDetection_technique(ctx, field)
+	case "controls":
+		return ec.fieldContext_TMDetection_controls(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TMDetection", field.Name)
 }
 
 func (ec *executionContext) childFields_TMEvidence(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -8638,6 +9112,10 @@ func (ec *executionContext) childFields_TMEvidence(ctx context.Context, field gr
 		return ec.fieldContext_TMEvidence_control(ctx, field)
 	case "technique":
 		return ec.fieldContext_TMEvidence_technique(ctx, field)
+	case "effect":
+		return ec.fieldContext_TMEvidence_effect(ctx, field)
+	case "viaParent":
+		return ec.fieldContext_TMEvidence_viaParent(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type TMEvidence", field.Name)
 }
@@ -8664,6 +9142,16 @@ func (ec *executionContext) childFields_TMIncident(ctx context.Context, field gr
 		return ec.fieldContext_TMIncident_caseStudy(ctx, field)
 	case "name":
 		return ec.fieldContext_TMIncident_name(ctx, field)
+	case "rank":
+		return ec.fieldContext_TMIncident_rank(ctx, field)
+	case "match":
+		return ec.fieldContext_TMIncident_match(ctx, field)
+	case "stepsApplicable":
+		return ec.fieldContext_TMIncident_stepsApplicable(ctx, field)
+	case "stepsTotal":
+		return ec.fieldContext_TMIncident_stepsTotal(ctx, field)
+	case "missing":
+		return ec.fieldContext_TMIncident_missing(ctx, field)
 	case "actors":
 		return ec.fieldContext_TMIncident_actors(ctx, field)
 	case "techniques":
@@ -8682,6 +9170,28 @@ func (ec *executionContext) childFields_TMIncident(ctx context.Context, field gr
 		return ec.fieldContext_TMIncident_evidence(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type TMIncident", field.Name)
+}
+
+func (ec *executionContext) childFields_TMLinkEffect(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "mitigation":
+		return ec.fieldContext_TMLinkEffect_mitigation(ctx, field)
+	case "technique":
+		return ec.fieldContext_TMLinkEffect_technique(ctx, field)
+	case "effect":
+		return ec.fieldContext_TMLinkEffect_effect(ctx, field)
+	case "acts":
+		return ec.fieldContext_TMLinkEffect_acts(ctx, field)
+	case "why":
+		return ec.fieldContext_TMLinkEffect_why(ctx, field)
+	case "viaParent":
+		return ec.fieldContext_TMLinkEffect_viaParent(ctx, field)
+	case "outsidersOnly":
+		return ec.fieldContext_TMLinkEffect_outsidersOnly(ctx, field)
+	case "modalities":
+		return ec.fieldContext_TMLinkEffect_modalities(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TMLinkEffect", field.Name)
 }
 
 func (ec *executionContext) childFields_TMMitigationChange(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -8712,6 +9222,10 @@ func (ec *executionContext) childFields_TMRecommendation(ctx context.Context, fi
 		return ec.fieldContext_TMRecommendation_id(ctx, field)
 	case "name":
 		return ec.fieldContext_TMRecommendation_name(ctx, field)
+	case "effect":
+		return ec.fieldContext_TMRecommendation_effect(ctx, field)
+	case "adds":
+		return ec.fieldContext_TMRecommendation_adds(ctx, field)
 	case "techniques":
 		return ec.fieldContext_TMRecommendation_techniques(ctx, field)
 	case "incidents":
@@ -8768,6 +9282,10 @@ func (ec *executionContext) childFields_TMSummary(ctx context.Context, field gra
 		return ec.fieldContext_TMSummary_incidents(ctx, field)
 	case "incidentsBroken":
 		return ec.fieldContext_TMSummary_incidentsBroken(ctx, field)
+	case "nearIncidents":
+		return ec.fieldContext_TMSummary_nearIncidents(ctx, field)
+	case "detections":
+		return ec.fieldContext_TMSummary_detections(ctx, field)
 	case "residualPaths":
 		return ec.fieldContext_TMSummary_residualPaths(ctx, field)
 	case "uncoveredTechniques":
@@ -9064,6 +9582,10 @@ func (ec *executionContext) childFields_ThreatModelReport(ctx context.Context, f
 		return ec.fieldContext_ThreatModelReport_applicableTechniques(ctx, field)
 	case "incidents":
 		return ec.fieldContext_ThreatModelReport_incidents(ctx, field)
+	case "detections":
+		return ec.fieldContext_ThreatModelReport_detections(ctx, field)
+	case "warnings":
+		return ec.fieldContext_ThreatModelReport_warnings(ctx, field)
 	case "residualPaths":
 		return ec.fieldContext_ThreatModelReport_residualPaths(ctx, field)
 	case "pathsTruncated":
@@ -17834,8 +18356,8 @@ func (ec *executionContext) _Query_evaluateThreatModel(ctx context.Context, fiel
 			return ec.Resolvers.Query().EvaluateThreatModel(ctx, fc.Args["yaml"].(string))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *threatmodel.Report) graphql.Marshaler {
-			return ec.marshalNThreatModelReport2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐReport(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *report.Report) graphql.Marshaler {
+			return ec.marshalNThreatModelReport2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐReport(ctx, selections, v)
 		},
 		true,
 		true,
@@ -17878,8 +18400,8 @@ func (ec *executionContext) _Query_upgradeImpact(ctx context.Context, field grap
 			return ec.Resolvers.Query().UpgradeImpact(ctx, fc.Args["model"].(string), fc.Args["toRelease"].(string))
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *threatmodel.UpgradeImpact) graphql.Marshaler {
-			return ec.marshalNUpgradeImpact2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐUpgradeImpact(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *report.UpgradeImpact) graphql.Marshaler {
+			return ec.marshalNUpgradeImpact2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐUpgradeImpact(ctx, selections, v)
 		},
 		true,
 		true,
@@ -20130,7 +20652,7 @@ func (ec *executionContext) fieldContext_TMAcceptedRisk_expires(_ context.Contex
 	return graphql.NewScalarFieldContext("TMAcceptedRisk", field, false, false, "String")
 }
 
-func (ec *executionContext) _TMAcceptedRiskStatus_technique(ctx context.Context, field graphql.CollectedField, obj *threatmodel.AcceptedRiskStatus) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMAcceptedRiskStatus_technique(ctx context.Context, field graphql.CollectedField, obj *report.AcceptedRiskStatus) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -20153,7 +20675,7 @@ func (ec *executionContext) fieldContext_TMAcceptedRiskStatus_technique(_ contex
 	return graphql.NewScalarFieldContext("TMAcceptedRiskStatus", field, false, false, "ID")
 }
 
-func (ec *executionContext) _TMAcceptedRiskStatus_owner(ctx context.Context, field graphql.CollectedField, obj *threatmodel.AcceptedRiskStatus) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMAcceptedRiskStatus_owner(ctx context.Context, field graphql.CollectedField, obj *report.AcceptedRiskStatus) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -20176,7 +20698,7 @@ func (ec *executionContext) fieldContext_TMAcceptedRiskStatus_owner(_ context.Co
 	return graphql.NewScalarFieldContext("TMAcceptedRiskStatus", field, false, false, "String")
 }
 
-func (ec *executionContext) _TMAcceptedRiskStatus_reason(ctx context.Context, field graphql.CollectedField, obj *threatmodel.AcceptedRiskStatus) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMAcceptedRiskStatus_reason(ctx context.Context, field graphql.CollectedField, obj *report.AcceptedRiskStatus) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -20199,7 +20721,7 @@ func (ec *executionContext) fieldContext_TMAcceptedRiskStatus_reason(_ context.C
 	return graphql.NewScalarFieldContext("TMAcceptedRiskStatus", field, false, false, "String")
 }
 
-func (ec *executionContext) _TMAcceptedRiskStatus_expires(ctx context.Context, field graphql.CollectedField, obj *threatmodel.AcceptedRiskStatus) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMAcceptedRiskStatus_expires(ctx context.Context, field graphql.CollectedField, obj *report.AcceptedRiskStatus) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -20222,7 +20744,7 @@ func (ec *executionContext) fieldContext_TMAcceptedRiskStatus_expires(_ context.
 	return graphql.NewScalarFieldContext("TMAcceptedRiskStatus", field, false, false, "String")
 }
 
-func (ec *executionContext) _TMAcceptedRiskStatus_active(ctx context.Context, field graphql.CollectedField, obj *threatmodel.AcceptedRiskStatus) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMAcceptedRiskStatus_active(ctx context.Context, field graphql.CollectedField, obj *report.AcceptedRiskStatus) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -20245,7 +20767,7 @@ func (ec *executionContext) fieldContext_TMAcceptedRiskStatus_active(_ context.C
 	return graphql.NewScalarFieldContext("TMAcceptedRiskStatus", field, false, false, "Boolean")
 }
 
-func (ec *executionContext) _TMAcceptedRiskStatus_applicable(ctx context.Context, field graphql.CollectedField, obj *threatmodel.AcceptedRiskStatus) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMAcceptedRiskStatus_applicable(ctx context.Context, field graphql.CollectedField, obj *report.AcceptedRiskStatus) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -20268,7 +20790,7 @@ func (ec *executionContext) fieldContext_TMAcceptedRiskStatus_applicable(_ conte
 	return graphql.NewScalarFieldContext("TMAcceptedRiskStatus", field, false, false, "Boolean")
 }
 
-func (ec *executionContext) _TMActor_id(ctx context.Context, field graphql.CollectedField, obj *threatmodel.KnownActor) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMActor_id(ctx context.Context, field graphql.CollectedField, obj *report.KnownActor) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -20291,7 +20813,7 @@ func (ec *executionContext) fieldContext_TMActor_id(_ context.Context, field gra
 	return graphql.NewScalarFieldContext("TMActor", field, false, false, "ID")
 }
 
-func (ec *executionContext) _TMActor_name(ctx context.Context, field graphql.CollectedField, obj *threatmodel.KnownActor) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMActor_name(ctx context.Context, field graphql.CollectedField, obj *report.KnownActor) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -20314,7 +20836,7 @@ func (ec *executionContext) fieldContext_TMActor_name(_ context.Context, field g
 	return graphql.NewScalarFieldContext("TMActor", field, false, false, "String")
 }
 
-func (ec *executionContext) _TMActor_source(ctx context.Context, field graphql.CollectedField, obj *threatmodel.KnownActor) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMActor_source(ctx context.Context, field graphql.CollectedField, obj *report.KnownActor) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -20337,7 +20859,30 @@ func (ec *executionContext) fieldContext_TMActor_source(_ context.Context, field
 	return graphql.NewScalarFieldContext("TMActor", field, false, false, "String")
 }
 
-func (ec *executionContext) _TMActor_techniques(ctx context.Context, field graphql.CollectedField, obj *threatmodel.KnownActor) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMActor_role(ctx context.Context, field graphql.CollectedField, obj *report.KnownActor) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMActor_role(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Role, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMActor_role(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMActor", field, false, false, "String")
+}
+
+func (ec *executionContext) _TMActor_techniques(ctx context.Context, field graphql.CollectedField, obj *report.KnownActor) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -20360,7 +20905,7 @@ func (ec *executionContext) fieldContext_TMActor_techniques(_ context.Context, f
 	return graphql.NewScalarFieldContext("TMActor", field, false, false, "ID")
 }
 
-func (ec *executionContext) _TMActor_caseStudies(ctx context.Context, field graphql.CollectedField, obj *threatmodel.KnownActor) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMActor_caseStudies(ctx context.Context, field graphql.CollectedField, obj *report.KnownActor) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -20383,7 +20928,7 @@ func (ec *executionContext) fieldContext_TMActor_caseStudies(_ context.Context, 
 	return graphql.NewScalarFieldContext("TMActor", field, false, false, "ID")
 }
 
-func (ec *executionContext) _TMActor_evidence(ctx context.Context, field graphql.CollectedField, obj *threatmodel.KnownActor) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMActor_evidence(ctx context.Context, field graphql.CollectedField, obj *report.KnownActor) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -20395,8 +20940,8 @@ func (ec *executionContext) _TMActor_evidence(ctx context.Context, field graphql
 			return obj.Evidence, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []threatmodel.Evidence) graphql.Marshaler {
-			return ec.marshalNTMEvidence2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐEvidenceᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []report.Evidence) graphql.Marshaler {
+			return ec.marshalNTMEvidence2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐEvidenceᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -20415,7 +20960,76 @@ func (ec *executionContext) fieldContext_TMActor_evidence(_ context.Context, fie
 	return fc, nil
 }
 
-func (ec *executionContext) _TMApplicableTechnique_id(ctx context.Context, field graphql.CollectedField, obj *threatmodel.ApplicableTechnique) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMAdds_incidentsBroken(ctx context.Context, field graphql.CollectedField, obj *report.Adds) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMAdds_incidentsBroken(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.IncidentsBroken, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNID2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMAdds_incidentsBroken(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMAdds", field, false, false, "ID")
+}
+
+func (ec *executionContext) _TMAdds_residualPathsRemoved(ctx context.Context, field graphql.CollectedField, obj *report.Adds) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMAdds_residualPathsRemoved(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ResidualPathsRemoved, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMAdds_residualPathsRemoved(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMAdds", field, false, false, "Int")
+}
+
+func (ec *executionContext) _TMAdds_techniquesCut(ctx context.Context, field graphql.CollectedField, obj *report.Adds) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMAdds_techniquesCut(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TechniquesCut, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNID2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMAdds_techniquesCut(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMAdds", field, false, false, "ID")
+}
+
+func (ec *executionContext) _TMApplicableTechnique_id(ctx context.Context, field graphql.CollectedField, obj *report.ApplicableTechnique) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -20438,7 +21052,7 @@ func (ec *executionContext) fieldContext_TMApplicableTechnique_id(_ context.Cont
 	return graphql.NewScalarFieldContext("TMApplicableTechnique", field, false, false, "ID")
 }
 
-func (ec *executionContext) _TMApplicableTechnique_name(ctx context.Context, field graphql.CollectedField, obj *threatmodel.ApplicableTechnique) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMApplicableTechnique_name(ctx context.Context, field graphql.CollectedField, obj *report.ApplicableTechnique) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -20461,7 +21075,7 @@ func (ec *executionContext) fieldContext_TMApplicableTechnique_name(_ context.Co
 	return graphql.NewScalarFieldContext("TMApplicableTechnique", field, false, false, "String")
 }
 
-func (ec *executionContext) _TMApplicableTechnique_tactics(ctx context.Context, field graphql.CollectedField, obj *threatmodel.ApplicableTechnique) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMApplicableTechnique_tactics(ctx context.Context, field graphql.CollectedField, obj *report.ApplicableTechnique) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -20484,7 +21098,7 @@ func (ec *executionContext) fieldContext_TMApplicableTechnique_tactics(_ context
 	return graphql.NewScalarFieldContext("TMApplicableTechnique", field, false, false, "ID")
 }
 
-func (ec *executionContext) _TMApplicableTechnique_status(ctx context.Context, field graphql.CollectedField, obj *threatmodel.ApplicableTechnique) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMApplicableTechnique_status(ctx context.Context, field graphql.CollectedField, obj *report.ApplicableTechnique) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -20507,7 +21121,223 @@ func (ec *executionContext) fieldContext_TMApplicableTechnique_status(_ context.
 	return graphql.NewScalarFieldContext("TMApplicableTechnique", field, false, false, "String")
 }
 
-func (ec *executionContext) _TMApplicableTechnique_components(ctx context.Context, field graphql.CollectedField, obj *threatmodel.ApplicableTechnique) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMApplicableTechnique_rank(ctx context.Context, field graphql.CollectedField, obj *report.ApplicableTechnique) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMApplicableTechnique_rank(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rank, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMApplicableTechnique_rank(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMApplicableTechnique", field, false, false, "Int")
+}
+
+func (ec *executionContext) _TMApplicableTechnique_score(ctx context.Context, field graphql.CollectedField, obj *report.ApplicableTechnique) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMApplicableTechnique_score(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Score, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMApplicableTechnique_score(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMApplicableTechnique", field, false, false, "Float")
+}
+
+func (ec *executionContext) _TMApplicableTechnique_priority(ctx context.Context, field graphql.CollectedField, obj *report.ApplicableTechnique) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMApplicableTechnique_priority(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Priority, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMApplicableTechnique_priority(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMApplicableTechnique", field, false, false, "String")
+}
+
+func (ec *executionContext) _TMApplicableTechnique_why(ctx context.Context, field graphql.CollectedField, obj *report.ApplicableTechnique) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMApplicableTechnique_why(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Why, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMApplicableTechnique_why(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMApplicableTechnique", field, false, false, "String")
+}
+
+func (ec *executionContext) _TMApplicableTechnique_side(ctx context.Context, field graphql.CollectedField, obj *report.ApplicableTechnique) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMApplicableTechnique_side(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Side, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMApplicableTechnique_side(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMApplicableTechnique", field, false, false, "String")
+}
+
+func (ec *executionContext) _TMApplicableTechnique_sideWhy(ctx context.Context, field graphql.CollectedField, obj *report.ApplicableTechnique) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMApplicableTechnique_sideWhy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SideWhy, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMApplicableTechnique_sideWhy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMApplicableTechnique", field, false, false, "String")
+}
+
+func (ec *executionContext) _TMApplicableTechnique_detectedBy(ctx context.Context, field graphql.CollectedField, obj *report.ApplicableTechnique) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMApplicableTechnique_detectedBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DetectedBy, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNID2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMApplicableTechnique_detectedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMApplicableTechnique", field, false, false, "ID")
+}
+
+func (ec *executionContext) _TMApplicableTechnique_reducedBy(ctx context.Context, field graphql.CollectedField, obj *report.ApplicableTechnique) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMApplicableTechnique_reducedBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReducedBy, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNID2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMApplicableTechnique_reducedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMApplicableTechnique", field, false, false, "ID")
+}
+
+func (ec *executionContext) _TMApplicableTechnique_effects(ctx context.Context, field graphql.CollectedField, obj *report.ApplicableTechnique) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMApplicableTechnique_effects(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Effects, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []report.LinkEffect) graphql.Marshaler {
+			return ec.marshalNTMLinkEffect2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐLinkEffectᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMApplicableTechnique_effects(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TMApplicableTechnique",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TMLinkEffect(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TMApplicableTechnique_components(ctx context.Context, field graphql.CollectedField, obj *report.ApplicableTechnique) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -20530,7 +21360,7 @@ func (ec *executionContext) fieldContext_TMApplicableTechnique_components(_ cont
 	return graphql.NewScalarFieldContext("TMApplicableTechnique", field, false, false, "ID")
 }
 
-func (ec *executionContext) _TMApplicableTechnique_mitigatedBy(ctx context.Context, field graphql.CollectedField, obj *threatmodel.ApplicableTechnique) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMApplicableTechnique_mitigatedBy(ctx context.Context, field graphql.CollectedField, obj *report.ApplicableTechnique) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -20553,7 +21383,7 @@ func (ec *executionContext) fieldContext_TMApplicableTechnique_mitigatedBy(_ con
 	return graphql.NewScalarFieldContext("TMApplicableTechnique", field, false, false, "ID")
 }
 
-func (ec *executionContext) _TMApplicableTechnique_uncontrolled(ctx context.Context, field graphql.CollectedField, obj *threatmodel.ApplicableTechnique) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMApplicableTechnique_uncontrolled(ctx context.Context, field graphql.CollectedField, obj *report.ApplicableTechnique) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -20576,7 +21406,7 @@ func (ec *executionContext) fieldContext_TMApplicableTechnique_uncontrolled(_ co
 	return graphql.NewScalarFieldContext("TMApplicableTechnique", field, false, false, "ID")
 }
 
-func (ec *executionContext) _TMApplicableTechnique_pending(ctx context.Context, field graphql.CollectedField, obj *threatmodel.ApplicableTechnique) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMApplicableTechnique_pending(ctx context.Context, field graphql.CollectedField, obj *report.ApplicableTechnique) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -20599,7 +21429,7 @@ func (ec *executionContext) fieldContext_TMApplicableTechnique_pending(_ context
 	return graphql.NewScalarFieldContext("TMApplicableTechnique", field, false, false, "ID")
 }
 
-func (ec *executionContext) _TMApplicableTechnique_mitigations(ctx context.Context, field graphql.CollectedField, obj *threatmodel.ApplicableTechnique) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMApplicableTechnique_mitigations(ctx context.Context, field graphql.CollectedField, obj *report.ApplicableTechnique) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -20622,7 +21452,7 @@ func (ec *executionContext) fieldContext_TMApplicableTechnique_mitigations(_ con
 	return graphql.NewScalarFieldContext("TMApplicableTechnique", field, false, false, "ID")
 }
 
-func (ec *executionContext) _TMApplicableTechnique_evidence(ctx context.Context, field graphql.CollectedField, obj *threatmodel.ApplicableTechnique) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMApplicableTechnique_evidence(ctx context.Context, field graphql.CollectedField, obj *report.ApplicableTechnique) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -20634,8 +21464,8 @@ func (ec *executionContext) _TMApplicableTechnique_evidence(ctx context.Context,
 			return obj.Evidence, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []threatmodel.Evidence) graphql.Marshaler {
-			return ec.marshalNTMEvidence2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐEvidenceᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []report.Evidence) graphql.Marshaler {
+			return ec.marshalNTMEvidence2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐEvidenceᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -20654,7 +21484,7 @@ func (ec *executionContext) fieldContext_TMApplicableTechnique_evidence(_ contex
 	return fc, nil
 }
 
-func (ec *executionContext) _TMBreakPoint_step(ctx context.Context, field graphql.CollectedField, obj *threatmodel.BreakPoint) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMBreakPoint_step(ctx context.Context, field graphql.CollectedField, obj *report.BreakPoint) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -20677,7 +21507,7 @@ func (ec *executionContext) fieldContext_TMBreakPoint_step(_ context.Context, fi
 	return graphql.NewScalarFieldContext("TMBreakPoint", field, false, false, "String")
 }
 
-func (ec *executionContext) _TMBreakPoint_technique(ctx context.Context, field graphql.CollectedField, obj *threatmodel.BreakPoint) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMBreakPoint_technique(ctx context.Context, field graphql.CollectedField, obj *report.BreakPoint) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -20700,7 +21530,7 @@ func (ec *executionContext) fieldContext_TMBreakPoint_technique(_ context.Contex
 	return graphql.NewScalarFieldContext("TMBreakPoint", field, false, false, "ID")
 }
 
-func (ec *executionContext) _TMBreakPoint_controls(ctx context.Context, field graphql.CollectedField, obj *threatmodel.BreakPoint) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMBreakPoint_controls(ctx context.Context, field graphql.CollectedField, obj *report.BreakPoint) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -20985,7 +21815,7 @@ func (ec *executionContext) fieldContext_TMControl_note(_ context.Context, field
 	return graphql.NewScalarFieldContext("TMControl", field, false, false, "String")
 }
 
-func (ec *executionContext) _TMControlEffect_id(ctx context.Context, field graphql.CollectedField, obj *threatmodel.ControlEffect) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMControlEffect_id(ctx context.Context, field graphql.CollectedField, obj *report.ControlEffect) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -21008,7 +21838,7 @@ func (ec *executionContext) fieldContext_TMControlEffect_id(_ context.Context, f
 	return graphql.NewScalarFieldContext("TMControlEffect", field, false, false, "ID")
 }
 
-func (ec *executionContext) _TMControlEffect_mitigation(ctx context.Context, field graphql.CollectedField, obj *threatmodel.ControlEffect) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMControlEffect_mitigation(ctx context.Context, field graphql.CollectedField, obj *report.ControlEffect) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -21031,7 +21861,7 @@ func (ec *executionContext) fieldContext_TMControlEffect_mitigation(_ context.Co
 	return graphql.NewScalarFieldContext("TMControlEffect", field, false, false, "ID")
 }
 
-func (ec *executionContext) _TMControlEffect_name(ctx context.Context, field graphql.CollectedField, obj *threatmodel.ControlEffect) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMControlEffect_name(ctx context.Context, field graphql.CollectedField, obj *report.ControlEffect) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -21054,7 +21884,7 @@ func (ec *executionContext) fieldContext_TMControlEffect_name(_ context.Context,
 	return graphql.NewScalarFieldContext("TMControlEffect", field, false, false, "String")
 }
 
-func (ec *executionContext) _TMControlEffect_status(ctx context.Context, field graphql.CollectedField, obj *threatmodel.ControlEffect) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMControlEffect_status(ctx context.Context, field graphql.CollectedField, obj *report.ControlEffect) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -21077,7 +21907,7 @@ func (ec *executionContext) fieldContext_TMControlEffect_status(_ context.Contex
 	return graphql.NewScalarFieldContext("TMControlEffect", field, false, false, "String")
 }
 
-func (ec *executionContext) _TMControlEffect_scope(ctx context.Context, field graphql.CollectedField, obj *threatmodel.ControlEffect) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMControlEffect_scope(ctx context.Context, field graphql.CollectedField, obj *report.ControlEffect) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -21100,7 +21930,53 @@ func (ec *executionContext) fieldContext_TMControlEffect_scope(_ context.Context
 	return graphql.NewScalarFieldContext("TMControlEffect", field, false, false, "ID")
 }
 
-func (ec *executionContext) _TMControlEffect_techniques(ctx context.Context, field graphql.CollectedField, obj *threatmodel.ControlEffect) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMControlEffect_effect(ctx context.Context, field graphql.CollectedField, obj *report.ControlEffect) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMControlEffect_effect(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Effect, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMControlEffect_effect(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMControlEffect", field, false, false, "String")
+}
+
+func (ec *executionContext) _TMControlEffect_acts(ctx context.Context, field graphql.CollectedField, obj *report.ControlEffect) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMControlEffect_acts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Acts, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMControlEffect_acts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMControlEffect", field, false, false, "String")
+}
+
+func (ec *executionContext) _TMControlEffect_techniques(ctx context.Context, field graphql.CollectedField, obj *report.ControlEffect) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -21123,7 +21999,76 @@ func (ec *executionContext) fieldContext_TMControlEffect_techniques(_ context.Co
 	return graphql.NewScalarFieldContext("TMControlEffect", field, false, false, "ID")
 }
 
-func (ec *executionContext) _TMControlEffect_breaks(ctx context.Context, field graphql.CollectedField, obj *threatmodel.ControlEffect) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMControlEffect_cuts(ctx context.Context, field graphql.CollectedField, obj *report.ControlEffect) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMControlEffect_cuts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cuts, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNID2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMControlEffect_cuts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMControlEffect", field, false, false, "ID")
+}
+
+func (ec *executionContext) _TMControlEffect_sees(ctx context.Context, field graphql.CollectedField, obj *report.ControlEffect) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMControlEffect_sees(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Sees, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNID2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMControlEffect_sees(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMControlEffect", field, false, false, "ID")
+}
+
+func (ec *executionContext) _TMControlEffect_reduces(ctx context.Context, field graphql.CollectedField, obj *report.ControlEffect) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMControlEffect_reduces(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reduces, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNID2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMControlEffect_reduces(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMControlEffect", field, false, false, "ID")
+}
+
+func (ec *executionContext) _TMControlEffect_breaks(ctx context.Context, field graphql.CollectedField, obj *report.ControlEffect) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -21146,7 +22091,99 @@ func (ec *executionContext) fieldContext_TMControlEffect_breaks(_ context.Contex
 	return graphql.NewScalarFieldContext("TMControlEffect", field, false, false, "ID")
 }
 
-func (ec *executionContext) _TMEvidence_release(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Evidence) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMDetection_incident(ctx context.Context, field graphql.CollectedField, obj *report.Detection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMDetection_incident(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Incident, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMDetection_incident(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMDetection", field, false, false, "ID")
+}
+
+func (ec *executionContext) _TMDetection_step(ctx context.Context, field graphql.CollectedField, obj *report.Detection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMDetection_step(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Step, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMDetection_step(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMDetection", field, false, false, "String")
+}
+
+func (ec *executionContext) _TMDetection_technique(ctx context.Context, field graphql.CollectedField, obj *report.Detection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMDetection_technique(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Technique, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMDetection_technique(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMDetection", field, false, false, "ID")
+}
+
+func (ec *executionContext) _TMDetection_controls(ctx context.Context, field graphql.CollectedField, obj *report.Detection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMDetection_controls(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Controls, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNID2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMDetection_controls(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMDetection", field, false, false, "ID")
+}
+
+func (ec *executionContext) _TMEvidence_release(ctx context.Context, field graphql.CollectedField, obj *report.Evidence) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -21169,7 +22206,7 @@ func (ec *executionContext) fieldContext_TMEvidence_release(_ context.Context, f
 	return graphql.NewScalarFieldContext("TMEvidence", field, false, false, "String")
 }
 
-func (ec *executionContext) _TMEvidence_rule(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Evidence) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMEvidence_rule(ctx context.Context, field graphql.CollectedField, obj *report.Evidence) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -21192,7 +22229,7 @@ func (ec *executionContext) fieldContext_TMEvidence_rule(_ context.Context, fiel
 	return graphql.NewScalarFieldContext("TMEvidence", field, false, false, "String")
 }
 
-func (ec *executionContext) _TMEvidence_rationale(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Evidence) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMEvidence_rationale(ctx context.Context, field graphql.CollectedField, obj *report.Evidence) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -21215,7 +22252,7 @@ func (ec *executionContext) fieldContext_TMEvidence_rationale(_ context.Context,
 	return graphql.NewScalarFieldContext("TMEvidence", field, false, false, "String")
 }
 
-func (ec *executionContext) _TMEvidence_component(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Evidence) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMEvidence_component(ctx context.Context, field graphql.CollectedField, obj *report.Evidence) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -21238,7 +22275,7 @@ func (ec *executionContext) fieldContext_TMEvidence_component(_ context.Context,
 	return graphql.NewScalarFieldContext("TMEvidence", field, false, false, "String")
 }
 
-func (ec *executionContext) _TMEvidence_caseStudy(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Evidence) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMEvidence_caseStudy(ctx context.Context, field graphql.CollectedField, obj *report.Evidence) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -21261,7 +22298,7 @@ func (ec *executionContext) fieldContext_TMEvidence_caseStudy(_ context.Context,
 	return graphql.NewScalarFieldContext("TMEvidence", field, false, false, "String")
 }
 
-func (ec *executionContext) _TMEvidence_control(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Evidence) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMEvidence_control(ctx context.Context, field graphql.CollectedField, obj *report.Evidence) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -21284,7 +22321,7 @@ func (ec *executionContext) fieldContext_TMEvidence_control(_ context.Context, f
 	return graphql.NewScalarFieldContext("TMEvidence", field, false, false, "String")
 }
 
-func (ec *executionContext) _TMEvidence_technique(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Evidence) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMEvidence_technique(ctx context.Context, field graphql.CollectedField, obj *report.Evidence) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -21304,6 +22341,52 @@ func (ec *executionContext) _TMEvidence_technique(ctx context.Context, field gra
 	)
 }
 func (ec *executionContext) fieldContext_TMEvidence_technique(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMEvidence", field, false, false, "String")
+}
+
+func (ec *executionContext) _TMEvidence_effect(ctx context.Context, field graphql.CollectedField, obj *report.Evidence) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMEvidence_effect(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Effect, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TMEvidence_effect(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMEvidence", field, false, false, "String")
+}
+
+func (ec *executionContext) _TMEvidence_viaParent(ctx context.Context, field graphql.CollectedField, obj *report.Evidence) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMEvidence_viaParent(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ViaParent, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TMEvidence_viaParent(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("TMEvidence", field, false, false, "String")
 }
 
@@ -21422,7 +22505,7 @@ func (ec *executionContext) fieldContext_TMFlow_data(_ context.Context, field gr
 	return graphql.NewScalarFieldContext("TMFlow", field, false, false, "String")
 }
 
-func (ec *executionContext) _TMIncident_caseStudy(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Incident) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMIncident_caseStudy(ctx context.Context, field graphql.CollectedField, obj *report.Incident) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -21445,7 +22528,7 @@ func (ec *executionContext) fieldContext_TMIncident_caseStudy(_ context.Context,
 	return graphql.NewScalarFieldContext("TMIncident", field, false, false, "ID")
 }
 
-func (ec *executionContext) _TMIncident_name(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Incident) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMIncident_name(ctx context.Context, field graphql.CollectedField, obj *report.Incident) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -21468,7 +22551,122 @@ func (ec *executionContext) fieldContext_TMIncident_name(_ context.Context, fiel
 	return graphql.NewScalarFieldContext("TMIncident", field, false, false, "String")
 }
 
-func (ec *executionContext) _TMIncident_actors(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Incident) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMIncident_rank(ctx context.Context, field graphql.CollectedField, obj *report.Incident) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMIncident_rank(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rank, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMIncident_rank(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMIncident", field, false, false, "Int")
+}
+
+func (ec *executionContext) _TMIncident_match(ctx context.Context, field graphql.CollectedField, obj *report.Incident) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMIncident_match(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Match, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMIncident_match(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMIncident", field, false, false, "String")
+}
+
+func (ec *executionContext) _TMIncident_stepsApplicable(ctx context.Context, field graphql.CollectedField, obj *report.Incident) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMIncident_stepsApplicable(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StepsApplicable, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMIncident_stepsApplicable(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMIncident", field, false, false, "Int")
+}
+
+func (ec *executionContext) _TMIncident_stepsTotal(ctx context.Context, field graphql.CollectedField, obj *report.Incident) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMIncident_stepsTotal(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StepsTotal, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMIncident_stepsTotal(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMIncident", field, false, false, "Int")
+}
+
+func (ec *executionContext) _TMIncident_missing(ctx context.Context, field graphql.CollectedField, obj *report.Incident) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMIncident_missing(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Missing, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNID2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMIncident_missing(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMIncident", field, false, false, "ID")
+}
+
+func (ec *executionContext) _TMIncident_actors(ctx context.Context, field graphql.CollectedField, obj *report.Incident) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -21491,7 +22689,7 @@ func (ec *executionContext) fieldContext_TMIncident_actors(_ context.Context, fi
 	return graphql.NewScalarFieldContext("TMIncident", field, false, false, "String")
 }
 
-func (ec *executionContext) _TMIncident_techniques(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Incident) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMIncident_techniques(ctx context.Context, field graphql.CollectedField, obj *report.Incident) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -21514,7 +22712,7 @@ func (ec *executionContext) fieldContext_TMIncident_techniques(_ context.Context
 	return graphql.NewScalarFieldContext("TMIncident", field, false, false, "ID")
 }
 
-func (ec *executionContext) _TMIncident_broken(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Incident) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMIncident_broken(ctx context.Context, field graphql.CollectedField, obj *report.Incident) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -21537,7 +22735,7 @@ func (ec *executionContext) fieldContext_TMIncident_broken(_ context.Context, fi
 	return graphql.NewScalarFieldContext("TMIncident", field, false, false, "Boolean")
 }
 
-func (ec *executionContext) _TMIncident_breaksAt(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Incident) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMIncident_breaksAt(ctx context.Context, field graphql.CollectedField, obj *report.Incident) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -21549,8 +22747,8 @@ func (ec *executionContext) _TMIncident_breaksAt(ctx context.Context, field grap
 			return obj.BreaksAt, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *threatmodel.BreakPoint) graphql.Marshaler {
-			return ec.marshalOTMBreakPoint2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐBreakPoint(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *report.BreakPoint) graphql.Marshaler {
+			return ec.marshalOTMBreakPoint2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐBreakPoint(ctx, selections, v)
 		},
 		true,
 		false,
@@ -21569,7 +22767,7 @@ func (ec *executionContext) fieldContext_TMIncident_breaksAt(_ context.Context, 
 	return fc, nil
 }
 
-func (ec *executionContext) _TMIncident_coveredSteps(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Incident) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMIncident_coveredSteps(ctx context.Context, field graphql.CollectedField, obj *report.Incident) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -21581,8 +22779,8 @@ func (ec *executionContext) _TMIncident_coveredSteps(ctx context.Context, field 
 			return obj.CoveredSteps, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []threatmodel.BreakPoint) graphql.Marshaler {
-			return ec.marshalNTMBreakPoint2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐBreakPointᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []report.BreakPoint) graphql.Marshaler {
+			return ec.marshalNTMBreakPoint2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐBreakPointᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -21601,7 +22799,7 @@ func (ec *executionContext) fieldContext_TMIncident_coveredSteps(_ context.Conte
 	return fc, nil
 }
 
-func (ec *executionContext) _TMIncident_openRoute(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Incident) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMIncident_openRoute(ctx context.Context, field graphql.CollectedField, obj *report.Incident) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -21624,7 +22822,7 @@ func (ec *executionContext) fieldContext_TMIncident_openRoute(_ context.Context,
 	return graphql.NewScalarFieldContext("TMIncident", field, false, false, "ID")
 }
 
-func (ec *executionContext) _TMIncident_accepted(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Incident) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMIncident_accepted(ctx context.Context, field graphql.CollectedField, obj *report.Incident) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -21647,7 +22845,7 @@ func (ec *executionContext) fieldContext_TMIncident_accepted(_ context.Context, 
 	return graphql.NewScalarFieldContext("TMIncident", field, false, false, "Boolean")
 }
 
-func (ec *executionContext) _TMIncident_evidence(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Incident) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMIncident_evidence(ctx context.Context, field graphql.CollectedField, obj *report.Incident) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -21659,8 +22857,8 @@ func (ec *executionContext) _TMIncident_evidence(ctx context.Context, field grap
 			return obj.Evidence, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []threatmodel.Evidence) graphql.Marshaler {
-			return ec.marshalNTMEvidence2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐEvidenceᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []report.Evidence) graphql.Marshaler {
+			return ec.marshalNTMEvidence2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐEvidenceᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -21679,7 +22877,191 @@ func (ec *executionContext) fieldContext_TMIncident_evidence(_ context.Context, 
 	return fc, nil
 }
 
-func (ec *executionContext) _TMMitigationChange_mitigation(ctx context.Context, field graphql.CollectedField, obj *threatmodel.MitigationChange) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMLinkEffect_mitigation(ctx context.Context, field graphql.CollectedField, obj *report.LinkEffect) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMLinkEffect_mitigation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Mitigation, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMLinkEffect_mitigation(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMLinkEffect", field, false, false, "ID")
+}
+
+func (ec *executionContext) _TMLinkEffect_technique(ctx context.Context, field graphql.CollectedField, obj *report.LinkEffect) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMLinkEffect_technique(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Technique, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMLinkEffect_technique(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMLinkEffect", field, false, false, "ID")
+}
+
+func (ec *executionContext) _TMLinkEffect_effect(ctx context.Context, field graphql.CollectedField, obj *report.LinkEffect) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMLinkEffect_effect(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Effect, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMLinkEffect_effect(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMLinkEffect", field, false, false, "String")
+}
+
+func (ec *executionContext) _TMLinkEffect_acts(ctx context.Context, field graphql.CollectedField, obj *report.LinkEffect) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMLinkEffect_acts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Acts, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMLinkEffect_acts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMLinkEffect", field, false, false, "String")
+}
+
+func (ec *executionContext) _TMLinkEffect_why(ctx context.Context, field graphql.CollectedField, obj *report.LinkEffect) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMLinkEffect_why(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Why, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMLinkEffect_why(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMLinkEffect", field, false, false, "String")
+}
+
+func (ec *executionContext) _TMLinkEffect_viaParent(ctx context.Context, field graphql.CollectedField, obj *report.LinkEffect) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMLinkEffect_viaParent(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ViaParent, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TMLinkEffect_viaParent(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMLinkEffect", field, false, false, "String")
+}
+
+func (ec *executionContext) _TMLinkEffect_outsidersOnly(ctx context.Context, field graphql.CollectedField, obj *report.LinkEffect) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMLinkEffect_outsidersOnly(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OutsidersOnly, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMLinkEffect_outsidersOnly(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMLinkEffect", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _TMLinkEffect_modalities(ctx context.Context, field graphql.CollectedField, obj *report.LinkEffect) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMLinkEffect_modalities(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Modalities, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalOString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TMLinkEffect_modalities(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMLinkEffect", field, false, false, "String")
+}
+
+func (ec *executionContext) _TMMitigationChange_mitigation(ctx context.Context, field graphql.CollectedField, obj *report.MitigationChange) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -21702,7 +23084,7 @@ func (ec *executionContext) fieldContext_TMMitigationChange_mitigation(_ context
 	return graphql.NewScalarFieldContext("TMMitigationChange", field, false, false, "ID")
 }
 
-func (ec *executionContext) _TMMitigationChange_added(ctx context.Context, field graphql.CollectedField, obj *threatmodel.MitigationChange) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMMitigationChange_added(ctx context.Context, field graphql.CollectedField, obj *report.MitigationChange) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -21725,7 +23107,7 @@ func (ec *executionContext) fieldContext_TMMitigationChange_added(_ context.Cont
 	return graphql.NewScalarFieldContext("TMMitigationChange", field, false, false, "ID")
 }
 
-func (ec *executionContext) _TMMitigationChange_removed(ctx context.Context, field graphql.CollectedField, obj *threatmodel.MitigationChange) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMMitigationChange_removed(ctx context.Context, field graphql.CollectedField, obj *report.MitigationChange) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -21794,7 +23176,7 @@ func (ec *executionContext) fieldContext_TMProperty_value(_ context.Context, fie
 	return graphql.NewScalarFieldContext("TMProperty", field, false, false, "String")
 }
 
-func (ec *executionContext) _TMRecommendation_id(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Recommendation) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMRecommendation_id(ctx context.Context, field graphql.CollectedField, obj *report.Recommendation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -21817,7 +23199,7 @@ func (ec *executionContext) fieldContext_TMRecommendation_id(_ context.Context, 
 	return graphql.NewScalarFieldContext("TMRecommendation", field, false, false, "ID")
 }
 
-func (ec *executionContext) _TMRecommendation_name(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Recommendation) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMRecommendation_name(ctx context.Context, field graphql.CollectedField, obj *report.Recommendation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -21840,7 +23222,62 @@ func (ec *executionContext) fieldContext_TMRecommendation_name(_ context.Context
 	return graphql.NewScalarFieldContext("TMRecommendation", field, false, false, "String")
 }
 
-func (ec *executionContext) _TMRecommendation_techniques(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Recommendation) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMRecommendation_effect(ctx context.Context, field graphql.CollectedField, obj *report.Recommendation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMRecommendation_effect(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Effect, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMRecommendation_effect(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMRecommendation", field, false, false, "String")
+}
+
+func (ec *executionContext) _TMRecommendation_adds(ctx context.Context, field graphql.CollectedField, obj *report.Recommendation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMRecommendation_adds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Adds, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v report.Adds) graphql.Marshaler {
+			return ec.marshalNTMAdds2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐAdds(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMRecommendation_adds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TMRecommendation",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TMAdds(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TMRecommendation_techniques(ctx context.Context, field graphql.CollectedField, obj *report.Recommendation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -21863,7 +23300,7 @@ func (ec *executionContext) fieldContext_TMRecommendation_techniques(_ context.C
 	return graphql.NewScalarFieldContext("TMRecommendation", field, false, false, "ID")
 }
 
-func (ec *executionContext) _TMRecommendation_incidents(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Recommendation) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMRecommendation_incidents(ctx context.Context, field graphql.CollectedField, obj *report.Recommendation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -21886,7 +23323,7 @@ func (ec *executionContext) fieldContext_TMRecommendation_incidents(_ context.Co
 	return graphql.NewScalarFieldContext("TMRecommendation", field, false, false, "ID")
 }
 
-func (ec *executionContext) _TMRecommendation_paths(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Recommendation) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMRecommendation_paths(ctx context.Context, field graphql.CollectedField, obj *report.Recommendation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -21909,7 +23346,7 @@ func (ec *executionContext) fieldContext_TMRecommendation_paths(_ context.Contex
 	return graphql.NewScalarFieldContext("TMRecommendation", field, false, false, "ID")
 }
 
-func (ec *executionContext) _TMRecommendation_evidence(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Recommendation) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMRecommendation_evidence(ctx context.Context, field graphql.CollectedField, obj *report.Recommendation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -21921,8 +23358,8 @@ func (ec *executionContext) _TMRecommendation_evidence(ctx context.Context, fiel
 			return obj.Evidence, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []threatmodel.Evidence) graphql.Marshaler {
-			return ec.marshalNTMEvidence2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐEvidenceᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []report.Evidence) graphql.Marshaler {
+			return ec.marshalNTMEvidence2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐEvidenceᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -21941,7 +23378,7 @@ func (ec *executionContext) fieldContext_TMRecommendation_evidence(_ context.Con
 	return fc, nil
 }
 
-func (ec *executionContext) _TMResidualPath_id(ctx context.Context, field graphql.CollectedField, obj *threatmodel.ResidualPath) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMResidualPath_id(ctx context.Context, field graphql.CollectedField, obj *report.ResidualPath) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -21964,7 +23401,7 @@ func (ec *executionContext) fieldContext_TMResidualPath_id(_ context.Context, fi
 	return graphql.NewScalarFieldContext("TMResidualPath", field, false, false, "ID")
 }
 
-func (ec *executionContext) _TMResidualPath_techniques(ctx context.Context, field graphql.CollectedField, obj *threatmodel.ResidualPath) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMResidualPath_techniques(ctx context.Context, field graphql.CollectedField, obj *report.ResidualPath) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -21987,7 +23424,7 @@ func (ec *executionContext) fieldContext_TMResidualPath_techniques(_ context.Con
 	return graphql.NewScalarFieldContext("TMResidualPath", field, false, false, "ID")
 }
 
-func (ec *executionContext) _TMResidualPath_support(ctx context.Context, field graphql.CollectedField, obj *threatmodel.ResidualPath) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMResidualPath_support(ctx context.Context, field graphql.CollectedField, obj *report.ResidualPath) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22010,7 +23447,7 @@ func (ec *executionContext) fieldContext_TMResidualPath_support(_ context.Contex
 	return graphql.NewScalarFieldContext("TMResidualPath", field, false, false, "Int")
 }
 
-func (ec *executionContext) _TMResidualPath_caseStudies(ctx context.Context, field graphql.CollectedField, obj *threatmodel.ResidualPath) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMResidualPath_caseStudies(ctx context.Context, field graphql.CollectedField, obj *report.ResidualPath) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22033,7 +23470,7 @@ func (ec *executionContext) fieldContext_TMResidualPath_caseStudies(_ context.Co
 	return graphql.NewScalarFieldContext("TMResidualPath", field, false, false, "ID")
 }
 
-func (ec *executionContext) _TMResidualPath_accepted(ctx context.Context, field graphql.CollectedField, obj *threatmodel.ResidualPath) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMResidualPath_accepted(ctx context.Context, field graphql.CollectedField, obj *report.ResidualPath) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22056,7 +23493,7 @@ func (ec *executionContext) fieldContext_TMResidualPath_accepted(_ context.Conte
 	return graphql.NewScalarFieldContext("TMResidualPath", field, false, false, "Boolean")
 }
 
-func (ec *executionContext) _TMResidualPath_evidence(ctx context.Context, field graphql.CollectedField, obj *threatmodel.ResidualPath) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMResidualPath_evidence(ctx context.Context, field graphql.CollectedField, obj *report.ResidualPath) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22068,8 +23505,8 @@ func (ec *executionContext) _TMResidualPath_evidence(ctx context.Context, field 
 			return obj.Evidence, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []threatmodel.Evidence) graphql.Marshaler {
-			return ec.marshalNTMEvidence2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐEvidenceᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []report.Evidence) graphql.Marshaler {
+			return ec.marshalNTMEvidence2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐEvidenceᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -22088,7 +23525,7 @@ func (ec *executionContext) fieldContext_TMResidualPath_evidence(_ context.Conte
 	return fc, nil
 }
 
-func (ec *executionContext) _TMStatusChange_technique(ctx context.Context, field graphql.CollectedField, obj *threatmodel.StatusChange) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMStatusChange_technique(ctx context.Context, field graphql.CollectedField, obj *report.StatusChange) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22111,7 +23548,7 @@ func (ec *executionContext) fieldContext_TMStatusChange_technique(_ context.Cont
 	return graphql.NewScalarFieldContext("TMStatusChange", field, false, false, "ID")
 }
 
-func (ec *executionContext) _TMStatusChange_from(ctx context.Context, field graphql.CollectedField, obj *threatmodel.StatusChange) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMStatusChange_from(ctx context.Context, field graphql.CollectedField, obj *report.StatusChange) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22134,7 +23571,7 @@ func (ec *executionContext) fieldContext_TMStatusChange_from(_ context.Context, 
 	return graphql.NewScalarFieldContext("TMStatusChange", field, false, false, "String")
 }
 
-func (ec *executionContext) _TMStatusChange_to(ctx context.Context, field graphql.CollectedField, obj *threatmodel.StatusChange) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMStatusChange_to(ctx context.Context, field graphql.CollectedField, obj *report.StatusChange) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22157,7 +23594,7 @@ func (ec *executionContext) fieldContext_TMStatusChange_to(_ context.Context, fi
 	return graphql.NewScalarFieldContext("TMStatusChange", field, false, false, "String")
 }
 
-func (ec *executionContext) _TMSummary_applicable(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Summary) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMSummary_applicable(ctx context.Context, field graphql.CollectedField, obj *report.Summary) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22180,7 +23617,7 @@ func (ec *executionContext) fieldContext_TMSummary_applicable(_ context.Context,
 	return graphql.NewScalarFieldContext("TMSummary", field, false, false, "Int")
 }
 
-func (ec *executionContext) _TMSummary_mitigated(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Summary) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMSummary_mitigated(ctx context.Context, field graphql.CollectedField, obj *report.Summary) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22203,7 +23640,7 @@ func (ec *executionContext) fieldContext_TMSummary_mitigated(_ context.Context, 
 	return graphql.NewScalarFieldContext("TMSummary", field, false, false, "Int")
 }
 
-func (ec *executionContext) _TMSummary_accepted(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Summary) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMSummary_accepted(ctx context.Context, field graphql.CollectedField, obj *report.Summary) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22226,7 +23663,7 @@ func (ec *executionContext) fieldContext_TMSummary_accepted(_ context.Context, f
 	return graphql.NewScalarFieldContext("TMSummary", field, false, false, "Int")
 }
 
-func (ec *executionContext) _TMSummary_residual(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Summary) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMSummary_residual(ctx context.Context, field graphql.CollectedField, obj *report.Summary) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22249,7 +23686,7 @@ func (ec *executionContext) fieldContext_TMSummary_residual(_ context.Context, f
 	return graphql.NewScalarFieldContext("TMSummary", field, false, false, "Int")
 }
 
-func (ec *executionContext) _TMSummary_incidents(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Summary) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMSummary_incidents(ctx context.Context, field graphql.CollectedField, obj *report.Summary) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22272,7 +23709,7 @@ func (ec *executionContext) fieldContext_TMSummary_incidents(_ context.Context, 
 	return graphql.NewScalarFieldContext("TMSummary", field, false, false, "Int")
 }
 
-func (ec *executionContext) _TMSummary_incidentsBroken(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Summary) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMSummary_incidentsBroken(ctx context.Context, field graphql.CollectedField, obj *report.Summary) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22295,7 +23732,53 @@ func (ec *executionContext) fieldContext_TMSummary_incidentsBroken(_ context.Con
 	return graphql.NewScalarFieldContext("TMSummary", field, false, false, "Int")
 }
 
-func (ec *executionContext) _TMSummary_residualPaths(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Summary) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMSummary_nearIncidents(ctx context.Context, field graphql.CollectedField, obj *report.Summary) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMSummary_nearIncidents(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NearIncidents, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMSummary_nearIncidents(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMSummary", field, false, false, "Int")
+}
+
+func (ec *executionContext) _TMSummary_detections(ctx context.Context, field graphql.CollectedField, obj *report.Summary) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMSummary_detections(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Detections, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMSummary_detections(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMSummary", field, false, false, "Int")
+}
+
+func (ec *executionContext) _TMSummary_residualPaths(ctx context.Context, field graphql.CollectedField, obj *report.Summary) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22318,7 +23801,7 @@ func (ec *executionContext) fieldContext_TMSummary_residualPaths(_ context.Conte
 	return graphql.NewScalarFieldContext("TMSummary", field, false, false, "Int")
 }
 
-func (ec *executionContext) _TMSummary_uncoveredTechniques(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Summary) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMSummary_uncoveredTechniques(ctx context.Context, field graphql.CollectedField, obj *report.Summary) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22341,7 +23824,7 @@ func (ec *executionContext) fieldContext_TMSummary_uncoveredTechniques(_ context
 	return graphql.NewScalarFieldContext("TMSummary", field, false, false, "Int")
 }
 
-func (ec *executionContext) _TMTacticExposure_tactic(ctx context.Context, field graphql.CollectedField, obj *threatmodel.TacticExposure) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMTacticExposure_tactic(ctx context.Context, field graphql.CollectedField, obj *report.TacticExposure) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22364,7 +23847,7 @@ func (ec *executionContext) fieldContext_TMTacticExposure_tactic(_ context.Conte
 	return graphql.NewScalarFieldContext("TMTacticExposure", field, false, false, "ID")
 }
 
-func (ec *executionContext) _TMTacticExposure_name(ctx context.Context, field graphql.CollectedField, obj *threatmodel.TacticExposure) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMTacticExposure_name(ctx context.Context, field graphql.CollectedField, obj *report.TacticExposure) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22387,7 +23870,7 @@ func (ec *executionContext) fieldContext_TMTacticExposure_name(_ context.Context
 	return graphql.NewScalarFieldContext("TMTacticExposure", field, false, false, "String")
 }
 
-func (ec *executionContext) _TMTacticExposure_techniques(ctx context.Context, field graphql.CollectedField, obj *threatmodel.TacticExposure) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMTacticExposure_techniques(ctx context.Context, field graphql.CollectedField, obj *report.TacticExposure) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22410,7 +23893,7 @@ func (ec *executionContext) fieldContext_TMTacticExposure_techniques(_ context.C
 	return graphql.NewScalarFieldContext("TMTacticExposure", field, false, false, "Int")
 }
 
-func (ec *executionContext) _TMTacticExposure_applicable(ctx context.Context, field graphql.CollectedField, obj *threatmodel.TacticExposure) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMTacticExposure_applicable(ctx context.Context, field graphql.CollectedField, obj *report.TacticExposure) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22433,7 +23916,7 @@ func (ec *executionContext) fieldContext_TMTacticExposure_applicable(_ context.C
 	return graphql.NewScalarFieldContext("TMTacticExposure", field, false, false, "Int")
 }
 
-func (ec *executionContext) _TMTacticExposure_mitigated(ctx context.Context, field graphql.CollectedField, obj *threatmodel.TacticExposure) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMTacticExposure_mitigated(ctx context.Context, field graphql.CollectedField, obj *report.TacticExposure) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22456,7 +23939,7 @@ func (ec *executionContext) fieldContext_TMTacticExposure_mitigated(_ context.Co
 	return graphql.NewScalarFieldContext("TMTacticExposure", field, false, false, "Int")
 }
 
-func (ec *executionContext) _TMTacticExposure_accepted(ctx context.Context, field graphql.CollectedField, obj *threatmodel.TacticExposure) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMTacticExposure_accepted(ctx context.Context, field graphql.CollectedField, obj *report.TacticExposure) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22479,7 +23962,7 @@ func (ec *executionContext) fieldContext_TMTacticExposure_accepted(_ context.Con
 	return graphql.NewScalarFieldContext("TMTacticExposure", field, false, false, "Int")
 }
 
-func (ec *executionContext) _TMTacticExposure_residual(ctx context.Context, field graphql.CollectedField, obj *threatmodel.TacticExposure) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMTacticExposure_residual(ctx context.Context, field graphql.CollectedField, obj *report.TacticExposure) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22502,7 +23985,7 @@ func (ec *executionContext) fieldContext_TMTacticExposure_residual(_ context.Con
 	return graphql.NewScalarFieldContext("TMTacticExposure", field, false, false, "Int")
 }
 
-func (ec *executionContext) _TMUnbreakable_id(ctx context.Context, field graphql.CollectedField, obj *threatmodel.UnbreakableItem) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMUnbreakable_id(ctx context.Context, field graphql.CollectedField, obj *report.UnbreakableItem) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22525,7 +24008,7 @@ func (ec *executionContext) fieldContext_TMUnbreakable_id(_ context.Context, fie
 	return graphql.NewScalarFieldContext("TMUnbreakable", field, false, false, "ID")
 }
 
-func (ec *executionContext) _TMUnbreakable_techniques(ctx context.Context, field graphql.CollectedField, obj *threatmodel.UnbreakableItem) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMUnbreakable_techniques(ctx context.Context, field graphql.CollectedField, obj *report.UnbreakableItem) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22548,7 +24031,7 @@ func (ec *executionContext) fieldContext_TMUnbreakable_techniques(_ context.Cont
 	return graphql.NewScalarFieldContext("TMUnbreakable", field, false, false, "ID")
 }
 
-func (ec *executionContext) _TMUncoveredTechnique_id(ctx context.Context, field graphql.CollectedField, obj *threatmodel.UncoveredTechnique) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMUncoveredTechnique_id(ctx context.Context, field graphql.CollectedField, obj *report.UncoveredTechnique) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22571,7 +24054,7 @@ func (ec *executionContext) fieldContext_TMUncoveredTechnique_id(_ context.Conte
 	return graphql.NewScalarFieldContext("TMUncoveredTechnique", field, false, false, "ID")
 }
 
-func (ec *executionContext) _TMUncoveredTechnique_name(ctx context.Context, field graphql.CollectedField, obj *threatmodel.UncoveredTechnique) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMUncoveredTechnique_name(ctx context.Context, field graphql.CollectedField, obj *report.UncoveredTechnique) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22594,7 +24077,7 @@ func (ec *executionContext) fieldContext_TMUncoveredTechnique_name(_ context.Con
 	return graphql.NewScalarFieldContext("TMUncoveredTechnique", field, false, false, "String")
 }
 
-func (ec *executionContext) _TMUncoveredTechnique_status(ctx context.Context, field graphql.CollectedField, obj *threatmodel.UncoveredTechnique) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMUncoveredTechnique_status(ctx context.Context, field graphql.CollectedField, obj *report.UncoveredTechnique) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22617,7 +24100,7 @@ func (ec *executionContext) fieldContext_TMUncoveredTechnique_status(_ context.C
 	return graphql.NewScalarFieldContext("TMUncoveredTechnique", field, false, false, "String")
 }
 
-func (ec *executionContext) _TMUncoveredTechnique_maturity(ctx context.Context, field graphql.CollectedField, obj *threatmodel.UncoveredTechnique) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMUncoveredTechnique_maturity(ctx context.Context, field graphql.CollectedField, obj *report.UncoveredTechnique) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22640,7 +24123,7 @@ func (ec *executionContext) fieldContext_TMUncoveredTechnique_maturity(_ context
 	return graphql.NewScalarFieldContext("TMUncoveredTechnique", field, false, false, "String")
 }
 
-func (ec *executionContext) _TMUncoveredTechnique_evidence(ctx context.Context, field graphql.CollectedField, obj *threatmodel.UncoveredTechnique) (ret graphql.Marshaler) {
+func (ec *executionContext) _TMUncoveredTechnique_evidence(ctx context.Context, field graphql.CollectedField, obj *report.UncoveredTechnique) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22652,8 +24135,8 @@ func (ec *executionContext) _TMUncoveredTechnique_evidence(ctx context.Context, 
 			return obj.Evidence, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []threatmodel.Evidence) graphql.Marshaler {
-			return ec.marshalNTMEvidence2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐEvidenceᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []report.Evidence) graphql.Marshaler {
+			return ec.marshalNTMEvidence2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐEvidenceᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -24729,8 +26212,8 @@ func (ec *executionContext) _ThreatModel_report(ctx context.Context, field graph
 			return ec.Resolvers.ThreatModel().Report(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *threatmodel.Report) graphql.Marshaler {
-			return ec.marshalNThreatModelReport2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐReport(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *report.Report) graphql.Marshaler {
+			return ec.marshalNThreatModelReport2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐReport(ctx, selections, v)
 		},
 		true,
 		true,
@@ -24793,7 +26276,7 @@ func (ec *executionContext) fieldContext_ThreatModel_rendered(ctx context.Contex
 	return fc, nil
 }
 
-func (ec *executionContext) _ThreatModelReport_release(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Report) (ret graphql.Marshaler) {
+func (ec *executionContext) _ThreatModelReport_release(ctx context.Context, field graphql.CollectedField, obj *report.Report) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -24816,7 +26299,7 @@ func (ec *executionContext) fieldContext_ThreatModelReport_release(_ context.Con
 	return graphql.NewScalarFieldContext("ThreatModelReport", field, false, false, "String")
 }
 
-func (ec *executionContext) _ThreatModelReport_asOf(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Report) (ret graphql.Marshaler) {
+func (ec *executionContext) _ThreatModelReport_asOf(ctx context.Context, field graphql.CollectedField, obj *report.Report) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -24839,7 +26322,7 @@ func (ec *executionContext) fieldContext_ThreatModelReport_asOf(_ context.Contex
 	return graphql.NewScalarFieldContext("ThreatModelReport", field, false, false, "String")
 }
 
-func (ec *executionContext) _ThreatModelReport_summary(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Report) (ret graphql.Marshaler) {
+func (ec *executionContext) _ThreatModelReport_summary(ctx context.Context, field graphql.CollectedField, obj *report.Report) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -24851,8 +26334,8 @@ func (ec *executionContext) _ThreatModelReport_summary(ctx context.Context, fiel
 			return obj.Summary, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v threatmodel.Summary) graphql.Marshaler {
-			return ec.marshalNTMSummary2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐSummary(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v report.Summary) graphql.Marshaler {
+			return ec.marshalNTMSummary2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐSummary(ctx, selections, v)
 		},
 		true,
 		true,
@@ -24871,7 +26354,7 @@ func (ec *executionContext) fieldContext_ThreatModelReport_summary(_ context.Con
 	return fc, nil
 }
 
-func (ec *executionContext) _ThreatModelReport_applicableTechniques(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Report) (ret graphql.Marshaler) {
+func (ec *executionContext) _ThreatModelReport_applicableTechniques(ctx context.Context, field graphql.CollectedField, obj *report.Report) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -24883,8 +26366,8 @@ func (ec *executionContext) _ThreatModelReport_applicableTechniques(ctx context.
 			return obj.ApplicableTechniques, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []threatmodel.ApplicableTechnique) graphql.Marshaler {
-			return ec.marshalNTMApplicableTechnique2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐApplicableTechniqueᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []report.ApplicableTechnique) graphql.Marshaler {
+			return ec.marshalNTMApplicableTechnique2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐApplicableTechniqueᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -24903,7 +26386,7 @@ func (ec *executionContext) fieldContext_ThreatModelReport_applicableTechniques(
 	return fc, nil
 }
 
-func (ec *executionContext) _ThreatModelReport_incidents(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Report) (ret graphql.Marshaler) {
+func (ec *executionContext) _ThreatModelReport_incidents(ctx context.Context, field graphql.CollectedField, obj *report.Report) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -24915,8 +26398,8 @@ func (ec *executionContext) _ThreatModelReport_incidents(ctx context.Context, fi
 			return obj.Incidents, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []threatmodel.Incident) graphql.Marshaler {
-			return ec.marshalNTMIncident2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐIncidentᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []report.Incident) graphql.Marshaler {
+			return ec.marshalNTMIncident2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐIncidentᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -24935,7 +26418,62 @@ func (ec *executionContext) fieldContext_ThreatModelReport_incidents(_ context.C
 	return fc, nil
 }
 
-func (ec *executionContext) _ThreatModelReport_residualPaths(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Report) (ret graphql.Marshaler) {
+func (ec *executionContext) _ThreatModelReport_detections(ctx context.Context, field graphql.CollectedField, obj *report.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ThreatModelReport_detections(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Detections, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []report.Detection) graphql.Marshaler {
+			return ec.marshalNTMDetection2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐDetectionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ThreatModelReport_detections(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ThreatModelReport",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TMDetection(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ThreatModelReport_warnings(ctx context.Context, field graphql.CollectedField, obj *report.Report) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ThreatModelReport_warnings(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Warnings, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ThreatModelReport_warnings(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ThreatModelReport", field, false, false, "String")
+}
+
+func (ec *executionContext) _ThreatModelReport_residualPaths(ctx context.Context, field graphql.CollectedField, obj *report.Report) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -24947,8 +26485,8 @@ func (ec *executionContext) _ThreatModelReport_residualPaths(ctx context.Context
 			return obj.ResidualPaths, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []threatmodel.ResidualPath) graphql.Marshaler {
-			return ec.marshalNTMResidualPath2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐResidualPathᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []report.ResidualPath) graphql.Marshaler {
+			return ec.marshalNTMResidualPath2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐResidualPathᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -24967,7 +26505,7 @@ func (ec *executionContext) fieldContext_ThreatModelReport_residualPaths(_ conte
 	return fc, nil
 }
 
-func (ec *executionContext) _ThreatModelReport_pathsTruncated(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Report) (ret graphql.Marshaler) {
+func (ec *executionContext) _ThreatModelReport_pathsTruncated(ctx context.Context, field graphql.CollectedField, obj *report.Report) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -24990,7 +26528,7 @@ func (ec *executionContext) fieldContext_ThreatModelReport_pathsTruncated(_ cont
 	return graphql.NewScalarFieldContext("ThreatModelReport", field, false, false, "Boolean")
 }
 
-func (ec *executionContext) _ThreatModelReport_recommendedMitigations(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Report) (ret graphql.Marshaler) {
+func (ec *executionContext) _ThreatModelReport_recommendedMitigations(ctx context.Context, field graphql.CollectedField, obj *report.Report) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -25002,8 +26540,8 @@ func (ec *executionContext) _ThreatModelReport_recommendedMitigations(ctx contex
 			return obj.RecommendedMitigations, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []threatmodel.Recommendation) graphql.Marshaler {
-			return ec.marshalNTMRecommendation2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐRecommendationᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []report.Recommendation) graphql.Marshaler {
+			return ec.marshalNTMRecommendation2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐRecommendationᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -25022,7 +26560,7 @@ func (ec *executionContext) fieldContext_ThreatModelReport_recommendedMitigation
 	return fc, nil
 }
 
-func (ec *executionContext) _ThreatModelReport_recommendationOptimal(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Report) (ret graphql.Marshaler) {
+func (ec *executionContext) _ThreatModelReport_recommendationOptimal(ctx context.Context, field graphql.CollectedField, obj *report.Report) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -25045,7 +26583,7 @@ func (ec *executionContext) fieldContext_ThreatModelReport_recommendationOptimal
 	return graphql.NewScalarFieldContext("ThreatModelReport", field, false, false, "Boolean")
 }
 
-func (ec *executionContext) _ThreatModelReport_unbreakable(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Report) (ret graphql.Marshaler) {
+func (ec *executionContext) _ThreatModelReport_unbreakable(ctx context.Context, field graphql.CollectedField, obj *report.Report) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -25057,8 +26595,8 @@ func (ec *executionContext) _ThreatModelReport_unbreakable(ctx context.Context, 
 			return obj.Unbreakable, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []threatmodel.UnbreakableItem) graphql.Marshaler {
-			return ec.marshalNTMUnbreakable2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐUnbreakableItemᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []report.UnbreakableItem) graphql.Marshaler {
+			return ec.marshalNTMUnbreakable2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐUnbreakableItemᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -25077,7 +26615,7 @@ func (ec *executionContext) fieldContext_ThreatModelReport_unbreakable(_ context
 	return fc, nil
 }
 
-func (ec *executionContext) _ThreatModelReport_exposure(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Report) (ret graphql.Marshaler) {
+func (ec *executionContext) _ThreatModelReport_exposure(ctx context.Context, field graphql.CollectedField, obj *report.Report) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -25089,8 +26627,8 @@ func (ec *executionContext) _ThreatModelReport_exposure(ctx context.Context, fie
 			return obj.Exposure, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []threatmodel.TacticExposure) graphql.Marshaler {
-			return ec.marshalNTMTacticExposure2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐTacticExposureᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []report.TacticExposure) graphql.Marshaler {
+			return ec.marshalNTMTacticExposure2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐTacticExposureᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -25109,7 +26647,7 @@ func (ec *executionContext) fieldContext_ThreatModelReport_exposure(_ context.Co
 	return fc, nil
 }
 
-func (ec *executionContext) _ThreatModelReport_uncoveredTechniques(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Report) (ret graphql.Marshaler) {
+func (ec *executionContext) _ThreatModelReport_uncoveredTechniques(ctx context.Context, field graphql.CollectedField, obj *report.Report) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -25121,8 +26659,8 @@ func (ec *executionContext) _ThreatModelReport_uncoveredTechniques(ctx context.C
 			return obj.UncoveredTechniques, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []threatmodel.UncoveredTechnique) graphql.Marshaler {
-			return ec.marshalNTMUncoveredTechnique2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐUncoveredTechniqueᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []report.UncoveredTechnique) graphql.Marshaler {
+			return ec.marshalNTMUncoveredTechnique2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐUncoveredTechniqueᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -25141,7 +26679,7 @@ func (ec *executionContext) fieldContext_ThreatModelReport_uncoveredTechniques(_
 	return fc, nil
 }
 
-func (ec *executionContext) _ThreatModelReport_actors(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Report) (ret graphql.Marshaler) {
+func (ec *executionContext) _ThreatModelReport_actors(ctx context.Context, field graphql.CollectedField, obj *report.Report) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -25153,8 +26691,8 @@ func (ec *executionContext) _ThreatModelReport_actors(ctx context.Context, field
 			return obj.Actors, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []threatmodel.KnownActor) graphql.Marshaler {
-			return ec.marshalNTMActor2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐKnownActorᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []report.KnownActor) graphql.Marshaler {
+			return ec.marshalNTMActor2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐKnownActorᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -25173,7 +26711,7 @@ func (ec *executionContext) fieldContext_ThreatModelReport_actors(_ context.Cont
 	return fc, nil
 }
 
-func (ec *executionContext) _ThreatModelReport_controls(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Report) (ret graphql.Marshaler) {
+func (ec *executionContext) _ThreatModelReport_controls(ctx context.Context, field graphql.CollectedField, obj *report.Report) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -25185,8 +26723,8 @@ func (ec *executionContext) _ThreatModelReport_controls(ctx context.Context, fie
 			return obj.Controls, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []threatmodel.ControlEffect) graphql.Marshaler {
-			return ec.marshalNTMControlEffect2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐControlEffectᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []report.ControlEffect) graphql.Marshaler {
+			return ec.marshalNTMControlEffect2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐControlEffectᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -25205,7 +26743,7 @@ func (ec *executionContext) fieldContext_ThreatModelReport_controls(_ context.Co
 	return fc, nil
 }
 
-func (ec *executionContext) _ThreatModelReport_acceptedRisks(ctx context.Context, field graphql.CollectedField, obj *threatmodel.Report) (ret graphql.Marshaler) {
+func (ec *executionContext) _ThreatModelReport_acceptedRisks(ctx context.Context, field graphql.CollectedField, obj *report.Report) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -25217,8 +26755,8 @@ func (ec *executionContext) _ThreatModelReport_acceptedRisks(ctx context.Context
 			return obj.AcceptedRisks, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []threatmodel.AcceptedRiskStatus) graphql.Marshaler {
-			return ec.marshalNTMAcceptedRiskStatus2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐAcceptedRiskStatusᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []report.AcceptedRiskStatus) graphql.Marshaler {
+			return ec.marshalNTMAcceptedRiskStatus2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐAcceptedRiskStatusᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -25306,7 +26844,7 @@ func (ec *executionContext) fieldContext_UnbreakableChain_route(_ context.Contex
 	return graphql.NewScalarFieldContext("UnbreakableChain", field, false, false, "String")
 }
 
-func (ec *executionContext) _UpgradeImpact_from(ctx context.Context, field graphql.CollectedField, obj *threatmodel.UpgradeImpact) (ret graphql.Marshaler) {
+func (ec *executionContext) _UpgradeImpact_from(ctx context.Context, field graphql.CollectedField, obj *report.UpgradeImpact) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -25329,7 +26867,7 @@ func (ec *executionContext) fieldContext_UpgradeImpact_from(_ context.Context, f
 	return graphql.NewScalarFieldContext("UpgradeImpact", field, false, false, "String")
 }
 
-func (ec *executionContext) _UpgradeImpact_to(ctx context.Context, field graphql.CollectedField, obj *threatmodel.UpgradeImpact) (ret graphql.Marshaler) {
+func (ec *executionContext) _UpgradeImpact_to(ctx context.Context, field graphql.CollectedField, obj *report.UpgradeImpact) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -25352,7 +26890,7 @@ func (ec *executionContext) fieldContext_UpgradeImpact_to(_ context.Context, fie
 	return graphql.NewScalarFieldContext("UpgradeImpact", field, false, false, "String")
 }
 
-func (ec *executionContext) _UpgradeImpact_nowApplicable(ctx context.Context, field graphql.CollectedField, obj *threatmodel.UpgradeImpact) (ret graphql.Marshaler) {
+func (ec *executionContext) _UpgradeImpact_nowApplicable(ctx context.Context, field graphql.CollectedField, obj *report.UpgradeImpact) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -25375,7 +26913,7 @@ func (ec *executionContext) fieldContext_UpgradeImpact_nowApplicable(_ context.C
 	return graphql.NewScalarFieldContext("UpgradeImpact", field, false, false, "ID")
 }
 
-func (ec *executionContext) _UpgradeImpact_noLongerApplicable(ctx context.Context, field graphql.CollectedField, obj *threatmodel.UpgradeImpact) (ret graphql.Marshaler) {
+func (ec *executionContext) _UpgradeImpact_noLongerApplicable(ctx context.Context, field graphql.CollectedField, obj *report.UpgradeImpact) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -25398,7 +26936,7 @@ func (ec *executionContext) fieldContext_UpgradeImpact_noLongerApplicable(_ cont
 	return graphql.NewScalarFieldContext("UpgradeImpact", field, false, false, "ID")
 }
 
-func (ec *executionContext) _UpgradeImpact_statusChanged(ctx context.Context, field graphql.CollectedField, obj *threatmodel.UpgradeImpact) (ret graphql.Marshaler) {
+func (ec *executionContext) _UpgradeImpact_statusChanged(ctx context.Context, field graphql.CollectedField, obj *report.UpgradeImpact) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -25410,8 +26948,8 @@ func (ec *executionContext) _UpgradeImpact_statusChanged(ctx context.Context, fi
 			return obj.StatusChanged, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []threatmodel.StatusChange) graphql.Marshaler {
-			return ec.marshalNTMStatusChange2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐStatusChangeᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []report.StatusChange) graphql.Marshaler {
+			return ec.marshalNTMStatusChange2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐStatusChangeᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -25430,7 +26968,7 @@ func (ec *executionContext) fieldContext_UpgradeImpact_statusChanged(_ context.C
 	return fc, nil
 }
 
-func (ec *executionContext) _UpgradeImpact_mitigationsChanged(ctx context.Context, field graphql.CollectedField, obj *threatmodel.UpgradeImpact) (ret graphql.Marshaler) {
+func (ec *executionContext) _UpgradeImpact_mitigationsChanged(ctx context.Context, field graphql.CollectedField, obj *report.UpgradeImpact) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -25442,8 +26980,8 @@ func (ec *executionContext) _UpgradeImpact_mitigationsChanged(ctx context.Contex
 			return obj.MitigationsChanged, nil
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v []threatmodel.MitigationChange) graphql.Marshaler {
-			return ec.marshalNTMMitigationChange2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐMitigationChangeᚄ(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v []report.MitigationChange) graphql.Marshaler {
+			return ec.marshalNTMMitigationChange2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐMitigationChangeᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -25462,7 +27000,7 @@ func (ec *executionContext) fieldContext_UpgradeImpact_mitigationsChanged(_ cont
 	return fc, nil
 }
 
-func (ec *executionContext) _UpgradeImpact_newIncidents(ctx context.Context, field graphql.CollectedField, obj *threatmodel.UpgradeImpact) (ret graphql.Marshaler) {
+func (ec *executionContext) _UpgradeImpact_newIncidents(ctx context.Context, field graphql.CollectedField, obj *report.UpgradeImpact) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -25485,7 +27023,7 @@ func (ec *executionContext) fieldContext_UpgradeImpact_newIncidents(_ context.Co
 	return graphql.NewScalarFieldContext("UpgradeImpact", field, false, false, "ID")
 }
 
-func (ec *executionContext) _UpgradeImpact_goneIncidents(ctx context.Context, field graphql.CollectedField, obj *threatmodel.UpgradeImpact) (ret graphql.Marshaler) {
+func (ec *executionContext) _UpgradeImpact_goneIncidents(ctx context.Context, field graphql.CollectedField, obj *report.UpgradeImpact) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -25508,7 +27046,7 @@ func (ec *executionContext) fieldContext_UpgradeImpact_goneIncidents(_ context.C
 	return graphql.NewScalarFieldContext("UpgradeImpact", field, false, false, "ID")
 }
 
-func (ec *executionContext) _UpgradeImpact_controlsInvalid(ctx context.Context, field graphql.CollectedField, obj *threatmodel.UpgradeImpact) (ret graphql.Marshaler) {
+func (ec *executionContext) _UpgradeImpact_controlsInvalid(ctx context.Context, field graphql.CollectedField, obj *report.UpgradeImpact) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -30758,7 +32296,7 @@ func (ec *executionContext) _TMAcceptedRisk(ctx context.Context, sel ast.Selecti
 
 var tMAcceptedRiskStatusImplementors = []string{"TMAcceptedRiskStatus"}
 
-func (ec *executionContext) _TMAcceptedRiskStatus(ctx context.Context, sel ast.SelectionSet, obj *threatmodel.AcceptedRiskStatus) graphql.Marshaler {
+func (ec *executionContext) _TMAcceptedRiskStatus(ctx context.Context, sel ast.SelectionSet, obj *report.AcceptedRiskStatus) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, tMAcceptedRiskStatusImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -30816,7 +32354,7 @@ func (ec *executionContext) _TMAcceptedRiskStatus(ctx context.Context, sel ast.S
 
 var tMActorImplementors = []string{"TMActor"}
 
-func (ec *executionContext) _TMActor(ctx context.Context, sel ast.SelectionSet, obj *threatmodel.KnownActor) graphql.Marshaler {
+func (ec *executionContext) _TMActor(ctx context.Context, sel ast.SelectionSet, obj *report.KnownActor) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, tMActorImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -30837,6 +32375,11 @@ func (ec *executionContext) _TMActor(ctx context.Context, sel ast.SelectionSet, 
 			}
 		case "source":
 			out.Values[i] = ec._TMActor_source(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "role":
+			out.Values[i] = ec._TMActor_role(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -30872,9 +32415,52 @@ func (ec *executionContext) _TMActor(ctx context.Context, sel ast.SelectionSet, 
 	return out
 }
 
+var tMAddsImplementors = []string{"TMAdds"}
+
+func (ec *executionContext) _TMAdds(ctx context.Context, sel ast.SelectionSet, obj *report.Adds) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, tMAddsImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TMAdds")
+		case "incidentsBroken":
+			out.Values[i] = ec._TMAdds_incidentsBroken(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "residualPathsRemoved":
+			out.Values[i] = ec._TMAdds_residualPathsRemoved(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "techniquesCut":
+			out.Values[i] = ec._TMAdds_techniquesCut(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var tMApplicableTechniqueImplementors = []string{"TMApplicableTechnique"}
 
-func (ec *executionContext) _TMApplicableTechnique(ctx context.Context, sel ast.SelectionSet, obj *threatmodel.ApplicableTechnique) graphql.Marshaler {
+func (ec *executionContext) _TMApplicableTechnique(ctx context.Context, sel ast.SelectionSet, obj *report.ApplicableTechnique) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, tMApplicableTechniqueImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -30900,6 +32486,51 @@ func (ec *executionContext) _TMApplicableTechnique(ctx context.Context, sel ast.
 			}
 		case "status":
 			out.Values[i] = ec._TMApplicableTechnique_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "rank":
+			out.Values[i] = ec._TMApplicableTechnique_rank(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "score":
+			out.Values[i] = ec._TMApplicableTechnique_score(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "priority":
+			out.Values[i] = ec._TMApplicableTechnique_priority(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "why":
+			out.Values[i] = ec._TMApplicableTechnique_why(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "side":
+			out.Values[i] = ec._TMApplicableTechnique_side(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "sideWhy":
+			out.Values[i] = ec._TMApplicableTechnique_sideWhy(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "detectedBy":
+			out.Values[i] = ec._TMApplicableTechnique_detectedBy(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reducedBy":
+			out.Values[i] = ec._TMApplicableTechnique_reducedBy(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "effects":
+			out.Values[i] = ec._TMApplicableTechnique_effects(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -30952,7 +32583,7 @@ func (ec *executionContext) _TMApplicableTechnique(ctx context.Context, sel ast.
 
 var tMBreakPointImplementors = []string{"TMBreakPoint"}
 
-func (ec *executionContext) _TMBreakPoint(ctx context.Context, sel ast.SelectionSet, obj *threatmodel.BreakPoint) graphql.Marshaler {
+func (ec *executionContext) _TMBreakPoint(ctx context.Context, sel ast.SelectionSet, obj *report.BreakPoint) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, tMBreakPointImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -31106,7 +32737,7 @@ func (ec *executionContext) _TMControl(ctx context.Context, sel ast.SelectionSet
 
 var tMControlEffectImplementors = []string{"TMControlEffect"}
 
-func (ec *executionContext) _TMControlEffect(ctx context.Context, sel ast.SelectionSet, obj *threatmodel.ControlEffect) graphql.Marshaler {
+func (ec *executionContext) _TMControlEffect(ctx context.Context, sel ast.SelectionSet, obj *report.ControlEffect) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, tMControlEffectImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -31140,8 +32771,33 @@ func (ec *executionContext) _TMControlEffect(ctx context.Context, sel ast.Select
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "effect":
+			out.Values[i] = ec._TMControlEffect_effect(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "acts":
+			out.Values[i] = ec._TMControlEffect_acts(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "techniques":
 			out.Values[i] = ec._TMControlEffect_techniques(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "cuts":
+			out.Values[i] = ec._TMControlEffect_cuts(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "sees":
+			out.Values[i] = ec._TMControlEffect_sees(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reduces":
+			out.Values[i] = ec._TMControlEffect_reduces(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -31167,9 +32823,57 @@ func (ec *executionContext) _TMControlEffect(ctx context.Context, sel ast.Select
 	return out
 }
 
+var tMDetectionImplementors = []string{"TMDetection"}
+
+func (ec *executionContext) _TMDetection(ctx context.Context, sel ast.SelectionSet, obj *report.Detection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, tMDetectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TMDetection")
+		case "incident":
+			out.Values[i] = ec._TMDetection_incident(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "step":
+			out.Values[i] = ec._TMDetection_step(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "technique":
+			out.Values[i] = ec._TMDetection_technique(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "controls":
+			out.Values[i] = ec._TMDetection_controls(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var tMEvidenceImplementors = []string{"TMEvidence"}
 
-func (ec *executionContext) _TMEvidence(ctx context.Context, sel ast.SelectionSet, obj *threatmodel.Evidence) graphql.Marshaler {
+func (ec *executionContext) _TMEvidence(ctx context.Context, sel ast.SelectionSet, obj *report.Evidence) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, tMEvidenceImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -31210,6 +32914,16 @@ func (ec *executionContext) _TMEvidence(ctx context.Context, sel ast.SelectionSe
 			}
 		case "technique":
 			out.Values[i] = ec._TMEvidence_technique(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "effect":
+			out.Values[i] = ec._TMEvidence_effect(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "viaParent":
+			out.Values[i] = ec._TMEvidence_viaParent(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
@@ -31285,7 +32999,7 @@ func (ec *executionContext) _TMFlow(ctx context.Context, sel ast.SelectionSet, o
 
 var tMIncidentImplementors = []string{"TMIncident"}
 
-func (ec *executionContext) _TMIncident(ctx context.Context, sel ast.SelectionSet, obj *threatmodel.Incident) graphql.Marshaler {
+func (ec *executionContext) _TMIncident(ctx context.Context, sel ast.SelectionSet, obj *report.Incident) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, tMIncidentImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -31301,6 +33015,31 @@ func (ec *executionContext) _TMIncident(ctx context.Context, sel ast.SelectionSe
 			}
 		case "name":
 			out.Values[i] = ec._TMIncident_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "rank":
+			out.Values[i] = ec._TMIncident_rank(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "match":
+			out.Values[i] = ec._TMIncident_match(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "stepsApplicable":
+			out.Values[i] = ec._TMIncident_stepsApplicable(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "stepsTotal":
+			out.Values[i] = ec._TMIncident_stepsTotal(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "missing":
+			out.Values[i] = ec._TMIncident_missing(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -31361,9 +33100,77 @@ func (ec *executionContext) _TMIncident(ctx context.Context, sel ast.SelectionSe
 	return out
 }
 
+var tMLinkEffectImplementors = []string{"TMLinkEffect"}
+
+func (ec *executionContext) _TMLinkEffect(ctx context.Context, sel ast.SelectionSet, obj *report.LinkEffect) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, tMLinkEffectImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TMLinkEffect")
+		case "mitigation":
+			out.Values[i] = ec._TMLinkEffect_mitigation(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "technique":
+			out.Values[i] = ec._TMLinkEffect_technique(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "effect":
+			out.Values[i] = ec._TMLinkEffect_effect(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "acts":
+			out.Values[i] = ec._TMLinkEffect_acts(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "why":
+			out.Values[i] = ec._TMLinkEffect_why(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "viaParent":
+			out.Values[i] = ec._TMLinkEffect_viaParent(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "outsidersOnly":
+			out.Values[i] = ec._TMLinkEffect_outsidersOnly(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "modalities":
+			out.Values[i] = ec._TMLinkEffect_modalities(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var tMMitigationChangeImplementors = []string{"TMMitigationChange"}
 
-func (ec *executionContext) _TMMitigationChange(ctx context.Context, sel ast.SelectionSet, obj *threatmodel.MitigationChange) graphql.Marshaler {
+func (ec *executionContext) _TMMitigationChange(ctx context.Context, sel ast.SelectionSet, obj *report.MitigationChange) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, tMMitigationChangeImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -31444,7 +33251,7 @@ func (ec *executionContext) _TMProperty(ctx context.Context, sel ast.SelectionSe
 
 var tMRecommendationImplementors = []string{"TMRecommendation"}
 
-func (ec *executionContext) _TMRecommendation(ctx context.Context, sel ast.SelectionSet, obj *threatmodel.Recommendation) graphql.Marshaler {
+func (ec *executionContext) _TMRecommendation(ctx context.Context, sel ast.SelectionSet, obj *report.Recommendation) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, tMRecommendationImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -31460,6 +33267,16 @@ func (ec *executionContext) _TMRecommendation(ctx context.Context, sel ast.Selec
 			}
 		case "name":
 			out.Values[i] = ec._TMRecommendation_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "effect":
+			out.Values[i] = ec._TMRecommendation_effect(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "adds":
+			out.Values[i] = ec._TMRecommendation_adds(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -31502,7 +33319,7 @@ func (ec *executionContext) _TMRecommendation(ctx context.Context, sel ast.Selec
 
 var tMResidualPathImplementors = []string{"TMResidualPath"}
 
-func (ec *executionContext) _TMResidualPath(ctx context.Context, sel ast.SelectionSet, obj *threatmodel.ResidualPath) graphql.Marshaler {
+func (ec *executionContext) _TMResidualPath(ctx context.Context, sel ast.SelectionSet, obj *report.ResidualPath) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, tMResidualPathImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -31560,7 +33377,7 @@ func (ec *executionContext) _TMResidualPath(ctx context.Context, sel ast.Selecti
 
 var tMStatusChangeImplementors = []string{"TMStatusChange"}
 
-func (ec *executionContext) _TMStatusChange(ctx context.Context, sel ast.SelectionSet, obj *threatmodel.StatusChange) graphql.Marshaler {
+func (ec *executionContext) _TMStatusChange(ctx context.Context, sel ast.SelectionSet, obj *report.StatusChange) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, tMStatusChangeImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -31603,7 +33420,7 @@ func (ec *executionContext) _TMStatusChange(ctx context.Context, sel ast.Selecti
 
 var tMSummaryImplementors = []string{"TMSummary"}
 
-func (ec *executionContext) _TMSummary(ctx context.Context, sel ast.SelectionSet, obj *threatmodel.Summary) graphql.Marshaler {
+func (ec *executionContext) _TMSummary(ctx context.Context, sel ast.SelectionSet, obj *report.Summary) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, tMSummaryImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -31642,6 +33459,16 @@ func (ec *executionContext) _TMSummary(ctx context.Context, sel ast.SelectionSet
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "nearIncidents":
+			out.Values[i] = ec._TMSummary_nearIncidents(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "detections":
+			out.Values[i] = ec._TMSummary_detections(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "residualPaths":
 			out.Values[i] = ec._TMSummary_residualPaths(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -31671,7 +33498,7 @@ func (ec *executionContext) _TMSummary(ctx context.Context, sel ast.SelectionSet
 
 var tMTacticExposureImplementors = []string{"TMTacticExposure"}
 
-func (ec *executionContext) _TMTacticExposure(ctx context.Context, sel ast.SelectionSet, obj *threatmodel.TacticExposure) graphql.Marshaler {
+func (ec *executionContext) _TMTacticExposure(ctx context.Context, sel ast.SelectionSet, obj *report.TacticExposure) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, tMTacticExposureImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -31734,7 +33561,7 @@ func (ec *executionContext) _TMTacticExposure(ctx context.Context, sel ast.Selec
 
 var tMUnbreakableImplementors = []string{"TMUnbreakable"}
 
-func (ec *executionContext) _TMUnbreakable(ctx context.Context, sel ast.SelectionSet, obj *threatmodel.UnbreakableItem) graphql.Marshaler {
+func (ec *executionContext) _TMUnbreakable(ctx context.Context, sel ast.SelectionSet, obj *report.UnbreakableItem) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, tMUnbreakableImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -31772,7 +33599,7 @@ func (ec *executionContext) _TMUnbreakable(ctx context.Context, sel ast.Selectio
 
 var tMUncoveredTechniqueImplementors = []string{"TMUncoveredTechnique"}
 
-func (ec *executionContext) _TMUncoveredTechnique(ctx context.Context, sel ast.SelectionSet, obj *threatmodel.UncoveredTechnique) graphql.Marshaler {
+func (ec *executionContext) _TMUncoveredTechnique(ctx context.Context, sel ast.SelectionSet, obj *report.UncoveredTechnique) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, tMUncoveredTechniqueImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -32573,7 +34400,7 @@ func (ec *executionContext) _ThreatModel(ctx context.Context, sel ast.SelectionS
 
 var threatModelReportImplementors = []string{"ThreatModelReport"}
 
-func (ec *executionContext) _ThreatModelReport(ctx context.Context, sel ast.SelectionSet, obj *threatmodel.Report) graphql.Marshaler {
+func (ec *executionContext) _ThreatModelReport(ctx context.Context, sel ast.SelectionSet, obj *report.Report) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, threatModelReportImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -32604,6 +34431,16 @@ func (ec *executionContext) _ThreatModelReport(ctx context.Context, sel ast.Sele
 			}
 		case "incidents":
 			out.Values[i] = ec._ThreatModelReport_incidents(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "detections":
+			out.Values[i] = ec._ThreatModelReport_detections(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "warnings":
+			out.Values[i] = ec._ThreatModelReport_warnings(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -32719,7 +34556,7 @@ func (ec *executionContext) _UnbreakableChain(ctx context.Context, sel ast.Selec
 
 var upgradeImpactImplementors = []string{"UpgradeImpact"}
 
-func (ec *executionContext) _UpgradeImpact(ctx context.Context, sel ast.SelectionSet, obj *threatmodel.UpgradeImpact) graphql.Marshaler {
+func (ec *executionContext) _UpgradeImpact(ctx context.Context, sel ast.SelectionSet, obj *report.UpgradeImpact) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, upgradeImpactImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -34220,15 +36057,15 @@ func (ec *executionContext) unmarshalNTMAcceptedRiskInput2githubᚗcomᚋatlasgr
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNTMAcceptedRiskStatus2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐAcceptedRiskStatus(ctx context.Context, sel ast.SelectionSet, v threatmodel.AcceptedRiskStatus) graphql.Marshaler {
+func (ec *executionContext) marshalNTMAcceptedRiskStatus2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐAcceptedRiskStatus(ctx context.Context, sel ast.SelectionSet, v report.AcceptedRiskStatus) graphql.Marshaler {
 	return ec._TMAcceptedRiskStatus(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNTMAcceptedRiskStatus2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐAcceptedRiskStatusᚄ(ctx context.Context, sel ast.SelectionSet, v []threatmodel.AcceptedRiskStatus) graphql.Marshaler {
+func (ec *executionContext) marshalNTMAcceptedRiskStatus2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐAcceptedRiskStatusᚄ(ctx context.Context, sel ast.SelectionSet, v []report.AcceptedRiskStatus) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNTMAcceptedRiskStatus2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐAcceptedRiskStatus(ctx, sel, v[i])
+		return ec.marshalNTMAcceptedRiskStatus2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐAcceptedRiskStatus(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -34240,15 +36077,15 @@ func (ec *executionContext) marshalNTMAcceptedRiskStatus2ᚕgithubᚗcomᚋatlas
 	return ret
 }
 
-func (ec *executionContext) marshalNTMActor2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐKnownActor(ctx context.Context, sel ast.SelectionSet, v threatmodel.KnownActor) graphql.Marshaler {
+func (ec *executionContext) marshalNTMActor2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐKnownActor(ctx context.Context, sel ast.SelectionSet, v report.KnownActor) graphql.Marshaler {
 	return ec._TMActor(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNTMActor2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐKnownActorᚄ(ctx context.Context, sel ast.SelectionSet, v []threatmodel.KnownActor) graphql.Marshaler {
+func (ec *executionContext) marshalNTMActor2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐKnownActorᚄ(ctx context.Context, sel ast.SelectionSet, v []report.KnownActor) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNTMActor2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐKnownActor(ctx, sel, v[i])
+		return ec.marshalNTMActor2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐKnownActor(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -34260,15 +36097,19 @@ func (ec *executionContext) marshalNTMActor2ᚕgithubᚗcomᚋatlasgraphᚋatlas
 	return ret
 }
 
-func (ec *executionContext) marshalNTMApplicableTechnique2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐApplicableTechnique(ctx context.Context, sel ast.SelectionSet, v threatmodel.ApplicableTechnique) graphql.Marshaler {
+func (ec *executionContext) marshalNTMAdds2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐAdds(ctx context.Context, sel ast.SelectionSet, v report.Adds) graphql.Marshaler {
+	return ec._TMAdds(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNTMApplicableTechnique2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐApplicableTechnique(ctx context.Context, sel ast.SelectionSet, v report.ApplicableTechnique) graphql.Marshaler {
 	return ec._TMApplicableTechnique(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNTMApplicableTechnique2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐApplicableTechniqueᚄ(ctx context.Context, sel ast.SelectionSet, v []threatmodel.ApplicableTechnique) graphql.Marshaler {
+func (ec *executionContext) marshalNTMApplicableTechnique2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐApplicableTechniqueᚄ(ctx context.Context, sel ast.SelectionSet, v []report.ApplicableTechnique) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNTMApplicableTechnique2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐApplicableTechnique(ctx, sel, v[i])
+		return ec.marshalNTMApplicableTechnique2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐApplicableTechnique(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -34280,15 +36121,15 @@ func (ec *executionContext) marshalNTMApplicableTechnique2ᚕgithubᚗcomᚋatla
 	return ret
 }
 
-func (ec *executionContext) marshalNTMBreakPoint2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐBreakPoint(ctx context.Context, sel ast.SelectionSet, v threatmodel.BreakPoint) graphql.Marshaler {
+func (ec *executionContext) marshalNTMBreakPoint2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐBreakPoint(ctx context.Context, sel ast.SelectionSet, v report.BreakPoint) graphql.Marshaler {
 	return ec._TMBreakPoint(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNTMBreakPoint2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐBreakPointᚄ(ctx context.Context, sel ast.SelectionSet, v []threatmodel.BreakPoint) graphql.Marshaler {
+func (ec *executionContext) marshalNTMBreakPoint2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐBreakPointᚄ(ctx context.Context, sel ast.SelectionSet, v []report.BreakPoint) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNTMBreakPoint2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐBreakPoint(ctx, sel, v[i])
+		return ec.marshalNTMBreakPoint2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐBreakPoint(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -34345,15 +36186,15 @@ func (ec *executionContext) marshalNTMControl2ᚕgithubᚗcomᚋatlasgraphᚋatl
 	return ret
 }
 
-func (ec *executionContext) marshalNTMControlEffect2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐControlEffect(ctx context.Context, sel ast.SelectionSet, v threatmodel.ControlEffect) graphql.Marshaler {
+func (ec *executionContext) marshalNTMControlEffect2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐControlEffect(ctx context.Context, sel ast.SelectionSet, v report.ControlEffect) graphql.Marshaler {
 	return ec._TMControlEffect(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNTMControlEffect2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐControlEffectᚄ(ctx context.Context, sel ast.SelectionSet, v []threatmodel.ControlEffect) graphql.Marshaler {
+func (ec *executionContext) marshalNTMControlEffect2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐControlEffectᚄ(ctx context.Context, sel ast.SelectionSet, v []report.ControlEffect) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNTMControlEffect2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐControlEffect(ctx, sel, v[i])
+		return ec.marshalNTMControlEffect2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐControlEffect(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -34370,15 +36211,35 @@ func (ec *executionContext) unmarshalNTMControlInput2githubᚗcomᚋatlasgraph�
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNTMEvidence2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐEvidence(ctx context.Context, sel ast.SelectionSet, v threatmodel.Evidence) graphql.Marshaler {
-	return ec._TMEvidence(ctx, sel, &v)
+func (ec *executionContext) marshalNTMDetection2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐDetection(ctx context.Context, sel ast.SelectionSet, v report.Detection) graphql.Marshaler {
+	return ec._TMDetection(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNTMEvidence2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐEvidenceᚄ(ctx context.Context, sel ast.SelectionSet, v []threatmodel.Evidence) graphql.Marshaler {
+func (ec *executionContext) marshalNTMDetection2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐDetectionᚄ(ctx context.Context, sel ast.SelectionSet, v []report.Detection) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNTMEvidence2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐEvidence(ctx, sel, v[i])
+		return ec.marshalNTMDetection2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐDetection(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNTMEvidence2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐEvidence(ctx context.Context, sel ast.SelectionSet, v report.Evidence) graphql.Marshaler {
+	return ec._TMEvidence(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNTMEvidence2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐEvidenceᚄ(ctx context.Context, sel ast.SelectionSet, v []report.Evidence) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNTMEvidence2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐEvidence(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -34415,15 +36276,15 @@ func (ec *executionContext) unmarshalNTMFlowInput2githubᚗcomᚋatlasgraphᚋat
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNTMIncident2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐIncident(ctx context.Context, sel ast.SelectionSet, v threatmodel.Incident) graphql.Marshaler {
+func (ec *executionContext) marshalNTMIncident2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐIncident(ctx context.Context, sel ast.SelectionSet, v report.Incident) graphql.Marshaler {
 	return ec._TMIncident(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNTMIncident2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐIncidentᚄ(ctx context.Context, sel ast.SelectionSet, v []threatmodel.Incident) graphql.Marshaler {
+func (ec *executionContext) marshalNTMIncident2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐIncidentᚄ(ctx context.Context, sel ast.SelectionSet, v []report.Incident) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNTMIncident2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐIncident(ctx, sel, v[i])
+		return ec.marshalNTMIncident2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐIncident(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -34435,15 +36296,35 @@ func (ec *executionContext) marshalNTMIncident2ᚕgithubᚗcomᚋatlasgraphᚋat
 	return ret
 }
 
-func (ec *executionContext) marshalNTMMitigationChange2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐMitigationChange(ctx context.Context, sel ast.SelectionSet, v threatmodel.MitigationChange) graphql.Marshaler {
-	return ec._TMMitigationChange(ctx, sel, &v)
+func (ec *executionContext) marshalNTMLinkEffect2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐLinkEffect(ctx context.Context, sel ast.SelectionSet, v report.LinkEffect) graphql.Marshaler {
+	return ec._TMLinkEffect(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNTMMitigationChange2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐMitigationChangeᚄ(ctx context.Context, sel ast.SelectionSet, v []threatmodel.MitigationChange) graphql.Marshaler {
+func (ec *executionContext) marshalNTMLinkEffect2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐLinkEffectᚄ(ctx context.Context, sel ast.SelectionSet, v []report.LinkEffect) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNTMMitigationChange2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐMitigationChange(ctx, sel, v[i])
+		return ec.marshalNTMLinkEffect2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐLinkEffect(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNTMMitigationChange2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐMitigationChange(ctx context.Context, sel ast.SelectionSet, v report.MitigationChange) graphql.Marshaler {
+	return ec._TMMitigationChange(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNTMMitigationChange2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐMitigationChangeᚄ(ctx context.Context, sel ast.SelectionSet, v []report.MitigationChange) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNTMMitigationChange2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐMitigationChange(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -34480,15 +36361,15 @@ func (ec *executionContext) unmarshalNTMPropertyInput2githubᚗcomᚋatlasgraph�
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNTMRecommendation2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐRecommendation(ctx context.Context, sel ast.SelectionSet, v threatmodel.Recommendation) graphql.Marshaler {
+func (ec *executionContext) marshalNTMRecommendation2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐRecommendation(ctx context.Context, sel ast.SelectionSet, v report.Recommendation) graphql.Marshaler {
 	return ec._TMRecommendation(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNTMRecommendation2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐRecommendationᚄ(ctx context.Context, sel ast.SelectionSet, v []threatmodel.Recommendation) graphql.Marshaler {
+func (ec *executionContext) marshalNTMRecommendation2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐRecommendationᚄ(ctx context.Context, sel ast.SelectionSet, v []report.Recommendation) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNTMRecommendation2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐRecommendation(ctx, sel, v[i])
+		return ec.marshalNTMRecommendation2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐRecommendation(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -34500,15 +36381,15 @@ func (ec *executionContext) marshalNTMRecommendation2ᚕgithubᚗcomᚋatlasgrap
 	return ret
 }
 
-func (ec *executionContext) marshalNTMResidualPath2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐResidualPath(ctx context.Context, sel ast.SelectionSet, v threatmodel.ResidualPath) graphql.Marshaler {
+func (ec *executionContext) marshalNTMResidualPath2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐResidualPath(ctx context.Context, sel ast.SelectionSet, v report.ResidualPath) graphql.Marshaler {
 	return ec._TMResidualPath(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNTMResidualPath2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐResidualPathᚄ(ctx context.Context, sel ast.SelectionSet, v []threatmodel.ResidualPath) graphql.Marshaler {
+func (ec *executionContext) marshalNTMResidualPath2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐResidualPathᚄ(ctx context.Context, sel ast.SelectionSet, v []report.ResidualPath) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNTMResidualPath2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐResidualPath(ctx, sel, v[i])
+		return ec.marshalNTMResidualPath2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐResidualPath(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -34520,15 +36401,15 @@ func (ec *executionContext) marshalNTMResidualPath2ᚕgithubᚗcomᚋatlasgraph�
 	return ret
 }
 
-func (ec *executionContext) marshalNTMStatusChange2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐStatusChange(ctx context.Context, sel ast.SelectionSet, v threatmodel.StatusChange) graphql.Marshaler {
+func (ec *executionContext) marshalNTMStatusChange2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐStatusChange(ctx context.Context, sel ast.SelectionSet, v report.StatusChange) graphql.Marshaler {
 	return ec._TMStatusChange(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNTMStatusChange2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐStatusChangeᚄ(ctx context.Context, sel ast.SelectionSet, v []threatmodel.StatusChange) graphql.Marshaler {
+func (ec *executionContext) marshalNTMStatusChange2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐStatusChangeᚄ(ctx context.Context, sel ast.SelectionSet, v []report.StatusChange) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNTMStatusChange2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐStatusChange(ctx, sel, v[i])
+		return ec.marshalNTMStatusChange2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐStatusChange(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -34540,19 +36421,19 @@ func (ec *executionContext) marshalNTMStatusChange2ᚕgithubᚗcomᚋatlasgraph�
 	return ret
 }
 
-func (ec *executionContext) marshalNTMSummary2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐSummary(ctx context.Context, sel ast.SelectionSet, v threatmodel.Summary) graphql.Marshaler {
+func (ec *executionContext) marshalNTMSummary2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐSummary(ctx context.Context, sel ast.SelectionSet, v report.Summary) graphql.Marshaler {
 	return ec._TMSummary(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNTMTacticExposure2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐTacticExposure(ctx context.Context, sel ast.SelectionSet, v threatmodel.TacticExposure) graphql.Marshaler {
+func (ec *executionContext) marshalNTMTacticExposure2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐTacticExposure(ctx context.Context, sel ast.SelectionSet, v report.TacticExposure) graphql.Marshaler {
 	return ec._TMTacticExposure(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNTMTacticExposure2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐTacticExposureᚄ(ctx context.Context, sel ast.SelectionSet, v []threatmodel.TacticExposure) graphql.Marshaler {
+func (ec *executionContext) marshalNTMTacticExposure2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐTacticExposureᚄ(ctx context.Context, sel ast.SelectionSet, v []report.TacticExposure) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNTMTacticExposure2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐTacticExposure(ctx, sel, v[i])
+		return ec.marshalNTMTacticExposure2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐTacticExposure(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -34564,15 +36445,15 @@ func (ec *executionContext) marshalNTMTacticExposure2ᚕgithubᚗcomᚋatlasgrap
 	return ret
 }
 
-func (ec *executionContext) marshalNTMUnbreakable2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐUnbreakableItem(ctx context.Context, sel ast.SelectionSet, v threatmodel.UnbreakableItem) graphql.Marshaler {
+func (ec *executionContext) marshalNTMUnbreakable2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐUnbreakableItem(ctx context.Context, sel ast.SelectionSet, v report.UnbreakableItem) graphql.Marshaler {
 	return ec._TMUnbreakable(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNTMUnbreakable2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐUnbreakableItemᚄ(ctx context.Context, sel ast.SelectionSet, v []threatmodel.UnbreakableItem) graphql.Marshaler {
+func (ec *executionContext) marshalNTMUnbreakable2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐUnbreakableItemᚄ(ctx context.Context, sel ast.SelectionSet, v []report.UnbreakableItem) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNTMUnbreakable2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐUnbreakableItem(ctx, sel, v[i])
+		return ec.marshalNTMUnbreakable2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐUnbreakableItem(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -34584,15 +36465,15 @@ func (ec *executionContext) marshalNTMUnbreakable2ᚕgithubᚗcomᚋatlasgraph�
 	return ret
 }
 
-func (ec *executionContext) marshalNTMUncoveredTechnique2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐUncoveredTechnique(ctx context.Context, sel ast.SelectionSet, v threatmodel.UncoveredTechnique) graphql.Marshaler {
+func (ec *executionContext) marshalNTMUncoveredTechnique2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐUncoveredTechnique(ctx context.Context, sel ast.SelectionSet, v report.UncoveredTechnique) graphql.Marshaler {
 	return ec._TMUncoveredTechnique(ctx, sel, &v)
 }
 
-func (ec *executionContext) marshalNTMUncoveredTechnique2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐUncoveredTechniqueᚄ(ctx context.Context, sel ast.SelectionSet, v []threatmodel.UncoveredTechnique) graphql.Marshaler {
+func (ec *executionContext) marshalNTMUncoveredTechnique2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐUncoveredTechniqueᚄ(ctx context.Context, sel ast.SelectionSet, v []report.UncoveredTechnique) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNTMUncoveredTechnique2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐUncoveredTechnique(ctx, sel, v[i])
+		return ec.marshalNTMUncoveredTechnique2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐUncoveredTechnique(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -34871,7 +36752,7 @@ func (ec *executionContext) unmarshalNThreatModelInput2githubᚗcomᚋatlasgraph
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) marshalNThreatModelReport2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐReport(ctx context.Context, sel ast.SelectionSet, v *threatmodel.Report) graphql.Marshaler {
+func (ec *executionContext) marshalNThreatModelReport2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐReport(ctx context.Context, sel ast.SelectionSet, v *report.Report) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "ThreatModelReport!")
 		return graphql.Null
@@ -34913,7 +36794,7 @@ func (ec *executionContext) marshalNUnbreakableChain2ᚕgithubᚗcomᚋatlasgrap
 	return ret
 }
 
-func (ec *executionContext) marshalNUpgradeImpact2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐUpgradeImpact(ctx context.Context, sel ast.SelectionSet, v *threatmodel.UpgradeImpact) graphql.Marshaler {
+func (ec *executionContext) marshalNUpgradeImpact2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐUpgradeImpact(ctx context.Context, sel ast.SelectionSet, v *report.UpgradeImpact) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "UpgradeImpact!")
 		return graphql.Null
@@ -35381,7 +37262,7 @@ func (ec *executionContext) unmarshalOTMAcceptedRiskInput2ᚕgithubᚗcomᚋatla
 	return res, nil
 }
 
-func (ec *executionContext) marshalOTMBreakPoint2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚐBreakPoint(ctx context.Context, sel ast.SelectionSet, v *threatmodel.BreakPoint) graphql.Marshaler {
+func (ec *executionContext) marshalOTMBreakPoint2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐBreakPoint(ctx context.Context, sel ast.SelectionSet, v *report.BreakPoint) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}

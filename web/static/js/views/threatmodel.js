@@ -21,10 +21,10 @@ const MODEL = `query Model($id: ID!) {
 // The report in parts, one per tab, to stay within the API's cost limit.
 const PARTS = {
   summary: 'release asOf summary { applicable mitigated accepted residual incidents incidentsBroken residualPaths uncoveredTechniques } exposure { tactic name techniques applicable mitigated accepted residual }',
-  techniques: 'release applicableTechniques { id name tactics status components mitigatedBy uncontrolled pending mitigations evidence { rule rationale component } } uncoveredTechniques { id name status maturity }',
-  incidents: 'release incidents { caseStudy name actors techniques broken breaksAt { step technique controls } openRoute accepted }',
+  techniques: 'release applicableTechniques { id name tactics status rank priority why side components mitigatedBy detectedBy uncontrolled pending mitigations evidence { rule rationale component } } uncoveredTechniques { id name status maturity }',
+  incidents: 'release incidents { caseStudy name match stepsApplicable stepsTotal missing actors techniques broken breaksAt { step technique controls } openRoute accepted } detections { incident step technique controls }',
   paths: 'release pathsTruncated residualPaths { id techniques support caseStudies accepted } unbreakable { id techniques }',
-  mitigations: 'release recommendationOptimal recommendedMitigations { id name techniques incidents paths } controls { id mitigation name status scope techniques breaks } acceptedRisks { technique owner reason expires active applicable }',
+  mitigations: 'release recommendationOptimal recommendedMitigations { id name effect adds { incidentsBroken residualPathsRemoved techniquesCut } techniques incidents paths } controls { id mitigation name status scope techniques breaks } acceptedRisks { technique owner reason expires active applicable }',
   actors: 'release actors { id name source techniques caseStudies }',
 };
 const TABS = [['system', 'System'], ['techniques', 'Techniques'], ['incidents', 'Incidents'], ['paths', 'Residual paths'], ['mitigations', 'Mitigations'], ['actors', 'Actors']];
@@ -116,22 +116,33 @@ export async function render(root, route, ctx) {
     }
     case 'techniques':
       add(body, h('section', { class: 'card table-card' }, h('h2', {}, `Applicable techniques (${part.applicableTechniques.length})`),
-        table(null, ['Technique', 'Status', 'Components', 'Controls', 'Why'], part.applicableTechniques.map((t) => [
-          [tl(t.id), ' ', t.name], statusChip(t.status), t.components.join(', '),
-          [t.mitigatedBy.length ? `in place: ${t.mitigatedBy.join(', ')}` : '', t.pending.length ? ` pending: ${t.pending.join(', ')}` : '', !t.mitigatedBy.length && !t.pending.length ? (t.mitigations.length ? `available: ${t.mitigations.join(', ')}` : h('span', { class: 'bad' }, 'none exists')) : ''],
-          h('span', { class: 'small' }, [...new Set(t.evidence.map((e) => e.rationale || e.rule).filter(Boolean))].slice(0, 2).join('; '))]), { id: 'tm-techniques' })),
+        h('p', { class: 'small muted' }, 'Most urgent first. A control counts as in place only where it prevents the step on your side; detection is shown apart.'),
+        table(null, ['#', 'Technique', 'Status', 'Priority', 'Components', 'Controls', 'Why'], part.applicableTechniques.map((t) => [
+          String(t.rank), [tl(t.id), ' ', t.name, t.side === 'attacker' ? h('span', { class: 'small muted' }, ' (adversary side)') : ''], statusChip(t.status), t.priority, t.components.join(', '),
+          [t.mitigatedBy.length ? `in place: ${t.mitigatedBy.join(', ')}` : '', t.detectedBy.length ? ` sees it: ${t.detectedBy.join(', ')}` : '', t.pending.length ? ` pending: ${t.pending.join(', ')}` : '', !t.mitigatedBy.length && !t.pending.length && !t.detectedBy.length ? (t.mitigations.length ? `available: ${t.mitigations.join(', ')}` : h('span', { class: 'bad' }, 'none exists')) : ''],
+          h('span', { class: 'small' }, t.why.slice(0, 3).join('; '))]), { id: 'tm-techniques' })),
       h('section', { class: 'card table-card' }, h('h2', {}, `Applicable techniques no mitigation covers (${part.uncoveredTechniques.length})`),
         table(null, ['Technique', 'Maturity', 'Status'], part.uncoveredTechniques.map((t) => [[tl(t.id), ' ', t.name], t.maturity, statusChip(t.status)]), { id: 'tm-uncovered' })));
       break;
     case 'incidents':
-      add(body, h('section', { class: 'card table-card' }, h('h2', {}, `Incidents that could happen here (${part.incidents.length})`),
-        h('p', { class: 'small muted' }, 'Case studies whose every step applies to this system, and whether the implemented controls break them.'),
-        table(null, ['Case study', 'Actors', 'Chain', 'Broken', 'Where'], part.incidents.map((x) => h('tr', { class: x.broken ? 'ok' : '' },
+    {
+      const exact = part.incidents.filter((x) => x.match === 'exact');
+      const near = part.incidents.filter((x) => x.match !== 'exact');
+      add(body, h('section', { class: 'card table-card' }, h('h2', {}, `Incidents that could happen here (${exact.length})`),
+        h('p', { class: 'small muted' }, 'Case studies whose every step applies to this system, and whether the implemented controls stop them.'),
+        table(null, ['Case study', 'Actors', 'Chain', 'Broken', 'Where'], exact.map((x) => h('tr', { class: x.broken ? 'ok' : '' },
           h('td', {}, h('a', { href: `#/case-study/${encodeURIComponent(x.caseStudy)}` }, x.caseStudy), ' ', x.name), h('td', {}, x.actors.join(', ')),
           h('td', { class: 'mono small' }, x.techniques.join(' → ')),
           h('td', {}, x.broken ? h('span', { class: 'good' }, 'yes') : h('span', { class: 'bad' }, x.accepted ? 'accepted' : 'no')),
-          h('td', { class: 'small' }, x.breaksAt ? `${x.breaksAt.step} (${x.breaksAt.technique}) by ${x.breaksAt.controls.join(', ')}` : x.openRoute.length ? `open: ${x.openRoute.join(' → ')}` : ''))), { id: 'tm-incidents' })));
+          h('td', { class: 'small' }, x.breaksAt ? `${x.breaksAt.step} (${x.breaksAt.technique}) by ${x.breaksAt.controls.join(', ')}` : x.openRoute.length ? `open: ${x.openRoute.join(' → ')}` : ''))), { id: 'tm-incidents' })),
+      near.length ? h('section', { class: 'card table-card' }, h('h2', {}, `Near incidents (${near.length})`),
+        h('p', { class: 'small muted' }, 'Case studies of which at least 60% of the steps apply here.'),
+        table(null, ['Case study', 'Steps that apply', 'Not here', 'Broken'], near.map((x) => [[h('a', { href: `#/case-study/${encodeURIComponent(x.caseStudy)}` }, x.caseStudy), ' ', x.name], `${x.stepsApplicable} of ${x.stepsTotal}`, h('span', { class: 'mono small' }, x.missing.join(', ')), x.broken ? h('span', { class: 'good' }, 'yes') : h('span', { class: 'bad' }, x.accepted ? 'accepted' : 'no')]), { id: 'tm-near-incidents' })) : null,
+      part.detections.length ? h('section', { class: 'card table-card' }, h('h2', {}, `What your controls would see (${part.detections.length})`),
+        h('p', { class: 'small muted' }, 'Steps an implemented control detects without stopping them.'),
+        table(null, ['Incident', 'Step', 'Technique', 'Seen by'], part.detections.map((d) => [d.incident, d.step, tl(d.technique), d.controls.join(', ')]), { id: 'tm-detections' })) : null);
       break;
+    }
     case 'paths':
       add(body, h('section', { class: 'card table-card' }, h('h2', {}, `Residual attack paths (${part.residualPaths.length}${part.pathsTruncated ? ', search stopped at its bound' : ''})`),
         table(null, ['Path', 'Techniques', 'Support', 'Case studies', 'Accepted'], part.residualPaths.map((p) => [p.id, h('span', { class: 'mono small' }, tls(p.techniques).map((x, i) => [i ? ' → ' : '', x[1]])), String(p.support), p.caseStudies.join(', '), p.accepted ? 'yes' : '']), { id: 'tm-paths' })),
@@ -139,8 +150,9 @@ export async function render(root, route, ctx) {
       break;
     case 'mitigations':
       add(body, h('section', { class: 'card table-card' }, h('h2', {}, `Recommended mitigations (${part.recommendedMitigations.length})${part.recommendationOptimal ? '' : ' · best found'}`),
-        h('p', { class: 'small muted' }, 'The least set of further mitigations that breaks what the controls leave open, with what each adds.'),
-        table(null, ['Mitigation', 'Residual techniques it mitigates', 'Incidents', 'Paths'], part.recommendedMitigations.map((m) => [[h('a', { href: `#/mitigation/${encodeURIComponent(m.id)}` }, m.id), ' ', m.name], tls(m.techniques), m.incidents.join(', '), String(m.paths.length)]), { id: 'tm-recommended' })),
+        h('p', { class: 'small muted' }, 'The least set of further mitigations that stops what the controls leave open, in the order to implement them, with what each adds.'),
+        table(null, ['#', 'Mitigation', 'Effect', 'Adds', 'Residual techniques it cuts'], part.recommendedMitigations.map((m, i) => [String(i + 1), [h('a', { href: `#/mitigation/${encodeURIComponent(m.id)}` }, m.id), ' ', m.name], m.effect,
+          [m.adds.incidentsBroken.length ? `breaks ${m.adds.incidentsBroken.join(', ')}` : '', m.adds.residualPathsRemoved ? ` · ${m.adds.residualPathsRemoved} path(s)` : '', m.adds.techniquesCut.length ? ` · cuts ${m.adds.techniquesCut.length} technique(s)` : ''].join(''), tls(m.techniques)]), { id: 'tm-recommended' })),
       h('section', { class: 'card table-card' }, h('h2', {}, `Controls in place (${part.controls.length})`),
         table(null, ['Control', 'Status', 'Scope', 'Techniques covered', 'Breaks'], part.controls.map((c) => [[c.mitigation, ' ', c.name], statusChip(c.status), c.scope.join(', ') || 'all', String(c.techniques.length), c.breaks.join(', ')]), { id: 'tm-controls' })),
       part.acceptedRisks.length ? h('section', { class: 'card table-card' }, h('h2', {}, 'Accepted risks'), table(null, ['Technique', 'Owner', 'Reason', 'Expires', 'Holds'], part.acceptedRisks.map((r) => [tl(r.technique), r.owner, r.reason, r.expires, r.active ? 'yes' : h('span', { class: 'bad' }, 'expired')]), { id: 'tm-accepted' })) : null);
