@@ -112,7 +112,7 @@ func newService(ctx context.Context, st *store.Store, cfg Config) (*Service, err
 		if err := st.EnsureThreatModelSchema(ctx); err != nil {
 			return nil, fail(err)
 		}
-		s.tm.Store = st
+		s.tm.Store = modelStore{st}
 	}
 	return s, nil
 }

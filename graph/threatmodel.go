@@ -3,6 +3,8 @@ package graph
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 
 	"github.com/atlasgraph/atlasgraph/app"
@@ -59,6 +61,11 @@ func toAPI(st *app.StoredModel) *model.ThreatModel {
 	for _, a := range m.AcceptedRisks {
 		out.AcceptedRisks = append(out.AcceptedRisks, model.TMAcceptedRisk{Technique: a.Technique, Owner: a.Owner, Reason: a.Reason, Expires: a.Expires})
 	}
+	p := m.Preferences
+	out.Preferences = model.TMPreferences{CountDetection: p.CountDetection, Costs: []model.TMCost{}, Exclude: nonNilList(p.Exclude)}
+	for _, id := range slices.Sorted(maps.Keys(p.Costs)) {
+		out.Preferences.Costs = append(out.Preferences.Costs, model.TMCost{Mitigation: id, Cost: p.Costs[id]})
+	}
 	return out
 }
 
@@ -99,6 +106,16 @@ func fromModelInput(in model.ThreatModelInput) (*app.ThreatModel, error) {
 	}
 	for _, a := range in.AcceptedRisks {
 		m.AcceptedRisks = append(m.AcceptedRisks, fromRiskInput(a))
+	}
+	if p := in.Preferences; p != nil {
+		m.Preferences.CountDetection = p.CountDetection != nil && *p.CountDetection
+		m.Preferences.Exclude = p.Exclude
+		if len(p.Costs) > 0 {
+			m.Preferences.Costs = map[string]float64{}
+			for _, c := range p.Costs {
+				m.Preferences.Costs[c.Mitigation] = c.Cost
+			}
+		}
 	}
 	return m, nil
 }

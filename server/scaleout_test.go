@@ -656,8 +656,8 @@ func TestThreatModelsReadBackAcrossServers(t *testing.T) {
 	a, b := process(t, neo4jtest.Config(t).URI, with), process(t, routingURI(t, neo4jtest.Config(t)), with)
 	const id = "scale-out"
 	t.Cleanup(func() {
-		if sm, err := e.store.GetModel(context.Background(), id); err == nil {
-			_ = e.store.DeleteModel(context.Background(), id, sm.Version)
+		if _, v, err := e.store.GetModel(context.Background(), id); err == nil {
+			_ = e.store.DeleteModel(context.Background(), id, v)
 		}
 	})
 

@@ -50,9 +50,8 @@ func tmServer(t *testing.T, readsOpen bool) (string, *store.Store) {
 		ctx := context.Background()
 		ids, _ := e.store.ListModels(ctx, 1000)
 		for _, id := range ids {
-			sm, err := e.store.GetModel(ctx, id)
-			if err == nil {
-				e.store.DeleteModel(ctx, id, sm.Version)
+			if _, v, err := e.store.GetModel(ctx, id); err == nil {
+				e.store.DeleteModel(ctx, id, v)
 			}
 		}
 	})

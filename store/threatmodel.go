@@ -6,9 +6,8 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/atlasgraph/atlasgraph/atlas"
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
-
-	"github.com/atlasgraph/atlasgraph/threatmodel"
 )
 
 // Threat models live apart from release data: their own labels
@@ -33,7 +32,7 @@ OPTIONAL MATCH (m)-[:HAS_COMPONENT|HAS_CONTROL|ACCEPTS_RISK]->(c)
 DETACH DELETE c`
 
 const tmWrite = `MATCH (m:ThreatModel {id: $id})
-SET m.name = $name, m.description = $description, m.atlasRelease = $release,
+SET m.name = $name, m.description = $description, m.atlasRelease = $release, m.preferences = $preferences,
     m.version = m.version + 1, m.locked = false
 WITH m
 CALL (m) {
@@ -89,11 +88,61 @@ const tmDelete = `MATCH (m:ThreatModel {id: $id})
 OPTIONAL MATCH (m)-[:HAS_COMPONENT|HAS_CONTROL|ACCEPTS_RISK]->(c)
 DETACH DELETE c, m`
 
-// StoredModel is a threat model as stored, with its id and version.
-type StoredModel struct {
-	ID      string
-	Version int
-	Model   *threatmodel.Model
+// The sentinels of stored threat models, checked with errors.Is; each
+// also matches the atlas kind it is (atlas.ErrConflict, atlas.ErrNotFound).
+var (
+	// ErrModelExists: a model of that id is already stored.
+	ErrModelExists = fmt.Errorf("%w: threat model exists", atlas.ErrConflict)
+	// ErrModelStale: the write named a version that is no longer the stored one.
+	ErrModelStale = fmt.Errorf("%w: stale threat-model version", atlas.ErrConflict)
+	// ErrNoModel: no model of that id is stored.
+	ErrNoModel = fmt.Errorf("%w: no such threat model", atlas.ErrNotFound)
+)
+
+// ModelRecord is a threat model as stored: its parts in order, each with
+// the place it had in the file it came from. The application layer turns
+// it into a threat model and back; the store knows nothing of what a model
+// means.
+type ModelRecord struct {
+	Name, Description, Release string
+	// Preferences is the model's preferences as JSON text, "" when none.
+	Preferences   string
+	Components    []ComponentRecord
+	Flows         []FlowRecord
+	Controls      []ControlRecord
+	AcceptedRisks []RiskRecord
+}
+
+// Place is a line and column in a model file (0 when unknown).
+type Place struct{ Line, Col int }
+
+// ComponentRecord is a stored component; Properties hold booleans and text.
+type ComponentRecord struct {
+	ID, Kind, Name, Description string
+	Properties                  map[string]any
+	Place
+}
+
+// FlowRecord is a stored data flow.
+type FlowRecord struct {
+	ID, From, To  string
+	TrustBoundary bool
+	Data          string
+	Place
+}
+
+// ControlRecord is a stored control.
+type ControlRecord struct {
+	ID, Mitigation, Status string
+	Scope                  []string
+	Note                   string
+	Place
+}
+
+// RiskRecord is a stored accepted risk.
+type RiskRecord struct {
+	Technique, Owner, Reason, Expires string
+	Place
 }
 
 // EnsureThreatModelSchema creates the uniqueness constraint on model ids.
@@ -106,20 +155,20 @@ func (s *Store) EnsureThreatModelSchema(ctx context.Context) error {
 	return nil
 }
 
-// CreateModel stores a new model under id; it fails with
-// threatmodel.ErrExists when the id is taken. It returns the version (1).
-func (s *Store) CreateModel(ctx context.Context, id string, m *threatmodel.Model) (int, error) {
+// CreateModel stores a new model under id; it fails with ErrModelExists
+// when the id is taken. It returns the version (1).
+func (s *Store) CreateModel(ctx context.Context, id string, m ModelRecord) (int, error) {
 	return s.saveModel(ctx, id, 0, m)
 }
 
 // ReplaceModel replaces the stored model id, provided its version is still
-// version; otherwise it fails with threatmodel.ErrStale (or atlas.ErrNotFound)
-// and changes nothing. It returns the new version.
-func (s *Store) ReplaceModel(ctx context.Context, id string, version int, m *threatmodel.Model) (int, error) {
+// version; otherwise it fails with ErrModelStale (or ErrNoModel) and
+// changes nothing. It returns the new version.
+func (s *Store) ReplaceModel(ctx context.Context, id string, version int, m ModelRecord) (int, error) {
 	return s.saveModel(ctx, id, version, m)
 }
 
-func (s *Store) saveModel(ctx context.Context, id string, version int, m *threatmodel.Model) (int, error) {
+func (s *Store) saveModel(ctx context.Context, id string, version int, m ModelRecord) (int, error) {
 	params := modelParams(id, m)
 	sess := s.session(ctx, neo4j.AccessModeWrite)
 	defer sess.Close(ctx)
@@ -131,7 +180,7 @@ func (s *Store) saveModel(ctx context.Context, id string, version int, m *threat
 				return nil, err
 			}
 			if res.Next(ctx) {
-				return nil, fmt.Errorf("%w: a threat model %q is already stored; pick another id or update it", threatmodel.ErrExists, id)
+				return nil, fmt.Errorf("%w: a threat model %q is already stored; pick another id or update it", ErrModelExists, id)
 			}
 			if _, err := tx.Run(ctx, tmCreate, p); err != nil {
 				return nil, err
@@ -146,11 +195,11 @@ func (s *Store) saveModel(ctx context.Context, id string, version int, m *threat
 			}
 			rec, err := res.Single(ctx)
 			if err != nil {
-				return nil, fmt.Errorf("%w: no threat model %q", threatmodel.ErrNotFound, id)
+				return nil, fmt.Errorf("%w: no threat model %q", ErrNoModel, id)
 			}
 			cur, _ := rec.Get("version")
 			if cur.(int64) != int64(version) {
-				return nil, fmt.Errorf("%w: threat model %q is at version %d, not %d; read it again and reapply your change", threatmodel.ErrStale, id, cur, version)
+				return nil, fmt.Errorf("%w: threat model %q is at version %d, not %d; read it again and reapply your change", ErrModelStale, id, cur, version)
 			}
 			if _, err := tx.Run(ctx, tmClear, p); err != nil {
 				return nil, err
@@ -170,9 +219,9 @@ func (s *Store) saveModel(ctx context.Context, id string, version int, m *threat
 	if err != nil {
 		var ne *neo4j.Neo4jError
 		if errors.As(err, &ne) && ne.Code == "Neo.ClientError.Schema.ConstraintValidationFailed" {
-			return 0, fmt.Errorf("%w: a threat model %q is already stored", threatmodel.ErrExists, id)
+			return 0, fmt.Errorf("%w: a threat model %q is already stored", ErrModelExists, id)
 		}
-		if errors.Is(err, threatmodel.ErrExists) || errors.Is(err, threatmodel.ErrStale) || errors.Is(err, threatmodel.ErrNotFound) {
+		if errors.Is(err, ErrModelExists) || errors.Is(err, ErrModelStale) || errors.Is(err, ErrNoModel) {
 			return 0, err
 		}
 		return 0, fmt.Errorf("save threat model %q: %w", id, classify(err))
@@ -180,25 +229,21 @@ func (s *Store) saveModel(ctx context.Context, id string, version int, m *threat
 	return int(out.(int64)), nil
 }
 
-func modelParams(id string, m *threatmodel.Model) map[string]any {
+func modelParams(id string, m ModelRecord) map[string]any {
 	comps := make([]map[string]any, 0, len(m.Components))
 	for i, c := range m.Components {
-		props := map[string]any{}
-		for k, v := range c.Properties {
-			if v.Type == threatmodel.TypeBool {
-				props[k] = v.Bool
-			} else {
-				props[k] = v.Text
-			}
+		props := c.Properties
+		if props == nil {
+			props = map[string]any{}
 		}
 		b, _ := json.Marshal(props)
-		comps = append(comps, map[string]any{"id": c.ID, "kind": string(c.Kind), "name": c.Name, "description": c.Description,
-			"properties": string(b), "line": c.Pos.Line, "col": c.Pos.Col, "position": i})
+		comps = append(comps, map[string]any{"id": c.ID, "kind": c.Kind, "name": c.Name, "description": c.Description,
+			"properties": string(b), "line": c.Line, "col": c.Col, "position": i})
 	}
 	flows := make([]map[string]any, 0, len(m.Flows))
 	for i, f := range m.Flows {
 		flows = append(flows, map[string]any{"id": f.ID, "from": f.From, "to": f.To, "trustBoundary": f.TrustBoundary, "data": f.Data,
-			"line": f.Pos.Line, "col": f.Pos.Col, "position": i})
+			"line": f.Line, "col": f.Col, "position": i})
 	}
 	ctrls := make([]map[string]any, 0, len(m.Controls))
 	for i, c := range m.Controls {
@@ -206,53 +251,43 @@ func modelParams(id string, m *threatmodel.Model) map[string]any {
 		if scope == nil {
 			scope = []string{}
 		}
-		ctrls = append(ctrls, map[string]any{"id": c.ID, "mitigation": c.Mitigation, "status": string(c.Status), "scope": scope, "note": c.Note,
-			"line": c.Pos.Line, "col": c.Pos.Col, "position": i})
+		ctrls = append(ctrls, map[string]any{"id": c.ID, "mitigation": c.Mitigation, "status": c.Status, "scope": scope, "note": c.Note,
+			"line": c.Line, "col": c.Col, "position": i})
 	}
 	risks := make([]map[string]any, 0, len(m.AcceptedRisks))
 	for i, a := range m.AcceptedRisks {
 		risks = append(risks, map[string]any{"technique": a.Technique, "owner": a.Owner, "reason": a.Reason, "expires": a.Expires,
-			"line": a.Pos.Line, "col": a.Pos.Col, "position": i})
+			"line": a.Line, "col": a.Col, "position": i})
 	}
-	return map[string]any{"id": id, "name": m.Name, "description": m.Description, "release": m.Release,
+	return map[string]any{"id": id, "name": m.Name, "description": m.Description, "release": m.Release, "preferences": m.Preferences,
 		"components": comps, "flows": flows, "controls": ctrls, "risks": risks}
 }
 
-// GetModel reads a stored model; threatmodel.ErrNotFound when there is none.
-func (s *Store) GetModel(ctx context.Context, id string) (StoredModel, error) {
+// GetModel reads a stored model and its version; ErrNoModel when there is
+// none.
+func (s *Store) GetModel(ctx context.Context, id string) (ModelRecord, int, error) {
 	recs, err := s.readLatest(ctx, tmRead, map[string]any{"id": id})
 	if err != nil {
-		return StoredModel{}, fmt.Errorf("read threat model %q: %w", id, err)
+		return ModelRecord{}, 0, fmt.Errorf("read threat model %q: %w", id, err)
 	}
 	if len(recs) == 0 {
-		return StoredModel{}, fmt.Errorf("%w: no threat model %q", threatmodel.ErrNotFound, id)
+		return ModelRecord{}, 0, fmt.Errorf("%w: no threat model %q", ErrNoModel, id)
 	}
 	r := recs[0]
 	get := func(k string) any { v, _ := r.Get(k); return v }
 	mm := get("model").(map[string]any)
-	m := &threatmodel.Model{Name: str(mm["name"]), Description: str(mm["description"]), Release: str(mm["atlasRelease"]), Source: id}
-	pos := func(x map[string]any) threatmodel.Pos {
-		return threatmodel.Pos{Line: int(num(x["line"])), Col: int(num(x["col"]))}
-	}
+	m := ModelRecord{Name: str(mm["name"]), Description: str(mm["description"]), Release: str(mm["atlasRelease"]), Preferences: str(mm["preferences"])}
+	place := func(x map[string]any) Place { return Place{Line: int(num(x["line"])), Col: int(num(x["col"]))} }
 	for _, v := range get("components").([]any) {
 		c := v.(map[string]any)
-		comp := threatmodel.Component{ID: str(c["id"]), Kind: threatmodel.Kind(str(c["kind"])), Name: str(c["name"]), Description: str(c["description"]), Pos: pos(c), Properties: map[string]threatmodel.Value{}}
-		var props map[string]any
-		_ = json.Unmarshal([]byte(str(c["properties"])), &props)
-		for k, pv := range props {
-			switch x := pv.(type) {
-			case bool:
-				comp.Properties[k] = threatmodel.Value{Type: threatmodel.TypeBool, Bool: x}
-			case string:
-				comp.Properties[k] = threatmodel.Value{Type: threatmodel.TypeString, Text: x}
-			}
-		}
+		comp := ComponentRecord{ID: str(c["id"]), Kind: str(c["kind"]), Name: str(c["name"]), Description: str(c["description"]), Place: place(c)}
+		_ = json.Unmarshal([]byte(str(c["properties"])), &comp.Properties)
 		m.Components = append(m.Components, comp)
 	}
 	for _, v := range get("flows").([]any) {
 		f := v.(map[string]any)
 		tb, _ := f["trustBoundary"].(bool)
-		m.Flows = append(m.Flows, threatmodel.Flow{ID: str(f["id"]), From: str(f["from"]), To: str(f["to"]), TrustBoundary: tb, Data: str(f["data"]), Pos: pos(f)})
+		m.Flows = append(m.Flows, FlowRecord{ID: str(f["id"]), From: str(f["from"]), To: str(f["to"]), TrustBoundary: tb, Data: str(f["data"]), Place: place(f)})
 	}
 	for _, v := range get("controls").([]any) {
 		c := v.(map[string]any)
@@ -260,22 +295,13 @@ func (s *Store) GetModel(ctx context.Context, id string) (StoredModel, error) {
 		for _, x := range c["scope"].([]any) {
 			scope = append(scope, str(x))
 		}
-		m.Controls = append(m.Controls, threatmodel.Control{ID: str(c["id"]), Mitigation: str(c["mitigation"]), Status: threatmodel.Status(str(c["status"])), Scope: scope, Note: str(c["note"]), Pos: pos(c)})
+		m.Controls = append(m.Controls, ControlRecord{ID: str(c["id"]), Mitigation: str(c["mitigation"]), Status: str(c["status"]), Scope: scope, Note: str(c["note"]), Place: place(c)})
 	}
 	for _, v := range get("risks").([]any) {
 		a := v.(map[string]any)
-		m.AcceptedRisks = append(m.AcceptedRisks, threatmodel.AcceptedRisk{Technique: str(a["technique"]), Owner: str(a["owner"]), Reason: str(a["reason"]), Expires: str(a["expires"]), Pos: pos(a)})
+		m.AcceptedRisks = append(m.AcceptedRisks, RiskRecord{Technique: str(a["technique"]), Owner: str(a["owner"]), Reason: str(a["reason"]), Expires: str(a["expires"]), Place: place(a)})
 	}
-	return StoredModel{ID: id, Version: int(num(mm["version"])), Model: m}, nil
-}
-
-// GetStored is GetModel shaped for threatmodel.ModelStore.
-func (s *Store) GetStored(ctx context.Context, id string) (*threatmodel.Model, int, error) {
-	sm, err := s.GetModel(ctx, id)
-	if err != nil {
-		return nil, 0, err
-	}
-	return sm.Model, sm.Version, nil
+	return m, int(num(mm["version"])), nil
 }
 
 // ListModels returns the ids of the stored models, sorted, at most limit.
@@ -292,7 +318,7 @@ func (s *Store) ListModels(ctx context.Context, limit int) ([]string, error) {
 	return out, nil
 }
 
-// DeleteModel deletes a stored model at version; threatmodel.ErrStale when
+// DeleteModel deletes a stored model at version; ErrModelStale when
 // it moved on, atlas.ErrNotFound when there is none.
 func (s *Store) DeleteModel(ctx context.Context, id string, version int) error {
 	sess := s.session(ctx, neo4j.AccessModeWrite)
@@ -308,17 +334,17 @@ func (s *Store) DeleteModel(ctx context.Context, id string, version int) error {
 		}
 		rec, err := res.Single(ctx)
 		if err != nil {
-			return nil, fmt.Errorf("%w: no threat model %q", threatmodel.ErrNotFound, id)
+			return nil, fmt.Errorf("%w: no threat model %q", ErrNoModel, id)
 		}
 		cur, _ := rec.Get("version")
 		if cur.(int64) != int64(version) {
-			return nil, fmt.Errorf("%w: threat model %q is at version %d, not %d; read it again", threatmodel.ErrStale, id, cur, version)
+			return nil, fmt.Errorf("%w: threat model %q is at version %d, not %d; read it again", ErrModelStale, id, cur, version)
 		}
 		_, err = tx.Run(ctx, tmDelete, p)
 		return nil, err
 	})
 	if err != nil {
-		if errors.Is(err, threatmodel.ErrStale) || errors.Is(err, threatmodel.ErrNotFound) {
+		if errors.Is(err, ErrModelStale) || errors.Is(err, ErrNoModel) {
 			return err
 		}
 		return fmt.Errorf("delete threat model %q: %w", id, classify(err))

@@ -224,10 +224,10 @@ func run() error {
 			return err
 		}
 		id := fmt.Sprintf("bench-%d", n)
-		if sm, err := st.GetModel(ctx, id); err == nil {
-			st.DeleteModel(ctx, id, sm.Version)
+		if _, err := svc.GetModel(ctx, id); err == nil {
+			_ = svc.DeleteModel(ctx, id, mustVersion(ctx, svc, id))
 		}
-		if _, err := st.CreateModel(ctx, id, m); err != nil {
+		if _, err := svc.CreateModel(ctx, id, m); err != nil {
 			return err
 		}
 		var rep *threatmodel.Report
@@ -262,11 +262,18 @@ func run() error {
 			}
 			defer fmt.Printf("\n30 components, model file in the request (evaluateThreatModel, %d bytes): p50 %.1f ms, p90 %.1f ms\n", len(yaml), ms(ev.p50), ms(ev.p90))
 		}
-		if sm, err := st.GetModel(ctx, id); err == nil {
-			st.DeleteModel(ctx, id, sm.Version)
-		}
+		_ = svc.DeleteModel(ctx, id, mustVersion(ctx, svc, id))
 	}
 	return nil
+}
+
+// mustVersion is the stored version of a model, 0 when there is none.
+func mustVersion(ctx context.Context, svc *app.Service, id string) int {
+	sm, err := svc.GetModel(ctx, id)
+	if err != nil {
+		return 0
+	}
+	return sm.Version
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }

@@ -619,6 +619,11 @@ type ComplexityRoot struct {
 		Techniques func(childComplexity int) int
 	}
 
+	TMCost struct {
+		Cost       func(childComplexity int) int
+		Mitigation func(childComplexity int) int
+	}
+
 	TMDetection struct {
 		Controls  func(childComplexity int) int
 		Incident  func(childComplexity int) int
@@ -679,6 +684,12 @@ type ComplexityRoot struct {
 		Added      func(childComplexity int) int
 		Mitigation func(childComplexity int) int
 		Removed    func(childComplexity int) int
+	}
+
+	TMPreferences struct {
+		Costs          func(childComplexity int) int
+		CountDetection func(childComplexity int) int
+		Exclude        func(childComplexity int) int
 	}
 
 	TMProperty struct {
@@ -858,6 +869,7 @@ type ComplexityRoot struct {
 		Flows         func(childComplexity int) int
 		ID            func(childComplexity int) int
 		Name          func(childComplexity int) int
+		Preferences   func(childComplexity int) int
 		Rendered      func(childComplexity int, format string) int
 		Report        func(childComplexity int) int
 		Version       func(childComplexity int) int
@@ -3610,6 +3622,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.TMControlEffect.Techniques(childComplexity), true
 
+	case "TMCost.cost":
+		if e.ComplexityRoot.TMCost.Cost == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMCost.Cost(childComplexity), true
+	case "TMCost.mitigation":
+		if e.ComplexityRoot.TMCost.Mitigation == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMCost.Mitigation(childComplexity), true
+
 	case "TMDetection.controls":
 		if e.ComplexityRoot.TMDetection.Controls == nil {
 			break
@@ -3879,6 +3904,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.TMMitigationChange.Removed(childComplexity), true
+
+	case "TMPreferences.costs":
+		if e.ComplexityRoot.TMPreferences.Costs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMPreferences.Costs(childComplexity), true
+	case "TMPreferences.countDetection":
+		if e.ComplexityRoot.TMPreferences.CountDetection == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMPreferences.CountDetection(childComplexity), true
+	case "TMPreferences.exclude":
+		if e.ComplexityRoot.TMPreferences.Exclude == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMPreferences.Exclude(childComplexity), true
 
 	case "TMProperty.name":
 		if e.ComplexityRoot.TMProperty.Name == nil {
@@ -4596,6 +4640,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ThreatModel.Name(childComplexity), true
+	case "ThreatModel.preferences":
+		if e.ComplexityRoot.ThreatModel.Preferences == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ThreatModel.Preferences(childComplexity), true
 	case "ThreatModel.rendered":
 		if e.ComplexityRoot.ThreatModel.Rendered == nil {
 			break
@@ -4839,7 +4889,9 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("TMAcceptedRiskInput", ec.unmarshalInputTMAcceptedRiskInput),
 			graphql.NewInputUnmarshaler("TMComponentInput", ec.unmarshalInputTMComponentInput),
 			graphql.NewInputUnmarshaler("TMControlInput", ec.unmarshalInputTMControlInput),
+			graphql.NewInputUnmarshaler("TMCostInput", ec.unmarshalInputTMCostInput),
 			graphql.NewInputUnmarshaler("TMFlowInput", ec.unmarshalInputTMFlowInput),
+			graphql.NewInputUnmarshaler("TMPreferencesInput", ec.unmarshalInputTMPreferencesInput),
 			graphql.NewInputUnmarshaler("TMPropertyInput", ec.unmarshalInputTMPropertyInput),
 			graphql.NewInputUnmarshaler("TacticFilter", ec.unmarshalInputTacticFilter),
 			graphql.NewInputUnmarshaler("TechniqueFilter", ec.unmarshalInputTechniqueFilter),
@@ -7341,6 +7393,8 @@ type ThreatModel {
   controls: [TMControl!]!
   "Techniques whose risk the owners accept."
   acceptedRisks: [TMAcceptedRisk!]!
+  "How the report judges and recommends for this model."
+  preferences: TMPreferences!
   "Everything the evaluation finds, on the pinned release."
   report: ThreatModelReport!
   "The report rendered: markdown, json, navigator, sarif or mermaid."
@@ -7439,6 +7493,49 @@ input ThreatModelInput {
   controls: [TMControlInput!]
   "The accepted risks."
   acceptedRisks: [TMAcceptedRiskInput!]
+  "How the report judges and recommends; defaults when omitted."
+  preferences: TMPreferencesInput
+}
+
+"""
+How a model's report judges and recommends (docs/threatmodel.md,
+"Preferences").
+"""
+input TMPreferencesInput {
+  "Count detect links of implemented controls as cutting a step, as prevent links do (never respond links)."
+  countDetection: Boolean
+  "Costs of mitigations for recommendations; unlisted ones cost 1."
+  costs: [TMCostInput!]
+  "Mitigations never to recommend."
+  exclude: [ID!]
+}
+
+"The cost of one mitigation."
+input TMCostInput {
+  "A mitigation id."
+  mitigation: ID!
+  "Above 0, at most 1e9."
+  cost: Float!
+}
+
+"""
+How a model's report judges and recommends.
+"""
+type TMPreferences {
+  "Detect links of implemented controls count as cutting a step."
+  countDetection: Boolean!
+  "Costs of mitigations for recommendations; unlisted ones cost 1."
+  costs: [TMCost!]!
+  "Mitigations never recommended."
+  exclude: [ID!]!
+}
+
+"The cost of one mitigation."
+type TMCost {
+  "A mitigation id."
+  mitigation: ID!
+  "Its cost."
+  cost: Float!
 }
 
 "A component."
@@ -9082,6 +9179,16 @@ func (ec *executionContext) childFields_TMControlEffect(ctx context.Context, fie
 	return nil, fmt.Errorf("no field named %q was found under type TMControlEffect", field.Name)
 }
 
+func (ec *executionContext) childFields_TMCost(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "mitigation":
+		return ec.fieldContext_TMCost_mitigation(ctx, field)
+	case "cost":
+		return ec.fieldContext_TMCost_cost(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TMCost", field.Name)
+}
+
 func (ec *executionContext) childFields_TMDetection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "incident":
@@ -9204,6 +9311,18 @@ func (ec *executionContext) childFields_TMMitigationChange(ctx context.Context, 
 		return ec.fieldContext_TMMitigationChange_removed(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type TMMitigationChange", field.Name)
+}
+
+func (ec *executionContext) childFields_TMPreferences(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "countDetection":
+		return ec.fieldContext_TMPreferences_countDetection(ctx, field)
+	case "costs":
+		return ec.fieldContext_TMPreferences_costs(ctx, field)
+	case "exclude":
+		return ec.fieldContext_TMPreferences_exclude(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TMPreferences", field.Name)
 }
 
 func (ec *executionContext) childFields_TMProperty(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -9562,6 +9681,8 @@ func (ec *executionContext) childFields_ThreatModel(ctx context.Context, field g
 		return ec.fieldContext_ThreatModel_controls(ctx, field)
 	case "acceptedRisks":
 		return ec.fieldContext_ThreatModel_acceptedRisks(ctx, field)
+	case "preferences":
+		return ec.fieldContext_ThreatModel_preferences(ctx, field)
 	case "report":
 		return ec.fieldContext_ThreatModel_report(ctx, field)
 	case "rendered":
@@ -22091,6 +22212,52 @@ func (ec *executionContext) fieldContext_TMControlEffect_breaks(_ context.Contex
 	return graphql.NewScalarFieldContext("TMControlEffect", field, false, false, "ID")
 }
 
+func (ec *executionContext) _TMCost_mitigation(ctx context.Context, field graphql.CollectedField, obj *model.TMCost) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMCost_mitigation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Mitigation, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMCost_mitigation(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMCost", field, false, false, "ID")
+}
+
+func (ec *executionContext) _TMCost_cost(ctx context.Context, field graphql.CollectedField, obj *model.TMCost) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMCost_cost(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cost, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMCost_cost(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMCost", field, false, false, "Float")
+}
+
 func (ec *executionContext) _TMDetection_incident(ctx context.Context, field graphql.CollectedField, obj *report.Detection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -23128,6 +23295,84 @@ func (ec *executionContext) _TMMitigationChange_removed(ctx context.Context, fie
 }
 func (ec *executionContext) fieldContext_TMMitigationChange_removed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("TMMitigationChange", field, false, false, "ID")
+}
+
+func (ec *executionContext) _TMPreferences_countDetection(ctx context.Context, field graphql.CollectedField, obj *model.TMPreferences) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMPreferences_countDetection(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CountDetection, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMPreferences_countDetection(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMPreferences", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _TMPreferences_costs(ctx context.Context, field graphql.CollectedField, obj *model.TMPreferences) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMPreferences_costs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Costs, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.TMCost) graphql.Marshaler {
+			return ec.marshalNTMCost2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐTMCostᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMPreferences_costs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TMPreferences",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TMCost(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TMPreferences_exclude(ctx context.Context, field graphql.CollectedField, obj *model.TMPreferences) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMPreferences_exclude(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Exclude, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNID2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMPreferences_exclude(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMPreferences", field, false, false, "ID")
 }
 
 func (ec *executionContext) _TMProperty_name(ctx context.Context, field graphql.CollectedField, obj *model.TMProperty) (ret graphql.Marshaler) {
@@ -26200,6 +26445,38 @@ func (ec *executionContext) fieldContext_ThreatModel_acceptedRisks(_ context.Con
 	return fc, nil
 }
 
+func (ec *executionContext) _ThreatModel_preferences(ctx context.Context, field graphql.CollectedField, obj *model.ThreatModel) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ThreatModel_preferences(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Preferences, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.TMPreferences) graphql.Marshaler {
+			return ec.marshalNTMPreferences2githubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐTMPreferences(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ThreatModel_preferences(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ThreatModel",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TMPreferences(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _ThreatModel_report(ctx context.Context, field graphql.CollectedField, obj *model.ThreatModel) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -28738,6 +29015,55 @@ func UnmarshalTMControlInput(ctx context.Context, raw any) (model.TMControlInput
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputTMCostInput(ctx context.Context, obj any) (model.TMCostInput, error) {
+	var it model.TMCostInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"mitigation", "cost"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "mitigation":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("mitigation"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Mitigation = data
+		case "cost":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("cost"))
+			data, err := ec.unmarshalNFloat2float64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Cost = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalTMCostInput unmarshals raw into the TMCostInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalTMCostInput(ctx context.Context, raw any) (model.TMCostInput, error) {
+	var out model.TMCostInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "TMCostInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputTMFlowInput(ctx context.Context, obj any) (model.TMFlowInput, error) {
 	var it model.TMFlowInput
 	if obj == nil {
@@ -28805,6 +29131,62 @@ func (ec *executionContext) unmarshalInputTMFlowInput(ctx context.Context, obj a
 func UnmarshalTMFlowInput(ctx context.Context, raw any) (model.TMFlowInput, error) {
 	var out model.TMFlowInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "TMFlowInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputTMPreferencesInput(ctx context.Context, obj any) (model.TMPreferencesInput, error) {
+	var it model.TMPreferencesInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"countDetection", "costs", "exclude"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "countDetection":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("countDetection"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CountDetection = data
+		case "costs":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("costs"))
+			data, err := ec.unmarshalOTMCostInput2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐTMCostInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Costs = data
+		case "exclude":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("exclude"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Exclude = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalTMPreferencesInput unmarshals raw into the TMPreferencesInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalTMPreferencesInput(ctx context.Context, raw any) (model.TMPreferencesInput, error) {
+	var out model.TMPreferencesInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "TMPreferencesInput", raw, &out)
 	return out, err
 }
 
@@ -28987,7 +29369,7 @@ func (ec *executionContext) unmarshalInputThreatModelInput(ctx context.Context, 
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"id", "name", "description", "atlasRelease", "components", "flows", "controls", "acceptedRisks"}
+	fieldsInOrder := [...]string{"id", "name", "description", "atlasRelease", "components", "flows", "controls", "acceptedRisks", "preferences"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -29050,6 +29432,13 @@ func (ec *executionContext) unmarshalInputThreatModelInput(ctx context.Context, 
 				return it, err
 			}
 			it.AcceptedRisks = data
+		case "preferences":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("preferences"))
+			data, err := ec.unmarshalOTMPreferencesInput2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐTMPreferencesInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Preferences = data
 		}
 	}
 	return it, nil
@@ -32823,6 +33212,44 @@ func (ec *executionContext) _TMControlEffect(ctx context.Context, sel ast.Select
 	return out
 }
 
+var tMCostImplementors = []string{"TMCost"}
+
+func (ec *executionContext) _TMCost(ctx context.Context, sel ast.SelectionSet, obj *model.TMCost) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, tMCostImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TMCost")
+		case "mitigation":
+			out.Values[i] = ec._TMCost_mitigation(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "cost":
+			out.Values[i] = ec._TMCost_cost(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var tMDetectionImplementors = []string{"TMDetection"}
 
 func (ec *executionContext) _TMDetection(ctx context.Context, sel ast.SelectionSet, obj *report.Detection) graphql.Marshaler {
@@ -33191,6 +33618,49 @@ func (ec *executionContext) _TMMitigationChange(ctx context.Context, sel ast.Sel
 			}
 		case "removed":
 			out.Values[i] = ec._TMMitigationChange_removed(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var tMPreferencesImplementors = []string{"TMPreferences"}
+
+func (ec *executionContext) _TMPreferences(ctx context.Context, sel ast.SelectionSet, obj *model.TMPreferences) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, tMPreferencesImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TMPreferences")
+		case "countDetection":
+			out.Values[i] = ec._TMPreferences_countDetection(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "costs":
+			out.Values[i] = ec._TMPreferences_costs(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "exclude":
+			out.Values[i] = ec._TMPreferences_exclude(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -34366,6 +34836,11 @@ func (ec *executionContext) _ThreatModel(ctx context.Context, sel ast.SelectionS
 			}
 		case "acceptedRisks":
 			out.Values[i] = ec._ThreatModel_acceptedRisks(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "preferences":
+			out.Values[i] = ec._ThreatModel_preferences(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -36211,6 +36686,31 @@ func (ec *executionContext) unmarshalNTMControlInput2githubᚗcomᚋatlasgraph�
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalNTMCost2githubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐTMCost(ctx context.Context, sel ast.SelectionSet, v model.TMCost) graphql.Marshaler {
+	return ec._TMCost(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNTMCost2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐTMCostᚄ(ctx context.Context, sel ast.SelectionSet, v []model.TMCost) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNTMCost2githubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐTMCost(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNTMCostInput2githubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐTMCostInput(ctx context.Context, v any) (model.TMCostInput, error) {
+	res, err := ec.unmarshalInputTMCostInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalNTMDetection2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐDetection(ctx context.Context, sel ast.SelectionSet, v report.Detection) graphql.Marshaler {
 	return ec._TMDetection(ctx, sel, &v)
 }
@@ -36334,6 +36834,10 @@ func (ec *executionContext) marshalNTMMitigationChange2ᚕgithubᚗcomᚋatlasgr
 	}
 
 	return ret
+}
+
+func (ec *executionContext) marshalNTMPreferences2githubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐTMPreferences(ctx context.Context, sel ast.SelectionSet, v model.TMPreferences) graphql.Marshaler {
+	return ec._TMPreferences(ctx, sel, &v)
 }
 
 func (ec *executionContext) marshalNTMProperty2githubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐTMProperty(ctx context.Context, sel ast.SelectionSet, v model.TMProperty) graphql.Marshaler {
@@ -37303,6 +37807,23 @@ func (ec *executionContext) unmarshalOTMControlInput2ᚕgithubᚗcomᚋatlasgrap
 	return res, nil
 }
 
+func (ec *executionContext) unmarshalOTMCostInput2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐTMCostInputᚄ(ctx context.Context, v any) ([]model.TMCostInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]model.TMCostInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNTMCostInput2githubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐTMCostInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
 func (ec *executionContext) unmarshalOTMFlowInput2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐTMFlowInputᚄ(ctx context.Context, v any) ([]model.TMFlowInput, error) {
 	if v == nil {
 		return nil, nil
@@ -37318,6 +37839,14 @@ func (ec *executionContext) unmarshalOTMFlowInput2ᚕgithubᚗcomᚋatlasgraph�
 		}
 	}
 	return res, nil
+}
+
+func (ec *executionContext) unmarshalOTMPreferencesInput2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐTMPreferencesInput(ctx context.Context, v any) (*model.TMPreferencesInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputTMPreferencesInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalOTMPropertyInput2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐTMPropertyInputᚄ(ctx context.Context, v any) ([]model.TMPropertyInput, error) {

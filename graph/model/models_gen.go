@@ -190,6 +190,22 @@ type TMControlInput struct {
 	Note *string `json:"note,omitempty"`
 }
 
+// The cost of one mitigation.
+type TMCost struct {
+	// A mitigation id.
+	Mitigation string `json:"mitigation"`
+	// Its cost.
+	Cost float64 `json:"cost"`
+}
+
+// The cost of one mitigation.
+type TMCostInput struct {
+	// A mitigation id.
+	Mitigation string `json:"mitigation"`
+	// Above 0, at most 1e9.
+	Cost float64 `json:"cost"`
+}
+
 // Data moving from one component to another.
 type TMFlow struct {
 	// Unique within the model; FROM->TO by default.
@@ -216,6 +232,27 @@ type TMFlowInput struct {
 	TrustBoundary *bool `json:"trustBoundary,omitempty"`
 	// What moves.
 	Data *string `json:"data,omitempty"`
+}
+
+// How a model's report judges and recommends.
+type TMPreferences struct {
+	// Detect links of implemented controls count as cutting a step.
+	CountDetection bool `json:"countDetection"`
+	// Costs of mitigations for recommendations; unlisted ones cost 1.
+	Costs []TMCost `json:"costs"`
+	// Mitigations never recommended.
+	Exclude []string `json:"exclude"`
+}
+
+// How a model's report judges and recommends (docs/threatmodel.md,
+// "Preferences").
+type TMPreferencesInput struct {
+	// Count detect links of implemented controls as cutting a step, as prevent links do (never respond links).
+	CountDetection *bool `json:"countDetection,omitempty"`
+	// Costs of mitigations for recommendations; unlisted ones cost 1.
+	Costs []TMCostInput `json:"costs,omitempty"`
+	// Mitigations never to recommend.
+	Exclude []string `json:"exclude,omitempty"`
 }
 
 // A property of a component, with its value as text (true/false for booleans).
@@ -292,4 +329,6 @@ type ThreatModelInput struct {
 	Controls []TMControlInput `json:"controls,omitempty"`
 	// The accepted risks.
 	AcceptedRisks []TMAcceptedRiskInput `json:"acceptedRisks,omitempty"`
+	// How the report judges and recommends; defaults when omitted.
+	Preferences *TMPreferencesInput `json:"preferences,omitempty"`
 }

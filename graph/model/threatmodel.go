@@ -14,5 +14,6 @@ type ThreatModel struct {
 	Flows         []TMFlow
 	Controls      []TMControl
 	AcceptedRisks []TMAcceptedRisk
+	Preferences   TMPreferences
 	Domain        *app.ThreatModel
 }
