@@ -165,6 +165,10 @@ func (p *Policy) Middleware(next http.Handler) http.Handler {
 	})
 }
 
+// Identify is the principal an Authorization header stands for, for faces
+// that see a request's header outside the middleware (MCP tool calls).
+func (p *Policy) Identify(header string) Principal { return p.identify(header) }
+
 func (p *Policy) identify(header string) Principal {
 	if header == "" {
 		return Principal{}

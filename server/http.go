@@ -49,6 +49,9 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /healthz", s.health.serveHealth)
 	mux.HandleFunc("GET /readyz", s.health.serveReady)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{}))
+	for pattern, h := range s.cfg.Extra {
+		mux.Handle(pattern, s.admitted(h))
+	}
 	var h http.Handler = jsonMisses(mux)
 	if s.cfg.Auth != nil {
 		h = s.cfg.Auth.Middleware(h)

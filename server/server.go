@@ -127,6 +127,12 @@ type Config struct {
 	// new build never revalidates an old answer; empty means the module
 	// version and VCS revision the binary records.
 	BuildVersion string
+	// Extra are more faces served beside GraphQL, by path (a pattern of
+	// http.ServeMux, e.g. "/mcp"), behind the same middleware: request
+	// ids, access log, panic recovery, the bearer tokens of Auth, and
+	// GraphQL's admission for their POST requests (extra.go). Each handler
+	// bounds its own bodies and deadlines.
+	Extra map[string]http.Handler
 }
 
 // Server serves the API. Make one with New; it is safe for concurrent use.

@@ -108,7 +108,7 @@ func (c *cli) rootCmd() *cobra.Command {
 	for _, sub := range []*cobra.Command{
 		c.loadCmd(), c.checkCmd(), c.releasesCmd(), c.diffCmd(),
 		c.showCmd(), c.searchCmd(), c.analyzeCmd(), c.validateCmd(), c.modelCmd(),
-		c.serveCmd(),
+		c.serveCmd(), c.mcpCmd(),
 		c.exportCmd(),
 	} {
 		root.AddCommand(sub)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"runtime/debug"
 	"strings"
 
@@ -11,6 +12,7 @@ import (
 
 	"github.com/atlasgraph/atlasgraph/app"
 	"github.com/atlasgraph/atlasgraph/auth"
+	"github.com/atlasgraph/atlasgraph/mcp"
 	"github.com/atlasgraph/atlasgraph/server"
 )
 
@@ -44,6 +46,7 @@ func (c *cli) serveCmd() *cobra.Command {
 	fs.IntVar(&rm.InMemory, "releases-in-memory", app.DefaultReleasesInMemory, "complete releases held in memory, the least recently used dropped first")
 	cacheMB := fs.Int("response-cache-mb", server.DefaultResponseCacheBytes>>20, "MiB of answers to queries that read complete releases only, kept until a release changes; 0 switches the cache off")
 	gcPercent := fs.Int("gc-percent", defaultGCPercent, "garbage collection target: the heap may grow this many percent over the live heap before a collection (Go's GOGC; the environment's GOGC wins when set, GOMEMLIMIT still caps the heap)")
+	mcpOn := fs.Bool("mcp", false, "also answer the Model Context Protocol (Streamable HTTP) at /mcp, for AI assistants; write tools need an editor's token")
 	upstreamURL := fs.String("upstream", "", "atlas-data's dist folder: a URL or a local folder (env ATLASGRAPH_UPSTREAM, default "+app.DefaultUpstream+")")
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
 		ctx := cmd.Context()
@@ -99,8 +102,12 @@ func (c *cli) serveCmd() *cobra.Command {
 		sf := sourceFlags{upstream: *upstreamURL}
 		checker := svc.UpstreamChecker(sf.upstreamURL(c.getenv), !*upstreamCheck, log)
 		checker.Start(ctx)
+		var extra map[string]http.Handler
+		if *mcpOn {
+			extra = map[string]http.Handler{"/mcp": mcp.Handler(svc, mcp.Options{Version: versionString(), Timeout: t.Request, Auth: policy, Logger: log})}
+		}
 		srv, err := server.New(server.Config{App: svc, Logger: log, Timeouts: t, Admission: adm, NoIntrospection: !*introspection,
-			Auth: policy, Upstream: checker, ResponseCacheBytes: cacheBytes})
+			Auth: policy, Upstream: checker, ResponseCacheBytes: cacheBytes, Extra: extra})
 		if err != nil {
 			return usageError{msg: err.Error(), cmd: cmd.CommandPath()}
 		}
