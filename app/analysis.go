@@ -11,6 +11,7 @@ import (
 	"github.com/atlasgraph/atlasgraph/actors"
 	"github.com/atlasgraph/atlasgraph/analysis"
 	"github.com/atlasgraph/atlasgraph/atlas"
+	"github.com/atlasgraph/atlasgraph/threatmodel"
 	"github.com/atlasgraph/atlasgraph/view"
 )
 
@@ -83,6 +84,13 @@ type AnalysisRelease struct {
 	Input *analysis.Input
 	// View is the held release the input was built from.
 	View *view.Release
+	// Effects holds, per mitigation, its curated effect (prevent, detect,
+	// respond, unclassified) and, per (mitigation, technique) link, the
+	// link's own; see threatmodel's semantics.
+	Effects *Effects
+
+	preventOnce sync.Once
+	prevent     *analysis.Input // the input under the prevent-only rule
 	// Techniques, Tactics and Mitigations are every object of those kinds
 	// in the release, by id.
 	Techniques  map[string]view.Technique
@@ -161,16 +169,26 @@ func (s *Service) Analysis(ctx context.Context, release string) (_ *AnalysisRele
 	if err != nil {
 		return nil, err
 	}
-	a := analysisOf(held)
+	a := analysisOf(held, s.sem)
 	s.analysis.put(info.Version+"@"+info.SHA256, a)
 	return a, nil
 }
 
+// input is the analysis input under the literal rule, or, when
+// preventOnly, under the threat-model rule (built once per release).
+func (a *AnalysisRelease) input(preventOnly bool) *analysis.Input {
+	if !preventOnly {
+		return a.Input
+	}
+	a.preventOnce.Do(func() { a.prevent = a.Input.WithMitigates(a.Effects.preventOnly()) })
+	return a.prevent
+}
+
 // analysisOf builds the analysis input of a held release: the domain value
 // the release was read into, and its objects by id.
-func analysisOf(held *view.Release) *AnalysisRelease {
+func analysisOf(held *view.Release, sem *threatmodel.Semantics) *AnalysisRelease {
 	rel := held.Atlas
-	a := &AnalysisRelease{Release: rel, Input: analysis.FromRelease(rel), View: held,
+	a := &AnalysisRelease{Release: rel, Input: analysis.FromRelease(rel), View: held, Effects: effectsOf(sem, rel),
 		Techniques: map[string]view.Technique{}, Tactics: map[string]view.Tactic{}, Mitigations: map[string]view.Mitigation{}}
 	for _, t := range rel.Techniques {
 		if x := held.TechniqueOrNil(t.ID); x != nil {
@@ -305,6 +323,11 @@ type ChainQuestion struct {
 	CaseStudy         string
 	Techniques        []string
 	InheritFromParent bool
+	// PreventOnly counts a mitigation as covering a technique only under
+	// the threat-model rule (docs/threatmodel.md): a prevent link of a
+	// mitigation acting on the system, at a step on the defender's side.
+	// Off, the release's links count literally, as ATLAS states them.
+	PreventOnly bool
 }
 
 // ChainAnswer is the answer to a [ChainQuestion].
@@ -354,7 +377,7 @@ func (s *Service) Chain(ctx context.Context, q ChainQuestion) (_ *ChainAnswer, e
 		slices.Sort(all)
 		ans.Evidence = append(ans.Evidence, slices.Compact(all)...)
 	}
-	if ans.Report, err = analysis.ChainMitigations(ctx, ans.Chain, a.Input.Knowledge, analysis.Options{InheritFromParent: q.InheritFromParent}); err != nil {
+	if ans.Report, err = analysis.ChainMitigations(ctx, ans.Chain, a.input(q.PreventOnly).Knowledge, analysis.Options{InheritFromParent: q.InheritFromParent}); err != nil {
 		return nil, analysisErr(err)
 	}
 	return ans, nil
@@ -388,6 +411,11 @@ type SetQuestion struct {
 	Alternatives      int
 	Budget            int // 1 to MaxBudget; DefaultBudget when a face's user does not say
 	InheritFromParent bool
+	// PreventOnly counts a mitigation as covering a technique only under
+	// the threat-model rule (docs/threatmodel.md): a prevent link of a
+	// mitigation acting on the system, at a step on the defender's side.
+	// Off, the release's links count literally, as ATLAS states them.
+	PreventOnly bool
 }
 
 // SetAnswer is the answer to a [SetQuestion].
@@ -442,7 +470,7 @@ func (s *Service) MinimalSet(ctx context.Context, q SetQuestion) (_ *SetAnswer, 
 	if err := a.checkMitigations(costIDs, q.Require, q.Exclude); err != nil {
 		return nil, err
 	}
-	res, err := analysis.MinimalMitigationSet(ctx, chains, a.Input.Knowledge, analysis.Options{InheritFromParent: q.InheritFromParent},
+	res, err := analysis.MinimalMitigationSet(ctx, chains, a.input(q.PreventOnly).Knowledge, analysis.Options{InheritFromParent: q.InheritFromParent},
 		analysis.SetRequest{Costs: q.Costs, Require: q.Require, Exclude: q.Exclude, Alternatives: q.Alternatives, Budget: budget})
 	if err != nil {
 		return nil, analysisErr(err)
@@ -463,6 +491,11 @@ type PathQuestion struct {
 	MinSupport         int
 	ExcludeMitigatedBy []string
 	InheritFromParent  bool
+	// PreventOnly counts a mitigation as covering a technique only under
+	// the threat-model rule (docs/threatmodel.md): a prevent link of a
+	// mitigation acting on the system, at a step on the defender's side.
+	// Off, the release's links count literally, as ATLAS states them.
+	PreventOnly bool
 }
 
 // PathAnswer is the answer to a [PathQuestion].
@@ -520,7 +553,7 @@ func (s *Service) attackPaths(ctx context.Context, a *AnalysisRelease, q PathQue
 		return nil, err
 	}
 	// The release's path index is built once and shared by every question.
-	ans.Result, err = a.Input.AttackPaths(ctx, analysis.PathQuery{From: ans.From, To: ans.To, MaxHops: q.MaxHops, Limit: q.Limit,
+	ans.Result, err = a.input(q.PreventOnly).AttackPaths(ctx, analysis.PathQuery{From: ans.From, To: ans.To, MaxHops: q.MaxHops, Limit: q.Limit,
 		MinSupport: q.MinSupport, ExcludeMitigatedBy: q.ExcludeMitigatedBy}, analysis.Options{InheritFromParent: q.InheritFromParent})
 	if err != nil {
 		return nil, analysisErr(err)
@@ -551,6 +584,11 @@ type ChokeQuestion struct {
 	// and the last tactic of the matrix.
 	From, To          string
 	InheritFromParent bool
+	// PreventOnly counts a mitigation as covering a technique only under
+	// the threat-model rule (docs/threatmodel.md): a prevent link of a
+	// mitigation acting on the system, at a step on the defender's side.
+	// Off, the release's links count literally, as ATLAS states them.
+	PreventOnly bool
 }
 
 // ChokeAnswer is the answer to a [ChokeQuestion].
@@ -590,7 +628,7 @@ func (s *Service) ChokePoints(ctx context.Context, q ChokeQuestion) (_ *ChokeAns
 	ans := &ChokeAnswer{Release: a}
 	var paths []analysis.Path
 	if q.Paths > 0 && len(a.Release.Tactics) > 0 {
-		pq := PathQuestion{Release: a.Version(), From: q.From, To: q.To, MaxHops: q.MaxHops, Limit: q.Paths, MinSupport: 1, InheritFromParent: q.InheritFromParent}
+		pq := PathQuestion{Release: a.Version(), From: q.From, To: q.To, MaxHops: q.MaxHops, Limit: q.Paths, MinSupport: 1, InheritFromParent: q.InheritFromParent, PreventOnly: q.PreventOnly}
 		if pq.From == "" {
 			pq.From = a.Release.Tactics[0].ID
 		}
@@ -605,7 +643,7 @@ func (s *Service) ChokePoints(ctx context.Context, q ChokeQuestion) (_ *ChokeAns
 		}
 		paths = ans.Paths.Result.Paths
 	}
-	if ans.Report, err = analysis.ChokePoints(ctx, a.Input.Chains, paths, a.Input.Knowledge, opts, q.Limit); err != nil {
+	if ans.Report, err = analysis.ChokePoints(ctx, a.Input.Chains, paths, a.input(q.PreventOnly).Knowledge, opts, q.Limit); err != nil {
 		return nil, analysisErr(err)
 	}
 	return ans, nil
@@ -628,6 +666,11 @@ type GapsQuestion struct {
 	// Limit caps the list; 0 lists every gap.
 	Limit             int
 	InheritFromParent bool
+	// PreventOnly counts a mitigation as covering a technique only under
+	// the threat-model rule (docs/threatmodel.md): a prevent link of a
+	// mitigation acting on the system, at a step on the defender's side.
+	// Off, the release's links count literally, as ATLAS states them.
+	PreventOnly bool
 }
 
 // CoverageGaps answers a [GapsQuestion]: the techniques of a release no
@@ -641,7 +684,7 @@ func (s *Service) CoverageGaps(ctx context.Context, q GapsQuestion) (_ *GapsAnsw
 	if err != nil {
 		return nil, err
 	}
-	gaps, err := analysis.CoverageGaps(ctx, a.Input.Techniques, a.Input.Knowledge, analysis.Options{InheritFromParent: q.InheritFromParent})
+	gaps, err := analysis.CoverageGaps(ctx, a.Input.Techniques, a.input(q.PreventOnly).Knowledge, analysis.Options{InheritFromParent: q.InheritFromParent})
 	if err != nil {
 		return nil, analysisErr(err)
 	}

@@ -31,6 +31,9 @@ type ChainBreaker struct {
 	// The first step at which its hits so far cut every route; null when it
 	// does not break the chain on its own.
 	EarliestBreak *ChainStep `json:"earliestBreak"`
+	// What it does, as curated for this product: prevent, detect, respond
+	// or unclassified (docs/threatmodel.md).
+	Effect string `json:"effect"`
 }
 
 // Which mitigations break one chain.
@@ -65,6 +68,9 @@ type SetMember struct {
 	Required bool `json:"required"`
 	// The chains (case-study ids) in which it covers a step.
 	Chains []string `json:"chains"`
+	// What it does, as curated for this product: prevent, detect, respond
+	// or unclassified (docs/threatmodel.md).
+	Effect string `json:"effect"`
 }
 
 // A set of mitigations and its cost.
@@ -181,6 +187,9 @@ type MitigationChokePoint struct {
 	BreaksPaths int `json:"breaksPaths"`
 	// Chains with a step it covers.
 	HitsChains int `json:"hitsChains"`
+	// What it does, as curated for this product: prevent, detect, respond
+	// or unclassified (docs/threatmodel.md).
+	Effect string `json:"effect"`
 }
 
 // Choke points of a release.
@@ -265,7 +274,7 @@ func (ans *ChainAnswer) View() *ChainAnalysis {
 	breakers := func(list []analysis.MitigationHits) []ChainBreaker {
 		out := make([]ChainBreaker, 0, len(list))
 		for _, b := range list {
-			cb := ChainBreaker{Mitigation: n.mitigation(b.Mitigation), Hits: stepsOf(ch, n, b.Steps)}
+			cb := ChainBreaker{Mitigation: n.mitigation(b.Mitigation), Hits: stepsOf(ch, n, b.Steps), Effect: n.a.Effects.Mitigation(b.Mitigation)}
 			if b.BreaksAt != "" {
 				s := stepsOf(ch, n, []string{b.BreaksAt})[0]
 				cb.EarliestBreak = &s
@@ -291,7 +300,7 @@ func setResult(a *AnalysisRelease, res analysis.SetResult) *MinimalMitigationSet
 	members := func(set analysis.MitigationSet) []SetMember {
 		out := make([]SetMember, 0, len(set.Members))
 		for _, m := range set.Members {
-			out = append(out, SetMember{Mitigation: n.mitigation(m.Mitigation), Cost: m.Cost, Required: m.Required, Chains: nonNilIDs(m.Chains)})
+			out = append(out, SetMember{Mitigation: n.mitigation(m.Mitigation), Cost: m.Cost, Required: m.Required, Chains: nonNilIDs(m.Chains), Effect: n.a.Effects.Mitigation(m.Mitigation)})
 		}
 		return out
 	}
@@ -343,7 +352,7 @@ func (ans *ChokeAnswer) View() *ChokePoints {
 		out.Techniques = append(out.Techniques, TechniqueChokePoint{Technique: n.technique(t.Technique), Chains: len(t.Chains), Cuts: len(t.Cuts), Paths: len(t.Paths)})
 	}
 	for _, m := range rep.Mitigations {
-		out.Mitigations = append(out.Mitigations, MitigationChokePoint{Mitigation: n.mitigation(m.Mitigation),
+		out.Mitigations = append(out.Mitigations, MitigationChokePoint{Mitigation: n.mitigation(m.Mitigation), Effect: n.a.Effects.Mitigation(m.Mitigation),
 			BreaksChains: len(m.BreaksChains), BreaksPaths: len(m.BreaksPaths), HitsChains: len(m.HitsChains)})
 	}
 	return out

@@ -32,6 +32,7 @@ type Service struct {
 	actors   *actors.Service
 	analysis *analysisCache // analysis inputs of the releases asked about last
 	tm       *threatmodel.Service
+	sem      *threatmodel.Semantics // what each mitigation does, where each step happens
 	log      *slog.Logger
 	serving  bool
 	close    func(context.Context)

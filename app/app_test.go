@@ -643,3 +643,48 @@ func TestOpenFile(t *testing.T) {
 		t.Errorf("embedded: %+v, %v", r, err)
 	}
 }
+
+// TestPreventOnly: under the threat-model rule only prevent links count,
+// so every mitigation an answer names as breaking something prevents, and
+// more techniques are left uncovered than under ATLAS's literal links.
+func TestPreventOnly(t *testing.T) {
+	svc, _ := service(t)
+	set, err := svc.MinimalSet(ctx, app.SetQuestion{Budget: app.DefaultBudget, PreventOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range set.View().Members {
+		if m.Effect != "prevent" {
+			t.Errorf("%s (%s) is in the prevent-only set", m.Mitigation.ID, m.Effect)
+		}
+	}
+	literal, err := svc.MinimalSet(ctx, app.SetQuestion{Budget: app.DefaultBudget})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range literal.View().Members {
+		if m.Effect == "" {
+			t.Errorf("%s has no effect", m.Mitigation.ID)
+		}
+	}
+	lg, err := svc.CoverageGaps(ctx, app.GapsQuestion{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pg, err := svc.CoverageGaps(ctx, app.GapsQuestion{PreventOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pg.Total <= lg.Total {
+		t.Errorf("%d techniques uncovered under prevent-only, %d literally: detection and attacker-side steps should add gaps", pg.Total, lg.Total)
+	}
+	ch, err := svc.Chain(ctx, app.ChainQuestion{CaseStudy: "AML.CS0000", PreventOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, b := range ch.View().Mitigations {
+		if b.Effect != "prevent" {
+			t.Errorf("chain breaker %s (%s) under prevent-only", b.Mitigation.ID, b.Effect)
+		}
+	}
+}

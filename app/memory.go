@@ -34,6 +34,7 @@ func FromReleases(rels ...*atlas.Release) (*Service, error) {
 	}
 	s := &Service{model: readmodel.New(src, readmodel.Options{}), analysis: &analysisCache{}, log: slog.New(slog.DiscardHandler)}
 	s.tm = &threatmodel.Service{Rules: rules, Releases: s}
+	s.sem = rules.Semantics
 	return s, nil
 }
 

@@ -108,6 +108,7 @@ func newService(ctx context.Context, st *store.Store, cfg Config) (*Service, err
 		return nil, err
 	}
 	s.tm = &threatmodel.Service{Rules: rules, Releases: s, Actors: actorsource.New(s.actors)}
+	s.sem = rules.Semantics
 	if cfg.ThreatModels {
 		if err := st.EnsureThreatModelSchema(ctx); err != nil {
 			return nil, fail(err)

@@ -11,18 +11,18 @@ import (
 	"github.com/atlasgraph/atlasgraph/graph/model"
 )
 
-func (r *queryResolver) ChainMitigations(ctx context.Context, caseStudy *string, techniques []string, inheritFromParent *bool, release *string) (*app.ChainAnalysis, error) {
+func (r *queryResolver) ChainMitigations(ctx context.Context, caseStudy *string, techniques []string, preventOnly *bool, inheritFromParent *bool, release *string) (*app.ChainAnalysis, error) {
 	if (caseStudy == nil) == (len(techniques) == 0) {
 		return nil, badInput("give either caseStudy or techniques")
 	}
-	ans, err := r.app.Chain(ctx, app.ChainQuestion{Release: versionOf(release), CaseStudy: versionOf(caseStudy), Techniques: techniques, InheritFromParent: optBool(inheritFromParent)})
+	ans, err := r.app.Chain(ctx, app.ChainQuestion{Release: versionOf(release), CaseStudy: versionOf(caseStudy), Techniques: techniques, InheritFromParent: optBool(inheritFromParent), PreventOnly: optBool(preventOnly)})
 	if err != nil {
 		return nil, err
 	}
 	return ans.View(), nil
 }
 
-func (r *queryResolver) MinimalMitigationSet(ctx context.Context, caseStudies []string, costs []model.MitigationCost, require []string, exclude []string, alternatives *int, budget *int, inheritFromParent *bool, release *string) (*app.MinimalMitigationSet, error) {
+func (r *queryResolver) MinimalMitigationSet(ctx context.Context, caseStudies []string, costs []model.MitigationCost, require []string, exclude []string, alternatives *int, budget *int, preventOnly *bool, inheritFromParent *bool, release *string) (*app.MinimalMitigationSet, error) {
 	costMap := map[string]float64{}
 	for _, c := range costs {
 		costMap[c.Mitigation] = c.Cost
@@ -31,33 +31,33 @@ func (r *queryResolver) MinimalMitigationSet(ctx context.Context, caseStudies []
 		return nil, badInput("caseStudies is empty; omit it for every case study")
 	}
 	ans, err := r.app.MinimalSet(ctx, app.SetQuestion{Release: versionOf(release), CaseStudies: caseStudies, Costs: costMap, Require: require, Exclude: exclude,
-		Alternatives: optInt(alternatives, 0), Budget: optInt(budget, app.DefaultBudget), InheritFromParent: optBool(inheritFromParent)})
+		Alternatives: optInt(alternatives, 0), Budget: optInt(budget, app.DefaultBudget), InheritFromParent: optBool(inheritFromParent), PreventOnly: optBool(preventOnly)})
 	if err != nil {
 		return nil, err
 	}
 	return ans.View(), nil
 }
 
-func (r *queryResolver) AttackPaths(ctx context.Context, from string, to string, maxHops *int, limit *int, minSupport *int, excludeMitigatedBy []string, inheritFromParent *bool, release *string) (*app.AttackPathResult, error) {
+func (r *queryResolver) AttackPaths(ctx context.Context, from string, to string, maxHops *int, limit *int, minSupport *int, excludeMitigatedBy []string, preventOnly *bool, inheritFromParent *bool, release *string) (*app.AttackPathResult, error) {
 	ans, err := r.app.AttackPaths(ctx, app.PathQuestion{Release: versionOf(release), From: from, To: to,
-		MaxHops: optInt(maxHops, app.DefaultPathHops), Limit: optInt(limit, app.DefaultPathLimit), MinSupport: optInt(minSupport, 1), ExcludeMitigatedBy: excludeMitigatedBy, InheritFromParent: optBool(inheritFromParent)})
+		MaxHops: optInt(maxHops, app.DefaultPathHops), Limit: optInt(limit, app.DefaultPathLimit), MinSupport: optInt(minSupport, 1), ExcludeMitigatedBy: excludeMitigatedBy, InheritFromParent: optBool(inheritFromParent), PreventOnly: optBool(preventOnly)})
 	if err != nil {
 		return nil, err
 	}
 	return ans.View(), nil
 }
 
-func (r *queryResolver) ChokePoints(ctx context.Context, limit *int, paths *int, from *string, to *string, inheritFromParent *bool, release *string) (*app.ChokePoints, error) {
+func (r *queryResolver) ChokePoints(ctx context.Context, limit *int, paths *int, from *string, to *string, preventOnly *bool, inheritFromParent *bool, release *string) (*app.ChokePoints, error) {
 	ans, err := r.app.ChokePoints(ctx, app.ChokeQuestion{Release: versionOf(release), Limit: optInt(limit, app.DefaultChokeLimit), Paths: optInt(paths, app.DefaultChokePaths),
-		From: versionOf(from), To: versionOf(to), InheritFromParent: optBool(inheritFromParent)})
+		From: versionOf(from), To: versionOf(to), InheritFromParent: optBool(inheritFromParent), PreventOnly: optBool(preventOnly)})
 	if err != nil {
 		return nil, err
 	}
 	return ans.View(), nil
 }
 
-func (r *queryResolver) CoverageGaps(ctx context.Context, limit *int, inheritFromParent *bool, release *string) (*app.CoverageGaps, error) {
-	ans, err := r.app.CoverageGaps(ctx, app.GapsQuestion{Release: versionOf(release), Limit: optInt(limit, 0), InheritFromParent: optBool(inheritFromParent)})
+func (r *queryResolver) CoverageGaps(ctx context.Context, limit *int, preventOnly *bool, inheritFromParent *bool, release *string) (*app.CoverageGaps, error) {
+	ans, err := r.app.CoverageGaps(ctx, app.GapsQuestion{Release: versionOf(release), Limit: optInt(limit, 0), InheritFromParent: optBool(inheritFromParent), PreventOnly: optBool(preventOnly)})
 	if err != nil {
 		return nil, err
 	}

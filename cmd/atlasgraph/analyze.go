@@ -28,6 +28,7 @@ type analyzeFlags struct {
 	cfg     *config.Neo4j
 	release string
 	inherit bool
+	prevent bool
 	json    bool
 }
 
@@ -35,6 +36,7 @@ func addAnalyzeFlags(fs *pflag.FlagSet, getenv func(string) string) *analyzeFlag
 	f := &analyzeFlags{cfg: config.Neo4jFlags(fs, getenv)}
 	fs.StringVar(&f.release, "release", "", "release to analyse (default: the current release)")
 	fs.BoolVar(&f.inherit, "inherit-from-parent", false, "let a mitigation of a parent technique also cover its sub-techniques")
+	fs.BoolVar(&f.prevent, "prevent-only", false, "count a mitigation as covering a step only when it prevents it on the defender's side (the threat-model rule, docs/threatmodel.md); default: ATLAS's links count literally")
 	fs.BoolVar(&f.json, "json", false, "print JSON: the GraphQL answer to the same question (see docs/cli.md)")
 	return f
 }
@@ -94,6 +96,7 @@ type analyzeRun struct {
 	svc     *app.Service
 	release string
 	inherit bool
+	prevent bool
 }
 
 func inheritNote(inherit bool) string {
@@ -154,6 +157,7 @@ type chainJSON struct {
 	CaseStudy         string   `json:"caseStudy,omitempty"`
 	Techniques        []string `json:"techniques,omitempty"`
 	InheritFromParent bool     `json:"inheritFromParent"`
+	PreventOnly       bool     `json:"preventOnly"`
 }
 
 func chainCommand(fs *pflag.FlagSet) func(io.Writer, *analyzeRun) (any, error) {
@@ -167,13 +171,13 @@ func chainCommand(fs *pflag.FlagSet) func(io.Writer, *analyzeRun) (any, error) {
 		if r == nil {
 			return nil, nil
 		}
-		ans, err := r.svc.Chain(r.ctx, app.ChainQuestion{Release: r.release, CaseStudy: *caseStudy, Techniques: techniques, InheritFromParent: r.inherit})
+		ans, err := r.svc.Chain(r.ctx, app.ChainQuestion{Release: r.release, CaseStudy: *caseStudy, Techniques: techniques, InheritFromParent: r.inherit, PreventOnly: r.prevent})
 		if err != nil {
 			return nil, err
 		}
 		v := ans.View()
 		writeChain(w, ans, v, r.inherit)
-		return chainJSON{ChainAnalysis: v, CaseStudy: *caseStudy, Techniques: techniques, InheritFromParent: r.inherit}, nil
+		return chainJSON{ChainAnalysis: v, CaseStudy: *caseStudy, Techniques: techniques, InheritFromParent: r.inherit, PreventOnly: r.prevent}, nil
 	}
 }
 
@@ -259,6 +263,7 @@ type setJSON struct {
 	Exclude           []string           `json:"exclude,omitempty"`
 	Budget            int                `json:"budget"`
 	InheritFromParent bool               `json:"inheritFromParent"`
+	PreventOnly       bool               `json:"preventOnly"`
 }
 
 func minimalSetCommand(fs *pflag.FlagSet) func(io.Writer, *analyzeRun) (any, error) {
@@ -275,7 +280,7 @@ func minimalSetCommand(fs *pflag.FlagSet) func(io.Writer, *analyzeRun) (any, err
 		if r == nil {
 			return nil, q.Check()
 		}
-		q.Release, q.InheritFromParent = r.release, r.inherit
+		q.Release, q.InheritFromParent, q.PreventOnly = r.release, r.inherit, r.prevent
 		ans, err := r.svc.MinimalSet(r.ctx, q)
 		if err != nil {
 			return nil, err
@@ -289,7 +294,7 @@ func minimalSetCommand(fs *pflag.FlagSet) func(io.Writer, *analyzeRun) (any, err
 		} else {
 			fmt.Fprintf(w, "\nEvidence: case studies %s.\n", idList(ans.Evidence, 0))
 		}
-		out := setJSON{MinimalMitigationSet: v, CaseStudies: cases, Require: require, Exclude: exclude, Budget: *budget, InheritFromParent: r.inherit}
+		out := setJSON{MinimalMitigationSet: v, CaseStudies: cases, Require: require, Exclude: exclude, Budget: *budget, InheritFromParent: r.inherit, PreventOnly: r.prevent}
 		if len(costs) > 0 {
 			out.Costs = costs
 		}
@@ -369,6 +374,7 @@ type pathsJSON struct {
 	MinSupport         int      `json:"minSupport"`
 	ExcludeMitigatedBy []string `json:"excludeMitigatedBy"`
 	InheritFromParent  bool     `json:"inheritFromParent"`
+	PreventOnly        bool     `json:"preventOnly"`
 }
 
 type pathParams struct {
@@ -394,7 +400,7 @@ func pathsCommand(fs *pflag.FlagSet) func(io.Writer, *analyzeRun) (any, error) {
 		if r == nil {
 			return nil, q.Check()
 		}
-		q.Release, q.InheritFromParent = r.release, r.inherit
+		q.Release, q.InheritFromParent, q.PreventOnly = r.release, r.inherit, r.prevent
 		ans, err := r.svc.AttackPaths(r.ctx, q)
 		if err != nil {
 			return nil, err
@@ -402,7 +408,7 @@ func pathsCommand(fs *pflag.FlagSet) func(io.Writer, *analyzeRun) (any, error) {
 		v := ans.View()
 		writePaths(w, ans, v, p, r.inherit)
 		return pathsJSON{AttackPathResult: v, From: *p.from, To: *p.to, MaxHops: *p.maxHops, Limit: *p.limit, MinSupport: *p.support,
-			ExcludeMitigatedBy: nonNilStrings(p.exclude), InheritFromParent: r.inherit}, nil
+			ExcludeMitigatedBy: nonNilStrings(p.exclude), InheritFromParent: r.inherit, PreventOnly: r.prevent}, nil
 	}
 }
 
@@ -458,6 +464,7 @@ type chokeJSON struct {
 	From              string `json:"from,omitempty"`
 	To                string `json:"to,omitempty"`
 	InheritFromParent bool   `json:"inheritFromParent"`
+	PreventOnly       bool   `json:"preventOnly"`
 }
 
 func chokePointsCommand(fs *pflag.FlagSet) func(io.Writer, *analyzeRun) (any, error) {
@@ -471,7 +478,7 @@ func chokePointsCommand(fs *pflag.FlagSet) func(io.Writer, *analyzeRun) (any, er
 		if r == nil {
 			return nil, q.Check()
 		}
-		q.Release, q.InheritFromParent = r.release, r.inherit
+		q.Release, q.InheritFromParent, q.PreventOnly = r.release, r.inherit, r.prevent
 		ans, err := r.svc.ChokePoints(r.ctx, q)
 		if err != nil {
 			return nil, err
@@ -496,7 +503,7 @@ func chokePointsCommand(fs *pflag.FlagSet) func(io.Writer, *analyzeRun) (any, er
 			fmt.Fprintf(tw, "  %d\t%s\t%d\t%d\t%d\t%s\n", i+1, label(m.Mitigation, ans.Release.Name(m.Mitigation)), len(m.BreaksChains), len(m.BreaksPaths), len(m.HitsChains), idList(m.BreaksChains, 4))
 		}
 		tw.Flush()
-		return chokeJSON{ChokePoints: v, Limit: *limit, Paths: *nPaths, From: *from, To: *to, InheritFromParent: r.inherit}, nil
+		return chokeJSON{ChokePoints: v, Limit: *limit, Paths: *nPaths, From: *from, To: *to, InheritFromParent: r.inherit, PreventOnly: r.prevent}, nil
 	}
 }
 
@@ -507,6 +514,7 @@ type gapsJSON struct {
 	*app.CoverageGaps
 	Limit             int  `json:"limit"`
 	InheritFromParent bool `json:"inheritFromParent"`
+	PreventOnly       bool `json:"preventOnly"`
 }
 
 func gapsCommand(fs *pflag.FlagSet) func(io.Writer, *analyzeRun) (any, error) {
@@ -515,7 +523,7 @@ func gapsCommand(fs *pflag.FlagSet) func(io.Writer, *analyzeRun) (any, error) {
 		if r == nil {
 			return nil, nil
 		}
-		ans, err := r.svc.CoverageGaps(r.ctx, app.GapsQuestion{Release: r.release, Limit: *limit, InheritFromParent: r.inherit})
+		ans, err := r.svc.CoverageGaps(r.ctx, app.GapsQuestion{Release: r.release, Limit: *limit, InheritFromParent: r.inherit, PreventOnly: r.prevent})
 		if err != nil {
 			return nil, err
 		}
@@ -539,6 +547,6 @@ func gapsCommand(fs *pflag.FlagSet) func(io.Writer, *analyzeRun) (any, error) {
 				fmt.Fprintf(w, "(%d more; raise --limit to see them)\n", ans.Total-len(v.Techniques))
 			}
 		}
-		return gapsJSON{CoverageGaps: v, Limit: *limit, InheritFromParent: r.inherit}, nil
+		return gapsJSON{CoverageGaps: v, Limit: *limit, InheritFromParent: r.inherit, PreventOnly: r.prevent}, nil
 	}
 }

@@ -201,6 +201,7 @@ type ComplexityRoot struct {
 
 	ChainBreaker struct {
 		EarliestBreak func(childComplexity int) int
+		Effect        func(childComplexity int) int
 		Hits          func(childComplexity int) int
 		Mitigation    func(childComplexity int) int
 	}
@@ -316,6 +317,7 @@ type ComplexityRoot struct {
 	MitigationChokePoint struct {
 		BreaksChains func(childComplexity int) int
 		BreaksPaths  func(childComplexity int) int
+		Effect       func(childComplexity int) int
 		HitsChains   func(childComplexity int) int
 		Mitigation   func(childComplexity int) int
 	}
@@ -381,18 +383,18 @@ type ComplexityRoot struct {
 		Actors                  func(childComplexity int, release *string, filter *view.ActorFilter) int
 		ActorsConnection        func(childComplexity int, release *string, filter *view.ActorFilter, first *int, after *string) int
 		ActorsSharingTechniques func(childComplexity int, actors []string, release *string, attack *string) int
-		AttackPaths             func(childComplexity int, from string, to string, maxHops *int, limit *int, minSupport *int, excludeMitigatedBy []string, inheritFromParent *bool, release *string) int
+		AttackPaths             func(childComplexity int, from string, to string, maxHops *int, limit *int, minSupport *int, excludeMitigatedBy []string, preventOnly *bool, inheritFromParent *bool, release *string) int
 		AttackTechnique         func(childComplexity int, id string, attack *string) int
 		AttackVersion           func(childComplexity int, version *string) int
 		AttackVersions          func(childComplexity int) int
 		CaseStudies             func(childComplexity int, release *string, filter *view.CaseStudyFilter) int
 		CaseStudiesConnection   func(childComplexity int, release *string, filter *view.CaseStudyFilter, first *int, after *string) int
 		CaseStudy               func(childComplexity int, id string, release *string) int
-		ChainMitigations        func(childComplexity int, caseStudy *string, techniques []string, inheritFromParent *bool, release *string) int
-		ChokePoints             func(childComplexity int, limit *int, paths *int, from *string, to *string, inheritFromParent *bool, release *string) int
-		CoverageGaps            func(childComplexity int, limit *int, inheritFromParent *bool, release *string) int
+		ChainMitigations        func(childComplexity int, caseStudy *string, techniques []string, preventOnly *bool, inheritFromParent *bool, release *string) int
+		ChokePoints             func(childComplexity int, limit *int, paths *int, from *string, to *string, preventOnly *bool, inheritFromParent *bool, release *string) int
+		CoverageGaps            func(childComplexity int, limit *int, preventOnly *bool, inheritFromParent *bool, release *string) int
 		EvaluateThreatModel     func(childComplexity int, yaml string) int
-		MinimalMitigationSet    func(childComplexity int, caseStudies []string, costs []model.MitigationCost, require []string, exclude []string, alternatives *int, budget *int, inheritFromParent *bool, release *string) int
+		MinimalMitigationSet    func(childComplexity int, caseStudies []string, costs []model.MitigationCost, require []string, exclude []string, alternatives *int, budget *int, preventOnly *bool, inheritFromParent *bool, release *string) int
 		Mitigation              func(childComplexity int, id string, release *string) int
 		Mitigations             func(childComplexity int, release *string, filter *view.MitigationFilter) int
 		MitigationsConnection   func(childComplexity int, release *string, filter *view.MitigationFilter, first *int, after *string) int
@@ -486,6 +488,7 @@ type ComplexityRoot struct {
 	SetMember struct {
 		Chains     func(childComplexity int) int
 		Cost       func(childComplexity int) int
+		Effect     func(childComplexity int) int
 		Mitigation func(childComplexity int) int
 		Required   func(childComplexity int) int
 	}
@@ -977,11 +980,11 @@ type QueryResolver interface {
 	CaseStudiesConnection(ctx context.Context, release *string, filter *view.CaseStudyFilter, first *int, after *string) (*model.CaseStudyConnection, error)
 	ActorsConnection(ctx context.Context, release *string, filter *view.ActorFilter, first *int, after *string) (*model.ActorConnection, error)
 	Search(ctx context.Context, text string, release *string, first *int) ([]view.SearchHit, error)
-	ChainMitigations(ctx context.Context, caseStudy *string, techniques []string, inheritFromParent *bool, release *string) (*app.ChainAnalysis, error)
-	MinimalMitigationSet(ctx context.Context, caseStudies []string, costs []model.MitigationCost, require []string, exclude []string, alternatives *int, budget *int, inheritFromParent *bool, release *string) (*app.MinimalMitigationSet, error)
-	AttackPaths(ctx context.Context, from string, to string, maxHops *int, limit *int, minSupport *int, excludeMitigatedBy []string, inheritFromParent *bool, release *string) (*app.AttackPathResult, error)
-	ChokePoints(ctx context.Context, limit *int, paths *int, from *string, to *string, inheritFromParent *bool, release *string) (*app.ChokePoints, error)
-	CoverageGaps(ctx context.Context, limit *int, inheritFromParent *bool, release *string) (*app.CoverageGaps, error)
+	ChainMitigations(ctx context.Context, caseStudy *string, techniques []string, preventOnly *bool, inheritFromParent *bool, release *string) (*app.ChainAnalysis, error)
+	MinimalMitigationSet(ctx context.Context, caseStudies []string, costs []model.MitigationCost, require []string, exclude []string, alternatives *int, budget *int, preventOnly *bool, inheritFromParent *bool, release *string) (*app.MinimalMitigationSet, error)
+	AttackPaths(ctx context.Context, from string, to string, maxHops *int, limit *int, minSupport *int, excludeMitigatedBy []string, preventOnly *bool, inheritFromParent *bool, release *string) (*app.AttackPathResult, error)
+	ChokePoints(ctx context.Context, limit *int, paths *int, from *string, to *string, preventOnly *bool, inheritFromParent *bool, release *string) (*app.ChokePoints, error)
+	CoverageGaps(ctx context.Context, limit *int, preventOnly *bool, inheritFromParent *bool, release *string) (*app.CoverageGaps, error)
 	AttackVersion(ctx context.Context, version *string) (*view.AttackVersion, error)
 	AttackVersions(ctx context.Context) ([]view.AttackVersion, error)
 	AttackTechnique(ctx context.Context, id string, attack *string) (*view.AttackTechnique, error)
@@ -1649,6 +1652,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ChainBreaker.EarliestBreak(childComplexity), true
+	case "ChainBreaker.effect":
+		if e.ComplexityRoot.ChainBreaker.Effect == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ChainBreaker.Effect(childComplexity), true
 	case "ChainBreaker.hits":
 		if e.ComplexityRoot.ChainBreaker.Hits == nil {
 			break
@@ -2084,6 +2093,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.MitigationChokePoint.BreaksPaths(childComplexity), true
+	case "MitigationChokePoint.effect":
+		if e.ComplexityRoot.MitigationChokePoint.Effect == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MitigationChokePoint.Effect(childComplexity), true
 	case "MitigationChokePoint.hitsChains":
 		if e.ComplexityRoot.MitigationChokePoint.HitsChains == nil {
 			break
@@ -2448,7 +2463,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.AttackPaths(childComplexity, args["from"].(string), args["to"].(string), args["maxHops"].(*int), args["limit"].(*int), args["minSupport"].(*int), args["excludeMitigatedBy"].([]string), args["inheritFromParent"].(*bool), args["release"].(*string)), true
+		return e.ComplexityRoot.Query.AttackPaths(childComplexity, args["from"].(string), args["to"].(string), args["maxHops"].(*int), args["limit"].(*int), args["minSupport"].(*int), args["excludeMitigatedBy"].([]string), args["preventOnly"].(*bool), args["inheritFromParent"].(*bool), args["release"].(*string)), true
 	case "Query.attackTechnique":
 		if e.ComplexityRoot.Query.AttackTechnique == nil {
 			break
@@ -2520,7 +2535,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.ChainMitigations(childComplexity, args["caseStudy"].(*string), args["techniques"].([]string), args["inheritFromParent"].(*bool), args["release"].(*string)), true
+		return e.ComplexityRoot.Query.ChainMitigations(childComplexity, args["caseStudy"].(*string), args["techniques"].([]string), args["preventOnly"].(*bool), args["inheritFromParent"].(*bool), args["release"].(*string)), true
 	case "Query.chokePoints":
 		if e.ComplexityRoot.Query.ChokePoints == nil {
 			break
@@ -2531,7 +2546,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.ChokePoints(childComplexity, args["limit"].(*int), args["paths"].(*int), args["from"].(*string), args["to"].(*string), args["inheritFromParent"].(*bool), args["release"].(*string)), true
+		return e.ComplexityRoot.Query.ChokePoints(childComplexity, args["limit"].(*int), args["paths"].(*int), args["from"].(*string), args["to"].(*string), args["preventOnly"].(*bool), args["inheritFromParent"].(*bool), args["release"].(*string)), true
 	case "Query.coverageGaps":
 		if e.ComplexityRoot.Query.CoverageGaps == nil {
 			break
@@ -2542,7 +2557,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.CoverageGaps(childComplexity, args["limit"].(*int), args["inheritFromParent"].(*bool), args["release"].(*string)), true
+		return e.ComplexityRoot.Query.CoverageGaps(childComplexity, args["limit"].(*int), args["preventOnly"].(*bool), args["inheritFromParent"].(*bool), args["release"].(*string)), true
 	case "Query.evaluateThreatModel":
 		if e.ComplexityRoot.Query.EvaluateThreatModel == nil {
 			break
@@ -2565,7 +2580,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Query.MinimalMitigationSet(childComplexity, args["caseStudies"].([]string), args["costs"].([]model.MitigationCost), args["require"].([]string), args["exclude"].([]string), args["alternatives"].(*int), args["budget"].(*int), args["inheritFromParent"].(*bool), args["release"].(*string)), true
+		return e.ComplexityRoot.Query.MinimalMitigationSet(childComplexity, args["caseStudies"].([]string), args["costs"].([]model.MitigationCost), args["require"].([]string), args["exclude"].([]string), args["alternatives"].(*int), args["budget"].(*int), args["preventOnly"].(*bool), args["inheritFromParent"].(*bool), args["release"].(*string)), true
 	case "Query.mitigation":
 		if e.ComplexityRoot.Query.Mitigation == nil {
 			break
@@ -3068,6 +3083,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SetMember.Cost(childComplexity), true
+	case "SetMember.effect":
+		if e.ComplexityRoot.SetMember.Effect == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SetMember.Effect(childComplexity), true
 	case "SetMember.mitigation":
 		if e.ComplexityRoot.SetMember.Mitigation == nil {
 			break
@@ -6381,6 +6402,13 @@ extend type Query {
     """
     techniques: [ID!]
     """
+    Count a mitigation as covering a technique only under the threat-model
+    rule: a prevent link of a mitigation acting on the system, at a step on
+    the defender's side (docs/threatmodel.md). Off (the default), ATLAS's
+    mitigates links count literally.
+    """
+    preventOnly: Boolean = false
+    """
     Let a mitigation of a parent technique count for its sub-techniques.
     """
     inheritFromParent: Boolean = false
@@ -6425,6 +6453,13 @@ extend type Query {
     """
     budget: Int = 1000000
     """
+    Count a mitigation as covering a technique only under the threat-model
+    rule: a prevent link of a mitigation acting on the system, at a step on
+    the defender's side (docs/threatmodel.md). Off (the default), ATLAS's
+    mitigates links count literally.
+    """
+    preventOnly: Boolean = false
+    """
     Let a mitigation of a parent technique count for its sub-techniques.
     """
     inheritFromParent: Boolean = false
@@ -6468,6 +6503,13 @@ extend type Query {
     """
     excludeMitigatedBy: [ID!]
     """
+    Count a mitigation as covering a technique only under the threat-model
+    rule: a prevent link of a mitigation acting on the system, at a step on
+    the defender's side (docs/threatmodel.md). Off (the default), ATLAS's
+    mitigates links count literally.
+    """
+    preventOnly: Boolean = false
+    """
     Let a mitigation of a parent technique count for its sub-techniques.
     """
     inheritFromParent: Boolean = false
@@ -6501,6 +6543,13 @@ extend type Query {
     """
     to: ID
     """
+    Count a mitigation as covering a technique only under the threat-model
+    rule: a prevent link of a mitigation acting on the system, at a step on
+    the defender's side (docs/threatmodel.md). Off (the default), ATLAS's
+    mitigates links count literally.
+    """
+    preventOnly: Boolean = false
+    """
     Let a mitigation of a parent technique count for its sub-techniques.
     """
     inheritFromParent: Boolean = false
@@ -6519,6 +6568,13 @@ extend type Query {
     How many techniques to return; omit for all.
     """
     limit: Int
+    """
+    Count a mitigation as covering a technique only under the threat-model
+    rule: a prevent link of a mitigation acting on the system, at a step on
+    the defender's side (docs/threatmodel.md). Off (the default), ATLAS's
+    mitigates links count literally.
+    """
+    preventOnly: Boolean = false
     """
     Let a mitigation of a parent technique count for its sub-techniques.
     """
@@ -6579,6 +6635,13 @@ type ChainBreaker {
   does not break the chain on its own.
   """
   earliestBreak: ChainStep
+  """
+  What the mitigation does, as curated for atlasgraph: prevent (the step
+  fails or cannot start), detect (you learn it happened), respond (limits
+  the damage after) or unclassified (newer than the curated data). See
+  docs/threatmodel.md.
+  """
+  effect: String!
 }
 
 """
@@ -6643,6 +6706,13 @@ type SetMember {
   The chains (case-study ids) in which it covers a step.
   """
   chains: [ID!]!
+  """
+  What the mitigation does, as curated for atlasgraph: prevent (the step
+  fails or cannot start), detect (you learn it happened), respond (limits
+  the damage after) or unclassified (newer than the curated data). See
+  docs/threatmodel.md.
+  """
+  effect: String!
 }
 
 """
@@ -6855,6 +6925,13 @@ type MitigationChokePoint {
   Chains with a step it covers.
   """
   hitsChains: Int!
+  """
+  What the mitigation does, as curated for atlasgraph: prevent (the step
+  fails or cannot start), detect (you learn it happened), respond (limits
+  the damage after) or unclassified (newer than the curated data). See
+  docs/threatmodel.md.
+  """
+  effect: String!
 }
 
 """
@@ -8458,6 +8535,8 @@ func (ec *executionContext) childFields_ChainBreaker(ctx context.Context, field 
 		return ec.fieldContext_ChainBreaker_hits(ctx, field)
 	case "earliestBreak":
 		return ec.fieldContext_ChainBreaker_earliestBreak(ctx, field)
+	case "effect":
+		return ec.fieldContext_ChainBreaker_effect(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ChainBreaker", field.Name)
 }
@@ -8688,6 +8767,8 @@ func (ec *executionContext) childFields_MitigationChokePoint(ctx context.Context
 		return ec.fieldContext_MitigationChokePoint_breaksPaths(ctx, field)
 	case "hitsChains":
 		return ec.fieldContext_MitigationChokePoint_hitsChains(ctx, field)
+	case "effect":
+		return ec.fieldContext_MitigationChokePoint_effect(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type MitigationChokePoint", field.Name)
 }
@@ -8916,6 +8997,8 @@ func (ec *executionContext) childFields_SetMember(ctx context.Context, field gra
 		return ec.fieldContext_SetMember_required(ctx, field)
 	case "chains":
 		return ec.fieldContext_SetMember_chains(ctx, field)
+	case "effect":
+		return ec.fieldContext_SetMember_effect(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type SetMember", field.Name)
 }
@@ -10553,22 +10636,30 @@ func (ec *executionContext) field_Query_attackPaths_args(ctx context.Context, ra
 		return nil, err
 	}
 	args["excludeMitigatedBy"] = arg5
-	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "inheritFromParent",
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "preventOnly",
 		func(ctx context.Context, v any) (*bool, error) {
 			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["inheritFromParent"] = arg6
-	arg7, err := graphql.ProcessArgField(ctx, rawArgs, "release",
+	args["preventOnly"] = arg6
+	arg7, err := graphql.ProcessArgField(ctx, rawArgs, "inheritFromParent",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["inheritFromParent"] = arg7
+	arg8, err := graphql.ProcessArgField(ctx, rawArgs, "release",
 		func(ctx context.Context, v any) (*string, error) {
 			return ec.unmarshalOString2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["release"] = arg7
+	args["release"] = arg8
 	return args, nil
 }
 
@@ -10709,22 +10800,30 @@ func (ec *executionContext) field_Query_chainMitigations_args(ctx context.Contex
 		return nil, err
 	}
 	args["techniques"] = arg1
-	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "inheritFromParent",
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "preventOnly",
 		func(ctx context.Context, v any) (*bool, error) {
 			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["inheritFromParent"] = arg2
-	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "release",
+	args["preventOnly"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "inheritFromParent",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["inheritFromParent"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "release",
 		func(ctx context.Context, v any) (*string, error) {
 			return ec.unmarshalOString2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["release"] = arg3
+	args["release"] = arg4
 	return args, nil
 }
 
@@ -10763,22 +10862,30 @@ func (ec *executionContext) field_Query_chokePoints_args(ctx context.Context, ra
 		return nil, err
 	}
 	args["to"] = arg3
-	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "inheritFromParent",
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "preventOnly",
 		func(ctx context.Context, v any) (*bool, error) {
 			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["inheritFromParent"] = arg4
-	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "release",
+	args["preventOnly"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "inheritFromParent",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["inheritFromParent"] = arg5
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "release",
 		func(ctx context.Context, v any) (*string, error) {
 			return ec.unmarshalOString2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["release"] = arg5
+	args["release"] = arg6
 	return args, nil
 }
 
@@ -10793,22 +10900,30 @@ func (ec *executionContext) field_Query_coverageGaps_args(ctx context.Context, r
 		return nil, err
 	}
 	args["limit"] = arg0
-	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "inheritFromParent",
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "preventOnly",
 		func(ctx context.Context, v any) (*bool, error) {
 			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["inheritFromParent"] = arg1
-	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "release",
+	args["preventOnly"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "inheritFromParent",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["inheritFromParent"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "release",
 		func(ctx context.Context, v any) (*string, error) {
 			return ec.unmarshalOString2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["release"] = arg2
+	args["release"] = arg3
 	return args, nil
 }
 
@@ -10877,22 +10992,30 @@ func (ec *executionContext) field_Query_minimalMitigationSet_args(ctx context.Co
 		return nil, err
 	}
 	args["budget"] = arg5
-	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "inheritFromParent",
+	arg6, err := graphql.ProcessArgField(ctx, rawArgs, "preventOnly",
 		func(ctx context.Context, v any) (*bool, error) {
 			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["inheritFromParent"] = arg6
-	arg7, err := graphql.ProcessArgField(ctx, rawArgs, "release",
+	args["preventOnly"] = arg6
+	arg7, err := graphql.ProcessArgField(ctx, rawArgs, "inheritFromParent",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["inheritFromParent"] = arg7
+	arg8, err := graphql.ProcessArgField(ctx, rawArgs, "release",
 		func(ctx context.Context, v any) (*string, error) {
 			return ec.unmarshalOString2ᚖstring(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["release"] = arg7
+	args["release"] = arg8
 	return args, nil
 }
 
@@ -14134,6 +14257,29 @@ func (ec *executionContext) fieldContext_ChainBreaker_earliestBreak(_ context.Co
 	return fc, nil
 }
 
+func (ec *executionContext) _ChainBreaker_effect(ctx context.Context, field graphql.CollectedField, obj *app.ChainBreaker) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ChainBreaker_effect(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Effect, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ChainBreaker_effect(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ChainBreaker", field, false, false, "String")
+}
+
 func (ec *executionContext) _ChainStep_stepId(ctx context.Context, field graphql.CollectedField, obj *app.ChainStep) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -15931,6 +16077,29 @@ func (ec *executionContext) _MitigationChokePoint_hitsChains(ctx context.Context
 }
 func (ec *executionContext) fieldContext_MitigationChokePoint_hitsChains(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("MitigationChokePoint", field, false, false, "Int")
+}
+
+func (ec *executionContext) _MitigationChokePoint_effect(ctx context.Context, field graphql.CollectedField, obj *app.MitigationChokePoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MitigationChokePoint_effect(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Effect, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MitigationChokePoint_effect(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MitigationChokePoint", field, false, false, "String")
 }
 
 func (ec *executionContext) _MitigationConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.MitigationConnection) (ret graphql.Marshaler) {
@@ -17971,7 +18140,7 @@ func (ec *executionContext) _Query_chainMitigations(ctx context.Context, field g
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().ChainMitigations(ctx, fc.Args["caseStudy"].(*string), fc.Args["techniques"].([]string), fc.Args["inheritFromParent"].(*bool), fc.Args["release"].(*string))
+			return ec.Resolvers.Query().ChainMitigations(ctx, fc.Args["caseStudy"].(*string), fc.Args["techniques"].([]string), fc.Args["preventOnly"].(*bool), fc.Args["inheritFromParent"].(*bool), fc.Args["release"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *app.ChainAnalysis) graphql.Marshaler {
@@ -18015,7 +18184,7 @@ func (ec *executionContext) _Query_minimalMitigationSet(ctx context.Context, fie
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().MinimalMitigationSet(ctx, fc.Args["caseStudies"].([]string), fc.Args["costs"].([]model.MitigationCost), fc.Args["require"].([]string), fc.Args["exclude"].([]string), fc.Args["alternatives"].(*int), fc.Args["budget"].(*int), fc.Args["inheritFromParent"].(*bool), fc.Args["release"].(*string))
+			return ec.Resolvers.Query().MinimalMitigationSet(ctx, fc.Args["caseStudies"].([]string), fc.Args["costs"].([]model.MitigationCost), fc.Args["require"].([]string), fc.Args["exclude"].([]string), fc.Args["alternatives"].(*int), fc.Args["budget"].(*int), fc.Args["preventOnly"].(*bool), fc.Args["inheritFromParent"].(*bool), fc.Args["release"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *app.MinimalMitigationSet) graphql.Marshaler {
@@ -18059,7 +18228,7 @@ func (ec *executionContext) _Query_attackPaths(ctx context.Context, field graphq
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().AttackPaths(ctx, fc.Args["from"].(string), fc.Args["to"].(string), fc.Args["maxHops"].(*int), fc.Args["limit"].(*int), fc.Args["minSupport"].(*int), fc.Args["excludeMitigatedBy"].([]string), fc.Args["inheritFromParent"].(*bool), fc.Args["release"].(*string))
+			return ec.Resolvers.Query().AttackPaths(ctx, fc.Args["from"].(string), fc.Args["to"].(string), fc.Args["maxHops"].(*int), fc.Args["limit"].(*int), fc.Args["minSupport"].(*int), fc.Args["excludeMitigatedBy"].([]string), fc.Args["preventOnly"].(*bool), fc.Args["inheritFromParent"].(*bool), fc.Args["release"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *app.AttackPathResult) graphql.Marshaler {
@@ -18103,7 +18272,7 @@ func (ec *executionContext) _Query_chokePoints(ctx context.Context, field graphq
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().ChokePoints(ctx, fc.Args["limit"].(*int), fc.Args["paths"].(*int), fc.Args["from"].(*string), fc.Args["to"].(*string), fc.Args["inheritFromParent"].(*bool), fc.Args["release"].(*string))
+			return ec.Resolvers.Query().ChokePoints(ctx, fc.Args["limit"].(*int), fc.Args["paths"].(*int), fc.Args["from"].(*string), fc.Args["to"].(*string), fc.Args["preventOnly"].(*bool), fc.Args["inheritFromParent"].(*bool), fc.Args["release"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *app.ChokePoints) graphql.Marshaler {
@@ -18147,7 +18316,7 @@ func (ec *executionContext) _Query_coverageGaps(ctx context.Context, field graph
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Query().CoverageGaps(ctx, fc.Args["limit"].(*int), fc.Args["inheritFromParent"].(*bool), fc.Args["release"].(*string))
+			return ec.Resolvers.Query().CoverageGaps(ctx, fc.Args["limit"].(*int), fc.Args["preventOnly"].(*bool), fc.Args["inheritFromParent"].(*bool), fc.Args["release"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *app.CoverageGaps) graphql.Marshaler {
@@ -20079,6 +20248,29 @@ func (ec *executionContext) _SetMember_chains(ctx context.Context, field graphql
 }
 func (ec *executionContext) fieldContext_SetMember_chains(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SetMember", field, false, false, "ID")
+}
+
+func (ec *executionContext) _SetMember_effect(ctx context.Context, field graphql.CollectedField, obj *app.SetMember) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SetMember_effect(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Effect, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SetMember_effect(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SetMember", field, false, false, "String")
 }
 
 func (ec *executionContext) _SharedTechnique_technique(ctx context.Context, field graphql.CollectedField, obj *view.SharedTechnique) (ret graphql.Marshaler) {
@@ -30438,6 +30630,11 @@ func (ec *executionContext) _ChainBreaker(ctx context.Context, sel ast.Selection
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
+		case "effect":
+			out.Values[i] = ec._ChainBreaker_effect(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -31206,6 +31403,11 @@ func (ec *executionContext) _MitigationChokePoint(ctx context.Context, sel ast.S
 			}
 		case "hitsChains":
 			out.Values[i] = ec._MitigationChokePoint_hitsChains(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "effect":
+			out.Values[i] = ec._MitigationChokePoint_effect(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -32361,6 +32563,11 @@ func (ec *executionContext) _SetMember(ctx context.Context, sel ast.SelectionSet
 			}
 		case "chains":
 			out.Values[i] = ec._SetMember_chains(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "effect":
+			out.Values[i] = ec._SetMember_effect(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
