@@ -24,6 +24,9 @@ type SearchHit struct {
 	ID    string    `json:"id"`
 	Name  string    `json:"name"`
 	Score float64   `json:"score"`
+	// Effect is a mitigation's curated effect (prevent, detect, respond,
+	// unclassified); "" for other kinds.
+	Effect string `json:"effect,omitempty"`
 	// Hit is the object found, with its relationships.
 	Hit view.SearchHit `json:"-"`
 }
@@ -58,9 +61,15 @@ func (s *Service) Search(ctx context.Context, release, text string, limit int) (
 	if hits, err = s.actors.RankSearch(ctx, rel.Version(), text, hits, limit); err != nil {
 		return nil, fail(err)
 	}
+	hits = s.byWhatTheyDo(rel, text, hits, limit)
+	eff := effectsOf(s.sem, rel.Atlas)
 	out := &SearchResult{Release: rel.Version(), Text: text, Hits: make([]SearchHit, 0, len(hits))}
 	for _, h := range hits {
-		out.Hits = append(out.Hits, SearchHit{Kind: h.Kind, ID: h.ID, Name: h.Name, Score: h.Score, Hit: h})
+		x := SearchHit{Kind: h.Kind, ID: h.ID, Name: h.Name, Score: h.Score, Hit: h}
+		if h.Kind == view.KindMitigation {
+			x.Effect = eff.Mitigation(h.ID)
+		}
+		out.Hits = append(out.Hits, x)
 	}
 	return out, nil
 }
@@ -102,4 +111,37 @@ func hitOf(rel *view.Release, kind view.Kind, id string, score float64) (view.Se
 		return h, true
 	}
 	return h, false
+}
+
+// byWhatTheyDo adds the mitigations whose curated terms say they do what
+// text names ("input filtering" finds Generative AI Guardrails), first,
+// when the full-text index did not find them; at most limit hits in all.
+func (s *Service) byWhatTheyDo(rel *view.Release, text string, hits []view.SearchHit, limit int) []view.SearchHit {
+	if s.sem == nil {
+		return hits
+	}
+	found := map[string]bool{}
+	for _, h := range hits {
+		if h.Kind == view.KindMitigation {
+			found[h.ID] = true
+		}
+	}
+	best := 0.0
+	for _, h := range hits {
+		best = max(best, h.Score)
+	}
+	var add []view.SearchHit
+	for _, id := range s.sem.FindMitigations(text) {
+		if found[id] {
+			continue
+		}
+		if h, ok := hitOf(rel, view.KindMitigation, id, best); ok {
+			add = append(add, h)
+		}
+	}
+	out := append(add, hits...)
+	if len(out) > limit {
+		out = out[:limit]
+	}
+	return out
 }

@@ -257,6 +257,15 @@ func TestShowAndSearch(t *testing.T) {
 	if err != nil || !strings.Contains(out, "nothing in release 2026.05 matches") {
 		t.Errorf("search with no hit: %v %q", err, out)
 	}
+	// Mitigations are found by what they do, with their effect.
+	out, _, err = runCLI(t, env, "search", "input filtering", "--json")
+	var byUse struct {
+		Hits []struct{ Kind, ID, Effect string } `json:"hits"`
+	}
+	if err != nil || json.Unmarshal([]byte(out), &byUse) != nil || len(byUse.Hits) == 0 ||
+		byUse.Hits[0].ID != "AML.M0020" || byUse.Hits[0].Kind != "MITIGATION" || byUse.Hits[0].Effect == "" {
+		t.Errorf("search input filtering: %v\n%s", err, out)
+	}
 }
 
 func TestOlderReleaseIsStaged(t *testing.T) {

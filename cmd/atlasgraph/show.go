@@ -152,9 +152,9 @@ word starting with - excludes, and "quoted words" are a phrase.`,
 			return nil
 		}
 		tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "KIND\tID\tNAME")
+		fmt.Fprintln(tw, "KIND\tID\tNAME\tEFFECT")
 		for _, h := range res.Hits {
-			fmt.Fprintf(tw, "%s\t%s\t%s\n", kindLabel(h.Kind), h.ID, h.Name)
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", kindLabel(h.Kind), h.ID, h.Name, h.Effect)
 		}
 		return tw.Flush()
 	}
