@@ -27,9 +27,16 @@ WITH_NEO4J := neo4j_env=$$($(NEO4J) start) || { echo "make: the local Neo4j did 
 help: ## list the targets
 	@grep -E '^[A-Za-z0-9_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
 
+# The version, revision and date stamped into the binary (a build with
+# -buildvcs=false, as in many CI set-ups, has no VCS stamp of its own).
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+REVISION ?= $(shell git rev-parse HEAD 2>/dev/null)
+BUILD_DATE ?= $(shell git log -1 --format=%cI 2>/dev/null)
+LDFLAGS := -X main.version=$(VERSION) -X main.revision=$(REVISION) -X main.buildDate=$(BUILD_DATE)
+
 .PHONY: build
 build: ## build bin/atlasgraph
-	$(GO) build -o $(BIN) ./cmd/atlasgraph
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/atlasgraph
 
 .PHONY: neo4j
 neo4j: ## start the local Neo4j (idempotent) and print its settings

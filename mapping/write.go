@@ -17,8 +17,8 @@ func WriteText(w io.Writer, r Report) error {
 	for _, f := range r.Findings {
 		fmt.Fprintf(&b, "%s:%d:%d: %s: %s: %s\n", f.File, f.Line, f.Column, f.Level, f.Code, f.Message)
 	}
-	fmt.Fprintf(&b, "%d rows checked against %s (loaded: %s): %d errors, %d warnings\n",
-		r.Rows, orNone(r.Against), orNone(strings.Join(r.Releases, ", ")), r.Errors, r.Warnings)
+	fmt.Fprintf(&b, "%s checked against %s (loaded: %s): %s, %s\n",
+		plural(r.Rows, "row"), orNone(r.Against), orNone(strings.Join(r.Releases, ", ")), plural(r.Errors, "error"), plural(r.Warnings, "warning"))
 	_, err := io.WriteString(w, b.String())
 	return err
 }
@@ -126,4 +126,12 @@ func WriteSARIF(w io.Writer, r Report, o SARIFOptions) error {
 	enc.SetEscapeHTML(false)
 	enc.SetIndent("", "  ")
 	return enc.Encode(log)
+}
+
+// plural writes "1 error", "2 errors".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }

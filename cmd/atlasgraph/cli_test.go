@@ -110,6 +110,8 @@ func TestCommandLineMistakes(t *testing.T) {
 		{[]string{"analyze", "choke-points", "--limit", "0"}, "limit must be between 1 and 1000, got 0"},
 		{[]string{"analyze", "paths", "--from", "x", "--to", "y", "--max-hops", "9"}, "max hops must be between 1 and 8"},
 		{[]string{"analyze", "chain"}, "analyze chain needs --case-study ID or --techniques"},
+		{[]string{"analyze", "chian", "--case-study", "AML.CS0000"}, `unknown command "chian" for "atlasgraph analyze"; did you mean chain?`},
+		{[]string{"completion", "tcsh"}, `unknown command "tcsh" for "atlasgraph completion"`},
 		{[]string{"analyze", "paths", "--max-hops", "x"}, `invalid argument "x" for "--max-hops"`},
 	}
 	for _, tt := range tests {

@@ -183,6 +183,9 @@ func (c *cli) printLoad(out *app.LoadOutcome, quiet bool) {
 			a.Version, state, a.Groups, a.Techniques, a.Uses, a.RevokedObjects, a.DeprecatedObjects, a.RelationshipsLeftOut,
 			a.Links, a.Duration.Round(time.Millisecond))
 	}
+	if quiet {
+		return
+	}
 	for _, n := range out.Notes {
 		fmt.Fprintf(c.stderr, "note: %s\n", n)
 	}

@@ -60,6 +60,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	root.SetIn(stdin)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
+	// A misspelt subcommand followed by its flags ("analyze chian
+	// --case-study X") would otherwise be reported as an unknown flag of
+	// the parent, and "completion tcsh" would print help and exit 0.
+	root.InitDefaultHelpCmd()
+	root.InitDefaultCompletionCmd()
+	if err := unknownSubcommand(root, args); err != nil {
+		return err
+	}
 	cmd, err := root.ExecuteContextC(ctx)
 	if err == nil {
 		return nil
@@ -151,7 +159,13 @@ func exactArgs(n int, what string) cobra.PositionalArgs {
 	}
 }
 
-// versionString is the version with its build information.
+// Set at build time with -ldflags "-X main.version=... -X main.revision=...
+// -X main.buildDate=..." (the Makefile does): a build with -buildvcs=false,
+// as in many CI set-ups, has no VCS stamp of its own.
+var version, revision, buildDate string
+
+// versionString is the version with its build information: the first line
+// is "atlasgraph VERSION", the second the revision and its date.
 func versionString() string {
 	v, rev, at, dirty, goVer := "(devel)", "", "", false, ""
 	if bi, ok := debug.ReadBuildInfo(); ok {
@@ -169,6 +183,12 @@ func versionString() string {
 				dirty = s.Value == "true"
 			}
 		}
+	}
+	if version != "" {
+		v = version
+	}
+	if revision != "" {
+		rev, at, dirty = revision, buildDate, false
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "atlasgraph %s", v)
@@ -217,4 +237,40 @@ func isTerminal(w io.Writer) bool {
 	}
 	st, err := f.Stat()
 	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+// unknownSubcommand refuses a first argument that names no subcommand of a
+// command that has subcommands, suggesting the nearest ones or listing
+// them.
+func unknownSubcommand(root *cobra.Command, args []string) error {
+	cmd, rest, err := root.Find(args)
+	if err != nil || !cmd.HasSubCommands() {
+		return nil
+	}
+	var word string
+	for _, a := range rest {
+		if !strings.HasPrefix(a, "-") {
+			word = a
+		}
+		break
+	}
+	if word == "" || word == "help" {
+		return nil
+	}
+	msg := fmt.Sprintf("unknown command %q for %q", word, cmd.CommandPath())
+	if cmd.SuggestionsMinimumDistance <= 0 {
+		cmd.SuggestionsMinimumDistance = 2
+	}
+	if sug := cmd.SuggestionsFor(word); len(sug) > 0 {
+		msg += "; did you mean " + strings.Join(sug, " or ") + "?"
+	} else {
+		var names []string
+		for _, c := range cmd.Commands() {
+			if c.IsAvailableCommand() {
+				names = append(names, c.Name())
+			}
+		}
+		msg += "; use one of " + strings.Join(names, ", ")
+	}
+	return usageError{msg: msg, cmd: cmd.CommandPath()}
 }
