@@ -53,6 +53,7 @@ func TestCut(t *testing.T) {
 	rel, j := fixtures(t)
 	text := facts{modalities: set("text"), properties: set()}
 	image := facts{modalities: set("image"), properties: set()}
+	public := facts{modalities: set("text"), properties: set("internetFacing")}
 	tests := []struct {
 		name      string
 		cs        string
@@ -70,6 +71,8 @@ func TestCut(t *testing.T) {
 		{"an unlabelled mitigation prevents", "AML.CS0001", set("AML.M0029", "AML.M0024"), text, true, []string{"S02 AML.T0053 by [AML.M0029]"}, []string{}},
 		{"one of two routes cut is not cut", "AML.CS0002", set("AML.M0020"), text, false, []string{"S01 AML.T0051.001 by [AML.M0020]"}, []string{"AML.T0001", "AML.T0049", "AML.T0053"}},
 		{"cutting the join cuts both routes", "AML.CS0002", set("AML.M0029"), text, true, []string{"S03 AML.T0053 by [AML.M0029]"}, []string{}},
+		{"a label that does not hold on public systems", "AML.CS0001", set("AML.M0026"), public, false, []string{}, []string{"AML.T0001", "AML.T0051.001", "AML.T0053"}},
+		{"a label that does not hold on public systems, on a private one", "AML.CS0001", set("AML.M0026"), text, true, []string{"S02 AML.T0053 by [AML.M0026]"}, []string{}},
 		{"a label that holds only for media", "AML.CS0003", set("AML.M0034"), text, false, []string{}, []string{"AML.T0043", "AML.T0015"}},
 		{"a label that holds only for media, on media", "AML.CS0003", set("AML.M0034"), image, true, []string{"S01 AML.T0015 by [AML.M0034]"}, []string{}},
 	}

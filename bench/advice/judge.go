@@ -35,6 +35,7 @@ type labelsFile struct {
 		Effect     string `yaml:"effect"`
 		Reason     string `yaml:"reason"`
 		OnlyIf     *when  `yaml:"onlyIf"`
+		Unless     *when  `yaml:"unless"`
 	} `yaml:"links"`
 	Tactics []struct {
 		ID     string `yaml:"id"`
@@ -48,9 +49,9 @@ type labelsFile struct {
 	} `yaml:"techniques"`
 }
 
-// when restricts a link's effect to systems having one of the modalities or
-// one of the boolean properties on some component; elsewhere the link is
-// indirect.
+// when names modalities and boolean properties of a model's components. A
+// link label's onlyIf holds its effect to systems having one of them, its
+// unless to systems having none; elsewhere the link is indirect.
 type when struct {
 	Modalities []string `yaml:"modalities"`
 	Properties []string `yaml:"properties"`
@@ -75,8 +76,13 @@ func (w *when) holds(f facts) bool {
 
 // linkLabel is the judge's effect for one (mitigation, technique) link.
 type linkLabel struct {
-	effect string
-	onlyIf *when
+	effect         string
+	onlyIf, unless *when
+}
+
+// applies reports whether the label's effect holds on a system with facts f.
+func (l linkLabel) applies(f facts) bool {
+	return l.onlyIf.holds(f) && (l.unless == nil || !l.unless.holds(f))
 }
 
 // judge decides, with its own labels, whether a set of mitigations truly
@@ -132,7 +138,7 @@ func parseJudge(path string, data []byte, rel *release) (*judge, error) {
 		case l.Reason == "":
 			bad("link %s -> %s has no reason", l.Mitigation, l.Technique)
 		}
-		j.linkEffect[[2]string{l.Mitigation, l.Technique}] = linkLabel{l.Effect, l.OnlyIf}
+		j.linkEffect[[2]string{l.Mitigation, l.Technique}] = linkLabel{l.Effect, l.OnlyIf, l.Unless}
 	}
 	for _, t := range f.Tactics {
 		if !sides[t.Side] || t.Reason == "" {
@@ -182,7 +188,7 @@ func (j *judge) effect(m, t string, f facts) (string, bool) {
 			continue
 		}
 		if l, ok := j.linkEffect[[2]string{m, tt}]; ok {
-			if !l.onlyIf.holds(f) {
+			if !l.applies(f) {
 				return effectIndirect, true
 			}
 			return l.effect, true
