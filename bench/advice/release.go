@@ -39,7 +39,7 @@ type step struct {
 // techniques returns the distinct techniques of the procedure, sorted.
 func (cs *caseStudy) techniques() []string {
 	seen := map[string]bool{}
-	var out []string
+	out := []string{}
 	for _, s := range cs.steps {
 		if !seen[s.technique] {
 			seen[s.technique] = true
