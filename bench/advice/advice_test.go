@@ -246,11 +246,14 @@ links:
 }
 
 func TestCaseStudyOf(t *testing.T) {
-	if id, err := caseStudyOf("models/cs0016-math.yaml"); err != nil || id != "AML.CS0016" {
+	if id, err := caseStudyOf("models/cs0016-math.yaml", nil); err != nil || id != "AML.CS0016" {
 		t.Errorf("caseStudyOf = %q, %v", id, err)
 	}
-	if _, err := caseStudyOf("models/math.yaml"); err == nil || !strings.Contains(err.Error(), "cs0016-name.yaml") {
-		t.Errorf("a file name without the case study: %v", err)
+	if id, err := caseStudyOf("models/math.yaml", []byte("name: x\n# Case study AML.CS0021 (ChatGPT).\n")); err != nil || id != "AML.CS0021" {
+		t.Errorf("caseStudyOf from a comment = %q, %v", id, err)
+	}
+	if _, err := caseStudyOf("models/math.yaml", []byte("name: AML.CS0021\n")); err == nil || !strings.Contains(err.Error(), "cs0016-name.yaml") {
+		t.Errorf("a file naming no case study in a comment: %v", err)
 	}
 }
 
@@ -266,14 +269,21 @@ func TestRealLabels(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	models, err := filepath.Glob(filepath.Join("models", "cs*.yaml"))
+	models, err := filepath.Glob(filepath.Join("models", "*.yaml"))
 	if err != nil || len(models) < 20 {
 		t.Fatalf("%d models, want at least 20", len(models))
 	}
 	for _, m := range models {
-		id, err := caseStudyOf(m)
+		src, err := os.ReadFile(m)
 		if err != nil {
 			t.Fatal(err)
+		}
+		id, err := caseStudyOf(m, src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(src), "Written from the case study's summary and target only") {
+			t.Errorf("%s: its header does not say it was written from the summary and target only", m)
 		}
 		if rel.caseStudies[id] == nil || len(rel.caseStudies[id].steps) == 0 {
 			t.Errorf("%s: case study %s has no procedure in ATLAS %s", m, id, rel.version)

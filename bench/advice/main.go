@@ -69,7 +69,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var c config
 	fs := flag.NewFlagSet("advice", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.StringVar(&c.models, "models", "bench/advice/models", "directory of threat models, one per case study (csNNNN-*.yaml)")
+	fs.StringVar(&c.models, "models", "bench/advice/models", "directory of threat models, one per case study, named csNNNN-*.yaml or naming AML.CSNNNN in a comment")
 	fs.StringVar(&c.atlas, "atlas", "../shared/data/atlas/v6/ATLAS-2026.05.yaml", "ATLAS release file (format 6)")
 	fs.StringVar(&c.labels, "labels", "bench/advice/labels.yaml", "the judge's labels")
 	fs.StringVar(&c.bin, "bin", "", "atlasgraph binary to evaluate (default: build ./cmd/atlasgraph)")
@@ -90,9 +90,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	files, err := filepath.Glob(filepath.Join(c.models, "cs*.yaml"))
-	if err != nil || len(files) == 0 {
-		return fmt.Errorf("no models (cs*.yaml) in %s", c.models)
+	var files []string
+	for _, pat := range []string{"*.yaml", "*.yml"} {
+		m, err := filepath.Glob(filepath.Join(c.models, pat))
+		if err != nil {
+			return err
+		}
+		files = append(files, m...)
+	}
+	if len(files) == 0 {
+		return fmt.Errorf("no models (*.yaml) in %s", c.models)
 	}
 	sort.Strings(files)
 	tmp, err := os.MkdirTemp("", "bench-advice-")
@@ -144,7 +151,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 
 // evaluate scores one model: report, score, then the fixpoint report.
 func evaluate(ctx context.Context, c config, bin, tmp string, rel *release, j *judge, file string, notes map[string]bool) (modelScore, error) {
-	id, err := caseStudyOf(file)
+	src, err := os.ReadFile(file)
+	if err != nil {
+		return modelScore{}, err
+	}
+	id, err := caseStudyOf(file, src)
 	if err != nil {
 		return modelScore{}, err
 	}
@@ -153,10 +164,6 @@ func evaluate(ctx context.Context, c config, bin, tmp string, rel *release, j *j
 		return modelScore{}, fmt.Errorf("%s: case study %s is not in ATLAS %s", file, id, rel.version)
 	}
 	r, err := reportOn(ctx, c, bin, file)
-	if err != nil {
-		return modelScore{}, err
-	}
-	src, err := os.ReadFile(file)
 	if err != nil {
 		return modelScore{}, err
 	}

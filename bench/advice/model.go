@@ -9,16 +9,22 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
-var caseStudyFile = regexp.MustCompile(`^cs(\d{4})-`)
+var (
+	caseStudyFile    = regexp.MustCompile(`^cs(\d{4})-`)
+	caseStudyComment = regexp.MustCompile(`(?m)^#.*\b(AML\.CS\d{4})\b`)
+)
 
 // caseStudyOf returns the case study a model file is of, from its name
-// (cs0016-... is AML.CS0016).
-func caseStudyOf(path string) (string, error) {
-	m := caseStudyFile.FindStringSubmatch(filepath.Base(path))
-	if m == nil {
-		return "", fmt.Errorf("%s: the file name must start with the case study's number, as cs0016-name.yaml for AML.CS0016", path)
+// (cs0016-... is AML.CS0016) or else from the first case-study id in a
+// comment of src.
+func caseStudyOf(path string, src []byte) (string, error) {
+	if m := caseStudyFile.FindStringSubmatch(filepath.Base(path)); m != nil {
+		return "AML.CS" + m[1], nil
 	}
-	return "AML.CS" + m[1], nil
+	if m := caseStudyComment.FindSubmatch(src); m != nil {
+		return string(m[1]), nil
+	}
+	return "", fmt.Errorf("%s: name the case study: start the file name with its number (cs0016-name.yaml for AML.CS0016) or write its id in a comment", path)
 }
 
 // facts are what the judge's conditional labels look at in a model: the
