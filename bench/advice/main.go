@@ -255,7 +255,7 @@ func markdown(res result) string {
 	b.WriteString("\n| figure | value | target |\n|---|---:|---|\n")
 	fmt.Fprintf(&b, "| recall (pooled / mean of models) | %.2f / %.2f | ≥ %.2f |\n", o.RecallPooled, o.RecallMean, targetRecall)
 	fmt.Fprintf(&b, "| recall in the first 20 (pooled / mean) | %.2f / %.2f | ≥ %.2f |\n", o.Top20Pooled, o.Top20Mean, targetTop20)
-	fmt.Fprintf(&b, "| techniques listed per model (mean / median) | %.1f / %.0f | ≤ ~%d |\n", o.ListedMean, o.ListedMedian, targetListed)
+	fmt.Fprintf(&b, "| techniques listed per model (mean / median) | %.1f / %.1f | ≤ ~%d |\n", o.ListedMean, o.ListedMedian, targetListed)
 	fmt.Fprintf(&b, "| case study found as an incident (exact or partial ≥60%%) | %.0f%% (exact %.0f%%) | |\n", 100*o.Found, 100*o.FoundExact)
 	fmt.Fprintf(&b, "| found among the first 10 incidents | %.0f%% | ≥ %.0f%% |\n", 100*o.FoundTop10, 100*targetFoundTop10)
 	fmt.Fprintf(&b, "| recommendations + controls truly cut (of %d cuttable) | %.0f%% | ≥ %.0f%% |\n", o.Cuttable, 100*o.TrulyCut, 100*targetTrulyCut)
