@@ -167,22 +167,27 @@ func TestScoreNewReport(t *testing.T) {
 
 func TestSummarize(t *testing.T) {
 	scores := []modelScore{
-		{CaseStudy: "A", Techniques: []string{"1", "2", "3", "4"}, Hits: 4, Recall: 1, Top20Hits: 2, Top20: 0.5, Listed: 10,
+		{CaseStudy: "A", Steps: 4, Techniques: []string{"1", "2", "3", "4"}, Hits: 4, Recall: 1, Top20Hits: 2, Top20: 0.5, Listed: 10,
 			Incident: "exact", FoundTop10: true, Cuttable: true, TrulyCut: cutResult{Cut: true}, Fixpoint: true, Recommended: []string{"x", "y"}, NonPreventing: []string{"y"}},
-		{CaseStudy: "B", Techniques: []string{"1", "2"}, Hits: 1, Recall: 0.5, Listed: 30, Cuttable: true, CutByControls: false},
-		{CaseStudy: "C", Techniques: []string{"1", "2"}, Hits: 1, Recall: 0.5, Listed: 20, Cuttable: false},
+		{CaseStudy: "B", Steps: 2, Techniques: []string{"1", "2"}, Hits: 1, Recall: 0.5, Listed: 30, Cuttable: true, CutByControls: false},
+		{CaseStudy: "C", Steps: 2, Techniques: []string{"1", "2"}, Hits: 1, Recall: 0.5, Listed: 20, Cuttable: false},
+		{CaseStudy: "D", Steps: 1, Techniques: []string{"1"}, Hits: 1, Recall: 1, Listed: 20, Cuttable: true, CutByControls: true, TrulyCut: cutResult{Cut: true}, Fixpoint: true},
 	}
 	o := summarize(scores, map[string]bool{noteNoRank: true})
-	if o.RecallPooled != 0.75 || o.RecallMean != 2.0/3 || o.ListedMedian != 20 {
-		t.Errorf("recall pooled %.3f, mean %.3f, listed median %.0f; want 0.75, 0.667, 20", o.RecallPooled, o.RecallMean, o.ListedMedian)
+	if o.RecallPooled != 7.0/9 || o.RecallMean != 0.75 || o.ListedMedian != 20 {
+		t.Errorf("recall pooled %.3f, mean %.3f, listed median %.0f; want 0.778, 0.75, 20", o.RecallPooled, o.RecallMean, o.ListedMedian)
 	}
-	if o.Cuttable != 2 || o.TrulyCut != 0.5 || o.OpenByControls != 2 || o.CutByAdvice != 0.5 {
-		t.Errorf("cuttable %d, truly cut %.2f, open by controls %d, cut by advice %.2f; want 2, 0.5, 2, 0.5", o.Cuttable, o.TrulyCut, o.OpenByControls, o.CutByAdvice)
+	if o.Cuttable != 3 || o.TrulyCut != 2.0/3 || o.OpenByControls != 2 || o.CutByAdvice != 0.5 {
+		t.Errorf("cuttable %d, truly cut %.2f, open by controls %d, cut by advice %.2f; want 3, 0.67, 2, 0.5", o.Cuttable, o.TrulyCut, o.OpenByControls, o.CutByAdvice)
+	}
+	// D has one step: not an incident on its own, left out of "found".
+	if diff := cmp.Diff([]string{"D"}, o.OneStep); diff != "" {
+		t.Errorf("one-step case studies (-want +got):\n%s", diff)
 	}
 	if diff := cmp.Diff([]string{"C"}, o.Uncuttable); diff != "" {
 		t.Errorf("uncuttable (-want +got):\n%s", diff)
 	}
-	if o.NonPreventing != 0.5 || o.Fixpoint != 1.0/3 || o.FoundTop10 != 1.0/3 {
+	if o.NonPreventing != 0.5 || o.Fixpoint != 0.5 || o.FoundTop10 != 1.0/3 {
 		t.Errorf("non-preventing %.2f, fixpoint %.2f, found top 10 %.2f", o.NonPreventing, o.Fixpoint, o.FoundTop10)
 	}
 }

@@ -256,12 +256,15 @@ func markdown(res result) string {
 	fmt.Fprintf(&b, "| recall (pooled / mean of models) | %.2f / %.2f | ≥ %.2f |\n", o.RecallPooled, o.RecallMean, targetRecall)
 	fmt.Fprintf(&b, "| recall in the first 20 (pooled / mean) | %.2f / %.2f | ≥ %.2f |\n", o.Top20Pooled, o.Top20Mean, targetTop20)
 	fmt.Fprintf(&b, "| techniques listed per model (mean / median) | %.1f / %.1f | ≤ ~%d |\n", o.ListedMean, o.ListedMedian, targetListed)
-	fmt.Fprintf(&b, "| case study found as an incident (exact or partial ≥60%%) | %.0f%% (exact %.0f%%) | |\n", 100*o.Found, 100*o.FoundExact)
+	fmt.Fprintf(&b, "| case study found as an incident (exact or partial ≥60%%; of %d of more than one step) | %.0f%% (exact %.0f%%) | |\n", o.Models-len(o.OneStep), 100*o.Found, 100*o.FoundExact)
 	fmt.Fprintf(&b, "| found among the first 10 incidents | %.0f%% | ≥ %.0f%% |\n", 100*o.FoundTop10, 100*targetFoundTop10)
 	fmt.Fprintf(&b, "| recommendations + controls truly cut (of %d cuttable) | %.0f%% | ≥ %.0f%% |\n", o.Cuttable, 100*o.TrulyCut, 100*targetTrulyCut)
 	fmt.Fprintf(&b, "| of those the implemented controls leave open (%d), cut by the recommendations | %.0f%% | |\n", o.OpenByControls, 100*o.CutByAdvice)
 	fmt.Fprintf(&b, "| fixpoint (nothing more recommended once implemented) | %.0f%% | %.0f%% |\n", 100*o.Fixpoint, 100*targetFixpoint)
 	fmt.Fprintf(&b, "| recommendations per model (mean); share the judge labels non-preventing | %.1f; %.0f%% | |\n", o.RecommendedMean, 100*o.NonPreventing)
+	if len(o.OneStep) > 0 {
+		fmt.Fprintf(&b, "\nCase studies of one step, not incidents on their own and left out of \"found\": %s.\n", strings.Join(o.OneStep, ", "))
+	}
 	if len(o.Uncuttable) > 0 {
 		fmt.Fprintf(&b, "\nNothing can cut under the rule (every route holds only attacker-side steps or steps no mitigation prevents): %s.\n", strings.Join(o.Uncuttable, ", "))
 	}

@@ -71,12 +71,15 @@ type modelScore struct {
 	Name      string `json:"name"`
 	// Techniques are the distinct techniques of the procedure.
 	Techniques []string `json:"techniques"`
-	Listed     int      `json:"listed"`
-	Hits       int      `json:"hits"`
-	Recall     float64  `json:"recall"`
-	Missed     []string `json:"missed"`
-	Top20Hits  int      `json:"top20Hits"`
-	Top20      float64  `json:"top20Recall"`
+	// Steps counts the procedure's steps; a case study of one step is not
+	// an incident on its own (issue 19) and is left out of "found".
+	Steps     int      `json:"steps"`
+	Listed    int      `json:"listed"`
+	Hits      int      `json:"hits"`
+	Recall    float64  `json:"recall"`
+	Missed    []string `json:"missed"`
+	Top20Hits int      `json:"top20Hits"`
+	Top20     float64  `json:"top20Recall"`
 	// Incident is "exact", "partial" (covering at least 60%) or "" when
 	// the case study is not among the incidents.
 	Incident         string  `json:"incident"`
@@ -108,7 +111,7 @@ type modelScore struct {
 // score compares a report with the procedure of cs. notes collects the
 // fallbacks taken.
 func score(j *judge, cs *caseStudy, file string, f facts, r *report, notes map[string]bool) modelScore {
-	s := modelScore{File: file, CaseStudy: cs.id, Name: cs.name, Techniques: cs.techniques(),
+	s := modelScore{File: file, CaseStudy: cs.id, Name: cs.name, Techniques: cs.techniques(), Steps: len(cs.steps),
 		Missed: []string{}, Recommended: []string{}, NonPreventing: []string{}, Implemented: []string{}, FixpointExtra: []string{}}
 
 	// Applicable techniques in rank order, or file order without ranks.
@@ -274,11 +277,14 @@ type overall struct {
 	Top20Mean    float64 `json:"top20RecallMean"`
 	ListedMean   float64 `json:"listedMean"`
 	ListedMedian float64 `json:"listedMedian"`
-	Found        float64 `json:"found"`
-	FoundExact   float64 `json:"foundExact"`
-	FoundTop10   float64 `json:"foundTop10"`
-	Cuttable     int     `json:"cuttable"`
-	TrulyCut     float64 `json:"trulyCut"` // over cuttable case studies
+	// Found, FoundExact and FoundTop10 are over the case studies of more
+	// than one step; OneStep names the others.
+	OneStep    []string `json:"oneStep"`
+	Found      float64  `json:"found"`
+	FoundExact float64  `json:"foundExact"`
+	FoundTop10 float64  `json:"foundTop10"`
+	Cuttable   int      `json:"cuttable"`
+	TrulyCut   float64  `json:"trulyCut"` // over cuttable case studies
 	// OpenByControls counts cuttable case studies the implemented controls
 	// alone leave open; CutByAdvice is the share of those the
 	// recommendations cut.
@@ -292,7 +298,7 @@ type overall struct {
 }
 
 func summarize(scores []modelScore, notes map[string]bool) overall {
-	o := overall{Models: len(scores), Uncuttable: []string{}, Notes: []string{}}
+	o := overall{Models: len(scores), Uncuttable: []string{}, OneStep: []string{}, Notes: []string{}}
 	if len(scores) == 0 {
 		return o
 	}
@@ -308,13 +314,16 @@ func summarize(scores []modelScore, notes map[string]bool) overall {
 		listed = append(listed, float64(s.Listed))
 		recs += len(s.Recommended)
 		nonPrev += len(s.NonPreventing)
-		if s.Incident != "" {
+		if s.Steps < 2 {
+			o.OneStep = append(o.OneStep, s.CaseStudy)
+		}
+		if s.Incident != "" && s.Steps >= 2 {
 			found++
 		}
-		if s.Incident == "exact" {
+		if s.Incident == "exact" && s.Steps >= 2 {
 			exact++
 		}
-		if s.FoundTop10 {
+		if s.FoundTop10 && s.Steps >= 2 {
 			top10++
 		}
 		if s.Cuttable {
@@ -349,9 +358,11 @@ func summarize(scores []modelScore, notes map[string]bool) overall {
 	} else {
 		o.ListedMedian = (listed[len(listed)/2-1] + listed[len(listed)/2]) / 2
 	}
-	o.Found = float64(found) / n
-	o.FoundExact = float64(exact) / n
-	o.FoundTop10 = float64(top10) / n
+	if m := float64(len(scores) - len(o.OneStep)); m > 0 {
+		o.Found = float64(found) / m
+		o.FoundExact = float64(exact) / m
+		o.FoundTop10 = float64(top10) / m
+	}
 	if o.Cuttable > 0 {
 		o.TrulyCut = float64(cut) / float64(o.Cuttable)
 	}
