@@ -101,6 +101,10 @@ fuzz: ## fuzz the release parser and the GraphQL limits, each for FUZZTIME (defa
 bench-load: ## time the batched load against a naive loader, side by side
 	@$(WITH_NEO4J) $(GO) run ./bench/load
 
+.PHONY: bench-advice
+bench-advice: ## score threat-model advice on the ATLAS case-study models of bench/advice (no Neo4j)
+	$(GO) run ./bench/advice
+
 .PHONY: clean
 clean: ## remove build output (the Neo4j folder .neo4j stays; scripts/neo4j.sh wipe empties it)
 	rm -rf bin
