@@ -64,6 +64,7 @@ type chainIn struct {
 	CaseStudy         string   `json:"caseStudy,omitempty" jsonschema:"a case study id or name, e.g. AML.CS0000; give this or techniques"`
 	Techniques        []string `json:"techniques,omitempty" jsonschema:"technique ids or names in attack order; give this or caseStudy"`
 	InheritFromParent bool     `json:"inheritFromParent,omitempty" jsonschema:"let a mitigation of a parent technique count for its sub-techniques"`
+	PreventOnly       bool     `json:"preventOnly,omitempty" jsonschema:"count a mitigation only where it prevents a step on the defender side (the threat-model rule); default: the release links count literally"`
 	Release           string   `json:"release,omitempty" jsonschema:"ATLAS release version, e.g. 2026.05; omit for the current release"`
 }
 
@@ -81,6 +82,7 @@ type setIn struct {
 	Alternatives      int                `json:"alternatives,omitempty" jsonschema:"how many other sets of the same cost to list, 0 to 100"`
 	Budget            int                `json:"budget,omitempty" jsonschema:"search nodes the exact search may spend, 1 to 5000000 (default 1000000); when spent the best set found is returned with optimal false"`
 	InheritFromParent bool               `json:"inheritFromParent,omitempty" jsonschema:"let a mitigation of a parent technique count for its sub-techniques"`
+	PreventOnly       bool               `json:"preventOnly,omitempty" jsonschema:"count a mitigation only where it prevents a step on the defender side (the threat-model rule); default: the release links count literally"`
 	Release           string             `json:"release,omitempty" jsonschema:"ATLAS release version, e.g. 2026.05; omit for the current release"`
 }
 
@@ -98,6 +100,7 @@ type pathsIn struct {
 	MinSupport         int      `json:"minSupport,omitempty" jsonschema:"fewest case studies that must show each hop (default 1)"`
 	ExcludeMitigatedBy []string `json:"excludeMitigatedBy,omitempty" jsonschema:"mitigation ids in place: paths they break are left out"`
 	InheritFromParent  bool     `json:"inheritFromParent,omitempty" jsonschema:"let a mitigation of a parent technique count for its sub-techniques"`
+	PreventOnly        bool     `json:"preventOnly,omitempty" jsonschema:"count a mitigation only where it prevents a step on the defender side (the threat-model rule); default: the release links count literally"`
 	Release            string   `json:"release,omitempty" jsonschema:"ATLAS release version, e.g. 2026.05; omit for the current release"`
 }
 
@@ -113,6 +116,7 @@ type chokeIn struct {
 	From              string `json:"from,omitempty" jsonschema:"start of the counted paths (tactic or technique); default the first tactic"`
 	To                string `json:"to,omitempty" jsonschema:"end of the counted paths (tactic or technique); default the last tactic"`
 	InheritFromParent bool   `json:"inheritFromParent,omitempty" jsonschema:"let a mitigation of a parent technique count for its sub-techniques"`
+	PreventOnly       bool   `json:"preventOnly,omitempty" jsonschema:"count a mitigation only where it prevents a step on the defender side (the threat-model rule); default: the release links count literally"`
 	Release           string `json:"release,omitempty" jsonschema:"ATLAS release version, e.g. 2026.05; omit for the current release"`
 }
 
@@ -125,6 +129,7 @@ type chokeOut struct {
 type gapsIn struct {
 	Limit             int    `json:"limit,omitempty" jsonschema:"most techniques to list; 0 or omitted lists every gap"`
 	InheritFromParent bool   `json:"inheritFromParent,omitempty" jsonschema:"let a mitigation of a parent technique count for its sub-techniques"`
+	PreventOnly       bool   `json:"preventOnly,omitempty" jsonschema:"count a mitigation only where it prevents a step on the defender side (the threat-model rule); default: the release links count literally"`
 	Release           string `json:"release,omitempty" jsonschema:"ATLAS release version, e.g. 2026.05; omit for the current release"`
 }
 
@@ -314,7 +319,7 @@ func (f *face) show(ctx context.Context, _ *sdk.CallToolRequest, in showIn) (*sh
 }
 
 func (f *face) chain(ctx context.Context, _ *sdk.CallToolRequest, in chainIn) (*chainOut, []sdk.Content, error) {
-	ans, err := f.svc.Chain(ctx, app.ChainQuestion{Release: in.Release, CaseStudy: in.CaseStudy, Techniques: in.Techniques, InheritFromParent: in.InheritFromParent})
+	ans, err := f.svc.Chain(ctx, app.ChainQuestion{Release: in.Release, CaseStudy: in.CaseStudy, Techniques: in.Techniques, InheritFromParent: in.InheritFromParent, PreventOnly: in.PreventOnly})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -331,7 +336,7 @@ func (f *face) minimalSet(ctx context.Context, _ *sdk.CallToolRequest, in setIn)
 		in.Budget = app.DefaultBudget
 	}
 	ans, err := f.svc.MinimalSet(ctx, app.SetQuestion{Release: in.Release, CaseStudies: in.CaseStudies, Costs: in.Costs, Require: in.Require,
-		Exclude: in.Exclude, Alternatives: in.Alternatives, Budget: in.Budget, InheritFromParent: in.InheritFromParent})
+		Exclude: in.Exclude, Alternatives: in.Alternatives, Budget: in.Budget, InheritFromParent: in.InheritFromParent, PreventOnly: in.PreventOnly})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -345,7 +350,7 @@ func (f *face) minimalSet(ctx context.Context, _ *sdk.CallToolRequest, in setIn)
 
 func (f *face) paths(ctx context.Context, _ *sdk.CallToolRequest, in pathsIn) (*pathsOut, []sdk.Content, error) {
 	q := app.PathQuestion{Release: in.Release, From: in.From, To: in.To, MaxHops: in.MaxHops, Limit: in.Limit, MinSupport: in.MinSupport,
-		ExcludeMitigatedBy: in.ExcludeMitigatedBy, InheritFromParent: in.InheritFromParent}
+		ExcludeMitigatedBy: in.ExcludeMitigatedBy, InheritFromParent: in.InheritFromParent, PreventOnly: in.PreventOnly}
 	if q.MaxHops == 0 {
 		q.MaxHops = app.DefaultPathHops
 	}
@@ -368,7 +373,7 @@ func (f *face) paths(ctx context.Context, _ *sdk.CallToolRequest, in pathsIn) (*
 }
 
 func (f *face) choke(ctx context.Context, _ *sdk.CallToolRequest, in chokeIn) (*chokeOut, []sdk.Content, error) {
-	q := app.ChokeQuestion{Release: in.Release, Limit: in.Limit, Paths: in.Paths, From: in.From, To: in.To, InheritFromParent: in.InheritFromParent}
+	q := app.ChokeQuestion{Release: in.Release, Limit: in.Limit, Paths: in.Paths, From: in.From, To: in.To, InheritFromParent: in.InheritFromParent, PreventOnly: in.PreventOnly}
 	if q.Limit == 0 {
 		q.Limit = app.DefaultChokeLimit
 	}
@@ -393,7 +398,7 @@ func (f *face) choke(ctx context.Context, _ *sdk.CallToolRequest, in chokeIn) (*
 }
 
 func (f *face) gaps(ctx context.Context, _ *sdk.CallToolRequest, in gapsIn) (*gapsOut, []sdk.Content, error) {
-	ans, err := f.svc.CoverageGaps(ctx, app.GapsQuestion{Release: in.Release, Limit: in.Limit, InheritFromParent: in.InheritFromParent})
+	ans, err := f.svc.CoverageGaps(ctx, app.GapsQuestion{Release: in.Release, Limit: in.Limit, InheritFromParent: in.InheritFromParent, PreventOnly: in.PreventOnly})
 	if err != nil {
 		return nil, nil, err
 	}
