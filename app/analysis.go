@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/atlasgraph/atlasgraph/analysis"
 	"github.com/atlasgraph/atlasgraph/atlas"
@@ -276,6 +277,12 @@ type SetQuestion struct {
 	Alternatives      int
 	Budget            int // 0: analysis.DefaultBudget; at most MaxBudget
 	InheritFromParent bool
+	// TimeLimit stops the search after that long (0: only ctx stops it);
+	// the answer is then the best set found, with its proven bound.
+	TimeLimit time.Duration
+	// Progress, when not nil, hears how a long search goes (see
+	// analysis.SetRequest.Progress).
+	Progress func(analysis.SetProgress)
 }
 
 // SetAnswer is the answer to a [SetQuestion].
@@ -324,7 +331,8 @@ func (s *Service) MinimalSet(ctx context.Context, q SetQuestion) (*SetAnswer, er
 		return nil, err
 	}
 	res, err := analysis.MinimalMitigationSet(ctx, chains, a.Input.Knowledge, analysis.Options{InheritFromParent: q.InheritFromParent},
-		analysis.SetRequest{Costs: q.Costs, Require: q.Require, Exclude: q.Exclude, Alternatives: q.Alternatives, Budget: budget})
+		analysis.SetRequest{Costs: q.Costs, Require: q.Require, Exclude: q.Exclude, Alternatives: q.Alternatives, Budget: budget,
+			TimeLimit: q.TimeLimit, Progress: q.Progress})
 	if err != nil {
 		return nil, analysisErr(err)
 	}

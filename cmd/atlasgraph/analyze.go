@@ -5,10 +5,13 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"math"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/atlasgraph/atlasgraph/analysis"
 	"github.com/atlasgraph/atlasgraph/app"
@@ -90,6 +93,7 @@ func (c costFlag) Set(v string) error {
 type releaseView struct {
 	ctx    context.Context // the command's; stops the computations
 	svc    *app.Service    // asks the questions, as every face does
+	stderr io.Writer       // where long computations show their progress
 	rel    *atlas.Release
 	in     *analysis.Input
 	opts   analysis.Options
@@ -533,7 +537,12 @@ func minimalSetCommand(fs *pflag.FlagSet) func(io.Writer, *releaseView) (any, er
 	fs.Var(&exclude, "exclude", "mitigations no answer may contain")
 	alternatives := fs.Int("alternatives", 0, fmt.Sprintf("further optimal sets to list, 0 to %d", analysis.MaxAlternatives))
 	budget := fs.Int("budget", analysis.DefaultBudget, fmt.Sprintf("most search nodes to visit, 1 to %d", app.MaxBudget))
+	timeLimit := fs.Duration("time-limit", 0, "stop the search after this long (e.g. 30s, 5m) and print the best set found with its proven bound (default: no limit; Ctrl-C does the same)")
+	quiet := fs.Bool("quiet", false, "show no search progress on stderr")
 	return func(w io.Writer, v *releaseView) (any, error) {
+		if *timeLimit < 0 {
+			return nil, usageError{msg: fmt.Sprintf("--time-limit %v: give a positive duration such as 30s or 5m", *timeLimit)}
+		}
 		if *alternatives < 0 || *alternatives > analysis.MaxAlternatives {
 			return nil, usageError{msg: fmt.Sprintf("--alternatives %d: ask for 0 to %d", *alternatives, analysis.MaxAlternatives)}
 		}
@@ -559,8 +568,15 @@ func minimalSetCommand(fs *pflag.FlagSet) func(io.Writer, *releaseView) (any, er
 		if err := v.checkMitigations(exclude, "--exclude"); err != nil {
 			return nil, err
 		}
-		ans, err := v.svc.MinimalSet(v.ctx, app.SetQuestion{Release: v.rel.Version, CaseStudies: cases, Costs: costs, Require: require, Exclude: exclude,
-			Alternatives: *alternatives, Budget: *budget, InheritFromParent: v.opts.InheritFromParent})
+		q := app.SetQuestion{Release: v.rel.Version, CaseStudies: cases, Costs: costs, Require: require, Exclude: exclude,
+			Alternatives: *alternatives, Budget: *budget, InheritFromParent: v.opts.InheritFromParent, TimeLimit: *timeLimit}
+		var pl *progressLine
+		if !*quiet && v.stderr != nil {
+			pl = newProgressLine(v.stderr)
+			q.Progress = pl.show
+		}
+		ans, err := v.svc.MinimalSet(v.ctx, q)
+		pl.done()
 		if err != nil {
 			return nil, err
 		}
@@ -585,13 +601,67 @@ func writeMinimalSet(w io.Writer, v *releaseView, res minimalSetResult) {
 	fmt.Fprintf(w, "\nEvidence: case studies %s.\n", idList(res.Evidence, 0))
 }
 
+// progressLine shows a long minimal-set search on stderr: one line updated
+// in place, with a bar closing as the gap does, on a terminal; otherwise a
+// plain line when the best set improves and every progressEvery. Searches
+// that end within the first report show nothing.
+type progressLine struct {
+	w     io.Writer
+	tty   bool
+	shown bool
+	last  time.Duration
+	best  float64
+}
+
+// progressEvery is how often a plain (not terminal) progress line repeats
+// while the best set does not change.
+const progressEvery = 10 * time.Second
+
+func newProgressLine(w io.Writer) *progressLine {
+	p := &progressLine{w: w, best: math.Inf(1)}
+	if f, ok := w.(*os.File); ok {
+		if fi, err := f.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
+			p.tty = true
+		}
+	}
+	return p
+}
+
+func (p *progressLine) show(s analysis.SetProgress) {
+	best, gap := "none yet", "?"
+	if s.Found {
+		best, gap = fmt.Sprintf("%g", s.BestCost), fmt.Sprintf("%.1f%%", 100*s.Gap)
+	}
+	text := fmt.Sprintf("searching: best %s, proven bound %g, gap %s, %d nodes, %s", best, s.Bound, gap, s.Nodes, s.Elapsed.Round(100*time.Millisecond))
+	if p.tty {
+		const width = 20
+		filled := int(math.Round(width * (1 - s.Gap)))
+		fmt.Fprintf(p.w, "\r[%s%s] %s (Ctrl-C: stop and print the best set)\x1b[K", strings.Repeat("#", filled), strings.Repeat("-", width-filled), text)
+		p.shown = true
+		return
+	}
+	if s.BestCost < p.best || s.Elapsed-p.last >= progressEvery {
+		p.best, p.last = s.BestCost, s.Elapsed
+		fmt.Fprintln(p.w, text)
+	}
+}
+
+// done clears the terminal line, if one was drawn.
+func (p *progressLine) done() {
+	if p != nil && p.shown {
+		fmt.Fprint(p.w, "\r\x1b[K")
+	}
+}
+
 // stopWhat names what stopped a search.
 func stopWhat(r string) string {
 	switch analysis.StopReason(r) {
 	case analysis.StopDeadline:
 		return "deadline"
 	case analysis.StopCancelled:
-		return "cancellation"
+		return "cancellation (Ctrl-C)"
+	case analysis.StopTimeLimit:
+		return "time limit"
 	}
 	return "node budget"
 }
@@ -605,7 +675,7 @@ func writeSet(w io.Writer, v *releaseView, r setResultOut, what string) {
 		fmt.Fprintf(w, "%s, total cost %g, break every %s that can be broken (%d); no cheaper set exists (search: %s).\n",
 			countOf(len(r.Best.Mitigations), "mitigation"), r.Best.Cost, what, len(r.InScope), countOf(r.Nodes, "node"))
 	default:
-		fmt.Fprintf(w, "%s, total cost %g, break every %s that can be broken (%d). The search stopped at its %s (%s): this set may not be the cheapest, but no set costs less than %g.\n",
+		fmt.Fprintf(w, "NOT PROVEN OPTIMAL. %s, total cost %g, break every %s that can be broken (%d). The search stopped at its %s (%s): this set may not be the cheapest, but no set costs less than %g.\n",
 			countOf(len(r.Best.Mitigations), "mitigation"), r.Best.Cost, what, len(r.InScope), stopWhat(r.StoppedBy), countOf(r.Nodes, "node"), r.LowerBound)
 	}
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)

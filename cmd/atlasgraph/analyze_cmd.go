@@ -69,7 +69,7 @@ func (c *cli) analyzeCmd() *cobra.Command {
 				return err
 			}
 			v := newReleaseView(a, af.options())
-			v.ctx, v.svc = cmd.Context(), svc
+			v.ctx, v.svc, v.stderr = cmd.Context(), svc, c.stderr
 			var text strings.Builder
 			res, err := do(&text, v)
 			if errors.Is(err, analysis.ErrInvalidInput) || errors.Is(err, app.ErrBadQuestion) {
