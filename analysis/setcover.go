@@ -1451,12 +1451,16 @@ func (s *coverSearch) progress(force bool) {
 	}
 	// Nothing before the first interval: quick searches stay silent.
 	now := time.Now()
-	if now.Sub(s.started) < ProgressInterval || !force && now.Sub(s.lastReport) < ProgressInterval {
+	if now.Sub(s.started) < progressInterval || !force && now.Sub(s.lastReport) < progressInterval {
 		return
 	}
 	s.lastReport = now
 	s.report(s.bestCost, math.Min(s.rootBound, s.bestCost), s.nodes)
 }
+
+// progressInterval is ProgressInterval, a variable so that tests can hear
+// every node.
+var progressInterval = ProgressInterval
 
 // tookSince reports whether the trail holds a take after its first k entries.
 func tookSince(t trail, k int) bool {
