@@ -612,7 +612,7 @@ func (s *coverSearch) bound(iters int, lambda float64, heuristicEvery int) float
 // cover: it offers it and, unless that settles the node, reports false so
 // that the caller branches on a row.
 func (s *coverSearch) branchLP(x []float64, b float64) bool {
-	pick := s.branchPick(x, b)
+	pick := s.branchPick(x)
 	if s.stopped != "" {
 		return true
 	}
@@ -664,7 +664,7 @@ const (
 
 // branchPick returns the free option to branch on, or -1 when none is
 // fractional in x. It may set s.stopped.
-func (s *coverSearch) branchPick(x []float64, b float64) int32 {
+func (s *coverSearch) branchPick(x []float64) int32 {
 	if s.psUp == nil {
 		n := len(s.cost)
 		s.psUp, s.psDown = make([]float64, n), make([]float64, n)
@@ -741,7 +741,6 @@ func (s *coverSearch) branchPick(x []float64, b float64) int32 {
 			pick, best = o, sc
 		}
 	}
-	_ = b
 	return pick
 }
 
@@ -796,11 +795,17 @@ func (s *coverSearch) nodeLP(l float64) float64 {
 	if lu > l {
 		s.lpX = x
 		copy(s.bestU, s.u)
-		if s.nodes == s.rootAt {
+		if s.nodes == s.rootAt && !s.prune(s.round(lu)) {
+			// The heuristics only pay while the root's bound leaves room
+			// for a better cover.
 			s.lagrangianHeuristic()
 			s.lpHeuristics(x)
-			s.dives(x)
-			s.localSearch(ilsIterations)
+			if !s.prune(s.round(lu)) {
+				s.dives(x)
+			}
+			if !s.prune(s.round(lu)) {
+				s.localSearch(ilsIterations)
+			}
 		}
 		return lu
 	}
