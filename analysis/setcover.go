@@ -833,16 +833,34 @@ func (s *coverSearch) localSearch(iters int) {
 	if len(s.best) == 0 || s.uncov == 0 {
 		return
 	}
-	n, m := len(s.cost), len(s.rows)
-	in := make([]bool, n)
-	count := make([]int32, m)
 	forced := map[int]bool{}
 	for _, o := range s.forced {
 		forced[o] = true
 	}
-	cur := 0.0
+	var start []int32
 	for _, o := range s.best[0] {
 		if forced[o] || len(s.cols[o]) == 0 || s.state[o] != colFree {
+			continue
+		}
+		start = append(start, int32(o))
+	}
+	s.localSearchFrom(start, iters)
+}
+
+// localSearchFrom is localSearch from the cover made of the options taken
+// at the current node and start (free options).
+func (s *coverSearch) localSearchFrom(start []int32, iters int) {
+	n, m := len(s.cost), len(s.rows)
+	in := make([]bool, n)
+	count := make([]int32, m)
+	for _, o := range s.chosen {
+		for _, r := range s.cols[o] {
+			count[r]++ // taken at this node: never removed
+		}
+	}
+	cur := 0.0
+	for _, o := range start {
+		if in[o] || s.state[o] != colFree {
 			continue
 		}
 		in[o] = true
@@ -853,11 +871,11 @@ func (s *coverSearch) localSearch(iters int) {
 	}
 	for i := range m {
 		if count[i] == 0 {
-			return // the best cover fixes options this node leaves free
+			return // the start cover uses options this node leaves out
 		}
 	}
 	rc := slices.Clone(s.rc)
-	r := rand.New(rand.NewPCG(uint64(len(s.best[0])), 11))
+	r := rand.New(rand.NewPCG(uint64(len(start)), 11))
 	var members, removed, open, cands, added []int32
 	tabu := make([]bool, n)
 	mark := make([]bool, n)
@@ -1055,13 +1073,23 @@ func (s *coverSearch) dives(x []float64) {
 		}
 		copy(s.u, saveU)
 		s.warm = saveWarm
-		s.dive(slices.Clone(x), r, float64(d)*0.15)
+		cover := s.dive(slices.Clone(x), r, float64(d)*0.15)
+		if cover != nil && s.stopped == "" {
+			// A local search from each dive's cover, with the node's
+			// reduced costs: other plateaus than the best cover's.
+			copy(s.rc, saveRC)
+			s.localSearchFrom(cover, ilsDiveIterations)
+		}
 	}
 }
 
+// ilsDiveIterations is how many local-search moves start from each dive's
+// cover.
+const ilsDiveIterations = 1000
+
 // dive is one LP dive (see dives); noise > 0 perturbs the LP values it
 // ranks by.
-func (s *coverSearch) dive(x []float64, r *rand.Rand, noise float64) {
+func (s *coverSearch) dive(x []float64, r *rand.Rand, noise float64) (cover []int32) {
 	var added []int32
 	defer func() {
 		for k := len(added) - 1; k >= 0; k-- {
@@ -1091,7 +1119,7 @@ func (s *coverSearch) dive(x []float64, r *rand.Rand, noise float64) {
 			break
 		}
 		if pick < 0 {
-			return // the LP left a row to no free option with a value
+			return nil // the LP left a row to no free option with a value
 		}
 		s.take(pick)
 		added = append(added, pick)
@@ -1100,18 +1128,22 @@ func (s *coverSearch) dive(x []float64, r *rand.Rand, noise float64) {
 		}
 		u, nx, _, st := s.lpSolve(s.u, s.warm)
 		if s.stopped != "" {
-			return
+			return nil
 		}
 		if st.size() <= lpWarmRows {
 			s.warm = st
 		}
 		copy(s.u, u)
-		if s.prune(s.round(s.lagrangian())) {
-			return
+		// Dives a little above the best cost go on: the local search
+		// may bring their covers down.
+		if s.round(s.lagrangian()) > s.bestCost*1.03+s.eps {
+			return nil
 		}
 		x = nx
 	}
+	cover = slices.Clone(added)
 	s.recordPruned(added)
+	return cover
 }
 
 // lpHeuristics builds covers guided by an LP solution x and the reduced
