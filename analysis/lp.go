@@ -39,6 +39,9 @@ const (
 	lpMaxPivots = 50_000
 	lpMaxRows   = 2000
 	lpBatch     = 300
+	// lpWarmRows is the largest basis kept for the nodes below to start
+	// from; each level of the search holds one (8 lpWarmRows^2 bytes).
+	lpWarmRows = 800
 )
 
 // lpState is the simplex state of one LP solve.
@@ -49,6 +52,9 @@ type lpState struct {
 	pos    []int32   // per row: its position in act, or -1
 	colPos [][]int32 // per option: the positions of its active rows
 	cost   []float64 // perturbed costs of the options
+	b      []float64 // per position: 1 for a row to cover, 0 once a fixing hit it
+
+	maxPivots int // pivots allowed to this solve; 0 for lpMaxPivots
 
 	binv    [][]float64 // basis inverse, by position
 	basis   []int       // per position: basic variable (j < n option, n+k slack of position k)
@@ -65,9 +71,60 @@ type lpState struct {
 
 // lpSolve solves the LP relaxation of the current node's uncovered rows over
 // its free options and returns multipliers (one per row, 0 for rows not in
-// the LP) and whether the simplex reached optimality; on false the
+// the LP), the LP solution, whether the simplex reached optimality, and its
+// final state, from which a node below can start (warm). On false the
 // multipliers are still non-negative and so still give a valid bound.
-func (s *coverSearch) lpSolve(start []float64) (u, x []float64, ok bool) {
+//
+// With warm, the solve starts from a copy of that state, the final basis of
+// an ancestor: options fixed since are dropped (a basic one is driven out of
+// the basis by dual simplex pivots, like a violated bound) and rows a taken
+// option hit since are relaxed to 0 >= 0, so the basis stays dual feasible
+// and a few pivots usually restore optimality.
+func (s *coverSearch) lpSolve(start []float64, warm *lpState) (u, x []float64, ok bool, st *lpState) {
+	return s.lpSolveLimit(start, warm, 0)
+}
+
+// lpSolveLimit is lpSolve with at most maxPivots pivots (0: lpMaxPivots):
+// a dual simplex stopped early still has dual feasible multipliers, whose
+// bound is valid and usually close.
+func (s *coverSearch) lpSolveLimit(start []float64, warm *lpState, maxPivots int) (u, x []float64, ok bool, st *lpState) {
+	n := len(s.cost)
+	var p *lpState
+	if warm != nil {
+		p = warm.clone()
+		for k, i := range p.act {
+			if s.hit[i] != 0 {
+				p.b[k] = 0
+			} else {
+				p.b[k] = 1
+			}
+		}
+		p.refresh()
+	} else {
+		p = s.lpStart(start)
+	}
+	p.maxPivots = maxPivots
+	ok = p.run()
+	p.maxPivots = 0
+	u = make([]float64, len(s.rows))
+	y := p.duals()
+	for k, i := range p.act {
+		if s.hit[i] == 0 {
+			u[i] = math.Max(0, y[k])
+		}
+	}
+	x = make([]float64, n)
+	for k, v := range p.basis {
+		if v < n && s.state[v] == colFree {
+			x[v] = math.Max(0, p.xB[k])
+		}
+	}
+	return u, x, ok, p
+}
+
+// lpStart returns the slack basis over the uncovered rows that start makes
+// positive (the largest lpBatch of them).
+func (s *coverSearch) lpStart(start []float64) *lpState {
 	n := len(s.cost)
 	p := &lpState{s: s, n: n, pos: make([]int32, len(s.rows)), colPos: make([][]int32, n), cost: make([]float64, n)}
 	// A tiny relative perturbation of the costs breaks the ties of unit
@@ -109,20 +166,34 @@ func (s *coverSearch) lpSolve(start []float64) (u, x []float64, ok bool) {
 		p.d[j] = p.cost[j]
 	}
 	p.addRows(first)
-	ok = p.run()
-	u = make([]float64, len(s.rows))
-	y := p.duals()
-	for k, i := range p.act {
-		u[i] = math.Max(0, y[k])
-	}
-	x = make([]float64, n)
-	for k, v := range p.basis {
-		if v < n {
-			x[v] = math.Max(0, p.xB[k])
+	return p
+}
+
+// clone copies the state deeply enough that pivots on the copy leave p
+// unchanged; scratch space is not shared.
+func (p *lpState) clone() *lpState {
+	c := &lpState{s: p.s, n: p.n, cost: p.cost,
+		act: slices.Clone(p.act), pos: slices.Clone(p.pos), b: slices.Clone(p.b),
+		basis: slices.Clone(p.basis), isBas: slices.Clone(p.isBas), where: slices.Clone(p.where),
+		xB: slices.Clone(p.xB), d: slices.Clone(p.d)}
+	c.colPos = make([][]int32, len(p.colPos))
+	for j, cp := range p.colPos {
+		if len(cp) > 0 {
+			c.colPos[j] = slices.Clip(slices.Clone(cp))
 		}
 	}
-	return u, x, ok
+	m := len(p.binv)
+	flat := make([]float64, m*m)
+	c.binv = make([][]float64, m)
+	for k, row := range p.binv {
+		c.binv[k] = flat[k*m : (k+1)*m : (k+1)*m]
+		copy(c.binv[k], row)
+	}
+	return c
 }
+
+// size is the number of rows of the basis.
+func (p *lpState) size() int { return len(p.act) }
 
 // addRows adds rows to the LP, each with its surplus variable basic.
 func (p *lpState) addRows(rows []int32) {
@@ -142,10 +213,11 @@ func (p *lpState) addRows(rows []int32) {
 		row := make([]float64, m1)
 		xb := -1.0
 		for _, j := range s.rows[i] {
-			if s.state[j] != colFree {
-				continue
+			if s.state[j] == colFree {
+				p.colPos[j] = append(p.colPos[j], pk)
 			}
-			p.colPos[j] = append(p.colPos[j], pk)
+			// A fixed option may still be basic in a warm start, on its
+			// way out: it is part of the basis matrix all the same.
 			if p.isBas[j] {
 				bk := p.where[j]
 				for c, v := range p.binv[bk] {
@@ -160,6 +232,7 @@ func (p *lpState) addRows(rows []int32) {
 		p.isBas = append(p.isBas, true)
 		p.where = append(p.where, int(pk))
 		p.xB = append(p.xB, xb)
+		p.b = append(p.b, 1)
 		p.d = append(p.d, 0)
 	}
 }
@@ -195,8 +268,8 @@ func (p *lpState) clearAlpha() {
 func (p *lpState) refresh() {
 	for k := range p.xB {
 		sum := 0.0
-		for _, v := range p.binv[k] {
-			sum += v
+		for t, v := range p.binv[k] {
+			sum += v * p.b[t]
 		}
 		p.xB[k] = sum
 	}
@@ -218,12 +291,31 @@ func (p *lpState) refresh() {
 	}
 }
 
+// leaving returns the basis position that most violates its bound, or -1:
+// a negative basic value, or (up) a positive value of an option no longer
+// free, which must go to 0.
+func (p *lpState) leaving(tol float64) (r int, up bool) {
+	r, worst := -1, tol
+	for k, v := range p.xB {
+		if -v > worst {
+			r, worst, up = k, -v, false
+		} else if j := p.basis[k]; v > worst && j < p.n && p.s.state[j] != colFree {
+			r, worst, up = k, v, true
+		}
+	}
+	return r, up
+}
+
 // run pivots until the LP over all uncovered rows is optimal, the pivot cap
 // is reached or the context is done.
 func (p *lpState) run() bool {
 	const tolP, tolD, tolPiv = 1e-9, 1e-9, 1e-9
 	s := p.s
-	for it := 0; it < lpMaxPivots; it++ {
+	limit := lpMaxPivots
+	if p.maxPivots > 0 {
+		limit = p.maxPivots
+	}
+	for it := 0; it < limit; it++ {
 		if it%64 == 63 {
 			if st := ctxStop(s.ctx); st != "" {
 				s.stopped = st
@@ -233,19 +325,10 @@ func (p *lpState) run() bool {
 		if it%100 == 99 {
 			p.refresh()
 		}
-		r, worst := -1, -tolP
-		for k, v := range p.xB {
-			if v < worst {
-				r, worst = k, v
-			}
-		}
+		r, up := p.leaving(tolP)
 		if r < 0 {
 			p.refresh()
-			for k, v := range p.xB {
-				if v < worst {
-					r, worst = k, v
-				}
-			}
+			r, up = p.leaving(tolP)
 		}
 		if r < 0 {
 			// Optimal over the active rows: add the rows it leaves uncovered.
@@ -324,8 +407,15 @@ func (p *lpState) run() bool {
 		// Harris ratio test, pass 1: the largest step that keeps every
 		// reduced cost above -tolD.
 		bound := math.Inf(1)
+		// A basic option fixed to 0 leaves by decreasing: the entering
+		// variable is one whose pivot-row entry is positive, so the signs
+		// of the ratio test flip.
+		sg := 1.0
+		if up {
+			sg = -1
+		}
 		for _, j := range touched {
-			if a := alpha[j]; a < -tolPiv {
+			if a := sg * alpha[j]; a < -tolPiv {
 				if t := (math.Max(p.d[j], 0) + tolD) / -a; t < bound {
 					bound = t
 				}
@@ -338,7 +428,7 @@ func (p *lpState) run() bool {
 		// Pass 2: among the steps within it, the largest pivot.
 		q, big := -1, 0.0
 		for _, j := range touched {
-			if a := alpha[j]; a < -tolPiv && math.Max(p.d[j], 0)/-a <= bound && -a > big {
+			if a := sg * alpha[j]; a < -tolPiv && math.Max(p.d[j], 0)/-a <= bound && -a > big {
 				q, big = j, -a
 			}
 		}

@@ -7,6 +7,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"time"
 )
 
 // Limits and defaults of [MinimalMitigationSet].
@@ -45,6 +46,38 @@ type SetRequest struct {
 	// cap costs time, not exactness: the answer is then checked against the
 	// chain's routes and missing constraints are added until it holds.
 	MaxRouteSets int
+	// TimeLimit stops the search once it has run that long; 0 means no
+	// limit beyond ctx's. A search it stops answers like one ctx stops, with
+	// Stopped set to StopTimeLimit.
+	TimeLimit time.Duration
+	// Progress, when not nil, is called from the searching goroutine when
+	// the best set improves and otherwise about every ProgressInterval while
+	// the search runs (not for searches that end sooner). It must return
+	// quickly; the search waits for it.
+	Progress func(SetProgress)
+}
+
+// ProgressInterval is about how often SetRequest.Progress hears from a
+// search whose best set does not change.
+const ProgressInterval = 250 * time.Millisecond
+
+// SetProgress is a snapshot of a running [MinimalMitigationSet] search.
+type SetProgress struct {
+	// Found reports whether a set breaking every chain is known yet; until
+	// then BestCost is +Inf.
+	Found bool
+	// BestCost is the cost of the best set found so far, required
+	// mitigations included.
+	BestCost float64
+	// Bound is a proven lower bound on the least cost.
+	Bound float64
+	// Gap is (BestCost - Bound) / BestCost: 0 once the best set is proven
+	// optimal, 1 while none is found.
+	Gap float64
+	// Nodes is the number of search nodes visited so far.
+	Nodes int
+	// Elapsed is the time since the search started.
+	Elapsed time.Duration
 }
 
 // SetMember is one mitigation of a [MitigationSet].
@@ -141,6 +174,26 @@ func MinimalMitigationSet(ctx context.Context, chains []Chain, k Knowledge, opts
 	if budget == 0 {
 		budget = DefaultBudget
 	}
+	parent := ctx
+	if req.TimeLimit > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, req.TimeLimit)
+		defer cancel()
+	}
+	var report func(best, bound float64, nodes int)
+	if req.Progress != nil {
+		start := time.Now()
+		report = func(best, bound float64, nodes int) {
+			pr := SetProgress{Found: !math.IsInf(best, 1), BestCost: best + p.requiredCost, Bound: math.Max(bound, 0) + p.requiredCost, Nodes: res.Nodes + nodes, Elapsed: time.Since(start), Gap: 1}
+			if pr.Found {
+				pr.Bound = math.Min(pr.Bound, pr.BestCost)
+				if pr.BestCost > 0 {
+					pr.Gap = (pr.BestCost - pr.Bound) / pr.BestCost
+				}
+			}
+			req.Progress(pr)
+		}
+	}
 
 	// Solve; when some chain's constraints were capped, check each answer
 	// against that chain's routes and add the route it leaves open, until
@@ -151,7 +204,7 @@ func MinimalMitigationSet(ctx context.Context, chains []Chain, k Knowledge, opts
 	var out hsOutcome
 	lower := 0.0
 	for {
-		out = solveHittingSet(ctx, len(free), freeCost, cons, req.Alternatives+1, max(budget-res.Nodes, 1))
+		out = solveHittingSet(ctx, len(free), freeCost, cons, req.Alternatives+1, max(budget-res.Nodes, 1), report)
 		res.Nodes += out.nodes
 		lower = math.Max(lower, out.lower)
 		if out.stopped != "" {
@@ -181,6 +234,9 @@ func MinimalMitigationSet(ctx context.Context, chains []Chain, k Knowledge, opts
 
 	res.Optimal = out.stopped == ""
 	res.Stopped = out.stopped
+	if out.stopped == StopDeadline && parent.Err() == nil {
+		res.Stopped = StopTimeLimit // our own limit, not the caller's deadline
+	}
 	if math.IsNaN(lower) || math.IsInf(lower, 0) || lower < 0 {
 		lower = 0 // never happens with positive finite costs; never answer a non-finite bound
 	}
@@ -267,6 +323,9 @@ func prepareSet(chains []Chain, k Knowledge, opts Options, req SetRequest) (*set
 	}
 	if req.Budget < 0 {
 		return nil, fmt.Errorf("%w: budget is %d; give a positive node budget, or 0 for the default", ErrInvalidInput, req.Budget)
+	}
+	if req.TimeLimit < 0 {
+		return nil, fmt.Errorf("%w: time limit is %v; give a positive duration, or 0 for none", ErrInvalidInput, req.TimeLimit)
 	}
 	if req.MaxRouteSets < 0 {
 		return nil, fmt.Errorf("%w: route cap is %d; give a positive cap, or 0 for the default", ErrInvalidInput, req.MaxRouteSets)

@@ -1,11 +1,14 @@
 package analysis
 
 import (
+	"cmp"
 	"context"
 	"math"
+	"math/rand/v2"
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // The weighted hitting-set solver behind [MinimalMitigationSet].
@@ -66,7 +69,11 @@ const (
 // costs) that intersect every constraint, up to want distinct sets of that
 // cost, visiting at most budget search nodes and stopping early when ctx is
 // done. Every constraint must be non-empty.
-func solveHittingSet(ctx context.Context, n int, cost []float64, cons []bitset, want, budget int) hsOutcome {
+//
+// report, when not nil, hears the best cost (+Inf before the first set), a
+// proven bound and the nodes visited whenever the best cost improves and
+// about every ProgressInterval otherwise.
+func solveHittingSet(ctx context.Context, n int, cost []float64, cons []bitset, want, budget int, report func(best, bound float64, nodes int)) hsOutcome {
 	if len(cons) == 0 {
 		return hsOutcome{sets: [][]int{{}}}
 	}
@@ -84,6 +91,9 @@ func solveHittingSet(ctx context.Context, n int, cost []float64, cons []bitset, 
 	}
 	s := newCoverSearch(n, cost, rows, want, budget)
 	s.ctx = ctx
+	s.report = report
+	s.started = time.Now()
+	s.lastReport = s.started
 	s.solve()
 	out := hsOutcome{sets: s.best, cost: s.bestCost, stopped: s.stopped, nodes: s.nodes}
 	slices.SortFunc(out.sets, slices.Compare[[]int])
@@ -128,11 +138,22 @@ type coverSearch struct {
 	nodes   int
 	stopped StopReason
 
+	report     func(best, bound float64, nodes int)
+	started    time.Time
+	lastReport time.Time
+
 	lpX      []float64 // the LP solution of the current node, nil if none
+	warm     *lpState  // the LP state the node's LPs start from, nil for none
 	lastImp  int       // the node at which the incumbent last improved
 	rootAt   int       // the node number of the current phase's root
 	phaseCap int       // the node cap of the current phase, 0 for none
 	noLP     bool      // no LP at the root in this phase
+
+	// Pseudo-costs of reliability branching (branchPick).
+	psUp, psDown         []float64
+	psNUp, psNDown       []int32
+	psTotUp, psTotDown   float64
+	psTotNUp, psTotNDown int
 }
 
 func newCoverSearch(n int, cost []float64, rows [][]int32, want, budget int) *coverSearch {
@@ -585,19 +606,15 @@ func (s *coverSearch) bound(iters int, lambda float64, heuristicEvery int) float
 	return best
 }
 
-// branchLP branches on the free option whose LP value is the most
-// fractional: first taking it, then leaving it out. When no free option is
-// fractional, the LP solution is a cover: it offers it and, unless that
-// settles the node, reports false so that the caller branches on a row.
+// branchLP branches on a free option fractional in the LP solution x,
+// chosen by reliability branching (branchPick): first taking it, then
+// leaving it out. When no free option is fractional, the LP solution is a
+// cover: it offers it and, unless that settles the node, reports false so
+// that the caller branches on a row.
 func (s *coverSearch) branchLP(x []float64, b float64) bool {
-	pick, best := int32(-1), 0.0
-	for o, st := range s.state {
-		if st != colFree {
-			continue
-		}
-		if f := math.Min(x[o], 1-x[o]); f > 1e-6 && (f > best+1e-9 || f > best-1e-9 && s.cost[o] < s.cost[pick]) {
-			pick, best = int32(o), f
-		}
+	pick := s.branchPick(x)
+	if s.stopped != "" {
+		return true
 	}
 	if pick < 0 {
 		var added []int32
@@ -628,28 +645,505 @@ func (s *coverSearch) branchLP(x []float64, b float64) bool {
 	return true
 }
 
+// Reliability branching: an option's pseudo-costs are the mean LP bound
+// gains per unit of change seen when taking it (up) and leaving it out
+// (down). Until an option has sbReliable observations each way, its gains
+// are measured by strong branching (both children's LPs solved, at most
+// sbMax candidates a node, the most fractional first); the others are
+// scored by their pseudo-costs, unknown ones by the mean over all options.
+// The score of a candidate is the product of its two gains (Achterberg,
+// Koch and Martin, "Branching rules revisited", 2005).
+const (
+	sbReliable = 2
+	sbMax      = 8
+	// sbPivots caps the dual simplex pivots of each child LP of strong
+	// branching: its bound only ranks candidates, and a dual simplex
+	// stopped early still bounds validly.
+	sbPivots = 20
+)
+
+// branchPick returns the free option to branch on, or -1 when none is
+// fractional in x. It may set s.stopped.
+func (s *coverSearch) branchPick(x []float64) int32 {
+	if s.psUp == nil {
+		n := len(s.cost)
+		s.psUp, s.psDown = make([]float64, n), make([]float64, n)
+		s.psNUp, s.psNDown = make([]int32, n), make([]int32, n)
+	}
+	var cand []int32
+	for o, st := range s.state {
+		if st == colFree && x[o] > 1e-6 && x[o] < 1-1e-6 {
+			cand = append(cand, int32(o))
+		}
+	}
+	if len(cand) == 0 {
+		return -1
+	}
+	frac := func(o int32) float64 { return math.Min(x[o], 1-x[o]) }
+	slices.SortStableFunc(cand, func(a, b int32) int {
+		switch fa, fb := frac(a), frac(b); {
+		case fa > fb+1e-9:
+			return -1
+		case fa < fb-1e-9:
+			return 1
+		}
+		return int(a - b)
+	})
+	// The mean pseudo-costs stand in for options never observed.
+	meanUp, meanDown := 1.0, 1.0
+	if s.psTotNUp > 0 {
+		meanUp = s.psTotUp / float64(s.psTotNUp)
+	}
+	if s.psTotNDown > 0 {
+		meanDown = s.psTotDown / float64(s.psTotNDown)
+	}
+	saveU, saveRC, saveBest := slices.Clone(s.u), slices.Clone(s.rc), slices.Clone(s.bestU)
+	l0 := s.lagrangian()
+	const tiny = 1e-6
+	pick, best := int32(-1), math.Inf(-1)
+	sb := 0
+	for _, o := range cand {
+		var up, down float64
+		if (s.psNUp[o] < sbReliable || s.psNDown[o] < sbReliable) && sb < sbMax {
+			sb++
+			s.take(o)
+			lu := s.childLP()
+			s.untake(o)
+			ld := math.Inf(1)
+			if s.exclude(o) {
+				ld = s.childLP()
+			}
+			s.unexclude(o)
+			copy(s.u, saveU)
+			copy(s.rc, saveRC)
+			copy(s.bestU, saveBest)
+			if s.stopped != "" {
+				return -1
+			}
+			up, down = math.Max(lu-l0, 0), math.Max(ld-l0, 0)
+			s.observe(o, up, down, x[o])
+			if s.prune(s.round(lu)) || s.prune(s.round(ld)) {
+				// One child is settled at once: branching here costs
+				// one node.
+				return o
+			}
+		} else {
+			pu, pd := meanUp, meanDown
+			if s.psNUp[o] > 0 {
+				pu = s.psUp[o] / float64(s.psNUp[o])
+			}
+			if s.psNDown[o] > 0 {
+				pd = s.psDown[o] / float64(s.psNDown[o])
+			}
+			up, down = pu*(1-x[o]), pd*x[o]
+		}
+		if sc := math.Max(up, tiny) * math.Max(down, tiny); sc > best {
+			pick, best = o, sc
+		}
+	}
+	return pick
+}
+
+// observe records the bound gains of taking and of leaving out o, whose LP
+// value was xo.
+func (s *coverSearch) observe(o int32, up, down, xo float64) {
+	if !math.IsInf(up, 1) {
+		g := up / math.Max(1-xo, 1e-6)
+		s.psUp[o] += g
+		s.psNUp[o]++
+		s.psTotUp += g
+		s.psTotNUp++
+	}
+	if !math.IsInf(down, 1) {
+		g := down / math.Max(xo, 1e-6)
+		s.psDown[o] += g
+		s.psNDown[o]++
+		s.psTotDown += g
+		s.psTotNDown++
+	}
+}
+
+// childLP returns the LP bound of the current state (a child being probed
+// by strong branching), starting from the multipliers in s.u; it leaves
+// s.u and s.rc changed, for the caller to restore.
+func (s *coverSearch) childLP() float64 {
+	if s.uncov == 0 {
+		return s.cur
+	}
+	l := s.lagrangian()
+	if math.IsInf(l, 1) || s.prune(s.round(l)) {
+		return l
+	}
+	u, _, _, _ := s.lpSolveLimit(s.u, s.warm, sbPivots)
+	copy(s.u, u)
+	return math.Max(l, s.lagrangian())
+}
+
 // nodeLP solves the current node's LP and replaces the multipliers by its
 // duals when they give a better bound than l, the subgradient's; it returns
 // the bound kept (s.u, s.bestU and s.rc then belong to it) and leaves the LP
 // solution in s.lpX when the LP's bound is kept. At the root it also runs the
 // LP-guided heuristics.
 func (s *coverSearch) nodeLP(l float64) float64 {
-	u, x, _ := s.lpSolve(s.u)
+	u, x, _, st := s.lpSolve(s.u, s.warm)
+	if st.size() <= lpWarmRows {
+		s.warm = st
+	}
 	saved := slices.Clone(s.u)
 	copy(s.u, u)
 	lu := s.lagrangian()
 	if lu > l {
 		s.lpX = x
 		copy(s.bestU, s.u)
-		if s.nodes == s.rootAt {
+		if s.nodes == s.rootAt && !s.prune(s.round(lu)) {
+			// The heuristics only pay while the root's bound leaves room
+			// for a better cover.
 			s.lagrangianHeuristic()
 			s.lpHeuristics(x)
+			if !s.prune(s.round(lu)) {
+				s.dives(x)
+			}
+			if !s.prune(s.round(lu)) {
+				s.localSearch(ilsIterations)
+			}
 		}
 		return lu
 	}
 	copy(s.u, saved)
 	s.lagrangian()
 	return l
+}
+
+// ilsIterations is how many destroy-and-repair moves the local search of
+// the second phase's root makes.
+const ilsIterations = 3000
+
+// ilsMaxK bounds the members one local-search move removes: 2 to ilsMaxK+1.
+const ilsMaxK = 3
+
+// localSearch is an iterated local search from the best cover: it removes a
+// few members sharing rows (2 to 4, around a random one), covers the rows
+// left open again greedily by least LP reduced cost per row (the removed
+// members excluded, ties broken at random), drops members made redundant
+// and keeps the result when it costs no more (so that it walks plateaus of
+// equal cost, common with unit costs); covers cheaper than the best are
+// improved by improve and offered. The reduced costs of s.rc steer it to
+// the options the LP finds cheap. It works on its own counts.
+func (s *coverSearch) localSearch(iters int) {
+	if len(s.best) == 0 || s.uncov == 0 {
+		return
+	}
+	forced := map[int]bool{}
+	for _, o := range s.forced {
+		forced[o] = true
+	}
+	var start []int32
+	for _, o := range s.best[0] {
+		if forced[o] || len(s.cols[o]) == 0 || s.state[o] != colFree {
+			continue
+		}
+		start = append(start, int32(o))
+	}
+	s.localSearchFrom(start, iters)
+}
+
+// localSearchFrom is localSearch from the cover made of the options taken
+// at the current node and start (free options).
+func (s *coverSearch) localSearchFrom(start []int32, iters int) {
+	n, m := len(s.cost), len(s.rows)
+	in := make([]bool, n)
+	count := make([]int32, m)
+	for _, o := range s.chosen {
+		for _, r := range s.cols[o] {
+			count[r]++ // taken at this node: never removed
+		}
+	}
+	cur := 0.0
+	for _, o := range start {
+		if in[o] || s.state[o] != colFree {
+			continue
+		}
+		in[o] = true
+		cur += s.cost[o]
+		for _, r := range s.cols[o] {
+			count[r]++
+		}
+	}
+	for i := range m {
+		if count[i] == 0 {
+			return // the start cover uses options this node leaves out
+		}
+	}
+	rc := slices.Clone(s.rc)
+	r := rand.New(rand.NewPCG(uint64(len(start)), 11))
+	var members, removed, open, cands, added []int32
+	tabu := make([]bool, n)
+	mark := make([]bool, n)
+	for it := range iters {
+		if it%64 == 63 {
+			if st := ctxStop(s.ctx); st != "" {
+				s.stopped = st
+				return
+			}
+		}
+		members = members[:0]
+		for o, ok := range in {
+			if ok {
+				members = append(members, int32(o))
+			}
+		}
+		if len(members) < 2 {
+			return
+		}
+		// Destroy: a random member and up to 3 members sharing a row
+		// with it.
+		m0 := members[r.IntN(len(members))]
+		removed = append(removed[:0], m0)
+		k := 2 + r.IntN(ilsMaxK)
+		for _, row := range s.cols[m0] {
+			for _, o := range s.rows[row] {
+				if len(removed) < k && in[o] && !slices.Contains(removed, o) {
+					removed = append(removed, o)
+				}
+			}
+		}
+		delta := 0.0
+		tabu[m0] = true
+		for _, o := range removed {
+			in[o] = false
+			delta -= s.cost[o]
+			for _, row := range s.cols[o] {
+				count[row]--
+			}
+		}
+		// Repair greedily.
+		added = added[:0]
+		for {
+			open = open[:0]
+			for _, o := range removed {
+				for _, row := range s.cols[o] {
+					if count[row] == 0 {
+						open = append(open, row)
+					}
+				}
+			}
+			if len(open) == 0 {
+				break
+			}
+			cands = cands[:0]
+			for _, row := range open {
+				for _, o := range s.rows[row] {
+					if !mark[o] && !tabu[o] && !in[o] && s.state[o] == colFree {
+						mark[o] = true
+						cands = append(cands, o)
+					}
+				}
+			}
+			pick, best := int32(-1), math.Inf(1)
+			for _, o := range cands {
+				mark[o] = false
+				g := 0
+				for _, row := range s.cols[o] {
+					if count[row] == 0 {
+						g++
+					}
+				}
+				if v := (s.cost[o] + 0.5*math.Max(rc[o], 0)) * (1 + 0.3*r.Float64()) / float64(g); v < best {
+					pick, best = o, v
+				}
+			}
+			if pick < 0 {
+				break
+			}
+			in[pick] = true
+			added = append(added, pick)
+			delta += s.cost[pick]
+			for _, row := range s.cols[pick] {
+				count[row]++
+			}
+		}
+		ok := true
+		for _, row := range open {
+			if count[row] == 0 {
+				ok = false
+			}
+		}
+		// Drop members made redundant, dearest first.
+		if ok {
+			slices.SortFunc(added, func(a, b int32) int { return cmp.Compare(s.cost[b], s.cost[a]) })
+			for _, o := range added {
+				if s.redundant(o, count) {
+					in[o] = false
+					delta -= s.cost[o]
+					for _, row := range s.cols[o] {
+						count[row]--
+					}
+				}
+			}
+			for _, o := range members {
+				if in[o] && s.redundant(o, count) {
+					in[o] = false
+					delta -= s.cost[o]
+					for _, row := range s.cols[o] {
+						count[row]--
+					}
+				}
+			}
+		}
+		for _, o := range removed {
+			tabu[o] = false
+		}
+		if ok && delta <= s.eps {
+			cur += delta
+			if s.cur+cur < s.bestCost-s.eps {
+				var set []int32
+				for o, ok := range in {
+					if ok {
+						set = append(set, int32(o))
+					}
+				}
+				s.offerMembers(set)
+			}
+			continue
+		}
+		// Undo: back to the members before the move.
+		for o := range in {
+			if in[o] {
+				in[o] = false
+				for _, row := range s.cols[o] {
+					count[row]--
+				}
+			}
+		}
+		for _, o := range members {
+			in[o] = true
+			for _, row := range s.cols[o] {
+				count[row]++
+			}
+		}
+	}
+}
+
+// redundant reports whether every row of o has another member, by count.
+func (s *coverSearch) redundant(o int32, count []int32) bool {
+	for _, row := range s.cols[o] {
+		if count[row] < 2 {
+			return false
+		}
+	}
+	return true
+}
+
+// offerMembers offers the cover made of the forced options, the options
+// taken at the current node and members (free options), after improve.
+func (s *coverSearch) offerMembers(members []int32) {
+	members = s.improve(members)
+	set := make([]int, 0, len(members)+len(s.forced)+len(s.chosen))
+	set = append(set, s.forced...)
+	set = append(set, s.chosen...)
+	for _, o := range members {
+		set = append(set, int(o))
+	}
+	s.offer(set, s.sumCost(set))
+}
+
+// diveCount is how many LP dives the root of the second phase makes: the
+// first takes the options of largest LP value, the others perturb that
+// order at random (restarts), so that they end in other covers.
+const diveCount = 6
+
+// dives runs LP diving from the current node, whose LP solution is x: take
+// the free options of largest LP value (all those at 1, then the largest
+// fractional one), solve the LP again from the last basis, and repeat until
+// the taken options cover every row; each cover is pruned, improved by local
+// search and offered. A dive stops as soon as its LP bound shows it cannot
+// beat the best cover. It leaves the node as it found it.
+func (s *coverSearch) dives(x []float64) {
+	saveU, saveRC, saveBest, saveWarm := slices.Clone(s.u), slices.Clone(s.rc), slices.Clone(s.bestU), s.warm
+	defer func() {
+		copy(s.u, saveU)
+		copy(s.rc, saveRC)
+		copy(s.bestU, saveBest)
+		s.warm = saveWarm
+	}()
+	r := rand.New(rand.NewPCG(uint64(s.nodes), 7))
+	for d := range diveCount {
+		if s.stopped != "" {
+			return
+		}
+		copy(s.u, saveU)
+		s.warm = saveWarm
+		cover := s.dive(slices.Clone(x), r, float64(d)*0.15)
+		if cover != nil && s.stopped == "" {
+			// A local search from each dive's cover, with the node's
+			// reduced costs: other plateaus than the best cover's.
+			copy(s.rc, saveRC)
+			s.localSearchFrom(cover, ilsDiveIterations)
+		}
+	}
+}
+
+// ilsDiveIterations is how many local-search moves start from each dive's
+// cover.
+const ilsDiveIterations = 1000
+
+// dive is one LP dive (see dives); noise > 0 perturbs the LP values it
+// ranks by.
+func (s *coverSearch) dive(x []float64, r *rand.Rand, noise float64) (cover []int32) {
+	var added []int32
+	defer func() {
+		for k := len(added) - 1; k >= 0; k-- {
+			s.untake(added[k])
+		}
+	}()
+	for s.uncov > 0 {
+		pick, best := int32(-1), -1.0
+		for o, st := range s.state {
+			if st != colFree || x[o] <= 1e-9 || s.gain(int32(o)) == 0 {
+				continue
+			}
+			if x[o] >= 1-1e-6 {
+				s.take(int32(o))
+				added = append(added, int32(o))
+				continue
+			}
+			v := x[o]
+			if noise > 0 {
+				v += noise * r.Float64()
+			}
+			if v > best {
+				pick, best = int32(o), v
+			}
+		}
+		if s.uncov == 0 {
+			break
+		}
+		if pick < 0 {
+			return nil // the LP left a row to no free option with a value
+		}
+		s.take(pick)
+		added = append(added, pick)
+		if s.uncov == 0 {
+			break
+		}
+		u, nx, _, st := s.lpSolve(s.u, s.warm)
+		if s.stopped != "" {
+			return nil
+		}
+		if st.size() <= lpWarmRows {
+			s.warm = st
+		}
+		copy(s.u, u)
+		// Dives a little above the best cost go on: the local search
+		// may bring their covers down.
+		if s.round(s.lagrangian()) > s.bestCost*1.03+s.eps {
+			return nil
+		}
+		x = nx
+	}
+	cover = slices.Clone(added)
+	s.recordPruned(added)
+	return cover
 }
 
 // lpHeuristics builds covers guided by an LP solution x and the reduced
@@ -979,11 +1473,31 @@ func (s *coverSearch) offer(set []int, cost float64) {
 		s.lastImp = s.nodes
 		s.best = [][]int{set}
 		s.seen = map[string]bool{key: true}
+		s.progress(true)
 	case cost <= s.bestCost+s.eps && len(s.best) < s.want && !s.seen[key]:
 		s.best = append(s.best, set)
 		s.seen[key] = true
 	}
 }
+
+// progress reports to s.report, when there is one, if forced or if
+// ProgressInterval has passed since the last report.
+func (s *coverSearch) progress(force bool) {
+	if s.report == nil {
+		return
+	}
+	// Nothing before the first interval: quick searches stay silent.
+	now := time.Now()
+	if now.Sub(s.started) < progressInterval || !force && now.Sub(s.lastReport) < progressInterval {
+		return
+	}
+	s.lastReport = now
+	s.report(s.bestCost, math.Min(s.rootBound, s.bestCost), s.nodes)
+}
+
+// progressInterval is ProgressInterval, a variable so that tests can hear
+// every node.
+var progressInterval = ProgressInterval
 
 // tookSince reports whether the trail holds a take after its first k entries.
 func tookSince(t trail, k int) bool {
@@ -1026,11 +1540,13 @@ func (s *coverSearch) dfs(inherited float64) {
 			return
 		}
 	}
+	s.progress(false)
 	if s.uncov == 0 {
 		s.record()
 		return
 	}
 	s.lpX = nil
+	defer func(w *lpState) { s.warm = w }(s.warm)
 	root := s.nodes == s.rootAt
 	iters, lambda, heur := nodeIterations, 0.25, 0
 	if root {

@@ -183,6 +183,9 @@ const (
 	StopCancelled StopReason = "cancelled"
 	// StopDeadline: the caller's context passed its deadline.
 	StopDeadline StopReason = "deadline"
+	// StopTimeLimit: the time limit of the request (SetRequest.TimeLimit)
+	// passed.
+	StopTimeLimit StopReason = "timeLimit"
 )
 
 // ctxStop returns why ctx is done, or "" while it is not.

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/atlasgraph/atlasgraph/actors"
 	"github.com/atlasgraph/atlasgraph/analysis"
@@ -416,7 +417,17 @@ type SetQuestion struct {
 	// mitigation acting on the system, at a step on the defender's side.
 	// Off, the release's links count literally, as ATLAS states them.
 	PreventOnly bool
+	// TimeLimit stops the search after that long (0: only ctx stops it);
+	// the answer is then the best set found, with its proven bound.
+	TimeLimit time.Duration
+	// Progress, when not nil, hears how a long search goes (see
+	// analysis.SetRequest.Progress).
+	Progress func(analysis.SetProgress)
 }
+
+// SetProgress is how a long minimal-set search goes: the best set found so
+// far, the proven bound, the gap, the nodes visited, the time spent.
+type SetProgress = analysis.SetProgress
 
 // SetAnswer is the answer to a [SetQuestion].
 type SetAnswer struct {
@@ -471,7 +482,8 @@ func (s *Service) MinimalSet(ctx context.Context, q SetQuestion) (_ *SetAnswer, 
 		return nil, err
 	}
 	res, err := analysis.MinimalMitigationSet(ctx, chains, a.input(q.PreventOnly).Knowledge, analysis.Options{InheritFromParent: q.InheritFromParent},
-		analysis.SetRequest{Costs: q.Costs, Require: q.Require, Exclude: q.Exclude, Alternatives: q.Alternatives, Budget: budget})
+		analysis.SetRequest{Costs: q.Costs, Require: q.Require, Exclude: q.Exclude, Alternatives: q.Alternatives, Budget: budget,
+			TimeLimit: q.TimeLimit, Progress: q.Progress})
 	if err != nil {
 		return nil, analysisErr(err)
 	}

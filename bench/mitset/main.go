@@ -5,7 +5,7 @@
 //
 //	python3 -m venv bench/mitset/.venv
 //	bench/mitset/.venv/bin/pip install -r bench/mitset/requirements.txt
-//	go run ./bench/mitset [-scales 1,10,100] [-runs 5] [-seed 1]
+//	go run ./bench/mitset [-scales 1,10,100] [-runs 5] [-seeds 1,2,3]
 //
 // For each release and each cost model (every mitigation costing 1, and
 // integer costs 1 to 20 drawn from the seed) it builds the hitting-set
@@ -66,7 +66,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	fs.SetOutput(stderr)
 	scales := fs.String("scales", "1,10,100", "release sizes as multiples of 2026.05 (1 is the real release), comma-separated")
 	runs := fs.Int("runs", 5, "runs of each solver per instance, alternating")
-	seed := fs.Uint64("seed", 1, "seed of the synthetic releases and of the weighted costs")
+	seedList := fs.String("seeds", "1", "seeds of the synthetic releases and of the weighted costs, comma-separated; one table per seed")
 	python := fs.String("python", "bench/mitset/.venv/bin/python", "Python with ortools installed")
 	timeout := fs.Duration("timeout", 2*time.Minute, "deadline of one atlasgraph run, and CP-SAT's time limit")
 	if err := fs.Parse(args); err != nil {
@@ -81,14 +81,29 @@ func run(args []string, stdout, stderr io.Writer) error {
 	}
 	defer os.RemoveAll(dir)
 
+	for _, sf := range strings.Split(*seedList, ",") {
+		seed, err := strconv.ParseUint(strings.TrimSpace(sf), 10, 64)
+		if err != nil {
+			return fmt.Errorf("-seeds: %q is not a seed", sf)
+		}
+		if err := runSeed(*scales, seed, dir, *python, *runs, *timeout, stdout, stderr); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// runSeed measures every scale and cost model of one seed and prints its
+// table.
+func runSeed(scales string, seed uint64, dir, python string, runs int, timeout time.Duration, stdout, stderr io.Writer) error {
 	loadBefore := loadavg()
 	var rows []row
-	for _, f := range strings.Split(*scales, ",") {
+	for _, f := range strings.Split(scales, ",") {
 		scale, err := strconv.Atoi(strings.TrimSpace(f))
 		if err != nil || scale < 1 {
 			return fmt.Errorf("-scales: %q is not a positive integer", f)
 		}
-		in, label, err := input(scale, *seed)
+		in, label, err := input(scale, seed)
 		if err != nil {
 			return err
 		}
@@ -97,17 +112,17 @@ func run(args []string, stdout, stderr io.Writer) error {
 			req := analysis.SetRequest{}
 			if weighted {
 				r.costs = "weighted 1–20"
-				req.Costs = weights(in, *seed)
+				req.Costs = weights(in, seed)
 			}
-			fmt.Fprintf(stderr, "%s, %s costs: ", label, r.costs)
-			if err := measure(&r, in, req, dir, *python, *runs, *timeout, stderr); err != nil {
+			fmt.Fprintf(stderr, "seed %d, %s, %s costs: ", seed, label, r.costs)
+			if err := measure(&r, in, req, dir, python, runs, timeout, stderr); err != nil {
 				return fmt.Errorf("%s, %s costs: %w", label, r.costs, err)
 			}
 			fmt.Fprintln(stderr, "done")
 			rows = append(rows, r)
 		}
 	}
-	report(stdout, rows, loadBefore, *runs, *seed)
+	report(stdout, rows, loadBefore, runs, seed)
 	return nil
 }
 
@@ -338,7 +353,7 @@ func report(w io.Writer, rows []row, loadBefore string, runs int, seed uint64) {
 	for _, r := range rows {
 		n += r.checkedSets
 	}
-	fmt.Fprintf(w, "\nEvery one of the %d sets returned was checked against every chain of its release by a walk independent of both solvers.\n", n)
+	fmt.Fprintf(w, "\nEvery one of the %d sets returned was checked against every chain of its release by a walk independent of both solvers.\n\n", n)
 }
 
 func loadavg() string {

@@ -5,10 +5,12 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/pflag"
 
@@ -97,6 +99,7 @@ type analyzeRun struct {
 	release string
 	inherit bool
 	prevent bool
+	stderr  io.Writer // where long computations show their progress
 }
 
 func inheritNote(inherit bool) string {
@@ -275,13 +278,25 @@ func minimalSetCommand(fs *pflag.FlagSet) func(io.Writer, *analyzeRun) (any, err
 	fs.Var(&exclude, "exclude", "mitigations no answer may contain")
 	alternatives := fs.Int("alternatives", 0, fmt.Sprintf("further optimal sets to list, 0 to %d", app.MaxAlternatives))
 	budget := fs.Int("budget", app.DefaultBudget, fmt.Sprintf("most search nodes to visit, 1 to %d", app.MaxBudget))
+	timeLimit := fs.Duration("time-limit", 0, "stop the search after this long (e.g. 30s, 5m) and print the best set found with its proven bound (default: no limit; Ctrl-C does the same)")
+	quiet := fs.Bool("quiet", false, "show no search progress on stderr")
 	return func(w io.Writer, r *analyzeRun) (any, error) {
-		q := app.SetQuestion{CaseStudies: cases, Costs: costs, Require: require, Exclude: exclude, Alternatives: *alternatives, Budget: *budget}
+		if *timeLimit < 0 {
+			return nil, usageError{msg: fmt.Sprintf("--time-limit %v: give a positive duration such as 30s or 5m", *timeLimit)}
+		}
+		q := app.SetQuestion{CaseStudies: cases, Costs: costs, Require: require, Exclude: exclude, Alternatives: *alternatives, Budget: *budget,
+			TimeLimit: *timeLimit}
 		if r == nil {
 			return nil, q.Check()
 		}
 		q.Release, q.InheritFromParent, q.PreventOnly = r.release, r.inherit, r.prevent
+		var pl *progressLine
+		if !*quiet && r.stderr != nil {
+			pl = newProgressLine(r.stderr)
+			q.Progress = pl.show
+		}
 		ans, err := r.svc.MinimalSet(r.ctx, q)
+		pl.done()
 		if err != nil {
 			return nil, err
 		}
@@ -309,10 +324,58 @@ func stopWhat(r *string) string {
 		case "deadline":
 			return "deadline"
 		case "cancelled":
-			return "cancellation"
+			return "cancellation (Ctrl-C)"
+		case "timeLimit":
+			return "time limit"
 		}
 	}
 	return "node budget"
+}
+
+// progressLine shows a long minimal-set search on stderr: one line updated
+// in place, with a bar closing as the gap does, on a terminal; otherwise a
+// plain line when the best set improves and every progressEvery. Searches
+// that end within the first report show nothing.
+type progressLine struct {
+	w     io.Writer
+	tty   bool
+	shown bool
+	last  time.Duration
+	best  float64
+}
+
+// progressEvery is how often a plain (not terminal) progress line repeats
+// while the best set does not change.
+const progressEvery = 10 * time.Second
+
+func newProgressLine(w io.Writer) *progressLine {
+	return &progressLine{w: w, best: math.Inf(1), tty: isTerminal(w)}
+}
+
+func (p *progressLine) show(s app.SetProgress) {
+	best, gap := "none yet", "?"
+	if s.Found {
+		best, gap = fmt.Sprintf("%g", s.BestCost), fmt.Sprintf("%.1f%%", 100*s.Gap)
+	}
+	text := fmt.Sprintf("searching: best %s, proven bound %g, gap %s, %d nodes, %s", best, s.Bound, gap, s.Nodes, s.Elapsed.Round(100*time.Millisecond))
+	if p.tty {
+		const width = 20
+		filled := int(math.Round(width * (1 - s.Gap)))
+		fmt.Fprintf(p.w, "\r[%s%s] %s (Ctrl-C: stop and print the best set)\x1b[K", strings.Repeat("#", filled), strings.Repeat("-", width-filled), text)
+		p.shown = true
+		return
+	}
+	if s.BestCost < p.best || s.Elapsed-p.last >= progressEvery {
+		p.best, p.last = s.BestCost, s.Elapsed
+		fmt.Fprintln(p.w, text)
+	}
+}
+
+// done clears the terminal line, if one was drawn.
+func (p *progressLine) done() {
+	if p != nil && p.shown {
+		fmt.Fprint(p.w, "\r\x1b[K")
+	}
 }
 
 // writeSet prints a set answer; what names a chain ("case study", "path").
@@ -324,7 +387,7 @@ func writeSet(w io.Writer, rel *app.AnalysisRelease, r *app.MinimalMitigationSet
 		fmt.Fprintf(w, "%s, total cost %g, break every %s that can be broken (%d); no cheaper set exists (search: %s).\n",
 			countOf(len(r.Members), "mitigation"), r.Cost, what, len(r.Chains), countOf(r.SearchNodes, "node"))
 	default:
-		fmt.Fprintf(w, "%s, total cost %g, break every %s that can be broken (%d). The search stopped at its %s (%s): this set may not be the cheapest, but no set costs less than %g.\n",
+		fmt.Fprintf(w, "NOT PROVEN OPTIMAL. %s, total cost %g, break every %s that can be broken (%d). The search stopped at its %s (%s): this set may not be the cheapest, but no set costs less than %g.\n",
 			countOf(len(r.Members), "mitigation"), r.Cost, what, len(r.Chains), stopWhat(r.StoppedBy), countOf(r.SearchNodes, "node"), r.LowerBound)
 	}
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)

@@ -61,7 +61,7 @@ func (c *cli) analyzeCmd() *cobra.Command {
 			}
 			defer done()
 			var text strings.Builder
-			res, err := do(&text, &analyzeRun{ctx: cmd.Context(), svc: svc, release: af.release, inherit: af.inherit, prevent: af.prevent})
+			res, err := do(&text, &analyzeRun{ctx: cmd.Context(), svc: svc, release: af.release, inherit: af.inherit, prevent: af.prevent, stderr: c.stderr})
 			if app.ErrorCode(err) == app.BadInput {
 				// What the flag checks cannot see, e.g. a mitigation both
 				// required and excluded, or a value out of range.
