@@ -486,7 +486,8 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request, deadline time.
 		if !s.takeRoom(w, r, r.ContentLength, deadline) {
 			return nil, nil, false
 		}
-		done, limit = func() { s.bodies.sem.Release(r.ContentLength) }, r.ContentLength
+		n := r.ContentLength
+		done, limit = func() { s.bodies.sem.Release(n) }, n
 	}
 	buf := bytes.NewBuffer(make([]byte, 0, min(max(r.ContentLength, 512), limit)+1))
 	if _, err := io.Copy(buf, io.LimitReader(r.Body, limit+1)); err != nil {

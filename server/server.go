@@ -182,6 +182,8 @@ func New(cfg Config) (*Server, error) {
 
 	res := graph.NewResolver(s.app, graph.Options{Auth: cfg.Auth, Upstream: cfg.Upstream})
 	gql := handler.New(res.Schema())
+	gql.AddTransport(graphQLTransport{s: s}) // graphqlhttp.go
+	gql.SetQueryCache(newQueryCache(queryCacheEntries, queryCacheBytes))
 	gql.SetParserTokenLimit(cfg.Limits.ParserTokens)
 	gql.SetErrorPresenter(s.presentError)
 	gql.SetRecoverFunc(s.recoverPanic)
