@@ -40,6 +40,7 @@ import (
 
 	"github.com/atlasgraph/atlasgraph/analysis"
 	"github.com/atlasgraph/atlasgraph/atlas"
+	"github.com/atlasgraph/atlasgraph/bench/internal/machine"
 	"github.com/atlasgraph/atlasgraph/internal/config"
 	"github.com/atlasgraph/atlasgraph/internal/rawatlas"
 	"github.com/atlasgraph/atlasgraph/internal/synth"
@@ -201,7 +202,7 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) er
 		}
 		defer h.close()
 	}
-	loadBefore := loadavg()
+	loadBefore := machine.LoadAvg()
 	began := time.Now()
 	var results []result
 	for _, ds := range sets {
@@ -213,7 +214,7 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) er
 		fmt.Fprintln(stderr, "done")
 		results = append(results, r)
 	}
-	report(stdout, results, loadBefore, loadavg(), time.Since(began), cfg, *seed, *pathsOnly)
+	report(stdout, results, loadBefore, machine.LoadAvg(), time.Since(began), cfg, *seed, *pathsOnly)
 	return nil
 }
 
@@ -461,18 +462,6 @@ func prune(ctx context.Context, st *store.Store, version string) error {
 		return err
 	}
 	return nil
-}
-
-func loadavg() string {
-	b, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return "unknown"
-	}
-	f := strings.Fields(string(b))
-	if len(f) < 3 {
-		return "unknown"
-	}
-	return strings.Join(f[:3], " ")
 }
 
 func fmtDur(d time.Duration) string {

@@ -36,13 +36,13 @@ import (
 	"runtime"
 	"runtime/pprof"
 	"sort"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
 
 	"github.com/atlasgraph/atlasgraph/app"
+	"github.com/atlasgraph/atlasgraph/bench/internal/machine"
 	"github.com/atlasgraph/atlasgraph/internal/config"
 	"github.com/atlasgraph/atlasgraph/internal/rawatlas"
 	"github.com/atlasgraph/atlasgraph/loader"
@@ -175,7 +175,7 @@ func run() error {
 		}
 	}
 
-	load0 := loadavg()
+	load0 := machine.LoadAvg()
 	fmt.Printf("bench/api: %s, %d rounds x %s per query, side and mode; %d CPUs (%s), GOMAXPROCS %d; load average at start %s\n",
 		rel.Version, *rounds, *duration, runtime.NumCPU(), runtime.GOARCH, runtime.GOMAXPROCS(0), load0)
 	fmt.Printf("Neo4j %s; Cypher statements per query: ", cfg.URI)
@@ -240,7 +240,7 @@ func run() error {
 	}
 	fmt.Println()
 	fmt.Printf("p50/p99 in ms at 1 client; q/s = queries per second; +p50 = http p50 - raw p50; p50 x = http p50 / raw p50;\n")
-	fmt.Printf("par = q/s with %d clients; q/s %% = par http / par raw. Load average at end %s\n", *parallel, loadavg())
+	fmt.Printf("par = q/s with %d clients; q/s %% = par http / par raw. Load average at end %s\n", *parallel, machine.LoadAvg())
 	return nil
 }
 
@@ -311,18 +311,6 @@ func median(rs []result) result {
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
-
-func loadavg() string {
-	b, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return "unknown"
-	}
-	f := strings.Fields(string(b))
-	if len(f) < 3 {
-		return "unknown"
-	}
-	return strings.Join(f[:3], " ")
-}
 
 // recorder is a minimal http.ResponseWriter for the in-process recording
 // run.

@@ -19,12 +19,12 @@ import (
 	"os"
 	"runtime"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
 
 	"github.com/atlasgraph/atlasgraph/atlas"
+	"github.com/atlasgraph/atlasgraph/bench/internal/machine"
 	"github.com/atlasgraph/atlasgraph/internal/config"
 	"github.com/atlasgraph/atlasgraph/internal/rawatlas"
 	"github.com/atlasgraph/atlasgraph/loader"
@@ -79,7 +79,7 @@ func run() error {
 		rel.Version = version
 		return rel, nil
 	}
-	loadBefore := loadavg()
+	loadBefore := machine.LoadAvg()
 	var batched, naive []time.Duration
 	var statements int
 	for i := 0; i < *rounds; i++ {
@@ -120,7 +120,7 @@ func run() error {
 	for i := range batched {
 		ratios[i] = time.Duration(1000 * float64(naive[i]) / float64(batched[i]))
 	}
-	fmt.Printf("Load of %s (%d rounds each, alternating; %s, %d cores; /proc/loadavg %s before, %s after)\n\n", *file, *rounds, time.Now().UTC().Format("2006-01-02 15:04 MST"), runtime.NumCPU(), loadBefore, loadavg())
+	fmt.Printf("Load of %s (%d rounds each, alternating; %s, %d cores; /proc/loadavg %s before, %s after)\n\n", *file, *rounds, time.Now().UTC().Format("2006-01-02 15:04 MST"), runtime.NumCPU(), loadBefore, machine.LoadAvg())
 	fmt.Println("| loader | median | min | max | write statements |")
 	fmt.Println("|---|---|---|---|---|")
 	fmt.Printf("| atlasgraph (batched UNWIND, derived edges included) | %s | %s | %s | %d |\n", ms(mb), ms(minOf(batched)), ms(maxOf(batched)), len(store.WritePlan(mustParse(parse)))+2)
@@ -163,15 +163,6 @@ func loadNaive(ctx context.Context, d neo4j.DriverWithContext, db string, rel *a
 		}
 	}
 	return n, runOne(`MATCH (r:Release {version: $v}) SET r.status = 'complete'`, map[string]any{"v": rel.Version})
-}
-
-// loadavg is the first three fields of /proc/loadavg.
-func loadavg() string {
-	b, err := os.ReadFile("/proc/loadavg")
-	if f := strings.Fields(string(b)); err == nil && len(f) >= 3 {
-		return strings.Join(f[:3], " ")
-	}
-	return "unknown"
 }
 
 func median(d []time.Duration) time.Duration {

@@ -37,6 +37,7 @@ import (
 	"time"
 
 	"github.com/atlasgraph/atlasgraph/analysis"
+	"github.com/atlasgraph/atlasgraph/bench/internal/machine"
 	"github.com/atlasgraph/atlasgraph/internal/rawatlas"
 	"github.com/atlasgraph/atlasgraph/internal/synth"
 	"github.com/atlasgraph/atlasgraph/loader"
@@ -96,7 +97,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 // runSeed measures every scale and cost model of one seed and prints its
 // table.
 func runSeed(scales string, seed uint64, dir, python string, runs int, timeout time.Duration, stdout, stderr io.Writer) error {
-	loadBefore := loadavg()
+	loadBefore := machine.LoadAvg()
 	var rows []row
 	for _, f := range strings.Split(scales, ",") {
 		scale, err := strconv.Atoi(strings.TrimSpace(f))
@@ -334,7 +335,7 @@ func ms(d time.Duration) string {
 }
 
 func report(w io.Writer, rows []row, loadBefore string, runs int, seed uint64) {
-	fmt.Fprintf(w, "Minimum mitigation set, atlasgraph beside OR-Tools CP-SAT (1 worker, linearization level 2), medians of %d alternating runs, seed %d; load average before %s, after %s.\n\n", runs, seed, loadBefore, loadavg())
+	fmt.Fprintf(w, "Minimum mitigation set, atlasgraph beside OR-Tools CP-SAT (1 worker, linearization level 2), medians of %d alternating runs, seed %d; load average before %s, after %s.\n\n", runs, seed, loadBefore, machine.LoadAvg())
 	fmt.Fprintln(w, "| release | costs | options × rows | atlasgraph | CP-SAT solve | CP-SAT / atlasgraph | atlasgraph answer | CP-SAT answer |")
 	fmt.Fprintln(w, "|---|---|---|---|---|---|---|---|")
 	for _, r := range rows {
@@ -354,16 +355,4 @@ func report(w io.Writer, rows []row, loadBefore string, runs int, seed uint64) {
 		n += r.checkedSets
 	}
 	fmt.Fprintf(w, "\nEvery one of the %d sets returned was checked against every chain of its release by a walk independent of both solvers.\n\n", n)
-}
-
-func loadavg() string {
-	b, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return "unknown"
-	}
-	f := strings.Fields(string(b))
-	if len(f) < 3 {
-		return "unknown"
-	}
-	return strings.Join(f[:3], " ")
 }

@@ -45,6 +45,7 @@ import (
 	"github.com/neo4j/neo4j-go-driver/v5/neo4j"
 	neo4jconfig "github.com/neo4j/neo4j-go-driver/v5/neo4j/config"
 
+	"github.com/atlasgraph/atlasgraph/bench/internal/machine"
 	"github.com/atlasgraph/atlasgraph/internal/config"
 	"github.com/atlasgraph/atlasgraph/internal/rawatlas"
 )
@@ -304,7 +305,7 @@ func run() error {
 	fmt.Printf("bench/peer: release %s, atlasgraph serve args %q, %d rounds x %s (at most %d requests) per shape, system and client count; 1 and %d clients\n",
 		version, *serveArgs, *rounds, *duration, *maxReq, *clients)
 	fmt.Printf("%d CPUs (%s), GOMAXPROCS %d, node %s; load average at start %s; answers of the three systems equal on every shape\n\n",
-		runtime.NumCPU(), runtime.GOARCH, runtime.GOMAXPROCS(0), nodeVersion(), loadavg())
+		runtime.NumCPU(), runtime.GOARCH, runtime.GOMAXPROCS(0), nodeVersion(), machine.LoadAvg())
 	if *baseline != "" {
 		fmt.Printf("baseline: %s beside atlasgraph: %s, same arguments\n\n", *baseline, *bin)
 	}
@@ -351,7 +352,7 @@ func run() error {
 	if *baseline != "" {
 		fmt.Printf(", ag/base = atlasgraph / baseline")
 	}
-	fmt.Printf(".\nLoad average at end %s\n", loadavg())
+	fmt.Printf(".\nLoad average at end %s\n", machine.LoadAvg())
 
 	if *allocN > 0 {
 		servers := []struct{ name, url string }{{"atlasgraph", atlasURL}}
@@ -620,16 +621,4 @@ func clip(s string) string {
 		return s[:800] + "..."
 	}
 	return s
-}
-
-func loadavg() string {
-	b, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return "unknown"
-	}
-	f := strings.Fields(string(b))
-	if len(f) < 3 {
-		return "unknown"
-	}
-	return strings.Join(f[:3], " ")
 }
