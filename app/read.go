@@ -171,25 +171,13 @@ func single[T any](get func(*view.Release, string) *T) func(*view.Release, strin
 	}
 }
 
-// tacticsByID returns the tactics with these ids.
-func (s *Service) tacticsByID(ctx context.Context, release string, ids []string) (map[string]view.Tactic, error) {
-	return batch(ctx, s, release, ids, single((*view.Release).TacticOrNil))
-}
 
 // techniquesByID returns the techniques with these ids.
 func (s *Service) techniquesByID(ctx context.Context, release string, ids []string) (map[string]view.Technique, error) {
 	return batch(ctx, s, release, ids, single((*view.Release).TechniqueOrNil))
 }
 
-// mitigationsByID returns the mitigations with these ids.
-func (s *Service) mitigationsByID(ctx context.Context, release string, ids []string) (map[string]view.Mitigation, error) {
-	return batch(ctx, s, release, ids, single((*view.Release).MitigationOrNil))
-}
 
-// caseStudiesByID returns the case studies with these ids.
-func (s *Service) caseStudiesByID(ctx context.Context, release string, ids []string) (map[string]view.CaseStudy, error) {
-	return batch(ctx, s, release, ids, single((*view.Release).CaseStudyOrNil))
-}
 
 // techniqueTactics: for each technique, its tactics in matrix order.
 func (s *Service) techniqueTactics(ctx context.Context, release string, ids []string) (map[string][]view.Tactic, error) {
@@ -246,15 +234,7 @@ func (s *Service) caseStudySteps(ctx context.Context, release string, ids []stri
 	return batch(ctx, s, release, ids, many((*view.Release).CaseStudySteps))
 }
 
-// stepsLeadTo: for each step key, the steps it leads to.
-func (s *Service) stepsLeadTo(ctx context.Context, release string, keys []string) (map[string][]view.Step, error) {
-	return batch(ctx, s, release, keys, many((*view.Release).StepsLeadTo))
-}
 
-// stepsLeadFrom: for each step key, the steps leading to it.
-func (s *Service) stepsLeadFrom(ctx context.Context, release string, keys []string) (map[string][]view.Step, error) {
-	return batch(ctx, s, release, keys, many((*view.Release).StepsLeadFrom))
-}
 
 // Held returns the complete release asked for ("" for the current one) as
 // held in memory, read from Neo4j the first time: the value every answer

@@ -164,8 +164,3 @@ func recString(rec *neo4j.Record, key string) string {
 	return s
 }
 
-func recInt(rec *neo4j.Record, key string) int {
-	v, _ := rec.Get(key)
-	n, _ := v.(int64)
-	return int(n)
-}

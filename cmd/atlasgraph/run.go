@@ -247,16 +247,10 @@ func unknownSubcommand(root *cobra.Command, args []string) error {
 	if err != nil || !cmd.HasSubCommands() {
 		return nil
 	}
-	var word string
-	for _, a := range rest {
-		if !strings.HasPrefix(a, "-") {
-			word = a
-		}
-		break
-	}
-	if word == "" || word == "help" {
+	if len(rest) == 0 || strings.HasPrefix(rest[0], "-") || rest[0] == "help" {
 		return nil
 	}
+	word := rest[0]
 	msg := fmt.Sprintf("unknown command %q for %q", word, cmd.CommandPath())
 	if cmd.SuggestionsMinimumDistance <= 0 {
 		cmd.SuggestionsMinimumDistance = 2
