@@ -171,13 +171,10 @@ func single[T any](get func(*view.Release, string) *T) func(*view.Release, strin
 	}
 }
 
-
 // techniquesByID returns the techniques with these ids.
 func (s *Service) techniquesByID(ctx context.Context, release string, ids []string) (map[string]view.Technique, error) {
 	return batch(ctx, s, release, ids, single((*view.Release).TechniqueOrNil))
 }
-
-
 
 // techniqueTactics: for each technique, its tactics in matrix order.
 func (s *Service) techniqueTactics(ctx context.Context, release string, ids []string) (map[string][]view.Tactic, error) {
@@ -233,8 +230,6 @@ func (s *Service) techniquePrecededBy(ctx context.Context, release string, ids [
 func (s *Service) caseStudySteps(ctx context.Context, release string, ids []string) (map[string][]view.Step, error) {
 	return batch(ctx, s, release, ids, many((*view.Release).CaseStudySteps))
 }
-
-
 
 // Held returns the complete release asked for ("" for the current one) as
 // held in memory, read from Neo4j the first time: the value every answer

@@ -163,4 +163,3 @@ func recString(rec *neo4j.Record, key string) string {
 	s, _ := v.(string)
 	return s
 }
-
