@@ -276,9 +276,13 @@ func TestOlderReleaseIsStaged(t *testing.T) {
 	if _, _, err := runCLI(t, env, "load", "--quiet", shared(t, "atlas/v6/ATLAS-2026.05.yaml")); err != nil {
 		t.Fatal(err)
 	}
-	_, errOut, err := runCLI(t, env, "load", "--quiet", shared(t, "atlas/ATLAS-4.5.0.yaml"))
+	_, errOut, err := runCLI(t, env, "load", "--quiet=false", shared(t, "atlas/ATLAS-4.5.0.yaml"))
 	if err != nil || !strings.Contains(errOut, "loaded 4.5.0 and staged it: it is older than the current 2026.05") || !strings.Contains(errOut, "atlasgraph releases use 4.5.0") {
 		t.Fatalf("older load: %v %q", err, errOut)
+	}
+	// --quiet prints nothing, notes included.
+	if _, errOut, err := runCLI(t, env, "load", "--quiet", shared(t, "atlas/ATLAS-4.5.0.yaml")); err != nil || errOut != "" {
+		t.Errorf("quiet load of the staged release again: %v %q", err, errOut)
 	}
 	out, _, err := runCLI(t, env, "releases", "--json")
 	var rels []struct {

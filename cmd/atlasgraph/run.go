@@ -247,8 +247,8 @@ func unknownSubcommand(root *cobra.Command, args []string) error {
 	if err != nil || !cmd.HasSubCommands() {
 		return nil
 	}
-	if len(rest) == 0 || strings.HasPrefix(rest[0], "-") || rest[0] == "help" {
-		return nil
+	if len(rest) == 0 || strings.HasPrefix(rest[0], "-") || rest[0] == "help" || strings.HasPrefix(rest[0], "__") {
+		return nil // flags, help, and cobra's hidden __complete commands
 	}
 	word := rest[0]
 	msg := fmt.Sprintf("unknown command %q for %q", word, cmd.CommandPath())
