@@ -95,7 +95,7 @@ func TestLimits(t *testing.T) {
 	t.Run("large query text", func(t *testing.T) {
 		q, _ := json.Marshal(map[string]string{"query": "{ releases { version } }" + strings.Repeat(" ", 5000)})
 		r := postRaw(t, url+"/graphql", "application/json", q)
-		checkError(t, r, http.StatusOK, server.CodeLimitExceeded)
+		checkError(t, r, http.StatusUnprocessableEntity, server.CodeLimitExceeded)
 		if len(r.Errors) > 0 && !strings.Contains(r.Errors[0].Message, "as variables") {
 			t.Errorf("a query text over the limit: %q does not say to send large values as variables", r.Errors[0].Message)
 		}
