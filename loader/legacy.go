@@ -7,6 +7,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/atlasgraph/atlasgraph/atlas"
+	"github.com/atlasgraph/atlasgraph/yamlpos"
 )
 
 var legacySections = map[string]bool{"id": true, "name": true, "version": true, "matrices": true, "case-studies": true}
@@ -161,7 +162,7 @@ func parseLegacy(r *reader, top *fields) *atlas.Release {
 			case n.Kind == yaml.MappingNode:
 				addUse(n, field)
 			default:
-				r.problem(n, id, field, "want a lifecycle phase name, got %s", kindName(n))
+				r.problem(n, id, field, "want a lifecycle phase name, got %s", yamlpos.Kind(n))
 			}
 		}
 		mi.Mitigates = r.dedupeMitigates(id, at[id], mi.Mitigates)

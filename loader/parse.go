@@ -1,12 +1,9 @@
 package loader
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
-	"io"
 	"regexp"
 	"sort"
 	"strconv"
@@ -15,6 +12,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/atlasgraph/atlasgraph/atlas"
+	"github.com/atlasgraph/atlasgraph/yamlpos"
 )
 
 // Limits bounds what Parse accepts, so a hostile or broken file cannot
@@ -65,33 +63,24 @@ func Parse(name string, data []byte, lim Limits) (rel *atlas.Release, warnings [
 		ps.add(Problem{Msg: fmt.Sprintf("the file is %d bytes, more than the limit of %d; raise --max-bytes if this release really is that large", len(data), lim.MaxBytes)})
 		return nil, nil, ps.err()
 	}
-	if !prescan(ps, data) {
+	if looksLikeHTML(data) {
+		ps.add(Problem{Line: 1, Column: 1, Msg: "this is an HTML page, not a YAML release; give the raw release file (on GitHub, the \"Raw\" link), not the page that shows it"})
 		return nil, nil, ps.err()
 	}
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	var doc yaml.Node
-	if err := dec.Decode(&doc); err != nil {
-		if errors.Is(err, io.EOF) {
-			ps.add(Problem{Msg: "the file is empty; give an ATLAS release YAML file"})
-		} else {
-			ps.add(yamlProblem(data, err))
-		}
-		return nil, nil, ps.err()
+	root, yprobs := yamlpos.Read(data, yamlpos.Rules{
+		Plural:       "ATLAS releases",
+		MaxNodes:     lim.MaxNodes,
+		TooManyNodes: "raise --max-nodes if this release really is that large",
+		Empty:        "give an ATLAS release YAML file",
+		Several:      "an ATLAS release is one document (remove the extra '---')",
+	})
+	for _, yp := range yprobs {
+		ps.add(Problem{Line: yp.Line, Column: yp.Column, Msg: yp.Msg})
 	}
-	var second yaml.Node
-	if err := dec.Decode(&second); !errors.Is(err, io.EOF) {
-		p := Problem{Msg: "the file holds several YAML documents; an ATLAS release is one document (remove the extra '---')"}
-		if err == nil {
-			p.Line, p.Column = second.Line, second.Column
-		}
-		ps.add(p)
+	if root == nil {
 		return nil, nil, ps.err()
 	}
 	r := &reader{ps: ps}
-	if !r.checkTree(&doc, lim.MaxNodes) {
-		return nil, nil, ps.err()
-	}
-	root := doc.Content[0]
 	top := r.open(root, "", "")
 	if top == nil {
 		return nil, nil, ps.err()
@@ -152,27 +141,6 @@ func checkFormatVersion(r *reader, at *yaml.Node, fv string) bool {
 		return false
 	}
 	return true
-}
-
-var yamlLineRE = regexp.MustCompile(`^line (\d+): `)
-
-// yamlProblem turns a YAML syntax error into a Problem at the place of the
-// mistake. go.yaml.in/yaml/v3 reports the start of the enclosing block (line
-// 21 for a mistake on line 200), so the bytes are parsed again with
-// goccy/go-yaml, whose syntax errors carry the token's line and column; its
-// place and message are used when it also refuses the text.
-func yamlProblem(data []byte, err error) Problem {
-	msg := strings.TrimPrefix(err.Error(), "yaml: ")
-	if line, col, gmsg, ok := syntaxErrorAt(data); ok {
-		return Problem{Line: line, Column: col, Msg: "invalid YAML: " + gmsg}
-	}
-	p := Problem{Msg: "invalid YAML: " + msg}
-	if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
-		p.Line, _ = strconv.Atoi(m[1])
-		p.Column = 1
-		p.Msg = "invalid YAML: " + strings.TrimPrefix(msg, m[0]) + " (in the block starting here)"
-	}
-	return p
 }
 
 // objectFields names the keys of the common fields, which differ between

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/atlasgraph/atlasgraph/yamlpos"
 )
 
 // reader walks a parsed YAML tree and records every problem it meets with
@@ -40,29 +42,6 @@ func (r *reader) problem(n *yaml.Node, obj, field, format string, args ...any) {
 	r.ps.add(p)
 }
 
-// kindName describes what a node holds, for "want X, got Y" messages.
-func kindName(n *yaml.Node) string {
-	switch n.Kind {
-	case yaml.MappingNode:
-		return "a mapping"
-	case yaml.SequenceNode:
-		return "a list"
-	case yaml.ScalarNode:
-		switch n.Tag {
-		case "!!null":
-			return "nothing (null)"
-		case "!!int", "!!float":
-			return "a number"
-		case "!!bool":
-			return "a boolean"
-		}
-		return "a string"
-	case yaml.AliasNode:
-		return "an alias"
-	}
-	return "something else"
-}
-
 // fields is one YAML mapping opened for reading: values by key, with the keys
 // read so far remembered so the rest can be kept as Extra.
 type fields struct {
@@ -81,37 +60,23 @@ func (r *reader) open(n *yaml.Node, obj, path string) *fields {
 	if n == nil || n.Kind != yaml.MappingNode {
 		what := "nothing"
 		if n != nil {
-			what = kindName(n)
+			what = yamlpos.Kind(n)
 		}
 		r.problem(n, obj, path, "want a mapping, got %s", what)
 		return nil
 	}
 	f := &fields{r: r, n: n, obj: obj, prefix: path, vals: map[string]*yaml.Node{}, used: map[string]bool{}}
-	first := map[string]*yaml.Node{}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		kn := n.Content[i]
-		k := kn.Value
-		if kn.Tag == "!!merge" {
-			// Readers differ on merge keys (yaml.v3 keeps them as a field,
-			// others apply them), so the same file would mean two things.
-			r.problem(kn, obj, path, "YAML merge key '<<': ATLAS releases do not use merge keys, and readers apply them differently; write the fields out")
-			continue
+	pairs, probs := yamlpos.Entries(n)
+	for _, p := range probs {
+		who := obj
+		if who == "" {
+			who = p.Key
 		}
-		if kn.Kind != yaml.ScalarNode {
-			r.problem(kn, obj, path, "a key must be text, got %s", kindName(kn))
-			continue
-		}
-		if prev, dup := first[k]; dup {
-			who := obj
-			if who == "" {
-				who = k
-			}
-			r.problem(kn, who, path, "duplicate key %q; it is first defined at line %d", k, prev.Line)
-			continue
-		}
-		first[k] = kn
-		f.vals[k] = n.Content[i+1]
-		f.keys = append(f.keys, k)
+		r.ps.add(Problem{Line: p.Line, Column: p.Column, Object: who, Field: path, Msg: p.Msg})
+	}
+	for _, p := range pairs {
+		f.vals[p.Key] = p.V
+		f.keys = append(f.keys, p.Key)
 	}
 	return f
 }
@@ -149,18 +114,10 @@ func (f *fields) str(key string, required bool) string {
 		return ""
 	}
 	if n.Kind != yaml.ScalarNode || n.Tag != "!!str" {
-		f.r.problem(n, f.obj, f.path(key), "want a string, got %s%s", kindName(n), quoteHint(n))
+		f.r.problem(n, f.obj, f.path(key), "want a string, got %s%s", yamlpos.Kind(n), yamlpos.QuoteHint(n))
 		return ""
 	}
 	return n.Value
-}
-
-// quoteHint tells how to make a number or boolean scalar a string.
-func quoteHint(n *yaml.Node) string {
-	if n.Kind == yaml.ScalarNode && n.Tag != "!!null" && n.Tag != "!!str" {
-		return fmt.Sprintf(" %s; write it in quotes ('%s') if it is meant as text", n.Value, n.Value)
-	}
-	return ""
 }
 
 // strList reads a list of scalars; absent or null gives nil.
@@ -170,13 +127,13 @@ func (f *fields) strList(key string) []string {
 		return nil
 	}
 	if n.Kind != yaml.SequenceNode {
-		f.r.problem(n, f.obj, f.path(key), "want a list of strings, got %s", kindName(n))
+		f.r.problem(n, f.obj, f.path(key), "want a list of strings, got %s", yamlpos.Kind(n))
 		return nil
 	}
 	out := make([]string, 0, len(n.Content))
 	for i, c := range n.Content {
 		if c.Kind != yaml.ScalarNode || c.Tag != "!!str" {
-			f.r.problem(c, f.obj, fmt.Sprintf("%s[%d]", f.path(key), i), "want a string, got %s%s", kindName(c), quoteHint(c))
+			f.r.problem(c, f.obj, fmt.Sprintf("%s[%d]", f.path(key), i), "want a string, got %s%s", yamlpos.Kind(c), yamlpos.QuoteHint(c))
 			continue
 		}
 		out = append(out, c.Value)
@@ -212,7 +169,7 @@ func (f *fields) integer(key string) (int, bool) {
 	}
 	v, err := strconv.Atoi(n.Value)
 	if n.Kind != yaml.ScalarNode || err != nil {
-		f.r.problem(n, f.obj, f.path(key), "want a whole number, got %s %q", kindName(n), n.Value)
+		f.r.problem(n, f.obj, f.path(key), "want a whole number, got %s %q", yamlpos.Kind(n), n.Value)
 		return 0, false
 	}
 	return v, true
@@ -226,7 +183,7 @@ func (f *fields) seq(key string) []*yaml.Node {
 		return nil
 	}
 	if n.Kind != yaml.SequenceNode {
-		f.r.problem(n, f.obj, f.path(key), "want a list, got %s", kindName(n))
+		f.r.problem(n, f.obj, f.path(key), "want a list, got %s", yamlpos.Kind(n))
 		return nil
 	}
 	return n.Content
@@ -332,50 +289,6 @@ func jsonable(v any) any {
 		return x
 	}
 	return v
-}
-
-// checkTree rejects what no ATLAS release contains and what could make the
-// reader blow up: aliases (the "billion laughs" attack needs them) and trees
-// of more than maxNodes nodes.
-func (r *reader) checkTree(root *yaml.Node, maxNodes int) bool {
-	count, ok := 0, true
-	var walk func(n *yaml.Node)
-	walk = func(n *yaml.Node) {
-		count++
-		if count > maxNodes {
-			if count == maxNodes+1 {
-				r.problem(n, "", "", "the file has more than %d YAML nodes; raise --max-nodes if this release really is that large", maxNodes)
-				ok = false
-			}
-			return
-		}
-		if n.Kind == yaml.AliasNode {
-			r.problem(n, "", "", "YAML alias *%s: ATLAS releases do not use anchors and aliases; write the value out", n.Value)
-			ok = false
-			return
-		}
-		if !coreTags[n.Tag] && n.Tag != "" {
-			what := "YAML tag " + n.Tag
-			if n.Tag == "!!binary" {
-				what = "binary value (!!binary)"
-			}
-			r.problem(n, "", "", "%s: ATLAS releases hold only text, numbers, lists and mappings; write the value as plain text", what)
-			ok = false
-			return
-		}
-		for _, c := range n.Content {
-			walk(c)
-		}
-	}
-	walk(root)
-	return ok
-}
-
-// coreTags are the tags of values an ATLAS release may hold. !!timestamp
-// is how legacy files' unquoted dates resolve.
-var coreTags = map[string]bool{
-	"!!str": true, "!!int": true, "!!float": true, "!!bool": true, "!!null": true,
-	"!!map": true, "!!seq": true, "!!timestamp": true, "!!merge": true,
 }
 
 func sortedStrings(in []string) []string {

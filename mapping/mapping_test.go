@@ -64,6 +64,15 @@ func TestRead(t *testing.T) {
 	if _, err := mapping.Read("x.csv", []byte("control,name\nA,B\n"), ""); err == nil || !strings.Contains(err.Error(), "no id column") {
 		t.Errorf("CSV without id column: %v", err)
 	}
+	for _, tc := range []struct{ in, want string }{
+		{"- id: AML.T0051\n  name: [LLM\n- id: AML.T0024\n", "x.yaml:3:1: invalid YAML"},
+		{"- &r {id: AML.T0051}\n- *r\n", "x.yaml:2:3: YAML alias *r"},
+		{"- {id: AML.T0051}\n---\n- {id: AML.T0024}\n", "several YAML documents"},
+	} {
+		if _, err := mapping.Read("x.yaml", []byte(tc.in), mapping.YAML); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%q: %v, want an error containing %q", tc.in, err, tc.want)
+		}
+	}
 }
 
 // namesOf reads a release file with rawatlas, sharing no code with the

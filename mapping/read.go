@@ -20,6 +20,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/atlasgraph/atlasgraph/yamlpos"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -184,14 +185,23 @@ func readCSV(name string, data []byte) ([]Row, error) {
 // readTree reads a YAML (or JSON) list of mappings, or a mapping whose
 // "mappings" or "rows" key holds that list.
 func readTree(name string, data []byte) ([]Row, error) {
-	var doc yaml.Node
-	if err := yaml.Unmarshal(data, &doc); err != nil {
-		return nil, fmt.Errorf("%s: invalid YAML: %v", name, strings.TrimPrefix(err.Error(), "yaml: "))
+	list, probs := yamlpos.Read(data, yamlpos.Rules{
+		Plural:       "mapping files",
+		MaxNodes:     MaxRows * 64,
+		TooManyNodes: "split the file",
+		Empty:        "give a list of {id, name, release} entries",
+		Several:      "keep one list per file",
+	})
+	if list == nil {
+		msgs := make([]string, len(probs))
+		for i, p := range probs {
+			msgs[i] = fmt.Sprintf("%s:%d:%d: %s", name, p.Line, p.Column, p.Msg)
+			if p.Line == 0 {
+				msgs[i] = fmt.Sprintf("%s: %s", name, p.Msg)
+			}
+		}
+		return nil, errors.New(strings.Join(msgs, "\n"))
 	}
-	if len(doc.Content) == 0 {
-		return nil, fmt.Errorf("%s: the file is empty; give a list of {id, name, release} entries", name)
-	}
-	list := doc.Content[0]
 	if list.Kind == yaml.MappingNode {
 		for i := 0; i+1 < len(list.Content); i += 2 {
 			if k := list.Content[i].Value; k == "mappings" || k == "rows" {

@@ -167,7 +167,7 @@ func TestThreatModelBadInputPersistsNothing(t *testing.T) {
 		{"unknown technique", importQ, map[string]any{"id": "b4", "yaml": strings.Replace(tpl, "technique: AML.T0034", "technique: AML.T9999", 1)}, server.CodeBadInput, "has no such technique"},
 		{"flow to a missing component", importQ, map[string]any{"id": "b5", "yaml": strings.Replace(tpl, "to: vectors, data: chunks", "to: nowhere, data: chunks", 1)}, server.CodeBadInput, `flow to "nowhere"`},
 		{"duplicate component", importQ, map[string]any{"id": "b6", "yaml": strings.Replace(tpl, "id: retriever", "id: vectors", 1)}, server.CodeBadInput, `component "vectors" is declared twice`},
-		{"malformed YAML", importQ, map[string]any{"id": "b7", "yaml": "components: [\n"}, server.CodeBadInput, "malformed YAML"},
+		{"malformed YAML", importQ, map[string]any{"id": "b7", "yaml": "components: [\n"}, server.CodeBadInput, "invalid YAML"},
 		// A model file above the model limit (4 MiB) fits the body limit of a
 		// request carrying a model (server/limits.go): the model's own check
 		// refuses it.

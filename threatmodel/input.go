@@ -1,12 +1,10 @@
 package threatmodel
 
 import (
-	"bytes"
-	"errors"
 	"fmt"
-	"io"
 	"strconv"
 
+	"github.com/atlasgraph/atlasgraph/yamlpos"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -51,7 +49,6 @@ type (
 type parser struct {
 	file  string
 	probs []Problem
-	nodes int
 }
 
 const maxNodes = 1_000_000
@@ -95,22 +92,20 @@ func Parse(name string, data []byte, lim Limits) (m *Model, err error) {
 	if len(data) > lim.MaxBytes {
 		return nil, &ValidationError{[]Problem{{File: name, Msg: fmt.Sprintf("the file is %d bytes, more than the limit of %d; split the system into several models", len(data), lim.MaxBytes)}}}
 	}
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	var doc yaml.Node
-	if err := dec.Decode(&doc); err != nil {
-		if errors.Is(err, io.EOF) {
-			return nil, &ValidationError{[]Problem{{File: name, Msg: "the file is empty; start from `atlasgraph model init --template rag-chatbot`"}}}
+	root, probs := yamlpos.Read(data, yamlpos.Rules{
+		Plural:       "model files",
+		MaxNodes:     maxNodes,
+		TooManyNodes: "split the system into several models",
+		Empty:        "start from `atlasgraph model init --template rag-chatbot`",
+		Several:      "keep one model per file (remove the extra '---')",
+	})
+	if root == nil {
+		for _, yp := range probs {
+			p.probs = append(p.probs, Problem{File: name, Pos: Pos{Line: yp.Line, Col: yp.Column}, Msg: yp.Msg})
 		}
-		return nil, &ValidationError{[]Problem{yamlProblem(name, err)}}
+		return nil, &ValidationError{p.probs}
 	}
-	var extra yaml.Node
-	if err := dec.Decode(&extra); err == nil {
-		return nil, &ValidationError{[]Problem{{File: name, Pos: posOf(&extra), Msg: "the file holds more than one YAML document; keep one model per file"}}}
-	}
-	if len(doc.Content) == 0 {
-		return nil, &ValidationError{[]Problem{{File: name, Msg: "the file is empty"}}}
-	}
-	in := p.file0(doc.Content[0])
+	in := p.file0(root)
 	if len(p.probs) > 0 {
 		return nil, &ValidationError{p.probs}
 	}
@@ -121,78 +116,28 @@ func Parse(name string, data []byte, lim Limits) (m *Model, err error) {
 	return m, nil
 }
 
-// yamlProblem turns a YAML syntax error into a problem with its line.
-func yamlProblem(file string, err error) Problem {
-	var te *yaml.TypeError
-	if errors.As(err, &te) {
-		return Problem{File: file, Msg: te.Error()}
-	}
-	var line int
-	msg := err.Error()
-	if n, _ := fmt.Sscanf(msg, "yaml: line %d:", &line); n == 1 {
-		if i := bytes.IndexByte([]byte(msg), ':'); i >= 0 {
-			if j := bytes.IndexByte([]byte(msg[i+1:]), ':'); j >= 0 {
-				msg = msg[i+1+j+1:]
-			}
-		}
-		return Problem{File: file, Pos: Pos{Line: line, Col: 1}, Msg: "malformed YAML:" + msg}
-	}
-	return Problem{File: file, Msg: "malformed YAML: " + msg}
-}
-
 // mapping iterates over the key/value pairs of a mapping node, refusing
-// anything else, aliases and repeated keys.
+// anything else and the keys [yamlpos.Entries] refuses.
 func (p *parser) mapping(n *yaml.Node, what string, f func(key string, k, v *yaml.Node)) {
-	if !p.count(n) {
-		return
-	}
 	if n.Kind != yaml.MappingNode {
-		p.fail(n, "%s must be a mapping, got %s", what, kindName(n))
+		p.fail(n, "%s must be a mapping, got %s", what, yamlpos.Got(n))
 		return
 	}
-	seen := map[string]bool{}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		k, v := n.Content[i], n.Content[i+1]
-		if !p.count(k) || !p.count(v) {
-			return
-		}
-		if k.Kind != yaml.ScalarNode {
-			p.fail(k, "%s: keys must be plain names", what)
-			continue
-		}
-		if seen[k.Value] {
-			p.fail(k, "%s: key %q appears twice", what, k.Value)
-			continue
-		}
-		seen[k.Value] = true
-		f(k.Value, k, v)
+	pairs, probs := yamlpos.Entries(n)
+	for _, yp := range probs {
+		p.probs = append(p.probs, Problem{File: p.file, Pos: Pos{Line: yp.Line, Col: yp.Column}, Msg: what + ": " + yp.Msg})
 	}
-}
-
-func (p *parser) count(n *yaml.Node) bool {
-	p.nodes++
-	if p.nodes > maxNodes {
-		if p.nodes == maxNodes+1 {
-			p.fail(n, "the file has more than %d YAML nodes; split the system into several models", maxNodes)
-		}
-		return false
+	for _, kv := range pairs {
+		f(kv.Key, kv.K, kv.V)
 	}
-	if n.Kind == yaml.AliasNode {
-		p.fail(n, "YAML aliases (*name) are not accepted in a model file; write the value out")
-		return false
-	}
-	return true
 }
 
 func (p *parser) list(n *yaml.Node, what string, f func(i int, v *yaml.Node)) {
-	if !p.count(n) {
-		return
-	}
-	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
+	if yamlpos.Null(n) {
 		return
 	}
 	if n.Kind != yaml.SequenceNode {
-		p.fail(n, "%s must be a list, got %s", what, kindName(n))
+		p.fail(n, "%s must be a list, got %s", what, yamlpos.Got(n))
 		return
 	}
 	for i, v := range n.Content {
@@ -202,7 +147,7 @@ func (p *parser) list(n *yaml.Node, what string, f func(i int, v *yaml.Node)) {
 
 func (p *parser) str(n *yaml.Node, what string) string {
 	if n.Kind != yaml.ScalarNode || n.Tag == "!!null" {
-		p.fail(n, "%s must be text, got %s", what, kindName(n))
+		p.fail(n, "%s must be text, got %s", what, yamlpos.Got(n))
 		return ""
 	}
 	return n.Value
@@ -210,33 +155,11 @@ func (p *parser) str(n *yaml.Node, what string) string {
 
 func (p *parser) boolean(n *yaml.Node, what string) bool {
 	if n.Kind != yaml.ScalarNode || n.Tag != "!!bool" {
-		p.fail(n, "%s must be true or false, got %s", what, kindName(n))
+		p.fail(n, "%s must be true or false, got %s", what, yamlpos.Got(n))
 		return false
 	}
 	b, _ := strconv.ParseBool(n.Value)
 	return b
-}
-
-func kindName(n *yaml.Node) string {
-	switch n.Kind {
-	case yaml.MappingNode:
-		return "a mapping"
-	case yaml.SequenceNode:
-		return "a list"
-	case yaml.AliasNode:
-		return "an alias"
-	case yaml.ScalarNode:
-		switch n.Tag {
-		case "!!null":
-			return "nothing"
-		case "!!int", "!!float":
-			return "the number " + n.Value
-		case "!!bool":
-			return n.Value
-		}
-		return fmt.Sprintf("%q", n.Value)
-	}
-	return "something else"
 }
 
 func (p *parser) file0(n *yaml.Node) inputFile {
@@ -382,7 +305,7 @@ func (p *parser) preferences(n *yaml.Node) Preferences {
 				pr.FieldPos["costs."+mid] = posOf(mk)
 				c, err := strconv.ParseFloat(mv.Value, 64)
 				if mv.Kind != yaml.ScalarNode || (mv.Tag != "!!int" && mv.Tag != "!!float") || err != nil {
-					p.fail(mv, "preferences: the cost of %s must be a number, got %s", mid, kindName(mv))
+					p.fail(mv, "preferences: the cost of %s must be a number, got %s", mid, yamlpos.Got(mv))
 					return
 				}
 				pr.Costs[mid] = c

@@ -1,17 +1,16 @@
 package threatmodel
 
 import (
-	"bytes"
 	"embed"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"path"
 	"slices"
 	"strings"
 
 	"github.com/atlasgraph/atlasgraph/atlas"
+	"github.com/atlasgraph/atlasgraph/yamlpos"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -168,18 +167,24 @@ func (p *semParser) fail(n *yaml.Node, format string, args ...any) {
 }
 
 func (p *semParser) document(data []byte) (*yaml.Node, error) {
-	var doc yaml.Node
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	if err := dec.Decode(&doc); err != nil {
-		if errors.Is(err, io.EOF) {
-			return nil, fmt.Errorf("%s: the file is empty", p.file)
+	root, probs := yamlpos.Read(data, yamlpos.Rules{
+		Plural:       "semantics files",
+		MaxNodes:     maxNodes,
+		TooManyNodes: "split the file",
+		Empty:        "give the file's top-level list",
+		Several:      "keep one document per file",
+	})
+	if root == nil {
+		msgs := make([]string, len(probs))
+		for i, yp := range probs {
+			msgs[i] = fmt.Sprintf("%s:%d:%d: %s", p.file, yp.Line, yp.Column, yp.Msg)
 		}
-		return nil, fmt.Errorf("%s: %v", p.file, err)
+		return nil, errors.New(strings.Join(msgs, "\n"))
 	}
-	if len(doc.Content) != 1 || doc.Content[0].Kind != yaml.MappingNode {
-		return nil, fmt.Errorf("%s:%d:%d: expected a mapping at the top", p.file, doc.Line, doc.Column)
+	if root.Kind != yaml.MappingNode {
+		return nil, fmt.Errorf("%s:%d:%d: expected a mapping at the top", p.file, root.Line, root.Column)
 	}
-	return doc.Content[0], nil
+	return root, nil
 }
 
 // fields returns the scalar values and nodes of a mapping, reporting keys not
@@ -191,8 +196,13 @@ func (p *semParser) fields(n *yaml.Node, what string, allowed []string, required
 	}
 	vals, nodes := map[string]string{}, map[string]*yaml.Node{}
 	ok := true
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		k, v := n.Content[i], n.Content[i+1]
+	pairs, probs := yamlpos.Entries(n)
+	for _, yp := range probs {
+		p.probs = append(p.probs, fmt.Sprintf("%s:%d:%d: %s: %s", p.file, yp.Line, yp.Column, what, yp.Msg))
+		ok = false
+	}
+	for _, kv := range pairs {
+		k, v := kv.K, kv.V
 		if !slices.Contains(allowed, k.Value) {
 			p.fail(k, "%s: unknown field %q; use %s", what, k.Value, strings.Join(allowed, ", "))
 			ok = false

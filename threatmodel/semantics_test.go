@@ -201,7 +201,7 @@ func TestSemanticsRejectBrokenFiles(t *testing.T) {
 		{"twice", "effects.yaml", "mitigations:\n  - {id: AML.M0001, effect: prevent, acts: system, why: ok}\n  - {id: AML.M0001, effect: prevent, acts: system, why: ok}\n", `s/effects.yaml:3:10: mitigation AML.M0001: listed twice`},
 		{"bad side", "placement.yaml", "tactics: [{tactic: AML.TA0002, side: theirs, why: ok}]\ntechniques: []\n", `s/placement.yaml:1:38: tactic AML.TA0002: side "theirs"`},
 		{"bad step technique", "steps.yaml", "steps:\n  - {caseStudy: AML.CS0001, step: S01, technique: T1, side: attacker, why: ok}\n", `s/steps.yaml:2:51: step AML.CS0001/S01: not a technique id`},
-		{"not YAML", "steps.yaml", "steps: [\n", `s/steps.yaml: yaml: line 1`},
+		{"not YAML", "steps.yaml", "steps: [\n", `s/steps.yaml:1:8: invalid YAML`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
