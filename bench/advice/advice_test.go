@@ -278,6 +278,11 @@ func TestRealLabels(t *testing.T) {
 	if err != nil || len(models) < 20 {
 		t.Fatalf("%d models, want at least 20", len(models))
 	}
+	heldout, err := filepath.Glob(filepath.Join("heldout", "*.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	models = append(models, heldout...)
 	for _, m := range models {
 		src, err := os.ReadFile(m)
 		if err != nil {
