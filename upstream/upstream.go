@@ -136,6 +136,9 @@ type Checker struct {
 	mu   sync.Mutex
 	last Status
 	ok   bool
+	// failing is the error text of the failure last logged at WARN, so that
+	// an offline machine logs the same failure once, not at every interval.
+	failing string
 	// Checked, when set, is called after each check (for tests and metrics).
 	Checked func(Status)
 }
@@ -179,9 +182,23 @@ func (c *Checker) checkOnce(ctx context.Context) {
 		c.last, c.ok = st, true
 	}
 	st = c.last
+	repeat := err != nil && c.failing == err.Error()
+	recovered := err == nil && c.failing != ""
+	if err != nil {
+		c.failing = err.Error()
+	} else {
+		c.failing = ""
+	}
 	c.mu.Unlock()
-	if err != nil && c.Logger != nil {
-		c.Logger.Warn("upstream check failed; will try again at the next interval (on an offline machine, serve --upstream-check=false turns the check off)", "upstream", c.Upstream, "err", err)
+	if c.Logger != nil {
+		switch {
+		case err != nil && repeat:
+			c.Logger.Debug("upstream check failed again", "upstream", c.Upstream, "err", err)
+		case err != nil:
+			c.Logger.Warn("upstream check failed; will try again at the next interval and log again only if the failure changes (on an offline machine, serve --upstream-check=false turns the check off)", "upstream", c.Upstream, "err", err)
+		case recovered:
+			c.Logger.Info("upstream check works again", "upstream", c.Upstream)
+		}
 	}
 	if c.Checked != nil {
 		c.Checked(st)

@@ -2,9 +2,14 @@ package upstream_test
 
 import (
 	"context"
+	"errors"
+	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"slices"
+	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -134,4 +139,60 @@ func TestChecker(t *testing.T) {
 	if offHits.Load() != 0 {
 		t.Errorf("an offline checker read the manifest %d times", offHits.Load())
 	}
+}
+
+// On a machine that cannot reach the upstream, the same failure is logged
+// at WARN once, not at every interval; a different failure is logged again.
+func TestCheckerLogsARepeatedFailureOnce(t *testing.T) {
+	var logs strings.Builder
+	var mu sync.Mutex
+	logger := slog.New(slog.NewTextHandler(&lockedWriter{mu: &mu, w: &logs}, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	checks := make(chan upstream.Status, 8)
+	var calls atomic.Int64
+	c := &upstream.Checker{
+		Fetcher: loader.Fetcher{Client: &http.Client{}}, Upstream: "http://127.0.0.1:1/dist/", Interval: 20 * time.Millisecond,
+		Loaded: func(context.Context) ([]string, string, error) {
+			if calls.Add(1) > 3 {
+				return nil, "", errors.New("store unavailable")
+			}
+			return nil, "", errors.New("no route to the upstream")
+		},
+		Logger: logger, Checked: func(s upstream.Status) {
+			select {
+			case checks <- s:
+			default:
+			}
+		},
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	c.Start(ctx)
+	for i := 0; i < 5; i++ {
+		select {
+		case <-checks:
+		case <-time.After(30 * time.Second):
+			t.Fatal("the background check did not run")
+		}
+	}
+	cancel()
+	mu.Lock()
+	out := logs.String()
+	mu.Unlock()
+	if n := strings.Count(out, "no route to the upstream"); n != 1 {
+		t.Errorf("the repeated failure was logged %d times at WARN, want 1:\n%s", n, out)
+	}
+	if n := strings.Count(out, "store unavailable"); n != 1 {
+		t.Errorf("a new failure was logged %d times at WARN, want 1:\n%s", n, out)
+	}
+}
+
+type lockedWriter struct {
+	mu *sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }
