@@ -47,6 +47,7 @@ type eval struct {
 
 	// applicability
 	sites    map[string][]Site
+	umbrella map[string]string // applicable sub-technique -> the parent it stands for (foldUmbrellas)
 	ids      []string // applicable technique ids, sorted
 	accepted map[string]bool
 	status   map[string]string
@@ -233,6 +234,7 @@ func (e *eval) applicability(context.Context) error {
 			e.accepted[a.Technique] = true
 		}
 	}
+	e.foldUmbrellas()
 	e.status = map[string]string{}
 	e.ids = sortedKeys(e.sites)
 	for _, t := range e.ids {
@@ -272,6 +274,44 @@ func (e *eval) applicability(context.Context) error {
 		e.byTech[e.rep.ApplicableTechniques[i].ID] = &e.rep.ApplicableTechniques[i]
 	}
 	return nil
+}
+
+// foldUmbrellas drops from the applicable techniques each parent that is
+// an umbrella here: some of its sub-techniques apply, and no case study of
+// the release records the parent itself as a step (ATLAS's case studies
+// name, say, Exfiltration via AI Inference API only as membership
+// inference, inversion or extraction). The sub-techniques that apply say
+// all the parent would, each with its own mitigations (the parent's reach
+// them through viaParent), so listing the parent too only repeats them. A
+// parent named by an accepted risk stays listed. A case study cannot use
+// a dropped parent, so incidents and residual paths are unchanged.
+func (e *eval) foldUmbrellas() {
+	e.umbrella = map[string]string{}
+	used := map[string]bool{}
+	for _, ch := range e.in.Chains {
+		for _, st := range ch.Steps {
+			used[st.Technique] = true
+		}
+	}
+	named := map[string]bool{}
+	for _, a := range e.m.AcceptedRisks {
+		named[a.Technique] = true
+	}
+	subs := map[string][]string{}
+	for t := range e.sites {
+		if p := e.links.Parent[t]; p != "" {
+			subs[p] = append(subs[p], t)
+		}
+	}
+	for p, ss := range subs {
+		if _, ok := e.sites[p]; !ok || used[p] || named[p] {
+			continue
+		}
+		delete(e.sites, p)
+		for _, t := range ss {
+			e.umbrella[t] = p
+		}
+	}
 }
 
 func (e *eval) directMitigations(t string) []string { return slices.Clone(e.mitsOf[t]) }

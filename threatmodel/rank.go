@@ -144,6 +144,9 @@ func (e *eval) rank() {
 		if len(why) == 0 {
 			why = append(why, "applies here; no case study or maturity says more")
 		}
+		if p := e.umbrella[a.ID]; p != "" {
+			why = append(why, "stands for its parent "+p+" ("+e.techByID[p].Name+"), which case studies record only through its sub-techniques")
+		}
 		var exposed []string
 		for _, f := range exposureFlags {
 			for _, c := range a.Components {
