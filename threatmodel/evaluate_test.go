@@ -424,3 +424,100 @@ func TestActorsRoles(t *testing.T) {
 		t.Errorf("roles %v: want both", roles)
 	}
 }
+
+// Applicability: a parent no case study records itself is not listed beside
+// its sub-techniques (Exfiltration via AI Inference API beside model
+// extraction); the sub-technique says it stands for it; a parent an
+// accepted risk names stays listed.
+func TestUmbrellaParents(t *testing.T) {
+	_, in := release2605(t)
+	used := map[string]bool{}
+	for _, ch := range in.Chains {
+		for _, s := range ch.Steps {
+			used[s.Technique] = true
+		}
+	}
+	src := `name: Public model
+components:
+  - {id: model, kind: self-hosted-model, properties: {internetFacing: true, returnsConfidenceScores: true}}
+`
+	for _, tc := range []struct {
+		name, accepted string
+		listed         bool
+	}{
+		{"umbrella", "", false},
+		{"accepted", "acceptedRisks:\n  - {technique: AML.T0024, owner: cto, reason: cap, expires: \"2099-01-01\"}\n", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m, err := Parse("m.yaml", []byte(src+tc.accepted), Limits{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := evaluate(t, m)
+			if used["AML.T0024"] {
+				t.Fatal("the fixture needs a parent no case study of 2026.05 records, and AML.T0024 is recorded")
+			}
+			if got := techByID(r, "AML.T0024") != nil; got != tc.listed {
+				t.Errorf("AML.T0024 listed = %v, want %v", got, tc.listed)
+			}
+			sub := techByID(r, "AML.T0024.002")
+			if sub == nil {
+				t.Fatal("AML.T0024.002 not applicable")
+			}
+			says := strings.Contains(strings.Join(sub.Why, "; "), "stands for its parent AML.T0024")
+			if says == tc.listed {
+				t.Errorf("AML.T0024.002 why %q: says it stands for its parent = %v", sub.Why, says)
+			}
+			for _, a := range r.ApplicableTechniques {
+				if used[a.ID] || tc.listed {
+					continue
+				}
+				for _, b := range r.ApplicableTechniques {
+					if in.Knowledge.Parents[b.ID] == a.ID {
+						t.Errorf("%s is listed beside its sub-technique %s though no case study records it", a.ID, b.ID)
+						break
+					}
+				}
+			}
+		})
+	}
+}
+
+// Ranking: a family's variants do not crowd the top, and the closest
+// incidents' steps say so in why.
+func TestRankFamiliesAndClosestIncidents(t *testing.T) {
+	_, in := release2605(t)
+	for _, name := range Templates {
+		r := evaluate(t, templateModel(t, name))
+		seen := map[string]int{}
+		for _, a := range r.ApplicableTechniques {
+			fam := a.ID
+			if p := in.Knowledge.Parents[a.ID]; p != "" {
+				fam = p
+			}
+			variant := false
+			for _, w := range a.Why {
+				variant = variant || strings.HasPrefix(w, "variant of ")
+			}
+			if variant != (seen[fam] > 0) {
+				t.Errorf("%s: %s has %d family members above it, why %q", name, a.ID, seen[fam], a.Why)
+			}
+			seen[fam]++
+		}
+		if len(r.Incidents) == 0 {
+			continue
+		}
+		first := r.Incidents[0].CaseStudy
+		found := false
+		for _, a := range r.ApplicableTechniques {
+			for _, w := range a.Why {
+				if strings.Contains(w, "incidents most like this system") && strings.Contains(w, first) {
+					found = true
+				}
+			}
+		}
+		if !found {
+			t.Errorf("%s: no technique names the first incident %s among the closest", name, first)
+		}
+	}
+}
