@@ -48,7 +48,7 @@ type eval struct {
 	// applicability
 	sites    map[string][]Site
 	umbrella map[string]string // applicable sub-technique -> the parent it stands for (foldUmbrellas)
-	ids      []string // applicable technique ids, sorted
+	ids      []string          // applicable technique ids, sorted
 	accepted map[string]bool
 	status   map[string]string
 	byTech   map[string]*ApplicableTechnique
