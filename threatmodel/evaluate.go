@@ -650,11 +650,26 @@ func (e *eval) actors() {
 		e.rep.Actors = append(e.rep.Actors, a)
 	}
 	// Adversaries first, then those who demonstrated the techniques; each
-	// by how many applicable techniques they used, then by evidence.
+	// by how urgent the applicable techniques they used are here (the sum
+	// of their scores, so an actor of the top risks outranks one of many
+	// preparatory steps every system shares), then by how many, then by
+	// evidence.
+	weight := func(a KnownActor) float64 {
+		var w float64
+		for _, t := range a.Techniques {
+			if at := e.byTech[t]; at != nil {
+				w += at.Score
+			}
+		}
+		return w
+	}
 	sort.SliceStable(e.rep.Actors, func(i, j int) bool {
 		a, b := e.rep.Actors[i], e.rep.Actors[j]
 		if a.Role != b.Role {
 			return a.Role == RoleAdversary
+		}
+		if wa, wb := weight(a), weight(b); wa != wb {
+			return wa > wb
 		}
 		if len(a.Techniques) != len(b.Techniques) {
 			return len(a.Techniques) > len(b.Techniques)

@@ -393,9 +393,22 @@ func TestActorsRoles(t *testing.T) {
 	for _, cs := range rel.CaseStudies {
 		kind[cs.ID] = cs.Type
 	}
+	score := map[string]float64{}
+	for _, a := range r.ApplicableTechniques {
+		score[a.ID] = a.Score
+	}
+	weight := func(a KnownActor) (w float64) {
+		for _, t := range a.Techniques {
+			w += score[t]
+		}
+		return w
+	}
 	seenResearcher, roles := false, map[string]int{}
-	for _, a := range r.Actors {
+	for i, a := range r.Actors {
 		roles[a.Role]++
+		if i > 0 && r.Actors[i-1].Role == a.Role && weight(r.Actors[i-1]) < weight(a) {
+			t.Errorf("%s (techniques' scores %.2f) ranked after %s (%.2f)", a.ID, weight(a), r.Actors[i-1].ID, weight(r.Actors[i-1]))
+		}
 		if len(a.Techniques) == 0 || len(a.Evidence) == 0 {
 			t.Errorf("%s has no evidence", a.ID)
 		}
