@@ -641,6 +641,11 @@ func (e *eval) actors() {
 		e.rep.Actors = append(e.rep.Actors, ka)
 	}
 	for _, a := range e.opt.ExternalActors {
+		// The caller looked them up by the rules' techniques, before
+		// umbrella parents were folded into their sub-techniques: keep
+		// only what is listed.
+		a.Techniques = slices.DeleteFunc(slices.Clone(a.Techniques), func(t string) bool { return e.status[t] == "" })
+		a.Evidence = slices.DeleteFunc(slices.Clone(a.Evidence), func(ev Evidence) bool { return ev.Technique != "" && e.status[ev.Technique] == "" })
 		if len(a.Techniques) == 0 {
 			continue // no evidence on the applicable techniques
 		}

@@ -3,6 +3,7 @@ package threatmodel
 import (
 	"context"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -532,5 +533,40 @@ func TestRankFamiliesAndClosestIncidents(t *testing.T) {
 		if !found {
 			t.Errorf("%s: no technique names the first incident %s among the closest", name, first)
 		}
+	}
+}
+
+// Actors: ATT&CK groups looked up by the rules' techniques keep only the
+// techniques listed, so an umbrella parent names no group.
+func TestExternalActorsKeepListedTechniques(t *testing.T) {
+	rel, in := release2605(t)
+	rs, err := DefaultRules()
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := Parse("m.yaml", []byte("name: Public model\ncomponents:\n  - {id: model, kind: self-hosted-model, properties: {internetFacing: true}}\n"), Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev := func(tech string) Evidence { return Evidence{Release: "2026.05", Technique: tech} }
+	opt := Options{AsOf: asOf, ExternalActors: []KnownActor{
+		{ID: "G1", Source: "attack", Techniques: []string{"AML.T0024"}, Evidence: []Evidence{ev("AML.T0024")}},
+		{ID: "G2", Source: "attack", Techniques: []string{"AML.T0024", "AML.T0024.002"}, Evidence: []Evidence{ev("AML.T0024"), ev("AML.T0024.002")}},
+	}}
+	r, err := Evaluate(context.Background(), m, rel, in, rs, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string][]string{}
+	for _, a := range r.Actors {
+		if a.Source == "attack" {
+			got[a.ID] = a.Techniques
+			if len(a.Evidence) != len(a.Techniques) {
+				t.Errorf("%s evidence %v for techniques %v", a.ID, a.Evidence, a.Techniques)
+			}
+		}
+	}
+	if want := map[string][]string{"G2": {"AML.T0024.002"}}; !maps.EqualFunc(got, want, slices.Equal) {
+		t.Errorf("ATT&CK actors %v, want %v", got, want)
 	}
 }
