@@ -47,7 +47,8 @@ type eval struct {
 
 	// applicability
 	sites    map[string][]Site
-	ids      []string // applicable technique ids, sorted
+	umbrella map[string]string // applicable sub-technique -> the parent it stands for (foldUmbrellas)
+	ids      []string          // applicable technique ids, sorted
 	accepted map[string]bool
 	status   map[string]string
 	byTech   map[string]*ApplicableTechnique
@@ -233,6 +234,7 @@ func (e *eval) applicability(context.Context) error {
 			e.accepted[a.Technique] = true
 		}
 	}
+	e.foldUmbrellas()
 	e.status = map[string]string{}
 	e.ids = sortedKeys(e.sites)
 	for _, t := range e.ids {
@@ -272,6 +274,44 @@ func (e *eval) applicability(context.Context) error {
 		e.byTech[e.rep.ApplicableTechniques[i].ID] = &e.rep.ApplicableTechniques[i]
 	}
 	return nil
+}
+
+// foldUmbrellas drops from the applicable techniques each parent that is
+// an umbrella here: some of its sub-techniques apply, and no case study of
+// the release records the parent itself as a step (ATLAS's case studies
+// name, say, Exfiltration via AI Inference API only as membership
+// inference, inversion or extraction). The sub-techniques that apply say
+// all the parent would, each with its own mitigations (the parent's reach
+// them through viaParent), so listing the parent too only repeats them. A
+// parent named by an accepted risk stays listed. A case study cannot use
+// a dropped parent, so incidents and residual paths are unchanged.
+func (e *eval) foldUmbrellas() {
+	e.umbrella = map[string]string{}
+	used := map[string]bool{}
+	for _, ch := range e.in.Chains {
+		for _, st := range ch.Steps {
+			used[st.Technique] = true
+		}
+	}
+	named := map[string]bool{}
+	for _, a := range e.m.AcceptedRisks {
+		named[a.Technique] = true
+	}
+	subs := map[string][]string{}
+	for t := range e.sites {
+		if p := e.links.Parent[t]; p != "" {
+			subs[p] = append(subs[p], t)
+		}
+	}
+	for p, ss := range subs {
+		if _, ok := e.sites[p]; !ok || used[p] || named[p] {
+			continue
+		}
+		delete(e.sites, p)
+		for _, t := range ss {
+			e.umbrella[t] = p
+		}
+	}
 }
 
 func (e *eval) directMitigations(t string) []string { return slices.Clone(e.mitsOf[t]) }
@@ -601,6 +641,11 @@ func (e *eval) actors() {
 		e.rep.Actors = append(e.rep.Actors, ka)
 	}
 	for _, a := range e.opt.ExternalActors {
+		// The caller looked them up by the rules' techniques, before
+		// umbrella parents were folded into their sub-techniques: keep
+		// only what is listed.
+		a.Techniques = slices.DeleteFunc(slices.Clone(a.Techniques), func(t string) bool { return e.status[t] == "" })
+		a.Evidence = slices.DeleteFunc(slices.Clone(a.Evidence), func(ev Evidence) bool { return ev.Technique != "" && e.status[ev.Technique] == "" })
 		if len(a.Techniques) == 0 {
 			continue // no evidence on the applicable techniques
 		}
@@ -610,11 +655,26 @@ func (e *eval) actors() {
 		e.rep.Actors = append(e.rep.Actors, a)
 	}
 	// Adversaries first, then those who demonstrated the techniques; each
-	// by how many applicable techniques they used, then by evidence.
+	// by how urgent the applicable techniques they used are here (the sum
+	// of their scores, so an actor of the top risks outranks one of many
+	// preparatory steps every system shares), then by how many, then by
+	// evidence.
+	weight := func(a KnownActor) float64 {
+		var w float64
+		for _, t := range a.Techniques {
+			if at := e.byTech[t]; at != nil {
+				w += at.Score
+			}
+		}
+		return w
+	}
 	sort.SliceStable(e.rep.Actors, func(i, j int) bool {
 		a, b := e.rep.Actors[i], e.rep.Actors[j]
 		if a.Role != b.Role {
 			return a.Role == RoleAdversary
+		}
+		if wa, wb := weight(a), weight(b); wa != wb {
+			return wa > wb
 		}
 		if len(a.Techniques) != len(b.Techniques) {
 			return len(a.Techniques) > len(b.Techniques)

@@ -3,6 +3,7 @@ package threatmodel
 import (
 	"context"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -393,9 +394,22 @@ func TestActorsRoles(t *testing.T) {
 	for _, cs := range rel.CaseStudies {
 		kind[cs.ID] = cs.Type
 	}
+	score := map[string]float64{}
+	for _, a := range r.ApplicableTechniques {
+		score[a.ID] = a.Score
+	}
+	weight := func(a KnownActor) (w float64) {
+		for _, t := range a.Techniques {
+			w += score[t]
+		}
+		return w
+	}
 	seenResearcher, roles := false, map[string]int{}
-	for _, a := range r.Actors {
+	for i, a := range r.Actors {
 		roles[a.Role]++
+		if i > 0 && r.Actors[i-1].Role == a.Role && weight(r.Actors[i-1]) < weight(a) {
+			t.Errorf("%s (techniques' scores %.2f) ranked after %s (%.2f)", a.ID, weight(a), r.Actors[i-1].ID, weight(r.Actors[i-1]))
+		}
 		if len(a.Techniques) == 0 || len(a.Evidence) == 0 {
 			t.Errorf("%s has no evidence", a.ID)
 		}
@@ -422,5 +436,137 @@ func TestActorsRoles(t *testing.T) {
 	}
 	if roles[RoleAdversary] == 0 || roles[RoleResearcher] == 0 {
 		t.Errorf("roles %v: want both", roles)
+	}
+}
+
+// Applicability: a parent no case study records itself is not listed beside
+// its sub-techniques (Exfiltration via AI Inference API beside model
+// extraction); the sub-technique says it stands for it; a parent an
+// accepted risk names stays listed.
+func TestUmbrellaParents(t *testing.T) {
+	_, in := release2605(t)
+	used := map[string]bool{}
+	for _, ch := range in.Chains {
+		for _, s := range ch.Steps {
+			used[s.Technique] = true
+		}
+	}
+	src := `name: Public model
+components:
+  - {id: model, kind: self-hosted-model, properties: {internetFacing: true, returnsConfidenceScores: true}}
+`
+	for _, tc := range []struct {
+		name, accepted string
+		listed         bool
+	}{
+		{"umbrella", "", false},
+		{"accepted", "acceptedRisks:\n  - {technique: AML.T0024, owner: cto, reason: cap, expires: \"2099-01-01\"}\n", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m, err := Parse("m.yaml", []byte(src+tc.accepted), Limits{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := evaluate(t, m)
+			if used["AML.T0024"] {
+				t.Fatal("the fixture needs a parent no case study of 2026.05 records, and AML.T0024 is recorded")
+			}
+			if got := techByID(r, "AML.T0024") != nil; got != tc.listed {
+				t.Errorf("AML.T0024 listed = %v, want %v", got, tc.listed)
+			}
+			sub := techByID(r, "AML.T0024.002")
+			if sub == nil {
+				t.Fatal("AML.T0024.002 not applicable")
+			}
+			says := strings.Contains(strings.Join(sub.Why, "; "), "stands for its parent AML.T0024")
+			if says == tc.listed {
+				t.Errorf("AML.T0024.002 why %q: says it stands for its parent = %v", sub.Why, says)
+			}
+			for _, a := range r.ApplicableTechniques {
+				if used[a.ID] || tc.listed {
+					continue
+				}
+				for _, b := range r.ApplicableTechniques {
+					if in.Knowledge.Parents[b.ID] == a.ID {
+						t.Errorf("%s is listed beside its sub-technique %s though no case study records it", a.ID, b.ID)
+						break
+					}
+				}
+			}
+		})
+	}
+}
+
+// Ranking: a family's variants do not crowd the top, and the closest
+// incidents' steps say so in why.
+func TestRankFamiliesAndClosestIncidents(t *testing.T) {
+	_, in := release2605(t)
+	for _, name := range Templates {
+		r := evaluate(t, templateModel(t, name))
+		seen := map[string]int{}
+		for _, a := range r.ApplicableTechniques {
+			fam := a.ID
+			if p := in.Knowledge.Parents[a.ID]; p != "" {
+				fam = p
+			}
+			variant := false
+			for _, w := range a.Why {
+				variant = variant || strings.HasPrefix(w, "variant of ")
+			}
+			if variant != (seen[fam] > 0) {
+				t.Errorf("%s: %s has %d family members above it, why %q", name, a.ID, seen[fam], a.Why)
+			}
+			seen[fam]++
+		}
+		if len(r.Incidents) == 0 {
+			continue
+		}
+		first := r.Incidents[0].CaseStudy
+		found := false
+		for _, a := range r.ApplicableTechniques {
+			for _, w := range a.Why {
+				if strings.Contains(w, "incidents most like this system") && strings.Contains(w, first) {
+					found = true
+				}
+			}
+		}
+		if !found {
+			t.Errorf("%s: no technique names the first incident %s among the closest", name, first)
+		}
+	}
+}
+
+// Actors: ATT&CK groups looked up by the rules' techniques keep only the
+// techniques listed, so an umbrella parent names no group.
+func TestExternalActorsKeepListedTechniques(t *testing.T) {
+	rel, in := release2605(t)
+	rs, err := DefaultRules()
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := Parse("m.yaml", []byte("name: Public model\ncomponents:\n  - {id: model, kind: self-hosted-model, properties: {internetFacing: true}}\n"), Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev := func(tech string) Evidence { return Evidence{Release: "2026.05", Technique: tech} }
+	opt := Options{AsOf: asOf, ExternalActors: []KnownActor{
+		{ID: "G1", Source: "attack", Techniques: []string{"AML.T0024"}, Evidence: []Evidence{ev("AML.T0024")}},
+		{ID: "G2", Source: "attack", Techniques: []string{"AML.T0024", "AML.T0024.002"}, Evidence: []Evidence{ev("AML.T0024"), ev("AML.T0024.002")}},
+	}}
+	r, err := Evaluate(context.Background(), m, rel, in, rs, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string][]string{}
+	for _, a := range r.Actors {
+		if a.Source == "attack" {
+			got[a.ID] = a.Techniques
+			if len(a.Evidence) != len(a.Techniques) {
+				t.Errorf("%s evidence %v for techniques %v", a.ID, a.Evidence, a.Techniques)
+			}
+		}
+	}
+	if want := map[string][]string{"G2": {"AML.T0024.002"}}; !maps.EqualFunc(got, want, slices.Equal) {
+		t.Errorf("ATT&CK actors %v, want %v", got, want)
 	}
 }

@@ -3,7 +3,6 @@ package threatmodel
 import (
 	"fmt"
 	"math"
-	"slices"
 	"sort"
 	"strings"
 )
@@ -34,11 +33,20 @@ var exposureFlags = []struct{ prop, text string }{
 // techniques keep a share of their score (the control could fail), accepted
 // ones more.
 func (e *eval) rank() {
-	usedBy := map[string]map[string]bool{} // technique -> case studies (sub-technique use counts for its parent)
+	// Evidence: the case studies using a technique. A parent also stands
+	// for those of its sub-techniques that do not apply here, so their use
+	// counts for it; a sub-technique that applies carries its own evidence,
+	// which is not counted twice on the parent (that let External Harms,
+	// "used in 28 case studies", outrank each of its harms).
+	applicable := map[string]bool{}
+	for _, a := range e.rep.ApplicableTechniques {
+		applicable[a.ID] = true
+	}
+	usedBy := map[string]map[string]bool{}
 	for _, ch := range e.in.Chains {
 		for _, s := range ch.Steps {
 			for _, t := range []string{s.Technique, e.links.Parent[s.Technique]} {
-				if t == "" {
+				if t == "" || (t != s.Technique && applicable[s.Technique]) {
 					continue
 				}
 				if usedBy[t] == nil {
@@ -48,28 +56,43 @@ func (e *eval) rank() {
 			}
 		}
 	}
-	incidentUse := map[string]float64{}
-	incidentIDs := map[string][]string{}
+	// Incidents are ranked by coverage: the first ones are the case
+	// studies most like this system. The closestIncidents of them vote on
+	// each technique, each with the square of its coverage (a near
+	// incident is weaker evidence than an exact one): the share of that
+	// vote a technique takes is how likely an attack on this system uses
+	// it, judged by what attacks on systems like it did. A broken incident
+	// votes as much as an open one: it shows what the system is exposed
+	// to, and what the controls cut is weighed by the technique's status.
+	var votes float64
+	incidentVote := map[string]float64{}
+	closestIDs := map[string][]string{}
+	furtherIDs := map[string][]string{}
+	openUse := map[string]bool{}
 	for r, ic := range e.incChains {
-		// Incidents are ranked (coverage, then evidence): the first ones
-		// say most about this system, so their steps weigh most; a
-		// technique takes the weight of the strongest incident it is a
-		// step of (summing let techniques common to many weak incidents
-		// outrank the steps of the best one). Broken incidents still show
-		// what the system is exposed to, at half weight.
-		w := float64(ic.inc.StepsApplicable) / float64(ic.inc.StepsTotal) * 2 / float64(2+r)
-		if !ic.open {
-			w /= 2
+		cov := float64(ic.inc.StepsApplicable) / float64(ic.inc.StepsTotal)
+		w := cov * cov
+		if r < closestIncidents {
+			votes += w
 		}
+		counted := map[string]bool{}
 		for _, si := range ic.steps {
-			if si.applicable {
-				incidentUse[si.technique] = max(incidentUse[si.technique], w)
-				if !slices.Contains(incidentIDs[si.technique], ic.inc.CaseStudy) {
-					incidentIDs[si.technique] = append(incidentIDs[si.technique], ic.inc.CaseStudy)
+			if !si.applicable || counted[si.technique] {
+				continue
+			}
+			counted[si.technique] = true
+			if r < closestIncidents {
+				incidentVote[si.technique] += w
+				closestIDs[si.technique] = append(closestIDs[si.technique], ic.inc.CaseStudy)
+				if ic.open {
+					openUse[si.technique] = true
 				}
+			} else {
+				furtherIDs[si.technique] = append(furtherIDs[si.technique], ic.inc.CaseStudy)
 			}
 		}
 	}
+	nClosest := min(closestIncidents, len(e.incChains))
 	onPaths := map[string]int{}
 	for _, rp := range e.rep.ResidualPaths {
 		if rp.Accepted {
@@ -121,6 +144,9 @@ func (e *eval) rank() {
 		if len(why) == 0 {
 			why = append(why, "applies here; no case study or maturity says more")
 		}
+		if p := e.umbrella[a.ID]; p != "" {
+			why = append(why, "stands for its parent "+p+" ("+e.techByID[p].Name+"), which case studies record only through its sub-techniques")
+		}
 		var exposed []string
 		for _, f := range exposureFlags {
 			for _, c := range a.Components {
@@ -142,14 +168,17 @@ func (e *eval) rank() {
 			score += 1 + min(2, float64(n)/5)
 			why = append(why, fmt.Sprintf("on %d residual path%s", n, plural(n, "", "s")))
 		}
-		if u := incidentUse[a.ID]; u > 0 {
-			score += 14 * min(3, u)
-			ids := incidentIDs[a.ID]
-			slices.Sort(ids)
-			if len(ids) > 3 {
-				ids = append(ids[:3:3], fmt.Sprintf("%d more", len(incidentIDs[a.ID])-3))
+		if v := incidentVote[a.ID]; v > 0 && votes > 0 {
+			score += incidentVoteWeight * v / votes
+			ids := closestIDs[a.ID]
+			why = append(why, fmt.Sprintf("step of %d of the %d incidents most like this system (%s)", len(ids), nClosest, strings.Join(ids, ", ")))
+			if openUse[a.ID] {
+				score += 1
+				why = append(why, "step of an open incident")
 			}
-			why = append(why, "step of incident "+strings.Join(ids, ", "))
+		}
+		if n := len(furtherIDs[a.ID]); n > 0 {
+			why = append(why, fmt.Sprintf("step of %d further incident%s", n, plural(n, "", "s")))
 		}
 		if Side(a.Side) == SideAttacker {
 			score *= 0.9
@@ -166,13 +195,18 @@ func (e *eval) rank() {
 		a.Score = math.Round(score*100) / 100
 		a.Why = nonNil(why)
 	}
-	sort.SliceStable(e.rep.ApplicableTechniques, func(i, j int) bool {
-		a, b := e.rep.ApplicableTechniques[i], e.rep.ApplicableTechniques[j]
-		if a.Score != b.Score {
-			return a.Score > b.Score
-		}
-		return a.ID < b.ID
-	})
+	byScore := func() {
+		sort.SliceStable(e.rep.ApplicableTechniques, func(i, j int) bool {
+			a, b := e.rep.ApplicableTechniques[i], e.rep.ApplicableTechniques[j]
+			if a.Score != b.Score {
+				return a.Score > b.Score
+			}
+			return a.ID < b.ID
+		})
+	}
+	byScore()
+	e.spreadFamilies()
+	byScore()
 	n := len(e.rep.ApplicableTechniques)
 	for i := range e.rep.ApplicableTechniques {
 		a := &e.rep.ApplicableTechniques[i]
@@ -188,6 +222,43 @@ func (e *eval) rank() {
 	}
 	for i := range e.rep.ApplicableTechniques {
 		e.byTech[e.rep.ApplicableTechniques[i].ID] = &e.rep.ApplicableTechniques[i]
+	}
+}
+
+// closestIncidents is how many of the first-ranked incidents vote on the
+// techniques an attack on this system is likely to use, and incidentVoteWeight
+// what a technique used by all of them adds to its score (the other
+// factors together add at most about 15).
+const (
+	closestIncidents   = 5
+	incidentVoteWeight = 50
+)
+
+// familyShare is what a technique keeps of its score for each member of
+// its family (a parent and its sub-techniques) ranked above it.
+const familyShare = 0.8
+
+// spreadFamilies keeps a parent and its sub-techniques from crowding the top
+// of the ranking: they are variants of one step, and an attacker takes one
+// of them. In score order, each member of a family keeps familyShare of its
+// score for every member ranked above it, and says which; a parent ranked
+// below one of its sub-techniques is the general case of a step already
+// listed. The techniques must be sorted by score.
+func (e *eval) spreadFamilies() {
+	seen := map[string][]string{} // family -> members met so far, in score order
+	for i := range e.rep.ApplicableTechniques {
+		a := &e.rep.ApplicableTechniques[i]
+		fam := a.ID
+		if p := e.links.Parent[a.ID]; p != "" {
+			fam = p
+		}
+		above := seen[fam]
+		seen[fam] = append(above, a.ID)
+		if len(above) == 0 {
+			continue
+		}
+		a.Score = math.Round(a.Score*math.Pow(familyShare, float64(len(above)))*100) / 100
+		a.Why = append(a.Why, "variant of "+strings.Join(above, ", ")+" ranked above it")
 	}
 }
 

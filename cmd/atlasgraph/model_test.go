@@ -360,6 +360,26 @@ func computeExpected(t *testing.T, raw *rawatlas.Release, rm *rawModel, rules []
 			}
 		}
 	}
+	// A parent no case study records itself is not listed where one of its
+	// sub-techniques applies (an umbrella), unless an accepted risk names it.
+	recorded, named := map[string]bool{}, map[string]bool{}
+	for _, steps := range raw.Steps {
+		for _, s := range steps {
+			recorded[s.Technique] = true
+		}
+	}
+	for _, a := range m.AcceptedRisks {
+		named[a.Technique] = true
+	}
+	umbrellas := map[string]bool{}
+	for tech := range e.comps {
+		if p := raw.Parent[tech]; p != "" && e.comps[p] != nil && !recorded[p] && !named[p] {
+			umbrellas[p] = true
+		}
+	}
+	for p := range umbrellas {
+		delete(e.comps, p)
+	}
 	comp := func(id string) *rawComp {
 		for i := range m.Components {
 			if m.Components[i].ID == id {
