@@ -5,6 +5,7 @@ import (
 	"context"
 	"math"
 	"math/rand/v2"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -142,7 +143,12 @@ type coverSearch struct {
 	started    time.Time
 	lastReport time.Time
 
-	lpX      []float64 // the LP solution of the current node, nil if none
+	lpX      []float64   // the LP solution of the current node, nil if none
+	cuts     []cutRow    // zero-half cuts found at the LP phase's root (cuts.go)
+	cutCols  [][]int32   // per option: the cuts it is in
+	cutCof   [][]float64 // per option: its coefficient in each of those cuts
+	cutKeys  map[string]bool
+	cutScr   []float64 // scratch: the right-hand side left of each cut
 	warm     *lpState  // the LP state the node's LPs start from, nil for none
 	lastImp  int       // the node at which the incumbent last improved
 	rootAt   int       // the node number of the current phase's root
@@ -253,6 +259,8 @@ func (s *coverSearch) reduce(rows [][]int32) {
 	s.bestU = make([]float64, m)
 	s.scratchG = make([]float64, m)
 	s.rc = make([]float64, n)
+	s.cutCols = make([][]int32, n)
+	s.cutCof = make([][]float64, n)
 	s.cur = s.forcedC
 }
 
@@ -500,6 +508,19 @@ func (s *coverSearch) lagrangian() float64 {
 			l += s.u[i]
 		}
 	}
+	// Cuts count with their multipliers (after the rows in s.u) and what
+	// they still ask of the free options.
+	nr := len(s.rows)
+	res := s.cutScr[:0]
+	for k := range s.cuts {
+		r := 0.0
+		if s.u[nr+k] > 0 {
+			r = s.cutRes(k)
+			l += s.u[nr+k] * r
+		}
+		res = append(res, r)
+	}
+	s.cutScr = res
 	for o, st := range s.state {
 		if st != colFree {
 			continue
@@ -508,6 +529,11 @@ func (s *coverSearch) lagrangian() float64 {
 		for _, r := range s.cols[o] {
 			if s.hit[r] == 0 {
 				rc -= s.u[r]
+			}
+		}
+		for t, k := range s.cutCols[o] {
+			if res[k] > 0 {
+				rc -= s.u[nr+int(k)] * s.cutCof[o][t]
 			}
 		}
 		s.rc[o] = rc
@@ -785,7 +811,10 @@ func (s *coverSearch) childLP() float64 {
 // solution in s.lpX when the LP's bound is kept. At the root it also runs the
 // LP-guided heuristics.
 func (s *coverSearch) nodeLP(l float64) float64 {
-	u, x, _, st := s.lpSolve(s.u, s.warm)
+	u, x, ok, st := s.lpSolve(s.u, s.warm)
+	if ok && s.nodes == s.rootAt && s.stopped == "" && !noCuts {
+		u, x, st = s.cutLoop(u, x, st)
+	}
 	if st.size() <= lpWarmRows {
 		s.warm = st
 	}
@@ -813,6 +842,57 @@ func (s *coverSearch) nodeLP(l float64) float64 {
 	s.lagrangian()
 	return l
 }
+
+// cutLoop strengthens the root's LP (solved: duals u, solution x, state
+// st) by rounds of zero-half cuts (cuts.go), each LP solved again from the
+// last basis, until no cut is found, the bound stops rising or proves the
+// best cover optimal. It returns the last LP's duals, solution and state.
+func (s *coverSearch) cutLoop(u, x []float64, st *lpState) ([]float64, []float64, *lpState) {
+	value := func(u []float64) float64 {
+		v := s.cur
+		for i, ui := range u {
+			if ui > 0 {
+				v += ui * s.lpB(int32(i))
+			}
+		}
+		return v
+	}
+	last := value(u)
+	stall := 0
+	for range cutRounds {
+		if s.prune(s.round(last)) {
+			break
+		}
+		if s.addCuts(s.separateZeroHalf(x, cutPerRound)) == 0 {
+			break
+		}
+		u2, x2, ok, st2 := s.lpSolve(u, st)
+		if s.stopped != "" {
+			break
+		}
+		u, x, st = u2, x2, st2
+		if !ok {
+			break
+		}
+		v := value(u)
+		if v < last+1e-3 {
+			stall++
+			if stall >= 3 {
+				break
+			}
+		} else {
+			stall = 0
+		}
+		last = v
+		if debugCuts {
+			println("cuts", len(s.cuts), "lp", v, "rows", st.size(), "nodes", s.nodes)
+		}
+	}
+	return u, x, st
+}
+
+var debugCuts = os.Getenv("ATLAS_DEBUG_CUTS") != ""
+var noCuts = os.Getenv("ATLAS_NO_CUTS") != ""
 
 // ilsIterations is how many destroy-and-repair moves the local search of
 // the second phase's root makes.
