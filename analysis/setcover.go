@@ -101,7 +101,7 @@ func solveHittingSet(ctx context.Context, n int, cost []float64, cons []bitset, 
 	if s.stopped == "" {
 		out.lower = s.bestCost
 	} else {
-		out.lower = math.Min(s.rootBound, s.bestCost)
+		out.lower = s.provenBound()
 	}
 	return out
 }
@@ -135,6 +135,13 @@ type coverSearch struct {
 	best      [][]int
 	seen      map[string]bool
 	rootBound float64
+
+	// The open part of the tree, for the bound a stopped search proves
+	// (provenBound): the bounds of the subtrees left for later along the
+	// current path (a right child, the remaining options of a row), and
+	// the bound inherited by the node being explored.
+	pend  []float64
+	curLB float64
 
 	nodes   int
 	stopped StopReason
@@ -181,6 +188,7 @@ func newCoverSearch(n int, cost []float64, rows [][]int32, want, budget int) *co
 		bestCost: math.Inf(1),
 		seen:     map[string]bool{},
 		rootAt:   1,
+		curLB:    math.Inf(-1),
 	}
 	s.reduce(rows)
 	return s
@@ -404,6 +412,7 @@ func (s *coverSearch) solve() {
 	// good incumbent; phase two: the full search, whose root solves the LP
 	// and fixes options by LP reduced cost against that incumbent.
 	s.phaseCap, s.noLP = probeNodes, true
+	s.pend, s.curLB = s.pend[:0], math.Inf(-1)
 	s.dfs(math.Inf(-1))
 	// The second phase starts again from its root whenever it finds a
 	// better incumbent, since the root's fixing against it shrinks every
@@ -411,6 +420,7 @@ func (s *coverSearch) solve() {
 	for s.stopped == stopProbe || s.stopped == stopRestart {
 		s.stopped = ""
 		s.phaseCap, s.noLP, s.rootAt = 0, false, s.nodes+1
+		s.pend, s.curLB = s.pend[:0], math.Inf(-1)
 		s.dfs(math.Inf(-1))
 	}
 	if s.stopped == "" {
@@ -659,9 +669,14 @@ func (s *coverSearch) branchLP(x []float64, b float64) bool {
 		return s.prune(b)
 	}
 	s.take(pick)
+	s.pend = append(s.pend, b) // the right child, left for later
 	s.dfs(b)
 	s.untake(pick)
-	if s.stopped != "" || s.prune(b) {
+	if s.stopped != "" {
+		return true // the open tree as it was at the stop: see provenBound
+	}
+	s.pend = s.pend[:len(s.pend)-1]
+	if s.prune(b) {
 		return true
 	}
 	if s.exclude(pick) {
@@ -893,6 +908,12 @@ func (s *coverSearch) cutLoop(u, x []float64, st *lpState) ([]float64, []float64
 
 var debugCuts = os.Getenv("ATLAS_DEBUG_CUTS") != ""
 var noCuts = os.Getenv("ATLAS_NO_CUTS") != ""
+
+func init() {
+	if v := os.Getenv("ATLAS_PROBE"); v != "" {
+		probeNodes, _ = strconv.Atoi(v)
+	}
+}
 
 // ilsIterations is how many destroy-and-repair moves the local search of
 // the second phase's root makes.
@@ -1572,7 +1593,7 @@ func (s *coverSearch) progress(force bool) {
 		return
 	}
 	s.lastReport = now
-	s.report(s.bestCost, math.Min(s.rootBound, s.bestCost), s.nodes)
+	s.report(s.bestCost, s.provenBound(), s.nodes)
 }
 
 // progressInterval is ProgressInterval, a variable so that tests can hear
@@ -1603,8 +1624,23 @@ func (s *coverSearch) undo(t trail) {
 	}
 }
 
+// provenBound is the least cost the search has proven so far: the least
+// bound over the open part of the tree (the subtrees left for later on the
+// current path, the node being explored), or the root's bound if higher,
+// and never above the best cost found. After a stop it is the bound at the
+// moment of the stop, since the stack is not unwound then. Searching depth
+// first, it rises as the left subtrees near the root are closed.
+func (s *coverSearch) provenBound() float64 {
+	lb := s.curLB
+	for _, b := range s.pend {
+		lb = math.Min(lb, b)
+	}
+	return math.Min(s.bestCost, math.Max(s.rootBound, lb))
+}
+
 // dfs explores the current node; inherited is its parent's bound.
 func (s *coverSearch) dfs(inherited float64) {
+	s.curLB = inherited
 	s.nodes++
 	if s.nodes > s.budget {
 		s.stopped = StopBudget
@@ -1767,10 +1803,17 @@ func (s *coverSearch) dfs(inherited float64) {
 			break
 		}
 		s.take(o)
+		last := k == len(opts)-1
+		if !last {
+			s.pend = append(s.pend, b) // the options after o, left for later
+		}
 		s.dfs(b)
 		s.untake(o)
 		if s.stopped != "" {
 			return
+		}
+		if !last {
+			s.pend = s.pend[:len(s.pend)-1]
 		}
 		if k == len(opts)-1 {
 			break
