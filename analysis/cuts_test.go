@@ -265,3 +265,44 @@ func TestCloneSharesNoWrites(t *testing.T) {
 		t.Fatalf("only %d instances compared", compared)
 	}
 }
+
+// TestStoppedSearchBound stops searches of random instances after a few
+// nodes and checks that the bound proven over the open tree never passes
+// the optimum (found by enumeration), and that it does rise above the
+// root's bound on some of them (else it would be the root's bound again).
+func TestStoppedSearchBound(t *testing.T) {
+	r := rand.New(rand.NewPCG(41, 3))
+	above := 0
+	for iter := range 2000 {
+		n, cost, rows := smallCover(r)
+		for j := range cost {
+			cost[j] = float64(1 + r.IntN(9)) // more distinct bounds, deeper trees
+		}
+		s := newCoverSearch(n, cost, rows, 1, 2+r.IntN(30))
+		s.ctx = context.Background()
+		s.solve()
+		if s.stopped == "" {
+			continue
+		}
+		best := math.Inf(1)
+		for _, mask := range coversOf(n, rows) {
+			c := 0.0
+			for j := range n {
+				if mask&(1<<j) != 0 {
+					c += cost[j]
+				}
+			}
+			best = math.Min(best, c)
+		}
+		lb := s.provenBound()
+		if lb > best+1e-9 || s.bestCost < best-1e-9 {
+			t.Fatalf("instance %d: bound %v, best found %v, optimum %v", iter, lb, s.bestCost, best)
+		}
+		if lb > s.rootBound+1e-9 {
+			above++
+		}
+	}
+	if above == 0 {
+		t.Fatal("no stopped search proved more than its root's bound")
+	}
+}
