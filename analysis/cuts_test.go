@@ -174,8 +174,8 @@ func TestZeroHalfCutsAreValid(t *testing.T) {
 // checks that the search's multipliers, cuts included, never bound above
 // that cost.
 func TestSearchWithCutsMatchesBruteForce(t *testing.T) {
-	defer func(p int) { probeNodes = p }(probeNodes)
-	probeNodes = 1
+	defer func(p int, c bool) { probeNodes, rootCuts = p, c }(probeNodes, rootCuts)
+	probeNodes, rootCuts = 1, true
 	r := rand.New(rand.NewPCG(5, 77))
 	withCuts := 0
 	for iter := range 1500 {
