@@ -6,6 +6,7 @@
 //	python3 -m venv bench/mitset/.venv
 //	bench/mitset/.venv/bin/pip install -r bench/mitset/requirements.txt
 //	go run ./bench/mitset [-scales 1,10,100] [-runs 5] [-seeds 1,2,3]
+//	go run ./bench/mitset -scales 100 -seeds 3 -costs unit -no-cpsat -cpuprofile cpu.out   # one instance, while developing
 //
 // For each release and each cost model (every mitigation costing 1, and
 // integer costs 1 to 20 drawn from the seed) it builds the hitting-set
