@@ -47,16 +47,18 @@ const (
 // lpState is the simplex state of one LP solve.
 type lpState struct {
 	s      *coverSearch
-	n      int       // structural columns (all options; only free ones enter)
-	act    []int32   // active rows (indices into s.rows), by position
-	pos    []int32   // per row: its position in act, or -1
-	colPos [][]int32 // per option: the positions of its active rows
-	cost   []float64 // perturbed costs of the options
-	b      []float64 // per position: 1 for a row to cover, 0 once a fixing hit it
+	n      int         // structural columns (all options; only free ones enter)
+	act    []int32     // active rows (indices into s.rows), by position
+	pos    []int32     // per row: its position in act, or -1
+	colPos [][]int32   // per option: the positions of its active rows
+	colCof [][]float64 // per option: its coefficient in each of those rows (1 but in cuts)
+	cost   []float64   // perturbed costs of the options
+	b      []float64   // per position: the right-hand side left (1 for a row to cover, 0 once a fixing hit it)
 
 	maxPivots int // pivots allowed to this solve; 0 for lpMaxPivots
 
 	binv    [][]float64 // basis inverse, by position
+	own     []bool      // per position: the row of binv is this state's own, not shared with a clone
 	basis   []int       // per position: basic variable (j < n option, n+k slack of position k)
 	isBas   []bool      // per variable
 	where   []int       // per variable: its basis position, or -1
@@ -92,12 +94,11 @@ func (s *coverSearch) lpSolveLimit(start []float64, warm *lpState, maxPivots int
 	var p *lpState
 	if warm != nil {
 		p = warm.clone()
+		for len(p.pos) < s.nLP() {
+			p.pos = append(p.pos, -1) // cuts added since the state was saved
+		}
 		for k, i := range p.act {
-			if s.hit[i] != 0 {
-				p.b[k] = 0
-			} else {
-				p.b[k] = 1
-			}
+			p.b[k] = s.lpB(i)
 		}
 		p.refresh()
 	} else {
@@ -106,10 +107,10 @@ func (s *coverSearch) lpSolveLimit(start []float64, warm *lpState, maxPivots int
 	p.maxPivots = maxPivots
 	ok = p.run()
 	p.maxPivots = 0
-	u = make([]float64, len(s.rows))
+	u = make([]float64, s.nLP())
 	y := p.duals()
 	for k, i := range p.act {
-		if s.hit[i] == 0 {
+		if s.lpB(i) > 0 {
 			u[i] = math.Max(0, y[k])
 		}
 	}
@@ -126,7 +127,7 @@ func (s *coverSearch) lpSolveLimit(start []float64, warm *lpState, maxPivots int
 // positive (the largest lpBatch of them).
 func (s *coverSearch) lpStart(start []float64) *lpState {
 	n := len(s.cost)
-	p := &lpState{s: s, n: n, pos: make([]int32, len(s.rows)), colPos: make([][]int32, n), cost: make([]float64, n)}
+	p := &lpState{s: s, n: n, pos: make([]int32, s.nLP()), colPos: make([][]int32, n), colCof: make([][]float64, n), cost: make([]float64, n)}
 	// A tiny relative perturbation of the costs breaks the ties of unit
 	// costs, against which the dual simplex would stall.
 	r := rand.New(rand.NewPCG(1, 2))
@@ -137,8 +138,8 @@ func (s *coverSearch) lpStart(start []float64) *lpState {
 		p.pos[i] = -1
 	}
 	var first []int32
-	for i := range s.rows {
-		if s.hit[i] == 0 && start[i] > 0 {
+	for i := range s.nLP() {
+		if i < len(start) && start[i] > 0 && s.lpB(int32(i)) > 0 {
 			first = append(first, int32(i))
 		}
 	}
@@ -177,19 +178,34 @@ func (p *lpState) clone() *lpState {
 		basis: slices.Clone(p.basis), isBas: slices.Clone(p.isBas), where: slices.Clone(p.where),
 		xB: slices.Clone(p.xB), d: slices.Clone(p.d)}
 	c.colPos = make([][]int32, len(p.colPos))
+	c.colCof = make([][]float64, len(p.colCof))
 	for j, cp := range p.colPos {
 		if len(cp) > 0 {
 			c.colPos[j] = slices.Clip(slices.Clone(cp))
+			c.colCof[j] = slices.Clip(slices.Clone(p.colCof[j]))
 		}
 	}
-	m := len(p.binv)
-	flat := make([]float64, m*m)
-	c.binv = make([][]float64, m)
+	// The rows of the inverse are shared, copied on write: a clone's few
+	// pivots (a child's LP, a strong-branching probe) touch few rows, and
+	// copying all m^2 entries cost more than they did. Neither state may
+	// then write a shared row in place.
+	c.binv = make([][]float64, len(p.binv))
 	for k, row := range p.binv {
-		c.binv[k] = flat[k*m : (k+1)*m : (k+1)*m]
-		copy(c.binv[k], row)
+		c.binv[k] = slices.Clip(row)
+	}
+	c.own = make([]bool, len(p.binv))
+	for k := range p.own {
+		p.own[k] = false
 	}
 	return c
+}
+
+// ownRow makes row k of the inverse this state's own before a write.
+func (p *lpState) ownRow(k int) {
+	if !p.own[k] {
+		p.binv[k] = slices.Clone(p.binv[k])
+		p.own[k] = true
+	}
 }
 
 // size is the number of rows of the basis.
@@ -201,6 +217,11 @@ func (p *lpState) addRows(rows []int32) {
 	m0 := len(p.act)
 	m1 := m0 + len(rows)
 	for k := range p.binv {
+		// A shared row has no room past its length, so append copies it.
+		if !p.own[k] {
+			p.binv[k] = slices.Grow(slices.Clip(p.binv[k]), len(rows)+lpBatch)
+			p.own[k] = true
+		}
 		p.binv[k] = append(p.binv[k], make([]float64, len(rows))...)
 	}
 	for k, i := range rows {
@@ -211,28 +232,36 @@ func (p *lpState) addRows(rows []int32) {
 		// (1 for a basic option in row i); the new inverse row is w Binv,
 		// and -1 under the new surplus.
 		row := make([]float64, m1)
-		xb := -1.0
-		for _, j := range s.rows[i] {
+		rhs := s.lpB(i)
+		xb := -rhs
+		opts, cof := s.lpRow(i)
+		for t, j := range opts {
+			a := 1.0
+			if cof != nil {
+				a = cof[t]
+			}
 			if s.state[j] == colFree {
 				p.colPos[j] = append(p.colPos[j], pk)
+				p.colCof[j] = append(p.colCof[j], a)
 			}
 			// A fixed option may still be basic in a warm start, on its
 			// way out: it is part of the basis matrix all the same.
 			if p.isBas[j] {
 				bk := p.where[j]
 				for c, v := range p.binv[bk] {
-					row[c] += v
+					row[c] += a * v
 				}
-				xb += p.xB[bk]
+				xb += a * p.xB[bk]
 			}
 		}
 		row[pk] = -1
 		p.binv = append(p.binv, row)
+		p.own = append(p.own, true)
 		p.basis = append(p.basis, p.n+int(pk))
 		p.isBas = append(p.isBas, true)
 		p.where = append(p.where, int(pk))
 		p.xB = append(p.xB, xb)
-		p.b = append(p.b, 1)
+		p.b = append(p.b, rhs)
 		p.d = append(p.d, 0)
 	}
 }
@@ -279,8 +308,8 @@ func (p *lpState) refresh() {
 			continue
 		}
 		d := p.cost[j]
-		for _, k := range p.colPos[j] {
-			d -= y[k]
+		for t, k := range p.colPos[j] {
+			d -= y[k] * p.colCof[j][t]
 		}
 		p.d[j] = d
 	}
@@ -340,17 +369,26 @@ func (p *lpState) run() bool {
 			}
 			var add []int32
 			var short []float64
-			for i, row := range s.rows {
-				if s.hit[i] != 0 || p.pos[i] >= 0 {
+			for i := range s.nLP() {
+				if p.pos[i] >= 0 {
+					continue
+				}
+				rhs := s.lpB(int32(i))
+				if rhs <= 0 {
 					continue
 				}
 				sum := 0.0
-				for _, j := range row {
-					sum += x[j]
+				opts, cof := s.lpRow(int32(i))
+				for t, j := range opts {
+					if cof == nil {
+						sum += x[j]
+					} else {
+						sum += cof[t] * x[j]
+					}
 				}
-				if sum < 1-1e-7 {
+				if sum < rhs-1e-7 {
 					add = append(add, int32(i))
-					short = append(short, sum)
+					short = append(short, sum-rhs)
 				}
 			}
 			if len(add) == 0 {
@@ -387,7 +425,8 @@ func (p *lpState) run() bool {
 				continue
 			}
 			nz = append(nz, k)
-			for _, j := range s.rows[p.act[k]] {
+			opts, cof := s.lpRow(p.act[k])
+			for t, j := range opts {
 				if s.state[j] != colFree || p.isBas[j] {
 					continue
 				}
@@ -395,7 +434,11 @@ func (p *lpState) run() bool {
 					mark[j] = true
 					touched = append(touched, int(j))
 				}
-				alpha[j] += v
+				if cof == nil {
+					alpha[j] += v
+				} else {
+					alpha[j] += v * cof[t]
+				}
 			}
 			if j := p.n + k; !p.isBas[j] {
 				mark[j] = true
@@ -442,8 +485,8 @@ func (p *lpState) run() bool {
 			row := p.binv[k]
 			var v float64
 			if q < p.n {
-				for _, t := range p.colPos[q] {
-					v += row[t]
+				for t, pt := range p.colPos[q] {
+					v += row[pt] * p.colCof[q][t]
 				}
 			} else {
 				v = -row[q-p.n]
@@ -471,6 +514,7 @@ func (p *lpState) run() bool {
 		leave := p.basis[r]
 		p.d[leave] = -thetaD
 		p.d[q] = 0
+		p.ownRow(r)
 		pr := p.binv[r]
 		inv := 1 / arq
 		for _, t := range nz {
@@ -478,6 +522,7 @@ func (p *lpState) run() bool {
 		}
 		for k := range m {
 			if c := col[k]; k != r && c != 0 {
+				p.ownRow(k)
 				row := p.binv[k]
 				for _, t := range nz {
 					row[t] -= c * pr[t]

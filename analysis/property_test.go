@@ -397,8 +397,10 @@ func TestMinimalMitigationSetMatchesBruteForce(t *testing.T) {
 	var stopped, capped, withAlternatives, cancelled int
 	done, cancel := context.WithCancel(context.Background())
 	cancel()
-	defer func(p int) { probeNodes = p }(probeNodes)
+	defer func(p int, c bool) { probeNodes, rootCuts = p, c }(probeNodes, rootCuts)
 	for iter := range instances {
+		// Every sixth also adds zero-half cuts at the LP phase's root.
+		rootCuts = iter%6 == 5
 		// One instance in three skips the first phase of the search, so
 		// that the root LP and its fixing are checked on small instances.
 		probeNodes = 3000

@@ -6,6 +6,7 @@
 //	python3 -m venv bench/mitset/.venv
 //	bench/mitset/.venv/bin/pip install -r bench/mitset/requirements.txt
 //	go run ./bench/mitset [-scales 1,10,100] [-runs 5] [-seeds 1,2,3]
+//	go run ./bench/mitset -scales 100 -seeds 3 -costs unit -no-cpsat -cpuprofile cpu.out   # one instance, while developing
 //
 // For each release and each cost model (every mitigation costing 1, and
 // integer costs 1 to 20 drawn from the seed) it builds the hitting-set
@@ -31,6 +32,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -70,12 +72,35 @@ func run(args []string, stdout, stderr io.Writer) error {
 	seedList := fs.String("seeds", "1", "seeds of the synthetic releases and of the weighted costs, comma-separated; one table per seed")
 	python := fs.String("python", "bench/mitset/.venv/bin/python", "Python with ortools installed")
 	timeout := fs.Duration("timeout", 2*time.Minute, "deadline of one atlasgraph run, and CP-SAT's time limit")
+	costs := fs.String("costs", "unit,weighted", "cost models to measure, comma-separated: unit, weighted")
+	noCP := fs.Bool("no-cpsat", false, "time atlasgraph alone (while developing; the tables need CP-SAT beside it)")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if *runs < 1 {
 		return fmt.Errorf("-runs is %d; give 1 or more", *runs)
 	}
+	models := map[string]bool{}
+	for _, c := range strings.Split(*costs, ",") {
+		c = strings.TrimSpace(c)
+		if c != "unit" && c != "weighted" {
+			return fmt.Errorf("-costs: %q is not a cost model; give unit, weighted or both", c)
+		}
+		models[c] = true
+	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
+	opt := options{python: *python, runs: *runs, timeout: *timeout, models: models, noCP: *noCP}
 	dir, err := os.MkdirTemp("", "atlasgraph-mitset-")
 	if err != nil {
 		return err
@@ -87,7 +112,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return fmt.Errorf("-seeds: %q is not a seed", sf)
 		}
-		if err := runSeed(*scales, seed, dir, *python, *runs, *timeout, stdout, stderr); err != nil {
+		if err := runSeed(*scales, seed, dir, opt, stdout, stderr); err != nil {
 			return err
 		}
 	}
@@ -96,7 +121,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 
 // runSeed measures every scale and cost model of one seed and prints its
 // table.
-func runSeed(scales string, seed uint64, dir, python string, runs int, timeout time.Duration, stdout, stderr io.Writer) error {
+func runSeed(scales string, seed uint64, dir string, opt options, stdout, stderr io.Writer) error {
 	loadBefore := machine.LoadAvg()
 	var rows []row
 	for _, f := range strings.Split(scales, ",") {
@@ -109,6 +134,9 @@ func runSeed(scales string, seed uint64, dir, python string, runs int, timeout t
 			return err
 		}
 		for _, weighted := range []bool{false, true} {
+			if weighted && !opt.models["weighted"] || !weighted && !opt.models["unit"] {
+				continue
+			}
 			r := row{label: label, costs: "unit"}
 			req := analysis.SetRequest{}
 			if weighted {
@@ -116,14 +144,14 @@ func runSeed(scales string, seed uint64, dir, python string, runs int, timeout t
 				req.Costs = weights(in, seed)
 			}
 			fmt.Fprintf(stderr, "seed %d, %s, %s costs: ", seed, label, r.costs)
-			if err := measure(&r, in, req, dir, python, runs, timeout, stderr); err != nil {
+			if err := measure(&r, in, req, dir, opt, stderr); err != nil {
 				return fmt.Errorf("%s, %s costs: %w", label, r.costs, err)
 			}
 			fmt.Fprintln(stderr, "done")
 			rows = append(rows, r)
 		}
 	}
-	report(stdout, rows, loadBefore, runs, seed)
+	report(stdout, rows, loadBefore, opt.runs, seed)
 	return nil
 }
 
@@ -179,7 +207,17 @@ type cpAnswer struct {
 	SolveSeconds float64 `json:"solve_seconds"`
 }
 
-func measure(r *row, in *analysis.Input, req analysis.SetRequest, dir, python string, runs int, timeout time.Duration, progress io.Writer) error {
+// options are the flags of one run.
+type options struct {
+	python  string
+	runs    int
+	timeout time.Duration
+	models  map[string]bool
+	noCP    bool
+}
+
+func measure(r *row, in *analysis.Input, req analysis.SetRequest, dir string, opt options, progress io.Writer) error {
+	python, runs, timeout := opt.python, opt.runs, opt.timeout
 	ctx := context.Background()
 	inst, err := analysis.NewCoverInstance(in.Chains, in.Knowledge, analysis.Options{}, req)
 	if err != nil {
@@ -217,6 +255,10 @@ func measure(r *row, in *analysis.Input, req analysis.SetRequest, dir, python st
 			return fmt.Errorf("atlasgraph's set: %w", err)
 		}
 		r.checkedSets++
+		if opt.noCP {
+			r.cpsat = append(r.cpsat, 0)
+			continue
+		}
 
 		out, err := exec.Command(python, "bench/mitset/cpsat.py", file, "1", strconv.FormatFloat(timeout.Seconds(), 'f', -1, 64)).Output()
 		if err != nil {
