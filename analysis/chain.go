@@ -27,6 +27,9 @@ func compileChain(c Chain) (*chainGraph, error) {
 	if n == 0 {
 		return nil, fmt.Errorf("%w: chain %q has no steps; leave it out or add its steps", ErrInvalidInput, c.ID)
 	}
+	if g, ok := linearChain(c); ok {
+		return g, nil
+	}
 	index := make(map[string]int, n)
 	for i, s := range c.Steps {
 		if s.ID == "" {
@@ -92,6 +95,67 @@ func compileChain(c Chain) (*chainGraph, error) {
 		}
 	}
 	return g, nil
+}
+
+// maxLinear is the longest chain linearChain checks (its duplicate check
+// is quadratic); attack paths have at most 9 steps.
+const maxLinear = 16
+
+// linearChain compiles a chain whose steps form one line in the order
+// given (each step leads to the next, the last to nothing, ids non-empty
+// and distinct), as an attack path's chain does, without the maps and the
+// heap of the general case: the chainGraph is the one compileChain's
+// general case builds for it. ok is false for any other chain, which the
+// general case then checks and compiles (errors included).
+func linearChain(c Chain) (*chainGraph, bool) {
+	n := len(c.Steps)
+	if n > maxLinear {
+		return nil, false
+	}
+	for i, s := range c.Steps {
+		if s.ID == "" {
+			return nil, false
+		}
+		if i+1 < n {
+			if len(s.Next) != 1 || s.Next[0] != c.Steps[i+1].ID {
+				return nil, false
+			}
+		} else if len(s.Next) != 0 {
+			return nil, false
+		}
+		for _, t := range c.Steps[:i] {
+			if t.ID == s.ID {
+				return nil, false
+			}
+		}
+	}
+	g := &chainGraph{id: c.ID, steps: make([]Step, n), next: make([][]int, n), sources: []int{0}}
+	copy(g.steps, c.Steps)
+	succ := make([]int, n) // g.next[p] = succ[p+1 : p+2], one allocation for all
+	for p := range n {
+		succ[p] = p
+	}
+	for p := 0; p+1 < n; p++ {
+		g.next[p] = succ[p+1 : p+2 : p+2]
+	}
+	return g, true
+}
+
+// linear reports whether g is one line of steps (step p leads to p+1 only).
+func (g *chainGraph) linear() bool {
+	if len(g.sources) != 1 || g.sources[0] != 0 {
+		return false
+	}
+	for p, next := range g.next {
+		if p+1 < len(g.next) {
+			if len(next) != 1 || next[0] != p+1 {
+				return false
+			}
+		} else if len(next) != 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // cycleError names one cycle among the steps Kahn's algorithm could not order.

@@ -394,7 +394,7 @@ func prepareSet(chains []Chain, k Knowledge, opts Options, req SetRequest) (*set
 		n := len(g.steps)
 		sc := &scopedChain{g: g, bits: make([]bitset, n), done: make([]bool, n)}
 		coveredAny := make([]bool, n)
-		touch := map[string]bool{}
+		var touch []string // sorted and made unique below
 		for i, s := range g.steps {
 			sc.bits[i] = newBitset(len(p.free))
 			for _, m := range cov.of(s.Technique) {
@@ -402,7 +402,7 @@ func prepareSet(chains []Chain, k Knowledge, opts Options, req SetRequest) (*set
 					continue
 				}
 				coveredAny[i] = true
-				touch[m] = true
+				touch = append(touch, m)
 				if required[m] {
 					sc.done[i] = true
 				} else {
@@ -418,7 +418,8 @@ func prepareSet(chains []Chain, k Knowledge, opts Options, req SetRequest) (*set
 			})
 			continue
 		}
-		sc.touches = sortedKeys(touch)
+		slices.Sort(touch)
+		sc.touches = slices.Compact(touch)
 		var sets []bitset
 		sets, sc.capped = routeSets(g, sc.bits, sc.done, maxRoutes)
 		if sc.capped {
@@ -530,6 +531,30 @@ func (sc *scopedChain) openConstraint(chosen []bool) bitset {
 // enumerated twice. It reports whether some step exceeded limit sets; the
 // sets kept are then still real route constraints, just not all of them.
 func routeSets(g *chainGraph, bits []bitset, done []bool, limit int) ([]bitset, bool) {
+	n := len(g.steps)
+	if g.linear() {
+		// One route: hit by a required mitigation, or covered by the
+		// union of its steps' options (what the general case below
+		// computes for a line, without its candidate lists).
+		if slices.Contains(done, true) {
+			return nil, false
+		}
+		u := bits[0]
+		if n > 1 {
+			u = slices.Clone(bits[0])
+			for _, b := range bits[1:] {
+				for w := range u {
+					u[w] |= b[w]
+				}
+			}
+		}
+		return []bitset{u}, false
+	}
+	return routeSetsGraph(g, bits, done, limit)
+}
+
+// routeSetsGraph is routeSets for any chain graph.
+func routeSetsGraph(g *chainGraph, bits []bitset, done []bool, limit int) ([]bitset, bool) {
 	n := len(g.steps)
 	sets := make([][]bitset, n)
 	capped := false

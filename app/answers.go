@@ -226,7 +226,17 @@ type CoverageGaps struct {
 // lacks gives an object with the id only.
 type names struct{ a *AnalysisRelease }
 
+// technique, tactic and mitigation return the release's own object,
+// shared with every answer and never to be modified (a complete release
+// does not change), or a stand-in holding only the id when the release has
+// none. An attack-path answer names about 1,500 techniques: a copy of each
+// was most of mapping the answer.
 func (n names) technique(id string) *view.Technique {
+	if n.a.View != nil {
+		if t := n.a.View.TechniqueOrNil(id); t != nil {
+			return t
+		}
+	}
 	t, ok := n.a.Techniques[id]
 	if !ok {
 		return &view.Technique{Entity: view.Entity{ID: id}}
@@ -246,6 +256,11 @@ func (n names) tactic(id string) *view.Tactic {
 }
 
 func (n names) mitigation(id string) *view.Mitigation {
+	if n.a.View != nil {
+		if m := n.a.View.MitigationOrNil(id); m != nil {
+			return m
+		}
+	}
 	m, ok := n.a.Mitigations[id]
 	if !ok {
 		return &view.Mitigation{Entity: view.Entity{ID: id}}
@@ -325,9 +340,13 @@ func setResult(a *AnalysisRelease, res analysis.SetResult) *MinimalMitigationSet
 func (ans *PathAnswer) View() *AttackPathResult {
 	n, res := names{ans.Release}, ans.Result
 	out := &AttackPathResult{Release: ans.Release.Version(), Truncated: res.Truncated, StoppedBy: stopped(res.Stopped), Expansions: res.Expansions,
-		Paths: []AttackPath{}, Unbreakable: nonNilIDs(res.Unbreakable)}
+		Paths: make([]AttackPath, 0, len(res.Paths)), Unbreakable: nonNilIDs(res.Unbreakable)}
 	for _, p := range res.Paths {
-		ap := AttackPath{ID: p.ID, Support: p.MinSupport, TotalSupport: p.TotalSupport}
+		ap := AttackPath{ID: p.ID, Support: p.MinSupport, TotalSupport: p.TotalSupport,
+			Techniques: make([]view.Technique, 0, len(p.Techniques))}
+		if len(p.Hops) > 0 { // a path of one technique keeps no hops (null in JSON)
+			ap.Hops = make([]PathHop, 0, len(p.Hops))
+		}
 		for _, t := range p.Techniques {
 			ap.Techniques = append(ap.Techniques, *n.technique(t))
 		}

@@ -374,21 +374,15 @@ func allCodes(errs gqlerror.List, codes ...string) bool {
 	return true
 }
 
-// wireResponse is a GraphQL response as sent: no "data" entry at all when
-// the request was refused before execution (the draft requires its absence,
-// and gqlgen's graphql.Response always writes it).
-type wireResponse struct {
-	Errors     gqlerror.List   `json:"errors,omitempty"`
-	Data       json.RawMessage `json:"data,omitempty"`
-	Extensions map[string]any  `json:"extensions,omitempty"`
-}
-
+// writeGraphQL writes a GraphQL response: no "data" entry at all when the
+// request was refused before execution (the draft requires its absence, and
+// gqlgen's graphql.Response always writes it).
 func writeGraphQL(w http.ResponseWriter, media string, status int, errs gqlerror.List, data json.RawMessage, ext ...map[string]any) {
-	out := wireResponse{Errors: errs, Data: data}
+	var extensions map[string]any
 	if len(ext) > 0 {
-		out.Extensions = ext[0]
+		extensions = ext[0]
 	}
-	b, err := json.Marshal(out)
+	b, err := appendResponse(nil, errs, data, extensions)
 	if err != nil {
 		b = []byte(`{"errors":[{"message":"` + msgInternal + `","extensions":{"code":"` + CodeInternal + `"}}]}`)
 		status = http.StatusInternalServerError
@@ -396,6 +390,113 @@ func writeGraphQL(w http.ResponseWriter, media string, status int, errs gqlerror
 	w.Header().Set("Content-Type", media+"; charset=utf-8")
 	w.WriteHeader(status)
 	_, _ = w.Write(b)
+}
+
+// appendResponse appends {"errors":...,"data":...,"extensions":...} to b,
+// each entry only when it is not empty: the bytes json.Marshal writes for
+// a struct of the three with omitempty. The errors and extensions are
+// small and encoding/json writes them; the data, the executor's own JSON
+// and most of an answer, is copied by appendData instead of going through
+// json.Marshal, which re-validated and re-encoded it (a tenth of the CPU of
+// a large answer).
+func appendResponse(b []byte, errs gqlerror.List, data json.RawMessage, ext map[string]any) ([]byte, error) {
+	var errsJSON, extJSON []byte
+	var err error
+	if len(errs) > 0 {
+		if errsJSON, err = json.Marshal(errs); err != nil {
+			return nil, err
+		}
+	}
+	if len(ext) > 0 {
+		if extJSON, err = json.Marshal(ext); err != nil {
+			return nil, err
+		}
+	}
+	if b == nil {
+		b = make([]byte, 0, len(errsJSON)+len(data)+len(extJSON)+len(data)/64+48)
+	}
+	b = append(b, '{')
+	sep := false
+	entry := func(name string) {
+		if sep {
+			b = append(b, ',')
+		}
+		sep = true
+		b = append(b, '"')
+		b = append(b, name...)
+		b = append(b, '"', ':')
+	}
+	if errsJSON != nil {
+		entry("errors")
+		b = append(b, errsJSON...)
+	}
+	if len(data) > 0 {
+		entry("data")
+		if b, err = appendData(b, data); err != nil {
+			return nil, err
+		}
+	}
+	if extJSON != nil {
+		entry("extensions")
+		b = append(b, extJSON...)
+	}
+	return append(b, '}'), nil
+}
+
+// errDataNotJSON is an executor answer appendData cannot copy as JSON.
+var errDataNotJSON = errors.New("the answer's data is not JSON")
+
+// appendData appends the JSON value data to b as json.Marshal writes a
+// json.RawMessage: without whitespace between tokens, and with <, >, & and
+// U+2028, U+2029 in strings written as \u escapes (encoding/json's HTML
+// escaping, which every answer has had). It checks only what it must to do
+// that (strings close, nothing outside them but JSON's own characters):
+// the executor writes valid JSON, and a test holds appendData to
+// json.Marshal on the server's answers and on malformed input.
+func appendData(b []byte, data []byte) ([]byte, error) {
+	const hex = "0123456789abcdef"
+	inString := false
+	start := 0 // data[start:i] is still to be copied
+	for i := 0; i < len(data); i++ {
+		c := data[i]
+		if !inString {
+			switch c {
+			case '"':
+				inString = true
+			case ' ', '\t', '\n', '\r':
+				b = append(b, data[start:i]...)
+				start = i + 1
+			case '{', '}', '[', ']', ':', ',', '-', '+', '.', 't', 'r', 'u', 'e', 'f', 'a', 'l', 's', 'n', 'E':
+			default:
+				if c < '0' || c > '9' {
+					return nil, errDataNotJSON
+				}
+			}
+			continue
+		}
+		switch {
+		case c == '"':
+			inString = false
+		case c == '\\':
+			i++ // the escaped character is copied as it is
+		case c == '<' || c == '>' || c == '&':
+			b = append(b, data[start:i]...)
+			b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xF])
+			start = i + 1
+		case c == 0xE2 && i+2 < len(data) && data[i+1] == 0x80 && data[i+2]&^1 == 0xA8:
+			// U+2028 and U+2029 as encoding/json writes them.
+			b = append(b, data[start:i]...)
+			b = append(b, '\\', 'u', '2', '0', '2', hex[data[i+2]&0xF])
+			i += 2
+			start = i + 1
+		case c < 0x20:
+			return nil, errDataNotJSON
+		}
+	}
+	if inString {
+		return nil, errDataNotJSON
+	}
+	return append(b, data[start:]...), nil
 }
 
 // writeRequestError answers a request refused before execution in the

@@ -11516,6 +11516,10 @@ func (ec *executionContext) field___Type_inputFields_args(ctx context.Context, r
 // region    **************************** field.gotpl *****************************
 
 func (ec *executionContext) _Actor_id(ctx context.Context, field graphql.CollectedField, obj *view.Actor) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.ID)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11539,6 +11543,10 @@ func (ec *executionContext) fieldContext_Actor_id(_ context.Context, field graph
 }
 
 func (ec *executionContext) _Actor_release(ctx context.Context, field graphql.CollectedField, obj *view.Actor) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.Release)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11562,6 +11570,10 @@ func (ec *executionContext) fieldContext_Actor_release(_ context.Context, field 
 }
 
 func (ec *executionContext) _Actor_name(ctx context.Context, field graphql.CollectedField, obj *view.Actor) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.Name)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11585,6 +11597,10 @@ func (ec *executionContext) fieldContext_Actor_name(_ context.Context, field gra
 }
 
 func (ec *executionContext) _Actor_aliases(ctx context.Context, field graphql.CollectedField, obj *view.Actor) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringsAt(&obj.Aliases)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11718,6 +11734,15 @@ func (ec *executionContext) resolveBatch_Actor_techniques(ctx context.Context, f
 }
 
 func (ec *executionContext) _Actor_attackId(ctx context.Context, field graphql.CollectedField, obj *view.Actor) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		defer func() {
+			if r := recover(); r != nil {
+				ret = serial.Recovered(ctx, ec.OperationContext, field, ec.fieldContext_Actor_attackId, r)
+			}
+		}()
+		return serial.OptStringAt(obj.AttackID())
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11741,6 +11766,15 @@ func (ec *executionContext) fieldContext_Actor_attackId(_ context.Context, field
 }
 
 func (ec *executionContext) _Actor_attackUrl(ctx context.Context, field graphql.CollectedField, obj *view.Actor) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		defer func() {
+			if r := recover(); r != nil {
+				ret = serial.Recovered(ctx, ec.OperationContext, field, ec.fieldContext_Actor_attackUrl, r)
+			}
+		}()
+		return serial.OptStringAt(obj.AttackURL())
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11764,6 +11798,15 @@ func (ec *executionContext) fieldContext_Actor_attackUrl(_ context.Context, fiel
 }
 
 func (ec *executionContext) _Actor_description(ctx context.Context, field graphql.CollectedField, obj *view.Actor) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		defer func() {
+			if r := recover(); r != nil {
+				ret = serial.Recovered(ctx, ec.OperationContext, field, ec.fieldContext_Actor_description, r)
+			}
+		}()
+		return serial.OptStringAt(obj.Description())
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11787,6 +11830,15 @@ func (ec *executionContext) fieldContext_Actor_description(_ context.Context, fi
 }
 
 func (ec *executionContext) _Actor_attackVersion(ctx context.Context, field graphql.CollectedField, obj *view.Actor) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		defer func() {
+			if r := recover(); r != nil {
+				ret = serial.Recovered(ctx, ec.OperationContext, field, ec.fieldContext_Actor_attackVersion, r)
+			}
+		}()
+		return serial.OptStringAt(obj.AttackVersion())
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11810,6 +11862,10 @@ func (ec *executionContext) fieldContext_Actor_attackVersion(_ context.Context, 
 }
 
 func (ec *executionContext) _Actor_caseStudyActors(ctx context.Context, field graphql.CollectedField, obj *view.Actor) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringsAt(&obj.CaseStudyActors)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11833,6 +11889,10 @@ func (ec *executionContext) fieldContext_Actor_caseStudyActors(_ context.Context
 }
 
 func (ec *executionContext) _Actor_sharedAlias(ctx context.Context, field graphql.CollectedField, obj *view.Actor) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.Bool(obj.SharedAlias)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11856,6 +11916,23 @@ func (ec *executionContext) fieldContext_Actor_sharedAlias(_ context.Context, fi
 }
 
 func (ec *executionContext) _ActorConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.ActorConnection) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext_ActorConnection_edges(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.Edges
+		fc.Result = res
+		return ec.marshalNActorEdge2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐActorEdgeᚄ(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11888,6 +11965,23 @@ func (ec *executionContext) fieldContext_ActorConnection_edges(_ context.Context
 }
 
 func (ec *executionContext) _ActorConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.ActorConnection) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext_ActorConnection_nodes(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.Nodes
+		fc.Result = res
+		return ec.marshalNActor2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐActorᚄ(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11920,6 +12014,23 @@ func (ec *executionContext) fieldContext_ActorConnection_nodes(_ context.Context
 }
 
 func (ec *executionContext) _ActorConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.ActorConnection) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext_ActorConnection_pageInfo(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.PageInfo
+		fc.Result = res
+		return ec.marshalNPageInfo2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐPageInfo(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11952,6 +12063,10 @@ func (ec *executionContext) fieldContext_ActorConnection_pageInfo(_ context.Cont
 }
 
 func (ec *executionContext) _ActorConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.ActorConnection) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.Int(obj.TotalCount)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11975,6 +12090,10 @@ func (ec *executionContext) fieldContext_ActorConnection_totalCount(_ context.Co
 }
 
 func (ec *executionContext) _ActorEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.ActorEdge) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.Cursor)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11998,6 +12117,23 @@ func (ec *executionContext) fieldContext_ActorEdge_cursor(_ context.Context, fie
 }
 
 func (ec *executionContext) _ActorEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.ActorEdge) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext_ActorEdge_node(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.Node
+		fc.Result = res
+		return ec.marshalNActor2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐActor(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12030,6 +12166,10 @@ func (ec *executionContext) fieldContext_ActorEdge_node(_ context.Context, field
 }
 
 func (ec *executionContext) _ActorOverlap_release(ctx context.Context, field graphql.CollectedField, obj *view.Overlap) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.Release)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12053,6 +12193,10 @@ func (ec *executionContext) fieldContext_ActorOverlap_release(_ context.Context,
 }
 
 func (ec *executionContext) _ActorOverlap_attackVersion(ctx context.Context, field graphql.CollectedField, obj *view.Overlap) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.OptStringAt(obj.AttackVersion)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12076,6 +12220,23 @@ func (ec *executionContext) fieldContext_ActorOverlap_attackVersion(_ context.Co
 }
 
 func (ec *executionContext) _ActorOverlap_actors(ctx context.Context, field graphql.CollectedField, obj *view.Overlap) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext_ActorOverlap_actors(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.Actors
+		fc.Result = res
+		return ec.marshalNActor2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐActorᚄ(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12108,6 +12269,23 @@ func (ec *executionContext) fieldContext_ActorOverlap_actors(_ context.Context, 
 }
 
 func (ec *executionContext) _ActorOverlap_perActor(ctx context.Context, field graphql.CollectedField, obj *view.Overlap) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext_ActorOverlap_perActor(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.PerActor()
+		fc.Result = res
+		return ec.marshalNActorTechniques2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐActorTechniquesᚄ(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12140,6 +12318,23 @@ func (ec *executionContext) fieldContext_ActorOverlap_perActor(_ context.Context
 }
 
 func (ec *executionContext) _ActorOverlap_shared(ctx context.Context, field graphql.CollectedField, obj *view.Overlap) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext_ActorOverlap_shared(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.Shared
+		fc.Result = res
+		return ec.marshalNSharedTechnique2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐSharedTechniqueᚄ(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12172,6 +12367,23 @@ func (ec *executionContext) fieldContext_ActorOverlap_shared(_ context.Context, 
 }
 
 func (ec *executionContext) _ActorTechnique_technique(ctx context.Context, field graphql.CollectedField, obj *view.ActorTechnique) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext_ActorTechnique_technique(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.Technique
+		fc.Result = res
+		return ec.marshalNTechnique2githubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐTechnique(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12259,6 +12471,23 @@ func (ec *executionContext) resolveBatch_ActorTechnique_caseStudies(ctx context.
 }
 
 func (ec *executionContext) _ActorTechnique_via(ctx context.Context, field graphql.CollectedField, obj *view.ActorTechnique) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext_ActorTechnique_via(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.Via
+		fc.Result = res
+		return ec.marshalNActorLinkKind2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋatlasᚐLinkKindᚄ(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12282,6 +12511,23 @@ func (ec *executionContext) fieldContext_ActorTechnique_via(_ context.Context, f
 }
 
 func (ec *executionContext) _ActorTechnique_steps(ctx context.Context, field graphql.CollectedField, obj *view.ActorTechnique) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext_ActorTechnique_steps(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.Steps
+		fc.Result = res
+		return ec.marshalNStepRef2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐStepRefᚄ(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12314,6 +12560,23 @@ func (ec *executionContext) fieldContext_ActorTechnique_steps(_ context.Context,
 }
 
 func (ec *executionContext) _ActorTechnique_attackEvidence(ctx context.Context, field graphql.CollectedField, obj *view.ActorTechnique) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext_ActorTechnique_attackEvidence(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.AttackEvidence
+		fc.Result = res
+		return ec.marshalNAttackEvidence2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐAttackEvidenceᚄ(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12346,6 +12609,23 @@ func (ec *executionContext) fieldContext_ActorTechnique_attackEvidence(_ context
 }
 
 func (ec *executionContext) _ActorTechniques_actor(ctx context.Context, field graphql.CollectedField, obj *view.ActorTechniques) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext_ActorTechniques_actor(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.Actor
+		fc.Result = res
+		return ec.marshalNActor2githubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐActor(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12378,6 +12658,23 @@ func (ec *executionContext) fieldContext_ActorTechniques_actor(_ context.Context
 }
 
 func (ec *executionContext) _ActorTechniques_techniques(ctx context.Context, field graphql.CollectedField, obj *view.ActorTechniques) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext_ActorTechniques_techniques(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.Techniques
+		fc.Result = res
+		return ec.marshalNActorTechnique2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐActorTechniqueᚄ(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12410,6 +12707,10 @@ func (ec *executionContext) fieldContext_ActorTechniques_techniques(_ context.Co
 }
 
 func (ec *executionContext) _AttackEvidence_techniqueId(ctx context.Context, field graphql.CollectedField, obj *view.AttackEvidence) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.TechniqueID)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12433,6 +12734,10 @@ func (ec *executionContext) fieldContext_AttackEvidence_techniqueId(_ context.Co
 }
 
 func (ec *executionContext) _AttackEvidence_techniqueName(ctx context.Context, field graphql.CollectedField, obj *view.AttackEvidence) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.TechniqueName)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12456,6 +12761,10 @@ func (ec *executionContext) fieldContext_AttackEvidence_techniqueName(_ context.
 }
 
 func (ec *executionContext) _AttackEvidence_referencedId(ctx context.Context, field graphql.CollectedField, obj *view.AttackEvidence) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.ReferencedID)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12479,6 +12788,10 @@ func (ec *executionContext) fieldContext_AttackEvidence_referencedId(_ context.C
 }
 
 func (ec *executionContext) _AttackEvidence_relationshipId(ctx context.Context, field graphql.CollectedField, obj *view.AttackEvidence) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.RelationshipID)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12502,6 +12815,10 @@ func (ec *executionContext) fieldContext_AttackEvidence_relationshipId(_ context
 }
 
 func (ec *executionContext) _AttackEvidence_description(ctx context.Context, field graphql.CollectedField, obj *view.AttackEvidence) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.Description)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12525,6 +12842,10 @@ func (ec *executionContext) fieldContext_AttackEvidence_description(_ context.Co
 }
 
 func (ec *executionContext) _AttackPath_id(ctx context.Context, field graphql.CollectedField, obj *app.AttackPath) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.ID)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12548,6 +12869,23 @@ func (ec *executionContext) fieldContext_AttackPath_id(_ context.Context, field 
 }
 
 func (ec *executionContext) _AttackPath_techniques(ctx context.Context, field graphql.CollectedField, obj *app.AttackPath) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext_AttackPath_techniques(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.Techniques
+		fc.Result = res
+		return ec.marshalNTechnique2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐTechniqueᚄ(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12580,6 +12918,23 @@ func (ec *executionContext) fieldContext_AttackPath_techniques(_ context.Context
 }
 
 func (ec *executionContext) _AttackPath_hops(ctx context.Context, field graphql.CollectedField, obj *app.AttackPath) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext_AttackPath_hops(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.Hops
+		fc.Result = res
+		return ec.marshalNPathHop2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐPathHopᚄ(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12612,6 +12967,10 @@ func (ec *executionContext) fieldContext_AttackPath_hops(_ context.Context, fiel
 }
 
 func (ec *executionContext) _AttackPath_support(ctx context.Context, field graphql.CollectedField, obj *app.AttackPath) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.Int(obj.Support)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12635,6 +12994,10 @@ func (ec *executionContext) fieldContext_AttackPath_support(_ context.Context, f
 }
 
 func (ec *executionContext) _AttackPath_totalSupport(ctx context.Context, field graphql.CollectedField, obj *app.AttackPath) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.Int(obj.TotalSupport)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12658,6 +13021,10 @@ func (ec *executionContext) fieldContext_AttackPath_totalSupport(_ context.Conte
 }
 
 func (ec *executionContext) _AttackPathResult_release(ctx context.Context, field graphql.CollectedField, obj *app.AttackPathResult) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.Release)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12681,6 +13048,23 @@ func (ec *executionContext) fieldContext_AttackPathResult_release(_ context.Cont
 }
 
 func (ec *executionContext) _AttackPathResult_paths(ctx context.Context, field graphql.CollectedField, obj *app.AttackPathResult) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext_AttackPathResult_paths(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.Paths
+		fc.Result = res
+		return ec.marshalNAttackPath2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐAttackPathᚄ(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12713,6 +13097,10 @@ func (ec *executionContext) fieldContext_AttackPathResult_paths(_ context.Contex
 }
 
 func (ec *executionContext) _AttackPathResult_truncated(ctx context.Context, field graphql.CollectedField, obj *app.AttackPathResult) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.Bool(obj.Truncated)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12736,6 +13124,10 @@ func (ec *executionContext) fieldContext_AttackPathResult_truncated(_ context.Co
 }
 
 func (ec *executionContext) _AttackPathResult_stoppedBy(ctx context.Context, field graphql.CollectedField, obj *app.AttackPathResult) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.OptStringAt(obj.StoppedBy)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12759,6 +13151,10 @@ func (ec *executionContext) fieldContext_AttackPathResult_stoppedBy(_ context.Co
 }
 
 func (ec *executionContext) _AttackPathResult_expansions(ctx context.Context, field graphql.CollectedField, obj *app.AttackPathResult) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.Int(obj.Expansions)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12782,6 +13178,23 @@ func (ec *executionContext) fieldContext_AttackPathResult_expansions(_ context.C
 }
 
 func (ec *executionContext) _AttackPathResult_mitigationSet(ctx context.Context, field graphql.CollectedField, obj *app.AttackPathResult) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext_AttackPathResult_mitigationSet(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.MitigationSet
+		fc.Result = res
+		return ec.marshalNMinimalMitigationSet2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐMinimalMitigationSet(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12814,6 +13227,10 @@ func (ec *executionContext) fieldContext_AttackPathResult_mitigationSet(_ contex
 }
 
 func (ec *executionContext) _AttackPathResult_unbreakable(ctx context.Context, field graphql.CollectedField, obj *app.AttackPathResult) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringsAt(&obj.Unbreakable)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12837,6 +13254,10 @@ func (ec *executionContext) fieldContext_AttackPathResult_unbreakable(_ context.
 }
 
 func (ec *executionContext) _AttackReference_id(ctx context.Context, field graphql.CollectedField, obj *atlas.AttackRef) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.ID)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12860,6 +13281,10 @@ func (ec *executionContext) fieldContext_AttackReference_id(_ context.Context, f
 }
 
 func (ec *executionContext) _AttackReference_url(ctx context.Context, field graphql.CollectedField, obj *atlas.AttackRef) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.URL)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12883,6 +13308,10 @@ func (ec *executionContext) fieldContext_AttackReference_url(_ context.Context, 
 }
 
 func (ec *executionContext) _AttackTechnique_id(ctx context.Context, field graphql.CollectedField, obj *view.AttackTechnique) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.ID)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12906,6 +13335,10 @@ func (ec *executionContext) fieldContext_AttackTechnique_id(_ context.Context, f
 }
 
 func (ec *executionContext) _AttackTechnique_name(ctx context.Context, field graphql.CollectedField, obj *view.AttackTechnique) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.Name)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12929,6 +13362,10 @@ func (ec *executionContext) fieldContext_AttackTechnique_name(_ context.Context,
 }
 
 func (ec *executionContext) _AttackTechnique_description(ctx context.Context, field graphql.CollectedField, obj *view.AttackTechnique) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.Description)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12952,6 +13389,10 @@ func (ec *executionContext) fieldContext_AttackTechnique_description(_ context.C
 }
 
 func (ec *executionContext) _AttackTechnique_url(ctx context.Context, field graphql.CollectedField, obj *view.AttackTechnique) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.URL)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12975,6 +13416,10 @@ func (ec *executionContext) fieldContext_AttackTechnique_url(_ context.Context, 
 }
 
 func (ec *executionContext) _AttackTechnique_parent(ctx context.Context, field graphql.CollectedField, obj *view.AttackTechnique) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.Parent)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12998,6 +13443,10 @@ func (ec *executionContext) fieldContext_AttackTechnique_parent(_ context.Contex
 }
 
 func (ec *executionContext) _AttackTechnique_tactics(ctx context.Context, field graphql.CollectedField, obj *view.AttackTechnique) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringsAt(&obj.Tactics)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13021,6 +13470,10 @@ func (ec *executionContext) fieldContext_AttackTechnique_tactics(_ context.Conte
 }
 
 func (ec *executionContext) _AttackTechnique_attackVersion(ctx context.Context, field graphql.CollectedField, obj *view.AttackTechnique) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.AttackVersion)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13088,6 +13541,10 @@ func (ec *executionContext) fieldContext_AttackTechnique_atlasTechniques(ctx con
 }
 
 func (ec *executionContext) _AttackVersion_version(ctx context.Context, field graphql.CollectedField, obj *view.AttackVersion) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.Version)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13111,6 +13568,10 @@ func (ec *executionContext) fieldContext_AttackVersion_version(_ context.Context
 }
 
 func (ec *executionContext) _AttackVersion_sha256(ctx context.Context, field graphql.CollectedField, obj *view.AttackVersion) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.SHA256)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13134,6 +13595,10 @@ func (ec *executionContext) fieldContext_AttackVersion_sha256(_ context.Context,
 }
 
 func (ec *executionContext) _AttackVersion_source(ctx context.Context, field graphql.CollectedField, obj *view.AttackVersion) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.Source)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13157,6 +13622,10 @@ func (ec *executionContext) fieldContext_AttackVersion_source(_ context.Context,
 }
 
 func (ec *executionContext) _AttackVersion_current(ctx context.Context, field graphql.CollectedField, obj *view.AttackVersion) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.Bool(obj.Current)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13180,6 +13649,23 @@ func (ec *executionContext) fieldContext_AttackVersion_current(_ context.Context
 }
 
 func (ec *executionContext) _AttackVersion_loadedAt(ctx context.Context, field graphql.CollectedField, obj *view.AttackVersion) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext_AttackVersion_loadedAt(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.LoadedAt
+		fc.Result = res
+		return ec.marshalNTime2timeᚐTime(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13203,6 +13689,10 @@ func (ec *executionContext) fieldContext_AttackVersion_loadedAt(_ context.Contex
 }
 
 func (ec *executionContext) _AttackVersion_groups(ctx context.Context, field graphql.CollectedField, obj *view.AttackVersion) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.Int(obj.Groups)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13226,6 +13716,10 @@ func (ec *executionContext) fieldContext_AttackVersion_groups(_ context.Context,
 }
 
 func (ec *executionContext) _AttackVersion_techniques(ctx context.Context, field graphql.CollectedField, obj *view.AttackVersion) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.Int(obj.Techniques)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13249,6 +13743,10 @@ func (ec *executionContext) fieldContext_AttackVersion_techniques(_ context.Cont
 }
 
 func (ec *executionContext) _AttackVersion_uses(ctx context.Context, field graphql.CollectedField, obj *view.AttackVersion) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.Int(obj.Uses)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13272,6 +13770,10 @@ func (ec *executionContext) fieldContext_AttackVersion_uses(_ context.Context, f
 }
 
 func (ec *executionContext) _AttackVersion_revokedObjects(ctx context.Context, field graphql.CollectedField, obj *view.AttackVersion) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.Int(obj.RevokedObjects)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13295,6 +13797,10 @@ func (ec *executionContext) fieldContext_AttackVersion_revokedObjects(_ context.
 }
 
 func (ec *executionContext) _AttackVersion_deprecatedObjects(ctx context.Context, field graphql.CollectedField, obj *view.AttackVersion) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.Int(obj.DeprecatedObjects)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13318,6 +13824,10 @@ func (ec *executionContext) fieldContext_AttackVersion_deprecatedObjects(_ conte
 }
 
 func (ec *executionContext) _AttackVersion_relationshipsLeftOut(ctx context.Context, field graphql.CollectedField, obj *view.AttackVersion) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.Int(obj.RelationshipsLeftOut)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13341,6 +13851,10 @@ func (ec *executionContext) fieldContext_AttackVersion_relationshipsLeftOut(_ co
 }
 
 func (ec *executionContext) _CaseStudy_id(ctx context.Context, field graphql.CollectedField, obj *view.CaseStudy) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.ID)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13364,6 +13878,10 @@ func (ec *executionContext) fieldContext_CaseStudy_id(_ context.Context, field g
 }
 
 func (ec *executionContext) _CaseStudy_release(ctx context.Context, field graphql.CollectedField, obj *view.CaseStudy) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.Release)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13387,6 +13905,10 @@ func (ec *executionContext) fieldContext_CaseStudy_release(_ context.Context, fi
 }
 
 func (ec *executionContext) _CaseStudy_name(ctx context.Context, field graphql.CollectedField, obj *view.CaseStudy) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.Name)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13410,6 +13932,10 @@ func (ec *executionContext) fieldContext_CaseStudy_name(_ context.Context, field
 }
 
 func (ec *executionContext) _CaseStudy_description(ctx context.Context, field graphql.CollectedField, obj *view.CaseStudy) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.Description)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13433,6 +13959,10 @@ func (ec *executionContext) fieldContext_CaseStudy_description(_ context.Context
 }
 
 func (ec *executionContext) _CaseStudy_uuid(ctx context.Context, field graphql.CollectedField, obj *view.CaseStudy) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.OptStringAt(obj.UUID)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13456,6 +13986,10 @@ func (ec *executionContext) fieldContext_CaseStudy_uuid(_ context.Context, field
 }
 
 func (ec *executionContext) _CaseStudy_type(ctx context.Context, field graphql.CollectedField, obj *view.CaseStudy) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.OptStringAt(obj.Type)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13479,6 +14013,10 @@ func (ec *executionContext) fieldContext_CaseStudy_type(_ context.Context, field
 }
 
 func (ec *executionContext) _CaseStudy_actorText(ctx context.Context, field graphql.CollectedField, obj *view.CaseStudy) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.OptStringAt(obj.ActorText)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13502,6 +14040,10 @@ func (ec *executionContext) fieldContext_CaseStudy_actorText(_ context.Context, 
 }
 
 func (ec *executionContext) _CaseStudy_target(ctx context.Context, field graphql.CollectedField, obj *view.CaseStudy) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.OptStringAt(obj.Target)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13525,6 +14067,10 @@ func (ec *executionContext) fieldContext_CaseStudy_target(_ context.Context, fie
 }
 
 func (ec *executionContext) _CaseStudy_reporter(ctx context.Context, field graphql.CollectedField, obj *view.CaseStudy) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.OptStringAt(obj.Reporter)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13548,6 +14094,10 @@ func (ec *executionContext) fieldContext_CaseStudy_reporter(_ context.Context, f
 }
 
 func (ec *executionContext) _CaseStudy_date(ctx context.Context, field graphql.CollectedField, obj *view.CaseStudy) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.OptStringAt(obj.Date)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13571,6 +14121,10 @@ func (ec *executionContext) fieldContext_CaseStudy_date(_ context.Context, field
 }
 
 func (ec *executionContext) _CaseStudy_dateGranularity(ctx context.Context, field graphql.CollectedField, obj *view.CaseStudy) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.OptStringAt(obj.DateGranularity)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13594,6 +14148,23 @@ func (ec *executionContext) fieldContext_CaseStudy_dateGranularity(_ context.Con
 }
 
 func (ec *executionContext) _CaseStudy_references(ctx context.Context, field graphql.CollectedField, obj *view.CaseStudy) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext_CaseStudy_references(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.References
+		fc.Result = res
+		return ec.marshalNReference2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋatlasᚐReferenceᚄ(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13626,6 +14197,10 @@ func (ec *executionContext) fieldContext_CaseStudy_references(_ context.Context,
 }
 
 func (ec *executionContext) _CaseStudy_created(ctx context.Context, field graphql.CollectedField, obj *view.CaseStudy) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.OptStringAt(obj.Created)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13649,6 +14224,10 @@ func (ec *executionContext) fieldContext_CaseStudy_created(_ context.Context, fi
 }
 
 func (ec *executionContext) _CaseStudy_modified(ctx context.Context, field graphql.CollectedField, obj *view.CaseStudy) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.OptStringAt(obj.Modified)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13672,6 +14251,23 @@ func (ec *executionContext) fieldContext_CaseStudy_modified(_ context.Context, f
 }
 
 func (ec *executionContext) _CaseStudy_actors(ctx context.Context, field graphql.CollectedField, obj *view.CaseStudy) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext_CaseStudy_actors(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.Actors()
+		fc.Result = res
+		return ec.marshalNActor2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐActorᚄ(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13704,6 +14300,23 @@ func (ec *executionContext) fieldContext_CaseStudy_actors(_ context.Context, fie
 }
 
 func (ec *executionContext) _CaseStudy_steps(ctx context.Context, field graphql.CollectedField, obj *view.CaseStudy) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext_CaseStudy_steps(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.Steps()
+		fc.Result = res
+		return ec.marshalNStep2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐStepᚄ(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13736,6 +14349,23 @@ func (ec *executionContext) fieldContext_CaseStudy_steps(_ context.Context, fiel
 }
 
 func (ec *executionContext) _CaseStudyConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.CaseStudyConnection) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext_CaseStudyConnection_edges(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.Edges
+		fc.Result = res
+		return ec.marshalNCaseStudyEdge2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐCaseStudyEdgeᚄ(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13768,6 +14398,23 @@ func (ec *executionContext) fieldContext_CaseStudyConnection_edges(_ context.Con
 }
 
 func (ec *executionContext) _CaseStudyConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.CaseStudyConnection) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext_CaseStudyConnection_nodes(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.Nodes
+		fc.Result = res
+		return ec.marshalNCaseStudy2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐCaseStudyᚄ(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13800,6 +14447,23 @@ func (ec *executionContext) fieldContext_CaseStudyConnection_nodes(_ context.Con
 }
 
 func (ec *executionContext) _CaseStudyConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.CaseStudyConnection) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext_CaseStudyConnection_pageInfo(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.PageInfo
+		fc.Result = res
+		return ec.marshalNPageInfo2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐPageInfo(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13832,6 +14496,10 @@ func (ec *executionContext) fieldContext_CaseStudyConnection_pageInfo(_ context.
 }
 
 func (ec *executionContext) _CaseStudyConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.CaseStudyConnection) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.Int(obj.TotalCount)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13855,6 +14523,10 @@ func (ec *executionContext) fieldContext_CaseStudyConnection_totalCount(_ contex
 }
 
 func (ec *executionContext) _CaseStudyEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.CaseStudyEdge) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.Cursor)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13878,6 +14550,23 @@ func (ec *executionContext) fieldContext_CaseStudyEdge_cursor(_ context.Context,
 }
 
 func (ec *executionContext) _CaseStudyEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.CaseStudyEdge) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext_CaseStudyEdge_node(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.Node
+		fc.Result = res
+		return ec.marshalNCaseStudy2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐCaseStudy(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13910,6 +14599,10 @@ func (ec *executionContext) fieldContext_CaseStudyEdge_node(_ context.Context, f
 }
 
 func (ec *executionContext) _ChainAnalysis_release(ctx context.Context, field graphql.CollectedField, obj *app.ChainAnalysis) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.Release)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13933,6 +14626,10 @@ func (ec *executionContext) fieldContext_ChainAnalysis_release(_ context.Context
 }
 
 func (ec *executionContext) _ChainAnalysis_chain(ctx context.Context, field graphql.CollectedField, obj *app.ChainAnalysis) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.Chain)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13956,6 +14653,10 @@ func (ec *executionContext) fieldContext_ChainAnalysis_chain(_ context.Context, 
 }
 
 func (ec *executionContext) _ChainAnalysis_breakable(ctx context.Context, field graphql.CollectedField, obj *app.ChainAnalysis) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.Bool(obj.Breakable)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13979,6 +14680,23 @@ func (ec *executionContext) fieldContext_ChainAnalysis_breakable(_ context.Conte
 }
 
 func (ec *executionContext) _ChainAnalysis_steps(ctx context.Context, field graphql.CollectedField, obj *app.ChainAnalysis) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext_ChainAnalysis_steps(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.Steps
+		fc.Result = res
+		return ec.marshalNChainStep2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐChainStepᚄ(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -14011,6 +14729,23 @@ func (ec *executionContext) fieldContext_ChainAnalysis_steps(_ context.Context, 
 }
 
 func (ec *executionContext) _ChainAnalysis_mitigations(ctx context.Context, field graphql.CollectedField, obj *app.ChainAnalysis) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext_ChainAnalysis_mitigations(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.Mitigations
+		fc.Result = res
+		return ec.marshalNChainBreaker2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐChainBreakerᚄ(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -14043,6 +14778,23 @@ func (ec *executionContext) fieldContext_ChainAnalysis_mitigations(_ context.Con
 }
 
 func (ec *executionContext) _ChainAnalysis_partial(ctx context.Context, field graphql.CollectedField, obj *app.ChainAnalysis) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext_ChainAnalysis_partial(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.Partial
+		fc.Result = res
+		return ec.marshalNChainBreaker2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐChainBreakerᚄ(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -14075,6 +14827,23 @@ func (ec *executionContext) fieldContext_ChainAnalysis_partial(_ context.Context
 }
 
 func (ec *executionContext) _ChainAnalysis_uncoveredSteps(ctx context.Context, field graphql.CollectedField, obj *app.ChainAnalysis) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext_ChainAnalysis_uncoveredSteps(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.UncoveredSteps
+		fc.Result = res
+		return ec.marshalNChainStep2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐChainStepᚄ(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -14107,6 +14876,23 @@ func (ec *executionContext) fieldContext_ChainAnalysis_uncoveredSteps(_ context.
 }
 
 func (ec *executionContext) _ChainAnalysis_openRoute(ctx context.Context, field graphql.CollectedField, obj *app.ChainAnalysis) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext_ChainAnalysis_openRoute(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.OpenRoute
+		fc.Result = res
+		return ec.marshalNChainStep2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐChainStepᚄ(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -14139,6 +14925,10 @@ func (ec *executionContext) fieldContext_ChainAnalysis_openRoute(_ context.Conte
 }
 
 func (ec *executionContext) _ChainAnalysis_evidence(ctx context.Context, field graphql.CollectedField, obj *app.ChainAnalysis) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringsAt(&obj.Evidence)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -14162,6 +14952,23 @@ func (ec *executionContext) fieldContext_ChainAnalysis_evidence(_ context.Contex
 }
 
 func (ec *executionContext) _ChainBreaker_mitigation(ctx context.Context, field graphql.CollectedField, obj *app.ChainBreaker) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext_ChainBreaker_mitigation(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.Mitigation
+		fc.Result = res
+		return ec.marshalNMitigation2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐMitigation(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -14194,6 +15001,23 @@ func (ec *executionContext) fieldContext_ChainBreaker_mitigation(_ context.Conte
 }
 
 func (ec *executionContext) _ChainBreaker_hits(ctx context.Context, field graphql.CollectedField, obj *app.ChainBreaker) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext_ChainBreaker_hits(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.Hits
+		fc.Result = res
+		return ec.marshalNChainStep2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐChainStepᚄ(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -14226,6 +15050,23 @@ func (ec *executionContext) fieldContext_ChainBreaker_hits(_ context.Context, fi
 }
 
 func (ec *executionContext) _ChainBreaker_earliestBreak(ctx context.Context, field graphql.CollectedField, obj *app.ChainBreaker) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext_ChainBreaker_earliestBreak(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.EarliestBreak
+		fc.Result = res
+		return ec.marshalOChainStep2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐChainStep(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -14258,6 +15099,10 @@ func (ec *executionContext) fieldContext_ChainBreaker_earliestBreak(_ context.Co
 }
 
 func (ec *executionContext) _ChainBreaker_effect(ctx context.Context, field graphql.CollectedField, obj *app.ChainBreaker) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.Effect)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -14281,6 +15126,10 @@ func (ec *executionContext) fieldContext_ChainBreaker_effect(_ context.Context, 
 }
 
 func (ec *executionContext) _ChainStep_stepId(ctx context.Context, field graphql.CollectedField, obj *app.ChainStep) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.StepID)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -14304,6 +15153,23 @@ func (ec *executionContext) fieldContext_ChainStep_stepId(_ context.Context, fie
 }
 
 func (ec *executionContext) _ChainStep_technique(ctx context.Context, field graphql.CollectedField, obj *app.ChainStep) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext_ChainStep_technique(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.Technique
+		fc.Result = res
+		return ec.marshalNTechnique2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐTechnique(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -14336,6 +15202,23 @@ func (ec *executionContext) fieldContext_ChainStep_technique(_ context.Context, 
 }
 
 func (ec *executionContext) _ChainStep_tactic(ctx context.Context, field graphql.CollectedField, obj *app.ChainStep) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext_ChainStep_tactic(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.Tactic
+		fc.Result = res
+		return ec.marshalOTactic2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐTactic(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -14368,6 +15251,10 @@ func (ec *executionContext) fieldContext_ChainStep_tactic(_ context.Context, fie
 }
 
 func (ec *executionContext) _ChokePoints_release(ctx context.Context, field graphql.CollectedField, obj *app.ChokePoints) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.Release)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -14391,6 +15278,23 @@ func (ec *executionContext) fieldContext_ChokePoints_release(_ context.Context, 
 }
 
 func (ec *executionContext) _ChokePoints_techniques(ctx context.Context, field graphql.CollectedField, obj *app.ChokePoints) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext_ChokePoints_techniques(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.Techniques
+		fc.Result = res
+		return ec.marshalNTechniqueChokePoint2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐTechniqueChokePointᚄ(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -14423,6 +15327,23 @@ func (ec *executionContext) fieldContext_ChokePoints_techniques(_ context.Contex
 }
 
 func (ec *executionContext) _ChokePoints_mitigations(ctx context.Context, field graphql.CollectedField, obj *app.ChokePoints) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext_ChokePoints_mitigations(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.Mitigations
+		fc.Result = res
+		return ec.marshalNMitigationChokePoint2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐMitigationChokePointᚄ(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -14455,6 +15376,10 @@ func (ec *executionContext) fieldContext_ChokePoints_mitigations(_ context.Conte
 }
 
 func (ec *executionContext) _ChokePoints_pathsCounted(ctx context.Context, field graphql.CollectedField, obj *app.ChokePoints) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.Int(obj.PathsCounted)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -14478,6 +15403,23 @@ func (ec *executionContext) fieldContext_ChokePoints_pathsCounted(_ context.Cont
 }
 
 func (ec *executionContext) _CoverageGap_technique(ctx context.Context, field graphql.CollectedField, obj *app.CoverageGap) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext_CoverageGap_technique(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.Technique
+		fc.Result = res
+		return ec.marshalNTechnique2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐTechnique(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -14510,6 +15452,10 @@ func (ec *executionContext) fieldContext_CoverageGap_technique(_ context.Context
 }
 
 func (ec *executionContext) _CoverageGap_caseStudyCount(ctx context.Context, field graphql.CollectedField, obj *app.CoverageGap) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.Int(obj.CaseStudyCount)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -14533,6 +15479,10 @@ func (ec *executionContext) fieldContext_CoverageGap_caseStudyCount(_ context.Co
 }
 
 func (ec *executionContext) _CoverageGap_caseStudies(ctx context.Context, field graphql.CollectedField, obj *app.CoverageGap) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringsAt(&obj.CaseStudies)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -14556,6 +15506,10 @@ func (ec *executionContext) fieldContext_CoverageGap_caseStudies(_ context.Conte
 }
 
 func (ec *executionContext) _CoverageGaps_release(ctx context.Context, field graphql.CollectedField, obj *app.CoverageGaps) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.Release)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -14579,6 +15533,23 @@ func (ec *executionContext) fieldContext_CoverageGaps_release(_ context.Context,
 }
 
 func (ec *executionContext) _CoverageGaps_techniques(ctx context.Context, field graphql.CollectedField, obj *app.CoverageGaps) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext_CoverageGaps_techniques(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.Techniques
+		fc.Result = res
+		return ec.marshalNCoverageGap2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐCoverageGapᚄ(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -14611,6 +15582,10 @@ func (ec *executionContext) fieldContext_CoverageGaps_techniques(_ context.Conte
 }
 
 func (ec *executionContext) _DiffEntity_id(ctx context.Context, field graphql.CollectedField, obj *atlas.Entity) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.ID)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -14634,6 +15609,10 @@ func (ec *executionContext) fieldContext_DiffEntity_id(_ context.Context, field 
 }
 
 func (ec *executionContext) _DiffEntity_name(ctx context.Context, field graphql.CollectedField, obj *atlas.Entity) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.Name)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -14657,6 +15636,10 @@ func (ec *executionContext) fieldContext_DiffEntity_name(_ context.Context, fiel
 }
 
 func (ec *executionContext) _DiffLink_from(ctx context.Context, field graphql.CollectedField, obj *atlas.Link) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.From)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -14680,6 +15663,10 @@ func (ec *executionContext) fieldContext_DiffLink_from(_ context.Context, field 
 }
 
 func (ec *executionContext) _DiffLink_to(ctx context.Context, field graphql.CollectedField, obj *atlas.Link) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.To)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -14703,6 +15690,23 @@ func (ec *executionContext) fieldContext_DiffLink_to(_ context.Context, field gr
 }
 
 func (ec *executionContext) _EntityChanges_added(ctx context.Context, field graphql.CollectedField, obj *atlas.EntityChanges) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext_EntityChanges_added(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.Added
+		fc.Result = res
+		return ec.marshalNDiffEntity2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋatlasᚐEntityᚄ(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -14735,6 +15739,23 @@ func (ec *executionContext) fieldContext_EntityChanges_added(_ context.Context, 
 }
 
 func (ec *executionContext) _EntityChanges_removed(ctx context.Context, field graphql.CollectedField, obj *atlas.EntityChanges) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext_EntityChanges_removed(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.Removed
+		fc.Result = res
+		return ec.marshalNDiffEntity2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋatlasᚐEntityᚄ(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -14767,6 +15788,23 @@ func (ec *executionContext) fieldContext_EntityChanges_removed(_ context.Context
 }
 
 func (ec *executionContext) _EntityChanges_renamed(ctx context.Context, field graphql.CollectedField, obj *atlas.EntityChanges) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext_EntityChanges_renamed(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.Renamed
+		fc.Result = res
+		return ec.marshalNRename2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋatlasᚐRenameᚄ(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -14799,6 +15837,23 @@ func (ec *executionContext) fieldContext_EntityChanges_renamed(_ context.Context
 }
 
 func (ec *executionContext) _LinkChanges_added(ctx context.Context, field graphql.CollectedField, obj *atlas.LinkChanges) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext_LinkChanges_added(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.Added
+		fc.Result = res
+		return ec.marshalNDiffLink2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋatlasᚐLinkᚄ(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -14831,6 +15886,23 @@ func (ec *executionContext) fieldContext_LinkChanges_added(_ context.Context, fi
 }
 
 func (ec *executionContext) _LinkChanges_removed(ctx context.Context, field graphql.CollectedField, obj *atlas.LinkChanges) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext_LinkChanges_removed(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.Removed
+		fc.Result = res
+		return ec.marshalNDiffLink2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋatlasᚐLinkᚄ(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -14863,6 +15935,10 @@ func (ec *executionContext) fieldContext_LinkChanges_removed(_ context.Context, 
 }
 
 func (ec *executionContext) _MappingFinding_id(ctx context.Context, field graphql.CollectedField, obj *mapping.Finding) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.ID)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -14886,6 +15962,10 @@ func (ec *executionContext) fieldContext_MappingFinding_id(_ context.Context, fi
 }
 
 func (ec *executionContext) _MappingFinding_name(ctx context.Context, field graphql.CollectedField, obj *mapping.Finding) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.Name)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -14909,6 +15989,10 @@ func (ec *executionContext) fieldContext_MappingFinding_name(_ context.Context, 
 }
 
 func (ec *executionContext) _MappingFinding_line(ctx context.Context, field graphql.CollectedField, obj *mapping.Finding) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.Int(obj.Line)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -14955,6 +16039,10 @@ func (ec *executionContext) fieldContext_MappingFinding_code(_ context.Context, 
 }
 
 func (ec *executionContext) _MappingFinding_level(ctx context.Context, field graphql.CollectedField, obj *mapping.Finding) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.Level)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -14978,6 +16066,10 @@ func (ec *executionContext) fieldContext_MappingFinding_level(_ context.Context,
 }
 
 func (ec *executionContext) _MappingFinding_message(ctx context.Context, field graphql.CollectedField, obj *mapping.Finding) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.Message)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -15001,6 +16093,15 @@ func (ec *executionContext) fieldContext_MappingFinding_message(_ context.Contex
 }
 
 func (ec *executionContext) _MappingFinding_about(ctx context.Context, field graphql.CollectedField, obj *mapping.Finding) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		defer func() {
+			if r := recover(); r != nil {
+				ret = serial.Recovered(ctx, ec.OperationContext, field, ec.fieldContext_MappingFinding_about, r)
+			}
+		}()
+		return serial.String(obj.About())
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -15024,6 +16125,10 @@ func (ec *executionContext) fieldContext_MappingFinding_about(_ context.Context,
 }
 
 func (ec *executionContext) _MappingFinding_currentName(ctx context.Context, field graphql.CollectedField, obj *mapping.Finding) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.CurrentName)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -15047,6 +16152,10 @@ func (ec *executionContext) fieldContext_MappingFinding_currentName(_ context.Co
 }
 
 func (ec *executionContext) _MappingFinding_suggestion(ctx context.Context, field graphql.CollectedField, obj *mapping.Finding) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.Suggestion)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -15070,6 +16179,10 @@ func (ec *executionContext) fieldContext_MappingFinding_suggestion(_ context.Con
 }
 
 func (ec *executionContext) _MappingReport_against(ctx context.Context, field graphql.CollectedField, obj *mapping.Report) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.Against)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -15093,6 +16206,10 @@ func (ec *executionContext) fieldContext_MappingReport_against(_ context.Context
 }
 
 func (ec *executionContext) _MappingReport_releases(ctx context.Context, field graphql.CollectedField, obj *mapping.Report) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringsAt(&obj.Releases)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -15116,6 +16233,10 @@ func (ec *executionContext) fieldContext_MappingReport_releases(_ context.Contex
 }
 
 func (ec *executionContext) _MappingReport_rows(ctx context.Context, field graphql.CollectedField, obj *mapping.Report) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.Int(obj.Rows)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -15139,6 +16260,10 @@ func (ec *executionContext) fieldContext_MappingReport_rows(_ context.Context, f
 }
 
 func (ec *executionContext) _MappingReport_errors(ctx context.Context, field graphql.CollectedField, obj *mapping.Report) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.Int(obj.Errors)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -15162,6 +16287,10 @@ func (ec *executionContext) fieldContext_MappingReport_errors(_ context.Context,
 }
 
 func (ec *executionContext) _MappingReport_warnings(ctx context.Context, field graphql.CollectedField, obj *mapping.Report) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.Int(obj.Warnings)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -15185,6 +16314,15 @@ func (ec *executionContext) fieldContext_MappingReport_warnings(_ context.Contex
 }
 
 func (ec *executionContext) _MappingReport_failed(ctx context.Context, field graphql.CollectedField, obj *mapping.Report) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		defer func() {
+			if r := recover(); r != nil {
+				ret = serial.Recovered(ctx, ec.OperationContext, field, ec.fieldContext_MappingReport_failed, r)
+			}
+		}()
+		return serial.Bool(obj.Failed())
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -15208,6 +16346,23 @@ func (ec *executionContext) fieldContext_MappingReport_failed(_ context.Context,
 }
 
 func (ec *executionContext) _MappingReport_findings(ctx context.Context, field graphql.CollectedField, obj *mapping.Report) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext_MappingReport_findings(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.Findings
+		fc.Result = res
+		return ec.marshalNMappingFinding2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋmappingᚐFindingᚄ(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -15240,6 +16395,10 @@ func (ec *executionContext) fieldContext_MappingReport_findings(_ context.Contex
 }
 
 func (ec *executionContext) _MaturityChange_id(ctx context.Context, field graphql.CollectedField, obj *atlas.MaturityChange) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.ID)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -15263,6 +16422,10 @@ func (ec *executionContext) fieldContext_MaturityChange_id(_ context.Context, fi
 }
 
 func (ec *executionContext) _MaturityChange_name(ctx context.Context, field graphql.CollectedField, obj *atlas.MaturityChange) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.Name)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -15286,6 +16449,10 @@ func (ec *executionContext) fieldContext_MaturityChange_name(_ context.Context, 
 }
 
 func (ec *executionContext) _MaturityChange_from(ctx context.Context, field graphql.CollectedField, obj *atlas.MaturityChange) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.From)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -15309,6 +16476,10 @@ func (ec *executionContext) fieldContext_MaturityChange_from(_ context.Context, 
 }
 
 func (ec *executionContext) _MaturityChange_to(ctx context.Context, field graphql.CollectedField, obj *atlas.MaturityChange) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.To)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -15332,6 +16503,10 @@ func (ec *executionContext) fieldContext_MaturityChange_to(_ context.Context, fi
 }
 
 func (ec *executionContext) _MinimalMitigationSet_release(ctx context.Context, field graphql.CollectedField, obj *app.MinimalMitigationSet) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.Release)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -15355,6 +16530,10 @@ func (ec *executionContext) fieldContext_MinimalMitigationSet_release(_ context.
 }
 
 func (ec *executionContext) _MinimalMitigationSet_optimal(ctx context.Context, field graphql.CollectedField, obj *app.MinimalMitigationSet) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.Bool(obj.Optimal)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -15378,6 +16557,10 @@ func (ec *executionContext) fieldContext_MinimalMitigationSet_optimal(_ context.
 }
 
 func (ec *executionContext) _MinimalMitigationSet_stoppedBy(ctx context.Context, field graphql.CollectedField, obj *app.MinimalMitigationSet) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.OptStringAt(obj.StoppedBy)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -15401,6 +16584,23 @@ func (ec *executionContext) fieldContext_MinimalMitigationSet_stoppedBy(_ contex
 }
 
 func (ec *executionContext) _MinimalMitigationSet_lowerBound(ctx context.Context, field graphql.CollectedField, obj *app.MinimalMitigationSet) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext_MinimalMitigationSet_lowerBound(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.LowerBound
+		fc.Result = res
+		return ec.marshalNFloat2float64(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -15424,6 +16624,23 @@ func (ec *executionContext) fieldContext_MinimalMitigationSet_lowerBound(_ conte
 }
 
 func (ec *executionContext) _MinimalMitigationSet_cost(ctx context.Context, field graphql.CollectedField, obj *app.MinimalMitigationSet) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext_MinimalMitigationSet_cost(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.Cost
+		fc.Result = res
+		return ec.marshalNFloat2float64(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -15447,6 +16664,10 @@ func (ec *executionContext) fieldContext_MinimalMitigationSet_cost(_ context.Con
 }
 
 func (ec *executionContext) _MinimalMitigationSet_searchNodes(ctx context.Context, field graphql.CollectedField, obj *app.MinimalMitigationSet) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.Int(obj.SearchNodes)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -15470,6 +16691,23 @@ func (ec *executionContext) fieldContext_MinimalMitigationSet_searchNodes(_ cont
 }
 
 func (ec *executionContext) _MinimalMitigationSet_mitigations(ctx context.Context, field graphql.CollectedField, obj *app.MinimalMitigationSet) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext_MinimalMitigationSet_mitigations(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.Mitigations
+		fc.Result = res
+		return ec.marshalNMitigation2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐMitigationᚄ(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -15502,6 +16740,23 @@ func (ec *executionContext) fieldContext_MinimalMitigationSet_mitigations(_ cont
 }
 
 func (ec *executionContext) _MinimalMitigationSet_members(ctx context.Context, field graphql.CollectedField, obj *app.MinimalMitigationSet) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext_MinimalMitigationSet_members(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.Members
+		fc.Result = res
+		return ec.marshalNSetMember2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐSetMemberᚄ(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -15534,6 +16789,23 @@ func (ec *executionContext) fieldContext_MinimalMitigationSet_members(_ context.
 }
 
 func (ec *executionContext) _MinimalMitigationSet_alternatives(ctx context.Context, field graphql.CollectedField, obj *app.MinimalMitigationSet) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext_MinimalMitigationSet_alternatives(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.Alternatives
+		fc.Result = res
+		return ec.marshalNMitigationSetOption2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐMitigationSetOptionᚄ(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -15566,6 +16838,10 @@ func (ec *executionContext) fieldContext_MinimalMitigationSet_alternatives(_ con
 }
 
 func (ec *executionContext) _MinimalMitigationSet_chains(ctx context.Context, field graphql.CollectedField, obj *app.MinimalMitigationSet) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringsAt(&obj.Chains)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -15589,6 +16865,23 @@ func (ec *executionContext) fieldContext_MinimalMitigationSet_chains(_ context.C
 }
 
 func (ec *executionContext) _MinimalMitigationSet_unbreakable(ctx context.Context, field graphql.CollectedField, obj *app.MinimalMitigationSet) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext_MinimalMitigationSet_unbreakable(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.Unbreakable
+		fc.Result = res
+		return ec.marshalNUnbreakableChain2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐUnbreakableChainᚄ(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -15621,6 +16914,23 @@ func (ec *executionContext) fieldContext_MinimalMitigationSet_unbreakable(_ cont
 }
 
 func (ec *executionContext) _MitigatedTechnique_technique(ctx context.Context, field graphql.CollectedField, obj *view.MitigatedTechnique) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext_MitigatedTechnique_technique(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.Technique
+		fc.Result = res
+		return ec.marshalNTechnique2githubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐTechnique(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -15653,6 +16963,10 @@ func (ec *executionContext) fieldContext_MitigatedTechnique_technique(_ context.
 }
 
 func (ec *executionContext) _MitigatedTechnique_description(ctx context.Context, field graphql.CollectedField, obj *view.MitigatedTechnique) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.Description)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -15676,6 +16990,10 @@ func (ec *executionContext) fieldContext_MitigatedTechnique_description(_ contex
 }
 
 func (ec *executionContext) _Mitigation_id(ctx context.Context, field graphql.CollectedField, obj *view.Mitigation) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.ID)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -15699,6 +17017,10 @@ func (ec *executionContext) fieldContext_Mitigation_id(_ context.Context, field 
 }
 
 func (ec *executionContext) _Mitigation_release(ctx context.Context, field graphql.CollectedField, obj *view.Mitigation) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.Release)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -15722,6 +17044,10 @@ func (ec *executionContext) fieldContext_Mitigation_release(_ context.Context, f
 }
 
 func (ec *executionContext) _Mitigation_name(ctx context.Context, field graphql.CollectedField, obj *view.Mitigation) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.Name)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -15745,6 +17071,10 @@ func (ec *executionContext) fieldContext_Mitigation_name(_ context.Context, fiel
 }
 
 func (ec *executionContext) _Mitigation_description(ctx context.Context, field graphql.CollectedField, obj *view.Mitigation) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.Description)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -15768,6 +17098,10 @@ func (ec *executionContext) fieldContext_Mitigation_description(_ context.Contex
 }
 
 func (ec *executionContext) _Mitigation_uuid(ctx context.Context, field graphql.CollectedField, obj *view.Mitigation) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.OptStringAt(obj.UUID)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -15791,6 +17125,10 @@ func (ec *executionContext) fieldContext_Mitigation_uuid(_ context.Context, fiel
 }
 
 func (ec *executionContext) _Mitigation_lifecyclePhases(ctx context.Context, field graphql.CollectedField, obj *view.Mitigation) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringsAt(&obj.LifecyclePhases)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -15814,6 +17152,10 @@ func (ec *executionContext) fieldContext_Mitigation_lifecyclePhases(_ context.Co
 }
 
 func (ec *executionContext) _Mitigation_categories(ctx context.Context, field graphql.CollectedField, obj *view.Mitigation) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringsAt(&obj.Categories)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -15837,6 +17179,23 @@ func (ec *executionContext) fieldContext_Mitigation_categories(_ context.Context
 }
 
 func (ec *executionContext) _Mitigation_references(ctx context.Context, field graphql.CollectedField, obj *view.Mitigation) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext_Mitigation_references(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.References
+		fc.Result = res
+		return ec.marshalNReference2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋatlasᚐReferenceᚄ(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -15869,6 +17228,10 @@ func (ec *executionContext) fieldContext_Mitigation_references(_ context.Context
 }
 
 func (ec *executionContext) _Mitigation_created(ctx context.Context, field graphql.CollectedField, obj *view.Mitigation) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.OptStringAt(obj.Created)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -15892,6 +17255,10 @@ func (ec *executionContext) fieldContext_Mitigation_created(_ context.Context, f
 }
 
 func (ec *executionContext) _Mitigation_modified(ctx context.Context, field graphql.CollectedField, obj *view.Mitigation) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.OptStringAt(obj.Modified)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -15915,6 +17282,23 @@ func (ec *executionContext) fieldContext_Mitigation_modified(_ context.Context, 
 }
 
 func (ec *executionContext) _Mitigation_attack(ctx context.Context, field graphql.CollectedField, obj *view.Mitigation) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext_Mitigation_attack(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.Attack
+		fc.Result = res
+		return ec.marshalOAttackReference2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋatlasᚐAttackRef(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -15947,6 +17331,23 @@ func (ec *executionContext) fieldContext_Mitigation_attack(_ context.Context, fi
 }
 
 func (ec *executionContext) _Mitigation_techniques(ctx context.Context, field graphql.CollectedField, obj *view.Mitigation) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext_Mitigation_techniques(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.Techniques()
+		fc.Result = res
+		return ec.marshalNMitigatedTechnique2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐMitigatedTechniqueᚄ(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -15979,6 +17380,23 @@ func (ec *executionContext) fieldContext_Mitigation_techniques(_ context.Context
 }
 
 func (ec *executionContext) _MitigationChokePoint_mitigation(ctx context.Context, field graphql.CollectedField, obj *app.MitigationChokePoint) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext_MitigationChokePoint_mitigation(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.Mitigation
+		fc.Result = res
+		return ec.marshalNMitigation2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐMitigation(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -16011,6 +17429,10 @@ func (ec *executionContext) fieldContext_MitigationChokePoint_mitigation(_ conte
 }
 
 func (ec *executionContext) _MitigationChokePoint_breaksChains(ctx context.Context, field graphql.CollectedField, obj *app.MitigationChokePoint) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.Int(obj.BreaksChains)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -16034,6 +17456,10 @@ func (ec *executionContext) fieldContext_MitigationChokePoint_breaksChains(_ con
 }
 
 func (ec *executionContext) _MitigationChokePoint_breaksPaths(ctx context.Context, field graphql.CollectedField, obj *app.MitigationChokePoint) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.Int(obj.BreaksPaths)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -16057,6 +17483,10 @@ func (ec *executionContext) fieldContext_MitigationChokePoint_breaksPaths(_ cont
 }
 
 func (ec *executionContext) _MitigationChokePoint_hitsChains(ctx context.Context, field graphql.CollectedField, obj *app.MitigationChokePoint) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.Int(obj.HitsChains)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -16080,6 +17510,10 @@ func (ec *executionContext) fieldContext_MitigationChokePoint_hitsChains(_ conte
 }
 
 func (ec *executionContext) _MitigationChokePoint_effect(ctx context.Context, field graphql.CollectedField, obj *app.MitigationChokePoint) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.Effect)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -16103,6 +17537,23 @@ func (ec *executionContext) fieldContext_MitigationChokePoint_effect(_ context.C
 }
 
 func (ec *executionContext) _MitigationConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.MitigationConnection) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext_MitigationConnection_edges(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.Edges
+		fc.Result = res
+		return ec.marshalNMitigationEdge2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐMitigationEdgeᚄ(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -16135,6 +17586,23 @@ func (ec *executionContext) fieldContext_MitigationConnection_edges(_ context.Co
 }
 
 func (ec *executionContext) _MitigationConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.MitigationConnection) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext_MitigationConnection_nodes(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.Nodes
+		fc.Result = res
+		return ec.marshalNMitigation2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐMitigationᚄ(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -16167,6 +17635,23 @@ func (ec *executionContext) fieldContext_MitigationConnection_nodes(_ context.Co
 }
 
 func (ec *executionContext) _MitigationConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.MitigationConnection) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext_MitigationConnection_pageInfo(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.PageInfo
+		fc.Result = res
+		return ec.marshalNPageInfo2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐPageInfo(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -16199,6 +17684,10 @@ func (ec *executionContext) fieldContext_MitigationConnection_pageInfo(_ context
 }
 
 func (ec *executionContext) _MitigationConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.MitigationConnection) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.Int(obj.TotalCount)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -16222,6 +17711,10 @@ func (ec *executionContext) fieldContext_MitigationConnection_totalCount(_ conte
 }
 
 func (ec *executionContext) _MitigationEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.MitigationEdge) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.Cursor)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -16245,6 +17738,23 @@ func (ec *executionContext) fieldContext_MitigationEdge_cursor(_ context.Context
 }
 
 func (ec *executionContext) _MitigationEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.MitigationEdge) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext_MitigationEdge_node(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.Node
+		fc.Result = res
+		return ec.marshalNMitigation2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐMitigation(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -16277,6 +17787,23 @@ func (ec *executionContext) fieldContext_MitigationEdge_node(_ context.Context, 
 }
 
 func (ec *executionContext) _MitigationSetOption_cost(ctx context.Context, field graphql.CollectedField, obj *app.MitigationSetOption) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext_MitigationSetOption_cost(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.Cost
+		fc.Result = res
+		return ec.marshalNFloat2float64(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -16300,6 +17827,23 @@ func (ec *executionContext) fieldContext_MitigationSetOption_cost(_ context.Cont
 }
 
 func (ec *executionContext) _MitigationSetOption_members(ctx context.Context, field graphql.CollectedField, obj *app.MitigationSetOption) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext_MitigationSetOption_members(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.Members
+		fc.Result = res
+		return ec.marshalNSetMember2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐSetMemberᚄ(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -17036,6 +18580,10 @@ func (ec *executionContext) fieldContext_Mutation_deleteAcceptedRisk(ctx context
 }
 
 func (ec *executionContext) _NavigatorLayer_name(ctx context.Context, field graphql.CollectedField, obj *view.Layer) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.Name)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -17059,6 +18607,10 @@ func (ec *executionContext) fieldContext_NavigatorLayer_name(_ context.Context, 
 }
 
 func (ec *executionContext) _NavigatorLayer_release(ctx context.Context, field graphql.CollectedField, obj *view.Layer) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.Release)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -17082,6 +18634,10 @@ func (ec *executionContext) fieldContext_NavigatorLayer_release(_ context.Contex
 }
 
 func (ec *executionContext) _NavigatorLayer_attackVersion(ctx context.Context, field graphql.CollectedField, obj *view.Layer) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.OptStringAt(obj.AttackVersion)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -17105,6 +18661,10 @@ func (ec *executionContext) fieldContext_NavigatorLayer_attackVersion(_ context.
 }
 
 func (ec *executionContext) _NavigatorLayer_techniqueCount(ctx context.Context, field graphql.CollectedField, obj *view.Layer) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.Int(obj.TechniqueCount)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -17128,6 +18688,10 @@ func (ec *executionContext) fieldContext_NavigatorLayer_techniqueCount(_ context
 }
 
 func (ec *executionContext) _NavigatorLayer_json(ctx context.Context, field graphql.CollectedField, obj *view.Layer) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.JSON)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -17151,6 +18715,10 @@ func (ec *executionContext) fieldContext_NavigatorLayer_json(_ context.Context, 
 }
 
 func (ec *executionContext) _PageInfo_hasNextPage(ctx context.Context, field graphql.CollectedField, obj *model.PageInfo) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.Bool(obj.HasNextPage)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -17174,6 +18742,10 @@ func (ec *executionContext) fieldContext_PageInfo_hasNextPage(_ context.Context,
 }
 
 func (ec *executionContext) _PageInfo_endCursor(ctx context.Context, field graphql.CollectedField, obj *model.PageInfo) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.OptStringAt(obj.EndCursor)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -17197,6 +18769,23 @@ func (ec *executionContext) fieldContext_PageInfo_endCursor(_ context.Context, f
 }
 
 func (ec *executionContext) _PathHop_from(ctx context.Context, field graphql.CollectedField, obj *app.PathHop) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext_PathHop_from(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.From
+		fc.Result = res
+		return ec.marshalNTechnique2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐTechnique(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -17229,6 +18818,23 @@ func (ec *executionContext) fieldContext_PathHop_from(_ context.Context, field g
 }
 
 func (ec *executionContext) _PathHop_to(ctx context.Context, field graphql.CollectedField, obj *app.PathHop) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext_PathHop_to(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.To
+		fc.Result = res
+		return ec.marshalNTechnique2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐTechnique(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -17261,6 +18867,10 @@ func (ec *executionContext) fieldContext_PathHop_to(_ context.Context, field gra
 }
 
 func (ec *executionContext) _PathHop_count(ctx context.Context, field graphql.CollectedField, obj *app.PathHop) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.Int(obj.Count)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -17284,6 +18894,10 @@ func (ec *executionContext) fieldContext_PathHop_count(_ context.Context, field 
 }
 
 func (ec *executionContext) _PathHop_caseStudies(ctx context.Context, field graphql.CollectedField, obj *app.PathHop) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringsAt(&obj.CaseStudies)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18843,6 +20457,10 @@ func (ec *executionContext) fieldContext_Query___schema(_ context.Context, field
 }
 
 func (ec *executionContext) _Reference_id(ctx context.Context, field graphql.CollectedField, obj *atlas.Reference) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.ID)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18866,6 +20484,10 @@ func (ec *executionContext) fieldContext_Reference_id(_ context.Context, field g
 }
 
 func (ec *executionContext) _Reference_title(ctx context.Context, field graphql.CollectedField, obj *atlas.Reference) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.Title)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18889,6 +20511,10 @@ func (ec *executionContext) fieldContext_Reference_title(_ context.Context, fiel
 }
 
 func (ec *executionContext) _Reference_url(ctx context.Context, field graphql.CollectedField, obj *atlas.Reference) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.URL)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18912,6 +20538,10 @@ func (ec *executionContext) fieldContext_Reference_url(_ context.Context, field 
 }
 
 func (ec *executionContext) _Release_version(ctx context.Context, field graphql.CollectedField, obj *app.Release) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.Version)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18935,6 +20565,10 @@ func (ec *executionContext) fieldContext_Release_version(_ context.Context, fiel
 }
 
 func (ec *executionContext) _Release_format(ctx context.Context, field graphql.CollectedField, obj *app.Release) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.Format)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18958,6 +20592,10 @@ func (ec *executionContext) fieldContext_Release_format(_ context.Context, field
 }
 
 func (ec *executionContext) _Release_sha256(ctx context.Context, field graphql.CollectedField, obj *app.Release) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.SHA256)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18981,6 +20619,10 @@ func (ec *executionContext) fieldContext_Release_sha256(_ context.Context, field
 }
 
 func (ec *executionContext) _Release_source(ctx context.Context, field graphql.CollectedField, obj *app.Release) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.Source)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19004,6 +20646,10 @@ func (ec *executionContext) fieldContext_Release_source(_ context.Context, field
 }
 
 func (ec *executionContext) _Release_current(ctx context.Context, field graphql.CollectedField, obj *app.Release) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.Bool(obj.Current)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19027,6 +20673,23 @@ func (ec *executionContext) fieldContext_Release_current(_ context.Context, fiel
 }
 
 func (ec *executionContext) _Release_loadedAt(ctx context.Context, field graphql.CollectedField, obj *app.Release) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext_Release_loadedAt(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.LoadedAt
+		fc.Result = res
+		return ec.marshalOTime2ᚖtimeᚐTime(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19050,6 +20713,23 @@ func (ec *executionContext) fieldContext_Release_loadedAt(_ context.Context, fie
 }
 
 func (ec *executionContext) _Release_counts(ctx context.Context, field graphql.CollectedField, obj *app.Release) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext_Release_counts(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.Counts
+		fc.Result = res
+		return ec.marshalNReleaseCounts2githubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐReleaseCounts(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19114,6 +20794,10 @@ func (ec *executionContext) fieldContext_Release_upstream(_ context.Context, fie
 }
 
 func (ec *executionContext) _ReleaseCounts_tactics(ctx context.Context, field graphql.CollectedField, obj *app.ReleaseCounts) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.Int(obj.Tactics)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19137,6 +20821,10 @@ func (ec *executionContext) fieldContext_ReleaseCounts_tactics(_ context.Context
 }
 
 func (ec *executionContext) _ReleaseCounts_techniques(ctx context.Context, field graphql.CollectedField, obj *app.ReleaseCounts) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.Int(obj.Techniques)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19160,6 +20848,10 @@ func (ec *executionContext) fieldContext_ReleaseCounts_techniques(_ context.Cont
 }
 
 func (ec *executionContext) _ReleaseCounts_mitigations(ctx context.Context, field graphql.CollectedField, obj *app.ReleaseCounts) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.Int(obj.Mitigations)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19183,6 +20875,10 @@ func (ec *executionContext) fieldContext_ReleaseCounts_mitigations(_ context.Con
 }
 
 func (ec *executionContext) _ReleaseCounts_caseStudies(ctx context.Context, field graphql.CollectedField, obj *app.ReleaseCounts) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.Int(obj.CaseStudies)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19206,6 +20902,10 @@ func (ec *executionContext) fieldContext_ReleaseCounts_caseStudies(_ context.Con
 }
 
 func (ec *executionContext) _ReleaseCounts_steps(ctx context.Context, field graphql.CollectedField, obj *app.ReleaseCounts) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.Int(obj.Steps)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19229,6 +20929,10 @@ func (ec *executionContext) fieldContext_ReleaseCounts_steps(_ context.Context, 
 }
 
 func (ec *executionContext) _ReleaseCounts_actors(ctx context.Context, field graphql.CollectedField, obj *app.ReleaseCounts) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.Int(obj.Actors)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19252,6 +20956,10 @@ func (ec *executionContext) fieldContext_ReleaseCounts_actors(_ context.Context,
 }
 
 func (ec *executionContext) _ReleaseDiff_from(ctx context.Context, field graphql.CollectedField, obj *app.ReleaseDiff) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.From)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19275,6 +20983,10 @@ func (ec *executionContext) fieldContext_ReleaseDiff_from(_ context.Context, fie
 }
 
 func (ec *executionContext) _ReleaseDiff_to(ctx context.Context, field graphql.CollectedField, obj *app.ReleaseDiff) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.To)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19298,6 +21010,15 @@ func (ec *executionContext) fieldContext_ReleaseDiff_to(_ context.Context, field
 }
 
 func (ec *executionContext) _ReleaseDiff_empty(ctx context.Context, field graphql.CollectedField, obj *app.ReleaseDiff) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		defer func() {
+			if r := recover(); r != nil {
+				ret = serial.Recovered(ctx, ec.OperationContext, field, ec.fieldContext_ReleaseDiff_empty, r)
+			}
+		}()
+		return serial.Bool(obj.Empty())
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19321,6 +21042,23 @@ func (ec *executionContext) fieldContext_ReleaseDiff_empty(_ context.Context, fi
 }
 
 func (ec *executionContext) _ReleaseDiff_tactics(ctx context.Context, field graphql.CollectedField, obj *app.ReleaseDiff) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext_ReleaseDiff_tactics(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.Tactics
+		fc.Result = res
+		return ec.marshalNEntityChanges2githubᚗcomᚋatlasgraphᚋatlasgraphᚋatlasᚐEntityChanges(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19353,6 +21091,23 @@ func (ec *executionContext) fieldContext_ReleaseDiff_tactics(_ context.Context, 
 }
 
 func (ec *executionContext) _ReleaseDiff_techniques(ctx context.Context, field graphql.CollectedField, obj *app.ReleaseDiff) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext_ReleaseDiff_techniques(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.Techniques
+		fc.Result = res
+		return ec.marshalNEntityChanges2githubᚗcomᚋatlasgraphᚋatlasgraphᚋatlasᚐEntityChanges(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19385,6 +21140,23 @@ func (ec *executionContext) fieldContext_ReleaseDiff_techniques(_ context.Contex
 }
 
 func (ec *executionContext) _ReleaseDiff_mitigations(ctx context.Context, field graphql.CollectedField, obj *app.ReleaseDiff) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext_ReleaseDiff_mitigations(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.Mitigations
+		fc.Result = res
+		return ec.marshalNEntityChanges2githubᚗcomᚋatlasgraphᚋatlasgraphᚋatlasᚐEntityChanges(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19417,6 +21189,23 @@ func (ec *executionContext) fieldContext_ReleaseDiff_mitigations(_ context.Conte
 }
 
 func (ec *executionContext) _ReleaseDiff_caseStudies(ctx context.Context, field graphql.CollectedField, obj *app.ReleaseDiff) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext_ReleaseDiff_caseStudies(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.CaseStudies
+		fc.Result = res
+		return ec.marshalNEntityChanges2githubᚗcomᚋatlasgraphᚋatlasgraphᚋatlasᚐEntityChanges(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19449,6 +21238,23 @@ func (ec *executionContext) fieldContext_ReleaseDiff_caseStudies(_ context.Conte
 }
 
 func (ec *executionContext) _ReleaseDiff_achieves(ctx context.Context, field graphql.CollectedField, obj *app.ReleaseDiff) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext_ReleaseDiff_achieves(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.Achieves
+		fc.Result = res
+		return ec.marshalNLinkChanges2githubᚗcomᚋatlasgraphᚋatlasgraphᚋatlasᚐLinkChanges(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19481,6 +21287,23 @@ func (ec *executionContext) fieldContext_ReleaseDiff_achieves(_ context.Context,
 }
 
 func (ec *executionContext) _ReleaseDiff_specializes(ctx context.Context, field graphql.CollectedField, obj *app.ReleaseDiff) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext_ReleaseDiff_specializes(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.Specializes
+		fc.Result = res
+		return ec.marshalNLinkChanges2githubᚗcomᚋatlasgraphᚋatlasgraphᚋatlasᚐLinkChanges(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19513,6 +21336,23 @@ func (ec *executionContext) fieldContext_ReleaseDiff_specializes(_ context.Conte
 }
 
 func (ec *executionContext) _ReleaseDiff_mitigates(ctx context.Context, field graphql.CollectedField, obj *app.ReleaseDiff) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext_ReleaseDiff_mitigates(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.Mitigates
+		fc.Result = res
+		return ec.marshalNLinkChanges2githubᚗcomᚋatlasgraphᚋatlasgraphᚋatlasᚐLinkChanges(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19545,6 +21385,23 @@ func (ec *executionContext) fieldContext_ReleaseDiff_mitigates(_ context.Context
 }
 
 func (ec *executionContext) _ReleaseDiff_steps(ctx context.Context, field graphql.CollectedField, obj *app.ReleaseDiff) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext_ReleaseDiff_steps(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.Steps
+		fc.Result = res
+		return ec.marshalNStepChange2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋatlasᚐStepChangeᚄ(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19577,6 +21434,23 @@ func (ec *executionContext) fieldContext_ReleaseDiff_steps(_ context.Context, fi
 }
 
 func (ec *executionContext) _ReleaseDiff_retired(ctx context.Context, field graphql.CollectedField, obj *app.ReleaseDiff) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext_ReleaseDiff_retired(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.Retired
+		fc.Result = res
+		return ec.marshalNRetiredId2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋatlasᚐRetiredᚄ(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19609,6 +21483,23 @@ func (ec *executionContext) fieldContext_ReleaseDiff_retired(_ context.Context, 
 }
 
 func (ec *executionContext) _ReleaseDiff_movedTactic(ctx context.Context, field graphql.CollectedField, obj *app.ReleaseDiff) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext_ReleaseDiff_movedTactic(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.MovedTactic
+		fc.Result = res
+		return ec.marshalNTacticMove2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋatlasᚐTacticMoveᚄ(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19641,6 +21532,23 @@ func (ec *executionContext) fieldContext_ReleaseDiff_movedTactic(_ context.Conte
 }
 
 func (ec *executionContext) _ReleaseDiff_maturityChanges(ctx context.Context, field graphql.CollectedField, obj *app.ReleaseDiff) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext_ReleaseDiff_maturityChanges(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.MaturityChanges
+		fc.Result = res
+		return ec.marshalNMaturityChange2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋatlasᚐMaturityChangeᚄ(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19673,6 +21581,23 @@ func (ec *executionContext) fieldContext_ReleaseDiff_maturityChanges(_ context.C
 }
 
 func (ec *executionContext) _ReleaseDiff_mitigationLinks(ctx context.Context, field graphql.CollectedField, obj *app.ReleaseDiff) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext_ReleaseDiff_mitigationLinks(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.MitigationLinks
+		fc.Result = res
+		return ec.marshalNTechniqueMitigationChanges2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋatlasᚐTechniqueMitigationsᚄ(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19705,6 +21630,23 @@ func (ec *executionContext) fieldContext_ReleaseDiff_mitigationLinks(_ context.C
 }
 
 func (ec *executionContext) _ReleaseDiff_caseStudiesAdded(ctx context.Context, field graphql.CollectedField, obj *app.ReleaseDiff) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext_ReleaseDiff_caseStudiesAdded(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.CaseStudiesAdded
+		fc.Result = res
+		return ec.marshalNDiffEntity2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋatlasᚐEntityᚄ(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19760,6 +21702,10 @@ func (ec *executionContext) fieldContext_ReleaseDiff_navigatorLayer(_ context.Co
 }
 
 func (ec *executionContext) _Rename_id(ctx context.Context, field graphql.CollectedField, obj *atlas.Rename) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.ID)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19783,6 +21729,10 @@ func (ec *executionContext) fieldContext_Rename_id(_ context.Context, field grap
 }
 
 func (ec *executionContext) _Rename_from(ctx context.Context, field graphql.CollectedField, obj *atlas.Rename) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.From)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19806,6 +21756,10 @@ func (ec *executionContext) fieldContext_Rename_from(_ context.Context, field gr
 }
 
 func (ec *executionContext) _Rename_to(ctx context.Context, field graphql.CollectedField, obj *atlas.Rename) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.To)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19829,6 +21783,10 @@ func (ec *executionContext) fieldContext_Rename_to(_ context.Context, field grap
 }
 
 func (ec *executionContext) _RetiredId_kind(ctx context.Context, field graphql.CollectedField, obj *atlas.Retired) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.Kind)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19852,6 +21810,10 @@ func (ec *executionContext) fieldContext_RetiredId_kind(_ context.Context, field
 }
 
 func (ec *executionContext) _RetiredId_id(ctx context.Context, field graphql.CollectedField, obj *atlas.Retired) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.ID)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19875,6 +21837,10 @@ func (ec *executionContext) fieldContext_RetiredId_id(_ context.Context, field g
 }
 
 func (ec *executionContext) _RetiredId_name(ctx context.Context, field graphql.CollectedField, obj *atlas.Retired) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.Name)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19898,6 +21864,23 @@ func (ec *executionContext) fieldContext_RetiredId_name(_ context.Context, field
 }
 
 func (ec *executionContext) _SearchHit_kind(ctx context.Context, field graphql.CollectedField, obj *view.SearchHit) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext_SearchHit_kind(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.Kind
+		fc.Result = res
+		return ec.marshalNEntityKind2githubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐKind(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19921,6 +21904,10 @@ func (ec *executionContext) fieldContext_SearchHit_kind(_ context.Context, field
 }
 
 func (ec *executionContext) _SearchHit_id(ctx context.Context, field graphql.CollectedField, obj *view.SearchHit) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.ID)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19944,6 +21931,10 @@ func (ec *executionContext) fieldContext_SearchHit_id(_ context.Context, field g
 }
 
 func (ec *executionContext) _SearchHit_name(ctx context.Context, field graphql.CollectedField, obj *view.SearchHit) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.Name)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19967,6 +21958,23 @@ func (ec *executionContext) fieldContext_SearchHit_name(_ context.Context, field
 }
 
 func (ec *executionContext) _SearchHit_score(ctx context.Context, field graphql.CollectedField, obj *view.SearchHit) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext_SearchHit_score(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.Score
+		fc.Result = res
+		return ec.marshalNFloat2float64(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19990,6 +21998,23 @@ func (ec *executionContext) fieldContext_SearchHit_score(_ context.Context, fiel
 }
 
 func (ec *executionContext) _SearchHit_tactic(ctx context.Context, field graphql.CollectedField, obj *view.SearchHit) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext_SearchHit_tactic(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.Tactic
+		fc.Result = res
+		return ec.marshalOTactic2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐTactic(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -20022,6 +22047,23 @@ func (ec *executionContext) fieldContext_SearchHit_tactic(_ context.Context, fie
 }
 
 func (ec *executionContext) _SearchHit_technique(ctx context.Context, field graphql.CollectedField, obj *view.SearchHit) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext_SearchHit_technique(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.Technique
+		fc.Result = res
+		return ec.marshalOTechnique2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐTechnique(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -20054,6 +22096,23 @@ func (ec *executionContext) fieldContext_SearchHit_technique(_ context.Context, 
 }
 
 func (ec *executionContext) _SearchHit_mitigation(ctx context.Context, field graphql.CollectedField, obj *view.SearchHit) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext_SearchHit_mitigation(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.Mitigation
+		fc.Result = res
+		return ec.marshalOMitigation2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐMitigation(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -20086,6 +22145,23 @@ func (ec *executionContext) fieldContext_SearchHit_mitigation(_ context.Context,
 }
 
 func (ec *executionContext) _SearchHit_caseStudy(ctx context.Context, field graphql.CollectedField, obj *view.SearchHit) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext_SearchHit_caseStudy(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.CaseStudy
+		fc.Result = res
+		return ec.marshalOCaseStudy2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐCaseStudy(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -20118,6 +22194,23 @@ func (ec *executionContext) fieldContext_SearchHit_caseStudy(_ context.Context, 
 }
 
 func (ec *executionContext) _SearchHit_actor(ctx context.Context, field graphql.CollectedField, obj *view.SearchHit) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext_SearchHit_actor(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.Actor
+		fc.Result = res
+		return ec.marshalOActor2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐActor(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -20150,6 +22243,23 @@ func (ec *executionContext) fieldContext_SearchHit_actor(_ context.Context, fiel
 }
 
 func (ec *executionContext) _SetMember_mitigation(ctx context.Context, field graphql.CollectedField, obj *app.SetMember) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext_SetMember_mitigation(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.Mitigation
+		fc.Result = res
+		return ec.marshalNMitigation2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐMitigation(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -20182,6 +22292,23 @@ func (ec *executionContext) fieldContext_SetMember_mitigation(_ context.Context,
 }
 
 func (ec *executionContext) _SetMember_cost(ctx context.Context, field graphql.CollectedField, obj *app.SetMember) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext_SetMember_cost(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.Cost
+		fc.Result = res
+		return ec.marshalNFloat2float64(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -20205,6 +22332,10 @@ func (ec *executionContext) fieldContext_SetMember_cost(_ context.Context, field
 }
 
 func (ec *executionContext) _SetMember_required(ctx context.Context, field graphql.CollectedField, obj *app.SetMember) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.Bool(obj.Required)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -20228,6 +22359,10 @@ func (ec *executionContext) fieldContext_SetMember_required(_ context.Context, f
 }
 
 func (ec *executionContext) _SetMember_chains(ctx context.Context, field graphql.CollectedField, obj *app.SetMember) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringsAt(&obj.Chains)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -20251,6 +22386,10 @@ func (ec *executionContext) fieldContext_SetMember_chains(_ context.Context, fie
 }
 
 func (ec *executionContext) _SetMember_effect(ctx context.Context, field graphql.CollectedField, obj *app.SetMember) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.Effect)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -20274,6 +22413,23 @@ func (ec *executionContext) fieldContext_SetMember_effect(_ context.Context, fie
 }
 
 func (ec *executionContext) _SharedTechnique_technique(ctx context.Context, field graphql.CollectedField, obj *view.SharedTechnique) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext_SharedTechnique_technique(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.Technique
+		fc.Result = res
+		return ec.marshalNTechnique2githubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐTechnique(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -20306,6 +22462,10 @@ func (ec *executionContext) fieldContext_SharedTechnique_technique(_ context.Con
 }
 
 func (ec *executionContext) _SharedTechnique_actorIds(ctx context.Context, field graphql.CollectedField, obj *view.SharedTechnique) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringsAt(&obj.ActorIDs)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -20329,6 +22489,10 @@ func (ec *executionContext) fieldContext_SharedTechnique_actorIds(_ context.Cont
 }
 
 func (ec *executionContext) _SharedTechnique_all(ctx context.Context, field graphql.CollectedField, obj *view.SharedTechnique) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.Bool(obj.All)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -20352,6 +22516,10 @@ func (ec *executionContext) fieldContext_SharedTechnique_all(_ context.Context, 
 }
 
 func (ec *executionContext) _Step_id(ctx context.Context, field graphql.CollectedField, obj *view.Step) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.ID)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -20375,6 +22543,10 @@ func (ec *executionContext) fieldContext_Step_id(_ context.Context, field graphq
 }
 
 func (ec *executionContext) _Step_stepId(ctx context.Context, field graphql.CollectedField, obj *view.Step) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.StepID)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -20398,6 +22570,10 @@ func (ec *executionContext) fieldContext_Step_stepId(_ context.Context, field gr
 }
 
 func (ec *executionContext) _Step_release(ctx context.Context, field graphql.CollectedField, obj *view.Step) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.Release)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -20421,6 +22597,10 @@ func (ec *executionContext) fieldContext_Step_release(_ context.Context, field g
 }
 
 func (ec *executionContext) _Step_position(ctx context.Context, field graphql.CollectedField, obj *view.Step) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.Int(obj.Position)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -20444,6 +22624,10 @@ func (ec *executionContext) fieldContext_Step_position(_ context.Context, field 
 }
 
 func (ec *executionContext) _Step_description(ctx context.Context, field graphql.CollectedField, obj *view.Step) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.Description)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -20467,6 +22651,23 @@ func (ec *executionContext) fieldContext_Step_description(_ context.Context, fie
 }
 
 func (ec *executionContext) _Step_caseStudy(ctx context.Context, field graphql.CollectedField, obj *view.Step) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext_Step_caseStudy(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.CaseStudy()
+		fc.Result = res
+		return ec.marshalNCaseStudy2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐCaseStudy(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -20499,6 +22700,23 @@ func (ec *executionContext) fieldContext_Step_caseStudy(_ context.Context, field
 }
 
 func (ec *executionContext) _Step_technique(ctx context.Context, field graphql.CollectedField, obj *view.Step) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext_Step_technique(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.Technique()
+		fc.Result = res
+		return ec.marshalNTechnique2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐTechnique(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -20531,6 +22749,23 @@ func (ec *executionContext) fieldContext_Step_technique(_ context.Context, field
 }
 
 func (ec *executionContext) _Step_tactic(ctx context.Context, field graphql.CollectedField, obj *view.Step) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext_Step_tactic(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.Tactic()
+		fc.Result = res
+		return ec.marshalNTactic2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐTactic(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -20563,6 +22798,23 @@ func (ec *executionContext) fieldContext_Step_tactic(_ context.Context, field gr
 }
 
 func (ec *executionContext) _Step_leadsTo(ctx context.Context, field graphql.CollectedField, obj *view.Step) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext_Step_leadsTo(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.LeadsTo()
+		fc.Result = res
+		return ec.marshalNStep2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐStepᚄ(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -20595,6 +22847,23 @@ func (ec *executionContext) fieldContext_Step_leadsTo(_ context.Context, field g
 }
 
 func (ec *executionContext) _Step_leadsFrom(ctx context.Context, field graphql.CollectedField, obj *view.Step) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext_Step_leadsFrom(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.LeadsFrom()
+		fc.Result = res
+		return ec.marshalNStep2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐStepᚄ(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -20627,6 +22896,10 @@ func (ec *executionContext) fieldContext_Step_leadsFrom(_ context.Context, field
 }
 
 func (ec *executionContext) _StepChange_caseStudy(ctx context.Context, field graphql.CollectedField, obj *atlas.StepChange) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.CaseStudy)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -20650,6 +22923,10 @@ func (ec *executionContext) fieldContext_StepChange_caseStudy(_ context.Context,
 }
 
 func (ec *executionContext) _StepChange_stepId(ctx context.Context, field graphql.CollectedField, obj *atlas.StepChange) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.StepID)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -20673,6 +22950,23 @@ func (ec *executionContext) fieldContext_StepChange_stepId(_ context.Context, fi
 }
 
 func (ec *executionContext) _StepChange_before(ctx context.Context, field graphql.CollectedField, obj *atlas.StepChange) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext_StepChange_before(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.Before
+		fc.Result = res
+		return ec.marshalOStepState2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋatlasᚐStep(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -20705,6 +22999,23 @@ func (ec *executionContext) fieldContext_StepChange_before(_ context.Context, fi
 }
 
 func (ec *executionContext) _StepChange_after(ctx context.Context, field graphql.CollectedField, obj *atlas.StepChange) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext_StepChange_after(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.After
+		fc.Result = res
+		return ec.marshalOStepState2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋatlasᚐStep(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -20737,6 +23048,10 @@ func (ec *executionContext) fieldContext_StepChange_after(_ context.Context, fie
 }
 
 func (ec *executionContext) _StepRef_caseStudyId(ctx context.Context, field graphql.CollectedField, obj *view.StepRef) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.CaseStudyID)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -20760,6 +23075,10 @@ func (ec *executionContext) fieldContext_StepRef_caseStudyId(_ context.Context, 
 }
 
 func (ec *executionContext) _StepRef_stepId(ctx context.Context, field graphql.CollectedField, obj *view.StepRef) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.StepID)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -20783,6 +23102,10 @@ func (ec *executionContext) fieldContext_StepRef_stepId(_ context.Context, field
 }
 
 func (ec *executionContext) _StepState_stepId(ctx context.Context, field graphql.CollectedField, obj *atlas.Step) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.ID)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -20806,6 +23129,10 @@ func (ec *executionContext) fieldContext_StepState_stepId(_ context.Context, fie
 }
 
 func (ec *executionContext) _StepState_technique(ctx context.Context, field graphql.CollectedField, obj *atlas.Step) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.Technique)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -20829,6 +23156,10 @@ func (ec *executionContext) fieldContext_StepState_technique(_ context.Context, 
 }
 
 func (ec *executionContext) _StepState_tactic(ctx context.Context, field graphql.CollectedField, obj *atlas.Step) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.Tactic)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -20852,6 +23183,10 @@ func (ec *executionContext) fieldContext_StepState_tactic(_ context.Context, fie
 }
 
 func (ec *executionContext) _StepState_leadsTo(ctx context.Context, field graphql.CollectedField, obj *atlas.Step) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringsAt(&obj.LeadsTo)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -20875,6 +23210,10 @@ func (ec *executionContext) fieldContext_StepState_leadsTo(_ context.Context, fi
 }
 
 func (ec *executionContext) _TMAcceptedRisk_technique(ctx context.Context, field graphql.CollectedField, obj *model.TMAcceptedRisk) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.Technique)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -20898,6 +23237,10 @@ func (ec *executionContext) fieldContext_TMAcceptedRisk_technique(_ context.Cont
 }
 
 func (ec *executionContext) _TMAcceptedRisk_owner(ctx context.Context, field graphql.CollectedField, obj *model.TMAcceptedRisk) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.Owner)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -20921,6 +23264,10 @@ func (ec *executionContext) fieldContext_TMAcceptedRisk_owner(_ context.Context,
 }
 
 func (ec *executionContext) _TMAcceptedRisk_reason(ctx context.Context, field graphql.CollectedField, obj *model.TMAcceptedRisk) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.Reason)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -20944,6 +23291,10 @@ func (ec *executionContext) fieldContext_TMAcceptedRisk_reason(_ context.Context
 }
 
 func (ec *executionContext) _TMAcceptedRisk_expires(ctx context.Context, field graphql.CollectedField, obj *model.TMAcceptedRisk) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.Expires)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -20967,6 +23318,10 @@ func (ec *executionContext) fieldContext_TMAcceptedRisk_expires(_ context.Contex
 }
 
 func (ec *executionContext) _TMAcceptedRiskStatus_technique(ctx context.Context, field graphql.CollectedField, obj *report.AcceptedRiskStatus) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.Technique)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -20990,6 +23345,10 @@ func (ec *executionContext) fieldContext_TMAcceptedRiskStatus_technique(_ contex
 }
 
 func (ec *executionContext) _TMAcceptedRiskStatus_owner(ctx context.Context, field graphql.CollectedField, obj *report.AcceptedRiskStatus) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.Owner)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -21013,6 +23372,10 @@ func (ec *executionContext) fieldContext_TMAcceptedRiskStatus_owner(_ context.Co
 }
 
 func (ec *executionContext) _TMAcceptedRiskStatus_reason(ctx context.Context, field graphql.CollectedField, obj *report.AcceptedRiskStatus) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.Reason)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -21036,6 +23399,10 @@ func (ec *executionContext) fieldContext_TMAcceptedRiskStatus_reason(_ context.C
 }
 
 func (ec *executionContext) _TMAcceptedRiskStatus_expires(ctx context.Context, field graphql.CollectedField, obj *report.AcceptedRiskStatus) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.Expires)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -21059,6 +23426,10 @@ func (ec *executionContext) fieldContext_TMAcceptedRiskStatus_expires(_ context.
 }
 
 func (ec *executionContext) _TMAcceptedRiskStatus_active(ctx context.Context, field graphql.CollectedField, obj *report.AcceptedRiskStatus) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.Bool(obj.Active)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -21082,6 +23453,10 @@ func (ec *executionContext) fieldContext_TMAcceptedRiskStatus_active(_ context.C
 }
 
 func (ec *executionContext) _TMAcceptedRiskStatus_applicable(ctx context.Context, field graphql.CollectedField, obj *report.AcceptedRiskStatus) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.Bool(obj.Applicable)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -21105,6 +23480,10 @@ func (ec *executionContext) fieldContext_TMAcceptedRiskStatus_applicable(_ conte
 }
 
 func (ec *executionContext) _TMActor_id(ctx context.Context, field graphql.CollectedField, obj *report.KnownActor) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.ID)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -21128,6 +23507,10 @@ func (ec *executionContext) fieldContext_TMActor_id(_ context.Context, field gra
 }
 
 func (ec *executionContext) _TMActor_name(ctx context.Context, field graphql.CollectedField, obj *report.KnownActor) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.Name)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -21151,6 +23534,10 @@ func (ec *executionContext) fieldContext_TMActor_name(_ context.Context, field g
 }
 
 func (ec *executionContext) _TMActor_source(ctx context.Context, field graphql.CollectedField, obj *report.KnownActor) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.Source)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -21174,6 +23561,10 @@ func (ec *executionContext) fieldContext_TMActor_source(_ context.Context, field
 }
 
 func (ec *executionContext) _TMActor_role(ctx context.Context, field graphql.CollectedField, obj *report.KnownActor) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.Role)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -21197,6 +23588,10 @@ func (ec *executionContext) fieldContext_TMActor_role(_ context.Context, field g
 }
 
 func (ec *executionContext) _TMActor_techniques(ctx context.Context, field graphql.CollectedField, obj *report.KnownActor) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringsAt(&obj.Techniques)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -21220,6 +23615,10 @@ func (ec *executionContext) fieldContext_TMActor_techniques(_ context.Context, f
 }
 
 func (ec *executionContext) _TMActor_caseStudies(ctx context.Context, field graphql.CollectedField, obj *report.KnownActor) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringsAt(&obj.CaseStudies)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -21243,6 +23642,23 @@ func (ec *executionContext) fieldContext_TMActor_caseStudies(_ context.Context, 
 }
 
 func (ec *executionContext) _TMActor_evidence(ctx context.Context, field graphql.CollectedField, obj *report.KnownActor) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext_TMActor_evidence(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.Evidence
+		fc.Result = res
+		return ec.marshalNTMEvidence2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐEvidenceᚄ(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -21275,6 +23691,10 @@ func (ec *executionContext) fieldContext_TMActor_evidence(_ context.Context, fie
 }
 
 func (ec *executionContext) _TMAdds_incidentsBroken(ctx context.Context, field graphql.CollectedField, obj *report.Adds) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringsAt(&obj.IncidentsBroken)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -21298,6 +23718,10 @@ func (ec *executionContext) fieldContext_TMAdds_incidentsBroken(_ context.Contex
 }
 
 func (ec *executionContext) _TMAdds_residualPathsRemoved(ctx context.Context, field graphql.CollectedField, obj *report.Adds) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.Int(obj.ResidualPathsRemoved)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -21321,6 +23745,10 @@ func (ec *executionContext) fieldContext_TMAdds_residualPathsRemoved(_ context.C
 }
 
 func (ec *executionContext) _TMAdds_techniquesCut(ctx context.Context, field graphql.CollectedField, obj *report.Adds) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringsAt(&obj.TechniquesCut)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -21344,6 +23772,10 @@ func (ec *executionContext) fieldContext_TMAdds_techniquesCut(_ context.Context,
 }
 
 func (ec *executionContext) _TMApplicableTechnique_id(ctx context.Context, field graphql.CollectedField, obj *report.ApplicableTechnique) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.ID)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -21367,6 +23799,10 @@ func (ec *executionContext) fieldContext_TMApplicableTechnique_id(_ context.Cont
 }
 
 func (ec *executionContext) _TMApplicableTechnique_name(ctx context.Context, field graphql.CollectedField, obj *report.ApplicableTechnique) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.Name)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -21390,6 +23826,10 @@ func (ec *executionContext) fieldContext_TMApplicableTechnique_name(_ context.Co
 }
 
 func (ec *executionContext) _TMApplicableTechnique_tactics(ctx context.Context, field graphql.CollectedField, obj *report.ApplicableTechnique) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringsAt(&obj.Tactics)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -21413,6 +23853,10 @@ func (ec *executionContext) fieldContext_TMApplicableTechnique_tactics(_ context
 }
 
 func (ec *executionContext) _TMApplicableTechnique_status(ctx context.Context, field graphql.CollectedField, obj *report.ApplicableTechnique) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.Status)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -21436,6 +23880,10 @@ func (ec *executionContext) fieldContext_TMApplicableTechnique_status(_ context.
 }
 
 func (ec *executionContext) _TMApplicableTechnique_rank(ctx context.Context, field graphql.CollectedField, obj *report.ApplicableTechnique) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.Int(obj.Rank)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -21459,6 +23907,23 @@ func (ec *executionContext) fieldContext_TMApplicableTechnique_rank(_ context.Co
 }
 
 func (ec *executionContext) _TMApplicableTechnique_score(ctx context.Context, field graphql.CollectedField, obj *report.ApplicableTechnique) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext_TMApplicableTechnique_score(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.Score
+		fc.Result = res
+		return ec.marshalNFloat2float64(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -21482,6 +23947,10 @@ func (ec *executionContext) fieldContext_TMApplicableTechnique_score(_ context.C
 }
 
 func (ec *executionContext) _TMApplicableTechnique_priority(ctx context.Context, field graphql.CollectedField, obj *report.ApplicableTechnique) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.Priority)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -21505,6 +23974,10 @@ func (ec *executionContext) fieldContext_TMApplicableTechnique_priority(_ contex
 }
 
 func (ec *executionContext) _TMApplicableTechnique_why(ctx context.Context, field graphql.CollectedField, obj *report.ApplicableTechnique) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringsAt(&obj.Why)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -21528,6 +24001,10 @@ func (ec *executionContext) fieldContext_TMApplicableTechnique_why(_ context.Con
 }
 
 func (ec *executionContext) _TMApplicableTechnique_side(ctx context.Context, field graphql.CollectedField, obj *report.ApplicableTechnique) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.Side)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -21551,6 +24028,10 @@ func (ec *executionContext) fieldContext_TMApplicableTechnique_side(_ context.Co
 }
 
 func (ec *executionContext) _TMApplicableTechnique_sideWhy(ctx context.Context, field graphql.CollectedField, obj *report.ApplicableTechnique) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.SideWhy)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -21574,6 +24055,10 @@ func (ec *executionContext) fieldContext_TMApplicableTechnique_sideWhy(_ context
 }
 
 func (ec *executionContext) _TMApplicableTechnique_detectedBy(ctx context.Context, field graphql.CollectedField, obj *report.ApplicableTechnique) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringsAt(&obj.DetectedBy)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -21597,6 +24082,10 @@ func (ec *executionContext) fieldContext_TMApplicableTechnique_detectedBy(_ cont
 }
 
 func (ec *executionContext) _TMApplicableTechnique_reducedBy(ctx context.Context, field graphql.CollectedField, obj *report.ApplicableTechnique) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringsAt(&obj.ReducedBy)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -21620,6 +24109,23 @@ func (ec *executionContext) fieldContext_TMApplicableTechnique_reducedBy(_ conte
 }
 
 func (ec *executionContext) _TMApplicableTechnique_effects(ctx context.Context, field graphql.CollectedField, obj *report.ApplicableTechnique) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext_TMApplicableTechnique_effects(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.Effects
+		fc.Result = res
+		return ec.marshalNTMLinkEffect2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐLinkEffectᚄ(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -21652,6 +24158,10 @@ func (ec *executionContext) fieldContext_TMApplicableTechnique_effects(_ context
 }
 
 func (ec *executionContext) _TMApplicableTechnique_components(ctx context.Context, field graphql.CollectedField, obj *report.ApplicableTechnique) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringsAt(&obj.Components)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -21675,6 +24185,10 @@ func (ec *executionContext) fieldContext_TMApplicableTechnique_components(_ cont
 }
 
 func (ec *executionContext) _TMApplicableTechnique_mitigatedBy(ctx context.Context, field graphql.CollectedField, obj *report.ApplicableTechnique) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringsAt(&obj.MitigatedBy)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -21698,6 +24212,10 @@ func (ec *executionContext) fieldContext_TMApplicableTechnique_mitigatedBy(_ con
 }
 
 func (ec *executionContext) _TMApplicableTechnique_uncontrolled(ctx context.Context, field graphql.CollectedField, obj *report.ApplicableTechnique) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringsAt(&obj.Uncontrolled)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -21721,6 +24239,10 @@ func (ec *executionContext) fieldContext_TMApplicableTechnique_uncontrolled(_ co
 }
 
 func (ec *executionContext) _TMApplicableTechnique_pending(ctx context.Context, field graphql.CollectedField, obj *report.ApplicableTechnique) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringsAt(&obj.Pending)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -21744,6 +24266,10 @@ func (ec *executionContext) fieldContext_TMApplicableTechnique_pending(_ context
 }
 
 func (ec *executionContext) _TMApplicableTechnique_mitigations(ctx context.Context, field graphql.CollectedField, obj *report.ApplicableTechnique) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringsAt(&obj.Mitigations)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -21767,6 +24293,23 @@ func (ec *executionContext) fieldContext_TMApplicableTechnique_mitigations(_ con
 }
 
 func (ec *executionContext) _TMApplicableTechnique_evidence(ctx context.Context, field graphql.CollectedField, obj *report.ApplicableTechnique) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext_TMApplicableTechnique_evidence(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.Evidence
+		fc.Result = res
+		return ec.marshalNTMEvidence2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐEvidenceᚄ(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -21799,6 +24342,10 @@ func (ec *executionContext) fieldContext_TMApplicableTechnique_evidence(_ contex
 }
 
 func (ec *executionContext) _TMBreakPoint_step(ctx context.Context, field graphql.CollectedField, obj *report.BreakPoint) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.Step)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -21822,6 +24369,10 @@ func (ec *executionContext) fieldContext_TMBreakPoint_step(_ context.Context, fi
 }
 
 func (ec *executionContext) _TMBreakPoint_technique(ctx context.Context, field graphql.CollectedField, obj *report.BreakPoint) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.Technique)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -21845,6 +24396,10 @@ func (ec *executionContext) fieldContext_TMBreakPoint_technique(_ context.Contex
 }
 
 func (ec *executionContext) _TMBreakPoint_controls(ctx context.Context, field graphql.CollectedField, obj *report.BreakPoint) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringsAt(&obj.Controls)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -21868,6 +24423,10 @@ func (ec *executionContext) fieldContext_TMBreakPoint_controls(_ context.Context
 }
 
 func (ec *executionContext) _TMComponent_id(ctx context.Context, field graphql.CollectedField, obj *model.TMComponent) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.ID)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -21891,6 +24450,10 @@ func (ec *executionContext) fieldContext_TMComponent_id(_ context.Context, field
 }
 
 func (ec *executionContext) _TMComponent_kind(ctx context.Context, field graphql.CollectedField, obj *model.TMComponent) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.Kind)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -21914,6 +24477,10 @@ func (ec *executionContext) fieldContext_TMComponent_kind(_ context.Context, fie
 }
 
 func (ec *executionContext) _TMComponent_layer(ctx context.Context, field graphql.CollectedField, obj *model.TMComponent) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.Layer)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -21937,6 +24504,10 @@ func (ec *executionContext) fieldContext_TMComponent_layer(_ context.Context, fi
 }
 
 func (ec *executionContext) _TMComponent_name(ctx context.Context, field graphql.CollectedField, obj *model.TMComponent) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.Name)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -21960,6 +24531,10 @@ func (ec *executionContext) fieldContext_TMComponent_name(_ context.Context, fie
 }
 
 func (ec *executionContext) _TMComponent_description(ctx context.Context, field graphql.CollectedField, obj *model.TMComponent) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.Description)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -21983,6 +24558,23 @@ func (ec *executionContext) fieldContext_TMComponent_description(_ context.Conte
 }
 
 func (ec *executionContext) _TMComponent_properties(ctx context.Context, field graphql.CollectedField, obj *model.TMComponent) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext_TMComponent_properties(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.Properties
+		fc.Result = res
+		return ec.marshalNTMProperty2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐTMPropertyᚄ(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22015,6 +24607,10 @@ func (ec *executionContext) fieldContext_TMComponent_properties(_ context.Contex
 }
 
 func (ec *executionContext) _TMControl_id(ctx context.Context, field graphql.CollectedField, obj *model.TMControl) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.ID)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22038,6 +24634,10 @@ func (ec *executionContext) fieldContext_TMControl_id(_ context.Context, field g
 }
 
 func (ec *executionContext) _TMControl_mitigation(ctx context.Context, field graphql.CollectedField, obj *model.TMControl) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.Mitigation)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22061,6 +24661,10 @@ func (ec *executionContext) fieldContext_TMControl_mitigation(_ context.Context,
 }
 
 func (ec *executionContext) _TMControl_status(ctx context.Context, field graphql.CollectedField, obj *model.TMControl) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.Status)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22084,6 +24688,10 @@ func (ec *executionContext) fieldContext_TMControl_status(_ context.Context, fie
 }
 
 func (ec *executionContext) _TMControl_scope(ctx context.Context, field graphql.CollectedField, obj *model.TMControl) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringsAt(&obj.Scope)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22107,6 +24715,10 @@ func (ec *executionContext) fieldContext_TMControl_scope(_ context.Context, fiel
 }
 
 func (ec *executionContext) _TMControl_note(ctx context.Context, field graphql.CollectedField, obj *model.TMControl) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.Note)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22130,6 +24742,10 @@ func (ec *executionContext) fieldContext_TMControl_note(_ context.Context, field
 }
 
 func (ec *executionContext) _TMControlEffect_id(ctx context.Context, field graphql.CollectedField, obj *report.ControlEffect) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.ID)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22153,6 +24769,10 @@ func (ec *executionContext) fieldContext_TMControlEffect_id(_ context.Context, f
 }
 
 func (ec *executionContext) _TMControlEffect_mitigation(ctx context.Context, field graphql.CollectedField, obj *report.ControlEffect) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.Mitigation)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22176,6 +24796,10 @@ func (ec *executionContext) fieldContext_TMControlEffect_mitigation(_ context.Co
 }
 
 func (ec *executionContext) _TMControlEffect_name(ctx context.Context, field graphql.CollectedField, obj *report.ControlEffect) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.Name)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22199,6 +24823,10 @@ func (ec *executionContext) fieldContext_TMControlEffect_name(_ context.Context,
 }
 
 func (ec *executionContext) _TMControlEffect_status(ctx context.Context, field graphql.CollectedField, obj *report.ControlEffect) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.Status)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22222,6 +24850,10 @@ func (ec *executionContext) fieldContext_TMControlEffect_status(_ context.Contex
 }
 
 func (ec *executionContext) _TMControlEffect_scope(ctx context.Context, field graphql.CollectedField, obj *report.ControlEffect) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringsAt(&obj.Scope)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22245,6 +24877,10 @@ func (ec *executionContext) fieldContext_TMControlEffect_scope(_ context.Context
 }
 
 func (ec *executionContext) _TMControlEffect_effect(ctx context.Context, field graphql.CollectedField, obj *report.ControlEffect) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.Effect)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22268,6 +24904,10 @@ func (ec *executionContext) fieldContext_TMControlEffect_effect(_ context.Contex
 }
 
 func (ec *executionContext) _TMControlEffect_acts(ctx context.Context, field graphql.CollectedField, obj *report.ControlEffect) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.Acts)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22291,6 +24931,10 @@ func (ec *executionContext) fieldContext_TMControlEffect_acts(_ context.Context,
 }
 
 func (ec *executionContext) _TMControlEffect_techniques(ctx context.Context, field graphql.CollectedField, obj *report.ControlEffect) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringsAt(&obj.Techniques)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22314,6 +24958,10 @@ func (ec *executionContext) fieldContext_TMControlEffect_techniques(_ context.Co
 }
 
 func (ec *executionContext) _TMControlEffect_cuts(ctx context.Context, field graphql.CollectedField, obj *report.ControlEffect) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringsAt(&obj.Cuts)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22337,6 +24985,10 @@ func (ec *executionContext) fieldContext_TMControlEffect_cuts(_ context.Context,
 }
 
 func (ec *executionContext) _TMControlEffect_sees(ctx context.Context, field graphql.CollectedField, obj *report.ControlEffect) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringsAt(&obj.Sees)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22360,6 +25012,10 @@ func (ec *executionContext) fieldContext_TMControlEffect_sees(_ context.Context,
 }
 
 func (ec *executionContext) _TMControlEffect_reduces(ctx context.Context, field graphql.CollectedField, obj *report.ControlEffect) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringsAt(&obj.Reduces)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22383,6 +25039,10 @@ func (ec *executionContext) fieldContext_TMControlEffect_reduces(_ context.Conte
 }
 
 func (ec *executionContext) _TMControlEffect_breaks(ctx context.Context, field graphql.CollectedField, obj *report.ControlEffect) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringsAt(&obj.Breaks)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22406,6 +25066,10 @@ func (ec *executionContext) fieldContext_TMControlEffect_breaks(_ context.Contex
 }
 
 func (ec *executionContext) _TMCost_mitigation(ctx context.Context, field graphql.CollectedField, obj *model.TMCost) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.Mitigation)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22429,6 +25093,23 @@ func (ec *executionContext) fieldContext_TMCost_mitigation(_ context.Context, fi
 }
 
 func (ec *executionContext) _TMCost_cost(ctx context.Context, field graphql.CollectedField, obj *model.TMCost) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext_TMCost_cost(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.Cost
+		fc.Result = res
+		return ec.marshalNFloat2float64(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22452,6 +25133,10 @@ func (ec *executionContext) fieldContext_TMCost_cost(_ context.Context, field gr
 }
 
 func (ec *executionContext) _TMDetection_incident(ctx context.Context, field graphql.CollectedField, obj *report.Detection) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.Incident)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22475,6 +25160,10 @@ func (ec *executionContext) fieldContext_TMDetection_incident(_ context.Context,
 }
 
 func (ec *executionContext) _TMDetection_step(ctx context.Context, field graphql.CollectedField, obj *report.Detection) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.Step)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22498,6 +25187,10 @@ func (ec *executionContext) fieldContext_TMDetection_step(_ context.Context, fie
 }
 
 func (ec *executionContext) _TMDetection_technique(ctx context.Context, field graphql.CollectedField, obj *report.Detection) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.Technique)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22521,6 +25214,10 @@ func (ec *executionContext) fieldContext_TMDetection_technique(_ context.Context
 }
 
 func (ec *executionContext) _TMDetection_controls(ctx context.Context, field graphql.CollectedField, obj *report.Detection) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringsAt(&obj.Controls)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22544,6 +25241,10 @@ func (ec *executionContext) fieldContext_TMDetection_controls(_ context.Context,
 }
 
 func (ec *executionContext) _TMEvidence_release(ctx context.Context, field graphql.CollectedField, obj *report.Evidence) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.Release)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22567,6 +25268,10 @@ func (ec *executionContext) fieldContext_TMEvidence_release(_ context.Context, f
 }
 
 func (ec *executionContext) _TMEvidence_rule(ctx context.Context, field graphql.CollectedField, obj *report.Evidence) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.Rule)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22590,6 +25295,10 @@ func (ec *executionContext) fieldContext_TMEvidence_rule(_ context.Context, fiel
 }
 
 func (ec *executionContext) _TMEvidence_rationale(ctx context.Context, field graphql.CollectedField, obj *report.Evidence) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.Rationale)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22613,6 +25322,10 @@ func (ec *executionContext) fieldContext_TMEvidence_rationale(_ context.Context,
 }
 
 func (ec *executionContext) _TMEvidence_component(ctx context.Context, field graphql.CollectedField, obj *report.Evidence) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.Component)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22636,6 +25349,10 @@ func (ec *executionContext) fieldContext_TMEvidence_component(_ context.Context,
 }
 
 func (ec *executionContext) _TMEvidence_caseStudy(ctx context.Context, field graphql.CollectedField, obj *report.Evidence) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.CaseStudy)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22659,6 +25376,10 @@ func (ec *executionContext) fieldContext_TMEvidence_caseStudy(_ context.Context,
 }
 
 func (ec *executionContext) _TMEvidence_control(ctx context.Context, field graphql.CollectedField, obj *report.Evidence) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.Control)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22682,6 +25403,10 @@ func (ec *executionContext) fieldContext_TMEvidence_control(_ context.Context, f
 }
 
 func (ec *executionContext) _TMEvidence_technique(ctx context.Context, field graphql.CollectedField, obj *report.Evidence) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.Technique)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22705,6 +25430,10 @@ func (ec *executionContext) fieldContext_TMEvidence_technique(_ context.Context,
 }
 
 func (ec *executionContext) _TMEvidence_effect(ctx context.Context, field graphql.CollectedField, obj *report.Evidence) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.Effect)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22728,6 +25457,10 @@ func (ec *executionContext) fieldContext_TMEvidence_effect(_ context.Context, fi
 }
 
 func (ec *executionContext) _TMEvidence_viaParent(ctx context.Context, field graphql.CollectedField, obj *report.Evidence) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.ViaParent)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22751,6 +25484,10 @@ func (ec *executionContext) fieldContext_TMEvidence_viaParent(_ context.Context,
 }
 
 func (ec *executionContext) _TMFlow_id(ctx context.Context, field graphql.CollectedField, obj *model.TMFlow) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.ID)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22774,6 +25511,10 @@ func (ec *executionContext) fieldContext_TMFlow_id(_ context.Context, field grap
 }
 
 func (ec *executionContext) _TMFlow_from(ctx context.Context, field graphql.CollectedField, obj *model.TMFlow) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.From)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22797,6 +25538,10 @@ func (ec *executionContext) fieldContext_TMFlow_from(_ context.Context, field gr
 }
 
 func (ec *executionContext) _TMFlow_to(ctx context.Context, field graphql.CollectedField, obj *model.TMFlow) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.To)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22820,6 +25565,10 @@ func (ec *executionContext) fieldContext_TMFlow_to(_ context.Context, field grap
 }
 
 func (ec *executionContext) _TMFlow_trustBoundary(ctx context.Context, field graphql.CollectedField, obj *model.TMFlow) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.Bool(obj.TrustBoundary)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22843,6 +25592,10 @@ func (ec *executionContext) fieldContext_TMFlow_trustBoundary(_ context.Context,
 }
 
 func (ec *executionContext) _TMFlow_data(ctx context.Context, field graphql.CollectedField, obj *model.TMFlow) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.Data)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22866,6 +25619,10 @@ func (ec *executionContext) fieldContext_TMFlow_data(_ context.Context, field gr
 }
 
 func (ec *executionContext) _TMIncident_caseStudy(ctx context.Context, field graphql.CollectedField, obj *report.Incident) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.CaseStudy)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22889,6 +25646,10 @@ func (ec *executionContext) fieldContext_TMIncident_caseStudy(_ context.Context,
 }
 
 func (ec *executionContext) _TMIncident_name(ctx context.Context, field graphql.CollectedField, obj *report.Incident) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.Name)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22912,6 +25673,10 @@ func (ec *executionContext) fieldContext_TMIncident_name(_ context.Context, fiel
 }
 
 func (ec *executionContext) _TMIncident_rank(ctx context.Context, field graphql.CollectedField, obj *report.Incident) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.Int(obj.Rank)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22935,6 +25700,10 @@ func (ec *executionContext) fieldContext_TMIncident_rank(_ context.Context, fiel
 }
 
 func (ec *executionContext) _TMIncident_match(ctx context.Context, field graphql.CollectedField, obj *report.Incident) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.Match)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22958,6 +25727,10 @@ func (ec *executionContext) fieldContext_TMIncident_match(_ context.Context, fie
 }
 
 func (ec *executionContext) _TMIncident_stepsApplicable(ctx context.Context, field graphql.CollectedField, obj *report.Incident) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.Int(obj.StepsApplicable)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22981,6 +25754,10 @@ func (ec *executionContext) fieldContext_TMIncident_stepsApplicable(_ context.Co
 }
 
 func (ec *executionContext) _TMIncident_stepsTotal(ctx context.Context, field graphql.CollectedField, obj *report.Incident) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.Int(obj.StepsTotal)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23004,6 +25781,10 @@ func (ec *executionContext) fieldContext_TMIncident_stepsTotal(_ context.Context
 }
 
 func (ec *executionContext) _TMIncident_missing(ctx context.Context, field graphql.CollectedField, obj *report.Incident) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringsAt(&obj.Missing)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23027,6 +25808,10 @@ func (ec *executionContext) fieldContext_TMIncident_missing(_ context.Context, f
 }
 
 func (ec *executionContext) _TMIncident_actors(ctx context.Context, field graphql.CollectedField, obj *report.Incident) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringsAt(&obj.Actors)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23050,6 +25835,10 @@ func (ec *executionContext) fieldContext_TMIncident_actors(_ context.Context, fi
 }
 
 func (ec *executionContext) _TMIncident_techniques(ctx context.Context, field graphql.CollectedField, obj *report.Incident) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringsAt(&obj.Techniques)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23073,6 +25862,10 @@ func (ec *executionContext) fieldContext_TMIncident_techniques(_ context.Context
 }
 
 func (ec *executionContext) _TMIncident_broken(ctx context.Context, field graphql.CollectedField, obj *report.Incident) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.Bool(obj.Broken)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23096,6 +25889,23 @@ func (ec *executionContext) fieldContext_TMIncident_broken(_ context.Context, fi
 }
 
 func (ec *executionContext) _TMIncident_breaksAt(ctx context.Context, field graphql.CollectedField, obj *report.Incident) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext_TMIncident_breaksAt(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.BreaksAt
+		fc.Result = res
+		return ec.marshalOTMBreakPoint2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐBreakPoint(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23128,6 +25938,23 @@ func (ec *executionContext) fieldContext_TMIncident_breaksAt(_ context.Context, 
 }
 
 func (ec *executionContext) _TMIncident_coveredSteps(ctx context.Context, field graphql.CollectedField, obj *report.Incident) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext_TMIncident_coveredSteps(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.CoveredSteps
+		fc.Result = res
+		return ec.marshalNTMBreakPoint2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐBreakPointᚄ(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23160,6 +25987,10 @@ func (ec *executionContext) fieldContext_TMIncident_coveredSteps(_ context.Conte
 }
 
 func (ec *executionContext) _TMIncident_openRoute(ctx context.Context, field graphql.CollectedField, obj *report.Incident) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringsAt(&obj.OpenRoute)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23183,6 +26014,10 @@ func (ec *executionContext) fieldContext_TMIncident_openRoute(_ context.Context,
 }
 
 func (ec *executionContext) _TMIncident_accepted(ctx context.Context, field graphql.CollectedField, obj *report.Incident) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.Bool(obj.Accepted)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23206,6 +26041,23 @@ func (ec *executionContext) fieldContext_TMIncident_accepted(_ context.Context, 
 }
 
 func (ec *executionContext) _TMIncident_evidence(ctx context.Context, field graphql.CollectedField, obj *report.Incident) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext_TMIncident_evidence(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.Evidence
+		fc.Result = res
+		return ec.marshalNTMEvidence2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐEvidenceᚄ(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23238,6 +26090,10 @@ func (ec *executionContext) fieldContext_TMIncident_evidence(_ context.Context, 
 }
 
 func (ec *executionContext) _TMLinkEffect_mitigation(ctx context.Context, field graphql.CollectedField, obj *report.LinkEffect) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.Mitigation)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23261,6 +26117,10 @@ func (ec *executionContext) fieldContext_TMLinkEffect_mitigation(_ context.Conte
 }
 
 func (ec *executionContext) _TMLinkEffect_technique(ctx context.Context, field graphql.CollectedField, obj *report.LinkEffect) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.Technique)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23284,6 +26144,10 @@ func (ec *executionContext) fieldContext_TMLinkEffect_technique(_ context.Contex
 }
 
 func (ec *executionContext) _TMLinkEffect_effect(ctx context.Context, field graphql.CollectedField, obj *report.LinkEffect) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.Effect)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23307,6 +26171,10 @@ func (ec *executionContext) fieldContext_TMLinkEffect_effect(_ context.Context, 
 }
 
 func (ec *executionContext) _TMLinkEffect_acts(ctx context.Context, field graphql.CollectedField, obj *report.LinkEffect) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.Acts)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23330,6 +26198,10 @@ func (ec *executionContext) fieldContext_TMLinkEffect_acts(_ context.Context, fi
 }
 
 func (ec *executionContext) _TMLinkEffect_why(ctx context.Context, field graphql.CollectedField, obj *report.LinkEffect) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.Why)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23353,6 +26225,10 @@ func (ec *executionContext) fieldContext_TMLinkEffect_why(_ context.Context, fie
 }
 
 func (ec *executionContext) _TMLinkEffect_viaParent(ctx context.Context, field graphql.CollectedField, obj *report.LinkEffect) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.ViaParent)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23376,6 +26252,10 @@ func (ec *executionContext) fieldContext_TMLinkEffect_viaParent(_ context.Contex
 }
 
 func (ec *executionContext) _TMLinkEffect_outsidersOnly(ctx context.Context, field graphql.CollectedField, obj *report.LinkEffect) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.Bool(obj.OutsidersOnly)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23399,6 +26279,23 @@ func (ec *executionContext) fieldContext_TMLinkEffect_outsidersOnly(_ context.Co
 }
 
 func (ec *executionContext) _TMLinkEffect_modalities(ctx context.Context, field graphql.CollectedField, obj *report.LinkEffect) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext_TMLinkEffect_modalities(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.Modalities
+		fc.Result = res
+		return ec.marshalOString2ᚕstringᚄ(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23422,6 +26319,10 @@ func (ec *executionContext) fieldContext_TMLinkEffect_modalities(_ context.Conte
 }
 
 func (ec *executionContext) _TMMitigationChange_mitigation(ctx context.Context, field graphql.CollectedField, obj *report.MitigationChange) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.Mitigation)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23445,6 +26346,10 @@ func (ec *executionContext) fieldContext_TMMitigationChange_mitigation(_ context
 }
 
 func (ec *executionContext) _TMMitigationChange_added(ctx context.Context, field graphql.CollectedField, obj *report.MitigationChange) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringsAt(&obj.Added)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23468,6 +26373,10 @@ func (ec *executionContext) fieldContext_TMMitigationChange_added(_ context.Cont
 }
 
 func (ec *executionContext) _TMMitigationChange_removed(ctx context.Context, field graphql.CollectedField, obj *report.MitigationChange) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringsAt(&obj.Removed)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23491,6 +26400,10 @@ func (ec *executionContext) fieldContext_TMMitigationChange_removed(_ context.Co
 }
 
 func (ec *executionContext) _TMPreferences_countDetection(ctx context.Context, field graphql.CollectedField, obj *model.TMPreferences) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.Bool(obj.CountDetection)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23514,6 +26427,23 @@ func (ec *executionContext) fieldContext_TMPreferences_countDetection(_ context.
 }
 
 func (ec *executionContext) _TMPreferences_costs(ctx context.Context, field graphql.CollectedField, obj *model.TMPreferences) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext_TMPreferences_costs(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.Costs
+		fc.Result = res
+		return ec.marshalNTMCost2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐTMCostᚄ(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23546,6 +26476,10 @@ func (ec *executionContext) fieldContext_TMPreferences_costs(_ context.Context, 
 }
 
 func (ec *executionContext) _TMPreferences_exclude(ctx context.Context, field graphql.CollectedField, obj *model.TMPreferences) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringsAt(&obj.Exclude)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23569,6 +26503,10 @@ func (ec *executionContext) fieldContext_TMPreferences_exclude(_ context.Context
 }
 
 func (ec *executionContext) _TMProperty_name(ctx context.Context, field graphql.CollectedField, obj *model.TMProperty) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.Name)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23592,6 +26530,10 @@ func (ec *executionContext) fieldContext_TMProperty_name(_ context.Context, fiel
 }
 
 func (ec *executionContext) _TMProperty_value(ctx context.Context, field graphql.CollectedField, obj *model.TMProperty) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.Value)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23615,6 +26557,10 @@ func (ec *executionContext) fieldContext_TMProperty_value(_ context.Context, fie
 }
 
 func (ec *executionContext) _TMRecommendation_id(ctx context.Context, field graphql.CollectedField, obj *report.Recommendation) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.ID)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23638,6 +26584,10 @@ func (ec *executionContext) fieldContext_TMRecommendation_id(_ context.Context, 
 }
 
 func (ec *executionContext) _TMRecommendation_name(ctx context.Context, field graphql.CollectedField, obj *report.Recommendation) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.Name)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23661,6 +26611,10 @@ func (ec *executionContext) fieldContext_TMRecommendation_name(_ context.Context
 }
 
 func (ec *executionContext) _TMRecommendation_effect(ctx context.Context, field graphql.CollectedField, obj *report.Recommendation) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.Effect)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23684,6 +26638,23 @@ func (ec *executionContext) fieldContext_TMRecommendation_effect(_ context.Conte
 }
 
 func (ec *executionContext) _TMRecommendation_adds(ctx context.Context, field graphql.CollectedField, obj *report.Recommendation) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext_TMRecommendation_adds(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.Adds
+		fc.Result = res
+		return ec.marshalNTMAdds2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐAdds(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23716,6 +26687,10 @@ func (ec *executionContext) fieldContext_TMRecommendation_adds(_ context.Context
 }
 
 func (ec *executionContext) _TMRecommendation_techniques(ctx context.Context, field graphql.CollectedField, obj *report.Recommendation) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringsAt(&obj.Techniques)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23739,6 +26714,10 @@ func (ec *executionContext) fieldContext_TMRecommendation_techniques(_ context.C
 }
 
 func (ec *executionContext) _TMRecommendation_incidents(ctx context.Context, field graphql.CollectedField, obj *report.Recommendation) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringsAt(&obj.Incidents)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23762,6 +26741,10 @@ func (ec *executionContext) fieldContext_TMRecommendation_incidents(_ context.Co
 }
 
 func (ec *executionContext) _TMRecommendation_paths(ctx context.Context, field graphql.CollectedField, obj *report.Recommendation) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringsAt(&obj.Paths)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23785,6 +26768,23 @@ func (ec *executionContext) fieldContext_TMRecommendation_paths(_ context.Contex
 }
 
 func (ec *executionContext) _TMRecommendation_evidence(ctx context.Context, field graphql.CollectedField, obj *report.Recommendation) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext_TMRecommendation_evidence(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.Evidence
+		fc.Result = res
+		return ec.marshalNTMEvidence2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐEvidenceᚄ(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23817,6 +26817,10 @@ func (ec *executionContext) fieldContext_TMRecommendation_evidence(_ context.Con
 }
 
 func (ec *executionContext) _TMResidualPath_id(ctx context.Context, field graphql.CollectedField, obj *report.ResidualPath) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.ID)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23840,6 +26844,10 @@ func (ec *executionContext) fieldContext_TMResidualPath_id(_ context.Context, fi
 }
 
 func (ec *executionContext) _TMResidualPath_techniques(ctx context.Context, field graphql.CollectedField, obj *report.ResidualPath) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringsAt(&obj.Techniques)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23863,6 +26871,10 @@ func (ec *executionContext) fieldContext_TMResidualPath_techniques(_ context.Con
 }
 
 func (ec *executionContext) _TMResidualPath_support(ctx context.Context, field graphql.CollectedField, obj *report.ResidualPath) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.Int(obj.Support)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23886,6 +26898,10 @@ func (ec *executionContext) fieldContext_TMResidualPath_support(_ context.Contex
 }
 
 func (ec *executionContext) _TMResidualPath_caseStudies(ctx context.Context, field graphql.CollectedField, obj *report.ResidualPath) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringsAt(&obj.CaseStudies)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23909,6 +26925,10 @@ func (ec *executionContext) fieldContext_TMResidualPath_caseStudies(_ context.Co
 }
 
 func (ec *executionContext) _TMResidualPath_accepted(ctx context.Context, field graphql.CollectedField, obj *report.ResidualPath) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.Bool(obj.Accepted)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23932,6 +26952,23 @@ func (ec *executionContext) fieldContext_TMResidualPath_accepted(_ context.Conte
 }
 
 func (ec *executionContext) _TMResidualPath_evidence(ctx context.Context, field graphql.CollectedField, obj *report.ResidualPath) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext_TMResidualPath_evidence(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.Evidence
+		fc.Result = res
+		return ec.marshalNTMEvidence2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐEvidenceᚄ(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23964,6 +27001,10 @@ func (ec *executionContext) fieldContext_TMResidualPath_evidence(_ context.Conte
 }
 
 func (ec *executionContext) _TMStatusChange_technique(ctx context.Context, field graphql.CollectedField, obj *report.StatusChange) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.Technique)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23987,6 +27028,10 @@ func (ec *executionContext) fieldContext_TMStatusChange_technique(_ context.Cont
 }
 
 func (ec *executionContext) _TMStatusChange_from(ctx context.Context, field graphql.CollectedField, obj *report.StatusChange) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.From)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -24010,6 +27055,10 @@ func (ec *executionContext) fieldContext_TMStatusChange_from(_ context.Context, 
 }
 
 func (ec *executionContext) _TMStatusChange_to(ctx context.Context, field graphql.CollectedField, obj *report.StatusChange) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.To)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -24033,6 +27082,10 @@ func (ec *executionContext) fieldContext_TMStatusChange_to(_ context.Context, fi
 }
 
 func (ec *executionContext) _TMSummary_applicable(ctx context.Context, field graphql.CollectedField, obj *report.Summary) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.Int(obj.Applicable)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -24056,6 +27109,10 @@ func (ec *executionContext) fieldContext_TMSummary_applicable(_ context.Context,
 }
 
 func (ec *executionContext) _TMSummary_mitigated(ctx context.Context, field graphql.CollectedField, obj *report.Summary) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.Int(obj.Mitigated)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -24079,6 +27136,10 @@ func (ec *executionContext) fieldContext_TMSummary_mitigated(_ context.Context, 
 }
 
 func (ec *executionContext) _TMSummary_accepted(ctx context.Context, field graphql.CollectedField, obj *report.Summary) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.Int(obj.Accepted)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -24102,6 +27163,10 @@ func (ec *executionContext) fieldContext_TMSummary_accepted(_ context.Context, f
 }
 
 func (ec *executionContext) _TMSummary_residual(ctx context.Context, field graphql.CollectedField, obj *report.Summary) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.Int(obj.Residual)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -24125,6 +27190,10 @@ func (ec *executionContext) fieldContext_TMSummary_residual(_ context.Context, f
 }
 
 func (ec *executionContext) _TMSummary_incidents(ctx context.Context, field graphql.CollectedField, obj *report.Summary) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.Int(obj.Incidents)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -24148,6 +27217,10 @@ func (ec *executionContext) fieldContext_TMSummary_incidents(_ context.Context, 
 }
 
 func (ec *executionContext) _TMSummary_incidentsBroken(ctx context.Context, field graphql.CollectedField, obj *report.Summary) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.Int(obj.IncidentsBroken)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -24171,6 +27244,10 @@ func (ec *executionContext) fieldContext_TMSummary_incidentsBroken(_ context.Con
 }
 
 func (ec *executionContext) _TMSummary_nearIncidents(ctx context.Context, field graphql.CollectedField, obj *report.Summary) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.Int(obj.NearIncidents)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -24194,6 +27271,10 @@ func (ec *executionContext) fieldContext_TMSummary_nearIncidents(_ context.Conte
 }
 
 func (ec *executionContext) _TMSummary_detections(ctx context.Context, field graphql.CollectedField, obj *report.Summary) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.Int(obj.Detections)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -24217,6 +27298,10 @@ func (ec *executionContext) fieldContext_TMSummary_detections(_ context.Context,
 }
 
 func (ec *executionContext) _TMSummary_residualPaths(ctx context.Context, field graphql.CollectedField, obj *report.Summary) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.Int(obj.ResidualPaths)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -24240,6 +27325,10 @@ func (ec *executionContext) fieldContext_TMSummary_residualPaths(_ context.Conte
 }
 
 func (ec *executionContext) _TMSummary_uncoveredTechniques(ctx context.Context, field graphql.CollectedField, obj *report.Summary) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.Int(obj.UncoveredTechniques)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -24263,6 +27352,10 @@ func (ec *executionContext) fieldContext_TMSummary_uncoveredTechniques(_ context
 }
 
 func (ec *executionContext) _TMTacticExposure_tactic(ctx context.Context, field graphql.CollectedField, obj *report.TacticExposure) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.Tactic)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -24286,6 +27379,10 @@ func (ec *executionContext) fieldContext_TMTacticExposure_tactic(_ context.Conte
 }
 
 func (ec *executionContext) _TMTacticExposure_name(ctx context.Context, field graphql.CollectedField, obj *report.TacticExposure) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.Name)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -24309,6 +27406,10 @@ func (ec *executionContext) fieldContext_TMTacticExposure_name(_ context.Context
 }
 
 func (ec *executionContext) _TMTacticExposure_techniques(ctx context.Context, field graphql.CollectedField, obj *report.TacticExposure) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.Int(obj.Techniques)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -24332,6 +27433,10 @@ func (ec *executionContext) fieldContext_TMTacticExposure_techniques(_ context.C
 }
 
 func (ec *executionContext) _TMTacticExposure_applicable(ctx context.Context, field graphql.CollectedField, obj *report.TacticExposure) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.Int(obj.Applicable)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -24355,6 +27460,10 @@ func (ec *executionContext) fieldContext_TMTacticExposure_applicable(_ context.C
 }
 
 func (ec *executionContext) _TMTacticExposure_mitigated(ctx context.Context, field graphql.CollectedField, obj *report.TacticExposure) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.Int(obj.Mitigated)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -24378,6 +27487,10 @@ func (ec *executionContext) fieldContext_TMTacticExposure_mitigated(_ context.Co
 }
 
 func (ec *executionContext) _TMTacticExposure_accepted(ctx context.Context, field graphql.CollectedField, obj *report.TacticExposure) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.Int(obj.Accepted)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -24401,6 +27514,10 @@ func (ec *executionContext) fieldContext_TMTacticExposure_accepted(_ context.Con
 }
 
 func (ec *executionContext) _TMTacticExposure_residual(ctx context.Context, field graphql.CollectedField, obj *report.TacticExposure) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.Int(obj.Residual)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -24424,6 +27541,10 @@ func (ec *executionContext) fieldContext_TMTacticExposure_residual(_ context.Con
 }
 
 func (ec *executionContext) _TMUnbreakable_id(ctx context.Context, field graphql.CollectedField, obj *report.UnbreakableItem) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.ID)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -24447,6 +27568,10 @@ func (ec *executionContext) fieldContext_TMUnbreakable_id(_ context.Context, fie
 }
 
 func (ec *executionContext) _TMUnbreakable_techniques(ctx context.Context, field graphql.CollectedField, obj *report.UnbreakableItem) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringsAt(&obj.Techniques)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -24470,6 +27595,10 @@ func (ec *executionContext) fieldContext_TMUnbreakable_techniques(_ context.Cont
 }
 
 func (ec *executionContext) _TMUncoveredTechnique_id(ctx context.Context, field graphql.CollectedField, obj *report.UncoveredTechnique) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.ID)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -24493,6 +27622,10 @@ func (ec *executionContext) fieldContext_TMUncoveredTechnique_id(_ context.Conte
 }
 
 func (ec *executionContext) _TMUncoveredTechnique_name(ctx context.Context, field graphql.CollectedField, obj *report.UncoveredTechnique) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.Name)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -24516,6 +27649,10 @@ func (ec *executionContext) fieldContext_TMUncoveredTechnique_name(_ context.Con
 }
 
 func (ec *executionContext) _TMUncoveredTechnique_status(ctx context.Context, field graphql.CollectedField, obj *report.UncoveredTechnique) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.Status)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -24539,6 +27676,10 @@ func (ec *executionContext) fieldContext_TMUncoveredTechnique_status(_ context.C
 }
 
 func (ec *executionContext) _TMUncoveredTechnique_maturity(ctx context.Context, field graphql.CollectedField, obj *report.UncoveredTechnique) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.Maturity)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -24562,6 +27703,23 @@ func (ec *executionContext) fieldContext_TMUncoveredTechnique_maturity(_ context
 }
 
 func (ec *executionContext) _TMUncoveredTechnique_evidence(ctx context.Context, field graphql.CollectedField, obj *report.UncoveredTechnique) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext_TMUncoveredTechnique_evidence(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.Evidence
+		fc.Result = res
+		return ec.marshalNTMEvidence2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐEvidenceᚄ(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -24594,6 +27752,10 @@ func (ec *executionContext) fieldContext_TMUncoveredTechnique_evidence(_ context
 }
 
 func (ec *executionContext) _Tactic_id(ctx context.Context, field graphql.CollectedField, obj *view.Tactic) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.ID)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -24617,6 +27779,10 @@ func (ec *executionContext) fieldContext_Tactic_id(_ context.Context, field grap
 }
 
 func (ec *executionContext) _Tactic_release(ctx context.Context, field graphql.CollectedField, obj *view.Tactic) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.Release)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -24640,6 +27806,10 @@ func (ec *executionContext) fieldContext_Tactic_release(_ context.Context, field
 }
 
 func (ec *executionContext) _Tactic_name(ctx context.Context, field graphql.CollectedField, obj *view.Tactic) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.Name)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -24663,6 +27833,10 @@ func (ec *executionContext) fieldContext_Tactic_name(_ context.Context, field gr
 }
 
 func (ec *executionContext) _Tactic_description(ctx context.Context, field graphql.CollectedField, obj *view.Tactic) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.Description)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -24686,6 +27860,10 @@ func (ec *executionContext) fieldContext_Tactic_description(_ context.Context, f
 }
 
 func (ec *executionContext) _Tactic_uuid(ctx context.Context, field graphql.CollectedField, obj *view.Tactic) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.OptStringAt(obj.UUID)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -24709,6 +27887,10 @@ func (ec *executionContext) fieldContext_Tactic_uuid(_ context.Context, field gr
 }
 
 func (ec *executionContext) _Tactic_position(ctx context.Context, field graphql.CollectedField, obj *view.Tactic) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.Int(obj.Position)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -24732,6 +27914,23 @@ func (ec *executionContext) fieldContext_Tactic_position(_ context.Context, fiel
 }
 
 func (ec *executionContext) _Tactic_references(ctx context.Context, field graphql.CollectedField, obj *view.Tactic) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext_Tactic_references(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.References
+		fc.Result = res
+		return ec.marshalNReference2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋatlasᚐReferenceᚄ(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -24764,6 +27963,10 @@ func (ec *executionContext) fieldContext_Tactic_references(_ context.Context, fi
 }
 
 func (ec *executionContext) _Tactic_created(ctx context.Context, field graphql.CollectedField, obj *view.Tactic) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.OptStringAt(obj.Created)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -24787,6 +27990,10 @@ func (ec *executionContext) fieldContext_Tactic_created(_ context.Context, field
 }
 
 func (ec *executionContext) _Tactic_modified(ctx context.Context, field graphql.CollectedField, obj *view.Tactic) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.OptStringAt(obj.Modified)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -24810,6 +28017,23 @@ func (ec *executionContext) fieldContext_Tactic_modified(_ context.Context, fiel
 }
 
 func (ec *executionContext) _Tactic_attack(ctx context.Context, field graphql.CollectedField, obj *view.Tactic) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext_Tactic_attack(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.Attack
+		fc.Result = res
+		return ec.marshalOAttackReference2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋatlasᚐAttackRef(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -24842,6 +28066,23 @@ func (ec *executionContext) fieldContext_Tactic_attack(_ context.Context, field 
 }
 
 func (ec *executionContext) _Tactic_techniques(ctx context.Context, field graphql.CollectedField, obj *view.Tactic) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext_Tactic_techniques(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.Techniques()
+		fc.Result = res
+		return ec.marshalNTechnique2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐTechniqueᚄ(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -24874,6 +28115,23 @@ func (ec *executionContext) fieldContext_Tactic_techniques(_ context.Context, fi
 }
 
 func (ec *executionContext) _TacticConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.TacticConnection) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext_TacticConnection_edges(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.Edges
+		fc.Result = res
+		return ec.marshalNTacticEdge2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐTacticEdgeᚄ(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -24906,6 +28164,23 @@ func (ec *executionContext) fieldContext_TacticConnection_edges(_ context.Contex
 }
 
 func (ec *executionContext) _TacticConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.TacticConnection) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext_TacticConnection_nodes(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.Nodes
+		fc.Result = res
+		return ec.marshalNTactic2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐTacticᚄ(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -24938,6 +28213,23 @@ func (ec *executionContext) fieldContext_TacticConnection_nodes(_ context.Contex
 }
 
 func (ec *executionContext) _TacticConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.TacticConnection) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext_TacticConnection_pageInfo(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.PageInfo
+		fc.Result = res
+		return ec.marshalNPageInfo2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐPageInfo(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -24970,6 +28262,10 @@ func (ec *executionContext) fieldContext_TacticConnection_pageInfo(_ context.Con
 }
 
 func (ec *executionContext) _TacticConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.TacticConnection) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.Int(obj.TotalCount)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -24993,6 +28289,10 @@ func (ec *executionContext) fieldContext_TacticConnection_totalCount(_ context.C
 }
 
 func (ec *executionContext) _TacticEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.TacticEdge) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.Cursor)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -25016,6 +28316,23 @@ func (ec *executionContext) fieldContext_TacticEdge_cursor(_ context.Context, fi
 }
 
 func (ec *executionContext) _TacticEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.TacticEdge) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext_TacticEdge_node(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.Node
+		fc.Result = res
+		return ec.marshalNTactic2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐTactic(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -25048,6 +28365,10 @@ func (ec *executionContext) fieldContext_TacticEdge_node(_ context.Context, fiel
 }
 
 func (ec *executionContext) _TacticMove_id(ctx context.Context, field graphql.CollectedField, obj *atlas.TacticMove) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.ID)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -25071,6 +28392,10 @@ func (ec *executionContext) fieldContext_TacticMove_id(_ context.Context, field 
 }
 
 func (ec *executionContext) _TacticMove_name(ctx context.Context, field graphql.CollectedField, obj *atlas.TacticMove) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.Name)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -25094,6 +28419,10 @@ func (ec *executionContext) fieldContext_TacticMove_name(_ context.Context, fiel
 }
 
 func (ec *executionContext) _TacticMove_from(ctx context.Context, field graphql.CollectedField, obj *atlas.TacticMove) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringsAt(&obj.From)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -25117,6 +28446,10 @@ func (ec *executionContext) fieldContext_TacticMove_from(_ context.Context, fiel
 }
 
 func (ec *executionContext) _TacticMove_to(ctx context.Context, field graphql.CollectedField, obj *atlas.TacticMove) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringsAt(&obj.To)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -25140,6 +28473,10 @@ func (ec *executionContext) fieldContext_TacticMove_to(_ context.Context, field 
 }
 
 func (ec *executionContext) _Technique_id(ctx context.Context, field graphql.CollectedField, obj *view.Technique) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.ID)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -25163,6 +28500,10 @@ func (ec *executionContext) fieldContext_Technique_id(_ context.Context, field g
 }
 
 func (ec *executionContext) _Technique_release(ctx context.Context, field graphql.CollectedField, obj *view.Technique) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.Release)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -25186,6 +28527,10 @@ func (ec *executionContext) fieldContext_Technique_release(_ context.Context, fi
 }
 
 func (ec *executionContext) _Technique_name(ctx context.Context, field graphql.CollectedField, obj *view.Technique) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.Name)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -25209,6 +28554,10 @@ func (ec *executionContext) fieldContext_Technique_name(_ context.Context, field
 }
 
 func (ec *executionContext) _Technique_description(ctx context.Context, field graphql.CollectedField, obj *view.Technique) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.Description)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -25232,6 +28581,10 @@ func (ec *executionContext) fieldContext_Technique_description(_ context.Context
 }
 
 func (ec *executionContext) _Technique_uuid(ctx context.Context, field graphql.CollectedField, obj *view.Technique) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.OptStringAt(obj.UUID)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -25255,6 +28608,10 @@ func (ec *executionContext) fieldContext_Technique_uuid(_ context.Context, field
 }
 
 func (ec *executionContext) _Technique_maturity(ctx context.Context, field graphql.CollectedField, obj *view.Technique) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.OptStringAt(obj.Maturity)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -25278,6 +28635,10 @@ func (ec *executionContext) fieldContext_Technique_maturity(_ context.Context, f
 }
 
 func (ec *executionContext) _Technique_platforms(ctx context.Context, field graphql.CollectedField, obj *view.Technique) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringsAt(&obj.Platforms)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -25301,6 +28662,15 @@ func (ec *executionContext) fieldContext_Technique_platforms(_ context.Context, 
 }
 
 func (ec *executionContext) _Technique_isSubtechnique(ctx context.Context, field graphql.CollectedField, obj *view.Technique) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		defer func() {
+			if r := recover(); r != nil {
+				ret = serial.Recovered(ctx, ec.OperationContext, field, ec.fieldContext_Technique_isSubtechnique, r)
+			}
+		}()
+		return serial.Bool(obj.IsSubtechnique())
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -25324,6 +28694,23 @@ func (ec *executionContext) fieldContext_Technique_isSubtechnique(_ context.Cont
 }
 
 func (ec *executionContext) _Technique_references(ctx context.Context, field graphql.CollectedField, obj *view.Technique) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext_Technique_references(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.References
+		fc.Result = res
+		return ec.marshalNReference2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋatlasᚐReferenceᚄ(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -25356,6 +28743,10 @@ func (ec *executionContext) fieldContext_Technique_references(_ context.Context,
 }
 
 func (ec *executionContext) _Technique_created(ctx context.Context, field graphql.CollectedField, obj *view.Technique) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.OptStringAt(obj.Created)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -25379,6 +28770,10 @@ func (ec *executionContext) fieldContext_Technique_created(_ context.Context, fi
 }
 
 func (ec *executionContext) _Technique_modified(ctx context.Context, field graphql.CollectedField, obj *view.Technique) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.OptStringAt(obj.Modified)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -25402,6 +28797,23 @@ func (ec *executionContext) fieldContext_Technique_modified(_ context.Context, f
 }
 
 func (ec *executionContext) _Technique_attack(ctx context.Context, field graphql.CollectedField, obj *view.Technique) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext_Technique_attack(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.Attack
+		fc.Result = res
+		return ec.marshalOAttackReference2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋatlasᚐAttackRef(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -25434,6 +28846,23 @@ func (ec *executionContext) fieldContext_Technique_attack(_ context.Context, fie
 }
 
 func (ec *executionContext) _Technique_tactics(ctx context.Context, field graphql.CollectedField, obj *view.Technique) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext_Technique_tactics(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.Tactics()
+		fc.Result = res
+		return ec.marshalNTactic2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐTacticᚄ(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -25466,6 +28895,23 @@ func (ec *executionContext) fieldContext_Technique_tactics(_ context.Context, fi
 }
 
 func (ec *executionContext) _Technique_parent(ctx context.Context, field graphql.CollectedField, obj *view.Technique) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext_Technique_parent(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.Parent()
+		fc.Result = res
+		return ec.marshalOTechnique2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐTechnique(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -25498,6 +28944,23 @@ func (ec *executionContext) fieldContext_Technique_parent(_ context.Context, fie
 }
 
 func (ec *executionContext) _Technique_subtechniques(ctx context.Context, field graphql.CollectedField, obj *view.Technique) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext_Technique_subtechniques(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.Subtechniques()
+		fc.Result = res
+		return ec.marshalNTechnique2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐTechniqueᚄ(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -25530,6 +28993,23 @@ func (ec *executionContext) fieldContext_Technique_subtechniques(_ context.Conte
 }
 
 func (ec *executionContext) _Technique_mitigations(ctx context.Context, field graphql.CollectedField, obj *view.Technique) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext_Technique_mitigations(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.Mitigations()
+		fc.Result = res
+		return ec.marshalNTechniqueMitigation2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐTechniqueMitigationᚄ(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -25562,6 +29042,23 @@ func (ec *executionContext) fieldContext_Technique_mitigations(_ context.Context
 }
 
 func (ec *executionContext) _Technique_caseStudies(ctx context.Context, field graphql.CollectedField, obj *view.Technique) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext_Technique_caseStudies(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.CaseStudies()
+		fc.Result = res
+		return ec.marshalNCaseStudy2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐCaseStudyᚄ(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -25649,6 +29146,23 @@ func (ec *executionContext) resolveBatch_Technique_actors(ctx context.Context, f
 }
 
 func (ec *executionContext) _Technique_followedBy(ctx context.Context, field graphql.CollectedField, obj *view.Technique) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext_Technique_followedBy(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.FollowedBy()
+		fc.Result = res
+		return ec.marshalNTechniqueTransition2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐTechniqueTransitionᚄ(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -25681,6 +29195,23 @@ func (ec *executionContext) fieldContext_Technique_followedBy(_ context.Context,
 }
 
 func (ec *executionContext) _Technique_precededBy(ctx context.Context, field graphql.CollectedField, obj *view.Technique) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext_Technique_precededBy(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.PrecededBy()
+		fc.Result = res
+		return ec.marshalNTechniqueTransition2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐTechniqueTransitionᚄ(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -25713,6 +29244,23 @@ func (ec *executionContext) fieldContext_Technique_precededBy(_ context.Context,
 }
 
 func (ec *executionContext) _TechniqueActor_actor(ctx context.Context, field graphql.CollectedField, obj *view.TechniqueActor) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext_TechniqueActor_actor(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.Actor
+		fc.Result = res
+		return ec.marshalNActor2githubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐActor(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -25800,6 +29348,23 @@ func (ec *executionContext) resolveBatch_TechniqueActor_caseStudies(ctx context.
 }
 
 func (ec *executionContext) _TechniqueActor_via(ctx context.Context, field graphql.CollectedField, obj *view.TechniqueActor) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext_TechniqueActor_via(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.Via
+		fc.Result = res
+		return ec.marshalNActorLinkKind2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋatlasᚐLinkKindᚄ(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -25823,6 +29388,23 @@ func (ec *executionContext) fieldContext_TechniqueActor_via(_ context.Context, f
 }
 
 func (ec *executionContext) _TechniqueActor_steps(ctx context.Context, field graphql.CollectedField, obj *view.TechniqueActor) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext_TechniqueActor_steps(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.Steps
+		fc.Result = res
+		return ec.marshalNStepRef2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐStepRefᚄ(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -25855,6 +29437,23 @@ func (ec *executionContext) fieldContext_TechniqueActor_steps(_ context.Context,
 }
 
 func (ec *executionContext) _TechniqueActor_attackEvidence(ctx context.Context, field graphql.CollectedField, obj *view.TechniqueActor) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext_TechniqueActor_attackEvidence(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.AttackEvidence
+		fc.Result = res
+		return ec.marshalNAttackEvidence2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐAttackEvidenceᚄ(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -25887,6 +29486,23 @@ func (ec *executionContext) fieldContext_TechniqueActor_attackEvidence(_ context
 }
 
 func (ec *executionContext) _TechniqueChokePoint_technique(ctx context.Context, field graphql.CollectedField, obj *app.TechniqueChokePoint) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext_TechniqueChokePoint_technique(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.Technique
+		fc.Result = res
+		return ec.marshalNTechnique2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐTechnique(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -25919,6 +29535,10 @@ func (ec *executionContext) fieldContext_TechniqueChokePoint_technique(_ context
 }
 
 func (ec *executionContext) _TechniqueChokePoint_chains(ctx context.Context, field graphql.CollectedField, obj *app.TechniqueChokePoint) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.Int(obj.Chains)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -25942,6 +29562,10 @@ func (ec *executionContext) fieldContext_TechniqueChokePoint_chains(_ context.Co
 }
 
 func (ec *executionContext) _TechniqueChokePoint_cuts(ctx context.Context, field graphql.CollectedField, obj *app.TechniqueChokePoint) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.Int(obj.Cuts)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -25965,6 +29589,10 @@ func (ec *executionContext) fieldContext_TechniqueChokePoint_cuts(_ context.Cont
 }
 
 func (ec *executionContext) _TechniqueChokePoint_paths(ctx context.Context, field graphql.CollectedField, obj *app.TechniqueChokePoint) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.Int(obj.Paths)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -25988,6 +29616,23 @@ func (ec *executionContext) fieldContext_TechniqueChokePoint_paths(_ context.Con
 }
 
 func (ec *executionContext) _TechniqueConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.TechniqueConnection) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext_TechniqueConnection_edges(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.Edges
+		fc.Result = res
+		return ec.marshalNTechniqueEdge2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐTechniqueEdgeᚄ(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -26020,6 +29665,23 @@ func (ec *executionContext) fieldContext_TechniqueConnection_edges(_ context.Con
 }
 
 func (ec *executionContext) _TechniqueConnection_nodes(ctx context.Context, field graphql.CollectedField, obj *model.TechniqueConnection) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext_TechniqueConnection_nodes(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.Nodes
+		fc.Result = res
+		return ec.marshalNTechnique2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐTechniqueᚄ(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -26052,6 +29714,23 @@ func (ec *executionContext) fieldContext_TechniqueConnection_nodes(_ context.Con
 }
 
 func (ec *executionContext) _TechniqueConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.TechniqueConnection) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext_TechniqueConnection_pageInfo(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.PageInfo
+		fc.Result = res
+		return ec.marshalNPageInfo2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐPageInfo(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -26084,6 +29763,10 @@ func (ec *executionContext) fieldContext_TechniqueConnection_pageInfo(_ context.
 }
 
 func (ec *executionContext) _TechniqueConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.TechniqueConnection) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.Int(obj.TotalCount)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -26107,6 +29790,10 @@ func (ec *executionContext) fieldContext_TechniqueConnection_totalCount(_ contex
 }
 
 func (ec *executionContext) _TechniqueEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.TechniqueEdge) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.Cursor)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -26130,6 +29817,23 @@ func (ec *executionContext) fieldContext_TechniqueEdge_cursor(_ context.Context,
 }
 
 func (ec *executionContext) _TechniqueEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.TechniqueEdge) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext_TechniqueEdge_node(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.Node
+		fc.Result = res
+		return ec.marshalNTechnique2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐTechnique(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -26162,6 +29866,23 @@ func (ec *executionContext) fieldContext_TechniqueEdge_node(_ context.Context, f
 }
 
 func (ec *executionContext) _TechniqueMitigation_mitigation(ctx context.Context, field graphql.CollectedField, obj *view.TechniqueMitigation) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext_TechniqueMitigation_mitigation(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.Mitigation
+		fc.Result = res
+		return ec.marshalNMitigation2githubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐMitigation(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -26194,6 +29915,10 @@ func (ec *executionContext) fieldContext_TechniqueMitigation_mitigation(_ contex
 }
 
 func (ec *executionContext) _TechniqueMitigation_description(ctx context.Context, field graphql.CollectedField, obj *view.TechniqueMitigation) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.Description)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -26217,6 +29942,10 @@ func (ec *executionContext) fieldContext_TechniqueMitigation_description(_ conte
 }
 
 func (ec *executionContext) _TechniqueMitigationChanges_technique(ctx context.Context, field graphql.CollectedField, obj *atlas.TechniqueMitigations) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.Technique)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -26240,6 +29969,10 @@ func (ec *executionContext) fieldContext_TechniqueMitigationChanges_technique(_ 
 }
 
 func (ec *executionContext) _TechniqueMitigationChanges_name(ctx context.Context, field graphql.CollectedField, obj *atlas.TechniqueMitigations) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.Name)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -26263,6 +29996,10 @@ func (ec *executionContext) fieldContext_TechniqueMitigationChanges_name(_ conte
 }
 
 func (ec *executionContext) _TechniqueMitigationChanges_added(ctx context.Context, field graphql.CollectedField, obj *atlas.TechniqueMitigations) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringsAt(&obj.Added)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -26286,6 +30023,10 @@ func (ec *executionContext) fieldContext_TechniqueMitigationChanges_added(_ cont
 }
 
 func (ec *executionContext) _TechniqueMitigationChanges_removed(ctx context.Context, field graphql.CollectedField, obj *atlas.TechniqueMitigations) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringsAt(&obj.Removed)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -26309,6 +30050,23 @@ func (ec *executionContext) fieldContext_TechniqueMitigationChanges_removed(_ co
 }
 
 func (ec *executionContext) _TechniqueTransition_technique(ctx context.Context, field graphql.CollectedField, obj *view.TechniqueTransition) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext_TechniqueTransition_technique(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.Technique
+		fc.Result = res
+		return ec.marshalNTechnique2githubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐTechnique(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -26341,6 +30099,10 @@ func (ec *executionContext) fieldContext_TechniqueTransition_technique(_ context
 }
 
 func (ec *executionContext) _TechniqueTransition_count(ctx context.Context, field graphql.CollectedField, obj *view.TechniqueTransition) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.Int(obj.Count)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -26364,6 +30126,23 @@ func (ec *executionContext) fieldContext_TechniqueTransition_count(_ context.Con
 }
 
 func (ec *executionContext) _TechniqueTransition_caseStudies(ctx context.Context, field graphql.CollectedField, obj *view.TechniqueTransition) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext_TechniqueTransition_caseStudies(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.CaseStudies()
+		fc.Result = res
+		return ec.marshalNCaseStudy2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐCaseStudyᚄ(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -26396,6 +30175,10 @@ func (ec *executionContext) fieldContext_TechniqueTransition_caseStudies(_ conte
 }
 
 func (ec *executionContext) _ThreatModel_id(ctx context.Context, field graphql.CollectedField, obj *model.ThreatModel) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.ID)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -26419,6 +30202,10 @@ func (ec *executionContext) fieldContext_ThreatModel_id(_ context.Context, field
 }
 
 func (ec *executionContext) _ThreatModel_version(ctx context.Context, field graphql.CollectedField, obj *model.ThreatModel) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.Int(obj.Version)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -26442,6 +30229,10 @@ func (ec *executionContext) fieldContext_ThreatModel_version(_ context.Context, 
 }
 
 func (ec *executionContext) _ThreatModel_name(ctx context.Context, field graphql.CollectedField, obj *model.ThreatModel) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.Name)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -26465,6 +30256,10 @@ func (ec *executionContext) fieldContext_ThreatModel_name(_ context.Context, fie
 }
 
 func (ec *executionContext) _ThreatModel_description(ctx context.Context, field graphql.CollectedField, obj *model.ThreatModel) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.Description)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -26488,6 +30283,10 @@ func (ec *executionContext) fieldContext_ThreatModel_description(_ context.Conte
 }
 
 func (ec *executionContext) _ThreatModel_atlasRelease(ctx context.Context, field graphql.CollectedField, obj *model.ThreatModel) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.OptStringAt(obj.AtlasRelease)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -26511,6 +30310,23 @@ func (ec *executionContext) fieldContext_ThreatModel_atlasRelease(_ context.Cont
 }
 
 func (ec *executionContext) _ThreatModel_components(ctx context.Context, field graphql.CollectedField, obj *model.ThreatModel) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext_ThreatModel_components(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.Components
+		fc.Result = res
+		return ec.marshalNTMComponent2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐTMComponentᚄ(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -26543,6 +30359,23 @@ func (ec *executionContext) fieldContext_ThreatModel_components(_ context.Contex
 }
 
 func (ec *executionContext) _ThreatModel_flows(ctx context.Context, field graphql.CollectedField, obj *model.ThreatModel) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext_ThreatModel_flows(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.Flows
+		fc.Result = res
+		return ec.marshalNTMFlow2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐTMFlowᚄ(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -26575,6 +30408,23 @@ func (ec *executionContext) fieldContext_ThreatModel_flows(_ context.Context, fi
 }
 
 func (ec *executionContext) _ThreatModel_controls(ctx context.Context, field graphql.CollectedField, obj *model.ThreatModel) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext_ThreatModel_controls(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.Controls
+		fc.Result = res
+		return ec.marshalNTMControl2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐTMControlᚄ(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -26607,6 +30457,23 @@ func (ec *executionContext) fieldContext_ThreatModel_controls(_ context.Context,
 }
 
 func (ec *executionContext) _ThreatModel_acceptedRisks(ctx context.Context, field graphql.CollectedField, obj *model.ThreatModel) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext_ThreatModel_acceptedRisks(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.AcceptedRisks
+		fc.Result = res
+		return ec.marshalNTMAcceptedRisk2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐTMAcceptedRiskᚄ(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -26639,6 +30506,23 @@ func (ec *executionContext) fieldContext_ThreatModel_acceptedRisks(_ context.Con
 }
 
 func (ec *executionContext) _ThreatModel_preferences(ctx context.Context, field graphql.CollectedField, obj *model.ThreatModel) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext_ThreatModel_preferences(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.Preferences
+		fc.Result = res
+		return ec.marshalNTMPreferences2githubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐTMPreferences(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -26747,6 +30631,10 @@ func (ec *executionContext) fieldContext_ThreatModel_rendered(ctx context.Contex
 }
 
 func (ec *executionContext) _ThreatModelReport_release(ctx context.Context, field graphql.CollectedField, obj *report.Report) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.Release)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -26770,6 +30658,10 @@ func (ec *executionContext) fieldContext_ThreatModelReport_release(_ context.Con
 }
 
 func (ec *executionContext) _ThreatModelReport_asOf(ctx context.Context, field graphql.CollectedField, obj *report.Report) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.AsOf)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -26793,6 +30685,23 @@ func (ec *executionContext) fieldContext_ThreatModelReport_asOf(_ context.Contex
 }
 
 func (ec *executionContext) _ThreatModelReport_summary(ctx context.Context, field graphql.CollectedField, obj *report.Report) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext_ThreatModelReport_summary(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.Summary
+		fc.Result = res
+		return ec.marshalNTMSummary2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐSummary(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -26825,6 +30734,23 @@ func (ec *executionContext) fieldContext_ThreatModelReport_summary(_ context.Con
 }
 
 func (ec *executionContext) _ThreatModelReport_applicableTechniques(ctx context.Context, field graphql.CollectedField, obj *report.Report) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext_ThreatModelReport_applicableTechniques(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.ApplicableTechniques
+		fc.Result = res
+		return ec.marshalNTMApplicableTechnique2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐApplicableTechniqueᚄ(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -26857,6 +30783,23 @@ func (ec *executionContext) fieldContext_ThreatModelReport_applicableTechniques(
 }
 
 func (ec *executionContext) _ThreatModelReport_incidents(ctx context.Context, field graphql.CollectedField, obj *report.Report) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext_ThreatModelReport_incidents(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.Incidents
+		fc.Result = res
+		return ec.marshalNTMIncident2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐIncidentᚄ(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -26889,6 +30832,23 @@ func (ec *executionContext) fieldContext_ThreatModelReport_incidents(_ context.C
 }
 
 func (ec *executionContext) _ThreatModelReport_detections(ctx context.Context, field graphql.CollectedField, obj *report.Report) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext_ThreatModelReport_detections(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.Detections
+		fc.Result = res
+		return ec.marshalNTMDetection2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐDetectionᚄ(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -26921,6 +30881,10 @@ func (ec *executionContext) fieldContext_ThreatModelReport_detections(_ context.
 }
 
 func (ec *executionContext) _ThreatModelReport_warnings(ctx context.Context, field graphql.CollectedField, obj *report.Report) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringsAt(&obj.Warnings)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -26944,6 +30908,23 @@ func (ec *executionContext) fieldContext_ThreatModelReport_warnings(_ context.Co
 }
 
 func (ec *executionContext) _ThreatModelReport_residualPaths(ctx context.Context, field graphql.CollectedField, obj *report.Report) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext_ThreatModelReport_residualPaths(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.ResidualPaths
+		fc.Result = res
+		return ec.marshalNTMResidualPath2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐResidualPathᚄ(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -26976,6 +30957,10 @@ func (ec *executionContext) fieldContext_ThreatModelReport_residualPaths(_ conte
 }
 
 func (ec *executionContext) _ThreatModelReport_pathsTruncated(ctx context.Context, field graphql.CollectedField, obj *report.Report) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.Bool(obj.PathsTruncated)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -26999,6 +30984,23 @@ func (ec *executionContext) fieldContext_ThreatModelReport_pathsTruncated(_ cont
 }
 
 func (ec *executionContext) _ThreatModelReport_recommendedMitigations(ctx context.Context, field graphql.CollectedField, obj *report.Report) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext_ThreatModelReport_recommendedMitigations(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.RecommendedMitigations
+		fc.Result = res
+		return ec.marshalNTMRecommendation2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐRecommendationᚄ(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -27031,6 +31033,10 @@ func (ec *executionContext) fieldContext_ThreatModelReport_recommendedMitigation
 }
 
 func (ec *executionContext) _ThreatModelReport_recommendationOptimal(ctx context.Context, field graphql.CollectedField, obj *report.Report) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.Bool(obj.RecommendationOptimal)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -27054,6 +31060,23 @@ func (ec *executionContext) fieldContext_ThreatModelReport_recommendationOptimal
 }
 
 func (ec *executionContext) _ThreatModelReport_unbreakable(ctx context.Context, field graphql.CollectedField, obj *report.Report) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext_ThreatModelReport_unbreakable(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.Unbreakable
+		fc.Result = res
+		return ec.marshalNTMUnbreakable2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐUnbreakableItemᚄ(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -27086,6 +31109,23 @@ func (ec *executionContext) fieldContext_ThreatModelReport_unbreakable(_ context
 }
 
 func (ec *executionContext) _ThreatModelReport_exposure(ctx context.Context, field graphql.CollectedField, obj *report.Report) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext_ThreatModelReport_exposure(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.Exposure
+		fc.Result = res
+		return ec.marshalNTMTacticExposure2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐTacticExposureᚄ(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -27118,6 +31158,23 @@ func (ec *executionContext) fieldContext_ThreatModelReport_exposure(_ context.Co
 }
 
 func (ec *executionContext) _ThreatModelReport_uncoveredTechniques(ctx context.Context, field graphql.CollectedField, obj *report.Report) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext_ThreatModelReport_uncoveredTechniques(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.UncoveredTechniques
+		fc.Result = res
+		return ec.marshalNTMUncoveredTechnique2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐUncoveredTechniqueᚄ(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -27150,6 +31207,23 @@ func (ec *executionContext) fieldContext_ThreatModelReport_uncoveredTechniques(_
 }
 
 func (ec *executionContext) _ThreatModelReport_actors(ctx context.Context, field graphql.CollectedField, obj *report.Report) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext_ThreatModelReport_actors(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.Actors
+		fc.Result = res
+		return ec.marshalNTMActor2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐKnownActorᚄ(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -27182,6 +31256,23 @@ func (ec *executionContext) fieldContext_ThreatModelReport_actors(_ context.Cont
 }
 
 func (ec *executionContext) _ThreatModelReport_controls(ctx context.Context, field graphql.CollectedField, obj *report.Report) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext_ThreatModelReport_controls(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.Controls
+		fc.Result = res
+		return ec.marshalNTMControlEffect2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐControlEffectᚄ(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -27214,6 +31305,23 @@ func (ec *executionContext) fieldContext_ThreatModelReport_controls(_ context.Co
 }
 
 func (ec *executionContext) _ThreatModelReport_acceptedRisks(ctx context.Context, field graphql.CollectedField, obj *report.Report) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext_ThreatModelReport_acceptedRisks(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.AcceptedRisks
+		fc.Result = res
+		return ec.marshalNTMAcceptedRiskStatus2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐAcceptedRiskStatusᚄ(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -27246,6 +31354,10 @@ func (ec *executionContext) fieldContext_ThreatModelReport_acceptedRisks(_ conte
 }
 
 func (ec *executionContext) _UnbreakableChain_id(ctx context.Context, field graphql.CollectedField, obj *app.UnbreakableChain) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.ID)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -27269,6 +31381,10 @@ func (ec *executionContext) fieldContext_UnbreakableChain_id(_ context.Context, 
 }
 
 func (ec *executionContext) _UnbreakableChain_uncoveredSteps(ctx context.Context, field graphql.CollectedField, obj *app.UnbreakableChain) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringsAt(&obj.UncoveredSteps)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -27292,6 +31408,10 @@ func (ec *executionContext) fieldContext_UnbreakableChain_uncoveredSteps(_ conte
 }
 
 func (ec *executionContext) _UnbreakableChain_route(ctx context.Context, field graphql.CollectedField, obj *app.UnbreakableChain) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringsAt(&obj.Route)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -27315,6 +31435,10 @@ func (ec *executionContext) fieldContext_UnbreakableChain_route(_ context.Contex
 }
 
 func (ec *executionContext) _UpgradeImpact_from(ctx context.Context, field graphql.CollectedField, obj *report.UpgradeImpact) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.From)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -27338,6 +31462,10 @@ func (ec *executionContext) fieldContext_UpgradeImpact_from(_ context.Context, f
 }
 
 func (ec *executionContext) _UpgradeImpact_to(ctx context.Context, field graphql.CollectedField, obj *report.UpgradeImpact) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.To)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -27361,6 +31489,10 @@ func (ec *executionContext) fieldContext_UpgradeImpact_to(_ context.Context, fie
 }
 
 func (ec *executionContext) _UpgradeImpact_nowApplicable(ctx context.Context, field graphql.CollectedField, obj *report.UpgradeImpact) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringsAt(&obj.NowApplicable)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -27384,6 +31516,10 @@ func (ec *executionContext) fieldContext_UpgradeImpact_nowApplicable(_ context.C
 }
 
 func (ec *executionContext) _UpgradeImpact_noLongerApplicable(ctx context.Context, field graphql.CollectedField, obj *report.UpgradeImpact) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringsAt(&obj.NoLongerApplicable)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -27407,6 +31543,23 @@ func (ec *executionContext) fieldContext_UpgradeImpact_noLongerApplicable(_ cont
 }
 
 func (ec *executionContext) _UpgradeImpact_statusChanged(ctx context.Context, field graphql.CollectedField, obj *report.UpgradeImpact) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext_UpgradeImpact_statusChanged(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.StatusChanged
+		fc.Result = res
+		return ec.marshalNTMStatusChange2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐStatusChangeᚄ(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -27439,6 +31592,23 @@ func (ec *executionContext) fieldContext_UpgradeImpact_statusChanged(_ context.C
 }
 
 func (ec *executionContext) _UpgradeImpact_mitigationsChanged(ctx context.Context, field graphql.CollectedField, obj *report.UpgradeImpact) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext_UpgradeImpact_mitigationsChanged(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.MitigationsChanged
+		fc.Result = res
+		return ec.marshalNTMMitigationChange2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐMitigationChangeᚄ(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -27471,6 +31641,10 @@ func (ec *executionContext) fieldContext_UpgradeImpact_mitigationsChanged(_ cont
 }
 
 func (ec *executionContext) _UpgradeImpact_newIncidents(ctx context.Context, field graphql.CollectedField, obj *report.UpgradeImpact) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringsAt(&obj.NewIncidents)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -27494,6 +31668,10 @@ func (ec *executionContext) fieldContext_UpgradeImpact_newIncidents(_ context.Co
 }
 
 func (ec *executionContext) _UpgradeImpact_goneIncidents(ctx context.Context, field graphql.CollectedField, obj *report.UpgradeImpact) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringsAt(&obj.GoneIncidents)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -27517,6 +31695,10 @@ func (ec *executionContext) fieldContext_UpgradeImpact_goneIncidents(_ context.C
 }
 
 func (ec *executionContext) _UpgradeImpact_controlsInvalid(ctx context.Context, field graphql.CollectedField, obj *report.UpgradeImpact) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringsAt(&obj.ControlsInvalid)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -27540,6 +31722,10 @@ func (ec *executionContext) fieldContext_UpgradeImpact_controlsInvalid(_ context
 }
 
 func (ec *executionContext) _UpstreamStatus_newest(ctx context.Context, field graphql.CollectedField, obj *upstream.Status) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.Newest)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -27563,6 +31749,10 @@ func (ec *executionContext) fieldContext_UpstreamStatus_newest(_ context.Context
 }
 
 func (ec *executionContext) _UpstreamStatus_newerThanCurrent(ctx context.Context, field graphql.CollectedField, obj *upstream.Status) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringsAt(&obj.NewerThanCurrent)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -27609,6 +31799,23 @@ func (ec *executionContext) fieldContext_UpstreamStatus_newerAvailable(_ context
 }
 
 func (ec *executionContext) _UpstreamStatus_checkedAt(ctx context.Context, field graphql.CollectedField, obj *upstream.Status) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext_UpstreamStatus_checkedAt(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.CheckedAt
+		fc.Result = res
+		return ec.marshalNTime2timeᚐTime(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -27632,6 +31839,10 @@ func (ec *executionContext) fieldContext_UpstreamStatus_checkedAt(_ context.Cont
 }
 
 func (ec *executionContext) ___Directive_name(ctx context.Context, field graphql.CollectedField, obj *introspection.Directive) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.Name)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -27655,6 +31866,15 @@ func (ec *executionContext) fieldContext___Directive_name(_ context.Context, fie
 }
 
 func (ec *executionContext) ___Directive_description(ctx context.Context, field graphql.CollectedField, obj *introspection.Directive) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		defer func() {
+			if r := recover(); r != nil {
+				ret = serial.Recovered(ctx, ec.OperationContext, field, ec.fieldContext___Directive_description, r)
+			}
+		}()
+		return serial.OptStringAt(obj.Description())
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -27678,6 +31898,10 @@ func (ec *executionContext) fieldContext___Directive_description(_ context.Conte
 }
 
 func (ec *executionContext) ___Directive_isRepeatable(ctx context.Context, field graphql.CollectedField, obj *introspection.Directive) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.Bool(obj.IsRepeatable)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -27701,6 +31925,23 @@ func (ec *executionContext) fieldContext___Directive_isRepeatable(_ context.Cont
 }
 
 func (ec *executionContext) ___Directive_locations(ctx context.Context, field graphql.CollectedField, obj *introspection.Directive) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext___Directive_locations(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.Locations
+		fc.Result = res
+		return ec.marshalN__DirectiveLocation2ᚕstringᚄ(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -27768,6 +32009,10 @@ func (ec *executionContext) fieldContext___Directive_args(ctx context.Context, f
 }
 
 func (ec *executionContext) ___EnumValue_name(ctx context.Context, field graphql.CollectedField, obj *introspection.EnumValue) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.Name)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -27791,6 +32036,15 @@ func (ec *executionContext) fieldContext___EnumValue_name(_ context.Context, fie
 }
 
 func (ec *executionContext) ___EnumValue_description(ctx context.Context, field graphql.CollectedField, obj *introspection.EnumValue) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		defer func() {
+			if r := recover(); r != nil {
+				ret = serial.Recovered(ctx, ec.OperationContext, field, ec.fieldContext___EnumValue_description, r)
+			}
+		}()
+		return serial.OptStringAt(obj.Description())
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -27814,6 +32068,15 @@ func (ec *executionContext) fieldContext___EnumValue_description(_ context.Conte
 }
 
 func (ec *executionContext) ___EnumValue_isDeprecated(ctx context.Context, field graphql.CollectedField, obj *introspection.EnumValue) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		defer func() {
+			if r := recover(); r != nil {
+				ret = serial.Recovered(ctx, ec.OperationContext, field, ec.fieldContext___EnumValue_isDeprecated, r)
+			}
+		}()
+		return serial.Bool(obj.IsDeprecated())
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -27837,6 +32100,15 @@ func (ec *executionContext) fieldContext___EnumValue_isDeprecated(_ context.Cont
 }
 
 func (ec *executionContext) ___EnumValue_deprecationReason(ctx context.Context, field graphql.CollectedField, obj *introspection.EnumValue) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		defer func() {
+			if r := recover(); r != nil {
+				ret = serial.Recovered(ctx, ec.OperationContext, field, ec.fieldContext___EnumValue_deprecationReason, r)
+			}
+		}()
+		return serial.OptStringAt(obj.DeprecationReason())
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -27860,6 +32132,10 @@ func (ec *executionContext) fieldContext___EnumValue_deprecationReason(_ context
 }
 
 func (ec *executionContext) ___Field_name(ctx context.Context, field graphql.CollectedField, obj *introspection.Field) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.Name)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -27883,6 +32159,15 @@ func (ec *executionContext) fieldContext___Field_name(_ context.Context, field g
 }
 
 func (ec *executionContext) ___Field_description(ctx context.Context, field graphql.CollectedField, obj *introspection.Field) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		defer func() {
+			if r := recover(); r != nil {
+				ret = serial.Recovered(ctx, ec.OperationContext, field, ec.fieldContext___Field_description, r)
+			}
+		}()
+		return serial.OptStringAt(obj.Description())
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -27950,6 +32235,23 @@ func (ec *executionContext) fieldContext___Field_args(ctx context.Context, field
 }
 
 func (ec *executionContext) ___Field_type(ctx context.Context, field graphql.CollectedField, obj *introspection.Field) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext___Field_type(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.Type
+		fc.Result = res
+		return ec.marshalN__Type2ᚖgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐType(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -27982,6 +32284,15 @@ func (ec *executionContext) fieldContext___Field_type(_ context.Context, field g
 }
 
 func (ec *executionContext) ___Field_isDeprecated(ctx context.Context, field graphql.CollectedField, obj *introspection.Field) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		defer func() {
+			if r := recover(); r != nil {
+				ret = serial.Recovered(ctx, ec.OperationContext, field, ec.fieldContext___Field_isDeprecated, r)
+			}
+		}()
+		return serial.Bool(obj.IsDeprecated())
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -28005,6 +32316,15 @@ func (ec *executionContext) fieldContext___Field_isDeprecated(_ context.Context,
 }
 
 func (ec *executionContext) ___Field_deprecationReason(ctx context.Context, field graphql.CollectedField, obj *introspection.Field) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		defer func() {
+			if r := recover(); r != nil {
+				ret = serial.Recovered(ctx, ec.OperationContext, field, ec.fieldContext___Field_deprecationReason, r)
+			}
+		}()
+		return serial.OptStringAt(obj.DeprecationReason())
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -28028,6 +32348,10 @@ func (ec *executionContext) fieldContext___Field_deprecationReason(_ context.Con
 }
 
 func (ec *executionContext) ___InputValue_name(ctx context.Context, field graphql.CollectedField, obj *introspection.InputValue) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.Name)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -28051,6 +32375,15 @@ func (ec *executionContext) fieldContext___InputValue_name(_ context.Context, fi
 }
 
 func (ec *executionContext) ___InputValue_description(ctx context.Context, field graphql.CollectedField, obj *introspection.InputValue) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		defer func() {
+			if r := recover(); r != nil {
+				ret = serial.Recovered(ctx, ec.OperationContext, field, ec.fieldContext___InputValue_description, r)
+			}
+		}()
+		return serial.OptStringAt(obj.Description())
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -28074,6 +32407,23 @@ func (ec *executionContext) fieldContext___InputValue_description(_ context.Cont
 }
 
 func (ec *executionContext) ___InputValue_type(ctx context.Context, field graphql.CollectedField, obj *introspection.InputValue) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext___InputValue_type(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.Type
+		fc.Result = res
+		return ec.marshalN__Type2ᚖgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐType(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -28106,6 +32456,10 @@ func (ec *executionContext) fieldContext___InputValue_type(_ context.Context, fi
 }
 
 func (ec *executionContext) ___InputValue_defaultValue(ctx context.Context, field graphql.CollectedField, obj *introspection.InputValue) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.OptStringAt(obj.DefaultValue)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -28129,6 +32483,15 @@ func (ec *executionContext) fieldContext___InputValue_defaultValue(_ context.Con
 }
 
 func (ec *executionContext) ___InputValue_isDeprecated(ctx context.Context, field graphql.CollectedField, obj *introspection.InputValue) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		defer func() {
+			if r := recover(); r != nil {
+				ret = serial.Recovered(ctx, ec.OperationContext, field, ec.fieldContext___InputValue_isDeprecated, r)
+			}
+		}()
+		return serial.Bool(obj.IsDeprecated())
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -28152,6 +32515,15 @@ func (ec *executionContext) fieldContext___InputValue_isDeprecated(_ context.Con
 }
 
 func (ec *executionContext) ___InputValue_deprecationReason(ctx context.Context, field graphql.CollectedField, obj *introspection.InputValue) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		defer func() {
+			if r := recover(); r != nil {
+				ret = serial.Recovered(ctx, ec.OperationContext, field, ec.fieldContext___InputValue_deprecationReason, r)
+			}
+		}()
+		return serial.OptStringAt(obj.DeprecationReason())
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -28175,6 +32547,15 @@ func (ec *executionContext) fieldContext___InputValue_deprecationReason(_ contex
 }
 
 func (ec *executionContext) ___Schema_description(ctx context.Context, field graphql.CollectedField, obj *introspection.Schema) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		defer func() {
+			if r := recover(); r != nil {
+				ret = serial.Recovered(ctx, ec.OperationContext, field, ec.fieldContext___Schema_description, r)
+			}
+		}()
+		return serial.OptStringAt(obj.Description())
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -28198,6 +32579,23 @@ func (ec *executionContext) fieldContext___Schema_description(_ context.Context,
 }
 
 func (ec *executionContext) ___Schema_types(ctx context.Context, field graphql.CollectedField, obj *introspection.Schema) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext___Schema_types(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.Types()
+		fc.Result = res
+		return ec.marshalN__Type2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐTypeᚄ(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -28230,6 +32628,23 @@ func (ec *executionContext) fieldContext___Schema_types(_ context.Context, field
 }
 
 func (ec *executionContext) ___Schema_queryType(ctx context.Context, field graphql.CollectedField, obj *introspection.Schema) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext___Schema_queryType(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.QueryType()
+		fc.Result = res
+		return ec.marshalN__Type2ᚖgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐType(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -28262,6 +32677,23 @@ func (ec *executionContext) fieldContext___Schema_queryType(_ context.Context, f
 }
 
 func (ec *executionContext) ___Schema_mutationType(ctx context.Context, field graphql.CollectedField, obj *introspection.Schema) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext___Schema_mutationType(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.MutationType()
+		fc.Result = res
+		return ec.marshalO__Type2ᚖgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐType(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -28294,6 +32726,23 @@ func (ec *executionContext) fieldContext___Schema_mutationType(_ context.Context
 }
 
 func (ec *executionContext) ___Schema_subscriptionType(ctx context.Context, field graphql.CollectedField, obj *introspection.Schema) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext___Schema_subscriptionType(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.SubscriptionType()
+		fc.Result = res
+		return ec.marshalO__Type2ᚖgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐType(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -28326,6 +32775,23 @@ func (ec *executionContext) fieldContext___Schema_subscriptionType(_ context.Con
 }
 
 func (ec *executionContext) ___Schema_directives(ctx context.Context, field graphql.CollectedField, obj *introspection.Schema) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext___Schema_directives(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.Directives()
+		fc.Result = res
+		return ec.marshalN__Directive2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐDirectiveᚄ(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -28358,6 +32824,23 @@ func (ec *executionContext) fieldContext___Schema_directives(_ context.Context, 
 }
 
 func (ec *executionContext) ___Type_kind(ctx context.Context, field graphql.CollectedField, obj *introspection.Type) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext___Type_kind(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.Kind()
+		fc.Result = res
+		return ec.marshalN__TypeKind2string(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -28381,6 +32864,15 @@ func (ec *executionContext) fieldContext___Type_kind(_ context.Context, field gr
 }
 
 func (ec *executionContext) ___Type_name(ctx context.Context, field graphql.CollectedField, obj *introspection.Type) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		defer func() {
+			if r := recover(); r != nil {
+				ret = serial.Recovered(ctx, ec.OperationContext, field, ec.fieldContext___Type_name, r)
+			}
+		}()
+		return serial.OptStringAt(obj.Name())
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -28404,6 +32896,15 @@ func (ec *executionContext) fieldContext___Type_name(_ context.Context, field gr
 }
 
 func (ec *executionContext) ___Type_description(ctx context.Context, field graphql.CollectedField, obj *introspection.Type) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		defer func() {
+			if r := recover(); r != nil {
+				ret = serial.Recovered(ctx, ec.OperationContext, field, ec.fieldContext___Type_description, r)
+			}
+		}()
+		return serial.OptStringAt(obj.Description())
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -28427,6 +32928,15 @@ func (ec *executionContext) fieldContext___Type_description(_ context.Context, f
 }
 
 func (ec *executionContext) ___Type_specifiedByURL(ctx context.Context, field graphql.CollectedField, obj *introspection.Type) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		defer func() {
+			if r := recover(); r != nil {
+				ret = serial.Recovered(ctx, ec.OperationContext, field, ec.fieldContext___Type_specifiedByURL, r)
+			}
+		}()
+		return serial.OptStringAt(obj.SpecifiedByURL())
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -28494,6 +33004,23 @@ func (ec *executionContext) fieldContext___Type_fields(ctx context.Context, fiel
 }
 
 func (ec *executionContext) ___Type_interfaces(ctx context.Context, field graphql.CollectedField, obj *introspection.Type) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext___Type_interfaces(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.Interfaces()
+		fc.Result = res
+		return ec.marshalO__Type2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐTypeᚄ(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -28526,6 +33053,23 @@ func (ec *executionContext) fieldContext___Type_interfaces(_ context.Context, fi
 }
 
 func (ec *executionContext) ___Type_possibleTypes(ctx context.Context, field graphql.CollectedField, obj *introspection.Type) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext___Type_possibleTypes(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.PossibleTypes()
+		fc.Result = res
+		return ec.marshalO__Type2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐTypeᚄ(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -28646,6 +33190,23 @@ func (ec *executionContext) fieldContext___Type_inputFields(ctx context.Context,
 }
 
 func (ec *executionContext) ___Type_ofType(ctx context.Context, field graphql.CollectedField, obj *introspection.Type) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext___Type_ofType(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.OfType()
+		fc.Result = res
+		return ec.marshalO__Type2ᚖgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐType(ctx, field.Selections, res)
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -28678,6 +33239,15 @@ func (ec *executionContext) fieldContext___Type_ofType(_ context.Context, field 
 }
 
 func (ec *executionContext) ___Type_isOneOf(ctx context.Context, field graphql.CollectedField, obj *introspection.Type) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		defer func() {
+			if r := recover(); r != nil {
+				ret = serial.Recovered(ctx, ec.OperationContext, field, ec.fieldContext___Type_isOneOf, r)
+			}
+		}()
+		return serial.Bool(obj.IsOneOf())
+	}
+
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,

@@ -18,6 +18,13 @@
 //     copied to the heap by gqlgen's by-value wrapper; and an object with no
 //     deferred field is written by serial.Object, without the per-object map
 //     and per-field copies of gqlgen's FieldSet writer;
+//   - puts a fast path first in the function of every plain field (one
+//     that reads a struct field or calls a method with no arguments, no
+//     context and no error, with no directive): when the operation has no
+//     field middleware (serial.Plain), the field is written without
+//     graphql.ResolveField's closures, boxing and middleware, scalars by
+//     serial's own marshalers (fast.go says which and why the answer is
+//     the same);
 //   - writes the table to graph/generated/concurrent.go.
 //
 // It keys nothing on Go package paths or model bindings: what is concurrent
@@ -119,10 +126,18 @@ func rewrite(name string, src []byte, serialImport string) ([]byte, map[string][
 	where := func(p token.Pos) string { return fset.Position(p).String() }
 
 	wrappers := addressWrappers(file)
+	marshalers := map[string]*ast.FuncDecl{}
+	for _, decl := range file.Decls {
+		if d, ok := decl.(*ast.FuncDecl); ok && d.Recv != nil && strings.HasPrefix(d.Name.Name, "marshal") {
+			marshalers[d.Name.Name] = d
+		}
+	}
+	text := func(n ast.Node) string { return string(src[off(n.Pos()):off(n.End())]) }
 	objects := map[string][]string{} // object type -> concurrent fields
 	implements := map[string][]string{}
 	var edits []edit
 	var failures []error
+	fastFields := 0
 	for _, decl := range file.Decls {
 		switch d := decl.(type) {
 		case *ast.GenDecl:
@@ -134,6 +149,12 @@ func rewrite(name string, src []byte, serialImport string) ([]byte, map[string][
 			if obj, ok := objectFunc(d); ok {
 				objects[obj] = concurrentCases(d)
 				edits = append(edits, objectReturn(d, off)...)
+			}
+			if fast, ok := fastPath(d, marshalers, text); ok {
+				if fast != "" {
+					edits = append(edits, edit{off(d.Body.Lbrace) + 1, off(d.Body.Lbrace) + 1, "\n" + fast})
+				}
+				fastFields++
 			}
 			ast.Inspect(d.Body, func(n ast.Node) bool {
 				call, ok := n.(*ast.CallExpr)
@@ -173,6 +194,9 @@ func rewrite(name string, src []byte, serialImport string) ([]byte, map[string][
 	}
 	if err := errors.Join(failures...); err != nil {
 		return nil, nil, err
+	}
+	if fastFields == 0 {
+		return nil, nil, fmt.Errorf("%s: found no plain field (func (ec *executionContext) _Type_field(ctx, field, obj) returning graphql.ResolveField(...) of obj.Field): update graph/internal/serialgen for this gqlgen version", name)
 	}
 	if len(objects) == 0 {
 		return nil, nil, fmt.Errorf("%s: found no object marshalling functions (func (ec *executionContext) _Type(ctx, sel, obj)): update graph/internal/serialgen for this gqlgen version", name)

@@ -39,6 +39,113 @@ func (ec *executionContext) _Thing(ctx context.Context, sel ast.SelectionSet, ob
 	return out
 }
 
+func (ec *executionContext) _Thing_id(ctx context.Context, field graphql.CollectedField, obj *Thing) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Thing_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+
+func (ec *executionContext) _Thing_big(ctx context.Context, field graphql.CollectedField, obj *Thing) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Thing_big(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Big(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+
+func (ec *executionContext) _Thing_parts(ctx context.Context, field graphql.CollectedField, obj *Thing) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Thing_parts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Parts(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []Thing) graphql.Marshaler {
+			return ec.marshalNThing2ᚕThingᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+
+func (ec *executionContext) _Thing_owner(ctx context.Context, field graphql.CollectedField, obj *Thing) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Thing_owner(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Thing().Owner(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+
+func (ec *executionContext) _Thing_node(ctx context.Context, field graphql.CollectedField, obj *Thing) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Thing_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v Node) graphql.Marshaler {
+			return ec.marshalNNode2Node(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+
+func (ec *executionContext) marshalNNode2Node(ctx context.Context, sel ast.SelectionSet, v Node) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Node(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNThing2Thing(ctx context.Context, sel ast.SelectionSet, v Thing) graphql.Marshaler {
 	return ec._Thing(ctx, sel, &v)
 }
@@ -68,9 +175,25 @@ func TestRewrite(t *testing.T) {
 		`return serial.Object(out, fields)`,
 		`ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(`,
 		`return ec._Thing(ctx, sel, &v[i])`,
+		// A struct field written without field context...
+		"if obj != nil && serial.Plain(ec.OperationContext) {\n\t\treturn serial.StringAt(&obj.ID)\n\t}",
+		// ...a method's scalar with its panic reported at the field's path...
+		"ret = serial.Recovered(ctx, ec.OperationContext, field, ec.fieldContext_Thing_big, r)",
+		"return serial.Bool(obj.Big())",
+		// ...and a list keeping its field context and gqlgen's marshaler.
+		"fc, err := ec.fieldContext_Thing_parts(ctx, field)",
+		"res := obj.Parts()\n\t\tfc.Result = res\n\t\treturn ec.marshalNThing2ᚕThingᚄ(ctx, field.Selections, res)",
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("the rewrite lacks %q:\n%s", want, got)
+		}
+	}
+	// A resolver, and an interface whose nil gqlgen reports itself, keep gqlgen's call alone.
+	for _, fn := range []string{"_Thing_owner", "_Thing_node"} {
+		body := got[strings.Index(got, "func (ec *executionContext) "+fn+"("):]
+		body = body[:strings.Index(body, "\n}\n")]
+		if strings.Contains(body, "serial.Plain") {
+			t.Errorf("%s got a fast path:\n%s", fn, body)
 		}
 	}
 	if strings.Contains(got, "MarshalSliceConcurrently") || strings.Contains(got, "NewDeferredGroup") {
