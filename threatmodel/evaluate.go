@@ -3,6 +3,7 @@ package threatmodel
 import (
 	"context"
 	"fmt"
+	"math"
 	"slices"
 	"sort"
 	"strings"
@@ -67,6 +68,9 @@ type incChain struct {
 	chain analysis.Chain
 	steps []stepInfo
 	open  bool // not broken and not accepted
+	// weight and weightApplicable sum the steps' weights ([stepWeight])
+	// over all steps and over those that apply here.
+	weight, weightApplicable float64
 }
 
 type stepInfo struct {
@@ -333,6 +337,16 @@ func (e *eval) stepCut(t string, side Side) ([]string, bool) {
 // incidents is phase 2: case studies of at least two steps whose applicable
 // steps cover at least 60% of them, and whether the controls break them.
 func (e *eval) incidents(ctx context.Context) error {
+	usedIn := map[string]int{}
+	for _, ch := range e.in.Chains {
+		seen := map[string]bool{}
+		for _, s := range ch.Steps {
+			if s.Technique != "" && !seen[s.Technique] {
+				seen[s.Technique] = true
+				usedIn[s.Technique]++
+			}
+		}
+	}
 	for _, ch := range e.in.Chains {
 		if len(ch.Steps) < 2 {
 			continue
@@ -341,9 +355,13 @@ func (e *eval) incidents(ctx context.Context) error {
 		applicable := 0
 		for _, s := range ch.Steps {
 			si := stepInfo{id: s.ID, technique: s.Technique, pseudo: ch.ID + "/" + s.ID, applicable: s.Technique != "" && e.status[s.Technique] != ""}
+			side := e.sem.StepSide(e.links, ch.ID, s.ID, s.Technique).Side
+			w := stepWeight(side, usedIn[s.Technique], len(e.in.Chains))
+			ic.weight += w
 			if si.applicable {
 				applicable++
-				si.side = e.sem.StepSide(e.links, ch.ID, s.ID, s.Technique).Side
+				si.side = side
+				ic.weightApplicable += w
 			}
 			ic.steps = append(ic.steps, si)
 			tech := si.pseudo
@@ -430,6 +448,9 @@ func (e *eval) incidents(ctx context.Context) error {
 func (e *eval) rankIncidents() {
 	sort.SliceStable(e.incChains, func(i, j int) bool {
 		a, b := e.incChains[i].inc, e.incChains[j].inc
+		if sa, sb := e.incChains[i].likeness(), e.incChains[j].likeness(); sa != sb {
+			return sa > sb
+		}
 		if sa, sb := incidentWeight(a), incidentWeight(b); sa != sb {
 			return sa > sb
 		}
@@ -455,6 +476,32 @@ func (e *eval) rankIncidents() {
 // model was written from lower on bench/advice.)
 func incidentWeight(i *Incident) float64 {
 	return float64(i.StepsApplicable) / float64(i.StepsTotal)
+}
+
+// likeness is how much the incident's victim resembles this system: the
+// weighted share of its steps that apply ([stepWeight]).
+func (ic *incChain) likeness() float64 {
+	if ic.weight == 0 {
+		return 0
+	}
+	return ic.weightApplicable / ic.weight
+}
+
+// stepWeight is how much a step that applies says about a system being like
+// the case study's victim. Attacker-side steps (reconnaissance, resource
+// development, staging on a proxy) apply to nearly every system, so a step
+// on the victim's own system weighs twice as much; and a technique many
+// case studies use (valid accounts, prompt crafting) says less than a rare
+// one, so the weight grows with how few of the n case studies use it.
+func stepWeight(side Side, usedIn, n int) float64 {
+	w := 1.0
+	if side != SideAttacker {
+		w = 2
+	}
+	if usedIn > 0 && n > 0 {
+		w *= math.Log2(1 + float64(n)/float64(usedIn))
+	}
+	return w
 }
 
 func (e *eval) caseDate(id string) string {

@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/atlasgraph/atlasgraph/analysis"
 )
 
 // newTestEval prepares one evaluation of m on ATLAS 2026.05, phases not run.
@@ -131,10 +133,55 @@ func TestNothingCutsTheAttackersSide(t *testing.T) {
 	}
 }
 
+// A step on the victim's system says more than one on the adversary's side,
+// and a technique few case studies use says more than a common one.
+func TestStepWeight(t *testing.T) {
+	if d, a := stepWeight(SideDefender, 5, 50), stepWeight(SideAttacker, 5, 50); d <= a {
+		t.Errorf("defender-side step weighs %v, attacker-side %v", d, a)
+	}
+	if e, d := stepWeight(SideEither, 5, 50), stepWeight(SideDefender, 5, 50); e != d {
+		t.Errorf("either-side step weighs %v, defender-side %v", e, d)
+	}
+	if rare, common := stepWeight(SideDefender, 1, 50), stepWeight(SideDefender, 20, 50); rare <= common {
+		t.Errorf("technique of 1 case study weighs %v, of 20 %v", rare, common)
+	}
+	if w := stepWeight(SideDefender, 0, 50); w <= 0 {
+		t.Errorf("a technique no case study uses weighs %v", w)
+	}
+}
+
 // Phase 2: incidents are exact or partial (at least 60% of at least two
-// steps), missing names what does not apply, and the summary and the CI
-// gate count exact ones only.
+// steps), missing names what does not apply, exact ones come first and
+// partial ones follow in order of likeness (the weighted share of their
+// steps that apply, recomputed here from the release), and the summary
+// and the CI gate count exact ones only.
 func TestIncidentsPhase(t *testing.T) {
+	rel, in := release2605(t)
+	sem := semantics(t)
+	links := LinksOf(rel)
+	usedIn := map[string]int{}
+	chains := map[string][]analysis.Step{}
+	for _, ch := range in.Chains {
+		chains[ch.ID] = ch.Steps
+		seen := map[string]bool{}
+		for _, s := range ch.Steps {
+			if !seen[s.Technique] {
+				seen[s.Technique] = true
+				usedIn[s.Technique]++
+			}
+		}
+	}
+	likeness := func(inc Incident) float64 {
+		var all, applies float64
+		for _, s := range chains[inc.CaseStudy] {
+			w := stepWeight(sem.StepSide(links, inc.CaseStudy, s.ID, s.Technique).Side, usedIn[s.Technique], len(in.Chains))
+			all += w
+			if !slices.Contains(inc.Missing, s.Technique) {
+				applies += w
+			}
+		}
+		return applies / all
+	}
 	for _, name := range Templates {
 		t.Run(name, func(t *testing.T) {
 			m := templateModel(t, name)
@@ -163,8 +210,11 @@ func TestIncidentsPhase(t *testing.T) {
 				}
 				if i > 0 {
 					p := r.Incidents[i-1]
-					if float64(p.StepsApplicable)/float64(p.StepsTotal) < float64(inc.StepsApplicable)/float64(inc.StepsTotal) {
-						t.Errorf("%s is ranked after %s with a higher coverage", inc.CaseStudy, p.CaseStudy)
+					if p.Match == MatchPartial && inc.Match == MatchExact {
+						t.Errorf("exact %s is ranked after partial %s", inc.CaseStudy, p.CaseStudy)
+					}
+					if lp, li := likeness(p), likeness(inc); lp < li-1e-9 {
+						t.Errorf("%s (likeness %.3f) is ranked after %s (%.3f)", inc.CaseStudy, li, p.CaseStudy, lp)
 					}
 				}
 			}

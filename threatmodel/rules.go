@@ -453,6 +453,36 @@ func (rs *RuleSet) Rule(id string) (*Rule, bool) {
 	return nil, false
 }
 
+// Reachable returns, for each technique some rule can make applicable, the
+// ids of those rules. A rule counts only through its own firing examples:
+// the technique must come out of [RuleSet.Applicability] on the model a
+// firing test describes, so a rule whose condition no example meets reaches
+// nothing. A technique of a release missing here is one no model can get.
+func (rs *RuleSet) Reachable() (map[string][]string, error) {
+	out := map[string][]string{}
+	for i := range rs.Rules {
+		r := &rs.Rules[i]
+		for j, tc := range r.Tests {
+			if !tc.Fires {
+				continue
+			}
+			m, err := tc.TestModel()
+			if err != nil {
+				return nil, fmt.Errorf("rule %s, test %d: %w", r.ID, j, err)
+			}
+			for t, sites := range rs.Applicability(m, nil) {
+				if slices.ContainsFunc(sites, func(s Site) bool { return s.Rule == r.ID }) && !slices.Contains(out[t], r.ID) {
+					out[t] = append(out[t], r.ID)
+				}
+			}
+		}
+	}
+	for t := range out {
+		slices.Sort(out[t])
+	}
+	return out, nil
+}
+
 // Mapped returns the sorted technique ids some rule maps.
 func (rs *RuleSet) Mapped() []string {
 	var out []string

@@ -103,6 +103,59 @@ func TestEveryTechniqueMapped(t *testing.T) {
 	}
 }
 
+// TestTechniquesReachedPerRelease lists, for every ATLAS release in the
+// shared data (the legacy files and format 6), the techniques no rule can
+// make applicable on any model: a technique counts as reached only when the
+// firing example of a rule naming it yields it through Applicability. The
+// releases in the repository have none; a newer release fails here, naming
+// its techniques, until a rule reaches them (or unmapped.yaml says why not).
+func TestTechniquesReachedPerRelease(t *testing.T) {
+	rs, err := DefaultRules()
+	if err != nil {
+		t.Fatal(err)
+	}
+	reach, err := rs.Reachable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range rs.Mapped() {
+		if len(reach[id]) == 0 {
+			t.Errorf("rules name %s but none of their firing examples makes it applicable", id)
+		}
+	}
+	unmapped := map[string]bool{}
+	for _, u := range rs.Unmapped {
+		unmapped[u.Technique] = true
+	}
+	dir, err := rawatlas.Shared("atlas")
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "ATLAS-*.yaml"))
+	v6, _ := filepath.Glob(filepath.Join(dir, "v6", "ATLAS-*.yaml"))
+	files = append(files, v6...)
+	if len(files) < 2 {
+		t.Fatalf("found %d ATLAS releases under %s", len(files), dir)
+	}
+	for _, f := range files {
+		raw, err := rawatlas.Read(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var unreached []string
+		for id, name := range raw.Techniques {
+			if len(reach[id]) == 0 && !unmapped[id] {
+				unreached = append(unreached, id+" "+name)
+			}
+		}
+		sort.Strings(unreached)
+		t.Logf("ATLAS %s: %d techniques, %d reached by no rule: %v", raw.Version, len(raw.Techniques), len(unreached), unreached)
+		if len(unreached) > 0 {
+			t.Errorf("ATLAS %s has techniques no rule makes applicable: %s; reach each from the components its description names (threatmodel/rules) or list it in unmapped.yaml with the reason", raw.Version, strings.Join(unreached, "; "))
+		}
+	}
+}
+
 // TestRulesRejectBrokenFiles checks that the loader refuses a rule file
 // with an unknown kind, a multi-line rationale or missing tests.
 func TestRulesRejectBrokenFiles(t *testing.T) {
