@@ -56,7 +56,7 @@ export async function render(root, route, ctx) {
         h('section', { class: 'card', id: 'mitigations' }, h('h2', {}, `Mitigations (${t.mitigations.length})`),
           t.mitigations.length
             ? h('dl', { class: 'mitigations' }, t.mitigations.map((m) => [h('dt', {}, h('a', { href: `#/mitigation/${encodeURIComponent(m.mitigation.id)}${rel}` }, `${m.mitigation.id} ${m.mitigation.name}`)), h('dd', {}, markdown(m.description))]))
-            : h('p', { class: 'warn' }, 'No mitigation counters this technique.'))),
+            : h('p', { class: 'v-text-risk' }, 'Exposed: no mitigation counters this technique.'))),
       h('div', {},
         h('section', { class: 'card' }, h('h2', {}, 'Seen before and after, in case studies'), graphBox,
           h('h3', {}, 'Before'), transitions(t.precededBy, 'before'), h('h3', {}, 'After'), transitions(t.followedBy, 'after')),

@@ -219,7 +219,7 @@ async function renderList(root) {
   const msg = h('div', { id: 'tm-msg' });
   const form = h('form', { class: 'card', id: 'tm-form' }, h('h2', {}, 'Evaluate a model file'),
     h('p', { class: 'small muted' }, 'The report is computed without storing the model; the link carries the file, compressed.'),
-    area, h('div', { class: 'buttons' }, file, h('button', { type: 'submit', class: 'primary' }, 'Evaluate')), msg);
+    area, h('div', { class: 'buttons' }, h('label', { for: 'tm-file' }, 'Or read a file:'), file, h('button', { type: 'submit', class: 'primary' }, 'Evaluate')), msg);
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     if (!area.value.trim()) { setChildren(msg, errorBox('', new Error('Paste a model file or pick one first.'))); return; }
