@@ -171,12 +171,17 @@ export function legend(title, entries, attrs = {}) {
  */
 export function focusableScrollers(root) {
   const focusable = 'a[href], button, input, select, textarea, summary, [tabindex]:not([tabindex="-1"])';
-  for (const el of root.querySelectorAll('*')) {
+  // Table bodies, graphs and SVG are not scroll boxes; skipping them keeps this cheap on views
+  // with hundreds of rows.
+  const walk = document.createTreeWalker(root, NodeFilter.SHOW_ELEMENT, {
+    acceptNode: (n) => (n.matches('tbody, svg, .graph, canvas') ? NodeFilter.FILTER_REJECT : NodeFilter.FILTER_ACCEPT),
+  });
+  for (let el = walk.nextNode(); el; el = walk.nextNode()) {
     if (el.scrollWidth <= el.clientWidth + 1 && el.scrollHeight <= el.clientHeight + 1) continue;
     const s = getComputedStyle(el);
     const scrolls = (/(auto|scroll)/.test(s.overflowX) && el.scrollWidth > el.clientWidth + 1)
       || (/(auto|scroll)/.test(s.overflowY) && el.scrollHeight > el.clientHeight + 1);
-    if (!scrolls || el.hasAttribute('tabindex') || el.querySelector(focusable) || el.closest('.graph')) continue;
+    if (!scrolls || el.hasAttribute('tabindex') || el.querySelector(focusable)) continue;
     const head = el.querySelector('h2, h3, caption');
     el.setAttribute('tabindex', '0');
     if (!el.getAttribute('role')) el.setAttribute('role', 'region');
