@@ -191,6 +191,13 @@ func (b *browser) unreachable(t *testing.T) []string {
 	return out
 }
 
+// tabStopsJS lists the page's Tab stops in document order, each marked
+// with a data-a11y name for the walk to compare.
+const tabStopsJS = `[...document.querySelectorAll('a[href], button, input, select, textarea, summary, [tabindex]')].filter(el => {
+	const r = el.getBoundingClientRect(), s = getComputedStyle(el);
+	return el.tabIndex >= 0 && !el.disabled && r.width > 0 && r.height > 0 && s.visibility !== 'hidden' && !el.closest('[inert]') && !(el.type === 'radio' && !el.checked && document.querySelector('input[type=radio][name="' + el.name + '"]:checked'));
+}).map((el, i) => (el.dataset.a11y = el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + '[' + i + '] ' + (el.textContent || el.value || el.getAttribute('aria-label') || '').trim().slice(0, 24), el))`
+
 // storeModel keeps testdata/chatbot.yaml as a stored threat model, through
 // the application layer over the server's database.
 func storeModel(t *testing.T) {
@@ -296,6 +303,32 @@ func TestAccessibility(t *testing.T) {
 				sort.Strings(miss)
 				t.Errorf("%s (%s): %d controls the Tab key never reaches: %s", v.name, v.hash, len(miss), strings.Join(firstN(miss, 8), "; "))
 			}
+		}
+		// Pressing Tab really visits every Tab stop the page has (no focus
+		// trap, nothing skipped), on views small enough to walk.
+		for _, h := range []string{"#/mitigation/AML.M0015", "#/threat-model", "#/threat-model/" + a11yModel + "?tab=paths", "#/diff?from=4.5.0&to=2026.05"} {
+			b.open(t, h)
+			var want []string
+			b.eval(t, tabStopsJS+`.map(el => el.dataset.a11y)`, &want)
+			seen := map[string]bool{}
+			for i := 0; i < len(want)+3; i++ {
+				if err := chromedp.Do(b.ctx, chromedp.KeyEvent(kb.Tab)); err != nil {
+					t.Fatal(err)
+				}
+				var id string
+				b.eval(t, `document.activeElement && document.activeElement.dataset ? (document.activeElement.dataset.a11y || '') : ''`, &id)
+				seen[id] = true
+			}
+			var missed []string
+			for _, id := range want {
+				if !seen[id] {
+					missed = append(missed, id)
+				}
+			}
+			if len(missed) > 0 {
+				t.Errorf("%s: %d of %d Tab stops never reached by pressing Tab: %s", h, len(missed), len(want), strings.Join(firstN(missed, 8), "; "))
+			}
+			t.Logf("%s: %d Tab stops, all reached by the Tab key", h, len(want)-len(missed))
 		}
 		// The threat model's tab bar: the arrow keys move between tabs and
 		// the focus stays on the tab bar when the tab's content is drawn.
