@@ -297,13 +297,18 @@ func TestAccessibility(t *testing.T) {
 	}
 
 	t.Run("keyboard", func(t *testing.T) {
+		var stops []string
 		for _, v := range views {
 			b.openView(t, v)
 			if miss := b.unreachable(t); len(miss) > 0 {
 				sort.Strings(miss)
 				t.Errorf("%s (%s): %d controls the Tab key never reaches: %s", v.name, v.hash, len(miss), strings.Join(firstN(miss, 8), "; "))
 			}
+			var n int
+			b.eval(t, tabStopsJS+`.length`, &n)
+			stops = append(stops, fmt.Sprintf("%s %d", v.name, n))
 		}
+		t.Logf("Tab stops per view: %s", strings.Join(stops, ", "))
 		// Pressing Tab really visits every Tab stop the page has (no focus
 		// trap, nothing skipped), on views small enough to walk.
 		for _, h := range []string{"#/mitigation/AML.M0015", "#/threat-model", "#/threat-model/" + a11yModel + "?tab=paths", "#/diff?from=4.5.0&to=2026.05"} {
