@@ -66,6 +66,13 @@ func chromiumPath(t *testing.T) string {
 // releases as the files give them, and what the ATT&CK bundle says.
 func load(t *testing.T) (string, *rawatlas.Release, *rawatlas.Release, *rawattack.Expected) {
 	t.Helper()
+	base, _, raw, old, exp := loadApp(t)
+	return base, raw, old, exp
+}
+
+// loadApp is load that also returns the application service behind the server.
+func loadApp(t *testing.T) (string, *app.Service, *rawatlas.Release, *rawatlas.Release, *rawattack.Expected) {
+	t.Helper()
 	st, _ := neo4jtest.Store(t)
 	ctx := context.Background()
 	var raws []*rawatlas.Release
@@ -117,7 +124,7 @@ func load(t *testing.T) (string, *rawatlas.Release, *rawatlas.Release, *rawattac
 	}
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)
-	return ts.URL, raws[1], raws[0], exp
+	return ts.URL, svc, raws[1], raws[0], exp
 }
 
 // browser is one Chromium tab at 1280×800 with a fresh profile.

@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/atlasgraph/atlasgraph/app"
 	"github.com/atlasgraph/atlasgraph/internal/rawatlas"
 	"github.com/atlasgraph/atlasgraph/internal/rawattack"
 )
@@ -23,7 +25,7 @@ import (
 // and the URL restoring them.
 func TestMatrixLayers(t *testing.T) {
 	chromiumPath(t)
-	base, raw, old, exp := load(t)
+	base, svc, raw, old, exp := loadApp(t)
 	b := newBrowser(t, base)
 	if err := chromedp.Do(b.ctx, chromedp.EmulateViewport(1440, 900)); err != nil {
 		t.Fatal(err)
@@ -33,6 +35,7 @@ func TestMatrixLayers(t *testing.T) {
 	t.Run("actor layers", func(t *testing.T) { testActorLayers(t, b, raw, exp) })
 	t.Run("other layers", func(t *testing.T) { testOtherLayers(t, b, raw, old) })
 	t.Run("import", func(t *testing.T) { testLayerImport(t, b, raw) })
+	t.Run("threat model", func(t *testing.T) { testThreatModelLayer(t, b, svc) })
 	t.Run("390", func(t *testing.T) {
 		if err := chromedp.Do(b.ctx, chromedp.EmulateViewport(390, 844)); err != nil {
 			t.Fatal(err)
@@ -491,4 +494,46 @@ func testLayerImport(t *testing.T, b *browser, raw *rawatlas.Release) {
 		t.Errorf("the error for a broken file reads %q", msg)
 	}
 	b.screenshot(t, "matrix-import")
+}
+
+// A stored threat model as a layer: its applicable techniques, each marked with its status
+// (residual !, mitigated ✓, accepted ~) as the report the server computes gives it.
+func testThreatModelLayer(t *testing.T, b *browser, svc *app.Service) {
+	ctx := context.Background()
+	data, err := os.ReadFile(filepath.Join("testdata", "chatbot.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := app.ParseModel("chatbot.yaml", data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.CreateModel(ctx, "matrix-chatbot", m); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := svc.ReportModel(ctx, m, app.ReportOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	glyph := map[string]string{"residual": "!", "mitigated": "✓", "accepted": "~"}
+	want := map[string]bool{}
+	for _, a := range rep.ApplicableTechniques {
+		want[a.ID+" "+glyph[a.Status]] = true
+	}
+	if len(want) == 0 {
+		t.Fatal("the model has no applicable technique; the check checks nothing")
+	}
+	b.open(t, "#/matrix?subs=all")
+	addLayer(t, b, "tm", "matrix-chatbot")
+	var marks []string
+	b.eval(t, `[...document.querySelectorAll('#matrix .mk[data-layer="1"]:not(.mk-sub)')].map(m => m.closest('.cell').dataset.id + ' ' + m.textContent.slice(1))`, &marks)
+	got := map[string]bool{}
+	for _, x := range marks {
+		got[x] = true
+	}
+	sameSet(t, "threat-model layer (id status)", got, want)
+	if b.count(t, "#layer-keys .mk-risk") == 0 && strings.Contains(fmt.Sprint(want), "!") {
+		t.Error("the legend does not explain the residual mark")
+	}
+	b.screenshot(t, "matrix-threat-model")
 }

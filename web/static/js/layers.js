@@ -82,7 +82,8 @@ const scored = (l) => ({
 
 /** Combines two layers: op is union, intersection or difference. */
 export async function combine(a, b, op, release) {
-  const data = await gql(COMBINE, { a: scored(a), b: scored(b), op: op.toUpperCase(), r: release || null });
+  const lean = (l) => ({ name: l.name, techniques: l.techniques.map((t) => ({ id: t.id, value: t.value })) });
+  const data = await gql(COMBINE, { a: lean(a), b: lean(b), op: op.toUpperCase(), r: release || null });
   return data.combineLayers;
 }
 
