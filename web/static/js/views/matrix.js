@@ -202,8 +202,16 @@ export async function render(root, route, ctx) {
     if (shade === 'maturity') return [h('span', { class: 'muted small' }, 'Maturity:'), [['Realized', 5], ['Demonstrated', 3], ['Feasible', 2], ['not given', 0]].map(([t, l]) => h('span', { class: `key ev-${l}` }, t))];
     if (scoreSource) {
       const what = shade === 'cmp' ? `Comparison (${comparison.name})` : `Layer ${shadeLayer.n}`;
-      return [h('span', { class: 'muted small' }, `${what} score, max ${fmt(maxScore)}${shade !== 'cmp' ? ' (the layer\'s own colours where it gives them)' : ''}:`),
-        [1, 3, 5].map((l) => h('span', { class: `key ev-${l}` }, `${fmt((maxScore * l) / 5)}`)), h('span', { class: 'key ev-0' }, 'not in it')];
+      const own = shade !== 'cmp' && scoreSource.techniques.some((t) => t.color);
+      if (own && scoreSource.legend.length) {
+        return [h('span', { class: 'muted small' }, `${what}, in its own colours:`),
+          scoreSource.legend.map((it) => h('span', { class: 'key', style: `background:${it.color};color:${L.inkOn(it.color)}` }, it.label)), h('span', { class: 'key ev-0' }, 'not in it')];
+      }
+      const values = [...new Set(scoreSource.techniques.map((t) => t.value))].sort((x, y) => x - y);
+      const shown = values.length <= 6 ? values : [values[0], values[Math.floor(values.length / 2)], values[values.length - 1]];
+      const lvl = (v) => (maxScore > 0 ? Math.max(1, Math.round((5 * v) / maxScore)) : 1);
+      return [h('span', { class: 'muted small' }, `${what}: score${own ? ' (its own colours where it gives them)' : ''}:`),
+        shown.map((v) => h('span', { class: `key ev-${lvl(v)}` }, fmt(v))), h('span', { class: 'key ev-0' }, 'not in it')];
     }
     return [h('span', { class: 'muted small' }, 'Case studies using the technique (collapsed: + those using its sub-techniques):'), EVIDENCE_KEYS.map(([t, l]) => h('span', { class: `key ev-${l}` }, t))];
   };
