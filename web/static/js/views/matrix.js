@@ -170,7 +170,7 @@ export async function render(root, route, ctx) {
         const subs = (b.subsOf.get(t.id) || []).filter((s) => !s.tactics.length || s.tactics.some((x) => x.id === tac.id)).sort((x, y) => x.id.localeCompare(y.id));
         for (const s of subs) items.push(h('li', { class: 'sub-li', dataset: { tech: s.id, parent: t.id } }, cell(s, tac.id, true)));
       }
-      return h('section', { class: `col ${state.focus === tac.id ? 'focused' : ''}`, 'aria-labelledby': `th-${tac.id}`, dataset: { tactic: tac.id } },
+      return h('section', { class: `col ${state.focus === tac.id ? 'focused' : ''}`, role: 'group', 'aria-labelledby': `th-${tac.id}`, dataset: { tactic: tac.id } },
         h('h2', { id: `th-${tac.id}`, class: 'col-head', title: `${tac.id} ${tac.name}` }, h('span', {}, tac.name), h('span', { class: 'col-count' }, `${top.length} techniques`)),
         h('ul', { class: 'col-list' }, items));
     });
