@@ -110,14 +110,50 @@ export function category(label) {
   return { cls: '', glyph: '', text: label || '' };
 }
 
-/** The text colour (dark or white) readable on a #rrggbb background. */
+function rgb(hex) {
+  const m = /^#?([0-9a-f]{6}|[0-9a-f]{3})(?:[0-9a-f]{2})?$/i.exec((hex || '').trim());
+  if (!m) return null;
+  let x = m[1];
+  if (x.length === 3) x = x.split('').map((c) => c + c).join('');
+  return [0, 2, 4].map((i) => parseInt(x.slice(i, i + 2), 16));
+}
+
+function luminance([r, g, b]) {
+  const lin = (v) => { const c = v / 255; return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4; };
+  return 0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(b);
+}
+
+const DARK = '#0f172a';
+const DARK_L = 0.0085;
+
+/** The text colour (dark or white) with the higher contrast on a #rrggbb background. */
 export function inkOn(hex) {
-  const m = /^#?([0-9a-f]{3}|[0-9a-f]{6})/i.exec(hex || '');
-  if (!m) return '#0f172a';
-  let s = m[1];
-  if (s.length === 3) s = s.split('').map((c) => c + c).join('');
-  const lin = (i) => { const c = parseInt(s.slice(i, i + 2), 16) / 255; return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4; };
-  const L = 0.2126 * lin(0) + 0.7152 * lin(2) + 0.0722 * lin(4);
-  // contrast with #0f172a (L 0.0085) against contrast with white
-  return (L + 0.05) / (0.0085 + 0.05) >= 1.05 / (L + 0.05) ? '#0f172a' : '#ffffff';
+  return paint(hex).color;
+}
+
+/**
+ * How to show a layer's colour behind text: {background, color, stripe}. The text is dark or
+ * white, whichever reads better; when neither reaches 4.5:1 the background is lightened until
+ * dark text does, and the layer's own colour stays as a stripe on the cell's left edge.
+ */
+export function paint(hex) {
+  const c = rgb(hex);
+  if (!c) return { background: '#ffffff', color: DARK, stripe: '' };
+  const L = luminance(c);
+  const dark = (L + 0.05) / (DARK_L + 0.05);
+  const white = 1.05 / (L + 0.05);
+  if (dark >= 4.5 || white >= 4.5) return { background: hex, color: dark >= white ? DARK : '#ffffff', stripe: '' };
+  for (let k = 0.1; k <= 1; k += 0.1) {
+    const m = c.map((v) => Math.round(v + (255 - v) * k));
+    if ((luminance(m) + 0.05) / (DARK_L + 0.05) >= 4.6) {
+      return { background: '#' + m.map((v) => v.toString(16).padStart(2, '0')).join(''), color: DARK, stripe: hex };
+    }
+  }
+  return { background: '#ffffff', color: DARK, stripe: hex };
+}
+
+/** The style attribute painting a cell or a key in a layer's colour (see paint). */
+export function paintStyle(hex) {
+  const p = paint(hex);
+  return `background:${p.background};color:${p.color}${p.stripe ? `;box-shadow:inset 5px 0 0 ${p.stripe}` : ''}`;
 }

@@ -111,7 +111,7 @@ export async function render(root, route, ctx) {
     if (scoreSource) {
       const e = scoreSource.byId ? scoreSource.byId.get(t.id) : scoreSource.techniques.find((x) => x.id === t.id);
       if (!e) return { cls: 'ev-0' };
-      if (shade !== 'cmp' && e.color) return { cls: 'ev-own', style: `background:${e.color};color:${L.inkOn(e.color)}` };
+      if (shade !== 'cmp' && e.color) return { cls: 'ev-own', style: L.paintStyle(e.color) };
       return { cls: `ev-${maxScore > 0 ? Math.max(1, Math.round((5 * e.value) / maxScore)) : 1}`, value: e.value };
     }
     return { cls: `ev-${evidenceLevel(ev.total)}` };
@@ -205,7 +205,7 @@ export async function render(root, route, ctx) {
       const own = shade !== 'cmp' && scoreSource.techniques.some((t) => t.color);
       if (own && scoreSource.legend.length) {
         return [h('span', { class: 'muted small' }, `${what}, in its own colours:`),
-          scoreSource.legend.map((it) => h('span', { class: 'key', style: `background:${it.color};color:${L.inkOn(it.color)}` }, it.label)), h('span', { class: 'key ev-0' }, 'not in it')];
+          scoreSource.legend.map((it) => h('span', { class: 'key', style: L.paintStyle(it.color) }, it.label)), h('span', { class: 'key ev-0' }, 'not in it')];
       }
       const values = [...new Set(scoreSource.techniques.map((t) => t.value))].sort((x, y) => x - y);
       const shown = values.length <= 6 ? values : [values[0], values[Math.floor(values.length / 2)], values[values.length - 1]];
