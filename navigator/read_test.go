@@ -1,12 +1,14 @@
 package navigator_test
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/atlasgraph/atlasgraph/navigator"
 )
@@ -42,6 +44,25 @@ func TestRead(t *testing.T) {
 			t.Errorf("values (-want +got):\n%s", d)
 		}
 	})
+	t.Run("the 4.3 fixtures are valid 4.3 layers", func(t *testing.T) {
+		sch, err := jsonschema.NewCompiler().Compile(filepath.Join("testdata", "layer-4.3.schema.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range []string{filepath.Join("testdata", "read", "atlas-navigator-4.3.json"), filepath.Join("..", "web", "testdata", "layer-atlas-4.3.json")} {
+			b, err := os.ReadFile(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(b))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := sch.Validate(doc); err != nil {
+				t.Errorf("%s: %v", p, err)
+			}
+		}
+	})
 	t.Run("format 3.0", func(t *testing.T) {
 		l, _, err := readFixture(t, "old-3.0.json")
 		if err != nil {
@@ -49,6 +70,31 @@ func TestRead(t *testing.T) {
 		}
 		if l.Versions.Layer != "3.0" || l.Techniques[0].Score != nil || *l.Techniques[1].Score != 4 {
 			t.Errorf("read %+v", l)
+		}
+	})
+	t.Run("atlasgraph's own, format 4.5", func(t *testing.T) {
+		l, warn, err := readFixture(t, "atlasgraph-4.5.json")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(warn) != 0 || l.Versions.Layer != "4.5" {
+			t.Errorf("format %q, warnings %v", l.Versions.Layer, warn)
+		}
+		if d := cmp.Diff(map[string]float64{"AML.T0051": 1, "AML.T0051.000": 1}, navigator.Values(l)); d != "" {
+			t.Errorf("values (-want +got):\n%s", d)
+		}
+	})
+	t.Run("the 4.5 spec's ATT&CK example", func(t *testing.T) {
+		b, err := os.ReadFile(filepath.Join("testdata", "spec-example-4.5.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		l, warn, err := navigator.Read("spec-example-4.5.json", b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(l.Techniques) == 0 || len(warn) != 1 || !strings.Contains(warn[0], "enterprise-attack") {
+			t.Errorf("%d techniques, warnings %v (want one naming the ATT&CK domain)", len(l.Techniques), warn)
 		}
 	})
 	t.Run("own layers, both targets", func(t *testing.T) {
