@@ -36,6 +36,7 @@ func TestMatrixLayers(t *testing.T) {
 	t.Run("other layers", func(t *testing.T) { testOtherLayers(t, b, raw, old) })
 	t.Run("import", func(t *testing.T) { testLayerImport(t, b, raw) })
 	t.Run("threat model", func(t *testing.T) { testThreatModelLayer(t, b, svc) })
+	t.Run("first draw", func(t *testing.T) { measureMatrix(t, b) })
 	t.Run("390", func(t *testing.T) {
 		if err := chromedp.Do(b.ctx, chromedp.EmulateViewport(390, 844)); err != nil {
 			t.Fatal(err)
@@ -544,4 +545,23 @@ func testThreatModelLayer(t *testing.T, b *browser, svc *app.Service) {
 		t.Error("the legend does not explain the residual mark")
 	}
 	b.screenshot(t, "matrix-threat-model")
+}
+
+// measureMatrix logs, without asserting, the median time from navigation to the drawn matrix
+// (5 loads each, alternating): plain, and with two actor layers and their comparison.
+func measureMatrix(t *testing.T, b *browser) {
+	hashes := []string{"#/matrix", "#/matrix?layers=a:apt28,a:aquatic-panda&cmp=1,2,union"}
+	times := make([][]float64, len(hashes))
+	for run := 0; run < 5; run++ {
+		for i, h := range hashes {
+			b.open(t, h)
+			var ms float64
+			b.eval(t, `performance.now()`, &ms)
+			times[i] = append(times[i], ms)
+		}
+	}
+	for i, h := range hashes {
+		sort.Float64s(times[i])
+		t.Logf("matrix drawn %s: median %.0f ms of %d loads (min %.0f, max %.0f)", h, times[i][2], len(times[i]), times[i][0], times[i][4])
+	}
 }
