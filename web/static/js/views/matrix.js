@@ -289,7 +289,12 @@ export async function render(root, route, ctx) {
   drawGrid();
   if (state.focus) {
     const col = grid.querySelector(`[data-tactic="${CSS.escape(state.focus)}"]`);
-    if (col) col.scrollIntoView({ inline: 'center', block: 'nearest' });
+    if (col) {
+      col.scrollIntoView({ inline: 'center', block: 'nearest' });
+      // Tab enters the grid at the tactic the link named.
+      const first = col.querySelector('li:not([hidden]) .cell');
+      if (first) { for (const el of grid.querySelectorAll('[tabindex="0"]')) el.setAttribute('tabindex', '-1'); first.setAttribute('tabindex', '0'); }
+    }
   }
 
   // The layer panel: add (by kind), the legend of the layers shown, compare, export.
