@@ -404,8 +404,8 @@ export async function render(root, route, ctx) {
     let cmpForm = null;
     if (good.length >= 2) {
       const pick = (id, sel, label) => h('select', { id, 'aria-label': label }, good.map((x) => h('option', { value: String(x.n), selected: String(x.n) === sel }, `Layer ${x.n}`)));
-      const sa = pick('cmp-a', ca || '1', 'First layer (A)');
-      const sb = pick('cmp-b', cb || '2', 'Second layer (B)');
+      const sa = pick('cmp-a', ca || String(good[0].n), 'First layer (A)');
+      const sb = pick('cmp-b', cb || String(good[1].n), 'Second layer (B)');
       const so = h('select', { id: 'cmp-op', 'aria-label': 'Operation' }, Object.entries(OPS).map(([k, v]) => h('option', { value: k, selected: k === (cop || 'intersection') }, v)));
       const clear = comparison || cmpError ? h('button', { type: 'button', id: 'cmp-clear' }, 'Clear') : null;
       if (clear) clear.addEventListener('click', () => go({ cmp: '', shade: state.shade === 'cmp' ? '' : state.shade }));
