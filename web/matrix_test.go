@@ -362,6 +362,17 @@ func testActorLayers(t *testing.T, b *browser, raw *rawatlas.Release, exp *rawat
 	b.open(t, h)
 	checkCmp("after reload")
 	sameSet(t, "layer 1 after reload", layerIDs(t, b, 1), want1)
+	// Shading by evidence while a comparison stands is kept too.
+	n = b.renders(t)
+	b.eval(t, `(() => { const s = document.getElementById('shade'); s.value = 'evidence'; s.dispatchEvent(new Event('change')); return true; })()`, nil)
+	b.waitDrawn(t, n)
+	b.open(t, b.hash(t))
+	var sel string
+	b.eval(t, `document.getElementById('shade').value`, &sel)
+	if sel != "evidence" || b.count(t, "#cmp-result") != 1 {
+		t.Errorf("after choosing evidence with a comparison and reloading: shade %q, comparison shown %d", sel, b.count(t, "#cmp-result"))
+	}
+	b.open(t, h)
 
 	// Export of what is shown: the comparison, as a Navigator 4.3 layer.
 	b.eval(t, `(() => { window.atlasgraph.metrics.exported = ''; document.getElementById('layers-export').click(); return true; })()`, nil)

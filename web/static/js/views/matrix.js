@@ -35,7 +35,7 @@ export async function render(root, route, ctx) {
   const b = await base(ctx.release);
   const P = route.params;
   const state = {
-    shade: P.get('shade') || 'evidence',
+    shade: P.get('shade') || '', // '': the comparison's score when there is one, else evidence
     subs: P.get('subs') || '', // 'all': every technique expanded
     open: new Set(list(P, 'open')),
     wide: P.get('wide') === '1',
@@ -45,7 +45,7 @@ export async function render(root, route, ctx) {
     cmp: P.get('cmp') || '',
   };
   const params = () => ({
-    release: ctx.release, shade: state.shade === 'evidence' ? '' : state.shade, subs: state.subs,
+    release: ctx.release, shade: state.shade, subs: state.subs,
     open: state.subs === 'all' ? '' : [...state.open].sort(), wide: state.wide ? '1' : '', q: state.q, focus: state.focus,
     layers: state.layers, cmp: state.cmp,
   });
@@ -74,8 +74,7 @@ export async function render(root, route, ctx) {
     } else cmpError = new Error(`The comparison "${state.cmp}" names layers or an operation this page does not have; pick two layers and an operation again.`);
   }
   // Shading: evidence, maturity, a layer (L1, L2, …) or the comparison (cmp).
-  let shade = state.shade;
-  if (shade === 'evidence' && comparison && !P.get('shade')) shade = 'cmp';
+  let shade = state.shade || (comparison ? 'cmp' : 'evidence');
   const shadeLayer = /^L\d+$/.test(shade) ? layers[Number(shade.slice(1)) - 1] : null;
   if ((/^L\d+$/.test(shade) && !(shadeLayer && shadeLayer.layer)) || (shade === 'cmp' && !comparison)) shade = 'evidence';
   const scoreSource = shade === 'cmp' ? comparison : shadeLayer ? shadeLayer.layer : null;
@@ -184,7 +183,7 @@ export async function render(root, route, ctx) {
     h('option', { value: 'maturity', selected: shade === 'maturity' }, 'Maturity'),
     good.map((x) => h('option', { value: `L${x.n}`, selected: shade === `L${x.n}` }, `Layer ${x.n}: ${clip(x.layer.name, 28)}`)),
     comparison ? h('option', { value: 'cmp', selected: shade === 'cmp' }, 'Comparison score') : null);
-  shadeSelect.addEventListener('change', () => go({ shade: shadeSelect.value }));
+  shadeSelect.addEventListener('change', () => go({ shade: shadeSelect.value === 'evidence' && !state.cmp ? '' : shadeSelect.value }));
   const filterInput = h('input', { type: 'search', id: 'matrix-filter', placeholder: 'Filter by name or id', value: state.q, 'aria-label': 'Filter techniques' });
   const expandAll = h('button', { type: 'button', id: 'expand-all' }, 'Expand all');
   const collapseAll = h('button', { type: 'button', id: 'collapse-all' }, 'Collapse all');
@@ -373,7 +372,8 @@ export async function render(root, route, ctx) {
         cmp = x === i || y === i ? '' : `${x > i ? x - 1 : x},${y > i ? y - 1 : y},${op}`;
       }
       let sh = state.shade;
-      if (/^L\d+$/.test(sh)) { const k = Number(sh.slice(1)); sh = k === i ? 'evidence' : k > i ? `L${k - 1}` : sh; }
+      if (/^L\d+$/.test(sh)) { const k = Number(sh.slice(1)); sh = k === i ? '' : k > i ? `L${k - 1}` : sh; }
+      if (!cmp && sh === 'cmp') sh = '';
       go({ layers: layersLeft, cmp, shade: sh });
     };
     const cats = new Map();
