@@ -8,7 +8,6 @@ import { h, setChildren, download, errorBox } from '../dom.js';
 import { record, hashFor, list } from '../router.js';
 import * as L from '../layers.js';
 
-const MATURITY = ['Realized', 'Demonstrated', 'Feasible'];
 const OPS = { union: 'union (∪)', intersection: 'intersection (∩)', difference: 'difference (A − B)' };
 
 /** Evidence bins on the shared scale --v-ev-0..5: number of case studies. */
