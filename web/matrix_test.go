@@ -236,6 +236,25 @@ func testMatrixCollapse(t *testing.T, b *browser, raw *rawatlas.Release) {
 		t.Errorf("after reload %d other sub-techniques shown", got)
 	}
 	geometry(t, b)
+
+	// Keyboard: - on the technique hides its sub-techniques, + shows them, focus stays on it.
+	b.eval(t, `document.querySelector('#matrix .cell[data-id="AML.T0051"]').focus(), true`, nil)
+	for _, k := range []struct {
+		key  string
+		want bool
+	}{{"-", false}, {"+", true}} {
+		if err := chromedp.Do(b.ctx, chromedp.KeyEvent(k.key)); err != nil {
+			t.Fatal(err)
+		}
+		var st struct {
+			Shown int
+			Focus string
+		}
+		b.eval(t, `({shown: document.querySelectorAll('#matrix li[data-parent="AML.T0051"]:not([hidden])').length, focus: document.activeElement.dataset.id || ''})`, &st)
+		if (st.Shown > 0) != k.want || st.Focus != "AML.T0051" {
+			t.Errorf("after %q: %d sub-technique cells shown, focus on %q", k.key, st.Shown, st.Focus)
+		}
+	}
 }
 
 // layerIDs are the techniques the cells mark with layer n (directly, not through a sub-technique).
