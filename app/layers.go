@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -204,7 +205,9 @@ func normalise(l *navigator.Layer, rel *view.Release, source string) *MatrixLaye
 		if t.Tactic == "" {
 			allTactics[t.ID] = true
 		} else if id, ok := tactic[strings.ToLower(t.Tactic)]; ok {
-			e.Tactics = append(e.Tactics, id)
+			if !slices.Contains(e.Tactics, id) {
+				e.Tactics = append(e.Tactics, id)
+			}
 		} else {
 			badTactic[t.Tactic] = true
 			allTactics[t.ID] = true
