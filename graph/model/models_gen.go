@@ -3,7 +3,11 @@
 package model
 
 import (
+	"bytes"
+	"fmt"
 	"github.com/atlasgraph/atlasgraph/view"
+	"io"
+	"strconv"
 )
 
 // A page of actors.
@@ -331,4 +335,65 @@ type ThreatModelInput struct {
 	AcceptedRisks []TMAcceptedRiskInput `json:"acceptedRisks,omitempty"`
 	// How the report judges and recommends; defaults when omitted.
 	Preferences *TMPreferencesInput `json:"preferences,omitempty"`
+}
+
+// How two layers are combined.
+type LayerOperation string
+
+const (
+	// Every technique in either layer, scored with the sum of both scores.
+	LayerOperationUnion LayerOperation = "UNION"
+	// The techniques in both layers, scored with the lower score.
+	LayerOperationIntersection LayerOperation = "INTERSECTION"
+	// The techniques of the first layer the second lacks, with the first's score.
+	LayerOperationDifference LayerOperation = "DIFFERENCE"
+)
+
+var AllLayerOperation = []LayerOperation{
+	LayerOperationUnion,
+	LayerOperationIntersection,
+	LayerOperationDifference,
+}
+
+func (e LayerOperation) IsValid() bool {
+	switch e {
+	case LayerOperationUnion, LayerOperationIntersection, LayerOperationDifference:
+		return true
+	}
+	return false
+}
+
+func (e LayerOperation) String() string {
+	return string(e)
+}
+
+func (e *LayerOperation) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = LayerOperation(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid LayerOperation", str)
+	}
+	return nil
+}
+
+func (e LayerOperation) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *LayerOperation) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e LayerOperation) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
 }
