@@ -33,8 +33,23 @@ export const STYLE = [
     color: COLORS.ink, 'text-wrap': 'wrap', 'text-max-width': 140, 'text-valign': 'center', 'text-halign': 'center',
   } },
   { selector: 'node.pnode', style: { height: 52 } },
-  { selector: 'node.actor', style: { 'background-color': COLORS.actorSoft, 'border-color': COLORS.actor, 'font-weight': 600, width: 140, 'text-wrap': 'wrap' } },
-  { selector: 'node.shared', style: { 'background-color': COLORS.sharedSoft, 'border-color': COLORS.shared, 'border-width': 2.5 } },
+  { selector: 'node.actor', style: { 'background-color': '#f8fafc', 'border-color': COLORS.ink, 'border-width': 2.5, 'font-weight': 700, width: 140, 'text-wrap': 'wrap' } },
+  // Shared by several actors (or layers): purple, a thick border and the word in the label.
+  { selector: 'node.shared', style: { 'background-color': V['shared-soft'], 'border-color': V.shared, 'border-width': 3 } },
+  // A technique beside the actors' column: one or two lines, sized by the view.
+  { selector: 'node.tnode', style: { width: 'data(w)', height: 44, 'text-max-width': 'data(tw)', 'text-halign': 'center' } },
+  { selector: 'edge', style: {
+    width: 1.5, 'line-color': COLORS.line, 'target-arrow-color': COLORS.line, 'target-arrow-shape': 'triangle',
+    'curve-style': 'bezier', 'arrow-scale': 0.9, label: 'data(label)', 'font-size': 11, 'font-family': FONT,
+    color: COLORS.muted, 'text-background-color': '#fff', 'text-background-opacity': 0.9, 'text-background-padding': 2,
+  } },
+  // Links routed in right angles: out of the actor sideways, along the actor's own trunk, into
+  // the technique sideways, so no link runs behind a node.
+  { selector: 'edge.routed', style: {
+    'curve-style': 'segments', 'edge-distances': 'node-position', 'segment-radius': 0,
+    label: '', 'target-label': 'data(label)', 'target-text-offset': 26,
+    'font-size': 11, color: COLORS.ink, 'text-background-color': '#fff', 'text-background-opacity': 1, 'text-background-padding': 1,
+  } },
   { selector: 'node.focus', style: { 'background-color': COLORS.accentSoft, 'border-color': COLORS.accent, 'border-width': 2.5, 'font-weight': 600 } },
   { selector: 'node.hit', style: { 'background-color': COLORS.okSoft, 'border-color': COLORS.ok, 'border-width': 2.5 } },
   // A control cuts here: green, a double border and the word in the label (views add it).
@@ -44,15 +59,10 @@ export const STYLE = [
     shape: 'rectangle', 'background-opacity': 0, 'border-width': 0, 'font-size': 12, 'font-weight': 600,
     color: COLORS.muted, 'text-transform': 'uppercase', 'text-wrap': 'wrap', 'text-max-width': 150, width: 150, height: 20, events: 'no',
   } },
-  { selector: 'edge', style: {
-    width: 1.5, 'line-color': COLORS.line, 'target-arrow-color': COLORS.line, 'target-arrow-shape': 'triangle',
-    'curve-style': 'bezier', 'arrow-scale': 0.9, label: 'data(label)', 'font-size': 11, 'font-family': FONT,
-    color: COLORS.muted, 'text-background-color': '#fff', 'text-background-opacity': 0.9, 'text-background-padding': 2,
-  } },
   { selector: 'node.component', style: { width: 180, height: 54, 'text-max-width': 170, 'background-color': '#f8fafc', 'border-color': '#64748b' } },
   { selector: 'edge.boundary', style: { 'line-color': COLORS.broken, 'target-arrow-color': COLORS.broken, 'line-style': 'dashed', width: 2 } },
   { selector: 'edge.attack-only', style: { 'line-style': 'dashed' } },
-  { selector: 'edge.shared', style: { 'line-color': COLORS.shared, 'target-arrow-color': COLORS.shared, width: 2.5 } },
+  { selector: 'edge.shared', style: { 'line-color': V.shared, 'target-arrow-color': V.shared, width: 2.5 } },
   // A hop only broken paths use: grey and dashed; a hop of an open path: red and solid.
   { selector: 'edge.broken', style: { 'line-color': V.outside, 'target-arrow-color': V.outside, 'line-style': 'dashed', opacity: 0.7 } },
   { selector: 'edge.open', style: { 'line-color': V.risk, 'target-arrow-color': V.risk, width: 2.5 } },
@@ -131,6 +141,17 @@ export function keyboardWalk(cy, container, { onPick, announce, describe = (n) =
     cur.addClass('cursor');
     announce(describe(cur));
   };
+  // The next node sideways: a linked one in the nearest column that way, else any node there.
+  const step = (from, side, dir) => {
+    for (const pool of [from.neighborhood('node').not('.column').filter(side), nodes().filter(side)]) {
+      if (pool.empty()) continue;
+      const xs = pool.map((n) => n.position('x'));
+      const col = dir > 0 ? Math.min(...xs) : Math.max(...xs);
+      const found = nearest(pool.filter((n) => n.position('x') === col).toArray());
+      if (found) return found;
+    }
+    return null;
+  };
   const nearest = (cands) => (cands.length ? cands.sort((a, b) => Math.abs(a.position('y') - cur.position('y')) - Math.abs(b.position('y') - cur.position('y')))[0] : null);
   container.setAttribute('tabindex', '0');
   container.addEventListener('focus', () => { if (!cur) set(nodes().sort(byPos)[0]); });
@@ -141,8 +162,8 @@ export function keyboardWalk(cy, container, { onPick, announce, describe = (n) =
     const y = cur.position('y');
     let next = null;
     switch (e.key) {
-      case 'ArrowRight': next = nearest(cur.outgoers('node').not('.column').toArray()) || nearest(nodes().filter((n) => n.position('x') > x).toArray().filter((n, _, a) => n.position('x') === Math.min(...a.map((m) => m.position('x'))))); break;
-      case 'ArrowLeft': next = nearest(cur.incomers('node').not('.column').toArray()) || nearest(nodes().filter((n) => n.position('x') < x).toArray().filter((n, _, a) => n.position('x') === Math.max(...a.map((m) => m.position('x'))))); break;
+      case 'ArrowRight': next = step(cur, (n) => n.position('x') > x, 1); break;
+      case 'ArrowLeft': next = step(cur, (n) => n.position('x') < x, -1); break;
       case 'ArrowDown': next = nodes().filter((n) => n.position('x') === x && n.position('y') > y).sort((a, b) => a.position('y') - b.position('y'))[0]; break;
       case 'ArrowUp': next = nodes().filter((n) => n.position('x') === x && n.position('y') < y).sort((a, b) => b.position('y') - a.position('y'))[0]; break;
       case 'Home': next = nodes().sort(byPos)[0]; break;

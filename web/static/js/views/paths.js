@@ -156,7 +156,7 @@ export async function render(root, route, ctx) {
 
   // The graph model: one node per technique per step (a technique at step 2 on one path and step 3
   // on another is drawn twice), so every hop goes from one step's column to the next.
-  const model = buildModel(paths, neighbours, state.all);
+  const model = buildModel(paths, neighbours, state.all, techName);
   const summary = h('p', { id: 'paths-summary', class: 'summary', 'aria-live': 'polite' });
   const info = h('div', { id: 'graph-info', class: 'info small', 'aria-live': 'polite' }, h('span', { class: 'muted' }, 'Select a path in the table, or a node or hop in the graph (Tab to the graph, then the arrow keys and Enter), to see its evidence and what you can do from there.'));
   const graphBox = h('div', { class: 'graph graph-fixed', id: 'paths-graph', 'aria-label': 'Attack-path graph: techniques in columns by step on the path; focus it and use the arrow keys to walk it; the table below lists every path and hop' });
@@ -368,7 +368,7 @@ function coverOf(an) {
  * hops (barycentre sweeps), at most TOPN per step unless all are asked for (the rest fold into a
  * "+n more" node), and the neighbours added by "Expand neighbours".
  */
-function buildModel(paths, neighbours, all) {
+function buildModel(paths, neighbours, all, techName) {
   const nodes = new Map(); // key -> {key, tech, col, weight, first, extra}
   const edges = new Map(); // "a->b" (node keys) -> {source, target, hops: [{from, to, cs}], extra}
   let seq = 0;
@@ -468,7 +468,7 @@ function buildModel(paths, neighbours, all) {
             return;
           }
           const n = nodes.get(k);
-          const name = paths.flatMap((pp) => pp.techniques).find((t) => t.id === n.tech)?.name || n.tech;
+          const name = techName(n.tech);
           const lbl = label(n.tech, name);
           els.push({ group: 'nodes', classes: n.extra ? 'pnode extra' : 'pnode', data: { id: k, tech: n.tech, label: lbl, base: lbl, title: `${name} (${n.tech}), step ${col + 1}${n.extra ? ', a neighbour not on a listed path' : `, on ${n.weight} path${n.weight === 1 ? '' : 's'}`}`, step: col + 1, paths: n.extra ? 0 : n.weight }, position: { x, y } });
         });
