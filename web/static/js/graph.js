@@ -33,6 +33,7 @@ export const STYLE = [
     color: COLORS.ink, 'text-wrap': 'wrap', 'text-max-width': 140, 'text-valign': 'center', 'text-halign': 'center',
   } },
   { selector: 'node.pnode', style: { height: 52 } },
+  { selector: 'node.step', style: { width: 170, height: 62, 'text-max-width': 162 } },
   { selector: 'node.actor', style: { 'background-color': '#f8fafc', 'border-color': COLORS.ink, 'border-width': 2.5, 'font-weight': 700, width: 140, 'text-wrap': 'wrap' } },
   // Shared by several actors (or layers): purple, a thick border and the word in the label.
   { selector: 'node.shared', style: { 'background-color': V['shared-soft'], 'border-color': V.shared, 'border-width': 3 } },
@@ -51,7 +52,7 @@ export const STYLE = [
     'font-size': 11, color: COLORS.ink, 'text-background-color': '#fff', 'text-background-opacity': 1, 'text-background-padding': 1,
   } },
   { selector: 'node.focus', style: { 'background-color': COLORS.accentSoft, 'border-color': COLORS.accent, 'border-width': 2.5, 'font-weight': 600 } },
-  { selector: 'node.hit', style: { 'background-color': COLORS.okSoft, 'border-color': COLORS.ok, 'border-width': 2.5 } },
+  { selector: 'node.hit', style: { 'background-color': V['cut-soft'], 'border-color': V.cut, 'border-width': 2.5 } },
   // A control cuts here: green, a double border and the word in the label (views add it).
   { selector: 'node.cut', style: { 'background-color': V['cut-soft'], 'border-color': V.cut, 'border-width': 4, 'border-style': 'double', 'font-weight': 700 } },
   { selector: 'node.uncovered', style: { 'border-style': 'dashed' } },
@@ -59,6 +60,8 @@ export const STYLE = [
     shape: 'rectangle', 'background-opacity': 0, 'border-width': 0, 'font-size': 12, 'font-weight': 600,
     color: COLORS.muted, 'text-transform': 'uppercase', 'text-wrap': 'wrap', 'text-max-width': 150, width: 150, height: 20, events: 'no',
   } },
+  // Links whose bends the view computes (routeThrough): straight segments, right angles.
+  { selector: 'edge.wrap', style: { 'curve-style': 'segments', 'edge-distances': 'node-position', 'segment-radius': 0 } },
   { selector: 'node.component', style: { width: 180, height: 54, 'text-max-width': 170, 'background-color': '#f8fafc', 'border-color': '#64748b' } },
   { selector: 'edge.boundary', style: { 'line-color': COLORS.broken, 'target-arrow-color': COLORS.broken, 'line-style': 'dashed', width: 2 } },
   { selector: 'edge.attack-only', style: { 'line-style': 'dashed' } },
@@ -194,6 +197,21 @@ export function legend(label, items) {
   return h('div', { class: 'legend graph-legend', role: 'group', 'aria-label': label },
     h('span', { class: 'muted small' }, `${label}:`),
     items.map(([kind, what, text]) => h('span', { class: 'lg-item' }, h('span', { class: `lg lg-${what} lg-${kind}`, 'aria-hidden': 'true' }), text)));
+}
+
+/**
+ * The style that makes a 'segments' edge from node position S to T pass through the given bends
+ * (graph coordinates): Cytoscape places bends by weight along S→T and distance from that line.
+ */
+export function routeThrough(S, T, bends) {
+  const vx = T.x - S.x;
+  const vy = T.y - S.y;
+  const L2 = vx * vx + vy * vy || 1;
+  const L = Math.sqrt(L2);
+  return {
+    'segment-weights': bends.map((q) => (((q.x - S.x) * vx + (q.y - S.y) * vy) / L2).toFixed(4)).join(' '),
+    'segment-distances': bends.map((q) => (((q.y - S.y) * vx - (q.x - S.x) * vy) / L).toFixed(2)).join(' '),
+  };
 }
 
 /** Fades everything but the given collection. */

@@ -5,7 +5,7 @@
 import { gql, base } from '../api.js';
 import { h, add, setChildren, table, download, errorBox } from '../dom.js';
 import { list } from '../router.js';
-import { drawGraph, spotlight, keyboardWalk, legend } from '../graph.js';
+import { drawGraph, spotlight, keyboardWalk, legend, routeThrough } from '../graph.js';
 
 const ALL = `query Actors($r: String) { actors(release: $r) { id name aliases attackId caseStudies { id } } }`;
 const FIND = `query FindActor($name: String!, $r: String) { actors(release: $r, filter: { name: $name }) { id name sharedAlias } }`;
@@ -112,15 +112,10 @@ export async function render(root, route, ctx) {
     const off = us.length === 1 ? 0 : Math.round((i - (actors.length - 1) / 2) * spread);
     const tx = sd * (AW / 2 + 22 + (i + 0.5) * ((GAP - 44) / actors.length));
     const bends = [{ x: tx, y: S.y }, { x: tx, y: T.y + off }];
-    const vx = T.x - S.x;
-    const vy = T.y - S.y;
-    const L2 = vx * vx + vy * vy;
-    const L = Math.sqrt(L2);
-    const weights = bends.map((q) => (((q.x - S.x) * vx + (q.y - S.y) * vy) / L2).toFixed(4)).join(' ');
-    const dists = bends.map((q) => (((q.y - S.y) * vx - (q.x - S.x) * vy) / L).toFixed(2)).join(' ');
+    const bendStyle = { ...routeThrough(S, T, bends), 'source-endpoint': `${sd * 50}% 0%`, 'target-endpoint': `${-sd * 50}% ${off}px` };
     els.push({ group: 'edges', classes: `routed ${shared.has(tid) ? 'shared' : ''} ${u.link.via.includes('CASE_STUDY') ? '' : 'attack-only'}`,
       data: { id: `${u.actor.id}->${tid}`, source: `actor:${u.actor.id}`, target: tid, label: u.link.steps.length ? String(u.link.steps.length) : '', actor: u.actor.id, kinds: u.link.via.slice().sort().join(' '),
-        weights, dists, sep: `${sd * 50}% 0%`, tep: `${-sd * 50}% ${off}px` } });
+        route: bendStyle } });
   }
 
   const info = h('div', { id: 'actor-info', class: 'info small' }, h('span', { class: 'muted' }, 'Select a link to see its evidence. Solid links come from case-study steps (labelled with their number), dashed ones from ATT&CK alone.'));
@@ -167,7 +162,7 @@ export async function render(root, route, ctx) {
   const cy = drawGraph(graphBox, els, { status: ctx.status, onTap: (el) => pick(el), scale: 1, grab: true });
   // Per-link routing: each actor's trunk at its own distance, shared techniques entered at
   // distinct heights so the links into one technique stay apart.
-  cy.batch(() => cy.edges().forEach((e) => e.style({ 'segment-weights': e.data('weights'), 'segment-distances': e.data('dists'), 'target-endpoint': e.data('tep'), 'source-endpoint': e.data('sep') })));
+  cy.batch(() => cy.edges().forEach((e) => e.style(e.data('route'))));
   const walker = keyboardWalk(cy, graphBox, { onPick: (n) => pick(n), announce: (text) => { info.textContent = text; }, describe: (n) => `${n.data('title')}. Enter shows its links.` });
   async function pick(el) {
     if (!el) { spotlight(cy, null); return; }
