@@ -157,6 +157,9 @@ export function keyboardWalk(cy, container, { onPick, announce, describe = (n) =
   };
   const nearest = (cands) => (cands.length ? cands.sort((a, b) => Math.abs(a.position('y') - cur.position('y')) - Math.abs(b.position('y') - cur.position('y')))[0] : null);
   container.setAttribute('tabindex', '0');
+  // The page handles the keys itself; screen readers hear each move through `announce`.
+  container.setAttribute('role', 'application');
+  container.setAttribute('aria-roledescription', 'graph');
   container.addEventListener('focus', () => { if (!cur) set(nodes().sort(byPos)[0]); });
   container.addEventListener('keydown', (e) => {
     if (!cur && !['Escape', 'Tab'].includes(e.key)) set(nodes().sort(byPos)[0]);

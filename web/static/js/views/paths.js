@@ -179,7 +179,7 @@ export async function render(root, route, ctx) {
 
   const boxes = new Map();
   const effectTag = (m) => { const e = effectOf(m); return e ? h('span', { class: `effect effect-${e}` }, e) : null; };
-  const mitList = h('ul', { class: 'mit-list', id: 'mit-list' }, relevant.map((m) => {
+  const mitList = h('ul', { class: 'mit-list tall', id: 'mit-list' }, relevant.map((m) => {
     const box = h('input', { type: 'checkbox', id: `mit-${m}`, value: m, checked: state.mit.has(m) });
     boxes.set(m, box);
     box.addEventListener('change', () => { if (box.checked) state.mit.add(m); else state.mit.delete(m); update(); });
@@ -204,7 +204,7 @@ export async function render(root, route, ctx) {
   add(root,
     h('div', { class: 'graph-pane' }, h('div', { class: 'graph-head' }, summary, zoomBtns), graphLegend, scroller, info),
     h('div', { class: 'below' },
-      h('section', { class: 'card' }, h('h2', {}, 'Mitigations'),
+      h('section', { class: 'card mit-card' }, h('h2', {}, 'Mitigations'),
         h('p', { class: 'small muted' }, `Minimal set breaking every breakable path${state.po ? ' (prevent only)' : ''}: ${minimal.map((m) => m.id).join(', ') || 'none needed'}${res.mitigationSet.optimal ? '' : ' (best found)'}. Each mitigation says what it does: prevent, detect, respond or unclassified.`),
         h('div', { class: 'buttons' }, minimalBtn, clearBtn), mitList,
         notCounted.length ? h('p', { class: 'small muted', id: 'not-counted' }, `Linked to these techniques but breaking nothing under prevent only: `,
