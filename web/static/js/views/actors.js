@@ -134,7 +134,7 @@ export async function render(root, route, ctx) {
       l.attackEvidence.length ? h('span', { class: 'attack-ev' }, `${l.steps.length ? '; ' : ''}ATT&CK ${[...new Set(l.attackEvidence.map((x) => x.techniqueId))].join(', ')}`) : null];
   };
   const rows = techIds.map((id) => h('tr', { class: shared.has(id) ? 'shared' : '', dataset: { tech: id }, tabindex: 0 },
-    h('td', {}, h('a', { href: `#/technique/${encodeURIComponent(id)}${ctx.release ? '?release=' + encodeURIComponent(ctx.release) : ''}` }, id), ' ', b.techById.get(id)?.name || ''),
+    h('td', {}, h('a', { href: `#/technique/${encodeURIComponent(id)}${ctx.release ? '?release=' + encodeURIComponent(ctx.release) : ''}` }, id), ' ', b.techById.get(id)?.name || '', shared.has(id) ? h('span', { class: 'shared-tag' }, ' · shared') : null),
     h('td', {}, tacName(id)),
     actors.map((a) => h('td', {}, cell(users.get(id).find((x) => x.actor.id === a.id))))));
   const exportBtn = h('button', { type: 'button', id: 'export-layer' }, 'Export Navigator layer');

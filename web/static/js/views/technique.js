@@ -75,8 +75,8 @@ export async function render(root, route, ctx) {
     els.push({ group: 'nodes', data: { id: nid, tech: n.technique.id, label: label(n.technique.id, n.technique.name) }, position: { x, y } });
     els.push({ group: 'edges', data: { id: `e:${nid}`, source: dir === 'b' ? nid : t.id, target: dir === 'b' ? t.id : nid, label: String(n.count) } });
   });
-  side(t.precededBy, -220, 'b');
-  side(t.followedBy, 220, 'a');
+  side(t.precededBy, -185, 'b');
+  side(t.followedBy, 185, 'a');
   const open = (el) => { if (el && el.isNode() && el.data('tech')) location.hash = `#/technique/${encodeURIComponent(el.data('tech'))}${rel}`; };
   // Drawn at full size (12 px labels); the box scrolls when the neighbourhood is wide.
   const cy = drawGraph(graphBox, els, { status: ctx.status, onTap: open, scale: 1 });
