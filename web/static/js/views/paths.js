@@ -85,9 +85,9 @@ export async function render(root, route, ctx) {
   const formMsg = h('div', { id: 'form-msg' });
   const form = h('form', { class: 'toolbar form', id: 'paths-form' },
     h('h1', {}, 'Attack paths'),
-    h('label', { for: 'from' }, 'From'), fromIn, h('label', { for: 'to' }, 'To'), toIn,
-    h('label', { for: 'hops' }, 'Max hops'), hopsIn, h('label', { for: 'limit' }, 'Paths'), limitIn,
-    h('label', { for: 'min' }, 'Min. support'), minIn,
+    h('span', { class: 'field' }, h('label', { for: 'from' }, 'From'), fromIn), h('span', { class: 'field' }, h('label', { for: 'to' }, 'To'), toIn),
+    h('span', { class: 'field' }, h('label', { for: 'hops' }, 'Max hops'), hopsIn), h('span', { class: 'field' }, h('label', { for: 'limit' }, 'Paths'), limitIn),
+    h('span', { class: 'field' }, h('label', { for: 'min' }, 'Min. support'), minIn),
     h('span', { class: 'po-switch' }, poIn, h('label', { for: 'prevent-only' }, 'Prevent only')),
     h('button', { type: 'submit', class: 'primary' }, 'Find paths'), options,
     h('p', { id: 'po-help', class: 'small muted po-help' }, state.po
