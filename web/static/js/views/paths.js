@@ -476,7 +476,7 @@ function buildModel(paths, neighbours, all, techName) {
       for (const [k, e] of edges) {
         if (!e.hops.length) continue;
         const cs = new Set(e.hops.flatMap((x) => x.cs));
-        els.push({ group: 'edges', classes: e.extra ? 'extra' : '', data: { id: k, source: e.source, target: e.target, label: e.hops.length === 1 ? String(cs.size) : `${e.hops.length} hops`, hops: e.hops } });
+        els.push({ group: 'edges', classes: e.extra ? 'extra' : '', data: { id: k, source: e.source, target: e.target, label: e.hops.length === 1 ? String(cs.size) : '', hops: e.hops } });
       }
       return els;
     },
