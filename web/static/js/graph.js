@@ -66,6 +66,9 @@ export const STYLE = [
   { selector: 'edge.boundary', style: { 'line-color': COLORS.broken, 'target-arrow-color': COLORS.broken, 'line-style': 'dashed', width: 2 } },
   { selector: 'edge.attack-only', style: { 'line-style': 'dashed' } },
   { selector: 'edge.shared', style: { 'line-color': V.shared, 'target-arrow-color': V.shared, width: 2.5 } },
+  // Hops between step columns leave a node's right side and enter the next node's left side, so a
+  // straight hop stays in the gap between two columns and never runs behind a node.
+  { selector: 'edge.lr', style: { 'curve-style': 'straight', 'source-endpoint': '50% 0%', 'target-endpoint': '-50% 0%' } },
   // A hop only broken paths use: grey and dashed; a hop of an open path: red and solid.
   { selector: 'edge.broken', style: { 'line-color': V.outside, 'target-arrow-color': V.outside, 'line-style': 'dashed', opacity: 0.7 } },
   { selector: 'edge.open', style: { 'line-color': V.risk, 'target-arrow-color': V.risk, width: 2.5 } },

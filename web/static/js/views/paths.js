@@ -35,7 +35,7 @@ const NEIGHBOURS = `query Neighbours($id: ID!, $r: String) {
 }`;
 
 // Drawing sizes, in graph units; the graph is drawn at zoom 1 by default, so 12 px labels stay 12 px.
-const DX = 200; // column spacing: node width 150 plus room for a hop and its label
+const DX = 215; // column spacing: node width 150 plus room for hops and their labels
 const DY = 62; // row spacing: node height 52
 const TOPN = 15; // techniques shown per step before the rest fold into "+n more"
 const ZOOMS = [0.6, 0.75, 0.92, 1, 1.15, 1.3, 1.5];
@@ -134,13 +134,14 @@ export async function render(root, route, ctx) {
     return;
   }
   for (const path of paths) for (const t of path.techniques) if (!b.techById.has(t.id)) b.techById.set(t.id, { id: t.id, name: t.name, tactics: [] });
-  const onPaths = [...new Set(paths.flatMap((x) => x.ids))];
+  const neighbours = await Promise.all([...state.x].map((key) => gql(NEIGHBOURS, { id: key.split('@')[0], r }).then((d) => [key, d.technique]).catch(() => [key, null])));
+  // The techniques drawn: those on the paths and the neighbours expanded.
+  const drawnTechs = [...new Set([...paths.flatMap((x) => x.ids), ...neighbours.flatMap(([, t]) => (t ? [...t.followedBy, ...t.precededBy].map((n) => n.technique.id) : []))])];
   // The cover relation under the rule asked for, and, under prevent-only, the literal one too, to
   // name the mitigations that touch these paths but do not break them under the rule.
-  const [cover, literal, neighbours] = await Promise.all([
-    gql(COVER, { t: onPaths, po: state.po, r }).then((d) => coverOf(d.chainMitigations)),
-    state.po ? gql(COVER, { t: onPaths, po: false, r }).then((d) => coverOf(d.chainMitigations)) : null,
-    Promise.all([...state.x].map((key) => gql(NEIGHBOURS, { id: key.split('@')[0], r }).then((d) => [key, d.technique]).catch(() => [key, null]))),
+  const [cover, literal] = await Promise.all([
+    gql(COVER, { t: drawnTechs, po: state.po, r }).then((d) => coverOf(d.chainMitigations)),
+    state.po ? gql(COVER, { t: drawnTechs, po: false, r }).then((d) => coverOf(d.chainMitigations)) : null,
   ]);
   const unbreakable = new Set(res.unbreakable);
   const minimal = res.mitigationSet.mitigations;
@@ -150,9 +151,13 @@ export async function render(root, route, ctx) {
 
   // Mitigations that cover a technique on some path, with the number of paths each breaks alone.
   const breaksAlone = new Map();
-  for (const [m, c] of cover) breaksAlone.set(m, paths.filter((path) => path.ids.some((id) => c.techs.has(id))).length);
+  for (const [m, c] of cover) {
+    const n = paths.filter((path) => path.ids.some((id) => c.techs.has(id))).length;
+    if (n) breaksAlone.set(m, n);
+  }
   const relevant = [...breaksAlone.keys()].sort((x, y) => breaksAlone.get(y) - breaksAlone.get(x) || x.localeCompare(y));
-  const notCounted = literal ? [...literal.keys()].filter((m) => !cover.has(m)).sort() : [];
+  const onPaths = new Set(paths.flatMap((x) => x.ids));
+  const notCounted = literal ? [...literal].filter(([m, c]) => !breaksAlone.has(m) && [...c.techs].some((id) => onPaths.has(id))).map(([m]) => m).sort() : [];
 
   // The graph model: one node per technique per step (a technique at step 2 on one path and step 3
   // on another is drawn twice), so every hop goes from one step's column to the next.
@@ -191,7 +196,7 @@ export async function render(root, route, ctx) {
   const clearBtn = h('button', { type: 'button', id: 'clear-mit' }, 'Clear');
   clearBtn.addEventListener('click', () => { state.mit.clear(); syncBoxes(); update(); });
   const syncBoxes = () => { for (const [m, box] of boxes) box.checked = state.mit.has(m); };
-  const strayTicks = () => [...state.mit].filter((m) => !cover.has(m));
+  const strayTicks = () => [...state.mit].filter((m) => !breaksAlone.has(m));
 
   const graphLegend = legend('Legend', [
     ['plain', 'node', 'technique, in the column of its step on the path'],
@@ -476,7 +481,7 @@ function buildModel(paths, neighbours, all, techName) {
       for (const [k, e] of edges) {
         if (!e.hops.length) continue;
         const cs = new Set(e.hops.flatMap((x) => x.cs));
-        els.push({ group: 'edges', classes: e.extra ? 'extra' : '', data: { id: k, source: e.source, target: e.target, label: e.hops.length === 1 ? String(cs.size) : '', hops: e.hops } });
+        els.push({ group: 'edges', classes: e.extra ? 'lr extra' : 'lr', data: { id: k, source: e.source, target: e.target, label: e.hops.length === 1 ? String(cs.size) : '', hops: e.hops } });
       }
       return els;
     },
