@@ -34,6 +34,7 @@ func TestGraphs(t *testing.T) {
 	t.Run("prevent only on paths", func(t *testing.T) { testPathsPreventOnly(t, b, base) })
 	t.Run("prevent only on a case study", func(t *testing.T) { testCaseStudyPreventOnly(t, b, base) })
 	t.Run("actor links clear of nodes", func(t *testing.T) { testActorGeometry(t, b) })
+	t.Run("case-study links clear of steps", func(t *testing.T) { testCaseStudyGeometry(t, b, raw) })
 	t.Run("narrow window", func(t *testing.T) { testNarrow(t, b) })
 }
 
@@ -586,6 +587,33 @@ func testActorGeometry(t *testing.T, b *browser) {
 	if !strings.Contains(text, fmt.Sprintf("uses %d technique", uses)) {
 		t.Errorf("Enter on %s says %q, want it to name its %d techniques", first, text, uses)
 	}
+}
+
+// testCaseStudyGeometry opens every case study: no link passes behind a
+// step, none points backwards within a band, and labels are 11 px or more.
+func testCaseStudyGeometry(t *testing.T, b *browser, raw *rawatlas.Release) {
+	ids := make([]string, 0, len(raw.CaseStudies))
+	for id := range raw.CaseStudies {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	links := 0
+	for _, id := range ids {
+		b.open(t, "#/case-study/"+id)
+		nodes, edges := b.drawn(t)
+		links += len(edges)
+		for _, e := range edges {
+			if n, ok := behindNode(e, nodes); ok {
+				t.Errorf("%s: link %s passes behind %s", id, e.ID, n)
+			}
+		}
+		for _, n := range nodes {
+			if n.FontPx < 11 {
+				t.Errorf("%s: the label of %s is %.1f px", id, n.ID, n.FontPx)
+			}
+		}
+	}
+	t.Logf("%d case studies, %d links, checked", len(ids), links)
 }
 
 // testNarrow opens the graph views 390 px wide: the views' content never

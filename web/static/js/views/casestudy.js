@@ -73,19 +73,23 @@ export async function render(root, route, ctx) {
     const base = `${s.stepId} · ${s.tactic.name}\n${trim(s.technique.name)}`;
     els.push({ group: 'nodes', classes: 'step', data: { id: s.stepId, label: base, base, title: `Step ${s.stepId}, ${s.tactic.name}: ${s.technique.name} (${s.technique.id})` }, position: { x: (L % perRow) * CW, y: bandTop[Math.floor(L / perRow)] + rowOf.get(s.stepId) * RH } });
   }
-  // A link into a later band leaves its step downwards, runs along the gap under its band and
-  // enters the next step from above, so it passes behind no step.
+  // Links leave a step's right side and enter the next one's left side. A link to the next
+  // column of its band is straight (it stays in the gap between two columns); one into a later
+  // band, or one skipping columns (branches of different lengths joining), runs down the gap
+  // after its step's column, along the gap under the band and up (or down) the gap before its
+  // target's column, so no link passes behind a step.
   const bandOf = (id) => Math.floor(layer.get(id) / perRow);
   const posOf = new Map(els.map((e) => [e.data.id, e.position]));
   for (const s of steps) for (const n of next(s)) {
     if (!byId.has(n)) continue;
     const k = bandOf(s.stepId);
-    const wrap = bandOf(n) > k;
+    const routed = bandOf(n) > k || layer.get(n) - layer.get(s.stepId) > 1;
     const S = posOf.get(s.stepId);
     const T = posOf.get(n);
-    const gapY = bandTop[k + 1] - 31 - 25; // half a step above the next band, in the middle of the gap
-    const route = wrap ? { ...routeThrough(S, T, [{ x: S.x, y: gapY }, { x: T.x, y: gapY }]), 'source-endpoint': '0% 50%', 'target-endpoint': '0% -50%' } : null;
-    els.push({ group: 'edges', classes: wrap ? 'wrap' : '', data: { id: `${s.stepId}->${n}`, source: s.stepId, target: n, label: '', route } });
+    const gapY = bandTop[k + 1] - 31 - 25; // in the middle of the gap under band k
+    const bends = [{ x: S.x + CW / 2, y: S.y }, { x: S.x + CW / 2, y: gapY }, { x: T.x - CW / 2, y: gapY }, { x: T.x - CW / 2, y: T.y }];
+    const route = routed ? { ...routeThrough(S, T, bends), 'source-endpoint': '50% 0%', 'target-endpoint': '-50% 0%' } : null;
+    els.push({ group: 'edges', classes: routed ? 'wrap' : 'lr', data: { id: `${s.stepId}->${n}`, source: s.stepId, target: n, label: '', route } });
   }
 
   const uncovered = new Set(an.uncoveredSteps.map((x) => x.stepId));
