@@ -3,7 +3,7 @@
 // evidence on each hop. Ticking mitigations shows which paths they break, under ATLAS's literal
 // links or the prevent-only rule of threat models (the switch is in the URL); what covers what
 // comes from the server (chainMitigations), never from a rule re-implemented here.
-import { gql, base } from '../api.js';
+import { gql, base, cached } from '../api.js';
 import { h, add, setChildren, table, errorBox } from '../dom.js';
 import { record, list } from '../router.js';
 import { drawGraph, spotlight, label, keyboardWalk, legend } from '../graph.js';
@@ -16,9 +16,10 @@ const Q = `query Paths($from: ID!, $to: ID!, $hops: Int, $limit: Int, $min: Int,
   }
 }`;
 
-// The techniques on the paths as one linear chain: the server answers, under the rule asked for,
-// which mitigations cover which of them (hits) and what each does (effect). A path, being linear,
-// is broken exactly when a ticked mitigation covers one of its techniques.
+// The release's techniques as one linear chain: the server answers, under the rule asked for,
+// which mitigations cover which technique (hits) and what each does (effect); asked once per
+// release and rule, alongside the paths. A path, being linear, is broken exactly when a ticked
+// mitigation covers one of its techniques.
 const COVER = `query Cover($t: [ID!]!, $po: Boolean, $r: String) {
   chainMitigations(techniques: $t, preventOnly: $po, release: $r) {
     mitigations { mitigation { id name } effect hits { technique { id } } }
@@ -127,22 +128,21 @@ export async function render(root, route, ctx) {
   }
 
   const r = ctx.release || null;
-  const res = (await gql(Q, { from: state.from, to: state.to, hops: state.hops, limit: state.limit, min: state.min, po: state.po, r })).attackPaths;
+  const allTechs = b.techniques.map((t) => t.id);
+  const coverUnder = (po) => cached(`cover:${ctx.release || ''}:${po}`, COVER, { t: allTechs, po, r }).then((d) => coverOf(d.chainMitigations));
+  // The cover relation under the rule asked for and, under prevent-only, the literal one too, to
+  // name the mitigations that touch these paths but do not break them under the rule.
+  const [res, cover, literal, neighbours] = await Promise.all([
+    gql(Q, { from: state.from, to: state.to, hops: state.hops, limit: state.limit, min: state.min, po: state.po, r }).then((d) => d.attackPaths),
+    coverUnder(state.po),
+    state.po ? coverUnder(false) : null,
+    Promise.all([...state.x].map((key) => gql(NEIGHBOURS, { id: key.split('@')[0], r }).then((d) => [key, d.technique]).catch(() => [key, null]))),
+  ]);
   const paths = res.paths.map((x, i) => ({ ...x, rank: i + 1, ids: x.techniques.map((t) => t.id) }));
   if (!paths.length) {
     add(root, h('p', { class: 'card muted', id: 'no-paths' }, `No path of at most ${state.hops} hops with support ≥ ${state.min} leads from ${show(state.from)} to ${show(state.to)}.`));
     return;
   }
-  for (const path of paths) for (const t of path.techniques) if (!b.techById.has(t.id)) b.techById.set(t.id, { id: t.id, name: t.name, tactics: [] });
-  const neighbours = await Promise.all([...state.x].map((key) => gql(NEIGHBOURS, { id: key.split('@')[0], r }).then((d) => [key, d.technique]).catch(() => [key, null])));
-  // The techniques drawn: those on the paths and the neighbours expanded.
-  const drawnTechs = [...new Set([...paths.flatMap((x) => x.ids), ...neighbours.flatMap(([, t]) => (t ? [...t.followedBy, ...t.precededBy].map((n) => n.technique.id) : []))])];
-  // The cover relation under the rule asked for, and, under prevent-only, the literal one too, to
-  // name the mitigations that touch these paths but do not break them under the rule.
-  const [cover, literal] = await Promise.all([
-    gql(COVER, { t: drawnTechs, po: state.po, r }).then((d) => coverOf(d.chainMitigations)),
-    state.po ? gql(COVER, { t: drawnTechs, po: false, r }).then((d) => coverOf(d.chainMitigations)) : null,
-  ]);
   const unbreakable = new Set(res.unbreakable);
   const minimal = res.mitigationSet.mitigations;
   const effectOf = (m) => cover.get(m)?.effect || literal?.get(m)?.effect || res.mitigationSet.members.find((x) => x.mitigation.id === m)?.effect || '';
