@@ -205,6 +205,11 @@ func testPathsLeftToRight(t *testing.T, b *browser, base string, raw *rawatlas.R
 	if b.count(t, ".graph-pane .graph-legend") != 1 {
 		t.Error("the path graph has no legend")
 	}
+	var grabbable bool
+	b.eval(t, `window.atlasgraph.cy.nodes('.pnode').every(n => n.grabbable())`, &grabbable)
+	if !grabbable {
+		t.Error("the path graph's nodes cannot be dragged")
+	}
 	b.screenshot(t, "paths-50")
 
 	// 500 paths: crowded steps fold into "+n more", labels stay readable, and
@@ -254,6 +259,13 @@ func (b *browser) key(t *testing.T, k string) {
 func testPathNodeActions(t *testing.T, b *browser, raw *rawatlas.Release) {
 	from, to := raw.Order[0], raw.Order[len(raw.Order)-1]
 	b.open(t, fmt.Sprintf("#/paths?from=%s&to=%s", from, to))
+	// Zoom in: the graph is drawn again, larger, and the zoom is in the URL.
+	b.click(t, "#zoom-in")
+	var zoom float64
+	b.eval(t, `window.atlasgraph.cy.zoom()`, &zoom)
+	if h := b.hash(t); zoom <= 1 || !strings.Contains(h, "z=1.15") {
+		t.Errorf("zoom in: zoom %.2f, URL %q", zoom, h)
+	}
 	// Keyboard only: Tab reaches the graph (it is focusable), the arrow keys
 	// walk it, Enter offers the node's actions.
 	var focusable bool

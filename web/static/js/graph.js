@@ -163,8 +163,9 @@ export function keyboardWalk(cy, container, { onPick, announce, describe = (n) =
   // The page handles the keys itself; screen readers hear each move through `announce`.
   container.setAttribute('role', 'application');
   container.setAttribute('aria-roledescription', 'graph');
-  container.addEventListener('focus', () => { if (!cur) set(nodes().sort(byPos)[0]); });
-  container.addEventListener('keydown', (e) => {
+  // Handlers are set, not added, so a graph drawn again in the same box (zoom) replaces them.
+  container.onfocus = () => { if (!cur) set(nodes().sort(byPos)[0]); };
+  container.onkeydown = (e) => {
     if (!cur && !['Escape', 'Tab'].includes(e.key)) set(nodes().sort(byPos)[0]);
     if (!cur) return;
     const x = cur.position('x');
@@ -189,7 +190,7 @@ export function keyboardWalk(cy, container, { onPick, announce, describe = (n) =
       const scroller = container.parentElement;
       if (scroller && scroller.scrollWidth > scroller.clientWidth) scroller.scrollLeft = Math.max(0, r.x1 + box.left - scroller.getBoundingClientRect().left + scroller.scrollLeft - 40);
     }
-  });
+  };
   return { set, get: () => cur };
 }
 
