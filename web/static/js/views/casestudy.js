@@ -96,7 +96,7 @@ export async function render(root, route, ctx) {
   const coveredBy = new Map();
   for (const m of [...an.mitigations, ...an.partial]) for (const x of m.hits) {
     if (!coveredBy.has(x.stepId)) coveredBy.set(x.stepId, []);
-    coveredBy.get(x.stepId).push(m.mitigation.id);
+    coveredBy.get(x.stepId).push(m);
   }
   let selected = route.params.get('m') || '';
 
@@ -120,7 +120,7 @@ export async function render(root, route, ctx) {
     h('td', {}, h('a', { href: `#/technique/${encodeURIComponent(s.technique.id)}${rel}` }, `${s.technique.id} ${s.technique.name}`)),
     h('td', { class: 'desc' }, firstSentence(s.description, 140)),
     h('td', {}, next(s).join(', ') || '—'),
-    h('td', {}, uncovered.has(s.stepId) ? h('span', { class: 'bad' }, 'none') : (coveredBy.get(s.stepId) || []).join(', '))));
+    h('td', {}, uncovered.has(s.stepId) ? h('span', { class: 'bad' }, 'none') : (coveredBy.get(s.stepId) || []).map((m, i) => [i ? ', ' : '', m.mitigation.id, ' ', h('span', { class: `effect effect-${m.effect}` }, m.effect)]))));
   const stepsTable = table(null, ['Step', 'Tactic', 'Technique', 'What happened', 'Leads to', 'Covered by'], stepRows, { id: 'steps-table' });
 
   const mitButton = (m, kind) => {

@@ -2,7 +2,7 @@
 // and the techniques seen right before and after it (a small graph with its table).
 import { gql, base } from '../api.js';
 import { h, setChildren, table, link, markdown } from '../dom.js';
-import { drawGraph, label, spotlight, keyboardWalk } from '../graph.js';
+import { drawGraph, label, spotlight, keyboardWalk, legend } from '../graph.js';
 
 const Q = `query Technique($id: ID!, $r: String) {
   technique(id: $id, release: $r) {
@@ -59,7 +59,9 @@ export async function render(root, route, ctx) {
             ? h('dl', { class: 'mitigations' }, t.mitigations.map((m) => [h('dt', {}, h('a', { href: `#/mitigation/${encodeURIComponent(m.mitigation.id)}${rel}` }, `${m.mitigation.id} ${m.mitigation.name}`)), h('dd', {}, markdown(m.description))]))
             : h('p', { class: 'warn' }, 'No mitigation counters this technique.'))),
       h('div', {},
-        h('section', { class: 'card' }, h('h2', {}, 'Seen before and after, in case studies'), h('div', { class: 'graph-scroll' }, graphBox), walkInfo,
+        h('section', { class: 'card' }, h('h2', {}, 'Seen before and after, in case studies'),
+          legend('Legend', [['focus', 'node', 'this technique (blue, bold)'], ['plain', 'node', 'seen right before (left) or after (right) it'], ['plain', 'edge', 'labelled with the number of case studies']]),
+          h('div', { class: 'graph-scroll' }, graphBox), walkInfo,
           h('h3', {}, 'Before'), transitions(t.precededBy, 'before'), h('h3', {}, 'After'), transitions(t.followedBy, 'after')),
         h('section', { class: 'card', id: 'case-studies' }, h('h2', {}, `Case studies (${t.caseStudies.length})`),
           t.caseStudies.length ? h('ul', { class: 'plain' }, t.caseStudies.map((c) => h('li', {}, csl(c), ' ', c.name))) : h('p', { class: 'muted' }, 'No case study step uses this technique itself.')),
@@ -75,8 +77,8 @@ export async function render(root, route, ctx) {
     els.push({ group: 'nodes', data: { id: nid, tech: n.technique.id, label: label(n.technique.id, n.technique.name) }, position: { x, y } });
     els.push({ group: 'edges', data: { id: `e:${nid}`, source: dir === 'b' ? nid : t.id, target: dir === 'b' ? t.id : nid, label: String(n.count) } });
   });
-  side(t.precededBy, -185, 'b');
-  side(t.followedBy, 185, 'a');
+  side(t.precededBy, -175, 'b');
+  side(t.followedBy, 175, 'a');
   const open = (el) => { if (el && el.isNode() && el.data('tech')) location.hash = `#/technique/${encodeURIComponent(el.data('tech'))}${rel}`; };
   // Drawn at full size (12 px labels); the box scrolls when the neighbourhood is wide.
   const cy = drawGraph(graphBox, els, { status: ctx.status, onTap: open, scale: 1 });
