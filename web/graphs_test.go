@@ -233,7 +233,7 @@ func testPathsLeftToRight(t *testing.T, b *browser, base string, raw *rawatlas.R
 	if more == 0 {
 		t.Error("500 paths fold no step into \"+n more\"")
 	}
-	t.Logf("500 paths: %d nodes drawn (%d \"more\" nodes), %d edges, in %.0f ms", len(nodes), more, len(edges), b.metric(t, "layoutMs"))
+	t.Logf("500 paths: %d nodes drawn (%d \"more\" nodes), %d edges; layout %.1f ms, Cytoscape %.0f ms", len(nodes), more, len(edges), b.metric(t, "modelMs"), b.metric(t, "layoutMs"))
 	n := b.renders(t)
 	b.click(t, "#show-all")
 	b.waitDrawn(t, n)

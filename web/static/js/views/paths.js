@@ -161,7 +161,9 @@ export async function render(root, route, ctx) {
 
   // The graph model: one node per technique per step (a technique at step 2 on one path and step 3
   // on another is drawn twice), so every hop goes from one step's column to the next.
+  const t0 = performance.now();
   const model = buildModel(paths, neighbours, state.all, techName);
+  const modelMs = performance.now() - t0;
   const summary = h('p', { id: 'paths-summary', class: 'summary', 'aria-live': 'polite' });
   const info = h('div', { id: 'graph-info', class: 'info small', 'aria-live': 'polite' }, h('span', { class: 'muted' }, 'Select a path in the table, or a node or hop in the graph (Tab to the graph, then the arrow keys and Enter), to see its evidence and what you can do from there.'));
   const graphBox = h('div', { class: 'graph graph-fixed', id: 'paths-graph', 'aria-label': 'Attack-path graph: techniques in columns by step on the path; focus it and use the arrow keys to walk it; the table below lists every path and hop' });
@@ -222,6 +224,7 @@ export async function render(root, route, ctx) {
   const impact = b.tactics.find((t) => t.name.toLowerCase() === 'impact') || b.tactics[b.tactics.length - 1];
   draw();
   ctx.status.metrics.paths = paths.length;
+  ctx.status.metrics.modelMs = modelMs;
   ctx.status.metrics.preventOnly = state.po;
 
   function draw() {
