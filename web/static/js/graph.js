@@ -70,7 +70,7 @@ export const STYLE = [
   // straight hop stays in the gap between two columns and never runs behind a node.
   { selector: 'edge.lr', style: { 'curve-style': 'straight', 'source-endpoint': '50% 0%', 'target-endpoint': '-50% 0%' } },
   // A hop only broken paths use: grey and dashed; a hop of an open path: red and solid.
-  { selector: 'edge.broken', style: { 'line-color': V.outside, 'target-arrow-color': V.outside, 'line-style': 'dashed', opacity: 0.7 } },
+  { selector: 'edge.broken', style: { 'line-color': V.outside, 'target-arrow-color': V.outside, 'line-style': 'dashed' } },
   { selector: 'edge.open', style: { 'line-color': V.risk, 'target-arrow-color': V.risk, width: 2.5 } },
   // Added by "expand neighbours": not on a listed path.
   { selector: 'node.extra', style: { 'border-style': 'dashed', 'background-color': '#f8fafc' } },
