@@ -1,0 +1,349 @@
+package web_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+
+	"github.com/atlasgraph/atlasgraph/app"
+	"github.com/atlasgraph/atlasgraph/auth"
+	"github.com/atlasgraph/atlasgraph/internal/neo4jtest"
+	"github.com/atlasgraph/atlasgraph/internal/rawatlas"
+	"github.com/atlasgraph/atlasgraph/loader"
+	"github.com/atlasgraph/atlasgraph/server"
+	"github.com/atlasgraph/atlasgraph/store"
+)
+
+// The editor's token, configured on the test server as its SHA-256 digest
+// (ATLASGRAPH_TOKENS' format), as an administrator would.
+const editorToken = "browser-editor-token-for-tests"
+
+// loadForEditor empties the test database, loads the current ATLAS release
+// and returns the URL of a server that keeps threat models and knows one
+// editor token; reads stay open.
+func loadForEditor(t *testing.T) string {
+	t.Helper()
+	st, _ := neo4jtest.Store(t)
+	ctx := context.Background()
+	path, err := rawatlas.Shared(current)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, _, err := loader.Parse(path, b, loader.Limits{})
+	if err != nil {
+		t.Fatalf("parse %s: %v", current, err)
+	}
+	if _, err := st.Load(ctx, r, store.LoadOptions{Current: store.CurrentAlways}); err != nil {
+		t.Fatalf("load %s: %v", current, err)
+	}
+	if err := st.EnsureThreatModelSchema(ctx); err != nil {
+		t.Fatal(err)
+	}
+	policy, err := auth.Parse("test", auth.Digest(editorToken)+" editor browser-test\n", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc, err := app.New(ctx, st, app.Config{Serving: true, TxTimeout: 30 * time.Second, ThreatModels: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	timeouts := server.DefaultTimeouts()
+	timeouts.Transaction, timeouts.Request, timeouts.Write = 30*time.Second, 45*time.Second, 60*time.Second
+	srv, err := server.New(server.Config{App: svc, Auth: policy, Timeouts: timeouts, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(srv.Handler())
+	t.Cleanup(ts.Close)
+	return ts.URL
+}
+
+// setField sets a field of the editor form, named by its path in the model
+// input (components[0].kind), as typing or picking would: the value, then
+// the input and change events.
+func (b *browser) setField(t *testing.T, field string, value any) {
+	t.Helper()
+	v, _ := json.Marshal(value)
+	var ok bool
+	b.eval(t, fmt.Sprintf(`(() => {
+		const el = document.querySelector('[data-field="' + CSS.escape(%q) + '"]');
+		if (!el) return false;
+		const v = %s;
+		if (el.type === 'checkbox') el.checked = !!v; else el.value = v;
+		el.dispatchEvent(new Event('input', {bubbles: true}));
+		el.dispatchEvent(new Event('change', {bubbles: true}));
+		return true;
+	})()`, field, v), &ok)
+	if !ok {
+		t.Fatalf("the editor has no field %s", field)
+	}
+}
+
+// signIn opens the sign-in dialog from the header and enters a token.
+func (b *browser) signIn(t *testing.T, token string) {
+	t.Helper()
+	var open bool
+	b.eval(t, `document.getElementById('signin-dialog') && document.getElementById('signin-dialog').open`, &open)
+	if !open {
+		b.click(t, "#signin-btn")
+	}
+	if err := chromedp.Do(b.ctx, chromedp.SendKeys(chromedp.CSS("#signin-token"), token)); err != nil {
+		t.Fatalf("type the token: %v", err)
+	}
+	b.click(t, "#signin-submit")
+}
+
+// readModel reads a stored model over GraphQL, as any client would.
+func readModel(t *testing.T, base, id string) (m struct {
+	Version  int
+	Name     string
+	Flows    []struct{ From, To string }
+	Controls []struct{ Mitigation, Status string }
+}) {
+	t.Helper()
+	body, _ := json.Marshal(map[string]any{"query": `query($id: ID!) { threatModel(id: $id) { version name flows { from to } controls { mitigation status } } }`, "variables": map[string]any{"id": id}})
+	res, err := http.Post(base+"/graphql", "application/json", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	raw, _ := io.ReadAll(res.Body)
+	var out struct {
+		Data struct {
+			ThreatModel *struct {
+				Version  int
+				Name     string
+				Flows    []struct{ From, To string }
+				Controls []struct{ Mitigation, Status string }
+			}
+		}
+		Errors []struct{ Message string }
+	}
+	if err := json.Unmarshal(raw, &out); err != nil || len(out.Errors) > 0 || out.Data.ThreatModel == nil {
+		t.Fatalf("read %s over GraphQL: %s", id, raw)
+	}
+	return *out.Data.ThreatModel
+}
+
+// TestBrowserThreatModelEditor creates a threat model through the browser's
+// form, changes it, saves it and reads it back over GraphQL: signed in with
+// an editor token kept in session storage (never in the URL), the server's
+// problems shown beside the fields they name, a wrong token refused with a
+// message and the sign-in dialog open again, the URL restoring each view,
+// the YAML view reading the same model.
+func TestBrowserThreatModelEditor(t *testing.T) {
+	base := loadForEditor(t)
+	b := newBrowser(t, base)
+	b.open(t, "#/threat-model")
+
+	// The sign-in dialog is a labelled modal that takes the focus and closes on Escape.
+	b.click(t, "#signin-btn")
+	var dlg struct {
+		Open     bool
+		Labelled string
+		Focus    string
+	}
+	b.eval(t, `(() => { const d = document.getElementById('signin-dialog'); return {open: d.open, labelled: document.getElementById(d.getAttribute('aria-labelledby')).textContent, focus: document.activeElement.id}; })()`, &dlg)
+	if !dlg.Open || dlg.Labelled == "" || dlg.Focus != "signin-token" {
+		t.Fatalf("sign-in dialog: %+v, want open, labelled, the token field focused", dlg)
+	}
+	if err := chromedp.Do(b.ctx, chromedp.KeyEvent(kb.Escape)); err != nil {
+		t.Fatal(err)
+	}
+	b.eval(t, `document.getElementById('signin-dialog').open`, &dlg.Open)
+	if dlg.Open {
+		t.Fatal("Escape did not close the sign-in dialog")
+	}
+
+	// A wrong token: the page says the server refused it and asks again.
+	b.signIn(t, "not-a-token-the-server-knows")
+	b.open(t, "#/threat-model")
+	var refused struct {
+		Message string
+		Open    bool
+	}
+	b.eval(t, `({message: (document.getElementById('tm-auth-error') || {}).textContent || '', open: document.getElementById('signin-dialog').open})`, &refused)
+	if !strings.Contains(refused.Message, "token") || !refused.Open {
+		t.Fatalf("a wrong token: message %q, dialog open %v; want a message naming the token and the dialog open again", refused.Message, refused.Open)
+	}
+	b.screenshot(t, "threat-model-wrong-token")
+	n := b.renders(t)
+	b.signIn(t, editorToken)
+	b.waitDrawn(t, n)
+	if b.count(t, "#tm-auth-error") != 0 || b.count(t, "#tm-new") != 1 {
+		t.Fatal("after signing in with the editor token the list of models is not shown")
+	}
+
+	// A new model through the form.
+	n = b.renders(t)
+	b.click(t, "#tm-new")
+	b.waitDrawn(t, n)
+	b.setField(t, "id", "made-in-browser")
+	b.setField(t, "name", "Made in the browser")
+	b.click(t, "#tm-add-component")
+	b.setField(t, "components[0].id", "ui")
+	b.setField(t, "components[0].kind", "chat-ui")
+	b.setField(t, "components[0].properties.internetFacing", true)
+	b.click(t, "#tm-add-component")
+	b.setField(t, "components[1].id", "llm")
+	b.setField(t, "components[1].kind", "hosted-model-api")
+	b.click(t, "#tm-add-flow")
+	b.setField(t, "flows[0].from", "ui")
+	b.setField(t, "flows[0].to", "llm")
+	b.setField(t, "flows[0].trustBoundary", true)
+	b.setField(t, "flows[0].data", "prompt")
+	// A control naming no mitigation of the release: refused, the message beside the field.
+	b.click(t, "#tm-add-control")
+	b.setField(t, "controls[0].mitigation", "AML.M9999")
+	b.click(t, "#tm-save")
+	var bad struct {
+		Error, Described string
+		Invalid          string
+	}
+	if _, err := chromedp.Run(b.ctx, chromedp.Poll[bool](`!!document.querySelector('.field-error')`, chromedp.WithPollingTimeout(30*time.Second))); err != nil {
+		var summary string
+		b.eval(t, `(document.getElementById('tm-edit-errors') || {}).textContent || ''`, &summary)
+		t.Fatalf("no problem shown beside a field after saving a control of an unknown mitigation; the page says %q", summary)
+	}
+	b.eval(t, `(() => { const el = document.querySelector('[data-field="controls[0].mitigation"]'); const err = document.getElementById(el.id + '-err'); return {error: err ? err.textContent : '', described: el.getAttribute('aria-describedby') || '', invalid: el.getAttribute('aria-invalid') || ''}; })()`, &bad)
+	if !strings.Contains(bad.Error, "AML.M9999") || !strings.Contains(bad.Described, "-err") || bad.Invalid != "true" {
+		t.Fatalf("problem of controls[0].mitigation: %+v; want the server's message beside the field, tied by aria-describedby", bad)
+	}
+	b.screenshot(t, "threat-model-editor-problem")
+	b.click(t, "#tm-sec-controls .remove-btn")
+	n = b.renders(t)
+	b.click(t, "#tm-save")
+	b.waitDrawn(t, n)
+	if h := b.hash(t); h != "#/threat-model/made-in-browser" {
+		t.Fatalf("after creating, the page is at %q", h)
+	}
+	if m := readModel(t, base, "made-in-browser"); m.Version != 1 || len(m.Flows) != 1 || len(m.Controls) != 0 {
+		t.Fatalf("created model read over GraphQL: %+v", m)
+	}
+
+	// Change it: a control found by its name, a flow back.
+	n = b.renders(t)
+	b.click(t, "#tm-edit")
+	b.waitDrawn(t, n)
+	b.click(t, "#tm-add-control")
+	b.setField(t, "controls[0].mitigation", "Generative AI Guardrails")
+	var resolved string
+	b.eval(t, `document.querySelector('[data-field="controls[0].mitigation"]').value`, &resolved)
+	if resolved != "AML.M0020" {
+		t.Fatalf("the mitigation typed by name became %q, want AML.M0020", resolved)
+	}
+	b.click(t, "#tm-add-flow")
+	b.setField(t, "flows[1].from", "llm")
+	b.setField(t, "flows[1].to", "ui")
+	b.setField(t, "flows[1].data", "answer")
+	b.screenshot(t, "threat-model-editor")
+	n = b.renders(t)
+	b.click(t, "#tm-save")
+	b.waitDrawn(t, n)
+	var saved string
+	b.eval(t, `(document.getElementById('tm-saved') || {}).textContent || ''`, &saved)
+	if !strings.Contains(saved, "version 2") {
+		t.Errorf("after saving the page says %q, want the new version", saved)
+	}
+
+	// Reload the URL: the view restores, the token comes from session storage, never the URL.
+	h := b.hash(t)
+	b.open(t, h)
+	var page struct {
+		Title, Href, Token string
+		Flows              int
+	}
+	b.eval(t, `({title: document.querySelector('h1').textContent, href: location.href, token: sessionStorage.getItem('atlasgraph.token') || '', flows: document.querySelectorAll('#tm-flows tbody tr').length})`, &page)
+	if !strings.Contains(page.Title, "Made in the browser") || page.Flows != 2 {
+		t.Errorf("reloading %s shows %q with %d flows", h, page.Title, page.Flows)
+	}
+	if page.Token != editorToken {
+		t.Errorf("the token is not kept in session storage across a reload")
+	}
+	if strings.Contains(page.Href, editorToken) {
+		t.Errorf("the token is in the URL %s", page.Href)
+	}
+	b.screenshot(t, "threat-model-system")
+	m := readModel(t, base, "made-in-browser")
+	if m.Version != 2 || len(m.Flows) != 2 || m.Flows[1].From != "llm" || m.Flows[1].To != "ui" || len(m.Controls) != 1 || m.Controls[0].Mitigation != "AML.M0020" || m.Controls[0].Status != "implemented" {
+		t.Fatalf("the changed model read over GraphQL: %+v; want version 2, the flow llm->ui and control AML.M0020 implemented", m)
+	}
+
+	// The system diagram: the entry point in the leftmost column, labels at least 11 px on screen.
+	var diagram struct {
+		EntryX, OtherX, FontPx float64
+	}
+	b.eval(t, `(() => { const cy = window.atlasgraph.cy; return {entryX: cy.getElementById('ui').position('x'), otherX: cy.getElementById('llm').position('x'), fontPx: parseFloat(cy.getElementById('ui').style('font-size')) * cy.zoom()}; })()`, &diagram)
+	if diagram.EntryX >= diagram.OtherX || diagram.FontPx < 11 {
+		t.Errorf("system diagram: entry point at x=%.0f, the model at x=%.0f, labels %.1f px; want the entry point left and labels of at least 11 px", diagram.EntryX, diagram.OtherX, diagram.FontPx)
+	}
+
+	// The tab bar: ArrowLeft from the first tab moves to the last and keeps the focus on the tabs.
+	if err := chromedp.Do(b.ctx, chromedp.Focus(chromedp.CSS("#tab-system"))); err != nil {
+		t.Fatal(err)
+	}
+	n = b.renders(t)
+	if err := chromedp.Do(b.ctx, chromedp.KeyEvent(kb.ArrowLeft)); err != nil {
+		t.Fatal(err)
+	}
+	b.waitDrawn(t, n)
+	var focus string
+	b.eval(t, `document.activeElement.id`, &focus)
+	if focus != "tab-actors" {
+		t.Errorf("ArrowLeft on the first tab left the focus on %q, want tab-actors", focus)
+	}
+
+	// The YAML view holds the same model, and reads back into the form.
+	b.open(t, "#/threat-model/made-in-browser?edit=1&view=yaml")
+	var yaml string
+	b.eval(t, `document.getElementById('tm-edit-yaml').value`, &yaml)
+	if !strings.Contains(yaml, `"AML.M0020"`) || !strings.Contains(yaml, `from: "llm"`) {
+		t.Fatalf("the YAML view does not hold the model:\n%s", yaml)
+	}
+	b.eval(t, `(() => { const a = document.getElementById('tm-edit-yaml'); a.value = a.value.replace('name: "Made in the browser"', 'name: "Renamed in YAML"'); a.dispatchEvent(new Event('input')); return true; })()`, nil)
+	b.click(t, "#tm-mode-form")
+	if _, err := chromedp.Run(b.ctx, chromedp.Poll[bool](`!!document.querySelector('[data-field="name"]')`, chromedp.WithPollingTimeout(30*time.Second))); err != nil {
+		t.Fatalf("the form did not come back from the YAML view: %v", err)
+	}
+	var form struct{ Name, Mitigation, Hash string }
+	b.eval(t, `({name: document.querySelector('[data-field="name"]').value, mitigation: document.querySelector('[data-field="controls[0].mitigation"]').value, hash: location.hash})`, &form)
+	if form.Name != "Renamed in YAML" || form.Mitigation != "AML.M0020" || strings.Contains(form.Hash, "view=yaml") {
+		t.Errorf("form after the YAML view: %+v", form)
+	}
+
+	// At 390 px the editor does not scroll sideways.
+	if err := chromedp.Do(b.ctx, chromedp.EmulateViewport(390, 844)); err != nil {
+		t.Fatal(err)
+	}
+	var widths struct{ Scroll, Client int }
+	b.eval(t, `({scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth})`, &widths)
+	if widths.Scroll > widths.Client {
+		t.Errorf("at 390 px the editor is %d px wide (window %d)", widths.Scroll, widths.Client)
+	}
+	b.screenshot(t, "threat-model-editor-390")
+	chromedp.Do(b.ctx, chromedp.EmulateViewport(1280, 800))
+
+	// Sign-out forgets the token.
+	b.click(t, "#signin-btn")
+	var left string
+	b.eval(t, `sessionStorage.getItem('atlasgraph.token') || ''`, &left)
+	if left != "" {
+		t.Error("sign-out kept the token")
+	}
+}
