@@ -8,7 +8,8 @@
 // the URL (#/threat-model/draft?y=...).
 import { gql } from '../api.js';
 import { h, add, setChildren, table, download, errorBox } from '../dom.js';
-import { drawGraph, spotlight } from '../graph.js';
+import { spotlight, STYLE } from '../graph.js';
+import cytoscape from '../../vendor/cytoscape.esm.min.js';
 import { requireSignIn, isAuthError, signedIn } from '../auth.js';
 import { renderEditor, loadModel, takeFlash } from './tmeditor.js';
 
@@ -336,13 +337,13 @@ function drawSystem(body, model, ctx) {
     const entry = isEntry(c);
     const store = STORES.has(c.kind);
     const name = c.name.length > 30 ? c.name.slice(0, 28) + '…' : c.name;
-    return { group: 'nodes', data: { id: c.id, label: `${entry ? '▶ ' : ''}${name}\n${c.kind}${entry ? ' · entry point' : ''}` }, classes: `component${entry ? ' entry' : ''}${store ? ' store' : ''}`, position: { x: L * 290, y: (r - (size.get(L) - 1) / 2) * 104 } };
+    return { group: 'nodes', data: { id: c.id, label: `${entry ? '▶ ' : ''}${name}\n${c.kind}${entry ? ' · entry point' : ''}` }, classes: `component${entry ? ' entry' : ''}${store ? ' store' : ''}`, position: { x: L * 360, y: (r - (size.get(L) - 1) / 2) * 110 } };
   });
   for (const f of model.flows) els.push({ group: 'edges', classes: f.trustBoundary ? 'tb' : 'inside', data: { id: `flow:${f.id}`, source: f.from, target: f.to, label: f.data.length > 30 ? f.data.slice(0, 28) + '…' : f.data } });
   const tallest = Math.max(1, ...rows.values());
   const crossing = model.flows.filter((f) => f.trustBoundary).length;
   const entries = comps.filter(isEntry).length;
-  const box = h('div', { class: 'graph tm-graph', id: 'tm-graph', tabindex: 0, style: `height:${Math.min(640, Math.max(340, 120 + tallest * 108))}px;min-height:0`,
+  const box = h('div', { class: 'graph tm-graph', id: 'tm-graph', tabindex: 0, style: `height:${Math.min(640, Math.max(260, 100 + tallest * 108))}px;min-height:0`,
     'aria-label': `System diagram: ${comps.length} components from ${entries} entry point${entries === 1 ? '' : 's'} on the left to the data stores on the right, ${model.flows.length} flows, ${crossing} crossing a trust boundary. The Flows and Components tables below list the same.` });
   add(body, h('div', { class: 'graph-pane' },
     h('p', { class: 'summary' }, `${comps.length} components, ${model.flows.length} flows, ${crossing} crossing a trust boundary. Entry points on the left, data stores on the right.`),
@@ -356,21 +357,30 @@ function drawSystem(body, model, ctx) {
     h('section', { class: 'card table-card' }, h('h2', {}, 'Flows'), table(null, ['From', 'To', 'Data', 'Trust boundary'], model.flows.map((f) => h('tr', { class: f.trustBoundary ? 'boundary' : '', dataset: { flow: f.id } }, h('td', {}, f.from), h('td', {}, f.to), h('td', {}, f.data), h('td', {}, f.trustBoundary ? 'crosses' : ''))), { id: 'tm-flows' })),
     h('section', { class: 'card table-card' }, h('h2', {}, 'Components'), table(null, ['Component', 'Kind', 'MAESTRO layer', 'Properties'], comps.map((c) => h('tr', { dataset: { component: c.id }, tabindex: 0 }, h('td', {}, h('strong', {}, c.name), isEntry(c) ? h('span', { class: 'small entry-text' }, ' entry point') : '', h('div', { class: 'id' }, c.id)), h('td', {}, c.kind), h('td', {}, c.layer), h('td', { class: 'small' }, c.properties.map((p) => (p.value === 'true' ? p.name : `${p.name}=${p.value}`)).join(', ')))), { id: 'tm-components' }))),
   model.controls.length ? h('section', { class: 'card table-card' }, h('h2', {}, 'Controls'), table(null, ['Mitigation', 'Status', 'Scope', 'Note'], model.controls.map((c) => [h('a', { href: `#/mitigation/${encodeURIComponent(c.mitigation)}` }, c.mitigation), c.status, c.scope.join(', ') || 'all', c.note]), { id: 'tm-model-controls' })) : null);
-  const cy = drawGraph(box, els, { status: ctx.status, maxZoom: 1.4, onTap: (el) => spotlight(cy, el ? (el.isNode() ? el.closedNeighborhood() : el.union(el.connectedNodes())) : null) });
   // This diagram's own look, from the shared colour vocabulary (app.css): larger nodes and labels
   // (at least 11 px at the fitted zoom), entry points red-bordered (exposed), stores as barrels,
-  // trust-boundary crossings dashed.
+  // trust-boundary crossings dashed. Given at creation, so the labels are measured with it.
   const css = getComputedStyle(document.documentElement);
   const v = (name, dflt) => (css.getPropertyValue(name) || '').trim() || dflt;
-  cy.style()
-    .selector('node.component').style({ width: 220, height: 70, 'font-size': 14, 'text-max-width': 206, 'background-color': '#ffffff', 'border-color': '#475569', 'border-width': 1.5 })
-    .selector('node.entry').style({ 'border-color': v('--v-risk', '#b91c1c'), 'border-width': 3.5, 'background-color': v('--v-risk-soft', '#fee2e2'), 'font-weight': 600 })
-    .selector('node.store').style({ shape: 'barrel', 'background-color': '#f1f5f9' })
-    .selector('edge').style({ 'font-size': 13, width: 2, 'line-color': '#475569', 'target-arrow-color': '#475569', color: '#1f2937', 'arrow-scale': 1.1 })
-    .selector('edge.tb').style({ 'line-style': 'dashed', 'line-dash-pattern': [8, 5], width: 2.5 })
-    .update();
-  cy.fit(undefined, 24);
-  if (cy.zoom() > 1.4) { cy.zoom(1.4); cy.center(); }
+  const t0 = performance.now();
+  const cy = cytoscape({
+    container: box, elements: els, layout: { name: 'preset', fit: true, padding: 24 }, minZoom: 0.3, maxZoom: 2, wheelSensitivity: 0.3, boxSelectionEnabled: false, autoungrabify: true,
+    style: [...STYLE,
+      { selector: 'node.component', style: { width: 230, height: 72, 'font-size': 14, 'text-max-width': 214, 'background-color': '#ffffff', 'border-color': '#475569', 'border-width': 1.5 } },
+      { selector: 'node.entry', style: { 'border-color': v('--v-risk', '#b91c1c'), 'border-width': 3.5, 'background-color': v('--v-risk-soft', '#fee2e2'), 'font-weight': 600 } },
+      { selector: 'node.store', style: { shape: 'barrel', 'background-color': '#f1f5f9' } },
+      { selector: 'edge', style: { 'font-size': 13, width: 2, 'line-color': '#475569', 'target-arrow-color': '#475569', color: '#1f2937', 'arrow-scale': 1.1, 'curve-style': 'bezier' } },
+      { selector: 'edge.tb', style: { 'line-style': 'dashed', 'line-dash-pattern': [9, 6], width: 2.5 } },
+      ...STYLE.filter((x) => /faded|highlight/.test(x.selector))],
+  });
+  if (cy.zoom() > 1.1) { cy.zoom(1.1); cy.center(); }
+  cy.on('tap', 'node, edge', (e) => spotlight(cy, e.target.isNode() ? e.target.closedNeighborhood() : e.target.union(e.target.connectedNodes())));
+  cy.on('tap', (e) => { if (e.target === cy) spotlight(cy, null); });
+  ctx.status.cy = cy;
+  ctx.status.metrics.layoutMs = performance.now() - t0;
+  ctx.status.metrics.nodes = cy.nodes().length;
+  ctx.status.metrics.edges = cy.edges().length;
+  box.setAttribute('role', 'img');
   ctx.status.metrics.systemZoom = cy.zoom();
   for (const tr of body.querySelectorAll('tr[data-component]')) {
     const hi = () => spotlight(cy, cy.getElementById(tr.dataset.component).closedNeighborhood());
