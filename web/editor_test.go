@@ -164,6 +164,17 @@ func TestBrowserThreatModelEditor(t *testing.T) {
 	if !dlg.Open || dlg.Labelled == "" || dlg.Focus != "signin-token" {
 		t.Fatalf("sign-in dialog: %+v, want open, labelled, the token field focused", dlg)
 	}
+	// Tab from the last control wraps to the first: the focus stays in the dialog.
+	if err := chromedp.Do(b.ctx, chromedp.Focus(chromedp.CSS("#signin-cancel"))); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(b.ctx, chromedp.KeyEvent(kb.Tab)); err != nil {
+		t.Fatal(err)
+	}
+	b.eval(t, `document.activeElement.id`, &dlg.Focus)
+	if dlg.Focus != "signin-token" {
+		t.Errorf("Tab from the dialog's last button went to %q, want the token field", dlg.Focus)
+	}
 	if err := chromedp.Do(b.ctx, chromedp.KeyEvent(kb.Escape)); err != nil {
 		t.Fatal(err)
 	}
@@ -310,6 +321,18 @@ func TestBrowserThreatModelEditor(t *testing.T) {
 	if focus != "tab-actors" {
 		t.Errorf("ArrowLeft on the first tab left the focus on %q, want tab-actors", focus)
 	}
+
+	// The actors tab: adversaries with evidence on the applicable techniques, researchers apart.
+	b.open(t, "#/threat-model/made-in-browser?tab=actors")
+	var actors struct {
+		Adversaries, Researchers, Empty int
+	}
+	b.eval(t, `({adversaries: document.querySelectorAll('#tm-actors tbody tr').length, researchers: document.querySelectorAll('#tm-demonstrated tbody tr').length,
+		empty: [...document.querySelectorAll('#tm-actors tbody tr, #tm-demonstrated tbody tr')].filter(tr => tr.children[3].textContent === '0').length})`, &actors)
+	if actors.Adversaries+actors.Researchers == 0 || actors.Empty != 0 {
+		t.Errorf("actors tab: %+v; want actors, each with evidence on an applicable technique", actors)
+	}
+	t.Logf("actors tab: %d adversaries, %d demonstrated by (researchers, red teams)", actors.Adversaries, actors.Researchers)
 
 	// The YAML view holds the same model, and reads back into the form.
 	b.open(t, "#/threat-model/made-in-browser?edit=1&view=yaml")

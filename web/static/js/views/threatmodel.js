@@ -210,7 +210,7 @@ async function renderView(root, route, ctx) {
     case 'mitigations':
       add(body, h('section', { class: 'card table-card' }, h('h2', {}, `Recommended mitigations (${part.recommendedMitigations.length})${part.recommendationOptimal ? '' : ' · best found'}`),
         h('p', { class: 'small muted' }, 'The least set of further mitigations that stops what the controls leave open, in the order to implement them, with what each adds.'),
-        table(null, ['#', 'Mitigation', 'Effect', 'Adds', 'Residual techniques it cuts'], part.recommendedMitigations.map((m, i) => [String(i + 1), [h('a', { href: `#/mitigation/${encodeURIComponent(m.id)}` }, m.id), ' ', m.name], m.effect,
+        table(null, ['#', 'Mitigation', 'Effect', 'Adds', 'Residual techniques it cuts'], part.recommendedMitigations.map((m, i) => [String(i + 1), [h('a', { href: `#/mitigation/${encodeURIComponent(m.id)}` }, m.id), ' ', m.name], h('span', { class: `effect-chip eff-${m.effect}` }, m.effect),
           [m.adds.incidentsBroken.length ? `breaks ${m.adds.incidentsBroken.join(', ')}` : '', m.adds.residualPathsRemoved ? ` · ${m.adds.residualPathsRemoved} path(s)` : '', m.adds.techniquesCut.length ? ` · cuts ${m.adds.techniquesCut.length} technique(s)` : ''].join(''), tls(m.techniques)]), { id: 'tm-recommended' })),
       h('section', { class: 'card table-card' }, h('h2', {}, `Controls in place (${part.controls.length})`),
         table(null, ['Control', 'Status', 'Scope', 'Techniques covered', 'Breaks'], part.controls.map((c) => [[c.mitigation, ' ', c.name], statusChip(c.status), c.scope.join(', ') || 'all', String(c.techniques.length), c.breaks.join(', ')]), { id: 'tm-controls' })),
