@@ -25,6 +25,7 @@ import (
 	"github.com/atlasgraph/atlasgraph/loader"
 	"github.com/atlasgraph/atlasgraph/server"
 	"github.com/atlasgraph/atlasgraph/store"
+	"github.com/atlasgraph/atlasgraph/threatmodel"
 )
 
 // The editor's token, configured on the test server as its SHA-256 digest
@@ -306,6 +307,37 @@ func TestBrowserThreatModelEditor(t *testing.T) {
 	if diagram.EntryX >= diagram.OtherX || diagram.FontPx < 11 {
 		t.Errorf("system diagram: entry point at x=%.0f, the model at x=%.0f, labels %.1f px; want the entry point left and labels of at least 11 px", diagram.EntryX, diagram.OtherX, diagram.FontPx)
 	}
+
+	// A larger system (the agent template): every entry point left of every data store.
+	tmpl, err := threatmodel.Template("agent-with-tools")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := json.Marshal(map[string]any{"query": `mutation($y: String!) { importThreatModel(id: "agent", yaml: $y) { id } }`, "variables": map[string]any{"y": string(tmpl)}})
+	req, _ := http.NewRequest("POST", base+"/graphql", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+editorToken)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if !strings.Contains(string(raw), `"agent"`) {
+		t.Fatalf("import the agent template: %s", raw)
+	}
+	b.open(t, "#/threat-model/agent")
+	var layout struct {
+		MaxEntryX, MinStoreX, FontPx float64
+		Entries, Stores              int
+	}
+	b.eval(t, `(() => { const cy = window.atlasgraph.cy; const e = cy.nodes('.entry'), s = cy.nodes('.store');
+		return {maxEntryX: Math.max(...e.map(n => n.position('x'))), minStoreX: Math.min(...s.map(n => n.position('x'))), entries: e.length, stores: s.length,
+			fontPx: parseFloat(e[0].style('font-size')) * cy.zoom()}; })()`, &layout)
+	if layout.Entries == 0 || layout.Stores == 0 || layout.MaxEntryX >= layout.MinStoreX || layout.FontPx < 11 {
+		t.Errorf("agent system diagram: %+v; want the entry points left of the data stores and labels of at least 11 px", layout)
+	}
+	b.elementShot(t, ".graph-pane", "threat-model-system-agent")
 
 	// The tab bar: ArrowLeft from the first tab moves to the last and keeps the focus on the tabs.
 	if err := chromedp.Do(b.ctx, chromedp.Focus(chromedp.CSS("#tab-system"))); err != nil {

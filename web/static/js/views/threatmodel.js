@@ -275,8 +275,15 @@ function overview(part, tl) {
 // Kinds that hold data: drawn last (rightmost), as barrels.
 const STORES = new Set(['vector-store', 'training-data-store', 'model-registry', 'agent-memory']);
 const prop = (c, name) => c.properties.some((p) => p.name === name && p.value === 'true');
-// Entry points: where outsiders reach the system (internet-facing, untrusted content, an external party).
-const isEntry = (c) => c.kind === 'external-party' || prop(c, 'internetFacing') || prop(c, 'acceptsUntrustedContent');
+// Entry points: where outsiders reach the system: an external party, a component facing the
+// internet, a surface taking untrusted content (a user interface, an application, ingestion, a
+// third-party source), or any other component taking untrusted content that no other component
+// feeds (content that reaches a model through the flows entered elsewhere).
+const SURFACES = new Set(['chat-ui', 'ai-application', 'document-ingestion', 'third-party-source', 'external-party']);
+const entryTest = (flows) => {
+  const fed = new Set(flows.map((f) => f.to));
+  return (c) => c.kind === 'external-party' || prop(c, 'internetFacing') || (prop(c, 'acceptsUntrustedContent') && (SURFACES.has(c.kind) || !fed.has(c.id)));
+};
 
 /**
  * Columns of the system diagram: entry points in column 0 on the left, then each component at its
@@ -284,34 +291,42 @@ const isEntry = (c) => c.kind === 'external-party' || prop(c, 'internetFacing') 
  * flows do not reach from an entry point sit next to a neighbour; isolated ones in column 0.
  */
 export function systemColumns(comps, flows) {
+  const isEntry = entryTest(flows);
   const ids = comps.map((c) => c.id);
   const col = new Map();
-  let frontier = comps.filter(isEntry).map((c) => c.id);
-  if (!frontier.length) {
+  const bfs = (from) => {
+    let layer = from.filter((id) => !col.has(id));
+    layer.forEach((id) => col.set(id, 0));
+    // Breadth first, so each component takes its shortest distance from the entry points.
+    while (layer.length) {
+      const next = [];
+      for (const id of layer) for (const f of flows) if (f.from === id && !col.has(f.to) && ids.includes(f.to)) { col.set(f.to, col.get(id) + 1); next.push(f.to); }
+      layer = next;
+    }
+  };
+  const entries = comps.filter(isEntry);
+  // The outermost entry points first (an external party, a user interface), then the others
+  // the flows do not reach from them.
+  const outer = entries.filter((c) => c.kind === 'external-party' || c.kind === 'chat-ui');
+  bfs((outer.length ? outer : entries).map((c) => c.id));
+  bfs(entries.map((c) => c.id));
+  if (!col.size) {
     const incoming = new Set(flows.map((f) => f.to));
-    frontier = ids.filter((id) => !incoming.has(id));
-    if (!frontier.length && ids.length) frontier = [ids[0]];
+    const roots = ids.filter((id) => !incoming.has(id));
+    bfs(roots.length ? roots : ids.slice(0, 1));
   }
-  frontier.forEach((id) => col.set(id, 0));
-  const spread = (directed) => {
+  const spread = () => {
     let changed = true;
     while (changed) {
       changed = false;
       for (const f of flows) {
-        for (const [a, b] of directed ? [[f.from, f.to]] : [[f.from, f.to], [f.to, f.from]]) {
+        for (const [a, b] of [[f.from, f.to], [f.to, f.from]]) {
           if (col.has(a) && !col.has(b) && ids.includes(b)) { col.set(b, col.get(a) + 1); changed = true; }
         }
       }
     }
   };
-  // Breadth first, so each component takes its shortest distance from an entry point.
-  let layer = frontier;
-  while (layer.length) {
-    const next = [];
-    for (const id of layer) for (const f of flows) if (f.from === id && !col.has(f.to) && ids.includes(f.to)) { col.set(f.to, col.get(id) + 1); next.push(f.to); }
-    layer = next;
-  }
-  spread(false);
+  spread();
   ids.forEach((id) => { if (!col.has(id)) col.set(id, 0); });
   const nonStore = comps.filter((c) => !STORES.has(c.kind)).map((c) => col.get(c.id));
   const last = Math.max(0, ...nonStore) + 1;
@@ -326,18 +341,29 @@ export function systemColumns(comps, flows) {
 // arrows, the ones crossing a trust boundary dashed; a legend and the tables of both below.
 function drawSystem(body, model, ctx) {
   const comps = model.components;
+  const isEntry = entryTest(model.flows);
   const col = systemColumns(comps, model.flows);
-  const rows = new Map();
-  const size = new Map();
-  comps.forEach((c) => size.set(col.get(c.id), (size.get(col.get(c.id)) || 0) + 1));
+  // Within a column, each component near the ones it talks to on its left (the mean row of its
+  // neighbours there), so fewer flows cross.
+  const byCol = new Map();
+  for (const c of comps) { const L = col.get(c.id); if (!byCol.has(L)) byCol.set(L, []); byCol.get(L).push(c); }
+  const row = new Map();
+  for (const L of [...byCol.keys()].sort((a, b) => a - b)) {
+    const list = byCol.get(L);
+    const key = (c) => {
+      const ys = model.flows.flatMap((f) => [f.from === c.id ? f.to : null, f.to === c.id ? f.from : null]).filter((n) => n && row.has(n) && col.get(n) < L).map((n) => row.get(n));
+      return ys.length ? ys.reduce((a, b) => a + b, 0) / ys.length : 0;
+    };
+    if (L > 0) list.sort((a, b) => key(a) - key(b));
+    list.forEach((c, i) => row.set(c.id, i - (list.length - 1) / 2));
+  }
+  const rows = new Map([...byCol].map(([L, list]) => [L, list.length]));
   const els = comps.map((c) => {
     const L = col.get(c.id);
-    const r = rows.get(L) || 0;
-    rows.set(L, r + 1);
     const entry = isEntry(c);
     const store = STORES.has(c.kind);
     const name = c.name.length > 30 ? c.name.slice(0, 28) + '…' : c.name;
-    return { group: 'nodes', data: { id: c.id, label: `${entry ? '▶ ' : ''}${name}\n${c.kind}${entry ? ' · entry point' : ''}` }, classes: `component${entry ? ' entry' : ''}${store ? ' store' : ''}`, position: { x: L * 360, y: (r - (size.get(L) - 1) / 2) * 110 } };
+    return { group: 'nodes', data: { id: c.id, label: `${entry ? '▶ ' : ''}${name}\n${c.kind}${entry ? ' · entry point' : ''}` }, classes: `component${entry ? ' entry' : ''}${store ? ' store' : ''}`, position: { x: L * 360, y: row.get(c.id) * 110 } };
   });
   for (const f of model.flows) els.push({ group: 'edges', classes: f.trustBoundary ? 'tb' : 'inside', data: { id: `flow:${f.id}`, source: f.from, target: f.to, label: f.data.length > 30 ? f.data.slice(0, 28) + '…' : f.data } });
   const tallest = Math.max(1, ...rows.values());
