@@ -221,6 +221,14 @@ func TestBrowserThreatModelEditor(t *testing.T) {
 	b.setField(t, "flows[0].to", "llm")
 	b.setField(t, "flows[0].trustBoundary", true)
 	b.setField(t, "flows[0].data", "prompt")
+	// Renaming a component carries its flows along.
+	b.setField(t, "components[1].id", "model-api")
+	var to string
+	b.eval(t, `document.querySelector('[data-field="flows[0].to"]').value`, &to)
+	if to != "model-api" {
+		t.Errorf("after renaming llm to model-api the flow goes to %q", to)
+	}
+	b.setField(t, "components[1].id", "llm")
 	// A control naming no mitigation of the release: refused, the message beside the field.
 	b.click(t, "#tm-add-control")
 	b.setField(t, "controls[0].mitigation", "AML.M9999")

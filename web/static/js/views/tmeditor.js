@@ -226,7 +226,26 @@ export async function renderEditor(root, route, ctx, stored) {
         const p = `components[${i}]`;
         return h('fieldset', { class: 'tm-item', dataset: { index: i } }, h('legend', {}, `Component ${i + 1}${c.id ? `: ${c.id}` : ''}`),
           h('div', { class: 'fld-row' },
-            fld('Id', input(`${p}.id`, c.id, (v) => { c.id = v; }, { required: true, autocomplete: 'off' })),
+            fld('Id', (() => {
+              // A renamed component keeps its flows and control scopes: they follow the new id.
+              let was = c.id;
+              const el = input(`${p}.id`, c.id, (v) => { c.id = v; }, { required: true, autocomplete: 'off' });
+              el.addEventListener('change', () => {
+                const now = c.id;
+                if (now !== was) {
+                  if (was) {
+                    for (const f of s.flows) { if (f.from === was) f.from = now; if (f.to === was) f.to = now; }
+                    for (const x of s.controls) x.scope = x.scope.map((id) => (id === was ? now : id));
+                  }
+                  // Redrawn so the flows and scopes offer the new id.
+                  const keep = document.activeElement && document.activeElement.id;
+                  paint();
+                  if (keep) { const k = body.querySelector(`#${CSS.escape(keep)}`); if (k) k.focus(); }
+                }
+                was = now;
+              });
+              return el;
+            })()),
             fld('Kind', select(`${p}.kind`, c.kind, [['', 'choose a kind'], ...kinds.map((k) => [k.id, `${k.name} (${k.id})`])], (v) => { c.kind = v; })),
             fld('Name', input(`${p}.name`, c.name, (v) => { c.name = v; }, { placeholder: 'the id by default' })),
             fld('Description', input(`${p}.description`, c.description, (v) => { c.description = v; }))),
