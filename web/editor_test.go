@@ -408,6 +408,35 @@ func TestBrowserThreatModelEditor(t *testing.T) {
 	b.screenshot(t, "threat-model-editor-390")
 	chromedp.Do(b.ctx, chromedp.EmulateViewport(1280, 800))
 
+	// A draft evaluated from a pasted file is stored from its view, through the YAML editor.
+	chatbot, err := os.ReadFile("testdata/chatbot.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.open(t, "#/threat-model")
+	n = b.renders(t)
+	b.eval(t, fmt.Sprintf(`document.getElementById('tm-yaml').value = %s, true`, jsString(string(chatbot))), nil)
+	b.click(t, "#tm-form button[type=submit]")
+	b.waitDrawn(t, n)
+	n = b.renders(t)
+	b.click(t, "#tm-store-draft")
+	b.waitDrawn(t, n)
+	var draftYAML string
+	b.eval(t, `document.getElementById('tm-edit-yaml').value`, &draftYAML)
+	if draftYAML != string(chatbot) {
+		t.Fatalf("storing a draft: the YAML view holds %q", draftYAML)
+	}
+	b.setField(t, "id", "from-draft")
+	n = b.renders(t)
+	b.click(t, "#tm-save")
+	b.waitDrawn(t, n)
+	if h := b.hash(t); h != "#/threat-model/from-draft" {
+		t.Fatalf("after storing the draft the page is at %q", h)
+	}
+	if m := readModel(t, base, "from-draft"); m.Version != 1 || len(m.Flows) == 0 {
+		t.Fatalf("the stored draft read over GraphQL: %+v", m)
+	}
+
 	// Sign-out forgets the token.
 	b.click(t, "#signin-btn")
 	var left string

@@ -94,7 +94,7 @@ async function renderView(root, route, ctx) {
   const go = (t) => { location.hash = `#/threat-model/${encodeURIComponent(route.arg)}?${new URLSearchParams({ ...(draft ? { y: route.params.get('y') } : {}), ...(t === 'system' ? {} : { tab: t }) })}`; };
 
   const stat = (n, label, cls = '') => h('div', { class: `stat ${cls}` }, h('div', { class: 'stat-n' }, String(n)), h('div', { class: 'stat-l' }, label));
-  const downloads = draft ? h('span', { class: 'muted small downloads' }, 'To download the report, store the model or run atlasgraph model report.')
+  const downloads = draft ? h('span', { class: 'muted small downloads' }, h('a', { href: `#/threat-model/new?${new URLSearchParams({ y: route.params.get('y') })}`, id: 'tm-store-draft' }, 'Store it as a model'), ' to edit it and download its report, or run atlasgraph model report.')
     : h('div', { class: 'buttons downloads', id: 'downloads' }, h('span', { class: 'muted small' }, 'Download'), FORMATS.map(([f, ext, type]) => {
       const btn = h('button', { type: 'button', dataset: { format: f } }, f);
       btn.addEventListener('click', async () => {
@@ -454,7 +454,7 @@ async function apiMissing() {
 }
 
 // A model file in a URL: deflate, then base64url.
-async function pack(text) {
+export async function pack(text) {
   const stream = new Blob([text]).stream().pipeThrough(new CompressionStream('deflate-raw'));
   const bytes = new Uint8Array(await new Response(stream).arrayBuffer());
   let bin = '';
@@ -462,7 +462,7 @@ async function pack(text) {
   return btoa(bin).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 }
 
-async function unpack(s) {
+export async function unpack(s) {
   if (!s) return '';
   try {
     const bin = atob(s.replace(/-/g, '+').replace(/_/g, '/'));

@@ -123,6 +123,12 @@ export async function renderEditor(root, route, ctx, stored) {
   let s = isNew ? blank() : fromAPI(stored);
   let mode = route.params.get('view') === 'yaml' ? 'yaml' : 'form';
   let yamlText = mode === 'yaml' ? toYAML(s, propTypes) : '';
+  // A draft evaluated on the list page arrives as its file (y=, as the draft view's link has it).
+  if (isNew && route.params.get('y')) {
+    const { unpack } = await import('./threatmodel.js');
+    yamlText = await unpack(route.params.get('y'));
+    mode = 'yaml';
+  }
 
   const resolveBy = (items, text) => {
     const t = text.trim();
@@ -338,6 +344,7 @@ export async function renderEditor(root, route, ctx, stored) {
       setTimeout(() => URL.revokeObjectURL(url), 1000);
     });
     setChildren(body, h('section', { class: 'card' },
+      isNew ? fld('Id of the new model', input('id', s.id, (v) => { s.id = v; }, { required: true, autocomplete: 'off', 'aria-describedby': `${fid('id')}-hint` }), 'lower-case letters, digits and -; the file does not carry it') : null,
       h('label', { for: 'tm-edit-yaml' }, 'Model file (YAML)'),
       h('p', { id: 'tm-yaml-help', class: 'small muted' }, 'The same model as the form, as atlasgraph model check reads it (docs/threatmodel.md). Switching back to the form or saving reads it on the server; problems are listed below with their line and column.'),
       area, h('div', { id: 'tm-yaml-problems' }),
