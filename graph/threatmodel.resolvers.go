@@ -198,6 +198,18 @@ func (r *queryResolver) ThreatModelTaxonomy(ctx context.Context) (*model.TMTaxon
 	return taxonomyAPI(), nil
 }
 
+func (r *queryResolver) ThreatModelTemplates(ctx context.Context) ([]model.TMTemplate, error) {
+	out := make([]model.TMTemplate, 0, len(app.ModelTemplates))
+	for _, name := range app.ModelTemplates {
+		b, err := app.ModelTemplate(name)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, model.TMTemplate{Name: name, Yaml: string(b)})
+	}
+	return out, nil
+}
+
 func (r *threatModelResolver) Report(ctx context.Context, obj *model.ThreatModel) (*report.Report, error) {
 	return r.app.ReportModel(ctx, obj.Domain, app.ReportOptions{})
 }

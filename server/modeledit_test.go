@@ -11,7 +11,7 @@ import (
 // it concerns and changes nothing; an accepted one replaces the whole
 // content, preferences included, and bumps the version; a model file reads
 // into a model without being stored; the taxonomy lists kinds and
-// properties.
+// properties; the templates are offered.
 func TestThreatModelReplaceShowsProblemsByField(t *testing.T) {
 	url, _ := tmServer(t, true)
 	if r := postTM(t, url, editorToken, importQ, map[string]any{"id": "rag", "yaml": template(t, "rag-chatbot")}); len(r.Errors) > 0 {
@@ -93,6 +93,10 @@ func TestThreatModelReplaceShowsProblemsByField(t *testing.T) {
 	ps, _ = r.Errors[0].Extensions["problems"].([]any)
 	if len(ps) != 1 || ps[0].(map[string]any)["line"].(float64) != 4 || ps[0].(map[string]any)["field"] != "components[0].kind" {
 		t.Fatalf("parse problems: want line 4, field components[0].kind, got %s", r.raw)
+	}
+	r = postTM(t, url, "", `{ threatModelTemplates { name yaml } }`, nil)
+	if len(r.Errors) > 0 || !strings.Contains(string(r.Data), `"name":"rag-chatbot","yaml":"# A customer-support chatbot`) {
+		t.Fatalf("templates: %s", r.raw)
 	}
 	r = postTM(t, url, "", `{ threatModelTaxonomy { kinds { id layer } properties { name type values } } }`, nil)
 	if len(r.Errors) > 0 || !strings.Contains(string(r.Data), `"chat-ui"`) || !strings.Contains(string(r.Data), `"modality","type":"string","values":["text"`) {

@@ -408,6 +408,13 @@ func TestBrowserThreatModelEditor(t *testing.T) {
 	b.screenshot(t, "threat-model-editor-390")
 	chromedp.Do(b.ctx, chromedp.EmulateViewport(1280, 800))
 
+	// A new model can start from a template.
+	b.open(t, "#/threat-model/new")
+	b.eval(t, `(() => { const s = document.getElementById('tm-template'); s.value = 'rag-chatbot'; s.dispatchEvent(new Event('change')); return true; })()`, nil)
+	if _, err := chromedp.Run(b.ctx, chromedp.Poll[bool](`(document.querySelector('[data-field="components[0].id"]') || {}).value === 'chat-widget'`, chromedp.WithPollingTimeout(30*time.Second))); err != nil {
+		t.Errorf("starting from the rag-chatbot template did not fill the form: %v", err)
+	}
+
 	// A draft evaluated from a pasted file is stored from its view, through the YAML editor.
 	chatbot, err := os.ReadFile("testdata/chatbot.yaml")
 	if err != nil {

@@ -413,6 +413,7 @@ type ComplexityRoot struct {
 		TechniquesConnection    func(childComplexity int, release *string, filter *view.TechniqueFilter, first *int, after *string) int
 		ThreatModel             func(childComplexity int, id string) int
 		ThreatModelTaxonomy     func(childComplexity int) int
+		ThreatModelTemplates    func(childComplexity int) int
 		ThreatModels            func(childComplexity int) int
 		UpgradeImpact           func(childComplexity int, model string, toRelease string) int
 		ValidateMapping         func(childComplexity int, rows []model.MappingRowInput) int
@@ -772,6 +773,11 @@ type ComplexityRoot struct {
 		Properties func(childComplexity int) int
 	}
 
+	TMTemplate struct {
+		Name func(childComplexity int) int
+		Yaml func(childComplexity int) int
+	}
+
 	TMUnbreakable struct {
 		ID         func(childComplexity int) int
 		Techniques func(childComplexity int) int
@@ -1019,6 +1025,7 @@ type QueryResolver interface {
 	UpgradeImpact(ctx context.Context, model string, toRelease string) (*report.UpgradeImpact, error)
 	ParseThreatModel(ctx context.Context, yaml string) (*model.ThreatModel, error)
 	ThreatModelTaxonomy(ctx context.Context) (*model.TMTaxonomy, error)
+	ThreatModelTemplates(ctx context.Context) ([]model.TMTemplate, error)
 	ValidateMapping(ctx context.Context, rows []model.MappingRowInput) (*mapping.Report, error)
 }
 type ReleaseResolver interface {
@@ -2794,6 +2801,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.ThreatModelTaxonomy(childComplexity), true
+	case "Query.threatModelTemplates":
+		if e.ComplexityRoot.Query.ThreatModelTemplates == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.ThreatModelTemplates(childComplexity), true
 	case "Query.threatModels":
 		if e.ComplexityRoot.Query.ThreatModels == nil {
 			break
@@ -4283,6 +4296,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.TMTaxonomy.Properties(childComplexity), true
+
+	case "TMTemplate.name":
+		if e.ComplexityRoot.TMTemplate.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMTemplate.Name(childComplexity), true
+	case "TMTemplate.yaml":
+		if e.ComplexityRoot.TMTemplate.Yaml == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMTemplate.Yaml(childComplexity), true
 
 	case "TMUnbreakable.id":
 		if e.ComplexityRoot.TMUnbreakable.ID == nil {
@@ -7502,6 +7528,11 @@ extend type Query {
   (docs/threatmodel.md, "Taxonomy").
   """
   threatModelTaxonomy: TMTaxonomy!
+  """
+  The model files ` + "`" + `atlasgraph model init --template NAME` + "`" + ` writes, to start a
+  model from.
+  """
+  threatModelTemplates: [TMTemplate!]!
 }
 
 """
@@ -8247,6 +8278,14 @@ type TMPropertyInfo {
   values: [String!]!
   "What it means."
   description: String!
+}
+
+"A model file to start from."
+type TMTemplate {
+  "The template's name, e.g. rag-chatbot."
+  name: String!
+  "The model file (YAML)."
+  yaml: String!
 }
 `, BuiltIn: false},
 	{Name: "../upstream.graphqls", Input: `extend type Release {
@@ -9722,6 +9761,16 @@ func (ec *executionContext) childFields_TMTaxonomy(ctx context.Context, field gr
 		return ec.fieldContext_TMTaxonomy_properties(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type TMTaxonomy", field.Name)
+}
+
+func (ec *executionContext) childFields_TMTemplate(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "name":
+		return ec.fieldContext_TMTemplate_name(ctx, field)
+	case "yaml":
+		return ec.fieldContext_TMTemplate_yaml(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TMTemplate", field.Name)
 }
 
 func (ec *executionContext) childFields_TMUnbreakable(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -19093,6 +19142,38 @@ func (ec *executionContext) fieldContext_Query_threatModelTaxonomy(_ context.Con
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_threatModelTemplates(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_threatModelTemplates(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().ThreatModelTemplates(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.TMTemplate) graphql.Marshaler {
+			return ec.marshalNTMTemplate2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐTMTemplateᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_threatModelTemplates(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TMTemplate(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_validateMapping(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -25040,6 +25121,52 @@ func (ec *executionContext) fieldContext_TMTaxonomy_properties(_ context.Context
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _TMTemplate_name(ctx context.Context, field graphql.CollectedField, obj *model.TMTemplate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMTemplate_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMTemplate_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMTemplate", field, false, false, "String")
+}
+
+func (ec *executionContext) _TMTemplate_yaml(ctx context.Context, field graphql.CollectedField, obj *model.TMTemplate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMTemplate_yaml(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Yaml, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMTemplate_yaml(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMTemplate", field, false, false, "String")
 }
 
 func (ec *executionContext) _TMUnbreakable_id(ctx context.Context, field graphql.CollectedField, obj *report.UnbreakableItem) (ret graphql.Marshaler) {
@@ -32694,6 +32821,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_threatModelTaxonomy(ctx, field)
 				})
+		case "threatModelTemplates":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_threatModelTemplates(ctx, field)
+				})
 		case "validateMapping":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
@@ -34989,6 +35122,44 @@ func (ec *executionContext) _TMTaxonomy(ctx context.Context, sel ast.SelectionSe
 			}
 		case "properties":
 			out.Values[i] = ec._TMTaxonomy_properties(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return serial.Object(out, fields)
+}
+
+var tMTemplateImplementors = []string{"TMTemplate"}
+
+func (ec *executionContext) _TMTemplate(ctx context.Context, sel ast.SelectionSet, obj *model.TMTemplate) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, tMTemplateImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := serial.Deferred(ctx, fields)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TMTemplate")
+		case "name":
+			out.Values[i] = ec._TMTemplate_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "yaml":
+			out.Values[i] = ec._TMTemplate_yaml(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -37975,6 +38146,26 @@ func (ec *executionContext) marshalNTMTaxonomy2ᚖgithubᚗcomᚋatlasgraphᚋat
 		return graphql.Null
 	}
 	return ec._TMTaxonomy(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNTMTemplate2githubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐTMTemplate(ctx context.Context, sel ast.SelectionSet, v model.TMTemplate) graphql.Marshaler {
+	return ec._TMTemplate(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNTMTemplate2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐTMTemplateᚄ(ctx context.Context, sel ast.SelectionSet, v []model.TMTemplate) graphql.Marshaler {
+	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec._TMTemplate(ctx, sel, &v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalNTMUnbreakable2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐUnbreakableItem(ctx context.Context, sel ast.SelectionSet, v report.UnbreakableItem) graphql.Marshaler {

@@ -303,6 +303,14 @@ type TMTaxonomy struct {
 	Properties []TMPropertyInfo `json:"properties"`
 }
 
+// A model file to start from.
+type TMTemplate struct {
+	// The template's name, e.g. rag-chatbot.
+	Name string `json:"name"`
+	// The model file (YAML).
+	Yaml string `json:"yaml"`
+}
+
 // A page of tactics.
 type TacticConnection struct {
 	// The tactics of this page with their cursors.

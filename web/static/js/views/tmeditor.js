@@ -155,13 +155,30 @@ export async function renderEditor(root, route, ctx, stored) {
   const saveBtn = h('button', { type: 'button', class: 'primary', id: 'tm-save' }, isNew ? 'Create model' : 'Save changes');
   saveBtn.addEventListener('click', () => save());
   const back = isNew ? '#/threat-model' : `#/threat-model/${encodeURIComponent(s.id)}`;
+  // A new model may start from a template (the files of atlasgraph model init --template).
+  let start = null;
+  if (isNew) {
+    const templates = (await gql('{ threatModelTemplates { name yaml } }')).threatModelTemplates;
+    const pick = h('select', { id: 'tm-template' }, h('option', { value: '' }, 'an empty model'), templates.map((t) => h('option', { value: t.name }, t.name)));
+    pick.addEventListener('change', async () => {
+      const t = templates.find((x) => x.name === pick.value);
+      const keepId = s.id;
+      if (!t) { s = blank(); s.id = keepId; yamlText = toYAML(s, propTypes); paint(); return; }
+      yamlText = t.yaml;
+      if (mode === 'form' && !(await readYAML())) return;
+      s.id = keepId;
+      paint();
+      status.textContent = `Started from the ${t.name} template.`;
+    });
+    start = h('span', { class: 'fld inline' }, h('label', { for: 'tm-template' }, 'Start from'), pick);
+  }
   setChildren(root,
     h('nav', { class: 'crumbs' }, h('a', { href: '#/threat-model' }, 'Threat models'), ' / ', isNew ? 'new' : h('a', { href: back }, s.id), isNew ? '' : ' / edit'),
     h('header', { class: 'page-head' }, h('h1', {}, isNew ? 'New threat model' : `Edit ${stored.name}`, ' ', isNew ? '' : h('span', { class: 'id' }, `${s.id} · v${s.version}`)),
       h('p', { class: 'small muted' }, signedIn() ? 'Signed in: saving sends the whole model to the server, which checks it against the release.' : 'Saving needs an editor token: you will be asked for it.')),
     h('div', { class: 'toolbar tm-edit-bar' },
       h('div', { class: 'buttons', role: 'group', 'aria-label': 'Edit as' }, modeBtn('form', 'Form'), modeBtn('yaml', 'YAML')),
-      saveBtn, h('a', { href: back, id: 'tm-cancel' }, 'Cancel'), status),
+      start, saveBtn, h('a', { href: back, id: 'tm-cancel' }, 'Cancel'), status),
     summary, body);
 
   // Lists the datalists the searchable fields use (mitigations and techniques, by id with names).
@@ -362,7 +379,7 @@ export async function renderEditor(root, route, ctx, stored) {
       s.version = version;
       return true;
     } catch (err) {
-      const box = body.querySelector('#tm-yaml-problems');
+      const box = body.querySelector('#tm-yaml-problems') || summary;
       const ps = err.problems && err.problems.length ? err.problems : [{ message: err.message }];
       setChildren(box, h('div', { class: 'error', role: 'alert' }, h('strong', {}, 'The model file does not read:'),
         h('ul', {}, ps.map((p) => h('li', {}, p.line ? `line ${p.line}, column ${p.column}: ` : '', p.message)))));
