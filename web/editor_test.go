@@ -373,6 +373,11 @@ func TestBrowserThreatModelEditor(t *testing.T) {
 		t.Errorf("actors tab: %+v; want actors, each with evidence on an applicable technique", actors)
 	}
 	t.Logf("actors tab: %d adversaries, %d demonstrated by (researchers, red teams)", actors.Adversaries, actors.Researchers)
+	b.screenshot(t, "threat-model-actors")
+	for _, tab := range []string{"incidents", "mitigations"} {
+		b.open(t, "#/threat-model/agent?tab="+tab)
+		b.screenshot(t, "threat-model-"+tab)
+	}
 
 	// The YAML view holds the same model, and reads back into the form.
 	b.open(t, "#/threat-model/made-in-browser?edit=1&view=yaml")

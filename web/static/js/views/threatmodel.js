@@ -199,7 +199,7 @@ async function renderView(root, route, ctx) {
         table(null, ['Case study', 'Steps that apply', 'Not here', 'Broken'], near.map((x) => [[h('a', { href: `#/case-study/${encodeURIComponent(x.caseStudy)}` }, x.caseStudy), ' ', x.name], `${x.stepsApplicable} of ${x.stepsTotal}`, h('span', { class: 'mono small' }, x.missing.join(', ')), x.broken ? h('span', { class: 'good' }, 'yes') : h('span', { class: 'bad' }, x.accepted ? 'accepted' : 'no')]), { id: 'tm-near-incidents' })) : null,
       part.detections.length ? h('section', { class: 'card table-card' }, h('h2', {}, `What your controls would see (${part.detections.length})`),
         h('p', { class: 'small muted' }, 'Steps an implemented control detects without stopping them.'),
-        table(null, ['Incident', 'Step', 'Technique', 'Seen by'], part.detections.map((d) => [d.incident, d.step, tl(d.technique), d.controls.join(', ')]), { id: 'tm-detections' })) : null);
+        table(null, ['Incident', 'Step', 'Technique', 'Seen by'], part.detections.map((d) => [d.incident, d.step, tl(d.technique), h('span', { class: 'v-detect-text' }, `seen by ${d.controls.join(', ')}`)]), { id: 'tm-detections' })) : null);
       break;
     }
     case 'paths':
