@@ -300,7 +300,7 @@ func TestBrowserThreatModelEditor(t *testing.T) {
 	if strings.Contains(page.Href, editorToken) {
 		t.Errorf("the token is in the URL %s", page.Href)
 	}
-	b.screenshot(t, "threat-model-overview")
+	b.screenshot(t, "threat-model")
 	b.elementShot(t, ".graph-pane", "threat-model-system")
 	m := readModel(t, base, "made-in-browser")
 	if m.Version != 2 || len(m.Flows) != 2 || m.Flows[1].From != "llm" || m.Flows[1].To != "ui" || len(m.Controls) != 1 || m.Controls[0].Mitigation != "AML.M0020" || m.Controls[0].Status != "implemented" {
