@@ -316,6 +316,19 @@ func TestBrowserThreatModelEditor(t *testing.T) {
 		t.Errorf("system diagram: entry point at x=%.0f, the model at x=%.0f, labels %.1f px; want the entry point left and labels of at least 11 px", diagram.EntryX, diagram.OtherX, diagram.FontPx)
 	}
 
+	// The diagram takes the keyboard: an arrow key highlights a component and says what it is.
+	if err := chromedp.Do(b.ctx, chromedp.Focus(chromedp.CSS("#tm-graph"))); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(b.ctx, chromedp.KeyEvent(kb.ArrowRight)); err != nil {
+		t.Fatal(err)
+	}
+	var said string
+	b.eval(t, `document.getElementById('tm-graph-said').textContent`, &said)
+	if !strings.Contains(said, "entry point") || !strings.Contains(said, "sends to llm") {
+		t.Errorf("ArrowRight on the diagram says %q; want the first component (the entry point) and its flows", said)
+	}
+
 	// A larger system (the agent template): every entry point left of every data store.
 	tmpl, err := threatmodel.Template("agent-with-tools")
 	if err != nil {

@@ -65,7 +65,11 @@ export async function gql(query, variables = {}) {
       err.problems = body.errors.flatMap((e) => (e.extensions && e.extensions.problems) || []);
       throw err;
     }
-    if (!res.ok) throw new Error(`The server answered HTTP ${res.status}.`);
+    if (!res.ok) {
+      const err = new Error(`The server answered HTTP ${res.status}.`);
+      err.code = { 401: 'UNAUTHENTICATED', 403: 'FORBIDDEN' }[res.status] || '';
+      throw err;
+    }
     return body.data;
   }
 }

@@ -370,7 +370,7 @@ function drawSystem(body, model, ctx) {
   const crossing = model.flows.filter((f) => f.trustBoundary).length;
   const entries = comps.filter(isEntry).length;
   const box = h('div', { class: 'graph tm-graph', id: 'tm-graph', tabindex: 0, style: `height:${Math.min(640, Math.max(260, 100 + tallest * 108))}px;min-height:0`,
-    'aria-label': `System diagram: ${comps.length} components from ${entries} entry point${entries === 1 ? '' : 's'} on the left to the data stores on the right, ${model.flows.length} flows, ${crossing} crossing a trust boundary. The Flows and Components tables below list the same.` });
+    'aria-label': `System diagram (arrow keys step through the components): ${comps.length} components from ${entries} entry point${entries === 1 ? '' : 's'} on the left to the data stores on the right, ${model.flows.length} flows, ${crossing} crossing a trust boundary. The Flows and Components tables below list the same.` });
   add(body, h('div', { class: 'graph-pane' },
     h('p', { class: 'summary' }, `${comps.length} components, ${model.flows.length} flows, ${crossing} crossing a trust boundary. Entry points on the left, data stores on the right.`),
     box,
@@ -408,6 +408,25 @@ function drawSystem(body, model, ctx) {
   ctx.status.metrics.edges = cy.edges().length;
   box.setAttribute('role', 'img');
   ctx.status.metrics.systemZoom = cy.zoom();
+  // Keyboard: with the diagram focused, the arrow keys step through the components in reading
+  // order (column by column, top to bottom), highlighting each with its flows and saying which.
+  const order = cy.nodes().sort((a, b) => a.position('x') - b.position('x') || a.position('y') - b.position('y'));
+  const said = h('p', { class: 'small', id: 'tm-graph-said', 'aria-live': 'polite' });
+  box.after(said);
+  let at = -1;
+  box.addEventListener('keydown', (e) => {
+    const step = { ArrowRight: 1, ArrowDown: 1, ArrowLeft: -1, ArrowUp: -1 }[e.key];
+    if (e.key === 'Escape') { at = -1; spotlight(cy, null); said.textContent = ''; return; }
+    if (!step || !order.length) return;
+    e.preventDefault();
+    at = (at + step + order.length) % order.length;
+    const n = order[at];
+    spotlight(cy, n.closedNeighborhood());
+    const c = comps.find((x) => x.id === n.id());
+    const out = model.flows.filter((f) => f.from === c.id).map((f) => `${f.to}${f.trustBoundary ? ' (crosses a trust boundary)' : ''}`);
+    const inn = model.flows.filter((f) => f.to === c.id).map((f) => f.from);
+    said.textContent = `${c.name} (${c.kind}${isEntry(c) ? ', entry point' : ''}): receives from ${inn.join(', ') || 'nothing'}; sends to ${out.join(', ') || 'nothing'}.`;
+  });
   for (const tr of body.querySelectorAll('tr[data-component]')) {
     const hi = () => spotlight(cy, cy.getElementById(tr.dataset.component).closedNeighborhood());
     tr.addEventListener('focus', hi);
