@@ -410,6 +410,13 @@ func TestBrowserThreatModelEditor(t *testing.T) {
 	if form.Name != "Renamed in YAML" || form.Mitigation != "AML.M0020" || strings.Contains(form.Hash, "view=yaml") {
 		t.Errorf("form after the YAML view: %+v", form)
 	}
+	// And back: the form writes the very file it read.
+	b.click(t, "#tm-mode-yaml")
+	var again string
+	b.eval(t, `document.getElementById('tm-edit-yaml').value`, &again)
+	if want := strings.Replace(yaml, `name: "Made in the browser"`, `name: "Renamed in YAML"`, 1); again != want {
+		t.Errorf("YAML → form → YAML changed the file:\n%s\nwant\n%s", again, want)
+	}
 
 	// At 390 px the editor's content fits the window (the header is the
 	// accessibility work's).
