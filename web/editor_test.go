@@ -113,14 +113,24 @@ func (b *browser) signIn(t *testing.T, token string) {
 }
 
 // readModel reads a stored model over GraphQL, as any client would.
-func readModel(t *testing.T, base, id string) (m struct {
-	Version  int
-	Name     string
-	Flows    []struct{ From, To string }
-	Controls []struct{ Mitigation, Status string }
-}) {
+type readBack struct {
+	Version     int
+	Name        string
+	Flows       []struct{ From, To string }
+	Controls    []struct{ Mitigation, Status string }
+	Preferences struct {
+		CountDetection bool
+		Exclude        []string
+		Costs          []struct {
+			Mitigation string
+			Cost       float64
+		}
+	}
+}
+
+func readModel(t *testing.T, base, id string) readBack {
 	t.Helper()
-	body, _ := json.Marshal(map[string]any{"query": `query($id: ID!) { threatModel(id: $id) { version name flows { from to } controls { mitigation status } } }`, "variables": map[string]any{"id": id}})
+	body, _ := json.Marshal(map[string]any{"query": `query($id: ID!) { threatModel(id: $id) { version name flows { from to } controls { mitigation status } preferences { countDetection exclude costs { mitigation cost } } } }`, "variables": map[string]any{"id": id}})
 	res, err := http.Post(base+"/graphql", "application/json", bytes.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
@@ -129,12 +139,7 @@ func readModel(t *testing.T, base, id string) (m struct {
 	raw, _ := io.ReadAll(res.Body)
 	var out struct {
 		Data struct {
-			ThreatModel *struct {
-				Version  int
-				Name     string
-				Flows    []struct{ From, To string }
-				Controls []struct{ Mitigation, Status string }
-			}
+			ThreatModel *readBack
 		}
 		Errors []struct{ Message string }
 	}
@@ -274,6 +279,25 @@ func TestBrowserThreatModelEditor(t *testing.T) {
 	b.setField(t, "flows[1].from", "llm")
 	b.setField(t, "flows[1].to", "ui")
 	b.setField(t, "flows[1].data", "answer")
+	// Preferences: a cost naming a mitigation the release lacks is refused beside that field.
+	b.click(t, "#tm-add-cost")
+	var costField string
+	b.eval(t, `document.activeElement.dataset.field || ''`, &costField)
+	if !strings.HasPrefix(costField, "preferences.costs.") {
+		t.Fatalf("after adding a cost the focus is on %q, want the new cost's mitigation", costField)
+	}
+	b.setField(t, costField, "AML.M9998")
+	b.setField(t, "preferences.cost.0", "2.5")
+	b.click(t, "#tm-add-exclude")
+	b.setField(t, "preferences.exclude[0]", "AML.M0018")
+	b.setField(t, "preferences.countDetection", true)
+	b.click(t, "#tm-save")
+	if _, err := chromedp.Run(b.ctx, chromedp.Poll[bool](`!!document.querySelector('[data-field="preferences.costs.AML.M9998"][aria-invalid="true"]')`, chromedp.WithPollingTimeout(30*time.Second))); err != nil {
+		var summary string
+		b.eval(t, `(document.getElementById('tm-edit-errors') || {}).textContent || ''`, &summary)
+		t.Fatalf("a cost of an unknown mitigation is not marked beside its field; the page says %q", summary)
+	}
+	b.setField(t, "preferences.costs.AML.M9998", "AML.M0015")
 	b.screenshot(t, "threat-model-editor")
 	n = b.renders(t)
 	b.click(t, "#tm-save")
@@ -306,6 +330,9 @@ func TestBrowserThreatModelEditor(t *testing.T) {
 	m := readModel(t, base, "made-in-browser")
 	if m.Version != 2 || len(m.Flows) != 2 || m.Flows[1].From != "llm" || m.Flows[1].To != "ui" || len(m.Controls) != 1 || m.Controls[0].Mitigation != "AML.M0020" || m.Controls[0].Status != "implemented" {
 		t.Fatalf("the changed model read over GraphQL: %+v; want version 2, the flow llm->ui and control AML.M0020 implemented", m)
+	}
+	if p := m.Preferences; !p.CountDetection || len(p.Exclude) != 1 || p.Exclude[0] != "AML.M0018" || len(p.Costs) != 1 || p.Costs[0].Mitigation != "AML.M0015" || p.Costs[0].Cost != 2.5 {
+		t.Fatalf("the preferences read over GraphQL: %+v", p)
 	}
 
 	// The system diagram: the entry point in the leftmost column, labels at least 11 px on screen.

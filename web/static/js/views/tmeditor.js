@@ -334,10 +334,18 @@ export async function renderEditor(root, route, ctx, stored) {
       h('label', { class: 'check', for: fid('preferences.countDetection') }, input('preferences.countDetection', pr.countDetection, (v) => { pr.countDetection = v; }, { type: 'checkbox' }), 'count detection as a cut (detect links of implemented controls break a step, as prevent links do)'),
       h('h3', {}, 'Costs of mitigations (unlisted ones cost 1)'),
       pr.costs.map((c, i) => h('div', { class: 'tm-item fld-row', role: 'group', 'aria-label': `Cost ${i + 1}` },
-        searchField(`preferences.costs.${c.mitigation || `#${i}`}`, 'Mitigation', c.mitigation, mits, 'tm-mit-list', mitName, (v) => { c.mitigation = v; }),
+        (() => {
+          // The server names a cost by its mitigation (preferences.costs.AML.M0015): the field follows what is typed.
+          const f = searchField(`preferences.costs.${c.mitigation || `#${i}`}`, 'Mitigation', c.mitigation, mits, 'tm-mit-list', mitName, (v) => { c.mitigation = v; });
+          const el = f.querySelector('input');
+          const follow = () => { el.dataset.field = `preferences.costs.${el.value.trim()}`; };
+          el.addEventListener('input', follow);
+          el.addEventListener('change', follow);
+          return f;
+        })(),
         fld('Cost', input(`preferences.cost.${i}`, c.cost, (v) => { c.cost = v; }, { type: 'number', min: '0', step: 'any' })),
         removeBtn(`Remove the cost of ${c.mitigation || i + 1}`, () => { pr.costs.splice(i, 1); repaint('#tm-add-cost'); }))),
-      addBtn('tm-add-cost', 'Add a cost', () => { pr.costs.push({ mitigation: '', cost: '1' }); repaint(`#tm-sec-prefs .tm-item:nth-of-type(${pr.costs.length}) input`); }),
+      addBtn('tm-add-cost', 'Add a cost', () => { pr.costs.push({ mitigation: '', cost: '1' }); repaint(`#${fid(`preferences.costs.#${pr.costs.length - 1}`)}`); }),
       h('h3', {}, 'Never recommend'),
       pr.exclude.map((x, i) => h('div', { class: 'tm-item fld-row', role: 'group', 'aria-label': `Excluded mitigation ${i + 1}` },
         searchField(`preferences.exclude[${i}]`, 'Mitigation', x, mits, 'tm-mit-list', mitName, (v) => { pr.exclude[i] = v; }),
