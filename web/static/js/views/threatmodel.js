@@ -52,9 +52,15 @@ export async function render(root, route, ctx) {
   }
 }
 
-async function signInAndRedraw(err) {
-  if (await requireSignIn(`The server refused the request: ${err.message}`)) window.dispatchEvent(new HashChangeEvent('hashchange'));
+// After a sign-in or sign-out the threat-model views draw again with the new token (the listener
+// below), except an open editor, whose unsaved changes stay (its save retries by itself).
+function signInAndRedraw(err) {
+  requireSignIn(`The server refused the request: ${err.message}`);
 }
+
+window.addEventListener('atlasgraph-auth', () => {
+  if (location.hash.startsWith('#/threat-model') && !document.getElementById('tm-edit-body')) window.dispatchEvent(new HashChangeEvent('hashchange'));
+});
 
 async function renderView(root, route, ctx) {
   const missing = await apiMissing();
