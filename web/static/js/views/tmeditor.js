@@ -272,6 +272,9 @@ export async function renderEditor(root, route, ctx, stored) {
             fld('Kind', select(`${p}.kind`, c.kind, [['', 'choose a kind'], ...kinds.map((k) => [k.id, `${k.name} (${k.id})`])], (v) => { c.kind = v; })),
             fld('Name', input(`${p}.name`, c.name, (v) => { c.name = v; }, { placeholder: 'the id by default' })),
             fld('Description', input(`${p}.description`, c.description, (v) => { c.description = v; }))),
+          // Properties folded for a component that has its kind, the ones set named on the fold.
+          h('details', { class: 'props-fold', open: !c.kind || undefined },
+            h('summary', {}, `Properties: ${Object.entries(c.properties).filter(([, v]) => v && v !== 'false').map(([k, v]) => (v === 'true' ? k : `${k}=${v}`)).join(', ') || 'none set'}`),
           h('fieldset', { class: 'props', id: fid(`${p}.properties`), dataset: { field: `${p}.properties` } }, h('legend', {}, 'Properties'),
             h('div', { class: 'prop-grid' }, props.map((pi) => {
               const f = `${p}.properties.${pi.name}`;
@@ -282,7 +285,7 @@ export async function renderEditor(root, route, ctx, stored) {
               const ctl = pi.values.length ? select(f, c.properties[pi.name] || '', [['', '—'], ...pi.values.map((v) => [v, v])], (v) => { c.properties[pi.name] = v; })
                 : input(f, c.properties[pi.name] || '', (v) => { c.properties[pi.name] = v; });
               return h('span', { class: 'fld inline', title: pi.description }, h('label', { for: ctl.id }, pi.name), ctl);
-            }))),
+            })))),
           removeBtn(`Remove component ${c.id || i + 1}`, () => { s.components.splice(i, 1); repaint('#tm-add-component'); }));
       }),
       addBtn('tm-add-component', 'Add a component', () => { s.components.push({ id: '', kind: '', name: '', description: '', properties: {} }); repaint(`#${fid(`components[${s.components.length - 1}].id`)}`); }));
@@ -446,6 +449,8 @@ export async function renderEditor(root, route, ctx, stored) {
     for (const p of ps) {
       const el = p.field ? fieldEl(p.field) : null;
       if (el) {
+        const fold = el.closest('details');
+        if (fold) fold.open = true;
         const errId = `${el.id}-err`;
         let box = body.querySelector(`#${CSS.escape(errId)}`);
         if (!box) {
