@@ -497,6 +497,28 @@ func TestBrowserThreatModelEditor(t *testing.T) {
 		t.Fatalf("the stored draft read over GraphQL: %+v", m)
 	}
 
+	// Deleting asks once more, then the model is gone over GraphQL too.
+	b.open(t, "#/threat-model/from-draft?edit=1")
+	b.click(t, "#tm-delete")
+	n = b.renders(t)
+	b.click(t, "#tm-delete-confirm")
+	b.waitDrawn(t, n)
+	var gone string
+	b.eval(t, `location.hash + ' ' + ((document.getElementById('tm-saved') || {}).textContent || '')`, &gone)
+	if gone != "#/threat-model Deleted from-draft." {
+		t.Errorf("after deleting: %q", gone)
+	}
+	body, _ = json.Marshal(map[string]any{"query": `{ threatModel(id: "from-draft") { id } }`})
+	res, err = http.Post(base+"/graphql", "application/json", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ = io.ReadAll(res.Body)
+	res.Body.Close()
+	if !strings.Contains(string(raw), `"threatModel":null`) {
+		t.Errorf("the deleted model is still there: %s", raw)
+	}
+
 	// First content, measured and not asserted: open to drawn, median of 3, per view.
 	for _, h := range []string{"#/threat-model/agent", "#/threat-model/agent?tab=techniques", "#/threat-model/new", "#/threat-model/agent?edit=1"} {
 		var ds []time.Duration

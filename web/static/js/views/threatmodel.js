@@ -443,6 +443,7 @@ function drawSystem(body, model, ctx) {
 
 async function renderList(root) {
   const models = (await gql(LIST)).threatModels;
+  const flash = takeFlash();
   const area = h('textarea', { id: 'tm-yaml', rows: 12, spellcheck: 'false', placeholder: 'Paste a model file (YAML), e.g. the output of atlasgraph model init --template rag-chatbot', 'aria-label': 'Model file' });
   const file = h('input', { type: 'file', id: 'tm-file', accept: '.yaml,.yml,text/yaml' });
   file.addEventListener('change', async () => { if (file.files[0]) area.value = await file.files[0].text(); });
@@ -457,7 +458,8 @@ async function renderList(root) {
   });
   setChildren(root, h('div', { class: 'toolbar' }, h('h1', {}, 'Threat models'),
     h('a', { class: 'button-link primary', href: '#/threat-model/new', id: 'tm-new' }, 'New model'),
-    h('span', { class: 'small muted' }, signedIn() ? 'Signed in: you can create and edit models.' : 'Creating and editing models needs an editor token (Sign in, top right).')),
+    h('span', { class: 'small muted' }, signedIn() ? 'Signed in: you can create and edit models.' : 'Creating and editing models needs an editor token (Sign in, top right).'),
+    flash ? h('p', { class: 'saved', role: 'status', id: 'tm-saved' }, flash) : null),
     h('div', { class: 'two-col' },
       h('section', { class: 'card table-card' }, h('h2', {}, `Stored models (${models.length})`),
         models.length ? table(null, ['Model', 'Components', 'Flows', 'Release', 'Version'], models.map((m) => [h('a', { href: `#/threat-model/${encodeURIComponent(m.id)}` }, m.name), String(m.components.length), String(m.flows.length), m.atlasRelease || 'current', String(m.version)]), { id: 'tm-list' })

@@ -178,7 +178,7 @@ export async function renderEditor(root, route, ctx, stored) {
       h('p', { class: 'small muted' }, signedIn() ? 'Signed in: saving sends the whole model to the server, which checks it against the release.' : 'Saving needs an editor token: you will be asked for it.')),
     h('div', { class: 'toolbar tm-edit-bar' },
       h('div', { class: 'buttons', role: 'group', 'aria-label': 'Edit as' }, modeBtn('form', 'Form'), modeBtn('yaml', 'YAML')),
-      start, saveBtn, h('a', { href: back, id: 'tm-cancel' }, 'Cancel'), status),
+      start, saveBtn, h('a', { href: back, id: 'tm-cancel' }, 'Cancel'), isNew ? null : deleteControl(), status),
     summary, body);
 
   // Lists the datalists the searchable fields use (mitigations and techniques, by id with names).
@@ -512,6 +512,38 @@ export async function renderEditor(root, route, ctx, stored) {
     } finally {
       saveBtn.disabled = false;
     }
+  }
+
+  // Deleting asks once more in place (no browser dialog), then deletes at the version read.
+  function deleteControl() {
+    const box = h('span', { class: 'delete-box' });
+    const ask = () => {
+      const yes = h('button', { type: 'button', id: 'tm-delete-confirm', class: 'remove-btn' }, `Delete ${s.id} for good`);
+      const no = h('button', { type: 'button', id: 'tm-delete-keep' }, 'Keep it');
+      yes.addEventListener('click', () => remove());
+      no.addEventListener('click', () => { idle(); box.querySelector('button').focus(); });
+      setChildren(box, h('span', { class: 'small', role: 'alert' }, 'Delete this model? This cannot be undone. '), yes, ' ', no);
+      yes.focus();
+    };
+    const idle = () => {
+      const del = h('button', { type: 'button', id: 'tm-delete', class: 'remove-btn' }, 'Delete model…');
+      del.addEventListener('click', ask);
+      setChildren(box, del);
+    };
+    const remove = async () => {
+      if (!signedIn() && !(await requireSignIn('Deleting a model needs an editor token.'))) return;
+      try {
+        await gql('mutation D($id: ID!, $v: Int!) { deleteThreatModel(id: $id, version: $v) }', { id: s.id, v: s.version });
+        flash = `Deleted ${s.id}.`;
+        location.hash = '#/threat-model';
+      } catch (err) {
+        idle();
+        setChildren(summary, h('div', { class: 'error', role: 'alert' }, h('strong', {}, 'Not deleted:'), ' ', err.message));
+        if (isAuthError(err)) requireSignIn(`The server refused the token: ${err.message}`);
+      }
+    };
+    idle();
+    return box;
   }
 
   paint();
