@@ -27,7 +27,7 @@ const MODEL = `query Model($id: ID!) {
 // The report in parts, one per tab, to stay within the API's cost limit.
 const PARTS = {
   overview: 'release applicableTechniques { id name status rank score priority why components side } recommendedMitigations { id name effect adds { incidentsBroken residualPathsRemoved techniquesCut } }',
-  summary: 'release asOf summary { applicable mitigated accepted residual incidents incidentsBroken nearIncidents residualPaths uncoveredTechniques } exposure { tactic name techniques applicable mitigated accepted residual }',
+  summary: 'release asOf warnings summary { applicable mitigated accepted residual incidents incidentsBroken nearIncidents residualPaths uncoveredTechniques } exposure { tactic name techniques applicable mitigated accepted residual }',
   techniques: 'release applicableTechniques { id name tactics status rank score priority why side components mitigatedBy detectedBy uncontrolled pending mitigations evidence { rule rationale component } } uncoveredTechniques { id name status maturity }',
   incidents: 'release incidents { caseStudy name match stepsApplicable stepsTotal missing actors techniques broken breaksAt { step technique controls } openRoute accepted } detections { incident step technique controls }',
   paths: 'release pathsTruncated residualPaths { id techniques support caseStudies accepted } unbreakable { id techniques }',
@@ -141,6 +141,7 @@ async function renderView(root, route, ctx) {
     h('div', { class: 'stats', id: 'tm-summary' },
       stat(s.applicable, 'applicable techniques'), stat(s.mitigated, 'mitigated', 'good'), stat(s.accepted, 'accepted'), stat(s.residual, 'residual', s.residual ? 'bad' : 'good'),
       stat(`${s.incidentsBroken}/${s.incidents}`, `incidents broken${s.nearIncidents ? ` (${s.nearIncidents} near)` : ''}`, s.incidentsBroken < s.incidents ? 'bad' : 'good'), stat(s.residualPaths, 'residual paths', s.residualPaths ? 'bad' : 'good'), stat(s.uncoveredTechniques, 'no mitigation exists')),
+    sum.warnings && sum.warnings.length ? h('details', { class: 'card warn', id: 'tm-warnings' }, h('summary', {}, `${sum.warnings.length} thing${sum.warnings.length > 1 ? 's' : ''} the report could not judge`), h('ul', {}, sum.warnings.map((w) => h('li', {}, w)))) : null,
     h('div', { class: 'tab-row' }, tabs, downloads), body);
 
   const tl = (id) => h('a', { href: `#/technique/${encodeURIComponent(id)}` }, id);
