@@ -388,6 +388,38 @@ func TestBrowserThreatModelEditor(t *testing.T) {
 	}
 	b.elementShot(t, ".graph-pane", "threat-model-system-agent")
 
+	// A wide system (a chain of 9 components) stays readable: labels of at least 11 px, shown
+	// from its entry point on the left, "Show all" to fit it.
+	chain := "name: Long pipeline\ncomponents:\n  - {id: c0, kind: external-party}\n"
+	for i := 1; i < 9; i++ {
+		chain += fmt.Sprintf("  - {id: c%d, kind: application-backend}\n", i)
+	}
+	chain += "flows:\n"
+	for i := 1; i < 9; i++ {
+		chain += fmt.Sprintf("  - {from: c%d, to: c%d, data: step %d}\n", i-1, i, i)
+	}
+	body, _ = json.Marshal(map[string]any{"query": `mutation($y: String!) { importThreatModel(id: "chain", yaml: $y) { id } }`, "variables": map[string]any{"y": chain}})
+	req, _ = http.NewRequest("POST", base+"/graphql", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+editorToken)
+	if res, err = http.DefaultClient.Do(req); err != nil {
+		t.Fatal(err)
+	}
+	raw, _ = io.ReadAll(res.Body)
+	res.Body.Close()
+	if !strings.Contains(string(raw), `"chain"`) {
+		t.Fatalf("import the chain: %s", raw)
+	}
+	b.open(t, "#/threat-model/chain")
+	var wide struct {
+		FontPx, EntryX, Width float64
+		Fit                   bool
+	}
+	b.eval(t, `(() => { const cy = window.atlasgraph.cy; return {fontPx: parseFloat(cy.getElementById('c0').style('font-size')) * cy.zoom(), entryX: cy.getElementById('c0').renderedPosition('x'), width: cy.width(), fit: !!document.getElementById('tm-graph-fit')}; })()`, &wide)
+	if wide.FontPx < 11 || wide.EntryX < 0 || wide.EntryX > wide.Width/2 || !wide.Fit {
+		t.Errorf("wide system diagram: %+v; want labels of at least 11 px, the entry point in the left half, a Show all button", wide)
+	}
+
 	// The tab bar: ArrowLeft from the first tab moves to the last and keeps the focus on the tabs.
 	if err := chromedp.Do(b.ctx, chromedp.Focus(chromedp.CSS("#tab-system"))); err != nil {
 		t.Fatal(err)

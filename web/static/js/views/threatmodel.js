@@ -407,6 +407,24 @@ function drawSystem(body, model, ctx) {
       ...STYLE.filter((x) => /faded|highlight/.test(x.selector))],
   });
   if (cy.zoom() > 1.1) { cy.zoom(1.1); cy.center(); }
+  // Never smaller than readable (14 px labels at least 11 px): a wide system is shown from its
+  // entry points on the left and panned (drag, or the arrow keys below); "Show all" fits it.
+  const READABLE = 11 / 14;
+  const readable = () => {
+    const bb = cy.elements().boundingBox();
+    cy.zoom(READABLE);
+    cy.pan({ x: 24 - bb.x1 * READABLE, y: box.clientHeight / 2 - ((bb.y1 + bb.y2) / 2) * READABLE });
+  };
+  if (cy.zoom() < READABLE) {
+    readable();
+    const all = h('button', { type: 'button', id: 'tm-graph-fit', 'aria-pressed': 'false' }, 'Show all (smaller labels)');
+    all.addEventListener('click', () => {
+      const fitted = all.getAttribute('aria-pressed') === 'true';
+      if (fitted) readable(); else cy.fit(undefined, 24);
+      all.setAttribute('aria-pressed', String(!fitted));
+    });
+    box.before(h('div', { class: 'buttons' }, all));
+  }
   cy.on('tap', 'node, edge', (e) => spotlight(cy, e.target.isNode() ? e.target.closedNeighborhood() : e.target.union(e.target.connectedNodes())));
   cy.on('tap', (e) => { if (e.target === cy) spotlight(cy, null); });
   ctx.status.cy = cy;
@@ -429,6 +447,9 @@ function drawSystem(body, model, ctx) {
     at = (at + step + order.length) % order.length;
     const n = order[at];
     spotlight(cy, n.closedNeighborhood());
+    const ext = cy.extent();
+    const p = n.position();
+    if (p.x < ext.x1 || p.x > ext.x2 || p.y < ext.y1 || p.y > ext.y2) cy.center(n);
     const c = comps.find((x) => x.id === n.id());
     const out = model.flows.filter((f) => f.from === c.id).map((f) => `${f.to}${f.trustBoundary ? ' (crosses a trust boundary)' : ''}`);
     const inn = model.flows.filter((f) => f.to === c.id).map((f) => f.from);
