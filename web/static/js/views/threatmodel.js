@@ -156,7 +156,7 @@ async function renderView(root, route, ctx) {
       }
       add(body, overview(part, tl));
       cleanup = drawSystem(body, model, ctx);
-      add(body, h('section', { class: 'card table-card' }, h('h2', {}, `Exposure per tactic`),
+      add(body, h('section', { class: 'card table-card', tabindex: 0, role: 'region', 'aria-label': 'Exposure per tactic' }, h('h2', {}, `Exposure per tactic`),
         table(null, ['Tactic', 'Techniques', 'Applicable', 'Mitigated', 'Accepted', 'Residual'], sum.exposure.filter((x) => x.applicable).map((x) => [x.name, String(x.techniques), String(x.applicable), String(x.mitigated), String(x.accepted), h('span', { class: x.residual ? 'bad' : '' }, String(x.residual))]), { id: 'tm-exposure' })));
       break;
     }
@@ -212,14 +212,14 @@ async function renderView(root, route, ctx) {
     case 'paths':
       add(body, h('section', { class: 'card table-card' }, h('h2', {}, `Residual attack paths (${part.residualPaths.length}${part.pathsTruncated ? ', search stopped at its bound' : ''})`),
         table(null, ['Path', 'Techniques', 'Support', 'Case studies', 'Accepted'], part.residualPaths.map((p) => [p.id, h('span', { class: 'mono small' }, tls(p.techniques).map((x, i) => [i ? ' → ' : '', x[1]])), String(p.support), p.caseStudies.join(', '), p.accepted ? 'yes' : '']), { id: 'tm-paths' })),
-      part.unbreakable.length ? h('section', { class: 'card table-card' }, h('h2', {}, `Nothing in ATLAS breaks (${part.unbreakable.length})`), table(null, ['Incident or path', 'Open route'], part.unbreakable.map((u) => [u.id, u.techniques.join(' → ')]), { id: 'tm-unbreakable' })) : null);
+      part.unbreakable.length ? h('section', { class: 'card table-card', tabindex: 0, role: 'region', 'aria-label': 'Nothing in ATLAS breaks' }, h('h2', {}, `Nothing in ATLAS breaks (${part.unbreakable.length})`), table(null, ['Incident or path', 'Open route'], part.unbreakable.map((u) => [u.id, u.techniques.join(' → ')]), { id: 'tm-unbreakable' })) : null);
       break;
     case 'mitigations':
       add(body, h('section', { class: 'card table-card' }, h('h2', {}, `Recommended mitigations (${part.recommendedMitigations.length})${part.recommendationOptimal ? '' : ' · best found'}`),
         h('p', { class: 'small muted' }, 'The least set of further mitigations that stops what the controls leave open, in the order to implement them, with what each adds.'),
         table(null, ['#', 'Mitigation', 'Effect', 'Adds', 'Residual techniques it cuts'], part.recommendedMitigations.map((m, i) => [String(i + 1), [h('a', { href: `#/mitigation/${encodeURIComponent(m.id)}` }, m.id), ' ', m.name], h('span', { class: `effect-chip eff-${m.effect}` }, m.effect),
           [m.adds.incidentsBroken.length ? `breaks ${m.adds.incidentsBroken.join(', ')}` : '', m.adds.residualPathsRemoved ? ` · ${m.adds.residualPathsRemoved} path(s)` : '', m.adds.techniquesCut.length ? ` · cuts ${m.adds.techniquesCut.length} technique(s)` : ''].join(''), tls(m.techniques)]), { id: 'tm-recommended' })),
-      h('section', { class: 'card table-card' }, h('h2', {}, `Controls in place (${part.controls.length})`),
+      h('section', { class: 'card table-card', tabindex: 0, role: 'region', 'aria-label': 'Controls in place' }, h('h2', {}, `Controls in place (${part.controls.length})`),
         table(null, ['Control', 'Status', 'Scope', 'Techniques covered', 'Breaks'], part.controls.map((c) => [[c.mitigation, ' ', c.name], statusChip(c.status), c.scope.join(', ') || 'all', String(c.techniques.length), c.breaks.join(', ')]), { id: 'tm-controls' })),
       part.acceptedRisks.length ? h('section', { class: 'card table-card' }, h('h2', {}, 'Accepted risks'), table(null, ['Technique', 'Owner', 'Reason', 'Expires', 'Holds'], part.acceptedRisks.map((r) => [tl(r.technique), r.owner, r.reason, r.expires, r.active ? 'yes' : h('span', { class: 'bad' }, 'expired')]), { id: 'tm-accepted' })) : null);
       break;
@@ -387,7 +387,7 @@ function drawSystem(body, model, ctx) {
       h('li', {}, h('span', { class: 'key key-tb', 'aria-hidden': 'true' }, '- - →'), ' flow crossing a trust boundary (dashed)'),
       h('li', {}, h('span', { class: 'key key-flow', 'aria-hidden': 'true' }, '——→'), ' flow inside one trust zone (solid)'))),
   h('div', { class: 'below' },
-    h('section', { class: 'card table-card' }, h('h2', {}, 'Flows'), table(null, ['From', 'To', 'Data', 'Trust boundary'], model.flows.map((f) => h('tr', { class: f.trustBoundary ? 'boundary' : '', dataset: { flow: f.id } }, h('td', {}, f.from), h('td', {}, f.to), h('td', {}, f.data), h('td', {}, f.trustBoundary ? 'crosses' : ''))), { id: 'tm-flows' })),
+    h('section', { class: 'card table-card', tabindex: 0, role: 'region', 'aria-label': 'Flows' }, h('h2', {}, 'Flows'), table(null, ['From', 'To', 'Data', 'Trust boundary'], model.flows.map((f) => h('tr', { class: f.trustBoundary ? 'boundary' : '', dataset: { flow: f.id } }, h('td', {}, f.from), h('td', {}, f.to), h('td', {}, f.data), h('td', {}, f.trustBoundary ? 'crosses' : ''))), { id: 'tm-flows' })),
     h('section', { class: 'card table-card' }, h('h2', {}, 'Components'), table(null, ['Component', 'Kind', 'MAESTRO layer', 'Properties'], comps.map((c) => h('tr', { dataset: { component: c.id }, tabindex: 0 }, h('td', {}, h('strong', {}, c.name), isEntry(c) ? h('span', { class: 'small entry-text' }, ' entry point') : '', h('div', { class: 'id' }, c.id)), h('td', {}, c.kind), h('td', {}, c.layer), h('td', { class: 'small' }, c.properties.map((p) => (p.value === 'true' ? p.name : `${p.name}=${p.value}`)).join(', ')))), { id: 'tm-components' }))),
   model.controls.length ? h('section', { class: 'card table-card' }, h('h2', {}, 'Controls'), table(null, ['Mitigation', 'Status', 'Scope', 'Note'], model.controls.map((c) => [h('a', { href: `#/mitigation/${encodeURIComponent(c.mitigation)}` }, c.mitigation), c.status, c.scope.join(', ') || 'all', c.note]), { id: 'tm-model-controls' })) : null);
   // This diagram's own look, from the shared colour vocabulary (app.css): larger nodes and labels
