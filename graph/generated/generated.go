@@ -380,6 +380,7 @@ type ComplexityRoot struct {
 		DeleteFlow         func(childComplexity int, model string, version int, id string) int
 		DeleteThreatModel  func(childComplexity int, id string, version int) int
 		ImportThreatModel  func(childComplexity int, id string, yaml string) int
+		ReplaceThreatModel func(childComplexity int, id string, version int, input model.ThreatModelInput) int
 		UpdateAcceptedRisk func(childComplexity int, model string, version int, risk model.TMAcceptedRiskInput) int
 		UpdateComponent    func(childComplexity int, model string, version int, component model.TMComponentInput) int
 		UpdateControl      func(childComplexity int, model string, version int, control model.TMControlInput) int
@@ -431,6 +432,7 @@ type ComplexityRoot struct {
 		Mitigations             func(childComplexity int, release *string, filter *view.MitigationFilter) int
 		MitigationsConnection   func(childComplexity int, release *string, filter *view.MitigationFilter, first *int, after *string) int
 		NavigatorLayer          func(childComplexity int, actors []string, caseStudy *string, techniques []string, release *string, attack *string) int
+		ParseThreatModel        func(childComplexity int, yaml string) int
 		Release                 func(childComplexity int, version *string) int
 		ReleaseDiff             func(childComplexity int, from string, to string) int
 		Releases                func(childComplexity int) int
@@ -442,6 +444,8 @@ type ComplexityRoot struct {
 		Techniques              func(childComplexity int, release *string, filter *view.TechniqueFilter) int
 		TechniquesConnection    func(childComplexity int, release *string, filter *view.TechniqueFilter, first *int, after *string) int
 		ThreatModel             func(childComplexity int, id string) int
+		ThreatModelTaxonomy     func(childComplexity int) int
+		ThreatModelTemplates    func(childComplexity int) int
 		ThreatModels            func(childComplexity int) int
 		UpgradeImpact           func(childComplexity int, model string, toRelease string) int
 		ValidateMapping         func(childComplexity int, rows []model.MappingRowInput) int
@@ -705,6 +709,13 @@ type ComplexityRoot struct {
 		Techniques      func(childComplexity int) int
 	}
 
+	TMKindInfo struct {
+		Description func(childComplexity int) int
+		ID          func(childComplexity int) int
+		Layer       func(childComplexity int) int
+		Name        func(childComplexity int) int
+	}
+
 	TMLinkEffect struct {
 		Acts          func(childComplexity int) int
 		Effect        func(childComplexity int) int
@@ -731,6 +742,13 @@ type ComplexityRoot struct {
 	TMProperty struct {
 		Name  func(childComplexity int) int
 		Value func(childComplexity int) int
+	}
+
+	TMPropertyInfo struct {
+		Description func(childComplexity int) int
+		Name        func(childComplexity int) int
+		Type        func(childComplexity int) int
+		Values      func(childComplexity int) int
 	}
 
 	TMRecommendation struct {
@@ -780,6 +798,16 @@ type ComplexityRoot struct {
 		Residual   func(childComplexity int) int
 		Tactic     func(childComplexity int) int
 		Techniques func(childComplexity int) int
+	}
+
+	TMTaxonomy struct {
+		Kinds      func(childComplexity int) int
+		Properties func(childComplexity int) int
+	}
+
+	TMTemplate struct {
+		Name func(childComplexity int) int
+		Yaml func(childComplexity int) int
 	}
 
 	TMUnbreakable struct {
@@ -978,6 +1006,7 @@ type MutationResolver interface {
 	CreateThreatModel(ctx context.Context, input model.ThreatModelInput) (*model.ThreatModel, error)
 	ImportThreatModel(ctx context.Context, id string, yaml string) (*model.ThreatModel, error)
 	UpdateThreatModel(ctx context.Context, id string, version int, name *string, description *string, atlasRelease *string) (*model.ThreatModel, error)
+	ReplaceThreatModel(ctx context.Context, id string, version int, input model.ThreatModelInput) (*model.ThreatModel, error)
 	DeleteThreatModel(ctx context.Context, id string, version int) (bool, error)
 	AddComponent(ctx context.Context, model string, version int, component model.TMComponentInput) (*model.ThreatModel, error)
 	UpdateComponent(ctx context.Context, model string, version int, component model.TMComponentInput) (*model.ThreatModel, error)
@@ -1029,6 +1058,9 @@ type QueryResolver interface {
 	ThreatModel(ctx context.Context, id string) (*model.ThreatModel, error)
 	EvaluateThreatModel(ctx context.Context, yaml string) (*report.Report, error)
 	UpgradeImpact(ctx context.Context, model string, toRelease string) (*report.UpgradeImpact, error)
+	ParseThreatModel(ctx context.Context, yaml string) (*model.ThreatModel, error)
+	ThreatModelTaxonomy(ctx context.Context) (*model.TMTaxonomy, error)
+	ThreatModelTemplates(ctx context.Context) ([]model.TMTemplate, error)
 	ValidateMapping(ctx context.Context, rows []model.MappingRowInput) (*mapping.Report, error)
 }
 type ReleaseResolver interface {
@@ -2436,6 +2468,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ImportThreatModel(childComplexity, args["id"].(string), args["yaml"].(string)), true
+	case "Mutation.replaceThreatModel":
+		if e.ComplexityRoot.Mutation.ReplaceThreatModel == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_replaceThreatModel_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ReplaceThreatModel(childComplexity, args["id"].(string), args["version"].(int), args["input"].(model.ThreatModelInput)), true
 	case "Mutation.updateAcceptedRisk":
 		if e.ComplexityRoot.Mutation.UpdateAcceptedRisk == nil {
 			break
@@ -2810,6 +2853,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.NavigatorLayer(childComplexity, args["actors"].([]string), args["caseStudy"].(*string), args["techniques"].([]string), args["release"].(*string), args["attack"].(*string)), true
+	case "Query.parseThreatModel":
+		if e.ComplexityRoot.Query.ParseThreatModel == nil {
+			break
+		}
+
+		args, err := ec.field_Query_parseThreatModel_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ParseThreatModel(childComplexity, args["yaml"].(string)), true
 	case "Query.release":
 		if e.ComplexityRoot.Query.Release == nil {
 			break
@@ -2926,6 +2980,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.ThreatModel(childComplexity, args["id"].(string)), true
+	case "Query.threatModelTaxonomy":
+		if e.ComplexityRoot.Query.ThreatModelTaxonomy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.ThreatModelTaxonomy(childComplexity), true
+	case "Query.threatModelTemplates":
+		if e.ComplexityRoot.Query.ThreatModelTemplates == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.ThreatModelTemplates(childComplexity), true
 	case "Query.threatModels":
 		if e.ComplexityRoot.Query.ThreatModels == nil {
 			break
@@ -4044,6 +4110,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.TMIncident.Techniques(childComplexity), true
 
+	case "TMKindInfo.description":
+		if e.ComplexityRoot.TMKindInfo.Description == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMKindInfo.Description(childComplexity), true
+	case "TMKindInfo.id":
+		if e.ComplexityRoot.TMKindInfo.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMKindInfo.ID(childComplexity), true
+	case "TMKindInfo.layer":
+		if e.ComplexityRoot.TMKindInfo.Layer == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMKindInfo.Layer(childComplexity), true
+	case "TMKindInfo.name":
+		if e.ComplexityRoot.TMKindInfo.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMKindInfo.Name(childComplexity), true
+
 	case "TMLinkEffect.acts":
 		if e.ComplexityRoot.TMLinkEffect.Acts == nil {
 			break
@@ -4143,6 +4234,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.TMProperty.Value(childComplexity), true
+
+	case "TMPropertyInfo.description":
+		if e.ComplexityRoot.TMPropertyInfo.Description == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMPropertyInfo.Description(childComplexity), true
+	case "TMPropertyInfo.name":
+		if e.ComplexityRoot.TMPropertyInfo.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMPropertyInfo.Name(childComplexity), true
+	case "TMPropertyInfo.type":
+		if e.ComplexityRoot.TMPropertyInfo.Type == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMPropertyInfo.Type(childComplexity), true
+	case "TMPropertyInfo.values":
+		if e.ComplexityRoot.TMPropertyInfo.Values == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMPropertyInfo.Values(childComplexity), true
 
 	case "TMRecommendation.adds":
 		if e.ComplexityRoot.TMRecommendation.Adds == nil {
@@ -4352,6 +4468,32 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.TMTacticExposure.Techniques(childComplexity), true
+
+	case "TMTaxonomy.kinds":
+		if e.ComplexityRoot.TMTaxonomy.Kinds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMTaxonomy.Kinds(childComplexity), true
+	case "TMTaxonomy.properties":
+		if e.ComplexityRoot.TMTaxonomy.Properties == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMTaxonomy.Properties(childComplexity), true
+
+	case "TMTemplate.name":
+		if e.ComplexityRoot.TMTemplate.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMTemplate.Name(childComplexity), true
+	case "TMTemplate.yaml":
+		if e.ComplexityRoot.TMTemplate.Yaml == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMTemplate.Yaml(childComplexity), true
 
 	case "TMUnbreakable.id":
 		if e.ComplexityRoot.TMUnbreakable.ID == nil {
@@ -7686,6 +7828,23 @@ extend type Query {
   new and gone incidents, controls naming mitigations the release lacks.
   """
   upgradeImpact(model: ID!, toRelease: String!): UpgradeImpact!
+  """
+  Read a model file (YAML) into a model without storing or evaluating it, as
+  an editor's YAML view does: its id is empty and its version 0. Problems
+  come back as BAD_INPUT, each also in extensions.problems with its line,
+  column and field.
+  """
+  parseThreatModel(yaml: String!): ThreatModel!
+  """
+  The kinds of component and the component properties a model may use
+  (docs/threatmodel.md, "Taxonomy").
+  """
+  threatModelTaxonomy: TMTaxonomy!
+  """
+  The model files ` + "`" + `atlasgraph model init --template NAME` + "`" + ` writes, to start a
+  model from.
+  """
+  threatModelTemplates: [TMTemplate!]!
 }
 
 """
@@ -7707,6 +7866,15 @@ type Mutation {
   nothing. Omitted arguments keep their value; atlasRelease "current" unpins.
   """
   updateThreatModel(id: ID!, version: Int!, name: String, description: String, atlasRelease: String): ThreatModel!
+  """
+  Replace the whole content of a stored model (name, description, release,
+  components, flows, controls, accepted risks, preferences) at its version,
+  as an editor saving a form does; input.id must be the model's id. Invalid
+  input is BAD_INPUT (each problem also in extensions.problems with the field
+  it concerns, e.g. components[0].kind) and nothing changes; a stale version
+  is CONFLICT.
+  """
+  replaceThreatModel(id: ID!, version: Int!, input: ThreatModelInput!): ThreatModel!
   """
   Delete a model at its version.
   """
@@ -8390,6 +8558,46 @@ type TMDetection {
   technique: ID!
   "The controls that see it."
   controls: [ID!]!
+}
+
+"The kinds and properties a model's components may use."
+type TMTaxonomy {
+  "The component kinds, by id."
+  kinds: [TMKindInfo!]!
+  "The component properties, by name."
+  properties: [TMPropertyInfo!]!
+}
+
+"A kind of component."
+type TMKindInfo {
+  "The id a model writes, e.g. chat-ui."
+  id: ID!
+  "A short human name."
+  name: String!
+  "The MAESTRO layer it sits in."
+  layer: String!
+  "What belongs to the kind."
+  description: String!
+}
+
+"A component property."
+type TMPropertyInfo {
+  "The name a model writes, e.g. internetFacing."
+  name: String!
+  "bool or string."
+  type: String!
+  "The allowed values of a string property; empty means any."
+  values: [String!]!
+  "What it means."
+  description: String!
+}
+
+"A model file to start from."
+type TMTemplate {
+  "The template's name, e.g. rag-chatbot."
+  name: String!
+  "The model file (YAML)."
+  yaml: String!
 }
 `, BuiltIn: false},
 	{Name: "../upstream.graphqls", Input: `extend type Release {
@@ -9731,6 +9939,20 @@ func (ec *executionContext) childFields_TMIncident(ctx context.Context, field gr
 	return nil, fmt.Errorf("no field named %q was found under type TMIncident", field.Name)
 }
 
+func (ec *executionContext) childFields_TMKindInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_TMKindInfo_id(ctx, field)
+	case "name":
+		return ec.fieldContext_TMKindInfo_name(ctx, field)
+	case "layer":
+		return ec.fieldContext_TMKindInfo_layer(ctx, field)
+	case "description":
+		return ec.fieldContext_TMKindInfo_description(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TMKindInfo", field.Name)
+}
+
 func (ec *executionContext) childFields_TMLinkEffect(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "mitigation":
@@ -9785,6 +10007,20 @@ func (ec *executionContext) childFields_TMProperty(ctx context.Context, field gr
 		return ec.fieldContext_TMProperty_value(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type TMProperty", field.Name)
+}
+
+func (ec *executionContext) childFields_TMPropertyInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "name":
+		return ec.fieldContext_TMPropertyInfo_name(ctx, field)
+	case "type":
+		return ec.fieldContext_TMPropertyInfo_type(ctx, field)
+	case "values":
+		return ec.fieldContext_TMPropertyInfo_values(ctx, field)
+	case "description":
+		return ec.fieldContext_TMPropertyInfo_description(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TMPropertyInfo", field.Name)
 }
 
 func (ec *executionContext) childFields_TMRecommendation(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -9883,6 +10119,26 @@ func (ec *executionContext) childFields_TMTacticExposure(ctx context.Context, fi
 		return ec.fieldContext_TMTacticExposure_residual(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type TMTacticExposure", field.Name)
+}
+
+func (ec *executionContext) childFields_TMTaxonomy(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "kinds":
+		return ec.fieldContext_TMTaxonomy_kinds(ctx, field)
+	case "properties":
+		return ec.fieldContext_TMTaxonomy_properties(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TMTaxonomy", field.Name)
+}
+
+func (ec *executionContext) childFields_TMTemplate(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "name":
+		return ec.fieldContext_TMTemplate_name(ctx, field)
+	case "yaml":
+		return ec.fieldContext_TMTemplate_yaml(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TMTemplate", field.Name)
 }
 
 func (ec *executionContext) childFields_TMUnbreakable(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -10658,6 +10914,36 @@ func (ec *executionContext) field_Mutation_importThreatModel_args(ctx context.Co
 		return nil, err
 	}
 	args["yaml"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_replaceThreatModel_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "version",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["version"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.ThreatModelInput, error) {
+			return ec.unmarshalNThreatModelInput2githubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐThreatModelInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg2
 	return args, nil
 }
 
@@ -11634,6 +11920,20 @@ func (ec *executionContext) field_Query_navigatorLayer_args(ctx context.Context,
 		return nil, err
 	}
 	args["attack"] = arg4
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_parseThreatModel_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "yaml",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["yaml"] = arg0
 	return args, nil
 }
 
@@ -17408,6 +17708,50 @@ func (ec *executionContext) fieldContext_Mutation_updateThreatModel(ctx context.
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_replaceThreatModel(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_replaceThreatModel(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ReplaceThreatModel(ctx, fc.Args["id"].(string), fc.Args["version"].(int), fc.Args["input"].(model.ThreatModelInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ThreatModel) graphql.Marshaler {
+			return ec.marshalNThreatModel2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐThreatModel(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_replaceThreatModel(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ThreatModel(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_replaceThreatModel_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_deleteThreatModel(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -19795,6 +20139,114 @@ func (ec *executionContext) fieldContext_Query_upgradeImpact(ctx context.Context
 	if fc.Args, err = ec.field_Query_upgradeImpact_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_parseThreatModel(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_parseThreatModel(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().ParseThreatModel(ctx, fc.Args["yaml"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ThreatModel) graphql.Marshaler {
+			return ec.marshalNThreatModel2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐThreatModel(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_parseThreatModel(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ThreatModel(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_parseThreatModel_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_threatModelTaxonomy(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_threatModelTaxonomy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().ThreatModelTaxonomy(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.TMTaxonomy) graphql.Marshaler {
+			return ec.marshalNTMTaxonomy2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐTMTaxonomy(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_threatModelTaxonomy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TMTaxonomy(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_threatModelTemplates(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_threatModelTemplates(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().ThreatModelTemplates(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.TMTemplate) graphql.Marshaler {
+			return ec.marshalNTMTemplate2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐTMTemplateᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_threatModelTemplates(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TMTemplate(ctx, field)
+		},
 	}
 	return fc, nil
 }
@@ -24314,6 +24766,98 @@ func (ec *executionContext) fieldContext_TMIncident_evidence(_ context.Context, 
 	return fc, nil
 }
 
+func (ec *executionContext) _TMKindInfo_id(ctx context.Context, field graphql.CollectedField, obj *model.TMKindInfo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMKindInfo_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMKindInfo_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMKindInfo", field, false, false, "ID")
+}
+
+func (ec *executionContext) _TMKindInfo_name(ctx context.Context, field graphql.CollectedField, obj *model.TMKindInfo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMKindInfo_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMKindInfo_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMKindInfo", field, false, false, "String")
+}
+
+func (ec *executionContext) _TMKindInfo_layer(ctx context.Context, field graphql.CollectedField, obj *model.TMKindInfo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMKindInfo_layer(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Layer, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMKindInfo_layer(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMKindInfo", field, false, false, "String")
+}
+
+func (ec *executionContext) _TMKindInfo_description(ctx context.Context, field graphql.CollectedField, obj *model.TMKindInfo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMKindInfo_description(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Description, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMKindInfo_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMKindInfo", field, false, false, "String")
+}
+
 func (ec *executionContext) _TMLinkEffect_mitigation(ctx context.Context, field graphql.CollectedField, obj *report.LinkEffect) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -24689,6 +25233,98 @@ func (ec *executionContext) _TMProperty_value(ctx context.Context, field graphql
 }
 func (ec *executionContext) fieldContext_TMProperty_value(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("TMProperty", field, false, false, "String")
+}
+
+func (ec *executionContext) _TMPropertyInfo_name(ctx context.Context, field graphql.CollectedField, obj *model.TMPropertyInfo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMPropertyInfo_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMPropertyInfo_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMPropertyInfo", field, false, false, "String")
+}
+
+func (ec *executionContext) _TMPropertyInfo_type(ctx context.Context, field graphql.CollectedField, obj *model.TMPropertyInfo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMPropertyInfo_type(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Type, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMPropertyInfo_type(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMPropertyInfo", field, false, false, "String")
+}
+
+func (ec *executionContext) _TMPropertyInfo_values(ctx context.Context, field graphql.CollectedField, obj *model.TMPropertyInfo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMPropertyInfo_values(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Values, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMPropertyInfo_values(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMPropertyInfo", field, false, false, "String")
+}
+
+func (ec *executionContext) _TMPropertyInfo_description(ctx context.Context, field graphql.CollectedField, obj *model.TMPropertyInfo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMPropertyInfo_description(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Description, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMPropertyInfo_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMPropertyInfo", field, false, false, "String")
 }
 
 func (ec *executionContext) _TMRecommendation_id(ctx context.Context, field graphql.CollectedField, obj *report.Recommendation) (ret graphql.Marshaler) {
@@ -25498,6 +26134,116 @@ func (ec *executionContext) _TMTacticExposure_residual(ctx context.Context, fiel
 }
 func (ec *executionContext) fieldContext_TMTacticExposure_residual(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("TMTacticExposure", field, false, false, "Int")
+}
+
+func (ec *executionContext) _TMTaxonomy_kinds(ctx context.Context, field graphql.CollectedField, obj *model.TMTaxonomy) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMTaxonomy_kinds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kinds, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.TMKindInfo) graphql.Marshaler {
+			return ec.marshalNTMKindInfo2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐTMKindInfoᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMTaxonomy_kinds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TMTaxonomy",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TMKindInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TMTaxonomy_properties(ctx context.Context, field graphql.CollectedField, obj *model.TMTaxonomy) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMTaxonomy_properties(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Properties, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.TMPropertyInfo) graphql.Marshaler {
+			return ec.marshalNTMPropertyInfo2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐTMPropertyInfoᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMTaxonomy_properties(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TMTaxonomy",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TMPropertyInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TMTemplate_name(ctx context.Context, field graphql.CollectedField, obj *model.TMTemplate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMTemplate_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMTemplate_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMTemplate", field, false, false, "String")
+}
+
+func (ec *executionContext) _TMTemplate_yaml(ctx context.Context, field graphql.CollectedField, obj *model.TMTemplate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMTemplate_yaml(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Yaml, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMTemplate_yaml(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMTemplate", field, false, false, "String")
 }
 
 func (ec *executionContext) _TMUnbreakable_id(ctx context.Context, field graphql.CollectedField, obj *report.UnbreakableItem) (ret graphql.Marshaler) {
@@ -33023,6 +33769,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "replaceThreatModel":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_replaceThreatModel(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "deleteThreatModel":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_deleteThreatModel(ctx, field)
@@ -33504,6 +34257,24 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_upgradeImpact(ctx, field)
+				})
+		case "parseThreatModel":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_parseThreatModel(ctx, field)
+				})
+		case "threatModelTaxonomy":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_threatModelTaxonomy(ctx, field)
+				})
+		case "threatModelTemplates":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_threatModelTemplates(ctx, field)
 				})
 		case "validateMapping":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -35184,6 +35955,54 @@ func (ec *executionContext) _TMIncident(ctx context.Context, sel ast.SelectionSe
 	return serial.Object(out, fields)
 }
 
+var tMKindInfoImplementors = []string{"TMKindInfo"}
+
+func (ec *executionContext) _TMKindInfo(ctx context.Context, sel ast.SelectionSet, obj *model.TMKindInfo) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, tMKindInfoImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := serial.Deferred(ctx, fields)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TMKindInfo")
+		case "id":
+			out.Values[i] = ec._TMKindInfo_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._TMKindInfo_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "layer":
+			out.Values[i] = ec._TMKindInfo_layer(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "description":
+			out.Values[i] = ec._TMKindInfo_description(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return serial.Object(out, fields)
+}
+
 var tMLinkEffectImplementors = []string{"TMLinkEffect"}
 
 func (ec *executionContext) _TMLinkEffect(ctx context.Context, sel ast.SelectionSet, obj *report.LinkEffect) graphql.Marshaler {
@@ -35356,6 +36175,54 @@ func (ec *executionContext) _TMProperty(ctx context.Context, sel ast.SelectionSe
 			}
 		case "value":
 			out.Values[i] = ec._TMProperty_value(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return serial.Object(out, fields)
+}
+
+var tMPropertyInfoImplementors = []string{"TMPropertyInfo"}
+
+func (ec *executionContext) _TMPropertyInfo(ctx context.Context, sel ast.SelectionSet, obj *model.TMPropertyInfo) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, tMPropertyInfoImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := serial.Deferred(ctx, fields)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TMPropertyInfo")
+		case "name":
+			out.Values[i] = ec._TMPropertyInfo_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "type":
+			out.Values[i] = ec._TMPropertyInfo_type(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "values":
+			out.Values[i] = ec._TMPropertyInfo_values(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "description":
+			out.Values[i] = ec._TMPropertyInfo_description(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -35666,6 +36533,82 @@ func (ec *executionContext) _TMTacticExposure(ctx context.Context, sel ast.Selec
 			}
 		case "residual":
 			out.Values[i] = ec._TMTacticExposure_residual(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return serial.Object(out, fields)
+}
+
+var tMTaxonomyImplementors = []string{"TMTaxonomy"}
+
+func (ec *executionContext) _TMTaxonomy(ctx context.Context, sel ast.SelectionSet, obj *model.TMTaxonomy) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, tMTaxonomyImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := serial.Deferred(ctx, fields)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TMTaxonomy")
+		case "kinds":
+			out.Values[i] = ec._TMTaxonomy_kinds(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "properties":
+			out.Values[i] = ec._TMTaxonomy_properties(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return serial.Object(out, fields)
+}
+
+var tMTemplateImplementors = []string{"TMTemplate"}
+
+func (ec *executionContext) _TMTemplate(ctx context.Context, sel ast.SelectionSet, obj *model.TMTemplate) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, tMTemplateImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := serial.Deferred(ctx, fields)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TMTemplate")
+		case "name":
+			out.Values[i] = ec._TMTemplate_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "yaml":
+			out.Values[i] = ec._TMTemplate_yaml(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -38549,6 +39492,26 @@ func (ec *executionContext) marshalNTMIncident2ᚕgithubᚗcomᚋatlasgraphᚋat
 	return ret
 }
 
+func (ec *executionContext) marshalNTMKindInfo2githubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐTMKindInfo(ctx context.Context, sel ast.SelectionSet, v model.TMKindInfo) graphql.Marshaler {
+	return ec._TMKindInfo(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNTMKindInfo2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐTMKindInfoᚄ(ctx context.Context, sel ast.SelectionSet, v []model.TMKindInfo) graphql.Marshaler {
+	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec._TMKindInfo(ctx, sel, &v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNTMLinkEffect2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐLinkEffect(ctx context.Context, sel ast.SelectionSet, v report.LinkEffect) graphql.Marshaler {
 	return ec._TMLinkEffect(ctx, sel, &v)
 }
@@ -38602,6 +39565,26 @@ func (ec *executionContext) marshalNTMProperty2ᚕgithubᚗcomᚋatlasgraphᚋat
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec._TMProperty(ctx, sel, &v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNTMPropertyInfo2githubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐTMPropertyInfo(ctx context.Context, sel ast.SelectionSet, v model.TMPropertyInfo) graphql.Marshaler {
+	return ec._TMPropertyInfo(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNTMPropertyInfo2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐTMPropertyInfoᚄ(ctx context.Context, sel ast.SelectionSet, v []model.TMPropertyInfo) graphql.Marshaler {
+	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec._TMPropertyInfo(ctx, sel, &v[i])
 	})
 
 	for _, e := range ret {
@@ -38691,6 +39674,34 @@ func (ec *executionContext) marshalNTMTacticExposure2ᚕgithubᚗcomᚋatlasgrap
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec._TMTacticExposure(ctx, sel, &v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNTMTaxonomy2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐTMTaxonomy(ctx context.Context, sel ast.SelectionSet, v *model.TMTaxonomy) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "TMTaxonomy!")
+		return graphql.Null
+	}
+	return ec._TMTaxonomy(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNTMTemplate2githubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐTMTemplate(ctx context.Context, sel ast.SelectionSet, v model.TMTemplate) graphql.Marshaler {
+	return ec._TMTemplate(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNTMTemplate2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐTMTemplateᚄ(ctx context.Context, sel ast.SelectionSet, v []model.TMTemplate) graphql.Marshaler {
+	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec._TMTemplate(ctx, sel, &v[i])
 	})
 
 	for _, e := range ret {

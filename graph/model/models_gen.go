@@ -238,6 +238,18 @@ type TMFlowInput struct {
 	Data *string `json:"data,omitempty"`
 }
 
+// A kind of component.
+type TMKindInfo struct {
+	// The id a model writes, e.g. chat-ui.
+	ID string `json:"id"`
+	// A short human name.
+	Name string `json:"name"`
+	// The MAESTRO layer it sits in.
+	Layer string `json:"layer"`
+	// What belongs to the kind.
+	Description string `json:"description"`
+}
+
 // How a model's report judges and recommends.
 type TMPreferences struct {
 	// Detect links of implemented controls count as cutting a step.
@@ -267,12 +279,40 @@ type TMProperty struct {
 	Value string `json:"value"`
 }
 
+// A component property.
+type TMPropertyInfo struct {
+	// The name a model writes, e.g. internetFacing.
+	Name string `json:"name"`
+	// bool or string.
+	Type string `json:"type"`
+	// The allowed values of a string property; empty means any.
+	Values []string `json:"values"`
+	// What it means.
+	Description string `json:"description"`
+}
+
 // A property value.
 type TMPropertyInput struct {
 	// The property name.
 	Name string `json:"name"`
 	// The value; true or false for a boolean property.
 	Value string `json:"value"`
+}
+
+// The kinds and properties a model's components may use.
+type TMTaxonomy struct {
+	// The component kinds, by id.
+	Kinds []TMKindInfo `json:"kinds"`
+	// The component properties, by name.
+	Properties []TMPropertyInfo `json:"properties"`
+}
+
+// A model file to start from.
+type TMTemplate struct {
+	// The template's name, e.g. rag-chatbot.
+	Name string `json:"name"`
+	// The model file (YAML).
+	Yaml string `json:"yaml"`
 }
 
 // A page of tactics.

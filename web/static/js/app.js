@@ -2,6 +2,7 @@
 import { current, hashFor } from './router.js';
 import { releases } from './api.js';
 import { h, setChildren, errorBox, focusableScrollers } from './dom.js';
+import { initAuth } from './auth.js';
 import * as matrix from './views/matrix.js';
 import * as technique from './views/technique.js';
 import * as mitigation from './views/mitigation.js';
@@ -126,4 +127,5 @@ document.getElementById('skip').addEventListener('click', (e) => {
   document.getElementById('main').focus();
 });
 initReleases();
+initAuth();
 draw();
