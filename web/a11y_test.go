@@ -48,7 +48,12 @@ func a11yViews(draft string) []a11yView {
 		{"attack paths, minimal set applied", "#/paths?from=AML.TA0002&to=AML.T0048&hops=5&limit=50", "#apply-minimal"},
 		{"case study list", "#/case-study", ""},
 		{"case study", "#/case-study/AML.CS0000", ""},
+		{"matrix with two actor layers compared", "#/matrix?layers=a:apt28,a:aquatic-panda&cmp=1,2,union", ""},
 		{"threat-model list", "#/threat-model", ""},
+		{"sign-in dialog", "#/threat-model", "#signin-btn"},
+		{"new-model editor", "#/threat-model/new", ""},
+		{"new-model editor, YAML", "#/threat-model/new?view=yaml", ""},
+		{"model editor", "#/threat-model/" + a11yModel + "?edit=1", ""},
 	}
 	for _, tab := range []string{"system", "techniques", "incidents", "paths", "mitigations", "actors"} {
 		vs = append(vs, a11yView{"threat model, " + tab, "#/threat-model/" + a11yModel + "?tab=" + tab, ""})
