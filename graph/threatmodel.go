@@ -131,3 +131,14 @@ func (r *Resolver) mutate(ctx context.Context, id string, version int, change ap
 	}
 	return toAPI(st), nil
 }
+
+func taxonomyAPI() *model.TMTaxonomy {
+	out := &model.TMTaxonomy{Kinds: []model.TMKindInfo{}, Properties: []model.TMPropertyInfo{}}
+	for _, k := range app.ModelKinds() {
+		out.Kinds = append(out.Kinds, model.TMKindInfo{ID: string(k.Kind), Name: k.Name, Layer: string(k.Layer), Description: k.Description})
+	}
+	for _, p := range app.ModelProperties() {
+		out.Properties = append(out.Properties, model.TMPropertyInfo{Name: p.Name, Type: string(p.Type), Values: nonNilList(p.Values), Description: p.Description})
+	}
+	return out
+}

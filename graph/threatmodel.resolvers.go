@@ -59,6 +59,17 @@ func (r *mutationResolver) UpdateThreatModel(ctx context.Context, id string, ver
 	})
 }
 
+func (r *mutationResolver) ReplaceThreatModel(ctx context.Context, id string, version int, input model.ThreatModelInput) (*model.ThreatModel, error) {
+	if input.ID != id {
+		return nil, app.Errorf(app.BadInput, "input.id %q is not the model's id %q; a model keeps its id (create a new model for another id)", input.ID, id)
+	}
+	m, err := fromModelInput(input)
+	if err != nil {
+		return nil, err
+	}
+	return r.mutate(ctx, id, version, app.ReplaceModel(m))
+}
+
 func (r *mutationResolver) DeleteThreatModel(ctx context.Context, id string, version int) (bool, error) {
 	if err := r.canWrite(ctx); err != nil {
 		return false, err
@@ -170,6 +181,33 @@ func (r *queryResolver) UpgradeImpact(ctx context.Context, model string, toRelea
 		return nil, err
 	}
 	return r.app.ModelUpgradeImpact(ctx, model, toRelease)
+}
+
+func (r *queryResolver) ParseThreatModel(ctx context.Context, yaml string) (*model.ThreatModel, error) {
+	if err := r.canRead(ctx); err != nil {
+		return nil, err
+	}
+	m, err := app.ParseModel("yaml", []byte(yaml))
+	if err != nil {
+		return nil, err
+	}
+	return toAPI(&app.StoredModel{Model: m}), nil
+}
+
+func (r *queryResolver) ThreatModelTaxonomy(ctx context.Context) (*model.TMTaxonomy, error) {
+	return taxonomyAPI(), nil
+}
+
+func (r *queryResolver) ThreatModelTemplates(ctx context.Context) ([]model.TMTemplate, error) {
+	out := make([]model.TMTemplate, 0, len(app.ModelTemplates))
+	for _, name := range app.ModelTemplates {
+		b, err := app.ModelTemplate(name)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, model.TMTemplate{Name: name, Yaml: string(b)})
+	}
+	return out, nil
 }
 
 func (r *threatModelResolver) Report(ctx context.Context, obj *model.ThreatModel) (*report.Report, error) {

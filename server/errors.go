@@ -77,6 +77,11 @@ func (s *Server) presentError(ctx context.Context, err error) *gqlerror.Error {
 	}
 	out := &gqlerror.Error{Message: msg, Path: gerr.Path, Locations: gerr.Locations,
 		Extensions: map[string]any{"code": code, "requestId": requestID(ctx)}}
+	if code == CodeBadInput {
+		if ps := problemsOf(gerr.Unwrap()); len(ps) > 0 {
+			out.Extensions["problems"] = ps
+		}
+	}
 	s.metrics.errors.WithLabelValues(code).Inc()
 	switch {
 	case code == CodeInternal:
@@ -206,4 +211,24 @@ func writeError(w http.ResponseWriter, r *http.Request, status int, code, msg st
 	_ = json.NewEncoder(w).Encode(map[string]any{
 		"errors": []map[string]any{{"message": msg, "extensions": map[string]any{"code": code, "requestId": requestID(r.Context())}}},
 	})
+}
+
+// problemsOf lists a refused threat model's problems one by one, each with
+// the field it concerns (a path in the model's input, e.g.
+// "components[0].kind"), its line and column in a model file (0 when it
+// came from the API) and its message, so that a form shows each beside its
+// field. It is nil for every other error.
+func problemsOf(err error) []map[string]any {
+	if err == nil {
+		return nil
+	}
+	ps := app.ModelProblems(err)
+	if len(ps) == 0 {
+		return nil
+	}
+	out := make([]map[string]any, 0, len(ps))
+	for _, p := range ps {
+		out = append(out, map[string]any{"field": p.Field, "line": p.Line, "column": p.Col, "message": p.Message})
+	}
+	return out
 }

@@ -194,6 +194,13 @@ type Problem struct {
 	File string
 	Pos  Pos
 	Msg  string
+	// Field names the value at fault as a path in the model's input, for
+	// forms that show the message beside it: "name", "components[0].kind",
+	// "components[0].properties.modality", "flows[2].from",
+	// "controls[1].scope[0]", "acceptedRisks[0].expires",
+	// "preferences.costs.AML.M0015", "preferences.exclude[0]"; empty when
+	// the problem is the whole model's (its size).
+	Field string
 }
 
 func (p Problem) String() string {
@@ -244,52 +251,52 @@ func (m *Model) Validate(lim Limits) error {
 		lim = DefaultLimits()
 	}
 	var ps []Problem
-	add := func(p Pos, format string, args ...any) {
-		ps = append(ps, Problem{File: m.Source, Pos: p, Msg: fmt.Sprintf(format, args...)})
+	add := func(field string, p Pos, format string, args ...any) {
+		ps = append(ps, Problem{File: m.Source, Pos: p, Msg: fmt.Sprintf(format, args...), Field: field})
 	}
 	if len(m.Components) > lim.MaxComponents {
-		add(Pos{}, "the model has %d components, more than the limit of %d; split the system into several models", len(m.Components), lim.MaxComponents)
+		add("components", Pos{}, "the model has %d components, more than the limit of %d; split the system into several models", len(m.Components), lim.MaxComponents)
 	}
 	if len(m.Flows) > lim.MaxFlows {
-		add(Pos{}, "the model has %d flows, more than the limit of %d; split the system into several models", len(m.Flows), lim.MaxFlows)
+		add("flows", Pos{}, "the model has %d flows, more than the limit of %d; split the system into several models", len(m.Flows), lim.MaxFlows)
 	}
 	if len(m.Controls) > lim.MaxControls {
-		add(Pos{}, "the model has %d controls, more than the limit of %d", len(m.Controls), lim.MaxControls)
+		add("controls", Pos{}, "the model has %d controls, more than the limit of %d", len(m.Controls), lim.MaxControls)
 	}
 	if len(m.AcceptedRisks) > lim.MaxAccepted {
-		add(Pos{}, "the model has %d accepted risks, more than the limit of %d", len(m.AcceptedRisks), lim.MaxAccepted)
+		add("acceptedRisks", Pos{}, "the model has %d accepted risks, more than the limit of %d", len(m.AcceptedRisks), lim.MaxAccepted)
 	}
 	if len(ps) > 0 {
 		return &ValidationError{ps}
 	}
 	if m.Release != "" && m.Release != "current" && !relPattern.MatchString(m.Release) {
-		add(Pos{}, "atlasRelease %q is not a release version; write one like 2026.05, or current", m.Release)
+		add("atlasRelease", Pos{}, "atlasRelease %q is not a release version; write one like 2026.05, or current", m.Release)
 	}
 	if m.Release == "current" {
 		m.Release = ""
 	}
 	if len(m.Name) > 200 {
-		add(Pos{}, "name is longer than 200 characters")
+		add("name", Pos{}, "name is longer than 200 characters")
 	}
 	comps := map[string]Pos{}
 	for i := range m.Components {
 		c := &m.Components[i]
 		switch {
 		case c.ID == "":
-			add(c.Pos, "component %d has no id; give it a short id like chat-ui", i+1)
+			add(fmt.Sprintf("components[%d].id", i), c.Pos, "component %d has no id; give it a short id like chat-ui", i+1)
 		case !idPattern.MatchString(c.ID):
-			add(at(c.FieldPos, "id", c.Pos), "component id %q: use letters, digits, '.', '_' or '-', at most 64 characters", c.ID)
+			add(fmt.Sprintf("components[%d].id", i), at(c.FieldPos, "id", c.Pos), "component id %q: use letters, digits, '.', '_' or '-', at most 64 characters", c.ID)
 		default:
 			if first, dup := comps[c.ID]; dup {
-				add(at(c.FieldPos, "id", c.Pos), "component %q is declared twice (first at line %d); give each component its own id", c.ID, first.Line)
+				add(fmt.Sprintf("components[%d].id", i), at(c.FieldPos, "id", c.Pos), "component %q is declared twice (first at line %d); give each component its own id", c.ID, first.Line)
 			} else {
 				comps[c.ID] = c.Pos
 			}
 		}
 		if c.Kind == "" {
-			add(c.Pos, "component %q has no kind; give one of: %s", c.ID, kindList())
+			add(fmt.Sprintf("components[%d].kind", i), c.Pos, "component %q has no kind; give one of: %s", c.ID, kindList())
 		} else if _, ok := KindOf(c.Kind); !ok {
-			add(at(c.FieldPos, "kind", c.Pos), "component %q: unknown kind %q; use one of: %s", c.ID, c.Kind, kindList())
+			add(fmt.Sprintf("components[%d].kind", i), at(c.FieldPos, "kind", c.Pos), "component %q: unknown kind %q; use one of: %s", c.ID, c.Kind, kindList())
 		}
 		if c.Name == "" {
 			c.Name = c.ID
@@ -297,15 +304,15 @@ func (m *Model) Validate(lim Limits) error {
 		for name, v := range c.Properties {
 			pi, ok := PropertyOf(name)
 			if !ok {
-				add(at(c.FieldPos, "properties."+name, c.Pos), "component %q: unknown property %q; see docs/threatmodel.md for the properties", c.ID, name)
+				add(fmt.Sprintf("components[%d].properties.%s", i, name), at(c.FieldPos, "properties."+name, c.Pos), "component %q: unknown property %q; see docs/threatmodel.md for the properties", c.ID, name)
 				continue
 			}
 			if v.Type != pi.Type {
-				add(at(c.FieldPos, "properties."+name, c.Pos), "component %q: property %s takes a %s", c.ID, name, pi.Type)
+				add(fmt.Sprintf("components[%d].properties.%s", i, name), at(c.FieldPos, "properties."+name, c.Pos), "component %q: property %s takes a %s", c.ID, name, pi.Type)
 				continue
 			}
 			if len(pi.Values) > 0 && !contains(pi.Values, v.Text) {
-				add(at(c.FieldPos, "properties."+name, c.Pos), "component %q: property %s is %q; use one of %s", c.ID, name, v.Text, strings.Join(pi.Values, ", "))
+				add(fmt.Sprintf("components[%d].properties.%s", i, name), at(c.FieldPos, "properties."+name, c.Pos), "component %q: property %s is %q; use one of %s", c.ID, name, v.Text, strings.Join(pi.Values, ", "))
 			}
 		}
 	}
@@ -313,22 +320,22 @@ func (m *Model) Validate(lim Limits) error {
 	for i := range m.Flows {
 		f := &m.Flows[i]
 		if f.From == "" || f.To == "" {
-			add(f.Pos, "flow %d needs both from and to component ids", i+1)
+			add(fmt.Sprintf("flows[%d].from", i), f.Pos, "flow %d needs both from and to component ids", i+1)
 			continue
 		}
 		if _, ok := comps[f.From]; !ok {
-			add(at(f.FieldPos, "from", f.Pos), "flow from %q: no component has that id; declare it under components or fix the id", f.From)
+			add(fmt.Sprintf("flows[%d].from", i), at(f.FieldPos, "from", f.Pos), "flow from %q: no component has that id; declare it under components or fix the id", f.From)
 		}
 		if _, ok := comps[f.To]; !ok {
-			add(at(f.FieldPos, "to", f.Pos), "flow to %q: no component has that id; declare it under components or fix the id", f.To)
+			add(fmt.Sprintf("flows[%d].to", i), at(f.FieldPos, "to", f.Pos), "flow to %q: no component has that id; declare it under components or fix the id", f.To)
 		}
 		if f.ID == "" {
 			f.ID = f.From + "->" + f.To
 		} else if !flowPattern.MatchString(f.ID) {
-			add(f.Pos, "flow id %q: use letters, digits, '.', '_', '-' or '>', at most 160 characters", f.ID)
+			add(fmt.Sprintf("flows[%d].id", i), f.Pos, "flow id %q: use letters, digits, '.', '_', '-' or '>', at most 160 characters", f.ID)
 		}
 		if flows[f.ID] {
-			add(f.Pos, "flow %q is declared twice; give the second one its own id", f.ID)
+			add(fmt.Sprintf("flows[%d].id", i), f.Pos, "flow %q is declared twice; give the second one its own id", f.ID)
 		}
 		flows[f.ID] = true
 	}
@@ -336,27 +343,27 @@ func (m *Model) Validate(lim Limits) error {
 	for i := range m.Controls {
 		c := &m.Controls[i]
 		if !mitPattern.MatchString(c.Mitigation) {
-			add(at(c.FieldPos, "mitigation", c.Pos), "control %d: mitigation %q is not an ATLAS mitigation id (AML.M0000)", i+1, c.Mitigation)
+			add(fmt.Sprintf("controls[%d].mitigation", i), at(c.FieldPos, "mitigation", c.Pos), "control %d: mitigation %q is not an ATLAS mitigation id (AML.M0000)", i+1, c.Mitigation)
 		}
 		switch c.Status {
 		case StatusImplemented, StatusPartial, StatusPlanned:
 		case "":
-			add(c.Pos, "control %s has no status; write implemented, partial or planned", c.Mitigation)
+			add(fmt.Sprintf("controls[%d].status", i), c.Pos, "control %s has no status; write implemented, partial or planned", c.Mitigation)
 		default:
-			add(at(c.FieldPos, "status", c.Pos), "control %s: unknown status %q; write implemented, partial or planned", c.Mitigation, c.Status)
+			add(fmt.Sprintf("controls[%d].status", i), at(c.FieldPos, "status", c.Pos), "control %s: unknown status %q; write implemented, partial or planned", c.Mitigation, c.Status)
 		}
 		for j, s := range c.Scope {
 			if _, ok := comps[s]; !ok {
-				add(at(c.FieldPos, fmt.Sprintf("scope[%d]", j), c.Pos), "control %s: scope names %q, which is not a component of the model", c.Mitigation, s)
+				add(fmt.Sprintf("controls[%d].scope[%d]", i, j), at(c.FieldPos, fmt.Sprintf("scope[%d]", j), c.Pos), "control %s: scope names %q, which is not a component of the model", c.Mitigation, s)
 			}
 		}
 		if c.ID == "" {
 			c.ID = c.Mitigation
 		} else if !idPattern.MatchString(c.ID) {
-			add(c.Pos, "control id %q: use letters, digits, '.', '_' or '-', at most 64 characters", c.ID)
+			add(fmt.Sprintf("controls[%d].id", i), c.Pos, "control id %q: use letters, digits, '.', '_' or '-', at most 64 characters", c.ID)
 		}
 		if ctrls[c.ID] {
-			add(c.Pos, "control %q is declared twice; give each control of the same mitigation its own id", c.ID)
+			add(fmt.Sprintf("controls[%d].id", i), c.Pos, "control %q is declared twice; give each control of the same mitigation its own id", c.ID)
 		}
 		ctrls[c.ID] = true
 	}
@@ -364,34 +371,34 @@ func (m *Model) Validate(lim Limits) error {
 		c := m.Preferences.Costs[mid]
 		where := at(m.Preferences.FieldPos, "costs."+mid, Pos{})
 		if !mitPattern.MatchString(mid) {
-			add(where, "preferences: costs names %q, which is not an ATLAS mitigation id (AML.M0000)", mid)
+			add("preferences.costs."+mid, where, "preferences: costs names %q, which is not an ATLAS mitigation id (AML.M0000)", mid)
 		}
 		if !(c > 0 && c <= 1e9) {
-			add(where, "preferences: the cost of %s is %v; give a number above 0 and at most 1e9", mid, c)
+			add("preferences.costs."+mid, where, "preferences: the cost of %s is %v; give a number above 0 and at most 1e9", mid, c)
 		}
 	}
 	for i, mid := range m.Preferences.Exclude {
 		if !mitPattern.MatchString(mid) {
-			add(at(m.Preferences.FieldPos, fmt.Sprintf("exclude[%d]", i), Pos{}), "preferences: exclude names %q, which is not an ATLAS mitigation id (AML.M0000)", mid)
+			add(fmt.Sprintf("preferences.exclude[%d]", i), at(m.Preferences.FieldPos, fmt.Sprintf("exclude[%d]", i), Pos{}), "preferences: exclude names %q, which is not an ATLAS mitigation id (AML.M0000)", mid)
 		}
 	}
 	risks := map[string]bool{}
 	for i := range m.AcceptedRisks {
 		a := &m.AcceptedRisks[i]
 		if !techPattern.MatchString(a.Technique) {
-			add(at(a.FieldPos, "technique", a.Pos), "accepted risk %d: technique %q is not an ATLAS technique id (AML.T0000 or AML.T0000.000)", i+1, a.Technique)
+			add(fmt.Sprintf("acceptedRisks[%d].technique", i), at(a.FieldPos, "technique", a.Pos), "accepted risk %d: technique %q is not an ATLAS technique id (AML.T0000 or AML.T0000.000)", i+1, a.Technique)
 		}
 		if a.Owner == "" {
-			add(a.Pos, "accepted risk %s has no owner; name who accepted it", a.Technique)
+			add(fmt.Sprintf("acceptedRisks[%d].owner", i), a.Pos, "accepted risk %s has no owner; name who accepted it", a.Technique)
 		}
 		if a.Reason == "" {
-			add(a.Pos, "accepted risk %s has no reason; say why it is accepted", a.Technique)
+			add(fmt.Sprintf("acceptedRisks[%d].reason", i), a.Pos, "accepted risk %s has no reason; say why it is accepted", a.Technique)
 		}
 		if !datePattern.MatchString(a.Expires) {
-			add(at(a.FieldPos, "expires", a.Pos), "accepted risk %s: expires %q is not a date; write YYYY-MM-DD", a.Technique, a.Expires)
+			add(fmt.Sprintf("acceptedRisks[%d].expires", i), at(a.FieldPos, "expires", a.Pos), "accepted risk %s: expires %q is not a date; write YYYY-MM-DD", a.Technique, a.Expires)
 		}
 		if risks[a.Technique] {
-			add(a.Pos, "technique %s is accepted twice; keep one entry", a.Technique)
+			add(fmt.Sprintf("acceptedRisks[%d].technique", i), a.Pos, "technique %s is accepted twice; keep one entry", a.Technique)
 		}
 		risks[a.Technique] = true
 	}
@@ -411,24 +418,24 @@ type ReleaseIDs interface {
 // techniques that the release does not have.
 func (m *Model) CheckRelease(version string, rel ReleaseIDs) error {
 	var ps []Problem
-	for _, c := range m.Controls {
+	for i, c := range m.Controls {
 		if !rel.HasMitigation(c.Mitigation) {
-			ps = append(ps, Problem{File: m.Source, Pos: at(c.FieldPos, "mitigation", c.Pos), Msg: fmt.Sprintf("control %s: ATLAS %s has no such mitigation; fix the id or pin the model to another release", c.Mitigation, version)})
+			ps = append(ps, Problem{File: m.Source, Field: fmt.Sprintf("controls[%d].mitigation", i), Pos: at(c.FieldPos, "mitigation", c.Pos), Msg: fmt.Sprintf("control %s: ATLAS %s has no such mitigation; fix the id or pin the model to another release", c.Mitigation, version)})
 		}
 	}
 	for _, mid := range sortedKeys(m.Preferences.Costs) {
 		if !rel.HasMitigation(mid) {
-			ps = append(ps, Problem{File: m.Source, Pos: at(m.Preferences.FieldPos, "costs."+mid, Pos{}), Msg: fmt.Sprintf("preferences: costs: ATLAS %s has no mitigation %s; fix the id or remove it", version, mid)})
+			ps = append(ps, Problem{File: m.Source, Field: "preferences.costs." + mid, Pos: at(m.Preferences.FieldPos, "costs."+mid, Pos{}), Msg: fmt.Sprintf("preferences: costs: ATLAS %s has no mitigation %s; fix the id or remove it", version, mid)})
 		}
 	}
 	for i, mid := range m.Preferences.Exclude {
 		if !rel.HasMitigation(mid) {
-			ps = append(ps, Problem{File: m.Source, Pos: at(m.Preferences.FieldPos, fmt.Sprintf("exclude[%d]", i), Pos{}), Msg: fmt.Sprintf("preferences: exclude: ATLAS %s has no mitigation %s; fix the id or remove it", version, mid)})
+			ps = append(ps, Problem{File: m.Source, Field: fmt.Sprintf("preferences.exclude[%d]", i), Pos: at(m.Preferences.FieldPos, fmt.Sprintf("exclude[%d]", i), Pos{}), Msg: fmt.Sprintf("preferences: exclude: ATLAS %s has no mitigation %s; fix the id or remove it", version, mid)})
 		}
 	}
-	for _, a := range m.AcceptedRisks {
+	for i, a := range m.AcceptedRisks {
 		if !rel.HasTechnique(a.Technique) {
-			ps = append(ps, Problem{File: m.Source, Pos: at(a.FieldPos, "technique", a.Pos), Msg: fmt.Sprintf("accepted risk %s: ATLAS %s has no such technique; fix the id or pin the model to another release", a.Technique, version)})
+			ps = append(ps, Problem{File: m.Source, Field: fmt.Sprintf("acceptedRisks[%d].technique", i), Pos: at(a.FieldPos, "technique", a.Pos), Msg: fmt.Sprintf("accepted risk %s: ATLAS %s has no such technique; fix the id or pin the model to another release", a.Technique, version)})
 		}
 	}
 	if len(ps) > 0 {

@@ -41,7 +41,7 @@ func (s *Service) validateForStore(ctx context.Context, m *Model) error {
 // Create validates and stores a new model.
 func (s *Service) Create(ctx context.Context, id string, m *Model) (*Stored, error) {
 	if !modelIDPattern.MatchString(id) {
-		return nil, &ValidationError{[]Problem{{Msg: fmt.Sprintf("model id %q: use lower-case letters, digits and '-', at most 64 characters", id)}}}
+		return nil, &ValidationError{[]Problem{{Field: "id", Msg: fmt.Sprintf("model id %q: use lower-case letters, digits and '-', at most 64 characters", id)}}}
 	}
 	if err := s.validateForStore(ctx, m); err != nil {
 		return nil, err

@@ -14,6 +14,7 @@ import (
 	"github.com/atlasgraph/atlasgraph/graph/internal/serial"
 	"github.com/atlasgraph/atlasgraph/graph/model"
 	"github.com/atlasgraph/atlasgraph/mapping"
+	"github.com/atlasgraph/atlasgraph/navigator"
 	"github.com/atlasgraph/atlasgraph/threatmodel/report"
 	"github.com/atlasgraph/atlasgraph/upstream"
 	"github.com/atlasgraph/atlasgraph/view"
@@ -246,6 +247,11 @@ type ComplexityRoot struct {
 		Renamed func(childComplexity int) int
 	}
 
+	LayerLegendItem struct {
+		Color func(childComplexity int) int
+		Label func(childComplexity int) int
+	}
+
 	LinkChanges struct {
 		Added   func(childComplexity int) int
 		Removed func(childComplexity int) int
@@ -271,6 +277,29 @@ type ComplexityRoot struct {
 		Releases func(childComplexity int) int
 		Rows     func(childComplexity int) int
 		Warnings func(childComplexity int) int
+	}
+
+	MatrixLayer struct {
+		Description func(childComplexity int) int
+		Domain      func(childComplexity int) int
+		Format      func(childComplexity int) int
+		Legend      func(childComplexity int) int
+		Name        func(childComplexity int) int
+		Release     func(childComplexity int) int
+		Source      func(childComplexity int) int
+		Techniques  func(childComplexity int) int
+		Unknown     func(childComplexity int) int
+		Warnings    func(childComplexity int) int
+	}
+
+	MatrixLayerTechnique struct {
+		Color   func(childComplexity int) int
+		Comment func(childComplexity int) int
+		ID      func(childComplexity int) int
+		Label   func(childComplexity int) int
+		Score   func(childComplexity int) int
+		Tactics func(childComplexity int) int
+		Value   func(childComplexity int) int
 	}
 
 	MaturityChange struct {
@@ -351,6 +380,7 @@ type ComplexityRoot struct {
 		DeleteFlow         func(childComplexity int, model string, version int, id string) int
 		DeleteThreatModel  func(childComplexity int, id string, version int) int
 		ImportThreatModel  func(childComplexity int, id string, yaml string) int
+		ReplaceThreatModel func(childComplexity int, id string, version int, input model.ThreatModelInput) int
 		UpdateAcceptedRisk func(childComplexity int, model string, version int, risk model.TMAcceptedRiskInput) int
 		UpdateComponent    func(childComplexity int, model string, version int, component model.TMComponentInput) int
 		UpdateControl      func(childComplexity int, model string, version int, control model.TMControlInput) int
@@ -392,13 +422,17 @@ type ComplexityRoot struct {
 		CaseStudy               func(childComplexity int, id string, release *string) int
 		ChainMitigations        func(childComplexity int, caseStudy *string, techniques []string, preventOnly *bool, inheritFromParent *bool, release *string) int
 		ChokePoints             func(childComplexity int, limit *int, paths *int, from *string, to *string, preventOnly *bool, inheritFromParent *bool, release *string) int
+		CombineLayers           func(childComplexity int, a app.ScoredLayer, b app.ScoredLayer, operation model.LayerOperation, release *string) int
 		CoverageGaps            func(childComplexity int, limit *int, preventOnly *bool, inheritFromParent *bool, release *string) int
 		EvaluateThreatModel     func(childComplexity int, yaml string) int
+		LayerFile               func(childComplexity int, name *string, layers []app.ScoredLayer, release *string) int
+		MatrixLayer             func(childComplexity int, release *string, actors []string, caseStudy *string, threatModel *string, diffFrom *string, file *app.LayerFile) int
 		MinimalMitigationSet    func(childComplexity int, caseStudies []string, costs []model.MitigationCost, require []string, exclude []string, alternatives *int, budget *int, preventOnly *bool, inheritFromParent *bool, release *string) int
 		Mitigation              func(childComplexity int, id string, release *string) int
 		Mitigations             func(childComplexity int, release *string, filter *view.MitigationFilter) int
 		MitigationsConnection   func(childComplexity int, release *string, filter *view.MitigationFilter, first *int, after *string) int
 		NavigatorLayer          func(childComplexity int, actors []string, caseStudy *string, techniques []string, release *string, attack *string) int
+		ParseThreatModel        func(childComplexity int, yaml string) int
 		Release                 func(childComplexity int, version *string) int
 		ReleaseDiff             func(childComplexity int, from string, to string) int
 		Releases                func(childComplexity int) int
@@ -410,6 +444,8 @@ type ComplexityRoot struct {
 		Techniques              func(childComplexity int, release *string, filter *view.TechniqueFilter) int
 		TechniquesConnection    func(childComplexity int, release *string, filter *view.TechniqueFilter, first *int, after *string) int
 		ThreatModel             func(childComplexity int, id string) int
+		ThreatModelTaxonomy     func(childComplexity int) int
+		ThreatModelTemplates    func(childComplexity int) int
 		ThreatModels            func(childComplexity int) int
 		UpgradeImpact           func(childComplexity int, model string, toRelease string) int
 		ValidateMapping         func(childComplexity int, rows []model.MappingRowInput) int
@@ -673,6 +709,13 @@ type ComplexityRoot struct {
 		Techniques      func(childComplexity int) int
 	}
 
+	TMKindInfo struct {
+		Description func(childComplexity int) int
+		ID          func(childComplexity int) int
+		Layer       func(childComplexity int) int
+		Name        func(childComplexity int) int
+	}
+
 	TMLinkEffect struct {
 		Acts          func(childComplexity int) int
 		Effect        func(childComplexity int) int
@@ -699,6 +742,13 @@ type ComplexityRoot struct {
 	TMProperty struct {
 		Name  func(childComplexity int) int
 		Value func(childComplexity int) int
+	}
+
+	TMPropertyInfo struct {
+		Description func(childComplexity int) int
+		Name        func(childComplexity int) int
+		Type        func(childComplexity int) int
+		Values      func(childComplexity int) int
 	}
 
 	TMRecommendation struct {
@@ -748,6 +798,16 @@ type ComplexityRoot struct {
 		Residual   func(childComplexity int) int
 		Tactic     func(childComplexity int) int
 		Techniques func(childComplexity int) int
+	}
+
+	TMTaxonomy struct {
+		Kinds      func(childComplexity int) int
+		Properties func(childComplexity int) int
+	}
+
+	TMTemplate struct {
+		Name func(childComplexity int) int
+		Yaml func(childComplexity int) int
 	}
 
 	TMUnbreakable struct {
@@ -946,6 +1006,7 @@ type MutationResolver interface {
 	CreateThreatModel(ctx context.Context, input model.ThreatModelInput) (*model.ThreatModel, error)
 	ImportThreatModel(ctx context.Context, id string, yaml string) (*model.ThreatModel, error)
 	UpdateThreatModel(ctx context.Context, id string, version int, name *string, description *string, atlasRelease *string) (*model.ThreatModel, error)
+	ReplaceThreatModel(ctx context.Context, id string, version int, input model.ThreatModelInput) (*model.ThreatModel, error)
 	DeleteThreatModel(ctx context.Context, id string, version int) (bool, error)
 	AddComponent(ctx context.Context, model string, version int, component model.TMComponentInput) (*model.ThreatModel, error)
 	UpdateComponent(ctx context.Context, model string, version int, component model.TMComponentInput) (*model.ThreatModel, error)
@@ -990,10 +1051,16 @@ type QueryResolver interface {
 	AttackTechnique(ctx context.Context, id string, attack *string) (*view.AttackTechnique, error)
 	ActorsSharingTechniques(ctx context.Context, actors []string, release *string, attack *string) (*view.Overlap, error)
 	NavigatorLayer(ctx context.Context, actors []string, caseStudy *string, techniques []string, release *string, attack *string) (*view.Layer, error)
+	MatrixLayer(ctx context.Context, release *string, actors []string, caseStudy *string, threatModel *string, diffFrom *string, file *app.LayerFile) (*app.MatrixLayer, error)
+	CombineLayers(ctx context.Context, a app.ScoredLayer, b app.ScoredLayer, operation model.LayerOperation, release *string) (*app.MatrixLayer, error)
+	LayerFile(ctx context.Context, name *string, layers []app.ScoredLayer, release *string) (*view.Layer, error)
 	ThreatModels(ctx context.Context) ([]model.ThreatModel, error)
 	ThreatModel(ctx context.Context, id string) (*model.ThreatModel, error)
 	EvaluateThreatModel(ctx context.Context, yaml string) (*report.Report, error)
 	UpgradeImpact(ctx context.Context, model string, toRelease string) (*report.UpgradeImpact, error)
+	ParseThreatModel(ctx context.Context, yaml string) (*model.ThreatModel, error)
+	ThreatModelTaxonomy(ctx context.Context) (*model.TMTaxonomy, error)
+	ThreatModelTemplates(ctx context.Context) ([]model.TMTemplate, error)
 	ValidateMapping(ctx context.Context, rows []model.MappingRowInput) (*mapping.Report, error)
 }
 type ReleaseResolver interface {
@@ -1792,6 +1859,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.EntityChanges.Renamed(childComplexity), true
 
+	case "LayerLegendItem.color":
+		if e.ComplexityRoot.LayerLegendItem.Color == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LayerLegendItem.Color(childComplexity), true
+	case "LayerLegendItem.label":
+		if e.ComplexityRoot.LayerLegendItem.Label == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LayerLegendItem.Label(childComplexity), true
+
 	case "LinkChanges.added":
 		if e.ComplexityRoot.LinkChanges.Added == nil {
 			break
@@ -1902,6 +1982,110 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.MappingReport.Warnings(childComplexity), true
+
+	case "MatrixLayer.description":
+		if e.ComplexityRoot.MatrixLayer.Description == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MatrixLayer.Description(childComplexity), true
+	case "MatrixLayer.domain":
+		if e.ComplexityRoot.MatrixLayer.Domain == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MatrixLayer.Domain(childComplexity), true
+	case "MatrixLayer.format":
+		if e.ComplexityRoot.MatrixLayer.Format == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MatrixLayer.Format(childComplexity), true
+	case "MatrixLayer.legend":
+		if e.ComplexityRoot.MatrixLayer.Legend == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MatrixLayer.Legend(childComplexity), true
+	case "MatrixLayer.name":
+		if e.ComplexityRoot.MatrixLayer.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MatrixLayer.Name(childComplexity), true
+	case "MatrixLayer.release":
+		if e.ComplexityRoot.MatrixLayer.Release == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MatrixLayer.Release(childComplexity), true
+	case "MatrixLayer.source":
+		if e.ComplexityRoot.MatrixLayer.Source == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MatrixLayer.Source(childComplexity), true
+	case "MatrixLayer.techniques":
+		if e.ComplexityRoot.MatrixLayer.Techniques == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MatrixLayer.Techniques(childComplexity), true
+	case "MatrixLayer.unknown":
+		if e.ComplexityRoot.MatrixLayer.Unknown == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MatrixLayer.Unknown(childComplexity), true
+	case "MatrixLayer.warnings":
+		if e.ComplexityRoot.MatrixLayer.Warnings == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MatrixLayer.Warnings(childComplexity), true
+
+	case "MatrixLayerTechnique.color":
+		if e.ComplexityRoot.MatrixLayerTechnique.Color == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MatrixLayerTechnique.Color(childComplexity), true
+	case "MatrixLayerTechnique.comment":
+		if e.ComplexityRoot.MatrixLayerTechnique.Comment == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MatrixLayerTechnique.Comment(childComplexity), true
+	case "MatrixLayerTechnique.id":
+		if e.ComplexityRoot.MatrixLayerTechnique.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MatrixLayerTechnique.ID(childComplexity), true
+	case "MatrixLayerTechnique.label":
+		if e.ComplexityRoot.MatrixLayerTechnique.Label == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MatrixLayerTechnique.Label(childComplexity), true
+	case "MatrixLayerTechnique.score":
+		if e.ComplexityRoot.MatrixLayerTechnique.Score == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MatrixLayerTechnique.Score(childComplexity), true
+	case "MatrixLayerTechnique.tactics":
+		if e.ComplexityRoot.MatrixLayerTechnique.Tactics == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MatrixLayerTechnique.Tactics(childComplexity), true
+	case "MatrixLayerTechnique.value":
+		if e.ComplexityRoot.MatrixLayerTechnique.Value == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MatrixLayerTechnique.Value(childComplexity), true
 
 	case "MaturityChange.from":
 		if e.ComplexityRoot.MaturityChange.From == nil {
@@ -2284,6 +2468,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ImportThreatModel(childComplexity, args["id"].(string), args["yaml"].(string)), true
+	case "Mutation.replaceThreatModel":
+		if e.ComplexityRoot.Mutation.ReplaceThreatModel == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_replaceThreatModel_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ReplaceThreatModel(childComplexity, args["id"].(string), args["version"].(int), args["input"].(model.ThreatModelInput)), true
 	case "Mutation.updateAcceptedRisk":
 		if e.ComplexityRoot.Mutation.UpdateAcceptedRisk == nil {
 			break
@@ -2547,6 +2742,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.ChokePoints(childComplexity, args["limit"].(*int), args["paths"].(*int), args["from"].(*string), args["to"].(*string), args["preventOnly"].(*bool), args["inheritFromParent"].(*bool), args["release"].(*string)), true
+	case "Query.combineLayers":
+		if e.ComplexityRoot.Query.CombineLayers == nil {
+			break
+		}
+
+		args, err := ec.field_Query_combineLayers_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.CombineLayers(childComplexity, args["a"].(app.ScoredLayer), args["b"].(app.ScoredLayer), args["operation"].(model.LayerOperation), args["release"].(*string)), true
 	case "Query.coverageGaps":
 		if e.ComplexityRoot.Query.CoverageGaps == nil {
 			break
@@ -2570,6 +2776,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Query.EvaluateThreatModel(childComplexity, args["yaml"].(string)), true
 
+	case "Query.layerFile":
+		if e.ComplexityRoot.Query.LayerFile == nil {
+			break
+		}
+
+		args, err := ec.field_Query_layerFile_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.LayerFile(childComplexity, args["name"].(*string), args["layers"].([]app.ScoredLayer), args["release"].(*string)), true
+	case "Query.matrixLayer":
+		if e.ComplexityRoot.Query.MatrixLayer == nil {
+			break
+		}
+
+		args, err := ec.field_Query_matrixLayer_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.MatrixLayer(childComplexity, args["release"].(*string), args["actors"].([]string), args["caseStudy"].(*string), args["threatModel"].(*string), args["diffFrom"].(*string), args["file"].(*app.LayerFile)), true
 	case "Query.minimalMitigationSet":
 		if e.ComplexityRoot.Query.MinimalMitigationSet == nil {
 			break
@@ -2625,6 +2853,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.NavigatorLayer(childComplexity, args["actors"].([]string), args["caseStudy"].(*string), args["techniques"].([]string), args["release"].(*string), args["attack"].(*string)), true
+	case "Query.parseThreatModel":
+		if e.ComplexityRoot.Query.ParseThreatModel == nil {
+			break
+		}
+
+		args, err := ec.field_Query_parseThreatModel_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ParseThreatModel(childComplexity, args["yaml"].(string)), true
 	case "Query.release":
 		if e.ComplexityRoot.Query.Release == nil {
 			break
@@ -2741,6 +2980,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.ThreatModel(childComplexity, args["id"].(string)), true
+	case "Query.threatModelTaxonomy":
+		if e.ComplexityRoot.Query.ThreatModelTaxonomy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.ThreatModelTaxonomy(childComplexity), true
+	case "Query.threatModelTemplates":
+		if e.ComplexityRoot.Query.ThreatModelTemplates == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.ThreatModelTemplates(childComplexity), true
 	case "Query.threatModels":
 		if e.ComplexityRoot.Query.ThreatModels == nil {
 			break
@@ -3859,6 +4110,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.TMIncident.Techniques(childComplexity), true
 
+	case "TMKindInfo.description":
+		if e.ComplexityRoot.TMKindInfo.Description == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMKindInfo.Description(childComplexity), true
+	case "TMKindInfo.id":
+		if e.ComplexityRoot.TMKindInfo.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMKindInfo.ID(childComplexity), true
+	case "TMKindInfo.layer":
+		if e.ComplexityRoot.TMKindInfo.Layer == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMKindInfo.Layer(childComplexity), true
+	case "TMKindInfo.name":
+		if e.ComplexityRoot.TMKindInfo.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMKindInfo.Name(childComplexity), true
+
 	case "TMLinkEffect.acts":
 		if e.ComplexityRoot.TMLinkEffect.Acts == nil {
 			break
@@ -3958,6 +4234,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.TMProperty.Value(childComplexity), true
+
+	case "TMPropertyInfo.description":
+		if e.ComplexityRoot.TMPropertyInfo.Description == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMPropertyInfo.Description(childComplexity), true
+	case "TMPropertyInfo.name":
+		if e.ComplexityRoot.TMPropertyInfo.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMPropertyInfo.Name(childComplexity), true
+	case "TMPropertyInfo.type":
+		if e.ComplexityRoot.TMPropertyInfo.Type == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMPropertyInfo.Type(childComplexity), true
+	case "TMPropertyInfo.values":
+		if e.ComplexityRoot.TMPropertyInfo.Values == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMPropertyInfo.Values(childComplexity), true
 
 	case "TMRecommendation.adds":
 		if e.ComplexityRoot.TMRecommendation.Adds == nil {
@@ -4167,6 +4468,32 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.TMTacticExposure.Techniques(childComplexity), true
+
+	case "TMTaxonomy.kinds":
+		if e.ComplexityRoot.TMTaxonomy.Kinds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMTaxonomy.Kinds(childComplexity), true
+	case "TMTaxonomy.properties":
+		if e.ComplexityRoot.TMTaxonomy.Properties == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMTaxonomy.Properties(childComplexity), true
+
+	case "TMTemplate.name":
+		if e.ComplexityRoot.TMTemplate.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMTemplate.Name(childComplexity), true
+	case "TMTemplate.yaml":
+		if e.ComplexityRoot.TMTemplate.Yaml == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TMTemplate.Yaml(childComplexity), true
 
 	case "TMUnbreakable.id":
 		if e.ComplexityRoot.TMUnbreakable.ID == nil {
@@ -4905,9 +5232,12 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		return graphql.NewInputUnmarshalerIndex(
 			graphql.NewInputUnmarshaler("ActorFilter", ec.unmarshalInputActorFilter),
 			graphql.NewInputUnmarshaler("CaseStudyFilter", ec.unmarshalInputCaseStudyFilter),
+			graphql.NewInputUnmarshaler("LayerFileInput", ec.unmarshalInputLayerFileInput),
 			graphql.NewInputUnmarshaler("MappingRowInput", ec.unmarshalInputMappingRowInput),
 			graphql.NewInputUnmarshaler("MitigationCost", ec.unmarshalInputMitigationCost),
 			graphql.NewInputUnmarshaler("MitigationFilter", ec.unmarshalInputMitigationFilter),
+			graphql.NewInputUnmarshaler("ScoredLayerInput", ec.unmarshalInputScoredLayerInput),
+			graphql.NewInputUnmarshaler("ScoredTechniqueInput", ec.unmarshalInputScoredTechniqueInput),
 			graphql.NewInputUnmarshaler("TMAcceptedRiskInput", ec.unmarshalInputTMAcceptedRiskInput),
 			graphql.NewInputUnmarshaler("TMComponentInput", ec.unmarshalInputTMComponentInput),
 			graphql.NewInputUnmarshaler("TMControlInput", ec.unmarshalInputTMControlInput),
@@ -7351,6 +7681,130 @@ type TechniqueMitigationChanges {
   removed: [ID!]!
 }
 `, BuiltIn: false},
+	{Name: "../layers.graphqls", Input: `# Layers on the matrix: what an actor, a case study, a threat model, a release diff or a
+# Navigator layer file marks on a release's matrix, read into one shape; two layers
+# combined; layers written back as a Navigator layer file. See docs/web.md, "Layers".
+
+"""
+A layer as the matrix draws it, whatever its source: one entry per technique of the
+release, with the tactics it is marked under, its score and the category the layer puts
+it in.
+"""
+type MatrixLayer {
+  "The layer's name."
+  name: String!
+  "The layer's description."
+  description: String!
+  "Where it comes from: actors, caseStudy, threatModel, diff, file or comparison."
+  source: String!
+  "The layer file's format version (versions.layer), e.g. \"4.3\"."
+  format: String!
+  "The layer's domain, e.g. \"atlas-atlas\"."
+  domain: String!
+  "The ATLAS release its ids were checked against."
+  release: String!
+  "The techniques it marks that the release has, by id."
+  techniques: [MatrixLayerTechnique!]!
+  "The layer's legend."
+  legend: [LayerLegendItem!]!
+  "Ids the layer names that the release does not have, sorted; they are not drawn."
+  unknown: [String!]!
+  "What the reader noticed and worked around (an unknown domain, tactics, ids)."
+  warnings: [String!]!
+}
+
+"""
+One technique of a matrix layer.
+"""
+type MatrixLayerTechnique {
+  "The technique id."
+  id: ID!
+  "The tactic ids it is marked under; empty means every tactic of the technique."
+  tactics: [ID!]!
+  "The layer's score; null when the layer gives none."
+  score: Float
+  "The score, or 1 for a technique the layer marks without one: what comparisons combine."
+  value: Float!
+  "The layer's colour for it (#rrggbb), or empty."
+  color: String!
+  "The layer's comment."
+  comment: String!
+  "Its category: the layer's status or change metadata (residual, mitigated, accepted; added, changed), else the legend label of its colour; empty when none."
+  label: String!
+}
+
+"One entry of a layer's legend."
+type LayerLegendItem {
+  "The label."
+  label: String!
+  "The colour, #rrggbb."
+  color: String!
+}
+
+"A Navigator layer file sent to be read."
+input LayerFileInput {
+  "The file's name, used in error messages."
+  name: String!
+  "The file's text (JSON), at most 4 MiB."
+  json: String!
+}
+
+"A layer as a client holds it, sent back to be combined or written."
+input ScoredLayerInput {
+  "The layer's name."
+  name: String!
+  "Its techniques, at most 5000."
+  techniques: [ScoredTechniqueInput!]!
+}
+
+"One technique of a ScoredLayerInput."
+input ScoredTechniqueInput {
+  "The technique id."
+  id: ID!
+  "Its score."
+  value: Float!
+  "A comment."
+  comment: String
+  "A colour, #rrggbb."
+  color: String
+  "Its category, e.g. residual."
+  label: String
+  "Tactic ids it is marked under; empty means every tactic of the technique."
+  tactics: [ID!]
+}
+
+"How two layers are combined."
+enum LayerOperation {
+  "Every technique in either layer, scored with the sum of both scores."
+  UNION
+  "The techniques in both layers, scored with the lower score."
+  INTERSECTION
+  "The techniques of the first layer the second lacks, with the first's score."
+  DIFFERENCE
+}
+
+extend type Query {
+  """
+  One layer on the matrix of a release (default: current), from exactly one of: actors
+  (any name or alias, one layer for all), a case study, a stored threat model (its
+  applicable techniques by status), a release diff from ` + "`" + `diffFrom` + "`" + ` to the release (added
+  and changed techniques), or a Navigator layer file (the ATLAS Navigator's format 4.3,
+  the ATT&CK Navigator's 4.x, older 2.x and 3.0 files, atlasgraph's own). A file that
+  cannot be read is a BAD_INPUT error naming the file and the field.
+  """
+  matrixLayer(release: String, actors: [String!], caseStudy: ID, threatModel: ID, diffFrom: String, file: LayerFileInput): MatrixLayer!
+  """
+  Two layers combined on the matrix of a release: union, intersection or difference of
+  their scores.
+  """
+  combineLayers(a: ScoredLayerInput!, b: ScoredLayerInput!, operation: LayerOperation!, release: String): MatrixLayer!
+  """
+  Layers shown together written as one ATLAS Navigator layer file (format 4.3): each
+  technique scored with the sum of its values, its comment naming each layer.
+  """
+  layerFile(name: String, layers: [ScoredLayerInput!]!, release: String): NavigatorLayer!
+}
+`, BuiltIn: false},
 	{Name: "../threatmodel.graphqls", Input: `# Threat models of AI systems. Model file format, taxonomy and rules: docs/threatmodel.md.
 
 extend type Query {
@@ -7374,6 +7828,23 @@ extend type Query {
   new and gone incidents, controls naming mitigations the release lacks.
   """
   upgradeImpact(model: ID!, toRelease: String!): UpgradeImpact!
+  """
+  Read a model file (YAML) into a model without storing or evaluating it, as
+  an editor's YAML view does: its id is empty and its version 0. Problems
+  come back as BAD_INPUT, each also in extensions.problems with its line,
+  column and field.
+  """
+  parseThreatModel(yaml: String!): ThreatModel!
+  """
+  The kinds of component and the component properties a model may use
+  (docs/threatmodel.md, "Taxonomy").
+  """
+  threatModelTaxonomy: TMTaxonomy!
+  """
+  The model files ` + "`" + `atlasgraph model init --template NAME` + "`" + ` writes, to start a
+  model from.
+  """
+  threatModelTemplates: [TMTemplate!]!
 }
 
 """
@@ -7395,6 +7866,15 @@ type Mutation {
   nothing. Omitted arguments keep their value; atlasRelease "current" unpins.
   """
   updateThreatModel(id: ID!, version: Int!, name: String, description: String, atlasRelease: String): ThreatModel!
+  """
+  Replace the whole content of a stored model (name, description, release,
+  components, flows, controls, accepted risks, preferences) at its version,
+  as an editor saving a form does; input.id must be the model's id. Invalid
+  input is BAD_INPUT (each problem also in extensions.problems with the field
+  it concerns, e.g. components[0].kind) and nothing changes; a stale version
+  is CONFLICT.
+  """
+  replaceThreatModel(id: ID!, version: Int!, input: ThreatModelInput!): ThreatModel!
   """
   Delete a model at its version.
   """
@@ -8079,6 +8559,46 @@ type TMDetection {
   "The controls that see it."
   controls: [ID!]!
 }
+
+"The kinds and properties a model's components may use."
+type TMTaxonomy {
+  "The component kinds, by id."
+  kinds: [TMKindInfo!]!
+  "The component properties, by name."
+  properties: [TMPropertyInfo!]!
+}
+
+"A kind of component."
+type TMKindInfo {
+  "The id a model writes, e.g. chat-ui."
+  id: ID!
+  "A short human name."
+  name: String!
+  "The MAESTRO layer it sits in."
+  layer: String!
+  "What belongs to the kind."
+  description: String!
+}
+
+"A component property."
+type TMPropertyInfo {
+  "The name a model writes, e.g. internetFacing."
+  name: String!
+  "bool or string."
+  type: String!
+  "The allowed values of a string property; empty means any."
+  values: [String!]!
+  "What it means."
+  description: String!
+}
+
+"A model file to start from."
+type TMTemplate {
+  "The template's name, e.g. rag-chatbot."
+  name: String!
+  "The model file (YAML)."
+  yaml: String!
+}
 `, BuiltIn: false},
 	{Name: "../upstream.graphqls", Input: `extend type Release {
   """
@@ -8621,6 +9141,16 @@ func (ec *executionContext) childFields_EntityChanges(ctx context.Context, field
 	return nil, fmt.Errorf("no field named %q was found under type EntityChanges", field.Name)
 }
 
+func (ec *executionContext) childFields_LayerLegendItem(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "label":
+		return ec.fieldContext_LayerLegendItem_label(ctx, field)
+	case "color":
+		return ec.fieldContext_LayerLegendItem_color(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type LayerLegendItem", field.Name)
+}
+
 func (ec *executionContext) childFields_LinkChanges(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "added":
@@ -8673,6 +9203,52 @@ func (ec *executionContext) childFields_MappingReport(ctx context.Context, field
 		return ec.fieldContext_MappingReport_findings(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type MappingReport", field.Name)
+}
+
+func (ec *executionContext) childFields_MatrixLayer(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "name":
+		return ec.fieldContext_MatrixLayer_name(ctx, field)
+	case "description":
+		return ec.fieldContext_MatrixLayer_description(ctx, field)
+	case "source":
+		return ec.fieldContext_MatrixLayer_source(ctx, field)
+	case "format":
+		return ec.fieldContext_MatrixLayer_format(ctx, field)
+	case "domain":
+		return ec.fieldContext_MatrixLayer_domain(ctx, field)
+	case "release":
+		return ec.fieldContext_MatrixLayer_release(ctx, field)
+	case "techniques":
+		return ec.fieldContext_MatrixLayer_techniques(ctx, field)
+	case "legend":
+		return ec.fieldContext_MatrixLayer_legend(ctx, field)
+	case "unknown":
+		return ec.fieldContext_MatrixLayer_unknown(ctx, field)
+	case "warnings":
+		return ec.fieldContext_MatrixLayer_warnings(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MatrixLayer", field.Name)
+}
+
+func (ec *executionContext) childFields_MatrixLayerTechnique(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_MatrixLayerTechnique_id(ctx, field)
+	case "tactics":
+		return ec.fieldContext_MatrixLayerTechnique_tactics(ctx, field)
+	case "score":
+		return ec.fieldContext_MatrixLayerTechnique_score(ctx, field)
+	case "value":
+		return ec.fieldContext_MatrixLayerTechnique_value(ctx, field)
+	case "color":
+		return ec.fieldContext_MatrixLayerTechnique_color(ctx, field)
+	case "comment":
+		return ec.fieldContext_MatrixLayerTechnique_comment(ctx, field)
+	case "label":
+		return ec.fieldContext_MatrixLayerTechnique_label(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MatrixLayerTechnique", field.Name)
 }
 
 func (ec *executionContext) childFields_MaturityChange(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -9363,6 +9939,20 @@ func (ec *executionContext) childFields_TMIncident(ctx context.Context, field gr
 	return nil, fmt.Errorf("no field named %q was found under type TMIncident", field.Name)
 }
 
+func (ec *executionContext) childFields_TMKindInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_TMKindInfo_id(ctx, field)
+	case "name":
+		return ec.fieldContext_TMKindInfo_name(ctx, field)
+	case "layer":
+		return ec.fieldContext_TMKindInfo_layer(ctx, field)
+	case "description":
+		return ec.fieldContext_TMKindInfo_description(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TMKindInfo", field.Name)
+}
+
 func (ec *executionContext) childFields_TMLinkEffect(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "mitigation":
@@ -9417,6 +10007,20 @@ func (ec *executionContext) childFields_TMProperty(ctx context.Context, field gr
 		return ec.fieldContext_TMProperty_value(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type TMProperty", field.Name)
+}
+
+func (ec *executionContext) childFields_TMPropertyInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "name":
+		return ec.fieldContext_TMPropertyInfo_name(ctx, field)
+	case "type":
+		return ec.fieldContext_TMPropertyInfo_type(ctx, field)
+	case "values":
+		return ec.fieldContext_TMPropertyInfo_values(ctx, field)
+	case "description":
+		return ec.fieldContext_TMPropertyInfo_description(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TMPropertyInfo", field.Name)
 }
 
 func (ec *executionContext) childFields_TMRecommendation(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -9515,6 +10119,26 @@ func (ec *executionContext) childFields_TMTacticExposure(ctx context.Context, fi
 		return ec.fieldContext_TMTacticExposure_residual(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type TMTacticExposure", field.Name)
+}
+
+func (ec *executionContext) childFields_TMTaxonomy(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "kinds":
+		return ec.fieldContext_TMTaxonomy_kinds(ctx, field)
+	case "properties":
+		return ec.fieldContext_TMTaxonomy_properties(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TMTaxonomy", field.Name)
+}
+
+func (ec *executionContext) childFields_TMTemplate(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "name":
+		return ec.fieldContext_TMTemplate_name(ctx, field)
+	case "yaml":
+		return ec.fieldContext_TMTemplate_yaml(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TMTemplate", field.Name)
 }
 
 func (ec *executionContext) childFields_TMUnbreakable(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -10293,6 +10917,36 @@ func (ec *executionContext) field_Mutation_importThreatModel_args(ctx context.Co
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_replaceThreatModel_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "version",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["version"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.ThreatModelInput, error) {
+			return ec.unmarshalNThreatModelInput2githubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐThreatModelInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg2
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_updateAcceptedRisk_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -10889,6 +11543,44 @@ func (ec *executionContext) field_Query_chokePoints_args(ctx context.Context, ra
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_combineLayers_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "a",
+		func(ctx context.Context, v any) (app.ScoredLayer, error) {
+			return ec.unmarshalNScoredLayerInput2githubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐScoredLayer(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["a"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "b",
+		func(ctx context.Context, v any) (app.ScoredLayer, error) {
+			return ec.unmarshalNScoredLayerInput2githubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐScoredLayer(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["b"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "operation",
+		func(ctx context.Context, v any) (model.LayerOperation, error) {
+			return ec.unmarshalNLayerOperation2githubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐLayerOperation(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["operation"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "release",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["release"] = arg3
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_coverageGaps_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -10938,6 +11630,90 @@ func (ec *executionContext) field_Query_evaluateThreatModel_args(ctx context.Con
 		return nil, err
 	}
 	args["yaml"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_layerFile_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "name",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["name"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "layers",
+		func(ctx context.Context, v any) ([]app.ScoredLayer, error) {
+			return ec.unmarshalNScoredLayerInput2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐScoredLayerᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["layers"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "release",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["release"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_matrixLayer_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "release",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["release"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "actors",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["actors"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "caseStudy",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOID2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["caseStudy"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "threatModel",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOID2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["threatModel"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "diffFrom",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["diffFrom"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "file",
+		func(ctx context.Context, v any) (*app.LayerFile, error) {
+			return ec.unmarshalOLayerFileInput2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐLayerFile(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["file"] = arg5
 	return args, nil
 }
 
@@ -11144,6 +11920,20 @@ func (ec *executionContext) field_Query_navigatorLayer_args(ctx context.Context,
 		return nil, err
 	}
 	args["attack"] = arg4
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_parseThreatModel_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "yaml",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["yaml"] = arg0
 	return args, nil
 }
 
@@ -15836,6 +16626,60 @@ func (ec *executionContext) fieldContext_EntityChanges_renamed(_ context.Context
 	return fc, nil
 }
 
+func (ec *executionContext) _LayerLegendItem_label(ctx context.Context, field graphql.CollectedField, obj *navigator.LegendItem) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.Label)
+	}
+
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LayerLegendItem_label(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Label, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LayerLegendItem_label(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LayerLegendItem", field, false, false, "String")
+}
+
+func (ec *executionContext) _LayerLegendItem_color(ctx context.Context, field graphql.CollectedField, obj *navigator.LegendItem) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.Color)
+	}
+
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LayerLegendItem_color(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Color, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LayerLegendItem_color(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LayerLegendItem", field, false, false, "String")
+}
+
 func (ec *executionContext) _LinkChanges_added(ctx context.Context, field graphql.CollectedField, obj *atlas.LinkChanges) (ret graphql.Marshaler) {
 	if serial.Plain(ec.OperationContext) {
 		fc, err := ec.fieldContext_LinkChanges_added(ctx, field)
@@ -16392,6 +17236,535 @@ func (ec *executionContext) fieldContext_MappingReport_findings(_ context.Contex
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _MatrixLayer_name(ctx context.Context, field graphql.CollectedField, obj *app.MatrixLayer) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.Name)
+	}
+
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MatrixLayer_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MatrixLayer_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MatrixLayer", field, false, false, "String")
+}
+
+func (ec *executionContext) _MatrixLayer_description(ctx context.Context, field graphql.CollectedField, obj *app.MatrixLayer) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.Description)
+	}
+
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MatrixLayer_description(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Description, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MatrixLayer_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MatrixLayer", field, false, false, "String")
+}
+
+func (ec *executionContext) _MatrixLayer_source(ctx context.Context, field graphql.CollectedField, obj *app.MatrixLayer) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.Source)
+	}
+
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MatrixLayer_source(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Source, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MatrixLayer_source(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MatrixLayer", field, false, false, "String")
+}
+
+func (ec *executionContext) _MatrixLayer_format(ctx context.Context, field graphql.CollectedField, obj *app.MatrixLayer) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.Format)
+	}
+
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MatrixLayer_format(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Format, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MatrixLayer_format(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MatrixLayer", field, false, false, "String")
+}
+
+func (ec *executionContext) _MatrixLayer_domain(ctx context.Context, field graphql.CollectedField, obj *app.MatrixLayer) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.Domain)
+	}
+
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MatrixLayer_domain(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Domain, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MatrixLayer_domain(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MatrixLayer", field, false, false, "String")
+}
+
+func (ec *executionContext) _MatrixLayer_release(ctx context.Context, field graphql.CollectedField, obj *app.MatrixLayer) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.Release)
+	}
+
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MatrixLayer_release(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Release, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MatrixLayer_release(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MatrixLayer", field, false, false, "String")
+}
+
+func (ec *executionContext) _MatrixLayer_techniques(ctx context.Context, field graphql.CollectedField, obj *app.MatrixLayer) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext_MatrixLayer_techniques(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.Techniques
+		fc.Result = res
+		return ec.marshalNMatrixLayerTechnique2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐMatrixLayerTechniqueᚄ(ctx, field.Selections, res)
+	}
+
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MatrixLayer_techniques(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Techniques, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []app.MatrixLayerTechnique) graphql.Marshaler {
+			return ec.marshalNMatrixLayerTechnique2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐMatrixLayerTechniqueᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MatrixLayer_techniques(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MatrixLayer",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MatrixLayerTechnique(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _MatrixLayer_legend(ctx context.Context, field graphql.CollectedField, obj *app.MatrixLayer) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext_MatrixLayer_legend(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.Legend
+		fc.Result = res
+		return ec.marshalNLayerLegendItem2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋnavigatorᚐLegendItemᚄ(ctx, field.Selections, res)
+	}
+
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MatrixLayer_legend(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Legend, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []navigator.LegendItem) graphql.Marshaler {
+			return ec.marshalNLayerLegendItem2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋnavigatorᚐLegendItemᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MatrixLayer_legend(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MatrixLayer",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LayerLegendItem(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _MatrixLayer_unknown(ctx context.Context, field graphql.CollectedField, obj *app.MatrixLayer) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringsAt(&obj.Unknown)
+	}
+
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MatrixLayer_unknown(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Unknown, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MatrixLayer_unknown(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MatrixLayer", field, false, false, "String")
+}
+
+func (ec *executionContext) _MatrixLayer_warnings(ctx context.Context, field graphql.CollectedField, obj *app.MatrixLayer) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringsAt(&obj.Warnings)
+	}
+
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MatrixLayer_warnings(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Warnings, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MatrixLayer_warnings(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MatrixLayer", field, false, false, "String")
+}
+
+func (ec *executionContext) _MatrixLayerTechnique_id(ctx context.Context, field graphql.CollectedField, obj *app.MatrixLayerTechnique) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.ID)
+	}
+
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MatrixLayerTechnique_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MatrixLayerTechnique_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MatrixLayerTechnique", field, false, false, "ID")
+}
+
+func (ec *executionContext) _MatrixLayerTechnique_tactics(ctx context.Context, field graphql.CollectedField, obj *app.MatrixLayerTechnique) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringsAt(&obj.Tactics)
+	}
+
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MatrixLayerTechnique_tactics(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Tactics, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNID2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MatrixLayerTechnique_tactics(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MatrixLayerTechnique", field, false, false, "ID")
+}
+
+func (ec *executionContext) _MatrixLayerTechnique_score(ctx context.Context, field graphql.CollectedField, obj *app.MatrixLayerTechnique) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext_MatrixLayerTechnique_score(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.Score
+		fc.Result = res
+		return ec.marshalOFloat2ᚖfloat64(ctx, field.Selections, res)
+	}
+
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MatrixLayerTechnique_score(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Score, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_MatrixLayerTechnique_score(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MatrixLayerTechnique", field, false, false, "Float")
+}
+
+func (ec *executionContext) _MatrixLayerTechnique_value(ctx context.Context, field graphql.CollectedField, obj *app.MatrixLayerTechnique) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext_MatrixLayerTechnique_value(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.Value
+		fc.Result = res
+		return ec.marshalNFloat2float64(ctx, field.Selections, res)
+	}
+
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MatrixLayerTechnique_value(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Value, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MatrixLayerTechnique_value(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MatrixLayerTechnique", field, false, false, "Float")
+}
+
+func (ec *executionContext) _MatrixLayerTechnique_color(ctx context.Context, field graphql.CollectedField, obj *app.MatrixLayerTechnique) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.Color)
+	}
+
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MatrixLayerTechnique_color(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Color, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MatrixLayerTechnique_color(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MatrixLayerTechnique", field, false, false, "String")
+}
+
+func (ec *executionContext) _MatrixLayerTechnique_comment(ctx context.Context, field graphql.CollectedField, obj *app.MatrixLayerTechnique) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.Comment)
+	}
+
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MatrixLayerTechnique_comment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Comment, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MatrixLayerTechnique_comment(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MatrixLayerTechnique", field, false, false, "String")
+}
+
+func (ec *executionContext) _MatrixLayerTechnique_label(ctx context.Context, field graphql.CollectedField, obj *app.MatrixLayerTechnique) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.Label)
+	}
+
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MatrixLayerTechnique_label(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Label, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MatrixLayerTechnique_label(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MatrixLayerTechnique", field, false, false, "String")
 }
 
 func (ec *executionContext) _MaturityChange_id(ctx context.Context, field graphql.CollectedField, obj *atlas.MaturityChange) (ret graphql.Marshaler) {
@@ -18001,6 +19374,50 @@ func (ec *executionContext) fieldContext_Mutation_updateThreatModel(ctx context.
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_updateThreatModel_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_replaceThreatModel(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_replaceThreatModel(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ReplaceThreatModel(ctx, fc.Args["id"].(string), fc.Args["version"].(int), fc.Args["input"].(model.ThreatModelInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ThreatModel) graphql.Marshaler {
+			return ec.marshalNThreatModel2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐThreatModel(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_replaceThreatModel(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ThreatModel(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_replaceThreatModel_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -20172,6 +21589,138 @@ func (ec *executionContext) fieldContext_Query_navigatorLayer(ctx context.Contex
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_matrixLayer(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_matrixLayer(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().MatrixLayer(ctx, fc.Args["release"].(*string), fc.Args["actors"].([]string), fc.Args["caseStudy"].(*string), fc.Args["threatModel"].(*string), fc.Args["diffFrom"].(*string), fc.Args["file"].(*app.LayerFile))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *app.MatrixLayer) graphql.Marshaler {
+			return ec.marshalNMatrixLayer2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐMatrixLayer(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_matrixLayer(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MatrixLayer(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_matrixLayer_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_combineLayers(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_combineLayers(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().CombineLayers(ctx, fc.Args["a"].(app.ScoredLayer), fc.Args["b"].(app.ScoredLayer), fc.Args["operation"].(model.LayerOperation), fc.Args["release"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *app.MatrixLayer) graphql.Marshaler {
+			return ec.marshalNMatrixLayer2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐMatrixLayer(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_combineLayers(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MatrixLayer(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_combineLayers_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_layerFile(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_layerFile(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().LayerFile(ctx, fc.Args["name"].(*string), fc.Args["layers"].([]app.ScoredLayer), fc.Args["release"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *view.Layer) graphql.Marshaler {
+			return ec.marshalNNavigatorLayer2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐLayer(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_layerFile(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_NavigatorLayer(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_layerFile_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_threatModels(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -20332,6 +21881,114 @@ func (ec *executionContext) fieldContext_Query_upgradeImpact(ctx context.Context
 	if fc.Args, err = ec.field_Query_upgradeImpact_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_parseThreatModel(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_parseThreatModel(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().ParseThreatModel(ctx, fc.Args["yaml"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ThreatModel) graphql.Marshaler {
+			return ec.marshalNThreatModel2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐThreatModel(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_parseThreatModel(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ThreatModel(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_parseThreatModel_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_threatModelTaxonomy(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_threatModelTaxonomy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().ThreatModelTaxonomy(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.TMTaxonomy) graphql.Marshaler {
+			return ec.marshalNTMTaxonomy2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐTMTaxonomy(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_threatModelTaxonomy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TMTaxonomy(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_threatModelTemplates(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_threatModelTemplates(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().ThreatModelTemplates(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.TMTemplate) graphql.Marshaler {
+			return ec.marshalNTMTemplate2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐTMTemplateᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_threatModelTemplates(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TMTemplate(ctx, field)
+		},
 	}
 	return fc, nil
 }
@@ -26089,6 +27746,114 @@ func (ec *executionContext) fieldContext_TMIncident_evidence(_ context.Context, 
 	return fc, nil
 }
 
+func (ec *executionContext) _TMKindInfo_id(ctx context.Context, field graphql.CollectedField, obj *model.TMKindInfo) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.ID)
+	}
+
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMKindInfo_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMKindInfo_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMKindInfo", field, false, false, "ID")
+}
+
+func (ec *executionContext) _TMKindInfo_name(ctx context.Context, field graphql.CollectedField, obj *model.TMKindInfo) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.Name)
+	}
+
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMKindInfo_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMKindInfo_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMKindInfo", field, false, false, "String")
+}
+
+func (ec *executionContext) _TMKindInfo_layer(ctx context.Context, field graphql.CollectedField, obj *model.TMKindInfo) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.Layer)
+	}
+
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMKindInfo_layer(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Layer, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMKindInfo_layer(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMKindInfo", field, false, false, "String")
+}
+
+func (ec *executionContext) _TMKindInfo_description(ctx context.Context, field graphql.CollectedField, obj *model.TMKindInfo) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.Description)
+	}
+
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMKindInfo_description(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Description, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMKindInfo_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMKindInfo", field, false, false, "String")
+}
+
 func (ec *executionContext) _TMLinkEffect_mitigation(ctx context.Context, field graphql.CollectedField, obj *report.LinkEffect) (ret graphql.Marshaler) {
 	if obj != nil && serial.Plain(ec.OperationContext) {
 		return serial.StringAt(&obj.Mitigation)
@@ -26554,6 +28319,114 @@ func (ec *executionContext) _TMProperty_value(ctx context.Context, field graphql
 }
 func (ec *executionContext) fieldContext_TMProperty_value(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("TMProperty", field, false, false, "String")
+}
+
+func (ec *executionContext) _TMPropertyInfo_name(ctx context.Context, field graphql.CollectedField, obj *model.TMPropertyInfo) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.Name)
+	}
+
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMPropertyInfo_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMPropertyInfo_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMPropertyInfo", field, false, false, "String")
+}
+
+func (ec *executionContext) _TMPropertyInfo_type(ctx context.Context, field graphql.CollectedField, obj *model.TMPropertyInfo) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.Type)
+	}
+
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMPropertyInfo_type(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Type, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMPropertyInfo_type(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMPropertyInfo", field, false, false, "String")
+}
+
+func (ec *executionContext) _TMPropertyInfo_values(ctx context.Context, field graphql.CollectedField, obj *model.TMPropertyInfo) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringsAt(&obj.Values)
+	}
+
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMPropertyInfo_values(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Values, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMPropertyInfo_values(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMPropertyInfo", field, false, false, "String")
+}
+
+func (ec *executionContext) _TMPropertyInfo_description(ctx context.Context, field graphql.CollectedField, obj *model.TMPropertyInfo) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.Description)
+	}
+
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMPropertyInfo_description(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Description, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMPropertyInfo_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMPropertyInfo", field, false, false, "String")
 }
 
 func (ec *executionContext) _TMRecommendation_id(ctx context.Context, field graphql.CollectedField, obj *report.Recommendation) (ret graphql.Marshaler) {
@@ -27538,6 +29411,158 @@ func (ec *executionContext) _TMTacticExposure_residual(ctx context.Context, fiel
 }
 func (ec *executionContext) fieldContext_TMTacticExposure_residual(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("TMTacticExposure", field, false, false, "Int")
+}
+
+func (ec *executionContext) _TMTaxonomy_kinds(ctx context.Context, field graphql.CollectedField, obj *model.TMTaxonomy) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext_TMTaxonomy_kinds(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.Kinds
+		fc.Result = res
+		return ec.marshalNTMKindInfo2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐTMKindInfoᚄ(ctx, field.Selections, res)
+	}
+
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMTaxonomy_kinds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kinds, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.TMKindInfo) graphql.Marshaler {
+			return ec.marshalNTMKindInfo2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐTMKindInfoᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMTaxonomy_kinds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TMTaxonomy",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TMKindInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TMTaxonomy_properties(ctx context.Context, field graphql.CollectedField, obj *model.TMTaxonomy) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext_TMTaxonomy_properties(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.Properties
+		fc.Result = res
+		return ec.marshalNTMPropertyInfo2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐTMPropertyInfoᚄ(ctx, field.Selections, res)
+	}
+
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMTaxonomy_properties(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Properties, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []model.TMPropertyInfo) graphql.Marshaler {
+			return ec.marshalNTMPropertyInfo2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐTMPropertyInfoᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMTaxonomy_properties(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TMTaxonomy",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TMPropertyInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TMTemplate_name(ctx context.Context, field graphql.CollectedField, obj *model.TMTemplate) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.Name)
+	}
+
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMTemplate_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMTemplate_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMTemplate", field, false, false, "String")
+}
+
+func (ec *executionContext) _TMTemplate_yaml(ctx context.Context, field graphql.CollectedField, obj *model.TMTemplate) (ret graphql.Marshaler) {
+	if obj != nil && serial.Plain(ec.OperationContext) {
+		return serial.StringAt(&obj.Yaml)
+	}
+
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TMTemplate_yaml(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Yaml, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TMTemplate_yaml(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TMTemplate", field, false, false, "String")
 }
 
 func (ec *executionContext) _TMUnbreakable_id(ctx context.Context, field graphql.CollectedField, obj *report.UnbreakableItem) (ret graphql.Marshaler) {
@@ -33400,6 +35425,55 @@ func UnmarshalCaseStudyFilter(ctx context.Context, raw any) (view.CaseStudyFilte
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputLayerFileInput(ctx context.Context, obj any) (app.LayerFile, error) {
+	var it app.LayerFile
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "json"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "json":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("json"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.JSON = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalLayerFileInput unmarshals raw into the LayerFileInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalLayerFileInput(ctx context.Context, raw any) (app.LayerFile, error) {
+	var out app.LayerFile
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "LayerFileInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputMappingRowInput(ctx context.Context, obj any) (model.MappingRowInput, error) {
 	var it model.MappingRowInput
 	if obj == nil {
@@ -33572,6 +35646,132 @@ func (ec *executionContext) unmarshalInputMitigationFilter(ctx context.Context, 
 func UnmarshalMitigationFilter(ctx context.Context, raw any) (view.MitigationFilter, error) {
 	var out view.MitigationFilter
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "MitigationFilter", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputScoredLayerInput(ctx context.Context, obj any) (app.ScoredLayer, error) {
+	var it app.ScoredLayer
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "techniques"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "techniques":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("techniques"))
+			data, err := ec.unmarshalNScoredTechniqueInput2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐScoredTechniqueᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Techniques = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalScoredLayerInput unmarshals raw into the ScoredLayerInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalScoredLayerInput(ctx context.Context, raw any) (app.ScoredLayer, error) {
+	var out app.ScoredLayer
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ScoredLayerInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputScoredTechniqueInput(ctx context.Context, obj any) (app.ScoredTechnique, error) {
+	var it app.ScoredTechnique
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"id", "value", "comment", "color", "label", "tactics"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "value":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("value"))
+			data, err := ec.unmarshalNFloat2float64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Value = data
+		case "comment":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("comment"))
+			data, err := ec.unmarshalOString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Comment = data
+		case "color":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("color"))
+			data, err := ec.unmarshalOString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Color = data
+		case "label":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("label"))
+			data, err := ec.unmarshalOString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Label = data
+		case "tactics":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tactics"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Tactics = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalScoredTechniqueInput unmarshals raw into the ScoredTechniqueInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalScoredTechniqueInput(ctx context.Context, raw any) (app.ScoredTechnique, error) {
+	var out app.ScoredTechnique
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ScoredTechniqueInput", raw, &out)
 	return out, err
 }
 
@@ -35513,6 +37713,44 @@ func (ec *executionContext) _EntityChanges(ctx context.Context, sel ast.Selectio
 	return serial.Object(out, fields)
 }
 
+var layerLegendItemImplementors = []string{"LayerLegendItem"}
+
+func (ec *executionContext) _LayerLegendItem(ctx context.Context, sel ast.SelectionSet, obj *navigator.LegendItem) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, layerLegendItemImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := serial.Deferred(ctx, fields)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("LayerLegendItem")
+		case "label":
+			out.Values[i] = ec._LayerLegendItem_label(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "color":
+			out.Values[i] = ec._LayerLegendItem_color(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return serial.Object(out, fields)
+}
+
 var linkChangesImplementors = []string{"LinkChanges"}
 
 func (ec *executionContext) _LinkChanges(ctx context.Context, sel ast.SelectionSet, obj *atlas.LinkChanges) graphql.Marshaler {
@@ -35668,6 +37906,147 @@ func (ec *executionContext) _MappingReport(ctx context.Context, sel ast.Selectio
 			}
 		case "findings":
 			out.Values[i] = ec._MappingReport_findings(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return serial.Object(out, fields)
+}
+
+var matrixLayerImplementors = []string{"MatrixLayer"}
+
+func (ec *executionContext) _MatrixLayer(ctx context.Context, sel ast.SelectionSet, obj *app.MatrixLayer) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, matrixLayerImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := serial.Deferred(ctx, fields)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("MatrixLayer")
+		case "name":
+			out.Values[i] = ec._MatrixLayer_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "description":
+			out.Values[i] = ec._MatrixLayer_description(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "source":
+			out.Values[i] = ec._MatrixLayer_source(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "format":
+			out.Values[i] = ec._MatrixLayer_format(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "domain":
+			out.Values[i] = ec._MatrixLayer_domain(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "release":
+			out.Values[i] = ec._MatrixLayer_release(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "techniques":
+			out.Values[i] = ec._MatrixLayer_techniques(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "legend":
+			out.Values[i] = ec._MatrixLayer_legend(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "unknown":
+			out.Values[i] = ec._MatrixLayer_unknown(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "warnings":
+			out.Values[i] = ec._MatrixLayer_warnings(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return serial.Object(out, fields)
+}
+
+var matrixLayerTechniqueImplementors = []string{"MatrixLayerTechnique"}
+
+func (ec *executionContext) _MatrixLayerTechnique(ctx context.Context, sel ast.SelectionSet, obj *app.MatrixLayerTechnique) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, matrixLayerTechniqueImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := serial.Deferred(ctx, fields)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("MatrixLayerTechnique")
+		case "id":
+			out.Values[i] = ec._MatrixLayerTechnique_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "tactics":
+			out.Values[i] = ec._MatrixLayerTechnique_tactics(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "score":
+			out.Values[i] = ec._MatrixLayerTechnique_score(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "value":
+			out.Values[i] = ec._MatrixLayerTechnique_value(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "color":
+			out.Values[i] = ec._MatrixLayerTechnique_color(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "comment":
+			out.Values[i] = ec._MatrixLayerTechnique_comment(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "label":
+			out.Values[i] = ec._MatrixLayerTechnique_label(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -36162,6 +38541,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "replaceThreatModel":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_replaceThreatModel(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "deleteThreatModel":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_deleteThreatModel(ctx, field)
@@ -36602,6 +38988,24 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_navigatorLayer(ctx, field)
 				})
+		case "matrixLayer":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_matrixLayer(ctx, field)
+				})
+		case "combineLayers":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_combineLayers(ctx, field)
+				})
+		case "layerFile":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_layerFile(ctx, field)
+				})
 		case "threatModels":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
@@ -36625,6 +39029,24 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_upgradeImpact(ctx, field)
+				})
+		case "parseThreatModel":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_parseThreatModel(ctx, field)
+				})
+		case "threatModelTaxonomy":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_threatModelTaxonomy(ctx, field)
+				})
+		case "threatModelTemplates":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_threatModelTemplates(ctx, field)
 				})
 		case "validateMapping":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -38305,6 +40727,54 @@ func (ec *executionContext) _TMIncident(ctx context.Context, sel ast.SelectionSe
 	return serial.Object(out, fields)
 }
 
+var tMKindInfoImplementors = []string{"TMKindInfo"}
+
+func (ec *executionContext) _TMKindInfo(ctx context.Context, sel ast.SelectionSet, obj *model.TMKindInfo) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, tMKindInfoImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := serial.Deferred(ctx, fields)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TMKindInfo")
+		case "id":
+			out.Values[i] = ec._TMKindInfo_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._TMKindInfo_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "layer":
+			out.Values[i] = ec._TMKindInfo_layer(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "description":
+			out.Values[i] = ec._TMKindInfo_description(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return serial.Object(out, fields)
+}
+
 var tMLinkEffectImplementors = []string{"TMLinkEffect"}
 
 func (ec *executionContext) _TMLinkEffect(ctx context.Context, sel ast.SelectionSet, obj *report.LinkEffect) graphql.Marshaler {
@@ -38477,6 +40947,54 @@ func (ec *executionContext) _TMProperty(ctx context.Context, sel ast.SelectionSe
 			}
 		case "value":
 			out.Values[i] = ec._TMProperty_value(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return serial.Object(out, fields)
+}
+
+var tMPropertyInfoImplementors = []string{"TMPropertyInfo"}
+
+func (ec *executionContext) _TMPropertyInfo(ctx context.Context, sel ast.SelectionSet, obj *model.TMPropertyInfo) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, tMPropertyInfoImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := serial.Deferred(ctx, fields)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TMPropertyInfo")
+		case "name":
+			out.Values[i] = ec._TMPropertyInfo_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "type":
+			out.Values[i] = ec._TMPropertyInfo_type(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "values":
+			out.Values[i] = ec._TMPropertyInfo_values(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "description":
+			out.Values[i] = ec._TMPropertyInfo_description(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -38787,6 +41305,82 @@ func (ec *executionContext) _TMTacticExposure(ctx context.Context, sel ast.Selec
 			}
 		case "residual":
 			out.Values[i] = ec._TMTacticExposure_residual(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return serial.Object(out, fields)
+}
+
+var tMTaxonomyImplementors = []string{"TMTaxonomy"}
+
+func (ec *executionContext) _TMTaxonomy(ctx context.Context, sel ast.SelectionSet, obj *model.TMTaxonomy) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, tMTaxonomyImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := serial.Deferred(ctx, fields)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TMTaxonomy")
+		case "kinds":
+			out.Values[i] = ec._TMTaxonomy_kinds(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "properties":
+			out.Values[i] = ec._TMTaxonomy_properties(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return serial.Object(out, fields)
+}
+
+var tMTemplateImplementors = []string{"TMTemplate"}
+
+func (ec *executionContext) _TMTemplate(ctx context.Context, sel ast.SelectionSet, obj *model.TMTemplate) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, tMTemplateImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := serial.Deferred(ctx, fields)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TMTemplate")
+		case "name":
+			out.Values[i] = ec._TMTemplate_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "yaml":
+			out.Values[i] = ec._TMTemplate_yaml(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -40794,6 +43388,36 @@ func (ec *executionContext) marshalNInt2int(ctx context.Context, sel ast.Selecti
 	return res
 }
 
+func (ec *executionContext) marshalNLayerLegendItem2githubᚗcomᚋatlasgraphᚋatlasgraphᚋnavigatorᚐLegendItem(ctx context.Context, sel ast.SelectionSet, v navigator.LegendItem) graphql.Marshaler {
+	return ec._LayerLegendItem(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNLayerLegendItem2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋnavigatorᚐLegendItemᚄ(ctx context.Context, sel ast.SelectionSet, v []navigator.LegendItem) graphql.Marshaler {
+	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec._LayerLegendItem(ctx, sel, &v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNLayerOperation2githubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐLayerOperation(ctx context.Context, v any) (model.LayerOperation, error) {
+	var res model.LayerOperation
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNLayerOperation2githubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐLayerOperation(ctx context.Context, sel ast.SelectionSet, v model.LayerOperation) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) marshalNLinkChanges2githubᚗcomᚋatlasgraphᚋatlasgraphᚋatlasᚐLinkChanges(ctx context.Context, sel ast.SelectionSet, v atlas.LinkChanges) graphql.Marshaler {
 	return ec._LinkChanges(ctx, sel, &v)
 }
@@ -40843,6 +43467,34 @@ func (ec *executionContext) unmarshalNMappingRowInput2ᚕgithubᚗcomᚋatlasgra
 		}
 	}
 	return res, nil
+}
+
+func (ec *executionContext) marshalNMatrixLayer2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐMatrixLayer(ctx context.Context, sel ast.SelectionSet, v *app.MatrixLayer) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "MatrixLayer!")
+		return graphql.Null
+	}
+	return ec._MatrixLayer(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNMatrixLayerTechnique2githubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐMatrixLayerTechnique(ctx context.Context, sel ast.SelectionSet, v app.MatrixLayerTechnique) graphql.Marshaler {
+	return ec._MatrixLayerTechnique(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNMatrixLayerTechnique2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐMatrixLayerTechniqueᚄ(ctx context.Context, sel ast.SelectionSet, v []app.MatrixLayerTechnique) graphql.Marshaler {
+	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec._MatrixLayerTechnique(ctx, sel, &v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalNMaturityChange2githubᚗcomᚋatlasgraphᚋatlasgraphᚋatlasᚐMaturityChange(ctx context.Context, sel ast.SelectionSet, v atlas.MaturityChange) graphql.Marshaler {
@@ -41120,6 +43772,44 @@ func (ec *executionContext) marshalNRetiredId2ᚕgithubᚗcomᚋatlasgraphᚋatl
 	}
 
 	return ret
+}
+
+func (ec *executionContext) unmarshalNScoredLayerInput2githubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐScoredLayer(ctx context.Context, v any) (app.ScoredLayer, error) {
+	res, err := ec.unmarshalInputScoredLayerInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNScoredLayerInput2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐScoredLayerᚄ(ctx context.Context, v any) ([]app.ScoredLayer, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]app.ScoredLayer, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNScoredLayerInput2githubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐScoredLayer(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalNScoredTechniqueInput2githubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐScoredTechnique(ctx context.Context, v any) (app.ScoredTechnique, error) {
+	res, err := ec.unmarshalInputScoredTechniqueInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNScoredTechniqueInput2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐScoredTechniqueᚄ(ctx context.Context, v any) ([]app.ScoredTechnique, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]app.ScoredTechnique, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNScoredTechniqueInput2githubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐScoredTechnique(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
 }
 
 func (ec *executionContext) marshalNSearchHit2githubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐSearchHit(ctx context.Context, sel ast.SelectionSet, v view.SearchHit) graphql.Marshaler {
@@ -41574,6 +44264,26 @@ func (ec *executionContext) marshalNTMIncident2ᚕgithubᚗcomᚋatlasgraphᚋat
 	return ret
 }
 
+func (ec *executionContext) marshalNTMKindInfo2githubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐTMKindInfo(ctx context.Context, sel ast.SelectionSet, v model.TMKindInfo) graphql.Marshaler {
+	return ec._TMKindInfo(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNTMKindInfo2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐTMKindInfoᚄ(ctx context.Context, sel ast.SelectionSet, v []model.TMKindInfo) graphql.Marshaler {
+	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec._TMKindInfo(ctx, sel, &v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNTMLinkEffect2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐLinkEffect(ctx context.Context, sel ast.SelectionSet, v report.LinkEffect) graphql.Marshaler {
 	return ec._TMLinkEffect(ctx, sel, &v)
 }
@@ -41627,6 +44337,26 @@ func (ec *executionContext) marshalNTMProperty2ᚕgithubᚗcomᚋatlasgraphᚋat
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec._TMProperty(ctx, sel, &v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNTMPropertyInfo2githubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐTMPropertyInfo(ctx context.Context, sel ast.SelectionSet, v model.TMPropertyInfo) graphql.Marshaler {
+	return ec._TMPropertyInfo(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNTMPropertyInfo2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐTMPropertyInfoᚄ(ctx context.Context, sel ast.SelectionSet, v []model.TMPropertyInfo) graphql.Marshaler {
+	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec._TMPropertyInfo(ctx, sel, &v[i])
 	})
 
 	for _, e := range ret {
@@ -41716,6 +44446,34 @@ func (ec *executionContext) marshalNTMTacticExposure2ᚕgithubᚗcomᚋatlasgrap
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec._TMTacticExposure(ctx, sel, &v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNTMTaxonomy2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐTMTaxonomy(ctx context.Context, sel ast.SelectionSet, v *model.TMTaxonomy) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "TMTaxonomy!")
+		return graphql.Null
+	}
+	return ec._TMTaxonomy(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNTMTemplate2githubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐTMTemplate(ctx context.Context, sel ast.SelectionSet, v model.TMTemplate) graphql.Marshaler {
+	return ec._TMTemplate(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNTMTemplate2ᚕgithubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐTMTemplateᚄ(ctx context.Context, sel ast.SelectionSet, v []model.TMTemplate) graphql.Marshaler {
+	ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec._TMTemplate(ctx, sel, &v[i])
 	})
 
 	for _, e := range ret {
@@ -42333,6 +45091,23 @@ func (ec *executionContext) marshalOChainStep2ᚖgithubᚗcomᚋatlasgraphᚋatl
 	return ec._ChainStep(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalOFloat2ᚖfloat64(ctx context.Context, v any) (*float64, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := graphql.UnmarshalFloatContext(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOFloat2ᚖfloat64(ctx context.Context, sel ast.SelectionSet, v *float64) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	res := graphql.MarshalFloatContext(*v)
+	return graphql.WrapContextMarshaler(ctx, res)
+}
+
 func (ec *executionContext) unmarshalOID2string(ctx context.Context, v any) (string, error) {
 	res, err := graphql.UnmarshalID(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -42414,6 +45189,14 @@ func (ec *executionContext) marshalOInt2ᚖint(ctx context.Context, sel ast.Sele
 	_ = ctx
 	res := graphql.MarshalInt(*v)
 	return res
+}
+
+func (ec *executionContext) unmarshalOLayerFileInput2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐLayerFile(ctx context.Context, v any) (*app.LayerFile, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputLayerFileInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalOMitigation2ᚖgithubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐMitigation(ctx context.Context, sel ast.SelectionSet, v *view.Mitigation) graphql.Marshaler {

@@ -3,7 +3,11 @@
 package model
 
 import (
+	"bytes"
+	"fmt"
 	"github.com/atlasgraph/atlasgraph/view"
+	"io"
+	"strconv"
 )
 
 // A page of actors.
@@ -234,6 +238,18 @@ type TMFlowInput struct {
 	Data *string `json:"data,omitempty"`
 }
 
+// A kind of component.
+type TMKindInfo struct {
+	// The id a model writes, e.g. chat-ui.
+	ID string `json:"id"`
+	// A short human name.
+	Name string `json:"name"`
+	// The MAESTRO layer it sits in.
+	Layer string `json:"layer"`
+	// What belongs to the kind.
+	Description string `json:"description"`
+}
+
 // How a model's report judges and recommends.
 type TMPreferences struct {
 	// Detect links of implemented controls count as cutting a step.
@@ -263,12 +279,40 @@ type TMProperty struct {
 	Value string `json:"value"`
 }
 
+// A component property.
+type TMPropertyInfo struct {
+	// The name a model writes, e.g. internetFacing.
+	Name string `json:"name"`
+	// bool or string.
+	Type string `json:"type"`
+	// The allowed values of a string property; empty means any.
+	Values []string `json:"values"`
+	// What it means.
+	Description string `json:"description"`
+}
+
 // A property value.
 type TMPropertyInput struct {
 	// The property name.
 	Name string `json:"name"`
 	// The value; true or false for a boolean property.
 	Value string `json:"value"`
+}
+
+// The kinds and properties a model's components may use.
+type TMTaxonomy struct {
+	// The component kinds, by id.
+	Kinds []TMKindInfo `json:"kinds"`
+	// The component properties, by name.
+	Properties []TMPropertyInfo `json:"properties"`
+}
+
+// A model file to start from.
+type TMTemplate struct {
+	// The template's name, e.g. rag-chatbot.
+	Name string `json:"name"`
+	// The model file (YAML).
+	Yaml string `json:"yaml"`
 }
 
 // A page of tactics.
@@ -331,4 +375,65 @@ type ThreatModelInput struct {
 	AcceptedRisks []TMAcceptedRiskInput `json:"acceptedRisks,omitempty"`
 	// How the report judges and recommends; defaults when omitted.
 	Preferences *TMPreferencesInput `json:"preferences,omitempty"`
+}
+
+// How two layers are combined.
+type LayerOperation string
+
+const (
+	// Every technique in either layer, scored with the sum of both scores.
+	LayerOperationUnion LayerOperation = "UNION"
+	// The techniques in both layers, scored with the lower score.
+	LayerOperationIntersection LayerOperation = "INTERSECTION"
+	// The techniques of the first layer the second lacks, with the first's score.
+	LayerOperationDifference LayerOperation = "DIFFERENCE"
+)
+
+var AllLayerOperation = []LayerOperation{
+	LayerOperationUnion,
+	LayerOperationIntersection,
+	LayerOperationDifference,
+}
+
+func (e LayerOperation) IsValid() bool {
+	switch e {
+	case LayerOperationUnion, LayerOperationIntersection, LayerOperationDifference:
+		return true
+	}
+	return false
+}
+
+func (e LayerOperation) String() string {
+	return string(e)
+}
+
+func (e *LayerOperation) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = LayerOperation(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid LayerOperation", str)
+	}
+	return nil
+}
+
+func (e LayerOperation) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *LayerOperation) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e LayerOperation) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
 }

@@ -20,6 +20,13 @@ function release() {
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+// The editor's bearer token (signed in through the sign-in dialog, js/auth.js) lives in this
+// tab's session storage only: never in a URL, gone when the tab closes or on sign-out.
+export const TOKEN_KEY = 'atlasgraph.token';
+export function authToken() {
+  try { return sessionStorage.getItem(TOKEN_KEY) || ''; } catch (e) { return ''; }
+}
+
 /** Sends one GraphQL operation and returns its data, or throws an Error whose message is the server's. */
 export async function gql(query, variables = {}) {
   for (let attempt = 0; ; attempt++) {
@@ -30,7 +37,7 @@ export async function gql(query, variables = {}) {
       try {
         res = await fetch('/graphql', {
           method: 'POST',
-          headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+          headers: { 'Content-Type': 'application/json', Accept: 'application/json', ...(authToken() ? { Authorization: `Bearer ${authToken()}` } : {}) },
           body: JSON.stringify({ query, variables }),
         });
       } catch (e) {
@@ -51,9 +58,18 @@ export async function gql(query, variables = {}) {
       continue;
     }
     if (body.errors && body.errors.length) {
-      throw new Error(body.errors.map((e) => e.message).join(' '));
+      // The code (UNAUTHENTICATED, FORBIDDEN, BAD_INPUT, CONFLICT ...) and a refused threat
+      // model's problems, each naming its field, travel with the error for forms to show.
+      const err = new Error(body.errors.map((e) => e.message).join(' '));
+      err.code = (body.errors[0].extensions || {}).code || '';
+      err.problems = body.errors.flatMap((e) => (e.extensions && e.extensions.problems) || []);
+      throw err;
     }
-    if (!res.ok) throw new Error(`The server answered HTTP ${res.status}.`);
+    if (!res.ok) {
+      const err = new Error(`The server answered HTTP ${res.status}.`);
+      err.code = { 401: 'UNAUTHENTICATED', 403: 'FORBIDDEN' }[res.status] || '';
+      throw err;
+    }
     return body.data;
   }
 }

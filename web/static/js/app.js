@@ -1,7 +1,8 @@
 // The shell: the release picker, the navigation and the router that draws one view at a time.
 import { current, hashFor } from './router.js';
 import { releases } from './api.js';
-import { h, setChildren, errorBox } from './dom.js';
+import { h, setChildren, errorBox, focusableScrollers } from './dom.js';
+import { initAuth } from './auth.js';
 import * as matrix from './views/matrix.js';
 import * as technique from './views/technique.js';
 import * as mitigation from './views/mitigation.js';
@@ -29,6 +30,8 @@ async function draw() {
   const gen = ++generation;
   const main = document.getElementById('main');
   const view = views[route.view];
+  // A tab bar whose tabs redraw the view (the threat model's) keeps the focus on its tabs.
+  const onTab = document.activeElement && document.activeElement.matches('main [role=tab]');
   status.view = route.view;
   status.state = 'loading';
   status.error = '';
@@ -48,6 +51,10 @@ async function draw() {
     if (gen !== generation) return;
     if (typeof out === 'function') cleanup = out;
     finish(gen, 'ready');
+    if (onTab) {
+      const tab = main.querySelector('[role=tab][aria-selected=true]');
+      if (tab) tab.focus();
+    }
   } catch (err) {
     if (gen !== generation) return;
     setChildren(main, errorBox('This view could not be drawn:', err), h('p', {}, h('a', { href: '#/matrix' }, 'Back to the matrix')));
@@ -62,6 +69,17 @@ function finish(gen, state, error = '') {
   status.renders++;
   document.body.dataset.state = state;
   document.body.dataset.view = status.view;
+  const main = document.getElementById('main');
+  const h1 = main.querySelector('h1');
+  document.title = `${h1 ? h1.textContent.trim() : 'Error'} · atlasgraph`;
+  const say = document.getElementById('announce');
+  if (say) say.textContent = state === 'ready' ? `${document.title} loaded` : `This view could not be drawn: ${error}`;
+  if (state === 'ready') requestAnimationFrame(() => focusableScrollers(main));
+  // First content: from the navigation to the first frame painted after the page's first view
+  // is drawn (reported by the browser tests, never asserted).
+  if (state === 'ready' && !status.firstContentMs) {
+    requestAnimationFrame(() => requestAnimationFrame(() => { status.firstContentMs ||= performance.now(); }));
+  }
 }
 
 function markNav(route) {
@@ -99,9 +117,15 @@ async function initReleases() {
 }
 
 window.addEventListener('hashchange', draw);
+let resized = 0;
+window.addEventListener('resize', () => {
+  clearTimeout(resized);
+  resized = setTimeout(() => focusableScrollers(document.getElementById('main')), 200);
+});
 document.getElementById('skip').addEventListener('click', (e) => {
   e.preventDefault();
   document.getElementById('main').focus();
 });
 initReleases();
+initAuth();
 draw();

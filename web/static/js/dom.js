@@ -130,3 +130,61 @@ export function download(name, text, type = 'application/json') {
   a.remove();
   setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
+
+// The colour vocabulary (docs/web.md, "Colours"): one meaning per colour in every view, each
+// drawn as a swatch (a CSS custom property --v-NAME) with a word beside it. `line` gives the
+// second cue a graph uses with the colour (solid, dashed, bold).
+export const VOCABULARY = {
+  cut: 'cut: a control stops the step or path here',
+  risk: 'exposed: residual risk, an open path, an incident',
+  detect: 'seen: detected, the step still happens',
+  reduce: 'reduced: respond, or limits what is published',
+  outside: 'outside your systems, or not applicable',
+  shared: 'in more than one layer, or shared by actors',
+};
+
+/**
+ * A legend stating what the colours of a view mean, for any view to place beside its graph or
+ * table: legend('Colours', ['cut', 'risk', {key: 'outside', text: 'adversary side', line: 'dashed'}])
+ * and, for a sequential scale, {scale: 'evidence', text: 'case studies', steps: ['0', '1', '2–3', '4–7', '8+']}.
+ * Each entry is a vocabulary name (its standard wording) or {key, text, line}; the swatch is
+ * hidden from screen readers, the words carry the meaning.
+ */
+export function legend(title, entries, attrs = {}) {
+  const items = entries.map((e) => {
+    const x = typeof e === 'string' ? { key: e } : e;
+    if (x.scale) {
+      return h('li', { class: 'v-scale' }, h('span', {}, x.text),
+        x.steps.map((s, i) => h('span', { class: `v-step v-ev-${Math.min(5, Math.round((i + 1) * 5 / x.steps.length))}` }, s)));
+    }
+    const text = x.text || VOCABULARY[x.key] || x.key;
+    return h('li', {}, h('span', { class: `v-swatch v-${x.key}${x.line ? ' v-line-' + x.line : ''}`, 'aria-hidden': 'true' }), text);
+  });
+  return h('div', { class: 'v-legend', role: 'group', 'aria-label': title, ...attrs },
+    h('span', { class: 'v-legend-title' }, title), h('ul', {}, items));
+}
+
+/**
+ * Makes every element under root that scrolls (overflow auto or scroll, content larger than the
+ * box) and holds nothing focusable a Tab stop, as a region named by its heading or caption, so
+ * keyboard users can scroll it too (WCAG 2.1.1; axe-core's scrollable-region-focusable).
+ */
+export function focusableScrollers(root) {
+  const focusable = 'a[href], button, input, select, textarea, summary, [tabindex]:not([tabindex="-1"])';
+  // Table bodies, graphs and SVG are not scroll boxes; skipping them keeps this cheap on views
+  // with hundreds of rows.
+  const walk = document.createTreeWalker(root, NodeFilter.SHOW_ELEMENT, {
+    acceptNode: (n) => (n.matches('tbody, svg, .graph, canvas') ? NodeFilter.FILTER_REJECT : NodeFilter.FILTER_ACCEPT),
+  });
+  for (let el = walk.nextNode(); el; el = walk.nextNode()) {
+    if (el.scrollWidth <= el.clientWidth + 1 && el.scrollHeight <= el.clientHeight + 1) continue;
+    const s = getComputedStyle(el);
+    const scrolls = (/(auto|scroll)/.test(s.overflowX) && el.scrollWidth > el.clientWidth + 1)
+      || (/(auto|scroll)/.test(s.overflowY) && el.scrollHeight > el.clientHeight + 1);
+    if (!scrolls || el.hasAttribute('tabindex') || el.querySelector(focusable)) continue;
+    const head = el.querySelector('h2, h3, caption');
+    el.setAttribute('tabindex', '0');
+    if (!el.getAttribute('role')) el.setAttribute('role', 'region');
+    if (!el.hasAttribute('aria-label') && !el.hasAttribute('aria-labelledby')) el.setAttribute('aria-label', head ? `${head.textContent.trim()} (scrolls)` : 'Scrollable content');
+  }
+}

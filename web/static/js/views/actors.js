@@ -5,8 +5,7 @@
 import { gql, base } from '../api.js';
 import { h, add, setChildren, table, download, errorBox } from '../dom.js';
 import { list } from '../router.js';
-import { drawGraph, spotlight, columnHeaders, label } from '../graph.js';
-import { graphHeight } from './paths.js';
+import { drawGraph, spotlight, keyboardWalk, legend, routeThrough } from '../graph.js';
 
 const ALL = `query Actors($r: String) { actors(release: $r) { id name aliases attackId caseStudies { id } } }`;
 const FIND = `query FindActor($name: String!, $r: String) { actors(release: $r, filter: { name: $name }) { id name sharedAlias } }`;
@@ -75,30 +74,59 @@ export async function render(root, route, ctx) {
     users.get(id).push({ actor: actors.find((a) => a.id === pa.actor.id), link });
   }
   const shared = new Set(ov.shared.map((s) => s.technique.id));
-  const techIds = [...users.keys()].sort((x, y) => b.column(x) - b.column(y) || x.localeCompare(y));
-  const used = [...new Set(techIds.map((id) => b.column(id)))].sort((x, y) => x - y);
-  const colIndex = new Map(used.map((c, i) => [c, i + 1]));
-  const DX = 175;
+  // Layout: the actors in one column in the middle, the techniques in a column on each side,
+  // ordered by which actors use them (the upper actors' first) and then by tactic, so links
+  // cross little; each link leaves its actor sideways, runs along that actor's own trunk and
+  // enters its technique sideways, so no link passes behind a node.
+  const aIndex = new Map(actors.map((a, i) => [a.id, i]));
+  const bary = (id) => users.get(id).reduce((s, u) => s + aIndex.get(u.actor.id), 0) / users.get(id).length;
+  const techIds = [...users.keys()].sort((x, y) => bary(x) - bary(y) || b.column(x) - b.column(y) || x.localeCompare(y));
+  const half = Math.ceil(techIds.length / 2);
+  const side = new Map(techIds.map((id, i) => [id, i < half ? -1 : 1]));
+  const rowOf = new Map(techIds.map((id, i) => [id, i < half ? i : i - half]));
+  const tacName = (id) => b.tacticsOf(id).map((t) => t.name).join(', ');
+  const measure = textWidth();
+  const techLabel = (id) => [trim(b.techById.get(id)?.name || id, 38), `${id} · ${trim(tacName(id) || 'no tactic', 26)}${shared.has(id) ? ' · shared' : ''}`];
+  const TW = Math.min(300, Math.max(180, ...techIds.map((id) => Math.max(...techLabel(id).map(measure)) + 20)));
+  const AW = 170;
+  const GAP = 60 + 26 * actors.length; // room for one trunk per actor
+  const DXA = TW / 2 + AW / 2 + GAP;
+  const ADY = 52;
+  const nRows = Math.max(half, techIds.length - half, 1);
   const els = [];
-  const heights = new Map();
   for (const id of techIds) {
-    const c = colIndex.get(b.column(id));
-    const n = heights.get(c) || 0;
-    heights.set(c, n + 1);
-    const t = b.techById.get(id);
-    els.push({ group: 'nodes', data: { id, label: label(id, t ? t.name : id) }, classes: shared.has(id) ? 'shared' : '', position: { x: c * DX, y: 44 + n * 60 } });
+    els.push({ group: 'nodes', data: { id, label: techLabel(id).join('\n'), w: TW, tw: TW - 14, title: `${b.techById.get(id)?.name || id} (${id}), ${tacName(id)}` }, classes: `tnode${shared.has(id) ? ' shared' : ''}`, position: { x: side.get(id) * DXA, y: rowOf.get(id) * ADY } });
   }
-  const tallest = Math.max(1, ...heights.values());
-  actors.forEach((a, i) => els.push({ group: 'nodes', data: { id: `actor:${a.id}`, label: a.attackId ? `${a.name}\n${a.attackId}` : a.name }, classes: 'actor', position: { x: 0, y: 44 + ((i + 0.5) * (tallest * 60)) / actors.length - 30 } }));
-  for (const tac of b.tactics) if (colIndex.has(tac.position)) els.push(...columnHeaders([{ ...tac, position: colIndex.get(tac.position) }], new Set([colIndex.get(tac.position)]), DX));
+  const ah = (nRows - 1) * ADY;
+  actors.forEach((a, i) => els.push({ group: 'nodes', data: { id: `actor:${a.id}`, label: a.attackId ? `${a.name}\n${a.attackId}` : a.name, title: `${a.name}, an actor` }, classes: 'actor', position: { x: 0, y: actors.length === 1 ? ah / 2 : (i * ah) / (actors.length - 1) } }));
+  // Each link is drawn as straight segments through two bends: out of the actor sideways to its
+  // trunk (one per actor, at its own distance), along the trunk, then sideways into the
+  // technique at a height of its own when several actors share the technique.
+  const spread = Math.min(12, 30 / Math.max(1, actors.length - 1));
+  const posOf = new Map(els.filter((e) => e.group === 'nodes').map((e) => [e.data.id, e.position]));
   for (const [tid, us] of users) for (const u of us) {
-    const kinds = u.link.via.slice().sort().join(' ');
-    els.push({ group: 'edges', classes: `${shared.has(tid) ? 'shared' : ''} ${u.link.via.includes('CASE_STUDY') ? '' : 'attack-only'}`, data: { id: `${u.actor.id}->${tid}`, source: `actor:${u.actor.id}`, target: tid, label: u.link.steps.length ? String(u.link.steps.length) : '', actor: u.actor.id, kinds } });
+    const i = aIndex.get(u.actor.id);
+    const sd = side.get(tid);
+    const S = posOf.get(`actor:${u.actor.id}`);
+    const T = posOf.get(tid);
+    const off = us.length === 1 ? 0 : Math.round((i - (actors.length - 1) / 2) * spread);
+    const tx = sd * (AW / 2 + 22 + (i + 0.5) * ((GAP - 44) / actors.length));
+    const bends = [{ x: tx, y: S.y }, { x: tx, y: T.y + off }];
+    const bendStyle = { ...routeThrough(S, T, bends), 'source-endpoint': `${sd * 50}% 0%`, 'target-endpoint': `${-sd * 50}% ${off}px` };
+    els.push({ group: 'edges', classes: `routed ${shared.has(tid) ? 'shared' : ''} ${u.link.via.includes('CASE_STUDY') ? '' : 'attack-only'}`,
+      data: { id: `${u.actor.id}->${tid}`, source: `actor:${u.actor.id}`, target: tid, label: u.link.steps.length ? String(u.link.steps.length) : '', actor: u.actor.id, kinds: u.link.via.slice().sort().join(' '),
+        route: bendStyle } });
   }
 
   const info = h('div', { id: 'actor-info', class: 'info small' }, h('span', { class: 'muted' }, 'Select a link to see its evidence. Solid links come from case-study steps (labelled with their number), dashed ones from ATT&CK alone.'));
-  const graphBox = h('div', { class: 'graph', style: graphHeight(tallest), id: 'actors-graph', 'aria-label': 'Actors linked to the techniques they use; the table below lists every link' });
-  const tacName = (id) => b.tacticsOf(id).map((t) => t.name).join(', ');
+  const graphBox = h('div', { class: 'graph graph-fixed', id: 'actors-graph', 'aria-label': 'Actors linked to the techniques they use: actors in the middle, techniques on both sides; focus it and use the arrow keys to walk it, Enter to see who uses what; the table below lists every link' });
+  const graphLegend = legend('Legend', [
+    ['plain', 'node', 'technique (name, id, tactic)'],
+    ['shared', 'node', 'used by several of these actors (purple, thick border, "shared")'],
+    ['plain', 'edge', 'link from case-study steps (solid, labelled with their number)'],
+    ['plain', 'dashed', 'link from ATT&CK alone (dashed)'],
+    ['shared', 'edge', 'link to a shared technique (purple)'],
+  ]);
   const cell = (u) => {
     if (!u) return '';
     const l = u.link;
@@ -106,7 +134,7 @@ export async function render(root, route, ctx) {
       l.attackEvidence.length ? h('span', { class: 'attack-ev' }, `${l.steps.length ? '; ' : ''}ATT&CK ${[...new Set(l.attackEvidence.map((x) => x.techniqueId))].join(', ')}`) : null];
   };
   const rows = techIds.map((id) => h('tr', { class: shared.has(id) ? 'shared' : '', dataset: { tech: id }, tabindex: 0 },
-    h('td', {}, h('a', { href: `#/technique/${encodeURIComponent(id)}${ctx.release ? '?release=' + encodeURIComponent(ctx.release) : ''}` }, id), ' ', b.techById.get(id)?.name || ''),
+    h('td', {}, h('a', { href: `#/technique/${encodeURIComponent(id)}${ctx.release ? '?release=' + encodeURIComponent(ctx.release) : ''}` }, id), ' ', b.techById.get(id)?.name || '', shared.has(id) ? h('span', { class: 'shared-tag' }, ' · shared') : null),
     h('td', {}, tacName(id)),
     actors.map((a) => h('td', {}, cell(users.get(id).find((x) => x.actor.id === a.id))))));
   const exportBtn = h('button', { type: 'button', id: 'export-layer' }, 'Export Navigator layer');
@@ -127,30 +155,44 @@ export async function render(root, route, ctx) {
         actors.map((a, i) => [i ? ', ' : '', h('strong', {}, a.name), a.attackId ? [' (', a.attackUrl ? h('a', { href: a.attackUrl, target: '_blank', rel: 'noopener noreferrer' }, a.attackId) : a.attackId, ')'] : '']),
         `: ${techIds.length} ATLAS techniques`, shared.size ? [', ', h('span', { class: 'shared-text' }, `${shared.size} shared`)] : '',
         `. Release ${ov.release}${ov.attackVersion ? `, ATT&CK ${ov.attackVersion}` : ', no ATT&CK loaded'}. `, exportBtn),
-      graphBox, info),
+      graphLegend, h('div', { class: 'graph-scroll' }, graphBox), info),
     h('section', { class: 'card table-card' }, h('h2', {}, 'Techniques and evidence'),
       table(null, ['Technique', 'Tactic', ...actors.map((a) => a.name)], rows, { id: 'actor-techniques' })));
 
-  const cy = drawGraph(graphBox, els, {
-    status: ctx.status,
-    onTap: async (el) => {
-      if (!el) { spotlight(cy, null); return; }
-      spotlight(cy, el.isEdge() ? el.union(el.connectedNodes()) : el.closedNeighborhood());
-      if (!el.isEdge()) return;
-      const tid = el.data('target');
-      const u = users.get(tid).find((x) => x.actor.id === el.data('actor'));
-      setChildren(info, h('strong', {}, `${u.actor.name} → ${tid} ${b.techById.get(tid)?.name || ''}`), ': ', cell(u));
-      if (u.link.attackEvidence.length) {
-        try {
-          const d = (await gql(DETAIL, { id: u.actor.id, r })).actor;
-          const ev = d.techniques.find((x) => x.technique.id === tid)?.attackEvidence || [];
-          add(info, h('ul', { class: 'evidence' }, ev.map((x) => h('li', {}, h('strong', {}, `${x.techniqueId} ${x.techniqueName}`), x.referencedId !== x.techniqueId ? ` (a sub-technique of ${x.referencedId})` : '', ': ', stripCitations(x.description)))));
-        } catch (err) {
-          add(info, errorBox('', err));
-        }
+  const cy = drawGraph(graphBox, els, { status: ctx.status, onTap: (el) => pick(el), scale: 1, grab: true });
+  // Per-link routing: each actor's trunk at its own distance, shared techniques entered at
+  // distinct heights so the links into one technique stay apart.
+  cy.batch(() => cy.edges().forEach((e) => e.style(e.data('route'))));
+  const walker = keyboardWalk(cy, graphBox, { onPick: (n) => pick(n), announce: (text) => { info.textContent = text; }, describe: (n) => `${n.data('title')}. Enter shows its links.` });
+  async function pick(el) {
+    if (!el) { spotlight(cy, null); return; }
+    spotlight(cy, el.isEdge() ? el.union(el.connectedNodes()) : el.closedNeighborhood());
+    if (el.isNode()) {
+      walker.set(el);
+      if (el.hasClass('actor')) {
+        const a = actors.find((x) => `actor:${x.id}` === el.id());
+        const ts = techIds.filter((id) => users.get(id).some((u) => u.actor.id === a.id));
+        setChildren(info, h('strong', {}, `${a.name} uses ${ts.length} technique${ts.length === 1 ? '' : 's'}`), ': ', ts.map((id, i) => [i ? ', ' : '', h('a', { href: `#/technique/${encodeURIComponent(id)}${ctx.release ? '?release=' + encodeURIComponent(ctx.release) : ''}` }, b.techById.get(id)?.name || id), ` (${id})`]));
+      } else {
+        const tid = el.id();
+        setChildren(info, h('strong', {}, `${b.techById.get(tid)?.name || tid} (${tid})`), ` is used by ${users.get(tid).map((u) => u.actor.name).join(' and ')}`,
+          h('ul', { class: 'evidence' }, users.get(tid).map((u) => h('li', {}, h('strong', {}, u.actor.name), ': ', cell(u)))));
       }
-    },
-  });
+      return;
+    }
+    const tid = el.data('target');
+    const u = users.get(tid).find((x) => x.actor.id === el.data('actor'));
+    setChildren(info, h('strong', {}, `${u.actor.name} → ${tid} ${b.techById.get(tid)?.name || ''}`), ': ', cell(u));
+    if (u.link.attackEvidence.length) {
+      try {
+        const d = (await gql(DETAIL, { id: u.actor.id, r })).actor;
+        const ev = d.techniques.find((x) => x.technique.id === tid)?.attackEvidence || [];
+        add(info, h('ul', { class: 'evidence' }, ev.map((x) => h('li', {}, h('strong', {}, `${x.techniqueId} ${x.techniqueName}`), x.referencedId !== x.techniqueId ? ` (a sub-technique of ${x.referencedId})` : '', ': ', stripCitations(x.description)))));
+      } catch (err) {
+        add(info, errorBox('', err));
+      }
+    }
+  }
   for (const tr of rows) {
     const hi = () => spotlight(cy, cy.getElementById(tr.dataset.tech).closedNeighborhood());
     tr.addEventListener('click', hi);
@@ -158,6 +200,15 @@ export async function render(root, route, ctx) {
   }
   ctx.status.metrics.shared = shared.size;
   return () => cy.destroy();
+}
+
+function trim(s, n) { return s.length > n ? s.slice(0, n - 2) + '…' : s; }
+
+// The width of a line of 12 px label text, for sizing nodes to their labels.
+function textWidth() {
+  const ctx = document.createElement('canvas').getContext('2d');
+  ctx.font = '12px "Inter", "Segoe UI", system-ui, -apple-system, "Helvetica Neue", Arial, sans-serif';
+  return (s) => ctx.measureText(s).width;
 }
 
 // ATT&CK descriptions end sentences with "(Citation: ...)"; the table keeps the text short.

@@ -1,7 +1,7 @@
 // View 6: what changed between two releases: objects added, removed and renamed, links added and
 // removed, and case-study steps that changed.
 import { gql, releases } from '../api.js';
-import { h, add, setChildren, table } from '../dom.js';
+import { h, add, setChildren, table, legend } from '../dom.js';
 
 const ENT = 'added { id name } removed { id name } renamed { id from to }';
 const LNK = 'added { from to } removed { from to }';
@@ -46,7 +46,10 @@ export async function render(root, route) {
     return;
   }
   const d = (await gql(Q, { from, to })).releaseDiff;
-  const card = (title, n, cls, body) => h('section', { class: `card diff-card ${cls}`, dataset: { section: cls } }, h('h2', {}, title, ' ', h('span', { class: 'count' }, String(n))), body);
+  // Each list is a region the keyboard can reach and scroll (tabindex 0), named by its heading.
+  const card = (title, n, cls, body) => h('section', { class: `card diff-card ${cls}`, dataset: { section: cls }, tabindex: 0, 'aria-labelledby': `diff-h-${cls}` },
+    h('h2', { id: `diff-h-${cls}` }, title, ' ', h('span', { class: 'count' }, String(n))), body);
+  const change = { add: '+ added', rem: '− removed', ren: '~ renamed' };
   const summary = h('table', { class: 'data summary-table', id: 'diff-summary' },
     h('caption', {}, `${d.from} → ${d.to}`),
     h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, ''), h('th', { scope: 'col' }, 'Added'), h('th', { scope: 'col' }, 'Removed'), h('th', { scope: 'col' }, 'Renamed'))),
@@ -59,9 +62,9 @@ export async function render(root, route) {
     const n = c.added.length + c.removed.length + c.renamed.length;
     if (!n) return null;
     const rows = [
-      ...c.added.map((x) => h('tr', { class: 'add' }, h('td', {}, 'added'), h('td', {}, x.id), h('td', {}, x.name))),
-      ...c.removed.map((x) => h('tr', { class: 'rem' }, h('td', {}, 'removed'), h('td', {}, x.id), h('td', {}, x.name))),
-      ...c.renamed.map((x) => h('tr', { class: 'ren' }, h('td', {}, 'renamed'), h('td', {}, x.id), h('td', {}, `${x.from} → ${x.to}`))),
+      ...c.added.map((x) => h('tr', { class: 'add' }, h('td', {}, change.add), h('td', {}, x.id), h('td', {}, x.name))),
+      ...c.removed.map((x) => h('tr', { class: 'rem' }, h('td', {}, change.rem), h('td', {}, x.id), h('td', {}, x.name))),
+      ...c.renamed.map((x) => h('tr', { class: 'ren' }, h('td', {}, change.ren), h('td', {}, x.id), h('td', {}, `${x.from} → ${x.to}`))),
     ];
     return card(t, n, k, table(null, ['Change', 'Id', 'Name'], rows, { id: `diff-${k}` }));
   };
@@ -69,12 +72,13 @@ export async function render(root, route) {
     const c = d[k];
     const n = c.added.length + c.removed.length;
     if (!n) return null;
-    const rows = [...c.added.map((x) => h('tr', { class: 'add' }, h('td', {}, 'added'), h('td', {}, x.from), h('td', {}, x.to))),
-      ...c.removed.map((x) => h('tr', { class: 'rem' }, h('td', {}, 'removed'), h('td', {}, x.from), h('td', {}, x.to)))];
+    const rows = [...c.added.map((x) => h('tr', { class: 'add' }, h('td', {}, change.add), h('td', {}, x.from), h('td', {}, x.to))),
+      ...c.removed.map((x) => h('tr', { class: 'rem' }, h('td', {}, change.rem), h('td', {}, x.from), h('td', {}, x.to)))];
     return card(`${t} links`, n, k, table(null, ['Change', 'From', 'To'], rows, { id: `diff-${k}` }));
   };
   const st = (s) => (s ? `${s.technique} (${s.tactic})${s.leadsTo.length ? ' → ' + s.leadsTo.join(', ') : ''}` : '—');
-  add(root, 
+  add(root,
+    legend('Changes', [{ key: 'detect', text: '+ added' }, { key: 'outside', text: '− removed (id struck through)' }, { key: 'reduce', text: '~ renamed' }]),
     d.empty ? h('p', { class: 'card good' }, 'Nothing the diff looks at changed.') : null,
     h('div', { class: 'diff-grid' },
       h('section', { class: 'card' }, summary),

@@ -2,7 +2,7 @@
 // and the techniques seen right before and after it (a small graph with its table).
 import { gql, base } from '../api.js';
 import { h, setChildren, table, link, markdown } from '../dom.js';
-import { drawGraph, label, spotlight } from '../graph.js';
+import { drawGraph, label, spotlight, keyboardWalk, legend } from '../graph.js';
 
 const Q = `query Technique($id: ID!, $r: String) {
   technique(id: $id, release: $r) {
@@ -35,7 +35,8 @@ export async function render(root, route, ctx) {
       { id: `table-${dir}` })
     : h('p', { class: 'muted' }, dir === 'before' ? 'No case study shows a technique right before this one.' : 'No case study shows a technique right after this one.');
 
-  const graphBox = h('div', { class: 'graph small-graph', id: 'neighbourhood', 'aria-label': `Techniques seen before and after ${t.id}; the tables beside list them` });
+  const graphBox = h('div', { class: 'graph graph-fixed', id: 'neighbourhood', 'aria-label': `Techniques seen before and after ${t.id}; focus it and use the arrow keys to walk it, Enter to open a technique; the tables below list them` });
+  const walkInfo = h('p', { class: 'small muted', 'aria-live': 'polite' });
   setChildren(root,
     h('nav', { class: 'crumbs', 'aria-label': 'Breadcrumb' }, h('a', { href: `#/matrix${rel}` }, 'Matrix'), ' / ',
       t.tactics.map((x, i) => [i ? ', ' : '', h('a', { href: `#/matrix?focus=${encodeURIComponent(x.id)}${ctx.release ? '&release=' + encodeURIComponent(ctx.release) : ''}` }, x.name)]),
@@ -56,9 +57,11 @@ export async function render(root, route, ctx) {
         h('section', { class: 'card', id: 'mitigations' }, h('h2', {}, `Mitigations (${t.mitigations.length})`),
           t.mitigations.length
             ? h('dl', { class: 'mitigations' }, t.mitigations.map((m) => [h('dt', {}, h('a', { href: `#/mitigation/${encodeURIComponent(m.mitigation.id)}${rel}` }, `${m.mitigation.id} ${m.mitigation.name}`)), h('dd', {}, markdown(m.description))]))
-            : h('p', { class: 'warn' }, 'No mitigation counters this technique.'))),
+            : h('p', { class: 'v-text-risk' }, 'Exposed: no mitigation counters this technique.'))),
       h('div', {},
-        h('section', { class: 'card' }, h('h2', {}, 'Seen before and after, in case studies'), graphBox,
+        h('section', { class: 'card' }, h('h2', {}, 'Seen before and after, in case studies'),
+          legend('Legend', [['focus', 'node', 'this technique (blue, bold)'], ['plain', 'node', 'seen right before (left) or after (right) it'], ['plain', 'edge', 'labelled with the number of case studies']]),
+          h('div', { class: 'graph-scroll' }, graphBox), walkInfo,
           h('h3', {}, 'Before'), transitions(t.precededBy, 'before'), h('h3', {}, 'After'), transitions(t.followedBy, 'after')),
         h('section', { class: 'card', id: 'case-studies' }, h('h2', {}, `Case studies (${t.caseStudies.length})`),
           t.caseStudies.length ? h('ul', { class: 'plain' }, t.caseStudies.map((c) => h('li', {}, csl(c), ' ', c.name))) : h('p', { class: 'muted' }, 'No case study step uses this technique itself.')),
@@ -74,14 +77,12 @@ export async function render(root, route, ctx) {
     els.push({ group: 'nodes', data: { id: nid, tech: n.technique.id, label: label(n.technique.id, n.technique.name) }, position: { x, y } });
     els.push({ group: 'edges', data: { id: `e:${nid}`, source: dir === 'b' ? nid : t.id, target: dir === 'b' ? t.id : nid, label: String(n.count) } });
   });
-  side(t.precededBy, -260, 'b');
-  side(t.followedBy, 260, 'a');
-  const cy = drawGraph(graphBox, els, {
-    status: ctx.status,
-    onTap: (el) => {
-      if (el && el.isNode() && el.data('tech')) location.hash = `#/technique/${encodeURIComponent(el.data('tech'))}${rel}`;
-    },
-  });
+  side(t.precededBy, -175, 'b');
+  side(t.followedBy, 175, 'a');
+  const open = (el) => { if (el && el.isNode() && el.data('tech')) location.hash = `#/technique/${encodeURIComponent(el.data('tech'))}${rel}`; };
+  // Drawn at full size (12 px labels); the box scrolls when the neighbourhood is wide.
+  const cy = drawGraph(graphBox, els, { status: ctx.status, onTap: open, scale: 1 });
+  keyboardWalk(cy, graphBox, { onPick: open, announce: (text) => { walkInfo.textContent = text; }, describe: (n) => `${n.data('label').replace('\n', ' ')}${n.data('tech') ? '. Enter opens it.' : ''}` });
   for (const tr of root.querySelectorAll('tr[data-node]')) {
     tr.addEventListener('mouseenter', () => spotlight(cy, cy.nodes().filter((n) => n.data('tech') === tr.dataset.node).closedNeighborhood()));
     tr.addEventListener('mouseleave', () => spotlight(cy, null));
