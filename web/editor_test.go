@@ -484,7 +484,7 @@ func TestBrowserThreatModelEditor(t *testing.T) {
 	}
 	var widths struct {
 		Scroll, Client int
-		Wide          string
+		Wide           string
 	}
 	b.eval(t, `(() => { const m = document.getElementById('main'); const wide = [...m.querySelectorAll('*')].find(e => e.getBoundingClientRect().right > m.clientWidth + 1); return {scroll: m.scrollWidth, client: m.clientWidth, wide: wide ? wide.outerHTML.slice(0, 120) : ''}; })()`, &widths)
 	if widths.Scroll > widths.Client {

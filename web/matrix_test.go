@@ -157,11 +157,11 @@ func testMatrixCollapse(t *testing.T, b *browser, raw *rawatlas.Release) {
 		t.Errorf("%d sub-techniques shown by default, want 0 (collapsed)", n)
 	}
 	var cells []struct {
-		ID          string
-		Own, Extra  int
-		Badge, Vh   string
-		HasToggle   bool
-		AriaExpand  string
+		ID         string
+		Own, Extra int
+		Badge, Vh  string
+		HasToggle  bool
+		AriaExpand string
 	}
 	b.eval(t, `[...document.querySelectorAll('#matrix li:not([hidden]) .cell')].map(c => ({id: c.dataset.id, own: +c.dataset.own, extra: +c.dataset.extra,
 	  badge: c.querySelector('.badge')?.textContent || '', vh: c.querySelector('.mx-vh').textContent,
