@@ -8,8 +8,9 @@
 //
 // The package knows nothing of ATLAS releases, Neo4j or GraphQL: callers decide which
 // techniques to colour and how, and the package gives deterministic JSON (the same layer
-// always gives the same bytes). It does not read layers back beyond what encoding/json does
-// with the exported types, and it does not check that technique ids exist in a release.
+// always gives the same bytes). Read (read.go) reads layer files back, any format from 2.x to
+// 4.x and atlasgraph's own, and Combine compares two; neither checks that technique ids exist
+// in a release (app.MatrixLayer does).
 package navigator
 
 import (

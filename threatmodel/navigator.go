@@ -15,7 +15,7 @@ const (
 	colourPartial   = "#e67e22"
 )
 
-// Navigator turns a report into an ATLAS Navigator layer (format 4.5, built
+// Navigator turns a report into an ATLAS Navigator layer (format 4.3 by default, built
 // with package navigator): each applicable technique coloured by status
 // (residual red, residual with a partial or planned control orange,
 // accepted yellow, mitigated green), with its components, controls and the

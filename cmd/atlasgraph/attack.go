@@ -36,7 +36,7 @@ func (c *cli) exportLayerCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "layer (--actor NAME... | --case-study ID | --technique ID...)",
 		Short: "Print an ATLAS Navigator layer of actors, a case study or techniques",
-		Long: `Layer prints an ATLAS Navigator layer (layer format 4.5, domain atlas-atlas) as JSON:
+		Long: `Layer prints an ATLAS Navigator layer (layer format 4.3, domain atlas-atlas; --navigator attack writes one for the ATT&CK Navigator 5) as JSON:
 open it in the ATLAS Navigator (Open Existing Layer, Upload from local).
 
 --actor takes any name of an actor: its ATLAS name, its ATT&CK name or any ATT&CK alias

@@ -7526,7 +7526,8 @@ type SharedTechnique {
 }
 
 """
-An ATLAS Navigator layer (layer format 4.5, domain atlas-atlas).
+A Navigator layer: by default for the ATLAS Navigator (layer format 4.3, domain atlas-atlas);
+for the ATT&CK Navigator 5 (layer format 4.5, domain enterprise-attack) when asked for.
 """
 type NavigatorLayer {
   "The layer's name."
@@ -7591,7 +7592,7 @@ extend type Query {
   """
   caseStudiesAdded: [DiffEntity!]!
   """
-  The diff as an ATLAS Navigator layer file (layer format 4.5, JSON text):
+  The diff as an ATLAS Navigator layer file (layer format 4.3, JSON text):
   techniques added green, changed orange, retired red, each with a comment.
   """
   navigatorLayer: String!
