@@ -77,21 +77,7 @@ func loadApp(t *testing.T) (string, *app.Service, *rawatlas.Release, *rawatlas.R
 	ctx := context.Background()
 	var raws []*rawatlas.Release
 	for _, rel := range []string{older, current} {
-		path, err := rawatlas.Shared(rel)
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, err := os.ReadFile(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		r, _, err := loader.Parse(path, b, loader.Limits{})
-		if err != nil {
-			t.Fatalf("parse %s: %v", rel, err)
-		}
-		if _, err := st.Load(ctx, r, store.LoadOptions{Current: store.CurrentWhen(rel == current)}); err != nil {
-			t.Fatalf("load %s: %v", rel, err)
-		}
+		path := loadShared(t, st, rel, rel == current)
 		raw, err := rawatlas.Read(path)
 		if err != nil {
 			t.Fatal(err)
@@ -125,6 +111,28 @@ func loadApp(t *testing.T) (string, *app.Service, *rawatlas.Release, *rawatlas.R
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)
 	return ts.URL, svc, raws[1], raws[0], exp
+}
+
+// loadShared loads the ATLAS release file rel of ../shared/data into the
+// test store, current or not, and returns the file's path.
+func loadShared(t *testing.T, st *store.Store, rel string, current bool) string {
+	t.Helper()
+	path, err := rawatlas.Shared(rel)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, _, err := loader.Parse(path, b, loader.Limits{})
+	if err != nil {
+		t.Fatalf("parse %s: %v", rel, err)
+	}
+	if _, err := st.Load(context.Background(), r, store.LoadOptions{Current: store.CurrentWhen(current)}); err != nil {
+		t.Fatalf("load %s: %v", rel, err)
+	}
+	return path
 }
 
 // browser is one Chromium tab at 1280×800 with a fresh profile.

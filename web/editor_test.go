@@ -22,10 +22,7 @@ import (
 	"github.com/atlasgraph/atlasgraph/app"
 	"github.com/atlasgraph/atlasgraph/auth"
 	"github.com/atlasgraph/atlasgraph/internal/neo4jtest"
-	"github.com/atlasgraph/atlasgraph/internal/rawatlas"
-	"github.com/atlasgraph/atlasgraph/loader"
 	"github.com/atlasgraph/atlasgraph/server"
-	"github.com/atlasgraph/atlasgraph/store"
 	"github.com/atlasgraph/atlasgraph/threatmodel"
 )
 
@@ -40,21 +37,7 @@ func loadForEditor(t *testing.T) string {
 	t.Helper()
 	st, _ := neo4jtest.Store(t)
 	ctx := context.Background()
-	path, err := rawatlas.Shared(current)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, _, err := loader.Parse(path, b, loader.Limits{})
-	if err != nil {
-		t.Fatalf("parse %s: %v", current, err)
-	}
-	if _, err := st.Load(ctx, r, store.LoadOptions{Current: store.CurrentAlways}); err != nil {
-		t.Fatalf("load %s: %v", current, err)
-	}
+	loadShared(t, st, current, true)
 	if err := st.EnsureThreatModelSchema(ctx); err != nil {
 		t.Fatal(err)
 	}
