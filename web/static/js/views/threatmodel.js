@@ -89,12 +89,14 @@ async function renderView(root, route, ctx) {
     model = (await gql(MODEL, { id: route.arg })).threatModel;
     if (!model) throw new Error(`There is no threat model "${route.arg}"; pick one from the list.`);
   }
+  // One request for the summary and the tab's part: each request evaluates the model once.
   const report = async (part) => {
-    const sel = PARTS[part];
+    const sel = `${PARTS.summary} ${PARTS[part]}`;
     if (draft) return (await gql(`query Draft($y: String!) { evaluateThreatModel(yaml: $y) { ${sel} } }`, { y: yaml })).evaluateThreatModel;
     return (await gql(`query Report($id: ID!) { threatModel(id: $id) { report { ${sel} } } }`, { id: model.id })).threatModel.report;
   };
-  const [sum, part] = await Promise.all([report('summary'), report(tab === 'system' ? 'overview' : tab)]);
+  const part = await report(tab === 'system' ? 'overview' : tab);
+  const sum = part;
   const s = sum.summary;
   const flash = takeFlash();
   const go = (t) => { location.hash = `#/threat-model/${encodeURIComponent(route.arg)}?${new URLSearchParams({ ...(draft ? { y: route.params.get('y') } : {}), ...(t === 'system' ? {} : { tab: t }) })}`; };
