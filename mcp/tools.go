@@ -36,10 +36,23 @@ func nonNil(s []string) []string {
 	return s
 }
 
-type searchIn struct {
-	Text    string `json:"text" jsonschema:"words to look for in names and descriptions, e.g. prompt injection"`
-	Limit   int    `json:"limit,omitempty" jsonschema:"most hits to return, 1 to 100 (default 20)"`
+// releaseScope is the release a tool answers from, taken by every tool.
+type releaseScope struct {
 	Release string `json:"release,omitempty" jsonschema:"ATLAS release version, e.g. 2026.05; omit for the current release"`
+}
+
+// analysisScope is what every analysis tool takes besides its question:
+// which mitigation links count, and the release.
+type analysisScope struct {
+	InheritFromParent bool `json:"inheritFromParent,omitempty" jsonschema:"let a mitigation of a parent technique count for its sub-techniques"`
+	PreventOnly       bool `json:"preventOnly,omitempty" jsonschema:"count a mitigation only where it prevents a step on the defender side (the threat-model rule); default: the release links count literally"`
+	releaseScope
+}
+
+type searchIn struct {
+	Text  string `json:"text" jsonschema:"words to look for in names and descriptions, e.g. prompt injection"`
+	Limit int    `json:"limit,omitempty" jsonschema:"most hits to return, 1 to 100 (default 20)"`
+	releaseScope
 }
 
 type searchOut struct {
@@ -50,8 +63,8 @@ type searchOut struct {
 }
 
 type showIn struct {
-	ID      string `json:"id" jsonschema:"an id (AML.T0051, AML.TA0002, AML.M0015, AML.CS0000) or an actor's id, name or any alias"`
-	Release string `json:"release,omitempty" jsonschema:"ATLAS release version, e.g. 2026.05; omit for the current release"`
+	ID string `json:"id" jsonschema:"an id (AML.T0051, AML.TA0002, AML.M0015, AML.CS0000) or an actor's id, name or any alias"`
+	releaseScope
 }
 
 type showOut struct {
@@ -61,11 +74,9 @@ type showOut struct {
 }
 
 type chainIn struct {
-	CaseStudy         string   `json:"caseStudy,omitempty" jsonschema:"a case study id or name, e.g. AML.CS0000; give this or techniques"`
-	Techniques        []string `json:"techniques,omitempty" jsonschema:"technique ids or names in attack order; give this or caseStudy"`
-	InheritFromParent bool     `json:"inheritFromParent,omitempty" jsonschema:"let a mitigation of a parent technique count for its sub-techniques"`
-	PreventOnly       bool     `json:"preventOnly,omitempty" jsonschema:"count a mitigation only where it prevents a step on the defender side (the threat-model rule); default: the release links count literally"`
-	Release           string   `json:"release,omitempty" jsonschema:"ATLAS release version, e.g. 2026.05; omit for the current release"`
+	CaseStudy  string   `json:"caseStudy,omitempty" jsonschema:"a case study id or name, e.g. AML.CS0000; give this or techniques"`
+	Techniques []string `json:"techniques,omitempty" jsonschema:"technique ids or names in attack order; give this or caseStudy"`
+	analysisScope
 }
 
 type chainOut struct {
@@ -75,15 +86,13 @@ type chainOut struct {
 }
 
 type setIn struct {
-	CaseStudies       []string           `json:"caseStudies,omitempty" jsonschema:"case studies in scope (ids or names); omit for every case study with steps"`
-	Costs             map[string]float64 `json:"costs,omitempty" jsonschema:"cost of each mitigation by id (above 0, at most 1e9); unlisted mitigations cost 1"`
-	Require           []string           `json:"require,omitempty" jsonschema:"mitigation ids the set must contain (controls already in place)"`
-	Exclude           []string           `json:"exclude,omitempty" jsonschema:"mitigation ids the set must not use"`
-	Alternatives      int                `json:"alternatives,omitempty" jsonschema:"how many other sets of the same cost to list, 0 to 100"`
-	Budget            int                `json:"budget,omitempty" jsonschema:"search nodes the exact search may spend, 1 to 5000000 (default 1000000); when spent the best set found is returned with optimal false"`
-	InheritFromParent bool               `json:"inheritFromParent,omitempty" jsonschema:"let a mitigation of a parent technique count for its sub-techniques"`
-	PreventOnly       bool               `json:"preventOnly,omitempty" jsonschema:"count a mitigation only where it prevents a step on the defender side (the threat-model rule); default: the release links count literally"`
-	Release           string             `json:"release,omitempty" jsonschema:"ATLAS release version, e.g. 2026.05; omit for the current release"`
+	CaseStudies  []string           `json:"caseStudies,omitempty" jsonschema:"case studies in scope (ids or names); omit for every case study with steps"`
+	Costs        map[string]float64 `json:"costs,omitempty" jsonschema:"cost of each mitigation by id (above 0, at most 1e9); unlisted mitigations cost 1"`
+	Require      []string           `json:"require,omitempty" jsonschema:"mitigation ids the set must contain (controls already in place)"`
+	Exclude      []string           `json:"exclude,omitempty" jsonschema:"mitigation ids the set must not use"`
+	Alternatives int                `json:"alternatives,omitempty" jsonschema:"how many other sets of the same cost to list, 0 to 100"`
+	Budget       int                `json:"budget,omitempty" jsonschema:"search nodes the exact search may spend, 1 to 5000000 (default 1000000); when spent the best set found is returned with optimal false"`
+	analysisScope
 }
 
 type setOut struct {
@@ -99,9 +108,7 @@ type pathsIn struct {
 	Limit              int      `json:"limit,omitempty" jsonschema:"most paths, 1 to 500 (default 50)"`
 	MinSupport         int      `json:"minSupport,omitempty" jsonschema:"fewest case studies that must show each hop (default 1)"`
 	ExcludeMitigatedBy []string `json:"excludeMitigatedBy,omitempty" jsonschema:"mitigation ids in place: paths they break are left out"`
-	InheritFromParent  bool     `json:"inheritFromParent,omitempty" jsonschema:"let a mitigation of a parent technique count for its sub-techniques"`
-	PreventOnly        bool     `json:"preventOnly,omitempty" jsonschema:"count a mitigation only where it prevents a step on the defender side (the threat-model rule); default: the release links count literally"`
-	Release            string   `json:"release,omitempty" jsonschema:"ATLAS release version, e.g. 2026.05; omit for the current release"`
+	analysisScope
 }
 
 type pathsOut struct {
@@ -111,13 +118,11 @@ type pathsOut struct {
 }
 
 type chokeIn struct {
-	Limit             int    `json:"limit,omitempty" jsonschema:"length of each list, 1 to 1000 (default 10)"`
-	Paths             int    `json:"paths,omitempty" jsonschema:"attack paths counted besides the case studies, 0 to 500 (default 50)"`
-	From              string `json:"from,omitempty" jsonschema:"start of the counted paths (tactic or technique); default the first tactic"`
-	To                string `json:"to,omitempty" jsonschema:"end of the counted paths (tactic or technique); default the last tactic"`
-	InheritFromParent bool   `json:"inheritFromParent,omitempty" jsonschema:"let a mitigation of a parent technique count for its sub-techniques"`
-	PreventOnly       bool   `json:"preventOnly,omitempty" jsonschema:"count a mitigation only where it prevents a step on the defender side (the threat-model rule); default: the release links count literally"`
-	Release           string `json:"release,omitempty" jsonschema:"ATLAS release version, e.g. 2026.05; omit for the current release"`
+	Limit int    `json:"limit,omitempty" jsonschema:"length of each list, 1 to 1000 (default 10)"`
+	Paths int    `json:"paths,omitempty" jsonschema:"attack paths counted besides the case studies, 0 to 500 (default 50)"`
+	From  string `json:"from,omitempty" jsonschema:"start of the counted paths (tactic or technique); default the first tactic"`
+	To    string `json:"to,omitempty" jsonschema:"end of the counted paths (tactic or technique); default the last tactic"`
+	analysisScope
 }
 
 type chokeOut struct {
@@ -127,10 +132,8 @@ type chokeOut struct {
 }
 
 type gapsIn struct {
-	Limit             int    `json:"limit,omitempty" jsonschema:"most techniques to list; 0 or omitted lists every gap"`
-	InheritFromParent bool   `json:"inheritFromParent,omitempty" jsonschema:"let a mitigation of a parent technique count for its sub-techniques"`
-	PreventOnly       bool   `json:"preventOnly,omitempty" jsonschema:"count a mitigation only where it prevents a step on the defender side (the threat-model rule); default: the release links count literally"`
-	Release           string `json:"release,omitempty" jsonschema:"ATLAS release version, e.g. 2026.05; omit for the current release"`
+	Limit int `json:"limit,omitempty" jsonschema:"most techniques to list; 0 or omitted lists every gap"`
+	analysisScope
 }
 
 type gapsOut struct {
@@ -142,7 +145,7 @@ type gapsOut struct {
 type actorIn struct {
 	Actor         string `json:"actor" jsonschema:"an actor's id, name or any alias, e.g. APT28, Fancy Bear or an ATLAS case-study actor"`
 	AttackVersion string `json:"attackVersion,omitempty" jsonschema:"ATT&CK version, e.g. 18.1; omit for the current one"`
-	Release       string `json:"release,omitempty" jsonschema:"ATLAS release version, e.g. 2026.05; omit for the current release"`
+	releaseScope
 }
 
 // Actor is one actor with the techniques it uses and the evidence of each.
