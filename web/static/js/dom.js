@@ -147,11 +147,18 @@ export const VOCABULARY = {
  * A legend stating what the colours of a view mean, for any view to place beside its graph or
  * table: legend('Colours', ['cut', 'risk', {key: 'outside', text: 'adversary side', line: 'dashed'}])
  * and, for a sequential scale, {scale: 'evidence', text: 'case studies', steps: ['0', '1', '2–3', '4–7', '8+']}.
- * Each entry is a vocabulary name (its standard wording) or {key, text, line}; the swatch is
+ * Each entry is a vocabulary name (its standard wording) or {key, text, line}; a graph's legend
+ * gives [kind, what, text] entries instead, drawing a sample of what the graph draws: kind a
+ * vocabulary name or "plain", "focus", "actor", what "node", "solid-node", "dashed-node", "edge",
+ * "dashed" or "dotted" (graph legends also carry the class graph-legend). The swatch or sample is
  * hidden from screen readers, the words carry the meaning.
  */
 export function legend(title, entries, attrs = {}) {
   const items = entries.map((e) => {
+    if (Array.isArray(e)) {
+      const [kind, what, text] = e;
+      return h('li', {}, h('span', { class: `lg lg-${what} lg-${kind}`, 'aria-hidden': 'true' }), text);
+    }
     const x = typeof e === 'string' ? { key: e } : e;
     if (x.scale) {
       return h('li', { class: 'v-scale' }, h('span', {}, x.text),
@@ -160,7 +167,8 @@ export function legend(title, entries, attrs = {}) {
     const text = x.text || VOCABULARY[x.key] || x.key;
     return h('li', {}, h('span', { class: `v-swatch v-${x.key}${x.line ? ' v-line-' + x.line : ''}`, 'aria-hidden': 'true' }), text);
   });
-  return h('div', { class: 'v-legend', role: 'group', 'aria-label': title, ...attrs },
+  const graphs = entries.some(Array.isArray) ? ' graph-legend' : '';
+  return h('div', { class: `v-legend${graphs}`, role: 'group', 'aria-label': title, ...attrs },
     h('span', { class: 'v-legend-title' }, title), h('ul', {}, items));
 }
 

@@ -195,18 +195,6 @@ export function keyboardWalk(cy, container, { onPick, announce, describe = (n) =
 }
 
 /**
- * The legend of a graph: items [kind, what, text], kind one of the vocabulary's names (cut, risk,
- * detect, reduce, outside, shared) or "plain", what "node", "edge", "dashed" (a dashed edge),
- * "dotted" or "dashed-node"; each key pairs a drawn sample with its words, so colour is never the
- * only cue.
- */
-export function legend(label, items) {
-  return h('div', { class: 'legend graph-legend', role: 'group', 'aria-label': label },
-    h('span', { class: 'muted small' }, `${label}:`),
-    items.map(([kind, what, text]) => h('span', { class: 'lg-item' }, h('span', { class: `lg lg-${what} lg-${kind}`, 'aria-hidden': 'true' }), text)));
-}
-
-/**
  * The style that makes a 'segments' edge from node position S to T pass through the given bends
  * (graph coordinates): Cytoscape places bends by weight along S→T and distance from that line.
  */

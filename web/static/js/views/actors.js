@@ -3,9 +3,9 @@
 // columns, shared techniques standing out, each link labelled with its evidence (case-study
 // steps, ATT&CK relationships or both); the selection exports as an ATLAS Navigator layer.
 import { gql, base } from '../api.js';
-import { h, add, setChildren, table, download, errorBox } from '../dom.js';
+import { h, add, setChildren, table, download, errorBox, legend } from '../dom.js';
 import { list } from '../router.js';
-import { drawGraph, spotlight, keyboardWalk, legend, routeThrough } from '../graph.js';
+import { drawGraph, spotlight, keyboardWalk, routeThrough } from '../graph.js';
 
 const ALL = `query Actors($r: String) { actors(release: $r) { id name aliases attackId caseStudies { id } } }`;
 const FIND = `query FindActor($name: String!, $r: String) { actors(release: $r, filter: { name: $name }) { id name sharedAlias } }`;

@@ -2,9 +2,9 @@
 // with where each one breaks it and what each does (prevent, detect, respond); the prevent-only
 // switch (in the URL) asks the server for the threat-model rule instead of ATLAS's literal links.
 import { gql } from '../api.js';
-import { h, add, setChildren, table, markdown, firstSentence } from '../dom.js';
+import { h, add, setChildren, table, markdown, firstSentence, legend } from '../dom.js';
 import { record, hashFor } from '../router.js';
-import { drawGraph, spotlight, keyboardWalk, legend, routeThrough } from '../graph.js';
+import { drawGraph, spotlight, keyboardWalk, routeThrough } from '../graph.js';
 
 const LIST = `query CaseStudies($r: String) {
   caseStudies(release: $r) { id name type date actors { name } steps { stepId } }

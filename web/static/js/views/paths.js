@@ -4,9 +4,9 @@
 // links or the prevent-only rule of threat models (the switch is in the URL); what covers what
 // comes from the server (chainMitigations), never from a rule re-implemented here.
 import { gql, base, cached } from '../api.js';
-import { h, add, setChildren, table, errorBox } from '../dom.js';
+import { h, add, setChildren, table, errorBox, legend } from '../dom.js';
 import { record, list } from '../router.js';
-import { drawGraph, spotlight, label, keyboardWalk, legend } from '../graph.js';
+import { drawGraph, spotlight, label, keyboardWalk } from '../graph.js';
 
 const Q = `query Paths($from: ID!, $to: ID!, $hops: Int, $limit: Int, $min: Int, $po: Boolean, $r: String) {
   attackPaths(from: $from, to: $to, maxHops: $hops, limit: $limit, minSupport: $min, preventOnly: $po, release: $r) {

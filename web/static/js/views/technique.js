@@ -1,8 +1,8 @@
 // A technique's page: description, tactics, mitigations with their text, case studies, actors,
 // and the techniques seen right before and after it (a small graph with its table).
 import { gql, base } from '../api.js';
-import { h, setChildren, table, link, markdown } from '../dom.js';
-import { drawGraph, label, spotlight, keyboardWalk, legend } from '../graph.js';
+import { h, setChildren, table, link, markdown, legend } from '../dom.js';
+import { drawGraph, label, spotlight, keyboardWalk } from '../graph.js';
 
 const Q = `query Technique($id: ID!, $r: String) {
   technique(id: $id, release: $r) {
