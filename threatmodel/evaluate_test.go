@@ -322,6 +322,11 @@ func TestRecommendationsHold(t *testing.T) {
 	check := func(t *testing.T, name string, m *Model, again func() *Model) {
 		t.Helper()
 		r := evaluate(t, m)
+		for _, u := range r.Unbreakable {
+			if slices.Contains(u.Techniques, "") || len(u.Techniques) == 0 {
+				t.Errorf("%s: unbreakable %s has a blank or no step: %q", name, u.ID, u.Techniques)
+			}
+		}
 		m2 := again()
 		for i, rec := range r.RecommendedMitigations {
 			if rec.Adds.TechniquesCut == nil || rec.Adds.IncidentsBroken == nil {

@@ -113,6 +113,11 @@ func (e *eval) recommend(ctx context.Context) error {
 				byStep[s.ID] = s.Technique
 			}
 			for _, s := range u.Route {
+				// A near incident's steps that do not apply here are blank
+				// pass-throughs: the route is judged on the applicable ones.
+				if byStep[s] == "" {
+					continue
+				}
 				techs = append(techs, e.techOfPseudo(byStep[s]))
 			}
 		}
