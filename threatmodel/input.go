@@ -1,7 +1,9 @@
 package threatmodel
 
 import (
+	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 
 	"github.com/atlasgraph/atlasgraph/yamlpos"
@@ -49,6 +51,16 @@ type (
 type parser struct {
 	file  string
 	probs []Problem
+	// item is the place of the component, flow, control or accepted risk
+	// being read; tainted holds the items a problem was found in, so that
+	// Validate's "has no id" of an item whose id was not text is not
+	// reported twice.
+	item    Pos
+	tainted map[Pos]bool
+	// shapeless is set when the file or one of its sections is not the
+	// mapping or list it must be: the model read is then too partial to
+	// check further.
+	shapeless bool
 }
 
 const maxNodes = 1_000_000
@@ -67,6 +79,12 @@ func (p *parser) failKey(mapping, k, v *yaml.Node, format string, args ...any) {
 }
 
 func (p *parser) fail(n *yaml.Node, format string, args ...any) {
+	if p.item != (Pos{}) {
+		if p.tainted == nil {
+			p.tainted = map[Pos]bool{}
+		}
+		p.tainted[p.item] = true
+	}
 	pr := Problem{File: p.file, Msg: fmt.Sprintf(format, args...)}
 	if n != nil {
 		pr.Pos = posOf(n)
@@ -107,7 +125,7 @@ func Parse(name string, data []byte, lim Limits) (m *Model, err error) {
 	}
 	in := p.file0(root)
 	if len(p.probs) > 0 {
-		return nil, &ValidationError{p.probs}
+		return nil, &ValidationError{p.withValidation(in.toModel(name), lim)}
 	}
 	m = in.toModel(name)
 	if err := m.Validate(lim); err != nil {
@@ -116,11 +134,49 @@ func Parse(name string, data []byte, lim Limits) (m *Model, err error) {
 	return m, nil
 }
 
+// withValidation adds to the problems found reading the file those Validate
+// finds in what could be read (unknown kinds and properties, flows to missing
+// components, bad statuses ...), so that every problem is reported at once
+// rather than in two rounds. It leaves out what only repeats a problem
+// already reported: one at the same place, and an item's missing field when
+// that field was there but not text. When the file or a section is not the
+// mapping or list it must be, what was read is too partial to check.
+func (p *parser) withValidation(m *Model, lim Limits) []Problem {
+	if p.shapeless {
+		return p.probs
+	}
+	var ve *ValidationError
+	if err := m.Validate(lim); !errors.As(err, &ve) {
+		return p.probs
+	}
+	seen := map[Pos]bool{}
+	for _, pr := range p.probs {
+		seen[pr.Pos] = true
+	}
+	out := slices.Clone(p.probs)
+	for _, pr := range ve.Problems {
+		if pr.Pos != (Pos{}) && (seen[pr.Pos] || p.tainted[pr.Pos]) {
+			continue
+		}
+		out = append(out, pr)
+	}
+	slices.SortStableFunc(out, func(a, b Problem) int {
+		if a.Pos.Line != b.Pos.Line {
+			return a.Pos.Line - b.Pos.Line
+		}
+		return a.Pos.Col - b.Pos.Col
+	})
+	return out
+}
+
 // mapping iterates over the key/value pairs of a mapping node, refusing
 // anything else and the keys [yamlpos.Entries] refuses.
 func (p *parser) mapping(n *yaml.Node, what string, f func(key string, k, v *yaml.Node)) {
 	if n.Kind != yaml.MappingNode {
 		p.fail(n, "%s must be a mapping, got %s", what, yamlpos.Got(n))
+		if p.item == (Pos{}) {
+			p.shapeless = true // the file, or preferences
+		}
 		return
 	}
 	pairs, probs := yamlpos.Entries(n)
@@ -138,6 +194,9 @@ func (p *parser) list(n *yaml.Node, what string, f func(i int, v *yaml.Node)) {
 	}
 	if n.Kind != yaml.SequenceNode {
 		p.fail(n, "%s must be a list, got %s", what, yamlpos.Got(n))
+		if p.item == (Pos{}) {
+			p.shapeless = true // components, flows, controls ...
+		}
 		return
 	}
 	for i, v := range n.Content {
@@ -191,6 +250,8 @@ func (p *parser) file0(n *yaml.Node) inputFile {
 
 func (p *parser) component(n *yaml.Node) inputComponent {
 	c := inputComponent{pos: posOf(n), fieldPos: map[string]Pos{}}
+	p.item = c.pos
+	defer func() { p.item = Pos{} }()
 	p.mapping(n, "a component", func(key string, k, v *yaml.Node) {
 		c.fieldPos[key] = posOf(v)
 		switch key {
@@ -228,6 +289,8 @@ func (p *parser) component(n *yaml.Node) inputComponent {
 
 func (p *parser) flow(n *yaml.Node) inputFlow {
 	f := inputFlow{pos: posOf(n), fieldPos: map[string]Pos{}}
+	p.item = f.pos
+	defer func() { p.item = Pos{} }()
 	p.mapping(n, "a flow", func(key string, k, v *yaml.Node) {
 		f.fieldPos[key] = posOf(v)
 		switch key {
@@ -250,6 +313,8 @@ func (p *parser) flow(n *yaml.Node) inputFlow {
 
 func (p *parser) control(n *yaml.Node) inputControl {
 	c := inputControl{pos: posOf(n), fieldPos: map[string]Pos{}}
+	p.item = c.pos
+	defer func() { p.item = Pos{} }()
 	p.mapping(n, "a control", func(key string, k, v *yaml.Node) {
 		c.fieldPos[key] = posOf(v)
 		switch key {
@@ -275,6 +340,8 @@ func (p *parser) control(n *yaml.Node) inputControl {
 
 func (p *parser) accepted(n *yaml.Node) inputAccepted {
 	a := inputAccepted{pos: posOf(n), fieldPos: map[string]Pos{}}
+	p.item = a.pos
+	defer func() { p.item = Pos{} }()
 	p.mapping(n, "an accepted risk", func(key string, k, v *yaml.Node) {
 		a.fieldPos[key] = posOf(v)
 		switch key {

@@ -3,6 +3,9 @@ package threatmodel
 import (
 	"slices"
 	"sort"
+	"strconv"
+	"strings"
+	"sync"
 )
 
 // Layer is a layer of the CSA MAESTRO reference architecture for agentic AI
@@ -180,4 +183,113 @@ func PropertyOf(name string) (PropertyInfo, bool) {
 		}
 	}
 	return PropertyInfo{}, false
+}
+
+// UnknownProperty is the message for a property name the taxonomy does not
+// have: "unknown property", the nearest property when the name looks like a misspelling of one
+// (a different case, a letter or two off, or a part of it such as
+// "authenticated" for "unauthenticated"), then the list of properties, so a
+// writer needs no other page to fix the name.
+func UnknownProperty(name string) string {
+	names := make([]string, 0, len(properties))
+	for _, p := range Properties() {
+		names = append(names, p.Name)
+	}
+	return "unknown property " + strconv.Quote(name) + didYouMean(name, names) + "; the properties are: " + strings.Join(names, ", ")
+}
+
+// KindHint is the nearest kind to an unknown kind name, as " (did you mean
+// X?)", or "" when none is near.
+func KindHint(name string) string {
+	ks := make([]string, 0, len(kinds))
+	for _, k := range Kinds() {
+		ks = append(ks, string(k.Kind))
+	}
+	return didYouMean(name, ks)
+}
+
+// didYouMean returns " (did you mean X?)" for the candidate nearest to name,
+// or "" when none is near enough to be a likely slip.
+func didYouMean(name string, candidates []string) string {
+	low := strings.ToLower(name)
+	best, bestD := "", 3
+	for _, c := range candidates {
+		lc := strings.ToLower(c)
+		if lc == low {
+			return " (did you mean " + c + "?)"
+		}
+		// A part of a name ("authenticated", "confidence") points at it
+		// when it is long enough not to match by chance.
+		if len(low) >= 6 && (strings.Contains(lc, low) || strings.Contains(low, lc)) {
+			if best == "" || bestD > 0 {
+				best, bestD = c, 0
+			}
+			continue
+		}
+		if d := editDistance(low, lc); d < bestD {
+			best, bestD = c, d
+		}
+	}
+	if best == "" {
+		return ""
+	}
+	return " (did you mean " + best + "?)"
+}
+
+// editDistance is the Levenshtein distance of a and b (bytes: names are
+// ASCII).
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
+
+// curated is the embedded curated semantics, loaded once for the hints of
+// [mitigationHint].
+var curated = sync.OnceValue(func() *Semantics {
+	s, err := DefaultSemantics()
+	if err != nil {
+		return nil // the semantics' own tests fail loudly; a hint is not worth a panic
+	}
+	return s
+})
+
+// mitigationHint turns a mitigation written by its name or by what it does
+// ("Generative AI Guardrails", "input filtering") into the ids to write, as
+// "; write its id: AML.M0020 (Generative AI Guardrails)", from the curated
+// names and terms of every mitigation. "" when nothing matches, or too much.
+func mitigationHint(text string) string {
+	s := curated()
+	if s == nil || strings.TrimSpace(text) == "" {
+		return ""
+	}
+	name := func(id string) string { return id + " (" + s.Mitigations[id].Name + ")" }
+	for _, id := range sortedKeys(s.Mitigations) {
+		if strings.EqualFold(strings.TrimSpace(text), s.Mitigations[id].Name) {
+			return "; write its id: " + name(id)
+		}
+	}
+	ids := s.FindMitigations(text)
+	if len(ids) == 0 || len(ids) > 3 {
+		return "; find the id with atlasgraph search (its name or what it does)"
+	}
+	parts := make([]string, len(ids))
+	for i, id := range ids {
+		parts[i] = name(id)
+	}
+	return "; write the id of the one you mean: " + strings.Join(parts, ", ")
 }
