@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/atlasgraph/atlasgraph/yamlpos"
 	"go.yaml.in/yaml/v3"
@@ -70,10 +71,14 @@ func posOf(n *yaml.Node) Pos { return Pos{Line: n.Line, Col: n.Column} }
 // failKey reports an unknown key. In a flow-style mapping ({a: 1, b: 2})
 // an unknown key without a value is most often the rest of a value that
 // held a comma ({data: questions, answers}), so the message says to quote it.
-func (p *parser) failKey(mapping, k, v *yaml.Node, format string, args ...any) {
-	msg := fmt.Sprintf(format, args...)
+// Otherwise a key near one of keys (a different case, a letter off) is
+// named as the one likely meant.
+func (p *parser) failKey(mapping, k, v *yaml.Node, what string, keys ...string) {
+	msg := fmt.Sprintf("%s has no key %q", what, k.Value)
 	if mapping.Style&yaml.FlowStyle != 0 && v.Tag == "!!null" && v.Value == "" {
-		msg += fmt.Sprintf("; if %q is the rest of the value before it, quote that value, which holds a comma: key: \"..., %s\"", k.Value, k.Value)
+		msg += fmt.Sprintf("; use %s; if %q is the rest of the value before it, quote that value, which holds a comma: key: \"..., %s\"", strings.Join(keys, ", "), k.Value, k.Value)
+	} else {
+		msg += didYouMean(k.Value, keys) + "; use " + strings.Join(keys, ", ")
 	}
 	p.fail(k, "%s", msg)
 }
@@ -242,7 +247,7 @@ func (p *parser) file0(n *yaml.Node) inputFile {
 		case "preferences":
 			in.prefs = p.preferences(v)
 		default:
-			p.fail(k, "unknown top-level key %q; a model has name, description, atlasRelease, components, flows, controls, acceptedRisks and preferences", key)
+			p.fail(k, "unknown top-level key %q%s; a model has name, description, atlasRelease, components, flows, controls, acceptedRisks and preferences", key, didYouMean(key, []string{"name", "description", "atlasRelease", "components", "flows", "controls", "acceptedRisks", "preferences"}))
 		}
 	})
 	return in
@@ -281,7 +286,7 @@ func (p *parser) component(n *yaml.Node) inputComponent {
 				}
 			})
 		default:
-			p.failKey(n, k, v, "a component has no key %q; use id, kind, name, description, properties", key)
+			p.failKey(n, k, v, "a component", "id", "kind", "name", "description", "properties")
 		}
 	})
 	return c
@@ -305,7 +310,7 @@ func (p *parser) flow(n *yaml.Node) inputFlow {
 		case "trustBoundary":
 			f.trustBoundary = p.boolean(v, "trustBoundary")
 		default:
-			p.failKey(n, k, v, "a flow has no key %q; use id, from, to, data, trustBoundary", key)
+			p.failKey(n, k, v, "a flow", "id", "from", "to", "data", "trustBoundary")
 		}
 	})
 	return f
@@ -332,7 +337,7 @@ func (p *parser) control(n *yaml.Node) inputControl {
 				c.scope = append(c.scope, p.str(s, "a scope entry"))
 			})
 		default:
-			p.failKey(n, k, v, "a control has no key %q; use id, mitigation, status, scope, note", key)
+			p.failKey(n, k, v, "a control", "id", "mitigation", "status", "scope", "note")
 		}
 	})
 	return c
@@ -354,7 +359,7 @@ func (p *parser) accepted(n *yaml.Node) inputAccepted {
 		case "expires":
 			a.expires = p.str(v, "expires")
 		default:
-			p.failKey(n, k, v, "an accepted risk has no key %q; use technique, owner, reason, expires", key)
+			p.failKey(n, k, v, "an accepted risk", "technique", "owner", "reason", "expires")
 		}
 	})
 	return a
@@ -383,7 +388,7 @@ func (p *parser) preferences(n *yaml.Node) Preferences {
 				pr.Exclude = append(pr.Exclude, p.str(s, "an exclude entry"))
 			})
 		default:
-			p.fail(k, "preferences have no key %q; use countDetection, costs, exclude", key)
+			p.fail(k, "preferences have no key %q%s; use countDetection, costs, exclude", key, didYouMean(key, []string{"countDetection", "costs", "exclude"}))
 		}
 	})
 	return pr

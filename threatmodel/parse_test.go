@@ -201,3 +201,44 @@ func TestParseAllAtOnce(t *testing.T) {
 		t.Errorf("error for a shapeless section: %v", err)
 	}
 }
+
+// TestParseKeyHints checks that a key in the wrong case or a letter off
+// names the key meant, and that the comma advice stays for flow-style values.
+func TestParseKeyHints(t *testing.T) {
+	tests := []struct{ name, input, want string }{
+		{"flow key case", "components:\n  - {id: a, kind: chat-ui}\nflows:\n  - {from: a, to: a, trustboundary: true}\n",
+			`m.yaml:4:22: a flow has no key "trustboundary" (did you mean trustBoundary?); use id, from, to, data, trustBoundary`},
+		{"top-level key", "component: []\n", `m.yaml:1:1: unknown top-level key "component" (did you mean components?)`},
+		{"accepted risk key", "acceptedRisks:\n  - {technique: AML.T0051, owner: a, reason: b, expiry: \"2030-01-01\"}\n", `an accepted risk has no key "expiry" (did you mean expires?)`},
+		{"component key", "components:\n  - id: a\n    kind: chat-ui\n    propertes: {}\n", `a component has no key "propertes" (did you mean properties?)`},
+		{"preferences key", "preferences:\n  cost: {}\n", `preferences have no key "cost" (did you mean costs?)`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Parse("m.yaml", []byte(tc.input), Limits{})
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("error:\n%v\nwant it to contain:\n%s", err, tc.want)
+			}
+		})
+	}
+}
+
+// TestDidYouMean pins when a name is taken for a slip of another.
+func TestDidYouMean(t *testing.T) {
+	keys := []string{"id", "from", "to", "data", "trustBoundary"}
+	for name, want := range map[string]string{
+		"x":                                   "",
+		"ab":                                  "",
+		"form":                                " (did you mean from?)",
+		"dat":                                 " (did you mean data?)",
+		"TrustBoundary":                       " (did you mean trustBoundary?)",
+		"trustBoundry":                        " (did you mean trustBoundary?)",
+		"boundary":                            " (did you mean trustBoundary?)",
+		"answers":                             "",
+		strings.Repeat("trustBoundary", 1000): "",
+	} {
+		if got := didYouMean(name, keys); got != want {
+			t.Errorf("didYouMean(%q) = %q, want %q", name, got, want)
+		}
+	}
+}

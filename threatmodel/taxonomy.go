@@ -211,8 +211,16 @@ func KindHint(name string) string {
 // didYouMean returns " (did you mean X?)" for the candidate nearest to name,
 // or "" when none is near enough to be a likely slip.
 func didYouMean(name string, candidates []string) string {
+	if len(name) > 64 {
+		return "" // no name of ours is that long; and the distance costs len(name) rows
+	}
 	low := strings.ToLower(name)
+	// A letter or two off; one for short names, where two would make any
+	// short key look like another ("x" is not a slip for "id").
 	best, bestD := "", 3
+	if len(low) <= 4 {
+		bestD = 2
+	}
 	for _, c := range candidates {
 		lc := strings.ToLower(c)
 		if lc == low {
@@ -236,26 +244,31 @@ func didYouMean(name string, candidates []string) string {
 	return " (did you mean " + best + "?)"
 }
 
-// editDistance is the Levenshtein distance of a and b (bytes: names are
-// ASCII).
+// editDistance is the optimal-string-alignment distance of a and b: the
+// insertions, deletions, substitutions and swaps of two neighbours ("form"
+// for "from") that make one the other (bytes: names are ASCII).
 func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
+	d := make([][]int, len(a)+1)
+	for i := range d {
+		d[i] = make([]int, len(b)+1)
+		d[i][0] = i
+	}
+	for j := range d[0] {
+		d[0][j] = j
 	}
 	for i := 1; i <= len(a); i++ {
-		cur[0] = i
 		for j := 1; j <= len(b); j++ {
 			cost := 1
 			if a[i-1] == b[j-1] {
 				cost = 0
 			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
+			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
+				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
+			}
 		}
-		prev, cur = cur, prev
 	}
-	return prev[len(b)]
+	return d[len(a)][len(b)]
 }
 
 // curated is the embedded curated semantics, loaded once for the hints of
