@@ -247,7 +247,7 @@ func NewComponent(id, kind, name, description string, props map[string]string) (
 		v := props[k]
 		pi, ok := threatmodel.PropertyOf(k)
 		if !ok {
-			return c, errorf(BadInput, "component %q: unknown property %q; see docs/threatmodel.md for the properties", id, k)
+			return c, errorf(BadInput, "component %q: %s", id, threatmodel.UnknownProperty(k))
 		}
 		if pi.Type == threatmodel.TypeBool {
 			if v != "true" && v != "false" {

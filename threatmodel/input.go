@@ -1,8 +1,11 @@
 package threatmodel
 
 import (
+	"errors"
 	"fmt"
+	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/atlasgraph/atlasgraph/yamlpos"
 	"go.yaml.in/yaml/v3"
@@ -49,6 +52,16 @@ type (
 type parser struct {
 	file  string
 	probs []Problem
+	// item is the place of the component, flow, control or accepted risk
+	// being read; tainted holds the items a problem was found in, so that
+	// Validate's "has no id" of an item whose id was not text is not
+	// reported twice.
+	item    Pos
+	tainted map[Pos]bool
+	// shapeless is set when the file or one of its sections is not the
+	// mapping or list it must be: the model read is then too partial to
+	// check further.
+	shapeless bool
 }
 
 const maxNodes = 1_000_000
@@ -58,15 +71,25 @@ func posOf(n *yaml.Node) Pos { return Pos{Line: n.Line, Col: n.Column} }
 // failKey reports an unknown key. In a flow-style mapping ({a: 1, b: 2})
 // an unknown key without a value is most often the rest of a value that
 // held a comma ({data: questions, answers}), so the message says to quote it.
-func (p *parser) failKey(mapping, k, v *yaml.Node, format string, args ...any) {
-	msg := fmt.Sprintf(format, args...)
+// Otherwise a key near one of keys (a different case, a letter off) is
+// named as the one likely meant.
+func (p *parser) failKey(mapping, k, v *yaml.Node, what string, keys ...string) {
+	msg := fmt.Sprintf("%s has no key %q", what, k.Value)
 	if mapping.Style&yaml.FlowStyle != 0 && v.Tag == "!!null" && v.Value == "" {
-		msg += fmt.Sprintf("; if %q is the rest of the value before it, quote that value, which holds a comma: key: \"..., %s\"", k.Value, k.Value)
+		msg += fmt.Sprintf("; use %s; if %q is the rest of the value before it, quote that value, which holds a comma: key: \"..., %s\"", strings.Join(keys, ", "), k.Value, k.Value)
+	} else {
+		msg += didYouMean(k.Value, keys) + "; use " + strings.Join(keys, ", ")
 	}
 	p.fail(k, "%s", msg)
 }
 
 func (p *parser) fail(n *yaml.Node, format string, args ...any) {
+	if p.item != (Pos{}) {
+		if p.tainted == nil {
+			p.tainted = map[Pos]bool{}
+		}
+		p.tainted[p.item] = true
+	}
 	pr := Problem{File: p.file, Msg: fmt.Sprintf(format, args...)}
 	if n != nil {
 		pr.Pos = posOf(n)
@@ -107,7 +130,7 @@ func Parse(name string, data []byte, lim Limits) (m *Model, err error) {
 	}
 	in := p.file0(root)
 	if len(p.probs) > 0 {
-		return nil, &ValidationError{p.probs}
+		return nil, &ValidationError{p.withValidation(in.toModel(name), lim)}
 	}
 	m = in.toModel(name)
 	if err := m.Validate(lim); err != nil {
@@ -116,11 +139,49 @@ func Parse(name string, data []byte, lim Limits) (m *Model, err error) {
 	return m, nil
 }
 
+// withValidation adds to the problems found reading the file those Validate
+// finds in what could be read (unknown kinds and properties, flows to missing
+// components, bad statuses ...), so that every problem is reported at once
+// rather than in two rounds. It leaves out what only repeats a problem
+// already reported: one at the same place, and an item's missing field when
+// that field was there but not text. When the file or a section is not the
+// mapping or list it must be, what was read is too partial to check.
+func (p *parser) withValidation(m *Model, lim Limits) []Problem {
+	if p.shapeless {
+		return p.probs
+	}
+	var ve *ValidationError
+	if err := m.Validate(lim); !errors.As(err, &ve) {
+		return p.probs
+	}
+	seen := map[Pos]bool{}
+	for _, pr := range p.probs {
+		seen[pr.Pos] = true
+	}
+	out := slices.Clone(p.probs)
+	for _, pr := range ve.Problems {
+		if pr.Pos != (Pos{}) && (seen[pr.Pos] || p.tainted[pr.Pos]) {
+			continue
+		}
+		out = append(out, pr)
+	}
+	slices.SortStableFunc(out, func(a, b Problem) int {
+		if a.Pos.Line != b.Pos.Line {
+			return a.Pos.Line - b.Pos.Line
+		}
+		return a.Pos.Col - b.Pos.Col
+	})
+	return out
+}
+
 // mapping iterates over the key/value pairs of a mapping node, refusing
 // anything else and the keys [yamlpos.Entries] refuses.
 func (p *parser) mapping(n *yaml.Node, what string, f func(key string, k, v *yaml.Node)) {
 	if n.Kind != yaml.MappingNode {
 		p.fail(n, "%s must be a mapping, got %s", what, yamlpos.Got(n))
+		if p.item == (Pos{}) {
+			p.shapeless = true // the file, or preferences
+		}
 		return
 	}
 	pairs, probs := yamlpos.Entries(n)
@@ -138,6 +199,9 @@ func (p *parser) list(n *yaml.Node, what string, f func(i int, v *yaml.Node)) {
 	}
 	if n.Kind != yaml.SequenceNode {
 		p.fail(n, "%s must be a list, got %s", what, yamlpos.Got(n))
+		if p.item == (Pos{}) {
+			p.shapeless = true // components, flows, controls ...
+		}
 		return
 	}
 	for i, v := range n.Content {
@@ -183,7 +247,7 @@ func (p *parser) file0(n *yaml.Node) inputFile {
 		case "preferences":
 			in.prefs = p.preferences(v)
 		default:
-			p.fail(k, "unknown top-level key %q; a model has name, description, atlasRelease, components, flows, controls, acceptedRisks and preferences", key)
+			p.fail(k, "unknown top-level key %q%s; a model has name, description, atlasRelease, components, flows, controls, acceptedRisks and preferences", key, didYouMean(key, []string{"name", "description", "atlasRelease", "components", "flows", "controls", "acceptedRisks", "preferences"}))
 		}
 	})
 	return in
@@ -191,6 +255,8 @@ func (p *parser) file0(n *yaml.Node) inputFile {
 
 func (p *parser) component(n *yaml.Node) inputComponent {
 	c := inputComponent{pos: posOf(n), fieldPos: map[string]Pos{}}
+	p.item = c.pos
+	defer func() { p.item = Pos{} }()
 	p.mapping(n, "a component", func(key string, k, v *yaml.Node) {
 		c.fieldPos[key] = posOf(v)
 		switch key {
@@ -220,7 +286,7 @@ func (p *parser) component(n *yaml.Node) inputComponent {
 				}
 			})
 		default:
-			p.failKey(n, k, v, "a component has no key %q; use id, kind, name, description, properties", key)
+			p.failKey(n, k, v, "a component", "id", "kind", "name", "description", "properties")
 		}
 	})
 	return c
@@ -228,6 +294,8 @@ func (p *parser) component(n *yaml.Node) inputComponent {
 
 func (p *parser) flow(n *yaml.Node) inputFlow {
 	f := inputFlow{pos: posOf(n), fieldPos: map[string]Pos{}}
+	p.item = f.pos
+	defer func() { p.item = Pos{} }()
 	p.mapping(n, "a flow", func(key string, k, v *yaml.Node) {
 		f.fieldPos[key] = posOf(v)
 		switch key {
@@ -242,7 +310,7 @@ func (p *parser) flow(n *yaml.Node) inputFlow {
 		case "trustBoundary":
 			f.trustBoundary = p.boolean(v, "trustBoundary")
 		default:
-			p.failKey(n, k, v, "a flow has no key %q; use id, from, to, data, trustBoundary", key)
+			p.failKey(n, k, v, "a flow", "id", "from", "to", "data", "trustBoundary")
 		}
 	})
 	return f
@@ -250,6 +318,8 @@ func (p *parser) flow(n *yaml.Node) inputFlow {
 
 func (p *parser) control(n *yaml.Node) inputControl {
 	c := inputControl{pos: posOf(n), fieldPos: map[string]Pos{}}
+	p.item = c.pos
+	defer func() { p.item = Pos{} }()
 	p.mapping(n, "a control", func(key string, k, v *yaml.Node) {
 		c.fieldPos[key] = posOf(v)
 		switch key {
@@ -267,7 +337,7 @@ func (p *parser) control(n *yaml.Node) inputControl {
 				c.scope = append(c.scope, p.str(s, "a scope entry"))
 			})
 		default:
-			p.failKey(n, k, v, "a control has no key %q; use id, mitigation, status, scope, note", key)
+			p.failKey(n, k, v, "a control", "id", "mitigation", "status", "scope", "note")
 		}
 	})
 	return c
@@ -275,6 +345,8 @@ func (p *parser) control(n *yaml.Node) inputControl {
 
 func (p *parser) accepted(n *yaml.Node) inputAccepted {
 	a := inputAccepted{pos: posOf(n), fieldPos: map[string]Pos{}}
+	p.item = a.pos
+	defer func() { p.item = Pos{} }()
 	p.mapping(n, "an accepted risk", func(key string, k, v *yaml.Node) {
 		a.fieldPos[key] = posOf(v)
 		switch key {
@@ -287,7 +359,7 @@ func (p *parser) accepted(n *yaml.Node) inputAccepted {
 		case "expires":
 			a.expires = p.str(v, "expires")
 		default:
-			p.failKey(n, k, v, "an accepted risk has no key %q; use technique, owner, reason, expires", key)
+			p.failKey(n, k, v, "an accepted risk", "technique", "owner", "reason", "expires")
 		}
 	})
 	return a
@@ -316,7 +388,7 @@ func (p *parser) preferences(n *yaml.Node) Preferences {
 				pr.Exclude = append(pr.Exclude, p.str(s, "an exclude entry"))
 			})
 		default:
-			p.fail(k, "preferences have no key %q; use countDetection, costs, exclude", key)
+			p.fail(k, "preferences have no key %q%s; use countDetection, costs, exclude", key, didYouMean(key, []string{"countDetection", "costs", "exclude"}))
 		}
 	})
 	return pr

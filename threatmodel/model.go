@@ -296,7 +296,7 @@ func (m *Model) Validate(lim Limits) error {
 		if c.Kind == "" {
 			add(fmt.Sprintf("components[%d].kind", i), c.Pos, "component %q has no kind; give one of: %s", c.ID, kindList())
 		} else if _, ok := KindOf(c.Kind); !ok {
-			add(fmt.Sprintf("components[%d].kind", i), at(c.FieldPos, "kind", c.Pos), "component %q: unknown kind %q; use one of: %s", c.ID, c.Kind, kindList())
+			add(fmt.Sprintf("components[%d].kind", i), at(c.FieldPos, "kind", c.Pos), "component %q: unknown kind %q%s; use one of: %s", c.ID, c.Kind, KindHint(string(c.Kind)), kindList())
 		}
 		if c.Name == "" {
 			c.Name = c.ID
@@ -304,7 +304,7 @@ func (m *Model) Validate(lim Limits) error {
 		for name, v := range c.Properties {
 			pi, ok := PropertyOf(name)
 			if !ok {
-				add(fmt.Sprintf("components[%d].properties.%s", i, name), at(c.FieldPos, "properties."+name, c.Pos), "component %q: unknown property %q; see docs/threatmodel.md for the properties", c.ID, name)
+				add(fmt.Sprintf("components[%d].properties.%s", i, name), at(c.FieldPos, "properties."+name, c.Pos), "component %q: %s", c.ID, UnknownProperty(name))
 				continue
 			}
 			if v.Type != pi.Type {
@@ -343,7 +343,7 @@ func (m *Model) Validate(lim Limits) error {
 	for i := range m.Controls {
 		c := &m.Controls[i]
 		if !mitPattern.MatchString(c.Mitigation) {
-			add(fmt.Sprintf("controls[%d].mitigation", i), at(c.FieldPos, "mitigation", c.Pos), "control %d: mitigation %q is not an ATLAS mitigation id (AML.M0000)", i+1, c.Mitigation)
+			add(fmt.Sprintf("controls[%d].mitigation", i), at(c.FieldPos, "mitigation", c.Pos), "control %d: mitigation %q is not an ATLAS mitigation id (AML.M0000)%s", i+1, c.Mitigation, mitigationHint(c.Mitigation))
 		}
 		switch c.Status {
 		case StatusImplemented, StatusPartial, StatusPlanned:

@@ -117,3 +117,128 @@ type fakeIDs struct{}
 
 func (fakeIDs) HasTechnique(id string) bool  { return id == "AML.T0051" }
 func (fakeIDs) HasMitigation(id string) bool { return id == "AML.M0015" }
+
+// TestParseHints checks the advice a new writer gets for the slips the
+// third set of evaluation models' author met (bench/advice/third/README.md):
+// the property or kind meant, the id of a mitigation written by its name or
+// by what it does.
+func TestParseHints(t *testing.T) {
+	tests := []struct{ name, input, want string }{
+		{"property part of another", "components:\n  - id: a\n    kind: chat-ui\n    properties:\n      authenticated: false\n",
+			`m.yaml:5:7: component "a": unknown property "authenticated" (did you mean unauthenticated?); the properties are: acceptsUntrustedContent, automatedDecisions,`},
+		{"property in another case", "components:\n  - id: a\n    kind: chat-ui\n    properties:\n      InternetFacing: true\n",
+			`unknown property "InternetFacing" (did you mean internetFacing?)`},
+		{"property misspelt", "components:\n  - id: a\n    kind: chat-ui\n    properties:\n      rendersMarkdwn: true\n",
+			`unknown property "rendersMarkdwn" (did you mean rendersMarkdown?)`},
+		{"kind part of another", "components:\n  - id: a\n    kind: hosted-model\n",
+			`m.yaml:3:11: component "a": unknown kind "hosted-model" (did you mean hosted-model-api?); use one of: agent-memory,`},
+		{"mitigation by name", "controls:\n  - {mitigation: Generative AI Guardrails, status: implemented}\n",
+			`m.yaml:2:18: control 1: mitigation "Generative AI Guardrails" is not an ATLAS mitigation id (AML.M0000); write its id: AML.M0020 (Generative AI Guardrails)`},
+		{"mitigation by what it does", "controls:\n  - {mitigation: input filtering, status: implemented}\n",
+			`write the id of the one you mean: AML.M0020 (Generative AI Guardrails)`},
+		{"mitigation unknown", "controls:\n  - {mitigation: frobnication, status: implemented}\n",
+			`is not an ATLAS mitigation id (AML.M0000); find the id with atlasgraph search`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Parse("m.yaml", []byte(tc.input), Limits{})
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("error:\n%v\nwant it to contain:\n%s", err, tc.want)
+			}
+		})
+	}
+	// A name far from every property gets the list, and no guess.
+	_, err := Parse("m.yaml", []byte("components:\n  - id: a\n    kind: chat-ui\n    properties:\n      xyzzy: true\n"), Limits{})
+	if err == nil || strings.Contains(err.Error(), "did you mean") || !strings.Contains(err.Error(), "the properties are: ") {
+		t.Errorf("error for a property like none: %v", err)
+	}
+}
+
+// TestParseAllAtOnce checks that problems of reading (a value of the wrong
+// type) and of checking (an unknown kind, a flow to a missing component)
+// come in one list in file order, without repeating one problem as two.
+func TestParseAllAtOnce(t *testing.T) {
+	in := "components:\n" +
+		"  - id: a\n" +
+		"    kind: web-app\n" +
+		"    properties: {internetFacing: yes}\n" +
+		"  - id: [b]\n" +
+		"    kind: chat-ui\n" +
+		"flows:\n" +
+		"  - {from: a, to: c}\n" +
+		"controls:\n" +
+		"  - {mitigation: AML.M0015, status: [done], scope: x}\n"
+	_, err := Parse("m.yaml", []byte(in), Limits{})
+	var ve *ValidationError
+	if !errors.As(err, &ve) {
+		t.Fatalf("error %T %v is not a *ValidationError", err, err)
+	}
+	var got []string
+	for _, p := range ve.Problems {
+		got = append(got, p.String())
+	}
+	want := []string{
+		`m.yaml:3:11: component "a": unknown kind "web-app"`,
+		`m.yaml:4:34: property internetFacing must be true or false`,
+		`m.yaml:5:9: id must be text`,
+		`m.yaml:8:19: flow to "c": no component has that id`,
+		`m.yaml:10:37: status must be text`,
+		`m.yaml:10:52: scope must be a list`,
+	}
+	if len(got) != len(want) {
+		t.Fatalf("problems:\n%s\nwant %d of them", strings.Join(got, "\n"), len(want))
+	}
+	for i := range want {
+		if !strings.HasPrefix(got[i], want[i]) {
+			t.Errorf("problem %d: %s\nwant it to start with: %s", i+1, got[i], want[i])
+		}
+	}
+
+	// A section of the wrong shape leaves too little to check: only it is
+	// reported, not every flow to a component that could not be read.
+	_, err = Parse("m.yaml", []byte("components: {a: chat-ui}\nflows:\n  - {from: a, to: b}\n"), Limits{})
+	if err == nil || !strings.Contains(err.Error(), "components must be a list") || strings.Contains(err.Error(), "no component has that id") {
+		t.Errorf("error for a shapeless section: %v", err)
+	}
+}
+
+// TestParseKeyHints checks that a key in the wrong case or a letter off
+// names the key meant, and that the comma advice stays for flow-style values.
+func TestParseKeyHints(t *testing.T) {
+	tests := []struct{ name, input, want string }{
+		{"flow key case", "components:\n  - {id: a, kind: chat-ui}\nflows:\n  - {from: a, to: a, trustboundary: true}\n",
+			`m.yaml:4:22: a flow has no key "trustboundary" (did you mean trustBoundary?); use id, from, to, data, trustBoundary`},
+		{"top-level key", "component: []\n", `m.yaml:1:1: unknown top-level key "component" (did you mean components?)`},
+		{"accepted risk key", "acceptedRisks:\n  - {technique: AML.T0051, owner: a, reason: b, expiry: \"2030-01-01\"}\n", `an accepted risk has no key "expiry" (did you mean expires?)`},
+		{"component key", "components:\n  - id: a\n    kind: chat-ui\n    propertes: {}\n", `a component has no key "propertes" (did you mean properties?)`},
+		{"preferences key", "preferences:\n  cost: {}\n", `preferences have no key "cost" (did you mean costs?)`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Parse("m.yaml", []byte(tc.input), Limits{})
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("error:\n%v\nwant it to contain:\n%s", err, tc.want)
+			}
+		})
+	}
+}
+
+// TestDidYouMean pins when a name is taken for a slip of another.
+func TestDidYouMean(t *testing.T) {
+	keys := []string{"id", "from", "to", "data", "trustBoundary"}
+	for name, want := range map[string]string{
+		"x":                                   "",
+		"ab":                                  "",
+		"form":                                " (did you mean from?)",
+		"dat":                                 " (did you mean data?)",
+		"TrustBoundary":                       " (did you mean trustBoundary?)",
+		"trustBoundry":                        " (did you mean trustBoundary?)",
+		"boundary":                            " (did you mean trustBoundary?)",
+		"answers":                             "",
+		strings.Repeat("trustBoundary", 1000): "",
+	} {
+		if got := didYouMean(name, keys); got != want {
+			t.Errorf("didYouMean(%q) = %q, want %q", name, got, want)
+		}
+	}
+}

@@ -3,6 +3,9 @@ package threatmodel
 import (
 	"slices"
 	"sort"
+	"strconv"
+	"strings"
+	"sync"
 )
 
 // Layer is a layer of the CSA MAESTRO reference architecture for agentic AI
@@ -83,7 +86,7 @@ var kinds = []KindInfo{
 	{KindTrainingDataStore, "Training data store", LayerDataOperations, []string{"componentTrainingData", "componentDataStorage"},
 		"The datasets a model is trained, fine-tuned or evaluated on."},
 	{KindTrainingPipeline, "Training or fine-tuning pipeline", LayerFoundationModels, []string{"componentModelTrainingTuning", "componentModelFrameworksAndCode"},
-		"The jobs and workspaces that train or fine-tune models."},
+		"The jobs and workspaces that train or fine-tune models: training code, notebooks, data scientists' workstations, compute clusters (Ray, Kubeflow, Slurm)."},
 	{KindModelRegistry, "Model registry or artifact store", LayerDeployment, []string{"componentModelStorage"},
 		"Where model weights and other AI artifacts are stored and versioned (MLflow, a bucket, a container registry)."},
 	{KindThirdPartySource, "Third-party model or dataset source", LayerEcosystem, []string{"componentDataSources", "componentModelFrameworksAndCode"},
@@ -91,13 +94,13 @@ var kinds = []KindInfo{
 	{KindClassifier, "Predictive classifier", LayerFoundationModels, []string{"componentTheModel"},
 		"A predictive model making decisions on inputs: fraud scoring, malware or spam detection, image recognition."},
 	{KindMLCICD, "ML CI/CD", LayerDeployment, []string{"componentModelFrameworksAndCode"},
-		"The build and deployment pipeline that packages, tests and ships models and AI applications."},
+		"The build and deployment pipeline that packages, tests and ships models and AI applications, with the source repositories and package installs it builds from."},
 	{KindModelEvaluation, "Model evaluation and monitoring", LayerEvaluation, []string{"componentModelEvaluation"},
 		"Evaluation, red-teaming and production monitoring of model behaviour."},
 	{KindApplicationBackend, "Application backend", LayerEcosystem, []string{"componentApplication"},
-		"The service around the model: the API that receives requests, calls the model and acts on its answers."},
+		"The service around the model: the API that receives requests, calls the model and acts on its answers; also a service of yours it sits among (a database, a mail gateway, a security product's data plane)."},
 	{KindAIApplication, "AI application (not chat)", LayerEcosystem, []string{"componentApplication", "componentApplicationInputHandling", "componentApplicationOutputHandling"},
-		"An application that uses a model without a conversation: document processing, search, summaries, triage, code review."},
+		"An application that uses a model without a conversation: document processing, search, summaries, triage, code review; also a web or mobile app or form in front of a model that is not a chat."},
 	{KindExternalParty, "External party", LayerEcosystem, []string{"componentDataSources"},
 		"Someone outside the organisation who sends or receives data: customers, partners, the public web, a vendor's service. It is internet-facing and its content untrusted by definition."},
 }
@@ -161,7 +164,7 @@ var properties = []PropertyInfo{
 	{"metered", TypeBool, nil, "Billed per use (tokens, queries, compute), so every use costs its owner money."},
 	{"unauthenticated", TypeBool, nil, "Usable without an account or a key: anyone who reaches it may use it."},
 	{"clientSideModel", TypeBool, nil, "Its model runs on users' devices (a mobile app, a browser, an edge device), so the weights ship with it."},
-	{"modality", TypeString, []string{"text", "image", "audio", "video", "tabular", "multimodal"}, "The kind of data the model takes in."},
+	{"modality", TypeString, []string{"text", "image", "audio", "video", "tabular", "multimodal"}, "The kind of data the model takes in: text also for code, domain names and URLs; tabular for feature vectors (network flows, file features, transactions)."},
 	{"provider", TypeString, nil, "The vendor or project behind the component (free text, for the report)."},
 }
 
@@ -180,4 +183,126 @@ func PropertyOf(name string) (PropertyInfo, bool) {
 		}
 	}
 	return PropertyInfo{}, false
+}
+
+// UnknownProperty is the message for a property name the taxonomy does not
+// have: "unknown property", the nearest property when the name looks like a misspelling of one
+// (a different case, a letter or two off, or a part of it such as
+// "authenticated" for "unauthenticated"), then the list of properties, so a
+// writer needs no other page to fix the name.
+func UnknownProperty(name string) string {
+	names := make([]string, 0, len(properties))
+	for _, p := range Properties() {
+		names = append(names, p.Name)
+	}
+	return "unknown property " + strconv.Quote(name) + didYouMean(name, names) + "; the properties are: " + strings.Join(names, ", ")
+}
+
+// KindHint is the nearest kind to an unknown kind name, as " (did you mean
+// X?)", or "" when none is near.
+func KindHint(name string) string {
+	ks := make([]string, 0, len(kinds))
+	for _, k := range Kinds() {
+		ks = append(ks, string(k.Kind))
+	}
+	return didYouMean(name, ks)
+}
+
+// didYouMean returns " (did you mean X?)" for the candidate nearest to name,
+// or "" when none is near enough to be a likely slip.
+func didYouMean(name string, candidates []string) string {
+	if len(name) > 64 {
+		return "" // no name of ours is that long; and the distance costs len(name) rows
+	}
+	low := strings.ToLower(name)
+	// A letter or two off; one for short names, where two would make any
+	// short key look like another ("x" is not a slip for "id").
+	best, bestD := "", 3
+	if len(low) <= 4 {
+		bestD = 2
+	}
+	for _, c := range candidates {
+		lc := strings.ToLower(c)
+		if lc == low {
+			return " (did you mean " + c + "?)"
+		}
+		// A part of a name ("authenticated", "confidence") points at it
+		// when it is long enough not to match by chance.
+		if len(low) >= 6 && (strings.Contains(lc, low) || strings.Contains(low, lc)) {
+			if best == "" || bestD > 0 {
+				best, bestD = c, 0
+			}
+			continue
+		}
+		if d := editDistance(low, lc); d < bestD {
+			best, bestD = c, d
+		}
+	}
+	if best == "" {
+		return ""
+	}
+	return " (did you mean " + best + "?)"
+}
+
+// editDistance is the optimal-string-alignment distance of a and b: the
+// insertions, deletions, substitutions and swaps of two neighbours ("form"
+// for "from") that make one the other (bytes: names are ASCII).
+func editDistance(a, b string) int {
+	d := make([][]int, len(a)+1)
+	for i := range d {
+		d[i] = make([]int, len(b)+1)
+		d[i][0] = i
+	}
+	for j := range d[0] {
+		d[0][j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
+			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
+				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
+			}
+		}
+	}
+	return d[len(a)][len(b)]
+}
+
+// curated is the embedded curated semantics, loaded once for the hints of
+// [mitigationHint].
+var curated = sync.OnceValue(func() *Semantics {
+	s, err := DefaultSemantics()
+	if err != nil {
+		return nil // the semantics' own tests fail loudly; a hint is not worth a panic
+	}
+	return s
+})
+
+// mitigationHint turns a mitigation written by its name or by what it does
+// ("Generative AI Guardrails", "input filtering") into the ids to write, as
+// "; write its id: AML.M0020 (Generative AI Guardrails)", from the curated
+// names and terms of every mitigation. "" when nothing matches, or too much.
+func mitigationHint(text string) string {
+	s := curated()
+	if s == nil || strings.TrimSpace(text) == "" {
+		return ""
+	}
+	name := func(id string) string { return id + " (" + s.Mitigations[id].Name + ")" }
+	for _, id := range sortedKeys(s.Mitigations) {
+		if strings.EqualFold(strings.TrimSpace(text), s.Mitigations[id].Name) {
+			return "; write its id: " + name(id)
+		}
+	}
+	ids := s.FindMitigations(text)
+	if len(ids) == 0 || len(ids) > 3 {
+		return "; find the id with atlasgraph search (its name or what it does)"
+	}
+	parts := make([]string, len(ids))
+	for i, id := range ids {
+		parts[i] = name(id)
+	}
+	return "; write the id of the one you mean: " + strings.Join(parts, ", ")
 }

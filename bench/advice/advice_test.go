@@ -278,11 +278,13 @@ func TestRealLabels(t *testing.T) {
 	if err != nil || len(models) < 20 {
 		t.Fatalf("%d models, want at least 20", len(models))
 	}
-	heldout, err := filepath.Glob(filepath.Join("heldout", "*.yaml"))
-	if err != nil {
-		t.Fatal(err)
+	for _, dir := range []string{"heldout", "third"} {
+		more, err := filepath.Glob(filepath.Join(dir, "*.yaml"))
+		if err != nil || (dir == "third" && len(more) < 24) {
+			t.Fatalf("%s: %d models (%v); the third author's set has at least 24", dir, len(more), err)
+		}
+		models = append(models, more...)
 	}
-	models = append(models, heldout...)
 	for _, m := range models {
 		src, err := os.ReadFile(m)
 		if err != nil {

@@ -148,7 +148,7 @@ func (c *cli) modelCheckCmd() *cobra.Command {
 			return err
 		}
 		if *structure {
-			fmt.Fprintf(c.stdout, "%s: the model is well formed: %d components, %d flows, %d controls, %d accepted risks\n", args[0], len(m.Components), len(m.Flows), len(m.Controls), len(m.AcceptedRisks))
+			fmt.Fprintf(c.stdout, "%s: the model is well formed: %s\n", args[0], modelSize(m))
 			return nil
 		}
 		ctx := cmd.Context()
@@ -161,10 +161,15 @@ func (c *cli) modelCheckCmd() *cobra.Command {
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(c.stdout, "%s: the model is valid on ATLAS %s: %d components, %d flows, %d controls, %d accepted risks\n", args[0], version, len(m.Components), len(m.Flows), len(m.Controls), len(m.AcceptedRisks))
+		fmt.Fprintf(c.stdout, "%s: the model is valid on ATLAS %s: %s\n", args[0], version, modelSize(m))
 		return nil
 	}
 	return cmd
+}
+
+// modelSize is "5 components, 6 flows, 1 control, 0 accepted risks".
+func modelSize(m *app.ThreatModel) string {
+	return strings.Join([]string{countOf(len(m.Components), "component"), countOf(len(m.Flows), "flow"), countOf(len(m.Controls), "control"), countOf(len(m.AcceptedRisks), "accepted risk")}, ", ")
 }
 
 // gateError is a report that fails --fail-on; it exits with status 3.
