@@ -32,10 +32,12 @@ type SearchHit struct {
 }
 
 // Search finds the objects of a release ("" for the current one) whose
-// names or descriptions match text (see store.LuceneQuery for the syntax),
+// names or descriptions match text (see store.ParseSearch for the syntax),
 // at most limit (1 to MaxSearchResults) of them. The index gives the ids;
 // the objects are the held release's. Actors named exactly by an alias (an
-// ATT&CK group's, say) come first.
+// ATT&CK group's, say) come first. A service without a database searches
+// the release in memory (searchMemory): the same syntax and fields, ATLAS's
+// own actors only.
 func (s *Service) Search(ctx context.Context, release, text string, limit int) (_ *SearchResult, err error) {
 	defer wrap(&err)
 	if limit < 1 || limit > MaxSearchResults {
@@ -45,21 +47,26 @@ func (s *Service) Search(ctx context.Context, release, text string, limit int) (
 	if err != nil {
 		return nil, fail(err)
 	}
-	if err := s.db("search"); err != nil {
-		return nil, err
-	}
-	_, found, err := s.reader.Search(ctx, rel.Version(), text, limit)
-	if err != nil {
-		return nil, fail(err)
-	}
-	hits := make([]view.SearchHit, 0, len(found))
-	for _, h := range found {
-		if x, ok := hitOf(rel, h.Kind, h.ID, h.Score); ok {
-			hits = append(hits, x)
+	var hits []view.SearchHit
+	if s.db("search") != nil {
+		// No database: the release in memory, searched the same way.
+		if hits, err = searchMemory(rel, text, limit); err != nil {
+			return nil, fail(err)
 		}
-	}
-	if hits, err = s.actors.RankSearch(ctx, rel.Version(), text, hits, limit); err != nil {
-		return nil, fail(err)
+	} else {
+		_, found, err := s.reader.Search(ctx, rel.Version(), text, limit)
+		if err != nil {
+			return nil, fail(err)
+		}
+		hits = make([]view.SearchHit, 0, len(found))
+		for _, h := range found {
+			if x, ok := hitOf(rel, h.Kind, h.ID, h.Score); ok {
+				hits = append(hits, x)
+			}
+		}
+		if hits, err = s.actors.RankSearch(ctx, rel.Version(), text, hits, limit); err != nil {
+			return nil, fail(err)
+		}
 	}
 	hits = s.byWhatTheyDo(rel, text, hits, limit)
 	eff := effectsOf(s.sem, rel.Atlas)

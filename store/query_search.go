@@ -17,10 +17,19 @@ const MaxSearchLength = 200
 // meaning to; LuceneQuery escapes every one of them in user words.
 const luceneSpecial = `+-&|!(){}[]^"~*?:\/`
 
-// LuceneQuery turns a user's search text into a Lucene query for the
-// atlas_text full-text index, so that no input can change the query's
-// shape or make the parser fail. It understands a small, documented
-// syntax and takes everything else literally:
+// SearchClause is one clause of a user's search text: a word (Prefix: it
+// ended in *) or a phrase (Phrase: words in double quotes, taken
+// literally), either required or, with Exclude, excluding. Words are
+// lower-cased.
+type SearchClause struct {
+	Words   []string
+	Phrase  bool
+	Prefix  bool
+	Exclude bool
+}
+
+// ParseSearch reads a user's search text in the small, documented syntax
+// every search face shares, and takes everything else literally:
 //
 //   - words separated by spaces, all required;
 //   - a word ending in * matches the words starting with it;
@@ -29,54 +38,83 @@ const luceneSpecial = `+-&|!(){}[]^"~*?:\/`
 //
 // It returns an error wrapping atlas.ErrBadInput for a text that is too long,
 // has an unbalanced quote, or has no word to look for.
-func LuceneQuery(text string) (string, error) {
+func ParseSearch(text string) ([]SearchClause, error) {
 	if n := utf8.RuneCountInString(text); n > MaxSearchLength {
-		return "", fmt.Errorf("%w: the search text has %d characters; the limit is %d", atlas.ErrBadInput, n, MaxSearchLength)
+		return nil, fmt.Errorf("%w: the search text has %d characters; the limit is %d", atlas.ErrBadInput, n, MaxSearchLength)
 	}
 	if !utf8.ValidString(text) {
-		return "", fmt.Errorf("%w: the search text is not valid UTF-8", atlas.ErrBadInput)
+		return nil, fmt.Errorf("%w: the search text is not valid UTF-8", atlas.ErrBadInput)
 	}
 	if strings.Count(text, `"`)%2 != 0 {
-		return "", fmt.Errorf("%w: the search text %q has an unbalanced double quote", atlas.ErrBadInput, text)
+		return nil, fmt.Errorf("%w: the search text %q has an unbalanced double quote", atlas.ErrBadInput, text)
 	}
-	var clauses []string
+	var clauses []SearchClause
 	positive := 0
 	for i, part := range strings.Split(text, `"`) {
 		if i%2 == 1 { // inside quotes: a phrase
-			words := strings.Fields(part)
+			words := strings.Fields(strings.ToLower(part))
 			if len(words) == 0 {
 				continue
 			}
-			for j, w := range words {
-				words[j] = escapeLucene(w)
-			}
-			clauses = append(clauses, `+"`+strings.Join(words, " ")+`"`)
+			clauses = append(clauses, SearchClause{Words: words, Phrase: true})
 			positive++
 			continue
 		}
 		for _, w := range strings.Fields(part) {
-			prefix := "+"
+			c := SearchClause{}
 			if strings.HasPrefix(w, "-") {
-				prefix, w = "-", strings.TrimLeft(w, "-")
+				c.Exclude, w = true, strings.TrimLeft(w, "-")
 			}
-			wildcard := ""
 			if strings.HasSuffix(w, "*") {
-				w = strings.TrimRight(w, "*")
-				wildcard = "*"
+				c.Prefix, w = true, strings.TrimRight(w, "*")
 			}
 			if strings.Trim(w, luceneSpecial) == "" {
 				continue // nothing but punctuation: no word to look for
 			}
-			clauses = append(clauses, prefix+escapeLucene(w)+wildcard)
-			if prefix == "+" {
+			c.Words = []string{strings.ToLower(w)}
+			clauses = append(clauses, c)
+			if !c.Exclude {
 				positive++
 			}
 		}
 	}
 	if positive == 0 {
-		return "", fmt.Errorf("%w: the search text %q has no word to look for", atlas.ErrBadInput, text)
+		return nil, fmt.Errorf("%w: the search text %q has no word to look for", atlas.ErrBadInput, text)
 	}
-	return strings.Join(clauses, " "), nil
+	return clauses, nil
+}
+
+// LuceneQuery turns a user's search text (see ParseSearch) into a Lucene
+// query for the atlas_text full-text index, so that no input can change the
+// query's shape or make the parser fail.
+func LuceneQuery(text string) (string, error) {
+	clauses, err := ParseSearch(text)
+	if err != nil {
+		return "", err
+	}
+	out := make([]string, 0, len(clauses))
+	for _, c := range clauses {
+		words := make([]string, len(c.Words))
+		for j, w := range c.Words {
+			words[j] = escapeLucene(w)
+		}
+		switch {
+		case c.Phrase:
+			out = append(out, `+"`+strings.Join(words, " ")+`"`)
+		case c.Exclude:
+			out = append(out, "-"+words[0]+star(c.Prefix))
+		default:
+			out = append(out, "+"+words[0]+star(c.Prefix))
+		}
+	}
+	return strings.Join(out, " "), nil
+}
+
+func star(prefix bool) string {
+	if prefix {
+		return "*"
+	}
+	return ""
 }
 
 // escapeLucene escapes the special characters of one word, and lower-cases

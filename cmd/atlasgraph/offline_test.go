@@ -49,3 +49,15 @@ func TestOfflineOutOfTheBox(t *testing.T) {
 		t.Errorf("model report --atlas embedded: %v, release %q, %d techniques\n%.300s", err, rep.Release, len(rep.ApplicableTechniques), out)
 	}
 }
+
+// TestSearchOffline: search reads a release file, or the one built in,
+// without Neo4j, and names each mitigation's effect.
+func TestSearchOffline(t *testing.T) {
+	out, _, err := runCLI(t, nil, "search", "input filtering", "--atlas", "embedded")
+	if err != nil || !strings.Contains(out, "AML.M0020") || !strings.Contains(out, "prevent") {
+		t.Errorf("search input filtering --atlas embedded: %v\n%s", err, out)
+	}
+	if _, _, err := runCLI(t, nil, "search", "x", "--atlas", "/no/such/ATLAS.yaml"); err == nil || !strings.Contains(err.Error(), "/no/such/ATLAS.yaml") {
+		t.Errorf("search --atlas of a missing file: %v, want an error naming it", err)
+	}
+}

@@ -118,7 +118,7 @@ func (c *cli) searchCmd() *cobra.Command {
 		Long: `Search finds the tactics, techniques, mitigations, case studies and actors of a release whose
 name or description holds every word of TEXT. A word ending in * matches words starting with it, a
 word starting with - excludes, and "quoted words" are a phrase.`,
-		Example: "  atlasgraph search \"prompt injection\"\n  atlasgraph search poison* --limit 5 --json",
+		Example: "  atlasgraph search \"prompt injection\"\n  atlasgraph search poison* --limit 5 --json\n  atlasgraph search \"input filtering\" --atlas embedded",
 		Args:    cobra.MinimumNArgs(1),
 	}
 	cmd.Args = func(cmd *cobra.Command, args []string) error {
@@ -131,11 +131,19 @@ word starting with - excludes, and "quoted words" are a phrase.`,
 	release := cmd.Flags().String("release", "", "release to search (default: the current release)")
 	limit := cmd.Flags().Int("limit", 20, fmt.Sprintf("most results, 1 to %d", app.MaxSearchResults))
 	asJSON := cmd.Flags().Bool("json", false, "print JSON")
+	atlasFile := cmd.Flags().String("atlas", "", "search this ATLAS release file instead of Neo4j ("+app.EmbeddedRelease+": the one built in; ATT&CK groups are then not searched)")
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
 		if *limit < 1 || *limit > app.MaxSearchResults {
 			return usageError{msg: fmt.Sprintf("--limit %d: ask for 1 to %d results", *limit, app.MaxSearchResults), cmd: cmd.CommandPath()}
 		}
-		svc, done, err := openService(cmd.Context(), cfg)
+		var svc *app.Service
+		var err error
+		done := func() {}
+		if *atlasFile != "" {
+			svc, err = app.OpenFile(cmd.Context(), *atlasFile)
+		} else {
+			svc, done, err = openService(cmd.Context(), cfg)
+		}
 		if err != nil {
 			return err
 		}
