@@ -42,6 +42,8 @@ const (
 	// lpWarmRows is the largest basis kept for the nodes below to start
 	// from; each level of the search holds one (8 lpWarmRows^2 bytes).
 	lpWarmRows = 800
+	// lpRefactor is the most pivots between two factorisations.
+	lpRefactor = 64
 )
 
 // lpState is the simplex state of one LP solve.
@@ -57,8 +59,10 @@ type lpState struct {
 
 	maxPivots int // pivots allowed to this solve; 0 for lpMaxPivots
 
-	binv    [][]float64 // basis inverse, by position
-	own     []bool      // per position: the row of binv is this state's own, not shared with a clone
+	fac     *lpFactor   // factorisation of the basis at the last refactorisation, shared with clones
+	etas    []lpEta     // the pivots since, oldest first (shared with clones, appended copy-on-write)
+	etaNZ   int         // nonzeros in etas
+	bad     bool        // the basis could not be factorised: the solve stops, the duals are 0
 	basis   []int       // per position: basic variable (j < n option, n+k slack of position k)
 	isBas   []bool      // per variable
 	where   []int       // per variable: its basis position, or -1
@@ -69,6 +73,9 @@ type lpState struct {
 	nz      []int       // scratch: the nonzero positions of the pivot row of Binv
 	touched []int       // scratch: the variables with an entry in the pivot row
 	col     []float64   // scratch: the entering column
+	rho     []float64   // scratch: the pivot row of the inverse
+	fw, fv  []float64   // scratch of the solves
+	fb      []float64   // scratch of the bump's solves
 }
 
 // lpSolve solves the LP relaxation of the current node's uncovered rows over
@@ -171,67 +178,39 @@ func (s *coverSearch) lpStart(start []float64) *lpState {
 }
 
 // clone copies the state deeply enough that pivots on the copy leave p
-// unchanged; scratch space is not shared.
+// unchanged; scratch space is not shared. The factor is shared (it never
+// changes), and so are the eta file and the options' row lists, clipped so
+// that an append copies them.
 func (p *lpState) clone() *lpState {
 	c := &lpState{s: p.s, n: p.n, cost: p.cost,
 		act: slices.Clone(p.act), pos: slices.Clone(p.pos), b: slices.Clone(p.b),
+		fac: p.fac, etas: slices.Clip(p.etas), etaNZ: p.etaNZ, bad: p.bad,
 		basis: slices.Clone(p.basis), isBas: slices.Clone(p.isBas), where: slices.Clone(p.where),
 		xB: slices.Clone(p.xB), d: slices.Clone(p.d)}
 	c.colPos = make([][]int32, len(p.colPos))
 	c.colCof = make([][]float64, len(p.colCof))
 	for j, cp := range p.colPos {
 		if len(cp) > 0 {
-			c.colPos[j] = slices.Clip(slices.Clone(cp))
-			c.colCof[j] = slices.Clip(slices.Clone(p.colCof[j]))
+			c.colPos[j] = slices.Clip(cp)
+			c.colCof[j] = slices.Clip(p.colCof[j])
 		}
 	}
-	// The rows of the inverse are shared, copied on write: a clone's few
-	// pivots (a child's LP, a strong-branching probe) touch few rows, and
-	// copying all m^2 entries cost more than they did. Neither state may
-	// then write a shared row in place.
-	c.binv = make([][]float64, len(p.binv))
-	for k, row := range p.binv {
-		c.binv[k] = slices.Clip(row)
-	}
-	c.own = make([]bool, len(p.binv))
-	for k := range p.own {
-		p.own[k] = false
-	}
 	return c
-}
-
-// ownRow makes row k of the inverse this state's own before a write.
-func (p *lpState) ownRow(k int) {
-	if !p.own[k] {
-		p.binv[k] = slices.Clone(p.binv[k])
-		p.own[k] = true
-	}
 }
 
 // size is the number of rows of the basis.
 func (p *lpState) size() int { return len(p.act) }
 
-// addRows adds rows to the LP, each with its surplus variable basic.
+// addRows adds rows to the LP, each with its surplus variable basic, and
+// factorises the larger basis.
 func (p *lpState) addRows(rows []int32) {
 	s := p.s
 	m0 := len(p.act)
-	m1 := m0 + len(rows)
-	for k := range p.binv {
-		// A shared row has no room past its length, so append copies it.
-		if !p.own[k] {
-			p.binv[k] = slices.Grow(slices.Clip(p.binv[k]), len(rows)+lpBatch)
-			p.own[k] = true
-		}
-		p.binv[k] = append(p.binv[k], make([]float64, len(rows))...)
-	}
 	for k, i := range rows {
 		pk := int32(m0 + k)
 		p.act = append(p.act, i)
 		p.pos[i] = pk
-		// Row i of the basis matrix over the current basic variables is w
-		// (1 for a basic option in row i); the new inverse row is w Binv,
-		// and -1 under the new surplus.
-		row := make([]float64, m1)
+		// The new surplus is the row's activity less its right-hand side.
 		rhs := s.lpB(i)
 		xb := -rhs
 		opts, cof := s.lpRow(i)
@@ -247,16 +226,9 @@ func (p *lpState) addRows(rows []int32) {
 			// A fixed option may still be basic in a warm start, on its
 			// way out: it is part of the basis matrix all the same.
 			if p.isBas[j] {
-				bk := p.where[j]
-				for c, v := range p.binv[bk] {
-					row[c] += a * v
-				}
-				xb += a * p.xB[bk]
+				xb += a * p.xB[p.where[j]]
 			}
 		}
-		row[pk] = -1
-		p.binv = append(p.binv, row)
-		p.own = append(p.own, true)
 		p.basis = append(p.basis, p.n+int(pk))
 		p.isBas = append(p.isBas, true)
 		p.where = append(p.where, int(pk))
@@ -264,22 +236,114 @@ func (p *lpState) addRows(rows []int32) {
 		p.b = append(p.b, rhs)
 		p.d = append(p.d, 0)
 	}
+	p.refactor()
 }
 
-// duals returns y = c_B Binv.
+// refactor factorises the current basis and empties the eta file; on a
+// singular basis it marks the state bad.
+func (p *lpState) refactor() bool {
+	s := p.s
+	m := len(p.act)
+	slack := make([]int32, m)
+	cols := make([][]int32, m)
+	vals := make([][]float64, m)
+	for k, v := range p.basis {
+		slack[k] = -1
+		if v >= p.n {
+			slack[k] = int32(v - p.n)
+		}
+	}
+	// The basic options' columns, complete over the active rows (a fixed
+	// option's row list stops where it was fixed).
+	for t, i := range p.act {
+		opts, cof := s.lpRow(i)
+		for e, j := range opts {
+			if !p.isBas[j] {
+				continue
+			}
+			k := p.where[j]
+			a := 1.0
+			if cof != nil {
+				a = cof[e]
+			}
+			cols[k] = append(cols[k], int32(t))
+			vals[k] = append(vals[k], a)
+		}
+	}
+	f, ok := newLPFactor(m, slack, func(k int) ([]int32, []float64) { return cols[k], vals[k] })
+	if !ok {
+		p.bad = true
+		return false
+	}
+	p.fac, p.etas, p.etaNZ, p.bad = f, nil, 0, false
+	return true
+}
+
+// scratch returns the solves' scratch vectors, sized for the basis.
+func (p *lpState) scratch() (w, v, bw []float64) {
+	m := len(p.act)
+	if cap(p.fw) < m {
+		p.fw = make([]float64, 2*m)
+		p.fv = make([]float64, 2*m)
+	}
+	if nb := len(p.fac.bRows); cap(p.fb) < nb {
+		p.fb = make([]float64, 2*nb)
+	}
+	return p.fw[:m], p.fv[:m], p.fb
+}
+
+// ftran sets x (by basis position) to B⁻¹a; a (by row position) is left
+// as it was.
+func (p *lpState) ftran(a, x []float64) {
+	w, _, bw := p.scratch()
+	copy(w, a)
+	p.fac.ftran(w, x, bw)
+	etaFtran(p.etas, x)
+}
+
+// btran sets y (by row position) to c B⁻¹ for c by basis position; c is
+// used up.
+func (p *lpState) btran(c, y []float64) {
+	_, _, bw := p.scratch()
+	etaBtran(p.etas, c)
+	p.fac.btran(c, y, bw)
+}
+
+// inverse returns B⁻¹ as a dense matrix by basis position (for tests).
+func (p *lpState) inverse() [][]float64 {
+	m := len(p.act)
+	inv := make([][]float64, m)
+	for k := range inv {
+		inv[k] = make([]float64, m)
+	}
+	e := make([]float64, m)
+	x := make([]float64, m)
+	for t := range m {
+		e[t] = 1
+		p.ftran(e, x)
+		e[t] = 0
+		for k := range m {
+			inv[k][t] = x[k]
+		}
+	}
+	return inv
+}
+
+// duals returns y = c_B B⁻¹ (all 0 when the basis could not be
+// factorised: still valid multipliers, only weak).
 func (p *lpState) duals() []float64 {
 	m := len(p.act)
 	y := make([]float64, m)
+	if p.bad {
+		return y
+	}
+	c := make([]float64, m)
 	for k, v := range p.basis {
-		if v >= p.n {
-			continue
-		}
-		c := p.cost[v]
-		for t, b := range p.binv[k] {
-			y[t] += c * b
+		if v < p.n {
+			c[k] = p.cost[v]
 		}
 	}
-	_ = m
+	p.btran(c, y)
 	return y
 }
 
@@ -292,16 +356,13 @@ func (p *lpState) clearAlpha() {
 	p.touched = p.touched[:0]
 }
 
-// refresh recomputes the basic values and reduced costs from the inverse,
+// refresh recomputes the basic values and reduced costs from the factor,
 // against the drift of the updates.
 func (p *lpState) refresh() {
-	for k := range p.xB {
-		sum := 0.0
-		for t, v := range p.binv[k] {
-			sum += v * p.b[t]
-		}
-		p.xB[k] = sum
+	if p.bad {
+		return
 	}
+	p.ftran(p.b, p.xB)
 	y := p.duals()
 	for j := range p.n {
 		if p.isBas[j] || p.s.state[j] != colFree {
@@ -340,6 +401,9 @@ func (p *lpState) leaving(tol float64) (r int, up bool) {
 func (p *lpState) run() bool {
 	const tolP, tolD, tolPiv = 1e-9, 1e-9, 1e-9
 	s := p.s
+	if p.bad {
+		return false
+	}
 	limit := lpMaxPivots
 	if p.maxPivots > 0 {
 		limit = p.maxPivots
@@ -410,9 +474,17 @@ func (p *lpState) run() bool {
 			p.addRows(add)
 			continue
 		}
-		// Pivot row: alpha_j = Binv[r] . a_j, computed from the nonzeros
-		// of Binv[r] row by row, since the inverse is sparse.
-		rho := p.binv[r]
+		// Pivot row: alpha_j = (e_r B⁻¹) . a_j, computed from the nonzeros
+		// of e_r B⁻¹ row by row, since it is sparse.
+		m := len(p.act)
+		if cap(p.rho) < m {
+			p.rho = make([]float64, 2*m)
+			p.col = make([]float64, 2*m)
+		}
+		rho, col := p.rho[:m], p.col[:m]
+		clear(col)
+		col[r] = 1
+		p.btran(col, rho)
 		nv := p.n + len(p.act)
 		if len(p.alpha) < nv {
 			p.alpha = make([]float64, nv*2)
@@ -475,27 +547,25 @@ func (p *lpState) run() bool {
 				q, big = j, -a
 			}
 		}
-		// Entering column: Binv a_q.
-		m := len(p.act)
-		if cap(p.col) < m {
-			p.col = make([]float64, m*2)
-		}
-		col := p.col[:m]
-		for k := range m {
-			row := p.binv[k]
-			var v float64
-			if q < p.n {
-				for t, pt := range p.colPos[q] {
-					v += row[pt] * p.colCof[q][t]
-				}
-			} else {
-				v = -row[q-p.n]
+		// Entering column: B⁻¹ a_q.
+		a := p.rho[:m] // rho is no longer needed
+		clear(a)
+		if q < p.n {
+			for t, pt := range p.colPos[q] {
+				a[pt] = p.colCof[q][t]
 			}
-			col[k] = v
+		} else {
+			a[q-p.n] = -1
 		}
+		p.ftran(a, col)
 		arq := col[r]
 		if math.Abs(arq) < tolPiv {
+			// The pivot row and the column disagree: the factor has
+			// drifted. Factorise afresh, or give up if it is fresh.
 			p.clearAlpha()
+			if len(p.etas) == 0 || !p.refactor() {
+				return false
+			}
 			p.refresh()
 			continue
 		}
@@ -514,26 +584,26 @@ func (p *lpState) run() bool {
 		leave := p.basis[r]
 		p.d[leave] = -thetaD
 		p.d[q] = 0
-		p.ownRow(r)
-		pr := p.binv[r]
-		inv := 1 / arq
-		for _, t := range nz {
-			pr[t] *= inv
-		}
-		for k := range m {
-			if c := col[k]; k != r && c != 0 {
-				p.ownRow(k)
-				row := p.binv[k]
-				for _, t := range nz {
-					row[t] -= c * pr[t]
-				}
+		// The eta of this pivot; after enough of them, factorise afresh.
+		et := lpEta{r: int32(r), piv: arq}
+		for k, c := range col {
+			if c != 0 && k != r {
+				et.idx = append(et.idx, int32(k))
+				et.val = append(et.val, c)
 			}
 		}
+		p.etas = append(p.etas, et)
+		p.etaNZ += len(et.idx) + 1
 		p.isBas[leave] = false
 		p.isBas[q] = true
 		p.where[leave] = -1
 		p.where[q] = r
 		p.basis[r] = q
+		if len(p.etas) >= lpRefactor || p.etaNZ > 2*p.fac.nnz+4*m {
+			if !p.refactor() {
+				return false
+			}
+		}
 	}
 	return false
 }
