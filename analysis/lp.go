@@ -59,23 +59,23 @@ type lpState struct {
 
 	maxPivots int // pivots allowed to this solve; 0 for lpMaxPivots
 
-	fac     *lpFactor   // factorisation of the basis at the last refactorisation, shared with clones
-	etas    []lpEta     // the pivots since, oldest first (shared with clones, appended copy-on-write)
-	etaNZ   int         // nonzeros in etas
-	bad     bool        // the basis could not be factorised: the solve stops, the duals are 0
-	basis   []int       // per position: basic variable (j < n option, n+k slack of position k)
-	isBas   []bool      // per variable
-	where   []int       // per variable: its basis position, or -1
-	xB      []float64   // basic values
-	d       []float64   // reduced costs per variable
-	alpha   []float64   // scratch: the pivot row over the variables, 0 outside touched
-	mark    []bool      // scratch: the variables in touched
-	nz      []int       // scratch: the nonzero positions of the pivot row of Binv
-	touched []int       // scratch: the variables with an entry in the pivot row
-	col     []float64   // scratch: the entering column
-	rho     []float64   // scratch: the pivot row of the inverse
-	fw, fv  []float64   // scratch of the solves
-	fb      []float64   // scratch of the bump's solves
+	fac     *lpFactor // factorisation of the basis at the last refactorisation, shared with clones
+	etas    []lpEta   // the pivots since, oldest first (shared with clones, appended copy-on-write)
+	etaNZ   int       // nonzeros in etas
+	bad     bool      // the basis could not be factorised: the solve stops, the duals are 0
+	basis   []int     // per position: basic variable (j < n option, n+k slack of position k)
+	isBas   []bool    // per variable
+	where   []int     // per variable: its basis position, or -1
+	xB      []float64 // basic values
+	d       []float64 // reduced costs per variable
+	alpha   []float64 // scratch: the pivot row over the variables, 0 outside touched
+	mark    []bool    // scratch: the variables in touched
+	nz      []int     // scratch: the nonzero positions of the pivot row of Binv
+	touched []int     // scratch: the variables with an entry in the pivot row
+	col     []float64 // scratch: the entering column
+	rho     []float64 // scratch: the pivot row of the inverse
+	fw, fv  []float64 // scratch of the solves
+	fb      []float64 // scratch of the bump's solves
 }
 
 // lpSolve solves the LP relaxation of the current node's uncovered rows over

@@ -53,7 +53,7 @@ type lpFactor struct {
 	lCol, lRow, uCol, uRow lpSparse
 	uDiag                  []float64
 	perm                   []int32 // row i of the LU is row perm[i] of the bump
-	nnz    int       // nonzeros of the basic columns and the LU, a measure of a solve's cost
+	nnz                    int     // nonzeros of the basic columns and the LU, a measure of a solve's cost
 }
 
 // lpSparse is a sparse matrix by lines (columns or rows): line i has the
