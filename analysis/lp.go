@@ -76,6 +76,7 @@ type lpState struct {
 	rho     []float64 // scratch: the pivot row of the inverse
 	fw, fv  []float64 // scratch of the solves
 	fb      []float64 // scratch of the bump's solves
+	fd      []float64 // scratch of the factorisation
 }
 
 // lpSolve solves the LP relaxation of the current node's uncovered rows over
@@ -245,8 +246,6 @@ func (p *lpState) refactor() bool {
 	s := p.s
 	m := len(p.act)
 	slack := make([]int32, m)
-	cols := make([][]int32, m)
-	vals := make([][]float64, m)
 	for k, v := range p.basis {
 		slack[k] = -1
 		if v >= p.n {
@@ -254,7 +253,22 @@ func (p *lpState) refactor() bool {
 		}
 	}
 	// The basic options' columns, complete over the active rows (a fixed
-	// option's row list stops where it was fixed).
+	// option's row list stops where it was fixed), in one allocation.
+	cnt := make([]int32, m+1)
+	for _, i := range p.act {
+		opts, _ := s.lpRow(i)
+		for _, j := range opts {
+			if p.isBas[j] {
+				cnt[p.where[j]+1]++
+			}
+		}
+	}
+	for k := range m {
+		cnt[k+1] += cnt[k]
+	}
+	idx := make([]int32, cnt[m])
+	val := make([]float64, cnt[m])
+	next := slices.Clone(cnt[:m])
 	for t, i := range p.act {
 		opts, cof := s.lpRow(i)
 		for e, j := range opts {
@@ -266,11 +280,14 @@ func (p *lpState) refactor() bool {
 			if cof != nil {
 				a = cof[e]
 			}
-			cols[k] = append(cols[k], int32(t))
-			vals[k] = append(vals[k], a)
+			idx[next[k]], val[next[k]] = int32(t), a
+			next[k]++
 		}
 	}
-	f, ok := newLPFactor(m, slack, func(k int) ([]int32, []float64) { return cols[k], vals[k] })
+	col := func(k int) ([]int32, []float64) {
+		return idx[cnt[k]:cnt[k+1]:cnt[k+1]], val[cnt[k]:cnt[k+1]:cnt[k+1]]
+	}
+	f, ok := newLPFactor(m, slack, col, &p.fd)
 	if !ok {
 		p.bad = true
 		return false
@@ -585,7 +602,13 @@ func (p *lpState) run() bool {
 		p.d[leave] = -thetaD
 		p.d[q] = 0
 		// The eta of this pivot; after enough of them, factorise afresh.
-		et := lpEta{r: int32(r), piv: arq}
+		cnt := 0
+		for _, c := range col {
+			if c != 0 {
+				cnt++
+			}
+		}
+		et := lpEta{r: int32(r), piv: arq, idx: make([]int32, 0, cnt), val: make([]float64, 0, cnt)}
 		for k, c := range col {
 			if c != 0 && k != r {
 				et.idx = append(et.idx, int32(k))

@@ -1,6 +1,9 @@
 package analysis
 
-import "math"
+import (
+	"math"
+	"slices"
+)
 
 // A factored basis for the dual simplex of lp.go.
 //
@@ -70,26 +73,25 @@ func (s *lpSparse) line(i int) ([]int32, []float64) {
 	return s.idx[a:b], s.val[a:b]
 }
 
-// lpSparseOf collects the nonzeros of the dense nb × nb matrix a for which
-// keep(i, j) holds, by row (byRow) or by column.
-func lpSparseOf(a []float64, nb int, byRow bool, keep func(i, j int) bool) lpSparse {
-	var s lpSparse
-	s.start = make([]int32, 0, nb+1)
-	for l := range nb {
-		s.start = append(s.start, int32(len(s.idx)))
-		for o := range nb {
-			i, j := l, o
-			if !byRow {
-				i, j = o, l
-			}
-			if v := a[i*nb+j]; v != 0 && keep(i, j) {
-				s.idx = append(s.idx, int32(o))
-				s.val = append(s.val, v)
-			}
+// transpose returns the matrix by the other lines (n of them).
+func (s *lpSparse) transpose(n int) lpSparse {
+	t := lpSparse{start: make([]int32, n+1), idx: make([]int32, len(s.idx)), val: make([]float64, len(s.val))}
+	for _, j := range s.idx {
+		t.start[j+1]++
+	}
+	for j := range n {
+		t.start[j+1] += t.start[j]
+	}
+	next := slices.Clone(t.start[:n])
+	for i := range len(s.start) - 1 {
+		idx, val := s.line(i)
+		for e, j := range idx {
+			at := next[j]
+			t.idx[at], t.val[at] = int32(i), val[e]
+			next[j]++
 		}
 	}
-	s.start = append(s.start, int32(len(s.idx)))
-	return s
+	return t
 }
 
 // lpEta is one pivot of the product form: the entering column in the basis
@@ -108,8 +110,10 @@ const lpFactorTol = 1e-11
 // newLPFactor factorises the basis over m rows whose position k holds the
 // surplus of row slack[k] (when slack[k] >= 0) or the option whose column
 // over the row positions col(k) returns. It returns false when the basis is
-// singular (numerically: a pivot under lpFactorTol).
-func newLPFactor(m int, slack []int32, col func(k int) ([]int32, []float64)) (*lpFactor, bool) {
+// singular (numerically: a pivot under lpFactorTol). The bump is
+// eliminated in *dense, grown as needed, which the caller may pass to the
+// next factorisation.
+func newLPFactor(m int, slack []int32, col func(k int) ([]int32, []float64), dense *[]float64) (*lpFactor, bool) {
 	f := &lpFactor{m: m, slackAt: make([]int32, m), colIdx: make([][]int32, m), colVal: make([][]float64, m),
 		rowIdx: make([][]int32, m), rowVal: make([][]float64, m)}
 	for t := range f.slackAt {
@@ -128,9 +132,27 @@ func newLPFactor(m int, slack []int32, col func(k int) ([]int32, []float64)) (*l
 		idx, val := col(k)
 		f.colIdx[k], f.colVal[k] = idx, val
 		f.nnz += len(idx)
-		for e, t := range idx {
+	}
+	// The same entries by row, in one allocation.
+	at := make([]int32, m+1)
+	for k := range m {
+		for _, t := range f.colIdx[k] {
+			at[t+1]++
+		}
+	}
+	for t := range m {
+		at[t+1] += at[t]
+	}
+	rIdx := make([]int32, at[m])
+	rVal := make([]float64, at[m])
+	for t := range m {
+		f.rowIdx[t] = rIdx[at[t]:at[t]:at[t+1]]
+		f.rowVal[t] = rVal[at[t]:at[t]:at[t+1]]
+	}
+	for k := range m {
+		for e, t := range f.colIdx[k] {
 			f.rowIdx[t] = append(f.rowIdx[t], int32(k))
-			f.rowVal[t] = append(f.rowVal[t], val[e])
+			f.rowVal[t] = append(f.rowVal[t], f.colVal[k][e])
 		}
 	}
 	// Counts of the entries in the active part of the kernel.
@@ -275,7 +297,11 @@ func newLPFactor(m int, slack []int32, col func(k int) ([]int32, []float64)) (*l
 	if nb == 0 {
 		return f, true
 	}
-	a := make([]float64, nb*nb)
+	if cap(*dense) < nb*nb {
+		*dense = make([]float64, nb*nb)
+	}
+	a := (*dense)[:nb*nb]
+	clear(a)
 	for i, t := range f.bRows {
 		for e, k := range f.rowIdx[t] {
 			if colOn[k] {
@@ -287,6 +313,7 @@ func newLPFactor(m int, slack []int32, col func(k int) ([]int32, []float64)) (*l
 	for i := range f.perm {
 		f.perm[i] = int32(i)
 	}
+	var nzc []int32
 	for c := range nb {
 		p, big := -1, lpFactorTol
 		for i := c; i < nb; i++ {
@@ -304,6 +331,14 @@ func newLPFactor(m int, slack []int32, col func(k int) ([]int32, []float64)) (*l
 			f.perm[p], f.perm[c] = f.perm[c], f.perm[p]
 		}
 		piv := a[c*nb+c]
+		// The bump stays sparse as it is eliminated: update with the
+		// nonzeros of the pivot row only.
+		nzc = nzc[:0]
+		for j := c + 1; j < nb; j++ {
+			if a[c*nb+j] != 0 {
+				nzc = append(nzc, int32(j))
+			}
+		}
 		for i := c + 1; i < nb; i++ {
 			l := a[i*nb+c]
 			if l == 0 {
@@ -311,22 +346,36 @@ func newLPFactor(m int, slack []int32, col func(k int) ([]int32, []float64)) (*l
 			}
 			l /= piv
 			a[i*nb+c] = l
-			ri, rc := a[i*nb+c+1:i*nb+nb], a[c*nb+c+1:c*nb+nb]
-			for j, v := range rc {
-				ri[j] -= l * v
+			ri, rc := a[i*nb:i*nb+nb], a[c*nb:c*nb+nb]
+			for _, j := range nzc {
+				ri[j] -= l * rc[j]
 			}
 		}
 	}
-	lower := func(i, j int) bool { return j < i }
-	upper := func(i, j int) bool { return j > i }
-	f.lCol = lpSparseOf(a, nb, false, lower)
-	f.lRow = lpSparseOf(a, nb, true, lower)
-	f.uCol = lpSparseOf(a, nb, false, upper)
-	f.uRow = lpSparseOf(a, nb, true, upper)
 	f.uDiag = make([]float64, nb)
+	f.lRow.start = make([]int32, 0, nb+1)
+	f.uRow.start = make([]int32, 0, nb+1)
 	for i := range nb {
-		f.uDiag[i] = a[i*nb+i]
+		f.lRow.start = append(f.lRow.start, int32(len(f.lRow.idx)))
+		f.uRow.start = append(f.uRow.start, int32(len(f.uRow.idx)))
+		for j, v := range a[i*nb : i*nb+nb] {
+			switch {
+			case v == 0:
+			case j < i:
+				f.lRow.idx = append(f.lRow.idx, int32(j))
+				f.lRow.val = append(f.lRow.val, v)
+			case j > i:
+				f.uRow.idx = append(f.uRow.idx, int32(j))
+				f.uRow.val = append(f.uRow.val, v)
+			default:
+				f.uDiag[i] = v
+			}
+		}
 	}
+	f.lRow.start = append(f.lRow.start, int32(len(f.lRow.idx)))
+	f.uRow.start = append(f.uRow.start, int32(len(f.uRow.idx)))
+	f.lCol = f.lRow.transpose(nb)
+	f.uCol = f.uRow.transpose(nb)
 	f.nnz += nb + len(f.lCol.idx) + len(f.uCol.idx)
 	return f, true
 }
