@@ -21,26 +21,28 @@ import (
 // costs are the LP reduced costs, which fix far more options against the
 // incumbent.
 //
-// lpSolve is a revised dual simplex with a dense basis inverse over a subset
-// of the rows: it starts from the rows the caller's multipliers make
-// positive, and adds every row the current solution leaves uncovered until
-// none is left, so the basis stays the size of the rows that matter (a few
+// lpSolve is a revised dual simplex over a subset of the rows, with the
+// basis factorised (lpfactor.go) rather than inverted: it starts from the
+// rows the caller's multipliers make positive, and adds every row the
+// current solution leaves uncovered until none is left, so the basis stays the size of the rows that matter (a few
 // hundred on the synthetic 100x release) rather than of all of them. It
-// refreshes its basic values and reduced costs from the inverse every 100
+// refreshes its basic values and reduced costs from the factor every 100
 // pivots, uses a Harris ratio test, and perturbs the costs by a relative
 // 1e-7 against the stalling that ties of unit costs cause. Whatever the
 // floating-point error of the simplex, the bound used is L(u) recomputed with
 // the true costs from the duals clamped to u >= 0, which is a valid bound for
 // any u: numerical trouble can only weaken it.
 
-// Limits of one LP solve: pivots, rows in the basis (its dense inverse
-// takes 8 lpMaxRows^2 bytes at most), and rows added at once.
+// Limits of one LP solve: pivots, rows in the basis (the bump of its
+// factorisation is eliminated in a dense scratch matrix of at most 8
+// lpMaxRows^2 bytes, in practice far smaller), and rows added at once.
 const (
 	lpMaxPivots = 50_000
 	lpMaxRows   = 2000
 	lpBatch     = 300
 	// lpWarmRows is the largest basis kept for the nodes below to start
-	// from; each level of the search holds one (8 lpWarmRows^2 bytes).
+	// from; each level of the search holds one (its vectors, and a factor
+	// and etas it may share with the levels above).
 	lpWarmRows = 800
 	// lpRefactor is the most pivots between two factorisations.
 	lpRefactor = 64
@@ -62,7 +64,7 @@ type lpState struct {
 	fac     *lpFactor // factorisation of the basis at the last refactorisation, shared with clones
 	etas    []lpEta   // the pivots since, oldest first (shared with clones, appended copy-on-write)
 	etaNZ   int       // nonzeros in etas
-	bad     bool      // the basis could not be factorised: the solve stops, the duals are 0
+	bad     bool      // the basis with rows just added could not be factorised: the solve stops, the duals are 0
 	basis   []int     // per position: basic variable (j < n option, n+k slack of position k)
 	isBas   []bool    // per variable
 	where   []int     // per variable: its basis position, or -1
@@ -237,11 +239,15 @@ func (p *lpState) addRows(rows []int32) {
 		p.b = append(p.b, rhs)
 		p.d = append(p.d, 0)
 	}
-	p.refactor()
+	if !p.refactor() {
+		// The old factor is of a smaller basis: nothing to solve with.
+		p.bad = true
+	}
 }
 
 // refactor factorises the current basis and empties the eta file; on a
-// singular basis it marks the state bad.
+// singular basis it returns false and leaves the factor and etas as they
+// were (still the basis, only less exactly).
 func (p *lpState) refactor() bool {
 	s := p.s
 	m := len(p.act)
@@ -289,7 +295,6 @@ func (p *lpState) refactor() bool {
 	}
 	f, ok := newLPFactor(m, slack, col, &p.fd)
 	if !ok {
-		p.bad = true
 		return false
 	}
 	p.fac, p.etas, p.etaNZ, p.bad = f, nil, 0, false
