@@ -69,6 +69,7 @@ type lpState struct {
 	isBas   []bool    // per variable
 	where   []int     // per variable: its basis position, or -1
 	xB      []float64 // basic values
+	dse     []float64 // per position: dual steepest-edge weight, ||e_k B⁻¹||² (updated, not recomputed)
 	d       []float64 // reduced costs per variable
 	alpha   []float64 // scratch: the pivot row over the variables, 0 outside touched
 	mark    []bool    // scratch: the variables in touched
@@ -76,6 +77,7 @@ type lpState struct {
 	touched []int     // scratch: the variables with an entry in the pivot row
 	col     []float64 // scratch: the entering column
 	rho     []float64 // scratch: the pivot row of the inverse
+	tau     []float64 // scratch: B⁻¹ rho, for the weights' update
 	fw, fv  []float64 // scratch of the solves
 	fb      []float64 // scratch of the bump's solves
 	fd      []float64 // scratch of the factorisation
@@ -189,7 +191,7 @@ func (p *lpState) clone() *lpState {
 		act: slices.Clone(p.act), pos: slices.Clone(p.pos), b: slices.Clone(p.b),
 		fac: p.fac, etas: slices.Clip(p.etas), etaNZ: p.etaNZ, bad: p.bad,
 		basis: slices.Clone(p.basis), isBas: slices.Clone(p.isBas), where: slices.Clone(p.where),
-		xB: slices.Clone(p.xB), d: slices.Clone(p.d)}
+		xB: slices.Clone(p.xB), d: slices.Clone(p.d), dse: slices.Clone(p.dse)}
 	c.colPos = make([][]int32, len(p.colPos))
 	c.colCof = make([][]float64, len(p.colCof))
 	for j, cp := range p.colPos {
@@ -236,6 +238,9 @@ func (p *lpState) addRows(rows []int32) {
 		p.isBas = append(p.isBas, true)
 		p.where = append(p.where, int(pk))
 		p.xB = append(p.xB, xb)
+		// The new row of the inverse is (w B⁻¹, -1): at least 1, taken
+		// as 1 like a surplus basis.
+		p.dse = append(p.dse, 1)
 		p.b = append(p.b, rhs)
 		p.d = append(p.d, 0)
 	}
@@ -405,14 +410,21 @@ func (p *lpState) refresh() {
 
 // leaving returns the basis position that most violates its bound, or -1:
 // a negative basic value, or (up) a positive value of an option no longer
-// free, which must go to 0.
+// free, which must go to 0. "Most" is by dual steepest edge: the square of
+// the violation over the weight of the position (the squared norm of its
+// row of the inverse), which takes far fewer pivots than the largest
+// violation alone.
 func (p *lpState) leaving(tol float64) (r int, up bool) {
-	r, worst := -1, tol
+	r, worst := -1, 0.0
 	for k, v := range p.xB {
-		if -v > worst {
-			r, worst, up = k, -v, false
-		} else if j := p.basis[k]; v > worst && j < p.n && p.s.state[j] != colFree {
-			r, worst, up = k, v, true
+		if -v > tol {
+			if sc := v * v / p.dse[k]; sc > worst {
+				r, worst, up = k, sc, false
+			}
+		} else if j := p.basis[k]; v > tol && j < p.n && p.s.state[j] != colFree {
+			if sc := v * v / p.dse[k]; sc > worst {
+				r, worst, up = k, sc, true
+			}
 		}
 	}
 	return r, up
@@ -507,6 +519,15 @@ func (p *lpState) run() bool {
 		clear(col)
 		col[r] = 1
 		p.btran(col, rho)
+		wr := 0.0 // the exact weight of r
+		for _, v := range rho {
+			wr += v * v
+		}
+		if cap(p.tau) < m {
+			p.tau = make([]float64, 2*m)
+		}
+		tau := p.tau[:m]
+		p.ftran(rho, tau)
 		nv := p.n + len(p.act)
 		if len(p.alpha) < nv {
 			p.alpha = make([]float64, nv*2)
@@ -591,6 +612,14 @@ func (p *lpState) run() bool {
 			p.refresh()
 			continue
 		}
+		// Dual steepest-edge weights (Forrest and Goldfarb's update).
+		for k, c := range col {
+			if c != 0 && k != r {
+				kap := c / arq
+				p.dse[k] = math.Max(p.dse[k]+kap*(kap*wr-2*tau[k]), 1e-6)
+			}
+		}
+		p.dse[r] = math.Max(wr/(arq*arq), 1e-6)
 		thetaP := p.xB[r] / arq
 		for k := range m {
 			if c := col[k]; c != 0 {
