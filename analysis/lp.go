@@ -56,8 +56,11 @@ type lpState struct {
 	pos    []int32     // per row: its position in act, or -1
 	colPos [][]int32   // per option: the positions of its active rows
 	colCof [][]float64 // per option: its coefficient in each of those rows (1 but in cuts)
-	cost   []float64   // perturbed costs of the options
-	b      []float64   // per position: the right-hand side left (1 for a row to cover, 0 once a fixing hit it)
+	// sharedCols: colPos and colCof are shared with a clone (copied before
+	// rows are added).
+	sharedCols bool
+	cost       []float64 // perturbed costs of the options
+	b          []float64 // per position: the right-hand side left (1 for a row to cover, 0 once a fixing hit it)
 
 	maxPivots int // pivots allowed to this solve; 0 for lpMaxPivots
 
@@ -192,15 +195,28 @@ func (p *lpState) clone() *lpState {
 		fac: p.fac, etas: slices.Clip(p.etas), etaNZ: p.etaNZ, bad: p.bad,
 		basis: slices.Clone(p.basis), isBas: slices.Clone(p.isBas), where: slices.Clone(p.where),
 		xB: slices.Clone(p.xB), d: slices.Clone(p.d), dse: slices.Clone(p.dse)}
-	c.colPos = make([][]int32, len(p.colPos))
-	c.colCof = make([][]float64, len(p.colCof))
+	// The options' row lists are shared until one of the two adds rows.
+	c.colPos, c.colCof = p.colPos, p.colCof
+	p.sharedCols, c.sharedCols = true, true
+	return c
+}
+
+// ownCols makes the options' row lists this state's own before rows are
+// added: a copy of the outer lists, each inner one clipped so that an
+// append copies it.
+func (p *lpState) ownCols() {
+	if !p.sharedCols {
+		return
+	}
+	pos := make([][]int32, len(p.colPos))
+	cof := make([][]float64, len(p.colCof))
 	for j, cp := range p.colPos {
 		if len(cp) > 0 {
-			c.colPos[j] = slices.Clip(cp)
-			c.colCof[j] = slices.Clip(p.colCof[j])
+			pos[j] = slices.Clip(cp)
+			cof[j] = slices.Clip(p.colCof[j])
 		}
 	}
-	return c
+	p.colPos, p.colCof, p.sharedCols = pos, cof, false
 }
 
 // size is the number of rows of the basis.
@@ -211,6 +227,7 @@ func (p *lpState) size() int { return len(p.act) }
 func (p *lpState) addRows(rows []int32) {
 	s := p.s
 	m0 := len(p.act)
+	p.ownCols()
 	for k, i := range rows {
 		pk := int32(m0 + k)
 		p.act = append(p.act, i)
