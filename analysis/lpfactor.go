@@ -157,7 +157,7 @@ func newLPFactor(m int, slack []int32, col func(k int) ([]int32, []float64), den
 	}
 	// Counts of the entries in the active part of the kernel.
 	rowCnt := make([]int32, m) // per kernel row
-	colCnt := make([]int32, m) // per basis position of an option
+	colCnt := make([]int32, m) // per basis position of an option (counted after the row singletons)
 	rowOn := make([]bool, m)
 	colOn := make([]bool, m)
 	nr := 0
@@ -168,9 +168,6 @@ func newLPFactor(m int, slack []int32, col func(k int) ([]int32, []float64), den
 		nr++
 		rowOn[t] = true
 		rowCnt[t] = int32(len(f.rowIdx[t]))
-		for _, k := range f.rowIdx[t] {
-			colCnt[k]++
-		}
 	}
 	if nr != nk {
 		return nil, false
@@ -217,16 +214,11 @@ func newLPFactor(m int, slack []int32, col func(k int) ([]int32, []float64), den
 			}
 		}
 	}
-	// Column singletons of what is left. Removing one leaves the other
-	// columns' counts but those of its row's columns as they were.
-	queue = queue[:0]
-	for k := range m {
-		if colOn[k] && colCnt[k] <= 1 {
-			queue = append(queue, int32(k))
-		}
-	}
-	// colCnt counted entries in every kernel row; recount over the rows
-	// still on.
+	// Column singletons of what is left (no row singletons are looked
+	// for among them again: the order of the solves needs the forward part
+	// first). Removing one leaves the other columns' counts but those of
+	// its row's columns as they were. colCnt counted entries in every
+	// kernel row; recount over the rows still on.
 	for k := range m {
 		if colOn[k] {
 			colCnt[k] = 0
