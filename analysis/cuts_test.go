@@ -213,9 +213,9 @@ func TestSearchWithCutsMatchesBruteForce(t *testing.T) {
 	}
 }
 
-// TestCloneSharesNoWrites checks the copy-on-write inverse of the LP state:
-// solving children from a state, many times over, leaves its inverse as it
-// was.
+// TestCloneSharesNoWrites checks the shared factor and eta file of the LP
+// state: solving children from a state, many times over, leaves its
+// inverse as it was.
 func TestCloneSharesNoWrites(t *testing.T) {
 	r := rand.New(rand.NewPCG(8, 1))
 	compared := 0
@@ -230,10 +230,7 @@ func TestCloneSharesNoWrites(t *testing.T) {
 		if !ok {
 			t.Fatalf("instance %d: the root LP did not finish", iter)
 		}
-		snap := make([][]float64, len(root.binv))
-		for k, row := range root.binv {
-			snap[k] = slices.Clone(row)
-		}
+		snap := root.inverse()
 		for range 5 {
 			var free []int32
 			for o, st := range s.state {
@@ -254,7 +251,7 @@ func TestCloneSharesNoWrites(t *testing.T) {
 			}
 			s.unexclude(o)
 		}
-		for k, row := range root.binv {
+		for k, row := range root.inverse() {
 			if !slices.Equal(row, snap[k]) {
 				t.Fatalf("instance %d: row %d of the root's inverse changed", iter, k)
 			}

@@ -21,27 +21,31 @@ import (
 // costs are the LP reduced costs, which fix far more options against the
 // incumbent.
 //
-// lpSolve is a revised dual simplex with a dense basis inverse over a subset
-// of the rows: it starts from the rows the caller's multipliers make
-// positive, and adds every row the current solution leaves uncovered until
-// none is left, so the basis stays the size of the rows that matter (a few
+// lpSolve is a revised dual simplex over a subset of the rows, with the
+// basis factorised (lpfactor.go) rather than inverted: it starts from the
+// rows the caller's multipliers make positive, and adds every row the
+// current solution leaves uncovered until none is left, so the basis stays the size of the rows that matter (a few
 // hundred on the synthetic 100x release) rather than of all of them. It
-// refreshes its basic values and reduced costs from the inverse every 100
+// refreshes its basic values and reduced costs from the factor every 100
 // pivots, uses a Harris ratio test, and perturbs the costs by a relative
 // 1e-7 against the stalling that ties of unit costs cause. Whatever the
 // floating-point error of the simplex, the bound used is L(u) recomputed with
 // the true costs from the duals clamped to u >= 0, which is a valid bound for
 // any u: numerical trouble can only weaken it.
 
-// Limits of one LP solve: pivots, rows in the basis (its dense inverse
-// takes 8 lpMaxRows^2 bytes at most), and rows added at once.
+// Limits of one LP solve: pivots, rows in the basis (the bump of its
+// factorisation is eliminated in a dense scratch matrix of at most 8
+// lpMaxRows^2 bytes, in practice far smaller), and rows added at once.
 const (
 	lpMaxPivots = 50_000
 	lpMaxRows   = 2000
 	lpBatch     = 300
 	// lpWarmRows is the largest basis kept for the nodes below to start
-	// from; each level of the search holds one (8 lpWarmRows^2 bytes).
+	// from; each level of the search holds one (its vectors, and a factor
+	// and etas it may share with the levels above).
 	lpWarmRows = 800
+	// lpRefactor is the most pivots between two factorisations.
+	lpRefactor = 64
 )
 
 // lpState is the simplex state of one LP solve.
@@ -52,23 +56,34 @@ type lpState struct {
 	pos    []int32     // per row: its position in act, or -1
 	colPos [][]int32   // per option: the positions of its active rows
 	colCof [][]float64 // per option: its coefficient in each of those rows (1 but in cuts)
-	cost   []float64   // perturbed costs of the options
-	b      []float64   // per position: the right-hand side left (1 for a row to cover, 0 once a fixing hit it)
+	// sharedCols: colPos and colCof are shared with a clone (copied before
+	// rows are added).
+	sharedCols bool
+	cost       []float64 // perturbed costs of the options
+	b          []float64 // per position: the right-hand side left (1 for a row to cover, 0 once a fixing hit it)
 
 	maxPivots int // pivots allowed to this solve; 0 for lpMaxPivots
 
-	binv    [][]float64 // basis inverse, by position
-	own     []bool      // per position: the row of binv is this state's own, not shared with a clone
-	basis   []int       // per position: basic variable (j < n option, n+k slack of position k)
-	isBas   []bool      // per variable
-	where   []int       // per variable: its basis position, or -1
-	xB      []float64   // basic values
-	d       []float64   // reduced costs per variable
-	alpha   []float64   // scratch: the pivot row over the variables, 0 outside touched
-	mark    []bool      // scratch: the variables in touched
-	nz      []int       // scratch: the nonzero positions of the pivot row of Binv
-	touched []int       // scratch: the variables with an entry in the pivot row
-	col     []float64   // scratch: the entering column
+	fac     *lpFactor // factorisation of the basis at the last refactorisation, shared with clones
+	etas    []lpEta   // the pivots since, oldest first (shared with clones, appended copy-on-write)
+	etaNZ   int       // nonzeros in etas
+	bad     bool      // the basis with rows just added could not be factorised: the solve stops, the duals are 0
+	basis   []int     // per position: basic variable (j < n option, n+k slack of position k)
+	isBas   []bool    // per variable
+	where   []int     // per variable: its basis position, or -1
+	xB      []float64 // basic values
+	dse     []float64 // per position: dual steepest-edge weight, ||e_k B⁻¹||² (updated, not recomputed)
+	d       []float64 // reduced costs per variable
+	alpha   []float64 // scratch: the pivot row over the variables, 0 outside touched
+	mark    []bool    // scratch: the variables in touched
+	nz      []int     // scratch: the nonzero positions of the pivot row of Binv
+	touched []int     // scratch: the variables with an entry in the pivot row
+	col     []float64 // scratch: the entering column
+	rho     []float64 // scratch: the pivot row of the inverse
+	tau     []float64 // scratch: B⁻¹ rho, for the weights' update
+	fw, fv  []float64 // scratch of the solves
+	fb      []float64 // scratch of the bump's solves
+	fd      []float64 // scratch of the factorisation
 }
 
 // lpSolve solves the LP relaxation of the current node's uncovered rows over
@@ -171,67 +186,53 @@ func (s *coverSearch) lpStart(start []float64) *lpState {
 }
 
 // clone copies the state deeply enough that pivots on the copy leave p
-// unchanged; scratch space is not shared.
+// unchanged; scratch space is not shared. The factor is shared (it never
+// changes), and so are the eta file and the options' row lists, clipped so
+// that an append copies them.
 func (p *lpState) clone() *lpState {
 	c := &lpState{s: p.s, n: p.n, cost: p.cost,
 		act: slices.Clone(p.act), pos: slices.Clone(p.pos), b: slices.Clone(p.b),
+		fac: p.fac, etas: slices.Clip(p.etas), etaNZ: p.etaNZ, bad: p.bad,
 		basis: slices.Clone(p.basis), isBas: slices.Clone(p.isBas), where: slices.Clone(p.where),
-		xB: slices.Clone(p.xB), d: slices.Clone(p.d)}
-	c.colPos = make([][]int32, len(p.colPos))
-	c.colCof = make([][]float64, len(p.colCof))
-	for j, cp := range p.colPos {
-		if len(cp) > 0 {
-			c.colPos[j] = slices.Clip(slices.Clone(cp))
-			c.colCof[j] = slices.Clip(slices.Clone(p.colCof[j]))
-		}
-	}
-	// The rows of the inverse are shared, copied on write: a clone's few
-	// pivots (a child's LP, a strong-branching probe) touch few rows, and
-	// copying all m^2 entries cost more than they did. Neither state may
-	// then write a shared row in place.
-	c.binv = make([][]float64, len(p.binv))
-	for k, row := range p.binv {
-		c.binv[k] = slices.Clip(row)
-	}
-	c.own = make([]bool, len(p.binv))
-	for k := range p.own {
-		p.own[k] = false
-	}
+		xB: slices.Clone(p.xB), d: slices.Clone(p.d), dse: slices.Clone(p.dse)}
+	// The options' row lists are shared until one of the two adds rows.
+	c.colPos, c.colCof = p.colPos, p.colCof
+	p.sharedCols, c.sharedCols = true, true
 	return c
 }
 
-// ownRow makes row k of the inverse this state's own before a write.
-func (p *lpState) ownRow(k int) {
-	if !p.own[k] {
-		p.binv[k] = slices.Clone(p.binv[k])
-		p.own[k] = true
+// ownCols makes the options' row lists this state's own before rows are
+// added: a copy of the outer lists, each inner one clipped so that an
+// append copies it.
+func (p *lpState) ownCols() {
+	if !p.sharedCols {
+		return
 	}
+	pos := make([][]int32, len(p.colPos))
+	cof := make([][]float64, len(p.colCof))
+	for j, cp := range p.colPos {
+		if len(cp) > 0 {
+			pos[j] = slices.Clip(cp)
+			cof[j] = slices.Clip(p.colCof[j])
+		}
+	}
+	p.colPos, p.colCof, p.sharedCols = pos, cof, false
 }
 
 // size is the number of rows of the basis.
 func (p *lpState) size() int { return len(p.act) }
 
-// addRows adds rows to the LP, each with its surplus variable basic.
+// addRows adds rows to the LP, each with its surplus variable basic, and
+// factorises the larger basis.
 func (p *lpState) addRows(rows []int32) {
 	s := p.s
 	m0 := len(p.act)
-	m1 := m0 + len(rows)
-	for k := range p.binv {
-		// A shared row has no room past its length, so append copies it.
-		if !p.own[k] {
-			p.binv[k] = slices.Grow(slices.Clip(p.binv[k]), len(rows)+lpBatch)
-			p.own[k] = true
-		}
-		p.binv[k] = append(p.binv[k], make([]float64, len(rows))...)
-	}
+	p.ownCols()
 	for k, i := range rows {
 		pk := int32(m0 + k)
 		p.act = append(p.act, i)
 		p.pos[i] = pk
-		// Row i of the basis matrix over the current basic variables is w
-		// (1 for a basic option in row i); the new inverse row is w Binv,
-		// and -1 under the new surplus.
-		row := make([]float64, m1)
+		// The new surplus is the row's activity less its right-hand side.
 		rhs := s.lpB(i)
 		xb := -rhs
 		opts, cof := s.lpRow(i)
@@ -247,39 +248,146 @@ func (p *lpState) addRows(rows []int32) {
 			// A fixed option may still be basic in a warm start, on its
 			// way out: it is part of the basis matrix all the same.
 			if p.isBas[j] {
-				bk := p.where[j]
-				for c, v := range p.binv[bk] {
-					row[c] += a * v
-				}
-				xb += a * p.xB[bk]
+				xb += a * p.xB[p.where[j]]
 			}
 		}
-		row[pk] = -1
-		p.binv = append(p.binv, row)
-		p.own = append(p.own, true)
 		p.basis = append(p.basis, p.n+int(pk))
 		p.isBas = append(p.isBas, true)
 		p.where = append(p.where, int(pk))
 		p.xB = append(p.xB, xb)
+		// The new row of the inverse is (w B⁻¹, -1): at least 1, taken
+		// as 1 like a surplus basis.
+		p.dse = append(p.dse, 1)
 		p.b = append(p.b, rhs)
 		p.d = append(p.d, 0)
 	}
+	if !p.refactor() {
+		// The old factor is of a smaller basis: nothing to solve with.
+		p.bad = true
+	}
 }
 
-// duals returns y = c_B Binv.
+// refactor factorises the current basis and empties the eta file; on a
+// singular basis it returns false and leaves the factor and etas as they
+// were (still the basis, only less exactly).
+func (p *lpState) refactor() bool {
+	s := p.s
+	m := len(p.act)
+	slack := make([]int32, m)
+	for k, v := range p.basis {
+		slack[k] = -1
+		if v >= p.n {
+			slack[k] = int32(v - p.n)
+		}
+	}
+	// The basic options' columns, complete over the active rows (a fixed
+	// option's row list stops where it was fixed), in one allocation.
+	cnt := make([]int32, m+1)
+	for _, i := range p.act {
+		opts, _ := s.lpRow(i)
+		for _, j := range opts {
+			if p.isBas[j] {
+				cnt[p.where[j]+1]++
+			}
+		}
+	}
+	for k := range m {
+		cnt[k+1] += cnt[k]
+	}
+	idx := make([]int32, cnt[m])
+	val := make([]float64, cnt[m])
+	next := slices.Clone(cnt[:m])
+	for t, i := range p.act {
+		opts, cof := s.lpRow(i)
+		for e, j := range opts {
+			if !p.isBas[j] {
+				continue
+			}
+			k := p.where[j]
+			a := 1.0
+			if cof != nil {
+				a = cof[e]
+			}
+			idx[next[k]], val[next[k]] = int32(t), a
+			next[k]++
+		}
+	}
+	col := func(k int) ([]int32, []float64) {
+		return idx[cnt[k]:cnt[k+1]:cnt[k+1]], val[cnt[k]:cnt[k+1]:cnt[k+1]]
+	}
+	f, ok := newLPFactor(m, slack, col, &p.fd)
+	if !ok {
+		return false
+	}
+	p.fac, p.etas, p.etaNZ, p.bad = f, nil, 0, false
+	return true
+}
+
+// scratch returns the solves' scratch vectors, sized for the basis.
+func (p *lpState) scratch() (w, v, bw []float64) {
+	m := len(p.act)
+	if cap(p.fw) < m {
+		p.fw = make([]float64, 2*m)
+		p.fv = make([]float64, 2*m)
+	}
+	if nb := len(p.fac.bRows); cap(p.fb) < nb {
+		p.fb = make([]float64, 2*nb)
+	}
+	return p.fw[:m], p.fv[:m], p.fb
+}
+
+// ftran sets x (by basis position) to B⁻¹a; a (by row position) is left
+// as it was.
+func (p *lpState) ftran(a, x []float64) {
+	w, _, bw := p.scratch()
+	copy(w, a)
+	p.fac.ftran(w, x, bw)
+	etaFtran(p.etas, x)
+}
+
+// btran sets y (by row position) to c B⁻¹ for c by basis position; c is
+// used up.
+func (p *lpState) btran(c, y []float64) {
+	_, _, bw := p.scratch()
+	etaBtran(p.etas, c)
+	p.fac.btran(c, y, bw)
+}
+
+// inverse returns B⁻¹ as a dense matrix by basis position (for tests).
+func (p *lpState) inverse() [][]float64 {
+	m := len(p.act)
+	inv := make([][]float64, m)
+	for k := range inv {
+		inv[k] = make([]float64, m)
+	}
+	e := make([]float64, m)
+	x := make([]float64, m)
+	for t := range m {
+		e[t] = 1
+		p.ftran(e, x)
+		e[t] = 0
+		for k := range m {
+			inv[k][t] = x[k]
+		}
+	}
+	return inv
+}
+
+// duals returns y = c_B B⁻¹ (all 0 when the basis could not be
+// factorised: still valid multipliers, only weak).
 func (p *lpState) duals() []float64 {
 	m := len(p.act)
 	y := make([]float64, m)
+	if p.bad {
+		return y
+	}
+	c := make([]float64, m)
 	for k, v := range p.basis {
-		if v >= p.n {
-			continue
-		}
-		c := p.cost[v]
-		for t, b := range p.binv[k] {
-			y[t] += c * b
+		if v < p.n {
+			c[k] = p.cost[v]
 		}
 	}
-	_ = m
+	p.btran(c, y)
 	return y
 }
 
@@ -292,16 +400,13 @@ func (p *lpState) clearAlpha() {
 	p.touched = p.touched[:0]
 }
 
-// refresh recomputes the basic values and reduced costs from the inverse,
+// refresh recomputes the basic values and reduced costs from the factor,
 // against the drift of the updates.
 func (p *lpState) refresh() {
-	for k := range p.xB {
-		sum := 0.0
-		for t, v := range p.binv[k] {
-			sum += v * p.b[t]
-		}
-		p.xB[k] = sum
+	if p.bad {
+		return
 	}
+	p.ftran(p.b, p.xB)
 	y := p.duals()
 	for j := range p.n {
 		if p.isBas[j] || p.s.state[j] != colFree {
@@ -322,14 +427,21 @@ func (p *lpState) refresh() {
 
 // leaving returns the basis position that most violates its bound, or -1:
 // a negative basic value, or (up) a positive value of an option no longer
-// free, which must go to 0.
+// free, which must go to 0. "Most" is by dual steepest edge: the square of
+// the violation over the weight of the position (the squared norm of its
+// row of the inverse), which takes far fewer pivots than the largest
+// violation alone.
 func (p *lpState) leaving(tol float64) (r int, up bool) {
-	r, worst := -1, tol
+	r, worst := -1, 0.0
 	for k, v := range p.xB {
-		if -v > worst {
-			r, worst, up = k, -v, false
-		} else if j := p.basis[k]; v > worst && j < p.n && p.s.state[j] != colFree {
-			r, worst, up = k, v, true
+		if -v > tol {
+			if sc := v * v / p.dse[k]; sc > worst {
+				r, worst, up = k, sc, false
+			}
+		} else if j := p.basis[k]; v > tol && j < p.n && p.s.state[j] != colFree {
+			if sc := v * v / p.dse[k]; sc > worst {
+				r, worst, up = k, sc, true
+			}
 		}
 	}
 	return r, up
@@ -340,6 +452,9 @@ func (p *lpState) leaving(tol float64) (r int, up bool) {
 func (p *lpState) run() bool {
 	const tolP, tolD, tolPiv = 1e-9, 1e-9, 1e-9
 	s := p.s
+	if p.bad {
+		return false
+	}
 	limit := lpMaxPivots
 	if p.maxPivots > 0 {
 		limit = p.maxPivots
@@ -410,9 +525,26 @@ func (p *lpState) run() bool {
 			p.addRows(add)
 			continue
 		}
-		// Pivot row: alpha_j = Binv[r] . a_j, computed from the nonzeros
-		// of Binv[r] row by row, since the inverse is sparse.
-		rho := p.binv[r]
+		// Pivot row: alpha_j = (e_r B⁻¹) . a_j, computed from the nonzeros
+		// of e_r B⁻¹ row by row, since it is sparse.
+		m := len(p.act)
+		if cap(p.rho) < m {
+			p.rho = make([]float64, 2*m)
+			p.col = make([]float64, 2*m)
+		}
+		rho, col := p.rho[:m], p.col[:m]
+		clear(col)
+		col[r] = 1
+		p.btran(col, rho)
+		wr := 0.0 // the exact weight of r
+		for _, v := range rho {
+			wr += v * v
+		}
+		if cap(p.tau) < m {
+			p.tau = make([]float64, 2*m)
+		}
+		tau := p.tau[:m]
+		p.ftran(rho, tau)
 		nv := p.n + len(p.act)
 		if len(p.alpha) < nv {
 			p.alpha = make([]float64, nv*2)
@@ -475,30 +607,36 @@ func (p *lpState) run() bool {
 				q, big = j, -a
 			}
 		}
-		// Entering column: Binv a_q.
-		m := len(p.act)
-		if cap(p.col) < m {
-			p.col = make([]float64, m*2)
-		}
-		col := p.col[:m]
-		for k := range m {
-			row := p.binv[k]
-			var v float64
-			if q < p.n {
-				for t, pt := range p.colPos[q] {
-					v += row[pt] * p.colCof[q][t]
-				}
-			} else {
-				v = -row[q-p.n]
+		// Entering column: B⁻¹ a_q.
+		a := p.rho[:m] // rho is no longer needed
+		clear(a)
+		if q < p.n {
+			for t, pt := range p.colPos[q] {
+				a[pt] = p.colCof[q][t]
 			}
-			col[k] = v
+		} else {
+			a[q-p.n] = -1
 		}
+		p.ftran(a, col)
 		arq := col[r]
 		if math.Abs(arq) < tolPiv {
+			// The pivot row and the column disagree: the factor has
+			// drifted. Factorise afresh, or give up if it is fresh.
 			p.clearAlpha()
+			if len(p.etas) == 0 || !p.refactor() {
+				return false
+			}
 			p.refresh()
 			continue
 		}
+		// Dual steepest-edge weights (Forrest and Goldfarb's update).
+		for k, c := range col {
+			if c != 0 && k != r {
+				kap := c / arq
+				p.dse[k] = math.Max(p.dse[k]+kap*(kap*wr-2*tau[k]), 1e-6)
+			}
+		}
+		p.dse[r] = math.Max(wr/(arq*arq), 1e-6)
 		thetaP := p.xB[r] / arq
 		for k := range m {
 			if c := col[k]; c != 0 {
@@ -514,26 +652,32 @@ func (p *lpState) run() bool {
 		leave := p.basis[r]
 		p.d[leave] = -thetaD
 		p.d[q] = 0
-		p.ownRow(r)
-		pr := p.binv[r]
-		inv := 1 / arq
-		for _, t := range nz {
-			pr[t] *= inv
-		}
-		for k := range m {
-			if c := col[k]; k != r && c != 0 {
-				p.ownRow(k)
-				row := p.binv[k]
-				for _, t := range nz {
-					row[t] -= c * pr[t]
-				}
+		// The eta of this pivot; after enough of them, factorise afresh.
+		cnt := 0
+		for _, c := range col {
+			if c != 0 {
+				cnt++
 			}
 		}
+		et := lpEta{r: int32(r), piv: arq, idx: make([]int32, 0, cnt), val: make([]float64, 0, cnt)}
+		for k, c := range col {
+			if c != 0 && k != r {
+				et.idx = append(et.idx, int32(k))
+				et.val = append(et.val, c)
+			}
+		}
+		p.etas = append(p.etas, et)
+		p.etaNZ += len(et.idx) + 1
 		p.isBas[leave] = false
 		p.isBas[q] = true
 		p.where[leave] = -1
 		p.where[q] = r
 		p.basis[r] = q
+		if len(p.etas) >= lpRefactor || p.etaNZ > 2*p.fac.nnz+4*m {
+			if !p.refactor() {
+				return false
+			}
+		}
 	}
 	return false
 }
