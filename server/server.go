@@ -206,6 +206,7 @@ func New(cfg Config) (*Server, error) {
 	// The current release (and its actor directory) is read into memory at
 	// start and after each switch, in the background: /readyz says ready
 	// once it is held, and no request waits for it.
+	s.app.OnBuild(s.metrics.observeBuild)
 	s.app.Warm()
 	return s, nil
 }
