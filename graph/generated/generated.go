@@ -13170,9 +13170,9 @@ func (ec *executionContext) _ActorTechnique_technique(ctx context.Context, field
 				ret = graphql.Null
 			}
 		}()
-		res := obj.Technique
+		res := &obj.Technique
 		fc.Result = res
-		return ec.marshalNTechnique2githubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐTechnique(ctx, field.Selections, res)
+		return ec._Technique(ctx, field.Selections, res)
 	}
 
 	return graphql.ResolveField(
@@ -13412,9 +13412,9 @@ func (ec *executionContext) _ActorTechniques_actor(ctx context.Context, field gr
 				ret = graphql.Null
 			}
 		}()
-		res := obj.Actor
+		res := &obj.Actor
 		fc.Result = res
-		return ec.marshalNActor2githubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐActor(ctx, field.Selections, res)
+		return ec._Actor(ctx, field.Selections, res)
 	}
 
 	return graphql.ResolveField(
@@ -18300,9 +18300,9 @@ func (ec *executionContext) _MitigatedTechnique_technique(ctx context.Context, f
 				ret = graphql.Null
 			}
 		}()
-		res := obj.Technique
+		res := &obj.Technique
 		fc.Result = res
-		return ec.marshalNTechnique2githubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐTechnique(ctx, field.Selections, res)
+		return ec._Technique(ctx, field.Selections, res)
 	}
 
 	return graphql.ResolveField(
@@ -22383,9 +22383,9 @@ func (ec *executionContext) _Release_counts(ctx context.Context, field graphql.C
 				ret = graphql.Null
 			}
 		}()
-		res := obj.Counts
+		res := &obj.Counts
 		fc.Result = res
-		return ec.marshalNReleaseCounts2githubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐReleaseCounts(ctx, field.Selections, res)
+		return ec._ReleaseCounts(ctx, field.Selections, res)
 	}
 
 	return graphql.ResolveField(
@@ -22712,9 +22712,9 @@ func (ec *executionContext) _ReleaseDiff_tactics(ctx context.Context, field grap
 				ret = graphql.Null
 			}
 		}()
-		res := obj.Tactics
+		res := &obj.Tactics
 		fc.Result = res
-		return ec.marshalNEntityChanges2githubᚗcomᚋatlasgraphᚋatlasgraphᚋatlasᚐEntityChanges(ctx, field.Selections, res)
+		return ec._EntityChanges(ctx, field.Selections, res)
 	}
 
 	return graphql.ResolveField(
@@ -22761,9 +22761,9 @@ func (ec *executionContext) _ReleaseDiff_techniques(ctx context.Context, field g
 				ret = graphql.Null
 			}
 		}()
-		res := obj.Techniques
+		res := &obj.Techniques
 		fc.Result = res
-		return ec.marshalNEntityChanges2githubᚗcomᚋatlasgraphᚋatlasgraphᚋatlasᚐEntityChanges(ctx, field.Selections, res)
+		return ec._EntityChanges(ctx, field.Selections, res)
 	}
 
 	return graphql.ResolveField(
@@ -22810,9 +22810,9 @@ func (ec *executionContext) _ReleaseDiff_mitigations(ctx context.Context, field 
 				ret = graphql.Null
 			}
 		}()
-		res := obj.Mitigations
+		res := &obj.Mitigations
 		fc.Result = res
-		return ec.marshalNEntityChanges2githubᚗcomᚋatlasgraphᚋatlasgraphᚋatlasᚐEntityChanges(ctx, field.Selections, res)
+		return ec._EntityChanges(ctx, field.Selections, res)
 	}
 
 	return graphql.ResolveField(
@@ -22859,9 +22859,9 @@ func (ec *executionContext) _ReleaseDiff_caseStudies(ctx context.Context, field 
 				ret = graphql.Null
 			}
 		}()
-		res := obj.CaseStudies
+		res := &obj.CaseStudies
 		fc.Result = res
-		return ec.marshalNEntityChanges2githubᚗcomᚋatlasgraphᚋatlasgraphᚋatlasᚐEntityChanges(ctx, field.Selections, res)
+		return ec._EntityChanges(ctx, field.Selections, res)
 	}
 
 	return graphql.ResolveField(
@@ -22908,9 +22908,9 @@ func (ec *executionContext) _ReleaseDiff_achieves(ctx context.Context, field gra
 				ret = graphql.Null
 			}
 		}()
-		res := obj.Achieves
+		res := &obj.Achieves
 		fc.Result = res
-		return ec.marshalNLinkChanges2githubᚗcomᚋatlasgraphᚋatlasgraphᚋatlasᚐLinkChanges(ctx, field.Selections, res)
+		return ec._LinkChanges(ctx, field.Selections, res)
 	}
 
 	return graphql.ResolveField(
@@ -22957,9 +22957,9 @@ func (ec *executionContext) _ReleaseDiff_specializes(ctx context.Context, field 
 				ret = graphql.Null
 			}
 		}()
-		res := obj.Specializes
+		res := &obj.Specializes
 		fc.Result = res
-		return ec.marshalNLinkChanges2githubᚗcomᚋatlasgraphᚋatlasgraphᚋatlasᚐLinkChanges(ctx, field.Selections, res)
+		return ec._LinkChanges(ctx, field.Selections, res)
 	}
 
 	return graphql.ResolveField(
@@ -23006,9 +23006,9 @@ func (ec *executionContext) _ReleaseDiff_mitigates(ctx context.Context, field gr
 				ret = graphql.Null
 			}
 		}()
-		res := obj.Mitigates
+		res := &obj.Mitigates
 		fc.Result = res
-		return ec.marshalNLinkChanges2githubᚗcomᚋatlasgraphᚋatlasgraphᚋatlasᚐLinkChanges(ctx, field.Selections, res)
+		return ec._LinkChanges(ctx, field.Selections, res)
 	}
 
 	return graphql.ResolveField(
@@ -24083,9 +24083,9 @@ func (ec *executionContext) _SharedTechnique_technique(ctx context.Context, fiel
 				ret = graphql.Null
 			}
 		}()
-		res := obj.Technique
+		res := &obj.Technique
 		fc.Result = res
-		return ec.marshalNTechnique2githubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐTechnique(ctx, field.Selections, res)
+		return ec._Technique(ctx, field.Selections, res)
 	}
 
 	return graphql.ResolveField(
@@ -28524,9 +28524,9 @@ func (ec *executionContext) _TMRecommendation_adds(ctx context.Context, field gr
 				ret = graphql.Null
 			}
 		}()
-		res := obj.Adds
+		res := &obj.Adds
 		fc.Result = res
-		return ec.marshalNTMAdds2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐAdds(ctx, field.Selections, res)
+		return ec._TMAdds(ctx, field.Selections, res)
 	}
 
 	return graphql.ResolveField(
@@ -31282,9 +31282,9 @@ func (ec *executionContext) _TechniqueActor_actor(ctx context.Context, field gra
 				ret = graphql.Null
 			}
 		}()
-		res := obj.Actor
+		res := &obj.Actor
 		fc.Result = res
-		return ec.marshalNActor2githubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐActor(ctx, field.Selections, res)
+		return ec._Actor(ctx, field.Selections, res)
 	}
 
 	return graphql.ResolveField(
@@ -31904,9 +31904,9 @@ func (ec *executionContext) _TechniqueMitigation_mitigation(ctx context.Context,
 				ret = graphql.Null
 			}
 		}()
-		res := obj.Mitigation
+		res := &obj.Mitigation
 		fc.Result = res
-		return ec.marshalNMitigation2githubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐMitigation(ctx, field.Selections, res)
+		return ec._Mitigation(ctx, field.Selections, res)
 	}
 
 	return graphql.ResolveField(
@@ -32088,9 +32088,9 @@ func (ec *executionContext) _TechniqueTransition_technique(ctx context.Context, 
 				ret = graphql.Null
 			}
 		}()
-		res := obj.Technique
+		res := &obj.Technique
 		fc.Result = res
-		return ec.marshalNTechnique2githubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐTechnique(ctx, field.Selections, res)
+		return ec._Technique(ctx, field.Selections, res)
 	}
 
 	return graphql.ResolveField(
@@ -32544,9 +32544,9 @@ func (ec *executionContext) _ThreatModel_preferences(ctx context.Context, field 
 				ret = graphql.Null
 			}
 		}()
-		res := obj.Preferences
+		res := &obj.Preferences
 		fc.Result = res
-		return ec.marshalNTMPreferences2githubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐTMPreferences(ctx, field.Selections, res)
+		return ec._TMPreferences(ctx, field.Selections, res)
 	}
 
 	return graphql.ResolveField(
@@ -32723,9 +32723,9 @@ func (ec *executionContext) _ThreatModelReport_summary(ctx context.Context, fiel
 				ret = graphql.Null
 			}
 		}()
-		res := obj.Summary
+		res := &obj.Summary
 		fc.Result = res
-		return ec.marshalNTMSummary2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐSummary(ctx, field.Selections, res)
+		return ec._TMSummary(ctx, field.Selections, res)
 	}
 
 	return graphql.ResolveField(

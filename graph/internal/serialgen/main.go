@@ -150,7 +150,7 @@ func rewrite(name string, src []byte, serialImport string) ([]byte, map[string][
 				objects[obj] = concurrentCases(d)
 				edits = append(edits, objectReturn(d, off)...)
 			}
-			if fast, ok := fastPath(d, marshalers, text); ok {
+			if fast, ok := fastPath(d, marshalers, wrappers, text); ok {
 				if fast != "" {
 					edits = append(edits, edit{off(d.Body.Lbrace) + 1, off(d.Body.Lbrace) + 1, "\n" + fast})
 				}

@@ -122,6 +122,26 @@ func (ec *executionContext) _Thing_parts(ctx context.Context, field graphql.Coll
 	)
 }
 
+func (ec *executionContext) _Thing_twin(ctx context.Context, field graphql.CollectedField, obj *Thing) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Thing_twin(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Twin, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v Thing) graphql.Marshaler {
+			return ec.marshalNThing2Thing(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+
 func (ec *executionContext) _Thing_owner(ctx context.Context, field graphql.CollectedField, obj *Thing) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -209,6 +229,8 @@ func TestRewrite(t *testing.T) {
 		// ...and a list keeping its field context and gqlgen's marshaler.
 		"fc, err := ec.fieldContext_Thing_parts(ctx, field)",
 		"res := obj.Parts()\n\t\tfc.Result = res\n\t\treturn ec.marshalNThing2ᚕThingᚄ(ctx, field.Selections, res)",
+		// An object held by value in a struct field is marshalled where it lies.
+		"res := &obj.Twin\n\t\tfc.Result = res\n\t\treturn ec._Thing(ctx, field.Selections, res)",
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("the rewrite lacks %q:\n%s", want, got)
