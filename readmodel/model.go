@@ -383,10 +383,11 @@ func (m *Model) stillListed(info view.ReleaseInfo) bool {
 	return false
 }
 
-// read reads a release whole and holds it (a warm read runs Prepare on it
-// first). A replace or prune that lands
-// while it reads shows as a different digest afterwards; the read is then
-// done again, and given up with an error after three tries.
+// read reads a release whole and holds it; a warm read runs Prepare on it
+// first, so that the release serves only once what Prepare builds is ready.
+// A replace or prune that lands while it reads shows as a different digest
+// afterwards; the read is then done again, and given up with an error after
+// three tries.
 func (m *Model) read(ctx context.Context, info view.ReleaseInfo, warm bool) (*view.Release, error) {
 	start := time.Now()
 	m.mu.Lock()
