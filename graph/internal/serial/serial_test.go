@@ -229,3 +229,47 @@ func TestValuesWritesWhatFieldSetWrites(t *testing.T) {
 		t.Errorf("NewValues of %d fields: %v allocations, want 1", inline, a)
 	}
 }
+
+// TestCollectFieldsAsGqlgen: the memo returns what graphql.CollectFields
+// returns, for each selection and list of type names, with no allocation
+// once it holds them; without a memo it is graphql.CollectFields.
+func TestCollectFieldsAsGqlgen(t *testing.T) {
+	s := gqlparser.MustLoadSchema(&ast.Source{Input: schema})
+	doc, errs := gqlparser.LoadQueryWithRules(s, `query($x: Boolean!) { techniques { id ...F tactics @include(if: $x) { id } } hits { id ... on Tactic { techniques { id } } } }
+fragment F on Technique { id actors { id } }`, nil)
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	techniques := doc.Operations[0].SelectionSet[0].(*ast.Field).SelectionSet
+	hits := doc.Operations[0].SelectionSet[1].(*ast.Field).SelectionSet
+	names := func(fs []graphql.CollectedField) []string {
+		var out []string
+		for _, f := range fs {
+			out = append(out, f.Alias)
+		}
+		return out
+	}
+	for _, x := range []bool{true, false} {
+		want := &graphql.OperationContext{Doc: doc, Variables: map[string]any{"x": x}}
+		got := &graphql.OperationContext{Doc: doc, Variables: map[string]any{"x": x}}
+		PrepareOperation(got)
+		for _, c := range []struct {
+			sel       ast.SelectionSet
+			satisfies []string
+		}{
+			{techniques, []string{"Technique", "Hit"}},
+			{hits, []string{"Tactic", "Hit"}},
+			{hits, []string{"Technique", "Hit"}},
+		} {
+			w := names(graphql.CollectFields(want, c.sel, c.satisfies))
+			for range 2 {
+				if g := names(CollectFields(got, c.sel, c.satisfies)); !slices.Equal(g, w) {
+					t.Errorf("x=%v, %v: collected %v, gqlgen %v", x, c.satisfies, g, w)
+				}
+			}
+			if a := testing.AllocsPerRun(20, func() { CollectFields(got, c.sel, c.satisfies) }); a != 0 {
+				t.Errorf("x=%v, %v: %v allocations once held, want 0", x, c.satisfies, a)
+			}
+		}
+	}
+}
