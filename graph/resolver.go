@@ -7,13 +7,11 @@ import (
 	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
-	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/atlasgraph/atlasgraph/app"
 	"github.com/atlasgraph/atlasgraph/atlas"
 	"github.com/atlasgraph/atlasgraph/auth"
 	"github.com/atlasgraph/atlasgraph/graph/generated"
-	"github.com/atlasgraph/atlasgraph/graph/internal/serial"
 	"github.com/atlasgraph/atlasgraph/graph/model"
 	"github.com/atlasgraph/atlasgraph/upstream"
 	"github.com/atlasgraph/atlasgraph/view"
@@ -61,14 +59,6 @@ func (r *Resolver) ExtensionName() string { return "AtlasgraphRequestState" }
 
 // Validate implements graphql.HandlerExtension.
 func (r *Resolver) Validate(graphql.ExecutableSchema) error { return nil }
-
-// MutateOperationContext gives each operation a memo of the fields it
-// collects per object (serial.CollectFields, which the generated code
-// calls), before it executes.
-func (r *Resolver) MutateOperationContext(_ context.Context, op *graphql.OperationContext) *gqlerror.Error {
-	serial.PrepareOperation(op)
-	return nil
-}
 
 // InterceptOperation gives each operation a fresh request cache of the
 // actor directory, and pins it to one catalogue of releases, so that all

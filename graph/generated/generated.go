@@ -36431,7 +36431,7 @@ func UnmarshalThreatModelInput(ctx context.Context, raw any) (model.ThreatModelI
 var actorImplementors = []string{"Actor"}
 
 func (ec *executionContext) _Actor(ctx context.Context, sel ast.SelectionSet, obj *view.Actor) graphql.Marshaler {
-	fields := serial.CollectFields(ec.OperationContext, sel, actorImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, actorImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := serial.Deferred(ctx, fields)
@@ -36521,7 +36521,7 @@ func (ec *executionContext) _Actor(ctx context.Context, sel ast.SelectionSet, ob
 var actorConnectionImplementors = []string{"ActorConnection"}
 
 func (ec *executionContext) _ActorConnection(ctx context.Context, sel ast.SelectionSet, obj *model.ActorConnection) graphql.Marshaler {
-	fields := serial.CollectFields(ec.OperationContext, sel, actorConnectionImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, actorConnectionImplementors)
 
 	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
@@ -36569,7 +36569,7 @@ func (ec *executionContext) _ActorConnection(ctx context.Context, sel ast.Select
 var actorEdgeImplementors = []string{"ActorEdge"}
 
 func (ec *executionContext) _ActorEdge(ctx context.Context, sel ast.SelectionSet, obj *model.ActorEdge) graphql.Marshaler {
-	fields := serial.CollectFields(ec.OperationContext, sel, actorEdgeImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, actorEdgeImplementors)
 
 	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
@@ -36607,7 +36607,7 @@ func (ec *executionContext) _ActorEdge(ctx context.Context, sel ast.SelectionSet
 var actorOverlapImplementors = []string{"ActorOverlap"}
 
 func (ec *executionContext) _ActorOverlap(ctx context.Context, sel ast.SelectionSet, obj *view.Overlap) graphql.Marshaler {
-	fields := serial.CollectFields(ec.OperationContext, sel, actorOverlapImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, actorOverlapImplementors)
 
 	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
@@ -36660,7 +36660,7 @@ func (ec *executionContext) _ActorOverlap(ctx context.Context, sel ast.Selection
 var actorTechniqueImplementors = []string{"ActorTechnique"}
 
 func (ec *executionContext) _ActorTechnique(ctx context.Context, sel ast.SelectionSet, obj *view.ActorTechnique) graphql.Marshaler {
-	fields := serial.CollectFields(ec.OperationContext, sel, actorTechniqueImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, actorTechniqueImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := serial.Deferred(ctx, fields)
@@ -36714,7 +36714,7 @@ func (ec *executionContext) _ActorTechnique(ctx context.Context, sel ast.Selecti
 var actorTechniquesImplementors = []string{"ActorTechniques"}
 
 func (ec *executionContext) _ActorTechniques(ctx context.Context, sel ast.SelectionSet, obj *view.ActorTechniques) graphql.Marshaler {
-	fields := serial.CollectFields(ec.OperationContext, sel, actorTechniquesImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, actorTechniquesImplementors)
 
 	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
@@ -36752,7 +36752,7 @@ func (ec *executionContext) _ActorTechniques(ctx context.Context, sel ast.Select
 var attackEvidenceImplementors = []string{"AttackEvidence"}
 
 func (ec *executionContext) _AttackEvidence(ctx context.Context, sel ast.SelectionSet, obj *view.AttackEvidence) graphql.Marshaler {
-	fields := serial.CollectFields(ec.OperationContext, sel, attackEvidenceImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, attackEvidenceImplementors)
 
 	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
@@ -36805,7 +36805,7 @@ func (ec *executionContext) _AttackEvidence(ctx context.Context, sel ast.Selecti
 var attackPathImplementors = []string{"AttackPath"}
 
 func (ec *executionContext) _AttackPath(ctx context.Context, sel ast.SelectionSet, obj *app.AttackPath) graphql.Marshaler {
-	fields := serial.CollectFields(ec.OperationContext, sel, attackPathImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, attackPathImplementors)
 
 	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
@@ -36858,7 +36858,7 @@ func (ec *executionContext) _AttackPath(ctx context.Context, sel ast.SelectionSe
 var attackPathResultImplementors = []string{"AttackPathResult"}
 
 func (ec *executionContext) _AttackPathResult(ctx context.Context, sel ast.SelectionSet, obj *app.AttackPathResult) graphql.Marshaler {
-	fields := serial.CollectFields(ec.OperationContext, sel, attackPathResultImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, attackPathResultImplementors)
 
 	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
@@ -36921,7 +36921,7 @@ func (ec *executionContext) _AttackPathResult(ctx context.Context, sel ast.Selec
 var attackReferenceImplementors = []string{"AttackReference"}
 
 func (ec *executionContext) _AttackReference(ctx context.Context, sel ast.SelectionSet, obj *atlas.AttackRef) graphql.Marshaler {
-	fields := serial.CollectFields(ec.OperationContext, sel, attackReferenceImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, attackReferenceImplementors)
 
 	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
@@ -36959,7 +36959,7 @@ func (ec *executionContext) _AttackReference(ctx context.Context, sel ast.Select
 var attackTechniqueImplementors = []string{"AttackTechnique"}
 
 func (ec *executionContext) _AttackTechnique(ctx context.Context, sel ast.SelectionSet, obj *view.AttackTechnique) graphql.Marshaler {
-	fields := serial.CollectFields(ec.OperationContext, sel, attackTechniqueImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, attackTechniqueImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := serial.Deferred(ctx, fields)
@@ -37028,7 +37028,7 @@ func (ec *executionContext) _AttackTechnique(ctx context.Context, sel ast.Select
 var attackVersionImplementors = []string{"AttackVersion"}
 
 func (ec *executionContext) _AttackVersion(ctx context.Context, sel ast.SelectionSet, obj *view.AttackVersion) graphql.Marshaler {
-	fields := serial.CollectFields(ec.OperationContext, sel, attackVersionImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, attackVersionImplementors)
 
 	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
@@ -37111,7 +37111,7 @@ func (ec *executionContext) _AttackVersion(ctx context.Context, sel ast.Selectio
 var caseStudyImplementors = []string{"CaseStudy"}
 
 func (ec *executionContext) _CaseStudy(ctx context.Context, sel ast.SelectionSet, obj *view.CaseStudy) graphql.Marshaler {
-	fields := serial.CollectFields(ec.OperationContext, sel, caseStudyImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, caseStudyImplementors)
 
 	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
@@ -37219,7 +37219,7 @@ func (ec *executionContext) _CaseStudy(ctx context.Context, sel ast.SelectionSet
 var caseStudyConnectionImplementors = []string{"CaseStudyConnection"}
 
 func (ec *executionContext) _CaseStudyConnection(ctx context.Context, sel ast.SelectionSet, obj *model.CaseStudyConnection) graphql.Marshaler {
-	fields := serial.CollectFields(ec.OperationContext, sel, caseStudyConnectionImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, caseStudyConnectionImplementors)
 
 	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
@@ -37267,7 +37267,7 @@ func (ec *executionContext) _CaseStudyConnection(ctx context.Context, sel ast.Se
 var caseStudyEdgeImplementors = []string{"CaseStudyEdge"}
 
 func (ec *executionContext) _CaseStudyEdge(ctx context.Context, sel ast.SelectionSet, obj *model.CaseStudyEdge) graphql.Marshaler {
-	fields := serial.CollectFields(ec.OperationContext, sel, caseStudyEdgeImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, caseStudyEdgeImplementors)
 
 	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
@@ -37305,7 +37305,7 @@ func (ec *executionContext) _CaseStudyEdge(ctx context.Context, sel ast.Selectio
 var chainAnalysisImplementors = []string{"ChainAnalysis"}
 
 func (ec *executionContext) _ChainAnalysis(ctx context.Context, sel ast.SelectionSet, obj *app.ChainAnalysis) graphql.Marshaler {
-	fields := serial.CollectFields(ec.OperationContext, sel, chainAnalysisImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, chainAnalysisImplementors)
 
 	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
@@ -37378,7 +37378,7 @@ func (ec *executionContext) _ChainAnalysis(ctx context.Context, sel ast.Selectio
 var chainBreakerImplementors = []string{"ChainBreaker"}
 
 func (ec *executionContext) _ChainBreaker(ctx context.Context, sel ast.SelectionSet, obj *app.ChainBreaker) graphql.Marshaler {
-	fields := serial.CollectFields(ec.OperationContext, sel, chainBreakerImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, chainBreakerImplementors)
 
 	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
@@ -37426,7 +37426,7 @@ func (ec *executionContext) _ChainBreaker(ctx context.Context, sel ast.Selection
 var chainStepImplementors = []string{"ChainStep"}
 
 func (ec *executionContext) _ChainStep(ctx context.Context, sel ast.SelectionSet, obj *app.ChainStep) graphql.Marshaler {
-	fields := serial.CollectFields(ec.OperationContext, sel, chainStepImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, chainStepImplementors)
 
 	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
@@ -37469,7 +37469,7 @@ func (ec *executionContext) _ChainStep(ctx context.Context, sel ast.SelectionSet
 var chokePointsImplementors = []string{"ChokePoints"}
 
 func (ec *executionContext) _ChokePoints(ctx context.Context, sel ast.SelectionSet, obj *app.ChokePoints) graphql.Marshaler {
-	fields := serial.CollectFields(ec.OperationContext, sel, chokePointsImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, chokePointsImplementors)
 
 	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
@@ -37517,7 +37517,7 @@ func (ec *executionContext) _ChokePoints(ctx context.Context, sel ast.SelectionS
 var coverageGapImplementors = []string{"CoverageGap"}
 
 func (ec *executionContext) _CoverageGap(ctx context.Context, sel ast.SelectionSet, obj *app.CoverageGap) graphql.Marshaler {
-	fields := serial.CollectFields(ec.OperationContext, sel, coverageGapImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, coverageGapImplementors)
 
 	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
@@ -37560,7 +37560,7 @@ func (ec *executionContext) _CoverageGap(ctx context.Context, sel ast.SelectionS
 var coverageGapsImplementors = []string{"CoverageGaps"}
 
 func (ec *executionContext) _CoverageGaps(ctx context.Context, sel ast.SelectionSet, obj *app.CoverageGaps) graphql.Marshaler {
-	fields := serial.CollectFields(ec.OperationContext, sel, coverageGapsImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, coverageGapsImplementors)
 
 	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
@@ -37598,7 +37598,7 @@ func (ec *executionContext) _CoverageGaps(ctx context.Context, sel ast.Selection
 var diffEntityImplementors = []string{"DiffEntity"}
 
 func (ec *executionContext) _DiffEntity(ctx context.Context, sel ast.SelectionSet, obj *atlas.Entity) graphql.Marshaler {
-	fields := serial.CollectFields(ec.OperationContext, sel, diffEntityImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, diffEntityImplementors)
 
 	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
@@ -37636,7 +37636,7 @@ func (ec *executionContext) _DiffEntity(ctx context.Context, sel ast.SelectionSe
 var diffLinkImplementors = []string{"DiffLink"}
 
 func (ec *executionContext) _DiffLink(ctx context.Context, sel ast.SelectionSet, obj *atlas.Link) graphql.Marshaler {
-	fields := serial.CollectFields(ec.OperationContext, sel, diffLinkImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, diffLinkImplementors)
 
 	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
@@ -37674,7 +37674,7 @@ func (ec *executionContext) _DiffLink(ctx context.Context, sel ast.SelectionSet,
 var entityChangesImplementors = []string{"EntityChanges"}
 
 func (ec *executionContext) _EntityChanges(ctx context.Context, sel ast.SelectionSet, obj *atlas.EntityChanges) graphql.Marshaler {
-	fields := serial.CollectFields(ec.OperationContext, sel, entityChangesImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, entityChangesImplementors)
 
 	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
@@ -37717,7 +37717,7 @@ func (ec *executionContext) _EntityChanges(ctx context.Context, sel ast.Selectio
 var layerLegendItemImplementors = []string{"LayerLegendItem"}
 
 func (ec *executionContext) _LayerLegendItem(ctx context.Context, sel ast.SelectionSet, obj *navigator.LegendItem) graphql.Marshaler {
-	fields := serial.CollectFields(ec.OperationContext, sel, layerLegendItemImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, layerLegendItemImplementors)
 
 	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
@@ -37755,7 +37755,7 @@ func (ec *executionContext) _LayerLegendItem(ctx context.Context, sel ast.Select
 var linkChangesImplementors = []string{"LinkChanges"}
 
 func (ec *executionContext) _LinkChanges(ctx context.Context, sel ast.SelectionSet, obj *atlas.LinkChanges) graphql.Marshaler {
-	fields := serial.CollectFields(ec.OperationContext, sel, linkChangesImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, linkChangesImplementors)
 
 	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
@@ -37793,7 +37793,7 @@ func (ec *executionContext) _LinkChanges(ctx context.Context, sel ast.SelectionS
 var mappingFindingImplementors = []string{"MappingFinding"}
 
 func (ec *executionContext) _MappingFinding(ctx context.Context, sel ast.SelectionSet, obj *mapping.Finding) graphql.Marshaler {
-	fields := serial.CollectFields(ec.OperationContext, sel, mappingFindingImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, mappingFindingImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := serial.Deferred(ctx, fields)
@@ -37867,7 +37867,7 @@ func (ec *executionContext) _MappingFinding(ctx context.Context, sel ast.Selecti
 var mappingReportImplementors = []string{"MappingReport"}
 
 func (ec *executionContext) _MappingReport(ctx context.Context, sel ast.SelectionSet, obj *mapping.Report) graphql.Marshaler {
-	fields := serial.CollectFields(ec.OperationContext, sel, mappingReportImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, mappingReportImplementors)
 
 	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
@@ -37930,7 +37930,7 @@ func (ec *executionContext) _MappingReport(ctx context.Context, sel ast.Selectio
 var matrixLayerImplementors = []string{"MatrixLayer"}
 
 func (ec *executionContext) _MatrixLayer(ctx context.Context, sel ast.SelectionSet, obj *app.MatrixLayer) graphql.Marshaler {
-	fields := serial.CollectFields(ec.OperationContext, sel, matrixLayerImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, matrixLayerImplementors)
 
 	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
@@ -38008,7 +38008,7 @@ func (ec *executionContext) _MatrixLayer(ctx context.Context, sel ast.SelectionS
 var matrixLayerTechniqueImplementors = []string{"MatrixLayerTechnique"}
 
 func (ec *executionContext) _MatrixLayerTechnique(ctx context.Context, sel ast.SelectionSet, obj *app.MatrixLayerTechnique) graphql.Marshaler {
-	fields := serial.CollectFields(ec.OperationContext, sel, matrixLayerTechniqueImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, matrixLayerTechniqueImplementors)
 
 	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
@@ -38071,7 +38071,7 @@ func (ec *executionContext) _MatrixLayerTechnique(ctx context.Context, sel ast.S
 var maturityChangeImplementors = []string{"MaturityChange"}
 
 func (ec *executionContext) _MaturityChange(ctx context.Context, sel ast.SelectionSet, obj *atlas.MaturityChange) graphql.Marshaler {
-	fields := serial.CollectFields(ec.OperationContext, sel, maturityChangeImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, maturityChangeImplementors)
 
 	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
@@ -38119,7 +38119,7 @@ func (ec *executionContext) _MaturityChange(ctx context.Context, sel ast.Selecti
 var minimalMitigationSetImplementors = []string{"MinimalMitigationSet"}
 
 func (ec *executionContext) _MinimalMitigationSet(ctx context.Context, sel ast.SelectionSet, obj *app.MinimalMitigationSet) graphql.Marshaler {
-	fields := serial.CollectFields(ec.OperationContext, sel, minimalMitigationSetImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, minimalMitigationSetImplementors)
 
 	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
@@ -38202,7 +38202,7 @@ func (ec *executionContext) _MinimalMitigationSet(ctx context.Context, sel ast.S
 var mitigatedTechniqueImplementors = []string{"MitigatedTechnique"}
 
 func (ec *executionContext) _MitigatedTechnique(ctx context.Context, sel ast.SelectionSet, obj *view.MitigatedTechnique) graphql.Marshaler {
-	fields := serial.CollectFields(ec.OperationContext, sel, mitigatedTechniqueImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, mitigatedTechniqueImplementors)
 
 	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
@@ -38240,7 +38240,7 @@ func (ec *executionContext) _MitigatedTechnique(ctx context.Context, sel ast.Sel
 var mitigationImplementors = []string{"Mitigation"}
 
 func (ec *executionContext) _Mitigation(ctx context.Context, sel ast.SelectionSet, obj *view.Mitigation) graphql.Marshaler {
-	fields := serial.CollectFields(ec.OperationContext, sel, mitigationImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, mitigationImplementors)
 
 	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
@@ -38328,7 +38328,7 @@ func (ec *executionContext) _Mitigation(ctx context.Context, sel ast.SelectionSe
 var mitigationChokePointImplementors = []string{"MitigationChokePoint"}
 
 func (ec *executionContext) _MitigationChokePoint(ctx context.Context, sel ast.SelectionSet, obj *app.MitigationChokePoint) graphql.Marshaler {
-	fields := serial.CollectFields(ec.OperationContext, sel, mitigationChokePointImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, mitigationChokePointImplementors)
 
 	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
@@ -38381,7 +38381,7 @@ func (ec *executionContext) _MitigationChokePoint(ctx context.Context, sel ast.S
 var mitigationConnectionImplementors = []string{"MitigationConnection"}
 
 func (ec *executionContext) _MitigationConnection(ctx context.Context, sel ast.SelectionSet, obj *model.MitigationConnection) graphql.Marshaler {
-	fields := serial.CollectFields(ec.OperationContext, sel, mitigationConnectionImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, mitigationConnectionImplementors)
 
 	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
@@ -38429,7 +38429,7 @@ func (ec *executionContext) _MitigationConnection(ctx context.Context, sel ast.S
 var mitigationEdgeImplementors = []string{"MitigationEdge"}
 
 func (ec *executionContext) _MitigationEdge(ctx context.Context, sel ast.SelectionSet, obj *model.MitigationEdge) graphql.Marshaler {
-	fields := serial.CollectFields(ec.OperationContext, sel, mitigationEdgeImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, mitigationEdgeImplementors)
 
 	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
@@ -38467,7 +38467,7 @@ func (ec *executionContext) _MitigationEdge(ctx context.Context, sel ast.Selecti
 var mitigationSetOptionImplementors = []string{"MitigationSetOption"}
 
 func (ec *executionContext) _MitigationSetOption(ctx context.Context, sel ast.SelectionSet, obj *app.MitigationSetOption) graphql.Marshaler {
-	fields := serial.CollectFields(ec.OperationContext, sel, mitigationSetOptionImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, mitigationSetOptionImplementors)
 
 	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
@@ -38505,7 +38505,7 @@ func (ec *executionContext) _MitigationSetOption(ctx context.Context, sel ast.Se
 var mutationImplementors = []string{"Mutation"}
 
 func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
-	fields := serial.CollectFields(ec.OperationContext, sel, mutationImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, mutationImplementors)
 	ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{
 		Object: "Mutation",
 	})
@@ -38660,7 +38660,7 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 var navigatorLayerImplementors = []string{"NavigatorLayer"}
 
 func (ec *executionContext) _NavigatorLayer(ctx context.Context, sel ast.SelectionSet, obj *view.Layer) graphql.Marshaler {
-	fields := serial.CollectFields(ec.OperationContext, sel, navigatorLayerImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, navigatorLayerImplementors)
 
 	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
@@ -38713,7 +38713,7 @@ func (ec *executionContext) _NavigatorLayer(ctx context.Context, sel ast.Selecti
 var pageInfoImplementors = []string{"PageInfo"}
 
 func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet, obj *model.PageInfo) graphql.Marshaler {
-	fields := serial.CollectFields(ec.OperationContext, sel, pageInfoImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, pageInfoImplementors)
 
 	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
@@ -38751,7 +38751,7 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 var pathHopImplementors = []string{"PathHop"}
 
 func (ec *executionContext) _PathHop(ctx context.Context, sel ast.SelectionSet, obj *app.PathHop) graphql.Marshaler {
-	fields := serial.CollectFields(ec.OperationContext, sel, pathHopImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, pathHopImplementors)
 
 	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
@@ -38799,7 +38799,7 @@ func (ec *executionContext) _PathHop(ctx context.Context, sel ast.SelectionSet, 
 var queryImplementors = []string{"Query"}
 
 func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
-	fields := serial.CollectFields(ec.OperationContext, sel, queryImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, queryImplementors)
 	ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{
 		Object: "Query",
 	})
@@ -39089,7 +39089,7 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 var referenceImplementors = []string{"Reference"}
 
 func (ec *executionContext) _Reference(ctx context.Context, sel ast.SelectionSet, obj *atlas.Reference) graphql.Marshaler {
-	fields := serial.CollectFields(ec.OperationContext, sel, referenceImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, referenceImplementors)
 
 	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
@@ -39132,7 +39132,7 @@ func (ec *executionContext) _Reference(ctx context.Context, sel ast.SelectionSet
 var releaseImplementors = []string{"Release"}
 
 func (ec *executionContext) _Release(ctx context.Context, sel ast.SelectionSet, obj *app.Release) graphql.Marshaler {
-	fields := serial.CollectFields(ec.OperationContext, sel, releaseImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, releaseImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := serial.Deferred(ctx, fields)
@@ -39201,7 +39201,7 @@ func (ec *executionContext) _Release(ctx context.Context, sel ast.SelectionSet, 
 var releaseCountsImplementors = []string{"ReleaseCounts"}
 
 func (ec *executionContext) _ReleaseCounts(ctx context.Context, sel ast.SelectionSet, obj *app.ReleaseCounts) graphql.Marshaler {
-	fields := serial.CollectFields(ec.OperationContext, sel, releaseCountsImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, releaseCountsImplementors)
 
 	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
@@ -39259,7 +39259,7 @@ func (ec *executionContext) _ReleaseCounts(ctx context.Context, sel ast.Selectio
 var releaseDiffImplementors = []string{"ReleaseDiff"}
 
 func (ec *executionContext) _ReleaseDiff(ctx context.Context, sel ast.SelectionSet, obj *app.ReleaseDiff) graphql.Marshaler {
-	fields := serial.CollectFields(ec.OperationContext, sel, releaseDiffImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, releaseDiffImplementors)
 
 	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
@@ -39372,7 +39372,7 @@ func (ec *executionContext) _ReleaseDiff(ctx context.Context, sel ast.SelectionS
 var renameImplementors = []string{"Rename"}
 
 func (ec *executionContext) _Rename(ctx context.Context, sel ast.SelectionSet, obj *atlas.Rename) graphql.Marshaler {
-	fields := serial.CollectFields(ec.OperationContext, sel, renameImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, renameImplementors)
 
 	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
@@ -39415,7 +39415,7 @@ func (ec *executionContext) _Rename(ctx context.Context, sel ast.SelectionSet, o
 var retiredIdImplementors = []string{"RetiredId"}
 
 func (ec *executionContext) _RetiredId(ctx context.Context, sel ast.SelectionSet, obj *atlas.Retired) graphql.Marshaler {
-	fields := serial.CollectFields(ec.OperationContext, sel, retiredIdImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, retiredIdImplementors)
 
 	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
@@ -39458,7 +39458,7 @@ func (ec *executionContext) _RetiredId(ctx context.Context, sel ast.SelectionSet
 var searchHitImplementors = []string{"SearchHit"}
 
 func (ec *executionContext) _SearchHit(ctx context.Context, sel ast.SelectionSet, obj *view.SearchHit) graphql.Marshaler {
-	fields := serial.CollectFields(ec.OperationContext, sel, searchHitImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, searchHitImplementors)
 
 	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
@@ -39531,7 +39531,7 @@ func (ec *executionContext) _SearchHit(ctx context.Context, sel ast.SelectionSet
 var setMemberImplementors = []string{"SetMember"}
 
 func (ec *executionContext) _SetMember(ctx context.Context, sel ast.SelectionSet, obj *app.SetMember) graphql.Marshaler {
-	fields := serial.CollectFields(ec.OperationContext, sel, setMemberImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, setMemberImplementors)
 
 	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
@@ -39584,7 +39584,7 @@ func (ec *executionContext) _SetMember(ctx context.Context, sel ast.SelectionSet
 var sharedTechniqueImplementors = []string{"SharedTechnique"}
 
 func (ec *executionContext) _SharedTechnique(ctx context.Context, sel ast.SelectionSet, obj *view.SharedTechnique) graphql.Marshaler {
-	fields := serial.CollectFields(ec.OperationContext, sel, sharedTechniqueImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, sharedTechniqueImplementors)
 
 	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
@@ -39627,7 +39627,7 @@ func (ec *executionContext) _SharedTechnique(ctx context.Context, sel ast.Select
 var stepImplementors = []string{"Step"}
 
 func (ec *executionContext) _Step(ctx context.Context, sel ast.SelectionSet, obj *view.Step) graphql.Marshaler {
-	fields := serial.CollectFields(ec.OperationContext, sel, stepImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, stepImplementors)
 
 	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
@@ -39705,7 +39705,7 @@ func (ec *executionContext) _Step(ctx context.Context, sel ast.SelectionSet, obj
 var stepChangeImplementors = []string{"StepChange"}
 
 func (ec *executionContext) _StepChange(ctx context.Context, sel ast.SelectionSet, obj *atlas.StepChange) graphql.Marshaler {
-	fields := serial.CollectFields(ec.OperationContext, sel, stepChangeImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, stepChangeImplementors)
 
 	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
@@ -39753,7 +39753,7 @@ func (ec *executionContext) _StepChange(ctx context.Context, sel ast.SelectionSe
 var stepRefImplementors = []string{"StepRef"}
 
 func (ec *executionContext) _StepRef(ctx context.Context, sel ast.SelectionSet, obj *view.StepRef) graphql.Marshaler {
-	fields := serial.CollectFields(ec.OperationContext, sel, stepRefImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, stepRefImplementors)
 
 	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
@@ -39791,7 +39791,7 @@ func (ec *executionContext) _StepRef(ctx context.Context, sel ast.SelectionSet, 
 var stepStateImplementors = []string{"StepState"}
 
 func (ec *executionContext) _StepState(ctx context.Context, sel ast.SelectionSet, obj *atlas.Step) graphql.Marshaler {
-	fields := serial.CollectFields(ec.OperationContext, sel, stepStateImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, stepStateImplementors)
 
 	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
@@ -39839,7 +39839,7 @@ func (ec *executionContext) _StepState(ctx context.Context, sel ast.SelectionSet
 var tMAcceptedRiskImplementors = []string{"TMAcceptedRisk"}
 
 func (ec *executionContext) _TMAcceptedRisk(ctx context.Context, sel ast.SelectionSet, obj *model.TMAcceptedRisk) graphql.Marshaler {
-	fields := serial.CollectFields(ec.OperationContext, sel, tMAcceptedRiskImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, tMAcceptedRiskImplementors)
 
 	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
@@ -39887,7 +39887,7 @@ func (ec *executionContext) _TMAcceptedRisk(ctx context.Context, sel ast.Selecti
 var tMAcceptedRiskStatusImplementors = []string{"TMAcceptedRiskStatus"}
 
 func (ec *executionContext) _TMAcceptedRiskStatus(ctx context.Context, sel ast.SelectionSet, obj *report.AcceptedRiskStatus) graphql.Marshaler {
-	fields := serial.CollectFields(ec.OperationContext, sel, tMAcceptedRiskStatusImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, tMAcceptedRiskStatusImplementors)
 
 	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
@@ -39945,7 +39945,7 @@ func (ec *executionContext) _TMAcceptedRiskStatus(ctx context.Context, sel ast.S
 var tMActorImplementors = []string{"TMActor"}
 
 func (ec *executionContext) _TMActor(ctx context.Context, sel ast.SelectionSet, obj *report.KnownActor) graphql.Marshaler {
-	fields := serial.CollectFields(ec.OperationContext, sel, tMActorImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, tMActorImplementors)
 
 	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
@@ -40008,7 +40008,7 @@ func (ec *executionContext) _TMActor(ctx context.Context, sel ast.SelectionSet, 
 var tMAddsImplementors = []string{"TMAdds"}
 
 func (ec *executionContext) _TMAdds(ctx context.Context, sel ast.SelectionSet, obj *report.Adds) graphql.Marshaler {
-	fields := serial.CollectFields(ec.OperationContext, sel, tMAddsImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, tMAddsImplementors)
 
 	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
@@ -40051,7 +40051,7 @@ func (ec *executionContext) _TMAdds(ctx context.Context, sel ast.SelectionSet, o
 var tMApplicableTechniqueImplementors = []string{"TMApplicableTechnique"}
 
 func (ec *executionContext) _TMApplicableTechnique(ctx context.Context, sel ast.SelectionSet, obj *report.ApplicableTechnique) graphql.Marshaler {
-	fields := serial.CollectFields(ec.OperationContext, sel, tMApplicableTechniqueImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, tMApplicableTechniqueImplementors)
 
 	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
@@ -40174,7 +40174,7 @@ func (ec *executionContext) _TMApplicableTechnique(ctx context.Context, sel ast.
 var tMBreakPointImplementors = []string{"TMBreakPoint"}
 
 func (ec *executionContext) _TMBreakPoint(ctx context.Context, sel ast.SelectionSet, obj *report.BreakPoint) graphql.Marshaler {
-	fields := serial.CollectFields(ec.OperationContext, sel, tMBreakPointImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, tMBreakPointImplementors)
 
 	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
@@ -40217,7 +40217,7 @@ func (ec *executionContext) _TMBreakPoint(ctx context.Context, sel ast.Selection
 var tMComponentImplementors = []string{"TMComponent"}
 
 func (ec *executionContext) _TMComponent(ctx context.Context, sel ast.SelectionSet, obj *model.TMComponent) graphql.Marshaler {
-	fields := serial.CollectFields(ec.OperationContext, sel, tMComponentImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, tMComponentImplementors)
 
 	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
@@ -40275,7 +40275,7 @@ func (ec *executionContext) _TMComponent(ctx context.Context, sel ast.SelectionS
 var tMControlImplementors = []string{"TMControl"}
 
 func (ec *executionContext) _TMControl(ctx context.Context, sel ast.SelectionSet, obj *model.TMControl) graphql.Marshaler {
-	fields := serial.CollectFields(ec.OperationContext, sel, tMControlImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, tMControlImplementors)
 
 	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
@@ -40328,7 +40328,7 @@ func (ec *executionContext) _TMControl(ctx context.Context, sel ast.SelectionSet
 var tMControlEffectImplementors = []string{"TMControlEffect"}
 
 func (ec *executionContext) _TMControlEffect(ctx context.Context, sel ast.SelectionSet, obj *report.ControlEffect) graphql.Marshaler {
-	fields := serial.CollectFields(ec.OperationContext, sel, tMControlEffectImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, tMControlEffectImplementors)
 
 	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
@@ -40416,7 +40416,7 @@ func (ec *executionContext) _TMControlEffect(ctx context.Context, sel ast.Select
 var tMCostImplementors = []string{"TMCost"}
 
 func (ec *executionContext) _TMCost(ctx context.Context, sel ast.SelectionSet, obj *model.TMCost) graphql.Marshaler {
-	fields := serial.CollectFields(ec.OperationContext, sel, tMCostImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, tMCostImplementors)
 
 	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
@@ -40454,7 +40454,7 @@ func (ec *executionContext) _TMCost(ctx context.Context, sel ast.SelectionSet, o
 var tMDetectionImplementors = []string{"TMDetection"}
 
 func (ec *executionContext) _TMDetection(ctx context.Context, sel ast.SelectionSet, obj *report.Detection) graphql.Marshaler {
-	fields := serial.CollectFields(ec.OperationContext, sel, tMDetectionImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, tMDetectionImplementors)
 
 	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
@@ -40502,7 +40502,7 @@ func (ec *executionContext) _TMDetection(ctx context.Context, sel ast.SelectionS
 var tMEvidenceImplementors = []string{"TMEvidence"}
 
 func (ec *executionContext) _TMEvidence(ctx context.Context, sel ast.SelectionSet, obj *report.Evidence) graphql.Marshaler {
-	fields := serial.CollectFields(ec.OperationContext, sel, tMEvidenceImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, tMEvidenceImplementors)
 
 	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
@@ -40575,7 +40575,7 @@ func (ec *executionContext) _TMEvidence(ctx context.Context, sel ast.SelectionSe
 var tMFlowImplementors = []string{"TMFlow"}
 
 func (ec *executionContext) _TMFlow(ctx context.Context, sel ast.SelectionSet, obj *model.TMFlow) graphql.Marshaler {
-	fields := serial.CollectFields(ec.OperationContext, sel, tMFlowImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, tMFlowImplementors)
 
 	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
@@ -40628,7 +40628,7 @@ func (ec *executionContext) _TMFlow(ctx context.Context, sel ast.SelectionSet, o
 var tMIncidentImplementors = []string{"TMIncident"}
 
 func (ec *executionContext) _TMIncident(ctx context.Context, sel ast.SelectionSet, obj *report.Incident) graphql.Marshaler {
-	fields := serial.CollectFields(ec.OperationContext, sel, tMIncidentImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, tMIncidentImplementors)
 
 	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
@@ -40731,7 +40731,7 @@ func (ec *executionContext) _TMIncident(ctx context.Context, sel ast.SelectionSe
 var tMKindInfoImplementors = []string{"TMKindInfo"}
 
 func (ec *executionContext) _TMKindInfo(ctx context.Context, sel ast.SelectionSet, obj *model.TMKindInfo) graphql.Marshaler {
-	fields := serial.CollectFields(ec.OperationContext, sel, tMKindInfoImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, tMKindInfoImplementors)
 
 	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
@@ -40779,7 +40779,7 @@ func (ec *executionContext) _TMKindInfo(ctx context.Context, sel ast.SelectionSe
 var tMLinkEffectImplementors = []string{"TMLinkEffect"}
 
 func (ec *executionContext) _TMLinkEffect(ctx context.Context, sel ast.SelectionSet, obj *report.LinkEffect) graphql.Marshaler {
-	fields := serial.CollectFields(ec.OperationContext, sel, tMLinkEffectImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, tMLinkEffectImplementors)
 
 	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
@@ -40847,7 +40847,7 @@ func (ec *executionContext) _TMLinkEffect(ctx context.Context, sel ast.Selection
 var tMMitigationChangeImplementors = []string{"TMMitigationChange"}
 
 func (ec *executionContext) _TMMitigationChange(ctx context.Context, sel ast.SelectionSet, obj *report.MitigationChange) graphql.Marshaler {
-	fields := serial.CollectFields(ec.OperationContext, sel, tMMitigationChangeImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, tMMitigationChangeImplementors)
 
 	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
@@ -40890,7 +40890,7 @@ func (ec *executionContext) _TMMitigationChange(ctx context.Context, sel ast.Sel
 var tMPreferencesImplementors = []string{"TMPreferences"}
 
 func (ec *executionContext) _TMPreferences(ctx context.Context, sel ast.SelectionSet, obj *model.TMPreferences) graphql.Marshaler {
-	fields := serial.CollectFields(ec.OperationContext, sel, tMPreferencesImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, tMPreferencesImplementors)
 
 	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
@@ -40933,7 +40933,7 @@ func (ec *executionContext) _TMPreferences(ctx context.Context, sel ast.Selectio
 var tMPropertyImplementors = []string{"TMProperty"}
 
 func (ec *executionContext) _TMProperty(ctx context.Context, sel ast.SelectionSet, obj *model.TMProperty) graphql.Marshaler {
-	fields := serial.CollectFields(ec.OperationContext, sel, tMPropertyImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, tMPropertyImplementors)
 
 	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
@@ -40971,7 +40971,7 @@ func (ec *executionContext) _TMProperty(ctx context.Context, sel ast.SelectionSe
 var tMPropertyInfoImplementors = []string{"TMPropertyInfo"}
 
 func (ec *executionContext) _TMPropertyInfo(ctx context.Context, sel ast.SelectionSet, obj *model.TMPropertyInfo) graphql.Marshaler {
-	fields := serial.CollectFields(ec.OperationContext, sel, tMPropertyInfoImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, tMPropertyInfoImplementors)
 
 	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
@@ -41019,7 +41019,7 @@ func (ec *executionContext) _TMPropertyInfo(ctx context.Context, sel ast.Selecti
 var tMRecommendationImplementors = []string{"TMRecommendation"}
 
 func (ec *executionContext) _TMRecommendation(ctx context.Context, sel ast.SelectionSet, obj *report.Recommendation) graphql.Marshaler {
-	fields := serial.CollectFields(ec.OperationContext, sel, tMRecommendationImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, tMRecommendationImplementors)
 
 	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
@@ -41087,7 +41087,7 @@ func (ec *executionContext) _TMRecommendation(ctx context.Context, sel ast.Selec
 var tMResidualPathImplementors = []string{"TMResidualPath"}
 
 func (ec *executionContext) _TMResidualPath(ctx context.Context, sel ast.SelectionSet, obj *report.ResidualPath) graphql.Marshaler {
-	fields := serial.CollectFields(ec.OperationContext, sel, tMResidualPathImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, tMResidualPathImplementors)
 
 	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
@@ -41145,7 +41145,7 @@ func (ec *executionContext) _TMResidualPath(ctx context.Context, sel ast.Selecti
 var tMStatusChangeImplementors = []string{"TMStatusChange"}
 
 func (ec *executionContext) _TMStatusChange(ctx context.Context, sel ast.SelectionSet, obj *report.StatusChange) graphql.Marshaler {
-	fields := serial.CollectFields(ec.OperationContext, sel, tMStatusChangeImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, tMStatusChangeImplementors)
 
 	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
@@ -41188,7 +41188,7 @@ func (ec *executionContext) _TMStatusChange(ctx context.Context, sel ast.Selecti
 var tMSummaryImplementors = []string{"TMSummary"}
 
 func (ec *executionContext) _TMSummary(ctx context.Context, sel ast.SelectionSet, obj *report.Summary) graphql.Marshaler {
-	fields := serial.CollectFields(ec.OperationContext, sel, tMSummaryImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, tMSummaryImplementors)
 
 	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
@@ -41266,7 +41266,7 @@ func (ec *executionContext) _TMSummary(ctx context.Context, sel ast.SelectionSet
 var tMTacticExposureImplementors = []string{"TMTacticExposure"}
 
 func (ec *executionContext) _TMTacticExposure(ctx context.Context, sel ast.SelectionSet, obj *report.TacticExposure) graphql.Marshaler {
-	fields := serial.CollectFields(ec.OperationContext, sel, tMTacticExposureImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, tMTacticExposureImplementors)
 
 	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
@@ -41329,7 +41329,7 @@ func (ec *executionContext) _TMTacticExposure(ctx context.Context, sel ast.Selec
 var tMTaxonomyImplementors = []string{"TMTaxonomy"}
 
 func (ec *executionContext) _TMTaxonomy(ctx context.Context, sel ast.SelectionSet, obj *model.TMTaxonomy) graphql.Marshaler {
-	fields := serial.CollectFields(ec.OperationContext, sel, tMTaxonomyImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, tMTaxonomyImplementors)
 
 	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
@@ -41367,7 +41367,7 @@ func (ec *executionContext) _TMTaxonomy(ctx context.Context, sel ast.SelectionSe
 var tMTemplateImplementors = []string{"TMTemplate"}
 
 func (ec *executionContext) _TMTemplate(ctx context.Context, sel ast.SelectionSet, obj *model.TMTemplate) graphql.Marshaler {
-	fields := serial.CollectFields(ec.OperationContext, sel, tMTemplateImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, tMTemplateImplementors)
 
 	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
@@ -41405,7 +41405,7 @@ func (ec *executionContext) _TMTemplate(ctx context.Context, sel ast.SelectionSe
 var tMUnbreakableImplementors = []string{"TMUnbreakable"}
 
 func (ec *executionContext) _TMUnbreakable(ctx context.Context, sel ast.SelectionSet, obj *report.UnbreakableItem) graphql.Marshaler {
-	fields := serial.CollectFields(ec.OperationContext, sel, tMUnbreakableImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, tMUnbreakableImplementors)
 
 	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
@@ -41443,7 +41443,7 @@ func (ec *executionContext) _TMUnbreakable(ctx context.Context, sel ast.Selectio
 var tMUncoveredTechniqueImplementors = []string{"TMUncoveredTechnique"}
 
 func (ec *executionContext) _TMUncoveredTechnique(ctx context.Context, sel ast.SelectionSet, obj *report.UncoveredTechnique) graphql.Marshaler {
-	fields := serial.CollectFields(ec.OperationContext, sel, tMUncoveredTechniqueImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, tMUncoveredTechniqueImplementors)
 
 	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
@@ -41496,7 +41496,7 @@ func (ec *executionContext) _TMUncoveredTechnique(ctx context.Context, sel ast.S
 var tacticImplementors = []string{"Tactic"}
 
 func (ec *executionContext) _Tactic(ctx context.Context, sel ast.SelectionSet, obj *view.Tactic) graphql.Marshaler {
-	fields := serial.CollectFields(ec.OperationContext, sel, tacticImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, tacticImplementors)
 
 	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
@@ -41579,7 +41579,7 @@ func (ec *executionContext) _Tactic(ctx context.Context, sel ast.SelectionSet, o
 var tacticConnectionImplementors = []string{"TacticConnection"}
 
 func (ec *executionContext) _TacticConnection(ctx context.Context, sel ast.SelectionSet, obj *model.TacticConnection) graphql.Marshaler {
-	fields := serial.CollectFields(ec.OperationContext, sel, tacticConnectionImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, tacticConnectionImplementors)
 
 	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
@@ -41627,7 +41627,7 @@ func (ec *executionContext) _TacticConnection(ctx context.Context, sel ast.Selec
 var tacticEdgeImplementors = []string{"TacticEdge"}
 
 func (ec *executionContext) _TacticEdge(ctx context.Context, sel ast.SelectionSet, obj *model.TacticEdge) graphql.Marshaler {
-	fields := serial.CollectFields(ec.OperationContext, sel, tacticEdgeImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, tacticEdgeImplementors)
 
 	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
@@ -41665,7 +41665,7 @@ func (ec *executionContext) _TacticEdge(ctx context.Context, sel ast.SelectionSe
 var tacticMoveImplementors = []string{"TacticMove"}
 
 func (ec *executionContext) _TacticMove(ctx context.Context, sel ast.SelectionSet, obj *atlas.TacticMove) graphql.Marshaler {
-	fields := serial.CollectFields(ec.OperationContext, sel, tacticMoveImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, tacticMoveImplementors)
 
 	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
@@ -41713,7 +41713,7 @@ func (ec *executionContext) _TacticMove(ctx context.Context, sel ast.SelectionSe
 var techniqueImplementors = []string{"Technique"}
 
 func (ec *executionContext) _Technique(ctx context.Context, sel ast.SelectionSet, obj *view.Technique) graphql.Marshaler {
-	fields := serial.CollectFields(ec.OperationContext, sel, techniqueImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, techniqueImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := serial.Deferred(ctx, fields)
@@ -41842,7 +41842,7 @@ func (ec *executionContext) _Technique(ctx context.Context, sel ast.SelectionSet
 var techniqueActorImplementors = []string{"TechniqueActor"}
 
 func (ec *executionContext) _TechniqueActor(ctx context.Context, sel ast.SelectionSet, obj *view.TechniqueActor) graphql.Marshaler {
-	fields := serial.CollectFields(ec.OperationContext, sel, techniqueActorImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, techniqueActorImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := serial.Deferred(ctx, fields)
@@ -41896,7 +41896,7 @@ func (ec *executionContext) _TechniqueActor(ctx context.Context, sel ast.Selecti
 var techniqueChokePointImplementors = []string{"TechniqueChokePoint"}
 
 func (ec *executionContext) _TechniqueChokePoint(ctx context.Context, sel ast.SelectionSet, obj *app.TechniqueChokePoint) graphql.Marshaler {
-	fields := serial.CollectFields(ec.OperationContext, sel, techniqueChokePointImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, techniqueChokePointImplementors)
 
 	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
@@ -41944,7 +41944,7 @@ func (ec *executionContext) _TechniqueChokePoint(ctx context.Context, sel ast.Se
 var techniqueConnectionImplementors = []string{"TechniqueConnection"}
 
 func (ec *executionContext) _TechniqueConnection(ctx context.Context, sel ast.SelectionSet, obj *model.TechniqueConnection) graphql.Marshaler {
-	fields := serial.CollectFields(ec.OperationContext, sel, techniqueConnectionImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, techniqueConnectionImplementors)
 
 	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
@@ -41992,7 +41992,7 @@ func (ec *executionContext) _TechniqueConnection(ctx context.Context, sel ast.Se
 var techniqueEdgeImplementors = []string{"TechniqueEdge"}
 
 func (ec *executionContext) _TechniqueEdge(ctx context.Context, sel ast.SelectionSet, obj *model.TechniqueEdge) graphql.Marshaler {
-	fields := serial.CollectFields(ec.OperationContext, sel, techniqueEdgeImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, techniqueEdgeImplementors)
 
 	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
@@ -42030,7 +42030,7 @@ func (ec *executionContext) _TechniqueEdge(ctx context.Context, sel ast.Selectio
 var techniqueMitigationImplementors = []string{"TechniqueMitigation"}
 
 func (ec *executionContext) _TechniqueMitigation(ctx context.Context, sel ast.SelectionSet, obj *view.TechniqueMitigation) graphql.Marshaler {
-	fields := serial.CollectFields(ec.OperationContext, sel, techniqueMitigationImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, techniqueMitigationImplementors)
 
 	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
@@ -42068,7 +42068,7 @@ func (ec *executionContext) _TechniqueMitigation(ctx context.Context, sel ast.Se
 var techniqueMitigationChangesImplementors = []string{"TechniqueMitigationChanges"}
 
 func (ec *executionContext) _TechniqueMitigationChanges(ctx context.Context, sel ast.SelectionSet, obj *atlas.TechniqueMitigations) graphql.Marshaler {
-	fields := serial.CollectFields(ec.OperationContext, sel, techniqueMitigationChangesImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, techniqueMitigationChangesImplementors)
 
 	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
@@ -42116,7 +42116,7 @@ func (ec *executionContext) _TechniqueMitigationChanges(ctx context.Context, sel
 var techniqueTransitionImplementors = []string{"TechniqueTransition"}
 
 func (ec *executionContext) _TechniqueTransition(ctx context.Context, sel ast.SelectionSet, obj *view.TechniqueTransition) graphql.Marshaler {
-	fields := serial.CollectFields(ec.OperationContext, sel, techniqueTransitionImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, techniqueTransitionImplementors)
 
 	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
@@ -42159,7 +42159,7 @@ func (ec *executionContext) _TechniqueTransition(ctx context.Context, sel ast.Se
 var threatModelImplementors = []string{"ThreatModel"}
 
 func (ec *executionContext) _ThreatModel(ctx context.Context, sel ast.SelectionSet, obj *model.ThreatModel) graphql.Marshaler {
-	fields := serial.CollectFields(ec.OperationContext, sel, threatModelImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, threatModelImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := serial.Deferred(ctx, fields)
@@ -42249,7 +42249,7 @@ func (ec *executionContext) _ThreatModel(ctx context.Context, sel ast.SelectionS
 var threatModelReportImplementors = []string{"ThreatModelReport"}
 
 func (ec *executionContext) _ThreatModelReport(ctx context.Context, sel ast.SelectionSet, obj *report.Report) graphql.Marshaler {
-	fields := serial.CollectFields(ec.OperationContext, sel, threatModelReportImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, threatModelReportImplementors)
 
 	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
@@ -42362,7 +42362,7 @@ func (ec *executionContext) _ThreatModelReport(ctx context.Context, sel ast.Sele
 var unbreakableChainImplementors = []string{"UnbreakableChain"}
 
 func (ec *executionContext) _UnbreakableChain(ctx context.Context, sel ast.SelectionSet, obj *app.UnbreakableChain) graphql.Marshaler {
-	fields := serial.CollectFields(ec.OperationContext, sel, unbreakableChainImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, unbreakableChainImplementors)
 
 	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
@@ -42405,7 +42405,7 @@ func (ec *executionContext) _UnbreakableChain(ctx context.Context, sel ast.Selec
 var upgradeImpactImplementors = []string{"UpgradeImpact"}
 
 func (ec *executionContext) _UpgradeImpact(ctx context.Context, sel ast.SelectionSet, obj *report.UpgradeImpact) graphql.Marshaler {
-	fields := serial.CollectFields(ec.OperationContext, sel, upgradeImpactImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, upgradeImpactImplementors)
 
 	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
@@ -42478,7 +42478,7 @@ func (ec *executionContext) _UpgradeImpact(ctx context.Context, sel ast.Selectio
 var upstreamStatusImplementors = []string{"UpstreamStatus"}
 
 func (ec *executionContext) _UpstreamStatus(ctx context.Context, sel ast.SelectionSet, obj *upstream.Status) graphql.Marshaler {
-	fields := serial.CollectFields(ec.OperationContext, sel, upstreamStatusImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, upstreamStatusImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := serial.Deferred(ctx, fields)
@@ -42527,7 +42527,7 @@ func (ec *executionContext) _UpstreamStatus(ctx context.Context, sel ast.Selecti
 var __DirectiveImplementors = []string{"__Directive"}
 
 func (ec *executionContext) ___Directive(ctx context.Context, sel ast.SelectionSet, obj *introspection.Directive) graphql.Marshaler {
-	fields := serial.CollectFields(ec.OperationContext, sel, __DirectiveImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, __DirectiveImplementors)
 
 	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
@@ -42580,7 +42580,7 @@ func (ec *executionContext) ___Directive(ctx context.Context, sel ast.SelectionS
 var __EnumValueImplementors = []string{"__EnumValue"}
 
 func (ec *executionContext) ___EnumValue(ctx context.Context, sel ast.SelectionSet, obj *introspection.EnumValue) graphql.Marshaler {
-	fields := serial.CollectFields(ec.OperationContext, sel, __EnumValueImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, __EnumValueImplementors)
 
 	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
@@ -42628,7 +42628,7 @@ func (ec *executionContext) ___EnumValue(ctx context.Context, sel ast.SelectionS
 var __FieldImplementors = []string{"__Field"}
 
 func (ec *executionContext) ___Field(ctx context.Context, sel ast.SelectionSet, obj *introspection.Field) graphql.Marshaler {
-	fields := serial.CollectFields(ec.OperationContext, sel, __FieldImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, __FieldImplementors)
 
 	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
@@ -42686,7 +42686,7 @@ func (ec *executionContext) ___Field(ctx context.Context, sel ast.SelectionSet, 
 var __InputValueImplementors = []string{"__InputValue"}
 
 func (ec *executionContext) ___InputValue(ctx context.Context, sel ast.SelectionSet, obj *introspection.InputValue) graphql.Marshaler {
-	fields := serial.CollectFields(ec.OperationContext, sel, __InputValueImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, __InputValueImplementors)
 
 	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
@@ -42744,7 +42744,7 @@ func (ec *executionContext) ___InputValue(ctx context.Context, sel ast.Selection
 var __SchemaImplementors = []string{"__Schema"}
 
 func (ec *executionContext) ___Schema(ctx context.Context, sel ast.SelectionSet, obj *introspection.Schema) graphql.Marshaler {
-	fields := serial.CollectFields(ec.OperationContext, sel, __SchemaImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, __SchemaImplementors)
 
 	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
@@ -42802,7 +42802,7 @@ func (ec *executionContext) ___Schema(ctx context.Context, sel ast.SelectionSet,
 var __TypeImplementors = []string{"__Type"}
 
 func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, obj *introspection.Type) graphql.Marshaler {
-	fields := serial.CollectFields(ec.OperationContext, sel, __TypeImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, __TypeImplementors)
 
 	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)

@@ -25,8 +25,6 @@
 //     graphql.ResolveField's closures, boxing and middleware, scalars by
 //     serial's own marshalers (fast.go says which and why the answer is
 //     the same);
-//   - collects each object's fields through serial.CollectFields, which
-//     memoises them per operation without gqlgen's per-call heap key;
 //   - writes the table to graph/generated/concurrent.go.
 //
 // It keys nothing on Go package paths or model bindings: what is concurrent
@@ -56,7 +54,6 @@ import (
 const (
 	concurrentCall = "MarshalSliceConcurrently"
 	deferredCall   = "NewDeferredGroup"
-	collectCall    = "CollectFields"
 	tableName      = "concurrentFields"
 	serialPath     = "/graph/internal/serial"
 )
@@ -165,18 +162,10 @@ func rewrite(name string, src []byte, serialImport string) ([]byte, map[string][
 					return true
 				}
 				sel, ok := call.Fun.(*ast.SelectorExpr)
-				if !ok || (sel.Sel.Name != concurrentCall && sel.Sel.Name != deferredCall && sel.Sel.Name != collectCall) {
+				if !ok || (sel.Sel.Name != concurrentCall && sel.Sel.Name != deferredCall) {
 					return true
 				}
 				if pkg, ok := sel.X.(*ast.Ident); !ok || pkg.Name != "graphql" {
-					return true
-				}
-				if sel.Sel.Name == collectCall {
-					// The operation's collected fields, memoised without
-					// gqlgen's per-call heap key (serial.CollectFields).
-					if len(call.Args) == 3 {
-						edits = append(edits, edit{off(sel.Pos()), off(sel.End()), "serial.CollectFields"})
-					}
 					return true
 				}
 				if sel.Sel.Name == deferredCall {

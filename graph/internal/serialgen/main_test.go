@@ -218,7 +218,6 @@ func TestRewrite(t *testing.T) {
 		`return serial.Object(out, fields)`,
 		// An object with no concurrent field fills a serial.Values.
 		"out := serial.NewValues(fields)",
-		"fields := serial.CollectFields(ec.OperationContext, sel, partImplementors)",
 		"return out.Marshaler()",
 		`ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(`,
 		`return ec._Thing(ctx, sel, &v[i])`,
