@@ -72,6 +72,20 @@ func (in *Input) AttackPaths(ctx context.Context, q PathQuery, opts Options) (Pa
 	return in.paths.graph.attackPaths(ctx, q, in.Knowledge, opts)
 }
 
+// Index builds at once what the questions would otherwise build on first
+// use: the transitions indexed for path questions and each technique's
+// mitigations. A server calls it before it serves a release, so that no
+// request pays for it. It is safe to call more than once, and concurrently
+// with questions; the error is the one a path question would return.
+func (in *Input) Index() error {
+	_ = in.Knowledge.mitigations()
+	if in.paths == nil {
+		return nil
+	}
+	in.paths.once.Do(func() { in.paths.graph, in.paths.err = NewPathGraph(in.Transitions) })
+	return in.paths.err
+}
+
 // FromRelease converts a release into analysis inputs. It trusts the release
 // to be valid, as the loader and the store hand it over: it does not check
 // that steps name known techniques or that chains are acyclic (the analyses

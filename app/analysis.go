@@ -9,9 +9,12 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/sync/singleflight"
+
 	"github.com/atlasgraph/atlasgraph/actors"
 	"github.com/atlasgraph/atlasgraph/analysis"
 	"github.com/atlasgraph/atlasgraph/atlas"
+	"github.com/atlasgraph/atlasgraph/readmodel"
 	"github.com/atlasgraph/atlasgraph/threatmodel"
 	"github.com/atlasgraph/atlasgraph/view"
 )
@@ -128,9 +131,71 @@ func (a *AnalysisRelease) Name(id string) string {
 // made through another server is followed (within the model's Poll): a
 // replaced release has another digest and is read again.
 type analysisCache struct {
+	flight singleflight.Group // one build per release, whoever asks
+
 	mu      sync.Mutex
 	entries map[string]*AnalysisRelease
-	order   []string // oldest first
+	order   []string    // oldest first
+	onBuild func(Build) // see Service.OnBuild
+}
+
+// Build describes one release made ready in memory: read from Neo4j with
+// its indexes (Kind "release"), or its analysis input built (Kind
+// "analysis"). A server reports them as a metric.
+type Build struct {
+	// Kind is "release" or "analysis".
+	Kind string
+	// Version is the release built.
+	Version string
+	// Took is the time the build took.
+	Took time.Duration
+	// Warm is true when the server built it in the background because the
+	// release became current (after a load, a switch or at start), before
+	// any request used it; false when a request started it and waited.
+	Warm bool
+}
+
+// OnBuild sets what to do after each build of a release into memory (a
+// metric of the time it took, and of how many a request had to wait for).
+// Call it before Warm.
+func (s *Service) OnBuild(f func(Build)) {
+	s.analysis.mu.Lock()
+	s.analysis.onBuild = f
+	s.analysis.mu.Unlock()
+	s.model.OnRead(func(r readmodel.Read) {
+		f(Build{Kind: "release", Version: r.Version, Took: r.Took, Warm: r.Warm})
+	})
+}
+
+// build returns the analysis release of held, from the cache or built once
+// for all who ask meanwhile (and then indexed for every question when warm:
+// the path graph and the mitigation index are otherwise built by the first
+// question that needs them).
+func (c *analysisCache) build(held *view.Release, sem *threatmodel.Semantics, warm bool) *AnalysisRelease {
+	key := held.Info.Version + "@" + held.Info.SHA256
+	if a := c.get(key); a != nil {
+		return a
+	}
+	v, _, _ := c.flight.Do(key, func() (any, error) {
+		if a := c.get(key); a != nil {
+			return a, nil
+		}
+		start := time.Now()
+		a := analysisOf(held, sem)
+		if warm {
+			_ = a.Input.Index()       // an error is the path questions' to report
+			_ = a.input(true).Index() // the threat-model rule's input
+		}
+		c.put(key, a)
+		c.mu.Lock()
+		f := c.onBuild
+		c.mu.Unlock()
+		if f != nil {
+			f(Build{Kind: "analysis", Version: held.Info.Version, Took: time.Since(start), Warm: warm})
+		}
+		return a, nil
+	})
+	return v.(*AnalysisRelease)
 }
 
 func (c *analysisCache) get(key string) *AnalysisRelease {
@@ -159,20 +224,16 @@ func (c *analysisCache) put(key string, a *AnalysisRelease) {
 // Analysis returns a release ready for analysis ("" for the current one).
 func (s *Service) Analysis(ctx context.Context, release string) (_ *AnalysisRelease, err error) {
 	defer wrap(&err)
-	info, err := s.model.Info(ctx, release)
+	// The held release, as every other question gets it: while a release
+	// made current elsewhere is being read, a server answers "the current
+	// release" from the one it holds (readmodel.Model.Release).
+	held, err := s.model.Release(ctx, release)
 	if err != nil {
 		return nil, err
 	}
-	if a := s.analysis.get(info.Version + "@" + info.SHA256); a != nil {
-		return a, nil
-	}
-	held, err := s.model.Release(ctx, info.Version)
-	if err != nil {
-		return nil, err
-	}
-	a := analysisOf(held, s.sem)
-	s.analysis.put(info.Version+"@"+info.SHA256, a)
-	return a, nil
+	// A release made current is built in the background before it serves
+	// (Warm); a request only builds one it names itself, or one evicted.
+	return s.analysis.build(held, s.sem, false), nil
 }
 
 // input is the analysis input under the literal rule, or, when

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/atlasgraph/atlasgraph/store"
+	"github.com/atlasgraph/atlasgraph/view"
 )
 
 // What a long-running server asks of the service besides the questions:
@@ -70,9 +71,18 @@ func (s *Service) Fingerprint(ctx context.Context) (_ string, err error) {
 	return fp, fail(err)
 }
 
-// Warm starts reading the current release, and then its actor directory,
-// into memory in the background; a server calls it at start.
+// Warm starts reading the current release, with its analysis input, and
+// then its actor directory, into memory in the background; a server calls
+// it at start. The same happens whenever another release becomes current
+// (a load, a switch): the release and its analysis input (indexed for path
+// questions) are built before the read model serves it as the current
+// release, so the first request after the switch finds them ready, and a
+// request that asks for that release meanwhile waits for this build rather
+// than starting another.
 func (s *Service) Warm() {
+	s.model.Prepare(func(_ context.Context, held *view.Release) {
+		s.analysis.build(held, s.sem, true)
+	})
 	s.model.OnHeld(func(version string) {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 		defer cancel()

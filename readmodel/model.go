@@ -92,7 +92,9 @@ type Model struct {
 
 	flight singleflight.Group
 
-	onHeld func(version string) // called after a warm read holds the current release
+	onHeld  func(version string)                         // called after a warm read holds the current release
+	prepare func(ctx context.Context, rel *view.Release) // run by a warm read before it holds the release
+	onRead  func(Read)                                   // called after each read of a release
 
 	mu      sync.Mutex
 	catalog *catalog
@@ -351,7 +353,7 @@ func (m *Model) Release(ctx context.Context, version string) (*view.Release, err
 		return rel, nil
 	}
 	m.mu.Unlock()
-	v, err := m.shared(ctx, "release "+k, func(ctx context.Context) (any, error) { return m.read(ctx, info) })
+	v, err := m.shared(ctx, "release "+k, func(ctx context.Context) (any, error) { return m.read(ctx, info, false) })
 	if err != nil {
 		if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
 			return nil, &ReadingError{Version: info.Version, Err: err}
@@ -381,10 +383,16 @@ func (m *Model) stillListed(info view.ReleaseInfo) bool {
 	return false
 }
 
-// read reads a release whole and holds it. A replace or prune that lands
-// while it reads shows as a different digest afterwards; the read is then
-// done again, and given up with an error after three tries.
-func (m *Model) read(ctx context.Context, info view.ReleaseInfo) (*view.Release, error) {
+// read reads a release whole and holds it; a warm read runs Prepare on it
+// first, so that the release serves only once what Prepare builds is ready.
+// A replace or prune that lands while it reads shows as a different digest
+// afterwards; the read is then done again, and given up with an error after
+// three tries.
+func (m *Model) read(ctx context.Context, info view.ReleaseInfo, warm bool) (*view.Release, error) {
+	start := time.Now()
+	m.mu.Lock()
+	prepare, onRead := m.prepare, m.onRead
+	m.mu.Unlock()
 	for try := 0; try < 3; try++ {
 		snap, err := m.r.Snapshot(ctx, info)
 		if err != nil {
@@ -399,10 +407,49 @@ func (m *Model) read(ctx context.Context, info view.ReleaseInfo) (*view.Release,
 			info = after // replaced meanwhile: read the new one
 			continue
 		}
+		if warm && prepare != nil {
+			prepare(ctx, rel)
+		}
 		m.hold(rel)
+		if onRead != nil {
+			onRead(Read{Version: info.Version, Took: time.Since(start), Warm: warm})
+		}
 		return rel, nil
 	}
 	return nil, fmt.Errorf("release %s changed three times while it was being read; try again", info.Version)
+}
+
+// Read describes one read of a release into memory, for metrics and
+// tests.
+type Read struct {
+	// Version is the release read.
+	Version string
+	// Took is the time from the start of the read to the release being
+	// held: the snapshot read, the indexes and, for a warm read, what
+	// Prepare builds.
+	Took time.Duration
+	// Warm is true when the background warm-up read it (the release had
+	// become current), false when a request started it and waited for it.
+	Warm bool
+}
+
+// Prepare sets what a warm read builds from a release before it holds it
+// (the analysis input, say): the release becomes the current one for
+// requests only once f returns, and a request that asks for it meanwhile
+// waits for this read rather than starting another. f runs under the read's
+// bound (Options.ReadTimeout). Call it before Warm.
+func (m *Model) Prepare(f func(ctx context.Context, rel *view.Release)) {
+	m.mu.Lock()
+	m.prepare = f
+	m.mu.Unlock()
+}
+
+// OnRead sets what to do after each read of a release into memory, warm or
+// started by a request (a metric of the time it took). Call it before Warm.
+func (m *Model) OnRead(f func(Read)) {
+	m.mu.Lock()
+	m.onRead = f
+	m.mu.Unlock()
 }
 
 // Warm reads the current release into memory in the background, when
@@ -446,13 +493,21 @@ func (m *Model) warm(c *catalog) {
 		m.mu.Unlock()
 		if !held {
 			info := r
+			// Joined before warm returns (DoChan does not wait), so that a
+			// request that reads this catalogue and asks for the release
+			// waits for this read, Prepare included, rather than reading it
+			// itself.
+			ch := m.flight.DoChan("release "+key(info), func() (any, error) {
+				ctx, cancel := context.WithTimeout(context.Background(), m.opt.ReadTimeout)
+				defer cancel()
+				return m.read(ctx, info, true)
+			})
 			go func() {
-				// shared: a request asking meanwhile waits for this read.
-				_, err := m.shared(context.Background(), "release "+key(info), func(ctx context.Context) (any, error) { return m.read(ctx, info) })
+				res := <-ch
 				m.mu.Lock()
 				f := m.onHeld
 				m.mu.Unlock()
-				if err == nil && f != nil {
+				if res.Err == nil && f != nil {
 					f(info.Version)
 				}
 			}()

@@ -395,3 +395,84 @@ func TestDeadlineWhileReading(t *testing.T) {
 		t.Errorf("message %q", err)
 	}
 }
+
+// TestPreparedBeforeServed: a warm read builds what Prepare asks before the
+// release serves as the current one, and a request that names the new
+// release while that read runs waits for it (one snapshot, one prepare)
+// rather than reading it a second time.
+func TestPreparedBeforeServed(t *testing.T) {
+	old, cur := parse(t, "atlas/ATLAS-5.6.0.yaml"), parse(t, "atlas/v6/ATLAS-2026.05.yaml")
+	src := newSource(old, cur)
+	m := readmodel.New(src, readmodel.Options{Warm: true, Poll: 10 * time.Millisecond})
+	var mu sync.Mutex
+	prepared := map[string]int{} // prepares per version
+	var reads []readmodel.Read
+	release := make(chan struct{}) // the prepare of old waits for it
+	m.Prepare(func(_ context.Context, rel *view.Release) {
+		if rel.Version() == old.Version {
+			<-release
+		}
+		mu.Lock()
+		prepared[rel.Version()]++
+		mu.Unlock()
+	})
+	m.OnRead(func(r readmodel.Read) {
+		mu.Lock()
+		reads = append(reads, r)
+		mu.Unlock()
+	})
+	held := make(chan string, 4)
+	m.OnHeld(func(v string) { held <- v })
+	m.Warm()
+	if v := <-held; v != cur.Version {
+		t.Fatalf("warm read %s, want %s", v, cur.Version)
+	}
+	ctx := context.Background()
+	if v := versionOf(t, m, ctx); v != cur.Version {
+		t.Fatalf("current = %s", v)
+	}
+
+	src.use(old.Version)
+	time.Sleep(30 * time.Millisecond) // older than Poll
+	// Seeing the switch starts the warm read of old, which stops in Prepare.
+	if v := versionOf(t, m, ctx); v != cur.Version {
+		t.Fatalf("while the new current release is prepared: answered from %s, want the held %s", v, cur.Version)
+	}
+	asked := make(chan *view.Release, 1)
+	go func() {
+		r, err := m.Release(ctx, old.Version) // names it: waits for the warm read
+		if err != nil {
+			t.Error(err)
+		}
+		asked <- r
+	}()
+	time.Sleep(50 * time.Millisecond)
+	if v := versionOf(t, m, ctx); v != cur.Version {
+		t.Errorf("before its Prepare returned, %s served as the current release", v)
+	}
+	select {
+	case <-asked:
+		t.Fatal("a request for the release being prepared was answered before Prepare returned")
+	default:
+	}
+	close(release)
+	if r := <-asked; r == nil || r.Version() != old.Version {
+		t.Fatalf("request for %s answered with %v", old.Version, r)
+	}
+	if v := <-held; v != old.Version {
+		t.Fatalf("warm read %s, want %s", v, old.Version)
+	}
+	eventually(t, "switch once held", func() bool { return versionOf(t, m, ctx) == old.Version })
+
+	mu.Lock()
+	defer mu.Unlock()
+	if prepared[old.Version] != 1 || prepared[cur.Version] != 1 {
+		t.Errorf("prepares per version = %v, want one each", prepared)
+	}
+	if len(reads) != 2 || !reads[0].Warm || !reads[1].Warm || reads[1].Version != old.Version || reads[1].Took <= 0 {
+		t.Errorf("reads = %+v, want two warm reads, the second of %s", reads, old.Version)
+	}
+	if src.snapshots != 2 {
+		t.Errorf("%d snapshots read, want 2 (one per release)", src.snapshots)
+	}
+}

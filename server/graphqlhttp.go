@@ -28,6 +28,7 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/errcode"
@@ -382,15 +383,29 @@ func writeGraphQL(w http.ResponseWriter, media string, status int, errs gqlerror
 	if len(ext) > 0 {
 		extensions = ext[0]
 	}
-	b, err := appendResponse(nil, errs, data, extensions)
+	buf := responseBuffers.Get().(*[]byte)
+	b, err := appendResponse((*buf)[:0], errs, data, extensions)
 	if err != nil {
 		b = []byte(`{"errors":[{"message":"` + msgInternal + `","extensions":{"code":"` + CodeInternal + `"}}]}`)
 		status = http.StatusInternalServerError
 	}
 	w.Header().Set("Content-Type", media+"; charset=utf-8")
 	w.WriteHeader(status)
-	_, _ = w.Write(b)
+	_, _ = w.Write(b) // an io.Writer keeps nothing of b once Write returns
+	if err == nil && cap(b) <= maxPooledResponse {
+		*buf = b[:0]
+		responseBuffers.Put(buf)
+	}
 }
+
+// responseBuffers holds the buffers answers were written into, for the
+// next answers: a large answer (every technique with its links is 62 KB)
+// otherwise allocates its size again on every request, which the collector
+// then clears. A buffer above maxPooledResponse is left to the collector,
+// so that one huge answer does not stay in memory.
+var responseBuffers = sync.Pool{New: func() any { return new([]byte) }}
+
+const maxPooledResponse = 1 << 20
 
 // appendResponse appends {"errors":...,"data":...,"extensions":...} to b,
 // each entry only when it is not empty: the bytes json.Marshal writes for
@@ -412,8 +427,8 @@ func appendResponse(b []byte, errs gqlerror.List, data json.RawMessage, ext map[
 			return nil, err
 		}
 	}
-	if b == nil {
-		b = make([]byte, 0, len(errsJSON)+len(data)+len(extJSON)+len(data)/64+48)
+	if need := len(errsJSON) + len(data) + len(extJSON) + len(data)/64 + 48; cap(b)-len(b) < need {
+		b = append(make([]byte, 0, len(b)+need), b...)
 	}
 	b = append(b, '{')
 	sep := false

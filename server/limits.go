@@ -43,6 +43,11 @@ type limitsExtension struct {
 	lim           Limits
 	introspection bool
 	schema        *ast.Schema
+	// known reports whether a query text is in gqlgen's query cache, nil
+	// when there is none. gqlgen caches a document only after this
+	// extension's first pass accepted its text and validation passed, so a
+	// known text needs no second parse for the first pass.
+	known func(query string) bool
 }
 
 var _ interface {
@@ -69,6 +74,9 @@ func (l *limitsExtension) MutateOperationParameters(_ context.Context, p *graphq
 	if l.lim.BodyBytes > 0 && int64(len(p.Query)) > l.lim.BodyBytes {
 		return limitError("the query text is %d bytes; the limit is %d: send large values, such as a threat model, as variables",
 			len(p.Query), l.lim.BodyBytes)
+	}
+	if l.known != nil && l.known(p.Query) {
+		return nil // accepted before, under the same limits
 	}
 	doc, err := parser.ParseQueryWithTokenLimit(&ast.Source{Input: p.Query}, l.lim.ParserTokens)
 	if err != nil {

@@ -28,6 +28,7 @@ type metrics struct {
 	waiting       prometheus.Gauge
 	refused       *prometheus.CounterVec
 	responseCache *prometheus.CounterVec
+	builds        *prometheus.HistogramVec
 }
 
 func newMetrics(reg *prometheus.Registry) *metrics {
@@ -74,9 +75,14 @@ func newMetrics(reg *prometheus.Registry) *metrics {
 			Name: "atlasgraph_graphql_response_cache_total",
 			Help: "Queries that read complete releases only, by result: hit (answered from the response cache) or miss (executed).",
 		}, []string{"result"}),
+		builds: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "atlasgraph_release_build_seconds",
+			Help:    "Time to make a release ready in memory, by kind (release: read from Neo4j with its indexes, including what a warm read builds before it serves the release; analysis: the analysis input alone) and by who started it (warm: the server, because the release became current; request: a request, which waited for it).",
+			Buckets: []float64{.01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 25, 60, 120},
+		}, []string{"kind", "started"}),
 	}
 	m.neo4jUp.Set(1)
-	reg.MustRegister(m.requests, m.duration, m.errors, m.queries, m.queriesPerReq, m.neo4jUp, m.running, m.waiting, m.refused, m.responseCache,
+	reg.MustRegister(m.requests, m.duration, m.errors, m.queries, m.queriesPerReq, m.neo4jUp, m.running, m.waiting, m.refused, m.responseCache, m.builds,
 		buildInfo(), collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	for _, c := range []string{CodeNotFound, CodeBadInput, CodeLimitExceeded, CodeOverloaded, CodeUnavailable, CodeInternal} {
 		m.errors.WithLabelValues(c) // every code shows, at 0, from the start
@@ -84,7 +90,21 @@ func newMetrics(reg *prometheus.Registry) *metrics {
 	for _, r := range []string{"client", "queue", "wait"} {
 		m.refused.WithLabelValues(r)
 	}
+	for _, k := range []string{"release", "analysis"} {
+		for _, by := range []string{"warm", "request"} {
+			m.builds.WithLabelValues(k, by) // every series shows, at 0, from the start
+		}
+	}
 	return m
+}
+
+// observeBuild records one build of a release into memory.
+func (m *metrics) observeBuild(b app.Build) {
+	by := "request"
+	if b.Warm {
+		by = "warm"
+	}
+	m.builds.WithLabelValues(b.Kind, by).Observe(b.Took.Seconds())
 }
 
 // buildInfo is atlasgraph_build_info: the module version, VCS revision and

@@ -47,6 +47,14 @@ func (c *queryCache) Get(_ context.Context, key string) (*ast.QueryDocument, boo
 	return d.doc, ok
 }
 
+// Has reports whether a document is cached for a query text, without
+// making it more recently used.
+func (c *queryCache) Has(key string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.lru.Contains(key)
+}
+
 // Add keeps doc for key, evicting the least recently used documents until
 // the estimate fits.
 func (c *queryCache) Add(_ context.Context, key string, doc *ast.QueryDocument) {

@@ -7,8 +7,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/parser"
 
 	"github.com/atlasgraph/atlasgraph/graph"
 )
@@ -92,5 +94,42 @@ func TestQueryCacheBoundedInBytes(t *testing.T) {
 	big.Add(ctx, q(0), doc)
 	if big.lru.Len() != 0 {
 		t.Errorf("a document over a quarter of the bound was kept")
+	}
+}
+
+// TestKnownQueryIsNotParsedAgain: the limits' first pass parses a query
+// text it has not seen; a text gqlgen cached (it passed that pass and
+// validation) is let through without a second parse, and a text over the
+// limits, never cached, is refused every time.
+func TestKnownQueryIsNotParsedAgain(t *testing.T) {
+	cache := newQueryCache(10, 1<<20)
+	lim := DefaultLimits()
+	l := &limitsExtension{lim: lim, introspection: true, known: cache.Has}
+	ctx := context.Background()
+	const q = `{ techniques { id tactics { id } mitigations { mitigation { id } description } caseStudies { id } } }`
+	params := &graphql.RawParams{Query: q}
+	before := testing.AllocsPerRun(20, func() {
+		if err := l.MutateOperationParameters(ctx, params); err != nil {
+			t.Fatal(err)
+		}
+	})
+	doc, err := parser.ParseQuery(&ast.Source{Input: q})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cache.Add(ctx, q, doc)
+	after := testing.AllocsPerRun(20, func() {
+		if err := l.MutateOperationParameters(ctx, params); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if before == 0 || after != 0 {
+		t.Errorf("first pass: %v allocations for a new text, %v for a cached one; want some, then none", before, after)
+	}
+	deep := "{ releases " + strings.Repeat("{ x ", lim.Depth+1) + strings.Repeat("}", lim.Depth+2)
+	for i := range 2 {
+		if err := l.MutateOperationParameters(ctx, &graphql.RawParams{Query: deep}); err == nil {
+			t.Errorf("ask %d: a query nested %d deep passed the first pass", i+1, lim.Depth+1)
+		}
 	}
 }

@@ -183,14 +183,15 @@ func New(cfg Config) (*Server, error) {
 	res := graph.NewResolver(s.app, graph.Options{Auth: cfg.Auth, Upstream: cfg.Upstream})
 	gql := handler.New(res.Schema())
 	gql.AddTransport(graphQLTransport{s: s}) // graphqlhttp.go
-	gql.SetQueryCache(newQueryCache(queryCacheEntries, queryCacheBytes))
+	queries := newQueryCache(queryCacheEntries, queryCacheBytes)
+	gql.SetQueryCache(queries)
 	gql.SetParserTokenLimit(cfg.Limits.ParserTokens)
 	gql.SetErrorPresenter(s.presentError)
 	gql.SetRecoverFunc(s.recoverPanic)
 	if !cfg.NoIntrospection {
 		gql.Use(extension.Introspection{})
 	}
-	gql.Use(&limitsExtension{lim: cfg.Limits, introspection: !cfg.NoIntrospection})
+	gql.Use(&limitsExtension{lim: cfg.Limits, introspection: !cfg.NoIntrospection, known: queries.Has})
 	gql.Use(res)
 	if cfg.ResponseCacheBytes == 0 {
 		cfg.ResponseCacheBytes = DefaultResponseCacheBytes
@@ -206,6 +207,7 @@ func New(cfg Config) (*Server, error) {
 	// The current release (and its actor directory) is read into memory at
 	// start and after each switch, in the background: /readyz says ready
 	// once it is held, and no request waits for it.
+	s.app.OnBuild(s.metrics.observeBuild)
 	s.app.Warm()
 	return s, nil
 }

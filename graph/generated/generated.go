@@ -13170,9 +13170,9 @@ func (ec *executionContext) _ActorTechnique_technique(ctx context.Context, field
 				ret = graphql.Null
 			}
 		}()
-		res := obj.Technique
+		res := &obj.Technique
 		fc.Result = res
-		return ec.marshalNTechnique2githubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐTechnique(ctx, field.Selections, res)
+		return ec._Technique(ctx, field.Selections, res)
 	}
 
 	return graphql.ResolveField(
@@ -13412,9 +13412,9 @@ func (ec *executionContext) _ActorTechniques_actor(ctx context.Context, field gr
 				ret = graphql.Null
 			}
 		}()
-		res := obj.Actor
+		res := &obj.Actor
 		fc.Result = res
-		return ec.marshalNActor2githubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐActor(ctx, field.Selections, res)
+		return ec._Actor(ctx, field.Selections, res)
 	}
 
 	return graphql.ResolveField(
@@ -18300,9 +18300,9 @@ func (ec *executionContext) _MitigatedTechnique_technique(ctx context.Context, f
 				ret = graphql.Null
 			}
 		}()
-		res := obj.Technique
+		res := &obj.Technique
 		fc.Result = res
-		return ec.marshalNTechnique2githubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐTechnique(ctx, field.Selections, res)
+		return ec._Technique(ctx, field.Selections, res)
 	}
 
 	return graphql.ResolveField(
@@ -22383,9 +22383,9 @@ func (ec *executionContext) _Release_counts(ctx context.Context, field graphql.C
 				ret = graphql.Null
 			}
 		}()
-		res := obj.Counts
+		res := &obj.Counts
 		fc.Result = res
-		return ec.marshalNReleaseCounts2githubᚗcomᚋatlasgraphᚋatlasgraphᚋappᚐReleaseCounts(ctx, field.Selections, res)
+		return ec._ReleaseCounts(ctx, field.Selections, res)
 	}
 
 	return graphql.ResolveField(
@@ -22712,9 +22712,9 @@ func (ec *executionContext) _ReleaseDiff_tactics(ctx context.Context, field grap
 				ret = graphql.Null
 			}
 		}()
-		res := obj.Tactics
+		res := &obj.Tactics
 		fc.Result = res
-		return ec.marshalNEntityChanges2githubᚗcomᚋatlasgraphᚋatlasgraphᚋatlasᚐEntityChanges(ctx, field.Selections, res)
+		return ec._EntityChanges(ctx, field.Selections, res)
 	}
 
 	return graphql.ResolveField(
@@ -22761,9 +22761,9 @@ func (ec *executionContext) _ReleaseDiff_techniques(ctx context.Context, field g
 				ret = graphql.Null
 			}
 		}()
-		res := obj.Techniques
+		res := &obj.Techniques
 		fc.Result = res
-		return ec.marshalNEntityChanges2githubᚗcomᚋatlasgraphᚋatlasgraphᚋatlasᚐEntityChanges(ctx, field.Selections, res)
+		return ec._EntityChanges(ctx, field.Selections, res)
 	}
 
 	return graphql.ResolveField(
@@ -22810,9 +22810,9 @@ func (ec *executionContext) _ReleaseDiff_mitigations(ctx context.Context, field 
 				ret = graphql.Null
 			}
 		}()
-		res := obj.Mitigations
+		res := &obj.Mitigations
 		fc.Result = res
-		return ec.marshalNEntityChanges2githubᚗcomᚋatlasgraphᚋatlasgraphᚋatlasᚐEntityChanges(ctx, field.Selections, res)
+		return ec._EntityChanges(ctx, field.Selections, res)
 	}
 
 	return graphql.ResolveField(
@@ -22859,9 +22859,9 @@ func (ec *executionContext) _ReleaseDiff_caseStudies(ctx context.Context, field 
 				ret = graphql.Null
 			}
 		}()
-		res := obj.CaseStudies
+		res := &obj.CaseStudies
 		fc.Result = res
-		return ec.marshalNEntityChanges2githubᚗcomᚋatlasgraphᚋatlasgraphᚋatlasᚐEntityChanges(ctx, field.Selections, res)
+		return ec._EntityChanges(ctx, field.Selections, res)
 	}
 
 	return graphql.ResolveField(
@@ -22908,9 +22908,9 @@ func (ec *executionContext) _ReleaseDiff_achieves(ctx context.Context, field gra
 				ret = graphql.Null
 			}
 		}()
-		res := obj.Achieves
+		res := &obj.Achieves
 		fc.Result = res
-		return ec.marshalNLinkChanges2githubᚗcomᚋatlasgraphᚋatlasgraphᚋatlasᚐLinkChanges(ctx, field.Selections, res)
+		return ec._LinkChanges(ctx, field.Selections, res)
 	}
 
 	return graphql.ResolveField(
@@ -22957,9 +22957,9 @@ func (ec *executionContext) _ReleaseDiff_specializes(ctx context.Context, field 
 				ret = graphql.Null
 			}
 		}()
-		res := obj.Specializes
+		res := &obj.Specializes
 		fc.Result = res
-		return ec.marshalNLinkChanges2githubᚗcomᚋatlasgraphᚋatlasgraphᚋatlasᚐLinkChanges(ctx, field.Selections, res)
+		return ec._LinkChanges(ctx, field.Selections, res)
 	}
 
 	return graphql.ResolveField(
@@ -23006,9 +23006,9 @@ func (ec *executionContext) _ReleaseDiff_mitigates(ctx context.Context, field gr
 				ret = graphql.Null
 			}
 		}()
-		res := obj.Mitigates
+		res := &obj.Mitigates
 		fc.Result = res
-		return ec.marshalNLinkChanges2githubᚗcomᚋatlasgraphᚋatlasgraphᚋatlasᚐLinkChanges(ctx, field.Selections, res)
+		return ec._LinkChanges(ctx, field.Selections, res)
 	}
 
 	return graphql.ResolveField(
@@ -24083,9 +24083,9 @@ func (ec *executionContext) _SharedTechnique_technique(ctx context.Context, fiel
 				ret = graphql.Null
 			}
 		}()
-		res := obj.Technique
+		res := &obj.Technique
 		fc.Result = res
-		return ec.marshalNTechnique2githubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐTechnique(ctx, field.Selections, res)
+		return ec._Technique(ctx, field.Selections, res)
 	}
 
 	return graphql.ResolveField(
@@ -28524,9 +28524,9 @@ func (ec *executionContext) _TMRecommendation_adds(ctx context.Context, field gr
 				ret = graphql.Null
 			}
 		}()
-		res := obj.Adds
+		res := &obj.Adds
 		fc.Result = res
-		return ec.marshalNTMAdds2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐAdds(ctx, field.Selections, res)
+		return ec._TMAdds(ctx, field.Selections, res)
 	}
 
 	return graphql.ResolveField(
@@ -31282,9 +31282,9 @@ func (ec *executionContext) _TechniqueActor_actor(ctx context.Context, field gra
 				ret = graphql.Null
 			}
 		}()
-		res := obj.Actor
+		res := &obj.Actor
 		fc.Result = res
-		return ec.marshalNActor2githubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐActor(ctx, field.Selections, res)
+		return ec._Actor(ctx, field.Selections, res)
 	}
 
 	return graphql.ResolveField(
@@ -31904,9 +31904,9 @@ func (ec *executionContext) _TechniqueMitigation_mitigation(ctx context.Context,
 				ret = graphql.Null
 			}
 		}()
-		res := obj.Mitigation
+		res := &obj.Mitigation
 		fc.Result = res
-		return ec.marshalNMitigation2githubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐMitigation(ctx, field.Selections, res)
+		return ec._Mitigation(ctx, field.Selections, res)
 	}
 
 	return graphql.ResolveField(
@@ -32088,9 +32088,9 @@ func (ec *executionContext) _TechniqueTransition_technique(ctx context.Context, 
 				ret = graphql.Null
 			}
 		}()
-		res := obj.Technique
+		res := &obj.Technique
 		fc.Result = res
-		return ec.marshalNTechnique2githubᚗcomᚋatlasgraphᚋatlasgraphᚋviewᚐTechnique(ctx, field.Selections, res)
+		return ec._Technique(ctx, field.Selections, res)
 	}
 
 	return graphql.ResolveField(
@@ -32544,9 +32544,9 @@ func (ec *executionContext) _ThreatModel_preferences(ctx context.Context, field 
 				ret = graphql.Null
 			}
 		}()
-		res := obj.Preferences
+		res := &obj.Preferences
 		fc.Result = res
-		return ec.marshalNTMPreferences2githubᚗcomᚋatlasgraphᚋatlasgraphᚋgraphᚋmodelᚐTMPreferences(ctx, field.Selections, res)
+		return ec._TMPreferences(ctx, field.Selections, res)
 	}
 
 	return graphql.ResolveField(
@@ -32723,9 +32723,9 @@ func (ec *executionContext) _ThreatModelReport_summary(ctx context.Context, fiel
 				ret = graphql.Null
 			}
 		}()
-		res := obj.Summary
+		res := &obj.Summary
 		fc.Result = res
-		return ec.marshalNTMSummary2githubᚗcomᚋatlasgraphᚋatlasgraphᚋthreatmodelᚋreportᚐSummary(ctx, field.Selections, res)
+		return ec._TMSummary(ctx, field.Selections, res)
 	}
 
 	return graphql.ResolveField(
@@ -36523,7 +36523,7 @@ var actorConnectionImplementors = []string{"ActorConnection"}
 func (ec *executionContext) _ActorConnection(ctx context.Context, sel ast.SelectionSet, obj *model.ActorConnection) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, actorConnectionImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -36563,7 +36563,7 @@ func (ec *executionContext) _ActorConnection(ctx context.Context, sel ast.Select
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return serial.Object(out, fields)
+	return out.Marshaler()
 }
 
 var actorEdgeImplementors = []string{"ActorEdge"}
@@ -36571,7 +36571,7 @@ var actorEdgeImplementors = []string{"ActorEdge"}
 func (ec *executionContext) _ActorEdge(ctx context.Context, sel ast.SelectionSet, obj *model.ActorEdge) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, actorEdgeImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -36601,7 +36601,7 @@ func (ec *executionContext) _ActorEdge(ctx context.Context, sel ast.SelectionSet
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return serial.Object(out, fields)
+	return out.Marshaler()
 }
 
 var actorOverlapImplementors = []string{"ActorOverlap"}
@@ -36609,7 +36609,7 @@ var actorOverlapImplementors = []string{"ActorOverlap"}
 func (ec *executionContext) _ActorOverlap(ctx context.Context, sel ast.SelectionSet, obj *view.Overlap) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, actorOverlapImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -36654,7 +36654,7 @@ func (ec *executionContext) _ActorOverlap(ctx context.Context, sel ast.Selection
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return serial.Object(out, fields)
+	return out.Marshaler()
 }
 
 var actorTechniqueImplementors = []string{"ActorTechnique"}
@@ -36716,7 +36716,7 @@ var actorTechniquesImplementors = []string{"ActorTechniques"}
 func (ec *executionContext) _ActorTechniques(ctx context.Context, sel ast.SelectionSet, obj *view.ActorTechniques) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, actorTechniquesImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -36746,7 +36746,7 @@ func (ec *executionContext) _ActorTechniques(ctx context.Context, sel ast.Select
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return serial.Object(out, fields)
+	return out.Marshaler()
 }
 
 var attackEvidenceImplementors = []string{"AttackEvidence"}
@@ -36754,7 +36754,7 @@ var attackEvidenceImplementors = []string{"AttackEvidence"}
 func (ec *executionContext) _AttackEvidence(ctx context.Context, sel ast.SelectionSet, obj *view.AttackEvidence) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, attackEvidenceImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -36799,7 +36799,7 @@ func (ec *executionContext) _AttackEvidence(ctx context.Context, sel ast.Selecti
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return serial.Object(out, fields)
+	return out.Marshaler()
 }
 
 var attackPathImplementors = []string{"AttackPath"}
@@ -36807,7 +36807,7 @@ var attackPathImplementors = []string{"AttackPath"}
 func (ec *executionContext) _AttackPath(ctx context.Context, sel ast.SelectionSet, obj *app.AttackPath) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, attackPathImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -36852,7 +36852,7 @@ func (ec *executionContext) _AttackPath(ctx context.Context, sel ast.SelectionSe
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return serial.Object(out, fields)
+	return out.Marshaler()
 }
 
 var attackPathResultImplementors = []string{"AttackPathResult"}
@@ -36860,7 +36860,7 @@ var attackPathResultImplementors = []string{"AttackPathResult"}
 func (ec *executionContext) _AttackPathResult(ctx context.Context, sel ast.SelectionSet, obj *app.AttackPathResult) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, attackPathResultImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -36915,7 +36915,7 @@ func (ec *executionContext) _AttackPathResult(ctx context.Context, sel ast.Selec
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return serial.Object(out, fields)
+	return out.Marshaler()
 }
 
 var attackReferenceImplementors = []string{"AttackReference"}
@@ -36923,7 +36923,7 @@ var attackReferenceImplementors = []string{"AttackReference"}
 func (ec *executionContext) _AttackReference(ctx context.Context, sel ast.SelectionSet, obj *atlas.AttackRef) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, attackReferenceImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -36953,7 +36953,7 @@ func (ec *executionContext) _AttackReference(ctx context.Context, sel ast.Select
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return serial.Object(out, fields)
+	return out.Marshaler()
 }
 
 var attackTechniqueImplementors = []string{"AttackTechnique"}
@@ -37030,7 +37030,7 @@ var attackVersionImplementors = []string{"AttackVersion"}
 func (ec *executionContext) _AttackVersion(ctx context.Context, sel ast.SelectionSet, obj *view.AttackVersion) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, attackVersionImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -37105,7 +37105,7 @@ func (ec *executionContext) _AttackVersion(ctx context.Context, sel ast.Selectio
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return serial.Object(out, fields)
+	return out.Marshaler()
 }
 
 var caseStudyImplementors = []string{"CaseStudy"}
@@ -37113,7 +37113,7 @@ var caseStudyImplementors = []string{"CaseStudy"}
 func (ec *executionContext) _CaseStudy(ctx context.Context, sel ast.SelectionSet, obj *view.CaseStudy) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, caseStudyImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -37213,7 +37213,7 @@ func (ec *executionContext) _CaseStudy(ctx context.Context, sel ast.SelectionSet
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return serial.Object(out, fields)
+	return out.Marshaler()
 }
 
 var caseStudyConnectionImplementors = []string{"CaseStudyConnection"}
@@ -37221,7 +37221,7 @@ var caseStudyConnectionImplementors = []string{"CaseStudyConnection"}
 func (ec *executionContext) _CaseStudyConnection(ctx context.Context, sel ast.SelectionSet, obj *model.CaseStudyConnection) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, caseStudyConnectionImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -37261,7 +37261,7 @@ func (ec *executionContext) _CaseStudyConnection(ctx context.Context, sel ast.Se
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return serial.Object(out, fields)
+	return out.Marshaler()
 }
 
 var caseStudyEdgeImplementors = []string{"CaseStudyEdge"}
@@ -37269,7 +37269,7 @@ var caseStudyEdgeImplementors = []string{"CaseStudyEdge"}
 func (ec *executionContext) _CaseStudyEdge(ctx context.Context, sel ast.SelectionSet, obj *model.CaseStudyEdge) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, caseStudyEdgeImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -37299,7 +37299,7 @@ func (ec *executionContext) _CaseStudyEdge(ctx context.Context, sel ast.Selectio
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return serial.Object(out, fields)
+	return out.Marshaler()
 }
 
 var chainAnalysisImplementors = []string{"ChainAnalysis"}
@@ -37307,7 +37307,7 @@ var chainAnalysisImplementors = []string{"ChainAnalysis"}
 func (ec *executionContext) _ChainAnalysis(ctx context.Context, sel ast.SelectionSet, obj *app.ChainAnalysis) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, chainAnalysisImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -37372,7 +37372,7 @@ func (ec *executionContext) _ChainAnalysis(ctx context.Context, sel ast.Selectio
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return serial.Object(out, fields)
+	return out.Marshaler()
 }
 
 var chainBreakerImplementors = []string{"ChainBreaker"}
@@ -37380,7 +37380,7 @@ var chainBreakerImplementors = []string{"ChainBreaker"}
 func (ec *executionContext) _ChainBreaker(ctx context.Context, sel ast.SelectionSet, obj *app.ChainBreaker) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, chainBreakerImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -37420,7 +37420,7 @@ func (ec *executionContext) _ChainBreaker(ctx context.Context, sel ast.Selection
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return serial.Object(out, fields)
+	return out.Marshaler()
 }
 
 var chainStepImplementors = []string{"ChainStep"}
@@ -37428,7 +37428,7 @@ var chainStepImplementors = []string{"ChainStep"}
 func (ec *executionContext) _ChainStep(ctx context.Context, sel ast.SelectionSet, obj *app.ChainStep) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, chainStepImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -37463,7 +37463,7 @@ func (ec *executionContext) _ChainStep(ctx context.Context, sel ast.SelectionSet
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return serial.Object(out, fields)
+	return out.Marshaler()
 }
 
 var chokePointsImplementors = []string{"ChokePoints"}
@@ -37471,7 +37471,7 @@ var chokePointsImplementors = []string{"ChokePoints"}
 func (ec *executionContext) _ChokePoints(ctx context.Context, sel ast.SelectionSet, obj *app.ChokePoints) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, chokePointsImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -37511,7 +37511,7 @@ func (ec *executionContext) _ChokePoints(ctx context.Context, sel ast.SelectionS
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return serial.Object(out, fields)
+	return out.Marshaler()
 }
 
 var coverageGapImplementors = []string{"CoverageGap"}
@@ -37519,7 +37519,7 @@ var coverageGapImplementors = []string{"CoverageGap"}
 func (ec *executionContext) _CoverageGap(ctx context.Context, sel ast.SelectionSet, obj *app.CoverageGap) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, coverageGapImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -37554,7 +37554,7 @@ func (ec *executionContext) _CoverageGap(ctx context.Context, sel ast.SelectionS
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return serial.Object(out, fields)
+	return out.Marshaler()
 }
 
 var coverageGapsImplementors = []string{"CoverageGaps"}
@@ -37562,7 +37562,7 @@ var coverageGapsImplementors = []string{"CoverageGaps"}
 func (ec *executionContext) _CoverageGaps(ctx context.Context, sel ast.SelectionSet, obj *app.CoverageGaps) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, coverageGapsImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -37592,7 +37592,7 @@ func (ec *executionContext) _CoverageGaps(ctx context.Context, sel ast.Selection
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return serial.Object(out, fields)
+	return out.Marshaler()
 }
 
 var diffEntityImplementors = []string{"DiffEntity"}
@@ -37600,7 +37600,7 @@ var diffEntityImplementors = []string{"DiffEntity"}
 func (ec *executionContext) _DiffEntity(ctx context.Context, sel ast.SelectionSet, obj *atlas.Entity) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, diffEntityImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -37630,7 +37630,7 @@ func (ec *executionContext) _DiffEntity(ctx context.Context, sel ast.SelectionSe
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return serial.Object(out, fields)
+	return out.Marshaler()
 }
 
 var diffLinkImplementors = []string{"DiffLink"}
@@ -37638,7 +37638,7 @@ var diffLinkImplementors = []string{"DiffLink"}
 func (ec *executionContext) _DiffLink(ctx context.Context, sel ast.SelectionSet, obj *atlas.Link) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, diffLinkImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -37668,7 +37668,7 @@ func (ec *executionContext) _DiffLink(ctx context.Context, sel ast.SelectionSet,
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return serial.Object(out, fields)
+	return out.Marshaler()
 }
 
 var entityChangesImplementors = []string{"EntityChanges"}
@@ -37676,7 +37676,7 @@ var entityChangesImplementors = []string{"EntityChanges"}
 func (ec *executionContext) _EntityChanges(ctx context.Context, sel ast.SelectionSet, obj *atlas.EntityChanges) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, entityChangesImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -37711,7 +37711,7 @@ func (ec *executionContext) _EntityChanges(ctx context.Context, sel ast.Selectio
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return serial.Object(out, fields)
+	return out.Marshaler()
 }
 
 var layerLegendItemImplementors = []string{"LayerLegendItem"}
@@ -37719,7 +37719,7 @@ var layerLegendItemImplementors = []string{"LayerLegendItem"}
 func (ec *executionContext) _LayerLegendItem(ctx context.Context, sel ast.SelectionSet, obj *navigator.LegendItem) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, layerLegendItemImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -37749,7 +37749,7 @@ func (ec *executionContext) _LayerLegendItem(ctx context.Context, sel ast.Select
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return serial.Object(out, fields)
+	return out.Marshaler()
 }
 
 var linkChangesImplementors = []string{"LinkChanges"}
@@ -37757,7 +37757,7 @@ var linkChangesImplementors = []string{"LinkChanges"}
 func (ec *executionContext) _LinkChanges(ctx context.Context, sel ast.SelectionSet, obj *atlas.LinkChanges) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, linkChangesImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -37787,7 +37787,7 @@ func (ec *executionContext) _LinkChanges(ctx context.Context, sel ast.SelectionS
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return serial.Object(out, fields)
+	return out.Marshaler()
 }
 
 var mappingFindingImplementors = []string{"MappingFinding"}
@@ -37869,7 +37869,7 @@ var mappingReportImplementors = []string{"MappingReport"}
 func (ec *executionContext) _MappingReport(ctx context.Context, sel ast.SelectionSet, obj *mapping.Report) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, mappingReportImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -37924,7 +37924,7 @@ func (ec *executionContext) _MappingReport(ctx context.Context, sel ast.Selectio
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return serial.Object(out, fields)
+	return out.Marshaler()
 }
 
 var matrixLayerImplementors = []string{"MatrixLayer"}
@@ -37932,7 +37932,7 @@ var matrixLayerImplementors = []string{"MatrixLayer"}
 func (ec *executionContext) _MatrixLayer(ctx context.Context, sel ast.SelectionSet, obj *app.MatrixLayer) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, matrixLayerImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -38002,7 +38002,7 @@ func (ec *executionContext) _MatrixLayer(ctx context.Context, sel ast.SelectionS
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return serial.Object(out, fields)
+	return out.Marshaler()
 }
 
 var matrixLayerTechniqueImplementors = []string{"MatrixLayerTechnique"}
@@ -38010,7 +38010,7 @@ var matrixLayerTechniqueImplementors = []string{"MatrixLayerTechnique"}
 func (ec *executionContext) _MatrixLayerTechnique(ctx context.Context, sel ast.SelectionSet, obj *app.MatrixLayerTechnique) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, matrixLayerTechniqueImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -38065,7 +38065,7 @@ func (ec *executionContext) _MatrixLayerTechnique(ctx context.Context, sel ast.S
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return serial.Object(out, fields)
+	return out.Marshaler()
 }
 
 var maturityChangeImplementors = []string{"MaturityChange"}
@@ -38073,7 +38073,7 @@ var maturityChangeImplementors = []string{"MaturityChange"}
 func (ec *executionContext) _MaturityChange(ctx context.Context, sel ast.SelectionSet, obj *atlas.MaturityChange) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, maturityChangeImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -38113,7 +38113,7 @@ func (ec *executionContext) _MaturityChange(ctx context.Context, sel ast.Selecti
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return serial.Object(out, fields)
+	return out.Marshaler()
 }
 
 var minimalMitigationSetImplementors = []string{"MinimalMitigationSet"}
@@ -38121,7 +38121,7 @@ var minimalMitigationSetImplementors = []string{"MinimalMitigationSet"}
 func (ec *executionContext) _MinimalMitigationSet(ctx context.Context, sel ast.SelectionSet, obj *app.MinimalMitigationSet) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, minimalMitigationSetImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -38196,7 +38196,7 @@ func (ec *executionContext) _MinimalMitigationSet(ctx context.Context, sel ast.S
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return serial.Object(out, fields)
+	return out.Marshaler()
 }
 
 var mitigatedTechniqueImplementors = []string{"MitigatedTechnique"}
@@ -38204,7 +38204,7 @@ var mitigatedTechniqueImplementors = []string{"MitigatedTechnique"}
 func (ec *executionContext) _MitigatedTechnique(ctx context.Context, sel ast.SelectionSet, obj *view.MitigatedTechnique) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, mitigatedTechniqueImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -38234,7 +38234,7 @@ func (ec *executionContext) _MitigatedTechnique(ctx context.Context, sel ast.Sel
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return serial.Object(out, fields)
+	return out.Marshaler()
 }
 
 var mitigationImplementors = []string{"Mitigation"}
@@ -38242,7 +38242,7 @@ var mitigationImplementors = []string{"Mitigation"}
 func (ec *executionContext) _Mitigation(ctx context.Context, sel ast.SelectionSet, obj *view.Mitigation) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, mitigationImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -38322,7 +38322,7 @@ func (ec *executionContext) _Mitigation(ctx context.Context, sel ast.SelectionSe
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return serial.Object(out, fields)
+	return out.Marshaler()
 }
 
 var mitigationChokePointImplementors = []string{"MitigationChokePoint"}
@@ -38330,7 +38330,7 @@ var mitigationChokePointImplementors = []string{"MitigationChokePoint"}
 func (ec *executionContext) _MitigationChokePoint(ctx context.Context, sel ast.SelectionSet, obj *app.MitigationChokePoint) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, mitigationChokePointImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -38375,7 +38375,7 @@ func (ec *executionContext) _MitigationChokePoint(ctx context.Context, sel ast.S
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return serial.Object(out, fields)
+	return out.Marshaler()
 }
 
 var mitigationConnectionImplementors = []string{"MitigationConnection"}
@@ -38383,7 +38383,7 @@ var mitigationConnectionImplementors = []string{"MitigationConnection"}
 func (ec *executionContext) _MitigationConnection(ctx context.Context, sel ast.SelectionSet, obj *model.MitigationConnection) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, mitigationConnectionImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -38423,7 +38423,7 @@ func (ec *executionContext) _MitigationConnection(ctx context.Context, sel ast.S
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return serial.Object(out, fields)
+	return out.Marshaler()
 }
 
 var mitigationEdgeImplementors = []string{"MitigationEdge"}
@@ -38431,7 +38431,7 @@ var mitigationEdgeImplementors = []string{"MitigationEdge"}
 func (ec *executionContext) _MitigationEdge(ctx context.Context, sel ast.SelectionSet, obj *model.MitigationEdge) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, mitigationEdgeImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -38461,7 +38461,7 @@ func (ec *executionContext) _MitigationEdge(ctx context.Context, sel ast.Selecti
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return serial.Object(out, fields)
+	return out.Marshaler()
 }
 
 var mitigationSetOptionImplementors = []string{"MitigationSetOption"}
@@ -38469,7 +38469,7 @@ var mitigationSetOptionImplementors = []string{"MitigationSetOption"}
 func (ec *executionContext) _MitigationSetOption(ctx context.Context, sel ast.SelectionSet, obj *app.MitigationSetOption) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, mitigationSetOptionImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -38499,7 +38499,7 @@ func (ec *executionContext) _MitigationSetOption(ctx context.Context, sel ast.Se
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return serial.Object(out, fields)
+	return out.Marshaler()
 }
 
 var mutationImplementors = []string{"Mutation"}
@@ -38510,7 +38510,7 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		Object: "Mutation",
 	})
 
-	out := graphql.NewFieldSet(fields)
+	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		innerCtx := graphql.WithRootFieldContext(ctx, &graphql.RootFieldContext{
@@ -38654,7 +38654,7 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return serial.Object(out, fields)
+	return out.Marshaler()
 }
 
 var navigatorLayerImplementors = []string{"NavigatorLayer"}
@@ -38662,7 +38662,7 @@ var navigatorLayerImplementors = []string{"NavigatorLayer"}
 func (ec *executionContext) _NavigatorLayer(ctx context.Context, sel ast.SelectionSet, obj *view.Layer) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, navigatorLayerImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -38707,7 +38707,7 @@ func (ec *executionContext) _NavigatorLayer(ctx context.Context, sel ast.Selecti
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return serial.Object(out, fields)
+	return out.Marshaler()
 }
 
 var pageInfoImplementors = []string{"PageInfo"}
@@ -38715,7 +38715,7 @@ var pageInfoImplementors = []string{"PageInfo"}
 func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet, obj *model.PageInfo) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, pageInfoImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -38745,7 +38745,7 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return serial.Object(out, fields)
+	return out.Marshaler()
 }
 
 var pathHopImplementors = []string{"PathHop"}
@@ -38753,7 +38753,7 @@ var pathHopImplementors = []string{"PathHop"}
 func (ec *executionContext) _PathHop(ctx context.Context, sel ast.SelectionSet, obj *app.PathHop) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, pathHopImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -38793,7 +38793,7 @@ func (ec *executionContext) _PathHop(ctx context.Context, sel ast.SelectionSet, 
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return serial.Object(out, fields)
+	return out.Marshaler()
 }
 
 var queryImplementors = []string{"Query"}
@@ -39091,7 +39091,7 @@ var referenceImplementors = []string{"Reference"}
 func (ec *executionContext) _Reference(ctx context.Context, sel ast.SelectionSet, obj *atlas.Reference) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, referenceImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -39126,7 +39126,7 @@ func (ec *executionContext) _Reference(ctx context.Context, sel ast.SelectionSet
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return serial.Object(out, fields)
+	return out.Marshaler()
 }
 
 var releaseImplementors = []string{"Release"}
@@ -39203,7 +39203,7 @@ var releaseCountsImplementors = []string{"ReleaseCounts"}
 func (ec *executionContext) _ReleaseCounts(ctx context.Context, sel ast.SelectionSet, obj *app.ReleaseCounts) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, releaseCountsImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -39253,7 +39253,7 @@ func (ec *executionContext) _ReleaseCounts(ctx context.Context, sel ast.Selectio
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return serial.Object(out, fields)
+	return out.Marshaler()
 }
 
 var releaseDiffImplementors = []string{"ReleaseDiff"}
@@ -39261,7 +39261,7 @@ var releaseDiffImplementors = []string{"ReleaseDiff"}
 func (ec *executionContext) _ReleaseDiff(ctx context.Context, sel ast.SelectionSet, obj *app.ReleaseDiff) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, releaseDiffImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -39366,7 +39366,7 @@ func (ec *executionContext) _ReleaseDiff(ctx context.Context, sel ast.SelectionS
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return serial.Object(out, fields)
+	return out.Marshaler()
 }
 
 var renameImplementors = []string{"Rename"}
@@ -39374,7 +39374,7 @@ var renameImplementors = []string{"Rename"}
 func (ec *executionContext) _Rename(ctx context.Context, sel ast.SelectionSet, obj *atlas.Rename) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, renameImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -39409,7 +39409,7 @@ func (ec *executionContext) _Rename(ctx context.Context, sel ast.SelectionSet, o
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return serial.Object(out, fields)
+	return out.Marshaler()
 }
 
 var retiredIdImplementors = []string{"RetiredId"}
@@ -39417,7 +39417,7 @@ var retiredIdImplementors = []string{"RetiredId"}
 func (ec *executionContext) _RetiredId(ctx context.Context, sel ast.SelectionSet, obj *atlas.Retired) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, retiredIdImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -39452,7 +39452,7 @@ func (ec *executionContext) _RetiredId(ctx context.Context, sel ast.SelectionSet
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return serial.Object(out, fields)
+	return out.Marshaler()
 }
 
 var searchHitImplementors = []string{"SearchHit"}
@@ -39460,7 +39460,7 @@ var searchHitImplementors = []string{"SearchHit"}
 func (ec *executionContext) _SearchHit(ctx context.Context, sel ast.SelectionSet, obj *view.SearchHit) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, searchHitImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -39525,7 +39525,7 @@ func (ec *executionContext) _SearchHit(ctx context.Context, sel ast.SelectionSet
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return serial.Object(out, fields)
+	return out.Marshaler()
 }
 
 var setMemberImplementors = []string{"SetMember"}
@@ -39533,7 +39533,7 @@ var setMemberImplementors = []string{"SetMember"}
 func (ec *executionContext) _SetMember(ctx context.Context, sel ast.SelectionSet, obj *app.SetMember) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, setMemberImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -39578,7 +39578,7 @@ func (ec *executionContext) _SetMember(ctx context.Context, sel ast.SelectionSet
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return serial.Object(out, fields)
+	return out.Marshaler()
 }
 
 var sharedTechniqueImplementors = []string{"SharedTechnique"}
@@ -39586,7 +39586,7 @@ var sharedTechniqueImplementors = []string{"SharedTechnique"}
 func (ec *executionContext) _SharedTechnique(ctx context.Context, sel ast.SelectionSet, obj *view.SharedTechnique) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, sharedTechniqueImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -39621,7 +39621,7 @@ func (ec *executionContext) _SharedTechnique(ctx context.Context, sel ast.Select
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return serial.Object(out, fields)
+	return out.Marshaler()
 }
 
 var stepImplementors = []string{"Step"}
@@ -39629,7 +39629,7 @@ var stepImplementors = []string{"Step"}
 func (ec *executionContext) _Step(ctx context.Context, sel ast.SelectionSet, obj *view.Step) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, stepImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -39699,7 +39699,7 @@ func (ec *executionContext) _Step(ctx context.Context, sel ast.SelectionSet, obj
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return serial.Object(out, fields)
+	return out.Marshaler()
 }
 
 var stepChangeImplementors = []string{"StepChange"}
@@ -39707,7 +39707,7 @@ var stepChangeImplementors = []string{"StepChange"}
 func (ec *executionContext) _StepChange(ctx context.Context, sel ast.SelectionSet, obj *atlas.StepChange) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, stepChangeImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -39747,7 +39747,7 @@ func (ec *executionContext) _StepChange(ctx context.Context, sel ast.SelectionSe
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return serial.Object(out, fields)
+	return out.Marshaler()
 }
 
 var stepRefImplementors = []string{"StepRef"}
@@ -39755,7 +39755,7 @@ var stepRefImplementors = []string{"StepRef"}
 func (ec *executionContext) _StepRef(ctx context.Context, sel ast.SelectionSet, obj *view.StepRef) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, stepRefImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -39785,7 +39785,7 @@ func (ec *executionContext) _StepRef(ctx context.Context, sel ast.SelectionSet, 
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return serial.Object(out, fields)
+	return out.Marshaler()
 }
 
 var stepStateImplementors = []string{"StepState"}
@@ -39793,7 +39793,7 @@ var stepStateImplementors = []string{"StepState"}
 func (ec *executionContext) _StepState(ctx context.Context, sel ast.SelectionSet, obj *atlas.Step) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, stepStateImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -39833,7 +39833,7 @@ func (ec *executionContext) _StepState(ctx context.Context, sel ast.SelectionSet
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return serial.Object(out, fields)
+	return out.Marshaler()
 }
 
 var tMAcceptedRiskImplementors = []string{"TMAcceptedRisk"}
@@ -39841,7 +39841,7 @@ var tMAcceptedRiskImplementors = []string{"TMAcceptedRisk"}
 func (ec *executionContext) _TMAcceptedRisk(ctx context.Context, sel ast.SelectionSet, obj *model.TMAcceptedRisk) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, tMAcceptedRiskImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -39881,7 +39881,7 @@ func (ec *executionContext) _TMAcceptedRisk(ctx context.Context, sel ast.Selecti
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return serial.Object(out, fields)
+	return out.Marshaler()
 }
 
 var tMAcceptedRiskStatusImplementors = []string{"TMAcceptedRiskStatus"}
@@ -39889,7 +39889,7 @@ var tMAcceptedRiskStatusImplementors = []string{"TMAcceptedRiskStatus"}
 func (ec *executionContext) _TMAcceptedRiskStatus(ctx context.Context, sel ast.SelectionSet, obj *report.AcceptedRiskStatus) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, tMAcceptedRiskStatusImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -39939,7 +39939,7 @@ func (ec *executionContext) _TMAcceptedRiskStatus(ctx context.Context, sel ast.S
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return serial.Object(out, fields)
+	return out.Marshaler()
 }
 
 var tMActorImplementors = []string{"TMActor"}
@@ -39947,7 +39947,7 @@ var tMActorImplementors = []string{"TMActor"}
 func (ec *executionContext) _TMActor(ctx context.Context, sel ast.SelectionSet, obj *report.KnownActor) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, tMActorImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -40002,7 +40002,7 @@ func (ec *executionContext) _TMActor(ctx context.Context, sel ast.SelectionSet, 
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return serial.Object(out, fields)
+	return out.Marshaler()
 }
 
 var tMAddsImplementors = []string{"TMAdds"}
@@ -40010,7 +40010,7 @@ var tMAddsImplementors = []string{"TMAdds"}
 func (ec *executionContext) _TMAdds(ctx context.Context, sel ast.SelectionSet, obj *report.Adds) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, tMAddsImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -40045,7 +40045,7 @@ func (ec *executionContext) _TMAdds(ctx context.Context, sel ast.SelectionSet, o
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return serial.Object(out, fields)
+	return out.Marshaler()
 }
 
 var tMApplicableTechniqueImplementors = []string{"TMApplicableTechnique"}
@@ -40053,7 +40053,7 @@ var tMApplicableTechniqueImplementors = []string{"TMApplicableTechnique"}
 func (ec *executionContext) _TMApplicableTechnique(ctx context.Context, sel ast.SelectionSet, obj *report.ApplicableTechnique) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, tMApplicableTechniqueImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -40168,7 +40168,7 @@ func (ec *executionContext) _TMApplicableTechnique(ctx context.Context, sel ast.
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return serial.Object(out, fields)
+	return out.Marshaler()
 }
 
 var tMBreakPointImplementors = []string{"TMBreakPoint"}
@@ -40176,7 +40176,7 @@ var tMBreakPointImplementors = []string{"TMBreakPoint"}
 func (ec *executionContext) _TMBreakPoint(ctx context.Context, sel ast.SelectionSet, obj *report.BreakPoint) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, tMBreakPointImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -40211,7 +40211,7 @@ func (ec *executionContext) _TMBreakPoint(ctx context.Context, sel ast.Selection
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return serial.Object(out, fields)
+	return out.Marshaler()
 }
 
 var tMComponentImplementors = []string{"TMComponent"}
@@ -40219,7 +40219,7 @@ var tMComponentImplementors = []string{"TMComponent"}
 func (ec *executionContext) _TMComponent(ctx context.Context, sel ast.SelectionSet, obj *model.TMComponent) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, tMComponentImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -40269,7 +40269,7 @@ func (ec *executionContext) _TMComponent(ctx context.Context, sel ast.SelectionS
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return serial.Object(out, fields)
+	return out.Marshaler()
 }
 
 var tMControlImplementors = []string{"TMControl"}
@@ -40277,7 +40277,7 @@ var tMControlImplementors = []string{"TMControl"}
 func (ec *executionContext) _TMControl(ctx context.Context, sel ast.SelectionSet, obj *model.TMControl) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, tMControlImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -40322,7 +40322,7 @@ func (ec *executionContext) _TMControl(ctx context.Context, sel ast.SelectionSet
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return serial.Object(out, fields)
+	return out.Marshaler()
 }
 
 var tMControlEffectImplementors = []string{"TMControlEffect"}
@@ -40330,7 +40330,7 @@ var tMControlEffectImplementors = []string{"TMControlEffect"}
 func (ec *executionContext) _TMControlEffect(ctx context.Context, sel ast.SelectionSet, obj *report.ControlEffect) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, tMControlEffectImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -40410,7 +40410,7 @@ func (ec *executionContext) _TMControlEffect(ctx context.Context, sel ast.Select
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return serial.Object(out, fields)
+	return out.Marshaler()
 }
 
 var tMCostImplementors = []string{"TMCost"}
@@ -40418,7 +40418,7 @@ var tMCostImplementors = []string{"TMCost"}
 func (ec *executionContext) _TMCost(ctx context.Context, sel ast.SelectionSet, obj *model.TMCost) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, tMCostImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -40448,7 +40448,7 @@ func (ec *executionContext) _TMCost(ctx context.Context, sel ast.SelectionSet, o
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return serial.Object(out, fields)
+	return out.Marshaler()
 }
 
 var tMDetectionImplementors = []string{"TMDetection"}
@@ -40456,7 +40456,7 @@ var tMDetectionImplementors = []string{"TMDetection"}
 func (ec *executionContext) _TMDetection(ctx context.Context, sel ast.SelectionSet, obj *report.Detection) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, tMDetectionImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -40496,7 +40496,7 @@ func (ec *executionContext) _TMDetection(ctx context.Context, sel ast.SelectionS
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return serial.Object(out, fields)
+	return out.Marshaler()
 }
 
 var tMEvidenceImplementors = []string{"TMEvidence"}
@@ -40504,7 +40504,7 @@ var tMEvidenceImplementors = []string{"TMEvidence"}
 func (ec *executionContext) _TMEvidence(ctx context.Context, sel ast.SelectionSet, obj *report.Evidence) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, tMEvidenceImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -40569,7 +40569,7 @@ func (ec *executionContext) _TMEvidence(ctx context.Context, sel ast.SelectionSe
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return serial.Object(out, fields)
+	return out.Marshaler()
 }
 
 var tMFlowImplementors = []string{"TMFlow"}
@@ -40577,7 +40577,7 @@ var tMFlowImplementors = []string{"TMFlow"}
 func (ec *executionContext) _TMFlow(ctx context.Context, sel ast.SelectionSet, obj *model.TMFlow) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, tMFlowImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -40622,7 +40622,7 @@ func (ec *executionContext) _TMFlow(ctx context.Context, sel ast.SelectionSet, o
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return serial.Object(out, fields)
+	return out.Marshaler()
 }
 
 var tMIncidentImplementors = []string{"TMIncident"}
@@ -40630,7 +40630,7 @@ var tMIncidentImplementors = []string{"TMIncident"}
 func (ec *executionContext) _TMIncident(ctx context.Context, sel ast.SelectionSet, obj *report.Incident) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, tMIncidentImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -40725,7 +40725,7 @@ func (ec *executionContext) _TMIncident(ctx context.Context, sel ast.SelectionSe
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return serial.Object(out, fields)
+	return out.Marshaler()
 }
 
 var tMKindInfoImplementors = []string{"TMKindInfo"}
@@ -40733,7 +40733,7 @@ var tMKindInfoImplementors = []string{"TMKindInfo"}
 func (ec *executionContext) _TMKindInfo(ctx context.Context, sel ast.SelectionSet, obj *model.TMKindInfo) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, tMKindInfoImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -40773,7 +40773,7 @@ func (ec *executionContext) _TMKindInfo(ctx context.Context, sel ast.SelectionSe
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return serial.Object(out, fields)
+	return out.Marshaler()
 }
 
 var tMLinkEffectImplementors = []string{"TMLinkEffect"}
@@ -40781,7 +40781,7 @@ var tMLinkEffectImplementors = []string{"TMLinkEffect"}
 func (ec *executionContext) _TMLinkEffect(ctx context.Context, sel ast.SelectionSet, obj *report.LinkEffect) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, tMLinkEffectImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -40841,7 +40841,7 @@ func (ec *executionContext) _TMLinkEffect(ctx context.Context, sel ast.Selection
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return serial.Object(out, fields)
+	return out.Marshaler()
 }
 
 var tMMitigationChangeImplementors = []string{"TMMitigationChange"}
@@ -40849,7 +40849,7 @@ var tMMitigationChangeImplementors = []string{"TMMitigationChange"}
 func (ec *executionContext) _TMMitigationChange(ctx context.Context, sel ast.SelectionSet, obj *report.MitigationChange) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, tMMitigationChangeImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -40884,7 +40884,7 @@ func (ec *executionContext) _TMMitigationChange(ctx context.Context, sel ast.Sel
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return serial.Object(out, fields)
+	return out.Marshaler()
 }
 
 var tMPreferencesImplementors = []string{"TMPreferences"}
@@ -40892,7 +40892,7 @@ var tMPreferencesImplementors = []string{"TMPreferences"}
 func (ec *executionContext) _TMPreferences(ctx context.Context, sel ast.SelectionSet, obj *model.TMPreferences) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, tMPreferencesImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -40927,7 +40927,7 @@ func (ec *executionContext) _TMPreferences(ctx context.Context, sel ast.Selectio
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return serial.Object(out, fields)
+	return out.Marshaler()
 }
 
 var tMPropertyImplementors = []string{"TMProperty"}
@@ -40935,7 +40935,7 @@ var tMPropertyImplementors = []string{"TMProperty"}
 func (ec *executionContext) _TMProperty(ctx context.Context, sel ast.SelectionSet, obj *model.TMProperty) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, tMPropertyImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -40965,7 +40965,7 @@ func (ec *executionContext) _TMProperty(ctx context.Context, sel ast.SelectionSe
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return serial.Object(out, fields)
+	return out.Marshaler()
 }
 
 var tMPropertyInfoImplementors = []string{"TMPropertyInfo"}
@@ -40973,7 +40973,7 @@ var tMPropertyInfoImplementors = []string{"TMPropertyInfo"}
 func (ec *executionContext) _TMPropertyInfo(ctx context.Context, sel ast.SelectionSet, obj *model.TMPropertyInfo) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, tMPropertyInfoImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -41013,7 +41013,7 @@ func (ec *executionContext) _TMPropertyInfo(ctx context.Context, sel ast.Selecti
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return serial.Object(out, fields)
+	return out.Marshaler()
 }
 
 var tMRecommendationImplementors = []string{"TMRecommendation"}
@@ -41021,7 +41021,7 @@ var tMRecommendationImplementors = []string{"TMRecommendation"}
 func (ec *executionContext) _TMRecommendation(ctx context.Context, sel ast.SelectionSet, obj *report.Recommendation) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, tMRecommendationImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -41081,7 +41081,7 @@ func (ec *executionContext) _TMRecommendation(ctx context.Context, sel ast.Selec
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return serial.Object(out, fields)
+	return out.Marshaler()
 }
 
 var tMResidualPathImplementors = []string{"TMResidualPath"}
@@ -41089,7 +41089,7 @@ var tMResidualPathImplementors = []string{"TMResidualPath"}
 func (ec *executionContext) _TMResidualPath(ctx context.Context, sel ast.SelectionSet, obj *report.ResidualPath) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, tMResidualPathImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -41139,7 +41139,7 @@ func (ec *executionContext) _TMResidualPath(ctx context.Context, sel ast.Selecti
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return serial.Object(out, fields)
+	return out.Marshaler()
 }
 
 var tMStatusChangeImplementors = []string{"TMStatusChange"}
@@ -41147,7 +41147,7 @@ var tMStatusChangeImplementors = []string{"TMStatusChange"}
 func (ec *executionContext) _TMStatusChange(ctx context.Context, sel ast.SelectionSet, obj *report.StatusChange) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, tMStatusChangeImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -41182,7 +41182,7 @@ func (ec *executionContext) _TMStatusChange(ctx context.Context, sel ast.Selecti
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return serial.Object(out, fields)
+	return out.Marshaler()
 }
 
 var tMSummaryImplementors = []string{"TMSummary"}
@@ -41190,7 +41190,7 @@ var tMSummaryImplementors = []string{"TMSummary"}
 func (ec *executionContext) _TMSummary(ctx context.Context, sel ast.SelectionSet, obj *report.Summary) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, tMSummaryImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -41260,7 +41260,7 @@ func (ec *executionContext) _TMSummary(ctx context.Context, sel ast.SelectionSet
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return serial.Object(out, fields)
+	return out.Marshaler()
 }
 
 var tMTacticExposureImplementors = []string{"TMTacticExposure"}
@@ -41268,7 +41268,7 @@ var tMTacticExposureImplementors = []string{"TMTacticExposure"}
 func (ec *executionContext) _TMTacticExposure(ctx context.Context, sel ast.SelectionSet, obj *report.TacticExposure) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, tMTacticExposureImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -41323,7 +41323,7 @@ func (ec *executionContext) _TMTacticExposure(ctx context.Context, sel ast.Selec
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return serial.Object(out, fields)
+	return out.Marshaler()
 }
 
 var tMTaxonomyImplementors = []string{"TMTaxonomy"}
@@ -41331,7 +41331,7 @@ var tMTaxonomyImplementors = []string{"TMTaxonomy"}
 func (ec *executionContext) _TMTaxonomy(ctx context.Context, sel ast.SelectionSet, obj *model.TMTaxonomy) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, tMTaxonomyImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -41361,7 +41361,7 @@ func (ec *executionContext) _TMTaxonomy(ctx context.Context, sel ast.SelectionSe
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return serial.Object(out, fields)
+	return out.Marshaler()
 }
 
 var tMTemplateImplementors = []string{"TMTemplate"}
@@ -41369,7 +41369,7 @@ var tMTemplateImplementors = []string{"TMTemplate"}
 func (ec *executionContext) _TMTemplate(ctx context.Context, sel ast.SelectionSet, obj *model.TMTemplate) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, tMTemplateImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -41399,7 +41399,7 @@ func (ec *executionContext) _TMTemplate(ctx context.Context, sel ast.SelectionSe
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return serial.Object(out, fields)
+	return out.Marshaler()
 }
 
 var tMUnbreakableImplementors = []string{"TMUnbreakable"}
@@ -41407,7 +41407,7 @@ var tMUnbreakableImplementors = []string{"TMUnbreakable"}
 func (ec *executionContext) _TMUnbreakable(ctx context.Context, sel ast.SelectionSet, obj *report.UnbreakableItem) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, tMUnbreakableImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -41437,7 +41437,7 @@ func (ec *executionContext) _TMUnbreakable(ctx context.Context, sel ast.Selectio
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return serial.Object(out, fields)
+	return out.Marshaler()
 }
 
 var tMUncoveredTechniqueImplementors = []string{"TMUncoveredTechnique"}
@@ -41445,7 +41445,7 @@ var tMUncoveredTechniqueImplementors = []string{"TMUncoveredTechnique"}
 func (ec *executionContext) _TMUncoveredTechnique(ctx context.Context, sel ast.SelectionSet, obj *report.UncoveredTechnique) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, tMUncoveredTechniqueImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -41490,7 +41490,7 @@ func (ec *executionContext) _TMUncoveredTechnique(ctx context.Context, sel ast.S
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return serial.Object(out, fields)
+	return out.Marshaler()
 }
 
 var tacticImplementors = []string{"Tactic"}
@@ -41498,7 +41498,7 @@ var tacticImplementors = []string{"Tactic"}
 func (ec *executionContext) _Tactic(ctx context.Context, sel ast.SelectionSet, obj *view.Tactic) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, tacticImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -41573,7 +41573,7 @@ func (ec *executionContext) _Tactic(ctx context.Context, sel ast.SelectionSet, o
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return serial.Object(out, fields)
+	return out.Marshaler()
 }
 
 var tacticConnectionImplementors = []string{"TacticConnection"}
@@ -41581,7 +41581,7 @@ var tacticConnectionImplementors = []string{"TacticConnection"}
 func (ec *executionContext) _TacticConnection(ctx context.Context, sel ast.SelectionSet, obj *model.TacticConnection) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, tacticConnectionImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -41621,7 +41621,7 @@ func (ec *executionContext) _TacticConnection(ctx context.Context, sel ast.Selec
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return serial.Object(out, fields)
+	return out.Marshaler()
 }
 
 var tacticEdgeImplementors = []string{"TacticEdge"}
@@ -41629,7 +41629,7 @@ var tacticEdgeImplementors = []string{"TacticEdge"}
 func (ec *executionContext) _TacticEdge(ctx context.Context, sel ast.SelectionSet, obj *model.TacticEdge) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, tacticEdgeImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -41659,7 +41659,7 @@ func (ec *executionContext) _TacticEdge(ctx context.Context, sel ast.SelectionSe
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return serial.Object(out, fields)
+	return out.Marshaler()
 }
 
 var tacticMoveImplementors = []string{"TacticMove"}
@@ -41667,7 +41667,7 @@ var tacticMoveImplementors = []string{"TacticMove"}
 func (ec *executionContext) _TacticMove(ctx context.Context, sel ast.SelectionSet, obj *atlas.TacticMove) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, tacticMoveImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -41707,7 +41707,7 @@ func (ec *executionContext) _TacticMove(ctx context.Context, sel ast.SelectionSe
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return serial.Object(out, fields)
+	return out.Marshaler()
 }
 
 var techniqueImplementors = []string{"Technique"}
@@ -41898,7 +41898,7 @@ var techniqueChokePointImplementors = []string{"TechniqueChokePoint"}
 func (ec *executionContext) _TechniqueChokePoint(ctx context.Context, sel ast.SelectionSet, obj *app.TechniqueChokePoint) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, techniqueChokePointImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -41938,7 +41938,7 @@ func (ec *executionContext) _TechniqueChokePoint(ctx context.Context, sel ast.Se
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return serial.Object(out, fields)
+	return out.Marshaler()
 }
 
 var techniqueConnectionImplementors = []string{"TechniqueConnection"}
@@ -41946,7 +41946,7 @@ var techniqueConnectionImplementors = []string{"TechniqueConnection"}
 func (ec *executionContext) _TechniqueConnection(ctx context.Context, sel ast.SelectionSet, obj *model.TechniqueConnection) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, techniqueConnectionImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -41986,7 +41986,7 @@ func (ec *executionContext) _TechniqueConnection(ctx context.Context, sel ast.Se
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return serial.Object(out, fields)
+	return out.Marshaler()
 }
 
 var techniqueEdgeImplementors = []string{"TechniqueEdge"}
@@ -41994,7 +41994,7 @@ var techniqueEdgeImplementors = []string{"TechniqueEdge"}
 func (ec *executionContext) _TechniqueEdge(ctx context.Context, sel ast.SelectionSet, obj *model.TechniqueEdge) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, techniqueEdgeImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -42024,7 +42024,7 @@ func (ec *executionContext) _TechniqueEdge(ctx context.Context, sel ast.Selectio
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return serial.Object(out, fields)
+	return out.Marshaler()
 }
 
 var techniqueMitigationImplementors = []string{"TechniqueMitigation"}
@@ -42032,7 +42032,7 @@ var techniqueMitigationImplementors = []string{"TechniqueMitigation"}
 func (ec *executionContext) _TechniqueMitigation(ctx context.Context, sel ast.SelectionSet, obj *view.TechniqueMitigation) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, techniqueMitigationImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -42062,7 +42062,7 @@ func (ec *executionContext) _TechniqueMitigation(ctx context.Context, sel ast.Se
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return serial.Object(out, fields)
+	return out.Marshaler()
 }
 
 var techniqueMitigationChangesImplementors = []string{"TechniqueMitigationChanges"}
@@ -42070,7 +42070,7 @@ var techniqueMitigationChangesImplementors = []string{"TechniqueMitigationChange
 func (ec *executionContext) _TechniqueMitigationChanges(ctx context.Context, sel ast.SelectionSet, obj *atlas.TechniqueMitigations) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, techniqueMitigationChangesImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -42110,7 +42110,7 @@ func (ec *executionContext) _TechniqueMitigationChanges(ctx context.Context, sel
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return serial.Object(out, fields)
+	return out.Marshaler()
 }
 
 var techniqueTransitionImplementors = []string{"TechniqueTransition"}
@@ -42118,7 +42118,7 @@ var techniqueTransitionImplementors = []string{"TechniqueTransition"}
 func (ec *executionContext) _TechniqueTransition(ctx context.Context, sel ast.SelectionSet, obj *view.TechniqueTransition) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, techniqueTransitionImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -42153,7 +42153,7 @@ func (ec *executionContext) _TechniqueTransition(ctx context.Context, sel ast.Se
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return serial.Object(out, fields)
+	return out.Marshaler()
 }
 
 var threatModelImplementors = []string{"ThreatModel"}
@@ -42251,7 +42251,7 @@ var threatModelReportImplementors = []string{"ThreatModelReport"}
 func (ec *executionContext) _ThreatModelReport(ctx context.Context, sel ast.SelectionSet, obj *report.Report) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, threatModelReportImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -42356,7 +42356,7 @@ func (ec *executionContext) _ThreatModelReport(ctx context.Context, sel ast.Sele
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return serial.Object(out, fields)
+	return out.Marshaler()
 }
 
 var unbreakableChainImplementors = []string{"UnbreakableChain"}
@@ -42364,7 +42364,7 @@ var unbreakableChainImplementors = []string{"UnbreakableChain"}
 func (ec *executionContext) _UnbreakableChain(ctx context.Context, sel ast.SelectionSet, obj *app.UnbreakableChain) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, unbreakableChainImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -42399,7 +42399,7 @@ func (ec *executionContext) _UnbreakableChain(ctx context.Context, sel ast.Selec
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return serial.Object(out, fields)
+	return out.Marshaler()
 }
 
 var upgradeImpactImplementors = []string{"UpgradeImpact"}
@@ -42407,7 +42407,7 @@ var upgradeImpactImplementors = []string{"UpgradeImpact"}
 func (ec *executionContext) _UpgradeImpact(ctx context.Context, sel ast.SelectionSet, obj *report.UpgradeImpact) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, upgradeImpactImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -42472,7 +42472,7 @@ func (ec *executionContext) _UpgradeImpact(ctx context.Context, sel ast.Selectio
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return serial.Object(out, fields)
+	return out.Marshaler()
 }
 
 var upstreamStatusImplementors = []string{"UpstreamStatus"}
@@ -42529,7 +42529,7 @@ var __DirectiveImplementors = []string{"__Directive"}
 func (ec *executionContext) ___Directive(ctx context.Context, sel ast.SelectionSet, obj *introspection.Directive) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, __DirectiveImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -42574,7 +42574,7 @@ func (ec *executionContext) ___Directive(ctx context.Context, sel ast.SelectionS
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return serial.Object(out, fields)
+	return out.Marshaler()
 }
 
 var __EnumValueImplementors = []string{"__EnumValue"}
@@ -42582,7 +42582,7 @@ var __EnumValueImplementors = []string{"__EnumValue"}
 func (ec *executionContext) ___EnumValue(ctx context.Context, sel ast.SelectionSet, obj *introspection.EnumValue) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, __EnumValueImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -42622,7 +42622,7 @@ func (ec *executionContext) ___EnumValue(ctx context.Context, sel ast.SelectionS
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return serial.Object(out, fields)
+	return out.Marshaler()
 }
 
 var __FieldImplementors = []string{"__Field"}
@@ -42630,7 +42630,7 @@ var __FieldImplementors = []string{"__Field"}
 func (ec *executionContext) ___Field(ctx context.Context, sel ast.SelectionSet, obj *introspection.Field) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, __FieldImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -42680,7 +42680,7 @@ func (ec *executionContext) ___Field(ctx context.Context, sel ast.SelectionSet, 
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return serial.Object(out, fields)
+	return out.Marshaler()
 }
 
 var __InputValueImplementors = []string{"__InputValue"}
@@ -42688,7 +42688,7 @@ var __InputValueImplementors = []string{"__InputValue"}
 func (ec *executionContext) ___InputValue(ctx context.Context, sel ast.SelectionSet, obj *introspection.InputValue) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, __InputValueImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -42738,7 +42738,7 @@ func (ec *executionContext) ___InputValue(ctx context.Context, sel ast.Selection
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return serial.Object(out, fields)
+	return out.Marshaler()
 }
 
 var __SchemaImplementors = []string{"__Schema"}
@@ -42746,7 +42746,7 @@ var __SchemaImplementors = []string{"__Schema"}
 func (ec *executionContext) ___Schema(ctx context.Context, sel ast.SelectionSet, obj *introspection.Schema) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, __SchemaImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -42796,7 +42796,7 @@ func (ec *executionContext) ___Schema(ctx context.Context, sel ast.SelectionSet,
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return serial.Object(out, fields)
+	return out.Marshaler()
 }
 
 var __TypeImplementors = []string{"__Type"}
@@ -42804,7 +42804,7 @@ var __TypeImplementors = []string{"__Type"}
 func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, obj *introspection.Type) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, __TypeImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := serial.NewValues(fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -42879,7 +42879,7 @@ func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, o
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return serial.Object(out, fields)
+	return out.Marshaler()
 }
 
 // endregion **************************** object.gotpl ****************************

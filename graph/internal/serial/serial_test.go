@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"testing"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -172,5 +173,59 @@ func TestObjectWritesWhatFieldSetWrites(t *testing.T) {
 	out.Values[1] = nil
 	if m := Object(out, fields); m != graphql.Marshaler(out) {
 		t.Errorf("Object with a value missing = %T, want the FieldSet", m)
+	}
+}
+
+// TestValuesWritesWhatFieldSetWrites: a Values, inline (up to four fields)
+// or not, writes what a FieldSet with the same values writes, in one
+// allocation when inline, and hands a deferred field or a missing value to
+// a FieldSet.
+func TestValuesWritesWhatFieldSetWrites(t *testing.T) {
+	for _, n := range []int{0, 1, 3, inline, inline + 1, 9} {
+		fields := make([]graphql.CollectedField, n)
+		for i := range fields {
+			name := "f" + strconv.Itoa(i)
+			fields[i] = graphql.CollectedField{Field: &ast.Field{Alias: name, Name: name}}
+		}
+		out, v := graphql.NewFieldSet(fields), NewValues(fields)
+		for i := range fields {
+			m := graphql.Marshaler(graphql.MarshalString(`x "` + strconv.Itoa(i) + `" <y>`))
+			if i%3 == 2 {
+				m = graphql.Array{graphql.MarshalInt(i), graphql.Null}
+			}
+			out.Values[i], v.Values[i] = m, m
+		}
+		var want, got bytes.Buffer
+		out.MarshalGQL(&want)
+		v.Marshaler().MarshalGQL(&got)
+		if got.String() != want.String() {
+			t.Errorf("%d fields: Values wrote %s, FieldSet %s", n, got.String(), want.String())
+		}
+		if n > 0 {
+			deferred := append([]graphql.CollectedField(nil), fields...)
+			deferred[n-1].Deferrables = []*graphql.Deferrable{{Label: "later"}}
+			d := NewValues(deferred)
+			copy(d.Values, v.Values)
+			if _, ok := d.Marshaler().(*graphql.FieldSet); !ok {
+				t.Errorf("%d fields, one deferred: Marshaler() = %T, want a FieldSet", n, d.Marshaler())
+			}
+			v.Values[0] = nil
+			if _, ok := v.Marshaler().(*graphql.FieldSet); !ok {
+				t.Errorf("%d fields, one missing: Marshaler() = %T, want a FieldSet", n, v.Marshaler())
+			}
+		}
+	}
+	small := make([]graphql.CollectedField, inline)
+	for i := range small {
+		small[i] = graphql.CollectedField{Field: &ast.Field{Alias: "f", Name: "f"}}
+	}
+	if a := testing.AllocsPerRun(100, func() {
+		v := NewValues(small)
+		for i := range v.Values {
+			v.Values[i] = graphql.Null
+		}
+		_ = v.Marshaler()
+	}); a != 1 {
+		t.Errorf("NewValues of %d fields: %v allocations, want 1", inline, a)
 	}
 }

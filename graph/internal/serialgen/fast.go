@@ -34,7 +34,7 @@ var scalarFast = map[string][2]string{
 //
 // On a function that has the fast path already (serialgen run twice), ok is
 // true and the statement is "": the rewrite is idempotent.
-func fastPath(d *ast.FuncDecl, marshalers map[string]*ast.FuncDecl, text func(ast.Node) string) (string, bool) {
+func fastPath(d *ast.FuncDecl, marshalers map[string]*ast.FuncDecl, wrappers map[string]string, text func(ast.Node) string) (string, bool) {
 	if !strings.HasPrefix(d.Name.Name, "_") || !strings.Contains(d.Name.Name[1:], "_") || d.Body == nil {
 		return "", false
 	}
@@ -137,6 +137,20 @@ func fastPath(d *ast.FuncDecl, marshalers map[string]*ast.FuncDecl, text func(as
 	if recoverFlag.Name == "true" {
 		b.WriteString("defer func() {\nif r := recover(); r != nil {\n")
 		b.WriteString("ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))\nret = graphql.Null\n}\n}()\n")
+	}
+	if target, ok := wrappers[marshal]; ok {
+		// An object held by value, which the wrapper would copy to the heap
+		// to take its address (and fc.Result would box a second copy):
+		// marshalled where it lies when it is a struct field, from one copy
+		// when a method returns it.
+		if method {
+			b.WriteString("v := " + getter + "\nres := &v\n")
+		} else {
+			b.WriteString("res := &" + getter + "\n")
+		}
+		b.WriteString("fc.Result = res\n")
+		b.WriteString("return ec." + target + "(ctx, field.Selections, res)\n}\n")
+		return b.String(), true
 	}
 	b.WriteString("res := " + getter + "\nfc.Result = res\n")
 	b.WriteString("return ec." + marshal + "(ctx, field.Selections, res)\n}\n")

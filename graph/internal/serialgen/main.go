@@ -150,7 +150,7 @@ func rewrite(name string, src []byte, serialImport string) ([]byte, map[string][
 				objects[obj] = concurrentCases(d)
 				edits = append(edits, objectReturn(d, off)...)
 			}
-			if fast, ok := fastPath(d, marshalers, text); ok {
+			if fast, ok := fastPath(d, marshalers, wrappers, text); ok {
 				if fast != "" {
 					edits = append(edits, edit{off(d.Body.Lbrace) + 1, off(d.Body.Lbrace) + 1, "\n" + fast})
 				}
@@ -332,7 +332,75 @@ func objectReturn(d *ast.FuncDecl, off func(token.Pos) int) []edit {
 	if id, ok := ret.Results[0].(*ast.Ident); !ok || id.Name != "out" {
 		return nil
 	}
+	if e, ok := plainObject(d, off); ok {
+		return append(e, edit{off(ret.Results[0].Pos()), off(ret.Results[0].End()), "out.Marshaler()"})
+	}
 	return []edit{{off(ret.Results[0].Pos()), off(ret.Results[0].End()), "serial.Object(out, fields)"}}
+}
+
+// plainObject returns, for an object function that schedules nothing
+// concurrently (no call whose name ends in Concurrently) and uses out only
+// as `out := graphql.NewFieldSet(fields)`, out.Values, out.Invalids and
+// out.Dispatch, the edit that makes out a serial.Values: one allocation per
+// object for what gqlgen's FieldSet, its value slice and serial.Object's
+// writer took three.
+func plainObject(d *ast.FuncDecl, off func(token.Pos) int) ([]edit, bool) {
+	var newCall *ast.CallExpr
+	ok := true
+	selected := map[*ast.Ident]bool{}
+	ast.Inspect(d.Body, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.CallExpr:
+			if sel, isSel := n.Fun.(*ast.SelectorExpr); isSel && strings.HasSuffix(sel.Sel.Name, "Concurrently") {
+				ok = false
+			}
+		case *ast.AssignStmt:
+			if len(n.Lhs) == 1 && len(n.Rhs) == 1 && n.Tok == token.DEFINE {
+				if id, isID := n.Lhs[0].(*ast.Ident); isID && id.Name == "out" {
+					call, isCall := n.Rhs[0].(*ast.CallExpr)
+					if !isCall || len(call.Args) != 1 {
+						ok = false
+						return false
+					}
+					fun, isSel := call.Fun.(*ast.SelectorExpr)
+					pkg, isPkg := fun.X.(*ast.Ident)
+					arg, isArg := call.Args[0].(*ast.Ident)
+					if !isSel || !isPkg || pkg.Name != "graphql" || fun.Sel.Name != "NewFieldSet" || !isArg || arg.Name != "fields" {
+						ok = false
+						return false
+					}
+					newCall = call
+					selected[id] = true
+				}
+			}
+		case *ast.SelectorExpr:
+			if id, isID := n.X.(*ast.Ident); isID && id.Name == "out" {
+				switch n.Sel.Name {
+				case "Values", "Invalids", "Dispatch":
+					selected[id] = true
+				default:
+					ok = false
+				}
+			}
+		case *ast.ReturnStmt:
+			if len(n.Results) == 1 {
+				if id, isID := n.Results[0].(*ast.Ident); isID && id.Name == "out" {
+					selected[id] = true
+				}
+			}
+		case *ast.Ident:
+			if n.Name == "out" && !selected[n] {
+				// Seen before its parent marked it: Inspect visits parents
+				// first, so an unmarked use is one of another shape.
+				ok = false
+			}
+		}
+		return ok
+	})
+	if !ok || newCall == nil {
+		return nil, false
+	}
+	return []edit{{off(newCall.Fun.Pos()), off(newCall.Fun.End()), "serial.NewValues"}}, true
 }
 
 // objectFunc reports whether d is an object's marshalling function,

@@ -39,6 +39,29 @@ func (ec *executionContext) _Thing(ctx context.Context, sel ast.SelectionSet, ob
 	return out
 }
 
+var partImplementors = []string{"Part"}
+
+func (ec *executionContext) _Part(ctx context.Context, sel ast.SelectionSet, obj *Thing) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, partImplementors)
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "id":
+			out.Values[i] = ec._Thing_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+	_ = deferred
+	return out
+}
+
 func (ec *executionContext) _Thing_id(ctx context.Context, field graphql.CollectedField, obj *Thing) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -93,6 +116,26 @@ func (ec *executionContext) _Thing_parts(ctx context.Context, field graphql.Coll
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []Thing) graphql.Marshaler {
 			return ec.marshalNThing2ᚕThingᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+
+func (ec *executionContext) _Thing_twin(ctx context.Context, field graphql.CollectedField, obj *Thing) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Thing_twin(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Twin, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v Thing) graphql.Marshaler {
+			return ec.marshalNThing2Thing(ctx, selections, v)
 		},
 		true,
 		true,
@@ -165,7 +208,7 @@ func TestRewrite(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d := cmp.Diff(map[string][]string{"Thing": {"owner"}, "Node": {"owner"}}, table); d != "" {
+	if d := cmp.Diff(map[string][]string{"Thing": {"owner"}, "Node": {"owner"}, "Part": nil}, table); d != "" {
 		t.Errorf("table (-want +got):\n%s", d)
 	}
 	got := string(out)
@@ -173,6 +216,9 @@ func TestRewrite(t *testing.T) {
 		`"example.com/m/graph/internal/serial"`,
 		`deferred := serial.Deferred(ctx, fields)`,
 		`return serial.Object(out, fields)`,
+		// An object with no concurrent field fills a serial.Values.
+		"out := serial.NewValues(fields)",
+		"return out.Marshaler()",
 		`ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(`,
 		`return ec._Thing(ctx, sel, &v[i])`,
 		// A struct field written without field context...
@@ -183,6 +229,8 @@ func TestRewrite(t *testing.T) {
 		// ...and a list keeping its field context and gqlgen's marshaler.
 		"fc, err := ec.fieldContext_Thing_parts(ctx, field)",
 		"res := obj.Parts()\n\t\tfc.Result = res\n\t\treturn ec.marshalNThing2ᚕThingᚄ(ctx, field.Selections, res)",
+		// An object held by value in a struct field is marshalled where it lies.
+		"res := &obj.Twin\n\t\tfc.Result = res\n\t\treturn ec._Thing(ctx, field.Selections, res)",
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("the rewrite lacks %q:\n%s", want, got)
