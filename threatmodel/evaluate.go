@@ -48,8 +48,9 @@ type eval struct {
 
 	// applicability
 	sites    map[string][]Site
-	umbrella map[string]string // applicable sub-technique -> the parent it stands for (foldUmbrellas)
-	ids      []string          // applicable technique ids, sorted
+	umbrella map[string]string   // applicable sub-technique -> the parent it stands for (foldUmbrellas)
+	grouped  map[string][]string // listed parent -> its unrecorded sub-techniques folded into it (foldUmbrellas)
+	ids      []string            // applicable technique ids, sorted
 	accepted map[string]bool
 	status   map[string]string
 	byTech   map[string]*ApplicableTechnique
@@ -308,7 +309,7 @@ func (e *eval) foldUmbrellas() {
 		}
 	}
 	for p, ss := range subs {
-		if _, ok := e.sites[p]; !ok || used[p] || named[p] {
+		if _, ok := e.sites[p]; !ok || used[p] || named[p] || !slices.ContainsFunc(ss, func(t string) bool { return used[t] }) {
 			continue
 		}
 		delete(e.sites, p)
@@ -316,6 +317,38 @@ func (e *eval) foldUmbrellas() {
 			e.umbrella[t] = p
 		}
 	}
+	// The other way round: a sub-technique no case study records, whose
+	// parent is listed, is grouped under the parent (Deepfake-Assisted
+	// Phishing under Phishing; the sub-techniques of Cost Harvesting,
+	// which no case study records at all, under Cost Harvesting): the
+	// parent's entry names it, and listing it apart adds a line no
+	// evidence, incident or path can rank. A sub-technique a control of
+	// the model is linked to stays listed, so its status shows.
+	e.grouped = map[string][]string{}
+	for p, ss := range subs {
+		if _, ok := e.sites[p]; !ok {
+			continue
+		}
+		for _, t := range ss {
+			if used[t] || named[t] || e.controlled(t) {
+				continue
+			}
+			delete(e.sites, t)
+			e.grouped[p] = append(e.grouped[p], t)
+		}
+		slices.Sort(e.grouped[p])
+	}
+}
+
+// controlled says whether a control of the model names a mitigation the
+// release links to t itself.
+func (e *eval) controlled(t string) bool {
+	for _, mid := range e.mitsOf[t] {
+		if len(e.controlsOf[mid]) > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 func (e *eval) directMitigations(t string) []string { return slices.Clone(e.mitsOf[t]) }

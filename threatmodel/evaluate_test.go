@@ -620,3 +620,32 @@ func TestExternalActorsKeepListedTechniques(t *testing.T) {
 		t.Errorf("ATT&CK actors %v, want %v", got, want)
 	}
 }
+
+// A sub-technique no case study records is grouped under its listed parent
+// (Deepfake-Assisted Phishing under Phishing), which names it in why; it
+// stays listed where a control of the model is linked to it.
+func TestUnrecordedSubTechniquesGrouped(t *testing.T) {
+	_, in := release2605(t)
+	for _, ch := range in.Chains {
+		for _, s := range ch.Steps {
+			if s.Technique == "AML.T0052.001" {
+				t.Fatal("the fixture needs a sub-technique no case study of 2026.05 records, and AML.T0052.001 is recorded")
+			}
+		}
+	}
+	r := evaluate(t, guardedChatbot(t, ""))
+	if techByID(r, "AML.T0052.001") != nil {
+		t.Error("AML.T0052.001, which no case study records, is listed beside its parent")
+	}
+	p := techByID(r, "AML.T0052")
+	if p == nil {
+		t.Fatal("AML.T0052 does not apply")
+	}
+	if !slices.ContainsFunc(p.Why, func(w string) bool { return strings.Contains(w, "AML.T0052.001 (Deepfake-Assisted Phishing)") }) {
+		t.Errorf("AML.T0052's why does not name the grouped sub-technique: %q", p.Why)
+	}
+	r = evaluate(t, guardedChatbot(t, "controls:\n  - {mitigation: AML.M0034, status: implemented}\n"))
+	if techByID(r, "AML.T0052.001") == nil {
+		t.Error("AML.T0052.001 is grouped away although a control (AML.M0034) is linked to it")
+	}
+}

@@ -162,6 +162,13 @@ func (e *eval) rank() {
 		if p := e.umbrella[a.ID]; p != "" {
 			why = append(why, "stands for its parent "+p+" ("+e.techByID[p].Name+"), which case studies record only through its sub-techniques")
 		}
+		if g := e.grouped[a.ID]; len(g) > 0 {
+			var names []string
+			for _, t := range g {
+				names = append(names, t+" ("+e.techByID[t].Name+")")
+			}
+			why = append(why, "also stands for its sub-technique"+plural(len(g), " ", "s ")+strings.Join(names, ", ")+", which no case study records")
+		}
 		var exposed []string
 		for _, f := range exposureFlags {
 			for _, c := range a.Components {
