@@ -587,7 +587,8 @@ func TestRankFamiliesAndClosestIncidents(t *testing.T) {
 }
 
 // Actors: ATT&CK groups looked up by the rules' techniques keep only the
-// techniques listed, so an umbrella parent names no group.
+// techniques listed, so an umbrella parent names no group; a sub-technique
+// grouped under its parent counts as the parent.
 func TestExternalActorsKeepListedTechniques(t *testing.T) {
 	rel, in := release2605(t)
 	rs, err := DefaultRules()
@@ -602,6 +603,7 @@ func TestExternalActorsKeepListedTechniques(t *testing.T) {
 	opt := Options{AsOf: asOf, ExternalActors: []KnownActor{
 		{ID: "G1", Source: "attack", Techniques: []string{"AML.T0024"}, Evidence: []Evidence{ev("AML.T0024")}},
 		{ID: "G2", Source: "attack", Techniques: []string{"AML.T0024", "AML.T0024.002"}, Evidence: []Evidence{ev("AML.T0024"), ev("AML.T0024.002")}},
+		{ID: "G3", Source: "attack", Techniques: []string{"AML.T0052.001"}, Evidence: []Evidence{ev("AML.T0052.001")}},
 	}}
 	r, err := Evaluate(context.Background(), m, rel, in, rs, opt)
 	if err != nil {
@@ -616,7 +618,8 @@ func TestExternalActorsKeepListedTechniques(t *testing.T) {
 			}
 		}
 	}
-	if want := map[string][]string{"G2": {"AML.T0024.002"}}; !maps.EqualFunc(got, want, slices.Equal) {
+	// G3's Deepfake-Assisted Phishing is grouped under Phishing, listed.
+	if want := map[string][]string{"G2": {"AML.T0024.002"}, "G3": {"AML.T0052"}}; !maps.EqualFunc(got, want, slices.Equal) {
 		t.Errorf("ATT&CK actors %v, want %v", got, want)
 	}
 }
