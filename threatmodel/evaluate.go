@@ -47,12 +47,14 @@ type eval struct {
 	mitsOf     map[string][]string   // technique -> mitigations the release links to it, sorted
 
 	// applicability
-	sites    map[string][]Site
-	umbrella map[string]string // applicable sub-technique -> the parent it stands for (foldUmbrellas)
-	ids      []string          // applicable technique ids, sorted
-	accepted map[string]bool
-	status   map[string]string
-	byTech   map[string]*ApplicableTechnique
+	sites     map[string][]Site
+	umbrella  map[string]string   // applicable sub-technique -> the parent it stands for (foldUmbrellas)
+	grouped   map[string][]string // listed parent -> its unrecorded sub-techniques folded into it (foldUmbrellas)
+	groupedIn map[string]string   // the reverse: grouped sub-technique -> its parent
+	ids       []string            // applicable technique ids, sorted
+	accepted  map[string]bool
+	status    map[string]string
+	byTech    map[string]*ApplicableTechnique
 
 	// incidents: each considered case study as a chain of step pseudo
 	// techniques ("CS/STEP"), with what cuts each step
@@ -308,7 +310,7 @@ func (e *eval) foldUmbrellas() {
 		}
 	}
 	for p, ss := range subs {
-		if _, ok := e.sites[p]; !ok || used[p] || named[p] {
+		if _, ok := e.sites[p]; !ok || used[p] || named[p] || !slices.ContainsFunc(ss, func(t string) bool { return used[t] }) {
 			continue
 		}
 		delete(e.sites, p)
@@ -316,6 +318,39 @@ func (e *eval) foldUmbrellas() {
 			e.umbrella[t] = p
 		}
 	}
+	// The other way round: a sub-technique no case study records, whose
+	// parent is listed, is grouped under the parent (Deepfake-Assisted
+	// Phishing under Phishing; the sub-techniques of Cost Harvesting,
+	// which no case study records at all, under Cost Harvesting): the
+	// parent's entry names it, and listing it apart adds a line no
+	// evidence, incident or path can rank. A sub-technique a control of
+	// the model is linked to stays listed, so its status shows.
+	e.grouped, e.groupedIn = map[string][]string{}, map[string]string{}
+	for p, ss := range subs {
+		if _, ok := e.sites[p]; !ok {
+			continue
+		}
+		for _, t := range ss {
+			if used[t] || named[t] || e.controlled(t) {
+				continue
+			}
+			delete(e.sites, t)
+			e.grouped[p] = append(e.grouped[p], t)
+			e.groupedIn[t] = p
+		}
+		slices.Sort(e.grouped[p])
+	}
+}
+
+// controlled says whether a control of the model names a mitigation the
+// release links to t itself.
+func (e *eval) controlled(t string) bool {
+	for _, mid := range e.mitsOf[t] {
+		if len(e.controlsOf[mid]) > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 func (e *eval) directMitigations(t string) []string { return slices.Clone(e.mitsOf[t]) }
@@ -691,8 +726,22 @@ func (e *eval) actors() {
 		// The caller looked them up by the rules' techniques, before
 		// umbrella parents were folded into their sub-techniques: keep
 		// only what is listed.
-		a.Techniques = slices.DeleteFunc(slices.Clone(a.Techniques), func(t string) bool { return e.status[t] == "" })
-		a.Evidence = slices.DeleteFunc(slices.Clone(a.Evidence), func(ev Evidence) bool { return ev.Technique != "" && e.status[ev.Technique] == "" })
+		// A sub-technique grouped under its parent counts as the parent.
+		a.Techniques = slices.Clone(a.Techniques)
+		for i, t := range a.Techniques {
+			if p := e.groupedIn[t]; p != "" {
+				a.Techniques[i] = p
+			}
+		}
+		a.Techniques = slices.Compact(slices.Sorted(slices.Values(a.Techniques)))
+		a.Evidence = slices.Clone(a.Evidence)
+		for i, ev := range a.Evidence {
+			if p := e.groupedIn[ev.Technique]; p != "" {
+				a.Evidence[i].Technique = p
+			}
+		}
+		a.Techniques = slices.DeleteFunc(a.Techniques, func(t string) bool { return e.status[t] == "" })
+		a.Evidence = slices.DeleteFunc(a.Evidence, func(ev Evidence) bool { return ev.Technique != "" && e.status[ev.Technique] == "" })
 		if len(a.Techniques) == 0 {
 			continue // no evidence on the applicable techniques
 		}

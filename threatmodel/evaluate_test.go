@@ -592,7 +592,8 @@ func TestRankFamiliesAndClosestIncidents(t *testing.T) {
 }
 
 // Actors: ATT&CK groups looked up by the rules' techniques keep only the
-// techniques listed, so an umbrella parent names no group.
+// techniques listed, so an umbrella parent names no group; a sub-technique
+// grouped under its parent counts as the parent.
 func TestExternalActorsKeepListedTechniques(t *testing.T) {
 	rel, in := release2605(t)
 	rs, err := DefaultRules()
@@ -607,6 +608,7 @@ func TestExternalActorsKeepListedTechniques(t *testing.T) {
 	opt := Options{AsOf: asOf, ExternalActors: []KnownActor{
 		{ID: "G1", Source: "attack", Techniques: []string{"AML.T0024"}, Evidence: []Evidence{ev("AML.T0024")}},
 		{ID: "G2", Source: "attack", Techniques: []string{"AML.T0024", "AML.T0024.002"}, Evidence: []Evidence{ev("AML.T0024"), ev("AML.T0024.002")}},
+		{ID: "G3", Source: "attack", Techniques: []string{"AML.T0052.001"}, Evidence: []Evidence{ev("AML.T0052.001")}},
 	}}
 	r, err := Evaluate(context.Background(), m, rel, in, rs, opt)
 	if err != nil {
@@ -621,7 +623,37 @@ func TestExternalActorsKeepListedTechniques(t *testing.T) {
 			}
 		}
 	}
-	if want := map[string][]string{"G2": {"AML.T0024.002"}}; !maps.EqualFunc(got, want, slices.Equal) {
+	// G3's Deepfake-Assisted Phishing is grouped under Phishing, listed.
+	if want := map[string][]string{"G2": {"AML.T0024.002"}, "G3": {"AML.T0052"}}; !maps.EqualFunc(got, want, slices.Equal) {
 		t.Errorf("ATT&CK actors %v, want %v", got, want)
+	}
+}
+
+// A sub-technique no case study records is grouped under its listed parent
+// (Deepfake-Assisted Phishing under Phishing), which names it in why; it
+// stays listed where a control of the model is linked to it.
+func TestUnrecordedSubTechniquesGrouped(t *testing.T) {
+	_, in := release2605(t)
+	for _, ch := range in.Chains {
+		for _, s := range ch.Steps {
+			if s.Technique == "AML.T0052.001" {
+				t.Fatal("the fixture needs a sub-technique no case study of 2026.05 records, and AML.T0052.001 is recorded")
+			}
+		}
+	}
+	r := evaluate(t, guardedChatbot(t, ""))
+	if techByID(r, "AML.T0052.001") != nil {
+		t.Error("AML.T0052.001, which no case study records, is listed beside its parent")
+	}
+	p := techByID(r, "AML.T0052")
+	if p == nil {
+		t.Fatal("AML.T0052 does not apply")
+	}
+	if !slices.ContainsFunc(p.Why, func(w string) bool { return strings.Contains(w, "AML.T0052.001 (Deepfake-Assisted Phishing)") }) {
+		t.Errorf("AML.T0052's why does not name the grouped sub-technique: %q", p.Why)
+	}
+	r = evaluate(t, guardedChatbot(t, "controls:\n  - {mitigation: AML.M0034, status: implemented}\n"))
+	if techByID(r, "AML.T0052.001") == nil {
+		t.Error("AML.T0052.001 is grouped away although a control (AML.M0034) is linked to it")
 	}
 }

@@ -56,6 +56,15 @@ func (e *eval) rank() {
 			}
 		}
 	}
+	// Evidence is weighed by the share of those case studies that attacked
+	// a system like this one (that are incidents here, exact or near): a
+	// technique many case studies use, none of them on systems like this,
+	// says less about this system than one fewer case studies use, all of
+	// them on systems like it ([evidenceWeight]).
+	incident := map[string]bool{}
+	for _, ic := range e.incChains {
+		incident[ic.inc.CaseStudy] = true
+	}
 	// Incidents are ranked by coverage: the first ones are the case
 	// studies most like this system. The closestIncidents of them vote on
 	// each technique, each with the square of its coverage (a near
@@ -120,7 +129,13 @@ func (e *eval) rank() {
 					latest = d
 				}
 			}
-			score += 1.5 * math.Log2(1+float64(n))
+			near := 0
+			for c := range cases {
+				if incident[c] {
+					near++
+				}
+			}
+			score += evidenceWeight * math.Log2(1+float64(n)) * float64(1+near) / float64(1+n)
 			f := fmt.Sprintf("used in %d case stud%s", n, plural(n, "y", "ies"))
 			if len(latest) >= 4 {
 				f += " (latest " + latest[:4] + ")"
@@ -128,7 +143,7 @@ func (e *eval) rank() {
 					score += 1
 				}
 			}
-			why = append(why, f)
+			why = append(why, f, fmt.Sprintf("%d of them on systems like this one (incidents here)", near))
 		}
 		switch m := strings.ToLower(e.techByID[a.ID].Maturity); m {
 		case "realized":
@@ -146,6 +161,13 @@ func (e *eval) rank() {
 		}
 		if p := e.umbrella[a.ID]; p != "" {
 			why = append(why, "stands for its parent "+p+" ("+e.techByID[p].Name+"), which case studies record only through its sub-techniques")
+		}
+		if g := e.grouped[a.ID]; len(g) > 0 {
+			var names []string
+			for _, t := range g {
+				names = append(names, t+" ("+e.techByID[t].Name+")")
+			}
+			why = append(why, "also stands for its sub-technique"+plural(len(g), " ", "s ")+strings.Join(names, ", ")+", which no case study records")
 		}
 		var exposed []string
 		for _, f := range exposureFlags {
@@ -233,6 +255,13 @@ const (
 	closestIncidents   = 5
 	incidentVoteWeight = 50
 )
+
+// evidenceWeight scales the evidence of the case studies using a
+// technique: evidenceWeight·log2(1+n)·(1+m)/(1+n) for n case studies of
+// which m are incidents here. Counting all n alike (1.5·log2(1+n), the
+// weight before) ranked techniques of attacks on other kinds of systems
+// into the first 20 (bench/advice, docs/threatmodel.md).
+const evidenceWeight = 2
 
 // familyShare is what a technique keeps of its score for each member of
 // its family (a parent and its sub-techniques) ranked above it.

@@ -65,9 +65,14 @@ type Condition struct {
 	// what an internet-facing component takes in reaches the components
 	// downstream of it.
 	Upstream *UpstreamCondition `yaml:"upstream"`
+	// Downstream: some component this one's data reaches through flows
+	// (directly or through others, such as a pipeline between a model and
+	// the backend that acts on its verdict) matches.
+	Downstream *UpstreamCondition `yaml:"downstream"`
 }
 
-// UpstreamCondition matches a component upstream of the one tested.
+// UpstreamCondition matches a component upstream (or, as Downstream,
+// downstream) of the one tested.
 type UpstreamCondition struct {
 	// Kinds: it is of one of these kinds (empty: any kind).
 	Kinds []Kind `yaml:"kinds"`
@@ -243,11 +248,14 @@ func (c Condition) check(where string) []string {
 	if c.Outbound != nil {
 		kindsOK(c.Outbound.Kinds)
 	}
-	if c.Upstream != nil {
-		kindsOK(c.Upstream.Kinds)
-		for _, p := range c.Upstream.Any {
+	for dir, uc := range map[string]*UpstreamCondition{"upstream": c.Upstream, "downstream": c.Downstream} {
+		if uc == nil {
+			continue
+		}
+		kindsOK(uc.Kinds)
+		for _, p := range uc.Any {
 			if pi, ok := PropertyOf(p); !ok || pi.Type != TypeBool {
-				probs = append(probs, fmt.Sprintf("%s: upstream: %q is not a boolean property", where, p))
+				probs = append(probs, fmt.Sprintf("%s: %s: %q is not a boolean property", where, dir, p))
 			}
 		}
 	}
@@ -309,27 +317,35 @@ func (c Condition) matches(g *graph, comp *Component) bool {
 	if c.Outbound != nil && !c.Outbound.any(g, g.out[comp.ID], func(f Flow) string { return f.To }) {
 		return false
 	}
-	if c.Upstream != nil && !c.Upstream.any(g, comp.ID) {
+	if c.Upstream != nil && !c.Upstream.any(g, comp.ID, true) {
+		return false
+	}
+	if c.Downstream != nil && !c.Downstream.any(g, comp.ID, false) {
 		return false
 	}
 	return true
 }
 
 // any reports whether a component upstream of id (reaching it through one
-// or more flows) matches.
-func (uc *UpstreamCondition) any(g *graph, id string) bool {
+// or more flows), or downstream of it when up is false, matches.
+func (uc *UpstreamCondition) any(g *graph, id string, up bool) bool {
 	seen := map[string]bool{id: true}
 	queue := []string{id}
 	for len(queue) > 0 {
 		v := queue[0]
 		queue = queue[1:]
-		for _, f := range g.in[v] {
-			if seen[f.From] {
+		flows, other := g.in[v], func(f Flow) string { return f.From }
+		if !up {
+			flows, other = g.out[v], func(f Flow) string { return f.To }
+		}
+		for _, f := range flows {
+			w := other(f)
+			if seen[w] {
 				continue
 			}
-			seen[f.From] = true
-			queue = append(queue, f.From)
-			o := g.ids[f.From]
+			seen[w] = true
+			queue = append(queue, w)
+			o := g.ids[w]
 			if o == nil || len(uc.Kinds) > 0 && !slices.Contains(uc.Kinds, o.Kind) {
 				continue
 			}

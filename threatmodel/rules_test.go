@@ -209,3 +209,27 @@ func TestUpstreamFollowsFlows(t *testing.T) {
 		t.Error("upstream by kind: logs reach the model through page and backend, and nothing reaches logs")
 	}
 }
+
+// TestDownstreamFollowsFlows: a model's output reaches, through a pipeline,
+// the backend that acts on it, and only along the flows' direction.
+func TestDownstreamFollowsFlows(t *testing.T) {
+	m := &Model{Components: []Component{
+		{ID: "llm", Kind: KindHostedModelAPI},
+		{ID: "pipeline", Kind: KindAgentOrchestrator},
+		{ID: "verdicts", Kind: KindApplicationBackend, Properties: map[string]Value{"automatedDecisions": {Type: TypeBool, Bool: true}}},
+		{ID: "intake", Kind: KindDocumentIngestion},
+	}, Flows: []Flow{{From: "intake", To: "pipeline"}, {From: "pipeline", To: "llm"}, {From: "llm", To: "pipeline"}, {From: "pipeline", To: "verdicts"}}}
+	if err := m.Validate(Limits{}); err != nil {
+		t.Fatal(err)
+	}
+	down := Condition{Downstream: &UpstreamCondition{Any: []string{"automatedDecisions"}}}
+	g := newGraph(m)
+	for id, want := range map[string]bool{"llm": true, "pipeline": true, "intake": true, "verdicts": false} {
+		if got := down.matches(g, g.ids[id]); got != want {
+			t.Errorf("%s: downstream automated decisions = %v, want %v", id, got, want)
+		}
+	}
+	if bad := (Condition{Downstream: &UpstreamCondition{Any: []string{"modality"}}}).check("rule x"); len(bad) != 1 || !strings.Contains(bad[0], "downstream") {
+		t.Errorf("a downstream condition on a string property: %v", bad)
+	}
+}

@@ -270,7 +270,11 @@ func fires(when map[string]any, c rawComp, m rawModelFile) bool {
 			}
 		}
 	}
-	if up, ok := when["upstream"].(map[string]any); ok {
+	for _, dir := range []string{"upstream", "downstream"} {
+		up, ok := when[dir].(map[string]any)
+		if !ok {
+			continue
+		}
 		props := map[string]map[string]any{}
 		for _, o := range m.Components {
 			props[o.ID] = o.Properties
@@ -280,15 +284,19 @@ func fires(when map[string]any, c rawComp, m rawModelFile) bool {
 			v := queue[0]
 			queue = queue[1:]
 			for _, f := range m.Flows {
-				if f.To != v || seen[f.From] {
+				near, far := f.To, f.From
+				if dir == "downstream" {
+					near, far = f.From, f.To
+				}
+				if near != v || seen[far] {
 					continue
 				}
-				seen[f.From] = true
-				queue = append(queue, f.From)
-				if k := strs(up["kinds"]); len(k) > 0 && !slices.Contains(k, kindOf[f.From]) {
+				seen[far] = true
+				queue = append(queue, far)
+				if k := strs(up["kinds"]); len(k) > 0 && !slices.Contains(k, kindOf[far]) {
 					continue
 				}
-				if a := strs(up["any"]); len(a) > 0 && !slices.ContainsFunc(a, func(p string) bool { b, _ := props[f.From][p].(bool); return b }) {
+				if a := strs(up["any"]); len(a) > 0 && !slices.ContainsFunc(a, func(p string) bool { b, _ := props[far][p].(bool); return b }) {
 					continue
 				}
 				found = true
@@ -371,14 +379,36 @@ func computeExpected(t *testing.T, raw *rawatlas.Release, rm *rawModel, rules []
 	for _, a := range m.AcceptedRisks {
 		named[a.Technique] = true
 	}
-	umbrellas := map[string]bool{}
+	// ... only where one of the sub-techniques that apply is recorded;
+	// the other way round, a sub-technique no case study records is
+	// grouped under its listed parent, unless an accepted risk names it or
+	// a control of the model is linked to it.
+	umbrellas, grouped := map[string]bool{}, map[string]bool{}
 	for tech := range e.comps {
-		if p := raw.Parent[tech]; p != "" && e.comps[p] != nil && !recorded[p] && !named[p] {
+		if p := raw.Parent[tech]; p != "" && e.comps[p] != nil && !recorded[p] && !named[p] && recorded[tech] {
 			umbrellas[p] = true
+		}
+	}
+	for tech := range e.comps {
+		p := raw.Parent[tech]
+		if p == "" || e.comps[p] == nil || umbrellas[p] || recorded[tech] || named[tech] {
+			continue
+		}
+		controlled := false
+		for _, c := range m.Controls {
+			if _, ok := raw.Mitigates[[2]string{c.Mitigation, tech}]; ok {
+				controlled = true
+			}
+		}
+		if !controlled {
+			grouped[tech] = true
 		}
 	}
 	for p := range umbrellas {
 		delete(e.comps, p)
+	}
+	for tech := range grouped {
+		delete(e.comps, tech)
 	}
 	comp := func(id string) *rawComp {
 		for i := range m.Components {
