@@ -74,16 +74,46 @@ type lpState struct {
 	xB      []float64 // basic values
 	dse     []float64 // per position: dual steepest-edge weight, ||e_k B⁻¹||² (updated, not recomputed)
 	d       []float64 // reduced costs per variable
-	alpha   []float64 // scratch: the pivot row over the variables, 0 outside touched
-	mark    []bool    // scratch: the variables in touched
-	nz      []int     // scratch: the nonzero positions of the pivot row of Binv
-	touched []int     // scratch: the variables with an entry in the pivot row
-	col     []float64 // scratch: the entering column
-	rho     []float64 // scratch: the pivot row of the inverse
-	tau     []float64 // scratch: B⁻¹ rho, for the weights' update
-	fw, fv  []float64 // scratch of the solves
-	fb      []float64 // scratch of the bump's solves
-	fd      []float64 // scratch of the factorisation
+	// The scratch vectors of the solves, shared with the clones.
+	*lpScratch
+}
+
+// lpScratch is the scratch space of the solves: vectors each use
+// overwrites, grown as the bases grow. A state shares it with its clones
+// (the search runs one solve at a time, and none keeps a scratch vector past
+// its call), so that the LP of a node or of a strong-branching probe
+// allocates no scratch of its own: before, each clone grew its own, among
+// them the bump's dense matrix, and the garbage collector took about a sixth
+// of the CPU.
+type lpScratch struct {
+	alpha   []float64 // the pivot row over the variables, 0 outside touched
+	mark    []bool    // the variables in touched
+	nz      []int     // the nonzero positions of the pivot row of Binv
+	touched []int     // the variables with an entry in the pivot row
+	col     []float64 // the entering column
+	rho     []float64 // the pivot row of the inverse
+	tau     []float64 // B⁻¹ rho, for the weights' update
+	fw, fv  []float64 // the solves'
+	fb      []float64 // the bump's solves'
+	fd      []float64 // the factorisation's dense bump
+	y, c    []float64 // the duals and the basic costs (duals)
+	x       []float64 // the basic options' values, per option (run, at optimality)
+	add     []int32   // the rows an optimal solution leaves uncovered (run)
+	short   []float64 // by how much (run)
+	slack   []int32   // per basis position: its surplus's row, or -1 (refactor)
+	cnt     []int32   // the basic columns' starts (refactor)
+	next    []int32   // (refactor)
+	fs      lpFactorScratch
+}
+
+// grow returns v with length n, reallocated (twice as large, against
+// growing again soon) when its capacity is short; the contents are not
+// kept.
+func grow[T any](v []T, n int) []T {
+	if cap(v) < n {
+		return make([]T, n, 2*n)
+	}
+	return v[:n]
 }
 
 // lpSolve solves the LP relaxation of the current node's uncovered rows over
@@ -142,7 +172,7 @@ func (s *coverSearch) lpSolveLimit(start []float64, warm *lpState, maxPivots int
 // positive (the largest lpBatch of them).
 func (s *coverSearch) lpStart(start []float64) *lpState {
 	n := len(s.cost)
-	p := &lpState{s: s, n: n, pos: make([]int32, s.nLP()), colPos: make([][]int32, n), colCof: make([][]float64, n), cost: make([]float64, n)}
+	p := &lpState{s: s, n: n, pos: make([]int32, s.nLP()), colPos: make([][]int32, n), colCof: make([][]float64, n), cost: make([]float64, n), lpScratch: &lpScratch{}}
 	// A tiny relative perturbation of the costs breaks the ties of unit
 	// costs, against which the dual simplex would stall.
 	r := rand.New(rand.NewPCG(1, 2))
@@ -194,7 +224,8 @@ func (p *lpState) clone() *lpState {
 		act: slices.Clone(p.act), pos: slices.Clone(p.pos), b: slices.Clone(p.b),
 		fac: p.fac, etas: slices.Clip(p.etas), etaNZ: p.etaNZ, bad: p.bad,
 		basis: slices.Clone(p.basis), isBas: slices.Clone(p.isBas), where: slices.Clone(p.where),
-		xB: slices.Clone(p.xB), d: slices.Clone(p.d), dse: slices.Clone(p.dse)}
+		xB: slices.Clone(p.xB), d: slices.Clone(p.d), dse: slices.Clone(p.dse),
+		lpScratch: p.lpScratch}
 	// The options' row lists are shared until one of the two adds rows.
 	c.colPos, c.colCof = p.colPos, p.colCof
 	p.sharedCols, c.sharedCols = true, true
@@ -273,7 +304,8 @@ func (p *lpState) addRows(rows []int32) {
 func (p *lpState) refactor() bool {
 	s := p.s
 	m := len(p.act)
-	slack := make([]int32, m)
+	p.slack = grow(p.slack, m)
+	slack := p.slack
 	for k, v := range p.basis {
 		slack[k] = -1
 		if v >= p.n {
@@ -282,7 +314,9 @@ func (p *lpState) refactor() bool {
 	}
 	// The basic options' columns, complete over the active rows (a fixed
 	// option's row list stops where it was fixed), in one allocation.
-	cnt := make([]int32, m+1)
+	p.cnt = grow(p.cnt, m+1)
+	cnt := p.cnt
+	clear(cnt)
 	for _, i := range p.act {
 		opts, _ := s.lpRow(i)
 		for _, j := range opts {
@@ -296,7 +330,9 @@ func (p *lpState) refactor() bool {
 	}
 	idx := make([]int32, cnt[m])
 	val := make([]float64, cnt[m])
-	next := slices.Clone(cnt[:m])
+	p.next = grow(p.next, m)
+	next := p.next
+	copy(next, cnt[:m])
 	for t, i := range p.act {
 		opts, cof := s.lpRow(i)
 		for e, j := range opts {
@@ -315,7 +351,7 @@ func (p *lpState) refactor() bool {
 	col := func(k int) ([]int32, []float64) {
 		return idx[cnt[k]:cnt[k+1]:cnt[k+1]], val[cnt[k]:cnt[k+1]:cnt[k+1]]
 	}
-	f, ok := newLPFactor(m, slack, col, &p.fd)
+	f, ok := newLPFactor(m, slack, col, &p.fd, &p.fs)
 	if !ok {
 		return false
 	}
@@ -374,15 +410,20 @@ func (p *lpState) inverse() [][]float64 {
 }
 
 // duals returns y = c_B B⁻¹ (all 0 when the basis could not be
-// factorised: still valid multipliers, only weak).
+// factorised: still valid multipliers, only weak), in scratch space that the
+// next call overwrites.
 func (p *lpState) duals() []float64 {
 	m := len(p.act)
-	y := make([]float64, m)
+	p.y = grow(p.y, m)
+	y := p.y
 	if p.bad {
+		clear(y)
 		return y
 	}
-	c := make([]float64, m)
+	p.c = grow(p.c, m)
+	c := p.c
 	for k, v := range p.basis {
+		c[k] = 0
 		if v < p.n {
 			c[k] = p.cost[v]
 		}
@@ -476,14 +517,15 @@ func (p *lpState) run() bool {
 		}
 		if r < 0 {
 			// Optimal over the active rows: add the rows it leaves uncovered.
-			x := make([]float64, p.n)
+			p.x = grow(p.x, p.n)
+			x := p.x
+			clear(x)
 			for k, v := range p.basis {
 				if v < p.n {
 					x[v] = p.xB[k]
 				}
 			}
-			var add []int32
-			var short []float64
+			add, short := p.add[:0], p.short[:0]
 			for i := range s.nLP() {
 				if p.pos[i] >= 0 {
 					continue
@@ -506,6 +548,7 @@ func (p *lpState) run() bool {
 					short = append(short, sum-rhs)
 				}
 			}
+			p.add, p.short = add, short
 			if len(add) == 0 {
 				return true
 			}

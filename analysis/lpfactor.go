@@ -103,6 +103,13 @@ type lpEta struct {
 	val []float64
 }
 
+// lpFactorScratch is the working space of newLPFactor that the factor does
+// not keep, passed from one factorisation to the next.
+type lpFactorScratch struct {
+	at, rowCnt, colCnt, queue, bumpAt, nzc []int32
+	rowOn, colOn                           []bool
+}
+
 // lpFactorTol is the smallest pivot the factorisation accepts; below it the
 // basis counts as singular.
 const lpFactorTol = 1e-11
@@ -111,9 +118,13 @@ const lpFactorTol = 1e-11
 // surplus of row slack[k] (when slack[k] >= 0) or the option whose column
 // over the row positions col(k) returns. It returns false when the basis is
 // singular (numerically: a pivot under lpFactorTol). The bump is
-// eliminated in *dense, grown as needed, which the caller may pass to the
-// next factorisation.
-func newLPFactor(m int, slack []int32, col func(k int) ([]int32, []float64), dense *[]float64) (*lpFactor, bool) {
+// eliminated in *dense, grown as needed, and the rest of the working space
+// is in fs (nil for new); the caller may pass both to the next
+// factorisation.
+func newLPFactor(m int, slack []int32, col func(k int) ([]int32, []float64), dense *[]float64, fs *lpFactorScratch) (*lpFactor, bool) {
+	if fs == nil {
+		fs = &lpFactorScratch{}
+	}
 	f := &lpFactor{m: m, slackAt: make([]int32, m), colIdx: make([][]int32, m), colVal: make([][]float64, m),
 		rowIdx: make([][]int32, m), rowVal: make([][]float64, m)}
 	for t := range f.slackAt {
@@ -134,7 +145,9 @@ func newLPFactor(m int, slack []int32, col func(k int) ([]int32, []float64), den
 		f.nnz += len(idx)
 	}
 	// The same entries by row, in one allocation.
-	at := make([]int32, m+1)
+	fs.at = grow(fs.at, m+1)
+	at := fs.at
+	clear(at)
 	for k := range m {
 		for _, t := range f.colIdx[k] {
 			at[t+1]++
@@ -156,10 +169,15 @@ func newLPFactor(m int, slack []int32, col func(k int) ([]int32, []float64), den
 		}
 	}
 	// Counts of the entries in the active part of the kernel.
-	rowCnt := make([]int32, m) // per kernel row
-	colCnt := make([]int32, m) // per basis position of an option (counted after the row singletons)
-	rowOn := make([]bool, m)
-	colOn := make([]bool, m)
+	fs.rowCnt, fs.colCnt = grow(fs.rowCnt, m), grow(fs.colCnt, m)
+	fs.rowOn, fs.colOn = grow(fs.rowOn, m), grow(fs.colOn, m)
+	rowCnt := fs.rowCnt // per kernel row
+	colCnt := fs.colCnt // per basis position of an option (counted after the row singletons)
+	rowOn, colOn := fs.rowOn, fs.colOn
+	clear(rowCnt)
+	clear(colCnt)
+	clear(rowOn)
+	clear(colOn)
 	nr := 0
 	for t := range m {
 		if f.slackAt[t] >= 0 {
@@ -178,7 +196,8 @@ func newLPFactor(m int, slack []int32, col func(k int) ([]int32, []float64), den
 		}
 	}
 	// Row singletons, as long as there are.
-	var queue []int32
+	queue := fs.queue[:0]
+	defer func() { fs.queue = queue[:0] }()
 	for t := range m {
 		if rowOn[t] && rowCnt[t] <= 1 {
 			queue = append(queue, int32(t))
@@ -270,7 +289,9 @@ func newLPFactor(m int, slack []int32, col func(k int) ([]int32, []float64), den
 		}
 	}
 	// The bump: dense LU with partial pivoting.
-	bumpAt := make([]int32, m) // per basis position: its column in the bump
+	fs.bumpAt = grow(fs.bumpAt, m) // per basis position: its column in the bump
+	bumpAt := fs.bumpAt
+	clear(bumpAt)
 	for t := range m {
 		if rowOn[t] {
 			f.bRows = append(f.bRows, int32(t))
@@ -305,7 +326,8 @@ func newLPFactor(m int, slack []int32, col func(k int) ([]int32, []float64), den
 	for i := range f.perm {
 		f.perm[i] = int32(i)
 	}
-	var nzc []int32
+	nzc := fs.nzc[:0]
+	defer func() { fs.nzc = nzc[:0] }()
 	for c := range nb {
 		p, big := -1, lpFactorTol
 		for i := c; i < nb; i++ {
