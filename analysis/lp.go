@@ -64,16 +64,16 @@ type lpState struct {
 
 	maxPivots int // pivots allowed to this solve; 0 for lpMaxPivots
 
-	fac     *lpFactor // factorisation of the basis at the last refactorisation, shared with clones
-	etas    []lpEta   // the pivots since, oldest first (shared with clones, appended copy-on-write)
-	etaNZ   int       // nonzeros in etas
-	bad     bool      // the basis with rows just added could not be factorised: the solve stops, the duals are 0
-	basis   []int     // per position: basic variable (j < n option, n+k slack of position k)
-	isBas   []bool    // per variable
-	where   []int     // per variable: its basis position, or -1
-	xB      []float64 // basic values
-	dse     []float64 // per position: dual steepest-edge weight, ||e_k B⁻¹||² (updated, not recomputed)
-	d       []float64 // reduced costs per variable
+	fac   *lpFactor // factorisation of the basis at the last refactorisation, shared with clones
+	etas  []lpEta   // the pivots since, oldest first (shared with clones, appended copy-on-write)
+	etaNZ int       // nonzeros in etas
+	bad   bool      // the basis with rows just added could not be factorised: the solve stops, the duals are 0
+	basis []int     // per position: basic variable (j < n option, n+k slack of position k)
+	isBas []bool    // per variable
+	where []int     // per variable: its basis position, or -1
+	xB    []float64 // basic values
+	dse   []float64 // per position: dual steepest-edge weight, ||e_k B⁻¹||² (updated, not recomputed)
+	d     []float64 // reduced costs per variable
 	// The scratch vectors of the solves, shared with the clones.
 	*lpScratch
 }
