@@ -67,13 +67,18 @@ type lpState struct {
 	fac   *lpFactor // factorisation of the basis at the last refactorisation, shared with clones
 	etas  []lpEta   // the pivots since, oldest first (shared with clones, appended copy-on-write)
 	etaNZ int       // nonzeros in etas
-	bad   bool      // the basis with rows just added could not be factorised: the solve stops, the duals are 0
-	basis []int     // per position: basic variable (j < n option, n+k slack of position k)
-	isBas []bool    // per variable
-	where []int     // per variable: its basis position, or -1
-	xB    []float64 // basic values
-	dse   []float64 // per position: dual steepest-edge weight, ||e_k B⁻¹||² (updated, not recomputed)
-	d     []float64 // reduced costs per variable
+	// The space the entries of this state's next etas are carved from
+	// (not shared: a clone starts its own, the parent's etas stay as they
+	// are).
+	etaIdx []int32
+	etaVal []float64
+	bad    bool      // the basis with rows just added could not be factorised: the solve stops, the duals are 0
+	basis  []int     // per position: basic variable (j < n option, n+k slack of position k)
+	isBas  []bool    // per variable
+	where  []int32   // per variable: its basis position, or -1
+	xB     []float64 // basic values
+	dse    []float64 // per position: dual steepest-edge weight, ||e_k B⁻¹||² (updated, not recomputed)
+	d      []float64 // reduced costs per variable
 	// The scratch vectors of the solves, shared with the clones.
 	*lpScratch
 }
@@ -204,7 +209,7 @@ func (s *coverSearch) lpStart(start []float64) *lpState {
 	}
 	p.d = make([]float64, n)
 	p.isBas = make([]bool, n)
-	p.where = make([]int, n)
+	p.where = make([]int32, n)
 	for j := range p.where {
 		p.where[j] = -1
 	}
@@ -250,6 +255,25 @@ func (p *lpState) ownCols() {
 	p.colPos, p.colCof, p.sharedCols = pos, cof, false
 }
 
+// lpEtaChunk is the most entries of etas allocated at once (see etaSpace).
+const lpEtaChunk = 4096
+
+// etaSpace returns empty slices of capacity n for the entries of the next
+// eta, carved from the state's chunk, whose lengths then cover them; a new
+// chunk, twice the last up to lpEtaChunk entries, when it is full. An
+// eta's slices, clipped, never change once filled: clones share them, and
+// a chunk lives as long as any of its etas.
+func (p *lpState) etaSpace(n int) ([]int32, []float64) {
+	if cap(p.etaIdx)-len(p.etaIdx) < n {
+		size := max(n, min(2*cap(p.etaIdx), lpEtaChunk), 256)
+		p.etaIdx = make([]int32, 0, size)
+		p.etaVal = make([]float64, 0, size)
+	}
+	a := len(p.etaIdx)
+	p.etaIdx, p.etaVal = p.etaIdx[:a+n], p.etaVal[:a+n]
+	return p.etaIdx[a : a : a+n], p.etaVal[a : a : a+n]
+}
+
 // size is the number of rows of the basis.
 func (p *lpState) size() int { return len(p.act) }
 
@@ -284,7 +308,7 @@ func (p *lpState) addRows(rows []int32) {
 		}
 		p.basis = append(p.basis, p.n+int(pk))
 		p.isBas = append(p.isBas, true)
-		p.where = append(p.where, int(pk))
+		p.where = append(p.where, pk)
 		p.xB = append(p.xB, xb)
 		// The new row of the inverse is (w B⁻¹, -1): at least 1, taken
 		// as 1 like a surplus basis.
@@ -702,7 +726,8 @@ func (p *lpState) run() bool {
 				cnt++
 			}
 		}
-		et := lpEta{r: int32(r), piv: arq, idx: make([]int32, 0, cnt), val: make([]float64, 0, cnt)}
+		et := lpEta{r: int32(r), piv: arq}
+		et.idx, et.val = p.etaSpace(cnt)
 		for k, c := range col {
 			if c != 0 && k != r {
 				et.idx = append(et.idx, int32(k))
@@ -714,7 +739,7 @@ func (p *lpState) run() bool {
 		p.isBas[leave] = false
 		p.isBas[q] = true
 		p.where[leave] = -1
-		p.where[q] = r
+		p.where[q] = int32(r)
 		p.basis[r] = q
 		if len(p.etas) >= lpRefactor || p.etaNZ > 2*p.fac.nnz+4*m {
 			if !p.refactor() {
