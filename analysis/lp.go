@@ -109,6 +109,8 @@ type lpScratch struct {
 	cnt     []int32   // the basic columns' starts (refactor)
 	next    []int32   // (refactor)
 	fs      lpFactorScratch
+	probe   *lpState  // the last probe's state (lpProbe), whose vectors the next reuses
+	probeU  []float64 // the last probe's multipliers
 }
 
 // grow returns v with length n, reallocated (twice as large, against
@@ -143,27 +145,13 @@ func (s *coverSearch) lpSolveLimit(start []float64, warm *lpState, maxPivots int
 	n := len(s.cost)
 	var p *lpState
 	if warm != nil {
-		p = warm.clone()
-		for len(p.pos) < s.nLP() {
-			p.pos = append(p.pos, -1) // cuts added since the state was saved
-		}
-		for k, i := range p.act {
-			p.b[k] = s.lpB(i)
-		}
-		p.refresh()
+		p = warm.cloneInto(nil)
+		p.rewarm()
 	} else {
 		p = s.lpStart(start)
 	}
-	p.maxPivots = maxPivots
-	ok = p.run()
-	p.maxPivots = 0
-	u = make([]float64, s.nLP())
-	y := p.duals()
-	for k, i := range p.act {
-		if s.lpB(i) > 0 {
-			u[i] = math.Max(0, y[k])
-		}
-	}
+	ok = p.runLimit(maxPivots)
+	u = p.multipliers(make([]float64, s.nLP()))
 	x = make([]float64, n)
 	for k, v := range p.basis {
 		if v < n && s.state[v] == colFree {
@@ -171,6 +159,61 @@ func (s *coverSearch) lpSolveLimit(start []float64, warm *lpState, maxPivots int
 		}
 	}
 	return u, x, ok, p
+}
+
+// lpProbe is lpSolveLimit for a caller that keeps only the multipliers
+// (strong branching's probes, many short LPs from one state): it returns
+// them in a vector that the next probe overwrites, and the probe's state,
+// which it does not return, lends its vectors to the next probe from a
+// state of the same search. Results are those of lpSolveLimit.
+func (s *coverSearch) lpProbe(start []float64, warm *lpState, maxPivots int) []float64 {
+	if warm == nil {
+		u, _, _, _ := s.lpSolveLimit(start, nil, maxPivots)
+		return u
+	}
+	sc := warm.lpScratch
+	p := warm.cloneInto(sc.probe)
+	sc.probe = p
+	p.rewarm()
+	p.runLimit(maxPivots)
+	sc.probeU = grow(sc.probeU, s.nLP())
+	clear(sc.probeU)
+	return p.multipliers(sc.probeU)
+}
+
+// rewarm readies a copy of an ancestor's final state for the current
+// node: rows added since, right-hand sides of rows hit since, and the basic
+// values and reduced costs from the factor.
+func (p *lpState) rewarm() {
+	s := p.s
+	for len(p.pos) < s.nLP() {
+		p.pos = append(p.pos, -1) // cuts added since the state was saved
+	}
+	for k, i := range p.act {
+		p.b[k] = s.lpB(i)
+	}
+	p.refresh()
+}
+
+// runLimit is run with at most maxPivots pivots (0: lpMaxPivots).
+func (p *lpState) runLimit(maxPivots int) bool {
+	p.maxPivots = maxPivots
+	ok := p.run()
+	p.maxPivots = 0
+	return ok
+}
+
+// multipliers sets u (zero, one entry per row) to the duals clamped to
+// u >= 0 on the active rows still to cover, and returns it.
+func (p *lpState) multipliers(u []float64) []float64 {
+	s := p.s
+	y := p.duals()
+	for k, i := range p.act {
+		if s.lpB(i) > 0 {
+			u[i] = math.Max(0, y[k])
+		}
+	}
+	return u
 }
 
 // lpStart returns the slack basis over the uncovered rows that start makes
@@ -224,12 +267,25 @@ func (s *coverSearch) lpStart(start []float64) *lpState {
 // unchanged; scratch space is not shared. The factor is shared (it never
 // changes), and so are the eta file and the options' row lists, clipped so
 // that an append copies them.
-func (p *lpState) clone() *lpState {
-	c := &lpState{s: p.s, n: p.n, cost: p.cost,
-		act: slices.Clone(p.act), pos: slices.Clone(p.pos), b: slices.Clone(p.b),
+func (p *lpState) clone() *lpState { return p.cloneInto(nil) }
+
+// cloneInto is clone into the vectors of c (nil: new ones), a state no
+// longer used, whose etas, copies and results are all dead too: its chunk
+// of eta entries is reused.
+func (p *lpState) cloneInto(c *lpState) *lpState {
+	var old lpState
+	if c != nil {
+		old = *c
+	} else {
+		c = new(lpState)
+	}
+	*c = lpState{s: p.s, n: p.n, cost: p.cost,
+		act: append(old.act[:0], p.act...), pos: append(old.pos[:0], p.pos...), b: append(old.b[:0], p.b...),
 		fac: p.fac, etas: slices.Clip(p.etas), etaNZ: p.etaNZ, bad: p.bad,
-		basis: slices.Clone(p.basis), isBas: slices.Clone(p.isBas), where: slices.Clone(p.where),
-		xB: slices.Clone(p.xB), d: slices.Clone(p.d), dse: slices.Clone(p.dse),
+		etaIdx: old.etaIdx[:0], etaVal: old.etaVal[:0],
+		basis: append(old.basis[:0], p.basis...), isBas: append(old.isBas[:0], p.isBas...),
+		where: append(old.where[:0], p.where...),
+		xB:    append(old.xB[:0], p.xB...), d: append(old.d[:0], p.d...), dse: append(old.dse[:0], p.dse...),
 		lpScratch: p.lpScratch}
 	// The options' row lists are shared until one of the two adds rows.
 	c.colPos, c.colCof = p.colPos, p.colCof
