@@ -145,7 +145,7 @@ func (s *coverSearch) lpSolveLimit(start []float64, warm *lpState, maxPivots int
 	n := len(s.cost)
 	var p *lpState
 	if warm != nil {
-		p = warm.cloneInto(nil)
+		p = warm.clone()
 		p.rewarm()
 	} else {
 		p = s.lpStart(start)
