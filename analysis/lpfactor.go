@@ -108,6 +108,7 @@ type lpEta struct {
 type lpFactorScratch struct {
 	at, rowCnt, colCnt, queue, bumpAt, nzc []int32
 	rowOn, colOn                           []bool
+	lastL, lastU                           int // nonzeros of the last factorisation's L and U
 }
 
 // lpFactorTol is the smallest pivot the factorisation accepts; below it the
@@ -195,6 +196,10 @@ func newLPFactor(m int, slack []int32, col func(k int) ([]int32, []float64), den
 			colOn[k] = true
 		}
 	}
+	// The singleton pivots, front then back, in one allocation: there are
+	// at most as many as basic options.
+	pivots := make([]lpPivot, 0, nk)
+	f.front = pivots
 	// Row singletons, as long as there are.
 	queue := fs.queue[:0]
 	defer func() { fs.queue = queue[:0] }()
@@ -233,6 +238,8 @@ func newLPFactor(m int, slack []int32, col func(k int) ([]int32, []float64), den
 			}
 		}
 	}
+	nf := len(f.front)
+	f.front, f.back = pivots[:nf:nf], pivots[nf:nf:nk]
 	// Column singletons of what is left (no row singletons are looked
 	// for among them again: the order of the solves needs the forward part
 	// first). Removing one leaves the other columns' counts but those of
@@ -288,7 +295,11 @@ func newLPFactor(m int, slack []int32, col func(k int) ([]int32, []float64), den
 			}
 		}
 	}
-	// The bump: dense LU with partial pivoting.
+	// The bump: dense LU with partial pivoting. Its rows and columns in
+	// one allocation (as many as the options left, unless singular).
+	nbk := nk - len(f.front) - len(f.back)
+	bump := make([]int32, 0, 2*nbk)
+	f.bRows, f.bCols = bump[:0:nbk], bump[nbk:nbk:2*nbk]
 	fs.bumpAt = grow(fs.bumpAt, m) // per basis position: its column in the bump
 	bumpAt := fs.bumpAt
 	clear(bumpAt)
@@ -369,6 +380,10 @@ func newLPFactor(m int, slack []int32, col func(k int) ([]int32, []float64), den
 	f.uDiag = make([]float64, nb)
 	f.lRow.start = make([]int32, 0, nb+1)
 	f.uRow.start = make([]int32, 0, nb+1)
+	// The LU's nonzeros are about the last factorisation's: room for
+	// them, against growing the lists by doubling.
+	f.lRow.idx, f.lRow.val = make([]int32, 0, fs.lastL), make([]float64, 0, fs.lastL)
+	f.uRow.idx, f.uRow.val = make([]int32, 0, fs.lastU), make([]float64, 0, fs.lastU)
 	for i := range nb {
 		f.lRow.start = append(f.lRow.start, int32(len(f.lRow.idx)))
 		f.uRow.start = append(f.uRow.start, int32(len(f.uRow.idx)))
@@ -388,6 +403,7 @@ func newLPFactor(m int, slack []int32, col func(k int) ([]int32, []float64), den
 	}
 	f.lRow.start = append(f.lRow.start, int32(len(f.lRow.idx)))
 	f.uRow.start = append(f.uRow.start, int32(len(f.uRow.idx)))
+	fs.lastL, fs.lastU = len(f.lRow.idx), len(f.uRow.idx)
 	f.lCol = f.lRow.transpose(nb)
 	f.uCol = f.uRow.transpose(nb)
 	f.nnz += nb + len(f.lCol.idx) + len(f.uCol.idx)
