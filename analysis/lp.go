@@ -64,26 +64,63 @@ type lpState struct {
 
 	maxPivots int // pivots allowed to this solve; 0 for lpMaxPivots
 
-	fac     *lpFactor // factorisation of the basis at the last refactorisation, shared with clones
-	etas    []lpEta   // the pivots since, oldest first (shared with clones, appended copy-on-write)
-	etaNZ   int       // nonzeros in etas
-	bad     bool      // the basis with rows just added could not be factorised: the solve stops, the duals are 0
-	basis   []int     // per position: basic variable (j < n option, n+k slack of position k)
-	isBas   []bool    // per variable
-	where   []int     // per variable: its basis position, or -1
-	xB      []float64 // basic values
-	dse     []float64 // per position: dual steepest-edge weight, ||e_k B⁻¹||² (updated, not recomputed)
-	d       []float64 // reduced costs per variable
-	alpha   []float64 // scratch: the pivot row over the variables, 0 outside touched
-	mark    []bool    // scratch: the variables in touched
-	nz      []int     // scratch: the nonzero positions of the pivot row of Binv
-	touched []int     // scratch: the variables with an entry in the pivot row
-	col     []float64 // scratch: the entering column
-	rho     []float64 // scratch: the pivot row of the inverse
-	tau     []float64 // scratch: B⁻¹ rho, for the weights' update
-	fw, fv  []float64 // scratch of the solves
-	fb      []float64 // scratch of the bump's solves
-	fd      []float64 // scratch of the factorisation
+	fac   *lpFactor // factorisation of the basis at the last refactorisation, shared with clones
+	etas  []lpEta   // the pivots since, oldest first (shared with clones, appended copy-on-write)
+	etaNZ int       // nonzeros in etas
+	// The space the entries of this state's next etas are carved from
+	// (not shared: a clone starts its own, the parent's etas stay as they
+	// are).
+	etaIdx []int32
+	etaVal []float64
+	bad    bool      // the basis with rows just added could not be factorised: the solve stops, the duals are 0
+	basis  []int     // per position: basic variable (j < n option, n+k slack of position k)
+	isBas  []bool    // per variable
+	where  []int32   // per variable: its basis position, or -1
+	xB     []float64 // basic values
+	dse    []float64 // per position: dual steepest-edge weight, ||e_k B⁻¹||² (updated, not recomputed)
+	d      []float64 // reduced costs per variable
+	// The scratch vectors of the solves, shared with the clones.
+	*lpScratch
+}
+
+// lpScratch is the scratch space of the solves: vectors each use
+// overwrites, grown as the bases grow. A state shares it with its clones
+// (the search runs one solve at a time, and none keeps a scratch vector past
+// its call), so that the LP of a node or of a strong-branching probe
+// allocates no scratch of its own: before, each clone grew its own, among
+// them the bump's dense matrix, and the garbage collector took about a sixth
+// of the CPU.
+type lpScratch struct {
+	alpha   []float64 // the pivot row over the variables, 0 outside touched
+	mark    []bool    // the variables in touched
+	nz      []int     // the nonzero positions of the pivot row of Binv
+	touched []int     // the variables with an entry in the pivot row
+	col     []float64 // the entering column
+	rho     []float64 // the pivot row of the inverse
+	tau     []float64 // B⁻¹ rho, for the weights' update
+	fw, fv  []float64 // the solves'
+	fb      []float64 // the bump's solves'
+	fd      []float64 // the factorisation's dense bump
+	y, c    []float64 // the duals and the basic costs (duals)
+	x       []float64 // the basic options' values, per option (run, at optimality)
+	add     []int32   // the rows an optimal solution leaves uncovered (run)
+	short   []float64 // by how much (run)
+	slack   []int32   // per basis position: its surplus's row, or -1 (refactor)
+	cnt     []int32   // the basic columns' starts (refactor)
+	next    []int32   // (refactor)
+	fs      lpFactorScratch
+	probe   *lpState  // the last probe's state (lpProbe), whose vectors the next reuses
+	probeU  []float64 // the last probe's multipliers
+}
+
+// grow returns v with length n, reallocated (twice as large, against
+// growing again soon) when its capacity is short; the contents are not
+// kept.
+func grow[T any](v []T, n int) []T {
+	if cap(v) < n {
+		return make([]T, n, 2*n)
+	}
+	return v[:n]
 }
 
 // lpSolve solves the LP relaxation of the current node's uncovered rows over
@@ -109,26 +146,12 @@ func (s *coverSearch) lpSolveLimit(start []float64, warm *lpState, maxPivots int
 	var p *lpState
 	if warm != nil {
 		p = warm.clone()
-		for len(p.pos) < s.nLP() {
-			p.pos = append(p.pos, -1) // cuts added since the state was saved
-		}
-		for k, i := range p.act {
-			p.b[k] = s.lpB(i)
-		}
-		p.refresh()
+		p.rewarm()
 	} else {
 		p = s.lpStart(start)
 	}
-	p.maxPivots = maxPivots
-	ok = p.run()
-	p.maxPivots = 0
-	u = make([]float64, s.nLP())
-	y := p.duals()
-	for k, i := range p.act {
-		if s.lpB(i) > 0 {
-			u[i] = math.Max(0, y[k])
-		}
-	}
+	ok = p.runLimit(maxPivots)
+	u = p.multipliers(make([]float64, s.nLP()))
 	x = make([]float64, n)
 	for k, v := range p.basis {
 		if v < n && s.state[v] == colFree {
@@ -138,11 +161,66 @@ func (s *coverSearch) lpSolveLimit(start []float64, warm *lpState, maxPivots int
 	return u, x, ok, p
 }
 
+// lpProbe is lpSolveLimit for a caller that keeps only the multipliers
+// (strong branching's probes, many short LPs from one state): it returns
+// them in a vector that the next probe overwrites, and the probe's state,
+// which it does not return, lends its vectors to the next probe from a
+// state of the same search. Results are those of lpSolveLimit.
+func (s *coverSearch) lpProbe(start []float64, warm *lpState, maxPivots int) []float64 {
+	if warm == nil {
+		u, _, _, _ := s.lpSolveLimit(start, nil, maxPivots)
+		return u
+	}
+	sc := warm.lpScratch
+	p := warm.cloneInto(sc.probe)
+	sc.probe = p
+	p.rewarm()
+	p.runLimit(maxPivots)
+	sc.probeU = grow(sc.probeU, s.nLP())
+	clear(sc.probeU)
+	return p.multipliers(sc.probeU)
+}
+
+// rewarm readies a copy of an ancestor's final state for the current
+// node: rows added since, right-hand sides of rows hit since, and the basic
+// values and reduced costs from the factor.
+func (p *lpState) rewarm() {
+	s := p.s
+	for len(p.pos) < s.nLP() {
+		p.pos = append(p.pos, -1) // cuts added since the state was saved
+	}
+	for k, i := range p.act {
+		p.b[k] = s.lpB(i)
+	}
+	p.refresh()
+}
+
+// runLimit is run with at most maxPivots pivots (0: lpMaxPivots).
+func (p *lpState) runLimit(maxPivots int) bool {
+	p.maxPivots = maxPivots
+	ok := p.run()
+	p.maxPivots = 0
+	return ok
+}
+
+// multipliers sets u (zero, one entry per row) to the duals clamped to
+// u >= 0 on the active rows still to cover, and returns it.
+func (p *lpState) multipliers(u []float64) []float64 {
+	s := p.s
+	y := p.duals()
+	for k, i := range p.act {
+		if s.lpB(i) > 0 {
+			u[i] = math.Max(0, y[k])
+		}
+	}
+	return u
+}
+
 // lpStart returns the slack basis over the uncovered rows that start makes
 // positive (the largest lpBatch of them).
 func (s *coverSearch) lpStart(start []float64) *lpState {
 	n := len(s.cost)
-	p := &lpState{s: s, n: n, pos: make([]int32, s.nLP()), colPos: make([][]int32, n), colCof: make([][]float64, n), cost: make([]float64, n)}
+	p := &lpState{s: s, n: n, pos: make([]int32, s.nLP()), colPos: make([][]int32, n), colCof: make([][]float64, n), cost: make([]float64, n), lpScratch: &lpScratch{}}
 	// A tiny relative perturbation of the costs breaks the ties of unit
 	// costs, against which the dual simplex would stall.
 	r := rand.New(rand.NewPCG(1, 2))
@@ -174,7 +252,7 @@ func (s *coverSearch) lpStart(start []float64) *lpState {
 	}
 	p.d = make([]float64, n)
 	p.isBas = make([]bool, n)
-	p.where = make([]int, n)
+	p.where = make([]int32, n)
 	for j := range p.where {
 		p.where[j] = -1
 	}
@@ -189,12 +267,26 @@ func (s *coverSearch) lpStart(start []float64) *lpState {
 // unchanged; scratch space is not shared. The factor is shared (it never
 // changes), and so are the eta file and the options' row lists, clipped so
 // that an append copies them.
-func (p *lpState) clone() *lpState {
-	c := &lpState{s: p.s, n: p.n, cost: p.cost,
-		act: slices.Clone(p.act), pos: slices.Clone(p.pos), b: slices.Clone(p.b),
+func (p *lpState) clone() *lpState { return p.cloneInto(nil) }
+
+// cloneInto is clone into the vectors of c (nil: new ones), a state no
+// longer used, whose etas, copies and results are all dead too: its chunk
+// of eta entries is reused.
+func (p *lpState) cloneInto(c *lpState) *lpState {
+	var old lpState
+	if c != nil {
+		old = *c
+	} else {
+		c = new(lpState)
+	}
+	*c = lpState{s: p.s, n: p.n, cost: p.cost,
+		act: append(old.act[:0], p.act...), pos: append(old.pos[:0], p.pos...), b: append(old.b[:0], p.b...),
 		fac: p.fac, etas: slices.Clip(p.etas), etaNZ: p.etaNZ, bad: p.bad,
-		basis: slices.Clone(p.basis), isBas: slices.Clone(p.isBas), where: slices.Clone(p.where),
-		xB: slices.Clone(p.xB), d: slices.Clone(p.d), dse: slices.Clone(p.dse)}
+		etaIdx: old.etaIdx[:0], etaVal: old.etaVal[:0],
+		basis: append(old.basis[:0], p.basis...), isBas: append(old.isBas[:0], p.isBas...),
+		where: append(old.where[:0], p.where...),
+		xB:    append(old.xB[:0], p.xB...), d: append(old.d[:0], p.d...), dse: append(old.dse[:0], p.dse...),
+		lpScratch: p.lpScratch}
 	// The options' row lists are shared until one of the two adds rows.
 	c.colPos, c.colCof = p.colPos, p.colCof
 	p.sharedCols, c.sharedCols = true, true
@@ -217,6 +309,25 @@ func (p *lpState) ownCols() {
 		}
 	}
 	p.colPos, p.colCof, p.sharedCols = pos, cof, false
+}
+
+// lpEtaChunk is the most entries of etas allocated at once (see etaSpace).
+const lpEtaChunk = 4096
+
+// etaSpace returns empty slices of capacity n for the entries of the next
+// eta, carved from the state's chunk, whose lengths then cover them; a new
+// chunk, twice the last up to lpEtaChunk entries, when it is full. An
+// eta's slices, clipped, never change once filled: clones share them, and
+// a chunk lives as long as any of its etas.
+func (p *lpState) etaSpace(n int) ([]int32, []float64) {
+	if cap(p.etaIdx)-len(p.etaIdx) < n {
+		size := max(n, min(2*cap(p.etaIdx), lpEtaChunk), 256)
+		p.etaIdx = make([]int32, 0, size)
+		p.etaVal = make([]float64, 0, size)
+	}
+	a := len(p.etaIdx)
+	p.etaIdx, p.etaVal = p.etaIdx[:a+n], p.etaVal[:a+n]
+	return p.etaIdx[a : a : a+n], p.etaVal[a : a : a+n]
 }
 
 // size is the number of rows of the basis.
@@ -253,7 +364,7 @@ func (p *lpState) addRows(rows []int32) {
 		}
 		p.basis = append(p.basis, p.n+int(pk))
 		p.isBas = append(p.isBas, true)
-		p.where = append(p.where, int(pk))
+		p.where = append(p.where, pk)
 		p.xB = append(p.xB, xb)
 		// The new row of the inverse is (w B⁻¹, -1): at least 1, taken
 		// as 1 like a surplus basis.
@@ -273,7 +384,8 @@ func (p *lpState) addRows(rows []int32) {
 func (p *lpState) refactor() bool {
 	s := p.s
 	m := len(p.act)
-	slack := make([]int32, m)
+	p.slack = grow(p.slack, m)
+	slack := p.slack
 	for k, v := range p.basis {
 		slack[k] = -1
 		if v >= p.n {
@@ -282,7 +394,9 @@ func (p *lpState) refactor() bool {
 	}
 	// The basic options' columns, complete over the active rows (a fixed
 	// option's row list stops where it was fixed), in one allocation.
-	cnt := make([]int32, m+1)
+	p.cnt = grow(p.cnt, m+1)
+	cnt := p.cnt
+	clear(cnt)
 	for _, i := range p.act {
 		opts, _ := s.lpRow(i)
 		for _, j := range opts {
@@ -296,7 +410,9 @@ func (p *lpState) refactor() bool {
 	}
 	idx := make([]int32, cnt[m])
 	val := make([]float64, cnt[m])
-	next := slices.Clone(cnt[:m])
+	p.next = grow(p.next, m)
+	next := p.next
+	copy(next, cnt[:m])
 	for t, i := range p.act {
 		opts, cof := s.lpRow(i)
 		for e, j := range opts {
@@ -315,7 +431,7 @@ func (p *lpState) refactor() bool {
 	col := func(k int) ([]int32, []float64) {
 		return idx[cnt[k]:cnt[k+1]:cnt[k+1]], val[cnt[k]:cnt[k+1]:cnt[k+1]]
 	}
-	f, ok := newLPFactor(m, slack, col, &p.fd)
+	f, ok := newLPFactor(m, slack, col, &p.fd, &p.fs)
 	if !ok {
 		return false
 	}
@@ -374,15 +490,20 @@ func (p *lpState) inverse() [][]float64 {
 }
 
 // duals returns y = c_B B⁻¹ (all 0 when the basis could not be
-// factorised: still valid multipliers, only weak).
+// factorised: still valid multipliers, only weak), in scratch space that the
+// next call overwrites.
 func (p *lpState) duals() []float64 {
 	m := len(p.act)
-	y := make([]float64, m)
+	p.y = grow(p.y, m)
+	y := p.y
 	if p.bad {
+		clear(y)
 		return y
 	}
-	c := make([]float64, m)
+	p.c = grow(p.c, m)
+	c := p.c
 	for k, v := range p.basis {
+		c[k] = 0
 		if v < p.n {
 			c[k] = p.cost[v]
 		}
@@ -476,14 +597,15 @@ func (p *lpState) run() bool {
 		}
 		if r < 0 {
 			// Optimal over the active rows: add the rows it leaves uncovered.
-			x := make([]float64, p.n)
+			p.x = grow(p.x, p.n)
+			x := p.x
+			clear(x)
 			for k, v := range p.basis {
 				if v < p.n {
 					x[v] = p.xB[k]
 				}
 			}
-			var add []int32
-			var short []float64
+			add, short := p.add[:0], p.short[:0]
 			for i := range s.nLP() {
 				if p.pos[i] >= 0 {
 					continue
@@ -506,6 +628,7 @@ func (p *lpState) run() bool {
 					short = append(short, sum-rhs)
 				}
 			}
+			p.add, p.short = add, short
 			if len(add) == 0 {
 				return true
 			}
@@ -659,7 +782,8 @@ func (p *lpState) run() bool {
 				cnt++
 			}
 		}
-		et := lpEta{r: int32(r), piv: arq, idx: make([]int32, 0, cnt), val: make([]float64, 0, cnt)}
+		et := lpEta{r: int32(r), piv: arq}
+		et.idx, et.val = p.etaSpace(cnt)
 		for k, c := range col {
 			if c != 0 && k != r {
 				et.idx = append(et.idx, int32(k))
@@ -671,7 +795,7 @@ func (p *lpState) run() bool {
 		p.isBas[leave] = false
 		p.isBas[q] = true
 		p.where[leave] = -1
-		p.where[q] = r
+		p.where[q] = int32(r)
 		p.basis[r] = q
 		if len(p.etas) >= lpRefactor || p.etaNZ > 2*p.fac.nnz+4*m {
 			if !p.refactor() {

@@ -103,6 +103,14 @@ type lpEta struct {
 	val []float64
 }
 
+// lpFactorScratch is the working space of newLPFactor that the factor does
+// not keep, passed from one factorisation to the next.
+type lpFactorScratch struct {
+	at, rowCnt, colCnt, queue, bumpAt, nzc []int32
+	rowOn, colOn                           []bool
+	lastL, lastU                           int // nonzeros of the last factorisation's L and U
+}
+
 // lpFactorTol is the smallest pivot the factorisation accepts; below it the
 // basis counts as singular.
 const lpFactorTol = 1e-11
@@ -111,9 +119,13 @@ const lpFactorTol = 1e-11
 // surplus of row slack[k] (when slack[k] >= 0) or the option whose column
 // over the row positions col(k) returns. It returns false when the basis is
 // singular (numerically: a pivot under lpFactorTol). The bump is
-// eliminated in *dense, grown as needed, which the caller may pass to the
-// next factorisation.
-func newLPFactor(m int, slack []int32, col func(k int) ([]int32, []float64), dense *[]float64) (*lpFactor, bool) {
+// eliminated in *dense, grown as needed, and the rest of the working space
+// is in fs (nil for new); the caller may pass both to the next
+// factorisation.
+func newLPFactor(m int, slack []int32, col func(k int) ([]int32, []float64), dense *[]float64, fs *lpFactorScratch) (*lpFactor, bool) {
+	if fs == nil {
+		fs = &lpFactorScratch{}
+	}
 	f := &lpFactor{m: m, slackAt: make([]int32, m), colIdx: make([][]int32, m), colVal: make([][]float64, m),
 		rowIdx: make([][]int32, m), rowVal: make([][]float64, m)}
 	for t := range f.slackAt {
@@ -134,7 +146,9 @@ func newLPFactor(m int, slack []int32, col func(k int) ([]int32, []float64), den
 		f.nnz += len(idx)
 	}
 	// The same entries by row, in one allocation.
-	at := make([]int32, m+1)
+	fs.at = grow(fs.at, m+1)
+	at := fs.at
+	clear(at)
 	for k := range m {
 		for _, t := range f.colIdx[k] {
 			at[t+1]++
@@ -156,10 +170,15 @@ func newLPFactor(m int, slack []int32, col func(k int) ([]int32, []float64), den
 		}
 	}
 	// Counts of the entries in the active part of the kernel.
-	rowCnt := make([]int32, m) // per kernel row
-	colCnt := make([]int32, m) // per basis position of an option (counted after the row singletons)
-	rowOn := make([]bool, m)
-	colOn := make([]bool, m)
+	fs.rowCnt, fs.colCnt = grow(fs.rowCnt, m), grow(fs.colCnt, m)
+	fs.rowOn, fs.colOn = grow(fs.rowOn, m), grow(fs.colOn, m)
+	rowCnt := fs.rowCnt // per kernel row
+	colCnt := fs.colCnt // per basis position of an option (counted after the row singletons)
+	rowOn, colOn := fs.rowOn, fs.colOn
+	clear(rowCnt)
+	clear(colCnt)
+	clear(rowOn)
+	clear(colOn)
 	nr := 0
 	for t := range m {
 		if f.slackAt[t] >= 0 {
@@ -177,8 +196,13 @@ func newLPFactor(m int, slack []int32, col func(k int) ([]int32, []float64), den
 			colOn[k] = true
 		}
 	}
+	// The singleton pivots, front then back, in one allocation: there are
+	// at most as many as basic options.
+	pivots := make([]lpPivot, 0, nk)
+	f.front = pivots
 	// Row singletons, as long as there are.
-	var queue []int32
+	queue := fs.queue[:0]
+	defer func() { fs.queue = queue[:0] }()
 	for t := range m {
 		if rowOn[t] && rowCnt[t] <= 1 {
 			queue = append(queue, int32(t))
@@ -214,6 +238,8 @@ func newLPFactor(m int, slack []int32, col func(k int) ([]int32, []float64), den
 			}
 		}
 	}
+	nf := len(f.front)
+	f.front, f.back = pivots[:nf:nf], pivots[nf:nf:nk]
 	// Column singletons of what is left (no row singletons are looked
 	// for among them again: the order of the solves needs the forward part
 	// first). Removing one leaves the other columns' counts but those of
@@ -269,8 +295,14 @@ func newLPFactor(m int, slack []int32, col func(k int) ([]int32, []float64), den
 			}
 		}
 	}
-	// The bump: dense LU with partial pivoting.
-	bumpAt := make([]int32, m) // per basis position: its column in the bump
+	// The bump: dense LU with partial pivoting. Its rows and columns in
+	// one allocation (as many as the options left, unless singular).
+	nbk := nk - len(f.front) - len(f.back)
+	bump := make([]int32, 0, 2*nbk)
+	f.bRows, f.bCols = bump[:0:nbk], bump[nbk:nbk:2*nbk]
+	fs.bumpAt = grow(fs.bumpAt, m) // per basis position: its column in the bump
+	bumpAt := fs.bumpAt
+	clear(bumpAt)
 	for t := range m {
 		if rowOn[t] {
 			f.bRows = append(f.bRows, int32(t))
@@ -305,7 +337,8 @@ func newLPFactor(m int, slack []int32, col func(k int) ([]int32, []float64), den
 	for i := range f.perm {
 		f.perm[i] = int32(i)
 	}
-	var nzc []int32
+	nzc := fs.nzc[:0]
+	defer func() { fs.nzc = nzc[:0] }()
 	for c := range nb {
 		p, big := -1, lpFactorTol
 		for i := c; i < nb; i++ {
@@ -347,6 +380,10 @@ func newLPFactor(m int, slack []int32, col func(k int) ([]int32, []float64), den
 	f.uDiag = make([]float64, nb)
 	f.lRow.start = make([]int32, 0, nb+1)
 	f.uRow.start = make([]int32, 0, nb+1)
+	// The LU's nonzeros are about the last factorisation's: room for
+	// them, against growing the lists by doubling.
+	f.lRow.idx, f.lRow.val = make([]int32, 0, fs.lastL), make([]float64, 0, fs.lastL)
+	f.uRow.idx, f.uRow.val = make([]int32, 0, fs.lastU), make([]float64, 0, fs.lastU)
 	for i := range nb {
 		f.lRow.start = append(f.lRow.start, int32(len(f.lRow.idx)))
 		f.uRow.start = append(f.uRow.start, int32(len(f.uRow.idx)))
@@ -366,6 +403,7 @@ func newLPFactor(m int, slack []int32, col func(k int) ([]int32, []float64), den
 	}
 	f.lRow.start = append(f.lRow.start, int32(len(f.lRow.idx)))
 	f.uRow.start = append(f.uRow.start, int32(len(f.uRow.idx)))
+	fs.lastL, fs.lastU = len(f.lRow.idx), len(f.uRow.idx)
 	f.lCol = f.lRow.transpose(nb)
 	f.uCol = f.uRow.transpose(nb)
 	f.nnz += nb + len(f.lCol.idx) + len(f.uCol.idx)

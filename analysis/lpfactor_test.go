@@ -73,7 +73,7 @@ func (b testBasis) dense() [][]float64 {
 // factor factorises b.
 func (b testBasis) factor() (*lpFactor, bool) {
 	var dense []float64
-	return newLPFactor(b.m, b.slack, func(k int) ([]int32, []float64) { return b.idx[k], b.val[k] }, &dense)
+	return newLPFactor(b.m, b.slack, func(k int) ([]int32, []float64) { return b.idx[k], b.val[k] }, &dense, nil)
 }
 
 // denseRank returns the numerical rank of a (Gaussian elimination with
