@@ -95,7 +95,7 @@ func solveHittingSet(ctx context.Context, n int, cost []float64, cons []bitset, 
 	s.started = time.Now()
 	s.lastReport = s.started
 	s.solve()
-	out := hsOutcome{sets: s.best, cost: s.bestCost, stopped: s.stopped, nodes: s.nodes}
+	out := hsOutcome{sets: s.best, cost: s.bestCost, stopped: s.stopped, nodes: s.nodes + s.subNodes}
 	slices.SortFunc(out.sets, slices.Compare[[]int])
 	if s.stopped == "" {
 		out.lower = s.bestCost
@@ -142,8 +142,12 @@ type coverSearch struct {
 	pend  []float64
 	curLB float64
 
-	nodes   int
-	stopped StopReason
+	nodes    int
+	subNodes int  // nodes of neighbourhood searches (rins.go)
+	sub      bool // a neighbourhood search: no neighbourhood searches of its own
+	nextRins int  // the node from which the tree may search a neighbourhood
+	rinsGap  int  // the nodes between two neighbourhood searches in the tree
+	stopped  StopReason
 
 	report     func(best, bound float64, nodes int)
 	started    time.Time
@@ -387,6 +391,11 @@ func columnsOf(rows [][]int32, n int) [][]int32 {
 }
 
 // solve runs the search.
+// traceSearch, when set (by a test or a benchmark while developing),
+// hears the root LP bounds, the incumbents and the neighbourhood searches
+// of every search.
+var traceSearch func(format string, args ...any)
+
 func (s *coverSearch) solve() {
 	if s.uncov == 0 {
 		s.record()
@@ -419,6 +428,7 @@ func (s *coverSearch) solve() {
 	for s.stopped == stopProbe || s.stopped == stopRestart {
 		s.stopped = ""
 		s.phaseCap, s.noLP, s.rootAt = 0, false, s.nodes+1
+		s.nextRins = s.rootAt + max(s.rinsGap, rinsEvery)
 		s.pend, s.curLB = s.pend[:0], math.Inf(-1)
 		s.dfs(math.Inf(-1))
 	}
@@ -838,6 +848,9 @@ func (s *coverSearch) nodeLP(l float64) float64 {
 	if lu > l {
 		s.lpX = x
 		copy(s.bestU, s.u)
+		if traceSearch != nil && !s.sub && s.nodes == s.rootAt {
+			traceSearch("root LP %.3f at node %d, best %v, %v", lu, s.nodes, s.bestCost, time.Since(s.started))
+		}
 		if s.nodes == s.rootAt && !s.prune(s.round(lu)) {
 			// The heuristics only pay while the root's bound leaves room
 			// for a better cover.
@@ -848,6 +861,9 @@ func (s *coverSearch) nodeLP(l float64) float64 {
 			}
 			if !s.prune(s.round(lu)) {
 				s.localSearch(ilsIterations)
+			}
+			if !s.prune(s.round(lu)) {
+				s.rins(x)
 			}
 		}
 		return lu
@@ -1567,6 +1583,9 @@ func (s *coverSearch) offer(set []int, cost float64) {
 			s.stopped = stopRestart
 		}
 		s.bestCost = cost
+		if traceSearch != nil && !s.sub {
+			traceSearch("best %v at node %d (phase noLP=%v) %v", cost, s.nodes, s.noLP, time.Since(s.started))
+		}
 		s.lastImp = s.nodes
 		s.best = [][]int{set}
 		s.seen = map[string]bool{key: true}
@@ -1638,7 +1657,7 @@ func (s *coverSearch) provenBound() float64 {
 func (s *coverSearch) dfs(inherited float64) {
 	s.curLB = inherited
 	s.nodes++
-	if s.nodes > s.budget {
+	if s.nodes+s.subNodes > s.budget {
 		s.stopped = StopBudget
 		return
 	}
@@ -1754,6 +1773,22 @@ func (s *coverSearch) dfs(inherited float64) {
 		}
 	}
 
+	if x := s.lpX; x != nil && !root && s.nodes >= s.nextRins {
+		// A neighbourhood search at this node: its LP solution and the
+		// options it has taken lead elsewhere than the root's. Fruitless
+		// searches space the next ones out.
+		before := s.bestCost
+		s.rins(x)
+		if s.bestCost < before {
+			s.rinsGap = rinsEvery
+		} else {
+			s.rinsGap = min(2*max(s.rinsGap, rinsEvery), rinsMaxGap)
+		}
+		s.nextRins = s.nodes + s.rinsGap
+		if s.stopped != "" || s.prune(b) {
+			return
+		}
+	}
 	if x := s.lpX; x != nil && s.branchLP(x, b) {
 		return
 	}
