@@ -18,14 +18,6 @@ import "time"
 // rinsNodes caps the nodes of one neighbourhood search.
 const rinsNodes = 1000
 
-// In the tree, a neighbourhood search runs at the first node with an LP
-// solution rinsEvery nodes after the last one; each one that finds nothing
-// doubles that gap, up to rinsMaxGap.
-const (
-	rinsEvery  = 50
-	rinsMaxGap = 800
-)
-
 // rins searches the neighbourhood of the LP solution x (of the current
 // node) and the best cover. It leaves the node as it found it.
 func (s *coverSearch) rins(x []float64) {

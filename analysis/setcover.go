@@ -145,8 +145,6 @@ type coverSearch struct {
 	nodes    int
 	subNodes int  // nodes of neighbourhood searches (rins.go)
 	sub      bool // a neighbourhood search: no neighbourhood searches of its own
-	nextRins int  // the node from which the tree may search a neighbourhood
-	rinsGap  int  // the nodes between two neighbourhood searches in the tree
 	// divesDone counts the root's LP dives made so far: a restart's root
 	// solves the same LP, so it makes only the dives not made yet.
 	divesDone int
@@ -431,7 +429,6 @@ func (s *coverSearch) solve() {
 	for s.stopped == stopProbe || s.stopped == stopRestart {
 		s.stopped = ""
 		s.phaseCap, s.noLP, s.rootAt = 0, false, s.nodes+1
-		s.nextRins = s.rootAt + max(s.rinsGap, rinsEvery)
 		s.pend, s.curLB = s.pend[:0], math.Inf(-1)
 		s.dfs(math.Inf(-1))
 	}
@@ -1789,22 +1786,6 @@ func (s *coverSearch) dfs(inherited float64) {
 		}
 	}
 
-	if x := s.lpX; x != nil && !root && s.nodes >= s.nextRins {
-		// A neighbourhood search at this node: its LP solution and the
-		// options it has taken lead elsewhere than the root's. Fruitless
-		// searches space the next ones out.
-		before := s.bestCost
-		s.rins(x)
-		if s.bestCost < before {
-			s.rinsGap = rinsEvery
-		} else {
-			s.rinsGap = min(2*max(s.rinsGap, rinsEvery), rinsMaxGap)
-		}
-		s.nextRins = s.nodes + s.rinsGap
-		if s.stopped != "" || s.prune(b) {
-			return
-		}
-	}
 	if x := s.lpX; x != nil && s.branchLP(x, b) {
 		return
 	}
