@@ -10,10 +10,11 @@ import "time"
 // search of its own. A cheaper cover found there is offered to the main
 // search (which then restarts from its root with it).
 //
-// On the synthetic 100x releases with unit costs the optimum was found by
-// the tree only after 90% or more of its nodes (seed 3: node 1,751 of
-// 1,890; seed 7: 1,330 of 1,369), the proof after it being short; the
-// neighbourhood of the root's LP solution and the best cover holds it.
+// On the synthetic 100x releases with unit costs the tree found the
+// optimum only after 90% or more of its nodes (seed 3: node 1,751 of
+// 1,890; seed 7: 1,330 of 1,369), the proof after it being short. The
+// neighbourhood of the root's LP solution and the best cover held seed
+// 7's optimum (found at the root: 190 tree nodes), not seed 3's.
 
 // rinsNodes caps the nodes of one neighbourhood search.
 const rinsNodes = 1000
