@@ -95,7 +95,7 @@ func solveHittingSet(ctx context.Context, n int, cost []float64, cons []bitset, 
 	s.started = time.Now()
 	s.lastReport = s.started
 	s.solve()
-	out := hsOutcome{sets: s.best, cost: s.bestCost, stopped: s.stopped, nodes: s.nodes}
+	out := hsOutcome{sets: s.best, cost: s.bestCost, stopped: s.stopped, nodes: s.nodes + s.subNodes}
 	slices.SortFunc(out.sets, slices.Compare[[]int])
 	if s.stopped == "" {
 		out.lower = s.bestCost
@@ -142,8 +142,13 @@ type coverSearch struct {
 	pend  []float64
 	curLB float64
 
-	nodes   int
-	stopped StopReason
+	nodes    int
+	subNodes int  // nodes of neighbourhood searches (rins.go)
+	sub      bool // a neighbourhood search: no neighbourhood searches of its own
+	// divesDone counts the root's LP dives made so far: a restart's root
+	// solves the same LP, so it makes only the dives not made yet.
+	divesDone int
+	stopped   StopReason
 
 	report     func(best, bound float64, nodes int)
 	started    time.Time
@@ -387,6 +392,11 @@ func columnsOf(rows [][]int32, n int) [][]int32 {
 }
 
 // solve runs the search.
+// traceSearch, when set (by a test or a benchmark while developing),
+// hears the root LP bounds, the incumbents and the neighbourhood searches
+// of every search.
+var traceSearch func(format string, args ...any)
+
 func (s *coverSearch) solve() {
 	if s.uncov == 0 {
 		s.record()
@@ -838,6 +848,9 @@ func (s *coverSearch) nodeLP(l float64) float64 {
 	if lu > l {
 		s.lpX = x
 		copy(s.bestU, s.u)
+		if traceSearch != nil && !s.sub && s.nodes == s.rootAt {
+			traceSearch("root LP %.3f at node %d, best %v, %v", lu, s.nodes, s.bestCost, time.Since(s.started))
+		}
 		if s.nodes == s.rootAt && !s.prune(s.round(lu)) {
 			// The heuristics only pay while the root's bound leaves room
 			// for a better cover.
@@ -848,6 +861,9 @@ func (s *coverSearch) nodeLP(l float64) float64 {
 			}
 			if !s.prune(s.round(lu)) {
 				s.localSearch(ilsIterations)
+			}
+			if !s.prune(s.round(lu)) {
+				s.rins(x)
 			}
 		}
 		return lu
@@ -1146,7 +1162,11 @@ func (s *coverSearch) offerMembers(members []int32) {
 
 // diveCount is how many LP dives the root of the second phase makes: the
 // first takes the options of largest LP value, the others perturb that
-// order at random (restarts), so that they end in other covers.
+// order at random (restarts), so that they end in other covers. The roots
+// of the phase's restarts share them: a dive that found a better cover
+// restarts the phase, whose root makes the dives left (the root LP is the
+// same; making the earlier dives again found nothing new on the synthetic
+// 100x instances and cost 2.6-6 s each time).
 const diveCount = 6
 
 // dives runs LP diving from the current node, whose LP solution is x: take
@@ -1164,18 +1184,27 @@ func (s *coverSearch) dives(x []float64) {
 		s.warm = saveWarm
 	}()
 	r := rand.New(rand.NewPCG(uint64(s.nodes), 7))
-	for d := range diveCount {
+	if traceSearch != nil && !s.sub {
+		t0, b0 := time.Now(), s.bestCost
+		defer func() { traceSearch("dives at node %d: best %v -> %v, %v", s.nodes, b0, s.bestCost, time.Since(t0)) }()
+	}
+	for d := s.divesDone; d < diveCount; d++ {
 		if s.stopped != "" {
 			return
 		}
+		s.divesDone = d + 1
 		copy(s.u, saveU)
 		s.warm = saveWarm
+		bd := s.bestCost
 		cover := s.dive(slices.Clone(x), r, float64(d)*0.15)
 		if cover != nil && s.stopped == "" {
 			// A local search from each dive's cover, with the node's
 			// reduced costs: other plateaus than the best cover's.
 			copy(s.rc, saveRC)
 			s.localSearchFrom(cover, ilsDiveIterations)
+		}
+		if traceSearch != nil && !s.sub && s.bestCost < bd {
+			traceSearch("dive %d improved %v -> %v", d, bd, s.bestCost)
 		}
 	}
 }
@@ -1567,6 +1596,9 @@ func (s *coverSearch) offer(set []int, cost float64) {
 			s.stopped = stopRestart
 		}
 		s.bestCost = cost
+		if traceSearch != nil && !s.sub {
+			traceSearch("best %v at node %d (phase noLP=%v) %v", cost, s.nodes, s.noLP, time.Since(s.started))
+		}
 		s.lastImp = s.nodes
 		s.best = [][]int{set}
 		s.seen = map[string]bool{key: true}
@@ -1638,7 +1670,7 @@ func (s *coverSearch) provenBound() float64 {
 func (s *coverSearch) dfs(inherited float64) {
 	s.curLB = inherited
 	s.nodes++
-	if s.nodes > s.budget {
+	if s.nodes+s.subNodes > s.budget {
 		s.stopped = StopBudget
 		return
 	}
