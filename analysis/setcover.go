@@ -824,8 +824,7 @@ func (s *coverSearch) childLP() float64 {
 	if math.IsInf(l, 1) || s.prune(s.round(l)) {
 		return l
 	}
-	u, _, _, _ := s.lpSolveLimit(s.u, s.warm, sbPivots)
-	copy(s.u, u)
+	copy(s.u, s.lpProbe(s.u, s.warm, sbPivots)) // only the multipliers are kept
 	return math.Max(l, s.lagrangian())
 }
 
