@@ -132,6 +132,9 @@ type SetResult struct {
 	LowerBound float64
 	// Nodes is the number of search nodes visited.
 	Nodes int
+	// SearchTime is the wall time of the exact search itself (every round
+	// of it), after the route constraints were built: the solver alone.
+	SearchTime time.Duration
 	// InScope lists, in input order, the chains the sets break.
 	InScope []string
 	// Unbreakable lists, in input order, the chains left out because no
@@ -203,6 +206,7 @@ func MinimalMitigationSet(ctx context.Context, chains []Chain, k Knowledge, opts
 	cons := p.cons
 	var out hsOutcome
 	lower := 0.0
+	searchStart := time.Now()
 	for {
 		out = solveHittingSet(ctx, len(free), freeCost, cons, req.Alternatives+1, max(budget-res.Nodes, 1), report)
 		res.Nodes += out.nodes
@@ -231,6 +235,7 @@ func MinimalMitigationSet(ctx context.Context, chains []Chain, k Knowledge, opts
 			break
 		}
 	}
+	res.SearchTime = time.Since(searchStart)
 
 	res.Optimal = out.stopped == ""
 	res.Stopped = out.stopped

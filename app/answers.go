@@ -107,6 +107,10 @@ type MinimalMitigationSet struct {
 	Cost float64 `json:"cost"`
 	// Search nodes used.
 	SearchNodes int `json:"searchNodes"`
+	// SearchSeconds is the wall time of the exact search itself, the solver
+	// alone: after the route constraints are built, without reading the
+	// release (a cached answer repeats its first computation's).
+	SearchSeconds float64 `json:"searchSeconds"`
 	// The mitigations of the set.
 	Mitigations []view.Mitigation `json:"mitigations"`
 	// The members with what each one breaks.
@@ -320,7 +324,7 @@ func setResult(a *AnalysisRelease, res analysis.SetResult) *MinimalMitigationSet
 		return out
 	}
 	out := &MinimalMitigationSet{
-		Release: a.Version(), Optimal: res.Optimal, StoppedBy: stopped(res.Stopped), LowerBound: res.LowerBound, Cost: res.Best.Cost, SearchNodes: res.Nodes,
+		Release: a.Version(), Optimal: res.Optimal, StoppedBy: stopped(res.Stopped), LowerBound: res.LowerBound, Cost: res.Best.Cost, SearchNodes: res.Nodes, SearchSeconds: res.SearchTime.Seconds(),
 		Members: members(res.Best), Chains: nonNilIDs(res.InScope), Unbreakable: []UnbreakableChain{},
 		Mitigations: []view.Mitigation{}, Alternatives: []MitigationSetOption{},
 	}

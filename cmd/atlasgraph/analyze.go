@@ -378,17 +378,25 @@ func (p *progressLine) done() {
 	}
 }
 
+// searchTime words the search's own time: milliseconds below a second.
+func searchTime(s float64) string {
+	if s < 1 {
+		return fmt.Sprintf("%.0f ms", s*1000)
+	}
+	return fmt.Sprintf("%.1f s", s)
+}
+
 // writeSet prints a set answer; what names a chain ("case study", "path").
 func writeSet(w io.Writer, rel *app.AnalysisRelease, r *app.MinimalMitigationSet, routeCapHit []string, what string) {
 	switch {
 	case len(r.Chains) == 0:
 		fmt.Fprintf(w, "No %s in scope can be broken, so no mitigation set is proposed.\n", what)
 	case r.Optimal:
-		fmt.Fprintf(w, "%s, total cost %g, break every %s that can be broken (%d); no cheaper set exists (search: %s).\n",
-			countOf(len(r.Members), "mitigation"), r.Cost, what, len(r.Chains), countOf(r.SearchNodes, "node"))
+		fmt.Fprintf(w, "%s, total cost %g, break every %s that can be broken (%d); no cheaper set exists (search: %s, %s).\n",
+			countOf(len(r.Members), "mitigation"), r.Cost, what, len(r.Chains), countOf(r.SearchNodes, "node"), searchTime(r.SearchSeconds))
 	default:
-		fmt.Fprintf(w, "NOT PROVEN OPTIMAL. %s, total cost %g, break every %s that can be broken (%d). The search stopped at its %s (%s): this set may not be the cheapest, but no set costs less than %g.\n",
-			countOf(len(r.Members), "mitigation"), r.Cost, what, len(r.Chains), stopWhat(r.StoppedBy), countOf(r.SearchNodes, "node"), r.LowerBound)
+		fmt.Fprintf(w, "NOT PROVEN OPTIMAL. %s, total cost %g, break every %s that can be broken (%d). The search stopped at its %s (%s, %s): this set may not be the cheapest, but no set costs less than %g.\n",
+			countOf(len(r.Members), "mitigation"), r.Cost, what, len(r.Chains), stopWhat(r.StoppedBy), countOf(r.SearchNodes, "node"), searchTime(r.SearchSeconds), r.LowerBound)
 	}
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	for _, m := range r.Members {

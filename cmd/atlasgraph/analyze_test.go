@@ -350,6 +350,9 @@ func TestAnalyzeMinimalSetMatchesRaw(t *testing.T) {
 	if len(got.Mitigations) != len(got.Members) {
 		t.Errorf("%d mitigations but %d members", len(got.Mitigations), len(got.Members))
 	}
+	if got.SearchSeconds <= 0 || got.SearchSeconds > 600 {
+		t.Errorf("searchSeconds %v: want the search's own time, above 0", got.SearchSeconds)
+	}
 	sets := append([]app.MitigationSetOption{{Cost: got.Cost, Members: got.Members}}, got.Alternatives...)
 	var best uint64
 	for i, s := range sets {

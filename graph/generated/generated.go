@@ -310,17 +310,18 @@ type ComplexityRoot struct {
 	}
 
 	MinimalMitigationSet struct {
-		Alternatives func(childComplexity int) int
-		Chains       func(childComplexity int) int
-		Cost         func(childComplexity int) int
-		LowerBound   func(childComplexity int) int
-		Members      func(childComplexity int) int
-		Mitigations  func(childComplexity int) int
-		Optimal      func(childComplexity int) int
-		Release      func(childComplexity int) int
-		SearchNodes  func(childComplexity int) int
-		StoppedBy    func(childComplexity int) int
-		Unbreakable  func(childComplexity int) int
+		Alternatives  func(childComplexity int) int
+		Chains        func(childComplexity int) int
+		Cost          func(childComplexity int) int
+		LowerBound    func(childComplexity int) int
+		Members       func(childComplexity int) int
+		Mitigations   func(childComplexity int) int
+		Optimal       func(childComplexity int) int
+		Release       func(childComplexity int) int
+		SearchNodes   func(childComplexity int) int
+		SearchSeconds func(childComplexity int) int
+		StoppedBy     func(childComplexity int) int
+		Unbreakable   func(childComplexity int) int
 	}
 
 	MitigatedTechnique struct {
@@ -2166,6 +2167,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.MinimalMitigationSet.SearchNodes(childComplexity), true
+	case "MinimalMitigationSet.searchSeconds":
+		if e.ComplexityRoot.MinimalMitigationSet.SearchSeconds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MinimalMitigationSet.SearchSeconds(childComplexity), true
 	case "MinimalMitigationSet.stoppedBy":
 		if e.ComplexityRoot.MinimalMitigationSet.StoppedBy == nil {
 			break
@@ -7108,6 +7115,12 @@ type MinimalMitigationSet {
   """
   searchNodes: Int!
   """
+  Wall time of the exact search itself, in seconds: the solver alone, after the route
+  constraints are built, without reading the release. A cached answer repeats the time of its
+  first computation.
+  """
+  searchSeconds: Float!
+  """
   The mitigations of the set.
   """
   mitigations: [Mitigation!]!
@@ -9280,6 +9293,8 @@ func (ec *executionContext) childFields_MinimalMitigationSet(ctx context.Context
 		return ec.fieldContext_MinimalMitigationSet_cost(ctx, field)
 	case "searchNodes":
 		return ec.fieldContext_MinimalMitigationSet_searchNodes(ctx, field)
+	case "searchSeconds":
+		return ec.fieldContext_MinimalMitigationSet_searchSeconds(ctx, field)
 	case "mitigations":
 		return ec.fieldContext_MinimalMitigationSet_mitigations(ctx, field)
 	case "members":
@@ -18062,6 +18077,46 @@ func (ec *executionContext) _MinimalMitigationSet_searchNodes(ctx context.Contex
 }
 func (ec *executionContext) fieldContext_MinimalMitigationSet_searchNodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("MinimalMitigationSet", field, false, false, "Int")
+}
+
+func (ec *executionContext) _MinimalMitigationSet_searchSeconds(ctx context.Context, field graphql.CollectedField, obj *app.MinimalMitigationSet) (ret graphql.Marshaler) {
+	if serial.Plain(ec.OperationContext) {
+		fc, err := ec.fieldContext_MinimalMitigationSet_searchSeconds(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		ctx = graphql.WithFieldContext(ctx, fc)
+		defer func() {
+			if r := recover(); r != nil {
+				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
+				ret = graphql.Null
+			}
+		}()
+		res := obj.SearchSeconds
+		fc.Result = res
+		return ec.marshalNFloat2float64(ctx, field.Selections, res)
+	}
+
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MinimalMitigationSet_searchSeconds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SearchSeconds, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MinimalMitigationSet_searchSeconds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MinimalMitigationSet", field, false, false, "Float")
 }
 
 func (ec *executionContext) _MinimalMitigationSet_mitigations(ctx context.Context, field graphql.CollectedField, obj *app.MinimalMitigationSet) (ret graphql.Marshaler) {
@@ -38154,6 +38209,11 @@ func (ec *executionContext) _MinimalMitigationSet(ctx context.Context, sel ast.S
 			}
 		case "searchNodes":
 			out.Values[i] = ec._MinimalMitigationSet_searchNodes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "searchSeconds":
+			out.Values[i] = ec._MinimalMitigationSet_searchSeconds(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
