@@ -305,3 +305,33 @@ func TestRealLabels(t *testing.T) {
 		t.Error("logging should never prevent and guardrails should")
 	}
 }
+
+// TestSummaries: -summaries prints a case study's summary-level fields and
+// nothing of its procedure; an id the release does not have is an error.
+func TestSummaries(t *testing.T) {
+	path := filepath.Join("testdata", "atlas.yaml")
+	rel, err := readRelease(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var id string
+	for k := range rel.caseStudies {
+		id = k
+		break
+	}
+	var out strings.Builder
+	if err := writeSummaries(&out, path, []string{id}); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Count(out.String(), "== ") != 1 || !strings.Contains(out.String(), "== "+id+" "+rel.caseStudies[id].name) {
+		t.Errorf("-summaries %s printed:\n%s", id, out.String())
+	}
+	for _, tech := range rel.caseStudies[id].techniques() {
+		if strings.Contains(out.String(), tech) {
+			t.Errorf("-summaries %s shows %s, a technique of its procedure:\n%s", id, tech, out.String())
+		}
+	}
+	if err := writeSummaries(&out, path, []string{"AML.CS9999"}); err == nil || !strings.Contains(err.Error(), "AML.CS9999") {
+		t.Errorf("-summaries AML.CS9999: %v, want an error naming it", err)
+	}
+}

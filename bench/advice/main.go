@@ -76,8 +76,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs.BoolVar(&c.asJSON, "json", false, "print JSON instead of markdown")
 	fs.StringVar(&c.out, "o", "", "write to this file instead of standard output")
 	fs.DurationVar(&c.timeout, "timeout", 2*time.Minute, "time allowed for one report")
+	summaries := fs.Bool("summaries", false, "print what a model's author may read of each case study (id, name, date, type, target, actor, summary; never the procedure), of the case-study ids given as arguments or of all, and exit")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *summaries {
+		return writeSummaries(stdout, c.atlas, fs.Args())
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected arguments %q: every input is a flag (see -h)", fs.Args())
