@@ -172,11 +172,18 @@ func (s *Service) OnBuild(f func(Build)) {
 // the path graph and the mitigation index are otherwise built by the first
 // question that needs them).
 func (c *analysisCache) build(held *view.Release, sem *threatmodel.Semantics, warm bool) *AnalysisRelease {
+	a, _ := c.buildCtx(context.Background(), held, sem, warm)
+	return a
+}
+
+// buildCtx is build for a request: it stops waiting when ctx ends (the
+// build goes on for whoever asks next).
+func (c *analysisCache) buildCtx(ctx context.Context, held *view.Release, sem *threatmodel.Semantics, warm bool) (*AnalysisRelease, error) {
 	key := held.Info.Version + "@" + held.Info.SHA256
 	if a := c.get(key); a != nil {
-		return a
+		return a, nil
 	}
-	v, _, _ := c.flight.Do(key, func() (any, error) {
+	ch := c.flight.DoChan(key, func() (any, error) {
 		if a := c.get(key); a != nil {
 			return a, nil
 		}
@@ -195,7 +202,12 @@ func (c *analysisCache) build(held *view.Release, sem *threatmodel.Semantics, wa
 		}
 		return a, nil
 	})
-	return v.(*AnalysisRelease)
+	select {
+	case r := <-ch:
+		return r.Val.(*AnalysisRelease), nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
 }
 
 func (c *analysisCache) get(key string) *AnalysisRelease {
@@ -233,7 +245,7 @@ func (s *Service) Analysis(ctx context.Context, release string) (_ *AnalysisRele
 	}
 	// A release made current is built in the background before it serves
 	// (Warm); a request only builds one it names itself, or one evicted.
-	return s.analysis.build(held, s.sem, false), nil
+	return s.analysis.buildCtx(ctx, held, s.sem, false)
 }
 
 // input is the analysis input under the literal rule, or, when
