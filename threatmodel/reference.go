@@ -98,6 +98,25 @@ func (c Condition) describe() string {
 	}
 	flow("from", c.Inbound)
 	flow("to", c.Outbound)
+	along := func(dir string, uc *UpstreamCondition) {
+		if uc == nil {
+			return
+		}
+		s := "data flows " + dir + " a component"
+		if len(uc.Kinds) > 0 {
+			var ks []string
+			for _, k := range uc.Kinds {
+				ks = append(ks, string(k))
+			}
+			s += " of kind " + strings.Join(ks, "/")
+		}
+		if len(uc.Any) > 0 {
+			s += " with any of " + strings.Join(uc.Any, ", ")
+		}
+		parts = append(parts, s)
+	}
+	along("from", c.Upstream)
+	along("on to", c.Downstream)
 	if len(parts) == 0 {
 		return "every component"
 	}
