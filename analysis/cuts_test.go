@@ -87,9 +87,8 @@ func TestZeroHalfCutsAreValid(t *testing.T) {
 	found, checked := 0, 0
 	for iter := range 1500 {
 		n, cost, rows := smallCover(r)
-		s := newCoverSearch(n, cost, rows, 1, 1_000_000)
-		s.ctx = context.Background()
-		if s.uncov == 0 {
+		s := testSearch(n, cost, rows)
+		if s == nil {
 			continue
 		}
 		var t0 trail
@@ -221,15 +220,11 @@ func TestCloneSharesNoWrites(t *testing.T) {
 	compared := 0
 	for iter := range 200 {
 		n, cost, rows := randomCover(r)
-		s := newCoverSearch(n, cost, rows, 1, 1_000_000)
-		s.ctx = context.Background()
-		if s.uncov == 0 {
+		s := testSearch(n, cost, rows)
+		if s == nil {
 			continue
 		}
-		u0, _, ok, root := s.lpSolve(s.u, nil)
-		if !ok {
-			t.Fatalf("instance %d: the root LP did not finish", iter)
-		}
+		u0, root := solvedRoot(t, iter, s)
 		snap := root.inverse()
 		for range 5 {
 			var free []int32

@@ -1,7 +1,6 @@
 package analysis
 
 import (
-	"context"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -19,15 +18,11 @@ func TestLPProbeMatchesSolveLimit(t *testing.T) {
 	compared := 0
 	for iter := range 200 {
 		n, cost, rows := randomCover(r)
-		s := newCoverSearch(n, cost, rows, 1, 1_000_000)
-		s.ctx = context.Background()
-		if s.uncov == 0 {
+		s := testSearch(n, cost, rows)
+		if s == nil {
 			continue
 		}
-		u0, _, ok0, root := s.lpSolve(s.u, nil)
-		if !ok0 {
-			t.Fatalf("instance %d: the root LP did not finish", iter)
-		}
+		u0, root := solvedRoot(t, iter, s)
 		var t0 trail
 		fix := func() {
 			var free []int32

@@ -1,7 +1,6 @@
 package analysis
 
 import (
-	"context"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -16,9 +15,8 @@ func TestRinsOffersCovers(t *testing.T) {
 	improved, searched := 0, 0
 	for iter := range 1500 {
 		n, cost, rows := smallCover(r)
-		s := newCoverSearch(n, cost, rows, 1, 1_000_000)
-		s.ctx = context.Background()
-		if s.uncov == 0 {
+		s := testSearch(n, cost, rows)
+		if s == nil {
 			continue
 		}
 		s.greedy()

@@ -10,6 +10,29 @@ import (
 )
 
 // randomCover returns a random weighted set-cover instance over n options:
+// testSearch is a search over the instance for tests that exercise its
+// parts: one answer, the default budget, no deadline; nil when no row needs
+// covering.
+func testSearch(n int, cost []float64, rows [][]int32) *coverSearch {
+	s := newCoverSearch(n, cost, rows, 1, 1_000_000)
+	s.ctx = context.Background()
+	if s.uncov == 0 {
+		return nil
+	}
+	return s
+}
+
+// solvedRoot solves s's root LP from scratch and returns its multipliers and
+// final state; the test fails if it does not finish.
+func solvedRoot(t *testing.T, iter int, s *coverSearch) ([]float64, *lpState) {
+	t.Helper()
+	u, _, ok, root := s.lpSolve(s.u, nil)
+	if !ok {
+		t.Fatalf("instance %d: the root LP did not finish", iter)
+	}
+	return u, root
+}
+
 // rows of 2 to 6 options, unit or integer or real costs.
 func randomCover(r *rand.Rand) (n int, cost []float64, rows [][]int32) {
 	n = 20 + r.IntN(60)
@@ -57,15 +80,11 @@ func TestWarmLPMatchesColdLP(t *testing.T) {
 	compared := 0
 	for iter := range 300 {
 		n, cost, rows := randomCover(r)
-		s := newCoverSearch(n, cost, rows, 1, 1_000_000)
-		s.ctx = context.Background()
-		if s.uncov == 0 {
+		s := testSearch(n, cost, rows)
+		if s == nil {
 			continue
 		}
-		u0, _, ok0, root := s.lpSolve(s.u, nil)
-		if !ok0 {
-			t.Fatalf("instance %d: the root LP did not finish", iter)
-		}
+		u0, root := solvedRoot(t, iter, s)
 		// Random fixings, undone at the end.
 		var t0 trail
 		for range 1 + r.IntN(4) {
@@ -137,9 +156,8 @@ func TestLocalSearchKeepsCovers(t *testing.T) {
 	r := rand.New(rand.NewPCG(5, 9))
 	for iter := range 200 {
 		n, cost, rows := randomCover(r)
-		s := newCoverSearch(n, cost, rows, 1, 1_000_000)
-		s.ctx = context.Background()
-		if s.uncov == 0 {
+		s := testSearch(n, cost, rows)
+		if s == nil {
 			continue
 		}
 		s.greedy()
