@@ -43,27 +43,11 @@ func (r *Reader) Releases(ctx context.Context) ([]view.ReleaseInfo, error) {
 
 // Release returns one complete release; "" means the current one.
 func (r *Reader) Release(ctx context.Context, version string) (view.ReleaseInfo, error) {
-	list, err := r.releases(ctx, version)
-	if err != nil {
-		return view.ReleaseInfo{}, err
-	}
-	if len(list) == 0 {
-		return view.ReleaseInfo{}, &atlas.NotFoundError{Kind: "release", ID: version}
-	}
-	return list[0], nil
+	return oneRelease(ctx, r.query, version)
 }
 
 // releases is Store.releases through the Reader, so the query is observed
 // and bounded by the Reader's transaction timeout.
 func (r *Reader) releases(ctx context.Context, version any) ([]view.ReleaseInfo, error) {
-	recs, err := r.query(ctx, releaseQuery, map[string]any{"status": statusComplete, "version": version})
-	if err != nil {
-		return nil, fmt.Errorf("list releases: %w", err)
-	}
-	out := make([]view.ReleaseInfo, 0, len(recs))
-	for _, rec := range recs {
-		out = append(out, releaseFromRecord(rec))
-	}
-	SortReleases(out)
-	return out, nil
+	return listReleases(ctx, r.query, version)
 }

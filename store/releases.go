@@ -74,20 +74,24 @@ func (s *Store) Releases(ctx context.Context) ([]view.ReleaseInfo, error) {
 // Release returns one complete release, or a *atlas.NotFoundError (which is
 // atlas.ErrNotFound). An empty version means the current release.
 func (s *Store) Release(ctx context.Context, version string) (view.ReleaseInfo, error) {
-	list, err := s.releases(ctx, version)
-	if err != nil {
-		return view.ReleaseInfo{}, err
-	}
-	if len(list) == 0 {
-		return view.ReleaseInfo{}, &atlas.NotFoundError{Kind: "release", ID: version}
-	}
-	return list[0], nil
+	return oneRelease(ctx, s.read, version)
 }
 
 // releases runs releaseQuery: every complete release when version is nil,
 // else the one of that version ("" for the current one).
 func (s *Store) releases(ctx context.Context, version any) ([]view.ReleaseInfo, error) {
-	recs, err := s.read(ctx, releaseQuery, map[string]any{"status": statusComplete, "version": version})
+	return listReleases(ctx, s.read, version)
+}
+
+// readFunc runs a read query: Store.read, or Reader.query (observed and
+// bounded by the Reader's transaction timeout).
+type readFunc func(ctx context.Context, cypher string, params map[string]any) ([]*neo4j.Record, error)
+
+// listReleases runs releaseQuery through read: every complete release when
+// version is nil, else the one of that version ("" for the current one),
+// newest first.
+func listReleases(ctx context.Context, read readFunc, version any) ([]view.ReleaseInfo, error) {
+	recs, err := read(ctx, releaseQuery, map[string]any{"status": statusComplete, "version": version})
 	if err != nil {
 		return nil, fmt.Errorf("list releases: %w", err)
 	}
@@ -97,6 +101,19 @@ func (s *Store) releases(ctx context.Context, version any) ([]view.ReleaseInfo, 
 	}
 	SortReleases(out)
 	return out, nil
+}
+
+// oneRelease is the complete release of that version ("" for the current
+// one), or a *atlas.NotFoundError.
+func oneRelease(ctx context.Context, read readFunc, version string) (view.ReleaseInfo, error) {
+	list, err := listReleases(ctx, read, version)
+	if err != nil {
+		return view.ReleaseInfo{}, err
+	}
+	if len(list) == 0 {
+		return view.ReleaseInfo{}, &atlas.NotFoundError{Kind: "release", ID: version}
+	}
+	return list[0], nil
 }
 
 // SetCurrent makes a complete release the current one, in one transaction:

@@ -186,20 +186,8 @@ func (s *Store) saveModel(ctx context.Context, id string, version int, m ModelRe
 				return nil, err
 			}
 		} else {
-			if _, err := tx.Run(ctx, tmLock, p); err != nil {
+			if err := lockAtVersion(ctx, tx, p, id, version, "read it again and reapply your change"); err != nil {
 				return nil, err
-			}
-			res, err := tx.Run(ctx, tmVersion, p)
-			if err != nil {
-				return nil, err
-			}
-			rec, err := res.Single(ctx)
-			if err != nil {
-				return nil, fmt.Errorf("%w: no threat model %q", ErrNoModel, id)
-			}
-			cur, _ := rec.Get("version")
-			if cur.(int64) != int64(version) {
-				return nil, fmt.Errorf("%w: threat model %q is at version %d, not %d; read it again and reapply your change", ErrModelStale, id, cur, version)
 			}
 			if _, err := tx.Run(ctx, tmClear, p); err != nil {
 				return nil, err
@@ -318,6 +306,28 @@ func (s *Store) ListModels(ctx context.Context, limit int) ([]string, error) {
 	return out, nil
 }
 
+// lockAtVersion locks the stored model id (parameters p) for the rest of
+// tx and checks it is still at version: ErrNoModel when there is none,
+// ErrModelStale (ending with hint) when it moved on.
+func lockAtVersion(ctx context.Context, tx neo4j.ManagedTransaction, p map[string]any, id string, version int, hint string) error {
+	if _, err := tx.Run(ctx, tmLock, p); err != nil {
+		return err
+	}
+	res, err := tx.Run(ctx, tmVersion, p)
+	if err != nil {
+		return err
+	}
+	rec, err := res.Single(ctx)
+	if err != nil {
+		return fmt.Errorf("%w: no threat model %q", ErrNoModel, id)
+	}
+	cur, _ := rec.Get("version")
+	if cur.(int64) != int64(version) {
+		return fmt.Errorf("%w: threat model %q is at version %d, not %d; %s", ErrModelStale, id, cur, version, hint)
+	}
+	return nil
+}
+
 // DeleteModel deletes a stored model at version; ErrModelStale when
 // it moved on, atlas.ErrNotFound when there is none.
 func (s *Store) DeleteModel(ctx context.Context, id string, version int) error {
@@ -325,22 +335,10 @@ func (s *Store) DeleteModel(ctx context.Context, id string, version int) error {
 	defer sess.Close(ctx)
 	_, err := sess.ExecuteWrite(ctx, func(tx neo4j.ManagedTransaction) (any, error) {
 		p := map[string]any{"id": id}
-		if _, err := tx.Run(ctx, tmLock, p); err != nil {
+		if err := lockAtVersion(ctx, tx, p, id, version, "read it again"); err != nil {
 			return nil, err
 		}
-		res, err := tx.Run(ctx, tmVersion, p)
-		if err != nil {
-			return nil, err
-		}
-		rec, err := res.Single(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("%w: no threat model %q", ErrNoModel, id)
-		}
-		cur, _ := rec.Get("version")
-		if cur.(int64) != int64(version) {
-			return nil, fmt.Errorf("%w: threat model %q is at version %d, not %d; read it again", ErrModelStale, id, cur, version)
-		}
-		_, err = tx.Run(ctx, tmDelete, p)
+		_, err := tx.Run(ctx, tmDelete, p)
 		return nil, err
 	})
 	if err != nil {
