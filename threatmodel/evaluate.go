@@ -44,6 +44,7 @@ type eval struct {
 	cases      map[string]*atlas.CaseStudy
 	controlsOf map[string][]*Control // mitigation -> controls, in model order
 	compByID   map[string]*Component // nil for the organisation
+	reached    map[string]bool       // components outsiders reach (Model.reachedByOutsiders)
 	mitsOf     map[string][]string   // technique -> mitigations the release links to it, sorted
 
 	// applicability
@@ -140,6 +141,7 @@ func newEval(m *Model, rel *atlas.Release, in *analysis.Input, rs *RuleSet, opt 
 	for i := range m.Components {
 		e.compByID[m.Components[i].ID] = &m.Components[i]
 	}
+	e.reached = m.reachedByOutsiders()
 	e.mitsOf = map[string][]string{}
 	for _, mid := range e.links.Mitigations { // sorted, so each list is
 		for t := range e.links.Links[mid] {
@@ -211,7 +213,7 @@ func (e *eval) judge(t string, side Side, comps []string) judged {
 					continue
 				}
 				switch {
-				case !linkActsOn(le, comp):
+				case !linkActsOn(le, comp, e.reached[c]):
 					j.reducedBy[ctl.ID] = true
 				case linkCuts(le, side, e.m.Preferences.CountDetection):
 					covered = true
@@ -641,7 +643,7 @@ func (e *eval) cutsEverywhere(le LinkEffect, t string, side Side) bool {
 	}
 	for _, c := range e.byTech[t].Components {
 		comp := e.compByID[c] // nil: the organisation
-		if !linkActsOn(le, comp) {
+		if !linkActsOn(le, comp, e.reached[c]) {
 			return false
 		}
 	}

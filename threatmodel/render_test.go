@@ -223,6 +223,7 @@ func TestAddingAControlRemovesExactlyWhatItBreaks(t *testing.T) {
 			// steps on the defender's side (direct or through a parent),
 			// on every component the technique applies to.
 			mitigates := map[string]bool{}
+			reached := m.reachedByOutsiders()
 			for _, a := range before.ApplicableTechniques {
 				for _, le := range a.Effects {
 					if le.Mitigation != mit || !linkCuts(le, Side(a.Side), false) {
@@ -231,7 +232,7 @@ func TestAddingAControlRemovesExactlyWhatItBreaks(t *testing.T) {
 					everywhere := true
 					for _, c := range a.Components {
 						comp, _ := m.Component(c)
-						everywhere = everywhere && linkActsOn(le, comp)
+						everywhere = everywhere && linkActsOn(le, comp, reached[c])
 					}
 					mitigates[a.ID] = everywhere
 				}

@@ -81,6 +81,12 @@ type MitigationSemantics struct {
 	// taking outsiders' content) they do not stop a step an admitted user
 	// takes.
 	OutsidersOnly bool
+	// OutsidersDownstream (`outsidersOnly: downstream` in the data) marks
+	// access controls on using a component: outsiders who use a public
+	// component use what it feeds as well (a model behind a public chat
+	// is prompted by the public through it), so they do not stop a step on
+	// a component downstream of a public one either.
+	OutsidersDownstream bool
 	// Links holds the curated entry of each mitigates link, by technique id.
 	Links map[string]LinkSemantics
 	Pos   Pos
@@ -273,8 +279,10 @@ func (s *Semantics) readEffects(p *semParser, top *yaml.Node) {
 		case "", "false":
 		case "true":
 			ms.OutsidersOnly = true
+		case "downstream":
+			ms.OutsidersOnly, ms.OutsidersDownstream = true, true
 		default:
-			p.fail(nodes["outsidersOnly"], "%s: outsidersOnly is true or false", what)
+			p.fail(nodes["outsidersOnly"], "%s: outsidersOnly is true, downstream or false", what)
 		}
 		p.effect(nodes["effect"], what, ms.Effect)
 		switch ms.Acts {
@@ -387,17 +395,20 @@ func (s *Semantics) readSteps(p *semParser, top *yaml.Node) {
 	}
 }
 
-// ActsOn reports whether the link acts on component c at all: an access
-// control does not stop what an admitted user does on a component the
-// public uses, and a link limited to some modalities does not act on a
-// component of another (a component that gives no modality is taken as
-// text). A nil component is the organisation: only links without a
-// modality act on it.
-func linkActsOn(l LinkEffect, c *Component) bool {
+// linkActsOn reports whether the link acts on component c at all. An
+// access control does not stop what an admitted user does on a component
+// the public uses; one on using a component (OutsidersDownstream) neither
+// on a component outsiders reach through others (reached: a public
+// component or an external party feeds it, directly or through others;
+// see [Model.reachedByOutsiders]). A link limited to some modalities does not
+// act on a component of another (a component that gives no modality is
+// taken as text). A nil component is the organisation: only links without
+// a modality act on it.
+func linkActsOn(l LinkEffect, c *Component, reached bool) bool {
 	if c == nil { // the organisation
 		return len(l.Modalities) == 0
 	}
-	if l.OutsidersOnly && (c.Flag("internetFacing") || c.Flag("acceptsUntrustedContent") || c.Flag("unauthenticated")) {
+	if l.OutsidersOnly && (public(c) || l.OutsidersDownstream && reached) {
 		return false
 	}
 	if len(l.Modalities) > 0 {
@@ -408,6 +419,44 @@ func linkActsOn(l LinkEffect, c *Component) bool {
 		return slices.Contains(l.Modalities, m)
 	}
 	return true
+}
+
+// public reports whether outsiders use c directly: it is internet-facing,
+// takes outsiders' content or needs no account (an external party is all
+// of these).
+func public(c *Component) bool {
+	return c.Flag("internetFacing") || c.Flag("acceptsUntrustedContent") || c.Flag("unauthenticated")
+}
+
+// reachedByOutsiders returns the components outsiders reach: the public
+// ones and every component downstream of one through flows (content a
+// public chat takes in reaches the backend, the retriever and the model
+// behind it; a channel anyone may post in reaches the index built from it).
+// Access controls on using such a component admit them; see [linkActsOn].
+func (m *Model) reachedByOutsiders() map[string]bool {
+	out := map[string][]string{}
+	for _, f := range m.Flows {
+		out[f.From] = append(out[f.From], f.To)
+	}
+	reached := map[string]bool{}
+	var queue []string
+	for i := range m.Components {
+		if c := &m.Components[i]; public(c) {
+			reached[c.ID] = true
+			queue = append(queue, c.ID)
+		}
+	}
+	for len(queue) > 0 {
+		v := queue[0]
+		queue = queue[1:]
+		for _, w := range out[v] {
+			if !reached[w] {
+				reached[w] = true
+				queue = append(queue, w)
+			}
+		}
+	}
+	return reached
 }
 
 // Cuts reports whether the link cuts a step on side: a prevent link (or,
@@ -442,7 +491,7 @@ func (s *Semantics) Link(rel *ReleaseLinks, m, t string) (LinkEffect, bool) {
 	if ms == nil {
 		return le, true
 	}
-	le.Acts, le.OutsidersOnly = ms.Acts, ms.OutsidersOnly
+	le.Acts, le.OutsidersOnly, le.OutsidersDownstream = ms.Acts, ms.OutsidersOnly, ms.OutsidersDownstream
 	key := t
 	if via != "" {
 		key = via

@@ -214,7 +214,8 @@ func TestSemanticsRejectBrokenFiles(t *testing.T) {
 }
 
 // Access controls do not stop admitted users on components the public
-// uses; deepfake detection acts on media, not on text.
+// uses, nor outsiders' content on the components it flows into; deepfake
+// detection acts on media, not on text.
 func TestLinksActOnSomeComponents(t *testing.T) {
 	rel, _ := release2605(t)
 	sem, rl := semantics(t), LinksOf(rel)
@@ -222,15 +223,57 @@ func TestLinksActOnSomeComponents(t *testing.T) {
 	internal := &Component{Properties: map[string]Value{}}
 	image := &Component{Properties: map[string]Value{"modality": {Type: TypeString, Text: "image"}}}
 	ac, _ := sem.Link(rl, "AML.M0019", "AML.T0051")
-	if linkActsOn(ac, public) || !linkActsOn(ac, internal) {
-		t.Errorf("access control in production: acts on a public component %v, on an internal one %v", linkActsOn(ac, public), linkActsOn(ac, internal))
+	if linkActsOn(ac, public, false) || !linkActsOn(ac, internal, false) {
+		t.Errorf("access control in production: acts on a public component %v, on an internal one %v", linkActsOn(ac, public, false), linkActsOn(ac, internal, false))
+	}
+	if linkActsOn(ac, internal, true) {
+		t.Error("access control in production acts on a component outsiders use through a public one")
+	}
+	if ar, _ := sem.Link(rl, "AML.M0005", "AML.T0025"); linkActsOn(ar, public, false) || !linkActsOn(ar, internal, true) {
+		t.Error("access control at rest: acts on a public component, or not on a store a public component feeds (reading it out needs access to the store itself)")
 	}
 	df, _ := sem.Link(rl, "AML.M0034", "AML.T0015")
-	if linkActsOn(df, internal) || !linkActsOn(df, image) {
-		t.Errorf("deepfake detection against evasion: acts on text %v, on images %v", linkActsOn(df, internal), linkActsOn(df, image))
+	if linkActsOn(df, internal, false) || !linkActsOn(df, image, false) {
+		t.Errorf("deepfake detection against evasion: acts on text %v, on images %v", linkActsOn(df, internal, false), linkActsOn(df, image, false))
 	}
-	if g, _ := sem.Link(rl, "AML.M0020", "AML.T0051"); !linkActsOn(g, public) {
+	if g, _ := sem.Link(rl, "AML.M0020", "AML.T0051"); !linkActsOn(g, public, true) {
 		t.Error("guardrails act on public components")
+	}
+}
+
+// Outsiders reach the public components and everything downstream of
+// them through flows, not what only feeds them.
+func TestReachedByOutsiders(t *testing.T) {
+	m, err := Parse("m.yaml", []byte(`name: reach
+components:
+  - {id: people, kind: external-party}
+  - {id: wiki, kind: document-ingestion}
+  - {id: index, kind: vector-store}
+  - {id: rag, kind: rag-retriever}
+  - {id: llm, kind: hosted-model-api}
+  - {id: app, kind: chat-ui}
+  - {id: train, kind: training-pipeline}
+flows:
+  - {from: people, to: wiki}
+  - {from: wiki, to: index}
+  - {from: index, to: rag}
+  - {from: rag, to: llm}
+  - {from: app, to: llm}
+  - {from: train, to: llm}
+`), Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := m.reachedByOutsiders()
+	for _, id := range []string{"people", "wiki", "index", "rag", "llm"} {
+		if !got[id] {
+			t.Errorf("%s: not reached, though content from the external party flows into it", id)
+		}
+	}
+	for _, id := range []string{"app", "train"} {
+		if got[id] {
+			t.Errorf("%s: reached, though only internal components feed it", id)
+		}
 	}
 }
 

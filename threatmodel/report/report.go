@@ -319,6 +319,10 @@ type LinkEffect struct {
 	// OutsidersOnly: an access control, which does not stop admitted users
 	// (see threatmodel.MitigationSemantics.OutsidersOnly).
 	OutsidersOnly bool `json:"outsidersOnly,omitempty"`
+	// OutsidersDownstream: an access control on using a component, which
+	// does not stop outsiders who use it through a public component either
+	// (see threatmodel.MitigationSemantics.OutsidersDownstream).
+	OutsidersDownstream bool `json:"outsidersDownstream,omitempty"`
 	// Modalities, when given, limit the link to components of these input
 	// modalities.
 	Modalities []string `json:"modalities,omitempty"`
