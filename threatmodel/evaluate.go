@@ -3,7 +3,6 @@ package threatmodel
 import (
 	"context"
 	"fmt"
-	"math"
 	"slices"
 	"sort"
 	"strings"
@@ -46,6 +45,7 @@ type eval struct {
 	compByID   map[string]*Component // nil for the organisation
 	reached    map[string]bool       // components outsiders reach (Model.reachedByOutsiders)
 	mitsOf     map[string][]string   // technique -> mitigations the release links to it, sorted
+	common     map[string]float64    // technique -> how common it is among reference systems (prior.go)
 
 	// applicability
 	sites     map[string][]Site
@@ -71,9 +71,10 @@ type incChain struct {
 	chain analysis.Chain
 	steps []stepInfo
 	open  bool // not broken and not accepted
-	// weight and weightApplicable sum the steps' weights ([stepWeight])
-	// over all steps and over those that apply here.
-	weight, weightApplicable float64
+	// likeness is how much the match says about this system being like
+	// the case study's victim (prior.go): the evidence of the steps that
+	// apply ([stepEvidence]) less missingStepCost for each that does not.
+	likeness float64
 }
 
 type stepInfo struct {
@@ -142,6 +143,11 @@ func newEval(m *Model, rel *atlas.Release, in *analysis.Input, rs *RuleSet, opt 
 		e.compByID[m.Components[i].ID] = &m.Components[i]
 	}
 	e.reached = m.reachedByOutsiders()
+	common, err := commonness(rs)
+	if err != nil {
+		return nil, err
+	}
+	e.common = common
 	e.mitsOf = map[string][]string{}
 	for _, mid := range e.links.Mitigations { // sorted, so each list is
 		for t := range e.links.Links[mid] {
@@ -374,16 +380,6 @@ func (e *eval) stepCut(t string, side Side) ([]string, bool) {
 // incidents is phase 2: case studies of at least two steps whose applicable
 // steps cover at least 60% of them, and whether the controls break them.
 func (e *eval) incidents(ctx context.Context) error {
-	usedIn := map[string]int{}
-	for _, ch := range e.in.Chains {
-		seen := map[string]bool{}
-		for _, s := range ch.Steps {
-			if s.Technique != "" && !seen[s.Technique] {
-				seen[s.Technique] = true
-				usedIn[s.Technique]++
-			}
-		}
-	}
 	for _, ch := range e.in.Chains {
 		if len(ch.Steps) < 2 {
 			continue
@@ -393,12 +389,12 @@ func (e *eval) incidents(ctx context.Context) error {
 		for _, s := range ch.Steps {
 			si := stepInfo{id: s.ID, technique: s.Technique, pseudo: ch.ID + "/" + s.ID, applicable: s.Technique != "" && e.status[s.Technique] != ""}
 			side := e.sem.StepSide(e.links, ch.ID, s.ID, s.Technique).Side
-			w := stepWeight(side, usedIn[s.Technique], len(e.in.Chains))
-			ic.weight += w
 			if si.applicable {
 				applicable++
 				si.side = side
-				ic.weightApplicable += w
+				ic.likeness += stepEvidence(side, e.commonnessOf(s.Technique))
+			} else {
+				ic.likeness -= missingStepCost
 			}
 			ic.steps = append(ic.steps, si)
 			tech := si.pseudo
@@ -479,17 +475,23 @@ func (e *eval) incidents(ctx context.Context) error {
 	return nil
 }
 
-// rankIncidents orders incidents by coverage (exact first), then by the
-// evidence behind them: more applicable steps, then more recent case
-// studies.
+// rankIncidents orders incidents exact first, then by likeness (how much
+// the match says about this system being like the victim, prior.go), then
+// by the number of steps that apply and the case study's date. Among exact
+// matches, size used to decide: the biggest exact matches came first
+// whatever they were made of (on a classifier, deepfake-KYC and
+// supply-chain case studies of reconnaissance, phishing and model access
+// ahead of the evasion case studies), and the case study a model was
+// written from was among the first five incidents in 60% of the models of
+// bench/advice.
 func (e *eval) rankIncidents() {
 	sort.SliceStable(e.incChains, func(i, j int) bool {
 		a, b := e.incChains[i].inc, e.incChains[j].inc
-		if sa, sb := e.incChains[i].likeness(), e.incChains[j].likeness(); sa != sb {
-			return sa > sb
+		if ea, eb := a.Match == MatchExact, b.Match == MatchExact; ea != eb {
+			return ea
 		}
-		if sa, sb := incidentWeight(a), incidentWeight(b); sa != sb {
-			return sa > sb
+		if la, lb := e.incChains[i].likeness, e.incChains[j].likeness; la != lb {
+			return la > lb
 		}
 		if a.StepsApplicable != b.StepsApplicable {
 			return a.StepsApplicable > b.StepsApplicable
@@ -506,39 +508,6 @@ func (e *eval) rankIncidents() {
 		e.rep.Incidents = append(e.rep.Incidents, *e.incChains[i].inc)
 		e.incChains[i].inc = &e.rep.Incidents[i]
 	}
-}
-
-// incidentWeight is the share of the procedure that applies here.
-// (Weighing it by the number of steps that apply ranked the case study a
-// model was written from lower on bench/advice.)
-func incidentWeight(i *Incident) float64 {
-	return float64(i.StepsApplicable) / float64(i.StepsTotal)
-}
-
-// likeness is how much the incident's victim resembles this system: the
-// weighted share of its steps that apply ([stepWeight]).
-func (ic *incChain) likeness() float64 {
-	if ic.weight == 0 {
-		return 0
-	}
-	return ic.weightApplicable / ic.weight
-}
-
-// stepWeight is how much a step that applies says about a system being like
-// the case study's victim. Attacker-side steps (reconnaissance, resource
-// development, staging on a proxy) apply to nearly every system, so a step
-// on the victim's own system weighs twice as much; and a technique many
-// case studies use (valid accounts, prompt crafting) says less than a rare
-// one, so the weight grows with how few of the n case studies use it.
-func stepWeight(side Side, usedIn, n int) float64 {
-	w := 1.0
-	if side != SideAttacker {
-		w = 2
-	}
-	if usedIn > 0 && n > 0 {
-		w *= math.Log2(1 + float64(n)/float64(usedIn))
-	}
-	return w
 }
 
 func (e *eval) caseDate(id string) string {
