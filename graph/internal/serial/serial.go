@@ -62,6 +62,9 @@ func Slice(
 		return graphql.MarshalSliceConcurrently(ctx, n, workerLimit, omitPanicHandler, marshal)
 	}
 	ret := make(graphql.Array, n)
+	if key := fieldKey(); key != nil {
+		return sliceInPlace(ctx, key, ret, marshal, omitPanicHandler)
+	}
 	// One allocation for every element's field context and index instead of
 	// two per element (gqlgen's, also for a list of one); each element keeps
 	// its own, as error paths and deferred fragments may refer to it after
@@ -86,6 +89,51 @@ func Slice(
 		ret[i] = marshalRecovering(childCtx, i, marshal)
 	}
 	return ret
+}
+
+// sliceInPlace is Slice's serial loop when contexts can be made here
+// (fieldKey): one allocation for every element's context, field context,
+// index and object values, and the elements share the memo of collected fields of the serial
+// list ctx is in, or a new one.
+func sliceInPlace(ctx context.Context, key any, ret graphql.Array, marshal func(context.Context, int) graphql.Marshaler, omitPanicHandler bool) graphql.Array {
+	n := len(ret)
+	elems := make([]listElement, n)
+	parent := graphql.GetFieldContext(ctx)
+	var m *memo
+	if p, ok := ctx.(*fieldCtx); ok && p.memo != nil {
+		m = p.memo
+	} else {
+		m = new(memo)
+	}
+	for i := range n {
+		if i%checkEvery == 0 && ctx.Err() != nil {
+			graphql.AddError(ctx, ctx.Err())
+			for j := i; j < n; j++ {
+				ret[j] = graphql.Null
+			}
+			break
+		}
+		e := &elems[i]
+		e.idx = i
+		e.fc.Index = &e.idx
+		e.fc.Parent = parent
+		e.ctx = fieldCtx{Context: ctx, key: key, fc: &e.fc, memo: m, vals: &e.vals}
+		if omitPanicHandler {
+			ret[i] = marshal(&e.ctx, i)
+			continue
+		}
+		ret[i] = marshalRecovering(&e.ctx, i, marshal)
+	}
+	return ret
+}
+
+// listElement is the context of one list element with its field context
+// and the index that points to.
+type listElement struct {
+	ctx  fieldCtx
+	fc   graphql.FieldContext
+	idx  int
+	vals Values // the element's object, when it is one with no concurrent field (NewValuesIn)
 }
 
 // element is the field context of one list element with the index it
@@ -225,6 +273,20 @@ func NewValues(fields []graphql.CollectedField) *Values {
 		v.Values = make([]graphql.Marshaler, len(fields))
 	}
 	return v
+}
+
+// NewValuesIn is NewValues for an object marshalled in ctx: when ctx is the
+// context of a serial list's element whose own Values is still unused,
+// that one (in the block Slice allocated for the list), else a new one.
+func NewValuesIn(ctx context.Context, fields []graphql.CollectedField) *Values {
+	if c, ok := ctx.(*fieldCtx); ok && c.vals != nil && len(fields) <= inline {
+		v := c.vals
+		c.vals = nil // an element's object is marshalled once; never twice in one slot
+		v.fields = fields
+		v.Values = v.buf[:len(fields):len(fields)]
+		return v
+	}
+	return NewValues(fields)
 }
 
 // Dispatch does nothing: an object with no concurrent field has nothing
