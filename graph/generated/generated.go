@@ -12727,7 +12727,7 @@ func (ec *executionContext) _ActorConnection_edges(ctx context.Context, field gr
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -12776,7 +12776,7 @@ func (ec *executionContext) _ActorConnection_nodes(ctx context.Context, field gr
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -12825,7 +12825,7 @@ func (ec *executionContext) _ActorConnection_pageInfo(ctx context.Context, field
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -12928,7 +12928,7 @@ func (ec *executionContext) _ActorEdge_node(ctx context.Context, field graphql.C
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -13031,7 +13031,7 @@ func (ec *executionContext) _ActorOverlap_actors(ctx context.Context, field grap
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -13080,7 +13080,7 @@ func (ec *executionContext) _ActorOverlap_perActor(ctx context.Context, field gr
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -13129,7 +13129,7 @@ func (ec *executionContext) _ActorOverlap_shared(ctx context.Context, field grap
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -13178,7 +13178,7 @@ func (ec *executionContext) _ActorTechnique_technique(ctx context.Context, field
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -13282,7 +13282,7 @@ func (ec *executionContext) _ActorTechnique_via(ctx context.Context, field graph
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -13322,7 +13322,7 @@ func (ec *executionContext) _ActorTechnique_steps(ctx context.Context, field gra
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -13371,7 +13371,7 @@ func (ec *executionContext) _ActorTechnique_attackEvidence(ctx context.Context, 
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -13420,7 +13420,7 @@ func (ec *executionContext) _ActorTechniques_actor(ctx context.Context, field gr
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -13469,7 +13469,7 @@ func (ec *executionContext) _ActorTechniques_techniques(ctx context.Context, fie
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -13680,7 +13680,7 @@ func (ec *executionContext) _AttackPath_techniques(ctx context.Context, field gr
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -13729,7 +13729,7 @@ func (ec *executionContext) _AttackPath_hops(ctx context.Context, field graphql.
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -13859,7 +13859,7 @@ func (ec *executionContext) _AttackPathResult_paths(ctx context.Context, field g
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -13989,7 +13989,7 @@ func (ec *executionContext) _AttackPathResult_mitigationSet(ctx context.Context,
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -14460,7 +14460,7 @@ func (ec *executionContext) _AttackVersion_loadedAt(ctx context.Context, field g
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -14959,7 +14959,7 @@ func (ec *executionContext) _CaseStudy_references(ctx context.Context, field gra
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -15062,7 +15062,7 @@ func (ec *executionContext) _CaseStudy_actors(ctx context.Context, field graphql
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -15111,7 +15111,7 @@ func (ec *executionContext) _CaseStudy_steps(ctx context.Context, field graphql.
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -15160,7 +15160,7 @@ func (ec *executionContext) _CaseStudyConnection_edges(ctx context.Context, fiel
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -15209,7 +15209,7 @@ func (ec *executionContext) _CaseStudyConnection_nodes(ctx context.Context, fiel
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -15258,7 +15258,7 @@ func (ec *executionContext) _CaseStudyConnection_pageInfo(ctx context.Context, f
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -15361,7 +15361,7 @@ func (ec *executionContext) _CaseStudyEdge_node(ctx context.Context, field graph
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -15491,7 +15491,7 @@ func (ec *executionContext) _ChainAnalysis_steps(ctx context.Context, field grap
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -15540,7 +15540,7 @@ func (ec *executionContext) _ChainAnalysis_mitigations(ctx context.Context, fiel
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -15589,7 +15589,7 @@ func (ec *executionContext) _ChainAnalysis_partial(ctx context.Context, field gr
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -15638,7 +15638,7 @@ func (ec *executionContext) _ChainAnalysis_uncoveredSteps(ctx context.Context, f
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -15687,7 +15687,7 @@ func (ec *executionContext) _ChainAnalysis_openRoute(ctx context.Context, field 
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -15763,7 +15763,7 @@ func (ec *executionContext) _ChainBreaker_mitigation(ctx context.Context, field 
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -15812,7 +15812,7 @@ func (ec *executionContext) _ChainBreaker_hits(ctx context.Context, field graphq
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -15861,7 +15861,7 @@ func (ec *executionContext) _ChainBreaker_earliestBreak(ctx context.Context, fie
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -15964,7 +15964,7 @@ func (ec *executionContext) _ChainStep_technique(ctx context.Context, field grap
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -16013,7 +16013,7 @@ func (ec *executionContext) _ChainStep_tactic(ctx context.Context, field graphql
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -16089,7 +16089,7 @@ func (ec *executionContext) _ChokePoints_techniques(ctx context.Context, field g
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -16138,7 +16138,7 @@ func (ec *executionContext) _ChokePoints_mitigations(ctx context.Context, field 
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -16214,7 +16214,7 @@ func (ec *executionContext) _CoverageGap_technique(ctx context.Context, field gr
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -16344,7 +16344,7 @@ func (ec *executionContext) _CoverageGaps_techniques(ctx context.Context, field 
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -16501,7 +16501,7 @@ func (ec *executionContext) _EntityChanges_added(ctx context.Context, field grap
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -16550,7 +16550,7 @@ func (ec *executionContext) _EntityChanges_removed(ctx context.Context, field gr
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -16599,7 +16599,7 @@ func (ec *executionContext) _EntityChanges_renamed(ctx context.Context, field gr
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -16702,7 +16702,7 @@ func (ec *executionContext) _LinkChanges_added(ctx context.Context, field graphq
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -16751,7 +16751,7 @@ func (ec *executionContext) _LinkChanges_removed(ctx context.Context, field grap
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -17211,7 +17211,7 @@ func (ec *executionContext) _MappingReport_findings(ctx context.Context, field g
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -17422,7 +17422,7 @@ func (ec *executionContext) _MatrixLayer_techniques(ctx context.Context, field g
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -17471,7 +17471,7 @@ func (ec *executionContext) _MatrixLayer_legend(ctx context.Context, field graph
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -17628,7 +17628,7 @@ func (ec *executionContext) _MatrixLayerTechnique_score(ctx context.Context, fie
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -17668,7 +17668,7 @@ func (ec *executionContext) _MatrixLayerTechnique_value(ctx context.Context, fie
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -17978,7 +17978,7 @@ func (ec *executionContext) _MinimalMitigationSet_lowerBound(ctx context.Context
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -18018,7 +18018,7 @@ func (ec *executionContext) _MinimalMitigationSet_cost(ctx context.Context, fiel
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -18085,7 +18085,7 @@ func (ec *executionContext) _MinimalMitigationSet_searchSeconds(ctx context.Cont
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -18125,7 +18125,7 @@ func (ec *executionContext) _MinimalMitigationSet_mitigations(ctx context.Contex
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -18174,7 +18174,7 @@ func (ec *executionContext) _MinimalMitigationSet_members(ctx context.Context, f
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -18223,7 +18223,7 @@ func (ec *executionContext) _MinimalMitigationSet_alternatives(ctx context.Conte
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -18299,7 +18299,7 @@ func (ec *executionContext) _MinimalMitigationSet_unbreakable(ctx context.Contex
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -18348,7 +18348,7 @@ func (ec *executionContext) _MitigatedTechnique_technique(ctx context.Context, f
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -18613,7 +18613,7 @@ func (ec *executionContext) _Mitigation_references(ctx context.Context, field gr
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -18716,7 +18716,7 @@ func (ec *executionContext) _Mitigation_attack(ctx context.Context, field graphq
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -18765,7 +18765,7 @@ func (ec *executionContext) _Mitigation_techniques(ctx context.Context, field gr
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -18814,7 +18814,7 @@ func (ec *executionContext) _MitigationChokePoint_mitigation(ctx context.Context
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -18971,7 +18971,7 @@ func (ec *executionContext) _MitigationConnection_edges(ctx context.Context, fie
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -19020,7 +19020,7 @@ func (ec *executionContext) _MitigationConnection_nodes(ctx context.Context, fie
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -19069,7 +19069,7 @@ func (ec *executionContext) _MitigationConnection_pageInfo(ctx context.Context, 
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -19172,7 +19172,7 @@ func (ec *executionContext) _MitigationEdge_node(ctx context.Context, field grap
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -19221,7 +19221,7 @@ func (ec *executionContext) _MitigationSetOption_cost(ctx context.Context, field
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -19261,7 +19261,7 @@ func (ec *executionContext) _MitigationSetOption_members(ctx context.Context, fi
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -20247,7 +20247,7 @@ func (ec *executionContext) _PathHop_from(ctx context.Context, field graphql.Col
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -20296,7 +20296,7 @@ func (ec *executionContext) _PathHop_to(ctx context.Context, field graphql.Colle
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -22391,7 +22391,7 @@ func (ec *executionContext) _Release_loadedAt(ctx context.Context, field graphql
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -22431,7 +22431,7 @@ func (ec *executionContext) _Release_counts(ctx context.Context, field graphql.C
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -22760,7 +22760,7 @@ func (ec *executionContext) _ReleaseDiff_tactics(ctx context.Context, field grap
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -22809,7 +22809,7 @@ func (ec *executionContext) _ReleaseDiff_techniques(ctx context.Context, field g
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -22858,7 +22858,7 @@ func (ec *executionContext) _ReleaseDiff_mitigations(ctx context.Context, field 
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -22907,7 +22907,7 @@ func (ec *executionContext) _ReleaseDiff_caseStudies(ctx context.Context, field 
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -22956,7 +22956,7 @@ func (ec *executionContext) _ReleaseDiff_achieves(ctx context.Context, field gra
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -23005,7 +23005,7 @@ func (ec *executionContext) _ReleaseDiff_specializes(ctx context.Context, field 
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -23054,7 +23054,7 @@ func (ec *executionContext) _ReleaseDiff_mitigates(ctx context.Context, field gr
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -23103,7 +23103,7 @@ func (ec *executionContext) _ReleaseDiff_steps(ctx context.Context, field graphq
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -23152,7 +23152,7 @@ func (ec *executionContext) _ReleaseDiff_retired(ctx context.Context, field grap
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -23201,7 +23201,7 @@ func (ec *executionContext) _ReleaseDiff_movedTactic(ctx context.Context, field 
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -23250,7 +23250,7 @@ func (ec *executionContext) _ReleaseDiff_maturityChanges(ctx context.Context, fi
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -23299,7 +23299,7 @@ func (ec *executionContext) _ReleaseDiff_mitigationLinks(ctx context.Context, fi
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -23348,7 +23348,7 @@ func (ec *executionContext) _ReleaseDiff_caseStudiesAdded(ctx context.Context, f
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -23582,7 +23582,7 @@ func (ec *executionContext) _SearchHit_kind(ctx context.Context, field graphql.C
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -23676,7 +23676,7 @@ func (ec *executionContext) _SearchHit_score(ctx context.Context, field graphql.
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -23716,7 +23716,7 @@ func (ec *executionContext) _SearchHit_tactic(ctx context.Context, field graphql
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -23765,7 +23765,7 @@ func (ec *executionContext) _SearchHit_technique(ctx context.Context, field grap
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -23814,7 +23814,7 @@ func (ec *executionContext) _SearchHit_mitigation(ctx context.Context, field gra
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -23863,7 +23863,7 @@ func (ec *executionContext) _SearchHit_caseStudy(ctx context.Context, field grap
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -23912,7 +23912,7 @@ func (ec *executionContext) _SearchHit_actor(ctx context.Context, field graphql.
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -23961,7 +23961,7 @@ func (ec *executionContext) _SetMember_mitigation(ctx context.Context, field gra
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -24010,7 +24010,7 @@ func (ec *executionContext) _SetMember_cost(ctx context.Context, field graphql.C
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -24131,7 +24131,7 @@ func (ec *executionContext) _SharedTechnique_technique(ctx context.Context, fiel
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -24369,7 +24369,7 @@ func (ec *executionContext) _Step_caseStudy(ctx context.Context, field graphql.C
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -24418,7 +24418,7 @@ func (ec *executionContext) _Step_technique(ctx context.Context, field graphql.C
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -24467,7 +24467,7 @@ func (ec *executionContext) _Step_tactic(ctx context.Context, field graphql.Coll
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -24516,7 +24516,7 @@ func (ec *executionContext) _Step_leadsTo(ctx context.Context, field graphql.Col
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -24565,7 +24565,7 @@ func (ec *executionContext) _Step_leadsFrom(ctx context.Context, field graphql.C
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -24668,7 +24668,7 @@ func (ec *executionContext) _StepChange_before(ctx context.Context, field graphq
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -24717,7 +24717,7 @@ func (ec *executionContext) _StepChange_after(ctx context.Context, field graphql
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -25360,7 +25360,7 @@ func (ec *executionContext) _TMActor_evidence(ctx context.Context, field graphql
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -25625,7 +25625,7 @@ func (ec *executionContext) _TMApplicableTechnique_score(ctx context.Context, fi
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -25827,7 +25827,7 @@ func (ec *executionContext) _TMApplicableTechnique_effects(ctx context.Context, 
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -26011,7 +26011,7 @@ func (ec *executionContext) _TMApplicableTechnique_evidence(ctx context.Context,
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -26276,7 +26276,7 @@ func (ec *executionContext) _TMComponent_properties(ctx context.Context, field g
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -26811,7 +26811,7 @@ func (ec *executionContext) _TMCost_cost(ctx context.Context, field graphql.Coll
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -27607,7 +27607,7 @@ func (ec *executionContext) _TMIncident_breaksAt(ctx context.Context, field grap
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -27656,7 +27656,7 @@ func (ec *executionContext) _TMIncident_coveredSteps(ctx context.Context, field 
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -27759,7 +27759,7 @@ func (ec *executionContext) _TMIncident_evidence(ctx context.Context, field grap
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -28105,7 +28105,7 @@ func (ec *executionContext) _TMLinkEffect_modalities(ctx context.Context, field 
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -28253,7 +28253,7 @@ func (ec *executionContext) _TMPreferences_costs(ctx context.Context, field grap
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -28572,7 +28572,7 @@ func (ec *executionContext) _TMRecommendation_adds(ctx context.Context, field gr
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -28702,7 +28702,7 @@ func (ec *executionContext) _TMRecommendation_evidence(ctx context.Context, fiel
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -28886,7 +28886,7 @@ func (ec *executionContext) _TMResidualPath_evidence(ctx context.Context, field 
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -29475,7 +29475,7 @@ func (ec *executionContext) _TMTaxonomy_kinds(ctx context.Context, field graphql
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -29524,7 +29524,7 @@ func (ec *executionContext) _TMTaxonomy_properties(ctx context.Context, field gr
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -29789,7 +29789,7 @@ func (ec *executionContext) _TMUncoveredTechnique_evidence(ctx context.Context, 
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -30000,7 +30000,7 @@ func (ec *executionContext) _Tactic_references(ctx context.Context, field graphq
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -30103,7 +30103,7 @@ func (ec *executionContext) _Tactic_attack(ctx context.Context, field graphql.Co
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -30152,7 +30152,7 @@ func (ec *executionContext) _Tactic_techniques(ctx context.Context, field graphq
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -30201,7 +30201,7 @@ func (ec *executionContext) _TacticConnection_edges(ctx context.Context, field g
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -30250,7 +30250,7 @@ func (ec *executionContext) _TacticConnection_nodes(ctx context.Context, field g
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -30299,7 +30299,7 @@ func (ec *executionContext) _TacticConnection_pageInfo(ctx context.Context, fiel
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -30402,7 +30402,7 @@ func (ec *executionContext) _TacticEdge_node(ctx context.Context, field graphql.
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -30780,7 +30780,7 @@ func (ec *executionContext) _Technique_references(ctx context.Context, field gra
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -30883,7 +30883,7 @@ func (ec *executionContext) _Technique_attack(ctx context.Context, field graphql
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -30932,7 +30932,7 @@ func (ec *executionContext) _Technique_tactics(ctx context.Context, field graphq
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -30981,7 +30981,7 @@ func (ec *executionContext) _Technique_parent(ctx context.Context, field graphql
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -31030,7 +31030,7 @@ func (ec *executionContext) _Technique_subtechniques(ctx context.Context, field 
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -31079,7 +31079,7 @@ func (ec *executionContext) _Technique_mitigations(ctx context.Context, field gr
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -31128,7 +31128,7 @@ func (ec *executionContext) _Technique_caseStudies(ctx context.Context, field gr
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -31232,7 +31232,7 @@ func (ec *executionContext) _Technique_followedBy(ctx context.Context, field gra
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -31281,7 +31281,7 @@ func (ec *executionContext) _Technique_precededBy(ctx context.Context, field gra
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -31330,7 +31330,7 @@ func (ec *executionContext) _TechniqueActor_actor(ctx context.Context, field gra
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -31434,7 +31434,7 @@ func (ec *executionContext) _TechniqueActor_via(ctx context.Context, field graph
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -31474,7 +31474,7 @@ func (ec *executionContext) _TechniqueActor_steps(ctx context.Context, field gra
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -31523,7 +31523,7 @@ func (ec *executionContext) _TechniqueActor_attackEvidence(ctx context.Context, 
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -31572,7 +31572,7 @@ func (ec *executionContext) _TechniqueChokePoint_technique(ctx context.Context, 
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -31702,7 +31702,7 @@ func (ec *executionContext) _TechniqueConnection_edges(ctx context.Context, fiel
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -31751,7 +31751,7 @@ func (ec *executionContext) _TechniqueConnection_nodes(ctx context.Context, fiel
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -31800,7 +31800,7 @@ func (ec *executionContext) _TechniqueConnection_pageInfo(ctx context.Context, f
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -31903,7 +31903,7 @@ func (ec *executionContext) _TechniqueEdge_node(ctx context.Context, field graph
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -31952,7 +31952,7 @@ func (ec *executionContext) _TechniqueMitigation_mitigation(ctx context.Context,
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -32136,7 +32136,7 @@ func (ec *executionContext) _TechniqueTransition_technique(ctx context.Context, 
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -32212,7 +32212,7 @@ func (ec *executionContext) _TechniqueTransition_caseStudies(ctx context.Context
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -32396,7 +32396,7 @@ func (ec *executionContext) _ThreatModel_components(ctx context.Context, field g
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -32445,7 +32445,7 @@ func (ec *executionContext) _ThreatModel_flows(ctx context.Context, field graphq
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -32494,7 +32494,7 @@ func (ec *executionContext) _ThreatModel_controls(ctx context.Context, field gra
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -32543,7 +32543,7 @@ func (ec *executionContext) _ThreatModel_acceptedRisks(ctx context.Context, fiel
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -32592,7 +32592,7 @@ func (ec *executionContext) _ThreatModel_preferences(ctx context.Context, field 
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -32771,7 +32771,7 @@ func (ec *executionContext) _ThreatModelReport_summary(ctx context.Context, fiel
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -32820,7 +32820,7 @@ func (ec *executionContext) _ThreatModelReport_applicableTechniques(ctx context.
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -32869,7 +32869,7 @@ func (ec *executionContext) _ThreatModelReport_incidents(ctx context.Context, fi
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -32918,7 +32918,7 @@ func (ec *executionContext) _ThreatModelReport_detections(ctx context.Context, f
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -32994,7 +32994,7 @@ func (ec *executionContext) _ThreatModelReport_residualPaths(ctx context.Context
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -33070,7 +33070,7 @@ func (ec *executionContext) _ThreatModelReport_recommendedMitigations(ctx contex
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -33146,7 +33146,7 @@ func (ec *executionContext) _ThreatModelReport_unbreakable(ctx context.Context, 
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -33195,7 +33195,7 @@ func (ec *executionContext) _ThreatModelReport_exposure(ctx context.Context, fie
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -33244,7 +33244,7 @@ func (ec *executionContext) _ThreatModelReport_uncoveredTechniques(ctx context.C
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -33293,7 +33293,7 @@ func (ec *executionContext) _ThreatModelReport_actors(ctx context.Context, field
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -33342,7 +33342,7 @@ func (ec *executionContext) _ThreatModelReport_controls(ctx context.Context, fie
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -33391,7 +33391,7 @@ func (ec *executionContext) _ThreatModelReport_acceptedRisks(ctx context.Context
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -33629,7 +33629,7 @@ func (ec *executionContext) _UpgradeImpact_statusChanged(ctx context.Context, fi
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -33678,7 +33678,7 @@ func (ec *executionContext) _UpgradeImpact_mitigationsChanged(ctx context.Contex
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -33885,7 +33885,7 @@ func (ec *executionContext) _UpstreamStatus_checkedAt(ctx context.Context, field
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -34011,7 +34011,7 @@ func (ec *executionContext) ___Directive_locations(ctx context.Context, field gr
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -34321,7 +34321,7 @@ func (ec *executionContext) ___Field_type(ctx context.Context, field graphql.Col
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -34493,7 +34493,7 @@ func (ec *executionContext) ___InputValue_type(ctx context.Context, field graphq
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -34665,7 +34665,7 @@ func (ec *executionContext) ___Schema_types(ctx context.Context, field graphql.C
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -34714,7 +34714,7 @@ func (ec *executionContext) ___Schema_queryType(ctx context.Context, field graph
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -34763,7 +34763,7 @@ func (ec *executionContext) ___Schema_mutationType(ctx context.Context, field gr
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -34812,7 +34812,7 @@ func (ec *executionContext) ___Schema_subscriptionType(ctx context.Context, fiel
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -34861,7 +34861,7 @@ func (ec *executionContext) ___Schema_directives(ctx context.Context, field grap
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -34910,7 +34910,7 @@ func (ec *executionContext) ___Type_kind(ctx context.Context, field graphql.Coll
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -35090,7 +35090,7 @@ func (ec *executionContext) ___Type_interfaces(ctx context.Context, field graphq
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -35139,7 +35139,7 @@ func (ec *executionContext) ___Type_possibleTypes(ctx context.Context, field gra
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -35276,7 +35276,7 @@ func (ec *executionContext) ___Type_ofType(ctx context.Context, field graphql.Co
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = serial.WithField(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))

@@ -116,10 +116,46 @@ func WithField(ctx context.Context, fc *graphql.FieldContext) context.Context {
 	}
 	fc.Parent = graphql.GetFieldContext(ctx)
 	c := &fieldCtx{Context: ctx, key: key, fc: fc}
-	if p, ok := ctx.(*fieldCtx); ok {
+	if p := asField(ctx); p != nil {
 		c.memo = p.memo
 	}
 	return c
+}
+
+// WithFieldCopy is WithField with a copy of *fc made in the same allocation
+// as the context, and returns that copy: the generated fast path of a plain
+// field passes the field context gqlgen's generated function made, which
+// then need not leave the stack.
+func WithFieldCopy(ctx context.Context, fc *graphql.FieldContext) (context.Context, *graphql.FieldContext) {
+	key := fieldKey()
+	if key == nil {
+		own := *fc // a copy here too: fc must not leave the caller's stack
+		return graphql.WithFieldContext(ctx, &own), &own
+	}
+	c := &fieldCtxWith{fieldCtx: fieldCtx{Context: ctx, key: key}, own: *fc}
+	c.own.Parent = graphql.GetFieldContext(ctx)
+	c.fc = &c.own
+	if p := asField(ctx); p != nil {
+		c.memo = p.memo
+	}
+	return c, &c.own
+}
+
+// asField returns the fieldCtx ctx is, or nil.
+func asField(ctx context.Context) *fieldCtx {
+	switch c := ctx.(type) {
+	case *fieldCtx:
+		return c
+	case *fieldCtxWith:
+		return &c.fieldCtx
+	}
+	return nil
+}
+
+// fieldCtxWith is a fieldCtx holding its field context.
+type fieldCtxWith struct {
+	fieldCtx
+	own graphql.FieldContext
 }
 
 // CollectFields returns graphql.CollectFields(oc, sel, implementors): from
@@ -128,8 +164,8 @@ func WithField(ctx context.Context, fc *graphql.FieldContext) context.Context {
 // variables decide @skip and @include), the selection and the type alone,
 // and gqlgen hands every caller the same slice too.
 func CollectFields(ctx context.Context, oc *graphql.OperationContext, sel ast.SelectionSet, implementors []string) []graphql.CollectedField {
-	c, ok := ctx.(*fieldCtx)
-	if !ok || c.memo == nil || len(sel) == 0 || len(implementors) == 0 {
+	c := asField(ctx)
+	if c == nil || c.memo == nil || len(sel) == 0 || len(implementors) == 0 {
 		return graphql.CollectFields(oc, sel, implementors)
 	}
 	m := c.memo

@@ -110,3 +110,32 @@ func TestCollectFieldsThroughTheMemo(t *testing.T) {
 		t.Errorf("outside a list: %s, want %s", g, w)
 	}
 }
+
+// TestWithFieldCopy: the copy is the field context the new context holds,
+// linked to its parent, with the path gqlgen would give, and the memo of a
+// serial list passes through it.
+func TestWithFieldCopy(t *testing.T) {
+	ctx := graphql.WithFieldContext(context.Background(), &graphql.FieldContext{Field: graphql.CollectedField{Field: &ast.Field{Alias: "r"}}})
+	var inner context.Context
+	Slice(ctx, ast.SelectionSet{&ast.Field{Name: "id", ObjectDefinition: &ast.Definition{Name: "Tactic"}}}, concurrent, 3, 0, false,
+		func(ctx context.Context, i int) graphql.Marshaler {
+			if i == 2 {
+				orig := &graphql.FieldContext{Object: "Tactic", Field: graphql.CollectedField{Field: &ast.Field{Alias: "techniques"}}}
+				var fc *graphql.FieldContext
+				inner, fc = WithFieldCopy(ctx, orig)
+				if graphql.GetFieldContext(inner) != fc || fc == orig || fc.Object != "Tactic" {
+					t.Errorf("WithFieldCopy: the context holds %p, the copy is %p (original %p)", graphql.GetFieldContext(inner), fc, orig)
+				}
+				if fc.Parent != graphql.GetFieldContext(ctx) {
+					t.Error("WithFieldCopy: the copy's parent is not the element's field context")
+				}
+				if asField(inner) == nil || asField(inner).memo != asField(ctx).memo || asField(ctx).memo == nil {
+					t.Error("WithFieldCopy: the list's memo does not pass through")
+				}
+			}
+			return graphql.Null
+		})
+	if got := graphql.GetPath(inner).String(); got != "r[2].techniques" {
+		t.Errorf("path %q, want r[2].techniques", got)
+	}
+}

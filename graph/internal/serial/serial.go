@@ -62,10 +62,11 @@ func Slice(
 	if Reaches(sel, concurrent) {
 		return graphql.MarshalSliceConcurrently(ctx, n, workerLimit, omitPanicHandler, marshal)
 	}
-	ret := make(graphql.Array, n)
 	if key := fieldKey(); key != nil {
-		return sliceInPlace(ctx, key, ret, marshal, omitPanicHandler)
+		ret, elems := listBlock(n)
+		return sliceInPlace(ctx, key, ret, elems, marshal, omitPanicHandler)
 	}
+	ret := make(graphql.Array, n)
 	// One allocation for every element's field context and index instead of
 	// two per element (gqlgen's, also for a list of one); each element keeps
 	// its own, as error paths and deferred fragments may refer to it after
@@ -96,12 +97,11 @@ func Slice(
 // (fieldKey): one allocation for every element's context, field context,
 // index and object values, and the elements share the memo of collected fields of the serial
 // list ctx is in, or a new one.
-func sliceInPlace(ctx context.Context, key any, ret graphql.Array, marshal func(context.Context, int) graphql.Marshaler, omitPanicHandler bool) graphql.Array {
+func sliceInPlace(ctx context.Context, key any, ret graphql.Array, elems []listElement, marshal func(context.Context, int) graphql.Marshaler, omitPanicHandler bool) graphql.Array {
 	n := len(ret)
-	elems := make([]listElement, n)
 	parent := graphql.GetFieldContext(ctx)
 	var m *memo
-	if p, ok := ctx.(*fieldCtx); ok && p.memo != nil {
+	if p := asField(ctx); p != nil && p.memo != nil {
 		m = p.memo
 	} else {
 		m = new(memo)
@@ -126,6 +126,33 @@ func sliceInPlace(ctx context.Context, key any, ret graphql.Array, marshal func(
 		ret[i] = marshalRecovering(&e.ctx, i, marshal)
 	}
 	return ret
+}
+
+// listBlock returns the values and the elements of a serial list of n
+// elements: in one allocation for a short list (most lists of a release's
+// objects hold one to four elements), else two.
+func listBlock(n int) (graphql.Array, []listElement) {
+	switch {
+	case n == 1:
+		b := new(struct {
+			ret   [1]graphql.Marshaler
+			elems [1]listElement
+		})
+		return b.ret[:], b.elems[:]
+	case n == 2:
+		b := new(struct {
+			ret   [2]graphql.Marshaler
+			elems [2]listElement
+		})
+		return b.ret[:], b.elems[:]
+	case n <= 4:
+		b := new(struct {
+			ret   [4]graphql.Marshaler
+			elems [4]listElement
+		})
+		return b.ret[:n:n], b.elems[:n:n]
+	}
+	return make(graphql.Array, n), make([]listElement, n)
 }
 
 // listElement is the context of one list element with its field context
@@ -300,7 +327,7 @@ func NewValues(fields []graphql.CollectedField) *Values {
 // context of a serial list's element whose own Values is still unused,
 // that one (in the block Slice allocated for the list), else a new one.
 func NewValuesIn(ctx context.Context, fields []graphql.CollectedField) *Values {
-	if c, ok := ctx.(*fieldCtx); ok && c.vals != nil && len(fields) <= inline {
+	if c := asField(ctx); c != nil && c.vals != nil && len(fields) <= inline {
 		v := c.vals
 		c.vals = nil // an element's object is marshalled once; never twice in one slot
 		v.fields = fields

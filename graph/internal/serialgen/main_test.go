@@ -218,7 +218,7 @@ func TestRewrite(t *testing.T) {
 		// Fields collected through the memo of the serial list they are in.
 		`fields := serial.CollectFields(ctx, ec.OperationContext, sel, thingImplementors)`,
 		// Field contexts made by serial, in one allocation.
-		"ctx = serial.WithField(ctx, fc)",
+		"ctx, fc = serial.WithFieldCopy(ctx, fc)",
 		`return serial.Object(out, fields)`,
 		// An object with no concurrent field fills a serial.Values.
 		"out := serial.NewValuesIn(ctx, fields)",
