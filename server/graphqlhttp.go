@@ -475,19 +475,24 @@ func appendData(b []byte, data []byte) ([]byte, error) {
 	for i := 0; i < len(data); i++ {
 		c := data[i]
 		if !inString {
-			switch c {
-			case '"':
+			switch dataOutside[c] {
+			case outsideToken:
+			case outsideQuote:
 				inString = true
-			case ' ', '\t', '\n', '\r':
+			case outsideSpace:
 				b = append(b, data[start:i]...)
 				start = i + 1
-			case '{', '}', '[', ']', ':', ',', '-', '+', '.', 't', 'r', 'u', 'e', 'f', 'a', 'l', 's', 'n', 'E':
 			default:
-				if c < '0' || c > '9' {
-					return nil, errDataNotJSON
-				}
+				return nil, errDataNotJSON
 			}
 			continue
+		}
+		// Most of an answer is the inside of strings: skip what needs nothing.
+		for !dataInString[c] {
+			if i++; i == len(data) {
+				return nil, errDataNotJSON // a string that does not close
+			}
+			c = data[i]
 		}
 		switch {
 		case c == '"':
@@ -498,13 +503,15 @@ func appendData(b []byte, data []byte) ([]byte, error) {
 			b = append(b, data[start:i]...)
 			b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xF])
 			start = i + 1
-		case c == 0xE2 && i+2 < len(data) && data[i+1] == 0x80 && data[i+2]&^1 == 0xA8:
-			// U+2028 and U+2029 as encoding/json writes them.
-			b = append(b, data[start:i]...)
-			b = append(b, '\\', 'u', '2', '0', '2', hex[data[i+2]&0xF])
-			i += 2
-			start = i + 1
-		case c < 0x20:
+		case c == 0xE2:
+			if i+2 < len(data) && data[i+1] == 0x80 && data[i+2]&^1 == 0xA8 {
+				// U+2028 and U+2029 as encoding/json writes them.
+				b = append(b, data[start:i]...)
+				b = append(b, '\\', 'u', '2', '0', '2', hex[data[i+2]&0xF])
+				i += 2
+				start = i + 1
+			}
+		default: // below 0x20
 			return nil, errDataNotJSON
 		}
 	}
@@ -513,6 +520,32 @@ func appendData(b []byte, data []byte) ([]byte, error) {
 	}
 	return append(b, data[start:]...), nil
 }
+
+// The classes of bytes appendData tells apart outside strings and inside
+// them, one table lookup per byte.
+const (
+	outsideBad   = iota // not JSON
+	outsideToken        // punctuation, literals, numbers: copied
+	outsideQuote        // a string opens
+	outsideSpace        // whitespace between tokens: dropped
+)
+
+var dataOutside, dataInString = func() (out [256]uint8, in [256]bool) {
+	for _, c := range []byte("{}[]:,-+.truefalsnE0123456789") {
+		out[c] = outsideToken
+	}
+	out['"'] = outsideQuote
+	for _, c := range []byte(" \t\n\r") {
+		out[c] = outsideSpace
+	}
+	for c := range 0x20 {
+		in[c] = true
+	}
+	for _, c := range []byte{'"', '\\', '<', '>', '&', 0xE2} {
+		in[c] = true
+	}
+	return out, in
+}()
 
 // writeRequestError answers a request refused before execution in the
 // GraphQL error shape, in the negotiated media type, without "data".

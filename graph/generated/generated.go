@@ -12727,7 +12727,7 @@ func (ec *executionContext) _ActorConnection_edges(ctx context.Context, field gr
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -12776,7 +12776,7 @@ func (ec *executionContext) _ActorConnection_nodes(ctx context.Context, field gr
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -12825,7 +12825,7 @@ func (ec *executionContext) _ActorConnection_pageInfo(ctx context.Context, field
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -12928,7 +12928,7 @@ func (ec *executionContext) _ActorEdge_node(ctx context.Context, field graphql.C
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -13031,7 +13031,7 @@ func (ec *executionContext) _ActorOverlap_actors(ctx context.Context, field grap
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -13080,7 +13080,7 @@ func (ec *executionContext) _ActorOverlap_perActor(ctx context.Context, field gr
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -13129,7 +13129,7 @@ func (ec *executionContext) _ActorOverlap_shared(ctx context.Context, field grap
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -13178,7 +13178,7 @@ func (ec *executionContext) _ActorTechnique_technique(ctx context.Context, field
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -13282,7 +13282,7 @@ func (ec *executionContext) _ActorTechnique_via(ctx context.Context, field graph
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -13322,7 +13322,7 @@ func (ec *executionContext) _ActorTechnique_steps(ctx context.Context, field gra
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -13371,7 +13371,7 @@ func (ec *executionContext) _ActorTechnique_attackEvidence(ctx context.Context, 
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -13420,7 +13420,7 @@ func (ec *executionContext) _ActorTechniques_actor(ctx context.Context, field gr
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -13469,7 +13469,7 @@ func (ec *executionContext) _ActorTechniques_techniques(ctx context.Context, fie
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -13680,7 +13680,7 @@ func (ec *executionContext) _AttackPath_techniques(ctx context.Context, field gr
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -13729,7 +13729,7 @@ func (ec *executionContext) _AttackPath_hops(ctx context.Context, field graphql.
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -13859,7 +13859,7 @@ func (ec *executionContext) _AttackPathResult_paths(ctx context.Context, field g
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -13989,7 +13989,7 @@ func (ec *executionContext) _AttackPathResult_mitigationSet(ctx context.Context,
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -14460,7 +14460,7 @@ func (ec *executionContext) _AttackVersion_loadedAt(ctx context.Context, field g
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -14959,7 +14959,7 @@ func (ec *executionContext) _CaseStudy_references(ctx context.Context, field gra
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -15062,7 +15062,7 @@ func (ec *executionContext) _CaseStudy_actors(ctx context.Context, field graphql
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -15111,7 +15111,7 @@ func (ec *executionContext) _CaseStudy_steps(ctx context.Context, field graphql.
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -15160,7 +15160,7 @@ func (ec *executionContext) _CaseStudyConnection_edges(ctx context.Context, fiel
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -15209,7 +15209,7 @@ func (ec *executionContext) _CaseStudyConnection_nodes(ctx context.Context, fiel
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -15258,7 +15258,7 @@ func (ec *executionContext) _CaseStudyConnection_pageInfo(ctx context.Context, f
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -15361,7 +15361,7 @@ func (ec *executionContext) _CaseStudyEdge_node(ctx context.Context, field graph
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -15491,7 +15491,7 @@ func (ec *executionContext) _ChainAnalysis_steps(ctx context.Context, field grap
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -15540,7 +15540,7 @@ func (ec *executionContext) _ChainAnalysis_mitigations(ctx context.Context, fiel
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -15589,7 +15589,7 @@ func (ec *executionContext) _ChainAnalysis_partial(ctx context.Context, field gr
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -15638,7 +15638,7 @@ func (ec *executionContext) _ChainAnalysis_uncoveredSteps(ctx context.Context, f
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -15687,7 +15687,7 @@ func (ec *executionContext) _ChainAnalysis_openRoute(ctx context.Context, field 
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -15763,7 +15763,7 @@ func (ec *executionContext) _ChainBreaker_mitigation(ctx context.Context, field 
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -15812,7 +15812,7 @@ func (ec *executionContext) _ChainBreaker_hits(ctx context.Context, field graphq
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -15861,7 +15861,7 @@ func (ec *executionContext) _ChainBreaker_earliestBreak(ctx context.Context, fie
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -15964,7 +15964,7 @@ func (ec *executionContext) _ChainStep_technique(ctx context.Context, field grap
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -16013,7 +16013,7 @@ func (ec *executionContext) _ChainStep_tactic(ctx context.Context, field graphql
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -16089,7 +16089,7 @@ func (ec *executionContext) _ChokePoints_techniques(ctx context.Context, field g
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -16138,7 +16138,7 @@ func (ec *executionContext) _ChokePoints_mitigations(ctx context.Context, field 
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -16214,7 +16214,7 @@ func (ec *executionContext) _CoverageGap_technique(ctx context.Context, field gr
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -16344,7 +16344,7 @@ func (ec *executionContext) _CoverageGaps_techniques(ctx context.Context, field 
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -16501,7 +16501,7 @@ func (ec *executionContext) _EntityChanges_added(ctx context.Context, field grap
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -16550,7 +16550,7 @@ func (ec *executionContext) _EntityChanges_removed(ctx context.Context, field gr
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -16599,7 +16599,7 @@ func (ec *executionContext) _EntityChanges_renamed(ctx context.Context, field gr
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -16702,7 +16702,7 @@ func (ec *executionContext) _LinkChanges_added(ctx context.Context, field graphq
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -16751,7 +16751,7 @@ func (ec *executionContext) _LinkChanges_removed(ctx context.Context, field grap
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -17211,7 +17211,7 @@ func (ec *executionContext) _MappingReport_findings(ctx context.Context, field g
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -17422,7 +17422,7 @@ func (ec *executionContext) _MatrixLayer_techniques(ctx context.Context, field g
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -17471,7 +17471,7 @@ func (ec *executionContext) _MatrixLayer_legend(ctx context.Context, field graph
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -17628,7 +17628,7 @@ func (ec *executionContext) _MatrixLayerTechnique_score(ctx context.Context, fie
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -17668,7 +17668,7 @@ func (ec *executionContext) _MatrixLayerTechnique_value(ctx context.Context, fie
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -17978,7 +17978,7 @@ func (ec *executionContext) _MinimalMitigationSet_lowerBound(ctx context.Context
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -18018,7 +18018,7 @@ func (ec *executionContext) _MinimalMitigationSet_cost(ctx context.Context, fiel
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -18085,7 +18085,7 @@ func (ec *executionContext) _MinimalMitigationSet_searchSeconds(ctx context.Cont
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -18125,7 +18125,7 @@ func (ec *executionContext) _MinimalMitigationSet_mitigations(ctx context.Contex
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -18174,7 +18174,7 @@ func (ec *executionContext) _MinimalMitigationSet_members(ctx context.Context, f
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -18223,7 +18223,7 @@ func (ec *executionContext) _MinimalMitigationSet_alternatives(ctx context.Conte
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -18299,7 +18299,7 @@ func (ec *executionContext) _MinimalMitigationSet_unbreakable(ctx context.Contex
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -18348,7 +18348,7 @@ func (ec *executionContext) _MitigatedTechnique_technique(ctx context.Context, f
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -18613,7 +18613,7 @@ func (ec *executionContext) _Mitigation_references(ctx context.Context, field gr
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -18716,7 +18716,7 @@ func (ec *executionContext) _Mitigation_attack(ctx context.Context, field graphq
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -18765,7 +18765,7 @@ func (ec *executionContext) _Mitigation_techniques(ctx context.Context, field gr
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -18814,7 +18814,7 @@ func (ec *executionContext) _MitigationChokePoint_mitigation(ctx context.Context
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -18971,7 +18971,7 @@ func (ec *executionContext) _MitigationConnection_edges(ctx context.Context, fie
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -19020,7 +19020,7 @@ func (ec *executionContext) _MitigationConnection_nodes(ctx context.Context, fie
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -19069,7 +19069,7 @@ func (ec *executionContext) _MitigationConnection_pageInfo(ctx context.Context, 
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -19172,7 +19172,7 @@ func (ec *executionContext) _MitigationEdge_node(ctx context.Context, field grap
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -19221,7 +19221,7 @@ func (ec *executionContext) _MitigationSetOption_cost(ctx context.Context, field
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -19261,7 +19261,7 @@ func (ec *executionContext) _MitigationSetOption_members(ctx context.Context, fi
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -20247,7 +20247,7 @@ func (ec *executionContext) _PathHop_from(ctx context.Context, field graphql.Col
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -20296,7 +20296,7 @@ func (ec *executionContext) _PathHop_to(ctx context.Context, field graphql.Colle
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -22391,7 +22391,7 @@ func (ec *executionContext) _Release_loadedAt(ctx context.Context, field graphql
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -22431,7 +22431,7 @@ func (ec *executionContext) _Release_counts(ctx context.Context, field graphql.C
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -22760,7 +22760,7 @@ func (ec *executionContext) _ReleaseDiff_tactics(ctx context.Context, field grap
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -22809,7 +22809,7 @@ func (ec *executionContext) _ReleaseDiff_techniques(ctx context.Context, field g
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -22858,7 +22858,7 @@ func (ec *executionContext) _ReleaseDiff_mitigations(ctx context.Context, field 
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -22907,7 +22907,7 @@ func (ec *executionContext) _ReleaseDiff_caseStudies(ctx context.Context, field 
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -22956,7 +22956,7 @@ func (ec *executionContext) _ReleaseDiff_achieves(ctx context.Context, field gra
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -23005,7 +23005,7 @@ func (ec *executionContext) _ReleaseDiff_specializes(ctx context.Context, field 
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -23054,7 +23054,7 @@ func (ec *executionContext) _ReleaseDiff_mitigates(ctx context.Context, field gr
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -23103,7 +23103,7 @@ func (ec *executionContext) _ReleaseDiff_steps(ctx context.Context, field graphq
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -23152,7 +23152,7 @@ func (ec *executionContext) _ReleaseDiff_retired(ctx context.Context, field grap
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -23201,7 +23201,7 @@ func (ec *executionContext) _ReleaseDiff_movedTactic(ctx context.Context, field 
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -23250,7 +23250,7 @@ func (ec *executionContext) _ReleaseDiff_maturityChanges(ctx context.Context, fi
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -23299,7 +23299,7 @@ func (ec *executionContext) _ReleaseDiff_mitigationLinks(ctx context.Context, fi
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -23348,7 +23348,7 @@ func (ec *executionContext) _ReleaseDiff_caseStudiesAdded(ctx context.Context, f
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -23582,7 +23582,7 @@ func (ec *executionContext) _SearchHit_kind(ctx context.Context, field graphql.C
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -23676,7 +23676,7 @@ func (ec *executionContext) _SearchHit_score(ctx context.Context, field graphql.
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -23716,7 +23716,7 @@ func (ec *executionContext) _SearchHit_tactic(ctx context.Context, field graphql
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -23765,7 +23765,7 @@ func (ec *executionContext) _SearchHit_technique(ctx context.Context, field grap
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -23814,7 +23814,7 @@ func (ec *executionContext) _SearchHit_mitigation(ctx context.Context, field gra
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -23863,7 +23863,7 @@ func (ec *executionContext) _SearchHit_caseStudy(ctx context.Context, field grap
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -23912,7 +23912,7 @@ func (ec *executionContext) _SearchHit_actor(ctx context.Context, field graphql.
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -23961,7 +23961,7 @@ func (ec *executionContext) _SetMember_mitigation(ctx context.Context, field gra
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -24010,7 +24010,7 @@ func (ec *executionContext) _SetMember_cost(ctx context.Context, field graphql.C
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -24131,7 +24131,7 @@ func (ec *executionContext) _SharedTechnique_technique(ctx context.Context, fiel
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -24369,7 +24369,7 @@ func (ec *executionContext) _Step_caseStudy(ctx context.Context, field graphql.C
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -24418,7 +24418,7 @@ func (ec *executionContext) _Step_technique(ctx context.Context, field graphql.C
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -24467,7 +24467,7 @@ func (ec *executionContext) _Step_tactic(ctx context.Context, field graphql.Coll
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -24516,7 +24516,7 @@ func (ec *executionContext) _Step_leadsTo(ctx context.Context, field graphql.Col
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -24565,7 +24565,7 @@ func (ec *executionContext) _Step_leadsFrom(ctx context.Context, field graphql.C
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -24668,7 +24668,7 @@ func (ec *executionContext) _StepChange_before(ctx context.Context, field graphq
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -24717,7 +24717,7 @@ func (ec *executionContext) _StepChange_after(ctx context.Context, field graphql
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -25360,7 +25360,7 @@ func (ec *executionContext) _TMActor_evidence(ctx context.Context, field graphql
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -25625,7 +25625,7 @@ func (ec *executionContext) _TMApplicableTechnique_score(ctx context.Context, fi
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -25827,7 +25827,7 @@ func (ec *executionContext) _TMApplicableTechnique_effects(ctx context.Context, 
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -26011,7 +26011,7 @@ func (ec *executionContext) _TMApplicableTechnique_evidence(ctx context.Context,
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -26276,7 +26276,7 @@ func (ec *executionContext) _TMComponent_properties(ctx context.Context, field g
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -26811,7 +26811,7 @@ func (ec *executionContext) _TMCost_cost(ctx context.Context, field graphql.Coll
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -27607,7 +27607,7 @@ func (ec *executionContext) _TMIncident_breaksAt(ctx context.Context, field grap
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -27656,7 +27656,7 @@ func (ec *executionContext) _TMIncident_coveredSteps(ctx context.Context, field 
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -27759,7 +27759,7 @@ func (ec *executionContext) _TMIncident_evidence(ctx context.Context, field grap
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -28105,7 +28105,7 @@ func (ec *executionContext) _TMLinkEffect_modalities(ctx context.Context, field 
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -28253,7 +28253,7 @@ func (ec *executionContext) _TMPreferences_costs(ctx context.Context, field grap
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -28572,7 +28572,7 @@ func (ec *executionContext) _TMRecommendation_adds(ctx context.Context, field gr
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -28702,7 +28702,7 @@ func (ec *executionContext) _TMRecommendation_evidence(ctx context.Context, fiel
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -28886,7 +28886,7 @@ func (ec *executionContext) _TMResidualPath_evidence(ctx context.Context, field 
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -29475,7 +29475,7 @@ func (ec *executionContext) _TMTaxonomy_kinds(ctx context.Context, field graphql
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -29524,7 +29524,7 @@ func (ec *executionContext) _TMTaxonomy_properties(ctx context.Context, field gr
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -29789,7 +29789,7 @@ func (ec *executionContext) _TMUncoveredTechnique_evidence(ctx context.Context, 
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -30000,7 +30000,7 @@ func (ec *executionContext) _Tactic_references(ctx context.Context, field graphq
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -30103,7 +30103,7 @@ func (ec *executionContext) _Tactic_attack(ctx context.Context, field graphql.Co
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -30152,7 +30152,7 @@ func (ec *executionContext) _Tactic_techniques(ctx context.Context, field graphq
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -30201,7 +30201,7 @@ func (ec *executionContext) _TacticConnection_edges(ctx context.Context, field g
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -30250,7 +30250,7 @@ func (ec *executionContext) _TacticConnection_nodes(ctx context.Context, field g
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -30299,7 +30299,7 @@ func (ec *executionContext) _TacticConnection_pageInfo(ctx context.Context, fiel
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -30402,7 +30402,7 @@ func (ec *executionContext) _TacticEdge_node(ctx context.Context, field graphql.
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -30780,7 +30780,7 @@ func (ec *executionContext) _Technique_references(ctx context.Context, field gra
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -30883,7 +30883,7 @@ func (ec *executionContext) _Technique_attack(ctx context.Context, field graphql
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -30932,7 +30932,7 @@ func (ec *executionContext) _Technique_tactics(ctx context.Context, field graphq
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -30981,7 +30981,7 @@ func (ec *executionContext) _Technique_parent(ctx context.Context, field graphql
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -31030,7 +31030,7 @@ func (ec *executionContext) _Technique_subtechniques(ctx context.Context, field 
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -31079,7 +31079,7 @@ func (ec *executionContext) _Technique_mitigations(ctx context.Context, field gr
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -31128,7 +31128,7 @@ func (ec *executionContext) _Technique_caseStudies(ctx context.Context, field gr
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -31232,7 +31232,7 @@ func (ec *executionContext) _Technique_followedBy(ctx context.Context, field gra
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -31281,7 +31281,7 @@ func (ec *executionContext) _Technique_precededBy(ctx context.Context, field gra
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -31330,7 +31330,7 @@ func (ec *executionContext) _TechniqueActor_actor(ctx context.Context, field gra
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -31434,7 +31434,7 @@ func (ec *executionContext) _TechniqueActor_via(ctx context.Context, field graph
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -31474,7 +31474,7 @@ func (ec *executionContext) _TechniqueActor_steps(ctx context.Context, field gra
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -31523,7 +31523,7 @@ func (ec *executionContext) _TechniqueActor_attackEvidence(ctx context.Context, 
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -31572,7 +31572,7 @@ func (ec *executionContext) _TechniqueChokePoint_technique(ctx context.Context, 
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -31702,7 +31702,7 @@ func (ec *executionContext) _TechniqueConnection_edges(ctx context.Context, fiel
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -31751,7 +31751,7 @@ func (ec *executionContext) _TechniqueConnection_nodes(ctx context.Context, fiel
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -31800,7 +31800,7 @@ func (ec *executionContext) _TechniqueConnection_pageInfo(ctx context.Context, f
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -31903,7 +31903,7 @@ func (ec *executionContext) _TechniqueEdge_node(ctx context.Context, field graph
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -31952,7 +31952,7 @@ func (ec *executionContext) _TechniqueMitigation_mitigation(ctx context.Context,
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -32136,7 +32136,7 @@ func (ec *executionContext) _TechniqueTransition_technique(ctx context.Context, 
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -32212,7 +32212,7 @@ func (ec *executionContext) _TechniqueTransition_caseStudies(ctx context.Context
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -32396,7 +32396,7 @@ func (ec *executionContext) _ThreatModel_components(ctx context.Context, field g
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -32445,7 +32445,7 @@ func (ec *executionContext) _ThreatModel_flows(ctx context.Context, field graphq
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -32494,7 +32494,7 @@ func (ec *executionContext) _ThreatModel_controls(ctx context.Context, field gra
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -32543,7 +32543,7 @@ func (ec *executionContext) _ThreatModel_acceptedRisks(ctx context.Context, fiel
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -32592,7 +32592,7 @@ func (ec *executionContext) _ThreatModel_preferences(ctx context.Context, field 
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -32771,7 +32771,7 @@ func (ec *executionContext) _ThreatModelReport_summary(ctx context.Context, fiel
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -32820,7 +32820,7 @@ func (ec *executionContext) _ThreatModelReport_applicableTechniques(ctx context.
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -32869,7 +32869,7 @@ func (ec *executionContext) _ThreatModelReport_incidents(ctx context.Context, fi
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -32918,7 +32918,7 @@ func (ec *executionContext) _ThreatModelReport_detections(ctx context.Context, f
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -32994,7 +32994,7 @@ func (ec *executionContext) _ThreatModelReport_residualPaths(ctx context.Context
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -33070,7 +33070,7 @@ func (ec *executionContext) _ThreatModelReport_recommendedMitigations(ctx contex
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -33146,7 +33146,7 @@ func (ec *executionContext) _ThreatModelReport_unbreakable(ctx context.Context, 
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -33195,7 +33195,7 @@ func (ec *executionContext) _ThreatModelReport_exposure(ctx context.Context, fie
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -33244,7 +33244,7 @@ func (ec *executionContext) _ThreatModelReport_uncoveredTechniques(ctx context.C
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -33293,7 +33293,7 @@ func (ec *executionContext) _ThreatModelReport_actors(ctx context.Context, field
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -33342,7 +33342,7 @@ func (ec *executionContext) _ThreatModelReport_controls(ctx context.Context, fie
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -33391,7 +33391,7 @@ func (ec *executionContext) _ThreatModelReport_acceptedRisks(ctx context.Context
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -33629,7 +33629,7 @@ func (ec *executionContext) _UpgradeImpact_statusChanged(ctx context.Context, fi
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -33678,7 +33678,7 @@ func (ec *executionContext) _UpgradeImpact_mitigationsChanged(ctx context.Contex
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -33885,7 +33885,7 @@ func (ec *executionContext) _UpstreamStatus_checkedAt(ctx context.Context, field
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -34011,7 +34011,7 @@ func (ec *executionContext) ___Directive_locations(ctx context.Context, field gr
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -34321,7 +34321,7 @@ func (ec *executionContext) ___Field_type(ctx context.Context, field graphql.Col
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -34493,7 +34493,7 @@ func (ec *executionContext) ___InputValue_type(ctx context.Context, field graphq
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -34665,7 +34665,7 @@ func (ec *executionContext) ___Schema_types(ctx context.Context, field graphql.C
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -34714,7 +34714,7 @@ func (ec *executionContext) ___Schema_queryType(ctx context.Context, field graph
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -34763,7 +34763,7 @@ func (ec *executionContext) ___Schema_mutationType(ctx context.Context, field gr
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -34812,7 +34812,7 @@ func (ec *executionContext) ___Schema_subscriptionType(ctx context.Context, fiel
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -34861,7 +34861,7 @@ func (ec *executionContext) ___Schema_directives(ctx context.Context, field grap
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -34910,7 +34910,7 @@ func (ec *executionContext) ___Type_kind(ctx context.Context, field graphql.Coll
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -35090,7 +35090,7 @@ func (ec *executionContext) ___Type_interfaces(ctx context.Context, field graphq
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -35139,7 +35139,7 @@ func (ec *executionContext) ___Type_possibleTypes(ctx context.Context, field gra
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -35276,7 +35276,7 @@ func (ec *executionContext) ___Type_ofType(ctx context.Context, field graphql.Co
 		if err != nil {
 			return graphql.Null
 		}
-		ctx = graphql.WithFieldContext(ctx, fc)
+		ctx, fc = serial.WithFieldCopy(ctx, fc)
 		defer func() {
 			if r := recover(); r != nil {
 				ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))
@@ -36486,7 +36486,7 @@ func UnmarshalThreatModelInput(ctx context.Context, raw any) (model.ThreatModelI
 var actorImplementors = []string{"Actor"}
 
 func (ec *executionContext) _Actor(ctx context.Context, sel ast.SelectionSet, obj *view.Actor) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, actorImplementors)
+	fields := serial.CollectFields(ctx, ec.OperationContext, sel, actorImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := serial.Deferred(ctx, fields)
@@ -36576,9 +36576,9 @@ func (ec *executionContext) _Actor(ctx context.Context, sel ast.SelectionSet, ob
 var actorConnectionImplementors = []string{"ActorConnection"}
 
 func (ec *executionContext) _ActorConnection(ctx context.Context, sel ast.SelectionSet, obj *model.ActorConnection) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, actorConnectionImplementors)
+	fields := serial.CollectFields(ctx, ec.OperationContext, sel, actorConnectionImplementors)
 
-	out := serial.NewValues(fields)
+	out := serial.NewValuesIn(ctx, fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -36624,9 +36624,9 @@ func (ec *executionContext) _ActorConnection(ctx context.Context, sel ast.Select
 var actorEdgeImplementors = []string{"ActorEdge"}
 
 func (ec *executionContext) _ActorEdge(ctx context.Context, sel ast.SelectionSet, obj *model.ActorEdge) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, actorEdgeImplementors)
+	fields := serial.CollectFields(ctx, ec.OperationContext, sel, actorEdgeImplementors)
 
-	out := serial.NewValues(fields)
+	out := serial.NewValuesIn(ctx, fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -36662,9 +36662,9 @@ func (ec *executionContext) _ActorEdge(ctx context.Context, sel ast.SelectionSet
 var actorOverlapImplementors = []string{"ActorOverlap"}
 
 func (ec *executionContext) _ActorOverlap(ctx context.Context, sel ast.SelectionSet, obj *view.Overlap) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, actorOverlapImplementors)
+	fields := serial.CollectFields(ctx, ec.OperationContext, sel, actorOverlapImplementors)
 
-	out := serial.NewValues(fields)
+	out := serial.NewValuesIn(ctx, fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -36715,7 +36715,7 @@ func (ec *executionContext) _ActorOverlap(ctx context.Context, sel ast.Selection
 var actorTechniqueImplementors = []string{"ActorTechnique"}
 
 func (ec *executionContext) _ActorTechnique(ctx context.Context, sel ast.SelectionSet, obj *view.ActorTechnique) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, actorTechniqueImplementors)
+	fields := serial.CollectFields(ctx, ec.OperationContext, sel, actorTechniqueImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := serial.Deferred(ctx, fields)
@@ -36769,9 +36769,9 @@ func (ec *executionContext) _ActorTechnique(ctx context.Context, sel ast.Selecti
 var actorTechniquesImplementors = []string{"ActorTechniques"}
 
 func (ec *executionContext) _ActorTechniques(ctx context.Context, sel ast.SelectionSet, obj *view.ActorTechniques) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, actorTechniquesImplementors)
+	fields := serial.CollectFields(ctx, ec.OperationContext, sel, actorTechniquesImplementors)
 
-	out := serial.NewValues(fields)
+	out := serial.NewValuesIn(ctx, fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -36807,9 +36807,9 @@ func (ec *executionContext) _ActorTechniques(ctx context.Context, sel ast.Select
 var attackEvidenceImplementors = []string{"AttackEvidence"}
 
 func (ec *executionContext) _AttackEvidence(ctx context.Context, sel ast.SelectionSet, obj *view.AttackEvidence) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, attackEvidenceImplementors)
+	fields := serial.CollectFields(ctx, ec.OperationContext, sel, attackEvidenceImplementors)
 
-	out := serial.NewValues(fields)
+	out := serial.NewValuesIn(ctx, fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -36860,9 +36860,9 @@ func (ec *executionContext) _AttackEvidence(ctx context.Context, sel ast.Selecti
 var attackPathImplementors = []string{"AttackPath"}
 
 func (ec *executionContext) _AttackPath(ctx context.Context, sel ast.SelectionSet, obj *app.AttackPath) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, attackPathImplementors)
+	fields := serial.CollectFields(ctx, ec.OperationContext, sel, attackPathImplementors)
 
-	out := serial.NewValues(fields)
+	out := serial.NewValuesIn(ctx, fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -36913,9 +36913,9 @@ func (ec *executionContext) _AttackPath(ctx context.Context, sel ast.SelectionSe
 var attackPathResultImplementors = []string{"AttackPathResult"}
 
 func (ec *executionContext) _AttackPathResult(ctx context.Context, sel ast.SelectionSet, obj *app.AttackPathResult) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, attackPathResultImplementors)
+	fields := serial.CollectFields(ctx, ec.OperationContext, sel, attackPathResultImplementors)
 
-	out := serial.NewValues(fields)
+	out := serial.NewValuesIn(ctx, fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -36976,9 +36976,9 @@ func (ec *executionContext) _AttackPathResult(ctx context.Context, sel ast.Selec
 var attackReferenceImplementors = []string{"AttackReference"}
 
 func (ec *executionContext) _AttackReference(ctx context.Context, sel ast.SelectionSet, obj *atlas.AttackRef) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, attackReferenceImplementors)
+	fields := serial.CollectFields(ctx, ec.OperationContext, sel, attackReferenceImplementors)
 
-	out := serial.NewValues(fields)
+	out := serial.NewValuesIn(ctx, fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -37014,7 +37014,7 @@ func (ec *executionContext) _AttackReference(ctx context.Context, sel ast.Select
 var attackTechniqueImplementors = []string{"AttackTechnique"}
 
 func (ec *executionContext) _AttackTechnique(ctx context.Context, sel ast.SelectionSet, obj *view.AttackTechnique) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, attackTechniqueImplementors)
+	fields := serial.CollectFields(ctx, ec.OperationContext, sel, attackTechniqueImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := serial.Deferred(ctx, fields)
@@ -37083,9 +37083,9 @@ func (ec *executionContext) _AttackTechnique(ctx context.Context, sel ast.Select
 var attackVersionImplementors = []string{"AttackVersion"}
 
 func (ec *executionContext) _AttackVersion(ctx context.Context, sel ast.SelectionSet, obj *view.AttackVersion) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, attackVersionImplementors)
+	fields := serial.CollectFields(ctx, ec.OperationContext, sel, attackVersionImplementors)
 
-	out := serial.NewValues(fields)
+	out := serial.NewValuesIn(ctx, fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -37166,9 +37166,9 @@ func (ec *executionContext) _AttackVersion(ctx context.Context, sel ast.Selectio
 var caseStudyImplementors = []string{"CaseStudy"}
 
 func (ec *executionContext) _CaseStudy(ctx context.Context, sel ast.SelectionSet, obj *view.CaseStudy) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, caseStudyImplementors)
+	fields := serial.CollectFields(ctx, ec.OperationContext, sel, caseStudyImplementors)
 
-	out := serial.NewValues(fields)
+	out := serial.NewValuesIn(ctx, fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -37274,9 +37274,9 @@ func (ec *executionContext) _CaseStudy(ctx context.Context, sel ast.SelectionSet
 var caseStudyConnectionImplementors = []string{"CaseStudyConnection"}
 
 func (ec *executionContext) _CaseStudyConnection(ctx context.Context, sel ast.SelectionSet, obj *model.CaseStudyConnection) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, caseStudyConnectionImplementors)
+	fields := serial.CollectFields(ctx, ec.OperationContext, sel, caseStudyConnectionImplementors)
 
-	out := serial.NewValues(fields)
+	out := serial.NewValuesIn(ctx, fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -37322,9 +37322,9 @@ func (ec *executionContext) _CaseStudyConnection(ctx context.Context, sel ast.Se
 var caseStudyEdgeImplementors = []string{"CaseStudyEdge"}
 
 func (ec *executionContext) _CaseStudyEdge(ctx context.Context, sel ast.SelectionSet, obj *model.CaseStudyEdge) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, caseStudyEdgeImplementors)
+	fields := serial.CollectFields(ctx, ec.OperationContext, sel, caseStudyEdgeImplementors)
 
-	out := serial.NewValues(fields)
+	out := serial.NewValuesIn(ctx, fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -37360,9 +37360,9 @@ func (ec *executionContext) _CaseStudyEdge(ctx context.Context, sel ast.Selectio
 var chainAnalysisImplementors = []string{"ChainAnalysis"}
 
 func (ec *executionContext) _ChainAnalysis(ctx context.Context, sel ast.SelectionSet, obj *app.ChainAnalysis) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, chainAnalysisImplementors)
+	fields := serial.CollectFields(ctx, ec.OperationContext, sel, chainAnalysisImplementors)
 
-	out := serial.NewValues(fields)
+	out := serial.NewValuesIn(ctx, fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -37433,9 +37433,9 @@ func (ec *executionContext) _ChainAnalysis(ctx context.Context, sel ast.Selectio
 var chainBreakerImplementors = []string{"ChainBreaker"}
 
 func (ec *executionContext) _ChainBreaker(ctx context.Context, sel ast.SelectionSet, obj *app.ChainBreaker) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, chainBreakerImplementors)
+	fields := serial.CollectFields(ctx, ec.OperationContext, sel, chainBreakerImplementors)
 
-	out := serial.NewValues(fields)
+	out := serial.NewValuesIn(ctx, fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -37481,9 +37481,9 @@ func (ec *executionContext) _ChainBreaker(ctx context.Context, sel ast.Selection
 var chainStepImplementors = []string{"ChainStep"}
 
 func (ec *executionContext) _ChainStep(ctx context.Context, sel ast.SelectionSet, obj *app.ChainStep) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, chainStepImplementors)
+	fields := serial.CollectFields(ctx, ec.OperationContext, sel, chainStepImplementors)
 
-	out := serial.NewValues(fields)
+	out := serial.NewValuesIn(ctx, fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -37524,9 +37524,9 @@ func (ec *executionContext) _ChainStep(ctx context.Context, sel ast.SelectionSet
 var chokePointsImplementors = []string{"ChokePoints"}
 
 func (ec *executionContext) _ChokePoints(ctx context.Context, sel ast.SelectionSet, obj *app.ChokePoints) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, chokePointsImplementors)
+	fields := serial.CollectFields(ctx, ec.OperationContext, sel, chokePointsImplementors)
 
-	out := serial.NewValues(fields)
+	out := serial.NewValuesIn(ctx, fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -37572,9 +37572,9 @@ func (ec *executionContext) _ChokePoints(ctx context.Context, sel ast.SelectionS
 var coverageGapImplementors = []string{"CoverageGap"}
 
 func (ec *executionContext) _CoverageGap(ctx context.Context, sel ast.SelectionSet, obj *app.CoverageGap) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, coverageGapImplementors)
+	fields := serial.CollectFields(ctx, ec.OperationContext, sel, coverageGapImplementors)
 
-	out := serial.NewValues(fields)
+	out := serial.NewValuesIn(ctx, fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -37615,9 +37615,9 @@ func (ec *executionContext) _CoverageGap(ctx context.Context, sel ast.SelectionS
 var coverageGapsImplementors = []string{"CoverageGaps"}
 
 func (ec *executionContext) _CoverageGaps(ctx context.Context, sel ast.SelectionSet, obj *app.CoverageGaps) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, coverageGapsImplementors)
+	fields := serial.CollectFields(ctx, ec.OperationContext, sel, coverageGapsImplementors)
 
-	out := serial.NewValues(fields)
+	out := serial.NewValuesIn(ctx, fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -37653,9 +37653,9 @@ func (ec *executionContext) _CoverageGaps(ctx context.Context, sel ast.Selection
 var diffEntityImplementors = []string{"DiffEntity"}
 
 func (ec *executionContext) _DiffEntity(ctx context.Context, sel ast.SelectionSet, obj *atlas.Entity) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, diffEntityImplementors)
+	fields := serial.CollectFields(ctx, ec.OperationContext, sel, diffEntityImplementors)
 
-	out := serial.NewValues(fields)
+	out := serial.NewValuesIn(ctx, fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -37691,9 +37691,9 @@ func (ec *executionContext) _DiffEntity(ctx context.Context, sel ast.SelectionSe
 var diffLinkImplementors = []string{"DiffLink"}
 
 func (ec *executionContext) _DiffLink(ctx context.Context, sel ast.SelectionSet, obj *atlas.Link) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, diffLinkImplementors)
+	fields := serial.CollectFields(ctx, ec.OperationContext, sel, diffLinkImplementors)
 
-	out := serial.NewValues(fields)
+	out := serial.NewValuesIn(ctx, fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -37729,9 +37729,9 @@ func (ec *executionContext) _DiffLink(ctx context.Context, sel ast.SelectionSet,
 var entityChangesImplementors = []string{"EntityChanges"}
 
 func (ec *executionContext) _EntityChanges(ctx context.Context, sel ast.SelectionSet, obj *atlas.EntityChanges) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, entityChangesImplementors)
+	fields := serial.CollectFields(ctx, ec.OperationContext, sel, entityChangesImplementors)
 
-	out := serial.NewValues(fields)
+	out := serial.NewValuesIn(ctx, fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -37772,9 +37772,9 @@ func (ec *executionContext) _EntityChanges(ctx context.Context, sel ast.Selectio
 var layerLegendItemImplementors = []string{"LayerLegendItem"}
 
 func (ec *executionContext) _LayerLegendItem(ctx context.Context, sel ast.SelectionSet, obj *navigator.LegendItem) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, layerLegendItemImplementors)
+	fields := serial.CollectFields(ctx, ec.OperationContext, sel, layerLegendItemImplementors)
 
-	out := serial.NewValues(fields)
+	out := serial.NewValuesIn(ctx, fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -37810,9 +37810,9 @@ func (ec *executionContext) _LayerLegendItem(ctx context.Context, sel ast.Select
 var linkChangesImplementors = []string{"LinkChanges"}
 
 func (ec *executionContext) _LinkChanges(ctx context.Context, sel ast.SelectionSet, obj *atlas.LinkChanges) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, linkChangesImplementors)
+	fields := serial.CollectFields(ctx, ec.OperationContext, sel, linkChangesImplementors)
 
-	out := serial.NewValues(fields)
+	out := serial.NewValuesIn(ctx, fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -37848,7 +37848,7 @@ func (ec *executionContext) _LinkChanges(ctx context.Context, sel ast.SelectionS
 var mappingFindingImplementors = []string{"MappingFinding"}
 
 func (ec *executionContext) _MappingFinding(ctx context.Context, sel ast.SelectionSet, obj *mapping.Finding) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, mappingFindingImplementors)
+	fields := serial.CollectFields(ctx, ec.OperationContext, sel, mappingFindingImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := serial.Deferred(ctx, fields)
@@ -37922,9 +37922,9 @@ func (ec *executionContext) _MappingFinding(ctx context.Context, sel ast.Selecti
 var mappingReportImplementors = []string{"MappingReport"}
 
 func (ec *executionContext) _MappingReport(ctx context.Context, sel ast.SelectionSet, obj *mapping.Report) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, mappingReportImplementors)
+	fields := serial.CollectFields(ctx, ec.OperationContext, sel, mappingReportImplementors)
 
-	out := serial.NewValues(fields)
+	out := serial.NewValuesIn(ctx, fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -37985,9 +37985,9 @@ func (ec *executionContext) _MappingReport(ctx context.Context, sel ast.Selectio
 var matrixLayerImplementors = []string{"MatrixLayer"}
 
 func (ec *executionContext) _MatrixLayer(ctx context.Context, sel ast.SelectionSet, obj *app.MatrixLayer) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, matrixLayerImplementors)
+	fields := serial.CollectFields(ctx, ec.OperationContext, sel, matrixLayerImplementors)
 
-	out := serial.NewValues(fields)
+	out := serial.NewValuesIn(ctx, fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -38063,9 +38063,9 @@ func (ec *executionContext) _MatrixLayer(ctx context.Context, sel ast.SelectionS
 var matrixLayerTechniqueImplementors = []string{"MatrixLayerTechnique"}
 
 func (ec *executionContext) _MatrixLayerTechnique(ctx context.Context, sel ast.SelectionSet, obj *app.MatrixLayerTechnique) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, matrixLayerTechniqueImplementors)
+	fields := serial.CollectFields(ctx, ec.OperationContext, sel, matrixLayerTechniqueImplementors)
 
-	out := serial.NewValues(fields)
+	out := serial.NewValuesIn(ctx, fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -38126,9 +38126,9 @@ func (ec *executionContext) _MatrixLayerTechnique(ctx context.Context, sel ast.S
 var maturityChangeImplementors = []string{"MaturityChange"}
 
 func (ec *executionContext) _MaturityChange(ctx context.Context, sel ast.SelectionSet, obj *atlas.MaturityChange) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, maturityChangeImplementors)
+	fields := serial.CollectFields(ctx, ec.OperationContext, sel, maturityChangeImplementors)
 
-	out := serial.NewValues(fields)
+	out := serial.NewValuesIn(ctx, fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -38174,9 +38174,9 @@ func (ec *executionContext) _MaturityChange(ctx context.Context, sel ast.Selecti
 var minimalMitigationSetImplementors = []string{"MinimalMitigationSet"}
 
 func (ec *executionContext) _MinimalMitigationSet(ctx context.Context, sel ast.SelectionSet, obj *app.MinimalMitigationSet) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, minimalMitigationSetImplementors)
+	fields := serial.CollectFields(ctx, ec.OperationContext, sel, minimalMitigationSetImplementors)
 
-	out := serial.NewValues(fields)
+	out := serial.NewValuesIn(ctx, fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -38262,9 +38262,9 @@ func (ec *executionContext) _MinimalMitigationSet(ctx context.Context, sel ast.S
 var mitigatedTechniqueImplementors = []string{"MitigatedTechnique"}
 
 func (ec *executionContext) _MitigatedTechnique(ctx context.Context, sel ast.SelectionSet, obj *view.MitigatedTechnique) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, mitigatedTechniqueImplementors)
+	fields := serial.CollectFields(ctx, ec.OperationContext, sel, mitigatedTechniqueImplementors)
 
-	out := serial.NewValues(fields)
+	out := serial.NewValuesIn(ctx, fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -38300,9 +38300,9 @@ func (ec *executionContext) _MitigatedTechnique(ctx context.Context, sel ast.Sel
 var mitigationImplementors = []string{"Mitigation"}
 
 func (ec *executionContext) _Mitigation(ctx context.Context, sel ast.SelectionSet, obj *view.Mitigation) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, mitigationImplementors)
+	fields := serial.CollectFields(ctx, ec.OperationContext, sel, mitigationImplementors)
 
-	out := serial.NewValues(fields)
+	out := serial.NewValuesIn(ctx, fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -38388,9 +38388,9 @@ func (ec *executionContext) _Mitigation(ctx context.Context, sel ast.SelectionSe
 var mitigationChokePointImplementors = []string{"MitigationChokePoint"}
 
 func (ec *executionContext) _MitigationChokePoint(ctx context.Context, sel ast.SelectionSet, obj *app.MitigationChokePoint) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, mitigationChokePointImplementors)
+	fields := serial.CollectFields(ctx, ec.OperationContext, sel, mitigationChokePointImplementors)
 
-	out := serial.NewValues(fields)
+	out := serial.NewValuesIn(ctx, fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -38441,9 +38441,9 @@ func (ec *executionContext) _MitigationChokePoint(ctx context.Context, sel ast.S
 var mitigationConnectionImplementors = []string{"MitigationConnection"}
 
 func (ec *executionContext) _MitigationConnection(ctx context.Context, sel ast.SelectionSet, obj *model.MitigationConnection) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, mitigationConnectionImplementors)
+	fields := serial.CollectFields(ctx, ec.OperationContext, sel, mitigationConnectionImplementors)
 
-	out := serial.NewValues(fields)
+	out := serial.NewValuesIn(ctx, fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -38489,9 +38489,9 @@ func (ec *executionContext) _MitigationConnection(ctx context.Context, sel ast.S
 var mitigationEdgeImplementors = []string{"MitigationEdge"}
 
 func (ec *executionContext) _MitigationEdge(ctx context.Context, sel ast.SelectionSet, obj *model.MitigationEdge) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, mitigationEdgeImplementors)
+	fields := serial.CollectFields(ctx, ec.OperationContext, sel, mitigationEdgeImplementors)
 
-	out := serial.NewValues(fields)
+	out := serial.NewValuesIn(ctx, fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -38527,9 +38527,9 @@ func (ec *executionContext) _MitigationEdge(ctx context.Context, sel ast.Selecti
 var mitigationSetOptionImplementors = []string{"MitigationSetOption"}
 
 func (ec *executionContext) _MitigationSetOption(ctx context.Context, sel ast.SelectionSet, obj *app.MitigationSetOption) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, mitigationSetOptionImplementors)
+	fields := serial.CollectFields(ctx, ec.OperationContext, sel, mitigationSetOptionImplementors)
 
-	out := serial.NewValues(fields)
+	out := serial.NewValuesIn(ctx, fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -38565,12 +38565,12 @@ func (ec *executionContext) _MitigationSetOption(ctx context.Context, sel ast.Se
 var mutationImplementors = []string{"Mutation"}
 
 func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, mutationImplementors)
+	fields := serial.CollectFields(ctx, ec.OperationContext, sel, mutationImplementors)
 	ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{
 		Object: "Mutation",
 	})
 
-	out := serial.NewValues(fields)
+	out := serial.NewValuesIn(ctx, fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		innerCtx := graphql.WithRootFieldContext(ctx, &graphql.RootFieldContext{
@@ -38720,9 +38720,9 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 var navigatorLayerImplementors = []string{"NavigatorLayer"}
 
 func (ec *executionContext) _NavigatorLayer(ctx context.Context, sel ast.SelectionSet, obj *view.Layer) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, navigatorLayerImplementors)
+	fields := serial.CollectFields(ctx, ec.OperationContext, sel, navigatorLayerImplementors)
 
-	out := serial.NewValues(fields)
+	out := serial.NewValuesIn(ctx, fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -38773,9 +38773,9 @@ func (ec *executionContext) _NavigatorLayer(ctx context.Context, sel ast.Selecti
 var pageInfoImplementors = []string{"PageInfo"}
 
 func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet, obj *model.PageInfo) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, pageInfoImplementors)
+	fields := serial.CollectFields(ctx, ec.OperationContext, sel, pageInfoImplementors)
 
-	out := serial.NewValues(fields)
+	out := serial.NewValuesIn(ctx, fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -38811,9 +38811,9 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 var pathHopImplementors = []string{"PathHop"}
 
 func (ec *executionContext) _PathHop(ctx context.Context, sel ast.SelectionSet, obj *app.PathHop) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, pathHopImplementors)
+	fields := serial.CollectFields(ctx, ec.OperationContext, sel, pathHopImplementors)
 
-	out := serial.NewValues(fields)
+	out := serial.NewValuesIn(ctx, fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -38859,7 +38859,7 @@ func (ec *executionContext) _PathHop(ctx context.Context, sel ast.SelectionSet, 
 var queryImplementors = []string{"Query"}
 
 func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, queryImplementors)
+	fields := serial.CollectFields(ctx, ec.OperationContext, sel, queryImplementors)
 	ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{
 		Object: "Query",
 	})
@@ -39149,9 +39149,9 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 var referenceImplementors = []string{"Reference"}
 
 func (ec *executionContext) _Reference(ctx context.Context, sel ast.SelectionSet, obj *atlas.Reference) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, referenceImplementors)
+	fields := serial.CollectFields(ctx, ec.OperationContext, sel, referenceImplementors)
 
-	out := serial.NewValues(fields)
+	out := serial.NewValuesIn(ctx, fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -39192,7 +39192,7 @@ func (ec *executionContext) _Reference(ctx context.Context, sel ast.SelectionSet
 var releaseImplementors = []string{"Release"}
 
 func (ec *executionContext) _Release(ctx context.Context, sel ast.SelectionSet, obj *app.Release) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, releaseImplementors)
+	fields := serial.CollectFields(ctx, ec.OperationContext, sel, releaseImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := serial.Deferred(ctx, fields)
@@ -39261,9 +39261,9 @@ func (ec *executionContext) _Release(ctx context.Context, sel ast.SelectionSet, 
 var releaseCountsImplementors = []string{"ReleaseCounts"}
 
 func (ec *executionContext) _ReleaseCounts(ctx context.Context, sel ast.SelectionSet, obj *app.ReleaseCounts) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, releaseCountsImplementors)
+	fields := serial.CollectFields(ctx, ec.OperationContext, sel, releaseCountsImplementors)
 
-	out := serial.NewValues(fields)
+	out := serial.NewValuesIn(ctx, fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -39319,9 +39319,9 @@ func (ec *executionContext) _ReleaseCounts(ctx context.Context, sel ast.Selectio
 var releaseDiffImplementors = []string{"ReleaseDiff"}
 
 func (ec *executionContext) _ReleaseDiff(ctx context.Context, sel ast.SelectionSet, obj *app.ReleaseDiff) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, releaseDiffImplementors)
+	fields := serial.CollectFields(ctx, ec.OperationContext, sel, releaseDiffImplementors)
 
-	out := serial.NewValues(fields)
+	out := serial.NewValuesIn(ctx, fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -39432,9 +39432,9 @@ func (ec *executionContext) _ReleaseDiff(ctx context.Context, sel ast.SelectionS
 var renameImplementors = []string{"Rename"}
 
 func (ec *executionContext) _Rename(ctx context.Context, sel ast.SelectionSet, obj *atlas.Rename) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, renameImplementors)
+	fields := serial.CollectFields(ctx, ec.OperationContext, sel, renameImplementors)
 
-	out := serial.NewValues(fields)
+	out := serial.NewValuesIn(ctx, fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -39475,9 +39475,9 @@ func (ec *executionContext) _Rename(ctx context.Context, sel ast.SelectionSet, o
 var retiredIdImplementors = []string{"RetiredId"}
 
 func (ec *executionContext) _RetiredId(ctx context.Context, sel ast.SelectionSet, obj *atlas.Retired) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, retiredIdImplementors)
+	fields := serial.CollectFields(ctx, ec.OperationContext, sel, retiredIdImplementors)
 
-	out := serial.NewValues(fields)
+	out := serial.NewValuesIn(ctx, fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -39518,9 +39518,9 @@ func (ec *executionContext) _RetiredId(ctx context.Context, sel ast.SelectionSet
 var searchHitImplementors = []string{"SearchHit"}
 
 func (ec *executionContext) _SearchHit(ctx context.Context, sel ast.SelectionSet, obj *view.SearchHit) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, searchHitImplementors)
+	fields := serial.CollectFields(ctx, ec.OperationContext, sel, searchHitImplementors)
 
-	out := serial.NewValues(fields)
+	out := serial.NewValuesIn(ctx, fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -39591,9 +39591,9 @@ func (ec *executionContext) _SearchHit(ctx context.Context, sel ast.SelectionSet
 var setMemberImplementors = []string{"SetMember"}
 
 func (ec *executionContext) _SetMember(ctx context.Context, sel ast.SelectionSet, obj *app.SetMember) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, setMemberImplementors)
+	fields := serial.CollectFields(ctx, ec.OperationContext, sel, setMemberImplementors)
 
-	out := serial.NewValues(fields)
+	out := serial.NewValuesIn(ctx, fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -39644,9 +39644,9 @@ func (ec *executionContext) _SetMember(ctx context.Context, sel ast.SelectionSet
 var sharedTechniqueImplementors = []string{"SharedTechnique"}
 
 func (ec *executionContext) _SharedTechnique(ctx context.Context, sel ast.SelectionSet, obj *view.SharedTechnique) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, sharedTechniqueImplementors)
+	fields := serial.CollectFields(ctx, ec.OperationContext, sel, sharedTechniqueImplementors)
 
-	out := serial.NewValues(fields)
+	out := serial.NewValuesIn(ctx, fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -39687,9 +39687,9 @@ func (ec *executionContext) _SharedTechnique(ctx context.Context, sel ast.Select
 var stepImplementors = []string{"Step"}
 
 func (ec *executionContext) _Step(ctx context.Context, sel ast.SelectionSet, obj *view.Step) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, stepImplementors)
+	fields := serial.CollectFields(ctx, ec.OperationContext, sel, stepImplementors)
 
-	out := serial.NewValues(fields)
+	out := serial.NewValuesIn(ctx, fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -39765,9 +39765,9 @@ func (ec *executionContext) _Step(ctx context.Context, sel ast.SelectionSet, obj
 var stepChangeImplementors = []string{"StepChange"}
 
 func (ec *executionContext) _StepChange(ctx context.Context, sel ast.SelectionSet, obj *atlas.StepChange) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, stepChangeImplementors)
+	fields := serial.CollectFields(ctx, ec.OperationContext, sel, stepChangeImplementors)
 
-	out := serial.NewValues(fields)
+	out := serial.NewValuesIn(ctx, fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -39813,9 +39813,9 @@ func (ec *executionContext) _StepChange(ctx context.Context, sel ast.SelectionSe
 var stepRefImplementors = []string{"StepRef"}
 
 func (ec *executionContext) _StepRef(ctx context.Context, sel ast.SelectionSet, obj *view.StepRef) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, stepRefImplementors)
+	fields := serial.CollectFields(ctx, ec.OperationContext, sel, stepRefImplementors)
 
-	out := serial.NewValues(fields)
+	out := serial.NewValuesIn(ctx, fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -39851,9 +39851,9 @@ func (ec *executionContext) _StepRef(ctx context.Context, sel ast.SelectionSet, 
 var stepStateImplementors = []string{"StepState"}
 
 func (ec *executionContext) _StepState(ctx context.Context, sel ast.SelectionSet, obj *atlas.Step) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, stepStateImplementors)
+	fields := serial.CollectFields(ctx, ec.OperationContext, sel, stepStateImplementors)
 
-	out := serial.NewValues(fields)
+	out := serial.NewValuesIn(ctx, fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -39899,9 +39899,9 @@ func (ec *executionContext) _StepState(ctx context.Context, sel ast.SelectionSet
 var tMAcceptedRiskImplementors = []string{"TMAcceptedRisk"}
 
 func (ec *executionContext) _TMAcceptedRisk(ctx context.Context, sel ast.SelectionSet, obj *model.TMAcceptedRisk) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, tMAcceptedRiskImplementors)
+	fields := serial.CollectFields(ctx, ec.OperationContext, sel, tMAcceptedRiskImplementors)
 
-	out := serial.NewValues(fields)
+	out := serial.NewValuesIn(ctx, fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -39947,9 +39947,9 @@ func (ec *executionContext) _TMAcceptedRisk(ctx context.Context, sel ast.Selecti
 var tMAcceptedRiskStatusImplementors = []string{"TMAcceptedRiskStatus"}
 
 func (ec *executionContext) _TMAcceptedRiskStatus(ctx context.Context, sel ast.SelectionSet, obj *report.AcceptedRiskStatus) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, tMAcceptedRiskStatusImplementors)
+	fields := serial.CollectFields(ctx, ec.OperationContext, sel, tMAcceptedRiskStatusImplementors)
 
-	out := serial.NewValues(fields)
+	out := serial.NewValuesIn(ctx, fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -40005,9 +40005,9 @@ func (ec *executionContext) _TMAcceptedRiskStatus(ctx context.Context, sel ast.S
 var tMActorImplementors = []string{"TMActor"}
 
 func (ec *executionContext) _TMActor(ctx context.Context, sel ast.SelectionSet, obj *report.KnownActor) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, tMActorImplementors)
+	fields := serial.CollectFields(ctx, ec.OperationContext, sel, tMActorImplementors)
 
-	out := serial.NewValues(fields)
+	out := serial.NewValuesIn(ctx, fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -40068,9 +40068,9 @@ func (ec *executionContext) _TMActor(ctx context.Context, sel ast.SelectionSet, 
 var tMAddsImplementors = []string{"TMAdds"}
 
 func (ec *executionContext) _TMAdds(ctx context.Context, sel ast.SelectionSet, obj *report.Adds) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, tMAddsImplementors)
+	fields := serial.CollectFields(ctx, ec.OperationContext, sel, tMAddsImplementors)
 
-	out := serial.NewValues(fields)
+	out := serial.NewValuesIn(ctx, fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -40111,9 +40111,9 @@ func (ec *executionContext) _TMAdds(ctx context.Context, sel ast.SelectionSet, o
 var tMApplicableTechniqueImplementors = []string{"TMApplicableTechnique"}
 
 func (ec *executionContext) _TMApplicableTechnique(ctx context.Context, sel ast.SelectionSet, obj *report.ApplicableTechnique) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, tMApplicableTechniqueImplementors)
+	fields := serial.CollectFields(ctx, ec.OperationContext, sel, tMApplicableTechniqueImplementors)
 
-	out := serial.NewValues(fields)
+	out := serial.NewValuesIn(ctx, fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -40234,9 +40234,9 @@ func (ec *executionContext) _TMApplicableTechnique(ctx context.Context, sel ast.
 var tMBreakPointImplementors = []string{"TMBreakPoint"}
 
 func (ec *executionContext) _TMBreakPoint(ctx context.Context, sel ast.SelectionSet, obj *report.BreakPoint) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, tMBreakPointImplementors)
+	fields := serial.CollectFields(ctx, ec.OperationContext, sel, tMBreakPointImplementors)
 
-	out := serial.NewValues(fields)
+	out := serial.NewValuesIn(ctx, fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -40277,9 +40277,9 @@ func (ec *executionContext) _TMBreakPoint(ctx context.Context, sel ast.Selection
 var tMComponentImplementors = []string{"TMComponent"}
 
 func (ec *executionContext) _TMComponent(ctx context.Context, sel ast.SelectionSet, obj *model.TMComponent) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, tMComponentImplementors)
+	fields := serial.CollectFields(ctx, ec.OperationContext, sel, tMComponentImplementors)
 
-	out := serial.NewValues(fields)
+	out := serial.NewValuesIn(ctx, fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -40335,9 +40335,9 @@ func (ec *executionContext) _TMComponent(ctx context.Context, sel ast.SelectionS
 var tMControlImplementors = []string{"TMControl"}
 
 func (ec *executionContext) _TMControl(ctx context.Context, sel ast.SelectionSet, obj *model.TMControl) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, tMControlImplementors)
+	fields := serial.CollectFields(ctx, ec.OperationContext, sel, tMControlImplementors)
 
-	out := serial.NewValues(fields)
+	out := serial.NewValuesIn(ctx, fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -40388,9 +40388,9 @@ func (ec *executionContext) _TMControl(ctx context.Context, sel ast.SelectionSet
 var tMControlEffectImplementors = []string{"TMControlEffect"}
 
 func (ec *executionContext) _TMControlEffect(ctx context.Context, sel ast.SelectionSet, obj *report.ControlEffect) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, tMControlEffectImplementors)
+	fields := serial.CollectFields(ctx, ec.OperationContext, sel, tMControlEffectImplementors)
 
-	out := serial.NewValues(fields)
+	out := serial.NewValuesIn(ctx, fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -40476,9 +40476,9 @@ func (ec *executionContext) _TMControlEffect(ctx context.Context, sel ast.Select
 var tMCostImplementors = []string{"TMCost"}
 
 func (ec *executionContext) _TMCost(ctx context.Context, sel ast.SelectionSet, obj *model.TMCost) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, tMCostImplementors)
+	fields := serial.CollectFields(ctx, ec.OperationContext, sel, tMCostImplementors)
 
-	out := serial.NewValues(fields)
+	out := serial.NewValuesIn(ctx, fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -40514,9 +40514,9 @@ func (ec *executionContext) _TMCost(ctx context.Context, sel ast.SelectionSet, o
 var tMDetectionImplementors = []string{"TMDetection"}
 
 func (ec *executionContext) _TMDetection(ctx context.Context, sel ast.SelectionSet, obj *report.Detection) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, tMDetectionImplementors)
+	fields := serial.CollectFields(ctx, ec.OperationContext, sel, tMDetectionImplementors)
 
-	out := serial.NewValues(fields)
+	out := serial.NewValuesIn(ctx, fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -40562,9 +40562,9 @@ func (ec *executionContext) _TMDetection(ctx context.Context, sel ast.SelectionS
 var tMEvidenceImplementors = []string{"TMEvidence"}
 
 func (ec *executionContext) _TMEvidence(ctx context.Context, sel ast.SelectionSet, obj *report.Evidence) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, tMEvidenceImplementors)
+	fields := serial.CollectFields(ctx, ec.OperationContext, sel, tMEvidenceImplementors)
 
-	out := serial.NewValues(fields)
+	out := serial.NewValuesIn(ctx, fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -40635,9 +40635,9 @@ func (ec *executionContext) _TMEvidence(ctx context.Context, sel ast.SelectionSe
 var tMFlowImplementors = []string{"TMFlow"}
 
 func (ec *executionContext) _TMFlow(ctx context.Context, sel ast.SelectionSet, obj *model.TMFlow) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, tMFlowImplementors)
+	fields := serial.CollectFields(ctx, ec.OperationContext, sel, tMFlowImplementors)
 
-	out := serial.NewValues(fields)
+	out := serial.NewValuesIn(ctx, fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -40688,9 +40688,9 @@ func (ec *executionContext) _TMFlow(ctx context.Context, sel ast.SelectionSet, o
 var tMIncidentImplementors = []string{"TMIncident"}
 
 func (ec *executionContext) _TMIncident(ctx context.Context, sel ast.SelectionSet, obj *report.Incident) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, tMIncidentImplementors)
+	fields := serial.CollectFields(ctx, ec.OperationContext, sel, tMIncidentImplementors)
 
-	out := serial.NewValues(fields)
+	out := serial.NewValuesIn(ctx, fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -40791,9 +40791,9 @@ func (ec *executionContext) _TMIncident(ctx context.Context, sel ast.SelectionSe
 var tMKindInfoImplementors = []string{"TMKindInfo"}
 
 func (ec *executionContext) _TMKindInfo(ctx context.Context, sel ast.SelectionSet, obj *model.TMKindInfo) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, tMKindInfoImplementors)
+	fields := serial.CollectFields(ctx, ec.OperationContext, sel, tMKindInfoImplementors)
 
-	out := serial.NewValues(fields)
+	out := serial.NewValuesIn(ctx, fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -40839,9 +40839,9 @@ func (ec *executionContext) _TMKindInfo(ctx context.Context, sel ast.SelectionSe
 var tMLinkEffectImplementors = []string{"TMLinkEffect"}
 
 func (ec *executionContext) _TMLinkEffect(ctx context.Context, sel ast.SelectionSet, obj *report.LinkEffect) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, tMLinkEffectImplementors)
+	fields := serial.CollectFields(ctx, ec.OperationContext, sel, tMLinkEffectImplementors)
 
-	out := serial.NewValues(fields)
+	out := serial.NewValuesIn(ctx, fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -40907,9 +40907,9 @@ func (ec *executionContext) _TMLinkEffect(ctx context.Context, sel ast.Selection
 var tMMitigationChangeImplementors = []string{"TMMitigationChange"}
 
 func (ec *executionContext) _TMMitigationChange(ctx context.Context, sel ast.SelectionSet, obj *report.MitigationChange) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, tMMitigationChangeImplementors)
+	fields := serial.CollectFields(ctx, ec.OperationContext, sel, tMMitigationChangeImplementors)
 
-	out := serial.NewValues(fields)
+	out := serial.NewValuesIn(ctx, fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -40950,9 +40950,9 @@ func (ec *executionContext) _TMMitigationChange(ctx context.Context, sel ast.Sel
 var tMPreferencesImplementors = []string{"TMPreferences"}
 
 func (ec *executionContext) _TMPreferences(ctx context.Context, sel ast.SelectionSet, obj *model.TMPreferences) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, tMPreferencesImplementors)
+	fields := serial.CollectFields(ctx, ec.OperationContext, sel, tMPreferencesImplementors)
 
-	out := serial.NewValues(fields)
+	out := serial.NewValuesIn(ctx, fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -40993,9 +40993,9 @@ func (ec *executionContext) _TMPreferences(ctx context.Context, sel ast.Selectio
 var tMPropertyImplementors = []string{"TMProperty"}
 
 func (ec *executionContext) _TMProperty(ctx context.Context, sel ast.SelectionSet, obj *model.TMProperty) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, tMPropertyImplementors)
+	fields := serial.CollectFields(ctx, ec.OperationContext, sel, tMPropertyImplementors)
 
-	out := serial.NewValues(fields)
+	out := serial.NewValuesIn(ctx, fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -41031,9 +41031,9 @@ func (ec *executionContext) _TMProperty(ctx context.Context, sel ast.SelectionSe
 var tMPropertyInfoImplementors = []string{"TMPropertyInfo"}
 
 func (ec *executionContext) _TMPropertyInfo(ctx context.Context, sel ast.SelectionSet, obj *model.TMPropertyInfo) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, tMPropertyInfoImplementors)
+	fields := serial.CollectFields(ctx, ec.OperationContext, sel, tMPropertyInfoImplementors)
 
-	out := serial.NewValues(fields)
+	out := serial.NewValuesIn(ctx, fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -41079,9 +41079,9 @@ func (ec *executionContext) _TMPropertyInfo(ctx context.Context, sel ast.Selecti
 var tMRecommendationImplementors = []string{"TMRecommendation"}
 
 func (ec *executionContext) _TMRecommendation(ctx context.Context, sel ast.SelectionSet, obj *report.Recommendation) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, tMRecommendationImplementors)
+	fields := serial.CollectFields(ctx, ec.OperationContext, sel, tMRecommendationImplementors)
 
-	out := serial.NewValues(fields)
+	out := serial.NewValuesIn(ctx, fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -41147,9 +41147,9 @@ func (ec *executionContext) _TMRecommendation(ctx context.Context, sel ast.Selec
 var tMResidualPathImplementors = []string{"TMResidualPath"}
 
 func (ec *executionContext) _TMResidualPath(ctx context.Context, sel ast.SelectionSet, obj *report.ResidualPath) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, tMResidualPathImplementors)
+	fields := serial.CollectFields(ctx, ec.OperationContext, sel, tMResidualPathImplementors)
 
-	out := serial.NewValues(fields)
+	out := serial.NewValuesIn(ctx, fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -41205,9 +41205,9 @@ func (ec *executionContext) _TMResidualPath(ctx context.Context, sel ast.Selecti
 var tMStatusChangeImplementors = []string{"TMStatusChange"}
 
 func (ec *executionContext) _TMStatusChange(ctx context.Context, sel ast.SelectionSet, obj *report.StatusChange) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, tMStatusChangeImplementors)
+	fields := serial.CollectFields(ctx, ec.OperationContext, sel, tMStatusChangeImplementors)
 
-	out := serial.NewValues(fields)
+	out := serial.NewValuesIn(ctx, fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -41248,9 +41248,9 @@ func (ec *executionContext) _TMStatusChange(ctx context.Context, sel ast.Selecti
 var tMSummaryImplementors = []string{"TMSummary"}
 
 func (ec *executionContext) _TMSummary(ctx context.Context, sel ast.SelectionSet, obj *report.Summary) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, tMSummaryImplementors)
+	fields := serial.CollectFields(ctx, ec.OperationContext, sel, tMSummaryImplementors)
 
-	out := serial.NewValues(fields)
+	out := serial.NewValuesIn(ctx, fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -41326,9 +41326,9 @@ func (ec *executionContext) _TMSummary(ctx context.Context, sel ast.SelectionSet
 var tMTacticExposureImplementors = []string{"TMTacticExposure"}
 
 func (ec *executionContext) _TMTacticExposure(ctx context.Context, sel ast.SelectionSet, obj *report.TacticExposure) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, tMTacticExposureImplementors)
+	fields := serial.CollectFields(ctx, ec.OperationContext, sel, tMTacticExposureImplementors)
 
-	out := serial.NewValues(fields)
+	out := serial.NewValuesIn(ctx, fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -41389,9 +41389,9 @@ func (ec *executionContext) _TMTacticExposure(ctx context.Context, sel ast.Selec
 var tMTaxonomyImplementors = []string{"TMTaxonomy"}
 
 func (ec *executionContext) _TMTaxonomy(ctx context.Context, sel ast.SelectionSet, obj *model.TMTaxonomy) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, tMTaxonomyImplementors)
+	fields := serial.CollectFields(ctx, ec.OperationContext, sel, tMTaxonomyImplementors)
 
-	out := serial.NewValues(fields)
+	out := serial.NewValuesIn(ctx, fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -41427,9 +41427,9 @@ func (ec *executionContext) _TMTaxonomy(ctx context.Context, sel ast.SelectionSe
 var tMTemplateImplementors = []string{"TMTemplate"}
 
 func (ec *executionContext) _TMTemplate(ctx context.Context, sel ast.SelectionSet, obj *model.TMTemplate) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, tMTemplateImplementors)
+	fields := serial.CollectFields(ctx, ec.OperationContext, sel, tMTemplateImplementors)
 
-	out := serial.NewValues(fields)
+	out := serial.NewValuesIn(ctx, fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -41465,9 +41465,9 @@ func (ec *executionContext) _TMTemplate(ctx context.Context, sel ast.SelectionSe
 var tMUnbreakableImplementors = []string{"TMUnbreakable"}
 
 func (ec *executionContext) _TMUnbreakable(ctx context.Context, sel ast.SelectionSet, obj *report.UnbreakableItem) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, tMUnbreakableImplementors)
+	fields := serial.CollectFields(ctx, ec.OperationContext, sel, tMUnbreakableImplementors)
 
-	out := serial.NewValues(fields)
+	out := serial.NewValuesIn(ctx, fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -41503,9 +41503,9 @@ func (ec *executionContext) _TMUnbreakable(ctx context.Context, sel ast.Selectio
 var tMUncoveredTechniqueImplementors = []string{"TMUncoveredTechnique"}
 
 func (ec *executionContext) _TMUncoveredTechnique(ctx context.Context, sel ast.SelectionSet, obj *report.UncoveredTechnique) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, tMUncoveredTechniqueImplementors)
+	fields := serial.CollectFields(ctx, ec.OperationContext, sel, tMUncoveredTechniqueImplementors)
 
-	out := serial.NewValues(fields)
+	out := serial.NewValuesIn(ctx, fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -41556,9 +41556,9 @@ func (ec *executionContext) _TMUncoveredTechnique(ctx context.Context, sel ast.S
 var tacticImplementors = []string{"Tactic"}
 
 func (ec *executionContext) _Tactic(ctx context.Context, sel ast.SelectionSet, obj *view.Tactic) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, tacticImplementors)
+	fields := serial.CollectFields(ctx, ec.OperationContext, sel, tacticImplementors)
 
-	out := serial.NewValues(fields)
+	out := serial.NewValuesIn(ctx, fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -41639,9 +41639,9 @@ func (ec *executionContext) _Tactic(ctx context.Context, sel ast.SelectionSet, o
 var tacticConnectionImplementors = []string{"TacticConnection"}
 
 func (ec *executionContext) _TacticConnection(ctx context.Context, sel ast.SelectionSet, obj *model.TacticConnection) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, tacticConnectionImplementors)
+	fields := serial.CollectFields(ctx, ec.OperationContext, sel, tacticConnectionImplementors)
 
-	out := serial.NewValues(fields)
+	out := serial.NewValuesIn(ctx, fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -41687,9 +41687,9 @@ func (ec *executionContext) _TacticConnection(ctx context.Context, sel ast.Selec
 var tacticEdgeImplementors = []string{"TacticEdge"}
 
 func (ec *executionContext) _TacticEdge(ctx context.Context, sel ast.SelectionSet, obj *model.TacticEdge) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, tacticEdgeImplementors)
+	fields := serial.CollectFields(ctx, ec.OperationContext, sel, tacticEdgeImplementors)
 
-	out := serial.NewValues(fields)
+	out := serial.NewValuesIn(ctx, fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -41725,9 +41725,9 @@ func (ec *executionContext) _TacticEdge(ctx context.Context, sel ast.SelectionSe
 var tacticMoveImplementors = []string{"TacticMove"}
 
 func (ec *executionContext) _TacticMove(ctx context.Context, sel ast.SelectionSet, obj *atlas.TacticMove) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, tacticMoveImplementors)
+	fields := serial.CollectFields(ctx, ec.OperationContext, sel, tacticMoveImplementors)
 
-	out := serial.NewValues(fields)
+	out := serial.NewValuesIn(ctx, fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -41773,7 +41773,7 @@ func (ec *executionContext) _TacticMove(ctx context.Context, sel ast.SelectionSe
 var techniqueImplementors = []string{"Technique"}
 
 func (ec *executionContext) _Technique(ctx context.Context, sel ast.SelectionSet, obj *view.Technique) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, techniqueImplementors)
+	fields := serial.CollectFields(ctx, ec.OperationContext, sel, techniqueImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := serial.Deferred(ctx, fields)
@@ -41902,7 +41902,7 @@ func (ec *executionContext) _Technique(ctx context.Context, sel ast.SelectionSet
 var techniqueActorImplementors = []string{"TechniqueActor"}
 
 func (ec *executionContext) _TechniqueActor(ctx context.Context, sel ast.SelectionSet, obj *view.TechniqueActor) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, techniqueActorImplementors)
+	fields := serial.CollectFields(ctx, ec.OperationContext, sel, techniqueActorImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := serial.Deferred(ctx, fields)
@@ -41956,9 +41956,9 @@ func (ec *executionContext) _TechniqueActor(ctx context.Context, sel ast.Selecti
 var techniqueChokePointImplementors = []string{"TechniqueChokePoint"}
 
 func (ec *executionContext) _TechniqueChokePoint(ctx context.Context, sel ast.SelectionSet, obj *app.TechniqueChokePoint) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, techniqueChokePointImplementors)
+	fields := serial.CollectFields(ctx, ec.OperationContext, sel, techniqueChokePointImplementors)
 
-	out := serial.NewValues(fields)
+	out := serial.NewValuesIn(ctx, fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -42004,9 +42004,9 @@ func (ec *executionContext) _TechniqueChokePoint(ctx context.Context, sel ast.Se
 var techniqueConnectionImplementors = []string{"TechniqueConnection"}
 
 func (ec *executionContext) _TechniqueConnection(ctx context.Context, sel ast.SelectionSet, obj *model.TechniqueConnection) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, techniqueConnectionImplementors)
+	fields := serial.CollectFields(ctx, ec.OperationContext, sel, techniqueConnectionImplementors)
 
-	out := serial.NewValues(fields)
+	out := serial.NewValuesIn(ctx, fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -42052,9 +42052,9 @@ func (ec *executionContext) _TechniqueConnection(ctx context.Context, sel ast.Se
 var techniqueEdgeImplementors = []string{"TechniqueEdge"}
 
 func (ec *executionContext) _TechniqueEdge(ctx context.Context, sel ast.SelectionSet, obj *model.TechniqueEdge) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, techniqueEdgeImplementors)
+	fields := serial.CollectFields(ctx, ec.OperationContext, sel, techniqueEdgeImplementors)
 
-	out := serial.NewValues(fields)
+	out := serial.NewValuesIn(ctx, fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -42090,9 +42090,9 @@ func (ec *executionContext) _TechniqueEdge(ctx context.Context, sel ast.Selectio
 var techniqueMitigationImplementors = []string{"TechniqueMitigation"}
 
 func (ec *executionContext) _TechniqueMitigation(ctx context.Context, sel ast.SelectionSet, obj *view.TechniqueMitigation) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, techniqueMitigationImplementors)
+	fields := serial.CollectFields(ctx, ec.OperationContext, sel, techniqueMitigationImplementors)
 
-	out := serial.NewValues(fields)
+	out := serial.NewValuesIn(ctx, fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -42128,9 +42128,9 @@ func (ec *executionContext) _TechniqueMitigation(ctx context.Context, sel ast.Se
 var techniqueMitigationChangesImplementors = []string{"TechniqueMitigationChanges"}
 
 func (ec *executionContext) _TechniqueMitigationChanges(ctx context.Context, sel ast.SelectionSet, obj *atlas.TechniqueMitigations) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, techniqueMitigationChangesImplementors)
+	fields := serial.CollectFields(ctx, ec.OperationContext, sel, techniqueMitigationChangesImplementors)
 
-	out := serial.NewValues(fields)
+	out := serial.NewValuesIn(ctx, fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -42176,9 +42176,9 @@ func (ec *executionContext) _TechniqueMitigationChanges(ctx context.Context, sel
 var techniqueTransitionImplementors = []string{"TechniqueTransition"}
 
 func (ec *executionContext) _TechniqueTransition(ctx context.Context, sel ast.SelectionSet, obj *view.TechniqueTransition) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, techniqueTransitionImplementors)
+	fields := serial.CollectFields(ctx, ec.OperationContext, sel, techniqueTransitionImplementors)
 
-	out := serial.NewValues(fields)
+	out := serial.NewValuesIn(ctx, fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -42219,7 +42219,7 @@ func (ec *executionContext) _TechniqueTransition(ctx context.Context, sel ast.Se
 var threatModelImplementors = []string{"ThreatModel"}
 
 func (ec *executionContext) _ThreatModel(ctx context.Context, sel ast.SelectionSet, obj *model.ThreatModel) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, threatModelImplementors)
+	fields := serial.CollectFields(ctx, ec.OperationContext, sel, threatModelImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := serial.Deferred(ctx, fields)
@@ -42309,9 +42309,9 @@ func (ec *executionContext) _ThreatModel(ctx context.Context, sel ast.SelectionS
 var threatModelReportImplementors = []string{"ThreatModelReport"}
 
 func (ec *executionContext) _ThreatModelReport(ctx context.Context, sel ast.SelectionSet, obj *report.Report) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, threatModelReportImplementors)
+	fields := serial.CollectFields(ctx, ec.OperationContext, sel, threatModelReportImplementors)
 
-	out := serial.NewValues(fields)
+	out := serial.NewValuesIn(ctx, fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -42422,9 +42422,9 @@ func (ec *executionContext) _ThreatModelReport(ctx context.Context, sel ast.Sele
 var unbreakableChainImplementors = []string{"UnbreakableChain"}
 
 func (ec *executionContext) _UnbreakableChain(ctx context.Context, sel ast.SelectionSet, obj *app.UnbreakableChain) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, unbreakableChainImplementors)
+	fields := serial.CollectFields(ctx, ec.OperationContext, sel, unbreakableChainImplementors)
 
-	out := serial.NewValues(fields)
+	out := serial.NewValuesIn(ctx, fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -42465,9 +42465,9 @@ func (ec *executionContext) _UnbreakableChain(ctx context.Context, sel ast.Selec
 var upgradeImpactImplementors = []string{"UpgradeImpact"}
 
 func (ec *executionContext) _UpgradeImpact(ctx context.Context, sel ast.SelectionSet, obj *report.UpgradeImpact) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, upgradeImpactImplementors)
+	fields := serial.CollectFields(ctx, ec.OperationContext, sel, upgradeImpactImplementors)
 
-	out := serial.NewValues(fields)
+	out := serial.NewValuesIn(ctx, fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -42538,7 +42538,7 @@ func (ec *executionContext) _UpgradeImpact(ctx context.Context, sel ast.Selectio
 var upstreamStatusImplementors = []string{"UpstreamStatus"}
 
 func (ec *executionContext) _UpstreamStatus(ctx context.Context, sel ast.SelectionSet, obj *upstream.Status) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, upstreamStatusImplementors)
+	fields := serial.CollectFields(ctx, ec.OperationContext, sel, upstreamStatusImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := serial.Deferred(ctx, fields)
@@ -42587,9 +42587,9 @@ func (ec *executionContext) _UpstreamStatus(ctx context.Context, sel ast.Selecti
 var __DirectiveImplementors = []string{"__Directive"}
 
 func (ec *executionContext) ___Directive(ctx context.Context, sel ast.SelectionSet, obj *introspection.Directive) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, __DirectiveImplementors)
+	fields := serial.CollectFields(ctx, ec.OperationContext, sel, __DirectiveImplementors)
 
-	out := serial.NewValues(fields)
+	out := serial.NewValuesIn(ctx, fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -42640,9 +42640,9 @@ func (ec *executionContext) ___Directive(ctx context.Context, sel ast.SelectionS
 var __EnumValueImplementors = []string{"__EnumValue"}
 
 func (ec *executionContext) ___EnumValue(ctx context.Context, sel ast.SelectionSet, obj *introspection.EnumValue) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, __EnumValueImplementors)
+	fields := serial.CollectFields(ctx, ec.OperationContext, sel, __EnumValueImplementors)
 
-	out := serial.NewValues(fields)
+	out := serial.NewValuesIn(ctx, fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -42688,9 +42688,9 @@ func (ec *executionContext) ___EnumValue(ctx context.Context, sel ast.SelectionS
 var __FieldImplementors = []string{"__Field"}
 
 func (ec *executionContext) ___Field(ctx context.Context, sel ast.SelectionSet, obj *introspection.Field) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, __FieldImplementors)
+	fields := serial.CollectFields(ctx, ec.OperationContext, sel, __FieldImplementors)
 
-	out := serial.NewValues(fields)
+	out := serial.NewValuesIn(ctx, fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -42746,9 +42746,9 @@ func (ec *executionContext) ___Field(ctx context.Context, sel ast.SelectionSet, 
 var __InputValueImplementors = []string{"__InputValue"}
 
 func (ec *executionContext) ___InputValue(ctx context.Context, sel ast.SelectionSet, obj *introspection.InputValue) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, __InputValueImplementors)
+	fields := serial.CollectFields(ctx, ec.OperationContext, sel, __InputValueImplementors)
 
-	out := serial.NewValues(fields)
+	out := serial.NewValuesIn(ctx, fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -42804,9 +42804,9 @@ func (ec *executionContext) ___InputValue(ctx context.Context, sel ast.Selection
 var __SchemaImplementors = []string{"__Schema"}
 
 func (ec *executionContext) ___Schema(ctx context.Context, sel ast.SelectionSet, obj *introspection.Schema) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, __SchemaImplementors)
+	fields := serial.CollectFields(ctx, ec.OperationContext, sel, __SchemaImplementors)
 
-	out := serial.NewValues(fields)
+	out := serial.NewValuesIn(ctx, fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {
@@ -42862,9 +42862,9 @@ func (ec *executionContext) ___Schema(ctx context.Context, sel ast.SelectionSet,
 var __TypeImplementors = []string{"__Type"}
 
 func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, obj *introspection.Type) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, __TypeImplementors)
+	fields := serial.CollectFields(ctx, ec.OperationContext, sel, __TypeImplementors)
 
-	out := serial.NewValues(fields)
+	out := serial.NewValuesIn(ctx, fields)
 	deferred := serial.Deferred(ctx, fields)
 	for i, field := range fields {
 		switch field.Name {

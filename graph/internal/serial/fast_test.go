@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -35,6 +36,12 @@ func TestScalarsWriteWhatGqlgenWrites(t *testing.T) {
 		}
 		if got := marshal(OptStringAt(&s)); got != want {
 			t.Fatalf("OptStringAt(%q) = %s, gqlgen %s", s, got, want)
+		}
+		// Into a writer other than the executor's bytes.Buffer too.
+		var sb strings.Builder
+		StringAt(&s).MarshalGQL(&sb)
+		if got := sb.String(); got != want {
+			t.Fatalf("StringAt(%q) into a strings.Builder = %s, gqlgen %s", s, got, want)
 		}
 	}
 	if got := marshal(OptStringAt(nil)); got != "null" || OptStringAt(nil) != graphql.Null {

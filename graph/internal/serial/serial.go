@@ -18,6 +18,7 @@
 package serial
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"slices"
@@ -61,6 +62,10 @@ func Slice(
 	if Reaches(sel, concurrent) {
 		return graphql.MarshalSliceConcurrently(ctx, n, workerLimit, omitPanicHandler, marshal)
 	}
+	if key := fieldKey(); key != nil {
+		ret, elems := listBlock(n)
+		return sliceInPlace(ctx, key, ret, elems, marshal, omitPanicHandler)
+	}
 	ret := make(graphql.Array, n)
 	// One allocation for every element's field context and index instead of
 	// two per element (gqlgen's, also for a list of one); each element keeps
@@ -86,6 +91,77 @@ func Slice(
 		ret[i] = marshalRecovering(childCtx, i, marshal)
 	}
 	return ret
+}
+
+// sliceInPlace is Slice's serial loop when contexts can be made here
+// (fieldKey): one allocation for every element's context, field context,
+// index and object values, and the elements share the memo of collected fields of the serial
+// list ctx is in, or a new one.
+func sliceInPlace(ctx context.Context, key any, ret graphql.Array, elems []listElement, marshal func(context.Context, int) graphql.Marshaler, omitPanicHandler bool) graphql.Array {
+	n := len(ret)
+	parent := graphql.GetFieldContext(ctx)
+	var m *memo
+	if p := asField(ctx); p != nil && p.memo != nil {
+		m = p.memo
+	} else {
+		m = new(memo)
+	}
+	for i := range n {
+		if i%checkEvery == 0 && ctx.Err() != nil {
+			graphql.AddError(ctx, ctx.Err())
+			for j := i; j < n; j++ {
+				ret[j] = graphql.Null
+			}
+			break
+		}
+		e := &elems[i]
+		e.idx = i
+		e.fc.Index = &e.idx
+		e.fc.Parent = parent
+		e.ctx = fieldCtx{Context: ctx, key: key, fc: &e.fc, memo: m, vals: &e.vals}
+		if omitPanicHandler {
+			ret[i] = marshal(&e.ctx, i)
+			continue
+		}
+		ret[i] = marshalRecovering(&e.ctx, i, marshal)
+	}
+	return ret
+}
+
+// listBlock returns the values and the elements of a serial list of n
+// elements: in one allocation for a short list (most lists of a release's
+// objects hold one to four elements), else two.
+func listBlock(n int) (graphql.Array, []listElement) {
+	switch {
+	case n == 1:
+		b := new(struct {
+			ret   [1]graphql.Marshaler
+			elems [1]listElement
+		})
+		return b.ret[:], b.elems[:]
+	case n == 2:
+		b := new(struct {
+			ret   [2]graphql.Marshaler
+			elems [2]listElement
+		})
+		return b.ret[:], b.elems[:]
+	case n <= 4:
+		b := new(struct {
+			ret   [4]graphql.Marshaler
+			elems [4]listElement
+		})
+		return b.ret[:n:n], b.elems[:n:n]
+	}
+	return make(graphql.Array, n), make([]listElement, n)
+}
+
+// listElement is the context of one list element with its field context
+// and the index that points to.
+type listElement struct {
+	ctx  fieldCtx
+	fc   graphql.FieldContext
+	idx  int
+	vals Values // the element's object, when it is one with no concurrent field (NewValuesIn)
 }
 
 // element is the field context of one list element with the index it
@@ -144,6 +220,10 @@ var (
 // MarshalGQL writes {"alias":value,...}. An alias is a GraphQL name
 // ([_A-Za-z][_0-9A-Za-z]*): it needs no escaping.
 func (o object) MarshalGQL(w io.Writer) {
+	if b, ok := w.(*bytes.Buffer); ok {
+		o.writeTo(b)
+		return
+	}
 	_, _ = w.Write(openBrace)
 	for i := range o.fields {
 		if i > 0 {
@@ -155,6 +235,22 @@ func (o object) MarshalGQL(w io.Writer) {
 		o.values[i].MarshalGQL(w)
 	}
 	_, _ = w.Write(closeBrace)
+}
+
+// writeTo is MarshalGQL into the buffer the executor writes its answer to,
+// without an interface call per punctuation mark.
+func (o object) writeTo(b *bytes.Buffer) {
+	b.WriteByte('{')
+	for i := range o.fields {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteByte('"')
+		b.WriteString(o.fields[i].Alias)
+		b.WriteString(`":`)
+		o.values[i].MarshalGQL(b)
+	}
+	b.WriteByte('}')
 }
 
 func marshalRecovering(ctx context.Context, i int, marshal func(context.Context, int) graphql.Marshaler) (m graphql.Marshaler) {
@@ -225,6 +321,20 @@ func NewValues(fields []graphql.CollectedField) *Values {
 		v.Values = make([]graphql.Marshaler, len(fields))
 	}
 	return v
+}
+
+// NewValuesIn is NewValues for an object marshalled in ctx: when ctx is the
+// context of a serial list's element whose own Values is still unused,
+// that one (in the block Slice allocated for the list), else a new one.
+func NewValuesIn(ctx context.Context, fields []graphql.CollectedField) *Values {
+	if c := asField(ctx); c != nil && c.vals != nil && len(fields) <= inline {
+		v := c.vals
+		c.vals = nil // an element's object is marshalled once; never twice in one slot
+		v.fields = fields
+		v.Values = v.buf[:len(fields):len(fields)]
+		return v
+	}
+	return NewValues(fields)
 }
 
 // Dispatch does nothing: an object with no concurrent field has nothing

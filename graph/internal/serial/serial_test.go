@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -164,6 +165,11 @@ func TestObjectWritesWhatFieldSetWrites(t *testing.T) {
 	Object(out, fields).MarshalGQL(&got)
 	if got.String() != want.String() {
 		t.Errorf("Object wrote %s, FieldSet %s", got.String(), want.String())
+	}
+	var other strings.Builder // a writer other than the executor's bytes.Buffer
+	Object(out, fields).MarshalGQL(&other)
+	if other.String() != want.String() {
+		t.Errorf("Object wrote %s into a strings.Builder, FieldSet %s", other.String(), want.String())
 	}
 	deferred := append([]graphql.CollectedField(nil), fields...)
 	deferred[2].Deferrables = []*graphql.Deferrable{{Label: "later"}}

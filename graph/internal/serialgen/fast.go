@@ -133,7 +133,7 @@ func fastPath(d *ast.FuncDecl, marshalers map[string]*ast.FuncDecl, wrappers map
 	}
 	b.WriteString("if serial.Plain(ec.OperationContext) {\n")
 	b.WriteString("fc, err := " + fieldContext + "(ctx, field)\nif err != nil {\nreturn graphql.Null\n}\n")
-	b.WriteString("ctx = graphql.WithFieldContext(ctx, fc)\n")
+	b.WriteString("ctx, fc = serial.WithFieldCopy(ctx, fc)\n")
 	if recoverFlag.Name == "true" {
 		b.WriteString("defer func() {\nif r := recover(); r != nil {\n")
 		b.WriteString("ec.OperationContext.Error(ctx, ec.OperationContext.Recover(ctx, r))\nret = graphql.Null\n}\n}()\n")

@@ -18,6 +18,9 @@
 //     copied to the heap by gqlgen's by-value wrapper; and an object with no
 //     deferred field is written by serial.Object, without the per-object map
 //     and per-field copies of gqlgen's FieldSet writer;
+//   - collects an object's fields with serial.CollectFields, which keeps
+//     them for the other elements of the serial list the object is in
+//     instead of building gqlgen's cache key again for each;
 //   - puts a fast path first in the function of every plain field (one
 //     that reads a struct field or calls a method with no arguments, no
 //     context and no error, with no directive): when the operation has no
@@ -54,6 +57,7 @@ import (
 const (
 	concurrentCall = "MarshalSliceConcurrently"
 	deferredCall   = "NewDeferredGroup"
+	collectCall    = "CollectFields"
 	tableName      = "concurrentFields"
 	serialPath     = "/graph/internal/serial"
 )
@@ -137,7 +141,7 @@ func rewrite(name string, src []byte, serialImport string) ([]byte, map[string][
 	implements := map[string][]string{}
 	var edits []edit
 	var failures []error
-	fastFields := 0
+	fastFields, collects := 0, 0
 	for _, decl := range file.Decls {
 		switch d := decl.(type) {
 		case *ast.GenDecl:
@@ -162,10 +166,26 @@ func rewrite(name string, src []byte, serialImport string) ([]byte, map[string][
 					return true
 				}
 				sel, ok := call.Fun.(*ast.SelectorExpr)
-				if !ok || (sel.Sel.Name != concurrentCall && sel.Sel.Name != deferredCall) {
+				if !ok || (sel.Sel.Name != concurrentCall && sel.Sel.Name != deferredCall && sel.Sel.Name != collectCall) {
+					return true
+				}
+				if pkg, ok := sel.X.(*ast.Ident); ok && pkg.Name == "serial" && sel.Sel.Name == collectCall {
+					collects++ // rewritten before: a second run changes nothing
 					return true
 				}
 				if pkg, ok := sel.X.(*ast.Ident); !ok || pkg.Name != "graphql" {
+					return true
+				}
+				if sel.Sel.Name == collectCall {
+					// graphql.CollectFields(ec.OperationContext, sel, xImplementors) in a
+					// function with a ctx: serial.CollectFields(ctx, ...) finds the
+					// fields in the memo of the serial list ctx is in.
+					if hasParam(d, "ctx") && len(call.Args) == 3 {
+						edits = append(edits,
+							edit{off(sel.Pos()), off(sel.End()), "serial.CollectFields"},
+							edit{off(call.Args[0].Pos()), off(call.Args[0].Pos()), "ctx, "})
+						collects++
+					}
 					return true
 				}
 				if sel.Sel.Name == deferredCall {
@@ -197,6 +217,9 @@ func rewrite(name string, src []byte, serialImport string) ([]byte, map[string][
 	}
 	if fastFields == 0 {
 		return nil, nil, fmt.Errorf("%s: found no plain field (func (ec *executionContext) _Type_field(ctx, field, obj) returning graphql.ResolveField(...) of obj.Field): update graph/internal/serialgen for this gqlgen version", name)
+	}
+	if collects == 0 {
+		return nil, nil, fmt.Errorf("%s: found no graphql.CollectFields(ec.OperationContext, sel, implementors) in a function with a ctx: update graph/internal/serialgen for this gqlgen version", name)
 	}
 	if len(objects) == 0 {
 		return nil, nil, fmt.Errorf("%s: found no object marshalling functions (func (ec *executionContext) _Type(ctx, sel, obj)): update graph/internal/serialgen for this gqlgen version", name)
@@ -400,7 +423,10 @@ func plainObject(d *ast.FuncDecl, off func(token.Pos) int) ([]edit, bool) {
 	if !ok || newCall == nil {
 		return nil, false
 	}
-	return []edit{{off(newCall.Fun.Pos()), off(newCall.Fun.End()), "serial.NewValues"}}, true
+	return []edit{
+		{off(newCall.Fun.Pos()), off(newCall.Fun.End()), "serial.NewValuesIn"},
+		{off(newCall.Args[0].Pos()), off(newCall.Args[0].Pos()), "ctx, "},
+	}, true
 }
 
 // objectFunc reports whether d is an object's marshalling function,

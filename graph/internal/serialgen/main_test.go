@@ -215,9 +215,13 @@ func TestRewrite(t *testing.T) {
 	for _, want := range []string{
 		`"example.com/m/graph/internal/serial"`,
 		`deferred := serial.Deferred(ctx, fields)`,
+		// Fields collected through the memo of the serial list they are in.
+		`fields := serial.CollectFields(ctx, ec.OperationContext, sel, thingImplementors)`,
+		// Field contexts made by serial, in one allocation.
+		"ctx, fc = serial.WithFieldCopy(ctx, fc)",
 		`return serial.Object(out, fields)`,
 		// An object with no concurrent field fills a serial.Values.
-		"out := serial.NewValues(fields)",
+		"out := serial.NewValuesIn(ctx, fields)",
 		"return out.Marshaler()",
 		`ret := serial.Slice(ctx, sel, concurrentFields, len(v), 0, false, func(`,
 		`return ec._Thing(ctx, sel, &v[i])`,
@@ -244,7 +248,7 @@ func TestRewrite(t *testing.T) {
 			t.Errorf("%s got a fast path:\n%s", fn, body)
 		}
 	}
-	if strings.Contains(got, "MarshalSliceConcurrently") || strings.Contains(got, "NewDeferredGroup") {
+	if strings.Contains(got, "MarshalSliceConcurrently") || strings.Contains(got, "NewDeferredGroup") || strings.Contains(got, "graphql.CollectFields") {
 		t.Errorf("the rewrite left a call of gqlgen's:\n%s", got)
 	}
 	// Running it again changes nothing: go generate is reproducible.
