@@ -29,8 +29,10 @@ import (
 //
 // The first phase (the probe) tunes u by subgradient steps, finds covers with
 // a greedy and Lagrangian heuristics, and branches on the row with the fewest
-// free options; small instances finish in it. When it has gone probePatience
-// nodes without a better cover, the second phase starts again from the root
+// free options; small instances finish in it. When the gap at its root is
+// at least the mean cost of a member of the best cover (gapWide), or it has
+// gone probePatience nodes without a better cover, the second phase starts
+// again from the root
 // and takes u from the LP relaxation solved exactly at every node (lp.go):
 // the bound is then the LP bound, the reduced costs fix far more options, and
 // it branches on the most fractional option of the LP solution. A better
@@ -148,7 +150,10 @@ type coverSearch struct {
 	// divesDone counts the root's LP dives made so far: a restart's root
 	// solves the same LP, so it makes only the dives not made yet.
 	divesDone int
-	stopped   StopReason
+	ilsMoves  int // local-search moves made (for tests and traces)
+	// diveGain is 1 + the last dive that found a better cover (0: none).
+	diveGain int
+	stopped  StopReason
 
 	report     func(best, bound float64, nodes int)
 	started    time.Time
@@ -423,6 +428,9 @@ func (s *coverSearch) solve() {
 	s.phaseCap, s.noLP = probeNodes, true
 	s.pend, s.curLB = s.pend[:0], math.Inf(-1)
 	s.dfs(math.Inf(-1))
+	if traceSearch != nil && !s.sub {
+		traceSearch("probe phase done: %d nodes, best %v, root bound %v, stopped %q, %v", s.nodes, s.bestCost, s.rootBound, s.stopped, time.Since(s.started))
+	}
 	// The second phase starts again from its root whenever it finds a
 	// better incumbent, since the root's fixing against it shrinks every
 	// LP below.
@@ -444,6 +452,30 @@ var probeNodes = 3000
 // probePatience is how many nodes the first phase goes on without a better
 // incumbent.
 const probePatience = 100
+
+// gapWide reports whether the gap between the best cover and the root's
+// bound b is at least the mean cost of the cover's members (those not
+// forced by the reductions). The first phase's Lagrangian bounds close such
+// a gap only with a large tree (every instance with unit costs, where the
+// gap is one member or more, went on for its full patience and handed over
+// to the second phase without a proof); the LP's bound and branching close
+// it sooner. Gaps narrower than one member are often closed by the first
+// phase within a few dozen nodes.
+func (s *coverSearch) gapWide(b float64) bool {
+	if len(s.best) == 0 {
+		return false
+	}
+	members := len(s.best[0]) - len(s.forced)
+	if members <= 0 {
+		return false
+	}
+	mean := (s.bestCost - s.forcedC) / float64(members)
+	wide := s.bestCost-b >= mean-s.eps
+	if traceSearch != nil && !s.sub {
+		traceSearch("probe root gap %v (best %v, bound %v), mean member %.2f: wide %v", s.bestCost-b, s.bestCost, b, mean, wide)
+	}
+	return wide
+}
 
 // stopRestart restarts the second phase.
 const stopRestart StopReason = "restart"
@@ -859,7 +891,7 @@ func (s *coverSearch) nodeLP(l float64) float64 {
 				s.dives(x)
 			}
 			if !s.prune(s.round(lu)) {
-				s.localSearch(ilsIterations)
+				s.localSearch(ilsPatience)
 			}
 			if !s.prune(s.round(lu)) {
 				s.rins(x)
@@ -926,12 +958,20 @@ func (s *coverSearch) cutLoop(u, x []float64, st *lpState) ([]float64, []float64
 // for the same number of nodes. The tests run the search with it on.
 var rootCuts = false
 
-// ilsIterations is how many destroy-and-repair moves the local search of
-// the second phase's root makes.
-const ilsIterations = 3000
+// ilsPatience is how many destroy-and-repair moves in a row the local
+// search of the second phase's root makes without a cheaper cover before it
+// stops. It made a fixed 3,000 moves (and 1,000 from each dive's cover):
+// on the synthetic 10x instances a third of those moves took up to 40% off
+// the CPU of the whole search with the same covers found and the same nodes
+// (docs/benchmarks.md, "Less root work").
+const ilsPatience = 300
 
 // ilsMaxK bounds the members one local-search move removes: 2 to ilsMaxK+1.
 const ilsMaxK = 3
+
+// ilsCap bounds a local search at ilsCap times its patience moves, however
+// often it finds a cheaper cover.
+const ilsCap = 10
 
 // localSearch is an iterated local search from the best cover: it removes a
 // few members sharing rows (2 to 4, around a random one), covers the rows
@@ -941,7 +981,7 @@ const ilsMaxK = 3
 // equal cost, common with unit costs); covers cheaper than the best are
 // improved by improve and offered. The reduced costs of s.rc steer it to
 // the options the LP finds cheap. It works on its own counts.
-func (s *coverSearch) localSearch(iters int) {
+func (s *coverSearch) localSearch(patience int) {
 	if len(s.best) == 0 || s.uncov == 0 {
 		return
 	}
@@ -956,12 +996,12 @@ func (s *coverSearch) localSearch(iters int) {
 		}
 		start = append(start, int32(o))
 	}
-	s.localSearchFrom(start, iters)
+	s.localSearchFrom(start, patience)
 }
 
 // localSearchFrom is localSearch from the cover made of the options taken
 // at the current node and start (free options).
-func (s *coverSearch) localSearchFrom(start []int32, iters int) {
+func (s *coverSearch) localSearchFrom(start []int32, patience int) {
 	n, m := len(s.cost), len(s.rows)
 	in := make([]bool, n)
 	count := make([]int32, m)
@@ -991,7 +1031,11 @@ func (s *coverSearch) localSearchFrom(start []int32, iters int) {
 	var members, removed, open, cands, added []int32
 	tabu := make([]bool, n)
 	mark := make([]bool, n)
-	for it := range iters {
+	// The walk goes on while it finds cheaper covers: it stops after
+	// patience moves without one (or after ilsCap times patience moves).
+	lastGain := 0
+	for it := 0; it-lastGain < patience && it < ilsCap*patience; it++ {
+		s.ilsMoves++
 		if it%64 == 63 {
 			if st := ctxStop(s.ctx); st != "" {
 				s.stopped = st
@@ -1106,6 +1150,9 @@ func (s *coverSearch) localSearchFrom(start []int32, iters int) {
 			tabu[o] = false
 		}
 		if ok && delta <= s.eps {
+			if delta < -s.eps {
+				lastGain = it
+			}
 			cur += delta
 			if s.cur+cur < s.bestCost-s.eps {
 				var set []int32
@@ -1168,6 +1215,11 @@ func (s *coverSearch) offerMembers(members []int32) {
 // 100x instances and cost 2.6-6 s each time).
 const diveCount = 6
 
+// diveTries is how many dives in a row may find no better cover before the
+// root gives up diving: dives pay on the instances where one finds a better
+// cover, and the next ones (more perturbed) rarely do after a few failed.
+const diveTries = 3
+
 // dives runs LP diving from the current node, whose LP solution is x: take
 // the free options of largest LP value (all those at 1, then the largest
 // fractional one), solve the LP again from the last basis, and repeat until
@@ -1187,7 +1239,7 @@ func (s *coverSearch) dives(x []float64) {
 		t0, b0 := time.Now(), s.bestCost
 		defer func() { traceSearch("dives at node %d: best %v -> %v, %v", s.nodes, b0, s.bestCost, time.Since(t0)) }()
 	}
-	for d := s.divesDone; d < diveCount; d++ {
+	for d := s.divesDone; d < diveCount && d-s.diveGain < diveTries; d++ {
 		if s.stopped != "" {
 			return
 		}
@@ -1200,7 +1252,10 @@ func (s *coverSearch) dives(x []float64) {
 			// A local search from each dive's cover, with the node's
 			// reduced costs: other plateaus than the best cover's.
 			copy(s.rc, saveRC)
-			s.localSearchFrom(cover, ilsDiveIterations)
+			s.localSearchFrom(cover, ilsDivePatience)
+		}
+		if s.bestCost < bd {
+			s.diveGain = d + 1
 		}
 		if traceSearch != nil && !s.sub && s.bestCost < bd {
 			traceSearch("dive %d improved %v -> %v", d, bd, s.bestCost)
@@ -1208,9 +1263,9 @@ func (s *coverSearch) dives(x []float64) {
 	}
 }
 
-// ilsDiveIterations is how many local-search moves start from each dive's
-// cover.
-const ilsDiveIterations = 1000
+// ilsDivePatience is the patience of the local search from each dive's
+// cover (see ilsPatience).
+const ilsDivePatience = 100
 
 // dive is one LP dive (see dives); noise > 0 perturbs the LP values it
 // ranks by.
@@ -1710,8 +1765,15 @@ func (s *coverSearch) dfs(inherited float64) {
 	b := math.Max(s.round(l), inherited)
 	if root {
 		s.rootBound = math.Max(s.rootBound, b)
+		if traceSearch != nil && !s.sub && s.noLP {
+			traceSearch("probe root: bound %.3f best %v", l, s.bestCost)
+		}
 	}
 	if s.stopped != "" || s.prune(b) {
+		return
+	}
+	if root && s.noLP && s.phaseCap > 0 && s.gapWide(b) {
+		s.stopped = stopProbe // the LP phase closes wide gaps sooner
 		return
 	}
 
