@@ -166,11 +166,19 @@ type coverSearch struct {
 	phaseCap int       // the node cap of the current phase, 0 for none
 	noLP     bool      // no LP at the root in this phase
 
+	// Dives inside the tree (treeheur.go): the gap in nodes before the
+	// next, the phase root it belongs to and the node of the last.
+	treeGap, treeGapAt, lastTreeDive int
+	treeDivesRun                     int // dives made in the tree
+	sbFixNodes                       int // nodes that strong-branching fixings made
+
 	// Pseudo-costs of reliability branching (branchPick).
 	psUp, psDown         []float64
 	psNUp, psNDown       []int32
 	psTotUp, psTotDown   float64
 	psTotNUp, psTotNDown int
+	sbFix                []sbFixing // fixings found by strong branching (sbfix.go)
+	pickUp, pickDown     float64    // the estimated bound gains of the option picked
 }
 
 func newCoverSearch(n int, cost []float64, rows [][]int32, want, budget int) *coverSearch {
@@ -661,6 +669,10 @@ func (s *coverSearch) branchLP(x []float64, b float64) bool {
 	if s.stopped != "" {
 		return true
 	}
+	if pick == sbFixed {
+		s.applySBFixings(b)
+		return true
+	}
 	if pick < 0 {
 		var added []int32
 		for o, st := range s.state {
@@ -676,6 +688,26 @@ func (s *coverSearch) branchLP(x []float64, b float64) bool {
 			s.untake(added[k])
 		}
 		return s.prune(b)
+	}
+	if childOrder && s.pickDown < s.pickUp {
+		// The child leaving pick out has the lower bound estimate: it goes
+		// first.
+		s.pend = append(s.pend, b) // the other child, left for later
+		if s.exclude(pick) {
+			s.dfs(b)
+		}
+		s.unexclude(pick)
+		if s.stopped != "" {
+			return true
+		}
+		s.pend = s.pend[:len(s.pend)-1]
+		if s.prune(b) {
+			return true
+		}
+		s.take(pick)
+		s.dfs(b)
+		s.untake(pick)
+		return true
 	}
 	s.take(pick)
 	s.pend = append(s.pend, b) // the right child, left for later
@@ -726,6 +758,7 @@ func (s *coverSearch) branchPick(x []float64) int32 {
 			cand = append(cand, int32(o))
 		}
 	}
+	s.sbFix = s.sbFix[:0]
 	if len(cand) == 0 {
 		return -1
 	}
@@ -772,10 +805,17 @@ func (s *coverSearch) branchPick(x []float64) int32 {
 			}
 			up, down = math.Max(lu-l0, 0), math.Max(ld-l0, 0)
 			s.observe(o, up, down, x[o])
-			if s.prune(s.round(lu)) || s.prune(s.round(ld)) {
+			pu, pd := s.prune(s.round(lu)), s.prune(s.round(ld))
+			if !sbFixings && (pu || pd) {
 				// One child is settled at once: branching here costs
 				// one node.
 				return o
+			}
+			if pu || pd {
+				// A child settled at once fixes o the other way at
+				// this node (sbfix.go); o is no candidate.
+				s.sbFix = append(s.sbFix, sbFixing{o, pu, pd})
+				continue
 			}
 		} else {
 			pu, pd := meanUp, meanDown
@@ -789,7 +829,11 @@ func (s *coverSearch) branchPick(x []float64) int32 {
 		}
 		if sc := math.Max(up, tiny) * math.Max(down, tiny); sc > best {
 			pick, best = o, sc
+			s.pickUp, s.pickDown = up, down
 		}
+	}
+	if len(s.sbFix) > 0 {
+		return sbFixed
 	}
 	return pick
 }
@@ -1591,7 +1635,7 @@ func (s *coverSearch) offer(set []int, cost float64) {
 	key := kb.String()
 	switch {
 	case cost < s.bestCost-s.eps:
-		if !s.noLP && s.stopped == "" && !math.IsInf(s.bestCost, 1) {
+		if !s.noLP && s.stopped == "" && !math.IsInf(s.bestCost, 1) && (restartInTree || s.nodes == s.rootAt) {
 			s.stopped = stopRestart
 		}
 		s.bestCost = cost
@@ -1785,6 +1829,10 @@ func (s *coverSearch) dfs(inherited float64) {
 		}
 	}
 
+	s.maybeTreeDive(s.lpX)
+	if s.stopped != "" {
+		return
+	}
 	if x := s.lpX; x != nil && s.branchLP(x, b) {
 		return
 	}
