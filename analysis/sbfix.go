@@ -17,7 +17,7 @@ package analysis
 
 // sbFixings turns the gathering of strong-branching fixings on (a
 // variable for tests and measurements).
-var sbFixings = false
+var sbFixings = true
 
 // sbFixed is what branchPick returns when it found fixings (in s.sbFix)
 // instead of an option to branch on.

@@ -33,9 +33,10 @@ import (
 // nodes without a better cover, the second phase starts again from the root
 // and takes u from the LP relaxation solved exactly at every node (lp.go):
 // the bound is then the LP bound, the reduced costs fix far more options, and
-// it branches on the most fractional option of the LP solution. A better
-// cover found in the second phase restarts it, so that the root's fixing uses
-// it.
+// it branches on the option reliability branching picks (branchPick). A
+// better cover found at the second phase's root (by its heuristics) restarts
+// it, so that the root's fixing uses it; one found below the root does not
+// (restartInTree, treeheur.go).
 
 // hsOutcome is the result of one weighted hitting-set search.
 type hsOutcome struct {
@@ -431,9 +432,9 @@ func (s *coverSearch) solve() {
 	s.phaseCap, s.noLP = probeNodes, true
 	s.pend, s.curLB = s.pend[:0], math.Inf(-1)
 	s.dfs(math.Inf(-1))
-	// The second phase starts again from its root whenever it finds a
-	// better incumbent, since the root's fixing against it shrinks every
-	// LP below.
+	// The second phase starts again from its root whenever its root's
+	// heuristics find a better incumbent, since the root's fixing against
+	// it shrinks every LP below.
 	for s.stopped == stopProbe || s.stopped == stopRestart {
 		s.stopped = ""
 		s.phaseCap, s.noLP, s.rootAt = 0, false, s.nodes+1

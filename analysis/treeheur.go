@@ -6,22 +6,33 @@ import (
 	"time"
 )
 
-// Primal heuristics run inside the tree of the LP phase.
+// The tree of the LP phase: its order and the heuristics run in it.
 //
 // On the synthetic 100x releases with unit costs the root's LP bound
-// rounds to within 1-3 of the optimum, and the search spends most of its
-// nodes looking for the optimum, not proving it (seed 3: found at tree node
-// 1,751 of 1,890, after which the proof took 139 nodes). Depth-first search
-// reaches a cover only at a leaf, through the options its branching took; a
-// dive from an inner node's LP solution reaches one at once, through the
-// options the LP favours below that node.
+// rounds to within 1-3 of the optimum, and the search spent most of its
+// nodes looking for the optimum (seed 3: found at node 1,124 of 1,875;
+// seed 6: 1,107 of 1,333). Three changes, measured one at a time and
+// together on seeds 3, 6, 7 and 8 (docs/benchmarks.md):
 //
-// treeDive is one LP dive (dive, the root's) from the current node, with a
-// local search from its cover, run when treeDiveGap nodes have passed since
-// the last one. The gap doubles after each dive that finds nothing better
-// (up to treeDiveMaxGap), so that dives stay a bounded share of the tree's
-// LP work on instances where the incumbent is already optimal; a better
-// cover restarts the phase (offer), which resets the gap.
+//   - No restart below the root (restartInTree): a better cover found in
+//     the tree used to restart the phase from its root, which then searched
+//     again the subtrees already closed against the old cover (seed 3: 750
+//     nodes after the restart at node 1,124). The root's fixing against the
+//     new cover is all a restart bought, and every node fixes by reduced
+//     cost against the current best anyway. A cover found by the root's own
+//     heuristics still restarts (the tree has not begun).
+//   - Lower-bound child first (childOrder): of the two children of the
+//     option branched on, the one whose bound gain (strong branching's, or
+//     the pseudo-costs' estimate) is smaller is searched first, so the
+//     depth-first search plunges where the LP leaves the most room for a
+//     cheap cover (it always took the option first).
+//   - Strong-branching fixings (sbfix.go).
+//
+// Tried and left off (treeDives): one LP dive (dive, the root's) from a
+// node's LP solution, with a local search from its cover, every treeDiveGap
+// nodes, the gap doubling after each dive that found nothing better (up to
+// treeDiveMaxGap). On seeds 3 and 6 none of 13 and 11 dives found a better
+// cover; they cost about 10% more CPU.
 
 // treeDiveFirstGap is the gap of a phase's first tree dive, in nodes.
 var treeDiveFirstGap = 10
@@ -35,7 +46,7 @@ var treeDives = false
 
 // maybeTreeDive runs a dive from the current node when it is due; x is
 // the node's LP solution. It leaves the node as it found it and may set
-// s.stopped (a better cover restarts the phase).
+// s.stopped.
 func (s *coverSearch) maybeTreeDive(x []float64) {
 	if !treeDives || s.sub || s.noLP || x == nil || s.stopped != "" || s.nodes == s.rootAt {
 		return
@@ -76,9 +87,10 @@ func (s *coverSearch) maybeTreeDive(x []float64) {
 }
 
 // restartInTree: a better cover found below the root restarts the phase
-// (a variable for measurements).
-var restartInTree = true
+// (a variable for tests and measurements; see the top of this file).
+var restartInTree = false
 
 // childOrder: of the two children of an option branched on, the one with
-// the lower estimated bound goes first (a variable for measurements).
-var childOrder = false
+// the lower estimated bound goes first (a variable for tests and
+// measurements).
+var childOrder = true
