@@ -35,9 +35,10 @@ import (
 // again from the root
 // and takes u from the LP relaxation solved exactly at every node (lp.go):
 // the bound is then the LP bound, the reduced costs fix far more options, and
-// it branches on the most fractional option of the LP solution. A better
-// cover found in the second phase restarts it, so that the root's fixing uses
-// it.
+// it branches on the option reliability branching picks (branchPick). A
+// better cover found at the second phase's root (by its heuristics) restarts
+// it, so that the root's fixing uses it; one found below the root does not
+// (restartInTree, treeheur.go).
 
 // hsOutcome is the result of one weighted hitting-set search.
 type hsOutcome struct {
@@ -171,11 +172,19 @@ type coverSearch struct {
 	phaseCap int       // the node cap of the current phase, 0 for none
 	noLP     bool      // no LP at the root in this phase
 
+	// Dives inside the tree (treeheur.go): the gap in nodes before the
+	// next, the phase root it belongs to and the node of the last.
+	treeGap, treeGapAt, lastTreeDive int
+	treeDivesRun                     int // dives made in the tree
+	sbFixNodes                       int // nodes that strong-branching fixings made
+
 	// Pseudo-costs of reliability branching (branchPick).
 	psUp, psDown         []float64
 	psNUp, psNDown       []int32
 	psTotUp, psTotDown   float64
 	psTotNUp, psTotNDown int
+	sbFix                []sbFixing // fixings found by strong branching (sbfix.go)
+	pickUp, pickDown     float64    // the estimated bound gains of the option picked
 }
 
 func newCoverSearch(n int, cost []float64, rows [][]int32, want, budget int) *coverSearch {
@@ -431,9 +440,9 @@ func (s *coverSearch) solve() {
 	if traceSearch != nil && !s.sub {
 		traceSearch("probe phase done: %d nodes, best %v, root bound %v, stopped %q, %v", s.nodes, s.bestCost, s.rootBound, s.stopped, time.Since(s.started))
 	}
-	// The second phase starts again from its root whenever it finds a
-	// better incumbent, since the root's fixing against it shrinks every
-	// LP below.
+	// The second phase starts again from its root whenever its root's
+	// heuristics find a better incumbent, since the root's fixing against
+	// it shrinks every LP below.
 	for s.stopped == stopProbe || s.stopped == stopRestart {
 		s.stopped = ""
 		s.phaseCap, s.noLP, s.rootAt = 0, false, s.nodes+1
@@ -693,6 +702,10 @@ func (s *coverSearch) branchLP(x []float64, b float64) bool {
 	if s.stopped != "" {
 		return true
 	}
+	if pick == sbFixed {
+		s.applySBFixings(b)
+		return true
+	}
 	if pick < 0 {
 		var added []int32
 		for o, st := range s.state {
@@ -708,6 +721,26 @@ func (s *coverSearch) branchLP(x []float64, b float64) bool {
 			s.untake(added[k])
 		}
 		return s.prune(b)
+	}
+	if childOrder && s.pickDown < s.pickUp {
+		// The child leaving pick out has the lower bound estimate: it goes
+		// first.
+		s.pend = append(s.pend, b) // the other child, left for later
+		if s.exclude(pick) {
+			s.dfs(b)
+		}
+		s.unexclude(pick)
+		if s.stopped != "" {
+			return true
+		}
+		s.pend = s.pend[:len(s.pend)-1]
+		if s.prune(b) {
+			return true
+		}
+		s.take(pick)
+		s.dfs(b)
+		s.untake(pick)
+		return true
 	}
 	s.take(pick)
 	s.pend = append(s.pend, b) // the right child, left for later
@@ -758,6 +791,7 @@ func (s *coverSearch) branchPick(x []float64) int32 {
 			cand = append(cand, int32(o))
 		}
 	}
+	s.sbFix = s.sbFix[:0]
 	if len(cand) == 0 {
 		return -1
 	}
@@ -804,10 +838,17 @@ func (s *coverSearch) branchPick(x []float64) int32 {
 			}
 			up, down = math.Max(lu-l0, 0), math.Max(ld-l0, 0)
 			s.observe(o, up, down, x[o])
-			if s.prune(s.round(lu)) || s.prune(s.round(ld)) {
+			pu, pd := s.prune(s.round(lu)), s.prune(s.round(ld))
+			if !sbFixings && (pu || pd) {
 				// One child is settled at once: branching here costs
 				// one node.
 				return o
+			}
+			if pu || pd {
+				// A child settled at once fixes o the other way at
+				// this node (sbfix.go); o is no candidate.
+				s.sbFix = append(s.sbFix, sbFixing{o, pu, pd})
+				continue
 			}
 		} else {
 			pu, pd := meanUp, meanDown
@@ -821,7 +862,11 @@ func (s *coverSearch) branchPick(x []float64) int32 {
 		}
 		if sc := math.Max(up, tiny) * math.Max(down, tiny); sc > best {
 			pick, best = o, sc
+			s.pickUp, s.pickDown = up, down
 		}
+	}
+	if len(s.sbFix) > 0 {
+		return sbFixed
 	}
 	return pick
 }
@@ -1646,7 +1691,7 @@ func (s *coverSearch) offer(set []int, cost float64) {
 	key := kb.String()
 	switch {
 	case cost < s.bestCost-s.eps:
-		if !s.noLP && s.stopped == "" && !math.IsInf(s.bestCost, 1) {
+		if !s.noLP && s.stopped == "" && !math.IsInf(s.bestCost, 1) && (restartInTree || s.nodes == s.rootAt) {
 			s.stopped = stopRestart
 		}
 		s.bestCost = cost
@@ -1847,6 +1892,10 @@ func (s *coverSearch) dfs(inherited float64) {
 		}
 	}
 
+	s.maybeTreeDive(s.lpX)
+	if s.stopped != "" {
+		return
+	}
 	if x := s.lpX; x != nil && s.branchLP(x, b) {
 		return
 	}
