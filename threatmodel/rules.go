@@ -236,10 +236,16 @@ func (c Condition) check(where string) []string {
 		}
 	}
 	kindsOK(c.Kinds)
+	var bools []string
+	for _, pi := range Properties() {
+		if pi.Type == TypeBool {
+			bools = append(bools, pi.Name)
+		}
+	}
 	for _, list := range [][]string{c.All, c.Any, c.None} {
 		for _, p := range list {
 			if pi, ok := PropertyOf(p); !ok || pi.Type != TypeBool {
-				probs = append(probs, fmt.Sprintf("%s: %q is not a boolean property", where, p))
+				probs = append(probs, fmt.Sprintf("%s: %q is not a boolean property%s", where, p, didYouMean(p, bools)))
 			}
 		}
 	}

@@ -261,4 +261,7 @@ func TestModalitiesCondition(t *testing.T) {
 	if bad := (Condition{Kinds: []Kind{"predictive-clasifier"}}).check("rule x"); len(bad) != 1 || !strings.Contains(bad[0], "did you mean predictive-classifier?") {
 		t.Errorf("a misspelt kind: %v", bad)
 	}
+	if bad := (Condition{Any: []string{"internetfacing"}}).check("rule x"); len(bad) != 1 || !strings.Contains(bad[0], "did you mean internetFacing?") {
+		t.Errorf("a misspelt property: %v", bad)
+	}
 }
