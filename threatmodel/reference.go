@@ -75,6 +75,9 @@ func (c Condition) describe() string {
 	for _, k := range sortedKeys(c.Equals) {
 		parts = append(parts, k+"="+c.Equals[k])
 	}
+	if len(c.Modalities) > 0 {
+		parts = append(parts, "modality "+strings.Join(c.Modalities, " or ")+" (or none given)")
+	}
 	flow := func(dir string, fc *FlowCondition) {
 		if fc == nil {
 			return

@@ -55,6 +55,13 @@ type Condition struct {
 	None []string `yaml:"none"`
 	// Equals: these string properties have these values.
 	Equals map[string]string `yaml:"equals"`
+	// Modalities: the component takes in one of these kinds of data (the
+	// values of the modality property), or gives no modality. It says
+	// where a technique can work at all (a deepfake needs a model of
+	// images, audio or video); a component whose modality is unknown is
+	// not spared, as a mitigation link limited to some modalities does
+	// not spare it either.
+	Modalities []string `yaml:"modalities"`
 	// Inbound: some flow into the component matches.
 	Inbound *FlowCondition `yaml:"inbound"`
 	// Outbound: some flow out of the component matches.
@@ -224,15 +231,21 @@ func (c Condition) check(where string) []string {
 	kindsOK := func(ks []Kind) {
 		for _, k := range ks {
 			if _, ok := KindOf(k); !ok {
-				probs = append(probs, fmt.Sprintf("%s: unknown kind %q", where, k))
+				probs = append(probs, fmt.Sprintf("%s: unknown kind %q%s", where, k, KindHint(string(k))))
 			}
 		}
 	}
 	kindsOK(c.Kinds)
+	var bools []string
+	for _, pi := range Properties() {
+		if pi.Type == TypeBool {
+			bools = append(bools, pi.Name)
+		}
+	}
 	for _, list := range [][]string{c.All, c.Any, c.None} {
 		for _, p := range list {
 			if pi, ok := PropertyOf(p); !ok || pi.Type != TypeBool {
-				probs = append(probs, fmt.Sprintf("%s: %q is not a boolean property", where, p))
+				probs = append(probs, fmt.Sprintf("%s: %q is not a boolean property%s", where, p, didYouMean(p, bools)))
 			}
 		}
 	}
@@ -240,6 +253,14 @@ func (c Condition) check(where string) []string {
 		pi, ok := PropertyOf(p)
 		if !ok || pi.Type != TypeString || (len(pi.Values) > 0 && !slices.Contains(pi.Values, v)) {
 			probs = append(probs, fmt.Sprintf("%s: equals %s=%q names no string property value", where, p, v))
+		}
+	}
+	if len(c.Modalities) > 0 {
+		modality, _ := PropertyOf("modality")
+		for _, m := range c.Modalities {
+			if !slices.Contains(modality.Values, m) {
+				probs = append(probs, fmt.Sprintf("%s: modalities: %q is not a modality%s; the modalities are: %s", where, m, didYouMean(m, modality.Values), strings.Join(modality.Values, ", ")))
+			}
 		}
 	}
 	if c.Inbound != nil {
@@ -308,6 +329,11 @@ func (c Condition) matches(g *graph, comp *Component) bool {
 	}
 	for p, v := range c.Equals {
 		if comp.Properties[p].Text != v {
+			return false
+		}
+	}
+	if len(c.Modalities) > 0 {
+		if m := comp.Properties["modality"].Text; m != "" && !slices.Contains(c.Modalities, m) {
 			return false
 		}
 	}

@@ -233,3 +233,35 @@ func TestDownstreamFollowsFlows(t *testing.T) {
 		t.Errorf("a downstream condition on a string property: %v", bad)
 	}
 }
+
+// TestModalitiesCondition checks that a rule limited to some modalities
+// fires on a component of one of them and on one that gives none, stays
+// quiet on another, and that a misspelt modality is refused with the
+// nearest one and the list.
+func TestModalitiesCondition(t *testing.T) {
+	c := Condition{Modalities: []string{"image", "audio", "video", "multimodal"}}
+	m := &Model{Components: []Component{
+		{ID: "faces", Kind: KindClassifier, Properties: map[string]Value{"modality": {Type: TypeString, Text: "image"}}},
+		{ID: "dga", Kind: KindClassifier, Properties: map[string]Value{"modality": {Type: TypeString, Text: "text"}}},
+		{ID: "unknown", Kind: KindClassifier},
+	}}
+	if err := m.Validate(Limits{}); err != nil {
+		t.Fatal(err)
+	}
+	g := newGraph(m)
+	for id, want := range map[string]bool{"faces": true, "dga": false, "unknown": true} {
+		if got := c.matches(g, g.ids[id]); got != want {
+			t.Errorf("%s: modalities %v = %v, want %v", id, c.Modalities, got, want)
+		}
+	}
+	bad := (Condition{Modalities: []string{"imag"}}).check("rule x")
+	if len(bad) != 1 || !strings.Contains(bad[0], `"imag"`) || !strings.Contains(bad[0], "did you mean image?") || !strings.Contains(bad[0], "text, image") {
+		t.Errorf("a misspelt modality: %v", bad)
+	}
+	if bad := (Condition{Kinds: []Kind{"predictive-clasifier"}}).check("rule x"); len(bad) != 1 || !strings.Contains(bad[0], "did you mean predictive-classifier?") {
+		t.Errorf("a misspelt kind: %v", bad)
+	}
+	if bad := (Condition{Any: []string{"internetfacing"}}).check("rule x"); len(bad) != 1 || !strings.Contains(bad[0], "did you mean internetFacing?") {
+		t.Errorf("a misspelt property: %v", bad)
+	}
+}

@@ -270,6 +270,13 @@ func fires(when map[string]any, c rawComp, m rawModelFile) bool {
 			}
 		}
 	}
+	// A component that gives no modality is not spared by a modalities
+	// condition.
+	if ms := strs(when["modalities"]); len(ms) > 0 {
+		if mod, _ := c.Properties["modality"].(string); mod != "" && !slices.Contains(ms, mod) {
+			return false
+		}
+	}
 	for _, dir := range []string{"upstream", "downstream"} {
 		up, ok := when[dir].(map[string]any)
 		if !ok {
