@@ -312,7 +312,7 @@ func (m *Model) Validate(lim Limits) error {
 				continue
 			}
 			if len(pi.Values) > 0 && !contains(pi.Values, v.Text) {
-				add(fmt.Sprintf("components[%d].properties.%s", i, name), at(c.FieldPos, "properties."+name, c.Pos), "component %q: property %s is %q; use one of %s", c.ID, name, v.Text, strings.Join(pi.Values, ", "))
+				add(fmt.Sprintf("components[%d].properties.%s", i, name), at(c.FieldPos, "properties."+name, c.Pos), "component %q: property %s is %q%s; use one of %s", c.ID, name, v.Text, valueHint(name, v.Text), strings.Join(pi.Values, ", "))
 			}
 		}
 	}
@@ -342,19 +342,23 @@ func (m *Model) Validate(lim Limits) error {
 	ctrls := map[string]bool{}
 	for i := range m.Controls {
 		c := &m.Controls[i]
+		// A control is named by its mitigation in the messages, or by its
+		// place when the mitigation is not an id (its own message says so).
+		name := c.Mitigation
 		if !mitPattern.MatchString(c.Mitigation) {
 			add(fmt.Sprintf("controls[%d].mitigation", i), at(c.FieldPos, "mitigation", c.Pos), "control %d: mitigation %q is not an ATLAS mitigation id (AML.M0000)%s", i+1, c.Mitigation, mitigationHint(c.Mitigation))
+			name = fmt.Sprintf("%d", i+1)
 		}
 		switch c.Status {
 		case StatusImplemented, StatusPartial, StatusPlanned:
 		case "":
-			add(fmt.Sprintf("controls[%d].status", i), c.Pos, "control %s has no status; write implemented, partial or planned", c.Mitigation)
+			add(fmt.Sprintf("controls[%d].status", i), c.Pos, "control %s has no status; write implemented, partial or planned", name)
 		default:
-			add(fmt.Sprintf("controls[%d].status", i), at(c.FieldPos, "status", c.Pos), "control %s: unknown status %q; write implemented, partial or planned", c.Mitigation, c.Status)
+			add(fmt.Sprintf("controls[%d].status", i), at(c.FieldPos, "status", c.Pos), "control %s: unknown status %q; write implemented, partial or planned", name, c.Status)
 		}
 		for j, s := range c.Scope {
 			if _, ok := comps[s]; !ok {
-				add(fmt.Sprintf("controls[%d].scope[%d]", i, j), at(c.FieldPos, fmt.Sprintf("scope[%d]", j), c.Pos), "control %s: scope names %q, which is not a component of the model", c.Mitigation, s)
+				add(fmt.Sprintf("controls[%d].scope[%d]", i, j), at(c.FieldPos, fmt.Sprintf("scope[%d]", j), c.Pos), "control %s: scope names %q, which is not a component of the model", name, s)
 			}
 		}
 		if c.ID == "" {

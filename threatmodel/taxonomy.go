@@ -198,9 +198,44 @@ func UnknownProperty(name string) string {
 	return "unknown property " + strconv.Quote(name) + didYouMean(name, names) + "; the properties are: " + strings.Join(names, ", ")
 }
 
+// kindWords maps words people use for a part of an AI system to the kinds
+// that cover it, for the hint on an unknown kind ("llm" is no slip of any
+// kind's name).
+var kindWords = map[string][]Kind{
+	"llm": {KindHostedModelAPI, KindSelfHostedModel}, "model": {KindHostedModelAPI, KindSelfHostedModel, KindClassifier},
+	"classifier": {KindClassifier}, "detector": {KindClassifier},
+	"webapp": {KindAIApplication, KindApplicationBackend, KindChatUI}, "website": {KindAIApplication, KindApplicationBackend, KindChatUI},
+	"app": {KindAIApplication, KindApplicationBackend, KindChatUI}, "frontend": {KindChatUI, KindAIApplication}, "ui": {KindChatUI, KindAIApplication},
+	"chatbot": {KindChatUI}, "chat": {KindChatUI}, "api": {KindApplicationBackend, KindHostedModelAPI}, "backend": {KindApplicationBackend},
+	"server": {KindApplicationBackend}, "service": {KindApplicationBackend}, "gateway": {KindApplicationBackend},
+	"database": {KindApplicationBackend, KindTrainingDataStore}, "db": {KindApplicationBackend, KindTrainingDataStore},
+	"rag": {KindRAGRetriever}, "retriever": {KindRAGRetriever}, "vectordb": {KindVectorStore}, "index": {KindVectorStore},
+	"agent": {KindAgentOrchestrator}, "tool": {KindAgentTool}, "plugin": {KindAgentTool}, "mcp": {KindAgentTool}, "memory": {KindAgentMemory},
+	"dataset": {KindTrainingDataStore}, "data": {KindTrainingDataStore}, "training": {KindTrainingPipeline}, "pipeline": {KindTrainingPipeline, KindMLCICD},
+	"registry": {KindModelRegistry}, "hub": {KindThirdPartySource}, "huggingface": {KindThirdPartySource}, "package": {KindThirdPartySource},
+	"ci": {KindMLCICD}, "cicd": {KindMLCICD}, "repository": {KindMLCICD, KindThirdPartySource}, "repo": {KindMLCICD, KindThirdPartySource},
+	"monitoring": {KindModelEvaluation}, "evaluation": {KindModelEvaluation},
+	"user": {KindExternalParty}, "users": {KindExternalParty}, "customer": {KindExternalParty}, "attacker": {KindExternalParty}, "internet": {KindExternalParty},
+}
+
 // KindHint is the nearest kind to an unknown kind name, as " (did you mean
-// X?)", or "" when none is near.
+// X?)", or the kinds that cover a common word for a part ("llm": " (did you
+// mean hosted-model-api or self-hosted-model?)"), or "" when none is near.
 func KindHint(name string) string {
+	word := strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' {
+			return r
+		}
+		return -1
+	}, strings.ToLower(name))
+	word = strings.TrimSuffix(strings.TrimSuffix(word, "s"), "component")
+	if ks := kindWords[word]; len(ks) > 0 {
+		names := make([]string, len(ks))
+		for i, k := range ks {
+			names[i] = string(k)
+		}
+		return " (did you mean " + strings.Join(names, " or ") + "?)"
+	}
 	ks := make([]string, 0, len(kinds))
 	for _, k := range Kinds() {
 		ks = append(ks, string(k.Kind))
@@ -305,4 +340,26 @@ func mitigationHint(text string) string {
 		parts[i] = name(id)
 	}
 	return "; write the id of the one you mean: " + strings.Join(parts, ", ")
+}
+
+// valueWords maps words for a modality to the value that covers it, for the
+// hint on an unknown value ("code" is text).
+var valueWords = map[string]map[string]string{
+	"modality": {
+		"code": "text", "url": "text", "urls": "text", "domain": "text", "domains": "text", "dns": "text", "email": "text", "html": "text", "json": "text", "prompt": "text", "speech": "audio", "voice": "audio",
+		"photo": "image", "photos": "image", "face": "image", "faces": "image", "camera": "video", "features": "tabular", "network": "tabular", "traffic": "tabular", "flows": "tabular", "logs": "tabular", "transactions": "tabular", "executable": "tabular", "binary": "tabular",
+	},
+}
+
+// valueHint is " (code counts as text)" for a word valueWords knows, or the
+// nearest value of the property, or "".
+func valueHint(property, value string) string {
+	if v, ok := valueWords[property][strings.ToLower(strings.TrimSpace(value))]; ok {
+		return " (" + value + " counts as " + v + ")"
+	}
+	p, ok := PropertyOf(property)
+	if !ok {
+		return ""
+	}
+	return didYouMean(value, p.Values)
 }
