@@ -69,7 +69,7 @@ const organisation = "(organisation)"
 type rawSemantics struct {
 	Mitigations []struct {
 		ID, Effect, Acts string
-		OutsidersOnly    bool `yaml:"outsidersOnly"`
+		OutsidersOnly    string `yaml:"outsidersOnly"` // true, downstream or empty
 		Links            []struct {
 			Technique, Effect string
 			Modalities        []string
@@ -147,9 +147,10 @@ func (sem rawSemantics) stepSide(raw *rawatlas.Release, cs, step, tech string) s
 // cuts reports whether mitigation mit, implemented on component comp,
 // cuts technique tech at side: a prevent link (direct, else the parent's)
 // of a mitigation acting on the system, not at an attacker-side step, and
-// acting on that component (access controls not on public components,
+// acting on that component (access controls not on public components, access
+// control on using a model neither on those outsiders reach through flows,
 // modality-limited links only on those modalities).
-func (sem rawSemantics) cuts(raw *rawatlas.Release, mit, tech, side string, comp *rawComp) bool {
+func (sem rawSemantics) cuts(raw *rawatlas.Release, mit, tech, side string, comp *rawComp, reached bool) bool {
 	key := tech
 	if _, ok := raw.Mitigates[[2]string{mit, tech}]; !ok {
 		key = raw.Parent[tech]
@@ -175,7 +176,8 @@ func (sem rawSemantics) cuts(raw *rawatlas.Release, mit, tech, side string, comp
 				return len(l.Modalities) == 0
 			}
 			flag := func(p string) bool { b, _ := comp.Properties[p].(bool); return b }
-			if m.OutsidersOnly && (flag("internetFacing") || flag("acceptsUntrustedContent") || flag("unauthenticated")) {
+			public := comp.Kind == "external-party" || flag("internetFacing") || flag("acceptsUntrustedContent") || flag("unauthenticated")
+			if m.OutsidersOnly == "true" && public || m.OutsidersOnly == "downstream" && (public || reached) {
 				return false
 			}
 			if len(l.Modalities) > 0 {
@@ -425,6 +427,23 @@ func computeExpected(t *testing.T, raw *rawatlas.Release, rm *rawModel, rules []
 		}
 		return nil
 	}
+	// reached: the components outsiders reach, public ones and all that
+	// public ones feed through flows, to any depth.
+	reached := map[string]bool{}
+	for _, c := range m.Components {
+		b := func(p string) bool { v, _ := c.Properties[p].(bool); return v }
+		if c.Kind == "external-party" || b("internetFacing") || b("acceptsUntrustedContent") || b("unauthenticated") {
+			reached[c.ID] = true
+		}
+	}
+	for grew := true; grew; {
+		grew = false
+		for _, f := range m.Flows {
+			if reached[f.From] && !reached[f.To] {
+				reached[f.To], grew = true, true
+			}
+		}
+	}
 	accepted := map[string]bool{}
 	for _, a := range m.AcceptedRisks {
 		if a.Expires >= modelAsOf {
@@ -437,7 +456,7 @@ func computeExpected(t *testing.T, raw *rawatlas.Release, rm *rawModel, rules []
 			ok := false
 			for _, ctl := range m.Controls {
 				covers := len(ctl.Scope) == 0 || slices.Contains(ctl.Scope, c)
-				if ctl.Status == "implemented" && covers && sem.cuts(raw, ctl.Mitigation, tech, side, comp(c)) {
+				if ctl.Status == "implemented" && covers && sem.cuts(raw, ctl.Mitigation, tech, side, comp(c), reached[c]) {
 					ok = true
 				}
 			}
@@ -449,7 +468,7 @@ func computeExpected(t *testing.T, raw *rawatlas.Release, rm *rawModel, rules []
 	}
 	e.cutBy = func(mit, tech, side string) bool {
 		for _, c := range e.comps[tech] {
-			if !sem.cuts(raw, mit, tech, side, comp(c)) {
+			if !sem.cuts(raw, mit, tech, side, comp(c), reached[c]) {
 				return false
 			}
 		}
