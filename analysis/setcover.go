@@ -619,6 +619,14 @@ func (s *coverSearch) bound(iters int, lambda float64, heuristicEvery int) float
 	if m < 1000 {
 		floor = 5e-3
 	}
+	// With integer costs only the rounded bound counts. A long run (the
+	// root's) looks back every window steps and stops when the bound is
+	// not heading for the next integer (roundStall).
+	window := 0
+	if s.integer && iters >= rootIterations {
+		window = min(max(25, m/50), iters/12)
+	}
+	mark := math.Inf(-1)
 	for it := 0; it < iters; it++ {
 		if it%16 == 15 {
 			if st := ctxStop(s.ctx); st != "" {
@@ -643,6 +651,12 @@ func (s *coverSearch) bound(iters int, lambda float64, heuristicEvery int) float
 		}
 		if s.prune(s.round(best)) {
 			break
+		}
+		if window > 0 && it > 0 && it%window == 0 {
+			if s.roundStall(mark, best) {
+				break
+			}
+			mark = best
 		}
 		if stall >= patience {
 			lambda /= 2
@@ -690,6 +704,23 @@ func (s *coverSearch) bound(iters int, lambda float64, heuristicEvery int) float
 	copy(s.u, s.bestU)
 	s.lagrangian()
 	return best
+}
+
+// roundStall reports whether a subgradient run with integer costs should
+// stop: over the last window its best bound rose from mark to best, by less
+// than a quarter of what best still lacks to reach the next integer. The
+// tail of a run improves by ever smaller amounts, so the next integer (the
+// next rounded bound) is then out of reach of the steps left; steps spent
+// on it only move the unrounded bound, which the rounding discards.
+func (s *coverSearch) roundStall(mark, best float64) bool {
+	if math.IsInf(mark, -1) || math.IsInf(best, 0) {
+		return false
+	}
+	lack := s.round(best+s.eps) - best
+	if lack <= s.eps {
+		lack = 1 // best sits on an integer (within eps): the next is one up
+	}
+	return best-mark < lack/4
 }
 
 // branchLP branches on a free option fractional in the LP solution x,
