@@ -117,8 +117,9 @@ type coverSearch struct {
 	want   int
 	budget int
 
-	eps     float64
-	integer bool // every cost is an integer: bounds round up
+	eps      float64
+	integer  bool // every cost is an integer: bounds round up
+	subIters int  // subgradient steps taken by the last call of bound
 
 	state    []int8 // per option
 	hit      []int32
@@ -418,14 +419,7 @@ func (s *coverSearch) solve() {
 		return
 	}
 	s.greedy()
-	// Initial multipliers: each row's cheapest cost per row hit.
-	for i, r := range s.rows {
-		y := math.Inf(1)
-		for _, o := range r {
-			y = math.Min(y, s.cost[o]/float64(len(s.cols[o])))
-		}
-		s.u[i] = y
-	}
+	s.initMultipliers()
 	if st := ctxStop(s.ctx); st != "" {
 		s.stopped = st
 		s.rootBound = s.round(s.lagrangian())
@@ -451,6 +445,18 @@ func (s *coverSearch) solve() {
 	}
 	if s.stopped == "" {
 		s.rootBound = s.bestCost
+	}
+}
+
+// initMultipliers sets the first multipliers: each row's cheapest cost per
+// row hit.
+func (s *coverSearch) initMultipliers() {
+	for i, r := range s.rows {
+		y := math.Inf(1)
+		for _, o := range r {
+			y = math.Min(y, s.cost[o]/float64(len(s.cols[o])))
+		}
+		s.u[i] = y
 	}
 }
 
@@ -623,7 +629,8 @@ func (s *coverSearch) bound(iters int, lambda float64, heuristicEvery int) float
 	// root's) looks back every window steps and stops when the bound is
 	// not heading for the next integer (roundStall).
 	window := 0
-	if s.integer && iters >= rootIterations {
+	s.subIters = 0
+	if s.integer && iters >= rootIterations && roundStops {
 		window = min(max(25, m/50), iters/12)
 	}
 	mark := math.Inf(-1)
@@ -635,6 +642,7 @@ func (s *coverSearch) bound(iters int, lambda float64, heuristicEvery int) float
 			}
 		}
 		l := s.lagrangian()
+		s.subIters++
 		if math.IsInf(l, 1) {
 			return l
 		}
@@ -653,7 +661,7 @@ func (s *coverSearch) bound(iters int, lambda float64, heuristicEvery int) float
 			break
 		}
 		if window > 0 && it > 0 && it%window == 0 {
-			if s.roundStall(mark, best) {
+			if s.roundStall(mark, best, float64(iters-it)/float64(window)) {
 				break
 			}
 			mark = best
@@ -706,13 +714,16 @@ func (s *coverSearch) bound(iters int, lambda float64, heuristicEvery int) float
 	return best
 }
 
+// roundStops turns roundStall on (tests turn it off to compare).
+var roundStops = true
+
 // roundStall reports whether a subgradient run with integer costs should
-// stop: over the last window its best bound rose from mark to best, by less
-// than a quarter of what best still lacks to reach the next integer. The
-// tail of a run improves by ever smaller amounts, so the next integer (the
-// next rounded bound) is then out of reach of the steps left; steps spent
-// on it only move the unrounded bound, which the rounding discards.
-func (s *coverSearch) roundStall(mark, best float64) bool {
+// stop: over the last window its best bound rose from mark to best, and
+// windowsLeft more windows at that pace would still not reach the next
+// integer above best (the next rounded bound). The tail of a run improves
+// by ever smaller amounts, so that pace is an optimistic guess; the steps it
+// stops only moved the unrounded bound, which the rounding discards.
+func (s *coverSearch) roundStall(mark, best, windowsLeft float64) bool {
 	if math.IsInf(mark, -1) || math.IsInf(best, 0) {
 		return false
 	}
@@ -720,7 +731,7 @@ func (s *coverSearch) roundStall(mark, best float64) bool {
 	if lack <= s.eps {
 		lack = 1 // best sits on an integer (within eps): the next is one up
 	}
-	return best-mark < lack/4
+	return (best-mark)*windowsLeft < lack
 }
 
 // branchLP branches on a free option fractional in the LP solution x,
