@@ -186,7 +186,8 @@ func TestRoundStall(t *testing.T) {
 }
 
 // TestRootSubgradientStops runs the root's subgradient on random
-// integer-cost instances with and without the stopping rule: with it, no
+// integer-cost instances with and without the stopping rule: unit costs
+// keep every step; with costs 1 to 20, no
 // run takes more steps, runs of root length stop sooner, and the rounded
 // bound, what the search uses, is kept on most instances (26 of these 30
 // when written; the tree closes the rest) and never drops by more than one.
@@ -226,6 +227,17 @@ func TestRootSubgradientStops(t *testing.T) {
 			}
 			sortInt32(row)
 			rows = append(rows, row)
+		}
+		if iter < 5 { // unit costs keep every step
+			unit := make([]float64, n)
+			for j := range unit {
+				unit[j] = 1
+			}
+			bU0, itU0 := run(n, unit, rows, false)
+			bU1, itU1 := run(n, unit, rows, true)
+			if bU0 != bU1 || itU0 != itU1 {
+				t.Errorf("instance %d, unit costs: bound %v in %d steps with the rule, %v in %d without", iter, bU1, itU1, bU0, itU0)
+			}
 		}
 		bOff, itOff := run(n, cost, rows, false)
 		bOn, itOn := run(n, cost, rows, true)

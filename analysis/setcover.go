@@ -120,6 +120,11 @@ type coverSearch struct {
 	eps      float64
 	integer  bool // every cost is an integer: bounds round up
 	subIters int  // subgradient steps taken by the last call of bound
+	// weighted: integer costs, not all equal; the root's subgradient may
+	// stop early (roundStall). With equal (unit) costs the probe hands over
+	// at its root, and the Lagrangian heuristic every 20 root steps is what
+	// finds the cover the LP phase starts from: they keep all their steps.
+	weighted bool
 
 	state    []int8 // per option
 	hit      []int32
@@ -190,11 +195,12 @@ type coverSearch struct {
 
 func newCoverSearch(n int, cost []float64, rows [][]int32, want, budget int) *coverSearch {
 	total, least := 0.0, math.Inf(1)
-	integer := true
+	integer, equal := true, true
 	for _, c := range cost {
 		total += c
 		least = math.Min(least, c)
 		integer = integer && c == math.Trunc(c)
+		equal = equal && c == cost[0]
 	}
 	if n == 0 {
 		least = 1
@@ -203,6 +209,7 @@ func newCoverSearch(n int, cost []float64, rows [][]int32, want, budget int) *co
 		cost: cost, want: want, budget: budget,
 		eps:      math.Min(1e-9*math.Max(1, total), 1e-3*least),
 		integer:  integer,
+		weighted: integer && !equal,
 		state:    make([]int8, n),
 		bestCost: math.Inf(1),
 		seen:     map[string]bool{},
@@ -626,11 +633,11 @@ func (s *coverSearch) bound(iters int, lambda float64, heuristicEvery int) float
 		floor = 5e-3
 	}
 	// With integer costs only the rounded bound counts. A long run (the
-	// root's) looks back every window steps and stops when the bound is
-	// not heading for the next integer (roundStall).
+	// root's) with weighted costs looks back every window steps and stops
+	// when the bound is not heading for the next integer (roundStall).
 	window := 0
 	s.subIters = 0
-	if s.integer && iters >= rootIterations && roundStops {
+	if s.weighted && iters >= rootIterations && roundStops {
 		window = min(max(25, m/50), iters/12)
 	}
 	mark := math.Inf(-1)
