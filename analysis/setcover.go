@@ -117,8 +117,14 @@ type coverSearch struct {
 	want   int
 	budget int
 
-	eps     float64
-	integer bool // every cost is an integer: bounds round up
+	eps      float64
+	integer  bool // every cost is an integer: bounds round up
+	subIters int  // subgradient steps taken by the last call of bound
+	// weighted: integer costs, not all equal; the root's subgradient may
+	// stop early (roundStall). With equal (unit) costs the probe hands over
+	// at its root, and the Lagrangian heuristic every 20 root steps is what
+	// finds the cover the LP phase starts from: they keep all their steps.
+	weighted bool
 
 	state    []int8 // per option
 	hit      []int32
@@ -189,11 +195,12 @@ type coverSearch struct {
 
 func newCoverSearch(n int, cost []float64, rows [][]int32, want, budget int) *coverSearch {
 	total, least := 0.0, math.Inf(1)
-	integer := true
+	integer, equal := true, true
 	for _, c := range cost {
 		total += c
 		least = math.Min(least, c)
 		integer = integer && c == math.Trunc(c)
+		equal = equal && c == cost[0]
 	}
 	if n == 0 {
 		least = 1
@@ -202,6 +209,7 @@ func newCoverSearch(n int, cost []float64, rows [][]int32, want, budget int) *co
 		cost: cost, want: want, budget: budget,
 		eps:      math.Min(1e-9*math.Max(1, total), 1e-3*least),
 		integer:  integer,
+		weighted: integer && !equal,
 		state:    make([]int8, n),
 		bestCost: math.Inf(1),
 		seen:     map[string]bool{},
@@ -418,14 +426,7 @@ func (s *coverSearch) solve() {
 		return
 	}
 	s.greedy()
-	// Initial multipliers: each row's cheapest cost per row hit.
-	for i, r := range s.rows {
-		y := math.Inf(1)
-		for _, o := range r {
-			y = math.Min(y, s.cost[o]/float64(len(s.cols[o])))
-		}
-		s.u[i] = y
-	}
+	s.initMultipliers()
 	if st := ctxStop(s.ctx); st != "" {
 		s.stopped = st
 		s.rootBound = s.round(s.lagrangian())
@@ -451,6 +452,18 @@ func (s *coverSearch) solve() {
 	}
 	if s.stopped == "" {
 		s.rootBound = s.bestCost
+	}
+}
+
+// initMultipliers sets the first multipliers: each row's cheapest cost per
+// row hit.
+func (s *coverSearch) initMultipliers() {
+	for i, r := range s.rows {
+		y := math.Inf(1)
+		for _, o := range r {
+			y = math.Min(y, s.cost[o]/float64(len(s.cols[o])))
+		}
+		s.u[i] = y
 	}
 }
 
@@ -619,6 +632,15 @@ func (s *coverSearch) bound(iters int, lambda float64, heuristicEvery int) float
 	if m < 1000 {
 		floor = 5e-3
 	}
+	// With integer costs only the rounded bound counts. A long run (the
+	// root's) with weighted costs looks back every window steps and stops
+	// when the bound is not heading for the next integer (roundStall).
+	window := 0
+	s.subIters = 0
+	if s.weighted && iters >= rootIterations && roundStops {
+		window = min(max(25, m/50), iters/12)
+	}
+	mark := math.Inf(-1)
 	for it := 0; it < iters; it++ {
 		if it%16 == 15 {
 			if st := ctxStop(s.ctx); st != "" {
@@ -627,6 +649,7 @@ func (s *coverSearch) bound(iters int, lambda float64, heuristicEvery int) float
 			}
 		}
 		l := s.lagrangian()
+		s.subIters++
 		if math.IsInf(l, 1) {
 			return l
 		}
@@ -643,6 +666,12 @@ func (s *coverSearch) bound(iters int, lambda float64, heuristicEvery int) float
 		}
 		if s.prune(s.round(best)) {
 			break
+		}
+		if window > 0 && it > 0 && it%window == 0 {
+			if s.roundStall(mark, best, float64(iters-it)/float64(window)) {
+				break
+			}
+			mark = best
 		}
 		if stall >= patience {
 			lambda /= 2
@@ -690,6 +719,26 @@ func (s *coverSearch) bound(iters int, lambda float64, heuristicEvery int) float
 	copy(s.u, s.bestU)
 	s.lagrangian()
 	return best
+}
+
+// roundStops turns roundStall on (tests turn it off to compare).
+var roundStops = true
+
+// roundStall reports whether a subgradient run with integer costs should
+// stop: over the last window its best bound rose from mark to best, and
+// windowsLeft more windows at that pace would still not reach the next
+// integer above best (the next rounded bound). The tail of a run improves
+// by ever smaller amounts, so that pace is an optimistic guess; the steps it
+// stops only moved the unrounded bound, which the rounding discards.
+func (s *coverSearch) roundStall(mark, best, windowsLeft float64) bool {
+	if math.IsInf(mark, -1) || math.IsInf(best, 0) {
+		return false
+	}
+	lack := s.round(best+s.eps) - best
+	if lack <= s.eps {
+		lack = 1 // best sits on an integer (within eps): the next is one up
+	}
+	return (best-mark)*windowsLeft < lack
 }
 
 // branchLP branches on a free option fractional in the LP solution x,
