@@ -19,17 +19,7 @@ func TestRinsOffersCovers(t *testing.T) {
 		if s == nil {
 			continue
 		}
-		s.greedy()
-		for i, row := range s.rows {
-			s.u[i] = math.Inf(1)
-			for _, o := range row {
-				s.u[i] = math.Min(s.u[i], s.cost[o]/float64(len(s.cols[o])))
-			}
-		}
-		_, x, ok, _ := s.lpSolve(s.u, nil)
-		if !ok {
-			t.Fatalf("instance %d: the root LP failed", iter)
-		}
+		x := greedyRootLP(t, iter, s)
 		before, nodes := s.bestCost, s.subNodes
 		s.rins(x)
 		if s.subNodes > nodes {

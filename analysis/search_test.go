@@ -33,6 +33,25 @@ func solvedRoot(t *testing.T, iter int, s *coverSearch) ([]float64, *lpState) {
 	return u, root
 }
 
+// greedyRootLP gives s the greedy cover as its incumbent and returns the
+// primal solution of its root LP, solved from the dual start of each row's
+// cheapest cost per row covered.
+func greedyRootLP(t *testing.T, iter int, s *coverSearch) []float64 {
+	t.Helper()
+	s.greedy()
+	for i, row := range s.rows {
+		s.u[i] = math.Inf(1)
+		for _, o := range row {
+			s.u[i] = math.Min(s.u[i], s.cost[o]/float64(len(s.cols[o])))
+		}
+	}
+	_, x, ok, _ := s.lpSolve(s.u, nil)
+	if !ok {
+		t.Fatalf("instance %d: the root LP failed", iter)
+	}
+	return x
+}
+
 // rows of 2 to 6 options, unit or integer or real costs.
 func randomCover(r *rand.Rand) (n int, cost []float64, rows [][]int32) {
 	n = 20 + r.IntN(60)
